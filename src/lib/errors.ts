@@ -1,0 +1,109 @@
+/**
+ * One catalogue of vidbot's errors. Every error a user can see has a stable code, a default hint,
+ * an exit code for the CLI, an HTTP status for the server, and two flags: whether the user can fix
+ * it (as opposed to a bug in vidbot) and whether retrying the same work may succeed.
+ */
+export interface ErrorSpec {
+  readonly exitCode: number;
+  readonly httpStatus: number;
+  readonly userFixable: boolean;
+  readonly retryable: boolean;
+  readonly hint: string;
+}
+
+const spec = (
+  exitCode: number,
+  httpStatus: number,
+  userFixable: boolean,
+  retryable: boolean,
+  hint: string,
+): ErrorSpec => Object.freeze({ exitCode, httpStatus, userFixable, retryable, hint });
+
+export const errorCatalogue = Object.freeze({
+  VIDBOT_INPUT_INVALID: spec(2, 400, true, false, 'Check the value and try again; `vidbot <command> --help` lists the options.'),
+  VIDBOT_PROMPT_EMPTY: spec(2, 400, true, false, 'Give a prompt, e.g. vidbot generate "a fox running through a neon city at night".'),
+  VIDBOT_PROMPT_TOO_LONG: spec(2, 400, true, false, 'Shorten the prompt, or raise the cap with VIDBOT_PROMPT_MAX_CHARS.'),
+  VIDBOT_CONFIG_INVALID: spec(78, 500, true, false, 'Fix the value in your environment, .env file or `vidbot config set`.'),
+  VIDBOT_FILE_NOT_FOUND: spec(66, 404, true, false, 'Check the path; it is resolved from the current directory.'),
+  VIDBOT_MEDIA_INVALID: spec(65, 422, true, false, 'Pass a complete video file with a video stream (mp4, mov, webm, mkv, ...).'),
+  VIDBOT_OUTPUT_UNWRITABLE: spec(73, 500, true, false, 'Choose an output path in a folder that exists and that you can write to.'),
+  VIDBOT_SIZE_LIMIT_UNREACHABLE: spec(65, 422, true, false, 'Raise --max-bytes (WhatsApp accepts 16 MB) or shorten the video.'),
+  VIDBOT_FFMPEG_NOT_FOUND: spec(69, 503, true, false, 'Install ffmpeg (apt-get install ffmpeg) or set FFMPEG_BIN to its path.'),
+  VIDBOT_FFMPEG_FAILED: spec(70, 500, false, true, 'Run again with --verbose to see ffmpeg\'s output.'),
+  VIDBOT_PROVIDER_FAILED: spec(69, 502, false, true, 'The video provider failed; try again in a moment.'),
+  VIDBOT_PROVIDER_UNKNOWN: spec(2, 400, true, false, 'Use one of the providers listed by `vidbot generate --help`.'),
+  VIDBOT_CAPABILITY_UNSUPPORTED: spec(2, 400, true, false, 'Choose a provider or model that supports this request.'),
+  VIDBOT_STORE_FAILED: spec(74, 503, false, true, 'Check that the data directory (VIDBOT_DATA_DIR) is writable and not full.'),
+  VIDBOT_TASK_NOT_FOUND: spec(66, 404, true, false, 'Check the task id with `vidbot status`.'),
+  VIDBOT_CANCELED: spec(130, 409, true, false, 'The task was canceled; start it again to retry.'),
+  VIDBOT_TIMEOUT: spec(75, 504, false, true, 'The operation took too long; try again.'),
+  VIDBOT_INTERNAL: spec(70, 500, false, false, 'This is a bug in vidbot; run with --verbose and report the stack trace.'),
+});
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+export interface VidbotErrorOptions {
+  hint?: string;
+  cause?: unknown;
+  /** Overrides the catalogue when one occurrence differs (e.g. an HTTP 400 from a provider is final). */
+  retryable?: boolean;
+  details?: Record<string, unknown>;
+}
+
+export class VidbotError extends Error {
+  override readonly name = 'VidbotError';
+  readonly code: ErrorCode;
+  readonly hint: string;
+  readonly retryable: boolean;
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(code: ErrorCode, message: string, options: VidbotErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.hint = options.hint ?? errorCatalogue[code].hint;
+    this.retryable = options.retryable ?? errorCatalogue[code].retryable;
+    this.details = Object.freeze({ ...options.details });
+  }
+
+  get userFixable(): boolean {
+    return errorCatalogue[this.code].userFixable;
+  }
+
+  get exitCode(): number {
+    return errorCatalogue[this.code].exitCode;
+  }
+
+  get httpStatus(): number {
+    return errorCatalogue[this.code].httpStatus;
+  }
+
+  toJSON(): { code: ErrorCode; message: string; hint: string; retryable: boolean } {
+    return { code: this.code, message: this.message, hint: this.hint, retryable: this.retryable };
+  }
+}
+
+export const vidbotError = (code: ErrorCode, message: string, options?: VidbotErrorOptions): VidbotError =>
+  new VidbotError(code, message, options);
+
+export const isVidbotError = (error: unknown, code?: ErrorCode): error is VidbotError =>
+  error instanceof VidbotError && (code === undefined || error.code === code);
+
+/** Whether an abort (user cancel, shutdown) caused this error, rather than a failure. */
+export const isAbortError = (error: unknown): boolean =>
+  isVidbotError(error, 'VIDBOT_CANCELED') ||
+  (error instanceof Error && (error.name === 'AbortError' || (error as { code?: unknown }).code === 'ABORT_ERR'));
+
+/** Wraps anything thrown into a VidbotError, keeping vidbot's own errors as they are. */
+export const toVidbotError = (error: unknown): VidbotError => {
+  if (error instanceof VidbotError) return error;
+  if (isAbortError(error)) return new VidbotError('VIDBOT_CANCELED', 'Canceled.', { cause: error });
+  const message = error instanceof Error ? error.message : String(error);
+  return new VidbotError('VIDBOT_INTERNAL', message, { cause: error });
+};
+
+/** Throws VIDBOT_CANCELED when the signal has fired; call between steps of long work. */
+export const throwIfAborted = (signal: AbortSignal | undefined): void => {
+  if (signal?.aborted) {
+    throw new VidbotError('VIDBOT_CANCELED', 'Canceled.', { cause: signal.reason });
+  }
+};

@@ -1,0 +1,43 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { vidbotError } from '../errors.ts';
+
+export interface OpenDatabaseOptions {
+  /** How long a writer waits for another process's lock before failing. */
+  readonly busyTimeoutMs?: number;
+}
+
+/**
+ * Opens (creating when needed) the SQLite file shared by the embedded store and queue, in WAL mode
+ * so that readers never block the writer and several processes can share it.
+ */
+export const openDatabase = (file: string, options: OpenDatabaseOptions = {}): DatabaseSync => {
+  try {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    const db = new DatabaseSync(file);
+    db.exec(`PRAGMA busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 10_000)}`);
+    db.exec('PRAGMA journal_mode = WAL');
+    db.exec('PRAGMA synchronous = NORMAL');
+    db.exec('PRAGMA foreign_keys = ON');
+    return db;
+  } catch (error) {
+    throw vidbotError('VIDBOT_STORE_FAILED', `Cannot open the database ${file}: ${(error as Error).message}`, {
+      cause: error,
+      retryable: false,
+    });
+  }
+};
+
+/** Runs fn in a write transaction taken up front (BEGIN IMMEDIATE), so read-then-write is atomic across processes. */
+export const writeTransaction = <T>(db: DatabaseSync, fn: () => T): T => {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const result = fn();
+    db.exec('COMMIT');
+    return result;
+  } catch (error) {
+    db.exec('ROLLBACK');
+    throw error;
+  }
+};

@@ -1,0 +1,49 @@
+import type { RunOptions } from '../progress.ts';
+
+export type Orientation = 'portrait' | 'landscape';
+
+export interface VideoRequest {
+  readonly prompt: string;
+  readonly orientation: Orientation;
+  /** Seconds; providers round to what the model supports. */
+  readonly durationSec: number;
+  /** Model id for providers that host several models (ignored by `local`). */
+  readonly model?: string;
+  /** A local image file to animate (image-to-video), when the provider supports it. */
+  readonly firstFrameImage?: string;
+  /** Raw model inputs that override the catalogue's mapping. */
+  readonly inputs?: Readonly<Record<string, string | number | boolean>>;
+}
+
+export interface GenerateOptions extends RunOptions {
+  /** Folder the provider writes its output into; the caller owns and cleans it. */
+  readonly workDir: string;
+  /**
+   * Called with a provider-side job id (e.g. a Replicate prediction id) as soon as it exists,
+   * so a restart can resume the same job instead of paying for a new one.
+   */
+  readonly onRemoteJob?: (remoteJobId: string) => void | Promise<void>;
+  /** A remote job id recorded by an earlier attempt; the provider resumes it when it can. */
+  readonly resumeRemoteJob?: string;
+}
+
+export interface GeneratedVideo {
+  /** Absolute path of the video the provider wrote inside workDir. */
+  readonly file: string;
+  readonly provider: string;
+  readonly model: string;
+  readonly remoteJobId?: string;
+}
+
+export interface ProviderCapabilities {
+  readonly imageToVideo: boolean;
+  /** True when the output is a real AI generation; false for the local preview renderer. */
+  readonly ai: boolean;
+}
+
+export interface VideoProvider {
+  readonly name: string;
+  readonly defaultModel: string;
+  capabilities(model?: string): ProviderCapabilities;
+  generate(request: VideoRequest, options: GenerateOptions): Promise<GeneratedVideo>;
+}
