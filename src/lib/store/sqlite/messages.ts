@@ -1,0 +1,161 @@
+import type { SQLInputValue } from 'node:sqlite';
+import type { InboundClaim, OutboundRecord, SessionMessage } from '../port.ts';
+import { type Conn, count, DEFAULT_LIMIT, type SyncOps, whereEquals } from './conn.ts';
+import { inboundFromRow, messageFromRow, outboundFromRow, toJson, toSql } from './rows.ts';
+
+/** SET clauses for the patch's own keys; undefined clears a column unless it is required. */
+const patchSets = (
+  patch: object,
+  columns: Readonly<Record<string, string>>,
+  required: ReadonlySet<string>,
+): { sets: string[]; params: SQLInputValue[] } => {
+  const entries = Object.entries(patch).filter(
+    ([key, value]) => Object.hasOwn(columns, key) && !(value === undefined && required.has(key)),
+  );
+  return {
+    sets: entries.map(([key]) => `${columns[key]} = ?`),
+    params: entries.map(([, value]) => toSql(value as string | undefined)),
+  };
+};
+
+export const sessionOps = (c: Conn): Pick<SyncOps, 'appendMessage' | 'getSession'> => ({
+  appendMessage: (sessionId: string, message: Omit<SessionMessage, 'ts'> & { ts?: number }) =>
+    c.tx(() => {
+      const ts = message.ts ?? c.now();
+      // The first message creates the session, and its time is the session's creation time.
+      c.sql('INSERT INTO sessions (session_id, created_at) VALUES (?, ?) ON CONFLICT (session_id) DO NOTHING').run(
+        sessionId,
+        ts,
+      );
+      c.sql('INSERT INTO session_messages (session_id, role, text, meta, ts) VALUES (?, ?, ?, ?, ?)').run(
+        sessionId,
+        message.role,
+        message.text,
+        toJson(message.meta),
+        ts,
+      );
+    }),
+
+  getSession: (sessionId: string) => {
+    // One statement, so one snapshot: a concurrent append cannot tear the session from its messages.
+    const rows = c
+      .sql(
+        `SELECT s.created_at AS session_created_at, m.id, m.role, m.text, m.meta, m.ts
+         FROM sessions s LEFT JOIN session_messages m ON m.session_id = s.session_id
+         WHERE s.session_id = ? ORDER BY m.id`,
+      )
+      .all(sessionId);
+    const head = rows[0];
+    if (head === undefined) return null;
+    const messages = rows.filter((row) => row.id !== null).map(messageFromRow);
+    return { sessionId, createdAt: Number(head.session_created_at), messages };
+  },
+});
+
+const INBOUND_PATCH_COLUMNS: Readonly<Record<string, string>> = { reply: 'reply', taskId: 'task_id' };
+
+export const inboundOps = (c: Conn): Pick<SyncOps, 'claimInbound' | 'updateInbound' | 'lastInboundAt'> => ({
+  claimInbound: (claim: Omit<InboundClaim, 'receivedAt'>) =>
+    c.tx(() => {
+      // The primary key decides: whichever insert lands first claims the message.
+      const result = c
+        .sql(
+          `INSERT INTO inbound_messages (message_sid, from_addr, received_at, reply, task_id) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (message_sid) DO NOTHING`,
+        )
+        .run(claim.messageSid, claim.from, c.now(), toSql(claim.reply), toSql(claim.taskId));
+      const row = c.sql('SELECT * FROM inbound_messages WHERE message_sid = ?').get(claim.messageSid);
+      if (row === undefined) throw new Error('The claimed inbound message is missing.');
+      return { claimed: Number(result.changes) === 1, claim: inboundFromRow(row) };
+    }),
+
+  updateInbound: (messageSid: string, patch: Partial<Pick<InboundClaim, 'reply' | 'taskId'>>) => {
+    const { sets, params } = patchSets(patch, INBOUND_PATCH_COLUMNS, new Set());
+    if (sets.length === 0) return;
+    c.sql(`UPDATE inbound_messages SET ${sets.join(', ')} WHERE message_sid = ?`).run(...params, messageSid);
+  },
+
+  lastInboundAt: (from: string) => {
+    const row = c.sql('SELECT MAX(received_at) AS at FROM inbound_messages WHERE from_addr = ?').get(from);
+    return row?.at === null || row?.at === undefined ? null : Number(row.at);
+  },
+});
+
+const OUTBOUND_PATCH_COLUMNS: Readonly<Record<string, string>> = {
+  status: 'status',
+  errorCode: 'error_code',
+  sid: 'sid',
+};
+const OUTBOUND_REQUIRED: ReadonlySet<string> = new Set(['status', 'sid']);
+
+export const outboundOps = (
+  c: Conn,
+): Pick<SyncOps, 'recordOutbound' | 'findOutbound' | 'listOutbound' | 'updateOutbound'> => {
+  const first = (clause: string, ...params: SQLInputValue[]): OutboundRecord | null => {
+    const row = c
+      .sql(`SELECT * FROM outbound_messages WHERE ${clause} ORDER BY created_at DESC, id DESC LIMIT 1`)
+      .get(...params);
+    return row === undefined ? null : outboundFromRow(row);
+  };
+
+  return {
+    recordOutbound: (record: Omit<OutboundRecord, 'createdAt' | 'updatedAt'>) =>
+      c.tx(() => {
+        // One 'result' per task (a retried job must not send the video twice), and one record per sid.
+        const existing =
+          (record.kind === 'result' && record.taskId !== undefined
+            ? first("task_id = ? AND kind = 'result'", record.taskId)
+            : null) ?? first('sid = ?', record.sid);
+        if (existing !== null) return { record: existing, created: false };
+        const now = c.now();
+        c.sql(
+          `INSERT INTO outbound_messages (sid, to_addr, body, media_url, task_id, kind, status, error_code, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        ).run(
+          record.sid,
+          record.to,
+          toSql(record.body),
+          toSql(record.mediaUrl),
+          toSql(record.taskId),
+          record.kind,
+          record.status,
+          toSql(record.errorCode),
+          now,
+          now,
+        );
+        const created = first('sid = ?', record.sid);
+        if (created === null) throw new Error('The recorded outbound message is missing.');
+        return { record: created, created: true };
+      }),
+
+    findOutbound: (filter: { sid?: string; taskId?: string; kind?: string }) => {
+      const where = whereEquals([
+        ['sid', filter.sid],
+        ['task_id', filter.taskId],
+        ['kind', filter.kind],
+      ]);
+      return first(where.clause, ...where.params);
+    },
+
+    listOutbound: (filter: { to?: string; taskId?: string; limit?: number } = {}) => {
+      const limit = count(filter.limit, DEFAULT_LIMIT, 'limit');
+      const where = whereEquals([
+        ['to_addr', filter.to],
+        ['task_id', filter.taskId],
+      ]);
+      return c
+        .sql(`SELECT * FROM outbound_messages WHERE ${where.clause} ORDER BY created_at DESC, id DESC LIMIT ?`)
+        .all(...where.params, limit)
+        .map(outboundFromRow);
+    },
+
+    updateOutbound: (sid: string, patch: Partial<Pick<OutboundRecord, 'status' | 'errorCode' | 'sid'>>) => {
+      const { sets, params } = patchSets(patch, OUTBOUND_PATCH_COLUMNS, OUTBOUND_REQUIRED);
+      c.sql(`UPDATE outbound_messages SET ${[...sets, 'updated_at = ?'].join(', ')} WHERE sid = ?`).run(
+        ...params,
+        c.now(),
+        sid,
+      );
+    },
+  };
+};

@@ -1,0 +1,188 @@
+/**
+ * Mapping between SQLite rows (snake_case columns, JSON text, 0/1 booleans, NULL) and the port's
+ * objects (camelCase, absent optional fields rather than undefined or null values).
+ */
+import type { SQLInputValue, SQLOutputValue } from 'node:sqlite';
+import { vidbotError } from '../../errors.ts';
+import type { DeliveryStatus } from '../../messenger/port.ts';
+import type {
+  CacheEntry,
+  InboundClaim,
+  OutboundRecord,
+  PipelineStage,
+  SessionMessage,
+  Task,
+  TaskOptions,
+  TaskPatch,
+  TaskStatus,
+  Video,
+} from '../port.ts';
+
+export type Row = Record<string, SQLOutputValue>;
+
+const corrupt = (column: string, value: unknown): Error =>
+  vidbotError('VIDBOT_STORE_FAILED', `Unexpected value in column ${column}: ${String(value)}.`, { retryable: false });
+
+const str = (row: Row, column: string): string => {
+  const value = row[column];
+  if (typeof value === 'string') return value;
+  throw corrupt(column, value);
+};
+
+const optStr = (row: Row, column: string): string | undefined => {
+  const value = row[column];
+  return value === null || value === undefined ? undefined : str(row, column);
+};
+
+const optNum = (row: Row, column: string): number | undefined => {
+  const value = row[column];
+  if (value === null || value === undefined) return undefined;
+  if (typeof value === 'number') return value;
+  if (typeof value === 'bigint') return Number(value);
+  throw corrupt(column, value);
+};
+
+const num = (row: Row, column: string): number => {
+  const value = optNum(row, column);
+  if (value === undefined) throw corrupt(column, value);
+  return value;
+};
+
+const optBool = (row: Row, column: string): boolean | undefined => {
+  const value = optNum(row, column);
+  return value === undefined ? undefined : value !== 0;
+};
+
+const optJson = <T>(row: Row, column: string): T | undefined => {
+  const text = optStr(row, column);
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as T;
+  } catch (error) {
+    throw vidbotError('VIDBOT_STORE_FAILED', `Invalid JSON in column ${column}.`, { cause: error, retryable: false });
+  }
+};
+
+const json = <T>(row: Row, column: string): T => {
+  const value = optJson<T>(row, column);
+  if (value === undefined) throw corrupt(column, value);
+  return value;
+};
+
+/** Drops keys whose value is undefined, so optional fields are absent rather than present-but-undefined. */
+export const compact = <T extends object>(value: T): T =>
+  Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+
+/** NULL for absent values; SQLite has no booleans, so 0/1. */
+export const toSql = (value: string | number | boolean | undefined | null): SQLInputValue => {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  return value;
+};
+
+export const toJson = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
+
+export const taskFromRow = (row: Row): Task =>
+  compact({
+    taskId: str(row, 'task_id'),
+    prompt: str(row, 'prompt'),
+    sid: str(row, 'sid'),
+    from: str(row, 'from_addr'),
+    options: json<TaskOptions>(row, 'options'),
+    messageSid: optStr(row, 'message_sid'),
+    status: str(row, 'status') as TaskStatus,
+    stage: optStr(row, 'stage') as PipelineStage | undefined,
+    attempts: num(row, 'attempts'),
+    createdAt: num(row, 'created_at'),
+    updatedAt: num(row, 'updated_at'),
+    startedAt: optNum(row, 'started_at'),
+    finishedAt: optNum(row, 'finished_at'),
+    polishedPrompt: optStr(row, 'polished_prompt'),
+    remoteJobId: optStr(row, 'remote_job_id'),
+    filePath: optStr(row, 'file_path'),
+    cloudUrl: optStr(row, 'cloud_url'),
+    mediaId: optStr(row, 'media_id'),
+    videoId: optStr(row, 'video_id'),
+    cacheHit: optBool(row, 'cache_hit'),
+    error: optStr(row, 'error'),
+    errorCode: optStr(row, 'error_code'),
+    cancelRequested: optBool(row, 'cancel_requested'),
+  });
+
+/** Every patchable field and its column; a Record so that a new TaskPatch field fails to compile here. */
+export const TASK_PATCH_COLUMNS: Readonly<Record<keyof TaskPatch, string>> = {
+  status: 'status',
+  stage: 'stage',
+  attempts: 'attempts',
+  startedAt: 'started_at',
+  finishedAt: 'finished_at',
+  polishedPrompt: 'polished_prompt',
+  remoteJobId: 'remote_job_id',
+  filePath: 'file_path',
+  cloudUrl: 'cloud_url',
+  mediaId: 'media_id',
+  videoId: 'video_id',
+  cacheHit: 'cache_hit',
+  error: 'error',
+  errorCode: 'error_code',
+  cancelRequested: 'cancel_requested',
+};
+
+export const videoFromRow = (row: Row): Video =>
+  compact({
+    videoId: str(row, 'video_id'),
+    taskId: str(row, 'task_id'),
+    filename: str(row, 'filename'),
+    path: str(row, 'path'),
+    prompt: str(row, 'prompt'),
+    sessionId: str(row, 'session_id'),
+    from: str(row, 'from_addr'),
+    cloudUrl: optStr(row, 'cloud_url'),
+    mediaId: optStr(row, 'media_id'),
+    sizeBytes: num(row, 'size_bytes'),
+    durationSec: num(row, 'duration_sec'),
+    width: optNum(row, 'width'),
+    height: optNum(row, 'height'),
+    createdAt: num(row, 'created_at'),
+  });
+
+export const cacheFromRow = (row: Row): CacheEntry =>
+  compact({
+    key: str(row, 'key'),
+    promptNorm: str(row, 'prompt_norm'),
+    filePath: str(row, 'file_path'),
+    videoId: optStr(row, 'video_id'),
+    meta: optJson<Record<string, unknown>>(row, 'meta'),
+    updatedAt: num(row, 'updated_at'),
+  });
+
+export const messageFromRow = (row: Row): SessionMessage =>
+  compact({
+    role: str(row, 'role') as SessionMessage['role'],
+    text: str(row, 'text'),
+    meta: optJson<Record<string, unknown>>(row, 'meta'),
+    ts: num(row, 'ts'),
+  });
+
+export const inboundFromRow = (row: Row): InboundClaim =>
+  compact({
+    messageSid: str(row, 'message_sid'),
+    from: str(row, 'from_addr'),
+    receivedAt: num(row, 'received_at'),
+    reply: optStr(row, 'reply'),
+    taskId: optStr(row, 'task_id'),
+  });
+
+export const outboundFromRow = (row: Row): OutboundRecord =>
+  compact({
+    sid: str(row, 'sid'),
+    to: str(row, 'to_addr'),
+    body: optStr(row, 'body'),
+    mediaUrl: optStr(row, 'media_url'),
+    taskId: optStr(row, 'task_id'),
+    kind: str(row, 'kind'),
+    status: str(row, 'status') as DeliveryStatus,
+    errorCode: optStr(row, 'error_code'),
+    createdAt: num(row, 'created_at'),
+    updatedAt: num(row, 'updated_at'),
+  });

@@ -1,0 +1,154 @@
+import type { DatabaseSync } from 'node:sqlite';
+import { vidbotError } from '../../errors.ts';
+import { writeTransaction } from '../../sqlite/open.ts';
+
+/**
+ * The store's tables. The same file holds the embedded queue (tables prefixed `queue_`), so the
+ * schema version lives in a shared `vidbot_migrations` table keyed by component rather than in
+ * `PRAGMA user_version`, which both components would fight over.
+ */
+export const MIGRATIONS_TABLE_SQL = `CREATE TABLE IF NOT EXISTS vidbot_migrations (
+  component TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  applied_at INTEGER NOT NULL,
+  PRIMARY KEY (component, version)
+)`;
+
+export const STORE_COMPONENT = 'store';
+
+/** Applied in order, each once; append new steps, never edit shipped ones. */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE IF NOT EXISTS sessions (
+    session_id TEXT PRIMARY KEY,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS session_messages (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    session_id TEXT NOT NULL REFERENCES sessions(session_id) ON DELETE CASCADE,
+    role TEXT NOT NULL,
+    text TEXT NOT NULL,
+    meta TEXT,
+    ts INTEGER NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS session_messages_session ON session_messages (session_id, id);
+
+  CREATE TABLE IF NOT EXISTS tasks (
+    task_id TEXT PRIMARY KEY,
+    message_sid TEXT,
+    prompt TEXT NOT NULL,
+    sid TEXT NOT NULL,
+    from_addr TEXT NOT NULL,
+    options TEXT NOT NULL,
+    status TEXT NOT NULL,
+    stage TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    started_at INTEGER,
+    finished_at INTEGER,
+    polished_prompt TEXT,
+    remote_job_id TEXT,
+    file_path TEXT,
+    cloud_url TEXT,
+    media_id TEXT,
+    video_id TEXT,
+    cache_hit INTEGER,
+    error TEXT,
+    error_code TEXT,
+    cancel_requested INTEGER
+  );
+  CREATE UNIQUE INDEX IF NOT EXISTS tasks_message_sid ON tasks (message_sid) WHERE message_sid IS NOT NULL;
+  CREATE INDEX IF NOT EXISTS tasks_created ON tasks (created_at);
+  CREATE INDEX IF NOT EXISTS tasks_from_created ON tasks (from_addr, created_at);
+  CREATE INDEX IF NOT EXISTS tasks_sid_created ON tasks (sid, created_at);
+  CREATE INDEX IF NOT EXISTS tasks_status_created ON tasks (status, created_at);
+
+  CREATE TABLE IF NOT EXISTS videos (
+    video_id TEXT PRIMARY KEY,
+    task_id TEXT NOT NULL UNIQUE,
+    filename TEXT NOT NULL,
+    path TEXT NOT NULL,
+    prompt TEXT NOT NULL,
+    session_id TEXT NOT NULL,
+    from_addr TEXT NOT NULL,
+    cloud_url TEXT,
+    media_id TEXT,
+    size_bytes INTEGER NOT NULL,
+    duration_sec REAL NOT NULL,
+    width INTEGER,
+    height INTEGER,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS videos_created ON videos (created_at);
+  CREATE INDEX IF NOT EXISTS videos_from_created ON videos (from_addr, created_at);
+  CREATE INDEX IF NOT EXISTS videos_session_created ON videos (session_id, created_at);
+
+  CREATE TABLE IF NOT EXISTS cache (
+    key TEXT PRIMARY KEY,
+    prompt_norm TEXT NOT NULL,
+    file_path TEXT NOT NULL,
+    video_id TEXT,
+    meta TEXT,
+    updated_at INTEGER NOT NULL
+  );
+
+  CREATE TABLE IF NOT EXISTS inbound_messages (
+    message_sid TEXT PRIMARY KEY,
+    from_addr TEXT NOT NULL,
+    received_at INTEGER NOT NULL,
+    reply TEXT,
+    task_id TEXT
+  );
+  CREATE INDEX IF NOT EXISTS inbound_from_received ON inbound_messages (from_addr, received_at);
+
+  CREATE TABLE IF NOT EXISTS outbound_messages (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    sid TEXT NOT NULL UNIQUE,
+    to_addr TEXT NOT NULL,
+    body TEXT,
+    media_url TEXT,
+    task_id TEXT,
+    kind TEXT NOT NULL,
+    status TEXT NOT NULL,
+    error_code TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE UNIQUE INDEX IF NOT EXISTS outbound_result_per_task ON outbound_messages (task_id)
+    WHERE kind = 'result' AND task_id IS NOT NULL;
+  CREATE INDEX IF NOT EXISTS outbound_task ON outbound_messages (task_id, id);
+  CREATE INDEX IF NOT EXISTS outbound_to ON outbound_messages (to_addr, id);
+  `,
+];
+
+export const STORE_SCHEMA_VERSION = MIGRATIONS.length;
+
+/**
+ * Brings the file up to the current schema. Runs in one BEGIN IMMEDIATE transaction so that two
+ * processes opening a fresh file at once apply each step exactly once.
+ */
+export const migrate = (db: DatabaseSync, now: number = Date.now()): void => {
+  writeTransaction(db, () => {
+    db.exec(MIGRATIONS_TABLE_SQL);
+    const row = db
+      .prepare('SELECT MAX(version) AS version FROM vidbot_migrations WHERE component = ?')
+      .get(STORE_COMPONENT);
+    const current = typeof row?.version === 'number' ? row.version : 0;
+    if (current > STORE_SCHEMA_VERSION) {
+      // An older vidbot must not write into tables whose meaning it does not know.
+      throw vidbotError(
+        'VIDBOT_STORE_FAILED',
+        `The database schema (version ${current}) is newer than this vidbot supports (${STORE_SCHEMA_VERSION}).`,
+        { hint: 'Upgrade vidbot, or point VIDBOT_DATA_DIR at another folder.', retryable: false },
+      );
+    }
+    const record = db.prepare('INSERT INTO vidbot_migrations (component, version, applied_at) VALUES (?, ?, ?)');
+    MIGRATIONS.forEach((sql, index) => {
+      const version = index + 1;
+      if (version <= current) return;
+      db.exec(sql);
+      record.run(STORE_COMPONENT, version, now);
+    });
+  });
+};

@@ -1,0 +1,465 @@
+/**
+ * The Store contract: written once, run by every adapter (SQLite today, MongoDB later). The port's
+ * semantics are defined here, not by what one database happens to do:
+ *
+ * - Optional fields are absent (never null) when unset; booleans round-trip, false included.
+ * - Patches (updateTask, updateInbound, updateOutbound): absent keys leave a field as it is; a key
+ *   whose value is undefined clears an optional field (required ones, status/attempts/sid, are kept).
+ * - Lists are newest first (createdAt desc, insertion order breaking ties); limit defaults to 20,
+ *   limit 0 returns nothing, negative or fractional limits/offsets reject with VIDBOT_INPUT_INVALID.
+ * - status: [] matches no task. Unknown ids: getX returns null; updateTask rejects with
+ *   VIDBOT_TASK_NOT_FOUND; updateInbound/updateOutbound are no-ops.
+ * - createTask is idempotent on taskId, then on messageSid; addVideo on taskId; recordOutbound on
+ *   (taskId, kind 'result') and on sid; claimInbound on messageSid - across instances too.
+ * - putCache replaces the whole entry. Messages come back in append order.
+ * - close() is idempotent; any other call after it rejects with VIDBOT_STORE_FAILED.
+ *
+ * makeStore gives a fresh, empty store. reopen, when given, opens ANOTHER instance on the same data
+ * (a second connection/client) without closing the first; the suite closes what reopen returns.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type ErrorCode, isVidbotError } from '../../src/lib/errors.ts';
+import type { NewTask, NewVideo, OutboundRecord, Store } from '../../src/lib/store/port.ts';
+
+export interface StoreHarness {
+  readonly store: Store;
+  readonly reopen?: () => Promise<Store>;
+  readonly cleanup: () => Promise<void>;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+const rejectsWith = async (promise: Promise<unknown>, code: ErrorCode): Promise<void> => {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(isVidbotError(error, code), `expected ${code}, got ${String(error)}`).toBe(true);
+};
+
+const OPTIONS = {
+  provider: 'fake',
+  model: 'fake-1',
+  orientation: 'portrait',
+  durationSec: 5,
+  polish: true,
+  useCache: true,
+} as const;
+
+const newTask = (over: Partial<NewTask> = {}): NewTask => ({
+  prompt: 'a fox running',
+  sid: 'whatsapp:+15550001',
+  from: 'whatsapp:+15550001',
+  options: OPTIONS,
+  ...over,
+});
+
+const newVideo = (taskId: string, over: Partial<NewVideo> = {}): NewVideo => ({
+  taskId,
+  filename: `${taskId}.mp4`,
+  path: `/data/videos/${taskId}.mp4`,
+  prompt: 'a fox running',
+  sessionId: 'whatsapp:+15550001',
+  from: 'whatsapp:+15550001',
+  sizeBytes: 1234,
+  durationSec: 5.5,
+  ...over,
+});
+
+const outbound = (over: Partial<Omit<OutboundRecord, 'createdAt' | 'updatedAt'>> = {}) => ({
+  sid: 'SM1',
+  to: 'whatsapp:+15550001',
+  kind: 'ack',
+  status: 'queued' as const,
+  ...over,
+});
+
+export const storeContract = (name: string, makeStore: () => Promise<StoreHarness>): void => {
+  describe(`Store contract: ${name}`, () => {
+    let h: StoreHarness;
+    let store: Store;
+    const opened: Store[] = [];
+
+    beforeEach(async () => {
+      h = await makeStore();
+      store = h.store;
+    });
+    afterEach(async () => {
+      for (const other of opened.splice(0)) await other.close();
+      await h.cleanup();
+    });
+
+    /** A second instance on the same data when the adapter can make one, else the same instance. */
+    const secondStore = async (): Promise<Store> => {
+      if (h.reopen === undefined) return store;
+      const other = await h.reopen();
+      opened.push(other);
+      return other;
+    };
+
+    describe('sessions', () => {
+      it('returns null for an unknown session', async () => {
+        expect(await store.getSession('nobody')).toBeNull();
+      });
+
+      it('creates the session on the first message and keeps messages in append order', async () => {
+        await store.appendMessage('s1', { role: 'user', text: 'hello', ts: 2000 });
+        await store.appendMessage('s1', { role: 'bot', text: 'hi', meta: { taskId: 't1', n: 2 }, ts: 1000 });
+        await store.appendMessage('s2', { role: 'user', text: 'other', ts: 500 });
+        const t0 = Date.now();
+        await store.appendMessage('s1', { role: 'system', text: 'third' });
+        const t1 = Date.now();
+        const session = await store.getSession('s1');
+        expect(session?.sessionId).toBe('s1');
+        expect(session?.createdAt).toBe(2000);
+        expect(session?.messages.map((m) => [m.role, m.text])).toEqual([
+          ['user', 'hello'],
+          ['bot', 'hi'],
+          ['system', 'third'],
+        ]);
+        expect(session?.messages[0]?.meta).toBeUndefined();
+        expect(session?.messages[1]).toEqual({ role: 'bot', text: 'hi', meta: { taskId: 't1', n: 2 }, ts: 1000 });
+        const defaulted = session?.messages[2]?.ts ?? 0;
+        expect(defaulted).toBeGreaterThanOrEqual(t0);
+        expect(defaulted).toBeLessThanOrEqual(t1);
+        expect((await store.getSession('s2'))?.messages).toEqual([{ role: 'user', text: 'other', ts: 500 }]);
+      });
+    });
+
+    describe('tasks', () => {
+      it('creates a queued task with a generated id and defaults', async () => {
+        const t0 = Date.now();
+        const options = { ...OPTIONS, firstFrameImage: '/tmp/a.png', inputs: { seed: 7, hd: true, style: 'noir' } };
+        const { task, created } = await store.createTask(newTask({ options, messageSid: 'SMin1' }));
+        const t1 = Date.now();
+        expect(created).toBe(true);
+        expect(task.taskId).toMatch(/^\S{8,}$/);
+        expect(task).toMatchObject({ prompt: 'a fox running', status: 'queued', attempts: 0, messageSid: 'SMin1' });
+        expect(task.options).toEqual(options);
+        expect(task.createdAt).toBeGreaterThanOrEqual(t0);
+        expect(task.createdAt).toBeLessThanOrEqual(t1);
+        expect(task.updatedAt).toBe(task.createdAt);
+        expect(task.stage).toBeUndefined();
+        expect(task.error).toBeUndefined();
+        expect(await store.getTask(task.taskId)).toEqual(task);
+        const other = await store.createTask(newTask());
+        expect(other.task.taskId).not.toBe(task.taskId);
+        expect(other.task.messageSid).toBeUndefined();
+      });
+
+      it('returns null for an unknown task', async () => {
+        expect(await store.getTask('missing')).toBeNull();
+      });
+
+      it('is idempotent on taskId', async () => {
+        const first = await store.createTask(newTask({ taskId: 'T1', prompt: 'first' }));
+        const again = await store.createTask(newTask({ taskId: 'T1', prompt: 'second', messageSid: 'SMx' }));
+        expect(first.created).toBe(true);
+        expect(again).toEqual({ task: first.task, created: false });
+        expect(await store.countTasks()).toBe(1);
+      });
+
+      it('is idempotent on messageSid, and tasks without one never collide', async () => {
+        const first = await store.createTask(newTask({ messageSid: 'SM1', prompt: 'first' }));
+        const again = await store.createTask(newTask({ taskId: 'other-id', messageSid: 'SM1', prompt: 'second' }));
+        expect(again).toEqual({ task: first.task, created: false });
+        expect(await store.getTask('other-id')).toBeNull();
+        await store.createTask(newTask());
+        await store.createTask(newTask());
+        expect(await store.countTasks()).toBe(3);
+      });
+
+      it('creates one task for concurrent callers with the same messageSid or taskId', async () => {
+        const other = await secondStore();
+        const stores = [store, other];
+        const bySid = await Promise.all(
+          Array.from({ length: 10 }, (_, i) => stores[i % 2]!.createTask(newTask({ messageSid: 'SMrace' }))),
+        );
+        expect(bySid.filter((r) => r.created)).toHaveLength(1);
+        expect(new Set(bySid.map((r) => r.task.taskId)).size).toBe(1);
+        const byId = await Promise.all(
+          Array.from({ length: 10 }, (_, i) => stores[i % 2]!.createTask(newTask({ taskId: 'Trace' }))),
+        );
+        expect(byId.filter((r) => r.created)).toHaveLength(1);
+        expect(await other.countTasks()).toBe(2);
+      });
+
+      it('applies patches, sets updatedAt and round-trips every field', async () => {
+        const { task } = await store.createTask(newTask());
+        await sleep(5);
+        const patch = {
+          status: 'done',
+          stage: 'deliver',
+          attempts: 2,
+          startedAt: 1000,
+          finishedAt: 2000,
+          polishedPrompt: 'a red fox running',
+          remoteJobId: 'pred_1',
+          filePath: '/data/v.mp4',
+          cloudUrl: 'https://cdn/v.mp4',
+          mediaId: 'media_1',
+          videoId: 'video_1',
+          cacheHit: false,
+          error: 'none',
+          errorCode: 'VIDBOT_TIMEOUT',
+          cancelRequested: false,
+        } as const;
+        const updated = await store.updateTask(task.taskId, patch);
+        expect(updated).toMatchObject(patch);
+        expect(updated.cacheHit).toBe(false);
+        expect(updated.prompt).toBe(task.prompt);
+        expect(updated.createdAt).toBe(task.createdAt);
+        expect(updated.updatedAt).toBeGreaterThan(task.updatedAt);
+        expect(await store.getTask(task.taskId)).toEqual(updated);
+        const second = await store.updateTask(task.taskId, { cacheHit: true });
+        expect(second).toMatchObject({ ...patch, cacheHit: true });
+      });
+
+      it('clears optional fields patched with undefined and keeps required ones', async () => {
+        const { task } = await store.createTask(newTask());
+        await store.updateTask(task.taskId, { status: 'failed', attempts: 1, error: 'boom', errorCode: 'VIDBOT_TIMEOUT' });
+        const cleared = await store.updateTask(task.taskId, { status: undefined, attempts: undefined, error: undefined });
+        expect(cleared.error).toBeUndefined();
+        expect('error' in cleared).toBe(false);
+        expect(cleared).toMatchObject({ status: 'failed', attempts: 1, errorCode: 'VIDBOT_TIMEOUT' });
+      });
+
+      it('rejects updates of unknown tasks with VIDBOT_TASK_NOT_FOUND', async () => {
+        await rejectsWith(store.updateTask('missing', { status: 'done' }), 'VIDBOT_TASK_NOT_FOUND');
+        expect(await store.getTask('missing')).toBeNull();
+      });
+
+      it('lists newest first with filters, and counts', async () => {
+        const a = (await store.createTask(newTask({ from: 'A', sid: 'sA' }))).task;
+        const b = (await store.createTask(newTask({ from: 'B', sid: 'sB' }))).task;
+        const c = (await store.createTask(newTask({ from: 'A', sid: 'sA2' }))).task;
+        await store.updateTask(b.taskId, { status: 'processing' });
+        await store.updateTask(c.taskId, { status: 'done' });
+        const ids = (tasks: { taskId: string }[]) => tasks.map((t) => t.taskId);
+        expect(ids(await store.listTasks())).toEqual([c.taskId, b.taskId, a.taskId]);
+        expect(ids(await store.listTasks({ from: 'A' }))).toEqual([c.taskId, a.taskId]);
+        expect(ids(await store.listTasks({ sid: 'sA' }))).toEqual([a.taskId]);
+        expect(ids(await store.listTasks({ status: ['queued', 'processing'] }))).toEqual([b.taskId, a.taskId]);
+        expect(ids(await store.listTasks({ from: 'A', status: ['done'] }))).toEqual([c.taskId]);
+        expect(await store.listTasks({ status: [] })).toEqual([]);
+        expect(ids(await store.listTasks({ limit: 2 }))).toEqual([c.taskId, b.taskId]);
+        expect(await store.listTasks({ limit: 0 })).toEqual([]);
+        expect(await store.countTasks()).toBe(3);
+        expect(await store.countTasks({ from: 'A' })).toBe(2);
+        expect(await store.countTasks({ status: ['done', 'failed'] })).toBe(1);
+        expect(await store.countTasks({ status: [] })).toBe(0);
+        expect(await store.countTasks({ from: 'nobody' })).toBe(0);
+        await rejectsWith(store.listTasks({ limit: -1 }), 'VIDBOT_INPUT_INVALID');
+      });
+
+      it('limits lists to 20 by default, keeping the newest', async () => {
+        for (let i = 0; i < 23; i += 1) await store.createTask(newTask({ taskId: `T${i}` }));
+        const tasks = await store.listTasks();
+        expect(tasks).toHaveLength(20);
+        expect(tasks[0]?.taskId).toBe('T22');
+        expect(tasks[19]?.taskId).toBe('T3');
+        expect(await store.countTasks()).toBe(23);
+      });
+    });
+
+    describe('videos', () => {
+      it('adds a video once per task, across instances too', async () => {
+        const t0 = Date.now();
+        const input = newVideo('T1', { cloudUrl: 'https://cdn/v.mp4', width: 720, height: 1280 });
+        const { video, created } = await store.addVideo(input);
+        expect(created).toBe(true);
+        expect(video).toMatchObject(input);
+        expect(video.videoId).toMatch(/^\S{8,}$/);
+        expect(video.createdAt).toBeGreaterThanOrEqual(t0);
+        expect(video.mediaId).toBeUndefined();
+        expect(await store.getVideo(video.videoId)).toEqual(video);
+        const again = await store.addVideo(newVideo('T1', { filename: 'other.mp4' }));
+        expect(again).toEqual({ video, created: false });
+        const other = await secondStore();
+        const raced = await Promise.all(
+          Array.from({ length: 6 }, (_, i) => (i % 2 ? other : store).addVideo(newVideo('T2'))),
+        );
+        expect(raced.filter((r) => r.created)).toHaveLength(1);
+        expect((await store.listVideos()).length).toBe(2);
+        expect(await store.getVideo('missing')).toBeNull();
+      });
+
+      it('lists newest first with filters, limit (default 20) and offset', async () => {
+        for (let i = 0; i < 22; i += 1) {
+          await store.addVideo(newVideo(`T${i}`, { from: i % 2 ? 'B' : 'A', sessionId: i < 4 ? 'early' : 'late' }));
+        }
+        const tasks = (videos: { taskId: string }[]) => videos.map((v) => v.taskId);
+        const all = await store.listVideos();
+        expect(all).toHaveLength(20);
+        expect(all[0]?.taskId).toBe('T21');
+        expect(tasks(await store.listVideos({ limit: 2, offset: 2 }))).toEqual(['T19', 'T18']);
+        expect(tasks(await store.listVideos({ offset: 20 }))).toEqual(['T1', 'T0']);
+        expect(tasks(await store.listVideos({ sessionId: 'early' }))).toEqual(['T3', 'T2', 'T1', 'T0']);
+        expect(tasks(await store.listVideos({ sessionId: 'early', from: 'B' }))).toEqual(['T3', 'T1']);
+        expect(await store.listVideos({ limit: 0 })).toEqual([]);
+        await rejectsWith(store.listVideos({ offset: -1 }), 'VIDBOT_INPUT_INVALID');
+      });
+    });
+
+    describe('cache', () => {
+      it('gets, upserts (replacing the whole entry) and deletes', async () => {
+        expect(await store.getCache('k1')).toBeNull();
+        const t0 = Date.now();
+        await store.putCache({ key: 'k1', promptNorm: 'a fox', filePath: '/a.mp4', videoId: 'v1', meta: { model: 'm' } });
+        await store.putCache({ key: 'k2', promptNorm: 'a cat', filePath: '/b.mp4' });
+        const first = await store.getCache('k1');
+        expect(first).toMatchObject({ key: 'k1', promptNorm: 'a fox', filePath: '/a.mp4', videoId: 'v1', meta: { model: 'm' } });
+        expect(first?.updatedAt).toBeGreaterThanOrEqual(t0);
+        await sleep(5);
+        await store.putCache({ key: 'k1', promptNorm: 'a fox', filePath: '/c.mp4' });
+        const replaced = await store.getCache('k1');
+        expect(replaced).toMatchObject({ key: 'k1', filePath: '/c.mp4' });
+        expect(replaced?.videoId).toBeUndefined();
+        expect(replaced?.meta).toBeUndefined();
+        expect(replaced?.updatedAt).toBeGreaterThan(first?.updatedAt ?? Infinity);
+        await store.deleteCache('k1');
+        await store.deleteCache('never-there');
+        expect(await store.getCache('k1')).toBeNull();
+        expect((await store.getCache('k2'))?.filePath).toBe('/b.mp4');
+      });
+    });
+
+    describe('inbound messages', () => {
+      it('claims once; later claims return the first claim, updated', async () => {
+        const t0 = Date.now();
+        const first = await store.claimInbound({ messageSid: 'SM1', from: 'A' });
+        expect(first.claimed).toBe(true);
+        expect(first.claim).toMatchObject({ messageSid: 'SM1', from: 'A' });
+        expect(first.claim.receivedAt).toBeGreaterThanOrEqual(t0);
+        expect(first.claim.reply).toBeUndefined();
+        await store.updateInbound('SM1', { reply: 'On it!', taskId: 'T1' });
+        const retry = await store.claimInbound({ messageSid: 'SM1', from: 'B', reply: 'other' });
+        expect(retry).toEqual({ claimed: false, claim: { ...first.claim, reply: 'On it!', taskId: 'T1' } });
+        await store.updateInbound('SM1', { reply: undefined });
+        const cleared = await store.claimInbound({ messageSid: 'SM1', from: 'A' });
+        expect(cleared.claim).toEqual({ ...first.claim, taskId: 'T1' });
+      });
+
+      it('lets exactly one of many concurrent claims win, across instances', async () => {
+        const other = await secondStore();
+        const results = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => (i % 2 ? other : store).claimInbound({ messageSid: 'SMrace', from: 'A' })),
+        );
+        expect(results.filter((r) => r.claimed)).toHaveLength(1);
+        expect(new Set(results.map((r) => r.claim.receivedAt)).size).toBe(1);
+      });
+
+      it('ignores updates of unknown messages without claiming them', async () => {
+        await store.updateInbound('SMnone', { reply: 'x' });
+        expect((await store.claimInbound({ messageSid: 'SMnone', from: 'A' })).claimed).toBe(true);
+      });
+
+      it('reports the latest inbound time per sender', async () => {
+        expect(await store.lastInboundAt('A')).toBeNull();
+        const first = await store.claimInbound({ messageSid: 'SM1', from: 'A' });
+        await sleep(5);
+        const second = await store.claimInbound({ messageSid: 'SM2', from: 'A' });
+        await sleep(5);
+        await store.claimInbound({ messageSid: 'SM3', from: 'B' });
+        expect(second.claim.receivedAt).toBeGreaterThan(first.claim.receivedAt);
+        expect(await store.lastInboundAt('A')).toBe(second.claim.receivedAt);
+        expect(await store.lastInboundAt('C')).toBeNull();
+      });
+    });
+
+    describe('outbound messages', () => {
+      it('records, finds and updates messages, including a new sid', async () => {
+        const t0 = Date.now();
+        const { record, created } = await store.recordOutbound(outbound({ body: 'hi', taskId: 'T1' }));
+        expect(created).toBe(true);
+        expect(record).toMatchObject({ sid: 'SM1', body: 'hi', taskId: 'T1', kind: 'ack', status: 'queued' });
+        expect(record.createdAt).toBeGreaterThanOrEqual(t0);
+        expect(record.mediaUrl).toBeUndefined();
+        expect(await store.findOutbound({ sid: 'SM1' })).toEqual(record);
+        expect(await store.findOutbound({ taskId: 'T1', kind: 'result' })).toBeNull();
+        expect(await store.findOutbound({ sid: 'nope' })).toBeNull();
+        await sleep(5);
+        await store.updateOutbound('SM1', { status: 'failed', errorCode: '63016' });
+        const failed = await store.findOutbound({ sid: 'SM1' });
+        expect(failed).toMatchObject({ status: 'failed', errorCode: '63016', body: 'hi', createdAt: record.createdAt });
+        expect(failed?.updatedAt).toBeGreaterThan(record.updatedAt);
+        await store.updateOutbound('SM1', { sid: 'SM1b', status: 'sent', errorCode: undefined });
+        expect(await store.findOutbound({ sid: 'SM1' })).toBeNull();
+        const moved = await store.findOutbound({ sid: 'SM1b' });
+        expect(moved).toMatchObject({ sid: 'SM1b', status: 'sent', body: 'hi', taskId: 'T1' });
+        expect(moved?.errorCode).toBeUndefined();
+        await store.updateOutbound('unknown', { status: 'read' });
+        expect(await store.findOutbound({ sid: 'unknown' })).toBeNull();
+        expect(await store.listOutbound()).toHaveLength(1);
+      });
+
+      it("keeps one 'result' per task, and one record per sid", async () => {
+        const first = await store.recordOutbound(outbound({ sid: 'R1', kind: 'result', taskId: 'T1' }));
+        const again = await store.recordOutbound(outbound({ sid: 'R2', kind: 'result', taskId: 'T1' }));
+        expect(again).toEqual({ record: first.record, created: false });
+        expect(await store.findOutbound({ sid: 'R2' })).toBeNull();
+        expect((await store.recordOutbound(outbound({ sid: 'R3', kind: 'result', taskId: 'T2' }))).created).toBe(true);
+        expect((await store.recordOutbound(outbound({ sid: 'R4', kind: 'result' }))).created).toBe(true);
+        expect((await store.recordOutbound(outbound({ sid: 'R5', kind: 'result' }))).created).toBe(true);
+        expect((await store.recordOutbound(outbound({ sid: 'P1', kind: 'progress', taskId: 'T1' }))).created).toBe(true);
+        expect((await store.recordOutbound(outbound({ sid: 'P2', kind: 'progress', taskId: 'T1' }))).created).toBe(true);
+        const dup = await store.recordOutbound(outbound({ sid: 'P2', kind: 'error', taskId: 'T9' }));
+        expect(dup.created).toBe(false);
+        expect(dup.record.kind).toBe('progress');
+        expect(await store.findOutbound({ taskId: 'T1', kind: 'result' })).toEqual(first.record);
+        expect((await store.findOutbound({ taskId: 'T1' }))?.sid).toBe('P2');
+        const other = await secondStore();
+        const raced = await Promise.all(
+          Array.from({ length: 8 }, (_, i) =>
+            (i % 2 ? other : store).recordOutbound(outbound({ sid: `X${i}`, kind: 'result', taskId: 'T3' })),
+          ),
+        );
+        expect(raced.filter((r) => r.created)).toHaveLength(1);
+        expect(await store.listOutbound({ taskId: 'T3' })).toHaveLength(1);
+      });
+
+      it('lists newest first with filters and a default limit of 20', async () => {
+        for (let i = 0; i < 22; i += 1) {
+          await store.recordOutbound(outbound({ sid: `S${i}`, to: i % 2 ? 'B' : 'A', taskId: i < 3 ? 'T1' : 'T2' }));
+        }
+        const sids = (records: { sid: string }[]) => records.map((r) => r.sid);
+        const all = await store.listOutbound();
+        expect(all).toHaveLength(20);
+        expect(all[0]?.sid).toBe('S21');
+        expect(sids(await store.listOutbound({ taskId: 'T1' }))).toEqual(['S2', 'S1', 'S0']);
+        expect(sids(await store.listOutbound({ to: 'B', taskId: 'T1' }))).toEqual(['S1']);
+        expect(sids(await store.listOutbound({ to: 'A', limit: 2 }))).toEqual(['S20', 'S18']);
+      });
+    });
+
+    describe('lifecycle', () => {
+      it('keeps everything across a close and reopen', async ({ skip }) => {
+        if (h.reopen === undefined) skip();
+        const { task } = await store.createTask(newTask({ messageSid: 'SMd' }));
+        const { video } = await store.addVideo(newVideo(task.taskId));
+        await store.putCache({ key: 'k', promptNorm: 'p', filePath: '/f.mp4', meta: { a: 1 } });
+        await store.appendMessage('s', { role: 'user', text: 'hi', ts: 1 });
+        const { claim } = await store.claimInbound({ messageSid: 'SMd', from: 'A', taskId: task.taskId });
+        const { record } = await store.recordOutbound(outbound({ kind: 'result', taskId: task.taskId }));
+        await store.close();
+        const again = await secondStore();
+        expect(await again.getTask(task.taskId)).toEqual(task);
+        expect((await again.createTask(newTask({ messageSid: 'SMd' }))).created).toBe(false);
+        expect(await again.getVideo(video.videoId)).toEqual(video);
+        expect((await again.getCache('k'))?.meta).toEqual({ a: 1 });
+        expect((await again.getSession('s'))?.messages).toEqual([{ role: 'user', text: 'hi', ts: 1 }]);
+        expect(await again.claimInbound({ messageSid: 'SMd', from: 'A' })).toEqual({ claimed: false, claim });
+        expect(await again.findOutbound({ sid: record.sid })).toEqual(record);
+      });
+
+      it('closes idempotently and rejects calls after close', async () => {
+        expect(typeof store.name).toBe('string');
+        expect(store.name.length).toBeGreaterThan(0);
+        await store.close();
+        await store.close();
+        await rejectsWith(store.getTask('x'), 'VIDBOT_STORE_FAILED');
+        await rejectsWith(store.createTask(newTask()), 'VIDBOT_STORE_FAILED');
+      });
+    });
+  });
+};

@@ -1,0 +1,159 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isVidbotError } from '../../src/lib/errors.ts';
+import type { Store } from '../../src/lib/store/index.ts';
+import { createSqliteStore } from '../../src/lib/store/index.ts';
+import { STORE_SCHEMA_VERSION } from '../../src/lib/store/sqlite/schema.ts';
+import { storeContract } from '../contract/store.contract.ts';
+
+const run = promisify(execFile);
+
+storeContract('sqlite', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'vidbot-store-'));
+  const file = join(dir, 'vidbot.db');
+  const opened: Store[] = [];
+  const open = (): Store => {
+    const store = createSqliteStore({ file });
+    opened.push(store);
+    return store;
+  };
+  return {
+    store: open(),
+    reopen: async () => open(),
+    cleanup: async () => {
+      for (const store of opened) await store.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+const task = (messageSid?: string) => ({
+  prompt: 'a fox',
+  sid: 'cli',
+  from: '',
+  options: { provider: 'fake', orientation: 'portrait', durationSec: 5, polish: false, useCache: true } as const,
+  ...(messageSid === undefined ? {} : { messageSid }),
+});
+
+describe('SQLite store specifics', () => {
+  let dir: string;
+  let file: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vidbot-store-'));
+    file = join(dir, 'nested', 'vidbot.db');
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const raw = <T>(fn: (db: DatabaseSync) => T): T => {
+    const db = new DatabaseSync(file);
+    try {
+      return fn(db);
+    } finally {
+      db.close();
+    }
+  };
+
+  it('uses WAL mode, creating the folder and recording its schema version once', async () => {
+    const store = createSqliteStore({ file });
+    await store.close();
+    await createSqliteStore({ file }).close();
+    expect(raw((db) => db.prepare('PRAGMA journal_mode').get())).toEqual({ journal_mode: 'wal' });
+    const versions = raw((db) =>
+      db.prepare("SELECT version FROM vidbot_migrations WHERE component = 'store' ORDER BY version").all(),
+    );
+    expect(versions.map((row) => row.version)).toEqual(
+      Array.from({ length: STORE_SCHEMA_VERSION }, (_, i) => i + 1),
+    );
+  });
+
+  it('shares the file with the queue tables without touching them', async () => {
+    await mkdir(dirname(file), { recursive: true });
+    raw((db) => {
+      db.exec('CREATE TABLE queue_jobs (id TEXT PRIMARY KEY)');
+      db.exec("INSERT INTO queue_jobs VALUES ('j1')");
+    });
+    const store = createSqliteStore({ file });
+    await store.createTask(task());
+    await store.close();
+    expect(raw((db) => db.prepare('SELECT id FROM queue_jobs').all())).toEqual([{ id: 'j1' }]);
+  });
+
+  it('keeps data in the file after close', async () => {
+    const first = createSqliteStore({ file });
+    const { task: created } = await first.createTask(task('SM1'));
+    await first.close();
+    expect(existsSync(file)).toBe(true);
+    const second = createSqliteStore({ file });
+    expect(await second.getTask(created.taskId)).toEqual(created);
+    await second.close();
+  });
+
+  it('fails with VIDBOT_STORE_FAILED when the file cannot be opened', () => {
+    let caught: unknown;
+    try {
+      createSqliteStore({ file: dir });
+    } catch (error) {
+      caught = error;
+    }
+    expect(isVidbotError(caught, 'VIDBOT_STORE_FAILED')).toBe(true);
+  });
+
+  it('refuses a file written by a newer schema', async () => {
+    await createSqliteStore({ file }).close();
+    raw((db) => db.exec("INSERT INTO vidbot_migrations VALUES ('store', 999, 0)"));
+    let caught: unknown;
+    try {
+      createSqliteStore({ file });
+    } catch (error) {
+      caught = error;
+    }
+    expect(isVidbotError(caught, 'VIDBOT_STORE_FAILED')).toBe(true);
+    expect(String(caught)).toMatch(/newer/);
+  });
+
+  it('creates each task and claims each message once across processes racing on a fresh file', async () => {
+    const storeUrl = pathToFileURL(resolve(import.meta.dirname, '../../src/lib/store/sqlite/index.ts')).href;
+    const rounds = 300;
+    // Each child opens the (not yet existing) file, waits for a common start time, then races.
+    const script = `
+      const { createSqliteStore } = await import(${JSON.stringify(storeUrl)});
+      const [file, startAt, rounds] = process.argv.slice(1);
+      const store = createSqliteStore({ file });
+      await new Promise((r) => setTimeout(r, Math.max(0, Number(startAt) - Date.now())));
+      const out = [];
+      for (let i = 0; i < Number(rounds); i += 1) {
+        const options = { provider: 'fake', orientation: 'portrait', durationSec: 5, polish: false, useCache: true };
+        const { created } = await store.createTask({ prompt: 'p', sid: 's', from: 'f', options, messageSid: 'SM' + i });
+        const { claimed } = await store.claimInbound({ messageSid: 'IN' + i, from: 'f' });
+        out.push([created, claimed]);
+      }
+      await store.close();
+      process.stdout.write(JSON.stringify(out));
+    `;
+    const startAt = String(Date.now() + 1500);
+    const children = Array.from({ length: 4 }, () =>
+      run(process.execPath, ['--input-type=module', '--no-warnings', '-e', script, file, startAt, String(rounds)], {
+        timeout: 30_000,
+      }),
+    );
+    const outputs = (await Promise.all(children)).map(
+      ({ stdout }) => JSON.parse(stdout) as Array<[created: boolean, claimed: boolean]>,
+    );
+    for (let i = 0; i < rounds; i += 1) {
+      expect(outputs.filter((out) => out[i]?.[0] === true), `task SM${i}`).toHaveLength(1);
+      expect(outputs.filter((out) => out[i]?.[1] === true), `claim IN${i}`).toHaveLength(1);
+    }
+    const store = createSqliteStore({ file });
+    expect(await store.countTasks()).toBe(rounds);
+    await store.close();
+  });
+});
