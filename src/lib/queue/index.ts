@@ -1,0 +1,17 @@
+export type {
+  AddJobOptions,
+  CancelResult,
+  JobContext,
+  JobHandler,
+  JobInfo,
+  JobProgress,
+  JobQueue,
+  JobState,
+  QueueCounts,
+  QueueEventMap,
+  QueueEventName,
+  QueueListener,
+  QueueWorker,
+  WorkerOptions,
+} from './port.ts';
+export { createSqliteQueue, type SqliteQueueOptions } from './sqlite/index.ts';

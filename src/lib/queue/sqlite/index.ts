@@ -1,0 +1,1 @@
+export { createSqliteQueue, type SqliteQueueOptions } from './queue.ts';

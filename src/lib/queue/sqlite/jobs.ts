@@ -1,0 +1,101 @@
+/** The queue-side SQL: adding, reading, counting and canceling jobs of one named queue. */
+import type { DatabaseSync } from 'node:sqlite';
+import { writeTransaction } from '../../sqlite/open.ts';
+import type { CancelResult, JobState, QueueCounts } from '../port.ts';
+import type { JobRow } from './rows.ts';
+
+export interface NewJobRow {
+  readonly id: string;
+  readonly data: string;
+  readonly group: string | null;
+  readonly maxAttempts: number;
+  readonly delayMs: number;
+  readonly now: number;
+}
+
+export interface JobsSql {
+  insert(job: NewJobRow): boolean;
+  get(id: string): JobRow | undefined;
+  position(id: string, now: number): number | null;
+  counts(): QueueCounts;
+  cancel(id: string, now: number): CancelResult;
+}
+
+export const createJobsSql = (db: DatabaseSync, queue: string): JobsSql => {
+  const insert = db.prepare(`
+    INSERT OR IGNORE INTO queue_jobs (queue, id, data, state, grp, max_attempts, run_at, created_at)
+    VALUES (:queue, :id, :data, :state, :grp, :maxAttempts, :runAt, :now)`);
+  const get = db.prepare('SELECT * FROM queue_jobs WHERE queue = :queue AND id = :id');
+  // Claimable jobs that a claim would take before this one (same order as the claim's ORDER BY).
+  const ahead = db.prepare(`
+    SELECT COUNT(*) AS n FROM queue_jobs
+    WHERE queue = :queue
+      AND (state = 'waiting' OR (state = 'delayed' AND run_at <= :now))
+      AND (run_at < :runAt OR (run_at = :runAt AND seq < :seq))`);
+  const counts = db.prepare('SELECT state, COUNT(*) AS n FROM queue_jobs WHERE queue = :queue GROUP BY state');
+  const cancelNow = db.prepare(`
+    UPDATE queue_jobs
+    SET state = 'canceled', finished_at = :now, lease_until = NULL, lease_token = NULL, cancel_requested = 1
+    WHERE queue = :queue AND id = :id`);
+  const requestCancel = db.prepare('UPDATE queue_jobs SET cancel_requested = 1 WHERE queue = :queue AND id = :id');
+
+  return {
+    insert(job) {
+      const delayed = job.delayMs > 0;
+      const result = insert.run({
+        queue,
+        id: job.id,
+        data: job.data,
+        state: delayed ? 'delayed' : 'waiting',
+        grp: job.group,
+        maxAttempts: job.maxAttempts,
+        runAt: job.now + (delayed ? job.delayMs : 0),
+        now: job.now,
+      });
+      return Number(result.changes) === 1;
+    },
+
+    get(id) {
+      return get.get({ queue, id }) as JobRow | undefined;
+    },
+
+    position(id, now) {
+      const row = get.get({ queue, id }) as JobRow | undefined;
+      if (row === undefined) return null;
+      if (row.state === 'active') return 0;
+      const claimable = row.state === 'waiting' || (row.state === 'delayed' && row.run_at <= now);
+      if (!claimable) return null;
+      const { n } = ahead.get({ queue, now, runAt: row.run_at, seq: row.seq }) as { n: number };
+      return n + 1;
+    },
+
+    counts() {
+      const result: Record<JobState, number> = { waiting: 0, delayed: 0, active: 0, completed: 0, failed: 0, canceled: 0 };
+      for (const row of counts.all({ queue }) as Array<{ state: JobState; n: number }>) result[row.state] = row.n;
+      return result;
+    },
+
+    cancel(id, now) {
+      return writeTransaction(db, (): CancelResult => {
+        const row = get.get({ queue, id }) as JobRow | undefined;
+        if (row === undefined) return 'not-found';
+        switch (row.state) {
+          case 'waiting':
+          case 'delayed':
+            cancelNow.run({ queue, id, now });
+            return 'canceled';
+          case 'active':
+            // Nobody holds an expired lease, so no worker would ever see the request: end it here.
+            if (row.lease_until !== null && row.lease_until <= now) {
+              cancelNow.run({ queue, id, now });
+              return 'canceled';
+            }
+            requestCancel.run({ queue, id });
+            return 'cancel-requested';
+          default:
+            return 'already-finished';
+        }
+      });
+    },
+  };
+};

@@ -1,0 +1,159 @@
+/**
+ * The embedded JobQueue: jobs live in SQLite (the store's file, in queue_ tables), so several
+ * processes sharing the file share the queue. Claims take the write lock (BEGIN IMMEDIATE), which
+ * makes them atomic across processes; leases make a dead worker's jobs claimable again.
+ */
+import { hostname } from 'node:os';
+import { isVidbotError, vidbotError } from '../../errors.ts';
+import { openDatabase } from '../../sqlite/open.ts';
+import type { JobQueue } from '../port.ts';
+import { DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts';
+import { createQueueEmitter } from './emitter.ts';
+import { createJobsSql } from './jobs.ts';
+import { createLeaseSql } from './lease.ts';
+import { toJobInfo } from './rows.ts';
+import { migrateQueueSchema } from './schema.ts';
+import { startWorker, type InternalWorker } from './worker.ts';
+
+export interface SqliteQueueOptions {
+  /** The SQLite file, usually the store's. */
+  readonly file: string;
+  /** Several named queues can share the file. */
+  readonly name?: string;
+  readonly defaultAttempts?: number;
+  /** How long a claim holds a job without a heartbeat before another worker may take it. */
+  readonly leaseMs?: number;
+  /** How often an idle worker looks for jobs added by other processes or becoming due. */
+  readonly pollMs?: number;
+  readonly backoff?: Partial<BackoffOptions>;
+  /** At most this many active jobs per group (e.g. per sender); unlimited when absent. */
+  readonly maxActivePerGroup?: number;
+  readonly now?: () => number;
+}
+
+const positiveNumber = (name: string, value: number | undefined, fallback: number, integer = false): number => {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
+    throw vidbotError('VIDBOT_INPUT_INVALID', `${name} must be a positive ${integer ? 'integer' : 'number'}, got ${value}.`);
+  }
+  return value;
+};
+
+export const createSqliteQueue = <T>(options: SqliteQueueOptions): JobQueue<T> => {
+  const name = options.name ?? 'default';
+  const defaultAttempts = positiveNumber('defaultAttempts', options.defaultAttempts, 3, true);
+  const leaseMs = positiveNumber('leaseMs', options.leaseMs, 30_000);
+  const pollMs = positiveNumber('pollMs', options.pollMs, 250);
+  const maxActivePerGroup =
+    options.maxActivePerGroup === undefined ? null : positiveNumber('maxActivePerGroup', options.maxActivePerGroup, 1, true);
+  const backoff: BackoffOptions = { ...DEFAULT_BACKOFF, ...options.backoff };
+  const now = options.now ?? Date.now;
+
+  const db = openDatabase(options.file);
+  try {
+    migrateQueueSchema(db);
+  } catch (error) {
+    db.close();
+    throw isVidbotError(error)
+      ? error
+      : vidbotError('VIDBOT_STORE_FAILED', `Cannot prepare the queue tables in ${options.file}: ${(error as Error).message}`, { cause: error });
+  }
+  const jobs = createJobsSql(db, name);
+  const lease = createLeaseSql(db, name);
+  const emitter = createQueueEmitter();
+  const workers = new Set<InternalWorker>();
+  let workerCount = 0;
+  let closing: Promise<void> | undefined;
+  let dbClosed = false;
+
+  /** Runs one database operation, turning SQLite errors into VIDBOT_STORE_FAILED. */
+  const run = <R>(what: string, fn: () => R): R => {
+    if (closing !== undefined) throw vidbotError('VIDBOT_INTERNAL', `The queue '${name}' is closed; cannot ${what}.`);
+    try {
+      return fn();
+    } catch (error) {
+      if (isVidbotError(error)) throw error;
+      throw vidbotError('VIDBOT_STORE_FAILED', `The queue could not ${what}: ${(error as Error).message}`, { cause: error });
+    }
+  };
+
+  return {
+    name: 'sqlite',
+
+    async add(data, addOptions) {
+      const { jobId } = addOptions;
+      if (typeof jobId !== 'string' || jobId === '') throw vidbotError('VIDBOT_INPUT_INVALID', 'A job needs a non-empty jobId.');
+      const maxAttempts = positiveNumber('attempts', addOptions.attempts, defaultAttempts, true);
+      const delayMs = addOptions.delayMs ?? 0;
+      if (!Number.isFinite(delayMs) || delayMs < 0) throw vidbotError('VIDBOT_INPUT_INVALID', `delayMs must be >= 0, got ${delayMs}.`);
+      const created = run('add a job', () =>
+        jobs.insert({
+          id: jobId,
+          data: JSON.stringify(data) ?? 'null',
+          group: addOptions.group ?? null,
+          maxAttempts,
+          delayMs,
+          now: now(),
+        }),
+      );
+      if (created) for (const worker of workers) worker.wake();
+      return { id: jobId, created };
+    },
+
+    async get(id) {
+      const row = run('read a job', () => jobs.get(id));
+      return row === undefined ? null : toJobInfo<T>(row);
+    },
+
+    async position(id) {
+      return run('read a job position', () => jobs.position(id, now()));
+    },
+
+    async cancel(id) {
+      const result = run('cancel a job', () => jobs.cancel(id, now()));
+      if (result === 'canceled') emitter.emit('canceled', { jobId: id });
+      // Workers of this process need not wait for their next heartbeat to see the request.
+      if (result === 'cancel-requested') for (const worker of workers) worker.abortJob(id);
+      return result;
+    },
+
+    async counts() {
+      return run('count jobs', () => jobs.counts());
+    },
+
+    work(handler, workerOptions) {
+      if (closing !== undefined) throw vidbotError('VIDBOT_INTERNAL', `The queue '${name}' is closed; cannot start a worker.`);
+      const concurrency = positiveNumber('concurrency', workerOptions.concurrency, 1, true);
+      workerCount += 1;
+      const worker = startWorker<T>({
+        lease,
+        emitter,
+        handler,
+        workerId: workerOptions.workerId ?? `${hostname()}:${process.pid}:${workerCount}`,
+        leaseMs,
+        pollMs,
+        backoff,
+        now,
+        concurrency,
+        maxActivePerGroup,
+        isDbClosed: () => dbClosed,
+        onClosed: (closed) => workers.delete(closed),
+      });
+      workers.add(worker);
+      return worker;
+    },
+
+    on(event, listener) {
+      return emitter.on(event, listener);
+    },
+
+    close() {
+      closing ??= (async () => {
+        await Promise.all([...workers].map((worker) => worker.close({ release: true })));
+        dbClosed = true;
+        db.close();
+      })();
+      return closing;
+    },
+  };
+};
