@@ -1,0 +1,2 @@
+export type { MediaHost, PublishedMedia, PublishOptions } from './port.ts';
+export { type LocalMediaHostOptions, createLocalMediaHost } from './local.ts';

@@ -1,0 +1,224 @@
+import { randomBytes } from 'node:crypto';
+import { access, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { execa } from 'execa';
+import { throwIfAborted, vidbotError, type VidbotError } from '../errors.ts';
+import type { ProgressListener } from '../progress.ts';
+import { deriveLook, sha256 } from './local-look.ts';
+import { buildRenderArgs, type FontRef, type RenderPlan } from './local-render.ts';
+import { layoutPrompt } from './local-text.ts';
+import type { GeneratedVideo, GenerateOptions, VideoProvider, VideoRequest } from './port.ts';
+
+export interface LocalProviderOptions {
+  /** Path of the ffmpeg binary (needs libx264, aac and drawtext). */
+  readonly ffmpeg: string;
+  /** A TrueType/OpenType font for the text; otherwise a common sans font, or fontconfig's "Sans". */
+  readonly fontFile?: string;
+}
+
+export const LOCAL_MODEL = 'local-preview';
+export const LOCAL_LABEL = 'vidbot local preview — not AI';
+const FPS = 30;
+const DEFAULT_DURATION_SEC = 6;
+const MAX_DURATION_SEC = 60;
+
+const BOLD_FONTS = [
+  '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf',
+  '/usr/share/fonts/dejavu/DejaVuSans-Bold.ttf',
+  '/usr/share/fonts/TTF/DejaVuSans-Bold.ttf',
+  '/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf',
+  '/usr/share/fonts/truetype/freefont/FreeSansBold.ttf',
+  '/System/Library/Fonts/Supplemental/Arial Bold.ttf',
+  'C:\\Windows\\Fonts\\arialbd.ttf',
+];
+const REGULAR_FONTS = [
+  '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf',
+  '/usr/share/fonts/dejavu/DejaVuSans.ttf',
+  '/usr/share/fonts/TTF/DejaVuSans.ttf',
+  '/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf',
+  '/usr/share/fonts/truetype/freefont/FreeSans.ttf',
+  '/System/Library/Fonts/Supplemental/Arial.ttf',
+  'C:\\Windows\\Fonts\\arial.ttf',
+];
+// DejaVu has no CJK glyphs; when the prompt needs them, a CJK font (if installed) draws it instead.
+const CJK_FONTS = [
+  '/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc',
+  '/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc',
+  '/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc',
+  '/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc',
+  '/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf',
+];
+const CJK = /[\u3040-\u30FF\u3400-\u4DBF\u4E00-\u9FFF\uAC00-\uD7A3]/u;
+
+const exists = async (path: string): Promise<boolean> =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
+
+const firstExisting = async (paths: readonly string[]): Promise<string | undefined> => {
+  for (const path of paths) if (await exists(path)) return path;
+  return undefined;
+};
+
+const resolveFonts = async (fontFile: string | undefined, prompt: string): Promise<RenderPlan['fonts']> => {
+  if (fontFile !== undefined) {
+    if (!(await exists(fontFile))) {
+      throw vidbotError('VIDBOT_FILE_NOT_FOUND', `Font file not found: ${fontFile}`);
+    }
+    return { text: { file: fontFile }, label: { file: fontFile } };
+  }
+  const cjk = CJK.test(prompt) ? await firstExisting(CJK_FONTS) : undefined;
+  const bold = cjk ?? (await firstExisting(BOLD_FONTS));
+  const regular = await firstExisting(REGULAR_FONTS);
+  const fallback: FontRef = { family: 'Sans' };
+  return {
+    text: bold ? { file: bold } : regular ? { file: regular } : fallback,
+    label: regular ? { file: regular } : fallback,
+  };
+};
+
+/** Rounds the requested duration to what the renderer supports: 1..60 s, default 6. */
+const normalizeDuration = (durationSec: number): number =>
+  Number.isFinite(durationSec) && durationSec > 0
+    ? Math.min(MAX_DURATION_SEC, Math.max(1, Math.round(durationSec * 10) / 10))
+    : DEFAULT_DURATION_SEC;
+
+const readImage = async (path: string): Promise<Buffer> => {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    throw vidbotError('VIDBOT_FILE_NOT_FOUND', `Image not found: ${path}`, { cause: error });
+  }
+};
+
+const tail = (text: string, lines = 15): string => text.trim().split('\n').slice(-lines).join('\n');
+
+/** Translates a failed ffmpeg run into vidbot's errors, with hints for the common causes. */
+const ffmpegError = (error: unknown, ffmpeg: string): VidbotError => {
+  const e = error as { code?: string; stderr?: unknown; shortMessage?: string; message?: string };
+  if (e.code === 'ENOENT' || e.code === 'EACCES') {
+    return vidbotError('VIDBOT_FFMPEG_NOT_FOUND', `Cannot run ffmpeg at ${ffmpeg} (${e.code}).`, { cause: error });
+  }
+  const stderr = typeof e.stderr === 'string' ? tail(e.stderr) : '';
+  const details = { stderr };
+  if (/No such filter: '(drawtext|gradients|life|mandelbrot|zoompan|aevalsrc)'/.test(stderr)) {
+    return vidbotError('VIDBOT_FFMPEG_FAILED', `This ffmpeg lacks a filter the local preview needs.\n${stderr}`, {
+      cause: error,
+      details,
+      retryable: false,
+      hint: 'Install an ffmpeg built with libfreetype and fontconfig (e.g. Debian/Ubuntu `apt-get install ffmpeg`) or set FFMPEG_BIN to one.',
+    });
+  }
+  if (/Unknown encoder 'libx264'/.test(stderr)) {
+    return vidbotError('VIDBOT_FFMPEG_FAILED', `This ffmpeg has no libx264 encoder.\n${stderr}`, {
+      cause: error,
+      details,
+      retryable: false,
+      hint: 'Install an ffmpeg built with --enable-libx264 or set FFMPEG_BIN to one.',
+    });
+  }
+  if (/Cannot find a valid font|Could not load font|Could not set font size/i.test(stderr)) {
+    return vidbotError('VIDBOT_FFMPEG_FAILED', `ffmpeg could not load a font.\n${stderr}`, {
+      cause: error,
+      details,
+      retryable: false,
+      hint: 'Install a TrueType font (e.g. fonts-dejavu-core) or pass fontFile / set the font path explicitly.',
+    });
+  }
+  const summary = e.shortMessage ?? e.message ?? String(error);
+  return vidbotError('VIDBOT_FFMPEG_FAILED', `ffmpeg failed rendering the local preview: ${summary}\n${stderr}`, {
+    cause: error,
+    details,
+  });
+};
+
+/** Feeds `-progress pipe:1` output to the listener as a percentage of the clip's duration. */
+const progressParser = (durationSec: number, onProgress: ProgressListener | undefined) => {
+  let buffered = '';
+  let last = -1;
+  return (chunk: Buffer | string): void => {
+    buffered += chunk.toString();
+    const lines = buffered.split('\n');
+    buffered = lines.pop() ?? '';
+    for (const line of lines) {
+      const match = /^out_time_us=(\d+)/.exec(line.trim());
+      if (!match || !onProgress) continue;
+      // 100 is reported only once the file is complete and in place.
+      const percent = Math.min(99, Math.floor(Number(match[1]) / (durationSec * 10_000)));
+      if (percent > last) {
+        last = percent;
+        onProgress({ percent, message: 'rendering' });
+      }
+    }
+  };
+};
+
+/** Renders a deterministic, clearly labelled preview clip with ffmpeg; no AI involved. */
+export const createLocalProvider = (options: LocalProviderOptions): VideoProvider => ({
+  name: 'local',
+  defaultModel: LOCAL_MODEL,
+  capabilities: () => ({ imageToVideo: true, ai: false }),
+  async generate(request: VideoRequest, generateOptions: GenerateOptions): Promise<GeneratedVideo> {
+    const { signal, onProgress } = generateOptions;
+    throwIfAborted(signal);
+    const workDir = resolve(generateOptions.workDir);
+    const durationSec = normalizeDuration(request.durationSec);
+    const [width, height] = request.orientation === 'landscape' ? [1280, 720] : [720, 1280];
+    const image = request.firstFrameImage === undefined ? undefined : resolve(request.firstFrameImage);
+    const imageDigest = image === undefined ? '' : sha256(await readImage(image));
+
+    // The look depends on the prompt alone; the file name on everything that changes the bytes.
+    const look = deriveLook(request.prompt);
+    const key = sha256([request.prompt, request.orientation, durationSec, imageDigest].join('\u0000'));
+    const output = join(workDir, `local-${key.slice(0, 12)}.mp4`);
+    const layout = layoutPrompt(request.prompt, request.orientation, width);
+    const fonts = await resolveFonts(options.fontFile, layout.lines.join(' '));
+
+    await mkdir(workDir, { recursive: true });
+    const scratch = await mkdtemp(join(workDir, '.local-render-'));
+    const partial = join(workDir, `.local-${key.slice(0, 12)}-${randomBytes(6).toString('hex')}.part.mp4`);
+    try {
+      // Text goes through files so quotes, colons, % and backslashes never meet filtergraph escaping.
+      const lineFiles = layout.lines.map((_, i) => `line-${i}.txt`);
+      await Promise.all(layout.lines.map((line, i) => writeFile(join(scratch, `line-${i}.txt`), line, 'utf8')));
+      await writeFile(join(scratch, 'label.txt'), LOCAL_LABEL, 'utf8');
+      const plan: RenderPlan = {
+        width,
+        height,
+        fps: FPS,
+        durationSec,
+        look,
+        layout,
+        lineFiles,
+        labelFile: 'label.txt',
+        fonts,
+        output: partial,
+        ...(image === undefined ? {} : { image }),
+      };
+      onProgress?.({ percent: 0, message: 'rendering' });
+      throwIfAborted(signal);
+      try {
+        const subprocess = execa(options.ffmpeg, buildRenderArgs(plan), {
+          cwd: scratch,
+          stdin: 'ignore',
+          cancelSignal: signal,
+          forceKillAfterDelay: 3000,
+          buffer: { stdout: false },
+        });
+        subprocess.stdout?.on('data', progressParser(durationSec, onProgress));
+        await subprocess;
+      } catch (error) {
+        if (signal?.aborted) throw vidbotError('VIDBOT_CANCELED', 'Canceled.', { cause: signal.reason });
+        throw ffmpegError(error, options.ffmpeg);
+      }
+      throwIfAborted(signal);
+      await rename(partial, output);
+      onProgress?.({ percent: 100, message: 'rendered' });
+      return { file: output, provider: 'local', model: LOCAL_MODEL };
+    } finally {
+      await rm(partial, { force: true });
+      await rm(scratch, { recursive: true, force: true });
+    }
+  },
+});
