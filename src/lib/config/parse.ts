@@ -1,0 +1,63 @@
+import { vidbotError } from '../errors.ts';
+import { type ConfigSource, type SettingKey, settings } from './settings.ts';
+
+const TRUE = new Set(['1', 'true', 'yes', 'on']);
+const FALSE = new Set(['0', 'false', 'no', 'off']);
+
+/** Turns one raw value into its typed form, or throws an error that names the variable, the source and what was expected. */
+export const parseSetting = (key: SettingKey, raw: unknown, source: ConfigSource): unknown => {
+  const spec: { env: string; type: string; values?: readonly string[]; min?: number; max?: number; secret?: boolean } =
+    settings[key];
+  const shown = spec.secret ? '(hidden)' : JSON.stringify(raw);
+  const fail = (expected: string) =>
+    vidbotError('VIDBOT_CONFIG_INVALID', `${spec.env} must be ${expected}, got ${shown} (from ${source}).`);
+
+  if (typeof raw === spec.type || (spec.type === 'int' && typeof raw === 'number')) {
+    raw = String(raw);
+  }
+  if (typeof raw !== 'string') throw fail(`a ${spec.type}`);
+  const text = raw.trim();
+
+  switch (spec.type) {
+    case 'int': {
+      const range = `from ${spec.min ?? '-∞'} to ${spec.max ?? '∞'}`;
+      if (!/^-?\d+$/.test(text.replace(/_/g, ''))) throw fail(`a whole number ${range}`);
+      const value = Number(text.replace(/_/g, ''));
+      if ((spec.min !== undefined && value < spec.min) || (spec.max !== undefined && value > spec.max)) {
+        throw fail(`a whole number ${range}`);
+      }
+      return value;
+    }
+    case 'bool': {
+      const lower = text.toLowerCase();
+      if (TRUE.has(lower)) return true;
+      if (FALSE.has(lower)) return false;
+      throw fail('true or false');
+    }
+    case 'enum': {
+      if (!spec.values?.includes(text)) throw fail(`one of ${spec.values?.join(', ')}`);
+      return text;
+    }
+    case 'url': {
+      try {
+        const url = new URL(text);
+        if (!/^(https?|rediss?):$/.test(url.protocol)) throw new Error('protocol');
+      } catch {
+        throw fail('an absolute URL such as https://example.com');
+      }
+      return text.replace(/\/+$/, '');
+    }
+    default: {
+      if (text === '') throw fail('a non-empty string');
+      return text;
+    }
+  }
+};
+
+/** Shows a value for humans: secrets keep only their last four characters. */
+export const maskSetting = (key: SettingKey, value: unknown): string => {
+  if (value === undefined) return '';
+  const text = String(value);
+  if (!(settings[key] as { secret?: boolean }).secret) return text;
+  return text.length <= 8 ? '••••' : `••••${text.slice(-4)}`;
+};

@@ -1,0 +1,116 @@
+/**
+ * Every setting vidbot reads, with the environment variable that sets it. The variable names are
+ * the seed bot's where it had one, so an existing .env keeps working.
+ */
+export type SettingType = 'string' | 'url' | 'int' | 'bool' | 'enum';
+
+export interface SettingSpec {
+  readonly env: string;
+  readonly type: SettingType;
+  readonly description: string;
+  readonly secret?: boolean;
+  readonly values?: readonly string[];
+  readonly min?: number;
+  readonly max?: number;
+}
+
+export const settings = {
+  dataDir: { env: 'VIDBOT_DATA_DIR', type: 'string', description: 'Folder for the SQLite database and media files' },
+  provider: {
+    env: 'VIDBOT_PROVIDER',
+    type: 'enum',
+    values: ['auto', 'local', 'replicate'],
+    description: 'Video provider; auto picks replicate when REPLICATE_API_TOKEN is set, else local',
+  },
+  polish: { env: 'VIDBOT_POLISH', type: 'bool', description: 'Polish prompts with OpenAI when OPENAI_API_KEY is set' },
+  orientation: {
+    env: 'VIDBOT_ORIENTATION',
+    type: 'enum',
+    values: ['portrait', 'landscape'],
+    description: 'Default video orientation',
+  },
+  videoSeconds: { env: 'VIDBOT_VIDEO_SECONDS', type: 'int', min: 1, max: 60, description: 'Default video length' },
+  promptMaxChars: {
+    env: 'VIDBOT_PROMPT_MAX_CHARS',
+    type: 'int',
+    min: 1,
+    max: 100_000,
+    description: 'Longest prompt accepted',
+  },
+  workerCount: { env: 'WORKER_COUNT', type: 'int', min: 1, max: 64, description: 'Jobs processed at once' },
+  whatsappMaxBytes: {
+    env: 'WHATSAPP_MAX_BYTES',
+    type: 'int',
+    min: 1,
+    max: 2_000_000_000,
+    description: 'Largest video sent to WhatsApp, in bytes',
+  },
+  ffmpegBin: { env: 'FFMPEG_BIN', type: 'string', description: 'ffmpeg binary (path or command)' },
+  publicBaseUrl: { env: 'PUBLIC_BASE_URL', type: 'url', description: 'Public https URL of the server' },
+  apiKey: { env: 'VIDBOT_API_KEY', type: 'string', secret: true, description: 'Bearer token for /api/* and /test-send' },
+  mongodbUri: { env: 'MONGODB_URI', type: 'string', secret: true, description: 'MongoDB connection string (store)' },
+  mongoDbName: { env: 'MONGO_DB_NAME', type: 'string', description: 'MongoDB database name' },
+  redisUrl: { env: 'REDIS_URL', type: 'url', secret: true, description: 'Redis URL for the BullMQ queue' },
+  twilioAccountSid: { env: 'TWILIO_ACCOUNT_SID', type: 'string', description: 'Twilio account SID' },
+  twilioAuthToken: { env: 'TWILIO_AUTH_TOKEN', type: 'string', secret: true, description: 'Twilio auth token' },
+  twilioWhatsappFrom: {
+    env: 'TWILIO_WHATSAPP_FROM',
+    type: 'string',
+    description: 'Sender, e.g. whatsapp:+14155238886',
+  },
+  twilioApiBaseUrl: { env: 'TWILIO_API_BASE_URL', type: 'url', description: 'Twilio API base URL (emulators)' },
+  replicateApiToken: { env: 'REPLICATE_API_TOKEN', type: 'string', secret: true, description: 'Replicate API token' },
+  replicateModel: { env: 'REPLICATE_MODEL', type: 'string', description: 'Replicate model' },
+  replicateApiBaseUrl: { env: 'REPLICATE_API_BASE_URL', type: 'url', description: 'Replicate API base URL' },
+  openaiApiKey: { env: 'OPENAI_API_KEY', type: 'string', secret: true, description: 'OpenAI key for prompt polish' },
+  openaiBaseUrl: { env: 'OPENAI_BASE_URL', type: 'url', description: 'OpenAI API base URL' },
+  cloudinaryUrl: {
+    env: 'CLOUDINARY_URL',
+    type: 'string',
+    secret: true,
+    description: 'cloudinary://KEY:SECRET@CLOUD for media hosting',
+  },
+} as const satisfies Record<string, SettingSpec>;
+
+export type SettingKey = keyof typeof settings;
+
+type ValueOf<S extends SettingSpec> = S['type'] extends 'int'
+  ? number
+  : S['type'] extends 'bool'
+    ? boolean
+    : S extends { values: readonly (infer V)[] }
+      ? V
+      : string;
+
+type Settings = typeof settings;
+
+/** Settings that always have a value (a default). */
+export const defaults = {
+  provider: 'auto',
+  polish: true,
+  orientation: 'portrait',
+  videoSeconds: 6,
+  promptMaxChars: 1000,
+  workerCount: 2,
+  whatsappMaxBytes: 16_700_000,
+  mongoDbName: 'vidbot',
+  replicateModel: 'minimax/video-01',
+} as const satisfies Partial<{ [K in SettingKey]: ValueOf<Settings[K]> }>;
+
+type DefaultedKey = keyof typeof defaults;
+
+export type Config = Readonly<
+  { [K in DefaultedKey]: ValueOf<Settings[K]> } & {
+    [K in Exclude<SettingKey, DefaultedKey>]?: ValueOf<Settings[K]>;
+  } & { dataDir: string }
+>;
+
+export type ConfigSource = 'default' | 'config store' | '.env' | 'environment' | 'flag';
+
+/** Looks a setting up by its key (workerCount) or its variable (WORKER_COUNT), in any case. */
+export const findSetting = (name: string): SettingKey | undefined => {
+  const wanted = name.trim().toLowerCase().replace(/[-_]/g, '');
+  return (Object.keys(settings) as SettingKey[]).find(
+    (key) => key.toLowerCase() === wanted || settings[key].env.toLowerCase().replace(/_/g, '') === wanted,
+  );
+};

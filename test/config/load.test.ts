@@ -1,0 +1,94 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { findSetting, loadConfig, maskSetting, openSavedSettings } from '../../src/lib/config/index.ts';
+import { VidbotError } from '../../src/lib/errors.ts';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'vidbot-config-'));
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+describe('loadConfig', () => {
+  it('has working defaults with nothing configured', () => {
+    const { config, sources } = loadConfig({ env: { HOME: dir }, cwd: dir });
+    expect(config.workerCount).toBe(2);
+    expect(config.whatsappMaxBytes).toBe(16_700_000);
+    expect(config.promptMaxChars).toBe(1000);
+    expect(config.provider).toBe('auto');
+    expect(config.replicateModel).toBe('minimax/video-01');
+    expect(config.dataDir).toBe(join(dir, '.local', 'share', 'vidbot'));
+    expect(sources.workerCount).toBe('default');
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('layers saved < .env < environment < flags', async () => {
+    await writeFile(join(dir, '.env'), 'WORKER_COUNT=3\nWHATSAPP_MAX_BYTES=5000000\nVIDBOT_ORIENTATION=landscape\n');
+    const { config, sources } = loadConfig({
+      env: { WHATSAPP_MAX_BYTES: '6000000', VIDBOT_ORIENTATION: 'portrait' },
+      cwd: dir,
+      stored: { workerCount: '5', videoSeconds: '4', orientation: 'landscape' },
+      overrides: { orientation: 'landscape' },
+    });
+    expect(config.videoSeconds).toBe(4);
+    expect(sources.videoSeconds).toBe('config store');
+    expect(config.workerCount).toBe(3);
+    expect(sources.workerCount).toBe('.env');
+    expect(config.whatsappMaxBytes).toBe(6_000_000);
+    expect(sources.whatsappMaxBytes).toBe('environment');
+    expect(config.orientation).toBe('landscape');
+    expect(sources.orientation).toBe('flag');
+  });
+
+  it('names the variable, the expectation, the value and its source on bad values', () => {
+    const attempt = () => loadConfig({ env: { WORKER_COUNT: 'lots' }, cwd: dir });
+    expect(attempt).toThrow(VidbotError);
+    expect(attempt).toThrow('WORKER_COUNT must be a whole number from 1 to 64, got "lots" (from environment).');
+    expect(() => loadConfig({ env: { PUBLIC_BASE_URL: 'example.com' }, cwd: dir })).toThrow(/PUBLIC_BASE_URL must be an absolute URL/);
+    expect(() => loadConfig({ env: { VIDBOT_PROVIDER: 'sora' }, cwd: dir })).toThrow(/one of auto, local, replicate/);
+    expect(() => loadConfig({ env: {}, cwd: dir, overrides: { workerCount: 0 } })).toThrow(/\(from flag\)/);
+  });
+
+  it('hides secrets in error messages', () => {
+    try {
+      loadConfig({ env: { REDIS_URL: 'not a url with password hunter2' }, cwd: dir });
+      expect.unreachable();
+    } catch (error) {
+      expect((error as Error).message).not.toContain('hunter2');
+      expect((error as VidbotError).code).toBe('VIDBOT_CONFIG_INVALID');
+    }
+  });
+
+  it('treats empty variables as unset and resolves a relative data dir from cwd', () => {
+    const { config } = loadConfig({ env: { WORKER_COUNT: '', VIDBOT_DATA_DIR: 'data' }, cwd: dir });
+    expect(config.workerCount).toBe(2);
+    expect(config.dataDir).toBe(join(dir, 'data'));
+  });
+
+  it('finds settings by key or variable name, in any case', () => {
+    expect(findSetting('WORKER_COUNT')).toBe('workerCount');
+    expect(findSetting('worker-count')).toBe('workerCount');
+    expect(findSetting('twilio_auth_token')).toBe('twilioAuthToken');
+    expect(findSetting('NOPE')).toBeUndefined();
+  });
+
+  it('masks secrets but not plain values', () => {
+    expect(maskSetting('twilioAuthToken', 'abcdef0123456789')).toBe('••••6789');
+    expect(maskSetting('twilioAuthToken', 'short')).toBe('••••');
+    expect(maskSetting('workerCount', 4)).toBe('4');
+  });
+});
+
+describe('saved settings', () => {
+  it('validates on set, persists across opens, and unsets', async () => {
+    const saved = await openSavedSettings({ dir });
+    saved.set('workerCount', '4');
+    expect(() => saved.set('workerCount', 'many')).toThrow(/WORKER_COUNT must be a whole number/);
+    const again = await openSavedSettings({ dir });
+    expect(again.all()).toEqual({ workerCount: '4' });
+    again.unset('workerCount');
+    expect((await openSavedSettings({ dir })).all()).toEqual({});
+  });
+});
