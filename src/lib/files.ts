@@ -1,0 +1,46 @@
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { access, copyFile, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { vidbotError } from './errors.ts';
+
+/** Fails early, before any work, when `file` could not be written: missing folder, no permission, a directory. */
+export const assertWritableOutput = async (file: string): Promise<string> => {
+  const target = resolve(file);
+  const folder = dirname(target);
+  const unwritable = (reason: string) =>
+    vidbotError('VIDBOT_OUTPUT_UNWRITABLE', `Cannot write ${target}: ${reason}.`);
+  const folderStat = await stat(folder).catch(() => null);
+  if (!folderStat?.isDirectory()) throw unwritable(`the folder ${folder} does not exist`);
+  if (await stat(target).then((s) => s.isDirectory(), () => false)) throw unwritable('it is a directory');
+  await access(folder, constants.W_OK).catch(() => {
+    throw unwritable(`no permission to write in ${folder}`);
+  });
+  return target;
+};
+
+/** A hidden name beside `target`, so the final rename stays on one file system. */
+export const partialPathFor = (target: string): string =>
+  join(dirname(target), `.${basename(target)}.partial-${randomBytes(4).toString('hex')}`);
+
+/** Copies so that `target` is either absent or complete: never half-written. */
+export const copyFileAtomically = async (source: string, target: string): Promise<void> => {
+  const partial = partialPathFor(target);
+  try {
+    await copyFile(source, partial);
+    await rename(partial, target);
+  } catch (error) {
+    await rm(partial, { force: true });
+    throw vidbotError('VIDBOT_OUTPUT_UNWRITABLE', `Cannot write ${target}: ${(error as Error).message}`, { cause: error });
+  }
+};
+
+/** A file name from a prompt: "A fox, running!" -> "a-fox-running". */
+export const slugify = (text: string, maxLength = 48): string =>
+  text
+    .normalize('NFKD')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, maxLength)
+    .replace(/-+$/, '') || 'video';

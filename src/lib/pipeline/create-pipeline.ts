@@ -1,0 +1,182 @@
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { CompressResult, Compressor, MediaInfo } from '../compressor/port.ts';
+import { throwIfAborted } from '../errors.ts';
+import type { MediaHost, PublishedMedia } from '../media-host/port.ts';
+import type { PromptPolisher } from '../polisher/port.ts';
+import { cacheKey, normalizePrompt } from '../store/cache-key.ts';
+import type { Store } from '../store/port.ts';
+import type { VideoProvider, VideoRequest } from '../video-provider/port.ts';
+import { type PipelineListener, runStage } from './events.ts';
+
+export interface PipelineDeps {
+  readonly polisher: PromptPolisher;
+  readonly provider: VideoProvider;
+  readonly compressor: Compressor;
+  readonly mediaHost: MediaHost;
+  /** Holds the prompt cache; without it every run generates. */
+  readonly store?: Store;
+  /** Parent folder for per-run scratch folders (removed after each run). */
+  readonly workDir: string;
+}
+
+/** What to make: the provider's request plus the pipeline's own switches. */
+export interface PipelineRequest extends VideoRequest {
+  readonly polish?: boolean;
+  readonly useCache?: boolean;
+  readonly maxBytes?: number;
+}
+
+export interface PipelineRunOptions {
+  readonly signal?: AbortSignal;
+  readonly onEvent?: PipelineListener;
+  /** Provider job to resume (a prediction id stored by an earlier attempt). */
+  readonly resumeRemoteJob?: string;
+  readonly onRemoteJob?: (remoteJobId: string) => void | Promise<void>;
+}
+
+export interface PipelineResult {
+  readonly prompt: string;
+  /** The prompt the provider got, when polishing changed it. */
+  readonly polishedPrompt?: string;
+  readonly cacheHit: boolean;
+  readonly provider: string;
+  readonly model: string;
+  readonly remoteJobId?: string;
+  /** The published video; `media.path` is a durable local copy when the host keeps one. */
+  readonly media: PublishedMedia;
+  readonly video: MediaInfo;
+  readonly compression?: Pick<CompressResult, 'mode' | 'passes'>;
+}
+
+export interface Pipeline {
+  run(request: PipelineRequest, options?: PipelineRunOptions): Promise<PipelineResult>;
+}
+
+const exists = async (file: string | undefined): Promise<boolean> =>
+  file !== undefined && (await stat(file).then((s) => s.isFile() && s.size > 0, () => false));
+
+/**
+ * Composes the stages: polish -> cache -> generate -> compress -> publish. Each stage is a port, so
+ * any adapter (local renderer or Replicate, local media or Cloudinary) slots in without changes here.
+ */
+export const createPipeline = (deps: PipelineDeps): Pipeline => ({
+  async run(request, options = {}) {
+    const { signal } = options;
+    const emit: PipelineListener = options.onEvent ?? (() => {});
+    const model = request.model ?? deps.provider.defaultModel;
+    const key = cacheKey({
+      prompt: request.prompt,
+      provider: deps.provider.name,
+      model,
+      options: {
+        orientation: request.orientation,
+        durationSec: request.durationSec,
+        polish: request.polish !== false,
+        ...(request.firstFrameImage ? { firstFrameImage: request.firstFrameImage } : {}),
+        ...request.inputs,
+      },
+    });
+    const useCache = request.useCache !== false && deps.store !== undefined;
+    const scratch = await mkdtemp(join(deps.workDir, 'run-'));
+    try {
+      const cached = useCache ? await deps.store?.getCache(key) : null;
+      if (cached && (await exists(cached.filePath))) {
+        emit({ type: 'stage:skip', stage: 'polish', reason: 'cache hit' });
+        emit({ type: 'stage:skip', stage: 'generate', reason: 'cache hit' });
+        return await finish(deps, request, options, emit, scratch, key, cached.filePath, {
+          prompt: request.prompt,
+          cacheHit: true,
+          provider: deps.provider.name,
+          model,
+          ...(typeof cached.meta?.polishedPrompt === 'string' ? { polishedPrompt: cached.meta.polishedPrompt } : {}),
+        });
+      }
+      if (useCache) emit({ type: 'stage:skip', stage: 'cache', reason: 'no cached video' });
+
+      const polished =
+        request.polish === false
+          ? (emit({ type: 'stage:skip', stage: 'polish', reason: 'disabled' }), { prompt: request.prompt, polished: false })
+          : await runStage('polish', emit, (onProgress) => deps.polisher.polish(request.prompt, { signal, onProgress }),
+              (r) => (r.polished ? 'polished' : (r.fallbackReason ?? 'kept as written')));
+      throwIfAborted(signal);
+
+      const generated = await runStage(
+        'generate',
+        emit,
+        (onProgress) =>
+          deps.provider.generate(
+            {
+              prompt: polished.prompt,
+              orientation: request.orientation,
+              durationSec: request.durationSec,
+              ...(request.model ? { model: request.model } : {}),
+              ...(request.firstFrameImage ? { firstFrameImage: request.firstFrameImage } : {}),
+              ...(request.inputs ? { inputs: request.inputs } : {}),
+            },
+            {
+              workDir: scratch,
+              ...(signal ? { signal } : {}),
+              onProgress,
+              ...(options.onRemoteJob ? { onRemoteJob: options.onRemoteJob } : {}),
+              ...(options.resumeRemoteJob ? { resumeRemoteJob: options.resumeRemoteJob } : {}),
+            },
+          ),
+        (g) => `${g.provider} ${g.model}`,
+      );
+      return await finish(deps, request, options, emit, scratch, key, generated.file, {
+        prompt: request.prompt,
+        cacheHit: false,
+        provider: generated.provider,
+        model: generated.model,
+        ...(polished.polished ? { polishedPrompt: polished.prompt } : {}),
+        ...(generated.remoteJobId ? { remoteJobId: generated.remoteJobId } : {}),
+      });
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+  },
+});
+
+type ResultHead = Omit<PipelineResult, 'media' | 'video' | 'compression'>;
+
+const finish = async (
+  deps: PipelineDeps,
+  request: PipelineRequest,
+  options: PipelineRunOptions,
+  emit: PipelineListener,
+  scratch: string,
+  key: string,
+  source: string,
+  partial: ResultHead,
+): Promise<PipelineResult> => {
+  const { signal } = options;
+  const compressed = await runStage(
+    'compress',
+    emit,
+    (onProgress) =>
+      deps.compressor.compress(source, {
+        output: join(scratch, 'whatsapp.mp4'),
+        ...(request.maxBytes ? { maxBytes: request.maxBytes } : {}),
+        ...(signal ? { signal } : {}),
+        onProgress,
+      }),
+    (c) => `${c.mode}, ${c.output.sizeBytes} bytes`,
+  );
+  throwIfAborted(signal);
+  const media = await runStage(
+    'publish',
+    emit,
+    (onProgress) => deps.mediaHost.publish(compressed.file, { contentType: 'video/mp4', onProgress, ...(signal ? { signal } : {}) }),
+    (m) => m.url ?? m.path,
+  );
+  if (!partial.cacheHit && deps.store && media.path && request.useCache !== false) {
+    await deps.store.putCache({
+      key,
+      promptNorm: normalizePrompt(partial.prompt),
+      filePath: media.path,
+      meta: { provider: partial.provider, model: partial.model, ...(partial.polishedPrompt ? { polishedPrompt: partial.polishedPrompt } : {}) },
+    });
+  }
+  return { ...partial, media, video: compressed.output, compression: { mode: compressed.mode, passes: compressed.passes } };
+};

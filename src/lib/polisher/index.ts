@@ -1,0 +1,2 @@
+export type { PolishResult, PromptPolisher } from './port.ts';
+export { createPassthroughPolisher } from './passthrough.ts';
