@@ -1,0 +1,79 @@
+import { join } from 'node:path';
+import { createVidbot } from '../../lib/create-vidbot.ts';
+import { isAbortError, vidbotError } from '../../lib/errors.ts';
+import { assertWritableOutput, copyFileAtomically, slugify } from '../../lib/files.ts';
+import { probeMedia } from '../../lib/ffmpeg/probe.ts';
+import { validatePrompt } from '../../lib/pipeline/prompt.ts';
+import { type CliContext, loadCliConfig } from '../context.ts';
+import { describeMedia, mediaJson } from '../format.ts';
+import { createProgressView } from '../progress.ts';
+
+export interface GenerateFlags {
+  output?: string;
+  provider?: 'local' | 'replicate';
+  model?: string;
+  polish: boolean;
+  cache: boolean;
+  portrait?: boolean;
+  landscape?: boolean;
+  duration?: string;
+  json?: boolean;
+}
+
+export const generateCommand = async (context: CliContext, rawPrompt: string, flags: GenerateFlags): Promise<void> => {
+  const { config } = await loadCliConfig(context, {
+    provider: flags.provider,
+    orientation: flags.landscape ? 'landscape' : flags.portrait ? 'portrait' : undefined,
+    videoSeconds: flags.duration,
+  });
+  // Check everything the user typed before touching the store, so bad input changes nothing.
+  const prompt = validatePrompt(rawPrompt, config.promptMaxChars);
+  const output = await assertWritableOutput(flags.output ?? join(context.cwd, `${slugify(prompt)}.mp4`));
+
+  const vidbot = await createVidbot(config, { env: { ...context.env } });
+  const view = createProgressView(context.stderr);
+  try {
+    const { task } = await vidbot.createTask({
+      prompt,
+      sid: 'cli',
+      options: { polish: flags.polish, useCache: flags.cache, ...(flags.model ? { model: flags.model } : {}) },
+    });
+    const onAbort = () => void vidbot.store.updateTask(task.taskId, { cancelRequested: true });
+    context.signal.addEventListener('abort', onAbort, { once: true });
+    let done;
+    try {
+      done = await vidbot.runTask(task.taskId, { signal: context.signal, onEvent: view.onEvent });
+    } catch (error) {
+      if (isAbortError(error) || context.signal.aborted) {
+        await vidbot.store.updateTask(task.taskId, { status: 'canceled', finishedAt: Date.now(), error: 'Interrupted.' });
+        throw vidbotError('VIDBOT_CANCELED', 'Interrupted; nothing was written.', { hint: 'Run the command again to start over.' });
+      }
+      throw error;
+    } finally {
+      context.signal.removeEventListener('abort', onAbort);
+      view.stop();
+    }
+    if (!done.filePath) throw vidbotError('VIDBOT_INTERNAL', `Task ${done.taskId} finished without a file.`);
+    await copyFileAtomically(done.filePath, output);
+    const info = await probeMedia(output, { ffprobe: vidbot.ffmpeg.ffprobe });
+    if (flags.json) {
+      context.stdout.write(
+        `${JSON.stringify({
+          ok: true,
+          taskId: done.taskId,
+          provider: done.options.provider,
+          model: done.options.model ?? vidbot.provider.defaultModel,
+          cacheHit: done.cacheHit ?? false,
+          prompt: done.prompt,
+          ...(done.polishedPrompt ? { polishedPrompt: done.polishedPrompt } : {}),
+          ...mediaJson(info),
+        })}\n`,
+      );
+      return;
+    }
+    const note = vidbot.provider.capabilities().ai ? '' : '  (local preview, not AI: set REPLICATE_API_TOKEN for real videos)\n';
+    context.stdout.write(`${output}\n  ${describeMedia(info)}${done.cacheHit ? ', from cache' : ''}\n${note}`);
+  } finally {
+    await vidbot.close();
+  }
+};

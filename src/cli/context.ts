@@ -1,0 +1,21 @@
+import { type Config, type LoadedConfig, type SettingKey, loadConfig, openSavedSettings } from '../lib/config/index.ts';
+
+/** What every command gets from the edge: the environment, the working directory, and where to print. */
+export interface CliContext {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  /** Fires on Ctrl-C (SIGINT) or SIGTERM. */
+  readonly signal: AbortSignal;
+}
+
+/** Loads configuration once per command: defaults < saved settings < .env < environment < flags. */
+export const loadCliConfig = async (
+  context: CliContext,
+  overrides: Partial<Record<SettingKey, unknown>> = {},
+): Promise<LoadedConfig & { config: Config }> => {
+  const saved = await openSavedSettings(context.env.VIDBOT_CONFIG_DIR ? { dir: context.env.VIDBOT_CONFIG_DIR } : {});
+  const defined = Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined));
+  return loadConfig({ env: context.env, cwd: context.cwd, stored: saved.all(), overrides: defined });
+};

@@ -1,0 +1,35 @@
+import type { MediaInfo } from '../lib/compressor/port.ts';
+
+export const formatBytes = (bytes: number): string => {
+  if (bytes < 1000) return `${bytes} B`;
+  if (bytes < 1_000_000) return `${(bytes / 1000).toFixed(1)} kB`;
+  if (bytes < 1_000_000_000) return `${(bytes / 1_000_000).toFixed(1)} MB`;
+  return `${(bytes / 1_000_000_000).toFixed(2)} GB`;
+};
+
+export const formatDuration = (ms: number): string => {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const minutes = Math.floor(ms / 60_000);
+  return `${minutes} min ${Math.round((ms % 60_000) / 1000)} s`;
+};
+
+/** One line a person can read: "6.0 s, 1.9 MB, h264 (High) 720x1280, aac (LC)". */
+export const describeMedia = (info: MediaInfo): string => {
+  const parts = [`${info.durationSec.toFixed(1)} s`, formatBytes(info.sizeBytes)];
+  if (info.video) {
+    const profile = info.video.profile ? ` (${info.video.profile})` : '';
+    parts.push(`${info.video.codec}${profile} ${info.video.width ?? '?'}x${info.video.height ?? '?'}`);
+  }
+  if (info.audio) parts.push(`${info.audio.codec}${info.audio.profile ? ` (${info.audio.profile})` : ''}`);
+  return parts.join(', ');
+};
+
+/** The machine-readable form of a probe, for --json output. */
+export const mediaJson = (info: MediaInfo) => ({
+  file: info.file,
+  sizeBytes: info.sizeBytes,
+  durationSec: Number(info.durationSec.toFixed(3)),
+  video: info.video ?? null,
+  audio: info.audio ?? null,
+});

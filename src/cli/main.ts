@@ -1,0 +1,101 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import type { CliContext } from './context.ts';
+import { handleError } from './handle-error.ts';
+
+const version = (): string => {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+};
+
+const EXAMPLES = `
+Examples:
+  $ vidbot generate "a fox running through a neon city at night"
+  $ vidbot generate "ocean waves at dawn" --landscape -o waves.mp4 --json
+  $ vidbot compress big.mov -o small.mp4 --max-bytes 16000000
+  $ vidbot config set WORKER_COUNT 4
+  $ vidbot config list`;
+
+/** Builds the command tree. Command modules are imported only when their command runs. */
+export const buildProgram = (context: CliContext, state: { verbose: boolean; json: boolean }): Command => {
+  const program = new Command('vidbot')
+    .description('Turn an AI text-to-video model into a WhatsApp bot, and generate WhatsApp-ready videos from a shell.')
+    .version(version(), '-v, --version')
+    .option('--verbose', 'print stack traces and tool output on errors')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', EXAMPLES)
+    .configureOutput({
+      writeOut: (text) => context.stdout.write(text),
+      writeErr: (text) => context.stderr.write(text),
+    })
+    .exitOverride();
+  program.hook('preAction', (_root, action) => {
+    state.verbose = Boolean(program.opts().verbose);
+    state.json = Boolean(action.opts().json);
+  });
+
+  program
+    .command('generate')
+    .description('generate a WhatsApp-ready video from a prompt, in this process')
+    .argument('<prompt>', 'what the video should show')
+    .option('-o, --output <file>', 'where to write the MP4 (default: a name from the prompt, in the current folder)')
+    .addOption(new Option('--provider <name>', 'video provider').choices(['local', 'replicate']))
+    .option('--model <id>', 'model id, for providers that host several')
+    .option('--no-polish', 'use the prompt exactly as written')
+    .option('--no-cache', 'generate again even when the same prompt was made before')
+    .addOption(new Option('--portrait', 'portrait 720x1280 (default)').conflicts('landscape'))
+    .addOption(new Option('--landscape', 'landscape 1280x720'))
+    .option('--duration <seconds>', 'video length in seconds')
+    .option('--json', 'print the result as JSON (progress goes to stderr)')
+    .addHelpText('after', '\nExample:\n  $ vidbot generate "a paper boat in the rain" --landscape -o boat.mp4')
+    .action(async (prompt: string, options) => {
+      const { generateCommand } = await import('./commands/generate.ts');
+      await generateCommand(context, prompt, options);
+    });
+
+  program
+    .command('compress')
+    .description('fit a video to WhatsApp: MP4, H.264 + AAC, at most WHATSAPP_MAX_BYTES')
+    .argument('<input>', 'video file to compress')
+    .option('-o, --output <file>', 'output file (default: <input>.whatsapp.mp4)')
+    .option('--max-bytes <n>', 'size limit in bytes (default: WHATSAPP_MAX_BYTES, 16700000)')
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', '\nExample:\n  $ vidbot compress clip.mov -o clip.mp4 --max-bytes 16000000')
+    .action(async (input: string, options) => {
+      const { compressCommand } = await import('./commands/compress.ts');
+      await compressCommand(context, input, options);
+    });
+
+  const config = program
+    .command('config')
+    .description('show and change saved settings (secrets are masked)')
+    .addHelpText('after', '\nExamples:\n  $ vidbot config set REPLICATE_API_TOKEN r8_...\n  $ vidbot config list --json');
+  const configAction =
+    (name: 'set' | 'get' | 'list' | 'unset' | 'path') =>
+    async (...args: unknown[]) => {
+      const { configCommand } = await import('./commands/config.ts');
+      await configCommand(context, name, args);
+    };
+  config.command('set').description('save a setting').argument('<key>').argument('<value>').action(configAction('set'));
+  config.command('get').description('print a setting (masked)').argument('<key>').option('--show-secret', 'print secrets in full').action(configAction('get'));
+  config.command('list').description('every setting with its value and where it came from').option('--json', 'as JSON').action(configAction('list'));
+  config.command('unset').description('remove a saved setting').argument('<key>').action(configAction('unset'));
+  config.command('path').description('print the saved settings file').action(configAction('path'));
+  return program;
+};
+
+/** Runs the CLI and returns its exit code; bin/vidbot.js sets process.exitCode from it. */
+export const main = async (argv: readonly string[], context: CliContext): Promise<number> => {
+  const state = { verbose: argv.includes('--verbose'), json: argv.includes('--json') };
+  const program = buildProgram(context, state);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end through here with code 0; usage errors were already printed.
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    return handleError(error, { ...state, stderr: context.stderr, stdout: context.stdout });
+  }
+};

@@ -1,0 +1,25 @@
+import { main } from './main.ts';
+
+/** The process edge: wires the real environment, streams and signals into `main`. */
+export const run = async (): Promise<void> => {
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupts += 1;
+    // A second Ctrl-C means "now": skip clean-up and leave.
+    if (interrupts > 1) process.exit(130);
+    controller.abort(new Error(`Interrupted by ${signal}`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const code = await main(process.argv.slice(2), {
+    env: process.env,
+    cwd: process.cwd(),
+    stdout: process.stdout,
+    stderr: process.stderr,
+    signal: controller.signal,
+  });
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  process.exitCode = code;
+};

@@ -1,0 +1,184 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createFfmpegCompressor } from './compressor/ffmpeg.ts';
+import type { Compressor } from './compressor/port.ts';
+import type { Config } from './config/settings.ts';
+import { vidbotError } from './errors.ts';
+import { locateFfmpeg } from './ffmpeg/locate.ts';
+import { createLocalMediaHost } from './media-host/local.ts';
+import type { MediaHost } from './media-host/port.ts';
+import { createLocalMessenger } from './messenger/local.ts';
+import type { Messenger } from './messenger/port.ts';
+import { type Pipeline, createPipeline } from './pipeline/create-pipeline.ts';
+import { validatePrompt } from './pipeline/prompt.ts';
+import { createPassthroughPolisher } from './polisher/passthrough.ts';
+import type { PromptPolisher } from './polisher/port.ts';
+import type { JobQueue, QueueWorker } from './queue/port.ts';
+import { createSqliteQueue } from './queue/sqlite/index.ts';
+import type { Store, Task, TaskOptions } from './store/port.ts';
+import { createSqliteStore } from './store/sqlite/index.ts';
+import { type RunTaskOptions, runTask } from './tasks/run-task.ts';
+import { createLocalProvider } from './video-provider/local.ts';
+import type { VideoProvider } from './video-provider/port.ts';
+
+export interface TaskJob {
+  readonly taskId: string;
+}
+
+export interface VidbotPaths {
+  readonly dataDir: string;
+  readonly database: string;
+  readonly media: string;
+  readonly work: string;
+}
+
+export interface Vidbot {
+  readonly config: Config;
+  readonly paths: VidbotPaths;
+  readonly ffmpeg: { readonly ffmpeg: string; readonly ffprobe: string };
+  readonly store: Store;
+  readonly queue: JobQueue<TaskJob>;
+  readonly provider: VideoProvider;
+  readonly polisher: PromptPolisher;
+  readonly compressor: Compressor;
+  readonly mediaHost: MediaHost;
+  readonly messenger: Messenger;
+  readonly pipeline: Pipeline;
+  /** Validates the prompt and stores a task (idempotent on taskId and messageSid). */
+  createTask(input: CreateTaskInput): Promise<{ task: Task; created: boolean }>;
+  /** Stores a task and queues it for the workers. */
+  submitTask(input: CreateTaskInput): Promise<{ task: Task; created: boolean }>;
+  /** Runs a stored task in this process, outside the queue (what `vidbot generate` does). */
+  runTask(taskId: string, options?: RunTaskOptions): Promise<Task>;
+  /** Starts workers that take tasks from the queue. */
+  startWorkers(options?: { concurrency?: number; workerId?: string }): QueueWorker;
+  close(): Promise<void>;
+}
+
+export interface CreateTaskInput {
+  readonly prompt: string;
+  readonly sid?: string;
+  readonly from?: string;
+  readonly taskId?: string;
+  readonly messageSid?: string;
+  readonly options?: Partial<Omit<TaskOptions, 'provider'>>;
+}
+
+export interface CreateVidbotOptions {
+  /** Environment whose PATH is searched for ffmpeg; default process.env. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Replace any adapter, e.g. in tests or to plug in your own provider. */
+  readonly overrides?: Partial<Pick<Vidbot, 'store' | 'provider' | 'polisher' | 'compressor' | 'mediaHost' | 'messenger'>> & {
+    readonly queue?: JobQueue<TaskJob>;
+  };
+}
+
+/** Picks and wires the adapters that the configuration asks for: the one factory of the library. */
+export const createVidbot = async (config: Config, options: CreateVidbotOptions = {}): Promise<Vidbot> => {
+  const over = options.overrides ?? {};
+  const paths: VidbotPaths = {
+    dataDir: config.dataDir,
+    database: join(config.dataDir, 'vidbot.db'),
+    media: join(config.dataDir, 'media'),
+    work: join(config.dataDir, 'work'),
+  };
+  try {
+    await mkdir(paths.media, { recursive: true });
+    await mkdir(paths.work, { recursive: true });
+  } catch (error) {
+    throw vidbotError('VIDBOT_STORE_FAILED', `Cannot create the data folder ${config.dataDir}: ${(error as Error).message}`, {
+      cause: error,
+      retryable: false,
+      hint: 'Set VIDBOT_DATA_DIR to a folder you can write to.',
+    });
+  }
+  const ffmpeg = await locateFfmpeg({
+    ...(config.ffmpegBin ? { ffmpegBin: config.ffmpegBin } : {}),
+    ...(options.env ? { env: options.env } : {}),
+  });
+  const provider = over.provider ?? pickProvider(config, ffmpeg.ffmpeg);
+  const store = over.store ?? createSqliteStore({ file: paths.database });
+  const queue = over.queue ?? createSqliteQueue<TaskJob>({ file: paths.database, maxActivePerGroup: 1 });
+  const polisher = over.polisher ?? createPassthroughPolisher();
+  const compressor =
+    over.compressor ?? createFfmpegCompressor({ ...ffmpeg, maxBytes: config.whatsappMaxBytes });
+  const mediaHost =
+    over.mediaHost ??
+    createLocalMediaHost({ dir: paths.media, ...(config.publicBaseUrl ? { publicBaseUrl: config.publicBaseUrl } : {}) });
+  const messenger = over.messenger ?? createLocalMessenger({ store });
+  const pipeline = createPipeline({ polisher, provider, compressor, mediaHost, store, workDir: paths.work });
+  const runnerDeps = { store, pipeline, messenger, maxBytes: config.whatsappMaxBytes };
+
+  const createTask: Vidbot['createTask'] = (input) =>
+    store.createTask({
+      prompt: validatePrompt(input.prompt, config.promptMaxChars),
+      sid: input.sid ?? input.from ?? 'cli',
+      from: input.from ?? '',
+      ...(input.taskId ? { taskId: input.taskId } : {}),
+      ...(input.messageSid ? { messageSid: input.messageSid } : {}),
+      options: {
+        provider: provider.name,
+        orientation: input.options?.orientation ?? config.orientation,
+        durationSec: input.options?.durationSec ?? config.videoSeconds,
+        polish: input.options?.polish ?? config.polish,
+        useCache: input.options?.useCache ?? true,
+        ...(input.options?.model ? { model: input.options.model } : {}),
+        ...(input.options?.firstFrameImage ? { firstFrameImage: input.options.firstFrameImage } : {}),
+        ...(input.options?.inputs ? { inputs: input.options.inputs } : {}),
+      },
+    });
+
+  let closed = false;
+  return {
+    config,
+    paths,
+    ffmpeg,
+    store,
+    queue,
+    provider,
+    polisher,
+    compressor,
+    mediaHost,
+    messenger,
+    pipeline,
+    createTask,
+    async submitTask(input) {
+      const result = await createTask(input);
+      await queue.add({ taskId: result.task.taskId }, { jobId: result.task.taskId, group: result.task.sid });
+      return result;
+    },
+    runTask: (taskId, runOptions) => runTask(runnerDeps, taskId, runOptions),
+    startWorkers(workerOptions = {}) {
+      return queue.work(
+        (job) =>
+          runTask(runnerDeps, job.data.taskId, {
+            signal: job.signal,
+            attempt: job.attempt,
+            maxAttempts: job.maxAttempts,
+            onEvent: (event) => {
+              if (event.type === 'stage:start') job.progress({ stage: event.stage, percent: 0 });
+              if (event.type === 'stage:progress') {
+                job.progress({ stage: event.stage, ...(event.percent === undefined ? {} : { percent: event.percent }) });
+              }
+            },
+          }).then(() => undefined),
+        { concurrency: workerOptions.concurrency ?? config.workerCount, ...(workerOptions.workerId ? { workerId: workerOptions.workerId } : {}) },
+      );
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await queue.close();
+      await store.close();
+    },
+  };
+};
+
+const pickProvider = (config: Config, ffmpeg: string): VideoProvider => {
+  if (config.provider === 'replicate') {
+    throw vidbotError('VIDBOT_PROVIDER_UNKNOWN', 'The replicate provider is not available in this version of vidbot.', {
+      hint: 'Use --provider local for now.',
+    });
+  }
+  return createLocalProvider({ ffmpeg });
+};

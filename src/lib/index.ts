@@ -1,0 +1,46 @@
+/**
+ * vidbot's library: the pipeline's stages as ports with adapters, the factory that wires them
+ * from configuration, and the errors they throw.
+ */
+export * from './errors.ts';
+export type { ProgressListener, RunOptions, StepProgress } from './progress.ts';
+
+export {
+  type Config,
+  type ConfigSource,
+  type LoadConfigOptions,
+  type LoadedConfig,
+  type SettingKey,
+  loadConfig,
+  settings,
+} from './config/index.ts';
+
+export {
+  type CreateTaskInput,
+  type CreateVidbotOptions,
+  type TaskJob,
+  type Vidbot,
+  type VidbotPaths,
+  createVidbot,
+} from './create-vidbot.ts';
+
+export {
+  type Pipeline,
+  type PipelineDeps,
+  type PipelineRequest,
+  type PipelineResult,
+  type PipelineRunOptions,
+  createPipeline,
+} from './pipeline/create-pipeline.ts';
+export type { PipelineEvent, PipelineListener, PipelineStage } from './pipeline/events.ts';
+export { PROMPT_MAX_CHARS_DEFAULT, validatePrompt } from './pipeline/prompt.ts';
+
+export * from './compressor/index.ts';
+export * from './ffmpeg/index.ts';
+export * from './media-host/index.ts';
+export * from './messenger/index.ts';
+export * from './polisher/index.ts';
+export * from './queue/index.ts';
+export * from './store/index.ts';
+export * from './tasks/index.ts';
+export * from './video-provider/index.ts';

@@ -1,0 +1,64 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeSandbox, runCli } from '../helpers/cli.ts';
+
+let sandbox: Awaited<ReturnType<typeof makeSandbox>>;
+beforeEach(async () => {
+  sandbox = await makeSandbox();
+});
+afterEach(() => sandbox.cleanup());
+
+const cli = (args: string[], env: Record<string, string> = {}) =>
+  runCli(args, { env: { ...sandbox.env, ...env }, cwd: sandbox.root });
+
+describe('vidbot --help and --version', () => {
+  it('lists the commands with examples', async () => {
+    const result = await cli(['--help']);
+    expect(result.exitCode).toBe(0);
+    for (const command of ['generate', 'compress', 'config']) expect(result.stdout).toContain(command);
+    expect(result.stdout).toContain('Examples:');
+  });
+
+  it('prints the version', async () => {
+    const result = await cli(['--version']);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('answers an unknown command or option with usage and exit 2', async () => {
+    expect((await cli(['frobnicate'])).exitCode).toBe(2);
+    const bad = await cli(['generate', 'x', '--bogus']);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toContain("unknown option '--bogus'");
+    const clash = await cli(['generate', 'x', '--portrait', '--landscape']);
+    expect(clash.exitCode).toBe(2);
+  });
+});
+
+describe('vidbot config', () => {
+  it('sets, gets (masked), lists with sources, and unsets', async () => {
+    expect((await cli(['config', 'set', 'WORKER_COUNT', '4'])).exitCode).toBe(0);
+    expect((await cli(['config', 'set', 'twilio_auth_token', 'abcdef0123456789'])).stdout).toContain('••••6789');
+    expect((await cli(['config', 'get', 'worker-count'])).stdout.trim()).toBe('4');
+    expect((await cli(['config', 'get', 'TWILIO_AUTH_TOKEN'])).stdout.trim()).toBe('••••6789');
+    expect((await cli(['config', 'get', 'TWILIO_AUTH_TOKEN', '--show-secret'])).stdout.trim()).toBe('abcdef0123456789');
+    const list = JSON.parse((await cli(['config', 'list', '--json'], { WHATSAPP_MAX_BYTES: '9000000' })).stdout) as {
+      key: string;
+      value: string;
+      source: string;
+    }[];
+    expect(list.find((row) => row.key === 'WORKER_COUNT')).toMatchObject({ value: '4', source: 'config store' });
+    expect(list.find((row) => row.key === 'WHATSAPP_MAX_BYTES')).toMatchObject({ value: '9000000', source: 'environment' });
+    expect(list.find((row) => row.key === 'TWILIO_AUTH_TOKEN')?.value).toBe('••••6789');
+    expect((await cli(['config', 'unset', 'WORKER_COUNT'])).exitCode).toBe(0);
+    expect((await cli(['config', 'get', 'WORKER_COUNT'])).stdout.trim()).toBe('2');
+  });
+
+  it('refuses unknown settings and invalid values', async () => {
+    const unknown = await cli(['config', 'set', 'NOPE', '1']);
+    expect(unknown.exitCode).toBe(2);
+    expect(unknown.stderr).toContain('Unknown setting "NOPE"');
+    const invalid = await cli(['config', 'set', 'WORKER_COUNT', 'many']);
+    expect(invalid.exitCode).toBe(78);
+    expect(invalid.stderr).toContain('WORKER_COUNT must be a whole number');
+  });
+});

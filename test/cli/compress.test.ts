@@ -1,0 +1,86 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeSandbox, runCli } from '../helpers/cli.ts';
+import {
+  listDir,
+  makeAudioOnly,
+  makeCompliantClip,
+  makeEmptyFile,
+  makeHighBitrateClip,
+  makeTextFile,
+  makeTruncatedMp4,
+} from '../helpers/media.ts';
+
+let sandbox: Awaited<ReturnType<typeof makeSandbox>>;
+const inputs: Record<string, string> = {};
+let inputDir: string;
+let outDir: string;
+
+beforeAll(async () => {
+  sandbox = await makeSandbox();
+  inputDir = join(sandbox.root, 'in');
+  outDir = join(sandbox.root, 'out');
+  const { mkdir } = await import('node:fs/promises');
+  await mkdir(inputDir);
+  await mkdir(outDir);
+  inputs.compliant = await makeCompliantClip('ffmpeg', inputDir);
+  inputs.big = await makeHighBitrateClip('ffmpeg', inputDir, 6);
+  inputs.audioOnly = await makeAudioOnly('ffmpeg', inputDir);
+  inputs.text = await makeTextFile(inputDir);
+  inputs.empty = await makeEmptyFile(inputDir);
+  inputs.truncated = await makeTruncatedMp4('ffmpeg', inputDir, false);
+});
+afterAll(() => sandbox.cleanup());
+
+const cli = (args: string[]) => runCli(args, { env: sandbox.env, cwd: sandbox.root });
+
+describe('vidbot compress', () => {
+  it('remuxes a compliant clip and reports it as JSON', async () => {
+    const out = join(outDir, 'ok.mp4');
+    const result = await cli(['compress', inputs.compliant ?? '', '-o', out, '--json']);
+    expect(result.exitCode).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, mode: 'remux', file: out, video: { codec: 'h264' } });
+  });
+
+  it('re-encodes a large clip under --max-bytes, using most of the budget', async () => {
+    const out = join(outDir, 'small.mp4');
+    const result = await cli(['compress', inputs.big ?? '', '-o', out, '--max-bytes', '1500000']);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain(out);
+    expect(result.stdout).toMatch(/re-encoded in \d pass/);
+    const json = JSON.parse((await cli(['compress', inputs.big ?? '', '-o', out, '--max-bytes', '1500000', '--json'])).stdout);
+    expect(json.sizeBytes).toBeLessThanOrEqual(1_500_000);
+    expect(json.budgetUsed).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it.each([
+    ['a missing file', () => join(inputDir, 'nope.mp4'), 66, 'VIDBOT_FILE_NOT_FOUND'],
+    ['a text file', () => inputs.text ?? '', 65, 'VIDBOT_MEDIA_INVALID'],
+    ['a zero-length file', () => inputs.empty ?? '', 65, 'VIDBOT_MEDIA_INVALID'],
+    ['a truncated file', () => inputs.truncated ?? '', 65, 'VIDBOT_MEDIA_INVALID'],
+    ['an audio-only file', () => inputs.audioOnly ?? '', 65, 'VIDBOT_MEDIA_INVALID'],
+  ])('rejects %s with a clear error and leaves no output', async (_name, input, exitCode, code) => {
+    const result = await cli(['compress', input(), '-o', join(outDir, 'bad.mp4')]);
+    expect(result.exitCode).toBe(exitCode);
+    expect(result.stderr).toContain(code);
+    expect(result.stderr.split('\n')[0]?.length).toBeLessThan(300);
+    expect((await listDir(outDir)).filter((f) => f.startsWith('bad') || f.startsWith('.bad'))).toEqual([]);
+  });
+
+  it('refuses a --max-bytes too small for any sane encode, quickly and without output', async () => {
+    const started = Date.now();
+    const result = await cli(['compress', inputs.big ?? '', '-o', join(outDir, 'tiny.mp4'), '--max-bytes', '20000']);
+    expect(result.exitCode).toBe(65);
+    expect(result.stderr).toContain('VIDBOT_SIZE_LIMIT_UNREACHABLE');
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect((await listDir(outDir)).filter((f) => f.includes('tiny'))).toEqual([]);
+  });
+
+  it('rejects a non-numeric --max-bytes and an unwritable output', async () => {
+    const bad = await cli(['compress', inputs.compliant ?? '', '--max-bytes', 'lots']);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toContain('--max-bytes must be a whole number');
+    const unwritable = await cli(['compress', inputs.compliant ?? '', '-o', join(sandbox.root, 'no', 'dir.mp4')]);
+    expect(unwritable.exitCode).toBe(73);
+  });
+});

@@ -1,0 +1,114 @@
+import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createSqliteStore } from '../../src/lib/store/sqlite/index.ts';
+import { makeSandbox, runCli } from '../helpers/cli.ts';
+
+let sandbox: Awaited<ReturnType<typeof makeSandbox>>;
+beforeEach(async () => {
+  sandbox = await makeSandbox();
+  sandbox.env.VIDBOT_VIDEO_SECONDS = '2';
+});
+afterEach(() => sandbox.cleanup());
+
+const cli = (args: string[], env: Record<string, string> = {}) =>
+  runCli(args, { env: { ...sandbox.env, ...env }, cwd: sandbox.root });
+
+const taskCount = async () => {
+  const file = join(sandbox.env.VIDBOT_DATA_DIR ?? '', 'vidbot.db');
+  if (!existsSync(file)) return 0;
+  const store = createSqliteStore({ file });
+  try {
+    return await store.countTasks();
+  } finally {
+    await store.close();
+  }
+};
+
+const mp4sIn = async (dir: string) => (await readdir(dir)).filter((name) => name.includes('.mp4'));
+
+describe('vidbot generate', () => {
+  it('writes a WhatsApp-ready MP4 named after the prompt and says what it wrote', async () => {
+    const result = await cli(['generate', 'a fox running through a neon city at night']);
+    expect(result.stderr).toContain('generate');
+    expect(result.exitCode).toBe(0);
+    const file = join(sandbox.root, 'a-fox-running-through-a-neon-city-at-night.mp4');
+    expect(result.stdout).toContain(file);
+    expect(result.stdout).toMatch(/2\.0 s, [\d.]+ (kB|MB), h264 \((High|Main)\) 720x1280, aac \(LC\)/);
+    expect(result.stdout).toContain('local preview, not AI');
+    const { stdout } = await execa('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name', '-of', 'csv=p=0', file]);
+    expect(stdout.split('\n').sort()).toEqual(['aac', 'h264']);
+  });
+
+  it('prints JSON for scripts, honours -o and --landscape, and reports a cache hit the second time', async () => {
+    const out = join(sandbox.root, 'boat.mp4');
+    const first = await cli(['generate', 'a paper boat in the rain', '-o', out, '--landscape', '--json']);
+    expect(first.exitCode).toBe(0);
+    const json = JSON.parse(first.stdout) as Record<string, unknown> & { video: { width: number; height: number } };
+    expect(json).toMatchObject({ ok: true, file: out, provider: 'local', cacheHit: false });
+    expect(json.video).toMatchObject({ codec: 'h264', width: 1280, height: 720 });
+    const second = await cli(['generate', 'A paper boat, in the rain!', '-o', out, '--landscape', '--json']);
+    expect(JSON.parse(second.stdout)).toMatchObject({ ok: true, cacheHit: true });
+    const third = await cli(['generate', 'a paper boat in the rain', '-o', out, '--landscape', '--no-cache', '--json']);
+    expect(JSON.parse(third.stdout)).toMatchObject({ ok: true, cacheHit: false });
+  });
+
+  it.each([
+    ['an empty prompt', [''], 'VIDBOT_PROMPT_EMPTY', {}],
+    ['a whitespace prompt', ['   \n\t '], 'VIDBOT_PROMPT_EMPTY', {}],
+    ['a prompt over the default cap', ['x'.repeat(1001)], 'VIDBOT_PROMPT_TOO_LONG', {}],
+    ['a prompt over a configured cap', ['twelve chars'], 'VIDBOT_PROMPT_TOO_LONG', { VIDBOT_PROMPT_MAX_CHARS: '5' }],
+  ])('rejects %s with exit 2, writing nothing', async (_name, args, code, env) => {
+    const result = await cli(['generate', ...args], env);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(code);
+    expect(result.stderr).toMatch(/hint: /);
+    expect(await mp4sIn(sandbox.root)).toEqual([]);
+    expect(await taskCount()).toBe(0);
+  });
+
+  it('rejects an unwritable output path before doing any work', async () => {
+    const result = await cli(['generate', 'a red balloon', '-o', join(sandbox.root, 'missing', 'x.mp4')]);
+    expect(result.exitCode).toBe(73);
+    expect(result.stderr).toContain('VIDBOT_OUTPUT_UNWRITABLE');
+    expect(result.stderr).toContain('does not exist');
+    expect(await taskCount()).toBe(0);
+  });
+
+  it('names FFMPEG_BIN when ffmpeg cannot be found', async () => {
+    const result = await cli(['generate', 'a red balloon'], { FFMPEG_BIN: join(sandbox.root, 'no-ffmpeg-here') });
+    expect(result.exitCode).toBe(69);
+    expect(result.stderr).toContain('VIDBOT_FFMPEG_NOT_FOUND');
+    expect(result.stderr).toContain('FFMPEG_BIN');
+    expect(await mp4sIn(sandbox.root)).toEqual([]);
+  });
+
+  it('rejects a bad configuration value with its name and source', async () => {
+    const result = await cli(['generate', 'a red balloon'], { WORKER_COUNT: 'many' });
+    expect(result.exitCode).toBe(78);
+    expect(result.stderr).toContain('WORKER_COUNT must be a whole number from 1 to 64, got "many" (from environment)');
+  });
+
+  it('stops on Ctrl-C: exit 130, no output file, the task marked canceled', async () => {
+    const controller = new AbortController();
+    const running = runCli(['generate', 'a very long sunset over the sea', '--duration', '30'], {
+      env: sandbox.env,
+      cwd: sandbox.root,
+      signal: controller.signal,
+    });
+    const deadline = Date.now() + 20_000;
+    while ((await taskCount()) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 300));
+    controller.abort();
+    const result = await running;
+    expect(result.exitCode).toBe(130);
+    expect(result.stderr).toContain('Interrupted');
+    expect(await mp4sIn(sandbox.root)).toEqual([]);
+    const store = createSqliteStore({ file: join(sandbox.env.VIDBOT_DATA_DIR ?? '', 'vidbot.db') });
+    const [task] = await store.listTasks();
+    await store.close();
+    expect(task?.status).toBe('canceled');
+  });
+});

@@ -1,0 +1,37 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/lib/config/index.ts';
+import { type CreateVidbotOptions, type Vidbot, createVidbot } from '../../src/lib/create-vidbot.ts';
+
+/** A vidbot on a fresh data dir with the embedded adapters, configured as a test needs. */
+export const makeVidbot = async (
+  env: Record<string, string> = {},
+  options: CreateVidbotOptions = {},
+): Promise<{ vidbot: Vidbot; dataDir: string; cleanup: () => Promise<void> }> => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'vidbot-data-'));
+  const { config } = loadConfig({
+    env: { VIDBOT_DATA_DIR: dataDir, VIDBOT_VIDEO_SECONDS: '2', ...env },
+    cwd: dataDir,
+    dotenv: false,
+  });
+  const vidbot = await createVidbot(config, options);
+  return {
+    vidbot,
+    dataDir,
+    cleanup: async () => {
+      await vidbot.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+};
+
+export const waitFor = async <T>(check: () => Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> => {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`waitFor: condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+};
