@@ -19,7 +19,7 @@ export const handleError = (caught: unknown, options: { stderr: Stream; verbose:
     options.stderr.write(`${cause.stack ?? String(cause)}\n`);
     const stderrTail = error.details.stderr;
     if (typeof stderrTail === 'string') options.stderr.write(`ffmpeg said:\n${stderrTail}\n`);
-  } else if (error.code !== 'VIDBOT_CANCELED') {
+  } else if (isBug || error.details.stderr !== undefined) {
     options.stderr.write('  (run with --verbose for details)\n');
   }
   return error.exitCode;
