@@ -37,6 +37,15 @@ export const errorCatalogue = Object.freeze({
   VIDBOT_TASK_NOT_FOUND: spec(66, 404, true, false, 'Check the task id with `vidbot status`.'),
   VIDBOT_CANCELED: spec(130, 409, true, false, 'The task was canceled; start it again to retry.'),
   VIDBOT_TIMEOUT: spec(75, 504, false, true, 'The operation took too long; try again.'),
+  VIDBOT_MESSENGER_FAILED: spec(69, 502, false, true, 'Sending the message failed; it is retried. Check the messenger\'s status page.'),
+  VIDBOT_MESSENGER_AUTH: spec(77, 502, true, false, 'Check TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN.'),
+  VIDBOT_SIGNATURE_INVALID: spec(77, 403, true, false, 'Sign with the URL Twilio posts to (PUBLIC_BASE_URL + path); `vidbot sign --curl` shows how.'),
+  VIDBOT_UNAUTHORIZED: spec(77, 401, true, false, 'Send Authorization: Bearer <VIDBOT_API_KEY>, or call from the same machine when no key is set.'),
+  VIDBOT_RATE_LIMITED: spec(75, 429, true, true, 'Wait a minute before sending more.'),
+  VIDBOT_NOT_FOUND: spec(66, 404, true, false, 'Check the URL; GET / lists the endpoints.'),
+  VIDBOT_UNSUPPORTED_MEDIA_TYPE: spec(2, 415, true, false, 'Send application/x-www-form-urlencoded (webhooks) or application/json (API).'),
+  VIDBOT_BODY_TOO_LARGE: spec(2, 413, true, false, 'Send a smaller request body.'),
+  VIDBOT_SERVER_UNREACHABLE: spec(69, 503, true, true, 'Start it with `vidbot serve`, or check --server.'),
   VIDBOT_INTERNAL: spec(70, 500, false, false, 'This is a bug in vidbot; run with --verbose and report the stack trace.'),
 });
 

@@ -1,0 +1,48 @@
+/**
+ * The conversation layer between the webhook and the pipeline: it turns one inbound WhatsApp
+ * message into a durable task or a command answer, and the text of the reply. It knows nothing
+ * of HTTP: the server parses and verifies requests, then hands an InboundMessage here.
+ */
+
+export interface InboundMedia {
+  readonly url: string;
+  readonly contentType: string;
+}
+
+export interface InboundMessage {
+  /** Twilio's MessageSid (SM... or MM...); the dedupe key. */
+  readonly messageSid: string;
+  /** `whatsapp:+<number>`; also the session id. */
+  readonly from: string;
+  readonly to?: string;
+  readonly body: string;
+  readonly profileName?: string;
+  readonly waId?: string;
+  readonly media: readonly InboundMedia[];
+  /** Every field Twilio posted, kept verbatim in the session log. */
+  readonly fields: Readonly<Record<string, string>>;
+}
+
+export type BotReplyKind =
+  | 'ack' // a task was queued
+  | 'command' // /help, /status, /history, /cancel (or help for an unknown /word)
+  | 'rate-limited'
+  | 'rejected'; // empty or too long prompt, unsupported media, a media download refused
+
+export interface BotReply {
+  /** Plain text for the TwiML <Message>. */
+  readonly text: string;
+  readonly kind: BotReplyKind;
+  readonly taskId?: string;
+  /** True when this MessageSid was seen before: nothing new was queued. */
+  readonly duplicate: boolean;
+  /** 1-based place in the queue when a task was queued. */
+  readonly position?: number;
+  /** Estimated seconds until the video is ready, when recent jobs give a basis. */
+  readonly etaSec?: number;
+}
+
+export interface Bot {
+  /** Persists the message (and its task) before resolving: the caller acknowledges after this. */
+  handleInbound(message: InboundMessage, options?: { signal?: AbortSignal }): Promise<BotReply>;
+}
