@@ -15,7 +15,7 @@ import { createPassthroughPolisher } from './polisher/passthrough.ts';
 import type { PromptPolisher } from './polisher/port.ts';
 import type { JobQueue, QueueWorker } from './queue/port.ts';
 import { createSqliteQueue } from './queue/sqlite/index.ts';
-import type { Store, Task, TaskOptions } from './store/port.ts';
+import { FINAL_TASK_STATUSES, type Store, type Task, type TaskOptions } from './store/port.ts';
 import { createSqliteStore } from './store/sqlite/index.ts';
 import { type RunTaskOptions, runTask } from './tasks/run-task.ts';
 import { createLocalProvider } from './video-provider/local.ts';
@@ -48,11 +48,21 @@ export interface Vidbot {
   createTask(input: CreateTaskInput): Promise<{ task: Task; created: boolean }>;
   /** Stores a task and queues it for the workers. */
   submitTask(input: CreateTaskInput): Promise<{ task: Task; created: boolean }>;
+  /**
+   * Cancels a task: a queued one at once, a running one through its job's signal (it ends
+   * canceled when its handler stops). Finished tasks are left as they are.
+   */
+  cancelTask(taskId: string): Promise<CancelTaskResult>;
   /** Runs a stored task in this process, outside the queue (what `vidbot generate` does). */
   runTask(taskId: string, options?: RunTaskOptions): Promise<Task>;
   /** Starts workers that take tasks from the queue. */
   startWorkers(options?: { concurrency?: number; workerId?: string }): QueueWorker;
   close(): Promise<void>;
+}
+
+export interface CancelTaskResult {
+  readonly outcome: 'canceled' | 'cancel-requested' | 'already-finished';
+  readonly task: Task;
 }
 
 export interface CreateTaskInput {
@@ -146,6 +156,26 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
       const result = await createTask(input);
       await queue.add({ taskId: result.task.taskId }, { jobId: result.task.taskId, group: result.task.sid });
       return result;
+    },
+    async cancelTask(taskId) {
+      const read = async () => {
+        const task = await store.getTask(taskId);
+        if (!task) throw vidbotError('VIDBOT_TASK_NOT_FOUND', `No task ${taskId}.`);
+        return task;
+      };
+      const task = await read();
+      if (FINAL_TASK_STATUSES.includes(task.status)) return { outcome: 'already-finished', task };
+      // The task's flag first: a worker that claims the job from now on sees it and stops.
+      await store.updateTask(taskId, { cancelRequested: true });
+      const queued = await queue.cancel(taskId);
+      if (queued === 'cancel-requested') return { outcome: 'cancel-requested', task: await read() };
+      const latest = await read();
+      if (FINAL_TASK_STATUSES.includes(latest.status)) return { outcome: 'already-finished', task: latest };
+      // Running outside the queue (`vidbot generate` in another process): the flag is all we can set.
+      if (queued === 'not-found' && latest.status === 'processing') return { outcome: 'cancel-requested', task: latest };
+      // Taken off the queue before a worker got it, or never queued (a CLI task).
+      const canceled = await store.updateTask(taskId, { status: 'canceled', finishedAt: Date.now(), error: 'Canceled by the user.' });
+      return { outcome: 'canceled', task: canceled };
     },
     runTask: (taskId, runOptions) => runTask(runnerDeps, taskId, runOptions),
     startWorkers(workerOptions = {}) {

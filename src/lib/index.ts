@@ -16,6 +16,7 @@ export {
 } from './config/index.ts';
 
 export {
+  type CancelTaskResult,
   type CreateTaskInput,
   type CreateVidbotOptions,
   type TaskJob,
