@@ -6,6 +6,7 @@ import { locateFfmpeg, type FfmpegBinaries } from '../../src/lib/ffmpeg/locate.t
 import {
   ffprobeJson,
   listDir,
+  makeClip,
   makeCompliantClip,
   makeHighBitrateClip,
   makeLargeClip,
@@ -131,6 +132,14 @@ describe('compressForWhatsApp', () => {
     const result = await compressForWhatsApp(input, { ...bins, output: outputFor('large.mp4') });
     const { video } = await expectWhatsAppCompliant(result.file, result.maxBytes);
     expect([video.width, video.height]).toEqual([1280, 720]);
+  });
+
+  it('remuxes a compliant 1920x1080 clip that fits, keeping its size', async () => {
+    const input = await makeClip(bins.ffmpeg, path.join(src, 'compliant-1080p.mp4'), { width: 1920, height: 1080, seconds: 1, audio: true });
+    const result = await compressForWhatsApp(input, { ...bins, output: outputFor('compliant-1080p.mp4') });
+    expect(result.mode).toBe('remux');
+    const { video } = await expectWhatsAppCompliant(result.file, result.maxBytes);
+    expect([video.width, video.height]).toEqual([1920, 1080]);
   });
 
   it('honours a smaller maxLongSide', async () => {

@@ -13,12 +13,14 @@ const media = (over: { video?: Partial<ProbedVideo['video']>; audio?: ProbedVide
 });
 
 const plan = (m: ProbedVideo, maxBytes: number) =>
-  planEncode(m, { maxBytes, maxLongSide: 1280, maxVideoBitrate: 12_000_000, audio: checkCompliance(m, 1280).audio });
+  planEncode(m, { maxBytes, maxLongSide: 1280, maxVideoBitrate: 12_000_000, audio: checkCompliance(m).audio });
 
 describe('checkCompliance', () => {
   it('accepts H.264 Main/High yuv420p with even sizes and AAC-LC', () => {
-    expect(checkCompliance(media(), 1280)).toEqual({ videoCopy: true, audio: 'copy', reasons: [] });
-    expect(checkCompliance(media({ video: { profile: 'Main' } }), 1280).videoCopy).toBe(true);
+    expect(checkCompliance(media())).toEqual({ videoCopy: true, audio: 'copy', reasons: [] });
+    expect(checkCompliance(media({ video: { profile: 'Main' } })).videoCopy).toBe(true);
+    // Size is not a rule: a compliant 1080p file is remuxed, not downscaled.
+    expect(checkCompliance(media({ video: { width: 1920, height: 1080 } })).videoCopy).toBe(true);
   });
 
   it.each([
@@ -26,17 +28,16 @@ describe('checkCompliance', () => {
     [{ profile: 'High 4:4:4 Predictive', pixelFormat: 'yuv444p' }, /pixel format/],
     [{ codec: 'vp9', profile: 'Profile 0' }, /codec vp9/],
     [{ width: 1281 }, /odd dimensions/],
-    [{ width: 1920, height: 1080 }, /long side/],
   ])('re-encodes video %o', (video, reason) => {
-    const result = checkCompliance(media({ video }), 1280);
+    const result = checkCompliance(media({ video }));
     expect(result.videoCopy).toBe(false);
     expect(result.reasons.join()).toMatch(reason);
   });
 
   it('plans audio: copy AAC-LC, encode anything else, add silence when missing', () => {
-    expect(checkCompliance(media({ audio: { codec: 'aac', profile: 'HE-AAC' } }), 1280).audio).toBe('encode');
-    expect(checkCompliance(media({ audio: { codec: 'opus' } }), 1280).audio).toBe('encode');
-    expect(checkCompliance(media({ audio: null }), 1280).audio).toBe('add-silent');
+    expect(checkCompliance(media({ audio: { codec: 'aac', profile: 'HE-AAC' } })).audio).toBe('encode');
+    expect(checkCompliance(media({ audio: { codec: 'opus' } })).audio).toBe('encode');
+    expect(checkCompliance(media({ audio: null })).audio).toBe('add-silent');
   });
 });
 

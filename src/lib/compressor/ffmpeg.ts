@@ -117,7 +117,7 @@ export const compressForWhatsApp = async (input: string, options: FfmpegCompress
   }
   const { signal, ffmpeg, ffprobe } = options;
   const source = await probeVideo(input, { ffprobe, ...(signal && { signal }) });
-  const compliance = checkCompliance(source, maxLongSide);
+  const compliance = checkCompliance(source);
   const tracker = progressTracker(options.onProgress);
   const partial = await createPartial(output);
 

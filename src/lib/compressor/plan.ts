@@ -28,15 +28,18 @@ export interface Compliance {
 
 const even = (n: number | undefined): boolean => n !== undefined && n % 2 === 0;
 
-/** WhatsApp plays H.264 Main/High yuv420p with AAC-LC everywhere; other profiles fail on some phones. */
-export const checkCompliance = (media: ProbedVideo, maxLongSide: number): Compliance => {
+/**
+ * WhatsApp plays H.264 Main/High yuv420p with AAC-LC everywhere; other profiles fail on some phones.
+ * Resolution is not a rule: a compliant 1080p file that fits is remuxed as it is, and the long-side
+ * limit applies only when a re-encode is needed anyway.
+ */
+export const checkCompliance = (media: ProbedVideo): Compliance => {
   const { video, audio } = media;
   const reasons: string[] = [];
   if (video.codec !== 'h264') reasons.push(`codec ${video.codec}`);
   else if (!COMPLIANT_PROFILES.has(video.profile ?? '')) reasons.push(`H.264 profile ${video.profile ?? 'unknown'}`);
   if (video.pixelFormat !== 'yuv420p') reasons.push(`pixel format ${video.pixelFormat ?? 'unknown'}`);
   if (!even(video.width) || !even(video.height)) reasons.push(`odd dimensions ${video.width}x${video.height}`);
-  if (Math.max(video.width ?? 0, video.height ?? 0) > maxLongSide) reasons.push(`long side over ${maxLongSide}`);
   const audioPlan: AudioPlan =
     audio === undefined ? 'add-silent' : audio.codec === 'aac' && audio.profile === 'LC' ? 'copy' : 'encode';
   return { videoCopy: reasons.length === 0, audio: audioPlan, reasons };
