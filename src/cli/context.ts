@@ -1,4 +1,4 @@
-import { type Config, type LoadedConfig, type SettingKey, loadConfig, openSavedSettings } from '../lib/config/index.ts';
+import { type Config, type LoadedConfig, type SettingKey, loadConfig, readSavedSettings } from '../lib/config/index.ts';
 
 /** What every command gets from the edge: the environment, the working directory, and where to print. */
 export interface CliContext {
@@ -15,7 +15,7 @@ export const loadCliConfig = async (
   context: CliContext,
   overrides: Partial<Record<SettingKey, unknown>> = {},
 ): Promise<LoadedConfig & { config: Config }> => {
-  const saved = await openSavedSettings(context.env.VIDBOT_CONFIG_DIR ? { dir: context.env.VIDBOT_CONFIG_DIR } : {});
+  const stored = await readSavedSettings(context.env.VIDBOT_CONFIG_DIR ? { dir: context.env.VIDBOT_CONFIG_DIR } : {});
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined));
-  return loadConfig({ env: context.env, cwd: context.cwd, stored: saved.all(), overrides: defined });
+  return loadConfig({ env: context.env, cwd: context.cwd, stored, overrides: defined });
 };

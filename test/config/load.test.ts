@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { findSetting, loadConfig, maskSetting, openSavedSettings } from '../../src/lib/config/index.ts';
+import { findSetting, loadConfig, maskSetting, openSavedSettings, readSavedSettings, savedSettingsPath } from '../../src/lib/config/index.ts';
 import { VidbotError } from '../../src/lib/errors.ts';
 
 let dir: string;
@@ -90,5 +90,19 @@ describe('saved settings', () => {
     expect(again.all()).toEqual({ workerCount: '4' });
     again.unset('workerCount');
     expect((await openSavedSettings({ dir })).all()).toEqual({});
+  });
+
+  it('reads what `conf` wrote without loading it, and says which file is broken', async () => {
+    expect(await readSavedSettings({ dir })).toEqual({});
+    const saved = await openSavedSettings({ dir });
+    saved.set('workerCount', '3');
+    saved.set('publicBaseUrl', 'https://bot.example.test');
+    expect(saved.path).toBe(savedSettingsPath({ dir }));
+    expect(await readSavedSettings({ dir })).toEqual({ workerCount: '3', publicBaseUrl: 'https://bot.example.test' });
+    await writeFile(saved.path, '{"WORKER_COUNT": ');
+    await expect(readSavedSettings({ dir })).rejects.toMatchObject({
+      code: 'VIDBOT_CONFIG_INVALID',
+      message: expect.stringContaining(saved.path),
+    });
   });
 });

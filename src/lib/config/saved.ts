@@ -1,3 +1,6 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import envPaths from 'env-paths';
 import { vidbotError } from '../errors.ts';
 import { parseSetting } from './parse.ts';
 import { type SettingKey, findSetting, settings } from './settings.ts';
@@ -16,26 +19,64 @@ export interface OpenSavedSettingsOptions {
   readonly dir?: string;
 }
 
-/** Loads `conf` lazily: only commands that touch saved settings pay for it. */
+const PROJECT = { name: 'vidbot', suffix: '' } as const;
+
+const savedSettingsDir = (options: OpenSavedSettingsOptions): string =>
+  options.dir ?? envPaths(PROJECT.name, { suffix: PROJECT.suffix }).config;
+
+/** Where `conf` keeps the file for these options. */
+export const savedSettingsPath = (options: OpenSavedSettingsOptions = {}): string =>
+  join(savedSettingsDir(options), 'config.json');
+
+const known = (key: SettingKey) => settings[key].env;
+
+const toSettings = (store: Readonly<Record<string, unknown>>): Partial<Record<SettingKey, unknown>> => {
+  const out: Partial<Record<SettingKey, unknown>> = {};
+  for (const [name, value] of Object.entries(store)) {
+    const key = findSetting(name);
+    if (key) out[key] = value;
+  }
+  return out;
+};
+
+/**
+ * Reads the saved settings without loading `conf`. Every command reads them, and `conf` (through
+ * `atomically`) hooks SIGINT to kill the process at once, which would cut graceful shutdown short;
+ * only `vidbot config` itself, which writes the file, loads it.
+ */
+export const readSavedSettings = async (options: OpenSavedSettingsOptions = {}): Promise<Partial<Record<SettingKey, unknown>>> => {
+  const file = savedSettingsPath(options);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw vidbotError('VIDBOT_CONFIG_INVALID', `Cannot read the saved settings ${file}: ${(error as Error).message}`, { cause: error });
+  }
+  try {
+    const parsed: unknown = text.trim() === '' ? {} : JSON.parse(text);
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not a JSON object');
+    return toSettings(parsed as Record<string, unknown>);
+  } catch (error) {
+    throw vidbotError('VIDBOT_CONFIG_INVALID', `The saved settings ${file} are not valid JSON: ${(error as Error).message}`, {
+      cause: error,
+      hint: `Fix or delete ${file}, then use \`vidbot config set\`.`,
+    });
+  }
+};
+
+/** Loads `conf` lazily: only `vidbot config` pays for it (see readSavedSettings). */
 export const openSavedSettings = async (options: OpenSavedSettingsOptions = {}): Promise<SavedSettings> => {
   const { default: Conf } = await import('conf');
   const conf = new Conf<Record<string, unknown>>({
-    projectName: 'vidbot',
-    projectSuffix: '',
+    projectName: PROJECT.name,
+    projectSuffix: PROJECT.suffix,
     configFileMode: 0o600,
-    ...(options.dir ? { cwd: options.dir } : {}),
+    cwd: savedSettingsDir(options),
   });
-  const known = (key: SettingKey) => settings[key].env;
   return {
     path: conf.path,
-    all() {
-      const out: Partial<Record<SettingKey, unknown>> = {};
-      for (const [name, value] of Object.entries(conf.store)) {
-        const key = findSetting(name);
-        if (key) out[key] = value;
-      }
-      return out;
-    },
+    all: () => toSettings(conf.store),
     get: (key) => conf.get(known(key)),
     set(key, raw) {
       // Validate now so a bad value fails at `config set`, not at the next run.

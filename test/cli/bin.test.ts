@@ -1,0 +1,58 @@
+/**
+ * The real process edge: bin/vidbot.js -> dist/cli/run.js sets the exit code and turns SIGINT into
+ * a clean stop. Needs `npm run build` (npm test builds first).
+ */
+import { access, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterEach, describe, expect, it } from 'vitest';
+import { binPath, makeSandbox, spawnCli } from '../helpers/cli.ts';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()?.();
+});
+
+describe('bin/vidbot.js', () => {
+  it('exits 65 with a one-line reason and a hint for a file that is not a video', async () => {
+    const sandbox = await makeSandbox();
+    cleanups.push(sandbox.cleanup);
+    await writeFile(join(sandbox.root, 'notes.mp4'), 'these are not frames\n');
+    const result = await spawnCli(['compress', 'notes.mp4'], { env: sandbox.env, cwd: sandbox.root });
+    expect(result.exitCode).toBe(65);
+    expect(result.stderr).toMatch(/^✖ .*not a readable media file.*\[VIDBOT_MEDIA_INVALID\]\n {2}hint: /m);
+    expect(result.stdout).toBe('');
+    expect(await readdir(sandbox.root)).not.toContain('notes.mp4.whatsapp.mp4');
+  });
+
+  it('exits 2 on an unknown option, naming it', async () => {
+    const sandbox = await makeSandbox();
+    cleanups.push(sandbox.cleanup);
+    const result = await spawnCli(['generate', 'a fox', '--colour', 'red'], { env: sandbox.env, cwd: sandbox.root });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain("unknown option '--colour'");
+  });
+
+  it('stops on SIGINT with exit 130 and leaves no output file', async () => {
+    const sandbox = await makeSandbox();
+    cleanups.push(sandbox.cleanup);
+    const child = execa(process.execPath, [binPath, 'generate', 'a very slow sunrise', '--duration', '30', '-o', 'sunrise.mp4'], {
+      env: sandbox.env,
+      extendEnv: false,
+      cwd: sandbox.root,
+      reject: false,
+    });
+    // Interrupt once rendering has started (the data folder's work area has files by then).
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const work = await readdir(join(sandbox.env.VIDBOT_DATA_DIR ?? '', 'work')).catch(() => []);
+      if (work.length > 0 || Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    child.kill('SIGINT');
+    const result = await child;
+    expect(result.exitCode).toBe(130);
+    await expect(access(join(sandbox.root, 'sunrise.mp4'))).rejects.toThrow();
+    expect(await readdir(join(sandbox.env.VIDBOT_DATA_DIR ?? '', 'work'))).toEqual([]);
+  });
+});
