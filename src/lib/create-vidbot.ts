@@ -8,8 +8,10 @@ import { locateFfmpeg } from './ffmpeg/locate.ts';
 import { createLocalMediaHost } from './media-host/local.ts';
 import type { MediaHost } from './media-host/port.ts';
 import { createLocalMessenger } from './messenger/local.ts';
+import { createTwilioMessenger } from './messenger/twilio.ts';
 import type { Messenger } from './messenger/port.ts';
 import { type Pipeline, createPipeline } from './pipeline/create-pipeline.ts';
+import type { PipelineEvent } from './pipeline/events.ts';
 import { validatePrompt } from './pipeline/prompt.ts';
 import { createPassthroughPolisher } from './polisher/passthrough.ts';
 import type { PromptPolisher } from './polisher/port.ts';
@@ -56,8 +58,15 @@ export interface Vidbot {
   /** Runs a stored task in this process, outside the queue (what `vidbot generate` does). */
   runTask(taskId: string, options?: RunTaskOptions): Promise<Task>;
   /** Starts workers that take tasks from the queue. */
-  startWorkers(options?: { concurrency?: number; workerId?: string }): QueueWorker;
+  startWorkers(options?: StartWorkersOptions): QueueWorker;
   close(): Promise<void>;
+}
+
+export interface StartWorkersOptions {
+  readonly concurrency?: number;
+  readonly workerId?: string;
+  /** Every pipeline event of every job these workers run (for logs, metrics, dashboards). */
+  readonly onEvent?: (taskId: string, event: PipelineEvent) => void;
 }
 
 export interface CancelTaskResult {
@@ -115,7 +124,7 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
   const mediaHost =
     over.mediaHost ??
     createLocalMediaHost({ dir: paths.media, ...(config.publicBaseUrl ? { publicBaseUrl: config.publicBaseUrl } : {}) });
-  const messenger = over.messenger ?? createLocalMessenger({ store });
+  const messenger = over.messenger ?? pickMessenger(config, store);
   const pipeline = createPipeline({ polisher, provider, compressor, mediaHost, store, workDir: paths.work });
   const runnerDeps = { store, pipeline, messenger, maxBytes: config.whatsappMaxBytes };
 
@@ -186,6 +195,7 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
             attempt: job.attempt,
             maxAttempts: job.maxAttempts,
             onEvent: (event) => {
+              workerOptions.onEvent?.(job.data.taskId, event);
               if (event.type === 'stage:start') job.progress({ stage: event.stage, percent: 0 });
               if (event.type === 'stage:progress') {
                 job.progress({ stage: event.stage, ...(event.percent === undefined ? {} : { percent: event.percent }) });
@@ -202,6 +212,21 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
       await store.close();
     },
   };
+};
+
+/** Twilio when its account, token and sender are all configured; the local recorder otherwise. */
+const pickMessenger = (config: Config, store: Store): Messenger => {
+  const { twilioAccountSid: accountSid, twilioAuthToken: authToken, twilioWhatsappFrom: from } = config;
+  if (!accountSid || !authToken || !from) return createLocalMessenger({ store });
+  return createTwilioMessenger({
+    accountSid,
+    authToken,
+    from,
+    store,
+    ...(config.publicBaseUrl ? { statusCallbackUrl: `${config.publicBaseUrl.replace(/\/+$/, '')}/whatsapp/status` } : {}),
+    ...(config.twilioContentSid ? { contentSid: config.twilioContentSid } : {}),
+    ...(config.twilioApiBaseUrl ? { apiBaseUrl: config.twilioApiBaseUrl } : {}),
+  });
 };
 
 const pickProvider = (config: Config, ffmpeg: string): VideoProvider => {

@@ -19,6 +19,7 @@ export {
   type CancelTaskResult,
   type CreateTaskInput,
   type CreateVidbotOptions,
+  type StartWorkersOptions,
   type TaskJob,
   type Vidbot,
   type VidbotPaths,
@@ -45,3 +46,5 @@ export * from './queue/index.ts';
 export * from './store/index.ts';
 export * from './tasks/index.ts';
 export * from './video-provider/index.ts';
+export * from './bot/index.ts';
+export * from './twilio/index.ts';

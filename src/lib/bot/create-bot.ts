@@ -1,0 +1,157 @@
+/**
+ * The conversation layer: one inbound WhatsApp message in, a durable task or a command answer out,
+ * with the reply text. The MessageSid is claimed first, so a Twilio retry (even one arriving at the
+ * same moment) queues nothing and gets the first answer.
+ */
+import { join } from 'node:path';
+import type { Vidbot } from '../create-vidbot.ts';
+import { isVidbotError } from '../errors.ts';
+import { runCommand, parseCommand } from './commands.ts';
+import { estimateReadySeconds, recentRunSeconds } from './eta.ts';
+import { IMAGE_TYPES, MediaDownloadError, type MediaDownloader, createMediaDownloader } from './inbound-media.ts';
+import { type RateLimiter, createRateLimiter } from './rate-limit.ts';
+import {
+  DEFAULT_IMAGE_PROMPT,
+  ackText,
+  emptyPromptText,
+  mediaTexts,
+  promptTooLongText,
+  rateLimitedText,
+} from './replies.ts';
+import type { Bot, BotReply, InboundMessage } from './types.ts';
+
+export interface CreateBotOptions {
+  readonly vidbot: Pick<Vidbot, 'store' | 'queue' | 'provider' | 'submitTask' | 'cancelTask' | 'config' | 'paths'>;
+  /** Fetches inbound images; by default from Twilio's hosts with the configured account. */
+  readonly mediaDownloader?: MediaDownloader;
+  readonly rateLimiter?: RateLimiter;
+  /** Workers taking jobs in parallel, for the ETA; default WORKER_COUNT. */
+  readonly workers?: number;
+  /** How long a retry waits for the first delivery's answer before handling the message itself. */
+  readonly duplicateWaitMs?: number;
+  readonly now?: () => number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export const createBot = (options: CreateBotOptions): Bot => {
+  const { vidbot } = options;
+  const { store, config } = vidbot;
+  const now = options.now ?? Date.now;
+  const duplicateWaitMs = options.duplicateWaitMs ?? 5_000;
+  const limiter = options.rateLimiter ?? createRateLimiter({ limit: config.rateLimitPerMinute, now });
+  const downloader =
+    options.mediaDownloader ??
+    createMediaDownloader({
+      dir: join(vidbot.paths.dataDir, 'inbound'),
+      maxBytes: config.inboundMediaMaxBytes,
+      ...(config.twilioAccountSid ? { accountSid: config.twilioAccountSid } : {}),
+      ...(config.twilioAuthToken ? { authToken: config.twilioAuthToken } : {}),
+      ...(config.twilioApiBaseUrl ? { apiBaseUrl: config.twilioApiBaseUrl } : {}),
+    });
+  const imageToVideo = () => vidbot.provider.capabilities().imageToVideo;
+
+  const reject = (text: string): BotReply => ({ text, kind: 'rejected', duplicate: false });
+
+  const queuePrompt = async (message: InboundMessage, signal?: AbortSignal): Promise<BotReply> => {
+    const image = message.media[0];
+    if (image !== undefined) {
+      if (IMAGE_TYPES[image.contentType.toLowerCase()] === undefined) return reject(mediaTexts.notImage);
+      if (!imageToVideo()) return reject(mediaTexts.imageToVideoUnsupported);
+    }
+    const prompt = message.body.trim() || (image ? DEFAULT_IMAGE_PROMPT : '');
+    if (prompt === '') return reject(emptyPromptText);
+    const length = [...prompt].length;
+    if (length > config.promptMaxChars) return reject(promptTooLongText(length, config.promptMaxChars));
+
+    const allowance = limiter.take(message.from);
+    if (!allowance.allowed) {
+      return { text: rateLimitedText(config.rateLimitPerMinute, allowance.retryAfterMs), kind: 'rate-limited', duplicate: false };
+    }
+
+    let firstFrameImage: string | undefined;
+    if (image !== undefined) {
+      try {
+        firstFrameImage = await downloader.download(image.url, { name: message.messageSid, ...(signal ? { signal } : {}) });
+      } catch (error) {
+        if (!(error instanceof MediaDownloadError)) throw error;
+        return reject(error.reason === 'too-large' ? mediaTexts.tooLarge(config.inboundMediaMaxBytes) : error.reason === 'not-image' ? mediaTexts.imageFormat : mediaTexts.couldNotUse);
+      }
+    }
+
+    const { task } = await vidbot.submitTask({
+      prompt,
+      from: message.from,
+      sid: message.from,
+      messageSid: message.messageSid,
+      ...(firstFrameImage ? { options: { firstFrameImage } } : {}),
+    });
+    const position = await vidbot.queue.position(task.taskId);
+    const runSeconds = await recentRunSeconds(store);
+    const etaSec =
+      runSeconds === undefined || position === null
+        ? undefined
+        : estimateReadySeconds(position, options.workers ?? config.workerCount, runSeconds);
+    return {
+      text: ackText(position, etaSec),
+      kind: 'ack',
+      taskId: task.taskId,
+      duplicate: false,
+      ...(position === null ? {} : { position }),
+      ...(etaSec === undefined ? {} : { etaSec }),
+    };
+  };
+
+  const decide = async (message: InboundMessage, signal?: AbortSignal): Promise<BotReply> => {
+    const command = message.media.length === 0 ? parseCommand(message.body) : null;
+    if (command) {
+      const text = await runCommand(command, { vidbot, from: message.from, imageToVideo: imageToVideo() });
+      return { text, kind: 'command', duplicate: false };
+    }
+    try {
+      return await queuePrompt(message, signal);
+    } catch (error) {
+      // The prompt checks above mirror validatePrompt; this keeps the two from ever disagreeing.
+      if (isVidbotError(error, 'VIDBOT_PROMPT_EMPTY')) return reject(emptyPromptText);
+      if (isVidbotError(error, 'VIDBOT_PROMPT_TOO_LONG')) return reject(promptTooLongText([...message.body.trim()].length, config.promptMaxChars));
+      throw error;
+    }
+  };
+
+  /** A second delivery of a message: the first one's answer, once it has one. */
+  const answerOfFirst = async (messageSid: string, from: string, receivedAt: number): Promise<BotReply | undefined> => {
+    for (;;) {
+      const { claim } = await store.claimInbound({ messageSid, from });
+      if (claim.reply !== undefined) {
+        return { text: claim.reply, kind: claim.taskId ? 'ack' : 'command', duplicate: true, ...(claim.taskId ? { taskId: claim.taskId } : {}) };
+      }
+      // No answer in time: the first delivery failed or its process died; handle it here.
+      if (now() - receivedAt >= duplicateWaitMs) return undefined;
+      await sleep(50);
+    }
+  };
+
+  return {
+    async handleInbound(message, handleOptions = {}) {
+      const { claimed, claim } = await store.claimInbound({ messageSid: message.messageSid, from: message.from });
+      if (!claimed) {
+        const first = await answerOfFirst(message.messageSid, message.from, claim.receivedAt);
+        if (first) return first;
+      } else {
+        await store.appendMessage(message.from, {
+          role: 'user',
+          text: message.body,
+          meta: { messageSid: message.messageSid, fields: message.fields },
+        });
+      }
+      const reply = await decide(message, handleOptions.signal);
+      await store.updateInbound(message.messageSid, { reply: reply.text, ...(reply.taskId ? { taskId: reply.taskId } : {}) });
+      await store.appendMessage(message.from, {
+        role: 'bot',
+        text: reply.text,
+        meta: { messageSid: message.messageSid, kind: reply.kind, ...(reply.taskId ? { taskId: reply.taskId } : {}) },
+      });
+      return { ...reply, duplicate: !claimed };
+    },
+  };
+};

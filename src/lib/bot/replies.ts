@@ -1,0 +1,137 @@
+/**
+ * Every text the bot sends in reply, in one place so the tone stays the same: short, friendly,
+ * WhatsApp-style, with an emoji up front like the seed bot's messages.
+ */
+import type { PipelineStage, Task, Video } from '../store/port.ts';
+import { ACK_MESSAGE } from '../tasks/messages.ts';
+
+/** The prompt used for a photo sent without a caption: WhatsApp users often send just the photo. */
+export const DEFAULT_IMAGE_PROMPT = 'Bring this image to life';
+
+const EXAMPLES = ['a fox running through a neon city at night', 'a paper boat sailing down a rainy street, close-up'];
+
+export const helpText = (options: { imageToVideo: boolean }): string =>
+  [
+    "👋 Hi! I turn your words into short videos.",
+    '',
+    'Just send a description, for example:',
+    ...EXAMPLES.map((example) => `• ${example}`),
+    ...(options.imageToVideo ? ['📷 Or send a photo (with a caption if you like) to bring it to life.'] : []),
+    '',
+    'Commands:',
+    '/status — your latest requests',
+    '/history — your recent videos with links',
+    '/cancel — stop your newest request',
+    '/help — this message',
+  ].join('\n');
+
+export const unknownCommandText = (word: string, options: { imageToVideo: boolean }): string =>
+  `🤔 I don't know the command "${shorten(word, 20)}".\n\n${helpText(options)}`;
+
+/** Collapses whitespace and cuts long text to `max` characters (code points, so emoji stay whole). */
+export const shorten = (text: string, max = 40): string => {
+  const chars = [...text.replace(/\s+/g, ' ').trim()];
+  return chars.length <= max ? chars.join('') : `${chars.slice(0, max - 1).join('').trimEnd()}…`;
+};
+
+const STAGE_LABELS: Readonly<Record<PipelineStage, string>> = {
+  polish: 'polishing your prompt',
+  cache: 'looking for a ready-made copy',
+  generate: 'generating the video',
+  compress: 'compressing it for WhatsApp',
+  publish: 'uploading it',
+  deliver: 'sending it to you',
+};
+
+/** One task's state for /status; position comes from the queue for queued tasks. */
+export const taskStateText = (task: Task, position: number | null): string => {
+  switch (task.status) {
+    case 'queued':
+      if (position === 0) return '⚙️ starting now';
+      return position === null ? '⏳ queued' : `⏳ queued, ${placeText(position)}`;
+    case 'processing':
+      return task.stage ? `⚙️ in progress (${STAGE_LABELS[task.stage]})` : '⚙️ in progress';
+    case 'done':
+      return '✅ done';
+    case 'failed':
+      return task.error ? `❌ failed: ${shorten(task.error, 80)}` : '❌ failed';
+    case 'canceled':
+      return '🚫 canceled';
+  }
+};
+
+const placeText = (position: number): string => (position === 1 ? 'next in line' : `#${position} in line`);
+
+export const statusText = (lines: readonly { task: Task; position: number | null }[]): string =>
+  lines.length === 0
+    ? "📭 You haven't asked for any videos yet. Send a description to make your first one!"
+    : [
+        '📋 Your latest requests:',
+        ...lines.map(({ task, position }, i) => `${i + 1}. "${shorten(task.prompt)}" — ${taskStateText(task, position)}`),
+      ].join('\n');
+
+export const historyText = (videos: readonly Video[]): string =>
+  videos.length === 0
+    ? "📭 No videos yet. Send a description and I'll make one!"
+    : [
+        '🎞️ Your recent videos:',
+        ...videos.map((video, i) => `${i + 1}. "${shorten(video.prompt)}" — ${video.cloudUrl ?? 'no public link'}`),
+      ].join('\n');
+
+export const cancelTexts = {
+  canceled: (task: Task) => `🛑 Canceled "${shorten(task.prompt)}". Send a new description whenever you like.`,
+  stopping: (task: Task) => `🛑 Stopping "${shorten(task.prompt)}"... it's already in progress, so it may take a moment.`,
+  finished: (task: Task) => `✅ Too late to cancel "${shorten(task.prompt)}": it has already finished.`,
+  nothing: "🤷 There's nothing to cancel: you have no videos queued or in progress.",
+};
+
+/** The rate-limited reply starts with this, so a replayed reply can be recognised. */
+export const RATE_LIMITED_PREFIX = "⏳ Whoa, that's a lot of requests!";
+
+export const rateLimitedText = (limit: number, retryAfterMs: number): string => {
+  const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  return `${RATE_LIMITED_PREFIX} You can ask for up to ${limit} video${limit === 1 ? '' : 's'} a minute. Please try again in ${seconds} second${seconds === 1 ? '' : 's'}.`;
+};
+
+export const emptyPromptText = `✍️ Send me a short description of the video you'd like, e.g. "${EXAMPLES[0]}". Send /help for more.`;
+
+export const promptTooLongText = (length: number, maxChars: number): string =>
+  `📏 That description is ${length} characters long. Please keep it to ${maxChars} characters or fewer and send it again.`;
+
+export const mediaTexts = {
+  notImage:
+    "🙏 I can only use photos (JPEG, PNG or WebP) as a starting point — videos, voice notes and documents aren't supported. Send a description, or a photo with a caption.",
+  imageFormat: "📷 That image format isn't supported. Please send a JPEG, PNG or WebP photo.",
+  imageToVideoUnsupported:
+    "📷 Thanks for the photo! The current video model can't animate images, so please describe the video in words instead.",
+  couldNotUse:
+    "😕 Sorry, I couldn't use that image. Please send it again as a JPEG, PNG or WebP photo, or just describe the video in words.",
+  tooLarge: (maxBytes: number) =>
+    `📦 That image is too large (the limit is ${formatBytes(maxBytes)}). Please send a smaller photo.`,
+};
+
+const formatBytes = (bytes: number): string => {
+  if (bytes >= 1_000_000) return `${Number((bytes / 1_000_000).toFixed(1))} MB`;
+  if (bytes >= 1_000) return `${Math.round(bytes / 1_000)} KB`;
+  return `${bytes} bytes`;
+};
+
+/** "under a minute", "about 3 min", "about 1 h 20 min": estimates should not look precise. */
+export const formatEta = (seconds: number): string => {
+  if (seconds < 45) return 'under a minute';
+  const minutes = Math.max(1, Math.round(seconds / 60));
+  if (minutes < 60) return `about ${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  const rest = Math.round((minutes % 60) / 10) * 10;
+  if (rest === 60) return `about ${hours + 1} h`;
+  return rest === 0 ? `about ${hours} h` : `about ${hours} h ${rest} min`;
+};
+
+/** The seed's acknowledgement, then where the task stands and when it should be ready. */
+export const ackText = (position: number | null, etaSec: number | undefined): string => {
+  const parts: string[] = [];
+  if (position === 0) parts.push("⚙️ It's being made right now.");
+  else if (position !== null) parts.push(position === 1 ? "📋 You're next in line." : `📋 You're #${position} in line.`);
+  if (etaSec !== undefined) parts.push(`⏱️ Ready in ${formatEta(etaSec)}.`);
+  return parts.length === 0 ? ACK_MESSAGE : `${ACK_MESSAGE}\n${parts.join(' ')}`;
+};

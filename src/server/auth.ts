@@ -1,0 +1,38 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import { vidbotError } from '../lib/errors.ts';
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
+
+/** Same-length digests, so the comparison takes the same time whatever the key's length. */
+const sameSecret = (given: string, expected: string): boolean =>
+  timingSafeEqual(createHash('sha256').update(given).digest(), createHash('sha256').update(expected).digest());
+
+/**
+ * A request reached us from this machine and not through a proxy. A proxy on the same host makes
+ * every request look local, so a forwarded request never counts as local.
+ */
+export const isLocalRequest = (request: FastifyRequest): boolean =>
+  LOOPBACK.test(request.socket.remoteAddress ?? '') &&
+  request.headers['x-forwarded-for'] === undefined &&
+  request.headers.forwarded === undefined;
+
+/**
+ * Guards /api/* and /test-send: `Authorization: Bearer <VIDBOT_API_KEY>` when a key is set;
+ * without a key, only local callers.
+ */
+export const createApiGuard =
+  (apiKey: string | undefined) =>
+  async (request: FastifyRequest): Promise<void> => {
+    if (apiKey === undefined || apiKey === '') {
+      if (isLocalRequest(request)) return;
+      throw vidbotError('VIDBOT_UNAUTHORIZED', 'This endpoint answers only to this machine while VIDBOT_API_KEY is not set.', {
+        hint: 'Set VIDBOT_API_KEY on the server and send Authorization: Bearer <key>.',
+      });
+    }
+    const header = request.headers.authorization ?? '';
+    const match = /^Bearer\s+(.+)$/i.exec(header);
+    if (!match?.[1] || !sameSecret(match[1].trim(), apiKey)) {
+      throw vidbotError('VIDBOT_UNAUTHORIZED', header ? 'The API key is wrong.' : 'An API key is required.');
+    }
+  };

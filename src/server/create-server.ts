@@ -1,0 +1,94 @@
+/**
+ * The web side of vidbot on Fastify: Twilio's webhooks, the seed's JSON API, media for Twilio to
+ * fetch, health and metrics. Created from a wired Vidbot and Bot, so tests use `inject()` and
+ * `vidbot serve` only adds listening, workers and shutdown.
+ */
+import { readFileSync } from 'node:fs';
+import formbody from '@fastify/formbody';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Bot } from '../lib/bot/types.ts';
+import type { Vidbot } from '../lib/create-vidbot.ts';
+import { createApiGuard } from './auth.ts';
+import { installErrorHandlers } from './errors.ts';
+import { type ServerMetrics, createServerMetrics } from './metrics.ts';
+import { apiRoutes } from './routes/api.ts';
+import { type WorkerStatus, healthRoutes } from './routes/health.ts';
+import { mediaRoutes } from './routes/media.ts';
+import { testSendRoutes } from './routes/test-send.ts';
+import { webhookRoutes } from './routes/webhook.ts';
+
+export interface CreateServerOptions {
+  readonly vidbot: Vidbot;
+  readonly bot: Bot;
+  /** Checks X-Twilio-Signature: TWILIO_AUTH_TOKEN, or the local token when there is none. */
+  readonly authToken: string;
+  /** VIDBOT_API_KEY; without it /api/* and /test-send answer only to this machine. */
+  readonly apiKey?: string;
+  readonly publicBaseUrl?: string;
+  readonly trustProxy?: boolean;
+  readonly insecureSkipSignature?: boolean;
+  /** Fastify's logger option; secrets in headers are redacted. Default: no logging. */
+  readonly logger?: FastifyServerOptions['logger'];
+  /** Largest request body in bytes (default 256 KB; Twilio's forms are a few KB). */
+  readonly bodyLimit?: number;
+  /** What the workers of this process are doing, for /health. */
+  readonly workers?: () => WorkerStatus;
+  /** Pass your own to feed it worker events too (`vidbot serve` does); one is made otherwise. */
+  readonly metrics?: ServerMetrics;
+}
+
+const REDACT = [
+  'req.headers.authorization',
+  'req.headers["x-twilio-signature"]',
+  'req.headers.cookie',
+  'headers.authorization',
+  'headers["x-twilio-signature"]',
+];
+
+const packageVersion = (): string =>
+  (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+export const createServer = async (options: CreateServerOptions): Promise<FastifyInstance> => {
+  const { vidbot, bot } = options;
+  const logger = options.logger === undefined || options.logger === false ? false : options.logger === true ? { redact: REDACT } : { redact: REDACT, ...options.logger };
+  const app = Fastify({ logger, bodyLimit: options.bodyLimit ?? 256 * 1024, return503OnClosing: true, forceCloseConnections: 'idle' });
+  const metrics = options.metrics ?? createServerMetrics({ queue: vidbot.queue });
+  await app.register(formbody);
+  installErrorHandlers(app);
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+  });
+
+  const guard = createApiGuard(options.apiKey);
+  const twilio = {
+    authToken: options.authToken,
+    insecureSkipSignature: options.insecureSkipSignature ?? false,
+    trustProxy: options.trustProxy ?? false,
+    ...(options.publicBaseUrl ? { publicBaseUrl: options.publicBaseUrl } : {}),
+  };
+  const countingBot: Bot = {
+    handleInbound: async (message, handleOptions) => {
+      const reply = await bot.handleInbound(message, handleOptions);
+      metrics.observeInbound(reply.duplicate ? 'duplicate' : reply.kind);
+      return reply;
+    },
+  };
+
+  webhookRoutes(app, { bot: countingBot, store: vidbot.store, twilio });
+  apiRoutes(app, { vidbot, guard });
+  testSendRoutes(app, { messenger: vidbot.messenger, guard });
+  mediaRoutes(app, { mediaHost: vidbot.mediaHost });
+  healthRoutes(app, {
+    vidbot,
+    version: packageVersion(),
+    workers: options.workers ?? (() => ({ running: 0, concurrency: 0, paused: false })),
+    apiAuth: options.apiKey ? 'api-key' : 'local-only',
+    signatureCheck: !twilio.insecureSkipSignature,
+    ...(options.publicBaseUrl ? { publicBaseUrl: options.publicBaseUrl } : {}),
+  });
+  app.get('/metrics', async (_request, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(await metrics.text()));
+
+  return app;
+};

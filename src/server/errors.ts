@@ -1,0 +1,40 @@
+/**
+ * One error shape for every route: `{ error: { code, message, hint } }` with the catalogue's HTTP
+ * status. Bad input from clients maps to 4xx; only vidbot's own failures answer 5xx.
+ */
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { type ErrorCode, VidbotError, errorCatalogue, toVidbotError, vidbotError } from '../lib/errors.ts';
+
+/** Fastify's own request errors, by their code. */
+const FASTIFY_CODES: Readonly<Record<string, ErrorCode>> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'VIDBOT_UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'VIDBOT_BODY_TOO_LARGE',
+};
+
+export const errorBody = (error: VidbotError) => ({ error: { code: error.code, message: error.message, hint: error.hint } });
+
+const fromFastify = (error: FastifyError): VidbotError | undefined => {
+  const mapped = FASTIFY_CODES[error.code];
+  if (mapped) return vidbotError(mapped, error.message);
+  const status = error.statusCode ?? 0;
+  // Malformed JSON, bad content length, empty bodies, schema failures: the client sent something wrong.
+  if (status >= 400 && status < 500) return vidbotError('VIDBOT_INPUT_INVALID', error.message);
+  return undefined;
+};
+
+export const installErrorHandlers = (app: FastifyInstance): void => {
+  app.setErrorHandler((caught: FastifyError | VidbotError, request, reply) => {
+    const error = caught instanceof VidbotError ? caught : (fromFastify(caught) ?? toVidbotError(caught));
+    const status = errorCatalogue[error.code].httpStatus;
+    if (status >= 500) request.log.error({ err: caught, code: error.code }, error.message);
+    else request.log.info({ code: error.code }, error.message);
+    const retryAfter = error.details.retryAfterSec;
+    if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
+    return reply.status(status).type('application/json; charset=utf-8').send(errorBody(error));
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .status(404)
+      .send(errorBody(vidbotError('VIDBOT_NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0] ?? ''}.`))),
+  );
+};

@@ -1,0 +1,4 @@
+export { type CreateServerOptions, createServer } from './create-server.ts';
+export { type ServerMetrics, createServerMetrics } from './metrics.ts';
+export { type PublicUrlOptions, publicUrlOf } from './public-url.ts';
+export type { WorkerStatus } from './routes/health.ts';

@@ -1,0 +1,109 @@
+/**
+ * Prometheus metrics on a registry of the server's own (no global state, so tests and several
+ * servers in one process stay apart): requests, queue depth, job and stage durations, failures.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { PipelineEvent } from '../lib/pipeline/events.ts';
+import type { JobQueue } from '../lib/queue/port.ts';
+
+export interface ServerMetrics {
+  readonly registry: Registry;
+  observeRequest(method: string, route: string, status: number, seconds: number): void;
+  observeInbound(kind: string): void;
+  /** Feed a worker's pipeline events (stage durations). */
+  observePipeline(event: PipelineEvent): void;
+  /** Counts job outcomes from the queue's events; returns the unsubscriber. */
+  watchQueue<T>(queue: JobQueue<T>): () => void;
+  text(): Promise<string>;
+}
+
+export const createServerMetrics = <T>(options: { queue: JobQueue<T>; processMetrics?: boolean }): ServerMetrics => {
+  const registry = new Registry();
+  if (options.processMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'vidbot_' });
+  const requests = new Counter({
+    name: 'vidbot_http_requests_total',
+    help: 'HTTP requests by method, route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [registry],
+  });
+  const requestSeconds = new Histogram({
+    name: 'vidbot_http_request_duration_seconds',
+    help: 'HTTP request duration by route',
+    labelNames: ['route'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  const inbound = new Counter({
+    name: 'vidbot_inbound_messages_total',
+    help: 'WhatsApp messages by outcome (ack, command, rate-limited, rejected, duplicate)',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+  });
+  const stageSeconds = new Histogram({
+    name: 'vidbot_stage_duration_seconds',
+    help: 'Pipeline stage duration',
+    labelNames: ['stage'] as const,
+    buckets: [0.05, 0.25, 1, 2.5, 5, 10, 30, 60, 120, 300, 600],
+    registers: [registry],
+  });
+  const jobSeconds = new Histogram({
+    name: 'vidbot_job_duration_seconds',
+    help: 'Whole job duration, for completed jobs',
+    buckets: [1, 5, 10, 30, 60, 120, 300, 600, 1200],
+    registers: [registry],
+  });
+  const jobOutcomes = new Counter({
+    name: 'vidbot_jobs_total',
+    help: 'Finished job attempts by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  const failures = new Counter({
+    name: 'vidbot_job_failures_total',
+    help: 'Failed jobs by error code',
+    labelNames: ['code'] as const,
+    registers: [registry],
+  });
+  const queue = options.queue;
+  new Gauge({
+    name: 'vidbot_queue_jobs',
+    help: 'Jobs in the queue by state',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    async collect() {
+      const counts = await queue.counts();
+      for (const [state, value] of Object.entries(counts)) this.set({ state }, value);
+    },
+  });
+
+  return {
+    registry,
+    observeRequest(method, route, status, seconds) {
+      requests.inc({ method, route, status: String(status) });
+      requestSeconds.observe({ route }, seconds);
+    },
+    observeInbound: (kind) => inbound.inc({ kind }),
+    observePipeline(event) {
+      if (event.type === 'stage:done') stageSeconds.observe({ stage: event.stage }, event.durationMs / 1000);
+    },
+    watchQueue(watched) {
+      const offs = [
+        watched.on('completed', (e) => {
+          jobOutcomes.inc({ outcome: 'completed' });
+          jobSeconds.observe(e.durationMs / 1000);
+        }),
+        watched.on('failed', (e) => {
+          jobOutcomes.inc({ outcome: 'failed' });
+          failures.inc({ code: e.errorCode ?? 'unknown' });
+        }),
+        watched.on('retrying', () => jobOutcomes.inc({ outcome: 'retrying' })),
+        watched.on('canceled', () => jobOutcomes.inc({ outcome: 'canceled' })),
+        watched.on('stalled', () => jobOutcomes.inc({ outcome: 'stalled' })),
+      ];
+      return () => {
+        for (const off of offs) off();
+      };
+    },
+    text: () => registry.metrics(),
+  };
+};

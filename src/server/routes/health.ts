@@ -1,0 +1,77 @@
+import { access, constants } from 'node:fs/promises';
+import type { FastifyInstance } from 'fastify';
+import type { Vidbot } from '../../lib/create-vidbot.ts';
+
+export interface WorkerStatus {
+  readonly running: number;
+  readonly concurrency: number;
+  readonly paused: boolean;
+}
+
+export interface HealthRouteDeps {
+  readonly vidbot: Pick<Vidbot, 'store' | 'queue' | 'provider' | 'polisher' | 'mediaHost' | 'messenger' | 'ffmpeg'>;
+  readonly version: string;
+  readonly workers: () => WorkerStatus;
+  readonly apiAuth: 'api-key' | 'local-only';
+  readonly signatureCheck: boolean;
+  readonly publicBaseUrl?: string;
+}
+
+const check = async <T>(work: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: string }> => {
+  try {
+    return { ok: true, value: await work() };
+  } catch (error) {
+    return { ok: false, error: error instanceof Error ? error.message : String(error) };
+  }
+};
+
+const ENDPOINTS = [
+  'GET /health',
+  'GET /metrics',
+  'POST /whatsapp/webhook',
+  'POST /whatsapp/status',
+  'GET /media/:file',
+  'POST /api/generate-video',
+  'GET /api/session-history/:sid',
+  'GET /api/list-videos',
+  'GET /api/tasks',
+  'POST /test-send',
+];
+
+export const healthRoutes = (app: FastifyInstance, deps: HealthRouteDeps): void => {
+  const { vidbot } = deps;
+  const started = Date.now();
+
+  app.get('/', async () => ({ name: 'vidbot', status: 'ok', version: deps.version, endpoints: ENDPOINTS }));
+
+  app.get('/health', async (_request, reply) => {
+    const [store, queue, ffmpeg] = await Promise.all([
+      check(() => vidbot.store.countTasks()),
+      check(() => vidbot.queue.counts()),
+      check(() => access(vidbot.ffmpeg.ffmpeg, constants.X_OK).then(() => vidbot.ffmpeg.ffmpeg)),
+    ]);
+    const healthy = store.ok && queue.ok && ffmpeg.ok;
+    return reply.status(healthy ? 200 : 503).send({
+      status: healthy ? 'healthy' : 'unhealthy',
+      version: deps.version,
+      uptime_sec: Math.round((Date.now() - started) / 1000),
+      store: store.ok ? { ok: true, name: vidbot.store.name, tasks: store.value } : { ok: false, name: vidbot.store.name, error: store.error },
+      queue: queue.ok ? { ok: true, name: vidbot.queue.name, ...queue.value } : { ok: false, name: vidbot.queue.name, error: queue.error },
+      workers: deps.workers(),
+      ffmpeg: ffmpeg.ok ? { ok: true, path: ffmpeg.value } : { ok: false, error: ffmpeg.error },
+      adapters: {
+        provider: vidbot.provider.name,
+        polisher: vidbot.polisher.name,
+        media_host: vidbot.mediaHost.name,
+        messenger: vidbot.messenger.name,
+        store: vidbot.store.name,
+        queue: vidbot.queue.name,
+      },
+      security: {
+        api: deps.apiAuth === 'api-key' ? 'bearer token (VIDBOT_API_KEY)' : 'this machine only (VIDBOT_API_KEY not set)',
+        twilio_signature: deps.signatureCheck ? 'checked' : 'NOT CHECKED (--insecure-skip-signature)',
+      },
+      public_base_url: deps.publicBaseUrl ?? null,
+    });
+  });
+};

@@ -1,0 +1,27 @@
+import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
+import { vidbotError } from '../../lib/errors.ts';
+import type { Messenger } from '../../lib/messenger/port.ts';
+
+/** The seed's POST /test-send: form or JSON with `to` and `message` (and optional `media_url`). */
+export const testSendRoutes = (app: FastifyInstance, deps: { messenger: Messenger; guard: preHandlerAsyncHookHandler }): void => {
+  app.post('/test-send', { preHandler: deps.guard }, async (request) => {
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const text = (name: string): string | undefined => {
+      const value = body[name];
+      const first = Array.isArray(value) ? value[0] : value;
+      return typeof first === 'string' && first.trim() !== '' ? first.trim() : undefined;
+    };
+    const to = text('to');
+    const message = text('message');
+    const mediaUrl = text('media_url') ?? text('mediaUrl');
+    if (!to) throw vidbotError('VIDBOT_INPUT_INVALID', 'Give "to", e.g. to=whatsapp:+15551234567.');
+    if (!message && !mediaUrl) throw vidbotError('VIDBOT_INPUT_INVALID', 'Give "message" or "media_url".');
+    const sent = await deps.messenger.send({
+      to,
+      kind: 'notice',
+      ...(message ? { body: message } : {}),
+      ...(mediaUrl ? { mediaUrl } : {}),
+    });
+    return { ok: true, sid: sent.sid, status: sent.status };
+  });
+};

@@ -1,0 +1,76 @@
+import type { FastifyInstance } from 'fastify';
+import type { Bot, InboundMedia, InboundMessage } from '../../lib/bot/types.ts';
+import { vidbotError } from '../../lib/errors.ts';
+import { applyStatusCallback } from '../../lib/messenger/twilio.ts';
+import type { Store } from '../../lib/store/port.ts';
+import { type FormFields, type TwilioRequestOptions, field, formOf, verifyTwilioSignature } from '../twilio-request.ts';
+import { twimlMessage } from '../twiml.ts';
+
+/** Twilio sends at most 10 media per message. */
+const MAX_MEDIA = 10;
+
+/** Turns Twilio's form into the bot's message; From and MessageSid are required. */
+export const toInboundMessage = (fields: FormFields): InboundMessage => {
+  const from = field(fields, 'From')?.trim();
+  const messageSid = (field(fields, 'MessageSid') ?? field(fields, 'SmsMessageSid'))?.trim();
+  if (!from || !messageSid) {
+    const missing = [!from && 'From', !messageSid && 'MessageSid'].filter(Boolean).join(' and ');
+    throw vidbotError('VIDBOT_INPUT_INVALID', `The webhook form has no ${missing}.`, {
+      hint: 'Twilio always sends From and MessageSid; `vidbot sign --curl` builds a complete request.',
+    });
+  }
+  const declared = Number(field(fields, 'NumMedia') ?? '0');
+  const count = Number.isInteger(declared) && declared > 0 ? Math.min(declared, MAX_MEDIA) : 0;
+  const media: InboundMedia[] = [];
+  for (let i = 0; i < count; i++) {
+    const url = field(fields, `MediaUrl${i}`);
+    if (url) media.push({ url, contentType: field(fields, `MediaContentType${i}`) ?? 'application/octet-stream' });
+  }
+  const flat: Record<string, string> = {};
+  for (const [key, value] of Object.entries(fields)) flat[key] = typeof value === 'string' ? value : value.join(',');
+  const to = field(fields, 'To');
+  const profileName = field(fields, 'ProfileName');
+  const waId = field(fields, 'WaId');
+  return {
+    messageSid,
+    from,
+    body: field(fields, 'Body') ?? '',
+    media,
+    fields: flat,
+    ...(to ? { to } : {}),
+    ...(profileName ? { profileName } : {}),
+    ...(waId ? { waId } : {}),
+  };
+};
+
+export interface WebhookRouteDeps {
+  readonly bot: Bot;
+  readonly store: Store;
+  readonly twilio: TwilioRequestOptions;
+}
+
+export const webhookRoutes = (app: FastifyInstance, deps: WebhookRouteDeps): void => {
+  app.post('/whatsapp/webhook', async (request, reply) => {
+    const fields = formOf(request);
+    verifyTwilioSignature(request, fields, deps.twilio);
+    const message = toInboundMessage(fields);
+    const answer = await deps.bot.handleInbound(message);
+    request.log.info(
+      { messageSid: message.messageSid, kind: answer.kind, taskId: answer.taskId, duplicate: answer.duplicate },
+      'inbound message',
+    );
+    return reply.type('text/xml; charset=utf-8').send(twimlMessage(answer.text));
+  });
+
+  // Delivery receipts for what we sent: queued, sent, delivered, read, failed (with ErrorCode).
+  app.post('/whatsapp/status', async (request, reply) => {
+    const fields = formOf(request);
+    verifyTwilioSignature(request, fields, deps.twilio);
+    const flat = Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, typeof v === 'string' ? v : (v[0] ?? '')]));
+    if (!flat.MessageSid || !flat.MessageStatus) {
+      throw vidbotError('VIDBOT_INPUT_INVALID', 'A status callback needs MessageSid and MessageStatus.');
+    }
+    await applyStatusCallback(deps.store, flat);
+    return reply.status(204).send();
+  });
+};

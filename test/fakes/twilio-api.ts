@@ -1,0 +1,238 @@
+/**
+ * A loopback fake of the Twilio REST API (the parts vidbot uses), speaking the real wire format so
+ * the official SDK builds, signs and parses requests against it as against api.twilio.com:
+ * - POST /2010-04-01/Accounts/{AccountSid}/Messages.json (form body, HTTP basic auth) -> 201 Message;
+ * - GET  /2010-04-01/Accounts/{AccountSid}/Messages/{MM}/Media/{ME} (basic auth) -> inbound media,
+ *   optionally via a 307 to an unauthenticated "CDN" URL as Twilio does;
+ * - sendStatus() posts signed status callbacks to a message's StatusCallback.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks.js';
+
+export interface FakeTwilioMessage {
+  readonly sid: string;
+  readonly to: string;
+  readonly from: string;
+  readonly body?: string;
+  readonly mediaUrls: readonly string[];
+  readonly statusCallback?: string;
+  readonly contentSid?: string;
+  readonly contentVariables?: string;
+  status: string;
+  readonly dateCreated: Date;
+}
+
+/** Every request to Messages.json, refused ones included. */
+export interface FakeTwilioRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly authorized: boolean;
+  readonly form: URLSearchParams;
+}
+
+export interface FakeFailure {
+  readonly status: number;
+  /** Twilio's error code, e.g. 63019 (media), 20429 (too many requests), 20500. */
+  readonly code?: number;
+  readonly message?: string;
+  /** How many consecutive message requests fail this way (default 1). */
+  readonly times?: number;
+}
+
+export interface FakeTwilio {
+  readonly url: string;
+  readonly accountSid: string;
+  readonly authToken: string;
+  /** Messages Twilio accepted, in order. */
+  readonly messages: FakeTwilioMessage[];
+  readonly requests: FakeTwilioRequest[];
+  /** Makes the next message request(s) fail with this Twilio error. */
+  failNext(failure: FakeFailure): void;
+  /** Delays every response by this many ms (abort and timeout tests). */
+  setDelay(ms: number): void;
+  /** POSTs a signed status callback to the message's StatusCallback; resolves with the response status. */
+  sendStatus(sid: string, status: string, errorCode?: string): Promise<number>;
+  /** Serves bytes as a message's media; `redirect` answers with a 307 to an unauthenticated URL. */
+  addMedia(bytes: Buffer | string, contentType: string, options?: { redirect?: boolean }): string;
+  close(): Promise<void>;
+}
+
+const hexSid = (prefix: string): string => `${prefix}${randomBytes(16).toString('hex')}`;
+
+const errorBody = (status: number, code: number, message: string) => ({
+  code,
+  message,
+  more_info: `https://www.twilio.com/docs/errors/${code}`,
+  status,
+});
+
+const readBody = async (req: IncomingMessage): Promise<string> => {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+};
+
+export const startFakeTwilio = async ({
+  accountSid = `AC${'0'.repeat(32)}`,
+  authToken = 'fake-auth-token',
+}: { accountSid?: string; authToken?: string } = {}): Promise<FakeTwilio> => {
+  const messages: FakeTwilioMessage[] = [];
+  const requests: FakeTwilioRequest[] = [];
+  const failures: FakeFailure[] = [];
+  const media = new Map<string, { bytes: Buffer; contentType: string; redirect: boolean }>();
+  const expectedAuth = `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString('base64')}`;
+  let delayMs = 0;
+  let url = '';
+
+  const send = (res: ServerResponse, status: number, body: unknown): void => {
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
+  };
+
+  const resource = (m: FakeTwilioMessage) => {
+    const uri = `/2010-04-01/Accounts/${accountSid}/Messages/${m.sid}.json`;
+    return {
+      account_sid: accountSid,
+      api_version: '2010-04-01',
+      body: m.body ?? '',
+      date_created: m.dateCreated.toUTCString().replace('GMT', '+0000'),
+      date_sent: null,
+      date_updated: m.dateCreated.toUTCString().replace('GMT', '+0000'),
+      direction: 'outbound-api',
+      error_code: null,
+      error_message: null,
+      from: m.from,
+      messaging_service_sid: null,
+      num_media: String(m.mediaUrls.length),
+      num_segments: '1',
+      price: null,
+      price_unit: 'USD',
+      sid: m.sid,
+      status: m.status,
+      subresource_uris: { media: uri.replace(/\.json$/, '/Media.json') },
+      to: m.to,
+      uri,
+    };
+  };
+
+  const createMessage = (res: ServerResponse, form: URLSearchParams): void => {
+    const failure = failures[0];
+    if (failure !== undefined) {
+      if ((failure.times ?? 1) <= 1) failures.shift();
+      else failures[0] = { ...failure, times: (failure.times ?? 1) - 1 };
+      const code = failure.code ?? failure.status * 100;
+      send(res, failure.status, errorBody(failure.status, code, failure.message ?? `Fake failure ${code}`));
+      return;
+    }
+    const to = form.get('To');
+    const from = form.get('From');
+    const body = form.get('Body') ?? undefined;
+    const mediaUrls = form.getAll('MediaUrl');
+    const contentSid = form.get('ContentSid') ?? undefined;
+    if (!to) return send(res, 400, errorBody(400, 21604, "A 'To' phone number is required."));
+    if (!from) return send(res, 400, errorBody(400, 21603, "A 'From' phone number is required."));
+    if (!body && mediaUrls.length === 0 && !contentSid) {
+      return send(res, 400, errorBody(400, 21619, 'A text message body or media url must be specified.'));
+    }
+    const message: FakeTwilioMessage = {
+      sid: hexSid('SM'),
+      to,
+      from,
+      mediaUrls,
+      status: 'queued',
+      dateCreated: new Date(),
+      ...(body === undefined ? {} : { body }),
+      ...(form.get('StatusCallback') ? { statusCallback: form.get('StatusCallback') ?? '' } : {}),
+      ...(contentSid === undefined ? {} : { contentSid }),
+      ...(form.get('ContentVariables') ? { contentVariables: form.get('ContentVariables') ?? '' } : {}),
+    };
+    messages.push(message);
+    send(res, 201, resource(message));
+  };
+
+  const server = createServer((req, res) => {
+    void (async () => {
+      const path = new URL(req.url ?? '/', 'http://fake').pathname;
+      const form = new URLSearchParams(await readBody(req));
+      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+      if (res.destroyed) return;
+      const authorized = req.headers.authorization === expectedAuth;
+      const cdn = /^\/cdn\/(ME[0-9a-f]{32})$/.exec(path);
+      if (req.method === 'GET' && cdn !== null) {
+        const item = media.get(cdn[1] ?? '');
+        if (item === undefined) return send(res, 404, errorBody(404, 20404, 'Not found'));
+        res.writeHead(200, { 'content-type': item.contentType }).end(item.bytes);
+        return;
+      }
+      const isCreate = req.method === 'POST' && path === `/2010-04-01/Accounts/${accountSid}/Messages.json`;
+      // Refused requests are logged too: tests check what the SDK sent, credentials included.
+      if (isCreate) requests.push({ method: 'POST', path, authorized, form });
+      if (!authorized) return send(res, 401, errorBody(401, 20003, 'Authenticate'));
+      if (isCreate) return createMessage(res, form);
+      const mediaPath = /^\/2010-04-01\/Accounts\/(AC[0-9a-f]{32})\/Messages\/MM[0-9a-f]{32}\/Media\/(ME[0-9a-f]{32})$/.exec(path);
+      const item = mediaPath?.[1] === accountSid ? media.get(mediaPath[2] ?? '') : undefined;
+      if (req.method === 'GET' && item !== undefined && mediaPath !== null) {
+        if (item.redirect) {
+          res.writeHead(307, { location: `${url}/cdn/${mediaPath[2]}` }).end();
+          return;
+        }
+        res.writeHead(200, { 'content-type': item.contentType }).end(item.bytes);
+        return;
+      }
+      send(res, 404, errorBody(404, 20404, `The requested resource ${path} was not found`));
+    })().catch((error: unknown) => {
+      if (!res.headersSent) send(res, 500, errorBody(500, 20500, String(error)));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    url,
+    accountSid,
+    authToken,
+    messages,
+    requests,
+    failNext: (failure) => void failures.push(failure),
+    setDelay: (ms) => {
+      delayMs = ms;
+    },
+    async sendStatus(sid, status, errorCode) {
+      const message = messages.find((m) => m.sid === sid);
+      if (message?.statusCallback === undefined) throw new Error(`No StatusCallback for message ${sid}`);
+      message.status = status;
+      const params: Record<string, string> = {
+        AccountSid: accountSid,
+        ApiVersion: '2010-04-01',
+        From: message.from,
+        MessageSid: sid,
+        MessageStatus: status,
+        SmsSid: sid,
+        SmsStatus: status,
+        To: message.to,
+        ...(errorCode === undefined ? {} : { ErrorCode: errorCode }),
+      };
+      const response = await fetch(message.statusCallback, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-twilio-signature': getExpectedTwilioSignature(authToken, message.statusCallback, params),
+        },
+        body: new URLSearchParams(params).toString(),
+      });
+      await response.arrayBuffer();
+      return response.status;
+    },
+    addMedia(bytes, contentType, options = {}) {
+      const mediaSid = hexSid('ME');
+      media.set(mediaSid, { bytes: Buffer.from(bytes), contentType, redirect: options.redirect ?? false });
+      return `${url}/2010-04-01/Accounts/${accountSid}/Messages/${hexSid('MM')}/Media/${mediaSid}`;
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+};

@@ -1,0 +1,144 @@
+/**
+ * The whole bot over real sockets: a signed webhook -> TwiML ack -> queued job -> local renderer ->
+ * compression -> /media URL -> Twilio's REST API (the loopback fake, through the real SDK) -> the
+ * media URL serves a valid MP4 -> a delivery status callback updates the record.
+ */
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { execa } from 'execa';
+import type { FastifyInstance } from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createBot } from '../../src/lib/bot/index.ts';
+import type { Vidbot } from '../../src/lib/create-vidbot.ts';
+import type { QueueWorker } from '../../src/lib/queue/port.ts';
+import { createServer } from '../../src/server/index.ts';
+import { type FakeTwilio, startFakeTwilio } from '../fakes/twilio-api.ts';
+import { freePort } from '../helpers/ports.ts';
+import { TEST_AUTH_TOKEN, newMessageSid, signedPost, twimlText, whatsappText } from '../helpers/server.ts';
+import { makeVidbot, waitFor } from '../helpers/vidbot.ts';
+
+const ACCOUNT = `AC${'f0'.repeat(16)}`;
+const USER = 'whatsapp:+15557654321';
+const BOT_NUMBER = 'whatsapp:+14155238886';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()?.();
+});
+
+interface Bot {
+  readonly base: string;
+  readonly vidbot: Vidbot;
+  readonly app: FastifyInstance;
+  readonly fake: FakeTwilio;
+  readonly worker: QueueWorker;
+  post(params: Record<string, string>): Promise<{ status: number; text: string }>;
+}
+
+const startBot = async (env: Record<string, string> = {}): Promise<Bot> => {
+  const fake = await startFakeTwilio({ accountSid: ACCOUNT, authToken: TEST_AUTH_TOKEN });
+  cleanups.push(() => fake.close());
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const { vidbot, cleanup } = await makeVidbot({
+    PUBLIC_BASE_URL: base,
+    TWILIO_ACCOUNT_SID: ACCOUNT,
+    TWILIO_AUTH_TOKEN: TEST_AUTH_TOKEN,
+    TWILIO_WHATSAPP_FROM: BOT_NUMBER,
+    TWILIO_API_BASE_URL: fake.url,
+    ...env,
+  });
+  cleanups.push(cleanup);
+  const app = await createServer({ vidbot, bot: createBot({ vidbot }), authToken: TEST_AUTH_TOKEN, publicBaseUrl: base });
+  await app.listen({ port, host: '127.0.0.1' });
+  const worker = vidbot.startWorkers({ concurrency: 1 });
+  cleanups.push(async () => {
+    await worker.close({ release: true });
+    await app.close();
+  });
+  const post = async (params: Record<string, string>) => {
+    const request = signedPost(`${base}/whatsapp/webhook`, params);
+    const response = await fetch(`${base}${request.url}`, { method: 'POST', headers: request.headers, body: request.payload });
+    return { status: response.status, text: twimlText(await response.text()) ?? '' };
+  };
+  return { base, vidbot, app, fake, worker, post };
+};
+
+const probe = async (url: string) => {
+  const { stdout } = await execa('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_streams', '-show_format', url]);
+  return JSON.parse(stdout) as { streams: { codec_type: string; codec_name: string; profile?: string; pix_fmt?: string }[] };
+};
+
+describe('the WhatsApp bot end to end', () => {
+  it('turns a signed webhook into a video Twilio is asked to send, with a fetchable media URL', async () => {
+    const bot = await startBot();
+    const ack = await bot.post(whatsappText(USER, 'a fox running through a neon city at night'));
+    expect(ack.status).toBe(200);
+    expect(ack.text).toContain('Generating your video');
+
+    const message = await waitFor(async () => bot.fake.messages[0], 60_000);
+    expect(message).toMatchObject({ to: USER, from: BOT_NUMBER, statusCallback: `${bot.base}/whatsapp/status` });
+    expect(message.body).toContain("Here's your AI-generated video!");
+    const [mediaUrl] = message.mediaUrls;
+    expect(mediaUrl).toMatch(new RegExp(`^${bot.base}/media/[A-Za-z0-9_-]{22}\\.mp4$`));
+
+    const head = await fetch(mediaUrl ?? '', { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-type')).toBe('video/mp4');
+    const length = Number(head.headers.get('content-length'));
+    const got = await fetch(mediaUrl ?? '');
+    const bytes = Buffer.from(await got.arrayBuffer());
+    expect(bytes.length).toBe(length);
+    expect(length).toBeLessThanOrEqual(16_700_000);
+    const info = await probe(mediaUrl ?? '');
+    const video = info.streams.find((s) => s.codec_type === 'video');
+    expect(video).toMatchObject({ codec_name: 'h264', pix_fmt: 'yuv420p' });
+    expect(info.streams.find((s) => s.codec_type === 'audio')?.codec_name).toBe('aac');
+
+    // Twilio reports delivery; the outbound record follows, and a stale report does not undo it.
+    const [task] = await bot.vidbot.store.listTasks({ from: USER });
+    expect(task?.status).toBe('done');
+    expect(await bot.fake.sendStatus(message.sid, 'delivered')).toBe(204);
+    expect(await bot.fake.sendStatus(message.sid, 'sent')).toBe(204);
+    const record = await bot.vidbot.store.findOutbound({ sid: message.sid });
+    expect(record).toMatchObject({ status: 'delivered', taskId: task?.taskId, mediaUrl });
+    expect(bot.fake.messages).toHaveLength(1);
+  });
+
+  it('animates a photo from Twilio, and never fetches media from anywhere else', async () => {
+    const bot = await startBot();
+    const { stdout: png } = await execa('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x240', '-frames:v', '1', '-f', 'image2pipe', '-c:v', 'png', '-'], {
+      encoding: 'buffer',
+    });
+    const photo = bot.fake.addMedia(Buffer.from(png), 'image/png', { redirect: true });
+    const ack = await bot.post({ ...whatsappText(USER, 'make it dance'), NumMedia: '1', MediaUrl0: photo, MediaContentType0: 'image/png' });
+    expect(ack.text).toContain('Generating your video');
+    const [task] = await bot.vidbot.store.listTasks({ from: USER });
+    expect(task?.options.firstFrameImage).toMatch(/inbound\/SM[0-9a-f]+\.png$/);
+    await waitFor(async () => (await bot.vidbot.store.getTask(task?.taskId ?? ''))?.status === 'done', 60_000);
+
+    // An attacker-controlled MediaUrl on another port of this machine is never requested.
+    let hits = 0;
+    const bait = createHttpServer((_req, res) => {
+      hits += 1;
+      res.end('secret');
+    });
+    await new Promise<void>((resolve) => bait.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((resolve) => bait.close(() => resolve())));
+    const baitUrl = `http://127.0.0.1:${(bait.address() as AddressInfo).port}/latest/meta-data`;
+    for (const url of [baitUrl, 'http://169.254.169.254/latest/meta-data/', 'https://api.twilio.com.evil.example/x.png', 'file:///etc/passwd']) {
+      const refused = await bot.post({ ...whatsappText(USER, 'steal this'), NumMedia: '1', MediaUrl0: url, MediaContentType0: 'image/png' });
+      expect(refused.status).toBe(200);
+      expect(refused.text).toContain("couldn't use that image");
+    }
+    expect(hits).toBe(0);
+    expect(await bot.vidbot.store.countTasks({ from: USER })).toBe(1);
+
+    const voice = await bot.post({ ...whatsappText(USER, ''), NumMedia: '1', MediaUrl0: photo, MediaContentType0: 'audio/ogg' });
+    expect(voice.text).toContain('I can only use photos');
+    const sid = newMessageSid();
+    expect((await bot.post({ ...whatsappText(USER, '', sid), NumMedia: '1', MediaUrl0: bot.fake.addMedia('not an image', 'image/png'), MediaContentType0: 'image/png' })).text).toContain(
+      "That image format isn't supported",
+    );
+  });
+});

@@ -1,0 +1,158 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createRateLimiter } from '../../src/lib/bot/index.ts';
+import { INJECT_ORIGIN, makeServer, newMessageSid, signedPost, twimlText, whatsappText } from '../helpers/server.ts';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()?.();
+});
+
+const WEBHOOK = `${INJECT_ORIGIN}/whatsapp/webhook`;
+const ALICE = 'whatsapp:+15550001111';
+const BOB = 'whatsapp:+15550002222';
+
+const setup = async (...args: Parameters<typeof makeServer>) => {
+  const server = await makeServer(...args);
+  cleanups.push(server.cleanup);
+  const say = async (from: string, body: string, messageSid = newMessageSid()) => {
+    const response = await server.app.inject(signedPost(WEBHOOK, whatsappText(from, body, messageSid)));
+    return { response, status: response.statusCode, text: twimlText(response.body) ?? '', messageSid };
+  };
+  return { ...server, say };
+};
+
+describe('POST /whatsapp/webhook', () => {
+  it('stores the message and its queued task before answering with TwiML, never JSON', async () => {
+    const { vidbot, say } = await setup();
+    const { response, text, messageSid } = await say(ALICE, 'a fox running through a neon city at night');
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toBe('text/xml; charset=utf-8');
+    expect(response.body).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?><Response><Message>/);
+    expect(text).toContain("🎬 Generating your video... I'll send it here when ready.");
+    expect(text).toContain("You're next in line.");
+
+    const [task] = await vidbot.store.listTasks({ from: ALICE });
+    expect(task).toMatchObject({ prompt: 'a fox running through a neon city at night', status: 'queued', messageSid, sid: ALICE });
+    expect((await vidbot.queue.get(task?.taskId ?? ''))?.state).toBe('waiting');
+    const session = await vidbot.store.getSession(ALICE);
+    expect(session?.messages.map((m) => m.role)).toEqual(['user', 'bot']);
+    // Every Twilio field is kept with the user's message.
+    expect(session?.messages[0]?.meta).toMatchObject({ messageSid, fields: { ProfileName: 'Test User', WaId: '15550001111', NumSegments: '1' } });
+  });
+
+  it('gives the queue position and an ETA from recent job durations', async () => {
+    const { vidbot, say } = await setup({}, { bot: { workers: 1 } });
+    // A finished task that took 40 s gives the ETA its basis.
+    const { task: past } = await vidbot.createTask({ prompt: 'an earlier video', from: BOB });
+    await vidbot.store.updateTask(past.taskId, { status: 'done', startedAt: 1_000, finishedAt: 41_000 });
+    await say(BOB, 'first in line');
+    const second = await say(ALICE, 'second in line');
+    expect(second.text).toContain("📋 You're #2 in line.");
+    expect(second.text).toContain('⏱️ Ready in about 2 min.');
+  });
+
+  it('answers a retry of the same MessageSid with the same reply and queues nothing new', async () => {
+    const { vidbot, say } = await setup();
+    const first = await say(ALICE, 'ocean waves at dawn');
+    const retry = await say(ALICE, 'ocean waves at dawn', first.messageSid);
+    expect(retry.status).toBe(200);
+    expect(retry.text).toBe(first.text);
+    expect(await vidbot.store.countTasks()).toBe(1);
+    expect((await vidbot.queue.counts()).waiting).toBe(1);
+  });
+
+  it('queues one task when duplicates arrive at the same moment, and all get the same answer', async () => {
+    const { vidbot, say } = await setup();
+    const messageSid = newMessageSid();
+    const answers = await Promise.all(Array.from({ length: 8 }, () => say(ALICE, 'a paper boat in the rain', messageSid)));
+    expect(answers.map((a) => a.status)).toEqual(Array(8).fill(200));
+    expect(new Set(answers.map((a) => a.text)).size).toBe(1);
+    expect(await vidbot.store.countTasks()).toBe(1);
+    expect((await vidbot.queue.counts()).waiting).toBe(1);
+  });
+
+  it('handles a retry itself when the first delivery died before answering', async () => {
+    const { vidbot, say } = await setup({}, { bot: { duplicateWaitMs: 200 } });
+    const messageSid = newMessageSid();
+    // What a crash between the claim and the task leaves behind: a claim without a reply.
+    await vidbot.store.claimInbound({ messageSid, from: ALICE });
+    const retry = await say(ALICE, 'a crash survivor', messageSid);
+    expect(retry.text).toContain('Generating your video');
+    expect(await vidbot.store.countTasks()).toBe(1);
+  });
+
+  describe('commands', () => {
+    it('/help lists the commands; an unknown /word gets the help too', async () => {
+      const { vidbot, say } = await setup();
+      const help = await say(ALICE, '/help');
+      for (const command of ['/status', '/history', '/cancel', '/help']) expect(help.text).toContain(command);
+      const unknown = await say(ALICE, '/dance now');
+      expect(unknown.text).toContain('I don\'t know the command "/dance"');
+      expect(unknown.text).toContain('/history');
+      expect(await vidbot.store.countTasks()).toBe(0);
+    });
+
+    it('/status shows only your latest tasks and their states', async () => {
+      const { vidbot, say } = await setup();
+      expect((await say(ALICE, '/STATUS')).text).toContain("You haven't asked for any videos yet");
+      await say(ALICE, 'a red balloon over Paris');
+      await say(BOB, "bob's secret prompt");
+      const { task: done } = await vidbot.createTask({ prompt: 'a finished one', from: ALICE });
+      await vidbot.store.updateTask(done.taskId, { status: 'done', startedAt: 1, finishedAt: 2 });
+      const status = await say(ALICE, '/status');
+      expect(status.text).toContain('"a red balloon over Paris" — ⏳ queued, next in line');
+      expect(status.text).toContain('"a finished one" — ✅ done');
+      expect(status.text).not.toContain('secret');
+    });
+
+    it('/history lists your videos with their links', async () => {
+      const { vidbot, say } = await setup();
+      expect((await say(ALICE, '/history')).text).toContain('No videos yet');
+      await vidbot.store.addVideo({
+        taskId: 't-1', filename: 'a.mp4', path: '/x/a.mp4', prompt: 'a lighthouse in a storm', sessionId: ALICE, from: ALICE,
+        cloudUrl: 'https://bot.example.test/media/abc.mp4', sizeBytes: 1000, durationSec: 6,
+      });
+      const history = await say(ALICE, '/history');
+      expect(history.text).toContain('"a lighthouse in a storm" — https://bot.example.test/media/abc.mp4');
+      expect((await say(BOB, '/history')).text).toContain('No videos yet');
+    });
+
+    it('/cancel cancels your newest queued task, and says so when there is nothing to cancel', async () => {
+      const { vidbot, say } = await setup();
+      expect((await say(ALICE, '/cancel')).text).toContain("There's nothing to cancel");
+      await say(BOB, 'bob keeps his');
+      await say(ALICE, 'a slow sunrise');
+      const canceled = await say(ALICE, '/cancel');
+      expect(canceled.text).toContain('🛑 Canceled "a slow sunrise"');
+      const [task] = await vidbot.store.listTasks({ from: ALICE });
+      expect(task?.status).toBe('canceled');
+      expect((await vidbot.queue.get(task?.taskId ?? ''))?.state).toBe('canceled');
+      const [bobs] = await vidbot.store.listTasks({ from: BOB });
+      expect(bobs?.status).toBe('queued');
+    });
+  });
+
+  describe('limits', () => {
+    it('rate-limits a sender politely, queueing nothing, while others go on', async () => {
+      let now = 1_000_000;
+      const { vidbot, say } = await setup({ VIDBOT_RATE_LIMIT: '3' }, { bot: { now: () => now, rateLimiter: createRateLimiter({ limit: 3, now: () => now }) } });
+      for (let i = 0; i < 3; i++) expect((await say(ALICE, `prompt ${i}`)).text).toContain('Generating');
+      const limited = await say(ALICE, 'one too many');
+      expect(limited.status).toBe(200);
+      expect(limited.text).toMatch(/up to 3 videos a minute\. Please try again in 60 seconds\./);
+      expect(await vidbot.store.countTasks({ from: ALICE })).toBe(3);
+      // Commands are not prompts: they still answer.
+      expect((await say(ALICE, '/status')).text).toContain('Your latest requests');
+      expect((await say(BOB, 'bob is fine')).text).toContain('Generating');
+      now += 60_001;
+      expect((await say(ALICE, 'a minute later')).text).toContain('Generating');
+    });
+
+    it('refuses a prompt over the cap and an empty message, queueing nothing', async () => {
+      const { vidbot, say } = await setup({ VIDBOT_PROMPT_MAX_CHARS: '20' });
+      expect((await say(ALICE, 'x'.repeat(21))).text).toContain('That description is 21 characters long. Please keep it to 20');
+      expect((await say(ALICE, '   ')).text).toContain('Send me a short description');
+      expect(await vidbot.store.countTasks()).toBe(0);
+    });
+  });
+});
