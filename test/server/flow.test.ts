@@ -14,7 +14,7 @@ import type { QueueWorker } from '../../src/lib/queue/port.ts';
 import { createServer } from '../../src/server/index.ts';
 import { type FakeTwilio, startFakeTwilio } from '../fakes/twilio-api.ts';
 import { freePort } from '../helpers/ports.ts';
-import { TEST_AUTH_TOKEN, newMessageSid, signedPost, twimlText, whatsappText } from '../helpers/server.ts';
+import { type FormParams, TEST_AUTH_TOKEN, newMessageSid, signedPost, twimlText, whatsappText } from '../helpers/server.ts';
 import { makeVidbot, waitFor } from '../helpers/vidbot.ts';
 
 const ACCOUNT = `AC${'f0'.repeat(16)}`;
@@ -32,7 +32,7 @@ interface Bot {
   readonly app: FastifyInstance;
   readonly fake: FakeTwilio;
   readonly worker: QueueWorker;
-  post(params: Record<string, string>): Promise<{ status: number; text: string }>;
+  post(params: FormParams): Promise<{ status: number; text: string }>;
 }
 
 const startBot = async (env: Record<string, string> = {}): Promise<Bot> => {
@@ -56,7 +56,7 @@ const startBot = async (env: Record<string, string> = {}): Promise<Bot> => {
     await worker.close({ release: true });
     await app.close();
   });
-  const post = async (params: Record<string, string>) => {
+  const post = async (params: FormParams) => {
     const request = signedPost(`${base}/whatsapp/webhook`, params);
     const response = await fetch(`${base}${request.url}`, { method: 'POST', headers: request.headers, body: request.payload });
     return { status: response.status, text: twimlText(await response.text()) ?? '' };
