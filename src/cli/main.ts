@@ -13,6 +13,8 @@ Examples:
   $ vidbot generate "a fox running through a neon city at night"
   $ vidbot generate "ocean waves at dawn" --landscape -o waves.mp4 --json
   $ vidbot compress big.mov -o small.mp4 --max-bytes 16000000
+  $ vidbot serve --port 3000
+  $ vidbot sign --url http://127.0.0.1:3000/whatsapp/webhook -d From=whatsapp:+15551234567 -d Body=hi -d MessageSid=SM1 --curl
   $ vidbot config set WORKER_COUNT 4
   $ vidbot config list`;
 
@@ -64,6 +66,59 @@ export const buildProgram = (context: CliContext, state: { verbose: boolean; jso
     .action(async (input: string, options) => {
       const { compressCommand } = await import('./commands/compress.ts');
       await compressCommand(context, input, options);
+    });
+
+  program
+    .command('serve')
+    .description('run the WhatsApp webhook server and the workers')
+    .option('-p, --port <port>', 'port to listen on (default: PORT or 3000)')
+    .option('--host <address>', 'address to bind (default: 127.0.0.1; 0.0.0.0 for all)')
+    .option('--workers <n>', 'jobs processed at once (default: WORKER_COUNT or 2)')
+    .option('--no-workers', 'run only the web side; `vidbot worker` processes jobs')
+    .option('--trust-proxy', 'trust X-Forwarded-Proto/Host when checking signatures (behind a proxy or tunnel)')
+    .option('--insecure-skip-signature', 'accept unsigned webhooks (local experiments only; logs a warning each time)')
+    .addHelpText('after', '\nExample:\n  $ PUBLIC_BASE_URL=https://bot.example.com vidbot serve --host 0.0.0.0 --trust-proxy')
+    .action(async (options) => {
+      const { serveCommand } = await import('./commands/serve.ts');
+      await serveCommand(context, options);
+    });
+
+  program
+    .command('status')
+    .description('queue counts, workers and recent tasks, from the local store or a running server')
+    .option('--server <url>', 'ask a running server instead of the local store')
+    .option('--limit <n>', 'how many recent tasks', '10')
+    .option('--json', 'print as JSON')
+    .action(async (options) => {
+      const { statusCommand } = await import('./commands/status.ts');
+      await statusCommand(context, options);
+    });
+
+  program
+    .command('send')
+    .description('send a WhatsApp message (text and/or media) through the configured messenger')
+    .requiredOption('--to <address>', 'recipient, whatsapp:+<number>')
+    .option('--message <text>', 'text to send')
+    .option('--media <url-or-file>', 'media URL, or a local file (published first)')
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', '\nExample:\n  $ vidbot send --to whatsapp:+15551234567 --media fox.mp4 --message "Here it is"')
+    .action(async (options) => {
+      const { sendCommand } = await import('./commands/send.ts');
+      await sendCommand(context, options);
+    });
+
+  program
+    .command('sign')
+    .description('compute the X-Twilio-Signature Twilio would send for a webhook request')
+    .requiredOption('--url <url>', 'the full public URL Twilio posts to')
+    .option('-d, --data <Key=Value>', 'a form field (repeatable)', (value: string, all: string[]) => [...all, value], [] as string[])
+    .option('--token <token>', 'auth token (default: TWILIO_AUTH_TOKEN, else the local token of `vidbot serve`)')
+    .option('--curl', 'print a ready-to-run curl command that posts the signed form')
+    .option('--json', 'print as JSON')
+    .addHelpText('after', "\nExample:\n  $ vidbot sign --url http://127.0.0.1:3000/whatsapp/webhook -d From=whatsapp:+15551234567 -d Body='a fox' -d MessageSid=SM1 --curl | sh")
+    .action(async (options) => {
+      const { signCommand } = await import('./commands/sign.ts');
+      await signCommand(context, options);
     });
 
   const config = program

@@ -23,6 +23,9 @@ import { type RunTaskOptions, runTask } from './tasks/run-task.ts';
 import { createLocalProvider } from './video-provider/local.ts';
 import type { VideoProvider } from './video-provider/port.ts';
 
+/** How long close() waits for aborted task runs to record their state before closing the store. */
+const CLOSE_WAIT_MS = 5_000;
+
 export interface TaskJob {
   readonly taskId: string;
 }
@@ -148,6 +151,15 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
     });
 
   let closed = false;
+  const running = new Set<Promise<unknown>>();
+  const track = <T>(run: Promise<T>): Promise<T> => {
+    running.add(run);
+    void run.then(
+      () => running.delete(run),
+      () => running.delete(run),
+    );
+    return run;
+  };
   return {
     config,
     paths,
@@ -190,7 +202,7 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
     startWorkers(workerOptions = {}) {
       return queue.work(
         (job) =>
-          runTask(runnerDeps, job.data.taskId, {
+          track(runTask(runnerDeps, job.data.taskId, {
             signal: job.signal,
             attempt: job.attempt,
             maxAttempts: job.maxAttempts,
@@ -201,7 +213,7 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
                 job.progress({ stage: event.stage, ...(event.percent === undefined ? {} : { percent: event.percent }) });
               }
             },
-          }).then(() => undefined),
+          })).then(() => undefined),
         { concurrency: workerOptions.concurrency ?? config.workerCount, ...(workerOptions.workerId ? { workerId: workerOptions.workerId } : {}) },
       );
     },
@@ -209,6 +221,8 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
       if (closed) return;
       closed = true;
       await queue.close();
+      // Released jobs were aborted, not awaited: let their runs record the task's state first.
+      await Promise.race([Promise.allSettled([...running]), new Promise((resolve) => setTimeout(resolve, CLOSE_WAIT_MS).unref())]);
       await store.close();
     },
   };

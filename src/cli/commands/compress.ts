@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { createFfmpegCompressor } from '../../lib/compressor/ffmpeg.ts';
 import { vidbotError } from '../../lib/errors.ts';
 import { assertWritableOutput } from '../../lib/files.ts';
@@ -17,7 +18,7 @@ export const compressCommand = async (context: CliContext, input: string, flags:
     throw vidbotError('VIDBOT_INPUT_INVALID', `--max-bytes must be a whole number of bytes, got "${flags.maxBytes}".`);
   }
   const { config } = await loadCliConfig(context, { whatsappMaxBytes: flags.maxBytes });
-  const output = flags.output ? await assertWritableOutput(flags.output) : undefined;
+  const output = flags.output ? await assertWritableOutput(resolve(context.cwd, flags.output)) : undefined;
   const ffmpeg = await locateFfmpeg({ env: { ...context.env }, ...(config.ffmpegBin ? { ffmpegBin: config.ffmpegBin } : {}) });
   const compressor = createFfmpegCompressor({ ...ffmpeg, maxBytes: config.whatsappMaxBytes });
   const view = createProgressView(context.stderr);
@@ -25,7 +26,7 @@ export const compressCommand = async (context: CliContext, input: string, flags:
   try {
     view.onEvent({ type: 'stage:start', stage: 'compress' });
     const started = performance.now();
-    result = await compressor.compress(input, {
+    result = await compressor.compress(resolve(context.cwd, input), {
       signal: context.signal,
       ...(output ? { output } : {}),
       onProgress: (p) => view.onEvent({ type: 'stage:progress', stage: 'compress', ...p }),

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import { createVidbot } from '../../lib/create-vidbot.ts';
 import { isAbortError, vidbotError } from '../../lib/errors.ts';
 import { assertWritableOutput, copyFileAtomically, slugify } from '../../lib/files.ts';
@@ -28,7 +28,7 @@ export const generateCommand = async (context: CliContext, rawPrompt: string, fl
   });
   // Check everything the user typed before touching the store, so bad input changes nothing.
   const prompt = validatePrompt(rawPrompt, config.promptMaxChars);
-  const output = await assertWritableOutput(flags.output ?? join(context.cwd, `${slugify(prompt)}.mp4`));
+  const output = await assertWritableOutput(resolve(context.cwd, flags.output ?? `${slugify(prompt)}.mp4`));
 
   const vidbot = await createVidbot(config, { env: { ...context.env } });
   const view = createProgressView(context.stderr);

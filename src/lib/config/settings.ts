@@ -59,6 +59,13 @@ export const settings = {
     type: 'bool',
     description: 'Trust X-Forwarded-Proto/Host when checking Twilio signatures',
   },
+  shutdownGraceSec: {
+    env: 'VIDBOT_SHUTDOWN_GRACE_SEC',
+    type: 'int',
+    min: 0,
+    max: 3600,
+    description: 'On shutdown, how long running jobs may finish before going back to the queue',
+  },
   inboundMediaMaxBytes: {
     env: 'VIDBOT_INBOUND_MEDIA_MAX_BYTES',
     type: 'int',
@@ -124,6 +131,7 @@ export const defaults = {
   port: 3000,
   host: '127.0.0.1',
   trustProxy: false,
+  shutdownGraceSec: 10,
   inboundMediaMaxBytes: 5_000_000,
   replicateModel: 'minimax/video-01',
 } as const satisfies Partial<{ [K in SettingKey]: ValueOf<Settings[K]> }>;

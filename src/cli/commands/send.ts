@@ -1,0 +1,125 @@
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Config } from '../../lib/config/settings.ts';
+import { createVidbot, type Vidbot } from '../../lib/create-vidbot.ts';
+import { vidbotError } from '../../lib/errors.ts';
+import type { Messenger } from '../../lib/messenger/port.ts';
+import { createTwilioMessenger } from '../../lib/messenger/twilio.ts';
+import { type CliContext, loadCliConfig } from '../context.ts';
+
+export interface SendFlags {
+  to: string;
+  message?: string;
+  media?: string;
+  json?: boolean;
+}
+
+type Media = { kind: 'url'; url: string } | { kind: 'file'; file: string };
+
+const TO_HINT = 'Give the number in international format, e.g. --to whatsapp:+15551234567 (or --to +15551234567).';
+
+/** `whatsapp:+<digits>` or `+<digits>`; spaces, dashes, dots and brackets inside the number are dropped. */
+export const parseRecipient = (raw: string): string => {
+  const match = /^(whatsapp:)?\s*(\+[\d\s().-]+)$/i.exec(raw.trim());
+  const digits = match?.[2]?.replace(/[\s().-]/g, '');
+  if (match === null || digits === undefined || !/^\+[1-9]\d{5,14}$/.test(digits)) {
+    throw vidbotError('VIDBOT_INPUT_INVALID', `--to "${raw}" is not a WhatsApp number.`, { hint: TO_HINT });
+  }
+  return match[1] === undefined ? digits : `whatsapp:${digits}`;
+};
+
+const parseMedia = (raw: string, cwd: string): Media => {
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(raw)?.[1]?.toLowerCase();
+  if (scheme === undefined) return { kind: 'file', file: resolve(cwd, raw) };
+  if (scheme === 'http' || scheme === 'https') return { kind: 'url', url: raw };
+  throw vidbotError('VIDBOT_INPUT_INVALID', `--media "${raw}" is neither an http(s) URL nor a local file.`, {
+    hint: 'Pass a public https:// URL Twilio can fetch, or the path of a local file.',
+  });
+};
+
+const checkFile = async (file: string): Promise<void> => {
+  const info = await stat(file).catch(() => undefined);
+  if (info === undefined) throw vidbotError('VIDBOT_FILE_NOT_FOUND', `--media ${file}: file not found.`);
+  if (!info.isFile()) throw vidbotError('VIDBOT_FILE_NOT_FOUND', `--media ${file}: not a file.`);
+};
+
+const noPublicUrl = (file: string) =>
+  vidbotError('VIDBOT_CONFIG_INVALID', `Cannot send ${file}: published media has no public URL, so Twilio could not fetch it.`, {
+    hint:
+      'Set PUBLIC_BASE_URL to the https address where `vidbot serve` is reachable (or CLOUDINARY_URL, once supported), ' +
+      'or pass --media https://...',
+  });
+
+const twilioSettings = (config: Config) => {
+  const { twilioAccountSid: accountSid, twilioAuthToken: authToken, twilioWhatsappFrom: from } = config;
+  return accountSid && authToken && from ? { accountSid, authToken, from } : undefined;
+};
+
+/**
+ * An explicit send is the operator's decision, and the local store may hold none of the
+ * recipient's messages (they went to another machine): Twilio decides about the 24-hour window,
+ * so this builds the Twilio messenger with enforceWindow off (createVidbot's own one enforces it).
+ */
+const pickMessenger = (config: Config, vidbot: Vidbot): Messenger => {
+  const twilio = twilioSettings(config);
+  if (twilio === undefined) return vidbot.messenger;
+  return createTwilioMessenger({
+    ...twilio,
+    store: vidbot.store,
+    enforceWindow: false,
+    ...(config.publicBaseUrl ? { statusCallbackUrl: `${config.publicBaseUrl.replace(/\/+$/, '')}/whatsapp/status` } : {}),
+    ...(config.twilioContentSid ? { contentSid: config.twilioContentSid } : {}),
+    ...(config.twilioApiBaseUrl ? { apiBaseUrl: config.twilioApiBaseUrl } : {}),
+  });
+};
+
+export const sendCommand = async (context: CliContext, flags: SendFlags): Promise<void> => {
+  // Everything typed is checked before the store is opened, so bad input changes nothing.
+  const body = flags.message !== undefined && flags.message.trim() !== '' ? flags.message : undefined;
+  if (body === undefined && flags.media === undefined) {
+    throw vidbotError('VIDBOT_INPUT_INVALID', 'Nothing to send: give --message, --media or both.', {
+      hint: 'e.g. vidbot send --to whatsapp:+15551234567 --message "hello" --media clip.mp4',
+    });
+  }
+  const rawTo = parseRecipient(flags.to);
+  const media = flags.media === undefined ? undefined : parseMedia(flags.media, context.cwd);
+  if (media?.kind === 'file') await checkFile(media.file);
+
+  const { config } = await loadCliConfig(context);
+  const twilio = twilioSettings(config);
+  // A bare +number is a WhatsApp address for the local recorder and a WhatsApp sender; a
+  // Twilio SMS sender keeps it as a phone number.
+  const to = rawTo.startsWith('+') && (twilio === undefined || twilio.from.startsWith('whatsapp:')) ? `whatsapp:${rawTo}` : rawTo;
+  const vidbot = await createVidbot(config, { env: { ...context.env } });
+  try {
+    let mediaUrl: string | undefined;
+    if (media?.kind === 'url') mediaUrl = media.url;
+    if (media?.kind === 'file') {
+      // The local host only hands out URLs under PUBLIC_BASE_URL: fail before copying the file in.
+      if (vidbot.mediaHost.name === 'local' && !config.publicBaseUrl) throw noPublicUrl(media.file);
+      const published = await vidbot.mediaHost.publish(media.file, { signal: context.signal });
+      if (published.url === undefined) throw noPublicUrl(media.file);
+      mediaUrl = published.url;
+    }
+    const messenger = pickMessenger(config, vidbot);
+    const sent = await messenger.send(
+      { to, kind: 'notice', ...(body === undefined ? {} : { body }), ...(mediaUrl === undefined ? {} : { mediaUrl }) },
+      { signal: context.signal },
+    );
+    if (flags.json) {
+      const { sid, status } = sent;
+      const json = { ok: true, sid, status, messenger: messenger.name, to, ...(mediaUrl === undefined ? {} : { mediaUrl }) };
+      context.stdout.write(`${JSON.stringify(json)}\n`);
+      return;
+    }
+    const lines = [`sent via ${messenger.name}: ${sent.sid} (${sent.status})`, `  to ${to}`];
+    if (body !== undefined) lines.push(`  message: ${body.length > 60 ? `${body.slice(0, 59)}…` : body}`);
+    if (mediaUrl !== undefined) lines.push(`  media: ${mediaUrl}`);
+    if (messenger.name === 'local') {
+      lines.push('  (recorded locally, not delivered: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_WHATSAPP_FROM)');
+    }
+    context.stdout.write(`${lines.join('\n')}\n`);
+  } finally {
+    await vidbot.close();
+  }
+};

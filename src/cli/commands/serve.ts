@@ -1,0 +1,96 @@
+import { once } from 'node:events';
+import { createBot } from '../../lib/bot/index.ts';
+import type { FastifyBaseLogger } from 'fastify';
+import { type Vidbot, createVidbot } from '../../lib/create-vidbot.ts';
+import { vidbotError } from '../../lib/errors.ts';
+import type { QueueWorker } from '../../lib/queue/port.ts';
+import { loadLocalAuthToken } from '../../lib/twilio/local-token.ts';
+import { createServer, createServerMetrics } from '../../server/index.ts';
+import { type CliContext, loadCliConfig } from '../context.ts';
+import { bannerLines } from './serve-banner.ts';
+
+export interface ServeFlags {
+  port?: string;
+  host?: string;
+  workers: string | boolean | undefined;
+  trustProxy?: boolean;
+  insecureSkipSignature?: boolean;
+}
+
+export const serveCommand = async (context: CliContext, flags: ServeFlags): Promise<void> => {
+  const runWorkers = flags.workers !== false;
+  const { config } = await loadCliConfig(context, {
+    port: flags.port,
+    host: flags.host,
+    trustProxy: flags.trustProxy ? 'true' : undefined,
+    workerCount: typeof flags.workers === 'string' ? flags.workers : undefined,
+  });
+  const vidbot = await createVidbot(config, { env: { ...context.env } });
+  const authToken = config.twilioAuthToken ?? (await loadLocalAuthToken({ dataDir: config.dataDir }));
+  const bot = createBot({ vidbot });
+  const metrics = createServerMetrics({ queue: vidbot.queue });
+  let worker: QueueWorker | undefined;
+  const app = await createServer({
+    metrics,
+    vidbot,
+    bot,
+    authToken,
+    ...(config.apiKey ? { apiKey: config.apiKey } : {}),
+    ...(config.publicBaseUrl ? { publicBaseUrl: config.publicBaseUrl } : {}),
+    trustProxy: config.trustProxy,
+    insecureSkipSignature: Boolean(flags.insecureSkipSignature),
+    logger: { level: context.env.VIDBOT_LOG_LEVEL ?? 'info' },
+    workers: () => ({
+      running: worker?.running ?? 0,
+      concurrency: runWorkers ? config.workerCount : 0,
+      paused: worker?.paused ?? false,
+    }),
+  });
+
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    await vidbot.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') {
+      throw vidbotError('VIDBOT_INPUT_INVALID', `Port ${config.port} is already in use.`, {
+        hint: 'Stop the other server or pick another port with --port.',
+      });
+    }
+    throw error;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const unwatch = [metrics.watchQueue(vidbot.queue), ...logQueueEvents(vidbot, app.log)];
+  if (runWorkers) {
+    worker = vidbot.startWorkers({ concurrency: config.workerCount, onEvent: (_taskId, event) => metrics.observePipeline(event) });
+  }
+
+  for (const line of bannerLines({ config, port, authTokenIsLocal: !config.twilioAuthToken, runWorkers, vidbot, flags })) {
+    context.stderr.write(`${line}\n`);
+  }
+
+  if (!context.signal.aborted) await once(context.signal, 'abort');
+  context.stderr.write('\nShutting down: no new requests; letting running jobs finish...\n');
+  await app.close();
+  if (worker) {
+    worker.pause();
+    const deadline = Date.now() + config.shutdownGraceSec * 1000;
+    while (worker.running > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    if (worker.running > 0) context.stderr.write(`Handing ${worker.running} running job(s) back to the queue.\n`);
+    await worker.close({ release: true });
+  }
+  for (const off of unwatch) off();
+  await vidbot.close();
+  context.stderr.write('Stopped.\n');
+};
+
+/** One structured log line per job transition, so `vidbot serve` shows what the workers do. */
+const logQueueEvents = (vidbot: Vidbot, log: FastifyBaseLogger): Array<() => void> => [
+  vidbot.queue.on('active', (e) => log.info({ taskId: e.jobId, attempt: e.attempt, worker: e.workerId }, 'job started')),
+  vidbot.queue.on('completed', (e) => log.info({ taskId: e.jobId, ms: e.durationMs }, 'job done')),
+  vidbot.queue.on('retrying', (e) => log.warn({ taskId: e.jobId, attempt: e.attempt, delayMs: e.delayMs, error: e.error }, 'job will retry')),
+  vidbot.queue.on('failed', (e) => log.error({ taskId: e.jobId, code: e.errorCode, error: e.error }, 'job failed')),
+  vidbot.queue.on('canceled', (e) => log.info({ taskId: e.jobId }, 'job canceled')),
+  vidbot.queue.on('stalled', (e) => log.warn({ taskId: e.jobId }, 'job taken back from a worker that stopped')),
+];

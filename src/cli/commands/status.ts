@@ -1,0 +1,103 @@
+import { createVidbot } from '../../lib/create-vidbot.ts';
+import { vidbotError } from '../../lib/errors.ts';
+import type { QueueCounts } from '../../lib/queue/port.ts';
+import type { Task } from '../../lib/store/port.ts';
+import { type CliContext, loadCliConfig } from '../context.ts';
+import { formatDuration } from '../format.ts';
+
+export interface StatusFlags {
+  server?: string;
+  json?: boolean;
+  limit?: string;
+}
+
+interface StatusView {
+  readonly source: string;
+  readonly counts: QueueCounts;
+  readonly workers?: { running: number; concurrency: number; paused: boolean };
+  readonly tasks: readonly Task[];
+}
+
+export const statusCommand = async (context: CliContext, flags: StatusFlags): Promise<void> => {
+  const { config } = await loadCliConfig(context);
+  const limit = Number(flags.limit ?? 10);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+    throw vidbotError('VIDBOT_INPUT_INVALID', `--limit must be a whole number from 1 to 100, got "${flags.limit}".`);
+  }
+  const view = flags.server
+    ? await fromServer(flags.server, config.apiKey, limit)
+    : await fromStore(context, config, limit);
+  if (flags.json) {
+    context.stdout.write(`${JSON.stringify(view)}\n`);
+    return;
+  }
+  const out = (line: string) => context.stdout.write(`${line}\n`);
+  const c = view.counts;
+  out(`queue (${view.source}): ${c.waiting} waiting, ${c.active} active, ${c.delayed} retrying, ${c.completed} done, ${c.failed} failed, ${c.canceled} canceled`);
+  if (view.workers) {
+    out(`workers: ${view.workers.running}/${view.workers.concurrency} busy${view.workers.paused ? ' (paused)' : ''}`);
+  }
+  if (view.tasks.length === 0) {
+    out('no tasks yet: try `vidbot generate "a paper boat in the rain"`');
+    return;
+  }
+  out('recent tasks:');
+  for (const task of view.tasks) out(`  ${describeTask(task)}`);
+};
+
+const describeTask = (task: Task): string => {
+  const prompt = task.prompt.length > 40 ? `${task.prompt.slice(0, 39)}…` : task.prompt;
+  const took = task.finishedAt && task.startedAt ? ` in ${formatDuration(task.finishedAt - task.startedAt)}` : '';
+  const state =
+    task.status === 'processing' ? `processing (${task.stage ?? 'starting'})`
+    : task.status === 'failed' ? `failed: ${task.error ?? 'unknown error'}`
+    : `${task.status}${took}`;
+  return `${task.taskId.slice(0, 8)}  ${state.padEnd(24)}  ${task.from || 'cli'}  "${prompt}"`;
+};
+
+const fromStore = async (context: CliContext, config: Parameters<typeof createVidbot>[0], limit: number): Promise<StatusView> => {
+  const vidbot = await createVidbot(config, { env: { ...context.env } });
+  try {
+    return { source: vidbot.paths.database, counts: await vidbot.queue.counts(), tasks: await vidbot.store.listTasks({ limit }) };
+  } finally {
+    await vidbot.close();
+  }
+};
+
+const fromServer = async (server: string, apiKey: string | undefined, limit: number): Promise<StatusView> => {
+  let base: URL;
+  try {
+    base = new URL(server);
+  } catch {
+    throw vidbotError('VIDBOT_INPUT_INVALID', `--server must be a URL such as http://127.0.0.1:3000, got "${server}".`);
+  }
+  const get = async (path: string): Promise<unknown> => {
+    let response: Response;
+    try {
+      response = await fetch(new URL(path, base), {
+        headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {},
+        signal: AbortSignal.timeout(10_000),
+      });
+    } catch (error) {
+      throw vidbotError('VIDBOT_SERVER_UNREACHABLE', `Cannot reach ${base.origin}: ${(error as Error).message}`, { cause: error });
+    }
+    const body = (await response.json().catch(() => ({}))) as { error?: { code?: string; message?: string } };
+    if (response.status === 401 || response.status === 403) {
+      throw vidbotError('VIDBOT_UNAUTHORIZED', `${base.origin} refused ${path}: ${body.error?.message ?? response.status}`, {
+        hint: 'Set VIDBOT_API_KEY to the server\'s key.',
+      });
+    }
+    if (!response.ok && response.status !== 503) {
+      throw vidbotError('VIDBOT_SERVER_UNREACHABLE', `${base.origin}${path} answered ${response.status}.`);
+    }
+    return body;
+  };
+  const health = (await get('/health')) as { queue?: QueueCounts; workers?: StatusView['workers'] };
+  const tasks = (await get(`/api/tasks?limit=${limit}`)) as { tasks?: Task[] };
+  return {
+    source: base.origin,
+    counts: health.queue ?? { waiting: 0, delayed: 0, active: 0, completed: 0, failed: 0, canceled: 0 },
+    ...(health.workers ? { workers: health.workers } : {}),
+    tasks: tasks.tasks ?? [],
+  };
+};

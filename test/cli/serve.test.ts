@@ -1,0 +1,112 @@
+/**
+ * `vidbot serve` as a user runs it: the built bin, a real port, the local auth token, Ctrl-C in the
+ * middle of a job, and a restart that finishes the job and delivers it exactly once.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type ResultPromise, execa } from 'execa';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createSqliteStore } from '../../src/lib/store/sqlite/index.ts';
+import { binPath, makeSandbox } from '../helpers/cli.ts';
+import { freePort } from '../helpers/ports.ts';
+import { newMessageSid, signedPost, twimlText, whatsappText } from '../helpers/server.ts';
+import { waitFor } from '../helpers/vidbot.ts';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()?.();
+});
+
+const USER = 'whatsapp:+15550009999';
+
+const startServe = async (env: Record<string, string>, cwd: string, args: string[] = []) => {
+  const child = execa(process.execPath, [binPath, 'serve', ...args], { env, extendEnv: false, cwd, reject: false });
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString();
+  };
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
+  let exited = false;
+  void child.finally(() => {
+    exited = true;
+  });
+  cleanups.push(async () => {
+    if (!exited) child.kill('SIGKILL');
+    await child;
+  });
+  await waitFor(async () => output.includes('vidbot serving on') || exited, 20_000);
+  return { child, output: () => output };
+};
+
+const stop = async (child: ResultPromise) => {
+  child.kill('SIGINT');
+  return child;
+};
+
+describe('vidbot serve', () => {
+  it('serves, shuts down cleanly mid-job, and after a restart the user gets exactly one video', async () => {
+    const sandbox = await makeSandbox();
+    cleanups.push(sandbox.cleanup);
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const dataDir = sandbox.env.VIDBOT_DATA_DIR ?? '';
+    const env = { ...sandbox.env, PUBLIC_BASE_URL: base, VIDBOT_VIDEO_SECONDS: '30', VIDBOT_SHUTDOWN_GRACE_SEC: '0', WORKER_COUNT: '1' };
+
+    const first = await startServe(env, sandbox.root, ['--port', String(port)]);
+    expect(first.output()).toContain(`webhook (Twilio → "When a message comes in", POST): ${base}/whatsapp/webhook`);
+    expect(first.output()).toContain('TWILIO_AUTH_TOKEN is not set');
+    const health = (await (await fetch(`${base}/health`)).json()) as { status: string; workers: { concurrency: number } };
+    expect(health).toMatchObject({ status: 'healthy', workers: { concurrency: 1 } });
+
+    // Sign with the local token `vidbot serve` created, as `vidbot sign` does.
+    const token = (await readFile(join(dataDir, 'local-auth-token'), 'utf8')).trim();
+    const request = signedPost(`${base}/whatsapp/webhook`, whatsappText(USER, 'a lighthouse in a storm', newMessageSid()), token);
+    const answer = await fetch(`${base}${request.url}`, { method: 'POST', headers: request.headers, body: request.payload });
+    expect(answer.status).toBe(200);
+    expect(twimlText(await answer.text())).toContain('Generating your video');
+    const unsigned = await fetch(`${base}/whatsapp/webhook`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: request.payload });
+    expect(unsigned.status).toBe(403);
+
+    // Ctrl-C while the 30 s video renders: the job goes back to the queue, nothing is sent.
+    await waitFor(async () => first.output().includes('"msg":"job started"'), 20_000);
+    const stopped = await stop(first.child);
+    expect(stopped.exitCode).toBe(0);
+    expect(first.output()).toContain('Handing 1 running job(s) back to the queue.');
+    expect(first.output()).toContain('Stopped.');
+    const database = join(dataDir, 'vidbot.db');
+    const peek = async <T>(read: (store: ReturnType<typeof createSqliteStore>) => Promise<T>): Promise<T> => {
+      const store = createSqliteStore({ file: database });
+      try {
+        return await read(store);
+      } finally {
+        await store.close();
+      }
+    };
+    const [task] = await peek((store) => store.listTasks({ from: USER }));
+    expect(task?.status).toBe('queued');
+    expect(await peek((store) => store.listOutbound({ to: USER }))).toEqual([]);
+
+    const second = await startServe(env, sandbox.root, ['--port', String(port)]);
+    await waitFor(async () => second.output().includes('"msg":"job done"'), 90_000);
+    await stop(second.child);
+    const sent = await peek((store) => store.listOutbound({ to: USER }));
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ kind: 'result', taskId: task?.taskId });
+    expect(sent[0]?.mediaUrl).toMatch(new RegExp(`^${base}/media/`));
+    expect(await peek((store) => store.listVideos({ from: USER }))).toHaveLength(1);
+  });
+
+  it('says clearly when the port is taken', async () => {
+    const sandbox = await makeSandbox();
+    cleanups.push(sandbox.cleanup);
+    const port = await freePort();
+    const first = await startServe(sandbox.env, sandbox.root, ['--port', String(port), '--no-workers']);
+    expect(first.output()).toContain('workers: none (--no-workers)');
+    const second = execa(process.execPath, [binPath, 'serve', '--port', String(port)], { env: sandbox.env, extendEnv: false, cwd: sandbox.root, reject: false });
+    const result = await second;
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(`Port ${port} is already in use.`);
+    await stop(first.child);
+  });
+});

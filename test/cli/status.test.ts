@@ -1,0 +1,63 @@
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/ports.ts';
+import { makeSandbox, runCli } from '../helpers/cli.ts';
+import { makeServer } from '../helpers/server.ts';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()?.();
+});
+
+const sandbox = async () => {
+  const box = await makeSandbox();
+  cleanups.push(box.cleanup);
+  return box;
+};
+
+describe('vidbot status', () => {
+  it('reads the local store: queue counts and recent tasks, as text and JSON', async () => {
+    const box = await sandbox();
+    const cli = (args: string[]) => runCli(['status', ...args], { env: box.env, cwd: box.root });
+    const empty = await cli([]);
+    expect(empty.exitCode).toBe(0);
+    expect(empty.stdout).toContain('0 waiting, 0 active');
+    expect(empty.stdout).toContain('no tasks yet');
+
+    expect((await runCli(['generate', 'a kite over the dunes', '--duration', '1', '-o', 'kite.mp4'], { env: box.env, cwd: box.root })).exitCode).toBe(0);
+    // Relative paths are the user's working directory's, not the process's.
+    await expect(access(join(box.root, 'kite.mp4'))).resolves.toBeUndefined();
+    const text = await cli([]);
+    expect(text.stdout).toMatch(/done in .*cli {2}"a kite over the dunes"/);
+    const json = JSON.parse((await cli(['--json'])).stdout) as { counts: { waiting: number }; tasks: { prompt: string; status: string }[] };
+    expect(json.counts.waiting).toBe(0);
+    expect(json.tasks).toMatchObject([{ prompt: 'a kite over the dunes', status: 'done' }]);
+  });
+
+  it('asks a running server with its API key, and explains when it cannot', async () => {
+    const box = await sandbox();
+    const { app, vidbot, cleanup } = await makeServer({}, { server: { apiKey: 'sesame' } });
+    cleanups.push(cleanup);
+    await vidbot.submitTask({ prompt: 'a queued kite', from: 'whatsapp:+15550001234' });
+    const port = await freePort();
+    await app.listen({ port, host: '127.0.0.1' });
+    const server = `http://127.0.0.1:${port}`;
+
+    const ok = await runCli(['status', '--server', server, '--json'], { env: { ...box.env, VIDBOT_API_KEY: 'sesame' }, cwd: box.root });
+    expect(ok.exitCode).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ source: server, counts: { waiting: 1 }, tasks: [{ prompt: 'a queued kite', status: 'queued' }] });
+
+    const refused = await runCli(['status', '--server', server], { env: { ...box.env, VIDBOT_API_KEY: 'wrong' }, cwd: box.root });
+    expect(refused.exitCode).toBe(77);
+    expect(refused.stderr).toContain('[VIDBOT_UNAUTHORIZED]');
+
+    const down = await runCli(['status', '--server', `http://127.0.0.1:${await freePort()}`], { env: box.env, cwd: box.root });
+    expect(down.exitCode).toBe(69);
+    expect(down.stderr).toContain('[VIDBOT_SERVER_UNREACHABLE]');
+    expect(down.stderr).toContain('hint: Start it with `vidbot serve`');
+
+    expect((await runCli(['status', '--server', 'not a url'], { env: box.env, cwd: box.root })).exitCode).toBe(2);
+    expect((await runCli(['status', '--limit', '0'], { env: box.env, cwd: box.root })).exitCode).toBe(2);
+  });
+});
