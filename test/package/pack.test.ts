@@ -43,9 +43,12 @@ describe('the published package', () => {
   it('lets a script import the public functions', async () => {
     const script = `
       import * as vidbot from 'vidbot';
+      import * as server from 'vidbot/server';
       const names = ['createVidbot', 'createPipeline', 'compressForWhatsApp', 'createSqliteStore', 'createSqliteQueue',
-        'createLocalProvider', 'createLocalMediaHost', 'createLocalMessenger', 'loadConfig', 'validatePrompt', 'runTask'];
+        'createLocalProvider', 'createLocalMediaHost', 'createLocalMessenger', 'createTwilioMessenger', 'loadConfig',
+        'validatePrompt', 'runTask', 'createBot', 'computeTwilioSignature', 'isValidTwilioSignature'];
       const missing = names.filter((name) => typeof vidbot[name] !== 'function');
+      if (typeof server.createServer !== 'function') missing.push('vidbot/server: createServer');
       if (missing.length) { console.error('missing: ' + missing.join(', ')); process.exit(1); }
       const error = new vidbot.VidbotError('VIDBOT_PROMPT_EMPTY', 'x');
       console.log(JSON.stringify({ ok: true, code: error.code, exitCode: error.exitCode }));

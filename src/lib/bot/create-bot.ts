@@ -32,6 +32,8 @@ export interface CreateBotOptions {
   readonly now?: () => number;
 }
 
+const ETA_BASIS_TTL_MS = 5_000;
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export const createBot = (options: CreateBotOptions): Bot => {
@@ -50,6 +52,14 @@ export const createBot = (options: CreateBotOptions): Bot => {
       ...(config.twilioApiBaseUrl ? { apiBaseUrl: config.twilioApiBaseUrl } : {}),
     });
   const imageToVideo = () => vidbot.provider.capabilities().imageToVideo;
+  // The ETA's basis changes only when jobs finish: reading it once every few seconds is enough.
+  let runSecondsCache: { at: number; value: Promise<number | undefined> } | undefined;
+  const runSeconds = () => {
+    if (runSecondsCache === undefined || now() - runSecondsCache.at > ETA_BASIS_TTL_MS) {
+      runSecondsCache = { at: now(), value: recentRunSeconds(store) };
+    }
+    return runSecondsCache.value;
+  };
 
   const reject = (text: string): BotReply => ({ text, kind: 'rejected', duplicate: false });
 
@@ -87,11 +97,9 @@ export const createBot = (options: CreateBotOptions): Bot => {
       ...(firstFrameImage ? { options: { firstFrameImage } } : {}),
     });
     const position = await vidbot.queue.position(task.taskId);
-    const runSeconds = await recentRunSeconds(store);
+    const basis = await runSeconds();
     const etaSec =
-      runSeconds === undefined || position === null
-        ? undefined
-        : estimateReadySeconds(position, options.workers ?? config.workerCount, runSeconds);
+      basis === undefined || position === null ? undefined : estimateReadySeconds(position, options.workers ?? config.workerCount, basis);
     return {
       text: ackText(position, etaSec),
       kind: 'ack',
