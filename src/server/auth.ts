@@ -8,14 +8,15 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
 const sameSecret = (given: string, expected: string): boolean =>
   timingSafeEqual(createHash('sha256').update(given).digest(), createHash('sha256').update(expected).digest());
 
+/** Headers a reverse proxy or tunnel adds; nginx setups often send only X-Real-IP. */
+const PROXY_HEADERS = ['x-forwarded-for', 'forwarded', 'x-real-ip', 'x-forwarded-host', 'x-forwarded-proto', 'via'] as const;
+
 /**
  * A request reached us from this machine and not through a proxy. A proxy on the same host makes
  * every request look local, so a forwarded request never counts as local.
  */
 export const isLocalRequest = (request: FastifyRequest): boolean =>
-  LOOPBACK.test(request.socket.remoteAddress ?? '') &&
-  request.headers['x-forwarded-for'] === undefined &&
-  request.headers.forwarded === undefined;
+  LOOPBACK.test(request.socket.remoteAddress ?? '') && PROXY_HEADERS.every((name) => request.headers[name] === undefined);
 
 /**
  * Guards /api/* and /test-send: `Authorization: Bearer <VIDBOT_API_KEY>` when a key is set;

@@ -9,7 +9,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { Bot } from '../lib/bot/types.ts';
 import type { Vidbot } from '../lib/create-vidbot.ts';
 import { createApiGuard } from './auth.ts';
-import { installErrorHandlers } from './errors.ts';
+import { frameworkErrors, installErrorHandlers } from './errors.ts';
 import { type ServerMetrics, createServerMetrics } from './metrics.ts';
 import { apiRoutes } from './routes/api.ts';
 import { type WorkerStatus, healthRoutes } from './routes/health.ts';
@@ -51,7 +51,13 @@ const packageVersion = (): string =>
 export const createServer = async (options: CreateServerOptions): Promise<FastifyInstance> => {
   const { vidbot, bot } = options;
   const logger = options.logger === undefined || options.logger === false ? false : options.logger === true ? { redact: REDACT } : { redact: REDACT, ...options.logger };
-  const app = Fastify({ logger, bodyLimit: options.bodyLimit ?? 256 * 1024, return503OnClosing: true, forceCloseConnections: 'idle' });
+  const app = Fastify({
+    logger,
+    bodyLimit: options.bodyLimit ?? 256 * 1024,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    frameworkErrors,
+  });
   const metrics = options.metrics ?? createServerMetrics({ queue: vidbot.queue });
   await app.register(formbody);
   installErrorHandlers(app);

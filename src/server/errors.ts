@@ -2,7 +2,7 @@
  * One error shape for every route: `{ error: { code, message, hint } }` with the catalogue's HTTP
  * status. Bad input from clients maps to 4xx; only vidbot's own failures answer 5xx.
  */
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type ErrorCode, VidbotError, errorCatalogue, toVidbotError, vidbotError } from '../lib/errors.ts';
 
 /** Fastify's own request errors, by their code. */
@@ -37,4 +37,21 @@ export const installErrorHandlers = (app: FastifyInstance): void => {
       .status(404)
       .send(errorBody(vidbotError('VIDBOT_NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0] ?? ''}.`))),
   );
+};
+
+/**
+ * Fastify's `frameworkErrors` option (a constructor option, so `createServer` has to pass it): the
+ * router answers these before any hook or error handler runs, in Fastify's own shape, unless this
+ * is set. A path with broken percent-encoding (FST_ERR_BAD_URL) is bad input; a path parameter
+ * longer than maxParamLength (FST_ERR_MAX_PARAM_LENGTH, 414) names nothing that can exist.
+ */
+export const frameworkErrors = (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
+  const path = (request.raw.url ?? '').split('?')[0]?.slice(0, 80) ?? '';
+  const mapped =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? vidbotError('VIDBOT_NOT_FOUND', `No route for ${request.method} ${path}…`)
+      : error.code === 'FST_ERR_BAD_URL'
+        ? vidbotError('VIDBOT_INPUT_INVALID', `The path ${path} is not valid percent-encoding.`)
+        : (fromFastify(error) ?? toVidbotError(error));
+  void reply.status(errorCatalogue[mapped.code].httpStatus).type('application/json; charset=utf-8').send(errorBody(mapped));
 };

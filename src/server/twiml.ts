@@ -1,8 +1,15 @@
 import MessagingResponse from 'twilio/lib/twiml/MessagingResponse.js';
 
+/**
+ * Characters XML 1.0 cannot carry (most controls, U+FFFE/FFFF, lone surrogates). Replies quote
+ * users' prompts, and the TwiML builder throws on these rather than escaping them.
+ */
+const XML_INVALID = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+
 /** TwiML that sends `text` back in the chat; an empty string answers without a message. */
 export const twimlMessage = (text: string): string => {
   const response = new MessagingResponse();
-  if (text !== '') response.message(text);
+  const clean = text.replace(XML_INVALID, '');
+  if (clean !== '') response.message(clean);
   return response.toString();
 };

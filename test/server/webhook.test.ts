@@ -1,6 +1,7 @@
+import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRateLimiter } from '../../src/lib/bot/index.ts';
-import { INJECT_ORIGIN, makeServer, newMessageSid, signedPost, twimlText, whatsappText } from '../helpers/server.ts';
+import { INJECT_ORIGIN, TEST_AUTH_TOKEN, makeServer, newMessageSid, signedPost, twimlText, whatsappText } from '../helpers/server.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -22,6 +23,26 @@ const setup = async (...args: Parameters<typeof makeServer>) => {
 };
 
 describe('POST /whatsapp/webhook', () => {
+  it('logs structured lines without the signature, the auth token or API keys', async () => {
+    const lines: string[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(...chunk.toString().split('\n').filter(Boolean));
+        done();
+      },
+    });
+    const { app, say } = await setup({}, { server: { logger: { level: 'debug', stream }, insecureSkipSignature: false } });
+    const { messageSid } = await say(ALICE, 'a quiet harbour');
+    await app.inject({ method: 'GET', url: '/api/tasks', headers: { authorization: 'Bearer super-secret-key' } });
+    const request = signedPost(WEBHOOK, whatsappText(ALICE, 'hello'));
+    await app.inject({ ...request, headers: { ...request.headers, 'x-twilio-signature': 'forged-signature-value' } });
+    expect(lines.length).toBeGreaterThan(3);
+    const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(parsed.some((entry) => entry.msg === 'inbound message' && entry.messageSid === messageSid && entry.kind === 'ack')).toBe(true);
+    const all = lines.join('\n');
+    for (const secret of [TEST_AUTH_TOKEN, 'super-secret-key', 'forged-signature-value']) expect(all).not.toContain(secret);
+  });
+
   it('stores the message and its queued task before answering with TwiML, never JSON', async () => {
     const { vidbot, say } = await setup();
     const { response, text, messageSid } = await say(ALICE, 'a fox running through a neon city at night');

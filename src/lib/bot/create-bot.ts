@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import type { Vidbot } from '../create-vidbot.ts';
 import { isVidbotError } from '../errors.ts';
+import { validatePrompt } from '../pipeline/prompt.ts';
 import { runCommand, parseCommand } from './commands.ts';
 import { estimateReadySeconds, recentRunSeconds } from './eta.ts';
 import { IMAGE_TYPES, MediaDownloadError, type MediaDownloader, createMediaDownloader } from './inbound-media.ts';
@@ -69,10 +70,14 @@ export const createBot = (options: CreateBotOptions): Bot => {
       if (IMAGE_TYPES[image.contentType.toLowerCase()] === undefined) return reject(mediaTexts.notImage);
       if (!imageToVideo()) return reject(mediaTexts.imageToVideoUnsupported);
     }
-    const prompt = message.body.trim() || (image ? DEFAULT_IMAGE_PROMPT : '');
-    if (prompt === '') return reject(emptyPromptText);
-    const length = [...prompt].length;
-    if (length > config.promptMaxChars) return reject(promptTooLongText(length, config.promptMaxChars));
+    let prompt: string;
+    try {
+      prompt = validatePrompt(message.body.trim() || (image ? DEFAULT_IMAGE_PROMPT : ''), config.promptMaxChars);
+    } catch (error) {
+      if (isVidbotError(error, 'VIDBOT_PROMPT_EMPTY')) return reject(emptyPromptText);
+      if (isVidbotError(error, 'VIDBOT_PROMPT_TOO_LONG')) return reject(promptTooLongText(Number(error.details.length), config.promptMaxChars));
+      throw error;
+    }
 
     const allowance = limiter.take(message.from);
     if (!allowance.allowed) {
@@ -116,14 +121,7 @@ export const createBot = (options: CreateBotOptions): Bot => {
       const text = await runCommand(command, { vidbot, from: message.from, imageToVideo: imageToVideo() });
       return { text, kind: 'command', duplicate: false };
     }
-    try {
-      return await queuePrompt(message, signal);
-    } catch (error) {
-      // The prompt checks above mirror validatePrompt; this keeps the two from ever disagreeing.
-      if (isVidbotError(error, 'VIDBOT_PROMPT_EMPTY')) return reject(emptyPromptText);
-      if (isVidbotError(error, 'VIDBOT_PROMPT_TOO_LONG')) return reject(promptTooLongText([...message.body.trim()].length, config.promptMaxChars));
-      throw error;
-    }
+    return queuePrompt(message, signal);
   };
 
   /** A second delivery of a message: the first one's answer, once it has one. */

@@ -2,12 +2,15 @@ import { vidbotError } from '../errors.ts';
 
 export const PROMPT_MAX_CHARS_DEFAULT = 1000;
 
+const CONTROL_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g;
+
 /** Trims a prompt and checks it against the length cap; the one place prompts are validated. */
 export const validatePrompt = (prompt: unknown, maxChars: number = PROMPT_MAX_CHARS_DEFAULT): string => {
-  if (typeof prompt !== 'string' || prompt.trim() === '') {
+  // Control characters (other than tab and newline) mean nothing to a model and break XML replies.
+  const text = typeof prompt === 'string' ? prompt.replace(CONTROL_CHARS, '').trim() : '';
+  if (text === '') {
     throw vidbotError('VIDBOT_PROMPT_EMPTY', 'The prompt is empty.');
   }
-  const text = prompt.trim();
   // Count characters as users see them (code points), not UTF-16 units, so emoji count once.
   const length = [...text].length;
   if (length > maxChars) {

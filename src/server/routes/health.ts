@@ -35,6 +35,8 @@ const ENDPOINTS = [
   'GET /api/session-history/:sid',
   'GET /api/list-videos',
   'GET /api/tasks',
+  'GET /api/tasks/:id',
+  'POST /api/tasks/:id/cancel',
   'POST /test-send',
 ];
 

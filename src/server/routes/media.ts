@@ -23,7 +23,8 @@ export const parseRange = (header: string | undefined, size: number): ByteRange 
   if (first === '' && last === '') return undefined;
   if (first === '') {
     const suffix = Number(last);
-    if (suffix === 0) return 'unsatisfiable';
+    // A zero-length suffix, or any suffix of an empty file, selects no bytes (RFC 9110 §14.1.3).
+    if (suffix === 0 || size === 0) return 'unsatisfiable';
     return { start: Math.max(0, size - suffix), end: size - 1 };
   }
   const start = Number(first);
@@ -58,7 +59,7 @@ export const mediaRoutes = (app: FastifyInstance, deps: { mediaHost: MediaHost }
         .header('cache-control', 'public, max-age=31536000, immutable');
 
       const ifNoneMatch = request.headers['if-none-match'];
-      if (ifNoneMatch !== undefined && ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)) {
+      if (ifNoneMatch !== undefined && ifNoneMatch.split(',').some((tag) => tag.trim() === '*' || tag.trim().replace(/^W\//, '') === etag)) {
         return reply.status(304).send();
       }
       const ifRange = request.headers['if-range'];

@@ -11,7 +11,8 @@ export const testSendRoutes = (app: FastifyInstance, deps: { messenger: Messenge
       const first = Array.isArray(value) ? value[0] : value;
       return typeof first === 'string' && first.trim() !== '' ? first.trim() : undefined;
     };
-    const to = text('to');
+    // In a form `+` means a space, so the seed's `curl -d "to=whatsapp:+91..."` arrives as "whatsapp: 91...".
+    const to = text('to')?.replace(/^whatsapp:\s+(?=\d)/i, 'whatsapp:+');
     const message = text('message');
     const mediaUrl = text('media_url') ?? text('mediaUrl');
     if (!to) throw vidbotError('VIDBOT_INPUT_INVALID', 'Give "to", e.g. to=whatsapp:+15551234567.');
