@@ -6,12 +6,8 @@ import { join } from 'node:path';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ErrorCode, isVidbotError, type VidbotError } from '../../src/lib/errors.ts';
-import {
-  applyStatusCallback,
-  createTwilioMessenger,
-  parseStatusCallback,
-  type TwilioMessengerOptions,
-} from '../../src/lib/messenger/twilio.ts';
+import { createTwilioMessenger, type TwilioMessengerOptions } from '../../src/lib/messenger/twilio.ts';
+import { applyStatusCallback, parseStatusCallback } from '../../src/lib/messenger/twilio-status.ts';
 import type { Store } from '../../src/lib/store/port.ts';
 import { createSqliteStore } from '../../src/lib/store/sqlite/index.ts';
 import { type FakeTwilio, startFakeTwilio } from '../fakes/twilio-api.ts';

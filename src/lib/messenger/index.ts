@@ -1,10 +1,4 @@
 export type { DeliveryStatus, Messenger, OutboundMessage, SentMessage } from './port.ts';
 export { createLocalMessenger } from './local.ts';
-export {
-  applyStatusCallback,
-  createTwilioMessenger,
-  mapTwilioStatus,
-  parseStatusCallback,
-  type StatusUpdate,
-  type TwilioMessengerOptions,
-} from './twilio.ts';
+export { createTwilioMessenger, type TwilioMessengerOptions } from './twilio.ts';
+export { applyStatusCallback, mapTwilioStatus, parseStatusCallback, type StatusUpdate } from './twilio-status.ts';

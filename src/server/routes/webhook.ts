@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Bot, InboundMedia, InboundMessage } from '../../lib/bot/types.ts';
 import { vidbotError } from '../../lib/errors.ts';
-import { applyStatusCallback } from '../../lib/messenger/twilio.ts';
+import { applyStatusCallback } from '../../lib/messenger/twilio-status.ts';
 import type { Store } from '../../lib/store/port.ts';
 import { type FormFields, type TwilioRequestOptions, field, formOf, verifyTwilioSignature } from '../twilio-request.ts';
 import { twimlMessage } from '../twiml.ts';
@@ -66,11 +66,8 @@ export const webhookRoutes = (app: FastifyInstance, deps: WebhookRouteDeps): voi
   app.post('/whatsapp/status', async (request, reply) => {
     const fields = formOf(request);
     verifyTwilioSignature(request, fields, deps.twilio);
-    const flat = Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, typeof v === 'string' ? v : (v[0] ?? '')]));
-    if (!flat.MessageSid || !flat.MessageStatus) {
-      throw vidbotError('VIDBOT_INPUT_INVALID', 'A status callback needs MessageSid and MessageStatus.');
-    }
-    await applyStatusCallback(deps.store, flat);
+    const { applied, update } = await applyStatusCallback(deps.store, fields);
+    request.log.info({ messageSid: update?.sid, status: update?.status, errorCode: update?.errorCode, applied }, 'delivery status');
     return reply.status(204).send();
   });
 };
