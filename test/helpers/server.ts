@@ -1,3 +1,4 @@
+import { afterEach } from 'vitest';
 import { type CreateBotOptions, createBot } from '../../src/lib/bot/index.ts';
 import type { CreateVidbotOptions } from '../../src/lib/create-vidbot.ts';
 import { computeTwilioSignature } from '../../src/lib/twilio/signature.ts';
@@ -75,7 +76,7 @@ export const whatsappText = (from: string, body: string, messageSid = newMessage
   NumSegments: '1',
   ReferralNumMedia: '0',
   MessageSid: messageSid,
-  AccountSid: 'AC00000000000000000000000000000000',
+  AccountSid: `AC${'0'.repeat(32)}`,
   From: from,
   ApiVersion: '2010-04-01',
 });
@@ -84,4 +85,19 @@ export const whatsappText = (from: string, body: string, messageSid = newMessage
 export const twimlText = (xml: string): string | undefined => {
   const match = /<Message>([\s\S]*?)<\/Message>/.exec(xml);
   return match?.[1]?.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+};
+
+export type TestServer = Awaited<ReturnType<typeof makeServer>>;
+
+/** Servers for the tests of the current file or describe block, each cleaned up after its test. */
+export const useServers = () => {
+  const servers: TestServer[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((server) => server.cleanup()));
+  });
+  return async (...args: Parameters<typeof makeServer>): Promise<TestServer> => {
+    const server = await makeServer(...args);
+    servers.push(server);
+    return server;
+  };
 };

@@ -1,23 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Task } from '../../src/lib/store/port.ts';
-import { INJECT_ORIGIN, makeServer, signedPost, twimlText, whatsappText } from '../helpers/server.ts';
+import { INJECT_ORIGIN, signedPost, twimlText, whatsappText, type TestServer, useServers } from '../helpers/server.ts';
 
-type Server = Awaited<ReturnType<typeof makeServer>>;
+type Server = TestServer;
 
 const USER = 'whatsapp:+15550001111';
 const OTHER = 'whatsapp:+15550002222';
 
-let servers: Server[] = [];
-const start = async (...args: Parameters<typeof makeServer>): Promise<Server> => {
-  const server = await makeServer(...args);
-  servers.push(server);
-  return server;
-};
-
-afterEach(async () => {
-  await Promise.all(servers.map((s) => s.cleanup()));
-  servers = [];
-});
+const start = useServers();
 
 const errorCode = (body: string): unknown => (JSON.parse(body) as { error?: { code?: unknown } }).error?.code;
 

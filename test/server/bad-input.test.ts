@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Fastify, { type InjectOptions, type LightMyRequestResponse } from 'fastify';
 import { createLocalMediaHost } from '../../src/lib/media-host/local.ts';
 import { computeTwilioSignature } from '../../src/lib/twilio/signature.ts';
@@ -14,9 +14,11 @@ import {
   signedPost,
   twimlText,
   whatsappText,
+  type TestServer,
+  useServers,
 } from '../helpers/server.ts';
 
-type Server = Awaited<ReturnType<typeof makeServer>>;
+type Server = TestServer;
 
 const USER = 'whatsapp:+15550001111';
 const WEBHOOK = `${INJECT_ORIGIN}/whatsapp/webhook`;
@@ -33,16 +35,7 @@ const expectNothingStored = async (server: Server, from = USER) => {
 };
 
 describe('webhook bad input', () => {
-  let servers: Server[] = [];
-  const start = async (...args: Parameters<typeof makeServer>): Promise<Server> => {
-    const server = await makeServer(...args);
-    servers.push(server);
-    return server;
-  };
-  afterEach(async () => {
-    await Promise.all(servers.map((s) => s.cleanup()));
-    servers = [];
-  });
+  const start = useServers();
 
   it('answers 415 to JSON, text, multipart and missing content types, storing nothing', async () => {
     const server = await start();

@@ -106,10 +106,11 @@ describe('the WhatsApp bot end to end', () => {
   });
 
   it('animates a photo from Twilio, and never fetches media from anywhere else', async () => {
-    const bot = await startBot();
     const { stdout: png } = await execa('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x240', '-frames:v', '1', '-f', 'image2pipe', '-c:v', 'png', '-'], {
       encoding: 'buffer',
     });
+    // A cap just above this photo, so a slightly bigger one is refused.
+    const bot = await startBot({ VIDBOT_INBOUND_MEDIA_MAX_BYTES: String(png.length + 1_000) });
     const photo = bot.fake.addMedia(Buffer.from(png), 'image/png', { redirect: true });
     const ack = await bot.post({ ...whatsappText(USER, 'make it dance'), NumMedia: '1', MediaUrl0: photo, MediaContentType0: 'image/png' });
     expect(ack.text).toContain('Generating your video');
@@ -133,6 +134,10 @@ describe('the WhatsApp bot end to end', () => {
     }
     expect(hits).toBe(0);
     expect(await bot.vidbot.store.countTasks({ from: USER })).toBe(1);
+
+    const big = bot.fake.addMedia(Buffer.concat([Buffer.from(png), Buffer.alloc(2_000)]), 'image/png');
+    const tooBig = await bot.post({ ...whatsappText(USER, 'too big'), NumMedia: '1', MediaUrl0: big, MediaContentType0: 'image/png' });
+    expect(tooBig.text).toContain('That image is too large (the limit is');
 
     const voice = await bot.post({ ...whatsappText(USER, ''), NumMedia: '1', MediaUrl0: photo, MediaContentType0: 'audio/ogg' });
     expect(voice.text).toContain('I can only use photos');

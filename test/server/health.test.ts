@@ -1,22 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { afterEach, describe, expect, it } from 'vitest';
-import { INJECT_ORIGIN, TEST_AUTH_TOKEN, makeServer, newMessageSid, signedPost, whatsappText } from '../helpers/server.ts';
+import { describe, expect, it } from 'vitest';
+import { INJECT_ORIGIN, TEST_AUTH_TOKEN, newMessageSid, signedPost, whatsappText, type TestServer, useServers } from '../helpers/server.ts';
 
-type Server = Awaited<ReturnType<typeof makeServer>>;
+type Server = TestServer;
 
 const USER = 'whatsapp:+15550001111';
 
-let servers: Server[] = [];
-const start = async (...args: Parameters<typeof makeServer>): Promise<Server> => {
-  const server = await makeServer(...args);
-  servers.push(server);
-  return server;
-};
-
-afterEach(async () => {
-  await Promise.all(servers.map((s) => s.cleanup()));
-  servers = [];
-});
+const start = useServers();
 
 const packageVersion = async (): Promise<string> =>
   (JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;

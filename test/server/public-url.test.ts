@@ -1,9 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { computeTwilioSignature } from '../../src/lib/twilio/signature.ts';
 import { type RequestLike, publicUrlOf } from '../../src/server/public-url.ts';
-import { INJECT_ORIGIN, TEST_AUTH_TOKEN, makeServer, signedPost, twimlText, whatsappText } from '../helpers/server.ts';
+import { INJECT_ORIGIN, TEST_AUTH_TOKEN, signedPost, twimlText, whatsappText, type TestServer, useServers } from '../helpers/server.ts';
 
-type Server = Awaited<ReturnType<typeof makeServer>>;
+type Server = TestServer;
 
 const USER = 'whatsapp:+15550001111';
 
@@ -71,17 +71,7 @@ describe('publicUrlOf', () => {
 });
 
 describe('the webhook checks the signature against the public URL', () => {
-  let servers: Server[] = [];
-  const start = async (...args: Parameters<typeof makeServer>): Promise<Server> => {
-    const server = await makeServer(...args);
-    servers.push(server);
-    return server;
-  };
-
-  afterEach(async () => {
-    await Promise.all(servers.map((s) => s.cleanup()));
-    servers = [];
-  });
+  const start = useServers();
 
   const tasksOf = async (server: Server) => (await server.vidbot.store.listTasks()).length;
 

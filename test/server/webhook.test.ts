@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRateLimiter } from '../../src/lib/bot/index.ts';
+import type { VideoProvider } from '../../src/lib/video-provider/port.ts';
 import { INJECT_ORIGIN, TEST_AUTH_TOKEN, makeServer, newMessageSid, signedPost, twimlText, whatsappText } from '../helpers/server.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -151,6 +152,45 @@ describe('POST /whatsapp/webhook', () => {
       const [bobs] = await vidbot.store.listTasks({ from: BOB });
       expect(bobs?.status).toBe('queued');
     });
+  });
+
+  it('accepts unsigned webhooks only with insecureSkipSignature, warning on every one', async () => {
+    const lines: Array<{ level: number; msg: string }> = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as { level: number; msg: string });
+        done();
+      },
+    });
+    const { app, vidbot } = await setup({}, { server: { insecureSkipSignature: true, logger: { level: 'info', stream } } });
+    const unsigned = (body: string) => ({
+      method: 'POST' as const,
+      url: '/whatsapp/webhook',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams(whatsappText(ALICE, body) as Record<string, string>).toString(),
+    });
+    expect((await app.inject(unsigned('first'))).statusCode).toBe(200);
+    expect((await app.inject(unsigned('second'))).statusCode).toBe(200);
+    expect(await vidbot.store.countTasks()).toBe(2);
+    const warnings = lines.filter((line) => line.level === 40 && line.msg.includes('X-Twilio-Signature not checked'));
+    expect(warnings).toHaveLength(2);
+  });
+
+  it('says so when the provider cannot animate photos, queueing nothing', async () => {
+    const textOnly: VideoProvider = {
+      name: 'text-only',
+      defaultModel: 'text-1',
+      capabilities: () => ({ imageToVideo: false, ai: true }),
+      generate: () => Promise.reject(new Error('not called')),
+    };
+    const { vidbot, app } = await setup({}, { vidbot: { overrides: { provider: textOnly } } });
+    const fields = { ...whatsappText(ALICE, 'animate this'), NumMedia: '1', MediaUrl0: 'https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1', MediaContentType0: 'image/jpeg' };
+    const response = await app.inject(signedPost(WEBHOOK, fields));
+    expect(twimlText(response.body)).toContain("The current video model can't animate images");
+    expect(await vidbot.store.countTasks()).toBe(0);
+    // And its help does not offer photos.
+    const help = await app.inject(signedPost(WEBHOOK, whatsappText(ALICE, '/help')));
+    expect(twimlText(help.body)).not.toContain('📷');
   });
 
   describe('limits', () => {
