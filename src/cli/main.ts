@@ -74,10 +74,10 @@ export const buildProgram = (context: CliContext, state: { verbose: boolean; jso
     .option('-p, --port <port>', 'port to listen on (default: PORT or 3000)')
     .option('--host <address>', 'address to bind (default: 127.0.0.1; 0.0.0.0 for all)')
     .option('--workers <n>', 'jobs processed at once (default: WORKER_COUNT or 2)')
-    .option('--no-workers', 'run only the web side; `vidbot worker` processes jobs')
+    .option('--no-workers', 'run only the web side (jobs wait for a process with workers)')
     .option('--trust-proxy', 'trust X-Forwarded-Proto/Host when checking signatures (behind a proxy or tunnel)')
     .option('--insecure-skip-signature', 'accept unsigned webhooks (local experiments only; logs a warning each time)')
-    .addHelpText('after', '\nExample:\n  $ PUBLIC_BASE_URL=https://bot.example.com vidbot serve --host 0.0.0.0 --trust-proxy')
+    .addHelpText('after', '\nExamples:\n  $ vidbot serve --port 3000\n  $ PUBLIC_BASE_URL=https://bot.example.com vidbot serve --host 0.0.0.0')
     .action(async (options) => {
       const { serveCommand } = await import('./commands/serve.ts');
       await serveCommand(context, options);

@@ -51,6 +51,22 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ env: {}, cwd: dir, overrides: { workerCount: 0 } })).toThrow(/\(from flag\)/);
   });
 
+  it('hints at the place to fix a bad value: the variable, the .env file, the saved setting or the option', async () => {
+    const hintOf = (attempt: () => unknown): string => {
+      try {
+        attempt();
+      } catch (error) {
+        return (error as VidbotError).hint;
+      }
+      throw new Error('no error');
+    };
+    expect(hintOf(() => loadConfig({ env: { WORKER_COUNT: 'lots' }, cwd: dir }))).toBe('Fix the WORKER_COUNT environment variable, or unset it.');
+    expect(hintOf(() => loadConfig({ env: {}, cwd: dir, stored: { workerCount: 'lots' } }))).toContain('vidbot config set WORKER_COUNT <value>');
+    expect(hintOf(() => loadConfig({ env: {}, cwd: dir, overrides: { port: 'abc' } }))).toContain('`vidbot <command> --help`');
+    await writeFile(join(dir, '.env'), 'WORKER_COUNT=lots\n');
+    expect(hintOf(() => loadConfig({ env: {}, cwd: dir }))).toBe('Fix WORKER_COUNT in the .env file of this folder.');
+  });
+
   it('hides secrets in error messages', () => {
     try {
       loadConfig({ env: { REDIS_URL: 'not a url with password hunter2' }, cwd: dir });

@@ -1,6 +1,15 @@
 import { vidbotError } from '../errors.ts';
 import { type ConfigSource, type SettingKey, settings } from './settings.ts';
 
+/** Where the user fixes a bad value depends on where it came from. */
+const FIX_BY_SOURCE: Readonly<Record<ConfigSource, string>> = {
+  default: 'This default is a bug in vidbot; please report it.',
+  'config store': 'Fix it with `vidbot config set %s <value>`, or remove it with `vidbot config unset %s`.',
+  '.env': 'Fix %s in the .env file of this folder.',
+  environment: 'Fix the %s environment variable, or unset it.',
+  flag: 'Fix the command-line option; `vidbot <command> --help` lists them.',
+};
+
 const TRUE = new Set(['1', 'true', 'yes', 'on']);
 const FALSE = new Set(['0', 'false', 'no', 'off']);
 
@@ -10,7 +19,9 @@ export const parseSetting = (key: SettingKey, raw: unknown, source: ConfigSource
     settings[key];
   const shown = spec.secret ? '(hidden)' : JSON.stringify(raw);
   const fail = (expected: string) =>
-    vidbotError('VIDBOT_CONFIG_INVALID', `${spec.env} must be ${expected}, got ${shown} (from ${source}).`);
+    vidbotError('VIDBOT_CONFIG_INVALID', `${spec.env} must be ${expected}, got ${shown} (from ${source}).`, {
+      hint: FIX_BY_SOURCE[source].replaceAll('%s', spec.env),
+    });
 
   if (typeof raw === spec.type || (spec.type === 'int' && typeof raw === 'number')) {
     raw = String(raw);
