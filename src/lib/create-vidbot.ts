@@ -89,6 +89,11 @@ export interface CreateTaskInput {
 export interface CreateVidbotOptions {
   /** Environment whose PATH is searched for ffmpeg; default process.env. */
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * The Twilio messenger's 24-hour check against this store's inbound history (default on). An
+   * operator's explicit send turns it off and lets Twilio decide.
+   */
+  readonly enforceWindow?: boolean;
   /** Replace any adapter, e.g. in tests or to plug in your own provider. */
   readonly overrides?: Partial<Pick<Vidbot, 'store' | 'provider' | 'polisher' | 'compressor' | 'mediaHost' | 'messenger'>> & {
     readonly queue?: JobQueue<TaskJob>;
@@ -127,7 +132,7 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
   const mediaHost =
     over.mediaHost ??
     createLocalMediaHost({ dir: paths.media, ...(config.publicBaseUrl ? { publicBaseUrl: config.publicBaseUrl } : {}) });
-  const messenger = over.messenger ?? pickMessenger(config, store);
+  const messenger = over.messenger ?? pickMessenger(config, store, options.enforceWindow ?? true);
   const pipeline = createPipeline({ polisher, provider, compressor, mediaHost, store, workDir: paths.work });
   const runnerDeps = { store, pipeline, messenger, maxBytes: config.whatsappMaxBytes };
 
@@ -229,7 +234,7 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
 };
 
 /** Twilio when its account, token and sender are all configured; the local recorder otherwise. */
-const pickMessenger = (config: Config, store: Store): Messenger => {
+const pickMessenger = (config: Config, store: Store, enforceWindow: boolean): Messenger => {
   const { twilioAccountSid: accountSid, twilioAuthToken: authToken, twilioWhatsappFrom: from } = config;
   if (!accountSid || !authToken || !from) return createLocalMessenger({ store });
   return createTwilioMessenger({
@@ -237,6 +242,7 @@ const pickMessenger = (config: Config, store: Store): Messenger => {
     authToken,
     from,
     store,
+    enforceWindow,
     ...(config.publicBaseUrl ? { statusCallbackUrl: `${config.publicBaseUrl.replace(/\/+$/, '')}/whatsapp/status` } : {}),
     ...(config.twilioContentSid ? { contentSid: config.twilioContentSid } : {}),
     ...(config.twilioApiBaseUrl ? { apiBaseUrl: config.twilioApiBaseUrl } : {}),

@@ -1,10 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { Config } from '../../lib/config/settings.ts';
-import { createVidbot, type Vidbot } from '../../lib/create-vidbot.ts';
+import { createVidbot } from '../../lib/create-vidbot.ts';
 import { vidbotError } from '../../lib/errors.ts';
-import type { Messenger } from '../../lib/messenger/port.ts';
-import { createTwilioMessenger } from '../../lib/messenger/twilio.ts';
 import { type CliContext, loadCliConfig } from '../context.ts';
 
 export interface SendFlags {
@@ -50,29 +47,6 @@ const noPublicUrl = (file: string) =>
       'or pass --media https://...',
   });
 
-const twilioSettings = (config: Config) => {
-  const { twilioAccountSid: accountSid, twilioAuthToken: authToken, twilioWhatsappFrom: from } = config;
-  return accountSid && authToken && from ? { accountSid, authToken, from } : undefined;
-};
-
-/**
- * An explicit send is the operator's decision, and the local store may hold none of the
- * recipient's messages (they went to another machine): Twilio decides about the 24-hour window,
- * so this builds the Twilio messenger with enforceWindow off (createVidbot's own one enforces it).
- */
-const pickMessenger = (config: Config, vidbot: Vidbot): Messenger => {
-  const twilio = twilioSettings(config);
-  if (twilio === undefined) return vidbot.messenger;
-  return createTwilioMessenger({
-    ...twilio,
-    store: vidbot.store,
-    enforceWindow: false,
-    ...(config.publicBaseUrl ? { statusCallbackUrl: `${config.publicBaseUrl.replace(/\/+$/, '')}/whatsapp/status` } : {}),
-    ...(config.twilioContentSid ? { contentSid: config.twilioContentSid } : {}),
-    ...(config.twilioApiBaseUrl ? { apiBaseUrl: config.twilioApiBaseUrl } : {}),
-  });
-};
-
 export const sendCommand = async (context: CliContext, flags: SendFlags): Promise<void> => {
   // Everything typed is checked before the store is opened, so bad input changes nothing.
   const body = flags.message !== undefined && flags.message.trim() !== '' ? flags.message : undefined;
@@ -86,11 +60,13 @@ export const sendCommand = async (context: CliContext, flags: SendFlags): Promis
   if (media?.kind === 'file') await checkFile(media.file);
 
   const { config } = await loadCliConfig(context);
-  const twilio = twilioSettings(config);
   // A bare +number is a WhatsApp address for the local recorder and a WhatsApp sender; a
   // Twilio SMS sender keeps it as a phone number.
-  const to = rawTo.startsWith('+') && (twilio === undefined || twilio.from.startsWith('whatsapp:')) ? `whatsapp:${rawTo}` : rawTo;
-  const vidbot = await createVidbot(config, { env: { ...context.env } });
+  const sender = config.twilioWhatsappFrom;
+  const to = rawTo.startsWith('+') && (sender === undefined || sender.startsWith('whatsapp:')) ? `whatsapp:${rawTo}` : rawTo;
+  // An explicit send is the operator's decision, and this store may hold none of the recipient's
+  // messages (they went to another machine): Twilio decides about the 24-hour window.
+  const vidbot = await createVidbot(config, { env: { ...context.env }, enforceWindow: false });
   try {
     let mediaUrl: string | undefined;
     if (media?.kind === 'url') mediaUrl = media.url;
@@ -101,7 +77,7 @@ export const sendCommand = async (context: CliContext, flags: SendFlags): Promis
       if (published.url === undefined) throw noPublicUrl(media.file);
       mediaUrl = published.url;
     }
-    const messenger = pickMessenger(config, vidbot);
+    const { messenger } = vidbot;
     const sent = await messenger.send(
       { to, kind: 'notice', ...(body === undefined ? {} : { body }), ...(mediaUrl === undefined ? {} : { mediaUrl }) },
       { signal: context.signal },

@@ -132,7 +132,8 @@ export const createBot = (options: CreateBotOptions): Bot => {
         return { text: claim.reply, kind: claim.taskId ? 'ack' : 'command', duplicate: true, ...(claim.taskId ? { taskId: claim.taskId } : {}) };
       }
       // No answer in time: the first delivery failed or its process died; handle it here.
-      if (now() - receivedAt >= duplicateWaitMs) return undefined;
+      // receivedAt is the store's clock (real time), not the injectable one used for rate limits.
+      if (Date.now() - receivedAt >= duplicateWaitMs) return undefined;
       await sleep(50);
     }
   };
