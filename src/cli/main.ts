@@ -42,17 +42,31 @@ export const buildProgram = (context: CliContext, state: { verbose: boolean; jso
     .argument('<prompt>', 'what the video should show')
     .option('-o, --output <file>', 'where to write the MP4 (default: a name from the prompt, in the current folder)')
     .addOption(new Option('--provider <name>', 'video provider').choices(['local', 'replicate']))
-    .option('--model <id>', 'model id, for providers that host several')
+    .option('--model <id>', 'model id, for providers that host several (default: REPLICATE_MODEL); see `vidbot models`')
+    .option('--input <key=value>', 'a raw model input, over the catalogue\'s mapping (repeatable)', (value: string, all: string[]) => [...all, value], [] as string[])
+    .option('--image <file>', 'a first-frame image to animate (image-to-video models)')
     .option('--no-polish', 'use the prompt exactly as written')
     .option('--no-cache', 'generate again even when the same prompt was made before')
     .addOption(new Option('--portrait', 'portrait 720x1280 (default)').conflicts('landscape'))
     .addOption(new Option('--landscape', 'landscape 1280x720'))
     .option('--duration <seconds>', 'video length in seconds')
     .option('--json', 'print the result as JSON (progress goes to stderr)')
-    .addHelpText('after', '\nExample:\n  $ vidbot generate "a paper boat in the rain" --landscape -o boat.mp4')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ vidbot generate "a paper boat in the rain" --landscape -o boat.mp4\n  $ vidbot generate "waves" --provider replicate --model minimax/hailuo-02 --input resolution=768p',
+    )
     .action(async (prompt: string, options) => {
       const { generateCommand } = await import('./commands/generate.ts');
       await generateCommand(context, prompt, options);
+    });
+
+  program
+    .command('models')
+    .description('the Replicate models vidbot maps by name (any other model works with --input)')
+    .option('--json', 'print as JSON')
+    .action(async (options) => {
+      const { modelsCommand } = await import('./commands/models.ts');
+      await modelsCommand(context, options);
     });
 
   program

@@ -5,6 +5,8 @@ type Stream = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
 
 export interface ProgressView {
   onEvent(event: PipelineEvent): void;
+  /** Prints a warning (a fallback, a retry) without breaking the bar. */
+  warn(message: string): void;
   /** Clears a half-drawn bar, e.g. before an error is printed. */
   stop(): void;
 }
@@ -28,12 +30,13 @@ const eta = (startedAt: number, percent: number): string => {
  * one-line-per-step output elsewhere, so logs and pipes stay readable.
  */
 export const createProgressView = (stream: Stream, options: { quiet?: boolean } = {}): ProgressView => {
-  if (options.quiet) return { onEvent() {}, stop() {} };
+  if (options.quiet) return { onEvent() {}, warn() {}, stop() {} };
   return stream.isTTY ? ttyView(stream) : plainView(stream);
 };
 
 const plainView = (stream: Stream): ProgressView => {
   const lastDecile = new Map<string, number>();
+  const lastMessage = new Map<string, string>();
   return {
     onEvent(event) {
       switch (event.type) {
@@ -41,11 +44,14 @@ const plainView = (stream: Stream): ProgressView => {
           stream.write(`${event.stage}: started\n`);
           break;
         case 'stage:progress': {
-          // A line per 25% keeps CI logs short while still showing movement.
-          if (event.percent === undefined) {
-            if (event.message) stream.write(`${event.stage}: ${event.message}\n`);
+          // A new status or log line is always worth a line (a provider's live logs).
+          if (event.message && event.message !== lastMessage.get(event.stage)) {
+            lastMessage.set(event.stage, event.message);
+            stream.write(`${event.stage}: ${event.message}\n`);
             break;
           }
+          // Otherwise a line per 25% keeps CI logs short while still showing movement.
+          if (event.percent === undefined) break;
           const step = Math.floor(event.percent / 25);
           if (step > (lastDecile.get(event.stage) ?? 0) && step < 4) {
             lastDecile.set(event.stage, step);
@@ -60,6 +66,9 @@ const plainView = (stream: Stream): ProgressView => {
           stream.write(`${event.stage}: skipped (${event.reason})\n`);
           break;
       }
+    },
+    warn(message) {
+      stream.write(`warning: ${message}\n`);
     },
     stop() {},
   };
@@ -102,6 +111,10 @@ const ttyView = (stream: Stream): ProgressView => {
           finishLine(`- ${event.stage.padEnd(9)} skipped (${event.reason})`);
           break;
       }
+    },
+    warn(message) {
+      stream.write(`\r\x1b[2K⚠ ${message}\n`);
+      draw(true);
     },
     stop() {
       if (current) stream.write('\r\x1b[2K');

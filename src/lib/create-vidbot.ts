@@ -94,6 +94,13 @@ export interface CreateVidbotOptions {
    * operator's explicit send turns it off and lets Twilio decide.
    */
   readonly enforceWindow?: boolean;
+  /**
+   * Ask providers to report by webhook to PUBLIC_BASE_URL (default off): only a process that
+   * serves the webhook routes (`vidbot serve`) should, so others poll.
+   */
+  readonly webhooks?: boolean;
+  /** Told about degraded service: a polish or an upload that fell back. Default: nothing. */
+  readonly onWarning?: (message: string) => void;
   /** Replace any adapter, e.g. in tests or to plug in your own provider. */
   readonly overrides?: Partial<Pick<Vidbot, 'store' | 'provider' | 'polisher' | 'compressor' | 'mediaHost' | 'messenger'>> & {
     readonly queue?: JobQueue<TaskJob>;
@@ -123,10 +130,10 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
     ...(config.ffmpegBin ? { ffmpegBin: config.ffmpegBin } : {}),
     ...(options.env ? { env: options.env } : {}),
   });
-  const provider = over.provider ?? pickProvider(config, ffmpeg.ffmpeg);
+  const provider = over.provider ?? (await pickProvider(config, ffmpeg, options.webhooks ?? false));
   const store = over.store ?? createSqliteStore({ file: paths.database });
   const queue = over.queue ?? createSqliteQueue<TaskJob>({ file: paths.database, maxActivePerGroup: 1 });
-  const polisher = over.polisher ?? createPassthroughPolisher();
+  const polisher = over.polisher ?? (await pickPolisher(config, options.onWarning));
   const compressor =
     over.compressor ?? createFfmpegCompressor({ ...ffmpeg, maxBytes: config.whatsappMaxBytes });
   const mediaHost =
@@ -201,6 +208,8 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
       if (queued === 'not-found' && latest.status === 'processing') return { outcome: 'cancel-requested', task: latest };
       // Taken off the queue before a worker got it, or never queued (a CLI task).
       const canceled = await store.updateTask(taskId, { status: 'canceled', finishedAt: Date.now(), error: 'Canceled by the user.' });
+      // A released job may have left its prediction running: nobody will resume it now.
+      if (canceled.remoteJobId) await provider.cancelRemoteJob?.(canceled.remoteJobId);
       return { outcome: 'canceled', task: canceled };
     },
     runTask: (taskId, runOptions) => runTask(runnerDeps, taskId, runOptions),
@@ -249,11 +258,50 @@ const pickMessenger = (config: Config, store: Store, enforceWindow: boolean): Me
   });
 };
 
-const pickProvider = (config: Config, ffmpeg: string): VideoProvider => {
-  if (config.provider === 'replicate') {
-    throw vidbotError('VIDBOT_PROVIDER_UNKNOWN', 'The replicate provider is not available in this version of vidbot.', {
-      hint: 'Use --provider local for now.',
+/** Replicate when asked for, or on auto when its token is set; the local renderer otherwise. */
+const pickProvider = async (
+  config: Config,
+  ffmpeg: { ffmpeg: string; ffprobe: string },
+  webhooks: boolean,
+): Promise<VideoProvider> => {
+  const wantsReplicate = config.provider === 'replicate' || (config.provider === 'auto' && Boolean(config.replicateApiToken));
+  if (!wantsReplicate) return createLocalProvider({ ffmpeg: ffmpeg.ffmpeg });
+  if (!config.replicateApiToken) {
+    throw vidbotError('VIDBOT_CONFIG_INVALID', 'The replicate provider needs REPLICATE_API_TOKEN.', {
+      hint: 'Set REPLICATE_API_TOKEN (from your Replicate account settings), or use --provider local.',
     });
   }
-  return createLocalProvider({ ffmpeg });
+  const { createReplicateProvider } = await import('./video-provider/replicate.ts');
+  const publicUrl = config.publicBaseUrl?.replace(/\/+$/, '');
+  return createReplicateProvider({
+    apiToken: config.replicateApiToken,
+    model: config.replicateModel,
+    ffprobe: ffmpeg.ffprobe,
+    timeoutMs: config.replicateTimeoutSec * 1000,
+    maxDownloadBytes: config.downloadMaxBytes,
+    cancelOnShutdown: config.replicateCancelOnShutdown,
+    ...(config.replicateApiBaseUrl ? { baseUrl: apiRoot(config.replicateApiBaseUrl) } : {}),
+    ...(webhooks && publicUrl ? { webhookUrl: `${publicUrl}/replicate/webhook` } : {}),
+    ...(config.replicateWebhookSecret ? { webhookSecret: config.replicateWebhookSecret } : {}),
+  });
+};
+
+/** REPLICATE_API_BASE_URL may be given with or without the /v1 the SDK expects. */
+const apiRoot = (url: string): string => {
+  const parsed = new URL(url);
+  return parsed.pathname === '/' ? `${parsed.origin}/v1` : url.replace(/\/+$/, '');
+};
+
+/** OpenAI when its key is set and polishing is on; otherwise prompts go through as written. */
+const pickPolisher = async (config: Config, onWarning: ((message: string) => void) | undefined): Promise<PromptPolisher> => {
+  if (!config.openaiApiKey || !config.polish) return createPassthroughPolisher();
+  const { createOpenAIPolisher } = await import('./polisher/openai.ts');
+  return createOpenAIPolisher({
+    apiKey: config.openaiApiKey,
+    model: config.openaiModel,
+    timeoutMs: config.polishTimeoutSec * 1000,
+    maxChars: config.promptMaxChars,
+    ...(config.openaiBaseUrl ? { baseUrl: config.openaiBaseUrl } : {}),
+    ...(onWarning ? { logger: onWarning } : {}),
+  });
 };

@@ -31,6 +31,9 @@ export const errorCatalogue = Object.freeze({
   VIDBOT_FFMPEG_NOT_FOUND: spec(69, 503, true, false, 'Install ffmpeg (apt-get install ffmpeg) or set FFMPEG_BIN to its path.'),
   VIDBOT_FFMPEG_FAILED: spec(70, 500, false, true, 'Run again with --verbose to see ffmpeg\'s output.'),
   VIDBOT_PROVIDER_FAILED: spec(69, 502, false, true, 'The video provider failed; try again in a moment.'),
+  VIDBOT_PROVIDER_AUTH: spec(77, 502, true, false, 'Check REPLICATE_API_TOKEN: create a token in your Replicate account settings.'),
+  VIDBOT_MODEL_UNKNOWN: spec(2, 400, true, false, '`vidbot models` lists the models vidbot knows; check REPLICATE_MODEL or --model.'),
+  VIDBOT_GENERATION_FAILED: spec(69, 502, false, false, 'The model could not make this video; try another prompt.'),
   VIDBOT_PROVIDER_UNKNOWN: spec(2, 400, true, false, 'Use one of the providers listed by `vidbot generate --help`.'),
   VIDBOT_CAPABILITY_UNSUPPORTED: spec(2, 400, true, false, 'Choose a provider or model that supports this request.'),
   VIDBOT_STORE_FAILED: spec(74, 503, false, true, 'Check that the data directory (VIDBOT_DATA_DIR) is writable and not full.'),
@@ -108,6 +111,15 @@ export const toVidbotError = (error: unknown): VidbotError => {
   if (isAbortError(error)) return new VidbotError('VIDBOT_CANCELED', 'Canceled.', { cause: error });
   const message = error instanceof Error ? error.message : String(error);
   return new VidbotError('VIDBOT_INTERNAL', message, { cause: error });
+};
+
+/** Why a job's signal fired, when a queue aborted it: a user's cancel, a release at shutdown, or a lost lease. */
+export type AbortKind = 'cancel' | 'release' | 'lease-lost';
+
+export const abortKindOf = (signal: AbortSignal | undefined): AbortKind | undefined => {
+  const reason: unknown = signal?.reason;
+  const kind = reason instanceof VidbotError ? reason.details.reason : undefined;
+  return kind === 'cancel' || kind === 'release' || kind === 'lease-lost' ? kind : undefined;
 };
 
 /** Throws VIDBOT_CANCELED when the signal has fired; call between steps of long work. */

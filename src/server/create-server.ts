@@ -14,6 +14,7 @@ import { type ServerMetrics, createServerMetrics } from './metrics.ts';
 import { apiRoutes } from './routes/api.ts';
 import { type WorkerStatus, healthRoutes } from './routes/health.ts';
 import { mediaRoutes } from './routes/media.ts';
+import { providerWebhookRoutes } from './routes/provider-webhook.ts';
 import { testSendRoutes } from './routes/test-send.ts';
 import { webhookRoutes } from './routes/webhook.ts';
 
@@ -83,6 +84,7 @@ export const createServer = async (options: CreateServerOptions): Promise<Fastif
   };
 
   webhookRoutes(app, { bot: countingBot, store: vidbot.store, twilio });
+  await providerWebhookRoutes(app, { provider: vidbot.provider });
   apiRoutes(app, { vidbot, guard });
   testSendRoutes(app, { messenger: vidbot.messenger, guard });
   mediaRoutes(app, { mediaHost: vidbot.mediaHost });

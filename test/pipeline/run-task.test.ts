@@ -95,7 +95,8 @@ describe('runTask with the embedded adapters', () => {
     expect(failed).toMatchObject({ status: 'failed', errorCode: 'VIDBOT_PROVIDER_FAILED', error: 'The model is overloaded.' });
     const sent = await vidbot.store.listOutbound({ taskId: task.taskId });
     expect(sent).toHaveLength(1);
-    expect(sent[0]?.body).toContain('The model is overloaded.');
+    expect(sent[0]?.body).toContain('the video service is having trouble.');
+    expect(sent[0]?.body).not.toContain('overloaded');
   });
 
   it('delivers a queued task through the workers to the sender exactly once', async () => {

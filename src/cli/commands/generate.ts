@@ -1,9 +1,11 @@
+import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createVidbot } from '../../lib/create-vidbot.ts';
 import { isAbortError, vidbotError } from '../../lib/errors.ts';
 import { assertWritableOutput, copyFileAtomically, slugify } from '../../lib/files.ts';
 import { probeMedia } from '../../lib/ffmpeg/probe.ts';
 import { validatePrompt } from '../../lib/pipeline/prompt.ts';
+import { parseInputFlags } from '../../lib/video-provider/replicate-models.ts';
 import { type CliContext, loadCliConfig } from '../context.ts';
 import { describeMedia, mediaJson } from '../format.ts';
 import { createProgressView } from '../progress.ts';
@@ -12,6 +14,8 @@ export interface GenerateFlags {
   output?: string;
   provider?: 'local' | 'replicate';
   model?: string;
+  input?: string[];
+  image?: string;
   polish: boolean;
   cache: boolean;
   portrait?: boolean;
@@ -29,14 +33,25 @@ export const generateCommand = async (context: CliContext, rawPrompt: string, fl
   // Check everything the user typed before touching the store, so bad input changes nothing.
   const prompt = validatePrompt(rawPrompt, config.promptMaxChars);
   const output = await assertWritableOutput(resolve(context.cwd, flags.output ?? `${slugify(prompt)}.mp4`));
+  const inputs = flags.input?.length ? parseInputFlags(flags.input) : undefined;
+  const image = flags.image ? resolve(context.cwd, flags.image) : undefined;
+  if (image && !(await stat(image).then((s) => s.isFile(), () => false))) {
+    throw vidbotError('VIDBOT_FILE_NOT_FOUND', `No image at ${image}.`);
+  }
 
-  const vidbot = await createVidbot(config, { env: { ...context.env } });
   const view = createProgressView(context.stderr);
+  const vidbot = await createVidbot(config, { env: { ...context.env }, onWarning: (message) => view.warn(message) });
   try {
     const { task } = await vidbot.createTask({
       prompt,
       sid: 'cli',
-      options: { polish: flags.polish, useCache: flags.cache, ...(flags.model ? { model: flags.model } : {}) },
+      options: {
+        polish: flags.polish,
+        useCache: flags.cache,
+        ...(flags.model ? { model: flags.model } : {}),
+        ...(inputs ? { inputs } : {}),
+        ...(image ? { firstFrameImage: image } : {}),
+      },
     });
     const onAbort = () => void vidbot.store.updateTask(task.taskId, { cancelRequested: true });
     context.signal.addEventListener('abort', onAbort, { once: true });

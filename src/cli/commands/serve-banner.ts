@@ -6,7 +6,7 @@ export interface BannerInput {
   readonly port: number;
   readonly authTokenIsLocal: boolean;
   readonly runWorkers: boolean;
-  readonly vidbot: Pick<Vidbot, 'provider' | 'messenger' | 'store' | 'queue' | 'mediaHost' | 'paths'>;
+  readonly vidbot: Pick<Vidbot, 'provider' | 'polisher' | 'messenger' | 'store' | 'queue' | 'mediaHost' | 'paths'>;
   readonly flags: { insecureSkipSignature?: boolean };
 }
 
@@ -21,11 +21,15 @@ export const bannerLines = ({ config, port, authTokenIsLocal, runWorkers, vidbot
     `  status callback:                                  ${publicUrl}/whatsapp/status`,
     `  health: ${local}/health   metrics: ${local}/metrics`,
     `  workers: ${runWorkers ? config.workerCount : 'none (--no-workers)'} · provider ${vidbot.provider.name} · messenger ${vidbot.messenger.name} · store ${vidbot.store.name} · queue ${vidbot.queue.name} · media ${vidbot.mediaHost.name}`,
+    `  model: ${vidbot.provider.name === 'replicate' ? vidbot.provider.defaultModel : 'local preview (not AI)'} · polish: ${vidbot.polisher.name}`,
     `  data: ${vidbot.paths.dataDir}`,
   ];
   const warn = (text: string) => lines.push(`  ⚠ ${text}`);
   if (!config.publicBaseUrl) {
     warn('PUBLIC_BASE_URL is not set: Twilio cannot fetch media from this machine, and signatures are checked against the local URL.');
+  }
+  if (vidbot.provider.name === 'replicate') {
+    lines.splice(4, 0, `  Replicate webhook:                                ${publicUrl}/replicate/webhook${config.publicBaseUrl ? '' : ' (not used: predictions are polled)'}`);
   }
   if (!config.apiKey) warn('VIDBOT_API_KEY is not set: /api/* and /test-send answer only to this machine.');
   if (authTokenIsLocal) {

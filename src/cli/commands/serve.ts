@@ -25,7 +25,9 @@ export const serveCommand = async (context: CliContext, flags: ServeFlags): Prom
     trustProxy: flags.trustProxy ? 'true' : undefined,
     workerCount: typeof flags.workers === 'string' ? flags.workers : undefined,
   });
-  const vidbot = await createVidbot(config, { env: { ...context.env } });
+  // Warnings go to the server's log once it exists; anything earlier goes to stderr.
+  let warn = (message: string): void => void context.stderr.write(`warning: ${message}\n`);
+  const vidbot = await createVidbot(config, { env: { ...context.env }, webhooks: true, onWarning: (message) => warn(message) });
   const authToken = config.twilioAuthToken ?? (await loadLocalAuthToken({ dataDir: config.dataDir }));
   const bot = createBot({ vidbot });
   const metrics = createServerMetrics({ queue: vidbot.queue });
@@ -47,6 +49,9 @@ export const serveCommand = async (context: CliContext, flags: ServeFlags): Prom
     }),
   });
 
+  warn = (message) => {
+    app.log.warn(message);
+  };
   try {
     await app.listen({ port: config.port, host: config.host });
   } catch (error) {

@@ -95,13 +95,54 @@ export const settings = {
   replicateApiToken: { env: 'REPLICATE_API_TOKEN', type: 'string', secret: true, description: 'Replicate API token' },
   replicateModel: { env: 'REPLICATE_MODEL', type: 'string', description: 'Replicate model' },
   replicateApiBaseUrl: { env: 'REPLICATE_API_BASE_URL', type: 'url', description: 'Replicate API base URL' },
+  replicateTimeoutSec: {
+    env: 'REPLICATE_TIMEOUT_SEC',
+    type: 'int',
+    min: 10,
+    max: 86_400,
+    description: 'Longest a Replicate prediction may run before it is canceled',
+  },
+  replicateWebhookSecret: {
+    env: 'REPLICATE_WEBHOOK_SECRET',
+    type: 'string',
+    secret: true,
+    description: 'Replicate webhook signing secret (whsec_...); fetched from Replicate when unset',
+  },
+  replicateCancelOnShutdown: {
+    env: 'REPLICATE_CANCEL_ON_SHUTDOWN',
+    type: 'bool',
+    description: 'Cancel running predictions at shutdown instead of resuming them after a restart',
+  },
+  downloadMaxBytes: {
+    env: 'VIDBOT_DOWNLOAD_MAX_BYTES',
+    type: 'int',
+    min: 1,
+    max: 10_000_000_000,
+    description: 'Largest provider output vidbot downloads',
+  },
   openaiApiKey: { env: 'OPENAI_API_KEY', type: 'string', secret: true, description: 'OpenAI key for prompt polish' },
+  openaiModel: { env: 'OPENAI_MODEL', type: 'string', description: 'OpenAI model that polishes prompts' },
+  polishTimeoutSec: {
+    env: 'VIDBOT_POLISH_TIMEOUT_SEC',
+    type: 'int',
+    min: 1,
+    max: 300,
+    description: 'Time limit of one prompt polish; the original prompt is used after it',
+  },
   openaiBaseUrl: { env: 'OPENAI_BASE_URL', type: 'url', description: 'OpenAI API base URL' },
   cloudinaryUrl: {
     env: 'CLOUDINARY_URL',
     type: 'string',
     secret: true,
     description: 'cloudinary://KEY:SECRET@CLOUD for media hosting',
+  },
+  cloudinaryFolder: { env: 'CLOUDINARY_FOLDER', type: 'string', description: 'Cloudinary folder for uploaded videos' },
+  mediaRetentionDays: {
+    env: 'VIDBOT_MEDIA_RETENTION_DAYS',
+    type: 'int',
+    min: 1,
+    max: 36_500,
+    description: 'Delete hosted uploads older than this many days (`vidbot media prune`); unset keeps them',
   },
 } as const satisfies Record<string, SettingSpec>;
 
@@ -134,6 +175,12 @@ export const defaults = {
   shutdownGraceSec: 10,
   inboundMediaMaxBytes: 5_000_000,
   replicateModel: 'minimax/video-01',
+  replicateTimeoutSec: 1800,
+  replicateCancelOnShutdown: false,
+  downloadMaxBytes: 500_000_000,
+  openaiModel: 'gpt-5-mini',
+  polishTimeoutSec: 10,
+  cloudinaryFolder: 'vidbot',
 } as const satisfies Partial<{ [K in SettingKey]: ValueOf<Settings[K]> }>;
 
 type DefaultedKey = keyof typeof defaults;

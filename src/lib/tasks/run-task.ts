@@ -4,7 +4,7 @@ import type { Messenger } from '../messenger/port.ts';
 import type { PipelineEvent } from '../pipeline/events.ts';
 import type { Pipeline, PipelineResult } from '../pipeline/create-pipeline.ts';
 import type { Store, Task } from '../store/port.ts';
-import { resultMessage, failureMessage } from './messages.ts';
+import { failureMessage, resultMessage, userReason } from './messages.ts';
 
 export interface TaskRunnerDeps {
   readonly store: Store;
@@ -86,7 +86,7 @@ export const runTask = async (deps: TaskRunnerDeps, taskId: string, options: Run
       throw error;
     }
     const failed = await finalize(store, taskId, { status: 'failed', error: error.message, errorCode: error.code });
-    await notifyFailure(deps, failed, error.message);
+    await notifyFailure(deps, failed, userReason(error));
     throw error;
   }
   await stageWrites;

@@ -7,3 +7,13 @@ export type {
   VideoRequest,
 } from './port.ts';
 export { type LocalProviderOptions, createLocalProvider } from './local.ts';
+export type { WebhookDelivery } from './port.ts';
+export {
+  REPLICATE_DEFAULT_MODEL,
+  type ReplicateProvider,
+  type ReplicateProviderOptions,
+  createReplicateProvider,
+  outputUrl,
+} from './replicate.ts';
+export { type ModelInput, type ModelSpec, buildModelInput, findModel, parseInputFlags, replicateModels } from './replicate-models.ts';
+export { verifyReplicateWebhook } from './replicate-webhook.ts';

@@ -41,9 +41,21 @@ export interface ProviderCapabilities {
   readonly ai: boolean;
 }
 
+/** An HTTP delivery from a provider's webhook, as the server received it. */
+export interface WebhookDelivery {
+  /** Request headers, lower-case names. */
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** The exact body as text: signatures cover the bytes, not a re-serialized copy. */
+  readonly rawBody: string;
+}
+
 export interface VideoProvider {
   readonly name: string;
   readonly defaultModel: string;
   capabilities(model?: string): ProviderCapabilities;
   generate(request: VideoRequest, options: GenerateOptions): Promise<GeneratedVideo>;
+  /** Verifies a webhook delivery about a remote job and wakes the run that waits for it. */
+  receiveWebhook?(delivery: WebhookDelivery): Promise<{ remoteJobId: string; status: string }>;
+  /** Cancels a remote job (best effort), e.g. when its task is canceled while no worker runs it. */
+  cancelRemoteJob?(remoteJobId: string): Promise<void>;
 }

@@ -30,6 +30,7 @@ const ENDPOINTS = [
   'GET /metrics',
   'POST /whatsapp/webhook',
   'POST /whatsapp/status',
+  'POST /replicate/webhook',
   'GET /media/:file',
   'POST /api/generate-video',
   'GET /api/session-history/:sid',

@@ -1,13 +1,13 @@
 /** Runs one claimed attempt: the handler, its heartbeat (lease renewal and cancel checks), progress and outcome. */
 import { performance } from 'node:perf_hooks';
-import { vidbotError } from '../../errors.ts';
+import { type AbortKind, vidbotError } from '../../errors.ts';
 import type { JobHandler, JobProgress } from '../port.ts';
 import { backoffDelay, type BackoffOptions } from './backoff.ts';
 import { warn, type QueueEmitter } from './emitter.ts';
 import type { FailureInput, LeaseSql } from './lease.ts';
 import type { JobRow } from './rows.ts';
 
-export type AbortKind = 'cancel' | 'release' | 'lease-lost';
+export type { AbortKind };
 
 export interface RunDeps<T> {
   readonly lease: LeaseSql;

@@ -1,0 +1,214 @@
+import { open, readFile, rm } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import { type Prediction, parseProgressFromLogs } from 'replicate';
+import { sniffImageType } from '../bot/inbound-media.ts';
+import { abortKindOf, throwIfAborted, vidbotError } from '../errors.ts';
+import { probeVideo } from '../ffmpeg/probe.ts';
+import { downloadToFile } from '../http/download.ts';
+import type { RetryFetchOptions } from '../http/retry-fetch.ts';
+import type { GeneratedVideo, GenerateOptions, VideoProvider, VideoRequest, WebhookDelivery } from './port.ts';
+import { createReplicateClient, replicateStatus, toReplicateError } from './replicate-client.ts';
+import { assertModelId, buildModelInput, findModel } from './replicate-models.ts';
+import { createPredictionUpdates, verifyReplicateWebhook } from './replicate-webhook.ts';
+import { waitForPrediction } from './replicate-wait.ts';
+
+export interface ReplicateProviderOptions {
+  readonly apiToken: string;
+  /** Default model (REPLICATE_MODEL); a request's `model` wins. */
+  readonly model?: string;
+  /** The API root (REPLICATE_API_BASE_URL), e.g. an emulator's http://127.0.0.1:8080/v1. */
+  readonly baseUrl?: string;
+  readonly fetch?: typeof fetch;
+  /** Where Replicate posts prediction updates; without it predictions are polled. */
+  readonly webhookUrl?: string;
+  /** The account's signing secret (whsec_...); fetched from Replicate when absent. */
+  readonly webhookSecret?: string;
+  /** Longest a prediction may run, counted from its creation (default 30 min). */
+  readonly timeoutMs?: number;
+  /** First and longest poll interval (default 1 s and 10 s; 30 s between webhook-driven checks). */
+  readonly pollIntervalMs?: number;
+  readonly maxPollIntervalMs?: number;
+  /** Largest output downloaded (default 500 MB). */
+  readonly maxDownloadBytes?: number;
+  /** ffprobe to check that the output is a video; without it the file's magic bytes are checked. */
+  readonly ffprobe?: string;
+  /** Cancel running predictions when vidbot shuts down, instead of resuming them after a restart. */
+  readonly cancelOnShutdown?: boolean;
+  readonly retry?: Omit<RetryFetchOptions, 'fetch'>;
+  readonly now?: () => number;
+}
+
+export interface ReplicateProvider extends VideoProvider {
+  /** Verifies a webhook delivery and wakes the run waiting for that prediction. */
+  receiveWebhook(delivery: WebhookDelivery): Promise<{ remoteJobId: string; status: string }>;
+  /** Cancels a prediction (best effort). */
+  cancelRemoteJob(remoteJobId: string): Promise<void>;
+}
+
+export const REPLICATE_DEFAULT_MODEL = 'minimax/video-01';
+
+export const createReplicateProvider = (options: ReplicateProviderOptions): ReplicateProvider => {
+  if (!options.apiToken) {
+    throw vidbotError('VIDBOT_CONFIG_INVALID', 'The replicate provider needs REPLICATE_API_TOKEN.', {
+      hint: 'Set REPLICATE_API_TOKEN (from your Replicate account settings), or use --provider local.',
+    });
+  }
+  const client = createReplicateClient({
+    apiToken: options.apiToken,
+    ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.retry ? { retry: options.retry } : {}),
+  });
+  const defaultModel = options.model ?? REPLICATE_DEFAULT_MODEL;
+  const updates = createPredictionUpdates();
+  let secret: Promise<string> | undefined;
+  const signingSecret = (): Promise<string> => {
+    if (options.webhookSecret) return Promise.resolve(options.webhookSecret);
+    secret ??= client.webhooks.default.secret.get().then(
+      (answer) => answer.key,
+      (error: unknown) => {
+        secret = undefined;
+        throw toReplicateError(error, 'fetching the webhook signing secret');
+      },
+    );
+    return secret;
+  };
+
+  const cancelRemoteJob = async (id: string): Promise<void> => {
+    await client.predictions.cancel(id, { signal: AbortSignal.timeout(10_000) }).catch(() => {});
+  };
+
+  const startOrResume = async (model: string, request: VideoRequest, options_: GenerateOptions): Promise<Prediction> => {
+    if (options_.resumeRemoteJob) {
+      const earlier = await client.predictions.get(options_.resumeRemoteJob, withSignal(options_.signal)).catch((error: unknown) => {
+        // A prediction Replicate no longer knows is started again; anything else is a real failure.
+        if (replicateStatus(error) === 404) return undefined;
+        throw toReplicateError(error, `resuming prediction ${options_.resumeRemoteJob}`);
+      });
+      // A prediction canceled at shutdown is started afresh; failed or running ones are kept.
+      if (earlier && earlier.status !== 'canceled' && earlier.status !== 'aborted') return earlier;
+    }
+    const image = request.firstFrameImage ? await imageDataUri(request.firstFrameImage) : undefined;
+    const input = buildModelInput(model, request, image);
+    const [name, version] = model.split(':');
+    const target = version ? { version } : { model: name ?? model };
+    const created = await client.predictions
+      .create({
+        ...target,
+        input,
+        ...(options.webhookUrl ? { webhook: options.webhookUrl, webhook_events_filter: ['start', 'logs', 'completed'] } : {}),
+        ...withSignal(options_.signal),
+      })
+      .catch((error: unknown) => {
+        throw toReplicateError(error, `starting a prediction of ${model}`, model);
+      });
+    if (typeof created?.id !== 'string') throw vidbotError('VIDBOT_PROVIDER_FAILED', 'Replicate answered without a prediction id.');
+    await options_.onRemoteJob?.(created.id);
+    return created;
+  };
+
+  return {
+    name: 'replicate',
+    defaultModel,
+    capabilities: (model) => ({ imageToVideo: findModel(model ?? defaultModel)?.image !== 'none', ai: true }),
+    receiveWebhook: async (delivery) => {
+      const prediction = await verifyReplicateWebhook(delivery, {
+        secret: await signingSecret(),
+        ...(options.now ? { now: options.now } : {}),
+      });
+      updates.publish(prediction);
+      return { remoteJobId: prediction.id, status: prediction.status };
+    },
+    cancelRemoteJob,
+    async generate(request, generateOptions): Promise<GeneratedVideo> {
+      const model = request.model ?? defaultModel;
+      assertModelId(model);
+      // Inputs are checked before anything is paid for.
+      buildModelInput(model, request, request.firstFrameImage ? 'image' : undefined);
+      throwIfAborted(generateOptions.signal);
+      const started = await startOrResume(model, request, generateOptions);
+      const finished = await waitForPrediction(started, {
+        get: (id, signal) => client.predictions.get(id, { signal }),
+        updates,
+        webhooks: Boolean(options.webhookUrl),
+        timeoutMs: options.timeoutMs ?? 30 * 60_000,
+        pollIntervalMs: options.pollIntervalMs ?? 1_000,
+        maxPollIntervalMs: options.maxPollIntervalMs ?? (options.webhookUrl ? 30_000 : 10_000),
+        ...(generateOptions.signal ? { signal: generateOptions.signal } : {}),
+        ...(generateOptions.onProgress ? { onProgress: generateOptions.onProgress } : {}),
+        ...(options.now ? { now: options.now } : {}),
+        cancel: async (reason) => {
+          const kind = abortKindOf(generateOptions.signal);
+          // A released or taken-over job resumes this prediction later: cancelling it would pay twice.
+          const resumable = kind === 'lease-lost' || (kind === 'release' && !options.cancelOnShutdown);
+          if (reason === 'timeout' || !resumable) await cancelRemoteJob(started.id);
+        },
+      });
+      const url = outputUrl(finished.output);
+      if (!url) throw vidbotError('VIDBOT_GENERATION_FAILED', `Replicate prediction ${finished.id} succeeded without a video URL.`);
+      const file = join(generateOptions.workDir, `replicate-${finished.id}${videoExtension(url)}`);
+      await downloadToFile({
+        url,
+        file,
+        maxBytes: options.maxDownloadBytes ?? 500_000_000,
+        label: "Replicate's output",
+        ...(options.fetch ? { fetch: options.fetch } : {}),
+        ...(generateOptions.signal ? { signal: generateOptions.signal } : {}),
+        ...(generateOptions.onProgress ? { onProgress: generateOptions.onProgress } : {}),
+      });
+      await assertIsVideo(file, options.ffprobe).catch(async (error: unknown) => {
+        await rm(file, { force: true });
+        throw error;
+      });
+      return { file, provider: 'replicate', model, remoteJobId: finished.id };
+    },
+  };
+};
+
+const withSignal = (signal: AbortSignal | undefined) => (signal ? { signal } : {});
+
+/** The first URL in an output: models answer a URL, a list of URLs, or (rarely) an object with `url`. */
+export const outputUrl = (output: unknown): string | undefined => {
+  const first = Array.isArray(output) ? output.find((item) => typeof item === 'string') : output;
+  if (typeof first === 'string' && /^https?:\/\//.test(first)) return first;
+  if (first && typeof first === 'object' && typeof (first as { url?: unknown }).url === 'string') return (first as { url: string }).url;
+  return undefined;
+};
+
+const videoExtension = (url: string): string => {
+  const ext = extname(new URL(url).pathname).toLowerCase();
+  return /^\.(mp4|mov|webm|mkv|gif|m4v)$/.test(ext) ? ext : '.mp4';
+};
+
+const imageDataUri = async (file: string): Promise<string> => {
+  const bytes = await readFile(file).catch((error: unknown) => {
+    throw vidbotError('VIDBOT_FILE_NOT_FOUND', `Cannot read the first-frame image ${file}: ${(error as Error).message}`);
+  });
+  const type = sniffImageType(bytes.subarray(0, 16));
+  if (!type) throw vidbotError('VIDBOT_MEDIA_INVALID', `${file} is not a JPEG, PNG or WebP image.`);
+  return `data:${type};base64,${bytes.toString('base64')}`;
+};
+
+const looksLikeVideo = (head: Buffer): boolean =>
+  head.subarray(4, 8).toString('latin1') === 'ftyp' ||
+  head.subarray(0, 4).equals(Buffer.from([0x1a, 0x45, 0xdf, 0xa3])) ||
+  head.subarray(0, 4).toString('latin1') === 'GIF8';
+
+/** Refuses an output that is not a video (an HTML error page, an image) before it reaches ffmpeg. */
+const assertIsVideo = async (file: string, ffprobe: string | undefined): Promise<void> => {
+  const notVideo = (why: string) => vidbotError('VIDBOT_GENERATION_FAILED', `Replicate's output is not a video (${why}).`);
+  if (ffprobe) {
+    await probeVideo(file, { ffprobe }).catch((error: unknown) => {
+      throw notVideo((error as Error).message);
+    });
+    return;
+  }
+  const handle = await open(file);
+  try {
+    const head = Buffer.alloc(12);
+    await handle.read(head, 0, 12, 0);
+    if (!looksLikeVideo(head)) throw notVideo('unknown file type');
+  } finally {
+    await handle.close();
+  }
+};

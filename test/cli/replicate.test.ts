@@ -1,0 +1,91 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type FakeOpenAI, startFakeOpenAI } from '../fakes/openai-api.ts';
+import { type FakeReplicate, startFakeReplicate } from '../fakes/replicate-api.ts';
+import { makeSandbox, runCli } from '../helpers/cli.ts';
+import { makeCompliantClip, makeTempDir, removeDir } from '../helpers/media.ts';
+
+let clip: Buffer;
+let clipDir: string;
+beforeAll(async () => {
+  clipDir = await makeTempDir();
+  clip = await readFile(await makeCompliantClip('/usr/bin/ffmpeg', clipDir));
+});
+afterAll(() => removeDir(clipDir));
+
+let sandbox: Awaited<ReturnType<typeof makeSandbox>>;
+let replicate: FakeReplicate;
+let openai: FakeOpenAI;
+beforeEach(async () => {
+  sandbox = await makeSandbox();
+  replicate = await startFakeReplicate({ runMs: 300 });
+  replicate.setOutput(clip);
+  openai = await startFakeOpenAI({ reply: () => 'A polished prompt' });
+});
+afterEach(async () => {
+  await replicate.close();
+  await openai.close();
+  await sandbox.cleanup();
+});
+
+const cli = (args: string[], env: Record<string, string> = {}) =>
+  runCli(args, {
+    env: { ...sandbox.env, REPLICATE_API_TOKEN: replicate.token, REPLICATE_API_BASE_URL: replicate.apiUrl, ...env },
+    cwd: sandbox.root,
+  });
+
+describe('vidbot generate --provider replicate', () => {
+  it('shows the prediction status and logs, and writes the video', async () => {
+    const out = join(sandbox.root, 'fox.mp4');
+    // Long enough for the first poll (after 1 s) to see the prediction processing.
+    replicate.setRunMs(2_400);
+    const result = await cli(['generate', 'a fox', '--provider', 'replicate', '-o', out, '--input', 'prompt_optimizer=false']);
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toContain('generate: starting');
+    expect(result.stderr).toMatch(/generate: processing: 40%\|/);
+    expect(result.stdout).toContain(out);
+    expect(result.stdout).not.toContain('not AI');
+    expect([...replicate.predictions.values()][0]?.input).toEqual({ prompt: 'a fox', prompt_optimizer: false });
+  });
+
+  it('polishes with OpenAI and prints both prompts in JSON', async () => {
+    const result = await cli(['generate', 'a fox', '--json'], { OPENAI_API_KEY: openai.apiKey, OPENAI_BASE_URL: openai.url });
+    expect(result.exitCode).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ provider: 'replicate', model: 'minimax/video-01', prompt: 'a fox', polishedPrompt: 'A polished prompt' });
+    expect([...replicate.predictions.values()][0]?.input.prompt).toBe('A polished prompt');
+  });
+
+  it('falls back to the prompt as written when OpenAI fails, and says so', async () => {
+    openai.failNext({ status: 500 });
+    const result = await cli(['generate', 'a fox', '--json'], { OPENAI_API_KEY: openai.apiKey, OPENAI_BASE_URL: openai.url });
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toContain('warning: Prompt polish fell back to the original prompt: OpenAI error 500');
+    expect([...replicate.predictions.values()][0]?.input.prompt).toBe('a fox');
+  });
+
+  it.each([
+    ['a wrong token', { REPLICATE_API_TOKEN: 'r8_nope' }, [], 77, 'REPLICATE_API_TOKEN'],
+    ['an unknown model', {}, ['--model', 'nobody/nothing'], 2, 'vidbot models'],
+    ['no token', { REPLICATE_API_TOKEN: '' }, [], 78, 'REPLICATE_API_TOKEN'],
+  ])('exits with a reason and a hint on %s', async (_name, env, args, exitCode, hint) => {
+    const result = await cli(['generate', 'a fox', '--provider', 'replicate', ...args], env);
+    expect(result.exitCode).toBe(exitCode);
+    expect(result.stderr).toContain(hint);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('vidbot models', () => {
+  it('lists the catalogue with the default marked, and as JSON', async () => {
+    const text = await cli(['models']);
+    expect(text.exitCode).toBe(0);
+    expect(text.stdout).toMatch(/^\* minimax\/video-01 /m);
+    expect(text.stdout).toContain('kwaivgi/kling-v2.1');
+    const json = await cli(['models', '--json'], { REPLICATE_MODEL: 'google/veo-3-fast' });
+    const parsed = JSON.parse(json.stdout) as { default: string; models: { id: string; default: boolean }[] };
+    expect(parsed.default).toBe('google/veo-3-fast');
+    expect(parsed.models.find((m) => m.default)?.id).toBe('google/veo-3-fast');
+    expect(parsed.models).toHaveLength(4);
+  });
+});

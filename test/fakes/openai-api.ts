@@ -1,0 +1,215 @@
+/**
+ * A loopback fake of the OpenAI HTTP API (the part vidbot uses), speaking the real wire format so
+ * the official SDK builds and parses requests against it as against api.openai.com:
+ * - POST /v1/responses (JSON body, `Authorization: Bearer <key>`) -> a Response object whose
+ *   `output` holds one assistant message; the SDK derives `output_text` from it, as with the real API;
+ * - errors use OpenAI's shape, `{ error: { message, type, param, code } }`.
+ * Tests script the reply, failures (429 with Retry-After, 500, ...), hangs and malformed bodies.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** Every request to the fake, refused ones included. */
+export interface FakeOpenAIRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly authorization: string | undefined;
+  readonly authorized: boolean;
+  /** The parsed JSON body (undefined when it was not JSON). */
+  readonly body: Record<string, unknown> | undefined;
+}
+
+/** What the model "says": plain text, or a scripted outcome. */
+export type FakeOpenAIReply =
+  | string
+  | {
+      readonly text?: string;
+      /** Answers a refusal content part instead of output_text. */
+      readonly refusal?: string;
+      readonly status?: 'completed' | 'incomplete' | 'failed';
+      readonly incompleteReason?: 'max_output_tokens' | 'content_filter';
+    };
+
+export interface FakeOpenAIFailure {
+  readonly status: number;
+  readonly message?: string;
+  readonly type?: string;
+  readonly code?: string | null;
+  /** Seconds, sent as Retry-After (e.g. with a 429). */
+  readonly retryAfter?: number;
+  /** How many consecutive requests fail this way (default 1). */
+  readonly times?: number;
+}
+
+export interface FakeOpenAI {
+  /** The SDK's baseURL: `http://127.0.0.1:PORT/v1`. */
+  readonly url: string;
+  readonly apiKey: string;
+  readonly requests: FakeOpenAIRequest[];
+  /** Sets how the model answers a request body (default: echoes a "polished" version of the input). */
+  setReply(reply: (body: Record<string, unknown>) => FakeOpenAIReply): void;
+  /** Makes the next request(s) fail with this HTTP status and OpenAI error body. */
+  failNext(failure: FakeOpenAIFailure): void;
+  /** While on, requests are recorded but never answered (timeout tests). */
+  hang(on?: boolean): void;
+  /** Answers the next request(s) with 200, a JSON content type and a body that is not JSON. */
+  malformedNext(times?: number): void;
+  close(): Promise<void>;
+}
+
+const id = (prefix: string): string => `${prefix}_${randomBytes(24).toString('hex')}`;
+
+const errorBody = (message: string, type: string, code: string | null) => ({ error: { message, type, param: null, code } });
+
+const defaultErrors: Readonly<Record<number, { message: string; type: string; code: string | null }>> = {
+  429: { message: 'Rate limit reached for requests. Please try again in 20s.', type: 'requests', code: 'rate_limit_exceeded' },
+  500: { message: 'The server had an error while processing your request. Sorry about that!', type: 'server_error', code: null },
+  503: { message: 'The engine is currently overloaded, please try again later.', type: 'server_error', code: null },
+};
+
+const readBody = async (req: IncomingMessage): Promise<string> => {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+};
+
+const tokens = (text: string): number => Math.max(1, Math.ceil(text.length / 4));
+
+export const startFakeOpenAI = async ({
+  apiKey = 'sk-fake-openai-key',
+  reply: initialReply,
+}: { apiKey?: string; reply?: (body: Record<string, unknown>) => FakeOpenAIReply } = {}): Promise<FakeOpenAI> => {
+  const requests: FakeOpenAIRequest[] = [];
+  const failures: FakeOpenAIFailure[] = [];
+  let reply = initialReply ?? ((body) => `A cinematic shot of ${String(body.input)}, golden hour light, slow dolly-in.`);
+  let hanging = false;
+  let malformed = 0;
+
+  const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void => {
+    res
+      .writeHead(status, { 'content-type': 'application/json', 'x-request-id': id('req'), 'openai-processing-ms': '42', ...headers })
+      .end(JSON.stringify(body));
+  };
+
+  const respond = (res: ServerResponse, body: Record<string, unknown>): void => {
+    const scripted = reply(body);
+    const { text = '', refusal, status = 'completed', incompleteReason } = typeof scripted === 'string' ? { text: scripted } : scripted;
+    const content =
+      refusal === undefined ? { type: 'output_text', text, annotations: [], logprobs: [] } : { type: 'refusal', refusal };
+    const input = typeof body.input === 'string' ? body.input : JSON.stringify(body.input);
+    const [inputTokens, outputTokens] = [tokens(`${String(body.instructions ?? '')}${input}`), tokens(text)];
+    send(res, 200, {
+      id: id('resp'),
+      object: 'response',
+      created_at: Math.floor(Date.now() / 1000),
+      status,
+      background: false,
+      error: status === 'failed' ? { code: 'server_error', message: 'The model failed to generate a response.' } : null,
+      incomplete_details: status === 'incomplete' ? { reason: incompleteReason ?? 'max_output_tokens' } : null,
+      instructions: body.instructions ?? null,
+      max_output_tokens: body.max_output_tokens ?? null,
+      model: `${String(body.model)}-2025-08-07`,
+      output:
+        status === 'failed'
+          ? []
+          : [{ id: id('msg'), type: 'message', status: status === 'incomplete' ? 'incomplete' : 'completed', role: 'assistant', content: [content] }],
+      parallel_tool_calls: true,
+      previous_response_id: null,
+      reasoning: { effort: null, summary: null },
+      store: true,
+      temperature: 1,
+      text: { format: { type: 'text' }, verbosity: 'medium' },
+      tool_choice: 'auto',
+      tools: [],
+      top_p: 1,
+      truncation: 'disabled',
+      usage: {
+        input_tokens: inputTokens,
+        input_tokens_details: { cached_tokens: 0 },
+        output_tokens: outputTokens,
+        output_tokens_details: { reasoning_tokens: 0 },
+        total_tokens: inputTokens + outputTokens,
+      },
+      user: null,
+      metadata: {},
+    });
+  };
+
+  const server = createServer((req, res) => {
+    void (async () => {
+      const path = new URL(req.url ?? '/', 'http://fake').pathname;
+      const raw = await readBody(req);
+      let body: Record<string, unknown> | undefined;
+      try {
+        const parsed: unknown = JSON.parse(raw);
+        if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) body = parsed as Record<string, unknown>;
+      } catch {
+        body = undefined;
+      }
+      const authorization = req.headers.authorization;
+      const authorized = authorization === `Bearer ${apiKey}`;
+      requests.push({ method: req.method ?? '', path, authorization, authorized, body });
+      if (hanging) return; // close() destroys the socket
+      if (!authorized) {
+        const shown = (authorization ?? '').replace(/^Bearer /, '');
+        return send(
+          res,
+          401,
+          errorBody(
+            `Incorrect API key provided: ${shown.slice(0, 3)}***${shown.slice(-4)}. You can find your API key at https://platform.openai.com/account/api-keys.`,
+            'invalid_request_error',
+            'invalid_api_key',
+          ),
+        );
+      }
+      if (req.method !== 'POST' || path !== '/v1/responses') {
+        return send(res, 404, errorBody(`Invalid URL (${req.method ?? ''} ${path})`, 'invalid_request_error', null));
+      }
+      const failure = failures[0];
+      if (failure !== undefined) {
+        if ((failure.times ?? 1) <= 1) failures.shift();
+        else failures[0] = { ...failure, times: (failure.times ?? 1) - 1 };
+        const known = defaultErrors[failure.status] ?? { message: `Fake failure ${failure.status}`, type: 'server_error', code: null };
+        const headers: Record<string, string> = failure.retryAfter === undefined ? {} : { 'retry-after': String(failure.retryAfter) };
+        const error = errorBody(failure.message ?? known.message, failure.type ?? known.type, failure.code === undefined ? known.code : failure.code);
+        return send(res, failure.status, error, headers);
+      }
+      if (malformed > 0) {
+        malformed -= 1;
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"id": "resp_123", "object": "response", "output": [');
+        return;
+      }
+      if (body === undefined) return send(res, 400, errorBody('We could not parse the JSON body of your request.', 'invalid_request_error', null));
+      if (typeof body.model !== 'string') {
+        return send(res, 400, errorBody("Missing required parameter: 'model'.", 'invalid_request_error', 'missing_required_parameter'));
+      }
+      respond(res, body);
+    })().catch((error: unknown) => {
+      if (!res.headersSent) send(res, 500, errorBody(String(error), 'server_error', null));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+
+  return {
+    url,
+    apiKey,
+    requests,
+    setReply: (next) => {
+      reply = next;
+    },
+    failNext: (failure) => void failures.push(failure),
+    hang: (on = true) => {
+      hanging = on;
+    },
+    malformedNext: (times = 1) => {
+      malformed += times;
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+};

@@ -1,0 +1,271 @@
+/**
+ * A loopback fake of Replicate's HTTP API (the parts vidbot uses), in its wire format, so the
+ * official SDK runs against it unchanged:
+ * - POST /v1/models/{owner}/{name}/predictions and POST /v1/predictions (by version) -> 201 prediction;
+ * - GET /v1/predictions/{id}; POST /v1/predictions/{id}/cancel; GET /v1/webhooks/default/secret;
+ * - GET /files/{id}.mp4: the output, as the delivery host serves it;
+ * - signed webhook deliveries (Standard Webhooks) to a prediction's webhook URL on each change.
+ * Predictions move starting -> processing (with tqdm-style logs) -> succeeded over `runMs`.
+ */
+import { createHmac, randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type Outcome = 'succeed' | 'fail' | 'hang';
+
+export interface FakePrediction {
+  id: string;
+  model: string;
+  version: string;
+  input: Record<string, unknown>;
+  status: 'starting' | 'processing' | 'succeeded' | 'failed' | 'canceled';
+  logs: string;
+  output: string | null;
+  error: string | null;
+  created_at: string;
+  completed_at?: string;
+  webhook?: string;
+  webhook_events_filter?: string[];
+  urls: { get: string; cancel: string };
+}
+
+export interface ApiRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly body: unknown;
+}
+
+export interface FakeReplicateOptions {
+  readonly token?: string;
+  /** How long a prediction runs before it finishes (default 300 ms). */
+  readonly runMs?: number;
+  /** Models the fake knows; others answer 404. */
+  readonly models?: readonly string[];
+}
+
+export interface FakeReplicate {
+  readonly url: string;
+  readonly apiUrl: string;
+  readonly token: string;
+  readonly webhookSecret: string;
+  readonly predictions: Map<string, FakePrediction>;
+  readonly requests: ApiRequest[];
+  readonly webhookStatuses: number[];
+  /** How long the next predictions run. */
+  setRunMs(ms: number): void;
+  /** How the next predictions end (default succeed). */
+  setOutcome(outcome: Outcome): void;
+  /** The bytes every output URL serves, or an HTTP status to answer instead, with a content type. */
+  setOutput(output: Buffer | { status: number }, contentType?: string): void;
+  /** The next `times` API requests answer this status (with Retry-After when given). */
+  failNext(status: number, times?: number, retryAfterSec?: number): void;
+  /** The next API request answers 200 with a body that is not JSON. */
+  malformedNext(times?: number): void;
+  /** The next API request never answers. */
+  hangNext(times?: number): void;
+  creates(): number;
+  /** Posts a signed delivery of a prediction now, optionally with a given timestamp or a wrong secret. */
+  sendWebhook(id: string, options?: { timestampSec?: number; secret?: string }): Promise<number>;
+  close(): Promise<void>;
+}
+
+const readBody = async (req: IncomingMessage): Promise<string> => {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+};
+
+const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+};
+
+const problem = (res: ServerResponse, status: number, title: string, detail: string, headers?: Record<string, string>) =>
+  json(res, status, { title, detail, status }, headers);
+
+/** Signs like Standard Webhooks: base64 HMAC-SHA256 of "id.timestamp.body" with the secret's bytes. */
+export const signWebhook = (secret: string, id: string, timestamp: number, body: string): string => {
+  const key = Buffer.from(secret.split('_').pop() ?? '', 'base64');
+  return `v1,${createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64')}`;
+};
+
+export const startFakeReplicate = async (options: FakeReplicateOptions = {}): Promise<FakeReplicate> => {
+  const token = options.token ?? 'r8_fake_token';
+  let runMs = options.runMs ?? 300;
+  const models = new Set(options.models ?? ['minimax/video-01', 'minimax/hailuo-02', 'google/veo-3-fast', 'kwaivgi/kling-v2.1', 'acme/custom']);
+  const webhookSecret = `whsec_${randomBytes(24).toString('base64')}`;
+  const predictions = new Map<string, FakePrediction>();
+  const requests: ApiRequest[] = [];
+  const webhookStatuses: number[] = [];
+  const timers = new Set<NodeJS.Timeout>();
+  let outcome: Outcome = 'succeed';
+  let output: Buffer | { status: number } = Buffer.from('not set');
+  let outputType = 'video/mp4';
+  const faults: ({ kind: 'status'; status: number; retryAfterSec?: number } | { kind: 'malformed' } | { kind: 'hang' })[] = [];
+  let base = '';
+
+  const deliver = async (prediction: FakePrediction, opts: { timestampSec?: number; secret?: string } = {}): Promise<number> => {
+    if (!prediction.webhook) return 0;
+    const body = JSON.stringify(prediction);
+    const id = `msg_${randomBytes(8).toString('hex')}`;
+    const timestamp = opts.timestampSec ?? Math.floor(Date.now() / 1000);
+    const response = await fetch(prediction.webhook, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'webhook-id': id,
+        'webhook-timestamp': String(timestamp),
+        'webhook-signature': signWebhook(opts.secret ?? webhookSecret, id, timestamp, body),
+      },
+      body,
+    }).catch(() => undefined);
+    const status = response?.status ?? 0;
+    await response?.body?.cancel().catch(() => {});
+    webhookStatuses.push(status);
+    return status;
+  };
+
+  const later = (ms: number, step: () => void) => {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      step();
+    }, ms);
+    timers.add(timer);
+  };
+
+  const run = (prediction: FakePrediction, ending: Outcome) => {
+    later(runMs / 3, () => {
+      if (prediction.status !== 'starting') return;
+      prediction.status = 'processing';
+      prediction.logs = 'Loading model\n 40%|████      | 4/10 [00:02<00:03,  2.00it/s]';
+      void deliver(prediction);
+      if (ending === 'hang') return;
+      later((runMs * 2) / 3, () => {
+        if (prediction.status !== 'processing') return;
+        prediction.logs += '\n100%|██████████| 10/10 [00:05<00:00,  2.00it/s]';
+        prediction.completed_at = new Date().toISOString();
+        if (ending === 'fail') {
+          prediction.status = 'failed';
+          prediction.error = 'E005: the input was flagged as sensitive';
+        } else {
+          prediction.status = 'succeeded';
+          prediction.output = `${base}/files/${prediction.id}.mp4`;
+        }
+        void deliver(prediction);
+      });
+    });
+  };
+
+  const create = (res: ServerResponse, model: string, version: string, body: Record<string, unknown>) => {
+    const id = randomBytes(13).toString('hex').slice(0, 26);
+    const prediction: FakePrediction = {
+      id,
+      model,
+      version,
+      input: (body.input as Record<string, unknown>) ?? {},
+      status: 'starting',
+      logs: '',
+      output: null,
+      error: null,
+      created_at: new Date().toISOString(),
+      urls: { get: `${base}/v1/predictions/${id}`, cancel: `${base}/v1/predictions/${id}/cancel` },
+      ...(typeof body.webhook === 'string' ? { webhook: body.webhook } : {}),
+      ...(Array.isArray(body.webhook_events_filter) ? { webhook_events_filter: body.webhook_events_filter as string[] } : {}),
+    };
+    predictions.set(id, prediction);
+    run(prediction, outcome);
+    json(res, 201, prediction);
+  };
+
+  const api = async (req: IncomingMessage, res: ServerResponse, path: string, body: unknown): Promise<void> => {
+    const fault = faults.shift();
+    if (fault?.kind === 'hang') return;
+    if (fault?.kind === 'malformed') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"id": "oops",');
+    if (fault?.kind === 'status') {
+      const headers: Record<string, string> = fault.retryAfterSec === undefined ? {} : { 'retry-after': String(fault.retryAfterSec) };
+      return problem(res, fault.status, fault.status === 429 ? 'Too Many Requests' : 'Server Error', 'scripted failure', headers);
+    }
+    if (req.headers.authorization !== `Bearer ${token}`) {
+      return problem(res, 401, 'Unauthenticated', 'You did not pass a valid authentication token');
+    }
+    const modelRoute = /^\/v1\/models\/([^/]+\/[^/]+)\/predictions$/.exec(path);
+    if (req.method === 'POST' && modelRoute?.[1]) {
+      if (!models.has(modelRoute[1])) return problem(res, 404, 'Not found', 'The requested resource could not be found.');
+      return create(res, modelRoute[1], 'fakeversion', body as Record<string, unknown>);
+    }
+    if (req.method === 'POST' && path === '/v1/predictions') {
+      const version = String((body as { version?: unknown }).version ?? '');
+      if (!/^[0-9a-f]{64}$/.test(version)) return problem(res, 422, 'Invalid version', 'The specified version does not exist.');
+      return create(res, 'acme/custom', version, body as Record<string, unknown>);
+    }
+    if (req.method === 'GET' && path === '/v1/webhooks/default/secret') return json(res, 200, { key: webhookSecret });
+    const one = /^\/v1\/predictions\/([^/]+)(\/cancel)?$/.exec(path);
+    const prediction = one?.[1] ? predictions.get(one[1]) : undefined;
+    if (!prediction) return problem(res, 404, 'Not found', 'The requested resource could not be found.');
+    if (req.method === 'GET' && !one?.[2]) return json(res, 200, prediction);
+    if (req.method === 'POST' && one?.[2]) {
+      if (prediction.status === 'starting' || prediction.status === 'processing') {
+        prediction.status = 'canceled';
+        prediction.completed_at = new Date().toISOString();
+      }
+      return json(res, 200, prediction);
+    }
+    problem(res, 405, 'Method not allowed', `${req.method} ${path}`);
+  };
+
+  const server = createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', 'http://fake');
+      const text = await readBody(req);
+      if (url.pathname.startsWith('/files/')) {
+        if (!Buffer.isBuffer(output)) return problem(res, output.status, 'Not found', 'gone');
+        return void res.writeHead(200, { 'content-type': outputType, 'content-length': String(output.length) }).end(output);
+      }
+      let body: unknown = {};
+      try {
+        body = text ? JSON.parse(text) : {};
+      } catch {
+        return problem(res, 400, 'Bad request', 'body is not JSON');
+      }
+      requests.push({ method: req.method ?? 'GET', path: url.pathname, body });
+      await api(req, res, url.pathname, body);
+    })();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    url: base,
+    apiUrl: `${base}/v1`,
+    token,
+    webhookSecret,
+    predictions,
+    requests,
+    webhookStatuses,
+    setOutcome: (next) => void (outcome = next),
+    setRunMs: (ms) => void (runMs = ms),
+    setOutput: (next, contentType = 'video/mp4') => {
+      output = next;
+      outputType = contentType;
+    },
+    failNext: (status, times = 1, retryAfterSec) => {
+      for (let i = 0; i < times; i += 1) faults.push({ kind: 'status', status, ...(retryAfterSec === undefined ? {} : { retryAfterSec }) });
+    },
+    malformedNext: (times = 1) => {
+      for (let i = 0; i < times; i += 1) faults.push({ kind: 'malformed' });
+    },
+    hangNext: (times = 1) => {
+      for (let i = 0; i < times; i += 1) faults.push({ kind: 'hang' });
+    },
+    creates: () => requests.filter((r) => r.method === 'POST' && r.path.endsWith('/predictions')).length,
+    sendWebhook: (id, opts) => {
+      const prediction = predictions.get(id);
+      if (!prediction) throw new Error(`no prediction ${id}`);
+      return deliver(prediction, opts);
+    },
+    close: async () => {
+      for (const timer of timers) clearTimeout(timer);
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+};

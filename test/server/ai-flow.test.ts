@@ -1,0 +1,178 @@
+/**
+ * The served bot with the real-service adapters, each on its official SDK against a loopback fake:
+ * signed webhook -> OpenAI polish -> Replicate prediction (reported by signed webhook) -> download
+ * -> real ffmpeg -> media host -> Twilio. Also: a restart in the middle of a prediction resumes it.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createBot } from '../../src/lib/bot/index.ts';
+import { loadConfig } from '../../src/lib/config/index.ts';
+import { type Vidbot, createVidbot } from '../../src/lib/create-vidbot.ts';
+import type { QueueWorker } from '../../src/lib/queue/port.ts';
+import { createServer } from '../../src/server/index.ts';
+import { type FakeOpenAI, startFakeOpenAI } from '../fakes/openai-api.ts';
+import { type FakeReplicate, startFakeReplicate } from '../fakes/replicate-api.ts';
+import { type FakeTwilio, startFakeTwilio } from '../fakes/twilio-api.ts';
+import { makeCompliantClip } from '../helpers/media.ts';
+import { freePort } from '../helpers/ports.ts';
+import { TEST_AUTH_TOKEN, signedPost, twimlText, whatsappText } from '../helpers/server.ts';
+import { waitFor } from '../helpers/vidbot.ts';
+
+const ACCOUNT = `AC${'e1'.repeat(16)}`;
+const USER = 'whatsapp:+15550001111';
+const POLISHED = 'A cinematic tracking shot of a red fox sprinting through rain-soaked neon streets at night';
+
+let root: string;
+let clip: Buffer;
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'vidbot-ai-flow-'));
+  clip = await readFile(await makeCompliantClip('/usr/bin/ffmpeg', root));
+});
+afterAll(() => rm(root, { recursive: true, force: true }));
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()?.();
+});
+
+interface Services {
+  readonly twilio: FakeTwilio;
+  readonly replicate: FakeReplicate;
+  readonly openai: FakeOpenAI;
+}
+
+const startServices = async (runMs: number): Promise<Services> => {
+  const twilio = await startFakeTwilio({ accountSid: ACCOUNT, authToken: TEST_AUTH_TOKEN });
+  const replicate = await startFakeReplicate({ runMs });
+  replicate.setOutput(clip);
+  const openai = await startFakeOpenAI({ reply: () => POLISHED });
+  cleanups.push(() => twilio.close(), () => replicate.close(), () => openai.close());
+  return { twilio, replicate, openai };
+};
+
+/** One `vidbot serve`-like process on a data dir: server with webhooks, one worker. */
+const startProcess = async (services: Services, dataDir: string, port: number, env: Record<string, string> = {}) => {
+  const base = `http://127.0.0.1:${port}`;
+  const { config } = loadConfig({
+    env: {
+      VIDBOT_DATA_DIR: dataDir,
+      PUBLIC_BASE_URL: base,
+      TWILIO_ACCOUNT_SID: ACCOUNT,
+      TWILIO_AUTH_TOKEN: TEST_AUTH_TOKEN,
+      TWILIO_WHATSAPP_FROM: 'whatsapp:+14155238886',
+      TWILIO_API_BASE_URL: services.twilio.url,
+      REPLICATE_API_TOKEN: services.replicate.token,
+      REPLICATE_API_BASE_URL: services.replicate.url,
+      OPENAI_API_KEY: services.openai.apiKey,
+      OPENAI_BASE_URL: services.openai.url,
+      ...env,
+    },
+    cwd: dataDir,
+    dotenv: false,
+  });
+  const vidbot: Vidbot = await createVidbot(config, { webhooks: true });
+  const app: FastifyInstance = await createServer({ vidbot, bot: createBot({ vidbot }), authToken: TEST_AUTH_TOKEN, publicBaseUrl: base });
+  await app.listen({ port, host: '127.0.0.1' });
+  const worker: QueueWorker = vidbot.startWorkers({ concurrency: 1 });
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await worker.close({ release: true });
+    await app.close();
+    await vidbot.close();
+  };
+  cleanups.push(stop);
+  const post = async (text: string) => {
+    const request = signedPost(`${base}/whatsapp/webhook`, whatsappText(USER, text));
+    const response = await fetch(`${base}${request.url}`, { method: 'POST', headers: request.headers, body: request.payload });
+    return twimlText(await response.text()) ?? '';
+  };
+  return { vidbot, base, post, stop };
+};
+
+describe('the bot on the real-service adapters', () => {
+  it('polishes, generates on Replicate with webhooks, compresses and delivers once', async () => {
+    const services = await startServices(300);
+    const dataDir = await mkdtemp(join(root, 'data-'));
+    const bot = await startProcess(services, dataDir, await freePort());
+    expect(bot.vidbot.provider.name).toBe('replicate');
+    expect(bot.vidbot.polisher.name).toBe('openai');
+
+    expect(await bot.post('a fox running through a neon city at night')).toContain('Generating your video');
+    const message = await waitFor(async () => services.twilio.messages[0], 60_000);
+    expect(message.body).toContain("Here's your AI-generated video!");
+    expect(message.body).not.toContain('not AI');
+
+    const [task] = await bot.vidbot.store.listTasks({ from: USER });
+    expect(task).toMatchObject({ status: 'done', prompt: 'a fox running through a neon city at night', polishedPrompt: POLISHED });
+    const [prediction] = [...services.replicate.predictions.values()];
+    expect(prediction?.input.prompt).toBe(POLISHED);
+    expect(task?.remoteJobId).toBe(prediction?.id);
+    expect(prediction?.webhook).toBe(`${bot.base}/replicate/webhook`);
+    expect(services.replicate.webhookStatuses.filter((s) => s === 200).length).toBeGreaterThan(0);
+    expect(services.openai.requests[0]?.body).toMatchObject({ input: 'a fox running through a neon city at night' });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(services.twilio.messages).toHaveLength(1);
+  });
+
+  it('tells the user and fails the task when the prediction fails', async () => {
+    const services = await startServices(150);
+    services.replicate.setOutcome('fail');
+    const bot = await startProcess(services, await mkdtemp(join(root, 'data-')), await freePort());
+    await bot.post('something the model refuses');
+    const message = await waitFor(async () => services.twilio.messages[0], 30_000);
+    expect(message.body).toContain("couldn't make that video: the model could not make it (E005");
+    const [task] = await bot.vidbot.store.listTasks({ from: USER });
+    expect(task).toMatchObject({ status: 'failed', errorCode: 'VIDBOT_GENERATION_FAILED' });
+    expect(services.replicate.creates()).toBe(1);
+  });
+
+  it('keeps operator details from the user when the token is wrong', async () => {
+    const services = await startServices(150);
+    const bot = await startProcess(services, await mkdtemp(join(root, 'data-')), await freePort(), { REPLICATE_API_TOKEN: 'r8_wrong' });
+    await bot.post('a quiet lake');
+    const message = await waitFor(async () => services.twilio.messages[0], 30_000);
+    expect(message.body).toContain("isn't set up correctly");
+    expect(message.body).not.toContain('REPLICATE_API_TOKEN');
+    const [task] = await bot.vidbot.store.listTasks({ from: USER });
+    expect(task).toMatchObject({ status: 'failed', errorCode: 'VIDBOT_PROVIDER_AUTH' });
+    expect(task?.error).toContain('REPLICATE_API_TOKEN');
+  });
+
+  it('resumes the same prediction after a restart, and the user gets one video', async () => {
+    const services = await startServices(3_000);
+    const dataDir = await mkdtemp(join(root, 'data-'));
+    const port = await freePort();
+    const first = await startProcess(services, dataDir, port, { VIDBOT_SHUTDOWN_GRACE_SEC: '0' });
+    await first.post('a lighthouse in a storm');
+    const [queued] = await first.vidbot.store.listTasks({ from: USER });
+    const taskId = queued?.taskId ?? '';
+    const remote = await waitFor(async () => (await first.vidbot.store.getTask(taskId))?.remoteJobId, 20_000);
+    await first.stop();
+    expect((await (async () => {
+      const { config } = loadConfig({ env: { VIDBOT_DATA_DIR: dataDir }, cwd: dataDir, dotenv: false });
+      const peek = await createVidbot(config);
+      try {
+        return await peek.store.getTask(taskId);
+      } finally {
+        await peek.close();
+      }
+    })())?.status).toBe('queued');
+    expect(services.replicate.predictions.get(remote)?.status).not.toBe('canceled');
+
+    const second = await startProcess(services, dataDir, port);
+    const done = await waitFor(async () => {
+      const task = await second.vidbot.store.getTask(taskId);
+      return task?.status === 'done' ? task : undefined;
+    }, 30_000);
+    expect(done.remoteJobId).toBe(remote);
+    expect(services.replicate.creates()).toBe(1);
+    await waitFor(async () => services.twilio.messages.length === 1, 10_000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(services.twilio.messages).toHaveLength(1);
+  });
+});

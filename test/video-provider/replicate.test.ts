@@ -1,0 +1,271 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { VidbotError, vidbotError } from '../../src/lib/errors.ts';
+import type { VideoRequest } from '../../src/lib/video-provider/port.ts';
+import { buildModelInput, parseInputFlags } from '../../src/lib/video-provider/replicate-models.ts';
+import { createReplicateProvider, type ReplicateProviderOptions } from '../../src/lib/video-provider/replicate.ts';
+import { type FakeReplicate, startFakeReplicate } from '../fakes/replicate-api.ts';
+import { makeCompliantClip } from '../helpers/media.ts';
+
+const FFMPEG = '/usr/bin/ffmpeg';
+const FFPROBE = '/usr/bin/ffprobe';
+const request: VideoRequest = { prompt: 'a paper boat in the rain', orientation: 'portrait', durationSec: 6 };
+
+let root: string;
+let clip: Buffer;
+let fake: FakeReplicate;
+let workDir: string;
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'vidbot-replicate-'));
+  clip = await readFile(await makeCompliantClip(FFMPEG, root));
+});
+afterAll(() => rm(root, { recursive: true, force: true }));
+
+const setup = async (runMs = 150) => {
+  fake = await startFakeReplicate({ runMs });
+  fake.setOutput(clip);
+  workDir = await mkdtemp(join(root, 'work-'));
+};
+afterEach(async () => {
+  await fake?.close();
+});
+
+const provider = (extra: Partial<ReplicateProviderOptions> = {}) =>
+  createReplicateProvider({
+    apiToken: fake.token,
+    baseUrl: fake.apiUrl,
+    ffprobe: FFPROBE,
+    pollIntervalMs: 20,
+    maxPollIntervalMs: 50,
+    retry: { baseDelayMs: 10, maxDelayMs: 2_000, attemptTimeoutMs: 2_000 },
+    ...extra,
+  });
+
+const failure = async (run: Promise<unknown>): Promise<VidbotError> => {
+  const error = await run.then(() => undefined, (caught: unknown) => caught);
+  expect(error).toBeInstanceOf(VidbotError);
+  return error as VidbotError;
+};
+
+describe('replicate provider against the loopback API', () => {
+  it('creates a prediction with the catalogue inputs, stores its id first, reports logs and downloads the video', async () => {
+    await setup();
+    const remote: string[] = [];
+    const progress: string[] = [];
+    const result = await provider().generate(request, {
+      workDir,
+      onRemoteJob: (id) => void remote.push(id),
+      onProgress: (p) => p.message && progress.push(p.message),
+    });
+    expect(fake.creates()).toBe(1);
+    const [prediction] = [...fake.predictions.values()];
+    expect(prediction?.model).toBe('minimax/video-01');
+    expect(prediction?.input).toEqual({ prompt: request.prompt, prompt_optimizer: true });
+    expect(remote).toEqual([prediction?.id]);
+    expect(result).toMatchObject({ provider: 'replicate', model: 'minimax/video-01', remoteJobId: prediction?.id });
+    expect(await readFile(result.file)).toEqual(clip);
+    expect(progress.some((m) => m.startsWith('processing: 40%'))).toBe(true);
+  });
+
+  it('maps a first-frame image to a data URI and lays raw inputs over the catalogue', async () => {
+    await setup();
+    const image = join(root, 'frame.png');
+    await writeFile(image, Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'));
+    await provider().generate(
+      { ...request, model: 'minimax/hailuo-02', durationSec: 9, firstFrameImage: image, inputs: { prompt_optimizer: false } },
+      { workDir },
+    );
+    const [prediction] = [...fake.predictions.values()];
+    expect(prediction?.input).toMatchObject({ duration: 10, resolution: '768p', prompt_optimizer: false });
+    expect(String(prediction?.input.first_frame_image)).toMatch(/^data:image\/png;base64,/);
+  });
+
+  it('runs a model by version through POST /v1/predictions', async () => {
+    await setup();
+    const version = 'a'.repeat(64);
+    await provider().generate({ ...request, model: `acme/custom:${version}` }, { workDir });
+    expect(fake.requests.find((r) => r.method === 'POST')).toMatchObject({ path: '/v1/predictions', body: { version } });
+  });
+
+  it('resumes a stored prediction instead of paying for a new one', async () => {
+    await setup(400);
+    const first = provider();
+    const abort = new AbortController();
+    let id = '';
+    const run = first.generate(request, {
+      workDir,
+      signal: abort.signal,
+      onRemoteJob: (remoteJobId) => {
+        id = remoteJobId;
+        // A shutdown releases the job: the prediction must keep running.
+        abort.abort(vidbotError('VIDBOT_CANCELED', 'released', { details: { reason: 'release' } }));
+      },
+    });
+    expect((await failure(run)).code).toBe('VIDBOT_CANCELED');
+    expect(fake.predictions.get(id)?.status).not.toBe('canceled');
+    const result = await provider().generate(request, { workDir, resumeRemoteJob: id });
+    expect(result.remoteJobId).toBe(id);
+    expect(fake.creates()).toBe(1);
+  });
+
+  it('cancels the prediction when the user cancels', async () => {
+    await setup(2_000);
+    const abort = new AbortController();
+    const run = provider().generate(request, {
+      workDir,
+      signal: abort.signal,
+      onRemoteJob: () => void setTimeout(() => abort.abort(vidbotError('VIDBOT_CANCELED', 'c', { details: { reason: 'cancel' } })), 50),
+    });
+    expect((await failure(run)).code).toBe('VIDBOT_CANCELED');
+    expect([...fake.predictions.values()][0]?.status).toBe('canceled');
+  });
+
+  it('wakes on a signed webhook and refuses forged or stale ones', async () => {
+    await setup(200);
+    let wake: ((body: string, headers: Record<string, string | string[] | undefined>) => Promise<number>) | undefined;
+    const receiver = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => void wake?.(Buffer.concat(chunks).toString('utf8'), req.headers).then((status) => res.writeHead(status).end()));
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    try {
+      const webhookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/replicate/webhook`;
+      // Polling slower than the run: only the webhook can finish it in time.
+      const replicate = provider({ webhookUrl, pollIntervalMs: 60_000, maxPollIntervalMs: 60_000 });
+      wake = (rawBody, headers) => replicate.receiveWebhook({ rawBody, headers }).then(() => 204, () => 403);
+      const started = Date.now();
+      const result = await replicate.generate(request, { workDir });
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(fake.requests.some((r) => r.path === '/v1/webhooks/default/secret')).toBe(true);
+      expect([...fake.predictions.values()][0]?.webhook).toBe(webhookUrl);
+      expect(fake.webhookStatuses).toContain(204);
+      const id = result.remoteJobId ?? '';
+      expect(await fake.sendWebhook(id, { secret: `whsec_${Buffer.from('wrong').toString('base64')}` })).toBe(403);
+      expect(await fake.sendWebhook(id, { timestampSec: Math.floor(Date.now() / 1000) - 3600 })).toBe(403);
+      expect(await fake.sendWebhook(id)).toBe(204);
+    } finally {
+      receiver.close();
+    }
+  });
+});
+
+describe('replicate faults', () => {
+  it('names REPLICATE_API_TOKEN when the token is wrong', async () => {
+    await setup();
+    const error = await failure(provider({ apiToken: 'r8_wrong' }).generate(request, { workDir }));
+    expect(error.code).toBe('VIDBOT_PROVIDER_AUTH');
+    expect(error.message).toContain('REPLICATE_API_TOKEN');
+    expect(error.retryable).toBe(false);
+  });
+
+  it('says the model is unknown', async () => {
+    await setup();
+    const error = await failure(provider().generate({ ...request, model: 'nobody/nothing' }, { workDir }));
+    expect(error.code).toBe('VIDBOT_MODEL_UNKNOWN');
+    expect(error.message).toContain('nobody/nothing');
+    expect((await failure(provider().generate({ ...request, model: 'not a model' }, { workDir }))).code).toBe('VIDBOT_MODEL_UNKNOWN');
+    expect(fake.creates()).toBe(1);
+  });
+
+  it('retries 429 after its Retry-After and 5xx on polls', async () => {
+    await setup();
+    fake.failNext(429, 1, 1);
+    const started = Date.now();
+    await provider().generate(request, { workDir });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    expect(fake.creates()).toBe(2);
+    await fake.close();
+    await setup();
+    const replicate = provider();
+    const run = replicate.generate(request, { workDir, onRemoteJob: () => fake.failNext(500, 3) });
+    expect((await run).file).toMatch(/\.mp4$/);
+    expect(fake.creates()).toBe(1);
+  });
+
+  it('does not retry a 500 on create (it may have been paid) but lets the task retry', async () => {
+    await setup();
+    fake.failNext(500, 1);
+    const error = await failure(provider().generate(request, { workDir }));
+    expect(error.code).toBe('VIDBOT_PROVIDER_FAILED');
+    expect(error.retryable).toBe(true);
+    expect(fake.creates()).toBe(1);
+  });
+
+  it('gives up on a request that hangs past its time limit', async () => {
+    await setup();
+    fake.hangNext(1);
+    const error = await failure(provider({ retry: { attemptTimeoutMs: 300 } }).generate(request, { workDir }));
+    expect(error.code).toBe('VIDBOT_TIMEOUT');
+  });
+
+  it('reports malformed JSON', async () => {
+    await setup();
+    fake.malformedNext(1);
+    const error = await failure(provider().generate(request, { workDir }));
+    expect(error.code).toBe('VIDBOT_PROVIDER_FAILED');
+    expect(error.message).toContain('malformed JSON');
+  });
+
+  it('turns a failed prediction into a final failure with its reason', async () => {
+    await setup();
+    fake.setOutcome('fail');
+    const error = await failure(provider().generate(request, { workDir }));
+    expect(error.code).toBe('VIDBOT_GENERATION_FAILED');
+    expect(error.message).toContain('E005');
+    expect(error.retryable).toBe(false);
+  });
+
+  it('cancels a prediction that outlives the time limit', async () => {
+    await setup();
+    fake.setOutcome('hang');
+    const error = await failure(provider({ timeoutMs: 400 }).generate(request, { workDir }));
+    expect(error.code).toBe('VIDBOT_TIMEOUT');
+    expect(error.retryable).toBe(false);
+    expect([...fake.predictions.values()][0]?.status).toBe('canceled');
+  });
+
+  it('refuses an output that is gone, not a video, or over the cap, leaving no file', async () => {
+    await setup();
+    fake.setOutput({ status: 404 });
+    const gone = await failure(provider().generate(request, { workDir }));
+    expect(gone.message).toMatch(/no longer available \(HTTP 404\)/);
+    expect(gone.retryable).toBe(false);
+    fake.setOutput(Buffer.from('<html>error</html>'), 'text/html');
+    expect((await failure(provider().generate(request, { workDir }))).message).toContain('not a video');
+    fake.setOutput(clip);
+    const big = await failure(provider({ maxDownloadBytes: 1000 }).generate(request, { workDir }));
+    expect(big.message).toContain('VIDBOT_DOWNLOAD_MAX_BYTES');
+    expect(await readdir(workDir)).toEqual([]);
+  });
+
+  it('refuses a text-only request to an image-only model before paying', async () => {
+    await setup();
+    const error = await failure(provider().generate({ ...request, model: 'kwaivgi/kling-v2.1' }, { workDir }));
+    expect(error.code).toBe('VIDBOT_CAPABILITY_UNSUPPORTED');
+    expect(fake.creates()).toBe(0);
+  });
+});
+
+describe('model inputs', () => {
+  it('maps orientation and durations per model', () => {
+    expect(buildModelInput('google/veo-3-fast', { ...request, orientation: 'landscape' }, undefined)).toMatchObject({ aspect_ratio: '16:9' });
+    expect(buildModelInput('kwaivgi/kling-v2.1', { ...request, durationSec: 8 }, 'data:x')).toMatchObject({ duration: 10, start_image: 'data:x' });
+    expect(buildModelInput('acme/other', { ...request, inputs: { fps: 24 } }, undefined)).toEqual({ prompt: request.prompt, fps: 24 });
+  });
+
+  it('parses --input key=value flags', () => {
+    expect(parseInputFlags(['duration=10', 'prompt_optimizer=false', 'style=a=b', 'ratio=1.5'])).toEqual({
+      duration: 10,
+      prompt_optimizer: false,
+      style: 'a=b',
+      ratio: 1.5,
+    });
+    expect(() => parseInputFlags(['=oops'])).toThrow(/key=value/);
+  });
+});
