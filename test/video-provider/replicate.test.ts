@@ -125,6 +125,25 @@ describe('replicate provider against the loopback API', () => {
     expect([...fake.predictions.values()][0]?.status).toBe('canceled');
   });
 
+  it('cancels at shutdown only when told to (REPLICATE_CANCEL_ON_SHUTDOWN)', async () => {
+    await setup(2_000);
+    const release = vidbotError('VIDBOT_CANCELED', 'released', { details: { reason: 'release' } });
+    for (const cancelOnShutdown of [false, true]) {
+      const abort = new AbortController();
+      let id = '';
+      const run = provider({ cancelOnShutdown }).generate(request, {
+        workDir,
+        signal: abort.signal,
+        onRemoteJob: (remoteJobId) => {
+          id = remoteJobId;
+          setTimeout(() => abort.abort(release), 50);
+        },
+      });
+      expect((await failure(run)).code).toBe('VIDBOT_CANCELED');
+      expect(fake.predictions.get(id)?.status === 'canceled').toBe(cancelOnShutdown);
+    }
+  });
+
   it('wakes on a signed webhook and refuses forged or stale ones', async () => {
     await setup(200);
     let wake: ((body: string, headers: Record<string, string | string[] | undefined>) => Promise<number>) | undefined;
