@@ -70,6 +70,18 @@ export const buildProgram = (context: CliContext, state: { verbose: boolean; jso
     });
 
   program
+    .command('media')
+    .description('manage hosted media')
+    .command('prune')
+    .description('delete uploaded videos older than N days from the media host (Cloudinary)')
+    .option('--older-than <days>', 'age in days (default: VIDBOT_MEDIA_RETENTION_DAYS)')
+    .option('--json', 'print as JSON')
+    .action(async (options) => {
+      const { mediaPruneCommand } = await import('./commands/media.ts');
+      await mediaPruneCommand(context, options);
+    });
+
+  program
     .command('compress')
     .description('fit a video to WhatsApp: MP4, H.264 + AAC, at most WHATSAPP_MAX_BYTES')
     .argument('<input>', 'video file to compress')

@@ -136,9 +136,7 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
   const polisher = over.polisher ?? (await pickPolisher(config, options.onWarning));
   const compressor =
     over.compressor ?? createFfmpegCompressor({ ...ffmpeg, maxBytes: config.whatsappMaxBytes });
-  const mediaHost =
-    over.mediaHost ??
-    createLocalMediaHost({ dir: paths.media, ...(config.publicBaseUrl ? { publicBaseUrl: config.publicBaseUrl } : {}) });
+  const mediaHost = over.mediaHost ?? (await pickMediaHost(config, paths.media, options.onWarning));
   const messenger = over.messenger ?? pickMessenger(config, store, options.enforceWindow ?? true);
   const pipeline = createPipeline({ polisher, provider, compressor, mediaHost, store, workDir: paths.work });
   const runnerDeps = { store, pipeline, messenger, maxBytes: config.whatsappMaxBytes };
@@ -290,6 +288,19 @@ const pickProvider = async (
 const apiRoot = (url: string): string => {
   const parsed = new URL(url);
   return parsed.pathname === '/' ? `${parsed.origin}/v1` : url.replace(/\/+$/, '');
+};
+
+/** Cloudinary when CLOUDINARY_URL is set, keeping a local copy to fall back on; local media otherwise. */
+const pickMediaHost = async (config: Config, dir: string, onWarning: ((message: string) => void) | undefined): Promise<MediaHost> => {
+  const local = createLocalMediaHost({ dir, ...(config.publicBaseUrl ? { publicBaseUrl: config.publicBaseUrl } : {}) });
+  if (!config.cloudinaryUrl) return local;
+  const { createCloudinaryMediaHost } = await import('./media-host/cloudinary.ts');
+  return createCloudinaryMediaHost({
+    cloudinaryUrl: config.cloudinaryUrl,
+    folder: config.cloudinaryFolder,
+    fallback: local,
+    ...(onWarning ? { logger: onWarning } : {}),
+  });
 };
 
 /** OpenAI when its key is set and polishing is on; otherwise prompts go through as written. */

@@ -1,7 +1,7 @@
 /**
  * The served bot with the real-service adapters, each on its official SDK against a loopback fake:
  * signed webhook -> OpenAI polish -> Replicate prediction (reported by signed webhook) -> download
- * -> real ffmpeg -> media host -> Twilio. Also: a restart in the middle of a prediction resumes it.
+ * -> real ffmpeg -> Cloudinary -> Twilio. Also: a restart in the middle of a prediction resumes it.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,7 @@ import { loadConfig } from '../../src/lib/config/index.ts';
 import { type Vidbot, createVidbot } from '../../src/lib/create-vidbot.ts';
 import type { QueueWorker } from '../../src/lib/queue/port.ts';
 import { createServer } from '../../src/server/index.ts';
+import { type FakeCloudinary, startFakeCloudinary } from '../fakes/cloudinary-api.ts';
 import { type FakeOpenAI, startFakeOpenAI } from '../fakes/openai-api.ts';
 import { type FakeReplicate, startFakeReplicate } from '../fakes/replicate-api.ts';
 import { type FakeTwilio, startFakeTwilio } from '../fakes/twilio-api.ts';
@@ -42,6 +43,7 @@ interface Services {
   readonly twilio: FakeTwilio;
   readonly replicate: FakeReplicate;
   readonly openai: FakeOpenAI;
+  readonly cloudinary: FakeCloudinary;
 }
 
 const startServices = async (runMs: number): Promise<Services> => {
@@ -49,8 +51,9 @@ const startServices = async (runMs: number): Promise<Services> => {
   const replicate = await startFakeReplicate({ runMs });
   replicate.setOutput(clip);
   const openai = await startFakeOpenAI({ reply: () => POLISHED });
-  cleanups.push(() => twilio.close(), () => replicate.close(), () => openai.close());
-  return { twilio, replicate, openai };
+  const cloudinary = await startFakeCloudinary();
+  cleanups.push(() => twilio.close(), () => replicate.close(), () => openai.close(), () => cloudinary.close());
+  return { twilio, replicate, openai, cloudinary };
 };
 
 /** One `vidbot serve`-like process on a data dir: server with webhooks, one worker. */
@@ -68,6 +71,7 @@ const startProcess = async (services: Services, dataDir: string, port: number, e
       REPLICATE_API_BASE_URL: services.replicate.url,
       OPENAI_API_KEY: services.openai.apiKey,
       OPENAI_BASE_URL: services.openai.url,
+      CLOUDINARY_URL: services.cloudinary.cloudinaryUrl,
       ...env,
     },
     cwd: dataDir,
@@ -106,9 +110,16 @@ describe('the bot on the real-service adapters', () => {
     const message = await waitFor(async () => services.twilio.messages[0], 60_000);
     expect(message.body).toContain("Here's your AI-generated video!");
     expect(message.body).not.toContain('not AI');
+    // The video went to Cloudinary, and WhatsApp is sent its secure_url, which serves the compressed MP4.
+    const [upload] = services.cloudinary.uploads;
+    expect(upload).toMatchObject({ resourceType: 'video' });
+    const [mediaUrl] = message.mediaUrls;
+    expect(mediaUrl?.startsWith(services.cloudinary.url)).toBe(true);
+    const served = Buffer.from(await (await fetch(mediaUrl ?? '')).arrayBuffer());
+    expect(served.length).toBe(upload?.bytes);
 
     const [task] = await bot.vidbot.store.listTasks({ from: USER });
-    expect(task).toMatchObject({ status: 'done', prompt: 'a fox running through a neon city at night', polishedPrompt: POLISHED });
+    expect(task).toMatchObject({ status: 'done', prompt: 'a fox running through a neon city at night', polishedPrompt: POLISHED, cloudUrl: mediaUrl });
     const [prediction] = [...services.replicate.predictions.values()];
     expect(prediction?.input.prompt).toBe(POLISHED);
     expect(task?.remoteJobId).toBe(prediction?.id);
@@ -117,6 +128,16 @@ describe('the bot on the real-service adapters', () => {
     expect(services.openai.requests[0]?.body).toMatchObject({ input: 'a fox running through a neon city at night' });
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(services.twilio.messages).toHaveLength(1);
+  });
+
+  it('falls back to its own /media URL when Cloudinary fails', async () => {
+    const services = await startServices(150);
+    services.cloudinary.failNext(500, 5);
+    const bot = await startProcess(services, await mkdtemp(join(root, 'data-')), await freePort());
+    await bot.post('a kite over a beach');
+    const message = await waitFor(async () => services.twilio.messages[0], 30_000);
+    expect(message.mediaUrls[0]).toMatch(new RegExp(`^${bot.base}/media/`));
+    expect((await fetch(message.mediaUrls[0] ?? '', { method: 'HEAD' })).status).toBe(200);
   });
 
   it('tells the user and fails the task when the prediction fails', async () => {

@@ -71,12 +71,15 @@ export const serveCommand = async (context: CliContext, flags: ServeFlags): Prom
     worker = vidbot.startWorkers({ concurrency: config.workerCount, onEvent: (_taskId, event) => metrics.observePipeline(event) });
   }
 
+  const stopPruning = schedulePrune(vidbot, config.mediaRetentionDays, app.log);
+
   for (const line of bannerLines({ config, port, authTokenIsLocal: !config.twilioAuthToken, runWorkers, vidbot, flags })) {
     context.stderr.write(`${line}\n`);
   }
 
   if (!context.signal.aborted) await once(context.signal, 'abort');
   context.stderr.write('\nShutting down: no new requests; letting running jobs finish...\n');
+  stopPruning();
   await app.close();
   if (worker) {
     worker.pause();
@@ -88,6 +91,26 @@ export const serveCommand = async (context: CliContext, flags: ServeFlags): Prom
   for (const off of unwatch) off();
   await vidbot.close();
   context.stderr.write('Stopped.\n');
+};
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** With VIDBOT_MEDIA_RETENTION_DAYS, deletes old uploads at start and then daily. */
+const schedulePrune = (vidbot: Vidbot, days: number | undefined, log: FastifyBaseLogger): (() => void) => {
+  const prune = vidbot.mediaHost.prune?.bind(vidbot.mediaHost);
+  if (!days || !prune) return () => {};
+  const controller = new AbortController();
+  const run = () =>
+    void prune({ olderThanDays: days, signal: controller.signal }).then(
+      ({ deleted }) => log.info({ deleted: deleted.length, olderThanDays: days }, 'pruned old uploads'),
+      (error: unknown) => controller.signal.aborted || log.warn({ error: (error as Error).message }, 'pruning old uploads failed'),
+    );
+  run();
+  const timer = setInterval(run, DAY_MS).unref();
+  return () => {
+    clearInterval(timer);
+    controller.abort();
+  };
 };
 
 /** One structured log line per job transition, so `vidbot serve` shows what the workers do. */

@@ -23,4 +23,6 @@ export interface MediaHost {
   resolve?(id: string): Promise<string | null>;
   /** The URL for an id, when a public base URL is known. */
   urlFor?(id: string): string | undefined;
+  /** Deletes what this host published more than `olderThanDays` days ago (hosts that store remotely). */
+  prune?(options: { readonly olderThanDays: number; readonly signal?: AbortSignal }): Promise<{ deleted: string[] }>;
 }
