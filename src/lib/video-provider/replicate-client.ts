@@ -109,7 +109,10 @@ export const toReplicateError = (error: unknown, action: string, model?: string)
     return vidbotError('VIDBOT_PROVIDER_FAILED', `Replicate sent malformed JSON while ${action}.`, { cause: error });
   }
   const message = error instanceof Error ? error.message : String(error);
-  return vidbotError('VIDBOT_PROVIDER_FAILED', `Cannot reach Replicate while ${action}: ${message}`, {
+  // fetch says only "fetch failed"; the system error (ECONNREFUSED, ENOTFOUND) is in its cause.
+  const code = (error as { cause?: { code?: unknown } } | undefined)?.cause?.code;
+  const detail = typeof code === 'string' ? `${message} (${code})` : message;
+  return vidbotError('VIDBOT_PROVIDER_FAILED', `Cannot reach Replicate while ${action}: ${detail}`, {
     cause: error,
     hint: 'Check the network, or REPLICATE_API_BASE_URL if you set it.',
   });
