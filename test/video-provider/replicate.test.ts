@@ -10,6 +10,7 @@ import { buildModelInput, parseInputFlags } from '../../src/lib/video-provider/r
 import { createReplicateProvider, type ReplicateProviderOptions } from '../../src/lib/video-provider/replicate.ts';
 import { type FakeReplicate, startFakeReplicate } from '../fakes/replicate-api.ts';
 import { makeCompliantClip } from '../helpers/media.ts';
+import { freePort } from '../helpers/ports.ts';
 
 const FFMPEG = '/usr/bin/ffmpeg';
 const FFPROBE = '/usr/bin/ffprobe';
@@ -207,13 +208,65 @@ describe('replicate faults', () => {
     expect(fake.creates()).toBe(1);
   });
 
-  it('does not retry a 500 on create (it may have been paid) but lets the task retry', async () => {
+  it('never retries a create whose outcome is unknown (a 500 may hide a running prediction)', async () => {
     await setup();
     fake.failNext(500, 1);
     const error = await failure(provider().generate(request, { workDir }));
     expect(error.code).toBe('VIDBOT_PROVIDER_FAILED');
-    expect(error.retryable).toBe(true);
+    expect(error.retryable).toBe(false);
+    expect(error.message).toContain('not retried');
     expect(fake.creates()).toBe(1);
+  });
+
+  it('lets the task retry a create that surely never left (connection refused)', async () => {
+    await setup();
+    const closedPort = await freePort();
+    const error = await failure(provider({ baseUrl: `http://127.0.0.1:${closedPort}/v1` }).generate(request, { workDir }));
+    expect(error.code).toBe('VIDBOT_PROVIDER_FAILED');
+    expect(error.message).toContain('ECONNREFUSED');
+    expect(error.retryable).toBe(true);
+  });
+
+  it('answers the SDK\'s own repeats from memory, but never another task\'s request to the same URL', async () => {
+    await setup();
+    fake.failNext(429, 1, 0);
+    fake.failNext(429, 4, 0);
+    const replicate = provider({ retry: { retries: 0, baseDelayMs: 1 } });
+    const first = await failure(replicate.generate(request, { workDir }));
+    expect(first.message).toContain('429');
+    // One request reached the fake although the SDK repeats 429s by itself.
+    expect(fake.creates()).toBe(1);
+    const second = await failure(replicate.generate(request, { workDir }));
+    expect(second.message).toContain('429');
+    expect(fake.creates()).toBe(2);
+  });
+
+  it('cancels the prediction when the user cancels during a status check', async () => {
+    await setup(5_000);
+    const abort = new AbortController();
+    const run = provider().generate(request, {
+      workDir,
+      signal: abort.signal,
+      onRemoteJob: () => {
+        // Every status check hangs: the cancel lands in the middle of one.
+        fake.hangNext(20);
+        setTimeout(() => abort.abort(vidbotError('VIDBOT_CANCELED', 'c', { details: { reason: 'cancel' } })), 100);
+      },
+    });
+    expect((await failure(run)).code).toBe('VIDBOT_CANCELED');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(fake.requests.some((r) => r.path.endsWith('/cancel'))).toBe(true);
+  });
+
+  it('refuses a photo for a model it has no image mapping for', async () => {
+    await setup();
+    expect(provider({ model: 'acme/custom' }).capabilities().imageToVideo).toBe(false);
+    expect(provider().capabilities().imageToVideo).toBe(true);
+    const image = join(root, 'frame2.png');
+    await writeFile(image, Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'));
+    const error = await failure(provider().generate({ ...request, model: 'acme/custom', firstFrameImage: image }, { workDir }));
+    expect(error.code).toBe('VIDBOT_CAPABILITY_UNSUPPORTED');
+    expect(fake.creates()).toBe(0);
   });
 
   it('gives up on a request that hangs past its time limit', async () => {

@@ -178,7 +178,7 @@ export const defaults = {
   replicateTimeoutSec: 1800,
   replicateCancelOnShutdown: false,
   downloadMaxBytes: 500_000_000,
-  openaiModel: 'gpt-5-mini',
+  openaiModel: 'gpt-4.1-mini',
   polishTimeoutSec: 10,
   cloudinaryFolder: 'vidbot',
 } as const satisfies Partial<{ [K in SettingKey]: ValueOf<Settings[K]> }>;

@@ -14,14 +14,19 @@ export const resultMessage = (task: Task): { body: string; mediaUrl?: string } =
 export const failureMessage = (reason: string): string =>
   `❌ Sorry, I couldn't make that video: ${reason} Send /help for tips, or try again.`;
 
-/** Failures only the bot's operator can fix: the user is told that much, the details go to the logs. */
-const OPERATOR_FAULTS: readonly ErrorCode[] = ['VIDBOT_PROVIDER_AUTH', 'VIDBOT_MODEL_UNKNOWN', 'VIDBOT_CONFIG_INVALID', 'VIDBOT_INTERNAL'];
+/** Errors whose message was written for the person who sent the prompt. */
+const FOR_THE_USER: readonly ErrorCode[] = ['VIDBOT_PROMPT_EMPTY', 'VIDBOT_PROMPT_TOO_LONG', 'VIDBOT_CAPABILITY_UNSUPPORTED', 'VIDBOT_CANCELED'];
+const OUTAGES: readonly ErrorCode[] = ['VIDBOT_PROVIDER_FAILED', 'VIDBOT_TIMEOUT', 'VIDBOT_RATE_LIMITED'];
 
-/** Why a task failed, in words for the WhatsApp user rather than for the operator. */
+/**
+ * Why a task failed, in words for the WhatsApp user. Other messages are for the operator (they name
+ * variables, paths, tools) and stay in the task's record and the logs.
+ */
 export const userReason = (error: VidbotError): string => {
   const given = error.details.userMessage;
   if (typeof given === 'string') return `${given}.`;
-  if (OPERATOR_FAULTS.includes(error.code)) return "the video service isn't set up correctly right now (the bot's owner can see why).";
-  if (error.code === 'VIDBOT_PROVIDER_FAILED' || error.code === 'VIDBOT_TIMEOUT') return 'the video service is having trouble.';
-  return error.message;
+  if (FOR_THE_USER.includes(error.code)) return error.message;
+  if (OUTAGES.includes(error.code)) return 'the video service is having trouble.';
+  if (error.code === 'VIDBOT_GENERATION_FAILED') return "the video service sent back something I couldn't use.";
+  return "the video service isn't set up correctly right now (the bot's owner can see why).";
 };

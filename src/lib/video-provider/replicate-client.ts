@@ -17,29 +17,29 @@ export interface ReplicateClientOptions {
  */
 export const createReplicateClient = (options: ReplicateClientOptions): Replicate => {
   const retrying = createRetryFetch({ ...options.retry, ...(options.fetch ? { fetch: options.fetch } : {}) });
-  type Final = { at: number } & ({ error: unknown } | { status: number; statusText: string; headers: Headers; body: string });
-  const finals = new Map<string, Final>();
+  type Final = { error: unknown } | { status: number; statusText: string; headers: Headers; body: string };
+  // Keyed by the init object: the SDK passes the same one to each of its repeats of one call, and
+  // only those repeats may be answered from memory, never another task's request to the same URL.
+  const finals = new WeakMap<object, Final>();
   const replay = (final: Final): Response => {
     if ('error' in final) throw final.error;
     return new Response(final.body, { status: final.status, statusText: final.statusText, headers: final.headers });
   };
   const memoFetch: typeof fetch = async (input, init) => {
-    const key = `${init?.method ?? 'GET'} ${input instanceof Request ? input.url : String(input)}`;
-    const final = finals.get(key);
-    if (final && Date.now() - final.at < 2_000) return replay(final);
-    finals.delete(key);
+    const final = init ? finals.get(init) : undefined;
+    if (final) return replay(final);
     let response: Response;
     try {
       response = await retrying(input, init);
     } catch (error) {
       // Thrown errors too: the SDK would otherwise send a hung POST again, and a prediction twice.
-      finals.set(key, { error, at: Date.now() });
+      if (init) finals.set(init, { error });
       throw error;
     }
     if (response.status === 429 || response.status >= 500) {
       const body = await response.text();
-      const answer: Final = { status: response.status, statusText: response.statusText, headers: response.headers, body, at: Date.now() };
-      finals.set(key, answer);
+      const answer: Final = { status: response.status, statusText: response.statusText, headers: response.headers, body };
+      if (init) finals.set(init, answer);
       return replay(answer);
     }
     return response;
@@ -90,7 +90,11 @@ export const toReplicateError = (error: unknown, action: string, model?: string)
     return vidbotError('VIDBOT_MODEL_UNKNOWN', `Replicate has no model ${model} (404).`, { cause: error });
   }
   if (status === 422 || status === 400) {
-    return vidbotError('VIDBOT_INPUT_INVALID', `Replicate refused the inputs for ${model ?? 'the model'}: ${detailOf(error)}`, {
+    const detail = detailOf(error);
+    if (/version|model/i.test(detail) && !/input/i.test(detail)) {
+      return vidbotError('VIDBOT_MODEL_UNKNOWN', `Replicate refused the model ${model ?? ''}: ${detail}`, { cause: error });
+    }
+    return vidbotError('VIDBOT_INPUT_INVALID', `Replicate refused the inputs for ${model ?? 'the model'}: ${detail}`, {
       cause: error,
       hint: 'Check the model\'s inputs on its Replicate page and fix them with --input key=value.',
     });

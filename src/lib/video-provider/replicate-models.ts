@@ -102,6 +102,11 @@ export const buildModelInput = (model: string, request: VideoRequest, image: str
   if (image && spec?.image === 'none') {
     throw vidbotError('VIDBOT_CAPABILITY_UNSUPPORTED', `${spec.id} cannot start from an image.`);
   }
+  if (image && !spec) {
+    throw vidbotError('VIDBOT_CAPABILITY_UNSUPPORTED', `vidbot does not know which input of ${model} takes an image.`, {
+      hint: 'Pass the image yourself with --input <name>=<url>, or use a model from `vidbot models`.',
+    });
+  }
   const base: ModelInput = spec
     ? spec.toInput(request, image, nearest(request.durationSec, spec.durations))
     : { prompt: request.prompt };

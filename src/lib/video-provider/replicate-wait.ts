@@ -29,6 +29,13 @@ const lastLogLine = (logs: string | undefined): string | undefined =>
     .at(-1)
     ?.slice(0, 120);
 
+/** A model's error, often a Python traceback, as one short line: its last line is the exception. */
+const oneLine = (error: unknown): string => {
+  const text = typeof error === 'string' ? error : error ? JSON.stringify(error) : '';
+  const last = text.split('\n').map((line) => line.trim()).filter(Boolean).at(-1);
+  return last ? last.slice(0, 160) : 'no reason given';
+};
+
 /**
  * Waits until a prediction finishes: a webhook delivery wakes it at once, polls with a growing
  * interval cover lost deliveries and setups without a public URL. Reports status and log lines.
@@ -83,6 +90,8 @@ export const waitForPrediction = async (first: Prediction, options: WaitOptions)
     try {
       prediction = await options.get(prediction.id, options.signal ?? AbortSignal.timeout(60_000));
     } catch (error) {
+      // Aborted mid-poll: the loop's abort branch decides whether to cancel on Replicate.
+      if (options.signal?.aborted) continue;
       const mapped = toReplicateError(error, `checking prediction ${prediction.id}`);
       // A poll that fails for a passing reason (network, 5xx after retries) just waits for the next one.
       if (mapped.code === 'VIDBOT_CANCELED' || !mapped.retryable) throw mapped;
@@ -90,7 +99,7 @@ export const waitForPrediction = async (first: Prediction, options: WaitOptions)
   }
   report();
   if (prediction.status === 'succeeded') return prediction;
-  const why = typeof prediction.error === 'string' && prediction.error ? prediction.error : 'no reason given';
+  const why = oneLine(prediction.error);
   throw vidbotError('VIDBOT_GENERATION_FAILED', `Replicate prediction ${prediction.id} ${prediction.status === 'failed' ? 'failed' : 'was canceled'}: ${why}`, {
     details: { remoteStatus: prediction.status, userMessage: prediction.status === 'failed' ? `the model could not make it (${why})` : 'it was canceled on the video service' },
   });

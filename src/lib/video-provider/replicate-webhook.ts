@@ -1,4 +1,5 @@
-import { type Prediction, validateWebhook } from 'replicate';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { Prediction } from 'replicate';
 import { vidbotError } from '../errors.ts';
 import type { WebhookDelivery } from './port.ts';
 
@@ -20,8 +21,15 @@ const refuse = (message: string) =>
     hint: 'Replicate signs webhooks with your account\'s signing secret; set REPLICATE_WEBHOOK_SECRET or let vidbot fetch it with REPLICATE_API_TOKEN.',
   });
 
-/** Checks a Replicate webhook (the Standard Webhooks scheme) and returns the prediction it carries. */
-export const verifyReplicateWebhook = async (delivery: WebhookDelivery, options: VerifyWebhookOptions): Promise<Prediction> => {
+export interface SignedDelivery {
+  readonly id: string;
+  readonly timestamp: string;
+  readonly signature: string;
+  readonly body: string;
+}
+
+/** The cheap checks, done before any secret is needed: headers present, body present, fresh timestamp. */
+export const precheckReplicateWebhook = (delivery: WebhookDelivery, options: Omit<VerifyWebhookOptions, 'secret'> = {}): SignedDelivery => {
   const id = header(delivery.headers, 'webhook-id');
   const timestamp = header(delivery.headers, 'webhook-timestamp');
   const signature = header(delivery.headers, 'webhook-signature');
@@ -32,11 +40,31 @@ export const verifyReplicateWebhook = async (delivery: WebhookDelivery, options:
     throw refuse('The webhook\'s timestamp is too old or in the future (a replay?).');
   }
   if (!delivery.rawBody) throw refuse('The webhook has no body.');
-  const valid = await validateWebhook({ id, timestamp, signature, body: delivery.rawBody, secret: options.secret }).catch(() => false);
-  if (!valid) throw refuse('The webhook\'s signature does not match.');
+  return { id, timestamp, signature, body: delivery.rawBody };
+};
+
+/**
+ * Standard Webhooks: base64 HMAC-SHA256 of "id.timestamp.body", keyed with the secret's bytes; the
+ * header may list several "v1,<sig>" (during secret rotation). Compared in constant time.
+ */
+const signatureMatches = (signed: SignedDelivery, secret: string): boolean => {
+  const key = Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64');
+  const expected = createHmac('sha256', key).update(`${signed.id}.${signed.timestamp}.${signed.body}`).digest();
+  return signed.signature.split(' ').some((entry) => {
+    const [version, value] = entry.split(',');
+    if (version !== 'v1' || !value) return false;
+    const given = Buffer.from(value, 'base64');
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  });
+};
+
+/** Checks a Replicate webhook and returns the prediction it carries. */
+export const verifyReplicateWebhook = async (delivery: WebhookDelivery, options: VerifyWebhookOptions): Promise<Prediction> => {
+  const signed = precheckReplicateWebhook(delivery, options);
+  if (!signatureMatches(signed, options.secret)) throw refuse('The webhook\'s signature does not match.');
   let prediction: Prediction;
   try {
-    prediction = JSON.parse(delivery.rawBody) as Prediction;
+    prediction = JSON.parse(signed.body) as Prediction;
   } catch {
     throw vidbotError('VIDBOT_INPUT_INVALID', 'The webhook body is not JSON.');
   }

@@ -2,14 +2,14 @@ import { open, readFile, rm } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { type Prediction, parseProgressFromLogs } from 'replicate';
 import { sniffImageType } from '../bot/inbound-media.ts';
-import { abortKindOf, throwIfAborted, vidbotError } from '../errors.ts';
+import { abortKindOf, throwIfAborted, type VidbotError, vidbotError } from '../errors.ts';
 import { probeVideo } from '../ffmpeg/probe.ts';
 import { downloadToFile } from '../http/download.ts';
 import type { RetryFetchOptions } from '../http/retry-fetch.ts';
 import type { GeneratedVideo, GenerateOptions, VideoProvider, VideoRequest, WebhookDelivery } from './port.ts';
 import { createReplicateClient, replicateStatus, toReplicateError } from './replicate-client.ts';
 import { assertModelId, buildModelInput, findModel } from './replicate-models.ts';
-import { createPredictionUpdates, verifyReplicateWebhook } from './replicate-webhook.ts';
+import { createPredictionUpdates, precheckReplicateWebhook, verifyReplicateWebhook } from './replicate-webhook.ts';
 import { waitForPrediction } from './replicate-wait.ts';
 
 export interface ReplicateProviderOptions {
@@ -62,13 +62,19 @@ export const createReplicateProvider = (options: ReplicateProviderOptions): Repl
   const defaultModel = options.model ?? REPLICATE_DEFAULT_MODEL;
   const updates = createPredictionUpdates();
   let secret: Promise<string> | undefined;
+  let secretFailedAt = 0;
+  let secretFailure: VidbotError | undefined;
   const signingSecret = (): Promise<string> => {
     if (options.webhookSecret) return Promise.resolve(options.webhookSecret);
+    // A failing fetch is not repeated for a minute, so junk deliveries cannot hammer Replicate's API.
+    if (secretFailure && Date.now() - secretFailedAt < 60_000) return Promise.reject(secretFailure);
     secret ??= client.webhooks.default.secret.get().then(
       (answer) => answer.key,
       (error: unknown) => {
         secret = undefined;
-        throw toReplicateError(error, 'fetching the webhook signing secret');
+        secretFailedAt = Date.now();
+        secretFailure = toReplicateError(error, 'fetching the webhook signing secret');
+        throw secretFailure;
       },
     );
     return secret;
@@ -92,26 +98,38 @@ export const createReplicateProvider = (options: ReplicateProviderOptions): Repl
     const input = buildModelInput(model, request, image);
     const [name, version] = model.split(':');
     const target = version ? { version } : { model: name ?? model };
+    // Not the job's signal: an abort in mid-request could leave a paid prediction nobody knows of.
+    // Once its id is stored, the wait below decides whether an abort cancels it.
     const created = await client.predictions
       .create({
         ...target,
         input,
         ...(options.webhookUrl ? { webhook: options.webhookUrl, webhook_events_filter: ['start', 'logs', 'completed'] } : {}),
-        ...withSignal(options_.signal),
       })
       .catch((error: unknown) => {
-        throw toReplicateError(error, `starting a prediction of ${model}`, model);
+        throw createFailure(error, model);
       });
     if (typeof created?.id !== 'string') throw vidbotError('VIDBOT_PROVIDER_FAILED', 'Replicate answered without a prediction id.');
-    await options_.onRemoteJob?.(created.id);
+    try {
+      await options_.onRemoteJob?.(created.id);
+    } catch (error) {
+      // Not recorded means not resumable: stop it rather than pay for a video nobody will collect.
+      await cancelRemoteJob(created.id);
+      throw error;
+    }
     return created;
   };
 
   return {
     name: 'replicate',
     defaultModel,
-    capabilities: (model) => ({ imageToVideo: findModel(model ?? defaultModel)?.image !== 'none', ai: true }),
+    capabilities: (model) => {
+      // Only mapped models say which input takes an image; others cannot be given a photo.
+      const spec = findModel(model ?? defaultModel);
+      return { imageToVideo: spec !== undefined && spec.image !== 'none', ai: true };
+    },
     receiveWebhook: async (delivery) => {
+      precheckReplicateWebhook(delivery, options.now ? { now: options.now } : {});
       const prediction = await verifyReplicateWebhook(delivery, {
         secret: await signingSecret(),
         ...(options.now ? { now: options.now } : {}),
@@ -163,6 +181,25 @@ export const createReplicateProvider = (options: ReplicateProviderOptions): Repl
       return { file, provider: 'replicate', model, remoteJobId: finished.id };
     },
   };
+};
+
+const UNSENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/**
+ * A failed create is retried by the task only when Replicate surely started nothing; a timeout, a
+ * dropped connection, a 5xx or an unreadable answer may hide a running prediction, so those are final.
+ */
+const createFailure = (error: unknown, model: string): VidbotError => {
+  const mapped = toReplicateError(error, `starting a prediction of ${model}`, model);
+  if (!mapped.retryable) return mapped;
+  const status = replicateStatus(error);
+  const code = (error as { cause?: { code?: unknown } } | undefined)?.cause?.code;
+  const surelyUnsent = status === 429 || status === 503 || (typeof code === 'string' && UNSENT.has(code));
+  if (surelyUnsent) return mapped;
+  return vidbotError(mapped.code, `${mapped.message} It may have started anyway, so it is not retried (check your Replicate dashboard).`, {
+    cause: error,
+    retryable: false,
+  });
 };
 
 const withSignal = (signal: AbortSignal | undefined) => (signal ? { signal } : {});

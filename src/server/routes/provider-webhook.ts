@@ -8,7 +8,8 @@ import type { VideoProvider } from '../../lib/video-provider/port.ts';
 export const providerWebhookRoutes = async (app: FastifyInstance, deps: { provider: VideoProvider }): Promise<void> => {
   await app.register(async (scope) => {
     scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => done(null, body));
-    scope.post('/replicate/webhook', async (request, reply) => {
+    // A delivery carries the whole prediction, inputs included: a first-frame photo as a data URI.
+    scope.post('/replicate/webhook', { bodyLimit: 16 * 1024 * 1024 }, async (request, reply) => {
       const receive = deps.provider.receiveWebhook?.bind(deps.provider);
       if (deps.provider.name !== 'replicate' || !receive) {
         // Not an error worth a retry storm: Replicate stops on 2xx, and this server does not use it.
