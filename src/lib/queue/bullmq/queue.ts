@@ -1,0 +1,197 @@
+/**
+ * The JobQueue port on BullMQ (Redis): for several machines, or when a team already runs Redis.
+ * The ioredis client is passed in and stays the caller's to close; BullMQ duplicates it for its
+ * blocking reads. It needs `maxRetriesPerRequest: null` so workers ride out a Redis restart.
+ */
+import { hostname } from 'node:os';
+import { type Job, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { isVidbotError, vidbotError } from '../../errors.ts';
+import type { JobInfo, JobQueue } from '../port.ts';
+import { type BackoffOptions, DEFAULT_BACKOFF } from '../sqlite/backoff.ts';
+import { createQueueEmitter } from '../sqlite/emitter.ts';
+import { type Envelope, type JobMeta, toJobInfo } from './info.ts';
+import { fromBullId, queueKeys, toBullId } from './keys.ts';
+import { type BullQueueWorker, startBullmqWorker } from './worker.ts';
+
+export interface BullmqQueueOptions {
+  readonly connection: Redis;
+  /** Queue name; several can share a Redis. */
+  readonly name?: string;
+  /** Key prefix (BullMQ's `prefix`). */
+  readonly prefix?: string;
+  readonly defaultAttempts?: number;
+  /** BullMQ's lock duration: a dead worker's job runs again about this long after its last renewal. */
+  readonly leaseMs?: number;
+  readonly backoff?: Partial<BackoffOptions>;
+  readonly maxActivePerGroup?: number;
+  /** How soon a job held back by the fairness gate looks again (default 1 s). */
+  readonly groupPollMs?: number;
+}
+
+const toStoreError = (what: string, error: unknown) =>
+  isVidbotError(error)
+    ? error
+    : vidbotError('VIDBOT_STORE_FAILED', `The Redis queue could not ${what}: ${(error as Error).message}`, {
+        cause: error,
+        hint: 'Check that Redis is running and REDIS_URL points at it.',
+      });
+
+export const createBullmqQueue = <T>(options: BullmqQueueOptions): JobQueue<T> => {
+  const redis = options.connection;
+  const name = options.name ?? 'vidbot';
+  const prefix = options.prefix ?? 'bull';
+  const keys = queueKeys(prefix, name);
+  const defaultAttempts = options.defaultAttempts ?? 3;
+  const leaseMs = options.leaseMs ?? 30_000;
+  const backoff: BackoffOptions = { ...DEFAULT_BACKOFF, ...options.backoff };
+  const queue = new Queue<Envelope<T>>(name, { connection: redis, prefix });
+  queue.on('error', () => {});
+  const emitter = createQueueEmitter();
+  const workers = new Set<BullQueueWorker>();
+  let workerCount = 0;
+  let closing: Promise<void> | undefined;
+
+  const guard = async <R>(what: string, work: () => Promise<R>): Promise<R> => {
+    if (closing !== undefined) throw vidbotError('VIDBOT_INTERNAL', `The queue '${name}' is closed; cannot ${what}.`);
+    try {
+      return await work();
+    } catch (error) {
+      throw toStoreError(what, error);
+    }
+  };
+
+  const readMeta = async (id: string): Promise<JobMeta> => (await redis.hgetall(keys.meta(id))) as JobMeta;
+
+  const read = async (id: string): Promise<{ job?: Job<Envelope<T>>; state?: string; meta: JobMeta }> => {
+    const meta = await readMeta(id);
+    if (meta.tomb) return { meta };
+    const job = await queue.getJob(toBullId(id));
+    if (!job) return { meta };
+    return { job, state: await job.getState(), meta };
+  };
+
+  return {
+    name: 'bullmq',
+
+    add: (data, addOptions) =>
+      guard('add a job', async () => {
+        const { jobId } = addOptions;
+        if (typeof jobId !== 'string' || jobId === '') throw vidbotError('VIDBOT_INPUT_INVALID', 'A job needs a non-empty jobId.');
+        const attempts = addOptions.attempts ?? defaultAttempts;
+        if (!Number.isInteger(attempts) || attempts < 1) throw vidbotError('VIDBOT_INPUT_INVALID', `attempts must be a positive integer, got ${attempts}.`);
+        const delay = addOptions.delayMs ?? 0;
+        if (!Number.isFinite(delay) || delay < 0) throw vidbotError('VIDBOT_INPUT_INVALID', `delayMs must be >= 0, got ${delay}.`);
+        // BullMQ ignores a second add of an id it holds; a canceled job's tombstone counts too.
+        const bullId = toBullId(jobId);
+        if ((await redis.hexists(keys.meta(jobId), 'tomb')) || (await queue.getJob(bullId))) return { id: jobId, created: false };
+        const { group } = addOptions;
+        if (group !== undefined && options.maxActivePerGroup !== undefined) {
+          // In the backlog before BullMQ can hand it out, so the gate always knows its turn.
+          await redis.zadd(keys.groupPending(group), await redis.incr(keys.seq), bullId);
+        }
+        await queue.add('job', group === undefined ? { data } : { data, group }, {
+          jobId: bullId,
+          attempts,
+          delay,
+          backoff: { type: 'vidbot' },
+          removeOnComplete: false,
+          removeOnFail: false,
+        });
+        return { id: jobId, created: true };
+      }),
+
+    get: (id) =>
+      guard('read a job', async () => {
+        const { job, state, meta } = await read(id);
+        if (meta.tomb) return JSON.parse(meta.tomb) as JobInfo<T>;
+        return job && state ? toJobInfo(job, state, meta) : null;
+      }),
+
+    position: (id) =>
+      guard('read a job position', async () => {
+        const { state, meta } = await read(id);
+        if (meta.canceled === '1') return null;
+        if (state === 'active') return 0;
+        if (state !== 'waiting') return null;
+        // BullMQ pushes new jobs on the left and workers take from the right.
+        const waiting = await redis.lrange(`${keys.base}:wait`, 0, -1);
+        const index = waiting.indexOf(toBullId(id));
+        return index < 0 ? null : waiting.length - index;
+      }),
+
+    cancel: (id) =>
+      guard('cancel a job', async () => {
+        const { job, state, meta } = await read(id);
+        if (meta.tomb || meta.canceled === '1' || state === 'completed' || state === 'failed') return 'already-finished';
+        if (!job || !state) return 'not-found';
+        if (state !== 'active') {
+          const removed = await job.remove().then(() => true, () => false);
+          if (removed) {
+            const info = toJobInfo(job, state, meta);
+            const tomb: JobInfo<T> | null = info && { ...info, state: 'canceled', cancelRequested: true, finishedAt: Date.now() };
+            const batch = redis.multi().hset(keys.meta(id), 'tomb', JSON.stringify(tomb), 'canceled', '1').sadd(keys.canceled, id);
+            if (job.data.group !== undefined) batch.zrem(keys.groupPending(job.data.group), toBullId(id));
+            await batch.exec();
+            emitter.emit('canceled', { jobId: id });
+            return 'canceled';
+          }
+          // Claimed in the meantime (a locked job cannot be removed): cancel it as a running one.
+        }
+        await redis.hset(keys.meta(id), 'cancel', '1');
+        // Workers of this process need not wait for their next check to see the request.
+        for (const worker of workers) worker.abortJob(id, 'cancel');
+        return 'cancel-requested';
+      }),
+
+    counts: () =>
+      guard('count jobs', async () => {
+        const c = await queue.getJobCounts('waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed');
+        const [canceled, canceledFailed] = await Promise.all([redis.scard(keys.canceled), redis.scard(keys.canceledFailed)]);
+        return {
+          waiting: (c.waiting ?? 0) + (c.prioritized ?? 0),
+          delayed: c.delayed ?? 0,
+          active: c.active ?? 0,
+          completed: c.completed ?? 0,
+          // A running job that was canceled ends in BullMQ's failed set; it is counted as canceled.
+          failed: Math.max(0, (c.failed ?? 0) - canceledFailed),
+          canceled,
+        };
+      }),
+
+    work(handler, workerOptions) {
+      if (closing !== undefined) throw vidbotError('VIDBOT_INTERNAL', `The queue '${name}' is closed; cannot start a worker.`);
+      if (!Number.isInteger(workerOptions.concurrency) || workerOptions.concurrency < 1) {
+        throw vidbotError('VIDBOT_INPUT_INVALID', `concurrency must be a positive integer, got ${workerOptions.concurrency}.`);
+      }
+      workerCount += 1;
+      const worker = startBullmqWorker<T>({
+        redis,
+        name,
+        prefix,
+        keys,
+        handler,
+        emitter,
+        workerId: workerOptions.workerId ?? `${hostname()}:${process.pid}:${workerCount}`,
+        concurrency: workerOptions.concurrency,
+        leaseMs,
+        backoff,
+        maxActivePerGroup: options.maxActivePerGroup ?? null,
+        groupPollMs: options.groupPollMs ?? 1000,
+        onClosed: (closed) => workers.delete(closed),
+      });
+      workers.add(worker);
+      return worker;
+    },
+
+    on: (event, listener) => emitter.on(event, listener),
+
+    close() {
+      closing ??= (async () => {
+        await Promise.all([...workers].map((worker) => worker.close({ release: true })));
+        await queue.close();
+      })();
+      return closing;
+    },
+  };
+};

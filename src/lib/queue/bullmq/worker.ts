@@ -1,0 +1,219 @@
+/**
+ * A vidbot worker on a BullMQ Worker. BullMQ claims jobs, holds their locks, retries with the
+ * backoff computed here and recovers stalled jobs; this wrapper adds what the port promises on
+ * top: cancel and release that do not wait for the handler, the fairness gate, error codes, events.
+ */
+import { performance } from 'node:perf_hooks';
+import { DelayedError, type Job, UnrecoverableError, WaitingError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { type AbortKind, vidbotError } from '../../errors.ts';
+import type { JobHandler, JobProgress, QueueWorker } from '../port.ts';
+import { type BackoffOptions, backoffDelay } from '../sqlite/backoff.ts';
+import { type QueueEmitter, warn } from '../sqlite/emitter.ts';
+import type { Envelope } from './info.ts';
+import { fromBullId, GATE_SCRIPT, type QueueKeys } from './keys.ts';
+
+export interface BullWorkerDeps<T> {
+  readonly redis: Redis;
+  readonly name: string;
+  readonly prefix: string;
+  readonly keys: QueueKeys;
+  readonly handler: JobHandler<T>;
+  readonly emitter: QueueEmitter;
+  readonly workerId: string;
+  readonly concurrency: number;
+  readonly leaseMs: number;
+  readonly backoff: BackoffOptions;
+  readonly maxActivePerGroup: number | null;
+  /** How soon a job held back by the fairness gate looks again. */
+  readonly groupPollMs: number;
+  readonly onClosed: (worker: BullQueueWorker) => void;
+}
+
+export interface BullQueueWorker extends QueueWorker {
+  /** Aborts a running job of this worker (a cancel seen in this process). */
+  abortJob(id: string, kind: AbortKind): void;
+}
+
+const abortMessages: Record<AbortKind, string> = {
+  cancel: 'The job was canceled.',
+  release: 'The worker is shutting down; the job goes back to the queue.',
+  'lease-lost': 'The job was taken over by another worker after its lock expired.',
+};
+
+type Outcome = { kind: 'retry'; error: string; delayMs: number; attempt: number } | { kind: 'failed'; error: string; errorCode?: string } | { kind: 'canceled' };
+
+const PROGRESS_WRITE_MS = 250;
+
+export const startBullmqWorker = <T>(deps: BullWorkerDeps<T>): BullQueueWorker => {
+  const { redis, keys, emitter, workerId } = deps;
+  const running = new Map<string, (kind: AbortKind) => void>();
+  const outcomes = new Map<string, Outcome>();
+  const startedAt = new Map<string, number>();
+  const checkMs = Math.max(20, Math.min(deps.leaseMs / 3, 1000));
+  let paused = false;
+  let closing: Promise<void> | undefined;
+
+  const retryDelay = (id: string | undefined): number => {
+    const outcome = id === undefined ? undefined : outcomes.get(id);
+    return outcome?.kind === 'retry' ? outcome.delayMs : 0;
+  };
+
+  const leaveGroup = async (job: Job<Envelope<T>>): Promise<void> => {
+    if (job.data.group !== undefined && deps.maxActivePerGroup !== null) await redis.srem(keys.groupActive(job.data.group), job.id ?? '');
+  };
+  let releasing = false;
+
+  const processor = async (job: Job<Envelope<T>>, token: string | undefined, bullSignal?: AbortSignal): Promise<void> => {
+    const bullId = job.id ?? '';
+    const id = fromBullId(bullId);
+    const meta = keys.meta(id);
+    const group = job.data.group;
+    if (group !== undefined && deps.maxActivePerGroup !== null) {
+      const go = await redis.eval(GATE_SCRIPT, 2, keys.groupActive(group), keys.groupPending(group), bullId, deps.maxActivePerGroup, keys.base);
+      if (go !== 1) {
+        await job.moveToDelayed(Date.now() + deps.groupPollMs, token);
+        throw new DelayedError();
+      }
+    }
+    const attempt = job.attemptsMade + 1;
+    const maxAttempts = job.opts.attempts ?? 1;
+    const controller = new AbortController();
+    let abortKind: AbortKind | undefined;
+    let onAbort: () => void = () => {};
+    const aborted = new Promise<void>((resolve) => (onAbort = resolve));
+    const abort = (kind: AbortKind): void => {
+      if (abortKind !== undefined) return;
+      abortKind = kind;
+      controller.abort(vidbotError('VIDBOT_CANCELED', abortMessages[kind], { details: { jobId: id, reason: kind } }));
+      onAbort();
+    };
+    bullSignal?.addEventListener('abort', () => abort('lease-lost'), { once: true });
+    running.set(id, abort);
+    startedAt.set(id, performance.now());
+    let pending: JobProgress | undefined;
+    let lastWrite = Number.NEGATIVE_INFINITY;
+    let timer: NodeJS.Timeout | undefined;
+    const flush = async (): Promise<void> => {
+      clearTimeout(timer);
+      timer = undefined;
+      if (pending === undefined) return;
+      const value = pending;
+      pending = undefined;
+      lastWrite = performance.now();
+      await job.updateProgress(value).catch((error: unknown) => warn(`Saving progress of job ${id} failed`, error));
+    };
+    const progress = (value: JobProgress): void => {
+      if (abortKind !== undefined) return;
+      emitter.emit('progress', { jobId: id, workerId, progress: value });
+      pending = value;
+      const wait = PROGRESS_WRITE_MS - (performance.now() - lastWrite);
+      if (wait <= 0) void flush();
+      else timer ??= setTimeout(() => void flush(), wait);
+    };
+
+    emitter.emit('active', { jobId: id, workerId, attempt });
+    let result: { ok: true } | { ok: false; error: unknown } | undefined;
+    // Started at once, before any other round trip, so a release right after the claim finds it running.
+    const run = deps.handler({ id, data: job.data.data, attempt, maxAttempts, signal: controller.signal, progress }).then(
+      () => void (result = { ok: true }),
+      (error: unknown) => void (result = { ok: false, error }),
+    );
+    if (releasing) abort('release');
+    const heartbeat = setInterval(() => {
+      void redis.hget(meta, 'cancel').then((flag) => flag === '1' && abort('cancel'), () => {});
+    }, checkMs);
+    void redis.hset(meta, 'workerId', workerId).catch(() => {});
+    void redis.hget(meta, 'cancel').then((flag) => flag === '1' && abort('cancel'), () => {});
+    // The handler is not awaited past an abort: cancel and release must not wait for it.
+    await Promise.race([run, aborted]);
+    clearInterval(heartbeat);
+    running.delete(id);
+    await flush();
+    await leaveGroup(job);
+
+    if (abortKind === 'release' || abortKind === 'lease-lost') {
+      startedAt.delete(id);
+      if (abortKind === 'release') await job.moveToWait(token);
+      throw new WaitingError();
+    }
+    if (abortKind === 'cancel') {
+      await redis.multi().hset(meta, 'canceled', '1').sadd(keys.canceled, id).sadd(keys.canceledFailed, id).exec();
+      outcomes.set(id, { kind: 'canceled' });
+      throw new UnrecoverableError('Canceled.');
+    }
+    if (result?.ok !== false) return;
+    const error = result.error;
+    const message = error instanceof Error ? error.message : String(error);
+    const fields = (typeof error === 'object' && error !== null ? error : {}) as { code?: unknown; retryable?: unknown };
+    const errorCode = typeof fields.code === 'string' ? fields.code : undefined;
+    if (fields.retryable === true && attempt < maxAttempts) {
+      outcomes.set(id, { kind: 'retry', error: message, delayMs: backoffDelay(attempt, deps.backoff), attempt });
+      throw new Error(message);
+    }
+    if (errorCode) await redis.hset(meta, 'errorCode', errorCode);
+    outcomes.set(id, { kind: 'failed', error: message, ...(errorCode ? { errorCode } : {}) });
+    throw new UnrecoverableError(message);
+  };
+
+  const worker = new Worker<Envelope<T>>(deps.name, processor, {
+    connection: redis,
+    prefix: deps.prefix,
+    concurrency: deps.concurrency,
+    lockDuration: deps.leaseMs,
+    stalledInterval: deps.leaseMs,
+    // A job whose worker died twice in a row is still retried, not failed: crashes are not its fault.
+    maxStalledCount: 3,
+    // The delay was chosen when the handler failed, so the 'retrying' event can announce it.
+    settings: { backoffStrategy: (_attempts, _type, _error, job) => retryDelay(job?.id === undefined ? undefined : fromBullId(job.id)) },
+  });
+  worker.on('error', (error) => warn(`Worker ${workerId} (BullMQ)`, error));
+  worker.on('completed', (job) => {
+    const id = fromBullId(job.id ?? '');
+    const started = startedAt.get(id) ?? performance.now();
+    startedAt.delete(id);
+    emitter.emit('completed', { jobId: id, workerId, durationMs: Math.round(performance.now() - started) });
+  });
+  worker.on('failed', (job) => {
+    const id = fromBullId(job?.id ?? '');
+    const outcome = outcomes.get(id);
+    outcomes.delete(id);
+    startedAt.delete(id);
+    if (outcome?.kind === 'canceled') emitter.emit('canceled', { jobId: id });
+    else if (outcome?.kind === 'retry') emitter.emit('retrying', { jobId: id, workerId, attempt: outcome.attempt, delayMs: outcome.delayMs, error: outcome.error });
+    else if (outcome?.kind === 'failed') emitter.emit('failed', { jobId: id, workerId, error: outcome.error, ...(outcome.errorCode ? { errorCode: outcome.errorCode } : {}) });
+  });
+
+  const self: BullQueueWorker = {
+    id: workerId,
+    get running() {
+      return running.size;
+    },
+    get paused() {
+      return paused;
+    },
+    pause() {
+      paused = true;
+      void worker.pause(true);
+    },
+    resume() {
+      paused = false;
+      worker.resume();
+    },
+    abortJob(id, kind) {
+      running.get(id)?.(kind);
+    },
+    close(options = {}) {
+      closing ??= (async () => {
+        if (options.release) {
+          releasing = true;
+          for (const abort of [...running.values()]) abort('release');
+        }
+        await worker.close();
+        deps.onClosed(self);
+      })();
+      return closing;
+    },
+  };
+  return self;
+};
