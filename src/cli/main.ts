@@ -103,10 +103,22 @@ export const buildProgram = (context: CliContext, state: { verbose: boolean; jso
     .option('--no-workers', 'run only the web side (jobs wait for a process with workers)')
     .option('--trust-proxy', 'trust X-Forwarded-Proto/Host when checking signatures (behind a proxy or tunnel)')
     .option('--insecure-skip-signature', 'accept unsigned webhooks (local experiments only; logs a warning each time)')
+    .option('--queue <redis-url>', 'use BullMQ on this Redis (default: REDIS_URL; else the embedded SQLite queue)')
     .addHelpText('after', '\nExamples:\n  $ vidbot serve --port 3000\n  $ PUBLIC_BASE_URL=https://bot.example.com vidbot serve --host 0.0.0.0')
     .action(async (options) => {
       const { serveCommand } = await import('./commands/serve.ts');
       await serveCommand(context, options);
+    });
+
+  program
+    .command('worker')
+    .description('run only workers (beside `vidbot serve --no-workers`), on any machine that reaches the queue and store')
+    .option('-c, --concurrency <n>', 'jobs processed at once (default: WORKER_COUNT or 2)')
+    .option('--queue <redis-url>', 'BullMQ on this Redis (default: REDIS_URL; else the embedded SQLite queue, this machine only)')
+    .addHelpText('after', '\nExample:\n  $ REDIS_URL=redis://10.0.0.5:6379 vidbot worker --concurrency 4')
+    .action(async (options) => {
+      const { workerCommand } = await import('./commands/worker.ts');
+      await workerCommand(context, options);
     });
 
   program

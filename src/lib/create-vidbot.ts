@@ -15,6 +15,7 @@ import type { PipelineEvent } from './pipeline/events.ts';
 import { validatePrompt } from './pipeline/prompt.ts';
 import { createPassthroughPolisher } from './polisher/passthrough.ts';
 import type { PromptPolisher } from './polisher/port.ts';
+import type { Redis } from 'ioredis';
 import type { JobQueue, QueueWorker } from './queue/port.ts';
 import { createSqliteQueue } from './queue/sqlite/index.ts';
 import { FINAL_TASK_STATUSES, type Store, type Task, type TaskOptions } from './store/port.ts';
@@ -132,7 +133,7 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
   });
   const provider = over.provider ?? (await pickProvider(config, ffmpeg, options.webhooks ?? false));
   const store = over.store ?? createSqliteStore({ file: paths.database });
-  const queue = over.queue ?? createSqliteQueue<TaskJob>({ file: paths.database, maxActivePerGroup: 1 });
+  const { queue, redis } = over.queue ? { queue: over.queue, redis: undefined } : await pickQueue(config, paths.database);
   const polisher = over.polisher ?? (await pickPolisher(config, options.onWarning));
   const compressor =
     over.compressor ?? createFfmpegCompressor({ ...ffmpeg, maxBytes: config.whatsappMaxBytes });
@@ -233,6 +234,7 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
       if (closed) return;
       closed = true;
       await queue.close();
+      await redis?.quit().catch(() => redis.disconnect());
       // Released jobs were aborted, not awaited: let their runs record the task's state first.
       await Promise.race([Promise.allSettled([...running]), new Promise((resolve) => setTimeout(resolve, CLOSE_WAIT_MS).unref())]);
       await store.close();
@@ -288,6 +290,16 @@ const pickProvider = async (
 const apiRoot = (url: string): string => {
   const parsed = new URL(url);
   return parsed.pathname === '/' ? `${parsed.origin}/v1` : url.replace(/\/+$/, '');
+};
+
+/** BullMQ on Redis when REDIS_URL is set; the embedded SQLite queue (in the store's file) otherwise. */
+const pickQueue = async (config: Config, database: string): Promise<{ queue: JobQueue<TaskJob>; redis?: Redis }> => {
+  // One active job per sender: a burst from one user must not hold up everyone else.
+  const leaseMs = config.jobLeaseSec * 1000;
+  if (!config.redisUrl) return { queue: createSqliteQueue<TaskJob>({ file: database, maxActivePerGroup: 1, leaseMs }) };
+  const { connectRedis, createBullmqQueue } = await import('./queue/bullmq/index.ts');
+  const redis = await connectRedis(config.redisUrl);
+  return { queue: createBullmqQueue<TaskJob>({ connection: redis, name: 'tasks', prefix: 'vidbot', maxActivePerGroup: 1, leaseMs }), redis };
 };
 
 /** Cloudinary when CLOUDINARY_URL is set, keeping a local copy to fall back on; local media otherwise. */

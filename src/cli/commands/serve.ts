@@ -3,10 +3,12 @@ import { createBot } from '../../lib/bot/index.ts';
 import type { FastifyBaseLogger } from 'fastify';
 import { type Vidbot, createVidbot } from '../../lib/create-vidbot.ts';
 import { vidbotError } from '../../lib/errors.ts';
+import { assertSharedMedia } from './deployment.ts';
 import type { QueueWorker } from '../../lib/queue/port.ts';
 import { loadLocalAuthToken } from '../../lib/twilio/local-token.ts';
 import { createServer, createServerMetrics } from '../../server/index.ts';
 import { type CliContext, loadCliConfig } from '../context.ts';
+import { drainWorkers } from './drain.ts';
 import { bannerLines } from './serve-banner.ts';
 
 export interface ServeFlags {
@@ -15,6 +17,7 @@ export interface ServeFlags {
   workers: string | boolean | undefined;
   trustProxy?: boolean;
   insecureSkipSignature?: boolean;
+  queue?: string;
 }
 
 export const serveCommand = async (context: CliContext, flags: ServeFlags): Promise<void> => {
@@ -24,10 +27,17 @@ export const serveCommand = async (context: CliContext, flags: ServeFlags): Prom
     host: flags.host,
     trustProxy: flags.trustProxy ? 'true' : undefined,
     workerCount: typeof flags.workers === 'string' ? flags.workers : undefined,
+    redisUrl: flags.queue,
   });
   // Warnings go to the server's log once it exists; anything earlier goes to stderr.
   let warn = (message: string): void => void context.stderr.write(`warning: ${message}\n`);
   const vidbot = await createVidbot(config, { env: { ...context.env }, webhooks: true, onWarning: (message) => warn(message) });
+  try {
+    assertSharedMedia(vidbot);
+  } catch (error) {
+    await vidbot.close();
+    throw error;
+  }
   const authToken = config.twilioAuthToken ?? (await loadLocalAuthToken({ dataDir: config.dataDir }));
   const bot = createBot({ vidbot });
   const metrics = createServerMetrics({ queue: vidbot.queue });
@@ -81,13 +91,7 @@ export const serveCommand = async (context: CliContext, flags: ServeFlags): Prom
   context.stderr.write('\nShutting down: no new requests; letting running jobs finish...\n');
   stopPruning();
   await app.close();
-  if (worker) {
-    worker.pause();
-    const deadline = Date.now() + config.shutdownGraceSec * 1000;
-    while (worker.running > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    if (worker.running > 0) context.stderr.write(`Handing ${worker.running} running job(s) back to the queue.\n`);
-    await worker.close({ release: true });
-  }
+  if (worker) await drainWorkers(worker, config.shutdownGraceSec, context.stderr);
   for (const off of unwatch) off();
   await vidbot.close();
   context.stderr.write('Stopped.\n');

@@ -66,6 +66,13 @@ export const settings = {
     max: 3600,
     description: 'On shutdown, how long running jobs may finish before going back to the queue',
   },
+  jobLeaseSec: {
+    env: 'VIDBOT_JOB_LEASE_SEC',
+    type: 'int',
+    min: 1,
+    max: 3600,
+    description: "How long a worker's claim on a job lasts without renewal: a dead worker's job runs elsewhere after it",
+  },
   inboundMediaMaxBytes: {
     env: 'VIDBOT_INBOUND_MEDIA_MAX_BYTES',
     type: 'int',
@@ -173,6 +180,7 @@ export const defaults = {
   host: '127.0.0.1',
   trustProxy: false,
   shutdownGraceSec: 10,
+  jobLeaseSec: 30,
   inboundMediaMaxBytes: 5_000_000,
   replicateModel: 'minimax/video-01',
   replicateTimeoutSec: 1800,

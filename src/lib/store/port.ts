@@ -163,6 +163,8 @@ export interface OutboundRecord {
 
 export interface Store {
   readonly name: string;
+  /** True when processes on other machines can reach the same data (MongoDB); false for a local file. */
+  readonly shared?: boolean;
 
   appendMessage(sessionId: string, message: Omit<SessionMessage, 'ts'> & { ts?: number }): Promise<void>;
   getSession(sessionId: string): Promise<Session | null>;

@@ -13,7 +13,7 @@ export interface Conn {
 
 /** The port's methods as synchronous functions: node:sqlite is synchronous, and the store wraps them. */
 export type SyncOps = {
-  [K in Exclude<keyof Store, 'name' | 'close'>]: Store[K] extends (...args: infer A) => Promise<infer R>
+  [K in Exclude<keyof Store, 'name' | 'shared' | 'close'>]: Store[K] extends (...args: infer A) => Promise<infer R>
     ? (...args: A) => R
     : never;
 };

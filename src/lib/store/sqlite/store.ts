@@ -81,6 +81,7 @@ export const createSqliteStore = ({ file }: SqliteStoreOptions): Store => {
 
   return {
     name: 'sqlite',
+    shared: false,
     appendMessage: call(ops.appendMessage),
     getSession: call(ops.getSession),
     createTask: call(ops.createTask),

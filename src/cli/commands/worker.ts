@@ -1,0 +1,45 @@
+import { once } from 'node:events';
+import { hostname } from 'node:os';
+import { createVidbot } from '../../lib/create-vidbot.ts';
+import { type CliContext, loadCliConfig } from '../context.ts';
+import { assertSharedMedia } from './deployment.ts';
+import { drainWorkers } from './drain.ts';
+
+export interface WorkerFlags {
+  concurrency?: string;
+  queue?: string;
+}
+
+/** `vidbot worker`: only runs jobs, beside a `vidbot serve --no-workers` (or several). */
+export const workerCommand = async (context: CliContext, flags: WorkerFlags): Promise<void> => {
+  const { config } = await loadCliConfig(context, { workerCount: flags.concurrency, redisUrl: flags.queue });
+  const vidbot = await createVidbot(config, {
+    env: { ...context.env },
+    onWarning: (message) => void context.stderr.write(`warning: ${message}\n`),
+  });
+  try {
+    assertSharedMedia(vidbot);
+  } catch (error) {
+    await vidbot.close();
+    throw error;
+  }
+  const workerId = `${hostname()}:${process.pid}`;
+  const worker = vidbot.startWorkers({ concurrency: config.workerCount, workerId });
+  const offs = [
+    vidbot.queue.on('active', (e) => context.stderr.write(`${e.jobId}: started (attempt ${e.attempt})\n`)),
+    vidbot.queue.on('completed', (e) => context.stderr.write(`${e.jobId}: done in ${Math.round(e.durationMs / 100) / 10} s\n`)),
+    vidbot.queue.on('retrying', (e) => context.stderr.write(`${e.jobId}: will retry in ${e.delayMs} ms (${e.error})\n`)),
+    vidbot.queue.on('failed', (e) => context.stderr.write(`${e.jobId}: failed: ${e.error}\n`)),
+    vidbot.queue.on('canceled', (e) => context.stderr.write(`${e.jobId}: canceled\n`)),
+  ];
+  context.stderr.write(
+    `vidbot worker ${workerId}: ${config.workerCount} at once · queue ${vidbot.queue.name} · store ${vidbot.store.name} · provider ${vidbot.provider.name} · media ${vidbot.mediaHost.name}\n` +
+      `  Ctrl-C stops (running jobs get ${config.shutdownGraceSec} s to finish, then go back to the queue).\n`,
+  );
+  if (!context.signal.aborted) await once(context.signal, 'abort');
+  context.stderr.write('\nShutting down: taking no new jobs; letting running jobs finish...\n');
+  await drainWorkers(worker, config.shutdownGraceSec, context.stderr);
+  for (const off of offs) off();
+  await vidbot.close();
+  context.stderr.write('Stopped.\n');
+};

@@ -1,0 +1,104 @@
+/**
+ * Scale-out as users run it: one `vidbot serve --no-workers` and two `vidbot worker` processes on
+ * BullMQ (a real redis-server), sharing the store. A worker is killed with SIGKILL in the middle of
+ * a job and Redis is restarted mid-run; every task still completes once and its user gets one video.
+ */
+import { type ResultPromise, execa } from 'execa';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createSqliteStore } from '../../src/lib/store/sqlite/index.ts';
+import { binPath, makeSandbox } from '../helpers/cli.ts';
+import { freePort } from '../helpers/ports.ts';
+import { startRedis } from '../helpers/redis.ts';
+import { waitFor } from '../helpers/vidbot.ts';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()?.();
+});
+
+interface Proc {
+  readonly child: ResultPromise;
+  output(): string;
+}
+
+const spawn = async (args: string[], env: Record<string, string>, cwd: string, ready: string): Promise<Proc> => {
+  const child = execa(process.execPath, [binPath, ...args], { env, extendEnv: false, cwd, reject: false });
+  let output = '';
+  const collect = (chunk: Buffer) => void (output += chunk.toString());
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
+  let exited = false;
+  void child.finally(() => void (exited = true));
+  cleanups.push(async () => {
+    if (!exited) child.kill('SIGKILL');
+    await child;
+  });
+  await waitFor(async () => output.includes(ready) || exited, 20_000);
+  if (exited) throw new Error(`vidbot ${args[0]} exited early:\n${output}`);
+  return { child, output: () => output };
+};
+
+describe('serve --no-workers with two vidbot worker processes on Redis', () => {
+  it('completes 50 tasks exactly once through a SIGKILLed worker and a Redis restart', async () => {
+    const redis = await startRedis();
+    cleanups.push(() => redis.cleanup());
+    const sandbox = await makeSandbox();
+    cleanups.push(sandbox.cleanup);
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const env = {
+      ...sandbox.env,
+      REDIS_URL: redis.url,
+      PUBLIC_BASE_URL: base,
+      VIDBOT_VIDEO_SECONDS: '1',
+      VIDBOT_JOB_LEASE_SEC: '2',
+      VIDBOT_SHUTDOWN_GRACE_SEC: '0',
+      VIDBOT_RATE_LIMIT: '1000',
+    };
+    const web = await spawn(['serve', '--no-workers', '--port', String(port)], env, sandbox.root, 'vidbot serving on');
+    expect(web.output()).toContain('workers: none (--no-workers)');
+    expect(web.output()).toContain('queue bullmq');
+    const workerA = await spawn(['worker', '--concurrency', '2'], env, sandbox.root, 'vidbot worker');
+    const workerB = await spawn(['worker', '--concurrency', '2'], env, sandbox.root, 'vidbot worker');
+
+    const submit = async (n: number) => {
+      const response = await fetch(`${base}/api/generate-video`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        // One sender per task: the per-sender fairness cap does not serialize this test.
+        body: JSON.stringify({ prompt: `scale-out clip number ${n}`, from: `whatsapp:+1555000${String(n).padStart(4, '0')}` }),
+      });
+      expect(response.status).toBe(202);
+      return ((await response.json()) as { task_id: string }).task_id;
+    };
+    const ids: string[] = [];
+    for (let n = 0; n < 25; n += 1) ids.push(await submit(n));
+
+    // Kill worker A in the middle of a job: its lease runs out and worker B takes the job over.
+    const started = await waitFor(async () => /(\S+): started/.exec(workerA.output())?.[1], 30_000);
+    workerA.child.kill('SIGKILL');
+    await workerA.child;
+
+    // Redis goes away and comes back (its append-only file keeps the queue) while work goes on.
+    await redis.stop();
+    const duringOutage = (async () => {
+      for (let n = 25; n < 50; n += 1) ids.push(await submit(n));
+    })();
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await redis.start();
+    await duringOutage;
+
+    const store = createSqliteStore({ file: `${sandbox.env.VIDBOT_DATA_DIR}/vidbot.db` });
+    cleanups.push(() => store.close());
+    await waitFor(async () => (await store.countTasks({ status: ['done'] })) === 50, 150_000);
+    expect(await store.countTasks()).toBe(50);
+    for (const id of ids) {
+      const results = await store.listOutbound({ taskId: id });
+      expect(results.filter((message) => message.kind === 'result')).toHaveLength(1);
+    }
+    expect((await store.listVideos({ limit: 100 })).length).toBe(50);
+    const killedJob = await store.getTask(started);
+    expect(killedJob?.status).toBe('done');
+    expect(workerB.output()).toContain(`${started}: started`);
+  }, 240_000);
+});
