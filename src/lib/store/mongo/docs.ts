@@ -1,0 +1,196 @@
+/**
+ * Mapping between MongoDB documents and the port's objects. Field names follow the seed bot's data
+ * model (sessions, tasks, videos, cache: snake_case, `from`, epoch-ms numbers) so its tools keep
+ * reading them; what vidbot adds uses the same style. Unset optional fields are left out of the
+ * documents and absent from the objects. `_id` is the driver's and never reaches the port.
+ */
+import type { DeliveryStatus } from '../../messenger/port.ts';
+import type { CacheEntry, InboundClaim, NewTask, NewVideo, OutboundRecord, PipelineStage, Session } from '../port.ts';
+import type { SessionMessage, Task, TaskOptions, TaskPatch, TaskStatus, Video } from '../port.ts';
+import { compact, type Doc, millis, num, optBool, optMillis, optNum, optRecord, optStr } from './fields.ts';
+import { plain, record, records, str } from './fields.ts';
+
+/** Every patchable task field and its document field; a Record so a new TaskPatch field fails to compile here. */
+export const TASK_FIELDS: Readonly<Record<keyof TaskPatch, string>> = {
+  status: 'status',
+  stage: 'stage',
+  attempts: 'attempts',
+  startedAt: 'started_at',
+  finishedAt: 'finished_at',
+  polishedPrompt: 'polished_prompt',
+  remoteJobId: 'remote_job_id',
+  filePath: 'file_path',
+  cloudUrl: 'cloud_url',
+  mediaId: 'media_id',
+  videoId: 'video_id',
+  cacheHit: 'cache_hit',
+  error: 'error',
+  errorCode: 'error_code',
+  cancelRequested: 'cancel_requested',
+};
+/** Patching these with undefined leaves them as they are. */
+export const TASK_REQUIRED: ReadonlySet<string> = new Set(['status', 'attempts']);
+
+export const INBOUND_FIELDS: Readonly<Record<'reply' | 'taskId', string>> = { reply: 'reply', taskId: 'task_id' };
+
+export const OUTBOUND_FIELDS: Readonly<Record<'status' | 'errorCode' | 'sid', string>> = {
+  status: 'status',
+  errorCode: 'error_code',
+  sid: 'sid',
+};
+export const OUTBOUND_REQUIRED: ReadonlySet<string> = new Set(['status', 'sid']);
+
+export const newTaskDoc = (input: NewTask, taskId: string, now: number): Doc =>
+  compact({
+    task_id: taskId,
+    message_sid: input.messageSid,
+    prompt: input.prompt,
+    sid: input.sid,
+    from: input.from,
+    options: plain(input.options),
+    status: 'queued' satisfies TaskStatus,
+    attempts: 0,
+    created_at: now,
+    updated_at: now,
+  });
+
+export const taskFromDoc = (doc: Doc): Task =>
+  compact({
+    taskId: str(doc, 'task_id'),
+    messageSid: optStr(doc, 'message_sid'),
+    prompt: str(doc, 'prompt'),
+    sid: str(doc, 'sid'),
+    from: str(doc, 'from'),
+    options: record(doc, 'options') as unknown as TaskOptions,
+    status: str(doc, 'status') as TaskStatus,
+    stage: optStr(doc, 'stage') as PipelineStage | undefined,
+    attempts: num(doc, 'attempts'),
+    createdAt: millis(doc, 'created_at'),
+    updatedAt: millis(doc, 'updated_at'),
+    startedAt: optMillis(doc, 'started_at'),
+    finishedAt: optMillis(doc, 'finished_at'),
+    polishedPrompt: optStr(doc, 'polished_prompt'),
+    remoteJobId: optStr(doc, 'remote_job_id'),
+    filePath: optStr(doc, 'file_path'),
+    cloudUrl: optStr(doc, 'cloud_url'),
+    mediaId: optStr(doc, 'media_id'),
+    videoId: optStr(doc, 'video_id'),
+    cacheHit: optBool(doc, 'cache_hit'),
+    error: optStr(doc, 'error'),
+    errorCode: optStr(doc, 'error_code'),
+    cancelRequested: optBool(doc, 'cancel_requested'),
+  });
+
+export const newVideoDoc = (video: NewVideo, videoId: string, now: number): Doc =>
+  compact({
+    video_id: videoId,
+    task_id: video.taskId,
+    filename: video.filename,
+    path: video.path,
+    prompt: video.prompt,
+    session_id: video.sessionId,
+    from: video.from,
+    cloud_url: video.cloudUrl,
+    media_id: video.mediaId,
+    size_bytes: video.sizeBytes,
+    duration_sec: video.durationSec,
+    width: video.width,
+    height: video.height,
+    created_at: now,
+  });
+
+export const videoFromDoc = (doc: Doc): Video =>
+  compact({
+    videoId: str(doc, 'video_id'),
+    taskId: str(doc, 'task_id'),
+    filename: str(doc, 'filename'),
+    path: str(doc, 'path'),
+    prompt: str(doc, 'prompt'),
+    sessionId: str(doc, 'session_id'),
+    from: str(doc, 'from'),
+    cloudUrl: optStr(doc, 'cloud_url'),
+    mediaId: optStr(doc, 'media_id'),
+    sizeBytes: num(doc, 'size_bytes'),
+    durationSec: num(doc, 'duration_sec'),
+    width: optNum(doc, 'width'),
+    height: optNum(doc, 'height'),
+    createdAt: millis(doc, 'created_at'),
+  });
+
+/** The whole cache document: putCache replaces it, so fields left out of `entry` are cleared. */
+export const cacheDoc = (entry: Omit<CacheEntry, 'updatedAt'>, now: number): Doc =>
+  compact({
+    key: entry.key,
+    prompt_norm: entry.promptNorm,
+    file_path: entry.filePath,
+    video_id: entry.videoId,
+    meta: plain(entry.meta),
+    updated_at: now,
+  });
+
+export const cacheFromDoc = (doc: Doc): CacheEntry =>
+  compact({
+    key: str(doc, 'key'),
+    promptNorm: str(doc, 'prompt_norm'),
+    filePath: str(doc, 'file_path'),
+    videoId: optStr(doc, 'video_id'),
+    meta: optRecord(doc, 'meta'),
+    updatedAt: millis(doc, 'updated_at'),
+  });
+
+export const messageDoc = (message: Omit<SessionMessage, 'ts'>, ts: number): Doc =>
+  compact({ role: message.role, text: message.text, meta: plain(message.meta), ts });
+
+export const messageFromDoc = (doc: Doc): SessionMessage =>
+  compact({
+    role: str(doc, 'role') as SessionMessage['role'],
+    text: str(doc, 'text'),
+    meta: optRecord(doc, 'meta'),
+    ts: millis(doc, 'ts'),
+  });
+
+export const sessionFromDoc = (doc: Doc): Session => ({
+  sessionId: str(doc, 'session_id'),
+  createdAt: millis(doc, 'created_at'),
+  messages: records(doc, 'messages').map(messageFromDoc),
+});
+
+export const inboundDoc = (claim: Omit<InboundClaim, 'receivedAt'>, now: number): Doc =>
+  compact({ message_sid: claim.messageSid, from: claim.from, received_at: now, reply: claim.reply, task_id: claim.taskId });
+
+export const inboundFromDoc = (doc: Doc): InboundClaim =>
+  compact({
+    messageSid: str(doc, 'message_sid'),
+    from: str(doc, 'from'),
+    receivedAt: millis(doc, 'received_at'),
+    reply: optStr(doc, 'reply'),
+    taskId: optStr(doc, 'task_id'),
+  });
+
+export const outboundDoc = (record: Omit<OutboundRecord, 'createdAt' | 'updatedAt'>, now: number): Doc =>
+  compact({
+    sid: record.sid,
+    to: record.to,
+    body: record.body,
+    media_url: record.mediaUrl,
+    task_id: record.taskId,
+    kind: record.kind,
+    status: record.status,
+    error_code: record.errorCode,
+    created_at: now,
+    updated_at: now,
+  });
+
+export const outboundFromDoc = (doc: Doc): OutboundRecord =>
+  compact({
+    sid: str(doc, 'sid'),
+    to: str(doc, 'to'),
+    body: optStr(doc, 'body'),
+    mediaUrl: optStr(doc, 'media_url'),
+    taskId: optStr(doc, 'task_id'),
+    kind: str(doc, 'kind'),
+    status: str(doc, 'status') as DeliveryStatus,
+    errorCode: optStr(doc, 'error_code'),
+    createdAt: millis(doc, 'created_at'),
+    updatedAt: millis(doc, 'updated_at'),
+  });
