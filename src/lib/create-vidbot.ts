@@ -59,6 +59,8 @@ export interface Vidbot {
    * canceled when its handler stops). Finished tasks are left as they are.
    */
   cancelTask(taskId: string): Promise<CancelTaskResult>;
+  /** Queues a failed or canceled task again, with fresh attempts (the dashboard's `r`, POST /api/tasks/:id/retry). */
+  retryTask(taskId: string): Promise<Task>;
   /** Runs a stored task in this process, outside the queue (what `vidbot generate` does). */
   runTask(taskId: string, options?: RunTaskOptions): Promise<Task>;
   /** Starts workers that take tasks from the queue. */
@@ -132,7 +134,7 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
     ...(options.env ? { env: options.env } : {}),
   });
   const provider = over.provider ?? (await pickProvider(config, ffmpeg, options.webhooks ?? false));
-  const store = over.store ?? createSqliteStore({ file: paths.database });
+  const store = over.store ?? (await pickStore(config, paths.database));
   const { queue, redis } = over.queue ? { queue: over.queue, redis: undefined } : await pickQueue(config, paths.database);
   const polisher = over.polisher ?? (await pickPolisher(config, options.onWarning));
   const compressor =
@@ -210,6 +212,28 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
       // A released job may have left its prediction running: nobody will resume it now.
       if (canceled.remoteJobId) await provider.cancelRemoteJob?.(canceled.remoteJobId);
       return { outcome: 'canceled', task: canceled };
+    },
+    async retryTask(taskId) {
+      const task = await store.getTask(taskId);
+      if (!task) throw vidbotError('VIDBOT_TASK_NOT_FOUND', `No task ${taskId}.`);
+      if (task.status !== 'failed' && task.status !== 'canceled') {
+        throw vidbotError('VIDBOT_INPUT_INVALID', `Task ${taskId} is ${task.status}; only failed or canceled tasks can be retried.`, {
+          hint: '`vidbot status` lists tasks and their states.',
+        });
+      }
+      const queued = await store.updateTask(taskId, {
+        status: 'queued',
+        attempts: 0,
+        stage: undefined,
+        error: undefined,
+        errorCode: undefined,
+        startedAt: undefined,
+        finishedAt: undefined,
+        cancelRequested: false,
+      });
+      // A CLI task never had a job: give it one.
+      if ((await queue.retry(taskId)) === 'not-found') await queue.add({ taskId }, { jobId: taskId, group: task.sid });
+      return queued;
     },
     runTask: (taskId, runOptions) => runTask(runnerDeps, taskId, runOptions),
     startWorkers(workerOptions = {}) {
@@ -290,6 +314,13 @@ const pickProvider = async (
 const apiRoot = (url: string): string => {
   const parsed = new URL(url);
   return parsed.pathname === '/' ? `${parsed.origin}/v1` : url.replace(/\/+$/, '');
+};
+
+/** MongoDB when MONGODB_URI is set (the seed's database); the embedded SQLite file otherwise. */
+const pickStore = async (config: Config, database: string): Promise<Store> => {
+  if (!config.mongodbUri) return createSqliteStore({ file: database });
+  const { createMongoStore } = await import('./store/mongo/index.ts');
+  return createMongoStore({ uri: config.mongodbUri, dbName: config.mongoDbName });
 };
 
 /** BullMQ on Redis when REDIS_URL is set; the embedded SQLite queue (in the store's file) otherwise. */

@@ -371,6 +371,40 @@ export const queueContract = (
       });
     });
 
+    describe('retry', () => {
+      it('puts failed and canceled jobs back with fresh attempts, under the same id', async () => {
+        const queue = await setup();
+        const gate = gates();
+        const runs = new Map<string, number[]>();
+        let failFirst = true;
+        queue.work(async (job) => {
+          runs.set(job.id, [...(runs.get(job.id) ?? []), job.attempt]);
+          if (job.id === 'broken' && failFirst) throw new Error('broken once');
+          if (job.id === 'held') await gate.wait('held');
+        }, { concurrency: 1 });
+        await queue.add({ n: 1 }, { jobId: 'broken', attempts: 2 });
+        await untilState(queue, 'broken', 'failed');
+        await queue.add({ n: 2 }, { jobId: 'held' });
+        await untilState(queue, 'held', 'active');
+        await queue.add({ n: 3 }, { jobId: 'dropped' });
+        expect(await queue.cancel('dropped')).toBe('canceled');
+        failFirst = false;
+        expect(await queue.retry('broken')).toBe('retried');
+        expect(await queue.retry('dropped')).toBe('retried');
+        expect(await queue.get('broken')).toMatchObject({ state: 'waiting', attempts: 0 });
+        expect((await queue.get('broken'))?.error).toBeUndefined();
+        expect(await queue.retry('held')).toBe('not-failed');
+        expect(await queue.retry('nobody')).toBe('not-found');
+        gate.open('held');
+        await untilState(queue, 'broken', 'completed');
+        await untilState(queue, 'dropped', 'completed');
+        expect(runs.get('broken')).toEqual([1, 1]);
+        expect(runs.get('dropped')).toEqual([1]);
+        expect(await queue.retry('broken')).toBe('not-failed');
+        expect(await queue.counts()).toMatchObject({ failed: 0, canceled: 0, completed: 3 });
+      });
+    });
+
     describe('inspection', () => {
       it('counts jobs in every state', async () => {
         const queue = await setup();

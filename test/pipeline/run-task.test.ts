@@ -72,6 +72,34 @@ describe('runTask with the embedded adapters', () => {
     expect(await readdir(vidbot.paths.work)).toEqual([]);
   });
 
+  it('retries a failed task on request: the sender gets the failure notice, then the video', async () => {
+    let broken = true;
+    const { vidbot: probe, cleanup: probeCleanup } = await makeVidbot();
+    const local = probe.provider;
+    await probeCleanup();
+    const sometimes: VideoProvider = {
+      ...local,
+      name: 'sometimes',
+      generate: async (request, options) => {
+        if (broken) throw vidbotError('VIDBOT_GENERATION_FAILED', 'flagged', { details: { userMessage: 'the model refused it' } });
+        return local.generate(request, options);
+      },
+    };
+    const { vidbot, cleanup } = await makeVidbot({}, { overrides: { provider: sometimes } });
+    cleanups.push(cleanup);
+    const { task } = await vidbot.createTask({ prompt: 'a lighthouse at dusk', from: 'whatsapp:+15550002222' });
+    await expect(vidbot.runTask(task.taskId)).rejects.toMatchObject({ code: 'VIDBOT_GENERATION_FAILED' });
+    broken = false;
+    const queued = await vidbot.retryTask(task.taskId);
+    expect(queued).toMatchObject({ status: 'queued', attempts: 0 });
+    expect(queued.error).toBeUndefined();
+    const done = await vidbot.runTask(task.taskId);
+    expect(done.status).toBe('done');
+    const sent = await vidbot.store.listOutbound({ taskId: task.taskId });
+    expect(sent.map((m) => m.kind).sort()).toEqual(['failure', 'result']);
+    await expect(vidbot.retryTask(task.taskId)).rejects.toMatchObject({ code: 'VIDBOT_INPUT_INVALID' });
+  });
+
   it('keeps a retryable failure queued until the last attempt, then fails it and tells the sender once', async () => {
     const flaky: VideoProvider = {
       name: 'flaky',

@@ -310,6 +310,20 @@ describe('tasks', () => {
     expect(missing.statusCode).toBe(404);
     expect(errorCode(missing.body)).toBe('VIDBOT_TASK_NOT_FOUND');
   });
+
+  it('POST /api/tasks/:id/retry queues a canceled task again, and refuses one that is not finished badly', async () => {
+    const server = await start();
+    const id = await submit(server, 'a fox');
+    const busy = await server.app.inject({ method: 'POST', url: `/api/tasks/${id}/retry` });
+    expect(busy.statusCode).toBe(400);
+    expect(busy.json().error.message).toContain('only failed or canceled tasks');
+    await server.app.inject({ method: 'POST', url: `/api/tasks/${id}/cancel` });
+    const res = await server.app.inject({ method: 'POST', url: `/api/tasks/${id}/retry` });
+    expect(res.statusCode).toBe(202);
+    expect(res.json<{ task: Task }>().task).toMatchObject({ taskId: id, status: 'queued', cancelRequested: false });
+    expect((await server.vidbot.queue.get(id))?.state).toBe('waiting');
+    expect((await server.app.inject({ method: 'POST', url: '/api/tasks/nope/retry' })).statusCode).toBe(404);
+  });
 });
 
 describe('API authentication', () => {
@@ -318,6 +332,7 @@ describe('API authentication', () => {
     { method: 'GET' as const, url: '/api/list-videos' },
     { method: 'GET' as const, url: `/api/session-history/${encodeURIComponent(USER)}` },
     { method: 'GET' as const, url: '/api/tasks/some-id' },
+    { method: 'POST' as const, url: '/api/tasks/some-id/retry' },
     { method: 'POST' as const, url: '/api/tasks/some-id/cancel' },
     { method: 'POST' as const, url: '/api/generate-video', payload: { prompt: 'a fox', from: USER } },
     { method: 'POST' as const, url: '/test-send', payload: { to: USER, message: 'hi' } },

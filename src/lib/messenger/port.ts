@@ -7,7 +7,7 @@ export interface OutboundMessage {
   readonly mediaUrl?: string;
   /** The task this message answers; a messenger sends at most one result per task and kind. */
   readonly taskId?: string;
-  readonly kind?: 'result' | 'progress' | 'notice' | 'reply';
+  readonly kind?: 'result' | 'failure' | 'progress' | 'notice' | 'reply';
 }
 
 export interface SentMessage {

@@ -12,6 +12,7 @@ export type {
   QueueEventName,
   QueueListener,
   QueueWorker,
+  RetryResult,
   WorkerOptions,
 } from './port.ts';
 export { createSqliteQueue, type SqliteQueueOptions } from './sqlite/index.ts';

@@ -60,6 +60,8 @@ export type JobHandler<T> = (job: JobContext<T>) => Promise<void>;
 
 export type CancelResult = 'canceled' | 'cancel-requested' | 'already-finished' | 'not-found';
 
+export type RetryResult = 'retried' | 'not-failed' | 'not-found';
+
 export interface QueueCounts {
   readonly waiting: number;
   readonly delayed: number;
@@ -112,6 +114,8 @@ export interface JobQueue<T> {
   position(id: string): Promise<number | null>;
   /** Waiting or delayed jobs are canceled at once; an active job's signal fires and it ends canceled. */
   cancel(id: string): Promise<CancelResult>;
+  /** Puts a failed or canceled job back to waiting with fresh attempts, under the same id. */
+  retry(id: string): Promise<RetryResult>;
   counts(): Promise<QueueCounts>;
   work(handler: JobHandler<T>, options: WorkerOptions): QueueWorker;
   on<K extends QueueEventName>(event: K, listener: QueueListener<K>): () => void;

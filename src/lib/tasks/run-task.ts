@@ -136,6 +136,7 @@ const deliver = async (deps: TaskRunnerDeps, task: Task): Promise<Task> => {
 const notifyFailure = async (deps: TaskRunnerDeps, task: Task, reason: string): Promise<void> => {
   if (!deps.messenger || !task.from) return;
   const body = failureMessage(reason);
-  await deps.messenger.send({ to: task.from, taskId: task.taskId, kind: 'result', body });
+  // Not kind 'result': a task retried after this failure must still deliver its video.
+  await deps.messenger.send({ to: task.from, taskId: task.taskId, kind: 'failure', body });
   await deps.store.appendMessage(task.sid, { role: 'bot', text: body, meta: { taskId: task.taskId } });
 };

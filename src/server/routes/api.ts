@@ -31,7 +31,7 @@ const videoJson = (video: Video) => ({
 });
 
 export interface ApiRouteDeps {
-  readonly vidbot: Pick<Vidbot, 'store' | 'queue' | 'submitTask' | 'cancelTask'>;
+  readonly vidbot: Pick<Vidbot, 'store' | 'queue' | 'submitTask' | 'cancelTask' | 'retryTask'>;
   readonly guard: preHandlerAsyncHookHandler;
 }
 
@@ -92,5 +92,10 @@ export const apiRoutes = (app: FastifyInstance, deps: ApiRouteDeps): void => {
   app.post<{ Params: { id: string } }>('/api/tasks/:id/cancel', { preHandler: guard }, async (request) => {
     const { outcome, task } = await vidbot.cancelTask(request.params.id);
     return { outcome, task };
+  });
+
+  app.post<{ Params: { id: string } }>('/api/tasks/:id/retry', { preHandler: guard }, async (request, reply) => {
+    const task = await vidbot.retryTask(request.params.id);
+    return reply.code(202).send({ outcome: 'retried', task });
   });
 };

@@ -38,6 +38,7 @@ const ENDPOINTS = [
   'GET /api/tasks',
   'GET /api/tasks/:id',
   'POST /api/tasks/:id/cancel',
+  'POST /api/tasks/:id/retry',
   'POST /test-send',
 ];
 

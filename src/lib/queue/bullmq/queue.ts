@@ -71,7 +71,7 @@ export const createBullmqQueue = <T>(options: BullmqQueueOptions): JobQueue<T> =
     return { job, state: await job.getState(), meta };
   };
 
-  return {
+  const self: JobQueue<T> = {
     name: 'bullmq',
 
     add: (data, addOptions) =>
@@ -144,6 +144,27 @@ export const createBullmqQueue = <T>(options: BullmqQueueOptions): JobQueue<T> =
         return 'cancel-requested';
       }),
 
+    retry: (id) =>
+      guard('retry a job', async () => {
+        const { job, state, meta } = await read(id);
+        if (meta.tomb) {
+          // Canceled before it ran, so removed from BullMQ: add it again from its tombstone.
+          const tomb = JSON.parse(meta.tomb) as JobInfo<T>;
+          await redis.multi().del(keys.meta(id)).srem(keys.canceled, id).exec();
+          await self.add(tomb.data, { jobId: id, attempts: tomb.maxAttempts, ...(tomb.group === undefined ? {} : { group: tomb.group }) });
+          return 'retried';
+        }
+        if (!job || !state) return 'not-found';
+        if (state !== 'failed') return 'not-failed';
+        const batch = redis.multi().hdel(keys.meta(id), 'canceled', 'cancel', 'errorCode', 'workerId').srem(keys.canceled, id).srem(keys.canceledFailed, id);
+        if (job.data.group !== undefined && options.maxActivePerGroup !== undefined) {
+          batch.zadd(keys.groupPending(job.data.group), await redis.incr(keys.seq), toBullId(id));
+        }
+        await batch.exec();
+        await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+        return 'retried';
+      }),
+
     counts: () =>
       guard('count jobs', async () => {
         const c = await queue.getJobCounts('waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed');
@@ -194,4 +215,5 @@ export const createBullmqQueue = <T>(options: BullmqQueueOptions): JobQueue<T> =
       return closing;
     },
   };
+  return self;
 };

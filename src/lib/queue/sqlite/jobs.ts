@@ -1,7 +1,7 @@
 /** The queue-side SQL: adding, reading, counting and canceling jobs of one named queue. */
 import type { DatabaseSync } from 'node:sqlite';
 import { writeTransaction } from '../../sqlite/open.ts';
-import type { CancelResult, JobState, QueueCounts } from '../port.ts';
+import type { CancelResult, JobState, QueueCounts, RetryResult } from '../port.ts';
 import type { JobRow } from './rows.ts';
 
 export interface NewJobRow {
@@ -19,6 +19,7 @@ export interface JobsSql {
   position(id: string, now: number): number | null;
   counts(): QueueCounts;
   cancel(id: string, now: number): CancelResult;
+  retry(id: string, now: number): RetryResult;
 }
 
 export const createJobsSql = (db: DatabaseSync, queue: string): JobsSql => {
@@ -38,6 +39,12 @@ export const createJobsSql = (db: DatabaseSync, queue: string): JobsSql => {
     SET state = 'canceled', finished_at = :now, lease_until = NULL, lease_token = NULL, cancel_requested = 1
     WHERE queue = :queue AND id = :id`);
   const requestCancel = db.prepare('UPDATE queue_jobs SET cancel_requested = 1 WHERE queue = :queue AND id = :id');
+  // run_at = now puts the job behind those already waiting (claims order by run_at, then seq).
+  const retry = db.prepare(`
+    UPDATE queue_jobs
+    SET state = 'waiting', attempts = 0, run_at = :now, started_at = NULL, finished_at = NULL, cancel_requested = 0,
+        error = NULL, error_code = NULL, progress = NULL, worker_id = NULL, stalls = 0
+    WHERE queue = :queue AND id = :id AND state IN ('failed', 'canceled')`);
 
   return {
     insert(job) {
@@ -73,6 +80,13 @@ export const createJobsSql = (db: DatabaseSync, queue: string): JobsSql => {
       const result: Record<JobState, number> = { waiting: 0, delayed: 0, active: 0, completed: 0, failed: 0, canceled: 0 };
       for (const row of counts.all({ queue }) as Array<{ state: JobState; n: number }>) result[row.state] = row.n;
       return result;
+    },
+
+    retry(id, now) {
+      return writeTransaction(db, (): RetryResult => {
+        if (get.get({ queue, id }) === undefined) return 'not-found';
+        return Number(retry.run({ queue, id, now }).changes) === 1 ? 'retried' : 'not-failed';
+      });
     },
 
     cancel(id, now) {

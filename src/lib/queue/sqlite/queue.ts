@@ -117,6 +117,12 @@ export const createSqliteQueue = <T>(options: SqliteQueueOptions): JobQueue<T> =
       return result;
     },
 
+    async retry(id) {
+      const result = run('retry a job', () => jobs.retry(id, now()));
+      if (result === 'retried') for (const worker of workers) worker.wake();
+      return result;
+    },
+
     async counts() {
       return run('count jobs', () => jobs.counts());
     },

@@ -4,7 +4,7 @@
  * insert that treats the index's duplicate-key refusal as "already there", so idempotency holds
  * across clients, not just within one.
  */
-import { MongoClient } from 'mongodb';
+import { type Db, MongoClient } from 'mongodb';
 import { vidbotError } from '../../errors.ts';
 import type { Store } from '../port.ts';
 import { COLLECTIONS, type Ctx, type Ops } from './ctx.ts';
@@ -61,10 +61,12 @@ export const createMongoStore = async (options: MongoStoreOptions): Promise<Stor
   }
   const { client, owned } = opened;
 
-  // Reads go to the primary so every call sees the writes before it (a duplicate-key loser reads
-  // the winner); ignoreUndefined keeps `undefined` from being stored as null.
-  const db = client.db(dbName, { ignoreUndefined: true, readPreference: 'primary' });
+  let db: Db;
   try {
+    // Reads go to the primary so every call sees the writes before it (a duplicate-key loser reads
+    // the winner); ignoreUndefined keeps `undefined` from being stored as null. db() throws for an
+    // invalid name.
+    db = client.db(dbName, { ignoreUndefined: true, readPreference: 'primary' });
     await ensureIndexes(db);
   } catch (error) {
     if (owned) await client.close().catch(() => undefined);
