@@ -1,0 +1,64 @@
+import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
+import type { ActivityFeed } from '../../lib/activity/feed.ts';
+import { vidbotError } from '../../lib/errors.ts';
+
+export interface WorkerControl {
+  pause(): void;
+  resume(): void;
+}
+
+export interface EventRouteDeps {
+  readonly feed: ActivityFeed;
+  readonly guard: preHandlerAsyncHookHandler;
+  /** The workers of this process, when it has any: POST /api/workers/pause|resume. */
+  readonly workers?: WorkerControl;
+  /** How often an idle stream sends a comment so proxies keep it open (default 15 s). */
+  readonly keepAliveMs?: number;
+}
+
+/**
+ * GET /api/events: the activity feed as Server-Sent Events, starting with recent history, for
+ * `vidbot status --watch`. Same guard as the rest of /api: a key, or this machine.
+ */
+export const eventRoutes = (app: FastifyInstance, deps: EventRouteDeps): void => {
+  const open = new Set<() => void>();
+  // Streams never end by themselves: end them as the server starts closing, or close() would wait forever.
+  app.addHook('preClose', async () => {
+    for (const stop of [...open]) stop();
+  });
+  app.get('/api/events', { preHandler: deps.guard }, (request, reply) => {
+    reply.hijack();
+    const out = reply.raw;
+    out.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    const send = (event: unknown) => out.write(`data: ${JSON.stringify(event)}\n\n`);
+    out.write('retry: 2000\n\n');
+    for (const event of deps.feed.recent()) send(event);
+    const unsubscribe = deps.feed.subscribe(send);
+    const keepAlive = setInterval(() => out.write(': keep-alive\n\n'), deps.keepAliveMs ?? 15_000);
+    const stop = () => {
+      if (!open.delete(stop)) return;
+      clearInterval(keepAlive);
+      unsubscribe();
+      out.end();
+    };
+    open.add(stop);
+    request.raw.on('close', stop);
+  });
+
+  const control = (action: 'pause' | 'resume') => async () => {
+    if (!deps.workers) {
+      throw vidbotError('VIDBOT_INPUT_INVALID', 'This server runs no workers (started with --no-workers).', {
+        hint: 'Pause or resume the `vidbot worker` processes themselves.',
+      });
+    }
+    deps.workers[action]();
+    return { ok: true, paused: action === 'pause' };
+  };
+  app.post('/api/workers/pause', { preHandler: deps.guard }, control('pause'));
+  app.post('/api/workers/resume', { preHandler: deps.guard }, control('resume'));
+};
