@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Bot } from '../lib/bot/types.ts';
+import { type ActivityFeed, createActivityFeed } from '../lib/activity/feed.ts';
 import type { Vidbot } from '../lib/create-vidbot.ts';
 import { createApiGuard } from './auth.ts';
 import { frameworkErrors, installErrorHandlers } from './errors.ts';
@@ -15,8 +16,10 @@ import { apiRoutes } from './routes/api.ts';
 import { type WorkerStatus, healthRoutes } from './routes/health.ts';
 import { mediaRoutes } from './routes/media.ts';
 import { providerWebhookRoutes } from './routes/provider-webhook.ts';
+import { type WorkerControl, eventRoutes } from './routes/events.ts';
 import { testSendRoutes } from './routes/test-send.ts';
 import { webhookRoutes } from './routes/webhook.ts';
+import type { Simulator } from './simulator/index.ts';
 
 export interface CreateServerOptions {
   readonly vidbot: Vidbot;
@@ -36,6 +39,12 @@ export interface CreateServerOptions {
   readonly workers?: () => WorkerStatus;
   /** Pass your own to feed it worker events too (`vidbot serve` does); one is made otherwise. */
   readonly metrics?: ServerMetrics;
+  /** What the bot is doing, streamed at GET /api/events; one is made from the queue otherwise. */
+  readonly activity?: ActivityFeed;
+  /** This process's workers, for POST /api/workers/pause|resume. */
+  readonly workerControl?: WorkerControl;
+  /** The browser WhatsApp simulator (createSimulator); without it every /simulator route is a 404. */
+  readonly simulator?: Pick<Simulator, 'register'>;
 }
 
 const REDACT = [
@@ -86,6 +95,9 @@ export const createServer = async (options: CreateServerOptions): Promise<Fastif
   webhookRoutes(app, { bot: countingBot, store: vidbot.store, twilio });
   await providerWebhookRoutes(app, { provider: vidbot.provider });
   apiRoutes(app, { vidbot, guard });
+  const ownFeed = options.activity ? undefined : createActivityFeed({ queue: vidbot.queue });
+  if (ownFeed) app.addHook('onClose', async () => ownFeed.close());
+  eventRoutes(app, { feed: options.activity ?? (ownFeed as ActivityFeed), guard, ...(options.workerControl ? { workers: options.workerControl } : {}) });
   testSendRoutes(app, { messenger: vidbot.messenger, guard });
   mediaRoutes(app, { mediaHost: vidbot.mediaHost });
   healthRoutes(app, {
@@ -96,6 +108,7 @@ export const createServer = async (options: CreateServerOptions): Promise<Fastif
     signatureCheck: !twilio.insecureSkipSignature,
     ...(options.publicBaseUrl ? { publicBaseUrl: options.publicBaseUrl } : {}),
   });
+  options.simulator?.register(app);
   app.get('/metrics', async (_request, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(await metrics.text()));
 
   return app;

@@ -39,6 +39,9 @@ const ENDPOINTS = [
   'GET /api/tasks/:id',
   'POST /api/tasks/:id/cancel',
   'POST /api/tasks/:id/retry',
+  'GET /api/events',
+  'POST /api/workers/pause',
+  'POST /api/workers/resume',
   'POST /test-send',
 ];
 

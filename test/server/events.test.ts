@@ -1,0 +1,69 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ActivityEvent } from '../../src/lib/activity/feed.ts';
+import { useServers } from '../helpers/server.ts';
+
+const server = useServers();
+const opened: AbortController[] = [];
+afterEach(() => {
+  for (const controller of opened.splice(0)) controller.abort();
+});
+
+/** Reads SSE `data:` events from a live stream until `until` says stop. */
+const readEvents = async (url: string, until: (events: ActivityEvent[]) => boolean): Promise<ActivityEvent[]> => {
+  const controller = new AbortController();
+  opened.push(controller);
+  const response = await fetch(url, { signal: controller.signal });
+  expect(response.headers.get('content-type')).toContain('text/event-stream');
+  const reader = response.body?.getReader();
+  const decoder = new TextDecoder();
+  const events: ActivityEvent[] = [];
+  let buffer = '';
+  while (reader && !until(events)) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += decoder.decode(value, { stream: true });
+    let end = buffer.indexOf('\n\n');
+    while (end >= 0) {
+      const chunk = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      for (const line of chunk.split('\n')) if (line.startsWith('data: ')) events.push(JSON.parse(line.slice(6)) as ActivityEvent);
+      end = buffer.indexOf('\n\n');
+    }
+  }
+  controller.abort();
+  return events;
+};
+
+describe('GET /api/events', () => {
+  it('streams queue counts and job events as they happen, and ends with the server', async () => {
+    const { app, vidbot } = await server();
+    const address = await app.listen({ port: 0, host: '127.0.0.1' });
+    const first = readEvents(`${address}/api/events`, (events) => events.some((e) => e.type === 'counts' && e.counts.waiting === 1));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const created = await app.inject({ method: 'POST', url: '/api/generate-video', payload: { prompt: 'a fox', from: 'whatsapp:+15550001111' } });
+    expect(created.statusCode).toBe(202);
+    const events = await first;
+    expect(events.find((e) => e.type === 'counts' && e.counts.waiting === 1)).toBeDefined();
+    await vidbot.queue.cancel(created.json<{ task_id: string }>().task_id);
+    const later = await readEvents(`${address}/api/events`, (seen) => seen.some((e) => e.type === 'job' && e.kind === 'canceled'));
+    expect(later.find((e) => e.type === 'job' && e.kind === 'canceled')).toMatchObject({ jobId: created.json<{ task_id: string }>().task_id });
+  });
+
+  it('asks for the API key like the rest of /api', async () => {
+    const { app } = await server({ VIDBOT_API_KEY: 'k-123' }, { server: { apiKey: 'k-123' } });
+    const denied = await app.inject({ method: 'GET', url: '/api/events', remoteAddress: '203.0.113.9' });
+    expect(denied.statusCode).toBe(401);
+  });
+
+  it('pauses and resumes this process\'s workers, and says so when it has none', async () => {
+    const calls: string[] = [];
+    const { app } = await server({}, { server: { workerControl: { pause: () => calls.push('pause'), resume: () => calls.push('resume') } } });
+    expect((await app.inject({ method: 'POST', url: '/api/workers/pause' })).json()).toEqual({ ok: true, paused: true });
+    expect((await app.inject({ method: 'POST', url: '/api/workers/resume' })).json()).toEqual({ ok: true, paused: false });
+    expect(calls).toEqual(['pause', 'resume']);
+    const { app: webOnly } = await server();
+    const refused = await webOnly.inject({ method: 'POST', url: '/api/workers/pause' });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().error.message).toContain('--no-workers');
+  });
+});
