@@ -104,6 +104,7 @@ export const buildProgram = (context: CliContext, state: { verbose: boolean; jso
     .option('--trust-proxy', 'trust X-Forwarded-Proto/Host when checking signatures (behind a proxy or tunnel)')
     .option('--insecure-skip-signature', 'accept unsigned webhooks (local experiments only; logs a warning each time)')
     .option('--queue <redis-url>', 'use BullMQ on this Redis (default: REDIS_URL; else the embedded SQLite queue)')
+    .option('--no-tui', 'plain log lines instead of the live dashboard (the default when not on a terminal, or in CI)')
     .addHelpText('after', '\nExamples:\n  $ vidbot serve --port 3000\n  $ PUBLIC_BASE_URL=https://bot.example.com vidbot serve --host 0.0.0.0')
     .action(async (options) => {
       const { serveCommand } = await import('./commands/serve.ts');
@@ -125,6 +126,7 @@ export const buildProgram = (context: CliContext, state: { verbose: boolean; jso
     .command('status')
     .description('queue counts, workers and recent tasks, from the local store or a running server')
     .option('--server <url>', 'ask a running server instead of the local store')
+    .option('-w, --watch', 'follow a running server live (the serve dashboard; default server: this machine\'s PORT)')
     .option('--limit <n>', 'how many recent tasks', '10')
     .option('--json', 'print as JSON')
     .action(async (options) => {

@@ -8,7 +8,9 @@ import type { QueueWorker } from '../../lib/queue/port.ts';
 import { loadLocalAuthToken } from '../../lib/twilio/local-token.ts';
 import { createServer, createServerMetrics } from '../../server/index.ts';
 import { type CliContext, loadCliConfig } from '../context.ts';
+import { createActivityFeed } from '../../lib/activity/feed.ts';
 import { drainWorkers } from './drain.ts';
+import { createServeView } from './serve-view.ts';
 import { bannerLines } from './serve-banner.ts';
 
 export interface ServeFlags {
@@ -18,6 +20,7 @@ export interface ServeFlags {
   trustProxy?: boolean;
   insecureSkipSignature?: boolean;
   queue?: string;
+  tui?: boolean;
 }
 
 export const serveCommand = async (context: CliContext, flags: ServeFlags): Promise<void> => {
@@ -41,9 +44,13 @@ export const serveCommand = async (context: CliContext, flags: ServeFlags): Prom
   const authToken = config.twilioAuthToken ?? (await loadLocalAuthToken({ dataDir: config.dataDir }));
   const bot = createBot({ vidbot });
   const metrics = createServerMetrics({ queue: vidbot.queue });
+  const feed = createActivityFeed({ queue: vidbot.queue });
+  const view = createServeView({ context, feed, vidbot, noTui: flags.tui === false });
   let worker: QueueWorker | undefined;
   const app = await createServer({
     metrics,
+    activity: feed,
+    workerControl: { pause: () => worker?.pause(), resume: () => worker?.resume() },
     vidbot,
     bot,
     authToken,
@@ -51,7 +58,7 @@ export const serveCommand = async (context: CliContext, flags: ServeFlags): Prom
     ...(config.publicBaseUrl ? { publicBaseUrl: config.publicBaseUrl } : {}),
     trustProxy: config.trustProxy,
     insecureSkipSignature: Boolean(flags.insecureSkipSignature),
-    logger: { level: context.env.VIDBOT_LOG_LEVEL ?? 'info' },
+    logger: view.logger,
     workers: () => ({
       running: worker?.running ?? 0,
       concurrency: runWorkers ? config.workerCount : 0,
@@ -65,6 +72,7 @@ export const serveCommand = async (context: CliContext, flags: ServeFlags): Prom
   try {
     await app.listen({ port: config.port, host: config.host });
   } catch (error) {
+    feed.close();
     await vidbot.close();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') {
@@ -76,23 +84,38 @@ export const serveCommand = async (context: CliContext, flags: ServeFlags): Prom
   }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  const unwatch = [metrics.watchQueue(vidbot.queue), ...logQueueEvents(vidbot, app.log)];
+  // The dashboard shows job transitions itself; log lines would say the same twice.
+  const unwatch = [metrics.watchQueue(vidbot.queue), ...(view.tui ? [] : logQueueEvents(vidbot, app.log))];
   if (runWorkers) {
-    worker = vidbot.startWorkers({ concurrency: config.workerCount, onEvent: (_taskId, event) => metrics.observePipeline(event) });
+    worker = vidbot.startWorkers({
+      concurrency: config.workerCount,
+      onEvent: (taskId, event) => {
+        metrics.observePipeline(event);
+        feed.pipeline(taskId, event);
+      },
+    });
   }
 
   const stopPruning = schedulePrune(vidbot, config.mediaRetentionDays, app.log);
 
-  for (const line of bannerLines({ config, port, authTokenIsLocal: !config.twilioAuthToken, runWorkers, vidbot, flags })) {
-    context.stderr.write(`${line}\n`);
-  }
+  const banner = bannerLines({ config, port, authTokenIsLocal: !config.twilioAuthToken, runWorkers, vidbot, flags });
+  const local = `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${port}`;
+  const publicUrl = config.publicBaseUrl?.replace(/\/+$/, '');
+  await view.show({
+    urls: { local, webhook: `${publicUrl ?? local}/whatsapp/webhook`, ...(publicUrl ? { public: publicUrl } : {}) },
+    banner,
+    ...(worker ? { worker } : {}),
+  });
 
-  if (!context.signal.aborted) await once(context.signal, 'abort');
+  const stop = AbortSignal.any([context.signal, view.quit]);
+  if (!stop.aborted) await once(stop, 'abort');
+  view.close();
   context.stderr.write('\nShutting down: no new requests; letting running jobs finish...\n');
   stopPruning();
   await app.close();
   if (worker) await drainWorkers(worker, config.shutdownGraceSec, context.stderr);
   for (const off of unwatch) off();
+  feed.close();
   await vidbot.close();
   context.stderr.write('Stopped.\n');
 };

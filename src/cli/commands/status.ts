@@ -7,6 +7,7 @@ import { formatDuration } from '../format.ts';
 
 export interface StatusFlags {
   server?: string;
+  watch?: boolean;
   json?: boolean;
   limit?: string;
 }
@@ -20,6 +21,12 @@ interface StatusView {
 
 export const statusCommand = async (context: CliContext, flags: StatusFlags): Promise<void> => {
   const { config } = await loadCliConfig(context);
+  if (flags.watch) {
+    const { watchCommand } = await import('./status-watch.ts');
+    const server = flags.server ?? `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${config.port}`;
+    await watchCommand(context, { server, ...(config.apiKey ? { apiKey: config.apiKey } : {}) });
+    return;
+  }
   const limit = Number(flags.limit ?? 10);
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
     throw vidbotError('VIDBOT_INPUT_INVALID', `--limit must be a whole number from 1 to 100, got "${flags.limit}".`);

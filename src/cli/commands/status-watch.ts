@@ -1,0 +1,130 @@
+/**
+ * `vidbot status --watch`: the serve dashboard, attached to a running server through its event
+ * stream (GET /api/events). Plain lines when not on a terminal.
+ */
+import type { ActivityEvent, ActivityListener } from '../../lib/activity/feed.ts';
+import { vidbotError } from '../../lib/errors.ts';
+import type { CliContext } from '../context.ts';
+
+interface RemoteFeed {
+  recent(): readonly ActivityEvent[];
+  subscribe(listener: ActivityListener): () => void;
+  /** Settles when the stream ends: the server stopped, or we stopped reading. */
+  readonly ended: Promise<void>;
+}
+
+const openStream = async (base: URL, apiKey: string | undefined, signal: AbortSignal): Promise<RemoteFeed> => {
+  let response: Response;
+  try {
+    response = await fetch(new URL('/api/events', base), { headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {}, signal });
+  } catch (error) {
+    throw vidbotError('VIDBOT_SERVER_UNREACHABLE', `Cannot reach ${base.origin}: ${(error as Error).message}`, { cause: error });
+  }
+  if (response.status === 401 || response.status === 403) {
+    throw vidbotError('VIDBOT_UNAUTHORIZED', `${base.origin} refused the event stream (${response.status}).`, { hint: "Set VIDBOT_API_KEY to the server's key." });
+  }
+  if (!response.ok || !response.body) throw vidbotError('VIDBOT_SERVER_UNREACHABLE', `${base.origin}/api/events answered ${response.status}.`);
+  const kept: ActivityEvent[] = [];
+  const listeners = new Set<ActivityListener>();
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  const ended = (async () => {
+    let buffer = '';
+    for (;;) {
+      const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
+      if (done) return;
+      buffer += decoder.decode(value, { stream: true });
+      const blocks = buffer.split('\n\n');
+      buffer = blocks.pop() ?? '';
+      for (const line of blocks.flatMap((block) => block.split('\n'))) {
+        if (!line.startsWith('data: ')) continue;
+        const event = JSON.parse(line.slice(6)) as ActivityEvent;
+        kept.push(event);
+        if (kept.length > 200) kept.shift();
+        for (const listener of [...listeners]) listener(event);
+      }
+    }
+  })();
+  return {
+    recent: () => [...kept],
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
+    ended,
+  };
+};
+
+const describe = (event: ActivityEvent): string | undefined => {
+  const time = new Date(event.ts).toISOString().slice(11, 19);
+  switch (event.type) {
+    case 'job':
+      return `${time} ${event.jobId} ${event.kind}${event.error ? `: ${event.error}` : ''}${event.durationMs ? ` (${(event.durationMs / 1000).toFixed(1)} s)` : ''}`;
+    case 'stage':
+      return event.state === 'progress' ? undefined : `${time} ${event.jobId} ${event.stage} ${event.state}${event.message ? ` (${event.message})` : ''}`;
+    case 'counts': {
+      const c = event.counts;
+      return `${time} queue: ${c.waiting} waiting, ${c.active} active, ${c.completed} done, ${c.failed} failed`;
+    }
+    case 'log':
+      return `${time} ${event.level}: ${event.message}`;
+    case 'workers':
+      return undefined;
+  }
+};
+
+export const watchCommand = async (context: CliContext, input: { server: string; apiKey?: string }): Promise<void> => {
+  let base: URL;
+  try {
+    base = new URL(input.server);
+  } catch {
+    throw vidbotError('VIDBOT_INPUT_INVALID', `--server must be a URL such as http://127.0.0.1:3000, got "${input.server}".`);
+  }
+  const quit = new AbortController();
+  const stop = AbortSignal.any([context.signal, quit.signal]);
+  const feed = await openStream(base, input.apiKey, stop);
+  const call = async (path: string): Promise<void> => {
+    const response = await fetch(new URL(path, base), {
+      method: 'POST',
+      headers: input.apiKey ? { authorization: `Bearer ${input.apiKey}` } : {},
+    });
+    if (!response.ok) {
+      const body = (await response.json().catch(() => ({}))) as { error?: { message?: string } };
+      throw new Error(body.error?.message ?? `${path} answered ${response.status}`);
+    }
+  };
+  const stdout = context.stdout as NodeJS.WriteStream;
+  if (stdout.isTTY && process.stdin.isTTY && !context.env.CI) {
+    let paused = false;
+    feed.subscribe((event) => void (event.type === 'workers' && (paused = event.paused)));
+    const { runDashboard } = await import('../dashboard/run.tsx');
+    const dashboard = runDashboard({
+      source: feed,
+      urls: { server: base.origin },
+      keys: { pause: true, retry: true },
+      stdout,
+      stdin: process.stdin,
+      onQuit: () => quit.abort(),
+      onTogglePause: () => void call(paused ? '/api/workers/resume' : '/api/workers/pause').catch(() => {}),
+      onRetry: async (jobId) => {
+        await call(`/api/tasks/${encodeURIComponent(jobId)}/retry`);
+        return `Retrying ${jobId}.`;
+      },
+    });
+    await Promise.race([feed.ended, new Promise((resolve) => stop.addEventListener('abort', resolve, { once: true }))]);
+    dashboard.unmount();
+  } else {
+    for (const event of feed.recent()) {
+      const line = describe(event);
+      if (line) context.stdout.write(`${line}\n`);
+    }
+    feed.subscribe((event) => {
+      const line = describe(event);
+      if (line) context.stdout.write(`${line}\n`);
+    });
+    await feed.ended;
+  }
+  if (!stop.aborted) {
+    throw vidbotError('VIDBOT_SERVER_UNREACHABLE', `${base.origin} closed the event stream (did the server stop?).`);
+  }
+};
