@@ -105,6 +105,9 @@ export const buildProgram = (context: CliContext, state: { verbose: boolean; jso
     .option('--insecure-skip-signature', 'accept unsigned webhooks (local experiments only; logs a warning each time)')
     .option('--queue <redis-url>', 'use BullMQ on this Redis (default: REDIS_URL; else the embedded SQLite queue)')
     .option('--no-tui', 'plain log lines instead of the live dashboard (the default when not on a terminal, or in CI)')
+    .option('--tunnel', 'open an ngrok tunnel and use its URL as the public URL (default when NGROK_AUTHTOKEN is set)')
+    .option('--no-tunnel', 'do not open a tunnel even when NGROK_AUTHTOKEN is set')
+    .option('--domain <name>', 'reserved ngrok domain for the tunnel (default: NGROK_DOMAIN)')
     .addHelpText('after', '\nExamples:\n  $ vidbot serve --port 3000\n  $ PUBLIC_BASE_URL=https://bot.example.com vidbot serve --host 0.0.0.0')
     .action(async (options) => {
       const { serveCommand } = await import('./commands/serve.ts');

@@ -48,6 +48,7 @@ export const errorCatalogue = Object.freeze({
   VIDBOT_NOT_FOUND: spec(66, 404, true, false, 'Check the URL; GET / lists the endpoints.'),
   VIDBOT_UNSUPPORTED_MEDIA_TYPE: spec(2, 415, true, false, 'Send application/x-www-form-urlencoded (webhooks) or application/json (API).'),
   VIDBOT_BODY_TOO_LARGE: spec(2, 413, true, false, 'Send a smaller request body.'),
+  VIDBOT_TUNNEL_FAILED: spec(69, 502, true, true, 'Check NGROK_AUTHTOKEN and the network, or run without --tunnel.'),
   VIDBOT_SERVER_UNREACHABLE: spec(69, 503, true, true, 'Start it with `vidbot serve`, or check --server.'),
   VIDBOT_INTERNAL: spec(70, 500, false, false, 'This is a bug in vidbot; run with --verbose and report the stack trace.'),
 });

@@ -3,6 +3,7 @@
  * middle of a job, and a restart that finishes the job and delivers it exactly once.
  */
 import { readFile } from 'node:fs/promises';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { type ResultPromise, execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -108,5 +109,32 @@ describe('vidbot serve', () => {
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain(`Port ${port} is already in use.`);
     await stop(first.child);
+  });
+
+  it('keeps serving locally and says why when the ngrok tunnel cannot open', async () => {
+    const sandbox = await makeSandbox();
+    cleanups.push(sandbox.cleanup);
+    // Something that is not ngrok where the SDK connects: the session fails at once, offline.
+    const sockets = new Set<Socket>();
+    const notNgrok = createNetServer((socket) => {
+      sockets.add(socket);
+      socket.end('not ngrok\n');
+    });
+    await new Promise<void>((resolve) => notNgrok.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => {
+      for (const socket of sockets) socket.destroy();
+      return new Promise((resolve) => notNgrok.close(() => resolve()));
+    });
+    const env = { ...sandbox.env, NGROK_AUTHTOKEN: 'not-a-real-token', NGROK_SERVER_ADDR: `127.0.0.1:${(notNgrok.address() as AddressInfo).port}` };
+    const port = await freePort();
+    const served = await startServe(env, sandbox.root, ['--port', String(port), '--no-workers']);
+    expect(served.output()).toContain('The ngrok tunnel did not open: failed to connect session');
+    expect(served.output()).toContain('Serving locally only.');
+    expect(served.output()).toContain(`webhook (Twilio → "When a message comes in", POST): http://127.0.0.1:${port}/whatsapp/webhook`);
+    expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
+    const noToken = await startServe(sandbox.env, sandbox.root, ['--port', String(await freePort()), '--no-workers', '--tunnel']);
+    expect(noToken.output()).toContain('--tunnel needs NGROK_AUTHTOKEN');
+    await stop(served.child);
+    await stop(noToken.child);
   });
 });

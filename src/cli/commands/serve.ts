@@ -11,6 +11,7 @@ import { type CliContext, loadCliConfig } from '../context.ts';
 import { createActivityFeed } from '../../lib/activity/feed.ts';
 import { drainWorkers } from './drain.ts';
 import { createServeView } from './serve-view.ts';
+import { setUpTunnel } from './serve-tunnel.ts';
 import { bannerLines } from './serve-banner.ts';
 
 export interface ServeFlags {
@@ -21,17 +22,25 @@ export interface ServeFlags {
   insecureSkipSignature?: boolean;
   queue?: string;
   tui?: boolean;
+  tunnel?: boolean;
+  domain?: string;
 }
 
 export const serveCommand = async (context: CliContext, flags: ServeFlags): Promise<void> => {
   const runWorkers = flags.workers !== false;
-  const { config } = await loadCliConfig(context, {
+  const overrides = {
     port: flags.port,
     host: flags.host,
     trustProxy: flags.trustProxy ? 'true' : undefined,
     workerCount: typeof flags.workers === 'string' ? flags.workers : undefined,
     redisUrl: flags.queue,
-  });
+  };
+  const loaded = await loadCliConfig(context, overrides);
+  const tunnelSetup = await setUpTunnel(loaded.config, flags);
+  // The tunnel's URL is the public base URL everything else is built with.
+  const { config } = tunnelSetup.tunnel
+    ? await loadCliConfig(context, { ...overrides, port: String(tunnelSetup.port), publicBaseUrl: tunnelSetup.tunnel.url })
+    : { config: Object.freeze({ ...loaded.config, port: tunnelSetup.port }) };
   // Warnings go to the server's log once it exists; anything earlier goes to stderr.
   let warn = (message: string): void => void context.stderr.write(`warning: ${message}\n`);
   const vidbot = await createVidbot(config, { env: { ...context.env }, webhooks: true, onWarning: (message) => warn(message) });
@@ -73,6 +82,7 @@ export const serveCommand = async (context: CliContext, flags: ServeFlags): Prom
     await app.listen({ port: config.port, host: config.host });
   } catch (error) {
     feed.close();
+    await tunnelSetup.tunnel?.close().catch(() => {});
     await vidbot.close();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') {
@@ -99,6 +109,8 @@ export const serveCommand = async (context: CliContext, flags: ServeFlags): Prom
   const stopPruning = schedulePrune(vidbot, config.mediaRetentionDays, app.log);
 
   const banner = bannerLines({ config, port, authTokenIsLocal: !config.twilioAuthToken, runWorkers, vidbot, flags });
+  if (tunnelSetup.tunnel) banner.splice(1, 0, `  tunnel: ${tunnelSetup.tunnel.url} → http://127.0.0.1:${port} (ngrok)`);
+  if (tunnelSetup.warning) banner.push(`  ⚠ ${tunnelSetup.warning}`);
   const local = `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${port}`;
   const publicUrl = config.publicBaseUrl?.replace(/\/+$/, '');
   await view.show({
@@ -113,6 +125,7 @@ export const serveCommand = async (context: CliContext, flags: ServeFlags): Prom
   context.stderr.write('\nShutting down: no new requests; letting running jobs finish...\n');
   stopPruning();
   await app.close();
+  await tunnelSetup.tunnel?.close().catch(() => {});
   if (worker) await drainWorkers(worker, config.shutdownGraceSec, context.stderr);
   for (const off of unwatch) off();
   feed.close();

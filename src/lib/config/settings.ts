@@ -137,6 +137,9 @@ export const settings = {
     description: 'Time limit of one prompt polish; the original prompt is used after it',
   },
   openaiBaseUrl: { env: 'OPENAI_BASE_URL', type: 'url', description: 'OpenAI API base URL' },
+  ngrokAuthtoken: { env: 'NGROK_AUTHTOKEN', type: 'string', secret: true, description: 'ngrok authtoken; `vidbot serve` opens a tunnel when set' },
+  ngrokDomain: { env: 'NGROK_DOMAIN', type: 'string', description: 'Reserved ngrok domain for the tunnel' },
+  ngrokServerAddr: { env: 'NGROK_SERVER_ADDR', type: 'string', description: 'ngrok service address (self-hosted or test setups)' },
   cloudinaryUrl: {
     env: 'CLOUDINARY_URL',
     type: 'string',
