@@ -25,6 +25,8 @@ export interface CreateBotOptions {
   readonly vidbot: Pick<Vidbot, 'store' | 'queue' | 'provider' | 'submitTask' | 'cancelTask' | 'config' | 'paths'>;
   /** Fetches inbound images; by default from Twilio's hosts with the configured account. */
   readonly mediaDownloader?: MediaDownloader;
+  /** For the default downloader: URLs allowed besides Twilio's (the simulator's own uploads). */
+  readonly allowMediaUrl?: (url: URL) => boolean;
   readonly rateLimiter?: RateLimiter;
   /** Workers taking jobs in parallel, for the ETA; default WORKER_COUNT. */
   readonly workers?: number;
@@ -51,6 +53,7 @@ export const createBot = (options: CreateBotOptions): Bot => {
       ...(config.twilioAccountSid ? { accountSid: config.twilioAccountSid } : {}),
       ...(config.twilioAuthToken ? { authToken: config.twilioAuthToken } : {}),
       ...(config.twilioApiBaseUrl ? { apiBaseUrl: config.twilioApiBaseUrl } : {}),
+      ...(options.allowMediaUrl ? { allowUrl: options.allowMediaUrl } : {}),
     });
   const imageToVideo = () => vidbot.provider.capabilities().imageToVideo;
   // The ETA's basis changes only when jobs finish: reading it once every few seconds is enough.

@@ -1,7 +1,8 @@
 /**
  * Downloads an image a WhatsApp user sent, for image-to-video. MediaUrl comes from the request
  * body, so it is only ever fetched from Twilio's own media hosts (or the configured API base URL,
- * for emulators), with the account's credentials, a size cap and a type check on the bytes.
+ * for emulators; the browser simulator's own uploads through `allowUrl`), with the account's
+ * credentials (sent to Twilio only), a size cap and a type check on the bytes.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
@@ -26,6 +27,11 @@ export interface MediaDownloaderOptions {
   readonly authToken?: string;
   /** TWILIO_API_BASE_URL: its origin is trusted too, so emulators and test fakes work. */
   readonly apiBaseUrl?: string;
+  /**
+   * Other URLs that may be fetched, without credentials or redirects: the browser simulator's own
+   * uploads. Must match only URLs the caller minted itself; by default nothing else is allowed.
+   */
+  readonly allowUrl?: (url: URL) => boolean;
   readonly fetch?: typeof fetch;
   readonly timeoutMs?: number;
 }
@@ -78,9 +84,11 @@ export const createMediaDownloader = (options: MediaDownloaderOptions): MediaDow
     }
   };
 
+  const isExtra = (url: URL): boolean => !isTwilioOrigin(url) && options.allowUrl?.(url) === true;
+
   const isAllowed = (raw: string): boolean => {
     const url = parse(raw);
-    return url !== undefined && isTwilioOrigin(url);
+    return url !== undefined && (isTwilioOrigin(url) || isExtra(url));
   };
 
   const authHeader =
@@ -97,6 +105,8 @@ export const createMediaDownloader = (options: MediaDownloaderOptions): MediaDow
       const location = response.headers.get('location');
       if (response.status < 300 || response.status >= 400 || !location) return response;
       await response.body?.cancel();
+      // Only Twilio's chain of hosts may redirect; an extra URL must answer itself.
+      if (isExtra(url)) throw new MediaDownloadError('not-allowed', 'Refusing a redirect from non-Twilio media.');
       const next = new URL(location, current);
       if (next.protocol !== 'https:' && next.origin !== extraOrigin) {
         throw new MediaDownloadError('not-allowed', `Refusing a redirect to ${next.protocol} media.`);
@@ -111,7 +121,7 @@ export const createMediaDownloader = (options: MediaDownloaderOptions): MediaDow
     async download(raw, downloadOptions = {}) {
       throwIfAborted(downloadOptions.signal);
       const url = parse(raw);
-      if (!url || !isTwilioOrigin(url)) {
+      if (!url || !(isTwilioOrigin(url) || isExtra(url))) {
         throw new MediaDownloadError('not-allowed', `Media is only fetched from Twilio's hosts, not ${url?.host ?? 'this URL'}.`);
       }
       const signals = [AbortSignal.timeout(options.timeoutMs ?? 20_000), ...(downloadOptions.signal ? [downloadOptions.signal] : [])];

@@ -2,3 +2,9 @@ export type { DeliveryStatus, Messenger, OutboundMessage, SentMessage } from './
 export { createLocalMessenger } from './local.ts';
 export { createTwilioMessenger, type TwilioMessengerOptions } from './twilio.ts';
 export { applyStatusCallback, mapTwilioStatus, parseStatusCallback, type StatusUpdate } from './twilio-status.ts';
+export {
+  type SimulatorListener,
+  type SimulatorMessenger,
+  type SimulatorMessengerOptions,
+  createSimulatorMessenger,
+} from './simulator.ts';

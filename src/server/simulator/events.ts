@@ -1,0 +1,125 @@
+/**
+ * GET /simulator/events?to=<address>: a Server-Sent Events stream of what the bot sends to that
+ * address (new messages and their delivery states) and of that sender's tasks (status, stage).
+ * The messenger pushes messages at once; a one-second look at the store also catches what it
+ * cannot see: tasks' progress, and messages sent by workers in other processes.
+ */
+import type { FastifyReply } from 'fastify';
+import type { SimulatorMessenger } from '../../lib/messenger/simulator.ts';
+import type { OutboundRecord, Store, Task } from '../../lib/store/port.ts';
+
+const POLL_MS = 1_000;
+const KEEPALIVE_MS = 15_000;
+
+export interface OutboundEvent {
+  readonly sid: string;
+  readonly to: string;
+  readonly kind: string;
+  readonly body?: string;
+  readonly mediaUrl?: string;
+  /** Where the page can play the video: the message's media, else our own /media URL for it. */
+  readonly videoUrl?: string;
+  readonly taskId?: string;
+  readonly status: string;
+  readonly errorCode?: string;
+  readonly createdAt: number;
+}
+
+/** Without PUBLIC_BASE_URL results carry no media URL; a local video is still served at /media. */
+export const outboundEvent = async (store: Store, record: OutboundRecord): Promise<OutboundEvent> => {
+  let videoUrl = record.mediaUrl;
+  if (videoUrl === undefined && record.taskId !== undefined && record.kind === 'result') {
+    const task = await store.getTask(record.taskId);
+    if (task?.status === 'done' && task.mediaId && !task.cloudUrl) videoUrl = `/media/${task.mediaId}.mp4`;
+  }
+  const { sid, to, kind, body, mediaUrl, taskId, status, errorCode, createdAt } = record;
+  return Object.fromEntries(
+    Object.entries({ sid, to, kind, body, mediaUrl, videoUrl, taskId, status, errorCode, createdAt }).filter(([, v]) => v !== undefined),
+  ) as unknown as OutboundEvent;
+};
+
+const taskEvent = (task: Task) => ({
+  taskId: task.taskId,
+  status: task.status,
+  ...(task.stage ? { stage: task.stage } : {}),
+  ...(task.error ? { error: task.error } : {}),
+});
+
+export interface EventStreams {
+  open(reply: FastifyReply, to: string): Promise<void>;
+  /** Ends every open stream: an open stream would keep the server from closing. */
+  closeAll(): void;
+}
+
+export const createEventStreams = (deps: { store: () => Store; messenger: SimulatorMessenger }): EventStreams => {
+  const open = new Set<() => void>();
+
+  return {
+    closeAll() {
+      for (const close of [...open]) close();
+    },
+    async open(reply, to) {
+      const store = deps.store();
+      const seen = new Map<string, string>();
+      const outKey = (r: OutboundRecord) => `${r.status}|${r.errorCode ?? ''}`;
+      const taskKey = (t: Task) => `${t.status}|${t.stage ?? ''}|${t.error ?? ''}`;
+      // What exists now is history: only what happens from here on is sent.
+      for (const r of await store.listOutbound({ to, limit: 20 })) seen.set(r.sid, outKey(r));
+      for (const t of await store.listTasks({ from: to, limit: 10 })) seen.set(t.taskId, taskKey(t));
+
+      reply.hijack();
+      const raw = reply.raw;
+      raw.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      raw.write('retry: 2000\n\n');
+      let closed = false;
+      const write = (event: string, data: unknown) => {
+        if (!closed) raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      };
+      const emitOutbound = async (record: OutboundRecord) => {
+        if (record.to !== to || seen.get(record.sid) === outKey(record)) return;
+        seen.set(record.sid, outKey(record));
+        write('outbound', await outboundEvent(store, record));
+      };
+      const emitTask = (task: Task) => {
+        if (seen.get(task.taskId) === taskKey(task)) return;
+        seen.set(task.taskId, taskKey(task));
+        write('task', taskEvent(task));
+      };
+
+      let polling = false;
+      const poll = async () => {
+        if (polling || closed) return;
+        polling = true;
+        try {
+          // Tasks first: a task's "done" should reach the page before (or with) its video.
+          for (const task of (await store.listTasks({ from: to, limit: 10 })).reverse()) emitTask(task);
+          for (const record of (await store.listOutbound({ to, limit: 20 })).reverse()) await emitOutbound(record);
+        } catch {
+          // The store closing under a stream at shutdown: the stream ends right after.
+        } finally {
+          polling = false;
+        }
+      };
+      const unsubscribe = deps.messenger.subscribe((record) => void emitOutbound(record).catch(() => undefined));
+      const timer = setInterval(() => void poll(), POLL_MS);
+      const keepalive = setInterval(() => !closed && raw.write(': keepalive\n\n'), KEEPALIVE_MS);
+      const close = () => {
+        if (closed) return;
+        closed = true;
+        clearInterval(timer);
+        clearInterval(keepalive);
+        unsubscribe();
+        open.delete(close);
+        raw.end();
+      };
+      open.add(close);
+      raw.on('close', close);
+      write('ready', { to });
+    },
+  };
+};

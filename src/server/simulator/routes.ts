@@ -1,0 +1,156 @@
+/**
+ * The simulator's HTTP side: the page, and the JSON calls it makes. The page never holds the auth
+ * token: the server signs Twilio-format forms itself and posts them through the real routes.
+ */
+import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import { sniffImageType } from '../../lib/bot/inbound-media.ts';
+import { vidbotError } from '../../lib/errors.ts';
+import type { SimulatorMessenger } from '../../lib/messenger/simulator.ts';
+import type { Store } from '../../lib/store/port.ts';
+import { errorBody } from '../errors.ts';
+import { type EventStreams, outboundEvent } from './events.ts';
+import { pageHtml } from './page.ts';
+import { type Form, type Signer, inboundForm, newMessageSid, statusForm, twimlText } from './twilio-forms.ts';
+import { type Uploads, parseDataUrl } from './uploads.ts';
+
+export interface SimulatorRouteDeps {
+  readonly store: () => Store;
+  readonly messenger: SimulatorMessenger;
+  readonly signer: Signer;
+  readonly uploads: Uploads;
+  readonly events: EventStreams;
+  readonly guard: preHandlerAsyncHookHandler;
+  readonly maxImageBytes: number;
+  readonly defaultFrom: string;
+}
+
+const STATUSES = ['queued', 'sending', 'sent', 'delivered', 'read', 'failed', 'undelivered'];
+const SID = /^[A-Za-z0-9]{10,64}$/;
+/** Forms already sent, by MessageSid, so a replay re-posts exactly what Twilio would retry. */
+const REMEMBERED = 200;
+
+const invalid = (message: string) => vidbotError('VIDBOT_INPUT_INVALID', message);
+
+const objectBody = (request: FastifyRequest): Record<string, unknown> => {
+  const body = request.body;
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw invalid('Send a JSON object.');
+  return body as Record<string, unknown>;
+};
+
+/** `+1555...` or `whatsapp:+1555...` into the WhatsApp address Twilio would send. */
+export const whatsappAddress = (value: unknown): string => {
+  const text = typeof value === 'string' ? value.replace(/[\s()-]/g, '') : '';
+  const address = text.startsWith('whatsapp:') ? text : `whatsapp:${text}`;
+  if (!/^whatsapp:\+[1-9]\d{6,14}$/.test(address)) throw invalid('"from" must be a number such as whatsapp:+15550001234.');
+  return address;
+};
+
+/** The webhook's own error body, when it refused (403 signature, 415, 400). */
+const routeError = (status: number, body: string): unknown => {
+  if (status < 400) return undefined;
+  try {
+    return (JSON.parse(body) as { error?: unknown }).error;
+  } catch {
+    return { message: body.slice(0, 200) };
+  }
+};
+
+export const simulatorRoutes = (app: FastifyInstance, deps: SimulatorRouteDeps): void => {
+  const { signer, uploads, guard } = deps;
+  const sentForms = new Map<string, Form>();
+  const remember = (sid: string, form: Form) => {
+    sentForms.delete(sid);
+    sentForms.set(sid, form);
+    for (const key of sentForms.keys()) if (sentForms.size > REMEMBERED) sentForms.delete(key);
+  };
+
+  app.get('/simulator', { preHandler: guard }, async (_request, reply) => {
+    const { html, nonce } = pageHtml({ defaultFrom: deps.defaultFrom });
+    return reply
+      .type('text/html; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .header(
+        'content-security-policy',
+        `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; img-src 'self' data: blob:; media-src 'self' https: blob:; connect-src 'self'; base-uri 'none'; form-action 'none'`,
+      )
+      .send(html);
+  });
+
+  // An image arrives as a data URL in JSON: a third larger than the bytes, plus the other fields.
+  const bodyLimit = Math.ceil((deps.maxImageBytes * 4) / 3) + 64 * 1024;
+  app.post('/simulator/send', { preHandler: guard, bodyLimit }, async (request) => {
+    const input = objectBody(request);
+    const given = input.messageSid;
+    if (given !== undefined && (typeof given !== 'string' || !SID.test(given))) throw invalid('"messageSid" must be letters and digits, e.g. SM0123....');
+    const messageSid = given ?? newMessageSid();
+    let form = sentForms.get(messageSid);
+    if (form === undefined) {
+      const from = whatsappAddress(input.from);
+      const body = input.body ?? '';
+      if (typeof body !== 'string' || body.length > 4096) throw invalid('"body" must be text of at most 4096 characters.');
+      let media: { url: string; contentType: string } | undefined;
+      if (input.image !== undefined && input.image !== null && input.image !== '') {
+        const image = typeof input.image === 'string' ? parseDataUrl(input.image) : undefined;
+        if (!image) throw invalid('"image" must be a base64 data URL, e.g. data:image/png;base64,....');
+        if (image.bytes.length > deps.maxImageBytes) {
+          throw vidbotError('VIDBOT_BODY_TOO_LARGE', `The image is over the simulator's ${deps.maxImageBytes}-byte limit.`);
+        }
+        // Twilio reports the type it detected; fall back to the declared one (the bot refuses non-images).
+        const contentType = sniffImageType(image.bytes.subarray(0, 16)) ?? image.contentType;
+        media = { url: uploads.add(image.bytes, contentType, signer.baseUrl(request)).url, contentType };
+      }
+      form = inboundForm({ from, body, messageSid, ...(media ? { media } : {}) });
+    }
+    remember(messageSid, form);
+    const from = form.From ?? '';
+    const store = deps.store();
+    const before = await store.countTasks({ from });
+    const answer = await signer.post(app, request, '/whatsapp/webhook', form);
+    const newTasks = (await store.countTasks({ from })) - before;
+    const task = (await store.listTasks({ from, limit: 20 })).find((t) => t.messageSid === messageSid);
+    const error = routeError(answer.status, answer.body);
+    return {
+      messageSid,
+      status: answer.status,
+      reply: answer.status === 200 ? twimlText(answer.body) : '',
+      newTasks,
+      ...(task ? { taskId: task.taskId } : {}),
+      ...(form.MediaUrl0 ? { mediaUrl: form.MediaUrl0 } : {}),
+      ...(error === undefined ? {} : { error }),
+    };
+  });
+
+  app.post('/simulator/status', { preHandler: guard }, async (request, reply) => {
+    const input = objectBody(request);
+    const { sid, status } = input;
+    const errorCode = input.errorCode === undefined || input.errorCode === null ? undefined : String(input.errorCode);
+    if (typeof sid !== 'string' || !SID.test(sid)) throw invalid('"sid" must be the sid of a message the bot sent.');
+    if (typeof status !== 'string' || !STATUSES.includes(status)) throw invalid(`"status" must be one of ${STATUSES.join(', ')}.`);
+    if (errorCode !== undefined && !/^\d{3,6}$/.test(errorCode)) throw invalid('"errorCode" must be a Twilio error code such as 63016.');
+    const store = deps.store();
+    const before = await store.findOutbound({ sid });
+    if (before === null) return reply.status(404).send(errorBody(vidbotError('VIDBOT_NOT_FOUND', `No message ${sid} was sent by the bot.`)));
+    const answer = await signer.post(app, request, '/whatsapp/status', statusForm({ sid, to: before.to, status, ...(errorCode ? { errorCode } : {}) }));
+    const after = (await store.findOutbound({ sid })) ?? before;
+    // The page learns of the change through its event stream as well as from this answer.
+    if (after.status !== before.status || after.errorCode !== before.errorCode) deps.messenger.publish(after);
+    const error = routeError(answer.status, answer.body);
+    return {
+      status: answer.status,
+      applied: after.status !== before.status || after.errorCode !== before.errorCode,
+      record: await outboundEvent(store, after),
+      ...(error === undefined ? {} : { error }),
+    };
+  });
+
+  app.get<{ Querystring: Record<string, unknown> }>('/simulator/events', { preHandler: guard }, async (request, reply) => {
+    await deps.events.open(reply, whatsappAddress(request.query.to));
+  });
+
+  // Not guarded: the bot's downloader fetches these, possibly through PUBLIC_BASE_URL's proxy.
+  app.get<{ Params: { id: string } }>('/simulator/media/:id', async (request, reply) => {
+    const upload = uploads.get(request.params.id);
+    if (!upload) return reply.status(404).send(errorBody(vidbotError('VIDBOT_NOT_FOUND', 'No such simulator upload.')));
+    return reply.type(upload.contentType).header('cache-control', 'private, max-age=3600').header('x-content-type-options', 'nosniff').send(upload.bytes);
+  });
+};

@@ -1,0 +1,107 @@
+/**
+ * What Twilio would post: the same form fields for a WhatsApp message or a status callback,
+ * signed with the server's auth token for the URL the route checks, and injected through the real
+ * route so its signature check, dedupe and bot all run.
+ */
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { computeTwilioSignature } from '../../lib/twilio/signature.ts';
+import { publicUrlOf } from '../public-url.ts';
+
+export type Form = Readonly<Record<string, string>>;
+
+/** The WhatsApp sandbox number: what users' messages are addressed to. */
+export const BOT_ADDRESS = 'whatsapp:+14155238886';
+const ACCOUNT_SID = `AC${'5'.repeat(32)}`;
+
+export const newMessageSid = (): string => `SM${randomBytes(16).toString('hex')}`;
+
+export interface InboundInput {
+  readonly from: string;
+  readonly body: string;
+  readonly messageSid: string;
+  readonly media?: { readonly url: string; readonly contentType: string };
+}
+
+/** The fields Twilio posts for an inbound WhatsApp message (text, or one photo with a caption). */
+export const inboundForm = ({ from, body, messageSid, media }: InboundInput): Form => ({
+  SmsMessageSid: messageSid,
+  NumMedia: media ? '1' : '0',
+  ProfileName: 'Simulator',
+  MessageType: media ? 'image' : 'text',
+  SmsSid: messageSid,
+  WaId: from.replace(/^whatsapp:\+/, ''),
+  SmsStatus: 'received',
+  Body: body,
+  To: BOT_ADDRESS,
+  NumSegments: '1',
+  ReferralNumMedia: '0',
+  MessageSid: messageSid,
+  AccountSid: ACCOUNT_SID,
+  From: from,
+  ApiVersion: '2010-04-01',
+  ...(media ? { MediaContentType0: media.contentType, MediaUrl0: media.url } : {}),
+});
+
+/** The fields of Twilio's status callback for a WhatsApp message we sent. */
+export const statusForm = (input: { sid: string; to: string; status: string; errorCode?: string }): Form => ({
+  ChannelPrefix: 'whatsapp',
+  ApiVersion: '2010-04-01',
+  MessageStatus: input.status,
+  SmsSid: input.sid,
+  SmsStatus: input.status,
+  To: input.to,
+  From: BOT_ADDRESS,
+  MessageSid: input.sid,
+  AccountSid: ACCOUNT_SID,
+  ...(input.errorCode ? { ErrorCode: input.errorCode } : {}),
+});
+
+export interface Signer {
+  /** The origin our own URLs (uploads) should use: PUBLIC_BASE_URL, else the caller's. */
+  baseUrl(request: FastifyRequest): string;
+  /** Signs and injects `form` into `path`; the route's status and body come back. */
+  post(app: FastifyInstance, request: FastifyRequest, path: string, form: Form): Promise<{ status: number; body: string }>;
+}
+
+export const createSigner = (options: { authToken: string; publicBaseUrl?: string }): Signer => {
+  const host = (request: FastifyRequest): string => {
+    const value = request.headers.host;
+    return typeof value === 'string' && value !== '' ? value : 'localhost';
+  };
+  return {
+    baseUrl: (request) => options.publicBaseUrl?.replace(/\/+$/, '') ?? `${request.protocol}://${host(request)}`,
+    async post(app, request, path, form) {
+      // The injected request carries only the page's Host, so the route computes exactly this URL:
+      // PUBLIC_BASE_URL + path when set, else http://<host> + path (trust-proxy or not).
+      const headers = { host: host(request) };
+      const url = publicUrlOf(
+        { url: path, headers, encrypted: false },
+        { trustProxy: false, ...(options.publicBaseUrl ? { publicBaseUrl: options.publicBaseUrl } : {}) },
+      );
+      const response = await app.inject({
+        method: 'POST',
+        url: path,
+        headers: {
+          ...headers,
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-twilio-signature': computeTwilioSignature({ authToken: options.authToken, url, params: form }),
+        },
+        payload: new URLSearchParams(form).toString(),
+      });
+      return { status: response.statusCode, body: response.body };
+    },
+  };
+};
+
+const ENTITIES: Readonly<Record<string, string>> = { lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' };
+
+/** The text of TwiML's <Message>, unescaped; '' when the answer has none. */
+export const twimlText = (xml: string): string => {
+  const match = /<Message>([\s\S]*?)<\/Message>/.exec(xml);
+  return (match?.[1] ?? '').replace(/&(lt|gt|quot|apos|amp|#(\d+)|#x([0-9a-f]+));/gi, (whole, name: string, dec?: string, hex?: string) => {
+    if (dec) return String.fromCodePoint(Number(dec));
+    if (hex) return String.fromCodePoint(Number.parseInt(hex, 16));
+    return ENTITIES[name.toLowerCase()] ?? whole;
+  });
+};

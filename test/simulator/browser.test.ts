@@ -1,0 +1,129 @@
+/**
+ * The simulator end to end in headless Chromium: a real vidbot server with workers on a loopback
+ * port; the page sends a prompt, shows the TwiML ack, plays the result video, replays the message
+ * (deduplicated), attaches a photo, and simulates delivery receipts. Chromium is required (CI
+ * installs it): without it this test fails with a clear message rather than skipping.
+ */
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { type Browser, type Page, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { QueueWorker } from '../../src/lib/queue/port.ts';
+import { freePort } from '../helpers/ports.ts';
+import { type SimulatorServer, makeSimulatorServer, testImage } from './helpers.ts';
+import { decodePng } from './png.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const USER = 'whatsapp:+15550001234';
+const VIEWPORT = { width: 1000, height: 760 };
+
+describe('the simulator in a browser', () => {
+  let browser: Browser | undefined;
+  let server: SimulatorServer | undefined;
+  let worker: QueueWorker | undefined;
+  let base = '';
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(`Chromium is not installed at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium; .ci/run does).`);
+    }
+    base = `http://127.0.0.1:${await freePort()}`;
+    server = await makeSimulatorServer({ PUBLIC_BASE_URL: base }, { simulator: { publicBaseUrl: base }, server: { publicBaseUrl: base } });
+    await server.app.listen({ port: Number(new URL(base).port), host: '127.0.0.1' });
+    worker = server.vidbot.startWorkers({ concurrency: 1 });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--no-first-run', '--mute-audio'],
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await worker?.close({ release: true });
+    await server?.cleanup();
+  });
+
+  /** The n-th result <video> on the page has decoded a frame (the test's tsconfig has no DOM types). */
+  const videoLoaded = (page: Page, index: number) =>
+    page.waitForFunction(
+      (n) => {
+        type Video = { readyState: number; videoWidth: number };
+        const doc = (globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<Video> } }).document;
+        const video = doc.querySelectorAll('.msg.bot video')[n];
+        return video !== undefined && (video.readyState >= 2 || video.videoWidth > 0) ? { readyState: video.readyState, width: video.videoWidth } : false;
+      },
+      index,
+      { timeout: 60_000 },
+    );
+
+  it('chats with the bot: ack, progress, video, replay dedupe, photo, receipts and a screenshot', async () => {
+    if (!browser || !server) throw new Error('setup failed');
+    const { vidbot } = server;
+    const page = await browser.newPage({ viewport: VIEWPORT });
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(error.message));
+    page.on('console', (message) => message.type() === 'error' && problems.push(message.text()));
+    page.on('response', (response) => response.status() >= 400 && problems.push(`${response.status()} ${response.url()}`));
+    await page.goto(`${base}/simulator`);
+    await page.waitForSelector('body[data-live="1"]');
+    expect(await page.inputValue('#number')).toBe(USER);
+
+    // A prompt: the TwiML acknowledgement at once, then progress, then the video.
+    await page.fill('#text', 'a fox running through a neon city at night');
+    await page.press('#text', 'Enter');
+    const ack = page.locator('.msg.twiml').first();
+    await expect.poll(() => ack.textContent()).toContain('Generating your video');
+    const result = page.locator('.msg.bot').first();
+    await result.waitFor({ timeout: 60_000 });
+    expect(await result.textContent()).toContain("Here's your AI-generated video!");
+    expect(await result.locator('video').getAttribute('src')).toMatch(new RegExp(`^${base}/media/[A-Za-z0-9_-]{22}\\.mp4$`));
+    const loaded = await videoLoaded(page, 0);
+    expect(await loaded.jsonValue()).toMatchObject({ width: 720 });
+    await expect.poll(() => ack.locator('.progress').getAttribute('data-status'), { timeout: 20_000 }).toBe('done');
+    expect(await result.locator('.ticks').getAttribute('title')).toBe('sent');
+
+    // Replay the sent message with the same MessageSid: the same answer, no second task.
+    await page.locator('.msg.user').first().getByRole('button', { name: 'replay' }).click();
+    const replayNote = page.locator('.note.replay-result');
+    await replayNote.waitFor();
+    expect(await replayNote.textContent()).toMatch(/same answer, no second task \(deduplicated\)/);
+    expect(await replayNote.getAttribute('class')).toContain('ok');
+    expect(await page.locator('.msg.twiml').nth(1).textContent()).toContain('Generating your video');
+    expect(await vidbot.store.countTasks({ from: USER })).toBe(1);
+
+    // Outside the 24-hour window: Twilio's 63016 failure shows as a red badge, and is recorded.
+    await result.getByRole('button', { name: 'simulate delivery status' }).click();
+    await result.locator('button[data-code="63016"]').click();
+    const badge = result.locator('.badge');
+    await expect.poll(() => badge.isVisible()).toBe(true);
+    expect(await badge.textContent()).toContain('63016 — outside the 24-hour window');
+    const sid = await result.getAttribute('data-sid');
+    expect(await vidbot.store.findOutbound({ sid: sid ?? '' })).toMatchObject({ status: 'failed', errorCode: '63016' });
+
+    // A photo with a caption: image-to-video through the simulator's own media URL; then "read" ticks.
+    await page.setInputFiles('#file', { name: 'photo.png', mimeType: 'image/png', buffer: testImage(160, 120).png });
+    await page.waitForSelector('#preview:not([hidden])');
+    await page.fill('#text', 'make it dance');
+    await page.press('#text', 'Enter');
+    await expect.poll(() => page.locator('.msg.twiml').nth(2).textContent()).toContain('Generating your video');
+    const second = page.locator('.msg.bot').nth(1);
+    await second.waitFor({ timeout: 60_000 });
+    await videoLoaded(page, 1);
+    const [photoTask] = await vidbot.store.listTasks({ from: USER, limit: 1 });
+    expect(photoTask?.options.firstFrameImage).toMatch(/\.png$/);
+    await second.getByRole('button', { name: 'simulate delivery status' }).click();
+    await second.locator('.status-menu button[data-status="read"]').click();
+    await expect.poll(() => second.locator('.ticks').getAttribute('class')).toBe('ticks read');
+    expect(await second.locator('.badge').isVisible()).toBe(false);
+
+    // The screenshot is the viewport, and shows a rendered chat rather than a blank page.
+    const png = await page.screenshot();
+    // To look at it: VIDBOT_SIMULATOR_SCREENSHOT=/tmp/simulator.png npx vitest run test/simulator/browser.test.ts
+    if (process.env.VIDBOT_SIMULATOR_SCREENSHOT) await writeFile(process.env.VIDBOT_SIMULATOR_SCREENSHOT, png);
+    const decoded = decodePng(png);
+    expect(decoded).toMatchObject(VIEWPORT);
+    expect(decoded.colours).toBeGreaterThan(50);
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 180_000);
+});

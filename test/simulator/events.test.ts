@@ -1,0 +1,152 @@
+/**
+ * GET /simulator/events over a real socket: the messenger's messages and simulated receipts arrive
+ * live for that address only, tasks report their progress, and an open stream does not hold up
+ * the server's close. Also the downloader's explicit allowance for the simulator's uploads.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { MediaDownloadError, createMediaDownloader } from '../../src/lib/bot/inbound-media.ts';
+import type { Store } from '../../src/lib/store/port.ts';
+import { outboundEvent } from '../../src/server/simulator/events.ts';
+import { testImage, useSimulatorServers } from './helpers.ts';
+
+const USER = 'whatsapp:+15550001234';
+
+interface SseEvent {
+  event: string;
+  data: Record<string, unknown>;
+}
+
+/** Reads an SSE response; `next(match)` resolves with the first event (in order) that matches. */
+const readEvents = (response: Response) => {
+  const reader = response.body?.pipeThrough(new TextDecoderStream()).getReader();
+  if (!reader) throw new Error('no body');
+  const events: SseEvent[] = [];
+  let buffer = '';
+  let done = false;
+  const pump = (async () => {
+    for (;;) {
+      const { value, done: end } = await reader.read().catch(() => ({ value: undefined, done: true }));
+      if (end) return void (done = true);
+      buffer += value;
+      let cut: number;
+      while ((cut = buffer.indexOf('\n\n')) !== -1) {
+        const block = buffer.slice(0, cut);
+        buffer = buffer.slice(cut + 2);
+        const event = /^event: (.*)$/m.exec(block)?.[1];
+        const data = /^data: (.*)$/m.exec(block)?.[1];
+        if (event && data) events.push({ event, data: JSON.parse(data) as Record<string, unknown> });
+      }
+    }
+  })();
+  let index = 0;
+  return {
+    ended: () => pump.then(() => done),
+    async next(match: (e: SseEvent) => boolean, timeoutMs = 10_000): Promise<SseEvent> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        while (index < events.length) {
+          const event = events[index++];
+          if (event && match(event)) return event;
+        }
+        if (done || Date.now() > deadline) throw new Error(`no matching event; got ${JSON.stringify(events.map((e) => e.event))}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
+  };
+};
+
+describe('the simulator event stream', () => {
+  const server = useSimulatorServers();
+
+  it('pushes outbound messages, receipts and task progress for one address, and ends on close', async () => {
+    const { app, vidbot } = await server();
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const address = app.server.address();
+    const origin = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    // History is not replayed: only what happens after connecting.
+    await vidbot.messenger.send({ to: USER, body: 'before', kind: 'notice' });
+
+    const response = await fetch(`${origin}/simulator/events?to=${encodeURIComponent(USER)}`);
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    const stream = readEvents(response);
+    expect((await stream.next((e) => e.event === 'ready')).data).toEqual({ to: USER });
+
+    await vidbot.messenger.send({ to: 'whatsapp:+15559999999', body: 'someone else', kind: 'notice' });
+    const sent = await vidbot.messenger.send({ to: USER, body: 'hello there', kind: 'notice' });
+    const pushed = await stream.next((e) => e.event === 'outbound');
+    expect(pushed.data).toMatchObject({ sid: sent.sid, to: USER, body: 'hello there', status: 'sent', kind: 'notice' });
+
+    const status = await fetch(`${origin}/simulator/status`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ sid: sent.sid, status: 'failed', errorCode: '63016' }),
+    });
+    expect(((await status.json()) as { status: number }).status).toBe(204);
+    expect((await stream.next((e) => e.event === 'outbound')).data).toMatchObject({ sid: sent.sid, status: 'failed', errorCode: '63016' });
+
+    const answer = await fetch(`${origin}/simulator/send`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ from: USER, body: 'a paper boat on a rainy street' }),
+    });
+    const { taskId } = (await answer.json()) as { taskId: string };
+    expect((await stream.next((e) => e.event === 'task')).data).toMatchObject({ taskId, status: 'queued' });
+    await vidbot.cancelTask(taskId);
+    expect((await stream.next((e) => e.event === 'task')).data).toMatchObject({ taskId, status: 'canceled' });
+
+    // Closing the server ends the open stream instead of waiting for the page to leave.
+    const closed = app.close().then(() => 'closed');
+    const timeout = new Promise((resolve) => setTimeout(() => resolve('timeout'), 5_000));
+    expect(await Promise.race([closed, timeout])).toBe('closed');
+    expect(await stream.ended()).toBe(true);
+  });
+
+  it('points a result without a public URL at the local /media route', async () => {
+    const task = { taskId: 't1', status: 'done', mediaId: 'A'.repeat(22) };
+    const store = { getTask: async () => task } as unknown as Store;
+    const record = { sid: 'SM1', to: USER, kind: 'result', taskId: 't1', status: 'sent' as const, body: 'ready', createdAt: 1, updatedAt: 1 };
+    expect(await outboundEvent(store, record)).toEqual({ sid: 'SM1', to: USER, kind: 'result', taskId: 't1', status: 'sent', body: 'ready', createdAt: 1, videoUrl: `/media/${'A'.repeat(22)}.mp4` });
+    const withUrl = { ...record, mediaUrl: 'https://cdn.example/v.mp4' };
+    expect(await outboundEvent(store, withUrl)).toMatchObject({ mediaUrl: withUrl.mediaUrl, videoUrl: withUrl.mediaUrl });
+  });
+
+  it('lets the downloader fetch the allowed URLs, without credentials or redirects, and nothing else', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vidbot-sim-dl-'));
+    try {
+      const own = 'http://127.0.0.1:3000/simulator/media/abcdefghijklmnopqrstuv';
+      const { png } = testImage(8, 8);
+      const seen: { url: string; auth: string | null }[] = [];
+      let redirect = false;
+      const downloader = createMediaDownloader({
+        dir,
+        maxBytes: 1_000_000,
+        accountSid: `AC${'1'.repeat(32)}`,
+        authToken: 'secret',
+        allowUrl: (url) => url.href === own,
+        fetch: async (input, init) => {
+          seen.push({ url: String(input), auth: new Headers(init?.headers).get('authorization') });
+          return redirect
+            ? new Response(null, { status: 302, headers: { location: 'https://api.twilio.com/x.png' } })
+            : new Response(new Uint8Array(png), { headers: { 'content-type': 'image/png' } });
+        },
+      });
+      expect(downloader.isAllowed(own)).toBe(true);
+      expect(downloader.isAllowed('http://127.0.0.1:3000/simulator/media/other')).toBe(false);
+      expect(downloader.isAllowed('http://127.0.0.1:3001/simulator/media/abcdefghijklmnopqrstuv')).toBe(false);
+      expect(downloader.isAllowed('https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1')).toBe(true);
+
+      expect(await downloader.download(own, { name: 'SM1' })).toMatch(/SM1\.png$/);
+      expect(seen).toEqual([{ url: own, auth: null }]);
+      redirect = true;
+      await expect(downloader.download(own)).rejects.toBeInstanceOf(MediaDownloadError);
+      expect(seen).toHaveLength(2);
+      await expect(downloader.download('http://127.0.0.1:3000/elsewhere')).rejects.toMatchObject({ reason: 'not-allowed' });
+      expect(seen).toHaveLength(2);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,178 @@
+/**
+ * The simulator's routes with inject(): it signs Twilio-format forms itself and posts them through
+ * the real webhook, so the signature check, dedupe and bot all run as for Twilio.
+ */
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { useServers } from '../helpers/server.ts';
+import { testImage, useSimulatorServers } from './helpers.ts';
+
+const USER = 'whatsapp:+15550001234';
+
+interface SendAnswer {
+  messageSid: string;
+  status: number;
+  reply: string;
+  newTasks: number;
+  taskId?: string;
+  mediaUrl?: string;
+  error?: { code: string; message: string };
+}
+
+describe('the simulator routes', () => {
+  const server = useSimulatorServers();
+  const plainServer = useServers();
+
+  const send = async (app: Awaited<ReturnType<typeof server>>['app'], payload: Record<string, unknown>) => {
+    const response = await app.inject({ method: 'POST', url: '/simulator/send', payload });
+    expect(response.statusCode).toBe(200);
+    return response.json<SendAnswer>();
+  };
+
+  it('sends a prompt through the real webhook, and a replay with the same MessageSid is deduplicated', async () => {
+    const { app, vidbot } = await server();
+    const first = await send(app, { from: '+1 (555) 000-1234', body: 'a fox running through a neon city at night' });
+    expect(first).toMatchObject({ status: 200, newTasks: 1, messageSid: expect.stringMatching(/^SM[0-9a-f]{32}$/) });
+    expect(first.reply).toContain('Generating your video');
+    const [task] = await vidbot.store.listTasks({ from: USER });
+    expect(task).toMatchObject({ taskId: first.taskId, messageSid: first.messageSid, prompt: 'a fox running through a neon city at night' });
+    // The session log holds the exact Twilio form the webhook received.
+    const session = await vidbot.store.getSession(USER);
+    expect(session?.messages[0]?.meta).toMatchObject({ fields: { From: USER, WaId: '15550001234', NumMedia: '0', SmsStatus: 'received' } });
+
+    const again = await send(app, { from: USER, body: 'a fox running through a neon city at night', messageSid: first.messageSid });
+    expect(again).toMatchObject({ status: 200, reply: first.reply, newTasks: 0, taskId: first.taskId, messageSid: first.messageSid });
+    expect(await vidbot.store.countTasks({ from: USER })).toBe(1);
+
+    const help = await send(app, { from: USER, body: '/help' });
+    expect(help).toMatchObject({ status: 200, newTasks: 0 });
+    expect(help.reply).toContain('/status');
+    expect(help.taskId).toBeUndefined();
+  });
+
+  it('simulates delivery receipts through the signed status route, which updates the outbound record', async () => {
+    const { app, vidbot } = await server();
+    // A message the bot sent (as a worker would): recorded like the local messenger, but as `sent`.
+    const notice = await vidbot.messenger.send({ to: USER, body: 'hello', kind: 'notice' });
+    expect(notice).toMatchObject({ status: 'sent', duplicate: false });
+    const status = (payload: Record<string, unknown>) => app.inject({ method: 'POST', url: '/simulator/status', payload });
+
+    const failed = await status({ sid: notice.sid, status: 'failed', errorCode: '63016' });
+    expect(failed.statusCode).toBe(200);
+    expect(failed.json()).toMatchObject({ status: 204, applied: true, record: { sid: notice.sid, status: 'failed', errorCode: '63016' } });
+    expect(await vidbot.store.findOutbound({ sid: notice.sid })).toMatchObject({ status: 'failed', errorCode: '63016' });
+
+    const other = await vidbot.messenger.send({ to: USER, body: 'your video', kind: 'notice' });
+    expect((await status({ sid: other.sid, status: 'read' })).json()).toMatchObject({ status: 204, applied: true, record: { status: 'read' } });
+    // A late failure cannot undo a read receipt, as with Twilio's own out-of-order callbacks.
+    expect((await status({ sid: other.sid, status: 'failed', errorCode: 63019 })).json()).toMatchObject({ applied: false, record: { status: 'read' } });
+
+    expect((await status({ sid: `SM${'0'.repeat(32)}`, status: 'read' })).statusCode).toBe(404);
+    expect((await status({ sid: other.sid, status: 'exploded' })).statusCode).toBe(400);
+    expect((await status({ sid: other.sid, status: 'failed', errorCode: '63016; DROP' })).statusCode).toBe(400);
+  });
+
+  it('stores an attached image, serves it back, and allows the bot to fetch exactly that URL', async () => {
+    const { app, simulator } = await server();
+    const { png, dataUrl } = testImage();
+    const answer = await send(app, { from: USER, body: 'make it dance', image: dataUrl });
+    expect(answer.mediaUrl).toMatch(/^http:\/\/localhost\/simulator\/media\/[A-Za-z0-9_-]{22}$/);
+    const url = new URL(answer.mediaUrl ?? '');
+    const served = await app.inject({ method: 'GET', url: url.pathname });
+    expect(served.statusCode).toBe(200);
+    expect(served.headers['content-type']).toBe('image/png');
+    expect(served.rawPayload.equals(png)).toBe(true);
+
+    expect(simulator.allowMediaUrl(url)).toBe(true);
+    expect(simulator.allowMediaUrl(new URL(url.pathname, 'http://169.254.169.254'))).toBe(false);
+    expect(simulator.allowMediaUrl(new URL(`${url.origin}/simulator/media/${'A'.repeat(22)}`))).toBe(false);
+    expect(simulator.allowMediaUrl(new URL('https://api.twilio.com.evil.example/x.png'))).toBe(false);
+    expect((await app.inject({ method: 'GET', url: `/simulator/media/${'A'.repeat(22)}` })).statusCode).toBe(404);
+
+    const bad = await app.inject({ method: 'POST', url: '/simulator/send', payload: { from: USER, image: 'http://example.com/x.png' } });
+    expect(bad.statusCode).toBe(400);
+  });
+
+  it('turns an attached photo into an image-to-video task over a real socket', async () => {
+    const { app, vidbot } = await server();
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const address = app.server.address();
+    const origin = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    const { png, dataUrl } = testImage();
+    const response = await fetch(`${origin}/simulator/send`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ from: USER, body: '', image: dataUrl }),
+    });
+    const answer = (await response.json()) as SendAnswer;
+    expect(answer).toMatchObject({ status: 200, newTasks: 1 });
+    expect(answer.reply).toContain('Generating your video');
+    expect(answer.mediaUrl?.startsWith(`${origin}/simulator/media/`)).toBe(true);
+    const task = await vidbot.store.getTask(answer.taskId ?? '');
+    expect(task?.prompt).toBe('Bring this image to life');
+    expect((await readFile(task?.options.firstFrameImage ?? '')).equals(png)).toBe(true);
+  });
+
+  it('signs for PUBLIC_BASE_URL when the server checks against it', async () => {
+    const base = 'https://bot.example.com/prefix';
+    const { app } = await server({}, { simulator: { publicBaseUrl: base }, server: { publicBaseUrl: base } });
+    const answer = await send(app, { from: USER, body: '/status' });
+    expect(answer).toMatchObject({ status: 200 });
+    const { dataUrl } = testImage();
+    expect((await send(app, { from: USER, body: 'x', image: dataUrl })).mediaUrl).toMatch(/^https:\/\/bot\.example\.com\/prefix\/simulator\/media\//);
+
+    // The same simulator against a server that checks another URL: Twilio's 403 comes back.
+    const { app: other } = await server({}, { server: { publicBaseUrl: base } });
+    expect(await send(other, { from: USER, body: '/status' })).toMatchObject({ status: 403, error: { code: 'VIDBOT_SIGNATURE_INVALID' } });
+  });
+
+  it('really checks the signature: a simulator with the wrong token gets the webhook 403', async () => {
+    const { app, vidbot } = await server({}, { simulator: { authToken: 'not-the-servers-token' } });
+    const answer = await send(app, { from: USER, body: 'a fox in the snow' });
+    expect(answer).toMatchObject({ status: 403, reply: '', newTasks: 0, error: { code: 'VIDBOT_SIGNATURE_INVALID' } });
+    expect(await vidbot.store.countTasks({ from: USER })).toBe(0);
+    const notice = await vidbot.messenger.send({ to: USER, body: 'hello' });
+    const status = await app.inject({ method: 'POST', url: '/simulator/status', payload: { sid: notice.sid, status: 'read' } });
+    expect(status.json()).toMatchObject({ status: 403, applied: false, record: { status: 'sent' } });
+  });
+
+  it('serves a self-contained page, only to this machine, and validates input', async () => {
+    const { app } = await server();
+    const page = await app.inject({ method: 'GET', url: '/simulator' });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toContain('text/html');
+    expect(page.headers['content-security-policy']).toContain("default-src 'none'");
+    expect(page.body).toContain('whatsapp:+15550001234');
+    expect(page.body).not.toMatch(/(src|href)\s*=\s*["']?(https?:)?\/\//i);
+    expect(page.body).not.toContain('authToken');
+
+    const remote = { remoteAddress: '203.0.113.7' };
+    for (const request of [
+      { method: 'GET' as const, url: '/simulator', ...remote },
+      { method: 'POST' as const, url: '/simulator/send', payload: { from: USER, body: 'hi' }, ...remote },
+      { method: 'POST' as const, url: '/simulator/status', payload: { sid: 'SM1234567890', status: 'read' }, ...remote },
+      { method: 'GET' as const, url: '/simulator/events?to=whatsapp:%2B15550001234', ...remote },
+      { method: 'POST' as const, url: '/simulator/send', payload: { from: USER }, headers: { 'x-forwarded-for': '203.0.113.7' } },
+    ]) {
+      expect((await app.inject(request)).statusCode, request.url).toBe(401);
+    }
+
+    for (const payload of [{ from: 'whatsapp:+1' }, { from: USER, body: 42 }, { from: USER, messageSid: '../../x' }, { from: USER, body: 'x'.repeat(5000) }]) {
+      expect((await app.inject({ method: 'POST', url: '/simulator/send', payload })).statusCode).toBe(400);
+    }
+  });
+
+  it('is not there when the simulator is not enabled', async () => {
+    const { app } = await plainServer();
+    for (const [method, url] of [
+      ['GET', '/simulator'],
+      ['POST', '/simulator/send'],
+      ['POST', '/simulator/status'],
+      ['GET', '/simulator/events?to=whatsapp:%2B15550001234'],
+      ['GET', `/simulator/media/${'A'.repeat(22)}`],
+    ] as const) {
+      const response = await app.inject({ method, url, ...(method === 'POST' ? { payload: { from: USER, body: 'hi' } } : {}) });
+      expect(response.statusCode, url).toBe(404);
+    }
+  });
+});
