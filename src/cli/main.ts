@@ -108,6 +108,8 @@ export const buildProgram = (context: CliContext, state: { verbose: boolean; jso
     .option('--tunnel', 'open an ngrok tunnel and use its URL as the public URL (default when NGROK_AUTHTOKEN is set)')
     .option('--no-tunnel', 'do not open a tunnel even when NGROK_AUTHTOKEN is set')
     .option('--domain <name>', 'reserved ngrok domain for the tunnel (default: NGROK_DOMAIN)')
+    .option('--simulator', 'WhatsApp simulator at /simulator (default: on without Twilio credentials)')
+    .option('--no-simulator', 'no simulator, even without Twilio credentials')
     .addHelpText('after', '\nExamples:\n  $ vidbot serve --port 3000\n  $ PUBLIC_BASE_URL=https://bot.example.com vidbot serve --host 0.0.0.0')
     .action(async (options) => {
       const { serveCommand } = await import('./commands/serve.ts');

@@ -104,6 +104,11 @@ describe('vidbot serve', () => {
     const port = await freePort();
     const first = await startServe(sandbox.env, sandbox.root, ['--port', String(port), '--no-workers']);
     expect(first.output()).toContain('workers: none (--no-workers)');
+    // No Twilio credentials: the browser simulator stands in for WhatsApp.
+    expect(first.output()).toContain(`simulator (chat with the bot in a browser): http://127.0.0.1:${port}/simulator`);
+    const page = await fetch(`http://127.0.0.1:${port}/simulator`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
     const second = execa(process.execPath, [binPath, 'serve', '--port', String(port)], { env: sandbox.env, extendEnv: false, cwd: sandbox.root, reject: false });
     const result = await second;
     expect(result.exitCode).toBe(2);

@@ -7,6 +7,7 @@ import { assertSharedMedia } from './deployment.ts';
 import type { QueueWorker } from '../../lib/queue/port.ts';
 import { loadLocalAuthToken } from '../../lib/twilio/local-token.ts';
 import { createServer, createServerMetrics } from '../../server/index.ts';
+import { createSimulator } from '../../server/simulator/index.ts';
 import { type CliContext, loadCliConfig } from '../context.ts';
 import { createActivityFeed } from '../../lib/activity/feed.ts';
 import { drainWorkers } from './drain.ts';
@@ -24,6 +25,7 @@ export interface ServeFlags {
   tui?: boolean;
   tunnel?: boolean;
   domain?: string;
+  simulator?: boolean;
 }
 
 export const serveCommand = async (context: CliContext, flags: ServeFlags): Promise<void> => {
@@ -41,17 +43,34 @@ export const serveCommand = async (context: CliContext, flags: ServeFlags): Prom
   const { config } = tunnelSetup.tunnel
     ? await loadCliConfig(context, { ...overrides, port: String(tunnelSetup.port), publicBaseUrl: tunnelSetup.tunnel.url })
     : { config: Object.freeze({ ...loaded.config, port: tunnelSetup.port }) };
+  const authToken = config.twilioAuthToken ?? (await loadLocalAuthToken({ dataDir: config.dataDir }));
+  // The simulator stands in for WhatsApp when there is no Twilio sender to talk to.
+  const twilioReady = Boolean(config.twilioAccountSid && config.twilioAuthToken && config.twilioWhatsappFrom);
+  let opened: Vidbot | undefined;
+  const simulator =
+    (flags.simulator ?? !twilioReady)
+      ? createSimulator({
+          store: () => (opened as Vidbot).store,
+          authToken,
+          ...(config.publicBaseUrl ? { publicBaseUrl: config.publicBaseUrl } : {}),
+        })
+      : undefined;
   // Warnings go to the server's log once it exists; anything earlier goes to stderr.
   let warn = (message: string): void => void context.stderr.write(`warning: ${message}\n`);
-  const vidbot = await createVidbot(config, { env: { ...context.env }, webhooks: true, onWarning: (message) => warn(message) });
+  const vidbot = await createVidbot(config, {
+    env: { ...context.env },
+    webhooks: true,
+    onWarning: (message) => warn(message),
+    ...(simulator ? { overrides: { messenger: simulator.messenger } } : {}),
+  });
+  opened = vidbot;
   try {
     assertSharedMedia(vidbot);
   } catch (error) {
     await vidbot.close();
     throw error;
   }
-  const authToken = config.twilioAuthToken ?? (await loadLocalAuthToken({ dataDir: config.dataDir }));
-  const bot = createBot({ vidbot });
+  const bot = createBot({ vidbot, ...(simulator ? { allowMediaUrl: simulator.allowMediaUrl } : {}) });
   const metrics = createServerMetrics({ queue: vidbot.queue });
   const feed = createActivityFeed({ queue: vidbot.queue });
   const view = createServeView({ context, feed, vidbot, noTui: flags.tui === false });
@@ -59,6 +78,7 @@ export const serveCommand = async (context: CliContext, flags: ServeFlags): Prom
   const app = await createServer({
     metrics,
     activity: feed,
+    ...(simulator ? { simulator } : {}),
     workerControl: { pause: () => worker?.pause(), resume: () => worker?.resume() },
     vidbot,
     bot,
@@ -113,6 +133,8 @@ export const serveCommand = async (context: CliContext, flags: ServeFlags): Prom
   if (tunnelSetup.warning) banner.push(`  ⚠ ${tunnelSetup.warning}`);
   const local = `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${port}`;
   const publicUrl = config.publicBaseUrl?.replace(/\/+$/, '');
+  if (simulator) banner.splice(1, 0, `  simulator (chat with the bot in a browser): ${local}/simulator`);
+
   await view.show({
     urls: { local, webhook: `${publicUrl ?? local}/whatsapp/webhook`, ...(publicUrl ? { public: publicUrl } : {}) },
     banner,
