@@ -8,7 +8,8 @@ type Stream = NodeJS.WritableStream;
  */
 export const handleError = (caught: unknown, options: { stderr: Stream; verbose: boolean; json: boolean; stdout: Stream }): number => {
   const error = toVidbotError(caught);
-  if (options.json) {
+  // A command that already printed its JSON result (doctor's report) keeps stdout one document.
+  if (options.json && error.details.reported !== true) {
     options.stdout.write(`${JSON.stringify({ ok: false, error: error.toJSON() })}\n`);
   }
   options.stderr.write(`✖ ${error.message} [${error.code}]\n`);

@@ -128,6 +128,16 @@ export const buildProgram = (context: CliContext, state: { verbose: boolean; jso
     });
 
   program
+    .command('doctor')
+    .description('check the setup: Node, ffmpeg, store, queue, service credentials, the public URL, signatures, media and a test clip')
+    .option('--server <url>', "the server's public URL to check (default: PUBLIC_BASE_URL)")
+    .option('--json', 'print the report as JSON')
+    .action(async (options) => {
+      const { doctorCommand } = await import('./commands/doctor.ts');
+      await doctorCommand(context, options);
+    });
+
+  program
     .command('status')
     .description('queue counts, workers and recent tasks, from the local store or a running server')
     .option('--server <url>', 'ask a running server instead of the local store')

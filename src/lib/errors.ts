@@ -50,6 +50,7 @@ export const errorCatalogue = Object.freeze({
   VIDBOT_BODY_TOO_LARGE: spec(2, 413, true, false, 'Send a smaller request body.'),
   VIDBOT_TUNNEL_FAILED: spec(69, 502, true, true, 'Check NGROK_AUTHTOKEN and the network, or run without --tunnel.'),
   VIDBOT_SERVER_UNREACHABLE: spec(69, 503, true, true, 'Start it with `vidbot serve`, or check --server.'),
+  VIDBOT_DOCTOR_FAILED: spec(1, 500, true, false, 'Each ✖ line above has its fix; run `vidbot doctor` again after fixing.'),
   VIDBOT_INTERNAL: spec(70, 500, false, false, 'This is a bug in vidbot; run with --verbose and report the stack trace.'),
 });
 

@@ -48,3 +48,5 @@ export * from './tasks/index.ts';
 export * from './video-provider/index.ts';
 export * from './bot/index.ts';
 export * from './twilio/index.ts';
+export * from './doctor/index.ts';
+export * from './activity/feed.ts';

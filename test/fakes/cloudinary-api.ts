@@ -4,7 +4,8 @@
  * service:
  * - POST /v1_1/{cloud}/{resource_type}/upload: multipart form, signed (sorted params + secret, sha1 or
  *   sha256); chunked when Content-Range and X-Unique-Upload-Id are present;
- * - GET  /{cloud}/{resource_type}/upload/v{version}/{public_id}.{format}: the stored bytes (secure_url);
+ * - GET (and HEAD) /{cloud}/{resource_type}/upload/v{version}/{public_id}.{format}: the stored bytes (secure_url);
+ * - GET  /v1_1/{cloud}/ping (basic auth): the Admin API's ping;
  * - GET  /v1_1/{cloud}/resources/{resource_type}/upload?prefix&max_results&next_cursor (basic auth);
  * - DELETE /v1_1/{cloud}/resources/{resource_type}/upload with public_ids[] (basic auth).
  * Requests through a proxy (absolute-form URLs) are served too, and marked.
@@ -216,11 +217,13 @@ export const startFakeCloudinary = async (options: FakeCloudinaryOptions = {}): 
         res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(raw ? String(payload) : JSON.stringify(payload));
       };
       const delivery = new RegExp(`^/${cloudName}/(\\w+)/upload/v\\d+/(.+)\\.(\\w+)$`).exec(target.pathname);
-      if (req.method === 'GET' && delivery !== null) {
+      if ((req.method === 'GET' || req.method === 'HEAD') && delivery !== null) {
         const resource = resources.get(decodeURIComponent(delivery[2] ?? ''));
         if (resource === undefined) return send(404, { error: { message: 'Resource not found' } });
-        requests.push({ method: 'GET', path: target.pathname, status: 200, viaProxy });
-        res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': resource.bytes.length }).end(resource.bytes);
+        requests.push({ method: req.method, path: target.pathname, status: 200, viaProxy });
+        res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': resource.bytes.length });
+        if (req.method === 'HEAD') res.end();
+        else res.end(resource.bytes);
         return;
       }
       const fault = faults.shift();
@@ -231,6 +234,10 @@ export const startFakeCloudinary = async (options: FakeCloudinaryOptions = {}): 
       }
       if (fault?.kind === 'raw') return send(fault.status, fault.body, true);
       if (fault?.kind === 'status') return send(fault.status, { error: { message: fault.message } });
+      if (req.method === 'GET' && target.pathname === `/v1_1/${cloudName}/ping`) {
+        const expected = `Basic ${Buffer.from(`${apiKey}:${apiSecret}`).toString('base64')}`;
+        return req.headers.authorization === expected ? send(200, { status: 'ok' }) : send(401, { error: { message: 'Invalid credentials' } });
+      }
       const upload = new RegExp(`^/v1_1/${cloudName}/(image|video|raw|auto)/upload$`).exec(target.pathname);
       if (req.method === 'POST' && upload !== null) return send(...(await handleUpload(req, body, upload[1] ?? 'image')));
       const admin = new RegExp(`^/v1_1/${cloudName}/resources/(image|video|raw)/upload$`).exec(target.pathname);

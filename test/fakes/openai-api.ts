@@ -3,6 +3,7 @@
  * the official SDK builds and parses requests against it as against api.openai.com:
  * - POST /v1/responses (JSON body, `Authorization: Bearer <key>`) -> a Response object whose
  *   `output` holds one assistant message; the SDK derives `output_text` from it, as with the real API;
+ * - GET /v1/models and GET /v1/models/{model}: the models the key can use (404 for others);
  * - errors use OpenAI's shape, `{ error: { message, type, param, code } }`.
  * Tests script the reply, failures (429 with Retry-After, 500, ...), hangs and malformed bodies.
  */
@@ -76,10 +77,14 @@ const readBody = async (req: IncomingMessage): Promise<string> => {
 
 const tokens = (text: string): number => Math.max(1, Math.ceil(text.length / 4));
 
+/** Models GET /v1/models lists by default. */
+export const FAKE_OPENAI_MODELS: readonly string[] = ['gpt-4.1-mini', 'gpt-4.1', 'gpt-4o-mini', 'gpt-5-mini'];
+
 export const startFakeOpenAI = async ({
   apiKey = 'sk-fake-openai-key',
   reply: initialReply,
-}: { apiKey?: string; reply?: (body: Record<string, unknown>) => FakeOpenAIReply } = {}): Promise<FakeOpenAI> => {
+  models = FAKE_OPENAI_MODELS,
+}: { apiKey?: string; reply?: (body: Record<string, unknown>) => FakeOpenAIReply; models?: readonly string[] } = {}): Promise<FakeOpenAI> => {
   const requests: FakeOpenAIRequest[] = [];
   const failures: FakeOpenAIFailure[] = [];
   let reply = initialReply ?? ((body) => `A cinematic shot of ${String(body.input)}, golden hour light, slow dolly-in.`);
@@ -162,6 +167,14 @@ export const startFakeOpenAI = async ({
             'invalid_api_key',
           ),
         );
+      }
+      const modelObject = (model: string) => ({ id: model, object: 'model', created: 1_700_000_000, owned_by: 'system' });
+      if (req.method === 'GET' && path === '/v1/models') return send(res, 200, { object: 'list', data: models.map(modelObject) });
+      const modelPath = /^\/v1\/models\/([^/]+)$/.exec(path);
+      if (req.method === 'GET' && modelPath?.[1] !== undefined) {
+        const model = decodeURIComponent(modelPath[1]);
+        if (models.includes(model)) return send(res, 200, modelObject(model));
+        return send(res, 404, errorBody(`The model \`${model}\` does not exist or you do not have access to it.`, 'invalid_request_error', 'model_not_found'));
       }
       if (req.method !== 'POST' || path !== '/v1/responses') {
         return send(res, 404, errorBody(`Invalid URL (${req.method ?? ''} ${path})`, 'invalid_request_error', null));

@@ -3,6 +3,7 @@
  * official SDK runs against it unchanged:
  * - POST /v1/models/{owner}/{name}/predictions and POST /v1/predictions (by version) -> 201 prediction;
  * - GET /v1/predictions/{id}; POST /v1/predictions/{id}/cancel; GET /v1/webhooks/default/secret;
+ * - GET /v1/account: the token's account (what `vidbot doctor` checks);
  * - GET /files/{id}.mp4: the output, as the delivery host serves it;
  * - signed webhook deliveries (Standard Webhooks) to a prediction's webhook URL on each change.
  * Predictions move starting -> processing (with tqdm-style logs) -> succeeded over `runMs`.
@@ -198,6 +199,9 @@ export const startFakeReplicate = async (options: FakeReplicateOptions = {}): Pr
       return create(res, 'acme/custom', version, body as Record<string, unknown>);
     }
     if (req.method === 'GET' && path === '/v1/webhooks/default/secret') return json(res, 200, { key: webhookSecret });
+    if (req.method === 'GET' && path === '/v1/account') {
+      return json(res, 200, { type: 'user', username: 'fake-user', name: 'Fake User', github_url: null });
+    }
     const one = /^\/v1\/predictions\/([^/]+)(\/cancel)?$/.exec(path);
     const prediction = one?.[1] ? predictions.get(one[1]) : undefined;
     if (!prediction) return problem(res, 404, 'Not found', 'The requested resource could not be found.');

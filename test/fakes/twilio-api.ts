@@ -4,6 +4,7 @@
  * - POST /2010-04-01/Accounts/{AccountSid}/Messages.json (form body, HTTP basic auth) -> 201 Message;
  * - GET  /2010-04-01/Accounts/{AccountSid}/Messages/{MM}/Media/{ME} (basic auth) -> inbound media,
  *   optionally via a 307 to an unauthenticated "CDN" URL as Twilio does;
+ * - GET  /2010-04-01/Accounts/{AccountSid}.json (basic auth) -> the Account (what `vidbot doctor` fetches);
  * - sendStatus() posts signed status callbacks to a message's StatusCallback.
  */
 import { randomBytes } from 'node:crypto';
@@ -116,6 +117,23 @@ export const startFakeTwilio = async ({
     };
   };
 
+  const account = () => {
+    const date = new Date(0).toUTCString().replace('GMT', '+0000');
+    const uri = `/2010-04-01/Accounts/${accountSid}.json`;
+    return {
+      auth_token: authToken,
+      date_created: date,
+      date_updated: date,
+      friendly_name: 'Fake account',
+      owner_account_sid: accountSid,
+      sid: accountSid,
+      status: 'active',
+      subresource_uris: { messages: uri.replace(/\.json$/, '/Messages.json') },
+      type: 'Full',
+      uri,
+    };
+  };
+
   const createMessage = (res: ServerResponse, form: URLSearchParams): void => {
     const failure = failures[0];
     if (failure !== undefined) {
@@ -180,6 +198,7 @@ export const startFakeTwilio = async ({
         res.writeHead(200, { 'content-type': item.contentType }).end(item.bytes);
         return;
       }
+      if (req.method === 'GET' && path === `/2010-04-01/Accounts/${accountSid}.json`) return send(res, 200, account());
       send(res, 404, errorBody(404, 20404, `The requested resource ${path} was not found`));
     })().catch((error: unknown) => {
       if (!res.headersSent) send(res, 500, errorBody(500, 20500, String(error)));

@@ -78,7 +78,7 @@ describe('the WhatsApp bot end to end', () => {
 
     const message = await waitFor(async () => bot.fake.messages[0], 60_000);
     expect(message).toMatchObject({ to: USER, from: BOT_NUMBER, statusCallback: `${bot.base}/whatsapp/status` });
-    expect(message.body).toContain("Here's your AI-generated video!");
+    expect(message.body).toBe("✅ Here's your video! (a local preview, not AI)");
     const [mediaUrl] = message.mediaUrls;
     expect(mediaUrl).toMatch(new RegExp(`^${bot.base}/media/[A-Za-z0-9_-]{22}\\.mp4$`));
 

@@ -6,7 +6,9 @@ export const ACK_MESSAGE = "🎬 Generating your video... I'll send it here when
 
 export const resultMessage = (task: Task): { body: string; mediaUrl?: string } => {
   const preview = task.options.provider === 'local' ? ' (a local preview, not AI)' : '';
-  if (task.cloudUrl) return { body: `✅ Here's your AI-generated video!${preview}`, mediaUrl: task.cloudUrl };
+  // The seed's wording for real AI videos; the preview renderer must not claim to be AI.
+  const headline = preview ? "✅ Here's your video!" : "✅ Here's your AI-generated video!";
+  if (task.cloudUrl) return { body: `${headline}${preview}`, mediaUrl: task.cloudUrl };
   // No public URL: the messenger cannot attach media, so say where the file is instead of sending nothing.
   return { body: `✅ Your video is ready${preview}, but it has no public URL yet (set PUBLIC_BASE_URL).` };
 };

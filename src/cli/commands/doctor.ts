@@ -1,0 +1,51 @@
+import { runDoctor } from '../../lib/doctor/index.ts';
+import type { CheckStatus, DoctorCheck, DoctorReport } from '../../lib/doctor/index.ts';
+import { vidbotError } from '../../lib/errors.ts';
+import { type CliContext, loadCliConfig } from '../context.ts';
+import { formatDuration } from '../format.ts';
+
+export interface DoctorFlags {
+  json?: boolean;
+  /** The server's public URL, instead of PUBLIC_BASE_URL. */
+  server?: string;
+}
+
+const MARKS: Readonly<Record<CheckStatus, string>> = { pass: '✔', warn: '!', fail: '✖', skip: '-' };
+
+/** "7 passed, 1 warning, 1 failed, 3 skipped" (zero warnings, failures and skips are left out). */
+export const summarize = (counts: DoctorReport['counts']): string => {
+  const parts = [`${counts.pass} passed`];
+  if (counts.warn > 0) parts.push(`${counts.warn} warning${counts.warn === 1 ? '' : 's'}`);
+  if (counts.fail > 0) parts.push(`${counts.fail} failed`);
+  if (counts.skip > 0) parts.push(`${counts.skip} skipped`);
+  return parts.join(', ');
+};
+
+/** The readable report: one aligned line per check, its fix indented under it, then the summary. */
+export const formatReport = (report: DoctorReport): string => {
+  const width = Math.max(...report.checks.map((check) => check.title.length)) + 2;
+  const line = (check: DoctorCheck): string[] => {
+    const took = check.durationMs >= 1000 ? ` (${formatDuration(check.durationMs)})` : '';
+    const lines = [`${MARKS[check.status]} ${check.title.padEnd(width)}${check.detail}${took}`];
+    if (check.fix && check.status !== 'pass' && check.status !== 'skip') lines.push(`  ${' '.repeat(width)}fix: ${check.fix}`);
+    return lines;
+  };
+  return [...report.checks.flatMap(line), '', summarize(report.counts), ''].join('\n');
+};
+
+/** `vidbot doctor`: checks the setup, prints what it found, and exits non-zero when a check failed. */
+export const doctorCommand = async (context: CliContext, flags: DoctorFlags): Promise<void> => {
+  const { config } = await loadCliConfig(context, { publicBaseUrl: flags.server });
+  const report = await runDoctor(config, { env: { ...context.env } });
+  if (flags.json) {
+    context.stdout.write(`${JSON.stringify({ ok: report.ok, counts: report.counts, checks: report.checks })}\n`);
+  } else {
+    context.stdout.write(formatReport(report));
+  }
+  if (report.ok) return;
+  const failed = report.checks.filter((check) => check.status === 'fail').map((check) => check.id);
+  // The report already went to stdout (as JSON with --json): the error adds only its stderr lines.
+  throw vidbotError('VIDBOT_DOCTOR_FAILED', `vidbot doctor: ${failed.length} check${failed.length === 1 ? '' : 's'} failed (${failed.join(', ')}).`, {
+    details: { failed, reported: true },
+  });
+};

@@ -1,0 +1,64 @@
+import type RequestClient from 'twilio/lib/base/RequestClient.js';
+import { type CheckOutcome, type DoctorContext, fail, originOf, pass, skip, warn } from '../types.ts';
+import { serviceFailure } from './service-errors.ts';
+
+const VARIABLES = ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_WHATSAPP_FROM'] as const;
+
+/** The request's URI with its origin (and path prefix) replaced, as the Twilio messenger does. */
+const rebase = (uri: string, base: URL): string => {
+  const url = new URL(uri);
+  return `${base.origin}${base.pathname.replace(/\/+$/, '')}${url.pathname}${url.search}`;
+};
+
+/**
+ * Fetches the account with the official SDK (`api.v2010.accounts(sid).fetch()`): the credentials
+ * work and the account is active. TWILIO_API_BASE_URL moves the requests, as in the messenger.
+ */
+export const checkTwilio = async (ctx: DoctorContext): Promise<CheckOutcome> => {
+  const { twilioAccountSid: sid, twilioAuthToken: token, twilioWhatsappFrom: from, twilioApiBaseUrl } = ctx.config;
+  const values = { TWILIO_ACCOUNT_SID: sid, TWILIO_AUTH_TOKEN: token, TWILIO_WHATSAPP_FROM: from };
+  const missing = VARIABLES.filter((name) => !values[name]);
+  if (missing.length === VARIABLES.length) return skip('not configured: messages are recorded locally, not sent to WhatsApp');
+  if (sid === undefined || token === undefined || from === undefined || missing.length > 0) {
+    return warn(
+      `partly configured: ${missing.join(', ')} not set, so vidbot uses the local messenger and sends nothing`,
+      `Set ${missing.join(' and ')} as well (from your Twilio console), or unset the others.`,
+    );
+  }
+  if (!/^AC[0-9a-fA-F]{32}$/.test(sid)) {
+    return fail(`TWILIO_ACCOUNT_SID "${sid.slice(0, 6)}..." is not an account SID (AC followed by 32 hex digits)`, 'Copy the Account SID (AC...) from your Twilio console.');
+  }
+  const { default: twilio } = await import('twilio');
+  const base = twilioApiBaseUrl === undefined ? undefined : new URL(twilioApiBaseUrl);
+  class DoctorRequestClient extends twilio.RequestClient {
+    override request<T>(opts: RequestClient.RequestOptions<T>) {
+      return super.request(base === undefined ? opts : { ...opts, uri: rebase(opts.uri, base) });
+    }
+  }
+  const client = twilio(sid, token, { httpClient: new DoctorRequestClient({ timeout: ctx.timeoutMs }) });
+  let account: { status: string; type: string; friendlyName: string };
+  try {
+    account = await client.api.v2010.accounts(sid).fetch();
+  } catch (error) {
+    const e = (error ?? {}) as { status?: unknown; isAxiosError?: unknown; code?: unknown; message?: unknown };
+    const status = typeof e.status === 'number' && e.isAxiosError !== true ? e.status : undefined;
+    return serviceFailure({
+      service: 'Twilio',
+      variables: 'TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN',
+      origin: originOf(twilioApiBaseUrl, 'the Twilio API'),
+      baseVariable: 'TWILIO_API_BASE_URL',
+      status,
+      error,
+      ...(typeof e.code === 'number' ? { text: `error ${e.code}: ${String(e.message)}` } : {}),
+    });
+  }
+  if (account.status !== 'active') {
+    return fail(`the Twilio account "${account.friendlyName}" is ${account.status}`, 'Reactivate the account in the Twilio console, or use another account\'s credentials.');
+  }
+  const trial = account.type === 'Trial' ? ' (trial: only verified numbers can be messaged)' : '';
+  const detail = `credentials accepted: account "${account.friendlyName}" is active${trial}`;
+  if (!from.startsWith('whatsapp:')) {
+    return warn(`${detail}, but TWILIO_WHATSAPP_FROM=${from} has no whatsapp: prefix (Twilio would send SMS)`, 'Set TWILIO_WHATSAPP_FROM to whatsapp:+<number>, e.g. the sandbox number whatsapp:+14155238886.');
+  }
+  return pass(`${detail}; sending as ${from}`);
+};

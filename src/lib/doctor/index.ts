@@ -1,0 +1,12 @@
+export { createDoctorContext, runDoctor } from './run.ts';
+export { checkNode } from './checks/node.ts';
+export { checkFfmpeg } from './checks/ffmpeg.ts';
+export { checkQueue, checkStore } from './checks/store-queue.ts';
+export { checkTwilio } from './checks/twilio.ts';
+export { checkReplicate } from './checks/replicate.ts';
+export { checkOpenAI } from './checks/openai.ts';
+export { checkCloudinary } from './checks/cloudinary.ts';
+export { checkPublicUrl, checkSignature } from './checks/public-url.ts';
+export { checkWhatsappClip } from './checks/clip.ts';
+export { checkMediaUrl } from './checks/media-url.ts';
+export type { CheckId, CheckOutcome, CheckStatus, DoctorCheck, DoctorContext, DoctorOptions, DoctorReport } from './types.ts';
