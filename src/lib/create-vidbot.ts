@@ -258,7 +258,7 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
       if (closed) return;
       closed = true;
       await queue.close();
-      await redis?.quit().catch(() => redis.disconnect());
+      for (const client of redis ?? []) await client.quit().catch(() => client.disconnect());
       // Released jobs were aborted, not awaited: let their runs record the task's state first.
       await Promise.race([Promise.allSettled([...running]), new Promise((resolve) => setTimeout(resolve, CLOSE_WAIT_MS).unref())]);
       await store.close();
@@ -324,13 +324,18 @@ const pickStore = async (config: Config, database: string): Promise<Store> => {
 };
 
 /** BullMQ on Redis when REDIS_URL is set; the embedded SQLite queue (in the store's file) otherwise. */
-const pickQueue = async (config: Config, database: string): Promise<{ queue: JobQueue<TaskJob>; redis?: Redis }> => {
+const pickQueue = async (config: Config, database: string): Promise<{ queue: JobQueue<TaskJob>; redis?: Redis[] }> => {
   // One active job per sender: a burst from one user must not hold up everyone else.
   const leaseMs = config.jobLeaseSec * 1000;
   if (!config.redisUrl) return { queue: createSqliteQueue<TaskJob>({ file: database, maxActivePerGroup: 1, leaseMs }) };
   const { connectRedis, createBullmqQueue } = await import('./queue/bullmq/index.ts');
-  const redis = await connectRedis(config.redisUrl);
-  return { queue: createBullmqQueue<TaskJob>({ connection: redis, name: 'tasks', prefix: 'vidbot', maxActivePerGroup: 1, leaseMs }), redis };
+  // Bounded retries for adding jobs (a webhook answers an error Twilio retries, rather than hang);
+  // unbounded for workers, which wait through a Redis restart.
+  const redis = await connectRedis(config.redisUrl, { maxRetriesPerRequest: 20 });
+  const workerRedis = redis.duplicate({ maxRetriesPerRequest: null });
+  workerRedis.on('error', () => {});
+  const queue = createBullmqQueue<TaskJob>({ connection: redis, workerConnection: workerRedis, name: 'tasks', prefix: 'vidbot', maxActivePerGroup: 1, leaseMs });
+  return { queue, redis: [redis, workerRedis] };
 };
 
 /** Cloudinary when CLOUDINARY_URL is set, keeping a local copy to fall back on; local media otherwise. */

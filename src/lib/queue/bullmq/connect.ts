@@ -13,13 +13,21 @@ export const redactUrl = (url: string): string => {
 };
 
 /**
- * Opens the ioredis client the BullMQ queue uses, and fails fast with a clear error when Redis is
- * not there at start. Once connected, ioredis reconnects by itself, and `maxRetriesPerRequest: null`
- * makes commands wait through a Redis restart instead of failing jobs.
+ * Opens an ioredis client for the BullMQ queue, and fails fast with a clear error when Redis is not
+ * there at start. Once connected, ioredis reconnects by itself. Workers want `maxRetriesPerRequest:
+ * null` (wait through a Redis restart rather than fail a job); a web request wants a bound, so it
+ * answers an error Twilio retries instead of hanging.
  */
-export const connectRedis = async (url: string, options: { timeoutMs?: number } = {}): Promise<Redis> => {
+export const connectRedis = async (
+  url: string,
+  options: { timeoutMs?: number; maxRetriesPerRequest?: number | null } = {},
+): Promise<Redis> => {
   const { Redis } = await import('ioredis');
-  const client = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: true, connectionName: 'vidbot' });
+  const client = new Redis(url, {
+    maxRetriesPerRequest: options.maxRetriesPerRequest === undefined ? null : options.maxRetriesPerRequest,
+    lazyConnect: true,
+    connectionName: 'vidbot',
+  });
   let lastError: Error | undefined;
   // Errors while reconnecting are expected; commands report what matters.
   client.on('error', (error: Error) => void (lastError = error));

@@ -59,7 +59,9 @@ if running >= cap then return 0 end
 local myScore = redis.call('ZSCORE', pending, id)
 if myScore then
   for _, member in ipairs(redis.call('ZRANGEBYSCORE', pending, '-inf', '(' .. myScore)) do
-    if redis.call('EXISTS', base .. ':' .. member) == 1 then return 0 end
+    -- An older job still to run holds the line; one that is gone or finished (a stale entry) does not.
+    local job = base .. ':' .. member
+    if redis.call('EXISTS', job) == 1 and redis.call('HEXISTS', job, 'finishedOn') == 0 then return 0 end
     redis.call('ZREM', pending, member)
   end
 end

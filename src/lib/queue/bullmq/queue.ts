@@ -1,7 +1,7 @@
 /**
  * The JobQueue port on BullMQ (Redis): for several machines, or when a team already runs Redis.
- * The ioredis client is passed in and stays the caller's to close; BullMQ duplicates it for its
- * blocking reads. It needs `maxRetriesPerRequest: null` so workers ride out a Redis restart.
+ * The ioredis clients are passed in and stay the caller's to close; BullMQ duplicates the workers'
+ * for its blocking reads, which needs `maxRetriesPerRequest: null` so workers ride out a restart.
  */
 import { hostname } from 'node:os';
 import { type Job, Queue } from 'bullmq';
@@ -15,7 +15,10 @@ import { fromBullId, queueKeys, toBullId } from './keys.ts';
 import { type BullQueueWorker, startBullmqWorker } from './worker.ts';
 
 export interface BullmqQueueOptions {
+  /** For adding and reading jobs (a bounded maxRetriesPerRequest suits web requests). */
   readonly connection: Redis;
+  /** For workers; it must have `maxRetriesPerRequest: null`. Default: `connection`. */
+  readonly workerConnection?: Redis;
   /** Queue name; several can share a Redis. */
   readonly name?: string;
   /** Key prefix (BullMQ's `prefix`). */
@@ -28,6 +31,9 @@ export interface BullmqQueueOptions {
   /** How soon a job held back by the fairness gate looks again (default 1 s). */
   readonly groupPollMs?: number;
 }
+
+const RETAIN_COMPLETED_SEC = 7 * 24 * 3600;
+const RETAIN_FAILED_SEC = 30 * 24 * 3600;
 
 const toStoreError = (what: string, error: unknown) =>
   isVidbotError(error)
@@ -63,12 +69,25 @@ export const createBullmqQueue = <T>(options: BullmqQueueOptions): JobQueue<T> =
 
   const readMeta = async (id: string): Promise<JobMeta> => (await redis.hgetall(keys.meta(id))) as JobMeta;
 
-  const read = async (id: string): Promise<{ job?: Job<Envelope<T>>; state?: string; meta: JobMeta }> => {
+  /**
+   * A job the fairness gate holds back sits in BullMQ's delayed set between looks, but for the port
+   * it is waiting its turn: report it so (and give it a place in line), as the SQLite queue does.
+   */
+  const gateRank = async (job: Job<Envelope<T>>, state: string): Promise<number | null> => {
+    const group = job.data.group;
+    if (state !== 'delayed' || group === undefined || options.maxActivePerGroup === undefined) return null;
+    if (job.timestamp + (job.opts.delay ?? 0) > Date.now()) return null;
+    return redis.zrank(keys.groupPending(group), job.id ?? '');
+  };
+
+  const read = async (id: string): Promise<{ job?: Job<Envelope<T>>; state?: string; meta: JobMeta; held?: number }> => {
     const meta = await readMeta(id);
     if (meta.tomb) return { meta };
     const job = await queue.getJob(toBullId(id));
     if (!job) return { meta };
-    return { job, state: await job.getState(), meta };
+    const state = await job.getState();
+    const held = await gateRank(job, state);
+    return held === null ? { job, state, meta } : { job, state: 'waiting', meta, held };
   };
 
   const self: JobQueue<T> = {
@@ -95,8 +114,9 @@ export const createBullmqQueue = <T>(options: BullmqQueueOptions): JobQueue<T> =
           attempts,
           delay,
           backoff: { type: 'vidbot' },
-          removeOnComplete: false,
-          removeOnFail: false,
+          // Kept long enough for status, dedupe of late retries and retry by hand; then Redis forgets them.
+          removeOnComplete: { age: RETAIN_COMPLETED_SEC },
+          removeOnFail: { age: RETAIN_FAILED_SEC },
         });
         return { id: jobId, created: true };
       }),
@@ -110,12 +130,13 @@ export const createBullmqQueue = <T>(options: BullmqQueueOptions): JobQueue<T> =
 
     position: (id) =>
       guard('read a job position', async () => {
-        const { state, meta } = await read(id);
+        const { state, meta, held } = await read(id);
         if (meta.canceled === '1') return null;
         if (state === 'active') return 0;
         if (state !== 'waiting') return null;
         // BullMQ pushes new jobs on the left and workers take from the right.
         const waiting = await redis.lrange(`${keys.base}:wait`, 0, -1);
+        if (held !== undefined) return waiting.length + held + 1;
         const index = waiting.indexOf(toBullId(id));
         return index < 0 ? null : waiting.length - index;
       }),
@@ -130,7 +151,11 @@ export const createBullmqQueue = <T>(options: BullmqQueueOptions): JobQueue<T> =
           if (removed) {
             const info = toJobInfo(job, state, meta);
             const tomb: JobInfo<T> | null = info && { ...info, state: 'canceled', cancelRequested: true, finishedAt: Date.now() };
-            const batch = redis.multi().hset(keys.meta(id), 'tomb', JSON.stringify(tomb), 'canceled', '1').sadd(keys.canceled, id);
+            const batch = redis
+              .multi()
+              .hset(keys.meta(id), 'tomb', JSON.stringify(tomb), 'canceled', '1')
+              .expire(keys.meta(id), RETAIN_FAILED_SEC)
+              .sadd(keys.canceled, id);
             if (job.data.group !== undefined) batch.zrem(keys.groupPending(job.data.group), toBullId(id));
             await batch.exec();
             emitter.emit('canceled', { jobId: id });
@@ -187,7 +212,7 @@ export const createBullmqQueue = <T>(options: BullmqQueueOptions): JobQueue<T> =
       }
       workerCount += 1;
       const worker = startBullmqWorker<T>({
-        redis,
+        redis: options.workerConnection ?? redis,
         name,
         prefix,
         keys,

@@ -44,6 +44,7 @@ const abortMessages: Record<AbortKind, string> = {
 type Outcome = { kind: 'retry'; error: string; delayMs: number; attempt: number } | { kind: 'failed'; error: string; errorCode?: string } | { kind: 'canceled' };
 
 const PROGRESS_WRITE_MS = 250;
+const META_TTL_SEC = 30 * 24 * 3600;
 
 export const startBullmqWorker = <T>(deps: BullWorkerDeps<T>): BullQueueWorker => {
   const { redis, keys, emitter, workerId } = deps;
@@ -137,6 +138,8 @@ export const startBullmqWorker = <T>(deps: BullWorkerDeps<T>): BullQueueWorker =
       if (abortKind === 'release') await job.moveToWait(token);
       throw new WaitingError();
     }
+    // A cancel made in another process may land just as the handler ends: it still wins, as in SQLite.
+    if (abortKind === undefined && (await redis.hget(meta, 'cancel')) === '1') abortKind = 'cancel';
     if (abortKind === 'cancel') {
       await redis.multi().hset(meta, 'canceled', '1').sadd(keys.canceled, id).sadd(keys.canceledFailed, id).exec();
       outcomes.set(id, { kind: 'canceled' });
@@ -168,14 +171,19 @@ export const startBullmqWorker = <T>(deps: BullWorkerDeps<T>): BullQueueWorker =
     settings: { backoffStrategy: (_attempts, _type, _error, job) => retryDelay(job?.id === undefined ? undefined : fromBullId(job.id)) },
   });
   worker.on('error', (error) => warn(`Worker ${workerId} (BullMQ)`, error));
+  worker.on('stalled', (bullId) => emitter.emit('stalled', { jobId: fromBullId(bullId) }));
+  // vidbot's per-job hash goes when BullMQ forgets the job (see the queue's removeOn* ages).
+  const expireMeta = (id: string) => void redis.expire(keys.meta(id), META_TTL_SEC).catch(() => {});
   worker.on('completed', (job) => {
     const id = fromBullId(job.id ?? '');
+    expireMeta(id);
     const started = startedAt.get(id) ?? performance.now();
     startedAt.delete(id);
     emitter.emit('completed', { jobId: id, workerId, durationMs: Math.round(performance.now() - started) });
   });
   worker.on('failed', (job) => {
     const id = fromBullId(job?.id ?? '');
+    expireMeta(id);
     const outcome = outcomes.get(id);
     outcomes.delete(id);
     startedAt.delete(id);
