@@ -134,12 +134,31 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
     ...(options.env ? { env: options.env } : {}),
   });
   const provider = over.provider ?? (await pickProvider(config, ffmpeg, options.webhooks ?? false));
-  const store = over.store ?? (await pickStore(config, paths.database));
-  const { queue, redis } = over.queue ? { queue: over.queue, redis: undefined } : await pickQueue(config, paths.database);
-  const polisher = over.polisher ?? (await pickPolisher(config, options.onWarning));
+  // What this factory opened, closed again if a later adapter fails, so a bad setting cannot leave
+  // a connection keeping the process alive after its error was printed.
+  const opened: Array<() => Promise<unknown>> = [];
+  const undo = async () => {
+    for (const close of opened.reverse()) await close().catch(() => {});
+  };
+  let store: Store;
+  let queue: JobQueue<TaskJob>;
+  let redis: Redis[] | undefined;
+  let polisher: PromptPolisher;
+  let mediaHost: MediaHost;
+  try {
+    store = over.store ?? (await pickStore(config, paths.database));
+    if (!over.store) opened.push(() => store.close());
+    ({ queue, redis } = over.queue ? { queue: over.queue, redis: undefined } : await pickQueue(config, paths.database));
+    if (!over.queue) opened.push(() => queue.close());
+    for (const client of redis ?? []) opened.push(async () => client.disconnect());
+    polisher = over.polisher ?? (await pickPolisher(config, options.onWarning));
+    mediaHost = over.mediaHost ?? (await pickMediaHost(config, paths.media, options.onWarning));
+  } catch (error) {
+    await undo();
+    throw error;
+  }
   const compressor =
     over.compressor ?? createFfmpegCompressor({ ...ffmpeg, maxBytes: config.whatsappMaxBytes });
-  const mediaHost = over.mediaHost ?? (await pickMediaHost(config, paths.media, options.onWarning));
   const messenger = over.messenger ?? pickMessenger(config, store, options.enforceWindow ?? true);
   const pipeline = createPipeline({ polisher, provider, compressor, mediaHost, store, workDir: paths.work });
   const runnerDeps = { store, pipeline, messenger, maxBytes: config.whatsappMaxBytes };
@@ -221,6 +240,7 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
           hint: '`vidbot status` lists tasks and their states.',
         });
       }
+      // The task first: a worker that takes the job back at once must find it queued, not failed.
       const queued = await store.updateTask(taskId, {
         status: 'queued',
         attempts: 0,
@@ -231,8 +251,22 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
         finishedAt: undefined,
         cancelRequested: false,
       });
+      const retried = await queue.retry(taskId);
+      if (retried === 'not-failed') {
+        // The queue still holds a live job for it: put the task back as it was rather than leave it queued.
+        await store.updateTask(taskId, {
+          status: task.status,
+          attempts: task.attempts,
+          error: task.error,
+          errorCode: task.errorCode,
+          startedAt: task.startedAt,
+          finishedAt: task.finishedAt,
+          cancelRequested: task.cancelRequested ?? false,
+        });
+        throw vidbotError('VIDBOT_INPUT_INVALID', `Task ${taskId} is ${task.status}, but its job is still in the queue; try again in a moment.`);
+      }
       // A CLI task never had a job: give it one.
-      if ((await queue.retry(taskId)) === 'not-found') await queue.add({ taskId }, { jobId: taskId, group: task.sid });
+      if (retried === 'not-found') await queue.add({ taskId }, { jobId: taskId, group: task.sid });
       return queued;
     },
     runTask: (taskId, runOptions) => runTask(runnerDeps, taskId, runOptions),

@@ -12,7 +12,8 @@ import { type CliContext, loadCliConfig } from '../context.ts';
 import { createActivityFeed } from '../../lib/activity/feed.ts';
 import { drainWorkers } from './drain.ts';
 import { createServeView } from './serve-view.ts';
-import { setUpTunnel } from './serve-tunnel.ts';
+import { type TunnelSetup, setUpTunnel } from './serve-tunnel.ts';
+import type { Config } from '../../lib/config/index.ts';
 import { bannerLines } from './serve-banner.ts';
 
 export interface ServeFlags {
@@ -43,6 +44,15 @@ export const serveCommand = async (context: CliContext, flags: ServeFlags): Prom
   const { config } = tunnelSetup.tunnel
     ? await loadCliConfig(context, { ...overrides, port: String(tunnelSetup.port), publicBaseUrl: tunnelSetup.tunnel.url })
     : { config: Object.freeze({ ...loaded.config, port: tunnelSetup.port }) };
+  try {
+    await runServe(context, flags, config, tunnelSetup, runWorkers);
+  } finally {
+    // Also on any failure after the tunnel opened, so no ngrok session outlives the command.
+    await tunnelSetup.tunnel?.close().catch(() => {});
+  }
+};
+
+const runServe = async (context: CliContext, flags: ServeFlags, config: Config, tunnelSetup: TunnelSetup, runWorkers: boolean): Promise<void> => {
   const authToken = config.twilioAuthToken ?? (await loadLocalAuthToken({ dataDir: config.dataDir }));
   // The simulator stands in for WhatsApp when there is no Twilio sender to talk to.
   const twilioReady = Boolean(config.twilioAccountSid && config.twilioAuthToken && config.twilioWhatsappFrom);
@@ -102,7 +112,6 @@ export const serveCommand = async (context: CliContext, flags: ServeFlags): Prom
     await app.listen({ port: config.port, host: config.host });
   } catch (error) {
     feed.close();
-    await tunnelSetup.tunnel?.close().catch(() => {});
     await vidbot.close();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') {
@@ -144,11 +153,12 @@ export const serveCommand = async (context: CliContext, flags: ServeFlags): Prom
   const stop = AbortSignal.any([context.signal, view.quit]);
   if (!stop.aborted) await once(stop, 'abort');
   view.close();
-  context.stderr.write('\nShutting down: no new requests; letting running jobs finish...\n');
+  context.stderr.write('\nShutting down: letting running jobs finish, then closing the server...\n');
   stopPruning();
-  await app.close();
-  await tunnelSetup.tunnel?.close().catch(() => {});
+  // Workers first, with the server (and tunnel) still up: a job that finishes in the grace time sends
+  // a /media link that Twilio fetches after the message goes out.
   if (worker) await drainWorkers(worker, config.shutdownGraceSec, context.stderr);
+  await app.close();
   for (const off of unwatch) off();
   feed.close();
   await vidbot.close();
