@@ -16,7 +16,32 @@ const PROXY_HEADERS = ['x-forwarded-for', 'forwarded', 'x-real-ip', 'x-forwarded
  * every request look local, so a forwarded request never counts as local.
  */
 export const isLocalRequest = (request: FastifyRequest): boolean =>
-  LOOPBACK.test(request.socket.remoteAddress ?? '') && PROXY_HEADERS.every((name) => request.headers[name] === undefined);
+  LOOPBACK.test(request.socket.remoteAddress ?? '') &&
+  PROXY_HEADERS.every((name) => request.headers[name] === undefined) &&
+  !isForeignBrowserRequest(request);
+
+const LOOPBACK_NAMES = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/i;
+
+/**
+ * A browser on this machine acting for another site: a page that posts a form here (its Origin is
+ * not ours) or a DNS-rebound name (its Host is not a loopback name). Loopback alone must not let
+ * such a request through, or any web page could drive the bot.
+ */
+const isForeignBrowserRequest = (request: FastifyRequest): boolean => {
+  const host = request.headers.host ?? '';
+  if (!LOOPBACK_NAMES.test(host)) return true;
+  const origin = request.headers.origin;
+  if (origin === undefined) return false;
+  try {
+    // Compared with default ports written out: browsers drop :80 from Origin, some clients keep it in Host.
+    const from = new URL(origin);
+    const own = new URL(`http://${host}`);
+    const port = (url: URL, fallback: string) => url.port || fallback;
+    return from.hostname.toLowerCase() !== own.hostname.toLowerCase() || port(from, from.protocol === 'https:' ? '443' : '80') !== port(own, '80');
+  } catch {
+    return true;
+  }
+};
 
 /**
  * Guards /api/* and /test-send: `Authorization: Bearer <VIDBOT_API_KEY>` when a key is set;

@@ -338,6 +338,20 @@ describe('API authentication', () => {
     { method: 'POST' as const, url: '/test-send', payload: { to: USER, message: 'hi' } },
   ];
 
+  it('without a key, refuses a local browser acting for another site (foreign Origin, or a rebound Host)', async () => {
+    const { app } = await start();
+    const pause = { method: 'POST' as const, url: '/api/tasks/some-id/cancel' };
+    const csrf = await app.inject({ ...pause, headers: { origin: 'https://evil.example' } });
+    expect(csrf.statusCode).toBe(401);
+    const rebound = await app.inject({ ...pause, headers: { host: 'evil.example:3000' } });
+    expect(rebound.statusCode).toBe(401);
+    const own = await app.inject({ ...pause, headers: { origin: 'http://localhost:80' } });
+    expect(own.statusCode).toBe(404);
+    expect(errorCode(own.body)).toBe('VIDBOT_TASK_NOT_FOUND');
+    const simulatorPost = await app.inject({ method: 'POST', url: '/api/generate-video', headers: { origin: 'null' }, payload: { prompt: 'x', from: USER } });
+    expect(simulatorPost.statusCode).toBe(401);
+  });
+
   it('with VIDBOT_API_KEY: no or a wrong bearer is 401, the right one passes', async () => {
     const { app, vidbot } = await start({}, { server: { apiKey: 'k' } });
     for (const route of ROUTES) {

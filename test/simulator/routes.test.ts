@@ -76,7 +76,8 @@ describe('the simulator routes', () => {
     const { app, simulator } = await server();
     const { png, dataUrl } = testImage();
     const answer = await send(app, { from: USER, body: 'make it dance', image: dataUrl });
-    expect(answer.mediaUrl).toMatch(/^http:\/\/localhost\/simulator\/media\/[A-Za-z0-9_-]{22}$/);
+    // The server's own address, not the Host header: upload URLs go on the bot's download allowlist.
+    expect(answer.mediaUrl).toMatch(/^http:\/\/127\.0\.0\.1(:\d+)?\/simulator\/media\/[A-Za-z0-9_-]{22}$/);
     const url = new URL(answer.mediaUrl ?? '');
     const served = await app.inject({ method: 'GET', url: url.pathname });
     expect(served.statusCode).toBe(200);

@@ -255,7 +255,7 @@ describe('MongoDB store: indexes and errors', () => {
   it('declares the unique indexes idempotent creation relies on', () => {
     const find = (collection: keyof typeof INDEXES, name: string) => INDEXES[collection].find((index) => index.name === name);
     expect(find('tasks', 'task_id_unique')).toMatchObject({ key: { task_id: 1 }, unique: true });
-    expect(find('tasks', 'message_sid_unique')).toMatchObject({ unique: true, partialFilterExpression: { message_sid: { $exists: true } } });
+    expect(find('tasks', 'message_sid_unique')).toMatchObject({ unique: true, partialFilterExpression: { message_sid: { $type: 'string' } } });
     expect(find('videos', 'task_id_unique')).toMatchObject({ key: { task_id: 1 }, unique: true });
     expect(find('inbound', 'message_sid_unique')).toMatchObject({ unique: true });
     expect(find('outbound', 'sid_unique')).toMatchObject({ key: { sid: 1 }, unique: true });

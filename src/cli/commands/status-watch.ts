@@ -38,7 +38,12 @@ const openStream = async (base: URL, apiKey: string | undefined, signal: AbortSi
       buffer = blocks.pop() ?? '';
       for (const line of blocks.flatMap((block) => block.split('\n'))) {
         if (!line.startsWith('data: ')) continue;
-        const event = JSON.parse(line.slice(6)) as ActivityEvent;
+        let event: ActivityEvent;
+        try {
+          event = JSON.parse(line.slice(6)) as ActivityEvent;
+        } catch {
+          continue;
+        }
         kept.push(event);
         if (kept.length > 200) kept.shift();
         for (const listener of [...listeners]) listener(event);
@@ -111,8 +116,12 @@ export const watchCommand = async (context: CliContext, input: { server: string;
         return `Retrying ${jobId}.`;
       },
     });
-    await Promise.race([feed.ended, new Promise((resolve) => stop.addEventListener('abort', resolve, { once: true }))]);
-    dashboard.unmount();
+    try {
+      await Promise.race([feed.ended, new Promise((resolve) => stop.addEventListener('abort', resolve, { once: true }))]);
+    } finally {
+      // Always: Ink holds the terminal in raw mode until unmounted.
+      dashboard.unmount();
+    }
   } else {
     for (const event of feed.recent()) {
       const line = describe(event);

@@ -2,6 +2,8 @@ import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
 import type { ActivityFeed } from '../../lib/activity/feed.ts';
 import { vidbotError } from '../../lib/errors.ts';
 
+const MAX_BUFFERED_BYTES = 1024 * 1024;
+
 export interface WorkerControl {
   pause(): void;
   resume(): void;
@@ -35,11 +37,8 @@ export const eventRoutes = (app: FastifyInstance, deps: EventRouteDeps): void =>
       connection: 'keep-alive',
       'x-accel-buffering': 'no',
     });
-    const send = (event: unknown) => out.write(`data: ${JSON.stringify(event)}\n\n`);
-    out.write('retry: 2000\n\n');
-    for (const event of deps.feed.recent()) send(event);
-    const unsubscribe = deps.feed.subscribe(send);
-    const keepAlive = setInterval(() => out.write(': keep-alive\n\n'), deps.keepAliveMs ?? 15_000);
+    let unsubscribe = () => {};
+    let keepAlive: NodeJS.Timeout | undefined;
     const stop = () => {
       if (!open.delete(stop)) return;
       clearInterval(keepAlive);
@@ -47,6 +46,12 @@ export const eventRoutes = (app: FastifyInstance, deps: EventRouteDeps): void =>
       out.end();
     };
     open.add(stop);
+    // A viewer that stopped reading (Ctrl-Z on `status --watch`) is dropped rather than buffered forever.
+    const send = (event: unknown) => (out.writableLength > MAX_BUFFERED_BYTES ? stop() : out.write(`data: ${JSON.stringify(event)}\n\n`));
+    out.write('retry: 2000\n\n');
+    for (const event of deps.feed.recent()) send(event);
+    unsubscribe = deps.feed.subscribe(send);
+    keepAlive = setInterval(() => out.write(': keep-alive\n\n'), deps.keepAliveMs ?? 15_000);
     request.raw.on('close', stop);
   });
 

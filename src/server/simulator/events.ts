@@ -53,6 +53,7 @@ export interface EventStreams {
 
 export const createEventStreams = (deps: { store: () => Store; messenger: SimulatorMessenger }): EventStreams => {
   const open = new Set<() => void>();
+  const MAX_BUFFERED_BYTES = 1024 * 1024;
 
   return {
     closeAll() {
@@ -78,7 +79,10 @@ export const createEventStreams = (deps: { store: () => Store; messenger: Simula
       raw.write('retry: 2000\n\n');
       let closed = false;
       const write = (event: string, data: unknown) => {
-        if (!closed) raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+        if (closed) return;
+        // A reader that stopped reading (a suspended tab) is dropped rather than buffered forever.
+        if (raw.writableLength > MAX_BUFFERED_BYTES) return close();
+        raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
       };
       const emitOutbound = async (record: OutboundRecord) => {
         if (record.to !== to || seen.get(record.sid) === outKey(record)) return;
@@ -119,6 +123,8 @@ export const createEventStreams = (deps: { store: () => Store; messenger: Simula
       };
       open.add(close);
       raw.on('close', close);
+      // The client may have gone during the store reads above: 'close' has fired already then.
+      if (raw.destroyed || reply.request.raw.destroyed) close();
       write('ready', { to });
     },
   };

@@ -58,11 +58,17 @@ export const statusForm = (input: { sid: string; to: string; status: string; err
 });
 
 export interface Signer {
-  /** The origin our own URLs (uploads) should use: PUBLIC_BASE_URL, else the caller's. */
+  /** The origin our own URLs (uploads) use: PUBLIC_BASE_URL, else this server's own address. */
   baseUrl(request: FastifyRequest): string;
   /** Signs and injects `form` into `path`; the route's status and body come back. */
   post(app: FastifyInstance, request: FastifyRequest, path: string, form: Form): Promise<{ status: number; body: string }>;
 }
+
+const ownOrigin = (request: FastifyRequest): string => {
+  const address = request.socket.localAddress ?? '127.0.0.1';
+  const host = address.includes(':') && !address.startsWith('::ffff:') ? `[${address}]` : address.replace(/^::ffff:/, '');
+  return `http://${host}:${request.socket.localPort ?? 80}`;
+};
 
 export const createSigner = (options: { authToken: string; publicBaseUrl?: string }): Signer => {
   const host = (request: FastifyRequest): string => {
@@ -70,7 +76,9 @@ export const createSigner = (options: { authToken: string; publicBaseUrl?: strin
     return typeof value === 'string' && value !== '' ? value : 'localhost';
   };
   return {
-    baseUrl: (request) => options.publicBaseUrl?.replace(/\/+$/, '') ?? `${request.protocol}://${host(request)}`,
+    // Not the Host header: upload URLs go on the bot's download allowlist, so they must name this
+    // server's own socket, never a host a caller chose.
+    baseUrl: (request) => options.publicBaseUrl?.replace(/\/+$/, '') ?? ownOrigin(request),
     async post(app, request, path, form) {
       // The injected request carries only the page's Host, so the route computes exactly this URL:
       // PUBLIC_BASE_URL + path when set, else http://<host> + path (trust-proxy or not).

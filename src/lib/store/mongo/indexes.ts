@@ -18,7 +18,8 @@ export const INDEXES: Readonly<Record<CollectionName, readonly IndexDescription[
       name: 'message_sid_unique',
       key: { message_sid: 1 },
       unique: true,
-      partialFilterExpression: { message_sid: { $exists: true } },
+      // $type, not $exists: the seed's tools write message_sid: null, which must not collide.
+      partialFilterExpression: { message_sid: { $type: 'string' } },
     },
     { name: 'newest', key: newest },
     { name: 'from_newest', key: { from: 1, ...newest } },
@@ -48,7 +49,7 @@ export const INDEXES: Readonly<Record<CollectionName, readonly IndexDescription[
       name: 'result_per_task_unique',
       key: { task_id: 1 },
       unique: true,
-      partialFilterExpression: { kind: 'result', task_id: { $exists: true } },
+      partialFilterExpression: { kind: 'result', task_id: { $type: 'string' } },
     },
     { name: 'newest', key: newest },
     { name: 'task_id_newest', key: { task_id: 1, ...newest } },

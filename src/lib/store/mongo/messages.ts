@@ -14,13 +14,20 @@ import {
 } from './docs.ts';
 import { count, DEFAULT_LIMIT, type Doc, millis, patchToUpdate } from './fields.ts';
 
+/** About 2 MB of typical messages, far below MongoDB's 16 MB document limit. */
+export const MAX_SESSION_MESSAGES = 2000;
+
 export const sessionOps = (c: Ctx): Pick<Ops, 'appendMessage' | 'getSession'> => ({
   appendMessage: async (sessionId: string, message: Omit<SessionMessage, 'ts'> & { ts?: number }) => {
     const ts = message.ts ?? c.now();
     // One upsert: the first message creates the session (its time is the session's creation
     // time), and $push keeps messages in the order the appends reached the server. (Typed as a
     // plain Document: the driver's $push typing rejects any value on an untyped collection.)
-    const update: Document = { $push: { messages: messageDoc(message, ts) }, $setOnInsert: { created_at: ts } };
+    // Capped: a session is one document, and MongoDB refuses documents over 16 MB; the oldest go first.
+    const update: Document = {
+      $push: { messages: { $each: [messageDoc(message, ts)], $slice: -MAX_SESSION_MESSAGES } },
+      $setOnInsert: { created_at: ts },
+    };
     await retryOnDuplicate(() => c.col.sessions.updateOne({ session_id: sessionId }, update, { upsert: true }));
   },
 
