@@ -22,7 +22,7 @@ const SHAPE = 'cloudinary://API_KEY:API_SECRET@CLOUD_NAME';
 /** Never includes the URL itself: it holds the API secret. */
 const invalid = (problem: string) =>
   vidbotError('VIDBOT_CONFIG_INVALID', `CLOUDINARY_URL is invalid: ${problem}.`, {
-    hint: `Set CLOUDINARY_URL to ${SHAPE} (the "API environment variable" of your Cloudinary console), e.g. cloudinary://123456789012345:abcdEFGH@my-cloud.`,
+    hint: `Set CLOUDINARY_URL to ${SHAPE} (the "API environment variable" of your Cloudinary console).`,
   });
 
 const decode = (part: string, what: string): string => {
