@@ -70,13 +70,15 @@ export const createBullmqQueue = <T>(options: BullmqQueueOptions): JobQueue<T> =
   const readMeta = async (id: string): Promise<JobMeta> => (await redis.hgetall(keys.meta(id))) as JobMeta;
 
   /**
-   * A job the fairness gate holds back sits in BullMQ's delayed set between looks, but for the port
-   * it is waiting its turn: report it so (and give it a place in line), as the SQLite queue does.
+   * A job the fairness gate holds back sits in BullMQ's delayed set between looks (and is briefly
+   * active while a worker asks the gate), but for the port it is waiting its turn: report it so, with
+   * a place in line, as the SQLite queue does. A job leaves the line when it passes the gate.
    */
   const gateRank = async (job: Job<Envelope<T>>, state: string): Promise<number | null> => {
     const group = job.data.group;
-    if (state !== 'delayed' || group === undefined || options.maxActivePerGroup === undefined) return null;
-    if (job.timestamp + (job.opts.delay ?? 0) > Date.now()) return null;
+    if ((state !== 'delayed' && state !== 'active') || group === undefined || options.maxActivePerGroup === undefined) return null;
+    // Active but still in the line: a worker is asking the gate right now. Delayed by the caller: not held.
+    if (state === 'delayed' && job.timestamp + (job.opts.delay ?? 0) > Date.now()) return null;
     return redis.zrank(keys.groupPending(group), job.id ?? '');
   };
 

@@ -65,12 +65,24 @@ export const startBullmqWorker = <T>(deps: BullWorkerDeps<T>): BullQueueWorker =
   };
   let releasing = false;
 
+  /** Ends a job canceled: BullMQ fails it for good, the meta says canceled. */
+  const cancelNow = async (id: string, meta: string): Promise<never> => {
+    await redis.multi().hset(meta, 'canceled', '1').sadd(keys.canceled, id).sadd(keys.canceledFailed, id).exec();
+    outcomes.set(id, { kind: 'canceled' });
+    throw new UnrecoverableError('Canceled.');
+  };
+
   const processor = async (job: Job<Envelope<T>>, token: string | undefined, bullSignal?: AbortSignal): Promise<void> => {
     const bullId = job.id ?? '';
     const id = fromBullId(bullId);
     const meta = keys.meta(id);
     const group = job.data.group;
     if (group !== undefined && deps.maxActivePerGroup !== null) {
+      // Canceled while the gate held it back: end it here rather than wait for its turn to come.
+      if ((await redis.hget(meta, 'cancel')) === '1') {
+        await redis.zrem(keys.groupPending(group), bullId);
+        return cancelNow(id, meta);
+      }
       const go = await redis.eval(GATE_SCRIPT, 2, keys.groupActive(group), keys.groupPending(group), bullId, deps.maxActivePerGroup, keys.base);
       if (go !== 1) {
         await job.moveToDelayed(Date.now() + deps.groupPollMs, token);
@@ -140,11 +152,7 @@ export const startBullmqWorker = <T>(deps: BullWorkerDeps<T>): BullQueueWorker =
     }
     // A cancel made in another process may land just as the handler ends: it still wins, as in SQLite.
     if (abortKind === undefined && (await redis.hget(meta, 'cancel')) === '1') abortKind = 'cancel';
-    if (abortKind === 'cancel') {
-      await redis.multi().hset(meta, 'canceled', '1').sadd(keys.canceled, id).sadd(keys.canceledFailed, id).exec();
-      outcomes.set(id, { kind: 'canceled' });
-      throw new UnrecoverableError('Canceled.');
-    }
+    if (abortKind === 'cancel') return cancelNow(id, meta);
     if (result?.ok !== false) return;
     const error = result.error;
     const message = error instanceof Error ? error.message : String(error);
