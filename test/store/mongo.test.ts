@@ -18,11 +18,10 @@ import {
   outboundDoc,
   outboundFromDoc,
   sessionFromDoc,
-  TASK_FIELDS,
-  TASK_REQUIRED,
   taskFromDoc,
   videoFromDoc,
 } from '../../src/lib/store/mongo/docs.ts';
+import { TASK_PATCH_FIELDS, TASK_REQUIRED_FIELDS } from '../../src/lib/store/fields.ts';
 import { isDuplicateKey, parseMongoUri, scrubPassword, toStoreError } from '../../src/lib/store/mongo/errors.ts';
 import { count, plain, patchToUpdate } from '../../src/lib/store/mongo/fields.ts';
 import { createMongoStore } from '../../src/lib/store/mongo/index.ts';
@@ -203,7 +202,7 @@ describe('MongoDB store: document mapping', () => {
 
   it('turns patches into $set/$unset, keeping required fields and ignoring unknown keys', () => {
     const patch = { status: undefined, attempts: 2, error: undefined, cacheHit: false, stage: 'deliver', bogus: 1 };
-    expect(patchToUpdate(patch, TASK_FIELDS, TASK_REQUIRED, { updated_at: 9 })).toEqual({
+    expect(patchToUpdate(patch, TASK_PATCH_FIELDS, TASK_REQUIRED_FIELDS, { updated_at: 9 })).toEqual({
       $set: { attempts: 2, cache_hit: false, stage: 'deliver', updated_at: 9 },
       $unset: { error: '' },
     });

@@ -6,30 +6,10 @@
  */
 import type { DeliveryStatus } from '../../messenger/port.ts';
 import type { CacheEntry, InboundClaim, NewTask, NewVideo, OutboundRecord, PipelineStage, Session } from '../port.ts';
-import type { SessionMessage, Task, TaskOptions, TaskPatch, TaskStatus, Video } from '../port.ts';
+import type { SessionMessage, Task, TaskOptions, TaskStatus, Video } from '../port.ts';
 import { compact, type Doc, millis, num, optBool, optMillis, optNum, optRecord, optStr } from './fields.ts';
 import { plain, record, records, str } from './fields.ts';
 
-/** Every patchable task field and its document field; a Record so a new TaskPatch field fails to compile here. */
-export const TASK_FIELDS: Readonly<Record<keyof TaskPatch, string>> = {
-  status: 'status',
-  stage: 'stage',
-  attempts: 'attempts',
-  startedAt: 'started_at',
-  finishedAt: 'finished_at',
-  polishedPrompt: 'polished_prompt',
-  remoteJobId: 'remote_job_id',
-  filePath: 'file_path',
-  cloudUrl: 'cloud_url',
-  mediaId: 'media_id',
-  videoId: 'video_id',
-  cacheHit: 'cache_hit',
-  error: 'error',
-  errorCode: 'error_code',
-  cancelRequested: 'cancel_requested',
-};
-/** Patching these with undefined leaves them as they are. */
-export const TASK_REQUIRED: ReadonlySet<string> = new Set(['status', 'attempts']);
 
 export const INBOUND_FIELDS: Readonly<Record<'reply' | 'taskId', string>> = { reply: 'reply', taskId: 'task_id' };
 

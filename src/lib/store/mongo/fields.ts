@@ -137,13 +137,5 @@ export const patchToUpdate = (
   return Object.keys(update).length === 0 ? null : update;
 };
 
-/** Limits and offsets are non-negative integers; 0 is a valid limit that returns nothing. */
-export const count = (value: number | undefined, fallback: number, name: string): number => {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw vidbotError('VIDBOT_INPUT_INVALID', `${name} must be a non-negative integer, got ${value}.`);
-  }
-  return value;
-};
 
-export const DEFAULT_LIMIT = 20;
+export { count, DEFAULT_LIMIT } from '../fields.ts';

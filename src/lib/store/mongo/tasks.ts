@@ -3,7 +3,8 @@ import type { Document, Filter } from 'mongodb';
 import { vidbotError } from '../../errors.ts';
 import type { NewTask, Task, TaskFilter, TaskPatch } from '../port.ts';
 import { type Ctx, insertUnlessExists, NEWEST, type Ops } from './ctx.ts';
-import { newTaskDoc, TASK_FIELDS, TASK_REQUIRED, taskFromDoc } from './docs.ts';
+import { TASK_PATCH_FIELDS, TASK_REQUIRED_FIELDS } from '../fields.ts';
+import { newTaskDoc, taskFromDoc } from './docs.ts';
 import { count, DEFAULT_LIMIT, type Doc, patchToUpdate } from './fields.ts';
 
 /** Equality on the filter fields that are given; an empty status list matches nothing ($in: []). */
@@ -40,7 +41,7 @@ export const taskOps = (c: Ctx): Pick<Ops, 'createTask' | 'getTask' | 'updateTas
     },
 
     updateTask: async (taskId: string, patch: TaskPatch) => {
-      const update = patchToUpdate(patch, TASK_FIELDS, TASK_REQUIRED, { updated_at: c.now() });
+      const update = patchToUpdate(patch, TASK_PATCH_FIELDS, TASK_REQUIRED_FIELDS, { updated_at: c.now() });
       // One findOneAndUpdate: the patch and the read of the result are a single atomic step.
       const doc =
         update === null ? null : await tasks.findOneAndUpdate({ task_id: taskId }, update, { returnDocument: 'after' });

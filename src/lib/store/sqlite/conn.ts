@@ -1,5 +1,4 @@
 import type { SQLInputValue, StatementSync } from 'node:sqlite';
-import { vidbotError } from '../../errors.ts';
 import type { Store } from '../port.ts';
 
 /** What the operation modules need from an open connection; one per store instance. */
@@ -32,13 +31,5 @@ export const whereEquals = (fields: ReadonlyArray<readonly [column: string, valu
   };
 };
 
-/** Limits and offsets are non-negative integers; 0 is a valid limit that returns nothing. */
-export const count = (value: number | undefined, fallback: number, name: string): number => {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw vidbotError('VIDBOT_INPUT_INVALID', `${name} must be a non-negative integer, got ${value}.`);
-  }
-  return value;
-};
 
-export const DEFAULT_LIMIT = 20;
+export { count, DEFAULT_LIMIT } from '../fields.ts';

@@ -13,7 +13,6 @@ import type {
   SessionMessage,
   Task,
   TaskOptions,
-  TaskPatch,
   TaskStatus,
   Video,
 } from '../port.ts';
@@ -109,24 +108,6 @@ export const taskFromRow = (row: Row): Task =>
     cancelRequested: optBool(row, 'cancel_requested'),
   });
 
-/** Every patchable field and its column; a Record so that a new TaskPatch field fails to compile here. */
-export const TASK_PATCH_COLUMNS: Readonly<Record<keyof TaskPatch, string>> = {
-  status: 'status',
-  stage: 'stage',
-  attempts: 'attempts',
-  startedAt: 'started_at',
-  finishedAt: 'finished_at',
-  polishedPrompt: 'polished_prompt',
-  remoteJobId: 'remote_job_id',
-  filePath: 'file_path',
-  cloudUrl: 'cloud_url',
-  mediaId: 'media_id',
-  videoId: 'video_id',
-  cacheHit: 'cache_hit',
-  error: 'error',
-  errorCode: 'error_code',
-  cancelRequested: 'cancel_requested',
-};
 
 export const videoFromRow = (row: Row): Video =>
   compact({

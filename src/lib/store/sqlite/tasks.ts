@@ -3,10 +3,10 @@ import type { SQLInputValue } from 'node:sqlite';
 import { vidbotError } from '../../errors.ts';
 import type { NewTask, Task, TaskFilter, TaskPatch } from '../port.ts';
 import { type Conn, count, DEFAULT_LIMIT, type SyncOps, whereEquals } from './conn.ts';
-import { TASK_PATCH_COLUMNS, taskFromRow, toJson, toSql } from './rows.ts';
+import { TASK_PATCH_FIELDS, TASK_REQUIRED_FIELDS } from '../fields.ts';
+import { taskFromRow, toJson, toSql } from './rows.ts';
 
 /** Fields a patch cannot clear: an undefined value leaves them as they are. */
-const REQUIRED_PATCH_FIELDS: ReadonlySet<string> = new Set(['status', 'attempts']);
 
 const taskWhere = (filter: Omit<TaskFilter, 'limit'>): { clause: string; params: SQLInputValue[] } => {
   const base = whereEquals([
@@ -68,9 +68,9 @@ export const taskOps = (
 
     updateTask: (taskId: string, patch: TaskPatch) =>
       c.tx(() => {
-        const columns = TASK_PATCH_COLUMNS as Readonly<Record<string, string>>;
+        const columns = TASK_PATCH_FIELDS as Readonly<Record<string, string>>;
         const entries = Object.entries(patch).filter(
-          ([key, value]) => Object.hasOwn(columns, key) && !(value === undefined && REQUIRED_PATCH_FIELDS.has(key)),
+          ([key, value]) => Object.hasOwn(columns, key) && !(value === undefined && TASK_REQUIRED_FIELDS.has(key)),
         );
         const sets = [...entries.map(([key]) => `${columns[key]} = ?`), 'updated_at = ?'];
         const params = [...entries.map(([, value]) => toSql(value as string | number | boolean | undefined)), c.now()];

@@ -1,0 +1,39 @@
+/** What every store adapter maps and checks the same way: the task patch's fields, limits. */
+import { vidbotError } from '../errors.ts';
+import type { TaskPatch } from './port.ts';
+
+/**
+ * Every patchable task field and its stored name (an SQLite column, a MongoDB field: the seed's
+ * snake_case). A Record, so a new TaskPatch field fails to compile until it is mapped here.
+ */
+export const TASK_PATCH_FIELDS: Readonly<Record<keyof TaskPatch, string>> = {
+  status: 'status',
+  stage: 'stage',
+  attempts: 'attempts',
+  startedAt: 'started_at',
+  finishedAt: 'finished_at',
+  polishedPrompt: 'polished_prompt',
+  remoteJobId: 'remote_job_id',
+  filePath: 'file_path',
+  cloudUrl: 'cloud_url',
+  mediaId: 'media_id',
+  videoId: 'video_id',
+  cacheHit: 'cache_hit',
+  error: 'error',
+  errorCode: 'error_code',
+  cancelRequested: 'cancel_requested',
+};
+
+/** Patching these with undefined leaves them as they are; other fields are cleared by undefined. */
+export const TASK_REQUIRED_FIELDS: ReadonlySet<string> = new Set(['status', 'attempts']);
+
+export const DEFAULT_LIMIT = 20;
+
+/** Limits and offsets are non-negative integers; 0 is a valid limit that returns nothing. */
+export const count = (value: number | undefined, fallback: number, name: string): number => {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw vidbotError('VIDBOT_INPUT_INVALID', `${name} must be a non-negative integer, got ${value}.`);
+  }
+  return value;
+};
