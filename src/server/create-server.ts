@@ -95,9 +95,11 @@ export const createServer = async (options: CreateServerOptions): Promise<Fastif
   webhookRoutes(app, { bot: countingBot, store: vidbot.store, twilio });
   await providerWebhookRoutes(app, { provider: vidbot.provider });
   apiRoutes(app, { vidbot, guard });
-  const ownFeed = options.activity ? undefined : createActivityFeed({ queue: vidbot.queue });
-  if (ownFeed) app.addHook('onClose', async () => ownFeed.close());
-  eventRoutes(app, { feed: options.activity ?? (ownFeed as ActivityFeed), guard, ...(options.workerControl ? { workers: options.workerControl } : {}) });
+  // Made on the first viewer, not at start: its counts poll is wasted on a server nobody watches.
+  let ownFeed: ActivityFeed | undefined;
+  app.addHook('onClose', async () => ownFeed?.close());
+  const feed = (): ActivityFeed => options.activity ?? (ownFeed ??= createActivityFeed({ queue: vidbot.queue }));
+  eventRoutes(app, { feed, guard, ...(options.workerControl ? { workers: options.workerControl } : {}) });
   testSendRoutes(app, { messenger: vidbot.messenger, guard });
   mediaRoutes(app, { mediaHost: vidbot.mediaHost });
   healthRoutes(app, {

@@ -10,7 +10,8 @@ export interface WorkerControl {
 }
 
 export interface EventRouteDeps {
-  readonly feed: ActivityFeed;
+  /** The feed to stream; called on each connection, so it can be made on first use. */
+  readonly feed: () => ActivityFeed;
   readonly guard: preHandlerAsyncHookHandler;
   /** The workers of this process, when it has any: POST /api/workers/pause|resume. */
   readonly workers?: WorkerControl;
@@ -49,8 +50,9 @@ export const eventRoutes = (app: FastifyInstance, deps: EventRouteDeps): void =>
     // A viewer that stopped reading (Ctrl-Z on `status --watch`) is dropped rather than buffered forever.
     const send = (event: unknown) => (out.writableLength > MAX_BUFFERED_BYTES ? stop() : out.write(`data: ${JSON.stringify(event)}\n\n`));
     out.write('retry: 2000\n\n');
-    for (const event of deps.feed.recent()) send(event);
-    unsubscribe = deps.feed.subscribe(send);
+    const feed = deps.feed();
+    for (const event of feed.recent()) send(event);
+    unsubscribe = feed.subscribe(send);
     keepAlive = setInterval(() => out.write(': keep-alive\n\n'), deps.keepAliveMs ?? 15_000);
     request.raw.on('close', stop);
   });
