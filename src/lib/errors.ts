@@ -42,6 +42,8 @@ export const errorCatalogue = Object.freeze({
   VIDBOT_TIMEOUT: spec(75, 504, false, true, 'The operation took too long; try again.'),
   VIDBOT_MESSENGER_FAILED: spec(69, 502, false, true, 'Sending the message failed; it is retried. Check the messenger\'s status page.'),
   VIDBOT_MESSENGER_AUTH: spec(77, 502, true, false, 'Check TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN.'),
+  VIDBOT_DELIVERY_REFUSED: spec(69, 502, true, false, 'The channel refused the message (its code says why); the task keeps its video: fix the cause, then retry the task.'),
+  VIDBOT_JOB_ABANDONED: spec(70, 500, false, false, 'A worker died on every attempt of this job (out of memory? killed?); check the worker logs, then retry the task.'),
   VIDBOT_SIGNATURE_INVALID: spec(77, 403, true, false, 'Sign with the URL Twilio posts to (PUBLIC_BASE_URL + path); `vidbot sign --curl` shows how.'),
   VIDBOT_UNAUTHORIZED: spec(77, 401, true, false, 'Send Authorization: Bearer <VIDBOT_API_KEY>, or call from the same machine when no key is set.'),
   VIDBOT_RATE_LIMITED: spec(75, 429, true, true, 'Wait a minute before sending more.'),

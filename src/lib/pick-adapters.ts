@@ -3,6 +3,7 @@
  * engine its settings name. Heavy SDKs are imported only when picked.
  */
 import type { Redis } from 'ioredis';
+import { openDatabase } from './sqlite/open.ts';
 import { vidbotError } from './errors.ts';
 import type { Config } from './config/settings.ts';
 import { createLocalMediaHost } from './media-host/local.ts';
@@ -14,26 +15,22 @@ import { createPassthroughPolisher } from './polisher/passthrough.ts';
 import type { PromptPolisher } from './polisher/port.ts';
 import type { JobQueue } from './queue/port.ts';
 import { createSqliteQueue } from './queue/sqlite/index.ts';
+import type { TaskJob } from './tasks/deps.ts';
 import type { Store } from './store/port.ts';
 import { createSqliteStore } from './store/sqlite/index.ts';
 import { createLocalProvider } from './video-provider/local.ts';
 import type { VideoProvider } from './video-provider/port.ts';
 
-/** What a task's queue job carries. */
-export interface TaskJob {
-  readonly taskId: string;
-}
+export type { TaskJob };
 
 /** Twilio when its account, token and sender are all configured; the local recorder otherwise. */
-export const pickMessenger = (config: Config, store: Store, enforceWindow: boolean): Messenger => {
+export const pickMessenger = (config: Config): Messenger => {
   const { twilioAccountSid: accountSid, twilioAuthToken: authToken, twilioWhatsappFrom: from } = config;
-  if (!accountSid || !authToken || !from) return createLocalMessenger({ store });
+  if (!accountSid || !authToken || !from) return createLocalMessenger();
   return createTwilioMessenger({
     accountSid,
     authToken,
     from,
-    store,
-    enforceWindow,
     ...(config.publicBaseUrl ? { statusCallbackUrl: `${config.publicBaseUrl.replace(/\/+$/, '')}/whatsapp/status` } : {}),
     ...(config.twilioContentSid ? { contentSid: config.twilioContentSid } : {}),
     ...(config.twilioApiBaseUrl ? { apiBaseUrl: config.twilioApiBaseUrl } : {}),
@@ -74,22 +71,86 @@ const apiRoot = (url: string): string => {
   return parsed.pathname === '/' ? `${parsed.origin}/v1` : url.replace(/\/+$/, '');
 };
 
-/** MongoDB when MONGODB_URI is set (the seed's database); the embedded SQLite file otherwise. */
-export const pickStore = async (config: Config, database: string): Promise<Store> => {
-  if (!config.mongodbUri) return createSqliteStore({ file: database });
-  const { createMongoStore } = await import('./store/mongo/index.ts');
-  return createMongoStore({ uri: config.mongodbUri, dbName: config.mongoDbName });
+export interface StoreAndQueue {
+  readonly store: Store;
+  readonly queue: JobQueue<TaskJob>;
+  /** Closes the queue opened here (releasing its workers' jobs) and its Redis clients. */
+  readonly closeQueue: () => Promise<void>;
+  /** Then the store opened here, and the shared file. */
+  readonly closeStore: () => Promise<void>;
+}
+
+/**
+ * The store (MongoDB when MONGODB_URI is set, else the embedded SQLite file) and the queue (BullMQ
+ * when REDIS_URL is set, else the embedded queue). Embedded both, they share one connection, so
+ * a task and its job are written in one transaction. Either may be given instead (tests, plugins).
+ */
+export const pickStoreAndQueue = async (
+  config: Config,
+  database: string,
+  given: { store?: Store; queue?: JobQueue<TaskJob> } = {},
+): Promise<StoreAndQueue> => {
+  const queueClosers: Array<() => Promise<unknown>> = [];
+  const storeClosers: Array<() => Promise<unknown>> = [];
+  const run = (closers: Array<() => Promise<unknown>>) => async () => {
+    for (const fn of closers.splice(0)) await fn().catch(() => {});
+  };
+  const closeQueue = run(queueClosers);
+  const closeStore = run(storeClosers);
+  try {
+    const embeddedStore = given.store === undefined && !config.mongodbUri;
+    const embeddedQueue = given.queue === undefined && !config.redisUrl;
+    const db = embeddedStore && embeddedQueue ? openDatabase(database) : undefined;
+    let queue = given.queue;
+    let addWithin: ((task: { taskId: string; jobId?: string; sid: string }) => void) | undefined;
+    if (queue === undefined) {
+      if (embeddedQueue) {
+        // One active job per sender: a burst from one user must not hold up everyone else.
+        const sqlite = createSqliteQueue<TaskJob>({
+          ...(db ? { db } : { file: database }),
+          maxActivePerGroup: 1,
+          leaseMs: config.jobLeaseSec * 1000,
+        });
+        if (db) addWithin = (task) => void sqlite.addWithin({ taskId: task.taskId }, { jobId: task.jobId ?? task.taskId, group: task.sid });
+        queue = sqlite;
+      } else {
+        const picked = await pickRedisQueue(config);
+        queueClosers.push(() => picked.queue.close());
+        for (const client of picked.redis) queueClosers.push(() => client.quit().catch(() => client.disconnect()));
+        queue = picked.queue;
+      }
+      if (embeddedQueue) {
+        const opened = queue;
+        queueClosers.push(() => opened.close());
+      }
+    }
+    let store = given.store;
+    if (store === undefined) {
+      store = embeddedStore ? createSqliteStore(db ? { db, ...(addWithin ? { onTaskCreated: addWithin } : {}) } : { file: database }) : await pickMongoStore(config);
+      const opened = store;
+      storeClosers.push(() => opened.close());
+    }
+    if (db) storeClosers.push(async () => db.close());
+    return { store, queue, closeQueue, closeStore };
+  } catch (error) {
+    await closeQueue();
+    await closeStore();
+    throw error;
+  }
 };
 
-/** BullMQ on Redis when REDIS_URL is set; the embedded SQLite queue (in the store's file) otherwise. */
-export const pickQueue = async (config: Config, database: string): Promise<{ queue: JobQueue<TaskJob>; redis?: Redis[] }> => {
-  // One active job per sender: a burst from one user must not hold up everyone else.
+const pickMongoStore = async (config: Config): Promise<Store> => {
+  const { createMongoStore } = await import('./store/mongo/index.ts');
+  return createMongoStore({ uri: config.mongodbUri ?? '', dbName: config.mongoDbName });
+};
+
+/** BullMQ on Redis, with a client for adding jobs and one for workers. */
+const pickRedisQueue = async (config: Config): Promise<{ queue: JobQueue<TaskJob>; redis: Redis[] }> => {
   const leaseMs = config.jobLeaseSec * 1000;
-  if (!config.redisUrl) return { queue: createSqliteQueue<TaskJob>({ file: database, maxActivePerGroup: 1, leaseMs }) };
   const { connectRedis, createBullmqQueue } = await import('./queue/bullmq/index.ts');
   // Bounded retries for adding jobs (a webhook answers an error Twilio retries, rather than hang);
   // unbounded for workers, which wait through a Redis restart.
-  const redis = await connectRedis(config.redisUrl, { maxRetriesPerRequest: 20 });
+  const redis = await connectRedis(config.redisUrl ?? '', { maxRetriesPerRequest: 20 });
   const workerRedis = redis.duplicate({ maxRetriesPerRequest: null });
   workerRedis.on('error', () => {});
   const queue = createBullmqQueue<TaskJob>({ connection: redis, workerConnection: workerRedis, name: 'tasks', prefix: 'vidbot', maxActivePerGroup: 1, leaseMs });

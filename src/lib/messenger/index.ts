@@ -1,10 +1,11 @@
-export type { DeliveryStatus, Messenger, OutboundMessage, SentMessage } from './port.ts';
+export type { DeliveryStatus, Messenger, OutboundMessage, SendOptions, SentLookup, SentMessage } from './port.ts';
 export { createLocalMessenger } from './local.ts';
 export { createTwilioMessenger, type TwilioMessengerOptions } from './twilio.ts';
-export { applyStatusCallback, mapTwilioStatus, parseStatusCallback, type StatusUpdate } from './twilio-status.ts';
+export { mapTwilioStatus, parseStatusCallback, type Receipt } from './twilio-status.ts';
+export { refusalKind as twilioRefusalKind } from './twilio-codes.ts';
 export {
+  type SimulatedMessage,
   type SimulatorListener,
   type SimulatorMessenger,
-  type SimulatorMessengerOptions,
   createSimulatorMessenger,
 } from './simulator.ts';

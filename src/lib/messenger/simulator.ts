@@ -1,64 +1,50 @@
 import { randomBytes } from 'node:crypto';
 import { throwIfAborted } from '../errors.ts';
-import type { OutboundRecord, Store } from '../store/port.ts';
-import type { Messenger } from './port.ts';
+import type { Messenger, OutboundMessage, SentMessage } from './port.ts';
+import { refusalKind } from './twilio-codes.ts';
 
-export type SimulatorListener = (record: OutboundRecord) => void;
-
-export interface SimulatorMessenger extends Messenger {
-  /** Called with every newly recorded message (and, through `publish`, every status change). */
-  subscribe(listener: SimulatorListener): () => void;
-  /** Tells the listeners about a record that changed outside `send` (a simulated status callback). */
-  publish(record: OutboundRecord): void;
+/** A message the simulator took, told to the page at once (before the lifecycle records the answer). */
+export interface SimulatedMessage extends OutboundMessage, SentMessage {
+  /** vidbot's id of the message (its outbound record). */
+  readonly reference?: string;
 }
 
-export interface SimulatorMessengerOptions {
-  /**
-   * The store, or a getter for it: `vidbot serve` builds the messenger before createVidbot opens
-   * the store (the messenger is one of its overrides), so it may only be known later.
-   */
-  readonly store: Store | (() => Store);
+export type SimulatorListener = (message: SimulatedMessage) => void;
+
+export interface SimulatorMessenger extends Messenger {
+  /** Called with every message the bot sends through the simulator. */
+  subscribe(listener: SimulatorListener): () => void;
 }
 
 /**
- * The browser simulator's messenger: records each outbound message in the store like the local
- * messenger, and pushes it to the simulator page. Messages start as `sent` rather than the local
- * messenger's `delivered`, so the page's simulated receipts (delivered, read, 63016...) apply as
- * Twilio's would; a failure cannot override a delivered message.
+ * The browser simulator's messenger: a transport that takes each message as Twilio would (status
+ * `sent`, an SM... id) and pushes it to the simulator page. The page's simulated receipts
+ * (delivered, read, 63016...) then come back through the real status route.
  */
-export const createSimulatorMessenger = (options: SimulatorMessengerOptions): SimulatorMessenger => {
+export const createSimulatorMessenger = (): SimulatorMessenger => {
   const listeners = new Set<SimulatorListener>();
-  const store = (): Store => (typeof options.store === 'function' ? options.store() : options.store);
-  const publish = (record: OutboundRecord): void => {
-    for (const listener of listeners) {
-      try {
-        listener(record);
-      } catch {
-        // A page that went away must not fail the worker's delivery.
-      }
-    }
-  };
   return {
     name: 'simulator',
+    enforcesWindow: false,
+    // The page simulates Twilio's receipts, codes included.
+    refusalKind,
     subscribe(listener) {
       listeners.add(listener);
       return () => void listeners.delete(listener);
     },
-    publish,
     async send(message, sendOptions) {
       throwIfAborted(sendOptions?.signal);
-      const { record, created } = await store().recordOutbound({
-        // Twilio-shaped sids, so the status callbacks the page simulates look like Twilio's.
-        sid: `SM${randomBytes(16).toString('hex')}`,
-        to: message.to,
-        kind: message.kind ?? 'notice',
-        status: 'sent',
-        ...(message.body === undefined ? {} : { body: message.body }),
-        ...(message.mediaUrl === undefined ? {} : { mediaUrl: message.mediaUrl }),
-        ...(message.taskId === undefined ? {} : { taskId: message.taskId }),
-      });
-      if (created) publish(record);
-      return { sid: record.sid, status: record.status, duplicate: !created };
+      // Twilio-shaped ids, so the status callbacks the page simulates look like Twilio's.
+      const sent: SentMessage = { messageId: `SM${randomBytes(16).toString('hex')}`, status: 'sent' };
+      const told: SimulatedMessage = { ...message, ...sent, ...(sendOptions?.reference ? { reference: sendOptions.reference } : {}) };
+      for (const listener of listeners) {
+        try {
+          listener(told);
+        } catch {
+          // A page that went away must not fail the worker's delivery.
+        }
+      }
+      return sent;
     },
   };
 };

@@ -33,6 +33,10 @@ export interface PipelineRunOptions {
   /** Provider job to resume (a prediction id stored by an earlier attempt). */
   readonly resumeRemoteJob?: string;
   readonly onRemoteJob?: (remoteJobId: string) => void | Promise<void>;
+  /** See GenerateOptions: the task's key, and a create whose answer was never recorded. */
+  readonly jobKey?: string;
+  readonly remoteJobRequestedAt?: number;
+  readonly onRemoteJobRequested?: (at: number) => void | Promise<void>;
 }
 
 export interface PipelineResult {
@@ -120,6 +124,9 @@ export const createPipeline = (deps: PipelineDeps): Pipeline => ({
               onProgress,
               ...(options.onRemoteJob ? { onRemoteJob: options.onRemoteJob } : {}),
               ...(options.resumeRemoteJob ? { resumeRemoteJob: options.resumeRemoteJob } : {}),
+              ...(options.jobKey ? { jobKey: options.jobKey } : {}),
+              ...(options.remoteJobRequestedAt ? { remoteJobRequestedAt: options.remoteJobRequestedAt } : {}),
+              ...(options.onRemoteJobRequested ? { onRemoteJobRequested: options.onRemoteJobRequested } : {}),
             },
           ),
         (g) => `${g.provider} ${g.model}`,

@@ -15,4 +15,4 @@ export type {
   RetryResult,
   WorkerOptions,
 } from './port.ts';
-export { createSqliteQueue, type SqliteQueueOptions } from './sqlite/index.ts';
+export { createSqliteQueue, type SqliteJobQueue, type SqliteQueueOptions } from './sqlite/index.ts';

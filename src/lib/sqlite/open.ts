@@ -37,7 +37,13 @@ export const writeTransaction = <T>(db: DatabaseSync, fn: () => T): T => {
     db.exec('COMMIT');
     return result;
   } catch (error) {
-    db.exec('ROLLBACK');
+    // SQLite rolls back by itself after some errors (a full disk, I/O errors): then ROLLBACK fails
+    // with "no transaction is active", which must not hide the error that caused it.
+    try {
+      if (db.isTransaction) db.exec('ROLLBACK');
+    } catch {
+      // The original error is the one worth reporting.
+    }
     throw error;
   }
 };

@@ -14,6 +14,9 @@ export const TASK_PATCH_FIELDS: Readonly<Record<keyof TaskPatch, string>> = {
   finishedAt: 'finished_at',
   polishedPrompt: 'polished_prompt',
   remoteJobId: 'remote_job_id',
+  remoteJobRequestedAt: 'remote_job_requested_at',
+  jobId: 'job_id',
+  delivery: 'delivery',
   filePath: 'file_path',
   cloudUrl: 'cloud_url',
   mediaId: 'media_id',
@@ -26,6 +29,9 @@ export const TASK_PATCH_FIELDS: Readonly<Record<keyof TaskPatch, string>> = {
 
 /** Patching these with undefined leaves them as they are; other fields are cleared by undefined. */
 export const TASK_REQUIRED_FIELDS: ReadonlySet<string> = new Set(['status', 'attempts']);
+
+/** Fields stored as a structure (an SQLite JSON column, a MongoDB subdocument). */
+export const TASK_STRUCTURED_FIELDS: ReadonlySet<string> = new Set(['delivery']);
 
 export const DEFAULT_LIMIT = 20;
 

@@ -5,12 +5,10 @@
  * documents that the seed's tools read (MongoDB).
  * Every method is atomic on its own; timestamps are epoch milliseconds.
  */
-import type { DeliveryStatus } from '../messenger/port.ts';
-import type { Orientation } from '../video-provider/port.ts';
+import type { DeliveryStatus, Orientation, PipelineStage, TaskDelivery, TaskStatus } from '../domain.ts';
 
-export type TaskStatus = 'queued' | 'processing' | 'done' | 'failed' | 'canceled';
-export const FINAL_TASK_STATUSES: readonly TaskStatus[] = ['done', 'failed', 'canceled'];
-export type PipelineStage = 'polish' | 'cache' | 'generate' | 'compress' | 'publish' | 'deliver';
+export { FINAL_TASK_STATUSES, OPEN_TASK_STATUSES } from '../domain.ts';
+export type { DeliveryStatus, PipelineStage, TaskDelivery, TaskStatus } from '../domain.ts';
 
 export interface SessionMessage {
   readonly role: 'user' | 'bot' | 'system';
@@ -47,10 +45,17 @@ export interface NewTask {
   readonly options: TaskOptions;
   /** The inbound message that created the task (Twilio MessageSid), unique across tasks. */
   readonly messageSid?: string;
+  /**
+   * The queue job that runs the task. Without one the task is run by its creator (`vidbot
+   * generate`), and the queue's sweep leaves it alone.
+   */
+  readonly jobId?: string;
 }
 
-export interface Task extends Required<Omit<NewTask, 'messageSid'>> {
+export interface Task extends Required<Omit<NewTask, 'messageSid' | 'jobId'>> {
   readonly messageSid?: string;
+  /** The queue job that runs the task now; a retry gives the task a new one. Absent for tasks run by their creator. */
+  readonly jobId?: string;
   readonly status: TaskStatus;
   readonly stage?: PipelineStage;
   readonly attempts: number;
@@ -61,6 +66,11 @@ export interface Task extends Required<Omit<NewTask, 'messageSid'>> {
   readonly polishedPrompt?: string;
   /** Provider-side job id (Replicate prediction id), stored before waiting on it. */
   readonly remoteJobId?: string;
+  /**
+   * When a create of a remote job was sent whose answer has not been recorded: after a crash or an
+   * ambiguous failure the provider looks for that job before creating another.
+   */
+  readonly remoteJobRequestedAt?: number;
   /** Path of the compressed file. */
   readonly filePath?: string;
   /** Public URL of the published video (Cloudinary secure_url or our /media URL). */
@@ -71,6 +81,8 @@ export interface Task extends Required<Omit<NewTask, 'messageSid'>> {
   readonly error?: string;
   readonly errorCode?: string;
   readonly cancelRequested?: boolean;
+  /** The delivery of the result, from the moment it is sent; kept in step with the channel's receipts. */
+  readonly delivery?: TaskDelivery;
 }
 
 export type TaskPatch = Partial<
@@ -83,6 +95,9 @@ export type TaskPatch = Partial<
     | 'finishedAt'
     | 'polishedPrompt'
     | 'remoteJobId'
+    | 'remoteJobRequestedAt'
+    | 'jobId'
+    | 'delivery'
     | 'filePath'
     | 'cloudUrl'
     | 'mediaId'
@@ -98,6 +113,10 @@ export interface TaskFilter {
   readonly from?: string;
   readonly sid?: string;
   readonly status?: readonly TaskStatus[];
+  /** Only tasks last changed before this time (epoch ms). */
+  readonly updatedBefore?: number;
+  /** Least recently changed first, instead of newest first (the sweep's order). */
+  readonly oldestFirst?: boolean;
   readonly limit?: number;
 }
 
@@ -148,17 +167,37 @@ export interface InboundClaim {
   readonly taskId?: string;
 }
 
+/**
+ * A message vidbot sent or is sending. It is recorded before the send (status `pending`), so a
+ * crash mid-send leaves a trace to reconcile, and each receipt the channel posts lands on it.
+ */
 export interface OutboundRecord {
-  readonly sid: string;
+  /** vidbot's id; deterministic for a task's messages (`<taskId>:result:1`), so recording is idempotent. */
+  readonly id: string;
+  /** The channel's id (Twilio's SM... sid), once the channel answered. */
+  readonly messageId?: string;
+  /** The messenger it went through. */
+  readonly channel?: string;
   readonly to: string;
   readonly body?: string;
   readonly mediaUrl?: string;
   readonly taskId?: string;
+  /** result, link, template, failure, notice, reply... */
   readonly kind: string;
   readonly status: DeliveryStatus;
   readonly errorCode?: string;
   readonly createdAt: number;
   readonly updatedAt: number;
+}
+
+export type OutboundPatch = Partial<Pick<OutboundRecord, 'status' | 'errorCode' | 'messageId'>>;
+
+/** A delivery receipt that named a message no record holds yet; applied when the record gets that id. */
+export interface KeptReceipt {
+  readonly messageId: string;
+  readonly status: DeliveryStatus;
+  readonly errorCode?: string;
+  readonly receivedAt: number;
 }
 
 export interface Store {
@@ -174,6 +213,12 @@ export interface Store {
   getTask(taskId: string): Promise<Task | null>;
   /** Applies the patch and returns the task after it; throws VIDBOT_TASK_NOT_FOUND for unknown ids. */
   updateTask(taskId: string, patch: TaskPatch): Promise<Task>;
+  /**
+   * Applies the patch only while the task's status is one of `from`, atomically: the task's state
+   * machine moves through this. Returns the task after it, or null when its status was another
+   * (someone else moved it first); throws VIDBOT_TASK_NOT_FOUND for unknown ids.
+   */
+  transitionTask(taskId: string, from: readonly TaskStatus[], patch: TaskPatch): Promise<Task | null>;
   /** Newest first. */
   listTasks(filter?: TaskFilter): Promise<Task[]>;
   countTasks(filter?: Omit<TaskFilter, 'limit'>): Promise<number>;
@@ -193,13 +238,26 @@ export interface Store {
   /** Time of the sender's latest inbound message, for WhatsApp's 24-hour window. */
   lastInboundAt(from: string): Promise<number | null>;
 
-  /** Records an outbound message; a second record with the same taskId and kind 'result' returns the first. */
+  /** Records an outbound message; recording an id that exists returns the existing record (created=false). */
   recordOutbound(
     record: Omit<OutboundRecord, 'createdAt' | 'updatedAt'>,
   ): Promise<{ record: OutboundRecord; created: boolean }>;
-  findOutbound(filter: { sid?: string; taskId?: string; kind?: string }): Promise<OutboundRecord | null>;
+  /** The newest record matching every given field. */
+  findOutbound(filter: { id?: string; messageId?: string; taskId?: string; kind?: string }): Promise<OutboundRecord | null>;
   listOutbound(filter?: { to?: string; taskId?: string; limit?: number }): Promise<OutboundRecord[]>;
-  updateOutbound(sid: string, patch: Partial<Pick<OutboundRecord, 'status' | 'errorCode' | 'sid'>>): Promise<void>;
+  /**
+   * Patches a record; with `ifStatus`, only while its status is that one (compare-and-set, for
+   * receipts racing each other). Returns whether it changed a record; unknown ids change nothing.
+   */
+  updateOutbound(id: string, patch: OutboundPatch, options?: { ifStatus?: DeliveryStatus }): Promise<boolean>;
+
+  /** Keeps a receipt for a message id no record holds yet. */
+  keepReceipt(receipt: KeptReceipt): Promise<void>;
+  /** The receipts kept for this message id, oldest first; they are removed. */
+  takeReceipts(messageId: string): Promise<KeptReceipt[]>;
+
+  /** Writes and commits something small, so a health check knows the store can still write (a full disk cannot). */
+  probeWrite(): Promise<void>;
 
   close(): Promise<void>;
 }

@@ -1,2 +1,8 @@
-export { type RunTaskOptions, type TaskRunnerDeps, runTask } from './run-task.ts';
-export { ACK_MESSAGE, failureMessage, resultMessage } from './messages.ts';
+export { type Conversation, createConversation } from './conversation.ts';
+export type { LifecycleDeps, TaskJob } from './deps.ts';
+export { type CancelTaskResult, type SendMessageOptions, type TaskLifecycle, createTaskLifecycle } from './lifecycle.ts';
+export { MOVES, type MoveName, canMove } from './machine.ts';
+export { ACK_MESSAGE, failureMessage, linkMessage, resultMessage, undeliveredMessage, userReason } from './messages.ts';
+export type { ReceiptOutcome } from './receipts.ts';
+export type { RunTaskOptions } from './run-task.ts';
+export type { SweepOptions, SweepResult } from './sweep.ts';

@@ -1,17 +1,38 @@
 import type { ErrorCode, VidbotError } from '../errors.ts';
 import type { Task } from '../store/port.ts';
 
+/** Collapses whitespace and cuts to `max` characters (code points, so emoji stay whole). */
+const excerpt = (text: string, max: number): string => {
+  const chars = [...text.replace(/\s+/g, ' ').trim()];
+  return chars.length <= max ? chars.join('') : `${chars.slice(0, max - 1).join('').trimEnd()}…`;
+};
+
 /** The seed bot's wording, kept so existing users see the same conversation. */
 export const ACK_MESSAGE = "🎬 Generating your video... I'll send it here when ready.";
 
+/**
+ * The result. The seed's headline, then which prompt it answers: a user with several requests
+ * knows which video this is (and a rerun after a crash can recognise the message it sent).
+ */
 export const resultMessage = (task: Task): { body: string; mediaUrl?: string } => {
   const preview = task.options.provider === 'local' ? ' (a local preview, not AI)' : '';
   // The seed's wording for real AI videos; the preview renderer must not claim to be AI.
   const headline = preview ? "✅ Here's your video!" : "✅ Here's your AI-generated video!";
-  if (task.cloudUrl) return { body: `${headline}${preview}`, mediaUrl: task.cloudUrl };
+  const about = `🎬 "${excerpt(task.prompt, 60)}"`;
+  if (task.cloudUrl) return { body: `${headline}${preview}\n${about}`, mediaUrl: task.cloudUrl };
   // No public URL: the messenger cannot attach media, so say where the file is instead of sending nothing.
-  return { body: `✅ Your video is ready${preview}, but it has no public URL yet (set PUBLIC_BASE_URL).` };
+  return { body: `✅ Your video is ready${preview}, but it has no public URL yet (set PUBLIC_BASE_URL).\n${about}` };
 };
+
+/** The fallback when WhatsApp could not take the video itself: the link, which still plays it. */
+export const linkMessage = (task: Task): { body: string } => {
+  const { body, mediaUrl } = resultMessage(task);
+  return { body: `${body}\n▶️ ${mediaUrl ?? ''}`.trimEnd() };
+};
+
+/** Told when the video was made but could not be sent (and a text may still get through). */
+export const undeliveredMessage = (task: Task): string =>
+  `⚠️ Sorry, your video for "${excerpt(task.prompt, 40)}" was made, but WhatsApp couldn't deliver it. Send /status to see it, or try again later.`;
 
 export const failureMessage = (reason: string): string =>
   `❌ Sorry, I couldn't make that video: ${reason} Send /help for tips, or try again.`;
@@ -30,5 +51,6 @@ export const userReason = (error: VidbotError): string => {
   if (FOR_THE_USER.includes(error.code)) return error.message;
   if (OUTAGES.includes(error.code)) return 'the video service is having trouble.';
   if (error.code === 'VIDBOT_GENERATION_FAILED') return "the video service sent back something I couldn't use.";
+  if (error.code === 'VIDBOT_JOB_ABANDONED') return 'something went wrong on my side while making it.';
   return "the video service isn't set up correctly right now (the bot's owner can see why).";
 };

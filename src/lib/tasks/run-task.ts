@@ -1,18 +1,19 @@
+/**
+ * Running a task: what a worker does with a job, and what `vidbot generate` does in-process. It
+ * reads the task's state and carries it on from there, so a rerun after a crash at any point
+ * finishes what is missing: a made video is not generated again, a sent message is not sent again.
+ */
 import { basename } from 'node:path';
 import { isAbortError, toVidbotError, vidbotError } from '../errors.ts';
-import type { Messenger } from '../messenger/port.ts';
 import type { PipelineEvent } from '../pipeline/events.ts';
-import type { Pipeline, PipelineResult } from '../pipeline/create-pipeline.ts';
-import type { Store, Task } from '../store/port.ts';
-import { failureMessage, resultMessage, userReason } from './messages.ts';
-
-export interface TaskRunnerDeps {
-  readonly store: Store;
-  readonly pipeline: Pipeline;
-  /** Sends the result to the task's sender; tasks without a sender (CLI runs) deliver nothing. */
-  readonly messenger?: Messenger;
-  readonly maxBytes?: number;
-}
+import type { PipelineResult } from '../pipeline/create-pipeline.ts';
+import type { Task } from '../store/port.ts';
+import { deliverResult } from './deliver.ts';
+import { firstDelivery } from './delivery.ts';
+import type { LifecycleDeps } from './deps.ts';
+import { move, mustMove } from './machine.ts';
+import { failureMessage, userReason } from './messages.ts';
+import { giveUp, tell } from './settle.ts';
 
 export interface RunTaskOptions {
   readonly signal?: AbortSignal;
@@ -20,21 +21,53 @@ export interface RunTaskOptions {
   /** 1-based attempt and the total allowed; on the last attempt a retryable failure is final too. */
   readonly attempt?: number;
   readonly maxAttempts?: number;
+  /** The queue job running this; a job the task no longer names (a retry replaced it) does nothing. */
+  readonly jobId?: string;
 }
 
-/**
- * Runs one stored task to its end: pipeline, video record, delivery. Safe to run again after a
- * crash at any point: a recorded video is not generated twice, and a result is delivered once.
- */
-export const runTask = async (deps: TaskRunnerDeps, taskId: string, options: RunTaskOptions = {}): Promise<Task> => {
-  const { store } = deps;
-  const task = await store.getTask(taskId);
-  if (!task) throw vidbotError('VIDBOT_TASK_NOT_FOUND', `No task ${taskId}.`);
-  if (task.status === 'canceled' || task.status === 'failed') return task;
-  if (task.cancelRequested) return finalize(store, taskId, { status: 'canceled', error: 'Canceled by the user.' });
-  if (task.status === 'done' || task.videoId) return deliver(deps, await store.getTask(taskId) ?? task);
+const canceled = (deps: LifecycleDeps, taskId: string) => move(deps.store, taskId, 'cancel', { error: 'Canceled by the user.' });
 
-  await store.updateTask(taskId, { status: 'processing', attempts: task.attempts + 1, startedAt: Date.now() });
+/** Runs a task to its end. Resolves once the task is final; throws when its job should be tried again. */
+export const runTask = async (deps: LifecycleDeps, taskId: string, options: RunTaskOptions = {}): Promise<Task> => {
+  const { store } = deps;
+  let task = await store.getTask(taskId);
+  if (!task) throw vidbotError('VIDBOT_TASK_NOT_FOUND', `No task ${taskId}.`);
+  if (options.jobId !== undefined && task.jobId !== undefined && task.jobId !== options.jobId) return task;
+  const lastAttempt = (options.attempt ?? 1) >= (options.maxAttempts ?? 1);
+  try {
+    switch (task.status) {
+      case 'done':
+      case 'failed':
+      case 'canceled':
+        return task;
+      case 'delivering':
+        return await deliverResult(deps, task, options.signal);
+      default:
+        if (task.cancelRequested) return (await canceled(deps, taskId)) ?? task;
+        if (task.videoId) {
+          // Made before a crash: only the delivery is left.
+          task = await mustMove(store, taskId, 'made', { delivery: firstDelivery(task, deps.messenger) });
+          return await deliverResult(deps, task, options.signal);
+        }
+        return await generate(deps, task, options);
+    }
+  } catch (caught) {
+    const error = toVidbotError(caught);
+    const latest = (await store.getTask(taskId)) ?? task;
+    if (latest.status === 'delivering' && !isAbortError(caught) && (!error.retryable || lastAttempt)) {
+      // The channel kept failing: the video stays for a retry; telling the user would fail the same way.
+      await giveUp(deps, latest, error.message, error.code, undefined, false);
+    }
+    throw error;
+  }
+};
+
+const generate = async (deps: LifecycleDeps, queued: Task, options: RunTaskOptions): Promise<Task> => {
+  const { store } = deps;
+  const taskId = queued.taskId;
+  // From processing too: a rerun after the worker died mid-run.
+  const task = await move(store, taskId, 'start', { attempts: queued.attempts + 1, startedAt: Date.now() });
+  if (task === null) return (await store.getTask(taskId)) ?? queued;
   let stageWrites: Promise<unknown> = Promise.resolve();
   const onEvent = (event: PipelineEvent) => {
     options.onEvent?.(event);
@@ -47,23 +80,18 @@ export const runTask = async (deps: TaskRunnerDeps, taskId: string, options: Run
   let result: PipelineResult;
   try {
     result = await deps.pipeline.run(
-      {
-        prompt: task.prompt,
-        orientation: task.options.orientation,
-        durationSec: task.options.durationSec,
-        polish: task.options.polish,
-        useCache: task.options.useCache,
-        ...(task.options.model ? { model: task.options.model } : {}),
-        ...(task.options.firstFrameImage ? { firstFrameImage: task.options.firstFrameImage } : {}),
-        ...(task.options.inputs ? { inputs: task.options.inputs } : {}),
-        ...(deps.maxBytes ? { maxBytes: deps.maxBytes } : {}),
-      },
+      { ...task.options, prompt: task.prompt, ...(deps.maxBytes ? { maxBytes: deps.maxBytes } : {}) },
       {
         onEvent,
+        jobKey: taskId,
         ...(options.signal ? { signal: options.signal } : {}),
         ...(task.remoteJobId ? { resumeRemoteJob: task.remoteJobId } : {}),
+        ...(task.remoteJobRequestedAt ? { remoteJobRequestedAt: task.remoteJobRequestedAt } : {}),
+        onRemoteJobRequested: async (at) => {
+          await store.updateTask(taskId, { remoteJobRequestedAt: at });
+        },
         onRemoteJob: async (remoteJobId) => {
-          await store.updateTask(taskId, { remoteJobId });
+          await store.updateTask(taskId, { remoteJobId, remoteJobRequestedAt: undefined });
         },
       },
     );
@@ -72,21 +100,18 @@ export const runTask = async (deps: TaskRunnerDeps, taskId: string, options: Run
     const error = toVidbotError(caught);
     if (isAbortError(caught)) {
       const latest = await store.getTask(taskId);
-      // An abort without a cancel request is a shutdown: leave the task for the next attempt.
-      if (!latest?.cancelRequested) {
-        await store.updateTask(taskId, { status: 'queued' });
-        throw error;
-      }
-      await finalize(store, taskId, { status: 'canceled', error: 'Canceled by the user.' });
+      // An abort without a cancel request is a shutdown: the task waits for its next attempt.
+      if (latest?.cancelRequested) await canceled(deps, taskId);
+      else await move(store, taskId, 'requeue');
       throw error;
     }
     const lastAttempt = (options.attempt ?? 1) >= (options.maxAttempts ?? 1);
     if (error.retryable && !lastAttempt) {
-      await store.updateTask(taskId, { status: 'queued', error: error.message, errorCode: error.code });
+      await move(store, taskId, 'requeue', { error: error.message, errorCode: error.code });
       throw error;
     }
-    const failed = await finalize(store, taskId, { status: 'failed', error: error.message, errorCode: error.code });
-    await notifyFailure(deps, failed, userReason(error));
+    const failed = await move(store, taskId, 'fail', { error: error.message, errorCode: error.code });
+    if (failed !== null) await tell(deps, failed, 'failure', failureMessage(userReason(error)));
     throw error;
   }
   await stageWrites;
@@ -106,37 +131,19 @@ export const runTask = async (deps: TaskRunnerDeps, taskId: string, options: Run
     ...(result.video.video?.width ? { width: result.video.video.width } : {}),
     ...(result.video.video?.height ? { height: result.video.video.height } : {}),
   });
-  const done = await finalize(store, taskId, {
-    status: 'done',
-    stage: 'deliver',
+  const made = {
+    stage: 'deliver' as const,
     videoId: video.videoId,
     mediaId: result.media.id,
     filePath: video.path,
     cacheHit: result.cacheHit,
+    error: undefined,
+    errorCode: undefined,
     ...(video.cloudUrl ? { cloudUrl: video.cloudUrl } : {}),
     ...(result.polishedPrompt ? { polishedPrompt: result.polishedPrompt } : {}),
     ...(result.remoteJobId ? { remoteJobId: result.remoteJobId } : {}),
-  });
-  return deliver(deps, done);
-};
-
-const finalize = (store: Store, taskId: string, patch: Parameters<Store['updateTask']>[1]) =>
-  store.updateTask(taskId, { finishedAt: Date.now(), ...patch });
-
-const deliver = async (deps: TaskRunnerDeps, task: Task): Promise<Task> => {
-  if (!deps.messenger || !task.from) return task;
-  const existing = await deps.store.findOutbound({ taskId: task.taskId, kind: 'result' });
-  if (existing) return task;
-  const message = resultMessage(task);
-  await deps.messenger.send({ to: task.from, taskId: task.taskId, kind: 'result', ...message });
-  await deps.store.appendMessage(task.sid, { role: 'bot', text: message.body, meta: { taskId: task.taskId } });
-  return task;
-};
-
-const notifyFailure = async (deps: TaskRunnerDeps, task: Task, reason: string): Promise<void> => {
-  if (!deps.messenger || !task.from) return;
-  const body = failureMessage(reason);
-  // Not kind 'result': a task retried after this failure must still deliver its video.
-  await deps.messenger.send({ to: task.from, taskId: task.taskId, kind: 'failure', body });
-  await deps.store.appendMessage(task.sid, { role: 'bot', text: body, meta: { taskId: task.taskId } });
+  };
+  if (!task.from) return mustMove(store, taskId, 'kept', made);
+  const delivering = await mustMove(store, taskId, 'made', { ...made, delivery: firstDelivery(task, deps.messenger) });
+  return deliverResult(deps, delivering, options.signal);
 };

@@ -1,6 +1,7 @@
+import type { Orientation } from '../domain.ts';
 import type { RunOptions } from '../progress.ts';
 
-export type Orientation = 'portrait' | 'landscape';
+export type { Orientation } from '../domain.ts';
 
 export interface VideoRequest {
   readonly prompt: string;
@@ -25,6 +26,18 @@ export interface GenerateOptions extends RunOptions {
   readonly onRemoteJob?: (remoteJobId: string) => void | Promise<void>;
   /** A remote job id recorded by an earlier attempt; the provider resumes it when it can. */
   readonly resumeRemoteJob?: string;
+  /**
+   * A stable key of the task (its id): a provider may put it in the create request, so that after
+   * an ambiguous create it can find the job that create made.
+   */
+  readonly jobKey?: string;
+  /** Called just before a create is sent; the time is stored so a crash before its answer is known. */
+  readonly onRemoteJobRequested?: (at: number) => void | Promise<void>;
+  /**
+   * A create was sent at this time and its answer never recorded (a crash, an ambiguous failure):
+   * the provider looks for that job before creating another, so a prompt is not paid for twice.
+   */
+  readonly remoteJobRequestedAt?: number;
 }
 
 export interface GeneratedVideo {

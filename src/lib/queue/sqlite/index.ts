@@ -1,1 +1,1 @@
-export { createSqliteQueue, type SqliteQueueOptions } from './queue.ts';
+export { createSqliteQueue, type SqliteJobQueue, type SqliteQueueOptions } from './queue.ts';

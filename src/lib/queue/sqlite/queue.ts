@@ -4,9 +4,10 @@
  * makes them atomic across processes; leases make a dead worker's jobs claimable again.
  */
 import { hostname } from 'node:os';
+import type { DatabaseSync } from 'node:sqlite';
 import { isVidbotError, vidbotError } from '../../errors.ts';
 import { openDatabase } from '../../sqlite/open.ts';
-import type { JobQueue } from '../port.ts';
+import type { AddJobOptions, JobQueue } from '../port.ts';
 import { DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts';
 import { createQueueEmitter } from './emitter.ts';
 import { createJobsSql } from './jobs.ts';
@@ -17,7 +18,9 @@ import { startWorker, type InternalWorker } from './worker.ts';
 
 export interface SqliteQueueOptions {
   /** The SQLite file, usually the store's. */
-  readonly file: string;
+  readonly file?: string;
+  /** An open connection to use instead of opening `file` (the store's); it stays the caller's to close. */
+  readonly db?: DatabaseSync;
   /** Several named queues can share the file. */
   readonly name?: string;
   readonly defaultAttempts?: number;
@@ -39,7 +42,16 @@ const positiveNumber = (name: string, value: number | undefined, fallback: numbe
   return value;
 };
 
-export const createSqliteQueue = <T>(options: SqliteQueueOptions): JobQueue<T> => {
+/** The embedded queue, plus what a store sharing its connection needs. */
+export interface SqliteJobQueue<T> extends JobQueue<T> {
+  /**
+   * Adds a job synchronously on the shared connection, inside the caller's open transaction (the
+   * store's createTask), so the job commits or rolls back with it. Returns whether it was created.
+   */
+  addWithin(data: T, options: AddJobOptions): boolean;
+}
+
+export const createSqliteQueue = <T>(options: SqliteQueueOptions): SqliteJobQueue<T> => {
   const name = options.name ?? 'default';
   const defaultAttempts = positiveNumber('defaultAttempts', options.defaultAttempts, 3, true);
   const leaseMs = positiveNumber('leaseMs', options.leaseMs, 30_000);
@@ -49,11 +61,13 @@ export const createSqliteQueue = <T>(options: SqliteQueueOptions): JobQueue<T> =
   const backoff: BackoffOptions = { ...DEFAULT_BACKOFF, ...options.backoff };
   const now = options.now ?? Date.now;
 
-  const db = openDatabase(options.file);
+  const owned = options.db === undefined;
+  if (owned && options.file === undefined) throw vidbotError('VIDBOT_INTERNAL', 'createSqliteQueue needs a file or a db.');
+  const db = options.db ?? openDatabase(options.file ?? ':memory:');
   try {
     migrateQueueSchema(db);
   } catch (error) {
-    db.close();
+    if (owned) db.close();
     throw isVidbotError(error)
       ? error
       : vidbotError('VIDBOT_STORE_FAILED', `Cannot prepare the queue tables in ${options.file}: ${(error as Error).message}`, { cause: error });
@@ -77,28 +91,28 @@ export const createSqliteQueue = <T>(options: SqliteQueueOptions): JobQueue<T> =
     }
   };
 
+  const insert = (data: T, addOptions: AddJobOptions): boolean => {
+    const { jobId } = addOptions;
+    if (typeof jobId !== 'string' || jobId === '') throw vidbotError('VIDBOT_INPUT_INVALID', 'A job needs a non-empty jobId.');
+    const maxAttempts = positiveNumber('attempts', addOptions.attempts, defaultAttempts, true);
+    const delayMs = addOptions.delayMs ?? 0;
+    if (!Number.isFinite(delayMs) || delayMs < 0) throw vidbotError('VIDBOT_INPUT_INVALID', `delayMs must be >= 0, got ${delayMs}.`);
+    const created = run('add a job', () =>
+      jobs.insert({ id: jobId, data: JSON.stringify(data) ?? 'null', group: addOptions.group ?? null, maxAttempts, delayMs, now: now() }),
+    );
+    // Woken even when the job was already there: addWithin may have inserted it a moment ago.
+    for (const worker of workers) worker.wake();
+    return created;
+  };
+
   return {
     name: 'sqlite',
 
     async add(data, addOptions) {
-      const { jobId } = addOptions;
-      if (typeof jobId !== 'string' || jobId === '') throw vidbotError('VIDBOT_INPUT_INVALID', 'A job needs a non-empty jobId.');
-      const maxAttempts = positiveNumber('attempts', addOptions.attempts, defaultAttempts, true);
-      const delayMs = addOptions.delayMs ?? 0;
-      if (!Number.isFinite(delayMs) || delayMs < 0) throw vidbotError('VIDBOT_INPUT_INVALID', `delayMs must be >= 0, got ${delayMs}.`);
-      const created = run('add a job', () =>
-        jobs.insert({
-          id: jobId,
-          data: JSON.stringify(data) ?? 'null',
-          group: addOptions.group ?? null,
-          maxAttempts,
-          delayMs,
-          now: now(),
-        }),
-      );
-      if (created) for (const worker of workers) worker.wake();
-      return { id: jobId, created };
+      return { id: addOptions.jobId, created: insert(data, addOptions) };
     },
+
+    addWithin: insert,
 
     async get(id) {
       const row = run('read a job', () => jobs.get(id));
@@ -157,7 +171,7 @@ export const createSqliteQueue = <T>(options: SqliteQueueOptions): JobQueue<T> =
       closing ??= (async () => {
         await Promise.all([...workers].map((worker) => worker.close({ release: true })));
         dbClosed = true;
-        db.close();
+        if (owned) db.close();
       })();
       return closing;
     },

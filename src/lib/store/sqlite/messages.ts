@@ -1,7 +1,8 @@
 import type { SQLInputValue } from 'node:sqlite';
-import type { InboundClaim, OutboundRecord, SessionMessage } from '../port.ts';
+import type { DeliveryStatus } from '../../domain.ts';
+import type { InboundClaim, KeptReceipt, OutboundPatch, OutboundRecord, SessionMessage } from '../port.ts';
 import { type Conn, count, DEFAULT_LIMIT, type SyncOps, whereEquals } from './conn.ts';
-import { inboundFromRow, messageFromRow, outboundFromRow, toJson, toSql } from './rows.ts';
+import { inboundFromRow, messageFromRow, outboundFromRow, receiptFromRow, toJson, toSql } from './rows.ts';
 
 /** SET clauses for the patch's own keys; undefined clears a column unless it is required. */
 const patchSets = (
@@ -84,16 +85,16 @@ export const inboundOps = (c: Conn): Pick<SyncOps, 'claimInbound' | 'updateInbou
 const OUTBOUND_PATCH_COLUMNS: Readonly<Record<string, string>> = {
   status: 'status',
   errorCode: 'error_code',
-  sid: 'sid',
+  messageId: 'message_id',
 };
-const OUTBOUND_REQUIRED: ReadonlySet<string> = new Set(['status', 'sid']);
+const OUTBOUND_REQUIRED: ReadonlySet<string> = new Set(['status']);
 
 export const outboundOps = (
   c: Conn,
-): Pick<SyncOps, 'recordOutbound' | 'findOutbound' | 'listOutbound' | 'updateOutbound'> => {
+): Pick<SyncOps, 'recordOutbound' | 'findOutbound' | 'listOutbound' | 'updateOutbound' | 'keepReceipt' | 'takeReceipts' | 'probeWrite'> => {
   const first = (clause: string, ...params: SQLInputValue[]): OutboundRecord | null => {
     const row = c
-      .sql(`SELECT * FROM outbound_messages WHERE ${clause} ORDER BY created_at DESC, id DESC LIMIT 1`)
+      .sql(`SELECT * FROM outbound_messages WHERE ${clause} ORDER BY created_at DESC, rowid DESC LIMIT 1`)
       .get(...params);
     return row === undefined ? null : outboundFromRow(row);
   };
@@ -101,18 +102,17 @@ export const outboundOps = (
   return {
     recordOutbound: (record: Omit<OutboundRecord, 'createdAt' | 'updatedAt'>) =>
       c.tx(() => {
-        // One 'result' per task (a retried job must not send the video twice), and one record per sid.
-        const existing =
-          (record.kind === 'result' && record.taskId !== undefined
-            ? first("task_id = ? AND kind = 'result'", record.taskId)
-            : null) ?? first('sid = ?', record.sid);
+        const existing = first('out_id = ?', record.id);
         if (existing !== null) return { record: existing, created: false };
         const now = c.now();
         c.sql(
-          `INSERT INTO outbound_messages (sid, to_addr, body, media_url, task_id, kind, status, error_code, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO outbound_messages
+             (out_id, message_id, channel, to_addr, body, media_url, task_id, kind, status, error_code, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         ).run(
-          record.sid,
+          record.id,
+          toSql(record.messageId),
+          toSql(record.channel),
           record.to,
           toSql(record.body),
           toSql(record.mediaUrl),
@@ -123,14 +123,15 @@ export const outboundOps = (
           now,
           now,
         );
-        const created = first('sid = ?', record.sid);
+        const created = first('out_id = ?', record.id);
         if (created === null) throw new Error('The recorded outbound message is missing.');
         return { record: created, created: true };
       }),
 
-    findOutbound: (filter: { sid?: string; taskId?: string; kind?: string }) => {
+    findOutbound: (filter: { id?: string; messageId?: string; taskId?: string; kind?: string }) => {
       const where = whereEquals([
-        ['sid', filter.sid],
+        ['out_id', filter.id],
+        ['message_id', filter.messageId],
         ['task_id', filter.taskId],
         ['kind', filter.kind],
       ]);
@@ -144,18 +145,38 @@ export const outboundOps = (
         ['task_id', filter.taskId],
       ]);
       return c
-        .sql(`SELECT * FROM outbound_messages WHERE ${where.clause} ORDER BY created_at DESC, id DESC LIMIT ?`)
+        .sql(`SELECT * FROM outbound_messages WHERE ${where.clause} ORDER BY created_at DESC, rowid DESC LIMIT ?`)
         .all(...where.params, limit)
         .map(outboundFromRow);
     },
 
-    updateOutbound: (sid: string, patch: Partial<Pick<OutboundRecord, 'status' | 'errorCode' | 'sid'>>) => {
+    updateOutbound: (id: string, patch: OutboundPatch, options: { ifStatus?: DeliveryStatus } = {}) => {
       const { sets, params } = patchSets(patch, OUTBOUND_PATCH_COLUMNS, OUTBOUND_REQUIRED);
-      c.sql(`UPDATE outbound_messages SET ${[...sets, 'updated_at = ?'].join(', ')} WHERE sid = ?`).run(
-        ...params,
-        c.now(),
-        sid,
+      const guard = options.ifStatus === undefined ? '' : ' AND status = ?';
+      const result = c
+        .sql(`UPDATE outbound_messages SET ${[...sets, 'updated_at = ?'].join(', ')} WHERE out_id = ?${guard}`)
+        .run(...params, c.now(), id, ...(options.ifStatus === undefined ? [] : [options.ifStatus]));
+      return Number(result.changes) === 1;
+    },
+
+    keepReceipt: (receipt: KeptReceipt) => {
+      c.sql('INSERT INTO kept_receipts (message_id, status, error_code, received_at) VALUES (?, ?, ?, ?)').run(
+        receipt.messageId,
+        receipt.status,
+        toSql(receipt.errorCode),
+        receipt.receivedAt,
       );
+    },
+
+    takeReceipts: (messageId: string) =>
+      c.tx(() => {
+        const rows = c.sql('SELECT * FROM kept_receipts WHERE message_id = ? ORDER BY id').all(messageId);
+        if (rows.length > 0) c.sql('DELETE FROM kept_receipts WHERE message_id = ?').run(messageId);
+        return rows.map(receiptFromRow);
+      }),
+
+    probeWrite: () => {
+      c.sql("INSERT INTO vidbot_probe (key, at) VALUES ('health', ?) ON CONFLICT (key) DO UPDATE SET at = excluded.at").run(c.now());
     },
   };
 };

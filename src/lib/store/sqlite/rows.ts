@@ -4,18 +4,8 @@
  */
 import type { SQLInputValue, SQLOutputValue } from 'node:sqlite';
 import { vidbotError } from '../../errors.ts';
-import type { DeliveryStatus } from '../../messenger/port.ts';
-import type {
-  CacheEntry,
-  InboundClaim,
-  OutboundRecord,
-  PipelineStage,
-  SessionMessage,
-  Task,
-  TaskOptions,
-  TaskStatus,
-  Video,
-} from '../port.ts';
+import type { DeliveryStatus, PipelineStage, TaskDelivery, TaskStatus } from '../../domain.ts';
+import type { CacheEntry, InboundClaim, KeptReceipt, OutboundRecord, SessionMessage, Task, TaskOptions, Video } from '../port.ts';
 
 export type Row = Record<string, SQLOutputValue>;
 
@@ -89,6 +79,7 @@ export const taskFromRow = (row: Row): Task =>
     from: str(row, 'from_addr'),
     options: json<TaskOptions>(row, 'options'),
     messageSid: optStr(row, 'message_sid'),
+    jobId: optStr(row, 'job_id'),
     status: str(row, 'status') as TaskStatus,
     stage: optStr(row, 'stage') as PipelineStage | undefined,
     attempts: num(row, 'attempts'),
@@ -98,6 +89,7 @@ export const taskFromRow = (row: Row): Task =>
     finishedAt: optNum(row, 'finished_at'),
     polishedPrompt: optStr(row, 'polished_prompt'),
     remoteJobId: optStr(row, 'remote_job_id'),
+    remoteJobRequestedAt: optNum(row, 'remote_job_requested_at'),
     filePath: optStr(row, 'file_path'),
     cloudUrl: optStr(row, 'cloud_url'),
     mediaId: optStr(row, 'media_id'),
@@ -106,6 +98,7 @@ export const taskFromRow = (row: Row): Task =>
     error: optStr(row, 'error'),
     errorCode: optStr(row, 'error_code'),
     cancelRequested: optBool(row, 'cancel_requested'),
+    delivery: optJson<TaskDelivery>(row, 'delivery'),
   });
 
 
@@ -156,7 +149,9 @@ export const inboundFromRow = (row: Row): InboundClaim =>
 
 export const outboundFromRow = (row: Row): OutboundRecord =>
   compact({
-    sid: str(row, 'sid'),
+    id: str(row, 'out_id'),
+    messageId: optStr(row, 'message_id'),
+    channel: optStr(row, 'channel'),
     to: str(row, 'to_addr'),
     body: optStr(row, 'body'),
     mediaUrl: optStr(row, 'media_url'),
@@ -166,4 +161,12 @@ export const outboundFromRow = (row: Row): OutboundRecord =>
     errorCode: optStr(row, 'error_code'),
     createdAt: num(row, 'created_at'),
     updatedAt: num(row, 'updated_at'),
+  });
+
+export const receiptFromRow = (row: Row): KeptReceipt =>
+  compact({
+    messageId: str(row, 'message_id'),
+    status: str(row, 'status') as DeliveryStatus,
+    errorCode: optStr(row, 'error_code'),
+    receivedAt: num(row, 'received_at'),
   });

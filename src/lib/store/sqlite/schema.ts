@@ -120,6 +120,52 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX IF NOT EXISTS outbound_task ON outbound_messages (task_id, id);
   CREATE INDEX IF NOT EXISTS outbound_to ON outbound_messages (to_addr, id);
   `,
+  // 2: the task lifecycle. Tasks know their queue job and their delivery; outbound messages are
+  // recorded before they are sent (vidbot's own id; the channel's id once it answers); receipts for
+  // ids not recorded yet are kept; a tiny table for health checks' write probe.
+  `
+  ALTER TABLE tasks ADD COLUMN job_id TEXT;
+  ALTER TABLE tasks ADD COLUMN remote_job_requested_at INTEGER;
+  ALTER TABLE tasks ADD COLUMN delivery TEXT;
+  UPDATE tasks SET job_id = task_id WHERE sid <> 'cli';
+  CREATE INDEX tasks_status_updated ON tasks (status, updated_at);
+
+  CREATE TABLE outbound_messages_v2 (
+    out_id TEXT PRIMARY KEY,
+    message_id TEXT,
+    channel TEXT,
+    to_addr TEXT NOT NULL,
+    body TEXT,
+    media_url TEXT,
+    task_id TEXT,
+    kind TEXT NOT NULL,
+    status TEXT NOT NULL,
+    error_code TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  INSERT INTO outbound_messages_v2
+    (out_id, message_id, to_addr, body, media_url, task_id, kind, status, error_code, created_at, updated_at)
+    SELECT sid, CASE WHEN sid LIKE 'VF%' THEN NULL ELSE sid END, to_addr, body, media_url, task_id, kind, status,
+      error_code, created_at, updated_at
+    FROM outbound_messages ORDER BY id;
+  DROP TABLE outbound_messages;
+  ALTER TABLE outbound_messages_v2 RENAME TO outbound_messages;
+  CREATE UNIQUE INDEX outbound_message_id ON outbound_messages (message_id) WHERE message_id IS NOT NULL;
+  CREATE INDEX outbound_task ON outbound_messages (task_id, created_at);
+  CREATE INDEX outbound_to ON outbound_messages (to_addr, created_at);
+
+  CREATE TABLE kept_receipts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    message_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    error_code TEXT,
+    received_at INTEGER NOT NULL
+  );
+  CREATE INDEX kept_receipts_message ON kept_receipts (message_id, id);
+
+  CREATE TABLE vidbot_probe (key TEXT PRIMARY KEY, at INTEGER NOT NULL);
+  `,
 ];
 
 export const STORE_SCHEMA_VERSION = MIGRATIONS.length;

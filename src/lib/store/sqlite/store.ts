@@ -6,7 +6,7 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { isVidbotError, vidbotError, type VidbotError } from '../../errors.ts';
 import { openDatabase, writeTransaction } from '../../sqlite/open.ts';
-import type { Store } from '../port.ts';
+import type { Store, Task } from '../port.ts';
 import type { Conn, SyncOps } from './conn.ts';
 import { cacheOps, videoOps } from './media.ts';
 import { inboundOps, outboundOps, sessionOps } from './messages.ts';
@@ -15,7 +15,14 @@ import { taskOps } from './tasks.ts';
 
 export interface SqliteStoreOptions {
   /** Path of the database file (created with its folder when missing), or ':memory:'. */
-  readonly file: string;
+  readonly file?: string;
+  /**
+   * An open connection to use instead of opening `file`; it stays the caller's to close. The
+   * embedded queue shares it, so a task and its job are written in one transaction.
+   */
+  readonly db?: DatabaseSync;
+  /** Runs inside createTask's transaction for each new task that has a job (the embedded queue adds the job). */
+  readonly onTaskCreated?: (task: Task) => void;
 }
 
 // SQLite primary result codes (the low byte of extended codes).
@@ -33,12 +40,14 @@ const toStoreError = (error: unknown): VidbotError => {
   });
 };
 
-export const createSqliteStore = ({ file }: SqliteStoreOptions): Store => {
-  const db: DatabaseSync = openDatabase(file);
+export const createSqliteStore = (options: SqliteStoreOptions): Store => {
+  const owned = options.db === undefined;
+  if (owned && options.file === undefined) throw vidbotError('VIDBOT_INTERNAL', 'createSqliteStore needs a file or a db.');
+  const db: DatabaseSync = options.db ?? openDatabase(options.file ?? ':memory:');
   try {
     migrate(db);
   } catch (error) {
-    db.close();
+    if (owned) db.close();
     throw toStoreError(error);
   }
 
@@ -58,7 +67,7 @@ export const createSqliteStore = ({ file }: SqliteStoreOptions): Store => {
 
   const ops: SyncOps = {
     ...sessionOps(conn),
-    ...taskOps(conn),
+    ...taskOps(conn, options.onTaskCreated),
     ...videoOps(conn),
     ...cacheOps(conn),
     ...inboundOps(conn),
@@ -87,6 +96,7 @@ export const createSqliteStore = ({ file }: SqliteStoreOptions): Store => {
     createTask: call(ops.createTask),
     getTask: call(ops.getTask),
     updateTask: call(ops.updateTask),
+    transitionTask: call(ops.transitionTask),
     listTasks: call(ops.listTasks),
     countTasks: call(ops.countTasks),
     addVideo: call(ops.addVideo),
@@ -102,10 +112,14 @@ export const createSqliteStore = ({ file }: SqliteStoreOptions): Store => {
     findOutbound: call(ops.findOutbound),
     listOutbound: call(ops.listOutbound),
     updateOutbound: call(ops.updateOutbound),
+    keepReceipt: call(ops.keepReceipt),
+    takeReceipts: call(ops.takeReceipts),
+    probeWrite: call(ops.probeWrite),
     close: async () => {
       if (closed) return;
       closed = true;
       statements.clear();
+      if (!owned) return;
       try {
         db.close();
       } catch (error) {

@@ -1,27 +1,56 @@
 import { randomUUID } from 'node:crypto';
 import type { SQLInputValue } from 'node:sqlite';
+import type { TaskStatus } from '../../domain.ts';
 import { vidbotError } from '../../errors.ts';
 import type { NewTask, Task, TaskFilter, TaskPatch } from '../port.ts';
 import { type Conn, count, DEFAULT_LIMIT, type SyncOps, whereEquals } from './conn.ts';
-import { TASK_PATCH_FIELDS, TASK_REQUIRED_FIELDS } from '../fields.ts';
+import { TASK_PATCH_FIELDS, TASK_REQUIRED_FIELDS, TASK_STRUCTURED_FIELDS } from '../fields.ts';
 import { taskFromRow, toJson, toSql } from './rows.ts';
 
-/** Fields a patch cannot clear: an undefined value leaves them as they are. */
-
-const taskWhere = (filter: Omit<TaskFilter, 'limit'>): { clause: string; params: SQLInputValue[] } => {
+const taskWhere = (filter: Omit<TaskFilter, 'limit' | 'oldestFirst'>): { clause: string; params: SQLInputValue[] } => {
   const base = whereEquals([
     ['from_addr', filter.from],
     ['sid', filter.sid],
   ]);
-  if (filter.status === undefined) return base;
-  // An empty status list matches nothing, like MongoDB's $in: [].
-  const status = filter.status.length === 0 ? '0' : `status IN (${filter.status.map(() => '?').join(', ')})`;
-  return { clause: `${base.clause} AND ${status}`, params: [...base.params, ...filter.status] };
+  const clauses = [base.clause];
+  const params = [...base.params];
+  if (filter.status !== undefined) {
+    // An empty status list matches nothing, like MongoDB's $in: [].
+    clauses.push(filter.status.length === 0 ? '0' : `status IN (${filter.status.map(() => '?').join(', ')})`);
+    params.push(...filter.status);
+  }
+  if (filter.updatedBefore !== undefined) {
+    clauses.push('updated_at < ?');
+    params.push(filter.updatedBefore);
+  }
+  return { clause: clauses.join(' AND '), params };
 };
 
+/** SET clauses for a task patch; undefined clears a field unless it is required. */
+const patchSets = (patch: TaskPatch, now: number): { sets: string[]; params: SQLInputValue[] } => {
+  const columns = TASK_PATCH_FIELDS as Readonly<Record<string, string>>;
+  const entries = Object.entries(patch).filter(
+    ([key, value]) => Object.hasOwn(columns, key) && !(value === undefined && TASK_REQUIRED_FIELDS.has(key)),
+  );
+  return {
+    sets: [...entries.map(([key]) => `${columns[key]} = ?`), 'updated_at = ?'],
+    params: [
+      ...entries.map(([key, value]) =>
+        TASK_STRUCTURED_FIELDS.has(key) ? toJson(value) : toSql(value as string | number | boolean | undefined),
+      ),
+      now,
+    ],
+  };
+};
+
+/**
+ * `onCreated` runs inside createTask's transaction for a task that has a job: the embedded queue
+ * adds the job there, so a task and its job are written together or not at all.
+ */
 export const taskOps = (
   c: Conn,
-): Pick<SyncOps, 'createTask' | 'getTask' | 'updateTask' | 'listTasks' | 'countTasks'> => {
+  onCreated?: (task: Task) => void,
+): Pick<SyncOps, 'createTask' | 'getTask' | 'updateTask' | 'transitionTask' | 'listTasks' | 'countTasks'> => {
   const byId = (taskId: string): Task | null => {
     const row = c.sql('SELECT * FROM tasks WHERE task_id = ?').get(taskId);
     return row === undefined ? null : taskFromRow(row);
@@ -38,6 +67,13 @@ export const taskOps = (
     return task;
   };
 
+  const update = (taskId: string, patch: TaskPatch, from?: readonly TaskStatus[]): number => {
+    const { sets, params } = patchSets(patch, c.now());
+    const guard = from === undefined ? '' : ` AND status IN (${from.map(() => '?').join(', ') || 'NULL'})`;
+    const result = c.sql(`UPDATE tasks SET ${sets.join(', ')} WHERE task_id = ?${guard}`).run(...params, taskId, ...(from ?? []));
+    return Number(result.changes);
+  };
+
   return {
     createTask: (input: NewTask) =>
       c.tx(() => {
@@ -49,34 +85,27 @@ export const taskOps = (
         const taskId = input.taskId ?? randomUUID();
         const now = c.now();
         c.sql(
-          `INSERT INTO tasks (task_id, message_sid, prompt, sid, from_addr, options, status, attempts, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?)`,
-        ).run(
-          taskId,
-          toSql(input.messageSid),
-          input.prompt,
-          input.sid,
-          input.from,
-          toJson(input.options),
-          now,
-          now,
-        );
-        return { task: mustGet(taskId), created: true };
+          `INSERT INTO tasks (task_id, message_sid, job_id, prompt, sid, from_addr, options, status, attempts, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?)`,
+        ).run(taskId, toSql(input.messageSid), toSql(input.jobId), input.prompt, input.sid, input.from, toJson(input.options), now, now);
+        const task = mustGet(taskId);
+        if (task.jobId !== undefined) onCreated?.(task);
+        return { task, created: true };
       }),
 
     getTask: (taskId: string) => byId(taskId),
 
     updateTask: (taskId: string, patch: TaskPatch) =>
       c.tx(() => {
-        const columns = TASK_PATCH_FIELDS as Readonly<Record<string, string>>;
-        const entries = Object.entries(patch).filter(
-          ([key, value]) => Object.hasOwn(columns, key) && !(value === undefined && TASK_REQUIRED_FIELDS.has(key)),
-        );
-        const sets = [...entries.map(([key]) => `${columns[key]} = ?`), 'updated_at = ?'];
-        const params = [...entries.map(([, value]) => toSql(value as string | number | boolean | undefined)), c.now()];
-        const result = c.sql(`UPDATE tasks SET ${sets.join(', ')} WHERE task_id = ?`).run(...params, taskId);
-        if (Number(result.changes) === 0) {
-          throw vidbotError('VIDBOT_TASK_NOT_FOUND', `No task with id ${taskId}.`);
+        if (update(taskId, patch) === 0) throw vidbotError('VIDBOT_TASK_NOT_FOUND', `No task with id ${taskId}.`);
+        return mustGet(taskId);
+      }),
+
+    transitionTask: (taskId: string, from: readonly TaskStatus[], patch: TaskPatch) =>
+      c.tx(() => {
+        if (update(taskId, patch, from) === 0) {
+          mustGet(taskId);
+          return null;
         }
         return mustGet(taskId);
       }),
@@ -84,8 +113,9 @@ export const taskOps = (
     listTasks: (filter: TaskFilter = {}) => {
       const limit = count(filter.limit, DEFAULT_LIMIT, 'limit');
       const where = taskWhere(filter);
+      const order = filter.oldestFirst === true ? 'updated_at ASC, rowid ASC' : 'created_at DESC, rowid DESC';
       return c
-        .sql(`SELECT * FROM tasks WHERE ${where.clause} ORDER BY created_at DESC, rowid DESC LIMIT ?`)
+        .sql(`SELECT * FROM tasks WHERE ${where.clause} ORDER BY ${order} LIMIT ?`)
         .all(...where.params, limit)
         .map(taskFromRow);
     },

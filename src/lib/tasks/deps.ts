@@ -1,0 +1,25 @@
+import type { Messenger } from '../messenger/port.ts';
+import type { Pipeline } from '../pipeline/create-pipeline.ts';
+import type { JobQueue } from '../queue/port.ts';
+import type { Store } from '../store/port.ts';
+import type { VideoProvider } from '../video-provider/port.ts';
+import type { Conversation } from './conversation.ts';
+import type { OutboundDeps } from './outbound.ts';
+
+/** What a task's queue job carries. */
+export interface TaskJob {
+  readonly taskId: string;
+}
+
+/** What the task lifecycle works with; createVidbot wires it. */
+export interface LifecycleDeps extends OutboundDeps {
+  readonly store: Store;
+  readonly queue: JobQueue<TaskJob>;
+  readonly pipeline: Pipeline;
+  readonly messenger: Messenger;
+  readonly conversation: Conversation;
+  readonly provider: Pick<VideoProvider, 'name' | 'cancelRemoteJob'>;
+  readonly maxBytes?: number;
+  /** Told about what went wrong without failing anything (a notice that could not be sent). */
+  readonly onWarning?: (message: string) => void;
+}

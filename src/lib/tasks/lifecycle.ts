@@ -1,0 +1,140 @@
+/**
+ * The task lifecycle: the one owner of a task's state, from the prompt to the user's phone. Submit,
+ * run, deliver, receipts, cancel, retry and "the queue gave up" are each a move of the state
+ * machine (machine.ts); the queue only schedules, and every way a job ends lands on the task.
+ */
+import { randomUUID } from 'node:crypto';
+import { FINAL_TASK_STATUSES } from '../domain.ts';
+import { vidbotError } from '../errors.ts';
+import type { Receipt } from '../messenger/twilio-status.ts';
+import type { NewTask, OutboundRecord, Task } from '../store/port.ts';
+import type { LifecycleDeps } from './deps.ts';
+import { move, nextJobId } from './machine.ts';
+import { sendRecorded } from './outbound.ts';
+import { type ReceiptOutcome, applyReceipt } from './receipts.ts';
+import { type RunTaskOptions, runTask } from './run-task.ts';
+import { type SweepOptions, type SweepResult, abandon, sweep } from './sweep.ts';
+
+export interface CancelTaskResult {
+  readonly outcome: 'canceled' | 'cancel-requested' | 'already-finished';
+  readonly task: Task;
+}
+
+export interface SendMessageOptions {
+  readonly kind?: string;
+  /** Refuse free-form messages outside WhatsApp's 24-hour window (default true). */
+  readonly checkWindow?: boolean;
+  readonly sessionId?: string;
+  readonly signal?: AbortSignal;
+}
+
+export interface TaskLifecycle {
+  /** Stores a task with its job (one transaction with the embedded queue), to be run by the workers. */
+  submit(task: Omit<NewTask, 'jobId'>): Promise<{ task: Task; created: boolean }>;
+  /** Stores a task its creator runs itself (`run`), outside the queue. */
+  create(task: Omit<NewTask, 'jobId'>): Promise<{ task: Task; created: boolean }>;
+  /** Runs a task to its end; the workers' job handler and `vidbot generate`. */
+  run(taskId: string, options?: RunTaskOptions): Promise<Task>;
+  cancel(taskId: string): Promise<CancelTaskResult>;
+  /** Runs a failed or canceled task again under a new job; with its video kept, it is only delivered again. */
+  retry(taskId: string): Promise<Task>;
+  applyReceipt(receipt: Receipt): Promise<ReceiptOutcome>;
+  /** The queue gave up on a job: its task fails and its user is told once. */
+  abandonJob(jobId: string, reason: string): Promise<Task | null>;
+  sweep(options?: SweepOptions): Promise<SweepResult>;
+  /** Sends a message outside any task (an operator's `vidbot send`, /test-send), recorded like the bot's. */
+  send(message: { to: string; body?: string; mediaUrl?: string }, options?: SendMessageOptions): Promise<OutboundRecord>;
+}
+
+const notFound = (taskId: string) => vidbotError('VIDBOT_TASK_NOT_FOUND', `No task ${taskId}.`);
+
+export const createTaskLifecycle = (deps: LifecycleDeps): TaskLifecycle => {
+  const { store, queue } = deps;
+  const read = async (taskId: string): Promise<Task> => {
+    const task = await store.getTask(taskId);
+    if (!task) throw notFound(taskId);
+    return task;
+  };
+
+  return {
+    async submit(input) {
+      const taskId = input.taskId ?? randomUUID();
+      const result = await store.createTask({ ...input, taskId, jobId: taskId });
+      const { task } = result;
+      // Idempotent: the embedded queue added it in createTask's transaction; Redis gets it here, and
+      // a crash between the two is mended by the sweep.
+      if (task.jobId !== undefined && !FINAL_TASK_STATUSES.includes(task.status)) {
+        await queue.add({ taskId: task.taskId }, { jobId: task.jobId, group: task.sid });
+      }
+      return result;
+    },
+
+    create: (input) => store.createTask(input),
+
+    run: (taskId, options) => runTask(deps, taskId, options),
+
+    async cancel(taskId) {
+      const task = await read(taskId);
+      if (FINAL_TASK_STATUSES.includes(task.status) || task.status === 'delivering') return { outcome: 'already-finished', task };
+      // The task's flag first: a worker that claims the job from now on sees it and stops.
+      await store.updateTask(taskId, { cancelRequested: true });
+      const queued = task.jobId === undefined ? 'not-found' : await queue.cancel(task.jobId);
+      if (queued === 'cancel-requested') return { outcome: 'cancel-requested', task: await read(taskId) };
+      const latest = await read(taskId);
+      if (FINAL_TASK_STATUSES.includes(latest.status) || latest.status === 'delivering') return { outcome: 'already-finished', task: latest };
+      // Running outside the queue (`vidbot generate` in another process): the flag is all we can set.
+      if (queued === 'not-found' && latest.status === 'processing') return { outcome: 'cancel-requested', task: latest };
+      const canceled = await move(store, taskId, 'cancel', { error: 'Canceled by the user.' });
+      if (canceled === null) return { outcome: 'already-finished', task: await read(taskId) };
+      // A released job may have left its prediction running: nobody will resume it now.
+      if (canceled.remoteJobId) await deps.provider.cancelRemoteJob?.(canceled.remoteJobId);
+      return { outcome: 'canceled', task: canceled };
+    },
+
+    async retry(taskId) {
+      const task = await read(taskId);
+      const jobId = nextJobId(task);
+      const queued = await move(store, taskId, 'retry', {
+        jobId,
+        attempts: 0,
+        stage: undefined,
+        error: undefined,
+        errorCode: undefined,
+        startedAt: undefined,
+        finishedAt: undefined,
+        cancelRequested: false,
+      });
+      if (queued === null) {
+        throw vidbotError('VIDBOT_INPUT_INVALID', `Task ${taskId} is ${task.status}; only failed or canceled tasks can be retried.`, {
+          hint: '`vidbot status` lists tasks and their states.',
+        });
+      }
+      // A new job, so the old one's history (attempts, failure) cannot hold the retry back.
+      await queue.add({ taskId }, { jobId, group: task.sid });
+      return queued;
+    },
+
+    applyReceipt: (receipt) => applyReceipt(deps, receipt),
+
+    async abandonJob(jobId, reason) {
+      const job = await queue.get(jobId);
+      const taskId = job?.data.taskId;
+      if (taskId === undefined) return null;
+      const task = await store.getTask(taskId);
+      if (!task || task.jobId !== jobId || FINAL_TASK_STATUSES.includes(task.status)) return null;
+      return abandon(deps, task, reason);
+    },
+
+    sweep: (options) => sweep(deps, options),
+
+    send: (message, options = {}) =>
+      sendRecorded(deps, {
+        id: `msg-${randomUUID()}`,
+        kind: options.kind ?? 'notice',
+        message,
+        ...(options.checkWindow === undefined ? {} : { checkWindow: options.checkWindow }),
+        ...(options.sessionId === undefined ? {} : { sessionId: options.sessionId }),
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      }),
+  };
+};

@@ -1,0 +1,165 @@
+/**
+ * Recorded sends: every message the bot sends is recorded before it goes (status `pending`), so a
+ * crash mid-send leaves a trace; a rerun asks the channel whether that message went before sending
+ * it again, and each receipt lands on the record, forward only. The messenger stays a transport.
+ */
+import { type DeliveryStatus, deliveryAdvances } from '../domain.ts';
+import { type VidbotError, vidbotError, isVidbotError } from '../errors.ts';
+import type { Messenger, OutboundMessage, SentMessage } from '../messenger/port.ts';
+import type { OutboundRecord, Store } from '../store/port.ts';
+import type { Conversation } from './conversation.ts';
+
+export interface OutboundDeps {
+  readonly store: Store;
+  readonly messenger: Messenger;
+  readonly conversation: Conversation;
+  /** WhatsApp's window for free-form messages after the user's last message (24 h). */
+  readonly windowMs?: number;
+}
+
+export interface RecordedSend {
+  /** vidbot's id of the message: the same id is sent at most once. */
+  readonly id: string;
+  readonly kind: string;
+  readonly message: OutboundMessage;
+  readonly taskId?: string;
+  /** The session to log the message in once the channel took it. */
+  readonly sessionId?: string;
+  /** Send the approved template instead of free-form text. */
+  readonly template?: boolean;
+  /** Refuse free-form messages outside WhatsApp's 24-hour window (default true; an operator's send skips it). */
+  readonly checkWindow?: boolean;
+  readonly signal?: AbortSignal;
+}
+
+const DAY_MS = 24 * 3600 * 1000;
+const CAS_TRIES = 8;
+
+export interface ReceiptUpdate {
+  readonly status: DeliveryStatus;
+  readonly errorCode?: string;
+  readonly messageId?: string;
+}
+
+/**
+ * Moves a record forward with what the channel said (an answer or a receipt): a state only
+ * advances, a known messageId is kept. Compare-and-set, so racing receipts cannot go backwards.
+ */
+export const advanceRecord = async (
+  store: Store,
+  id: string,
+  update: ReceiptUpdate,
+): Promise<{ record: OutboundRecord; changed: boolean } | null> => {
+  for (let i = 0; i < CAS_TRIES; i += 1) {
+    const record = await store.findOutbound({ id });
+    if (record === null) return null;
+    const patch: { status?: DeliveryStatus; errorCode?: string; messageId?: string } = {};
+    if (update.messageId !== undefined && record.messageId === undefined) patch.messageId = update.messageId;
+    if (deliveryAdvances(update.status, record.status)) {
+      patch.status = update.status;
+      if (update.errorCode !== undefined) patch.errorCode = update.errorCode;
+    }
+    if (Object.keys(patch).length === 0) return { record, changed: false };
+    if (await store.updateOutbound(id, patch, { ifStatus: record.status })) {
+      const after = { ...record, ...patch };
+      // Receipts that came before anything knew this message's id are applied now.
+      if (patch.messageId !== undefined) {
+        for (const kept of await store.takeReceipts(patch.messageId)) {
+          await advanceRecord(store, id, { status: kept.status, ...(kept.errorCode === undefined ? {} : { errorCode: kept.errorCode }) });
+        }
+        return { record: (await store.findOutbound({ id })) ?? after, changed: true };
+      }
+      return { record: after, changed: true };
+    }
+  }
+  throw vidbotError('VIDBOT_STORE_FAILED', `Message ${id} kept changing under its receipts; it is tried again.`);
+};
+
+/** The refusal for a free-form message outside WhatsApp's 24-hour window, before asking the channel. */
+export const windowRefusal = (to: string): VidbotError =>
+  vidbotError(
+    'VIDBOT_DELIVERY_REFUSED',
+    `${to} has not written to the bot in the last 24 hours, and WhatsApp allows only approved templates then.`,
+    {
+      details: { refusal: 'window' },
+      hint: 'Set TWILIO_CONTENT_SID to an approved template (HX...) to reach users outside the 24-hour window, or ask the user to write first.',
+    },
+  );
+
+const lookUp = async (deps: OutboundDeps, record: OutboundRecord, send: RecordedSend): Promise<SentMessage | null> => {
+  if (deps.messenger.findSent === undefined) return null;
+  return deps.messenger.findSent(
+    {
+      to: record.to,
+      since: record.createdAt,
+      // A template's text is the channel's: only recipient and time can tell it.
+      ...(send.template ? {} : { ...(record.body === undefined ? {} : { body: record.body }), withMedia: record.mediaUrl !== undefined }),
+    },
+    send.signal ? { signal: send.signal } : {},
+  );
+};
+
+/**
+ * Sends one recorded message, at most once per id. Resolves with the record once the channel took
+ * it (its status may already be a failure a receipt reported), or with a recorded refusal. Throws
+ * VIDBOT_DELIVERY_REFUSED for a new refusal (recorded as failed), and the messenger's other errors
+ * (the record stays `pending`, to be looked up before the next try).
+ */
+export const sendRecorded = async (deps: OutboundDeps, send: RecordedSend): Promise<OutboundRecord> => {
+  const { store, messenger } = deps;
+  const { id, message } = send;
+  let record = await store.findOutbound({ id });
+  if (record !== null && (record.messageId !== undefined || record.status === 'failed' || record.status === 'undelivered')) return record;
+  if (record !== null) {
+    // An intent with no answer: a crash or an ambiguous failure mid-send. Did the channel take it?
+    const found = await lookUp(deps, record, send);
+    if (found !== null) return accepted(deps, send, found);
+  } else {
+    if (!send.template && send.checkWindow !== false && messenger.enforcesWindow && message.to.startsWith('whatsapp:')) {
+      const last = await store.lastInboundAt(message.to);
+      if (last === null || Date.now() - last > (deps.windowMs ?? DAY_MS)) throw windowRefusal(message.to);
+    }
+    ({ record } = await store.recordOutbound({
+      id,
+      kind: send.kind,
+      to: message.to,
+      channel: messenger.name,
+      status: 'pending',
+      ...(message.body === undefined ? {} : { body: message.body }),
+      ...(message.mediaUrl === undefined ? {} : { mediaUrl: message.mediaUrl }),
+      ...(send.taskId === undefined ? {} : { taskId: send.taskId }),
+    }));
+  }
+  let sent: SentMessage;
+  try {
+    const options = { reference: id, ...(send.signal ? { signal: send.signal } : {}) };
+    if (send.template) {
+      if (messenger.sendTemplate === undefined) throw windowRefusal(message.to);
+      sent = await messenger.sendTemplate(message, options);
+    } else {
+      sent = await messenger.send(message, options);
+    }
+  } catch (error) {
+    if (isVidbotError(error, 'VIDBOT_DELIVERY_REFUSED')) {
+      const code = error.details.channelCode;
+      await advanceRecord(store, id, { status: 'failed', ...(typeof code === 'string' ? { errorCode: code } : {}) });
+    }
+    throw error;
+  }
+  return accepted(deps, send, sent);
+};
+
+const accepted = async (deps: OutboundDeps, send: RecordedSend, sent: SentMessage): Promise<OutboundRecord> => {
+  const advanced = await advanceRecord(deps.store, send.id, { status: sent.status, messageId: sent.messageId });
+  const record = advanced?.record;
+  if (record === undefined) throw vidbotError('VIDBOT_STORE_FAILED', `The record of message ${send.id} is missing.`);
+  if (send.sessionId !== undefined) {
+    const text = [send.message.body, send.message.mediaUrl].filter(Boolean).join('\n');
+    await deps.conversation.botSaid(send.sessionId, text, {
+      kind: send.kind,
+      messageId: sent.messageId,
+      ...(send.taskId === undefined ? {} : { taskId: send.taskId }),
+    });
+  }
+  return record;
+};

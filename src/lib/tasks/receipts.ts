@@ -1,0 +1,89 @@
+/**
+ * Delivery receipts: each one lands on its message's record (forward only), and when that message
+ * carries a task's result, on the task. A late refusal moves a done task on: the one fallback that
+ * can still reach the user is queued as a job, or the task fails with its video kept.
+ */
+import { isDeliveryFailure, type TaskDelivery } from '../domain.ts';
+import type { Receipt } from '../messenger/twilio-status.ts';
+import type { OutboundRecord, Task } from '../store/port.ts';
+import { fallbackFor, withFallback } from './delivery.ts';
+import type { LifecycleDeps } from './deps.ts';
+import { move, nextJobId } from './machine.ts';
+import { advanceRecord } from './outbound.ts';
+import { giveUp } from './settle.ts';
+
+export interface ReceiptOutcome {
+  /** The receipt changed its message's record. */
+  readonly applied: boolean;
+  /** No record holds this message yet: the receipt is kept and applied when one does. */
+  readonly kept: boolean;
+  readonly record?: OutboundRecord;
+  readonly task?: Task;
+}
+
+export const applyReceipt = async (deps: LifecycleDeps, receipt: Receipt): Promise<ReceiptOutcome> => {
+  const { store } = deps;
+  let record = receipt.reference === undefined ? null : await store.findOutbound({ id: receipt.reference });
+  // A reference only counts for the message it was given to.
+  if (record?.messageId !== undefined && record.messageId !== receipt.messageId) record = null;
+  record ??= await store.findOutbound({ messageId: receipt.messageId });
+  if (record === null) {
+    await store.keepReceipt({
+      messageId: receipt.messageId,
+      status: receipt.status,
+      receivedAt: Date.now(),
+      ...(receipt.errorCode === undefined ? {} : { errorCode: receipt.errorCode }),
+    });
+    return { applied: false, kept: true };
+  }
+  const advanced = await advanceRecord(store, record.id, {
+    status: receipt.status,
+    messageId: receipt.messageId,
+    ...(receipt.errorCode === undefined ? {} : { errorCode: receipt.errorCode }),
+  });
+  if (advanced === null || !advanced.changed) return { applied: false, kept: false, record: advanced?.record ?? record };
+  const task = advanced.record.taskId === undefined ? undefined : await syncDelivery(deps, advanced.record.taskId);
+  return { applied: true, kept: false, record: advanced.record, ...(task ? { task } : {}) };
+};
+
+/**
+ * Brings a task's delivery in step with the record of the message carrying its result. Called after
+ * each receipt and after the worker's own `accepted` move, so whichever comes last acts on a failure.
+ */
+export const syncDelivery = async (deps: LifecycleDeps, taskId: string): Promise<Task | undefined> => {
+  const { store } = deps;
+  const task = await store.getTask(taskId);
+  const delivery = task?.delivery;
+  if (!task || delivery === undefined) return task ?? undefined;
+  const record = await store.findOutbound({ id: delivery.outboundId });
+  if (record === null) return task;
+  const next: TaskDelivery = {
+    ...delivery,
+    status: record.status,
+    ...(record.messageId ? { messageId: record.messageId } : {}),
+    ...(record.errorCode ? { errorCode: record.errorCode } : {}),
+    updatedAt: Date.now(),
+  };
+  // While delivering, the worker's own answer decides; it syncs again right after.
+  if (task.status !== 'done' || !isDeliveryFailure(record.status)) {
+    if (next.status === delivery.status && next.messageId === delivery.messageId) return task;
+    return (await store.transitionTask(taskId, [task.status], { delivery: next })) ?? task;
+  }
+  const kind = record.errorCode === undefined ? 'other' : (deps.messenger.refusalKind?.(record.errorCode) ?? 'other');
+  const fallback = fallbackFor(task, kind, deps.messenger);
+  if (fallback === undefined) {
+    return giveUp(
+      deps,
+      { ...task, delivery: next },
+      `The channel reported the result ${record.status}${record.errorCode ? ` (error ${record.errorCode})` : ''}.`,
+      'VIDBOT_DELIVERY_REFUSED',
+      record.errorCode,
+      kind === 'media' || kind === 'other',
+    );
+  }
+  const jobId = nextJobId(task);
+  const following = await move(store, taskId, 'follow', { jobId, delivery: withFallback({ ...task, delivery: next }, fallback) });
+  // Sent by a worker, like every message: the job retries it; the sweep re-adds a job that was lost.
+  if (following !== null) await deps.queue.add({ taskId }, { jobId, group: task.sid });
+  return following ?? (await store.getTask(taskId)) ?? task;
+};

@@ -1,0 +1,69 @@
+/**
+ * Keeping the task and its job in step, whatever happened between them: a task whose job was never
+ * added (a crash between the two writes on Redis) gets it; a job the queue gave up on (its worker
+ * died on every attempt) ends its task and tells the user once. The queue's own 'failed' events
+ * catch most of these at once; the sweep catches what a crash kept from those events.
+ */
+import { OPEN_TASK_STATUSES } from '../domain.ts';
+import type { Task } from '../store/port.ts';
+import type { LifecycleDeps } from './deps.ts';
+import { move, nextJobId } from './machine.ts';
+import { failureMessage, userReason } from './messages.ts';
+import { tell } from './settle.ts';
+import { vidbotError } from '../errors.ts';
+
+export interface SweepOptions {
+  /** Only tasks unchanged for this long (default 60 s): younger ones may still be between two writes. */
+  readonly olderThanMs?: number;
+  /** Tasks looked at per sweep, least recently changed first (default 100). */
+  readonly limit?: number;
+}
+
+export interface SweepResult {
+  /** Tasks whose job was missing and was added. */
+  readonly requeued: number;
+  /** Tasks ended because the queue gave up on their job. */
+  readonly abandoned: number;
+}
+
+/**
+ * The queue gave up on a job (its worker died on every attempt, or it failed outside the handler):
+ * its task fails, keeping a made video for a retry, and the user is told once.
+ */
+export const abandon = async (deps: LifecycleDeps, task: Task, reason: string): Promise<Task | null> => {
+  const error = vidbotError('VIDBOT_JOB_ABANDONED', reason);
+  const failed = await move(deps.store, task.taskId, 'fail', { error: reason, errorCode: error.code });
+  if (failed !== null) await tell(deps, failed, 'failure', failureMessage(userReason(error)));
+  return failed;
+};
+
+export const sweep = async (deps: LifecycleDeps, options: SweepOptions = {}): Promise<SweepResult> => {
+  const { store, queue } = deps;
+  const tasks = await store.listTasks({
+    status: OPEN_TASK_STATUSES,
+    updatedBefore: Date.now() - (options.olderThanMs ?? 60_000),
+    oldestFirst: true,
+    limit: options.limit ?? 100,
+  });
+  let requeued = 0;
+  let abandoned = 0;
+  for (const task of tasks) {
+    // Tasks without a job are run by their creator (`vidbot generate`), not by the queue.
+    if (task.jobId === undefined) continue;
+    const job = await queue.get(task.jobId);
+    if (job === null) {
+      if ((await queue.add({ taskId: task.taskId }, { jobId: task.jobId, group: task.sid })).created) requeued += 1;
+    } else if (job.state === 'failed' || job.state === 'canceled') {
+      const reason = job.state === 'canceled' ? 'Its job was canceled while the task was still open.' : (job.error ?? 'The queue gave up on its job.');
+      if ((await abandon(deps, task, reason)) !== null) abandoned += 1;
+    } else if (job.state === 'completed') {
+      // The job ended but left the task open (a crash between the two): run it again under a new job.
+      const jobId = nextJobId(task);
+      if ((await store.transitionTask(task.taskId, [task.status], { jobId })) !== null) {
+        await queue.add({ taskId: task.taskId }, { jobId, group: task.sid });
+        requeued += 1;
+      }
+    }
+  }
+  return { requeued, abandoned };
+};
