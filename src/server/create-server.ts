@@ -92,7 +92,7 @@ export const createServer = async (options: CreateServerOptions): Promise<Fastif
     },
   };
 
-  webhookRoutes(app, { bot: countingBot, store: vidbot.store, twilio });
+  webhookRoutes(app, { bot: countingBot, vidbot, twilio });
   await providerWebhookRoutes(app, { provider: vidbot.provider });
   apiRoutes(app, { vidbot, guard });
   // Made on the first viewer, not at start: its counts poll is wasted on a server nobody watches.
@@ -100,7 +100,7 @@ export const createServer = async (options: CreateServerOptions): Promise<Fastif
   app.addHook('onClose', async () => ownFeed?.close());
   const feed = (): ActivityFeed => options.activity ?? (ownFeed ??= createActivityFeed({ queue: vidbot.queue }));
   eventRoutes(app, { feed, guard, ...(options.workerControl ? { workers: options.workerControl } : {}) });
-  testSendRoutes(app, { messenger: vidbot.messenger, guard });
+  testSendRoutes(app, { vidbot, guard });
   mediaRoutes(app, { mediaHost: vidbot.mediaHost });
   healthRoutes(app, {
     vidbot,

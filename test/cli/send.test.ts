@@ -51,7 +51,7 @@ describe('vidbot send, local messenger', () => {
     expect(rest).toEqual([]);
     expect(record).toMatchObject({ to: USER, body: 'hello there', kind: 'notice', status: 'delivered' });
     expect(record?.mediaUrl).toBeUndefined();
-    expect(result.stdout).toContain(`sent via local: ${record?.sid} (delivered)`);
+    expect(result.stdout).toContain(`sent via local: ${record?.messageId} (delivered)`);
     expect(result.stdout).toContain('recorded locally');
   });
 
@@ -116,7 +116,7 @@ describe('vidbot send, local messenger', () => {
     const [record] = await outbound();
     expect(JSON.parse(result.stdout)).toEqual({
       ok: true,
-      sid: record?.sid,
+      sid: record?.messageId,
       status: 'delivered',
       messenger: 'local',
       to: USER,
@@ -149,11 +149,12 @@ describe('vidbot send, Twilio messenger', () => {
     expect(result.exitCode).toBe(0);
     expect(fake.messages).toHaveLength(1);
     const [message] = fake.messages;
-    expect(message).toMatchObject({ to: USER, from: FROM, body: 'Your video', statusCallback: `${BASE}/whatsapp/status` });
+    expect(message).toMatchObject({ to: USER, from: FROM, body: 'Your video' });
+    expect(message?.statusCallback).toMatch(new RegExp(`^${BASE}/whatsapp/status\\?ref=msg-`));
     expect(message?.mediaUrls).toHaveLength(1);
     expect(message?.mediaUrls[0]?.startsWith(`${BASE}/media/`)).toBe(true);
     expect(result.stdout).toContain(`sent via twilio: ${message?.sid} (queued)`);
-    expect(await outbound()).toEqual([expect.objectContaining({ sid: message?.sid, to: USER, kind: 'notice' })]);
+    expect(await outbound()).toEqual([expect.objectContaining({ messageId: message?.sid, to: USER, kind: 'notice', status: 'queued' })]);
   });
 
   it('sends a media URL without a body', async () => {
@@ -170,6 +171,7 @@ describe('vidbot send, Twilio messenger', () => {
     expect(result.stderr).toMatch(/hint: .*TWILIO_AUTH_TOKEN/);
     expect(fake.requests).toHaveLength(1);
     expect(fake.messages).toEqual([]);
-    expect(await outbound()).toEqual([]);
+    // Recorded as what it was: an attempt that surely sent nothing.
+    expect(await outbound()).toEqual([expect.objectContaining({ to: USER, status: 'failed', errorCode: '20003' })]);
   });
 });

@@ -4,13 +4,14 @@
  *
  * - Optional fields are absent (never null) when unset; booleans round-trip, false included.
  * - Patches (updateTask, updateInbound, updateOutbound): absent keys leave a field as it is; a key
- *   whose value is undefined clears an optional field (required ones, status/attempts/sid, are kept).
+ *   whose value is undefined clears an optional field (required ones, status/attempts, are kept).
+ * - transitionTask and updateOutbound's ifStatus are compare-and-set on the status.
  * - Lists are newest first (createdAt desc, insertion order breaking ties); limit defaults to 20,
  *   limit 0 returns nothing, negative or fractional limits/offsets reject with VIDBOT_INPUT_INVALID.
  * - status: [] matches no task. Unknown ids: getX returns null; updateTask rejects with
  *   VIDBOT_TASK_NOT_FOUND; updateInbound/updateOutbound are no-ops.
  * - createTask is idempotent on taskId, then on messageSid; addVideo on taskId; recordOutbound on
- *   (taskId, kind 'result') and on sid; claimInbound on messageSid - across instances too.
+ *   its id; claimInbound on messageSid - across instances too. A messageId names one record.
  * - putCache replaces the whole entry. Messages come back in append order.
  * - close() is idempotent; any other call after it rejects with VIDBOT_STORE_FAILED.
  *
@@ -66,11 +67,11 @@ const newVideo = (taskId: string, over: Partial<NewVideo> = {}): NewVideo => ({
   ...over,
 });
 
-const outbound = (over: Partial<Omit<OutboundRecord, 'createdAt' | 'updatedAt'>> = {}) => ({
-  sid: 'SM1',
+const outbound = (over: Partial<Omit<OutboundRecord, 'createdAt' | 'updatedAt'>> = {}): Omit<OutboundRecord, 'createdAt' | 'updatedAt'> => ({
+  id: 'O1',
   to: 'whatsapp:+15550001',
   kind: 'ack',
-  status: 'queued' as const,
+  status: 'pending' as const,
   ...over,
 });
 
@@ -203,6 +204,9 @@ export const storeContract = (name: string, makeStore: () => Promise<StoreHarnes
           error: 'none',
           errorCode: 'VIDBOT_TIMEOUT',
           cancelRequested: false,
+          remoteJobRequestedAt: 1500,
+          jobId: 'job#2',
+          delivery: { status: 'read', attempt: 2, outboundId: 'x:result:2', messageId: 'SMr', channel: 'twilio', errorCode: '63019', fallback: 'link', updatedAt: 1700 },
         } as const;
         const updated = await store.updateTask(task.taskId, patch);
         expect(updated).toMatchObject(patch);
@@ -222,6 +226,48 @@ export const storeContract = (name: string, makeStore: () => Promise<StoreHarnes
         expect(cleared.error).toBeUndefined();
         expect('error' in cleared).toBe(false);
         expect(cleared).toMatchObject({ status: 'failed', attempts: 1, errorCode: 'VIDBOT_TIMEOUT' });
+      });
+
+      it('stores the job a task runs under', async () => {
+        const { task } = await store.createTask(newTask({ taskId: 'J1', jobId: 'J1' }));
+        expect(task.jobId).toBe('J1');
+        expect((await store.createTask(newTask())).task.jobId).toBeUndefined();
+        const cleared = await store.updateTask('J1', { delivery: { status: 'sent', attempt: 1, outboundId: 'o', channel: 'local', updatedAt: 1 } });
+        expect(cleared.delivery?.status).toBe('sent');
+        expect((await store.updateTask('J1', { delivery: undefined })).delivery).toBeUndefined();
+      });
+
+      it('moves a task only from the statuses given (compare-and-set)', async () => {
+        const { task } = await store.createTask(newTask());
+        expect(await store.transitionTask(task.taskId, ['processing'], { status: 'done' })).toBeNull();
+        expect((await store.getTask(task.taskId))?.status).toBe('queued');
+        const moved = await store.transitionTask(task.taskId, ['queued', 'processing'], { status: 'processing', attempts: 1 });
+        expect(moved).toMatchObject({ status: 'processing', attempts: 1 });
+        expect(await store.transitionTask(task.taskId, [], { status: 'done' })).toBeNull();
+        const other = await secondStore();
+        const raced = await Promise.all(
+          Array.from({ length: 8 }, (_, i) =>
+            (i % 2 ? other : store).transitionTask(task.taskId, ['processing'], { status: i % 3 ? 'failed' : 'canceled', error: `n${i}` }),
+          ),
+        );
+        expect(raced.filter((t) => t !== null)).toHaveLength(1);
+        await rejectsWith(store.transitionTask('missing', ['queued'], { status: 'done' }), 'VIDBOT_TASK_NOT_FOUND');
+      });
+
+      it('lists tasks unchanged since a time, least recently changed first', async () => {
+        const a = (await store.createTask(newTask({ taskId: 'A' }))).task;
+        await sleep(5);
+        const b = (await store.createTask(newTask({ taskId: 'B' }))).task;
+        await sleep(5);
+        await store.updateTask('A', { stage: 'generate' });
+        const cut = Date.now() + 1;
+        await sleep(5);
+        await store.createTask(newTask({ taskId: 'C' }));
+        const ids = (tasks: { taskId: string }[]) => tasks.map((t) => t.taskId);
+        expect(ids(await store.listTasks({ updatedBefore: cut, oldestFirst: true }))).toEqual([b.taskId, a.taskId]);
+        expect(ids(await store.listTasks({ updatedBefore: b.updatedAt + 1, oldestFirst: true }))).toEqual([b.taskId]);
+        expect(ids(await store.listTasks({ oldestFirst: true, limit: 1 }))).toEqual([b.taskId]);
+        expect(await store.countTasks({ updatedBefore: cut })).toBe(2);
       });
 
       it('rejects updates of unknown tasks with VIDBOT_TASK_NOT_FOUND', async () => {
@@ -368,67 +414,92 @@ export const storeContract = (name: string, makeStore: () => Promise<StoreHarnes
     });
 
     describe('outbound messages', () => {
-      it('records, finds and updates messages, including a new sid', async () => {
+      it('records, finds and updates messages; the channel id comes later', async () => {
         const t0 = Date.now();
-        const { record, created } = await store.recordOutbound(outbound({ body: 'hi', taskId: 'T1' }));
+        const { record, created } = await store.recordOutbound(outbound({ body: 'hi', taskId: 'T1', channel: 'twilio' }));
         expect(created).toBe(true);
-        expect(record).toMatchObject({ sid: 'SM1', body: 'hi', taskId: 'T1', kind: 'ack', status: 'queued' });
+        expect(record).toMatchObject({ id: 'O1', body: 'hi', taskId: 'T1', kind: 'ack', status: 'pending', channel: 'twilio' });
         expect(record.createdAt).toBeGreaterThanOrEqual(t0);
         expect(record.mediaUrl).toBeUndefined();
-        expect(await store.findOutbound({ sid: 'SM1' })).toEqual(record);
+        expect(record.messageId).toBeUndefined();
+        expect(await store.findOutbound({ id: 'O1' })).toEqual(record);
         expect(await store.findOutbound({ taskId: 'T1', kind: 'result' })).toBeNull();
-        expect(await store.findOutbound({ sid: 'nope' })).toBeNull();
+        expect(await store.findOutbound({ id: 'nope' })).toBeNull();
         await sleep(5);
-        await store.updateOutbound('SM1', { status: 'failed', errorCode: '63016' });
-        const failed = await store.findOutbound({ sid: 'SM1' });
-        expect(failed).toMatchObject({ status: 'failed', errorCode: '63016', body: 'hi', createdAt: record.createdAt });
-        expect(failed?.updatedAt).toBeGreaterThan(record.updatedAt);
-        await store.updateOutbound('SM1', { sid: 'SM1b', status: 'sent', errorCode: undefined });
-        expect(await store.findOutbound({ sid: 'SM1' })).toBeNull();
-        const moved = await store.findOutbound({ sid: 'SM1b' });
-        expect(moved).toMatchObject({ sid: 'SM1b', status: 'sent', body: 'hi', taskId: 'T1' });
-        expect(moved?.errorCode).toBeUndefined();
-        await store.updateOutbound('unknown', { status: 'read' });
-        expect(await store.findOutbound({ sid: 'unknown' })).toBeNull();
+        expect(await store.updateOutbound('O1', { messageId: 'SM1', status: 'queued' })).toBe(true);
+        const sent = await store.findOutbound({ messageId: 'SM1' });
+        expect(sent).toMatchObject({ id: 'O1', messageId: 'SM1', status: 'queued', body: 'hi', createdAt: record.createdAt });
+        expect(sent?.updatedAt).toBeGreaterThan(record.updatedAt);
+        await store.updateOutbound('O1', { status: 'failed', errorCode: '63016' });
+        expect(await store.findOutbound({ id: 'O1' })).toMatchObject({ status: 'failed', errorCode: '63016', messageId: 'SM1' });
+        await store.updateOutbound('O1', { status: 'sent', errorCode: undefined });
+        expect((await store.findOutbound({ id: 'O1' }))?.errorCode).toBeUndefined();
+        expect(await store.updateOutbound('unknown', { status: 'read' })).toBe(false);
+        expect(await store.findOutbound({ id: 'unknown' })).toBeNull();
         expect(await store.listOutbound()).toHaveLength(1);
       });
 
-      it("keeps one 'result' per task, and one record per sid", async () => {
-        const first = await store.recordOutbound(outbound({ sid: 'R1', kind: 'result', taskId: 'T1' }));
-        const again = await store.recordOutbound(outbound({ sid: 'R2', kind: 'result', taskId: 'T1' }));
+      it('is idempotent on the id, across instances', async () => {
+        const first = await store.recordOutbound(outbound({ id: 'T1:result:1', kind: 'result', taskId: 'T1' }));
+        const again = await store.recordOutbound(outbound({ id: 'T1:result:1', kind: 'error', taskId: 'T9', body: 'other' }));
         expect(again).toEqual({ record: first.record, created: false });
-        expect(await store.findOutbound({ sid: 'R2' })).toBeNull();
-        expect((await store.recordOutbound(outbound({ sid: 'R3', kind: 'result', taskId: 'T2' }))).created).toBe(true);
-        expect((await store.recordOutbound(outbound({ sid: 'R4', kind: 'result' }))).created).toBe(true);
-        expect((await store.recordOutbound(outbound({ sid: 'R5', kind: 'result' }))).created).toBe(true);
-        expect((await store.recordOutbound(outbound({ sid: 'P1', kind: 'progress', taskId: 'T1' }))).created).toBe(true);
-        expect((await store.recordOutbound(outbound({ sid: 'P2', kind: 'progress', taskId: 'T1' }))).created).toBe(true);
-        const dup = await store.recordOutbound(outbound({ sid: 'P2', kind: 'error', taskId: 'T9' }));
-        expect(dup.created).toBe(false);
-        expect(dup.record.kind).toBe('progress');
-        expect(await store.findOutbound({ taskId: 'T1', kind: 'result' })).toEqual(first.record);
-        expect((await store.findOutbound({ taskId: 'T1' }))?.sid).toBe('P2');
+        expect((await store.recordOutbound(outbound({ id: 'T1:result:2', kind: 'result', taskId: 'T1' }))).created).toBe(true);
+        expect((await store.recordOutbound(outbound({ id: 'P1', kind: 'progress', taskId: 'T1' }))).created).toBe(true);
+        expect((await store.findOutbound({ taskId: 'T1' }))?.id).toBe('P1');
+        expect((await store.findOutbound({ taskId: 'T1', kind: 'result' }))?.id).toBe('T1:result:2');
         const other = await secondStore();
         const raced = await Promise.all(
-          Array.from({ length: 8 }, (_, i) =>
-            (i % 2 ? other : store).recordOutbound(outbound({ sid: `X${i}`, kind: 'result', taskId: 'T3' })),
-          ),
+          Array.from({ length: 8 }, (_, i) => (i % 2 ? other : store).recordOutbound(outbound({ id: 'X', taskId: 'T3', body: `n${i}` }))),
         );
         expect(raced.filter((r) => r.created)).toHaveLength(1);
         expect(await store.listOutbound({ taskId: 'T3' })).toHaveLength(1);
       });
 
+      it('updates only from the expected status when asked (compare-and-set)', async () => {
+        await store.recordOutbound(outbound());
+        expect(await store.updateOutbound('O1', { status: 'sent' }, { ifStatus: 'queued' })).toBe(false);
+        expect((await store.findOutbound({ id: 'O1' }))?.status).toBe('pending');
+        expect(await store.updateOutbound('O1', { status: 'sent', messageId: 'SMx' }, { ifStatus: 'pending' })).toBe(true);
+        expect(await store.findOutbound({ id: 'O1' })).toMatchObject({ status: 'sent', messageId: 'SMx' });
+        const other = await secondStore();
+        const raced = await Promise.all(
+          ['delivered', 'read', 'failed', 'undelivered'].map((status, i) =>
+            (i % 2 ? other : store).updateOutbound('O1', { status: status as 'read' }, { ifStatus: 'sent' }),
+          ),
+        );
+        expect(raced.filter(Boolean)).toHaveLength(1);
+      });
+
       it('lists newest first with filters and a default limit of 20', async () => {
         for (let i = 0; i < 22; i += 1) {
-          await store.recordOutbound(outbound({ sid: `S${i}`, to: i % 2 ? 'B' : 'A', taskId: i < 3 ? 'T1' : 'T2' }));
+          await store.recordOutbound(outbound({ id: `S${i}`, to: i % 2 ? 'B' : 'A', taskId: i < 3 ? 'T1' : 'T2' }));
         }
-        const sids = (records: { sid: string }[]) => records.map((r) => r.sid);
+        const ids = (records: { id: string }[]) => records.map((r) => r.id);
         const all = await store.listOutbound();
         expect(all).toHaveLength(20);
-        expect(all[0]?.sid).toBe('S21');
-        expect(sids(await store.listOutbound({ taskId: 'T1' }))).toEqual(['S2', 'S1', 'S0']);
-        expect(sids(await store.listOutbound({ to: 'B', taskId: 'T1' }))).toEqual(['S1']);
-        expect(sids(await store.listOutbound({ to: 'A', limit: 2 }))).toEqual(['S20', 'S18']);
+        expect(all[0]?.id).toBe('S21');
+        expect(ids(await store.listOutbound({ taskId: 'T1' }))).toEqual(['S2', 'S1', 'S0']);
+        expect(ids(await store.listOutbound({ to: 'B', taskId: 'T1' }))).toEqual(['S1']);
+        expect(ids(await store.listOutbound({ to: 'A', limit: 2 }))).toEqual(['S20', 'S18']);
+      });
+
+      it('keeps receipts for unknown message ids and hands them over once', async () => {
+        await store.keepReceipt({ messageId: 'SMa', status: 'sent', receivedAt: 1 });
+        await store.keepReceipt({ messageId: 'SMb', status: 'read', receivedAt: 2 });
+        await store.keepReceipt({ messageId: 'SMa', status: 'undelivered', errorCode: '63019', receivedAt: 3 });
+        const other = await secondStore();
+        expect(await other.takeReceipts('SMa')).toEqual([
+          { messageId: 'SMa', status: 'sent', receivedAt: 1 },
+          { messageId: 'SMa', status: 'undelivered', errorCode: '63019', receivedAt: 3 },
+        ]);
+        expect(await store.takeReceipts('SMa')).toEqual([]);
+        expect(await store.takeReceipts('SMb')).toHaveLength(1);
+        expect(await store.takeReceipts('nothing')).toEqual([]);
+      });
+
+      it('accepts a write probe', async () => {
+        await store.probeWrite();
+        await store.probeWrite();
       });
     });
 
@@ -440,7 +511,7 @@ export const storeContract = (name: string, makeStore: () => Promise<StoreHarnes
         await store.putCache({ key: 'k', promptNorm: 'p', filePath: '/f.mp4', meta: { a: 1 } });
         await store.appendMessage('s', { role: 'user', text: 'hi', ts: 1 });
         const { claim } = await store.claimInbound({ messageSid: 'SMd', from: 'A', taskId: task.taskId });
-        const { record } = await store.recordOutbound(outbound({ kind: 'result', taskId: task.taskId }));
+        const { record } = await store.recordOutbound(outbound({ kind: 'result', taskId: task.taskId, messageId: 'SMd1' }));
         await store.close();
         const again = await secondStore();
         expect(await again.getTask(task.taskId)).toEqual(task);
@@ -449,7 +520,7 @@ export const storeContract = (name: string, makeStore: () => Promise<StoreHarnes
         expect((await again.getCache('k'))?.meta).toEqual({ a: 1 });
         expect((await again.getSession('s'))?.messages).toEqual([{ role: 'user', text: 'hi', ts: 1 }]);
         expect(await again.claimInbound({ messageSid: 'SMd', from: 'A' })).toEqual({ claimed: false, claim });
-        expect(await again.findOutbound({ sid: record.sid })).toEqual(record);
+        expect(await again.findOutbound({ messageId: 'SMd1' })).toEqual(record);
       });
 
       it('closes idempotently and rejects calls after close', async () => {

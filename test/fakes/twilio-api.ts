@@ -1,7 +1,10 @@
 /**
  * A loopback fake of the Twilio REST API (the parts vidbot uses), speaking the real wire format so
  * the official SDK builds, signs and parses requests against it as against api.twilio.com:
- * - POST /2010-04-01/Accounts/{AccountSid}/Messages.json (form body, HTTP basic auth) -> 201 Message;
+ * - POST /2010-04-01/Accounts/{AccountSid}/Messages.json (form body, HTTP basic auth) -> 201 Message,
+ *   or a refusal (400 with Twilio's code), an ambiguous 500 after the message was made, an answer that
+ *   never comes (the message made, the request held open), or a status callback sent before the answer;
+ * - GET  /2010-04-01/Accounts/{AccountSid}/Messages.json?To=&From= -> a page of messages, newest first;
  * - GET  /2010-04-01/Accounts/{AccountSid}/Messages/{MM}/Media/{ME} (basic auth) -> inbound media,
  *   optionally via a 307 to an unauthenticated "CDN" URL as Twilio does;
  * - GET  /2010-04-01/Accounts/{AccountSid}.json (basic auth) -> the Account (what `vidbot doctor` fetches);
@@ -40,6 +43,17 @@ export interface FakeFailure {
   readonly message?: string;
   /** How many consecutive message requests fail this way (default 1). */
   readonly times?: number;
+  /** Make the message anyway, then answer with the failure (a 5xx whose create took effect). */
+  readonly created?: boolean;
+}
+
+/** What the next message creates do besides succeeding. */
+export interface FakeCreateBehaviour {
+  /** Post this status callback (e.g. 'sent', or 'failed' with errorCode) before answering the create. */
+  readonly callbackFirst?: { status: string; errorCode?: string };
+  /** Make the message, then never answer (the process that asked is killed meanwhile). */
+  readonly hold?: boolean;
+  readonly times?: number;
 }
 
 export interface FakeTwilio {
@@ -51,6 +65,10 @@ export interface FakeTwilio {
   readonly requests: FakeTwilioRequest[];
   /** Makes the next message request(s) fail with this Twilio error. */
   failNext(failure: FakeFailure): void;
+  /** Makes the next message create(s) behave so (a callback before the answer, an answer that never comes). */
+  behaveNext(behaviour: FakeCreateBehaviour): void;
+  /** Resolves once Twilio holds this many messages (bounded by timeoutMs). */
+  waitForMessages(count: number, timeoutMs?: number): Promise<FakeTwilioMessage[]>;
   /** Delays every response by this many ms (abort and timeout tests). */
   setDelay(ms: number): void;
   /** POSTs a signed status callback to the message's StatusCallback; resolves with the response status. */
@@ -82,6 +100,9 @@ export const startFakeTwilio = async ({
   const messages: FakeTwilioMessage[] = [];
   const requests: FakeTwilioRequest[] = [];
   const failures: FakeFailure[] = [];
+  const behaviours: FakeCreateBehaviour[] = [];
+  const waiters = new Set<() => void>();
+  const held = new Set<ServerResponse>();
   const media = new Map<string, { bytes: Buffer; contentType: string; redirect: boolean }>();
   const expectedAuth = `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString('base64')}`;
   let delayMs = 0;
@@ -134,11 +155,17 @@ export const startFakeTwilio = async ({
     };
   };
 
-  const createMessage = (res: ServerResponse, form: URLSearchParams): void => {
-    const failure = failures[0];
-    if (failure !== undefined) {
-      if ((failure.times ?? 1) <= 1) failures.shift();
-      else failures[0] = { ...failure, times: (failure.times ?? 1) - 1 };
+  const next = <T extends { times?: number }>(queue: T[]): T | undefined => {
+    const head = queue[0];
+    if (head === undefined) return undefined;
+    if ((head.times ?? 1) <= 1) queue.shift();
+    else queue[0] = { ...head, times: (head.times ?? 1) - 1 };
+    return head;
+  };
+
+  const createMessage = async (res: ServerResponse, form: URLSearchParams): Promise<void> => {
+    const failure = next(failures);
+    if (failure !== undefined && !failure.created) {
       const code = failure.code ?? failure.status * 100;
       send(res, failure.status, errorBody(failure.status, code, failure.message ?? `Fake failure ${code}`));
       return;
@@ -166,12 +193,75 @@ export const startFakeTwilio = async ({
       ...(form.get('ContentVariables') ? { contentVariables: form.get('ContentVariables') ?? '' } : {}),
     };
     messages.push(message);
+    for (const wake of [...waiters]) wake();
+    if (failure !== undefined) {
+      const code = failure.code ?? failure.status * 100;
+      send(res, failure.status, errorBody(failure.status, code, failure.message ?? `Fake failure ${code}`));
+      return;
+    }
+    const behaviour = next(behaviours);
+    if (behaviour?.callbackFirst && message.statusCallback) {
+      await postStatus(message, behaviour.callbackFirst.status, behaviour.callbackFirst.errorCode);
+    }
+    if (behaviour?.hold) {
+      held.add(res);
+      return;
+    }
     send(res, 201, resource(message));
+  };
+
+  const listMessages = (res: ServerResponse, query: URLSearchParams): void => {
+    const to = query.get('To');
+    const from = query.get('From');
+    const pageSize = Math.min(1000, Number(query.get('PageSize') ?? 50) || 50);
+    const found = messages
+      .filter((m) => (to === null || m.to === to) && (from === null || m.from === from))
+      .reverse()
+      .slice(0, pageSize);
+    const uri = `/2010-04-01/Accounts/${accountSid}/Messages.json`;
+    send(res, 200, {
+      messages: found.map(resource),
+      end: Math.max(0, found.length - 1),
+      first_page_uri: `${uri}?PageSize=${pageSize}&Page=0`,
+      next_page_uri: null,
+      page: 0,
+      page_size: pageSize,
+      previous_page_uri: null,
+      start: 0,
+      uri: `${uri}?PageSize=${pageSize}&Page=0`,
+    });
+  };
+
+  const postStatus = async (message: FakeTwilioMessage, status: string, errorCode?: string): Promise<number> => {
+    if (message.statusCallback === undefined) throw new Error(`No StatusCallback for message ${message.sid}`);
+    message.status = status;
+    const params: Record<string, string> = {
+      AccountSid: accountSid,
+      ApiVersion: '2010-04-01',
+      From: message.from,
+      MessageSid: message.sid,
+      MessageStatus: status,
+      SmsSid: message.sid,
+      SmsStatus: status,
+      To: message.to,
+      ...(errorCode === undefined ? {} : { ErrorCode: errorCode }),
+    };
+    const response = await fetch(message.statusCallback, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-twilio-signature': getExpectedTwilioSignature(authToken, message.statusCallback, params),
+      },
+      body: new URLSearchParams(params).toString(),
+    });
+    await response.arrayBuffer();
+    return response.status;
   };
 
   const server = createServer((req, res) => {
     void (async () => {
-      const path = new URL(req.url ?? '/', 'http://fake').pathname;
+      const parsed = new URL(req.url ?? '/', 'http://fake');
+      const path = parsed.pathname;
       const form = new URLSearchParams(await readBody(req));
       if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
       if (res.destroyed) return;
@@ -188,6 +278,7 @@ export const startFakeTwilio = async ({
       if (isCreate) requests.push({ method: 'POST', path, authorized, form });
       if (!authorized) return send(res, 401, errorBody(401, 20003, 'Authenticate'));
       if (isCreate) return createMessage(res, form);
+      if (req.method === 'GET' && path === `/2010-04-01/Accounts/${accountSid}/Messages.json`) return listMessages(res, parsed.searchParams);
       const mediaPath = /^\/2010-04-01\/Accounts\/(AC[0-9a-f]{32})\/Messages\/MM[0-9a-f]{32}\/Media\/(ME[0-9a-f]{32})$/.exec(path);
       const item = mediaPath?.[1] === accountSid ? media.get(mediaPath[2] ?? '') : undefined;
       if (req.method === 'GET' && item !== undefined && mediaPath !== null) {
@@ -219,29 +310,26 @@ export const startFakeTwilio = async ({
     },
     async sendStatus(sid, status, errorCode) {
       const message = messages.find((m) => m.sid === sid);
-      if (message?.statusCallback === undefined) throw new Error(`No StatusCallback for message ${sid}`);
-      message.status = status;
-      const params: Record<string, string> = {
-        AccountSid: accountSid,
-        ApiVersion: '2010-04-01',
-        From: message.from,
-        MessageSid: sid,
-        MessageStatus: status,
-        SmsSid: sid,
-        SmsStatus: status,
-        To: message.to,
-        ...(errorCode === undefined ? {} : { ErrorCode: errorCode }),
-      };
-      const response = await fetch(message.statusCallback, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          'x-twilio-signature': getExpectedTwilioSignature(authToken, message.statusCallback, params),
-        },
-        body: new URLSearchParams(params).toString(),
+      if (message === undefined) throw new Error(`No message ${sid}`);
+      return postStatus(message, status, errorCode);
+    },
+    behaveNext: (behaviour) => void behaviours.push(behaviour),
+    async waitForMessages(count, timeoutMs = 30_000) {
+      if (messages.length >= count) return messages;
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`waitForMessages: ${messages.length} of ${count} messages within ${timeoutMs} ms`));
+        }, timeoutMs);
+        const check = () => {
+          if (messages.length < count) return;
+          clearTimeout(timer);
+          waiters.delete(check);
+          resolve();
+        };
+        waiters.add(check);
       });
-      await response.arrayBuffer();
-      return response.status;
+      return messages;
     },
     addMedia(bytes, contentType, options = {}) {
       const mediaSid = hexSid('ME');
@@ -250,6 +338,7 @@ export const startFakeTwilio = async ({
     },
     close: () =>
       new Promise<void>((resolve, reject) => {
+        for (const res of held) res.destroy();
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
       }),

@@ -1,15 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ErrorCode, isVidbotError, type VidbotError } from '../../src/lib/errors.ts';
 import { createTwilioMessenger, type TwilioMessengerOptions } from '../../src/lib/messenger/twilio.ts';
-import { applyStatusCallback, parseStatusCallback } from '../../src/lib/messenger/twilio-status.ts';
-import type { Store } from '../../src/lib/store/port.ts';
-import { createSqliteStore } from '../../src/lib/store/sqlite/index.ts';
+import { parseStatusCallback } from '../../src/lib/messenger/twilio-status.ts';
 import { type FakeTwilio, startFakeTwilio } from '../fakes/twilio-api.ts';
 
 const ACCOUNT = `AC${'a1'.repeat(16)}`;
@@ -17,28 +12,19 @@ const TOKEN = 'secret-token';
 const FROM = 'whatsapp:+14155238886';
 const USER = 'whatsapp:+15550001111';
 const VIDEO = 'https://cdn.example.com/v/clip.mp4';
-const HOUR = 3600 * 1000;
 
-let dir: string;
-let store: Store;
 let fake: FakeTwilio;
 
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'vidbot-twilio-'));
-  store = createSqliteStore({ file: join(dir, 'vidbot.db') });
   fake = await startFakeTwilio({ accountSid: ACCOUNT, authToken: TOKEN });
-  // The user wrote in just now: the 24-hour window is open unless a test says otherwise.
-  await store.claimInbound({ messageSid: `SM${'0'.repeat(32)}`, from: USER });
 });
 
 afterEach(async () => {
   await fake.close();
-  await store.close();
-  await rm(dir, { recursive: true, force: true });
 });
 
 const messenger = (over: Partial<TwilioMessengerOptions> = {}) =>
-  createTwilioMessenger({ accountSid: ACCOUNT, authToken: TOKEN, from: FROM, store, apiBaseUrl: fake.url, ...over });
+  createTwilioMessenger({ accountSid: ACCOUNT, authToken: TOKEN, from: FROM, apiBaseUrl: fake.url, ...over });
 
 const caught = async (promise: Promise<unknown>): Promise<VidbotError> => {
   const error = await promise.then(
@@ -55,51 +41,55 @@ const expectCode = (error: VidbotError, code: ErrorCode, retryable: boolean): vo
 };
 
 describe('createTwilioMessenger: sending', () => {
-  it('sends text through the SDK, signed with basic auth, and records it', async () => {
-    const sent = await messenger().send({ to: USER, body: 'Working on it…', kind: 'progress' });
+  it('sends text through the SDK, signed with basic auth, and says what Twilio answered', async () => {
+    const sent = await messenger().send({ to: USER, body: 'Working on it…' });
 
-    expect(sent).toMatchObject({ status: 'queued', duplicate: false });
-    expect(sent.sid).toMatch(/^SM[0-9a-f]{32}$/);
+    expect(sent.status).toBe('queued');
+    expect(sent.messageId).toMatch(/^SM[0-9a-f]{32}$/);
     expect(fake.requests).toHaveLength(1);
     expect(fake.requests[0]?.authorized).toBe(true);
-    expect(fake.messages).toEqual([expect.objectContaining({ sid: sent.sid, to: USER, from: FROM, body: 'Working on it…' })]);
-    expect(await store.findOutbound({ sid: sent.sid })).toMatchObject({ to: USER, kind: 'progress', status: 'queued' });
+    expect(fake.messages).toEqual([expect.objectContaining({ sid: sent.messageId, to: USER, from: FROM, body: 'Working on it…' })]);
   });
 
-  it('sends media with a status callback and prefixes bare numbers for a WhatsApp sender', async () => {
+  it('sends media with a status callback naming the record, and prefixes bare numbers for a WhatsApp sender', async () => {
     const statusCallbackUrl = 'https://bot.example.com/whatsapp/status';
-    const sent = await messenger({ statusCallbackUrl }).send({ to: '+15550001111', body: 'Here it is', mediaUrl: VIDEO });
+    await messenger({ statusCallbackUrl }).send({ to: '+15550001111', body: 'Here it is', mediaUrl: VIDEO }, { reference: 't1:result:1' });
 
     const form = fake.requests[0]?.form;
     expect(form?.getAll('MediaUrl')).toEqual([VIDEO]);
-    expect(form?.get('StatusCallback')).toBe(statusCallbackUrl);
+    expect(form?.get('StatusCallback')).toBe(`${statusCallbackUrl}?ref=t1%3Aresult%3A1`);
     expect(form?.get('To')).toBe(USER);
-    expect(await store.findOutbound({ sid: sent.sid })).toMatchObject({ mediaUrl: VIDEO, body: 'Here it is', to: USER });
   });
 
-  it('sends a task result once, however often it is asked to', async () => {
+  it('sends the approved template with its variables', async () => {
+    const contentSid = `HX${'b2'.repeat(16)}`;
+    const m = messenger({ contentSid });
+    const sent = await m.sendTemplate?.({ to: USER, body: 'Your video:', mediaUrl: VIDEO });
+    const form = fake.requests[0]?.form;
+    expect(form?.get('ContentSid')).toBe(contentSid);
+    expect(form?.get('Body')).toBeNull();
+    expect(JSON.parse(form?.get('ContentVariables') ?? '')).toEqual({ 1: `Your video: ${VIDEO}` });
+    expect(sent?.status).toBe('queued');
+    expect(messenger().sendTemplate).toBeUndefined();
+  });
+
+  it('says the 24-hour rule applies only to a WhatsApp sender', () => {
+    expect(messenger().enforcesWindow).toBe(true);
+    expect(messenger({ from: '+15550000000' }).enforcesWindow).toBe(false);
+  });
+
+  it('finds a message it sent, by recipient, text and time, and nothing else', async () => {
     const m = messenger();
-    const message = { to: USER, body: 'Your video', mediaUrl: VIDEO, taskId: 'task-1', kind: 'result' } as const;
-    const first = await m.send(message);
-    const second = await m.send(message);
-    const third = await messenger().send(message); // another process, same store
-
-    expect(second).toEqual({ sid: first.sid, status: first.status, duplicate: true });
-    expect(third.duplicate).toBe(true);
-    expect(fake.messages).toHaveLength(1);
-    // Progress and notices for the same task are not deduplicated.
-    await m.send({ to: USER, body: 'still here', taskId: 'task-1', kind: 'notice' });
-    await m.send({ to: USER, body: 'still here', taskId: 'task-1', kind: 'notice' });
-    expect(fake.messages).toHaveLength(3);
-  });
-
-  it('falls back to a text message holding the link when Twilio refuses the media', async () => {
-    fake.failNext({ status: 400, code: 63019, message: 'Media failed to download' });
-    const sent = await messenger().send({ to: USER, body: 'Your video', mediaUrl: VIDEO, taskId: 't', kind: 'result' });
-
-    expect(fake.requests).toHaveLength(2);
-    expect(fake.messages).toEqual([expect.objectContaining({ sid: sent.sid, body: `Your video\n${VIDEO}`, mediaUrls: [] })]);
-    expect(await store.findOutbound({ taskId: 't', kind: 'result' })).toMatchObject({ sid: sent.sid, body: `Your video\n${VIDEO}` });
+    const since = Date.now();
+    await m.send({ to: USER, body: 'older, other text' });
+    const sent = await m.send({ to: USER, body: 'the one', mediaUrl: VIDEO });
+    await m.send({ to: 'whatsapp:+15550002222', body: 'the one', mediaUrl: VIDEO });
+    expect(await m.findSent?.({ to: USER, since, body: 'the one', withMedia: true })).toEqual({ messageId: sent.messageId, status: 'queued' });
+    expect(await m.findSent?.({ to: USER, since, body: 'the one', withMedia: false })).toBeNull();
+    expect(await m.findSent?.({ to: USER, since, body: 'never sent' })).toBeNull();
+    expect(await m.findSent?.({ to: 'whatsapp:+15550009999', since })).toBeNull();
+    // Long after: Twilio's older messages do not count.
+    expect(await m.findSent?.({ to: USER, since: Date.now() + 3_600_000, body: 'the one' })).toBeNull();
   });
 });
 
@@ -110,34 +100,42 @@ describe('createTwilioMessenger: errors', () => {
     expect(error.message).toContain('20003');
     expect(error.hint).toMatch(/TWILIO_ACCOUNT_SID.*TWILIO_AUTH_TOKEN/);
     expect(fake.requests[0]?.authorized).toBe(false);
-    expect(await store.listOutbound()).toEqual([]);
   });
 
   it.each([
-    [500, 20500],
-    [503, 20503],
-    [429, 20429],
-  ])('maps HTTP %i to a retryable VIDBOT_MESSENGER_FAILED, even with media', async (status, code) => {
+    [500, 20500, true],
+    [503, 20503, true],
+    [429, 20429, false],
+  ])('maps HTTP %i to a retryable VIDBOT_MESSENGER_FAILED (ambiguous: %s)', async (status, code, ambiguous) => {
     fake.failNext({ status, code, message: 'Try later' });
     const error = await caught(messenger().send({ to: USER, body: 'hi', mediaUrl: VIDEO }));
     expectCode(error, 'VIDBOT_MESSENGER_FAILED', true);
-    expect(fake.requests).toHaveLength(1); // no text fallback for transient failures
-    expect(await store.listOutbound()).toEqual([]);
+    expect(error.details.ambiguous).toBe(ambiguous);
+    expect(fake.requests).toHaveLength(1);
   });
 
-  it('maps other 4xx to a final failure carrying Twilio code and message, and records it', async () => {
-    fake.failNext({ status: 400, code: 21211, message: "The 'To' number is not a valid phone number." });
+  it.each([
+    [21211, 'recipient'],
+    [21610, 'recipient'],
+    [21606, 'sender'],
+    [63019, 'media'],
+    [21620, 'media'],
+    [63016, 'window'],
+    [30007, 'other'],
+  ])('maps a 400 with code %i to a final VIDBOT_DELIVERY_REFUSED (%s)', async (code, refusal) => {
+    fake.failNext({ status: 400, code, message: 'Refused by the fake.' });
     const error = await caught(messenger().send({ to: USER, body: 'hi' }));
-    expectCode(error, 'VIDBOT_MESSENGER_FAILED', false);
-    expect(error.message).toContain('21211');
-    expect(error.message).toContain('not a valid phone number');
-    expect((await store.listOutbound())[0]).toMatchObject({ status: 'failed', errorCode: '21211' });
+    expectCode(error, 'VIDBOT_DELIVERY_REFUSED', false);
+    expect(error.details).toMatchObject({ channelCode: String(code), refusal });
+    expect(error.message).toContain(String(code));
+    expect(fake.messages).toHaveLength(0);
   });
 
-  it('maps an unreachable API to a retryable failure', async () => {
+  it('maps an unreachable API to a retryable failure that surely sent nothing', async () => {
     await fake.close();
     const error = await caught(messenger().send({ to: USER, body: 'hi' }));
     expectCode(error, 'VIDBOT_MESSENGER_FAILED', true);
+    expect(error.details.ambiguous).toBe(false);
     fake = await startFakeTwilio({ accountSid: ACCOUNT, authToken: TOKEN });
   });
 
@@ -155,81 +153,29 @@ describe('createTwilioMessenger: errors', () => {
     const inFlight = await caught(messenger().send({ to: USER, body: 'hi' }, { signal: AbortSignal.timeout(100) }));
     expectCode(inFlight, 'VIDBOT_CANCELED', false);
     expect(Date.now() - started).toBeLessThan(3000);
-    expect(await store.listOutbound()).toEqual([]);
-  });
-});
-
-describe('createTwilioMessenger: the 24-hour window', () => {
-  const later = (hours: number) => () => Date.now() + hours * HOUR;
-
-  it('sends free-form messages within 24 hours of the last inbound message', async () => {
-    await messenger({ now: later(23) }).send({ to: USER, body: 'hi' });
-    expect(fake.messages).toHaveLength(1);
-  });
-
-  it.each([
-    ['an old conversation', USER, later(25)],
-    ['a recipient who never wrote in', 'whatsapp:+15559999999', Date.now],
-  ])('without a template, refuses %s without calling Twilio', async (_, to, now) => {
-    const error = await caught(messenger({ now }).send({ to, body: 'Your video', mediaUrl: VIDEO, taskId: 'w', kind: 'result' }));
-    expectCode(error, 'VIDBOT_MESSENGER_FAILED', false);
-    expect(error.message).toContain('24 hours');
-    expect(error.hint).toContain('TWILIO_CONTENT_SID');
-    expect(fake.requests).toHaveLength(0);
-    expect(await store.findOutbound({ taskId: 'w', kind: 'result' })).toMatchObject({ to, status: 'failed', errorCode: '63016' });
-  });
-
-  it('lets a failed result be sent on a later attempt, replacing the failure record', async () => {
-    const message = { to: USER, body: 'Your video', mediaUrl: VIDEO, taskId: 'w', kind: 'result' } as const;
-    await caught(messenger({ now: later(25) }).send(message));
-    const sent = await messenger().send(message);
-    expect(sent.duplicate).toBe(false);
-    expect(await store.listOutbound({ taskId: 'w' })).toEqual([
-      expect.objectContaining({ sid: sent.sid, status: 'queued', kind: 'result' }),
-    ]);
-    expect((await store.listOutbound({ taskId: 'w' }))[0]?.errorCode).toBeUndefined();
-  });
-
-  it('sends the approved template outside the window when TWILIO_CONTENT_SID is set', async () => {
-    const contentSid = `HX${'b2'.repeat(16)}`;
-    const sent = await messenger({ now: later(30), contentSid }).send({ to: USER, body: 'Your video:', mediaUrl: VIDEO });
-    const form = fake.requests[0]?.form;
-    expect(form?.get('ContentSid')).toBe(contentSid);
-    expect(form?.get('Body')).toBeNull();
-    expect(JSON.parse(form?.get('ContentVariables') ?? '')).toEqual({ 1: `Your video: ${VIDEO}` });
-    expect(await store.findOutbound({ sid: sent.sid })).toMatchObject({ status: 'queued' });
-  });
-
-  it('with enforceWindow off, sends anyway and maps Twilio\'s own 63016 answer', async () => {
-    fake.failNext({ status: 400, code: 63016, message: 'Outside the allowed window' });
-    const error = await caught(messenger({ enforceWindow: false }).send({ to: 'whatsapp:+15559999999', body: 'hi' }));
-    expect(error.hint).toContain('TWILIO_CONTENT_SID');
-    expect(fake.requests).toHaveLength(1);
-    // SMS has no window.
-    await messenger({ from: '+15550000000' }).send({ to: '+15559999999', body: 'hi' });
-    expect(fake.messages).toHaveLength(1);
   });
 });
 
 describe('status callbacks', () => {
   let receiver: Server;
   let callbackUrl: string;
+  const received: Array<ReturnType<typeof parseStatusCallback>> = [];
 
   beforeEach(async () => {
-    // A stand-in for the server's POST /whatsapp/status route: checks the signature, applies the update.
+    received.length = 0;
+    // A stand-in for the server's POST /whatsapp/status route: checks the signature, parses the receipt.
     receiver = createServer((req, res) => {
       let raw = '';
       req.on('data', (chunk: Buffer) => (raw += chunk.toString()));
       req.on('end', () => {
         const fields = Object.fromEntries(new URLSearchParams(raw));
-        if (req.headers['x-twilio-signature'] !== getExpectedTwilioSignature(TOKEN, callbackUrl, fields)) {
+        const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}${req.url ?? ''}`;
+        if (req.headers['x-twilio-signature'] !== getExpectedTwilioSignature(TOKEN, url, fields)) {
           res.writeHead(403).end();
           return;
         }
-        applyStatusCallback(store, fields).then(
-          () => res.writeHead(204).end(),
-          () => res.writeHead(500).end(),
-        );
+        received.push(parseStatusCallback(fields, Object.fromEntries(new URL(url).searchParams)));
+        res.writeHead(204).end();
       });
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
@@ -240,38 +186,27 @@ describe('status callbacks', () => {
     await new Promise((resolve) => receiver.close(resolve));
   });
 
-  it('moves delivery state forward only, whatever order the callbacks arrive in', async () => {
-    const { sid } = await messenger({ statusCallbackUrl: callbackUrl }).send({ to: USER, body: 'hi' });
-    const statusOf = async () => (await store.findOutbound({ sid }))?.status;
-
-    expect(await fake.sendStatus(sid, 'sent')).toBe(204);
-    expect(await statusOf()).toBe('sent');
-    await fake.sendStatus(sid, 'read');
-    await fake.sendStatus(sid, 'delivered'); // late
-    await fake.sendStatus(sid, 'sent'); // later still
-    expect(await statusOf()).toBe('read');
-    await fake.sendStatus(sid, 'undelivered', '30008'); // cannot follow a read receipt
-    expect(await store.findOutbound({ sid })).toMatchObject({ status: 'read' });
-    expect((await store.findOutbound({ sid }))?.errorCode).toBeUndefined();
+  it('are signed over the callback URL with its reference, and parse into receipts', async () => {
+    const { messageId } = await messenger({ statusCallbackUrl: callbackUrl }).send({ to: USER, body: 'hi' }, { reference: 'r1' });
+    expect(await fake.sendStatus(messageId, 'undelivered', '63019')).toBe(204);
+    expect(received).toEqual([{ messageId, status: 'undelivered', errorCode: '63019', reference: 'r1' }]);
   });
 
-  it('records failures with their error code and keeps them final', async () => {
-    const { sid } = await messenger({ statusCallbackUrl: callbackUrl }).send({ to: USER, body: 'hi', mediaUrl: VIDEO });
-    await fake.sendStatus(sid, 'failed', '63019');
-    await fake.sendStatus(sid, 'sent');
-    expect(await store.findOutbound({ sid })).toMatchObject({ status: 'failed', errorCode: '63019' });
+  it('can come before the create is answered', async () => {
+    fake.behaveNext({ callbackFirst: { status: 'sent' } });
+    const { messageId } = await messenger({ statusCallbackUrl: callbackUrl }).send({ to: USER, body: 'hi' }, { reference: 'r2' });
+    expect(received).toEqual([{ messageId, status: 'sent', reference: 'r2' }]);
   });
 
-  it('parses the form and ignores unknown messages and inbound statuses', async () => {
+  it('parse the form and ignore inbound statuses', () => {
     expect(parseStatusCallback({ MessageSid: 'SM1', MessageStatus: 'undelivered', ErrorCode: '30003' })).toEqual({
-      sid: 'SM1',
+      messageId: 'SM1',
       status: 'undelivered',
       errorCode: '30003',
     });
-    expect(parseStatusCallback({ SmsSid: 'SM1', SmsStatus: 'accepted', ErrorCode: '' })).toEqual({ sid: 'SM1', status: 'queued' });
+    expect(parseStatusCallback({ SmsSid: 'SM1', SmsStatus: 'accepted', ErrorCode: '' })).toEqual({ messageId: 'SM1', status: 'queued' });
     expect(parseStatusCallback({ MessageSid: 'SM1', MessageStatus: 'received' })).toBeNull();
     expect(() => parseStatusCallback({ MessageStatus: 'sent' })).toThrow(expect.objectContaining({ code: 'VIDBOT_INPUT_INVALID' }));
-    expect(await applyStatusCallback(store, { MessageSid: 'SMunknown', MessageStatus: 'read' })).toMatchObject({ applied: false });
   });
 });
 

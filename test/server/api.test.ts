@@ -320,8 +320,11 @@ describe('tasks', () => {
     await server.app.inject({ method: 'POST', url: `/api/tasks/${id}/cancel` });
     const res = await server.app.inject({ method: 'POST', url: `/api/tasks/${id}/retry` });
     expect(res.statusCode).toBe(202);
-    expect(res.json<{ task: Task }>().task).toMatchObject({ taskId: id, status: 'queued', cancelRequested: false });
-    expect((await server.vidbot.queue.get(id))?.state).toBe('waiting');
+    const retried = res.json<{ task: Task }>().task;
+    expect(retried).toMatchObject({ taskId: id, status: 'queued', cancelRequested: false, jobId: `${id}#2` });
+    // A new job: the canceled one stays canceled, as history.
+    expect((await server.vidbot.queue.get(`${id}#2`))?.state).toBe('waiting');
+    expect((await server.vidbot.queue.get(id))?.state).toBe('canceled');
     expect((await server.app.inject({ method: 'POST', url: '/api/tasks/nope/retry' })).statusCode).toBe(404);
   });
 });
@@ -444,7 +447,7 @@ describe('POST /test-send', () => {
     // curl -d sends the + unencoded, which a form decodes as a space; the address keeps its +.
     const outbound = await vidbot.store.listOutbound();
     expect(outbound).toHaveLength(1);
-    expect(outbound[0]).toMatchObject({ sid: body.sid, to: 'whatsapp:+91XXXXXXXXXX', body: 'Hello from deployed bot!', kind: 'notice' });
+    expect(outbound[0]).toMatchObject({ messageId: body.sid, to: 'whatsapp:+91XXXXXXXXXX', body: 'Hello from deployed bot!', kind: 'notice' });
   });
 
   it('keeps a properly encoded + and repeated fields take their first value', async () => {

@@ -586,7 +586,7 @@ describe('fuzz', () => {
         expect(legit, `task ${task.taskId} from ${task.from} (${task.messageSid ?? 'api'})`).toBe(true);
       }
       for (const record of await server.vidbot.store.listOutbound({ limit: 1_000_000 })) {
-        expect(sentTestSends.has(record.sid), `outbound ${record.sid}`).toBe(true);
+        expect(sentTestSends.has(record.messageId ?? ''), `outbound ${record.id}`).toBe(true);
       }
       // Both servers still work.
       expect((await server.app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);

@@ -77,8 +77,10 @@ describe('the WhatsApp bot end to end', () => {
     expect(ack.text).toContain('Generating your video');
 
     const message = await waitFor(async () => bot.fake.messages[0], 60_000);
-    expect(message).toMatchObject({ to: USER, from: BOT_NUMBER, statusCallback: `${bot.base}/whatsapp/status` });
-    expect(message.body).toBe("✅ Here's your video! (a local preview, not AI)");
+    const [task] = await bot.vidbot.store.listTasks({ from: USER });
+    // The status callback names the message's record, so a receipt that beats the answer finds it.
+    expect(message).toMatchObject({ to: USER, from: BOT_NUMBER, statusCallback: `${bot.base}/whatsapp/status?ref=${encodeURIComponent(`${task?.taskId}:result:1`)}` });
+    expect(message.body).toBe('✅ Here\'s your video! (a local preview, not AI)\n🎬 "a fox running through a neon city at night"');
     const [mediaUrl] = message.mediaUrls;
     expect(mediaUrl).toMatch(new RegExp(`^${bot.base}/media/[A-Za-z0-9_-]{22}\\.mp4$`));
 
@@ -95,13 +97,14 @@ describe('the WhatsApp bot end to end', () => {
     expect(video).toMatchObject({ codec_name: 'h264', pix_fmt: 'yuv420p' });
     expect(info.streams.find((s) => s.codec_type === 'audio')?.codec_name).toBe('aac');
 
-    // Twilio reports delivery; the outbound record follows, and a stale report does not undo it.
-    const [task] = await bot.vidbot.store.listTasks({ from: USER });
-    expect(task?.status).toBe('done');
+    // Twilio reports delivery; the outbound record and the task follow, and a stale report does not undo it.
+    const taskId = task?.taskId ?? '';
+    await waitFor(async () => (await bot.vidbot.store.getTask(taskId))?.status === 'done');
     expect(await bot.fake.sendStatus(message.sid, 'delivered')).toBe(204);
     expect(await bot.fake.sendStatus(message.sid, 'sent')).toBe(204);
-    const record = await bot.vidbot.store.findOutbound({ sid: message.sid });
-    expect(record).toMatchObject({ status: 'delivered', taskId: task?.taskId, mediaUrl });
+    const record = await bot.vidbot.store.findOutbound({ messageId: message.sid });
+    expect(record).toMatchObject({ status: 'delivered', taskId, mediaUrl });
+    expect((await bot.vidbot.store.getTask(taskId))?.delivery).toMatchObject({ status: 'delivered', messageId: message.sid, channel: 'twilio' });
     expect(bot.fake.messages).toHaveLength(1);
   });
 

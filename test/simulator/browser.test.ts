@@ -98,7 +98,7 @@ describe('the simulator in a browser', () => {
     await expect.poll(() => badge.isVisible()).toBe(true);
     expect(await badge.textContent()).toContain('63016 — outside the 24-hour window');
     const sid = await result.getAttribute('data-sid');
-    expect(await vidbot.store.findOutbound({ sid: sid ?? '' })).toMatchObject({ status: 'failed', errorCode: '63016' });
+    expect(await vidbot.store.findOutbound({ messageId: sid ?? '' })).toMatchObject({ status: 'failed', errorCode: '63016' });
 
     // A photo with a caption: image-to-video through the simulator's own media URL; then "read" ticks.
     await page.setInputFiles('#file', { name: 'photo.png', mimeType: 'image/png', buffer: testImage(160, 120).png });

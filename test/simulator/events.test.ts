@@ -67,25 +67,25 @@ describe('the simulator event stream', () => {
     const address = app.server.address();
     const origin = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
     // History is not replayed: only what happens after connecting.
-    await vidbot.messenger.send({ to: USER, body: 'before', kind: 'notice' });
+    await vidbot.sendMessage({ to: USER, body: 'before' });
 
     const response = await fetch(`${origin}/simulator/events?to=${encodeURIComponent(USER)}`);
     expect(response.headers.get('content-type')).toContain('text/event-stream');
     const stream = readEvents(response);
     expect((await stream.next((e) => e.event === 'ready')).data).toEqual({ to: USER });
 
-    await vidbot.messenger.send({ to: 'whatsapp:+15559999999', body: 'someone else', kind: 'notice' });
-    const sent = await vidbot.messenger.send({ to: USER, body: 'hello there', kind: 'notice' });
+    await vidbot.sendMessage({ to: 'whatsapp:+15559999999', body: 'someone else' });
+    const sent = await vidbot.sendMessage({ to: USER, body: 'hello there' });
     const pushed = await stream.next((e) => e.event === 'outbound');
-    expect(pushed.data).toMatchObject({ sid: sent.sid, to: USER, body: 'hello there', status: 'sent', kind: 'notice' });
+    expect(pushed.data).toMatchObject({ sid: sent.messageId, to: USER, body: 'hello there', status: 'sent', kind: 'notice' });
 
     const status = await fetch(`${origin}/simulator/status`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ sid: sent.sid, status: 'failed', errorCode: '63016' }),
+      body: JSON.stringify({ sid: sent.messageId, status: 'failed', errorCode: '63016' }),
     });
     expect(((await status.json()) as { status: number }).status).toBe(204);
-    expect((await stream.next((e) => e.event === 'outbound')).data).toMatchObject({ sid: sent.sid, status: 'failed', errorCode: '63016' });
+    expect((await stream.next((e) => e.event === 'outbound')).data).toMatchObject({ sid: sent.messageId, status: 'failed', errorCode: '63016' });
 
     const answer = await fetch(`${origin}/simulator/send`, {
       method: 'POST',
@@ -107,8 +107,8 @@ describe('the simulator event stream', () => {
   it('points a result without a public URL at the local /media route', async () => {
     const task = { taskId: 't1', status: 'done', mediaId: 'A'.repeat(22) };
     const store = { getTask: async () => task } as unknown as Store;
-    const record = { sid: 'SM1', to: USER, kind: 'result', taskId: 't1', status: 'sent' as const, body: 'ready', createdAt: 1, updatedAt: 1 };
-    expect(await outboundEvent(store, record)).toEqual({ sid: 'SM1', to: USER, kind: 'result', taskId: 't1', status: 'sent', body: 'ready', createdAt: 1, videoUrl: `/media/${'A'.repeat(22)}.mp4` });
+    const record = { id: 't1:result:1', messageId: 'SM1', to: USER, kind: 'result', taskId: 't1', status: 'sent' as const, body: 'ready', createdAt: 1, updatedAt: 1 };
+    expect(await outboundEvent(store, record)).toEqual({ sid: 'SM1', id: 't1:result:1', to: USER, kind: 'result', taskId: 't1', status: 'sent', body: 'ready', createdAt: 1, videoUrl: `/media/${'A'.repeat(22)}.mp4` });
     const withUrl = { ...record, mediaUrl: 'https://cdn.example/v.mp4' };
     expect(await outboundEvent(store, withUrl)).toMatchObject({ mediaUrl: withUrl.mediaUrl, videoUrl: withUrl.mediaUrl });
   });

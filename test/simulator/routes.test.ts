@@ -52,24 +52,24 @@ describe('the simulator routes', () => {
 
   it('simulates delivery receipts through the signed status route, which updates the outbound record', async () => {
     const { app, vidbot } = await server();
-    // A message the bot sent (as a worker would): recorded like the local messenger, but as `sent`.
-    const notice = await vidbot.messenger.send({ to: USER, body: 'hello', kind: 'notice' });
-    expect(notice).toMatchObject({ status: 'sent', duplicate: false });
+    // A message the bot sent (as a worker would): the simulator takes it as Twilio would, as `sent`.
+    const notice = await vidbot.sendMessage({ to: USER, body: 'hello' });
+    expect(notice).toMatchObject({ status: 'sent', messageId: expect.stringMatching(/^SM/) });
     const status = (payload: Record<string, unknown>) => app.inject({ method: 'POST', url: '/simulator/status', payload });
 
-    const failed = await status({ sid: notice.sid, status: 'failed', errorCode: '63016' });
+    const failed = await status({ sid: notice.messageId, status: 'failed', errorCode: '63016' });
     expect(failed.statusCode).toBe(200);
-    expect(failed.json()).toMatchObject({ status: 204, applied: true, record: { sid: notice.sid, status: 'failed', errorCode: '63016' } });
-    expect(await vidbot.store.findOutbound({ sid: notice.sid })).toMatchObject({ status: 'failed', errorCode: '63016' });
+    expect(failed.json()).toMatchObject({ status: 204, applied: true, record: { sid: notice.messageId, status: 'failed', errorCode: '63016' } });
+    expect(await vidbot.store.findOutbound({ messageId: notice.messageId ?? '' })).toMatchObject({ status: 'failed', errorCode: '63016' });
 
-    const other = await vidbot.messenger.send({ to: USER, body: 'your video', kind: 'notice' });
-    expect((await status({ sid: other.sid, status: 'read' })).json()).toMatchObject({ status: 204, applied: true, record: { status: 'read' } });
+    const other = await vidbot.sendMessage({ to: USER, body: 'your video' });
+    expect((await status({ sid: other.messageId, status: 'read' })).json()).toMatchObject({ status: 204, applied: true, record: { status: 'read' } });
     // A late failure cannot undo a read receipt, as with Twilio's own out-of-order callbacks.
-    expect((await status({ sid: other.sid, status: 'failed', errorCode: 63019 })).json()).toMatchObject({ applied: false, record: { status: 'read' } });
+    expect((await status({ sid: other.messageId, status: 'failed', errorCode: 63019 })).json()).toMatchObject({ applied: false, record: { status: 'read' } });
 
     expect((await status({ sid: `SM${'0'.repeat(32)}`, status: 'read' })).statusCode).toBe(404);
-    expect((await status({ sid: other.sid, status: 'exploded' })).statusCode).toBe(400);
-    expect((await status({ sid: other.sid, status: 'failed', errorCode: '63016; DROP' })).statusCode).toBe(400);
+    expect((await status({ sid: other.messageId, status: 'exploded' })).statusCode).toBe(400);
+    expect((await status({ sid: other.messageId, status: 'failed', errorCode: '63016; DROP' })).statusCode).toBe(400);
   });
 
   it('stores an attached image, serves it back, and allows the bot to fetch exactly that URL', async () => {
@@ -132,8 +132,8 @@ describe('the simulator routes', () => {
     const answer = await send(app, { from: USER, body: 'a fox in the snow' });
     expect(answer).toMatchObject({ status: 403, reply: '', newTasks: 0, error: { code: 'VIDBOT_SIGNATURE_INVALID' } });
     expect(await vidbot.store.countTasks({ from: USER })).toBe(0);
-    const notice = await vidbot.messenger.send({ to: USER, body: 'hello' });
-    const status = await app.inject({ method: 'POST', url: '/simulator/status', payload: { sid: notice.sid, status: 'read' } });
+    const notice = await vidbot.sendMessage({ to: USER, body: 'hello' });
+    const status = await app.inject({ method: 'POST', url: '/simulator/status', payload: { sid: notice.messageId, status: 'read' } });
     expect(status.json()).toMatchObject({ status: 403, applied: false, record: { status: 'sent' } });
   });
 

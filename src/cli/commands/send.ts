@@ -64,9 +64,7 @@ export const sendCommand = async (context: CliContext, flags: SendFlags): Promis
   // Twilio SMS sender keeps it as a phone number.
   const sender = config.twilioWhatsappFrom;
   const to = rawTo.startsWith('+') && (sender === undefined || sender.startsWith('whatsapp:')) ? `whatsapp:${rawTo}` : rawTo;
-  // An explicit send is the operator's decision, and this store may hold none of the recipient's
-  // messages (they went to another machine): Twilio decides about the 24-hour window.
-  const vidbot = await createVidbot(config, { env: { ...context.env }, enforceWindow: false });
+  const vidbot = await createVidbot(config, { env: { ...context.env } });
   try {
     let mediaUrl: string | undefined;
     if (media?.kind === 'url') mediaUrl = media.url;
@@ -78,17 +76,19 @@ export const sendCommand = async (context: CliContext, flags: SendFlags): Promis
       mediaUrl = published.url;
     }
     const { messenger } = vidbot;
-    const sent = await messenger.send(
-      { to, kind: 'notice', ...(body === undefined ? {} : { body }), ...(mediaUrl === undefined ? {} : { mediaUrl }) },
-      { signal: context.signal },
+    // An explicit send is the operator's decision, and this store may hold none of the recipient's
+    // messages (they went to another machine): Twilio decides about the 24-hour window.
+    const sent = await vidbot.sendMessage(
+      { to, ...(body === undefined ? {} : { body }), ...(mediaUrl === undefined ? {} : { mediaUrl }) },
+      { kind: 'notice', checkWindow: false, sessionId: to, signal: context.signal },
     );
+    const sid = sent.messageId ?? sent.id;
     if (flags.json) {
-      const { sid, status } = sent;
-      const json = { ok: true, sid, status, messenger: messenger.name, to, ...(mediaUrl === undefined ? {} : { mediaUrl }) };
+      const json = { ok: true, sid, status: sent.status, messenger: messenger.name, to, ...(mediaUrl === undefined ? {} : { mediaUrl }) };
       context.stdout.write(`${JSON.stringify(json)}\n`);
       return;
     }
-    const lines = [`sent via ${messenger.name}: ${sent.sid} (${sent.status})`, `  to ${to}`];
+    const lines = [`sent via ${messenger.name}: ${sid} (${sent.status})`, `  to ${to}`];
     if (body !== undefined) lines.push(`  message: ${body.length > 60 ? `${body.slice(0, 59)}…` : body}`);
     if (mediaUrl !== undefined) lines.push(`  media: ${mediaUrl}`);
     if (messenger.name === 'local') {

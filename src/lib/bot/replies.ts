@@ -3,7 +3,7 @@
  * WhatsApp-style, with an emoji up front like the seed bot's messages.
  */
 import type { PipelineStage, Task, Video } from '../store/port.ts';
-import { ACK_MESSAGE } from '../tasks/messages.ts';
+import { ACK_MESSAGE, taskFailureReason } from '../tasks/messages.ts';
 
 /** The prompt used for a photo sent without a caption: WhatsApp users often send just the photo. */
 export const DEFAULT_IMAGE_PROMPT = 'Bring this image to life';
@@ -51,12 +51,30 @@ export const taskStateText = (task: Task, position: number | null): string => {
       return position === null ? '⏳ queued' : `⏳ queued, ${placeText(position)}`;
     case 'processing':
       return task.stage ? `⚙️ in progress (${STAGE_LABELS[task.stage]})` : '⚙️ in progress';
+    case 'delivering':
+      return task.delivery?.fallback === 'link' ? '📤 sending you the link' : '📤 sending it to you';
     case 'done':
-      return '✅ done';
+      return deliveredText(task);
     case 'failed':
-      return task.error ? `❌ failed: ${shorten(task.error, 80)}` : '❌ failed';
+      // A made video that never arrived says so; the reason a video was not made, in the user's words.
+      if (task.videoId && task.delivery !== undefined) return "⚠️ made, but it couldn't be delivered";
+      return `❌ failed: ${shorten(taskFailureReason(task), 80)}`;
     case 'canceled':
       return '🚫 canceled';
+  }
+};
+
+/** A done task: where its message stands, as far as the phone has told. */
+const deliveredText = (task: Task): string => {
+  switch (task.delivery?.status) {
+    case undefined:
+      return '✅ done';
+    case 'read':
+      return '👀 seen';
+    case 'delivered':
+      return '✅ delivered';
+    default:
+      return task.delivery?.fallback === 'link' ? '📤 sent as a link' : '📤 sent';
   }
 };
 

@@ -10,7 +10,7 @@ import type { Receipt } from '../messenger/twilio-status.ts';
 import type { NewTask, OutboundRecord, Task } from '../store/port.ts';
 import type { LifecycleDeps } from './deps.ts';
 import { move, nextJobId } from './machine.ts';
-import { sendRecorded } from './outbound.ts';
+import { advanceRecord, sendRecorded } from './outbound.ts';
 import { type ReceiptOutcome, applyReceipt } from './receipts.ts';
 import { type RunTaskOptions, runTask } from './run-task.ts';
 import { type SweepOptions, type SweepResult, abandon, sweep } from './sweep.ts';
@@ -127,14 +127,22 @@ export const createTaskLifecycle = (deps: LifecycleDeps): TaskLifecycle => {
 
     sweep: (options) => sweep(deps, options),
 
-    send: (message, options = {}) =>
-      sendRecorded(deps, {
-        id: `msg-${randomUUID()}`,
-        kind: options.kind ?? 'notice',
-        message,
-        ...(options.checkWindow === undefined ? {} : { checkWindow: options.checkWindow }),
-        ...(options.sessionId === undefined ? {} : { sessionId: options.sessionId }),
-        ...(options.signal === undefined ? {} : { signal: options.signal }),
-      }),
+    async send(message, options = {}) {
+      const id = `msg-${randomUUID()}`;
+      try {
+        return await sendRecorded(deps, {
+          id,
+          kind: options.kind ?? 'notice',
+          message,
+          ...(options.checkWindow === undefined ? {} : { checkWindow: options.checkWindow }),
+          ...(options.sessionId === undefined ? {} : { sessionId: options.sessionId }),
+          ...(options.signal === undefined ? {} : { signal: options.signal }),
+        });
+      } catch (error) {
+        // Nobody retries an operator's send: its record says it failed rather than stay pending.
+        await advanceRecord(store, id, { status: 'failed' }).catch(() => null);
+        throw error;
+      }
+    },
   };
 };

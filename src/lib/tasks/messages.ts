@@ -45,7 +45,7 @@ const OUTAGES: readonly ErrorCode[] = ['VIDBOT_PROVIDER_FAILED', 'VIDBOT_TIMEOUT
  * Why a task failed, in words for the WhatsApp user. Other messages are for the operator (they name
  * variables, paths, tools) and stay in the task's record and the logs.
  */
-export const userReason = (error: VidbotError): string => {
+export const userReason = (error: Pick<VidbotError, 'code' | 'message' | 'details'>): string => {
   const given = error.details.userMessage;
   if (typeof given === 'string') return `${given}.`;
   if (FOR_THE_USER.includes(error.code)) return error.message;
@@ -53,4 +53,10 @@ export const userReason = (error: VidbotError): string => {
   if (error.code === 'VIDBOT_GENERATION_FAILED') return "the video service sent back something I couldn't use.";
   if (error.code === 'VIDBOT_JOB_ABANDONED') return 'something went wrong on my side while making it.';
   return "the video service isn't set up correctly right now (the bot's owner can see why).";
+};
+
+/** Why a stored task failed, for the user: its error code says which of the reasons above applies. */
+export const taskFailureReason = (task: Task): string => {
+  const code = (task.errorCode ?? 'VIDBOT_INTERNAL') as ErrorCode;
+  return userReason({ code, message: task.error ?? '', details: {} });
 };

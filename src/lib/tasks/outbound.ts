@@ -140,7 +140,9 @@ export const sendRecorded = async (deps: OutboundDeps, send: RecordedSend): Prom
       sent = await messenger.send(message, options);
     }
   } catch (error) {
-    if (isVidbotError(error, 'VIDBOT_DELIVERY_REFUSED')) {
+    // A refusal, or credentials the channel rejected: surely not sent, and final. Anything else may
+    // have gone through, or may on the next try: the record stays pending, to be looked up first.
+    if (isVidbotError(error, 'VIDBOT_DELIVERY_REFUSED') || isVidbotError(error, 'VIDBOT_MESSENGER_AUTH')) {
       const code = error.details.channelCode;
       await advanceRecord(store, id, { status: 'failed', ...(typeof code === 'string' ? { errorCode: code } : {}) });
     }

@@ -1,9 +1,9 @@
 import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
 import { vidbotError } from '../../lib/errors.ts';
-import type { Messenger } from '../../lib/messenger/port.ts';
+import type { Vidbot } from '../../lib/create-vidbot.ts';
 
 /** The seed's POST /test-send: form or JSON with `to` and `message` (and optional `media_url`). */
-export const testSendRoutes = (app: FastifyInstance, deps: { messenger: Messenger; guard: preHandlerAsyncHookHandler }): void => {
+export const testSendRoutes = (app: FastifyInstance, deps: { vidbot: Pick<Vidbot, 'sendMessage'>; guard: preHandlerAsyncHookHandler }): void => {
   app.post('/test-send', { preHandler: deps.guard }, async (request) => {
     const body = (request.body ?? {}) as Record<string, unknown>;
     const text = (name: string): string | undefined => {
@@ -17,12 +17,11 @@ export const testSendRoutes = (app: FastifyInstance, deps: { messenger: Messenge
     const mediaUrl = text('media_url') ?? text('mediaUrl');
     if (!to) throw vidbotError('VIDBOT_INPUT_INVALID', 'Give "to", e.g. to=whatsapp:+15551234567.');
     if (!message && !mediaUrl) throw vidbotError('VIDBOT_INPUT_INVALID', 'Give "message" or "media_url".');
-    const sent = await deps.messenger.send({
-      to,
-      kind: 'notice',
-      ...(message ? { body: message } : {}),
-      ...(mediaUrl ? { mediaUrl } : {}),
-    });
-    return { ok: true, sid: sent.sid, status: sent.status };
+    // The operator's test: the channel decides about WhatsApp's 24-hour window.
+    const sent = await deps.vidbot.sendMessage(
+      { to, ...(message ? { body: message } : {}), ...(mediaUrl ? { mediaUrl } : {}) },
+      { kind: 'notice', checkWindow: false, sessionId: to },
+    );
+    return { ok: true, sid: sent.messageId ?? sent.id, status: sent.status };
   });
 };

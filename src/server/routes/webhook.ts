@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Bot, InboundMedia, InboundMessage } from '../../lib/bot/types.ts';
 import { vidbotError } from '../../lib/errors.ts';
-import { applyStatusCallback } from '../../lib/messenger/twilio-status.ts';
-import type { Store } from '../../lib/store/port.ts';
+import type { Vidbot } from '../../lib/create-vidbot.ts';
+import { parseStatusCallback } from '../../lib/messenger/twilio-status.ts';
 import { type FormFields, type TwilioRequestOptions, field, formOf, verifyTwilioSignature } from '../twilio-request.ts';
 import { twimlMessage } from '../twiml.ts';
 
@@ -45,7 +45,7 @@ export const toInboundMessage = (fields: FormFields): InboundMessage => {
 
 export interface WebhookRouteDeps {
   readonly bot: Bot;
-  readonly store: Store;
+  readonly vidbot: Pick<Vidbot, 'applyReceipt'>;
   readonly twilio: TwilioRequestOptions;
 }
 
@@ -62,12 +62,17 @@ export const webhookRoutes = (app: FastifyInstance, deps: WebhookRouteDeps): voi
     return reply.type('text/xml; charset=utf-8').send(twimlMessage(answer.text));
   });
 
-  // Delivery receipts for what we sent: queued, sent, delivered, read, failed (with ErrorCode).
-  app.post('/whatsapp/status', async (request, reply) => {
+  // Delivery receipts for what we sent: queued, sent, delivered, read, failed (with ErrorCode). The
+  // callback URL names our record (`?ref=`), so a receipt that beats the send's answer still lands.
+  app.post<{ Querystring: Record<string, string | string[]> }>('/whatsapp/status', async (request, reply) => {
     const fields = formOf(request);
     verifyTwilioSignature(request, fields, deps.twilio);
-    const { applied, update } = await applyStatusCallback(deps.store, fields);
-    request.log.info({ messageSid: update?.sid, status: update?.status, errorCode: update?.errorCode, applied }, 'delivery status');
+    const receipt = parseStatusCallback(fields, request.query);
+    const outcome = receipt === null ? undefined : await deps.vidbot.applyReceipt(receipt);
+    request.log.info(
+      { messageSid: receipt?.messageId, status: receipt?.status, errorCode: receipt?.errorCode, applied: outcome?.applied ?? false, kept: outcome?.kept ?? false },
+      'delivery status',
+    );
     return reply.status(204).send();
   });
 };

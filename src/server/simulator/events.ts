@@ -5,14 +5,17 @@
  * cannot see: tasks' progress, and messages sent by workers in other processes.
  */
 import type { FastifyReply } from 'fastify';
-import type { SimulatorMessenger } from '../../lib/messenger/simulator.ts';
+import type { SimulatedMessage, SimulatorMessenger } from '../../lib/messenger/simulator.ts';
 import type { OutboundRecord, Store, Task } from '../../lib/store/port.ts';
 
 const POLL_MS = 1_000;
 const KEEPALIVE_MS = 15_000;
 
 export interface OutboundEvent {
+  /** The channel's id once it took the message (what simulated receipts name), else vidbot's. */
   readonly sid: string;
+  /** vidbot's id of the message. */
+  readonly id: string;
   readonly to: string;
   readonly kind: string;
   readonly body?: string;
@@ -30,11 +33,12 @@ export const outboundEvent = async (store: Store, record: OutboundRecord): Promi
   let videoUrl = record.mediaUrl;
   if (videoUrl === undefined && record.taskId !== undefined && record.kind === 'result') {
     const task = await store.getTask(record.taskId);
-    if (task?.status === 'done' && task.mediaId && !task.cloudUrl) videoUrl = `/media/${task.mediaId}.mp4`;
+    if (task?.mediaId && !task.cloudUrl) videoUrl = `/media/${task.mediaId}.mp4`;
   }
-  const { sid, to, kind, body, mediaUrl, taskId, status, errorCode, createdAt } = record;
+  const { id, to, kind, body, mediaUrl, taskId, status, errorCode, createdAt } = record;
+  const sid = record.messageId ?? id;
   return Object.fromEntries(
-    Object.entries({ sid, to, kind, body, mediaUrl, videoUrl, taskId, status, errorCode, createdAt }).filter(([, v]) => v !== undefined),
+    Object.entries({ sid, id, to, kind, body, mediaUrl, videoUrl, taskId, status, errorCode, createdAt }).filter(([, v]) => v !== undefined),
   ) as unknown as OutboundEvent;
 };
 
@@ -62,10 +66,10 @@ export const createEventStreams = (deps: { store: () => Store; messenger: Simula
     async open(reply, to) {
       const store = deps.store();
       const seen = new Map<string, string>();
-      const outKey = (r: OutboundRecord) => `${r.status}|${r.errorCode ?? ''}`;
+      const outKey = (r: OutboundRecord) => `${r.status}|${r.errorCode ?? ''}|${r.messageId ?? ''}`;
       const taskKey = (t: Task) => `${t.status}|${t.stage ?? ''}|${t.error ?? ''}`;
       // What exists now is history: only what happens from here on is sent.
-      for (const r of await store.listOutbound({ to, limit: 20 })) seen.set(r.sid, outKey(r));
+      for (const r of await store.listOutbound({ to, limit: 20 })) seen.set(r.id, outKey(r));
       for (const t of await store.listTasks({ from: to, limit: 10 })) seen.set(t.taskId, taskKey(t));
 
       reply.hijack();
@@ -85,8 +89,9 @@ export const createEventStreams = (deps: { store: () => Store; messenger: Simula
         raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
       };
       const emitOutbound = async (record: OutboundRecord) => {
-        if (record.to !== to || seen.get(record.sid) === outKey(record)) return;
-        seen.set(record.sid, outKey(record));
+        // A message the channel has not answered yet is shown once it has (it needs its id for receipts).
+        if (record.to !== to || record.status === 'pending' || seen.get(record.id) === outKey(record)) return;
+        seen.set(record.id, outKey(record));
         write('outbound', await outboundEvent(store, record));
       };
       const emitTask = (task: Task) => {
@@ -109,7 +114,12 @@ export const createEventStreams = (deps: { store: () => Store; messenger: Simula
           polling = false;
         }
       };
-      const unsubscribe = deps.messenger.subscribe((record) => void emitOutbound(record).catch(() => undefined));
+      // The messenger tells at once, before the lifecycle has recorded the channel's answer.
+      const told = async (message: SimulatedMessage) => {
+        const record = message.reference === undefined ? null : await store.findOutbound({ id: message.reference });
+        if (record !== null) await emitOutbound({ ...record, messageId: message.messageId, status: message.status });
+      };
+      const unsubscribe = deps.messenger.subscribe((message) => void told(message).catch(() => undefined));
       const timer = setInterval(() => void poll(), POLL_MS);
       const keepalive = setInterval(() => !closed && raw.write(': keepalive\n\n'), KEEPALIVE_MS);
       const close = () => {

@@ -35,7 +35,7 @@ export interface SimulatorOptions {
 }
 
 export interface Simulator {
-  /** Records what the bot sends, like the local messenger, and pushes it to the page. */
+  /** Takes what the bot sends, as Twilio would, and pushes it to the page. */
   readonly messenger: SimulatorMessenger;
   /** For createBot: the bot may download the simulator's own uploads (and nothing else new). */
   readonly allowMediaUrl: (url: URL) => boolean;
@@ -45,7 +45,7 @@ export interface Simulator {
 
 export const createSimulator = (options: SimulatorOptions): Simulator => {
   const store = (): Store => (typeof options.store === 'function' ? options.store() : options.store);
-  const messenger = createSimulatorMessenger({ store });
+  const messenger = createSimulatorMessenger();
   const uploads = createUploads();
   const signer = createSigner({ authToken: options.authToken, ...(options.publicBaseUrl ? { publicBaseUrl: options.publicBaseUrl } : {}) });
   const guard = async (request: FastifyRequest): Promise<void> => {

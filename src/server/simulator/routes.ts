@@ -128,12 +128,13 @@ export const simulatorRoutes = (app: FastifyInstance, deps: SimulatorRouteDeps):
     if (typeof status !== 'string' || !STATUSES.includes(status)) throw invalid(`"status" must be one of ${STATUSES.join(', ')}.`);
     if (errorCode !== undefined && !/^\d{3,6}$/.test(errorCode)) throw invalid('"errorCode" must be a Twilio error code such as 63016.');
     const store = deps.store();
-    const before = await store.findOutbound({ sid });
+    const before = await store.findOutbound({ messageId: sid });
     if (before === null) return reply.status(404).send(errorBody(vidbotError('VIDBOT_NOT_FOUND', `No message ${sid} was sent by the bot.`)));
-    const answer = await signer.post(app, request, '/whatsapp/status', statusForm({ sid, to: before.to, status, ...(errorCode ? { errorCode } : {}) }));
-    const after = (await store.findOutbound({ sid })) ?? before;
-    // The page learns of the change through its event stream as well as from this answer.
-    if (after.status !== before.status || after.errorCode !== before.errorCode) deps.messenger.publish(after);
+    // As Twilio would: to the status callback URL the message was sent with, which names its record.
+    const path = `/whatsapp/status?ref=${encodeURIComponent(before.id)}`;
+    const answer = await signer.post(app, request, path, statusForm({ sid, to: before.to, status, ...(errorCode ? { errorCode } : {}) }));
+    // The page learns of the change from this answer, and through its event stream.
+    const after = (await store.findOutbound({ id: before.id })) ?? before;
     const error = routeError(answer.status, answer.body);
     return {
       status: answer.status,
