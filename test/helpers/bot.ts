@@ -1,0 +1,79 @@
+/**
+ * The bot over real sockets, for end-to-end tests: the server, a worker, and the loopback Twilio
+ * fake that the real SDK talks to. On the embedded queue, or on BullMQ when env has REDIS_URL.
+ */
+import { afterEach } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { createBot } from '../../src/lib/bot/index.ts';
+import type { Vidbot } from '../../src/lib/create-vidbot.ts';
+import type { PipelineEvent } from '../../src/lib/pipeline/events.ts';
+import type { QueueWorker } from '../../src/lib/queue/port.ts';
+import { createServer } from '../../src/server/index.ts';
+import { type FakeTwilio, startFakeTwilio } from '../fakes/twilio-api.ts';
+import { freePort } from './ports.ts';
+import { type FormParams, TEST_AUTH_TOKEN, signedPost, twimlText, whatsappText } from './server.ts';
+import { makeVidbot, waitFor } from './vidbot.ts';
+
+export const ACCOUNT = `AC${'f0'.repeat(16)}`;
+export const BOT_NUMBER = 'whatsapp:+14155238886';
+
+export interface TestBot {
+  readonly base: string;
+  readonly vidbot: Vidbot;
+  readonly app: FastifyInstance;
+  readonly fake: FakeTwilio;
+  readonly worker: QueueWorker;
+  /** Every pipeline event the worker emitted, by task. */
+  readonly events: Array<{ taskId: string; event: PipelineEvent }>;
+  post(params: FormParams): Promise<{ status: number; text: string }>;
+  /** Sends a WhatsApp text as `from` and returns the bot's TwiML answer. */
+  say(from: string, body: string): Promise<string>;
+  /** Waits until the task is in one of these statuses, and returns it. */
+  until(taskId: string, ...statuses: string[]): ReturnType<Vidbot['store']['getTask']> extends Promise<infer T> ? Promise<NonNullable<T>> : never;
+}
+
+/** Bots for the tests of the current file, each closed after its test. */
+export const useBots = () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    while (cleanups.length) await cleanups.pop()?.();
+  });
+  return async (env: Record<string, string> = {}, options: { workers?: boolean } = {}): Promise<TestBot> => {
+    const fake = await startFakeTwilio({ accountSid: ACCOUNT, authToken: TEST_AUTH_TOKEN });
+    cleanups.push(() => fake.close());
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const { vidbot, cleanup } = await makeVidbot({
+      PUBLIC_BASE_URL: base,
+      TWILIO_ACCOUNT_SID: ACCOUNT,
+      TWILIO_AUTH_TOKEN: TEST_AUTH_TOKEN,
+      TWILIO_WHATSAPP_FROM: BOT_NUMBER,
+      TWILIO_API_BASE_URL: fake.url,
+      VIDBOT_VIDEO_SECONDS: '1',
+      ...env,
+    });
+    cleanups.push(cleanup);
+    const app = await createServer({ vidbot, bot: createBot({ vidbot }), authToken: TEST_AUTH_TOKEN, publicBaseUrl: base });
+    await app.listen({ port, host: '127.0.0.1' });
+    const events: TestBot['events'] = [];
+    const worker =
+      options.workers === false
+        ? ({ close: async () => {} } as unknown as QueueWorker)
+        : vidbot.startWorkers({ concurrency: 1, onEvent: (taskId, event) => events.push({ taskId, event }) });
+    cleanups.push(async () => {
+      await worker.close({ release: true });
+      await app.close();
+    });
+    const post = async (params: FormParams) => {
+      const request = signedPost(`${base}/whatsapp/webhook`, params);
+      const response = await fetch(`${base}${request.url}`, { method: 'POST', headers: request.headers, body: request.payload });
+      return { status: response.status, text: twimlText(await response.text()) ?? '' };
+    };
+    const until = (async (taskId: string, ...statuses: string[]) =>
+      waitFor(async () => {
+        const task = await vidbot.store.getTask(taskId);
+        return task && statuses.includes(task.status) ? task : undefined;
+      }, 60_000)) as TestBot['until'];
+    return { base, vidbot, app, fake, worker, events, post, say: async (from, body) => (await post(whatsappText(from, body))).text, until };
+  };
+};
