@@ -44,6 +44,11 @@ const abortMessages: Record<AbortKind, string> = {
 type Outcome = { kind: 'retry'; error: string; delayMs: number; attempt: number } | { kind: 'failed'; error: string; errorCode?: string } | { kind: 'canceled' };
 
 const PROGRESS_WRITE_MS = 250;
+
+const stalledReason = (reason: string | undefined): string =>
+  /stalled/i.test(reason ?? '')
+    ? 'The worker died every time it ran this job (its lock expired more often than allowed), so the queue gave up on it.'
+    : (reason ?? 'The queue gave up on this job.');
 const META_TTL_SEC = 30 * 24 * 3600;
 
 export const startBullmqWorker = <T>(deps: BullWorkerDeps<T>): BullQueueWorker => {
@@ -198,6 +203,8 @@ export const startBullmqWorker = <T>(deps: BullWorkerDeps<T>): BullQueueWorker =
     if (outcome?.kind === 'canceled') emitter.emit('canceled', { jobId: id });
     else if (outcome?.kind === 'retry') emitter.emit('retrying', { jobId: id, workerId, attempt: outcome.attempt, delayMs: outcome.delayMs, error: outcome.error });
     else if (outcome?.kind === 'failed') emitter.emit('failed', { jobId: id, workerId, error: outcome.error, ...(outcome.errorCode ? { errorCode: outcome.errorCode } : {}) });
+    // No outcome of ours: BullMQ failed the job itself (it stalled more than maxStalledCount times).
+    else if (job !== undefined) emitter.emit('failed', { jobId: id, workerId, error: stalledReason(job.failedReason), errorCode: 'VIDBOT_JOB_ABANDONED' });
   });
 
   const self: BullQueueWorker = {

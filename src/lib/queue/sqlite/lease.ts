@@ -43,7 +43,7 @@ export type FailOutcome =
 /** Ends stalled jobs that have no attempts left; a few per claim keeps the write lock short. */
 const MAX_STALLS_ENDED_PER_CLAIM = 16;
 
-export const STALLED_ERROR_CODE = 'VIDBOT_INTERNAL';
+export const STALLED_ERROR_CODE = 'VIDBOT_JOB_ABANDONED';
 
 export interface LeaseSql {
   claim(request: ClaimRequest): ClaimResult;
