@@ -3,8 +3,11 @@ import type { Store } from '../port.ts';
 import { isDuplicateKey } from './errors.ts';
 import type { Doc } from './fields.ts';
 
-/** The collections: the seed bot's four, plus vidbot's inbound and outbound messages. */
-export const COLLECTIONS = ['sessions', 'tasks', 'videos', 'cache', 'inbound', 'outbound'] as const;
+/**
+ * The collections: the seed bot's four, plus vidbot's inbound and outbound messages, receipts kept
+ * until their message is recorded, and the health check's write probe.
+ */
+export const COLLECTIONS = ['sessions', 'tasks', 'videos', 'cache', 'inbound', 'outbound', 'receipts', 'health'] as const;
 export type CollectionName = (typeof COLLECTIONS)[number];
 
 /** What the operation modules need: the collections and a clock. */

@@ -4,26 +4,25 @@
  * reading them; what vidbot adds uses the same style. Unset optional fields are left out of the
  * documents and absent from the objects. `_id` is the driver's and never reaches the port.
  */
-import type { DeliveryStatus } from '../../messenger/port.ts';
-import type { CacheEntry, InboundClaim, NewTask, NewVideo, OutboundRecord, PipelineStage, Session } from '../port.ts';
-import type { SessionMessage, Task, TaskOptions, TaskStatus, Video } from '../port.ts';
+import type { CacheEntry, DeliveryStatus, InboundClaim, KeptReceipt, NewTask, NewVideo, OutboundRecord } from '../port.ts';
+import type { PipelineStage, Session, SessionMessage, Task, TaskDelivery, TaskOptions, TaskStatus, Video } from '../port.ts';
 import { compact, type Doc, millis, num, optBool, optMillis, optNum, optRecord, optStr } from './fields.ts';
 import { plain, record, records, str } from './fields.ts';
 
-
 export const INBOUND_FIELDS: Readonly<Record<'reply' | 'taskId', string>> = { reply: 'reply', taskId: 'task_id' };
 
-export const OUTBOUND_FIELDS: Readonly<Record<'status' | 'errorCode' | 'sid', string>> = {
+export const OUTBOUND_FIELDS: Readonly<Record<'status' | 'errorCode' | 'messageId', string>> = {
   status: 'status',
   errorCode: 'error_code',
-  sid: 'sid',
+  messageId: 'message_id',
 };
-export const OUTBOUND_REQUIRED: ReadonlySet<string> = new Set(['status', 'sid']);
+export const OUTBOUND_REQUIRED: ReadonlySet<string> = new Set(['status']);
 
 export const newTaskDoc = (input: NewTask, taskId: string, now: number): Doc =>
   compact({
     task_id: taskId,
     message_sid: input.messageSid,
+    job_id: input.jobId,
     prompt: input.prompt,
     sid: input.sid,
     from: input.from,
@@ -38,6 +37,7 @@ export const taskFromDoc = (doc: Doc): Task =>
   compact({
     taskId: str(doc, 'task_id'),
     messageSid: optStr(doc, 'message_sid'),
+    jobId: optStr(doc, 'job_id'),
     prompt: str(doc, 'prompt'),
     sid: str(doc, 'sid'),
     from: str(doc, 'from'),
@@ -51,6 +51,7 @@ export const taskFromDoc = (doc: Doc): Task =>
     finishedAt: optMillis(doc, 'finished_at'),
     polishedPrompt: optStr(doc, 'polished_prompt'),
     remoteJobId: optStr(doc, 'remote_job_id'),
+    remoteJobRequestedAt: optMillis(doc, 'remote_job_requested_at'),
     filePath: optStr(doc, 'file_path'),
     cloudUrl: optStr(doc, 'cloud_url'),
     mediaId: optStr(doc, 'media_id'),
@@ -59,6 +60,7 @@ export const taskFromDoc = (doc: Doc): Task =>
     error: optStr(doc, 'error'),
     errorCode: optStr(doc, 'error_code'),
     cancelRequested: optBool(doc, 'cancel_requested'),
+    delivery: optRecord(doc, 'delivery') as unknown as TaskDelivery | undefined,
   });
 
 export const newVideoDoc = (video: NewVideo, videoId: string, now: number): Doc =>
@@ -149,7 +151,9 @@ export const inboundFromDoc = (doc: Doc): InboundClaim =>
 
 export const outboundDoc = (record: Omit<OutboundRecord, 'createdAt' | 'updatedAt'>, now: number): Doc =>
   compact({
-    sid: record.sid,
+    out_id: record.id,
+    message_id: record.messageId,
+    channel: record.channel,
     to: record.to,
     body: record.body,
     media_url: record.mediaUrl,
@@ -161,9 +165,20 @@ export const outboundDoc = (record: Omit<OutboundRecord, 'createdAt' | 'updatedA
     updated_at: now,
   });
 
-export const outboundFromDoc = (doc: Doc): OutboundRecord =>
-  compact({
-    sid: str(doc, 'sid'),
+/** How earlier versions named a message that failed before the channel gave it an id. */
+const LEGACY_PLACEHOLDER = 'VF';
+
+/**
+ * Records written before vidbot had its own ids have no `out_id`, only `sid`: their key, and the
+ * channel's id unless it was a local placeholder.
+ */
+export const outboundFromDoc = (doc: Doc): OutboundRecord => {
+  const legacySid = optStr(doc, 'out_id') === undefined ? str(doc, 'sid') : undefined;
+  const legacyMessageId = legacySid === undefined || legacySid.startsWith(LEGACY_PLACEHOLDER) ? undefined : legacySid;
+  return compact({
+    id: legacySid ?? str(doc, 'out_id'),
+    messageId: optStr(doc, 'message_id') ?? legacyMessageId,
+    channel: optStr(doc, 'channel'),
     to: str(doc, 'to'),
     body: optStr(doc, 'body'),
     mediaUrl: optStr(doc, 'media_url'),
@@ -173,4 +188,21 @@ export const outboundFromDoc = (doc: Doc): OutboundRecord =>
     errorCode: optStr(doc, 'error_code'),
     createdAt: millis(doc, 'created_at'),
     updatedAt: millis(doc, 'updated_at'),
+  });
+};
+
+export const receiptDoc = (receipt: KeptReceipt): Doc =>
+  compact({
+    message_id: receipt.messageId,
+    status: receipt.status,
+    error_code: receipt.errorCode,
+    received_at: receipt.receivedAt,
+  });
+
+export const receiptFromDoc = (doc: Doc): KeptReceipt =>
+  compact({
+    messageId: str(doc, 'message_id'),
+    status: str(doc, 'status') as DeliveryStatus,
+    errorCode: optStr(doc, 'error_code'),
+    receivedAt: millis(doc, 'received_at'),
   });

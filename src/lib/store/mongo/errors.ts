@@ -8,8 +8,13 @@ import { isVidbotError, vidbotError, type VidbotError } from '../../errors.ts';
 /** MongoDB's duplicate-key error: a unique index refused the write. */
 export const DUPLICATE_KEY = 11000;
 
-export const isDuplicateKey = (error: unknown): boolean =>
-  typeof error === 'object' && error !== null && (error as { code?: unknown }).code === DUPLICATE_KEY;
+const codeOf = (error: unknown): unknown =>
+  typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+
+export const isDuplicateKey = (error: unknown): boolean => codeOf(error) === DUPLICATE_KEY;
+
+/** NamespaceNotFound (no such collection) or IndexNotFound: what dropping an absent index answers. */
+export const isIndexMissing = (error: unknown): boolean => codeOf(error) === 26 || codeOf(error) === 27;
 
 export const CONNECT_HINT =
   'Check that MongoDB is running and reachable, and that MONGODB_URI (user, password, host, database options) points at it.';

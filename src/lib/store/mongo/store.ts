@@ -9,9 +9,11 @@ import { vidbotError } from '../../errors.ts';
 import type { Store } from '../port.ts';
 import { COLLECTIONS, type Ctx, type Ops } from './ctx.ts';
 import { startupError, toStoreError } from './errors.ts';
+import { healthOps } from './health.ts';
 import { ensureIndexes } from './indexes.ts';
 import { cacheOps, videoOps } from './media.ts';
-import { inboundOps, outboundOps, sessionOps } from './messages.ts';
+import { inboundOps, sessionOps } from './messages.ts';
+import { outboundOps } from './outbound.ts';
 import { taskOps } from './tasks.ts';
 
 export interface MongoStoreOptions {
@@ -84,6 +86,7 @@ export const createMongoStore = async (options: MongoStoreOptions): Promise<Stor
     ...cacheOps(ctx),
     ...inboundOps(ctx),
     ...outboundOps(ctx),
+    ...healthOps(ctx),
   };
 
   let closed = false;
@@ -106,6 +109,7 @@ export const createMongoStore = async (options: MongoStoreOptions): Promise<Stor
     createTask: call(ops.createTask),
     getTask: call(ops.getTask),
     updateTask: call(ops.updateTask),
+    transitionTask: call(ops.transitionTask),
     listTasks: call(ops.listTasks),
     countTasks: call(ops.countTasks),
     addVideo: call(ops.addVideo),
@@ -121,6 +125,9 @@ export const createMongoStore = async (options: MongoStoreOptions): Promise<Stor
     findOutbound: call(ops.findOutbound),
     listOutbound: call(ops.listOutbound),
     updateOutbound: call(ops.updateOutbound),
+    keepReceipt: call(ops.keepReceipt),
+    takeReceipts: call(ops.takeReceipts),
+    probeWrite: call(ops.probeWrite),
     close: async () => {
       if (closed) return;
       closed = true;

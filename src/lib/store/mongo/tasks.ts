@@ -1,20 +1,28 @@
 import { randomUUID } from 'node:crypto';
-import type { Document, Filter } from 'mongodb';
+import type { Document, Filter, Sort } from 'mongodb';
 import { vidbotError } from '../../errors.ts';
-import type { NewTask, Task, TaskFilter, TaskPatch } from '../port.ts';
+import type { NewTask, Task, TaskFilter, TaskPatch, TaskStatus } from '../port.ts';
 import { type Ctx, insertUnlessExists, NEWEST, type Ops } from './ctx.ts';
-import { TASK_PATCH_FIELDS, TASK_REQUIRED_FIELDS } from '../fields.ts';
+import { TASK_PATCH_FIELDS, TASK_REQUIRED_FIELDS, TASK_STRUCTURED_FIELDS } from '../fields.ts';
 import { newTaskDoc, taskFromDoc } from './docs.ts';
-import { count, DEFAULT_LIMIT, type Doc, patchToUpdate } from './fields.ts';
+import { count, DEFAULT_LIMIT, type Doc, patchToUpdate, plain, type Update } from './fields.ts';
+
+/** The sweep's order: least recently changed first, insertion order breaking ties (see NEWEST). */
+const OLDEST_CHANGED: Sort = { updated_at: 1, _id: 1 };
 
 /** Equality on the filter fields that are given; an empty status list matches nothing ($in: []). */
 export const taskQuery = (filter: Omit<TaskFilter, 'limit'>): Filter<Document> => ({
   ...(filter.from === undefined ? {} : { from: filter.from }),
   ...(filter.sid === undefined ? {} : { sid: filter.sid }),
   ...(filter.status === undefined ? {} : { status: { $in: [...filter.status] } }),
+  ...(filter.updatedBefore === undefined ? {} : { updated_at: { $lt: filter.updatedBefore } }),
 });
 
-export const taskOps = (c: Ctx): Pick<Ops, 'createTask' | 'getTask' | 'updateTask' | 'listTasks' | 'countTasks'> => {
+const notFound = (taskId: string): Error => vidbotError('VIDBOT_TASK_NOT_FOUND', `No task with id ${taskId}.`);
+
+export const taskOps = (
+  c: Ctx,
+): Pick<Ops, 'createTask' | 'getTask' | 'updateTask' | 'transitionTask' | 'listTasks' | 'countTasks'> => {
   const tasks = c.col.tasks;
 
   const findOne = async (query: Filter<Document>): Promise<Doc | null> => tasks.findOne(query);
@@ -23,6 +31,20 @@ export const taskOps = (c: Ctx): Pick<Ops, 'createTask' | 'getTask' | 'updateTas
   const existing = async (input: NewTask): Promise<Doc | null> =>
     (input.taskId === undefined ? null : await findOne({ task_id: input.taskId })) ??
     (input.messageSid === undefined ? null : await findOne({ message_sid: input.messageSid }));
+
+  /** Structured fields (delivery) are stored whole, as plain subdocuments; updated_at is always set. */
+  const toUpdate = (patch: TaskPatch): Update | null => {
+    const stored = Object.fromEntries(
+      Object.entries(patch).map(([key, value]) => [key, TASK_STRUCTURED_FIELDS.has(key) ? plain(value) : value]),
+    );
+    return patchToUpdate(stored, TASK_PATCH_FIELDS, TASK_REQUIRED_FIELDS, { updated_at: c.now() });
+  };
+
+  /** One findOneAndUpdate: the patch and the read of the result are a single atomic step. */
+  const patchWhere = async (query: Filter<Document>, patch: TaskPatch): Promise<Doc | null> => {
+    const update = toUpdate(patch);
+    return update === null ? null : tasks.findOneAndUpdate(query, update, { returnDocument: 'after' });
+  };
 
   return {
     createTask: async (input: NewTask) => {
@@ -41,19 +63,25 @@ export const taskOps = (c: Ctx): Pick<Ops, 'createTask' | 'getTask' | 'updateTas
     },
 
     updateTask: async (taskId: string, patch: TaskPatch) => {
-      const update = patchToUpdate(patch, TASK_PATCH_FIELDS, TASK_REQUIRED_FIELDS, { updated_at: c.now() });
-      // One findOneAndUpdate: the patch and the read of the result are a single atomic step.
-      const doc =
-        update === null ? null : await tasks.findOneAndUpdate({ task_id: taskId }, update, { returnDocument: 'after' });
-      if (doc === null) throw vidbotError('VIDBOT_TASK_NOT_FOUND', `No task with id ${taskId}.`);
+      const doc = await patchWhere({ task_id: taskId }, patch);
+      if (doc === null) throw notFound(taskId);
       return taskFromDoc(doc);
+    },
+
+    // The status is part of the match, so of two processes moving a task from the same status only one wins.
+    transitionTask: async (taskId: string, from: readonly TaskStatus[], patch: TaskPatch) => {
+      const doc = await patchWhere({ task_id: taskId, status: { $in: [...from] } }, patch);
+      if (doc !== null) return taskFromDoc(doc);
+      if ((await tasks.findOne({ task_id: taskId }, { projection: { _id: 1 } })) === null) throw notFound(taskId);
+      return null;
     },
 
     listTasks: async (filter: TaskFilter = {}) => {
       const limit = count(filter.limit, DEFAULT_LIMIT, 'limit');
       // MongoDB reads limit 0 as "no limit"; the port means "nothing".
       if (limit === 0) return [];
-      const docs = await tasks.find(taskQuery(filter), { sort: NEWEST, limit }).toArray();
+      const sort = filter.oldestFirst === true ? OLDEST_CHANGED : NEWEST;
+      const docs = await tasks.find(taskQuery(filter), { sort, limit }).toArray();
       return docs.map((doc): Task => taskFromDoc(doc));
     },
 
