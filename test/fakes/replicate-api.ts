@@ -2,17 +2,23 @@
  * A loopback fake of Replicate's HTTP API (the parts vidbot uses), in its wire format, so the
  * official SDK runs against it unchanged:
  * - POST /v1/models/{owner}/{name}/predictions and POST /v1/predictions (by version) -> 201 prediction;
+ * - GET /v1/predictions (newest first, paged by `next` URLs, `created_after`/`created_before`);
  * - GET /v1/predictions/{id}; POST /v1/predictions/{id}/cancel; GET /v1/webhooks/default/secret;
  * - GET /v1/account: the token's account (what `vidbot doctor` checks);
  * - GET /files/{id}.mp4: the output, as the delivery host serves it;
  * - signed webhook deliveries (Standard Webhooks) to a prediction's webhook URL on each change.
  * Predictions move starting -> processing (with tqdm-style logs) -> succeeded over `runMs`.
+ * Creates can misbehave like the real service: an error or a dropped connection before or after
+ * the prediction is made, and the list can lag behind creates.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export type Outcome = 'succeed' | 'fail' | 'hang';
+
+/** How a create misbehaves: an error status, a body that is not JSON, no answer, or a dropped socket. */
+export type CreateFault = { kind: 'status'; status: number } | { kind: 'malformed' } | { kind: 'hang' } | { kind: 'drop' };
 
 export interface FakePrediction {
   id: string;
@@ -42,6 +48,8 @@ export interface FakeReplicateOptions {
   readonly runMs?: number;
   /** Models the fake knows; others answer 404. */
   readonly models?: readonly string[];
+  /** Predictions per page of GET /v1/predictions (default 100). */
+  readonly pageSize?: number;
 }
 
 export interface FakeReplicate {
@@ -64,6 +72,14 @@ export interface FakeReplicate {
   malformedNext(times?: number): void;
   /** The next API request never answers. */
   hangNext(times?: number): void;
+  /** The next `times` creates misbehave; with `made`, the prediction is made first and only the answer is lost. */
+  misbehaveCreate(fault: CreateFault, options?: { made?: boolean; times?: number }): void;
+  /** The next `times` list requests (GET /v1/predictions) answer this status. */
+  failList(status: number, times?: number): void;
+  /** A new prediction shows in the list only this long after it was made. */
+  setListLagMs(ms: number): void;
+  /** Removes a prediction's inputs, as Replicate does an hour after it finishes. */
+  removeData(id: string): void;
   creates(): number;
   /** Posts a signed delivery of a prediction now, optionally with a given timestamp or a wrong secret. */
   sendWebhook(id: string, options?: { timestampSec?: number; secret?: string }): Promise<number>;
@@ -102,6 +118,12 @@ export const startFakeReplicate = async (options: FakeReplicateOptions = {}): Pr
   let output: Buffer | { status: number } = Buffer.from('not set');
   let outputType = 'video/mp4';
   const faults: ({ kind: 'status'; status: number; retryAfterSec?: number } | { kind: 'malformed' } | { kind: 'hang' })[] = [];
+  const createFaults: { fault: CreateFault; made: boolean }[] = [];
+  const listFaults: number[] = [];
+  const pageSize = options.pageSize ?? 100;
+  let listLagMs = 0;
+  const listedFrom = new Map<string, number>();
+  const removed = new Set<string>();
   let base = '';
 
   const deliver = async (prediction: FakePrediction, opts: { timestampSec?: number; secret?: string } = {}): Promise<number> => {
@@ -156,7 +178,16 @@ export const startFakeReplicate = async (options: FakeReplicateOptions = {}): Pr
     });
   };
 
+  const misbehave = (res: ServerResponse, fault: CreateFault) => {
+    if (fault.kind === 'hang') return;
+    if (fault.kind === 'drop') return void res.socket?.destroy();
+    if (fault.kind === 'malformed') return void res.writeHead(201, { 'content-type': 'application/json' }).end('{"id": "oops",');
+    problem(res, fault.status, 'Server Error', 'scripted failure');
+  };
+
   const create = (res: ServerResponse, model: string, version: string, body: Record<string, unknown>) => {
+    const scripted = createFaults.shift();
+    if (scripted && !scripted.made) return misbehave(res, scripted.fault);
     const id = randomBytes(13).toString('hex').slice(0, 26);
     const prediction: FakePrediction = {
       id,
@@ -173,11 +204,41 @@ export const startFakeReplicate = async (options: FakeReplicateOptions = {}): Pr
       ...(Array.isArray(body.webhook_events_filter) ? { webhook_events_filter: body.webhook_events_filter as string[] } : {}),
     };
     predictions.set(id, prediction);
+    listedFrom.set(id, Date.now() + listLagMs);
     run(prediction, outcome);
+    if (scripted) return misbehave(res, scripted.fault);
     json(res, 201, prediction);
   };
 
-  const api = async (req: IncomingMessage, res: ServerResponse, path: string, body: unknown): Promise<void> => {
+  /** The list's view of a prediction: no logs, inputs gone once removed, as the real list shows it. */
+  const listed = (prediction: FakePrediction) => {
+    const { logs: _logs, ...rest } = prediction;
+    const gone = removed.has(prediction.id);
+    return { ...rest, source: 'api', data_removed: gone, ...(gone ? { input: {} } : {}) };
+  };
+
+  const list = (res: ServerResponse, query: URLSearchParams) => {
+    const after = Date.parse(query.get('created_after') ?? '');
+    const before = Date.parse(query.get('created_before') ?? '');
+    const now = Date.now();
+    const all = [...predictions.values()]
+      .filter((p) => (listedFrom.get(p.id) ?? 0) <= now)
+      .filter((p) => Number.isNaN(after) || Date.parse(p.created_at) >= after)
+      .filter((p) => Number.isNaN(before) || Date.parse(p.created_at) < before)
+      .reverse();
+    const from = Number(query.get('cursor') ?? 0);
+    const next = new URL(`${base}/v1/predictions`);
+    for (const [key, value] of query) if (key !== 'cursor') next.searchParams.set(key, value);
+    next.searchParams.set('cursor', String(from + pageSize));
+    json(res, 200, {
+      results: all.slice(from, from + pageSize).map(listed),
+      next: from + pageSize < all.length ? next.toString() : null,
+      previous: null,
+    });
+  };
+
+  const api = async (req: IncomingMessage, res: ServerResponse, url: URL, body: unknown): Promise<void> => {
+    const path = url.pathname;
     const fault = faults.shift();
     if (fault?.kind === 'hang') return;
     if (fault?.kind === 'malformed') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"id": "oops",');
@@ -197,6 +258,11 @@ export const startFakeReplicate = async (options: FakeReplicateOptions = {}): Pr
       const version = String((body as { version?: unknown }).version ?? '');
       if (!/^[0-9a-f]{64}$/.test(version)) return problem(res, 422, 'Invalid version', 'The specified version does not exist.');
       return create(res, 'acme/custom', version, body as Record<string, unknown>);
+    }
+    if (req.method === 'GET' && path === '/v1/predictions') {
+      const status = listFaults.shift();
+      if (status !== undefined) return problem(res, status, 'Server Error', 'scripted list failure');
+      return list(res, url.searchParams);
     }
     if (req.method === 'GET' && path === '/v1/webhooks/default/secret') return json(res, 200, { key: webhookSecret });
     if (req.method === 'GET' && path === '/v1/account') {
@@ -231,7 +297,7 @@ export const startFakeReplicate = async (options: FakeReplicateOptions = {}): Pr
         return problem(res, 400, 'Bad request', 'body is not JSON');
       }
       requests.push({ method: req.method ?? 'GET', path: url.pathname, body });
-      await api(req, res, url.pathname, body);
+      await api(req, res, url, body);
     })();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -260,6 +326,14 @@ export const startFakeReplicate = async (options: FakeReplicateOptions = {}): Pr
     hangNext: (times = 1) => {
       for (let i = 0; i < times; i += 1) faults.push({ kind: 'hang' });
     },
+    misbehaveCreate: (fault, opts = {}) => {
+      for (let i = 0; i < (opts.times ?? 1); i += 1) createFaults.push({ fault, made: opts.made ?? false });
+    },
+    failList: (status, times = 1) => {
+      for (let i = 0; i < times; i += 1) listFaults.push(status);
+    },
+    setListLagMs: (ms) => void (listLagMs = ms),
+    removeData: (id) => void removed.add(id),
     creates: () => requests.filter((r) => r.method === 'POST' && r.path.endsWith('/predictions')).length,
     sendWebhook: (id, opts) => {
       const prediction = predictions.get(id);

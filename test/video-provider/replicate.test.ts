@@ -8,7 +8,7 @@ import { VidbotError, vidbotError } from '../../src/lib/errors.ts';
 import type { VideoRequest } from '../../src/lib/video-provider/port.ts';
 import { buildModelInput, parseInputFlags } from '../../src/lib/video-provider/replicate-models.ts';
 import { createReplicateProvider, type ReplicateProviderOptions } from '../../src/lib/video-provider/replicate.ts';
-import { type FakeReplicate, startFakeReplicate } from '../fakes/replicate-api.ts';
+import { type FakeReplicate, type FakeReplicateOptions, startFakeReplicate } from '../fakes/replicate-api.ts';
 import { makeCompliantClip } from '../helpers/media.ts';
 import { freePort } from '../helpers/ports.ts';
 
@@ -27,8 +27,8 @@ beforeAll(async () => {
 });
 afterAll(() => rm(root, { recursive: true, force: true }));
 
-const setup = async (runMs = 150) => {
-  fake = await startFakeReplicate({ runMs });
+const setup = async (runMs = 150, fakeOptions: Omit<FakeReplicateOptions, 'runMs'> = {}) => {
+  fake = await startFakeReplicate({ runMs, ...fakeOptions });
   fake.setOutput(clip);
   workDir = await mkdtemp(join(root, 'work-'));
 };
@@ -44,6 +44,7 @@ const provider = (extra: Partial<ReplicateProviderOptions> = {}) =>
     pollIntervalMs: 20,
     maxPollIntervalMs: 50,
     retry: { baseDelayMs: 10, maxDelayMs: 2_000, attemptTimeoutMs: 2_000 },
+    listSettleMs: 100,
     ...extra,
   });
 
@@ -208,14 +209,19 @@ describe('replicate faults', () => {
     expect(fake.creates()).toBe(1);
   });
 
-  it('never retries a create whose outcome is unknown (a 500 may hide a running prediction)', async () => {
+  it('never creates a third time: two unclear creates with nothing listed fail, retryable only when the request time is stored', async () => {
     await setup();
-    fake.failNext(500, 1);
+    fake.misbehaveCreate({ kind: 'status', status: 500 }, { times: 2 });
     const error = await failure(provider().generate(request, { workDir }));
     expect(error.code).toBe('VIDBOT_PROVIDER_FAILED');
     expect(error.retryable).toBe(false);
     expect(error.message).toContain('not retried');
-    expect(fake.creates()).toBe(1);
+    expect(fake.creates()).toBe(2);
+    fake.misbehaveCreate({ kind: 'status', status: 500 }, { times: 2 });
+    const stored = await failure(provider().generate(request, { workDir, jobKey: 't1', onRemoteJobRequested: () => {} }));
+    expect(stored.retryable).toBe(true);
+    expect(fake.creates()).toBe(4);
+    expect(fake.predictions.size).toBe(0);
   });
 
   it('lets the task retry a create that surely never left (connection refused)', async () => {
@@ -269,16 +275,18 @@ describe('replicate faults', () => {
     expect(fake.creates()).toBe(0);
   });
 
-  it('gives up on a request that hangs past its time limit', async () => {
+  it('gives up on a create that hangs past its time limit twice, having looked for it each time', async () => {
     await setup();
-    fake.hangNext(1);
+    fake.misbehaveCreate({ kind: 'hang' }, { times: 2 });
     const error = await failure(provider({ retry: { attemptTimeoutMs: 300 } }).generate(request, { workDir }));
     expect(error.code).toBe('VIDBOT_TIMEOUT');
+    expect(fake.creates()).toBe(2);
+    expect(fake.requests.filter((r) => r.method === 'GET' && r.path === '/v1/predictions').length).toBeGreaterThanOrEqual(2);
   });
 
   it('reports malformed JSON', async () => {
     await setup();
-    fake.malformedNext(1);
+    fake.misbehaveCreate({ kind: 'malformed' }, { times: 2 });
     const error = await failure(provider().generate(request, { workDir }));
     expect(error.code).toBe('VIDBOT_PROVIDER_FAILED');
     expect(error.message).toContain('malformed JSON');
@@ -321,6 +329,150 @@ describe('replicate faults', () => {
     const error = await failure(provider().generate({ ...request, model: 'kwaivgi/kling-v2.1' }, { workDir }));
     expect(error.code).toBe('VIDBOT_CAPABILITY_UNSUPPORTED');
     expect(fake.creates()).toBe(0);
+  });
+});
+
+describe('replicate creates whose answer is unclear', () => {
+  const catalogueInput = { prompt: request.prompt, prompt_optimizer: true };
+  /** A create sent by an earlier attempt whose answer was never recorded. */
+  const createDirect = async (input: Record<string, unknown>, webhook?: string): Promise<string> => {
+    const response = await fetch(`${fake.apiUrl}/models/minimax/video-01/predictions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${fake.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ input, ...(webhook ? { webhook } : {}) }),
+    });
+    return ((await response.json()) as { id: string }).id;
+  };
+  const lists = () => fake.requests.filter((r) => r.method === 'GET' && r.path === '/v1/predictions').length;
+
+  it('creates once more when a 500 came before any prediction was made', async () => {
+    await setup();
+    fake.misbehaveCreate({ kind: 'status', status: 500 });
+    const remote: string[] = [];
+    const requested: number[] = [];
+    const result = await provider().generate(request, {
+      workDir,
+      jobKey: 'task-1',
+      onRemoteJobRequested: (at) => void requested.push(at),
+      onRemoteJob: (id) => void remote.push(id),
+    });
+    expect(fake.creates()).toBe(2);
+    expect(fake.predictions.size).toBe(1);
+    expect(lists()).toBe(2);
+    expect(requested).toHaveLength(2);
+    expect(remote).toEqual([result.remoteJobId]);
+    expect(await readFile(result.file)).toEqual(clip);
+  });
+
+  it('adopts the prediction a create made before answering 500, creating no other', async () => {
+    await setup();
+    fake.misbehaveCreate({ kind: 'status', status: 500 }, { made: true });
+    const remote: string[] = [];
+    const result = await provider().generate(request, { workDir, jobKey: 'task-2', onRemoteJob: (id) => void remote.push(id) });
+    const [made] = [...fake.predictions.keys()];
+    expect(fake.creates()).toBe(1);
+    expect(fake.predictions.size).toBe(1);
+    expect(remote).toEqual([made]);
+    expect(result.remoteJobId).toBe(made);
+    expect(await readFile(result.file)).toEqual(clip);
+  });
+
+  it.each([
+    ['its connection drops', { kind: 'drop' }],
+    ['it hangs past its time limit', { kind: 'hang' }],
+    ['its answer is not JSON', { kind: 'malformed' }],
+  ] as const)('adopts the prediction when the create is made but %s', async (_why, fault) => {
+    await setup();
+    fake.misbehaveCreate(fault, { made: true });
+    const result = await provider({ retry: { baseDelayMs: 10, attemptTimeoutMs: 500 } }).generate(request, { workDir, jobKey: 'task-3' });
+    expect(fake.creates()).toBe(1);
+    expect(fake.predictions.size).toBe(1);
+    expect(result.remoteJobId).toBe([...fake.predictions.keys()][0]);
+  });
+
+  it('looks again when the list lags behind the create', async () => {
+    await setup();
+    fake.setListLagMs(300);
+    fake.misbehaveCreate({ kind: 'status', status: 502 }, { made: true });
+    const result = await provider({ listSettleMs: 600 }).generate(request, { workDir, jobKey: 'task-4' });
+    expect(lists()).toBe(2);
+    expect(fake.creates()).toBe(1);
+    expect(result.remoteJobId).toBe([...fake.predictions.keys()][0]);
+  });
+
+  it('after a crash before the answer was recorded, adopts the prediction that create made instead of creating', async () => {
+    await setup(150, { pageSize: 2 });
+    const requestedAt = Date.now();
+    const earlier = await createDirect(catalogueInput);
+    // Newer predictions of other prompts push it to the second page.
+    for (const prompt of ['a', 'b', 'c']) await createDirect({ prompt, prompt_optimizer: true });
+    const calls: string[] = [];
+    const result = await provider().generate(request, {
+      workDir,
+      jobKey: 'task-5',
+      remoteJobRequestedAt: requestedAt,
+      onRemoteJobRequested: () => void calls.push('requested'),
+      onRemoteJob: (id) => void calls.push(id),
+    });
+    expect(result.remoteJobId).toBe(earlier);
+    expect(calls).toEqual([earlier]);
+    expect(fake.creates()).toBe(4);
+  });
+
+  it('after a crash before the answer was recorded, creates once when that create made nothing', async () => {
+    await setup();
+    await createDirect({ prompt: 'another prompt', prompt_optimizer: true });
+    const result = await provider().generate(request, { workDir, jobKey: 'task-6', remoteJobRequestedAt: Date.now() - 5_000 });
+    expect(fake.creates()).toBe(2);
+    expect(fake.predictions.get(result.remoteJobId ?? '')?.input).toEqual(catalogueInput);
+  });
+
+  it('knows its prediction by the task key in the webhook URL, even with inputs removed, and not another task\'s same prompt', async () => {
+    await setup();
+    // Deliveries go nowhere: polls finish the run.
+    const webhookUrl = `http://127.0.0.1:${await freePort()}/replicate/webhook`;
+    const requestedAt = Date.now();
+    const ours = await createDirect(catalogueInput, `${webhookUrl}?vidbot_task=task-7`);
+    fake.removeData(ours);
+    await createDirect(catalogueInput, `${webhookUrl}?vidbot_task=other-task`);
+    const replicate = provider({ webhookUrl });
+    const adopted = await replicate.generate(request, { workDir, jobKey: 'task-7', remoteJobRequestedAt: requestedAt });
+    expect(adopted.remoteJobId).toBe(ours);
+    expect(fake.creates()).toBe(2);
+    const fresh = await replicate.generate(request, { workDir, jobKey: 'task-8' });
+    expect(fake.predictions.get(fresh.remoteJobId ?? '')?.webhook).toBe(`${webhookUrl}?vidbot_task=task-8`);
+  });
+
+  it('fails retryable and creates nothing more when the list itself fails', async () => {
+    await setup();
+    fake.misbehaveCreate({ kind: 'status', status: 500 });
+    fake.failList(500, 50);
+    const error = await failure(provider().generate(request, { workDir, jobKey: 'task-9', onRemoteJobRequested: () => {} }));
+    expect(error.code).toBe('VIDBOT_PROVIDER_FAILED');
+    expect(error.retryable).toBe(true);
+    expect(fake.creates()).toBe(1);
+    const resumed = await failure(provider().generate(request, { workDir, jobKey: 'task-9', remoteJobRequestedAt: Date.now() }));
+    expect(resumed.retryable).toBe(true);
+    expect(fake.creates()).toBe(1);
+  });
+
+  it('calls onRemoteJobRequested just before the create is sent', async () => {
+    await setup();
+    const calls: string[] = [];
+    const before = Date.now();
+    let at = 0;
+    await provider().generate(request, {
+      workDir,
+      jobKey: 'task-10',
+      onRemoteJobRequested: (time) => {
+        at = time;
+        calls.push(`requested after ${fake.creates()} creates`);
+      },
+      onRemoteJob: () => void calls.push(`recorded after ${fake.creates()} creates`),
+    });
+    expect(calls).toEqual(['requested after 0 creates', 'recorded after 1 creates']);
+    expect(at).toBeGreaterThanOrEqual(before);
+    expect(at).toBeLessThanOrEqual(Date.parse([...fake.predictions.values()][0]?.created_at ?? ''));
   });
 });
 

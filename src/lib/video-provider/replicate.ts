@@ -9,6 +9,7 @@ import type { RetryFetchOptions } from '../http/retry-fetch.ts';
 import type { GeneratedVideo, GenerateOptions, VideoProvider, VideoRequest, WebhookDelivery } from './port.ts';
 import { createReplicateClient, replicateStatus, toReplicateError } from './replicate-client.ts';
 import { assertModelId, buildModelInput, findModel } from './replicate-models.ts';
+import { createOrAdopt } from './replicate-reconcile.ts';
 import { createPredictionUpdates, precheckReplicateWebhook, verifyReplicateWebhook } from './replicate-webhook.ts';
 import { waitForPrediction } from './replicate-wait.ts';
 
@@ -36,6 +37,8 @@ export interface ReplicateProviderOptions {
   readonly cancelOnShutdown?: boolean;
   readonly retry?: Omit<RetryFetchOptions, 'fetch'>;
   readonly now?: () => number;
+  /** Wait before looking again for a prediction whose create got no clear answer (default 1.5 s). */
+  readonly listSettleMs?: number;
 }
 
 export interface ReplicateProvider extends VideoProvider {
@@ -85,6 +88,7 @@ export const createReplicateProvider = (options: ReplicateProviderOptions): Repl
   };
 
   const startOrResume = async (model: string, request: VideoRequest, options_: GenerateOptions): Promise<Prediction> => {
+    let exclude: string | undefined;
     if (options_.resumeRemoteJob) {
       const earlier = await client.predictions.get(options_.resumeRemoteJob, withSignal(options_.signal)).catch((error: unknown) => {
         // A prediction Replicate no longer knows is started again; anything else is a real failure.
@@ -93,31 +97,27 @@ export const createReplicateProvider = (options: ReplicateProviderOptions): Repl
       });
       // A prediction canceled at shutdown is started afresh; failed or running ones are kept.
       if (earlier && earlier.status !== 'canceled' && earlier.status !== 'aborted') return earlier;
+      exclude = options_.resumeRemoteJob;
     }
     const image = request.firstFrameImage ? await imageDataUri(request.firstFrameImage) : undefined;
-    const input = buildModelInput(model, request, image);
-    const [name, version] = model.split(':');
-    const target = version ? { version } : { model: name ?? model };
-    // Not the job's signal: an abort in mid-request could leave a paid prediction nobody knows of.
-    // Once its id is stored, the wait below decides whether an abort cancels it.
-    const created = await client.predictions
-      .create({
-        ...target,
-        input,
-        ...(options.webhookUrl ? { webhook: options.webhookUrl, webhook_events_filter: ['start', 'logs', 'completed'] } : {}),
-      })
-      .catch((error: unknown) => {
-        throw createFailure(error, model);
-      });
-    if (typeof created?.id !== 'string') throw vidbotError('VIDBOT_PROVIDER_FAILED', 'Replicate answered without a prediction id.');
+    const started = await createOrAdopt(
+      { client, now: options.now ?? Date.now, settleMs: options.listSettleMs ?? 1_500 },
+      {
+        model,
+        input: buildModelInput(model, request, image),
+        options: options_,
+        ...(options.webhookUrl ? { webhookUrl: options.webhookUrl } : {}),
+        ...(exclude ? { exclude } : {}),
+      },
+    );
     try {
-      await options_.onRemoteJob?.(created.id);
+      await options_.onRemoteJob?.(started.id);
     } catch (error) {
       // Not recorded means not resumable: stop it rather than pay for a video nobody will collect.
-      await cancelRemoteJob(created.id);
+      await cancelRemoteJob(started.id);
       throw error;
     }
-    return created;
+    return started;
   };
 
   return {
@@ -181,25 +181,6 @@ export const createReplicateProvider = (options: ReplicateProviderOptions): Repl
       return { file, provider: 'replicate', model, remoteJobId: finished.id };
     },
   };
-};
-
-const UNSENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
-
-/**
- * A failed create is retried by the task only when Replicate surely started nothing; a timeout, a
- * dropped connection, a 5xx or an unreadable answer may hide a running prediction, so those are final.
- */
-const createFailure = (error: unknown, model: string): VidbotError => {
-  const mapped = toReplicateError(error, `starting a prediction of ${model}`, model);
-  if (!mapped.retryable) return mapped;
-  const status = replicateStatus(error);
-  const code = (error as { cause?: { code?: unknown } } | undefined)?.cause?.code;
-  const surelyUnsent = status === 429 || status === 503 || (typeof code === 'string' && UNSENT.has(code));
-  if (surelyUnsent) return mapped;
-  return vidbotError(mapped.code, `${mapped.message} It may have started anyway, so it is not retried (check your Replicate dashboard).`, {
-    cause: error,
-    retryable: false,
-  });
 };
 
 const withSignal = (signal: AbortSignal | undefined) => (signal ? { signal } : {});
