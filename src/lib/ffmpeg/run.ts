@@ -1,6 +1,7 @@
 import { execa, type ExecaError } from 'execa';
 import { throwIfAborted, vidbotError } from '../errors.ts';
 import type { ProgressListener } from '../progress.ts';
+import { guardedCommand, launchFailure } from './child.ts';
 
 export interface RunFfmpegOptions {
   readonly ffmpeg: string;
@@ -65,7 +66,8 @@ export const runFfmpeg = async (args: readonly string[], options: RunFfmpegOptio
   throwIfAborted(options.signal);
   const fullArgs = ['-hide_banner', '-nostdin', '-v', 'warning', '-progress', 'pipe:1', '-nostats', ...args];
   const onLine = createProgressParser(options.durationSec, options.onProgress);
-  const subprocess = execa(options.ffmpeg, fullArgs, {
+  const command = await guardedCommand(options.ffmpeg, fullArgs);
+  const subprocess = execa(command.file, command.args, {
     cancelSignal: options.signal,
     // ffmpeg finishes its current frame on SIGTERM; SIGKILL only if it hangs.
     forceKillAfterDelay: 3_000,
@@ -91,8 +93,12 @@ export const runFfmpeg = async (args: readonly string[], options: RunFfmpegOptio
     if (failure.isCanceled || options.signal?.aborted) {
       throw vidbotError('VIDBOT_CANCELED', 'Canceled.', { cause: options.signal?.reason ?? error });
     }
-    if (failure.code === 'ENOENT') {
+    const launch = launchFailure(failure);
+    if (launch === 'ENOENT') {
       throw vidbotError('VIDBOT_FFMPEG_NOT_FOUND', `ffmpeg not found at ${options.ffmpeg}.`, { cause: error });
+    }
+    if (launch === 'EACCES') {
+      throw vidbotError('VIDBOT_FFMPEG_NOT_FOUND', `Cannot run ffmpeg at ${options.ffmpeg} (EACCES).`, { cause: error });
     }
     const stderrTail = tail(String(failure.stderr ?? ''), STDERR_TAIL_LINES);
     const exit = failure.exitCode !== undefined ? `exit code ${failure.exitCode}` : (failure.signal ?? 'no exit code');

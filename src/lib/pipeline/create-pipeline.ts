@@ -8,6 +8,7 @@ import { cacheKey, normalizePrompt } from '../store/cache-key.ts';
 import type { Store } from '../store/port.ts';
 import type { VideoProvider, VideoRequest } from '../video-provider/port.ts';
 import { type PipelineListener, runStage } from './events.ts';
+import { scratchPrefix } from './scratch.ts';
 
 export interface PipelineDeps {
   readonly polisher: PromptPolisher;
@@ -82,7 +83,7 @@ export const createPipeline = (deps: PipelineDeps): Pipeline => ({
       },
     });
     const useCache = request.useCache !== false && deps.store !== undefined;
-    const scratch = await mkdtemp(join(deps.workDir, 'run-'));
+    const scratch = await mkdtemp(join(deps.workDir, scratchPrefix()));
     try {
       const cached = useCache ? await deps.store?.getCache(key) : null;
       if (cached && (await exists(cached.filePath))) {

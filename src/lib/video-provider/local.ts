@@ -3,6 +3,7 @@ import { access, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { throwIfAborted, vidbotError, type VidbotError } from '../errors.ts';
+import { guardedCommand, launchFailure } from '../ffmpeg/child.ts';
 import type { ProgressListener } from '../progress.ts';
 import { deriveLook, sha256 } from './local-look.ts';
 import { buildRenderArgs, type FontRef, type RenderPlan } from './local-render.ts';
@@ -96,9 +97,10 @@ const tail = (text: string, lines = 15): string => text.trim().split('\n').slice
 
 /** Translates a failed ffmpeg run into vidbot's errors, with hints for the common causes. */
 const ffmpegError = (error: unknown, ffmpeg: string): VidbotError => {
-  const e = error as { code?: string; stderr?: unknown; shortMessage?: string; message?: string };
-  if (e.code === 'ENOENT' || e.code === 'EACCES') {
-    return vidbotError('VIDBOT_FFMPEG_NOT_FOUND', `Cannot run ffmpeg at ${ffmpeg} (${e.code}).`, { cause: error });
+  const e = error as { stderr?: unknown; exitCode?: number; signal?: string; message?: string };
+  const launch = launchFailure(error);
+  if (launch !== undefined) {
+    return vidbotError('VIDBOT_FFMPEG_NOT_FOUND', `Cannot run ffmpeg at ${ffmpeg} (${launch}).`, { cause: error });
   }
   const stderr = typeof e.stderr === 'string' ? tail(e.stderr) : '';
   const details = { stderr };
@@ -126,7 +128,8 @@ const ffmpegError = (error: unknown, ffmpeg: string): VidbotError => {
       hint: 'Install a TrueType font (e.g. fonts-dejavu-core) or pass fontFile / set the font path explicitly.',
     });
   }
-  const summary = e.shortMessage ?? e.message ?? String(error);
+  // Not execa's message: it quotes the whole command line, which may start with setpriv.
+  const summary = e.exitCode !== undefined ? `exit code ${e.exitCode}` : (e.signal ?? e.message ?? String(error));
   return vidbotError('VIDBOT_FFMPEG_FAILED', `ffmpeg failed rendering the local preview: ${summary}\n${stderr}`, {
     cause: error,
     details,
@@ -199,7 +202,8 @@ export const createLocalProvider = (options: LocalProviderOptions): VideoProvide
       onProgress?.({ percent: 0, message: 'rendering' });
       throwIfAborted(signal);
       try {
-        const subprocess = execa(options.ffmpeg, buildRenderArgs(plan), {
+        const command = await guardedCommand(options.ffmpeg, buildRenderArgs(plan));
+        const subprocess = execa(command.file, command.args, {
           cwd: scratch,
           stdin: 'ignore',
           cancelSignal: signal,

@@ -1,2 +1,2 @@
 export { type BullmqQueueOptions, createBullmqQueue } from './queue.ts';
-export { connectRedis, redactUrl } from './connect.ts';
+export { type ConnectRedisOptions, connectRedis, redactUrl, redisBackoffMs } from './connect.ts';

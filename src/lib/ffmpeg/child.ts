@@ -1,0 +1,49 @@
+import { execa } from 'execa';
+
+/** What to spawn: the binary itself, or setpriv exec'ing it. */
+export interface GuardedCommand {
+  readonly file: string;
+  readonly args: readonly string[];
+  /** True when the child is killed if its parent dies. */
+  readonly guarded: boolean;
+}
+
+let probe: Promise<boolean> | undefined;
+
+/**
+ * Whether util-linux setpriv can give children a parent-death signal here. Probed once per
+ * process; false off Linux, without setpriv, or with one lacking --pdeathsig (busybox).
+ */
+export const canGuardChildren = (): Promise<boolean> => {
+  probe ??=
+    process.platform !== 'linux'
+      ? Promise.resolve(false)
+      : execa('setpriv', ['--help'], { reject: false, stdin: 'ignore', all: true, timeout: 5_000 }).then(
+          (result) => result.exitCode === 0 && String(result.all).includes('--pdeathsig'),
+          () => false,
+        );
+  return probe;
+};
+
+/**
+ * Wraps `bin args` so the child gets SIGKILL when the thread that spawned it dies; a kill -9 of
+ * vidbot would otherwise leave ffmpeg rendering. setpriv execs bin, so pid, exit code, stdio and
+ * signals are the child's own. Spawn from the main thread: a worker thread's exit would fire it.
+ */
+export const guardedCommand = async (bin: string, args: readonly string[]): Promise<GuardedCommand> =>
+  (await canGuardChildren())
+    ? { file: 'setpriv', args: ['--pdeathsig', 'KILL', '--', bin, ...args], guarded: true }
+    : { file: bin, args, guarded: false };
+
+/**
+ * Why the binary could not be started, if that is why the run failed: spawn's own error code,
+ * or setpriv's report of a failed exec (exit 127 for a missing file, 126 otherwise).
+ */
+export const launchFailure = (error: unknown): 'ENOENT' | 'EACCES' | undefined => {
+  const e = error as { code?: unknown; exitCode?: unknown; stderr?: unknown };
+  if (e.code === 'ENOENT' || e.code === 'EACCES') return e.code;
+  // The message after "setpriv:" is translated; the program name is not.
+  const fromSetpriv = typeof e.stderr === 'string' && /^setpriv: /m.test(e.stderr);
+  if (!fromSetpriv) return undefined;
+  return e.exitCode === 127 ? 'ENOENT' : e.exitCode === 126 ? 'EACCES' : undefined;
+};
