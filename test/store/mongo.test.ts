@@ -104,7 +104,8 @@ describe.skipIf(!uri)('MongoDB store against MONGODB_URI', () => {
       });
       expect(await db.collection('cache').countDocuments({ prompt_norm: 'a fox' })).toBe(2);
       const names = (await db.collection('outbound').indexes()).map((index) => index.name);
-      expect(names).toContain('result_per_task_unique');
+      expect(names).toEqual(expect.arrayContaining(['out_id_unique', 'message_id_unique']));
+      expect(names).not.toContain('result_per_task_unique');
     } finally {
       await client.db(dbName).dropDatabase();
       await client.close();
@@ -147,6 +148,10 @@ describe('MongoDB store: wrapping a passed-in client (no server)', () => {
       createIndexes: async (specs: Array<{ name: string }>) => {
         calls.indexes.push(...specs.map((spec) => `${name}.${spec.name}`));
         return [];
+      },
+      // A fresh database has none of the retired indexes: MongoDB answers IndexNotFound (27).
+      dropIndex: async () => {
+        throw Object.assign(new Error('index not found'), { code: 27 });
       },
       findOne: async () => {
         throw failWith;
@@ -234,9 +239,12 @@ describe('MongoDB store: document mapping', () => {
     expect(idoc).toStrictEqual({ message_sid: 'SM1', from: 'A', received_at: 4, task_id: 'T1' });
     expect(inboundFromDoc(idoc)).toStrictEqual({ messageSid: 'SM1', from: 'A', receivedAt: 4, taskId: 'T1' });
 
-    const odoc = outboundDoc({ sid: 'SM2', to: 'A', mediaUrl: 'https://m', kind: 'result', status: 'queued' }, 5);
-    expect(odoc).toStrictEqual({ sid: 'SM2', to: 'A', media_url: 'https://m', kind: 'result', status: 'queued', created_at: 5, updated_at: 5 });
-    expect(outboundFromDoc(odoc)).toStrictEqual({ sid: 'SM2', to: 'A', mediaUrl: 'https://m', kind: 'result', status: 'queued', createdAt: 5, updatedAt: 5 });
+    const odoc = outboundDoc({ id: 'T1:result:1', messageId: 'SM2', to: 'A', mediaUrl: 'https://m', kind: 'result', status: 'queued' }, 5);
+    expect(odoc).toStrictEqual({ out_id: 'T1:result:1', message_id: 'SM2', to: 'A', media_url: 'https://m', kind: 'result', status: 'queued', created_at: 5, updated_at: 5 });
+    expect(outboundFromDoc(odoc)).toStrictEqual({ id: 'T1:result:1', messageId: 'SM2', to: 'A', mediaUrl: 'https://m', kind: 'result', status: 'queued', createdAt: 5, updatedAt: 5 });
+    // Written before vidbot's own ids: the Twilio sid is both; a local failure placeholder (VF...) only the id.
+    expect(outboundFromDoc({ sid: 'SM3', to: 'A', kind: 'result', status: 'read', created_at: 1, updated_at: 2 })).toMatchObject({ id: 'SM3', messageId: 'SM3' });
+    expect(outboundFromDoc({ sid: 'VF3', to: 'A', kind: 'result', status: 'failed', created_at: 1, updated_at: 2 }).messageId).toBeUndefined();
   });
 
   it('copies free-form values with JSON rules for undefined', () => {
@@ -257,8 +265,9 @@ describe('MongoDB store: indexes and errors', () => {
     expect(find('tasks', 'message_sid_unique')).toMatchObject({ unique: true, partialFilterExpression: { message_sid: { $type: 'string' } } });
     expect(find('videos', 'task_id_unique')).toMatchObject({ key: { task_id: 1 }, unique: true });
     expect(find('inbound', 'message_sid_unique')).toMatchObject({ unique: true });
-    expect(find('outbound', 'sid_unique')).toMatchObject({ key: { sid: 1 }, unique: true });
-    expect(find('outbound', 'result_per_task_unique')).toMatchObject({ unique: true, partialFilterExpression: { kind: 'result' } });
+    expect(find('outbound', 'out_id_unique')).toMatchObject({ key: { out_id: 1 }, unique: true, partialFilterExpression: { out_id: { $type: 'string' } } });
+    expect(find('outbound', 'message_id_unique')).toMatchObject({ unique: true, partialFilterExpression: { message_id: { $type: 'string' } } });
+    expect(find('outbound', 'sid_unique')).toBeUndefined();
     expect(find('cache', 'key_unique')).toMatchObject({ unique: true });
     // One normalized prompt has an entry per provider/model/options, so prompt_norm cannot be unique.
     expect(find('cache', 'prompt_norm')?.unique).toBeUndefined();

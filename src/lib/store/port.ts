@@ -190,6 +190,15 @@ export interface OutboundRecord {
   readonly updatedAt: number;
 }
 
+export interface OutboundFilter {
+  readonly to?: string;
+  readonly taskId?: string;
+  readonly status?: DeliveryStatus;
+  /** Only records last changed before this time (epoch ms), least recently changed first. */
+  readonly updatedBefore?: number;
+  readonly limit?: number;
+}
+
 export type OutboundPatch = Partial<Pick<OutboundRecord, 'status' | 'errorCode' | 'messageId'>>;
 
 /** A delivery receipt that named a message no record holds yet; applied when the record gets that id. */
@@ -244,7 +253,8 @@ export interface Store {
   ): Promise<{ record: OutboundRecord; created: boolean }>;
   /** The newest record matching every given field. */
   findOutbound(filter: { id?: string; messageId?: string; taskId?: string; kind?: string }): Promise<OutboundRecord | null>;
-  listOutbound(filter?: { to?: string; taskId?: string; limit?: number }): Promise<OutboundRecord[]>;
+  /** Newest first; with `updatedBefore`, least recently changed first (the outbox sweep's order). */
+  listOutbound(filter?: OutboundFilter): Promise<OutboundRecord[]>;
   /**
    * Patches a record; with `ifStatus`, only while its status is that one (compare-and-set, for
    * receipts racing each other). Returns whether it changed a record; unknown ids change nothing.

@@ -29,6 +29,8 @@ export interface RecordedSend {
   readonly template?: boolean;
   /** Refuse free-form messages outside WhatsApp's 24-hour window (default true; an operator's send skips it). */
   readonly checkWindow?: boolean;
+  /** The caller recorded the message itself a moment ago and nothing tried to send it: no need to look it up first. */
+  readonly untried?: boolean;
   readonly signal?: AbortSignal;
 }
 
@@ -112,7 +114,7 @@ export const sendRecorded = async (deps: OutboundDeps, send: RecordedSend): Prom
   if (record !== null && (record.messageId !== undefined || record.status === 'failed' || record.status === 'undelivered')) return record;
   if (record !== null) {
     // An intent with no answer: a crash or an ambiguous failure mid-send. Did the channel take it?
-    const found = await lookUp(deps, record, send);
+    const found = send.untried ? null : await lookUp(deps, record, send);
     if (found !== null) return accepted(deps, send, found);
   } else {
     if (!send.template && send.checkWindow !== false && messenger.enforcesWindow && message.to.startsWith('whatsapp:')) {

@@ -13,7 +13,7 @@ import { firstDelivery } from './delivery.ts';
 import type { LifecycleDeps } from './deps.ts';
 import { move, mustMove } from './machine.ts';
 import { failureMessage, userReason } from './messages.ts';
-import { giveUp, tell } from './settle.ts';
+import { giveUp, prepareNotice } from './settle.ts';
 
 export interface RunTaskOptions {
   readonly signal?: AbortSignal;
@@ -110,8 +110,9 @@ const generate = async (deps: LifecycleDeps, queued: Task, options: RunTaskOptio
       await move(store, taskId, 'requeue', { error: error.message, errorCode: error.code });
       throw error;
     }
+    const notice = await prepareNotice(deps, task, 'failure', failureMessage(userReason(error)));
     const failed = await move(store, taskId, 'fail', { error: error.message, errorCode: error.code });
-    if (failed !== null) await tell(deps, failed, 'failure', failureMessage(userReason(error)));
+    await (failed === null ? notice?.drop() : notice?.send());
     throw error;
   }
   await stageWrites;

@@ -4,7 +4,7 @@ import type { Task } from '../store/port.ts';
 import type { LifecycleDeps } from './deps.ts';
 import { move } from './machine.ts';
 import { undeliveredMessage } from './messages.ts';
-import { sendRecorded } from './outbound.ts';
+import { advanceRecord, sendRecorded } from './outbound.ts';
 
 /** Fails the task with its video kept (a retry only sends it again), telling the user when a text can reach them. */
 export const giveUp = async (
@@ -16,28 +16,62 @@ export const giveUp = async (
   tellUser: boolean,
 ): Promise<Task> => {
   const delivery = task.delivery;
+  const notice = tellUser ? await prepareNotice(deps, task, 'undelivered', undeliveredMessage(task)) : undefined;
   const failed = await move(deps.store, task.taskId, task.status === 'done' ? 'undelivered' : 'fail', {
     error: reason,
     errorCode,
     ...(delivery ? { delivery: { ...delivery, status: 'failed', ...(channelCode ? { errorCode: channelCode } : {}), updatedAt: Date.now() } } : {}),
   });
-  if (failed === null) return (await deps.store.getTask(task.taskId)) ?? task;
-  if (tellUser) await tell(deps, failed, 'undelivered', undeliveredMessage(failed));
+  if (failed === null) {
+    await notice?.drop();
+    return (await deps.store.getTask(task.taskId)) ?? task;
+  }
+  await notice?.send();
   return failed;
 };
 
-/** A notice about a task, sent once per run of the task and kind; best effort (a failure is only logged). */
-export const tell = async (deps: LifecycleDeps, task: Task, kind: string, body: string): Promise<void> => {
-  if (!task.from) return;
+/** Kinds of messages the outbox sweep finishes sending: notices, whose task no job runs any more. */
+export const NOTICE_KINDS: readonly string[] = ['failure', 'undelivered'];
+
+/**
+ * A notice about a task, once per run of the task and kind: recorded first (so a crash before it
+ * is sent leaves a pending record that the outbox sweep sends), then sent by calling what this
+ * returns, after the caller moved the task. Sending is best effort: a failure is only logged.
+ */
+export interface PreparedNotice {
+  /** Sends it, once the task has moved. */
+  send(): Promise<void>;
+  /** The task did not move after all (another actor moved it first): the notice must never go. */
+  drop(): Promise<void>;
+}
+
+export const prepareNotice = async (deps: LifecycleDeps, task: Task, kind: string, body: string): Promise<PreparedNotice | undefined> => {
+  if (!task.from) return undefined;
+  const id = `${task.jobId ?? task.taskId}:${kind}`;
+  let untried: boolean;
   try {
-    await sendRecorded(deps, {
-      id: `${task.jobId ?? task.taskId}:${kind}`,
-      kind,
-      message: { to: task.from, body },
-      taskId: task.taskId,
-      sessionId: task.sid,
-    });
+    const recorded = await deps.store.recordOutbound({ id, kind, to: task.from, body, taskId: task.taskId, channel: deps.messenger.name, status: 'pending' });
+    untried = recorded.created;
   } catch (error) {
-    deps.onWarning?.(`Could not tell ${task.from} about task ${task.taskId}: ${toVidbotError(error).message}`);
+    deps.onWarning?.(`Could not record a notice to ${task.from} about task ${task.taskId}: ${toVidbotError(error).message}`);
+    return undefined;
   }
+  const send = { id, kind, message: { to: task.from, body }, taskId: task.taskId, sessionId: task.sid, untried };
+  return {
+    async send() {
+      try {
+        await sendRecorded(deps, send);
+      } catch (error) {
+        deps.onWarning?.(`Could not tell ${task.from} about task ${task.taskId}: ${toVidbotError(error).message}`);
+      }
+    },
+    async drop() {
+      if (untried) await advanceRecord(deps.store, id, { status: 'failed', errorCode: 'not-sent' }).catch(() => null);
+    },
+  };
+};
+
+/** Records and sends a notice about a task that has already moved. */
+export const tell = async (deps: LifecycleDeps, task: Task, kind: string, body: string): Promise<void> => {
+  await (await prepareNotice(deps, task, kind, body))?.send();
 };

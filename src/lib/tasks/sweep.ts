@@ -9,7 +9,8 @@ import type { Task } from '../store/port.ts';
 import type { LifecycleDeps } from './deps.ts';
 import { move, nextJobId } from './machine.ts';
 import { failureMessage, userReason } from './messages.ts';
-import { tell } from './settle.ts';
+import { NOTICE_KINDS, prepareNotice } from './settle.ts';
+import { sendRecorded } from './outbound.ts';
 import { vidbotError } from '../errors.ts';
 
 export interface SweepOptions {
@@ -24,6 +25,8 @@ export interface SweepResult {
   readonly requeued: number;
   /** Tasks ended because the queue gave up on their job. */
   readonly abandoned: number;
+  /** Notices a crash kept from being sent, sent now (or found sent). */
+  readonly noticesSent: number;
 }
 
 /**
@@ -32,8 +35,9 @@ export interface SweepResult {
  */
 export const abandon = async (deps: LifecycleDeps, task: Task, reason: string): Promise<Task | null> => {
   const error = vidbotError('VIDBOT_JOB_ABANDONED', reason);
+  const notice = await prepareNotice(deps, task, 'failure', failureMessage(userReason(error)));
   const failed = await move(deps.store, task.taskId, 'fail', { error: reason, errorCode: error.code });
-  if (failed !== null) await tell(deps, failed, 'failure', failureMessage(userReason(error)));
+  await (failed === null ? notice?.drop() : notice?.send());
   return failed;
 };
 
@@ -65,5 +69,28 @@ export const sweep = async (deps: LifecycleDeps, options: SweepOptions = {}): Pr
       }
     }
   }
-  return { requeued, abandoned };
+  return { requeued, abandoned, noticesSent: await finishNotices(deps, options) };
+};
+
+/** Notices recorded but never answered by the channel: the process died between the two. */
+const finishNotices = async (deps: LifecycleDeps, options: SweepOptions): Promise<number> => {
+  const pending = await deps.store.listOutbound({
+    status: 'pending',
+    updatedBefore: Date.now() - (options.olderThanMs ?? 60_000),
+    limit: options.limit ?? 100,
+  });
+  let sent = 0;
+  for (const record of pending) {
+    if (!NOTICE_KINDS.includes(record.kind) || record.body === undefined) continue;
+    const task = record.taskId === undefined ? null : await deps.store.getTask(record.taskId);
+    await sendRecorded(deps, {
+      id: record.id,
+      kind: record.kind,
+      message: { to: record.to, body: record.body },
+      ...(record.taskId === undefined ? {} : { taskId: record.taskId }),
+      sessionId: task?.sid ?? record.to,
+    });
+    sent += 1;
+  }
+  return sent;
 };

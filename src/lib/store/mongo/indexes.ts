@@ -60,6 +60,8 @@ export const INDEXES: Readonly<Record<CollectionName, readonly IndexDescription[
       unique: true,
       partialFilterExpression: { message_id: { $type: 'string' } },
     },
+    // The outbox sweep: pending messages least recently changed first.
+    { name: 'status_updated', key: { status: 1, updated_at: 1, _id: 1 } },
     // Records from before out_id are found by their sid; sparse, so it holds only those.
     { name: 'sid_legacy', key: { sid: 1 }, sparse: true },
     { name: 'newest', key: newest },

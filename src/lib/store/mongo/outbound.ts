@@ -1,10 +1,10 @@
 import type { Document, Filter } from 'mongodb';
-import type { DeliveryStatus, KeptReceipt, OutboundPatch, OutboundRecord } from '../port.ts';
+import type { DeliveryStatus, KeptReceipt, OutboundFilter, OutboundPatch, OutboundRecord } from '../port.ts';
 import { type Ctx, insertUnlessExists, NEWEST, type Ops } from './ctx.ts';
 import { OUTBOUND_FIELDS, OUTBOUND_REQUIRED, outboundDoc, outboundFromDoc, receiptDoc, receiptFromDoc } from './docs.ts';
 import { count, DEFAULT_LIMIT, type Doc, patchToUpdate } from './fields.ts';
 
-interface OutboundFilter {
+interface OutboundLookup {
   readonly id?: string;
   readonly messageId?: string;
   readonly taskId?: string;
@@ -17,7 +17,7 @@ interface OutboundFilter {
  */
 const indexed = (value: string): Document => ({ $eq: value, $type: 'string' });
 
-const others = (filter: OutboundFilter): Filter<Document> => ({
+const others = (filter: OutboundLookup): Filter<Document> => ({
   ...(filter.taskId === undefined ? {} : { task_id: filter.taskId }),
   ...(filter.kind === undefined ? {} : { kind: filter.kind }),
 });
@@ -32,7 +32,7 @@ export const outboundOps = (
    * A key lookup among records from before out_id (see outboundFromDoc): their sid is unique, so
    * at most one is found, and the mapping decides whether it holds the asked ids.
    */
-  const legacy = async (filter: OutboundFilter): Promise<Doc | null> => {
+  const legacy = async (filter: OutboundLookup): Promise<Doc | null> => {
     const sid = filter.id ?? filter.messageId;
     if (sid === undefined) return null;
     const doc = await newest({ sid, out_id: null, ...others(filter) });
@@ -45,7 +45,7 @@ export const outboundOps = (
   };
 
   // Without an id or a messageId the first query matches legacy records as well.
-  const find = async (filter: OutboundFilter): Promise<Doc | null> =>
+  const find = async (filter: OutboundLookup): Promise<Doc | null> =>
     (await newest({
       ...(filter.id === undefined ? {} : { out_id: indexed(filter.id) }),
       ...(filter.messageId === undefined ? {} : { message_id: indexed(filter.messageId) }),
@@ -61,20 +61,23 @@ export const outboundOps = (
       return { record: outboundFromDoc(result.doc), created: result.created };
     },
 
-    findOutbound: async (filter: OutboundFilter) => {
+    findOutbound: async (filter: OutboundLookup) => {
       const doc = await find(filter);
       return doc === null ? null : outboundFromDoc(doc);
     },
 
-    listOutbound: async (filter: { to?: string; taskId?: string; limit?: number } = {}) => {
+    listOutbound: async (filter: OutboundFilter = {}) => {
       const limit = count(filter.limit, DEFAULT_LIMIT, 'limit');
       // MongoDB reads limit 0 as "no limit"; the port means "nothing".
       if (limit === 0) return [];
       const query = {
         ...(filter.to === undefined ? {} : { to: filter.to }),
         ...(filter.taskId === undefined ? {} : { task_id: filter.taskId }),
+        ...(filter.status === undefined ? {} : { status: filter.status }),
+        ...(filter.updatedBefore === undefined ? {} : { updated_at: { $lt: filter.updatedBefore } }),
       };
-      const docs = await outbound.find(query, { sort: NEWEST, limit }).toArray();
+      const sort = filter.updatedBefore === undefined ? NEWEST : ({ updated_at: 1, _id: 1 } as const);
+      const docs = await outbound.find(query, { sort, limit }).toArray();
       return docs.map(outboundFromDoc);
     },
 

@@ -1,6 +1,6 @@
 import type { SQLInputValue } from 'node:sqlite';
 import type { DeliveryStatus } from '../../domain.ts';
-import type { InboundClaim, KeptReceipt, OutboundPatch, OutboundRecord, SessionMessage } from '../port.ts';
+import type { InboundClaim, KeptReceipt, OutboundFilter, OutboundPatch, OutboundRecord, SessionMessage } from '../port.ts';
 import { type Conn, count, DEFAULT_LIMIT, type SyncOps, whereEquals } from './conn.ts';
 import { inboundFromRow, messageFromRow, outboundFromRow, receiptFromRow, toJson, toSql } from './rows.ts';
 
@@ -138,15 +138,20 @@ export const outboundOps = (
       return first(where.clause, ...where.params);
     },
 
-    listOutbound: (filter: { to?: string; taskId?: string; limit?: number } = {}) => {
+    listOutbound: (filter: OutboundFilter = {}) => {
       const limit = count(filter.limit, DEFAULT_LIMIT, 'limit');
       const where = whereEquals([
         ['to_addr', filter.to],
         ['task_id', filter.taskId],
+        ['status', filter.status],
       ]);
+      const stale = filter.updatedBefore !== undefined;
       return c
-        .sql(`SELECT * FROM outbound_messages WHERE ${where.clause} ORDER BY created_at DESC, rowid DESC LIMIT ?`)
-        .all(...where.params, limit)
+        .sql(
+          `SELECT * FROM outbound_messages WHERE ${where.clause}${stale ? ' AND updated_at < ?' : ''}
+           ORDER BY ${stale ? 'updated_at ASC, rowid ASC' : 'created_at DESC, rowid DESC'} LIMIT ?`,
+        )
+        .all(...where.params, ...(stale ? [filter.updatedBefore as number] : []), limit)
         .map(outboundFromRow);
     },
 

@@ -154,6 +154,7 @@ const MIGRATIONS: readonly string[] = [
   CREATE UNIQUE INDEX outbound_message_id ON outbound_messages (message_id) WHERE message_id IS NOT NULL;
   CREATE INDEX outbound_task ON outbound_messages (task_id, created_at);
   CREATE INDEX outbound_to ON outbound_messages (to_addr, created_at);
+  CREATE INDEX outbound_status_updated ON outbound_messages (status, updated_at);
 
   CREATE TABLE kept_receipts (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
