@@ -8,8 +8,9 @@ import { locateFfmpeg } from './ffmpeg/locate.ts';
 import type { MediaHost } from './media-host/port.ts';
 import type { Messenger } from './messenger/port.ts';
 import type { Receipt } from './messenger/twilio-status.ts';
-import { type StoreAndQueue, type TaskJob, pickMediaHost, pickMessenger, pickPolisher, pickProvider, pickStoreAndQueue } from './pick-adapters.ts';
+import { type RedisWait, type StoreAndQueue, type TaskJob, pickMediaHost, pickMessenger, pickPolisher, pickProvider, pickStoreAndQueue } from './pick-adapters.ts';
 import { type Pipeline, createPipeline } from './pipeline/create-pipeline.ts';
+import { cleanDeadScratch } from './pipeline/scratch.ts';
 import type { PipelineEvent } from './pipeline/events.ts';
 import { validatePrompt } from './pipeline/prompt.ts';
 import type { PromptPolisher } from './polisher/port.ts';
@@ -77,7 +78,7 @@ export interface StartWorkersOptions {
   readonly concurrency?: number;
   readonly workerId?: string;
   /** Every pipeline event of every job these workers run (for logs, metrics, dashboards). */
-  readonly onEvent?: (taskId: string, event: PipelineEvent) => void;
+  readonly onEvent?: (taskId: string, event: PipelineEvent, jobId: string) => void;
 }
 
 export interface CreateTaskInput {
@@ -99,6 +100,11 @@ export interface CreateVidbotOptions {
   readonly webhooks?: boolean;
   /** Told about degraded service: a polish or an upload that fell back, a notice that could not be sent. */
   readonly onWarning?: (message: string) => void;
+  /**
+   * Wait this long for Redis (REDIS_URL) to answer at start instead of failing at once: a service
+   * started beside its Redis (`serve`, `worker`) should ride out Redis coming up a moment later.
+   */
+  readonly waitForRedis?: RedisWait;
   /** Replace any adapter, e.g. in tests or to plug in your own provider. */
   readonly overrides?: Partial<Pick<Vidbot, 'store' | 'provider' | 'polisher' | 'compressor' | 'mediaHost' | 'messenger'>> & {
     readonly queue?: JobQueue<TaskJob>;
@@ -130,7 +136,9 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
   });
   const provider = over.provider ?? (await pickProvider(config, ffmpeg, options.webhooks ?? false));
   const given = { ...(over.store ? { store: over.store } : {}), ...(over.queue ? { queue: over.queue } : {}) };
-  const opened: StoreAndQueue = await pickStoreAndQueue(config, paths.database, given);
+  const opened: StoreAndQueue = await pickStoreAndQueue(config, paths.database, given, options.waitForRedis);
+  // Scratch folders of runs whose process was killed (their own `finally` never ran).
+  await cleanDeadScratch(paths.work).catch(() => undefined);
   const { store, queue } = opened;
   let polisher: PromptPolisher;
   let mediaHost: MediaHost;
@@ -222,7 +230,7 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
               attempt: job.attempt,
               maxAttempts: job.maxAttempts,
               onEvent: (event) => {
-                workerOptions.onEvent?.(job.data.taskId, event);
+                workerOptions.onEvent?.(job.data.taskId, event, job.id);
                 if (event.type === 'stage:start') job.progress({ stage: event.stage, percent: 0 });
                 if (event.type === 'stage:progress') {
                   job.progress({ stage: event.stage, ...(event.percent === undefined ? {} : { percent: event.percent }) });

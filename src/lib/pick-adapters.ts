@@ -3,6 +3,7 @@
  * engine its settings name. Heavy SDKs are imported only when picked.
  */
 import type { Redis } from 'ioredis';
+import type { ConnectRedisOptions } from './queue/bullmq/connect.ts';
 import { openDatabase } from './sqlite/open.ts';
 import { vidbotError } from './errors.ts';
 import type { Config } from './config/settings.ts';
@@ -71,6 +72,12 @@ const apiRoot = (url: string): string => {
   return parsed.pathname === '/' ? `${parsed.origin}/v1` : url.replace(/\/+$/, '');
 };
 
+/** How long to wait for Redis at start, and who hears about each try. */
+export interface RedisWait {
+  readonly ms: number;
+  readonly onWaiting?: ConnectRedisOptions['onWaiting'];
+}
+
 export interface StoreAndQueue {
   readonly store: Store;
   readonly queue: JobQueue<TaskJob>;
@@ -89,6 +96,7 @@ export const pickStoreAndQueue = async (
   config: Config,
   database: string,
   given: { store?: Store; queue?: JobQueue<TaskJob> } = {},
+  waitForRedis?: RedisWait,
 ): Promise<StoreAndQueue> => {
   const queueClosers: Array<() => Promise<unknown>> = [];
   const storeClosers: Array<() => Promise<unknown>> = [];
@@ -114,7 +122,7 @@ export const pickStoreAndQueue = async (
         if (db) addWithin = (task) => void sqlite.addWithin({ taskId: task.taskId }, { jobId: task.jobId ?? task.taskId, group: task.sid });
         queue = sqlite;
       } else {
-        const picked = await pickRedisQueue(config);
+        const picked = await pickRedisQueue(config, waitForRedis);
         queueClosers.push(() => picked.queue.close());
         for (const client of picked.redis) queueClosers.push(() => client.quit().catch(() => client.disconnect()));
         queue = picked.queue;
@@ -145,12 +153,18 @@ const pickMongoStore = async (config: Config): Promise<Store> => {
 };
 
 /** BullMQ on Redis, with a client for adding jobs and one for workers. */
-const pickRedisQueue = async (config: Config): Promise<{ queue: JobQueue<TaskJob>; redis: Redis[] }> => {
+const pickRedisQueue = async (
+  config: Config,
+  wait: RedisWait | undefined,
+): Promise<{ queue: JobQueue<TaskJob>; redis: Redis[] }> => {
   const leaseMs = config.jobLeaseSec * 1000;
   const { connectRedis, createBullmqQueue } = await import('./queue/bullmq/index.ts');
   // Bounded retries for adding jobs (a webhook answers an error Twilio retries, rather than hang);
   // unbounded for workers, which wait through a Redis restart.
-  const redis = await connectRedis(config.redisUrl ?? '', { maxRetriesPerRequest: 20 });
+  const redis = await connectRedis(config.redisUrl ?? '', {
+    maxRetriesPerRequest: 20,
+    ...(wait ? { waitMs: wait.ms, ...(wait.onWaiting ? { onWaiting: wait.onWaiting } : {}) } : {}),
+  });
   const workerRedis = redis.duplicate({ maxRetriesPerRequest: null });
   workerRedis.on('error', () => {});
   const queue = createBullmqQueue<TaskJob>({ connection: redis, workerConnection: workerRedis, name: 'tasks', prefix: 'vidbot', maxActivePerGroup: 1, leaseMs });

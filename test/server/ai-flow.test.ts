@@ -123,10 +123,29 @@ describe('the bot on the real-service adapters', () => {
     const [prediction] = [...services.replicate.predictions.values()];
     expect(prediction?.input.prompt).toBe(POLISHED);
     expect(task?.remoteJobId).toBe(prediction?.id);
-    expect(prediction?.webhook).toBe(`${bot.base}/replicate/webhook`);
+    // The task's id rides in the webhook URL, so an ambiguous create can find its prediction again.
+    expect(prediction?.webhook).toBe(`${bot.base}/replicate/webhook?vidbot_task=${task?.taskId}`);
     expect(services.replicate.webhookStatuses.filter((s) => s === 200).length).toBeGreaterThan(0);
     expect(services.openai.requests[0]?.body).toMatchObject({ input: 'a fox running through a neon city at night' });
     await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(services.twilio.messages).toHaveLength(1);
+  });
+
+  it.each([
+    ['before making the prediction', false],
+    ['after making the prediction', true],
+  ])('rides out a create that answers 500 %s: one prediction, one video', async (_when, made) => {
+    const services = await startServices(150);
+    services.replicate.misbehaveCreate({ kind: 'status', status: 500 }, { made });
+    const bot = await startProcess(services, await mkdtemp(join(root, 'data-')), await freePort());
+    await bot.post('a red balloon drifting over rooftops');
+    const message = await waitFor(async () => services.twilio.messages[0], 60_000);
+    const [task] = await bot.vidbot.store.listTasks({ from: USER });
+    await waitFor(async () => (await bot.vidbot.store.getTask(task?.taskId ?? ''))?.status === 'done');
+    expect(services.replicate.predictions.size).toBe(1);
+    expect(services.replicate.creates()).toBe(made ? 1 : 2);
+    expect((await bot.vidbot.store.getTask(task?.taskId ?? ''))?.remoteJobId).toBe([...services.replicate.predictions.keys()][0]);
+    expect(message.mediaUrls).toHaveLength(1);
     expect(services.twilio.messages).toHaveLength(1);
   });
 

@@ -1,4 +1,8 @@
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDatabase } from '../../src/lib/sqlite/open.ts';
+import { createSqliteStore } from '../../src/lib/store/index.ts';
 import { describe, expect, it } from 'vitest';
 import { INJECT_ORIGIN, TEST_AUTH_TOKEN, newMessageSid, signedPost, whatsappText, type TestServer, useServers } from '../helpers/server.ts';
 
@@ -118,6 +122,22 @@ describe('GET /health', () => {
     // The rest of the server keeps answering.
     expect((await app.inject({ method: 'GET', url: '/' })).statusCode).toBe(200);
     expect((await app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(200);
+  });
+
+  it('answers 503 when the store can still be read but no longer written (a full or read-only disk)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vidbot-health-'));
+    const db = openDatabase(join(dir, 'store.db'));
+    try {
+      const { app } = await start({}, { vidbot: { overrides: { store: createSqliteStore({ db }) } } });
+      expect((await app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
+      db.exec('PRAGMA query_only = ON');
+      const res = await app.inject({ method: 'GET', url: '/health' });
+      expect(res.statusCode).toBe(503);
+      expect(res.json()).toMatchObject({ status: 'unhealthy', store: { ok: false, error: expect.stringMatching(/readonly|read-only/i) }, queue: { ok: true } });
+    } finally {
+      db.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('answers 503 when both the store and the queue are closed', async () => {

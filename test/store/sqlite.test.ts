@@ -10,7 +10,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isVidbotError } from '../../src/lib/errors.ts';
 import type { Store } from '../../src/lib/store/index.ts';
 import { createSqliteStore } from '../../src/lib/store/index.ts';
-import { STORE_SCHEMA_VERSION } from '../../src/lib/store/sqlite/schema.ts';
+import { openDatabase } from '../../src/lib/sqlite/open.ts';
+import { STORE_SCHEMA_VERSION, migrate } from '../../src/lib/store/sqlite/schema.ts';
 import { storeContract } from '../contract/store.contract.ts';
 
 const run = promisify(execFile);
@@ -95,6 +96,54 @@ describe('SQLite store specifics', () => {
     const second = createSqliteStore({ file });
     expect(await second.getTask(created.taskId)).toEqual(created);
     await second.close();
+  });
+
+  it('reports a full disk as such, not as the failed rollback SQLite makes of it', async () => {
+    const db = openDatabase(file);
+    const store = createSqliteStore({ db });
+    try {
+      // A database that may not grow: the writes that need a new page fail as on a full disk.
+      const pages = Number((db.prepare('PRAGMA page_count').get() as { page_count: number }).page_count);
+      db.exec(`PRAGMA max_page_count = ${pages + 2}`);
+      let failure: unknown;
+      for (let i = 0; i < 50 && failure === undefined; i += 1) {
+        await store.appendMessage('s', { role: 'user', text: 'x'.repeat(4000) }).catch((error: unknown) => void (failure = error));
+      }
+      expect(isVidbotError(failure, 'VIDBOT_STORE_FAILED')).toBe(true);
+      expect((failure as Error).message).toMatch(/full/);
+      expect((failure as Error).message).not.toMatch(/rollback/);
+      // The connection is still usable: nothing was left half-open.
+      expect(db.isTransaction).toBe(false);
+      expect((await store.getSession('s'))?.messages.length).toBeGreaterThan(0);
+    } finally {
+      await store.close();
+      db.close();
+    }
+  });
+
+  it('migrates a version 1 file: outbound records keep their Twilio sid as the channel id', async () => {
+    await mkdir(dirname(file), { recursive: true });
+    raw((db) => {
+      migrate(db, Date.now(), 1);
+      db.exec(`INSERT INTO outbound_messages (sid, to_addr, body, task_id, kind, status, error_code, created_at, updated_at)
+        VALUES ('SMold', 'whatsapp:+1555', 'hi', 'T1', 'result', 'read', NULL, 1, 2),
+               ('VFlocal', 'whatsapp:+1555', 'no', 'T2', 'result', 'failed', '63016', 3, 4)`);
+      db.exec(`INSERT INTO tasks (task_id, prompt, sid, from_addr, options, status, attempts, created_at, updated_at)
+        VALUES ('T3', 'a fox', 'whatsapp:+1555', 'whatsapp:+1555', '{}', 'queued', 0, 1, 1),
+               ('T4', 'a boat', 'cli', '', '{}', 'processing', 1, 1, 1)`);
+    });
+    const store = createSqliteStore({ file });
+    try {
+      expect(await store.findOutbound({ messageId: 'SMold' })).toMatchObject({ id: 'SMold', status: 'read', taskId: 'T1' });
+      const local = await store.findOutbound({ id: 'VFlocal' });
+      expect(local).toMatchObject({ status: 'failed', errorCode: '63016' });
+      expect(local?.messageId).toBeUndefined();
+      // Queued tasks of the bot had a job under their own id; CLI runs had none.
+      expect((await store.getTask('T3'))?.jobId).toBe('T3');
+      expect((await store.getTask('T4'))?.jobId).toBeUndefined();
+    } finally {
+      await store.close();
+    }
   });
 
   it('fails with VIDBOT_STORE_FAILED when the file cannot be opened', () => {

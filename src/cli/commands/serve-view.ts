@@ -84,8 +84,9 @@ export const createServeView = (input: { context: CliContext; feed: ActivityFeed
           report();
         },
         onRetry: async (jobId) => {
-          await vidbot.retryTask(jobId);
-          return `Retrying ${jobId}.`;
+          const taskId = (await vidbot.queue.get(jobId))?.data.taskId ?? jobId;
+          await vidbot.retryTask(taskId);
+          return `Retrying ${taskId}.`;
         },
       });
       unmount = () => dashboard.unmount();

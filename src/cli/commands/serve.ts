@@ -11,6 +11,7 @@ import { createSimulator } from '../../server/simulator/index.ts';
 import { type CliContext, loadCliConfig } from '../context.ts';
 import { createActivityFeed } from '../../lib/activity/feed.ts';
 import { drainWorkers } from './drain.ts';
+import { redisWait } from './redis-wait.ts';
 import { createServeView } from './serve-view.ts';
 import { type TunnelSetup, setUpTunnel } from './serve-tunnel.ts';
 import type { Config } from '../../lib/config/index.ts';
@@ -71,6 +72,7 @@ const runServe = async (context: CliContext, flags: ServeFlags, config: Config, 
     env: { ...context.env },
     webhooks: true,
     onWarning: (message) => warn(message),
+    waitForRedis: redisWait(context),
     ...(simulator ? { overrides: { messenger: simulator.messenger } } : {}),
   });
   opened = vidbot;
@@ -128,9 +130,10 @@ const runServe = async (context: CliContext, flags: ServeFlags, config: Config, 
   if (runWorkers) {
     worker = vidbot.startWorkers({
       concurrency: config.workerCount,
-      onEvent: (taskId, event) => {
+      onEvent: (_taskId, event, jobId) => {
         metrics.observePipeline(event);
-        feed.pipeline(taskId, event);
+        // The feed follows jobs (a retried task runs under a new job id), like the queue's events.
+        feed.pipeline(jobId, event);
       },
     });
   }

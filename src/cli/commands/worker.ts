@@ -4,6 +4,7 @@ import { createVidbot } from '../../lib/create-vidbot.ts';
 import { type CliContext, loadCliConfig } from '../context.ts';
 import { assertSharedMedia } from './deployment.ts';
 import { drainWorkers } from './drain.ts';
+import { redisWait } from './redis-wait.ts';
 
 export interface WorkerFlags {
   concurrency?: string;
@@ -16,6 +17,7 @@ export const workerCommand = async (context: CliContext, flags: WorkerFlags): Pr
   const vidbot = await createVidbot(config, {
     env: { ...context.env },
     onWarning: (message) => void context.stderr.write(`warning: ${message}\n`),
+    waitForRedis: redisWait(context),
   });
   try {
     assertSharedMedia(vidbot);

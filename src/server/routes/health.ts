@@ -53,7 +53,11 @@ export const healthRoutes = (app: FastifyInstance, deps: HealthRouteDeps): void 
 
   app.get('/health', async (_request, reply) => {
     const [store, queue, ffmpeg] = await Promise.all([
-      check(() => vidbot.store.countTasks()),
+      // A real write: a full disk still answers reads, and a store that cannot write cannot take a webhook.
+      check(async () => {
+        await vidbot.store.probeWrite();
+        return vidbot.store.countTasks();
+      }),
       check(() => vidbot.queue.counts()),
       check(() => access(vidbot.ffmpeg.ffmpeg, constants.X_OK).then(() => vidbot.ffmpeg.ffmpeg)),
     ]);

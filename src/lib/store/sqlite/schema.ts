@@ -175,7 +175,8 @@ export const STORE_SCHEMA_VERSION = MIGRATIONS.length;
  * Brings the file up to the current schema. Runs in one BEGIN IMMEDIATE transaction so that two
  * processes opening a fresh file at once apply each step exactly once.
  */
-export const migrate = (db: DatabaseSync, now: number = Date.now()): void => {
+/** `target` stops at an older version: tests use it to make files as earlier releases wrote them. */
+export const migrate = (db: DatabaseSync, now: number = Date.now(), target: number = STORE_SCHEMA_VERSION): void => {
   writeTransaction(db, () => {
     db.exec(MIGRATIONS_TABLE_SQL);
     const row = db
@@ -193,7 +194,7 @@ export const migrate = (db: DatabaseSync, now: number = Date.now()): void => {
     const record = db.prepare('INSERT INTO vidbot_migrations (component, version, applied_at) VALUES (?, ?, ?)');
     MIGRATIONS.forEach((sql, index) => {
       const version = index + 1;
-      if (version <= current) return;
+      if (version <= current || version > target) return;
       db.exec(sql);
       record.run(STORE_COMPONENT, version, now);
     });
