@@ -37,8 +37,9 @@ const waitForPing = async (port: number): Promise<void> => {
   }
 };
 
-export const startRedis = async (): Promise<TestRedis> => {
-  const port = await freePort();
+/** On a free port, or on `port` (a test that starts Redis late, where a client already waits). */
+export const startRedis = async (options: { port?: number } = {}): Promise<TestRedis> => {
+  const port = options.port ?? (await freePort());
   const dir = await mkdtemp(join(tmpdir(), 'vidbot-redis-'));
   const clients: Redis[] = [];
   let server: ResultPromise | undefined;

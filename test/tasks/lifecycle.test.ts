@@ -1,0 +1,184 @@
+/**
+ * The task lifecycle's own rules, on the embedded adapters: the state machine's moves, a task and
+ * its job written together, the sweep mending what a crash left, receipts for messages not yet
+ * recorded, and what /status says about each delivery state.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { taskStateText } from '../../src/lib/bot/replies.ts';
+import type { TaskDelivery, TaskStatus } from '../../src/lib/domain.ts';
+import type { Messenger } from '../../src/lib/messenger/port.ts';
+import type { Task } from '../../src/lib/store/port.ts';
+import { MOVES, canMove } from '../../src/lib/tasks/machine.ts';
+import { makeVidbot, waitFor } from '../helpers/vidbot.ts';
+import { startRedis, type TestRedis } from '../helpers/redis.ts';
+
+const USER = 'whatsapp:+15550009999';
+
+/** A transport that answers with ids the test chooses, so a receipt can name a message before it is sent. */
+const scriptedMessenger = (ids: string[]): Messenger & { sent: string[] } => {
+  const sent: string[] = [];
+  return {
+    name: 'scripted',
+    enforcesWindow: false,
+    sent,
+    async send(message) {
+      sent.push(message.body ?? '');
+      return { messageId: ids.shift() ?? `SM${sent.length}`, status: 'queued' };
+    },
+  };
+};
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()?.();
+});
+const vidbotWith = async (env: Record<string, string> = {}, messenger?: Messenger) => {
+  const made = await makeVidbot(env, messenger ? { overrides: { messenger } } : {});
+  cleanups.push(made.cleanup);
+  return made.vidbot;
+};
+
+describe('the state machine', () => {
+  it('writes each move once, and final states move only by a retry or a receipt', () => {
+    expect(canMove('start', 'queued')).toBe(true);
+    expect(canMove('accepted', 'processing')).toBe(false);
+    for (const status of ['done', 'failed', 'canceled'] as TaskStatus[]) {
+      const moves = Object.entries(MOVES).filter(([, move]) => (move.from as readonly TaskStatus[]).includes(status)).map(([name]) => name);
+      expect(moves.every((name) => ['retry', 'undelivered', 'follow'].includes(name)), `${status}: ${moves.join(', ')}`).toBe(true);
+    }
+  });
+
+  it('lets one of two racing actors move a task: a cancel and a worker start', async () => {
+    const vidbot = await vidbotWith();
+    const { task } = await vidbot.submitTask({ prompt: 'a fox', from: USER });
+    const [canceled, started] = await Promise.all([
+      vidbot.store.transitionTask(task.taskId, MOVES.cancel.from, { status: 'canceled' }),
+      vidbot.store.transitionTask(task.taskId, MOVES.start.from, { status: 'processing' }),
+    ]);
+    expect([canceled, started].filter((t) => t !== null)).toHaveLength(1);
+  });
+});
+
+describe('submitting', () => {
+  it('writes the task and its job in one transaction on the embedded queue', async () => {
+    const vidbot = await vidbotWith();
+    const { task } = await vidbot.submitTask({ prompt: 'a fox', from: USER });
+    expect(task.jobId).toBe(task.taskId);
+    expect(await vidbot.queue.get(task.taskId)).toMatchObject({ state: 'waiting', data: { taskId: task.taskId }, group: USER });
+    // A job that cannot be written takes its task with it: the queue is closed here.
+    await vidbot.queue.close();
+    await expect(vidbot.submitTask({ prompt: 'a boat', from: USER, taskId: 'T-lost' })).rejects.toThrow(/closed/);
+    expect(await vidbot.store.getTask('T-lost')).toBeNull();
+  });
+
+  it('keeps tasks run by their creator (vidbot generate) away from the queue and the sweep', async () => {
+    const vidbot = await vidbotWith();
+    const { task } = await vidbot.createTask({ prompt: 'a fox' });
+    expect(task.jobId).toBeUndefined();
+    expect(await vidbot.queue.get(task.taskId)).toBeNull();
+    expect(await vidbot.tasks.sweep({ olderThanMs: 0 })).toEqual({ requeued: 0, abandoned: 0, noticesSent: 0 });
+    expect(await vidbot.queue.get(task.taskId)).toBeNull();
+  });
+});
+
+describe('the sweep on BullMQ', () => {
+  let redis: TestRedis;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    await redis.cleanup();
+  });
+
+  it('adds the job of a task whose process died between the two writes, and the task is delivered', async () => {
+    const vidbot = await vidbotWith({ REDIS_URL: redis.url });
+    // As a crash after the store write and before the Redis one leaves it.
+    const { task } = await vidbot.store.createTask({
+      taskId: 'T-orphan',
+      jobId: 'T-orphan',
+      prompt: 'a lantern festival',
+      sid: USER,
+      from: USER,
+      options: { provider: 'local', orientation: 'portrait', durationSec: 1, polish: false, useCache: true },
+    });
+    expect(await vidbot.queue.get(task.taskId)).toBeNull();
+    expect(await vidbot.tasks.sweep()).toMatchObject({ requeued: 0 });
+    expect(await vidbot.tasks.sweep({ olderThanMs: 0 })).toMatchObject({ requeued: 1 });
+    expect(await vidbot.tasks.sweep({ olderThanMs: 0 })).toMatchObject({ requeued: 0 });
+    const worker = vidbot.startWorkers({ concurrency: 1 });
+    const done = await waitFor(async () => {
+      const t = await vidbot.store.getTask(task.taskId);
+      return t?.status === 'done' ? t : undefined;
+    });
+    await worker.close();
+    expect(done.delivery?.status).toBe('delivered');
+  });
+
+  it('runs again, under a new job, a task whose job completed while it stayed open', async () => {
+    const vidbot = await vidbotWith({ REDIS_URL: redis.url });
+    const { task } = await vidbot.submitTask({ prompt: 'a snow globe', from: USER });
+    // A handler that returned without finishing the task (a crash between the two writes).
+    const worker = vidbot.queue.work(async () => {}, { concurrency: 1 });
+    await waitFor(async () => (await vidbot.queue.get(task.taskId))?.state === 'completed');
+    await worker.close();
+    expect(await vidbot.tasks.sweep({ olderThanMs: 0 })).toMatchObject({ requeued: 1 });
+    const rerun = await vidbot.store.getTask(task.taskId);
+    expect(rerun?.jobId).toBe(`${task.taskId}#2`);
+    expect(await vidbot.queue.get(`${task.taskId}#2`)).toMatchObject({ state: 'waiting' });
+  });
+});
+
+describe('receipts', () => {
+  it('keeps a receipt for a message no record holds yet, and applies it when the record gets that id', async () => {
+    const messenger = scriptedMessenger(['SMlate']);
+    const vidbot = await vidbotWith({}, messenger);
+    // Twilio's callback beat everything, and named no record (a message sent before `ref` existed).
+    expect(await vidbot.applyReceipt({ messageId: 'SMlate', status: 'read' })).toEqual({ applied: false, kept: true });
+    const { task } = await vidbot.submitTask({ prompt: 'a paper plane', from: USER });
+    const worker = vidbot.startWorkers({ concurrency: 1 });
+    const done = await waitFor(async () => {
+      const t = await vidbot.store.getTask(task.taskId);
+      return t?.status === 'done' ? t : undefined;
+    });
+    await worker.close();
+    expect(done.delivery).toMatchObject({ messageId: 'SMlate', status: 'read' });
+    expect(await vidbot.store.takeReceipts('SMlate')).toEqual([]);
+    // Late and stale receipts change nothing; a failure cannot overrule the phone's "read".
+    expect(await vidbot.applyReceipt({ messageId: 'SMlate', status: 'delivered' })).toMatchObject({ applied: false });
+    expect(await vidbot.applyReceipt({ messageId: 'SMlate', status: 'failed', errorCode: '30008' })).toMatchObject({ applied: false });
+    expect(messenger.sent).toHaveLength(1);
+  });
+});
+
+describe('what /status says', () => {
+  const base = { taskId: 't', prompt: 'a fox', sid: USER, from: USER, attempts: 1, createdAt: 1, updatedAt: 1 } as const;
+  const task = (status: TaskStatus, over: Partial<Task> = {}): Task =>
+    ({ ...base, status, options: { provider: 'local', orientation: 'portrait', durationSec: 1, polish: false, useCache: true }, ...over }) as Task;
+  const delivery = (status: TaskDelivery['status'], over: Partial<TaskDelivery> = {}): TaskDelivery => ({
+    status,
+    attempt: 1,
+    outboundId: 't:result:1',
+    channel: 'twilio',
+    updatedAt: 1,
+    ...over,
+  });
+
+  it.each([
+    [task('delivering', { delivery: delivery('pending') }), '📤 sending it to you'],
+    [task('done', { delivery: delivery('queued') }), '📤 sent'],
+    [task('done', { delivery: delivery('sent', { fallback: 'link' }) }), '📤 sent as a link'],
+    [task('done', { delivery: delivery('delivered') }), '✅ delivered'],
+    [task('done', { delivery: delivery('read') }), '👀 seen'],
+    [task('done'), '✅ done'],
+    [task('failed', { videoId: 'v', delivery: delivery('failed', { errorCode: '63016' }), errorCode: 'VIDBOT_DELIVERY_REFUSED' }), "⚠️ made, but it couldn't be delivered"],
+  ])('%#: %s', (given, text) => {
+    expect(taskStateText(given, null)).toBe(text);
+  });
+
+  it('tells why a video was not made in words for the user, never the operator\'s', () => {
+    const text = taskStateText(task('failed', { error: 'Replicate rejected REPLICATE_API_TOKEN (401)', errorCode: 'VIDBOT_PROVIDER_AUTH' }), null);
+    expect(text).toMatch(/^❌ failed: /);
+    expect(text).not.toMatch(/REPLICATE|401|VIDBOT_/);
+    expect(taskStateText(task('failed', { error: 'x', errorCode: 'VIDBOT_JOB_ABANDONED' }), null)).toContain('something went wrong on my side');
+  });
+});
