@@ -46,7 +46,7 @@ describe('the published package', () => {
       import * as server from 'vidbot/server';
       const names = ['createVidbot', 'createPipeline', 'compressForWhatsApp', 'createSqliteStore', 'createSqliteQueue',
         'createLocalProvider', 'createLocalMediaHost', 'createLocalMessenger', 'createTwilioMessenger', 'loadConfig',
-        'validatePrompt', 'runTask', 'createBot', 'computeTwilioSignature', 'isValidTwilioSignature'];
+        'validatePrompt', 'createTaskLifecycle', 'createBot', 'computeTwilioSignature', 'isValidTwilioSignature'];
       const missing = names.filter((name) => typeof vidbot[name] !== 'function');
       if (typeof server.createServer !== 'function') missing.push('vidbot/server: createServer');
       if (missing.length) { console.error('missing: ' + missing.join(', ')); process.exit(1); }

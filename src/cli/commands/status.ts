@@ -55,10 +55,14 @@ export const statusCommand = async (context: CliContext, flags: StatusFlags): Pr
 const describeTask = (task: Task): string => {
   const prompt = task.prompt.length > 40 ? `${task.prompt.slice(0, 39)}…` : task.prompt;
   const took = task.finishedAt && task.startedAt ? ` in ${formatDuration(task.finishedAt - task.startedAt)}` : '';
+  const delivery = task.delivery;
+  // The channel's word on the message, as its receipts last said (and the fallback that carried it).
+  const delivered = delivery ? `, ${delivery.status}${delivery.fallback ? ` as ${delivery.fallback}` : ''}${delivery.errorCode ? ` (${delivery.errorCode})` : ''}` : '';
   const state =
     task.status === 'processing' ? `processing (${task.stage ?? 'starting'})`
-    : task.status === 'failed' ? `failed: ${task.error ?? 'unknown error'}`
-    : `${task.status}${took}`;
+    : task.status === 'delivering' ? `delivering${delivered}`
+    : task.status === 'failed' ? `failed${delivered}: ${task.error ?? 'unknown error'}`
+    : `${task.status}${took}${delivered}`;
   return `${task.taskId.slice(0, 8)}  ${state.padEnd(24)}  ${task.from || 'cli'}  "${prompt}"`;
 };
 
