@@ -19,6 +19,7 @@ import { type FakeReplicate, startFakeReplicate } from '../fakes/replicate-api.t
 import { type FakeTwilio, startFakeTwilio } from '../fakes/twilio-api.ts';
 import { makeCompliantClip } from '../helpers/media.ts';
 import { freePort } from '../helpers/ports.ts';
+import { startRedis, type TestRedis } from '../helpers/redis.ts';
 import { TEST_AUTH_TOKEN, signedPost, twimlText, whatsappText } from '../helpers/server.ts';
 import { waitFor } from '../helpers/vidbot.ts';
 
@@ -28,11 +29,16 @@ const POLISHED = 'A cinematic tracking shot of a red fox sprinting through rain-
 
 let root: string;
 let clip: Buffer;
+let redis: TestRedis | undefined;
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'vidbot-ai-flow-'));
   clip = await readFile(await makeCompliantClip('/usr/bin/ffmpeg', root));
+  redis = await startRedis();
 });
-afterAll(() => rm(root, { recursive: true, force: true }));
+afterAll(async () => {
+  await redis?.cleanup();
+  await rm(root, { recursive: true, force: true });
+});
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -131,24 +137,6 @@ describe('the bot on the real-service adapters', () => {
     expect(services.twilio.messages).toHaveLength(1);
   });
 
-  it.each([
-    ['before making the prediction', false],
-    ['after making the prediction', true],
-  ])('rides out a create that answers 500 %s: one prediction, one video', async (_when, made) => {
-    const services = await startServices(150);
-    services.replicate.misbehaveCreate({ kind: 'status', status: 500 }, { made });
-    const bot = await startProcess(services, await mkdtemp(join(root, 'data-')), await freePort());
-    await bot.post('a red balloon drifting over rooftops');
-    const message = await waitFor(async () => services.twilio.messages[0], 60_000);
-    const [task] = await bot.vidbot.store.listTasks({ from: USER });
-    await waitFor(async () => (await bot.vidbot.store.getTask(task?.taskId ?? ''))?.status === 'done');
-    expect(services.replicate.predictions.size).toBe(1);
-    expect(services.replicate.creates()).toBe(made ? 1 : 2);
-    expect((await bot.vidbot.store.getTask(task?.taskId ?? ''))?.remoteJobId).toBe([...services.replicate.predictions.keys()][0]);
-    expect(message.mediaUrls).toHaveLength(1);
-    expect(services.twilio.messages).toHaveLength(1);
-  });
-
   it('falls back to its own /media URL when Cloudinary fails', async () => {
     const services = await startServices(150);
     services.cloudinary.failNext(500, 5);
@@ -213,6 +201,29 @@ describe('the bot on the real-service adapters', () => {
     expect(services.replicate.creates()).toBe(1);
     await waitFor(async () => services.twilio.messages.length === 1, 10_000);
     await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(services.twilio.messages).toHaveLength(1);
+  });
+});
+
+describe.each([
+  ['the embedded queue', () => ({})],
+  ['BullMQ', () => ({ REDIS_URL: redis?.url ?? '' })],
+] as const)('an ambiguous Replicate create on %s', (_name, queueEnv) => {
+  it.each([
+    ['before making the prediction', false],
+    ['after making the prediction', true],
+  ])('rides out a create that answers 500 %s: one prediction, one video', async (_when, made) => {
+    const services = await startServices(150);
+    services.replicate.misbehaveCreate({ kind: 'status', status: 500 }, { made });
+    const bot = await startProcess(services, await mkdtemp(join(root, 'data-')), await freePort(), queueEnv());
+    await bot.post('a red balloon drifting over rooftops');
+    const message = await waitFor(async () => services.twilio.messages[0], 60_000);
+    const [task] = await bot.vidbot.store.listTasks({ from: USER });
+    await waitFor(async () => (await bot.vidbot.store.getTask(task?.taskId ?? ''))?.status === 'done');
+    expect(services.replicate.predictions.size).toBe(1);
+    expect(services.replicate.creates()).toBe(made ? 1 : 2);
+    expect((await bot.vidbot.store.getTask(task?.taskId ?? ''))?.remoteJobId).toBe([...services.replicate.predictions.keys()][0]);
+    expect(message.mediaUrls).toHaveLength(1);
     expect(services.twilio.messages).toHaveLength(1);
   });
 });

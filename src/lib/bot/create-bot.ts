@@ -22,7 +22,7 @@ import {
 import type { Bot, BotReply, InboundMessage } from './types.ts';
 
 export interface CreateBotOptions {
-  readonly vidbot: Pick<Vidbot, 'store' | 'queue' | 'provider' | 'submitTask' | 'cancelTask' | 'config' | 'paths'>;
+  readonly vidbot: Pick<Vidbot, 'store' | 'queue' | 'provider' | 'submitTask' | 'cancelTask' | 'config' | 'paths' | 'conversation'>;
   /** Fetches inbound images; by default from Twilio's hosts with the configured account. */
   readonly mediaDownloader?: MediaDownloader;
   /** For the default downloader: URLs allowed besides Twilio's (the simulator's own uploads). */
@@ -148,18 +148,14 @@ export const createBot = (options: CreateBotOptions): Bot => {
         const first = await answerOfFirst(message.messageSid, message.from, claim.receivedAt);
         if (first) return first;
       } else {
-        await store.appendMessage(message.from, {
-          role: 'user',
-          text: message.body,
-          meta: { messageSid: message.messageSid, fields: message.fields },
-        });
+        await vidbot.conversation.userSaid(message.from, message.body, { messageSid: message.messageSid, fields: message.fields });
       }
       const reply = await decide(message, handleOptions.signal);
       await store.updateInbound(message.messageSid, { reply: reply.text, ...(reply.taskId ? { taskId: reply.taskId } : {}) });
-      await store.appendMessage(message.from, {
-        role: 'bot',
-        text: reply.text,
-        meta: { messageSid: message.messageSid, kind: reply.kind, ...(reply.taskId ? { taskId: reply.taskId } : {}) },
+      await vidbot.conversation.botSaid(message.from, reply.text, {
+        messageSid: message.messageSid,
+        kind: reply.kind,
+        ...(reply.taskId ? { taskId: reply.taskId } : {}),
       });
       return { ...reply, duplicate: !claimed };
     },

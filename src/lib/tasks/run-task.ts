@@ -41,13 +41,13 @@ export const runTask = async (deps: LifecycleDeps, taskId: string, options: RunT
       case 'canceled':
         return task;
       case 'delivering':
-        return await deliverResult(deps, task, options.signal);
+        return await delivered(deps, task, options);
       default:
         if (task.cancelRequested) return (await canceled(deps, taskId)) ?? task;
         if (task.videoId) {
           // Made before a crash: only the delivery is left.
           task = await mustMove(store, taskId, 'made', { delivery: firstDelivery(task, deps.messenger) });
-          return await deliverResult(deps, task, options.signal);
+          return await delivered(deps, task, options);
         }
         return await generate(deps, task, options);
     }
@@ -146,5 +146,15 @@ const generate = async (deps: LifecycleDeps, queued: Task, options: RunTaskOptio
   };
   if (!task.from) return mustMove(store, taskId, 'kept', made);
   const delivering = await mustMove(store, taskId, 'made', { ...made, delivery: firstDelivery(task, deps.messenger) });
-  return deliverResult(deps, delivering, options.signal);
+  return delivered(deps, delivering, options);
+};
+
+/** The delivery as the pipeline's last stage, so dashboards and progress bars show it like the others. */
+const delivered = async (deps: LifecycleDeps, task: Task, options: RunTaskOptions): Promise<Task> => {
+  const started = performance.now();
+  options.onEvent?.({ type: 'stage:start', stage: 'deliver' });
+  const after = await deliverResult(deps, task, options.signal);
+  const state = after.delivery ? `${after.delivery.status}${after.delivery.fallback ? ` as ${after.delivery.fallback}` : ''}` : after.status;
+  options.onEvent?.({ type: 'stage:done', stage: 'deliver', durationMs: performance.now() - started, note: after.status === 'failed' ? `not delivered (${state})` : state });
+  return after;
 };
