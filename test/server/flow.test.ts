@@ -6,63 +6,18 @@
 import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { execa } from 'execa';
-import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createBot } from '../../src/lib/bot/index.ts';
-import type { Vidbot } from '../../src/lib/create-vidbot.ts';
-import type { QueueWorker } from '../../src/lib/queue/port.ts';
-import { createServer } from '../../src/server/index.ts';
-import { type FakeTwilio, startFakeTwilio } from '../fakes/twilio-api.ts';
-import { freePort } from '../helpers/ports.ts';
-import { type FormParams, TEST_AUTH_TOKEN, newMessageSid, signedPost, twimlText, whatsappText } from '../helpers/server.ts';
-import { makeVidbot, waitFor } from '../helpers/vidbot.ts';
+import { BOT_NUMBER, useBots } from '../helpers/bot.ts';
+import { newMessageSid, whatsappText } from '../helpers/server.ts';
+import { waitFor } from '../helpers/vidbot.ts';
 
-const ACCOUNT = `AC${'f0'.repeat(16)}`;
 const USER = 'whatsapp:+15557654321';
-const BOT_NUMBER = 'whatsapp:+14155238886';
 
+const startBot = useBots();
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()?.();
 });
-
-interface Bot {
-  readonly base: string;
-  readonly vidbot: Vidbot;
-  readonly app: FastifyInstance;
-  readonly fake: FakeTwilio;
-  readonly worker: QueueWorker;
-  post(params: FormParams): Promise<{ status: number; text: string }>;
-}
-
-const startBot = async (env: Record<string, string> = {}): Promise<Bot> => {
-  const fake = await startFakeTwilio({ accountSid: ACCOUNT, authToken: TEST_AUTH_TOKEN });
-  cleanups.push(() => fake.close());
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const { vidbot, cleanup } = await makeVidbot({
-    PUBLIC_BASE_URL: base,
-    TWILIO_ACCOUNT_SID: ACCOUNT,
-    TWILIO_AUTH_TOKEN: TEST_AUTH_TOKEN,
-    TWILIO_WHATSAPP_FROM: BOT_NUMBER,
-    TWILIO_API_BASE_URL: fake.url,
-    ...env,
-  });
-  cleanups.push(cleanup);
-  const app = await createServer({ vidbot, bot: createBot({ vidbot }), authToken: TEST_AUTH_TOKEN, publicBaseUrl: base });
-  await app.listen({ port, host: '127.0.0.1' });
-  const worker = vidbot.startWorkers({ concurrency: 1 });
-  cleanups.push(async () => {
-    await worker.close({ release: true });
-    await app.close();
-  });
-  const post = async (params: FormParams) => {
-    const request = signedPost(`${base}/whatsapp/webhook`, params);
-    const response = await fetch(`${base}${request.url}`, { method: 'POST', headers: request.headers, body: request.payload });
-    return { status: response.status, text: twimlText(await response.text()) ?? '' };
-  };
-  return { base, vidbot, app, fake, worker, post };
-};
 
 const probe = async (url: string) => {
   const { stdout } = await execa('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_streams', '-show_format', url]);
@@ -128,7 +83,7 @@ describe('the WhatsApp bot end to end', () => {
       res.end('secret');
     });
     await new Promise<void>((resolve) => bait.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => new Promise((resolve) => bait.close(() => resolve())));
+    cleanups.push(() => new Promise<void>((resolve) => bait.close(() => resolve())));
     const baitUrl = `http://127.0.0.1:${(bait.address() as AddressInfo).port}/latest/meta-data`;
     for (const url of [baitUrl, 'http://169.254.169.254/latest/meta-data/', 'https://api.twilio.com.evil.example/x.png', 'file:///etc/passwd']) {
       const refused = await bot.post({ ...whatsappText(USER, 'steal this'), NumMedia: '1', MediaUrl0: url, MediaContentType0: 'image/png' });
