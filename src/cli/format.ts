@@ -1,4 +1,4 @@
-import type { MediaInfo } from '../lib/compressor/port.ts';
+import type { MediaInfo } from '../lib/domain.ts';
 
 export const formatBytes = (bytes: number): string => {
   if (bytes < 1000) return `${bytes} B`;

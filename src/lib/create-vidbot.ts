@@ -6,9 +6,19 @@ import type { Config } from './config/settings.ts';
 import { toVidbotError, vidbotError } from './errors.ts';
 import { locateFfmpeg } from './ffmpeg/locate.ts';
 import type { MediaHost } from './media-host/port.ts';
-import type { Messenger } from './messenger/port.ts';
-import type { Receipt } from './messenger/twilio-status.ts';
-import { type RedisWait, type StoreAndQueue, type TaskJob, pickMediaHost, pickMessenger, pickPolisher, pickProvider, pickStoreAndQueue } from './pick-adapters.ts';
+import type { Channel, ChannelSet, Receipt } from './channel/port.ts';
+import { createChannelSet } from './channel/set.ts';
+import {
+  type InboundOptions,
+  type RedisWait,
+  type StoreAndQueue,
+  type TaskJob,
+  pickChannel,
+  pickMediaHost,
+  pickPolisher,
+  pickProvider,
+  pickStoreAndQueue,
+} from './pick-adapters.ts';
 import { type Pipeline, createPipeline } from './pipeline/create-pipeline.ts';
 import { cleanDeadScratch } from './pipeline/scratch.ts';
 import type { PipelineEvent } from './pipeline/events.ts';
@@ -46,7 +56,8 @@ export interface Vidbot {
   readonly polisher: PromptPolisher;
   readonly compressor: Compressor;
   readonly mediaHost: MediaHost;
-  readonly messenger: Messenger;
+  /** The messaging services this vidbot answers on; the first is the default. */
+  readonly channels: ChannelSet;
   readonly pipeline: Pipeline;
   /** The one owner of every task's state: submit, run, deliver, receipts, cancel, retry. */
   readonly tasks: TaskLifecycle;
@@ -87,6 +98,8 @@ export interface CreateTaskInput {
   readonly from?: string;
   readonly taskId?: string;
   readonly messageSid?: string;
+  /** The channel the request came through and its result goes back on (default: the first). */
+  readonly channel?: string;
   readonly options?: Partial<Omit<TaskOptions, 'provider'>>;
 }
 
@@ -97,7 +110,14 @@ export interface CreateVidbotOptions {
    * Ask providers to report by webhook to PUBLIC_BASE_URL (default off): only a process that
    * serves the webhook routes (`vidbot serve`) should, so others poll.
    */
-  readonly webhooks?: boolean;
+  readonly providerWebhooks?: boolean;
+  /**
+   * Serving webhooks: the token Twilio-format requests are checked with. Without it the local
+   * channel takes no webhooks (commands such as `vidbot send` need none).
+   */
+  readonly inbound?: InboundOptions;
+  /** Channels to answer on besides the configured one (the browser simulator's). */
+  readonly extraChannels?: readonly Channel[];
   /** Told about degraded service: a polish or an upload that fell back, a notice that could not be sent. */
   readonly onWarning?: (message: string) => void;
   /**
@@ -106,8 +126,10 @@ export interface CreateVidbotOptions {
    */
   readonly waitForRedis?: RedisWait;
   /** Replace any adapter, e.g. in tests or to plug in your own provider. */
-  readonly overrides?: Partial<Pick<Vidbot, 'store' | 'provider' | 'polisher' | 'compressor' | 'mediaHost' | 'messenger'>> & {
+  readonly overrides?: Partial<Pick<Vidbot, 'store' | 'provider' | 'polisher' | 'compressor' | 'mediaHost'>> & {
     readonly queue?: JobQueue<TaskJob>;
+    /** Replaces the configured channel (the default one). */
+    readonly channel?: Channel;
   };
 }
 
@@ -134,7 +156,7 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
     ...(config.ffmpegBin ? { ffmpegBin: config.ffmpegBin } : {}),
     ...(options.env ? { env: options.env } : {}),
   });
-  const provider = over.provider ?? (await pickProvider(config, ffmpeg, options.webhooks ?? false));
+  const provider = over.provider ?? (await pickProvider(config, ffmpeg, options.providerWebhooks ?? false));
   const given = { ...(over.store ? { store: over.store } : {}), ...(over.queue ? { queue: over.queue } : {}) };
   const opened: StoreAndQueue = await pickStoreAndQueue(config, paths.database, given, options.waitForRedis);
   // Scratch folders of runs whose process was killed (their own `finally` never ran).
@@ -153,14 +175,14 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
   }
   const compressor =
     over.compressor ?? createFfmpegCompressor({ ...ffmpeg, maxBytes: config.whatsappMaxBytes });
-  const messenger = over.messenger ?? pickMessenger(config);
+  const channels = createChannelSet([over.channel ?? pickChannel(config, options.inbound), ...(options.extraChannels ?? [])]);
   const pipeline = createPipeline({ polisher, provider, compressor, mediaHost, store, workDir: paths.work });
   const conversation = createConversation(store);
   const tasks = createTaskLifecycle({
     store,
     queue,
     pipeline,
-    messenger,
+    channels,
     conversation,
     provider,
     maxBytes: config.whatsappMaxBytes,
@@ -173,6 +195,7 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
     from: input.from ?? '',
     ...(input.taskId ? { taskId: input.taskId } : {}),
     ...(input.messageSid ? { messageSid: input.messageSid } : {}),
+    ...(input.channel ? { channel: input.channel } : {}),
     options: {
       provider: provider.name,
       orientation: input.options?.orientation ?? config.orientation,
@@ -209,7 +232,7 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
     polisher,
     compressor,
     mediaHost,
-    messenger,
+    channels,
     pipeline,
     tasks,
     conversation,

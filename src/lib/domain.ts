@@ -65,3 +65,22 @@ export interface TaskDelivery {
   readonly fallback?: DeliveryFallback;
   readonly updatedAt: number;
 }
+
+/** What ffprobe found in a media file. */
+export interface StreamInfo {
+  readonly codec: string;
+  readonly profile?: string;
+  readonly pixelFormat?: string;
+  readonly width?: number;
+  readonly height?: number;
+  readonly bitrate?: number;
+}
+
+export interface MediaInfo {
+  readonly file: string;
+  readonly sizeBytes: number;
+  readonly durationSec: number;
+  readonly formatName: string;
+  readonly video?: StreamInfo;
+  readonly audio?: StreamInfo;
+}

@@ -3,6 +3,8 @@
  * from configuration, and the errors they throw.
  */
 export * from './errors.ts';
+export * from './domain.ts';
+export { IMAGE_TYPES, sniffImageType } from './media-type.ts';
 export type { ProgressListener, RunOptions, StepProgress } from './progress.ts';
 
 export {
@@ -40,13 +42,12 @@ export { PROMPT_MAX_CHARS_DEFAULT, validatePrompt } from './pipeline/prompt.ts';
 export * from './compressor/index.ts';
 export * from './ffmpeg/index.ts';
 export * from './media-host/index.ts';
-export * from './messenger/index.ts';
+export * from './channel/index.ts';
 export * from './polisher/index.ts';
 export * from './queue/index.ts';
 export * from './store/index.ts';
 export * from './tasks/index.ts';
 export * from './video-provider/index.ts';
 export * from './bot/index.ts';
-export * from './twilio/index.ts';
 export * from './doctor/index.ts';
 export * from './activity/feed.ts';

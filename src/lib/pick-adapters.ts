@@ -9,9 +9,10 @@ import { vidbotError } from './errors.ts';
 import type { Config } from './config/settings.ts';
 import { createLocalMediaHost } from './media-host/local.ts';
 import type { MediaHost } from './media-host/port.ts';
-import { createLocalMessenger } from './messenger/local.ts';
-import { createTwilioMessenger } from './messenger/twilio.ts';
-import type { Messenger } from './messenger/port.ts';
+import { createLocalChannel } from './channel/local/index.ts';
+import type { Channel } from './channel/port.ts';
+import { createTwilioChannel } from './channel/twilio/index.ts';
+import { twilioWebhooks } from './channel/twilio/webhooks.ts';
 import { createPassthroughPolisher } from './polisher/passthrough.ts';
 import type { PromptPolisher } from './polisher/port.ts';
 import type { JobQueue } from './queue/port.ts';
@@ -24,15 +25,31 @@ import type { VideoProvider } from './video-provider/port.ts';
 
 export type { TaskJob };
 
-/** Twilio when its account, token and sender are all configured; the local recorder otherwise. */
-export const pickMessenger = (config: Config): Messenger => {
+/** How a served vidbot checks its webhooks: the token Twilio-format requests are signed with. */
+export interface InboundOptions {
+  /** TWILIO_AUTH_TOKEN, or the local token `vidbot serve` makes when there is none. */
+  readonly authToken: string;
+  /** Accept unsigned requests (--insecure-skip-signature). */
+  readonly skipSignature?: boolean;
+}
+
+/**
+ * The default channel: Twilio when its account, token and sender are all configured; the local
+ * recorder otherwise. Served (`inbound` given), the local one takes Twilio-format webhooks too, so
+ * `vidbot sign --curl` works without an account.
+ */
+export const pickChannel = (config: Config, inbound: InboundOptions | undefined): Channel => {
   const { twilioAccountSid: accountSid, twilioAuthToken: authToken, twilioWhatsappFrom: from } = config;
-  if (!accountSid || !authToken || !from) return createLocalMessenger();
-  return createTwilioMessenger({
+  const skip = inbound?.skipSignature === true ? { skipSignature: true } : {};
+  if (!accountSid || !authToken || !from) {
+    return createLocalChannel(inbound ? { webhooks: twilioWebhooks({ channel: 'local', authToken: inbound.authToken, ...skip }) } : {});
+  }
+  return createTwilioChannel({
     accountSid,
     authToken,
     from,
-    ...(config.publicBaseUrl ? { statusCallbackUrl: `${config.publicBaseUrl.replace(/\/+$/, '')}/whatsapp/status` } : {}),
+    webhooks: { authToken: inbound?.authToken ?? authToken, ...skip },
+    ...(config.publicBaseUrl ? { statusCallbackUrl: `${config.publicBaseUrl}/whatsapp/status` } : {}),
     ...(config.twilioContentSid ? { contentSid: config.twilioContentSid } : {}),
     ...(config.twilioApiBaseUrl ? { apiBaseUrl: config.twilioApiBaseUrl } : {}),
   });

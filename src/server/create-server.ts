@@ -18,18 +18,17 @@ import { mediaRoutes } from './routes/media.ts';
 import { providerWebhookRoutes } from './routes/provider-webhook.ts';
 import { type WorkerControl, eventRoutes } from './routes/events.ts';
 import { testSendRoutes } from './routes/test-send.ts';
-import { webhookRoutes } from './routes/webhook.ts';
+import { channelRoutes } from './routes/channels.ts';
 import type { Simulator } from './simulator/index.ts';
 
 export interface CreateServerOptions {
   readonly vidbot: Vidbot;
   readonly bot: Bot;
-  /** Checks X-Twilio-Signature: TWILIO_AUTH_TOKEN, or the local token when there is none. */
-  readonly authToken: string;
   /** VIDBOT_API_KEY; without it /api/* and /test-send answer only to this machine. */
   readonly apiKey?: string;
   readonly publicBaseUrl?: string;
   readonly trustProxy?: boolean;
+  /** The channels were made not to check signatures (startServer does both): said on each request and in /health. */
   readonly insecureSkipSignature?: boolean;
   /** Fastify's logger option; secrets in headers are redacted. Default: no logging. */
   readonly logger?: FastifyServerOptions['logger'];
@@ -78,12 +77,8 @@ export const createServer = async (options: CreateServerOptions): Promise<Fastif
   });
 
   const guard = createApiGuard(options.apiKey);
-  const twilio = {
-    authToken: options.authToken,
-    insecureSkipSignature: options.insecureSkipSignature ?? false,
-    trustProxy: options.trustProxy ?? false,
-    ...(options.publicBaseUrl ? { publicBaseUrl: options.publicBaseUrl } : {}),
-  };
+  const insecure = options.insecureSkipSignature ?? false;
+  const publicUrl = { trustProxy: options.trustProxy ?? false, ...(options.publicBaseUrl ? { publicBaseUrl: options.publicBaseUrl } : {}) };
   const countingBot: Bot = {
     handleInbound: async (message, handleOptions) => {
       const reply = await bot.handleInbound(message, handleOptions);
@@ -92,7 +87,7 @@ export const createServer = async (options: CreateServerOptions): Promise<Fastif
     },
   };
 
-  webhookRoutes(app, { bot: countingBot, vidbot, twilio });
+  channelRoutes(app, { bot: countingBot, vidbot, publicUrl, insecure });
   await providerWebhookRoutes(app, { provider: vidbot.provider });
   apiRoutes(app, { vidbot, guard });
   // Made on the first viewer, not at start: its counts poll is wasted on a server nobody watches.
@@ -107,10 +102,14 @@ export const createServer = async (options: CreateServerOptions): Promise<Fastif
     version: packageVersion(),
     workers: options.workers ?? (() => ({ running: 0, concurrency: 0, paused: false })),
     apiAuth: options.apiKey ? 'api-key' : 'local-only',
-    signatureCheck: !twilio.insecureSkipSignature,
+    signatureCheck: !insecure,
+    extraEndpoints: [
+      ...vidbot.channels.all.flatMap((channel) => channel.webhooks.map((hook) => `${hook.method} ${hook.path}`)),
+      ...(options.simulator ? ['GET /simulator'] : []),
+    ],
     ...(options.publicBaseUrl ? { publicBaseUrl: options.publicBaseUrl } : {}),
   });
-  options.simulator?.register(app);
+  options.simulator?.register(app, { store: vidbot.store });
   app.get('/metrics', async (_request, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(await metrics.text()));
 
   return app;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assertSharedMedia } from '../../src/cli/commands/deployment.ts';
+import { assertSharedMedia } from '../../src/lib/deployment.ts';
 import type { MediaHost } from '../../src/lib/media-host/port.ts';
 import type { Store } from '../../src/lib/store/port.ts';
 

@@ -118,7 +118,7 @@ describe('vidbot send, local messenger', () => {
       ok: true,
       sid: record?.messageId,
       status: 'delivered',
-      messenger: 'local',
+      channel: 'local',
       to: USER,
       mediaUrl: 'https://cdn.example.com/a.mp4',
     });

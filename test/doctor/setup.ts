@@ -2,11 +2,8 @@
  * What the doctor tests share: the four service fakes on loopback, a real vidbot server started in
  * this process for the public-URL checks, and a config built as the CLI builds it.
  */
-import { createBot } from '../../src/lib/bot/index.ts';
 import { type Config, loadConfig } from '../../src/lib/config/index.ts';
-import { createVidbot } from '../../src/lib/create-vidbot.ts';
-import { loadLocalAuthToken } from '../../src/lib/twilio/local-token.ts';
-import { createServer } from '../../src/server/index.ts';
+import { startServer as startVidbotServer } from '../../src/server/index.ts';
 import { type FakeCloudinary, startFakeCloudinary } from '../fakes/cloudinary-api.ts';
 import { type FakeOpenAI, startFakeOpenAI } from '../fakes/openai-api.ts';
 import { type FakeReplicate, startFakeReplicate } from '../fakes/replicate-api.ts';
@@ -59,8 +56,7 @@ export interface RunningServer {
 }
 
 /**
- * `vidbot serve`'s web side on a free loopback port: createVidbot and createServer from this
- * environment, checking signatures with `authToken` (default: TWILIO_AUTH_TOKEN, else the local
+ * `vidbot serve`'s web side on a free loopback port, through the same library call (startServer), checking signatures with `authToken` (default: TWILIO_AUTH_TOKEN, else the local
  * token), with PUBLIC_BASE_URL its own loopback URL unless `publicBaseUrl` says otherwise.
  */
 export const startServer = async (
@@ -71,21 +67,11 @@ export const startServer = async (
   const url = `http://127.0.0.1:${port}`;
   const publicBaseUrl = options.publicBaseUrl === undefined ? url : options.publicBaseUrl;
   const { PUBLIC_BASE_URL: _ignored, ...rest } = env;
-  const config = configFrom(publicBaseUrl === null ? rest : { ...rest, PUBLIC_BASE_URL: publicBaseUrl });
-  const vidbot = await createVidbot(config, { env: { ...env } });
-  const authToken = options.authToken ?? config.twilioAuthToken ?? (await loadLocalAuthToken({ dataDir: config.dataDir }));
-  const app = await createServer({
-    vidbot,
-    bot: createBot({ vidbot }),
-    authToken,
-    ...(config.publicBaseUrl ? { publicBaseUrl: config.publicBaseUrl } : {}),
+  const config = configFrom({ ...(publicBaseUrl === null ? rest : { ...rest, PUBLIC_BASE_URL: publicBaseUrl }), PORT: String(port), VIDBOT_HOST: '127.0.0.1' });
+  const server = await startVidbotServer(config, {
+    env: { ...env },
+    workers: 0,
+    ...(options.authToken === undefined ? {} : { authToken: options.authToken }),
   });
-  await app.listen({ port, host: '127.0.0.1' });
-  return {
-    url,
-    close: async () => {
-      await app.close();
-      await vidbot.close();
-    },
-  };
+  return { url, close: () => server.close({ graceSec: 0 }) };
 };

@@ -4,15 +4,15 @@
  */
 import { afterEach } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { createBot } from '../../src/lib/bot/index.ts';
+import { loadConfig } from '../../src/lib/config/index.ts';
 import type { Vidbot } from '../../src/lib/create-vidbot.ts';
 import type { PipelineEvent } from '../../src/lib/pipeline/events.ts';
 import type { QueueWorker } from '../../src/lib/queue/port.ts';
-import { createServer } from '../../src/server/index.ts';
+import { startServer } from '../../src/server/index.ts';
 import { type FakeTwilio, startFakeTwilio } from '../fakes/twilio-api.ts';
 import { freePort } from './ports.ts';
 import { type FormParams, TEST_AUTH_TOKEN, signedPost, twimlText, whatsappText } from './server.ts';
-import { makeVidbot, waitFor } from './vidbot.ts';
+import { makeDataDir, waitFor } from './vidbot.ts';
 
 export const ACCOUNT = `AC${'f0'.repeat(16)}`;
 export const BOT_NUMBER = 'whatsapp:+14155238886';
@@ -43,27 +43,33 @@ export const useBots = () => {
     cleanups.push(() => fake.close());
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    const { vidbot, cleanup } = await makeVidbot({
-      PUBLIC_BASE_URL: base,
-      TWILIO_ACCOUNT_SID: ACCOUNT,
-      TWILIO_AUTH_TOKEN: TEST_AUTH_TOKEN,
-      TWILIO_WHATSAPP_FROM: BOT_NUMBER,
-      TWILIO_API_BASE_URL: fake.url,
-      VIDBOT_VIDEO_SECONDS: '1',
-      ...env,
-    });
+    const { dataDir, cleanup } = await makeDataDir();
     cleanups.push(cleanup);
-    const app = await createServer({ vidbot, bot: createBot({ vidbot }), authToken: TEST_AUTH_TOKEN, publicBaseUrl: base });
-    await app.listen({ port, host: '127.0.0.1' });
-    const events: TestBot['events'] = [];
-    const worker =
-      options.workers === false
-        ? ({ close: async () => {} } as unknown as QueueWorker)
-        : vidbot.startWorkers({ concurrency: 1, onEvent: (taskId, event) => events.push({ taskId, event }) });
-    cleanups.push(async () => {
-      await worker.close({ release: true });
-      await app.close();
+    const { config } = loadConfig({
+      env: {
+        VIDBOT_DATA_DIR: dataDir,
+        PUBLIC_BASE_URL: base,
+        PORT: String(port),
+        TWILIO_ACCOUNT_SID: ACCOUNT,
+        TWILIO_AUTH_TOKEN: TEST_AUTH_TOKEN,
+        TWILIO_WHATSAPP_FROM: BOT_NUMBER,
+        TWILIO_API_BASE_URL: fake.url,
+        VIDBOT_VIDEO_SECONDS: '1',
+        VIDBOT_SHUTDOWN_GRACE_SEC: '0',
+        ...env,
+      },
+      cwd: dataDir,
+      dotenv: false,
     });
+    const events: TestBot['events'] = [];
+    // Started as `vidbot serve` starts: one library call.
+    const server = await startServer(config, {
+      workers: options.workers === false ? 0 : 1,
+      onEvent: (taskId, event) => events.push({ taskId, event }),
+    });
+    cleanups.push(() => server.close());
+    const { vidbot, app } = server;
+    const worker = server.worker ?? ({ close: async () => {} } as unknown as QueueWorker);
     const post = async (params: FormParams) => {
       const request = signedPost(`${base}/whatsapp/webhook`, params);
       const response = await fetch(`${base}${request.url}`, { method: 'POST', headers: request.headers, body: request.payload });

@@ -1,34 +1,58 @@
 import { afterEach } from 'vitest';
-import { type CreateBotOptions, createBot } from '../../src/lib/bot/index.ts';
+import { computeTwilioSignature } from '../../src/lib/channel/twilio/signature.ts';
+import { loadConfig } from '../../src/lib/config/index.ts';
 import type { CreateVidbotOptions } from '../../src/lib/create-vidbot.ts';
-import { computeTwilioSignature } from '../../src/lib/twilio/signature.ts';
-import { type CreateServerOptions, createServer } from '../../src/server/index.ts';
-import { makeVidbot } from './vidbot.ts';
+import { type StartServerOptions, startServer } from '../../src/server/index.ts';
+import { makeDataDir } from './vidbot.ts';
 
 export const TEST_AUTH_TOKEN = 'test-auth-token-0123456789abcdef';
 
 /** The URL inject() requests arrive at (light-my-request's default Host is localhost:80). */
 export const INJECT_ORIGIN = 'http://localhost:80';
 
-/** A server on a fresh vidbot (embedded adapters, temp data dir), for `app.inject()`. */
+/** Server settings a test may set; they reach the server through the configuration, as in `vidbot serve`. */
+export interface TestServerSettings extends Pick<StartServerOptions, 'insecureSkipSignature' | 'logger' | 'bodyLimit' | 'simulator' | 'workers'> {
+  readonly apiKey?: string;
+  readonly publicBaseUrl?: string;
+  readonly trustProxy?: boolean;
+}
+
+/**
+ * A server on a fresh vidbot (embedded adapters, temp data dir), through the same library call as
+ * `vidbot serve` (startServer), not listening: tests use `app.inject()`. No workers unless asked.
+ */
 export const makeServer = async (
   env: Record<string, string> = {},
-  options: {
-    vidbot?: CreateVidbotOptions;
-    bot?: Omit<CreateBotOptions, 'vidbot'>;
-    server?: Partial<Omit<CreateServerOptions, 'vidbot' | 'bot'>>;
-  } = {},
+  options: { vidbot?: Pick<CreateVidbotOptions, 'overrides'>; bot?: StartServerOptions['bot']; server?: TestServerSettings } = {},
 ) => {
-  const { vidbot, dataDir, cleanup } = await makeVidbot(env, options.vidbot);
-  const bot = createBot({ vidbot, ...options.bot });
-  const app = await createServer({ vidbot, bot, authToken: TEST_AUTH_TOKEN, ...options.server });
+  const { dataDir, cleanup } = await makeDataDir();
+  const settings = options.server ?? {};
+  const { config } = loadConfig({
+    env: {
+      VIDBOT_DATA_DIR: dataDir,
+      VIDBOT_VIDEO_SECONDS: '2',
+      ...(settings.apiKey ? { VIDBOT_API_KEY: settings.apiKey } : {}),
+      ...(settings.publicBaseUrl ? { PUBLIC_BASE_URL: settings.publicBaseUrl } : {}),
+      ...(settings.trustProxy ? { VIDBOT_TRUST_PROXY: 'true' } : {}),
+      ...env,
+    },
+    cwd: dataDir,
+    dotenv: false,
+  });
+  const { apiKey: _a, publicBaseUrl: _p, trustProxy: _t, ...serverOptions } = settings;
+  const server = await startServer(config, {
+    listen: false,
+    workers: 0,
+    authToken: TEST_AUTH_TOKEN,
+    ...serverOptions,
+    ...(options.vidbot?.overrides ? { overrides: options.vidbot.overrides } : {}),
+    ...(options.bot ? { bot: options.bot } : {}),
+  });
   return {
-    app,
-    vidbot,
-    bot,
+    ...server,
     dataDir,
     cleanup: async () => {
-      await app.close();
+      await server.close({ graceSec: 0 });
       await cleanup();
     },
   };

@@ -4,6 +4,12 @@ import { join } from 'node:path';
 import { loadConfig } from '../../src/lib/config/index.ts';
 import { type CreateVidbotOptions, type Vidbot, createVidbot } from '../../src/lib/create-vidbot.ts';
 
+/** A fresh data dir, removed by `cleanup`. */
+export const makeDataDir = async (): Promise<{ dataDir: string; cleanup: () => Promise<void> }> => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'vidbot-data-'));
+  return { dataDir, cleanup: () => rm(dataDir, { recursive: true, force: true }) };
+};
+
 /** A vidbot on a fresh data dir with the embedded adapters, configured as a test needs. */
 export const makeVidbot = async (
   env: Record<string, string> = {},

@@ -6,13 +6,10 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createBot } from '../../src/lib/bot/index.ts';
 import { loadConfig } from '../../src/lib/config/index.ts';
-import { type Vidbot, createVidbot } from '../../src/lib/create-vidbot.ts';
-import type { QueueWorker } from '../../src/lib/queue/port.ts';
-import { createServer } from '../../src/server/index.ts';
+import { createVidbot } from '../../src/lib/create-vidbot.ts';
+import { startServer } from '../../src/server/index.ts';
 import { type FakeCloudinary, startFakeCloudinary } from '../fakes/cloudinary-api.ts';
 import { type FakeOpenAI, startFakeOpenAI } from '../fakes/openai-api.ts';
 import { type FakeReplicate, startFakeReplicate } from '../fakes/replicate-api.ts';
@@ -69,6 +66,7 @@ const startProcess = async (services: Services, dataDir: string, port: number, e
     env: {
       VIDBOT_DATA_DIR: dataDir,
       PUBLIC_BASE_URL: base,
+      PORT: String(port),
       TWILIO_ACCOUNT_SID: ACCOUNT,
       TWILIO_AUTH_TOKEN: TEST_AUTH_TOKEN,
       TWILIO_WHATSAPP_FROM: 'whatsapp:+14155238886',
@@ -83,18 +81,10 @@ const startProcess = async (services: Services, dataDir: string, port: number, e
     cwd: dataDir,
     dotenv: false,
   });
-  const vidbot: Vidbot = await createVidbot(config, { webhooks: true });
-  const app: FastifyInstance = await createServer({ vidbot, bot: createBot({ vidbot }), authToken: TEST_AUTH_TOKEN, publicBaseUrl: base });
-  await app.listen({ port, host: '127.0.0.1' });
-  const worker: QueueWorker = vidbot.startWorkers({ concurrency: 1 });
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    await worker.close({ release: true });
-    await app.close();
-    await vidbot.close();
-  };
+  // As `vidbot serve` starts: one library call; a stop hands running jobs back at once.
+  const server = await startServer(config, { workers: 1, authToken: TEST_AUTH_TOKEN });
+  const { vidbot } = server;
+  const stop = () => server.close({ graceSec: 0 });
   cleanups.push(stop);
   const post = async (text: string) => {
     const request = signedPost(`${base}/whatsapp/webhook`, whatsappText(USER, text));

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Fastify, { type InjectOptions, type LightMyRequestResponse } from 'fastify';
 import { createLocalMediaHost } from '../../src/lib/media-host/local.ts';
-import { computeTwilioSignature } from '../../src/lib/twilio/signature.ts';
+import { computeTwilioSignature } from '../../src/lib/channel/twilio/signature.ts';
 import { frameworkErrors, installErrorHandlers } from '../../src/server/errors.ts';
 import { mediaRoutes } from '../../src/server/routes/media.ts';
 import { makeCompliantClip, makeTempDir, removeDir } from '../helpers/media.ts';
@@ -290,7 +290,7 @@ describe('fuzz', () => {
   let clipDir: string;
 
   beforeAll(async () => {
-    plain = await makeServer({ PUBLIC_BASE_URL: 'https://bot.example.com', VIDBOT_RATE_LIMIT: '10000' });
+    plain = await makeServer({ VIDBOT_RATE_LIMIT: '10000' });
     proxied = await makeServer({}, { server: { apiKey: 'k', trustProxy: true, bodyLimit: 64 * 1024 } });
     clipDir = await makeTempDir();
     const clip = await makeCompliantClip(plain.vidbot.ffmpeg.ffmpeg, clipDir);

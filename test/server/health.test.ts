@@ -65,7 +65,8 @@ describe('GET /', () => {
 
 describe('GET /health', () => {
   it('is healthy with queue counts, workers, ffmpeg, adapters and security settings', async () => {
-    const server = await start({}, { server: { workers: () => ({ running: 1, concurrency: 2, paused: false }) } });
+    const server = await start({}, { server: { workers: 2 } });
+    server.worker?.pause();
     await submit(server, 'a fox');
     await submit(server, 'a boat');
     const res = await server.app.inject({ method: 'GET', url: '/health' });
@@ -76,13 +77,13 @@ describe('GET /health', () => {
       version: await packageVersion(),
       store: { ok: true, name: 'sqlite', tasks: 2 },
       queue: { ok: true, name: 'sqlite', waiting: 2, active: 0, delayed: 0, completed: 0, failed: 0, canceled: 0 },
-      workers: { running: 1, concurrency: 2, paused: false },
+      workers: { running: 0, concurrency: 2, paused: true },
       ffmpeg: { ok: true, path: server.vidbot.ffmpeg.ffmpeg },
       adapters: {
         provider: server.vidbot.provider.name,
         polisher: server.vidbot.polisher.name,
         media_host: 'local',
-        messenger: 'local',
+        channels: ['local'],
         store: 'sqlite',
         queue: 'sqlite',
       },

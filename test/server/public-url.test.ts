@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeTwilioSignature } from '../../src/lib/twilio/signature.ts';
+import { computeTwilioSignature } from '../../src/lib/channel/twilio/signature.ts';
 import { type RequestLike, publicUrlOf } from '../../src/server/public-url.ts';
 import { INJECT_ORIGIN, TEST_AUTH_TOKEN, signedPost, twimlText, whatsappText, type TestServer, useServers } from '../helpers/server.ts';
 

@@ -28,7 +28,7 @@ describe('the simulator in a browser', () => {
       throw new Error(`Chromium is not installed at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium; .ci/run does).`);
     }
     base = `http://127.0.0.1:${await freePort()}`;
-    server = await makeSimulatorServer({ PUBLIC_BASE_URL: base }, { simulator: { publicBaseUrl: base }, server: { publicBaseUrl: base } });
+    server = await makeSimulatorServer({ PUBLIC_BASE_URL: base });
     await server.app.listen({ port: Number(new URL(base).port), host: '127.0.0.1' });
     worker = server.vidbot.startWorkers({ concurrency: 1 });
     browser = await chromium.launch({

@@ -7,7 +7,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MediaDownloadError, createMediaDownloader } from '../../src/lib/bot/inbound-media.ts';
+import { MediaDownloadError, downloadInboundImage } from '../../src/lib/channel/media.ts';
+import { createSimulatorChannel } from '../../src/lib/channel/simulator/index.ts';
+import { twilioMediaPolicy } from '../../src/lib/channel/twilio/media.ts';
 import type { Store } from '../../src/lib/store/port.ts';
 import { outboundEvent } from '../../src/server/simulator/events.ts';
 import { testImage, useSimulatorServers } from './helpers.ts';
@@ -67,15 +69,15 @@ describe('the simulator event stream', () => {
     const address = app.server.address();
     const origin = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
     // History is not replayed: only what happens after connecting.
-    await vidbot.sendMessage({ to: USER, body: 'before' });
+    await vidbot.sendMessage({ to: USER, body: 'before' }, { channel: 'simulator' });
 
     const response = await fetch(`${origin}/simulator/events?to=${encodeURIComponent(USER)}`);
     expect(response.headers.get('content-type')).toContain('text/event-stream');
     const stream = readEvents(response);
     expect((await stream.next((e) => e.event === 'ready')).data).toEqual({ to: USER });
 
-    await vidbot.sendMessage({ to: 'whatsapp:+15559999999', body: 'someone else' });
-    const sent = await vidbot.sendMessage({ to: USER, body: 'hello there' });
+    await vidbot.sendMessage({ to: 'whatsapp:+15559999999', body: 'someone else' }, { channel: 'simulator' });
+    const sent = await vidbot.sendMessage({ to: USER, body: 'hello there' }, { channel: 'simulator' });
     const pushed = await stream.next((e) => e.event === 'outbound');
     expect(pushed.data).toMatchObject({ sid: sent.messageId, to: USER, body: 'hello there', status: 'sent', kind: 'notice' });
 
@@ -113,38 +115,39 @@ describe('the simulator event stream', () => {
     expect(await outboundEvent(store, withUrl)).toMatchObject({ mediaUrl: withUrl.mediaUrl, videoUrl: withUrl.mediaUrl });
   });
 
-  it('lets the downloader fetch the allowed URLs, without credentials or redirects, and nothing else', async () => {
+  it('lets the downloader fetch only what each channel allows, with credentials only for its own hosts', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'vidbot-sim-dl-'));
     try {
       const own = 'http://127.0.0.1:3000/simulator/media/abcdefghijklmnopqrstuv';
       const { png } = testImage(8, 8);
       const seen: { url: string; auth: string | null }[] = [];
       let redirect = false;
-      const downloader = createMediaDownloader({
-        dir,
-        maxBytes: 1_000_000,
-        accountSid: `AC${'1'.repeat(32)}`,
-        authToken: 'secret',
-        allowUrl: (url) => url.href === own,
-        fetch: async (input, init) => {
-          seen.push({ url: String(input), auth: new Headers(init?.headers).get('authorization') });
-          return redirect
-            ? new Response(null, { status: 302, headers: { location: 'https://api.twilio.com/x.png' } })
-            : new Response(new Uint8Array(png), { headers: { 'content-type': 'image/png' } });
-        },
-      });
-      expect(downloader.isAllowed(own)).toBe(true);
-      expect(downloader.isAllowed('http://127.0.0.1:3000/simulator/media/other')).toBe(false);
-      expect(downloader.isAllowed('http://127.0.0.1:3001/simulator/media/abcdefghijklmnopqrstuv')).toBe(false);
-      expect(downloader.isAllowed('https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1')).toBe(true);
-
-      expect(await downloader.download(own, { name: 'SM1' })).toMatch(/SM1\.png$/);
+      const fetch = async (input: string | URL | Request, init?: RequestInit) => {
+        seen.push({ url: String(input), auth: new Headers(init?.headers).get('authorization') });
+        return redirect
+          ? new Response(null, { status: 302, headers: { location: 'https://api.twilio.com/x.png' } })
+          : new Response(new Uint8Array(png), { headers: { 'content-type': 'image/png' } });
+      };
+      const simulator = createSimulatorChannel({ authToken: 'token', isOwnUpload: (url) => url.href === own });
+      const twilio = twilioMediaPolicy({ accountSid: `AC${'1'.repeat(32)}`, authToken: 'secret' });
+      const options = { dir, maxBytes: 1_000_000, fetch };
+      // The simulator: its own upload, without credentials; a redirect is refused.
+      expect(await downloadInboundImage(own, simulator.media, { ...options, name: 'SM1' })).toMatch(/SM1\.png$/);
       expect(seen).toEqual([{ url: own, auth: null }]);
       redirect = true;
-      await expect(downloader.download(own)).rejects.toBeInstanceOf(MediaDownloadError);
+      await expect(downloadInboundImage(own, simulator.media, options)).rejects.toMatchObject({ reason: 'not-allowed' });
       expect(seen).toHaveLength(2);
-      await expect(downloader.download('http://127.0.0.1:3000/elsewhere')).rejects.toMatchObject({ reason: 'not-allowed' });
+      for (const elsewhere of ['http://127.0.0.1:3000/elsewhere', 'http://127.0.0.1:3001/simulator/media/abcdefghijklmnopqrstuv', 'https://api.twilio.com/x.png']) {
+        await expect(downloadInboundImage(elsewhere, simulator.media, options)).rejects.toMatchObject({ reason: 'not-allowed' });
+      }
       expect(seen).toHaveLength(2);
+      // Twilio: its hosts, with the account's credentials; never a simulator upload; nothing without a policy.
+      redirect = false;
+      await downloadInboundImage('https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1', twilio, options);
+      expect(seen[2]?.auth).toMatch(/^Basic /);
+      await expect(downloadInboundImage(own, twilio, options)).rejects.toBeInstanceOf(MediaDownloadError);
+      await expect(downloadInboundImage('https://api.twilio.com/x.png', undefined, options)).rejects.toMatchObject({ reason: 'not-allowed' });
+      expect(seen).toHaveLength(3);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -1,44 +1,16 @@
 import { afterEach } from 'vitest';
-import { createBot } from '../../src/lib/bot/index.ts';
-import type { Vidbot } from '../../src/lib/create-vidbot.ts';
-import { type CreateServerOptions, createServer } from '../../src/server/index.ts';
-import { type SimulatorOptions, createSimulator } from '../../src/server/simulator/index.ts';
-import { TEST_AUTH_TOKEN } from '../helpers/server.ts';
-import { makeVidbot } from '../helpers/vidbot.ts';
+import type { SimulatorOptions } from '../../src/server/simulator/index.ts';
+import { type TestServerSettings, makeServer } from '../helpers/server.ts';
 import { encodePng } from './png.ts';
 
-/**
- * A vidbot server with the simulator wired as `vidbot serve` wires it: the simulator first (its
- * messenger is an override of createVidbot, which opens the store it records into), then the bot
- * with the simulator's media allowance, then the server.
- */
+/** A vidbot server with the simulator, started as `vidbot serve` starts it (startServer). */
 export const makeSimulatorServer = async (
   env: Record<string, string> = {},
-  options: { simulator?: Partial<SimulatorOptions>; server?: Partial<Omit<CreateServerOptions, 'vidbot' | 'bot' | 'simulator'>> } = {},
+  options: { simulator?: Omit<SimulatorOptions, 'authToken' | 'publicBaseUrl'>; server?: TestServerSettings } = {},
 ) => {
-  let vidbot: Vidbot | undefined;
-  const simulator = createSimulator({
-    store: () => {
-      if (!vidbot) throw new Error('the store is not open yet');
-      return vidbot.store;
-    },
-    authToken: TEST_AUTH_TOKEN,
-    ...options.simulator,
-  });
-  const made = await makeVidbot(env, { overrides: { messenger: simulator.messenger } });
-  vidbot = made.vidbot;
-  const bot = createBot({ vidbot, allowMediaUrl: simulator.allowMediaUrl });
-  const app = await createServer({ vidbot, bot, authToken: TEST_AUTH_TOKEN, simulator, ...options.server });
-  return {
-    app,
-    vidbot,
-    simulator,
-    dataDir: made.dataDir,
-    cleanup: async () => {
-      await app.close();
-      await made.cleanup();
-    },
-  };
+  const server = await makeServer(env, { server: { ...options.server, simulator: options.simulator ?? true } });
+  if (server.simulator === undefined) throw new Error('the simulator did not start');
+  return { ...server, simulator: server.simulator };
 };
 
 export type SimulatorServer = Awaited<ReturnType<typeof makeSimulatorServer>>;

@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { useServers } from '../helpers/server.ts';
+import { INJECT_ORIGIN, newMessageSid, signedPost, useServers } from '../helpers/server.ts';
 import { testImage, useSimulatorServers } from './helpers.ts';
 
 const USER = 'whatsapp:+15550001234';
@@ -53,7 +53,7 @@ describe('the simulator routes', () => {
   it('simulates delivery receipts through the signed status route, which updates the outbound record', async () => {
     const { app, vidbot } = await server();
     // A message the bot sent (as a worker would): the simulator takes it as Twilio would, as `sent`.
-    const notice = await vidbot.sendMessage({ to: USER, body: 'hello' });
+    const notice = await vidbot.sendMessage({ to: USER, body: 'hello' }, { channel: 'simulator' });
     expect(notice).toMatchObject({ status: 'sent', messageId: expect.stringMatching(/^SM/) });
     const status = (payload: Record<string, unknown>) => app.inject({ method: 'POST', url: '/simulator/status', payload });
 
@@ -62,7 +62,7 @@ describe('the simulator routes', () => {
     expect(failed.json()).toMatchObject({ status: 204, applied: true, record: { sid: notice.messageId, status: 'failed', errorCode: '63016' } });
     expect(await vidbot.store.findOutbound({ messageId: notice.messageId ?? '' })).toMatchObject({ status: 'failed', errorCode: '63016' });
 
-    const other = await vidbot.sendMessage({ to: USER, body: 'your video' });
+    const other = await vidbot.sendMessage({ to: USER, body: 'your video' }, { channel: 'simulator' });
     expect((await status({ sid: other.messageId, status: 'read' })).json()).toMatchObject({ status: 204, applied: true, record: { status: 'read' } });
     // A late failure cannot undo a read receipt, as with Twilio's own out-of-order callbacks.
     expect((await status({ sid: other.messageId, status: 'failed', errorCode: 63019 })).json()).toMatchObject({ applied: false, record: { status: 'read' } });
@@ -84,10 +84,12 @@ describe('the simulator routes', () => {
     expect(served.headers['content-type']).toBe('image/png');
     expect(served.rawPayload.equals(png)).toBe(true);
 
-    expect(simulator.allowMediaUrl(url)).toBe(true);
-    expect(simulator.allowMediaUrl(new URL(url.pathname, 'http://169.254.169.254'))).toBe(false);
-    expect(simulator.allowMediaUrl(new URL(`${url.origin}/simulator/media/${'A'.repeat(22)}`))).toBe(false);
-    expect(simulator.allowMediaUrl(new URL('https://api.twilio.com.evil.example/x.png'))).toBe(false);
+    // The simulator's channel fetches its own uploads, and nothing else.
+    const allows = (candidate: URL) => simulator.channel.media?.allows(candidate) ?? false;
+    expect(allows(url)).toBe(true);
+    expect(allows(new URL(url.pathname, 'http://169.254.169.254'))).toBe(false);
+    expect(allows(new URL(`${url.origin}/simulator/media/${'A'.repeat(22)}`))).toBe(false);
+    expect(allows(new URL('https://api.twilio.com.evil.example/x.png'))).toBe(false);
     expect((await app.inject({ method: 'GET', url: `/simulator/media/${'A'.repeat(22)}` })).statusCode).toBe(404);
 
     const bad = await app.inject({ method: 'POST', url: '/simulator/send', payload: { from: USER, image: 'http://example.com/x.png' } });
@@ -116,25 +118,25 @@ describe('the simulator routes', () => {
 
   it('signs for PUBLIC_BASE_URL when the server checks against it', async () => {
     const base = 'https://bot.example.com/prefix';
-    const { app } = await server({}, { simulator: { publicBaseUrl: base }, server: { publicBaseUrl: base } });
+    const { app } = await server({}, { server: { publicBaseUrl: base } });
     const answer = await send(app, { from: USER, body: '/status' });
     expect(answer).toMatchObject({ status: 200 });
     const { dataUrl } = testImage();
     expect((await send(app, { from: USER, body: 'x', image: dataUrl })).mediaUrl).toMatch(/^https:\/\/bot\.example\.com\/prefix\/simulator\/media\//);
-
-    // The same simulator against a server that checks another URL: Twilio's 403 comes back.
-    const { app: other } = await server({}, { server: { publicBaseUrl: base } });
-    expect(await send(other, { from: USER, body: '/status' })).toMatchObject({ status: 403, error: { code: 'VIDBOT_SIGNATURE_INVALID' } });
   });
 
-  it('really checks the signature: a simulator with the wrong token gets the webhook 403', async () => {
-    const { app, vidbot } = await server({}, { simulator: { authToken: 'not-the-servers-token' } });
-    const answer = await send(app, { from: USER, body: 'a fox in the snow' });
-    expect(answer).toMatchObject({ status: 403, reply: '', newTasks: 0, error: { code: 'VIDBOT_SIGNATURE_INVALID' } });
+  it("really checks the signature: its webhooks refuse forms signed with another token", async () => {
+    const { app, vidbot } = await server();
+    const form = { From: USER, Body: 'a fox in the snow', MessageSid: newMessageSid(), NumMedia: '0' };
+    const forged = signedPost(`${INJECT_ORIGIN}/simulator/webhook`, form, 'not-the-servers-token');
+    const answer = await app.inject(forged);
+    expect(answer.statusCode).toBe(403);
+    expect(answer.json()).toMatchObject({ error: { code: 'VIDBOT_SIGNATURE_INVALID' } });
     expect(await vidbot.store.countTasks({ from: USER })).toBe(0);
-    const notice = await vidbot.sendMessage({ to: USER, body: 'hello' });
-    const status = await app.inject({ method: 'POST', url: '/simulator/status', payload: { sid: notice.messageId, status: 'read' } });
-    expect(status.json()).toMatchObject({ status: 403, applied: false, record: { status: 'sent' } });
+    const notice = await vidbot.sendMessage({ to: USER, body: 'hello' }, { channel: 'simulator' });
+    const receipt = { MessageSid: notice.messageId ?? '', MessageStatus: 'read' };
+    expect((await app.inject(signedPost(`${INJECT_ORIGIN}/simulator/status-callback`, receipt, 'not-the-servers-token'))).statusCode).toBe(403);
+    expect((await vidbot.store.findOutbound({ id: notice.id }))?.status).toBe('sent');
   });
 
   it('serves a self-contained page, only to this machine, and validates input', async () => {

@@ -6,7 +6,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { taskStateText } from '../../src/lib/bot/replies.ts';
 import type { TaskDelivery, TaskStatus } from '../../src/lib/domain.ts';
-import type { Messenger } from '../../src/lib/messenger/port.ts';
+import type { Channel } from '../../src/lib/channel/port.ts';
 import type { Task } from '../../src/lib/store/port.ts';
 import { MOVES, canMove } from '../../src/lib/tasks/machine.ts';
 import { makeVidbot, waitFor } from '../helpers/vidbot.ts';
@@ -14,12 +14,13 @@ import { startRedis, type TestRedis } from '../helpers/redis.ts';
 
 const USER = 'whatsapp:+15550009999';
 
-/** A transport that answers with ids the test chooses, so a receipt can name a message before it is sent. */
-const scriptedMessenger = (ids: string[]): Messenger & { sent: string[] } => {
+/** A channel that answers with ids the test chooses, so a receipt can name a message before it is sent. */
+const scriptedChannel = (ids: string[]): Channel & { sent: string[] } => {
   const sent: string[] = [];
   return {
     name: 'scripted',
     enforcesWindow: false,
+    webhooks: [],
     sent,
     async send(message) {
       sent.push(message.body ?? '');
@@ -32,8 +33,8 @@ const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()?.();
 });
-const vidbotWith = async (env: Record<string, string> = {}, messenger?: Messenger) => {
-  const made = await makeVidbot(env, messenger ? { overrides: { messenger } } : {});
+const vidbotWith = async (env: Record<string, string> = {}, channel?: Channel) => {
+  const made = await makeVidbot(env, channel ? { overrides: { channel } } : {});
   cleanups.push(made.cleanup);
   return made.vidbot;
 };
@@ -130,8 +131,8 @@ describe('the sweep on BullMQ', () => {
 
 describe('receipts', () => {
   it('keeps a receipt for a message no record holds yet, and applies it when the record gets that id', async () => {
-    const messenger = scriptedMessenger(['SMlate']);
-    const vidbot = await vidbotWith({}, messenger);
+    const channel = scriptedChannel(['SMlate']);
+    const vidbot = await vidbotWith({}, channel);
     // Twilio's callback beat everything, and named no record (a message sent before `ref` existed).
     expect(await vidbot.applyReceipt({ messageId: 'SMlate', status: 'read' })).toEqual({ applied: false, kept: true });
     const { task } = await vidbot.submitTask({ prompt: 'a paper plane', from: USER });
@@ -146,7 +147,7 @@ describe('receipts', () => {
     // Late and stale receipts change nothing; a failure cannot overrule the phone's "read".
     expect(await vidbot.applyReceipt({ messageId: 'SMlate', status: 'delivered' })).toMatchObject({ applied: false });
     expect(await vidbot.applyReceipt({ messageId: 'SMlate', status: 'failed', errorCode: '30008' })).toMatchObject({ applied: false });
-    expect(messenger.sent).toHaveLength(1);
+    expect(channel.sent).toHaveLength(1);
   });
 });
 

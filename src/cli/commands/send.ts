@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createVidbot } from '../../lib/create-vidbot.ts';
+import { normalizeRecipient } from '../../lib/channel/recipient.ts';
 import { vidbotError } from '../../lib/errors.ts';
 import { type CliContext, loadCliConfig } from '../context.ts';
 
@@ -12,18 +13,6 @@ export interface SendFlags {
 }
 
 type Media = { kind: 'url'; url: string } | { kind: 'file'; file: string };
-
-const TO_HINT = 'Give the number in international format, e.g. --to whatsapp:+15551234567 (or --to +15551234567).';
-
-/** `whatsapp:+<digits>` or `+<digits>`; spaces, dashes, dots and brackets inside the number are dropped. */
-export const parseRecipient = (raw: string): string => {
-  const match = /^(whatsapp:)?\s*(\+[\d\s().-]+)$/i.exec(raw.trim());
-  const digits = match?.[2]?.replace(/[\s().-]/g, '');
-  if (match === null || digits === undefined || !/^\+[1-9]\d{5,14}$/.test(digits)) {
-    throw vidbotError('VIDBOT_INPUT_INVALID', `--to "${raw}" is not a WhatsApp number.`, { hint: TO_HINT });
-  }
-  return match[1] === undefined ? digits : `whatsapp:${digits}`;
-};
 
 const parseMedia = (raw: string, cwd: string): Media => {
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(raw)?.[1]?.toLowerCase();
@@ -55,7 +44,8 @@ export const sendCommand = async (context: CliContext, flags: SendFlags): Promis
       hint: 'e.g. vidbot send --to whatsapp:+15551234567 --message "hello" --media clip.mp4',
     });
   }
-  const rawTo = parseRecipient(flags.to);
+  // Checked now; which address form it takes depends on the sender, known once the config is read.
+  normalizeRecipient(flags.to, { label: '--to' });
   const media = flags.media === undefined ? undefined : parseMedia(flags.media, context.cwd);
   if (media?.kind === 'file') await checkFile(media.file);
 
@@ -63,7 +53,7 @@ export const sendCommand = async (context: CliContext, flags: SendFlags): Promis
   // A bare +number is a WhatsApp address for the local recorder and a WhatsApp sender; a
   // Twilio SMS sender keeps it as a phone number.
   const sender = config.twilioWhatsappFrom;
-  const to = rawTo.startsWith('+') && (sender === undefined || sender.startsWith('whatsapp:')) ? `whatsapp:${rawTo}` : rawTo;
+  const to = normalizeRecipient(flags.to, { label: '--to', whatsapp: sender === undefined || sender.startsWith('whatsapp:') });
   const vidbot = await createVidbot(config, { env: { ...context.env } });
   try {
     let mediaUrl: string | undefined;
@@ -75,7 +65,7 @@ export const sendCommand = async (context: CliContext, flags: SendFlags): Promis
       if (published.url === undefined) throw noPublicUrl(media.file);
       mediaUrl = published.url;
     }
-    const { messenger } = vidbot;
+    const channel = vidbot.channels.get();
     // An explicit send is the operator's decision, and this store may hold none of the recipient's
     // messages (they went to another machine): Twilio decides about the 24-hour window.
     const sent = await vidbot.sendMessage(
@@ -84,14 +74,14 @@ export const sendCommand = async (context: CliContext, flags: SendFlags): Promis
     );
     const sid = sent.messageId ?? sent.id;
     if (flags.json) {
-      const json = { ok: true, sid, status: sent.status, messenger: messenger.name, to, ...(mediaUrl === undefined ? {} : { mediaUrl }) };
+      const json = { ok: true, sid, status: sent.status, channel: channel.name, to, ...(mediaUrl === undefined ? {} : { mediaUrl }) };
       context.stdout.write(`${JSON.stringify(json)}\n`);
       return;
     }
-    const lines = [`sent via ${messenger.name}: ${sid} (${sent.status})`, `  to ${to}`];
+    const lines = [`sent via ${channel.name}: ${sid} (${sent.status})`, `  to ${to}`];
     if (body !== undefined) lines.push(`  message: ${body.length > 60 ? `${body.slice(0, 59)}…` : body}`);
     if (mediaUrl !== undefined) lines.push(`  media: ${mediaUrl}`);
-    if (messenger.name === 'local') {
+    if (channel.name === 'local') {
       lines.push('  (recorded locally, not delivered: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_WHATSAPP_FROM)');
     }
     context.stdout.write(`${lines.join('\n')}\n`);

@@ -6,7 +6,7 @@ export interface BannerInput {
   readonly port: number;
   readonly authTokenIsLocal: boolean;
   readonly runWorkers: boolean;
-  readonly vidbot: Pick<Vidbot, 'provider' | 'polisher' | 'messenger' | 'store' | 'queue' | 'mediaHost' | 'paths'>;
+  readonly vidbot: Pick<Vidbot, 'provider' | 'polisher' | 'channels' | 'store' | 'queue' | 'mediaHost' | 'paths'>;
   readonly flags: { insecureSkipSignature?: boolean };
 }
 
@@ -20,7 +20,7 @@ export const bannerLines = ({ config, port, authTokenIsLocal, runWorkers, vidbot
     `  webhook (Twilio → "When a message comes in", POST): ${publicUrl}/whatsapp/webhook`,
     `  status callback:                                  ${publicUrl}/whatsapp/status`,
     `  health: ${local}/health   metrics: ${local}/metrics`,
-    `  workers: ${runWorkers ? config.workerCount : 'none (--no-workers)'} · provider ${vidbot.provider.name} · messenger ${vidbot.messenger.name} · store ${vidbot.store.name} · queue ${vidbot.queue.name} · media ${vidbot.mediaHost.name}`,
+    `  workers: ${runWorkers ? config.workerCount : 'none (--no-workers)'} · provider ${vidbot.provider.name} · channels ${vidbot.channels.all.map((channel) => channel.name).join(', ')} · store ${vidbot.store.name} · queue ${vidbot.queue.name} · media ${vidbot.mediaHost.name}`,
     `  model: ${vidbot.provider.name === 'replicate' ? vidbot.provider.defaultModel : 'local preview (not AI)'} · polish: ${vidbot.polisher.name}`,
     `  data: ${vidbot.paths.dataDir}`,
   ];

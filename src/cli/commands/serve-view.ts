@@ -15,14 +15,42 @@ export interface ServeView {
   readonly logger: NonNullable<FastifyServerOptions['logger']>;
   /** Fires when the user presses q (or Ctrl-C) in the dashboard. */
   readonly quit: AbortSignal;
-  show(input: { urls: { local: string; public?: string; webhook: string }; banner: readonly string[]; worker?: QueueWorker }): Promise<void>;
+  show(input: {
+    urls: { local: string; public?: string; webhook: string };
+    banner: readonly string[];
+    worker?: QueueWorker;
+    /** What the dashboard draws (startServer's feed); plain output needs none. */
+    feed?: ActivityFeed;
+    vidbot: Vidbot;
+  }): Promise<void>;
   close(): void;
 }
 
 const LEVELS: Readonly<Record<number, 'info' | 'warn' | 'error'>> = { 40: 'warn', 50: 'error', 60: 'error' };
 
+/** Log lines held until the dashboard's feed exists (the server logs before it is drawn). */
+interface LogSink {
+  attach(feed: ActivityFeed): void;
+  log(level: 'info' | 'warn' | 'error', text: string): void;
+}
+
+const createLogSink = (): LogSink => {
+  let feed: ActivityFeed | undefined;
+  const held: Array<['info' | 'warn' | 'error', string]> = [];
+  return {
+    attach(target) {
+      feed = target;
+      for (const [level, text] of held.splice(0)) target.log(level, text);
+    },
+    log(level, text) {
+      if (feed) feed.log(level, text);
+      else if (held.length < 200) held.push([level, text]);
+    },
+  };
+};
+
 /** pino writes one JSON object per line; the dashboard wants a level and a message. */
-const feedLogStream = (feed: ActivityFeed): Writable => {
+const feedLogStream = (feed: LogSink): Writable => {
   let partial = '';
   return new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -45,8 +73,9 @@ const feedLogStream = (feed: ActivityFeed): Writable => {
   });
 };
 
-export const createServeView = (input: { context: CliContext; feed: ActivityFeed; vidbot: Vidbot; noTui?: boolean }): ServeView => {
-  const { context, feed, vidbot } = input;
+export const createServeView = (input: { context: CliContext; noTui?: boolean }): ServeView => {
+  const { context } = input;
+  const sink = createLogSink();
   const level = context.env.VIDBOT_LOG_LEVEL ?? 'info';
   const stdout = context.stdout as NodeJS.WriteStream;
   const tui = !input.noTui && Boolean(stdout.isTTY) && !context.env.CI && process.stdin.isTTY === true;
@@ -56,13 +85,14 @@ export const createServeView = (input: { context: CliContext; feed: ActivityFeed
 
   return {
     tui,
-    logger: tui ? { level, stream: feedLogStream(feed) } : { level },
+    logger: tui ? { level, stream: feedLogStream(sink) } : { level },
     quit: quit.signal,
-    async show({ urls, banner, worker }) {
-      if (!tui) {
+    async show({ urls, banner, worker, feed, vidbot }) {
+      if (!tui || feed === undefined) {
         for (const line of banner) context.stderr.write(`${line}\n`);
         return;
       }
+      sink.attach(feed);
       for (const line of banner.slice(1)) feed.log(line.includes('⚠') ? 'warn' : 'info', line.trim().replace(/^⚠ /, ''));
       const report = () => feed.workers({ running: worker?.running ?? 0, concurrency: worker ? vidbot.config.workerCount : 0, paused: worker?.paused ?? false });
       report();

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { vidbotError } from '../../lib/errors.ts';
-import { LOCAL_AUTH_TOKEN_FILE, loadLocalAuthToken } from '../../lib/twilio/local-token.ts';
-import { computeTwilioSignature } from '../../lib/twilio/signature.ts';
+import { LOCAL_AUTH_TOKEN_FILE, loadLocalAuthToken } from '../../lib/channel/twilio/local-token.ts';
+import { computeTwilioSignature } from '../../lib/channel/twilio/signature.ts';
 import { type CliContext, loadCliConfig } from '../context.ts';
 
 export interface SignFlags {

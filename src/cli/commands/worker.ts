@@ -2,8 +2,8 @@ import { once } from 'node:events';
 import { hostname } from 'node:os';
 import { createVidbot } from '../../lib/create-vidbot.ts';
 import { type CliContext, loadCliConfig } from '../context.ts';
-import { assertSharedMedia } from './deployment.ts';
-import { drainWorkers } from './drain.ts';
+import { assertSharedMedia } from '../../lib/deployment.ts';
+import { drainWorkers } from '../../lib/queue/drain.ts';
 import { redisWait } from './redis-wait.ts';
 
 export interface WorkerFlags {
@@ -40,7 +40,7 @@ export const workerCommand = async (context: CliContext, flags: WorkerFlags): Pr
   );
   if (!context.signal.aborted) await once(context.signal, 'abort');
   context.stderr.write('\nShutting down: taking no new jobs; letting running jobs finish...\n');
-  await drainWorkers(worker, config.shutdownGraceSec, context.stderr);
+  await drainWorkers(worker, config.shutdownGraceSec, (running) => context.stderr.write(`Handing ${running} running job(s) back to the queue.\n`));
   for (const off of offs) off();
   await vidbot.close();
   context.stderr.write('Stopped.\n');

@@ -5,7 +5,7 @@
  */
 import type { PipelineEvent } from '../pipeline/events.ts';
 import type { JobQueue, QueueCounts } from '../queue/port.ts';
-import type { PipelineStage } from '../store/port.ts';
+import type { PipelineStage } from '../domain.ts';
 
 export type JobEventKind = 'active' | 'completed' | 'failed' | 'retrying' | 'canceled' | 'stalled';
 

@@ -9,7 +9,9 @@ import { isVidbotError } from '../errors.ts';
 import { validatePrompt } from '../pipeline/prompt.ts';
 import { runCommand, parseCommand } from './commands.ts';
 import { estimateReadySeconds, recentRunSeconds } from './eta.ts';
-import { IMAGE_TYPES, MediaDownloadError, type MediaDownloader, createMediaDownloader } from './inbound-media.ts';
+import { MediaDownloadError, downloadInboundImage } from '../channel/media.ts';
+import type { InboundMessage } from '../channel/port.ts';
+import { IMAGE_TYPES } from '../media-type.ts';
 import { type RateLimiter, createRateLimiter } from './rate-limit.ts';
 import {
   DEFAULT_IMAGE_PROMPT,
@@ -19,14 +21,10 @@ import {
   promptTooLongText,
   rateLimitedText,
 } from './replies.ts';
-import type { Bot, BotReply, InboundMessage } from './types.ts';
+import type { Bot, BotReply } from './types.ts';
 
 export interface CreateBotOptions {
-  readonly vidbot: Pick<Vidbot, 'store' | 'queue' | 'provider' | 'submitTask' | 'cancelTask' | 'config' | 'paths' | 'conversation'>;
-  /** Fetches inbound images; by default from Twilio's hosts with the configured account. */
-  readonly mediaDownloader?: MediaDownloader;
-  /** For the default downloader: URLs allowed besides Twilio's (the simulator's own uploads). */
-  readonly allowMediaUrl?: (url: URL) => boolean;
+  readonly vidbot: Pick<Vidbot, 'store' | 'queue' | 'provider' | 'submitTask' | 'cancelTask' | 'config' | 'paths' | 'conversation' | 'channels'>;
   readonly rateLimiter?: RateLimiter;
   /** Workers taking jobs in parallel, for the ETA; default WORKER_COUNT. */
   readonly workers?: number;
@@ -45,16 +43,6 @@ export const createBot = (options: CreateBotOptions): Bot => {
   const now = options.now ?? Date.now;
   const duplicateWaitMs = options.duplicateWaitMs ?? 5_000;
   const limiter = options.rateLimiter ?? createRateLimiter({ limit: config.rateLimitPerMinute, now });
-  const downloader =
-    options.mediaDownloader ??
-    createMediaDownloader({
-      dir: join(vidbot.paths.dataDir, 'inbound'),
-      maxBytes: config.inboundMediaMaxBytes,
-      ...(config.twilioAccountSid ? { accountSid: config.twilioAccountSid } : {}),
-      ...(config.twilioAuthToken ? { authToken: config.twilioAuthToken } : {}),
-      ...(config.twilioApiBaseUrl ? { apiBaseUrl: config.twilioApiBaseUrl } : {}),
-      ...(options.allowMediaUrl ? { allowUrl: options.allowMediaUrl } : {}),
-    });
   const imageToVideo = () => vidbot.provider.capabilities().imageToVideo;
   // The ETA's basis changes only when jobs finish: reading it once every few seconds is enough.
   let runSecondsCache: { at: number; value: Promise<number | undefined> } | undefined;
@@ -90,7 +78,13 @@ export const createBot = (options: CreateBotOptions): Bot => {
     let firstFrameImage: string | undefined;
     if (image !== undefined) {
       try {
-        firstFrameImage = await downloader.download(image.url, { name: message.messageSid, ...(signal ? { signal } : {}) });
+        // Fetched under the rules of the channel the message came through: its hosts, its credentials.
+        firstFrameImage = await downloadInboundImage(image.url, vidbot.channels.get(message.channel).media, {
+          dir: join(vidbot.paths.dataDir, 'inbound'),
+          maxBytes: config.inboundMediaMaxBytes,
+          name: message.messageId,
+          ...(signal ? { signal } : {}),
+        });
       } catch (error) {
         if (!(error instanceof MediaDownloadError)) throw error;
         return reject(error.reason === 'too-large' ? mediaTexts.tooLarge(config.inboundMediaMaxBytes) : error.reason === 'not-image' ? mediaTexts.imageFormat : mediaTexts.couldNotUse);
@@ -101,7 +95,8 @@ export const createBot = (options: CreateBotOptions): Bot => {
       prompt,
       from: message.from,
       sid: message.from,
-      messageSid: message.messageSid,
+      messageSid: message.messageId,
+      channel: message.channel,
       ...(firstFrameImage ? { options: { firstFrameImage } } : {}),
     });
     const position = await vidbot.queue.position(task.taskId);
@@ -143,17 +138,17 @@ export const createBot = (options: CreateBotOptions): Bot => {
 
   return {
     async handleInbound(message, handleOptions = {}) {
-      const { claimed, claim } = await store.claimInbound({ messageSid: message.messageSid, from: message.from });
+      const { claimed, claim } = await store.claimInbound({ messageSid: message.messageId, from: message.from });
       if (!claimed) {
-        const first = await answerOfFirst(message.messageSid, message.from, claim.receivedAt);
+        const first = await answerOfFirst(message.messageId, message.from, claim.receivedAt);
         if (first) return first;
       } else {
-        await vidbot.conversation.userSaid(message.from, message.body, { messageSid: message.messageSid, fields: message.fields });
+        await vidbot.conversation.userSaid(message.from, message.body, { messageSid: message.messageId, fields: message.fields });
       }
       const reply = await decide(message, handleOptions.signal);
-      await store.updateInbound(message.messageSid, { reply: reply.text, ...(reply.taskId ? { taskId: reply.taskId } : {}) });
+      await store.updateInbound(message.messageId, { reply: reply.text, ...(reply.taskId ? { taskId: reply.taskId } : {}) });
       await vidbot.conversation.botSaid(message.from, reply.text, {
-        messageSid: message.messageSid,
+        messageSid: message.messageId,
         kind: reply.kind,
         ...(reply.taskId ? { taskId: reply.taskId } : {}),
       });

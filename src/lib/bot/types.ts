@@ -4,24 +4,8 @@
  * of HTTP: the server parses and verifies requests, then hands an InboundMessage here.
  */
 
-export interface InboundMedia {
-  readonly url: string;
-  readonly contentType: string;
-}
-
-export interface InboundMessage {
-  /** Twilio's MessageSid (SM... or MM...); the dedupe key. */
-  readonly messageSid: string;
-  /** `whatsapp:+<number>`; also the session id. */
-  readonly from: string;
-  readonly to?: string;
-  readonly body: string;
-  readonly profileName?: string;
-  readonly waId?: string;
-  readonly media: readonly InboundMedia[];
-  /** Every field Twilio posted, kept verbatim in the session log. */
-  readonly fields: Readonly<Record<string, string>>;
-}
+export type { InboundMedia, InboundMessage } from '../channel/port.ts';
+import type { InboundMessage } from '../channel/port.ts';
 
 export type BotReplyKind =
   | 'ack' // a task was queued

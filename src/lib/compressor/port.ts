@@ -11,23 +11,8 @@ export interface CompressOptions extends RunOptions {
   readonly maxLongSide?: number;
 }
 
-export interface StreamInfo {
-  readonly codec: string;
-  readonly profile?: string;
-  readonly pixelFormat?: string;
-  readonly width?: number;
-  readonly height?: number;
-  readonly bitrate?: number;
-}
-
-export interface MediaInfo {
-  readonly file: string;
-  readonly sizeBytes: number;
-  readonly durationSec: number;
-  readonly formatName: string;
-  readonly video?: StreamInfo;
-  readonly audio?: StreamInfo;
-}
+export type { MediaInfo, StreamInfo } from '../domain.ts';
+import type { MediaInfo } from '../domain.ts';
 
 export interface CompressResult {
   readonly file: string;

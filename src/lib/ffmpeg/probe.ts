@@ -1,7 +1,7 @@
 import { open, stat } from 'node:fs/promises';
 import { execa, type ExecaError } from 'execa';
 import { throwIfAborted, vidbotError } from '../errors.ts';
-import type { MediaInfo, StreamInfo } from '../compressor/port.ts';
+import type { MediaInfo, StreamInfo } from '../domain.ts';
 
 export interface ProbeOptions {
   readonly ffprobe: string;

@@ -1,6 +1,7 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CompressResult, Compressor, MediaInfo } from '../compressor/port.ts';
+import type { CompressResult, Compressor } from '../compressor/port.ts';
+import type { MediaInfo } from '../domain.ts';
 import { throwIfAborted } from '../errors.ts';
 import type { MediaHost, PublishedMedia } from '../media-host/port.ts';
 import type { PromptPolisher } from '../polisher/port.ts';

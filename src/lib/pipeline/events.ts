@@ -1,4 +1,4 @@
-import type { PipelineStage } from '../store/port.ts';
+import type { PipelineStage } from '../domain.ts';
 
 export type { PipelineStage };
 

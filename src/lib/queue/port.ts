@@ -5,7 +5,7 @@
  * idempotent. The embedded adapter keeps jobs in SQLite; the BullMQ adapter keeps them in Redis.
  */
 import type { StepProgress } from '../progress.ts';
-import type { PipelineStage } from '../store/port.ts';
+import type { PipelineStage } from '../domain.ts';
 
 export type JobState = 'waiting' | 'delayed' | 'active' | 'completed' | 'failed' | 'canceled';
 

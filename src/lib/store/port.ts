@@ -45,6 +45,8 @@ export interface NewTask {
   readonly options: TaskOptions;
   /** The inbound message that created the task (Twilio MessageSid), unique across tasks. */
   readonly messageSid?: string;
+  /** The channel it came through and is answered on (twilio, simulator, local); the default one when absent. */
+  readonly channel?: string;
   /**
    * The queue job that runs the task. Without one the task is run by its creator (`vidbot
    * generate`), and the queue's sweep leaves it alone.
@@ -52,8 +54,9 @@ export interface NewTask {
   readonly jobId?: string;
 }
 
-export interface Task extends Required<Omit<NewTask, 'messageSid' | 'jobId'>> {
+export interface Task extends Required<Omit<NewTask, 'messageSid' | 'jobId' | 'channel'>> {
   readonly messageSid?: string;
+  readonly channel?: string;
   /** The queue job that runs the task now; a retry gives the task a new one. Absent for tasks run by their creator. */
   readonly jobId?: string;
   readonly status: TaskStatus;

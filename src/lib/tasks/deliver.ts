@@ -6,10 +6,10 @@
  */
 import { isDeliveryFailure, type RefusalKind } from '../domain.ts';
 import { isVidbotError, toVidbotError } from '../errors.ts';
-import type { Messenger } from '../messenger/port.ts';
+import type { Channel } from '../channel/port.ts';
 import type { OutboundRecord, Task } from '../store/port.ts';
 import { fallbackFor, withFallback } from './delivery.ts';
-import type { LifecycleDeps } from './deps.ts';
+import { type LifecycleDeps, channelFor } from './deps.ts';
 import { move, mustMove } from './machine.ts';
 import { linkMessage, resultMessage } from './messages.ts';
 import { sendRecorded } from './outbound.ts';
@@ -27,23 +27,25 @@ const planOf = (task: Task): { kind: string; message: { body: string; mediaUrl?:
   }
 };
 
-const kindOf = (messenger: Messenger, code: string | undefined): RefusalKind =>
-  code === undefined ? 'other' : (messenger.refusalKind?.(code) ?? 'other');
+export const kindOf = (channel: Channel, code: string | undefined): RefusalKind =>
+  code === undefined ? 'other' : (channel.refusalKind?.(code) ?? 'other');
 
 /**
  * Sends the task's current delivery message and moves the task on: done once the channel took it,
- * a fallback after a refusal that one can fix, failed otherwise. Throws the messenger's retryable
+ * a fallback after a refusal that one can fix, failed otherwise. Throws the channel's retryable
  * errors (the task stays `delivering`, and the job's next attempt reconciles before sending again).
  */
 export const deliverResult = async (deps: LifecycleDeps, task: Task, signal?: AbortSignal): Promise<Task> => {
   const delivery = task.delivery;
   if (delivery === undefined) return mustMove(deps.store, task.taskId, 'accepted');
   const plan = planOf(task);
+  const channel = channelFor(deps, delivery.channel);
   let record: OutboundRecord;
   try {
     record = await sendRecorded(deps, {
       id: delivery.outboundId,
       kind: plan.kind,
+      channel,
       message: { to: task.from, ...plan.message },
       taskId: task.taskId,
       sessionId: task.sid,
@@ -53,7 +55,7 @@ export const deliverResult = async (deps: LifecycleDeps, task: Task, signal?: Ab
   } catch (error) {
     if (isVidbotError(error, 'VIDBOT_DELIVERY_REFUSED')) {
       const code = typeof error.details.channelCode === 'string' ? error.details.channelCode : undefined;
-      const kind = (error.details.refusal as RefusalKind | undefined) ?? kindOf(deps.messenger, code);
+      const kind = (error.details.refusal as RefusalKind | undefined) ?? kindOf(channel, code);
       return refused(deps, task, kind, code, error.message, signal);
     }
     if (isVidbotError(error, 'VIDBOT_MESSENGER_AUTH')) return giveUp(deps, task, toVidbotError(error).message, error.code, undefined, false);
@@ -61,7 +63,7 @@ export const deliverResult = async (deps: LifecycleDeps, task: Task, signal?: Ab
   }
   if (isDeliveryFailure(record.status)) {
     // Refused before (a rerun), or a receipt came in before the send's own answer.
-    return refused(deps, task, kindOf(deps.messenger, record.errorCode), record.errorCode, `The channel reported the message ${record.status}.`, signal);
+    return refused(deps, task, kindOf(channel, record.errorCode), record.errorCode, `The channel reported the message ${record.status}.`, signal);
   }
   await move(deps.store, task.taskId, 'accepted', {
     delivery: { ...delivery, status: record.status, ...(record.messageId ? { messageId: record.messageId } : {}), updatedAt: Date.now() },
@@ -78,7 +80,7 @@ const refused = async (
   reason: string,
   signal: AbortSignal | undefined,
 ): Promise<Task> => {
-  const fallback = fallbackFor(task, kind, deps.messenger);
+  const fallback = fallbackFor(task, kind, channelFor(deps, task.delivery?.channel));
   if (fallback !== undefined) {
     const switched = await deps.store.transitionTask(task.taskId, ['delivering'], { delivery: withFallback(task, fallback) });
     if (switched !== null) return deliverResult(deps, switched, signal);

@@ -1,4 +1,4 @@
-import type { Messenger } from '../messenger/port.ts';
+import type { Channel, ChannelSet } from '../channel/port.ts';
 import type { Pipeline } from '../pipeline/create-pipeline.ts';
 import type { JobQueue } from '../queue/port.ts';
 import type { Store } from '../store/port.ts';
@@ -16,10 +16,14 @@ export interface LifecycleDeps extends OutboundDeps {
   readonly store: Store;
   readonly queue: JobQueue<TaskJob>;
   readonly pipeline: Pipeline;
-  readonly messenger: Messenger;
+  readonly channels: ChannelSet;
   readonly conversation: Conversation;
   readonly provider: Pick<VideoProvider, 'name' | 'cancelRemoteJob'>;
   readonly maxBytes?: number;
   /** Told about what went wrong without failing anything (a notice that could not be sent). */
   readonly onWarning?: (message: string) => void;
 }
+
+/** The channel a task (or a record) belongs to; the default one for those that name none, or one not configured here. */
+export const channelFor = (deps: Pick<LifecycleDeps, 'channels'>, name: string | undefined): Channel =>
+  deps.channels.all.find((channel) => channel.name === name) ?? deps.channels.get();

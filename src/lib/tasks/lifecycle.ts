@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { FINAL_TASK_STATUSES } from '../domain.ts';
 import { vidbotError } from '../errors.ts';
-import type { Receipt } from '../messenger/twilio-status.ts';
+import type { Receipt } from '../channel/port.ts';
 import type { NewTask, OutboundRecord, Task } from '../store/port.ts';
 import type { LifecycleDeps } from './deps.ts';
 import { move, nextJobId } from './machine.ts';
@@ -21,6 +21,8 @@ export interface CancelTaskResult {
 }
 
 export interface SendMessageOptions {
+  /** The channel to send on (default: the first configured). */
+  readonly channel?: string;
   readonly kind?: string;
   /** Refuse free-form messages outside WhatsApp's 24-hour window (default true). */
   readonly checkWindow?: boolean;
@@ -133,6 +135,7 @@ export const createTaskLifecycle = (deps: LifecycleDeps): TaskLifecycle => {
         return await sendRecorded(deps, {
           id,
           kind: options.kind ?? 'notice',
+          channel: deps.channels.get(options.channel),
           message,
           ...(options.checkWindow === undefined ? {} : { checkWindow: options.checkWindow }),
           ...(options.sessionId === undefined ? {} : { sessionId: options.sessionId }),

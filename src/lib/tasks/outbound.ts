@@ -1,17 +1,16 @@
 /**
  * Recorded sends: every message the bot sends is recorded before it goes (status `pending`), so a
  * crash mid-send leaves a trace; a rerun asks the channel whether that message went before sending
- * it again, and each receipt lands on the record, forward only. The messenger stays a transport.
+ * it again, and each receipt lands on the record, forward only. The channel stays a transport.
  */
 import { type DeliveryStatus, deliveryAdvances } from '../domain.ts';
 import { type VidbotError, vidbotError, isVidbotError } from '../errors.ts';
-import type { Messenger, OutboundMessage, SentMessage } from '../messenger/port.ts';
+import type { Channel, OutboundMessage, SentMessage } from '../channel/port.ts';
 import type { OutboundRecord, Store } from '../store/port.ts';
 import type { Conversation } from './conversation.ts';
 
 export interface OutboundDeps {
   readonly store: Store;
-  readonly messenger: Messenger;
   readonly conversation: Conversation;
   /** WhatsApp's window for free-form messages after the user's last message (24 h). */
   readonly windowMs?: number;
@@ -21,6 +20,7 @@ export interface RecordedSend {
   /** vidbot's id of the message: the same id is sent at most once. */
   readonly id: string;
   readonly kind: string;
+  readonly channel: Channel;
   readonly message: OutboundMessage;
   readonly taskId?: string;
   /** The session to log the message in once the channel took it. */
@@ -89,8 +89,8 @@ export const windowRefusal = (to: string): VidbotError =>
   );
 
 const lookUp = async (deps: OutboundDeps, record: OutboundRecord, send: RecordedSend): Promise<SentMessage | null> => {
-  if (deps.messenger.findSent === undefined) return null;
-  return deps.messenger.findSent(
+  if (send.channel.findSent === undefined) return null;
+  return send.channel.findSent(
     {
       to: record.to,
       since: record.createdAt,
@@ -104,11 +104,12 @@ const lookUp = async (deps: OutboundDeps, record: OutboundRecord, send: Recorded
 /**
  * Sends one recorded message, at most once per id. Resolves with the record once the channel took
  * it (its status may already be a failure a receipt reported), or with a recorded refusal. Throws
- * VIDBOT_DELIVERY_REFUSED for a new refusal (recorded as failed), and the messenger's other errors
+ * VIDBOT_DELIVERY_REFUSED for a new refusal (recorded as failed), and the channel's other errors
  * (the record stays `pending`, to be looked up before the next try).
  */
 export const sendRecorded = async (deps: OutboundDeps, send: RecordedSend): Promise<OutboundRecord> => {
-  const { store, messenger } = deps;
+  const { store } = deps;
+  const { channel } = send;
   const { id, message } = send;
   let record = await store.findOutbound({ id });
   if (record !== null && (record.messageId !== undefined || record.status === 'failed' || record.status === 'undelivered')) return record;
@@ -117,7 +118,7 @@ export const sendRecorded = async (deps: OutboundDeps, send: RecordedSend): Prom
     const found = send.untried ? null : await lookUp(deps, record, send);
     if (found !== null) return accepted(deps, send, found);
   } else {
-    if (!send.template && send.checkWindow !== false && messenger.enforcesWindow && message.to.startsWith('whatsapp:')) {
+    if (!send.template && send.checkWindow !== false && channel.enforcesWindow && message.to.startsWith('whatsapp:')) {
       const last = await store.lastInboundAt(message.to);
       if (last === null || Date.now() - last > (deps.windowMs ?? DAY_MS)) throw windowRefusal(message.to);
     }
@@ -125,7 +126,7 @@ export const sendRecorded = async (deps: OutboundDeps, send: RecordedSend): Prom
       id,
       kind: send.kind,
       to: message.to,
-      channel: messenger.name,
+      channel: channel.name,
       status: 'pending',
       ...(message.body === undefined ? {} : { body: message.body }),
       ...(message.mediaUrl === undefined ? {} : { mediaUrl: message.mediaUrl }),
@@ -136,10 +137,10 @@ export const sendRecorded = async (deps: OutboundDeps, send: RecordedSend): Prom
   try {
     const options = { reference: id, ...(send.signal ? { signal: send.signal } : {}) };
     if (send.template) {
-      if (messenger.sendTemplate === undefined) throw windowRefusal(message.to);
-      sent = await messenger.sendTemplate(message, options);
+      if (channel.sendTemplate === undefined) throw windowRefusal(message.to);
+      sent = await channel.sendTemplate(message, options);
     } else {
-      sent = await messenger.send(message, options);
+      sent = await channel.send(message, options);
     }
   } catch (error) {
     // A refusal, or credentials the channel rejected: surely not sent, and final. Anything else may

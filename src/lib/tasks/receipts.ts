@@ -4,10 +4,10 @@
  * can still reach the user is queued as a job, or the task fails with its video kept.
  */
 import { isDeliveryFailure, type TaskDelivery } from '../domain.ts';
-import type { Receipt } from '../messenger/twilio-status.ts';
+import type { Receipt } from '../channel/port.ts';
 import type { OutboundRecord, Task } from '../store/port.ts';
 import { fallbackFor, withFallback } from './delivery.ts';
-import type { LifecycleDeps } from './deps.ts';
+import { type LifecycleDeps, channelFor } from './deps.ts';
 import { move, nextJobId } from './machine.ts';
 import { advanceRecord } from './outbound.ts';
 import { giveUp } from './settle.ts';
@@ -69,8 +69,9 @@ export const syncDelivery = async (deps: LifecycleDeps, taskId: string): Promise
     if (next.status === delivery.status && next.messageId === delivery.messageId) return task;
     return (await store.transitionTask(taskId, [task.status], { delivery: next })) ?? task;
   }
-  const kind = record.errorCode === undefined ? 'other' : (deps.messenger.refusalKind?.(record.errorCode) ?? 'other');
-  const fallback = fallbackFor(task, kind, deps.messenger);
+  const channel = channelFor(deps, record.channel);
+  const kind = record.errorCode === undefined ? 'other' : (channel.refusalKind?.(record.errorCode) ?? 'other');
+  const fallback = fallbackFor(task, kind, channel);
   if (fallback === undefined) {
     return giveUp(
       deps,

@@ -10,7 +10,7 @@ import type { PipelineResult } from '../pipeline/create-pipeline.ts';
 import type { Task } from '../store/port.ts';
 import { deliverResult } from './deliver.ts';
 import { firstDelivery } from './delivery.ts';
-import type { LifecycleDeps } from './deps.ts';
+import { type LifecycleDeps, channelFor } from './deps.ts';
 import { move, mustMove } from './machine.ts';
 import { failureMessage, userReason } from './messages.ts';
 import { giveUp, prepareNotice } from './settle.ts';
@@ -46,7 +46,7 @@ export const runTask = async (deps: LifecycleDeps, taskId: string, options: RunT
         if (task.cancelRequested) return (await canceled(deps, taskId)) ?? task;
         if (task.videoId) {
           // Made before a crash: only the delivery is left.
-          task = await mustMove(store, taskId, 'made', { delivery: firstDelivery(task, deps.messenger) });
+          task = await mustMove(store, taskId, 'made', { delivery: firstDelivery(task, channelFor(deps, task.channel)) });
           return await delivered(deps, task, options);
         }
         return await generate(deps, task, options);
@@ -145,7 +145,7 @@ const generate = async (deps: LifecycleDeps, queued: Task, options: RunTaskOptio
     ...(result.remoteJobId ? { remoteJobId: result.remoteJobId } : {}),
   };
   if (!task.from) return mustMove(store, taskId, 'kept', made);
-  const delivering = await mustMove(store, taskId, 'made', { ...made, delivery: firstDelivery(task, deps.messenger) });
+  const delivering = await mustMove(store, taskId, 'made', { ...made, delivery: firstDelivery(task, channelFor(deps, task.channel)) });
   return delivered(deps, delivering, options);
 };
 

@@ -1,7 +1,7 @@
 /** Ending a task that cannot reach its user, and the notices told about tasks. */
 import { toVidbotError } from '../errors.ts';
 import type { Task } from '../store/port.ts';
-import type { LifecycleDeps } from './deps.ts';
+import { type LifecycleDeps, channelFor } from './deps.ts';
 import { move } from './machine.ts';
 import { undeliveredMessage } from './messages.ts';
 import { advanceRecord, sendRecorded } from './outbound.ts';
@@ -48,15 +48,16 @@ export interface PreparedNotice {
 export const prepareNotice = async (deps: LifecycleDeps, task: Task, kind: string, body: string): Promise<PreparedNotice | undefined> => {
   if (!task.from) return undefined;
   const id = `${task.jobId ?? task.taskId}:${kind}`;
+  const channel = channelFor(deps, task.channel);
   let untried: boolean;
   try {
-    const recorded = await deps.store.recordOutbound({ id, kind, to: task.from, body, taskId: task.taskId, channel: deps.messenger.name, status: 'pending' });
+    const recorded = await deps.store.recordOutbound({ id, kind, to: task.from, body, taskId: task.taskId, channel: channel.name, status: 'pending' });
     untried = recorded.created;
   } catch (error) {
     deps.onWarning?.(`Could not record a notice to ${task.from} about task ${task.taskId}: ${toVidbotError(error).message}`);
     return undefined;
   }
-  const send = { id, kind, message: { to: task.from, body }, taskId: task.taskId, sessionId: task.sid, untried };
+  const send = { id, kind, channel, message: { to: task.from, body }, taskId: task.taskId, sessionId: task.sid, untried };
   return {
     async send() {
       try {

@@ -6,7 +6,7 @@
  */
 import { OPEN_TASK_STATUSES } from '../domain.ts';
 import type { Task } from '../store/port.ts';
-import type { LifecycleDeps } from './deps.ts';
+import { type LifecycleDeps, channelFor } from './deps.ts';
 import { move, nextJobId } from './machine.ts';
 import { failureMessage, userReason } from './messages.ts';
 import { NOTICE_KINDS, prepareNotice } from './settle.ts';
@@ -86,6 +86,7 @@ const finishNotices = async (deps: LifecycleDeps, options: SweepOptions): Promis
     await sendRecorded(deps, {
       id: record.id,
       kind: record.kind,
+      channel: channelFor(deps, record.channel),
       message: { to: record.to, body: record.body },
       ...(record.taskId === undefined ? {} : { taskId: record.taskId }),
       sessionId: task?.sid ?? record.to,

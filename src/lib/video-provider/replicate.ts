@@ -1,7 +1,7 @@
 import { open, readFile, rm } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { type Prediction, parseProgressFromLogs } from 'replicate';
-import { sniffImageType } from '../bot/inbound-media.ts';
+import { sniffImageType } from '../media-type.ts';
 import { abortKindOf, throwIfAborted, type VidbotError, vidbotError } from '../errors.ts';
 import { probeVideo } from '../ffmpeg/probe.ts';
 import { downloadToFile } from '../http/download.ts';

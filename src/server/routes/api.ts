@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
 import type { Vidbot } from '../../lib/create-vidbot.ts';
+import { normalizeRecipient } from '../../lib/channel/recipient.ts';
 import { vidbotError } from '../../lib/errors.ts';
 import type { Video } from '../../lib/store/port.ts';
 
@@ -46,8 +47,10 @@ export const apiRoutes = (app: FastifyInstance, deps: ApiRouteDeps): void => {
 
   app.post('/api/generate-video', { preHandler: guard }, async (request, reply) => {
     const body = json(request.body);
-    const from = body.from === undefined || body.from === null ? '' : body.from;
-    if (typeof from !== 'string') throw vidbotError('VIDBOT_INPUT_INVALID', '"from" must be a string such as whatsapp:+15551234567.');
+    const given = body.from === undefined || body.from === null ? '' : body.from;
+    if (typeof given !== 'string') throw vidbotError('VIDBOT_INPUT_INVALID', '"from" must be a string such as whatsapp:+15551234567.');
+    // Who gets the video: the same rule as `vidbot send` and /test-send.
+    const from = given.trim() === '' ? '' : normalizeRecipient(given, { label: '"from"' });
     const { task, created } = await vidbot.submitTask({ prompt: body.prompt as string, from, sid: from || 'api' });
     const position = await vidbot.queue.position(task.taskId);
     return reply.status(created ? 202 : 200).send({ task_id: task.taskId, status: task.status, position });

@@ -9,12 +9,14 @@ export interface WorkerStatus {
 }
 
 export interface HealthRouteDeps {
-  readonly vidbot: Pick<Vidbot, 'store' | 'queue' | 'provider' | 'polisher' | 'mediaHost' | 'messenger' | 'ffmpeg'>;
+  readonly vidbot: Pick<Vidbot, 'store' | 'queue' | 'provider' | 'polisher' | 'mediaHost' | 'channels' | 'ffmpeg'>;
   readonly version: string;
   readonly workers: () => WorkerStatus;
   readonly apiAuth: 'api-key' | 'local-only';
   readonly signatureCheck: boolean;
   readonly publicBaseUrl?: string;
+  /** Routes that exist only in some setups: the channels' webhooks, the simulator. */
+  readonly extraEndpoints: readonly string[];
 }
 
 const check = async <T>(work: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: string }> => {
@@ -28,8 +30,6 @@ const check = async <T>(work: () => Promise<T>): Promise<{ ok: true; value: T } 
 const ENDPOINTS = [
   'GET /health',
   'GET /metrics',
-  'POST /whatsapp/webhook',
-  'POST /whatsapp/status',
   'POST /replicate/webhook',
   'GET /media/:file',
   'POST /api/generate-video',
@@ -49,7 +49,9 @@ export const healthRoutes = (app: FastifyInstance, deps: HealthRouteDeps): void 
   const { vidbot } = deps;
   const started = Date.now();
 
-  app.get('/', async () => ({ name: 'vidbot', status: 'ok', version: deps.version, endpoints: ENDPOINTS }));
+  // The channels' own webhooks first (what a person pastes into a console), then the rest.
+  const endpoints = [...deps.extraEndpoints, ...ENDPOINTS];
+  app.get('/', async () => ({ name: 'vidbot', status: 'ok', version: deps.version, endpoints }));
 
   app.get('/health', async (_request, reply) => {
     const [store, queue, ffmpeg] = await Promise.all([
@@ -74,7 +76,7 @@ export const healthRoutes = (app: FastifyInstance, deps: HealthRouteDeps): void 
         provider: vidbot.provider.name,
         polisher: vidbot.polisher.name,
         media_host: vidbot.mediaHost.name,
-        messenger: vidbot.messenger.name,
+        channels: vidbot.channels.all.map((channel) => channel.name),
         store: vidbot.store.name,
         queue: vidbot.queue.name,
       },

@@ -1,4 +1,5 @@
 import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
+import { normalizeRecipient } from '../../lib/channel/recipient.ts';
 import { vidbotError } from '../../lib/errors.ts';
 import type { Vidbot } from '../../lib/create-vidbot.ts';
 
@@ -11,11 +12,13 @@ export const testSendRoutes = (app: FastifyInstance, deps: { vidbot: Pick<Vidbot
       const first = Array.isArray(value) ? value[0] : value;
       return typeof first === 'string' && first.trim() !== '' ? first.trim() : undefined;
     };
-    // In a form `+` means a space, so the seed's `curl -d "to=whatsapp:+91..."` arrives as "whatsapp: 91...".
-    const to = text('to')?.replace(/^whatsapp:\s+(?=\d)/i, 'whatsapp:+');
+    const raw = text('to');
     const message = text('message');
     const mediaUrl = text('media_url') ?? text('mediaUrl');
-    if (!to) throw vidbotError('VIDBOT_INPUT_INVALID', 'Give "to", e.g. to=whatsapp:+15551234567.');
+    if (!raw) throw vidbotError('VIDBOT_INPUT_INVALID', 'Give "to", e.g. to=whatsapp:+15551234567.');
+    // The rule `vidbot send` and the API share; it also mends the seed's `curl -d "to=whatsapp:+91..."`,
+    // whose unencoded + a form decodes as a space.
+    const to = normalizeRecipient(raw);
     if (!message && !mediaUrl) throw vidbotError('VIDBOT_INPUT_INVALID', 'Give "message" or "media_url".');
     // The operator's test: the channel decides about WhatsApp's 24-hour window.
     const sent = await deps.vidbot.sendMessage(

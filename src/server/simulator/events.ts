@@ -5,7 +5,7 @@
  * cannot see: tasks' progress, and messages sent by workers in other processes.
  */
 import type { FastifyReply } from 'fastify';
-import type { SimulatedMessage, SimulatorMessenger } from '../../lib/messenger/simulator.ts';
+import type { SimulatedMessage, SimulatorChannel } from '../../lib/channel/simulator/index.ts';
 import type { OutboundRecord, Store, Task } from '../../lib/store/port.ts';
 
 const POLL_MS = 1_000;
@@ -55,7 +55,7 @@ export interface EventStreams {
   closeAll(): void;
 }
 
-export const createEventStreams = (deps: { store: () => Store; messenger: SimulatorMessenger }): EventStreams => {
+export const createEventStreams = (deps: { store: Store; channel: SimulatorChannel }): EventStreams => {
   const open = new Set<() => void>();
   const MAX_BUFFERED_BYTES = 1024 * 1024;
 
@@ -64,7 +64,7 @@ export const createEventStreams = (deps: { store: () => Store; messenger: Simula
       for (const close of [...open]) close();
     },
     async open(reply, to) {
-      const store = deps.store();
+      const { store } = deps;
       const seen = new Map<string, string>();
       const outKey = (r: OutboundRecord) => `${r.status}|${r.errorCode ?? ''}|${r.messageId ?? ''}`;
       const taskKey = (t: Task) => `${t.status}|${t.stage ?? ''}|${t.error ?? ''}`;
@@ -119,7 +119,7 @@ export const createEventStreams = (deps: { store: () => Store; messenger: Simula
         const record = message.reference === undefined ? null : await store.findOutbound({ id: message.reference });
         if (record !== null) await emitOutbound({ ...record, messageId: message.messageId, status: message.status });
       };
-      const unsubscribe = deps.messenger.subscribe((message) => void told(message).catch(() => undefined));
+      const unsubscribe = deps.channel.subscribe((message) => void told(message).catch(() => undefined));
       const timer = setInterval(() => void poll(), POLL_MS);
       const keepalive = setInterval(() => !closed && raw.write(': keepalive\n\n'), KEEPALIVE_MS);
       const close = () => {

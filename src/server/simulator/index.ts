@@ -1,14 +1,15 @@
 /**
  * A WhatsApp simulator in the browser at /simulator: chat with the bot without a phone or a Twilio
- * account. Messages go through the real webhook (signature check, dedupe, bot) as Twilio-format
- * forms signed on the server; the bot's answers come back through the simulator's messenger.
+ * account. It is a channel of its own: the page's messages go through its webhook (the real
+ * route: signature check, dedupe, bot) as Twilio-format forms signed on the server, and the bot's
+ * answers come back through its transport, beside a real Twilio channel if there is one.
  *
- * Wiring: create it first, give `messenger` to createVidbot (overrides.messenger) and
- * `allowMediaUrl` to createBot, then pass the simulator to createServer, which calls `register`.
+ * Wiring: create it first, give `channel` to createVidbot (extraChannels), then pass the simulator
+ * to createServer, which calls `register`. startServer does all of this.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { type SimulatorChannel, createSimulatorChannel } from '../../lib/channel/simulator/index.ts';
 import { vidbotError } from '../../lib/errors.ts';
-import { type SimulatorMessenger, createSimulatorMessenger } from '../../lib/messenger/simulator.ts';
 import type { Store } from '../../lib/store/port.ts';
 import { isLocalRequest } from '../auth.ts';
 import { createEventStreams } from './events.ts';
@@ -17,9 +18,7 @@ import { createSigner } from './twilio-forms.ts';
 import { createUploads } from './uploads.ts';
 
 export interface SimulatorOptions {
-  /** The store, or a getter when it is created after the simulator (createVidbot opens it). */
-  readonly store: Store | (() => Store);
-  /** The token the webhook checks signatures with (TWILIO_AUTH_TOKEN or the local token). */
+  /** The token the simulator's webhook checks signatures with (the local token). */
   readonly authToken: string;
   /** PUBLIC_BASE_URL: signatures and upload URLs use it when set, else each request's own origin. */
   readonly publicBaseUrl?: string;
@@ -35,18 +34,15 @@ export interface SimulatorOptions {
 }
 
 export interface Simulator {
-  /** Takes what the bot sends, as Twilio would, and pushes it to the page. */
-  readonly messenger: SimulatorMessenger;
-  /** For createBot: the bot may download the simulator's own uploads (and nothing else new). */
-  readonly allowMediaUrl: (url: URL) => boolean;
+  /** Its channel: takes what the bot sends, as Twilio would, and pushes it to the page. */
+  readonly channel: SimulatorChannel;
   /** Adds the /simulator routes; createServer calls it when given the simulator. */
-  register(app: FastifyInstance): void;
+  register(app: FastifyInstance, deps: { readonly store: Store }): void;
 }
 
 export const createSimulator = (options: SimulatorOptions): Simulator => {
-  const store = (): Store => (typeof options.store === 'function' ? options.store() : options.store);
-  const messenger = createSimulatorMessenger();
   const uploads = createUploads();
+  const channel = createSimulatorChannel({ authToken: options.authToken, isOwnUpload: (url) => uploads.isOwnUrl(url) });
   const signer = createSigner({ authToken: options.authToken, ...(options.publicBaseUrl ? { publicBaseUrl: options.publicBaseUrl } : {}) });
   const guard = async (request: FastifyRequest): Promise<void> => {
     if (options.allowRemote || isLocalRequest(request)) return;
@@ -55,15 +51,14 @@ export const createSimulator = (options: SimulatorOptions): Simulator => {
     });
   };
   return {
-    messenger,
-    allowMediaUrl: (url) => uploads.isOwnUrl(url),
-    register(app) {
-      const events = createEventStreams({ store, messenger });
+    channel,
+    register(app, { store }) {
+      const events = createEventStreams({ store, channel });
       // Open event streams are never idle, so they would hold app.close() until the page left.
       app.addHook('preClose', async () => events.closeAll());
       simulatorRoutes(app, {
         store,
-        messenger,
+        channel,
         signer,
         uploads,
         events,

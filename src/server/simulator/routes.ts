@@ -3,19 +3,20 @@
  * token: the server signs Twilio-format forms itself and posts them through the real routes.
  */
 import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
-import { sniffImageType } from '../../lib/bot/inbound-media.ts';
+import { sniffImageType } from '../../lib/media-type.ts';
 import { vidbotError } from '../../lib/errors.ts';
-import type { SimulatorMessenger } from '../../lib/messenger/simulator.ts';
+import { SIMULATOR_WEBHOOKS, type SimulatorChannel } from '../../lib/channel/simulator/index.ts';
+import { readTwimlMessage } from '../../lib/channel/twilio/twiml.ts';
 import type { Store } from '../../lib/store/port.ts';
 import { errorBody } from '../errors.ts';
 import { type EventStreams, outboundEvent } from './events.ts';
 import { pageHtml } from './page.ts';
-import { type Form, type Signer, inboundForm, newMessageSid, statusForm, twimlText } from './twilio-forms.ts';
+import { type Form, type Signer, inboundForm, newMessageSid, statusForm } from './twilio-forms.ts';
 import { type Uploads, parseDataUrl } from './uploads.ts';
 
 export interface SimulatorRouteDeps {
-  readonly store: () => Store;
-  readonly messenger: SimulatorMessenger;
+  readonly store: Store;
+  readonly channel: SimulatorChannel;
   readonly signer: Signer;
   readonly uploads: Uploads;
   readonly events: EventStreams;
@@ -103,16 +104,16 @@ export const simulatorRoutes = (app: FastifyInstance, deps: SimulatorRouteDeps):
     }
     remember(messageSid, form);
     const from = form.From ?? '';
-    const store = deps.store();
+    const { store } = deps;
     const before = await store.countTasks({ from });
-    const answer = await signer.post(app, request, '/whatsapp/webhook', form);
+    const answer = await signer.post(app, request, SIMULATOR_WEBHOOKS.inbound, form);
     const newTasks = (await store.countTasks({ from })) - before;
     const task = (await store.listTasks({ from, limit: 20 })).find((t) => t.messageSid === messageSid);
     const error = routeError(answer.status, answer.body);
     return {
       messageSid,
       status: answer.status,
-      reply: answer.status === 200 ? twimlText(answer.body) : '',
+      reply: answer.status === 200 ? readTwimlMessage(answer.body) : '',
       newTasks,
       ...(task ? { taskId: task.taskId } : {}),
       ...(form.MediaUrl0 ? { mediaUrl: form.MediaUrl0 } : {}),
@@ -127,11 +128,11 @@ export const simulatorRoutes = (app: FastifyInstance, deps: SimulatorRouteDeps):
     if (typeof sid !== 'string' || !SID.test(sid)) throw invalid('"sid" must be the sid of a message the bot sent.');
     if (typeof status !== 'string' || !STATUSES.includes(status)) throw invalid(`"status" must be one of ${STATUSES.join(', ')}.`);
     if (errorCode !== undefined && !/^\d{3,6}$/.test(errorCode)) throw invalid('"errorCode" must be a Twilio error code such as 63016.');
-    const store = deps.store();
+    const { store } = deps;
     const before = await store.findOutbound({ messageId: sid });
     if (before === null) return reply.status(404).send(errorBody(vidbotError('VIDBOT_NOT_FOUND', `No message ${sid} was sent by the bot.`)));
     // As Twilio would: to the status callback URL the message was sent with, which names its record.
-    const path = `/whatsapp/status?ref=${encodeURIComponent(before.id)}`;
+    const path = `${SIMULATOR_WEBHOOKS.status}?ref=${encodeURIComponent(before.id)}`;
     const answer = await signer.post(app, request, path, statusForm({ sid, to: before.to, status, ...(errorCode ? { errorCode } : {}) }));
     // The page learns of the change from this answer, and through its event stream.
     const after = (await store.findOutbound({ id: before.id })) ?? before;

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { computeTwilioSignature } from '../../lib/twilio/signature.ts';
+import { computeTwilioSignature } from '../../lib/channel/twilio/signature.ts';
 import { publicUrlOf } from '../public-url.ts';
 
 export type Form = Readonly<Record<string, string>>;
@@ -100,16 +100,4 @@ export const createSigner = (options: { authToken: string; publicBaseUrl?: strin
       return { status: response.statusCode, body: response.body };
     },
   };
-};
-
-const ENTITIES: Readonly<Record<string, string>> = { lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' };
-
-/** The text of TwiML's <Message>, unescaped; '' when the answer has none. */
-export const twimlText = (xml: string): string => {
-  const match = /<Message>([\s\S]*?)<\/Message>/.exec(xml);
-  return (match?.[1] ?? '').replace(/&(lt|gt|quot|apos|amp|#(\d+)|#x([0-9a-f]+));/gi, (whole, name: string, dec?: string, hex?: string) => {
-    if (dec) return String.fromCodePoint(Number(dec));
-    if (hex) return String.fromCodePoint(Number.parseInt(hex, 16));
-    return ENTITIES[name.toLowerCase()] ?? whole;
-  });
 };

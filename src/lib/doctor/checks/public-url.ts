@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { loadLocalAuthToken } from '../../twilio/local-token.ts';
-import { computeTwilioSignature } from '../../twilio/signature.ts';
+import { loadLocalAuthToken } from '../../channel/twilio/local-token.ts';
+import { computeTwilioSignature } from '../../channel/twilio/signature.ts';
 import { type CheckOutcome, type DoctorContext, fail, messageOf, pass, skip, systemCode, warn } from '../types.ts';
 
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;

@@ -1,18 +1,12 @@
-import type RequestClient from 'twilio/lib/base/RequestClient.js';
+import { type TwilioAccount, fetchTwilioAccount } from '../../channel/twilio/account.ts';
 import { type CheckOutcome, type DoctorContext, fail, originOf, pass, skip, warn } from '../types.ts';
 import { serviceFailure } from './service-errors.ts';
 
 const VARIABLES = ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_WHATSAPP_FROM'] as const;
 
-/** The request's URI with its origin (and path prefix) replaced, as the Twilio messenger does. */
-const rebase = (uri: string, base: URL): string => {
-  const url = new URL(uri);
-  return `${base.origin}${base.pathname.replace(/\/+$/, '')}${url.pathname}${url.search}`;
-};
-
 /**
- * Fetches the account with the official SDK (`api.v2010.accounts(sid).fetch()`): the credentials
- * work and the account is active. TWILIO_API_BASE_URL moves the requests, as in the messenger.
+ * Fetches the account with the official SDK (through the Twilio channel): the credentials work and
+ * the account is active. TWILIO_API_BASE_URL moves the requests, as it does for sending.
  */
 export const checkTwilio = async (ctx: DoctorContext): Promise<CheckOutcome> => {
   const { twilioAccountSid: sid, twilioAuthToken: token, twilioWhatsappFrom: from, twilioApiBaseUrl } = ctx.config;
@@ -28,17 +22,14 @@ export const checkTwilio = async (ctx: DoctorContext): Promise<CheckOutcome> => 
   if (!/^AC[0-9a-fA-F]{32}$/.test(sid)) {
     return fail(`TWILIO_ACCOUNT_SID "${sid.slice(0, 6)}..." is not an account SID (AC followed by 32 hex digits)`, 'Copy the Account SID (AC...) from your Twilio console.');
   }
-  const { default: twilio } = await import('twilio');
-  const base = twilioApiBaseUrl === undefined ? undefined : new URL(twilioApiBaseUrl);
-  class DoctorRequestClient extends twilio.RequestClient {
-    override request<T>(opts: RequestClient.RequestOptions<T>) {
-      return super.request(base === undefined ? opts : { ...opts, uri: rebase(opts.uri, base) });
-    }
-  }
-  const client = twilio(sid, token, { httpClient: new DoctorRequestClient({ timeout: ctx.timeoutMs }) });
-  let account: { status: string; type: string; friendlyName: string };
+  let account: TwilioAccount;
   try {
-    account = await client.api.v2010.accounts(sid).fetch();
+    account = await fetchTwilioAccount({
+      accountSid: sid,
+      authToken: token,
+      timeoutMs: ctx.timeoutMs,
+      ...(twilioApiBaseUrl === undefined ? {} : { apiBaseUrl: twilioApiBaseUrl }),
+    });
   } catch (error) {
     const e = (error ?? {}) as { status?: unknown; isAxiosError?: unknown; code?: unknown; message?: unknown };
     const status = typeof e.status === 'number' && e.isAxiosError !== true ? e.status : undefined;

@@ -80,6 +80,7 @@ export const taskFromRow = (row: Row): Task =>
     options: json<TaskOptions>(row, 'options'),
     messageSid: optStr(row, 'message_sid'),
     jobId: optStr(row, 'job_id'),
+    channel: optStr(row, 'channel'),
     status: str(row, 'status') as TaskStatus,
     stage: optStr(row, 'stage') as PipelineStage | undefined,
     attempts: num(row, 'attempts'),

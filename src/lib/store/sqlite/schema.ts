@@ -125,6 +125,7 @@ const MIGRATIONS: readonly string[] = [
   // ids not recorded yet are kept; a tiny table for health checks' write probe.
   `
   ALTER TABLE tasks ADD COLUMN job_id TEXT;
+  ALTER TABLE tasks ADD COLUMN channel TEXT;
   ALTER TABLE tasks ADD COLUMN remote_job_requested_at INTEGER;
   ALTER TABLE tasks ADD COLUMN delivery TEXT;
   UPDATE tasks SET job_id = task_id WHERE sid <> 'cli';

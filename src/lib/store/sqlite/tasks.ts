@@ -85,9 +85,9 @@ export const taskOps = (
         const taskId = input.taskId ?? randomUUID();
         const now = c.now();
         c.sql(
-          `INSERT INTO tasks (task_id, message_sid, job_id, prompt, sid, from_addr, options, status, attempts, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?)`,
-        ).run(taskId, toSql(input.messageSid), toSql(input.jobId), input.prompt, input.sid, input.from, toJson(input.options), now, now);
+          `INSERT INTO tasks (task_id, message_sid, job_id, channel, prompt, sid, from_addr, options, status, attempts, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?)`,
+        ).run(taskId, toSql(input.messageSid), toSql(input.jobId), toSql(input.channel), input.prompt, input.sid, input.from, toJson(input.options), now, now);
         const task = mustGet(taskId);
         if (task.jobId !== undefined) onCreated?.(task);
         return { task, created: true };

@@ -2,7 +2,7 @@
  * Twilio's error codes, sorted by what vidbot can do about them (see RefusalKind): the same codes
  * come back from a refused create and, later, in a status callback's ErrorCode.
  */
-import type { RefusalKind } from '../domain.ts';
+import type { RefusalKind } from '../../domain.ts';
 
 /** WhatsApp's 24-hour window: only an approved template may reach the user now. */
 export const WINDOW_CODE = 63016;

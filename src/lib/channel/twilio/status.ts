@@ -1,6 +1,7 @@
 /** Twilio's message states and its status callbacks, in the port's terms. */
-import type { DeliveryStatus } from '../domain.ts';
-import { VidbotError } from '../errors.ts';
+import type { DeliveryStatus } from '../../domain.ts';
+import { VidbotError } from '../../errors.ts';
+import type { Receipt } from '../port.ts';
 
 const TWILIO_STATUS: Readonly<Record<string, DeliveryStatus>> = {
   accepted: 'queued',
@@ -19,17 +20,6 @@ const TWILIO_STATUS: Readonly<Record<string, DeliveryStatus>> = {
 /** Twilio's message status as the port's; undefined for inbound ones (received, ...) and unknown ones. */
 export const mapTwilioStatus = (status: string): DeliveryStatus | undefined =>
   Object.hasOwn(TWILIO_STATUS, status) ? TWILIO_STATUS[status] : undefined;
-
-/** A delivery receipt, whichever channel posted it. */
-export interface Receipt {
-  /** The channel's id of the message. */
-  readonly messageId: string;
-  readonly status: DeliveryStatus;
-  /** The channel's error code of a failure. */
-  readonly errorCode?: string;
-  /** vidbot's id of the message, when the channel handed it back (Twilio: `ref` in the callback URL). */
-  readonly reference?: string;
-}
 
 type Fields = Readonly<Record<string, string | readonly string[] | undefined>>;
 const field = (fields: Fields, name: string): string | undefined => {

@@ -1,5 +1,5 @@
-import type { Vidbot } from '../../lib/create-vidbot.ts';
-import { vidbotError } from '../../lib/errors.ts';
+import type { Vidbot } from './create-vidbot.ts';
+import { vidbotError } from './errors.ts';
 
 /**
  * A shared store (MongoDB) means web and workers may run on different machines; local media files

@@ -3,8 +3,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ErrorCode, isVidbotError, type VidbotError } from '../../src/lib/errors.ts';
-import { createTwilioMessenger, type TwilioMessengerOptions } from '../../src/lib/messenger/twilio.ts';
-import { parseStatusCallback } from '../../src/lib/messenger/twilio-status.ts';
+import { createTwilioChannel, type TwilioChannelOptions } from '../../src/lib/channel/twilio/index.ts';
+import { parseStatusCallback } from '../../src/lib/channel/twilio/status.ts';
 import { type FakeTwilio, startFakeTwilio } from '../fakes/twilio-api.ts';
 
 const ACCOUNT = `AC${'a1'.repeat(16)}`;
@@ -23,8 +23,8 @@ afterEach(async () => {
   await fake.close();
 });
 
-const messenger = (over: Partial<TwilioMessengerOptions> = {}) =>
-  createTwilioMessenger({ accountSid: ACCOUNT, authToken: TOKEN, from: FROM, apiBaseUrl: fake.url, ...over });
+const messenger = (over: Partial<TwilioChannelOptions> = {}) =>
+  createTwilioChannel({ accountSid: ACCOUNT, authToken: TOKEN, from: FROM, apiBaseUrl: fake.url, ...over });
 
 const caught = async (promise: Promise<unknown>): Promise<VidbotError> => {
   const error = await promise.then(

@@ -1,20 +1,16 @@
 /**
- * The Twilio messenger: WhatsApp (or SMS) through Twilio's Messages API with the official SDK. A
- * transport only: it sends, says what Twilio answered, and finds a message it may have sent. The
- * SDK is imported on first use, so loading vidbot (CLI, server) does not pay for the REST client.
+ * Sending through Twilio's Messages API with the official SDK: WhatsApp (or SMS). It sends, says
+ * what Twilio answered, and finds a message it may have sent.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type TwilioSDK from 'twilio';
-import type RequestClient from 'twilio/lib/base/RequestClient.js';
 import type { MessageListInstanceCreateOptions } from 'twilio/lib/rest/api/v2010/account/message.js';
-import { isVidbotError, throwIfAborted, toVidbotError, VidbotError } from '../errors.ts';
-import type { Messenger, OutboundMessage, SendOptions, SentLookup, SentMessage } from './port.ts';
-import { refusalKind, WINDOW_CODE } from './twilio-codes.ts';
-import { mapTwilioStatus } from './twilio-status.ts';
+import { isVidbotError, throwIfAborted, toVidbotError, VidbotError } from '../../errors.ts';
+import type { Channel, OutboundMessage, SendOptions, SentLookup, SentMessage } from '../port.ts';
+import { type TwilioClientOptions, createTwilioClient } from './client.ts';
+import { refusalKind, WINDOW_CODE } from './codes.ts';
+import { mapTwilioStatus } from './status.ts';
 
-export interface TwilioMessengerOptions {
-  readonly accountSid: string;
-  readonly authToken: string;
+export interface TwilioSenderOptions extends TwilioClientOptions {
   /** The sender, e.g. `whatsapp:+14155238886`. */
   readonly from: string;
   /** Where Twilio posts delivery updates (PUBLIC_BASE_URL + /whatsapp/status). */
@@ -23,10 +19,6 @@ export interface TwilioMessengerOptions {
   readonly contentSid?: string;
   /** The template's variables; by default {"1": the body and link on one line}. */
   readonly contentVariables?: (message: OutboundMessage) => Record<string, string> | undefined;
-  /** Sends every API request to this origin (and path prefix) instead of *.twilio.com: emulators, tests. */
-  readonly apiBaseUrl?: string;
-  /** Per-request timeout; the SDK's default is 30 s. */
-  readonly timeoutMs?: number;
 }
 
 /** Twilio's and the sender's clocks differ a little; a lookup looks this much before the intent. */
@@ -34,11 +26,6 @@ const LOOKUP_SKEW_MS = 2 * 60_000;
 const LOOKUP_LIMIT = 50;
 /** Network failures that mean the request never reached Twilio. */
 const UNSENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
-
-const rebase = (uri: string, base: URL): string => {
-  const url = new URL(uri);
-  return `${base.origin}${base.pathname.replace(/\/+$/, '')}${url.pathname}${url.search}`;
-};
 
 /** Maps what the SDK throws (RestException, axios network errors) onto the port's errors. */
 const toMessengerError = (error: unknown, signal: AbortSignal | undefined): VidbotError => {
@@ -91,36 +78,13 @@ const toMessengerError = (error: unknown, signal: AbortSignal | undefined): Vidb
 const oneLine = (message: OutboundMessage): string =>
   [message.body, message.mediaUrl].filter(Boolean).join(' ').replace(/\s+/g, ' ').trim();
 
-export const createTwilioMessenger = (options: TwilioMessengerOptions): Messenger => {
-  const { accountSid, authToken, from, statusCallbackUrl, contentSid } = options;
-  if (!accountSid.startsWith('AC') || authToken === '' || from === '') {
-    throw new VidbotError('VIDBOT_CONFIG_INVALID', 'The Twilio messenger needs an account SID (AC...), an auth token and a sender.', {
-      hint: 'Set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_WHATSAPP_FROM (e.g. whatsapp:+14155238886).',
-    });
-  }
-  const variablesFor = options.contentVariables ?? ((message) => ({ '1': oneLine(message) }));
-  // The SDK's request options have no signal; the send's signal reaches its axios instance through this.
-  const signals = new AsyncLocalStorage<AbortSignal | undefined>();
-  let client: Promise<TwilioSDK.Twilio> | undefined;
+/** The sending half of the Twilio channel. */
+export type TwilioSender = Pick<Channel, 'enforcesWindow' | 'send' | 'sendTemplate' | 'findSent' | 'refusalKind'>;
 
-  const createClient = async (): Promise<TwilioSDK.Twilio> => {
-    const { default: twilio } = await import('twilio');
-    const base = options.apiBaseUrl === undefined ? undefined : new URL(options.apiBaseUrl);
-    // The SDK still builds, signs and parses every request; only the URL's origin changes.
-    class VidbotRequestClient extends twilio.RequestClient {
-      override request<T>(opts: RequestClient.RequestOptions<T>) {
-        return super.request(base === undefined ? opts : { ...opts, uri: rebase(opts.uri, base) });
-      }
-    }
-    const httpClient = new VidbotRequestClient(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs });
-    httpClient.axios.interceptors.request.use((config) => {
-      const signal = signals.getStore();
-      if (signal !== undefined) config.signal = signal;
-      return config;
-    });
-    return twilio(accountSid, authToken, { httpClient });
-  };
-  const sdk = (): Promise<TwilioSDK.Twilio> => (client ??= createClient());
+export const createTwilioSender = (options: TwilioSenderOptions): TwilioSender => {
+  const { from, statusCallbackUrl, contentSid } = options;
+  const variablesFor = options.contentVariables ?? ((message) => ({ '1': oneLine(message) }));
+  const client = createTwilioClient(options);
 
   /** Receipts name our record too, so one that arrives before the create's answer still finds it. */
   const callbackFor = (reference: string | undefined): string | undefined => {
@@ -133,11 +97,10 @@ export const createTwilioMessenger = (options: TwilioMessengerOptions): Messenge
   const create = async (params: MessageListInstanceCreateOptions, sendOptions: SendOptions = {}): Promise<SentMessage> => {
     const { signal } = sendOptions;
     throwIfAborted(signal);
-    const api = await sdk();
     const statusCallback = callbackFor(sendOptions.reference);
     try {
-      const message = await signals.run(signal, () =>
-        api.messages.create({ ...params, ...(statusCallback === undefined ? {} : { statusCallback }) }),
+      const message = await client.call(signal, (sdk) =>
+        sdk.messages.create({ ...params, ...(statusCallback === undefined ? {} : { statusCallback }) }),
       );
       return { messageId: message.sid, status: mapTwilioStatus(message.status) ?? 'queued' };
     } catch (error) {
@@ -149,7 +112,6 @@ export const createTwilioMessenger = (options: TwilioMessengerOptions): Messenge
   const address = (to: string): string => (from.startsWith('whatsapp:') && to.startsWith('+') ? `whatsapp:${to}` : to);
 
   return {
-    name: 'twilio',
     enforcesWindow: from.startsWith('whatsapp:'),
     refusalKind,
     send(message, sendOptions) {
@@ -172,11 +134,10 @@ export const createTwilioMessenger = (options: TwilioMessengerOptions): Messenge
           },
         }),
     async findSent(lookup: SentLookup, lookupOptions: { signal?: AbortSignal } = {}) {
-      const api = await sdk();
       const to = address(lookup.to);
       let listed: Awaited<ReturnType<TwilioSDK.Twilio['messages']['list']>>;
       try {
-        listed = await signals.run(lookupOptions.signal, () => api.messages.list({ to, from, limit: LOOKUP_LIMIT }));
+        listed = await client.call(lookupOptions.signal, (sdk) => sdk.messages.list({ to, from, limit: LOOKUP_LIMIT }));
       } catch (error) {
         throw toMessengerError(error, lookupOptions.signal);
       }

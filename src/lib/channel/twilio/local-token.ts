@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isVidbotError, vidbotError } from '../errors.ts';
+import { isVidbotError, vidbotError } from '../../errors.ts';
 
 export const LOCAL_AUTH_TOKEN_FILE = 'local-auth-token';
 

@@ -13,3 +13,15 @@ export const twimlMessage = (text: string): string => {
   if (clean !== '') response.message(clean);
   return response.toString();
 };
+
+const ENTITIES: Readonly<Record<string, string>> = { lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' };
+
+/** The text of TwiML's <Message>, unescaped; '' when the answer has none (the simulator shows it). */
+export const readTwimlMessage = (xml: string): string => {
+  const match = /<Message>([\s\S]*?)<\/Message>/.exec(xml);
+  return (match?.[1] ?? '').replace(/&(lt|gt|quot|apos|amp|#(\d+)|#x([0-9a-f]+));/gi, (whole, name: string, dec?: string, hex?: string) => {
+    if (dec) return String.fromCodePoint(Number(dec));
+    if (hex) return String.fromCodePoint(Number.parseInt(hex, 16));
+    return ENTITIES[name.toLowerCase()] ?? whole;
+  });
+};

@@ -1,13 +1,17 @@
-import type { QueueWorker } from '../../lib/queue/port.ts';
+import type { QueueWorker } from './port.ts';
 
 /**
  * Graceful stop of workers: no new jobs, running ones get `graceSec` to finish, then go back to
  * the queue without spending an attempt (another worker, or the next start, picks them up).
  */
-export const drainWorkers = async (worker: QueueWorker, graceSec: number, stderr: NodeJS.WritableStream): Promise<void> => {
+export const drainWorkers = async (
+  worker: QueueWorker,
+  graceSec: number,
+  onHandBack: (running: number) => void = () => {},
+): Promise<void> => {
   worker.pause();
   const deadline = Date.now() + graceSec * 1000;
   while (worker.running > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-  if (worker.running > 0) stderr.write(`Handing ${worker.running} running job(s) back to the queue.\n`);
+  if (worker.running > 0) onHandBack(worker.running);
   await worker.close({ release: true });
 };

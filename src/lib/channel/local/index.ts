@@ -1,0 +1,19 @@
+/**
+ * The local channel: delivers nothing over the network, every message is "delivered" at once. The
+ * tasks record it like any other, so `vidbot status`, the APIs and tests can read it. Given
+ * webhooks (the server gives it Twilio's format, checked with the local token), it also takes
+ * requests signed with `vidbot sign`.
+ */
+import { randomBytes } from 'node:crypto';
+import { throwIfAborted } from '../../errors.ts';
+import type { Channel, ChannelWebhook } from '../port.ts';
+
+export const createLocalChannel = (options: { webhooks?: readonly ChannelWebhook[] } = {}): Channel => ({
+  name: 'local',
+  enforcesWindow: false,
+  webhooks: options.webhooks ?? [],
+  async send(_message, sendOptions) {
+    throwIfAborted(sendOptions?.signal);
+    return { messageId: `LM${randomBytes(16).toString('hex')}`, status: 'delivered' };
+  },
+});

@@ -1,0 +1,63 @@
+/**
+ * The browser simulator's channel: Twilio's webhook format on its own routes (so it runs beside a
+ * real Twilio channel), checked with the local token, and a transport that takes each message as
+ * Twilio would (status `sent`, an SM... id) and pushes it to the simulator page. The page's
+ * simulated receipts (delivered, read, 63016...) then come back through its status route.
+ */
+import { randomBytes } from 'node:crypto';
+import { throwIfAborted } from '../../errors.ts';
+import type { Channel, OutboundMessage, SentMessage } from '../port.ts';
+import { refusalKind } from '../twilio/codes.ts';
+import { twilioWebhooks } from '../twilio/webhooks.ts';
+
+/** A message the simulator took, told to the page at once (before the tasks record the answer). */
+export interface SimulatedMessage extends OutboundMessage, SentMessage {
+  /** vidbot's id of the message (its outbound record). */
+  readonly reference?: string;
+}
+
+export type SimulatorListener = (message: SimulatedMessage) => void;
+
+export interface SimulatorChannel extends Channel {
+  /** Called with every message the bot sends through the simulator. */
+  subscribe(listener: SimulatorListener): () => void;
+}
+
+export const SIMULATOR_WEBHOOKS = { inbound: '/simulator/webhook', status: '/simulator/status-callback' } as const;
+
+export interface SimulatorChannelOptions {
+  /** The token the page's forms are signed with (the local token). */
+  readonly authToken: string;
+  /** The only media the simulator's messages may carry: its own uploads. */
+  readonly isOwnUpload: (url: URL) => boolean;
+}
+
+export const createSimulatorChannel = (options: SimulatorChannelOptions): SimulatorChannel => {
+  const listeners = new Set<SimulatorListener>();
+  return {
+    name: 'simulator',
+    enforcesWindow: false,
+    // The page simulates Twilio's receipts, codes included.
+    refusalKind,
+    webhooks: twilioWebhooks({ channel: 'simulator', authToken: options.authToken, paths: SIMULATOR_WEBHOOKS }),
+    media: { allows: options.isOwnUpload, headersFor: () => ({}), mayRedirect: () => false },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
+    async send(message, sendOptions) {
+      throwIfAborted(sendOptions?.signal);
+      // Twilio-shaped ids, so the status callbacks the page simulates look like Twilio's.
+      const sent: SentMessage = { messageId: `SM${randomBytes(16).toString('hex')}`, status: 'sent' };
+      const told: SimulatedMessage = { ...message, ...sent, ...(sendOptions?.reference ? { reference: sendOptions.reference } : {}) };
+      for (const listener of listeners) {
+        try {
+          listener(told);
+        } catch {
+          // A page that went away must not fail the worker's delivery.
+        }
+      }
+      return sent;
+    },
+  };
+};

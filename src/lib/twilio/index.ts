@@ -1,7 +1,0 @@
-export {
-  computeTwilioSignature,
-  isValidTwilioSignature,
-  type SignatureInput,
-  type TwilioParams,
-} from './signature.ts';
-export { LOCAL_AUTH_TOKEN_FILE, loadLocalAuthToken } from './local-token.ts';

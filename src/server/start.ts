@@ -1,0 +1,167 @@
+/**
+ * The served bot's whole lifecycle in one call: the vidbot with its channels (and the simulator),
+ * the bot, metrics, the activity feed, the Fastify app, listening, workers, media pruning, and a
+ * graceful close. `vidbot serve`, the tests and the benchmark all start the server through it.
+ */
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import { type ActivityFeed, createActivityFeed } from '../lib/activity/feed.ts';
+import { type CreateBotOptions, createBot } from '../lib/bot/create-bot.ts';
+import type { Bot } from '../lib/bot/types.ts';
+import { loadLocalAuthToken } from '../lib/channel/twilio/local-token.ts';
+import type { Config } from '../lib/config/settings.ts';
+import { type CreateVidbotOptions, type StartWorkersOptions, type Vidbot, createVidbot } from '../lib/create-vidbot.ts';
+import { assertSharedMedia } from '../lib/deployment.ts';
+import { vidbotError } from '../lib/errors.ts';
+import { drainWorkers } from '../lib/queue/drain.ts';
+import type { QueueWorker } from '../lib/queue/port.ts';
+import { createServer } from './create-server.ts';
+import { type ServerMetrics, createServerMetrics } from './metrics.ts';
+import { schedulePrune } from './prune.ts';
+import { type Simulator, type SimulatorOptions, createSimulator } from './simulator/index.ts';
+
+export interface StartServerOptions extends Pick<CreateVidbotOptions, 'env' | 'onWarning' | 'waitForRedis' | 'overrides'> {
+  /** Listen on config.host and config.port (default true); false serves only through `app.inject()`. */
+  readonly listen?: boolean;
+  /** Jobs this process runs at once (default config.workerCount); 0 for the web side only. */
+  readonly workers?: number;
+  /** The browser WhatsApp simulator at /simulator, as a channel of its own (default off). */
+  readonly simulator?: boolean | Omit<SimulatorOptions, 'authToken' | 'publicBaseUrl'>;
+  /** The token Twilio-format webhooks are checked with: default TWILIO_AUTH_TOKEN, else the local token. */
+  readonly authToken?: string;
+  /** Accept unsigned webhooks (local experiments): warned about on every request. */
+  readonly insecureSkipSignature?: boolean;
+  /** Fastify's logger option (secrets in headers are redacted); default none. */
+  readonly logger?: FastifyServerOptions['logger'];
+  /** Also keep an activity feed of what the workers do (the dashboard's); /api/events makes one on demand otherwise. */
+  readonly activity?: boolean;
+  /** Largest request body in bytes (default 256 KB). */
+  readonly bodyLimit?: number;
+  /** The bot's tuning (rate limiter, clock, ETA basis); by default from the config. */
+  readonly bot?: Omit<CreateBotOptions, 'vidbot'>;
+  /** Every pipeline event of every job this process's workers run (besides metrics and the feed). */
+  readonly onEvent?: StartWorkersOptions['onEvent'];
+}
+
+export interface RunningServer {
+  readonly app: FastifyInstance;
+  readonly vidbot: Vidbot;
+  readonly bot: Bot;
+  readonly metrics: ServerMetrics;
+  readonly feed?: ActivityFeed;
+  readonly simulator?: Simulator;
+  readonly worker?: QueueWorker;
+  /** The token webhooks are checked with, and whether it is the local one (made because Twilio's is not set). */
+  readonly authToken: { readonly value: string; readonly local: boolean };
+  /** The port it listens on (0 when not listening). */
+  readonly port: number;
+  /**
+   * Stops gracefully: workers take no new jobs and running ones get `graceSec` (default
+   * VIDBOT_SHUTDOWN_GRACE_SEC) to finish while the server still answers (Twilio may be fetching
+   * their videos), then the rest go back to the queue, and everything closes.
+   */
+  close(options?: { graceSec?: number; onHandBack?: (running: number) => void }): Promise<void>;
+}
+
+export const startServer = async (config: Config, options: StartServerOptions = {}): Promise<RunningServer> => {
+  const local = config.twilioAuthToken === undefined && options.authToken === undefined;
+  const authToken = options.authToken ?? config.twilioAuthToken ?? (await loadLocalAuthToken({ dataDir: config.dataDir }));
+  const insecure = options.insecureSkipSignature ?? false;
+  const simulator = options.simulator
+    ? createSimulator({
+        authToken,
+        ...(config.publicBaseUrl ? { publicBaseUrl: config.publicBaseUrl } : {}),
+        ...(typeof options.simulator === 'object' ? options.simulator : {}),
+      })
+    : undefined;
+  const vidbot = await createVidbot(config, {
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+    ...(options.waitForRedis ? { waitForRedis: options.waitForRedis } : {}),
+    ...(options.overrides ? { overrides: options.overrides } : {}),
+    providerWebhooks: options.listen !== false,
+    inbound: { authToken, skipSignature: insecure },
+    ...(simulator ? { extraChannels: [simulator.channel] } : {}),
+  });
+  const undo: Array<() => Promise<unknown> | unknown> = [() => vidbot.close()];
+  const unwind = async () => {
+    for (const step of undo.reverse()) await Promise.resolve(step()).catch(() => {});
+  };
+  try {
+    assertSharedMedia(vidbot);
+    const bot = createBot({ vidbot, ...options.bot });
+    const metrics = createServerMetrics({ queue: vidbot.queue });
+    const feed = options.activity ? createActivityFeed({ queue: vidbot.queue }) : undefined;
+    if (feed) undo.push(() => feed.close());
+    const workerCount = options.workers ?? config.workerCount;
+    let worker: QueueWorker | undefined;
+    const app = await createServer({
+      vidbot,
+      bot,
+      metrics,
+      ...(feed ? { activity: feed } : {}),
+      ...(simulator ? { simulator } : {}),
+      ...(config.apiKey ? { apiKey: config.apiKey } : {}),
+      ...(config.publicBaseUrl ? { publicBaseUrl: config.publicBaseUrl } : {}),
+      trustProxy: config.trustProxy,
+      insecureSkipSignature: insecure,
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
+      ...(options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit }),
+      ...(workerCount > 0 ? { workerControl: { pause: () => worker?.pause(), resume: () => worker?.resume() } } : {}),
+      workers: () => ({ running: worker?.running ?? 0, concurrency: workerCount, paused: worker?.paused ?? false }),
+    });
+    undo.push(() => app.close());
+    let port = 0;
+    if (options.listen !== false) {
+      await app.listen({ port: config.port, host: config.host }).catch((error: unknown) => {
+        if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+        throw vidbotError('VIDBOT_INPUT_INVALID', `Port ${config.port} is already in use.`, {
+          hint: 'Stop the other server or pick another port with --port.',
+        });
+      });
+      const address = app.server.address();
+      port = typeof address === 'object' && address ? address.port : config.port;
+    }
+    const unwatch = metrics.watchQueue(vidbot.queue);
+    undo.push(unwatch);
+    if (workerCount > 0) {
+      worker = vidbot.startWorkers({
+        concurrency: workerCount,
+        onEvent: (taskId, event, jobId) => {
+          options.onEvent?.(taskId, event, jobId);
+          metrics.observePipeline(event);
+          // The feed follows jobs (a retried task runs under a new job id), like the queue's events.
+          feed?.pipeline(jobId, event);
+        },
+      });
+    }
+    const stopPruning = schedulePrune(vidbot, config.mediaRetentionDays, app.log);
+    let closing: Promise<void> | undefined;
+    return {
+      app,
+      vidbot,
+      bot,
+      metrics,
+      port,
+      authToken: { value: authToken, local },
+      ...(feed ? { feed } : {}),
+      ...(simulator ? { simulator } : {}),
+      ...(worker ? { worker } : {}),
+      close(closeOptions = {}) {
+        closing ??= (async () => {
+          stopPruning();
+          // Workers first, with the server still up: a job that finishes in the grace time sends a
+          // /media link that Twilio fetches after the message goes out.
+          if (worker) await drainWorkers(worker, closeOptions.graceSec ?? config.shutdownGraceSec, closeOptions.onHandBack);
+          await app.close();
+          unwatch();
+          feed?.close();
+          await vidbot.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    await unwind();
+    throw error;
+  }
+};
