@@ -9,19 +9,15 @@ import { loadConfig } from '../src/lib/config/index.ts';
 const [mode, dataDir = '', authToken = ''] = process.argv.slice(2);
 
 const startVidbot = async (): Promise<number> => {
-  const { createVidbot } = await import('../src/lib/create-vidbot.ts');
-  const { createBot } = await import('../src/lib/bot/index.ts');
-  const { createServer } = await import('../src/server/index.ts');
+  const { startServer } = await import('../src/server/index.ts');
   const { config } = loadConfig({
-    env: { VIDBOT_DATA_DIR: dataDir, TWILIO_AUTH_TOKEN: authToken, VIDBOT_RATE_LIMIT: '10000' },
+    env: { VIDBOT_DATA_DIR: dataDir, TWILIO_AUTH_TOKEN: authToken, VIDBOT_RATE_LIMIT: '10000', PORT: '0', VIDBOT_HOST: '127.0.0.1' },
     cwd: dataDir,
     dotenv: false,
   });
-  const vidbot = await createVidbot(config);
-  const app = await createServer({ vidbot, bot: createBot({ vidbot }), authToken, logger: false });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const address = app.server.address();
-  return typeof address === 'object' && address ? address.port : 0;
+  // The web side as `vidbot serve --no-workers` starts it: the same library call.
+  const server = await startServer(config, { workers: 0 });
+  return server.port;
 };
 
 // The reference: Twilio's documented Express pattern, validating the signature and answering

@@ -45,7 +45,7 @@ describe('the published package', () => {
       import * as vidbot from 'vidbot';
       import * as server from 'vidbot/server';
       const names = ['createVidbot', 'createPipeline', 'compressForWhatsApp', 'createSqliteStore', 'createSqliteQueue',
-        'createLocalProvider', 'createLocalMediaHost', 'createLocalMessenger', 'createTwilioMessenger', 'loadConfig',
+        'createLocalProvider', 'createLocalMediaHost', 'createLocalChannel', 'createTwilioChannel', 'loadConfig',
         'validatePrompt', 'createTaskLifecycle', 'createBot', 'computeTwilioSignature', 'isValidTwilioSignature'];
       const missing = names.filter((name) => typeof vidbot[name] !== 'function');
       if (typeof server.createServer !== 'function') missing.push('vidbot/server: createServer');
