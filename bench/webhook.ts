@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { createSqliteStore } from '../src/lib/store/sqlite/index.ts';
-import { computeTwilioSignature } from '../src/lib/twilio/signature.ts';
+import { computeTwilioSignature } from '../src/lib/channel/twilio/signature.ts';
 
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);

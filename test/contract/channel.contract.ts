@@ -1,0 +1,146 @@
+/**
+ * The Channel contract, run by every channel adapter (Twilio through the real SDK and its loopback
+ * fake, the simulator, the local recorder): what a messaging service's folder must do for the bot.
+ *
+ * - Its inbound webhook reads a verified request into the bot's message (channel, id, sender, text,
+ *   media, a button tap) and refuses a forged or unsigned one (VIDBOT_SIGNATURE_INVALID) and one
+ *   without sender or id (VIDBOT_INPUT_INVALID); its answer carries the bot's reply.
+ * - Its receipt webhook reads delivery receipts (the channel's id, status, error code, and vidbot's
+ *   reference when the channel hands it back); through the lifecycle, receipts in any order leave
+ *   the message in its most advanced state.
+ * - It sends text and media, and says what the service answered; it refuses what it must.
+ * - Its media policy lets vidbot fetch only the service's own media, with credentials for it only.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Channel, ChannelWebhook, WebhookRequest } from '../../src/lib/channel/port.ts';
+import type { DeliveryStatus } from '../../src/lib/domain.ts';
+import { isVidbotError } from '../../src/lib/errors.ts';
+import { makeVidbot } from '../helpers/vidbot.ts';
+
+export interface ChannelHarness {
+  readonly channel: Channel;
+  /** A webhook request as the service would post it (signed), for the given form or payload. */
+  inbound(fields: Record<string, string>): WebhookRequest;
+  /** The same, with its signature broken; undefined when the channel has no signature to break. */
+  forged(fields: Record<string, string>): WebhookRequest | undefined;
+  /** A receipt as the service would post it, for a message id, a service-side status name and code. */
+  receipt(messageId: string, status: string, errorCode?: string, reference?: string): WebhookRequest;
+  /** The service's own name for each port status a receipt may carry. */
+  readonly statuses: Readonly<Partial<Record<DeliveryStatus, string>>>;
+  /** What the service received when asked to send, newest last (empty when it cannot tell). */
+  sent(): ReadonlyArray<{ to: string; body?: string; mediaUrl?: string }>;
+  /** A media URL the service serves for this account, and some it does not. */
+  readonly media?: { readonly own: string; readonly foreign: readonly string[]; readonly credentials: boolean };
+  cleanup(): Promise<void>;
+}
+
+const USER = 'whatsapp:+15550007777';
+
+const webhook = (channel: Channel, kind: 'inbound' | 'receipts'): ChannelWebhook => {
+  const hook = channel.webhooks.find((candidate) => candidate.method === 'POST' && (kind === 'inbound' ? !/status/.test(candidate.path) : /status/.test(candidate.path)));
+  if (hook === undefined) throw new Error(`${channel.name} has no ${kind} webhook`);
+  return hook;
+};
+
+const threw = (fn: () => unknown): unknown => {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+};
+
+export const channelContract = (name: string, makeHarness: () => Promise<ChannelHarness>): void => {
+  describe(`Channel contract: ${name}`, () => {
+    let h: ChannelHarness;
+    beforeEach(async () => {
+      h = await makeHarness();
+    });
+    afterEach(async () => {
+      await h.cleanup();
+    });
+
+    it('reads a verified inbound message, with media and a button tap', () => {
+      const read = webhook(h.channel, 'inbound').read(
+        h.inbound({ From: USER, Body: 'a fox in the snow', MessageSid: 'SM1', NumMedia: '1', MediaUrl0: 'https://x/1', MediaContentType0: 'image/png', ButtonPayload: 'again:T1', ButtonText: 'Another take' }),
+      );
+      expect('messages' in read).toBe(true);
+      if (!('messages' in read)) return;
+      expect(read.receipts).toEqual([]);
+      expect(read.messages).toEqual([
+        expect.objectContaining({
+          channel: h.channel.name,
+          messageId: 'SM1',
+          from: USER,
+          body: 'a fox in the snow',
+          media: [{ url: 'https://x/1', contentType: 'image/png' }],
+          button: { payload: 'again:T1', text: 'Another take' },
+        }),
+      ]);
+    });
+
+    it('refuses a forged request, and one without a sender or an id', () => {
+      const hook = webhook(h.channel, 'inbound');
+      const forged = h.forged({ From: USER, Body: 'hi', MessageSid: 'SM2' });
+      if (forged !== undefined) expect(isVidbotError(threw(() => hook.read(forged)), 'VIDBOT_SIGNATURE_INVALID')).toBe(true);
+      expect(isVidbotError(threw(() => hook.read(h.inbound({ Body: 'hi', MessageSid: 'SM3' }))), 'VIDBOT_INPUT_INVALID')).toBe(true);
+      expect(isVidbotError(threw(() => hook.read(h.inbound({ From: USER, Body: 'hi' }))), 'VIDBOT_INPUT_INVALID')).toBe(true);
+    });
+
+    it('answers with the reply, escaped, and with nothing when there is none', () => {
+      const hook = webhook(h.channel, 'inbound');
+      const answer = hook.respond(['Got it <3 & more']);
+      expect(answer.status).toBe(200);
+      expect(answer.body).toContain('Got it &lt;3 &amp; more');
+      expect(hook.respond([]).body).not.toContain('<Message>');
+    });
+
+    it('reads receipts, with the reference the channel hands back', () => {
+      const hook = webhook(h.channel, 'receipts');
+      const read = hook.read(h.receipt('SM9', h.statuses.undelivered ?? 'undelivered', '63019', 'T1:result:1'));
+      expect(read).toEqual({ messages: [], receipts: [{ messageId: 'SM9', status: 'undelivered', errorCode: '63019', reference: 'T1:result:1' }] });
+      if (h.forged({}) !== undefined) {
+        const forged = { ...h.receipt('SM9', 'read'), headers: { 'x-twilio-signature': 'forged' } };
+        expect(isVidbotError(threw(() => hook.read(forged)), 'VIDBOT_SIGNATURE_INVALID')).toBe(true);
+      }
+    });
+
+    it('sends text and media, and a message the lifecycle records ends in its most advanced state whatever the receipts\' order', async () => {
+      const made = await makeVidbot({}, { overrides: { channel: h.channel } });
+      try {
+        const record = await made.vidbot.sendMessage({ to: USER, body: 'your video', mediaUrl: 'https://cdn.example.com/v.mp4' }, { checkWindow: false });
+        expect(record).toMatchObject({ channel: h.channel.name, messageId: expect.any(String) });
+        const sent = h.sent();
+        if (sent.length > 0) expect(sent.at(-1)).toMatchObject({ to: USER, body: 'your video', mediaUrl: 'https://cdn.example.com/v.mp4' });
+        const hook = webhook(h.channel, 'receipts');
+        const order: DeliveryStatus[] = ['read', 'sent', 'delivered', 'undelivered', 'queued'];
+        for (const status of order) {
+          const service = h.statuses[status];
+          if (service === undefined) continue;
+          const read = hook.read(h.receipt(record.messageId ?? '', service, status === 'undelivered' ? '30008' : undefined, record.id));
+          if ('receipts' in read) for (const receipt of read.receipts) await made.vidbot.applyReceipt(receipt);
+        }
+        const after = await made.vidbot.store.findOutbound({ id: record.id });
+        // A failure after a read receipt cannot be the truth about that message.
+        expect(after?.status).toBe(h.statuses.read ? 'read' : record.status);
+      } finally {
+        await made.cleanup();
+      }
+    });
+
+    it('lets vidbot fetch only its own media, with credentials for it only', () => {
+      const policy = h.channel.media;
+      if (h.media === undefined) {
+        expect(policy).toBeUndefined();
+        return;
+      }
+      expect(policy?.allows(new URL(h.media.own))).toBe(true);
+      for (const foreign of h.media.foreign) {
+        expect(policy?.allows(new URL(foreign)), foreign).toBe(false);
+        expect(Object.keys(policy?.headersFor(new URL(foreign)) ?? {}), foreign).toEqual([]);
+      }
+      expect(Object.keys(policy?.headersFor(new URL(h.media.own)) ?? {}).length > 0).toBe(h.media.credentials);
+    });
+  });
+};
