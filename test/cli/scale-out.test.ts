@@ -19,6 +19,8 @@ afterEach(async () => {
 interface Proc {
   readonly child: ResultPromise;
   output(): string;
+  /** Waits (bounded) until the output holds `text`; a process writes its banner line by line. */
+  until(text: string): Promise<string>;
 }
 
 const spawn = async (args: string[], env: Record<string, string>, cwd: string, ready: string): Promise<Proc> => {
@@ -35,7 +37,11 @@ const spawn = async (args: string[], env: Record<string, string>, cwd: string, r
   });
   await waitFor(async () => output.includes(ready) || exited, 20_000);
   if (exited) throw new Error(`vidbot ${args[0]} exited early:\n${output}`);
-  return { child, output: () => output };
+  const until = async (text: string) => {
+    await waitFor(async () => output.includes(text) || exited, 20_000);
+    return output;
+  };
+  return { child, output: () => output, until };
 };
 
 describe('serve --no-workers with two vidbot worker processes on Redis', () => {
@@ -56,8 +62,8 @@ describe('serve --no-workers with two vidbot worker processes on Redis', () => {
       VIDBOT_RATE_LIMIT: '1000',
     };
     const web = await spawn(['serve', '--no-workers', '--port', String(port)], env, sandbox.root, 'vidbot serving on');
-    expect(web.output()).toContain('workers: none (--no-workers)');
-    expect(web.output()).toContain('queue bullmq');
+    expect(await web.until('workers: none')).toContain('workers: none (--no-workers)');
+    expect(await web.until('queue bullmq')).toContain('queue bullmq');
     const workerA = await spawn(['worker', '--concurrency', '2'], env, sandbox.root, 'vidbot worker');
     const workerB = await spawn(['worker', '--concurrency', '2'], env, sandbox.root, 'vidbot worker');
 

@@ -37,7 +37,12 @@ const startServe = async (env: Record<string, string>, cwd: string, args: string
     await child;
   });
   await waitFor(async () => output.includes('vidbot serving on') || exited, 20_000);
-  return { child, output: () => output };
+  // The banner is written line by line: a test waits for the line it reads, never reads at once.
+  const until = async (text: string) => {
+    await waitFor(async () => output.includes(text) || exited, 20_000);
+    return output;
+  };
+  return { child, output: () => output, until };
 };
 
 const stop = async (child: ResultPromise) => {
@@ -55,8 +60,8 @@ describe('vidbot serve', () => {
     const env = { ...sandbox.env, PUBLIC_BASE_URL: base, VIDBOT_VIDEO_SECONDS: '30', VIDBOT_SHUTDOWN_GRACE_SEC: '0', WORKER_COUNT: '1' };
 
     const first = await startServe(env, sandbox.root, ['--port', String(port)]);
-    expect(first.output()).toContain(`webhook (Twilio → "When a message comes in", POST): ${base}/whatsapp/webhook`);
-    expect(first.output()).toContain('TWILIO_AUTH_TOKEN is not set');
+    expect(await first.until('webhook (Twilio')).toContain(`webhook (Twilio → "When a message comes in", POST): ${base}/whatsapp/webhook`);
+    expect(await first.until('TWILIO_AUTH_TOKEN is not set')).toContain('TWILIO_AUTH_TOKEN is not set');
     const health = (await (await fetch(`${base}/health`)).json()) as { status: string; workers: { concurrency: number } };
     expect(health).toMatchObject({ status: 'healthy', workers: { concurrency: 1 } });
 
@@ -103,9 +108,9 @@ describe('vidbot serve', () => {
     cleanups.push(sandbox.cleanup);
     const port = await freePort();
     const first = await startServe(sandbox.env, sandbox.root, ['--port', String(port), '--no-workers']);
-    expect(first.output()).toContain('workers: none (--no-workers)');
+    expect(await first.until('workers: none')).toContain('workers: none (--no-workers)');
     // No Twilio credentials: the browser simulator stands in for WhatsApp.
-    expect(first.output()).toContain(`simulator (chat with the bot in a browser): http://127.0.0.1:${port}/simulator`);
+    expect(await first.until('simulator (chat')).toContain(`simulator (chat with the bot in a browser): http://127.0.0.1:${port}/simulator`);
     const page = await fetch(`http://127.0.0.1:${port}/simulator`);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toContain('text/html');
@@ -133,12 +138,11 @@ describe('vidbot serve', () => {
     const env = { ...sandbox.env, NGROK_AUTHTOKEN: 'not-a-real-token', NGROK_SERVER_ADDR: `127.0.0.1:${(notNgrok.address() as AddressInfo).port}` };
     const port = await freePort();
     const served = await startServe(env, sandbox.root, ['--port', String(port), '--no-workers']);
-    expect(served.output()).toContain('The ngrok tunnel did not open: failed to connect session');
-    expect(served.output()).toContain('Serving locally only.');
-    expect(served.output()).toContain(`webhook (Twilio → "When a message comes in", POST): http://127.0.0.1:${port}/whatsapp/webhook`);
+    expect(await served.until('Serving locally only.')).toContain('The ngrok tunnel did not open: failed to connect session');
+    expect(await served.until('webhook (Twilio')).toContain(`webhook (Twilio → "When a message comes in", POST): http://127.0.0.1:${port}/whatsapp/webhook`);
     expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
     const noToken = await startServe(sandbox.env, sandbox.root, ['--port', String(await freePort()), '--no-workers', '--tunnel']);
-    expect(noToken.output()).toContain('--tunnel needs NGROK_AUTHTOKEN');
+    expect(await noToken.until('--tunnel needs NGROK_AUTHTOKEN')).toContain('--tunnel needs NGROK_AUTHTOKEN');
     await stop(served.child);
     await stop(noToken.child);
   });
