@@ -1,3 +1,4 @@
+import { compact } from '../lib/objects.ts';
 import { type Config, type LoadedConfig, type SettingKey, loadConfig, readSavedSettings } from '../lib/config/index.ts';
 
 /** What every command gets from the edge: the environment, the working directory, and where to print. */
@@ -16,6 +17,6 @@ export const loadCliConfig = async (
   overrides: Partial<Record<SettingKey, unknown>> = {},
 ): Promise<LoadedConfig & { config: Config }> => {
   const stored = await readSavedSettings(context.env.VIDBOT_CONFIG_DIR ? { dir: context.env.VIDBOT_CONFIG_DIR } : {});
-  const defined = Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined));
+  const defined = compact(overrides);
   return loadConfig({ env: context.env, cwd: context.cwd, stored, overrides: defined });
 };

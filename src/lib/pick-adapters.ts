@@ -69,7 +69,7 @@ export const pickProvider = async (
     });
   }
   const { createReplicateProvider } = await import('./video-provider/replicate.ts');
-  const publicUrl = config.publicBaseUrl?.replace(/\/+$/, '');
+  const publicUrl = config.publicBaseUrl;
   return createReplicateProvider({
     apiToken: config.replicateApiToken,
     model: config.replicateModel,
@@ -83,10 +83,10 @@ export const pickProvider = async (
   });
 };
 
-/** REPLICATE_API_BASE_URL may be given with or without the /v1 the SDK expects. */
+/** REPLICATE_API_BASE_URL (trimmed by the config) may be given with or without the /v1 the SDK expects. */
 const apiRoot = (url: string): string => {
   const parsed = new URL(url);
-  return parsed.pathname === '/' ? `${parsed.origin}/v1` : url.replace(/\/+$/, '');
+  return parsed.pathname === '/' ? `${parsed.origin}/v1` : url;
 };
 
 /** How long to wait for Redis at start, and who hears about each try. */

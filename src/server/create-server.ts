@@ -78,7 +78,9 @@ export const createServer = async (options: CreateServerOptions): Promise<Fastif
 
   const guard = createApiGuard(options.apiKey);
   const insecure = options.insecureSkipSignature ?? false;
-  const publicUrl = { trustProxy: options.trustProxy ?? false, ...(options.publicBaseUrl ? { publicBaseUrl: options.publicBaseUrl } : {}) };
+  // Normalised once here (the config already trims it; a library caller may not have).
+  const publicBaseUrl = options.publicBaseUrl?.replace(/\/+$/, '');
+  const publicUrl = { trustProxy: options.trustProxy ?? false, ...(publicBaseUrl ? { publicBaseUrl } : {}) };
   const countingBot: Bot = {
     handleInbound: async (message, handleOptions) => {
       const reply = await bot.handleInbound(message, handleOptions);

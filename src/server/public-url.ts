@@ -4,7 +4,7 @@
  * "invalid signature" behind ngrok, load balancers and PaaS routers.
  */
 export interface PublicUrlOptions {
-  /** PUBLIC_BASE_URL: origin plus any path prefix the proxy strips. Wins when set. */
+  /** PUBLIC_BASE_URL, without a trailing slash: origin plus any path prefix the proxy strips. Wins when set. */
   readonly publicBaseUrl?: string;
   /** Believe X-Forwarded-Proto/Host (set only behind a proxy you control). */
   readonly trustProxy: boolean;
@@ -25,7 +25,7 @@ const firstValue = (value: string | string[] | undefined): string | undefined =>
 };
 
 export const publicUrlOf = (request: RequestLike, options: PublicUrlOptions): string => {
-  if (options.publicBaseUrl) return `${options.publicBaseUrl.replace(/\/+$/, '')}${request.url}`;
+  if (options.publicBaseUrl) return `${options.publicBaseUrl}${request.url}`;
   const ownProto = request.encrypted ? 'https' : 'http';
   const ownHost = firstValue(request.headers.host) ?? 'localhost';
   if (options.trustProxy) {

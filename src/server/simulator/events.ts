@@ -6,6 +6,7 @@
  */
 import type { FastifyReply } from 'fastify';
 import type { SimulatedMessage, SimulatorChannel } from '../../lib/channel/simulator/index.ts';
+import { compact } from '../../lib/objects.ts';
 import type { OutboundRecord, Store, Task } from '../../lib/store/port.ts';
 
 const POLL_MS = 1_000;
@@ -37,9 +38,7 @@ export const outboundEvent = async (store: Store, record: OutboundRecord): Promi
   }
   const { id, to, kind, body, mediaUrl, taskId, status, errorCode, createdAt } = record;
   const sid = record.messageId ?? id;
-  return Object.fromEntries(
-    Object.entries({ sid, id, to, kind, body, mediaUrl, videoUrl, taskId, status, errorCode, createdAt }).filter(([, v]) => v !== undefined),
-  ) as unknown as OutboundEvent;
+  return compact({ sid, id, to, kind, body, mediaUrl, videoUrl, taskId, status, errorCode, createdAt });
 };
 
 const taskEvent = (task: Task) => ({

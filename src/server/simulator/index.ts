@@ -43,7 +43,9 @@ export interface Simulator {
 export const createSimulator = (options: SimulatorOptions): Simulator => {
   const uploads = createUploads();
   const channel = createSimulatorChannel({ authToken: options.authToken, isOwnUpload: (url) => uploads.isOwnUrl(url) });
-  const signer = createSigner({ authToken: options.authToken, ...(options.publicBaseUrl ? { publicBaseUrl: options.publicBaseUrl } : {}) });
+  // Normalised once here: the signer and the uploads build URLs from it on every request.
+  const publicBaseUrl = options.publicBaseUrl?.replace(/\/+$/, '');
+  const signer = createSigner({ authToken: options.authToken, ...(publicBaseUrl ? { publicBaseUrl } : {}) });
   const guard = async (request: FastifyRequest): Promise<void> => {
     if (options.allowRemote || isLocalRequest(request)) return;
     throw vidbotError('VIDBOT_UNAUTHORIZED', 'The simulator answers only to this machine.', {

@@ -78,7 +78,7 @@ export const createSigner = (options: { authToken: string; publicBaseUrl?: strin
   return {
     // Not the Host header: upload URLs go on the bot's download allowlist, so they must name this
     // server's own socket, never a host a caller chose.
-    baseUrl: (request) => options.publicBaseUrl?.replace(/\/+$/, '') ?? ownOrigin(request),
+    baseUrl: (request) => options.publicBaseUrl ?? ownOrigin(request),
     async post(app, request, path, form) {
       // The injected request carries only the page's Host, so the route computes exactly this URL:
       // PUBLIC_BASE_URL + path when set, else http://<host> + path (trust-proxy or not).

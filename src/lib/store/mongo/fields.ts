@@ -4,6 +4,7 @@
  * (the driver would store it as null unless told otherwise).
  */
 import { vidbotError } from '../../errors.ts';
+import { compact } from '../../objects.ts';
 
 /** A document as the driver returns it, or as we build it before writing. */
 export type Doc = Readonly<Record<string, unknown>>;
@@ -86,9 +87,7 @@ export const records = (doc: Doc, field: string): Doc[] => {
   throw corrupt(field, value);
 };
 
-/** Drops top-level keys whose value is undefined, so optional fields are absent rather than undefined. */
-export const compact = <T extends object>(value: T): T =>
-  Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+export { compact };
 
 /**
  * A copy for storing free-form values (task options, meta) with JSON's rules for undefined, as the

@@ -4,6 +4,7 @@
  */
 import type { SQLInputValue, SQLOutputValue } from 'node:sqlite';
 import { vidbotError } from '../../errors.ts';
+import { compact } from '../../objects.ts';
 import type { DeliveryStatus, PipelineStage, TaskDelivery, TaskStatus } from '../../domain.ts';
 import type { CacheEntry, InboundClaim, KeptReceipt, OutboundRecord, SessionMessage, Task, TaskOptions, Video } from '../port.ts';
 
@@ -58,9 +59,7 @@ const json = <T>(row: Row, column: string): T => {
   return value;
 };
 
-/** Drops keys whose value is undefined, so optional fields are absent rather than present-but-undefined. */
-export const compact = <T extends object>(value: T): T =>
-  Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+export { compact };
 
 /** NULL for absent values; SQLite has no booleans, so 0/1. */
 export const toSql = (value: string | number | boolean | undefined | null): SQLInputValue => {
