@@ -59,6 +59,9 @@ export interface Pipeline {
   run(request: PipelineRequest, options?: PipelineRunOptions): Promise<PipelineResult>;
 }
 
+/** The provider's part of a pipeline request: what to make, without the pipeline's own switches. */
+const videoRequest = ({ polish: _polish, useCache: _useCache, maxBytes: _maxBytes, ...video }: PipelineRequest): VideoRequest => video;
+
 const exists = async (file: string | undefined): Promise<boolean> =>
   file !== undefined && (await stat(file).then((s) => s.isFile() && s.size > 0, () => false));
 
@@ -112,23 +115,16 @@ export const createPipeline = (deps: PipelineDeps): Pipeline => ({
         emit,
         (onProgress) =>
           deps.provider.generate(
-            {
-              prompt: polished.prompt,
-              orientation: request.orientation,
-              durationSec: request.durationSec,
-              ...(request.model ? { model: request.model } : {}),
-              ...(request.firstFrameImage ? { firstFrameImage: request.firstFrameImage } : {}),
-              ...(request.inputs ? { inputs: request.inputs } : {}),
-            },
+            { ...videoRequest(request), prompt: polished.prompt },
             {
               workDir: scratch,
-              ...(signal ? { signal } : {}),
               onProgress,
-              ...(options.onRemoteJob ? { onRemoteJob: options.onRemoteJob } : {}),
-              ...(options.resumeRemoteJob ? { resumeRemoteJob: options.resumeRemoteJob } : {}),
-              ...(options.jobKey ? { jobKey: options.jobKey } : {}),
-              ...(options.remoteJobRequestedAt ? { remoteJobRequestedAt: options.remoteJobRequestedAt } : {}),
-              ...(options.onRemoteJobRequested ? { onRemoteJobRequested: options.onRemoteJobRequested } : {}),
+              signal,
+              onRemoteJob: options.onRemoteJob,
+              resumeRemoteJob: options.resumeRemoteJob,
+              jobKey: options.jobKey,
+              remoteJobRequestedAt: options.remoteJobRequestedAt,
+              onRemoteJobRequested: options.onRemoteJobRequested,
             },
           ),
         (g) => `${g.provider} ${g.model}`,

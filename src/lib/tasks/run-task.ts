@@ -25,6 +25,9 @@ export interface RunTaskOptions {
   readonly jobId?: string;
 }
 
+/** What the pipeline needs of a task's options: all but which provider made it (the pipeline has its own). */
+const pipelineOptions = ({ options: { provider: _provider, ...options } }: Task) => options;
+
 const canceled = (deps: LifecycleDeps, taskId: string) => move(deps.store, taskId, 'cancel', { error: 'Canceled by the user.' });
 
 /** Runs a task to its end. Resolves once the task is final; throws when its job should be tried again. */
@@ -80,7 +83,7 @@ const generate = async (deps: LifecycleDeps, queued: Task, options: RunTaskOptio
   let result: PipelineResult;
   try {
     result = await deps.pipeline.run(
-      { ...task.options, prompt: task.prompt, ...(deps.maxBytes ? { maxBytes: deps.maxBytes } : {}) },
+      { ...pipelineOptions(task), prompt: task.prompt, maxBytes: deps.maxBytes },
       {
         onEvent,
         jobKey: taskId,
