@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isVidbotError, vidbotError } from '../../src/lib/errors.ts';
 import { createSqliteQueue, type JobQueue, type QueueEventMap, type QueueEventName, type SqliteQueueOptions } from '../../src/lib/queue/index.ts';
-import { backoffDelay } from '../../src/lib/queue/sqlite/backoff.ts';
+import { backoffDelay } from '../../src/lib/queue/backoff.ts';
 import { QUEUE_SCHEMA_VERSION } from '../../src/lib/queue/sqlite/schema.ts';
 import { openDatabase } from '../../src/lib/sqlite/open.ts';
 import { queueContract } from '../contract/queue.contract.ts';

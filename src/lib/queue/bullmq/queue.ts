@@ -3,13 +3,13 @@
  * The ioredis clients are passed in and stay the caller's to close; BullMQ duplicates the workers'
  * for its blocking reads, which needs `maxRetriesPerRequest: null` so workers ride out a restart.
  */
-import { hostname } from 'node:os';
 import { type Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { isVidbotError, vidbotError } from '../../errors.ts';
+import { type BackoffOptions, DEFAULT_BACKOFF } from '../backoff.ts';
+import { createQueueEmitter } from '../emitter.ts';
+import { checkAddOptions, checkPositive, defaultWorkerId, queueClosedError } from '../options.ts';
 import type { JobInfo, JobQueue } from '../port.ts';
-import { type BackoffOptions, DEFAULT_BACKOFF } from '../sqlite/backoff.ts';
-import { createQueueEmitter } from '../sqlite/emitter.ts';
 import { type Envelope, type JobMeta, toJobInfo } from './info.ts';
 import { fromBullId, queueKeys, toBullId } from './keys.ts';
 import { type BullQueueWorker, startBullmqWorker } from './worker.ts';
@@ -59,7 +59,7 @@ export const createBullmqQueue = <T>(options: BullmqQueueOptions): JobQueue<T> =
   let closing: Promise<void> | undefined;
 
   const guard = async <R>(what: string, work: () => Promise<R>): Promise<R> => {
-    if (closing !== undefined) throw vidbotError('VIDBOT_INTERNAL', `The queue '${name}' is closed; cannot ${what}.`);
+    if (closing !== undefined) throw queueClosedError(name, what);
     try {
       return await work();
     } catch (error) {
@@ -97,12 +97,7 @@ export const createBullmqQueue = <T>(options: BullmqQueueOptions): JobQueue<T> =
 
     add: (data, addOptions) =>
       guard('add a job', async () => {
-        const { jobId } = addOptions;
-        if (typeof jobId !== 'string' || jobId === '') throw vidbotError('VIDBOT_INPUT_INVALID', 'A job needs a non-empty jobId.');
-        const attempts = addOptions.attempts ?? defaultAttempts;
-        if (!Number.isInteger(attempts) || attempts < 1) throw vidbotError('VIDBOT_INPUT_INVALID', `attempts must be a positive integer, got ${attempts}.`);
-        const delay = addOptions.delayMs ?? 0;
-        if (!Number.isFinite(delay) || delay < 0) throw vidbotError('VIDBOT_INPUT_INVALID', `delayMs must be >= 0, got ${delay}.`);
+        const { jobId, attempts, delayMs } = checkAddOptions(addOptions, defaultAttempts);
         // BullMQ ignores a second add of an id it holds; a canceled job's tombstone counts too.
         const bullId = toBullId(jobId);
         if ((await redis.hexists(keys.meta(jobId), 'tomb')) || (await queue.getJob(bullId))) return { id: jobId, created: false };
@@ -114,7 +109,7 @@ export const createBullmqQueue = <T>(options: BullmqQueueOptions): JobQueue<T> =
         await queue.add('job', group === undefined ? { data } : { data, group }, {
           jobId: bullId,
           attempts,
-          delay,
+          delay: delayMs,
           backoff: { type: 'vidbot' },
           // Kept long enough for status, dedupe of late retries and retry by hand; then Redis forgets them.
           removeOnComplete: { age: RETAIN_COMPLETED_SEC },
@@ -208,10 +203,8 @@ export const createBullmqQueue = <T>(options: BullmqQueueOptions): JobQueue<T> =
       }),
 
     work(handler, workerOptions) {
-      if (closing !== undefined) throw vidbotError('VIDBOT_INTERNAL', `The queue '${name}' is closed; cannot start a worker.`);
-      if (!Number.isInteger(workerOptions.concurrency) || workerOptions.concurrency < 1) {
-        throw vidbotError('VIDBOT_INPUT_INVALID', `concurrency must be a positive integer, got ${workerOptions.concurrency}.`);
-      }
+      if (closing !== undefined) throw queueClosedError(name, 'start a worker');
+      const concurrency = checkPositive('concurrency', workerOptions.concurrency, true);
       workerCount += 1;
       const worker = startBullmqWorker<T>({
         redis: options.workerConnection ?? redis,
@@ -220,8 +213,8 @@ export const createBullmqQueue = <T>(options: BullmqQueueOptions): JobQueue<T> =
         keys,
         handler,
         emitter,
-        workerId: workerOptions.workerId ?? `${hostname()}:${process.pid}:${workerCount}`,
-        concurrency: workerOptions.concurrency,
+        workerId: workerOptions.workerId ?? defaultWorkerId(workerCount),
+        concurrency,
         leaseMs,
         backoff,
         maxActivePerGroup: options.maxActivePerGroup ?? null,

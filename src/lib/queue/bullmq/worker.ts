@@ -6,10 +6,14 @@
 import { performance } from 'node:perf_hooks';
 import { DelayedError, type Job, UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { type AbortKind, vidbotError } from '../../errors.ts';
+import type { AbortKind } from '../../errors.ts';
+import { createJobAbort } from '../abort.ts';
+import { type BackoffOptions, backoffDelay } from '../backoff.ts';
+import { checkIntervalMs } from '../check-interval.ts';
+import { type QueueEmitter, warn } from '../emitter.ts';
+import { readFailure } from '../failure.ts';
 import type { JobHandler, JobProgress, QueueWorker } from '../port.ts';
-import { type BackoffOptions, backoffDelay } from '../sqlite/backoff.ts';
-import { type QueueEmitter, warn } from '../sqlite/emitter.ts';
+import { createProgressThrottle } from '../progress-throttle.ts';
 import type { Envelope } from './info.ts';
 import { fromBullId, GATE_SCRIPT, type QueueKeys } from './keys.ts';
 
@@ -35,15 +39,7 @@ export interface BullQueueWorker extends QueueWorker {
   abortJob(id: string, kind: AbortKind): void;
 }
 
-const abortMessages: Record<AbortKind, string> = {
-  cancel: 'The job was canceled.',
-  release: 'The worker is shutting down; the job goes back to the queue.',
-  'lease-lost': 'The job was taken over by another worker after its lock expired.',
-};
-
 type Outcome = { kind: 'retry'; error: string; delayMs: number; attempt: number } | { kind: 'failed'; error: string; errorCode?: string } | { kind: 'canceled' };
-
-const PROGRESS_WRITE_MS = 250;
 
 const stalledReason = (reason: string | undefined): string =>
   /stalled/i.test(reason ?? '')
@@ -56,7 +52,7 @@ export const startBullmqWorker = <T>(deps: BullWorkerDeps<T>): BullQueueWorker =
   const running = new Map<string, (kind: AbortKind) => void>();
   const outcomes = new Map<string, Outcome>();
   const startedAt = new Map<string, number>();
-  const checkMs = Math.max(20, Math.min(deps.leaseMs / 3, 1000));
+  const checkMs = checkIntervalMs(deps.leaseMs);
   let paused = false;
   let closing: Promise<void> | undefined;
 
@@ -96,44 +92,22 @@ export const startBullmqWorker = <T>(deps: BullWorkerDeps<T>): BullQueueWorker =
     }
     const attempt = job.attemptsMade + 1;
     const maxAttempts = job.opts.attempts ?? 1;
-    const controller = new AbortController();
-    let abortKind: AbortKind | undefined;
-    let onAbort: () => void = () => {};
-    const aborted = new Promise<void>((resolve) => (onAbort = resolve));
-    const abort = (kind: AbortKind): void => {
-      if (abortKind !== undefined) return;
-      abortKind = kind;
-      controller.abort(vidbotError('VIDBOT_CANCELED', abortMessages[kind], { details: { jobId: id, reason: kind } }));
-      onAbort();
-    };
+    const jobAbort = createJobAbort(id, 'lock');
+    const { abort } = jobAbort;
     bullSignal?.addEventListener('abort', () => abort('lease-lost'), { once: true });
     running.set(id, abort);
     startedAt.set(id, performance.now());
-    let pending: JobProgress | undefined;
-    let lastWrite = Number.NEGATIVE_INFINITY;
-    let timer: NodeJS.Timeout | undefined;
-    const flush = async (): Promise<void> => {
-      clearTimeout(timer);
-      timer = undefined;
-      if (pending === undefined) return;
-      const value = pending;
-      pending = undefined;
-      lastWrite = performance.now();
-      await job.updateProgress(value).catch((error: unknown) => warn(`Saving progress of job ${id} failed`, error));
-    };
+    const progressWrites = createProgressThrottle<JobProgress>(id, (value) => job.updateProgress(value));
     const progress = (value: JobProgress): void => {
-      if (abortKind !== undefined) return;
+      if (jobAbort.kind !== undefined) return;
       emitter.emit('progress', { jobId: id, workerId, progress: value });
-      pending = value;
-      const wait = PROGRESS_WRITE_MS - (performance.now() - lastWrite);
-      if (wait <= 0) void flush();
-      else timer ??= setTimeout(() => void flush(), wait);
+      progressWrites.push(value);
     };
 
     emitter.emit('active', { jobId: id, workerId, attempt });
     let result: { ok: true } | { ok: false; error: unknown } | undefined;
     // Started at once, before any other round trip, so a release right after the claim finds it running.
-    const run = deps.handler({ id, data: job.data.data, attempt, maxAttempts, signal: controller.signal, progress }).then(
+    const run = deps.handler({ id, data: job.data.data, attempt, maxAttempts, signal: jobAbort.signal, progress }).then(
       () => void (result = { ok: true }),
       (error: unknown) => void (result = { ok: false, error }),
     );
@@ -144,12 +118,13 @@ export const startBullmqWorker = <T>(deps: BullWorkerDeps<T>): BullQueueWorker =
     void redis.hset(meta, 'workerId', workerId).catch(() => {});
     void redis.hget(meta, 'cancel').then((flag) => flag === '1' && abort('cancel'), () => {});
     // The handler is not awaited past an abort: cancel and release must not wait for it.
-    await Promise.race([run, aborted]);
+    await Promise.race([run, jobAbort.aborted]);
     clearInterval(heartbeat);
     running.delete(id);
-    await flush();
+    await progressWrites.flush();
     await leaveGroup(job);
 
+    let abortKind = jobAbort.kind;
     if (abortKind === 'release' || abortKind === 'lease-lost') {
       startedAt.delete(id);
       if (abortKind === 'release') await job.moveToWait(token);
@@ -159,16 +134,13 @@ export const startBullmqWorker = <T>(deps: BullWorkerDeps<T>): BullQueueWorker =
     if (abortKind === undefined && (await redis.hget(meta, 'cancel')) === '1') abortKind = 'cancel';
     if (abortKind === 'cancel') return cancelNow(id, meta);
     if (result?.ok !== false) return;
-    const error = result.error;
-    const message = error instanceof Error ? error.message : String(error);
-    const fields = (typeof error === 'object' && error !== null ? error : {}) as { code?: unknown; retryable?: unknown };
-    const errorCode = typeof fields.code === 'string' ? fields.code : undefined;
-    if (fields.retryable === true && attempt < maxAttempts) {
+    const { message, code, retryable } = readFailure(result.error);
+    if (retryable && attempt < maxAttempts) {
       outcomes.set(id, { kind: 'retry', error: message, delayMs: backoffDelay(attempt, deps.backoff), attempt });
       throw new Error(message);
     }
-    if (errorCode) await redis.hset(meta, 'errorCode', errorCode);
-    outcomes.set(id, { kind: 'failed', error: message, ...(errorCode ? { errorCode } : {}) });
+    if (code) await redis.hset(meta, 'errorCode', code);
+    outcomes.set(id, { kind: 'failed', error: message, ...(code ? { errorCode: code } : {}) });
     throw new UnrecoverableError(message);
   };
 

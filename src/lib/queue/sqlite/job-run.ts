@@ -1,10 +1,14 @@
 /** Runs one claimed attempt: the handler, its heartbeat (lease renewal and cancel checks), progress and outcome. */
 import { performance } from 'node:perf_hooks';
-import { type AbortKind, vidbotError } from '../../errors.ts';
+import type { AbortKind } from '../../errors.ts';
+import { createJobAbort } from '../abort.ts';
+import { backoffDelay, type BackoffOptions } from '../backoff.ts';
+import { checkIntervalMs } from '../check-interval.ts';
+import { type QueueEmitter, warn } from '../emitter.ts';
+import { readFailure } from '../failure.ts';
 import type { JobHandler, JobProgress } from '../port.ts';
-import { backoffDelay, type BackoffOptions } from './backoff.ts';
-import { warn, type QueueEmitter } from './emitter.ts';
-import type { FailureInput, LeaseSql } from './lease.ts';
+import { createProgressThrottle } from '../progress-throttle.ts';
+import type { LeaseSql } from './lease.ts';
 import type { JobRow } from './rows.ts';
 
 export type { AbortKind };
@@ -30,44 +34,15 @@ export interface RunningJob {
   readonly done: Promise<void>;
 }
 
-/** Progress is emitted on every call but written at most this often. */
-const PROGRESS_WRITE_MS = 250;
-
-const abortMessages: Record<AbortKind, string> = {
-  cancel: 'The job was canceled.',
-  release: 'The worker is shutting down; the job goes back to the queue.',
-  'lease-lost': 'The job was taken over by another worker after its lease expired.',
-};
-
-const describeFailure = (error: unknown): FailureInput => {
-  const fields = (typeof error === 'object' && error !== null ? error : {}) as { code?: unknown; retryable?: unknown };
-  return {
-    message: error instanceof Error ? error.message : String(error),
-    code: typeof fields.code === 'string' ? fields.code : null,
-    retryable: fields.retryable === true,
-  };
-};
-
 export const runJob = <T>(deps: RunDeps<T>, row: JobRow, token: string, stalled: boolean): RunningJob => {
   const { lease, emitter, workerId } = deps;
   const jobId = row.id;
-  const controller = new AbortController();
+  const jobAbort = createJobAbort(jobId, 'lease');
+  const { abort } = jobAbort;
   const startedAt = performance.now();
-  let abortKind: AbortKind | undefined;
   // Set once the outcome is written or the job is no longer ours (released, lease lost).
   let detached = false;
-  let pendingProgress: string | null = null;
-  let lastProgressWrite = Number.NEGATIVE_INFINITY;
-  let progressTimer: NodeJS.Timeout | undefined;
-
-  const abort = (kind: AbortKind): void => {
-    if (abortKind !== undefined) return;
-    abortKind = kind;
-    controller.abort(vidbotError('VIDBOT_CANCELED', abortMessages[kind], { details: { jobId, reason: kind } }));
-  };
-
-  // Cancel requests must be seen within about a second even with long leases.
-  const checkMs = Math.max(20, Math.min(deps.leaseMs / 3, 1000));
+  const checkMs = checkIntervalMs(deps.leaseMs);
   let lastRenew = deps.now();
   const heartbeat = setInterval(() => {
     if (detached || deps.isDbClosed()) return;
@@ -88,32 +63,21 @@ export const runJob = <T>(deps: RunDeps<T>, row: JobRow, token: string, stalled:
     }
   }, checkMs);
 
-  const flushProgress = (): void => {
-    clearTimeout(progressTimer);
-    progressTimer = undefined;
-    if (pendingProgress === null || detached || deps.isDbClosed()) return;
-    const value = pendingProgress;
-    pendingProgress = null;
-    lastProgressWrite = performance.now();
-    try {
-      lease.saveProgress(jobId, token, value);
-    } catch (error) {
-      warn(`Saving progress of job ${jobId} failed`, error);
-    }
-  };
+  // Serialised when reported, so what is saved is what was emitted even if the handler changes the object later.
+  const progressWrites = createProgressThrottle<string>(jobId, (value) => {
+    if (!detached && !deps.isDbClosed()) lease.saveProgress(jobId, token, value);
+  });
+  const unsavedProgress = (): string | null => progressWrites.pending ?? null;
 
   const progress = (value: JobProgress): void => {
     if (detached) return;
     emitter.emit('progress', { jobId, workerId, progress: value });
-    pendingProgress = JSON.stringify(value);
-    const wait = PROGRESS_WRITE_MS - (performance.now() - lastProgressWrite);
-    if (wait <= 0) flushProgress();
-    else progressTimer ??= setTimeout(flushProgress, wait);
+    progressWrites.push(JSON.stringify(value));
   };
 
   const stopTimers = (): void => {
     clearInterval(heartbeat);
-    clearTimeout(progressTimer);
+    progressWrites.stop();
   };
 
   const release = (): void => {
@@ -122,7 +86,7 @@ export const runJob = <T>(deps: RunDeps<T>, row: JobRow, token: string, stalled:
     if (detached || deps.isDbClosed()) return;
     detached = true;
     try {
-      if (lease.release(jobId, token, deps.now(), pendingProgress) === 'canceled') emitter.emit('canceled', { jobId });
+      if (lease.release(jobId, token, deps.now(), unsavedProgress()) === 'canceled') emitter.emit('canceled', { jobId });
     } catch (error) {
       warn(`Releasing job ${jobId} failed; it runs again once its lease expires`, error);
     }
@@ -135,17 +99,17 @@ export const runJob = <T>(deps: RunDeps<T>, row: JobRow, token: string, stalled:
     const now = deps.now();
     try {
       if (ok) {
-        const state = lease.complete(jobId, token, now, pendingProgress);
+        const state = lease.complete(jobId, token, now, unsavedProgress());
         if (state === 'completed') emitter.emit('completed', { jobId, workerId, durationMs: Math.round(performance.now() - startedAt) });
         else if (state === 'canceled') emitter.emit('canceled', { jobId });
         return;
       }
-      if (abortKind === 'release') {
-        if (lease.release(jobId, token, now, pendingProgress) === 'canceled') emitter.emit('canceled', { jobId });
+      if (jobAbort.kind === 'release') {
+        if (lease.release(jobId, token, now, unsavedProgress()) === 'canceled') emitter.emit('canceled', { jobId });
         return;
       }
-      const failure = describeFailure(error);
-      const outcome = lease.fail(jobId, token, now, failure, (attempt) => backoffDelay(attempt, deps.backoff), pendingProgress);
+      const failure = readFailure(error);
+      const outcome = lease.fail(jobId, token, now, failure, (attempt) => backoffDelay(attempt, deps.backoff), unsavedProgress());
       if (outcome?.state === 'canceled') emitter.emit('canceled', { jobId });
       else if (outcome?.state === 'delayed') {
         emitter.emit('retrying', { jobId, workerId, attempt: outcome.attempt, delayMs: outcome.delayMs, error: failure.message });
@@ -165,7 +129,7 @@ export const runJob = <T>(deps: RunDeps<T>, row: JobRow, token: string, stalled:
     let failure: unknown;
     try {
       const data = JSON.parse(row.data) as T;
-      await deps.handler({ id: jobId, data, attempt: row.attempts, maxAttempts: row.max_attempts, signal: controller.signal, progress });
+      await deps.handler({ id: jobId, data, attempt: row.attempts, maxAttempts: row.max_attempts, signal: jobAbort.signal, progress });
       ok = true;
     } catch (error) {
       failure = error;

@@ -5,6 +5,7 @@
  */
 import type { DatabaseSync } from 'node:sqlite';
 import { writeTransaction } from '../../sqlite/open.ts';
+import type { JobFailure } from '../failure.ts';
 import type { JobRow } from './rows.ts';
 
 export interface ClaimRequest {
@@ -29,12 +30,6 @@ export interface ClaimResult {
   readonly ended: readonly EndedStall[];
 }
 
-export interface FailureInput {
-  readonly message: string;
-  readonly code: string | null;
-  readonly retryable: boolean;
-}
-
 export type FailOutcome =
   | { readonly state: 'canceled' }
   | { readonly state: 'failed' }
@@ -53,7 +48,7 @@ export interface LeaseSql {
   heartbeat(id: string, token: string, renewUntil: number | null): { owned: boolean; cancelRequested: boolean };
   saveProgress(id: string, token: string, progress: string): void;
   complete(id: string, token: string, now: number, progress: string | null): 'completed' | 'canceled' | null;
-  fail(id: string, token: string, now: number, failure: FailureInput, delayFor: (attempt: number) => number, progress: string | null): FailOutcome | null;
+  fail(id: string, token: string, now: number, failure: JobFailure, delayFor: (attempt: number) => number, progress: string | null): FailOutcome | null;
   release(id: string, token: string, now: number, progress: string | null): 'waiting' | 'canceled' | null;
 }
 

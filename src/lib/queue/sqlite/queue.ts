@@ -3,13 +3,13 @@
  * processes sharing the file share the queue. Claims take the write lock (BEGIN IMMEDIATE), which
  * makes them atomic across processes; leases make a dead worker's jobs claimable again.
  */
-import { hostname } from 'node:os';
 import type { DatabaseSync } from 'node:sqlite';
 import { isVidbotError, vidbotError } from '../../errors.ts';
 import { openDatabase } from '../../sqlite/open.ts';
+import { type BackoffOptions, DEFAULT_BACKOFF } from '../backoff.ts';
+import { createQueueEmitter } from '../emitter.ts';
+import { checkAddOptions, defaultWorkerId, positiveOption, queueClosedError } from '../options.ts';
 import type { AddJobOptions, JobQueue } from '../port.ts';
-import { DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts';
-import { createQueueEmitter } from './emitter.ts';
 import { createJobsSql } from './jobs.ts';
 import { createLeaseSql } from './lease.ts';
 import { toJobInfo } from './rows.ts';
@@ -34,14 +34,6 @@ export interface SqliteQueueOptions {
   readonly now?: () => number;
 }
 
-const positiveNumber = (name: string, value: number | undefined, fallback: number, integer = false): number => {
-  if (value === undefined) return fallback;
-  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
-    throw vidbotError('VIDBOT_INPUT_INVALID', `${name} must be a positive ${integer ? 'integer' : 'number'}, got ${value}.`);
-  }
-  return value;
-};
-
 /** The embedded queue, plus what a store sharing its connection needs. */
 export interface SqliteJobQueue<T> extends JobQueue<T> {
   /**
@@ -53,11 +45,11 @@ export interface SqliteJobQueue<T> extends JobQueue<T> {
 
 export const createSqliteQueue = <T>(options: SqliteQueueOptions): SqliteJobQueue<T> => {
   const name = options.name ?? 'default';
-  const defaultAttempts = positiveNumber('defaultAttempts', options.defaultAttempts, 3, true);
-  const leaseMs = positiveNumber('leaseMs', options.leaseMs, 30_000);
-  const pollMs = positiveNumber('pollMs', options.pollMs, 250);
+  const defaultAttempts = positiveOption('defaultAttempts', options.defaultAttempts, 3, true);
+  const leaseMs = positiveOption('leaseMs', options.leaseMs, 30_000);
+  const pollMs = positiveOption('pollMs', options.pollMs, 250);
   const maxActivePerGroup =
-    options.maxActivePerGroup === undefined ? null : positiveNumber('maxActivePerGroup', options.maxActivePerGroup, 1, true);
+    options.maxActivePerGroup === undefined ? null : positiveOption('maxActivePerGroup', options.maxActivePerGroup, 1, true);
   const backoff: BackoffOptions = { ...DEFAULT_BACKOFF, ...options.backoff };
   const now = options.now ?? Date.now;
 
@@ -82,7 +74,7 @@ export const createSqliteQueue = <T>(options: SqliteQueueOptions): SqliteJobQueu
 
   /** Runs one database operation, turning SQLite errors into VIDBOT_STORE_FAILED. */
   const run = <R>(what: string, fn: () => R): R => {
-    if (closing !== undefined) throw vidbotError('VIDBOT_INTERNAL', `The queue '${name}' is closed; cannot ${what}.`);
+    if (closing !== undefined) throw queueClosedError(name, what);
     try {
       return fn();
     } catch (error) {
@@ -92,11 +84,7 @@ export const createSqliteQueue = <T>(options: SqliteQueueOptions): SqliteJobQueu
   };
 
   const insert = (data: T, addOptions: AddJobOptions): boolean => {
-    const { jobId } = addOptions;
-    if (typeof jobId !== 'string' || jobId === '') throw vidbotError('VIDBOT_INPUT_INVALID', 'A job needs a non-empty jobId.');
-    const maxAttempts = positiveNumber('attempts', addOptions.attempts, defaultAttempts, true);
-    const delayMs = addOptions.delayMs ?? 0;
-    if (!Number.isFinite(delayMs) || delayMs < 0) throw vidbotError('VIDBOT_INPUT_INVALID', `delayMs must be >= 0, got ${delayMs}.`);
+    const { jobId, attempts: maxAttempts, delayMs } = checkAddOptions(addOptions, defaultAttempts);
     const created = run('add a job', () =>
       jobs.insert({ id: jobId, data: JSON.stringify(data) ?? 'null', group: addOptions.group ?? null, maxAttempts, delayMs, now: now() }),
     );
@@ -142,14 +130,14 @@ export const createSqliteQueue = <T>(options: SqliteQueueOptions): SqliteJobQueu
     },
 
     work(handler, workerOptions) {
-      if (closing !== undefined) throw vidbotError('VIDBOT_INTERNAL', `The queue '${name}' is closed; cannot start a worker.`);
-      const concurrency = positiveNumber('concurrency', workerOptions.concurrency, 1, true);
+      if (closing !== undefined) throw queueClosedError(name, 'start a worker');
+      const concurrency = positiveOption('concurrency', workerOptions.concurrency, 1, true);
       workerCount += 1;
       const worker = startWorker<T>({
         lease,
         emitter,
         handler,
-        workerId: workerOptions.workerId ?? `${hostname()}:${process.pid}:${workerCount}`,
+        workerId: workerOptions.workerId ?? defaultWorkerId(workerCount),
         leaseMs,
         pollMs,
         backoff,

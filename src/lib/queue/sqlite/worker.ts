@@ -1,7 +1,7 @@
 /** The worker loop: claims jobs while it has free slots, sleeping pollMs between tries unless woken. */
 import { randomUUID } from 'node:crypto';
 import type { QueueWorker } from '../port.ts';
-import { warn } from './emitter.ts';
+import { warn } from '../emitter.ts';
 import { runJob, type RunDeps, type RunningJob } from './job-run.ts';
 import { STALLED_ERROR_CODE } from './lease.ts';
 

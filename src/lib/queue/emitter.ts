@@ -1,4 +1,4 @@
-import type { QueueEventMap, QueueEventName, QueueListener } from '../port.ts';
+import type { QueueEventMap, QueueEventName, QueueListener } from './port.ts';
 
 export interface QueueEmitter {
   on<K extends QueueEventName>(event: K, listener: QueueListener<K>): () => void;

@@ -1,0 +1,40 @@
+/** Aborting a running job. The signal's reason says why, so a handler can tell a cancel from a shutdown. */
+import { type AbortKind, vidbotError } from '../errors.ts';
+
+/** What holds a claimed job: a lease (SQLite) or a lock (BullMQ); named when another worker takes it over. */
+export type ClaimName = 'lease' | 'lock';
+
+export const abortMessage = (kind: AbortKind, claim: ClaimName): string => {
+  if (kind === 'cancel') return 'The job was canceled.';
+  if (kind === 'release') return 'The worker is shutting down; the job goes back to the queue.';
+  return `The job was taken over by another worker after its ${claim} expired.`;
+};
+
+export interface JobAbort {
+  readonly signal: AbortSignal;
+  /** Why the job was aborted; undefined while it was not. Only the first abort counts. */
+  readonly kind: AbortKind | undefined;
+  /** Settles on the first abort, so a worker need not wait for a handler that ignores its signal. */
+  readonly aborted: Promise<void>;
+  abort(kind: AbortKind): void;
+}
+
+export const createJobAbort = (jobId: string, claim: ClaimName): JobAbort => {
+  const controller = new AbortController();
+  let kind: AbortKind | undefined;
+  let settle: () => void = () => {};
+  const aborted = new Promise<void>((resolve) => (settle = resolve));
+  return {
+    signal: controller.signal,
+    get kind() {
+      return kind;
+    },
+    aborted,
+    abort(next) {
+      if (kind !== undefined) return;
+      kind = next;
+      controller.abort(vidbotError('VIDBOT_CANCELED', abortMessage(next, claim), { details: { jobId, reason: next } }));
+      settle();
+    },
+  };
+};
