@@ -98,11 +98,11 @@ export const createBullmqQueue = <T>(options: BullmqQueueOptions): JobQueue<T> =
     add: (data, addOptions) =>
       guard('add a job', async () => {
         const { jobId } = addOptions;
-        if (typeof jobId !== 'string' || jobId === '') throw vidbotError('VIDBOT_INPUT_INVALID', 'A job needs a non-empty jobId.');
+        if (typeof jobId !== 'string' || jobId === '') throw vidbotError('VIDBOT_INVALID_ARGUMENT', 'A job needs a non-empty jobId.');
         const attempts = addOptions.attempts ?? defaultAttempts;
-        if (!Number.isInteger(attempts) || attempts < 1) throw vidbotError('VIDBOT_INPUT_INVALID', `attempts must be a positive integer, got ${attempts}.`);
+        if (!Number.isInteger(attempts) || attempts < 1) throw vidbotError('VIDBOT_INVALID_ARGUMENT', `attempts must be a positive integer, got ${attempts}.`);
         const delay = addOptions.delayMs ?? 0;
-        if (!Number.isFinite(delay) || delay < 0) throw vidbotError('VIDBOT_INPUT_INVALID', `delayMs must be >= 0, got ${delay}.`);
+        if (!Number.isFinite(delay) || delay < 0) throw vidbotError('VIDBOT_INVALID_ARGUMENT', `delayMs must be >= 0, got ${delay}.`);
         // BullMQ ignores a second add of an id it holds; a canceled job's tombstone counts too.
         const bullId = toBullId(jobId);
         if ((await redis.hexists(keys.meta(jobId), 'tomb')) || (await queue.getJob(bullId))) return { id: jobId, created: false };
@@ -210,7 +210,7 @@ export const createBullmqQueue = <T>(options: BullmqQueueOptions): JobQueue<T> =
     work(handler, workerOptions) {
       if (closing !== undefined) throw vidbotError('VIDBOT_INTERNAL', `The queue '${name}' is closed; cannot start a worker.`);
       if (!Number.isInteger(workerOptions.concurrency) || workerOptions.concurrency < 1) {
-        throw vidbotError('VIDBOT_INPUT_INVALID', `concurrency must be a positive integer, got ${workerOptions.concurrency}.`);
+        throw vidbotError('VIDBOT_INVALID_ARGUMENT', `concurrency must be a positive integer, got ${workerOptions.concurrency}.`);
       }
       workerCount += 1;
       const worker = startBullmqWorker<T>({

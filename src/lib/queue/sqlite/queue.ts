@@ -37,7 +37,7 @@ export interface SqliteQueueOptions {
 const positiveNumber = (name: string, value: number | undefined, fallback: number, integer = false): number => {
   if (value === undefined) return fallback;
   if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
-    throw vidbotError('VIDBOT_INPUT_INVALID', `${name} must be a positive ${integer ? 'integer' : 'number'}, got ${value}.`);
+    throw vidbotError('VIDBOT_INVALID_ARGUMENT', `${name} must be a positive ${integer ? 'integer' : 'number'}, got ${value}.`);
   }
   return value;
 };
@@ -62,7 +62,7 @@ export const createSqliteQueue = <T>(options: SqliteQueueOptions): SqliteJobQueu
   const now = options.now ?? Date.now;
 
   const owned = options.db === undefined;
-  if (owned && options.file === undefined) throw vidbotError('VIDBOT_INTERNAL', 'createSqliteQueue needs a file or a db.');
+  if (owned && options.file === undefined) throw vidbotError('VIDBOT_INVALID_ARGUMENT', 'createSqliteQueue needs a file or a db.');
   const db = options.db ?? openDatabase(options.file ?? ':memory:');
   try {
     migrateQueueSchema(db);
@@ -93,10 +93,10 @@ export const createSqliteQueue = <T>(options: SqliteQueueOptions): SqliteJobQueu
 
   const insert = (data: T, addOptions: AddJobOptions): boolean => {
     const { jobId } = addOptions;
-    if (typeof jobId !== 'string' || jobId === '') throw vidbotError('VIDBOT_INPUT_INVALID', 'A job needs a non-empty jobId.');
+    if (typeof jobId !== 'string' || jobId === '') throw vidbotError('VIDBOT_INVALID_ARGUMENT', 'A job needs a non-empty jobId.');
     const maxAttempts = positiveNumber('attempts', addOptions.attempts, defaultAttempts, true);
     const delayMs = addOptions.delayMs ?? 0;
-    if (!Number.isFinite(delayMs) || delayMs < 0) throw vidbotError('VIDBOT_INPUT_INVALID', `delayMs must be >= 0, got ${delayMs}.`);
+    if (!Number.isFinite(delayMs) || delayMs < 0) throw vidbotError('VIDBOT_INVALID_ARGUMENT', `delayMs must be >= 0, got ${delayMs}.`);
     const created = run('add a job', () =>
       jobs.insert({ id: jobId, data: JSON.stringify(data) ?? 'null', group: addOptions.group ?? null, maxAttempts, delayMs, now: now() }),
     );
