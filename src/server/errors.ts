@@ -1,9 +1,10 @@
 /**
  * One error shape for every route: `{ error: { code, message, hint } }` with the catalogue's HTTP
- * status. Bad input from clients maps to 4xx; only vidbot's own failures answer 5xx.
+ * status and its hint for HTTP clients (unless the error was thrown with its own). Bad input from
+ * clients maps to 4xx; only vidbot's own failures answer 5xx.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { type ErrorCode, VidbotError, errorCatalogue, toVidbotError, vidbotError } from '../lib/errors.ts';
+import { type ErrorCode, VidbotError, toVidbotError, vidbotError } from '../lib/errors.ts';
 
 /** Fastify's own request errors, by their code. */
 const FASTIFY_CODES: Readonly<Record<string, ErrorCode>> = {
@@ -11,7 +12,7 @@ const FASTIFY_CODES: Readonly<Record<string, ErrorCode>> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'VIDBOT_BODY_TOO_LARGE',
 };
 
-export const errorBody = (error: VidbotError) => ({ error: { code: error.code, message: error.message, hint: error.hint } });
+export const errorBody = (error: VidbotError) => ({ error: { code: error.code, message: error.message, hint: error.hintFor('http') } });
 
 const fromFastify = (error: FastifyError): VidbotError | undefined => {
   const mapped = FASTIFY_CODES[error.code];
@@ -25,7 +26,7 @@ const fromFastify = (error: FastifyError): VidbotError | undefined => {
 export const installErrorHandlers = (app: FastifyInstance): void => {
   app.setErrorHandler((caught: FastifyError | VidbotError, request, reply) => {
     const error = caught instanceof VidbotError ? caught : (fromFastify(caught) ?? toVidbotError(caught));
-    const status = errorCatalogue[error.code].httpStatus;
+    const status = error.httpStatus;
     if (status >= 500) request.log.error({ err: caught, code: error.code }, error.message);
     else request.log.info({ code: error.code }, error.message);
     const retryAfter = error.details.retryAfterSec;
@@ -53,5 +54,5 @@ export const frameworkErrors = (error: FastifyError, request: FastifyRequest, re
       : error.code === 'FST_ERR_BAD_URL'
         ? vidbotError('VIDBOT_INPUT_INVALID', `The path ${path} is not valid percent-encoding.`)
         : (fromFastify(error) ?? toVidbotError(error));
-  void reply.status(errorCatalogue[mapped.code].httpStatus).type('application/json; charset=utf-8').send(errorBody(mapped));
+  void reply.status(mapped.httpStatus).type('application/json; charset=utf-8').send(errorBody(mapped));
 };

@@ -114,9 +114,7 @@ export const startServer = async (config: Config, options: StartServerOptions = 
     if (options.listen !== false) {
       await app.listen({ port: config.port, host: config.host }).catch((error: unknown) => {
         if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
-        throw vidbotError('VIDBOT_INPUT_INVALID', `Port ${config.port} is already in use.`, {
-          hint: 'Stop the other server or pick another port with --port.',
-        });
+        throw vidbotError('VIDBOT_PORT_IN_USE', `Port ${config.port} is already in use.`, { cause: error });
       });
       const address = app.server.address();
       port = typeof address === 'object' && address ? address.port : config.port;

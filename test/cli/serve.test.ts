@@ -116,8 +116,9 @@ describe('vidbot serve', () => {
     expect(page.headers.get('content-type')).toContain('text/html');
     const second = execa(process.execPath, [binPath, 'serve', '--port', String(port)], { env: sandbox.env, extendEnv: false, cwd: sandbox.root, reject: false });
     const result = await second;
-    expect(result.exitCode).toBe(2);
-    expect(result.stderr).toContain(`Port ${port} is already in use.`);
+    expect(result.exitCode).toBe(69);
+    expect(result.stderr).toContain(`Port ${port} is already in use. [VIDBOT_PORT_IN_USE]`);
+    expect(result.stderr).toContain('hint: Stop the other server, or pick another port with --port.');
     await stop(first.child);
   });
 

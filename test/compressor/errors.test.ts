@@ -109,9 +109,9 @@ describe('compressForWhatsApp rejects bad options and outputs', () => {
     expect(await listDir(src)).toEqual(before);
   });
 
-  it.each([0, -5, 1.5, Number.NaN])('maxBytes %s -> VIDBOT_INPUT_INVALID', async (maxBytes) => {
+  it.each([0, -5, 1.5, Number.NaN])('maxBytes %s -> VIDBOT_INVALID_ARGUMENT (config and the CLI check it first)', async (maxBytes) => {
     const input = await makeCompliantClip(bins.ffmpeg, src);
-    expect((await codeOf(compress(input, { maxBytes }))).code).toBe('VIDBOT_INPUT_INVALID');
+    expect((await codeOf(compress(input, { maxBytes }))).code).toBe('VIDBOT_INVALID_ARGUMENT');
   });
 
   it.each([50_000, 150_000])('maxBytes %s for a 10 s clip -> VIDBOT_SIZE_LIMIT_UNREACHABLE up front', async (maxBytes) => {

@@ -7,7 +7,7 @@
  *   whose value is undefined clears an optional field (required ones, status/attempts, are kept).
  * - transitionTask and updateOutbound's ifStatus are compare-and-set on the status.
  * - Lists are newest first (createdAt desc, insertion order breaking ties); limit defaults to 20,
- *   limit 0 returns nothing, negative or fractional limits/offsets reject with VIDBOT_INPUT_INVALID.
+ *   limit 0 returns nothing, negative or fractional limits/offsets reject with VIDBOT_INVALID_ARGUMENT (a caller's bug).
  * - status: [] matches no task. Unknown ids: getX returns null; updateTask rejects with
  *   VIDBOT_TASK_NOT_FOUND; updateInbound/updateOutbound are no-ops.
  * - createTask is idempotent on taskId, then on messageSid; addVideo on taskId; recordOutbound on
@@ -295,7 +295,7 @@ export const storeContract = (name: string, makeStore: () => Promise<StoreHarnes
         expect(await store.countTasks({ status: ['done', 'failed'] })).toBe(1);
         expect(await store.countTasks({ status: [] })).toBe(0);
         expect(await store.countTasks({ from: 'nobody' })).toBe(0);
-        await rejectsWith(store.listTasks({ limit: -1 }), 'VIDBOT_INPUT_INVALID');
+        await rejectsWith(store.listTasks({ limit: -1 }), 'VIDBOT_INVALID_ARGUMENT');
       });
 
       it('limits lists to 20 by default, keeping the newest', async () => {
@@ -343,7 +343,7 @@ export const storeContract = (name: string, makeStore: () => Promise<StoreHarnes
         expect(tasks(await store.listVideos({ sessionId: 'early' }))).toEqual(['T3', 'T2', 'T1', 'T0']);
         expect(tasks(await store.listVideos({ sessionId: 'early', from: 'B' }))).toEqual(['T3', 'T1']);
         expect(await store.listVideos({ limit: 0 })).toEqual([]);
-        await rejectsWith(store.listVideos({ offset: -1 }), 'VIDBOT_INPUT_INVALID');
+        await rejectsWith(store.listVideos({ offset: -1 }), 'VIDBOT_INVALID_ARGUMENT');
       });
     });
 

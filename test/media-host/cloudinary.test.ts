@@ -290,7 +290,7 @@ describe('createCloudinaryMediaHost: prune', () => {
   });
 
   it('refuses a negative age', async () => {
-    expect(isVidbotError(await failureOf(host().prune({ olderThanDays: -1 })), 'VIDBOT_INPUT_INVALID')).toBe(true);
+    expect(isVidbotError(await failureOf(host().prune({ olderThanDays: -1 })), 'VIDBOT_INVALID_ARGUMENT')).toBe(true);
     expect(fake.requests).toEqual([]);
   });
 });

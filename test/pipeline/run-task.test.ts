@@ -97,7 +97,7 @@ describe('runTask with the embedded adapters', () => {
     expect(done.status).toBe('done');
     const sent = await vidbot.store.listOutbound({ taskId: task.taskId });
     expect(sent.map((m) => m.kind).sort()).toEqual(['failure', 'result']);
-    await expect(vidbot.retryTask(task.taskId)).rejects.toMatchObject({ code: 'VIDBOT_INPUT_INVALID' });
+    await expect(vidbot.retryTask(task.taskId)).rejects.toMatchObject({ code: 'VIDBOT_CONFLICT' });
   });
 
   it('keeps a retryable failure queued until the last attempt, then fails it and tells the sender once', async () => {

@@ -69,6 +69,8 @@ describe('POST /api/generate-video', () => {
       const res = await app.inject({ method: 'POST', url: '/api/generate-video', payload });
       expect(res.statusCode, name).toBe(400);
       expect(errorCode(res.body), name).toBe('VIDBOT_PROMPT_EMPTY');
+      // The hint is written for an HTTP client: the field to send, not a command to run.
+      expect(res.json<{ error: { hint: string } }>().error.hint, name).toMatch(/^Send a "prompt"/);
     }
     expect(await vidbot.store.countTasks()).toBe(0);
     expect((await vidbot.queue.counts()).waiting).toBe(0);
@@ -103,6 +105,7 @@ describe('POST /api/generate-video', () => {
       expect(res.statusCode, name).toBe(400);
       expect(res.headers['content-type'], name).toContain('application/json');
       expect(errorCode(res.body), name).toBe('VIDBOT_INPUT_INVALID');
+      expect(res.json<{ error: { hint: string } }>().error.hint, name).not.toMatch(/vidbot <command>|--help/);
     }
     expect(await vidbot.store.countTasks()).toBe(0);
   });
@@ -315,8 +318,10 @@ describe('tasks', () => {
     const server = await start();
     const id = await submit(server, 'a fox');
     const busy = await server.app.inject({ method: 'POST', url: `/api/tasks/${id}/retry` });
-    expect(busy.statusCode).toBe(400);
+    expect(busy.statusCode).toBe(409);
+    expect(errorCode(busy.body)).toBe('VIDBOT_CONFLICT');
     expect(busy.json().error.message).toContain('only failed or canceled tasks');
+    expect(busy.json().error.hint).not.toMatch(/`vidbot /);
     await server.app.inject({ method: 'POST', url: `/api/tasks/${id}/cancel` });
     const res = await server.app.inject({ method: 'POST', url: `/api/tasks/${id}/retry` });
     expect(res.statusCode).toBe(202);

@@ -63,7 +63,7 @@ describe('GET /api/events', () => {
     expect(worker?.paused).toBe(false);
     const { app: webOnly } = await server();
     const refused = await webOnly.inject({ method: 'POST', url: '/api/workers/pause' });
-    expect(refused.statusCode).toBe(400);
-    expect(refused.json().error.message).toContain('--no-workers');
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().error).toMatchObject({ code: 'VIDBOT_CONFLICT', message: expect.stringContaining('--no-workers') });
   });
 });

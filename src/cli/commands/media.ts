@@ -15,7 +15,7 @@ export const mediaPruneCommand = async (context: CliContext, flags: { olderThan?
   try {
     const prune = vidbot.mediaHost.prune?.bind(vidbot.mediaHost);
     if (!prune) {
-      throw vidbotError('VIDBOT_INPUT_INVALID', `The ${vidbot.mediaHost.name} media host keeps nothing remotely to prune.`, {
+      throw vidbotError('VIDBOT_CAPABILITY_UNSUPPORTED', `The ${vidbot.mediaHost.name} media host keeps nothing remotely to prune.`, {
         hint: 'Set CLOUDINARY_URL to prune Cloudinary uploads; local media lives in VIDBOT_DATA_DIR/media.',
       });
     }

@@ -46,7 +46,7 @@ export const setUpTunnel = async (config: Config, flags: TunnelFlags): Promise<T
     }).open({ port, host: config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host });
     return { port, tunnel };
   } catch (error) {
-    const reason = isVidbotError(error) ? `${error.message} ${error.hint}` : (error as Error).message;
+    const reason = isVidbotError(error) ? `${error.message} ${error.hintFor('cli')}` : (error as Error).message;
     return { port, warning: `${reason} Serving locally only.` };
   }
 };

@@ -4,9 +4,9 @@ import type { Channel, ChannelSet } from './port.ts';
 /** The channels of one vidbot; the first is the default. Names must differ. */
 export const createChannelSet = (channels: readonly Channel[]): ChannelSet => {
   const first = channels[0];
-  if (first === undefined) throw vidbotError('VIDBOT_INTERNAL', 'A vidbot needs at least one channel.');
+  if (first === undefined) throw vidbotError('VIDBOT_INVALID_ARGUMENT', 'A vidbot needs at least one channel.');
   const byName = new Map(channels.map((channel) => [channel.name, channel]));
-  if (byName.size !== channels.length) throw vidbotError('VIDBOT_INTERNAL', 'Two channels have the same name.');
+  if (byName.size !== channels.length) throw vidbotError('VIDBOT_INVALID_ARGUMENT', 'Two channels have the same name.');
   return {
     all: channels,
     get(name) {

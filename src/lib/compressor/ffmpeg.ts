@@ -43,7 +43,7 @@ const defaultOutput = (input: string): string =>
 
 const positiveInt = (name: string, value: number, min: number): number => {
   if (!Number.isSafeInteger(value) || value < min) {
-    throw vidbotError('VIDBOT_INPUT_INVALID', `${name} must be a whole number of at least ${min}, got ${value}.`);
+    throw vidbotError('VIDBOT_INVALID_ARGUMENT', `${name} must be a whole number of at least ${min}, got ${value}.`);
   }
   return value;
 };

@@ -189,7 +189,7 @@ export const createCloudinaryMediaHost = (options: CloudinaryMediaHostOptions): 
     },
 
     async prune({ olderThanDays, signal }) {
-      if (!(olderThanDays >= 0)) throw vidbotError('VIDBOT_INPUT_INVALID', 'olderThanDays must be a number of days, 0 or more.');
+      if (!(olderThanDays >= 0)) throw vidbotError('VIDBOT_INVALID_ARGUMENT', 'olderThanDays must be a number of days, 0 or more.');
       throwIfAborted(signal);
       const cutoff = Date.now() - olderThanDays * 86_400_000;
       const old: string[] = [];

@@ -5,7 +5,7 @@ import type { AddJobOptions } from './port.ts';
 
 export const checkPositive = (name: string, value: number, integer = false): number => {
   if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
-    throw vidbotError('VIDBOT_INPUT_INVALID', `${name} must be a positive ${integer ? 'integer' : 'number'}, got ${value}.`);
+    throw vidbotError('VIDBOT_INVALID_ARGUMENT', `${name} must be a positive ${integer ? 'integer' : 'number'}, got ${value}.`);
   }
   return value;
 };
@@ -22,10 +22,10 @@ export interface CheckedAddOptions {
 
 export const checkAddOptions = (options: AddJobOptions, defaultAttempts: number): CheckedAddOptions => {
   const { jobId } = options;
-  if (typeof jobId !== 'string' || jobId === '') throw vidbotError('VIDBOT_INPUT_INVALID', 'A job needs a non-empty jobId.');
+  if (typeof jobId !== 'string' || jobId === '') throw vidbotError('VIDBOT_INVALID_ARGUMENT', 'A job needs a non-empty jobId.');
   const attempts = checkPositive('attempts', options.attempts ?? defaultAttempts, true);
   const delayMs = options.delayMs ?? 0;
-  if (!Number.isFinite(delayMs) || delayMs < 0) throw vidbotError('VIDBOT_INPUT_INVALID', `delayMs must be >= 0, got ${delayMs}.`);
+  if (!Number.isFinite(delayMs) || delayMs < 0) throw vidbotError('VIDBOT_INVALID_ARGUMENT', `delayMs must be >= 0, got ${delayMs}.`);
   return { jobId, attempts, delayMs };
 };
 

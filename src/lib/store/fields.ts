@@ -35,11 +35,14 @@ export const TASK_STRUCTURED_FIELDS: ReadonlySet<string> = new Set(['delivery'])
 
 export const DEFAULT_LIMIT = 20;
 
-/** Limits and offsets are non-negative integers; 0 is a valid limit that returns nothing. */
+/**
+ * Limits and offsets are non-negative integers; 0 is a valid limit that returns nothing. Only code
+ * passes them here (the API checks its query parameters into a 400 first), so a bad one is a bug.
+ */
 export const count = (value: number | undefined, fallback: number, name: string): number => {
   if (value === undefined) return fallback;
   if (!Number.isSafeInteger(value) || value < 0) {
-    throw vidbotError('VIDBOT_INPUT_INVALID', `${name} must be a non-negative integer, got ${value}.`);
+    throw vidbotError('VIDBOT_INVALID_ARGUMENT', `${name} must be a non-negative integer, got ${value}.`);
   }
   return value;
 };

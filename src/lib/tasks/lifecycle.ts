@@ -107,9 +107,7 @@ export const createTaskLifecycle = (deps: LifecycleDeps): TaskLifecycle => {
         cancelRequested: false,
       });
       if (queued === null) {
-        throw vidbotError('VIDBOT_INPUT_INVALID', `Task ${taskId} is ${task.status}; only failed or canceled tasks can be retried.`, {
-          hint: '`vidbot status` lists tasks and their states.',
-        });
+        throw vidbotError('VIDBOT_CONFLICT', `Task ${taskId} is ${task.status}; only failed or canceled tasks can be retried.`);
       }
       // A new job, so the old one's history (attempts, failure) cannot hold the retry back.
       await queue.add({ taskId }, { jobId, group: task.sid });

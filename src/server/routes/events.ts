@@ -59,8 +59,8 @@ export const eventRoutes = (app: FastifyInstance, deps: EventRouteDeps): void =>
 
   const control = (action: 'pause' | 'resume') => async () => {
     if (!deps.workers) {
-      throw vidbotError('VIDBOT_INPUT_INVALID', 'This server runs no workers (started with --no-workers).', {
-        hint: 'Pause or resume the `vidbot worker` processes themselves.',
+      throw vidbotError('VIDBOT_CONFLICT', 'This server runs no workers (started with --no-workers).', {
+        hint: 'Pause or resume the worker processes themselves: they run apart from this server.',
       });
     }
     deps.workers[action]();

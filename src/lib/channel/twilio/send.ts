@@ -116,7 +116,7 @@ export const createTwilioSender = (options: TwilioSenderOptions): TwilioSender =
     refusalKind,
     send(message, sendOptions) {
       const { body, mediaUrl } = message;
-      if (!body && !mediaUrl) throw new VidbotError('VIDBOT_INPUT_INVALID', 'A message needs a body or a media URL.');
+      if (!body && !mediaUrl) throw new VidbotError('VIDBOT_INVALID_ARGUMENT', 'A message needs a body or a media URL.');
       return create(
         { from, to: address(message.to), ...(body ? { body } : {}), ...(mediaUrl === undefined ? {} : { mediaUrl: [mediaUrl] }) },
         sendOptions,

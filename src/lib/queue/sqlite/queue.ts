@@ -54,7 +54,7 @@ export const createSqliteQueue = <T>(options: SqliteQueueOptions): SqliteJobQueu
   const now = options.now ?? Date.now;
 
   const owned = options.db === undefined;
-  if (owned && options.file === undefined) throw vidbotError('VIDBOT_INTERNAL', 'createSqliteQueue needs a file or a db.');
+  if (owned && options.file === undefined) throw vidbotError('VIDBOT_INVALID_ARGUMENT', 'createSqliteQueue needs a file or a db.');
   const db = options.db ?? openDatabase(options.file ?? ':memory:');
   try {
     migrateQueueSchema(db);

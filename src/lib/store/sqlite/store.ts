@@ -42,7 +42,7 @@ const toStoreError = (error: unknown): VidbotError => {
 
 export const createSqliteStore = (options: SqliteStoreOptions): Store => {
   const owned = options.db === undefined;
-  if (owned && options.file === undefined) throw vidbotError('VIDBOT_INTERNAL', 'createSqliteStore needs a file or a db.');
+  if (owned && options.file === undefined) throw vidbotError('VIDBOT_INVALID_ARGUMENT', 'createSqliteStore needs a file or a db.');
   const db: DatabaseSync = options.db ?? openDatabase(options.file ?? ':memory:');
   try {
     migrate(db);
