@@ -2,7 +2,7 @@ import { chmod, readdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { checkFfmpeg, createDoctorContext, type DoctorCheck, type DoctorReport, runDoctor } from '../../src/lib/doctor/index.ts';
-import { locateFfmpeg } from '../../src/lib/ffmpeg/locate.ts';
+import { locateFfmpeg, resolveInstallerPackages } from '../../src/lib/ffmpeg/locate.ts';
 import { makeSandbox } from '../helpers/cli.ts';
 import { freePort } from '../helpers/ports.ts';
 import { configFrom, type Fakes, startFakes, startServer } from './setup.ts';
@@ -55,7 +55,7 @@ describe('runDoctor', { timeout: 120_000 }, () => {
     expect(report.counts).toEqual({ pass: 11, warn: 1, fail: 0, skip: 0 });
     expect(seen.sort()).toEqual(report.checks.map((check) => check.id).sort());
     const checks = byId(report);
-    expect(checks.ffmpeg?.detail).toMatch(/^ffmpeg \S+ from PATH \(.*\), ffprobe \S+; libx264, aac, drawtext$/);
+    expect(checks.ffmpeg?.detail).toMatch(/^ffmpeg \S+ from PATH \(.*\), ffprobe \S+; libx264, aac, and all \d+ filters of the local preview$/);
     expect(checks.twilio?.detail).toContain('"Fake account" is active');
     expect(checks.replicate?.detail).toContain('fake-user');
     expect(checks.openai?.detail).toContain('gpt-4.1-mini');
@@ -126,7 +126,7 @@ describe('runDoctor', { timeout: 120_000 }, () => {
     const local = await checkFfmpeg(createDoctorContext(configFrom(env), { env }), () => undefined);
     expect(local.status).toBe('fail');
     expect(local.detail).toContain(`from FFMPEG_BIN (${wrapper})`);
-    expect(local.detail).toContain('no drawtext filter');
+    expect(local.detail).toContain('but not the drawtext filter the local preview renderer needs');
     expect(local.fix).toContain('libfreetype');
 
     const withReplicate = { ...env, REPLICATE_API_TOKEN: fakes.replicate.token, REPLICATE_API_BASE_URL: fakes.replicate.url };
@@ -146,3 +146,66 @@ describe('runDoctor', { timeout: 120_000 }, () => {
     expect(report.ok).toBe(false);
   });
 });
+
+describe("doctor: the local preview's filters", { timeout: 120_000 }, () => {
+  /** The real ffmpeg behind a wrapper whose filter list lacks `hidden`; ffprobe beside it. */
+  const ffmpegWithout = async (root: string, hidden: readonly string[]): Promise<string> => {
+    const system = await locateFfmpeg({ resolveInstaller: false });
+    const wrapper = join(root, 'ffmpeg');
+    const drop = hidden.map((name) => ` | grep -v ' ${name} '`).join('');
+    await writeFile(wrapper, `#!/bin/sh\nif [ "$2" = "-filters" ]; then "${system.ffmpeg}" "$@"${drop}; exit 0; fi\nexec "${system.ffmpeg}" "$@"\n`);
+    await chmod(wrapper, 0o755);
+    await symlink(system.ffprobe, join(root, 'ffprobe'));
+    return wrapper;
+  };
+
+  it('fails an ffmpeg without a filter the renderer cannot do without, naming it, with a fix that is not about fonts', async () => {
+    const box = await sandbox();
+    const env = { ...box.env, FFMPEG_BIN: await ffmpegWithout(box.root, ['overlay']) };
+    const outcome = await checkFfmpeg(createDoctorContext(configFrom(env), { env }), () => undefined);
+    expect(outcome.status).toBe('fail');
+    expect(outcome.detail).toContain('has libx264 and aac but not the overlay filter the local preview renderer needs');
+    expect(outcome.fix).toMatch(/^Install a complete ffmpeg/);
+    expect(outcome.fix).not.toMatch(/font|libfreetype/);
+
+    // With Replicate making the videos it is only a warning, and the test clip is a plain pattern.
+    const withReplicate = { ...env, REPLICATE_API_TOKEN: fakes.replicate.token, REPLICATE_API_BASE_URL: fakes.replicate.url };
+    const report = await runDoctor(configFrom(withReplicate), { env: withReplicate });
+    expect(statuses(report)).toMatchObject({ ffmpeg: 'warn', 'whatsapp-clip': 'pass' });
+  });
+
+  it('warns for an ffmpeg that lacks only filters the renderer replaces, and renders the clip with the fallbacks', async () => {
+    const box = await sandbox();
+    const env = { ...box.env, FFMPEG_BIN: await ffmpegWithout(box.root, ['pseudocolor', 'aevalsrc']) };
+    const report = await runDoctor(configFrom(env), { env });
+    const checks = byId(report);
+    expect(checks.ffmpeg?.status).toBe('warn');
+    expect(checks.ffmpeg?.detail).toContain('but not pseudocolor and aevalsrc, so the preview falls back:');
+    expect(checks.ffmpeg?.detail).toContain("a still background in the prompt's colours");
+    expect(checks.ffmpeg?.detail).toContain('silent clips');
+    expect(checks.ffmpeg?.fix).toMatch(/complete ffmpeg/);
+    expect(checks['whatsapp-clip']?.status).toBe('pass');
+    expect(report.ok).toBe(true);
+
+    // With Replicate making the videos, the preview's fallbacks do not matter.
+    const withReplicate = { ...env, REPLICATE_API_TOKEN: fakes.replicate.token, REPLICATE_API_BASE_URL: fakes.replicate.url };
+    const remote = await checkFfmpeg(createDoctorContext(configFrom(withReplicate), { env: withReplicate }), () => undefined);
+    expect(remote.status).toBe('pass');
+  });
+
+  it('passes the @ffmpeg-installer build (no gradients, which the preview does not use), and renders its clip', async (context) => {
+    const old = (await resolveInstallerPackages()).ffmpeg;
+    if (old === undefined) {
+      console.log('Skipping: the optional @ffmpeg-installer/ffmpeg package is not installed.');
+      context.skip();
+      return;
+    }
+    const box = await sandbox();
+    const env = { ...box.env, FFMPEG_BIN: old };
+    const report = await runDoctor(configFrom(env), { env });
+    const checks = byId(report);
+    expect(checks.ffmpeg).toMatchObject({ status: 'pass', detail: expect.stringContaining('and all') });
+    expect(checks['whatsapp-clip']?.status).toBe('pass');
+  });
+});
+

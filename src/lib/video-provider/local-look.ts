@@ -1,34 +1,22 @@
 import { createHash } from 'node:crypto';
+import { matchThemes, type Theme } from './local-lexicon.ts';
+import type { Motion, MotionParams } from './local-motion.ts';
 
-/** Background families the local renderer can draw; one is picked per prompt. */
-export const LOCAL_PATTERNS = [
-  'gradient-linear',
-  'gradient-radial',
-  'gradient-circular',
-  'gradient-spiral',
-  'life',
-  'mandelbrot',
-] as const;
-
-export type LocalPattern = (typeof LOCAL_PATTERNS)[number];
+/** Motions for prompts that name no theme: abstract ones, since nothing says what the scene is. */
+export const HASHED_MOTIONS = ['plasma', 'bokeh'] as const satisfies readonly Motion[];
 
 /** Every visual and audio parameter of a local render; a pure function of the prompt. */
 export interface LocalLook {
   readonly digest: string;
-  readonly pattern: LocalPattern;
-  /** Four palette colours as 0xRRGGBB. */
-  readonly palette: readonly [string, string, string, string];
-  readonly seed: number;
-  /** gradients' rotation speed. */
-  readonly speed: number;
-  /** Initial hue offset and hue drift, in radians and radians per second. */
-  readonly hueStart: number;
-  readonly hueRate: number;
-  /** Mandelbrot zoom target. */
-  readonly focus: { readonly x: number; readonly y: number };
+  /** The themes the words named ("forest", "forest at night"), or "hashed" when none did. */
+  readonly theme: string;
+  readonly motion: Motion;
+  /** Colours from the background's darkest to its brightest, as 0xRRGGBB. */
+  readonly palette: readonly string[];
+  readonly params: MotionParams;
   /** Chord frequencies in Hz (left channel; the right one is detuned slightly for width). */
   readonly chord: readonly [number, number, number];
-  /** Ken Burns move for image-to-video. */
+  /** The slow zoom and pan over a photo (image-to-video). */
   readonly kenBurns: {
     readonly zoomIn: boolean;
     readonly zoom: number;
@@ -37,77 +25,108 @@ export interface LocalLook {
   };
 }
 
-// Points near the Mandelbrot boundary that stay detailed while zooming in.
-const MANDELBROT_FOCI = [
-  { x: -0.743643887037151, y: 0.13182590420533 },
-  { x: -0.7453, y: 0.1127 },
-  { x: -1.25066, y: 0.02012 },
-  { x: -0.1011, y: 0.9563 },
-  { x: 0.2549870375144766, y: -0.0005679790528465 },
-  { x: -1.768778833, y: -0.001738996 },
-] as const;
-
 // A minor pentatonic roots keep every chord consonant.
 const ROOTS = [196.0, 220.0, 261.63, 293.66, 329.63] as const;
-// Semitone offsets for sus2, minor and major triads.
-const CHORDS = [
-  [0, 2, 7],
-  [0, 3, 7],
-  [0, 4, 7],
-] as const;
+// Semitone offsets for major, suspended and minor triads.
+const CHORDS: Readonly<Record<Theme['mood'], readonly [number, number, number]>> = {
+  bright: [0, 4, 7],
+  calm: [0, 2, 7],
+  dark: [0, 3, 7],
+};
+const MOODS = Object.keys(CHORDS) as Theme['mood'][];
 
 const pick = <T>(items: readonly T[], index: number): T => items[index % items.length] as T;
 
 const round = (value: number, digits: number): number => Number(value.toFixed(digits));
 
-const hex2 = (value: number): string => Math.round(value * 255).toString(16).padStart(2, '0');
+const hex2 = (value: number): string =>
+  Math.round(Math.min(1, Math.max(0, value)) * 255)
+    .toString(16)
+    .padStart(2, '0');
 
 /** HSL (0..360, 0..1, 0..1) to 0xRRGGBB. */
 const hsl = (h: number, s: number, l: number): string => {
   const a = s * Math.min(l, 1 - l);
-  const channel = (n: number): number => {
-    const k = (n + h / 30) % 12;
+  const channel = (k0: number): number => {
+    const k = (k0 + h / 30) % 12;
     return l - a * Math.max(-1, Math.min(k - 3, 9 - k, 1));
   };
   return `0x${hex2(channel(0))}${hex2(channel(8))}${hex2(channel(4))}`;
 };
 
+/** 0xRRGGBB to HSL (0..360, 0..1, 0..1). */
+const toHsl = (colour: string): [number, number, number] => {
+  const value = Number.parseInt(colour.slice(2), 16);
+  const [r, g, b] = [(value >> 16) & 255, (value >> 8) & 255, value & 255].map((c) => c / 255) as [number, number, number];
+  const max = Math.max(r, g, b);
+  const min = Math.min(r, g, b);
+  const l = (max + min) / 2;
+  const d = max - min;
+  if (d === 0) return [0, 0, l];
+  const s = d / (1 - Math.abs(2 * l - 1));
+  const h = max === r ? ((g - b) / d + 6) % 6 : max === g ? (b - r) / d + 2 : (r - g) / d + 4;
+  return [h * 60, s, l];
+};
+
+/** Turns every colour's hue by `degrees`: the same theme, a little different per prompt. */
+const turnHue = (palette: readonly string[], degrees: number): string[] =>
+  palette.map((colour) => {
+    const [h, s, l] = toHsl(colour);
+    return hsl((h + degrees + 360) % 360, s, l);
+  });
+
+/** A dark-to-light run of neighbouring hues around `hue`, for prompts no theme matches. */
+const hashedPalette = (hue: number, saturation: number): string[] =>
+  [
+    [0, 0.08],
+    [18, 0.24],
+    [40, 0.45],
+    [65, 0.68],
+    [85, 0.9],
+  ].map(([offset = 0, lightness = 0]) => hsl((hue + offset) % 360, saturation, lightness));
+
 export const sha256 = (text: string | Buffer): string => createHash('sha256').update(text).digest('hex');
 
-/** Derives the look of a render from the prompt alone, so the same prompt always looks the same. */
+/**
+ * Derives the look of a render from the prompt alone, so the same prompt always looks the same:
+ * the themes its words name give the motion and colours (see local-lexicon.ts); the hash only
+ * varies them a little, and picks everything when no word matches.
+ */
 export const deriveLook = (prompt: string): LocalLook => {
   const digest = sha256(prompt);
   const bytes = Buffer.from(digest, 'hex');
   const b = (i: number): number => bytes[i] ?? 0;
   const unit = (i: number): number => b(i) / 255;
 
-  const baseHue = (b(1) * 360) / 256;
-  // Analogous-plus-accent scheme: three neighbours and one complement, so gradients never clash.
-  const offsets = [0, 35, 70, 180];
-  const palette = offsets.map((offset, i) =>
-    hsl((baseHue + offset) % 360, 0.55 + unit(2 + i) * 0.3, 0.32 + unit(6 + i) * 0.26),
-  ) as unknown as readonly [string, string, string, string];
+  const { scene, light } = matchThemes(prompt);
+  const lead = scene ?? light;
+  const colours = light && !(scene?.keepsOwnColoursIn ?? []).includes(light.name) ? light : lead;
+  const motion = lead?.motion ?? pick(HASHED_MOTIONS, b(0));
+  const palette =
+    colours === undefined
+      ? hashedPalette((b(1) * 360) / 256, 0.45 + unit(2) * 0.3)
+      : turnHue(colours.palette, (unit(1) - 0.5) * 16);
+  const theme = scene && light ? `${scene.name} ${light.name}` : (lead?.name ?? 'hashed');
 
   const root = pick(ROOTS, b(12));
-  const chord = pick(CHORDS, b(13)).map((semi) => round(root * 2 ** (semi / 12), 2)) as unknown as readonly [
-    number,
-    number,
-    number,
-  ];
+  const mood = lead?.mood ?? pick(MOODS, b(13));
+  const chord = CHORDS[mood].map((semi) => round(root * 2 ** (semi / 12), 2)) as unknown as readonly [number, number, number];
 
   return {
     digest,
-    pattern: pick(LOCAL_PATTERNS, b(0)),
+    theme,
+    motion,
     palette,
-    seed: bytes.readUInt32BE(14),
-    speed: round(0.006 + unit(18) * 0.014, 4),
-    hueStart: round(unit(19) * 2 * Math.PI, 3),
-    hueRate: round((0.12 + unit(20) * 0.3) * (b(21) % 2 === 0 ? 1 : -1), 3),
-    focus: pick(MANDELBROT_FOCI, b(22)),
+    params: {
+      phases: [unit(14), unit(15), unit(16), unit(17)].map((u) => round(u * 2 * Math.PI, 3)) as unknown as MotionParams['phases'],
+      speed: round(0.85 + unit(18) * 0.3, 3),
+      direction: b(19) % 2 === 0 ? 1 : -1,
+      ...(scene?.lightning && { lightning: true }),
+    },
     chord,
     kenBurns: {
       zoomIn: b(23) % 2 === 0,
-      zoom: round(0.12 + unit(24) * 0.13, 3),
+      zoom: round(0.05 + unit(24) * 0.04, 3),
       from: { x: round(unit(25), 3), y: round(unit(26), 3) },
       to: { x: round(unit(27), 3), y: round(unit(28), 3) },
     },

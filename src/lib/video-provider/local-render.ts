@@ -1,5 +1,9 @@
+import type { PreviewCapabilities } from './local-filters.ts';
 import type { LocalLook } from './local-look.ts';
+import { escapeFilterValue, motionChains } from './local-motion.ts';
 import type { TextLayout } from './local-text.ts';
+
+export { escapeFilterValue };
 
 /** A font drawtext loads by file, or by family name through fontconfig. */
 export type FontRef = { readonly file: string } | { readonly family: string };
@@ -18,20 +22,11 @@ export interface RenderPlan {
   readonly fonts: { readonly text: FontRef; readonly label: FontRef };
   readonly image?: string;
   readonly output: string;
+  /** What this ffmpeg can draw beyond the basics (see local-filters.ts). */
+  readonly capabilities: PreviewCapabilities;
 }
 
-/**
- * Escapes an option value for a -filter_complex graph: once for the filter's own option parser
- * (\ ' :) and once more for the graph parser (\ ' [ ] , ;), as ffmpeg-filters describes.
- */
-export const escapeFilterValue = (value: string): string =>
-  value.replace(/[\\':]/g, '\\$&').replace(/[\\'[\],;]/g, '\\$&');
-
 const num = (value: number): string => String(Number(value.toFixed(4)));
-
-/** `a+b*t` written so a negative rate reads `a-b*t`, which the expression parser needs no help with. */
-const linear = (start: number, rate: number, variable: string): string =>
-  `${num(start)}${rate < 0 ? '-' : '+'}${num(Math.abs(rate))}*${variable}`;
 
 const fontOption = (font: FontRef): string =>
   'file' in font ? `fontfile=${escapeFilterValue(font.file)}` : `font=${escapeFilterValue(font.family)}`;
@@ -39,69 +34,92 @@ const fontOption = (font: FontRef): string =>
 // Scaled frames must not depend on the CPU's SIMD paths, or renders would differ between machines.
 const SWS = 'bicubic+accurate_rnd+bitexact';
 
-/** The moving background, drawn at a quarter of the frame size and scaled up: it is smooth anyway. */
-const patternChain = (plan: RenderPlan): string => {
-  const { look, width, height, fps, durationSec } = plan;
-  const w = Math.round(width / 4);
-  const h = Math.round(height / 4);
-  const hue = `hue=H=${linear(look.hueStart, look.hueRate, 't')}`;
-  // Converting to yuv420p before upscaling keeps every full-size filter on the cheap planar format.
-  const up = `format=yuv420p,scale=${width}:${height}:flags=${SWS},setsar=1`;
-  const [c0, c1, c2, c3] = look.palette;
-  const gradients = (type: string): string =>
-    `gradients=s=${w}x${h}:r=${fps}:c0=${c0}:c1=${c1}:c2=${c2}:c3=${c3}:n=4:seed=${look.seed}:speed=${look.speed}:type=${type}`;
-  switch (look.pattern) {
-    case 'gradient-linear':
-    case 'gradient-radial':
-    case 'gradient-circular':
-    case 'gradient-spiral':
-      // The palette already carries the colours; the hue drift only needs to be gentle.
-      return `${gradients(look.pattern.slice('gradient-'.length))},hue=H=${linear(0, look.hueRate / 2, 't')},${up}[bg]`;
-    case 'life':
-      return [
-        `${gradients('radial')},format=gbrp[grad]`,
-        `life=s=${Math.round(w / 2)}x${Math.round(h / 2)}:r=${fps}:seed=${look.seed}:ratio=0.16:mold=12:` +
-          `life_color=0xffffff:death_color=0x000000:mold_color=0x707070,` +
-          `scale=${w}:${h}:flags=neighbor,gblur=sigma=1,format=gbrp[cells]`,
-        `[grad][cells]blend=all_mode=softlight,${hue},${up}[bg]`,
-      ].join(';');
-    case 'mandelbrot': {
-      const frames = Math.round(durationSec * fps);
-      return (
-        `mandelbrot=s=${w}x${h}:r=${fps}:start_x=${look.focus.x}:start_y=${look.focus.y}:` +
-        `start_scale=3:end_scale=0.02:end_pts=${frames}:inner=black,` +
-        // Blurring the fractal's aliasing keeps it calm behind the text and cheap to encode.
-        `gblur=sigma=1.2,${hue},${up}[bg]`
-      );
-    }
-  }
+/** 0xRRGGBB as BT.601 limited-range Y, U, V: what the encoder's yuv420p means. */
+const yuv = (colour: string): [number, number, number] => {
+  const value = Number.parseInt(colour.slice(2), 16);
+  const r = ((value >> 16) & 255) / 255;
+  const g = ((value >> 8) & 255) / 255;
+  const b = (value & 255) / 255;
+  return [16 + 65.481 * r + 128.553 * g + 24.966 * b, 128 - 37.797 * r - 74.203 * g + 112 * b, 128 + 112 * r - 93.786 * g - 18.214 * b];
 };
 
-/** The still image, animated with a slow Ken Burns zoom and pan. */
+/**
+ * Colours the grey field with the palette: pseudocolor maps each luma level (16..235) to Y, U and
+ * V, piecewise linearly between the palette's colours, spread evenly from dark to light.
+ */
+export const paletteFilter = (palette: readonly string[]): string => {
+  const stops = palette.map(yuv);
+  const segments = stops.length - 1;
+  const channel = (index: 0 | 1 | 2): string => {
+    const values = stops.map((stop) => stop[index]);
+    let expr = num(values[0] ?? 128);
+    for (let i = 0; i < segments; i += 1) {
+      const step = (values[i + 1] ?? 0) - (values[i] ?? 0);
+      if (Math.abs(step) >= 0.01) expr += `${step < 0 ? '-' : '+'}${num(Math.abs(step))}*clip((val-16)*${num(segments / 219)}-${i},0,1)`;
+    }
+    return escapeFilterValue(expr);
+  };
+  return `pseudocolor=c0=${channel(0)}:c1=${channel(1)}:c2=${channel(2)}`;
+};
+
+/** The moving background of a text-only clip, in the prompt's colours. */
+const backgroundChain = (plan: RenderPlan): string => {
+  const { look, width, height, fps, capabilities } = plan;
+  if (!capabilities.motion) {
+    // A plainer ffmpeg: the palette as still bands, from the light sky down to the dark ground.
+    const [dark = '0x000000', , mid = '0x404040', , light = '0xc0c0c0'] = look.palette;
+    const band = Math.round(height / 3);
+    return (
+      `color=c=${mid}:s=${width}x${height}:r=${fps},format=yuv420p,` +
+      `drawbox=x=0:y=0:w=iw:h=${band}:color=${light}@0.35:t=fill,` +
+      `drawbox=x=0:y=${height - band}:w=iw:h=${band}:color=${dark}@0.5:t=fill,setsar=1[bg]`
+    );
+  }
+  const canvas = { width, height, fps, params: look.params };
+  return [...motionChains(look.motion, canvas, 'field'), `[field]format=yuv420p,${paletteFilter(look.palette)},setsar=1[bg]`].join(';');
+};
+
+/**
+ * The photo, whole, over a blurred and darkened fill of itself (rather than cropped to the frame),
+ * with a slow Ken Burns zoom and pan. perspective resamples at fractions of a pixel, so the move
+ * is smooth; zoompan would step by whole pixels and judder.
+ */
 const imageChain = (plan: RenderPlan): string => {
-  const { width, height, fps, durationSec, look } = plan;
-  const frames = Math.max(1, Math.round(durationSec * fps));
-  const last = Math.max(1, frames - 1);
+  const { width, height, durationSec, fps, look, capabilities } = plan;
+  const small = `${Math.round(width / 8)}:${Math.round(height / 8)}`;
+  const chains = [
+    `[0:v]trim=end_frame=1,format=rgb24,split[fill][photo]`,
+    `[fill]scale=${small}:force_original_aspect_ratio=increase:flags=${SWS},crop=${small},` +
+      (capabilities.photoBlur ? 'gblur=sigma=2.5,' : '') +
+      `scale=${width}:${height}:flags=bicubic,drawbox=x=0:y=0:w=iw:h=ih:color=black@0.4:t=fill[back]`,
+    `[photo]scale=${width}:${height}:force_original_aspect_ratio=decrease:flags=${SWS}[front]`,
+  ];
+  const composite = '[back][front]overlay=x=(W-w)/2:y=(H-h)/2,format=yuv420p,setsar=1';
+  if (!capabilities.photoMotion) {
+    // Shown on every frame: overlay repeats its last picture over a canvas as long as the clip.
+    chains.push(`${composite}[still]`, `color=black:s=${width}x${height}:r=${fps},format=yuv420p[canvas]`, '[canvas][still]overlay,setsar=1[bg]');
+    return chains.join(';');
+  }
+  const last = Math.max(1, Math.round(durationSec * fps) - 1);
   const { zoom, zoomIn, from, to } = look.kenBurns;
-  const progress = `on/${last}`;
-  const z = zoomIn ? `1+${num(zoom)}*${progress}` : `${num(1 + zoom)}-${num(zoom)}*${progress}`;
+  const progress = `min(on/${last},1)`;
+  const z = `(1+${num(zoom)}*${zoomIn ? progress : `(1-${progress})`})`;
   const along = (a: number, b: number): string => `(${num(a)}+${num(b - a)}*${progress})`;
-  // Upscaling 2x first makes zoompan's whole-pixel crop steps half as visible.
-  const w2 = width * 2;
-  const h2 = height * 2;
-  return (
-    `[0:v]trim=end_frame=1,scale=${w2}:${h2}:force_original_aspect_ratio=increase:flags=${SWS},` +
-    `crop=${w2}:${h2},setsar=1,` +
-    `zoompan=z=${escapeFilterValue(z)}:x=${escapeFilterValue(`(iw-iw/zoom)*${along(from.x, to.x)}`)}:` +
-    `y=${escapeFilterValue(`(ih-ih/zoom)*${along(from.y, to.y)}`)}:d=${frames}:s=${width}x${height}:fps=${fps}[bg]`
-  );
+  // The source rectangle: 1/z of the picture, placed along the pan; its corners fill the frame.
+  const x0 = `(W-W/${z})*${along(from.x, to.x)}`;
+  const y0 = `(H-H/${z})*${along(from.y, to.y)}`;
+  const x1 = `${x0}+W/${z}`;
+  const y1 = `${y0}+H/${z}`;
+  const corners = [x0, y0, x1, y0, x0, y1, x1, y1].map((expr, i) => `${i % 2 === 0 ? 'x' : 'y'}${i >> 1}=${escapeFilterValue(expr)}`);
+  chains.push(`${composite},loop=loop=-1:size=1,perspective=${corners.join(':')}:interpolation=linear:eval=frame,setsar=1[bg]`);
+  return chains.join(';');
 };
 
 /** The prompt over a translucent band, and the honest label at the bottom. */
 const textChain = (plan: RenderPlan): string => {
   const { layout, height, width } = plan;
   const blockHeight = layout.lines.length * layout.lineHeight;
-  // Over a photo the text sits low so the picture stays visible; over patterns it is centred.
+  // Over a photo the text sits low so the picture stays visible; over backgrounds it is centred.
   const centre = plan.image ? height * 0.74 : height * 0.46;
   const top = Math.round(centre - blockHeight / 2);
   const pad = Math.round(layout.fontSize * 0.6);
@@ -128,8 +146,9 @@ const textChain = (plan: RenderPlan): string => {
   return `[bg]${filters.join(',')}[v]`;
 };
 
-/** A soft stereo chord with a slow swell, faded in and out. */
+/** A soft stereo chord with a slow swell, faded in and out; silence on an ffmpeg without aevalsrc. */
 const audioChain = (plan: RenderPlan): string => {
+  if (!plan.capabilities.sound) return 'anullsrc=r=48000:cl=stereo[a]';
   const [f1, f2, f3] = plan.look.chord;
   const d = plan.durationSec;
   const voice = (detune: number): string =>
@@ -146,7 +165,7 @@ const audioChain = (plan: RenderPlan): string => {
 export const buildRenderArgs = (plan: RenderPlan): string[] => {
   const graph = [
     `sws_flags=${SWS}`,
-    plan.image ? imageChain(plan) : patternChain(plan),
+    plan.image ? imageChain(plan) : backgroundChain(plan),
     textChain(plan),
     audioChain(plan),
   ].join(';');
@@ -158,7 +177,7 @@ export const buildRenderArgs = (plan: RenderPlan): string[] => {
     '-map', '[v]', '-map', '[a]', '-t', num(plan.durationSec),
     '-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', 'high', '-level:v', '3.1', '-pix_fmt', 'yuv420p',
     // No VBV (-maxrate): with frame threads x264's VBV depends on thread timing, so two renders
-    // would differ; the patterns are simple enough that CRF alone stays at a few MB.
+    // would differ; the backgrounds are simple enough that CRF alone stays at a few MB.
     '-crf', '21', '-g', gop, '-keyint_min', gop,
     // A fixed thread count makes x264's output independent of the machine's core count.
     '-threads:v', '2',

@@ -4,7 +4,9 @@ import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { throwIfAborted, vidbotError, type VidbotError } from '../errors.ts';
 import { guardedCommand, launchFailure } from '../ffmpeg/child.ts';
+import { detectFfmpegFeatures, type FfmpegFeatures } from '../ffmpeg/features.ts';
 import type { ProgressListener } from '../progress.ts';
+import { missingPreviewFilters, previewCapabilities } from './local-filters.ts';
 import { deriveLook, sha256 } from './local-look.ts';
 import { buildRenderArgs, type FontRef, type RenderPlan } from './local-render.ts';
 import { layoutPrompt } from './local-text.ts';
@@ -15,6 +17,11 @@ export interface LocalProviderOptions {
   readonly ffmpeg: string;
   /** A TrueType/OpenType font for the text; otherwise a common sans font, or fontconfig's "Sans". */
   readonly fontFile?: string;
+  /**
+   * What this ffmpeg offers, when the caller already asked it (vidbot doctor does); otherwise the
+   * provider asks once, at its first render, and keeps the answer.
+   */
+  readonly features?: FfmpegFeatures;
 }
 
 export const LOCAL_MODEL = 'local-preview';
@@ -95,6 +102,35 @@ const readImage = async (path: string): Promise<Buffer> => {
 
 const tail = (text: string, lines = 15): string => text.trim().split('\n').slice(-lines).join('\n');
 
+const FILTER_HINT =
+  'Install a complete ffmpeg (Debian/Ubuntu: `apt-get install ffmpeg`) or set FFMPEG_BIN to one; `vidbot doctor` lists what an ffmpeg lacks.';
+const DRAWTEXT_HINT =
+  'Install an ffmpeg built with libfreetype (--enable-libfreetype), e.g. Debian/Ubuntu `apt-get install ffmpeg`, or set FFMPEG_BIN to one.';
+
+/** The error for filters this ffmpeg does not have (it says so, or its list lacks them). */
+const missingFilters = (names: readonly string[], ffmpeg: string, extra: { cause?: unknown; stderr?: string } = {}): VidbotError => {
+  const list = names.map((name) => `'${name}'`).join(', ');
+  const plural = names.length > 1 ? 's' : '';
+  return vidbotError('VIDBOT_FFMPEG_FAILED', `The ffmpeg at ${ffmpeg} has no ${list} filter${plural}, which the local preview needs.${extra.stderr ? `\n${extra.stderr}` : ''}`, {
+    ...(extra.cause === undefined ? {} : { cause: extra.cause }),
+    details: { missingFilters: [...names], ...(extra.stderr === undefined ? {} : { stderr: extra.stderr }) },
+    retryable: false,
+    hint: names.includes('drawtext') ? DRAWTEXT_HINT : FILTER_HINT,
+  });
+};
+
+/** Refuses a render this ffmpeg cannot do, before starting it: a missing filter, or no way to find a font. */
+const checkRenderable = (features: FfmpegFeatures | undefined, fonts: RenderPlan['fonts'], ffmpeg: string): void => {
+  if (features === undefined) return;
+  const { required } = missingPreviewFilters(features.filters);
+  if (required.length > 0) throw missingFilters(required, ffmpeg);
+  if (!features.fontconfig && ('family' in fonts.text || 'family' in fonts.label)) {
+    throw vidbotError('VIDBOT_FILE_NOT_FOUND', `No font file found for the preview's text, and the ffmpeg at ${ffmpeg} cannot look one up by name (it was built without fontconfig).`, {
+      hint: 'Install a TrueType font (e.g. Debian/Ubuntu `apt-get install fonts-dejavu-core`), or give the local provider a fontFile.',
+    });
+  }
+};
+
 /** Translates a failed ffmpeg run into vidbot's errors, with hints for the common causes. */
 const ffmpegError = (error: unknown, ffmpeg: string): VidbotError => {
   const e = error as { stderr?: unknown; exitCode?: number; signal?: string; message?: string };
@@ -104,14 +140,8 @@ const ffmpegError = (error: unknown, ffmpeg: string): VidbotError => {
   }
   const stderr = typeof e.stderr === 'string' ? tail(e.stderr) : '';
   const details = { stderr };
-  if (/No such filter: '(drawtext|gradients|life|mandelbrot|zoompan|aevalsrc)'/.test(stderr)) {
-    return vidbotError('VIDBOT_FFMPEG_FAILED', `This ffmpeg lacks a filter the local preview needs.\n${stderr}`, {
-      cause: error,
-      details,
-      retryable: false,
-      hint: 'Install an ffmpeg built with libfreetype and fontconfig (e.g. Debian/Ubuntu `apt-get install ffmpeg`) or set FFMPEG_BIN to one.',
-    });
-  }
+  const filter = /No such filter: '([^']+)'/.exec(stderr)?.[1];
+  if (filter !== undefined) return missingFilters([filter], ffmpeg, { cause: error, stderr });
   if (/Unknown encoder 'libx264'/.test(stderr)) {
     return vidbotError('VIDBOT_FFMPEG_FAILED', `This ffmpeg has no libx264 encoder.\n${stderr}`, {
       cause: error,
@@ -158,71 +188,80 @@ const progressParser = (durationSec: number, onProgress: ProgressListener | unde
 };
 
 /** Renders a deterministic, clearly labelled preview clip with ffmpeg; no AI involved. */
-export const createLocalProvider = (options: LocalProviderOptions): VideoProvider => ({
-  name: 'local',
-  defaultModel: LOCAL_MODEL,
-  capabilities: () => ({ imageToVideo: true, ai: false }),
-  async generate(request: VideoRequest, generateOptions: GenerateOptions): Promise<GeneratedVideo> {
-    const { signal, onProgress } = generateOptions;
-    throwIfAborted(signal);
-    const workDir = resolve(generateOptions.workDir);
-    const durationSec = normalizeDuration(request.durationSec);
-    const [width, height] = request.orientation === 'landscape' ? [1280, 720] : [720, 1280];
-    const image = request.firstFrameImage === undefined ? undefined : resolve(request.firstFrameImage);
-    const imageDigest = image === undefined ? '' : sha256(await readImage(image));
-
-    // The look depends on the prompt alone; the file name on everything that changes the bytes.
-    const look = deriveLook(request.prompt);
-    const key = sha256([request.prompt, request.orientation, durationSec, imageDigest].join('\u0000'));
-    const output = join(workDir, `local-${key.slice(0, 12)}.mp4`);
-    const layout = layoutPrompt(request.prompt, request.orientation, width);
-    const fonts = await resolveFonts(options.fontFile, layout.lines.join(' '));
-
-    await mkdir(workDir, { recursive: true });
-    const scratch = await mkdtemp(join(workDir, '.local-render-'));
-    const partial = join(workDir, `.local-${key.slice(0, 12)}-${randomBytes(6).toString('hex')}.part.mp4`);
-    try {
-      // Text goes through files so quotes, colons, % and backslashes never meet filtergraph escaping.
-      const lineFiles = layout.lines.map((_, i) => `line-${i}.txt`);
-      await Promise.all(layout.lines.map((line, i) => writeFile(join(scratch, `line-${i}.txt`), line, 'utf8')));
-      await writeFile(join(scratch, 'label.txt'), LOCAL_LABEL, 'utf8');
-      const plan: RenderPlan = {
-        width,
-        height,
-        fps: FPS,
-        durationSec,
-        look,
-        layout,
-        lineFiles,
-        labelFile: 'label.txt',
-        fonts,
-        output: partial,
-        ...(image === undefined ? {} : { image }),
-      };
-      onProgress?.({ percent: 0, message: 'rendering' });
+export const createLocalProvider = (options: LocalProviderOptions): VideoProvider => {
+  // Asked once per provider (one ffmpeg binary), on the first render, unless the caller knew.
+  let features: Promise<FfmpegFeatures | undefined> | undefined = options.features && Promise.resolve(options.features);
+  const ffmpegFeatures = (): Promise<FfmpegFeatures | undefined> => (features ??= detectFfmpegFeatures(options.ffmpeg));
+  return {
+    name: 'local',
+    defaultModel: LOCAL_MODEL,
+    capabilities: () => ({ imageToVideo: true, ai: false }),
+    async generate(request: VideoRequest, generateOptions: GenerateOptions): Promise<GeneratedVideo> {
+      const { signal, onProgress } = generateOptions;
       throwIfAborted(signal);
+      const workDir = resolve(generateOptions.workDir);
+      const durationSec = normalizeDuration(request.durationSec);
+      const [width, height] = request.orientation === 'landscape' ? [1280, 720] : [720, 1280];
+      const image = request.firstFrameImage === undefined ? undefined : resolve(request.firstFrameImage);
+      const imageDigest = image === undefined ? '' : sha256(await readImage(image));
+
+      // The look depends on the prompt alone; the file name on everything that changes the bytes.
+      const look = deriveLook(request.prompt);
+      const key = sha256([request.prompt, request.orientation, durationSec, imageDigest].join('\u0000'));
+      const output = join(workDir, `local-${key.slice(0, 12)}.mp4`);
+      const layout = layoutPrompt(request.prompt, request.orientation, width);
+      const fonts = await resolveFonts(options.fontFile, layout.lines.join(' '));
+      const known = await ffmpegFeatures();
+      checkRenderable(known, fonts, options.ffmpeg);
+      throwIfAborted(signal);
+
+      await mkdir(workDir, { recursive: true });
+      const scratch = await mkdtemp(join(workDir, '.local-render-'));
+      const partial = join(workDir, `.local-${key.slice(0, 12)}-${randomBytes(6).toString('hex')}.part.mp4`);
       try {
-        const command = await guardedCommand(options.ffmpeg, buildRenderArgs(plan));
-        const subprocess = execa(command.file, command.args, {
-          cwd: scratch,
-          stdin: 'ignore',
-          cancelSignal: signal,
-          forceKillAfterDelay: 3000,
-          buffer: { stdout: false },
-        });
-        subprocess.stdout?.on('data', progressParser(durationSec, onProgress));
-        await subprocess;
-      } catch (error) {
-        if (signal?.aborted) throw vidbotError('VIDBOT_CANCELED', 'Canceled.', { cause: signal.reason });
-        throw ffmpegError(error, options.ffmpeg);
+        // Text goes through files so quotes, colons, % and backslashes never meet filtergraph escaping.
+        const lineFiles = layout.lines.map((_, i) => `line-${i}.txt`);
+        await Promise.all(layout.lines.map((line, i) => writeFile(join(scratch, `line-${i}.txt`), line, 'utf8')));
+        await writeFile(join(scratch, 'label.txt'), LOCAL_LABEL, 'utf8');
+        const plan: RenderPlan = {
+          width,
+          height,
+          fps: FPS,
+          durationSec,
+          look,
+          layout,
+          lineFiles,
+          labelFile: 'label.txt',
+          fonts,
+          output: partial,
+          capabilities: previewCapabilities(known?.filters),
+          ...(image === undefined ? {} : { image }),
+        };
+        onProgress?.({ percent: 0, message: 'rendering' });
+        throwIfAborted(signal);
+        try {
+          const command = await guardedCommand(options.ffmpeg, buildRenderArgs(plan));
+          const subprocess = execa(command.file, command.args, {
+            cwd: scratch,
+            stdin: 'ignore',
+            cancelSignal: signal,
+            forceKillAfterDelay: 3000,
+            buffer: { stdout: false },
+          });
+          subprocess.stdout?.on('data', progressParser(durationSec, onProgress));
+          await subprocess;
+        } catch (error) {
+          if (signal?.aborted) throw vidbotError('VIDBOT_CANCELED', 'Canceled.', { cause: signal.reason });
+          throw ffmpegError(error, options.ffmpeg);
+        }
+        throwIfAborted(signal);
+        await rename(partial, output);
+        onProgress?.({ percent: 100, message: 'rendered' });
+        return { file: output, provider: 'local', model: LOCAL_MODEL };
+      } finally {
+        await rm(partial, { force: true });
+        await rm(scratch, { recursive: true, force: true });
       }
-      throwIfAborted(signal);
-      await rename(partial, output);
-      onProgress?.({ percent: 100, message: 'rendered' });
-      return { file: output, provider: 'local', model: LOCAL_MODEL };
-    } finally {
-      await rm(partial, { force: true });
-      await rm(scratch, { recursive: true, force: true });
-    }
-  },
-});
+    },
+  };
+};

@@ -2,14 +2,16 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { createFfmpegCompressor } from '../../compressor/ffmpeg.ts';
 import { checkCompliance } from '../../compressor/plan.ts';
+import type { FfmpegFeatures } from '../../ffmpeg/features.ts';
 import type { FfmpegBinaries } from '../../ffmpeg/locate.ts';
 import { probeVideo, readMp4Boxes } from '../../ffmpeg/probe.ts';
+import { missingPreviewFilters } from '../../video-provider/local-filters.ts';
 import { createLocalProvider } from '../../video-provider/local.ts';
 import { type CheckOutcome, type DoctorContext, fail, hintOf, messageOf, pass } from '../types.ts';
 
 const MP4 = /(^|,)mp4(,|$)/;
 
-/** A 1 s portrait test pattern with a tone: the clip to compress when the local renderer cannot draw text. */
+/** A 1 s portrait test pattern with a tone: the clip to compress when the local renderer lacks a filter it needs. */
 const renderPattern = async (ffmpeg: string, workDir: string): Promise<string> => {
   const file = join(workDir, 'doctor-pattern.mp4');
   const source = ['-f', 'lavfi', '-i', 'testsrc2=size=720x1280:rate=30', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000'];
@@ -20,14 +22,16 @@ const renderPattern = async (ffmpeg: string, workDir: string): Promise<string> =
 const kb = (bytes: number): string => (bytes < 1_000_000 ? `${(bytes / 1000).toFixed(1)} kB` : `${(bytes / 1_000_000).toFixed(1)} MB`);
 
 /**
- * Renders a 1 s clip with the local preview renderer (a test pattern when ffmpeg has no drawtext), runs it through the WhatsApp compressor, and
+ * Renders a 1 s clip with the local preview renderer (a test pattern when ffmpeg lacks a filter it
+ * needs; the ffmpeg check reports which), runs it through the WhatsApp compressor, and
  * checks the result with ffprobe against WhatsApp's rules: MP4, H.264 Main/High yuv420p with even
  * dimensions, AAC-LC, the index (moov) before the data (faststart), at most WHATSAPP_MAX_BYTES.
  * Calls `produced` with the compliant file, for the media check to publish.
  */
 export const checkWhatsappClip = async (
   ctx: DoctorContext,
-  binaries: FfmpegBinaries & { readonly drawtext: boolean },
+  // What the ffmpeg check found: `features` when the ffmpeg listed its filters.
+  binaries: FfmpegBinaries & { readonly drawtext: boolean; readonly features?: FfmpegFeatures },
   workDir: string,
   produced: (file: string) => void,
 ): Promise<CheckOutcome> => {
@@ -35,8 +39,10 @@ export const checkWhatsappClip = async (
   let file: string;
   let mode: string;
   try {
-    const rendered = binaries.drawtext
-      ? (await createLocalProvider({ ffmpeg: binaries.ffmpeg }).generate({ prompt: 'vidbot doctor test clip', orientation: 'portrait', durationSec: 1 }, { workDir })).file
+    const { features } = binaries;
+    const renders = features ? missingPreviewFilters(features.filters).required.length === 0 : binaries.drawtext;
+    const rendered = renders
+      ? (await createLocalProvider({ ffmpeg: binaries.ffmpeg, ...(features && { features }) }).generate({ prompt: 'vidbot doctor test clip', orientation: 'portrait', durationSec: 1 }, { workDir })).file
       : await renderPattern(binaries.ffmpeg, workDir);
     const compressor = createFfmpegCompressor({ ffmpeg: binaries.ffmpeg, ffprobe: binaries.ffprobe, maxBytes });
     const result = await compressor.compress(rendered, { output: join(workDir, 'doctor.whatsapp.mp4') });

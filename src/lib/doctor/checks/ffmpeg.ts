@@ -1,5 +1,7 @@
 import { execa } from 'execa';
+import { type FfmpegFeatures, listedNames, parseFeatures } from '../../ffmpeg/features.ts';
 import { type FfmpegBinaries, locateFfmpeg } from '../../ffmpeg/locate.ts';
+import { missingPreviewFilters, PREVIEW_FILTERS } from '../../video-provider/local-filters.ts';
 import { type CheckOutcome, type DoctorContext, fail, hintOf, messageOf, pass, warn } from '../types.ts';
 
 const SOURCES: Readonly<Record<FfmpegBinaries['source'], string>> = {
@@ -8,7 +10,7 @@ const SOURCES: Readonly<Record<FfmpegBinaries['source'], string>> = {
   '@ffmpeg-installer': 'the @ffmpeg-installer package',
 };
 
-/** What vidbot's compressor needs (libx264, aac) and what the local renderer draws with (drawtext). */
+/** What vidbot's compressor and the local renderer encode with. */
 export const REQUIRED_ENCODERS = ['libx264', 'aac'] as const;
 
 const run = async (bin: string, args: readonly string[], timeoutMs: number): Promise<string> => {
@@ -16,31 +18,25 @@ const run = async (bin: string, args: readonly string[], timeoutMs: number): Pro
   return String(result.stdout);
 };
 
-/** Names listed by `-encoders` ("V....D libx264  ...") or `-filters` ("T.C drawtext  V->V ..."). */
-export const listedNames = (text: string, kind: 'encoders' | 'filters'): Set<string> => {
-  const pattern = kind === 'encoders' ? /^\s*[VAS][.A-Z]{5}\s+(\S+)/ : /^\s*[.A-Z|]{2,4}\s+(\S+)\s+\S*->\S*/;
-  const names = new Set<string>();
-  for (const line of text.split('\n')) {
-    const name = pattern.exec(line)?.[1];
-    if (name !== undefined) names.add(name);
-  }
-  return names;
-};
+const versionIn = (text: string, tool: string): string => new RegExp(`^${tool} version (\\S+)`).exec(text)?.[1] ?? 'unknown version';
 
-const versionOf = async (bin: string, tool: string, timeoutMs: number): Promise<string> =>
-  new RegExp(`^${tool} version (\\S+)`).exec(await run(bin, ['-version'], timeoutMs))?.[1] ?? 'unknown version';
-
-/** Whether this configuration renders with the local preview renderer (which needs drawtext). */
+/** Whether this configuration renders with the local preview renderer. */
 const usesLocalRenderer = (ctx: DoctorContext): boolean =>
   ctx.config.provider === 'local' || (ctx.config.provider === 'auto' && !ctx.config.replicateApiToken);
 
+const list = (names: readonly string[]): string =>
+  names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+
 /**
- * ffmpeg and ffprobe found (FFMPEG_BIN, PATH, then the installer package), their versions, and the
- * encoders and filter vidbot uses. Calls `found` with the binaries when they work.
+ * ffmpeg and ffprobe found (FFMPEG_BIN, PATH, then the installer package), their versions, the
+ * encoders vidbot uses, and every filter the local preview can draw with: a missing one it cannot
+ * do without fails (when the local renderer is in use), one it can replace only warns. Calls
+ * `found` with the binaries and what the ffmpeg offers (for the clip check, so it need not ask
+ * again) when the encoders are there.
  */
 export const checkFfmpeg = async (
   ctx: DoctorContext,
-  found: (binaries: FfmpegBinaries, features: { drawtext: boolean }) => void,
+  found: (binaries: FfmpegBinaries, features: { readonly drawtext: boolean; readonly features?: FfmpegFeatures }) => void,
 ): Promise<CheckOutcome> => {
   let binaries: FfmpegBinaries;
   try {
@@ -54,13 +50,13 @@ export const checkFfmpeg = async (
     return fail(messageOf(error), hintOf(error) ?? 'Install ffmpeg (apt-get install ffmpeg) or set FFMPEG_BIN to its path.');
   }
   const limit = ctx.timeoutMs;
-  const [ffmpegVersion, ffprobeVersion, encoders, filters] = await Promise.all([
-    versionOf(binaries.ffmpeg, 'ffmpeg', limit),
-    versionOf(binaries.ffprobe, 'ffprobe', limit),
+  const [version, ffprobeVersion, encoders, filters] = await Promise.all([
+    run(binaries.ffmpeg, ['-version'], limit),
+    run(binaries.ffprobe, ['-version'], limit).then((text) => versionIn(text, 'ffprobe')),
     run(binaries.ffmpeg, ['-hide_banner', '-encoders'], limit).then((text) => listedNames(text, 'encoders')),
-    run(binaries.ffmpeg, ['-hide_banner', '-filters'], limit).then((text) => listedNames(text, 'filters')),
+    run(binaries.ffmpeg, ['-hide_banner', '-filters'], limit),
   ]);
-  const where = `ffmpeg ${ffmpegVersion} from ${SOURCES[binaries.source]} (${binaries.ffmpeg}), ffprobe ${ffprobeVersion}`;
+  const where = `ffmpeg ${versionIn(version, 'ffmpeg')} from ${SOURCES[binaries.source]} (${binaries.ffmpeg}), ffprobe ${ffprobeVersion}`;
   const missing = REQUIRED_ENCODERS.filter((name) => !encoders.has(name));
   if (missing.length > 0) {
     return fail(
@@ -68,11 +64,27 @@ export const checkFfmpeg = async (
       'Install an ffmpeg built with libx264 and aac (Debian/Ubuntu: apt-get install ffmpeg; static builds have both), or point FFMPEG_BIN at one.',
     );
   }
-  found(binaries, { drawtext: filters.has('drawtext') });
-  if (!filters.has('drawtext')) {
-    const detail = `${where} has libx264 and aac but no drawtext filter (the local preview renderer draws the prompt with it)`;
-    const fix = 'Install an ffmpeg built with libfreetype (--enable-libfreetype), or use Replicate (REPLICATE_API_TOKEN).';
-    return usesLocalRenderer(ctx) ? fail(detail, fix) : warn(detail, fix);
+  const features = parseFeatures(filters, version);
+  found(binaries, { drawtext: features?.filters.has('drawtext') ?? false, ...(features && { features }) });
+  const lacking = missingPreviewFilters(features?.filters ?? new Set());
+  const local = usesLocalRenderer(ctx);
+  if (lacking.required.length > 0) {
+    const names = lacking.required;
+    const detail =
+      `${where} has libx264 and aac but not the ${list(names)} filter${names.length > 1 ? 's' : ''} the local preview renderer needs` +
+      (names.includes('drawtext') ? ' (it draws the prompt with drawtext)' : '');
+    const fix = names.includes('drawtext')
+      ? 'Install an ffmpeg built with libfreetype (--enable-libfreetype), or use Replicate (REPLICATE_API_TOKEN).'
+      : 'Install a complete ffmpeg (Debian/Ubuntu: apt-get install ffmpeg) or point FFMPEG_BIN at one, or use Replicate (REPLICATE_API_TOKEN).';
+    return local ? fail(detail, fix) : warn(detail, fix);
   }
-  return pass(`${where}; libx264, aac, drawtext`);
+  if (lacking.optional.length > 0) {
+    const names = lacking.optional.flatMap((feature) => feature.filters);
+    const detail =
+      `${where}; libx264, aac and the local preview's required filters, but not ${list([...new Set(names)])}, ` +
+      `so the preview falls back: ${lacking.optional.map((feature) => feature.without).join('; ')}`;
+    const fix = 'For the full preview, install a complete ffmpeg (Debian/Ubuntu: apt-get install ffmpeg) or point FFMPEG_BIN at one.';
+    return local ? warn(detail, fix) : pass(detail);
+  }
+  return pass(`${where}; libx264, aac, and all ${PREVIEW_FILTERS.length} filters of the local preview`);
 };
