@@ -100,7 +100,7 @@ const main = async () => {
         const store = createSqliteStore({ file: join(dataDir, 'vidbot.db') });
         const tasks = await store.countTasks();
         // Every acknowledged MessageSid must have its task (requests cut off by the clock may add more).
-        const stored = new Set((await store.listTasks({ limit: 1_000_000 })).map((t) => t.messageSid));
+        const stored = new Set((await store.listTasks({ limit: 1_000_000 })).map((t) => t.messageId));
         await store.close();
         const lost = acknowledged.filter((sid) => !stored.has(sid)).length;
         durable = `${acknowledged.length} acknowledged, ${lost} without a task, ${tasks} tasks ${lost === 0 ? '✔' : '✖ LOST'}`;

@@ -65,7 +65,7 @@ export interface Vidbot {
   readonly conversation: Conversation;
   /** Validates the prompt and stores a task that its creator runs (`runTask`), outside the queue. */
   createTask(input: CreateTaskInput): Promise<{ task: Task; created: boolean }>;
-  /** Validates the prompt and stores a task with its queue job (idempotent on taskId and messageSid). */
+  /** Validates the prompt and stores a task with its queue job (idempotent on taskId and messageId). */
   submitTask(input: CreateTaskInput): Promise<{ task: Task; created: boolean }>;
   /**
    * Cancels a task: a queued one at once, a running one through its job's signal (it ends
@@ -94,10 +94,12 @@ export interface StartWorkersOptions {
 
 export interface CreateTaskInput {
   readonly prompt: string;
-  readonly sid?: string;
+  /** The conversation it belongs to (default: the sender, else `cli`). */
+  readonly sessionId?: string;
   readonly from?: string;
   readonly taskId?: string;
-  readonly messageSid?: string;
+  /** The channel's id of the inbound message that asked for it (dedupes redeliveries). */
+  readonly messageId?: string;
   /** The channel the request came through and its result goes back on (default: the first). */
   readonly channel?: string;
   readonly options?: Partial<Omit<TaskOptions, 'provider'>>;
@@ -191,10 +193,10 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
 
   const newTask = (input: CreateTaskInput) => ({
     prompt: validatePrompt(input.prompt, config.promptMaxChars),
-    sid: input.sid ?? input.from ?? 'cli',
+    sessionId: input.sessionId ?? input.from ?? 'cli',
     from: input.from ?? '',
     ...(input.taskId ? { taskId: input.taskId } : {}),
-    ...(input.messageSid ? { messageSid: input.messageSid } : {}),
+    ...(input.messageId ? { messageId: input.messageId } : {}),
     ...(input.channel ? { channel: input.channel } : {}),
     options: {
       provider: provider.name,

@@ -127,7 +127,7 @@ export const pickStoreAndQueue = async (
     const embeddedQueue = given.queue === undefined && !config.redisUrl;
     const db = embeddedStore && embeddedQueue ? openDatabase(database) : undefined;
     let queue = given.queue;
-    let addWithin: ((task: { taskId: string; jobId?: string; sid: string }) => void) | undefined;
+    let addWithin: ((task: { taskId: string; jobId?: string; sessionId: string }) => void) | undefined;
     if (queue === undefined) {
       if (embeddedQueue) {
         // One active job per sender: a burst from one user must not hold up everyone else.
@@ -136,7 +136,7 @@ export const pickStoreAndQueue = async (
           maxActivePerGroup: 1,
           leaseMs: config.jobLeaseSec * 1000,
         });
-        if (db) addWithin = (task) => void sqlite.addWithin({ taskId: task.taskId }, { jobId: task.jobId ?? task.taskId, group: task.sid });
+        if (db) addWithin = (task) => void sqlite.addWithin({ taskId: task.taskId }, { jobId: task.jobId ?? task.taskId, group: task.sessionId });
         queue = sqlite;
       } else {
         const picked = await pickRedisQueue(config, waitForRedis);

@@ -10,8 +10,8 @@
  *   limit 0 returns nothing, negative or fractional limits/offsets reject with VIDBOT_INVALID_ARGUMENT (a caller's bug).
  * - status: [] matches no task. Unknown ids: getX returns null; updateTask rejects with
  *   VIDBOT_TASK_NOT_FOUND; updateInbound/updateOutbound are no-ops.
- * - createTask is idempotent on taskId, then on messageSid; addVideo on taskId; recordOutbound on
- *   its id; claimInbound on messageSid - across instances too. A messageId names one record.
+ * - createTask is idempotent on taskId, then on messageId; addVideo on taskId; recordOutbound on
+ *   its id; claimInbound on messageId - across instances too. A messageId names one record.
  * - putCache replaces the whole entry. Messages come back in append order.
  * - close() is idempotent; any other call after it rejects with VIDBOT_STORE_FAILED.
  *
@@ -49,7 +49,7 @@ const OPTIONS = {
 
 const newTask = (over: Partial<NewTask> = {}): NewTask => ({
   prompt: 'a fox running',
-  sid: 'whatsapp:+15550001',
+  sessionId: 'whatsapp:+15550001',
   from: 'whatsapp:+15550001',
   options: OPTIONS,
   ...over,
@@ -131,11 +131,11 @@ export const storeContract = (name: string, makeStore: () => Promise<StoreHarnes
       it('creates a queued task with a generated id and defaults', async () => {
         const t0 = Date.now();
         const options = { ...OPTIONS, firstFrameImage: '/tmp/a.png', inputs: { seed: 7, hd: true, style: 'noir' } };
-        const { task, created } = await store.createTask(newTask({ options, messageSid: 'SMin1' }));
+        const { task, created } = await store.createTask(newTask({ options, messageId: 'SMin1' }));
         const t1 = Date.now();
         expect(created).toBe(true);
         expect(task.taskId).toMatch(/^\S{8,}$/);
-        expect(task).toMatchObject({ prompt: 'a fox running', status: 'queued', attempts: 0, messageSid: 'SMin1' });
+        expect(task).toMatchObject({ prompt: 'a fox running', status: 'queued', attempts: 0, messageId: 'SMin1' });
         expect(task.options).toEqual(options);
         expect(task.createdAt).toBeGreaterThanOrEqual(t0);
         expect(task.createdAt).toBeLessThanOrEqual(t1);
@@ -145,7 +145,7 @@ export const storeContract = (name: string, makeStore: () => Promise<StoreHarnes
         expect(await store.getTask(task.taskId)).toEqual(task);
         const other = await store.createTask(newTask());
         expect(other.task.taskId).not.toBe(task.taskId);
-        expect(other.task.messageSid).toBeUndefined();
+        expect(other.task.messageId).toBeUndefined();
       });
 
       it('returns null for an unknown task', async () => {
@@ -154,15 +154,15 @@ export const storeContract = (name: string, makeStore: () => Promise<StoreHarnes
 
       it('is idempotent on taskId', async () => {
         const first = await store.createTask(newTask({ taskId: 'T1', prompt: 'first' }));
-        const again = await store.createTask(newTask({ taskId: 'T1', prompt: 'second', messageSid: 'SMx' }));
+        const again = await store.createTask(newTask({ taskId: 'T1', prompt: 'second', messageId: 'SMx' }));
         expect(first.created).toBe(true);
         expect(again).toEqual({ task: first.task, created: false });
         expect(await store.countTasks()).toBe(1);
       });
 
-      it('is idempotent on messageSid, and tasks without one never collide', async () => {
-        const first = await store.createTask(newTask({ messageSid: 'SM1', prompt: 'first' }));
-        const again = await store.createTask(newTask({ taskId: 'other-id', messageSid: 'SM1', prompt: 'second' }));
+      it('is idempotent on messageId, and tasks without one never collide', async () => {
+        const first = await store.createTask(newTask({ messageId: 'SM1', prompt: 'first' }));
+        const again = await store.createTask(newTask({ taskId: 'other-id', messageId: 'SM1', prompt: 'second' }));
         expect(again).toEqual({ task: first.task, created: false });
         expect(await store.getTask('other-id')).toBeNull();
         await store.createTask(newTask());
@@ -170,11 +170,11 @@ export const storeContract = (name: string, makeStore: () => Promise<StoreHarnes
         expect(await store.countTasks()).toBe(3);
       });
 
-      it('creates one task for concurrent callers with the same messageSid or taskId', async () => {
+      it('creates one task for concurrent callers with the same messageId or taskId', async () => {
         const other = await secondStore();
         const stores = [store, other];
         const bySid = await Promise.all(
-          Array.from({ length: 10 }, (_, i) => stores[i % 2]!.createTask(newTask({ messageSid: 'SMrace' }))),
+          Array.from({ length: 10 }, (_, i) => stores[i % 2]!.createTask(newTask({ messageId: 'SMrace' }))),
         );
         expect(bySid.filter((r) => r.created)).toHaveLength(1);
         expect(new Set(bySid.map((r) => r.task.taskId)).size).toBe(1);
@@ -197,7 +197,7 @@ export const storeContract = (name: string, makeStore: () => Promise<StoreHarnes
           polishedPrompt: 'a red fox running',
           remoteJobId: 'pred_1',
           filePath: '/data/v.mp4',
-          cloudUrl: 'https://cdn/v.mp4',
+          videoUrl: 'https://cdn/v.mp4',
           mediaId: 'media_1',
           videoId: 'video_1',
           cacheHit: false,
@@ -276,15 +276,15 @@ export const storeContract = (name: string, makeStore: () => Promise<StoreHarnes
       });
 
       it('lists newest first with filters, and counts', async () => {
-        const a = (await store.createTask(newTask({ from: 'A', sid: 'sA' }))).task;
-        const b = (await store.createTask(newTask({ from: 'B', sid: 'sB' }))).task;
-        const c = (await store.createTask(newTask({ from: 'A', sid: 'sA2' }))).task;
+        const a = (await store.createTask(newTask({ from: 'A', sessionId: 'sA' }))).task;
+        const b = (await store.createTask(newTask({ from: 'B', sessionId: 'sB' }))).task;
+        const c = (await store.createTask(newTask({ from: 'A', sessionId: 'sA2' }))).task;
         await store.updateTask(b.taskId, { status: 'processing' });
         await store.updateTask(c.taskId, { status: 'done' });
         const ids = (tasks: { taskId: string }[]) => tasks.map((t) => t.taskId);
         expect(ids(await store.listTasks())).toEqual([c.taskId, b.taskId, a.taskId]);
         expect(ids(await store.listTasks({ from: 'A' }))).toEqual([c.taskId, a.taskId]);
-        expect(ids(await store.listTasks({ sid: 'sA' }))).toEqual([a.taskId]);
+        expect(ids(await store.listTasks({ sessionId: 'sA' }))).toEqual([a.taskId]);
         expect(ids(await store.listTasks({ status: ['queued', 'processing'] }))).toEqual([b.taskId, a.taskId]);
         expect(ids(await store.listTasks({ from: 'A', status: ['done'] }))).toEqual([c.taskId]);
         expect(await store.listTasks({ status: [] })).toEqual([]);
@@ -311,7 +311,7 @@ export const storeContract = (name: string, makeStore: () => Promise<StoreHarnes
     describe('videos', () => {
       it('adds a video once per task, across instances too', async () => {
         const t0 = Date.now();
-        const input = newVideo('T1', { cloudUrl: 'https://cdn/v.mp4', width: 720, height: 1280 });
+        const input = newVideo('T1', { videoUrl: 'https://cdn/v.mp4', width: 720, height: 1280 });
         const { video, created } = await store.addVideo(input);
         expect(created).toBe(true);
         expect(video).toMatchObject(input);
@@ -373,23 +373,23 @@ export const storeContract = (name: string, makeStore: () => Promise<StoreHarnes
     describe('inbound messages', () => {
       it('claims once; later claims return the first claim, updated', async () => {
         const t0 = Date.now();
-        const first = await store.claimInbound({ messageSid: 'SM1', from: 'A' });
+        const first = await store.claimInbound({ messageId: 'SM1', from: 'A' });
         expect(first.claimed).toBe(true);
-        expect(first.claim).toMatchObject({ messageSid: 'SM1', from: 'A' });
+        expect(first.claim).toMatchObject({ messageId: 'SM1', from: 'A' });
         expect(first.claim.receivedAt).toBeGreaterThanOrEqual(t0);
         expect(first.claim.reply).toBeUndefined();
         await store.updateInbound('SM1', { reply: 'On it!', taskId: 'T1' });
-        const retry = await store.claimInbound({ messageSid: 'SM1', from: 'B', reply: 'other' });
+        const retry = await store.claimInbound({ messageId: 'SM1', from: 'B', reply: 'other' });
         expect(retry).toEqual({ claimed: false, claim: { ...first.claim, reply: 'On it!', taskId: 'T1' } });
         await store.updateInbound('SM1', { reply: undefined });
-        const cleared = await store.claimInbound({ messageSid: 'SM1', from: 'A' });
+        const cleared = await store.claimInbound({ messageId: 'SM1', from: 'A' });
         expect(cleared.claim).toEqual({ ...first.claim, taskId: 'T1' });
       });
 
       it('lets exactly one of many concurrent claims win, across instances', async () => {
         const other = await secondStore();
         const results = await Promise.all(
-          Array.from({ length: 20 }, (_, i) => (i % 2 ? other : store).claimInbound({ messageSid: 'SMrace', from: 'A' })),
+          Array.from({ length: 20 }, (_, i) => (i % 2 ? other : store).claimInbound({ messageId: 'SMrace', from: 'A' })),
         );
         expect(results.filter((r) => r.claimed)).toHaveLength(1);
         expect(new Set(results.map((r) => r.claim.receivedAt)).size).toBe(1);
@@ -397,16 +397,16 @@ export const storeContract = (name: string, makeStore: () => Promise<StoreHarnes
 
       it('ignores updates of unknown messages without claiming them', async () => {
         await store.updateInbound('SMnone', { reply: 'x' });
-        expect((await store.claimInbound({ messageSid: 'SMnone', from: 'A' })).claimed).toBe(true);
+        expect((await store.claimInbound({ messageId: 'SMnone', from: 'A' })).claimed).toBe(true);
       });
 
       it('reports the latest inbound time per sender', async () => {
         expect(await store.lastInboundAt('A')).toBeNull();
-        const first = await store.claimInbound({ messageSid: 'SM1', from: 'A' });
+        const first = await store.claimInbound({ messageId: 'SM1', from: 'A' });
         await sleep(5);
-        const second = await store.claimInbound({ messageSid: 'SM2', from: 'A' });
+        const second = await store.claimInbound({ messageId: 'SM2', from: 'A' });
         await sleep(5);
-        await store.claimInbound({ messageSid: 'SM3', from: 'B' });
+        await store.claimInbound({ messageId: 'SM3', from: 'B' });
         expect(second.claim.receivedAt).toBeGreaterThan(first.claim.receivedAt);
         expect(await store.lastInboundAt('A')).toBe(second.claim.receivedAt);
         expect(await store.lastInboundAt('C')).toBeNull();
@@ -506,20 +506,20 @@ export const storeContract = (name: string, makeStore: () => Promise<StoreHarnes
     describe('lifecycle', () => {
       it('keeps everything across a close and reopen', async ({ skip }) => {
         if (h.reopen === undefined) skip();
-        const { task } = await store.createTask(newTask({ messageSid: 'SMd' }));
+        const { task } = await store.createTask(newTask({ messageId: 'SMd' }));
         const { video } = await store.addVideo(newVideo(task.taskId));
         await store.putCache({ key: 'k', promptNorm: 'p', filePath: '/f.mp4', meta: { a: 1 } });
         await store.appendMessage('s', { role: 'user', text: 'hi', ts: 1 });
-        const { claim } = await store.claimInbound({ messageSid: 'SMd', from: 'A', taskId: task.taskId });
+        const { claim } = await store.claimInbound({ messageId: 'SMd', from: 'A', taskId: task.taskId });
         const { record } = await store.recordOutbound(outbound({ kind: 'result', taskId: task.taskId, messageId: 'SMd1' }));
         await store.close();
         const again = await secondStore();
         expect(await again.getTask(task.taskId)).toEqual(task);
-        expect((await again.createTask(newTask({ messageSid: 'SMd' }))).created).toBe(false);
+        expect((await again.createTask(newTask({ messageId: 'SMd' }))).created).toBe(false);
         expect(await again.getVideo(video.videoId)).toEqual(video);
         expect((await again.getCache('k'))?.meta).toEqual({ a: 1 });
         expect((await again.getSession('s'))?.messages).toEqual([{ role: 'user', text: 'hi', ts: 1 }]);
-        expect(await again.claimInbound({ messageSid: 'SMd', from: 'A' })).toEqual({ claimed: false, claim });
+        expect(await again.claimInbound({ messageId: 'SMd', from: 'A' })).toEqual({ claimed: false, claim });
         expect(await again.findOutbound({ messageId: 'SMd1' })).toEqual(record);
       });
 

@@ -55,7 +55,7 @@ afterAll(async () => {
 describe('a worker killed with SIGKILL in the middle of a job', () => {
   it('leaves the job to another worker, which completes it exactly once', async () => {
     const from = 'whatsapp:+15550003333';
-    const { task } = await vidbot.submitTask({ prompt: 'a lighthouse in a storm', from, messageSid: 'SMcrash1' });
+    const { task } = await vidbot.submitTask({ prompt: 'a lighthouse in a storm', from, messageId: 'SMcrash1' });
     const scriptFile = join(dir, 'worker.ts');
     const marker = join(dir, 'started');
     await writeFile(scriptFile, childScript);
@@ -82,7 +82,7 @@ describe('a worker killed with SIGKILL in the middle of a job', () => {
     expect(await vidbot.store.listVideos()).toHaveLength(1);
     const sent = await vidbot.store.listOutbound({ to: from });
     expect(sent).toHaveLength(1);
-    expect(sent[0]?.mediaUrl).toBe(done.cloudUrl);
+    expect(sent[0]?.mediaUrl).toBe(done.videoUrl);
     const job = await vidbot.queue.get(task.taskId);
     expect(job).toMatchObject({ state: 'completed', attempts: 2, workerId: 'survivor' });
   });

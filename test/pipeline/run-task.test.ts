@@ -29,7 +29,7 @@ describe('runTask with the embedded adapters', () => {
     expect(events.some((e) => e.type === 'stage:progress' && e.stage === 'generate' && e.percent === 100)).toBe(true);
     expect(done.status).toBe('done');
     expect(done.filePath).toBeTruthy();
-    expect(done.cloudUrl).toMatch(/^https:\/\/bot\.example\.test\/media\/[A-Za-z0-9_-]{22}\.mp4$/);
+    expect(done.videoUrl).toMatch(/^https:\/\/bot\.example\.test\/media\/[A-Za-z0-9_-]{22}\.mp4$/);
     const info = await probe(done.filePath ?? '');
     expect(info.streams.map((s) => s.codec_name).sort()).toEqual(['aac', 'h264']);
     const videos = await vidbot.store.listVideos();
@@ -131,8 +131,8 @@ describe('runTask with the embedded adapters', () => {
     const { vidbot, cleanup } = await makeVidbot({ PUBLIC_BASE_URL: 'https://bot.example.test' });
     cleanups.push(cleanup);
     const from = 'whatsapp:+15550002222';
-    const { task } = await vidbot.submitTask({ prompt: 'ocean waves at dawn', from, messageSid: 'SM0001' });
-    const again = await vidbot.submitTask({ prompt: 'ocean waves at dawn', from, messageSid: 'SM0001' });
+    const { task } = await vidbot.submitTask({ prompt: 'ocean waves at dawn', from, messageId: 'SM0001' });
+    const again = await vidbot.submitTask({ prompt: 'ocean waves at dawn', from, messageId: 'SM0001' });
     expect(again.created).toBe(false);
     expect(again.task.taskId).toBe(task.taskId);
     const worker = vidbot.startWorkers({ concurrency: 2 });
@@ -145,7 +145,7 @@ describe('runTask with the embedded adapters', () => {
     await vidbot.runTask(task.taskId);
     const sent = await vidbot.store.listOutbound({ to: from });
     expect(sent).toHaveLength(1);
-    expect(sent[0]).toMatchObject({ kind: 'result', mediaUrl: done.cloudUrl, status: 'delivered' });
+    expect(sent[0]).toMatchObject({ kind: 'result', mediaUrl: done.videoUrl, status: 'delivered' });
     expect(await vidbot.store.listVideos()).toHaveLength(1);
   });
 });

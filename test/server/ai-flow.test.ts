@@ -115,7 +115,7 @@ describe('the bot on the real-service adapters', () => {
     expect(served.length).toBe(upload?.bytes);
 
     const [task] = await bot.vidbot.store.listTasks({ from: USER });
-    expect(task).toMatchObject({ status: 'done', prompt: 'a fox running through a neon city at night', polishedPrompt: POLISHED, cloudUrl: mediaUrl });
+    expect(task).toMatchObject({ status: 'done', prompt: 'a fox running through a neon city at night', polishedPrompt: POLISHED, videoUrl: mediaUrl });
     const [prediction] = [...services.replicate.predictions.values()];
     expect(prediction?.input.prompt).toBe(POLISHED);
     expect(task?.remoteJobId).toBe(prediction?.id);

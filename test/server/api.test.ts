@@ -26,7 +26,7 @@ describe('POST /api/generate-video', () => {
     expect(body.position).toBe(1);
 
     const task = await vidbot.store.getTask(body.task_id);
-    expect(task).toMatchObject({ prompt: 'A fox running through neon city night', from: USER, sid: USER, status: 'queued' });
+    expect(task).toMatchObject({ prompt: 'A fox running through neon city night', from: USER, sessionId: USER, status: 'queued' });
     const job = await vidbot.queue.get(body.task_id);
     expect(job).toMatchObject({ id: body.task_id, state: 'waiting', data: { taskId: body.task_id } });
     expect((await vidbot.queue.counts()).waiting).toBe(1);
@@ -52,7 +52,7 @@ describe('POST /api/generate-video', () => {
     const res = await app.inject({ method: 'POST', url: '/api/generate-video', payload: { prompt: 'a red kite' } });
     expect(res.statusCode).toBe(202);
     const task = await vidbot.store.getTask(res.json<{ task_id: string }>().task_id);
-    expect(task).toMatchObject({ from: '', sid: 'api' });
+    expect(task).toMatchObject({ from: '', sessionId: 'api' });
   });
 
   it('answers 400 VIDBOT_PROMPT_EMPTY for empty, blank, missing and non-string prompts and stores nothing', async () => {
@@ -183,7 +183,7 @@ describe('GET /api/list-videos', () => {
         from,
         sizeBytes: 1000 + i,
         durationSec: 2,
-        ...(i % 2 === 0 ? { cloudUrl: `https://cdn.example.com/${i}.mp4` } : {}),
+        ...(i % 2 === 0 ? { videoUrl: `https://cdn.example.com/${i}.mp4` } : {}),
       });
     }
   };

@@ -582,8 +582,8 @@ describe('fuzz', () => {
     // Only signed webhooks and authorised API calls created work or sent messages.
     for (const server of [plain, proxied]) {
       for (const task of await server.vidbot.store.listTasks({ limit: 1_000_000 })) {
-        const legit = acceptedApiTasks.has(task.taskId) || (task.messageSid !== undefined && signedSids.has(task.messageSid));
-        expect(legit, `task ${task.taskId} from ${task.from} (${task.messageSid ?? 'api'})`).toBe(true);
+        const legit = acceptedApiTasks.has(task.taskId) || (task.messageId !== undefined && signedSids.has(task.messageId));
+        expect(legit, `task ${task.taskId} from ${task.from} (${task.messageId ?? 'api'})`).toBe(true);
       }
       for (const record of await server.vidbot.store.listOutbound({ limit: 1_000_000 })) {
         expect(sentTestSends.has(record.messageId ?? ''), `outbound ${record.id}`).toBe(true);

@@ -54,7 +54,7 @@ describe('POST /whatsapp/webhook', () => {
     expect(text).toContain("You're next in line.");
 
     const [task] = await vidbot.store.listTasks({ from: ALICE });
-    expect(task).toMatchObject({ prompt: 'a fox running through a neon city at night', status: 'queued', messageSid, sid: ALICE });
+    expect(task).toMatchObject({ prompt: 'a fox running through a neon city at night', status: 'queued', messageId: messageSid, sessionId: ALICE });
     expect((await vidbot.queue.get(task?.taskId ?? ''))?.state).toBe('waiting');
     const session = await vidbot.store.getSession(ALICE);
     expect(session?.messages.map((m) => m.role)).toEqual(['user', 'bot']);
@@ -97,7 +97,7 @@ describe('POST /whatsapp/webhook', () => {
     const { vidbot, say } = await setup({}, { bot: { duplicateWaitMs: 200 } });
     const messageSid = newMessageSid();
     // What a crash between the claim and the task leaves behind: a claim without a reply.
-    await vidbot.store.claimInbound({ messageSid, from: ALICE });
+    await vidbot.store.claimInbound({ messageId: messageSid, from: ALICE });
     const retry = await say(ALICE, 'a crash survivor', messageSid);
     expect(retry.text).toContain('Generating your video');
     expect(await vidbot.store.countTasks()).toBe(1);
@@ -132,7 +132,7 @@ describe('POST /whatsapp/webhook', () => {
       expect((await say(ALICE, '/history')).text).toContain('No videos yet');
       await vidbot.store.addVideo({
         taskId: 't-1', filename: 'a.mp4', path: '/x/a.mp4', prompt: 'a lighthouse in a storm', sessionId: ALICE, from: ALICE,
-        cloudUrl: 'https://bot.example.test/media/abc.mp4', sizeBytes: 1000, durationSec: 6,
+        videoUrl: 'https://bot.example.test/media/abc.mp4', sizeBytes: 1000, durationSec: 6,
       });
       const history = await say(ALICE, '/history');
       expect(history.text).toContain('"a lighthouse in a storm" — https://bot.example.test/media/abc.mp4');

@@ -35,7 +35,7 @@ describe('the simulator routes', () => {
     expect(first).toMatchObject({ status: 200, newTasks: 1, messageSid: expect.stringMatching(/^SM[0-9a-f]{32}$/) });
     expect(first.reply).toContain('Generating your video');
     const [task] = await vidbot.store.listTasks({ from: USER });
-    expect(task).toMatchObject({ taskId: first.taskId, messageSid: first.messageSid, prompt: 'a fox running through a neon city at night' });
+    expect(task).toMatchObject({ taskId: first.taskId, messageId: first.messageSid, prompt: 'a fox running through a neon city at night' });
     // The session log holds the exact Twilio form the webhook received.
     const session = await vidbot.store.getSession(USER);
     expect(session?.messages[0]?.meta).toMatchObject({ fields: { From: USER, WaId: '15550001234', NumMedia: '0', SmsStatus: 'received' } });

@@ -85,11 +85,11 @@ describe.skipIf(!uri)('MongoDB store against MONGODB_URI', () => {
       expect(store).toMatchObject({ name: 'mongodb', shared: true });
       const { task } = await store.createTask({
         prompt: 'a fox',
-        sid: 'whatsapp:+1555',
+        sessionId: 'whatsapp:+1555',
         from: 'whatsapp:+1555',
         options: { provider: 'fake', orientation: 'portrait', durationSec: 5, polish: false, useCache: true },
       });
-      await store.updateTask(task.taskId, { status: 'done', finishedAt: 2, filePath: '/v.mp4', cloudUrl: 'https://c/v.mp4' });
+      await store.updateTask(task.taskId, { status: 'done', finishedAt: 2, filePath: '/v.mp4', videoUrl: 'https://c/v.mp4' });
       await store.appendMessage('whatsapp:+1555', { role: 'user', text: 'a fox', ts: 1 });
       await store.putCache({ key: 'k', promptNorm: 'a fox', filePath: '/v.mp4', meta: { model: 'm' } });
       await store.putCache({ key: 'k2', promptNorm: 'a fox', filePath: '/w.mp4' });
@@ -178,21 +178,21 @@ describe('MongoDB store: document mapping', () => {
   const options = { provider: 'fake', model: undefined, orientation: 'portrait', durationSec: 5, polish: true, useCache: false } as const;
 
   it("writes new tasks with the seed bot's field names and nothing undefined", () => {
-    const doc = newTaskDoc({ prompt: 'p', sid: 's', from: 'f', options, messageSid: 'SM1' }, 'T1', 1000);
+    const doc = newTaskDoc({ prompt: 'p', sessionId: 's', from: 'f', options, messageId: 'SM1' }, 'T1', 1000);
     expect(doc).toStrictEqual({
       task_id: 'T1', message_sid: 'SM1', prompt: 'p', sid: 's', from: 'f',
       options: { provider: 'fake', orientation: 'portrait', durationSec: 5, polish: true, useCache: false },
       status: 'queued', attempts: 0, created_at: 1000, updated_at: 1000,
     });
-    expect('message_sid' in newTaskDoc({ prompt: 'p', sid: 's', from: 'f', options }, 'T2', 1)).toBe(false);
+    expect('message_sid' in newTaskDoc({ prompt: 'p', sessionId: 's', from: 'f', options }, 'T2', 1)).toBe(false);
   });
 
   it('reads tasks back, treating null as unset, keeping false, and accepting BSON dates', () => {
-    const base = newTaskDoc({ prompt: 'p', sid: 's', from: 'f', options }, 'T1', 1000);
+    const base = newTaskDoc({ prompt: 'p', sessionId: 's', from: 'f', options }, 'T1', 1000);
     const doc = { ...base, _id: 'oid' };
     const task = taskFromDoc({ ...doc, error: null, cache_hit: false, finished_at: new Date(2000), stage: 'deliver' });
     expect(task).toStrictEqual({
-      taskId: 'T1', prompt: 'p', sid: 's', from: 'f', options: base.options, status: 'queued', attempts: 0,
+      taskId: 'T1', prompt: 'p', sessionId: 's', from: 'f', options: base.options, status: 'queued', attempts: 0,
       createdAt: 1000, updatedAt: 1000, cacheHit: false, finishedAt: 2000, stage: 'deliver',
     });
     expect(() => taskFromDoc({ ...doc, attempts: '2' })).toThrow(/attempts/);
@@ -235,9 +235,9 @@ describe('MongoDB store: document mapping', () => {
     });
     expect(sessionFromDoc({ session_id: 's', created_at: 1 }).messages).toEqual([]);
 
-    const idoc = inboundDoc({ messageSid: 'SM1', from: 'A', taskId: 'T1' }, 4);
+    const idoc = inboundDoc({ messageId: 'SM1', from: 'A', taskId: 'T1' }, 4);
     expect(idoc).toStrictEqual({ message_sid: 'SM1', from: 'A', received_at: 4, task_id: 'T1' });
-    expect(inboundFromDoc(idoc)).toStrictEqual({ messageSid: 'SM1', from: 'A', receivedAt: 4, taskId: 'T1' });
+    expect(inboundFromDoc(idoc)).toStrictEqual({ messageId: 'SM1', from: 'A', receivedAt: 4, taskId: 'T1' });
 
     const odoc = outboundDoc({ id: 'T1:result:1', messageId: 'SM2', to: 'A', mediaUrl: 'https://m', kind: 'result', status: 'queued' }, 5);
     expect(odoc).toStrictEqual({ out_id: 'T1:result:1', message_id: 'SM2', to: 'A', media_url: 'https://m', kind: 'result', status: 'queued', created_at: 5, updated_at: 5 });

@@ -35,12 +35,12 @@ storeContract('sqlite', async () => {
   };
 });
 
-const task = (messageSid?: string) => ({
+const task = (messageId?: string) => ({
   prompt: 'a fox',
-  sid: 'cli',
+  sessionId: 'cli',
   from: '',
   options: { provider: 'fake', orientation: 'portrait', durationSec: 5, polish: false, useCache: true } as const,
-  ...(messageSid === undefined ? {} : { messageSid }),
+  ...(messageId === undefined ? {} : { messageId }),
 });
 
 describe('SQLite store specifics', () => {
@@ -181,8 +181,8 @@ describe('SQLite store specifics', () => {
       const out = [];
       for (let i = 0; i < Number(rounds); i += 1) {
         const options = { provider: 'fake', orientation: 'portrait', durationSec: 5, polish: false, useCache: true };
-        const { created } = await store.createTask({ prompt: 'p', sid: 's', from: 'f', options, messageSid: 'SM' + i });
-        const { claimed } = await store.claimInbound({ messageSid: 'IN' + i, from: 'f' });
+        const { created } = await store.createTask({ prompt: 'p', sessionId: 's', from: 'f', options, messageId: 'SM' + i });
+        const { claimed } = await store.claimInbound({ messageId: 'IN' + i, from: 'f' });
         out.push([created, claimed]);
       }
       await store.close();

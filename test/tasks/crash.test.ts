@@ -95,7 +95,7 @@ describe.each([
     };
     vidbot = await createVidbot(loadConfig({ env, cwd: dataDir, dotenv: false }).config);
     // The user wrote in just now: WhatsApp's 24-hour window is open.
-    await vidbot.store.claimInbound({ messageSid: `SM${'1'.repeat(32)}`, from: USER });
+    await vidbot.store.claimInbound({ messageId: `SM${'1'.repeat(32)}`, from: USER });
   };
 
   // Wrapped: a ResultPromise is a thenable, so an async function returning it would wait for its exit.
@@ -123,7 +123,7 @@ describe.each([
   it('a kill between Twilio taking the video and its answer still delivers exactly one video', { timeout: 120_000 }, async () => {
     await setUp();
     fake.behaveNext({ hold: true });
-    const { task } = await vidbot.submitTask({ prompt: 'a kite over the sea', from: USER, messageSid: 'SMkill1' });
+    const { task } = await vidbot.submitTask({ prompt: 'a kite over the sea', from: USER, messageId: 'SMkill1' });
     const { child } = await spawnWorker();
     const [taken] = await fake.waitForMessages(1, 60_000);
     await kill(child);
@@ -145,7 +145,7 @@ describe.each([
     await setUp();
     const marker = join(dir, `stall-${Date.now()}`);
     await writeFile(marker, '');
-    const { task } = await vidbot.submitTask({ prompt: 'a clock tower at midnight', from: USER, messageSid: 'SMkill2' });
+    const { task } = await vidbot.submitTask({ prompt: 'a clock tower at midnight', from: USER, messageId: 'SMkill2' });
     const starts = async () => (await readFile(marker, 'utf8')).split('\n').filter(Boolean).length;
     const ended = async () => (await vidbot.store.getTask(task.taskId))?.status === 'failed';
     for (let round = 0; round < 8 && !(await ended()); round += 1) {

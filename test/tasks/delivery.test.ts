@@ -61,7 +61,7 @@ describe.each(backends)('delivery on %s', (_name, queueEnv) => {
     const done = await b.until(task.taskId, 'done', 'failed');
     expect(done).toMatchObject({ status: 'done', delivery: { status: 'queued', attempt: 2 } });
     expect(b.fake.messages).toHaveLength(1);
-    expect(b.fake.messages[0]?.mediaUrls).toEqual([done.cloudUrl]);
+    expect(b.fake.messages[0]?.mediaUrls).toEqual([done.videoUrl]);
     expect(generations(b, task.taskId)).toBe(1);
     expect(await b.vidbot.store.listVideos()).toHaveLength(1);
   });
@@ -76,7 +76,7 @@ describe.each(backends)('delivery on %s', (_name, queueEnv) => {
     expect(await b.fake.sendStatus(first?.sid ?? '', 'undelivered', '63019')).toBe(204);
     const [, link] = await b.fake.waitForMessages(2);
     expect(link?.mediaUrls).toEqual([]);
-    expect(link?.body).toContain(done.cloudUrl ?? 'no url');
+    expect(link?.body).toContain(done.videoUrl ?? 'no url');
     const linked = await b.until(task.taskId, 'done');
     await waitFor(async () => (await b.vidbot.store.getTask(task.taskId))?.delivery?.messageId === link?.sid);
     // Twilio repeats a callback it could not confirm; nothing more is sent.

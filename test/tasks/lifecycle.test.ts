@@ -98,7 +98,7 @@ describe('the sweep on BullMQ', () => {
       taskId: 'T-orphan',
       jobId: 'T-orphan',
       prompt: 'a lantern festival',
-      sid: USER,
+      sessionId: USER,
       from: USER,
       options: { provider: 'local', orientation: 'portrait', durationSec: 1, polish: false, useCache: true },
     });
@@ -152,7 +152,7 @@ describe('receipts', () => {
 });
 
 describe('what /status says', () => {
-  const base = { taskId: 't', prompt: 'a fox', sid: USER, from: USER, attempts: 1, createdAt: 1, updatedAt: 1 } as const;
+  const base = { taskId: 't', prompt: 'a fox', sessionId: USER, from: USER, attempts: 1, createdAt: 1, updatedAt: 1 } as const;
   const task = (status: TaskStatus, over: Partial<Task> = {}): Task =>
     ({ ...base, status, options: { provider: 'local', orientation: 'portrait', durationSec: 1, polish: false, useCache: true }, ...over }) as Task;
   const delivery = (status: TaskDelivery['status'], over: Partial<TaskDelivery> = {}): TaskDelivery => ({

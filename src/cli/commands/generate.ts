@@ -44,7 +44,7 @@ export const generateCommand = async (context: CliContext, rawPrompt: string, fl
   try {
     const { task } = await vidbot.createTask({
       prompt,
-      sid: 'cli',
+      sessionId: 'cli',
       options: {
         polish: flags.polish,
         useCache: flags.cache,

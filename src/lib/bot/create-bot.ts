@@ -94,8 +94,8 @@ export const createBot = (options: CreateBotOptions): Bot => {
     const { task } = await vidbot.submitTask({
       prompt,
       from: message.from,
-      sid: message.from,
-      messageSid: message.messageId,
+      sessionId: message.from,
+      messageId: message.messageId,
       channel: message.channel,
       ...(firstFrameImage ? { options: { firstFrameImage } } : {}),
     });
@@ -123,9 +123,9 @@ export const createBot = (options: CreateBotOptions): Bot => {
   };
 
   /** A second delivery of a message: the first one's answer, once it has one. */
-  const answerOfFirst = async (messageSid: string, from: string, receivedAt: number): Promise<BotReply | undefined> => {
+  const answerOfFirst = async (messageId: string, from: string, receivedAt: number): Promise<BotReply | undefined> => {
     for (;;) {
-      const { claim } = await store.claimInbound({ messageSid, from });
+      const { claim } = await store.claimInbound({ messageId, from });
       if (claim.reply !== undefined) {
         return { text: claim.reply, kind: claim.taskId ? 'ack' : 'command', duplicate: true, ...(claim.taskId ? { taskId: claim.taskId } : {}) };
       }
@@ -138,7 +138,7 @@ export const createBot = (options: CreateBotOptions): Bot => {
 
   return {
     async handleInbound(message, handleOptions = {}) {
-      const { claimed, claim } = await store.claimInbound({ messageSid: message.messageId, from: message.from });
+      const { claimed, claim } = await store.claimInbound({ messageId: message.messageId, from: message.from });
       if (!claimed) {
         const first = await answerOfFirst(message.messageId, message.from, claim.receivedAt);
         if (first) return first;

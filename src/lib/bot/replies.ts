@@ -93,7 +93,7 @@ export const historyText = (videos: readonly Video[]): string =>
     ? "📭 No videos yet. Send a description and I'll make one!"
     : [
         '🎞️ Your recent videos:',
-        ...videos.map((video, i) => `${i + 1}. "${shorten(video.prompt)}" — ${video.cloudUrl ?? 'no public link'}`),
+        ...videos.map((video, i) => `${i + 1}. "${shorten(video.prompt)}" — ${video.videoUrl ?? 'no public link'}`),
       ].join('\n');
 
 export const cancelTexts = {

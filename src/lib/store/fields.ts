@@ -18,7 +18,7 @@ export const TASK_PATCH_FIELDS: Readonly<Record<keyof TaskPatch, string>> = {
   jobId: 'job_id',
   delivery: 'delivery',
   filePath: 'file_path',
-  cloudUrl: 'cloud_url',
+  videoUrl: 'cloud_url',
   mediaId: 'media_id',
   videoId: 'video_id',
   cacheHit: 'cache_hit',

@@ -38,13 +38,13 @@ export interface NewTask {
   /** Caller-chosen id (idempotent creation); generated when absent. */
   readonly taskId?: string;
   readonly prompt: string;
-  /** Session id: the sender's conversation (`whatsapp:+1555...` for WhatsApp, `cli` for the CLI). */
-  readonly sid: string;
+  /** The sender's conversation (`whatsapp:+1555...` for WhatsApp, `cli` for the CLI); stored as the seed's `sid`. */
+  readonly sessionId: string;
   /** The address results go to; empty for CLI runs that deliver nothing. */
   readonly from: string;
   readonly options: TaskOptions;
-  /** The inbound message that created the task (Twilio MessageSid), unique across tasks. */
-  readonly messageSid?: string;
+  /** The channel's id of the inbound message that created the task (Twilio's MessageSid), unique across tasks. */
+  readonly messageId?: string;
   /** The channel it came through and is answered on (twilio, simulator, local); the default one when absent. */
   readonly channel?: string;
   /**
@@ -54,8 +54,8 @@ export interface NewTask {
   readonly jobId?: string;
 }
 
-export interface Task extends Required<Omit<NewTask, 'messageSid' | 'jobId' | 'channel'>> {
-  readonly messageSid?: string;
+export interface Task extends Required<Omit<NewTask, 'messageId' | 'jobId' | 'channel'>> {
+  readonly messageId?: string;
   readonly channel?: string;
   /** The queue job that runs the task now; a retry gives the task a new one. Absent for tasks run by their creator. */
   readonly jobId?: string;
@@ -76,8 +76,8 @@ export interface Task extends Required<Omit<NewTask, 'messageSid' | 'jobId' | 'c
   readonly remoteJobRequestedAt?: number;
   /** Path of the compressed file. */
   readonly filePath?: string;
-  /** Public URL of the published video (Cloudinary secure_url or our /media URL). */
-  readonly cloudUrl?: string;
+  /** Public URL of the published video (Cloudinary's secure_url or our /media URL); stored as the seed's `cloud_url`. */
+  readonly videoUrl?: string;
   readonly mediaId?: string;
   readonly videoId?: string;
   readonly cacheHit?: boolean;
@@ -102,7 +102,7 @@ export type TaskPatch = Partial<
     | 'jobId'
     | 'delivery'
     | 'filePath'
-    | 'cloudUrl'
+    | 'videoUrl'
     | 'mediaId'
     | 'videoId'
     | 'cacheHit'
@@ -114,7 +114,7 @@ export type TaskPatch = Partial<
 
 export interface TaskFilter {
   readonly from?: string;
-  readonly sid?: string;
+  readonly sessionId?: string;
   readonly status?: readonly TaskStatus[];
   /** Only tasks last changed before this time (epoch ms). */
   readonly updatedBefore?: number;
@@ -131,7 +131,7 @@ export interface NewVideo {
   readonly prompt: string;
   readonly sessionId: string;
   readonly from: string;
-  readonly cloudUrl?: string;
+  readonly videoUrl?: string;
   readonly mediaId?: string;
   readonly sizeBytes: number;
   readonly durationSec: number;
@@ -162,7 +162,8 @@ export interface CacheEntry {
 }
 
 export interface InboundClaim {
-  readonly messageSid: string;
+  /** The channel's id of the inbound message. */
+  readonly messageId: string;
   readonly from: string;
   readonly receivedAt: number;
   /** The answer sent for this message, so a retry gets the same one. */
@@ -220,7 +221,7 @@ export interface Store {
   appendMessage(sessionId: string, message: Omit<SessionMessage, 'ts'> & { ts?: number }): Promise<void>;
   getSession(sessionId: string): Promise<Session | null>;
 
-  /** Creates a task; when taskId or messageSid already exists, returns the existing task with created=false. */
+  /** Creates a task; when taskId or messageId already exists, returns the existing task with created=false. */
   createTask(task: NewTask): Promise<{ task: Task; created: boolean }>;
   getTask(taskId: string): Promise<Task | null>;
   /** Applies the patch and returns the task after it; throws VIDBOT_TASK_NOT_FOUND for unknown ids. */
@@ -246,7 +247,7 @@ export interface Store {
 
   /** Claims an inbound message id atomically: exactly one concurrent caller gets claimed=true. */
   claimInbound(claim: Omit<InboundClaim, 'receivedAt'>): Promise<{ claimed: boolean; claim: InboundClaim }>;
-  updateInbound(messageSid: string, patch: Partial<Pick<InboundClaim, 'reply' | 'taskId'>>): Promise<void>;
+  updateInbound(messageId: string, patch: Partial<Pick<InboundClaim, 'reply' | 'taskId'>>): Promise<void>;
   /** Time of the sender's latest inbound message, for WhatsApp's 24-hour window. */
   lastInboundAt(from: string): Promise<number | null>;
 

@@ -48,7 +48,7 @@ export const deliverResult = async (deps: LifecycleDeps, task: Task, signal?: Ab
       channel,
       message: { to: task.from, ...plan.message },
       taskId: task.taskId,
-      sessionId: task.sid,
+      sessionId: task.sessionId,
       template: plan.template,
       ...(signal ? { signal } : {}),
     });

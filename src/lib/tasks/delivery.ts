@@ -16,7 +16,7 @@ type Fallback = 'link' | 'template' | undefined;
 /** What may still reach the user after a refusal of this kind; undefined when nothing can. */
 export const fallbackFor = (task: Task, kind: RefusalKind, channel: Channel): Fallback => {
   const tried = task.delivery?.fallback;
-  if (kind === 'media' && tried === undefined && task.cloudUrl) return 'link';
+  if (kind === 'media' && tried === undefined && task.videoUrl) return 'link';
   if (kind === 'window' && tried !== 'template' && channel.sendTemplate !== undefined) return 'template';
   return undefined;
 };

@@ -66,7 +66,7 @@ export const createTaskLifecycle = (deps: LifecycleDeps): TaskLifecycle => {
       // Idempotent: the embedded queue added it in createTask's transaction; Redis gets it here, and
       // a crash between the two is mended by the sweep.
       if (task.jobId !== undefined && !FINAL_TASK_STATUSES.includes(task.status)) {
-        await queue.add({ taskId: task.taskId }, { jobId: task.jobId, group: task.sid });
+        await queue.add({ taskId: task.taskId }, { jobId: task.jobId, group: task.sessionId });
       }
       return result;
     },
@@ -110,7 +110,7 @@ export const createTaskLifecycle = (deps: LifecycleDeps): TaskLifecycle => {
         throw vidbotError('VIDBOT_CONFLICT', `Task ${taskId} is ${task.status}; only failed or canceled tasks can be retried.`);
       }
       // A new job, so the old one's history (attempts, failure) cannot hold the retry back.
-      await queue.add({ taskId }, { jobId, group: task.sid });
+      await queue.add({ taskId }, { jobId, group: task.sessionId });
       return queued;
     },
 

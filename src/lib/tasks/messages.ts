@@ -19,7 +19,7 @@ export const resultMessage = (task: Task): { body: string; mediaUrl?: string } =
   // The seed's wording for real AI videos; the preview renderer must not claim to be AI.
   const headline = preview ? "✅ Here's your video!" : "✅ Here's your AI-generated video!";
   const about = `🎬 "${excerpt(task.prompt, 60)}"`;
-  if (task.cloudUrl) return { body: `${headline}${preview}\n${about}`, mediaUrl: task.cloudUrl };
+  if (task.videoUrl) return { body: `${headline}${preview}\n${about}`, mediaUrl: task.videoUrl };
   // No public URL: the messenger cannot attach media, so say where the file is instead of sending nothing.
   return { body: `✅ Your video is ready${preview}, but it has no public URL yet (set PUBLIC_BASE_URL).\n${about}` };
 };

@@ -85,6 +85,6 @@ export const syncDelivery = async (deps: LifecycleDeps, taskId: string): Promise
   const jobId = nextJobId(task);
   const following = await move(store, taskId, 'follow', { jobId, delivery: withFallback({ ...task, delivery: next }, fallback) });
   // Sent by a worker, like every message: the job retries it; the sweep re-adds a job that was lost.
-  if (following !== null) await deps.queue.add({ taskId }, { jobId, group: task.sid });
+  if (following !== null) await deps.queue.add({ taskId }, { jobId, group: task.sessionId });
   return following ?? (await store.getTask(taskId)) ?? task;
 };

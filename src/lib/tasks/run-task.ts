@@ -126,12 +126,12 @@ const generate = async (deps: LifecycleDeps, queued: Task, options: RunTaskOptio
     filename: basename(file || `${result.media.id}.mp4`),
     path: file,
     prompt: task.prompt,
-    sessionId: task.sid,
+    sessionId: task.sessionId,
     from: task.from,
     mediaId: result.media.id,
     sizeBytes: result.video.sizeBytes,
     durationSec: result.video.durationSec,
-    ...(result.media.url ? { cloudUrl: result.media.url } : {}),
+    ...(result.media.url ? { videoUrl: result.media.url } : {}),
     ...(result.video.video?.width ? { width: result.video.video.width } : {}),
     ...(result.video.video?.height ? { height: result.video.video.height } : {}),
   });
@@ -143,7 +143,7 @@ const generate = async (deps: LifecycleDeps, queued: Task, options: RunTaskOptio
     cacheHit: result.cacheHit,
     error: undefined,
     errorCode: undefined,
-    ...(video.cloudUrl ? { cloudUrl: video.cloudUrl } : {}),
+    ...(video.videoUrl ? { videoUrl: video.videoUrl } : {}),
     ...(result.polishedPrompt ? { polishedPrompt: result.polishedPrompt } : {}),
     ...(result.remoteJobId ? { remoteJobId: result.remoteJobId } : {}),
   };

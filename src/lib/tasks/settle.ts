@@ -57,7 +57,7 @@ export const prepareNotice = async (deps: LifecycleDeps, task: Task, kind: strin
     deps.onWarning?.(`Could not record a notice to ${task.from} about task ${task.taskId}: ${toVidbotError(error).message}`);
     return undefined;
   }
-  const send = { id, kind, channel, message: { to: task.from, body }, taskId: task.taskId, sessionId: task.sid, untried };
+  const send = { id, kind, channel, message: { to: task.from, body }, taskId: task.taskId, sessionId: task.sessionId, untried };
   return {
     async send() {
       try {

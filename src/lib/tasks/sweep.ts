@@ -56,7 +56,7 @@ export const sweep = async (deps: LifecycleDeps, options: SweepOptions = {}): Pr
     if (task.jobId === undefined) continue;
     const job = await queue.get(task.jobId);
     if (job === null) {
-      if ((await queue.add({ taskId: task.taskId }, { jobId: task.jobId, group: task.sid })).created) requeued += 1;
+      if ((await queue.add({ taskId: task.taskId }, { jobId: task.jobId, group: task.sessionId })).created) requeued += 1;
     } else if (job.state === 'failed' || job.state === 'canceled') {
       const reason = job.state === 'canceled' ? 'Its job was canceled while the task was still open.' : (job.error ?? 'The queue gave up on its job.');
       if ((await abandon(deps, task, reason)) !== null) abandoned += 1;
@@ -64,7 +64,7 @@ export const sweep = async (deps: LifecycleDeps, options: SweepOptions = {}): Pr
       // The job ended but left the task open (a crash between the two): run it again under a new job.
       const jobId = nextJobId(task);
       if ((await store.transitionTask(task.taskId, [task.status], { jobId })) !== null) {
-        await queue.add({ taskId: task.taskId }, { jobId, group: task.sid });
+        await queue.add({ taskId: task.taskId }, { jobId, group: task.sessionId });
         requeued += 1;
       }
     }
@@ -89,7 +89,7 @@ const finishNotices = async (deps: LifecycleDeps, options: SweepOptions): Promis
       channel: channelFor(deps, record.channel),
       message: { to: record.to, body: record.body },
       ...(record.taskId === undefined ? {} : { taskId: record.taskId }),
-      sessionId: task?.sid ?? record.to,
+      sessionId: task?.sessionId ?? record.to,
     });
     sent += 1;
   }

@@ -26,7 +26,7 @@ const videoJson = (video: Video) => ({
   session_id: video.sessionId,
   from: video.from,
   created_at: new Date(video.createdAt).toISOString(),
-  cloud_url: video.cloudUrl ?? null,
+  cloud_url: video.videoUrl ?? null,
   size_bytes: video.sizeBytes,
   duration_sec: video.durationSec,
 });
@@ -51,7 +51,7 @@ export const apiRoutes = (app: FastifyInstance, deps: ApiRouteDeps): void => {
     if (typeof given !== 'string') throw vidbotError('VIDBOT_INPUT_INVALID', '"from" must be a string such as whatsapp:+15551234567.');
     // Who gets the video: the same rule as `vidbot send` and /test-send.
     const from = given.trim() === '' ? '' : normalizeRecipient(given, { label: '"from"' });
-    const { task, created } = await vidbot.submitTask({ prompt: body.prompt as string, from, sid: from || 'api' });
+    const { task, created } = await vidbot.submitTask({ prompt: body.prompt as string, from, sessionId: from || 'api' });
     const position = await vidbot.queue.position(task.taskId);
     return reply.status(created ? 202 : 200).send({ task_id: task.taskId, status: task.status, position });
   });

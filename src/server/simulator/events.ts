@@ -34,7 +34,7 @@ export const outboundEvent = async (store: Store, record: OutboundRecord): Promi
   let videoUrl = record.mediaUrl;
   if (videoUrl === undefined && record.taskId !== undefined && record.kind === 'result') {
     const task = await store.getTask(record.taskId);
-    if (task?.mediaId && !task.cloudUrl) videoUrl = `/media/${task.mediaId}.mp4`;
+    if (task?.mediaId && !task.videoUrl) videoUrl = `/media/${task.mediaId}.mp4`;
   }
   const { id, to, kind, body, mediaUrl, taskId, status, errorCode, createdAt } = record;
   const sid = record.messageId ?? id;

@@ -108,7 +108,7 @@ export const simulatorRoutes = (app: FastifyInstance, deps: SimulatorRouteDeps):
     const before = await store.countTasks({ from });
     const answer = await signer.post(app, request, SIMULATOR_WEBHOOKS.inbound, form);
     const newTasks = (await store.countTasks({ from })) - before;
-    const task = (await store.listTasks({ from, limit: 20 })).find((t) => t.messageSid === messageSid);
+    const task = (await store.listTasks({ from, limit: 20 })).find((t) => t.messageId === messageSid);
     const error = routeError(answer.status, answer.body);
     return {
       messageSid,

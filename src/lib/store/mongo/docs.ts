@@ -21,11 +21,11 @@ export const OUTBOUND_REQUIRED: ReadonlySet<string> = new Set(['status']);
 export const newTaskDoc = (input: NewTask, taskId: string, now: number): Doc =>
   compact({
     task_id: taskId,
-    message_sid: input.messageSid,
+    message_sid: input.messageId,
     job_id: input.jobId,
     channel: input.channel,
     prompt: input.prompt,
-    sid: input.sid,
+    sid: input.sessionId,
     from: input.from,
     options: plain(input.options),
     status: 'queued' satisfies TaskStatus,
@@ -37,11 +37,11 @@ export const newTaskDoc = (input: NewTask, taskId: string, now: number): Doc =>
 export const taskFromDoc = (doc: Doc): Task =>
   compact({
     taskId: str(doc, 'task_id'),
-    messageSid: optStr(doc, 'message_sid'),
+    messageId: optStr(doc, 'message_sid'),
     jobId: optStr(doc, 'job_id'),
     channel: optStr(doc, 'channel'),
     prompt: str(doc, 'prompt'),
-    sid: str(doc, 'sid'),
+    sessionId: str(doc, 'sid'),
     from: str(doc, 'from'),
     options: record(doc, 'options') as unknown as TaskOptions,
     status: str(doc, 'status') as TaskStatus,
@@ -55,7 +55,7 @@ export const taskFromDoc = (doc: Doc): Task =>
     remoteJobId: optStr(doc, 'remote_job_id'),
     remoteJobRequestedAt: optMillis(doc, 'remote_job_requested_at'),
     filePath: optStr(doc, 'file_path'),
-    cloudUrl: optStr(doc, 'cloud_url'),
+    videoUrl: optStr(doc, 'cloud_url'),
     mediaId: optStr(doc, 'media_id'),
     videoId: optStr(doc, 'video_id'),
     cacheHit: optBool(doc, 'cache_hit'),
@@ -74,7 +74,7 @@ export const newVideoDoc = (video: NewVideo, videoId: string, now: number): Doc 
     prompt: video.prompt,
     session_id: video.sessionId,
     from: video.from,
-    cloud_url: video.cloudUrl,
+    cloud_url: video.videoUrl,
     media_id: video.mediaId,
     size_bytes: video.sizeBytes,
     duration_sec: video.durationSec,
@@ -92,7 +92,7 @@ export const videoFromDoc = (doc: Doc): Video =>
     prompt: str(doc, 'prompt'),
     sessionId: str(doc, 'session_id'),
     from: str(doc, 'from'),
-    cloudUrl: optStr(doc, 'cloud_url'),
+    videoUrl: optStr(doc, 'cloud_url'),
     mediaId: optStr(doc, 'media_id'),
     sizeBytes: num(doc, 'size_bytes'),
     durationSec: num(doc, 'duration_sec'),
@@ -140,11 +140,11 @@ export const sessionFromDoc = (doc: Doc): Session => ({
 });
 
 export const inboundDoc = (claim: Omit<InboundClaim, 'receivedAt'>, now: number): Doc =>
-  compact({ message_sid: claim.messageSid, from: claim.from, received_at: now, reply: claim.reply, task_id: claim.taskId });
+  compact({ message_sid: claim.messageId, from: claim.from, received_at: now, reply: claim.reply, task_id: claim.taskId });
 
 export const inboundFromDoc = (doc: Doc): InboundClaim =>
   compact({
-    messageSid: str(doc, 'message_sid'),
+    messageId: str(doc, 'message_sid'),
     from: str(doc, 'from'),
     receivedAt: millis(doc, 'received_at'),
     reply: optStr(doc, 'reply'),

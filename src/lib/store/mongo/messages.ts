@@ -30,19 +30,19 @@ export const sessionOps = (c: Ctx): Pick<Ops, 'appendMessage' | 'getSession'> =>
 
 export const inboundOps = (c: Ctx): Pick<Ops, 'claimInbound' | 'updateInbound' | 'lastInboundAt'> => {
   const inbound = c.col.inbound;
-  const bySid = async (messageSid: string): Promise<Doc | null> => inbound.findOne({ message_sid: messageSid });
+  const byMessageId = async (messageId: string): Promise<Doc | null> => inbound.findOne({ message_sid: messageId });
 
   return {
     // The unique index on message_sid decides: whichever insert lands first claims the message.
     claimInbound: async (claim: Omit<InboundClaim, 'receivedAt'>) => {
-      const result = await insertUnlessExists(inbound, inboundDoc(claim, c.now()), () => bySid(claim.messageSid));
+      const result = await insertUnlessExists(inbound, inboundDoc(claim, c.now()), () => byMessageId(claim.messageId));
       return { claimed: result.created, claim: inboundFromDoc(result.doc) };
     },
 
     // No upsert: updating an unknown message must not claim it.
-    updateInbound: async (messageSid: string, patch: Partial<Pick<InboundClaim, 'reply' | 'taskId'>>) => {
+    updateInbound: async (messageId: string, patch: Partial<Pick<InboundClaim, 'reply' | 'taskId'>>) => {
       const update = patchToUpdate(patch, INBOUND_FIELDS, new Set());
-      if (update !== null) await inbound.updateOne({ message_sid: messageSid }, update);
+      if (update !== null) await inbound.updateOne({ message_sid: messageId }, update);
     },
 
     // Served by the (from, received_at) index: one key read.

@@ -13,7 +13,7 @@ const OLDEST_CHANGED: Sort = { updated_at: 1, _id: 1 };
 /** Equality on the filter fields that are given; an empty status list matches nothing ($in: []). */
 export const taskQuery = (filter: Omit<TaskFilter, 'limit'>): Filter<Document> => ({
   ...(filter.from === undefined ? {} : { from: filter.from }),
-  ...(filter.sid === undefined ? {} : { sid: filter.sid }),
+  ...(filter.sessionId === undefined ? {} : { sid: filter.sessionId }),
   ...(filter.status === undefined ? {} : { status: { $in: [...filter.status] } }),
   ...(filter.updatedBefore === undefined ? {} : { updated_at: { $lt: filter.updatedBefore } }),
 });
@@ -27,10 +27,10 @@ export const taskOps = (
 
   const findOne = async (query: Filter<Document>): Promise<Doc | null> => tasks.findOne(query);
 
-  /** The task a new one would duplicate: by the caller's taskId first, then by messageSid. */
+  /** The task a new one would duplicate: by the caller's taskId first, then by messageId. */
   const existing = async (input: NewTask): Promise<Doc | null> =>
     (input.taskId === undefined ? null : await findOne({ task_id: input.taskId })) ??
-    (input.messageSid === undefined ? null : await findOne({ message_sid: input.messageSid }));
+    (input.messageId === undefined ? null : await findOne({ message_sid: input.messageId }));
 
   /** Structured fields (delivery) are stored whole, as plain subdocuments; updated_at is always set. */
   const toUpdate = (patch: TaskPatch): Update | null => {

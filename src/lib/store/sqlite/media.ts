@@ -26,7 +26,7 @@ export const videoOps = (c: Conn): Pick<SyncOps, 'addVideo' | 'getVideo' | 'list
           video.prompt,
           video.sessionId,
           video.from,
-          toSql(video.cloudUrl),
+          toSql(video.videoUrl),
           toSql(video.mediaId),
           video.sizeBytes,
           video.durationSec,

@@ -64,16 +64,16 @@ export const inboundOps = (c: Conn): Pick<SyncOps, 'claimInbound' | 'updateInbou
           `INSERT INTO inbound_messages (message_sid, from_addr, received_at, reply, task_id) VALUES (?, ?, ?, ?, ?)
            ON CONFLICT (message_sid) DO NOTHING`,
         )
-        .run(claim.messageSid, claim.from, c.now(), toSql(claim.reply), toSql(claim.taskId));
-      const row = c.sql('SELECT * FROM inbound_messages WHERE message_sid = ?').get(claim.messageSid);
+        .run(claim.messageId, claim.from, c.now(), toSql(claim.reply), toSql(claim.taskId));
+      const row = c.sql('SELECT * FROM inbound_messages WHERE message_sid = ?').get(claim.messageId);
       if (row === undefined) throw new Error('The claimed inbound message is missing.');
       return { claimed: Number(result.changes) === 1, claim: inboundFromRow(row) };
     }),
 
-  updateInbound: (messageSid: string, patch: Partial<Pick<InboundClaim, 'reply' | 'taskId'>>) => {
+  updateInbound: (messageId: string, patch: Partial<Pick<InboundClaim, 'reply' | 'taskId'>>) => {
     const { sets, params } = patchSets(patch, INBOUND_PATCH_COLUMNS, new Set());
     if (sets.length === 0) return;
-    c.sql(`UPDATE inbound_messages SET ${sets.join(', ')} WHERE message_sid = ?`).run(...params, messageSid);
+    c.sql(`UPDATE inbound_messages SET ${sets.join(', ')} WHERE message_sid = ?`).run(...params, messageId);
   },
 
   lastInboundAt: (from: string) => {

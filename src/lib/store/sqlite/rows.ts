@@ -74,10 +74,10 @@ export const taskFromRow = (row: Row): Task =>
   compact({
     taskId: str(row, 'task_id'),
     prompt: str(row, 'prompt'),
-    sid: str(row, 'sid'),
+    sessionId: str(row, 'sid'),
     from: str(row, 'from_addr'),
     options: json<TaskOptions>(row, 'options'),
-    messageSid: optStr(row, 'message_sid'),
+    messageId: optStr(row, 'message_sid'),
     jobId: optStr(row, 'job_id'),
     channel: optStr(row, 'channel'),
     status: str(row, 'status') as TaskStatus,
@@ -91,7 +91,7 @@ export const taskFromRow = (row: Row): Task =>
     remoteJobId: optStr(row, 'remote_job_id'),
     remoteJobRequestedAt: optNum(row, 'remote_job_requested_at'),
     filePath: optStr(row, 'file_path'),
-    cloudUrl: optStr(row, 'cloud_url'),
+    videoUrl: optStr(row, 'cloud_url'),
     mediaId: optStr(row, 'media_id'),
     videoId: optStr(row, 'video_id'),
     cacheHit: optBool(row, 'cache_hit'),
@@ -111,7 +111,7 @@ export const videoFromRow = (row: Row): Video =>
     prompt: str(row, 'prompt'),
     sessionId: str(row, 'session_id'),
     from: str(row, 'from_addr'),
-    cloudUrl: optStr(row, 'cloud_url'),
+    videoUrl: optStr(row, 'cloud_url'),
     mediaId: optStr(row, 'media_id'),
     sizeBytes: num(row, 'size_bytes'),
     durationSec: num(row, 'duration_sec'),
@@ -140,7 +140,7 @@ export const messageFromRow = (row: Row): SessionMessage =>
 
 export const inboundFromRow = (row: Row): InboundClaim =>
   compact({
-    messageSid: str(row, 'message_sid'),
+    messageId: str(row, 'message_sid'),
     from: str(row, 'from_addr'),
     receivedAt: num(row, 'received_at'),
     reply: optStr(row, 'reply'),

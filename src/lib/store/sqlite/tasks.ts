@@ -10,7 +10,7 @@ import { taskFromRow, toJson, toSql } from './rows.ts';
 const taskWhere = (filter: Omit<TaskFilter, 'limit' | 'oldestFirst'>): { clause: string; params: SQLInputValue[] } => {
   const base = whereEquals([
     ['from_addr', filter.from],
-    ['sid', filter.sid],
+    ['sid', filter.sessionId],
   ]);
   const clauses = [base.clause];
   const params = [...base.params];
@@ -56,8 +56,8 @@ export const taskOps = (
     return row === undefined ? null : taskFromRow(row);
   };
 
-  const byMessageSid = (messageSid: string): Task | null => {
-    const row = c.sql('SELECT * FROM tasks WHERE message_sid = ?').get(messageSid);
+  const byMessageId = (messageId: string): Task | null => {
+    const row = c.sql('SELECT * FROM tasks WHERE message_sid = ?').get(messageId);
     return row === undefined ? null : taskFromRow(row);
   };
 
@@ -77,17 +77,17 @@ export const taskOps = (
   return {
     createTask: (input: NewTask) =>
       c.tx(() => {
-        // The taskId match wins over the messageSid match; both are checked inside the write lock.
+        // The taskId match wins over the messageId match; both are checked inside the write lock.
         const existing =
           (input.taskId === undefined ? null : byId(input.taskId)) ??
-          (input.messageSid === undefined ? null : byMessageSid(input.messageSid));
+          (input.messageId === undefined ? null : byMessageId(input.messageId));
         if (existing !== null) return { task: existing, created: false };
         const taskId = input.taskId ?? randomUUID();
         const now = c.now();
         c.sql(
           `INSERT INTO tasks (task_id, message_sid, job_id, channel, prompt, sid, from_addr, options, status, attempts, created_at, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?)`,
-        ).run(taskId, toSql(input.messageSid), toSql(input.jobId), toSql(input.channel), input.prompt, input.sid, input.from, toJson(input.options), now, now);
+        ).run(taskId, toSql(input.messageId), toSql(input.jobId), toSql(input.channel), input.prompt, input.sessionId, input.from, toJson(input.options), now, now);
         const task = mustGet(taskId);
         if (task.jobId !== undefined) onCreated?.(task);
         return { task, created: true };
