@@ -36,11 +36,17 @@ const twilioForms = (paths: { inbound: string; status: string }) => ({
 
 channelContract('twilio', async () => {
   const fake = await startFakeTwilio({ accountSid: ACCOUNT, authToken: TOKEN });
-  const channel = createTwilioChannel({ accountSid: ACCOUNT, authToken: TOKEN, from: 'whatsapp:+14155238886', apiBaseUrl: fake.url });
+  const template = `HX${'7'.repeat(32)}`;
+  const channel = createTwilioChannel({ accountSid: ACCOUNT, authToken: TOKEN, from: 'whatsapp:+14155238886', apiBaseUrl: fake.url, contentSid: template });
   return {
     channel,
     ...twilioForms({ inbound: '/whatsapp/webhook', status: '/whatsapp/status' }),
     statuses: TWILIO_STATUSES,
+    template: {
+      id: template,
+      sent: () =>
+        fake.messages.flatMap((m) => (m.contentSid === undefined ? [] : [{ to: m.to, template: m.contentSid, ...(m.contentVariables === undefined ? {} : { variables: m.contentVariables }) }])),
+    },
     sent: () => fake.messages.map((m) => ({ to: m.to, ...(m.body === undefined ? {} : { body: m.body }), ...(m.mediaUrls[0] ? { mediaUrl: m.mediaUrls[0] } : {}) })),
     media: {
       own: `https://api.twilio.com/2010-04-01/Accounts/${ACCOUNT}/Messages/MM1/Media/ME1`,

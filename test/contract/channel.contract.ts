@@ -8,7 +8,8 @@
  * - Its receipt webhook reads delivery receipts (the channel's id, status, error code, and vidbot's
  *   reference when the channel hands it back); through the lifecycle, receipts in any order leave
  *   the message in its most advanced state.
- * - It sends text and media, and says what the service answered; it refuses what it must.
+ * - It sends text and media, and says what the service answered; it refuses what it must. A channel
+ *   with an approved template sends it (outside WhatsApp's 24-hour window) with the text as its variable.
  * - Its media policy lets vidbot fetch only the service's own media, with credentials for it only.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -29,6 +30,8 @@ export interface ChannelHarness {
   readonly statuses: Readonly<Partial<Record<DeliveryStatus, string>>>;
   /** What the service received when asked to send, newest last (empty when it cannot tell). */
   sent(): ReadonlyArray<{ to: string; body?: string; mediaUrl?: string }>;
+  /** The approved template the channel was given, and what the service received as templates; absent when it has none. */
+  readonly template?: { readonly id: string; sent(): ReadonlyArray<{ to: string; template: string; variables?: string }> };
   /** A media URL the service serves for this account, and some it does not. */
   readonly media?: { readonly own: string; readonly foreign: readonly string[]; readonly credentials: boolean };
   cleanup(): Promise<void>;
@@ -127,6 +130,18 @@ export const channelContract = (name: string, makeHarness: () => Promise<Channel
       } finally {
         await made.cleanup();
       }
+    });
+
+    it('sends its approved template with the text as the variable, when it has one', async () => {
+      if (h.template === undefined) {
+        expect(h.channel.sendTemplate).toBeUndefined();
+        return;
+      }
+      const sent = await h.channel.sendTemplate?.({ to: USER, body: 'Your video is ready: https://cdn.example.com/v.mp4' });
+      expect(sent).toMatchObject({ messageId: expect.any(String), status: expect.any(String) });
+      const received = h.template.sent().at(-1);
+      expect(received).toMatchObject({ to: USER, template: h.template.id });
+      expect(JSON.parse(received?.variables ?? '{}')).toEqual({ '1': 'Your video is ready: https://cdn.example.com/v.mp4' });
     });
 
     it('lets vidbot fetch only its own media, with credentials for it only', () => {
