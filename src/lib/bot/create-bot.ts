@@ -12,6 +12,7 @@ import { estimateReadySeconds, recentRunSeconds } from './eta.ts';
 import { MediaDownloadError, downloadInboundImage } from '../channel/media.ts';
 import type { InboundMessage } from '../channel/port.ts';
 import { IMAGE_TYPES } from '../media-type.ts';
+import { readQuota } from './quota.ts';
 import { type RateLimiter, createRateLimiter } from './rate-limit.ts';
 import {
   DEFAULT_IMAGE_PROMPT,
@@ -19,6 +20,7 @@ import {
   emptyPromptText,
   mediaTexts,
   promptTooLongText,
+  quotaUsedUpText,
   rateLimitedText,
 } from './replies.ts';
 import type { Bot, BotReply } from './types.ts';
@@ -74,6 +76,8 @@ export const createBot = (options: CreateBotOptions): Bot => {
     if (!allowance.allowed) {
       return { text: rateLimitedText(config.rateLimitPerMinute, allowance.retryAfterMs), kind: 'rate-limited', duplicate: false };
     }
+    const quota = await readQuota(store, message.from, config.dailyLimit, Date.now());
+    if (quota !== undefined && quota.left === 0) return { text: quotaUsedUpText(quota), kind: 'quota', duplicate: false };
 
     let firstFrameImage: string | undefined;
     if (image !== undefined) {
@@ -104,7 +108,7 @@ export const createBot = (options: CreateBotOptions): Bot => {
     const etaSec =
       basis === undefined || position === null ? undefined : estimateReadySeconds(position, options.workers ?? config.workerCount, basis);
     return {
-      text: ackText(position, etaSec),
+      text: ackText(position, etaSec, quota && { ...quota, used: quota.used + 1, left: quota.left - 1 }),
       kind: 'ack',
       taskId: task.taskId,
       duplicate: false,

@@ -130,6 +130,11 @@ export interface Channel {
   readonly name: string;
   /** WhatsApp's 24-hour rule applies: outside it, only an approved template may be sent. */
   readonly enforcesWindow: boolean;
+  /**
+   * The service fetches a message's media from its URL itself (Twilio), so a video without a public
+   * URL cannot be sent; channels that show vidbot's own /media (the simulator) leave this unset.
+   */
+  readonly mediaByPublicUrl?: boolean;
   /** The routes this channel's service posts to (none for the local recorder). */
   readonly webhooks: readonly ChannelWebhook[];
   /** Where inbound media may come from; without it, media is refused. */

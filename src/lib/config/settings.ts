@@ -52,6 +52,13 @@ export const settings = {
     max: 10_000,
     description: 'Prompts one sender may send per minute',
   },
+  dailyLimit: {
+    env: 'VIDBOT_DAILY_LIMIT',
+    type: 'int',
+    min: 0,
+    max: 1_000_000,
+    description: 'Videos one sender may ask for in 24 hours (0: no limit)',
+  },
   port: { env: 'PORT', type: 'int', min: 0, max: 65_535, description: 'Port `vidbot serve` listens on' },
   host: { env: 'VIDBOT_HOST', type: 'string', description: 'Address `vidbot serve` binds to' },
   trustProxy: {
@@ -179,6 +186,7 @@ export const defaults = {
   whatsappMaxBytes: 16_700_000,
   mongoDbName: 'vidbot',
   rateLimitPerMinute: 10,
+  dailyLimit: 0,
   port: 3000,
   host: '127.0.0.1',
   trustProxy: false,
