@@ -10,6 +10,7 @@ import { readTwimlMessage } from '../../lib/channel/twilio/twiml.ts';
 import type { Store } from '../../lib/store/port.ts';
 import { errorBody } from '../errors.ts';
 import { type EventStreams, outboundEvent } from './events.ts';
+import { readHistory } from './history.ts';
 import { pageHtml } from './page.ts';
 import { type Form, type Signer, inboundForm, newMessageSid, statusForm } from './twilio-forms.ts';
 import { type Uploads, parseDataUrl } from './uploads.ts';
@@ -72,7 +73,7 @@ export const simulatorRoutes = (app: FastifyInstance, deps: SimulatorRouteDeps):
       .header('cache-control', 'no-store')
       .header(
         'content-security-policy',
-        `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; img-src 'self' data: blob:; media-src 'self' https: blob:; connect-src 'self'; base-uri 'none'; form-action 'none'`,
+        `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; img-src 'self' https: data: blob:; media-src 'self' https: data: blob:; connect-src 'self'; base-uri 'none'; form-action 'none'`,
       )
       .send(html);
   });
@@ -146,8 +147,14 @@ export const simulatorRoutes = (app: FastifyInstance, deps: SimulatorRouteDeps):
   });
 
   app.get<{ Querystring: Record<string, unknown> }>('/simulator/events', { preHandler: guard }, async (request, reply) => {
-    await deps.events.open(reply, whatsappAddress(request.query.to));
+    const since = request.query.since === undefined ? undefined : Number(request.query.since);
+    if (since !== undefined && !Number.isSafeInteger(since)) throw invalid('"since" must be a time in epoch milliseconds, as /simulator/history gives it.');
+    await deps.events.open(reply, whatsappAddress(request.query.to), since);
   });
+
+  app.get<{ Querystring: Record<string, unknown> }>('/simulator/history', { preHandler: guard }, async (request) =>
+    readHistory(deps.store, whatsappAddress(request.query.to)),
+  );
 
   // Not guarded: the bot's downloader fetches these, possibly through PUBLIC_BASE_URL's proxy.
   app.get<{ Params: { id: string } }>('/simulator/media/:id', async (request, reply) => {
