@@ -30,3 +30,13 @@ export const makeVoiceNote = async (dir: string, words: string, format: 'ogg' | 
   await execa('ffmpeg', ['-v', 'error', '-y', '-i', wav, '-c:a', 'libopus', '-b:a', '24k', '-f', format, file]);
   return { file, bytes: await readFile(file), spoken };
 };
+
+/**
+ * Two seconds of AMR-NB (12.2 kb/s frames) as older phones send: Debian's ffmpeg decodes AMR but
+ * cannot encode it, so the frames are written by hand. Their payload is noise; ffmpeg decodes it.
+ */
+export const makeAmrNote = (): Buffer => {
+  // Each frame: a table-of-contents byte (mode 7, quality bit set), then 31 bytes of speech bits.
+  const frame = (n: number) => Buffer.from([0x3c, ...Array.from({ length: 31 }, (_, i) => (n * 31 + i * 97) % 256)]);
+  return Buffer.concat([Buffer.from('#!AMR\n', 'latin1'), ...Array.from({ length: 100 }, (_, n) => frame(n))]);
+};

@@ -14,7 +14,7 @@ import { FAKE_TRANSCRIPT, type FakeOpenAI, startFakeOpenAI } from '../fakes/open
 import { useBots } from '../helpers/bot.ts';
 import { makeTempDir, removeDir } from '../helpers/media.ts';
 import { type FormParams, newMessageSid, whatsappText } from '../helpers/server.ts';
-import { type VoiceNote, makeVoiceNote } from '../helpers/speech.ts';
+import { type VoiceNote, makeAmrNote, makeVoiceNote } from '../helpers/speech.ts';
 import { waitFor } from '../helpers/vidbot.ts';
 
 const USER = 'whatsapp:+15550002222';
@@ -101,6 +101,19 @@ describe('voice-note prompts through the Twilio webhook', () => {
     expect(message.mediaUrls).toHaveLength(1);
     expect(await bot.until(task?.taskId ?? '', 'done')).toMatchObject({ prompt: FAKE_TRANSCRIPT });
     expect(warnings).toEqual([]);
+  });
+
+  it('converts an AMR voice note, which OpenAI does not take, to Ogg Opus before transcribing it', async () => {
+    const openai = await startOpenAI();
+    const bot = await startBot(openaiEnv(openai), { workers: false });
+    const ack = await bot.post(voiceNote(bot.fake.addMedia(makeAmrNote(), 'audio/amr'), 'audio/amr'));
+    expect(ack.text.startsWith(`🎙️ I heard: "${FAKE_TRANSCRIPT}"`)).toBe(true);
+    expect(openai.transcriptions[0]).toMatchObject({ fileName: 'voice-note.ogg', fileType: 'audio/ogg' });
+    expect(openai.transcriptions[0]?.bytes.subarray(0, 4).toString('latin1')).toBe('OggS');
+    const session = await bot.vidbot.store.getSession(USER);
+    expect(session?.messages[1]?.meta).toMatchObject({ voiceNote: { contentType: 'audio/amr' } });
+    // Neither the recording nor its conversion is kept.
+    expect(await readdir(join(bot.vidbot.paths.dataDir, 'inbound'))).toEqual([]);
   });
 
   it('answers kindly and queues nothing when voice notes are off, and tells the operator why', async () => {

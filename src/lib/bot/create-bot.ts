@@ -29,7 +29,7 @@ import type { Bot, BotReply } from './types.ts';
 import { createVoiceNotes } from './voice.ts';
 
 export interface CreateBotOptions {
-  readonly vidbot: Pick<Vidbot, 'store' | 'queue' | 'provider' | 'submitTask' | 'cancelTask' | 'config' | 'paths' | 'conversation' | 'channels'>;
+  readonly vidbot: Pick<Vidbot, 'store' | 'queue' | 'provider' | 'submitTask' | 'cancelTask' | 'config' | 'paths' | 'conversation' | 'channels' | 'ffmpeg'>;
   readonly rateLimiter?: RateLimiter;
   /** Workers taking jobs in parallel, for the ETA; default WORKER_COUNT. */
   readonly workers?: number;

@@ -11,12 +11,13 @@ import { isVidbotError, throwIfAborted } from '../errors.ts';
 import { type InboundFile, MediaDownloadError, downloadInboundMedia } from '../channel/media.ts';
 import type { InboundMedia, InboundMessage } from '../channel/port.ts';
 import { declaredKind } from '../media-type.ts';
+import { convertToOggOpus } from '../transcriber/convert.ts';
 import type { Transcriber, Transcript } from '../transcriber/port.ts';
 import { voiceTexts } from './replies.ts';
 import type { BotReply } from './types.ts';
 
 export interface VoiceNotesOptions {
-  readonly vidbot: Pick<Vidbot, 'config' | 'paths' | 'channels' | 'conversation'>;
+  readonly vidbot: Pick<Vidbot, 'config' | 'paths' | 'channels' | 'conversation' | 'ffmpeg'>;
   /** Absent when voice notes are off (no OPENAI_API_KEY, or VIDBOT_VOICE_NOTES=false). */
   readonly transcriber: Transcriber | undefined;
   /** Told what the user is not: why a voice note was refused or failed, in operator words. */
@@ -45,6 +46,7 @@ export const createVoiceNotes = ({ vidbot, transcriber, onWarning }: VoiceNotesO
     const budget = AbortSignal.timeout(budgetMs);
     const within = signal ? AbortSignal.any([signal, budget]) : budget;
     let saved: InboundFile | undefined;
+    let converted: string | undefined;
     try {
       // Fetched under the rules of the channel the message came through: its hosts, its credentials.
       saved = await downloadInboundMedia(media.url, vidbot.channels.get(message.channel).media, 'audio', {
@@ -54,7 +56,10 @@ export const createVoiceNotes = ({ vidbot, transcriber, onWarning }: VoiceNotesO
         signal: within,
         timeoutMs: budgetMs,
       });
-      return { transcript: await using.transcribe(saved.file, { signal: within }), contentType: saved.contentType };
+      if (using.formats !== undefined && !using.formats.includes(saved.contentType)) {
+        converted = await convertToOggOpus(saved.file, { ffmpeg: vidbot.ffmpeg.ffmpeg, signal: within });
+      }
+      return { transcript: await using.transcribe(converted ?? saved.file, { signal: within }), contentType: saved.contentType };
     } catch (error) {
       throwIfAborted(signal);
       if (budget.aborted) {
@@ -72,7 +77,7 @@ export const createVoiceNotes = ({ vidbot, transcriber, onWarning }: VoiceNotesO
       return { reply: voiceTexts.failed };
     } finally {
       // The words are kept in the session log; the recording itself is not needed any more.
-      if (saved) await rm(saved.file, { force: true });
+      for (const file of [saved?.file, converted]) if (file !== undefined) await rm(file, { force: true });
     }
   };
 

@@ -98,6 +98,8 @@ export const createOpenAITranscriber = (options: OpenAITranscriberOptions): Tran
   return {
     name: 'openai',
     model,
+    // What the API lists (flac, m4a, mp3, mp4, mpeg, mpga, oga, ogg, wav, webm): not AMR.
+    formats: ['audio/ogg', 'audio/webm', 'audio/mpeg', 'audio/mp4', 'audio/wav'],
     async transcribe(file: string, transcribeOptions: TranscribeOptions = {}): Promise<Transcript> {
       const { signal, language } = transcribeOptions;
       throwIfAborted(signal);

@@ -23,5 +23,7 @@ export interface Transcriber {
   readonly name: string;
   /** The service's model, for logs and `vidbot doctor`. */
   readonly model?: string;
+  /** The audio types (AUDIO_TYPES keys) it takes as they are; others are converted to Ogg Opus first. Absent: all. */
+  readonly formats?: readonly string[];
   transcribe(file: string, options?: TranscribeOptions): Promise<Transcript>;
 }
