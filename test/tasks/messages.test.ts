@@ -17,6 +17,7 @@ import {
   rateLimitedText,
   statusText,
   unknownCommandText,
+  voiceTexts,
 } from '../../src/lib/bot/replies.ts';
 import { type ErrorCode, errorCatalogue, vidbotError } from '../../src/lib/errors.ts';
 import type { Task, Video } from '../../src/lib/store/port.ts';
@@ -109,6 +110,9 @@ describe('every text the bot sends', () => {
       emptyPromptText,
       promptTooLongText(2000, 1000),
       ...Object.values(mediaTexts).map((text) => (typeof text === 'string' ? text : text(5_000_000))),
+      ...[voiceTexts.off, voiceTexts.noWords, voiceTexts.tooSlow, voiceTexts.failed, voiceTexts.format],
+      voiceTexts.tooLarge(5_000_000),
+      voiceTexts.heard('a red balloon over the sea'),
       ackText(3, 200, { limit: 5, used: 2, left: 3 }),
       quotaLeftText({ limit: 1, used: 1, left: 0 }),
       quotaUsedUpText(quota),

@@ -12,6 +12,8 @@ import { estimateReadySeconds, recentRunSeconds } from './eta.ts';
 import { MediaDownloadError, downloadInboundImage } from '../channel/media.ts';
 import type { InboundMessage } from '../channel/port.ts';
 import { IMAGE_TYPES } from '../media-type.ts';
+import { pickTranscriber } from '../pick-adapters.ts';
+import type { Transcriber } from '../transcriber/port.ts';
 import { readQuota } from './quota.ts';
 import { type RateLimiter, createRateLimiter } from './rate-limit.ts';
 import {
@@ -24,15 +26,20 @@ import {
   rateLimitedText,
 } from './replies.ts';
 import type { Bot, BotReply } from './types.ts';
+import { createVoiceNotes } from './voice.ts';
 
 export interface CreateBotOptions {
-  readonly vidbot: Pick<Vidbot, 'store' | 'queue' | 'provider' | 'submitTask' | 'cancelTask' | 'config' | 'paths' | 'conversation' | 'channels'>;
+  readonly vidbot: Pick<Vidbot, 'store' | 'queue' | 'provider' | 'submitTask' | 'cancelTask' | 'config' | 'paths' | 'conversation' | 'channels' | 'ffmpeg'>;
   readonly rateLimiter?: RateLimiter;
   /** Workers taking jobs in parallel, for the ETA; default WORKER_COUNT. */
   readonly workers?: number;
   /** How long a retry waits for the first delivery's answer before handling the message itself. */
   readonly duplicateWaitMs?: number;
   readonly now?: () => number;
+  /** Turns voice notes into prompts; default: picked from the config (OpenAI when OPENAI_API_KEY is set). */
+  readonly transcriber?: Transcriber;
+  /** Told about voice notes that were refused or failed, in operator words. */
+  readonly onWarning?: (message: string) => void;
 }
 
 const ETA_BASIS_TTL_MS = 5_000;
@@ -46,6 +53,11 @@ export const createBot = (options: CreateBotOptions): Bot => {
   const duplicateWaitMs = options.duplicateWaitMs ?? 5_000;
   const limiter = options.rateLimiter ?? createRateLimiter({ limit: config.rateLimitPerMinute, now });
   const imageToVideo = () => vidbot.provider.capabilities().imageToVideo;
+  const voice = createVoiceNotes({
+    vidbot,
+    transcriber: options.transcriber ?? pickTranscriber(config),
+    ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+  });
   // The ETA's basis changes only when jobs finish: reading it once every few seconds is enough.
   let runSecondsCache: { at: number; value: Promise<number | undefined> } | undefined;
   const runSeconds = () => {
@@ -118,6 +130,7 @@ export const createBot = (options: CreateBotOptions): Bot => {
   };
 
   const decide = async (message: InboundMessage, signal?: AbortSignal): Promise<BotReply> => {
+    if (voice.handles(message)) return voice.answer(message, (typed) => queuePrompt(typed, signal), signal);
     const command = message.media.length === 0 ? parseCommand(message.body) : null;
     if (command) {
       const text = await runCommand(command, { vidbot, from: message.from, imageToVideo: imageToVideo() });

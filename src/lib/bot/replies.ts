@@ -143,7 +143,7 @@ export const promptTooLongText = (length: number, maxChars: number): string =>
 
 export const mediaTexts = {
   notImage:
-    "🙏 I can only use photos (JPEG, PNG or WebP) as a starting point — videos, voice notes and documents aren't supported. Send a description, or a photo with a caption.",
+    "🙏 I can only use photos (JPEG, PNG or WebP) as a starting point — videos and documents aren't supported. Send a description, or a photo with a caption.",
   imageFormat: "📷 That image format isn't supported. Please send a JPEG, PNG or WebP photo.",
   imageToVideoUnsupported:
     "📷 Thanks for the photo! The current video model can't animate images, so please describe the video in words instead.",
@@ -151,6 +151,19 @@ export const mediaTexts = {
     "😕 Sorry, I couldn't use that image. Please send it again as a JPEG, PNG or WebP photo, or just describe the video in words.",
   tooLarge: (maxBytes: number) =>
     `📦 That image is too large (the limit is ${formatBytes(maxBytes)}). Please send a smaller photo.`,
+};
+
+/** Replies about voice notes; none names a setting or a tool: the WhatsApp user can do nothing about those. */
+export const voiceTexts = {
+  off: "🎙️ Thanks for the voice note! I can't listen to voice notes here yet, so please type a short description of the video you'd like.",
+  noWords: "🎙️ I couldn't make out any words in that voice note. Please try again a little closer to the phone, or type your description.",
+  tooSlow: "⏱️ Sorry, I couldn't listen to your voice note in time. Please try again, or type your description.",
+  failed: "😕 Sorry, I couldn't listen to that voice note just now. Please try again in a moment, or type your description.",
+  format: "🎙️ I couldn't play that audio. Please record a voice note in WhatsApp, or type your description.",
+  tooLarge: (maxBytes: number) =>
+    `📦 That voice note is too long for me (the limit is ${formatBytes(maxBytes)}). Please send a shorter one, or type your description.`,
+  /** The first line of the acknowledgement: what was heard, so a misheard prompt can be canceled. */
+  heard: (transcript: string) => `🎙️ I heard: "${shorten(transcript, 120)}"`,
 };
 
 const formatBytes = (bytes: number): string => {

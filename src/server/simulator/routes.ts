@@ -13,7 +13,7 @@ import { type EventStreams, outboundEvent } from './events.ts';
 import { readHistory } from './history.ts';
 import { pageHtml } from './page.ts';
 import { type Form, type Signer, inboundForm, newMessageSid, statusForm } from './twilio-forms.ts';
-import { type Uploads, parseDataUrl } from './uploads.ts';
+import { type Uploads, parseDataUrl, readAudioAttachment } from './uploads.ts';
 
 export interface SimulatorRouteDeps {
   readonly store: Store;
@@ -78,7 +78,7 @@ export const simulatorRoutes = (app: FastifyInstance, deps: SimulatorRouteDeps):
       .send(html);
   });
 
-  // An image arrives as a data URL in JSON: a third larger than the bytes, plus the other fields.
+  // An image or a recording arrives as a data URL in JSON: a third larger than the bytes, plus the other fields.
   const bodyLimit = Math.ceil((deps.maxImageBytes * 4) / 3) + 64 * 1024;
   app.post('/simulator/send', { preHandler: guard, bodyLimit }, async (request) => {
     const input = objectBody(request);
@@ -101,6 +101,9 @@ export const simulatorRoutes = (app: FastifyInstance, deps: SimulatorRouteDeps):
         const contentType = sniffImageType(image.bytes.subarray(0, 16)) ?? image.contentType;
         media = { url: uploads.add(image.bytes, contentType, signer.baseUrl(request)).url, contentType };
       }
+      const audio = readAudioAttachment(input.audio, deps.maxImageBytes);
+      if (audio && media) throw invalid('Send an "image" or an "audio" recording, not both.');
+      if (audio) media = { url: uploads.add(audio.bytes, audio.contentType, signer.baseUrl(request)).url, contentType: audio.contentType };
       form = inboundForm({ from, body, messageSid, ...(media ? { media } : {}) });
     }
     remember(messageSid, form);

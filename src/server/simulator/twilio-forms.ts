@@ -23,12 +23,12 @@ export interface InboundInput {
   readonly media?: { readonly url: string; readonly contentType: string };
 }
 
-/** The fields Twilio posts for an inbound WhatsApp message (text, or one photo with a caption). */
+/** The fields Twilio posts for an inbound WhatsApp message (text, one photo with a caption, or a voice note). */
 export const inboundForm = ({ from, body, messageSid, media }: InboundInput): Form => ({
   SmsMessageSid: messageSid,
   NumMedia: media ? '1' : '0',
   ProfileName: 'Simulator',
-  MessageType: media ? 'image' : 'text',
+  MessageType: media ? (media.contentType.startsWith('audio/') ? 'audio' : 'image') : 'text',
   SmsSid: messageSid,
   WaId: from.replace(/^whatsapp:\+/, ''),
   SmsStatus: 'received',
