@@ -9,7 +9,10 @@ import { writeFile } from 'node:fs/promises';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { QueueWorker } from '../../src/lib/queue/port.ts';
+import { FAKE_TRANSCRIPT, type FakeOpenAI, startFakeOpenAI } from '../fakes/openai-api.ts';
+import { makeTempDir, removeDir } from '../helpers/media.ts';
 import { freePort } from '../helpers/ports.ts';
+import { makeVoiceNote } from '../helpers/speech.ts';
 import { type SimulatorServer, makeSimulatorServer, testImage } from './helpers.ts';
 import { decodePng } from './png.ts';
 
@@ -21,6 +24,7 @@ describe('the simulator in a browser', () => {
   let browser: Browser | undefined;
   let server: SimulatorServer | undefined;
   let worker: QueueWorker | undefined;
+  let openai: FakeOpenAI | undefined;
   let base = '';
 
   beforeAll(async () => {
@@ -28,12 +32,18 @@ describe('the simulator in a browser', () => {
       throw new Error(`Chromium is not installed at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium; .ci/run does).`);
     }
     base = `http://127.0.0.1:${await freePort()}`;
-    server = await makeSimulatorServer({ PUBLIC_BASE_URL: base });
+    openai = await startFakeOpenAI();
+    // Voice notes are transcribed by the OpenAI fake; prompts are used as typed.
+    server = await makeSimulatorServer({ PUBLIC_BASE_URL: base, OPENAI_API_KEY: openai.apiKey, OPENAI_BASE_URL: openai.url, VIDBOT_POLISH: 'false' });
     await server.app.listen({ port: Number(new URL(base).port), host: '127.0.0.1' });
     worker = server.vidbot.startWorkers({ concurrency: 1 });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--no-first-run', '--mute-audio'],
+      args: [
+        '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--no-first-run', '--mute-audio',
+        // A fake microphone (a tone) that needs no permission prompt, for recording a voice note in the page.
+        '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
+      ],
     });
   }, 120_000);
 
@@ -41,6 +51,7 @@ describe('the simulator in a browser', () => {
     await browser?.close();
     await worker?.close({ release: true });
     await server?.cleanup();
+    await openai?.close();
   });
 
   /** The n-th result <video> on the page has decoded a frame (the test's tsconfig has no DOM types). */
@@ -190,4 +201,42 @@ describe('the simulator in a browser', () => {
     expect(problems).toEqual([]);
     await page.close();
   }, 180_000);
+
+  it('sends voice notes, attached or recorded in the page, and shows what the bot heard', async () => {
+    if (!browser || !server || !openai) throw new Error('setup failed');
+    const dir = await makeTempDir('vidbot-browser-voice-');
+    try {
+      const note = await makeVoiceNote(dir, FAKE_TRANSCRIPT, 'ogg');
+      const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+      const problems: string[] = [];
+      page.on('pageerror', (error) => problems.push(error.message));
+      await page.goto(`${base}/simulator`);
+      await page.fill('#number', '+15550004321');
+      await page.dispatchEvent('#number', 'change');
+      await page.waitForSelector('body[data-live="1"][data-history="1"]');
+
+      // An Ogg Opus file, as WhatsApp sends: previewed, then sent without a caption.
+      await page.setInputFiles('#file', { name: 'note.ogg', mimeType: 'audio/ogg', buffer: note.bytes });
+      await page.waitForSelector('#preview:not([hidden]) #preview-audio:not([hidden])');
+      await page.press('#text', 'Enter');
+      const heard = page.locator('.msg.twiml').first();
+      await expect.poll(() => heard.textContent(), { timeout: 20_000 }).toContain(`🎙️ I heard: "${FAKE_TRANSCRIPT}"`);
+      expect(await page.locator('.msg.user audio').count()).toBe(1);
+      expect(openai.transcriptions.at(-1)?.bytes.subarray(0, 4).toString('latin1')).toBe('OggS');
+
+      // Recorded with the page's microphone button (a fake device here): WebM or Ogg Opus from Chromium's recorder.
+      await page.click('#mic');
+      await page.waitForSelector('#mic.recording');
+      await page.waitForTimeout(800); // the recording's length, not a wait for an event
+      await page.click('#mic');
+      await page.waitForSelector('#preview:not([hidden]) #preview-audio:not([hidden])');
+      await page.press('#text', 'Enter');
+      await expect.poll(() => page.locator('.msg.twiml').nth(1).textContent(), { timeout: 20_000 }).toContain('🎙️ I heard');
+      expect(['OggS', '\x1aE\xdf\xa3']).toContain(openai.transcriptions.at(-1)?.bytes.subarray(0, 4).toString('latin1'));
+      expect(problems).toEqual([]);
+      await page.close();
+    } finally {
+      await removeDir(dir);
+    }
+  }, 120_000);
 });
