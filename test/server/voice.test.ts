@@ -100,6 +100,7 @@ describe('voice-note prompts through the Twilio webhook', () => {
     expect(message.body).toContain(`"${FAKE_TRANSCRIPT}"`);
     expect(message.mediaUrls).toHaveLength(1);
     expect(await bot.until(task?.taskId ?? '', 'done')).toMatchObject({ prompt: FAKE_TRANSCRIPT });
+    expect(await bot.say(USER, '/help')).toContain('🎙️ Or just say it in a voice note');
     expect(warnings).toEqual([]);
   });
 
@@ -126,6 +127,7 @@ describe('voice-note prompts through the Twilio webhook', () => {
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain('OPENAI_API_KEY');
     expect(await bot.vidbot.store.countTasks({ from: USER })).toBe(0);
+    expect((await bot.say(USER, '/help'))).not.toContain('voice note');
 
     // With a key but voice notes switched off: the same reply, and OpenAI is never asked.
     const openai = await startOpenAI();

@@ -99,7 +99,7 @@ describe('every text the bot sends', () => {
 
   it('has no operator wording, whatever state the tasks are in', () => {
     const texts = [
-      helpText({ imageToVideo: true }),
+      helpText({ imageToVideo: true, voiceNotes: true }),
       unknownCommandText('/frob', { imageToVideo: false }),
       statusText([...OPEN_TASK_STATUSES, ...FINAL_TASK_STATUSES].map((status) => ({ task: task({ status, errorCode: 'VIDBOT_FFMPEG_FAILED', error: OPERATOR_MESSAGE }), position: 2 })), quota),
       statusText([], { limit: 5, used: 1, left: 4 }),

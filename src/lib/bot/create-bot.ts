@@ -53,9 +53,10 @@ export const createBot = (options: CreateBotOptions): Bot => {
   const duplicateWaitMs = options.duplicateWaitMs ?? 5_000;
   const limiter = options.rateLimiter ?? createRateLimiter({ limit: config.rateLimitPerMinute, now });
   const imageToVideo = () => vidbot.provider.capabilities().imageToVideo;
+  const transcriber = options.transcriber ?? pickTranscriber(config);
   const voice = createVoiceNotes({
     vidbot,
-    transcriber: options.transcriber ?? pickTranscriber(config),
+    transcriber,
     ...(options.onWarning ? { onWarning: options.onWarning } : {}),
   });
   // The ETA's basis changes only when jobs finish: reading it once every few seconds is enough.
@@ -133,7 +134,7 @@ export const createBot = (options: CreateBotOptions): Bot => {
     if (voice.handles(message)) return voice.answer(message, (typed) => queuePrompt(typed, signal), signal);
     const command = message.media.length === 0 ? parseCommand(message.body) : null;
     if (command) {
-      const text = await runCommand(command, { vidbot, from: message.from, imageToVideo: imageToVideo() });
+      const text = await runCommand(command, { vidbot, from: message.from, imageToVideo: imageToVideo(), voiceNotes: transcriber !== undefined });
       return { text, kind: 'command', duplicate: false };
     }
     return queuePrompt(message, signal);

@@ -11,13 +11,14 @@ export const DEFAULT_IMAGE_PROMPT = 'Bring this image to life';
 
 const EXAMPLES = ['a fox running through a neon city at night', 'a paper boat sailing down a rainy street, close-up'];
 
-export const helpText = (options: { imageToVideo: boolean }): string =>
+export const helpText = (options: { imageToVideo: boolean; voiceNotes?: boolean }): string =>
   [
     "👋 Hi! I turn your words into short videos.",
     '',
     'Just send a description, for example:',
     ...EXAMPLES.map((example) => `• ${example}`),
     ...(options.imageToVideo ? ['📷 Or send a photo (with a caption if you like) to bring it to life.'] : []),
+    ...(options.voiceNotes ? ["🎙️ Or just say it in a voice note, and I'll use what you say."] : []),
     '',
     'Commands:',
     '/status — your latest requests',
@@ -26,7 +27,7 @@ export const helpText = (options: { imageToVideo: boolean }): string =>
     '/help — this message',
   ].join('\n');
 
-export const unknownCommandText = (word: string, options: { imageToVideo: boolean }): string =>
+export const unknownCommandText = (word: string, options: { imageToVideo: boolean; voiceNotes?: boolean }): string =>
   `🤔 I don't know the command "${shorten(word, 20)}".\n\n${helpText(options)}`;
 
 /** Collapses whitespace and cuts long text to `max` characters (code points, so emoji stay whole). */
