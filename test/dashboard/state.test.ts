@@ -57,6 +57,15 @@ describe('the dashboard state', () => {
     expect(rowOf(JOB.beach, stale)?.status).toBe('done');
   });
 
+  it('drops a running row only the task list showed (another process runs it) once its task is no longer open', () => {
+    const elsewhere = apply([{ type: 'tasks', ts: T0, tasks: [task('remote-job', 'a cat on a roof', 'whatsapp:+15550008888', 'processing', T0)] }]);
+    expect(rowOf('remote-job', elsewhere)).toMatchObject({ status: 'running', prompt: 'a cat on a roof' });
+    expect(rowOf('remote-job', apply([{ type: 'tasks', ts: T0 + 1000, tasks: [] }], elsewhere))).toBeUndefined();
+    // Once this process's events speak for it, only they end it.
+    const local = apply([{ type: 'job', kind: 'active', jobId: 'remote-job', attempt: 1, ts: T0 + 500 }, { type: 'tasks', ts: T0 + 1000, tasks: [] }], elsewhere);
+    expect(rowOf('remote-job', local)).toMatchObject({ status: 'running', prompt: 'a cat on a roof' });
+  });
+
   it('counts a failed job that is retried once, under its new job', () => {
     const retried = apply([{ type: 'tasks', ts: NOW, tasks: [{ ...task(`${JOB.moon}#2`, 'the moon over a desert', 'whatsapp:+15550007777', 'queued', T0), taskId: JOB.moon }] }], busy);
     expect(rowOf(JOB.moon, retried)).toBeUndefined();

@@ -42,7 +42,7 @@ export const describeServe = (input: BannerInput): ServeDescription => {
     ...(input.simulator ? { simulator: `${local}/simulator` } : {}),
     ...(config.publicBaseUrl
       ? { public: config.publicBaseUrl, ...(input.tunnelUrl ? { publicVia: 'ngrok tunnel' } : {}) }
-      : { publicMissing: input.tunnelWarning ? 'none: the tunnel did not open (see the log)' : 'none: reachable from this machine only' }),
+      : { publicMissing: input.tunnelWarning ? 'none: the tunnel did not open (see the log below)' : 'not set (see the log below)' }),
   };
   const facts = [
     `health: ${local}/health   metrics: ${local}/metrics`,

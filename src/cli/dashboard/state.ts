@@ -32,6 +32,8 @@ export interface JobRow {
   readonly durationMs?: number;
   /** Still running when the server stopped: it went back to the queue. */
   readonly handedBack?: boolean;
+  /** Known only from the task list (run by another process): no event of this one will end it. */
+  readonly listedOnly?: boolean;
 }
 
 /** An open task as the store has it: what the queue's events do not carry (prompt, sender, queued jobs). */
@@ -129,7 +131,7 @@ const named = (row: JobRow | undefined, jobId: string): string => (row?.prompt ?
 
 const reduceJob = (state: DashboardState, event: Extract<ActivityEvent, { type: 'job' }>): DashboardState => {
   const current = rowOf(state, event.jobId);
-  const row = current ?? newRow(event.jobId, event.ts);
+  const { listedOnly: _listed, ...row } = current ?? newRow(event.jobId, event.ts);
   const name = named(current, event.jobId);
   switch (event.kind) {
     case 'active': {
@@ -166,6 +168,7 @@ const reduceStage = (state: DashboardState, event: Extract<ActivityEvent, { type
   const row = current ?? { ...newRow(event.jobId, event.ts), status: 'running' as const, startedAt: event.ts };
   const next: JobRow = {
     ...row,
+    listedOnly: undefined,
     stage: event.stage,
     ...(event.state === 'start' || event.stage !== row.stage ? { percent: undefined, message: undefined } : {}),
     ...(event.percent === undefined ? {} : { percent: event.percent }),
@@ -183,8 +186,9 @@ const reduceTasks = (state: DashboardState, tasks: readonly OpenTask[], runSecon
   const jobs: JobRow[] = [];
   for (const row of state.jobs) {
     const task = open.get(row.jobId);
-    // A queued row whose task is no longer open was taken care of elsewhere (canceled, or another process ran it).
-    if (row.status === 'queued' && !task && !row.handedBack) continue;
+    // A queued row whose task is no longer open was taken care of elsewhere (canceled, or another process
+    // ran it); so was a row only the list ever showed.
+    if (!task && ((row.status === 'queued' && !row.handedBack) || (row.listedOnly && !isFinished(row)))) continue;
     // A failed job that was retried is counted once, under its new job.
     if ((row.status === 'failed' || row.status === 'canceled') && !task && retried.has(taskOf(row))) continue;
     // Events own the status of a known row: a list read before an event must not undo it.
@@ -199,6 +203,7 @@ const reduceTasks = (state: DashboardState, tasks: readonly OpenTask[], runSecon
       prompt: task.prompt,
       sender: task.sender,
       status: running ? 'running' : 'queued',
+      listedOnly: true,
       ...(running ? { startedAt: task.startedAt ?? task.createdAt, ...(task.stage ? { stage: task.stage } : {}) } : {}),
     });
   }
