@@ -101,7 +101,8 @@ describe('vidbot serve', () => {
     expect(sent[0]).toMatchObject({ kind: 'result', taskId: task?.taskId });
     expect(sent[0]?.mediaUrl).toMatch(new RegExp(`^${base}/media/`));
     expect(await peek((store) => store.listVideos({ from: USER }))).toHaveLength(1);
-  });
+    // Two starts and a 30 s render: minutes on a loaded machine, so the bound is the waits' own.
+  }, 180_000);
 
   it('draws the dashboard on a terminal, and its last frame after Ctrl-C says the running job went back to the queue', async () => {
     const sandbox = await makeSandbox();
