@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { Vidbot } from '../create-vidbot.ts';
 import { isVidbotError } from '../errors.ts';
 import { validatePrompt } from '../pipeline/prompt.ts';
+import { actOnChoice, resolveChoice } from './choices.ts';
 import { runCommand, parseCommand } from './commands.ts';
 import { estimateReadySeconds, recentRunSeconds } from './eta.ts';
 import { MediaDownloadError, downloadInboundImage } from '../channel/media.ts';
@@ -24,7 +25,10 @@ import {
 import type { Bot, BotReply } from './types.ts';
 
 export interface CreateBotOptions {
-  readonly vidbot: Pick<Vidbot, 'store' | 'queue' | 'provider' | 'submitTask' | 'cancelTask' | 'config' | 'paths' | 'conversation' | 'channels'>;
+  readonly vidbot: Pick<
+    Vidbot,
+    'store' | 'queue' | 'provider' | 'submitTask' | 'retryTask' | 'cancelTask' | 'config' | 'paths' | 'conversation' | 'channels'
+  >;
   readonly rateLimiter?: RateLimiter;
   /** Workers taking jobs in parallel, for the ETA; default WORKER_COUNT. */
   readonly workers?: number;
@@ -55,6 +59,29 @@ export const createBot = (options: CreateBotOptions): Bot => {
 
   const reject = (text: string): BotReply => ({ text, kind: 'rejected', duplicate: false });
 
+  /** What every request for a new video passes first: a reply when this sender may not queue one now. */
+  const admit = (message: InboundMessage): BotReply | undefined => {
+    const allowance = limiter.take(message.from);
+    if (allowance.allowed) return undefined;
+    return { text: rateLimitedText(config.rateLimitPerMinute, allowance.retryAfterMs), kind: 'rate-limited', duplicate: false };
+  };
+
+  /** The answer for a queued task: its place in line and when it should be ready. */
+  const acknowledge = async (taskId: string, headline?: string): Promise<BotReply> => {
+    const position = await vidbot.queue.position(taskId);
+    const basis = await runSeconds();
+    const etaSec =
+      basis === undefined || position === null ? undefined : estimateReadySeconds(position, options.workers ?? config.workerCount, basis);
+    return {
+      text: ackText(position, etaSec, headline),
+      kind: 'ack',
+      taskId,
+      duplicate: false,
+      ...(position === null ? {} : { position }),
+      ...(etaSec === undefined ? {} : { etaSec }),
+    };
+  };
+
   const queuePrompt = async (message: InboundMessage, signal?: AbortSignal): Promise<BotReply> => {
     const image = message.media[0];
     if (image !== undefined) {
@@ -70,10 +97,8 @@ export const createBot = (options: CreateBotOptions): Bot => {
       throw error;
     }
 
-    const allowance = limiter.take(message.from);
-    if (!allowance.allowed) {
-      return { text: rateLimitedText(config.rateLimitPerMinute, allowance.retryAfterMs), kind: 'rate-limited', duplicate: false };
-    }
+    const denied = admit(message);
+    if (denied !== undefined) return denied;
 
     let firstFrameImage: string | undefined;
     if (image !== undefined) {
@@ -99,18 +124,7 @@ export const createBot = (options: CreateBotOptions): Bot => {
       channel: message.channel,
       ...(firstFrameImage ? { options: { firstFrameImage } } : {}),
     });
-    const position = await vidbot.queue.position(task.taskId);
-    const basis = await runSeconds();
-    const etaSec =
-      basis === undefined || position === null ? undefined : estimateReadySeconds(position, options.workers ?? config.workerCount, basis);
-    return {
-      text: ackText(position, etaSec),
-      kind: 'ack',
-      taskId: task.taskId,
-      duplicate: false,
-      ...(position === null ? {} : { position }),
-      ...(etaSec === undefined ? {} : { etaSec }),
-    };
+    return acknowledge(task.taskId);
   };
 
   const decide = async (message: InboundMessage, signal?: AbortSignal): Promise<BotReply> => {
@@ -119,6 +133,9 @@ export const createBot = (options: CreateBotOptions): Bot => {
       const text = await runCommand(command, { vidbot, from: message.from, imageToVideo: imageToVideo() });
       return { text, kind: 'command', duplicate: false };
     }
+    // A tapped button, or a typed "2" where the buttons went out as text.
+    const choice = await resolveChoice(store, message, Date.now());
+    if (choice !== null) return actOnChoice({ vidbot, admit, acknowledge }, message, choice);
     return queuePrompt(message, signal);
   };
 

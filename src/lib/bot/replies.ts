@@ -145,11 +145,14 @@ export const formatEta = (seconds: number): string => {
   return rest === 0 ? `about ${hours} h` : `about ${hours} h ${rest} min`;
 };
 
-/** The seed's acknowledgement, then where the task stands and when it should be ready. */
-export const ackText = (position: number | null, etaSec: number | undefined): string => {
+/**
+ * The seed's acknowledgement (or another headline, e.g. for a tapped button), then where the task
+ * stands and when it should be ready.
+ */
+export const ackText = (position: number | null, etaSec: number | undefined, headline = ACK_MESSAGE): string => {
   const parts: string[] = [];
   if (position === 0) parts.push("⚙️ It's being made right now.");
   else if (position !== null) parts.push(position === 1 ? "📋 You're next in line." : `📋 You're #${position} in line.`);
   if (etaSec !== undefined) parts.push(`⏱️ Ready in ${formatEta(etaSec)}.`);
-  return parts.length === 0 ? ACK_MESSAGE : `${ACK_MESSAGE}\n${parts.join(' ')}`;
+  return parts.length === 0 ? headline : `${headline}\n${parts.join(' ')}`;
 };
