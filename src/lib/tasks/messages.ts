@@ -33,7 +33,7 @@ export const linkMessage = (task: Task): { body: string } => {
 
 /** Told when the video was made but could not be sent (and a text may still get through). */
 export const undeliveredMessage = (task: Task): string =>
-  `⚠️ Sorry, your video for "${excerpt(task.prompt, 40)}" was made, but WhatsApp couldn't deliver it. Send /status to see it, or try again later.`;
+  `⚠️ Sorry, your video for "${excerpt(task.prompt, 60)}" was made, but WhatsApp couldn't deliver it. Send /status to see it, or try again later.`;
 
 export const failureMessage = (reason: string): string =>
   `❌ Sorry, I couldn't make that video: ${reason} Send /help for tips, or try again.`;
@@ -77,14 +77,14 @@ export const CHOICES_MESSAGE = '🎬 Want another version?';
 
 /** The bot's answer to a tap (or a typed 1, 2...), before the usual queue line. */
 export const choiceTexts = {
-  again: (task: Task) => `🔁 Another take of "${excerpt(task.prompt, 40)}" coming up!`,
+  again: (task: Task) => `🔁 Another take of "${excerpt(task.prompt, 60)}" coming up!`,
   orientation: (task: Task, orientation: Orientation) =>
-    `${orientation === 'landscape' ? '↔️' : '↕️'} "${excerpt(task.prompt, 40)}" in ${orientation} coming up!`,
-  retry: (task: Task) => `🔄 Trying "${excerpt(task.prompt, 40)}" again!`,
+    `${orientation === 'landscape' ? '↔️' : '↕️'} "${excerpt(task.prompt, 60)}" in ${orientation} coming up!`,
+  retry: (task: Task) => `🔄 Trying "${excerpt(task.prompt, 60)}" again!`,
   notFailed: (task: Task) =>
     task.status === 'done'
-      ? `✅ "${excerpt(task.prompt, 40)}" has already arrived, so there's nothing to try again.`
-      : `⏳ "${excerpt(task.prompt, 40)}" is already on its way: no need to try again.`,
+      ? `✅ "${excerpt(task.prompt, 60)}" has already arrived, so there's nothing to try again.`
+      : `⏳ "${excerpt(task.prompt, 60)}" is already on its way: no need to try again.`,
   unknown: "🤔 I couldn't tell which video that button was for. Send the description again and I'll make it.",
   bareNumber: (answer: string) =>
     `🤔 I'm not sure what "${excerpt(answer, 10)}" means here. Send a description of the video you'd like, or /help.`,
