@@ -173,7 +173,8 @@ const accepted = async (deps: OutboundDeps, send: RecordedSend, sent: SentMessag
     await deps.conversation.botSaid(send.sessionId, text, {
       kind: send.kind,
       messageId: sent.messageId,
-      ...(send.message.choices?.length ? { choices: send.message.choices.map((choice) => choice.id), presented: sent.presented } : {}),
+      ...(send.message.choices?.length ? { choices: send.message.choices.map((choice) => choice.id) } : {}),
+      ...(sent.presented ? { presented: sent.presented } : {}),
       ...(send.taskId === undefined ? {} : { taskId: send.taskId }),
     });
   }
