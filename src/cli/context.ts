@@ -1,4 +1,3 @@
-import { compact } from '../lib/objects.ts';
 import { type Config, type LoadedConfig, type SettingKey, loadConfig, readSavedSettings } from '../lib/config/index.ts';
 
 /** What every command gets from the edge: the environment, the working directory, and where to print. */
@@ -7,16 +6,38 @@ export interface CliContext {
   readonly cwd: string;
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   readonly stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  /** For questions on a terminal; absent where nobody can answer. */
+  readonly stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
   /** Fires on Ctrl-C (SIGINT) or SIGTERM. */
   readonly signal: AbortSignal;
 }
 
-/** Loads configuration once per command: defaults < saved settings < .env < environment < flags. */
+/**
+ * A setting given on the command line: the flag as typed, for errors, and its value (undefined: not
+ * given). Without a flag the value came from elsewhere (a tunnel's URL) and errors name the variable.
+ */
+export interface FlagValue {
+  readonly flag?: string;
+  readonly value: unknown;
+}
+
+export const flag = (name: string, value: unknown): FlagValue => ({ flag: name, value });
+
+/**
+ * Loads configuration once per command: defaults < saved settings < .env < environment < flags. A
+ * bad flag value is a usage error naming the flag (exit 2), not the variable it stands for.
+ */
 export const loadCliConfig = async (
   context: CliContext,
-  overrides: Partial<Record<SettingKey, unknown>> = {},
+  flags: Partial<Record<SettingKey, FlagValue>> = {},
 ): Promise<LoadedConfig & { config: Config }> => {
   const stored = await readSavedSettings(context.env.VIDBOT_CONFIG_DIR ? { dir: context.env.VIDBOT_CONFIG_DIR } : {});
-  const defined = compact(overrides);
-  return loadConfig({ env: context.env, cwd: context.cwd, stored, overrides: defined });
+  const overrides: Partial<Record<SettingKey, unknown>> = {};
+  const overrideNames: Partial<Record<SettingKey, string>> = {};
+  for (const [key, given] of Object.entries(flags) as [SettingKey, FlagValue][]) {
+    if (given.value === undefined) continue;
+    overrides[key] = given.value;
+    if (given.flag !== undefined) overrideNames[key] = given.flag;
+  }
+  return loadConfig({ env: context.env, cwd: context.cwd, stored, overrides, overrideNames });
 };

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
+import { defaults, settings } from '../lib/config/settings.ts';
 import type { CliContext } from './context.ts';
 import { handleError } from './handle-error.ts';
 
@@ -17,6 +18,9 @@ Examples:
   $ vidbot sign --url http://127.0.0.1:3000/whatsapp/webhook -d From=whatsapp:+15551234567 -d Body=hi -d MessageSid=SM1 --curl
   $ vidbot config set WORKER_COUNT 4
   $ vidbot config list`;
+
+/** "(default: PORT, else 3000)": where an option's value comes from when it is not given. */
+const byDefault = (key: keyof typeof defaults & keyof typeof settings): string => `(default: ${settings[key].env}, else ${defaults[key]})`;
 
 /** Builds the command tree. Command modules are imported only when their command runs. */
 export const buildProgram = (context: CliContext, state: { verbose: boolean; json: boolean }): Command => {
@@ -41,15 +45,21 @@ export const buildProgram = (context: CliContext, state: { verbose: boolean; jso
     .description('generate a WhatsApp-ready video from a prompt, in this process')
     .argument('<prompt>', 'what the video should show')
     .option('-o, --output <file>', 'where to write the MP4 (default: a name from the prompt, in the current folder)')
-    .addOption(new Option('--provider <name>', 'video provider').choices(['local', 'replicate']))
-    .option('--model <id>', 'model id, for providers that host several (default: REPLICATE_MODEL); see `vidbot models`')
-    .option('--input <key=value>', 'a raw model input, over the catalogue\'s mapping (repeatable)', (value: string, all: string[]) => [...all, value], [] as string[])
+    .option('-f, --force', 'replace the output file if it exists (on a terminal, vidbot asks instead)')
+    .addOption(
+      new Option('--provider <name>', 'video provider (default: VIDBOT_PROVIDER, else replicate with REPLICATE_API_TOKEN, else local)').choices([
+        'local',
+        'replicate',
+      ]),
+    )
+    .option('--model <id>', `model id, for providers that host several ${byDefault('replicateModel')}; see \`vidbot models\``)
+    .option('--input <key=value>', 'a raw model input, over the catalogue\'s mapping (repeatable)', (value: string, all: string[] = []) => [...all, value])
     .option('--image <file>', 'a first-frame image to animate (image-to-video models)')
     .option('--no-polish', 'use the prompt exactly as written')
     .option('--no-cache', 'generate again even when the same prompt was made before')
-    .addOption(new Option('--portrait', 'portrait 720x1280 (default)').conflicts('landscape'))
+    .addOption(new Option('--portrait', `portrait 720x1280 ${byDefault('orientation')}`).conflicts('landscape'))
     .addOption(new Option('--landscape', 'landscape 1280x720'))
-    .option('--duration <seconds>', 'video length in seconds')
+    .option('--duration <seconds>', `video length in seconds ${byDefault('videoSeconds')}`)
     .option('--json', 'print the result as JSON (progress goes to stderr)')
     .addHelpText(
       'after',
@@ -86,7 +96,7 @@ export const buildProgram = (context: CliContext, state: { verbose: boolean; jso
     .description('fit a video to WhatsApp: MP4, H.264 + AAC, at most WHATSAPP_MAX_BYTES')
     .argument('<input>', 'video file to compress')
     .option('-o, --output <file>', 'output file (default: <input>.whatsapp.mp4)')
-    .option('--max-bytes <n>', 'size limit in bytes (default: WHATSAPP_MAX_BYTES, 16700000)')
+    .option('--max-bytes <n>', `size limit in bytes ${byDefault('whatsappMaxBytes')}`)
     .option('--json', 'print the result as JSON')
     .addHelpText('after', '\nExample:\n  $ vidbot compress clip.mov -o clip.mp4 --max-bytes 16000000')
     .action(async (input: string, options) => {
@@ -97,9 +107,9 @@ export const buildProgram = (context: CliContext, state: { verbose: boolean; jso
   program
     .command('serve')
     .description('run the WhatsApp webhook server and the workers')
-    .option('-p, --port <port>', 'port to listen on (default: PORT or 3000)')
-    .option('--host <address>', 'address to bind (default: 127.0.0.1; 0.0.0.0 for all)')
-    .option('--workers <n>', 'jobs processed at once (default: WORKER_COUNT or 2)')
+    .option('-p, --port <port>', `port to listen on ${byDefault('port')}`)
+    .option('--host <address>', `address to bind, 0.0.0.0 for all ${byDefault('host')}`)
+    .option('--workers <n>', `jobs processed at once ${byDefault('workerCount')}`)
     .option('--no-workers', 'run only the web side (jobs wait for a process with workers)')
     .option('--trust-proxy', 'trust X-Forwarded-Proto/Host when checking signatures (behind a proxy or tunnel)')
     .option('--insecure-skip-signature', 'accept unsigned webhooks (local experiments only; logs a warning each time)')
@@ -119,7 +129,7 @@ export const buildProgram = (context: CliContext, state: { verbose: boolean; jso
   program
     .command('worker')
     .description('run only workers (beside `vidbot serve --no-workers`), on any machine that reaches the queue and store')
-    .option('-c, --concurrency <n>', 'jobs processed at once (default: WORKER_COUNT or 2)')
+    .option('-c, --concurrency <n>', `jobs processed at once ${byDefault('workerCount')}`)
     .option('--queue <redis-url>', 'BullMQ on this Redis (default: REDIS_URL; else the embedded SQLite queue, this machine only)')
     .addHelpText('after', '\nExample:\n  $ REDIS_URL=redis://10.0.0.5:6379 vidbot worker --concurrency 4')
     .action(async (options) => {
@@ -140,7 +150,7 @@ export const buildProgram = (context: CliContext, state: { verbose: boolean; jso
   program
     .command('status')
     .description('queue counts, workers and recent tasks, from the local store or a running server')
-    .option('--server <url>', 'ask a running server instead of the local store')
+    .option('--server <url>', 'ask a running server instead of the local store (default: the local store)')
     .option('-w, --watch', 'follow a running server live (the serve dashboard; default server: this machine\'s PORT)')
     .option('--limit <n>', 'how many recent tasks', '10')
     .option('--json', 'print as JSON')
@@ -166,7 +176,7 @@ export const buildProgram = (context: CliContext, state: { verbose: boolean; jso
     .command('sign')
     .description('compute the X-Twilio-Signature Twilio would send for a webhook request')
     .requiredOption('--url <url>', 'the full public URL Twilio posts to')
-    .option('-d, --data <Key=Value>', 'a form field (repeatable)', (value: string, all: string[]) => [...all, value], [] as string[])
+    .option('-d, --data <Key=Value>', 'a form field (repeatable)', (value: string, all: string[] = []) => [...all, value])
     .option('--token <token>', 'auth token (default: TWILIO_AUTH_TOKEN, else the local token of `vidbot serve`)')
     .option('--curl', 'print a ready-to-run curl command that posts the signed form')
     .option('--json', 'print as JSON')

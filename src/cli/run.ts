@@ -17,6 +17,7 @@ export const run = async (): Promise<void> => {
     cwd: process.cwd(),
     stdout: process.stdout,
     stderr: process.stderr,
+    stdin: process.stdin,
     signal: controller.signal,
   });
   process.off('SIGINT', onSignal);

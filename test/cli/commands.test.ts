@@ -32,6 +32,31 @@ describe('vidbot --help and --version', () => {
     const clash = await cli(['generate', 'x', '--portrait', '--landscape']);
     expect(clash.exitCode).toBe(2);
   });
+
+  it('names the flag, not its variable, for a bad option value, with exit 2', async () => {
+    for (const [args, said] of [
+      [['serve', '--port', 'abc', '--no-tui'], '--port must be a whole number from 0 to 65535, got "abc".'],
+      [['serve', '--workers', '0', '--no-tui'], '--workers must be a whole number from 1 to 64, got "0".'],
+      [['worker', '--concurrency', 'lots'], '--concurrency must be a whole number from 1 to 64, got "lots".'],
+      [['compress', 'in.mp4', '--max-bytes', '-5'], '--max-bytes'],
+    ] as const) {
+      const result = await cli([...args]);
+      expect(result.exitCode, args.join(' ')).toBe(2);
+      expect(result.stderr).toContain(said);
+      expect(result.stderr).not.toMatch(/\b(PORT|WORKER_COUNT|WHATSAPP_MAX_BYTES)\b/);
+    }
+  });
+
+  it('shows where each option\'s default comes from in --help', async () => {
+    // Commander wraps descriptions at the terminal's width; read them as one line.
+    const flat = (text: string) => text.replace(/\s+/g, ' ');
+    const generate = flat((await cli(['generate', '--help'])).stdout);
+    expect(generate).toContain('--duration <seconds> video length in seconds (default: VIDBOT_VIDEO_SECONDS, else 6)');
+    expect(generate).toContain('-f, --force replace the output file');
+    expect(generate).not.toContain('(default: [])');
+    const serve = flat((await cli(['serve', '--help'])).stdout);
+    expect(serve).toContain('--port <port> port to listen on (default: PORT, else 3000)');
+  });
 });
 
 describe('vidbot config', () => {

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -49,10 +49,37 @@ describe('vidbot generate', () => {
     const json = JSON.parse(first.stdout) as Record<string, unknown> & { video: { width: number; height: number } };
     expect(json).toMatchObject({ ok: true, file: out, provider: 'local', cacheHit: false });
     expect(json.video).toMatchObject({ codec: 'h264', width: 1280, height: 720 });
-    const second = await cli(['generate', 'A paper boat, in the rain!', '-o', out, '--landscape', '--json']);
-    expect(JSON.parse(second.stdout)).toMatchObject({ ok: true, cacheHit: true });
-    const third = await cli(['generate', 'a paper boat in the rain', '-o', out, '--landscape', '--no-cache', '--json']);
+    // The cache remembers the file it wrote: another output gets a copy of it, without generating again.
+    const copy = join(sandbox.root, 'boat-copy.mp4');
+    const second = await cli(['generate', 'A paper boat, in the rain!', '-o', copy, '--landscape', '--json']);
+    expect(JSON.parse(second.stdout)).toMatchObject({ ok: true, cacheHit: true, file: copy });
+    const third = await cli(['generate', 'a paper boat in the rain', '-o', out, '--landscape', '--no-cache', '--force', '--json']);
     expect(JSON.parse(third.stdout)).toMatchObject({ ok: true, cacheHit: false });
+    // No second copy of any of them stays in the data folder.
+    expect(await mp4sIn(join(sandbox.env.VIDBOT_DATA_DIR ?? '', 'media'))).toEqual([]);
+  });
+
+  it('does not replace an existing file without --force, and says how', async () => {
+    const out = join(sandbox.root, 'mine.mp4');
+    await writeFile(out, 'my own video');
+    const refused = await cli(['generate', 'a red balloon', '-o', out]);
+    expect(refused.exitCode).toBe(73);
+    expect(refused.stderr).toContain(`${out} already exists; nothing was generated.`);
+    expect(refused.stderr).toContain('hint: Pass --force to replace it, or -o to choose another name.');
+    expect(await readFile(out, 'utf8')).toBe('my own video');
+    expect(await taskCount()).toBe(0);
+    const forced = await cli(['generate', 'a red balloon', '-o', out, '--force']);
+    expect(forced.exitCode).toBe(0);
+    expect((await readFile(out)).subarray(4, 8).toString('latin1')).toBe('ftyp');
+  });
+
+  it('names the option, not a variable, when an option value is bad, and exits 2', async () => {
+    const result = await cli(['generate', 'a red balloon', '--duration', 'long']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('--duration must be a whole number from 1 to 60, got "long".');
+    expect(result.stderr).toContain('[VIDBOT_INPUT_INVALID]');
+    expect(result.stderr).not.toContain('VIDBOT_VIDEO_SECONDS');
+    expect(await taskCount()).toBe(0);
   });
 
   it.each([

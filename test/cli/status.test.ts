@@ -55,6 +55,7 @@ describe('vidbot status', () => {
     const down = await runCli(['status', '--server', `http://127.0.0.1:${await freePort()}`], { env: box.env, cwd: box.root });
     expect(down.exitCode).toBe(69);
     expect(down.stderr).toContain('[VIDBOT_SERVER_UNREACHABLE]');
+    expect(down.stderr).toMatch(/No vidbot server is running at http:\/\/127\.0\.0\.1:\d+: nothing answers on port \d+\./);
     expect(down.stderr).toContain('hint: Start it with `vidbot serve`');
 
     expect((await runCli(['status', '--server', 'not a url'], { env: box.env, cwd: box.root })).exitCode).toBe(2);

@@ -270,6 +270,20 @@ export const storeContract = (name: string, makeStore: () => Promise<StoreHarnes
         expect(await store.countTasks({ updatedBefore: cut })).toBe(2);
       });
 
+      it('lists and counts a sender\'s tasks created since a time (a quota window)', async () => {
+        const a = (await store.createTask(newTask({ taskId: 'A', from: 'X' }))).task;
+        await sleep(5);
+        const since = Date.now();
+        await sleep(2);
+        await store.createTask(newTask({ taskId: 'B', from: 'X' }));
+        await store.createTask(newTask({ taskId: 'C', from: 'Y' }));
+        const ids = (tasks: { taskId: string }[]) => tasks.map((t) => t.taskId);
+        expect(ids(await store.listTasks({ from: 'X', createdSince: since }))).toEqual(['B']);
+        expect(await store.countTasks({ from: 'X', createdSince: since })).toBe(1);
+        expect(await store.countTasks({ from: 'X', createdSince: a.createdAt })).toBe(2);
+        expect(await store.countTasks({ createdSince: since, status: ['failed'] })).toBe(0);
+      });
+
       it('rejects updates of unknown tasks with VIDBOT_TASK_NOT_FOUND', async () => {
         await rejectsWith(store.updateTask('missing', { status: 'done' }), 'VIDBOT_TASK_NOT_FOUND');
         expect(await store.getTask('missing')).toBeNull();

@@ -38,7 +38,7 @@ export const useBots = () => {
   afterEach(async () => {
     while (cleanups.length) await cleanups.pop()?.();
   });
-  return async (env: Record<string, string> = {}, options: { workers?: boolean } = {}): Promise<TestBot> => {
+  return async (env: Record<string, string> = {}, options: { workers?: boolean; onWarning?: (message: string) => void } = {}): Promise<TestBot> => {
     const fake = await startFakeTwilio({ accountSid: ACCOUNT, authToken: TEST_AUTH_TOKEN });
     cleanups.push(() => fake.close());
     const port = await freePort();
@@ -65,6 +65,7 @@ export const useBots = () => {
     // Started as `vidbot serve` starts: one library call.
     const server = await startServer(config, {
       workers: options.workers === false ? 0 : 1,
+      ...(options.onWarning ? { onWarning: options.onWarning } : {}),
       onEvent: (taskId, event) => events.push({ taskId, event }),
     });
     cleanups.push(() => server.close());

@@ -81,7 +81,7 @@ describe('runTask with the embedded adapters', () => {
       ...local,
       name: 'sometimes',
       generate: async (request, options) => {
-        if (broken) throw vidbotError('VIDBOT_GENERATION_FAILED', 'flagged', { details: { userMessage: 'the model refused it' } });
+        if (broken) throw vidbotError('VIDBOT_GENERATION_FAILED', 'flagged', { details: { refusal: 'content' } });
         return local.generate(request, options);
       },
     };
@@ -98,6 +98,9 @@ describe('runTask with the embedded adapters', () => {
     const sent = await vidbot.store.listOutbound({ taskId: task.taskId });
     // The failure notice, then the video and the offer of another version that follows it.
     expect(sent.map((m) => m.kind).sort()).toEqual(['choices', 'failure', 'result']);
+    // Told it failed, then given the video: the video says so.
+    expect(sent.find((m) => m.kind === 'failure')?.body).toContain('the video model turned that description down');
+    expect(sent.find((m) => m.kind === 'result')?.body).toMatch(/^✅ Here it is after all: your video!/);
     await expect(vidbot.retryTask(task.taskId)).rejects.toMatchObject({ code: 'VIDBOT_CONFLICT' });
   });
 
@@ -124,7 +127,7 @@ describe('runTask with the embedded adapters', () => {
     expect(failed).toMatchObject({ status: 'failed', errorCode: 'VIDBOT_PROVIDER_FAILED', error: 'The model is overloaded.' });
     const sent = await vidbot.store.listOutbound({ taskId: task.taskId });
     expect(sent).toHaveLength(1);
-    expect(sent[0]?.body).toContain('the video service is having trouble.');
+    expect(sent[0]?.body).toContain('the video service is busy or having trouble. Please try again in a few minutes.');
     expect(sent[0]?.body).not.toContain('overloaded');
   });
 

@@ -143,7 +143,8 @@ describe('the bot on the real-service adapters', () => {
     const bot = await startProcess(services, await mkdtemp(join(root, 'data-')), await freePort());
     await bot.post('something the model refuses');
     const message = await waitFor(async () => services.twilio.messages[0], 30_000);
-    expect(message.body).toContain("couldn't make that video: the model could not make it (E005");
+    expect(message.body).toContain("couldn't make that video: the video model turned that description down");
+    expect(message.body).not.toContain('E005');
     const [task] = await bot.vidbot.store.listTasks({ from: USER });
     expect(task).toMatchObject({ status: 'failed', errorCode: 'VIDBOT_GENERATION_FAILED' });
     expect(services.replicate.creates()).toBe(1);

@@ -101,8 +101,11 @@ describe('the WhatsApp bot end to end', () => {
     const tooBig = await bot.post({ ...whatsappText(USER, 'too big'), NumMedia: '1', MediaUrl0: big, MediaContentType0: 'image/png' });
     expect(tooBig.text).toContain('That image is too large (the limit is');
 
+    // Without a transcriber a voice note gets a kind refusal; a video is not a starting point.
     const voice = await bot.post({ ...whatsappText(USER, ''), NumMedia: '1', MediaUrl0: photo, MediaContentType0: 'audio/ogg' });
-    expect(voice.text).toContain('I can only use photos');
+    expect(voice.text).toContain("I can't listen to voice notes here yet");
+    const clip = await bot.post({ ...whatsappText(USER, ''), NumMedia: '1', MediaUrl0: photo, MediaContentType0: 'video/mp4' });
+    expect(clip.text).toContain('I can only use photos');
     const sid = newMessageSid();
     expect((await bot.post({ ...whatsappText(USER, '', sid), NumMedia: '1', MediaUrl0: bot.fake.addMedia('not an image', 'image/png'), MediaContentType0: 'image/png' })).text).toContain(
       "That image format isn't supported",

@@ -209,6 +209,29 @@ describe('POST /whatsapp/webhook', () => {
       expect((await say(ALICE, 'a minute later')).text).toContain('Generating');
     });
 
+    it('keeps a daily allowance per sender, says what is left and when the next one frees up, and shows it in /status', async () => {
+      const { vidbot, say } = await setup({ VIDBOT_DAILY_LIMIT: '2' });
+      expect((await say(ALICE, 'a red kite')).text).toContain('🎟️ 1 of 2 videos left today.');
+      const last = await say(ALICE, 'a blue kite');
+      expect(last.text).toContain('🎟️ That was your last video for today (2 a day).');
+      const refused = await say(ALICE, 'a green kite');
+      expect(refused.status).toBe(200);
+      expect(refused.text).toMatch(/^🎟️ You've had all 2 of today's videos\. The next one frees up in about 24 h; see you then!$/);
+      expect(await vidbot.store.countTasks({ from: ALICE })).toBe(2);
+      expect((await say(ALICE, '/status')).text).toContain("🎟️ You've had all 2 of today's videos.");
+      // Others have their own; a failed video does not count against its sender.
+      expect((await say(BOB, 'bob is fine')).text).toContain('1 of 2 videos left today');
+      const [newest] = await vidbot.store.listTasks({ from: ALICE, limit: 1 });
+      await vidbot.store.updateTask(newest?.taskId ?? '', { status: 'failed', errorCode: 'VIDBOT_PROVIDER_FAILED' });
+      expect((await say(ALICE, '/status')).text).toContain('🎟️ 1 of 2 videos left today.');
+      expect((await say(ALICE, 'a green kite, again')).text).toContain('Generating');
+    });
+
+    it('has no allowance by default', async () => {
+      const { say } = await setup();
+      for (let i = 0; i < 3; i++) expect((await say(ALICE, `kite ${i}`)).text).not.toContain('🎟️');
+    });
+
     it('refuses a prompt over the cap and an empty message, queueing nothing', async () => {
       const { vidbot, say } = await setup({ VIDBOT_PROMPT_MAX_CHARS: '20' });
       expect((await say(ALICE, 'x'.repeat(21))).text).toContain('That description is 21 characters long. Please keep it to 20');

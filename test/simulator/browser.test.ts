@@ -66,7 +66,7 @@ describe('the simulator in a browser', () => {
     page.on('response', (response) => response.status() >= 400 && problems.push(`${response.status()} ${response.url()}`));
     await page.goto(`${base}/simulator`);
     await page.waitForSelector('body[data-live="1"]');
-    expect(await page.inputValue('#number')).toBe(USER);
+    expect(await page.inputValue('#number')).toBe(USER.replace('whatsapp:', ''));
 
     // A prompt: the TwiML acknowledgement at once, then progress, then the video.
     await page.fill('#text', 'a fox running through a neon city at night');
@@ -122,6 +122,70 @@ describe('the simulator in a browser', () => {
     if (process.env.VIDBOT_SIMULATOR_SCREENSHOT) await writeFile(process.env.VIDBOT_SIMULATOR_SCREENSHOT, png);
     const decoded = decodePng(png);
     expect(decoded).toMatchObject(VIEWPORT);
+    expect(decoded.colours).toBeGreaterThan(50);
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 180_000);
+
+  /** Reads the page's layout (the test's tsconfig has no DOM types). */
+  const layout = (page: Page) =>
+    page.evaluate(() => {
+      type Box = { scrollWidth: number; clientWidth: number; scrollTop: number; scrollHeight: number; clientHeight: number };
+      const doc = (globalThis as unknown as { document: { documentElement: Box; getElementById(id: string): Box } }).document;
+      const chat = doc.getElementById('chat');
+      return {
+        pageOverflow: doc.documentElement.scrollWidth - doc.documentElement.clientWidth,
+        chatOverflow: chat.scrollWidth - chat.clientWidth,
+        fromBottom: chat.scrollHeight - chat.scrollTop - chat.clientHeight,
+      };
+    });
+
+  it('fits a phone, follows the newest message, and keeps the conversation across a reload', async () => {
+    if (!browser || !server) throw new Error('setup failed');
+    const phone = 'whatsapp:+15550009876';
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(error.message));
+    page.on('console', (message) => message.type() === 'error' && problems.push(message.text()));
+    await page.goto(`${base}/simulator`);
+    await page.waitForSelector('body[data-live="1"]');
+    await page.fill('#number', phone);
+    await page.dispatchEvent('#number', 'change');
+    await page.waitForSelector('body[data-live="1"][data-history="1"]');
+
+    // Enough messages to scroll: commands answer at once.
+    for (const command of ['/help', '/status', '/history']) {
+      await page.fill('#text', command);
+      await page.press('#text', 'Enter');
+      await expect.poll(() => page.locator('.msg.twiml').count()).toBeGreaterThan(0);
+    }
+    await page.fill('#text', 'a paper boat sailing down a rainy street');
+    await page.press('#text', 'Enter');
+    const result = page.locator('.msg.bot').first();
+    await result.waitFor({ timeout: 60_000 });
+    await videoLoaded(page, 0);
+    await expect.poll(async () => (await layout(page)).fromBottom, { timeout: 10_000 }).toBeLessThan(5);
+    expect(await layout(page)).toMatchObject({ pageOverflow: 0, chatOverflow: 0 });
+    const before = await page.locator('#chat .msg .text').allTextContents();
+
+    // A reload shows the same conversation, from the store, scrolled to the newest message.
+    await page.reload();
+    await page.waitForSelector('body[data-live="1"][data-history="1"]');
+    expect(await page.inputValue('#number')).toBe(phone.replace('whatsapp:', ''));
+    const after = page.locator('#chat .msg .text');
+    await expect.poll(() => after.count()).toBe(before.length);
+    expect(await after.allTextContents()).toEqual(before);
+    expect(await page.locator('.msg.bot video').getAttribute('src')).toBe(await result.locator('video').getAttribute('src'));
+    expect(await page.locator('.msg.twiml .progress').last().getAttribute('data-status')).toBe('done');
+    await videoLoaded(page, 0);
+    await expect.poll(async () => (await layout(page)).fromBottom, { timeout: 10_000 }).toBeLessThan(5);
+    expect(await layout(page)).toMatchObject({ pageOverflow: 0, chatOverflow: 0 });
+
+    const png = await page.screenshot();
+    // To look at it: VIDBOT_SIMULATOR_SCREENSHOT=/tmp/simulator.png npx vitest run test/simulator/browser.test.ts
+    if (process.env.VIDBOT_SIMULATOR_SCREENSHOT) await writeFile(process.env.VIDBOT_SIMULATOR_SCREENSHOT.replace(/\.png$/, '-phone.png'), png);
+    const decoded = decodePng(png);
+    expect(decoded.width).toBe(390);
     expect(decoded.colours).toBeGreaterThan(50);
     expect(problems).toEqual([]);
     await page.close();

@@ -66,6 +66,19 @@ describe.each(backends)('delivery on %s', (_name, queueEnv) => {
     expect(await b.vidbot.store.listVideos()).toHaveLength(1);
   });
 
+  it('without a public URL Twilio cannot fetch the video: the task fails for the operator, and the user is told kindly', async () => {
+    const b = await bot({ PUBLIC_BASE_URL: '' });
+    const task = await prompt(b, 'a lantern on a dark lake');
+    const failed = await b.until(task.taskId, 'failed', 'done');
+    expect(failed).toMatchObject({ status: 'failed', errorCode: 'VIDBOT_CONFIG_INVALID' });
+    expect(failed.error).toContain('PUBLIC_BASE_URL');
+    const [notice] = await b.fake.waitForMessages(1);
+    expect(notice?.mediaUrls).toEqual([]);
+    expect(notice?.body).toContain("was made, but I couldn't get it to you here");
+    expect(notice?.body).not.toMatch(/PUBLIC_BASE_URL|URL/);
+    expect(b.fake.messages).toHaveLength(1);
+  });
+
   it('a media refusal reported later (63019) sends exactly one text with the link', async () => {
     const b = await bot();
     const task = await prompt(b, 'a paper boat on a rainy street');

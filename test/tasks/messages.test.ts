@@ -1,26 +1,171 @@
+/**
+ * Words for the person on the phone: every failure code has its own, and no text the bot sends
+ * carries operator wording (variables, paths, tools, hosts, services' names, error messages).
+ */
 import { describe, expect, it } from 'vitest';
-import { vidbotError } from '../../src/lib/errors.ts';
-import { userReason } from '../../src/lib/tasks/messages.ts';
+import type { Quota } from '../../src/lib/bot/quota.ts';
+import {
+  ackText,
+  cancelTexts,
+  emptyPromptText,
+  helpText,
+  historyText,
+  mediaTexts,
+  promptTooLongText,
+  quotaLeftText,
+  quotaUsedUpText,
+  rateLimitedText,
+  statusText,
+  unknownCommandText,
+  voiceTexts,
+} from '../../src/lib/bot/replies.ts';
+import { type ErrorCode, errorCatalogue, vidbotError } from '../../src/lib/errors.ts';
+import type { Task, Video } from '../../src/lib/store/port.ts';
+import { FINAL_TASK_STATUSES, OPEN_TASK_STATUSES } from '../../src/lib/domain.ts';
+import { choicesText } from '../../src/lib/channel/choices.ts';
+import { choicesFor } from '../../src/lib/tasks/choices.ts';
+import {
+  CHOICE_TITLES,
+  CHOICES_MESSAGE,
+  choiceTexts,
+  failureMessage,
+  linkMessage,
+  resultMessage,
+  taskFailureReason,
+  undeliveredMessage,
+  userReason,
+} from '../../src/lib/tasks/messages.ts';
 
-describe('userReason', () => {
-  it('keeps messages written for the user and the model\'s own reason', () => {
-    expect(userReason(vidbotError('VIDBOT_CAPABILITY_UNSUPPORTED', 'This model cannot animate photos.'))).toBe('This model cannot animate photos.');
-    expect(userReason(vidbotError('VIDBOT_GENERATION_FAILED', 'x', { details: { userMessage: 'the model could not make it (NSFW)' } }))).toBe(
-      'the model could not make it (NSFW).',
-    );
+/** What an operator reads and a WhatsApp user must not: a message like this must never leak through. */
+const OPERATOR_MESSAGE =
+  'ffmpeg exited with 1: /usr/bin/ffmpeg -i /tmp/run-1/x.mp4; set PUBLIC_BASE_URL or REPLICATE_API_TOKEN in .env (see `vidbot doctor`), Replicate answered 502 at https://api.example.com';
+
+const OPERATOR_WORDS = [
+  /\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b/, // environment variables and error codes
+  /\b(ffmpeg|ffprobe|vidbot |doctor|\.env|config|token|api key|stack|redis|sqlite|mongo|webhook|localhost|PUBLIC)\b/i,
+  /\b(Replicate|Twilio|Cloudinary|OpenAI|ngrok)\b/,
+  /\/(usr|tmp|var|home|bin)\//,
+  /https?:\/\/(?!cdn\.example\.com)/,
+  /\bset [A-Z]/,
+];
+
+const expectForThePhone = (text: string) => {
+  for (const pattern of OPERATOR_WORDS) expect(text, `${pattern} in: ${text}`).not.toMatch(pattern);
+};
+
+const task = (over: Partial<Task> = {}): Task => ({
+  taskId: 't1',
+  prompt: 'a fox running through a neon city at night',
+  sessionId: 'whatsapp:+15550001111',
+  from: 'whatsapp:+15550001111',
+  options: { provider: 'replicate', orientation: 'portrait', durationSec: 6, polish: true, useCache: true },
+  status: 'queued',
+  attempts: 1,
+  createdAt: 1,
+  updatedAt: 1,
+  ...over,
+});
+
+describe('words for a failed task', () => {
+  const codes = Object.keys(errorCatalogue) as ErrorCode[];
+
+  it.each(codes)('%s has words for the user, with no operator wording and what to do', (code) => {
+    const reason = userReason(vidbotError(code, OPERATOR_MESSAGE));
+    const text = failureMessage(reason);
+    expectForThePhone(text);
+    expect(text).not.toContain('exited');
+    expect(reason.why.length).toBeGreaterThan(10);
+    expect(reason.next).toMatch(/^[A-Z].*\.$/);
+    expectForThePhone(taskFailureReason(task({ status: 'failed', errorCode: code, error: OPERATOR_MESSAGE })));
   });
 
-  it.each([
-    ['VIDBOT_FILE_NOT_FOUND', 'Cannot read the first-frame image /var/lib/vidbot/inbound/x.jpg: ENOENT'],
-    ['VIDBOT_INPUT_INVALID', 'Replicate refused the inputs for acme/x: input.fps must be an integer'],
-    ['VIDBOT_PROVIDER_AUTH', 'Replicate rejected REPLICATE_API_TOKEN (401)'],
-    ['VIDBOT_GENERATION_FAILED', "Replicate's output is larger than the download cap (VIDBOT_DOWNLOAD_MAX_BYTES)"],
-    ['VIDBOT_PROVIDER_FAILED', 'Replicate answered 502 while checking prediction abc'],
-    ['VIDBOT_FFMPEG_FAILED', 'ffmpeg exited with 1: /usr/bin/ffmpeg -i /tmp/run-1/x.mp4'],
-  ] as const)('keeps operator details of %s from the user', (code, message) => {
-    const reason = userReason(vidbotError(code, message));
-    expect(reason).not.toContain('/');
-    expect(reason).not.toMatch(/REPLICATE|VIDBOT_|ffmpeg|input\./);
-    expect(reason.length).toBeGreaterThan(10);
+  it('tells an outage, a refusal by the model, and a crash on our side apart', () => {
+    expect(userReason(vidbotError('VIDBOT_PROVIDER_FAILED', 'x')).why).toContain('busy or having trouble');
+    expect(userReason(vidbotError('VIDBOT_GENERATION_FAILED', 'x', { details: { refusal: 'content' } })).why).toContain('turned that description down');
+    // A crash of the encoder is ours, not a setup problem the user could be told about.
+    expect(userReason(vidbotError('VIDBOT_FFMPEG_FAILED', 'x')).why).toBe('something went wrong on my side while making it.');
+    expect(userReason(vidbotError('VIDBOT_PROVIDER_AUTH', 'x')).why).toContain("isn't set up correctly");
+  });
+
+  it('gives unknown codes of stored tasks the words for a problem on our side', () => {
+    expect(taskFailureReason(task({ status: 'failed', errorCode: 'SOMETHING_NEW' }))).toBe('something went wrong on my side while making it.');
+    expect(taskFailureReason(task({ status: 'failed' }))).toBe('something went wrong on my side while making it.');
+  });
+});
+
+describe('every text the bot sends', () => {
+  const quota: Quota = { limit: 5, used: 5, left: 0, freesInMs: 3 * 3600_000 + 20 * 60_000 };
+  const video = (over: Partial<Video> = {}): Video => ({
+    videoId: 'v1',
+    taskId: 't1',
+    filename: 'v.mp4',
+    path: '/var/lib/vidbot/media/v.mp4',
+    prompt: 'a fox',
+    sessionId: 'whatsapp:+15550001111',
+    from: 'whatsapp:+15550001111',
+    sizeBytes: 1,
+    durationSec: 1,
+    createdAt: Date.now() - 3 * 3600_000,
+    ...over,
+  });
+
+  it('has no operator wording, whatever state the tasks are in', () => {
+    const texts = [
+      helpText({ imageToVideo: true }),
+      unknownCommandText('/frob', { imageToVideo: false }),
+      statusText([...OPEN_TASK_STATUSES, ...FINAL_TASK_STATUSES].map((status) => ({ task: task({ status, errorCode: 'VIDBOT_FFMPEG_FAILED', error: OPERATOR_MESSAGE }), position: 2 })), quota),
+      statusText([], { limit: 5, used: 1, left: 4 }),
+      historyText([video(), video({ videoUrl: 'https://cdn.example.com/v.mp4' })]),
+      historyText([]),
+      ...Object.values(cancelTexts).map((text) => (typeof text === 'string' ? text : text(task()))),
+      rateLimitedText(10, 30_000),
+      emptyPromptText,
+      promptTooLongText(2000, 1000),
+      ...Object.values(mediaTexts).map((text) => (typeof text === 'string' ? text : text(5_000_000))),
+      ...[voiceTexts.off, voiceTexts.noWords, voiceTexts.tooSlow, voiceTexts.failed, voiceTexts.format],
+      voiceTexts.tooLarge(5_000_000),
+      voiceTexts.heard('a red balloon over the sea'),
+      ackText(3, 200, { limit: 5, used: 2, left: 3 }),
+      quotaLeftText({ limit: 1, used: 1, left: 0 }),
+      quotaUsedUpText(quota),
+      resultMessage(task({ videoUrl: 'https://cdn.example.com/v.mp4' })).body,
+      resultMessage(task()).body,
+      resultMessage(task({ options: { ...task().options, provider: 'local' } }), { afterAll: true }).body,
+      linkMessage(task({ videoUrl: 'https://cdn.example.com/v.mp4' })).body,
+      undeliveredMessage(task()),
+      // Reply buttons: the offer with its numbered fallback, the words on the buttons, the answers to a tap.
+      choicesText(CHOICES_MESSAGE, choicesFor('choices', task())),
+      choicesText(failureMessage(userReason(vidbotError('VIDBOT_PROVIDER_FAILED', OPERATOR_MESSAGE))), choicesFor('failure', task())),
+      ...Object.values(CHOICE_TITLES),
+      choiceTexts.again(task()),
+      choiceTexts.orientation(task(), 'landscape'),
+      choiceTexts.retry(task()),
+      choiceTexts.notFailed(task({ status: 'done' })),
+      choiceTexts.notFailed(task({ status: 'processing' })),
+      choiceTexts.unknown,
+      choiceTexts.bareNumber('2'),
+      ackText(1, 60, undefined, choiceTexts.again(task())),
+    ];
+    for (const text of texts) expectForThePhone(text);
+  });
+
+  it('lists videos without a public link by when they were made, and /help promises no links', () => {
+    expect(historyText([video()])).toContain('"a fox" — made 3 h ago');
+    expect(helpText({ imageToVideo: false })).toContain('/history — your recent videos');
+    expect(helpText({ imageToVideo: false })).not.toContain('link');
+  });
+
+  it('says so when a video arrives after its user was told it failed', () => {
+    expect(resultMessage(task(), { afterAll: true }).body).toMatch(/^✅ Here it is after all: your video!/);
+    expect(resultMessage(task()).body).toMatch(/^✅ Here's your AI-generated video!/);
+  });
+
+  it('keeps every button title within the 20 characters WhatsApp shows', () => {
+    for (const title of Object.values(CHOICE_TITLES)) expect([...title].length, title).toBeLessThanOrEqual(20);
+  });
+
+  it('says how many videos are left and when the next frees up', () => {
+    expect(quotaUsedUpText(quota)).toBe("🎟️ You've had all 5 of today's videos. The next one frees up in about 3 h 20 min; see you then!");
+    expect(ackText(null, undefined, { limit: 5, used: 3, left: 2 })).toContain('\n🎟️ 2 of 5 videos left today.');
   });
 });

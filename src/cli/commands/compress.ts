@@ -3,7 +3,7 @@ import { createFfmpegCompressor } from '../../lib/compressor/ffmpeg.ts';
 import { vidbotError } from '../../lib/errors.ts';
 import { assertWritableOutput } from '../../lib/files.ts';
 import { locateFfmpeg } from '../../lib/ffmpeg/locate.ts';
-import { type CliContext, loadCliConfig } from '../context.ts';
+import { type CliContext, flag, loadCliConfig } from '../context.ts';
 import { describeMedia, mediaJson } from '../format.ts';
 import { createProgressView } from '../progress.ts';
 
@@ -17,7 +17,7 @@ export const compressCommand = async (context: CliContext, input: string, flags:
   if (flags.maxBytes !== undefined && !/^\d+$/.test(flags.maxBytes.trim())) {
     throw vidbotError('VIDBOT_INPUT_INVALID', `--max-bytes must be a whole number of bytes, got "${flags.maxBytes}".`);
   }
-  const { config } = await loadCliConfig(context, { whatsappMaxBytes: flags.maxBytes });
+  const { config } = await loadCliConfig(context, { whatsappMaxBytes: flag('--max-bytes', flags.maxBytes) });
   const output = flags.output ? await assertWritableOutput(resolve(context.cwd, flags.output)) : undefined;
   const ffmpeg = await locateFfmpeg({ env: { ...context.env }, ...(config.ffmpegBin ? { ffmpegBin: config.ffmpegBin } : {}) });
   const compressor = createFfmpegCompressor({ ...ffmpeg, maxBytes: config.whatsappMaxBytes });

@@ -1,7 +1,7 @@
 import { runDoctor } from '../../lib/doctor/index.ts';
 import type { CheckStatus, DoctorCheck, DoctorReport } from '../../lib/doctor/index.ts';
 import { vidbotError } from '../../lib/errors.ts';
-import { type CliContext, loadCliConfig } from '../context.ts';
+import { type CliContext, flag, loadCliConfig } from '../context.ts';
 import { formatDuration } from '../format.ts';
 
 export interface DoctorFlags {
@@ -35,7 +35,7 @@ export const formatReport = (report: DoctorReport): string => {
 
 /** `vidbot doctor`: checks the setup, prints what it found, and exits non-zero when a check failed. */
 export const doctorCommand = async (context: CliContext, flags: DoctorFlags): Promise<void> => {
-  const { config } = await loadCliConfig(context, { publicBaseUrl: flags.server });
+  const { config } = await loadCliConfig(context, { publicBaseUrl: flag('--server', flags.server) });
   const report = await runDoctor(config, { env: { ...context.env } });
   if (flags.json) {
     context.stdout.write(`${JSON.stringify({ ok: report.ok, counts: report.counts, checks: report.checks })}\n`);

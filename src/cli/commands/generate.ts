@@ -2,16 +2,18 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createVidbot } from '../../lib/create-vidbot.ts';
 import { isAbortError, vidbotError } from '../../lib/errors.ts';
-import { assertWritableOutput, copyFileAtomically, slugify } from '../../lib/files.ts';
+import { assertWritableOutput, slugify } from '../../lib/files.ts';
+import { createOutputFileHost } from '../../lib/media-host/output-file.ts';
 import { probeMedia } from '../../lib/ffmpeg/probe.ts';
 import { validatePrompt } from '../../lib/pipeline/prompt.ts';
 import { parseInputFlags } from '../../lib/video-provider/replicate-models.ts';
-import { type CliContext, loadCliConfig } from '../context.ts';
+import { type CliContext, flag, loadCliConfig } from '../context.ts';
 import { describeMedia, mediaJson } from '../format.ts';
 import { createProgressView } from '../progress.ts';
 
 export interface GenerateFlags {
   output?: string;
+  force?: boolean;
   provider?: 'local' | 'replicate';
   model?: string;
   input?: string[];
@@ -26,13 +28,18 @@ export interface GenerateFlags {
 
 export const generateCommand = async (context: CliContext, rawPrompt: string, flags: GenerateFlags): Promise<void> => {
   const { config } = await loadCliConfig(context, {
-    provider: flags.provider,
-    orientation: flags.landscape ? 'landscape' : flags.portrait ? 'portrait' : undefined,
-    videoSeconds: flags.duration,
+    provider: flag('--provider', flags.provider),
+    orientation: flag(flags.landscape ? '--landscape' : '--portrait', flags.landscape ? 'landscape' : flags.portrait ? 'portrait' : undefined),
+    videoSeconds: flag('--duration', flags.duration),
   });
   // Check everything the user typed before touching the store, so bad input changes nothing.
   const prompt = validatePrompt(rawPrompt, config.promptMaxChars);
   const output = await assertWritableOutput(resolve(context.cwd, flags.output ?? `${slugify(prompt)}.mp4`));
+  if (!flags.force && (await exists(output)) && !(await confirmReplace(context, output))) {
+    throw vidbotError('VIDBOT_OUTPUT_UNWRITABLE', `${output} already exists; nothing was generated.`, {
+      hint: 'Pass --force to replace it, or -o to choose another name.',
+    });
+  }
   const inputs = flags.input?.length ? parseInputFlags(flags.input) : undefined;
   const image = flags.image ? resolve(context.cwd, flags.image) : undefined;
   if (image && !(await stat(image).then((s) => s.isFile(), () => false))) {
@@ -40,7 +47,12 @@ export const generateCommand = async (context: CliContext, rawPrompt: string, fl
   }
 
   const view = createProgressView(context.stderr);
-  const vidbot = await createVidbot(config, { env: { ...context.env }, onWarning: (message) => view.warn(message) });
+  // The video goes straight to the output file: the data folder keeps no second copy.
+  const vidbot = await createVidbot(config, {
+    env: { ...context.env },
+    onWarning: (message) => view.warn(message),
+    overrides: { mediaHost: createOutputFileHost({ target: output }) },
+  });
   try {
     const { task } = await vidbot.createTask({
       prompt,
@@ -68,8 +80,7 @@ export const generateCommand = async (context: CliContext, rawPrompt: string, fl
       context.signal.removeEventListener('abort', onAbort);
       view.stop();
     }
-    if (!done.filePath) throw vidbotError('VIDBOT_INTERNAL', `Task ${done.taskId} finished without a file.`);
-    await copyFileAtomically(done.filePath, output);
+    if (done.filePath !== output) throw vidbotError('VIDBOT_INTERNAL', `Task ${done.taskId} finished without writing ${output}.`);
     const info = await probeMedia(output, { ffprobe: vidbot.ffmpeg.ffprobe });
     if (flags.json) {
       context.stdout.write(
@@ -90,5 +101,23 @@ export const generateCommand = async (context: CliContext, rawPrompt: string, fl
     context.stdout.write(`${output}\n  ${describeMedia(info)}${done.cacheHit ? ', from cache' : ''}\n${note}`);
   } finally {
     await vidbot.close();
+  }
+};
+
+const exists = (file: string): Promise<boolean> => stat(file).then(() => true, () => false);
+
+/** On a terminal, asks before replacing a file; elsewhere (scripts, CI) it never does without --force. */
+const confirmReplace = async (context: CliContext, file: string): Promise<boolean> => {
+  const { stdin } = context;
+  if (!stdin?.isTTY || !context.stderr.isTTY) return false;
+  const { createInterface } = await import('node:readline/promises');
+  const lines = createInterface({ input: stdin, output: context.stderr });
+  try {
+    const answer = await lines.question(`${file} exists. Replace it? [y/N] `, { signal: context.signal });
+    return /^y(es)?$/i.test(answer.trim());
+  } catch {
+    return false;
+  } finally {
+    lines.close();
   }
 };

@@ -1,10 +1,10 @@
 import { createVidbot } from '../../lib/create-vidbot.ts';
 import { vidbotError } from '../../lib/errors.ts';
-import { type CliContext, loadCliConfig } from '../context.ts';
+import { type CliContext, flag, loadCliConfig } from '../context.ts';
 
 /** `vidbot media prune`: deletes old uploads on a remote media host. */
 export const mediaPruneCommand = async (context: CliContext, flags: { olderThan?: string; json?: boolean }): Promise<void> => {
-  const { config } = await loadCliConfig(context, { mediaRetentionDays: flags.olderThan });
+  const { config } = await loadCliConfig(context, { mediaRetentionDays: flag('--older-than', flags.olderThan) });
   const days = config.mediaRetentionDays;
   if (!days) {
     throw vidbotError('VIDBOT_INPUT_INVALID', 'How old must uploads be to go?', {

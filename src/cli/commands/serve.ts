@@ -3,7 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../../lib/config/index.ts';
 import type { Vidbot } from '../../lib/create-vidbot.ts';
 import { startServer } from '../../server/start.ts';
-import { type CliContext, loadCliConfig } from '../context.ts';
+import { type CliContext, flag, loadCliConfig } from '../context.ts';
 import { redisWait } from './redis-wait.ts';
 import { bannerLines } from './serve-banner.ts';
 import { type TunnelSetup, setUpTunnel } from './serve-tunnel.ts';
@@ -25,17 +25,17 @@ export interface ServeFlags {
 export const serveCommand = async (context: CliContext, flags: ServeFlags): Promise<void> => {
   const runWorkers = flags.workers !== false;
   const overrides = {
-    port: flags.port,
-    host: flags.host,
-    trustProxy: flags.trustProxy ? 'true' : undefined,
-    workerCount: typeof flags.workers === 'string' ? flags.workers : undefined,
-    redisUrl: flags.queue,
+    port: flag('--port', flags.port),
+    host: flag('--host', flags.host),
+    trustProxy: flag('--trust-proxy', flags.trustProxy ? 'true' : undefined),
+    workerCount: flag('--workers', typeof flags.workers === 'string' ? flags.workers : undefined),
+    redisUrl: flag('--queue', flags.queue),
   };
   const loaded = await loadCliConfig(context, overrides);
   const tunnelSetup = await setUpTunnel(loaded.config, flags);
   // The tunnel's URL is the public base URL everything else is built with.
   const { config } = tunnelSetup.tunnel
-    ? await loadCliConfig(context, { ...overrides, port: String(tunnelSetup.port), publicBaseUrl: tunnelSetup.tunnel.url })
+    ? await loadCliConfig(context, { ...overrides, port: flag('--port', String(tunnelSetup.port)), publicBaseUrl: { value: tunnelSetup.tunnel.url } })
     : { config: Object.freeze({ ...loaded.config, port: tunnelSetup.port }) };
   try {
     await runServe(context, flags, config, tunnelSetup, runWorkers);

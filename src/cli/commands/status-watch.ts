@@ -5,6 +5,7 @@
 import type { ActivityEvent, ActivityListener } from '../../lib/activity/feed.ts';
 import { vidbotError } from '../../lib/errors.ts';
 import type { CliContext } from '../context.ts';
+import { serverUnreachable } from '../server-unreachable.ts';
 
 interface RemoteFeed {
   recent(): readonly ActivityEvent[];
@@ -18,7 +19,7 @@ const openStream = async (base: URL, apiKey: string | undefined, signal: AbortSi
   try {
     response = await fetch(new URL('/api/events', base), { headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {}, signal });
   } catch (error) {
-    throw vidbotError('VIDBOT_SERVER_UNREACHABLE', `Cannot reach ${base.origin}: ${(error as Error).message}`, { cause: error });
+    throw serverUnreachable(base, error);
   }
   if (response.status === 401 || response.status === 403) {
     throw vidbotError('VIDBOT_UNAUTHORIZED', `${base.origin} refused the event stream (${response.status}).`, { hint: "Set VIDBOT_API_KEY to the server's key." });

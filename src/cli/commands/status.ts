@@ -3,6 +3,7 @@ import { vidbotError } from '../../lib/errors.ts';
 import type { QueueCounts } from '../../lib/queue/port.ts';
 import type { Task } from '../../lib/store/port.ts';
 import { type CliContext, loadCliConfig } from '../context.ts';
+import { serverUnreachable } from '../server-unreachable.ts';
 import { formatDuration } from '../format.ts';
 
 export interface StatusFlags {
@@ -90,7 +91,7 @@ const fromServer = async (server: string, apiKey: string | undefined, limit: num
         signal: AbortSignal.timeout(10_000),
       });
     } catch (error) {
-      throw vidbotError('VIDBOT_SERVER_UNREACHABLE', `Cannot reach ${base.origin}: ${(error as Error).message}`, { cause: error });
+      throw serverUnreachable(base, error, 10);
     }
     const body = (await response.json().catch(() => ({}))) as { error?: { code?: string; message?: string } };
     if (response.status === 401 || response.status === 403) {

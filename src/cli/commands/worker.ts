@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { hostname } from 'node:os';
 import { createVidbot } from '../../lib/create-vidbot.ts';
-import { type CliContext, loadCliConfig } from '../context.ts';
+import { type CliContext, flag, loadCliConfig } from '../context.ts';
 import { assertSharedMedia } from '../../lib/deployment.ts';
 import { drainWorkers } from '../../lib/queue/drain.ts';
 import { redisWait } from './redis-wait.ts';
@@ -13,7 +13,7 @@ export interface WorkerFlags {
 
 /** `vidbot worker`: only runs jobs, beside a `vidbot serve --no-workers` (or several). */
 export const workerCommand = async (context: CliContext, flags: WorkerFlags): Promise<void> => {
-  const { config } = await loadCliConfig(context, { workerCount: flags.concurrency, redisUrl: flags.queue });
+  const { config } = await loadCliConfig(context, { workerCount: flag('--concurrency', flags.concurrency), redisUrl: flag('--queue', flags.queue) });
   const vidbot = await createVidbot(config, {
     env: { ...context.env },
     onWarning: (message) => void context.stderr.write(`warning: ${message}\n`),

@@ -12,6 +12,7 @@ import type { InboundMessage } from '../channel/port.ts';
 import type { OutboundRecord, Store, Task, TaskOptions } from '../store/port.ts';
 import { OFFER_KINDS, choicesFor } from '../tasks/choices.ts';
 import { choiceTexts } from '../tasks/messages.ts';
+import type { Quota } from './quota.ts';
 import type { BotReply } from './types.ts';
 
 const ACTIONS: readonly ChoiceAction[] = ['again', 'landscape', 'portrait', 'retry'];
@@ -70,12 +71,18 @@ export const resolveChoice = async (store: Store, message: InboundMessage, now: 
   return isBareNumber(answer) ? { kind: 'bare-number' } : null;
 };
 
+/** Whether a sender may queue a video now: the reply when not, else what is left of their allowance. */
+export interface Admission {
+  readonly denied?: BotReply;
+  readonly quota?: Quota;
+}
+
 export interface ChoiceContext {
   readonly vidbot: Pick<Vidbot, 'store' | 'submitTask' | 'retryTask'>;
-  /** The same gate as a typed prompt's (the rate limit): a reply when this user may not queue now. */
-  admit(message: InboundMessage): BotReply | undefined;
-  /** The usual answer for a queued task (its place in line, an ETA), under `headline`. */
-  acknowledge(taskId: string, headline: string): Promise<BotReply>;
+  /** The same gate as a typed prompt's: the rate limit and the daily allowance. */
+  admit(message: InboundMessage): Promise<Admission>;
+  /** The usual answer for a queued task (its place in line, an ETA, the allowance left), under `headline`. */
+  acknowledge(taskId: string, admission: Admission, headline: string): Promise<BotReply>;
 }
 
 const told = (text: string): BotReply => ({ text, kind: 'rejected', duplicate: false });
@@ -99,8 +106,8 @@ export const actOnChoice = async (context: ChoiceContext, message: InboundMessag
   const { action, task } = resolution;
   const { vidbot } = context;
   if (action === 'retry' && task.status !== 'failed' && task.status !== 'canceled') return told(choiceTexts.notFailed(task));
-  const denied = context.admit(message);
-  if (denied !== undefined) return denied;
+  const admission = await context.admit(message);
+  if (admission.denied !== undefined) return admission.denied;
   if (action === 'retry') {
     try {
       await vidbot.retryTask(task.taskId);
@@ -109,7 +116,7 @@ export const actOnChoice = async (context: ChoiceContext, message: InboundMessag
       if (!isVidbotError(error, 'VIDBOT_CONFLICT')) throw error;
       return told(choiceTexts.notFailed((await vidbot.store.getTask(task.taskId)) ?? task));
     }
-    return context.acknowledge(task.taskId, choiceTexts.retry(task));
+    return context.acknowledge(task.taskId, admission, choiceTexts.retry(task));
   }
   // A new task through the same path as a typed prompt, keyed by this message so a redelivery queues nothing.
   const { task: queued } = await vidbot.submitTask({
@@ -120,5 +127,5 @@ export const actOnChoice = async (context: ChoiceContext, message: InboundMessag
     channel: message.channel,
     options: await followUpOptions(vidbot.store, action, task),
   });
-  return context.acknowledge(queued.taskId, action === 'again' ? choiceTexts.again(task) : choiceTexts.orientation(task, action));
+  return context.acknowledge(queued.taskId, admission, action === 'again' ? choiceTexts.again(task) : choiceTexts.orientation(task, action));
 };

@@ -1,6 +1,7 @@
 /** The WhatsApp commands: /help, /status, /history, /cancel. Each answers from the store and queue. */
 import type { Vidbot } from '../create-vidbot.ts';
 import { FINAL_TASK_STATUSES } from '../store/port.ts';
+import { readQuota } from './quota.ts';
 import { cancelTexts, helpText, historyText, statusText, unknownCommandText } from './replies.ts';
 
 export type CommandName = 'help' | 'status' | 'history' | 'cancel';
@@ -15,7 +16,7 @@ export const parseCommand = (body: string): { name: CommandName | undefined; wor
 };
 
 export interface CommandContext {
-  readonly vidbot: Pick<Vidbot, 'store' | 'queue' | 'cancelTask'>;
+  readonly vidbot: Pick<Vidbot, 'store' | 'queue' | 'cancelTask' | 'config'>;
   readonly from: string;
   readonly imageToVideo: boolean;
   readonly listSize?: number;
@@ -40,7 +41,7 @@ export const runCommand = async (
           position: task.status === 'queued' ? await vidbot.queue.position(task.taskId) : null,
         })),
       );
-      return statusText(lines);
+      return statusText(lines, await readQuota(vidbot.store, from, vidbot.config.dailyLimit, Date.now()));
     }
     case 'history':
       return historyText(await vidbot.store.listVideos({ from, limit }));

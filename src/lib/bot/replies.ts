@@ -3,6 +3,7 @@
  * WhatsApp-style, with an emoji up front like the seed bot's messages.
  */
 import type { PipelineStage, Task, Video } from '../store/port.ts';
+import type { Quota } from './quota.ts';
 import { ACK_MESSAGE, taskFailureReason } from '../tasks/messages.ts';
 
 /** The prompt used for a photo sent without a caption: WhatsApp users often send just the photo. */
@@ -20,7 +21,7 @@ export const helpText = (options: { imageToVideo: boolean }): string =>
     '',
     'Commands:',
     '/status — your latest requests',
-    '/history — your recent videos with links',
+    '/history — your recent videos',
     '/cancel — stop your newest request',
     '/help — this message',
   ].join('\n');
@@ -80,20 +81,34 @@ const deliveredText = (task: Task): string => {
 
 const placeText = (position: number): string => (position === 1 ? 'next in line' : `#${position} in line`);
 
-export const statusText = (lines: readonly { task: Task; position: number | null }[]): string =>
-  lines.length === 0
-    ? "📭 You haven't asked for any videos yet. Send a description to make your first one!"
+export const statusText = (lines: readonly { task: Task; position: number | null }[], quota?: Quota): string => {
+  const allowance = quota === undefined ? [] : [quota.left === 0 ? quotaUsedUpText(quota) : quotaLeftText(quota)];
+  return lines.length === 0
+    ? ["📭 You haven't asked for any videos yet. Send a description to make your first one!", ...allowance].join('\n')
     : [
         '📋 Your latest requests:',
         ...lines.map(({ task, position }, i) => `${i + 1}. "${shorten(task.prompt)}" — ${taskStateText(task, position)}`),
+        ...allowance,
       ].join('\n');
+};
 
-export const historyText = (videos: readonly Video[]): string =>
+/** "just now", "5 min ago", "3 h ago", "2 days ago": when a video was made, as a chat would say it. */
+export const agoText = (ms: number): string => {
+  const minutes = Math.floor(ms / 60_000);
+  if (minutes < 1) return 'just now';
+  if (minutes < 60) return `${minutes} min ago`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours} h ago`;
+  return `${Math.floor(hours / 24)} days ago`;
+};
+
+/** Each video with its link where it has one (links expire with the media host's retention), else when it was made. */
+export const historyText = (videos: readonly Video[], now = Date.now()): string =>
   videos.length === 0
     ? "📭 No videos yet. Send a description and I'll make one!"
     : [
         '🎞️ Your recent videos:',
-        ...videos.map((video, i) => `${i + 1}. "${shorten(video.prompt)}" — ${video.videoUrl ?? 'no public link'}`),
+        ...videos.map((video, i) => `${i + 1}. "${shorten(video.prompt)}" — ${video.videoUrl ?? `made ${agoText(now - video.createdAt)}`}`),
       ].join('\n');
 
 export const cancelTexts = {
@@ -102,6 +117,16 @@ export const cancelTexts = {
   finished: (task: Task) => `✅ Too late to cancel "${shorten(task.prompt)}": it has already finished.`,
   nothing: "🤷 There's nothing to cancel: you have no videos queued or in progress.",
 };
+
+/** After a task is queued under a daily limit: what is left of it. */
+export const quotaLeftText = (quota: Quota): string =>
+  quota.left === 0
+    ? `🎟️ That was your last video for today (${quota.limit} a day).`
+    : `🎟️ ${quota.left} of ${quota.limit} video${quota.limit === 1 ? '' : 's'} left today.`;
+
+/** Nothing left today: when the next one frees up. */
+export const quotaUsedUpText = (quota: Quota): string =>
+  `🎟️ You've had all ${quota.limit} of today's videos. The next one frees up in ${formatEta((quota.freesInMs ?? 0) / 1000)}; see you then!`;
 
 /** The rate-limited reply starts with this, so a replayed reply can be recognised. */
 export const RATE_LIMITED_PREFIX = "⏳ Whoa, that's a lot of requests!";
@@ -118,7 +143,7 @@ export const promptTooLongText = (length: number, maxChars: number): string =>
 
 export const mediaTexts = {
   notImage:
-    "🙏 I can only use photos (JPEG, PNG or WebP) as a starting point — videos, voice notes and documents aren't supported. Send a description, or a photo with a caption.",
+    "🙏 I can only use photos (JPEG, PNG or WebP) as a starting point — videos and documents aren't supported. Send a description, or a photo with a caption.",
   imageFormat: "📷 That image format isn't supported. Please send a JPEG, PNG or WebP photo.",
   imageToVideoUnsupported:
     "📷 Thanks for the photo! The current video model can't animate images, so please describe the video in words instead.",
@@ -126,6 +151,19 @@ export const mediaTexts = {
     "😕 Sorry, I couldn't use that image. Please send it again as a JPEG, PNG or WebP photo, or just describe the video in words.",
   tooLarge: (maxBytes: number) =>
     `📦 That image is too large (the limit is ${formatBytes(maxBytes)}). Please send a smaller photo.`,
+};
+
+/** Replies about voice notes; none names a setting or a tool: the WhatsApp user can do nothing about those. */
+export const voiceTexts = {
+  off: "🎙️ Thanks for the voice note! I can't listen to voice notes here yet, so please type a short description of the video you'd like.",
+  noWords: "🎙️ I couldn't make out any words in that voice note. Please try again a little closer to the phone, or type your description.",
+  tooSlow: "⏱️ Sorry, I couldn't listen to your voice note in time. Please try again, or type your description.",
+  failed: "😕 Sorry, I couldn't listen to that voice note just now. Please try again in a moment, or type your description.",
+  format: "🎙️ I couldn't play that audio. Please record a voice note in WhatsApp, or type your description.",
+  tooLarge: (maxBytes: number) =>
+    `📦 That voice note is too long for me (the limit is ${formatBytes(maxBytes)}). Please send a shorter one, or type your description.`,
+  /** The first line of the acknowledgement: what was heard, so a misheard prompt can be canceled. */
+  heard: (transcript: string) => `🎙️ I heard: "${shorten(transcript, 120)}"`,
 };
 
 const formatBytes = (bytes: number): string => {
@@ -147,12 +185,13 @@ export const formatEta = (seconds: number): string => {
 
 /**
  * The seed's acknowledgement (or another headline, e.g. for a tapped button), then where the task
- * stands and when it should be ready.
+ * stands and when it should be ready, and what is left of the daily allowance.
  */
-export const ackText = (position: number | null, etaSec: number | undefined, headline = ACK_MESSAGE): string => {
+export const ackText = (position: number | null, etaSec: number | undefined, quota?: Quota, headline = ACK_MESSAGE): string => {
   const parts: string[] = [];
   if (position === 0) parts.push("⚙️ It's being made right now.");
   else if (position !== null) parts.push(position === 1 ? "📋 You're next in line." : `📋 You're #${position} in line.`);
   if (etaSec !== undefined) parts.push(`⏱️ Ready in ${formatEta(etaSec)}.`);
-  return parts.length === 0 ? headline : `${headline}\n${parts.join(' ')}`;
+  const lines = [headline, ...(parts.length === 0 ? [] : [parts.join(' ')]), ...(quota ? [quotaLeftText(quota)] : [])];
+  return lines.join('\n');
 };

@@ -11,6 +11,7 @@ export type BotReplyKind =
   | 'ack' // a task was queued
   | 'command' // /help, /status, /history, /cancel (or help for an unknown /word)
   | 'rate-limited'
+  | 'quota' // the sender's daily allowance is used up
   | 'rejected'; // empty or too long prompt, unsupported media, a media download refused
 
 export interface BotReply {

@@ -146,6 +146,11 @@ export interface Channel {
    * WhatsApp keeps no order, so there a follow-up waits for the phone's receipt of what it follows.
    */
   readonly ordered?: boolean;
+  /**
+   * The service fetches a message's media from its URL itself (Twilio), so a video without a public
+   * URL cannot be sent; channels that show vidbot's own /media (the simulator) leave this unset.
+   */
+  readonly mediaByPublicUrl?: boolean;
   /** The routes this channel's service posts to (none for the local recorder). */
   readonly webhooks: readonly ChannelWebhook[];
   /** Where inbound media may come from; without it, media is refused. */

@@ -15,6 +15,8 @@ export interface LoadConfigOptions {
   readonly stored?: Readonly<Partial<Record<SettingKey, unknown>>>;
   /** Values from CLI flags or library callers; they win over everything. */
   readonly overrides?: Readonly<Partial<Record<SettingKey, unknown>>>;
+  /** What the caller calls each override (a CLI flag such as `--port`), so a bad value is reported under that name. */
+  readonly overrideNames?: Readonly<Partial<Record<SettingKey, string>>>;
   /** Skip reading .env (library callers that pass everything explicitly). */
   readonly dotenv?: boolean;
 }
@@ -70,7 +72,7 @@ export const loadConfig = (options: LoadConfigOptions = {}): LoadedConfig => {
       const raw = read(key);
       // An empty variable counts as unset, as in most tools, so `FOO= vidbot ...` clears nothing by accident.
       if (raw === undefined || raw === '') continue;
-      values[key] = parseSetting(key, raw, source);
+      values[key] = parseSetting(key, raw, source, source === 'flag' ? options.overrideNames?.[key] : undefined);
       sources[key] = source;
     }
   }

@@ -13,15 +13,21 @@ const FIX_BY_SOURCE: Readonly<Record<ConfigSource, string>> = {
 const TRUE = new Set(['1', 'true', 'yes', 'on']);
 const FALSE = new Set(['0', 'false', 'no', 'off']);
 
-/** Turns one raw value into its typed form, or throws an error that names the variable, the source and what was expected. */
-export const parseSetting = (key: SettingKey, raw: unknown, source: ConfigSource): unknown => {
+/**
+ * Turns one raw value into its typed form, or throws an error that names the variable, the source
+ * and what was expected. A value given under another name (a CLI flag) is named by that `label`, as
+ * the person typed it, and is a usage error rather than a configuration one.
+ */
+export const parseSetting = (key: SettingKey, raw: unknown, source: ConfigSource, label?: string): unknown => {
   const spec: { env: string; type: string; values?: readonly string[]; min?: number; max?: number; secret?: boolean } =
     settings[key];
   const shown = spec.secret ? '(hidden)' : JSON.stringify(raw);
   const fail = (expected: string) =>
-    vidbotError('VIDBOT_CONFIG_INVALID', `${spec.env} must be ${expected}, got ${shown} (from ${source}).`, {
-      hint: FIX_BY_SOURCE[source].replaceAll('%s', spec.env),
-    });
+    label === undefined
+      ? vidbotError('VIDBOT_CONFIG_INVALID', `${spec.env} must be ${expected}, got ${shown} (from ${source}).`, {
+          hint: FIX_BY_SOURCE[source].replaceAll('%s', spec.env),
+        })
+      : vidbotError('VIDBOT_INPUT_INVALID', `${label} must be ${expected}, got ${shown}.`);
 
   if (typeof raw === spec.type || (spec.type === 'int' && typeof raw === 'number')) {
     raw = String(raw);

@@ -120,6 +120,8 @@ export interface TaskFilter {
   readonly status?: readonly TaskStatus[];
   /** Only tasks last changed before this time (epoch ms). */
   readonly updatedBefore?: number;
+  /** Only tasks created at or after this time (epoch ms): a sender's quota window. */
+  readonly createdSince?: number;
   /** Least recently changed first, instead of newest first (the sweep's order). */
   readonly oldestFirst?: boolean;
   readonly limit?: number;

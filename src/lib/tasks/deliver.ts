@@ -14,17 +14,28 @@ import { move, mustMove } from './machine.ts';
 import { linkMessage, resultMessage } from './messages.ts';
 import { sendRecorded } from './outbound.ts';
 import { syncDelivery } from './receipts.ts';
-import { giveUp } from './settle.ts';
+import { giveUp, NOTICE_KINDS } from './settle.ts';
 
-const planOf = (task: Task): { kind: string; message: { body: string; mediaUrl?: string }; template: boolean } => {
+type Plan = { kind: string; message: { body: string; mediaUrl?: string }; template: boolean };
+
+const planOf = (task: Task, afterAll: boolean): Plan => {
   switch (task.delivery?.fallback) {
     case 'link':
-      return { kind: 'link', message: linkMessage(task), template: false };
+      return { kind: 'link', message: linkMessage(task, { afterAll }), template: false };
     case 'template':
-      return { kind: 'template', message: resultMessage(task), template: true };
+      return { kind: 'template', message: resultMessage(task, { afterAll }), template: true };
     default:
-      return { kind: 'result', message: resultMessage(task), template: false };
+      return { kind: 'result', message: resultMessage(task, { afterAll }), template: false };
   }
+};
+
+/** Whether the user was told this task failed (an earlier run's notice): the video then says "after all". */
+const toldItFailed = async (deps: LifecycleDeps, taskId: string): Promise<boolean> => {
+  for (const kind of NOTICE_KINDS) {
+    const notice = await deps.store.findOutbound({ taskId, kind });
+    if (notice !== null && !isDeliveryFailure(notice.status)) return true;
+  }
+  return false;
 };
 
 export const kindOf = (channel: Channel, code: string | undefined): RefusalKind =>
@@ -38,8 +49,13 @@ export const kindOf = (channel: Channel, code: string | undefined): RefusalKind 
 export const deliverResult = async (deps: LifecycleDeps, task: Task, signal?: AbortSignal): Promise<Task> => {
   const delivery = task.delivery;
   if (delivery === undefined) return mustMove(deps.store, task.taskId, 'accepted');
-  const plan = planOf(task);
   const channel = channelFor(deps, delivery.channel);
+  if (task.videoUrl === undefined && channel.mediaByPublicUrl) {
+    const reason = `The video has no public URL, so ${channel.name} cannot fetch it: set PUBLIC_BASE_URL (or CLOUDINARY_URL), then retry the task.`;
+    deps.onWarning?.(`Task ${task.taskId}: ${reason}`);
+    return giveUp(deps, task, reason, 'VIDBOT_CONFIG_INVALID', undefined, true);
+  }
+  const plan = planOf(task, await toldItFailed(deps, task.taskId));
   let record: OutboundRecord;
   try {
     record = await sendRecorded(deps, {

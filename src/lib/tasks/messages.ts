@@ -1,6 +1,7 @@
 import type { ChoiceAction, Orientation } from '../domain.ts';
-import type { ErrorCode, VidbotError } from '../errors.ts';
+import type { VidbotError } from '../errors.ts';
 import type { Task } from '../store/port.ts';
+import { type UserReason, userReasonFor } from './user-reasons.ts';
 
 /** Collapses whitespace and cuts to `max` characters (code points, so emoji stay whole). */
 const excerpt = (text: string, max: number): string => {
@@ -15,52 +16,34 @@ export const ACK_MESSAGE = "🎬 Generating your video... I'll send it here when
  * The result. The seed's headline, then which prompt it answers: a user with several requests
  * knows which video this is (and a rerun after a crash can recognise the message it sent).
  */
-export const resultMessage = (task: Task): { body: string; mediaUrl?: string } => {
+export const resultMessage = (task: Task, options: { afterAll?: boolean } = {}): { body: string; mediaUrl?: string } => {
   const preview = task.options.provider === 'local' ? ' (a local preview, not AI)' : '';
-  // The seed's wording for real AI videos; the preview renderer must not claim to be AI.
-  const headline = preview ? "✅ Here's your video!" : "✅ Here's your AI-generated video!";
+  // The seed's wording for real AI videos; the preview renderer must not claim to be AI. A video
+  // that arrives after the user was told it failed says so.
+  const headline = options.afterAll ? '✅ Here it is after all: your video!' : preview ? "✅ Here's your video!" : "✅ Here's your AI-generated video!";
   const about = `🎬 "${excerpt(task.prompt, 60)}"`;
-  if (task.videoUrl) return { body: `${headline}${preview}\n${about}`, mediaUrl: task.videoUrl };
-  // No public URL: the messenger cannot attach media, so say where the file is instead of sending nothing.
-  return { body: `✅ Your video is ready${preview}, but it has no public URL yet (set PUBLIC_BASE_URL).\n${about}` };
+  // Without a public URL only channels that show vidbot's own media (the simulator) get here.
+  return { body: `${headline}${preview}\n${about}`, ...(task.videoUrl ? { mediaUrl: task.videoUrl } : {}) };
 };
 
 /** The fallback when WhatsApp could not take the video itself: the link, which still plays it. */
-export const linkMessage = (task: Task): { body: string } => {
-  const { body, mediaUrl } = resultMessage(task);
+export const linkMessage = (task: Task, options: { afterAll?: boolean } = {}): { body: string } => {
+  const { body, mediaUrl } = resultMessage(task, options);
   return { body: `${body}\n▶️ ${mediaUrl ?? ''}`.trimEnd() };
 };
 
 /** Told when the video was made but could not be sent (and a text may still get through). */
 export const undeliveredMessage = (task: Task): string =>
-  `⚠️ Sorry, your video for "${excerpt(task.prompt, 60)}" was made, but WhatsApp couldn't deliver it. Send /status to see it, or try again later.`;
+  `⚠️ Sorry, your video for "${excerpt(task.prompt, 40)}" was made, but I couldn't get it to you here. Please try again later; the bot's owner can see why.`;
 
-export const failureMessage = (reason: string): string =>
-  `❌ Sorry, I couldn't make that video: ${reason} Send /help for tips, or try again.`;
+/** A failed task, told to its user: why, in their words, and what they can do. */
+export const failureMessage = (reason: UserReason): string => `❌ Sorry, I couldn't make that video: ${reason.why} ${reason.next}`;
 
-/** Errors whose message was written for the person who sent the prompt. */
-const FOR_THE_USER: readonly ErrorCode[] = ['VIDBOT_PROMPT_EMPTY', 'VIDBOT_PROMPT_TOO_LONG', 'VIDBOT_CAPABILITY_UNSUPPORTED', 'VIDBOT_CANCELED'];
-const OUTAGES: readonly ErrorCode[] = ['VIDBOT_PROVIDER_FAILED', 'VIDBOT_TIMEOUT', 'VIDBOT_RATE_LIMITED'];
+/** Why a task failed, for the user: the error's code (and a model's own refusal) chooses the words, never its message. */
+export const userReason = (error: Pick<VidbotError, 'code' | 'details'>): UserReason => userReasonFor(error.code, error.details);
 
-/**
- * Why a task failed, in words for the WhatsApp user. Other messages are for the operator (they name
- * variables, paths, tools) and stay in the task's record and the logs.
- */
-export const userReason = (error: Pick<VidbotError, 'code' | 'message' | 'details'>): string => {
-  const given = error.details.userMessage;
-  if (typeof given === 'string') return `${given}.`;
-  if (FOR_THE_USER.includes(error.code)) return error.message;
-  if (OUTAGES.includes(error.code)) return 'the video service is having trouble.';
-  if (error.code === 'VIDBOT_GENERATION_FAILED') return "the video service sent back something I couldn't use.";
-  if (error.code === 'VIDBOT_JOB_ABANDONED') return 'something went wrong on my side while making it.';
-  return "the video service isn't set up correctly right now (the bot's owner can see why).";
-};
-
-/** Why a stored task failed, for the user: its error code says which of the reasons above applies. */
-export const taskFailureReason = (task: Task): string => {
-  const code = (task.errorCode ?? 'VIDBOT_INTERNAL') as ErrorCode;
-  return userReason({ code, message: task.error ?? '', details: {} });
-};
+/** Why a stored task failed, in the user's words (for /status). */
+export const taskFailureReason = (task: Task): string => userReasonFor(task.errorCode).why;
 
 // Reply buttons: the words on them and around them (see tasks/choices.ts and bot/choices.ts).
 

@@ -36,6 +36,9 @@ const oneLine = (error: unknown): string => {
   return last ? last.slice(0, 160) : 'no reason given';
 };
 
+/** How models on Replicate word a refusal of the prompt or the output by their safety filter. */
+const CONTENT_REFUSAL = /\bE005\b|flagged as sensitive|nsfw|safety (checker|filter|system)|content (policy|moderation)/i;
+
 /**
  * Waits until a prediction finishes: a webhook delivery wakes it at once, polls with a growing
  * interval cover lost deliveries and setups without a public URL. Reports status and log lines.
@@ -101,6 +104,10 @@ export const waitForPrediction = async (first: Prediction, options: WaitOptions)
   if (prediction.status === 'succeeded') return prediction;
   const why = oneLine(prediction.error);
   throw vidbotError('VIDBOT_GENERATION_FAILED', `Replicate prediction ${prediction.id} ${prediction.status === 'failed' ? 'failed' : 'was canceled'}: ${why}`, {
-    details: { remoteStatus: prediction.status, userMessage: prediction.status === 'failed' ? `the model could not make it (${why})` : 'it was canceled on the video service' },
+    details: {
+      remoteStatus: prediction.status,
+      // A safety filter's refusal is the user's to act on (describe it differently); other failures are not.
+      ...(prediction.status === 'failed' && CONTENT_REFUSAL.test(why) ? { refusal: 'content' } : {}),
+    },
   });
 };

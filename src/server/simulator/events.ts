@@ -47,7 +47,14 @@ export const outboundEvent = async (store: Store, record: OutboundRecord): Promi
   return compact({ sid, id, to, kind, body, mediaUrl, videoUrl, taskId, status, errorCode, createdAt, choices });
 };
 
-const taskEvent = (task: Task) => ({
+export interface TaskEvent {
+  readonly taskId: string;
+  readonly status: Task['status'];
+  readonly stage?: Task['stage'];
+  readonly error?: string;
+}
+
+export const taskEvent = (task: Task): TaskEvent => ({
   taskId: task.taskId,
   status: task.status,
   ...(task.stage ? { stage: task.stage } : {}),
@@ -55,7 +62,11 @@ const taskEvent = (task: Task) => ({
 });
 
 export interface EventStreams {
-  open(reply: FastifyReply, to: string): Promise<void>;
+  /**
+   * Streams what changes from now on; with `since` (epoch ms, from GET /simulator/history), what
+   * changed after that moment too, so a page that just read the history misses nothing.
+   */
+  open(reply: FastifyReply, to: string, since?: number): Promise<void>;
   /** Ends every open stream: an open stream would keep the server from closing. */
   closeAll(): void;
 }
@@ -68,14 +79,15 @@ export const createEventStreams = (deps: { store: Store; channel: SimulatorChann
     closeAll() {
       for (const close of [...open]) close();
     },
-    async open(reply, to) {
+    async open(reply, to, since) {
       const { store } = deps;
       const seen = new Map<string, string>();
       const outKey = (r: OutboundRecord) => `${r.status}|${r.errorCode ?? ''}|${r.messageId ?? ''}`;
       const taskKey = (t: Task) => `${t.status}|${t.stage ?? ''}|${t.error ?? ''}`;
-      // What exists now is history: only what happens from here on is sent.
-      for (const r of await store.listOutbound({ to, limit: 20 })) seen.set(r.id, outKey(r));
-      for (const t of await store.listTasks({ from: to, limit: 10 })) seen.set(t.taskId, taskKey(t));
+      // What exists now is history (the page reads it from /simulator/history): only what happens from here on is sent.
+      const before = (updatedAt: number) => since === undefined || updatedAt <= since;
+      for (const r of await store.listOutbound({ to, limit: 20 })) if (before(r.updatedAt)) seen.set(r.id, outKey(r));
+      for (const t of await store.listTasks({ from: to, limit: 10 })) if (before(t.updatedAt)) seen.set(t.taskId, taskKey(t));
 
       reply.hijack();
       const raw = reply.raw;

@@ -39,12 +39,12 @@ const tapFields = (button: ButtonTap): Form => ({
   ...(button.repliedTo ? { OriginalRepliedMessageSid: button.repliedTo } : {}),
 });
 
-/** The fields Twilio posts for an inbound WhatsApp message (text, one photo with a caption, or a button tap). */
+/** The fields Twilio posts for an inbound WhatsApp message (text, one photo with a caption, a voice note, or a button tap). */
 export const inboundForm = ({ from, body, messageSid, media, button }: InboundInput): Form => ({
   SmsMessageSid: messageSid,
   NumMedia: media ? '1' : '0',
   ProfileName: 'Simulator',
-  MessageType: media ? 'image' : button ? 'interactive' : 'text',
+  MessageType: media ? (media.contentType.startsWith('audio/') ? 'audio' : 'image') : button ? 'interactive' : 'text',
   SmsSid: messageSid,
   WaId: from.replace(/^whatsapp:\+/, ''),
   SmsStatus: 'received',

@@ -89,7 +89,7 @@ const oneLine = (message: OutboundMessage): string =>
   [message.body, message.mediaUrl].filter(Boolean).join(' ').replace(/\s+/g, ' ').trim();
 
 /** The sending half of the Twilio channel. */
-export type TwilioSender = Pick<Channel, 'enforcesWindow' | 'send' | 'sendTemplate' | 'findSent' | 'refusalKind'>;
+export type TwilioSender = Pick<Channel, 'enforcesWindow' | 'mediaByPublicUrl' | 'send' | 'sendTemplate' | 'findSent' | 'refusalKind'>;
 
 export const createTwilioSender = (options: TwilioSenderOptions): TwilioSender => {
   const { from, statusCallbackUrl, contentSid } = options;
@@ -124,6 +124,7 @@ export const createTwilioSender = (options: TwilioSenderOptions): TwilioSender =
 
   return {
     enforcesWindow: from.startsWith('whatsapp:'),
+    mediaByPublicUrl: true,
     refusalKind,
     async send(message, sendOptions) {
       const { mediaUrl } = message;

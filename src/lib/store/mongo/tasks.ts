@@ -16,6 +16,7 @@ export const taskQuery = (filter: Omit<TaskFilter, 'limit'>): Filter<Document> =
   ...(filter.sessionId === undefined ? {} : { sid: filter.sessionId }),
   ...(filter.status === undefined ? {} : { status: { $in: [...filter.status] } }),
   ...(filter.updatedBefore === undefined ? {} : { updated_at: { $lt: filter.updatedBefore } }),
+  ...(filter.createdSince === undefined ? {} : { created_at: { $gte: filter.createdSince } }),
 });
 
 const notFound = (taskId: string): Error => vidbotError('VIDBOT_TASK_NOT_FOUND', `No task with id ${taskId}.`);

@@ -23,6 +23,10 @@ const taskWhere = (filter: Omit<TaskFilter, 'limit' | 'oldestFirst'>): { clause:
     clauses.push('updated_at < ?');
     params.push(filter.updatedBefore);
   }
+  if (filter.createdSince !== undefined) {
+    clauses.push('created_at >= ?');
+    params.push(filter.createdSince);
+  }
   return { clause: clauses.join(' AND '), params };
 };
 
