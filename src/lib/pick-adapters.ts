@@ -38,9 +38,9 @@ export interface InboundOptions {
 /**
  * The default channel: Twilio when its account, token and sender are all configured; the local
  * recorder otherwise. Served (`inbound` given), the local one takes Twilio-format webhooks too, so
- * `vidbot sign --curl` works without an account.
+ * `vidbot sign --curl` works without an account. `onWarning` hears when reply buttons fall back to text.
  */
-export const pickChannel = (config: Config, inbound: InboundOptions | undefined): Channel => {
+export const pickChannel = (config: Config, inbound: InboundOptions | undefined, onWarning?: (message: string) => void): Channel => {
   const { twilioAccountSid: accountSid, twilioAuthToken: authToken, twilioWhatsappFrom: from } = config;
   const skip = inbound?.skipSignature === true ? { skipSignature: true } : {};
   if (!accountSid || !authToken || !from) {
@@ -54,6 +54,7 @@ export const pickChannel = (config: Config, inbound: InboundOptions | undefined)
     ...(config.publicBaseUrl ? { statusCallbackUrl: `${config.publicBaseUrl}/whatsapp/status` } : {}),
     ...(config.twilioContentSid ? { contentSid: config.twilioContentSid } : {}),
     ...(config.twilioApiBaseUrl ? { apiBaseUrl: config.twilioApiBaseUrl } : {}),
+    ...(onWarning ? { onWarning } : {}),
   });
 };
 

@@ -60,7 +60,11 @@ describe('the WhatsApp bot end to end', () => {
     const record = await bot.vidbot.store.findOutbound({ messageId: message.sid });
     expect(record).toMatchObject({ status: 'delivered', taskId, mediaUrl });
     expect((await bot.vidbot.store.getTask(taskId))?.delivery).toMatchObject({ status: 'delivered', messageId: message.sid, channel: 'twilio' });
-    expect(bot.fake.messages).toHaveLength(1);
+    // The phone has the video: the offer of another version follows it, once.
+    const [, offer] = await bot.fake.waitForMessages(2);
+    expect(offer?.body).toBe('🎬 Want another version?');
+    expect(offer?.contentSid).toMatch(/^HX/);
+    expect(bot.fake.messages).toHaveLength(2);
   });
 
   it('animates a photo from Twilio, and never fetches media from anywhere else', async () => {

@@ -22,7 +22,19 @@ import {
 import { type ErrorCode, errorCatalogue, vidbotError } from '../../src/lib/errors.ts';
 import type { Task, Video } from '../../src/lib/store/port.ts';
 import { FINAL_TASK_STATUSES, OPEN_TASK_STATUSES } from '../../src/lib/domain.ts';
-import { failureMessage, linkMessage, resultMessage, taskFailureReason, undeliveredMessage, userReason } from '../../src/lib/tasks/messages.ts';
+import { choicesText } from '../../src/lib/channel/choices.ts';
+import { choicesFor } from '../../src/lib/tasks/choices.ts';
+import {
+  CHOICE_TITLES,
+  CHOICES_MESSAGE,
+  choiceTexts,
+  failureMessage,
+  linkMessage,
+  resultMessage,
+  taskFailureReason,
+  undeliveredMessage,
+  userReason,
+} from '../../src/lib/tasks/messages.ts';
 
 /** What an operator reads and a WhatsApp user must not: a message like this must never leak through. */
 const OPERATOR_MESSAGE =
@@ -121,6 +133,18 @@ describe('every text the bot sends', () => {
       resultMessage(task({ options: { ...task().options, provider: 'local' } }), { afterAll: true }).body,
       linkMessage(task({ videoUrl: 'https://cdn.example.com/v.mp4' })).body,
       undeliveredMessage(task()),
+      // Reply buttons: the offer with its numbered fallback, the words on the buttons, the answers to a tap.
+      choicesText(CHOICES_MESSAGE, choicesFor('choices', task())),
+      choicesText(failureMessage(userReason(vidbotError('VIDBOT_PROVIDER_FAILED', OPERATOR_MESSAGE))), choicesFor('failure', task())),
+      ...Object.values(CHOICE_TITLES),
+      choiceTexts.again(task()),
+      choiceTexts.orientation(task(), 'landscape'),
+      choiceTexts.retry(task()),
+      choiceTexts.notFailed(task({ status: 'done' })),
+      choiceTexts.notFailed(task({ status: 'processing' })),
+      choiceTexts.unknown,
+      choiceTexts.bareNumber('2'),
+      ackText(1, 60, undefined, choiceTexts.again(task())),
     ];
     for (const text of texts) expectForThePhone(text);
   });
@@ -134,6 +158,10 @@ describe('every text the bot sends', () => {
   it('says so when a video arrives after its user was told it failed', () => {
     expect(resultMessage(task(), { afterAll: true }).body).toMatch(/^✅ Here it is after all: your video!/);
     expect(resultMessage(task()).body).toMatch(/^✅ Here's your AI-generated video!/);
+  });
+
+  it('keeps every button title within the 20 characters WhatsApp shows', () => {
+    for (const title of Object.values(CHOICE_TITLES)) expect([...title].length, title).toBeLessThanOrEqual(20);
   });
 
   it('says how many videos are left and when the next frees up', () => {

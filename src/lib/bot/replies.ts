@@ -184,12 +184,15 @@ export const formatEta = (seconds: number): string => {
   return rest === 0 ? `about ${hours} h` : `about ${hours} h ${rest} min`;
 };
 
-/** The seed's acknowledgement, then where the task stands and when it should be ready. */
-export const ackText = (position: number | null, etaSec: number | undefined, quota?: Quota): string => {
+/**
+ * The seed's acknowledgement (or another headline, e.g. for a tapped button), then where the task
+ * stands and when it should be ready, and what is left of the daily allowance.
+ */
+export const ackText = (position: number | null, etaSec: number | undefined, quota?: Quota, headline = ACK_MESSAGE): string => {
   const parts: string[] = [];
   if (position === 0) parts.push("⚙️ It's being made right now.");
   else if (position !== null) parts.push(position === 1 ? "📋 You're next in line." : `📋 You're #${position} in line.`);
   if (etaSec !== undefined) parts.push(`⏱️ Ready in ${formatEta(etaSec)}.`);
-  const lines = [ACK_MESSAGE, ...(parts.length === 0 ? [] : [parts.join(' ')]), ...(quota ? [quotaLeftText(quota)] : [])];
+  const lines = [headline, ...(parts.length === 0 ? [] : [parts.join(' ')]), ...(quota ? [quotaLeftText(quota)] : [])];
   return lines.join('\n');
 };

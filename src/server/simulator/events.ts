@@ -6,8 +6,10 @@
  */
 import type { FastifyReply } from 'fastify';
 import type { SimulatedMessage, SimulatorChannel } from '../../lib/channel/simulator/index.ts';
+import type { Choice } from '../../lib/domain.ts';
 import { compact } from '../../lib/objects.ts';
 import type { OutboundRecord, Store, Task } from '../../lib/store/port.ts';
+import { OFFER_KINDS, choicesFor } from '../../lib/tasks/choices.ts';
 
 const POLL_MS = 1_000;
 const KEEPALIVE_MS = 15_000;
@@ -27,18 +29,22 @@ export interface OutboundEvent {
   readonly status: string;
   readonly errorCode?: string;
   readonly createdAt: number;
+  /** The replies the message offers (another take, the other orientation, try again), for the page to draw as buttons. */
+  readonly choices?: readonly Choice[];
 }
 
 /** Without PUBLIC_BASE_URL results carry no media URL; a local video is still served at /media. */
 export const outboundEvent = async (store: Store, record: OutboundRecord): Promise<OutboundEvent> => {
   let videoUrl = record.mediaUrl;
-  if (videoUrl === undefined && record.taskId !== undefined && record.kind === 'result') {
-    const task = await store.getTask(record.taskId);
-    if (task?.mediaId && !task.videoUrl) videoUrl = `/media/${task.mediaId}.mp4`;
-  }
+  const offers = OFFER_KINDS.includes(record.kind);
+  const task = record.taskId !== undefined && (record.kind === 'result' || offers) ? await store.getTask(record.taskId) : null;
+  if (videoUrl === undefined && record.kind === 'result' && task?.mediaId && !task.videoUrl) videoUrl = `/media/${task.mediaId}.mp4`;
+  // Derived from the message's kind and task, as the bot reads a typed answer, so every process agrees.
+  const offered = offers && task ? choicesFor(record.kind, task) : [];
+  const choices = offered.length > 0 ? offered : undefined;
   const { id, to, kind, body, mediaUrl, taskId, status, errorCode, createdAt } = record;
   const sid = record.messageId ?? id;
-  return compact({ sid, id, to, kind, body, mediaUrl, videoUrl, taskId, status, errorCode, createdAt });
+  return compact({ sid, id, to, kind, body, mediaUrl, videoUrl, taskId, status, errorCode, createdAt, choices });
 };
 
 export interface TaskEvent {

@@ -12,7 +12,7 @@ import { errorBody } from '../errors.ts';
 import { type EventStreams, outboundEvent } from './events.ts';
 import { readHistory } from './history.ts';
 import { pageHtml } from './page.ts';
-import { type Form, type Signer, inboundForm, newMessageSid, statusForm } from './twilio-forms.ts';
+import { type ButtonTap, type Form, type Signer, inboundForm, newMessageSid, statusForm } from './twilio-forms.ts';
 import { type Uploads, parseDataUrl, readAudioAttachment } from './uploads.ts';
 
 export interface SimulatorRouteDeps {
@@ -45,6 +45,16 @@ export const whatsappAddress = (value: unknown): string => {
   const address = text.startsWith('whatsapp:') ? text : `whatsapp:${text}`;
   if (!/^whatsapp:\+[1-9]\d{6,14}$/.test(address)) throw invalid('"from" must be a number such as whatsapp:+15550001234.');
   return address;
+};
+
+/** A tapped reply button, as the page posts it: `buttonPayload`, `buttonText` and the `repliedTo` message's sid. */
+const buttonTap = (input: Record<string, unknown>): ButtonTap | undefined => {
+  const { buttonPayload: payload, buttonText: text, repliedTo } = input;
+  if (payload === undefined || payload === null || payload === '') return undefined;
+  if (typeof payload !== 'string' || payload.length > 256) throw invalid('"buttonPayload" must be text of at most 256 characters.');
+  if (text !== undefined && (typeof text !== 'string' || text.length > 256)) throw invalid('"buttonText" must be text of at most 256 characters.');
+  if (repliedTo !== undefined && (typeof repliedTo !== 'string' || !SID.test(repliedTo))) throw invalid('"repliedTo" must be the sid of a message the bot sent.');
+  return { payload, text: text ?? payload, ...(repliedTo ? { repliedTo } : {}) };
 };
 
 /** The webhook's own error body, when it refused (403 signature, 415, 400). */
@@ -104,7 +114,8 @@ export const simulatorRoutes = (app: FastifyInstance, deps: SimulatorRouteDeps):
       const audio = readAudioAttachment(input.audio, deps.maxImageBytes);
       if (audio && media) throw invalid('Send an "image" or an "audio" recording, not both.');
       if (audio) media = { url: uploads.add(audio.bytes, audio.contentType, signer.baseUrl(request)).url, contentType: audio.contentType };
-      form = inboundForm({ from, body, messageSid, ...(media ? { media } : {}) });
+      const button = buttonTap(input);
+      form = inboundForm({ from, body, messageSid, ...(media ? { media } : {}), ...(button ? { button } : {}) });
     }
     remember(messageSid, form);
     const from = form.From ?? '';
