@@ -202,6 +202,48 @@ describe('the simulator in a browser', () => {
     await page.close();
   }, 180_000);
 
+  it('offers reply buttons after a video, and a tap acts on that video\'s task', async () => {
+    if (!browser || !server) throw new Error('setup failed');
+    const { vidbot } = server;
+    const phone = 'whatsapp:+15550002468';
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(error.message));
+    page.on('console', (message) => message.type() === 'error' && problems.push(message.text()));
+    await page.goto(`${base}/simulator`);
+    await page.fill('#number', phone);
+    await page.dispatchEvent('#number', 'change');
+    await page.waitForSelector('body[data-live="1"][data-history="1"]');
+
+    await page.fill('#text', 'a lighthouse in a storm');
+    await page.press('#text', 'Enter');
+    await videoLoaded(page, 0);
+    // The follow-up after the video: another take, or the other orientation, as buttons under a message.
+    const offer = page.locator('.msg.bot[data-kind="choices"]');
+    await offer.waitFor({ timeout: 30_000 });
+    expect(await offer.locator('.choices button').allTextContents()).toEqual(['🔁 Another take', '↔️ Landscape']);
+    const [first] = await vidbot.store.listTasks({ from: phone, limit: 1 });
+    expect(first?.options.orientation ?? 'portrait').toBe('portrait');
+
+    // A tap goes back as Twilio posts one (ButtonPayload, ButtonText, the replied-to message) and makes the landscape version.
+    await offer.locator('.choices button[data-choice="landscape"]').click();
+    await expect.poll(() => page.locator('.msg.user').last().textContent()).toContain('↔️ Landscape');
+    const loaded = await videoLoaded(page, 1);
+    const { width, readyState } = (await loaded.jsonValue()) as { width: number; readyState: number };
+    expect(readyState).toBeGreaterThan(0);
+    const tasks = await vidbot.store.listTasks({ from: phone, limit: 5 });
+    expect(tasks).toHaveLength(2);
+    const [latest] = tasks;
+    expect(latest).toMatchObject({ prompt: first?.prompt, options: expect.objectContaining({ orientation: 'landscape' }) });
+    expect(width).toBeGreaterThan(720);
+
+    const png = await page.screenshot();
+    // To look at it: VIDBOT_SIMULATOR_SCREENSHOT=/tmp/simulator.png npx vitest run test/simulator/browser.test.ts
+    if (process.env.VIDBOT_SIMULATOR_SCREENSHOT) await writeFile(process.env.VIDBOT_SIMULATOR_SCREENSHOT.replace(/\.png$/, '-buttons.png'), png);
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 120_000);
+
   it('sends voice notes, attached or recorded in the page, and shows what the bot heard', async () => {
     if (!browser || !server || !openai) throw new Error('setup failed');
     const dir = await makeTempDir('vidbot-browser-voice-');
