@@ -13,7 +13,7 @@ import {
   type RedisWait,
   type StoreAndQueue,
   type TaskJob,
-  pickChannel,
+  pickChannels,
   pickMediaHost,
   pickPolisher,
   pickProvider,
@@ -177,7 +177,9 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
   }
   const compressor =
     over.compressor ?? createFfmpegCompressor({ ...ffmpeg, maxBytes: config.whatsappMaxBytes });
-  const channels = createChannelSet([over.channel ?? pickChannel(config, options.inbound, options.onWarning), ...(options.extraChannels ?? [])]);
+  const picked = pickChannels(config, options.inbound, options.onWarning);
+  // A channel given replaces the configured default; the others stay.
+  const channels = createChannelSet([...(over.channel ? [over.channel, ...picked.slice(1)] : picked), ...(options.extraChannels ?? [])]);
   const pipeline = createPipeline({ polisher, provider, compressor, mediaHost, store, workDir: paths.work });
   const conversation = createConversation(store);
   const tasks = createTaskLifecycle({

@@ -51,6 +51,8 @@ export interface OutboundMessage {
   readonly to: string;
   readonly body?: string;
   readonly mediaUrl?: string;
+  /** A local copy of the media, for channels that upload it instead of handing the service a URL. */
+  readonly mediaFile?: string;
   /**
    * Replies to offer with the text: buttons where the channel can show them, else the numbered
    * list of `choicesText` (channel/choices.ts) after the body, so the wording is the same everywhere.
@@ -116,6 +118,11 @@ export interface ChannelWebhook {
   readonly path: string;
   /** How the body arrives: a form (Twilio), or raw text for services that sign the bytes. */
   readonly body: 'form' | 'raw' | 'none';
+  /**
+   * How the bot's replies to the request's messages reach the user: in the HTTP answer (TwiML,
+   * the default), or sent as messages once the answer is out (services with no reply-in-response).
+   */
+  readonly replies?: 'response' | 'send';
   /** Verifies the request (VIDBOT_SIGNATURE_INVALID otherwise) and reads it (VIDBOT_INPUT_INVALID). */
   read(request: WebhookRequest): WebhookContent;
   /** The HTTP answer, given the bot's replies to the request's messages (in order). */
@@ -130,6 +137,11 @@ export interface MediaPolicy {
   headersFor(url: URL): Readonly<Record<string, string>>;
   /** Whether a redirect from `from` may be followed to `to`. */
   mayRedirect(from: URL, to: URL): boolean;
+  /**
+   * Services that name media by id first (Meta's Cloud API): the URL of the file itself, looked up
+   * with the service's credentials. The result must pass `allows` too.
+   */
+  resolve?(url: URL, options?: { readonly signal?: AbortSignal }): Promise<URL>;
 }
 
 /**

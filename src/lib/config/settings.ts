@@ -2,6 +2,8 @@
  * Every setting vidbot reads, with the environment variable that sets it. The variable names are
  * the seed bot's where it had one, so an existing .env keeps working.
  */
+import { cloudApiDefaults, cloudApiSettings } from './settings-cloud.ts';
+
 export type SettingType = 'string' | 'url' | 'int' | 'bool' | 'enum';
 
 export interface SettingSpec {
@@ -106,6 +108,7 @@ export const settings = {
     description: 'Approved template (HX...) sent outside the 24-hour window',
   },
   twilioApiBaseUrl: { env: 'TWILIO_API_BASE_URL', type: 'url', description: 'Twilio API base URL (emulators)' },
+  ...cloudApiSettings,
   replicateApiToken: { env: 'REPLICATE_API_TOKEN', type: 'string', secret: true, description: 'Replicate API token' },
   replicateModel: { env: 'REPLICATE_MODEL', type: 'string', description: 'Replicate model' },
   replicateApiBaseUrl: { env: 'REPLICATE_API_BASE_URL', type: 'url', description: 'Replicate API base URL' },
@@ -204,6 +207,7 @@ export const defaults = {
   mongoDbName: 'vidbot',
   rateLimitPerMinute: 10,
   dailyLimit: 0,
+  ...cloudApiDefaults,
   port: 3000,
   host: '127.0.0.1',
   trustProxy: false,
