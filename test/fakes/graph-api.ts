@@ -33,6 +33,8 @@ export interface FakeGraphFailure {
   readonly times?: number;
   /** Make the message anyway, then answer with the failure (a 5xx whose send took effect). */
   readonly created?: boolean;
+  /** Only messages of this type fail (e.g. video); others pass meanwhile. */
+  readonly type?: string;
 }
 
 export interface FakeGraph {
@@ -85,9 +87,9 @@ export const startFakeGraph = async (options: { phoneNumberId?: string; token?: 
   const graphError = (res: ServerResponse, status: number, code: number, message: string, retryAfter?: number): void =>
     send(res, status, { error: { message, type: code === 190 ? 'OAuthException' : 'GraphMethodException', code, fbtrace_id: `A${randomBytes(8).toString('hex')}` } }, retryAfter ? { 'retry-after': String(retryAfter) } : {});
 
-  const takeFailure = (): FakeGraphFailure | undefined => {
+  const takeFailure = (type: string): FakeGraphFailure | undefined => {
     const failure = failures[0];
-    if (failure === undefined) return undefined;
+    if (failure === undefined || (failure.type !== undefined && failure.type !== type)) return undefined;
     const left = (failure.times ?? 1) - 1;
     if (left <= 0) failures.shift();
     else failures[0] = { ...failure, times: left };
@@ -103,7 +105,7 @@ export const startFakeGraph = async (options: { phoneNumberId?: string; token?: 
     }
     const to = String(json.to ?? '');
     if (!/^\d{6,15}$/.test(to)) return graphError(res, 400, 100, '(#100) Invalid parameter');
-    const failure = takeFailure();
+    const failure = takeFailure(String(json.type ?? 'text'));
     const made = (): FakeGraphMessage => {
       const type = String(json.type ?? 'text');
       const message = { id: wamid(), to, type, body: (json[type] ?? {}) as Record<string, unknown>, ...(typeof json.biz_opaque_callback_data === 'string' ? { reference: json.biz_opaque_callback_data } : {}) };

@@ -159,6 +159,17 @@ describe('the Cloud API channel, served', () => {
     await bot.until(second.taskId, 'done');
   });
 
+  it('sends the approved template when Meta says the 24-hour window has closed (131047)', async () => {
+    const { bot, graph } = await startCloud({ WHATSAPP_TEMPLATE_NAME: 'video_ready', PUBLIC_BASE_URL: '' });
+    graph.failNext({ status: 400, code: 131047, message: '(#131047) Re-engagement message', type: 'video' });
+    await post(bot, graph, { messages: [{ id: 'wamid.late', from: USER, text: 'a comet over the desert' }] });
+    const task = await taskOf(bot);
+    const done = await bot.until(task.taskId, 'done', 'failed');
+    expect(done).toMatchObject({ status: 'done', delivery: expect.objectContaining({ fallback: 'template' }) });
+    const template = graph.messages.find((m) => m.type === 'template');
+    expect(template).toMatchObject({ to: USER, body: expect.objectContaining({ name: 'video_ready', language: { code: 'en_US' } }) });
+  });
+
   it('serves a Twilio user and a Cloud API user at once, each on their own channel', async () => {
     const { bot, graph } = await startCloud();
     const [twiml] = await Promise.all([
