@@ -8,6 +8,10 @@
  * - GET  /2010-04-01/Accounts/{AccountSid}/Messages/{MM}/Media/{ME} (basic auth) -> inbound media,
  *   optionally via a 307 to an unauthenticated "CDN" URL as Twilio does;
  * - GET  /2010-04-01/Accounts/{AccountSid}.json (basic auth) -> the Account (what `vidbot doctor` fetches);
+ * - POST /v2/Indicators/Typing.json (messaging.twilio.com; form channel, messageId; basic auth) -> 200
+ *   {"success": true}, or 400 for a malformed id or one of Twilio's own outbound messages (the user's
+ *   inbound SM/MM sid is required; inbound messages never pass through the fake, so any other
+ *   well-formed sid counts as one), or whatever failTyping() asks for;
  * - sendStatus() posts signed status callbacks to a message's StatusCallback.
  */
 import { randomBytes } from 'node:crypto';
@@ -34,6 +38,14 @@ export interface FakeTwilioRequest {
   readonly path: string;
   readonly authorized: boolean;
   readonly form: URLSearchParams;
+}
+
+/** Every request to the typing indicator resource, refused ones included. */
+export interface FakeTypingRequest {
+  readonly channel: string | null;
+  readonly messageId: string | null;
+  readonly authorized: boolean;
+  readonly at: number;
 }
 
 export interface FakeFailure {
@@ -63,6 +75,9 @@ export interface FakeTwilio {
   /** Messages Twilio accepted, in order. */
   readonly messages: FakeTwilioMessage[];
   readonly requests: FakeTwilioRequest[];
+  readonly typing: FakeTypingRequest[];
+  /** Makes the next typing indicator request(s) fail with this Twilio error (`created` is ignored). */
+  failTyping(failure: FakeFailure): void;
   /** Makes the next message request(s) fail with this Twilio error. */
   failNext(failure: FakeFailure): void;
   /** Makes the next message create(s) behave so (a callback before the answer, an answer that never comes). */
@@ -99,6 +114,8 @@ export const startFakeTwilio = async ({
 }: { accountSid?: string; authToken?: string } = {}): Promise<FakeTwilio> => {
   const messages: FakeTwilioMessage[] = [];
   const requests: FakeTwilioRequest[] = [];
+  const typing: FakeTypingRequest[] = [];
+  const typingFailures: FakeFailure[] = [];
   const failures: FakeFailure[] = [];
   const behaviours: FakeCreateBehaviour[] = [];
   const waiters = new Set<() => void>();
@@ -210,6 +227,22 @@ export const startFakeTwilio = async ({
     send(res, 201, resource(message));
   };
 
+  const typingIndicator = (res: ServerResponse, form: URLSearchParams): void => {
+    const failure = next(typingFailures);
+    if (failure !== undefined) {
+      const code = failure.code ?? failure.status * 100;
+      return send(res, failure.status, errorBody(failure.status, code, failure.message ?? `Fake failure ${code}`));
+    }
+    const channel = form.get('channel');
+    const messageId = form.get('messageId') ?? '';
+    if (channel !== 'whatsapp') return send(res, 400, errorBody(400, 20422, 'channel must be whatsapp'));
+    // Twilio answers these with its generic 400 (as reported against twilio-node's typingIndicator).
+    if (!/^(SM|MM)[0-9a-fA-F]{32}$/.test(messageId) || messages.some((m) => m.sid === messageId)) {
+      return send(res, 400, errorBody(400, 400, 'invalid or incomplete inbound data in MDR'));
+    }
+    send(res, 200, { success: true });
+  };
+
   const listMessages = (res: ServerResponse, query: URLSearchParams): void => {
     const to = query.get('To');
     const from = query.get('From');
@@ -276,8 +309,11 @@ export const startFakeTwilio = async ({
       const isCreate = req.method === 'POST' && path === `/2010-04-01/Accounts/${accountSid}/Messages.json`;
       // Refused requests are logged too: tests check what the SDK sent, credentials included.
       if (isCreate) requests.push({ method: 'POST', path, authorized, form });
+      const isTyping = req.method === 'POST' && path === '/v2/Indicators/Typing.json';
+      if (isTyping) typing.push({ channel: form.get('channel'), messageId: form.get('messageId'), authorized, at: Date.now() });
       if (!authorized) return send(res, 401, errorBody(401, 20003, 'Authenticate'));
       if (isCreate) return createMessage(res, form);
+      if (isTyping) return typingIndicator(res, form);
       if (req.method === 'GET' && path === `/2010-04-01/Accounts/${accountSid}/Messages.json`) return listMessages(res, parsed.searchParams);
       const mediaPath = /^\/2010-04-01\/Accounts\/(AC[0-9a-f]{32})\/Messages\/MM[0-9a-f]{32}\/Media\/(ME[0-9a-f]{32})$/.exec(path);
       const item = mediaPath?.[1] === accountSid ? media.get(mediaPath[2] ?? '') : undefined;
@@ -304,6 +340,8 @@ export const startFakeTwilio = async ({
     authToken,
     messages,
     requests,
+    typing,
+    failTyping: (failure) => void typingFailures.push(failure),
     failNext: (failure) => void failures.push(failure),
     setDelay: (ms) => {
       delayMs = ms;

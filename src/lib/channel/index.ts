@@ -11,6 +11,7 @@ export type {
   SendOptions,
   SentLookup,
   SentMessage,
+  TypingInput,
   WebhookContent,
   WebhookRequest,
   WebhookResponse,
@@ -23,6 +24,7 @@ export {
   type SimulatedMessage,
   type SimulatorChannel,
   type SimulatorChannelOptions,
+  type SimulatorEvent,
   type SimulatorListener,
   createSimulatorChannel,
 } from './simulator/index.ts';
