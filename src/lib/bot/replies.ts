@@ -4,7 +4,10 @@
  */
 import type { PipelineStage, Task, Video } from '../store/port.ts';
 import type { Quota } from './quota.ts';
+import { formatEta } from '../tasks/eta.ts';
 import { ACK_MESSAGE, taskFailureReason } from '../tasks/messages.ts';
+
+export { formatEta };
 
 /** The prompt used for a photo sent without a caption: WhatsApp users often send just the photo. */
 export const DEFAULT_IMAGE_PROMPT = 'Bring this image to life';
@@ -157,17 +160,6 @@ const formatBytes = (bytes: number): string => {
   if (bytes >= 1_000_000) return `${Number((bytes / 1_000_000).toFixed(1))} MB`;
   if (bytes >= 1_000) return `${Math.round(bytes / 1_000)} KB`;
   return `${bytes} bytes`;
-};
-
-/** "under a minute", "about 3 min", "about 1 h 20 min": estimates should not look precise. */
-export const formatEta = (seconds: number): string => {
-  if (seconds < 45) return 'under a minute';
-  const minutes = Math.max(1, Math.round(seconds / 60));
-  if (minutes < 60) return `about ${minutes} min`;
-  const hours = Math.floor(minutes / 60);
-  const rest = Math.round((minutes % 60) / 10) * 10;
-  if (rest === 60) return `about ${hours + 1} h`;
-  return rest === 0 ? `about ${hours} h` : `about ${hours} h ${rest} min`;
 };
 
 /** The seed's acknowledgement, then where the task stands and when it should be ready. */
