@@ -22,6 +22,7 @@ import { type ErrorCode, errorCatalogue, vidbotError } from '../../src/lib/error
 import type { Task, Video } from '../../src/lib/store/port.ts';
 import { FINAL_TASK_STATUSES, OPEN_TASK_STATUSES } from '../../src/lib/domain.ts';
 import { failureMessage, linkMessage, resultMessage, taskFailureReason, undeliveredMessage, userReason } from '../../src/lib/tasks/messages.ts';
+import { progressMessage } from '../../src/lib/tasks/progress-notice.ts';
 
 /** What an operator reads and a WhatsApp user must not: a message like this must never leak through. */
 const OPERATOR_MESSAGE =
@@ -117,8 +118,19 @@ describe('every text the bot sends', () => {
       resultMessage(task({ options: { ...task().options, provider: 'local' } }), { afterAll: true }).body,
       linkMessage(task({ videoUrl: 'https://cdn.example.com/v.mp4' })).body,
       undeliveredMessage(task()),
+      progressMessage(task(), 150),
+      progressMessage(task(), undefined),
+      statusText([{ task: task({ status: 'processing', stage: 'generate', progress: 40 }), position: null }]),
     ];
     for (const text of texts) expectForThePhone(text);
+  });
+
+  it("tells a long job's progress: once with the time left, and in /status as a percent once there is one", () => {
+    expect(progressMessage(task({ prompt: 'a fox  in\nthe snow' }), 150)).toBe('🎬 Still working on "a fox in the snow", about 3 min left.');
+    expect(progressMessage(task({ prompt: 'x'.repeat(100) }), 20)).toMatch(/^🎬 Still working on "x{39}…", under a minute left\.$/);
+    const processing = (over: Partial<Task>) => statusText([{ task: task({ status: 'processing', ...over }), position: null }]);
+    expect(processing({ stage: 'generate', progress: 40 })).toContain('⚙️ in progress (generating the video, 40%)');
+    expect(processing({ stage: 'generate', progress: 0 })).toContain('⚙️ in progress (generating the video)');
   });
 
   it('lists videos without a public link by when they were made, and /help promises no links', () => {

@@ -53,8 +53,11 @@ export const taskStateText = (task: Task, position: number | null): string => {
     case 'queued':
       if (position === 0) return '⚙️ starting now';
       return position === null ? '⏳ queued' : `⏳ queued, ${placeText(position)}`;
-    case 'processing':
-      return task.stage ? `⚙️ in progress (${STAGE_LABELS[task.stage]})` : '⚙️ in progress';
+    case 'processing': {
+      // A percent of 0 tells nothing yet; the stage alone says where it is.
+      const detail = [task.stage && STAGE_LABELS[task.stage], task.progress ? `${task.progress}%` : undefined].filter(Boolean).join(', ');
+      return detail ? `⚙️ in progress (${detail})` : '⚙️ in progress';
+    }
     case 'delivering':
       return task.delivery?.fallback === 'link' ? '📤 sending you the link' : '📤 sending it to you';
     case 'done':
