@@ -177,7 +177,7 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
   }
   const compressor =
     over.compressor ?? createFfmpegCompressor({ ...ffmpeg, maxBytes: config.whatsappMaxBytes });
-  const channels = createChannelSet([over.channel ?? pickChannel(config, options.inbound), ...(options.extraChannels ?? [])]);
+  const channels = createChannelSet([over.channel ?? pickChannel(config, options.inbound, options.onWarning), ...(options.extraChannels ?? [])]);
   const pipeline = createPipeline({ polisher, provider, compressor, mediaHost, store, workDir: paths.work });
   const conversation = createConversation(store);
   const tasks = createTaskLifecycle({
@@ -208,6 +208,7 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
       ...(input.options?.model ? { model: input.options.model } : {}),
       ...(input.options?.firstFrameImage ? { firstFrameImage: input.options.firstFrameImage } : {}),
       ...(input.options?.inputs ? { inputs: input.options.inputs } : {}),
+      ...(input.options?.take !== undefined && input.options.take > 1 ? { take: input.options.take } : {}),
     },
   });
 

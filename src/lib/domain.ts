@@ -66,6 +66,19 @@ export interface TaskDelivery {
   readonly updatedAt: number;
 }
 
+/**
+ * What a reply button does, for the task its message is about: another take of the same prompt,
+ * the same prompt in the other orientation, or a failed task run again.
+ */
+export type ChoiceAction = 'again' | 'landscape' | 'portrait' | 'retry';
+
+/** A reply the bot offers with a message: a button where the channel has them, a numbered line otherwise. */
+export interface Choice {
+  readonly id: ChoiceAction;
+  /** The words on the button (WhatsApp shows at most 20 characters). */
+  readonly title: string;
+}
+
 /** What ffprobe found in a media file. */
 export interface StreamInfo {
   readonly codec: string;

@@ -94,6 +94,7 @@ export const errorCatalogue = Object.freeze({
     cli: 'Use one of the providers listed by `vidbot generate --help`.',
   }),
   VIDBOT_CAPABILITY_UNSUPPORTED: spec('user', 2, 400, false, { hint: 'Choose a provider or model that supports this request.' }),
+  VIDBOT_TRANSCRIPTION_FAILED: spec('external', 69, 502, true, { hint: 'Transcribing the voice note failed; try again in a moment.' }),
   VIDBOT_STORE_FAILED: spec('external', 74, 503, true, { hint: 'Check that the data directory (VIDBOT_DATA_DIR) is writable and not full.' }),
   VIDBOT_TASK_NOT_FOUND: spec('user', 66, 404, false, {
     hint: 'Check the task id.',

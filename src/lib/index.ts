@@ -4,7 +4,7 @@
  */
 export * from './errors.ts';
 export * from './domain.ts';
-export { IMAGE_TYPES, sniffImageType } from './media-type.ts';
+export { AUDIO_TYPES, IMAGE_TYPES, type MediaKind, sniffAudioType, sniffImageType } from './media-type.ts';
 export type { ProgressListener, RunOptions, StepProgress } from './progress.ts';
 
 export {
@@ -44,6 +44,7 @@ export * from './ffmpeg/index.ts';
 export * from './media-host/index.ts';
 export * from './channel/index.ts';
 export * from './polisher/index.ts';
+export * from './transcriber/index.ts';
 export * from './queue/index.ts';
 export * from './store/index.ts';
 export * from './tasks/index.ts';

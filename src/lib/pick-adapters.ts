@@ -20,6 +20,8 @@ import { createSqliteQueue } from './queue/sqlite/index.ts';
 import type { TaskJob } from './tasks/deps.ts';
 import type { Store } from './store/port.ts';
 import { createSqliteStore } from './store/sqlite/index.ts';
+import { createOpenAITranscriber } from './transcriber/openai.ts';
+import type { Transcriber } from './transcriber/port.ts';
 import { createLocalProvider } from './video-provider/local.ts';
 import type { VideoProvider } from './video-provider/port.ts';
 
@@ -36,9 +38,9 @@ export interface InboundOptions {
 /**
  * The default channel: Twilio when its account, token and sender are all configured; the local
  * recorder otherwise. Served (`inbound` given), the local one takes Twilio-format webhooks too, so
- * `vidbot sign --curl` works without an account.
+ * `vidbot sign --curl` works without an account. `onWarning` hears when reply buttons fall back to text.
  */
-export const pickChannel = (config: Config, inbound: InboundOptions | undefined): Channel => {
+export const pickChannel = (config: Config, inbound: InboundOptions | undefined, onWarning?: (message: string) => void): Channel => {
   const { twilioAccountSid: accountSid, twilioAuthToken: authToken, twilioWhatsappFrom: from } = config;
   const skip = inbound?.skipSignature === true ? { skipSignature: true } : {};
   if (!accountSid || !authToken || !from) {
@@ -52,6 +54,7 @@ export const pickChannel = (config: Config, inbound: InboundOptions | undefined)
     ...(config.publicBaseUrl ? { statusCallbackUrl: `${config.publicBaseUrl}/whatsapp/status` } : {}),
     ...(config.twilioContentSid ? { contentSid: config.twilioContentSid } : {}),
     ...(config.twilioApiBaseUrl ? { apiBaseUrl: config.twilioApiBaseUrl } : {}),
+    ...(onWarning ? { onWarning } : {}),
   });
 };
 
@@ -212,5 +215,18 @@ export const pickPolisher = async (config: Config, onWarning: ((message: string)
     maxChars: config.promptMaxChars,
     ...(config.openaiBaseUrl ? { baseUrl: config.openaiBaseUrl } : {}),
     ...(onWarning ? { logger: onWarning } : {}),
+  });
+};
+
+/**
+ * OpenAI when its key is set and voice notes are on; none otherwise, and voice notes get a kind
+ * refusal. The adapter loads the SDK on first use, so picking it costs nothing.
+ */
+export const pickTranscriber = (config: Config): Transcriber | undefined => {
+  if (!config.openaiApiKey || !config.voiceNotes) return undefined;
+  return createOpenAITranscriber({
+    apiKey: config.openaiApiKey,
+    model: config.openaiTranscribeModel,
+    ...(config.openaiBaseUrl ? { baseUrl: config.openaiBaseUrl } : {}),
   });
 };

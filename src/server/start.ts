@@ -88,7 +88,7 @@ export const startServer = async (config: Config, options: StartServerOptions = 
   };
   try {
     assertSharedMedia(vidbot);
-    const bot = createBot({ vidbot, ...options.bot });
+    const bot = createBot({ vidbot, ...(options.onWarning ? { onWarning: options.onWarning } : {}), ...options.bot });
     const metrics = createServerMetrics({ queue: vidbot.queue });
     const feed = options.activity ? createActivityFeed({ queue: vidbot.queue }) : undefined;
     if (feed) undo.push(() => feed.close());

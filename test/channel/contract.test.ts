@@ -5,7 +5,7 @@
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks.js';
 import { createLocalChannel } from '../../src/lib/channel/local/index.ts';
 import type { WebhookRequest } from '../../src/lib/channel/port.ts';
-import { createSimulatorChannel, SIMULATOR_WEBHOOKS } from '../../src/lib/channel/simulator/index.ts';
+import { createSimulatorChannel, SIMULATOR_WEBHOOKS, type SimulatedMessage } from '../../src/lib/channel/simulator/index.ts';
 import { createTwilioChannel } from '../../src/lib/channel/twilio/index.ts';
 import { twilioWebhooks } from '../../src/lib/channel/twilio/webhooks.ts';
 import { channelContract } from '../contract/channel.contract.ts';
@@ -51,6 +51,16 @@ channelContract('twilio', async () => {
     },
     typed: () => fake.typing.map((t) => t.messageId ?? ''),
     sent: () => fake.messages.map((m) => ({ to: m.to, ...(m.body === undefined ? {} : { body: m.body }), ...(m.mediaUrls[0] ? { mediaUrl: m.mediaUrls[0] } : {}) })),
+    choices: {
+      presented: 'buttons',
+      // What the phone shows: the content's quick replies, and its body with the message's variable.
+      offered: () =>
+        fake.messages.flatMap((m) => {
+          const content = fake.contents.find((c) => c.sid === m.contentSid);
+          const actions = content?.types['twilio/quick-reply']?.actions;
+          return actions === undefined ? [] : [{ to: m.to, ...(m.body === undefined ? {} : { body: m.body }), choices: actions.map((a) => a.id ?? '') }];
+        }),
+    },
     media: {
       own: `https://api.twilio.com/2010-04-01/Accounts/${ACCOUNT}/Messages/MM1/Media/ME1`,
       foreign: ['https://api.twilio.com.evil.example/x.png', 'http://api.twilio.com/x.png', 'http://169.254.169.254/latest/meta-data', `${BASE}/simulator/media/x`],
@@ -63,7 +73,7 @@ channelContract('twilio', async () => {
 channelContract('simulator', async () => {
   const own = `${BASE}/simulator/media/${'a'.repeat(22)}`;
   const channel = createSimulatorChannel({ authToken: TOKEN, isOwnUpload: (url) => url.href === own });
-  const sent: Array<{ to: string; body?: string; mediaUrl?: string }> = [];
+  const sent: SimulatedMessage[] = [];
   const typed: string[] = [];
   channel.subscribe((event) => (event.type === 'message' ? sent.push(event.message) : event.to === USER && typed.push(event.replyingTo)));
   return {
@@ -72,6 +82,11 @@ channelContract('simulator', async () => {
     statuses: TWILIO_STATUSES,
     sent: () => sent,
     typed: () => typed,
+    // The page gets the choices themselves, to draw as buttons.
+    choices: {
+      presented: 'buttons',
+      offered: () => sent.flatMap((m) => (m.choices ? [{ to: m.to, ...(m.body === undefined ? {} : { body: m.body }), choices: m.choices.map((c) => c.id) }] : [])),
+    },
     media: { own, foreign: ['https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1', `${BASE}/simulator/media/${'b'.repeat(22)}`], credentials: false },
     cleanup: async () => {},
   };
@@ -85,6 +100,7 @@ channelContract('local', async () => {
     statuses: TWILIO_STATUSES,
     // It delivers nothing anywhere, so nothing can be seen arriving.
     sent: () => [],
+    choices: { presented: 'text' },
     cleanup: async () => {},
   };
 });

@@ -128,7 +128,7 @@ describe('vidbot doctor', { timeout: 120_000 }, () => {
     expect(lines[signature + 1]).toContain('must equal PUBLIC_BASE_URL + path');
     expect(lines[signature + 1]).toContain('--trust-proxy');
     const invalid = await doctor(['--server', 'not a url'], { env: box.env, cwd: box.root });
-    expect(invalid.exitCode).toBe(78); // a bad flag value, not a failed check
-    expect(invalid.stderr).toContain('PUBLIC_BASE_URL');
+    expect(invalid.exitCode).toBe(2); // a bad flag value, not a failed check
+    expect(invalid.stderr).toContain('--server must be an absolute URL');
   });
 });

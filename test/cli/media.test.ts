@@ -35,6 +35,7 @@ describe('vidbot media prune', () => {
     expect(local.exitCode).toBe(2);
     expect(local.stderr).toContain('CLOUDINARY_URL');
     const bad = await cli(['media', 'prune', '--older-than', 'soon'], { CLOUDINARY_URL: cloudinary.cloudinaryUrl });
-    expect(bad.exitCode).toBe(78);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toContain('--older-than');
   });
 });

@@ -101,6 +101,46 @@ describe('vidbot serve', () => {
     expect(sent[0]).toMatchObject({ kind: 'result', taskId: task?.taskId });
     expect(sent[0]?.mediaUrl).toMatch(new RegExp(`^${base}/media/`));
     expect(await peek((store) => store.listVideos({ from: USER }))).toHaveLength(1);
+    // Two starts and a 30 s render: minutes on a loaded machine, so the bound is the waits' own.
+  }, 180_000);
+
+  it('draws the dashboard on a terminal, and its last frame after Ctrl-C says the running job went back to the queue', async () => {
+    const sandbox = await makeSandbox();
+    cleanups.push(sandbox.cleanup);
+    const port = await freePort();
+    const env = { ...sandbox.env, TERM: 'xterm-256color', VIDBOT_VIDEO_SECONDS: '30', VIDBOT_SHUTDOWN_GRACE_SEC: '0', WORKER_COUNT: '1' };
+    // `script` (util-linux) gives the CLI a pseudo-terminal of 80 × 30, as a person's terminal would.
+    const command = `stty cols 80 rows 30; exec "${process.execPath}" "${binPath}" serve --port ${port}`;
+    const child = execa('script', ['-q', '-e', '-c', command, '/dev/null'], { env, extendEnv: false, cwd: sandbox.root, reject: false });
+    let raw = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      raw += chunk.toString();
+    });
+    let exited = false;
+    void child.finally(() => {
+      exited = true;
+    });
+    cleanups.push(async () => {
+      if (!exited) child.kill('SIGKILL');
+      await child;
+    });
+    // What the frames say, without the escape sequences that draw them.
+    const screen = () => raw.replace(/\u001B\[[0-9;?]*[A-Za-z]/g, '').replace(/\s+/g, ' ');
+    await waitFor(async () => screen().includes(`simulator http://127.0.0.1:${port}/simulator`), 20_000);
+    expect(screen()).toContain(`webhook (POST) http://127.0.0.1:${port}/whatsapp/webhook`);
+    expect(screen()).toContain(`status callback http://127.0.0.1:${port}/whatsapp/status`);
+
+    const sent = await fetch(`http://127.0.0.1:${port}/simulator/send`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ from: USER, body: 'a lighthouse in a storm' }),
+    });
+    expect(sent.ok).toBe(true);
+    await waitFor(async () => /\+1555…9999 a lighthouse in a storm (starting|polish|cache|generate)/.test(screen()), 20_000);
+    child.stdin.write('\u0003');
+    const result = await child;
+    expect(result.exitCode).toBe(0);
+    expect(screen()).toContain('Stopped. 1 job was stopped and went back to the queue; it resumes on the next start.');
   });
 
   it('says clearly when the port is taken', async () => {

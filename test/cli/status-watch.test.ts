@@ -27,7 +27,7 @@ describe('vidbot status --watch', () => {
     const closed = `http://127.0.0.1:${await freePort()}`;
     const gone = await runCli(['status', '--watch', '--server', closed], { env: sandbox.env, cwd: sandbox.root });
     expect(gone.exitCode).toBe(69);
-    expect(gone.stderr).toContain(`Cannot reach ${closed}`);
+    expect(gone.stderr).toContain(`No vidbot server is running at ${closed}`);
     const { app } = await server({}, { server: { apiKey: 'right-key' } });
     const address = await app.listen({ port: 0, host: '127.0.0.1' });
     const refused = await runCli(['status', '--watch', '--server', address], { env: { ...sandbox.env, VIDBOT_API_KEY: 'wrong-key' }, cwd: sandbox.root });

@@ -10,6 +10,8 @@
  *   the message in its most advanced state.
  * - It sends text and media, and says what the service answered; it refuses what it must. A channel
  *   with an approved template sends it (outside WhatsApp's 24-hour window) with the text as its variable.
+ * - It offers a message's choices as buttons where it can, else as the shared numbered text, and
+ *   says which; a tap names the message it was on.
  * - Its media policy lets vidbot fetch only the service's own media, with credentials for it only.
  * - A channel with a typing indicator shows it for the user's inbound message, and stops on a signal.
  */
@@ -35,6 +37,11 @@ export interface ChannelHarness {
   typed?(): readonly string[];
   /** The approved template the channel was given, and what the service received as templates; absent when it has none. */
   readonly template?: { readonly id: string; sent(): ReadonlyArray<{ to: string; template: string; variables?: string }> };
+  /** How the channel offers choices, and what the service received as choices (absent when it cannot tell). */
+  readonly choices: {
+    readonly presented: 'buttons' | 'text';
+    offered?(): ReadonlyArray<{ to: string; body?: string; choices: readonly string[] }>;
+  };
   /** A media URL the service serves for this account, and some it does not. */
   readonly media?: { readonly own: string; readonly foreign: readonly string[]; readonly credentials: boolean };
   cleanup(): Promise<void>;
@@ -69,7 +76,17 @@ export const channelContract = (name: string, makeHarness: () => Promise<Channel
 
     it('reads a verified inbound message, with media and a button tap', () => {
       const read = webhook(h.channel, 'inbound').read(
-        h.inbound({ From: USER, Body: 'a fox in the snow', MessageSid: 'SM1', NumMedia: '1', MediaUrl0: 'https://x/1', MediaContentType0: 'image/png', ButtonPayload: 'again:T1', ButtonText: 'Another take' }),
+        h.inbound({
+          From: USER,
+          Body: 'a fox in the snow',
+          MessageSid: 'SM1',
+          NumMedia: '1',
+          MediaUrl0: 'https://x/1',
+          MediaContentType0: 'image/png',
+          ButtonPayload: 'again:T1',
+          ButtonText: 'Another take',
+          OriginalRepliedMessageSid: 'SM0',
+        }),
       );
       expect('messages' in read).toBe(true);
       if (!('messages' in read)) return;
@@ -82,6 +99,7 @@ export const channelContract = (name: string, makeHarness: () => Promise<Channel
           body: 'a fox in the snow',
           media: [{ url: 'https://x/1', contentType: 'image/png' }],
           button: { payload: 'again:T1', text: 'Another take' },
+          repliedTo: 'SM0',
         }),
       ]);
     });
@@ -157,6 +175,20 @@ export const channelContract = (name: string, makeHarness: () => Promise<Channel
       expect(h.typed()).toEqual([inbound]);
       await expect(h.channel.typing?.({ to: USER, replyingTo: inbound }, { signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'VIDBOT_CANCELED' });
       expect(h.typed()).toEqual([inbound]);
+    });
+
+    it('offers choices as buttons where it can, else as the numbered text, and says which', async () => {
+      const choices = [
+        { id: 'again', title: '🔁 Another take' },
+        { id: 'portrait', title: '↕️ Portrait' },
+      ] as const;
+      const sent = await h.channel.send({ to: USER, body: 'Want another version?', choices });
+      expect(sent).toMatchObject({ messageId: expect.any(String), presented: h.choices.presented });
+      const offered = h.choices.offered?.();
+      if (offered !== undefined) expect(offered.at(-1)).toEqual({ to: USER, body: 'Want another version?', choices: ['again', 'portrait'] });
+      const plain = h.sent().at(-1);
+      if (h.choices.presented === 'text' && plain !== undefined) expect(plain.body).toBe('Want another version?\n\nReply 1 for 🔁 Another take, 2 for ↕️ Portrait.');
+      expect((await h.channel.send({ to: USER, body: 'no choices' })).presented).toBeUndefined();
     });
 
     it('lets vidbot fetch only its own media, with credentials for it only', () => {

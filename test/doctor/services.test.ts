@@ -82,12 +82,21 @@ describe('service credentials, with the official SDKs against the fakes', () => 
   });
 
   it('OpenAI: passes, fails a rejected OPENAI_API_KEY and an unknown OPENAI_MODEL', async () => {
-    expect((await checkOpenAI(ctx(fakes.env))).status).toBe('pass');
+    expect(await checkOpenAI(ctx(fakes.env))).toEqual({
+      status: 'pass',
+      detail: 'key accepted; model gpt-4.1-mini available; voice notes on, transcribed by gpt-4o-mini-transcribe',
+    });
     const rejected = await checkOpenAI(ctx({ ...fakes.env, OPENAI_API_KEY: 'sk-wrong-key-0000' }));
     expect(rejected.status).toBe('fail');
     expect(rejected.detail).toMatch(/^OpenAI rejected OPENAI_API_KEY \(401\): Incorrect API key provided/);
     const model = await checkOpenAI(ctx({ ...fakes.env, OPENAI_MODEL: 'gpt-nonexistent' }));
     expect(model).toMatchObject({ status: 'fail', detail: 'OpenAI accepted OPENAI_API_KEY but has no model OPENAI_MODEL=gpt-nonexistent for it (404)' });
+    const transcribe = await checkOpenAI(ctx({ ...fakes.env, OPENAI_TRANSCRIBE_MODEL: 'whisper-9' }));
+    expect(transcribe).toMatchObject({ status: 'fail', detail: expect.stringContaining('OPENAI_TRANSCRIBE_MODEL=whisper-9') });
+    expect(transcribe.fix).toContain('VIDBOT_VOICE_NOTES=false');
+    const off = await checkOpenAI(ctx({ ...fakes.env, OPENAI_TRANSCRIBE_MODEL: 'whisper-9', VIDBOT_VOICE_NOTES: 'false' }));
+    expect(off).toMatchObject({ status: 'pass', detail: expect.stringContaining('voice notes off (VIDBOT_VOICE_NOTES=false)') });
+    expect((await checkOpenAI(ctx({}))).detail).toContain('voice notes are off (set OPENAI_API_KEY to transcribe them)');
     const closed = `http://127.0.0.1:${await freePort()}/v1`;
     const down = await checkOpenAI(ctx({ ...fakes.env, OPENAI_BASE_URL: closed }));
     expect(down.status).toBe('warn');

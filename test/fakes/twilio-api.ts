@@ -12,12 +12,19 @@
  *   {"success": true}, or 400 for a malformed id or one of Twilio's own outbound messages (the user's
  *   inbound SM/MM sid is required; inbound messages never pass through the fake, so any other
  *   well-formed sid counts as one), or whatever failTyping() asks for;
+ * - the Content API (content.twilio.com, on the same origin): POST /v1/Content (JSON) -> 201 Content,
+ *   GET /v1/Content (pages), GET and DELETE /v1/Content/{HX}; refuseContent() answers every Content
+ *   request as an account without it would. A message sent with the ContentSid of a content made
+ *   here gets the body rendered from it, as Twilio's Message resource shows; a deleted one is refused;
  * - sendStatus() posts signed status callbacks to a message's StatusCallback.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks.js';
+import { type FakeTwilioContent, createFakeContentApi } from './twilio-content.ts';
+
+export type { FakeTwilioContent } from './twilio-content.ts';
 
 export interface FakeTwilioMessage {
   readonly sid: string;
@@ -78,6 +85,12 @@ export interface FakeTwilio {
   readonly typing: FakeTypingRequest[];
   /** Makes the next typing indicator request(s) fail with this Twilio error (`created` is ignored). */
   failTyping(failure: FakeFailure): void;
+  /** Content made through the Content API, deleted ones included. */
+  readonly contents: FakeTwilioContent[];
+  /** Every Content API request, e.g. `GET /v1/Content`, `POST /v1/Content`. */
+  readonly contentRequests: string[];
+  /** Every Content API request answers with this status (403, 404...) until called with null. */
+  refuseContent(status: number | null): void;
   /** Makes the next message request(s) fail with this Twilio error. */
   failNext(failure: FakeFailure): void;
   /** Makes the next message create(s) behave so (a callback before the answer, an answer that never comes). */
@@ -128,6 +141,8 @@ export const startFakeTwilio = async ({
   const send = (res: ServerResponse, status: number, body: unknown): void => {
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
   };
+
+  const contentApi = createFakeContentApi({ accountSid, baseUrl: () => url, send, errorBody });
 
   const resource = (m: FakeTwilioMessage) => {
     const uri = `/2010-04-01/Accounts/${accountSid}/Messages/${m.sid}.json`;
@@ -189,9 +204,10 @@ export const startFakeTwilio = async ({
     }
     const to = form.get('To');
     const from = form.get('From');
-    const body = form.get('Body') ?? undefined;
     const mediaUrls = form.getAll('MediaUrl');
     const contentSid = form.get('ContentSid') ?? undefined;
+    if (contentSid !== undefined && contentApi.deleted(contentSid)) return send(res, 400, errorBody(400, 21655, 'The ContentSid is Invalid.'));
+    const body = form.get('Body') ?? (contentSid === undefined ? undefined : contentApi.render(contentSid, form.get('ContentVariables')));
     if (!to) return send(res, 400, errorBody(400, 21604, "A 'To' phone number is required."));
     if (!from) return send(res, 400, errorBody(400, 21603, "A 'From' phone number is required."));
     if (!body && mediaUrls.length === 0 && !contentSid) {
@@ -295,7 +311,8 @@ export const startFakeTwilio = async ({
     void (async () => {
       const parsed = new URL(req.url ?? '/', 'http://fake');
       const path = parsed.pathname;
-      const form = new URLSearchParams(await readBody(req));
+      const raw = await readBody(req);
+      const form = new URLSearchParams(raw);
       if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
       if (res.destroyed) return;
       const authorized = req.headers.authorization === expectedAuth;
@@ -314,6 +331,7 @@ export const startFakeTwilio = async ({
       if (!authorized) return send(res, 401, errorBody(401, 20003, 'Authenticate'));
       if (isCreate) return createMessage(res, form);
       if (isTyping) return typingIndicator(res, form);
+      if (path === '/v1/Content' || path.startsWith('/v1/Content/')) return contentApi.handle(res, req.method ?? 'GET', path, parsed.searchParams, raw);
       if (req.method === 'GET' && path === `/2010-04-01/Accounts/${accountSid}/Messages.json`) return listMessages(res, parsed.searchParams);
       const mediaPath = /^\/2010-04-01\/Accounts\/(AC[0-9a-f]{32})\/Messages\/MM[0-9a-f]{32}\/Media\/(ME[0-9a-f]{32})$/.exec(path);
       const item = mediaPath?.[1] === accountSid ? media.get(mediaPath[2] ?? '') : undefined;
@@ -342,6 +360,9 @@ export const startFakeTwilio = async ({
     requests,
     typing,
     failTyping: (failure) => void typingFailures.push(failure),
+    contents: contentApi.contents,
+    contentRequests: contentApi.requests,
+    refuseContent: (status) => contentApi.refuse(status),
     failNext: (failure) => void failures.push(failure),
     setDelay: (ms) => {
       delayMs = ms;

@@ -42,7 +42,7 @@ export const useBots = () => {
   });
   return async (
     env: Record<string, string> = {},
-    options: { workers?: boolean } & Pick<StartServerOptions, 'overrides' | 'simulator'> = {},
+    options: { workers?: boolean; onWarning?: (message: string) => void } & Pick<StartServerOptions, 'overrides' | 'simulator'> = {},
   ): Promise<TestBot> => {
     const fake = await startFakeTwilio({ accountSid: ACCOUNT, authToken: TEST_AUTH_TOKEN });
     cleanups.push(() => fake.close());
@@ -72,7 +72,10 @@ export const useBots = () => {
     const server = await startServer(config, {
       workers: options.workers === false ? 0 : 1,
       onEvent: (taskId, event) => events.push({ taskId, event }),
-      onWarning: (message) => warnings.push(message),
+      onWarning: (message) => {
+        warnings.push(message);
+        options.onWarning?.(message);
+      },
       ...(options.overrides ? { overrides: options.overrides } : {}),
       ...(options.simulator ? { simulator: options.simulator } : {}),
     });

@@ -60,7 +60,11 @@ describe('the WhatsApp bot end to end', () => {
     const record = await bot.vidbot.store.findOutbound({ messageId: message.sid });
     expect(record).toMatchObject({ status: 'delivered', taskId, mediaUrl });
     expect((await bot.vidbot.store.getTask(taskId))?.delivery).toMatchObject({ status: 'delivered', messageId: message.sid, channel: 'twilio' });
-    expect(bot.fake.messages).toHaveLength(1);
+    // The phone has the video: the offer of another version follows it, once.
+    const [, offer] = await bot.fake.waitForMessages(2);
+    expect(offer?.body).toBe('🎬 Want another version?');
+    expect(offer?.contentSid).toMatch(/^HX/);
+    expect(bot.fake.messages).toHaveLength(2);
   });
 
   it('animates a photo from Twilio, and never fetches media from anywhere else', async () => {
@@ -97,8 +101,11 @@ describe('the WhatsApp bot end to end', () => {
     const tooBig = await bot.post({ ...whatsappText(USER, 'too big'), NumMedia: '1', MediaUrl0: big, MediaContentType0: 'image/png' });
     expect(tooBig.text).toContain('That image is too large (the limit is');
 
+    // Without a transcriber a voice note gets a kind refusal; a video is not a starting point.
     const voice = await bot.post({ ...whatsappText(USER, ''), NumMedia: '1', MediaUrl0: photo, MediaContentType0: 'audio/ogg' });
-    expect(voice.text).toContain('I can only use photos');
+    expect(voice.text).toContain("I can't listen to voice notes here yet");
+    const clip = await bot.post({ ...whatsappText(USER, ''), NumMedia: '1', MediaUrl0: photo, MediaContentType0: 'video/mp4' });
+    expect(clip.text).toContain('I can only use photos');
     const sid = newMessageSid();
     expect((await bot.post({ ...whatsappText(USER, '', sid), NumMedia: '1', MediaUrl0: bot.fake.addMedia('not an image', 'image/png'), MediaContentType0: 'image/png' })).text).toContain(
       "That image format isn't supported",

@@ -9,7 +9,10 @@ import { writeFile } from 'node:fs/promises';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { QueueWorker } from '../../src/lib/queue/port.ts';
+import { FAKE_TRANSCRIPT, type FakeOpenAI, startFakeOpenAI } from '../fakes/openai-api.ts';
+import { makeTempDir, removeDir } from '../helpers/media.ts';
 import { freePort } from '../helpers/ports.ts';
+import { makeVoiceNote } from '../helpers/speech.ts';
 import { type SimulatorServer, makeSimulatorServer, testImage } from './helpers.ts';
 import { decodePng } from './png.ts';
 
@@ -21,6 +24,7 @@ describe('the simulator in a browser', () => {
   let browser: Browser | undefined;
   let server: SimulatorServer | undefined;
   let worker: QueueWorker | undefined;
+  let openai: FakeOpenAI | undefined;
   let base = '';
 
   beforeAll(async () => {
@@ -28,12 +32,18 @@ describe('the simulator in a browser', () => {
       throw new Error(`Chromium is not installed at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium; .ci/run does).`);
     }
     base = `http://127.0.0.1:${await freePort()}`;
-    server = await makeSimulatorServer({ PUBLIC_BASE_URL: base });
+    openai = await startFakeOpenAI();
+    // Voice notes are transcribed by the OpenAI fake; prompts are used as typed.
+    server = await makeSimulatorServer({ PUBLIC_BASE_URL: base, OPENAI_API_KEY: openai.apiKey, OPENAI_BASE_URL: openai.url, VIDBOT_POLISH: 'false' });
     await server.app.listen({ port: Number(new URL(base).port), host: '127.0.0.1' });
     worker = server.vidbot.startWorkers({ concurrency: 1 });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--no-first-run', '--mute-audio'],
+      args: [
+        '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--no-first-run', '--mute-audio',
+        // A fake microphone (a tone) that needs no permission prompt, for recording a voice note in the page.
+        '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
+      ],
     });
   }, 120_000);
 
@@ -41,6 +51,7 @@ describe('the simulator in a browser', () => {
     await browser?.close();
     await worker?.close({ release: true });
     await server?.cleanup();
+    await openai?.close();
   });
 
   /** The n-th result <video> on the page has decoded a frame (the test's tsconfig has no DOM types). */
@@ -66,7 +77,7 @@ describe('the simulator in a browser', () => {
     page.on('response', (response) => response.status() >= 400 && problems.push(`${response.status()} ${response.url()}`));
     await page.goto(`${base}/simulator`);
     await page.waitForSelector('body[data-live="1"]');
-    expect(await page.inputValue('#number')).toBe(USER);
+    expect(await page.inputValue('#number')).toBe(USER.replace('whatsapp:', ''));
 
     // A prompt: the TwiML acknowledgement at once, then progress, then the video.
     await page.fill('#text', 'a fox running through a neon city at night');
@@ -126,4 +137,148 @@ describe('the simulator in a browser', () => {
     expect(problems).toEqual([]);
     await page.close();
   }, 180_000);
+
+  /** Reads the page's layout (the test's tsconfig has no DOM types). */
+  const layout = (page: Page) =>
+    page.evaluate(() => {
+      type Box = { scrollWidth: number; clientWidth: number; scrollTop: number; scrollHeight: number; clientHeight: number };
+      const doc = (globalThis as unknown as { document: { documentElement: Box; getElementById(id: string): Box } }).document;
+      const chat = doc.getElementById('chat');
+      return {
+        pageOverflow: doc.documentElement.scrollWidth - doc.documentElement.clientWidth,
+        chatOverflow: chat.scrollWidth - chat.clientWidth,
+        fromBottom: chat.scrollHeight - chat.scrollTop - chat.clientHeight,
+      };
+    });
+
+  it('fits a phone, follows the newest message, and keeps the conversation across a reload', async () => {
+    if (!browser || !server) throw new Error('setup failed');
+    const phone = 'whatsapp:+15550009876';
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(error.message));
+    page.on('console', (message) => message.type() === 'error' && problems.push(message.text()));
+    await page.goto(`${base}/simulator`);
+    await page.waitForSelector('body[data-live="1"]');
+    await page.fill('#number', phone);
+    await page.dispatchEvent('#number', 'change');
+    await page.waitForSelector('body[data-live="1"][data-history="1"]');
+
+    // Enough messages to scroll: commands answer at once.
+    for (const command of ['/help', '/status', '/history']) {
+      await page.fill('#text', command);
+      await page.press('#text', 'Enter');
+      await expect.poll(() => page.locator('.msg.twiml').count()).toBeGreaterThan(0);
+    }
+    await page.fill('#text', 'a paper boat sailing down a rainy street');
+    await page.press('#text', 'Enter');
+    const result = page.locator('.msg.bot').first();
+    await result.waitFor({ timeout: 60_000 });
+    await videoLoaded(page, 0);
+    await expect.poll(async () => (await layout(page)).fromBottom, { timeout: 10_000 }).toBeLessThan(5);
+    expect(await layout(page)).toMatchObject({ pageOverflow: 0, chatOverflow: 0 });
+    const before = await page.locator('#chat .msg .text').allTextContents();
+
+    // A reload shows the same conversation, from the store, scrolled to the newest message.
+    await page.reload();
+    await page.waitForSelector('body[data-live="1"][data-history="1"]');
+    expect(await page.inputValue('#number')).toBe(phone.replace('whatsapp:', ''));
+    const after = page.locator('#chat .msg .text');
+    await expect.poll(() => after.count()).toBe(before.length);
+    expect(await after.allTextContents()).toEqual(before);
+    expect(await page.locator('.msg.bot video').getAttribute('src')).toBe(await result.locator('video').getAttribute('src'));
+    expect(await page.locator('.msg.twiml .progress').last().getAttribute('data-status')).toBe('done');
+    await videoLoaded(page, 0);
+    await expect.poll(async () => (await layout(page)).fromBottom, { timeout: 10_000 }).toBeLessThan(5);
+    expect(await layout(page)).toMatchObject({ pageOverflow: 0, chatOverflow: 0 });
+
+    const png = await page.screenshot();
+    // To look at it: VIDBOT_SIMULATOR_SCREENSHOT=/tmp/simulator.png npx vitest run test/simulator/browser.test.ts
+    if (process.env.VIDBOT_SIMULATOR_SCREENSHOT) await writeFile(process.env.VIDBOT_SIMULATOR_SCREENSHOT.replace(/\.png$/, '-phone.png'), png);
+    const decoded = decodePng(png);
+    expect(decoded.width).toBe(390);
+    expect(decoded.colours).toBeGreaterThan(50);
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 180_000);
+
+  it('offers reply buttons after a video, and a tap acts on that video\'s task', async () => {
+    if (!browser || !server) throw new Error('setup failed');
+    const { vidbot } = server;
+    const phone = 'whatsapp:+15550002468';
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(error.message));
+    page.on('console', (message) => message.type() === 'error' && problems.push(message.text()));
+    await page.goto(`${base}/simulator`);
+    await page.fill('#number', phone);
+    await page.dispatchEvent('#number', 'change');
+    await page.waitForSelector('body[data-live="1"][data-history="1"]');
+
+    await page.fill('#text', 'a lighthouse in a storm');
+    await page.press('#text', 'Enter');
+    await videoLoaded(page, 0);
+    // The follow-up after the video: another take, or the other orientation, as buttons under a message.
+    const offer = page.locator('.msg.bot[data-kind="choices"]');
+    await offer.waitFor({ timeout: 30_000 });
+    expect(await offer.locator('.choices button').allTextContents()).toEqual(['🔁 Another take', '↔️ Landscape']);
+    const [first] = await vidbot.store.listTasks({ from: phone, limit: 1 });
+    expect(first?.options.orientation ?? 'portrait').toBe('portrait');
+
+    // A tap goes back as Twilio posts one (ButtonPayload, ButtonText, the replied-to message) and makes the landscape version.
+    await offer.locator('.choices button[data-choice="landscape"]').click();
+    await expect.poll(() => page.locator('.msg.user').last().textContent()).toContain('↔️ Landscape');
+    const loaded = await videoLoaded(page, 1);
+    const { width, readyState } = (await loaded.jsonValue()) as { width: number; readyState: number };
+    expect(readyState).toBeGreaterThan(0);
+    const tasks = await vidbot.store.listTasks({ from: phone, limit: 5 });
+    expect(tasks).toHaveLength(2);
+    const [latest] = tasks;
+    expect(latest).toMatchObject({ prompt: first?.prompt, options: expect.objectContaining({ orientation: 'landscape' }) });
+    expect(width).toBeGreaterThan(720);
+
+    const png = await page.screenshot();
+    // To look at it: VIDBOT_SIMULATOR_SCREENSHOT=/tmp/simulator.png npx vitest run test/simulator/browser.test.ts
+    if (process.env.VIDBOT_SIMULATOR_SCREENSHOT) await writeFile(process.env.VIDBOT_SIMULATOR_SCREENSHOT.replace(/\.png$/, '-buttons.png'), png);
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 120_000);
+
+  it('sends voice notes, attached or recorded in the page, and shows what the bot heard', async () => {
+    if (!browser || !server || !openai) throw new Error('setup failed');
+    const dir = await makeTempDir('vidbot-browser-voice-');
+    try {
+      const note = await makeVoiceNote(dir, FAKE_TRANSCRIPT, 'ogg');
+      const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+      const problems: string[] = [];
+      page.on('pageerror', (error) => problems.push(error.message));
+      await page.goto(`${base}/simulator`);
+      await page.fill('#number', '+15550004321');
+      await page.dispatchEvent('#number', 'change');
+      await page.waitForSelector('body[data-live="1"][data-history="1"]');
+
+      // An Ogg Opus file, as WhatsApp sends: previewed, then sent without a caption.
+      await page.setInputFiles('#file', { name: 'note.ogg', mimeType: 'audio/ogg', buffer: note.bytes });
+      await page.waitForSelector('#preview:not([hidden]) #preview-audio:not([hidden])');
+      await page.press('#text', 'Enter');
+      const heard = page.locator('.msg.twiml').first();
+      await expect.poll(() => heard.textContent(), { timeout: 20_000 }).toContain(`🎙️ I heard: "${FAKE_TRANSCRIPT}"`);
+      expect(await page.locator('.msg.user audio').count()).toBe(1);
+      expect(openai.transcriptions.at(-1)?.bytes.subarray(0, 4).toString('latin1')).toBe('OggS');
+
+      // Recorded with the page's microphone button (a fake device here): WebM or Ogg Opus from Chromium's recorder.
+      await page.click('#mic');
+      await page.waitForSelector('#mic.recording');
+      await page.waitForTimeout(800); // the recording's length, not a wait for an event
+      await page.click('#mic');
+      await page.waitForSelector('#preview:not([hidden]) #preview-audio:not([hidden])');
+      await page.press('#text', 'Enter');
+      await expect.poll(() => page.locator('.msg.twiml').nth(1).textContent(), { timeout: 20_000 }).toContain('🎙️ I heard');
+      expect(['OggS', '\x1aE\xdf\xa3']).toContain(openai.transcriptions.at(-1)?.bytes.subarray(0, 4).toString('latin1'));
+      expect(problems).toEqual([]);
+      await page.close();
+    } finally {
+      await removeDir(dir);
+    }
+  }, 120_000);
 });

@@ -141,6 +141,52 @@ describe('the simulator event stream', () => {
     expect(events.find(isDone)?.data).toMatchObject({ progress: 100 });
   });
 
+  it('carries the choices after a video to the page, and a tap on one queues the right task', async () => {
+    const { app, vidbot } = await server({}, { server: { workers: 1 } });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const address = app.server.address();
+    const origin = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    const stream = readEvents(await fetch(`${origin}/simulator/events?to=${encodeURIComponent(USER)}`));
+    await stream.next((e) => e.event === 'ready');
+    const send = async (payload: Record<string, unknown>) =>
+      (await (await fetch(`${origin}/simulator/send`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) })).json()) as {
+        taskId?: string;
+        reply: string;
+        newTasks: number;
+      };
+
+    const { taskId } = await send({ from: USER, body: 'a paper boat on a rainy street' });
+    const result = await stream.next((e) => e.event === 'outbound' && e.data.kind === 'result', 60_000);
+    expect(result.data).toMatchObject({ taskId });
+    expect(result.data.choices).toBeUndefined();
+    // The page keeps the order it is told in: the offer follows the video without waiting for a receipt.
+    const offer = await stream.next((e) => e.event === 'outbound' && e.data.kind === 'choices', 30_000);
+    expect(offer.data).toMatchObject({
+      taskId,
+      body: '🎬 Want another version?',
+      choices: [
+        { id: 'again', title: '🔁 Another take' },
+        { id: 'landscape', title: '↔️ Landscape' },
+      ],
+    });
+
+    const refused = await fetch(`${origin}/simulator/send`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ from: USER, buttonPayload: 'landscape', repliedTo: 'not a sid!' }),
+    });
+    expect(refused.status).toBe(400);
+    const tapped = await send({ from: USER, buttonPayload: 'landscape', buttonText: '↔️ Landscape', repliedTo: offer.data.sid });
+    expect(tapped).toMatchObject({ newTasks: 1, reply: expect.stringContaining('in landscape coming up!') });
+    const [landscape] = await vidbot.store.listTasks({ from: USER, limit: 1 });
+    expect(landscape).toMatchObject({ taskId: tapped.taskId, prompt: 'a paper boat on a rainy street', channel: 'simulator', options: { orientation: 'landscape' } });
+    const session = await vidbot.store.getSession(USER);
+    expect(session?.messages.find((m) => m.meta?.messageSid === landscape?.messageId && m.role === 'user')?.meta).toMatchObject({
+      fields: { ButtonPayload: 'landscape', ButtonText: '↔️ Landscape', OriginalRepliedMessageSid: offer.data.sid, Body: '↔️ Landscape' },
+    });
+    await app.close();
+  });
+
   it('points a result without a public URL at the local /media route', async () => {
     const task = { taskId: 't1', status: 'done', mediaId: 'A'.repeat(22) };
     const store = { getTask: async () => task } as unknown as Store;

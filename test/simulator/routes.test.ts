@@ -50,6 +50,32 @@ describe('the simulator routes', () => {
     expect(help.taskId).toBeUndefined();
   });
 
+  it('gives the conversation so far for a reload, in order, and validates its inputs', async () => {
+    const { app, vidbot } = await server();
+    const sent = await send(app, { from: USER, body: 'a kite over the sea' });
+    await send(app, { from: USER, body: '/help' });
+    const notice = await vidbot.sendMessage({ to: USER, body: 'a word from the bot' }, { channel: 'simulator' });
+    const response = await app.inject({ method: 'GET', url: `/simulator/history?to=${encodeURIComponent(USER)}` });
+    expect(response.statusCode).toBe(200);
+    const history = response.json<{ now: number; items: Array<Record<string, unknown>>; tasks: Array<Record<string, unknown>> }>();
+    expect(history.items.map((item) => [item.type, item.text ?? item.body])).toEqual([
+      ['user', 'a kite over the sea'],
+      ['reply', sent.reply],
+      ['user', '/help'],
+      ['reply', expect.stringContaining('/status')],
+      ['outbound', 'a word from the bot'],
+    ]);
+    expect(history.items[0]).toMatchObject({ messageSid: sent.messageSid });
+    expect(history.items[1]).toMatchObject({ taskId: sent.taskId });
+    expect(history.items[4]).toMatchObject({ sid: notice.messageId, status: 'sent' });
+    expect(history.tasks).toEqual([expect.objectContaining({ taskId: sent.taskId, status: 'queued' })]);
+    expect(history.now).toBeGreaterThanOrEqual(notice.createdAt);
+    // Another number has its own conversation; bad input is a 400.
+    expect((await app.inject({ method: 'GET', url: '/simulator/history?to=%2B15550009999' })).json()).toMatchObject({ items: [], tasks: [] });
+    expect((await app.inject({ method: 'GET', url: '/simulator/history?to=nobody' })).statusCode).toBe(400);
+    expect((await app.inject({ method: 'GET', url: `/simulator/events?to=${encodeURIComponent(USER)}&since=soon` })).statusCode).toBe(400);
+  });
+
   it('simulates delivery receipts through the signed status route, which updates the outbound record', async () => {
     const { app, vidbot } = await server();
     // A message the bot sent (as a worker would): the simulator takes it as Twilio would, as `sent`.

@@ -101,7 +101,10 @@ describe.each(backends)('delivery on %s', (_name, queueEnv) => {
     });
     expect(read).toMatchObject({ status: 'done', delivery: { fallback: 'link', status: 'read', outboundId: `${task.taskId}:link:1` } });
     expect(linked.delivery?.fallback).toBe('link');
-    expect(b.fake.messages).toHaveLength(2);
+    // One link; then, the link read, the offer of another version (the only other message).
+    const [, , offer] = await b.fake.waitForMessages(3);
+    expect(await b.vidbot.store.findOutbound({ messageId: offer?.sid ?? '' })).toMatchObject({ kind: 'choices', taskId: task.taskId });
+    expect(b.fake.messages).toHaveLength(3);
     expect(await b.say(USER, '/status')).toContain('👀 seen');
   });
 
@@ -158,7 +161,10 @@ describe.each(backends)('delivery on %s', (_name, queueEnv) => {
       return t?.status === 'done' && t.delivery?.status === 'delivered' ? t : undefined;
     });
     expect(delivered.delivery?.messageId).toBe(b.fake.messages[2]?.sid);
-    expect(b.fake.messages).toHaveLength(3);
+    // Delivered at once, so the offer of another version follows it, once.
+    const [, , , offer] = await b.fake.waitForMessages(4);
+    expect(await b.vidbot.store.findOutbound({ messageId: offer?.sid ?? '' })).toMatchObject({ kind: 'choices', taskId: second.taskId });
+    expect(b.fake.messages).toHaveLength(4);
   });
 
   it('a 5xx on create is retried after looking the message up: one video', async () => {

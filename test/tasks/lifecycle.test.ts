@@ -147,7 +147,9 @@ describe('receipts', () => {
     // Late and stale receipts change nothing; a failure cannot overrule the phone's "read".
     expect(await vidbot.applyReceipt({ messageId: 'SMlate', status: 'delivered' })).toMatchObject({ applied: false });
     expect(await vidbot.applyReceipt({ messageId: 'SMlate', status: 'failed', errorCode: '30008' })).toMatchObject({ applied: false });
-    expect(channel.sent).toHaveLength(1);
+    // The result once; the phone had read it, so the offer of another version followed it.
+    expect(channel.sent).toHaveLength(2);
+    expect(channel.sent[1]).toBe('🎬 Want another version?');
   });
 });
 

@@ -17,11 +17,24 @@ import {
   rateLimitedText,
   statusText,
   unknownCommandText,
+  voiceTexts,
 } from '../../src/lib/bot/replies.ts';
 import { type ErrorCode, errorCatalogue, vidbotError } from '../../src/lib/errors.ts';
 import type { Task, Video } from '../../src/lib/store/port.ts';
 import { FINAL_TASK_STATUSES, OPEN_TASK_STATUSES } from '../../src/lib/domain.ts';
-import { failureMessage, linkMessage, resultMessage, taskFailureReason, undeliveredMessage, userReason } from '../../src/lib/tasks/messages.ts';
+import { choicesText } from '../../src/lib/channel/choices.ts';
+import { choicesFor } from '../../src/lib/tasks/choices.ts';
+import {
+  CHOICE_TITLES,
+  CHOICES_MESSAGE,
+  choiceTexts,
+  failureMessage,
+  linkMessage,
+  resultMessage,
+  taskFailureReason,
+  undeliveredMessage,
+  userReason,
+} from '../../src/lib/tasks/messages.ts';
 import { progressMessage } from '../../src/lib/tasks/progress-notice.ts';
 
 /** What an operator reads and a WhatsApp user must not: a message like this must never leak through. */
@@ -99,7 +112,7 @@ describe('every text the bot sends', () => {
 
   it('has no operator wording, whatever state the tasks are in', () => {
     const texts = [
-      helpText({ imageToVideo: true }),
+      helpText({ imageToVideo: true, voiceNotes: true }),
       unknownCommandText('/frob', { imageToVideo: false }),
       statusText([...OPEN_TASK_STATUSES, ...FINAL_TASK_STATUSES].map((status) => ({ task: task({ status, errorCode: 'VIDBOT_FFMPEG_FAILED', error: OPERATOR_MESSAGE }), position: 2 })), quota),
       statusText([], { limit: 5, used: 1, left: 4 }),
@@ -110,6 +123,9 @@ describe('every text the bot sends', () => {
       emptyPromptText,
       promptTooLongText(2000, 1000),
       ...Object.values(mediaTexts).map((text) => (typeof text === 'string' ? text : text(5_000_000))),
+      ...[voiceTexts.off, voiceTexts.noWords, voiceTexts.tooSlow, voiceTexts.failed, voiceTexts.format],
+      voiceTexts.tooLarge(5_000_000),
+      voiceTexts.heard('a red balloon over the sea'),
       ackText(3, 200, { limit: 5, used: 2, left: 3 }),
       quotaLeftText({ limit: 1, used: 1, left: 0 }),
       quotaUsedUpText(quota),
@@ -121,6 +137,18 @@ describe('every text the bot sends', () => {
       progressMessage(task(), 150),
       progressMessage(task(), undefined),
       statusText([{ task: task({ status: 'processing', stage: 'generate', progress: 40 }), position: null }]),
+      // Reply buttons: the offer with its numbered fallback, the words on the buttons, the answers to a tap.
+      choicesText(CHOICES_MESSAGE, choicesFor('choices', task())),
+      choicesText(failureMessage(userReason(vidbotError('VIDBOT_PROVIDER_FAILED', OPERATOR_MESSAGE))), choicesFor('failure', task())),
+      ...Object.values(CHOICE_TITLES),
+      choiceTexts.again(task()),
+      choiceTexts.orientation(task(), 'landscape'),
+      choiceTexts.retry(task()),
+      choiceTexts.notFailed(task({ status: 'done' })),
+      choiceTexts.notFailed(task({ status: 'processing' })),
+      choiceTexts.unknown,
+      choiceTexts.bareNumber('2'),
+      ackText(1, 60, undefined, choiceTexts.again(task())),
     ];
     for (const text of texts) expectForThePhone(text);
   });
@@ -142,6 +170,10 @@ describe('every text the bot sends', () => {
   it('says so when a video arrives after its user was told it failed', () => {
     expect(resultMessage(task(), { afterAll: true }).body).toMatch(/^✅ Here it is after all: your video!/);
     expect(resultMessage(task()).body).toMatch(/^✅ Here's your AI-generated video!/);
+  });
+
+  it('keeps every button title within the 20 characters WhatsApp shows', () => {
+    for (const title of Object.values(CHOICE_TITLES)) expect([...title].length, title).toBeLessThanOrEqual(20);
   });
 
   it('says how many videos are left and when the next frees up', () => {

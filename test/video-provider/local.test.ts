@@ -454,6 +454,17 @@ describe('local provider: look and layout', () => {
     for (const colour of deriveLook('a cat').palette) expect(colour).toMatch(/^0x[0-9a-f]{6}$/);
   });
 
+  it('draws another take of a prompt differently, in the same scene', () => {
+    expect(deriveLook('a cat', 1)).toEqual(deriveLook('a cat'));
+    const looks = [1, 2, 3].map((take) => deriveLook('a forest at night', take));
+    const [first, second] = looks;
+    expect(second).toEqual(deriveLook('a forest at night', 2));
+    expect(new Set(looks.map((look) => JSON.stringify(look.params))).size).toBe(3);
+    expect(new Set(looks.map((look) => look.chord.join())).size).toBeGreaterThan(1);
+    expect(second?.theme).toBe(first?.theme);
+    expect(second?.motion).toBe(first?.motion);
+  });
+
   it('wraps by display width without splitting graphemes', () => {
     expect(wrapText('the quick brown fox jumps over the lazy dog', 10)).toEqual([
       'the quick', 'brown fox', 'jumps over', 'the lazy', 'dog',

@@ -1,5 +1,6 @@
 import type { Config } from '../../lib/config/index.ts';
 import type { Vidbot } from '../../lib/create-vidbot.ts';
+import type { DashboardUrls } from '../dashboard/layout.ts';
 
 export interface BannerInput {
   readonly config: Config;
@@ -8,34 +9,71 @@ export interface BannerInput {
   readonly runWorkers: boolean;
   readonly vidbot: Pick<Vidbot, 'provider' | 'polisher' | 'channels' | 'store' | 'queue' | 'mediaHost' | 'paths'>;
   readonly flags: { insecureSkipSignature?: boolean };
+  /** The browser simulator is on. */
+  readonly simulator?: boolean;
+  /** The ngrok tunnel's URL, when one is open. */
+  readonly tunnelUrl?: string;
+  /** Why there is no tunnel although one was asked for. */
+  readonly tunnelWarning?: string;
 }
 
-/** What a person needs right after start: where it listens, what to paste into Twilio, and what will not work yet. */
-export const bannerLines = ({ config, port, authTokenIsLocal, runWorkers, vidbot, flags }: BannerInput): string[] => {
+/** What a person needs right after start, once: for the dashboard's pinned header and log, and for the plain banner. */
+export interface ServeDescription {
+  /** The URLs the dashboard pins: where it listens and what to paste into Twilio. */
+  readonly urls: DashboardUrls & { readonly local: string; readonly webhook: string };
+  /** Facts worth a glance (health URL, adapters, model, data dir), logged once. */
+  readonly facts: readonly string[];
+  /** What will not work yet, logged once. */
+  readonly warnings: readonly string[];
+  /** The plain banner, for piped output and --no-tui. */
+  readonly banner: readonly string[];
+}
+
+export const describeServe = (input: BannerInput): ServeDescription => {
+  const { config, port, authTokenIsLocal, runWorkers, vidbot, flags } = input;
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const local = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
   const publicUrl = config.publicBaseUrl ?? local;
-  const lines = [
-    `vidbot serving on ${local}`,
-    `  webhook (Twilio → "When a message comes in", POST): ${publicUrl}/whatsapp/webhook`,
-    `  status callback:                                  ${publicUrl}/whatsapp/status`,
-    `  health: ${local}/health   metrics: ${local}/metrics`,
-    `  workers: ${runWorkers ? config.workerCount : 'none (--no-workers)'} · provider ${vidbot.provider.name} · channels ${vidbot.channels.all.map((channel) => channel.name).join(', ')} · store ${vidbot.store.name} · queue ${vidbot.queue.name} · media ${vidbot.mediaHost.name}`,
-    `  model: ${vidbot.provider.name === 'replicate' ? vidbot.provider.defaultModel : 'local preview (not AI)'} · polish: ${vidbot.polisher.name}`,
-    `  data: ${vidbot.paths.dataDir}`,
+  const replicate = vidbot.provider.name === 'replicate';
+  const urls = {
+    local,
+    webhook: `${publicUrl}/whatsapp/webhook`,
+    statusCallback: `${publicUrl}/whatsapp/status`,
+    ...(input.simulator ? { simulator: `${local}/simulator` } : {}),
+    ...(config.publicBaseUrl
+      ? { public: config.publicBaseUrl, ...(input.tunnelUrl ? { publicVia: 'ngrok tunnel' } : {}) }
+      : { publicMissing: input.tunnelWarning ? 'none: the tunnel did not open (see the log below)' : 'not set (see the log below)' }),
+  };
+  const facts = [
+    `health: ${local}/health   metrics: ${local}/metrics`,
+    `workers: ${runWorkers ? config.workerCount : 'none (--no-workers)'} · provider ${vidbot.provider.name} · channels ${vidbot.channels.all.map((channel) => channel.name).join(', ')} · store ${vidbot.store.name} · queue ${vidbot.queue.name} · media ${vidbot.mediaHost.name}`,
+    `model: ${replicate ? vidbot.provider.defaultModel : 'local preview (not AI)'} · polish: ${vidbot.polisher.name}`,
+    `data: ${vidbot.paths.dataDir}`,
   ];
-  const warn = (text: string) => lines.push(`  ⚠ ${text}`);
+  const replicateWebhook = replicate ? `${publicUrl}/replicate/webhook${config.publicBaseUrl ? '' : ' (not used: predictions are polled)'}` : undefined;
+  const replicateFact = `Replicate webhook: ${replicateWebhook}`;
+  if (replicateWebhook) facts.splice(1, 0, replicateFact);
+  const warnings: string[] = [];
   if (!config.publicBaseUrl) {
-    warn('PUBLIC_BASE_URL is not set: Twilio cannot fetch media from this machine, and signatures are checked against the local URL.');
+    warnings.push('PUBLIC_BASE_URL is not set: Twilio cannot fetch media from this machine, and signatures are checked against the local URL.');
   }
-  if (vidbot.provider.name === 'replicate') {
-    lines.splice(4, 0, `  Replicate webhook:                                ${publicUrl}/replicate/webhook${config.publicBaseUrl ? '' : ' (not used: predictions are polled)'}`);
-  }
-  if (!config.apiKey) warn('VIDBOT_API_KEY is not set: /api/* and /test-send answer only to this machine.');
+  if (!config.apiKey) warnings.push('VIDBOT_API_KEY is not set: /api/* and /test-send answer only to this machine.');
   if (authTokenIsLocal) {
-    warn(`TWILIO_AUTH_TOKEN is not set: webhooks are verified with a local token (${vidbot.paths.dataDir}/local-auth-token); \`vidbot sign\` uses it too.`);
+    warnings.push(`TWILIO_AUTH_TOKEN is not set: webhooks are verified with a local token (${vidbot.paths.dataDir}/local-auth-token); \`vidbot sign\` uses it too.`);
   }
-  if (flags.insecureSkipSignature) warn('--insecure-skip-signature: anyone can post to the webhook. Use only for local experiments.');
-  lines.push(`  Ctrl-C stops (running jobs get ${config.shutdownGraceSec} s to finish, then go back to the queue).`);
-  return lines;
+  if (flags.insecureSkipSignature) warnings.push('--insecure-skip-signature: anyone can post to the webhook. Use only for local experiments.');
+  if (input.tunnelWarning) warnings.push(input.tunnelWarning);
+  const stops = `Ctrl-C stops (running jobs get ${config.shutdownGraceSec} s to finish, then go back to the queue).`;
+
+  const banner = [
+    `vidbot serving on ${local}`,
+    ...(urls.simulator ? [`  simulator (chat with the bot in a browser): ${urls.simulator}`] : []),
+    ...(input.tunnelUrl ? [`  tunnel: ${input.tunnelUrl} → http://127.0.0.1:${port} (ngrok)`] : []),
+    `  webhook (Twilio → "When a message comes in", POST): ${urls.webhook}`,
+    `  status callback:                                  ${urls.statusCallback}`,
+    ...facts.map((fact) => (fact === replicateFact ? `  Replicate webhook:                                ${replicateWebhook}` : `  ${fact}`)),
+    ...warnings.map((warning) => `  ⚠ ${warning}`),
+    `  ${stops}`,
+  ];
+  return { urls, facts: [...facts, stops.replace('Ctrl-C stops', 'Ctrl-C or q stops')], warnings, banner };
 };

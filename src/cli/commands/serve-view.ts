@@ -8,6 +8,10 @@ import type { ActivityFeed } from '../../lib/activity/feed.ts';
 import type { Vidbot } from '../../lib/create-vidbot.ts';
 import type { QueueWorker } from '../../lib/queue/port.ts';
 import type { CliContext } from '../context.ts';
+import { shortId } from '../dashboard/format.ts';
+import type { DashboardHandle } from '../dashboard/run.tsx';
+import { watchOpenTasks } from '../dashboard/open-tasks.ts';
+import type { ServeDescription } from './serve-banner.ts';
 
 export interface ServeView {
   readonly tui: boolean;
@@ -16,14 +20,20 @@ export interface ServeView {
   /** Fires when the user presses q (or Ctrl-C) in the dashboard. */
   readonly quit: AbortSignal;
   show(input: {
-    urls: { local: string; public?: string; webhook: string };
-    banner: readonly string[];
+    description: ServeDescription;
     worker?: QueueWorker;
     /** What the dashboard draws (startServer's feed); plain output needs none. */
     feed?: ActivityFeed;
     vidbot: Vidbot;
   }): Promise<void>;
-  close(): void;
+  /** The server is stopping: running jobs get `graceSec` to finish. */
+  stopping(graceSec: number): void;
+  /** Running jobs did not finish in time and go back to the queue. */
+  handingBack(running: number): void;
+  /** Stopped: the last frame says what happened to the running jobs (`handedBack` null: this process ran none). */
+  stopped(handedBack: number | null): void;
+  /** Leaves the last frame on the terminal and gives it back. */
+  close(): Promise<void>;
 }
 
 const LEVELS: Readonly<Record<number, 'info' | 'warn' | 'error'>> = { 40: 'warn', 50: 'error', 60: 'error' };
@@ -49,6 +59,28 @@ const createLogSink = (): LogSink => {
   };
 };
 
+interface LogEntry {
+  level?: number;
+  msg?: string;
+  err?: { message?: string };
+  channel?: string;
+  kind?: string;
+  taskId?: string;
+  duplicate?: boolean;
+  status?: string;
+  errorCode?: string | number;
+}
+
+/** A log entry as a line for a person: the webhook's entries say what came in; the rest say their message. */
+const describeEntry = (entry: LogEntry): string => {
+  if (entry.msg === 'inbound message') {
+    const what = entry.kind === 'ack' ? `queued ${shortId(entry.taskId ?? '')}` : (entry.kind ?? 'handled');
+    return `${entry.channel ?? 'channel'} message${entry.duplicate ? ' (a duplicate)' : ''}: ${what}`;
+  }
+  if (entry.msg === 'delivery status') return `${entry.channel ?? 'channel'} delivery status: ${entry.status ?? '?'}${entry.errorCode ? ` (${entry.errorCode})` : ''}`;
+  return [entry.msg, entry.err?.message].filter(Boolean).join(': ');
+};
+
 /** pino writes one JSON object per line; the dashboard wants a level and a message. */
 const feedLogStream = (feed: LogSink): Writable => {
   let partial = '';
@@ -59,10 +91,10 @@ const feedLogStream = (feed: LogSink): Writable => {
       partial = lines.pop() ?? '';
       for (const line of lines) {
         try {
-          const entry = JSON.parse(line) as { level?: number; msg?: string; err?: { message?: string }; req?: unknown };
+          const entry = JSON.parse(line) as LogEntry;
           // Request logs are too many for a screen; the dashboard shows what the workers do.
           if (entry.msg === 'incoming request' || entry.msg === 'request completed') continue;
-          const text = [entry.msg, entry.err?.message].filter(Boolean).join(': ');
+          const text = describeEntry(entry);
           if (text) feed.log(LEVELS[entry.level ?? 30] ?? 'info', text);
         } catch {
           if (line.trim()) feed.log('info', line.trim());
@@ -80,29 +112,33 @@ export const createServeView = (input: { context: CliContext; noTui?: boolean })
   const stdout = context.stdout as NodeJS.WriteStream;
   const tui = !input.noTui && Boolean(stdout.isTTY) && !context.env.CI && process.stdin.isTTY === true;
   const quit = new AbortController();
-  let unmount: (() => void) | undefined;
+  let dashboard: DashboardHandle | undefined;
+  let stopTasks: (() => void) | undefined;
   let workerTimer: NodeJS.Timeout | undefined;
+  const say = (line: string) => void context.stderr.write(`${line}\n`);
 
   return {
     tui,
     logger: tui ? { level, stream: feedLogStream(sink) } : { level },
     quit: quit.signal,
-    async show({ urls, banner, worker, feed, vidbot }) {
+    async show({ description, worker, feed, vidbot }) {
       if (!tui || feed === undefined) {
-        for (const line of banner) context.stderr.write(`${line}\n`);
+        for (const line of description.banner) say(line);
         return;
       }
       sink.attach(feed);
-      for (const line of banner.slice(1)) feed.log(line.includes('⚠') ? 'warn' : 'info', line.trim().replace(/^⚠ /, ''));
+      // Said once, in the log: the URLs stay pinned above it.
+      for (const fact of description.facts) feed.log('info', fact);
+      for (const warning of description.warnings) feed.log('warn', warning);
       const report = () => feed.workers({ running: worker?.running ?? 0, concurrency: worker ? vidbot.config.workerCount : 0, paused: worker?.paused ?? false });
       report();
       workerTimer = setInterval(report, 500);
       workerTimer.unref();
       // Loaded only here: React and Ink are not needed for piped output or any other command.
       const { runDashboard } = await import('../dashboard/run.tsx');
-      const dashboard = runDashboard({
+      const shown = runDashboard({
         source: feed,
-        urls: { local: urls.local, webhook: urls.webhook, ...(urls.public ? { public: urls.public } : {}) },
+        urls: description.urls,
         keys: { pause: worker !== undefined, retry: true },
         stdout,
         stdin: process.stdin,
@@ -119,12 +155,28 @@ export const createServeView = (input: { context: CliContext; noTui?: boolean })
           return `Retrying ${taskId}.`;
         },
       });
-      unmount = () => dashboard.unmount();
+      dashboard = shown;
+      stopTasks = watchOpenTasks(vidbot.store, (event) => shown.send(event));
     },
-    close() {
+    stopping(graceSec) {
+      // The store closes with the server: stop reading it first.
+      stopTasks?.();
+      if (dashboard) dashboard.send({ type: 'stopping', graceSec, ts: Date.now() });
+      else say('\nShutting down: letting running jobs finish, then closing the server...');
+    },
+    handingBack(running) {
+      if (!dashboard) say(`Handing ${running} running job(s) back to the queue.`);
+    },
+    stopped(handedBack) {
+      if (dashboard) dashboard.send({ type: 'stopped', handedBack, ts: Date.now() });
+      else say('Stopped.');
+    },
+    async close() {
+      stopTasks?.();
       clearInterval(workerTimer);
-      unmount?.();
-      unmount = undefined;
+      const shown = dashboard;
+      dashboard = undefined;
+      await shown?.finish();
     },
   };
 };

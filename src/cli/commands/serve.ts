@@ -5,7 +5,7 @@ import type { Vidbot } from '../../lib/create-vidbot.ts';
 import { startServer } from '../../server/start.ts';
 import { type CliContext, flag, loadCliConfig } from '../context.ts';
 import { redisWait } from './redis-wait.ts';
-import { bannerLines } from './serve-banner.ts';
+import { describeServe } from './serve-banner.ts';
 import { type TunnelSetup, setUpTunnel } from './serve-tunnel.ts';
 import { createServeView } from './serve-view.ts';
 
@@ -66,28 +66,35 @@ const runServe = async (context: CliContext, flags: ServeFlags, config: Config, 
   // The dashboard shows job transitions itself; log lines would say the same twice.
   const unwatch = view.tui ? [] : logQueueEvents(vidbot, app.log);
 
-  const banner = bannerLines({ config, port, authTokenIsLocal: server.authToken.local, runWorkers, vidbot, flags });
-  if (tunnelSetup.tunnel) banner.splice(1, 0, `  tunnel: ${tunnelSetup.tunnel.url} → http://127.0.0.1:${port} (ngrok)`);
-  if (tunnelSetup.warning) banner.push(`  ⚠ ${tunnelSetup.warning}`);
-  const local = `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${port}`;
-  const publicUrl = config.publicBaseUrl;
-  if (server.simulator) banner.splice(1, 0, `  simulator (chat with the bot in a browser): ${local}/simulator`);
-
-  await view.show({
-    urls: { local, webhook: `${publicUrl ?? local}/whatsapp/webhook`, ...(publicUrl ? { public: publicUrl } : {}) },
-    banner,
+  const description = describeServe({
+    config,
+    port,
+    authTokenIsLocal: server.authToken.local,
+    runWorkers,
     vidbot,
-    ...(server.feed ? { feed: server.feed } : {}),
-    ...(server.worker ? { worker: server.worker } : {}),
+    flags,
+    simulator: server.simulator !== undefined,
+    ...(tunnelSetup.tunnel ? { tunnelUrl: tunnelSetup.tunnel.url } : {}),
+    ...(tunnelSetup.warning ? { tunnelWarning: tunnelSetup.warning } : {}),
   });
-
-  const stop = AbortSignal.any([context.signal, view.quit]);
-  if (!stop.aborted) await once(stop, 'abort');
-  view.close();
-  context.stderr.write('\nShutting down: letting running jobs finish, then closing the server...\n');
-  await server.close({ onHandBack: (running) => context.stderr.write(`Handing ${running} running job(s) back to the queue.\n`) });
-  for (const off of unwatch) off();
-  context.stderr.write('Stopped.\n');
+  try {
+    await view.show({ description, vidbot, ...(server.feed ? { feed: server.feed } : {}), ...(server.worker ? { worker: server.worker } : {}) });
+    const stop = AbortSignal.any([context.signal, view.quit]);
+    if (!stop.aborted) await once(stop, 'abort');
+    // The dashboard stays up while running jobs get their grace time, and its last frame says how they ended.
+    view.stopping(config.shutdownGraceSec);
+    let handedBack = 0;
+    await server.close({
+      onHandBack: (running) => {
+        handedBack = running;
+        view.handingBack(running);
+      },
+    });
+    view.stopped(server.worker ? handedBack : null);
+  } finally {
+    await view.close();
+    for (const off of unwatch) off();
+  }
 };
 
 /** One structured log line per job transition, so `vidbot serve` shows what the workers do. */

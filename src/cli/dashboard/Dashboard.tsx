@@ -1,12 +1,23 @@
-/** The live view of `vidbot serve` and `vidbot status --watch`, drawn with Ink. */
-import { Box, Text, useInput } from 'ink';
-import type { DashboardState, LogLine, RunningJob } from './state.ts';
-import { medianSeconds, perMinute } from './state.ts';
+/** The live view of `vidbot serve` and `vidbot status --watch`, drawn with Ink to fit the terminal. */
+import { Box, useInput } from 'ink';
+import { Footer, type FooterProps, footerLines } from './Footer.tsx';
+import { Header } from './Header.tsx';
+import { JobTable } from './JobTable.tsx';
+import { type DashboardUrls, PADDING, headerLines, lineBudget, tableColumns } from './layout.ts';
+import { LogPane } from './LogPane.tsx';
+import type { DashboardState, JobRow } from './state.ts';
+import { Summary } from './Summary.tsx';
+import { type ShownRow, orderedRows, selectedFailed, sessionCounts, stopSummary } from './view.ts';
+
+export type { DashboardUrls };
 
 export interface DashboardProps {
   readonly state: DashboardState;
-  readonly urls: { readonly local?: string; readonly public?: string; readonly webhook?: string; readonly server?: string };
+  readonly urls: DashboardUrls;
   readonly now: number;
+  /** The terminal's size: the frame never grows wider, and stays a line shorter. */
+  readonly width: number;
+  readonly height: number;
   /** Which keys do something here (a remote viewer may not pause workers). */
   readonly keys: { readonly pause: boolean; readonly retry: boolean };
   readonly onQuit: () => void;
@@ -16,117 +27,77 @@ export interface DashboardProps {
   readonly notice?: string;
 }
 
-const BAR = 20;
-const bar = (percent: number | undefined): string => {
-  const filled = Math.round((Math.min(100, Math.max(0, percent ?? 0)) / 100) * BAR);
-  return `${'█'.repeat(filled)}${'░'.repeat(BAR - filled)}`;
+const WORDS: Readonly<Record<JobRow['status'], string>> = {
+  queued: 'queued',
+  retrying: 'retrying',
+  running: 'running',
+  done: 'done',
+  failed: 'failed',
+  canceled: 'canceled',
 };
 
-const clock = (ts: number): string => new Date(ts).toISOString().slice(11, 19);
-const short = (id: string): string => (id.length > 12 ? id.slice(0, 8) : id);
-const levelColor = { info: undefined, warn: 'yellow', error: 'red' } as const;
-
-const Count = ({ label, value, color }: { label: string; value: number; color?: string }) => (
-  <Box marginRight={2}>
-    <Text color={value > 0 ? color : 'gray'}>
-      {label} <Text bold>{value}</Text>
-    </Text>
-  </Box>
-);
-
-const JobRow = ({ job, now }: { job: RunningJob; now: number }) => (
-  <Box>
-    <Box width={10}>
-      <Text color="cyan">{short(job.jobId)}</Text>
-    </Box>
-    <Box width={10}>
-      <Text>{job.stage ?? 'starting'}</Text>
-    </Box>
-    <Text>{bar(job.percent)} </Text>
-    <Box width={6}>
-      <Text>{job.percent === undefined ? '' : `${Math.round(job.percent)}%`}</Text>
-    </Box>
-    <Box width={7}>
-      <Text color="gray">{Math.round((now - job.since) / 1000)} s</Text>
-    </Box>
-    <Text color="gray" wrap="truncate-end">
-      {job.message ?? ''}
-    </Text>
-  </Box>
-);
-
-const Line = ({ line }: { line: LogLine }) => (
-  <Text color={levelColor[line.level]} wrap="truncate-end">
-    <Text color="gray">{clock(line.ts)} </Text>
-    {line.text}
-  </Text>
-);
+/** "+ 4 more: 3 queued, 1 done": the rows left out, by status, so the table still adds up to the counts. */
+const moreText = (hidden: readonly ShownRow[], unlisted: number, total: { done: number; failed: number; canceled: number }, shown: readonly ShownRow[]): string => {
+  const byStatus = new Map<JobRow['status'], number>();
+  for (const { row } of hidden) byStatus.set(row.status, (byStatus.get(row.status) ?? 0) + 1);
+  // Finished rows dropped from memory still count.
+  for (const status of ['done', 'failed', 'canceled'] as const) {
+    const listed = shown.filter(({ row }) => row.status === status).length + (byStatus.get(status) ?? 0);
+    if (total[status] > listed) byStatus.set(status, (byStatus.get(status) ?? 0) + total[status] - listed);
+  }
+  if (unlisted > 0) byStatus.set('queued', (byStatus.get('queued') ?? 0) + unlisted);
+  const parts = [...byStatus].map(([status, n]) => `${n} ${WORDS[status]}`);
+  const count = [...byStatus.values()].reduce((sum, n) => sum + n, 0);
+  return `+ ${count} more: ${parts.join(', ')}${unlisted > 0 ? ' (this viewer cannot list queued jobs)' : ''}`;
+};
 
 export const Dashboard = (props: DashboardProps) => {
-  const { state, urls, now } = props;
+  const { state, urls, now, width, height } = props;
+  const stopping = state.stop !== undefined;
+  const failed = selectedFailed(state);
   useInput((input, key) => {
     if (input === 'q') props.onQuit();
-    else if (input === 'p' && props.keys.pause) props.onTogglePause();
-    else if (input === 'r' && props.keys.retry) {
-      const job = state.failed[state.selected];
-      if (job) props.onRetry(job.jobId);
-    } else if (key.upArrow) props.onSelect(-1);
+    if (stopping) return;
+    if (input === 'p' && props.keys.pause) props.onTogglePause();
+    else if (input === 'r' && props.keys.retry && failed) props.onRetry(failed.jobId);
+    else if (key.upArrow) props.onSelect(-1);
     else if (key.downArrow) props.onSelect(1);
   });
-  const median = medianSeconds(state.durations);
-  const { workers } = state;
+
+  const summary = stopSummary(state);
+  const footer: FooterProps = {
+    width,
+    keys: props.keys,
+    paused: state.workers.paused,
+    ...(failed ? { selectedFailed: failed.jobId } : {}),
+    ...(props.notice ? { notice: props.notice } : {}),
+    ...(summary ? { stop: { done: state.stop?.phase === 'stopped', text: summary } } : {}),
+  };
+  const counts = sessionCounts(state);
+  const rows = orderedRows(state, now);
+  const active = rows.filter(({ row }) => row.status === 'running' || row.status === 'retrying' || row.status === 'queued');
+  const finished = rows.slice(active.length);
+  // Header, summary (2) and footer, a blank line before each part after the header, and the table's labels.
+  const fixed = headerLines(urls, width).length + 1 + 2 + 1 + 1 + 1 + 1 + footerLines(footer).length;
+  const budget = lineBudget({ height, fixed, active: active.length, finished: finished.length, unlisted: counts.unlisted > 0 });
+  const shown = [...active.slice(0, budget.active), ...finished.slice(0, budget.finished)];
+  const hidden = [...active.slice(budget.active), ...finished.slice(budget.finished)];
+  const more = budget.more ? moreText(hidden, counts.unlisted, counts, shown) : undefined;
+
   return (
-    <Box flexDirection="column" paddingX={1}>
-      <Box>
-        <Text bold color="green">vidbot </Text>
-        {urls.local ? <Text>{urls.local}</Text> : null}
-        {urls.server ? <Text>watching {urls.server}</Text> : null}
-        {urls.public ? <Text color="gray">  public {urls.public}</Text> : null}
-      </Box>
-      {urls.webhook ? (
-        <Text>
-          Twilio webhook (POST): <Text color="cyan">{urls.webhook}</Text>
-        </Text>
-      ) : null}
+    <Box flexDirection="column" paddingX={PADDING} width={width}>
+      <Header urls={urls} width={width} />
       <Box marginTop={1}>
-        <Count label="waiting" value={state.counts.waiting + state.counts.delayed} color="yellow" />
-        <Count label="active" value={state.counts.active} color="cyan" />
-        <Count label="done" value={state.counts.completed} color="green" />
-        <Count label="failed" value={state.counts.failed} color="red" />
-        <Count label="canceled" value={state.counts.canceled} />
+        <Summary state={state} now={now} />
       </Box>
-      <Text color="gray">
-        workers {workers.running}/{workers.concurrency}
-        {workers.paused ? <Text color="yellow"> PAUSED</Text> : null} · {perMinute(state, now)} done in the last minute
-        {median === undefined ? '' : ` · median ${median.toFixed(1)} s`}
-      </Text>
-      <Box flexDirection="column" marginTop={1}>
-        {state.running.length === 0 ? <Text color="gray">No job running.</Text> : state.running.map((job) => <JobRow key={job.jobId} job={job} now={now} />)}
-      </Box>
-      {state.failed.length > 0 ? (
-        <Box flexDirection="column" marginTop={1}>
-          <Text bold color="red">
-            Failed {props.keys.retry ? '(↑/↓ select, r retry)' : ''}
-          </Text>
-          {state.failed.map((job, index) => (
-            <Text key={job.jobId} color={index === state.selected ? 'red' : 'gray'} wrap="truncate-end">
-              {index === state.selected ? '› ' : '  '}
-              {short(job.jobId)} {job.error}
-            </Text>
-          ))}
-        </Box>
-      ) : null}
-      <Box flexDirection="column" marginTop={1}>
-        {state.log.slice(-8).map((line, index) => (
-          <Line key={`${line.ts}-${index}`} line={line} />
-        ))}
-      </Box>
-      {props.notice ? <Text color="yellow">{props.notice}</Text> : null}
       <Box marginTop={1}>
-        <Text color="gray">
-          q quit{props.keys.pause ? (workers.paused ? ' · p resume' : ' · p pause') : ''}
-          {props.keys.retry && state.failed.length > 0 ? ' · r retry selected' : ''}
-        </Text>
+        <JobTable rows={shown} columns={tableColumns(width)} now={now} {...(failed ? { selectedJobId: failed.jobId } : {})} {...(more ? { more } : {})} />
+      </Box>
+      <Box marginTop={1}>
+        <LogPane lines={state.log} width={width} height={budget.log} />
+      </Box>
+      <Box marginTop={1}>
+        <Footer {...footer} />
       </Box>
     </Box>
   );

@@ -1,14 +1,51 @@
-/** The dashboard's view of the activity feed: a pure reducer, so every screen state is testable. */
+/**
+ * The dashboard's view of the activity feed and of the open tasks: a pure reducer, so every screen
+ * state is testable. One list of job rows feeds both the table and the counts, so they always agree.
+ */
 import type { ActivityEvent } from '../../lib/activity/feed.ts';
+import type { TaskStatus } from '../../lib/domain.ts';
 import type { QueueCounts } from '../../lib/queue/port.ts';
+import { inSeconds, oneLine, plural, shortId } from './format.ts';
 
-export interface RunningJob {
+export type JobStatus = 'queued' | 'running' | 'retrying' | 'done' | 'failed' | 'canceled';
+
+export interface JobRow {
   readonly jobId: string;
-  readonly workerId?: string;
+  readonly taskId?: string;
+  readonly status: JobStatus;
+  readonly prompt?: string;
+  readonly sender?: string;
   readonly stage?: string;
+  /** The current stage's progress; absent for stages that report none. */
   readonly percent?: number;
   readonly message?: string;
-  readonly since: number;
+  /** When the job was queued: the order of the queued rows. */
+  readonly queuedAt: number;
+  /** When the current attempt started. */
+  readonly startedAt?: number;
+  /** The attempt running now, or the next one while waiting to retry. */
+  readonly attempt: number;
+  /** When a job waiting to retry becomes due. */
+  readonly retryAt?: number;
+  readonly error?: string;
+  readonly finishedAt?: number;
+  readonly durationMs?: number;
+  /** Still running when the server stopped: it went back to the queue. */
+  readonly handedBack?: boolean;
+  /** Known only from the task list (run by another process): no event of this one will end it. */
+  readonly listedOnly?: boolean;
+}
+
+/** An open task as the store has it: what the queue's events do not carry (prompt, sender, queued jobs). */
+export interface OpenTask {
+  readonly jobId: string;
+  readonly taskId: string;
+  readonly prompt: string;
+  readonly sender: string;
+  readonly status: TaskStatus;
+  readonly stage?: string;
+  readonly createdAt: number;
+  readonly startedAt?: number;
 }
 
 export interface LogLine {
@@ -17,107 +54,201 @@ export interface LogLine {
   readonly text: string;
 }
 
+export type StopState =
+  | { readonly phase: 'stopping'; readonly graceSec: number; readonly running: readonly string[] }
+  | {
+      readonly phase: 'stopped';
+      readonly running: readonly string[];
+      /** Jobs the workers handed back to the queue; null when this process ran no jobs. */
+      readonly handedBack: number | null;
+    };
+
+/** What the dashboard draws from: the activity feed's events, plus what `vidbot serve` adds. */
+export type DashboardEvent =
+  | ActivityEvent
+  | { readonly type: 'tasks'; readonly tasks: readonly OpenTask[]; readonly runSeconds?: number; readonly ts: number }
+  | { readonly type: 'stopping'; readonly graceSec: number; readonly ts: number }
+  | { readonly type: 'stopped'; readonly handedBack: number | null; readonly ts: number };
+
 export interface DashboardState {
-  readonly counts: QueueCounts;
+  readonly jobs: readonly JobRow[];
+  /** Finished rows dropped to bound memory, by status, so the session's counts stay whole. */
+  readonly dropped: { readonly done: number; readonly failed: number; readonly canceled: number };
+  /** True once open tasks were listed: queued rows are then complete (a remote viewer gets none). */
+  readonly listsQueued: boolean;
+  /** The queue's own counts, for the queued jobs a viewer without task lists cannot show. */
+  readonly queueCounts: QueueCounts;
   readonly workers: { readonly running: number; readonly concurrency: number; readonly paused: boolean };
-  readonly running: readonly RunningJob[];
-  /** Completion times, for throughput over the last minute. */
-  readonly completedAt: readonly number[];
-  /** Durations of the latest completed jobs, newest last. */
-  readonly durations: readonly number[];
-  /** Failed jobs that `r` can retry, newest first. */
-  readonly failed: readonly { readonly jobId: string; readonly error: string }[];
+  /** Mean run time of recent tasks, the basis of the ETAs (the bot's acknowledgement uses the same). */
+  readonly runSeconds?: number;
+  /** Index into the failed rows (newest first) that `r` retries. */
   readonly selected: number;
   readonly log: readonly LogLine[];
+  readonly stop?: StopState;
 }
 
-const MAX_LOG = 50;
-const MAX_FAILED = 10;
+const MAX_LOG = 200;
+const MAX_FINISHED = 200;
+const FINISHED: readonly JobStatus[] = ['done', 'failed', 'canceled'];
 
 export const initialState: DashboardState = {
-  counts: { waiting: 0, delayed: 0, active: 0, completed: 0, failed: 0, canceled: 0 },
+  jobs: [],
+  dropped: { done: 0, failed: 0, canceled: 0 },
+  listsQueued: false,
+  queueCounts: { waiting: 0, delayed: 0, active: 0, completed: 0, failed: 0, canceled: 0 },
   workers: { running: 0, concurrency: 0, paused: false },
-  running: [],
-  completedAt: [],
-  durations: [],
-  failed: [],
   selected: 0,
   log: [],
 };
 
-const short = (id: string): string => (id.length > 12 ? id.slice(0, 8) : id);
+export const isFinished = (row: JobRow): boolean => FINISHED.includes(row.status);
 
-const addLog = (state: DashboardState, line: LogLine): DashboardState => ({ ...state, log: [...state.log, line].slice(-MAX_LOG) });
+const addLog = (state: DashboardState, ts: number, level: LogLine['level'], text: string): DashboardState => ({
+  ...state,
+  log: [...state.log, { ts, level, text }].slice(-MAX_LOG),
+});
 
-const withoutJob = (state: DashboardState, jobId: string) => state.running.filter((job) => job.jobId !== jobId);
+/** What a new attempt or a finished job no longer shows: nothing stale from an earlier attempt. */
+const CLEARED = { stage: undefined, percent: undefined, message: undefined, retryAt: undefined } as const;
 
-export const reduce = (state: DashboardState, event: ActivityEvent): DashboardState => {
+const newRow = (jobId: string, ts: number): JobRow => ({ jobId, status: 'queued', queuedAt: ts, attempt: 1 });
+
+/** Replaces (or adds) one job's row; keeps finished rows bounded. */
+const putRow = (state: DashboardState, row: JobRow): DashboardState => {
+  const jobs = [...state.jobs.filter((job) => job.jobId !== row.jobId), row];
+  const finished = jobs.filter(isFinished);
+  if (finished.length <= MAX_FINISHED) return { ...state, jobs };
+  const oldest = finished.sort((a, b) => (a.finishedAt ?? 0) - (b.finishedAt ?? 0))[0];
+  if (!oldest) return { ...state, jobs };
+  const key = oldest.status as keyof DashboardState['dropped'];
+  return { ...state, jobs: jobs.filter((job) => job !== oldest), dropped: { ...state.dropped, [key]: state.dropped[key] + 1 } };
+};
+
+const rowOf = (state: DashboardState, jobId: string): JobRow | undefined => state.jobs.find((job) => job.jobId === jobId);
+
+/** How a job is named in the log: its short id, and its prompt when known. */
+const named = (row: JobRow | undefined, jobId: string): string => (row?.prompt ? `${shortId(jobId)} "${oneLine(row.prompt)}"` : shortId(jobId));
+
+const reduceJob = (state: DashboardState, event: Extract<ActivityEvent, { type: 'job' }>): DashboardState => {
+  const current = rowOf(state, event.jobId);
+  const { listedOnly: _listed, ...row } = current ?? newRow(event.jobId, event.ts);
+  const name = named(current, event.jobId);
+  switch (event.kind) {
+    case 'active': {
+      const attempt = event.attempt ?? 1;
+      const next = { ...row, ...CLEARED, status: 'running' as const, attempt, startedAt: event.ts, error: undefined, handedBack: undefined };
+      return addLog(putRow(state, next), event.ts, 'info', `${name} started${attempt > 1 ? ` (attempt ${attempt})` : ''}`);
+    }
+    case 'completed': {
+      const next = { ...row, ...CLEARED, status: 'done' as const, finishedAt: event.ts, durationMs: event.durationMs ?? 0 };
+      return addLog(putRow(state, next), event.ts, 'info', `${shortId(event.jobId)} done in ${((event.durationMs ?? 0) / 1000).toFixed(1)} s`);
+    }
+    case 'failed': {
+      const next = { ...row, ...CLEARED, status: 'failed' as const, finishedAt: event.ts, error: event.error ?? 'failed' };
+      return addLog(putRow(state, next), event.ts, 'error', `${shortId(event.jobId)} failed: ${oneLine(event.error ?? '')}`);
+    }
+    case 'retrying': {
+      const failedAttempt = event.attempt ?? row.attempt;
+      const retryAt = event.delayMs === undefined ? undefined : event.ts + event.delayMs;
+      const next: JobRow = { ...row, ...CLEARED, status: 'retrying', attempt: failedAttempt + 1, error: event.error ?? '', ...(retryAt === undefined ? {} : { retryAt }) };
+      const when = event.delayMs === undefined ? 'it will be retried' : `retry in ${inSeconds(event.delayMs / 1000)}`;
+      return addLog(putRow(state, next), event.ts, 'warn', `${shortId(event.jobId)} attempt ${failedAttempt} failed: ${oneLine(event.error ?? '')}; ${when}`);
+    }
+    case 'canceled':
+      return addLog(putRow(state, { ...row, ...CLEARED, status: 'canceled', finishedAt: event.ts }), event.ts, 'info', `${shortId(event.jobId)} canceled`);
+    case 'stalled':
+      return addLog(putRow(state, { ...row, ...CLEARED, status: 'queued' }), event.ts, 'warn', `${shortId(event.jobId)} taken back from a worker that stopped`);
+  }
+};
+
+const reduceStage = (state: DashboardState, event: Extract<ActivityEvent, { type: 'stage' }>): DashboardState => {
+  const current = rowOf(state, event.jobId);
+  // A late event of an attempt that already ended must not bring its stage or percent back.
+  if (current && current.status !== 'running') return state;
+  const row = current ?? { ...newRow(event.jobId, event.ts), status: 'running' as const, startedAt: event.ts };
+  const next: JobRow = {
+    ...row,
+    listedOnly: undefined,
+    stage: event.stage,
+    ...(event.state === 'start' || event.stage !== row.stage ? { percent: undefined, message: undefined } : {}),
+    ...(event.percent === undefined ? {} : { percent: event.percent }),
+    ...(event.message === undefined || event.state === 'skip' ? {} : { message: event.message }),
+  };
+  return putRow(state, next);
+};
+
+/** The task behind a job: a retried task runs under `<taskId>#2`, `#3`, ... */
+const taskOf = (row: JobRow): string => row.taskId ?? row.jobId.replace(/#\d+$/, '');
+
+const reduceTasks = (state: DashboardState, tasks: readonly OpenTask[], runSeconds: number | undefined): DashboardState => {
+  const open = new Map(tasks.map((task) => [task.jobId, task]));
+  const retried = new Set(tasks.map((task) => task.taskId));
+  const jobs: JobRow[] = [];
+  for (const row of state.jobs) {
+    const task = open.get(row.jobId);
+    // A queued row whose task is no longer open was taken care of elsewhere (canceled, or another process
+    // ran it); so was a row only the list ever showed.
+    if (!task && ((row.status === 'queued' && !row.handedBack) || (row.listedOnly && !isFinished(row)))) continue;
+    // A failed job that was retried is counted once, under its new job.
+    if ((row.status === 'failed' || row.status === 'canceled') && !task && retried.has(taskOf(row))) continue;
+    // Events own the status of a known row: a list read before an event must not undo it.
+    jobs.push(task ? { ...row, taskId: task.taskId, prompt: task.prompt, sender: task.sender, ...(row.stage === undefined && task.stage ? { stage: task.stage } : {}) } : row);
+    open.delete(row.jobId);
+  }
+  for (const task of open.values()) {
+    const running = task.status !== 'queued';
+    jobs.push({
+      ...newRow(task.jobId, task.createdAt),
+      taskId: task.taskId,
+      prompt: task.prompt,
+      sender: task.sender,
+      status: running ? 'running' : 'queued',
+      listedOnly: true,
+      ...(running ? { startedAt: task.startedAt ?? task.createdAt, ...(task.stage ? { stage: task.stage } : {}) } : {}),
+    });
+  }
+  return { ...state, jobs, listsQueued: true, ...(runSeconds === undefined ? {} : { runSeconds }) };
+};
+
+const reduceWorkers = (state: DashboardState, event: Extract<ActivityEvent, { type: 'workers' }>): DashboardState => {
+  const next = { ...state, workers: { running: event.running, concurrency: event.concurrency, paused: event.paused } };
+  // Stopping pauses the workers too; that is said by the stop notice, not as a pause.
+  if (event.paused === state.workers.paused || state.stop) return next;
+  return event.paused
+    ? addLog(next, event.ts, 'warn', 'Workers paused: running jobs go on, no new job starts.')
+    : addLog(next, event.ts, 'info', 'Workers resumed.');
+};
+
+const runningIds = (state: DashboardState): string[] => state.jobs.filter((job) => job.status === 'running').map((job) => job.jobId);
+
+export const reduce = (state: DashboardState, event: DashboardEvent): DashboardState => {
   switch (event.type) {
     case 'counts':
-      return { ...state, counts: event.counts };
+      return { ...state, queueCounts: event.counts };
     case 'workers':
-      return { ...state, workers: { running: event.running, concurrency: event.concurrency, paused: event.paused } };
+      return reduceWorkers(state, event);
     case 'log':
-      return addLog(state, { ts: event.ts, level: event.level, text: event.message });
-    case 'stage': {
-      const current = state.running.find((job) => job.jobId === event.jobId);
-      const base: RunningJob = current ?? { jobId: event.jobId, since: event.ts };
-      const next: RunningJob = {
-        ...base,
-        stage: event.stage,
-        ...(event.state === 'start' ? { percent: 0, message: '' } : {}),
-        ...(event.percent === undefined ? {} : { percent: event.percent }),
-        ...(event.message === undefined || event.state === 'skip' ? {} : { message: event.message }),
-      };
-      return { ...state, running: [...withoutJob(state, event.jobId), next] };
+      return addLog(state, event.ts, event.level, event.message);
+    case 'stage':
+      return reduceStage(state, event);
+    case 'job':
+      return reduceJob(state, event);
+    case 'tasks':
+      return reduceTasks(state, event.tasks, event.runSeconds);
+    case 'stopping': {
+      const running = runningIds(state);
+      const text = running.length > 0 ? `Stopping: ${plural(running.length, 'running job')} get up to ${event.graceSec} s to finish.` : 'Stopping.';
+      return addLog({ ...state, stop: { phase: 'stopping', graceSec: event.graceSec, running } }, event.ts, 'info', text);
     }
-    case 'job': {
-      const id = short(event.jobId);
-      switch (event.kind) {
-        case 'active':
-          return addLog(
-            { ...state, running: [...withoutJob(state, event.jobId), { jobId: event.jobId, ...(event.workerId ? { workerId: event.workerId } : {}), since: event.ts }] },
-            { ts: event.ts, level: 'info', text: `${id} started${event.attempt && event.attempt > 1 ? ` (attempt ${event.attempt})` : ''}` },
-          );
-        case 'completed':
-          return addLog(
-            {
-              ...state,
-              running: withoutJob(state, event.jobId),
-              completedAt: [...state.completedAt, event.ts].filter((ts) => event.ts - ts <= 60_000),
-              durations: [...state.durations, event.durationMs ?? 0].slice(-20),
-              failed: state.failed.filter((job) => job.jobId !== event.jobId),
-            },
-            { ts: event.ts, level: 'info', text: `${id} done in ${((event.durationMs ?? 0) / 1000).toFixed(1)} s` },
-          );
-        case 'failed': {
-          const failed = [{ jobId: event.jobId, error: event.error ?? 'failed' }, ...state.failed.filter((job) => job.jobId !== event.jobId)].slice(0, MAX_FAILED);
-          return addLog(
-            { ...state, running: withoutJob(state, event.jobId), failed, selected: Math.min(state.selected, failed.length - 1) },
-            { ts: event.ts, level: 'error', text: `${id} failed: ${event.error ?? ''}` },
-          );
-        }
-        case 'retrying':
-          return addLog({ ...state, running: withoutJob(state, event.jobId) }, { ts: event.ts, level: 'warn', text: `${id} will retry: ${event.error ?? ''}` });
-        case 'canceled':
-          return addLog({ ...state, running: withoutJob(state, event.jobId) }, { ts: event.ts, level: 'info', text: `${id} canceled` });
-        case 'stalled':
-          return addLog(state, { ts: event.ts, level: 'warn', text: `${id} taken back from a worker that stopped` });
-      }
+    case 'stopped': {
+      const running = state.stop?.running ?? runningIds(state);
+      // Jobs still running when the workers closed went back to the queue; other processes' jobs are not ours to mark.
+      const jobs = event.handedBack === null ? state.jobs : state.jobs.map((job) => (job.status === 'running' ? { ...job, ...CLEARED, status: 'queued' as const, handedBack: true } : job));
+      return { ...state, jobs, stop: { phase: 'stopped', running, handedBack: event.handedBack } };
     }
   }
-  return state;
 };
 
 /** Moves the retry selection among failed jobs. */
-export const select = (state: DashboardState, delta: number): DashboardState =>
-  state.failed.length === 0 ? state : { ...state, selected: (state.selected + delta + state.failed.length) % state.failed.length };
-
-/** Jobs finished in the last minute, as of `now`. */
-export const perMinute = (state: DashboardState, now: number): number => state.completedAt.filter((ts) => now - ts <= 60_000).length;
-
-export const medianSeconds = (durations: readonly number[]): number | undefined => {
-  if (durations.length === 0) return undefined;
-  const sorted = [...durations].sort((a, b) => a - b);
-  return (sorted[Math.floor(sorted.length / 2)] ?? 0) / 1000;
-};
+export const moveSelection = (state: DashboardState, delta: number, failedCount: number): DashboardState =>
+  failedCount === 0 ? state : { ...state, selected: (((state.selected + delta) % failedCount) + failedCount) % failedCount };

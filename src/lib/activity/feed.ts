@@ -19,6 +19,8 @@ export type ActivityEvent =
       readonly attempt?: number;
       readonly durationMs?: number;
       readonly error?: string;
+      /** How long a job waits before it is retried. */
+      readonly delayMs?: number;
     }
   | {
       readonly type: 'stage';
@@ -83,7 +85,7 @@ export const createActivityFeed = (options: ActivityFeedOptions): ActivityFeed =
     q.on('active', (e) => emit({ type: 'job', kind: 'active', jobId: e.jobId, workerId: e.workerId, attempt: e.attempt, ts: now() })),
     q.on('completed', (e) => emit({ type: 'job', kind: 'completed', jobId: e.jobId, workerId: e.workerId, durationMs: e.durationMs, ts: now() })),
     q.on('failed', (e) => emit({ type: 'job', kind: 'failed', jobId: e.jobId, workerId: e.workerId, error: e.error, ts: now() })),
-    q.on('retrying', (e) => emit({ type: 'job', kind: 'retrying', jobId: e.jobId, workerId: e.workerId, attempt: e.attempt, error: e.error, ts: now() })),
+    q.on('retrying', (e) => emit({ type: 'job', kind: 'retrying', jobId: e.jobId, workerId: e.workerId, attempt: e.attempt, delayMs: e.delayMs, error: e.error, ts: now() })),
     q.on('canceled', (e) => emit({ type: 'job', kind: 'canceled', jobId: e.jobId, ts: now() })),
     q.on('stalled', (e) => emit({ type: 'job', kind: 'stalled', jobId: e.jobId, ts: now() })),
   ];

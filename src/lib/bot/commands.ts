@@ -19,6 +19,7 @@ export interface CommandContext {
   readonly vidbot: Pick<Vidbot, 'store' | 'queue' | 'cancelTask' | 'config'>;
   readonly from: string;
   readonly imageToVideo: boolean;
+  readonly voiceNotes?: boolean;
   readonly listSize?: number;
 }
 

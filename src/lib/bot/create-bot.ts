@@ -7,11 +7,14 @@ import { join } from 'node:path';
 import type { Vidbot } from '../create-vidbot.ts';
 import { isVidbotError } from '../errors.ts';
 import { validatePrompt } from '../pipeline/prompt.ts';
+import { type Admission, actOnChoice, resolveChoice } from './choices.ts';
 import { runCommand, parseCommand } from './commands.ts';
 import { estimateReadySeconds, recentRunSeconds } from '../tasks/eta.ts';
 import { MediaDownloadError, downloadInboundImage } from '../channel/media.ts';
 import type { InboundMessage } from '../channel/port.ts';
 import { IMAGE_TYPES } from '../media-type.ts';
+import { pickTranscriber } from '../pick-adapters.ts';
+import type { Transcriber } from '../transcriber/port.ts';
 import { readQuota } from './quota.ts';
 import { type RateLimiter, createRateLimiter } from './rate-limit.ts';
 import {
@@ -24,15 +27,23 @@ import {
   rateLimitedText,
 } from './replies.ts';
 import type { Bot, BotReply } from './types.ts';
+import { createVoiceNotes } from './voice.ts';
 
 export interface CreateBotOptions {
-  readonly vidbot: Pick<Vidbot, 'store' | 'queue' | 'provider' | 'submitTask' | 'cancelTask' | 'config' | 'paths' | 'conversation' | 'channels'>;
+  readonly vidbot: Pick<
+    Vidbot,
+    'store' | 'queue' | 'provider' | 'submitTask' | 'retryTask' | 'cancelTask' | 'config' | 'paths' | 'conversation' | 'channels' | 'ffmpeg'
+  >;
   readonly rateLimiter?: RateLimiter;
   /** Workers taking jobs in parallel, for the ETA; default WORKER_COUNT. */
   readonly workers?: number;
   /** How long a retry waits for the first delivery's answer before handling the message itself. */
   readonly duplicateWaitMs?: number;
   readonly now?: () => number;
+  /** Turns voice notes into prompts; default: picked from the config (OpenAI when OPENAI_API_KEY is set). */
+  readonly transcriber?: Transcriber;
+  /** Told about voice notes that were refused or failed, in operator words. */
+  readonly onWarning?: (message: string) => void;
 }
 
 const ETA_BASIS_TTL_MS = 5_000;
@@ -46,6 +57,12 @@ export const createBot = (options: CreateBotOptions): Bot => {
   const duplicateWaitMs = options.duplicateWaitMs ?? 5_000;
   const limiter = options.rateLimiter ?? createRateLimiter({ limit: config.rateLimitPerMinute, now });
   const imageToVideo = () => vidbot.provider.capabilities().imageToVideo;
+  const transcriber = options.transcriber ?? pickTranscriber(config);
+  const voice = createVoiceNotes({
+    vidbot,
+    transcriber,
+    ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+  });
   // The ETA's basis changes only when jobs finish: reading it once every few seconds is enough.
   let runSecondsCache: { at: number; value: Promise<number | undefined> } | undefined;
   const runSeconds = () => {
@@ -56,6 +73,33 @@ export const createBot = (options: CreateBotOptions): Bot => {
   };
 
   const reject = (text: string): BotReply => ({ text, kind: 'rejected', duplicate: false });
+
+  /** What every request for a new video passes first: the rate limit, then the daily allowance. */
+  const admit = async (message: InboundMessage): Promise<Admission> => {
+    const allowance = limiter.take(message.from);
+    if (!allowance.allowed) {
+      return { denied: { text: rateLimitedText(config.rateLimitPerMinute, allowance.retryAfterMs), kind: 'rate-limited', duplicate: false } };
+    }
+    const quota = await readQuota(store, message.from, config.dailyLimit, Date.now());
+    if (quota !== undefined && quota.left === 0) return { denied: { text: quotaUsedUpText(quota), kind: 'quota', duplicate: false } };
+    return quota === undefined ? {} : { quota };
+  };
+
+  /** The answer for a task just queued: its place in line, when it should be ready, what is left for today. */
+  const acknowledge = async (taskId: string, { quota }: Admission, headline?: string): Promise<BotReply> => {
+    const position = await vidbot.queue.position(taskId);
+    const basis = await runSeconds();
+    const etaSec =
+      basis === undefined || position === null ? undefined : estimateReadySeconds(position, options.workers ?? config.workerCount, basis);
+    return {
+      text: ackText(position, etaSec, quota && { ...quota, used: quota.used + 1, left: quota.left - 1 }, headline),
+      kind: 'ack',
+      taskId,
+      duplicate: false,
+      ...(position === null ? {} : { position }),
+      ...(etaSec === undefined ? {} : { etaSec }),
+    };
+  };
 
   const queuePrompt = async (message: InboundMessage, signal?: AbortSignal): Promise<BotReply> => {
     const image = message.media[0];
@@ -72,12 +116,8 @@ export const createBot = (options: CreateBotOptions): Bot => {
       throw error;
     }
 
-    const allowance = limiter.take(message.from);
-    if (!allowance.allowed) {
-      return { text: rateLimitedText(config.rateLimitPerMinute, allowance.retryAfterMs), kind: 'rate-limited', duplicate: false };
-    }
-    const quota = await readQuota(store, message.from, config.dailyLimit, Date.now());
-    if (quota !== undefined && quota.left === 0) return { text: quotaUsedUpText(quota), kind: 'quota', duplicate: false };
+    const admission = await admit(message);
+    if (admission.denied !== undefined) return admission.denied;
 
     let firstFrameImage: string | undefined;
     if (image !== undefined) {
@@ -103,26 +143,19 @@ export const createBot = (options: CreateBotOptions): Bot => {
       channel: message.channel,
       ...(firstFrameImage ? { options: { firstFrameImage } } : {}),
     });
-    const position = await vidbot.queue.position(task.taskId);
-    const basis = await runSeconds();
-    const etaSec =
-      basis === undefined || position === null ? undefined : estimateReadySeconds(position, options.workers ?? config.workerCount, basis);
-    return {
-      text: ackText(position, etaSec, quota && { ...quota, used: quota.used + 1, left: quota.left - 1 }),
-      kind: 'ack',
-      taskId: task.taskId,
-      duplicate: false,
-      ...(position === null ? {} : { position }),
-      ...(etaSec === undefined ? {} : { etaSec }),
-    };
+    return acknowledge(task.taskId, admission);
   };
 
   const decide = async (message: InboundMessage, signal?: AbortSignal): Promise<BotReply> => {
+    if (voice.handles(message)) return voice.answer(message, (typed) => queuePrompt(typed, signal), signal);
     const command = message.media.length === 0 ? parseCommand(message.body) : null;
     if (command) {
-      const text = await runCommand(command, { vidbot, from: message.from, imageToVideo: imageToVideo() });
+      const text = await runCommand(command, { vidbot, from: message.from, imageToVideo: imageToVideo(), voiceNotes: transcriber !== undefined });
       return { text, kind: 'command', duplicate: false };
     }
+    // A tapped button, or a typed "2" where the buttons went out as text.
+    const choice = await resolveChoice(store, message, Date.now());
+    if (choice !== null) return actOnChoice({ vidbot, admit, acknowledge }, message, choice);
     return queuePrompt(message, signal);
   };
 

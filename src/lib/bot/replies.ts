@@ -14,13 +14,14 @@ export const DEFAULT_IMAGE_PROMPT = 'Bring this image to life';
 
 const EXAMPLES = ['a fox running through a neon city at night', 'a paper boat sailing down a rainy street, close-up'];
 
-export const helpText = (options: { imageToVideo: boolean }): string =>
+export const helpText = (options: { imageToVideo: boolean; voiceNotes?: boolean }): string =>
   [
     "👋 Hi! I turn your words into short videos.",
     '',
     'Just send a description, for example:',
     ...EXAMPLES.map((example) => `• ${example}`),
     ...(options.imageToVideo ? ['📷 Or send a photo (with a caption if you like) to bring it to life.'] : []),
+    ...(options.voiceNotes ? ["🎙️ Or just say it in a voice note, and I'll use what you say."] : []),
     '',
     'Commands:',
     '/status — your latest requests',
@@ -29,7 +30,7 @@ export const helpText = (options: { imageToVideo: boolean }): string =>
     '/help — this message',
   ].join('\n');
 
-export const unknownCommandText = (word: string, options: { imageToVideo: boolean }): string =>
+export const unknownCommandText = (word: string, options: { imageToVideo: boolean; voiceNotes?: boolean }): string =>
   `🤔 I don't know the command "${shorten(word, 20)}".\n\n${helpText(options)}`;
 
 /** Collapses whitespace and cuts long text to `max` characters (code points, so emoji stay whole). */
@@ -149,7 +150,7 @@ export const promptTooLongText = (length: number, maxChars: number): string =>
 
 export const mediaTexts = {
   notImage:
-    "🙏 I can only use photos (JPEG, PNG or WebP) as a starting point — videos, voice notes and documents aren't supported. Send a description, or a photo with a caption.",
+    "🙏 I can only use photos (JPEG, PNG or WebP) as a starting point — videos and documents aren't supported. Send a description, or a photo with a caption.",
   imageFormat: "📷 That image format isn't supported. Please send a JPEG, PNG or WebP photo.",
   imageToVideoUnsupported:
     "📷 Thanks for the photo! The current video model can't animate images, so please describe the video in words instead.",
@@ -159,18 +160,34 @@ export const mediaTexts = {
     `📦 That image is too large (the limit is ${formatBytes(maxBytes)}). Please send a smaller photo.`,
 };
 
+/** Replies about voice notes; none names a setting or a tool: the WhatsApp user can do nothing about those. */
+export const voiceTexts = {
+  off: "🎙️ Thanks for the voice note! I can't listen to voice notes here yet, so please type a short description of the video you'd like.",
+  noWords: "🎙️ I couldn't make out any words in that voice note. Please try again a little closer to the phone, or type your description.",
+  tooSlow: "⏱️ Sorry, I couldn't listen to your voice note in time. Please try again, or type your description.",
+  failed: "😕 Sorry, I couldn't listen to that voice note just now. Please try again in a moment, or type your description.",
+  format: "🎙️ I couldn't play that audio. Please record a voice note in WhatsApp, or type your description.",
+  tooLarge: (maxBytes: number) =>
+    `📦 That voice note is too long for me (the limit is ${formatBytes(maxBytes)}). Please send a shorter one, or type your description.`,
+  /** The first line of the acknowledgement: what was heard, so a misheard prompt can be canceled. */
+  heard: (transcript: string) => `🎙️ I heard: "${shorten(transcript, 120)}"`,
+};
+
 const formatBytes = (bytes: number): string => {
   if (bytes >= 1_000_000) return `${Number((bytes / 1_000_000).toFixed(1))} MB`;
   if (bytes >= 1_000) return `${Math.round(bytes / 1_000)} KB`;
   return `${bytes} bytes`;
 };
 
-/** The seed's acknowledgement, then where the task stands and when it should be ready. */
-export const ackText = (position: number | null, etaSec: number | undefined, quota?: Quota): string => {
+/**
+ * The seed's acknowledgement (or another headline, e.g. for a tapped button), then where the task
+ * stands and when it should be ready, and what is left of the daily allowance.
+ */
+export const ackText = (position: number | null, etaSec: number | undefined, quota?: Quota, headline = ACK_MESSAGE): string => {
   const parts: string[] = [];
   if (position === 0) parts.push("⚙️ It's being made right now.");
   else if (position !== null) parts.push(position === 1 ? "📋 You're next in line." : `📋 You're #${position} in line.`);
   if (etaSec !== undefined) parts.push(`⏱️ Ready in ${formatEta(etaSec)}.`);
-  const lines = [ACK_MESSAGE, ...(parts.length === 0 ? [] : [parts.join(' ')]), ...(quota ? [quotaLeftText(quota)] : [])];
+  const lines = [headline, ...(parts.length === 0 ? [] : [parts.join(' ')]), ...(quota ? [quotaLeftText(quota)] : [])];
   return lines.join('\n');
 };

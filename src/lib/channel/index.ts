@@ -17,7 +17,14 @@ export type {
   WebhookResponse,
 } from './port.ts';
 export { createChannelSet } from './set.ts';
-export { downloadInboundImage, type MediaDownloadFailure, MediaDownloadError, type MediaDownloadOptions } from './media.ts';
+export {
+  downloadInboundImage,
+  downloadInboundMedia,
+  type InboundFile,
+  type MediaDownloadFailure,
+  MediaDownloadError,
+  type MediaDownloadOptions,
+} from './media.ts';
 export { createLocalChannel } from './local/index.ts';
 export {
   SIMULATOR_WEBHOOKS,

@@ -1,18 +1,20 @@
 /**
- * Downloads a photo a user sent, for image-to-video, under its channel's rules (MediaPolicy): the
- * URL comes from the request body, so only the channel's own hosts are fetched, with its
- * credentials sent to them only, a size cap and a check of the bytes.
+ * Downloads media a user sent (a photo for image-to-video, a voice note to transcribe) under its
+ * channel's rules (MediaPolicy): the URL comes from the request body, so only the channel's own
+ * hosts are fetched, with its credentials sent to them only, a size cap and a check that the bytes
+ * are the kind of media expected.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { throwIfAborted, vidbotError } from '../errors.ts';
-import { IMAGE_TYPES, sniffImageType } from '../media-type.ts';
+import { type MediaKind, SNIFF_BYTES, extensionOf, sniffMediaType } from '../media-type.ts';
 import type { MediaPolicy } from './port.ts';
 
 const MAX_REDIRECTS = 3;
 
-export type MediaDownloadFailure = 'not-allowed' | 'too-large' | 'not-image' | 'failed';
+/** Why a download was refused; 'not-image' and 'not-audio' say the bytes were not the kind expected. */
+export type MediaDownloadFailure = 'not-allowed' | 'too-large' | 'not-image' | 'not-audio' | 'failed';
 
 export class MediaDownloadError extends Error {
   override readonly name = 'MediaDownloadError';
@@ -58,8 +60,28 @@ const get = async (url: URL, policy: MediaPolicy, doFetch: typeof fetch, signal:
   throw new MediaDownloadError('failed', 'Too many redirects fetching the media.');
 };
 
+export interface InboundFile {
+  readonly file: string;
+  /** The type its bytes showed (not the one declared). */
+  readonly contentType: string;
+}
+
+const NOT_KIND: Readonly<Record<MediaKind, { reason: MediaDownloadFailure; message: string }>> = {
+  image: { reason: 'not-image', message: 'The media is not a JPEG, PNG or WebP image.' },
+  audio: { reason: 'not-audio', message: 'The media is not audio vidbot can transcribe (Ogg, WebM, MP3, M4A, AMR or WAV).' },
+};
+
 /** Saves the image and returns its path; MediaDownloadError says why not, in a way the bot can tell the user. */
-export const downloadInboundImage = async (raw: string, policy: MediaPolicy | undefined, options: MediaDownloadOptions): Promise<string> => {
+export const downloadInboundImage = async (raw: string, policy: MediaPolicy | undefined, options: MediaDownloadOptions): Promise<string> =>
+  (await downloadInboundMedia(raw, policy, 'image', options)).file;
+
+/** Saves media of the kind expected and returns its path and sniffed type; MediaDownloadError says why not. */
+export const downloadInboundMedia = async (
+  raw: string,
+  policy: MediaPolicy | undefined,
+  kind: MediaKind,
+  options: MediaDownloadOptions,
+): Promise<InboundFile> => {
   throwIfAborted(options.signal);
   const url = parse(raw);
   if (!url || policy === undefined || !policy.allows(url)) {
@@ -91,19 +113,20 @@ export const downloadInboundImage = async (raw: string, policy: MediaPolicy | un
     chunks.push(chunk);
   }
   const bytes = Buffer.concat(chunks);
-  const type = sniffImageType(bytes.subarray(0, 16));
-  if (type === undefined) throw new MediaDownloadError('not-image', 'The media is not a JPEG, PNG or WebP image.');
+  const type = sniffMediaType(kind, bytes.subarray(0, SNIFF_BYTES));
+  const extension = type === undefined ? undefined : extensionOf(type);
+  if (type === undefined || extension === undefined) throw new MediaDownloadError(NOT_KIND[kind].reason, NOT_KIND[kind].message);
 
   await mkdir(options.dir, { recursive: true });
   const name = (options.name ?? randomBytes(12).toString('hex')).replace(/[^A-Za-z0-9_-]/g, '_');
-  const file = join(options.dir, `${name}.${IMAGE_TYPES[type]}`);
+  const file = join(options.dir, `${name}.${extension}`);
   const temp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     await writeFile(temp, bytes);
     await rename(temp, file);
   } catch (error) {
     await rm(temp, { force: true });
-    throw vidbotError('VIDBOT_STORE_FAILED', `Cannot save the inbound image in ${options.dir}.`, { cause: error });
+    throw vidbotError('VIDBOT_STORE_FAILED', `Cannot save the inbound ${kind} in ${options.dir}.`, { cause: error });
   }
-  return file;
+  return { file, contentType: type };
 };

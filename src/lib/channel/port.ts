@@ -5,9 +5,9 @@
  * service has one (TwiML), sends, and says under which rules inbound media may be fetched. It is a
  * transport: recording, deduplication, the 24-hour window and fallbacks live once, in the tasks.
  */
-import type { DeliveryStatus, RefusalKind } from '../domain.ts';
+import type { Choice, DeliveryStatus, RefusalKind } from '../domain.ts';
 
-export type { DeliveryStatus } from '../domain.ts';
+export type { Choice, DeliveryStatus } from '../domain.ts';
 
 export interface InboundMedia {
   readonly url: string;
@@ -29,6 +29,8 @@ export interface InboundMessage {
   readonly media: readonly InboundMedia[];
   /** A reply button the user tapped: its payload (what the bot put there) and the text shown. */
   readonly button?: { readonly payload: string; readonly text: string };
+  /** The channel's id of the message the user replied to, or whose button they tapped (Twilio's OriginalRepliedMessageSid). */
+  readonly repliedTo?: string;
   /** Everything the service posted, kept verbatim in the session log. */
   readonly fields: Readonly<Record<string, string>>;
 }
@@ -49,6 +51,11 @@ export interface OutboundMessage {
   readonly to: string;
   readonly body?: string;
   readonly mediaUrl?: string;
+  /**
+   * Replies to offer with the text: buttons where the channel can show them, else the numbered
+   * list of `choicesText` (channel/choices.ts) after the body, so the wording is the same everywhere.
+   */
+  readonly choices?: readonly Choice[];
 }
 
 export interface SendOptions {
@@ -64,6 +71,8 @@ export interface SentMessage {
   /** The channel's id for the message (Twilio's SM... sid, or a local id). */
   readonly messageId: string;
   readonly status: DeliveryStatus;
+  /** How the message's choices went out, when it had some: as buttons, or as a numbered text list. */
+  readonly presented?: 'buttons' | 'text';
 }
 
 /** A typing indicator: the user sees "typing…" until the next message arrives, or for a while (WhatsApp: 25 s). */
@@ -80,6 +89,8 @@ export interface SentLookup {
   /** The text that was being sent; templates are matched on recipient and time only. */
   readonly body?: string;
   readonly withMedia?: boolean;
+  /** The choices the message offered: it may have gone out with them as text after the body. */
+  readonly choices?: readonly Choice[];
 }
 
 /** An HTTP request to one of a channel's webhooks, as the server received it. */
@@ -137,6 +148,11 @@ export interface Channel {
   readonly name: string;
   /** WhatsApp's 24-hour rule applies: outside it, only an approved template may be sent. */
   readonly enforcesWindow: boolean;
+  /**
+   * Messages reach the user in the order they were sent (the local recorder, the simulator's page).
+   * WhatsApp keeps no order, so there a follow-up waits for the phone's receipt of what it follows.
+   */
+  readonly ordered?: boolean;
   /**
    * The service fetches a message's media from its URL itself (Twilio), so a video without a public
    * URL cannot be sent; channels that show vidbot's own /media (the simulator) leave this unset.

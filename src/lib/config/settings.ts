@@ -141,7 +141,7 @@ export const settings = {
     max: 10_000_000_000,
     description: 'Largest provider output vidbot downloads',
   },
-  openaiApiKey: { env: 'OPENAI_API_KEY', type: 'string', secret: true, description: 'OpenAI key for prompt polish' },
+  openaiApiKey: { env: 'OPENAI_API_KEY', type: 'string', secret: true, description: 'OpenAI key for prompt polish and voice notes' },
   openaiModel: { env: 'OPENAI_MODEL', type: 'string', description: 'OpenAI model that polishes prompts' },
   polishTimeoutSec: {
     env: 'VIDBOT_POLISH_TIMEOUT_SEC',
@@ -151,6 +151,23 @@ export const settings = {
     description: 'Time limit of one prompt polish; the original prompt is used after it',
   },
   openaiBaseUrl: { env: 'OPENAI_BASE_URL', type: 'url', description: 'OpenAI API base URL' },
+  voiceNotes: { env: 'VIDBOT_VOICE_NOTES', type: 'bool', description: 'Transcribe voice notes into prompts with OpenAI when OPENAI_API_KEY is set' },
+  openaiTranscribeModel: { env: 'OPENAI_TRANSCRIBE_MODEL', type: 'string', description: 'OpenAI model that transcribes voice notes' },
+  voiceNoteMaxBytes: {
+    env: 'VIDBOT_VOICE_NOTE_MAX_BYTES',
+    type: 'int',
+    min: 1,
+    // OpenAI's transcription API takes files up to 25 MB.
+    max: 25_000_000,
+    description: 'Largest voice note a user may send',
+  },
+  voiceNoteTimeoutSec: {
+    env: 'VIDBOT_VOICE_NOTE_TIMEOUT_SEC',
+    type: 'int',
+    min: 1,
+    max: 60,
+    description: "Time to fetch and transcribe a voice note while the webhook waits (Twilio's own limit is 15 s)",
+  },
   ngrokAuthtoken: { env: 'NGROK_AUTHTOKEN', type: 'string', secret: true, description: 'ngrok authtoken; `vidbot serve` opens a tunnel when set' },
   ngrokDomain: { env: 'NGROK_DOMAIN', type: 'string', description: 'Reserved ngrok domain for the tunnel' },
   ngrokServerAddr: { env: 'NGROK_SERVER_ADDR', type: 'string', description: 'ngrok service address (self-hosted or test setups)' },
@@ -207,6 +224,10 @@ export const defaults = {
   downloadMaxBytes: 500_000_000,
   openaiModel: 'gpt-4.1-mini',
   polishTimeoutSec: 10,
+  voiceNotes: true,
+  openaiTranscribeModel: 'gpt-4o-mini-transcribe',
+  voiceNoteMaxBytes: 5_000_000,
+  voiceNoteTimeoutSec: 8,
   cloudinaryFolder: 'vidbot',
 } as const satisfies Partial<{ [K in SettingKey]: ValueOf<Settings[K]> }>;
 

@@ -83,6 +83,8 @@ export const createPipeline = (deps: PipelineDeps): Pipeline => ({
         durationSec: request.durationSec,
         polish: request.polish !== false,
         ...(request.firstFrameImage ? { firstFrameImage: request.firstFrameImage } : {}),
+        // The first take keeps the key it always had, so videos cached before takes existed still count.
+        ...(request.take !== undefined && request.take > 1 ? { take: request.take } : {}),
         ...request.inputs,
       },
     });

@@ -32,6 +32,8 @@ export interface TaskOptions {
   readonly useCache: boolean;
   readonly firstFrameImage?: string;
   readonly inputs?: Readonly<Record<string, string | number | boolean>>;
+  /** Which take of the same request this is (2, 3...: "another take"); part of the cache key, so a new take is made. */
+  readonly take?: number;
 }
 
 export interface NewTask {

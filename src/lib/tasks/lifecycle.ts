@@ -106,6 +106,8 @@ export const createTaskLifecycle = (deps: LifecycleDeps): TaskLifecycle => {
         startedAt: undefined,
         finishedAt: undefined,
         cancelRequested: false,
+        // Made again: a new prediction, since resuming the one that failed would only fail again.
+        ...(task.videoId ? {} : { remoteJobId: undefined, remoteJobRequestedAt: undefined }),
       });
       if (queued === null) {
         throw vidbotError('VIDBOT_CONFLICT', `Task ${taskId} is ${task.status}; only failed or canceled tasks can be retried.`);

@@ -1,3 +1,4 @@
+import type { ChoiceAction, Orientation } from '../domain.ts';
 import type { VidbotError } from '../errors.ts';
 import type { Task } from '../store/port.ts';
 import { type UserReason, userReasonFor } from './user-reasons.ts';
@@ -43,3 +44,31 @@ export const userReason = (error: Pick<VidbotError, 'code' | 'details'>): UserRe
 
 /** Why a stored task failed, in the user's words (for /status). */
 export const taskFailureReason = (task: Task): string => userReasonFor(task.errorCode).why;
+
+// Reply buttons: the words on them and around them (see tasks/choices.ts and bot/choices.ts).
+
+/** The words on each button; WhatsApp shows at most 20 characters. */
+export const CHOICE_TITLES: Readonly<Record<ChoiceAction, string>> = {
+  again: '🔁 Another take',
+  landscape: '↔️ Landscape',
+  portrait: '↕️ Portrait',
+  retry: '🔄 Try again',
+};
+
+/** The follow-up after a video arrived, offering another take or the other orientation. */
+export const CHOICES_MESSAGE = '🎬 Want another version?';
+
+/** The bot's answer to a tap (or a typed 1, 2...), before the usual queue line. */
+export const choiceTexts = {
+  again: (task: Task) => `🔁 Another take of "${excerpt(task.prompt, 60)}" coming up!`,
+  orientation: (task: Task, orientation: Orientation) =>
+    `${orientation === 'landscape' ? '↔️' : '↕️'} "${excerpt(task.prompt, 60)}" in ${orientation} coming up!`,
+  retry: (task: Task) => `🔄 Trying "${excerpt(task.prompt, 60)}" again!`,
+  notFailed: (task: Task) =>
+    task.status === 'done'
+      ? `✅ "${excerpt(task.prompt, 60)}" has already arrived, so there's nothing to try again.`
+      : `⏳ "${excerpt(task.prompt, 60)}" is already on its way: no need to try again.`,
+  unknown: "🤔 I couldn't tell which video that button was for. Send the description again and I'll make it.",
+  bareNumber: (answer: string) =>
+    `🤔 I'm not sure what "${excerpt(answer, 10)}" means here. Send a description of the video you'd like, or /help.`,
+};

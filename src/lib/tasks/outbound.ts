@@ -88,6 +88,13 @@ export const windowRefusal = (to: string): VidbotError =>
     },
   );
 
+/** Whether WhatsApp's 24-hour window for free-form messages to this user is closed on this channel. */
+export const outsideWindow = async (deps: OutboundDeps, channel: Channel, to: string): Promise<boolean> => {
+  if (!channel.enforcesWindow || !to.startsWith('whatsapp:')) return false;
+  const last = await deps.store.lastInboundAt(to);
+  return last === null || Date.now() - last > (deps.windowMs ?? DAY_MS);
+};
+
 const lookUp = async (deps: OutboundDeps, record: OutboundRecord, send: RecordedSend): Promise<SentMessage | null> => {
   if (send.channel.findSent === undefined) return null;
   return send.channel.findSent(
@@ -95,7 +102,13 @@ const lookUp = async (deps: OutboundDeps, record: OutboundRecord, send: Recorded
       to: record.to,
       since: record.createdAt,
       // A template's text is the channel's: only recipient and time can tell it.
-      ...(send.template ? {} : { ...(record.body === undefined ? {} : { body: record.body }), withMedia: record.mediaUrl !== undefined }),
+      ...(send.template
+        ? {}
+        : {
+            ...(record.body === undefined ? {} : { body: record.body }),
+            withMedia: record.mediaUrl !== undefined,
+            ...(send.message.choices?.length ? { choices: send.message.choices } : {}),
+          }),
     },
     send.signal ? { signal: send.signal } : {},
   );
@@ -118,10 +131,7 @@ export const sendRecorded = async (deps: OutboundDeps, send: RecordedSend): Prom
     const found = send.untried ? null : await lookUp(deps, record, send);
     if (found !== null) return accepted(deps, send, found);
   } else {
-    if (!send.template && send.checkWindow !== false && channel.enforcesWindow && message.to.startsWith('whatsapp:')) {
-      const last = await store.lastInboundAt(message.to);
-      if (last === null || Date.now() - last > (deps.windowMs ?? DAY_MS)) throw windowRefusal(message.to);
-    }
+    if (!send.template && send.checkWindow !== false && (await outsideWindow(deps, channel, message.to))) throw windowRefusal(message.to);
     ({ record } = await store.recordOutbound({
       id,
       kind: send.kind,
@@ -163,6 +173,8 @@ const accepted = async (deps: OutboundDeps, send: RecordedSend, sent: SentMessag
     await deps.conversation.botSaid(send.sessionId, text, {
       kind: send.kind,
       messageId: sent.messageId,
+      ...(send.message.choices?.length ? { choices: send.message.choices.map((choice) => choice.id) } : {}),
+      ...(sent.presented ? { presented: sent.presented } : {}),
       ...(send.taskId === undefined ? {} : { taskId: send.taskId }),
     });
   }

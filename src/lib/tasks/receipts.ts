@@ -1,7 +1,8 @@
 /**
  * Delivery receipts: each one lands on its message's record (forward only), and when that message
  * carries a task's result, on the task. A late refusal moves a done task on: the one fallback that
- * can still reach the user is queued as a job, or the task fails with its video kept.
+ * can still reach the user is queued as a job, or the task fails with its video kept. Once the
+ * result has arrived, the follow-up with choices goes out.
  */
 import { isDeliveryFailure, type TaskDelivery } from '../domain.ts';
 import type { Receipt } from '../channel/port.ts';
@@ -9,6 +10,7 @@ import type { OutboundRecord, Task } from '../store/port.ts';
 import { fallbackFor, withFallback } from './delivery.ts';
 import { type LifecycleDeps, channelFor } from './deps.ts';
 import { move, nextJobId } from './machine.ts';
+import { offerChoices, readyForFollowUp } from './choices.ts';
 import { advanceRecord } from './outbound.ts';
 import { giveUp } from './settle.ts';
 
@@ -66,8 +68,11 @@ export const syncDelivery = async (deps: LifecycleDeps, taskId: string): Promise
   };
   // While delivering, the worker's own answer decides; it syncs again right after.
   if (task.status !== 'done' || !isDeliveryFailure(record.status)) {
-    if (next.status === delivery.status && next.messageId === delivery.messageId) return task;
-    return (await store.transitionTask(taskId, [task.status], { delivery: next })) ?? task;
+    const unchanged = next.status === delivery.status && next.messageId === delivery.messageId;
+    const synced = unchanged ? task : ((await store.transitionTask(taskId, [task.status], { delivery: next })) ?? task);
+    // The result has arrived (or will, in order): offer another take or the other orientation.
+    if (synced.status === 'done' && readyForFollowUp(deps, record)) await offerChoices(deps, synced);
+    return synced;
   }
   const channel = channelFor(deps, record.channel);
   const kind = record.errorCode === undefined ? 'other' : (channel.refusalKind?.(record.errorCode) ?? 'other');

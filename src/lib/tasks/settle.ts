@@ -1,6 +1,7 @@
 /** Ending a task that cannot reach its user, and the notices told about tasks. */
 import { toVidbotError } from '../errors.ts';
 import type { Task } from '../store/port.ts';
+import { choicesFor } from './choices.ts';
 import { type LifecycleDeps, channelFor } from './deps.ts';
 import { move } from './machine.ts';
 import { undeliveredMessage } from './messages.ts';
@@ -30,8 +31,8 @@ export const giveUp = async (
   return failed;
 };
 
-/** Kinds of messages the outbox sweep finishes sending: notices, whose task no job runs any more. */
-export const NOTICE_KINDS: readonly string[] = ['failure', 'undelivered'];
+/** Kinds of messages the outbox sweep finishes sending: notices and follow-ups, whose task no job runs any more. */
+export const NOTICE_KINDS: readonly string[] = ['failure', 'undelivered', 'choices'];
 
 /**
  * A notice about a task, once per run of the task and kind: recorded first (so a crash before it
@@ -57,7 +58,10 @@ export const prepareNotice = async (deps: LifecycleDeps, task: Task, kind: strin
     deps.onWarning?.(`Could not record a notice to ${task.from} about task ${task.taskId}: ${toVidbotError(error).message}`);
     return undefined;
   }
-  const send = { id, kind, channel, message: { to: task.from, body }, taskId: task.taskId, sessionId: task.sessionId, untried };
+  // A failure notice offers to try again (tasks/choices.ts).
+  const choices = choicesFor(kind, task);
+  const message = { to: task.from, body, ...(choices.length > 0 ? { choices } : {}) };
+  const send = { id, kind, channel, message, taskId: task.taskId, sessionId: task.sessionId, untried };
   return {
     async send() {
       try {

@@ -6,6 +6,7 @@
  */
 import { OPEN_TASK_STATUSES } from '../domain.ts';
 import type { Task } from '../store/port.ts';
+import { choicesFor } from './choices.ts';
 import { type LifecycleDeps, channelFor } from './deps.ts';
 import { move, nextJobId } from './machine.ts';
 import { failureMessage, userReason } from './messages.ts';
@@ -83,11 +84,12 @@ const finishNotices = async (deps: LifecycleDeps, options: SweepOptions): Promis
   for (const record of pending) {
     if (!NOTICE_KINDS.includes(record.kind) || record.body === undefined) continue;
     const task = record.taskId === undefined ? null : await deps.store.getTask(record.taskId);
+    const choices = task === null ? [] : choicesFor(record.kind, task);
     await sendRecorded(deps, {
       id: record.id,
       kind: record.kind,
       channel: channelFor(deps, record.channel),
-      message: { to: record.to, body: record.body },
+      message: { to: record.to, body: record.body, ...(choices.length > 0 ? { choices } : {}) },
       ...(record.taskId === undefined ? {} : { taskId: record.taskId }),
       sessionId: task?.sessionId ?? record.to,
     });

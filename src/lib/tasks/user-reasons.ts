@@ -40,6 +40,8 @@ const REASONS: Readonly<Record<ErrorCode, UserReason>> = {
   VIDBOT_SIZE_LIMIT_UNREACHABLE: { why: 'the video came out too big to send on WhatsApp.', next: 'Try asking for something simpler.' },
   VIDBOT_CANCELED: { why: 'it was canceled.', next: 'Send the description again whenever you like.' },
   VIDBOT_DELIVERY_REFUSED: { why: "WhatsApp wouldn't take the video.", next: 'Please try again later.' },
+  // Voice notes are transcribed before a task exists (bot/voice.ts has those replies); for completeness.
+  VIDBOT_TRANSCRIPTION_FAILED: { why: "I couldn't listen to the voice note.", next: 'Please try again, or type your description.' },
   VIDBOT_RATE_LIMITED: BUSY,
   VIDBOT_PROVIDER_FAILED: BUSY,
   VIDBOT_TIMEOUT: BUSY,

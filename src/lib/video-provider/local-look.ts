@@ -5,7 +5,7 @@ import type { Motion, MotionParams } from './local-motion.ts';
 /** Motions for prompts that name no theme: abstract ones, since nothing says what the scene is. */
 export const HASHED_MOTIONS = ['plasma', 'bokeh'] as const satisfies readonly Motion[];
 
-/** Every visual and audio parameter of a local render; a pure function of the prompt. */
+/** Every visual and audio parameter of a local render; a pure function of the prompt (and the take). */
 export interface LocalLook {
   readonly digest: string;
   /** The themes the words named ("forest", "forest at night"), or "hashed" when none did. */
@@ -90,10 +90,12 @@ export const sha256 = (text: string | Buffer): string => createHash('sha256').up
 /**
  * Derives the look of a render from the prompt alone, so the same prompt always looks the same:
  * the themes its words name give the motion and colours (see local-lexicon.ts); the hash only
- * varies them a little, and picks everything when no word matches.
+ * varies them a little, and picks everything when no word matches. Another take (2, 3...) hashes
+ * differently, so "another take" of a prompt moves and sounds different in the same scene.
  */
-export const deriveLook = (prompt: string): LocalLook => {
-  const digest = sha256(prompt);
+export const deriveLook = (prompt: string, take = 1): LocalLook => {
+  // Another take keeps the prompt's themes and draws new phases, speed, hues and chord from the hash.
+  const digest = sha256(take > 1 ? `${prompt}\u0000take ${take}` : prompt);
   const bytes = Buffer.from(digest, 'hex');
   const b = (i: number): number => bytes[i] ?? 0;
   const unit = (i: number): number => b(i) / 255;

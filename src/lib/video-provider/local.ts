@@ -205,9 +205,10 @@ export const createLocalProvider = (options: LocalProviderOptions): VideoProvide
       const image = request.firstFrameImage === undefined ? undefined : resolve(request.firstFrameImage);
       const imageDigest = image === undefined ? '' : sha256(await readImage(image));
 
-      // The look depends on the prompt alone; the file name on everything that changes the bytes.
-      const look = deriveLook(request.prompt);
-      const key = sha256([request.prompt, request.orientation, durationSec, imageDigest].join('\u0000'));
+      // The look depends on the prompt and take alone; the file name on everything that changes the bytes.
+      const take = request.take !== undefined && request.take > 1 ? request.take : 1;
+      const look = deriveLook(request.prompt, take);
+      const key = sha256([request.prompt, request.orientation, durationSec, imageDigest, ...(take > 1 ? [take] : [])].join('\u0000'));
       const output = join(workDir, `local-${key.slice(0, 12)}.mp4`);
       const layout = layoutPrompt(request.prompt, request.orientation, width);
       const fonts = await resolveFonts(options.fontFile, layout.lines.join(' '));

@@ -14,6 +14,8 @@ export interface VideoRequest {
   readonly firstFrameImage?: string;
   /** Raw model inputs that override the catalogue's mapping. */
   readonly inputs?: Readonly<Record<string, string | number | boolean>>;
+  /** Another take of the same request (2, 3...): a provider may vary its seed by it; the local preview varies its look. */
+  readonly take?: number;
 }
 
 export interface GenerateOptions extends RunOptions {

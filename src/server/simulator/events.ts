@@ -7,8 +7,10 @@
  */
 import type { FastifyReply } from 'fastify';
 import type { SimulatedMessage, SimulatorChannel } from '../../lib/channel/simulator/index.ts';
+import type { Choice } from '../../lib/domain.ts';
 import { compact } from '../../lib/objects.ts';
 import type { OutboundRecord, Store, Task } from '../../lib/store/port.ts';
+import { OFFER_KINDS, choicesFor } from '../../lib/tasks/choices.ts';
 
 const POLL_MS = 1_000;
 const KEEPALIVE_MS = 15_000;
@@ -28,21 +30,34 @@ export interface OutboundEvent {
   readonly status: string;
   readonly errorCode?: string;
   readonly createdAt: number;
+  /** The replies the message offers (another take, the other orientation, try again), for the page to draw as buttons. */
+  readonly choices?: readonly Choice[];
 }
 
 /** Without PUBLIC_BASE_URL results carry no media URL; a local video is still served at /media. */
 export const outboundEvent = async (store: Store, record: OutboundRecord): Promise<OutboundEvent> => {
   let videoUrl = record.mediaUrl;
-  if (videoUrl === undefined && record.taskId !== undefined && record.kind === 'result') {
-    const task = await store.getTask(record.taskId);
-    if (task?.mediaId && !task.videoUrl) videoUrl = `/media/${task.mediaId}.mp4`;
-  }
+  const offers = OFFER_KINDS.includes(record.kind);
+  const task = record.taskId !== undefined && (record.kind === 'result' || offers) ? await store.getTask(record.taskId) : null;
+  if (videoUrl === undefined && record.kind === 'result' && task?.mediaId && !task.videoUrl) videoUrl = `/media/${task.mediaId}.mp4`;
+  // Derived from the message's kind and task, as the bot reads a typed answer, so every process agrees.
+  const offered = offers && task ? choicesFor(record.kind, task) : [];
+  const choices = offered.length > 0 ? offered : undefined;
   const { id, to, kind, body, mediaUrl, taskId, status, errorCode, createdAt } = record;
   const sid = record.messageId ?? id;
-  return compact({ sid, id, to, kind, body, mediaUrl, videoUrl, taskId, status, errorCode, createdAt });
+  return compact({ sid, id, to, kind, body, mediaUrl, videoUrl, taskId, status, errorCode, createdAt, choices });
 };
 
-const taskEvent = (task: Task) => ({
+export interface TaskEvent {
+  readonly taskId: string;
+  readonly status: Task['status'];
+  readonly stage?: Task['stage'];
+  /** How far the video has got, 0..100. */
+  readonly progress?: number;
+  readonly error?: string;
+}
+
+export const taskEvent = (task: Task): TaskEvent => ({
   taskId: task.taskId,
   status: task.status,
   ...(task.stage ? { stage: task.stage } : {}),
@@ -51,7 +66,11 @@ const taskEvent = (task: Task) => ({
 });
 
 export interface EventStreams {
-  open(reply: FastifyReply, to: string): Promise<void>;
+  /**
+   * Streams what changes from now on; with `since` (epoch ms, from GET /simulator/history), what
+   * changed after that moment too, so a page that just read the history misses nothing.
+   */
+  open(reply: FastifyReply, to: string, since?: number): Promise<void>;
   /** Ends every open stream: an open stream would keep the server from closing. */
   closeAll(): void;
 }
@@ -64,14 +83,15 @@ export const createEventStreams = (deps: { store: Store; channel: SimulatorChann
     closeAll() {
       for (const close of [...open]) close();
     },
-    async open(reply, to) {
+    async open(reply, to, since) {
       const { store } = deps;
       const seen = new Map<string, string>();
       const outKey = (r: OutboundRecord) => `${r.status}|${r.errorCode ?? ''}|${r.messageId ?? ''}`;
       const taskKey = (t: Task) => `${t.status}|${t.stage ?? ''}|${t.progress ?? ''}|${t.error ?? ''}`;
-      // What exists now is history: only what happens from here on is sent.
-      for (const r of await store.listOutbound({ to, limit: 20 })) seen.set(r.id, outKey(r));
-      for (const t of await store.listTasks({ from: to, limit: 10 })) seen.set(t.taskId, taskKey(t));
+      // What exists now is history (the page reads it from /simulator/history): only what happens from here on is sent.
+      const before = (updatedAt: number) => since === undefined || updatedAt <= since;
+      for (const r of await store.listOutbound({ to, limit: 20 })) if (before(r.updatedAt)) seen.set(r.id, outKey(r));
+      for (const t of await store.listTasks({ from: to, limit: 10 })) if (before(t.updatedAt)) seen.set(t.taskId, taskKey(t));
 
       reply.hijack();
       const raw = reply.raw;

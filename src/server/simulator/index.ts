@@ -27,7 +27,7 @@ export interface SimulatorOptions {
    * server's own signature and read what the bot sends anyone, so by default only this machine may.
    */
   readonly allowRemote?: boolean;
-  /** Largest image the page may attach (default 10 MB; the bot applies its own, smaller cap). */
+  /** Largest image or voice recording the page may attach (default 10 MB; the bot applies its own, smaller caps). */
   readonly maxImageBytes?: number;
   /** The number the page starts with. */
   readonly defaultFrom?: string;

@@ -10,9 +10,10 @@ import { readTwimlMessage } from '../../lib/channel/twilio/twiml.ts';
 import type { Store } from '../../lib/store/port.ts';
 import { errorBody } from '../errors.ts';
 import { type EventStreams, outboundEvent } from './events.ts';
+import { readHistory } from './history.ts';
 import { pageHtml } from './page.ts';
-import { type Form, type Signer, inboundForm, newMessageSid, statusForm } from './twilio-forms.ts';
-import { type Uploads, parseDataUrl } from './uploads.ts';
+import { type ButtonTap, type Form, type Signer, inboundForm, newMessageSid, statusForm } from './twilio-forms.ts';
+import { type Uploads, parseDataUrl, readAudioAttachment } from './uploads.ts';
 
 export interface SimulatorRouteDeps {
   readonly store: Store;
@@ -46,6 +47,16 @@ export const whatsappAddress = (value: unknown): string => {
   return address;
 };
 
+/** A tapped reply button, as the page posts it: `buttonPayload`, `buttonText` and the `repliedTo` message's sid. */
+const buttonTap = (input: Record<string, unknown>): ButtonTap | undefined => {
+  const { buttonPayload: payload, buttonText: text, repliedTo } = input;
+  if (payload === undefined || payload === null || payload === '') return undefined;
+  if (typeof payload !== 'string' || payload.length > 256) throw invalid('"buttonPayload" must be text of at most 256 characters.');
+  if (text !== undefined && (typeof text !== 'string' || text.length > 256)) throw invalid('"buttonText" must be text of at most 256 characters.');
+  if (repliedTo !== undefined && (typeof repliedTo !== 'string' || !SID.test(repliedTo))) throw invalid('"repliedTo" must be the sid of a message the bot sent.');
+  return { payload, text: text ?? payload, ...(repliedTo ? { repliedTo } : {}) };
+};
+
 /** The webhook's own error body, when it refused (403 signature, 415, 400). */
 const routeError = (status: number, body: string): unknown => {
   if (status < 400) return undefined;
@@ -72,12 +83,12 @@ export const simulatorRoutes = (app: FastifyInstance, deps: SimulatorRouteDeps):
       .header('cache-control', 'no-store')
       .header(
         'content-security-policy',
-        `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; img-src 'self' data: blob:; media-src 'self' https: blob:; connect-src 'self'; base-uri 'none'; form-action 'none'`,
+        `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; img-src 'self' https: data: blob:; media-src 'self' https: data: blob:; connect-src 'self'; base-uri 'none'; form-action 'none'`,
       )
       .send(html);
   });
 
-  // An image arrives as a data URL in JSON: a third larger than the bytes, plus the other fields.
+  // An image or a recording arrives as a data URL in JSON: a third larger than the bytes, plus the other fields.
   const bodyLimit = Math.ceil((deps.maxImageBytes * 4) / 3) + 64 * 1024;
   app.post('/simulator/send', { preHandler: guard, bodyLimit }, async (request) => {
     const input = objectBody(request);
@@ -100,7 +111,11 @@ export const simulatorRoutes = (app: FastifyInstance, deps: SimulatorRouteDeps):
         const contentType = sniffImageType(image.bytes.subarray(0, 16)) ?? image.contentType;
         media = { url: uploads.add(image.bytes, contentType, signer.baseUrl(request)).url, contentType };
       }
-      form = inboundForm({ from, body, messageSid, ...(media ? { media } : {}) });
+      const audio = readAudioAttachment(input.audio, deps.maxImageBytes);
+      if (audio && media) throw invalid('Send an "image" or an "audio" recording, not both.');
+      if (audio) media = { url: uploads.add(audio.bytes, audio.contentType, signer.baseUrl(request)).url, contentType: audio.contentType };
+      const button = buttonTap(input);
+      form = inboundForm({ from, body, messageSid, ...(media ? { media } : {}), ...(button ? { button } : {}) });
     }
     remember(messageSid, form);
     const from = form.From ?? '';
@@ -146,8 +161,14 @@ export const simulatorRoutes = (app: FastifyInstance, deps: SimulatorRouteDeps):
   });
 
   app.get<{ Querystring: Record<string, unknown> }>('/simulator/events', { preHandler: guard }, async (request, reply) => {
-    await deps.events.open(reply, whatsappAddress(request.query.to));
+    const since = request.query.since === undefined ? undefined : Number(request.query.since);
+    if (since !== undefined && !Number.isSafeInteger(since)) throw invalid('"since" must be a time in epoch milliseconds, as /simulator/history gives it.');
+    await deps.events.open(reply, whatsappAddress(request.query.to), since);
   });
+
+  app.get<{ Querystring: Record<string, unknown> }>('/simulator/history', { preHandler: guard }, async (request) =>
+    readHistory(deps.store, whatsappAddress(request.query.to)),
+  );
 
   // Not guarded: the bot's downloader fetches these, possibly through PUBLIC_BASE_URL's proxy.
   app.get<{ Params: { id: string } }>('/simulator/media/:id', async (request, reply) => {

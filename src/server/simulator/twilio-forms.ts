@@ -21,14 +21,30 @@ export interface InboundInput {
   readonly body: string;
   readonly messageSid: string;
   readonly media?: { readonly url: string; readonly contentType: string };
+  /** A tapped reply button: its payload and text, and the message it was on. */
+  readonly button?: ButtonTap;
 }
 
-/** The fields Twilio posts for an inbound WhatsApp message (text, or one photo with a caption). */
-export const inboundForm = ({ from, body, messageSid, media }: InboundInput): Form => ({
+export interface ButtonTap {
+  readonly payload: string;
+  readonly text: string;
+  /** The sid of the message whose button was tapped. */
+  readonly repliedTo?: string;
+}
+
+/** What Twilio adds for a tapped quick reply: the Body is the button's text. */
+const tapFields = (button: ButtonTap): Form => ({
+  ButtonPayload: button.payload,
+  ButtonText: button.text,
+  ...(button.repliedTo ? { OriginalRepliedMessageSid: button.repliedTo } : {}),
+});
+
+/** The fields Twilio posts for an inbound WhatsApp message (text, one photo with a caption, a voice note, or a button tap). */
+export const inboundForm = ({ from, body, messageSid, media, button }: InboundInput): Form => ({
   SmsMessageSid: messageSid,
   NumMedia: media ? '1' : '0',
   ProfileName: 'Simulator',
-  MessageType: media ? 'image' : 'text',
+  MessageType: media ? (media.contentType.startsWith('audio/') ? 'audio' : 'image') : button ? 'interactive' : 'text',
   SmsSid: messageSid,
   WaId: from.replace(/^whatsapp:\+/, ''),
   SmsStatus: 'received',
@@ -41,6 +57,7 @@ export const inboundForm = ({ from, body, messageSid, media }: InboundInput): Fo
   From: from,
   ApiVersion: '2010-04-01',
   ...(media ? { MediaContentType0: media.contentType, MediaUrl0: media.url } : {}),
+  ...(button ? { ...tapFields(button), Body: button.text } : {}),
 });
 
 /** The fields of Twilio's status callback for a WhatsApp message we sent. */

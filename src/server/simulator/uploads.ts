@@ -1,9 +1,11 @@
 /**
- * Images attached in the simulator, kept in memory and served at /simulator/media/:id so the bot's
+ * Images and voice recordings attached in the simulator, kept in memory and served at /simulator/media/:id so the bot's
  * real downloader fetches them the way it fetches Twilio's media. Only URLs minted here are ever
  * allowed to that downloader, and the memory they take is bounded.
  */
 import { randomBytes } from 'node:crypto';
+import { vidbotError } from '../../lib/errors.ts';
+import { SNIFF_BYTES, sniffAudioType } from '../../lib/media-type.ts';
 
 export interface Upload {
   readonly id: string;
@@ -63,4 +65,19 @@ export const parseDataUrl = (value: string): { bytes: Buffer; contentType: strin
   const match = /^data:([\w.+-]+\/[\w.+-]+)((?:;[\w.+-]+=[^;,]*)*);base64,([A-Za-z0-9+/=\s]*)$/.exec(value);
   if (!match?.[1] || match[3] === undefined) return undefined;
   return { contentType: match[1].toLowerCase(), bytes: Buffer.from(match[3], 'base64') };
+};
+
+/**
+ * The page's voice recording (`audio`: a data URL of audio/ogg or audio/webm, what browsers record),
+ * with the type Twilio would report: the one its bytes show, else the declared one, which the bot
+ * then refuses as it would Twilio's. Undefined when there is none.
+ */
+export const readAudioAttachment = (value: unknown, maxBytes: number): { bytes: Buffer; contentType: string } | undefined => {
+  if (value === undefined || value === null || value === '') return undefined;
+  const audio = typeof value === 'string' ? parseDataUrl(value) : undefined;
+  if (!audio?.contentType.startsWith('audio/')) {
+    throw vidbotError('VIDBOT_INPUT_INVALID', '"audio" must be a base64 data URL of a recording, e.g. data:audio/webm;base64,....');
+  }
+  if (audio.bytes.length > maxBytes) throw vidbotError('VIDBOT_BODY_TOO_LARGE', `The recording is over the simulator's ${maxBytes}-byte limit.`);
+  return { bytes: audio.bytes, contentType: sniffAudioType(audio.bytes.subarray(0, SNIFF_BYTES)) ?? audio.contentType };
 };

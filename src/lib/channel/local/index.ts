@@ -11,9 +11,13 @@ import type { Channel, ChannelWebhook } from '../port.ts';
 export const createLocalChannel = (options: { webhooks?: readonly ChannelWebhook[] } = {}): Channel => ({
   name: 'local',
   enforcesWindow: false,
+  // Nothing travels, so nothing arrives out of order.
+  ordered: true,
   webhooks: options.webhooks ?? [],
-  async send(_message, sendOptions) {
+  async send(message, sendOptions) {
     throwIfAborted(sendOptions?.signal);
-    return { messageId: `LM${randomBytes(16).toString('hex')}`, status: 'delivered' };
+    const sent = { messageId: `LM${randomBytes(16).toString('hex')}`, status: 'delivered' as const };
+    // A plain text channel: choices would go out as the numbered list.
+    return message.choices?.length ? { ...sent, presented: 'text' } : sent;
   },
 });

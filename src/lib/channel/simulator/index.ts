@@ -11,7 +11,7 @@ import type { Channel, OutboundMessage, SentMessage } from '../port.ts';
 import { refusalKind } from '../twilio/codes.ts';
 import { twilioWebhooks } from '../twilio/webhooks.ts';
 
-/** A message the simulator took, told to the page at once (before the tasks record the answer). */
+/** A message the simulator took, told to the page at once (before the tasks record the answer), with its choices. */
 export interface SimulatedMessage extends OutboundMessage, SentMessage {
   /** vidbot's id of the message (its outbound record). */
   readonly reference?: string;
@@ -52,6 +52,8 @@ export const createSimulatorChannel = (options: SimulatorChannelOptions): Simula
   return {
     name: 'simulator',
     enforcesWindow: false,
+    // The page shows messages in the order they were pushed to it.
+    ordered: true,
     // The page simulates Twilio's receipts, codes included.
     refusalKind,
     webhooks: twilioWebhooks({ channel: 'simulator', authToken: options.authToken, paths: SIMULATOR_WEBHOOKS }),
@@ -63,7 +65,12 @@ export const createSimulatorChannel = (options: SimulatorChannelOptions): Simula
     async send(message, sendOptions) {
       throwIfAborted(sendOptions?.signal);
       // Twilio-shaped ids, so the status callbacks the page simulates look like Twilio's.
-      const sent: SentMessage = { messageId: `SM${randomBytes(16).toString('hex')}`, status: 'sent' };
+      // The page draws the choices as buttons.
+      const sent: SentMessage = {
+        messageId: `SM${randomBytes(16).toString('hex')}`,
+        status: 'sent',
+        ...(message.choices?.length ? { presented: 'buttons' as const } : {}),
+      };
       tell({ type: 'message', message: { ...message, ...sent, ...(sendOptions?.reference ? { reference: sendOptions.reference } : {}) } });
       return sent;
     },

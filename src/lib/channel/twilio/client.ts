@@ -10,7 +10,11 @@ import type RequestClient from 'twilio/lib/base/RequestClient.js';
 export interface TwilioClientOptions {
   readonly accountSid: string;
   readonly authToken: string;
-  /** Sends every API request to this origin (and path prefix) instead of *.twilio.com. */
+  /**
+   * Sends every API request to this origin (and path prefix) instead of *.twilio.com: the Messages
+   * API (api.twilio.com/2010-04-01/...) and the Content API (content.twilio.com/v1/...) alike, their
+   * paths kept, so one loopback fake can serve both.
+   */
   readonly apiBaseUrl?: string;
   /** Per-request timeout; the SDK's default is 30 s. */
   readonly timeoutMs?: number;

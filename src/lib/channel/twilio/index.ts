@@ -33,6 +33,7 @@ export const createTwilioChannel = (options: TwilioChannelOptions): Channel => {
 };
 
 export { fetchTwilioAccount, type TwilioAccount } from './account.ts';
+export { createQuickReplies, quickReplyName, type QuickReplies, type QuickRepliesOptions } from './content.ts';
 export { refusalKind as twilioRefusalKind, WINDOW_CODE } from './codes.ts';
 export { LOCAL_AUTH_TOKEN_FILE, loadLocalAuthToken } from './local-token.ts';
 export { twilioMediaPolicy } from './media.ts';

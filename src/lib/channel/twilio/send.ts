@@ -5,9 +5,11 @@
 import type TwilioSDK from 'twilio';
 import type { MessageListInstanceCreateOptions } from 'twilio/lib/rest/api/v2010/account/message.js';
 import { isVidbotError, throwIfAborted, toVidbotError, VidbotError } from '../../errors.ts';
+import { choicesText } from '../choices.ts';
 import type { Channel, OutboundMessage, SendOptions, SentLookup, SentMessage } from '../port.ts';
 import { type TwilioClient, type TwilioClientOptions, createTwilioClient } from './client.ts';
 import { refusalKind, WINDOW_CODE } from './codes.ts';
+import { createQuickReplies } from './content.ts';
 import { mapTwilioStatus } from './status.ts';
 
 export interface TwilioSenderOptions extends TwilioClientOptions {
@@ -19,6 +21,8 @@ export interface TwilioSenderOptions extends TwilioClientOptions {
   readonly contentSid?: string;
   /** The template's variables; by default {"1": the body and link on one line}. */
   readonly contentVariables?: (message: OutboundMessage) => Record<string, string> | undefined;
+  /** Told when reply buttons go out as text instead (no Content API on the account, an outage). */
+  readonly onWarning?: (message: string) => void;
 }
 
 /** Twilio's and the sender's clocks differ a little; a lookup looks this much before the intent. */
@@ -74,6 +78,12 @@ const toMessengerError = (error: unknown, signal: AbortSignal | undefined): Vidb
   });
 };
 
+/** What Twilio shows as a looked-up message's body: the text, with its choices (buttons) or after it (text). */
+const bodiesOf = (lookup: SentLookup): string[] => {
+  const body = lookup.body ?? '';
+  return [body.trim(), choicesText(body, lookup.choices ?? []).trim()];
+};
+
 /** The body and link on one line, for a template's single variable. */
 const oneLine = (message: OutboundMessage): string =>
   [message.body, message.mediaUrl].filter(Boolean).join(' ').replace(/\s+/g, ' ').trim();
@@ -85,6 +95,7 @@ export type TwilioSender = Pick<Channel, 'enforcesWindow' | 'mediaByPublicUrl' |
 export const createTwilioSender = (options: TwilioSenderOptions, client: TwilioClient = createTwilioClient(options)): TwilioSender => {
   const { from, statusCallbackUrl, contentSid } = options;
   const variablesFor = options.contentVariables ?? ((message) => ({ '1': oneLine(message) }));
+  const quickReplies = createQuickReplies({ client, ...(options.onWarning ? { onWarning: options.onWarning } : {}) });
 
   /** Receipts name our record too, so one that arrives before the create's answer still finds it. */
   const callbackFor = (reference: string | undefined): string | undefined => {
@@ -115,13 +126,27 @@ export const createTwilioSender = (options: TwilioSenderOptions, client: TwilioC
     enforcesWindow: from.startsWith('whatsapp:'),
     mediaByPublicUrl: true,
     refusalKind,
-    send(message, sendOptions) {
-      const { body, mediaUrl } = message;
-      if (!body && !mediaUrl) throw new VidbotError('VIDBOT_INVALID_ARGUMENT', 'A message needs a body or a media URL.');
-      return create(
-        { from, to: address(message.to), ...(body ? { body } : {}), ...(mediaUrl === undefined ? {} : { mediaUrl: [mediaUrl] }) },
-        sendOptions,
-      );
+    async send(message, sendOptions) {
+      const { mediaUrl } = message;
+      const choices = message.choices ?? [];
+      if (!message.body && !mediaUrl) throw new VidbotError('VIDBOT_INVALID_ARGUMENT', 'A message needs a body or a media URL.');
+      const to = address(message.to);
+      // Quick replies carry text only: a message with media offers its choices as text.
+      const contentSid = mediaUrl === undefined && message.body ? await quickReplies.contentSid(choices, sendOptions?.signal) : undefined;
+      if (contentSid !== undefined) {
+        try {
+          const sent = await create({ from, to, contentSid, contentVariables: JSON.stringify({ '1': message.body }) }, sendOptions);
+          return { ...sent, presented: 'buttons' };
+        } catch (error) {
+          // Refused for its content (deleted meanwhile, say): the same choices as text can still go.
+          if (!isVidbotError(error, 'VIDBOT_DELIVERY_REFUSED') || error.details.refusal !== 'other') throw error;
+          quickReplies.forget(choices);
+          options.onWarning?.(`Twilio refused the reply buttons ${contentSid} (${error.message}); sent the choices as text.`);
+        }
+      }
+      const body = message.body ? choicesText(message.body, choices) : undefined;
+      const sent = await create({ from, to, ...(body ? { body } : {}), ...(mediaUrl === undefined ? {} : { mediaUrl: [mediaUrl] }) }, sendOptions);
+      return choices.length === 0 ? sent : { ...sent, presented: 'text' };
     },
     ...(contentSid === undefined
       ? {}
@@ -145,7 +170,7 @@ export const createTwilioSender = (options: TwilioSenderOptions, client: TwilioC
       // Newest first: the oldest match after the intent is the message that intent sent.
       const match = listed
         .filter((m) => m.dateCreated.getTime() >= lookup.since - LOOKUP_SKEW_MS)
-        .filter((m) => lookup.body === undefined || m.body.trim() === lookup.body.trim())
+        .filter((m) => lookup.body === undefined || bodiesOf(lookup).includes(m.body.trim()))
         .filter((m) => lookup.withMedia === undefined || Number(m.numMedia) > 0 === lookup.withMedia)
         .at(-1);
       return match === undefined ? null : { messageId: match.sid, status: mapTwilioStatus(match.status) ?? 'queued' };

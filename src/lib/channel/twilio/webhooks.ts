@@ -53,6 +53,7 @@ export const toInboundMessage = (channel: string, form: Form): InboundMessage =>
   const to = field(form, 'To');
   const profileName = field(form, 'ProfileName');
   const payload = field(form, 'ButtonPayload');
+  const repliedTo = field(form, 'OriginalRepliedMessageSid')?.trim();
   return {
     channel,
     messageId,
@@ -63,6 +64,7 @@ export const toInboundMessage = (channel: string, form: Form): InboundMessage =>
     ...(to ? { to } : {}),
     ...(profileName ? { profileName } : {}),
     ...(payload ? { button: { payload, text: field(form, 'ButtonText') ?? '' } } : {}),
+    ...(repliedTo ? { repliedTo } : {}),
   };
 };
 

@@ -1,0 +1,131 @@
+/**
+ * Answers to the bot's choices: a tapped reply button, or a typed "1", "2" or button title where
+ * the buttons went out as text. A tap acts on the task of the message it was tapped on (the
+ * channel names that message), never on whatever is newest; a typed answer acts on the newest
+ * offer sent to that user in the last 24 hours.
+ */
+import type { ChoiceAction, Orientation } from '../domain.ts';
+import type { Vidbot } from '../create-vidbot.ts';
+import { isVidbotError } from '../errors.ts';
+import { isBareNumber, pickChoice } from '../channel/choices.ts';
+import type { InboundMessage } from '../channel/port.ts';
+import type { OutboundRecord, Store, Task, TaskOptions } from '../store/port.ts';
+import { OFFER_KINDS, choicesFor } from '../tasks/choices.ts';
+import { choiceTexts } from '../tasks/messages.ts';
+import type { Quota } from './quota.ts';
+import type { BotReply } from './types.ts';
+
+const ACTIONS: readonly ChoiceAction[] = ['again', 'landscape', 'portrait', 'retry'];
+/** WhatsApp's window: an offer older than this was made in another conversation. */
+const OFFER_TTL_MS = 24 * 3600 * 1000;
+/** Longer than any button title or number: a message this long is a description, not an answer. */
+const ANSWER_MAX_CHARS = 40;
+/** Recent messages to a user looked through for the newest offer. */
+const RECENT_OUTBOUND = 20;
+
+/** What a message answers: a choice about a task, a tap the bot cannot place, or a bare number about nothing. */
+export type ChoiceResolution =
+  | { readonly kind: 'chosen'; readonly action: ChoiceAction; readonly task: Task }
+  | { readonly kind: 'unplaced' }
+  | { readonly kind: 'bare-number' };
+
+const isAction = (value: string): value is ChoiceAction => (ACTIONS as readonly string[]).includes(value);
+
+/** The newest message with choices sent to this user (and taken by the channel) within the window. */
+export const newestOffer = async (store: Store, to: string, now: number): Promise<OutboundRecord | undefined> => {
+  const recent = await store.listOutbound({ to, limit: RECENT_OUTBOUND });
+  return recent.find(
+    (record) => OFFER_KINDS.includes(record.kind) && record.messageId !== undefined && record.taskId !== undefined && now - record.createdAt <= OFFER_TTL_MS,
+  );
+};
+
+/** The offer a reply names (the channel's id of the message replied to), when it is one sent to this user. */
+const offerRepliedTo = async (store: Store, message: InboundMessage): Promise<OutboundRecord | undefined> => {
+  if (message.repliedTo === undefined) return undefined;
+  const record = await store.findOutbound({ messageId: message.repliedTo });
+  return record !== null && record.to === message.from && OFFER_KINDS.includes(record.kind) ? record : undefined;
+};
+
+const taskOf = async (store: Store, record: OutboundRecord | undefined): Promise<Task | undefined> =>
+  record?.taskId === undefined ? undefined : ((await store.getTask(record.taskId)) ?? undefined);
+
+/** Whether this message answers one of the bot's choices, and about which task; null when it is an ordinary message. */
+export const resolveChoice = async (store: Store, message: InboundMessage, now: number): Promise<ChoiceResolution | null> => {
+  if (message.media.length > 0) return null;
+  if (message.button !== undefined) {
+    const { payload } = message.button;
+    const action = isAction(payload) ? payload : undefined;
+    // Another template's button (the operator's own approved one): an ordinary message.
+    if (action === undefined) return null;
+    // A tap names its message; only a channel that cannot say which falls back to the newest offer.
+    const offer = message.repliedTo !== undefined ? await offerRepliedTo(store, message) : await newestOffer(store, message.from, now);
+    const task = await taskOf(store, offer);
+    return task === undefined ? { kind: 'unplaced' } : { kind: 'chosen', action, task };
+  }
+  const answer = message.body.trim();
+  if (answer === '' || [...answer].length > ANSWER_MAX_CHARS || answer.startsWith('/')) return null;
+  const offer = (await offerRepliedTo(store, message)) ?? (await newestOffer(store, message.from, now));
+  const task = await taskOf(store, offer);
+  const picked = offer === undefined || task === undefined ? undefined : pickChoice(answer, choicesFor(offer.kind, task));
+  if (picked !== undefined && task !== undefined) return { kind: 'chosen', action: picked.id, task };
+  return isBareNumber(answer) ? { kind: 'bare-number' } : null;
+};
+
+/** Whether a sender may queue a video now: the reply when not, else what is left of their allowance. */
+export interface Admission {
+  readonly denied?: BotReply;
+  readonly quota?: Quota;
+}
+
+export interface ChoiceContext {
+  readonly vidbot: Pick<Vidbot, 'store' | 'submitTask' | 'retryTask'>;
+  /** The same gate as a typed prompt's: the rate limit and the daily allowance. */
+  admit(message: InboundMessage): Promise<Admission>;
+  /** The usual answer for a queued task (its place in line, an ETA, the allowance left), under `headline`. */
+  acknowledge(taskId: string, admission: Admission, headline: string): Promise<BotReply>;
+}
+
+const told = (text: string): BotReply => ({ text, kind: 'rejected', duplicate: false });
+
+/** The next take of a prompt for this user: one more than the highest they have asked for. */
+const nextTake = async (store: Store, task: Task): Promise<number> => {
+  const same = (await store.listTasks({ from: task.from, limit: 50 })).filter((t) => t.prompt === task.prompt);
+  return Math.max(task.options.take ?? 1, ...same.map((t) => t.options.take ?? 1)) + 1;
+};
+
+/** The new task a choice asks for: the same prompt and options, with another take or orientation. */
+const followUpOptions = async (store: Store, action: 'again' | Orientation, task: Task): Promise<Partial<Omit<TaskOptions, 'provider'>>> => {
+  const { provider: _provider, ...options } = task.options;
+  return action === 'again' ? { ...options, take: await nextTake(store, task) } : { ...options, orientation: action };
+};
+
+/** Carries a resolved choice out: a new task (another take, the other orientation), or the failed task run again. */
+export const actOnChoice = async (context: ChoiceContext, message: InboundMessage, resolution: ChoiceResolution): Promise<BotReply> => {
+  if (resolution.kind === 'unplaced') return told(choiceTexts.unknown);
+  if (resolution.kind === 'bare-number') return told(choiceTexts.bareNumber(message.body));
+  const { action, task } = resolution;
+  const { vidbot } = context;
+  if (action === 'retry' && task.status !== 'failed' && task.status !== 'canceled') return told(choiceTexts.notFailed(task));
+  const admission = await context.admit(message);
+  if (admission.denied !== undefined) return admission.denied;
+  if (action === 'retry') {
+    try {
+      await vidbot.retryTask(task.taskId);
+    } catch (error) {
+      // Another tap (or the operator) retried it a moment ago.
+      if (!isVidbotError(error, 'VIDBOT_CONFLICT')) throw error;
+      return told(choiceTexts.notFailed((await vidbot.store.getTask(task.taskId)) ?? task));
+    }
+    return context.acknowledge(task.taskId, admission, choiceTexts.retry(task));
+  }
+  // A new task through the same path as a typed prompt, keyed by this message so a redelivery queues nothing.
+  const { task: queued } = await vidbot.submitTask({
+    prompt: task.prompt,
+    from: message.from,
+    sessionId: message.from,
+    messageId: message.messageId,
+    channel: message.channel,
+    options: await followUpOptions(vidbot.store, action, task),
+  });
+  return context.acknowledge(queued.taskId, admission, action === 'again' ? choiceTexts.again(task) : choiceTexts.orientation(task, action));
+};

@@ -1,0 +1,64 @@
+/**
+ * Reply buttons in the task lifecycle: which choices a message about a task offers (derived from
+ * its kind and its task, so any process can tell what a "2" answers), and the follow-up that offers
+ * another take or the other orientation once a result has reached the user.
+ */
+import type { Choice, ChoiceAction } from '../domain.ts';
+import { isDeliveryFailure } from '../domain.ts';
+import { toVidbotError } from '../errors.ts';
+import type { OutboundRecord, Task } from '../store/port.ts';
+import { type LifecycleDeps, channelFor } from './deps.ts';
+import { CHOICE_TITLES, CHOICES_MESSAGE } from './messages.ts';
+import { outsideWindow, sendRecorded } from './outbound.ts';
+
+/** Kinds of messages that offer choices: the follow-up after a video, and a failure notice. */
+export const OFFER_KINDS: readonly string[] = ['choices', 'failure'];
+
+export const choiceOf = (id: ChoiceAction): Choice => ({ id, title: CHOICE_TITLES[id] });
+
+/** The choices a message of this kind offers about its task; none for other kinds. */
+export const choicesFor = (kind: string, task: Pick<Task, 'options'>): Choice[] => {
+  if (kind === 'choices') return [choiceOf('again'), choiceOf(task.options.orientation === 'landscape' ? 'portrait' : 'landscape')];
+  if (kind === 'failure') return [choiceOf('retry')];
+  return [];
+};
+
+/**
+ * Whether the result's message is where a follow-up may come after it: WhatsApp keeps no order
+ * between messages, so the phone must have confirmed it, unless the channel keeps order itself.
+ */
+export const readyForFollowUp = (deps: LifecycleDeps, record: OutboundRecord): boolean => {
+  if (record.status === 'delivered' || record.status === 'read') return true;
+  return channelFor(deps, record.channel).ordered === true && record.messageId !== undefined && !isDeliveryFailure(record.status);
+};
+
+/**
+ * Sends the follow-up with choices about a delivered task, once per run of it (`<jobId>:choices`).
+ * Not outside WhatsApp's 24-hour window (free-form messages cannot go then) nor after a template.
+ * Best effort: a failure is only logged, and a send a crash cut short is finished by the sweep.
+ */
+export const offerChoices = async (deps: LifecycleDeps, task: Task): Promise<void> => {
+  const { delivery } = task;
+  if (!task.from || task.status !== 'done' || delivery === undefined || delivery.fallback === 'template') return;
+  const id = `${task.jobId ?? task.taskId}:choices`;
+  try {
+    if ((await deps.store.findOutbound({ id })) !== null) return;
+    const channel = channelFor(deps, delivery.channel);
+    if (await outsideWindow(deps, channel, task.from)) return;
+    const message = { to: task.from, body: CHOICES_MESSAGE, choices: choicesFor('choices', task) };
+    const recorded = await deps.store.recordOutbound({
+      id,
+      kind: 'choices',
+      to: task.from,
+      body: message.body,
+      taskId: task.taskId,
+      channel: channel.name,
+      status: 'pending',
+    });
+    // Two receipts (delivered, read) may race here: only the one that recorded it sends.
+    if (!recorded.created) return;
+    await sendRecorded(deps, { id, kind: 'choices', channel, message, taskId: task.taskId, sessionId: task.sessionId, untried: true });
+  } catch (error) {
+    deps.onWarning?.(`Could not offer ${task.from} another version of task ${task.taskId}: ${toVidbotError(error).message}`);
+  }
+};

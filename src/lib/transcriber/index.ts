@@ -1,0 +1,2 @@
+export type { TranscribeOptions, Transcriber, Transcript } from './port.ts';
+export { type OpenAITranscriberOptions, createOpenAITranscriber } from './openai.ts';

@@ -1,0 +1,126 @@
+/**
+ * Which task an answer to the bot's choices is about, on a real SQLite store: a tap acts on the
+ * message it was on, never on a newer one; a typed answer on the newest offer of the last 24 hours.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { newestOffer, resolveChoice } from '../../src/lib/bot/choices.ts';
+import type { InboundMessage } from '../../src/lib/channel/port.ts';
+import type { Vidbot } from '../../src/lib/create-vidbot.ts';
+import type { Task } from '../../src/lib/store/port.ts';
+import { makeVidbot } from '../helpers/vidbot.ts';
+
+const USER = 'whatsapp:+15550003333';
+const OTHER = 'whatsapp:+15550004444';
+const DAY = 24 * 3600 * 1000;
+
+let vidbot: Vidbot;
+let cleanup: () => Promise<void>;
+beforeEach(async () => {
+  ({ vidbot, cleanup } = await makeVidbot());
+});
+afterEach(async () => {
+  await cleanup();
+});
+
+let counter = 0;
+const task = async (prompt: string, from = USER, orientation: 'portrait' | 'landscape' = 'portrait'): Promise<Task> =>
+  (await vidbot.createTask({ prompt, from, options: { orientation } })).task;
+
+/** A message the bot sent about a task, as the channel took it (with its SM id). */
+const sent = async (about: Task, kind: string, to = USER): Promise<string> => {
+  const messageId = `SM${String(++counter).padStart(32, '0')}`;
+  const id = `${about.taskId}:${kind}:${counter}`;
+  await vidbot.store.recordOutbound({ id, kind, to, body: 'offer', taskId: about.taskId, channel: 'local', status: 'pending' });
+  await vidbot.store.updateOutbound(id, { status: 'sent', messageId });
+  return messageId;
+};
+
+const inbound = (over: Partial<InboundMessage>): InboundMessage => ({
+  channel: 'local',
+  messageId: `SM${String(++counter).padStart(32, 'f')}`,
+  from: USER,
+  body: '',
+  media: [],
+  fields: {},
+  ...over,
+});
+
+describe('resolveChoice', () => {
+  it('acts on the task of the message a button was on, even when a newer offer exists', async () => {
+    const older = await task('a fox in the snow');
+    const onOlder = await sent(older, 'choices');
+    const newer = await task('a boat at sea');
+    await sent(newer, 'choices');
+
+    const tap = inbound({ body: '↔️ Landscape', button: { payload: 'landscape', text: '↔️ Landscape' }, repliedTo: onOlder });
+    expect(await resolveChoice(vidbot.store, tap, Date.now())).toMatchObject({ kind: 'chosen', action: 'landscape', task: { taskId: older.taskId } });
+  });
+
+  it('cannot place a tap on a message it does not know, or one sent to someone else, and never guesses the newest', async () => {
+    const mine = await task('a fox in the snow');
+    await sent(mine, 'choices');
+    const theirs = await task('a cat', OTHER);
+    const toThem = await sent(theirs, 'choices', OTHER);
+
+    for (const repliedTo of ['SM_unknown_message_sid_0000000000', toThem]) {
+      const tap = inbound({ body: '🔁 Another take', button: { payload: 'again', text: '🔁 Another take' }, repliedTo });
+      expect(await resolveChoice(vidbot.store, tap, Date.now())).toEqual({ kind: 'unplaced' });
+    }
+  });
+
+  it('takes a tap without the message it was on as the newest offer, and ignores buttons of other templates', async () => {
+    const offered = await task('a fox in the snow');
+    await sent(offered, 'failure');
+    expect(await resolveChoice(vidbot.store, inbound({ button: { payload: 'retry', text: '🔄 Try again' } }), Date.now())).toMatchObject({
+      kind: 'chosen',
+      action: 'retry',
+      task: { taskId: offered.taskId },
+    });
+    expect(await resolveChoice(vidbot.store, inbound({ body: 'Yes', button: { payload: 'CONFIRM', text: 'Yes' } }), Date.now())).toBeNull();
+  });
+
+  it('reads a typed number or title against the newest offer, with its own choices', async () => {
+    const portrait = await task('a fox in the snow');
+    await sent(portrait, 'choices');
+    const landscape = await task('a boat at sea', USER, 'landscape');
+    await sent(landscape, 'result');
+    await sent(landscape, 'choices');
+
+    const now = Date.now();
+    expect(await resolveChoice(vidbot.store, inbound({ body: '1' }), now)).toMatchObject({ action: 'again', task: { taskId: landscape.taskId } });
+    // The newest offer was about a landscape video: its second choice is portrait.
+    expect(await resolveChoice(vidbot.store, inbound({ body: '2' }), now)).toMatchObject({ action: 'portrait', task: { taskId: landscape.taskId } });
+    expect(await resolveChoice(vidbot.store, inbound({ body: 'portrait' }), now)).toMatchObject({ action: 'portrait' });
+    // A swipe-reply to the older offer answers that one.
+    const older = (await vidbot.store.listOutbound({ to: USER })).find((r) => r.taskId === portrait.taskId);
+    expect(await resolveChoice(vidbot.store, inbound({ body: '2', repliedTo: older?.messageId ?? '' }), now)).toMatchObject({
+      action: 'landscape',
+      task: { taskId: portrait.taskId },
+    });
+  });
+
+  it('treats descriptions as prompts, and a bare number with nothing to answer as a number', async () => {
+    const offered = await task('a fox in the snow');
+    await sent(offered, 'failure');
+    const now = Date.now();
+    expect(await resolveChoice(vidbot.store, inbound({ body: 'a fox running through a neon city at night' }), now)).toBeNull();
+    expect(await resolveChoice(vidbot.store, inbound({ body: 'landscape' }), now)).toBeNull();
+    expect(await resolveChoice(vidbot.store, inbound({ body: '2' }), now)).toEqual({ kind: 'bare-number' });
+    expect(await resolveChoice(vidbot.store, inbound({ body: '1', from: OTHER }), now)).toEqual({ kind: 'bare-number' });
+    expect(await resolveChoice(vidbot.store, inbound({ body: '1', media: [{ url: 'https://x/1', contentType: 'image/png' }] }), now)).toBeNull();
+  });
+
+  it('forgets offers older than a day', async () => {
+    const offered = await task('a fox in the snow');
+    await sent(offered, 'choices');
+    expect(await newestOffer(vidbot.store, USER, Date.now())).toBeDefined();
+    expect(await newestOffer(vidbot.store, USER, Date.now() + DAY + 1000)).toBeUndefined();
+    expect(await resolveChoice(vidbot.store, inbound({ body: '1' }), Date.now() + DAY + 1000)).toEqual({ kind: 'bare-number' });
+  });
+
+  it('skips offers the channel never took', async () => {
+    const offered = await task('a fox in the snow');
+    await vidbot.store.recordOutbound({ id: 'x:choices', kind: 'choices', to: USER, body: 'offer', taskId: offered.taskId, channel: 'local', status: 'pending' });
+    expect(await resolveChoice(vidbot.store, inbound({ body: '1' }), Date.now())).toEqual({ kind: 'bare-number' });
+  });
+});

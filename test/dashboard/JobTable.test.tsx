@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { JobTable } from '../../src/cli/dashboard/JobTable.tsx';
+import { tableColumns } from '../../src/cli/dashboard/layout.ts';
+import { orderedRows } from '../../src/cli/dashboard/view.ts';
+import { JOB, NOW, busy } from './fixtures.ts';
+import { lines, renderAt, widest } from './render-at.tsx';
+
+const table = (width: number, selectedJobId?: string) =>
+  renderAt(
+    width,
+    <JobTable rows={orderedRows(busy, NOW)} columns={tableColumns(width)} now={NOW} {...(selectedJobId ? { selectedJobId } : {})} />,
+  ).frame();
+
+const rowFor = (frame: string, id: string) => lines(frame).find((line) => line.includes(id.slice(0, 8))) ?? '';
+
+describe('JobTable', () => {
+  it('labels its columns and shows each job on one line at 80 columns', () => {
+    const frame = table(80);
+    expect(lines(frame)[0]).toMatch(/^ job\s+sender\s+prompt\s+stage\s+%\s+ETA try$/);
+    expect(lines(frame)).toHaveLength(1 + 8);
+    expect(widest(frame)).toBeLessThanOrEqual(78);
+    expect(rowFor(frame, JOB.storm)).toMatch(/^ 5757e757 \+4477…0123 a lighthouse in a storm, wav…\s+generate\s+62%\s+~1m\s*$/);
+    expect(rowFor(frame, JOB.neon)).toMatch(/neon city at night\s+compress\s+25%/);
+    expect(rowFor(frame, JOB.sunset)).toMatch(/an ocean sunset with a saili…\s+polish\s+~1m/);
+    expect(rowFor(frame, JOB.forest)).toMatch(/a forest of tall pines in th…\s+queued\s+~3m\s*$/);
+    expect(rowFor(frame, JOB.beach)).toMatch(/waves on a beach\s+done\s*$/);
+    expect(rowFor(frame, JOB.moon)).toMatch(/the moon over a desert\s+failed\s*$/);
+  });
+
+  it('shows a job waiting to retry with its countdown and next attempt, and no percent from the failed one', () => {
+    const row = rowFor(table(80), JOB.fox);
+    expect(row).toMatch(/a fox running through the sn…\s+retry in 6s\s+~2m\s+2$/);
+    expect(row).not.toMatch(/%/);
+  });
+
+  it('adds the full masked sender, a bar and the elapsed time at 150 columns', () => {
+    const frame = table(150);
+    expect(lines(frame)[0]).toMatch(/^ job\s+sender\s+prompt\s+stage\s+progress\s+elapsed\s+ETA try$/);
+    expect(widest(frame)).toBeLessThanOrEqual(148);
+    expect(rowFor(frame, JOB.storm)).toMatch(/whatsapp:\+4477…0123 a lighthouse in a storm, waves crashing over the rocks\s+generate\s+██████░░░░\s+62%\s+13s\s+~1m/);
+    expect(rowFor(frame, JOB.beach)).toMatch(/done\s+42s\s*$/);
+    expect(rowFor(frame, JOB.fox)).not.toMatch(/[█░%]/);
+  });
+
+  it('marks the failed job r would retry, and says when rows did not fit', () => {
+    const view = renderAt(80, <JobTable rows={orderedRows(busy, NOW).slice(0, 2)} columns={tableColumns(80)} now={NOW} selectedJobId={JOB.storm} more="+ 6 more: 2 queued, 1 done" />);
+    expect(rowFor(view.frame(), JOB.storm)).toMatch(/^›5757e757/);
+    expect(lines(view.frame()).at(-1)).toBe(' + 6 more: 2 queued, 1 done');
+  });
+
+  it('says when there is no job yet', () => {
+    expect(renderAt(80, <JobTable rows={[]} columns={tableColumns(80)} now={NOW} />).frame()).toContain('No jobs yet');
+  });
+});

@@ -1,0 +1,73 @@
+/** A session's events, shared by the dashboard's tests: three jobs running, one waiting to retry, two queued, one done, one failed. */
+import type { ActivityEvent } from '../../src/lib/activity/feed.ts';
+import { type DashboardEvent, type DashboardState, type OpenTask, initialState, reduce } from '../../src/cli/dashboard/state.ts';
+
+export const T0 = Date.parse('2026-11-25T12:00:00Z');
+
+export const apply = (events: readonly DashboardEvent[], from: DashboardState = initialState): DashboardState => events.reduce(reduce, from);
+
+export const JOB = {
+  fox: '0f0f0f0f-aaaa-4aaa-8aaa-000000000001',
+  storm: '5757e757-bbbb-4bbb-8bbb-000000000002',
+  neon: '4e4e4e4e-cccc-4ccc-8ccc-000000000003',
+  sunset: '5a5a5a5a-dddd-4ddd-8ddd-000000000004',
+  forest: 'f0f0f0f0-eeee-4eee-8eee-000000000005',
+  pines: '9191e591-ffff-4fff-8fff-000000000006',
+  beach: 'bea0bea0-1111-4111-8111-000000000007',
+  moon: '3003d00d-2222-4222-8222-000000000008',
+} as const;
+
+export const task = (jobId: string, prompt: string, sender: string, status: OpenTask['status'], createdAt: number): OpenTask => ({
+  jobId,
+  taskId: jobId,
+  prompt,
+  sender,
+  status,
+  createdAt,
+  ...(status === 'queued' ? {} : { startedAt: createdAt }),
+});
+
+const job = (kind: Extract<ActivityEvent, { type: 'job' }>['kind'], jobId: string, ts: number, extra: Partial<Extract<ActivityEvent, { type: 'job' }>> = {}): ActivityEvent => ({
+  type: 'job',
+  kind,
+  jobId,
+  ts,
+  ...extra,
+});
+
+export const busyEvents: DashboardEvent[] = [
+  { type: 'workers', running: 3, concurrency: 3, paused: false, ts: T0 },
+  {
+    type: 'tasks',
+    ts: T0,
+    runSeconds: 90,
+    tasks: [
+      task(JOB.fox, 'a fox running through the snow at night', 'whatsapp:+15550001111', 'queued', T0 - 9000),
+      task(JOB.storm, 'a lighthouse in a storm, waves crashing over the rocks', 'whatsapp:+447700900123', 'queued', T0 - 8000),
+      task(JOB.neon, 'neon city at night', 'whatsapp:+15550002222', 'queued', T0 - 7000),
+      task(JOB.sunset, 'an ocean sunset with a sailing boat', 'whatsapp:+15550003333', 'queued', T0 - 6000),
+      task(JOB.forest, 'a forest of tall pines in the fog', 'whatsapp:+15550004444', 'queued', T0 - 5000),
+      task(JOB.pines, 'snow falling on a quiet village', 'whatsapp:+15550005555', 'queued', T0 - 4000),
+      task(JOB.beach, 'waves on a beach', 'whatsapp:+15550006666', 'queued', T0 - 3000),
+      task(JOB.moon, 'the moon over a desert', 'whatsapp:+15550007777', 'queued', T0 - 2000),
+    ],
+  },
+  job('active', JOB.beach, T0 + 1000, { attempt: 1, workerId: 'w' }),
+  job('completed', JOB.beach, T0 + 43_000, { durationMs: 42_000 }),
+  job('active', JOB.moon, T0 + 1000, { attempt: 1, workerId: 'w' }),
+  job('failed', JOB.moon, T0 + 5000, { error: 'The model refused this prompt.\nmore detail' }),
+  job('active', JOB.fox, T0 + 43_000, { attempt: 1, workerId: 'w' }),
+  { type: 'stage', jobId: JOB.fox, stage: 'generate', state: 'start', ts: T0 + 44_000 },
+  { type: 'stage', jobId: JOB.fox, stage: 'generate', state: 'progress', percent: 40, ts: T0 + 50_000 },
+  job('retrying', JOB.fox, T0 + 55_000, { attempt: 1, delayMs: 8000, error: 'ffmpeg failed rendering the local preview: exit code 1\nstderr...' }),
+  job('active', JOB.storm, T0 + 44_000, { attempt: 1, workerId: 'w' }),
+  { type: 'stage', jobId: JOB.storm, stage: 'generate', state: 'progress', percent: 62, ts: T0 + 56_000 },
+  job('active', JOB.neon, T0 + 45_000, { attempt: 1, workerId: 'w' }),
+  { type: 'stage', jobId: JOB.neon, stage: 'compress', state: 'progress', percent: 25, ts: T0 + 56_000 },
+  job('active', JOB.sunset, T0 + 55_000, { attempt: 1, workerId: 'w' }),
+  { type: 'stage', jobId: JOB.sunset, stage: 'polish', state: 'start', ts: T0 + 55_500 },
+];
+
+/** 56 s into the session: fox waits 7 s more to retry; storm, neon and sunset run; forest and pines are queued. */
+export const NOW = T0 + 57_000;
+export const busy = apply(busyEvents);

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { aboutSeconds, clock, elapsed, inSeconds, maskSender, middleTruncate, oneLine, shortId, wrapText } from '../../src/cli/dashboard/format.ts';
+
+describe('the dashboard text helpers', () => {
+  it('shows times, ids and senders short', () => {
+    const at = new Date(2026, 10, 25, 9, 5, 7).getTime();
+    expect(clock(at)).toBe('09:05:07');
+    expect(shortId('0f0f0f0f-aaaa-4aaa-8aaa-000000000001')).toBe('0f0f0f0f');
+    expect(shortId('job-1')).toBe('job-1');
+    expect(maskSender('whatsapp:+15550001111', false)).toBe('whatsapp:+1555…1111');
+    expect(maskSender('whatsapp:+15550001111', true)).toBe('+1555…1111');
+    expect(maskSender('cli', true)).toBe('cli');
+  });
+
+  it('words times ahead and behind', () => {
+    expect([aboutSeconds(0), aboutSeconds(3), aboutSeconds(42), aboutSeconds(150), aboutSeconds(7200)]).toEqual(['soon', '~5s', '~40s', '~3m', '~2h']);
+    expect([inSeconds(7.2), inSeconds(0), inSeconds(600)]).toEqual(['8s', '0s', '10m']);
+    expect([elapsed(42_400), elapsed(185_000), elapsed(3_720_000)]).toEqual(['42s', '3m05s', '1h02m']);
+  });
+
+  it('cuts the middle of what cannot fit, and wraps words into lines that do', () => {
+    expect(middleTruncate('https://example.com/a/long/path', 15)).toBe('https:/…ng/path');
+    expect(middleTruncate('short', 15)).toBe('short');
+    expect(wrapText('the quick brown fox jumps over the lazy dog', 16, 2)).toEqual(['the quick brown', '  fox jumps over', '  the lazy dog']);
+    expect(wrapText('abcdefghijklmnopqrstuvwxyz', 10)).toEqual(['abcdefghij', 'klmnopqrst', 'uvwxyz']);
+    for (const line of wrapText('a very long error message with a https://example.com/some/very/long/url/that/goes/on in it', 20, 4)) {
+      expect(line.length).toBeLessThanOrEqual(20);
+    }
+    expect(oneLine('ffmpeg failed: exit code 1\n[libx264] details\n')).toBe('ffmpeg failed: exit code 1');
+  });
+});
