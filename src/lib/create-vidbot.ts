@@ -190,6 +190,7 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
     conversation,
     provider,
     maxBytes: config.whatsappMaxBytes,
+    progressAfterMs: config.progressAfterSec * 1000,
     ...(options.onWarning ? { onWarning: options.onWarning } : {}),
   });
 

@@ -16,6 +16,8 @@ import { startFakeTwilio } from '../fakes/twilio-api.ts';
 const ACCOUNT = `AC${'c4'.repeat(16)}`;
 const TOKEN = 'contract-token';
 const BASE = 'https://bot.example.com';
+/** The contract's user. */
+const USER = 'whatsapp:+15550007777';
 const TWILIO_STATUSES = { queued: 'queued', sent: 'sent', delivered: 'delivered', read: 'read', undelivered: 'undelivered' } as const;
 
 /** A form request as Twilio posts it: signed over the exact URL with the account's token. */
@@ -49,6 +51,7 @@ channelContract('twilio', async () => {
       sent: () =>
         fake.messages.flatMap((m) => (m.contentSid === undefined ? [] : [{ to: m.to, template: m.contentSid, ...(m.contentVariables === undefined ? {} : { variables: m.contentVariables }) }])),
     },
+    typed: () => fake.typing.map((t) => t.messageId ?? ''),
     sent: () => fake.messages.map((m) => ({ to: m.to, ...(m.body === undefined ? {} : { body: m.body }), ...(m.mediaUrls[0] ? { mediaUrl: m.mediaUrls[0] } : {}) })),
     choices: {
       presented: 'buttons',
@@ -73,12 +76,14 @@ channelContract('simulator', async () => {
   const own = `${BASE}/simulator/media/${'a'.repeat(22)}`;
   const channel = createSimulatorChannel({ authToken: TOKEN, isOwnUpload: (url) => url.href === own });
   const sent: SimulatedMessage[] = [];
-  channel.subscribe((message) => sent.push(message));
+  const typed: string[] = [];
+  channel.subscribe((event) => (event.type === 'message' ? sent.push(event.message) : event.to === USER && typed.push(event.replyingTo)));
   return {
     channel,
     ...twilioForms(SIMULATOR_WEBHOOKS),
     statuses: TWILIO_STATUSES,
     sent: () => sent,
+    typed: () => typed,
     // The page gets the choices themselves, to draw as buttons.
     choices: {
       presented: 'buttons',

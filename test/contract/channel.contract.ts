@@ -13,6 +13,7 @@
  * - It offers a message's choices as buttons where it can, else as the shared numbered text, and
  *   says which; a tap names the message it was on.
  * - Its media policy lets vidbot fetch only the service's own media, with credentials for it only.
+ * - A channel with a typing indicator shows it for the user's inbound message, and stops on a signal.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Channel, ChannelWebhook, WebhookRequest } from '../../src/lib/channel/port.ts';
@@ -32,6 +33,8 @@ export interface ChannelHarness {
   readonly statuses: Readonly<Partial<Record<DeliveryStatus, string>>>;
   /** What the service received when asked to send, newest last (empty when it cannot tell). */
   sent(): ReadonlyArray<{ to: string; body?: string; mediaUrl?: string }>;
+  /** Which inbound messages the service was asked to show a typing indicator for; absent when the channel has none. */
+  typed?(): readonly string[];
   /** The approved template the channel was given, and what the service received as templates; absent when it has none. */
   readonly template?: { readonly id: string; sent(): ReadonlyArray<{ to: string; template: string; variables?: string }> };
   /** How the channel offers choices, and what the service received as choices (absent when it cannot tell). */
@@ -172,6 +175,18 @@ export const channelContract = (name: string, makeHarness: () => Promise<Channel
       const received = h.template.sent().at(-1);
       expect(received).toMatchObject({ to: USER, template: h.template.id });
       expect(JSON.parse(received?.variables ?? '{}')).toEqual({ '1': 'Your video is ready: https://cdn.example.com/v.mp4' });
+    });
+
+    it("shows a typing indicator for the user's message when it has one, and not after an abort", async () => {
+      if (h.typed === undefined) {
+        expect(h.channel.typing).toBeUndefined();
+        return;
+      }
+      const inbound = `SM${'0a'.repeat(16)}`;
+      await h.channel.typing?.({ to: USER, replyingTo: inbound });
+      expect(h.typed()).toEqual([inbound]);
+      await expect(h.channel.typing?.({ to: USER, replyingTo: inbound }, { signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'VIDBOT_CANCELED' });
+      expect(h.typed()).toEqual([inbound]);
     });
 
     it('offers choices as buttons where it can, else as the numbered text, and says which', async () => {

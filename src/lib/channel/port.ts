@@ -77,6 +77,13 @@ export interface SentMessage {
   readonly presented?: 'buttons' | 'text';
 }
 
+/** A typing indicator: the user sees "typing…" until the next message arrives, or for a while (WhatsApp: 25 s). */
+export interface TypingInput {
+  readonly to: string;
+  /** The channel's id of the user's message being answered (the task's inbound messageId). */
+  readonly replyingTo: string;
+}
+
 export interface SentLookup {
   readonly to: string;
   /** The intent's time: only messages created after about then count. */
@@ -175,6 +182,12 @@ export interface Channel {
    * surely none. Absent when the channel cannot tell; then vidbot sends again.
    */
   findSent?(lookup: SentLookup, options?: { signal?: AbortSignal }): Promise<SentMessage | null>;
+  /**
+   * Shows the user that a reply is being prepared (WhatsApp also marks their message read). Only
+   * for moments when a message follows within the indicator's life; best effort, callers only warn.
+   * Absent when the service has none.
+   */
+  typing?(input: TypingInput, options?: { signal?: AbortSignal }): Promise<void>;
   /** What a failure code of this channel (in a refusal or a receipt) means for what to try next; default 'other'. */
   refusalKind?(code: string): RefusalKind;
 }

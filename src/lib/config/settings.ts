@@ -61,6 +61,13 @@ export const settings = {
     max: 1_000_000,
     description: 'Videos one sender may ask for in 24 hours (0: no limit)',
   },
+  progressAfterSec: {
+    env: 'VIDBOT_PROGRESS_AFTER_SEC',
+    type: 'int',
+    min: 0,
+    max: 86_400,
+    description: 'After a user has waited this long for a video, tell them once how long is left (0: never)',
+  },
   port: { env: 'PORT', type: 'int', min: 0, max: 65_535, description: 'Port `vidbot serve` listens on' },
   host: { env: 'VIDBOT_HOST', type: 'string', description: 'Address `vidbot serve` binds to' },
   trustProxy: {
@@ -207,6 +214,7 @@ export const defaults = {
   mongoDbName: 'vidbot',
   rateLimitPerMinute: 10,
   dailyLimit: 0,
+  progressAfterSec: 60,
   ...cloudApiDefaults,
   port: 3000,
   host: '127.0.0.1',

@@ -103,6 +103,7 @@ export const createTaskLifecycle = (deps: LifecycleDeps): TaskLifecycle => {
         jobId,
         attempts: 0,
         stage: undefined,
+        progress: undefined,
         error: undefined,
         errorCode: undefined,
         startedAt: undefined,

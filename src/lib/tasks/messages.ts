@@ -4,7 +4,7 @@ import type { Task } from '../store/port.ts';
 import { type UserReason, userReasonFor } from './user-reasons.ts';
 
 /** Collapses whitespace and cuts to `max` characters (code points, so emoji stay whole). */
-const excerpt = (text: string, max: number): string => {
+export const excerpt = (text: string, max: number): string => {
   const chars = [...text.replace(/\s+/g, ' ').trim()];
   return chars.length <= max ? chars.join('') : `${chars.slice(0, max - 1).join('').trimEnd()}…`;
 };

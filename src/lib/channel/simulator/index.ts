@@ -2,7 +2,8 @@
  * The browser simulator's channel: Twilio's webhook format on its own routes (so it runs beside a
  * real Twilio channel), checked with the local token, and a transport that takes each message as
  * Twilio would (status `sent`, an SM... id) and pushes it to the simulator page. The page's
- * simulated receipts (delivered, read, 63016...) then come back through its status route.
+ * simulated receipts (delivered, read, 63016...) then come back through its status route. Typing
+ * indicators are told to the page too, as events of their own.
  */
 import { randomBytes } from 'node:crypto';
 import { throwIfAborted } from '../../errors.ts';
@@ -16,10 +17,15 @@ export interface SimulatedMessage extends OutboundMessage, SentMessage {
   readonly reference?: string;
 }
 
-export type SimulatorListener = (message: SimulatedMessage) => void;
+/** What the page is told: a message the bot sent, or that a reply is being prepared for `to`. */
+export type SimulatorEvent =
+  | { readonly type: 'message'; readonly message: SimulatedMessage }
+  | { readonly type: 'typing'; readonly to: string; readonly replyingTo: string };
+
+export type SimulatorListener = (event: SimulatorEvent) => void;
 
 export interface SimulatorChannel extends Channel {
-  /** Called with every message the bot sends through the simulator. */
+  /** Called with every message the bot sends through the simulator, and every typing indicator. */
   subscribe(listener: SimulatorListener): () => void;
 }
 
@@ -34,6 +40,15 @@ export interface SimulatorChannelOptions {
 
 export const createSimulatorChannel = (options: SimulatorChannelOptions): SimulatorChannel => {
   const listeners = new Set<SimulatorListener>();
+  const tell = (event: SimulatorEvent) => {
+    for (const listener of listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A page that went away must not fail the worker's delivery.
+      }
+    }
+  };
   return {
     name: 'simulator',
     enforcesWindow: false,
@@ -56,15 +71,12 @@ export const createSimulatorChannel = (options: SimulatorChannelOptions): Simula
         status: 'sent',
         ...(message.choices?.length ? { presented: 'buttons' as const } : {}),
       };
-      const told: SimulatedMessage = { ...message, ...sent, ...(sendOptions?.reference ? { reference: sendOptions.reference } : {}) };
-      for (const listener of listeners) {
-        try {
-          listener(told);
-        } catch {
-          // A page that went away must not fail the worker's delivery.
-        }
-      }
+      tell({ type: 'message', message: { ...message, ...sent, ...(sendOptions?.reference ? { reference: sendOptions.reference } : {}) } });
       return sent;
+    },
+    async typing(input, typingOptions) {
+      throwIfAborted(typingOptions?.signal);
+      tell({ type: 'typing', to: input.to, replyingTo: input.replyingTo });
     },
   };
 };
