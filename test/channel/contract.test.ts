@@ -166,6 +166,7 @@ channelContract('cloud-api', async () => {
         }),
       ),
     statuses: { sent: 'sent', delivered: 'delivered', read: 'read', failed: 'failed' },
+    typed: () => fake.reads.filter((r) => r.typing).map((r) => r.messageId),
     sent: () =>
       fake.messages
         .filter((m) => m.type !== 'template')

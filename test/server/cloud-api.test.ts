@@ -81,6 +81,8 @@ describe('the Cloud API channel, served', () => {
     expect(video).toMatchObject({ to: USER, type: 'video', body: { id: graph.uploads[0]?.id } });
     expect(video?.body.link).toBeUndefined();
     expect(done.videoUrl).toBeUndefined();
+    // "typing…" on the user's message before the video went out.
+    expect(graph.reads).toContainEqual({ messageId: 'wamid.first', typing: true });
 
     // Statuses out of order, as Meta sends them: the task ends read.
     const id = video?.id ?? '';
