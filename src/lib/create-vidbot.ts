@@ -79,7 +79,7 @@ export interface Vidbot {
   /** Applies a channel's delivery receipt to its message and task. */
   applyReceipt(receipt: Receipt): Promise<ReceiptOutcome>;
   /** Sends a message outside any task, recorded like the bot's (`vidbot send`, /test-send). */
-  sendMessage(message: { to: string; body?: string; mediaUrl?: string }, options?: SendMessageOptions): Promise<OutboundRecord>;
+  sendMessage(message: { to: string; body?: string; mediaUrl?: string; mediaFile?: string }, options?: SendMessageOptions): Promise<OutboundRecord>;
   /** Starts workers that take tasks from the queue, and the sweep that keeps tasks and jobs in step. */
   startWorkers(options?: StartWorkersOptions): QueueWorker;
   close(): Promise<void>;

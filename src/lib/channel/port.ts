@@ -170,6 +170,8 @@ export interface Channel {
    * URL cannot be sent; channels that show vidbot's own /media (the simulator) leave this unset.
    */
   readonly mediaByPublicUrl?: boolean;
+  /** The channel uploads a message's local media file itself (Meta's Cloud API), so no public URL is needed. */
+  readonly uploadsMedia?: boolean;
   /** The routes this channel's service posts to (none for the local recorder). */
   readonly webhooks: readonly ChannelWebhook[];
   /** Where inbound media may come from; without it, media is refused. */

@@ -46,7 +46,7 @@ export interface TaskLifecycle {
   abandonJob(jobId: string, reason: string): Promise<Task | null>;
   sweep(options?: SweepOptions): Promise<SweepResult>;
   /** Sends a message outside any task (an operator's `vidbot send`, /test-send), recorded like the bot's. */
-  send(message: { to: string; body?: string; mediaUrl?: string }, options?: SendMessageOptions): Promise<OutboundRecord>;
+  send(message: { to: string; body?: string; mediaUrl?: string; mediaFile?: string }, options?: SendMessageOptions): Promise<OutboundRecord>;
   /** Records the bot's answer to an inbound message, to be sent once the webhook is acknowledged (tasks/replies.ts). */
   prepareReply(input: ReplyInput): Promise<PreparedReply | undefined>;
 }

@@ -42,7 +42,7 @@ export const recipientOf = (to: string): string => to.replace(/^whatsapp:/, '').
 
 const clip = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
 
-export type CloudSender = Pick<Channel, 'enforcesWindow' | 'send' | 'sendTemplate' | 'refusalKind'> & {
+export type CloudSender = Pick<Channel, 'enforcesWindow' | 'uploadsMedia' | 'send' | 'sendTemplate' | 'refusalKind'> & {
   typing(input: { readonly to: string; readonly replyingTo: string }, options?: { signal?: AbortSignal }): Promise<void>;
 };
 
@@ -121,6 +121,7 @@ export const createCloudSender = (options: CloudSenderOptions): CloudSender => {
 
   return {
     enforcesWindow: true,
+    uploadsMedia: true,
     refusalKind,
     async send(message, sendOptions) {
       const choices = message.choices ?? [];
