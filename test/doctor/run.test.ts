@@ -42,17 +42,19 @@ describe('runDoctor', { timeout: 120_000 }, () => {
       store: 'pass',
       queue: 'pass',
       twilio: 'pass',
+      'cloud-api': 'pass',
       replicate: 'pass',
       openai: 'pass',
       cloudinary: 'pass',
       // http is fine on loopback for a test, not for Twilio: a warning, not a failure.
       'public-url': 'warn',
       signature: 'pass',
+      'cloud-webhook': 'pass',
       'media-url': 'pass',
       'whatsapp-clip': 'pass',
     });
     expect(report.ok).toBe(true);
-    expect(report.counts).toEqual({ pass: 11, warn: 1, fail: 0, skip: 0 });
+    expect(report.counts).toEqual({ pass: 13, warn: 1, fail: 0, skip: 0 });
     expect(seen.sort()).toEqual(report.checks.map((check) => check.id).sort());
     const checks = byId(report);
     expect(checks.ffmpeg?.detail).toMatch(/^ffmpeg \S+ from PATH \(.*\), ffprobe \S+; libx264, aac, and all \d+ filters of the local preview$/);
