@@ -66,7 +66,8 @@ export const addressOf = (waId: string): string => `whatsapp:+${waId.replace(/^\
 interface ReadOptions {
   readonly channel: string;
   readonly phoneNumberId?: string;
-  readonly mediaBase: string;
+  /** Where the bot fetches a media id from (the Graph API's `/{version}/{media-id}`). */
+  readonly mediaUrlOf: (mediaId: string) => string;
 }
 
 const toMessage = (message: CloudMessage, value: CloudValue, options: ReadOptions): InboundMessage | undefined => {
@@ -78,7 +79,7 @@ const toMessage = (message: CloudMessage, value: CloudValue, options: ReadOption
   for (const kind of MEDIA_TYPES) {
     const ref = message[kind];
     if (type !== kind || ref?.id === undefined) continue;
-    media.push({ url: `${options.mediaBase}/${encodeURIComponent(ref.id)}`, contentType: ref.mime_type ?? 'application/octet-stream' });
+    media.push({ url: options.mediaUrlOf(ref.id), contentType: ref.mime_type ?? 'application/octet-stream' });
     caption = ref.caption;
   }
   const reply = message.interactive?.button_reply ?? message.interactive?.list_reply;

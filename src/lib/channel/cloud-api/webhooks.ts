@@ -20,6 +20,8 @@ export interface CloudWebhookOptions {
   readonly phoneNumberId?: string;
   /** Where inbound media ids are looked up: `${graph base}/${version}`. */
   readonly mediaBase: string;
+  /** Another mapping of media ids to URLs (the simulator names its own uploads so). */
+  readonly mediaUrlOf?: (mediaId: string) => string;
   /** Default /whatsapp/cloud. */
   readonly path?: string;
   /** Accept unsigned requests (--insecure-skip-signature). */
@@ -90,6 +92,11 @@ const parse = (raw: string): CloudPayload => {
 
 export const cloudWebhooks = (options: CloudWebhookOptions): ChannelWebhook[] => {
   const path = options.path ?? CLOUD_WEBHOOK_PATH;
+  const read = {
+    channel: options.channel,
+    mediaUrlOf: options.mediaUrlOf ?? ((id: string) => `${options.mediaBase}/${encodeURIComponent(id)}`),
+    ...(options.phoneNumberId === undefined ? {} : { phoneNumberId: options.phoneNumberId }),
+  };
   return [
     {
       method: 'GET',
@@ -104,7 +111,7 @@ export const cloudWebhooks = (options: CloudWebhookOptions): ChannelWebhook[] =>
       body: 'raw',
       // The Cloud API has no reply in the HTTP answer: the bot's replies go out as messages.
       replies: 'send',
-      read: (request) => readPayload(parse(verifySignature(request, options)), options),
+      read: (request) => readPayload(parse(verifySignature(request, options)), read),
       // Meta retries anything but a 200, for days: answered once the messages are stored.
       respond: () => ({ status: 200, contentType: 'text/plain; charset=utf-8', body: 'EVENT_RECEIVED' }),
     },
