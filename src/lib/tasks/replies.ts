@@ -41,6 +41,8 @@ export const prepareReply = async (deps: LifecycleDeps, input: ReplyInput): Prom
   const message = { to: input.to, body: input.body };
   return {
     async send() {
+      // Marks the user's message read (blue ticks) as the reply is written, where the channel can.
+      await channel.typing?.({ to: input.to, replyingTo: input.inReplyTo }).catch(() => undefined);
       try {
         // The user wrote a moment ago: the window is open. The bot already logged its reply in the session.
         await sendRecorded(deps, { id, kind: REPLY_KIND, channel, message, untried: true, checkWindow: false, ...(input.taskId ? { taskId: input.taskId } : {}) });
