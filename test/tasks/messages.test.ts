@@ -163,6 +163,9 @@ describe('every text the bot sends', () => {
 
   it('lists videos without a public link by when they were made, and /help promises no links', () => {
     expect(historyText([video()])).toContain('"a fox" — made 3 h ago');
+    // Versions of one prompt: the landscape one says so, in the list and in /status.
+    expect(historyText([video({ width: 1280, height: 720 }), video({ width: 720, height: 1280 })])).toMatch(/1\. "a fox" ↔️ — made 3 h ago\n2\. "a fox" — made/);
+    expect(statusText([{ task: task({ options: { ...task().options, orientation: 'landscape' } }), position: 1 }])).toMatch(/…" ↔️ — /);
     expect(helpText({ imageToVideo: false })).toContain('/history — your recent videos');
     expect(helpText({ imageToVideo: false })).not.toContain('link');
   });

@@ -94,7 +94,7 @@ export const statusText = (lines: readonly { task: Task; position: number | null
     ? ["📭 You haven't asked for any videos yet. Send a description to make your first one!", ...allowance].join('\n')
     : [
         '📋 Your latest requests:',
-        ...lines.map(({ task, position }, i) => `${i + 1}. "${shorten(task.prompt)}" — ${taskStateText(task, position)}`),
+        ...lines.map(({ task, position }, i) => `${i + 1}. "${shorten(task.prompt)}"${task.options.orientation === 'landscape' ? ' ↔️' : ''} — ${taskStateText(task, position)}`),
         ...allowance,
       ].join('\n');
 };
@@ -115,7 +115,8 @@ export const historyText = (videos: readonly Video[], now = Date.now()): string 
     ? "📭 No videos yet. Send a description and I'll make one!"
     : [
         '🎞️ Your recent videos:',
-        ...videos.map((video, i) => `${i + 1}. "${shorten(video.prompt)}" — ${video.videoUrl ?? `made ${agoText(now - video.createdAt)}`}`),
+        // Versions of one prompt differ by their shape: landscape ones say so.
+        ...videos.map((video, i) => `${i + 1}. "${shorten(video.prompt)}"${(video.width ?? 0) > (video.height ?? 0) ? ' ↔️' : ''} — ${video.videoUrl ?? `made ${agoText(now - video.createdAt)}`}`),
       ].join('\n');
 
 export const cancelTexts = {
