@@ -3,6 +3,7 @@
  * the seed bot's where it had one, so an existing .env keeps working.
  */
 import { cloudApiDefaults, cloudApiSettings } from './settings-cloud.ts';
+import { storeDefaults, storeSettings } from './settings-store.ts';
 
 export type SettingType = 'string' | 'url' | 'int' | 'bool' | 'enum';
 
@@ -99,8 +100,7 @@ export const settings = {
   ffmpegBin: { env: 'FFMPEG_BIN', type: 'string', description: 'ffmpeg binary (path or command)' },
   publicBaseUrl: { env: 'PUBLIC_BASE_URL', type: 'url', description: 'Public https URL of the server' },
   apiKey: { env: 'VIDBOT_API_KEY', type: 'string', secret: true, description: 'Bearer token for /api/* and /test-send' },
-  mongodbUri: { env: 'MONGODB_URI', type: 'string', secret: true, description: 'MongoDB connection string (store)' },
-  mongoDbName: { env: 'MONGO_DB_NAME', type: 'string', description: 'MongoDB database name' },
+  ...storeSettings,
   redisUrl: { env: 'REDIS_URL', type: 'url', secret: true, description: 'Redis URL for the BullMQ queue' },
   twilioAccountSid: { env: 'TWILIO_ACCOUNT_SID', type: 'string', description: 'Twilio account SID' },
   twilioAuthToken: { env: 'TWILIO_AUTH_TOKEN', type: 'string', secret: true, description: 'Twilio auth token' },
@@ -211,7 +211,7 @@ export const defaults = {
   promptMaxChars: 1000,
   workerCount: 2,
   whatsappMaxBytes: 16_700_000,
-  mongoDbName: 'vidbot',
+  ...storeDefaults,
   rateLimitPerMinute: 10,
   dailyLimit: 0,
   progressAfterSec: 60,
