@@ -33,20 +33,18 @@ const PG_ROOT = '/usr/lib/postgresql';
 
 /** The newest installed version's bin folder, found by glob: Debian keeps these binaries off PATH. */
 export const findPostgresBin = (): string => {
-  const override = process.env.PG_BIN_DIR;
-  if (override) return override;
-  const versions = existsSync(PG_ROOT)
+  const newest = existsSync(PG_ROOT)
     ? readdirSync(PG_ROOT)
         .filter((name) => existsSync(join(PG_ROOT, name, 'bin', 'initdb')))
-        .sort((a, b) => Number(b) - Number(a))
-    : [];
-  const newest = versions[0];
-  if (newest === undefined) {
+        .sort((a, b) => Number(b) - Number(a))[0]
+    : undefined;
+  const bin = process.env.PG_BIN_DIR || (newest === undefined ? undefined : join(PG_ROOT, newest, 'bin'));
+  if (bin === undefined || !existsSync(join(bin, 'initdb'))) {
     throw new Error(
-      `PostgreSQL server binaries are not installed (no ${PG_ROOT}/*/bin/initdb): install Debian's postgresql package (apt-get install postgresql; .ci/run does).`,
+      `PostgreSQL server binaries are not installed (no initdb in ${bin ?? `${PG_ROOT}/*/bin`}): install Debian's postgresql package (apt-get install postgresql; .ci/run does).`,
     );
   }
-  return join(PG_ROOT, newest, 'bin');
+  return bin;
 };
 
 /** uid and gid of a user from /etc/passwd, or undefined. */

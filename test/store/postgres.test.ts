@@ -153,6 +153,15 @@ describe('PostgreSQL store: specifics', () => {
     expect(await a.countTasks()).toBe(30);
   });
 
+  it('lets two pools start a session together without losing a message', async () => {
+    const { url } = await fresh();
+    const [a, b] = [await open(url), await open(url)];
+    await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 ? a : b).appendMessage('whatsapp:+1555', { role: 'user', text: `m${i}`, ts: 100 + i })));
+    const session = await a.getSession('whatsapp:+1555');
+    expect(session?.messages.map((m) => m.text).sort()).toEqual(Array.from({ length: 12 }, (_, i) => `m${i}`).sort());
+    expect(session?.createdAt).toBeGreaterThanOrEqual(100);
+  });
+
   it('stores text PostgreSQL cannot hold without failing: U+0000 becomes U+FFFD, json keeps it as written', async () => {
     const store = await open((await fresh()).url);
     const prompt = 'a fox\u0007 in the \u001b[31msnow\u0000 \ud83d';

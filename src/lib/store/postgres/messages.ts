@@ -6,17 +6,14 @@ import { params, patchSets } from './sql.ts';
 export const sessionOps = (db: Db): Pick<Ops, 'appendMessage' | 'getSession'> => ({
   appendMessage: async (sessionId: string, message: Omit<SessionMessage, 'ts'> & { ts?: number }) => {
     const ts = message.ts ?? db.now();
-    await db.tx(async (q) => {
-      // The first message creates the session, and its time is the session's creation time.
-      await q.query('INSERT INTO sessions (session_id, created_at) VALUES ($1, $2) ON CONFLICT (session_id) DO NOTHING', [sessionId, ts]);
-      await q.query('INSERT INTO session_messages (session_id, role, text, meta, ts) VALUES ($1, $2, $3, $4, $5)', [
-        sessionId,
-        message.role,
-        message.text,
-        toJson(message.meta),
-        ts,
-      ]);
-    });
+    // One statement, so atomic like a transaction in one round trip: the first message creates the
+    // session (its time is the session's creation time), and the message's foreign key is checked
+    // at the statement's end, after the session row is there.
+    await db.query(
+      `WITH session AS (INSERT INTO sessions (session_id, created_at) VALUES ($1, $2) ON CONFLICT (session_id) DO NOTHING)
+       INSERT INTO session_messages (session_id, role, text, meta, ts) VALUES ($1, $3, $4, $5, $2)`,
+      [sessionId, ts, message.role, message.text, toJson(message.meta)],
+    );
   },
 
   getSession: async (sessionId: string) => {
