@@ -64,6 +64,8 @@ export interface WebhookDelivery {
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   /** The exact body as text: signatures cover the bytes, not a re-serialized copy. */
   readonly rawBody: string;
+  /** The query of the URL it was posted to (a provider that does not sign puts a token there). */
+  readonly query?: Readonly<Record<string, string | string[] | undefined>>;
 }
 
 export interface VideoProvider {
