@@ -35,6 +35,7 @@ export const describeServe = (input: BannerInput): ServeDescription => {
   const local = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
   const publicUrl = config.publicBaseUrl ?? local;
   const replicate = vidbot.provider.name === 'replicate';
+  const ai = vidbot.provider.capabilities().ai;
   const urls = {
     local,
     webhook: `${publicUrl}/whatsapp/webhook`,
@@ -47,7 +48,7 @@ export const describeServe = (input: BannerInput): ServeDescription => {
   const facts = [
     `health: ${local}/health   metrics: ${local}/metrics`,
     `workers: ${runWorkers ? config.workerCount : 'none (--no-workers)'} · provider ${vidbot.provider.name} · channels ${vidbot.channels.all.map((channel) => channel.name).join(', ')} · store ${vidbot.store.name} · queue ${vidbot.queue.name} · media ${vidbot.mediaHost.name}`,
-    `model: ${replicate ? vidbot.provider.defaultModel : 'local preview (not AI)'} · polish: ${vidbot.polisher.name}`,
+    `model: ${ai ? vidbot.provider.defaultModel : 'local preview (not AI)'} · polish: ${vidbot.polisher.name}`,
     `data: ${vidbot.paths.dataDir}`,
   ];
   const replicateWebhook = replicate ? `${publicUrl}/replicate/webhook${config.publicBaseUrl ? '' : ' (not used: predictions are polled)'}` : undefined;
