@@ -42,11 +42,11 @@ describe('vidbot doctor', { timeout: 120_000 }, () => {
     expect(result.stderr).toBe('');
     expect(result.exitCode).toBe(0);
     const lines = result.stdout.trimEnd().split('\n');
-    expect(lines.at(-1)).toBe('11 passed, 1 warning');
+    expect(lines.at(-1)).toBe('11 passed, 1 warning, 2 skipped');
     expect(lines.at(-2)).toBe('');
     const checkLines = lines.filter((line) => CHECK_LINE.test(line));
     expect(checkLines.map((line) => CHECK_LINE.exec(line)?.[2])).toEqual([
-      'Node.js', 'ffmpeg', 'Store', 'Queue', 'Twilio', 'Replicate', 'OpenAI', 'Cloudinary', 'Public URL', 'Signature', 'Media URL', 'WhatsApp clip',
+      'Node.js', 'ffmpeg', 'Store', 'Queue', 'Twilio', 'Replicate', 'fal.ai', 'Cog server', 'OpenAI', 'Cloudinary', 'Public URL', 'Signature', 'Media URL', 'WhatsApp clip',
     ]);
     // Every detail starts in the same column.
     const columns = new Set(checkLines.map((line) => line.indexOf(CHECK_LINE.exec(line)?.[4] ?? '')));
@@ -62,13 +62,13 @@ describe('vidbot doctor', { timeout: 120_000 }, () => {
     expect(json.stdout.trim().split('\n')).toHaveLength(1);
     const report = JSON.parse(json.stdout) as JsonReport;
     expect(report.ok).toBe(true);
-    expect(report.counts).toEqual({ pass: 11, warn: 1, fail: 0, skip: 0 });
+    expect(report.counts).toEqual({ pass: 11, warn: 1, fail: 0, skip: 2 });
     expect(report.checks.map((check) => check.id)).toEqual([
-      'node', 'ffmpeg', 'store', 'queue', 'twilio', 'replicate', 'openai', 'cloudinary', 'public-url', 'signature', 'media-url', 'whatsapp-clip',
+      'node', 'ffmpeg', 'store', 'queue', 'twilio', 'replicate', 'fal', 'cog', 'openai', 'cloudinary', 'public-url', 'signature', 'media-url', 'whatsapp-clip',
     ]);
     for (const check of report.checks) {
       expect(check).toEqual(expect.objectContaining({ title: expect.any(String), detail: expect.any(String), durationMs: expect.any(Number) }));
-      expect(['pass', 'warn']).toContain(check.status);
+      expect(['pass', 'warn', ...(check.id === 'fal' || check.id === 'cog' ? ['skip'] : [])]).toContain(check.status);
     }
   });
 

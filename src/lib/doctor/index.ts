@@ -4,6 +4,8 @@ export { checkFfmpeg } from './checks/ffmpeg.ts';
 export { checkQueue, checkStore } from './checks/store-queue.ts';
 export { checkTwilio } from './checks/twilio.ts';
 export { checkReplicate } from './checks/replicate.ts';
+export { checkFal } from './checks/fal.ts';
+export { checkCog } from './checks/cog.ts';
 export { checkOpenAI } from './checks/openai.ts';
 export { checkCloudinary } from './checks/cloudinary.ts';
 export { checkPublicUrl, checkSignature } from './checks/public-url.ts';

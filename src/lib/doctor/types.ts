@@ -15,6 +15,8 @@ export type CheckId =
   | 'queue'
   | 'twilio'
   | 'replicate'
+  | 'fal'
+  | 'cog'
   | 'openai'
   | 'cloudinary'
   | 'public-url'
