@@ -34,8 +34,8 @@ export const describeServe = (input: BannerInput): ServeDescription => {
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const local = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
   const publicUrl = config.publicBaseUrl ?? local;
-  const replicate = vidbot.provider.name === 'replicate';
   const ai = vidbot.provider.capabilities().ai;
+  const label = ({ replicate: 'Replicate', fal: 'fal', cog: 'Cog' } as Record<string, string>)[vidbot.provider.name];
   const urls = {
     local,
     webhook: `${publicUrl}/whatsapp/webhook`,
@@ -51,8 +51,10 @@ export const describeServe = (input: BannerInput): ServeDescription => {
     `model: ${ai ? vidbot.provider.defaultModel : 'local preview (not AI)'} · polish: ${vidbot.polisher.name}`,
     `data: ${vidbot.paths.dataDir}`,
   ];
-  const replicateWebhook = replicate ? `${publicUrl}/replicate/webhook${config.publicBaseUrl ? '' : ' (not used: predictions are polled)'}` : undefined;
-  const replicateFact = `Replicate webhook: ${replicateWebhook}`;
+  const replicateWebhook = label
+    ? `${publicUrl}/${vidbot.provider.name}/webhook${config.publicBaseUrl ? '' : ' (not used: jobs are polled)'}`
+    : undefined;
+  const replicateFact = `${label} webhook: ${replicateWebhook}`;
   if (replicateWebhook) facts.splice(1, 0, replicateFact);
   const warnings: string[] = [];
   if (!config.publicBaseUrl) {
@@ -72,7 +74,7 @@ export const describeServe = (input: BannerInput): ServeDescription => {
     ...(input.tunnelUrl ? [`  tunnel: ${input.tunnelUrl} → http://127.0.0.1:${port} (ngrok)`] : []),
     `  webhook (Twilio → "When a message comes in", POST): ${urls.webhook}`,
     `  status callback:                                  ${urls.statusCallback}`,
-    ...facts.map((fact) => (fact === replicateFact ? `  Replicate webhook:                                ${replicateWebhook}` : `  ${fact}`)),
+    ...facts.map((fact) => (fact === replicateFact ? `  ${`${label} webhook:`.padEnd(50)}${replicateWebhook}` : `  ${fact}`)),
     ...warnings.map((warning) => `  ⚠ ${warning}`),
     `  ${stops}`,
   ];
