@@ -166,9 +166,10 @@ export const buildProgram = (context: CliContext, state: { verbose: boolean; jso
     .description('send a WhatsApp message (text and/or media) through the configured messenger')
     .requiredOption('--to <address>', 'recipient, whatsapp:+<number>')
     .option('--message <text>', 'text to send')
-    .option('--media <url-or-file>', 'media URL, or a local file (published first)')
+    .option('--media <url-or-file>', 'media URL, or a local file (published first; uploaded on cloud-api)')
+    .option('--channel <name>', 'twilio, cloud-api or local (default: the first configured)')
     .option('--json', 'print the result as JSON')
-    .addHelpText('after', '\nExample:\n  $ vidbot send --to whatsapp:+15551234567 --media fox.mp4 --message "Here it is"')
+    .addHelpText('after', '\nExamples:\n  $ vidbot send --to whatsapp:+15551234567 --media fox.mp4 --message "Here it is"\n  $ vidbot send --channel cloud-api --to +15551234567 --media fox.mp4')
     .action(async (options) => {
       const { sendCommand } = await import('./commands/send.ts');
       await sendCommand(context, options);

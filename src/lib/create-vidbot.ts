@@ -13,7 +13,7 @@ import {
   type RedisWait,
   type StoreAndQueue,
   type TaskJob,
-  pickChannel,
+  pickChannels,
   pickMediaHost,
   pickPolisher,
   pickProvider,
@@ -79,7 +79,7 @@ export interface Vidbot {
   /** Applies a channel's delivery receipt to its message and task. */
   applyReceipt(receipt: Receipt): Promise<ReceiptOutcome>;
   /** Sends a message outside any task, recorded like the bot's (`vidbot send`, /test-send). */
-  sendMessage(message: { to: string; body?: string; mediaUrl?: string }, options?: SendMessageOptions): Promise<OutboundRecord>;
+  sendMessage(message: { to: string; body?: string; mediaUrl?: string; mediaFile?: string }, options?: SendMessageOptions): Promise<OutboundRecord>;
   /** Starts workers that take tasks from the queue, and the sweep that keeps tasks and jobs in step. */
   startWorkers(options?: StartWorkersOptions): QueueWorker;
   close(): Promise<void>;
@@ -177,7 +177,9 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
   }
   const compressor =
     over.compressor ?? createFfmpegCompressor({ ...ffmpeg, maxBytes: config.whatsappMaxBytes });
-  const channels = createChannelSet([over.channel ?? pickChannel(config, options.inbound, options.onWarning), ...(options.extraChannels ?? [])]);
+  const picked = pickChannels(config, options.inbound, options.onWarning);
+  // A channel given replaces the configured default; the others stay.
+  const channels = createChannelSet([...(over.channel ? [over.channel, ...picked.slice(1)] : picked), ...(options.extraChannels ?? [])]);
   const pipeline = createPipeline({ polisher, provider, compressor, mediaHost, store, workDir: paths.work });
   const conversation = createConversation(store);
   const tasks = createTaskLifecycle({
@@ -188,6 +190,7 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
     conversation,
     provider,
     maxBytes: config.whatsappMaxBytes,
+    progressAfterMs: config.progressAfterSec * 1000,
     ...(options.onWarning ? { onWarning: options.onWarning } : {}),
   });
 

@@ -8,6 +8,7 @@ import { openDatabase } from './sqlite/open.ts';
 import type { Config } from './config/settings.ts';
 import { createLocalMediaHost } from './media-host/local.ts';
 import type { MediaHost } from './media-host/port.ts';
+import { createCloudApiChannel } from './channel/cloud-api/index.ts';
 import { createLocalChannel } from './channel/local/index.ts';
 import type { Channel } from './channel/port.ts';
 import { createTwilioChannel } from './channel/twilio/index.ts';
@@ -55,6 +56,37 @@ export const pickChannel = (config: Config, inbound: InboundOptions | undefined,
     ...(config.twilioApiBaseUrl ? { apiBaseUrl: config.twilioApiBaseUrl } : {}),
     ...(onWarning ? { onWarning } : {}),
   });
+};
+
+/** The Cloud API channel when its token and phone number id are configured. */
+const pickCloudApi = (config: Config, inbound: InboundOptions | undefined, onWarning?: (message: string) => void): Channel | undefined => {
+  if (!config.whatsappToken || !config.whatsappPhoneNumberId) return undefined;
+  return createCloudApiChannel({
+    token: config.whatsappToken,
+    phoneNumberId: config.whatsappPhoneNumberId,
+    baseUrl: config.whatsappGraphBaseUrl,
+    version: config.whatsappGraphVersion,
+    webhookPath: config.whatsappWebhookPath,
+    templateLanguage: config.whatsappTemplateLanguage,
+    ...(config.whatsappAppSecret ? { appSecret: config.whatsappAppSecret } : {}),
+    ...(config.whatsappVerifyToken ? { verifyToken: config.whatsappVerifyToken } : {}),
+    ...(config.whatsappTemplateName ? { templateName: config.whatsappTemplateName } : {}),
+    ...(inbound?.skipSignature ? { skipSignature: true } : {}),
+    ...(onWarning ? { onWarning } : {}),
+  });
+};
+
+/**
+ * Every configured channel, the default first: Twilio (or the local recorder) and Meta's Cloud API
+ * side by side. With the Cloud API alone it is the default; served, the local channel still takes
+ * `vidbot sign --curl` requests beside it.
+ */
+export const pickChannels = (config: Config, inbound: InboundOptions | undefined, onWarning?: (message: string) => void): Channel[] => {
+  const main = pickChannel(config, inbound, onWarning);
+  const cloud = pickCloudApi(config, inbound, onWarning);
+  if (cloud === undefined) return [main];
+  if (main.name === 'twilio') return [main, cloud];
+  return inbound ? [cloud, main] : [cloud];
 };
 
 /** The provider asked for (VIDBOT_PROVIDER), or on auto the first configured of replicate, fal, cog; the local renderer otherwise. */

@@ -228,3 +228,32 @@ describe('the fake Twilio API', () => {
     expect(await (await fetch(redirected.headers.get('location') ?? '')).text()).toBe('png');
   });
 });
+
+describe('createTwilioChannel: the typing indicator', () => {
+  const INBOUND = `SM${'5e'.repeat(16)}`;
+
+  it("posts the user's MessageSid to Twilio's typing resource through the SDK, with basic auth", async () => {
+    await messenger().typing?.({ to: USER, replyingTo: INBOUND });
+    expect(fake.typing).toEqual([expect.objectContaining({ channel: 'whatsapp', messageId: INBOUND, authorized: true })]);
+    // It is not a message: nothing was sent.
+    expect(fake.requests).toEqual([]);
+  });
+
+  it('asks nothing for an SMS sender or a recipient outside WhatsApp', async () => {
+    await messenger({ from: '+14155238886' }).typing?.({ to: '+15550001111', replyingTo: INBOUND });
+    await messenger().typing?.({ to: '+15550001111', replyingTo: INBOUND });
+    expect(fake.typing).toEqual([]);
+  });
+
+  it("says what Twilio refused: an id that is not the user's inbound message, an outage, bad credentials", async () => {
+    const outbound = await messenger().send({ to: USER, body: 'hello' });
+    const refused = await caught(messenger().typing?.({ to: USER, replyingTo: outbound.messageId }) ?? Promise.resolve());
+    expectCode(refused, 'VIDBOT_MESSENGER_FAILED', false);
+    expect(refused.message).toContain('HTTP 400');
+    fake.failTyping({ status: 500, code: 20500, message: 'Internal error' });
+    expect((await caught(messenger().typing?.({ to: USER, replyingTo: INBOUND }) ?? Promise.resolve())).message).toContain('HTTP 500, error 20500');
+    const auth = await caught(messenger({ authToken: 'wrong' }).typing?.({ to: USER, replyingTo: INBOUND }) ?? Promise.resolve());
+    expect(auth.code).toBe('VIDBOT_MESSENGER_AUTH');
+    expect(fake.typing.map((t) => t.authorized)).toEqual([true, true, false]);
+  });
+});

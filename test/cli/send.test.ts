@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { OutboundRecord } from '../../src/lib/store/port.ts';
 import { createSqliteStore } from '../../src/lib/store/sqlite/index.ts';
+import { startFakeGraph } from '../fakes/graph-api.ts';
 import { type FakeTwilio, startFakeTwilio } from '../fakes/twilio-api.ts';
 import { makeSandbox, runCli } from '../helpers/cli.ts';
 
@@ -173,5 +174,31 @@ describe('vidbot send, Twilio messenger', () => {
     expect(fake.messages).toEqual([]);
     // Recorded as what it was: an attempt that surely sent nothing.
     expect(await outbound()).toEqual([expect.objectContaining({ to: USER, status: 'failed', errorCode: '20003' })]);
+  });
+});
+
+describe('vidbot send --channel cloud-api', () => {
+  it('uploads a local file to the Cloud API and sends it by id, with no public URL', async () => {
+    const graph = await startFakeGraph();
+    try {
+      await clip();
+      const env = { WHATSAPP_TOKEN: graph.token, WHATSAPP_PHONE_NUMBER_ID: graph.phoneNumberId, WHATSAPP_GRAPH_BASE_URL: graph.url };
+      const result = await cli(['--channel', 'cloud-api', '--to', '+1 555 123-4567', '--media', 'clip.mp4', '--message', 'Here it is', '--json'], env);
+      expect(result.stderr).toBe('');
+      expect(result.exitCode).toBe(0);
+      expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, channel: 'cloud-api', to: USER, sid: graph.messages[0]?.id });
+      expect(graph.uploads).toHaveLength(1);
+      expect(graph.messages[0]).toMatchObject({ to: '15551234567', type: 'video', body: { id: graph.uploads[0]?.id, caption: 'Here it is' } });
+      expect(await mediaFiles()).toEqual([]);
+    } finally {
+      await graph.close();
+    }
+  });
+
+  it('says which channels exist when the one asked for is not configured', async () => {
+    const result = await cli(['--channel', 'cloud-api', '--to', USER, '--message', 'hi']);
+    expect(result.exitCode).toBe(78);
+    expect(result.stderr).toContain('No channel "cloud-api"');
+    expect(result.stderr).toMatch(/hint: .*local/);
   });
 });

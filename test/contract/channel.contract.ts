@@ -13,6 +13,7 @@
  * - It offers a message's choices as buttons where it can, else as the shared numbered text, and
  *   says which; a tap names the message it was on.
  * - Its media policy lets vidbot fetch only the service's own media, with credentials for it only.
+ * - A channel with a typing indicator shows it for the user's inbound message, and stops on a signal.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Channel, ChannelWebhook, WebhookRequest } from '../../src/lib/channel/port.ts';
@@ -32,6 +33,8 @@ export interface ChannelHarness {
   readonly statuses: Readonly<Partial<Record<DeliveryStatus, string>>>;
   /** What the service received when asked to send, newest last (empty when it cannot tell). */
   sent(): ReadonlyArray<{ to: string; body?: string; mediaUrl?: string }>;
+  /** Which inbound messages the service was asked to show a typing indicator for; absent when the channel has none. */
+  typed?(): readonly string[];
   /** The approved template the channel was given, and what the service received as templates; absent when it has none. */
   readonly template?: { readonly id: string; sent(): ReadonlyArray<{ to: string; template: string; variables?: string }> };
   /** How the channel offers choices, and what the service received as choices (absent when it cannot tell). */
@@ -39,6 +42,8 @@ export interface ChannelHarness {
     readonly presented: 'buttons' | 'text';
     offered?(): ReadonlyArray<{ to: string; body?: string; choices: readonly string[] }>;
   };
+  /** The URL the bot gets for an inbound medium the request named so (services that name media by id give their own). */
+  mediaUrlOf?(given: string): string;
   /** A media URL the service serves for this account, and some it does not. */
   readonly media?: { readonly own: string; readonly foreign: readonly string[]; readonly credentials: boolean };
   cleanup(): Promise<void>;
@@ -47,7 +52,10 @@ export interface ChannelHarness {
 const USER = 'whatsapp:+15550007777';
 
 const webhook = (channel: Channel, kind: 'inbound' | 'receipts'): ChannelWebhook => {
-  const hook = channel.webhooks.find((candidate) => candidate.method === 'POST' && (kind === 'inbound' ? !/status/.test(candidate.path) : /status/.test(candidate.path)));
+  // Receipts come to their own route (Twilio's status callback), or with the messages (Meta's Cloud API).
+  const posts = channel.webhooks.filter((candidate) => candidate.method === 'POST');
+  const statusHook = posts.find((candidate) => /status/.test(candidate.path));
+  const hook = kind === 'inbound' ? posts.find((candidate) => candidate !== statusHook) : (statusHook ?? posts[0]);
   if (hook === undefined) throw new Error(`${channel.name} has no ${kind} webhook`);
   return hook;
 };
@@ -94,7 +102,7 @@ export const channelContract = (name: string, makeHarness: () => Promise<Channel
           messageId: 'SM1',
           from: USER,
           body: 'a fox in the snow',
-          media: [{ url: 'https://x/1', contentType: 'image/png' }],
+          media: [{ url: h.mediaUrlOf?.('https://x/1') ?? 'https://x/1', contentType: 'image/png' }],
           button: { payload: 'again:T1', text: 'Another take' },
           repliedTo: 'SM0',
         }),
@@ -113,16 +121,23 @@ export const channelContract = (name: string, makeHarness: () => Promise<Channel
       const hook = webhook(h.channel, 'inbound');
       const answer = hook.respond(['Got it <3 & more']);
       expect(answer.status).toBe(200);
+      if (hook.replies === 'send') {
+        // No reply in the HTTP answer on this service: the bot's replies go out as messages.
+        expect(answer.body).not.toContain('Got it');
+        return;
+      }
       expect(answer.body).toContain('Got it &lt;3 &amp; more');
       expect(hook.respond([]).body).not.toContain('<Message>');
     });
 
     it('reads receipts, with the reference the channel hands back', () => {
       const hook = webhook(h.channel, 'receipts');
-      const read = hook.read(h.receipt('SM9', h.statuses.undelivered ?? 'undelivered', '63019', 'T1:result:1'));
-      expect(read).toEqual({ messages: [], receipts: [{ messageId: 'SM9', status: 'undelivered', errorCode: '63019', reference: 'T1:result:1' }] });
+      // A failure the service reports later: Twilio's `undelivered`, or `failed` where there is no such state.
+      const failing = h.statuses.undelivered !== undefined ? 'undelivered' : 'failed';
+      const read = hook.read(h.receipt('SM9', h.statuses[failing] ?? failing, '63019', 'T1:result:1'));
+      expect(read).toEqual({ messages: [], receipts: [{ messageId: 'SM9', status: failing, errorCode: '63019', reference: 'T1:result:1' }] });
       if (h.forged({}) !== undefined) {
-        const forged = { ...h.receipt('SM9', 'read'), headers: { 'x-twilio-signature': 'forged' } };
+        const forged = { ...h.receipt('SM9', h.statuses.read ?? 'read'), headers: {} };
         expect(isVidbotError(threw(() => hook.read(forged)), 'VIDBOT_SIGNATURE_INVALID')).toBe(true);
       }
     });
@@ -160,6 +175,18 @@ export const channelContract = (name: string, makeHarness: () => Promise<Channel
       const received = h.template.sent().at(-1);
       expect(received).toMatchObject({ to: USER, template: h.template.id });
       expect(JSON.parse(received?.variables ?? '{}')).toEqual({ '1': 'Your video is ready: https://cdn.example.com/v.mp4' });
+    });
+
+    it("shows a typing indicator for the user's message when it has one, and not after an abort", async () => {
+      if (h.typed === undefined) {
+        expect(h.channel.typing).toBeUndefined();
+        return;
+      }
+      const inbound = `SM${'0a'.repeat(16)}`;
+      await h.channel.typing?.({ to: USER, replyingTo: inbound });
+      expect(h.typed()).toEqual([inbound]);
+      await expect(h.channel.typing?.({ to: USER, replyingTo: inbound }, { signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'VIDBOT_CANCELED' });
+      expect(h.typed()).toEqual([inbound]);
     });
 
     it('offers choices as buttons where it can, else as the numbered text, and says which', async () => {

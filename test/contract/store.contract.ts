@@ -191,6 +191,7 @@ export const storeContract = (name: string, makeStore: () => Promise<StoreHarnes
         const patch = {
           status: 'done',
           stage: 'deliver',
+          progress: 100,
           attempts: 2,
           startedAt: 1000,
           finishedAt: 2000,
@@ -221,10 +222,12 @@ export const storeContract = (name: string, makeStore: () => Promise<StoreHarnes
 
       it('clears optional fields patched with undefined and keeps required ones', async () => {
         const { task } = await store.createTask(newTask());
-        await store.updateTask(task.taskId, { status: 'failed', attempts: 1, error: 'boom', errorCode: 'VIDBOT_TIMEOUT' });
-        const cleared = await store.updateTask(task.taskId, { status: undefined, attempts: undefined, error: undefined });
+        await store.updateTask(task.taskId, { status: 'failed', attempts: 1, error: 'boom', errorCode: 'VIDBOT_TIMEOUT', progress: 40 });
+        expect((await store.getTask(task.taskId))?.progress).toBe(40);
+        const cleared = await store.updateTask(task.taskId, { status: undefined, attempts: undefined, error: undefined, progress: undefined });
         expect(cleared.error).toBeUndefined();
         expect('error' in cleared).toBe(false);
+        expect('progress' in cleared).toBe(false);
         expect(cleared).toMatchObject({ status: 'failed', attempts: 1, errorCode: 'VIDBOT_TIMEOUT' });
       });
 

@@ -42,6 +42,7 @@ describe('runDoctor', { timeout: 120_000 }, () => {
       store: 'pass',
       queue: 'pass',
       twilio: 'pass',
+      'cloud-api': 'pass',
       replicate: 'pass',
       // Not configured in this setup: their own tests check them.
       fal: 'skip',
@@ -51,11 +52,12 @@ describe('runDoctor', { timeout: 120_000 }, () => {
       // http is fine on loopback for a test, not for Twilio: a warning, not a failure.
       'public-url': 'warn',
       signature: 'pass',
+      'cloud-webhook': 'pass',
       'media-url': 'pass',
       'whatsapp-clip': 'pass',
     });
     expect(report.ok).toBe(true);
-    expect(report.counts).toEqual({ pass: 11, warn: 1, fail: 0, skip: 2 });
+    expect(report.counts).toEqual({ pass: 13, warn: 1, fail: 0, skip: 2 });
     expect(seen.sort()).toEqual(report.checks.map((check) => check.id).sort());
     const checks = byId(report);
     expect(checks.ffmpeg?.detail).toMatch(/^ffmpeg \S+ from PATH \(.*\), ffprobe \S+; libx264, aac, and all \d+ filters of the local preview$/);

@@ -5,6 +5,7 @@ import {
   checkOpenAI,
   checkReplicate,
   checkTwilio,
+  checkCloudApi,
   createDoctorContext,
 } from '../../src/lib/doctor/index.ts';
 import { freePort } from '../helpers/ports.ts';
@@ -34,7 +35,7 @@ describe('checkNode', () => {
 
 describe('service credentials, with the official SDKs against the fakes', () => {
   it('skips services that are not configured', async () => {
-    for (const check of [checkTwilio, checkReplicate, checkOpenAI, checkCloudinary]) {
+    for (const check of [checkTwilio, checkCloudApi, checkReplicate, checkOpenAI, checkCloudinary]) {
       const outcome = await check(ctx({}));
       expect(outcome.status).toBe('skip');
       expect(outcome.detail).toMatch(/^not configured: /);

@@ -1,10 +1,11 @@
 /**
- * What the doctor tests share: the four service fakes on loopback, a real vidbot server started in
+ * What the doctor tests share: the service fakes on loopback, a real vidbot server started in
  * this process for the public-URL checks, and a config built as the CLI builds it.
  */
 import { type Config, loadConfig } from '../../src/lib/config/index.ts';
 import { startServer as startVidbotServer } from '../../src/server/index.ts';
 import { type FakeCloudinary, startFakeCloudinary } from '../fakes/cloudinary-api.ts';
+import { type FakeGraph, startFakeGraph } from '../fakes/graph-api.ts';
 import { type FakeOpenAI, startFakeOpenAI } from '../fakes/openai-api.ts';
 import { type FakeReplicate, startFakeReplicate } from '../fakes/replicate-api.ts';
 import { type FakeTwilio, startFakeTwilio } from '../fakes/twilio-api.ts';
@@ -17,18 +18,20 @@ export interface Fakes {
   readonly replicate: FakeReplicate;
   readonly openai: FakeOpenAI;
   readonly cloudinary: FakeCloudinary;
+  readonly graph: FakeGraph;
   /** Every service configured against its fake. */
   readonly env: Record<string, string>;
   close(): Promise<void>;
 }
 
 export const startFakes = async (): Promise<Fakes> => {
-  const [twilio, replicate, openai, cloudinary] = await Promise.all([startFakeTwilio(), startFakeReplicate(), startFakeOpenAI(), startFakeCloudinary()]);
+  const [twilio, replicate, openai, cloudinary, graph] = await Promise.all([startFakeTwilio(), startFakeReplicate(), startFakeOpenAI(), startFakeCloudinary(), startFakeGraph()]);
   return {
     twilio,
     replicate,
     openai,
     cloudinary,
+    graph,
     env: {
       TWILIO_ACCOUNT_SID: twilio.accountSid,
       TWILIO_AUTH_TOKEN: twilio.authToken,
@@ -39,9 +42,14 @@ export const startFakes = async (): Promise<Fakes> => {
       OPENAI_API_KEY: openai.apiKey,
       OPENAI_BASE_URL: openai.url,
       CLOUDINARY_URL: cloudinary.cloudinaryUrl,
+      WHATSAPP_TOKEN: graph.token,
+      WHATSAPP_PHONE_NUMBER_ID: graph.phoneNumberId,
+      WHATSAPP_GRAPH_BASE_URL: graph.url,
+      WHATSAPP_APP_SECRET: graph.appSecret,
+      WHATSAPP_VERIFY_TOKEN: 'doctor-verify-token',
     },
     close: async () => {
-      await Promise.all([twilio.close(), replicate.close(), openai.close(), cloudinary.close()]);
+      await Promise.all([twilio.close(), replicate.close(), openai.close(), cloudinary.close(), graph.close()]);
     },
   };
 };

@@ -8,6 +8,10 @@
  * - GET  /2010-04-01/Accounts/{AccountSid}/Messages/{MM}/Media/{ME} (basic auth) -> inbound media,
  *   optionally via a 307 to an unauthenticated "CDN" URL as Twilio does;
  * - GET  /2010-04-01/Accounts/{AccountSid}.json (basic auth) -> the Account (what `vidbot doctor` fetches);
+ * - POST /v2/Indicators/Typing.json (messaging.twilio.com; form channel, messageId; basic auth) -> 200
+ *   {"success": true}, or 400 for a malformed id or one of Twilio's own outbound messages (the user's
+ *   inbound SM/MM sid is required; inbound messages never pass through the fake, so any other
+ *   well-formed sid counts as one), or whatever failTyping() asks for;
  * - the Content API (content.twilio.com, on the same origin): POST /v1/Content (JSON) -> 201 Content,
  *   GET /v1/Content (pages), GET and DELETE /v1/Content/{HX}; refuseContent() answers every Content
  *   request as an account without it would. A message sent with the ContentSid of a content made
@@ -43,6 +47,14 @@ export interface FakeTwilioRequest {
   readonly form: URLSearchParams;
 }
 
+/** Every request to the typing indicator resource, refused ones included. */
+export interface FakeTypingRequest {
+  readonly channel: string | null;
+  readonly messageId: string | null;
+  readonly authorized: boolean;
+  readonly at: number;
+}
+
 export interface FakeFailure {
   readonly status: number;
   /** Twilio's error code, e.g. 63019 (media), 20429 (too many requests), 20500. */
@@ -70,6 +82,9 @@ export interface FakeTwilio {
   /** Messages Twilio accepted, in order. */
   readonly messages: FakeTwilioMessage[];
   readonly requests: FakeTwilioRequest[];
+  readonly typing: FakeTypingRequest[];
+  /** Makes the next typing indicator request(s) fail with this Twilio error (`created` is ignored). */
+  failTyping(failure: FakeFailure): void;
   /** Content made through the Content API, deleted ones included. */
   readonly contents: FakeTwilioContent[];
   /** Every Content API request, e.g. `GET /v1/Content`, `POST /v1/Content`. */
@@ -112,6 +127,8 @@ export const startFakeTwilio = async ({
 }: { accountSid?: string; authToken?: string } = {}): Promise<FakeTwilio> => {
   const messages: FakeTwilioMessage[] = [];
   const requests: FakeTwilioRequest[] = [];
+  const typing: FakeTypingRequest[] = [];
+  const typingFailures: FakeFailure[] = [];
   const failures: FakeFailure[] = [];
   const behaviours: FakeCreateBehaviour[] = [];
   const waiters = new Set<() => void>();
@@ -226,6 +243,22 @@ export const startFakeTwilio = async ({
     send(res, 201, resource(message));
   };
 
+  const typingIndicator = (res: ServerResponse, form: URLSearchParams): void => {
+    const failure = next(typingFailures);
+    if (failure !== undefined) {
+      const code = failure.code ?? failure.status * 100;
+      return send(res, failure.status, errorBody(failure.status, code, failure.message ?? `Fake failure ${code}`));
+    }
+    const channel = form.get('channel');
+    const messageId = form.get('messageId') ?? '';
+    if (channel !== 'whatsapp') return send(res, 400, errorBody(400, 20422, 'channel must be whatsapp'));
+    // Twilio answers these with its generic 400 (as reported against twilio-node's typingIndicator).
+    if (!/^(SM|MM)[0-9a-fA-F]{32}$/.test(messageId) || messages.some((m) => m.sid === messageId)) {
+      return send(res, 400, errorBody(400, 400, 'invalid or incomplete inbound data in MDR'));
+    }
+    send(res, 200, { success: true });
+  };
+
   const listMessages = (res: ServerResponse, query: URLSearchParams): void => {
     const to = query.get('To');
     const from = query.get('From');
@@ -293,8 +326,11 @@ export const startFakeTwilio = async ({
       const isCreate = req.method === 'POST' && path === `/2010-04-01/Accounts/${accountSid}/Messages.json`;
       // Refused requests are logged too: tests check what the SDK sent, credentials included.
       if (isCreate) requests.push({ method: 'POST', path, authorized, form });
+      const isTyping = req.method === 'POST' && path === '/v2/Indicators/Typing.json';
+      if (isTyping) typing.push({ channel: form.get('channel'), messageId: form.get('messageId'), authorized, at: Date.now() });
       if (!authorized) return send(res, 401, errorBody(401, 20003, 'Authenticate'));
       if (isCreate) return createMessage(res, form);
+      if (isTyping) return typingIndicator(res, form);
       if (path === '/v1/Content' || path.startsWith('/v1/Content/')) return contentApi.handle(res, req.method ?? 'GET', path, parsed.searchParams, raw);
       if (req.method === 'GET' && path === `/2010-04-01/Accounts/${accountSid}/Messages.json`) return listMessages(res, parsed.searchParams);
       const mediaPath = /^\/2010-04-01\/Accounts\/(AC[0-9a-f]{32})\/Messages\/MM[0-9a-f]{32}\/Media\/(ME[0-9a-f]{32})$/.exec(path);
@@ -322,6 +358,8 @@ export const startFakeTwilio = async ({
     authToken,
     messages,
     requests,
+    typing,
+    failTyping: (failure) => void typingFailures.push(failure),
     contents: contentApi.contents,
     contentRequests: contentApi.requests,
     refuseContent: (status) => contentApi.refuse(status),

@@ -8,7 +8,7 @@ import { loadConfig } from '../../src/lib/config/index.ts';
 import type { Vidbot } from '../../src/lib/create-vidbot.ts';
 import type { PipelineEvent } from '../../src/lib/pipeline/events.ts';
 import type { QueueWorker } from '../../src/lib/queue/port.ts';
-import { startServer } from '../../src/server/index.ts';
+import { type StartServerOptions, startServer } from '../../src/server/index.ts';
 import { type FakeTwilio, startFakeTwilio } from '../fakes/twilio-api.ts';
 import { freePort } from './ports.ts';
 import { type FormParams, TEST_AUTH_TOKEN, signedPost, twimlText, whatsappText } from './server.ts';
@@ -25,6 +25,8 @@ export interface TestBot {
   readonly worker: QueueWorker;
   /** Every pipeline event the worker emitted, by task. */
   readonly events: Array<{ taskId: string; event: PipelineEvent }>;
+  /** What the bot warned about (a typing indicator or a notice that could not be shown). */
+  readonly warnings: string[];
   post(params: FormParams): Promise<{ status: number; text: string }>;
   /** Sends a WhatsApp text as `from` and returns the bot's TwiML answer. */
   say(from: string, body: string): Promise<string>;
@@ -38,7 +40,10 @@ export const useBots = () => {
   afterEach(async () => {
     while (cleanups.length) await cleanups.pop()?.();
   });
-  return async (env: Record<string, string> = {}, options: { workers?: boolean; onWarning?: (message: string) => void } = {}): Promise<TestBot> => {
+  return async (
+    env: Record<string, string> = {},
+    options: { workers?: boolean; onWarning?: (message: string) => void } & Pick<StartServerOptions, 'overrides' | 'simulator'> = {},
+  ): Promise<TestBot> => {
     const fake = await startFakeTwilio({ accountSid: ACCOUNT, authToken: TEST_AUTH_TOKEN });
     cleanups.push(() => fake.close());
     const port = await freePort();
@@ -62,11 +67,17 @@ export const useBots = () => {
       dotenv: false,
     });
     const events: TestBot['events'] = [];
+    const warnings: string[] = [];
     // Started as `vidbot serve` starts: one library call.
     const server = await startServer(config, {
       workers: options.workers === false ? 0 : 1,
-      ...(options.onWarning ? { onWarning: options.onWarning } : {}),
       onEvent: (taskId, event) => events.push({ taskId, event }),
+      onWarning: (message) => {
+        warnings.push(message);
+        options.onWarning?.(message);
+      },
+      ...(options.overrides ? { overrides: options.overrides } : {}),
+      ...(options.simulator ? { simulator: options.simulator } : {}),
     });
     cleanups.push(() => server.close());
     const { vidbot, app } = server;
@@ -81,6 +92,6 @@ export const useBots = () => {
         const task = await vidbot.store.getTask(taskId);
         return task && statuses.includes(task.status) ? task : undefined;
       }, 60_000)) as TestBot['until'];
-    return { base, vidbot, app, fake, worker, events, post, say: async (from, body) => (await post(whatsappText(from, body))).text, until };
+    return { base, vidbot, app, fake, worker, events, warnings, post, say: async (from, body) => (await post(whatsappText(from, body))).text, until };
   };
 };

@@ -244,6 +244,38 @@ describe('the simulator in a browser', () => {
     await page.close();
   }, 120_000);
 
+  it("switches to Meta's Cloud API: the webhook answers 200 and the reply arrives as a message, then the video", async () => {
+    if (!browser || !server) throw new Error('setup failed');
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(error.message));
+    page.on('console', (message) => message.type() === 'error' && problems.push(message.text()));
+    await page.goto(`${base}/simulator`);
+    await page.fill('#number', '+15550001357');
+    await page.dispatchEvent('#number', 'change');
+    await page.waitForSelector('body[data-live="1"][data-history="1"]');
+    await page.selectOption('#format', 'cloud-api');
+    expect(await page.textContent('#subtitle')).toContain("Meta's Cloud API");
+
+    await page.fill('#text', 'a hot air balloon at dawn');
+    await page.press('#text', 'Enter');
+    const answer = page.locator('.msg.twiml').first();
+    await expect.poll(() => answer.textContent()).toContain('200 EVENT_RECEIVED');
+    const reply = page.locator('.msg.bot[data-kind="reply"]');
+    await reply.waitFor({ timeout: 20_000 });
+    expect(await reply.textContent()).toContain('Generating your video');
+    await videoLoaded(page, 0);
+    expect(await page.locator('.msg.user').first().getAttribute('data-sid')).toMatch(/^wamid\./);
+    // The choice survives a reload.
+    await page.reload();
+    await page.waitForSelector('body[data-live="1"][data-history="1"]');
+    expect(await page.inputValue('#format')).toBe('cloud-api');
+    expect(await page.locator('.msg.bot[data-kind="reply"]').count()).toBe(1);
+    await page.selectOption('#format', 'twilio');
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 120_000);
+
   it('sends voice notes, attached or recorded in the page, and shows what the bot heard', async () => {
     if (!browser || !server || !openai) throw new Error('setup failed');
     const dir = await makeTempDir('vidbot-browser-voice-');

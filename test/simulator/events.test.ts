@@ -12,6 +12,7 @@ import { createSimulatorChannel } from '../../src/lib/channel/simulator/index.ts
 import { twilioMediaPolicy } from '../../src/lib/channel/twilio/media.ts';
 import type { Store } from '../../src/lib/store/port.ts';
 import { outboundEvent } from '../../src/server/simulator/events.ts';
+import { waitFor } from '../helpers/vidbot.ts';
 import { testImage, useSimulatorServers } from './helpers.ts';
 
 const USER = 'whatsapp:+15550001234';
@@ -46,6 +47,8 @@ const readEvents = (response: Response) => {
   let index = 0;
   return {
     ended: () => pump.then(() => done),
+    /** Every event read so far, in order. */
+    seen: (): readonly SseEvent[] => [...events],
     async next(match: (e: SseEvent) => boolean, timeoutMs = 10_000): Promise<SseEvent> {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
@@ -104,6 +107,38 @@ describe('the simulator event stream', () => {
     const timeout = new Promise((resolve) => setTimeout(() => resolve('timeout'), 5_000));
     expect(await Promise.race([closed, timeout])).toBe('closed');
     expect(await stream.ended()).toBe(true);
+  });
+
+  it('tells the page that a reply is coming (typing) before the video, and how far the task has got', async () => {
+    const { app } = await server({}, { server: { workers: 1 } });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const address = app.server.address();
+    const origin = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    const response = await fetch(`${origin}/simulator/events?to=${encodeURIComponent(USER)}`);
+    const stream = readEvents(response);
+    await stream.next((e) => e.event === 'ready');
+
+    const answer = await fetch(`${origin}/simulator/send`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ from: USER, body: 'a fox running through a neon city at night' }),
+    });
+    const { taskId } = (await answer.json()) as { taskId: string };
+    const isResult = (e: SseEvent) => e.event === 'outbound' && e.data.kind === 'result' && e.data.taskId === taskId;
+    const isDone = (e: SseEvent) => e.event === 'task' && e.data.taskId === taskId && e.data.status === 'done';
+    const events = await waitFor(async () => {
+      const seen = stream.seen();
+      return seen.some(isResult) && seen.some(isDone) ? seen : undefined;
+    }, 60_000);
+    // Typing first, then the video, as they happened; only this user's stream is told.
+    const typing = events.findIndex((e) => e.event === 'typing');
+    expect(events[typing]?.data).toEqual({ to: USER });
+    expect(typing).toBeLessThan(events.findIndex(isResult));
+    expect(events.filter((e) => e.event === 'typing')).toHaveLength(1);
+    // The task's events carry its percent, up to 100 once the video is made.
+    const percents = events.filter((e) => e.event === 'task' && e.data.taskId === taskId && typeof e.data.progress === 'number');
+    expect(percents.length).toBeGreaterThan(0);
+    expect(events.find(isDone)?.data).toMatchObject({ progress: 100 });
   });
 
   it('carries the choices after a video to the page, and a tap on one queues the right task', async () => {

@@ -5,12 +5,14 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { INJECT_ORIGIN, newMessageSid, signedPost, useServers } from '../helpers/server.ts';
+import { waitFor } from '../helpers/vidbot.ts';
 import { testImage, useSimulatorServers } from './helpers.ts';
 
 const USER = 'whatsapp:+15550001234';
 
 interface SendAnswer {
   messageSid: string;
+  format?: string;
   status: number;
   reply: string;
   newTasks: number;
@@ -140,6 +142,46 @@ describe('the simulator routes', () => {
     const task = await vidbot.store.getTask(answer.taskId ?? '');
     expect(task?.prompt).toBe('Bring this image to life');
     expect((await readFile(task?.options.firstFrameImage ?? '')).equals(png)).toBe(true);
+  });
+
+  it("speaks Meta's Cloud API when asked: signed JSON, a 200 answer, the reply as a message, media by id, statuses", async () => {
+    const { app, vidbot, simulator } = await server();
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const seen: Array<{ kind?: string; body?: string }> = [];
+    simulator.channel.subscribe((event) => event.type === 'message' && seen.push({ body: event.message.body }));
+    const cloud = 'whatsapp:+15550005555';
+    const first = await send(app, { from: cloud, body: 'a kite over the sea', format: 'cloud-api' });
+    expect(first).toMatchObject({ format: 'cloud-api', status: 200, reply: '', newTasks: 1, messageSid: expect.stringMatching(/^wamid\./) });
+    // The acknowledgement went out through the channel as a message, recorded under the inbound message's id.
+    const ack = await waitFor(async () => vidbot.store.findOutbound({ id: `${first.messageSid}:reply` }));
+    expect(ack).toMatchObject({ kind: 'reply', to: cloud, channel: 'simulator' });
+    expect(ack.body).toContain('Generating your video');
+    expect(seen.some((m) => m.body?.includes('Generating your video'))).toBe(true);
+    // A replay of the same wamid: no second task and no second reply.
+    const again = await send(app, { from: cloud, messageSid: first.messageSid, format: 'cloud-api' });
+    expect(again).toMatchObject({ newTasks: 0, taskId: first.taskId });
+    expect((await vidbot.store.listOutbound({ to: cloud })).filter((r) => r.kind === 'reply')).toHaveLength(1);
+    // The history shows that reply once, as the message it was.
+    const history = (await app.inject({ method: 'GET', url: `/simulator/history?to=${encodeURIComponent(cloud)}` })).json<{ items: Array<{ type: string; kind?: string }> }>();
+    expect(history.items.filter((item) => item.type === 'reply' || item.kind === 'reply')).toHaveLength(1);
+
+    // A photo travels by media id, and the bot fetches the simulator's own upload for it.
+    const address = app.server.address();
+    const origin = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    const posted = await fetch(`${origin}/simulator/send`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ from: cloud, body: 'make it dance', image: testImage().dataUrl, format: 'cloud-api' }),
+    });
+    const photo = (await posted.json()) as SendAnswer;
+    const task = await vidbot.store.getTask(photo.taskId ?? '');
+    expect(task?.options.firstFrameImage).toMatch(/\.png$/);
+
+    // Statuses as Meta posts them, with the record named by biz_opaque_callback_data; Meta's codes mean what they mean.
+    const status = await app.inject({ method: 'POST', url: '/simulator/status', payload: { sid: ack.messageId, status: 'failed', errorCode: '131047', format: 'cloud-api' } });
+    expect(status.json()).toMatchObject({ status: 200, applied: true, record: { status: 'failed', errorCode: '131047' } });
+    expect(simulator.channel.refusalKind?.('131047')).toBe('window');
+    expect((await app.inject({ method: 'POST', url: '/simulator/send', payload: { from: cloud, body: 'x', format: 'telegram' } })).statusCode).toBe(400);
   });
 
   it('signs for PUBLIC_BASE_URL when the server checks against it', async () => {

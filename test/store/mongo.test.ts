@@ -190,12 +190,13 @@ describe('MongoDB store: document mapping', () => {
   it('reads tasks back, treating null as unset, keeping false, and accepting BSON dates', () => {
     const base = newTaskDoc({ prompt: 'p', sessionId: 's', from: 'f', options }, 'T1', 1000);
     const doc = { ...base, _id: 'oid' };
-    const task = taskFromDoc({ ...doc, error: null, cache_hit: false, finished_at: new Date(2000), stage: 'deliver' });
+    const task = taskFromDoc({ ...doc, error: null, cache_hit: false, finished_at: new Date(2000), stage: 'deliver', progress: 40 });
     expect(task).toStrictEqual({
       taskId: 'T1', prompt: 'p', sessionId: 's', from: 'f', options: base.options, status: 'queued', attempts: 0,
-      createdAt: 1000, updatedAt: 1000, cacheHit: false, finishedAt: 2000, stage: 'deliver',
+      createdAt: 1000, updatedAt: 1000, cacheHit: false, finishedAt: 2000, stage: 'deliver', progress: 40,
     });
     expect(() => taskFromDoc({ ...doc, attempts: '2' })).toThrow(/attempts/);
+    expect(() => taskFromDoc({ ...doc, progress: '40' })).toThrow(/progress/);
     let caught: unknown;
     try {
       taskFromDoc({ ...doc, task_id: undefined });
@@ -206,11 +207,12 @@ describe('MongoDB store: document mapping', () => {
   });
 
   it('turns patches into $set/$unset, keeping required fields and ignoring unknown keys', () => {
-    const patch = { status: undefined, attempts: 2, error: undefined, cacheHit: false, stage: 'deliver', bogus: 1 };
+    const patch = { status: undefined, attempts: 2, error: undefined, cacheHit: false, stage: 'deliver', progress: 55, bogus: 1 };
     expect(patchToUpdate(patch, TASK_PATCH_FIELDS, TASK_REQUIRED_FIELDS, { updated_at: 9 })).toEqual({
-      $set: { attempts: 2, cache_hit: false, stage: 'deliver', updated_at: 9 },
+      $set: { attempts: 2, cache_hit: false, stage: 'deliver', progress: 55, updated_at: 9 },
       $unset: { error: '' },
     });
+    expect(patchToUpdate({ progress: undefined }, TASK_PATCH_FIELDS, TASK_REQUIRED_FIELDS)).toEqual({ $unset: { progress: '' } });
     expect(patchToUpdate({}, INBOUND_FIELDS, new Set())).toBeNull();
     expect(patchToUpdate({ reply: undefined }, INBOUND_FIELDS, new Set())).toEqual({ $unset: { reply: '' } });
     expect(patchToUpdate({ sid: undefined, errorCode: undefined, status: 'sent' }, OUTBOUND_FIELDS, OUTBOUND_REQUIRED)).toEqual({

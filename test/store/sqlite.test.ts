@@ -146,6 +146,24 @@ describe('SQLite store specifics', () => {
     }
   });
 
+  it('migrates a version 2 file: its tasks gain a progress, unset until a run reports one', async () => {
+    await mkdir(dirname(file), { recursive: true });
+    raw((db) => {
+      migrate(db, Date.now(), 2);
+      db.exec(`INSERT INTO tasks (task_id, prompt, sid, from_addr, options, status, stage, attempts, created_at, updated_at)
+        VALUES ('T5', 'a fox', 'whatsapp:+1555', 'whatsapp:+1555', '{}', 'processing', 'generate', 1, 1, 1)`);
+    });
+    const store = createSqliteStore({ file });
+    try {
+      const before = await store.getTask('T5');
+      expect(before).toMatchObject({ status: 'processing', stage: 'generate' });
+      expect(before?.progress).toBeUndefined();
+      expect((await store.updateTask('T5', { progress: 42 })).progress).toBe(42);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('fails with VIDBOT_STORE_FAILED when the file cannot be opened', () => {
     let caught: unknown;
     try {

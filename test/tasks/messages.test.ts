@@ -35,6 +35,7 @@ import {
   undeliveredMessage,
   userReason,
 } from '../../src/lib/tasks/messages.ts';
+import { progressMessage } from '../../src/lib/tasks/progress-notice.ts';
 
 /** What an operator reads and a WhatsApp user must not: a message like this must never leak through. */
 const OPERATOR_MESSAGE =
@@ -133,6 +134,9 @@ describe('every text the bot sends', () => {
       resultMessage(task({ options: { ...task().options, provider: 'local' } }), { afterAll: true }).body,
       linkMessage(task({ videoUrl: 'https://cdn.example.com/v.mp4' })).body,
       undeliveredMessage(task()),
+      progressMessage(task(), 150),
+      progressMessage(task(), undefined),
+      statusText([{ task: task({ status: 'processing', stage: 'generate', progress: 40 }), position: null }]),
       // Reply buttons: the offer with its numbered fallback, the words on the buttons, the answers to a tap.
       choicesText(CHOICES_MESSAGE, choicesFor('choices', task())),
       choicesText(failureMessage(userReason(vidbotError('VIDBOT_PROVIDER_FAILED', OPERATOR_MESSAGE))), choicesFor('failure', task())),
@@ -149,8 +153,19 @@ describe('every text the bot sends', () => {
     for (const text of texts) expectForThePhone(text);
   });
 
+  it("tells a long job's progress: once with the time left, and in /status as a percent once there is one", () => {
+    expect(progressMessage(task({ prompt: 'a fox  in\nthe snow' }), 150)).toBe('🎬 Still working on "a fox in the snow", about 3 min left.');
+    expect(progressMessage(task({ prompt: 'x'.repeat(100) }), 20)).toMatch(/^🎬 Still working on "x{39}…", under a minute left\.$/);
+    const processing = (over: Partial<Task>) => statusText([{ task: task({ status: 'processing', ...over }), position: null }]);
+    expect(processing({ stage: 'generate', progress: 40 })).toContain('⚙️ in progress (generating the video, 40%)');
+    expect(processing({ stage: 'generate', progress: 0 })).toContain('⚙️ in progress (generating the video)');
+  });
+
   it('lists videos without a public link by when they were made, and /help promises no links', () => {
     expect(historyText([video()])).toContain('"a fox" — made 3 h ago');
+    // Versions of one prompt: the landscape one says so, in the list and in /status.
+    expect(historyText([video({ width: 1280, height: 720 }), video({ width: 720, height: 1280 })])).toMatch(/1\. "a fox" ↔️ — made 3 h ago\n2\. "a fox" — made/);
+    expect(statusText([{ task: task({ options: { ...task().options, orientation: 'landscape' } }), position: 1 }])).toMatch(/…" ↔️ — /);
     expect(helpText({ imageToVideo: false })).toContain('/history — your recent videos');
     expect(helpText({ imageToVideo: false })).not.toContain('link');
   });

@@ -9,6 +9,7 @@ export interface SendFlags {
   to: string;
   message?: string;
   media?: string;
+  channel?: string;
   json?: boolean;
 }
 
@@ -52,25 +53,27 @@ export const sendCommand = async (context: CliContext, flags: SendFlags): Promis
   const { config } = await loadCliConfig(context);
   // A bare +number is a WhatsApp address for the local recorder and a WhatsApp sender; a
   // Twilio SMS sender keeps it as a phone number.
-  const sender = config.twilioWhatsappFrom;
+  const sender = flags.channel === 'cloud-api' ? undefined : config.twilioWhatsappFrom;
   const to = normalizeRecipient(flags.to, { label: '--to', whatsapp: sender === undefined || sender.startsWith('whatsapp:') });
   const vidbot = await createVidbot(config, { env: { ...context.env } });
   try {
+    const channel = vidbot.channels.get(flags.channel);
     let mediaUrl: string | undefined;
+    // Channels that upload (Meta's Cloud API) take the file itself: no public URL needed.
+    const mediaFile = media?.kind === 'file' && channel.uploadsMedia ? media.file : undefined;
     if (media?.kind === 'url') mediaUrl = media.url;
-    if (media?.kind === 'file') {
+    if (media?.kind === 'file' && mediaFile === undefined) {
       // The local host only hands out URLs under PUBLIC_BASE_URL: fail before copying the file in.
       if (vidbot.mediaHost.name === 'local' && !config.publicBaseUrl) throw noPublicUrl(media.file);
       const published = await vidbot.mediaHost.publish(media.file, { signal: context.signal });
       if (published.url === undefined) throw noPublicUrl(media.file);
       mediaUrl = published.url;
     }
-    const channel = vidbot.channels.get();
     // An explicit send is the operator's decision, and this store may hold none of the recipient's
     // messages (they went to another machine): Twilio decides about the 24-hour window.
     const sent = await vidbot.sendMessage(
-      { to, ...(body === undefined ? {} : { body }), ...(mediaUrl === undefined ? {} : { mediaUrl }) },
-      { kind: 'notice', checkWindow: false, sessionId: to, signal: context.signal },
+      { to, ...(body === undefined ? {} : { body }), ...(mediaUrl === undefined ? {} : { mediaUrl }), ...(mediaFile === undefined ? {} : { mediaFile }) },
+      { kind: 'notice', checkWindow: false, sessionId: to, signal: context.signal, channel: channel.name },
     );
     const sid = sent.messageId ?? sent.id;
     if (flags.json) {
@@ -81,6 +84,7 @@ export const sendCommand = async (context: CliContext, flags: SendFlags): Promis
     const lines = [`sent via ${channel.name}: ${sid} (${sent.status})`, `  to ${to}`];
     if (body !== undefined) lines.push(`  message: ${body.length > 60 ? `${body.slice(0, 59)}…` : body}`);
     if (mediaUrl !== undefined) lines.push(`  media: ${mediaUrl}`);
+    if (mediaFile !== undefined) lines.push(`  media: ${mediaFile} (uploaded)`);
     if (channel.name === 'local') {
       lines.push('  (recorded locally, not delivered: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_WHATSAPP_FROM)');
     }

@@ -36,10 +36,13 @@ export const describeServe = (input: BannerInput): ServeDescription => {
   const publicUrl = config.publicBaseUrl ?? local;
   const ai = vidbot.provider.capabilities().ai;
   const label = ({ replicate: 'Replicate', fal: 'fal', cog: 'Cog' } as Record<string, string>)[vidbot.provider.name];
+  const cloud = vidbot.channels.all.some((channel) => channel.name === 'cloud-api');
+  const cloudWebhook = cloud ? `${publicUrl}${config.whatsappWebhookPath}` : undefined;
   const urls = {
     local,
     webhook: `${publicUrl}/whatsapp/webhook`,
     statusCallback: `${publicUrl}/whatsapp/status`,
+    ...(cloudWebhook ? { cloudWebhook } : {}),
     ...(input.simulator ? { simulator: `${local}/simulator` } : {}),
     ...(config.publicBaseUrl
       ? { public: config.publicBaseUrl, ...(input.tunnelUrl ? { publicVia: 'ngrok tunnel' } : {}) }
@@ -60,6 +63,11 @@ export const describeServe = (input: BannerInput): ServeDescription => {
   if (!config.publicBaseUrl) {
     warnings.push('PUBLIC_BASE_URL is not set: Twilio cannot fetch media from this machine, and signatures are checked against the local URL.');
   }
+  if (cloud && !config.publicBaseUrl) warnings.push("PUBLIC_BASE_URL is not set: Meta cannot reach the Cloud API webhook (it needs a public https URL).");
+  if (cloud && (!config.whatsappAppSecret || !config.whatsappVerifyToken)) {
+    const missing = [!config.whatsappAppSecret && 'WHATSAPP_APP_SECRET', !config.whatsappVerifyToken && 'WHATSAPP_VERIFY_TOKEN'].filter(Boolean).join(' and ');
+    warnings.push(`${missing} not set: the Cloud API webhook refuses Meta's ${config.whatsappAppSecret ? 'verification' : 'messages'} until it is.`);
+  }
   if (!config.apiKey) warnings.push('VIDBOT_API_KEY is not set: /api/* and /test-send answer only to this machine.');
   if (authTokenIsLocal) {
     warnings.push(`TWILIO_AUTH_TOKEN is not set: webhooks are verified with a local token (${vidbot.paths.dataDir}/local-auth-token); \`vidbot sign\` uses it too.`);
@@ -74,6 +82,12 @@ export const describeServe = (input: BannerInput): ServeDescription => {
     ...(input.tunnelUrl ? [`  tunnel: ${input.tunnelUrl} → http://127.0.0.1:${port} (ngrok)`] : []),
     `  webhook (Twilio → "When a message comes in", POST): ${urls.webhook}`,
     `  status callback:                                  ${urls.statusCallback}`,
+    ...(cloudWebhook
+      ? [
+          `  Cloud API (Meta app → WhatsApp → Configuration → Callback URL): ${cloudWebhook}`,
+          `    verify token: ${config.whatsappVerifyToken ?? '(set WHATSAPP_VERIFY_TOKEN)'} · subscribe the "messages" field`,
+        ]
+      : []),
     ...facts.map((fact) => (fact === replicateFact ? `  ${`${label} webhook:`.padEnd(50)}${replicateWebhook}` : `  ${fact}`)),
     ...warnings.map((warning) => `  ⚠ ${warning}`),
     `  ${stops}`,

@@ -11,6 +11,8 @@ export interface DashboardUrls {
   readonly server?: string;
   readonly webhook?: string;
   readonly statusCallback?: string;
+  /** Meta's Cloud API callback URL, when that channel is on. */
+  readonly cloudWebhook?: string;
   readonly simulator?: string;
   /** The public base URL, and what provides it ("ngrok tunnel"). */
   readonly public?: string;
@@ -49,6 +51,7 @@ export const headerLines = (urls: DashboardUrls, width: number): HeaderLine[] =>
   const lines: HeaderLine[] = [{ label: 'vidbot', value: title, tone: 'title' }];
   if (urls.webhook) lines.push(...link('webhook (POST)', urls.webhook, inner));
   if (urls.statusCallback) lines.push(...link('status callback', urls.statusCallback, inner));
+  if (urls.cloudWebhook) lines.push(...link('Cloud API', urls.cloudWebhook, inner));
   if (urls.simulator) lines.push(...link('simulator', urls.simulator, inner));
   if (urls.public) lines.push(...link('public URL', urls.public, inner, urls.publicVia));
   else if (urls.publicMissing) lines.push({ label: 'public URL'.padEnd(LABEL), value: urls.publicMissing, tone: 'warn' });

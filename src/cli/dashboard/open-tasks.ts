@@ -2,7 +2,7 @@
  * The open tasks, read from the store for the dashboard: each job's prompt and sender, the jobs still
  * queued (the queue's events only start at `active`), and the ETA basis the bot's acknowledgement uses.
  */
-import { recentRunSeconds } from '../../lib/bot/eta.ts';
+import { recentRunSeconds } from '../../lib/tasks/eta.ts';
 import { OPEN_TASK_STATUSES } from '../../lib/domain.ts';
 import type { Store, Task } from '../../lib/store/port.ts';
 import type { DashboardEvent, OpenTask } from './state.ts';

@@ -1,5 +1,5 @@
 /** What the screen shows, derived from the state alone: counts, the ordered rows with their ETAs, the stop summary. */
-import { estimateReadySeconds } from '../../lib/bot/eta.ts';
+import { estimateReadySeconds } from '../../lib/tasks/eta.ts';
 import { plural } from './format.ts';
 import { type DashboardState, type JobRow, isFinished } from './state.ts';
 

@@ -9,7 +9,7 @@ import { isVidbotError } from '../errors.ts';
 import { validatePrompt } from '../pipeline/prompt.ts';
 import { type Admission, actOnChoice, resolveChoice } from './choices.ts';
 import { runCommand, parseCommand } from './commands.ts';
-import { estimateReadySeconds, recentRunSeconds } from './eta.ts';
+import { estimateReadySeconds, recentRunSeconds } from '../tasks/eta.ts';
 import { MediaDownloadError, downloadInboundImage } from '../channel/media.ts';
 import type { InboundMessage } from '../channel/port.ts';
 import { IMAGE_TYPES } from '../media-type.ts';

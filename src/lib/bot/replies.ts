@@ -4,7 +4,10 @@
  */
 import type { PipelineStage, Task, Video } from '../store/port.ts';
 import type { Quota } from './quota.ts';
+import { formatEta } from '../tasks/eta.ts';
 import { ACK_MESSAGE, taskFailureReason } from '../tasks/messages.ts';
+
+export { formatEta };
 
 /** The prompt used for a photo sent without a caption: WhatsApp users often send just the photo. */
 export const DEFAULT_IMAGE_PROMPT = 'Bring this image to life';
@@ -51,8 +54,11 @@ export const taskStateText = (task: Task, position: number | null): string => {
     case 'queued':
       if (position === 0) return '⚙️ starting now';
       return position === null ? '⏳ queued' : `⏳ queued, ${placeText(position)}`;
-    case 'processing':
-      return task.stage ? `⚙️ in progress (${STAGE_LABELS[task.stage]})` : '⚙️ in progress';
+    case 'processing': {
+      // A percent of 0 tells nothing yet; the stage alone says where it is.
+      const detail = [task.stage && STAGE_LABELS[task.stage], task.progress ? `${task.progress}%` : undefined].filter(Boolean).join(', ');
+      return detail ? `⚙️ in progress (${detail})` : '⚙️ in progress';
+    }
     case 'delivering':
       return task.delivery?.fallback === 'link' ? '📤 sending you the link' : '📤 sending it to you';
     case 'done':
@@ -88,7 +94,7 @@ export const statusText = (lines: readonly { task: Task; position: number | null
     ? ["📭 You haven't asked for any videos yet. Send a description to make your first one!", ...allowance].join('\n')
     : [
         '📋 Your latest requests:',
-        ...lines.map(({ task, position }, i) => `${i + 1}. "${shorten(task.prompt)}" — ${taskStateText(task, position)}`),
+        ...lines.map(({ task, position }, i) => `${i + 1}. "${shorten(task.prompt)}"${task.options.orientation === 'landscape' ? ' ↔️' : ''} — ${taskStateText(task, position)}`),
         ...allowance,
       ].join('\n');
 };
@@ -109,7 +115,8 @@ export const historyText = (videos: readonly Video[], now = Date.now()): string 
     ? "📭 No videos yet. Send a description and I'll make one!"
     : [
         '🎞️ Your recent videos:',
-        ...videos.map((video, i) => `${i + 1}. "${shorten(video.prompt)}" — ${video.videoUrl ?? `made ${agoText(now - video.createdAt)}`}`),
+        // Versions of one prompt differ by their shape: landscape ones say so.
+        ...videos.map((video, i) => `${i + 1}. "${shorten(video.prompt)}"${(video.width ?? 0) > (video.height ?? 0) ? ' ↔️' : ''} — ${video.videoUrl ?? `made ${agoText(now - video.createdAt)}`}`),
       ].join('\n');
 
 export const cancelTexts = {
@@ -171,17 +178,6 @@ const formatBytes = (bytes: number): string => {
   if (bytes >= 1_000_000) return `${Number((bytes / 1_000_000).toFixed(1))} MB`;
   if (bytes >= 1_000) return `${Math.round(bytes / 1_000)} KB`;
   return `${bytes} bytes`;
-};
-
-/** "under a minute", "about 3 min", "about 1 h 20 min": estimates should not look precise. */
-export const formatEta = (seconds: number): string => {
-  if (seconds < 45) return 'under a minute';
-  const minutes = Math.max(1, Math.round(seconds / 60));
-  if (minutes < 60) return `about ${minutes} min`;
-  const hours = Math.floor(minutes / 60);
-  const rest = Math.round((minutes % 60) / 10) * 10;
-  if (rest === 60) return `about ${hours + 1} h`;
-  return rest === 0 ? `about ${hours} h` : `about ${hours} h ${rest} min`;
 };
 
 /**

@@ -11,6 +11,7 @@ export type {
   SendOptions,
   SentLookup,
   SentMessage,
+  TypingInput,
   WebhookContent,
   WebhookRequest,
   WebhookResponse,
@@ -30,6 +31,7 @@ export {
   type SimulatedMessage,
   type SimulatorChannel,
   type SimulatorChannelOptions,
+  type SimulatorEvent,
   type SimulatorListener,
   createSimulatorChannel,
 } from './simulator/index.ts';

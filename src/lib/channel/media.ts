@@ -88,9 +88,12 @@ export const downloadInboundMedia = async (
     throw new MediaDownloadError('not-allowed', `Media is only fetched from the channel's own hosts, not ${url?.host ?? 'this URL'}.`);
   }
   const signals = [AbortSignal.timeout(options.timeoutMs ?? 20_000), ...(options.signal ? [options.signal] : [])];
+  const signal = AbortSignal.any(signals);
   let response: Response;
   try {
-    response = await get(url, policy, options.fetch ?? fetch, AbortSignal.any(signals));
+    const target = policy.resolve ? await policy.resolve(url, { signal }) : url;
+    if (!policy.allows(target)) throw new MediaDownloadError('not-allowed', `Media is only fetched from the channel's own hosts, not ${target.host}.`);
+    response = await get(target, policy, options.fetch ?? fetch, signal);
   } catch (error) {
     if (error instanceof MediaDownloadError) throw error;
     throwIfAborted(options.signal);

@@ -51,6 +51,8 @@ export interface OutboundMessage {
   readonly to: string;
   readonly body?: string;
   readonly mediaUrl?: string;
+  /** A local copy of the media, for channels that upload it instead of handing the service a URL. */
+  readonly mediaFile?: string;
   /**
    * Replies to offer with the text: buttons where the channel can show them, else the numbered
    * list of `choicesText` (channel/choices.ts) after the body, so the wording is the same everywhere.
@@ -73,6 +75,13 @@ export interface SentMessage {
   readonly status: DeliveryStatus;
   /** How the message's choices went out, when it had some: as buttons, or as a numbered text list. */
   readonly presented?: 'buttons' | 'text';
+}
+
+/** A typing indicator: the user sees "typing…" until the next message arrives, or for a while (WhatsApp: 25 s). */
+export interface TypingInput {
+  readonly to: string;
+  /** The channel's id of the user's message being answered (the task's inbound messageId). */
+  readonly replyingTo: string;
 }
 
 export interface SentLookup {
@@ -116,6 +125,11 @@ export interface ChannelWebhook {
   readonly path: string;
   /** How the body arrives: a form (Twilio), or raw text for services that sign the bytes. */
   readonly body: 'form' | 'raw' | 'none';
+  /**
+   * How the bot's replies to the request's messages reach the user: in the HTTP answer (TwiML,
+   * the default), or sent as messages once the answer is out (services with no reply-in-response).
+   */
+  readonly replies?: 'response' | 'send';
   /** Verifies the request (VIDBOT_SIGNATURE_INVALID otherwise) and reads it (VIDBOT_INPUT_INVALID). */
   read(request: WebhookRequest): WebhookContent;
   /** The HTTP answer, given the bot's replies to the request's messages (in order). */
@@ -130,6 +144,11 @@ export interface MediaPolicy {
   headersFor(url: URL): Readonly<Record<string, string>>;
   /** Whether a redirect from `from` may be followed to `to`. */
   mayRedirect(from: URL, to: URL): boolean;
+  /**
+   * Services that name media by id first (Meta's Cloud API): the URL of the file itself, looked up
+   * with the service's credentials. The result must pass `allows` too.
+   */
+  resolve?(url: URL, options?: { readonly signal?: AbortSignal }): Promise<URL>;
 }
 
 /**
@@ -151,6 +170,8 @@ export interface Channel {
    * URL cannot be sent; channels that show vidbot's own /media (the simulator) leave this unset.
    */
   readonly mediaByPublicUrl?: boolean;
+  /** The channel uploads a message's local media file itself (Meta's Cloud API), so no public URL is needed. */
+  readonly uploadsMedia?: boolean;
   /** The routes this channel's service posts to (none for the local recorder). */
   readonly webhooks: readonly ChannelWebhook[];
   /** Where inbound media may come from; without it, media is refused. */
@@ -163,6 +184,12 @@ export interface Channel {
    * surely none. Absent when the channel cannot tell; then vidbot sends again.
    */
   findSent?(lookup: SentLookup, options?: { signal?: AbortSignal }): Promise<SentMessage | null>;
+  /**
+   * Shows the user that a reply is being prepared (WhatsApp also marks their message read). Only
+   * for moments when a message follows within the indicator's life; best effort, callers only warn.
+   * Absent when the service has none.
+   */
+  typing?(input: TypingInput, options?: { signal?: AbortSignal }): Promise<void>;
   /** What a failure code of this channel (in a refusal or a receipt) means for what to try next; default 'other'. */
   refusalKind?(code: string): RefusalKind;
 }

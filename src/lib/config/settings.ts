@@ -2,6 +2,8 @@
  * Every setting vidbot reads, with the environment variable that sets it. The variable names are
  * the seed bot's where it had one, so an existing .env keeps working.
  */
+import { cloudApiDefaults, cloudApiSettings } from './settings-cloud.ts';
+
 export type SettingType = 'string' | 'url' | 'int' | 'bool' | 'enum';
 
 export interface SettingSpec {
@@ -59,6 +61,13 @@ export const settings = {
     max: 1_000_000,
     description: 'Videos one sender may ask for in 24 hours (0: no limit)',
   },
+  progressAfterSec: {
+    env: 'VIDBOT_PROGRESS_AFTER_SEC',
+    type: 'int',
+    min: 0,
+    max: 86_400,
+    description: 'After a user has waited this long for a video, tell them once how long is left (0: never)',
+  },
   port: { env: 'PORT', type: 'int', min: 0, max: 65_535, description: 'Port `vidbot serve` listens on' },
   host: { env: 'VIDBOT_HOST', type: 'string', description: 'Address `vidbot serve` binds to' },
   trustProxy: {
@@ -106,6 +115,7 @@ export const settings = {
     description: 'Approved template (HX...) sent outside the 24-hour window',
   },
   twilioApiBaseUrl: { env: 'TWILIO_API_BASE_URL', type: 'url', description: 'Twilio API base URL (emulators)' },
+  ...cloudApiSettings,
   replicateApiToken: { env: 'REPLICATE_API_TOKEN', type: 'string', secret: true, description: 'Replicate API token' },
   replicateModel: { env: 'REPLICATE_MODEL', type: 'string', description: 'Replicate model' },
   replicateApiBaseUrl: { env: 'REPLICATE_API_BASE_URL', type: 'url', description: 'Replicate API base URL' },
@@ -212,6 +222,8 @@ export const defaults = {
   mongoDbName: 'vidbot',
   rateLimitPerMinute: 10,
   dailyLimit: 0,
+  progressAfterSec: 60,
+  ...cloudApiDefaults,
   port: 3000,
   host: '127.0.0.1',
   trustProxy: false,

@@ -3,6 +3,7 @@ export { checkNode } from './checks/node.ts';
 export { checkFfmpeg } from './checks/ffmpeg.ts';
 export { checkQueue, checkStore } from './checks/store-queue.ts';
 export { checkTwilio } from './checks/twilio.ts';
+export { checkCloudApi, checkCloudWebhook } from './checks/cloud-api.ts';
 export { checkReplicate } from './checks/replicate.ts';
 export { checkFal } from './checks/fal.ts';
 export { checkCog } from './checks/cog.ts';

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Config } from '../config/settings.ts';
 import type { FfmpegBinaries } from '../ffmpeg/locate.ts';
 import { checkWhatsappClip } from './checks/clip.ts';
+import { checkCloudApi, checkCloudWebhook } from './checks/cloud-api.ts';
 import { checkCloudinary } from './checks/cloudinary.ts';
 import { checkFfmpeg } from './checks/ffmpeg.ts';
 import { checkMediaUrl } from './checks/media-url.ts';
@@ -69,6 +70,7 @@ export const runDoctor = async (config: Config, options: DoctorOptions = {}): Pr
     const queueSlow = fail(`the queue did not answer within ${seconds(limit)}`, 'Check REDIS_URL.');
     const queue = run('queue', 'Queue', () => checkQueue(ctx), queueSlow, limit + 1000);
     const twilio = run('twilio', 'Twilio', () => checkTwilio(ctx));
+    const cloudApi = run('cloud-api', 'Cloud API', () => checkCloudApi(ctx));
     const replicate = run('replicate', 'Replicate', () => checkReplicate(ctx));
     const fal = run('fal', 'fal.ai', () => checkFal(ctx));
     const cog = run('cog', 'Cog server', () => checkCog(ctx));
@@ -82,6 +84,11 @@ export const runDoctor = async (config: Config, options: DoctorOptions = {}): Pr
         return skipped('signature', 'Signature', health.status === 'fail' ? 'PUBLIC_BASE_URL does not work (see above)' : 'no public URL to post to');
       }
       return run('signature', 'Signature', () => checkSignature(ctx), fail(`the signed request got no answer within ${seconds(limit)}`, 'Check the server\'s log.'));
+    });
+    const cloudWebhook = Promise.all([publicUrl, cloudApi]).then(([health, cloud]) => {
+      if (cloud.status === 'skip') return skipped('cloud-webhook', 'Cloud API webhook', 'the Cloud API is not configured');
+      if (config.publicBaseUrl && !usable(health)) return skipped('cloud-webhook', 'Cloud API webhook', 'PUBLIC_BASE_URL does not work (see above)');
+      return run('cloud-webhook', 'Cloud API webhook', () => checkCloudWebhook(ctx), fail(`the webhook got no answer within ${seconds(limit)}`, 'Check the server\'s log.'));
     });
     const clipCheck = ffmpeg.then((found) => {
       const tools = binaries;
@@ -101,7 +108,7 @@ export const runDoctor = async (config: Config, options: DoctorOptions = {}): Pr
       const slowMedia = fail(`publishing and fetching the test clip took over ${seconds(ctx.clipTimeoutMs)}`, 'Check the media host.');
       return run('media-url', 'Media URL', () => checkMediaUrl(ctx, file), slowMedia, ctx.clipTimeoutMs);
     });
-    const checks = await Promise.all([node, ffmpeg, store, queue, twilio, replicate, fal, cog, openai, cloudinary, publicUrl, signature, media, clipCheck]);
+    const checks = await Promise.all([node, ffmpeg, store, queue, twilio, cloudApi, replicate, fal, cog, openai, cloudinary, publicUrl, signature, cloudWebhook, media, clipCheck]);
     const counts: Record<CheckStatus, number> = { pass: 0, warn: 0, fail: 0, skip: 0 };
     for (const check of checks) counts[check.status] += 1;
     return { ok: counts.fail === 0, checks, counts };

@@ -14,6 +14,8 @@ export type CheckId =
   | 'store'
   | 'queue'
   | 'twilio'
+  | 'cloud-api'
+  | 'cloud-webhook'
   | 'replicate'
   | 'fal'
   | 'cog'

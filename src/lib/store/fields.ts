@@ -9,6 +9,7 @@ import type { TaskPatch } from './port.ts';
 export const TASK_PATCH_FIELDS: Readonly<Record<keyof TaskPatch, string>> = {
   status: 'status',
   stage: 'stage',
+  progress: 'progress',
   attempts: 'attempts',
   startedAt: 'started_at',
   finishedAt: 'finished_at',

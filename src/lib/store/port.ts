@@ -63,6 +63,8 @@ export interface Task extends Required<Omit<NewTask, 'messageId' | 'jobId' | 'ch
   readonly jobId?: string;
   readonly status: TaskStatus;
   readonly stage?: PipelineStage;
+  /** How far the making of the video has got, 0..100 over all its stages; 100 once it is made. */
+  readonly progress?: number;
   readonly attempts: number;
   readonly createdAt: number;
   readonly updatedAt: number;
@@ -95,6 +97,7 @@ export type TaskPatch = Partial<
     Task,
     | 'status'
     | 'stage'
+    | 'progress'
     | 'attempts'
     | 'startedAt'
     | 'finishedAt'

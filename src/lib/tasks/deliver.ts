@@ -16,7 +16,7 @@ import { sendRecorded } from './outbound.ts';
 import { syncDelivery } from './receipts.ts';
 import { giveUp, NOTICE_KINDS } from './settle.ts';
 
-type Plan = { kind: string; message: { body: string; mediaUrl?: string }; template: boolean };
+type Plan = { kind: string; message: { body: string; mediaUrl?: string; mediaFile?: string }; template: boolean };
 
 const planOf = (task: Task, afterAll: boolean): Plan => {
   switch (task.delivery?.fallback) {

@@ -20,6 +20,8 @@ export interface LifecycleDeps extends OutboundDeps {
   readonly conversation: Conversation;
   readonly provider: Pick<VideoProvider, 'name' | 'cancelRemoteJob'>;
   readonly maxBytes?: number;
+  /** After a user has waited this long for a video, tell them once how long is left; 0 never (default 60 s). */
+  readonly progressAfterMs?: number;
   /** Told about what went wrong without failing anything (a notice that could not be sent). */
   readonly onWarning?: (message: string) => void;
 }

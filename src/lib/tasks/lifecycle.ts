@@ -12,6 +12,7 @@ import type { LifecycleDeps } from './deps.ts';
 import { move, nextJobId } from './machine.ts';
 import { advanceRecord, sendRecorded } from './outbound.ts';
 import { type ReceiptOutcome, applyReceipt } from './receipts.ts';
+import { type PreparedReply, type ReplyInput, prepareReply } from './replies.ts';
 import { type RunTaskOptions, runTask } from './run-task.ts';
 import { type SweepOptions, type SweepResult, abandon, sweep } from './sweep.ts';
 
@@ -45,7 +46,9 @@ export interface TaskLifecycle {
   abandonJob(jobId: string, reason: string): Promise<Task | null>;
   sweep(options?: SweepOptions): Promise<SweepResult>;
   /** Sends a message outside any task (an operator's `vidbot send`, /test-send), recorded like the bot's. */
-  send(message: { to: string; body?: string; mediaUrl?: string }, options?: SendMessageOptions): Promise<OutboundRecord>;
+  send(message: { to: string; body?: string; mediaUrl?: string; mediaFile?: string }, options?: SendMessageOptions): Promise<OutboundRecord>;
+  /** Records the bot's answer to an inbound message, to be sent once the webhook is acknowledged (tasks/replies.ts). */
+  prepareReply(input: ReplyInput): Promise<PreparedReply | undefined>;
 }
 
 const notFound = (taskId: string) => vidbotError('VIDBOT_TASK_NOT_FOUND', `No task ${taskId}.`);
@@ -100,6 +103,7 @@ export const createTaskLifecycle = (deps: LifecycleDeps): TaskLifecycle => {
         jobId,
         attempts: 0,
         stage: undefined,
+        progress: undefined,
         error: undefined,
         errorCode: undefined,
         startedAt: undefined,
@@ -147,5 +151,7 @@ export const createTaskLifecycle = (deps: LifecycleDeps): TaskLifecycle => {
         throw error;
       }
     },
+
+    prepareReply: (input) => prepareReply(deps, input),
   };
 };

@@ -4,7 +4,7 @@ import type { Task } from '../store/port.ts';
 import { type UserReason, userReasonFor } from './user-reasons.ts';
 
 /** Collapses whitespace and cuts to `max` characters (code points, so emoji stay whole). */
-const excerpt = (text: string, max: number): string => {
+export const excerpt = (text: string, max: number): string => {
   const chars = [...text.replace(/\s+/g, ' ').trim()];
   return chars.length <= max ? chars.join('') : `${chars.slice(0, max - 1).join('').trimEnd()}…`;
 };
@@ -16,14 +16,15 @@ export const ACK_MESSAGE = "🎬 Generating your video... I'll send it here when
  * The result. The seed's headline, then which prompt it answers: a user with several requests
  * knows which video this is (and a rerun after a crash can recognise the message it sent).
  */
-export const resultMessage = (task: Task, options: { afterAll?: boolean } = {}): { body: string; mediaUrl?: string } => {
+export const resultMessage = (task: Task, options: { afterAll?: boolean } = {}): { body: string; mediaUrl?: string; mediaFile?: string } => {
   const preview = task.options.provider === 'local' ? ' (a local preview, not AI)' : '';
   // The seed's wording for real AI videos; the preview renderer must not claim to be AI. A video
   // that arrives after the user was told it failed says so.
   const headline = options.afterAll ? '✅ Here it is after all: your video!' : preview ? "✅ Here's your video!" : "✅ Here's your AI-generated video!";
   const about = `🎬 "${excerpt(task.prompt, 60)}"`;
   // Without a public URL only channels that show vidbot's own media (the simulator) get here.
-  return { body: `${headline}${preview}\n${about}`, ...(task.videoUrl ? { mediaUrl: task.videoUrl } : {}) };
+  // Channels that upload the video (Meta's Cloud API) read the local copy instead.
+  return { body: `${headline}${preview}\n${about}`, ...(task.videoUrl ? { mediaUrl: task.videoUrl } : {}), ...(task.filePath ? { mediaFile: task.filePath } : {}) };
 };
 
 /** The fallback when WhatsApp could not take the video itself: the link, which still plays it. */

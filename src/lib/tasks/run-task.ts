@@ -14,6 +14,8 @@ import { type LifecycleDeps, channelFor } from './deps.ts';
 import { move, mustMove } from './machine.ts';
 import { failureMessage, userReason } from './messages.ts';
 import { giveUp, prepareNotice } from './settle.ts';
+import { watchRun } from './progress.ts';
+import { type Typing, createTyping } from './typing.ts';
 
 export interface RunTaskOptions {
   readonly signal?: AbortSignal;
@@ -71,9 +73,12 @@ const generate = async (deps: LifecycleDeps, queued: Task, options: RunTaskOptio
   // From processing too: a rerun after the worker died mid-run.
   const task = await move(store, taskId, 'start', { attempts: queued.attempts + 1, startedAt: Date.now() });
   if (task === null) return (await store.getTask(taskId)) ?? queued;
+  const typing = createTyping(deps, task);
+  const watch = watchRun(deps, task, { typing, ...(options.signal ? { signal: options.signal } : {}) });
   let stageWrites: Promise<unknown> = Promise.resolve();
   const onEvent = (event: PipelineEvent) => {
     options.onEvent?.(event);
+    watch.onEvent(event);
     if (event.type === 'stage:start') {
       // Writes are chained so a slow write cannot land after a later stage's.
       stageWrites = stageWrites.then(() => store.updateTask(taskId, { stage: event.stage })).catch(() => {});
@@ -99,6 +104,7 @@ const generate = async (deps: LifecycleDeps, queued: Task, options: RunTaskOptio
       },
     );
   } catch (caught) {
+    await watch.stop();
     await stageWrites;
     const error = toVidbotError(caught);
     if (isAbortError(caught)) {
@@ -118,6 +124,7 @@ const generate = async (deps: LifecycleDeps, queued: Task, options: RunTaskOptio
     await (failed === null ? notice?.drop() : notice?.send());
     throw error;
   }
+  await watch.stop();
   await stageWrites;
 
   const file = result.media.path ?? '';
@@ -137,6 +144,7 @@ const generate = async (deps: LifecycleDeps, queued: Task, options: RunTaskOptio
   });
   const made = {
     stage: 'deliver' as const,
+    progress: 100,
     videoId: video.videoId,
     mediaId: result.media.id,
     filePath: video.path,
@@ -149,13 +157,15 @@ const generate = async (deps: LifecycleDeps, queued: Task, options: RunTaskOptio
   };
   if (!task.from) return mustMove(store, taskId, 'kept', made);
   const delivering = await mustMove(store, taskId, 'made', { ...made, delivery: firstDelivery(task, channelFor(deps, task.channel)) });
-  return delivered(deps, delivering, options);
+  return delivered(deps, delivering, options, typing);
 };
 
 /** The delivery as the pipeline's last stage, so dashboards and progress bars show it like the others. */
-const delivered = async (deps: LifecycleDeps, task: Task, options: RunTaskOptions): Promise<Task> => {
+const delivered = async (deps: LifecycleDeps, task: Task, options: RunTaskOptions, typing: Typing = createTyping(deps, task)): Promise<Task> => {
   const started = performance.now();
   options.onEvent?.({ type: 'stage:start', stage: 'deliver' });
+  // The video is about to go out (unless a rerun finds it went already): the user sees a reply coming.
+  if (task.delivery !== undefined && task.delivery.messageId === undefined) await typing.show(options.signal);
   const after = await deliverResult(deps, task, options.signal);
   const state = after.delivery ? `${after.delivery.status}${after.delivery.fallback ? ` as ${after.delivery.fallback}` : ''}` : after.status;
   options.onEvent?.({ type: 'stage:done', stage: 'deliver', durationMs: performance.now() - started, note: after.status === 'failed' ? `not delivered (${state})` : state });

@@ -12,6 +12,7 @@ import { move, nextJobId } from './machine.ts';
 import { failureMessage, userReason } from './messages.ts';
 import { NOTICE_KINDS, prepareNotice } from './settle.ts';
 import { sendRecorded } from './outbound.ts';
+import { REPLY_KIND } from './replies.ts';
 import { vidbotError } from '../errors.ts';
 
 export interface SweepOptions {
@@ -73,7 +74,7 @@ export const sweep = async (deps: LifecycleDeps, options: SweepOptions = {}): Pr
   return { requeued, abandoned, noticesSent: await finishNotices(deps, options) };
 };
 
-/** Notices recorded but never answered by the channel: the process died between the two. */
+/** Notices and replies recorded but never answered by the channel: the process died between the two. */
 const finishNotices = async (deps: LifecycleDeps, options: SweepOptions): Promise<number> => {
   const pending = await deps.store.listOutbound({
     status: 'pending',
@@ -82,7 +83,7 @@ const finishNotices = async (deps: LifecycleDeps, options: SweepOptions): Promis
   });
   let sent = 0;
   for (const record of pending) {
-    if (!NOTICE_KINDS.includes(record.kind) || record.body === undefined) continue;
+    if (!(NOTICE_KINDS.includes(record.kind) || record.kind === REPLY_KIND) || record.body === undefined) continue;
     const task = record.taskId === undefined ? null : await deps.store.getTask(record.taskId);
     const choices = task === null ? [] : choicesFor(record.kind, task);
     await sendRecorded(deps, {

@@ -13,7 +13,7 @@ import { type PublicUrlOptions, publicUrlOf } from '../public-url.ts';
 
 export interface ChannelRouteDeps {
   readonly bot: Bot;
-  readonly vidbot: Pick<Vidbot, 'applyReceipt' | 'channels'>;
+  readonly vidbot: Pick<Vidbot, 'applyReceipt' | 'channels' | 'tasks'>;
   readonly publicUrl: PublicUrlOptions;
   /** Signatures are not checked (--insecure-skip-signature): said on every request. */
   readonly insecure: boolean;
@@ -54,10 +54,17 @@ const register = (app: FastifyInstance, channel: Channel, hook: ChannelWebhook, 
       const content = hook.read(webhookRequest(request, hook, deps.publicUrl));
       if ('challenge' in content) return reply.type('text/plain; charset=utf-8').send(content.challenge);
       const replies: string[] = [];
+      const sends: (() => Promise<void>)[] = [];
       for (const message of content.messages) {
         const answer = await deps.bot.handleInbound(message);
         request.log.info({ channel: channel.name, messageId: message.messageId, kind: answer.kind, taskId: answer.taskId, duplicate: answer.duplicate }, 'inbound message');
         replies.push(answer.text);
+        if (hook.replies === 'send') {
+          // Recorded before the answer (durable), sent after it: the service gets its 200 at once.
+          const input = { channel: channel.name, to: message.from, body: answer.text, inReplyTo: message.messageId };
+          const prepared = await deps.vidbot.tasks.prepareReply(answer.taskId === undefined ? input : { ...input, taskId: answer.taskId });
+          if (prepared !== undefined) sends.push(prepared.send);
+        }
       }
       for (const receipt of content.receipts) {
         const outcome = await deps.vidbot.applyReceipt(receipt);
@@ -65,6 +72,10 @@ const register = (app: FastifyInstance, channel: Channel, hook: ChannelWebhook, 
       }
       const answer = hook.respond(replies);
       if (answer.contentType) void reply.type(answer.contentType);
+      if (sends.length > 0) {
+        // In order, after the answer is written; a crash before leaves them pending for the outbox sweep.
+        reply.raw.once('finish', () => void sends.reduce((chain, send) => chain.then(send), Promise.resolve()));
+      }
       return reply.status(answer.status).send(answer.body);
     },
   });

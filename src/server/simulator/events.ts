@@ -1,6 +1,7 @@
 /**
  * GET /simulator/events?to=<address>: a Server-Sent Events stream of what the bot sends to that
- * address (new messages and their delivery states) and of that sender's tasks (status, stage).
+ * address (new messages and their delivery states, and `typing` when a reply is being prepared) and
+ * of that sender's tasks (status, stage, percent).
  * The messenger pushes messages at once; a one-second look at the store also catches what it
  * cannot see: tasks' progress, and messages sent by workers in other processes.
  */
@@ -51,6 +52,8 @@ export interface TaskEvent {
   readonly taskId: string;
   readonly status: Task['status'];
   readonly stage?: Task['stage'];
+  /** How far the video has got, 0..100. */
+  readonly progress?: number;
   readonly error?: string;
 }
 
@@ -58,6 +61,7 @@ export const taskEvent = (task: Task): TaskEvent => ({
   taskId: task.taskId,
   status: task.status,
   ...(task.stage ? { stage: task.stage } : {}),
+  ...(task.progress === undefined ? {} : { progress: task.progress }),
   ...(task.error ? { error: task.error } : {}),
 });
 
@@ -83,7 +87,7 @@ export const createEventStreams = (deps: { store: Store; channel: SimulatorChann
       const { store } = deps;
       const seen = new Map<string, string>();
       const outKey = (r: OutboundRecord) => `${r.status}|${r.errorCode ?? ''}|${r.messageId ?? ''}`;
-      const taskKey = (t: Task) => `${t.status}|${t.stage ?? ''}|${t.error ?? ''}`;
+      const taskKey = (t: Task) => `${t.status}|${t.stage ?? ''}|${t.progress ?? ''}|${t.error ?? ''}`;
       // What exists now is history (the page reads it from /simulator/history): only what happens from here on is sent.
       const before = (updatedAt: number) => since === undefined || updatedAt <= since;
       for (const r of await store.listOutbound({ to, limit: 20 })) if (before(r.updatedAt)) seen.set(r.id, outKey(r));
@@ -136,7 +140,11 @@ export const createEventStreams = (deps: { store: Store; channel: SimulatorChann
         const record = message.reference === undefined ? null : await store.findOutbound({ id: message.reference });
         if (record !== null) await emitOutbound({ ...record, messageId: message.messageId, status: message.status });
       };
-      const unsubscribe = deps.channel.subscribe((message) => void told(message).catch(() => undefined));
+      const unsubscribe = deps.channel.subscribe((event) => {
+        if (event.type === 'message') void told(event.message).catch(() => undefined);
+        // The page shows "typing…" until the next message, or for WhatsApp's 25 s.
+        else if (event.to === to) write('typing', { to });
+      });
       const timer = setInterval(() => void poll(), POLL_MS);
       const keepalive = setInterval(() => !closed && raw.write(': keepalive\n\n'), KEEPALIVE_MS);
       const close = () => {

@@ -63,7 +63,12 @@ export const readHistory = async (store: Store, to: string): Promise<History> =>
     store.listOutbound({ to, limit: MAX_ITEMS }),
     store.listTasks({ from: to, limit: 20 }),
   ]);
-  const logged = (session?.messages ?? []).slice(-MAX_ITEMS * 2).flatMap((message) => fromLog(message) ?? []);
+  // In the Cloud API mode the webhook's answer went out as a message: its record shows it, once.
+  const sentAsMessage = new Set(records.filter((record) => record.kind === 'reply').map((record) => record.id));
+  const logged = (session?.messages ?? [])
+    .slice(-MAX_ITEMS * 2)
+    .flatMap((message) => fromLog(message) ?? [])
+    .filter((item) => item.type !== 'reply' || !sentAsMessage.has(`${item.messageSid}:reply`));
   // Messages the channel never took (refused before an id) have nothing to show a receipt on.
   const sent = await Promise.all(
     records.filter((record) => record.status !== 'pending').map(async (record) => ({ type: 'outbound' as const, ts: record.createdAt, ...(await outboundEvent(store, record)) })),

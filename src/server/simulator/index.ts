@@ -42,7 +42,7 @@ export interface Simulator {
 
 export const createSimulator = (options: SimulatorOptions): Simulator => {
   const uploads = createUploads();
-  const channel = createSimulatorChannel({ authToken: options.authToken, isOwnUpload: (url) => uploads.isOwnUrl(url) });
+  const channel = createSimulatorChannel({ authToken: options.authToken, isOwnUpload: (url) => uploads.isOwnUrl(url), uploadUrlOf: (id) => uploads.get(id)?.url });
   // Normalised once here: the signer and the uploads build URLs from it on every request.
   const publicBaseUrl = options.publicBaseUrl?.replace(/\/+$/, '');
   const signer = createSigner({ authToken: options.authToken, ...(publicBaseUrl ? { publicBaseUrl } : {}) });

@@ -32,8 +32,11 @@ export const BOT_PART = String.raw`
       errorBubble('The webhook answered ' + data.status + ': ' + (reasonOf(data) || 'refused'));
       return null;
     }
+    var cloud = data.format === 'cloud-api';
     var b = bubble('in twiml');
-    b.appendChild(el('div', 'text', data.reply || '(an empty TwiML answer)'));
+    // The Cloud API has no reply in the HTTP answer: the bot's reply follows as a message of its own.
+    b.appendChild(el('div', 'text', cloud ? '✓ 200 EVENT_RECEIVED: the reply comes as a message' : data.reply || '(an empty TwiML answer)'));
+    if (cloud) label = label.replace('TwiML reply', 'Cloud API webhook');
     if (data.taskId && data.newTasks > 0 && !progressOf[data.taskId]) {
       var p = el('div', 'progress', '⏳ queued');
       p.dataset.task = data.taskId;
@@ -60,8 +63,8 @@ export const BOT_PART = String.raw`
   async function simulate(b, status, code) {
     b.querySelector('.status-menu').hidden = true;
     try {
-      var data = await post('/simulator/status', { sid: b.dataset.sid, status: status, errorCode: code });
-      if (data.status !== 204) { errorBubble('The status route answered ' + data.status + ': ' + (reasonOf(data) || 'refused')); return; }
+      var data = await post('/simulator/status', { sid: b.dataset.sid, status: status, errorCode: code, format: format() });
+      if (data.status !== 204 && data.status !== 200) { errorBubble('The status route answered ' + data.status + ': ' + (reasonOf(data) || 'refused')); return; }
       renderStatus(b, data.record.status, data.record.errorCode);
       if (!data.applied) note('Twilio reported ' + status + (code ? ' ' + code : '') + '; the message stays ' + data.record.status + ' (states only move forward).');
     } catch (e) { errorBubble('Status simulation failed: ' + e.message); }
@@ -81,8 +84,9 @@ export const BOT_PART = String.raw`
   function statusMenu(b, m) {
     var menu = el('div', 'status-menu');
     menu.hidden = true;
-    [['delivered', null, '✓✓ delivered'], ['read', null, '✓✓ read'], ['failed', '63016', '✕ failed 63016 (24-hour window)'],
-      ['failed', '63019', '✕ failed 63019 (media)']].forEach(function (o) {
+    var codes = format() === 'cloud-api' ? ['131047', '131053'] : ['63016', '63019'];
+    [['delivered', null, '✓✓ delivered'], ['read', null, '✓✓ read'], ['failed', codes[0], '✕ failed ' + codes[0] + ' (24-hour window)'],
+      ['failed', codes[1], '✕ failed ' + codes[1] + ' (media)']].forEach(function (o) {
       var choice = button(o[2], null, function () { simulate(b, o[0], o[1]); });
       choice.dataset.status = o[0];
       if (o[1]) choice.dataset.code = o[1];

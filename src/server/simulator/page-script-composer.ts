@@ -28,7 +28,7 @@ export const COMPOSER_PART = String.raw`
 
   async function replay(first, from) {
     try {
-      var data = await post('/simulator/send', { from: from, messageSid: first.messageSid });
+      var data = await post('/simulator/send', { from: from, messageSid: first.messageSid, format: first.format });
       if (!showAnswer(data, 'TwiML reply · replay')) return;
       var same = data.reply === first.reply, deduped = data.newTasks === 0;
       note('↻ Same MessageSid ' + first.messageSid + ' posted again: ' + (same ? 'same answer' : 'a different answer') + ', ' +
@@ -40,6 +40,7 @@ export const COMPOSER_PART = String.raw`
   async function deliver(payload, shown) {
     var from = address();
     payload.from = from;
+    payload.format = format();
     var sent = userBubble(shown.body, shown.media, shown.tapped);
     stickToBottom(true);
     try {

@@ -56,6 +56,20 @@ const START_PART = String.raw`
     if (/^(whatsapp:)?\+[1-9][0-9]{6,14}$/.test(numberInput.value.replace(/[\s()-]/g, ''))) setNumber(numberInput.value.trim());
     else errorBubble('Enter a number like +15550001234.');
   });
+  // Which service the page speaks: Twilio's forms (TwiML answers), or Meta's Cloud API JSON (replies as messages).
+  var formatSelect = $('format');
+  function format() { return formatSelect.value; }
+  function showFormat() {
+    var idle = format() === 'cloud-api' ? "WhatsApp simulator · signed like Meta's Cloud API, through the real webhook" : 'WhatsApp simulator · signed like Twilio, through the real webhook';
+    subtitle.dataset.idle = idle;
+    if (!subtitle.classList.contains('typing')) subtitle.textContent = idle;
+  }
+  formatSelect.addEventListener('change', function () {
+    try { localStorage.setItem('vidbot-simulator-format', format()); } catch (e) { /* private mode */ }
+    showFormat();
+  });
+  try { if (localStorage.getItem('vidbot-simulator-format') === 'cloud-api') formatSelect.value = 'cloud-api'; } catch (e) { /* private mode */ }
+  showFormat();
   var saved = null;
   try { saved = localStorage.getItem('vidbot-simulator-from'); } catch (e) { /* private mode */ }
   setNumber(saved || document.body.dataset.defaultFrom);

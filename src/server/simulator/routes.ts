@@ -1,6 +1,7 @@
 /**
  * The simulator's HTTP side: the page, and the JSON calls it makes. The page never holds the auth
- * token: the server signs Twilio-format forms itself and posts them through the real routes.
+ * token: the server signs Twilio-format forms (or Meta's Cloud API JSON, in that mode) itself and
+ * posts them through the real routes.
  */
 import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { sniffImageType } from '../../lib/media-type.ts';
@@ -12,6 +13,7 @@ import { errorBody } from '../errors.ts';
 import { type EventStreams, outboundEvent } from './events.ts';
 import { readHistory } from './history.ts';
 import { pageHtml } from './page.ts';
+import { cloudInbound, cloudStatus, newWamid } from './cloud-payloads.ts';
 import { type ButtonTap, type Form, type Signer, inboundForm, newMessageSid, statusForm } from './twilio-forms.ts';
 import { type Uploads, parseDataUrl, readAudioAttachment } from './uploads.ts';
 
@@ -27,7 +29,19 @@ export interface SimulatorRouteDeps {
 }
 
 const STATUSES = ['queued', 'sending', 'sent', 'delivered', 'read', 'failed', 'undelivered'];
-const SID = /^[A-Za-z0-9]{10,64}$/;
+/** Twilio's SM... sids, and Meta's wamid.... ids. */
+const SID = /^[A-Za-z0-9._=-]{10,128}$/;
+
+/** What the page posts as: Twilio's forms (the default), or Meta's Cloud API JSON. */
+type Format = 'twilio' | 'cloud-api';
+const formatOf = (value: unknown): Format => {
+  if (value === undefined || value === null || value === 'twilio') return 'twilio';
+  if (value === 'cloud-api') return value;
+  throw vidbotError('VIDBOT_INPUT_INVALID', '"format" must be twilio or cloud-api.');
+};
+
+/** A message as it was first posted, kept so a replay posts exactly the same again. */
+type Posted = { readonly format: 'twilio'; readonly from: string; readonly form: Form } | { readonly format: 'cloud-api'; readonly from: string; readonly raw: string; readonly mediaUrl?: string };
 /** Forms already sent, by MessageSid, so a replay re-posts exactly what Twilio would retry. */
 const REMEMBERED = 200;
 
@@ -69,8 +83,8 @@ const routeError = (status: number, body: string): unknown => {
 
 export const simulatorRoutes = (app: FastifyInstance, deps: SimulatorRouteDeps): void => {
   const { signer, uploads, guard } = deps;
-  const sentForms = new Map<string, Form>();
-  const remember = (sid: string, form: Form) => {
+  const sentForms = new Map<string, Posted>();
+  const remember = (sid: string, form: Posted) => {
     sentForms.delete(sid);
     sentForms.set(sid, form);
     for (const key of sentForms.keys()) if (sentForms.size > REMEMBERED) sentForms.delete(key);
@@ -94,13 +108,14 @@ export const simulatorRoutes = (app: FastifyInstance, deps: SimulatorRouteDeps):
     const input = objectBody(request);
     const given = input.messageSid;
     if (given !== undefined && (typeof given !== 'string' || !SID.test(given))) throw invalid('"messageSid" must be letters and digits, e.g. SM0123....');
-    const messageSid = given ?? newMessageSid();
-    let form = sentForms.get(messageSid);
-    if (form === undefined) {
+    const format = formatOf(input.format);
+    const messageSid = given ?? (format === 'cloud-api' ? newWamid() : newMessageSid());
+    let posted = sentForms.get(messageSid);
+    if (posted === undefined) {
       const from = whatsappAddress(input.from);
       const body = input.body ?? '';
       if (typeof body !== 'string' || body.length > 4096) throw invalid('"body" must be text of at most 4096 characters.');
-      let media: { url: string; contentType: string } | undefined;
+      let media: { id: string; url: string; contentType: string } | undefined;
       if (input.image !== undefined && input.image !== null && input.image !== '') {
         const image = typeof input.image === 'string' ? parseDataUrl(input.image) : undefined;
         if (!image) throw invalid('"image" must be a base64 data URL, e.g. data:image/png;base64,....');
@@ -109,29 +124,36 @@ export const simulatorRoutes = (app: FastifyInstance, deps: SimulatorRouteDeps):
         }
         // Twilio reports the type it detected; fall back to the declared one (the bot refuses non-images).
         const contentType = sniffImageType(image.bytes.subarray(0, 16)) ?? image.contentType;
-        media = { url: uploads.add(image.bytes, contentType, signer.baseUrl(request)).url, contentType };
+        media = { ...uploads.add(image.bytes, contentType, signer.baseUrl(request)), contentType };
       }
       const audio = readAudioAttachment(input.audio, deps.maxImageBytes);
       if (audio && media) throw invalid('Send an "image" or an "audio" recording, not both.');
-      if (audio) media = { url: uploads.add(audio.bytes, audio.contentType, signer.baseUrl(request)).url, contentType: audio.contentType };
+      if (audio) media = { ...uploads.add(audio.bytes, audio.contentType, signer.baseUrl(request)), contentType: audio.contentType };
       const button = buttonTap(input);
-      form = inboundForm({ from, body, messageSid, ...(media ? { media } : {}), ...(button ? { button } : {}) });
+      const message = { from, body, ...(button ? { button } : {}) };
+      posted =
+        format === 'cloud-api'
+          ? { format, from, raw: cloudInbound({ ...message, messageId: messageSid, ...(media ? { media } : {}) }), ...(media ? { mediaUrl: media.url } : {}) }
+          : { format, from, form: inboundForm({ ...message, messageSid, ...(media ? { media } : {}) }) };
     }
-    remember(messageSid, form);
-    const from = form.From ?? '';
+    remember(messageSid, posted);
+    const { from } = posted;
     const { store } = deps;
     const before = await store.countTasks({ from });
-    const answer = await signer.post(app, request, SIMULATOR_WEBHOOKS.inbound, form);
+    // Twilio answers in the HTTP response (TwiML); the Cloud API answers 200 and sends the reply as a message.
+    const answer = posted.format === 'cloud-api' ? await signer.postJson(app, SIMULATOR_WEBHOOKS.cloud, posted.raw) : await signer.post(app, request, SIMULATOR_WEBHOOKS.inbound, posted.form);
     const newTasks = (await store.countTasks({ from })) - before;
     const task = (await store.listTasks({ from, limit: 20 })).find((t) => t.messageId === messageSid);
     const error = routeError(answer.status, answer.body);
+    const mediaUrl = posted.format === 'cloud-api' ? posted.mediaUrl : posted.form.MediaUrl0;
     return {
       messageSid,
+      format: posted.format,
       status: answer.status,
-      reply: answer.status === 200 ? readTwimlMessage(answer.body) : '',
+      reply: answer.status === 200 && posted.format === 'twilio' ? readTwimlMessage(answer.body) : '',
       newTasks,
       ...(task ? { taskId: task.taskId } : {}),
-      ...(form.MediaUrl0 ? { mediaUrl: form.MediaUrl0 } : {}),
+      ...(mediaUrl ? { mediaUrl } : {}),
       ...(error === undefined ? {} : { error }),
     };
   });
@@ -142,13 +164,21 @@ export const simulatorRoutes = (app: FastifyInstance, deps: SimulatorRouteDeps):
     const errorCode = input.errorCode === undefined || input.errorCode === null ? undefined : String(input.errorCode);
     if (typeof sid !== 'string' || !SID.test(sid)) throw invalid('"sid" must be the sid of a message the bot sent.');
     if (typeof status !== 'string' || !STATUSES.includes(status)) throw invalid(`"status" must be one of ${STATUSES.join(', ')}.`);
-    if (errorCode !== undefined && !/^\d{3,6}$/.test(errorCode)) throw invalid('"errorCode" must be a Twilio error code such as 63016.');
+    if (errorCode !== undefined && !/^\d{3,6}$/.test(errorCode)) throw invalid('"errorCode" must be an error code such as 63016 (Twilio) or 131047 (Cloud API).');
     const { store } = deps;
     const before = await store.findOutbound({ messageId: sid });
     if (before === null) return reply.status(404).send(errorBody(vidbotError('VIDBOT_NOT_FOUND', `No message ${sid} was sent by the bot.`)));
-    // As Twilio would: to the status callback URL the message was sent with, which names its record.
-    const path = `${SIMULATOR_WEBHOOKS.status}?ref=${encodeURIComponent(before.id)}`;
-    const answer = await signer.post(app, request, path, statusForm({ sid, to: before.to, status, ...(errorCode ? { errorCode } : {}) }));
+    const code = errorCode ? { errorCode } : {};
+    let answer: { status: number; body: string };
+    if (formatOf(input.format) === 'cloud-api') {
+      // As Meta would: the statuses in a webhook, naming the record by the data sent with the message. No `undelivered` there.
+      const cloud = status === 'undelivered' ? 'failed' : status;
+      answer = await signer.postJson(app, SIMULATOR_WEBHOOKS.cloud, cloudStatus({ id: sid, to: before.to, status: cloud, reference: before.id, ...code }));
+    } else {
+      // As Twilio would: to the status callback URL the message was sent with, which names its record.
+      const path = `${SIMULATOR_WEBHOOKS.status}?ref=${encodeURIComponent(before.id)}`;
+      answer = await signer.post(app, request, path, statusForm({ sid, to: before.to, status, ...code }));
+    }
     // The page learns of the change from this answer, and through its event stream.
     const after = (await store.findOutbound({ id: before.id })) ?? before;
     const error = routeError(answer.status, answer.body);

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { cloudSignature } from '../../lib/channel/cloud-api/webhooks.ts';
 import { computeTwilioSignature } from '../../lib/channel/twilio/signature.ts';
 import { publicUrlOf } from '../public-url.ts';
 
@@ -79,6 +80,8 @@ export interface Signer {
   baseUrl(request: FastifyRequest): string;
   /** Signs and injects `form` into `path`; the route's status and body come back. */
   post(app: FastifyInstance, request: FastifyRequest, path: string, form: Form): Promise<{ status: number; body: string }>;
+  /** Signs JSON as Meta does (X-Hub-Signature-256) and injects it into `path`. */
+  postJson(app: FastifyInstance, path: string, raw: string): Promise<{ status: number; body: string }>;
 }
 
 const ownOrigin = (request: FastifyRequest): string => {
@@ -113,6 +116,15 @@ export const createSigner = (options: { authToken: string; publicBaseUrl?: strin
           'x-twilio-signature': computeTwilioSignature({ authToken: options.authToken, url, params: form }),
         },
         payload: new URLSearchParams(form).toString(),
+      });
+      return { status: response.statusCode, body: response.body };
+    },
+    async postJson(app, path, raw) {
+      const response = await app.inject({
+        method: 'POST',
+        url: path,
+        headers: { 'content-type': 'application/json', 'x-hub-signature-256': cloudSignature(options.authToken, raw) },
+        payload: raw,
       });
       return { status: response.statusCode, body: response.body };
     },

@@ -1,13 +1,18 @@
 /**
  * The browser simulator's channel: Twilio's webhook format on its own routes (so it runs beside a
- * real Twilio channel), checked with the local token, and a transport that takes each message as
+ * real Twilio channel), or Meta's Cloud API JSON when the page is switched to it, both checked with
+ * the local token, and a transport that takes each message as
  * Twilio would (status `sent`, an SM... id) and pushes it to the simulator page. The page's
- * simulated receipts (delivered, read, 63016...) then come back through its status route.
+ * simulated receipts (delivered, read, 63016...) then come back through its status route. Typing
+ * indicators are told to the page too, as events of their own.
  */
 import { randomBytes } from 'node:crypto';
 import { throwIfAborted } from '../../errors.ts';
 import type { Channel, OutboundMessage, SentMessage } from '../port.ts';
-import { refusalKind } from '../twilio/codes.ts';
+import type { RefusalKind } from '../../domain.ts';
+import { refusalKind as cloudRefusalKind } from '../cloud-api/codes.ts';
+import { cloudWebhooks } from '../cloud-api/webhooks.ts';
+import { refusalKind as twilioRefusalKind } from '../twilio/codes.ts';
 import { twilioWebhooks } from '../twilio/webhooks.ts';
 
 /** A message the simulator took, told to the page at once (before the tasks record the answer), with its choices. */
@@ -16,24 +21,46 @@ export interface SimulatedMessage extends OutboundMessage, SentMessage {
   readonly reference?: string;
 }
 
-export type SimulatorListener = (message: SimulatedMessage) => void;
+/** What the page is told: a message the bot sent, or that a reply is being prepared for `to`. */
+export type SimulatorEvent =
+  | { readonly type: 'message'; readonly message: SimulatedMessage }
+  | { readonly type: 'typing'; readonly to: string; readonly replyingTo: string };
+
+export type SimulatorListener = (event: SimulatorEvent) => void;
 
 export interface SimulatorChannel extends Channel {
-  /** Called with every message the bot sends through the simulator. */
+  /** Called with every message the bot sends through the simulator, and every typing indicator. */
   subscribe(listener: SimulatorListener): () => void;
 }
 
-export const SIMULATOR_WEBHOOKS = { inbound: '/simulator/webhook', status: '/simulator/status-callback' } as const;
+export const SIMULATOR_WEBHOOKS = { inbound: '/simulator/webhook', status: '/simulator/status-callback', cloud: '/simulator/cloud' } as const;
+
+/** The page speaks Twilio's forms or Meta's Cloud API JSON: either service's failure codes mean what they mean there. */
+const refusalKind = (code: string): RefusalKind => {
+  const twilio = twilioRefusalKind(code);
+  return twilio === 'other' ? cloudRefusalKind(code) : twilio;
+};
 
 export interface SimulatorChannelOptions {
   /** The token the page's forms are signed with (the local token). */
   readonly authToken: string;
   /** The only media the simulator's messages may carry: its own uploads. */
   readonly isOwnUpload: (url: URL) => boolean;
+  /** The URL of an upload by its id: Cloud API JSON names media by id. */
+  readonly uploadUrlOf?: (id: string) => string | undefined;
 }
 
 export const createSimulatorChannel = (options: SimulatorChannelOptions): SimulatorChannel => {
   const listeners = new Set<SimulatorListener>();
+  const tell = (event: SimulatorEvent) => {
+    for (const listener of listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A page that went away must not fail the worker's delivery.
+      }
+    }
+  };
   return {
     name: 'simulator',
     enforcesWindow: false,
@@ -41,7 +68,17 @@ export const createSimulatorChannel = (options: SimulatorChannelOptions): Simula
     ordered: true,
     // The page simulates Twilio's receipts, codes included.
     refusalKind,
-    webhooks: twilioWebhooks({ channel: 'simulator', authToken: options.authToken, paths: SIMULATOR_WEBHOOKS }),
+    webhooks: [
+      ...twilioWebhooks({ channel: 'simulator', authToken: options.authToken, paths: SIMULATOR_WEBHOOKS }),
+      // The page's Cloud API mode: Meta's JSON signed with the same local token as the app secret.
+      ...cloudWebhooks({
+        channel: 'simulator',
+        appSecret: options.authToken,
+        path: SIMULATOR_WEBHOOKS.cloud,
+        mediaBase: 'https://simulator.invalid/media',
+        mediaUrlOf: (id) => options.uploadUrlOf?.(id) ?? `https://simulator.invalid/media/${encodeURIComponent(id)}`,
+      }).filter((hook) => hook.method === 'POST'),
+    ],
     media: { allows: options.isOwnUpload, headersFor: () => ({}), mayRedirect: () => false },
     subscribe(listener) {
       listeners.add(listener);
@@ -56,15 +93,12 @@ export const createSimulatorChannel = (options: SimulatorChannelOptions): Simula
         status: 'sent',
         ...(message.choices?.length ? { presented: 'buttons' as const } : {}),
       };
-      const told: SimulatedMessage = { ...message, ...sent, ...(sendOptions?.reference ? { reference: sendOptions.reference } : {}) };
-      for (const listener of listeners) {
-        try {
-          listener(told);
-        } catch {
-          // A page that went away must not fail the worker's delivery.
-        }
-      }
+      tell({ type: 'message', message: { ...message, ...sent, ...(sendOptions?.reference ? { reference: sendOptions.reference } : {}) } });
       return sent;
+    },
+    async typing(input, typingOptions) {
+      throwIfAborted(typingOptions?.signal);
+      tell({ type: 'typing', to: input.to, replyingTo: input.replyingTo });
     },
   };
 };

@@ -4,8 +4,10 @@
  */
 import { VidbotError } from '../../errors.ts';
 import type { Channel } from '../port.ts';
+import { createTwilioClient } from './client.ts';
 import { twilioMediaPolicy } from './media.ts';
 import { type TwilioSenderOptions, createTwilioSender } from './send.ts';
+import { createTwilioTyping } from './typing.ts';
 import { type TwilioWebhookOptions, twilioWebhooks } from './webhooks.ts';
 
 export interface TwilioChannelOptions extends TwilioSenderOptions {
@@ -20,9 +22,11 @@ export const createTwilioChannel = (options: TwilioChannelOptions): Channel => {
       hint: 'Set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_WHATSAPP_FROM (e.g. whatsapp:+14155238886).',
     });
   }
+  const client = createTwilioClient(options);
   return {
     name: 'twilio',
-    ...createTwilioSender(options),
+    ...createTwilioSender(options, client),
+    typing: createTwilioTyping(client, from),
     webhooks: twilioWebhooks({ channel: 'twilio', authToken, ...options.webhooks }),
     media: twilioMediaPolicy(options),
   };
@@ -34,6 +38,7 @@ export { refusalKind as twilioRefusalKind, WINDOW_CODE } from './codes.ts';
 export { LOCAL_AUTH_TOKEN_FILE, loadLocalAuthToken } from './local-token.ts';
 export { twilioMediaPolicy } from './media.ts';
 export { createTwilioSender, type TwilioSender, type TwilioSenderOptions } from './send.ts';
+export { createTwilioTyping } from './typing.ts';
 export { computeTwilioSignature, isValidTwilioSignature, type SignatureInput, type TwilioParams } from './signature.ts';
 export { mapTwilioStatus, parseStatusCallback } from './status.ts';
 export { readTwimlMessage, twimlMessage } from './twiml.ts';

@@ -7,7 +7,7 @@ import type { MessageListInstanceCreateOptions } from 'twilio/lib/rest/api/v2010
 import { isVidbotError, throwIfAborted, toVidbotError, VidbotError } from '../../errors.ts';
 import { choicesText } from '../choices.ts';
 import type { Channel, OutboundMessage, SendOptions, SentLookup, SentMessage } from '../port.ts';
-import { type TwilioClientOptions, createTwilioClient } from './client.ts';
+import { type TwilioClient, type TwilioClientOptions, createTwilioClient } from './client.ts';
 import { refusalKind, WINDOW_CODE } from './codes.ts';
 import { createQuickReplies } from './content.ts';
 import { mapTwilioStatus } from './status.ts';
@@ -91,10 +91,10 @@ const oneLine = (message: OutboundMessage): string =>
 /** The sending half of the Twilio channel. */
 export type TwilioSender = Pick<Channel, 'enforcesWindow' | 'mediaByPublicUrl' | 'send' | 'sendTemplate' | 'findSent' | 'refusalKind'>;
 
-export const createTwilioSender = (options: TwilioSenderOptions): TwilioSender => {
+/** `client` lets the channel's other parts (its typing indicator) share one SDK client. */
+export const createTwilioSender = (options: TwilioSenderOptions, client: TwilioClient = createTwilioClient(options)): TwilioSender => {
   const { from, statusCallbackUrl, contentSid } = options;
   const variablesFor = options.contentVariables ?? ((message) => ({ '1': oneLine(message) }));
-  const client = createTwilioClient(options);
   const quickReplies = createQuickReplies({ client, ...(options.onWarning ? { onWarning: options.onWarning } : {}) });
 
   /** Receipts name our record too, so one that arrives before the create's answer still finds it. */

@@ -46,6 +46,7 @@ export const taskFromDoc = (doc: Doc): Task =>
     options: record(doc, 'options') as unknown as TaskOptions,
     status: str(doc, 'status') as TaskStatus,
     stage: optStr(doc, 'stage') as PipelineStage | undefined,
+    progress: optNum(doc, 'progress'),
     attempts: num(doc, 'attempts'),
     createdAt: millis(doc, 'created_at'),
     updatedAt: millis(doc, 'updated_at'),

@@ -82,6 +82,7 @@ export const taskFromRow = (row: Row): Task =>
     channel: optStr(row, 'channel'),
     status: str(row, 'status') as TaskStatus,
     stage: optStr(row, 'stage') as PipelineStage | undefined,
+    progress: optNum(row, 'progress'),
     attempts: num(row, 'attempts'),
     createdAt: num(row, 'created_at'),
     updatedAt: num(row, 'updated_at'),

@@ -168,6 +168,10 @@ const MIGRATIONS: readonly string[] = [
 
   CREATE TABLE vidbot_probe (key TEXT PRIMARY KEY, at INTEGER NOT NULL);
   `,
+  // 3: how far a task's video has got (0..100), for /status and the simulator.
+  `
+  ALTER TABLE tasks ADD COLUMN progress INTEGER;
+  `,
 ];
 
 export const STORE_SCHEMA_VERSION = MIGRATIONS.length;

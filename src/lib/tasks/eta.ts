@@ -1,3 +1,7 @@
+/**
+ * How long a video takes, from the tasks recently done: the basis of the ack's "ready in ..." and of
+ * the one progress message a long job sends. Here, below the bot, so the tasks may use it too.
+ */
 import type { Store } from '../store/port.ts';
 
 /** Mean run time of recently finished tasks, in seconds; undefined until there is a basis. */
@@ -18,4 +22,15 @@ export const recentRunSeconds = async (store: Store, sample = 20): Promise<numbe
 export const estimateReadySeconds = (position: number, workers: number, runSeconds: number): number => {
   if (position <= 0) return runSeconds;
   return (Math.ceil(position / Math.max(1, workers)) + 1) * runSeconds;
+};
+
+/** "under a minute", "about 3 min", "about 1 h 20 min": estimates should not look precise. */
+export const formatEta = (seconds: number): string => {
+  if (seconds < 45) return 'under a minute';
+  const minutes = Math.max(1, Math.round(seconds / 60));
+  if (minutes < 60) return `about ${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  const rest = Math.round((minutes % 60) / 10) * 10;
+  if (rest === 60) return `about ${hours + 1} h`;
+  return rest === 0 ? `about ${hours} h` : `about ${hours} h ${rest} min`;
 };

@@ -1,0 +1,145 @@
+/**
+ * The Cloud API adapter against the Graph API fake: batched webhooks, the errors Meta answers
+ * (131047 outside the window, 130429 throughput, a 5xx after the message was made, a bad token),
+ * uploads and their link fallback, the typing indicator, and the two-step media download.
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createCloudApiChannel } from '../../src/lib/channel/cloud-api/index.ts';
+import { downloadInboundMedia } from '../../src/lib/channel/media.ts';
+import type { Channel, ChannelWebhook } from '../../src/lib/channel/port.ts';
+import { VidbotError } from '../../src/lib/errors.ts';
+import { type FakeGraph, cloudWebhookPayload, signCloudBody, startFakeGraph } from '../fakes/graph-api.ts';
+import { makeTempDir, removeDir } from '../helpers/media.ts';
+import { testImage } from '../simulator/helpers.ts';
+
+const USER = 'whatsapp:+15550002222';
+
+const caught = async (promise: Promise<unknown>): Promise<VidbotError> => {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof VidbotError) return error;
+    throw error;
+  }
+  throw new Error('expected a rejection');
+};
+
+describe('the Cloud API adapter', () => {
+  let graph: FakeGraph;
+  let channel: Channel;
+  let dir: string;
+  const warnings: string[] = [];
+  beforeEach(async () => {
+    graph = await startFakeGraph();
+    dir = await makeTempDir('vidbot-cloud-');
+    warnings.length = 0;
+    channel = createCloudApiChannel({
+      token: graph.token,
+      phoneNumberId: graph.phoneNumberId,
+      appSecret: graph.appSecret,
+      baseUrl: graph.url,
+      rateLimitBackoffMs: 10,
+      onWarning: (message) => warnings.push(message),
+    });
+  });
+  afterEach(async () => {
+    await graph.close();
+    await removeDir(dir);
+  });
+
+  const post = (): ChannelWebhook => channel.webhooks.find((hook) => hook.method === 'POST') as ChannelWebhook;
+  const request = (payload: unknown) => {
+    const rawBody = JSON.stringify(payload);
+    return { url: 'https://bot.example.com/whatsapp/cloud', headers: { 'x-hub-signature-256': signCloudBody(graph.appSecret, rawBody) }, query: {}, rawBody };
+  };
+
+  it('reads every message and status of a batched webhook once, and leaves other numbers\' and reactions alone', () => {
+    const payload = cloudWebhookPayload(graph.phoneNumberId, {
+      messages: [
+        { id: 'wamid.a', from: '15550002222', text: 'first' },
+        { id: 'wamid.b', from: '15550002222', text: 'second' },
+      ],
+      statuses: [
+        { id: 'wamid.out1', status: 'delivered', recipient: '15550002222', reference: 'T1:result:1' },
+        { id: 'wamid.out2', status: 'failed', recipient: '15550002222', errorCode: 131047 },
+      ],
+      profileName: 'Ana',
+    }) as { entry: { changes: { value: Record<string, unknown> }[] }[] };
+    const change = payload.entry[0]?.changes[0];
+    // A reaction to the bot's video, and a second entry for another number of the same app.
+    (change?.value.messages as unknown[]).push({ from: '15550002222', id: 'wamid.r', type: 'reaction', reaction: { message_id: 'wamid.out1', emoji: '👍' } });
+    payload.entry.push(cloudWebhookPayload('999999', { messages: [{ id: 'wamid.other', from: '15550002222', text: 'not ours' }] }).entry as never);
+    const read = post().read(request({ ...payload, entry: payload.entry.flat() }));
+    expect(read).toEqual({
+      messages: [
+        expect.objectContaining({ channel: 'cloud-api', messageId: 'wamid.a', from: USER, body: 'first', profileName: 'Ana', to: 'whatsapp:+15550100000' }),
+        expect.objectContaining({ messageId: 'wamid.b', body: 'second' }),
+      ],
+      receipts: [
+        { messageId: 'wamid.out1', status: 'delivered', reference: 'T1:result:1' },
+        { messageId: 'wamid.out2', status: 'failed', errorCode: '131047' },
+      ],
+    });
+  });
+
+  it('refuses outside the 24-hour window as a window refusal, and a bad token as an auth failure', async () => {
+    graph.failNext({ status: 400, code: 131047, message: 'Re-engagement message' });
+    const window = await caught(channel.send({ to: USER, body: 'hello' }));
+    expect(window).toMatchObject({ code: 'VIDBOT_DELIVERY_REFUSED', details: { refusal: 'window', channelCode: '131047' } });
+    expect(channel.refusalKind?.('131047')).toBe('window');
+    expect(channel.refusalKind?.('131026')).toBe('recipient');
+    const wrong = createCloudApiChannel({ token: 'EAAwrong', phoneNumberId: graph.phoneNumberId, baseUrl: graph.url });
+    expect(await caught(wrong.send({ to: USER, body: 'hello' }))).toMatchObject({ code: 'VIDBOT_MESSENGER_AUTH', details: { channelCode: '190' } });
+  });
+
+  it('waits out throughput limits, honouring Retry-After, then fails retryable once they last', async () => {
+    graph.failNext({ status: 400, code: 130429, times: 2, retryAfter: 0 });
+    const sent = await channel.send({ to: USER, body: 'after the limit' });
+    expect(sent.messageId).toMatch(/^wamid\./);
+    expect(graph.messages).toHaveLength(1);
+    graph.failNext({ status: 400, code: 131056, times: 4 }); // as many as the adapter tries
+    const limited = await caught(channel.send({ to: USER, body: 'pair limit' }));
+    expect(limited).toMatchObject({ code: 'VIDBOT_MESSENGER_FAILED', retryable: true, details: { ambiguous: false } });
+    expect(graph.messages).toHaveLength(1);
+    // A 500 after Meta took the message: retryable, and maybe sent.
+    graph.failNext({ status: 500, code: 2, created: true });
+    expect(await caught(channel.send({ to: USER, body: 'maybe' }))).toMatchObject({ code: 'VIDBOT_MESSENGER_FAILED', details: { ambiguous: true } });
+  });
+
+  it('uploads the video and sends it by id; a failed upload falls back to the link, or is refused without one', async () => {
+    const file = join(dir, 'v.mp4');
+    await writeFile(file, Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from('ftypmp42'), Buffer.alloc(64)]));
+    await channel.send({ to: USER, body: 'your video', mediaFile: file });
+    expect(graph.uploads).toHaveLength(1);
+    expect(graph.messages.at(-1)).toMatchObject({ type: 'video', body: { id: graph.uploads[0]?.id, caption: 'your video' } });
+
+    graph.failUploads(1);
+    await channel.send({ to: USER, body: 'by link', mediaFile: file, mediaUrl: 'https://cdn.example.com/v.mp4' });
+    expect(graph.messages.at(-1)).toMatchObject({ type: 'video', body: { link: 'https://cdn.example.com/v.mp4', caption: 'by link' } });
+    expect(warnings.join('\n')).toContain('sent it by link instead');
+
+    graph.failUploads(1);
+    expect(await caught(channel.send({ to: USER, body: 'no link', mediaFile: file }))).toMatchObject({ code: 'VIDBOT_DELIVERY_REFUSED', details: { refusal: 'media' } });
+  });
+
+  it('shows the typing indicator on the user\'s message', async () => {
+    const typing = (channel as Channel & { typing?: (input: { to: string; replyingTo: string }) => Promise<void> }).typing;
+    await typing?.({ to: USER, replyingTo: 'wamid.in' });
+    expect(graph.reads).toEqual([{ messageId: 'wamid.in', typing: true }]);
+  });
+
+  it('downloads inbound media in two steps with the token, and refuses media that is not what it claims', async () => {
+    const png = testImage(40, 30).png;
+    const id = graph.addMedia(png, 'image/png');
+    const url = `${graph.url}/v24.0/${id}`;
+    const saved = await downloadInboundMedia(url, channel.media, 'image', { dir, maxBytes: 1_000_000 });
+    expect(saved.contentType).toBe('image/png');
+    expect(graph.requests).toEqual(expect.arrayContaining([`GET /v24.0/${id}`, `GET /media-download/${id}`]));
+    const fake = graph.addMedia(Buffer.from('not an image at all'), 'image/jpeg');
+    await expect(downloadInboundMedia(`${graph.url}/v24.0/${fake}`, channel.media, 'image', { dir, maxBytes: 1_000_000 })).rejects.toMatchObject({ reason: 'not-image' });
+    await expect(downloadInboundMedia(`${graph.url}/v24.0/${id}`, channel.media, 'image', { dir, maxBytes: 10 })).rejects.toMatchObject({ reason: 'too-large' });
+    await expect(downloadInboundMedia('https://lookaside.example.com/x', channel.media, 'image', { dir, maxBytes: 1_000_000 })).rejects.toMatchObject({ reason: 'not-allowed' });
+  });
+});

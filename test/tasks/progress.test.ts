@@ -1,0 +1,140 @@
+/**
+ * Long jobs, through the real server and worker with the loopback Twilio fake: a user who has waited
+ * VIDBOT_PROGRESS_AFTER_SEC gets one short message with the time left, recorded like every message,
+ * and never a second one, however long the job runs on or however often it is tried again. The task
+ * carries how far it has got, and /status says it.
+ */
+import { describe, expect, it } from 'vitest';
+import { vidbotError } from '../../src/lib/errors.ts';
+import type { VideoProvider } from '../../src/lib/video-provider/port.ts';
+import { type TestBot, useBots } from '../helpers/bot.ts';
+import { makeVidbot, waitFor } from '../helpers/vidbot.ts';
+
+const USER = 'whatsapp:+15557650002';
+
+/** The local preview renderer, as a vidbot picks it. */
+const localProvider = async (): Promise<VideoProvider> => {
+  const { vidbot, cleanup } = await makeVidbot();
+  const { provider } = vidbot;
+  await cleanup();
+  return provider;
+};
+
+interface SlowPlan {
+  /** How long each attempt works before rendering, reporting its percent as it goes (when `percent`). */
+  readonly workMs: number;
+  readonly percent?: boolean;
+  /** The first attempt ends in a failure after its work: one the queue retries, or a final one. */
+  readonly failFirst?: 'retryable' | 'final';
+}
+
+/** A provider that takes its time, as Replicate does: a model at work, then the local renderer. */
+const slowProvider = (local: VideoProvider, plan: SlowPlan): VideoProvider & { attempts: number } => {
+  const provider = {
+    ...local,
+    attempts: 0,
+    generate: async (request: Parameters<VideoProvider['generate']>[0], options: Parameters<VideoProvider['generate']>[1]) => {
+      provider.attempts += 1;
+      const started = Date.now();
+      while (Date.now() - started < plan.workMs) {
+        if (options.signal?.aborted) throw vidbotError('VIDBOT_CANCELED', 'Canceled.');
+        if (plan.percent !== false) options.onProgress?.({ percent: Math.round(20 + (60 * (Date.now() - started)) / plan.workMs), message: 'processing' });
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      if (plan.failFirst === 'retryable' && provider.attempts === 1) throw vidbotError('VIDBOT_PROVIDER_FAILED', 'The model is overloaded.');
+      if (plan.failFirst === 'final' && provider.attempts === 1) throw vidbotError('VIDBOT_GENERATION_FAILED', 'The prediction failed.');
+      return local.generate(request, options);
+    },
+  };
+  return provider;
+};
+
+const progressMessages = (b: TestBot) => b.fake.messages.filter((m) => m.body?.includes('Still working on'));
+
+describe('the progress message of a long job', () => {
+  const bot = useBots();
+
+  const ask = async (b: TestBot, prompt: string) => {
+    await b.say(USER, prompt);
+    const [task] = await b.vidbot.store.listTasks({ from: USER, limit: 1 });
+    if (!task) throw new Error('no task was created');
+    return task;
+  };
+
+  it('is sent once, recorded, with the time left, before the video, however long the job runs on; /status shows the percent', async () => {
+    const provider = slowProvider(await localProvider(), { workMs: 4_500 });
+    const b = await bot({ VIDBOT_PROGRESS_AFTER_SEC: '1' }, { overrides: { provider } });
+    const task = await ask(b, 'a lighthouse in a storm, waves crashing over the rocks');
+
+    const running = await waitFor(async () => {
+      const t = await b.vidbot.store.getTask(task.taskId);
+      return t?.status === 'processing' && t.stage === 'generate' && (t.progress ?? 0) > 5 ? t : undefined;
+    });
+    expect(running.progress).toBeLessThan(100);
+    expect(await b.say(USER, '/status')).toMatch(/⚙️ in progress \(generating the video, \d+%\)/);
+
+    const done = await b.until(task.taskId, 'done', 'failed');
+    expect(done).toMatchObject({ status: 'done', progress: 100 });
+    // The job ran past the threshold several times over: still one message, then the video.
+    expect(progressMessages(b)).toHaveLength(1);
+    expect(b.fake.messages.map((m) => (m.mediaUrls.length > 0 ? 'video' : 'progress'))).toEqual(['progress', 'video']);
+    const [progress] = progressMessages(b);
+    expect(progress?.body).toMatch(/^🎬 Still working on "a lighthouse in a storm, waves crashing…", (under a minute|about \d+ min) left\.$/);
+    const record = await b.vidbot.store.findOutbound({ id: `${task.taskId}:progress` });
+    expect(record).toMatchObject({ kind: 'progress', taskId: task.taskId, messageId: progress?.sid, to: USER });
+    expect(b.warnings).toEqual([]);
+  });
+
+  it('is not sent again when the queue tries the job again', async () => {
+    const provider = slowProvider(await localProvider(), { workMs: 2_000, failFirst: 'retryable' });
+    const b = await bot({ VIDBOT_PROGRESS_AFTER_SEC: '1' }, { overrides: { provider } });
+    const task = await ask(b, 'a paper lantern drifting over a lake');
+    const done = await b.until(task.taskId, 'done', 'failed');
+    expect(done).toMatchObject({ status: 'done', attempts: 2 });
+    expect(provider.attempts).toBe(2);
+    const [progress] = progressMessages(b);
+    // Sent during the first attempt; the second, already past the threshold at its start, sent none.
+    expect(progress?.dateCreated.getTime()).toBeLessThan(done.startedAt ?? 0);
+    expect(progressMessages(b)).toHaveLength(1);
+    expect((await b.vidbot.store.listOutbound({ taskId: task.taskId })).map((m) => m.kind).sort()).toEqual(['progress', 'result']);
+  });
+
+  it('is not sent again when the operator retries the task', async () => {
+    const provider = slowProvider(await localProvider(), { workMs: 2_000, failFirst: 'final' });
+    const b = await bot({ VIDBOT_PROGRESS_AFTER_SEC: '1' }, { overrides: { provider } });
+    const task = await ask(b, 'a paper lantern drifting over a lake');
+    expect((await b.until(task.taskId, 'failed')).errorCode).toBe('VIDBOT_GENERATION_FAILED');
+    await b.fake.waitForMessages(2);
+    const retried = await b.app.inject({ method: 'POST', url: `/api/tasks/${task.taskId}/retry` });
+    expect(retried.statusCode).toBe(202);
+    // A new job: it runs past the threshold again, and the user hears nothing but the video.
+    const done = await b.until(task.taskId, 'done');
+    expect(provider.attempts).toBe(2);
+    expect((done.finishedAt ?? 0) - (done.startedAt ?? 0)).toBeGreaterThan(2_000);
+    const kinds = b.fake.messages.map((m) => (m.mediaUrls.length > 0 ? 'video' : m.body?.startsWith('🎬 Still') ? 'progress' : 'failure'));
+    expect(kinds).toEqual(['progress', 'failure', 'video']);
+  });
+
+  it('says kindly that it is taking longer when nothing tells how long is left', async () => {
+    const provider = slowProvider(await localProvider(), { workMs: 2_500, percent: false });
+    const b = await bot({ VIDBOT_PROGRESS_AFTER_SEC: '1' }, { overrides: { provider } });
+    const task = await ask(b, 'a kite in the wind');
+    await b.until(task.taskId, 'done', 'failed');
+    const [progress] = progressMessages(b);
+    expect(progress?.body).toBe(`🎬 Still working on "a kite in the wind". It's taking a little longer than usual; I'll send it here as soon as it's ready.`);
+    expect(progressMessages(b)).toHaveLength(1);
+  });
+
+  it.each([
+    ['a job done before the threshold', '30', 1_500],
+    ['a slow job with the message turned off (0)', '0', 2_500],
+  ])('is not sent for %s', async (_name, after, workMs) => {
+    const provider = slowProvider(await localProvider(), { workMs });
+    const b = await bot({ VIDBOT_PROGRESS_AFTER_SEC: after }, { overrides: { provider } });
+    const task = await ask(b, 'a fox in the snow');
+    expect((await b.until(task.taskId, 'done', 'failed')).status).toBe('done');
+    expect(b.fake.messages).toHaveLength(1);
+    expect(b.fake.messages[0]?.mediaUrls).toHaveLength(1);
+    expect(await b.vidbot.store.findOutbound({ id: `${task.taskId}:progress` })).toBeNull();
+  });
+});
