@@ -21,8 +21,8 @@ export const settings = {
   provider: {
     env: 'VIDBOT_PROVIDER',
     type: 'enum',
-    values: ['auto', 'local', 'replicate'],
-    description: 'Video provider; auto picks replicate when REPLICATE_API_TOKEN is set, else local',
+    values: ['auto', 'local', 'replicate', 'fal', 'cog'],
+    description: 'Video provider; auto picks replicate, then fal, then cog by which of REPLICATE_API_TOKEN, FAL_KEY, VIDBOT_COG_URL is set, else local',
   },
   polish: { env: 'VIDBOT_POLISH', type: 'bool', description: 'Polish prompts with OpenAI when OPENAI_API_KEY is set' },
   orientation: {
@@ -137,6 +137,14 @@ export const settings = {
     type: 'bool',
     description: 'Cancel running predictions at shutdown instead of resuming them after a restart',
   },
+  falKey: { env: 'FAL_KEY', type: 'string', secret: true, description: 'fal.ai API key (key_id:key_secret)' },
+  falModel: { env: 'FAL_MODEL', type: 'string', description: 'fal.ai endpoint (text-to-video)' },
+  falApiBaseUrl: {
+    env: 'FAL_API_BASE_URL',
+    type: 'url',
+    description: "Sends fal's queue, platform and key-set requests to one other server (emulators, tests)",
+  },
+  cogUrl: { env: 'VIDBOT_COG_URL', type: 'url', description: 'Self-hosted Cog model server, e.g. http://gpu-box:5000' },
   downloadMaxBytes: {
     env: 'VIDBOT_DOWNLOAD_MAX_BYTES',
     type: 'int',
@@ -225,6 +233,7 @@ export const defaults = {
   replicateModel: 'minimax/video-01',
   replicateTimeoutSec: 1800,
   replicateCancelOnShutdown: false,
+  falModel: 'fal-ai/kling-video/v2.5-turbo/pro/text-to-video',
   downloadMaxBytes: 500_000_000,
   openaiModel: 'gpt-4.1-mini',
   polishTimeoutSec: 10,
