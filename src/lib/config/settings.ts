@@ -2,19 +2,10 @@
  * Every setting vidbot reads, with the environment variable that sets it. The variable names are
  * the seed bot's where it had one, so an existing .env keeps working.
  */
+import type { SettingSpec } from './setting-spec.ts';
 import { cloudApiDefaults, cloudApiSettings } from './settings-cloud.ts';
 
-export type SettingType = 'string' | 'url' | 'int' | 'bool' | 'enum';
-
-export interface SettingSpec {
-  readonly env: string;
-  readonly type: SettingType;
-  readonly description: string;
-  readonly secret?: boolean;
-  readonly values?: readonly string[];
-  readonly min?: number;
-  readonly max?: number;
-}
+export type { SettingSpec, SettingType } from './setting-spec.ts';
 
 export const settings = {
   dataDir: { env: 'VIDBOT_DATA_DIR', type: 'string', description: 'Folder for the SQLite database and media files' },
