@@ -47,9 +47,11 @@ export const buildProgram = (context: CliContext, state: { verbose: boolean; jso
     .option('-o, --output <file>', 'where to write the MP4 (default: a name from the prompt, in the current folder)')
     .option('-f, --force', 'replace the output file if it exists (on a terminal, vidbot asks instead)')
     .addOption(
-      new Option('--provider <name>', 'video provider (default: VIDBOT_PROVIDER, else replicate with REPLICATE_API_TOKEN, else local)').choices([
+      new Option('--provider <name>', 'video provider (default: VIDBOT_PROVIDER, else the first of replicate, fal, cog that is configured, else local)').choices([
         'local',
         'replicate',
+        'fal',
+        'cog',
       ]),
     )
     .option('--model <id>', `model id, for providers that host several ${byDefault('replicateModel')}; see \`vidbot models\``)
@@ -72,7 +74,7 @@ export const buildProgram = (context: CliContext, state: { verbose: boolean; jso
 
   program
     .command('models')
-    .description('the Replicate models vidbot maps by name (any other model works with --input)')
+    .description('the models vidbot maps by name, on Replicate and fal (any other model works with --input)')
     .option('--json', 'print as JSON')
     .action(async (options) => {
       const { modelsCommand } = await import('./commands/models.ts');

@@ -83,14 +83,16 @@ export const errorCatalogue = Object.freeze({
     http: "ffmpeg failed on the server; its log has ffmpeg's output.",
   }),
   VIDBOT_PROVIDER_FAILED: spec('external', 69, 502, true, { hint: 'The video provider failed; try again in a moment.' }),
-  VIDBOT_PROVIDER_AUTH: spec('user', 77, 502, false, { hint: 'Check REPLICATE_API_TOKEN: create a token in your Replicate account settings.' }),
+  VIDBOT_PROVIDER_AUTH: spec('user', 77, 502, false, {
+    hint: "Check the video provider's key (REPLICATE_API_TOKEN or FAL_KEY): create one in that provider's account settings.",
+  }),
   VIDBOT_MODEL_UNKNOWN: spec('user', 2, 400, false, {
     hint: 'Check the model (REPLICATE_MODEL, or the one asked for): owner/name of a model Replicate has, e.g. minimax/video-01.',
     cli: '`vidbot models` lists the models vidbot knows; check REPLICATE_MODEL or --model.',
   }),
   VIDBOT_GENERATION_FAILED: spec('external', 69, 502, false, { hint: 'The model could not make this video; try another prompt.' }),
   VIDBOT_PROVIDER_UNKNOWN: spec('user', 2, 400, false, {
-    hint: 'Use one of the providers vidbot has: auto, local or replicate (VIDBOT_PROVIDER).',
+    hint: 'Use one of the providers vidbot has: auto, local, replicate, fal or cog (VIDBOT_PROVIDER).',
     cli: 'Use one of the providers listed by `vidbot generate --help`.',
   }),
   VIDBOT_CAPABILITY_UNSUPPORTED: spec('user', 2, 400, false, { hint: 'Choose a provider or model that supports this request.' }),

@@ -5,7 +5,6 @@
 import type { Redis } from 'ioredis';
 import type { ConnectRedisOptions } from './queue/bullmq/connect.ts';
 import { openDatabase } from './sqlite/open.ts';
-import { vidbotError } from './errors.ts';
 import type { Config } from './config/settings.ts';
 import { createLocalMediaHost } from './media-host/local.ts';
 import type { MediaHost } from './media-host/port.ts';
@@ -24,8 +23,8 @@ import { openSharedStore, pickStoreKind } from './pick-store.ts';
 import { createSqliteStore } from './store/sqlite/index.ts';
 import { createOpenAITranscriber } from './transcriber/openai.ts';
 import type { Transcriber } from './transcriber/port.ts';
-import { createLocalProvider } from './video-provider/local.ts';
 import type { VideoProvider } from './video-provider/port.ts';
+import { createProvider } from './video-provider/registry.ts';
 
 export type { TaskJob };
 
@@ -91,39 +90,12 @@ export const pickChannels = (config: Config, inbound: InboundOptions | undefined
   return inbound ? [cloud, main] : [cloud];
 };
 
-/** Replicate when asked for, or on auto when its token is set; the local renderer otherwise. */
+/** The provider asked for (VIDBOT_PROVIDER), or on auto the first configured of replicate, fal, cog; the local renderer otherwise. */
 export const pickProvider = async (
   config: Config,
   ffmpeg: { ffmpeg: string; ffprobe: string },
   webhooks: boolean,
-): Promise<VideoProvider> => {
-  const wantsReplicate = config.provider === 'replicate' || (config.provider === 'auto' && Boolean(config.replicateApiToken));
-  if (!wantsReplicate) return createLocalProvider({ ffmpeg: ffmpeg.ffmpeg });
-  if (!config.replicateApiToken) {
-    throw vidbotError('VIDBOT_CONFIG_INVALID', 'The replicate provider needs REPLICATE_API_TOKEN.', {
-      hint: 'Set REPLICATE_API_TOKEN (from your Replicate account settings), or use --provider local.',
-    });
-  }
-  const { createReplicateProvider } = await import('./video-provider/replicate.ts');
-  const publicUrl = config.publicBaseUrl;
-  return createReplicateProvider({
-    apiToken: config.replicateApiToken,
-    model: config.replicateModel,
-    ffprobe: ffmpeg.ffprobe,
-    timeoutMs: config.replicateTimeoutSec * 1000,
-    maxDownloadBytes: config.downloadMaxBytes,
-    cancelOnShutdown: config.replicateCancelOnShutdown,
-    ...(config.replicateApiBaseUrl ? { baseUrl: apiRoot(config.replicateApiBaseUrl) } : {}),
-    ...(webhooks && publicUrl ? { webhookUrl: `${publicUrl}/replicate/webhook` } : {}),
-    ...(config.replicateWebhookSecret ? { webhookSecret: config.replicateWebhookSecret } : {}),
-  });
-};
-
-/** REPLICATE_API_BASE_URL (trimmed by the config) may be given with or without the /v1 the SDK expects. */
-const apiRoot = (url: string): string => {
-  const parsed = new URL(url);
-  return parsed.pathname === '/' ? `${parsed.origin}/v1` : url;
-};
+): Promise<VideoProvider> => createProvider(config, { ffmpeg, webhooks });
 
 /** How long to wait for Redis at start, and who hears about each try. */
 export interface RedisWait {

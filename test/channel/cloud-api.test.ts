@@ -84,6 +84,34 @@ describe('the Cloud API adapter', () => {
     });
   });
 
+  it('reads list replies, template quick replies and voice notes, and what the user replied to', () => {
+    const messages = [
+      { from: '15550002222', id: 'wamid.l', type: 'interactive', interactive: { type: 'list_reply', list_reply: { id: 'landscape', title: '↔️ Landscape', description: 'wide' } } },
+      { from: '15550002222', id: 'wamid.t', type: 'button', button: { payload: 'again', text: '🔁 Another take' }, context: { from: '15550100000', id: 'wamid.offer' } },
+      { from: '15550002222', id: 'wamid.v', type: 'audio', audio: { id: '777', mime_type: 'audio/ogg; codecs=opus', voice: true } },
+    ];
+    const payload = cloudWebhookPayload(graph.phoneNumberId, {}) as { entry: { changes: { value: Record<string, unknown> }[] }[] };
+    const value = payload.entry[0]?.changes[0]?.value ?? {};
+    value.messages = messages;
+    const read = post().read(request(payload));
+    expect('messages' in read && read.messages).toEqual([
+      expect.objectContaining({ messageId: 'wamid.l', body: '↔️ Landscape', button: { payload: 'landscape', text: '↔️ Landscape' } }),
+      expect.objectContaining({ messageId: 'wamid.t', body: '🔁 Another take', button: { payload: 'again', text: '🔁 Another take' }, repliedTo: 'wamid.offer' }),
+      expect.objectContaining({ messageId: 'wamid.v', body: '', media: [{ url: `${graph.url}/v24.0/777`, contentType: 'audio/ogg; codecs=opus' }] }),
+    ]);
+  });
+
+  it('answers Meta\'s verification only with the verify token, and refuses an unsigned POST', () => {
+    const verifying = createCloudApiChannel({ token: graph.token, phoneNumberId: graph.phoneNumberId, appSecret: graph.appSecret, verifyToken: 'tok', baseUrl: graph.url });
+    const get = verifying.webhooks.find((hook) => hook.method === 'GET') as ChannelWebhook;
+    const query = (q: Record<string, string>) => ({ url: 'https://bot.example.com/whatsapp/cloud', headers: {}, query: q });
+    expect(get.read(query({ 'hub.mode': 'subscribe', 'hub.verify_token': 'tok', 'hub.challenge': '42' }))).toEqual({ challenge: '42' });
+    expect(() => get.read(query({ 'hub.mode': 'subscribe', 'hub.verify_token': 'nope', 'hub.challenge': '42' }))).toThrow(/verify token/);
+    expect(() => get.read(query({ 'hub.mode': 'unsubscribe', 'hub.verify_token': 'tok', 'hub.challenge': '42' }))).toThrow(VidbotError);
+    const raw = JSON.stringify(cloudWebhookPayload(graph.phoneNumberId, { messages: [{ from: '15550002222', text: 'hi' }] }));
+    expect(() => post().read({ url: 'https://bot.example.com/whatsapp/cloud', headers: {}, query: {}, rawBody: raw })).toThrow(/X-Hub-Signature-256 is missing/);
+  });
+
   it('refuses outside the 24-hour window as a window refusal, and a bad token as an auth failure', async () => {
     graph.failNext({ status: 400, code: 131047, message: 'Re-engagement message' });
     const window = await caught(channel.send({ to: USER, body: 'hello' }));

@@ -42,11 +42,11 @@ describe('vidbot doctor', { timeout: 120_000 }, () => {
     expect(result.stderr).toBe('');
     expect(result.exitCode).toBe(0);
     const lines = result.stdout.trimEnd().split('\n');
-    expect(lines.at(-1)).toBe('11 passed, 1 warning');
+    expect(lines.at(-1)).toBe('13 passed, 1 warning, 2 skipped');
     expect(lines.at(-2)).toBe('');
     const checkLines = lines.filter((line) => CHECK_LINE.test(line));
     expect(checkLines.map((line) => CHECK_LINE.exec(line)?.[2])).toEqual([
-      'Node.js', 'ffmpeg', 'Store', 'Queue', 'Twilio', 'Replicate', 'OpenAI', 'Cloudinary', 'Public URL', 'Signature', 'Media URL', 'WhatsApp clip',
+      'Node.js', 'ffmpeg', 'Store', 'Queue', 'Twilio', 'Cloud API', 'Replicate', 'fal.ai', 'Cog server', 'OpenAI', 'Cloudinary', 'Public URL', 'Signature', 'Cloud API webhook', 'Media URL', 'WhatsApp clip',
     ]);
     // Every detail starts in the same column.
     const columns = new Set(checkLines.map((line) => line.indexOf(CHECK_LINE.exec(line)?.[4] ?? '')));
@@ -55,20 +55,20 @@ describe('vidbot doctor', { timeout: 120_000 }, () => {
     const warning = lines.findIndex((line) => line.startsWith('! Public URL'));
     expect(lines[warning]).toContain('over http on loopback');
     expect(lines[warning + 1]).toBe(`${' '.repeat(column ?? 0)}fix: Twilio and WhatsApp need https: put the server behind a TLS reverse proxy or a tunnel and set PUBLIC_BASE_URL to its https URL.`);
-    expect(checkLines.filter((line) => line.startsWith('✔'))).toHaveLength(11);
+    expect(checkLines.filter((line) => line.startsWith('✔'))).toHaveLength(13);
 
     const json = await doctor(['--json'], { env: withUrl, cwd: box.root });
     expect(json.exitCode).toBe(0);
     expect(json.stdout.trim().split('\n')).toHaveLength(1);
     const report = JSON.parse(json.stdout) as JsonReport;
     expect(report.ok).toBe(true);
-    expect(report.counts).toEqual({ pass: 11, warn: 1, fail: 0, skip: 0 });
+    expect(report.counts).toEqual({ pass: 13, warn: 1, fail: 0, skip: 2 });
     expect(report.checks.map((check) => check.id)).toEqual([
-      'node', 'ffmpeg', 'store', 'queue', 'twilio', 'replicate', 'openai', 'cloudinary', 'public-url', 'signature', 'media-url', 'whatsapp-clip',
+      'node', 'ffmpeg', 'store', 'queue', 'twilio', 'cloud-api', 'replicate', 'fal', 'cog', 'openai', 'cloudinary', 'public-url', 'signature', 'cloud-webhook', 'media-url', 'whatsapp-clip',
     ]);
     for (const check of report.checks) {
       expect(check).toEqual(expect.objectContaining({ title: expect.any(String), detail: expect.any(String), durationMs: expect.any(Number) }));
-      expect(['pass', 'warn']).toContain(check.status);
+      expect(['pass', 'warn', ...(check.id === 'fal' || check.id === 'cog' ? ['skip'] : [])]).toContain(check.status);
     }
   });
 

@@ -77,15 +77,23 @@ describe('vidbot generate --provider replicate', () => {
 });
 
 describe('vidbot models', () => {
-  it('lists the catalogue with the default marked, and as JSON', async () => {
+  it('lists the catalogue by provider with the defaults marked, within 80 columns, and as JSON', async () => {
     const text = await cli(['models']);
     expect(text.exitCode).toBe(0);
-    expect(text.stdout).toMatch(/^\* minimax\/video-01 /m);
-    expect(text.stdout).toContain('kwaivgi/kling-v2.1');
+    expect(text.stdout).toMatch(/^\* minimax\/video-01$/m);
+    expect(text.stdout).toMatch(/^\* fal-ai\/kling-video\/v2.5-turbo\/pro\/text-to-video$/m);
+    expect(text.stdout).toContain('google/veo-3.1\n      4, 6 or 8 s · text or photo · last frame · with sound');
+    expect(text.stdout).toContain('wan-video/wan-2.5-i2v\n      5 or 10 s · needs a photo · with sound');
+    for (const line of text.stdout.split('\n')) expect(line.length, line).toBeLessThanOrEqual(80);
     const json = await cli(['models', '--json'], { REPLICATE_MODEL: 'google/veo-3-fast' });
-    const parsed = JSON.parse(json.stdout) as { default: string; models: { id: string; default: boolean }[] };
+    const parsed = JSON.parse(json.stdout) as {
+      default: string;
+      models: { id: string; provider: string; default: boolean; image: string; durations: number[]; audio: boolean }[];
+    };
     expect(parsed.default).toBe('google/veo-3-fast');
-    expect(parsed.models.find((m) => m.default)?.id).toBe('google/veo-3-fast');
-    expect(parsed.models).toHaveLength(4);
+    expect(parsed.models.filter((m) => m.default).map((m) => m.id)).toEqual(['google/veo-3-fast', 'fal-ai/kling-video/v2.5-turbo/pro/text-to-video']);
+    expect(parsed.models.find((m) => m.id === 'kwaivgi/kling-v2.1')).toMatchObject({ provider: 'replicate', image: 'required', durations: [5, 10], audio: false });
+    expect(parsed.models.find((m) => m.id === 'fal-ai/veo3.1')).toMatchObject({ provider: 'fal', image: 'optional', durations: [4, 6, 8], audio: true });
+    expect(parsed.models.filter((m) => m.provider === 'replicate')).toHaveLength(15);
   });
 });

@@ -6,7 +6,7 @@ import { headerLines } from '../../src/cli/dashboard/layout.ts';
 
 const vidbotWith = (channels: string[]) =>
   ({
-    provider: { name: 'local', defaultModel: 'local' },
+    provider: { name: 'local', defaultModel: 'local', capabilities: () => ({ ai: false, imageToVideo: true }) },
     polisher: { name: 'passthrough' },
     channels: { all: channels.map((name) => ({ name })) },
     store: { name: 'sqlite' },

@@ -14,6 +14,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { json, readBody } from './http-fake.ts';
 
 export type Outcome = 'succeed' | 'fail' | 'hang';
 
@@ -86,15 +87,6 @@ export interface FakeReplicate {
   close(): Promise<void>;
 }
 
-const readBody = async (req: IncomingMessage): Promise<string> => {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-};
-
-const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
-};
 
 const problem = (res: ServerResponse, status: number, title: string, detail: string, headers?: Record<string, string>) =>
   json(res, status, { title, detail, status }, headers);

@@ -163,7 +163,8 @@ describe.each(backends)('delivery on %s', (_name, queueEnv) => {
     expect(delivered.delivery?.messageId).toBe(b.fake.messages[2]?.sid);
     // Delivered at once, so the offer of another version follows it, once.
     const [, , , offer] = await b.fake.waitForMessages(4);
-    expect(await b.vidbot.store.findOutbound({ messageId: offer?.sid ?? '' })).toMatchObject({ kind: 'choices', taskId: second.taskId });
+    // The fake holds the message before the send's answer reaches the record: wait for the record to know it.
+    expect(await waitFor(async () => (await b.vidbot.store.findOutbound({ messageId: offer?.sid ?? '' })) ?? undefined)).toMatchObject({ kind: 'choices', taskId: second.taskId });
     expect(b.fake.messages).toHaveLength(4);
   });
 

@@ -14,7 +14,7 @@ import { createProgressView } from '../progress.ts';
 export interface GenerateFlags {
   output?: string;
   force?: boolean;
-  provider?: 'local' | 'replicate';
+  provider?: 'local' | 'replicate' | 'fal' | 'cog';
   model?: string;
   input?: string[];
   image?: string;

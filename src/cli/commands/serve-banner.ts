@@ -34,7 +34,8 @@ export const describeServe = (input: BannerInput): ServeDescription => {
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const local = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
   const publicUrl = config.publicBaseUrl ?? local;
-  const replicate = vidbot.provider.name === 'replicate';
+  const ai = vidbot.provider.capabilities().ai;
+  const label = ({ replicate: 'Replicate', fal: 'fal', cog: 'Cog' } as Record<string, string>)[vidbot.provider.name];
   const cloud = vidbot.channels.all.some((channel) => channel.name === 'cloud-api');
   const cloudWebhook = cloud ? `${publicUrl}${config.whatsappWebhookPath}` : undefined;
   const urls = {
@@ -50,11 +51,13 @@ export const describeServe = (input: BannerInput): ServeDescription => {
   const facts = [
     `health: ${local}/health   metrics: ${local}/metrics`,
     `workers: ${runWorkers ? config.workerCount : 'none (--no-workers)'} · provider ${vidbot.provider.name} · channels ${vidbot.channels.all.map((channel) => channel.name).join(', ')} · store ${vidbot.store.name} · queue ${vidbot.queue.name} · media ${vidbot.mediaHost.name}`,
-    `model: ${replicate ? vidbot.provider.defaultModel : 'local preview (not AI)'} · polish: ${vidbot.polisher.name}`,
+    `model: ${ai ? vidbot.provider.defaultModel : 'local preview (not AI)'} · polish: ${vidbot.polisher.name}`,
     `data: ${vidbot.paths.dataDir}`,
   ];
-  const replicateWebhook = replicate ? `${publicUrl}/replicate/webhook${config.publicBaseUrl ? '' : ' (not used: predictions are polled)'}` : undefined;
-  const replicateFact = `Replicate webhook: ${replicateWebhook}`;
+  const replicateWebhook = label
+    ? `${publicUrl}/${vidbot.provider.name}/webhook${config.publicBaseUrl ? '' : ' (not used: jobs are polled)'}`
+    : undefined;
+  const replicateFact = `${label} webhook: ${replicateWebhook}`;
   if (replicateWebhook) facts.splice(1, 0, replicateFact);
   const warnings: string[] = [];
   if (!config.publicBaseUrl) {
@@ -85,7 +88,7 @@ export const describeServe = (input: BannerInput): ServeDescription => {
           `    verify token: ${config.whatsappVerifyToken ?? '(set WHATSAPP_VERIFY_TOKEN)'} · subscribe the "messages" field`,
         ]
       : []),
-    ...facts.map((fact) => (fact === replicateFact ? `  Replicate webhook:                                ${replicateWebhook}` : `  ${fact}`)),
+    ...facts.map((fact) => (fact === replicateFact ? `  ${`${label} webhook:`.padEnd(50)}${replicateWebhook}` : `  ${fact}`)),
     ...warnings.map((warning) => `  ⚠ ${warning}`),
     `  ${stops}`,
   ];

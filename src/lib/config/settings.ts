@@ -2,28 +2,19 @@
  * Every setting vidbot reads, with the environment variable that sets it. The variable names are
  * the seed bot's where it had one, so an existing .env keeps working.
  */
+import type { SettingSpec } from './setting-spec.ts';
 import { cloudApiDefaults, cloudApiSettings } from './settings-cloud.ts';
 import { storeDefaults, storeSettings } from './settings-store.ts';
 
-export type SettingType = 'string' | 'url' | 'int' | 'bool' | 'enum';
-
-export interface SettingSpec {
-  readonly env: string;
-  readonly type: SettingType;
-  readonly description: string;
-  readonly secret?: boolean;
-  readonly values?: readonly string[];
-  readonly min?: number;
-  readonly max?: number;
-}
+export type { SettingSpec, SettingType } from './setting-spec.ts';
 
 export const settings = {
   dataDir: { env: 'VIDBOT_DATA_DIR', type: 'string', description: 'Folder for the SQLite database and media files' },
   provider: {
     env: 'VIDBOT_PROVIDER',
     type: 'enum',
-    values: ['auto', 'local', 'replicate'],
-    description: 'Video provider; auto picks replicate when REPLICATE_API_TOKEN is set, else local',
+    values: ['auto', 'local', 'replicate', 'fal', 'cog'],
+    description: 'Video provider; auto picks replicate, then fal, then cog by which of REPLICATE_API_TOKEN, FAL_KEY, VIDBOT_COG_URL is set, else local',
   },
   polish: { env: 'VIDBOT_POLISH', type: 'bool', description: 'Polish prompts with OpenAI when OPENAI_API_KEY is set' },
   orientation: {
@@ -137,6 +128,14 @@ export const settings = {
     type: 'bool',
     description: 'Cancel running predictions at shutdown instead of resuming them after a restart',
   },
+  falKey: { env: 'FAL_KEY', type: 'string', secret: true, description: 'fal.ai API key (key_id:key_secret)' },
+  falModel: { env: 'FAL_MODEL', type: 'string', description: 'fal.ai endpoint (text-to-video)' },
+  falApiBaseUrl: {
+    env: 'FAL_API_BASE_URL',
+    type: 'url',
+    description: "Sends fal's queue, platform and key-set requests to one other server (emulators, tests)",
+  },
+  cogUrl: { env: 'VIDBOT_COG_URL', type: 'url', description: 'Self-hosted Cog model server, e.g. http://gpu-box:5000' },
   downloadMaxBytes: {
     env: 'VIDBOT_DOWNLOAD_MAX_BYTES',
     type: 'int',
@@ -225,6 +224,7 @@ export const defaults = {
   replicateModel: 'minimax/video-01',
   replicateTimeoutSec: 1800,
   replicateCancelOnShutdown: false,
+  falModel: 'fal-ai/kling-video/v2.5-turbo/pro/text-to-video',
   downloadMaxBytes: 500_000_000,
   openaiModel: 'gpt-4.1-mini',
   polishTimeoutSec: 10,

@@ -5,6 +5,8 @@ export { checkQueue, checkStore } from './checks/store-queue.ts';
 export { checkTwilio } from './checks/twilio.ts';
 export { checkCloudApi, checkCloudWebhook } from './checks/cloud-api.ts';
 export { checkReplicate } from './checks/replicate.ts';
+export { checkFal } from './checks/fal.ts';
+export { checkCog } from './checks/cog.ts';
 export { checkOpenAI } from './checks/openai.ts';
 export { checkCloudinary } from './checks/cloudinary.ts';
 export { checkPublicUrl, checkSignature } from './checks/public-url.ts';

@@ -12,6 +12,8 @@ import { checkNode } from './checks/node.ts';
 import { checkOpenAI } from './checks/openai.ts';
 import { checkPublicUrl, checkSignature } from './checks/public-url.ts';
 import { checkReplicate } from './checks/replicate.ts';
+import { checkFal } from './checks/fal.ts';
+import { checkCog } from './checks/cog.ts';
 import { checkQueue, checkStore } from './checks/store-queue.ts';
 import { checkTwilio } from './checks/twilio.ts';
 import { seconds, timed } from './timed.ts';
@@ -70,6 +72,8 @@ export const runDoctor = async (config: Config, options: DoctorOptions = {}): Pr
     const twilio = run('twilio', 'Twilio', () => checkTwilio(ctx));
     const cloudApi = run('cloud-api', 'Cloud API', () => checkCloudApi(ctx));
     const replicate = run('replicate', 'Replicate', () => checkReplicate(ctx));
+    const fal = run('fal', 'fal.ai', () => checkFal(ctx));
+    const cog = run('cog', 'Cog server', () => checkCog(ctx));
     const openai = run('openai', 'OpenAI', () => checkOpenAI(ctx));
     const cloudinary = run('cloudinary', 'Cloudinary', () => checkCloudinary(ctx));
     const serverSlow = fail(`PUBLIC_BASE_URL did not answer within ${seconds(limit)}`, 'Check that the server runs and the tunnel or proxy forwards to it.');
@@ -104,7 +108,7 @@ export const runDoctor = async (config: Config, options: DoctorOptions = {}): Pr
       const slowMedia = fail(`publishing and fetching the test clip took over ${seconds(ctx.clipTimeoutMs)}`, 'Check the media host.');
       return run('media-url', 'Media URL', () => checkMediaUrl(ctx, file), slowMedia, ctx.clipTimeoutMs);
     });
-    const checks = await Promise.all([node, ffmpeg, store, queue, twilio, cloudApi, replicate, openai, cloudinary, publicUrl, signature, cloudWebhook, media, clipCheck]);
+    const checks = await Promise.all([node, ffmpeg, store, queue, twilio, cloudApi, replicate, fal, cog, openai, cloudinary, publicUrl, signature, cloudWebhook, media, clipCheck]);
     const counts: Record<CheckStatus, number> = { pass: 0, warn: 0, fail: 0, skip: 0 };
     for (const check of checks) counts[check.status] += 1;
     return { ok: counts.fail === 0, checks, counts };

@@ -17,6 +17,8 @@ export type CheckId =
   | 'cloud-api'
   | 'cloud-webhook'
   | 'replicate'
+  | 'fal'
+  | 'cog'
   | 'openai'
   | 'cloudinary'
   | 'public-url'

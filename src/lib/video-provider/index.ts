@@ -17,3 +17,8 @@ export {
 } from './replicate.ts';
 export { type ModelInput, type ModelSpec, buildModelInput, findModel, parseInputFlags, replicateModels } from './replicate-models.ts';
 export { verifyReplicateWebhook } from './replicate-webhook.ts';
+export { type CatalogueProvider, catalogue, falModels, type Frames } from './catalogue/index.ts';
+export { classifyProviderFailure, type ProviderFailureKind } from './failure.ts';
+export { createFalProvider, type FalProviderOptions } from './fal/provider.ts';
+export { type CogProviderOptions, createCogProvider } from './cog/provider.ts';
+export { createProvider, type ProviderName, providers, resolveProviderName } from './registry.ts';

@@ -12,6 +12,8 @@ export interface VideoRequest {
   readonly model?: string;
   /** A local image file to animate (image-to-video), when the provider supports it. */
   readonly firstFrameImage?: string;
+  /** A local image the video should end on, for models that take a last frame (library use). */
+  readonly lastFrameImage?: string;
   /** Raw model inputs that override the catalogue's mapping. */
   readonly inputs?: Readonly<Record<string, string | number | boolean>>;
   /** Another take of the same request (2, 3...): a provider may vary its seed by it; the local preview varies its look. */
@@ -62,6 +64,8 @@ export interface WebhookDelivery {
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   /** The exact body as text: signatures cover the bytes, not a re-serialized copy. */
   readonly rawBody: string;
+  /** The query of the URL it was posted to (a provider that does not sign puts a token there). */
+  readonly query?: Readonly<Record<string, string | string[] | undefined>>;
 }
 
 export interface VideoProvider {

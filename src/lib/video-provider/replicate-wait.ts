@@ -1,6 +1,7 @@
 import { type Prediction, parseProgressFromLogs } from 'replicate';
 import { vidbotError } from '../errors.ts';
 import type { ProgressListener } from '../progress.ts';
+import { CONTENT_REFUSAL } from './failure.ts';
 import { toReplicateError } from './replicate-client.ts';
 import type { PredictionUpdates } from './replicate-webhook.ts';
 
@@ -36,8 +37,6 @@ const oneLine = (error: unknown): string => {
   return last ? last.slice(0, 160) : 'no reason given';
 };
 
-/** How models on Replicate word a refusal of the prompt or the output by their safety filter. */
-const CONTENT_REFUSAL = /\bE005\b|flagged as sensitive|nsfw|safety (checker|filter|system)|content (policy|moderation)/i;
 
 /**
  * Waits until a prediction finishes: a webhook delivery wakes it at once, polls with a growing

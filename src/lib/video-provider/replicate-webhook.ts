@@ -2,6 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Prediction } from 'replicate';
 import { vidbotError } from '../errors.ts';
 import type { WebhookDelivery } from './port.ts';
+import { createJobUpdates } from './updates.ts';
 
 
 export interface VerifyWebhookOptions {
@@ -82,27 +83,6 @@ export interface PredictionUpdates {
 }
 
 export const createPredictionUpdates = (): PredictionUpdates => {
-  const waiting = new Map<string, Set<(prediction: Prediction | undefined) => void>>();
-  return {
-    publish(prediction) {
-      const listeners = waiting.get(prediction.id);
-      waiting.delete(prediction.id);
-      for (const listener of listeners ?? []) listener(prediction);
-    },
-    next(id, signal) {
-      return new Promise((resolve) => {
-        const listeners = waiting.get(id) ?? new Set();
-        const done = (prediction: Prediction | undefined) => {
-          listeners.delete(done);
-          if (listeners.size === 0 && waiting.get(id) === listeners) waiting.delete(id);
-          signal?.removeEventListener('abort', onAbort);
-          resolve(prediction);
-        };
-        const onAbort = () => done(undefined);
-        listeners.add(done);
-        waiting.set(id, listeners);
-        signal?.addEventListener('abort', onAbort, { once: true });
-      });
-    },
-  };
+  const updates = createJobUpdates<Prediction>();
+  return { publish: (prediction) => updates.publish(prediction.id, prediction), next: (id, signal) => updates.next(id, signal) };
 };

@@ -1,11 +1,7 @@
-import { open, readFile, rm } from 'node:fs/promises';
-import { extname, join } from 'node:path';
-import { type Prediction, parseProgressFromLogs } from 'replicate';
-import { sniffImageType } from '../media-type.ts';
+import type { Prediction } from 'replicate';
 import { abortKindOf, throwIfAborted, type VidbotError, vidbotError } from '../errors.ts';
-import { probeVideo } from '../ffmpeg/probe.ts';
-import { downloadToFile } from '../http/download.ts';
 import type { RetryFetchOptions } from '../http/retry-fetch.ts';
+import { requestFrames, saveOutput } from './output.ts';
 import type { GeneratedVideo, GenerateOptions, VideoProvider, VideoRequest, WebhookDelivery } from './port.ts';
 import { createReplicateClient, replicateStatus, toReplicateError } from './replicate-client.ts';
 import { assertModelId, buildModelInput, findModel } from './replicate-models.ts';
@@ -99,12 +95,12 @@ export const createReplicateProvider = (options: ReplicateProviderOptions): Repl
       if (earlier && earlier.status !== 'canceled' && earlier.status !== 'aborted') return earlier;
       exclude = options_.resumeRemoteJob;
     }
-    const image = request.firstFrameImage ? await imageDataUri(request.firstFrameImage) : undefined;
+    const frames = await requestFrames(request);
     const started = await createOrAdopt(
       { client, now: options.now ?? Date.now, settleMs: options.listSettleMs ?? 1_500 },
       {
         model,
-        input: buildModelInput(model, request, image),
+        input: buildModelInput(model, request, frames.first, frames.last),
         options: options_,
         ...(options.webhookUrl ? { webhookUrl: options.webhookUrl } : {}),
         ...(exclude ? { exclude } : {}),
@@ -142,7 +138,7 @@ export const createReplicateProvider = (options: ReplicateProviderOptions): Repl
       const model = request.model ?? defaultModel;
       assertModelId(model);
       // Inputs are checked before anything is paid for.
-      buildModelInput(model, request, request.firstFrameImage ? 'image' : undefined);
+      buildModelInput(model, request, request.firstFrameImage ? 'image' : undefined, request.lastFrameImage ? 'image' : undefined);
       throwIfAborted(generateOptions.signal);
       const started = await startOrResume(model, request, generateOptions);
       const finished = await waitForPrediction(started, {
@@ -164,19 +160,16 @@ export const createReplicateProvider = (options: ReplicateProviderOptions): Repl
       });
       const url = outputUrl(finished.output);
       if (!url) throw vidbotError('VIDBOT_GENERATION_FAILED', `Replicate prediction ${finished.id} succeeded without a video URL.`);
-      const file = join(generateOptions.workDir, `replicate-${finished.id}${videoExtension(url)}`);
-      await downloadToFile({
+      const file = await saveOutput({
         url,
-        file,
+        workDir: generateOptions.workDir,
+        name: `replicate-${finished.id}`,
         maxBytes: options.maxDownloadBytes ?? 500_000_000,
         label: "Replicate's output",
+        ...(options.ffprobe ? { ffprobe: options.ffprobe } : {}),
         ...(options.fetch ? { fetch: options.fetch } : {}),
         ...(generateOptions.signal ? { signal: generateOptions.signal } : {}),
         ...(generateOptions.onProgress ? { onProgress: generateOptions.onProgress } : {}),
-      });
-      await assertIsVideo(file, options.ffprobe).catch(async (error: unknown) => {
-        await rm(file, { force: true });
-        throw error;
       });
       return { file, provider: 'replicate', model, remoteJobId: finished.id };
     },
@@ -191,42 +184,4 @@ export const outputUrl = (output: unknown): string | undefined => {
   if (typeof first === 'string' && /^https?:\/\//.test(first)) return first;
   if (first && typeof first === 'object' && typeof (first as { url?: unknown }).url === 'string') return (first as { url: string }).url;
   return undefined;
-};
-
-const videoExtension = (url: string): string => {
-  const ext = extname(new URL(url).pathname).toLowerCase();
-  return /^\.(mp4|mov|webm|mkv|gif|m4v)$/.test(ext) ? ext : '.mp4';
-};
-
-const imageDataUri = async (file: string): Promise<string> => {
-  const bytes = await readFile(file).catch((error: unknown) => {
-    throw vidbotError('VIDBOT_FILE_NOT_FOUND', `Cannot read the first-frame image ${file}: ${(error as Error).message}`);
-  });
-  const type = sniffImageType(bytes.subarray(0, 16));
-  if (!type) throw vidbotError('VIDBOT_MEDIA_INVALID', `${file} is not a JPEG, PNG or WebP image.`);
-  return `data:${type};base64,${bytes.toString('base64')}`;
-};
-
-const looksLikeVideo = (head: Buffer): boolean =>
-  head.subarray(4, 8).toString('latin1') === 'ftyp' ||
-  head.subarray(0, 4).equals(Buffer.from([0x1a, 0x45, 0xdf, 0xa3])) ||
-  head.subarray(0, 4).toString('latin1') === 'GIF8';
-
-/** Refuses an output that is not a video (an HTML error page, an image) before it reaches ffmpeg. */
-const assertIsVideo = async (file: string, ffprobe: string | undefined): Promise<void> => {
-  const notVideo = (why: string) => vidbotError('VIDBOT_GENERATION_FAILED', `Replicate's output is not a video (${why}).`);
-  if (ffprobe) {
-    await probeVideo(file, { ffprobe }).catch((error: unknown) => {
-      throw notVideo((error as Error).message);
-    });
-    return;
-  }
-  const handle = await open(file);
-  try {
-    const head = Buffer.alloc(12);
-    await handle.read(head, 0, 12, 0);
-    if (!looksLikeVideo(head)) throw notVideo('unknown file type');
-  } finally {
-    await handle.close();
-  }
 };

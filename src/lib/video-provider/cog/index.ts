@@ -1,0 +1,3 @@
+export { cogPredictionId, createCogProvider, type CogProviderOptions } from './provider.ts';
+export { createCogClient, toCogError } from './client.ts';
+export { buildCogInput, readCogInputs } from './schema.ts';

@@ -1,0 +1,28 @@
+/**
+ * How a provider's failure reads for what comes next. An outage (the service down, slow, out of
+ * quota, refusing credentials) says nothing about the prompt, and another provider could make the
+ * video; a refusal or a failed generation is about this prompt on this model, and trying elsewhere
+ * would not be fair to the user or would pay twice. Providers set `details.refusal = 'content'` when
+ * a model's safety filter turned the prompt down.
+ */
+import type { VidbotError } from '../errors.ts';
+
+export type ProviderFailureKind = 'outage' | 'refusal' | 'failed' | 'canceled' | 'request';
+
+/** How models word a refusal of the prompt or the output by their safety filter. */
+export const CONTENT_REFUSAL = /\bE005\b|flagged as sensitive|nsfw|safety (checker|filter|system)|content (policy|moderation|checker)|content_policy_violation/i;
+
+export const classifyProviderFailure = (error: VidbotError): ProviderFailureKind => {
+  switch (error.code) {
+    case 'VIDBOT_PROVIDER_FAILED':
+    case 'VIDBOT_TIMEOUT':
+    case 'VIDBOT_PROVIDER_AUTH':
+      return 'outage';
+    case 'VIDBOT_GENERATION_FAILED':
+      return error.details.refusal === 'content' ? 'refusal' : 'failed';
+    case 'VIDBOT_CANCELED':
+      return 'canceled';
+    default:
+      return 'request';
+  }
+};

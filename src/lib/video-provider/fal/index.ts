@@ -1,0 +1,3 @@
+export { createFalProvider, type FalProviderOptions } from './provider.ts';
+export { createFalApi, toFalError } from './client.ts';
+export { verifyFalWebhook } from './webhook.ts';

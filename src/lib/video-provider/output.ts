@@ -1,0 +1,108 @@
+/**
+ * What every remote provider does with images going out and videos coming back: a first frame
+ * becomes a data URI; the output is downloaded (or decoded) into the work folder and checked to be
+ * a video before compression.
+ */
+import { open, readFile, rm, writeFile } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import { vidbotError } from '../errors.ts';
+import { probeVideo } from '../ffmpeg/probe.ts';
+import { downloadToFile } from '../http/download.ts';
+import { sniffImageType } from '../media-type.ts';
+import type { ProgressListener } from '../progress.ts';
+
+export const imageDataUri = async (file: string): Promise<string> => {
+  const bytes = await readFile(file).catch((error: unknown) => {
+    throw vidbotError('VIDBOT_FILE_NOT_FOUND', `Cannot read the image ${file}: ${(error as Error).message}`);
+  });
+  const type = sniffImageType(bytes.subarray(0, 16));
+  if (!type) throw vidbotError('VIDBOT_MEDIA_INVALID', `${file} is not a JPEG, PNG or WebP image.`);
+  return `data:${type};base64,${bytes.toString('base64')}`;
+};
+
+/** The images of a request as data URIs, read once. */
+export const requestFrames = async (request: { firstFrameImage?: string; lastFrameImage?: string }) => ({
+  ...(request.firstFrameImage ? { first: await imageDataUri(request.firstFrameImage) } : {}),
+  ...(request.lastFrameImage ? { last: await imageDataUri(request.lastFrameImage) } : {}),
+});
+
+const looksLikeVideo = (head: Buffer): boolean =>
+  head.subarray(4, 8).toString('latin1') === 'ftyp' ||
+  head.subarray(0, 4).equals(Buffer.from([0x1a, 0x45, 0xdf, 0xa3])) ||
+  head.subarray(0, 4).toString('latin1') === 'GIF8';
+
+/** Refuses an output that is not a video (an HTML error page, an image) before it reaches ffmpeg. */
+export const assertIsVideo = async (file: string, ffprobe: string | undefined, label: string): Promise<void> => {
+  const notVideo = (why: string) => vidbotError('VIDBOT_GENERATION_FAILED', `${label} is not a video (${why}).`);
+  if (ffprobe) {
+    await probeVideo(file, { ffprobe }).catch((error: unknown) => {
+      throw notVideo((error as Error).message);
+    });
+    return;
+  }
+  const handle = await open(file);
+  try {
+    const head = Buffer.alloc(12);
+    await handle.read(head, 0, 12, 0);
+    if (!looksLikeVideo(head)) throw notVideo('unknown file type');
+  } finally {
+    await handle.close();
+  }
+};
+
+const VIDEO_EXT = /^\.(mp4|mov|webm|mkv|gif|m4v)$/;
+
+const extensionOf = (url: string): string => {
+  if (url.startsWith('data:')) {
+    const type = /^data:video\/([\w-]+)/.exec(url)?.[1];
+    return type === 'webm' ? '.webm' : type === 'quicktime' ? '.mov' : '.mp4';
+  }
+  const ext = extname(new URL(url).pathname).toLowerCase();
+  return VIDEO_EXT.test(ext) ? ext : '.mp4';
+};
+
+export interface SaveOutputOptions {
+  /** An http(s) URL to download, or a data URL (Cog's default for files). */
+  readonly url: string;
+  readonly workDir: string;
+  /** The file's name without extension, e.g. "fal-<request id>". */
+  readonly name: string;
+  readonly maxBytes: number;
+  /** What it is, for messages ("fal's output"). */
+  readonly label: string;
+  readonly ffprobe?: string;
+  readonly fetch?: typeof fetch;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: ProgressListener;
+}
+
+/** Writes a provider's output into the work folder, checked to be a video; nothing is left on failure. */
+export const saveOutput = async (options: SaveOutputOptions): Promise<string> => {
+  const file = join(options.workDir, `${options.name}${extensionOf(options.url)}`);
+  if (options.url.startsWith('data:')) {
+    const comma = options.url.indexOf(',');
+    const bytes = Buffer.from(options.url.slice(comma + 1), /;base64$/.test(options.url.slice(0, comma)) ? 'base64' : 'utf8');
+    if (bytes.length === 0) throw vidbotError('VIDBOT_GENERATION_FAILED', `${options.label} came back empty.`);
+    if (bytes.length > options.maxBytes) {
+      throw vidbotError('VIDBOT_GENERATION_FAILED', `${options.label} is larger than the download cap (${bytes.length} > ${options.maxBytes} bytes; VIDBOT_DOWNLOAD_MAX_BYTES).`, {
+        retryable: false,
+      });
+    }
+    await writeFile(file, bytes);
+  } else {
+    await downloadToFile({
+      url: options.url,
+      file,
+      maxBytes: options.maxBytes,
+      label: options.label,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    });
+  }
+  await assertIsVideo(file, options.ffprobe, options.label).catch(async (error: unknown) => {
+    await rm(file, { force: true });
+    throw error;
+  });
+  return file;
+};
