@@ -1,5 +1,5 @@
 /** The settings of the shared stores (a group of their own: each names another database engine). */
-import type { SettingSpec } from './settings.ts';
+import type { SettingSpec } from './setting-spec.ts';
 
 export const storeSettings = {
   mongodbUri: { env: 'MONGODB_URI', type: 'string', secret: true, description: 'MongoDB connection string (store)' },
