@@ -2,7 +2,7 @@
  * The connection pool and what the operation modules need from it: a query, a transaction, a clock.
  * Values are normalised here once, both ways, so the modules never think about them again.
  */
-import { Pool, type PoolClient, type PoolConfig, types } from 'pg';
+import { Pool, type PoolClient, TypeOverrides } from 'pg';
 import type { Store } from '../port.ts';
 
 export type Row = Record<string, unknown>;
@@ -22,25 +22,24 @@ export interface Db extends Queryable {
 /** The port's methods without the store's own members; the store wraps them with closed checks and error mapping. */
 export type Ops = Omit<Store, 'name' | 'shared' | 'close'>;
 
-const INT8_OID = 20;
-
 /**
  * int8 (BIGINT, COUNT(*)) comes back as a number: every one we store is an epoch-ms time, a size
  * or a count, far below 2^53. pg returns text by default, to be safe for larger values.
  */
-const int8AsNumber: NonNullable<PoolConfig['types']> = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8_OID && format !== 'binary' ? Number : types.getTypeParser(oid, format ?? 'text')) as never,
+const parsers = (): TypeOverrides => {
+  const overrides = new TypeOverrides();
+  overrides.setTypeParser(20 /* int8 */, Number);
+  return overrides;
 };
 
 /**
  * PostgreSQL text cannot hold U+0000, which SQLite and MongoDB store as is (a prompt may carry one
  * pasted in). It becomes U+FFFD, as a lone surrogate already does when the driver encodes UTF-8.
  */
-const toParam = (value: Param): Param => (typeof value === 'string' ? value.replaceAll('\u0000', '\uFFFD') : value);
+const storable = (value: Param): Param => (typeof value === 'string' ? value.replaceAll('\u0000', '\uFFFD') : value);
 
 const run = async (target: Pool | PoolClient, text: string, params: readonly Param[] = []) => {
-  const result = await target.query<Row>(text, params.map(toParam) as unknown[]);
+  const result = await target.query<Row>(text, params.map(storable) as unknown[]);
   return { rows: result.rows, rowCount: result.rowCount ?? 0 };
 };
 
@@ -58,7 +57,7 @@ export const openPool = (options: OpenPoolOptions): { db: Db; pool: Pool } => {
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
     max: options.max ?? 10,
     application_name: 'vidbot',
-    types: int8AsNumber,
+    types: parsers(),
   });
   // An idle connection the server drops (a restart, a failover) is reported here; without a
   // listener the pool's 'error' event would end the process. The pool replaces it by itself.
