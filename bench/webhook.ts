@@ -15,15 +15,18 @@ const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const AUTH_TOKEN = 'bench-auth-token-not-a-secret';
 const serverScript = new URL('./webhook-server.ts', import.meta.url).pathname;
+/** A folder to write each server's CPU profile to (node --cpu-prof), to see where a message's time goes. */
+const CPU_PROF_DIR = process.env.BENCH_CPU_PROF;
 
 interface Started {
   port: number;
   rss: () => Promise<number>;
-  stop: () => void;
+  stop: () => Promise<void>;
 }
 
 const start = async (mode: 'vidbot' | 'reference', dataDir: string): Promise<Started> => {
-  const child = fork(serverScript, [mode, dataDir, AUTH_TOKEN], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const execArgv = [...process.execArgv, ...(CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`, `--cpu-prof-name=${mode}.cpuprofile`] : [])];
+  const child = fork(serverScript, [mode, dataDir, AUTH_TOKEN], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
   const port = await new Promise<number>((resolve, reject) => {
     child.once('message', (m) => resolve((m as { port: number }).port));
     child.once('exit', (code) => reject(new Error(`${mode} server exited with ${code}`)));
@@ -33,7 +36,12 @@ const start = async (mode: 'vidbot' | 'reference', dataDir: string): Promise<Sta
       child.once('message', (m) => resolve((m as { rss: number }).rss));
       child.send('rss');
     });
-  return { port, rss, stop: () => child.kill('SIGTERM') };
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    child.send('exit');
+    await exited;
+  };
+  return { port, rss, stop };
 };
 
 const load = async (port: number, label: string, duringLoad: () => Promise<number>) => {
@@ -94,7 +102,7 @@ const main = async () => {
       const server = await start(mode, dataDir);
       const idleRss = await server.rss();
       const { result, peakRss, acknowledged } = await load(server.port, mode === 'vidbot' ? 'v' : 'r', server.rss);
-      server.stop();
+      await server.stop();
       let durable = '—';
       if (mode === 'vidbot') {
         const store = createSqliteStore({ file: join(dataDir, 'vidbot.db') });
