@@ -232,6 +232,53 @@ describe('SQLite queue specifics', () => {
     expect(() => createSqliteQueue({ file })).toThrow(/newer than this vidbot knows/);
   });
 
+  it('places every job of a long line as a claim would take it, from the kept counts', async () => {
+    const file = await tempFile();
+    let clock = 1_000;
+    const queue = open({ file, now: () => clock });
+    for (let n = 0; n < 150; n += 1) await queue.add({ n }, { jobId: `j${n}` });
+    await queue.add({ n: -1 }, { jobId: 'soon', delayMs: 10 });
+    await queue.add({ n: -2 }, { jobId: 'much-later', delayMs: 60_000 });
+    clock = 1_100;
+    for (let n = 150; n < 200; n += 1) await queue.add({ n }, { jobId: `j${n}` });
+    for (const id of ['j3', 'j80', 'j170']) await queue.cancel(id);
+    // The order a claim takes them in, worked out from the rows themselves.
+    const db = openDatabase(file);
+    const line = (
+      db
+        .prepare(
+          `SELECT id FROM queue_jobs WHERE queue = 'default' AND (state = 'waiting' OR (state = 'delayed' AND run_at <= ?)) ORDER BY run_at, seq`,
+        )
+        .all(clock) as Array<{ id: string }>
+    ).map((row) => row.id);
+    const byState = db.prepare("SELECT state, COUNT(*) AS n FROM queue_jobs WHERE queue = 'default' GROUP BY state").all() as Array<{ state: string; n: number }>;
+    db.close();
+    expect(line).toHaveLength(198);
+    expect(line.indexOf('soon')).toBe(148);
+    for (const [index, id] of line.entries()) expect(await queue.position(id), id).toBe(index + 1);
+    expect(await queue.position('much-later')).toBeNull();
+    expect(await queue.position('j80')).toBeNull();
+    const counts = await queue.counts();
+    for (const { state, n } of byState) expect(counts[state as keyof typeof counts]).toBe(n);
+  });
+
+  it('counts the jobs of a file written before the counts were kept', async () => {
+    const file = await tempFile();
+    const first = open({ file });
+    for (let n = 0; n < 5; n += 1) await first.add({ n }, { jobId: `j${n}` });
+    await first.cancel('j0');
+    await first.close();
+    // The file as version 1 left it: no counts table, no triggers.
+    const db = openDatabase(file);
+    db.exec(`DROP TRIGGER queue_jobs_count_insert; DROP TRIGGER queue_jobs_count_update; DROP TRIGGER queue_jobs_count_delete;
+      DROP TABLE queue_state_counts; UPDATE queue_meta SET value = '1' WHERE key = 'schema_version'`);
+    db.close();
+    const reopened = open({ file });
+    expect(await reopened.counts()).toMatchObject({ waiting: 4, canceled: 1 });
+    await reopened.add({ n: 5 }, { jobId: 'j5' });
+    expect(await reopened.position('j5')).toBe(5);
+  });
+
   it('rejects invalid options and job options', async () => {
     const file = await tempFile();
     expect(() => createSqliteQueue({ file, leaseMs: 0 })).toThrow(/leaseMs/);

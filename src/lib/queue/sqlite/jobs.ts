@@ -22,18 +22,28 @@ export interface JobsSql {
   retry(id: string, now: number): RetryResult;
 }
 
+/** Jobs counted one by one from the front before the count from the back (total minus those behind) is used instead. */
+const NEAR_END = 64;
+
 export const createJobsSql = (db: DatabaseSync, queue: string): JobsSql => {
   const insert = db.prepare(`
     INSERT OR IGNORE INTO queue_jobs (queue, id, data, state, grp, max_attempts, run_at, created_at)
     VALUES (:queue, :id, :data, :state, :grp, :maxAttempts, :runAt, :now)`);
   const get = db.prepare('SELECT * FROM queue_jobs WHERE queue = :queue AND id = :id');
-  // Claimable jobs that a claim would take before this one (same order as the claim's ORDER BY).
-  const ahead = db.prepare(`
+  // A place in line is the claimable jobs a claim would take first (same order as its ORDER BY):
+  // waiting ones and delayed ones now due. Waiting ones are counted from the nearer end of the line,
+  // with the maintained total, so neither a new job at the back nor the next one at the front scans
+  // a backlog; due delayed jobs are few (retries between attempts).
+  const waitingTotal = db.prepare("SELECT n FROM queue_state_counts WHERE queue = :queue AND state = 'waiting'");
+  const waitingBefore = db.prepare(`
+    SELECT COUNT(*) AS n FROM (
+      SELECT 1 FROM queue_jobs WHERE queue = :queue AND state = 'waiting' AND (run_at, seq) < (:runAt, :seq) LIMIT :limit)`);
+  const waitingAfter = db.prepare(`
+    SELECT COUNT(*) AS n FROM queue_jobs WHERE queue = :queue AND state = 'waiting' AND (run_at, seq) > (:runAt, :seq)`);
+  const dueBefore = db.prepare(`
     SELECT COUNT(*) AS n FROM queue_jobs
-    WHERE queue = :queue
-      AND (state = 'waiting' OR (state = 'delayed' AND run_at <= :now))
-      AND (run_at < :runAt OR (run_at = :runAt AND seq < :seq))`);
-  const counts = db.prepare('SELECT state, COUNT(*) AS n FROM queue_jobs WHERE queue = :queue GROUP BY state');
+    WHERE queue = :queue AND state = 'delayed' AND run_at <= :now AND (run_at, seq) < (:runAt, :seq)`);
+  const counts = db.prepare('SELECT state, n FROM queue_state_counts WHERE queue = :queue');
   const cancelNow = db.prepare(`
     UPDATE queue_jobs
     SET state = 'canceled', finished_at = :now, lease_until = NULL, lease_token = NULL, cancel_requested = 1
@@ -72,8 +82,15 @@ export const createJobsSql = (db: DatabaseSync, queue: string): JobsSql => {
       if (row.state === 'active') return 0;
       const claimable = row.state === 'waiting' || (row.state === 'delayed' && row.run_at <= now);
       if (!claimable) return null;
-      const { n } = ahead.get({ queue, now, runAt: row.run_at, seq: row.seq }) as { n: number };
-      return n + 1;
+      const key = { queue, runAt: row.run_at, seq: row.seq };
+      let waiting = (waitingBefore.get({ ...key, limit: NEAR_END }) as { n: number }).n;
+      if (waiting === NEAR_END) {
+        const total = (waitingTotal.get({ queue }) as { n: number } | undefined)?.n ?? 0;
+        const after = (waitingAfter.get(key) as { n: number }).n;
+        waiting = total - after - (row.state === 'waiting' ? 1 : 0);
+      }
+      const due = (dueBefore.get({ ...key, now }) as { n: number }).n;
+      return waiting + due + 1;
     },
 
     counts() {

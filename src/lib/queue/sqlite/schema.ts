@@ -40,6 +40,30 @@ const migrations: readonly string[] = [
   CREATE INDEX queue_jobs_claim ON queue_jobs (queue, state, run_at, seq);
   CREATE INDEX queue_jobs_group ON queue_jobs (queue, grp, state);
   `,
+  // 2: jobs per state, kept by triggers in the writing transaction (so by every process sharing the
+  // file): counts and a place in line read one row instead of counting a backlog.
+  `
+  CREATE TABLE queue_state_counts (
+    queue TEXT NOT NULL,
+    state TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (queue, state)
+  ) WITHOUT ROWID;
+  INSERT INTO queue_state_counts (queue, state, n) SELECT queue, state, COUNT(*) FROM queue_jobs GROUP BY queue, state;
+  CREATE TRIGGER queue_jobs_count_insert AFTER INSERT ON queue_jobs BEGIN
+    INSERT INTO queue_state_counts (queue, state, n) VALUES (new.queue, new.state, 1)
+      ON CONFLICT (queue, state) DO UPDATE SET n = n + 1;
+  END;
+  CREATE TRIGGER queue_jobs_count_update AFTER UPDATE OF state, queue ON queue_jobs
+    WHEN old.state IS NOT new.state OR old.queue IS NOT new.queue BEGIN
+    UPDATE queue_state_counts SET n = n - 1 WHERE queue = old.queue AND state = old.state;
+    INSERT INTO queue_state_counts (queue, state, n) VALUES (new.queue, new.state, 1)
+      ON CONFLICT (queue, state) DO UPDATE SET n = n + 1;
+  END;
+  CREATE TRIGGER queue_jobs_count_delete AFTER DELETE ON queue_jobs BEGIN
+    UPDATE queue_state_counts SET n = n - 1 WHERE queue = old.queue AND state = old.state;
+  END;
+  `,
 ];
 
 export const QUEUE_SCHEMA_VERSION = migrations.length;
