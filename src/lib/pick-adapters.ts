@@ -21,6 +21,7 @@ import type { TaskJob } from './tasks/deps.ts';
 import type { Store } from './store/port.ts';
 import { openSharedStore, pickStoreKind } from './pick-store.ts';
 import { createSqliteStore } from './store/sqlite/index.ts';
+import type { SharedJobs } from './store/sqlite/ingest.ts';
 import { createOpenAITranscriber } from './transcriber/openai.ts';
 import type { Transcriber } from './transcriber/port.ts';
 import type { VideoProvider } from './video-provider/port.ts';
@@ -138,7 +139,7 @@ export const pickStoreAndQueue = async (
     const embeddedQueue = given.queue === undefined && !config.redisUrl;
     const db = embeddedStore && embeddedQueue ? openDatabase(database) : undefined;
     let queue = given.queue;
-    let addWithin: ((task: { taskId: string; jobId?: string; sessionId: string }) => void) | undefined;
+    let jobs: SharedJobs | undefined;
     if (queue === undefined) {
       if (embeddedQueue) {
         // One active job per sender: a burst from one user must not hold up everyone else.
@@ -147,7 +148,12 @@ export const pickStoreAndQueue = async (
           maxActivePerGroup: 1,
           leaseMs: config.jobLeaseSec * 1000,
         });
-        if (db) addWithin = (task) => void sqlite.addWithin({ taskId: task.taskId }, { jobId: task.jobId ?? task.taskId, group: task.sessionId });
+        if (db) {
+          jobs = {
+            add: (task) => void sqlite.addWithin({ taskId: task.taskId }, { jobId: task.jobId ?? task.taskId, group: task.sessionId }),
+            position: (jobId) => sqlite.positionWithin(jobId),
+          };
+        }
         queue = sqlite;
       } else {
         const picked = await pickRedisQueue(config, waitForRedis);
@@ -165,7 +171,7 @@ export const pickStoreAndQueue = async (
       store =
         kind === 'postgres' || kind === 'mongodb'
           ? await openSharedStore(kind, config)
-          : createSqliteStore(db ? { db, ...(addWithin ? { onTaskCreated: addWithin } : {}) } : { file: database });
+          : createSqliteStore(db ? { db, ...(jobs ? { jobs } : {}) } : { file: database });
       const opened = store;
       storeClosers.push(() => opened.close());
     }

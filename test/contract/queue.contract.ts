@@ -450,6 +450,20 @@ export const queueContract = (
         gate.open('d');
       });
 
+      it('places a job: added as add adds it, with its place in line in the same answer', async () => {
+        const queue = await setup({ maxActivePerGroup: 1 });
+        expect(await queue.place({ n: 1 }, { jobId: 'p1' })).toEqual({ id: 'p1', created: true, position: 1 });
+        expect(await queue.place({ n: 2 }, { jobId: 'p2', group: 'alice' })).toEqual({ id: 'p2', created: true, position: 2 });
+        // The id is the idempotency key: the job keeps its data and its place.
+        expect(await queue.place({ n: 9 }, { jobId: 'p1' })).toEqual({ id: 'p1', created: false, position: 1 });
+        expect((await queue.get('p1'))?.data).toEqual({ n: 1 });
+        expect(await queue.place({ n: 3 }, { jobId: 'later', delayMs: 60_000 })).toEqual({ id: 'later', created: true, position: null });
+        await queue.cancel('p2');
+        expect(await queue.place({ n: 2 }, { jobId: 'p2' })).toEqual({ id: 'p2', created: false, position: null });
+        expect(await queue.place({ n: 4 }, { jobId: 'p3' })).toMatchObject({ created: true, position: 2 });
+        expect(await queue.counts()).toMatchObject({ waiting: 2, delayed: 1, canceled: 1 });
+      });
+
       it('stops delivering events to an unsubscribed listener', async () => {
         const queue = await setup();
         const seen: string[] = [];

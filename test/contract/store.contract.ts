@@ -13,6 +13,9 @@
  * - createTask is idempotent on taskId, then on messageId; addVideo on taskId; recordOutbound on
  *   its id; claimInbound on messageId - across instances too. A messageId names one record.
  * - putCache replaces the whole entry. Messages come back in append order.
+ * - ingest claims a message once (across instances), asks the unit to decide only then, places a new
+ *   task only once it can be read, and stores the answer on the claim and in the session; a
+ *   redelivery writes nothing and gets the first claim. A unit that fails fails alone and leaves no answer.
  * - close() is idempotent; any other call after it rejects with VIDBOT_STORE_FAILED.
  *
  * makeStore gives a fresh, empty store. reopen, when given, opens ANOTHER instance on the same data
@@ -20,7 +23,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ErrorCode, isVidbotError } from '../../src/lib/errors.ts';
-import type { NewTask, NewVideo, OutboundRecord, Store } from '../../src/lib/store/port.ts';
+import type { InboundUnit, NewTask, NewVideo, OutboundRecord, Store } from '../../src/lib/store/port.ts';
 
 export interface StoreHarness {
   readonly store: Store;
@@ -427,6 +430,100 @@ export const storeContract = (name: string, makeStore: () => Promise<StoreHarnes
         expect(second.claim.receivedAt).toBeGreaterThan(first.claim.receivedAt);
         expect(await store.lastInboundAt('A')).toBe(second.claim.receivedAt);
         expect(await store.lastInboundAt('C')).toBeNull();
+      });
+    });
+
+    describe('ingest', () => {
+      const SENDER = 'whatsapp:+15550001';
+
+      /** A unit asking for a task, answered with its place in line; records what the store asked of it. */
+      const unitFor = (messageId: string, over: { task?: boolean; place?: InboundUnit['place']; fail?: boolean } = {}) => {
+        const asked = { decide: 0, answer: [] as Array<{ taskId?: string; position: number | null }> };
+        const unit: InboundUnit = {
+          messageId,
+          from: SENDER,
+          sessionId: SENDER,
+          said: { text: `make ${messageId}`, meta: { messageSid: messageId } },
+          decide: () => {
+            asked.decide += 1;
+            if (over.fail) throw new Error('the decision failed');
+            return {
+              ...(over.task === false ? {} : { task: newTask({ messageId, prompt: `make ${messageId}` }) }),
+              answer: ({ task, position }) => {
+                asked.answer.push({ ...(task ? { taskId: task.taskId } : {}), position });
+                return { text: `#${position ?? '-'} for ${messageId}`, meta: { messageSid: messageId, kind: task ? 'ack' : 'command' } };
+              },
+            };
+          },
+          ...(over.place ? { place: over.place } : {}),
+        };
+        return { unit, asked };
+      };
+
+      it('claims a new message in one unit: the words, the task (placed once committed), the answer on the claim and in the session', async () => {
+        const placed: Array<string | undefined> = [];
+        const { unit, asked } = unitFor('SMin1', {
+          // A worker taking the job reads the task: it must be there by now.
+          place: async (task) => {
+            placed.push((await store.getTask(task.taskId))?.messageId);
+            return 3;
+          },
+        });
+        const outcome = await store.ingest(unit);
+        expect(outcome).toMatchObject({ claimed: true, position: 3, task: { messageId: 'SMin1', status: 'queued' } });
+        expect(placed).toEqual(['SMin1']);
+        expect(asked).toEqual({ decide: 1, answer: [{ taskId: outcome.task?.taskId, position: 3 }] });
+        expect(outcome.claim).toMatchObject({ messageId: 'SMin1', from: SENDER, reply: '#3 for SMin1', taskId: outcome.task?.taskId });
+        const session = await store.getSession(SENDER);
+        expect(session?.messages.map((m) => [m.role, m.text, m.meta])).toEqual([
+          ['user', 'make SMin1', { messageSid: 'SMin1' }],
+          ['bot', '#3 for SMin1', { messageSid: 'SMin1', kind: 'ack' }],
+        ]);
+        expect((await store.claimInbound({ messageId: 'SMin1', from: SENDER })).claim).toEqual(outcome.claim);
+      });
+
+      it('gives a redelivery the first answer, writing nothing and asking nothing', async () => {
+        const first = await store.ingest(unitFor('SMin2').unit);
+        const { unit, asked } = unitFor('SMin2', { place: async () => 1 });
+        const again = await store.ingest(unit);
+        expect(again).toEqual({ claimed: false, claim: first.claim, position: null });
+        expect(asked.decide).toBe(0);
+        expect(await store.countTasks()).toBe(1);
+        expect((await store.getSession(SENDER))?.messages).toHaveLength(2);
+      });
+
+      it('lets one of many concurrent deliveries of a message claim it, across instances, with one task', async () => {
+        const other = await secondStore();
+        const outcomes = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? other : store).ingest(unitFor('SMin3').unit)));
+        expect(outcomes.filter((o) => o.claimed)).toHaveLength(1);
+        expect(await store.countTasks()).toBe(1);
+        // The others came too early for the answer, or got the first one.
+        const winner = outcomes.find((o) => o.claimed);
+        for (const o of outcomes.filter((o) => !o.claimed)) expect([undefined, winner?.claim.reply]).toContain(o.claim.reply);
+      });
+
+      it('answers without a task when none was decided on, placing nothing', async () => {
+        let placed = 0;
+        const { unit } = unitFor('SMin4', { task: false, place: async () => ++placed });
+        const outcome = await store.ingest(unit);
+        expect(outcome).toMatchObject({ claimed: true, position: null, claim: { reply: '#- for SMin4' } });
+        expect(outcome.task).toBeUndefined();
+        expect(outcome.claim.taskId).toBeUndefined();
+        expect(placed).toBe(0);
+        expect(await store.countTasks()).toBe(0);
+      });
+
+      it('fails a unit whose decision throws, alone: units beside it are written, and it leaves no answer', async () => {
+        const [before, failed, after] = await Promise.allSettled([
+          store.ingest(unitFor('SMin5').unit),
+          store.ingest(unitFor('SMin6', { fail: true }).unit),
+          store.ingest(unitFor('SMin7').unit),
+        ]);
+        expect([before.status, failed.status, after.status]).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+        expect((await store.listTasks()).map((t) => t.messageId).sort()).toEqual(['SMin5', 'SMin7']);
+        // A redelivery of the failed one finds no answer: it claims the message afresh, or finds the claim still open.
+        const retry = await store.claimInbound({ messageId: 'SMin6', from: SENDER });
+        expect(retry.claim.reply).toBeUndefined();
       });
     });
 

@@ -109,6 +109,11 @@ export interface QueueWorker {
 export interface JobQueue<T> {
   readonly name: string;
   add(data: T, options: AddJobOptions): Promise<{ id: string; created: boolean }>;
+  /**
+   * Adds a job as `add` does and tells its place in line as `position` does, in one step: a webhook
+   * answers with it, so adapters spend as few round trips on it as they can.
+   */
+  place(data: T, options: AddJobOptions): Promise<{ id: string; created: boolean; position: number | null }>;
   get(id: string): Promise<JobInfo<T> | null>;
   /** 1-based position among waiting jobs (1 = next), 0 when active, null when finished or unknown. */
   position(id: string): Promise<number | null>;

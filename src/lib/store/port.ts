@@ -6,9 +6,11 @@
  * Every method is atomic on its own; timestamps are epoch milliseconds.
  */
 import type { DeliveryStatus, Orientation, PipelineStage, TaskDelivery, TaskStatus } from '../domain.ts';
+import type { InboundUnit, IngestOutcome } from './inbound-unit.ts';
 
 export { FINAL_TASK_STATUSES, OPEN_TASK_STATUSES } from '../domain.ts';
 export type { DeliveryStatus, PipelineStage, TaskDelivery, TaskStatus } from '../domain.ts';
+export type { InboundDecision, InboundUnit, IngestOutcome, LogLine } from './inbound-unit.ts';
 
 export interface SessionMessage {
   readonly role: 'user' | 'bot' | 'system';
@@ -255,6 +257,12 @@ export interface Store {
   /** Claims an inbound message id atomically: exactly one concurrent caller gets claimed=true. */
   claimInbound(claim: Omit<InboundClaim, 'receivedAt'>): Promise<{ claimed: boolean; claim: InboundClaim }>;
   updateInbound(messageId: string, patch: Partial<Pick<InboundClaim, 'reply' | 'taskId'>>): Promise<void>;
+  /**
+   * Makes an inbound message durable in one step (see InboundUnit): in one transaction where the
+   * queue shares it (SQLite), else claim, words and task in one and the answer in another around
+   * the job's placing. A redelivery writes nothing and gets the first claim back.
+   */
+  ingest(unit: InboundUnit): Promise<IngestOutcome>;
   /** Time of the sender's latest inbound message, for WhatsApp's 24-hour window. */
   lastInboundAt(from: string): Promise<number | null>;
 

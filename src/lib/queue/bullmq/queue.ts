@@ -10,6 +10,7 @@ import { type BackoffOptions, DEFAULT_BACKOFF } from '../backoff.ts';
 import { createQueueEmitter } from '../emitter.ts';
 import { checkAddOptions, checkPositive, defaultWorkerId, queueClosedError } from '../options.ts';
 import type { JobInfo, JobQueue } from '../port.ts';
+import { RETAIN_FAILED_SEC, createJobAdder } from './add.ts';
 import { type Envelope, type JobMeta, toJobInfo } from './info.ts';
 import { fromBullId, queueKeys, toBullId } from './keys.ts';
 import { type BullQueueWorker, startBullmqWorker } from './worker.ts';
@@ -32,8 +33,6 @@ export interface BullmqQueueOptions {
   readonly groupPollMs?: number;
 }
 
-const RETAIN_COMPLETED_SEC = 7 * 24 * 3600;
-const RETAIN_FAILED_SEC = 30 * 24 * 3600;
 
 const toStoreError = (what: string, error: unknown) =>
   isVidbotError(error)
@@ -53,6 +52,13 @@ export const createBullmqQueue = <T>(options: BullmqQueueOptions): JobQueue<T> =
   const backoff: BackoffOptions = { ...DEFAULT_BACKOFF, ...options.backoff };
   const queue = new Queue<Envelope<T>>(name, { connection: redis, prefix });
   queue.on('error', () => {});
+  const adder = createJobAdder<T>({
+    redis,
+    queue,
+    keys,
+    defaultAttempts,
+    ...(options.maxActivePerGroup === undefined ? {} : { maxActivePerGroup: options.maxActivePerGroup }),
+  });
   const emitter = createQueueEmitter();
   const workers = new Set<BullQueueWorker>();
   let workerCount = 0;
@@ -95,27 +101,14 @@ export const createBullmqQueue = <T>(options: BullmqQueueOptions): JobQueue<T> =
   const self: JobQueue<T> = {
     name: 'bullmq',
 
-    add: (data, addOptions) =>
+    add: (data, addOptions) => guard('add a job', () => adder.add(data, addOptions)),
+
+    place: (data, addOptions) =>
       guard('add a job', async () => {
-        const { jobId, attempts, delayMs } = checkAddOptions(addOptions, defaultAttempts);
-        // BullMQ ignores a second add of an id it holds; a canceled job's tombstone counts too.
-        const bullId = toBullId(jobId);
-        if ((await redis.hexists(keys.meta(jobId), 'tomb')) || (await queue.getJob(bullId))) return { id: jobId, created: false };
-        const { group } = addOptions;
-        if (group !== undefined && options.maxActivePerGroup !== undefined) {
-          // In the backlog before BullMQ can hand it out, so the gate always knows its turn.
-          await redis.zadd(keys.groupPending(group), await redis.incr(keys.seq), bullId);
-        }
-        await queue.add('job', group === undefined ? { data } : { data, group }, {
-          jobId: bullId,
-          attempts,
-          delay: delayMs,
-          backoff: { type: 'vidbot' },
-          // Kept long enough for status, dedupe of late retries and retry by hand; then Redis forgets them.
-          removeOnComplete: { age: RETAIN_COMPLETED_SEC },
-          removeOnFail: { age: RETAIN_FAILED_SEC },
-        });
-        return { id: jobId, created: true };
+        const added = await adder.add(data, addOptions);
+        // A job just added is waiting in BullMQ's list unless it was delayed or a worker took it already.
+        const place = added.created ? await adder.waitingPlace(addOptions.jobId) : undefined;
+        return { ...added, position: place ?? (await self.position(addOptions.jobId)) };
       }),
 
     get: (id) =>
@@ -131,11 +124,8 @@ export const createBullmqQueue = <T>(options: BullmqQueueOptions): JobQueue<T> =
         if (meta.canceled === '1') return null;
         if (state === 'active') return 0;
         if (state !== 'waiting') return null;
-        // BullMQ pushes new jobs on the left and workers take from the right.
-        const waiting = await redis.lrange(`${keys.base}:wait`, 0, -1);
-        if (held !== undefined) return waiting.length + held + 1;
-        const index = waiting.indexOf(toBullId(id));
-        return index < 0 ? null : waiting.length - index;
+        if (held !== undefined) return (await redis.llen(`${keys.base}:wait`)) + held + 1;
+        return (await adder.waitingPlace(id)) ?? null;
       }),
 
     cancel: (id) =>

@@ -41,6 +41,8 @@ export interface SqliteJobQueue<T> extends JobQueue<T> {
    * store's createTask), so the job commits or rolls back with it. Returns whether it was created.
    */
   addWithin(data: T, options: AddJobOptions): boolean;
+  /** The job's place in line, read on the shared connection inside the caller's open transaction. */
+  positionWithin(id: string): number | null;
 }
 
 export const createSqliteQueue = <T>(options: SqliteQueueOptions): SqliteJobQueue<T> => {
@@ -101,6 +103,13 @@ export const createSqliteQueue = <T>(options: SqliteQueueOptions): SqliteJobQueu
     },
 
     addWithin: insert,
+
+    positionWithin: (id) => run('read a job position', () => jobs.position(id, now())),
+
+    async place(data, addOptions) {
+      const created = insert(data, addOptions);
+      return { id: addOptions.jobId, created, position: run('read a job position', () => jobs.position(addOptions.jobId, now())) };
+    },
 
     async get(id) {
       const row = run('read a job', () => jobs.get(id));

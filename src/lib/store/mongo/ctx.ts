@@ -17,7 +17,7 @@ export interface Ctx {
 }
 
 /** The port's methods without the store's own members; the store wraps them with closed checks and error mapping. */
-export type Ops = Omit<Store, 'name' | 'shared' | 'close'>;
+export type Ops = Omit<Store, 'name' | 'shared' | 'close' | 'ingest'>;
 
 /**
  * Newest first, insertion order breaking ties: ObjectIds grow within one process (driver) or one

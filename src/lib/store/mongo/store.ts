@@ -15,6 +15,7 @@ import { cacheOps, videoOps } from './media.ts';
 import { inboundOps, sessionOps } from './messages.ts';
 import { outboundOps } from './outbound.ts';
 import { taskOps } from './tasks.ts';
+import { ingestInSteps, stepsOnMethods } from '../ingest-steps.ts';
 
 export interface MongoStoreOptions {
   /** Connection string (MONGODB_URI); also names the server in error messages when `client` is given. */
@@ -89,6 +90,9 @@ export const createMongoStore = async (options: MongoStoreOptions): Promise<Stor
     ...healthOps(ctx),
   };
 
+  // No transaction spans the collections here: the unit's writes go one after another.
+  const steps = stepsOnMethods(ops);
+
   let closed = false;
   const call =
     <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
@@ -120,6 +124,7 @@ export const createMongoStore = async (options: MongoStoreOptions): Promise<Stor
     deleteCache: call(ops.deleteCache),
     claimInbound: call(ops.claimInbound),
     updateInbound: call(ops.updateInbound),
+    ingest: call((unit) => ingestInSteps(steps, unit)),
     lastInboundAt: call(ops.lastInboundAt),
     recordOutbound: call(ops.recordOutbound),
     findOutbound: call(ops.findOutbound),

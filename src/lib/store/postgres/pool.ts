@@ -20,7 +20,7 @@ export interface Db extends Queryable {
 }
 
 /** The port's methods without the store's own members; the store wraps them with closed checks and error mapping. */
-export type Ops = Omit<Store, 'name' | 'shared' | 'close'>;
+export type Ops = Omit<Store, 'name' | 'shared' | 'close' | 'ingest'>;
 
 /**
  * int8 (BIGINT, COUNT(*)) comes back as a number: every one we store is an epoch-ms time, a size

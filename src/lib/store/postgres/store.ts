@@ -16,6 +16,8 @@ import { outboundOps } from './outbound.ts';
 import { type Db, openPool, type Ops } from './pool.ts';
 import { migrate } from './schema.ts';
 import { taskOps } from './tasks.ts';
+import { ingestInSteps } from '../ingest-steps.ts';
+import { ingestSteps } from './ingest.ts';
 
 export interface PostgresStoreOptions {
   /** Connection string (DATABASE_URL): postgres://user:password@host:port/database[?options]. */
@@ -50,6 +52,8 @@ export const createPostgresStore = async (options: PostgresStoreOptions): Promis
     ...healthOps(db),
   };
 
+  const steps = ingestSteps(db);
+
   let closed = false;
   const call =
     <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
@@ -81,6 +85,7 @@ export const createPostgresStore = async (options: PostgresStoreOptions): Promis
     deleteCache: call(ops.deleteCache),
     claimInbound: call(ops.claimInbound),
     updateInbound: call(ops.updateInbound),
+    ingest: call((unit) => ingestInSteps(steps, unit)),
     lastInboundAt: call(ops.lastInboundAt),
     recordOutbound: call(ops.recordOutbound),
     findOutbound: call(ops.findOutbound),

@@ -5,14 +5,17 @@ import type { Store } from '../port.ts';
 export interface Conn {
   /** A prepared statement, cached per connection. */
   sql(text: string): StatementSync;
-  /** Runs fn in BEGIN IMMEDIATE, so its reads and writes are atomic across connections and processes. */
+  /**
+   * Runs fn in BEGIN IMMEDIATE, so its reads and writes are atomic across connections and processes;
+   * inside a group commit's piece, in that batch's transaction.
+   */
   tx<T>(fn: () => T): T;
   now(): number;
 }
 
 /** The port's methods as synchronous functions: node:sqlite is synchronous, and the store wraps them. */
 export type SyncOps = {
-  [K in Exclude<keyof Store, 'name' | 'shared' | 'close'>]: Store[K] extends (...args: infer A) => Promise<infer R>
+  [K in Exclude<keyof Store, 'name' | 'shared' | 'close' | 'ingest'>]: Store[K] extends (...args: infer A) => Promise<infer R>
     ? (...args: A) => R
     : never;
 };

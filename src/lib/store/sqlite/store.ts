@@ -5,9 +5,12 @@
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { isVidbotError, vidbotError, type VidbotError } from '../../errors.ts';
+import { createGroupCommit } from '../../sqlite/group-commit.ts';
 import { openDatabase, writeTransaction } from '../../sqlite/open.ts';
-import type { Store, Task } from '../port.ts';
+import { ingestInSteps } from '../ingest-steps.ts';
+import type { Store } from '../port.ts';
 import type { Conn, SyncOps } from './conn.ts';
+import { type SharedJobs, sqliteIngest } from './ingest.ts';
 import { cacheOps, videoOps } from './media.ts';
 import { inboundOps, outboundOps, sessionOps } from './messages.ts';
 import { migrate } from './schema.ts';
@@ -21,8 +24,11 @@ export interface SqliteStoreOptions {
    * embedded queue shares it, so a task and its job are written in one transaction.
    */
   readonly db?: DatabaseSync;
-  /** Runs inside createTask's transaction for each new task that has a job (the embedded queue adds the job). */
-  readonly onTaskCreated?: (task: Task) => void;
+  /**
+   * The embedded queue on `db`: it adds each new task's job inside createTask's transaction, and an
+   * ingest reads the job's place in line inside its own.
+   */
+  readonly jobs?: SharedJobs;
 }
 
 // SQLite primary result codes (the low byte of extended codes).
@@ -52,6 +58,8 @@ export const createSqliteStore = (options: SqliteStoreOptions): Store => {
   }
 
   const statements = new Map<string, StatementSync>();
+  // Inside a group commit's piece the batch's transaction is the one: no BEGIN of its own.
+  let inPiece = 0;
   const conn: Conn = {
     sql: (text) => {
       let statement = statements.get(text);
@@ -61,18 +69,35 @@ export const createSqliteStore = (options: SqliteStoreOptions): Store => {
       }
       return statement;
     },
-    tx: (fn) => writeTransaction(db, fn),
+    tx: (fn) => (inPiece > 0 ? fn() : writeTransaction(db, fn)),
     now: () => Date.now(),
   };
 
   const ops: SyncOps = {
     ...sessionOps(conn),
-    ...taskOps(conn, options.onTaskCreated),
+    ...taskOps(conn, options.jobs?.add),
     ...videoOps(conn),
     ...cacheOps(conn),
     ...inboundOps(conn),
     ...outboundOps(conn),
   };
+
+  const ingest = sqliteIngest(ops);
+  const batch = createGroupCommit(db);
+  const piece =
+    <A extends unknown[], R>(fn: (...args: A) => R) =>
+    (...args: A): Promise<R> =>
+      batch.run(() => {
+        inPiece += 1;
+        try {
+          return fn(...args);
+        } finally {
+          inPiece -= 1;
+        }
+      });
+  const openInPiece = piece(ingest.open);
+  const closeInPiece = piece(ingest.close);
+  const wholeInPiece = piece(ingest.whole);
 
   let closed = false;
   // node:sqlite is synchronous; each call runs to completion before the promise settles, so no
@@ -107,6 +132,16 @@ export const createSqliteStore = (options: SqliteStoreOptions): Store => {
     deleteCache: call(ops.deleteCache),
     claimInbound: call(ops.claimInbound),
     updateInbound: call(ops.updateInbound),
+    async ingest(unit) {
+      if (closed) throw vidbotError('VIDBOT_STORE_FAILED', 'The store is closed.', { retryable: false });
+      try {
+        const { jobs } = options;
+        if (jobs !== undefined) return await wholeInPiece(unit, jobs);
+        return await ingestInSteps({ open: openInPiece, close: closeInPiece }, unit);
+      } catch (error) {
+        throw toStoreError(error);
+      }
+    },
     lastInboundAt: call(ops.lastInboundAt),
     recordOutbound: call(ops.recordOutbound),
     findOutbound: call(ops.findOutbound),
@@ -118,6 +153,8 @@ export const createSqliteStore = (options: SqliteStoreOptions): Store => {
     close: async () => {
       if (closed) return;
       closed = true;
+      // What was handed in before the close is committed, not dropped.
+      batch.flush();
       statements.clear();
       if (!owned) return;
       try {
