@@ -8,11 +8,18 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isVidbotError } from '../../src/lib/errors.ts';
-import type { Store } from '../../src/lib/store/index.ts';
+import type { InboundUnit, Store } from '../../src/lib/store/index.ts';
 import { createSqliteStore } from '../../src/lib/store/index.ts';
 import { openDatabase } from '../../src/lib/sqlite/open.ts';
 import { STORE_SCHEMA_VERSION, migrate } from '../../src/lib/store/sqlite/schema.ts';
 import { storeContract } from '../contract/store.contract.ts';
+import { createSqliteQueue, type SqliteJobQueue } from '../../src/lib/queue/sqlite/queue.ts';
+import type { SharedJobs } from '../../src/lib/store/sqlite/ingest.ts';
+
+const sharedJobs = (queue: SqliteJobQueue<{ taskId: string }>): SharedJobs => ({
+  add: (task) => void queue.addWithin({ taskId: task.taskId }, { jobId: task.jobId ?? task.taskId, group: task.sessionId }),
+  position: (jobId) => queue.positionWithin(jobId),
+});
 
 const run = promisify(execFile);
 
@@ -30,6 +37,33 @@ storeContract('sqlite', async () => {
     reopen: async () => open(),
     cleanup: async () => {
       for (const store of opened) await store.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+// The pair as vidbot runs it by default: the embedded queue on the store's connection.
+storeContract('sqlite with the embedded queue', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'vidbot-store-'));
+  const file = join(dir, 'vidbot.db');
+  const closers: Array<() => Promise<void>> = [];
+  const open = (): Store => {
+    const db = openDatabase(file);
+    const queue = createSqliteQueue<{ taskId: string }>({ db });
+    const store = createSqliteStore({ db, jobs: sharedJobs(queue) });
+    closers.push(async () => {
+      await store.close();
+      await queue.close();
+      db.close();
+    });
+    return store;
+  };
+  return {
+    store: open(),
+    reopen: async () => open(),
+    placesJobs: true,
+    cleanup: async () => {
+      for (const close of closers) await close();
       await rm(dir, { recursive: true, force: true });
     },
   };
@@ -119,6 +153,98 @@ describe('SQLite store specifics', () => {
       await store.close();
       db.close();
     }
+  });
+
+  describe('ingest with the embedded queue on the same connection', () => {
+    const SENDER = 'whatsapp:+15550009';
+    const unit = (messageId: string, over: { fail?: boolean; text?: string } = {}): InboundUnit => ({
+      messageId,
+      from: SENDER,
+      sessionId: SENDER,
+      said: { text: over.text ?? messageId },
+      decide: () => {
+        if (over.fail) throw new Error('the decision failed');
+        return {
+          task: { ...task(messageId), sessionId: SENDER, from: SENDER, taskId: `T-${messageId}`, jobId: `T-${messageId}` },
+          answer: ({ position }) => ({ text: `#${position ?? '-'}` }),
+        };
+      },
+    });
+    const openPair = () => {
+      const db = openDatabase(file);
+      const queue = createSqliteQueue<{ taskId: string }>({ db });
+      const store = createSqliteStore({ db, jobs: sharedJobs(queue) });
+      const close = async () => {
+        await store.close();
+        await queue.close();
+        db.close();
+      };
+      return { db, queue, store, close };
+    };
+
+    it('places a burst in the order it came, once per message: a redelivery in the same batch gets the first answer', async () => {
+      const { queue, store, close } = openPair();
+      try {
+        const ids = Array.from({ length: 12 }, (_, i) => `SMb${i}`);
+        // Redeliveries of three of them, handed in with the burst.
+        const handed = [...ids.slice(0, 6), 'SMb1', ...ids.slice(6), 'SMb4', 'SMb11'];
+        const outcomes = await Promise.all(handed.map((id) => store.ingest(unit(id))));
+        const claimed = outcomes.filter((o) => o.claimed);
+        expect(claimed.map((o) => o.claim.messageId)).toEqual(ids);
+        expect(claimed.map((o) => o.position)).toEqual(ids.map((_, i) => i + 1));
+        for (const [index, id] of handed.entries()) {
+          const outcome = outcomes[index];
+          expect(outcome?.claim.reply, id).toBe(`#${ids.indexOf(id) + 1}`);
+        }
+        expect(outcomes.filter((o) => !o.claimed).map((o) => o.claim.messageId)).toEqual(['SMb1', 'SMb4', 'SMb11']);
+        expect(await store.countTasks()).toBe(12);
+        expect((await queue.counts()).waiting).toBe(12);
+        expect(await queue.position('T-SMb7')).toBe(8);
+      } finally {
+        await close();
+      }
+    });
+
+    it('fails only the unit that failed in a batch; the connection is left with no transaction open', async () => {
+      const { db, store, close } = openPair();
+      try {
+        const results = await Promise.allSettled([store.ingest(unit('SMf1')), store.ingest(unit('SMf2', { fail: true })), store.ingest(unit('SMf3'))]);
+        expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+        expect(results.map((r) => (r.status === 'fulfilled' ? r.value.position : null))).toEqual([1, null, 2]);
+        expect(db.isTransaction).toBe(false);
+        // Nothing of the failed unit stays: its redelivery is a first delivery.
+        expect((await store.claimInbound({ messageId: 'SMf2', from: SENDER })).claimed).toBe(true);
+        expect(await store.getTask('T-SMf2')).toBeNull();
+      } finally {
+        await close();
+      }
+    });
+
+    it('on a full disk, fails units with VIDBOT_STORE_FAILED and acknowledges none whose task was not written', async () => {
+      const { db, store, close } = openPair();
+      try {
+        const pages = Number((db.prepare('PRAGMA page_count').get() as { page_count: number }).page_count);
+        db.exec(`PRAGMA max_page_count = ${pages + 4}`);
+        const ids = Array.from({ length: 40 }, (_, i) => `SMd${i}`);
+        const results = await Promise.allSettled(ids.map((id) => store.ingest(unit(id, { text: 'x'.repeat(3000) }))));
+        const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
+        expect(failures.length).toBeGreaterThan(0);
+        for (const failure of failures) {
+          expect(isVidbotError(failure, 'VIDBOT_STORE_FAILED')).toBe(true);
+          expect(failure.message).toMatch(/full/);
+        }
+        expect(db.isTransaction).toBe(false);
+        db.exec('PRAGMA max_page_count = 1073741823');
+        for (const [index, id] of ids.entries()) {
+          const written = (await store.getTask(`T-${id}`)) !== null;
+          expect(written, id).toBe(results[index]?.status === 'fulfilled');
+          // A failed one was not claimed either: its redelivery is handled as new.
+          if (!written) expect((await store.ingest(unit(id))).claimed, id).toBe(true);
+        }
+      } finally {
+        await close();
+      }
+    });
   });
 
   it('migrates a version 1 file: outbound records keep their Twilio sid as the channel id', async () => {
