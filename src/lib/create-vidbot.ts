@@ -25,9 +25,15 @@ import type { PipelineEvent } from './pipeline/events.ts';
 import { validatePrompt } from './pipeline/prompt.ts';
 import type { PromptPolisher } from './polisher/port.ts';
 import type { JobQueue, QueueWorker } from './queue/port.ts';
-import type { OutboundRecord, Store, Task, TaskOptions } from './store/port.ts';
+import type { IngestOutcome, OutboundRecord, Store, Task, TaskOptions } from './store/port.ts';
 import { type Conversation, createConversation } from './tasks/conversation.ts';
-import { type CancelTaskResult, type SendMessageOptions, type TaskLifecycle, createTaskLifecycle } from './tasks/lifecycle.ts';
+import {
+  type CancelTaskResult,
+  type InboundRequest,
+  type SendMessageOptions,
+  type TaskLifecycle,
+  createTaskLifecycle,
+} from './tasks/lifecycle.ts';
 import type { ReceiptOutcome } from './tasks/receipts.ts';
 import type { RunTaskOptions } from './tasks/run-task.ts';
 import type { VideoProvider } from './video-provider/port.ts';
@@ -67,6 +73,11 @@ export interface Vidbot {
   createTask(input: CreateTaskInput): Promise<{ task: Task; created: boolean }>;
   /** Validates the prompt and stores a task with its queue job (idempotent on taskId and messageId). */
   submitTask(input: CreateTaskInput): Promise<{ task: Task; created: boolean }>;
+  /**
+   * Makes an inbound message durable in one unit: its claim, the user's words, the task it asks for
+   * (as submitTask stores it) and the answer (see Store.ingest). The webhook answers after this.
+   */
+  ingestInbound(request: InboundRequest<CreateTaskInput>): Promise<IngestOutcome>;
   /**
    * Cancels a task: a queued one at once, a running one through its job's signal (it ends
    * canceled when its handler stops). Finished tasks, and tasks whose video is being sent, are left as they are.
@@ -244,6 +255,14 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
     conversation,
     createTask: (input) => tasks.create(newTask(input)),
     submitTask: (input) => tasks.submit(newTask(input)),
+    ingestInbound: (request) =>
+      tasks.ingest({
+        ...request,
+        decide: () => {
+          const { task, answer } = request.decide();
+          return task === undefined ? { answer } : { task: newTask(task), answer };
+        },
+      }),
     cancelTask: (taskId) => tasks.cancel(taskId),
     retryTask: (taskId) => tasks.retry(taskId),
     runTask: (taskId, runOptions) => tasks.run(taskId, runOptions),

@@ -12,7 +12,7 @@ import type { InboundMessage } from '../channel/port.ts';
 import type { OutboundRecord, Store, Task, TaskOptions } from '../store/port.ts';
 import { OFFER_KINDS, choicesFor } from '../tasks/choices.ts';
 import { choiceTexts } from '../tasks/messages.ts';
-import type { Quota } from './quota.ts';
+import type { Admission } from './admission.ts';
 import type { BotReply } from './types.ts';
 
 const ACTIONS: readonly ChoiceAction[] = ['again', 'landscape', 'portrait', 'retry'];
@@ -71,11 +71,7 @@ export const resolveChoice = async (store: Store, message: InboundMessage, now: 
   return isBareNumber(answer) ? { kind: 'bare-number' } : null;
 };
 
-/** Whether a sender may queue a video now: the reply when not, else what is left of their allowance. */
-export interface Admission {
-  readonly denied?: BotReply;
-  readonly quota?: Quota;
-}
+export type { Admission } from './admission.ts';
 
 export interface ChoiceContext {
   readonly vidbot: Pick<Vidbot, 'store' | 'submitTask' | 'retryTask'>;

@@ -5,11 +5,10 @@
  */
 import { join } from 'node:path';
 import type { Vidbot } from '../create-vidbot.ts';
-import { isVidbotError } from '../errors.ts';
-import { validatePrompt } from '../pipeline/prompt.ts';
-import { type Admission, actOnChoice, resolveChoice } from './choices.ts';
+import { type Admission, ackReply, takeTurn } from './admission.ts';
+import { actOnChoice, resolveChoice } from './choices.ts';
 import { runCommand, parseCommand } from './commands.ts';
-import { estimateReadySeconds, recentRunSeconds } from '../tasks/eta.ts';
+import { recentRunSeconds } from '../tasks/eta.ts';
 import { MediaDownloadError, downloadInboundImage } from '../channel/media.ts';
 import type { InboundMessage } from '../channel/port.ts';
 import { IMAGE_TYPES } from '../media-type.ts';
@@ -17,22 +16,26 @@ import { pickTranscriber } from '../pick-adapters.ts';
 import type { Transcriber } from '../transcriber/port.ts';
 import { readQuota } from './quota.ts';
 import { type RateLimiter, createRateLimiter } from './rate-limit.ts';
-import {
-  DEFAULT_IMAGE_PROMPT,
-  ackText,
-  emptyPromptText,
-  mediaTexts,
-  promptTooLongText,
-  quotaUsedUpText,
-  rateLimitedText,
-} from './replies.ts';
+import { DEFAULT_IMAGE_PROMPT, mediaTexts } from './replies.ts';
+import { ingestTypedPrompt, readPrompt } from './typed-prompt.ts';
 import type { Bot, BotReply } from './types.ts';
 import { createVoiceNotes } from './voice.ts';
 
 export interface CreateBotOptions {
   readonly vidbot: Pick<
     Vidbot,
-    'store' | 'queue' | 'provider' | 'submitTask' | 'retryTask' | 'cancelTask' | 'config' | 'paths' | 'conversation' | 'channels' | 'ffmpeg'
+    | 'store'
+    | 'queue'
+    | 'provider'
+    | 'submitTask'
+    | 'ingestInbound'
+    | 'retryTask'
+    | 'cancelTask'
+    | 'config'
+    | 'paths'
+    | 'conversation'
+    | 'channels'
+    | 'ffmpeg'
   >;
   readonly rateLimiter?: RateLimiter;
   /** Workers taking jobs in parallel, for the ETA; default WORKER_COUNT. */
@@ -74,32 +77,16 @@ export const createBot = (options: CreateBotOptions): Bot => {
 
   const reject = (text: string): BotReply => ({ text, kind: 'rejected', duplicate: false });
 
+  const workers = options.workers ?? config.workerCount;
+  const etaBasis = async () => ({ runSeconds: await runSeconds(), workers });
+
   /** What every request for a new video passes first: the rate limit, then the daily allowance. */
-  const admit = async (message: InboundMessage): Promise<Admission> => {
-    const allowance = limiter.take(message.from);
-    if (!allowance.allowed) {
-      return { denied: { text: rateLimitedText(config.rateLimitPerMinute, allowance.retryAfterMs), kind: 'rate-limited', duplicate: false } };
-    }
-    const quota = await readQuota(store, message.from, config.dailyLimit, Date.now());
-    if (quota !== undefined && quota.left === 0) return { denied: { text: quotaUsedUpText(quota), kind: 'quota', duplicate: false } };
-    return quota === undefined ? {} : { quota };
-  };
+  const admit = async (message: InboundMessage): Promise<Admission> =>
+    takeTurn(limiter, config.rateLimitPerMinute, message.from, await readQuota(store, message.from, config.dailyLimit, Date.now()));
 
   /** The answer for a task just queued: its place in line, when it should be ready, what is left for today. */
-  const acknowledge = async (taskId: string, { quota }: Admission, headline?: string): Promise<BotReply> => {
-    const position = await vidbot.queue.position(taskId);
-    const basis = await runSeconds();
-    const etaSec =
-      basis === undefined || position === null ? undefined : estimateReadySeconds(position, options.workers ?? config.workerCount, basis);
-    return {
-      text: ackText(position, etaSec, quota && { ...quota, used: quota.used + 1, left: quota.left - 1 }, headline),
-      kind: 'ack',
-      taskId,
-      duplicate: false,
-      ...(position === null ? {} : { position }),
-      ...(etaSec === undefined ? {} : { etaSec }),
-    };
-  };
+  const acknowledge = async (taskId: string, admission: Admission, headline?: string): Promise<BotReply> =>
+    ackReply(taskId, await vidbot.queue.position(taskId), await etaBasis(), admission, headline);
 
   const queuePrompt = async (message: InboundMessage, signal?: AbortSignal): Promise<BotReply> => {
     const image = message.media[0];
@@ -107,14 +94,9 @@ export const createBot = (options: CreateBotOptions): Bot => {
       if (IMAGE_TYPES[image.contentType.toLowerCase()] === undefined) return reject(mediaTexts.notImage);
       if (!imageToVideo()) return reject(mediaTexts.imageToVideoUnsupported);
     }
-    let prompt: string;
-    try {
-      prompt = validatePrompt(message.body.trim() || (image ? DEFAULT_IMAGE_PROMPT : ''), config.promptMaxChars);
-    } catch (error) {
-      if (isVidbotError(error, 'VIDBOT_PROMPT_EMPTY')) return reject(emptyPromptText);
-      if (isVidbotError(error, 'VIDBOT_PROMPT_TOO_LONG')) return reject(promptTooLongText(Number(error.details.length), config.promptMaxChars));
-      throw error;
-    }
+    const read = readPrompt(message.body.trim() || (image ? DEFAULT_IMAGE_PROMPT : ''), config.promptMaxChars);
+    if ('refused' in read) return read.refused;
+    const { prompt } = read;
 
     const admission = await admit(message);
     if (admission.denied !== undefined) return admission.denied;
@@ -173,15 +155,29 @@ export const createBot = (options: CreateBotOptions): Bot => {
     }
   };
 
+  /** A typed prompt (no media, no command, no answer to a choice): the common case, made durable in one unit. */
+  const isTypedPrompt = async (message: InboundMessage): Promise<boolean> =>
+    message.media.length === 0 && parseCommand(message.body) === null && (await resolveChoice(store, message, Date.now())) === null;
+
   return {
     async handleInbound(message, handleOptions = {}) {
-      const { claimed, claim } = await store.claimInbound({ messageId: message.messageId, from: message.from });
-      if (!claimed) {
-        const first = await answerOfFirst(message.messageId, message.from, claim.receivedAt);
+      let claimed = false;
+      if (await isTypedPrompt(message)) {
+        const outcome = await ingestTypedPrompt({ vidbot, limiter, etaBasis }, message);
+        if (outcome.reply !== undefined) return outcome.reply;
+        const first = await answerOfFirst(message.messageId, message.from, outcome.claim.receivedAt);
         if (first) return first;
       } else {
-        await vidbot.conversation.userSaid(message.from, message.body, { messageSid: message.messageId, fields: message.fields });
+        const { claimed: isNew, claim } = await store.claimInbound({ messageId: message.messageId, from: message.from });
+        claimed = isNew;
+        if (!claimed) {
+          const first = await answerOfFirst(message.messageId, message.from, claim.receivedAt);
+          if (first) return first;
+        } else {
+          await vidbot.conversation.userSaid(message.from, message.body, { messageSid: message.messageId, fields: message.fields });
+        }
       }
+      // A message needing more than one unit (media, a command, a choice), or one whose first delivery died before answering.
       const reply = await decide(message, handleOptions.signal);
       await store.updateInbound(message.messageId, { reply: reply.text, ...(reply.taskId ? { taskId: reply.taskId } : {}) });
       await vidbot.conversation.botSaid(message.from, reply.text, {

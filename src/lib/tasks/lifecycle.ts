@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { FINAL_TASK_STATUSES } from '../domain.ts';
 import { vidbotError } from '../errors.ts';
 import type { Receipt } from '../channel/port.ts';
-import type { NewTask, OutboundRecord, Task } from '../store/port.ts';
+import type { InboundDecision, InboundUnit, IngestOutcome, NewTask, OutboundRecord, Task } from '../store/port.ts';
 import type { LifecycleDeps } from './deps.ts';
 import { move, nextJobId } from './machine.ts';
 import { advanceRecord, sendRecorded } from './outbound.ts';
@@ -31,9 +31,19 @@ export interface SendMessageOptions {
   readonly signal?: AbortSignal;
 }
 
+/** An inbound message to make durable: the store's unit, deciding on a task to submit (the lifecycle gives it its job). */
+export interface InboundRequest<T = Omit<NewTask, 'jobId'>> extends Omit<InboundUnit, 'decide' | 'place'> {
+  decide(): { readonly task?: T; readonly answer: InboundDecision['answer'] };
+}
+
 export interface TaskLifecycle {
   /** Stores a task with its job (one transaction with the embedded queue), to be run by the workers. */
   submit(task: Omit<NewTask, 'jobId'>): Promise<{ task: Task; created: boolean }>;
+  /**
+   * Makes an inbound message durable in one unit of the store (Store.ingest): a task it decides on is
+   * submitted as `submit` does, and placed in line before the answer is written.
+   */
+  ingest(request: InboundRequest): Promise<IngestOutcome>;
   /** Stores a task its creator runs itself (`run`), outside the queue. */
   create(task: Omit<NewTask, 'jobId'>): Promise<{ task: Task; created: boolean }>;
   /** Runs a task to its end; the workers' job handler and `vidbot generate`. */
@@ -73,6 +83,22 @@ export const createTaskLifecycle = (deps: LifecycleDeps): TaskLifecycle => {
       }
       return result;
     },
+
+    ingest: (request) =>
+      store.ingest({
+        ...request,
+        decide: () => {
+          const { task, answer } = request.decide();
+          if (task === undefined) return { answer };
+          const taskId = task.taskId ?? randomUUID();
+          return { task: { ...task, taskId, jobId: taskId }, answer };
+        },
+        // Stores whose queue shares their transaction add the job themselves; this is for the others.
+        place: async (task) => {
+          if (task.jobId === undefined || FINAL_TASK_STATUSES.includes(task.status)) return null;
+          return (await queue.place({ taskId: task.taskId }, { jobId: task.jobId, group: task.sessionId })).position;
+        },
+      }),
 
     create: (input) => store.createTask(input),
 

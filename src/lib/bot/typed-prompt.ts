@@ -1,0 +1,65 @@
+/**
+ * A typed prompt, what most webhooks carry, made durable in one unit (Vidbot.ingestInbound): once
+ * the message is claimed the limits are checked and its task decided on, and the answer is written
+ * from the task's place in line, all committed before the webhook is answered.
+ */
+import type { Vidbot } from '../create-vidbot.ts';
+import { isVidbotError } from '../errors.ts';
+import type { InboundMessage } from '../channel/port.ts';
+import { validatePrompt } from '../pipeline/prompt.ts';
+import type { IngestOutcome, LogLine } from '../store/port.ts';
+import { type EtaBasis, ackReply, takeTurn } from './admission.ts';
+import { readQuota } from './quota.ts';
+import type { RateLimiter } from './rate-limit.ts';
+import { emptyPromptText, promptTooLongText } from './replies.ts';
+import type { BotReply } from './types.ts';
+
+export interface TypedPromptContext {
+  readonly vidbot: Pick<Vidbot, 'ingestInbound' | 'store' | 'config'>;
+  readonly limiter: RateLimiter;
+  /** The ETA's basis, read before the unit (it may be a few seconds old). */
+  etaBasis(): Promise<EtaBasis>;
+}
+
+/** The prompt of a message, or the reply refusing it. */
+export const readPrompt = (text: string, maxChars: number): { prompt: string } | { refused: BotReply } => {
+  try {
+    return { prompt: validatePrompt(text, maxChars) };
+  } catch (error) {
+    const refuse = (reply: string) => ({ refused: { text: reply, kind: 'rejected' as const, duplicate: false } });
+    if (isVidbotError(error, 'VIDBOT_PROMPT_EMPTY')) return refuse(emptyPromptText);
+    if (isVidbotError(error, 'VIDBOT_PROMPT_TOO_LONG')) return refuse(promptTooLongText(Number(error.details.length), maxChars));
+    throw error;
+  }
+};
+
+/** The store's outcome, with the bot's reply when this delivery claimed the message. */
+export const ingestTypedPrompt = async (context: TypedPromptContext, message: InboundMessage): Promise<IngestOutcome & { reply?: BotReply }> => {
+  const { vidbot, limiter } = context;
+  const { config } = vidbot;
+  const read = readPrompt(message.body.trim(), config.promptMaxChars);
+  const quota = 'prompt' in read ? await readQuota(vidbot.store, message.from, config.dailyLimit, Date.now()) : undefined;
+  const basis = await context.etaBasis();
+  let reply: BotReply | undefined;
+  const say = (answer: BotReply): LogLine => {
+    reply = answer;
+    return { text: answer.text, meta: { messageSid: message.messageId, kind: answer.kind, ...(answer.taskId ? { taskId: answer.taskId } : {}) } };
+  };
+  const outcome = await vidbot.ingestInbound({
+    messageId: message.messageId,
+    from: message.from,
+    sessionId: message.from,
+    said: { text: message.body, meta: { messageSid: message.messageId, fields: message.fields } },
+    decide: () => {
+      if ('refused' in read) return { answer: () => say(read.refused) };
+      const admission = takeTurn(limiter, config.rateLimitPerMinute, message.from, quota);
+      const { denied } = admission;
+      if (denied !== undefined) return { answer: () => say(denied) };
+      return {
+        task: { prompt: read.prompt, from: message.from, sessionId: message.from, messageId: message.messageId, channel: message.channel },
+        answer: ({ task, position }) => say(ackReply(task?.taskId ?? '', position, basis, admission)),
+      };
+    },
+  });
+  return reply === undefined ? outcome : { ...outcome, reply };
+};
