@@ -59,15 +59,15 @@ export const inboundOps = (c: Conn): Pick<SyncOps, 'claimInbound' | 'updateInbou
   claimInbound: (claim: Omit<InboundClaim, 'receivedAt'>) =>
     c.tx(() => {
       // The primary key decides: whichever insert lands first claims the message.
-      const result = c
+      const inserted = c
         .sql(
           `INSERT INTO inbound_messages (message_sid, from_addr, received_at, reply, task_id) VALUES (?, ?, ?, ?, ?)
-           ON CONFLICT (message_sid) DO NOTHING`,
+           ON CONFLICT (message_sid) DO NOTHING RETURNING *`,
         )
-        .run(claim.messageId, claim.from, c.now(), toSql(claim.reply), toSql(claim.taskId));
-      const row = c.sql('SELECT * FROM inbound_messages WHERE message_sid = ?').get(claim.messageId);
+        .get(claim.messageId, claim.from, c.now(), toSql(claim.reply), toSql(claim.taskId));
+      const row = inserted ?? c.sql('SELECT * FROM inbound_messages WHERE message_sid = ?').get(claim.messageId);
       if (row === undefined) throw new Error('The claimed inbound message is missing.');
-      return { claimed: Number(result.changes) === 1, claim: inboundFromRow(row) };
+      return { claimed: inserted !== undefined, claim: inboundFromRow(row) };
     }),
 
   updateInbound: (messageId: string, patch: Partial<Pick<InboundClaim, 'reply' | 'taskId'>>) => {

@@ -81,18 +81,23 @@ export const taskOps = (
   return {
     createTask: (input: NewTask) =>
       c.tx(() => {
-        // The taskId match wins over the messageId match; both are checked inside the write lock.
-        const existing =
-          (input.taskId === undefined ? null : byId(input.taskId)) ??
-          (input.messageId === undefined ? null : byMessageId(input.messageId));
-        if (existing !== null) return { task: existing, created: false };
         const taskId = input.taskId ?? randomUUID();
         const now = c.now();
-        c.sql(
-          `INSERT INTO tasks (task_id, message_sid, job_id, channel, prompt, sid, from_addr, options, status, attempts, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?)`,
-        ).run(taskId, toSql(input.messageId), toSql(input.jobId), toSql(input.channel), input.prompt, input.sessionId, input.from, toJson(input.options), now, now);
-        const task = mustGet(taskId);
+        // The unique indexes decide, inside the write lock: a new task comes back from the insert itself.
+        const row = c
+          .sql(
+            `INSERT INTO tasks (task_id, message_sid, job_id, channel, prompt, sid, from_addr, options, status, attempts, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?) ON CONFLICT DO NOTHING RETURNING *`,
+          )
+          .get(taskId, toSql(input.messageId), toSql(input.jobId), toSql(input.channel), input.prompt, input.sessionId, input.from, toJson(input.options), now, now);
+        if (row === undefined) {
+          // The taskId match wins over the messageId match.
+          const existing =
+            (input.taskId === undefined ? null : byId(input.taskId)) ?? (input.messageId === undefined ? null : byMessageId(input.messageId));
+          if (existing === null) throw new Error(`The task ${taskId} was neither created nor found.`);
+          return { task: existing, created: false };
+        }
+        const task = taskFromRow(row);
         if (task.jobId !== undefined) onCreated?.(task);
         return { task, created: true };
       }),
