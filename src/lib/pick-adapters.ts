@@ -171,7 +171,7 @@ export const pickStoreAndQueue = async (
       store =
         kind === 'postgres' || kind === 'mongodb'
           ? await openSharedStore(kind, config)
-          : createSqliteStore(db ? { db, ...(jobs ? { jobs } : {}) } : { file: database });
+          : createSqliteStore({ ...(db ? { db } : {}), file: database, checkpoints: 'background', ...(jobs ? { jobs } : {}) });
       const opened = store;
       storeClosers.push(() => opened.close());
     }

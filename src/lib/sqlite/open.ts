@@ -20,6 +20,8 @@ export const openDatabase = (file: string, options: OpenDatabaseOptions = {}): D
     db.exec('PRAGMA journal_mode = WAL');
     db.exec('PRAGMA synchronous = NORMAL');
     db.exec('PRAGMA foreign_keys = ON');
+    // A savepoint's undo pages (each ingested message has one) stay in memory, not in a temp file.
+    db.exec('PRAGMA temp_store = MEMORY');
     return db;
   } catch (error) {
     throw vidbotError('VIDBOT_STORE_FAILED', `Cannot open the database ${file}: ${(error as Error).message}`, {

@@ -5,6 +5,7 @@
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { isVidbotError, vidbotError, type VidbotError } from '../../errors.ts';
+import { createCheckpointer } from '../../sqlite/checkpointer.ts';
 import { createGroupCommit } from '../../sqlite/group-commit.ts';
 import { openDatabase, writeTransaction } from '../../sqlite/open.ts';
 import { ingestInSteps } from '../ingest-steps.ts';
@@ -17,7 +18,7 @@ import { migrate } from './schema.ts';
 import { taskOps } from './tasks.ts';
 
 export interface SqliteStoreOptions {
-  /** Path of the database file (created with its folder when missing), or ':memory:'. */
+  /** Path of the database file (created with its folder when missing), or ':memory:'; with `db`, the file it has open. */
   readonly file?: string;
   /**
    * An open connection to use instead of opening `file`; it stays the caller's to close. The
@@ -29,6 +30,12 @@ export interface SqliteStoreOptions {
    * ingest reads the job's place in line inside its own.
    */
   readonly jobs?: SharedJobs;
+  /**
+   * 'background' moves WAL checkpoints to a thread once messages are ingested (see
+   * sqlite/checkpointer.ts), so no webhook waits on them; it needs `file`, also beside `db`.
+   * Default 'inline', SQLite's own.
+   */
+  readonly checkpoints?: 'inline' | 'background';
 }
 
 // SQLite primary result codes (the low byte of extended codes).
@@ -83,6 +90,8 @@ export const createSqliteStore = (options: SqliteStoreOptions): Store => {
   };
 
   const ingest = sqliteIngest(ops);
+  const checkpointer =
+    options.checkpoints === 'background' && options.file !== undefined ? createCheckpointer(db, options.file) : undefined;
   const batch = createGroupCommit(db);
   const piece =
     <A extends unknown[], R>(fn: (...args: A) => R) =>
@@ -134,6 +143,7 @@ export const createSqliteStore = (options: SqliteStoreOptions): Store => {
     updateInbound: call(ops.updateInbound),
     async ingest(unit) {
       if (closed) throw vidbotError('VIDBOT_STORE_FAILED', 'The store is closed.', { retryable: false });
+      checkpointer?.start();
       try {
         const { jobs } = options;
         if (jobs !== undefined) return await wholeInPiece(unit, jobs);
@@ -155,6 +165,7 @@ export const createSqliteStore = (options: SqliteStoreOptions): Store => {
       closed = true;
       // What was handed in before the close is committed, not dropped.
       batch.flush();
+      await checkpointer?.stop();
       statements.clear();
       if (!owned) return;
       try {
