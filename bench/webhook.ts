@@ -25,7 +25,7 @@ interface Started {
 }
 
 const start = async (mode: 'vidbot' | 'reference', dataDir: string): Promise<Started> => {
-  const execArgv = [...process.execArgv, ...(CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`, `--cpu-prof-name=${mode}.cpuprofile`] : [])];
+  const execArgv = [...process.execArgv, ...(CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${join(CPU_PROF_DIR, mode)}`] : [])];
   const child = fork(serverScript, [mode, dataDir, AUTH_TOKEN], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
   const port = await new Promise<number>((resolve, reject) => {
     child.once('message', (m) => resolve((m as { port: number }).port));
