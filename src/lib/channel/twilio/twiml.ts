@@ -1,17 +1,23 @@
-import MessagingResponse from 'twilio/lib/twiml/MessagingResponse.js';
-
 /**
  * Characters XML 1.0 cannot carry (most controls, U+FFFE/FFFF, lone surrogates). Replies quote
- * users' prompts, and the TwiML builder throws on these rather than escaping them.
+ * users' prompts, and Twilio's TwiML builder throws on these rather than escaping them.
  */
 const XML_INVALID = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
 
-/** TwiML that sends `text` back in the chat; an empty string answers without a message. */
+const DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>';
+
+/** What Twilio's builder (xmlbuilder) escapes in text; quotes stay as they are. */
+const TEXT_ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '\r': '&#xD;' };
+
+/**
+ * TwiML that sends `text` back in the chat; an empty string answers without a message. Written
+ * here rather than with the SDK's MessagingResponse, which builds an XML document for one element
+ * on every webhook; the output is the same (test/channel/twiml.test.ts holds them side by side).
+ */
 export const twimlMessage = (text: string): string => {
-  const response = new MessagingResponse();
   const clean = text.replace(XML_INVALID, '');
-  if (clean !== '') response.message(clean);
-  return response.toString();
+  if (clean === '') return `${DECLARATION}<Response/>`;
+  return `${DECLARATION}<Response><Message>${clean.replace(/[&<>\r]/g, (char) => TEXT_ESCAPES[char] ?? char)}</Message></Response>`;
 };
 
 const ENTITIES: Readonly<Record<string, string>> = { lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' };
