@@ -6,7 +6,8 @@
 import type { InboundUnit, IngestOutcome, LogLine } from '../inbound-unit.ts';
 import type { Opened } from '../ingest-steps.ts';
 import type { Task } from '../port.ts';
-import type { SyncOps } from './conn.ts';
+import type { Conn, SyncOps } from './conn.ts';
+import { inboundFromRow, toJson, toSql } from './rows.ts';
 
 /** The embedded queue sharing the store's connection: what the store asks of it inside its own transaction. */
 export interface SharedJobs {
@@ -23,7 +24,7 @@ export interface SqliteIngest {
   whole(unit: InboundUnit, jobs: SharedJobs): IngestOutcome;
 }
 
-export const sqliteIngest = (ops: Pick<SyncOps, 'claimInbound' | 'appendMessage' | 'createTask' | 'updateInbound'>): SqliteIngest => {
+export const sqliteIngest = (c: Conn, ops: Pick<SyncOps, 'claimInbound' | 'appendMessage' | 'createTask' | 'updateInbound'>): SqliteIngest => {
   const open = (unit: InboundUnit): Opened => {
     const { claimed, claim } = ops.claimInbound({ messageId: unit.messageId, from: unit.from });
     if (!claimed) return { claimed, claim };
@@ -41,14 +42,33 @@ export const sqliteIngest = (ops: Pick<SyncOps, 'claimInbound' | 'appendMessage'
   return {
     open,
     close,
+    // Each row written once: the claim is looked up first and inserted with its answer at the end
+    // (the batch's transaction holds the write lock throughout), and the bot's line goes into the
+    // session the user's line created.
     whole(unit, jobs) {
-      const opened = open(unit);
-      if (!opened.claimed) return { claimed: false, claim: opened.claim, position: null };
-      const { decision, task } = opened;
+      const found = c.sql('SELECT * FROM inbound_messages WHERE message_sid = ?').get(unit.messageId);
+      if (found !== undefined) return { claimed: false, claim: inboundFromRow(found), position: null };
+      const receivedAt = c.now();
+      ops.appendMessage(unit.sessionId, { role: 'user', ...unit.said, ts: receivedAt });
+      const decision = unit.decide();
+      const task = decision.task === undefined ? undefined : ops.createTask(decision.task).task;
       const position = task?.jobId === undefined ? null : jobs.position(task.jobId);
       const answer = decision.answer({ ...(task ? { task } : {}), position });
-      close(unit, answer, task?.taskId);
-      const claim = { ...opened.claim, reply: answer.text, ...(task ? { taskId: task.taskId } : {}) };
+      c.sql('INSERT INTO inbound_messages (message_sid, from_addr, received_at, reply, task_id) VALUES (?, ?, ?, ?, ?)').run(
+        unit.messageId,
+        unit.from,
+        receivedAt,
+        answer.text,
+        toSql(task?.taskId),
+      );
+      c.sql('INSERT INTO session_messages (session_id, role, text, meta, ts) VALUES (?, ?, ?, ?, ?)').run(
+        unit.sessionId,
+        'bot',
+        answer.text,
+        toJson(answer.meta),
+        c.now(),
+      );
+      const claim = { messageId: unit.messageId, from: unit.from, receivedAt, reply: answer.text, ...(task ? { taskId: task.taskId } : {}) };
       return { claimed: true, claim, position, ...(task ? { task } : {}) };
     },
   };

@@ -89,7 +89,7 @@ export const createSqliteStore = (options: SqliteStoreOptions): Store => {
     ...outboundOps(conn),
   };
 
-  const ingest = sqliteIngest(ops);
+  const ingest = sqliteIngest(conn, ops);
   const checkpointer =
     options.checkpoints === 'background' && options.file !== undefined ? createCheckpointer(db, options.file) : undefined;
   const batch = createGroupCommit(db);
