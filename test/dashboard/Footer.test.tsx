@@ -5,7 +5,7 @@ import { lines, renderAt, widest } from './render-at.tsx';
 describe('Footer', () => {
   it('lists the keys that do something here', () => {
     expect(renderAt(80, <Footer width={80} keys={{ pause: true, retry: true }} paused={false} />).frame()).toBe('q quit · p pause');
-    expect(renderAt(80, <Footer width={80} keys={{ pause: true, retry: true }} paused selectedFailed="3003d00d-2222" notice="Retrying 3003d00d." />).frame()).toBe(
+    expect(renderAt(80, <Footer width={80} keys={{ pause: true, retry: true }} paused selectedFailed="019a0000-2222-7222-8222-00003003d00d" notice="Retrying 3003d00d." />).frame()).toBe(
       'Retrying 3003d00d.\nq quit · p resume · ↑/↓ select · r retry 3003d00d',
     );
     expect(renderAt(80, <Footer width={80} keys={{ pause: false, retry: false }} paused={false} selectedFailed="x" />).frame()).toBe('q quit');

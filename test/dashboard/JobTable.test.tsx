@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { JobTable } from '../../src/cli/dashboard/JobTable.tsx';
+import { shortId } from '../../src/cli/dashboard/format.ts';
 import { tableColumns } from '../../src/cli/dashboard/layout.ts';
 import { orderedRows } from '../../src/cli/dashboard/view.ts';
 import { JOB, NOW, busy } from './fixtures.ts';
@@ -11,7 +12,7 @@ const table = (width: number, selectedJobId?: string) =>
     <JobTable rows={orderedRows(busy, NOW)} columns={tableColumns(width)} now={NOW} {...(selectedJobId ? { selectedJobId } : {})} />,
   ).frame();
 
-const rowFor = (frame: string, id: string) => lines(frame).find((line) => line.includes(id.slice(0, 8))) ?? '';
+const rowFor = (frame: string, id: string) => lines(frame).find((line) => line.includes(shortId(id))) ?? '';
 
 describe('JobTable', () => {
   it('labels its columns and shows each job on one line at 80 columns', () => {

@@ -7,14 +7,15 @@ export const T0 = Date.parse('2026-11-25T12:00:00Z');
 export const apply = (events: readonly DashboardEvent[], from: DashboardState = initialState): DashboardState => events.reduce(reduce, from);
 
 export const JOB = {
-  fox: '0f0f0f0f-aaaa-4aaa-8aaa-000000000001',
-  storm: '5757e757-bbbb-4bbb-8bbb-000000000002',
-  neon: '4e4e4e4e-cccc-4ccc-8ccc-000000000003',
-  sunset: '5a5a5a5a-dddd-4ddd-8ddd-000000000004',
-  forest: 'f0f0f0f0-eeee-4eee-8eee-000000000005',
-  pines: '9191e591-ffff-4fff-8fff-000000000006',
-  beach: 'bea0bea0-1111-4111-8111-000000000007',
-  moon: '3003d00d-2222-4222-8222-000000000008',
+  // Time-ordered like real task ids (UUIDv7): they begin alike, and their last 8 characters name them.
+  fox: '019a0000-aaaa-7aaa-8aaa-00000f0f0f0f',
+  storm: '019a0000-bbbb-7bbb-8bbb-00005757e757',
+  neon: '019a0000-cccc-7ccc-8ccc-00004e4e4e4e',
+  sunset: '019a0000-dddd-7ddd-8ddd-00005a5a5a5a',
+  forest: '019a0000-eeee-7eee-8eee-0000f0f0f0f0',
+  pines: '019a0000-ffff-7fff-8fff-00009191e591',
+  beach: '019a0000-1111-7111-8111-0000bea0bea0',
+  moon: '019a0000-2222-7222-8222-00003003d00d',
 } as const;
 
 export const task = (jobId: string, prompt: string, sender: string, status: OpenTask['status'], createdAt: number): OpenTask => ({

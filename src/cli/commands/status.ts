@@ -4,6 +4,7 @@ import type { QueueCounts } from '../../lib/queue/port.ts';
 import type { Task } from '../../lib/store/port.ts';
 import { type CliContext, loadCliConfig } from '../context.ts';
 import { serverUnreachable } from '../server-unreachable.ts';
+import { shortId } from '../dashboard/format.ts';
 import { formatDuration } from '../format.ts';
 
 export interface StatusFlags {
@@ -64,7 +65,7 @@ const describeTask = (task: Task): string => {
     : task.status === 'delivering' ? `delivering${delivered}`
     : task.status === 'failed' ? `failed${delivered}: ${task.error ?? 'unknown error'}`
     : `${task.status}${took}${delivered}`;
-  return `${task.taskId.slice(0, 8)}  ${state.padEnd(24)}  ${task.from || 'cli'}  "${prompt}"`;
+  return `${shortId(task.taskId)}  ${state.padEnd(24)}  ${task.from || 'cli'}  "${prompt}"`;
 };
 
 const fromStore = async (context: CliContext, config: Parameters<typeof createVidbot>[0], limit: number): Promise<StatusView> => {

@@ -6,8 +6,11 @@ export const clock = (ts: number): string => {
   return [date.getHours(), date.getMinutes(), date.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
 };
 
-/** Task ids are UUIDs: their first 8 characters tell the jobs of one session apart, as git's short hashes do. */
-export const shortId = (id: string): string => (id.length > 12 ? id.slice(0, 8) : id);
+/**
+ * Task ids are UUIDs: 8 characters tell the jobs of one session apart, as git's short hashes do.
+ * Their last 8, since new ids begin with the time (UUIDv7) and so begin alike for about a minute.
+ */
+export const shortId = (id: string): string => (id.length > 12 ? id.slice(-8) : id);
 
 const PHONE = /^(?<channel>[a-z]+:)?(?<number>\+?\d{8,})$/;
 

@@ -4,6 +4,7 @@
  * machine (machine.ts); the queue only schedules, and every way a job ends lands on the task.
  */
 import { randomUUID } from 'node:crypto';
+import { timeOrderedId } from '../ids.ts';
 import { FINAL_TASK_STATUSES } from '../domain.ts';
 import { vidbotError } from '../errors.ts';
 import type { Receipt } from '../channel/port.ts';
@@ -73,7 +74,7 @@ export const createTaskLifecycle = (deps: LifecycleDeps): TaskLifecycle => {
 
   return {
     async submit(input) {
-      const taskId = input.taskId ?? randomUUID();
+      const taskId = input.taskId ?? timeOrderedId();
       const result = await store.createTask({ ...input, taskId, jobId: taskId });
       const { task } = result;
       // Idempotent: the embedded queue added it in createTask's transaction; Redis gets it here, and
@@ -90,7 +91,7 @@ export const createTaskLifecycle = (deps: LifecycleDeps): TaskLifecycle => {
         decide: () => {
           const { task, answer } = request.decide();
           if (task === undefined) return { answer };
-          const taskId = task.taskId ?? randomUUID();
+          const taskId = task.taskId ?? timeOrderedId();
           return { task: { ...task, taskId, jobId: taskId }, answer };
         },
         // Stores whose queue shares their transaction add the job themselves; this is for the others.

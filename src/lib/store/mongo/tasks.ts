@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { timeOrderedId } from '../../ids.ts';
 import type { Document, Filter, Sort } from 'mongodb';
 import { vidbotError } from '../../errors.ts';
 import type { NewTask, Task, TaskFilter, TaskPatch, TaskStatus } from '../port.ts';
@@ -53,7 +53,7 @@ export const taskOps = (
       const found = await existing(input);
       if (found !== null) return { task: taskFromDoc(found), created: false };
       // Unique indexes on task_id and message_sid decide races; the loser returns the winner's task.
-      const doc = newTaskDoc(input, input.taskId ?? randomUUID(), c.now());
+      const doc = newTaskDoc(input, input.taskId ?? timeOrderedId(), c.now());
       const result = await insertUnlessExists(tasks, doc, () => existing(input));
       return { task: taskFromDoc(result.doc), created: result.created };
     },

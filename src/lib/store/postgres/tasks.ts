@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { timeOrderedId } from '../../ids.ts';
 import type { TaskStatus } from '../../domain.ts';
 import { vidbotError } from '../../errors.ts';
 import { TASK_PATCH_FIELDS, TASK_REQUIRED_FIELDS, TASK_STRUCTURED_FIELDS } from '../fields.ts';
@@ -46,7 +46,7 @@ export const taskOps = (db: Db): Pick<Ops, 'createTask' | 'getTask' | 'updateTas
 
   return {
     createTask: async (input: NewTask) => {
-      const taskId = input.taskId ?? randomUUID();
+      const taskId = input.taskId ?? timeOrderedId();
       const now = db.now();
       // The unique indexes on task_id and message_sid decide races: the insert that loses does
       // nothing (it waits for the winner's commit), and the winner's task is returned.

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { timeOrderedId } from '../../ids.ts';
 import type { SQLInputValue } from 'node:sqlite';
 import type { TaskStatus } from '../../domain.ts';
 import { vidbotError } from '../../errors.ts';
@@ -81,7 +81,7 @@ export const taskOps = (
   return {
     createTask: (input: NewTask) =>
       c.tx(() => {
-        const taskId = input.taskId ?? randomUUID();
+        const taskId = input.taskId ?? timeOrderedId();
         const now = c.now();
         // The unique indexes decide, inside the write lock: a new task comes back from the insert itself.
         const row = c
