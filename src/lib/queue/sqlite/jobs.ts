@@ -25,8 +25,8 @@ export interface JobsSql {
 /** Jobs behind one counted one by one before its place is counted from the front instead. */
 const NEAR_END = 64;
 
-/** The line around a job. */
-interface Line {
+/** A job and the line around it. */
+interface Place extends Pick<JobRow, 'state' | 'run_at' | 'seq'> {
   /** All waiting jobs of the queue (the kept count; null before the first). */
   readonly waiting: number | null;
   /** Waiting jobs behind the job, counted up to NEAR_END. */
@@ -43,16 +43,17 @@ export const createJobsSql = (db: DatabaseSync, queue: string): JobsSql => {
   // A place in line is the claimable jobs a claim would take first (same order as its ORDER BY):
   // waiting ones and delayed ones now due. Waiting ones are counted from the nearer end of the line,
   // with the maintained total, so neither a new job at the back nor the next one at the front scans
-  // a backlog; due delayed jobs are few (retries between attempts).
-  const spot = db.prepare('SELECT state, run_at, seq FROM queue_jobs WHERE queue = :queue AND id = :id');
-  // The limit is written in, not bound: SQLite runs a subquery with a bound LIMIT several times slower.
-  const line = db.prepare(`
-    SELECT
-      (SELECT n FROM queue_state_counts WHERE queue = :queue AND state = 'waiting') AS waiting,
+  // a backlog; due delayed jobs are few (retries between attempts). One statement serves a job near
+  // the back, where a job just added is. The limit is written in, not bound: SQLite runs a subquery
+  // with a bound LIMIT several times slower.
+  const place = db.prepare(`
+    SELECT j.state, j.run_at, j.seq,
+      (SELECT n FROM queue_state_counts WHERE queue = j.queue AND state = 'waiting') AS waiting,
       (SELECT COUNT(*) FROM (
-        SELECT 1 FROM queue_jobs WHERE queue = :queue AND state = 'waiting' AND (run_at, seq) > (:runAt, :seq) LIMIT ${NEAR_END})) AS behind,
+        SELECT 1 FROM queue_jobs WHERE queue = j.queue AND state = 'waiting' AND (run_at, seq) > (j.run_at, j.seq) LIMIT ${NEAR_END})) AS behind,
       (SELECT COUNT(*) FROM queue_jobs
-        WHERE queue = :queue AND state = 'delayed' AND run_at <= :now AND (run_at, seq) < (:runAt, :seq)) AS due`);
+        WHERE queue = j.queue AND state = 'delayed' AND run_at <= :now AND (run_at, seq) < (j.run_at, j.seq)) AS due
+    FROM queue_jobs AS j WHERE j.queue = :queue AND j.id = :id`);
   const waitingBefore = db.prepare(`
     SELECT COUNT(*) AS n FROM queue_jobs WHERE queue = :queue AND state = 'waiting' AND (run_at, seq) < (:runAt, :seq)`);
   const counts = db.prepare('SELECT state, n FROM queue_state_counts WHERE queue = :queue');
@@ -89,18 +90,16 @@ export const createJobsSql = (db: DatabaseSync, queue: string): JobsSql => {
     },
 
     position(id, now) {
-      const job = spot.get({ queue, id }) as Pick<JobRow, 'state' | 'run_at' | 'seq'> | undefined;
+      const job = place.get({ queue, id, now }) as Place | undefined;
       if (job === undefined) return null;
       if (job.state === 'active') return 0;
       const claimable = job.state === 'waiting' || (job.state === 'delayed' && job.run_at <= now);
       if (!claimable) return null;
-      const key = { queue, runAt: job.run_at, seq: job.seq };
-      const around = line.get({ ...key, now }) as unknown as Line;
       const ahead =
-        around.behind < NEAR_END
-          ? (around.waiting ?? 0) - around.behind - (job.state === 'waiting' ? 1 : 0)
-          : (waitingBefore.get(key) as { n: number }).n;
-      return ahead + around.due + 1;
+        job.behind < NEAR_END
+          ? (job.waiting ?? 0) - job.behind - (job.state === 'waiting' ? 1 : 0)
+          : (waitingBefore.get({ queue, runAt: job.run_at, seq: job.seq }) as { n: number }).n;
+      return ahead + job.due + 1;
     },
 
     counts() {
