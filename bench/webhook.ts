@@ -1,7 +1,9 @@
 /**
  * npm run bench:webhook — autocannon against POST /whatsapp/webhook with valid signatures and
  * unique MessageSids, beside a reference Express app built from Twilio's docs, in one run.
- * Figures, not a pass/fail test; the one check is that every 2xx left a durable task.
+ * The two servers take turns (BENCH_ROUNDS slices of BENCH_SECONDS each), so a machine whose load
+ * changes during the run weighs on both alike; each is then held at a steady BENCH_RATE req/s for
+ * its latency. Figures, not a pass/fail test; the one check is that every 2xx left a durable task.
  */
 import { fork } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -11,64 +13,76 @@ import autocannon from 'autocannon';
 import { createSqliteStore } from '../src/lib/store/sqlite/index.ts';
 import { computeTwilioSignature } from '../src/lib/channel/twilio/signature.ts';
 
-const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
+const SLICE_S = Number(process.env.BENCH_SECONDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
+const RATE = Number(process.env.BENCH_RATE ?? 500);
+const RATE_S = Number(process.env.BENCH_RATE_SECONDS ?? 10);
 const AUTH_TOKEN = 'bench-auth-token-not-a-secret';
 const serverScript = new URL('./webhook-server.ts', import.meta.url).pathname;
-/** A folder to write each server's CPU profile to (node --cpu-prof), to see where a message's time goes. */
+/** A folder to write each server's CPU profiles to (node --cpu-prof), to see where a message's time goes. */
 const CPU_PROF_DIR = process.env.BENCH_CPU_PROF;
 
-interface Started {
-  port: number;
-  rss: () => Promise<number>;
-  stop: () => Promise<void>;
+type Mode = 'reference' | 'vidbot';
+const MODES: readonly Mode[] = ['reference', 'vidbot'];
+
+interface Server {
+  readonly mode: Mode;
+  readonly port: number;
+  readonly dataDir: string;
+  rss(): Promise<number>;
+  stop(): Promise<void>;
 }
 
-const start = async (mode: 'vidbot' | 'reference', dataDir: string): Promise<Started> => {
+const start = async (mode: Mode, dataDir: string): Promise<Server> => {
   const execArgv = [...process.execArgv, ...(CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${join(CPU_PROF_DIR, mode)}`] : [])];
   const child = fork(serverScript, [mode, dataDir, AUTH_TOKEN], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
   const port = await new Promise<number>((resolve, reject) => {
     child.once('message', (m) => resolve((m as { port: number }).port));
     child.once('exit', (code) => reject(new Error(`${mode} server exited with ${code}`)));
   });
-  const rss = () =>
-    new Promise<number>((resolve) => {
-      child.once('message', (m) => resolve((m as { rss: number }).rss));
-      child.send('rss');
-    });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async () => {
-    child.send('exit');
-    await exited;
+  return {
+    mode,
+    port,
+    dataDir,
+    rss: () =>
+      new Promise<number>((resolve) => {
+        child.once('message', (m) => resolve((m as { rss: number }).rss));
+        child.send('rss');
+      }),
+    async stop() {
+      child.send('exit');
+      await exited;
+    },
   };
-  return { port, rss, stop };
 };
 
-const load = async (port: number, label: string, duringLoad: () => Promise<number>) => {
-  const url = `http://127.0.0.1:${port}/whatsapp/webhook`;
-  let n = 0;
-  let peakRss = 0;
-  const acknowledged: string[] = [];
+/** Every request of the run has a MessageSid of its own, across rounds and servers. */
+let sent = 0;
+/** The MessageSids vidbot answered with a 2xx: each must have its task at the end. */
+const acknowledged: string[] = [];
+const peakRss = new Map<Mode, number>();
+
+const load = async (server: Server, shape: { duration: number; overallRate?: number; connections: number }) => {
+  const url = `http://127.0.0.1:${server.port}/whatsapp/webhook`;
   const sampler = setInterval(() => {
-    void duringLoad().then((rss) => {
-      peakRss = Math.max(peakRss, rss);
-    });
+    void server.rss().then((rss) => peakRss.set(server.mode, Math.max(peakRss.get(server.mode) ?? 0, rss)));
   }, 500);
   const result = await autocannon({
     url,
-    connections: CONNECTIONS,
-    duration: DURATION_S,
+    ...shape,
     requests: [
       {
         method: 'POST',
         // One request at a time per connection, so the context pairs each answer with its request.
         setupRequest: (request, context: { sid?: string }) => {
-          n += 1;
+          sent += 1;
           const params = {
-            From: `whatsapp:+1555${String(n % 100_000).padStart(7, '0')}`,
+            From: `whatsapp:+1555${String(sent % 100_000).padStart(7, '0')}`,
             To: 'whatsapp:+14155238886',
-            Body: `a fox running through a neon city at night #${n}`,
-            MessageSid: `SM${label}${String(n).padStart(30, '0')}`,
+            Body: `a fox running through a neon city at night #${sent}`,
+            MessageSid: `SM${server.mode[0]}${String(sent).padStart(31, '0')}`,
             NumMedia: '0',
           };
           context.sid = params.MessageSid;
@@ -82,49 +96,77 @@ const load = async (port: number, label: string, duringLoad: () => Promise<numbe
           };
         },
         onResponse: (status: number, _body: string, context: { sid?: string }) => {
-          if (status >= 200 && status < 300 && context.sid) acknowledged.push(context.sid);
+          if (server.mode === 'vidbot' && status >= 200 && status < 300 && context.sid) acknowledged.push(context.sid);
         },
       },
     ],
   });
   clearInterval(sampler);
-  return { result, peakRss, acknowledged };
+  return result;
 };
 
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)] ?? 0;
+};
 const mb = (bytes: number) => `${(bytes / 1_048_576).toFixed(0)} MB`;
+const LABEL: Readonly<Record<Mode, string>> = {
+  reference: 'reference (Express + twilio.webhook, persists nothing)',
+  vidbot: 'vidbot (verify + persist + queue)',
+};
+
+/** Every acknowledged MessageSid must have its task (requests cut off by the clock may add more). */
+const durability = async (server: Server): Promise<{ text: string; lost: number }> => {
+  const store = createSqliteStore({ file: join(server.dataDir, 'vidbot.db') });
+  const tasks = await store.countTasks();
+  const stored = new Set((await store.listTasks({ limit: 10_000_000 })).map((t) => t.messageId));
+  await store.close();
+  const lost = acknowledged.filter((sid) => !stored.has(sid)).length;
+  return { lost, text: `${acknowledged.length} acknowledged, ${lost} without a task, ${tasks} tasks ${lost === 0 ? '✔' : '✖ LOST'}` };
+};
 
 const main = async () => {
   const dir = await mkdtemp(join(tmpdir(), 'vidbot-bench-webhook-'));
-  const rows: string[] = [];
   try {
-    for (const mode of ['reference', 'vidbot'] as const) {
-      const dataDir = join(dir, mode);
-      const server = await start(mode, dataDir);
-      const idleRss = await server.rss();
-      const { result, peakRss, acknowledged } = await load(server.port, mode === 'vidbot' ? 'v' : 'r', server.rss);
-      await server.stop();
-      let durable = '—';
-      if (mode === 'vidbot') {
-        const store = createSqliteStore({ file: join(dataDir, 'vidbot.db') });
-        const tasks = await store.countTasks();
-        // Every acknowledged MessageSid must have its task (requests cut off by the clock may add more).
-        const stored = new Set((await store.listTasks({ limit: 1_000_000 })).map((t) => t.messageId));
-        await store.close();
-        const lost = acknowledged.filter((sid) => !stored.has(sid)).length;
-        durable = `${acknowledged.length} acknowledged, ${lost} without a task, ${tasks} tasks ${lost === 0 ? '✔' : '✖ LOST'}`;
-        if (lost > 0) process.exitCode = 1;
+    const servers = await Promise.all(MODES.map((mode) => start(mode, join(dir, mode))));
+    const idle = await Promise.all(servers.map((server) => server.rss()));
+    const rounds = new Map<Mode, Array<{ rate: number; p50: number; p99: number; non2xx: number }>>(MODES.map((mode) => [mode, []]));
+    for (let round = 0; round < ROUNDS; round += 1) {
+      for (const server of servers) {
+        const result = await load(server, { duration: SLICE_S, connections: CONNECTIONS });
+        rounds.get(server.mode)?.push({ rate: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx });
       }
-      rows.push(
-        `| ${mode === 'vidbot' ? 'vidbot (verify + persist + queue)' : 'reference (Express + twilio.webhook, persists nothing)'} | ${result.requests.average.toFixed(0)} | ${result.latency.p50} | ${result.latency.p99} | ${result['2xx']} | ${result.non2xx} | ${mb(idleRss)} | ${mb(peakRss)} | ${durable} |`,
-      );
     }
+    const steady: autocannon.Result[] = [];
+    for (const server of servers) steady.push(await load(server, { duration: RATE_S, overallRate: RATE, connections: CONNECTIONS }));
+    const vidbot = servers[1] as Server;
+    const durable = await durability(vidbot);
+    if (durable.lost > 0) process.exitCode = 1;
+    await Promise.all(servers.map((server) => server.stop()));
+
+    const ratios = (rounds.get('vidbot') ?? []).map((r, i) => r.rate / (rounds.get('reference')?.[i]?.rate ?? 1));
+    console.log(`\nPOST /whatsapp/webhook, Node ${process.version}: ${ROUNDS} rounds of ${SLICE_S} s per server, taking turns, ${CONNECTIONS} connections\n`);
+    console.log('| server | req/s (median of rounds) | each round | p50 ms | p99 ms | non-2xx | RSS idle | RSS under load |');
+    console.log('|---|---|---|---|---|---|---|---|');
+    servers.forEach((server, index) => {
+      const all = rounds.get(server.mode) ?? [];
+      const mid = all.find((r) => r.rate === median(all.map((x) => x.rate))) ?? all[0];
+      console.log(
+        `| ${LABEL[server.mode]} | ${mid?.rate.toFixed(0)} | ${all.map((r) => r.rate.toFixed(0)).join(' / ')} | ${mid?.p50} | ${mid?.p99} | ${all.reduce((n, r) => n + r.non2xx, 0)} | ${mb(idle[index] ?? 0)} | ${mb(peakRss.get(server.mode) ?? 0)} |`,
+      );
+    });
+    console.log(`\nvidbot / reference, round by round: ${ratios.map((r) => r.toFixed(2)).join(' / ')} (median ${median(ratios).toFixed(2)})`);
+    console.log(`\nHeld at ${RATE} req/s for ${RATE_S} s:\n`);
+    console.log('| server | req/s | p50 ms | p99 ms | non-2xx |');
+    console.log('|---|---|---|---|---|');
+    servers.forEach((server, index) => {
+      const result = steady[index];
+      if (result) console.log(`| ${LABEL[server.mode]} | ${result.requests.average.toFixed(0)} | ${result.latency.p50} | ${result.latency.p99} | ${result.non2xx} |`);
+    });
+    console.log(`\ndurable: ${durable.text}`);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-  console.log(`\nPOST /whatsapp/webhook, ${CONNECTIONS} connections, ${DURATION_S} s each, Node ${process.version}\n`);
-  console.log('| server | req/s | p50 ms | p99 ms | 2xx | non-2xx | RSS idle | RSS under load | durable |');
-  console.log('|---|---|---|---|---|---|---|---|---|');
-  for (const row of rows) console.log(row);
 };
 
 await main();

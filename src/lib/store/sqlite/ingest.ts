@@ -42,14 +42,13 @@ export const sqliteIngest = (c: Conn, ops: Pick<SyncOps, 'claimInbound' | 'appen
   return {
     open,
     close,
-    // Each row written once: the claim is looked up first and inserted with its answer at the end
-    // (the batch's transaction holds the write lock throughout), and the bot's line goes into the
-    // session the user's line created.
+    // Each row written once, in as few statements as it takes: the claim is looked up first and
+    // inserted with its answer at the end (the batch's transaction holds the write lock throughout),
+    // and both lines of the session go in together once the answer is known.
     whole(unit, jobs) {
       const found = c.sql('SELECT * FROM inbound_messages WHERE message_sid = ?').get(unit.messageId);
       if (found !== undefined) return { claimed: false, claim: inboundFromRow(found), position: null };
       const receivedAt = c.now();
-      ops.appendMessage(unit.sessionId, { role: 'user', ...unit.said, ts: receivedAt });
       const decision = unit.decide();
       const task = decision.task === undefined ? undefined : ops.createTask(decision.task).task;
       const position = task?.jobId === undefined ? null : jobs.position(task.jobId);
@@ -61,9 +60,13 @@ export const sqliteIngest = (c: Conn, ops: Pick<SyncOps, 'claimInbound' | 'appen
         answer.text,
         toSql(task?.taskId),
       );
-      c.sql('INSERT INTO session_messages (session_id, role, text, meta, ts) VALUES (?, ?, ?, ?, ?)').run(
+      c.sql('INSERT INTO sessions (session_id, created_at) VALUES (?, ?) ON CONFLICT (session_id) DO NOTHING').run(unit.sessionId, receivedAt);
+      c.sql(`INSERT INTO session_messages (session_id, role, text, meta, ts) VALUES (?, 'user', ?, ?, ?), (?, 'bot', ?, ?, ?)`).run(
         unit.sessionId,
-        'bot',
+        unit.said.text,
+        toJson(unit.said.meta),
+        receivedAt,
+        unit.sessionId,
         answer.text,
         toJson(answer.meta),
         c.now(),
