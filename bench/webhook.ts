@@ -5,7 +5,7 @@
  * changes during the run weighs on both alike; each is then held at a steady BENCH_RATE req/s for
  * its latency. Figures, not a pass/fail test; the one check is that every 2xx left a durable task.
  */
-import { fork } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,8 +31,22 @@ interface Server {
   readonly port: number;
   readonly dataDir: string;
   rss(): Promise<number>;
+  /** CPU microseconds the server has used so far. */
+  cpu(): Promise<number>;
   stop(): Promise<void>;
 }
+
+const ask = (child: ChildProcess, what: 'rss' | 'cpu') =>
+  new Promise<number>((resolve) => {
+    const answer = (message: unknown) => {
+      const value = (message as Record<string, unknown>)[what];
+      if (typeof value !== 'number') return;
+      child.off('message', answer);
+      resolve(value);
+    };
+    child.on('message', answer);
+    child.send(what);
+  });
 
 const start = async (mode: Mode, dataDir: string): Promise<Server> => {
   const execArgv = [...process.execArgv, ...(CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${join(CPU_PROF_DIR, mode)}`] : [])];
@@ -46,11 +60,8 @@ const start = async (mode: Mode, dataDir: string): Promise<Server> => {
     mode,
     port,
     dataDir,
-    rss: () =>
-      new Promise<number>((resolve) => {
-        child.once('message', (m) => resolve((m as { rss: number }).rss));
-        child.send('rss');
-      }),
+    rss: () => ask(child, 'rss'),
+    cpu: () => ask(child, 'cpu'),
     async stop() {
       child.send('exit');
       await exited;
@@ -66,6 +77,7 @@ const peakRss = new Map<Mode, number>();
 
 const load = async (server: Server, shape: { duration: number; overallRate?: number; connections: number }) => {
   const url = `http://127.0.0.1:${server.port}/whatsapp/webhook`;
+  const cpuBefore = await server.cpu();
   const sampler = setInterval(() => {
     void server.rss().then((rss) => peakRss.set(server.mode, Math.max(peakRss.get(server.mode) ?? 0, rss)));
   }, 500);
@@ -102,7 +114,8 @@ const load = async (server: Server, shape: { duration: number; overallRate?: num
     ],
   });
   clearInterval(sampler);
-  return result;
+  const cpuPerRequest = (await server.cpu()) - cpuBefore;
+  return { result, cpuPerRequest: cpuPerRequest / Math.max(1, result.requests.total) };
 };
 
 const median = (values: readonly number[]): number => {
@@ -130,15 +143,17 @@ const main = async () => {
   try {
     const servers = await Promise.all(MODES.map((mode) => start(mode, join(dir, mode))));
     const idle = await Promise.all(servers.map((server) => server.rss()));
-    const rounds = new Map<Mode, Array<{ rate: number; p50: number; p99: number; non2xx: number }>>(MODES.map((mode) => [mode, []]));
+    const rounds = new Map<Mode, Array<{ rate: number; p50: number; p99: number; non2xx: number; cpu: number }>>(MODES.map((mode) => [mode, []]));
     for (let round = 0; round < ROUNDS; round += 1) {
       for (const server of servers) {
-        const result = await load(server, { duration: SLICE_S, connections: CONNECTIONS });
-        rounds.get(server.mode)?.push({ rate: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx });
+        const { result, cpuPerRequest } = await load(server, { duration: SLICE_S, connections: CONNECTIONS });
+        rounds
+          .get(server.mode)
+          ?.push({ rate: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, cpu: cpuPerRequest });
       }
     }
     const steady: autocannon.Result[] = [];
-    for (const server of servers) steady.push(await load(server, { duration: RATE_S, overallRate: RATE, connections: CONNECTIONS }));
+    for (const server of servers) steady.push((await load(server, { duration: RATE_S, overallRate: RATE, connections: CONNECTIONS })).result);
     const vidbot = servers[1] as Server;
     const durable = await durability(vidbot);
     if (durable.lost > 0) process.exitCode = 1;
@@ -146,13 +161,13 @@ const main = async () => {
 
     const ratios = (rounds.get('vidbot') ?? []).map((r, i) => r.rate / (rounds.get('reference')?.[i]?.rate ?? 1));
     console.log(`\nPOST /whatsapp/webhook, Node ${process.version}: ${ROUNDS} rounds of ${SLICE_S} s per server, taking turns, ${CONNECTIONS} connections\n`);
-    console.log('| server | req/s (median of rounds) | each round | p50 ms | p99 ms | non-2xx | RSS idle | RSS under load |');
-    console.log('|---|---|---|---|---|---|---|---|');
+    console.log('| server | req/s (median of rounds) | each round | p50 ms | p99 ms | non-2xx | server CPU per request | RSS idle | RSS under load |');
+    console.log('|---|---|---|---|---|---|---|---|---|');
     servers.forEach((server, index) => {
       const all = rounds.get(server.mode) ?? [];
       const mid = all.find((r) => r.rate === median(all.map((x) => x.rate))) ?? all[0];
       console.log(
-        `| ${LABEL[server.mode]} | ${mid?.rate.toFixed(0)} | ${all.map((r) => r.rate.toFixed(0)).join(' / ')} | ${mid?.p50} | ${mid?.p99} | ${all.reduce((n, r) => n + r.non2xx, 0)} | ${mb(idle[index] ?? 0)} | ${mb(peakRss.get(server.mode) ?? 0)} |`,
+        `| ${LABEL[server.mode]} | ${mid?.rate.toFixed(0)} | ${all.map((r) => r.rate.toFixed(0)).join(' / ')} | ${mid?.p50} | ${mid?.p99} | ${all.reduce((n, r) => n + r.non2xx, 0)} | ${median(all.map((r) => r.cpu)).toFixed(0)} µs | ${mb(idle[index] ?? 0)} | ${mb(peakRss.get(server.mode) ?? 0)} |`,
       );
     });
     console.log(`\nvidbot / reference, round by round: ${ratios.map((r) => r.toFixed(2)).join(' / ')} (median ${median(ratios).toFixed(2)})`);

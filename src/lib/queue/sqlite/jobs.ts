@@ -36,9 +36,9 @@ interface Place extends Pick<JobRow, 'state' | 'run_at' | 'seq'> {
 }
 
 export const createJobsSql = (db: DatabaseSync, queue: string): JobsSql => {
+  // Positional parameters on the two statements of every ingested message: binding by name costs more.
   const insert = db.prepare(`
-    INSERT OR IGNORE INTO queue_jobs (queue, id, data, state, grp, max_attempts, run_at, created_at)
-    VALUES (:queue, :id, :data, :state, :grp, :maxAttempts, :runAt, :now)`);
+    INSERT OR IGNORE INTO queue_jobs (queue, id, data, state, grp, max_attempts, run_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
   const get = db.prepare('SELECT * FROM queue_jobs WHERE queue = :queue AND id = :id');
   // A place in line is the claimable jobs a claim would take first (same order as its ORDER BY):
   // waiting ones and delayed ones now due. Waiting ones are counted from the nearer end of the line,
@@ -52,8 +52,8 @@ export const createJobsSql = (db: DatabaseSync, queue: string): JobsSql => {
       (SELECT COUNT(*) FROM (
         SELECT 1 FROM queue_jobs WHERE queue = j.queue AND state = 'waiting' AND (run_at, seq) > (j.run_at, j.seq) LIMIT ${NEAR_END})) AS behind,
       (SELECT COUNT(*) FROM queue_jobs
-        WHERE queue = j.queue AND state = 'delayed' AND run_at <= :now AND (run_at, seq) < (j.run_at, j.seq)) AS due
-    FROM queue_jobs AS j WHERE j.queue = :queue AND j.id = :id`);
+        WHERE queue = j.queue AND state = 'delayed' AND run_at <= ?1 AND (run_at, seq) < (j.run_at, j.seq)) AS due
+    FROM queue_jobs AS j WHERE j.queue = ?2 AND j.id = ?3`);
   const waitingBefore = db.prepare(`
     SELECT COUNT(*) AS n FROM queue_jobs WHERE queue = :queue AND state = 'waiting' AND (run_at, seq) < (:runAt, :seq)`);
   const counts = db.prepare('SELECT state, n FROM queue_state_counts WHERE queue = :queue');
@@ -72,16 +72,7 @@ export const createJobsSql = (db: DatabaseSync, queue: string): JobsSql => {
   return {
     insert(job) {
       const delayed = job.delayMs > 0;
-      const result = insert.run({
-        queue,
-        id: job.id,
-        data: job.data,
-        state: delayed ? 'delayed' : 'waiting',
-        grp: job.group,
-        maxAttempts: job.maxAttempts,
-        runAt: job.now + (delayed ? job.delayMs : 0),
-        now: job.now,
-      });
+      const result = insert.run(queue, job.id, job.data, delayed ? 'delayed' : 'waiting', job.group, job.maxAttempts, job.now + (delayed ? job.delayMs : 0), job.now);
       return Number(result.changes) === 1;
     },
 
@@ -90,7 +81,7 @@ export const createJobsSql = (db: DatabaseSync, queue: string): JobsSql => {
     },
 
     position(id, now) {
-      const job = place.get({ queue, id, now }) as Place | undefined;
+      const job = place.get(now, queue, id) as Place | undefined;
       if (job === undefined) return null;
       if (job.state === 'active') return 0;
       const claimable = job.state === 'waiting' || (job.state === 'delayed' && job.run_at <= now);

@@ -6,7 +6,7 @@ import type { SQLInputValue, SQLOutputValue } from 'node:sqlite';
 import { vidbotError } from '../../errors.ts';
 import { compact } from '../../objects.ts';
 import type { DeliveryStatus, PipelineStage, TaskDelivery, TaskStatus } from '../../domain.ts';
-import type { CacheEntry, InboundClaim, KeptReceipt, OutboundRecord, SessionMessage, Task, TaskOptions, Video } from '../port.ts';
+import type { CacheEntry, InboundClaim, KeptReceipt, NewTask, OutboundRecord, SessionMessage, Task, TaskOptions, Video } from '../port.ts';
 
 export type Row = Record<string, SQLOutputValue>;
 
@@ -102,6 +102,22 @@ export const taskFromRow = (row: Row): Task =>
     delivery: optJson<TaskDelivery>(row, 'delivery'),
   });
 
+
+/** A task just inserted, as taskFromRow would read its row back: the insert need not return the row. */
+export const insertedTask = (input: NewTask, taskId: string, optionsJson: string, now: number): Task => ({
+  taskId,
+  prompt: input.prompt,
+  sessionId: input.sessionId,
+  from: input.from,
+  options: JSON.parse(optionsJson) as TaskOptions,
+  ...(input.messageId === undefined ? {} : { messageId: input.messageId }),
+  ...(input.jobId === undefined ? {} : { jobId: input.jobId }),
+  ...(input.channel === undefined ? {} : { channel: input.channel }),
+  status: 'queued',
+  attempts: 0,
+  createdAt: now,
+  updatedAt: now,
+});
 
 export const videoFromRow = (row: Row): Video =>
   compact({

@@ -5,7 +5,7 @@ import { vidbotError } from '../../errors.ts';
 import type { NewTask, Task, TaskFilter, TaskPatch } from '../port.ts';
 import { type Conn, count, DEFAULT_LIMIT, type SyncOps, whereEquals } from './conn.ts';
 import { TASK_PATCH_FIELDS, TASK_REQUIRED_FIELDS, TASK_STRUCTURED_FIELDS } from '../fields.ts';
-import { taskFromRow, toJson, toSql } from './rows.ts';
+import { insertedTask, taskFromRow, toJson, toSql } from './rows.ts';
 
 const taskWhere = (filter: Omit<TaskFilter, 'limit' | 'oldestFirst'>): { clause: string; params: SQLInputValue[] } => {
   const base = whereEquals([
@@ -83,21 +83,22 @@ export const taskOps = (
       c.tx(() => {
         const taskId = input.taskId ?? timeOrderedId();
         const now = c.now();
-        // The unique indexes decide, inside the write lock: a new task comes back from the insert itself.
-        const row = c
+        const options = JSON.stringify(input.options);
+        // The unique indexes decide, inside the write lock: the insert changes nothing for a task that exists.
+        const { changes } = c
           .sql(
             `INSERT INTO tasks (task_id, message_sid, job_id, channel, prompt, sid, from_addr, options, status, attempts, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?) ON CONFLICT DO NOTHING RETURNING *`,
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?) ON CONFLICT DO NOTHING`,
           )
-          .get(taskId, toSql(input.messageId), toSql(input.jobId), toSql(input.channel), input.prompt, input.sessionId, input.from, toJson(input.options), now, now);
-        if (row === undefined) {
+          .run(taskId, toSql(input.messageId), toSql(input.jobId), toSql(input.channel), input.prompt, input.sessionId, input.from, options, now, now);
+        if (Number(changes) === 0) {
           // The taskId match wins over the messageId match.
           const existing =
             (input.taskId === undefined ? null : byId(input.taskId)) ?? (input.messageId === undefined ? null : byMessageId(input.messageId));
           if (existing === null) throw new Error(`The task ${taskId} was neither created nor found.`);
           return { task: existing, created: false };
         }
-        const task = taskFromRow(row);
+        const task = insertedTask(input, taskId, options, now);
         if (task.jobId !== undefined) onCreated?.(task);
         return { task, created: true };
       }),
