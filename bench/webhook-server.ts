@@ -4,19 +4,25 @@
  * parent's "rss" messages with its resident set size.
  */
 import { createServer as createHttpServer } from 'node:http';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadConfig } from '../src/lib/config/index.ts';
+import { backgroundLog } from '../src/server/log-destination.ts';
 
 const [mode, dataDir = '', authToken = ''] = process.argv.slice(2);
 
 const startVidbot = async (): Promise<number> => {
+  mkdirSync(dataDir, { recursive: true });
   const { startServer } = await import('../src/server/index.ts');
   const { config } = loadConfig({
     env: { VIDBOT_DATA_DIR: dataDir, TWILIO_AUTH_TOKEN: authToken, VIDBOT_RATE_LIMIT: '10000', PORT: '0', VIDBOT_HOST: '127.0.0.1' },
     cwd: dataDir,
     dotenv: false,
   });
-  // The web side as `vidbot serve --no-workers` starts it: the same library call.
-  const server = await startServer(config, { workers: 0 });
+  // The web side as `vidbot serve --no-workers` starts it: the same library call, logging the same
+  // lines the same way (into a file here rather than onto the bench's output; BENCH_LOG=0 logs nothing).
+  const logger = process.env.BENCH_LOG === '0' ? false : { level: 'info', stream: backgroundLog(join(dataDir, 'server.log')) };
+  const server = await startServer(config, { workers: 0, logger });
   return server.port;
 };
 

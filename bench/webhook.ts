@@ -63,7 +63,7 @@ const start = async (mode: Mode, dataDir: string): Promise<Server> => {
     rss: () => ask(child, 'rss'),
     cpu: () => ask(child, 'cpu'),
     async stop() {
-      child.send('exit');
+      if (child.exitCode === null && child.signalCode === null) child.send('exit');
       await exited;
     },
   };
@@ -140,8 +140,9 @@ const durability = async (server: Server): Promise<{ text: string; lost: number 
 
 const main = async () => {
   const dir = await mkdtemp(join(tmpdir(), 'vidbot-bench-webhook-'));
+  const servers: Server[] = [];
   try {
-    const servers = await Promise.all(MODES.map((mode) => start(mode, join(dir, mode))));
+    for (const mode of MODES) servers.push(await start(mode, join(dir, mode)));
     const idle = await Promise.all(servers.map((server) => server.rss()));
     const rounds = new Map<Mode, Array<{ rate: number; p50: number; p99: number; non2xx: number; cpu: number }>>(MODES.map((mode) => [mode, []]));
     for (let round = 0; round < ROUNDS; round += 1) {
@@ -157,7 +158,6 @@ const main = async () => {
     const vidbot = servers[1] as Server;
     const durable = await durability(vidbot);
     if (durable.lost > 0) process.exitCode = 1;
-    await Promise.all(servers.map((server) => server.stop()));
 
     const ratios = (rounds.get('vidbot') ?? []).map((r, i) => r.rate / (rounds.get('reference')?.[i]?.rate ?? 1));
     console.log(`\nPOST /whatsapp/webhook, Node ${process.version}: ${ROUNDS} rounds of ${SLICE_S} s per server, taking turns, ${CONNECTIONS} connections\n`);
@@ -180,6 +180,7 @@ const main = async () => {
     });
     console.log(`\ndurable: ${durable.text}`);
   } finally {
+    await Promise.all(servers.map((server) => server.stop()));
     await rm(dir, { recursive: true, force: true });
   }
 };

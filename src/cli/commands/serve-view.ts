@@ -7,6 +7,7 @@ import type { FastifyServerOptions } from 'fastify';
 import type { ActivityFeed } from '../../lib/activity/feed.ts';
 import type { Vidbot } from '../../lib/create-vidbot.ts';
 import type { QueueWorker } from '../../lib/queue/port.ts';
+import { backgroundLog } from '../../server/log-destination.ts';
 import type { CliContext } from '../context.ts';
 import { shortId } from '../dashboard/format.ts';
 import type { DashboardHandle } from '../dashboard/run.tsx';
@@ -15,7 +16,7 @@ import type { ServeDescription } from './serve-banner.ts';
 
 export interface ServeView {
   readonly tui: boolean;
-  /** The server's logger options: into the dashboard's log on a terminal, JSON lines otherwise. */
+  /** The server's logger options: into the dashboard's log on a terminal, JSON lines on standard output (written in the background) otherwise. */
   readonly logger: NonNullable<FastifyServerOptions['logger']>;
   /** Fires when the user presses q (or Ctrl-C) in the dashboard. */
   readonly quit: AbortSignal;
@@ -119,7 +120,7 @@ export const createServeView = (input: { context: CliContext; noTui?: boolean })
 
   return {
     tui,
-    logger: tui ? { level, stream: feedLogStream(sink) } : { level },
+    logger: { level, stream: tui ? feedLogStream(sink) : backgroundLog() },
     quit: quit.signal,
     async show({ description, worker, feed, vidbot }) {
       if (!tui || feed === undefined) {
