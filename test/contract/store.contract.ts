@@ -524,6 +524,8 @@ export const storeContract = (name: string, makeStore: () => Promise<StoreHarnes
           store.ingest(unitFor('SMin7').unit),
         ]);
         expect([before.status, failed.status, after.status]).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+        // The unit's own error, not one the store made of it: the store did not fail.
+        expect(failed.status === 'rejected' && (failed.reason as Error).message).toBe('the decision failed');
         expect((await store.listTasks()).map((t) => t.messageId).sort()).toEqual(['SMin5', 'SMin7']);
         // A redelivery of the failed one finds no answer: it claims the message afresh, or finds the claim still open.
         const retry = await store.claimInbound({ messageId: 'SMin6', from: SENDER });

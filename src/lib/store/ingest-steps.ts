@@ -7,6 +7,21 @@
 import type { InboundDecision, InboundUnit, IngestOutcome, LogLine } from './inbound-unit.ts';
 import type { InboundClaim, Store, Task } from './port.ts';
 
+/** Errors a unit's own callbacks threw: the caller's, not the store's, so stores pass them on unmapped. */
+const callerErrors = new WeakSet<object>();
+
+/** Runs one of the unit's callbacks, marking what it throws as the caller's. */
+export const asCaller = <T>(callback: () => T): T => {
+  try {
+    return callback();
+  } catch (error) {
+    if (typeof error === 'object' && error !== null) callerErrors.add(error);
+    throw error;
+  }
+};
+
+export const isCallerError = (error: unknown): boolean => typeof error === 'object' && error !== null && callerErrors.has(error);
+
 export type Opened =
   | { readonly claimed: false; readonly claim: InboundClaim }
   | { readonly claimed: true; readonly claim: InboundClaim; readonly decision: InboundDecision; readonly task?: Task };
@@ -23,7 +38,7 @@ export const ingestInSteps = async (steps: IngestSteps, unit: InboundUnit): Prom
   if (!opened.claimed) return { claimed: false, claim: opened.claim, position: null };
   const { decision, task } = opened;
   const position = task !== undefined && unit.place !== undefined ? await unit.place(task) : null;
-  const answer = decision.answer({ ...(task ? { task } : {}), position });
+  const answer = asCaller(() => decision.answer({ ...(task ? { task } : {}), position }));
   await steps.close(unit, answer, task?.taskId);
   const claim: InboundClaim = { ...opened.claim, reply: answer.text, ...(task ? { taskId: task.taskId } : {}) };
   return { claimed: true, claim, position, ...(task ? { task } : {}) };
@@ -37,7 +52,7 @@ export const stepsOnMethods = (
     const { claimed, claim } = await store.claimInbound({ messageId: unit.messageId, from: unit.from });
     if (!claimed) return { claimed, claim };
     await store.appendMessage(unit.sessionId, { role: 'user', ...unit.said });
-    const decision = unit.decide();
+    const decision = asCaller(() => unit.decide());
     const task = decision.task === undefined ? undefined : (await store.createTask(decision.task)).task;
     return { claimed, claim, decision, ...(task ? { task } : {}) };
   },

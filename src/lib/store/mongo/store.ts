@@ -15,7 +15,7 @@ import { cacheOps, videoOps } from './media.ts';
 import { inboundOps, sessionOps } from './messages.ts';
 import { outboundOps } from './outbound.ts';
 import { taskOps } from './tasks.ts';
-import { ingestInSteps, stepsOnMethods } from '../ingest-steps.ts';
+import { ingestInSteps, isCallerError, stepsOnMethods } from '../ingest-steps.ts';
 
 export interface MongoStoreOptions {
   /** Connection string (MONGODB_URI); also names the server in error messages when `client` is given. */
@@ -124,7 +124,14 @@ export const createMongoStore = async (options: MongoStoreOptions): Promise<Stor
     deleteCache: call(ops.deleteCache),
     claimInbound: call(ops.claimInbound),
     updateInbound: call(ops.updateInbound),
-    ingest: call((unit) => ingestInSteps(steps, unit)),
+    ingest: async (unit) => {
+      if (closed) throw vidbotError('VIDBOT_STORE_FAILED', 'The store is closed.', { retryable: false });
+      try {
+        return await ingestInSteps(steps, unit);
+      } catch (error) {
+        throw isCallerError(error) ? error : toStoreError(error, uri);
+      }
+    },
     lastInboundAt: call(ops.lastInboundAt),
     recordOutbound: call(ops.recordOutbound),
     findOutbound: call(ops.findOutbound),

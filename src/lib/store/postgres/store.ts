@@ -16,7 +16,7 @@ import { outboundOps } from './outbound.ts';
 import { type Db, openPool, type Ops } from './pool.ts';
 import { migrate } from './schema.ts';
 import { taskOps } from './tasks.ts';
-import { ingestInSteps } from '../ingest-steps.ts';
+import { ingestInSteps, isCallerError } from '../ingest-steps.ts';
 import { ingestSteps } from './ingest.ts';
 
 export interface PostgresStoreOptions {
@@ -85,7 +85,14 @@ export const createPostgresStore = async (options: PostgresStoreOptions): Promis
     deleteCache: call(ops.deleteCache),
     claimInbound: call(ops.claimInbound),
     updateInbound: call(ops.updateInbound),
-    ingest: call((unit) => ingestInSteps(steps, unit)),
+    ingest: async (unit) => {
+      if (closed) throw vidbotError('VIDBOT_STORE_FAILED', 'The store is closed.', { retryable: false });
+      try {
+        return await ingestInSteps(steps, unit);
+      } catch (error) {
+        throw isCallerError(error) ? error : toStoreError(error, url);
+      }
+    },
     lastInboundAt: call(ops.lastInboundAt),
     recordOutbound: call(ops.recordOutbound),
     findOutbound: call(ops.findOutbound),

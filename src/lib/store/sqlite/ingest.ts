@@ -4,7 +4,7 @@
  * step: the job is added with its task and its place read before the answer is written.
  */
 import type { InboundUnit, IngestOutcome, LogLine } from '../inbound-unit.ts';
-import type { Opened } from '../ingest-steps.ts';
+import { type Opened, asCaller } from '../ingest-steps.ts';
 import type { Task } from '../port.ts';
 import type { Conn, SyncOps } from './conn.ts';
 import { inboundFromRow, toJson, toSql } from './rows.ts';
@@ -29,7 +29,7 @@ export const sqliteIngest = (c: Conn, ops: Pick<SyncOps, 'claimInbound' | 'appen
     const { claimed, claim } = ops.claimInbound({ messageId: unit.messageId, from: unit.from });
     if (!claimed) return { claimed, claim };
     ops.appendMessage(unit.sessionId, { role: 'user', ...unit.said });
-    const decision = unit.decide();
+    const decision = asCaller(() => unit.decide());
     const task = decision.task === undefined ? undefined : ops.createTask(decision.task).task;
     return { claimed, claim, decision, ...(task ? { task } : {}) };
   };
@@ -49,10 +49,10 @@ export const sqliteIngest = (c: Conn, ops: Pick<SyncOps, 'claimInbound' | 'appen
       const found = c.sql('SELECT * FROM inbound_messages WHERE message_sid = ?').get(unit.messageId);
       if (found !== undefined) return { claimed: false, claim: inboundFromRow(found), position: null };
       const receivedAt = c.now();
-      const decision = unit.decide();
+      const decision = asCaller(() => unit.decide());
       const task = decision.task === undefined ? undefined : ops.createTask(decision.task).task;
       const position = task?.jobId === undefined ? null : jobs.position(task.jobId);
-      const answer = decision.answer({ ...(task ? { task } : {}), position });
+      const answer = asCaller(() => decision.answer({ ...(task ? { task } : {}), position }));
       c.sql('INSERT INTO inbound_messages (message_sid, from_addr, received_at, reply, task_id) VALUES (?, ?, ?, ?, ?)').run(
         unit.messageId,
         unit.from,

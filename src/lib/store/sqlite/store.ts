@@ -8,7 +8,7 @@ import { isVidbotError, vidbotError, type VidbotError } from '../../errors.ts';
 import { createCheckpointer } from '../../sqlite/checkpointer.ts';
 import { createGroupCommit } from '../../sqlite/group-commit.ts';
 import { openDatabase, writeTransaction } from '../../sqlite/open.ts';
-import { ingestInSteps } from '../ingest-steps.ts';
+import { ingestInSteps, isCallerError } from '../ingest-steps.ts';
 import type { Store } from '../port.ts';
 import type { Conn, SyncOps } from './conn.ts';
 import { type SharedJobs, sqliteIngest } from './ingest.ts';
@@ -149,7 +149,7 @@ export const createSqliteStore = (options: SqliteStoreOptions): Store => {
         if (jobs !== undefined) return await wholeInPiece(unit, jobs);
         return await ingestInSteps({ open: openInPiece, close: closeInPiece }, unit);
       } catch (error) {
-        throw toStoreError(error);
+        throw isCallerError(error) ? error : toStoreError(error);
       }
     },
     lastInboundAt: call(ops.lastInboundAt),
