@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import formbody from '@fastify/formbody';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import type { Bot } from '../lib/bot/types.ts';
 import { type ActivityFeed, createActivityFeed } from '../lib/activity/feed.ts';
 import type { Vidbot } from '../lib/create-vidbot.ts';
@@ -63,7 +63,7 @@ export const createServer = async (options: CreateServerOptions): Promise<Fastif
   const app = Fastify({
     logger,
     // One line per request (below) instead of Fastify's two: log lines cost a webhook as much as its own work.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? 256 * 1024,
     return503OnClosing: true,
     forceCloseConnections: 'idle',

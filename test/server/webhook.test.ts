@@ -40,6 +40,13 @@ describe('POST /whatsapp/webhook', () => {
     expect(lines.length).toBeGreaterThan(3);
     const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(parsed.some((entry) => entry.msg === 'inbound message' && entry.messageId === messageSid && entry.kind === 'ack' && entry.channel === 'local')).toBe(true);
+    // One line per request, with what it asked and how it ended.
+    expect(parsed.filter((entry) => entry.msg === 'incoming request')).toEqual([]);
+    expect(parsed.filter((entry) => entry.msg === 'request completed').map((entry) => [entry.method, entry.url, entry.statusCode])).toEqual([
+      ['POST', '/whatsapp/webhook', 200],
+      ['GET', '/api/tasks', 200],
+      ['POST', '/whatsapp/webhook', 403],
+    ]);
     const all = lines.join('\n');
     for (const secret of [TEST_AUTH_TOKEN, 'super-secret-key', 'forged-signature-value']) expect(all).not.toContain(secret);
   });
