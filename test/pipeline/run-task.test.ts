@@ -46,11 +46,29 @@ describe('runTask with the embedded adapters', () => {
     const events: PipelineEvent[] = [];
     const done = await vidbot.runTask(second.task.taskId, { onEvent: (e) => events.push(e) });
     expect(done.cacheHit).toBe(true);
-    expect(events.filter((e) => e.type === 'stage:start').map((e) => e.stage)).toEqual(['compress', 'publish']);
+    // The cached copy is the compressor's own output for this limit: it is published as it is.
+    expect(events.filter((e) => e.type === 'stage:start').map((e) => e.stage)).toEqual(['publish']);
+    expect(events).toContainEqual({ type: 'stage:skip', stage: 'compress', reason: 'the cached copy already fits' });
+    const [hit, made] = await vidbot.store.listVideos();
+    expect([hit?.taskId, hit?.sizeBytes, hit?.durationSec, hit?.width]).toEqual([second.task.taskId, made?.sizeBytes, made?.durationSec, made?.width]);
     const third = await vidbot.createTask({ prompt: 'a paper boat in the rain', options: { useCache: false } });
     expect((await vidbot.runTask(third.task.taskId)).cacheHit).toBe(false);
     const landscape = await vidbot.createTask({ prompt: 'a paper boat in the rain', options: { orientation: 'landscape' } });
     expect((await vidbot.runTask(landscape.task.taskId)).cacheHit).toBe(false);
+  });
+
+  it('compresses a cached video again for another size limit', async () => {
+    const first = await makeVidbot();
+    cleanups.push(first.cleanup);
+    await first.vidbot.runTask((await first.vidbot.createTask({ prompt: 'a kite over the dunes' })).task.taskId);
+    await first.vidbot.close();
+    // The same data, served with a smaller limit than the copy was made for.
+    const smaller = await makeVidbot({ VIDBOT_DATA_DIR: first.dataDir, WHATSAPP_MAX_BYTES: '5000000' });
+    cleanups.push(smaller.cleanup);
+    const events: PipelineEvent[] = [];
+    const done = await smaller.vidbot.runTask((await smaller.vidbot.createTask({ prompt: 'a kite over the dunes' })).task.taskId, { onEvent: (e) => events.push(e) });
+    expect(done.cacheHit).toBe(true);
+    expect(events.filter((e) => e.type === 'stage:start').map((e) => e.stage)).toEqual(['compress', 'publish']);
   });
 
   it('marks the task canceled when it is canceled mid-run, and leaves no scratch files', async () => {

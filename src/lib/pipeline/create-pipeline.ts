@@ -62,8 +62,18 @@ export interface Pipeline {
 /** The provider's part of a pipeline request: what to make, without the pipeline's own switches. */
 const videoRequest = ({ polish: _polish, useCache: _useCache, maxBytes: _maxBytes, ...video }: PipelineRequest): VideoRequest => video;
 
-const exists = async (file: string | undefined): Promise<boolean> =>
-  file !== undefined && (await stat(file).then((s) => s.isFile() && s.size > 0, () => false));
+/** The size of a file, 0 when it is not one (gone, or a folder). */
+const sizeOf = async (file: string): Promise<number> => stat(file).then((s) => (s.isFile() ? s.size : 0), () => 0);
+
+/**
+ * A cached video is the compressor's own output: it needs compressing again only for another size
+ * limit, or when the file is no longer the one described (replaced by hand).
+ */
+const fitting = (meta: Readonly<Record<string, unknown>> | undefined, size: number, maxBytes: number | undefined): { fits?: MediaInfo } => {
+  const fit = meta?.fit as { maxBytes?: number; video?: MediaInfo } | undefined;
+  const video = fit?.video;
+  return video !== undefined && maxBytes !== undefined && fit?.maxBytes === maxBytes && video.sizeBytes === size ? { fits: video } : {};
+};
 
 /**
  * Composes the stages: polish -> cache -> generate -> compress -> publish. Each stage is a port, so
@@ -92,10 +102,12 @@ export const createPipeline = (deps: PipelineDeps): Pipeline => ({
     const scratch = await mkdtemp(join(deps.workDir, scratchPrefix()));
     try {
       const cached = useCache ? await deps.store?.getCache(key) : null;
-      if (cached && (await exists(cached.filePath))) {
+      const cachedSize = cached ? await sizeOf(cached.filePath) : 0;
+      if (cached && cachedSize > 0) {
         emit({ type: 'stage:skip', stage: 'polish', reason: 'cache hit' });
         emit({ type: 'stage:skip', stage: 'generate', reason: 'cache hit' });
         return await finish(deps, request, options, emit, scratch, key, cached.filePath, {
+          ...fitting(cached.meta, cachedSize, request.maxBytes),
           prompt: request.prompt,
           cacheHit: true,
           provider: deps.provider.name,
@@ -145,7 +157,8 @@ export const createPipeline = (deps: PipelineDeps): Pipeline => ({
   },
 });
 
-type ResultHead = Omit<PipelineResult, 'media' | 'video' | 'compression'>;
+/** What is known before the compressor: with `fits`, a cached video that needs no compressing. */
+type ResultHead = Omit<PipelineResult, 'media' | 'video' | 'compression'> & { readonly fits?: MediaInfo };
 
 const finish = async (
   deps: PipelineDeps,
@@ -155,35 +168,47 @@ const finish = async (
   scratch: string,
   key: string,
   source: string,
-  partial: ResultHead,
+  { fits, ...partial }: ResultHead,
 ): Promise<PipelineResult> => {
   const { signal } = options;
-  const compressed = await runStage(
-    'compress',
-    emit,
-    (onProgress) =>
-      deps.compressor.compress(source, {
-        output: join(scratch, 'whatsapp.mp4'),
-        ...(request.maxBytes ? { maxBytes: request.maxBytes } : {}),
-        ...(signal ? { signal } : {}),
-        onProgress,
-      }),
-    (c) => `${c.mode}, ${c.output.sizeBytes} bytes`,
-  );
+  if (fits !== undefined) emit({ type: 'stage:skip', stage: 'compress', reason: 'the cached copy already fits' });
+  const compressed =
+    fits === undefined
+      ? await runStage(
+          'compress',
+          emit,
+          (onProgress) =>
+            deps.compressor.compress(source, {
+              output: join(scratch, 'whatsapp.mp4'),
+              ...(request.maxBytes ? { maxBytes: request.maxBytes } : {}),
+              ...(signal ? { signal } : {}),
+              onProgress,
+            }),
+          (c) => `${c.mode}, ${c.output.sizeBytes} bytes`,
+        )
+      : undefined;
   throwIfAborted(signal);
+  const ready = compressed?.file ?? source;
   const media = await runStage(
     'publish',
     emit,
-    (onProgress) => deps.mediaHost.publish(compressed.file, { contentType: 'video/mp4', onProgress, ...(signal ? { signal } : {}) }),
+    (onProgress) => deps.mediaHost.publish(ready, { contentType: 'video/mp4', onProgress, ...(signal ? { signal } : {}) }),
     (m) => m.url ?? m.path,
   );
-  if (!partial.cacheHit && deps.store && media.path && request.useCache !== false) {
+  const video = compressed?.output ?? (fits as MediaInfo);
+  if (!partial.cacheHit && compressed && deps.store && media.path && request.useCache !== false) {
     await deps.store.putCache({
       key,
       promptNorm: normalizePrompt(partial.prompt),
       filePath: media.path,
-      meta: { provider: partial.provider, model: partial.model, ...(partial.polishedPrompt ? { polishedPrompt: partial.polishedPrompt } : {}) },
+      meta: {
+        provider: partial.provider,
+        model: partial.model,
+        ...(partial.polishedPrompt ? { polishedPrompt: partial.polishedPrompt } : {}),
+        // What the next hit needs to skip the compressor: the limit it was made for and what it is.
+        fit: { maxBytes: compressed.maxBytes, video: { ...compressed.output, file: media.path } },
+      },
     });
   }
-  return { ...partial, media, video: compressed.output, compression: { mode: compressed.mode, passes: compressed.passes } };
+  return { ...partial, media, video, ...(compressed ? { compression: { mode: compressed.mode, passes: compressed.passes } } : {}) };
 };
