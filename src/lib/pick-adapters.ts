@@ -89,12 +89,16 @@ export const pickChannels = (config: Config, inbound: InboundOptions | undefined
   return inbound ? [cloud, main] : [cloud];
 };
 
-/** The provider asked for (VIDBOT_PROVIDER), or on auto the first configured of replicate, fal, cog; the local renderer otherwise. */
+/**
+ * The provider asked for (VIDBOT_PROVIDER; a list fails over), or on auto the first configured of
+ * replicate, fal, cog; the local renderer otherwise. `onWarning` hears when a task fails over.
+ */
 export const pickProvider = async (
   config: Config,
   ffmpeg: { ffmpeg: string; ffprobe: string },
   webhooks: boolean,
-): Promise<VideoProvider> => createProvider(config, { ffmpeg, webhooks });
+  onWarning?: (message: string) => void,
+): Promise<VideoProvider> => createProvider(config, { ffmpeg, webhooks, ...(onWarning ? { onWarning } : {}) });
 
 /** How long to wait for Redis at start, and who hears about each try. */
 export interface RedisWait {
