@@ -8,6 +8,7 @@ import { locateFfmpeg } from './ffmpeg/locate.ts';
 import type { MediaHost } from './media-host/port.ts';
 import type { Channel, ChannelSet, Receipt } from './channel/port.ts';
 import { createChannelSet } from './channel/set.ts';
+import { type DailyBudget, type PriceTable, pickCost } from './cost/index.ts';
 import {
   type InboundOptions,
   type RedisWait,
@@ -59,6 +60,10 @@ export interface Vidbot {
   /** The messaging services this vidbot answers on; the first is the default. */
   readonly channels: ChannelSet;
   readonly pipeline: Pipeline;
+  /** Prices by model (VIDBOT_PRICES), for each video's estimated cost. */
+  readonly prices: PriceTable;
+  /** The daily budget, when VIDBOT_DAILY_BUDGET is set. */
+  readonly budget?: DailyBudget;
   /** The one owner of every task's state: submit, run, deliver, receipts, cancel, retry. */
   readonly tasks: TaskLifecycle;
   /** The session log's writer. */
@@ -158,7 +163,7 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
     ...(config.ffmpegBin ? { ffmpegBin: config.ffmpegBin } : {}),
     ...(options.env ? { env: options.env } : {}),
   });
-  const provider = over.provider ?? (await pickProvider(config, ffmpeg, options.providerWebhooks ?? false));
+  const provider = over.provider ?? (await pickProvider(config, ffmpeg, options.providerWebhooks ?? false, options.onWarning));
   const given = { ...(over.store ? { store: over.store } : {}), ...(over.queue ? { queue: over.queue } : {}) };
   const opened: StoreAndQueue = await pickStoreAndQueue(config, paths.database, given, options.waitForRedis);
   // Scratch folders of runs whose process was killed (their own `finally` never ran).
@@ -180,7 +185,16 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
   const picked = pickChannels(config, options.inbound, options.onWarning);
   // A channel given replaces the configured default; the others stay.
   const channels = createChannelSet([...(over.channel ? [over.channel, ...picked.slice(1)] : picked), ...(options.extraChannels ?? [])]);
-  const pipeline = createPipeline({ polisher, provider, compressor, mediaHost, store, workDir: paths.work });
+  const { prices, budget } = pickCost(config, store);
+  const pipeline = createPipeline({
+    polisher,
+    provider,
+    compressor,
+    mediaHost,
+    store,
+    workDir: paths.work,
+    ...(budget ? { admitGeneration: () => budget.admit() } : {}),
+  });
   const conversation = createConversation(store);
   const tasks = createTaskLifecycle({
     store,
@@ -189,6 +203,7 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
     channels,
     conversation,
     provider,
+    prices,
     maxBytes: config.whatsappMaxBytes,
     progressAfterMs: config.progressAfterSec * 1000,
     ...(options.onWarning ? { onWarning: options.onWarning } : {}),
@@ -240,6 +255,8 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
     mediaHost,
     channels,
     pipeline,
+    prices,
+    ...(budget ? { budget } : {}),
     tasks,
     conversation,
     createTask: (input) => tasks.create(newTask(input)),

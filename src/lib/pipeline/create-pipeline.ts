@@ -20,6 +20,11 @@ export interface PipelineDeps {
   readonly store?: Store;
   /** Parent folder for per-run scratch folders (removed after each run). */
   readonly workDir: string;
+  /**
+   * Asked before a paid generation (not for the cache nor the local preview); throws to stop it:
+   * the daily budget (cost/budget.ts).
+   */
+  readonly admitGeneration?: () => Promise<void>;
 }
 
 /** What to make: the provider's request plus the pipeline's own switches. */
@@ -34,11 +39,12 @@ export interface PipelineRunOptions {
   readonly onEvent?: PipelineListener;
   /** Provider job to resume (a prediction id stored by an earlier attempt). */
   readonly resumeRemoteJob?: string;
-  readonly onRemoteJob?: (remoteJobId: string) => void | Promise<void>;
-  /** See GenerateOptions: the task's key, and a create whose answer was never recorded. */
+  readonly onRemoteJob?: (remoteJobId: string, provider?: string) => void | Promise<void>;
+  /** See GenerateOptions: the task's key, a create whose answer was never recorded, and the provider that has either. */
   readonly jobKey?: string;
   readonly remoteJobRequestedAt?: number;
-  readonly onRemoteJobRequested?: (at: number) => void | Promise<void>;
+  readonly onRemoteJobRequested?: (at: number, provider?: string) => void | Promise<void>;
+  readonly remoteProvider?: string;
 }
 
 export interface PipelineResult {
@@ -49,6 +55,8 @@ export interface PipelineResult {
   readonly provider: string;
   readonly model: string;
   readonly remoteJobId?: string;
+  /** Seconds the provider reports its job ran, for the cost. */
+  readonly runSec?: number;
   /** The published video; `media.path` is a durable local copy when the host keeps one. */
   readonly media: PublishedMedia;
   readonly video: MediaInfo;
@@ -98,12 +106,16 @@ export const createPipeline = (deps: PipelineDeps): Pipeline => ({
         return await finish(deps, request, options, emit, scratch, key, cached.filePath, {
           prompt: request.prompt,
           cacheHit: true,
-          provider: deps.provider.name,
-          model,
+          // Who made the cached copy (a failover may have made it elsewhere).
+          provider: typeof cached.meta?.provider === 'string' ? cached.meta.provider : deps.provider.name,
+          model: typeof cached.meta?.model === 'string' ? cached.meta.model : model,
           ...(typeof cached.meta?.polishedPrompt === 'string' ? { polishedPrompt: cached.meta.polishedPrompt } : {}),
         });
       }
       if (useCache) emit({ type: 'stage:skip', stage: 'cache', reason: 'no cached video' });
+      // Not even the polish runs for a video that may not be paid for; a job already started is not left behind.
+      const started = options.resumeRemoteJob !== undefined || options.remoteJobRequestedAt !== undefined;
+      if (!started && deps.provider.capabilities(request.model).ai) await deps.admitGeneration?.();
 
       const polished =
         request.polish === false
@@ -127,6 +139,7 @@ export const createPipeline = (deps: PipelineDeps): Pipeline => ({
               jobKey: options.jobKey,
               remoteJobRequestedAt: options.remoteJobRequestedAt,
               onRemoteJobRequested: options.onRemoteJobRequested,
+              remoteProvider: options.remoteProvider,
             },
           ),
         (g) => `${g.provider} ${g.model}`,
@@ -138,6 +151,7 @@ export const createPipeline = (deps: PipelineDeps): Pipeline => ({
         model: generated.model,
         ...(polished.polished ? { polishedPrompt: polished.prompt } : {}),
         ...(generated.remoteJobId ? { remoteJobId: generated.remoteJobId } : {}),
+        ...(generated.runSec === undefined ? {} : { runSec: generated.runSec }),
       });
     } finally {
       await rm(scratch, { recursive: true, force: true });

@@ -4,6 +4,7 @@
  * finishes what is missing: a made video is not generated again, a sent message is not sent again.
  */
 import { basename } from 'node:path';
+import { estimateCost } from '../cost/prices.ts';
 import { isAbortError, toVidbotError, vidbotError } from '../errors.ts';
 import type { PipelineEvent } from '../pipeline/events.ts';
 import type { PipelineResult } from '../pipeline/create-pipeline.ts';
@@ -95,11 +96,13 @@ const generate = async (deps: LifecycleDeps, queued: Task, options: RunTaskOptio
         ...(options.signal ? { signal: options.signal } : {}),
         ...(task.remoteJobId ? { resumeRemoteJob: task.remoteJobId } : {}),
         ...(task.remoteJobRequestedAt ? { remoteJobRequestedAt: task.remoteJobRequestedAt } : {}),
-        onRemoteJobRequested: async (at) => {
-          await store.updateTask(taskId, { remoteJobRequestedAt: at });
+        // Tasks from before failover name no provider: theirs was the one they asked for.
+        remoteProvider: task.remoteProvider ?? task.options.provider,
+        onRemoteJobRequested: async (at, provider = deps.provider.name) => {
+          await store.updateTask(taskId, { remoteJobRequestedAt: at, remoteProvider: provider });
         },
-        onRemoteJob: async (remoteJobId) => {
-          await store.updateTask(taskId, { remoteJobId, remoteJobRequestedAt: undefined });
+        onRemoteJob: async (remoteJobId, provider = deps.provider.name) => {
+          await store.updateTask(taskId, { remoteJobId, remoteProvider: provider, remoteJobRequestedAt: undefined });
         },
       },
     );
@@ -142,6 +145,15 @@ const generate = async (deps: LifecycleDeps, queued: Task, options: RunTaskOptio
     ...(result.video.video?.width ? { width: result.video.video.width } : {}),
     ...(result.video.video?.height ? { height: result.video.video.height } : {}),
   });
+  const generation = result.cacheHit
+    ? undefined
+    : {
+        provider: result.provider,
+        model: result.model,
+        at: Date.now(),
+        ...(result.runSec === undefined ? {} : { runSec: result.runSec }),
+        ...costOf(deps, result),
+      };
   const made = {
     stage: 'deliver' as const,
     progress: 100,
@@ -154,10 +166,17 @@ const generate = async (deps: LifecycleDeps, queued: Task, options: RunTaskOptio
     ...(video.videoUrl ? { videoUrl: video.videoUrl } : {}),
     ...(result.polishedPrompt ? { polishedPrompt: result.polishedPrompt } : {}),
     ...(result.remoteJobId ? { remoteJobId: result.remoteJobId } : {}),
+    ...(generation ? { generation } : {}),
   };
   if (!task.from) return mustMove(store, taskId, 'kept', made);
   const delivering = await mustMove(store, taskId, 'made', { ...made, delivery: firstDelivery(task, channelFor(deps, task.channel)) });
   return delivered(deps, delivering, options, typing);
+};
+
+/** The estimated cost of a generation from the price table, when its model has a price. */
+const costOf = (deps: LifecycleDeps, result: PipelineResult): { cost?: number } => {
+  const cost = estimateCost(deps.prices ?? new Map(), { provider: result.provider, model: result.model, videoSec: result.video.durationSec, ...(result.runSec === undefined ? {} : { runSec: result.runSec }) });
+  return cost === undefined ? {} : { cost };
 };
 
 /** The delivery as the pipeline's last stage, so dashboards and progress bars show it like the others. */

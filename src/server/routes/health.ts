@@ -9,7 +9,7 @@ export interface WorkerStatus {
 }
 
 export interface HealthRouteDeps {
-  readonly vidbot: Pick<Vidbot, 'store' | 'queue' | 'provider' | 'polisher' | 'mediaHost' | 'channels' | 'ffmpeg'>;
+  readonly vidbot: Pick<Vidbot, 'store' | 'queue' | 'provider' | 'polisher' | 'mediaHost' | 'channels' | 'ffmpeg' | 'budget'>;
   readonly version: string;
   readonly workers: () => WorkerStatus;
   readonly apiAuth: 'api-key' | 'local-only';
@@ -54,7 +54,7 @@ export const healthRoutes = (app: FastifyInstance, deps: HealthRouteDeps): void 
   app.get('/', async () => ({ name: 'vidbot', status: 'ok', version: deps.version, endpoints }));
 
   app.get('/health', async (_request, reply) => {
-    const [store, queue, ffmpeg] = await Promise.all([
+    const [store, queue, ffmpeg, budget] = await Promise.all([
       // A real write: a full disk still answers reads, and a store that cannot write cannot take a webhook.
       check(async () => {
         await vidbot.store.probeWrite();
@@ -62,6 +62,7 @@ export const healthRoutes = (app: FastifyInstance, deps: HealthRouteDeps): void 
       }),
       check(() => vidbot.queue.counts()),
       check(() => access(vidbot.ffmpeg.ffmpeg, constants.X_OK).then(() => vidbot.ffmpeg.ffmpeg)),
+      vidbot.budget ? check(() => (vidbot.budget as NonNullable<typeof vidbot.budget>).state()) : undefined,
     ]);
     const healthy = store.ok && queue.ok && ffmpeg.ok;
     return reply.status(healthy ? 200 : 503).send({
@@ -85,6 +86,25 @@ export const healthRoutes = (app: FastifyInstance, deps: HealthRouteDeps): void 
         twilio_signature: deps.signatureCheck ? 'checked' : 'NOT CHECKED (--insecure-skip-signature)',
       },
       public_base_url: deps.publicBaseUrl ?? null,
+      // A failover chain: each provider's circuit, as this process sees it.
+      ...(vidbot.provider.circuits
+        ? {
+            providers: vidbot.provider.circuits().map((circuit) => ({
+              provider: circuit.provider,
+              state: circuit.state,
+              outages: circuit.outages,
+              retry_at: circuit.retryAt === undefined ? null : new Date(circuit.retryAt).toISOString(),
+            })),
+          }
+        : {}),
+      // Reached is not unhealthy: cached videos still go out, and tomorrow new ones do.
+      ...(budget === undefined
+        ? {}
+        : {
+            budget: budget.ok
+              ? { limit: budget.value.limit, spent_today: budget.value.spent, reached: budget.value.reached, resets_at: new Date(budget.value.resetsAt).toISOString() }
+              : { error: budget.error },
+          }),
     });
   });
 };
