@@ -67,7 +67,7 @@ export const createServer = async (options: CreateServerOptions): Promise<Fastif
     forceCloseConnections: 'idle',
     frameworkErrors,
   });
-  const metrics = options.metrics ?? createServerMetrics({ queue: vidbot.queue });
+  const metrics = options.metrics ?? createServerMetrics({ queue: vidbot.queue, store: vidbot.store });
   await app.register(formbody);
   installErrorHandlers(app);
 

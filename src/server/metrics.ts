@@ -5,6 +5,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { PipelineEvent } from '../lib/pipeline/events.ts';
 import type { JobQueue } from '../lib/queue/port.ts';
+import type { GenerationCost, Store } from '../lib/store/port.ts';
 
 export interface ServerMetrics {
   readonly registry: Registry;
@@ -17,7 +18,10 @@ export interface ServerMetrics {
   text(): Promise<string>;
 }
 
-export const createServerMetrics = <T>(options: { queue: JobQueue<T>; processMetrics?: boolean }): ServerMetrics => {
+/** Generations are summed from the store, so every process's workers count; a scrape reads it at most this often. */
+const COSTS_TTL_MS = 10_000;
+
+export const createServerMetrics = <T>(options: { queue: JobQueue<T>; store?: Pick<Store, 'generationCosts'>; processMetrics?: boolean }): ServerMetrics => {
   const registry = new Registry();
   if (options.processMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'vidbot_' });
   const requests = new Counter({
@@ -75,6 +79,35 @@ export const createServerMetrics = <T>(options: { queue: JobQueue<T>; processMet
       for (const [state, value] of Object.entries(counts)) this.set({ state }, value);
     },
   });
+
+  const { store } = options;
+  if (store) {
+    let read: { at: number; rows: Promise<GenerationCost[]> } | undefined;
+    const costs = () => {
+      if (read === undefined || Date.now() - read.at > COSTS_TTL_MS) read = { at: Date.now(), rows: store.generationCosts() };
+      return read.rows.catch(() => [] as GenerationCost[]);
+    };
+    new Counter({
+      name: 'vidbot_generation_cost_total',
+      help: 'Estimated cost of the videos made, by provider and model (VIDBOT_PRICES; models without a price add nothing)',
+      labelNames: ['provider', 'model'] as const,
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const row of await costs()) this.inc({ provider: row.provider, model: row.model }, row.cost);
+      },
+    });
+    new Counter({
+      name: 'vidbot_generations_total',
+      help: 'Videos made (not from the cache), by provider and model',
+      labelNames: ['provider', 'model'] as const,
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const row of await costs()) this.inc({ provider: row.provider, model: row.model }, row.videos);
+      },
+    });
+  }
 
   return {
     registry,

@@ -87,8 +87,10 @@ export const generateCommand = async (context: CliContext, rawPrompt: string, fl
         `${JSON.stringify({
           ok: true,
           taskId: done.taskId,
-          provider: done.options.provider,
-          model: done.options.model ?? vidbot.provider.defaultModel,
+          // Who made it: a failover chain may have picked another provider and model than asked.
+          provider: done.generation?.provider ?? done.options.provider,
+          model: done.generation?.model ?? done.options.model ?? vidbot.provider.defaultModel,
+          ...(done.generation?.cost === undefined ? {} : { cost: done.generation.cost }),
           cacheHit: done.cacheHit ?? false,
           prompt: done.prompt,
           ...(done.polishedPrompt ? { polishedPrompt: done.polishedPrompt } : {}),
