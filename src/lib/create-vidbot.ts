@@ -193,6 +193,7 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
     mediaHost,
     store,
     workDir: paths.work,
+    prices,
     ...(budget ? { admitGeneration: () => budget.admit() } : {}),
   });
   const conversation = createConversation(store);
@@ -203,7 +204,6 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
     channels,
     conversation,
     provider,
-    prices,
     maxBytes: config.whatsappMaxBytes,
     progressAfterMs: config.progressAfterSec * 1000,
     ...(options.onWarning ? { onWarning: options.onWarning } : {}),

@@ -1,6 +1,7 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CompressResult, Compressor } from '../compressor/port.ts';
+import { estimateCost, type PriceTable } from '../cost/prices.ts';
 import type { MediaInfo } from '../domain.ts';
 import { throwIfAborted } from '../errors.ts';
 import type { MediaHost, PublishedMedia } from '../media-host/port.ts';
@@ -25,6 +26,8 @@ export interface PipelineDeps {
    * the daily budget (cost/budget.ts).
    */
   readonly admitGeneration?: () => Promise<void>;
+  /** Prices by model (VIDBOT_PRICES), for each generated video's estimated cost. */
+  readonly prices?: PriceTable;
 }
 
 /** What to make: the provider's request plus the pipeline's own switches. */
@@ -57,6 +60,8 @@ export interface PipelineResult {
   readonly remoteJobId?: string;
   /** Seconds the provider reports its job ran, for the cost. */
   readonly runSec?: number;
+  /** The generation's estimated cost (not for cache hits), when its model has a price. */
+  readonly cost?: number;
   /** The published video; `media.path` is a durable local copy when the host keeps one. */
   readonly media: PublishedMedia;
   readonly video: MediaInfo;
@@ -159,7 +164,7 @@ export const createPipeline = (deps: PipelineDeps): Pipeline => ({
   },
 });
 
-type ResultHead = Omit<PipelineResult, 'media' | 'video' | 'compression'>;
+type ResultHead = Omit<PipelineResult, 'media' | 'video' | 'compression' | 'cost'>;
 
 const finish = async (
   deps: PipelineDeps,
@@ -185,6 +190,24 @@ const finish = async (
     (c) => `${c.mode}, ${c.output.sizeBytes} bytes`,
   );
   throwIfAborted(signal);
+  // Priced per video, per second of the video the provider made, or per second it ran.
+  const cost = partial.cacheHit
+    ? undefined
+    : estimateCost(deps.prices ?? new Map(), {
+        provider: partial.provider,
+        model: partial.model,
+        videoSec: compressed.input.durationSec,
+        ...(partial.runSec === undefined ? {} : { runSec: partial.runSec }),
+      });
+  if (!partial.cacheHit) {
+    emit({
+      type: 'made',
+      provider: partial.provider,
+      model: partial.model,
+      ...(partial.runSec === undefined ? {} : { runSec: partial.runSec }),
+      ...(cost === undefined ? {} : { cost }),
+    });
+  }
   const media = await runStage(
     'publish',
     emit,
@@ -199,5 +222,11 @@ const finish = async (
       meta: { provider: partial.provider, model: partial.model, ...(partial.polishedPrompt ? { polishedPrompt: partial.polishedPrompt } : {}) },
     });
   }
-  return { ...partial, media, video: compressed.output, compression: { mode: compressed.mode, passes: compressed.passes } };
+  return {
+    ...partial,
+    ...(cost === undefined ? {} : { cost }),
+    media,
+    video: compressed.output,
+    compression: { mode: compressed.mode, passes: compressed.passes },
+  };
 };

@@ -1,5 +1,4 @@
 import type { Channel, ChannelSet } from '../channel/port.ts';
-import type { PriceTable } from '../cost/prices.ts';
 import type { Pipeline } from '../pipeline/create-pipeline.ts';
 import type { JobQueue } from '../queue/port.ts';
 import type { Store } from '../store/port.ts';
@@ -21,8 +20,6 @@ export interface LifecycleDeps extends OutboundDeps {
   readonly conversation: Conversation;
   readonly provider: Pick<VideoProvider, 'name' | 'cancelRemoteJob'>;
   readonly maxBytes?: number;
-  /** Prices by model (VIDBOT_PRICES), for each video's estimated cost. */
-  readonly prices?: PriceTable;
   /** After a user has waited this long for a video, tell them once how long is left; 0 never (default 60 s). */
   readonly progressAfterMs?: number;
   /** Told about what went wrong without failing anything (a notice that could not be sent). */

@@ -4,7 +4,6 @@
  * finishes what is missing: a made video is not generated again, a sent message is not sent again.
  */
 import { basename } from 'node:path';
-import { estimateCost } from '../cost/prices.ts';
 import { isAbortError, toVidbotError, vidbotError } from '../errors.ts';
 import type { PipelineEvent } from '../pipeline/events.ts';
 import type { PipelineResult } from '../pipeline/create-pipeline.ts';
@@ -152,7 +151,7 @@ const generate = async (deps: LifecycleDeps, queued: Task, options: RunTaskOptio
         model: result.model,
         at: Date.now(),
         ...(result.runSec === undefined ? {} : { runSec: result.runSec }),
-        ...costOf(deps, result),
+        ...(result.cost === undefined ? {} : { cost: result.cost }),
       };
   const made = {
     stage: 'deliver' as const,
@@ -171,12 +170,6 @@ const generate = async (deps: LifecycleDeps, queued: Task, options: RunTaskOptio
   if (!task.from) return mustMove(store, taskId, 'kept', made);
   const delivering = await mustMove(store, taskId, 'made', { ...made, delivery: firstDelivery(task, channelFor(deps, task.channel)) });
   return delivered(deps, delivering, options, typing);
-};
-
-/** The estimated cost of a generation from the price table, when its model has a price. */
-const costOf = (deps: LifecycleDeps, result: PipelineResult): { cost?: number } => {
-  const cost = estimateCost(deps.prices ?? new Map(), { provider: result.provider, model: result.model, videoSec: result.video.durationSec, ...(result.runSec === undefined ? {} : { runSec: result.runSec }) });
-  return cost === undefined ? {} : { cost };
 };
 
 /** The delivery as the pipeline's last stage, so dashboards and progress bars show it like the others. */
