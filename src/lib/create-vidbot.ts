@@ -31,6 +31,7 @@ import { type Conversation, createConversation } from './tasks/conversation.ts';
 import { type CancelTaskResult, type SendMessageOptions, type TaskLifecycle, createTaskLifecycle } from './tasks/lifecycle.ts';
 import type { ReceiptOutcome } from './tasks/receipts.ts';
 import type { RunTaskOptions } from './tasks/run-task.ts';
+import { allowedModels, type ModelOption } from './video-provider/allowed.ts';
 import type { VideoProvider } from './video-provider/port.ts';
 
 /** How long close() waits for aborted task runs to record their state before closing the store. */
@@ -54,6 +55,8 @@ export interface Vidbot {
   readonly store: Store;
   readonly queue: JobQueue<TaskJob>;
   readonly provider: VideoProvider;
+  /** The models users may pick with /model (VIDBOT_ALLOWED_MODELS); the configured one by default. */
+  readonly models: readonly ModelOption[];
   readonly polisher: PromptPolisher;
   readonly compressor: Compressor;
   readonly mediaHost: MediaHost;
@@ -164,6 +167,7 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
     ...(options.env ? { env: options.env } : {}),
   });
   const provider = over.provider ?? (await pickProvider(config, ffmpeg, options.providerWebhooks ?? false, options.onWarning));
+  const models = allowedModels(config.allowedModels, provider);
   const given = { ...(over.store ? { store: over.store } : {}), ...(over.queue ? { queue: over.queue } : {}) };
   const opened: StoreAndQueue = await pickStoreAndQueue(config, paths.database, given, options.waitForRedis);
   // Scratch folders of runs whose process was killed (their own `finally` never ran).
@@ -250,6 +254,7 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
     store,
     queue,
     provider,
+    models,
     polisher,
     compressor,
     mediaHost,

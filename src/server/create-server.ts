@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { modelOfferChoices } from '../lib/bot/models.ts';
 import type { Bot } from '../lib/bot/types.ts';
 import { type ActivityFeed, createActivityFeed } from '../lib/activity/feed.ts';
 import type { Vidbot } from '../lib/create-vidbot.ts';
@@ -111,7 +112,7 @@ export const createServer = async (options: CreateServerOptions): Promise<Fastif
     ],
     ...(options.publicBaseUrl ? { publicBaseUrl: options.publicBaseUrl } : {}),
   });
-  options.simulator?.register(app, { store: vidbot.store });
+  options.simulator?.register(app, { store: vidbot.store, modelChoices: modelOfferChoices(vidbot.models) });
   app.get('/metrics', async (_request, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(await metrics.text()));
 
   return app;

@@ -25,8 +25,10 @@ export const providerOfModel = (model: string, names: readonly string[], default
   if (findModel(model, 'replicate') && names.includes('replicate')) return 'replicate';
   if (findModel(model, 'fal') && names.includes('fal')) return 'fal';
   if (base(model).startsWith('fal-ai/') && names.includes('fal')) return 'fal';
-  // Any other owner/name is a Replicate model (vidbot passes it the prompt and --input values).
+  // Any other owner/name is a Replicate model (vidbot passes it the prompt and --input values),
+  // or, without Replicate, a fal endpoint (owner/app[/path]).
   if (/^[\w.-]+\/[\w.-]+(:\w+)?$/.test(model) && names.includes('replicate')) return 'replicate';
+  if (/^[\w.-]+\/[\w.-]+(\/[\w.-]+)*$/.test(model) && names.includes('fal')) return 'fal';
   return undefined;
 };
 
