@@ -14,7 +14,8 @@ import { createProgressView } from '../progress.ts';
 export interface GenerateFlags {
   output?: string;
   force?: boolean;
-  provider?: 'local' | 'replicate' | 'fal' | 'cog';
+  /** One provider, or a list to fail over through (checked as VIDBOT_PROVIDER is). */
+  provider?: string;
   model?: string;
   input?: string[];
   image?: string;
