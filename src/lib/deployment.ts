@@ -2,8 +2,8 @@ import type { Vidbot } from './create-vidbot.ts';
 import { vidbotError } from './errors.ts';
 
 /**
- * A shared store (MongoDB) means web and workers may run on different machines; local media files
- * live on one of them, so the web side could not serve what a worker made. Refuse that setup.
+ * A shared store (MongoDB, PostgreSQL) means web and workers may run on different machines; local
+ * media files live on one of them, so the web side could not serve what a worker made. Refuse that setup.
  */
 export const assertSharedMedia = (vidbot: Pick<Vidbot, 'store' | 'mediaHost'>): void => {
   if (vidbot.store.shared && !vidbot.mediaHost.shared) {

@@ -19,6 +19,7 @@ import type { JobQueue } from './queue/port.ts';
 import { createSqliteQueue } from './queue/sqlite/index.ts';
 import type { TaskJob } from './tasks/deps.ts';
 import type { Store } from './store/port.ts';
+import { openSharedStore, pickStoreKind } from './pick-store.ts';
 import { createSqliteStore } from './store/sqlite/index.ts';
 import { createOpenAITranscriber } from './transcriber/openai.ts';
 import type { Transcriber } from './transcriber/port.ts';
@@ -116,9 +117,11 @@ export interface StoreAndQueue {
 }
 
 /**
- * The store (MongoDB when MONGODB_URI is set, else the embedded SQLite file) and the queue (BullMQ
- * when REDIS_URL is set, else the embedded queue). Embedded both, they share one connection, so
- * a task and its job are written in one transaction. Either may be given instead (tests, plugins).
+ * The store (PostgreSQL or MongoDB when DATABASE_URL or MONGODB_URI is set, else the embedded
+ * SQLite file) and the queue (BullMQ when REDIS_URL is set, else the embedded queue). Embedded both,
+ * they share one connection, so a task and its job are written in one transaction; otherwise the
+ * lifecycle adds the job after the task, and the sweep mends a crash between. Either may be given
+ * instead (tests, plugins).
  */
 export const pickStoreAndQueue = async (
   config: Config,
@@ -134,7 +137,8 @@ export const pickStoreAndQueue = async (
   const closeQueue = run(queueClosers);
   const closeStore = run(storeClosers);
   try {
-    const embeddedStore = given.store === undefined && !config.mongodbUri;
+    const kind = given.store === undefined ? pickStoreKind(config) : undefined;
+    const embeddedStore = kind === 'sqlite';
     const embeddedQueue = given.queue === undefined && !config.redisUrl;
     const db = embeddedStore && embeddedQueue ? openDatabase(database) : undefined;
     let queue = given.queue;
@@ -162,7 +166,10 @@ export const pickStoreAndQueue = async (
     }
     let store = given.store;
     if (store === undefined) {
-      store = embeddedStore ? createSqliteStore(db ? { db, ...(addWithin ? { onTaskCreated: addWithin } : {}) } : { file: database }) : await pickMongoStore(config);
+      store =
+        kind === 'postgres' || kind === 'mongodb'
+          ? await openSharedStore(kind, config)
+          : createSqliteStore(db ? { db, ...(addWithin ? { onTaskCreated: addWithin } : {}) } : { file: database });
       const opened = store;
       storeClosers.push(() => opened.close());
     }
@@ -173,11 +180,6 @@ export const pickStoreAndQueue = async (
     await closeStore();
     throw error;
   }
-};
-
-const pickMongoStore = async (config: Config): Promise<Store> => {
-  const { createMongoStore } = await import('./store/mongo/index.ts');
-  return createMongoStore({ uri: config.mongodbUri ?? '', dbName: config.mongoDbName });
 };
 
 /** BullMQ on Redis, with a client for adding jobs and one for workers. */

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { modelOfferChoices } from '../lib/bot/models.ts';
+import type { Receipt } from '../lib/channel/port.ts';
 import type { Bot } from '../lib/bot/types.ts';
 import { type ActivityFeed, createActivityFeed } from '../lib/activity/feed.ts';
 import type { Vidbot } from '../lib/create-vidbot.ts';
@@ -90,7 +91,17 @@ export const createServer = async (options: CreateServerOptions): Promise<Fastif
     },
   };
 
-  channelRoutes(app, { bot: countingBot, vidbot, publicUrl, insecure });
+  const countingReceipts = {
+    channels: vidbot.channels,
+    tasks: vidbot.tasks,
+    applyReceipt: async (receipt: Receipt) => {
+      const outcome = await vidbot.applyReceipt(receipt);
+      metrics.observeReceipt(receipt.status);
+      return outcome;
+    },
+  };
+
+  channelRoutes(app, { bot: countingBot, vidbot: countingReceipts, publicUrl, insecure });
   await providerWebhookRoutes(app, { provider: vidbot.provider });
   apiRoutes(app, { vidbot, guard });
   // Made on the first viewer, not at start: its counts poll is wasted on a server nobody watches.

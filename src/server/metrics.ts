@@ -11,6 +11,8 @@ export interface ServerMetrics {
   readonly registry: Registry;
   observeRequest(method: string, route: string, status: number, seconds: number): void;
   observeInbound(kind: string): void;
+  /** A delivery receipt a channel posted, by the state it reports. */
+  observeReceipt(status: string): void;
   /** Feed a worker's pipeline events (stage durations). */
   observePipeline(event: PipelineEvent): void;
   /** Counts job outcomes from the queue's events; returns the unsubscriber. */
@@ -41,6 +43,12 @@ export const createServerMetrics = <T>(options: { queue: JobQueue<T>; store?: Pi
     name: 'vidbot_inbound_messages_total',
     help: 'WhatsApp messages by outcome (ack, command, rate-limited, rejected, duplicate)',
     labelNames: ['kind'] as const,
+    registers: [registry],
+  });
+  const receipts = new Counter({
+    name: 'vidbot_delivery_receipts_total',
+    help: 'Delivery receipts from the channels by the state they report (sent, delivered, read, failed...)',
+    labelNames: ['status'] as const,
     registers: [registry],
   });
   const stageSeconds = new Histogram({
@@ -116,6 +124,7 @@ export const createServerMetrics = <T>(options: { queue: JobQueue<T>; store?: Pi
       requestSeconds.observe({ route }, seconds);
     },
     observeInbound: (kind) => inbound.inc({ kind }),
+    observeReceipt: (status) => receipts.inc({ status }),
     observePipeline(event) {
       if (event.type === 'stage:done') stageSeconds.observe({ stage: event.stage }, event.durationMs / 1000);
     },

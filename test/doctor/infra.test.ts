@@ -14,6 +14,7 @@ import {
 } from '../../src/lib/doctor/index.ts';
 import { makeSandbox } from '../helpers/cli.ts';
 import { freePort } from '../helpers/ports.ts';
+import { startPostgres } from '../helpers/postgres.ts';
 import { startRedis } from '../helpers/redis.ts';
 import { configFrom, startServer } from './setup.ts';
 
@@ -55,6 +56,36 @@ describe('store and queue', () => {
     expect(outcome.detail).toContain(`MongoDB at mongodb://127.0.0.1:${port}`);
     expect(outcome.fix).toContain('MONGODB_URI');
     expect(JSON.stringify(outcome)).not.toContain('s3cret');
+  });
+
+  it('opens PostgreSQL on a real server, says when media would not be shared, and fails cleanly with the hint when it is not there', async () => {
+    const box = await sandbox();
+    const postgres = await startPostgres();
+    cleanups.push(postgres.cleanup);
+    const { port } = postgres;
+    const unshared = await checkStore(ctx({ ...box.env, DATABASE_URL: postgres.url }));
+    expect(unshared).toEqual({
+      status: 'fail',
+      detail: `PostgreSQL at postgres://127.0.0.1:${port} (database postgres): 0 tasks, but media files would stay on the machine that made them`,
+      fix: 'Set CLOUDINARY_URL so every machine of a shared store publishes to a shared media host.',
+    });
+    const ok = await checkStore(ctx({ ...box.env, DATABASE_URL: postgres.url, CLOUDINARY_URL: 'cloudinary://key:secret@demo' }));
+    expect(ok).toEqual({ status: 'pass', detail: `PostgreSQL at postgres://127.0.0.1:${port} (database postgres): 0 tasks` });
+
+    const closed = await freePort();
+    const down = await checkStore(ctx({ ...box.env, DATABASE_URL: `postgres://vidbot:s3cret@127.0.0.1:${closed}/vidbot` }, { timeoutMs: 500 }));
+    expect(down.status).toBe('fail');
+    expect(down.detail).toMatch(new RegExp(`^Cannot connect to PostgreSQL at postgres://127.0.0.1:${closed} \\(database vidbot\\): .*ECONNREFUSED`));
+    expect(down.fix).toContain('DATABASE_URL');
+    expect(JSON.stringify(down)).not.toContain('s3cret');
+  });
+
+  it('fails when both MONGODB_URI and DATABASE_URL name a store', async () => {
+    const box = await sandbox();
+    const outcome = await checkStore(ctx({ ...box.env, MONGODB_URI: 'mongodb://127.0.0.1:1', DATABASE_URL: 'postgres://127.0.0.1:1/vidbot' }));
+    expect(outcome.status).toBe('fail');
+    expect(outcome.detail).toMatch(/Both MONGODB_URI and DATABASE_URL are set/);
+    expect(outcome.fix).toMatch(/Unset one of them/);
   });
 
   it('counts BullMQ jobs on a real Redis, and fails cleanly with the hint when Redis is not there', async () => {

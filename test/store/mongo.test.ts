@@ -277,10 +277,10 @@ describe('MongoDB store: indexes and errors', () => {
 
   it('names the hosts of a connection string and masks its password', () => {
     expect(parseMongoUri('mongodb://u:p%40ss@db1:27017,db2:27018/vidbot?replicaSet=rs0')).toEqual({
-      where: 'mongodb://db1:27017,db2:27018', password: 'p%40ss',
+      where: 'mongodb://db1:27017,db2:27018', database: 'vidbot', password: 'p%40ss',
     });
     expect(parseMongoUri('mongodb+srv://u:p@ss/w@cluster0.example.net/x')).toEqual({
-      where: 'mongodb+srv://cluster0.example.net', password: 'p@ss/w',
+      where: 'mongodb+srv://cluster0.example.net', database: 'x', password: 'p@ss/w',
     });
     expect(parseMongoUri('mongodb://localhost')).toEqual({ where: 'mongodb://localhost' });
     expect(parseMongoUri('localhost:27017').where).toBe('an invalid connection string');

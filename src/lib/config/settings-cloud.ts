@@ -1,5 +1,5 @@
 /** The settings of Meta's WhatsApp Cloud API channel (its own group: a second channel beside Twilio). */
-import type { SettingSpec } from './settings.ts';
+import type { SettingSpec } from './setting-spec.ts';
 
 export const cloudApiSettings = {
   whatsappToken: {

@@ -1,5 +1,5 @@
 /** The settings of what generations may use and cost: models users may pick, prices, the daily budget, failover's circuit. */
-import type { SettingSpec } from './settings.ts';
+import type { SettingSpec } from './setting-spec.ts';
 
 export const generationSettings = {
   allowedModels: {

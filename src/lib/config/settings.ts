@@ -2,21 +2,12 @@
  * Every setting vidbot reads, with the environment variable that sets it. The variable names are
  * the seed bot's where it had one, so an existing .env keeps working.
  */
+import type { SettingSpec } from './setting-spec.ts';
 import { cloudApiDefaults, cloudApiSettings } from './settings-cloud.ts';
 import { generationDefaults, generationSettings } from './settings-generation.ts';
+import { storeDefaults, storeSettings } from './settings-store.ts';
 
-/** `list`: comma-separated (each one of `values` when given); `decimal`: a number with a fraction; `prices`: see cost/prices.ts. */
-export type SettingType = 'string' | 'url' | 'int' | 'bool' | 'enum' | 'list' | 'decimal' | 'prices';
-
-export interface SettingSpec {
-  readonly env: string;
-  readonly type: SettingType;
-  readonly description: string;
-  readonly secret?: boolean;
-  readonly values?: readonly string[];
-  readonly min?: number;
-  readonly max?: number;
-}
+export type { SettingSpec, SettingType } from './setting-spec.ts';
 
 export const settings = {
   dataDir: { env: 'VIDBOT_DATA_DIR', type: 'string', description: 'Folder for the SQLite database and media files' },
@@ -102,8 +93,7 @@ export const settings = {
   ffmpegBin: { env: 'FFMPEG_BIN', type: 'string', description: 'ffmpeg binary (path or command)' },
   publicBaseUrl: { env: 'PUBLIC_BASE_URL', type: 'url', description: 'Public https URL of the server' },
   apiKey: { env: 'VIDBOT_API_KEY', type: 'string', secret: true, description: 'Bearer token for /api/* and /test-send' },
-  mongodbUri: { env: 'MONGODB_URI', type: 'string', secret: true, description: 'MongoDB connection string (store)' },
-  mongoDbName: { env: 'MONGO_DB_NAME', type: 'string', description: 'MongoDB database name' },
+  ...storeSettings,
   redisUrl: { env: 'REDIS_URL', type: 'url', secret: true, description: 'Redis URL for the BullMQ queue' },
   twilioAccountSid: { env: 'TWILIO_ACCOUNT_SID', type: 'string', description: 'Twilio account SID' },
   twilioAuthToken: { env: 'TWILIO_AUTH_TOKEN', type: 'string', secret: true, description: 'Twilio auth token' },
@@ -225,7 +215,7 @@ export const defaults = {
   promptMaxChars: 1000,
   workerCount: 2,
   whatsappMaxBytes: 16_700_000,
-  mongoDbName: 'vidbot',
+  ...storeDefaults,
   rateLimitPerMinute: 10,
   dailyLimit: 0,
   progressAfterSec: 60,

@@ -65,7 +65,7 @@ export const runDoctor = async (config: Config, options: DoctorOptions = {}): Pr
       limit * 3,
     );
     // A second more than the connect timeouts inside, so their messages (with hints) come first.
-    const storeSlow = fail(`the store did not open within ${seconds(limit)}`, 'Check VIDBOT_DATA_DIR, or MONGODB_URI.');
+    const storeSlow = fail(`the store did not open within ${seconds(limit)}`, 'Check VIDBOT_DATA_DIR, or MONGODB_URI or DATABASE_URL.');
     const store = run('store', 'Store', () => checkStore(ctx), storeSlow, limit + 1000);
     const queueSlow = fail(`the queue did not answer within ${seconds(limit)}`, 'Check REDIS_URL.');
     const queue = run('queue', 'Queue', () => checkQueue(ctx), queueSlow, limit + 1000);

@@ -253,7 +253,7 @@ export interface KeptReceipt {
 
 export interface Store {
   readonly name: string;
-  /** True when processes on other machines can reach the same data (MongoDB); false for a local file. */
+  /** True when processes on other machines can reach the same data (MongoDB, PostgreSQL); false for a local file. */
   readonly shared?: boolean;
 
   appendMessage(sessionId: string, message: Omit<SessionMessage, 'ts'> & { ts?: number }): Promise<void>;

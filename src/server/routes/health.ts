@@ -29,6 +29,8 @@ const check = async <T>(work: () => Promise<T>): Promise<{ ok: true; value: T } 
 
 const ENDPOINTS = [
   'GET /health',
+  'GET /health/live',
+  'GET /health/ready',
   'GET /metrics',
   'POST /replicate/webhook',
   'GET /media/:file',
@@ -53,8 +55,8 @@ export const healthRoutes = (app: FastifyInstance, deps: HealthRouteDeps): void 
   const endpoints = [...deps.extraEndpoints, ...ENDPOINTS];
   app.get('/', async () => ({ name: 'vidbot', status: 'ok', version: deps.version, endpoints }));
 
-  app.get('/health', async (_request, reply) => {
-    const [store, queue, ffmpeg, budget] = await Promise.all([
+  const parts = () =>
+    Promise.all([
       // A real write: a full disk still answers reads, and a store that cannot write cannot take a webhook.
       check(async () => {
         await vidbot.store.probeWrite();
@@ -62,8 +64,20 @@ export const healthRoutes = (app: FastifyInstance, deps: HealthRouteDeps): void 
       }),
       check(() => vidbot.queue.counts()),
       check(() => access(vidbot.ffmpeg.ffmpeg, constants.X_OK).then(() => vidbot.ffmpeg.ffmpeg)),
-      vidbot.budget ? check(() => (vidbot.budget as NonNullable<typeof vidbot.budget>).state()) : undefined,
     ]);
+
+  // For orchestrators: live (the process answers; restart it otherwise) and ready (send it traffic).
+  app.get('/health/live', async () => ({ status: 'live', uptime_sec: Math.round((Date.now() - started) / 1000) }));
+  app.get('/health/ready', async (_request, reply) => {
+    const [store, queue, ffmpeg] = await parts();
+    const ready = store.ok && queue.ok && ffmpeg.ok;
+    const failing = { ...(store.ok ? {} : { store: store.error }), ...(queue.ok ? {} : { queue: queue.error }), ...(ffmpeg.ok ? {} : { ffmpeg: ffmpeg.error }) };
+    return reply.status(ready ? 200 : 503).send(ready ? { status: 'ready' } : { status: 'unready', failing });
+  });
+
+  app.get('/health', async (_request, reply) => {
+    const { budget: daily } = vidbot;
+    const [[store, queue, ffmpeg], budget] = await Promise.all([parts(), daily ? check(() => daily.state()) : undefined]);
     const healthy = store.ok && queue.ok && ffmpeg.ok;
     return reply.status(healthy ? 200 : 503).send({
       status: healthy ? 'healthy' : 'unhealthy',

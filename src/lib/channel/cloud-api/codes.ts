@@ -3,7 +3,7 @@
  * Graph failure becomes the channel port's error. The same codes come back from a refused send and,
  * later, in a `failed` status webhook's errors[].code.
  */
-import type { RefusalKind } from '../../domain.ts';
+import { type RefusalCodes, refusalKinds } from '../refusals.ts';
 import { VidbotError, toVidbotError } from '../../errors.ts';
 import { GraphFailure } from './graph.ts';
 
@@ -16,7 +16,7 @@ export const RATE_LIMIT_CODES: readonly number[] = [4, 80007, 130429, 131048, 13
 /** An invalid, expired or revoked token (190), or one without the WhatsApp permissions (10, 200). */
 const AUTH_CODES = [190, 10, 200];
 
-const BY_KIND: Readonly<Record<Exclude<RefusalKind, 'window' | 'other'>, readonly number[]>> = {
+const BY_KIND: RefusalCodes = {
   // The attachment: Meta could not fetch, read or take it. A text with the link can still get there.
   media: [131051, 131052, 131053],
   // The recipient cannot get messages from this number: a text would be refused the same way.
@@ -25,13 +25,7 @@ const BY_KIND: Readonly<Record<Exclude<RefusalKind, 'window' | 'other'>, readonl
   sender: [131031, 131042, 131045, 133010, 133015],
 };
 
-export const refusalKind = (code: number | string | undefined): RefusalKind => {
-  const n = typeof code === 'string' ? Number(code) : code;
-  if (n === undefined || !Number.isFinite(n)) return 'other';
-  if (n === WINDOW_CODE) return 'window';
-  for (const [kind, codes] of Object.entries(BY_KIND)) if (codes.includes(n)) return kind as RefusalKind;
-  return 'other';
-};
+export const refusalKind = refusalKinds(WINDOW_CODE, BY_KIND);
 
 export const isRateLimited = (failure: GraphFailure): boolean =>
   failure.status === 429 || (failure.code !== undefined && RATE_LIMIT_CODES.includes(failure.code));

@@ -2,12 +2,12 @@
  * Twilio's error codes, sorted by what vidbot can do about them (see RefusalKind): the same codes
  * come back from a refused create and, later, in a status callback's ErrorCode.
  */
-import type { RefusalKind } from '../../domain.ts';
+import { type RefusalCodes, refusalKinds } from '../refusals.ts';
 
 /** WhatsApp's 24-hour window: only an approved template may reach the user now. */
 export const WINDOW_CODE = 63016;
 
-const BY_KIND: Readonly<Record<Exclude<RefusalKind, 'window' | 'other'>, readonly number[]>> = {
+const BY_KIND: RefusalCodes = {
   // The attachment: unreachable or wrong URL, size, type. A text with the link can still get there.
   media: [11200, 11751, 12300, 21620, 30019, 63019],
   // The recipient cannot get messages from this sender: a text would be refused the same way.
@@ -16,10 +16,4 @@ const BY_KIND: Readonly<Record<Exclude<RefusalKind, 'window' | 'other'>, readonl
   sender: [21212, 21603, 21606, 63007],
 };
 
-export const refusalKind = (code: number | string | undefined): RefusalKind => {
-  const n = typeof code === 'string' ? Number(code) : code;
-  if (n === undefined || !Number.isFinite(n)) return 'other';
-  if (n === WINDOW_CODE) return 'window';
-  for (const [kind, codes] of Object.entries(BY_KIND)) if (codes.includes(n)) return kind as RefusalKind;
-  return 'other';
-};
+export const refusalKind = refusalKinds(WINDOW_CODE, BY_KIND);

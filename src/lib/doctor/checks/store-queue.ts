@@ -3,6 +3,7 @@ import { access, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JobQueue } from '../../queue/port.ts';
 import { createSqliteQueue } from '../../queue/sqlite/index.ts';
+import { pickStoreKind, type StoreKind } from '../../pick-store.ts';
 import { createSqliteStore } from '../../store/sqlite/index.ts';
 import { type CheckOutcome, type DoctorContext, fail, hintOf, messageOf, pass } from '../types.ts';
 
@@ -21,27 +22,56 @@ const writableDataDir = async (dir: string): Promise<CheckOutcome | undefined> =
   }
 };
 
-/** The store opens and answers a trivial read: SQLite in the data folder, or MongoDB on MONGODB_URI. */
+/** What `vidbot serve` and `vidbot worker` refuse (assertSharedMedia): a shared store with local media. Say so before they do. */
+const sharedStoreOutcome = (detail: string, config: DoctorContext['config']): CheckOutcome =>
+  config.cloudinaryUrl
+    ? pass(detail)
+    : fail(`${detail}, but media files would stay on the machine that made them`, 'Set CLOUDINARY_URL so every machine of a shared store publishes to a shared media host.');
+
+const checkMongo = async (ctx: DoctorContext, uri: string): Promise<CheckOutcome> => {
+  const { config } = ctx;
+  const { createMongoStore } = await import('../../store/mongo/index.ts');
+  const { parseMongoUri } = await import('../../store/mongo/errors.ts');
+  const where = `MongoDB at ${parseMongoUri(uri).where} (database ${config.mongoDbName})`;
+  try {
+    const store = await createMongoStore({ uri, dbName: config.mongoDbName, serverSelectionTimeoutMS: ctx.timeoutMs });
+    try {
+      return sharedStoreOutcome(`${where}: ${await store.countTasks()} tasks`, config);
+    } finally {
+      await store.close();
+    }
+  } catch (error) {
+    return fail(messageOf(error), hintOf(error) ?? 'Check MONGODB_URI, or unset it to use the embedded SQLite store.');
+  }
+};
+
+const checkPostgres = async (ctx: DoctorContext, url: string): Promise<CheckOutcome> => {
+  const { createPostgresStore } = await import('../../store/postgres/index.ts');
+  const { describeServer } = await import('../../store/postgres/errors.ts');
+  try {
+    // Opening it creates or updates the tables, as serve and worker would.
+    const store = await createPostgresStore({ url, connectTimeoutMs: ctx.timeoutMs });
+    try {
+      return sharedStoreOutcome(`PostgreSQL at ${describeServer(url)}: ${await store.countTasks()} tasks`, ctx.config);
+    } finally {
+      await store.close();
+    }
+  } catch (error) {
+    return fail(messageOf(error), hintOf(error) ?? 'Check DATABASE_URL, or unset it to use the embedded SQLite store.');
+  }
+};
+
+/** The store opens and answers a trivial read: SQLite in the data folder, MongoDB on MONGODB_URI or PostgreSQL on DATABASE_URL. */
 export const checkStore = async (ctx: DoctorContext): Promise<CheckOutcome> => {
   const { config } = ctx;
-  if (config.mongodbUri) {
-    const { createMongoStore } = await import('../../store/mongo/index.ts');
-    const { parseMongoUri } = await import('../../store/mongo/errors.ts');
-    const where = `MongoDB at ${parseMongoUri(config.mongodbUri).where} (database ${config.mongoDbName})`;
-    try {
-      const store = await createMongoStore({ uri: config.mongodbUri, dbName: config.mongoDbName, serverSelectionTimeoutMS: ctx.timeoutMs });
-      try {
-        const detail = `${where}: ${await store.countTasks()} tasks`;
-        if (config.cloudinaryUrl) return pass(detail);
-        // What `vidbot serve` and `vidbot worker` refuse (assertSharedMedia): say so before they do.
-        return fail(`${detail}, but media files would stay on the machine that made them`, 'Set CLOUDINARY_URL so every machine of a shared store publishes to a shared media host.');
-      } finally {
-        await store.close();
-      }
-    } catch (error) {
-      return fail(messageOf(error), hintOf(error) ?? 'Check MONGODB_URI, or unset it to use the embedded SQLite store.');
-    }
+  let kind: StoreKind;
+  try {
+    kind = pickStoreKind(config);
+  } catch (error) {
+    return fail(messageOf(error), hintOf(error) ?? 'Unset MONGODB_URI or DATABASE_URL.');
   }
+  if (kind === 'mongodb') return checkMongo(ctx, config.mongodbUri ?? '');
+  if (kind === 'postgres') return checkPostgres(ctx, config.databaseUrl ?? '');
   const unwritable = await writableDataDir(config.dataDir);
   if (unwritable) return unwritable;
   try {

@@ -4,6 +4,7 @@
  * by another copy of the driver (passed in by the caller) is handled the same way.
  */
 import { isVidbotError, vidbotError, type VidbotError } from '../../errors.ts';
+import { parseConnectionString as parseMongoUri, scrubPassword } from '../connection-string.ts';
 
 /** MongoDB's duplicate-key error: a unique index refused the write. */
 export const DUPLICATE_KEY = 11000;
@@ -19,40 +20,8 @@ export const isIndexMissing = (error: unknown): boolean => codeOf(error) === 26 
 export const CONNECT_HINT =
   'Check that MongoDB is running and reachable, and that MONGODB_URI (user, password, host, database options) points at it.';
 
-interface UriParts {
-  /** Scheme and hosts, e.g. `mongodb://db1:27017,db2:27017` or `mongodb+srv://cluster0.example.net`. */
-  readonly where: string;
-  readonly password?: string;
-}
-
-/**
- * Splits a connection string without a URL parser: a multi-host string is not a valid URL, and a
- * password with an unescaped '@' or '/' must still not leak, so credentials end at the LAST '@'.
- */
-export const parseMongoUri = (uri: string): UriParts => {
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(uri);
-  if (scheme === null) return { where: 'an invalid connection string' };
-  const rest = uri.slice(scheme[0].length).split(/[?#]/, 1)[0] ?? '';
-  const at = rest.lastIndexOf('@');
-  const credentials = at === -1 ? '' : rest.slice(0, at);
-  const hosts = (at === -1 ? rest : rest.slice(at + 1)).split('/', 1)[0] ?? '';
-  const colon = credentials.indexOf(':');
-  const password = colon === -1 ? '' : credentials.slice(colon + 1);
-  return { where: `${scheme[1]}://${hosts}`, ...(password === '' ? {} : { password }) };
-};
-
-/** The text with the connection string's password masked, raw or percent-decoded. */
-export const scrubPassword = (text: string, uri: string): string => {
-  const { password } = parseMongoUri(uri);
-  if (password === undefined) return text;
-  let decoded = password;
-  try {
-    decoded = decodeURIComponent(password);
-  } catch {
-    // Not valid percent-encoding: only the raw form can appear.
-  }
-  return [password, decoded].reduce((out, secret) => out.split(secret).join('***'), text);
-};
+/** Shared with the PostgreSQL store: credentials end at the last '@', since a multi-host string is not a valid URL. */
+export { parseMongoUri, scrubPassword };
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
