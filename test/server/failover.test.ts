@@ -126,6 +126,15 @@ describe('failover from Replicate to fal', () => {
     expect(message?.mediaUrls).toHaveLength(1);
   });
 
+  it('fails over when Replicate refuses the key at the start, which started nothing there', async () => {
+    const services = await startServices(150);
+    const bot = await startProcess(services, { REPLICATE_API_TOKEN: 'r8_revoked' });
+    const done = await bot.until((await bot.prompt('a kite over a beach')).taskId, 'done', 'failed');
+    expect(done).toMatchObject({ status: 'done', generation: { provider: 'fal' } });
+    expect(services.replicate.predictions.size).toBe(0);
+    expect(bot.warnings.some((w) => w.includes('replicate had an outage (VIDBOT_PROVIDER_AUTH); trying fal'))).toBe(true);
+  });
+
   it('does not fail over when the model refused the prompt: the user is told, fal is never asked', async () => {
     const services = await startServices(150);
     services.replicate.setOutcome('fail');
