@@ -58,7 +58,6 @@ export const createFailoverProvider = (options: FailoverOptions): VideoProvider 
   };
 
   const attempt = async (member: VideoProvider, request: VideoRequest, go: GenerateOptions, resume: boolean, createOnce: boolean) => {
-    // A resume did not take the half-open probe, so it must not free it either.
     const state: TryState = { requested: resume && go.remoteJobRequestedAt !== undefined, job: resume && go.resumeRemoteJob !== undefined };
     const model = modelFor(member, request);
     const { model: _asked, ...rest } = request;
@@ -84,6 +83,7 @@ export const createFailoverProvider = (options: FailoverOptions): VideoProvider 
       const error = toVidbotError(caught);
       const outage = classifyProviderFailure(error) === 'outage';
       if (outage) breaker(member).outage();
+      // A resume did not take the half-open probe, so it must not free it either.
       else if (!resume) breaker(member).release();
       return { error, leave: outage && !go.signal?.aborted && mayLeave(error, state) };
     }
