@@ -8,13 +8,14 @@ import { locateFfmpeg } from './ffmpeg/locate.ts';
 import type { MediaHost } from './media-host/port.ts';
 import type { Channel, ChannelSet, Receipt } from './channel/port.ts';
 import { createChannelSet } from './channel/set.ts';
-import { type DailyBudget, type PriceTable, pickCost } from './cost/index.ts';
+import type { DailyBudget, PriceTable } from './cost/index.ts';
 import {
   type InboundOptions,
   type RedisWait,
   type StoreAndQueue,
   type TaskJob,
   pickChannels,
+  pickCost,
   pickMediaHost,
   pickPolisher,
   pickProvider,

@@ -19,6 +19,8 @@ import type { JobQueue } from './queue/port.ts';
 import { createSqliteQueue } from './queue/sqlite/index.ts';
 import type { TaskJob } from './tasks/deps.ts';
 import type { Store } from './store/port.ts';
+import { createDailyBudget, type DailyBudget } from './cost/budget.ts';
+import { type PriceTable, parsePriceTable } from './cost/prices.ts';
 import { openSharedStore, pickStoreKind } from './pick-store.ts';
 import { createSqliteStore } from './store/sqlite/index.ts';
 import { createOpenAITranscriber } from './transcriber/openai.ts';
@@ -240,3 +242,9 @@ export const pickTranscriber = (config: Config): Transcriber | undefined => {
     ...(config.openaiBaseUrl ? { baseUrl: config.openaiBaseUrl } : {}),
   });
 };
+
+/** The price table (validated when the configuration loaded) and the budget when VIDBOT_DAILY_BUDGET is set. */
+export const pickCost = (config: Pick<Config, 'prices' | 'dailyBudget'>, store: Pick<Store, 'generationCosts'>): { prices: PriceTable; budget?: DailyBudget } => ({
+  prices: parsePriceTable(config.prices ?? ''),
+  ...(config.dailyBudget === undefined ? {} : { budget: createDailyBudget({ store, limit: config.dailyBudget }) }),
+});
