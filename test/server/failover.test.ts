@@ -186,7 +186,8 @@ describe('failover from Replicate to fal', () => {
   it('opens the circuit after repeated outages (later tasks go straight to fal), and closes it once Replicate answers again', async () => {
     const services = await startServices(150);
     services.replicate.misbehaveCreate({ kind: 'status', status: 500 }, { times: 2 });
-    const bot = await startProcess(services, { VIDBOT_CIRCUIT_OUTAGES: '2', VIDBOT_CIRCUIT_COOLDOWN_SEC: '1' });
+    // A cool-down long enough that the third task surely starts within it, even on a loaded machine.
+    const bot = await startProcess(services, { VIDBOT_CIRCUIT_OUTAGES: '2', VIDBOT_CIRCUIT_COOLDOWN_SEC: '6' });
     for (const text of ['a lighthouse in a storm', 'a kite over a beach']) {
       const done = await bot.until((await bot.prompt(text)).taskId, 'done', 'failed');
       expect(done.generation?.provider).toBe('fal');
@@ -197,6 +198,7 @@ describe('failover from Replicate to fal', () => {
 
     // Replicate is healthy again, but the circuit is open: the next task does not ask it.
     const third = await bot.until((await bot.prompt('a quiet lake at dawn')).taskId, 'done', 'failed');
+    expect(third.updatedAt, 'the third task ran within the cool-down').toBeLessThan(Date.parse(open?.retry_at ?? ''));
     expect(third.generation?.provider).toBe('fal');
     expect(services.replicate.creates()).toBe(2);
 
