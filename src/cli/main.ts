@@ -46,13 +46,9 @@ export const buildProgram = (context: CliContext, state: { verbose: boolean; jso
     .argument('<prompt>', 'what the video should show')
     .option('-o, --output <file>', 'where to write the MP4 (default: a name from the prompt, in the current folder)')
     .option('-f, --force', 'replace the output file if it exists (on a terminal, vidbot asks instead)')
-    .addOption(
-      new Option('--provider <name>', 'video provider (default: VIDBOT_PROVIDER, else the first of replicate, fal, cog that is configured, else local)').choices([
-        'local',
-        'replicate',
-        'fal',
-        'cog',
-      ]),
+    .option(
+      '--provider <name>',
+      'video provider: local, replicate, fal or cog, or a list to fail over through such as replicate,fal (default: VIDBOT_PROVIDER, else the first of replicate, fal, cog that is configured, else local)',
     )
     .option('--model <id>', `model id, for providers that host several ${byDefault('replicateModel')}; see \`vidbot models\``)
     .option('--input <key=value>', 'a raw model input, over the catalogue\'s mapping (repeatable)', (value: string, all: string[] = []) => [...all, value])

@@ -1,4 +1,5 @@
 import type { PipelineEvent } from '../lib/pipeline/events.ts';
+import { formatCost } from '../lib/cost/prices.ts';
 import { formatDuration } from './format.ts';
 
 type Stream = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
@@ -34,6 +35,10 @@ export const createProgressView = (stream: Stream, options: { quiet?: boolean } 
   return stream.isTTY ? ttyView(stream) : plainView(stream);
 };
 
+/** "fal fal-ai/veo3.1, cost 0.40": who made the video and its estimated cost. */
+const madeText = (event: Extract<PipelineEvent, { type: 'made' }>): string =>
+  `${event.provider} ${event.model}${event.cost === undefined ? '' : `, cost ${formatCost(event.cost)}`}`;
+
 const plainView = (stream: Stream): ProgressView => {
   const lastDecile = new Map<string, number>();
   const lastMessage = new Map<string, string>();
@@ -64,6 +69,9 @@ const plainView = (stream: Stream): ProgressView => {
           break;
         case 'stage:skip':
           stream.write(`${event.stage}: skipped (${event.reason})\n`);
+          break;
+        case 'made':
+          stream.write(`made by ${madeText(event)}\n`);
           break;
       }
     },
@@ -109,6 +117,10 @@ const ttyView = (stream: Stream): ProgressView => {
           break;
         case 'stage:skip':
           finishLine(`- ${event.stage.padEnd(9)} skipped (${event.reason})`);
+          break;
+        case 'made':
+          // Between compress and publish: no bar is drawn then.
+          stream.write(`\r\x1b[2K  made by ${madeText(event)}\n`);
           break;
       }
     },

@@ -8,12 +8,14 @@ import { locateFfmpeg } from './ffmpeg/locate.ts';
 import type { MediaHost } from './media-host/port.ts';
 import type { Channel, ChannelSet, Receipt } from './channel/port.ts';
 import { createChannelSet } from './channel/set.ts';
+import type { DailyBudget, PriceTable } from './cost/index.ts';
 import {
   type InboundOptions,
   type RedisWait,
   type StoreAndQueue,
   type TaskJob,
   pickChannels,
+  pickCost,
   pickMediaHost,
   pickPolisher,
   pickProvider,
@@ -36,6 +38,7 @@ import {
 } from './tasks/lifecycle.ts';
 import type { ReceiptOutcome } from './tasks/receipts.ts';
 import type { RunTaskOptions } from './tasks/run-task.ts';
+import { allowedModels, type ModelOption } from './video-provider/allowed.ts';
 import type { VideoProvider } from './video-provider/port.ts';
 
 /** How long close() waits for aborted task runs to record their state before closing the store. */
@@ -59,12 +62,18 @@ export interface Vidbot {
   readonly store: Store;
   readonly queue: JobQueue<TaskJob>;
   readonly provider: VideoProvider;
+  /** The models users may pick with /model (VIDBOT_ALLOWED_MODELS); the configured one by default. */
+  readonly models: readonly ModelOption[];
   readonly polisher: PromptPolisher;
   readonly compressor: Compressor;
   readonly mediaHost: MediaHost;
   /** The messaging services this vidbot answers on; the first is the default. */
   readonly channels: ChannelSet;
   readonly pipeline: Pipeline;
+  /** Prices by model (VIDBOT_PRICES), for each video's estimated cost. */
+  readonly prices: PriceTable;
+  /** The daily budget, when VIDBOT_DAILY_BUDGET is set. */
+  readonly budget?: DailyBudget;
   /** The one owner of every task's state: submit, run, deliver, receipts, cancel, retry. */
   readonly tasks: TaskLifecycle;
   /** The session log's writer. */
@@ -169,7 +178,8 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
     ...(config.ffmpegBin ? { ffmpegBin: config.ffmpegBin } : {}),
     ...(options.env ? { env: options.env } : {}),
   });
-  const provider = over.provider ?? (await pickProvider(config, ffmpeg, options.providerWebhooks ?? false));
+  const provider = over.provider ?? (await pickProvider(config, ffmpeg, options.providerWebhooks ?? false, options.onWarning));
+  const models = allowedModels(config.allowedModels, provider);
   const given = { ...(over.store ? { store: over.store } : {}), ...(over.queue ? { queue: over.queue } : {}) };
   const opened: StoreAndQueue = await pickStoreAndQueue(config, paths.database, given, options.waitForRedis);
   // Scratch folders of runs whose process was killed (their own `finally` never ran).
@@ -191,7 +201,17 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
   const picked = pickChannels(config, options.inbound, options.onWarning);
   // A channel given replaces the configured default; the others stay.
   const channels = createChannelSet([...(over.channel ? [over.channel, ...picked.slice(1)] : picked), ...(options.extraChannels ?? [])]);
-  const pipeline = createPipeline({ polisher, provider, compressor, mediaHost, store, workDir: paths.work });
+  const { prices, budget } = pickCost(config, store);
+  const pipeline = createPipeline({
+    polisher,
+    provider,
+    compressor,
+    mediaHost,
+    store,
+    workDir: paths.work,
+    prices,
+    ...(budget ? { admitGeneration: () => budget.admit() } : {}),
+  });
   const conversation = createConversation(store);
   const tasks = createTaskLifecycle({
     store,
@@ -246,11 +266,14 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
     store,
     queue,
     provider,
+    models,
     polisher,
     compressor,
     mediaHost,
     channels,
     pipeline,
+    prices,
+    ...(budget ? { budget } : {}),
     tasks,
     conversation,
     createTask: (input) => tasks.create(newTask(input)),

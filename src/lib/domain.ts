@@ -72,9 +72,12 @@ export interface TaskDelivery {
  */
 export type ChoiceAction = 'again' | 'landscape' | 'portrait' | 'retry';
 
+/** A model a user may pick with /model, by its id (`model:google/veo-3.1`); not about a task. */
+export type ModelChoiceId = `model:${string}`;
+
 /** A reply the bot offers with a message: a button where the channel has them, a numbered line otherwise. */
 export interface Choice {
-  readonly id: ChoiceAction;
+  readonly id: ChoiceAction | ModelChoiceId;
   /** The words on the button (WhatsApp shows at most 20 characters). */
   readonly title: string;
 }

@@ -128,6 +128,9 @@ export const errorCatalogue = Object.freeze({
     http: 'Send Authorization: Bearer <VIDBOT_API_KEY>, or call from the same machine when no key is set.',
   }),
   VIDBOT_RATE_LIMITED: spec('user', 75, 429, true, { hint: 'Wait a minute before sending more.' }),
+  VIDBOT_BUDGET_REACHED: spec('user', 75, 429, false, {
+    hint: "Today's generation budget (VIDBOT_DAILY_BUDGET) is spent: new videos start again at midnight UTC, or raise the budget.",
+  }),
   VIDBOT_NOT_FOUND: spec('user', 66, 404, false, { hint: 'Check the URL; GET / lists the endpoints.' }),
   VIDBOT_UNSUPPORTED_MEDIA_TYPE: spec('user', 2, 415, false, {
     hint: 'Send application/x-www-form-urlencoded (webhooks) or application/json (API).',
@@ -207,6 +210,18 @@ export class VidbotError extends Error {
     if (this.#ownHint !== undefined) return this.#ownHint;
     const entry = errorCatalogue[this.code];
     return (surface === 'cli' ? entry.cliHint : entry.httpHint) ?? entry.hint;
+  }
+
+  /** The same error with more details (e.g. a provider's word on its remote job), its own hint and cause kept. */
+  withDetails(details: Record<string, unknown>): VidbotError {
+    const copy = new VidbotError(this.code, this.message, {
+      ...(this.#ownHint === undefined ? {} : { hint: this.#ownHint }),
+      ...(this.cause === undefined ? {} : { cause: this.cause }),
+      retryable: this.retryable,
+      details: { ...this.details, ...details },
+    });
+    if (this.stack !== undefined) copy.stack = this.stack;
+    return copy;
   }
 
   toJSON(): { code: ErrorCode; message: string; hint: string; retryable: boolean } {

@@ -19,6 +19,8 @@ import type { JobQueue } from './queue/port.ts';
 import { createSqliteQueue } from './queue/sqlite/index.ts';
 import type { TaskJob } from './tasks/deps.ts';
 import type { Store } from './store/port.ts';
+import { createDailyBudget, type DailyBudget } from './cost/budget.ts';
+import { type PriceTable, parsePriceTable } from './cost/prices.ts';
 import { openSharedStore, pickStoreKind } from './pick-store.ts';
 import { createSqliteStore } from './store/sqlite/index.ts';
 import type { SharedJobs } from './store/sqlite/ingest.ts';
@@ -91,12 +93,16 @@ export const pickChannels = (config: Config, inbound: InboundOptions | undefined
   return inbound ? [cloud, main] : [cloud];
 };
 
-/** The provider asked for (VIDBOT_PROVIDER), or on auto the first configured of replicate, fal, cog; the local renderer otherwise. */
+/**
+ * The provider asked for (VIDBOT_PROVIDER; a list fails over), or on auto the first configured of
+ * replicate, fal, cog; the local renderer otherwise. `onWarning` hears when a task fails over.
+ */
 export const pickProvider = async (
   config: Config,
   ffmpeg: { ffmpeg: string; ffprobe: string },
   webhooks: boolean,
-): Promise<VideoProvider> => createProvider(config, { ffmpeg, webhooks });
+  onWarning?: (message: string) => void,
+): Promise<VideoProvider> => createProvider(config, { ffmpeg, webhooks, ...(onWarning ? { onWarning } : {}) });
 
 /** How long to wait for Redis at start, and who hears about each try. */
 export interface RedisWait {
@@ -242,3 +248,9 @@ export const pickTranscriber = (config: Config): Transcriber | undefined => {
     ...(config.openaiBaseUrl ? { baseUrl: config.openaiBaseUrl } : {}),
   });
 };
+
+/** The price table (validated when the configuration loaded) and the budget when VIDBOT_DAILY_BUDGET is set. */
+export const pickCost = (config: Pick<Config, 'prices' | 'dailyBudget'>, store: Pick<Store, 'generationCosts'>): { prices: PriceTable; budget?: DailyBudget } => ({
+  prices: parsePriceTable(config.prices ?? ''),
+  ...(config.dailyBudget === undefined ? {} : { budget: createDailyBudget({ store, limit: config.dailyBudget }) }),
+});

@@ -6,6 +6,8 @@
 import { readFileSync } from 'node:fs';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
+import { modelOfferChoices } from '../lib/bot/models.ts';
+import type { Receipt } from '../lib/channel/port.ts';
 import type { Bot } from '../lib/bot/types.ts';
 import { type ActivityFeed, createActivityFeed } from '../lib/activity/feed.ts';
 import type { Vidbot } from '../lib/create-vidbot.ts';
@@ -69,7 +71,7 @@ export const createServer = async (options: CreateServerOptions): Promise<Fastif
     forceCloseConnections: 'idle',
     frameworkErrors,
   });
-  const metrics = options.metrics ?? createServerMetrics({ queue: vidbot.queue });
+  const metrics = options.metrics ?? createServerMetrics({ queue: vidbot.queue, store: vidbot.store });
   await app.register(formbody);
   installErrorHandlers(app);
 
@@ -94,7 +96,17 @@ export const createServer = async (options: CreateServerOptions): Promise<Fastif
     },
   };
 
-  channelRoutes(app, { bot: countingBot, vidbot, publicUrl, insecure });
+  const countingReceipts = {
+    channels: vidbot.channels,
+    tasks: vidbot.tasks,
+    applyReceipt: async (receipt: Receipt) => {
+      const outcome = await vidbot.applyReceipt(receipt);
+      metrics.observeReceipt(receipt.status);
+      return outcome;
+    },
+  };
+
+  channelRoutes(app, { bot: countingBot, vidbot: countingReceipts, publicUrl, insecure });
   await providerWebhookRoutes(app, { provider: vidbot.provider });
   apiRoutes(app, { vidbot, guard });
   // Made on the first viewer, not at start: its counts poll is wasted on a server nobody watches.
@@ -116,7 +128,7 @@ export const createServer = async (options: CreateServerOptions): Promise<Fastif
     ],
     ...(options.publicBaseUrl ? { publicBaseUrl: options.publicBaseUrl } : {}),
   });
-  options.simulator?.register(app, { store: vidbot.store });
+  options.simulator?.register(app, { store: vidbot.store, modelChoices: modelOfferChoices(vidbot.models) });
   app.get('/metrics', async (_request, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(await metrics.text()));
 
   return app;

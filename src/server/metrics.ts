@@ -5,11 +5,14 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { PipelineEvent } from '../lib/pipeline/events.ts';
 import type { JobQueue } from '../lib/queue/port.ts';
+import type { GenerationCost, Store } from '../lib/store/port.ts';
 
 export interface ServerMetrics {
   readonly registry: Registry;
   observeRequest(method: string, route: string, status: number, seconds: number): void;
   observeInbound(kind: string): void;
+  /** A delivery receipt a channel posted, by the state it reports. */
+  observeReceipt(status: string): void;
   /** Feed a worker's pipeline events (stage durations). */
   observePipeline(event: PipelineEvent): void;
   /** Counts job outcomes from the queue's events; returns the unsubscriber. */
@@ -17,7 +20,10 @@ export interface ServerMetrics {
   text(): Promise<string>;
 }
 
-export const createServerMetrics = <T>(options: { queue: JobQueue<T>; processMetrics?: boolean }): ServerMetrics => {
+/** Generations are summed from the store, so every process's workers count; a scrape reads it at most this often. */
+const COSTS_TTL_MS = 10_000;
+
+export const createServerMetrics = <T>(options: { queue: JobQueue<T>; store?: Pick<Store, 'generationCosts'>; processMetrics?: boolean }): ServerMetrics => {
   const registry = new Registry();
   if (options.processMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'vidbot_' });
   const requests = new Counter({
@@ -37,6 +43,12 @@ export const createServerMetrics = <T>(options: { queue: JobQueue<T>; processMet
     name: 'vidbot_inbound_messages_total',
     help: 'WhatsApp messages by outcome (ack, command, rate-limited, rejected, duplicate)',
     labelNames: ['kind'] as const,
+    registers: [registry],
+  });
+  const receipts = new Counter({
+    name: 'vidbot_delivery_receipts_total',
+    help: 'Delivery receipts from the channels by the state they report (sent, delivered, read, failed...)',
+    labelNames: ['status'] as const,
     registers: [registry],
   });
   const stageSeconds = new Histogram({
@@ -76,6 +88,35 @@ export const createServerMetrics = <T>(options: { queue: JobQueue<T>; processMet
     },
   });
 
+  const { store } = options;
+  if (store) {
+    let read: { at: number; rows: Promise<GenerationCost[]> } | undefined;
+    const costs = () => {
+      if (read === undefined || Date.now() - read.at > COSTS_TTL_MS) read = { at: Date.now(), rows: store.generationCosts() };
+      return read.rows.catch(() => [] as GenerationCost[]);
+    };
+    new Counter({
+      name: 'vidbot_generation_cost_total',
+      help: 'Estimated cost of the videos made, by provider and model (VIDBOT_PRICES; models without a price add nothing)',
+      labelNames: ['provider', 'model'] as const,
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const row of await costs()) this.inc({ provider: row.provider, model: row.model }, row.cost);
+      },
+    });
+    new Counter({
+      name: 'vidbot_generations_total',
+      help: 'Videos made (not from the cache), by provider and model',
+      labelNames: ['provider', 'model'] as const,
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const row of await costs()) this.inc({ provider: row.provider, model: row.model }, row.videos);
+      },
+    });
+  }
+
   return {
     registry,
     observeRequest(method, route, status, seconds) {
@@ -83,6 +124,7 @@ export const createServerMetrics = <T>(options: { queue: JobQueue<T>; processMet
       requestSeconds.observe({ route }, seconds);
     },
     observeInbound: (kind) => inbound.inc({ kind }),
+    observeReceipt: (status) => receipts.inc({ status }),
     observePipeline(event) {
       if (event.type === 'stage:done') stageSeconds.observe({ stage: event.stage }, event.durationMs / 1000);
     },

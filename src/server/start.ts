@@ -89,7 +89,7 @@ export const startServer = async (config: Config, options: StartServerOptions = 
   try {
     assertSharedMedia(vidbot);
     const bot = createBot({ vidbot, ...(options.onWarning ? { onWarning: options.onWarning } : {}), ...options.bot });
-    const metrics = createServerMetrics({ queue: vidbot.queue });
+    const metrics = createServerMetrics({ queue: vidbot.queue, store: vidbot.store });
     const feed = options.activity ? createActivityFeed({ queue: vidbot.queue }) : undefined;
     if (feed) undo.push(() => feed.close());
     const workerCount = options.workers ?? config.workerCount;

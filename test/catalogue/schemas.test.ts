@@ -6,7 +6,7 @@ import type { VideoRequest } from '../../src/lib/video-provider/port.ts';
 
 interface Schema {
   readonly model: string;
-  readonly properties: Record<string, { type: string; enum?: readonly unknown[] }>;
+  readonly properties: Record<string, { type: string; enum?: readonly unknown[]; minimum?: number; maximum?: number }>;
 }
 
 const schemaOf = (provider: string, endpoint: string): Schema =>
@@ -42,6 +42,8 @@ describe('the catalogue against the recorded schemas', () => {
         expect(typeof value, `${endpoint}.${name}`).toBe(TYPES[property?.type ?? ''] ?? 'unknown');
         if (property?.type === 'integer') expect(Number.isInteger(value)).toBe(true);
         if (property?.enum) expect(property.enum, `${endpoint}.${name}=${String(value)}`).toContain(value);
+        if (property?.minimum !== undefined) expect(value, `${endpoint}.${name}`).toBeGreaterThanOrEqual(property.minimum);
+        if (property?.maximum !== undefined) expect(value, `${endpoint}.${name}`).toBeLessThanOrEqual(property.maximum);
       }
       // The images given are all passed on, under names the schema has.
       const passed = Object.values(input);

@@ -56,6 +56,36 @@ describe('vidbot generate --provider replicate', () => {
     expect([...replicate.predictions.values()][0]?.input.prompt).toBe('A polished prompt');
   });
 
+  it('records what each video cost, shows it in status, and stops new paid videos at the daily budget but not cached ones', async () => {
+    const priced = { VIDBOT_PRICES: 'minimax/video-01=0.50/video, google/veo-3-fast=0.10/gpu-s', VIDBOT_DAILY_BUDGET: '0.9' };
+    const first = await cli(['generate', 'a fox', '--json', '-o', 'fox.mp4'], priced);
+    expect(first.exitCode).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ provider: 'replicate', model: 'minimax/video-01', cost: 0.5 });
+    // Priced by run time: the prediction's metrics.predict_time (0.2 s here) times the price.
+    const second = await cli(['generate', 'a fox at dawn', '--model', 'google/veo-3-fast', '--json', '-o', 'dawn.mp4'], priced);
+    expect(JSON.parse(second.stdout)).toMatchObject({ model: 'google/veo-3-fast', cost: 0.02 });
+
+    const status = await cli(['status'], priced);
+    expect(status.stdout).toContain('budget: 0.52 of 0.90 spent today');
+    expect(status.stdout).toMatch(/by replicate minimax\/video-01, ran 200 ms, cost 0\.50/);
+    for (const line of status.stdout.split('\n')) expect(line.length).toBeLessThanOrEqual(120);
+    const json = JSON.parse((await cli(['status', '--json'], priced)).stdout) as { budget: unknown; tasks: { generation?: unknown }[] };
+    expect(json.budget).toMatchObject({ limit: 0.9, spent_today: 0.52, reached: false });
+    expect(json.tasks[1]?.generation).toMatchObject({ provider: 'replicate', model: 'minimax/video-01', cost: 0.5, runSec: 0.2 });
+
+    // 0.52 + 0.50 goes over: the third video is still made (the budget was not reached when it started).
+    expect((await cli(['generate', 'a fox at noon', '-o', 'noon.mp4'], priced)).exitCode).toBe(0);
+    const refused = await cli(['generate', 'a fox at dusk', '-o', 'dusk.mp4'], priced);
+    expect(refused.exitCode).toBe(75);
+    expect(refused.stderr).toContain('[VIDBOT_BUDGET_REACHED]');
+    expect(replicate.creates()).toBe(3);
+    // The same prompt as before comes from the cache: nothing to pay, so the budget lets it through.
+    const cached = await cli(['generate', 'a fox', '--json', '-o', 'fox-again.mp4'], priced);
+    expect(cached.exitCode).toBe(0);
+    expect(JSON.parse(cached.stdout)).toMatchObject({ cacheHit: true });
+    expect(replicate.creates()).toBe(3);
+  });
+
   it('falls back to the prompt as written when OpenAI fails, and says so', async () => {
     openai.failNext({ status: 500 });
     const result = await cli(['generate', 'a fox', '--json'], { OPENAI_API_KEY: openai.apiKey, OPENAI_BASE_URL: openai.url });

@@ -4,9 +4,11 @@ import { describeServe } from '../../src/cli/commands/serve-banner.ts';
 import { loadConfig } from '../../src/lib/config/index.ts';
 import { headerLines } from '../../src/cli/dashboard/layout.ts';
 
-const vidbotWith = (channels: string[]) =>
+const LOCAL = { name: 'local', defaultModel: 'local', capabilities: () => ({ ai: false, imageToVideo: true }) };
+
+const vidbotWith = (channels: string[], provider: object = LOCAL) =>
   ({
-    provider: { name: 'local', defaultModel: 'local', capabilities: () => ({ ai: false, imageToVideo: true }) },
+    provider,
     polisher: { name: 'passthrough' },
     channels: { all: channels.map((name) => ({ name })) },
     store: { name: 'sqlite' },
@@ -15,13 +17,13 @@ const vidbotWith = (channels: string[]) =>
     paths: { dataDir: '/data' },
   }) as never;
 
-const describeWith = (env: Record<string, string>, channels: string[]) =>
+const describeWith = (env: Record<string, string>, channels: string[], provider?: object) =>
   describeServe({
     config: loadConfig({ env: { VIDBOT_DATA_DIR: '/data', ...env }, dotenv: false }).config,
     port: 3000,
     authTokenIsLocal: false,
     runWorkers: true,
-    vidbot: vidbotWith(channels),
+    vidbot: vidbotWith(channels, provider),
     flags: {},
   });
 
@@ -43,5 +45,17 @@ describe('the serve banner and the Cloud API', () => {
     const off = describeWith({}, ['local']);
     expect(off.urls.cloudWebhook).toBeUndefined();
     expect(off.banner.join('\n')).not.toContain('Cloud API');
+  });
+});
+
+describe('the serve banner and a failover chain', () => {
+  it("names each provider's webhook route, in the chain's order", () => {
+    const member = (name: string) => ({ name, defaultModel: `${name}-model`, capabilities: () => ({ ai: true, imageToVideo: true }) });
+    const chain = { ...member('replicate,fal'), defaultModel: 'replicate-model', members: [member('replicate'), member('fal')] };
+    const served = describeWith({ PUBLIC_BASE_URL: 'https://bot.example.com' }, ['twilio'], chain);
+    const banner = served.banner.join('\n');
+    expect(banner).toMatch(/Replicate webhook: +https:\/\/bot\.example\.com\/replicate\/webhook\n {2}fal webhook: +https:\/\/bot\.example\.com\/fal\/webhook/);
+    expect(banner).toContain('provider replicate,fal');
+    expect(served.facts).toContain('fal webhook: https://bot.example.com/fal/webhook');
   });
 });

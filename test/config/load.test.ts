@@ -51,6 +51,23 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ env: {}, cwd: dir, overrides: { workerCount: 0 } })).toThrow(/\(from flag\)/);
   });
 
+  it('takes an ordered list of providers, a price table and a budget, each checked and kept in one normal form', () => {
+    const { config } = loadConfig({
+      env: { VIDBOT_PROVIDER: ' replicate , fal ', VIDBOT_PRICES: 'Google/Veo-3.1 = 0.40/s,\nminimax/video-01=.5/video, cog=0.0008/gpu-s', VIDBOT_DAILY_BUDGET: '12.5' },
+      cwd: dir,
+    });
+    expect(config).toMatchObject({ provider: 'replicate,fal', prices: 'google/veo-3.1=0.4/s,minimax/video-01=0.5/video,cog=0.0008/gpu-s', dailyBudget: 12.5 });
+    expect(config).toMatchObject({ circuitOutages: 3, circuitCooldownSec: 120 });
+    const bad = (env: Record<string, string>) => () => loadConfig({ env, cwd: dir });
+    expect(bad({ VIDBOT_PROVIDER: 'replicate,sora' })).toThrow(/VIDBOT_PROVIDER must be one of auto, local, replicate, fal, cog, or several separated by commas/);
+    expect(bad({ VIDBOT_PROVIDER: 'fal,fal' })).toThrow(/each once/);
+    expect(bad({ VIDBOT_PROVIDER: 'auto,fal' })).toThrow(/auto alone/);
+    expect(bad({ VIDBOT_PRICES: 'google/veo-3.1=0.40/minute' })).toThrow(/VIDBOT_PRICES must be model=amount\/unit pairs .*"google\/veo-3.1=0.40\/minute" is not model=amount\/unit with a unit of video, s or gpu-s/);
+    expect(bad({ VIDBOT_PRICES: 'a/b=1/s,A/B=2/s' })).toThrow(/a\/b has two prices/);
+    expect(bad({ VIDBOT_DAILY_BUDGET: 'ten' })).toThrow('VIDBOT_DAILY_BUDGET must be a number from 0 to 1000000000, got "ten" (from environment).');
+    expect(() => loadConfig({ env: {}, cwd: dir, overrides: { provider: 'replicate,,x' }, overrideNames: { provider: '--provider' } })).toThrow(/^--provider must be one of/);
+  });
+
   it('hints at the place to fix a bad value: the variable, the .env file, the saved setting or the option', async () => {
     const hintOf = (attempt: () => unknown): string => {
       try {

@@ -23,7 +23,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ErrorCode, isVidbotError } from '../../src/lib/errors.ts';
-import type { InboundUnit, NewTask, NewVideo, OutboundRecord, Store } from '../../src/lib/store/port.ts';
+import type { InboundUnit, NewTask, NewVideo, OutboundRecord, Store, Task } from '../../src/lib/store/port.ts';
 
 export interface StoreHarness {
   readonly store: Store;
@@ -211,6 +211,8 @@ export const storeContract = (name: string, makeStore: () => Promise<StoreHarnes
           errorCode: 'VIDBOT_TIMEOUT',
           cancelRequested: false,
           remoteJobRequestedAt: 1500,
+          remoteProvider: 'fal',
+          generation: { provider: 'fal', model: 'fal-ai/veo3.1', runSec: 41.5, cost: 3.2, at: 1900 },
           jobId: 'job#2',
           delivery: { status: 'read', attempt: 2, outboundId: 'x:result:2', messageId: 'SMr', channel: 'twilio', errorCode: '63019', fallback: 'link', updatedAt: 1700 },
         } as const;
@@ -243,6 +245,28 @@ export const storeContract = (name: string, makeStore: () => Promise<StoreHarnes
         const cleared = await store.updateTask('J1', { delivery: { status: 'sent', attempt: 1, outboundId: 'o', channel: 'local', updatedAt: 1 } });
         expect(cleared.delivery?.status).toBe('sent');
         expect((await store.updateTask('J1', { delivery: undefined })).delivery).toBeUndefined();
+      });
+
+      it('sums the cost of generations by provider and model, since a time', async () => {
+        expect(await store.generationCosts()).toEqual([]);
+        const made = async (taskId: string, generation: Task['generation']) => {
+          await store.createTask(newTask({ taskId }));
+          await store.updateTask(taskId, { generation });
+        };
+        await made('G1', { provider: 'replicate', model: 'google/veo-3.1', cost: 2.4, at: 1_000 });
+        await made('G2', { provider: 'replicate', model: 'google/veo-3.1', cost: 0.6, runSec: 30, at: 5_000 });
+        await made('G3', { provider: 'fal', model: 'fal-ai/veo3.1', at: 6_000 });
+        await made('G4', { provider: 'fal', model: 'fal-ai/veo3.1', cost: 1.25, at: 7_000 });
+        await store.createTask(newTask({ taskId: 'G5' }));
+        expect(await store.generationCosts()).toEqual([
+          { provider: 'fal', model: 'fal-ai/veo3.1', videos: 2, cost: 1.25 },
+          { provider: 'replicate', model: 'google/veo-3.1', videos: 2, cost: 3 },
+        ]);
+        expect(await store.generationCosts({ since: 5_000 })).toEqual([
+          { provider: 'fal', model: 'fal-ai/veo3.1', videos: 2, cost: 1.25 },
+          { provider: 'replicate', model: 'google/veo-3.1', videos: 1, cost: 0.6 },
+        ]);
+        expect(await store.generationCosts({ since: 8_000 })).toEqual([]);
       });
 
       it('moves a task only from the statuses given (compare-and-set)', async () => {

@@ -24,7 +24,8 @@ describe('JobTable', () => {
     expect(rowFor(frame, JOB.neon)).toMatch(/neon city at night\s+compress\s+25%/);
     expect(rowFor(frame, JOB.sunset)).toMatch(/an ocean sunset with a saili…\s+polish\s+~1m/);
     expect(rowFor(frame, JOB.forest)).toMatch(/a forest of tall pines in th…\s+queued\s+~3m\s*$/);
-    expect(rowFor(frame, JOB.beach)).toMatch(/waves on a beach\s+done\s*$/);
+    // No room for a cost column: a done job's stage says what it cost.
+    expect(rowFor(frame, JOB.beach)).toMatch(/waves on a beach\s+done · 0\.35\s*$/);
     expect(rowFor(frame, JOB.moon)).toMatch(/the moon over a desert\s+failed\s*$/);
   });
 
@@ -36,10 +37,10 @@ describe('JobTable', () => {
 
   it('adds the full masked sender, a bar and the elapsed time at 150 columns', () => {
     const frame = table(150);
-    expect(lines(frame)[0]).toMatch(/^ job\s+sender\s+prompt\s+stage\s+progress\s+elapsed\s+ETA try$/);
+    expect(lines(frame)[0]).toMatch(/^ job\s+sender\s+prompt\s+stage\s+progress\s+elapsed\s+ETA\s+cost try$/);
     expect(widest(frame)).toBeLessThanOrEqual(148);
     expect(rowFor(frame, JOB.storm)).toMatch(/whatsapp:\+4477…0123 a lighthouse in a storm, waves crashing over the rocks\s+generate\s+██████░░░░\s+62%\s+13s\s+~1m/);
-    expect(rowFor(frame, JOB.beach)).toMatch(/done\s+42s\s*$/);
+    expect(rowFor(frame, JOB.beach)).toMatch(/done\s+42s\s+0\.35\s*$/);
     expect(rowFor(frame, JOB.fox)).not.toMatch(/[█░%]/);
   });
 

@@ -54,6 +54,7 @@ export const busyEvents: DashboardEvent[] = [
     ],
   },
   job('active', JOB.beach, T0 + 1000, { attempt: 1, workerId: 'w' }),
+  { type: 'made', jobId: JOB.beach, provider: 'fal', model: 'fal-ai/kling-video/v2.5-turbo/pro/text-to-video', cost: 0.35, ts: T0 + 40_000 },
   job('completed', JOB.beach, T0 + 43_000, { durationMs: 42_000 }),
   job('active', JOB.moon, T0 + 1000, { attempt: 1, workerId: 'w' }),
   job('failed', JOB.moon, T0 + 5000, { error: 'The model refused this prompt.\nmore detail' }),

@@ -22,11 +22,11 @@ describe('the dashboard layout', () => {
   it('fits the table to the width, dropping the least useful columns first', () => {
     for (let width = 40; width <= 200; width += 1) {
       const columns = tableColumns(width);
-      const cells = [columns.job, columns.sender, columns.prompt, columns.stage, columns.progress, columns.elapsed, columns.eta, columns.attempt].filter((n) => n > 0);
+      const cells = [columns.job, columns.sender, columns.prompt, columns.stage, columns.progress, columns.elapsed, columns.eta, columns.cost, columns.attempt].filter((n) => n > 0);
       expect(cells.reduce((sum, n) => sum + n, 0) + cells.length - 1, `width ${width}`).toBeLessThanOrEqual(width - 2);
     }
-    expect(tableColumns(80)).toMatchObject({ sender: 10, senderCompact: true, progress: 4, elapsed: 0, eta: 5, attempt: 3 });
-    expect(tableColumns(150)).toMatchObject({ sender: 19, senderCompact: false, progress: 15, elapsed: 7, eta: 5, attempt: 3 });
+    expect(tableColumns(80)).toMatchObject({ sender: 10, senderCompact: true, progress: 4, elapsed: 0, eta: 5, cost: 0, attempt: 3 });
+    expect(tableColumns(150)).toMatchObject({ sender: 19, senderCompact: false, progress: 15, elapsed: 7, eta: 5, cost: 6, attempt: 3 });
     expect(tableColumns(60)).toMatchObject({ sender: 0, attempt: 0 });
   });
 

@@ -10,8 +10,20 @@ describe('the dashboard state', () => {
   it('keeps one row per job, with the prompt and sender from the open tasks and the status from the queue', () => {
     expect(rowOf(JOB.storm)).toMatchObject({ status: 'running', prompt: 'a lighthouse in a storm, waves crashing over the rocks', sender: 'whatsapp:+447700900123', stage: 'generate', percent: 62 });
     expect(rowOf(JOB.forest)).toMatchObject({ status: 'queued', prompt: 'a forest of tall pines in the fog' });
-    expect(rowOf(JOB.beach)).toMatchObject({ status: 'done', durationMs: 42_000 });
+    expect(rowOf(JOB.beach)).toMatchObject({ status: 'done', durationMs: 42_000, madeBy: 'fal', cost: 0.35 });
     expect(rowOf(JOB.moon)).toMatchObject({ status: 'failed', error: 'The model refused this prompt.\nmore detail' });
+  });
+
+  it('logs who made each video and what it cost: a failover shows which provider took it', () => {
+    expect(busy.log.find((entry) => entry.text.includes('made by'))).toEqual({
+      ts: T0 + 40_000,
+      level: 'info',
+      text: 'bea0bea0 "waves on a beach" made by fal fal-ai/kling-video/v2.5-turbo/pro/text-to-video, cost 0.35',
+    });
+    const free = apply([{ type: 'made', jobId: JOB.storm, provider: 'local', model: 'local-preview', ts: T0 + 57_000 }], busy);
+    expect(rowOf(JOB.storm, free)).toMatchObject({ status: 'running', madeBy: 'local' });
+    expect(rowOf(JOB.storm, free)?.cost).toBeUndefined();
+    expect(free.log.at(-1)?.text).toBe('5757e757 "a lighthouse in a storm, waves crashing over the rocks" made by local local-preview');
   });
 
   it('counts exactly the rows it lists', () => {

@@ -19,7 +19,7 @@ import { json, readBody } from './http-fake.ts';
 export type Outcome = 'succeed' | 'fail' | 'hang';
 
 /** How a create misbehaves: an error status, a body that is not JSON, no answer, or a dropped socket. */
-export type CreateFault = { kind: 'status'; status: number } | { kind: 'malformed' } | { kind: 'hang' } | { kind: 'drop' };
+export type CreateFault = { kind: 'status'; status: number; retryAfterSec?: number } | { kind: 'malformed' } | { kind: 'hang' } | { kind: 'drop' };
 
 export interface FakePrediction {
   id: string;
@@ -32,6 +32,8 @@ export interface FakePrediction {
   error: string | null;
   created_at: string;
   completed_at?: string;
+  /** Seconds the model ran (what Replicate bills hardware-priced models by), once it ended. */
+  metrics?: { predict_time: number; total_time: number };
   webhook?: string;
   webhook_events_filter?: string[];
   urls: { get: string; cancel: string };
@@ -75,8 +77,8 @@ export interface FakeReplicate {
   hangNext(times?: number): void;
   /** The next `times` creates misbehave; with `made`, the prediction is made first and only the answer is lost. */
   misbehaveCreate(fault: CreateFault, options?: { made?: boolean; times?: number }): void;
-  /** The next `times` list requests (GET /v1/predictions) answer this status. */
-  failList(status: number, times?: number): void;
+  /** The next `times` list requests (GET /v1/predictions) answer this status (with Retry-After when given). */
+  failList(status: number, times?: number, retryAfterSec?: number): void;
   /** A new prediction shows in the list only this long after it was made. */
   setListLagMs(ms: number): void;
   /** Removes a prediction's inputs, as Replicate does an hour after it finishes. */
@@ -111,7 +113,7 @@ export const startFakeReplicate = async (options: FakeReplicateOptions = {}): Pr
   let outputType = 'video/mp4';
   const faults: ({ kind: 'status'; status: number; retryAfterSec?: number } | { kind: 'malformed' } | { kind: 'hang' })[] = [];
   const createFaults: { fault: CreateFault; made: boolean }[] = [];
-  const listFaults: number[] = [];
+  const listFaults: { status: number; retryAfterSec?: number }[] = [];
   const pageSize = options.pageSize ?? 100;
   let listLagMs = 0;
   const listedFrom = new Map<string, number>();
@@ -158,6 +160,7 @@ export const startFakeReplicate = async (options: FakeReplicateOptions = {}): Pr
         if (prediction.status !== 'processing') return;
         prediction.logs += '\n100%|██████████| 10/10 [00:05<00:00,  2.00it/s]';
         prediction.completed_at = new Date().toISOString();
+        prediction.metrics = { predict_time: (runMs * 2) / 3 / 1000, total_time: runMs / 1000 };
         if (ending === 'fail') {
           prediction.status = 'failed';
           prediction.error = 'E005: the input was flagged as sensitive';
@@ -174,7 +177,7 @@ export const startFakeReplicate = async (options: FakeReplicateOptions = {}): Pr
     if (fault.kind === 'hang') return;
     if (fault.kind === 'drop') return void res.socket?.destroy();
     if (fault.kind === 'malformed') return void res.writeHead(201, { 'content-type': 'application/json' }).end('{"id": "oops",');
-    problem(res, fault.status, 'Server Error', 'scripted failure');
+    problem(res, fault.status, 'Server Error', 'scripted failure', fault.retryAfterSec === undefined ? {} : { 'retry-after': String(fault.retryAfterSec) });
   };
 
   const create = (res: ServerResponse, model: string, version: string, body: Record<string, unknown>) => {
@@ -252,8 +255,10 @@ export const startFakeReplicate = async (options: FakeReplicateOptions = {}): Pr
       return create(res, 'acme/custom', version, body as Record<string, unknown>);
     }
     if (req.method === 'GET' && path === '/v1/predictions') {
-      const status = listFaults.shift();
-      if (status !== undefined) return problem(res, status, 'Server Error', 'scripted list failure');
+      const failure = listFaults.shift();
+      if (failure !== undefined) {
+        return problem(res, failure.status, 'Server Error', 'scripted list failure', failure.retryAfterSec === undefined ? {} : { 'retry-after': String(failure.retryAfterSec) });
+      }
       return list(res, url.searchParams);
     }
     if (req.method === 'GET' && path === '/v1/webhooks/default/secret') return json(res, 200, { key: webhookSecret });
@@ -321,8 +326,8 @@ export const startFakeReplicate = async (options: FakeReplicateOptions = {}): Pr
     misbehaveCreate: (fault, opts = {}) => {
       for (let i = 0; i < (opts.times ?? 1); i += 1) createFaults.push({ fault, made: opts.made ?? false });
     },
-    failList: (status, times = 1) => {
-      for (let i = 0; i < times; i += 1) listFaults.push(status);
+    failList: (status, times = 1, retryAfterSec) => {
+      for (let i = 0; i < times; i += 1) listFaults.push({ status, ...(retryAfterSec === undefined ? {} : { retryAfterSec }) });
     },
     setListLagMs: (ms) => void (listLagMs = ms),
     removeData: (id) => void removed.add(id),

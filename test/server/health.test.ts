@@ -109,6 +109,12 @@ describe('GET /health', () => {
     expect(res.body).not.toContain(TEST_AUTH_TOKEN);
   });
 
+  it('is ready when the store, the queue and ffmpeg work, and always live', async () => {
+    const { app } = await start();
+    expect((await app.inject({ method: 'GET', url: '/health/ready' })).json()).toEqual({ status: 'ready' });
+    expect((await app.inject({ method: 'GET', url: '/health/live' })).statusCode).toBe(200);
+  });
+
   it('answers 503 unhealthy JSON when the store is closed', async () => {
     const { app, vidbot } = await start();
     await vidbot.store.close();
@@ -120,6 +126,13 @@ describe('GET /health', () => {
     expect(body.store.ok).toBe(false);
     expect(body.store.error).toMatch(/closed/i);
     expect(body.queue.ok).toBe(true);
+    // For orchestrators: still live (no restart needed), but not ready for traffic, saying why.
+    const live = await app.inject({ method: 'GET', url: '/health/live' });
+    expect(live.statusCode).toBe(200);
+    expect(live.json()).toMatchObject({ status: 'live' });
+    const ready = await app.inject({ method: 'GET', url: '/health/ready' });
+    expect(ready.statusCode).toBe(503);
+    expect(ready.json()).toEqual({ status: 'unready', failing: { store: expect.stringMatching(/closed/i) } });
     // The rest of the server keeps answering.
     expect((await app.inject({ method: 'GET', url: '/' })).statusCode).toBe(200);
     expect((await app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(200);

@@ -196,6 +196,14 @@ describe('the simulator event stream', () => {
     expect(await outboundEvent(store, withUrl)).toMatchObject({ mediaUrl: withUrl.mediaUrl, videoUrl: withUrl.mediaUrl });
   });
 
+  it('draws the buttons of a /model list, which is about no task', async () => {
+    const store = { getTask: async () => null } as unknown as Store;
+    const record = { id: 'SMin:reply', messageId: 'SM2', to: USER, kind: 'models', status: 'sent' as const, body: '🎞️ Which video model…', createdAt: 1, updatedAt: 1 };
+    const choices = [{ id: 'model:google/veo-3.1', title: 'Google Veo 3.1' }, { id: 'model:minimax/hailuo-2.3', title: 'MiniMax Hailuo 2.3' }] as const;
+    expect(await outboundEvent(store, record, choices)).toMatchObject({ kind: 'models', choices });
+    expect((await outboundEvent(store, record)).choices).toBeUndefined();
+  });
+
   it('lets the downloader fetch only what each channel allows, with credentials only for its own hosts', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'vidbot-sim-dl-'));
     try {

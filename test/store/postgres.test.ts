@@ -8,7 +8,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isVidbotError } from '../../src/lib/errors.ts';
 import type { Store } from '../../src/lib/store/index.ts';
 import { createPostgresStore } from '../../src/lib/store/postgres/index.ts';
-import { STORE_SCHEMA_VERSION } from '../../src/lib/store/postgres/schema.ts';
+import { openPool } from '../../src/lib/store/postgres/pool.ts';
+import { STORE_SCHEMA_VERSION, migrate } from '../../src/lib/store/postgres/schema.ts';
 import { storeContract } from '../contract/store.contract.ts';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { waitFor } from '../helpers/vidbot.ts';
@@ -131,6 +132,27 @@ describe('PostgreSQL store: specifics', () => {
     expect(row.rows[0]).toMatchObject({ prompt: 'a fox', sid: 'whatsapp:+1555', from_addr: 'whatsapp:+1555', status: 'done', message_sid: 'SM1', file_path: '/v.mp4', cloud_url: 'https://c/v.mp4' });
     const session = await server.admin.query(`SELECT s.created_at, m.role, m.text FROM ${schema}.sessions s JOIN ${schema}.session_messages m USING (session_id)`);
     expect(session.rows).toEqual([{ created_at: '1', role: 'user', text: 'a fox' }]);
+  });
+
+  it('migrates a version 1 database: a running task resumes where it was, and old tasks count nothing against the budget', async () => {
+    const { url, schema } = await fresh();
+    const { db, pool } = openPool({ url });
+    try {
+      await migrate(db, 1);
+    } finally {
+      await pool.end();
+    }
+    await server.admin.query(
+      `INSERT INTO ${schema}.tasks (task_id, prompt, sid, from_addr, options, status, attempts, created_at, updated_at, remote_job_id)
+       VALUES ('T1', 'a fox', 'whatsapp:+1555', 'whatsapp:+1555', '{"provider":"replicate"}', 'processing', 1, 1, 1, 'pred_1')`,
+    );
+    const store = await open(url);
+    const before = await store.getTask('T1');
+    expect(before).toMatchObject({ remoteJobId: 'pred_1' });
+    expect(before?.remoteProvider).toBeUndefined();
+    expect(await store.generationCosts()).toEqual([]);
+    await store.updateTask('T1', { remoteProvider: 'replicate', generation: { provider: 'replicate', model: 'minimax/video-01', cost: 0.5, at: 10 } });
+    expect(await store.generationCosts({ since: 10 })).toEqual([{ provider: 'replicate', model: 'minimax/video-01', videos: 1, cost: 0.5 }]);
   });
 
   it('refuses a database written by a newer schema', async () => {

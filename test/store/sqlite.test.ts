@@ -290,6 +290,28 @@ describe('SQLite store specifics', () => {
     }
   });
 
+  it('migrates a version 3 file: a task running on a provider resumes there, and old tasks count nothing against the budget', async () => {
+    await mkdir(dirname(file), { recursive: true });
+    raw((db) => {
+      migrate(db, Date.now(), 3);
+      db.exec(`INSERT INTO tasks (task_id, prompt, sid, from_addr, options, status, stage, attempts, created_at, updated_at, remote_job_id)
+        VALUES ('T6', 'a fox', 'whatsapp:+1555', 'whatsapp:+1555', '{"provider":"replicate"}', 'processing', 'generate', 1, 1, 1, 'pred_1')`);
+    });
+    const store = createSqliteStore({ file });
+    try {
+      const before = await store.getTask('T6');
+      expect(before).toMatchObject({ remoteJobId: 'pred_1', options: { provider: 'replicate' } });
+      expect(before?.remoteProvider).toBeUndefined();
+      expect(before?.generation).toBeUndefined();
+      expect(await store.generationCosts()).toEqual([]);
+      const made = await store.updateTask('T6', { remoteProvider: 'replicate', generation: { provider: 'replicate', model: 'minimax/video-01', cost: 0.5, at: 10 } });
+      expect(made.generation).toEqual({ provider: 'replicate', model: 'minimax/video-01', cost: 0.5, at: 10 });
+      expect(await store.generationCosts({ since: 10 })).toEqual([{ provider: 'replicate', model: 'minimax/video-01', videos: 1, cost: 0.5 }]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('fails with VIDBOT_STORE_FAILED when the file cannot be opened', () => {
     let caught: unknown;
     try {

@@ -14,6 +14,7 @@ import {
   promptTooLongText,
   quotaLeftText,
   quotaUsedUpText,
+  modelTexts,
   rateLimitedText,
   statusText,
   unknownCommandText,
@@ -36,6 +37,14 @@ import {
   userReason,
 } from '../../src/lib/tasks/messages.ts';
 import { progressMessage } from '../../src/lib/tasks/progress-notice.ts';
+import { modelChoices } from '../../src/lib/bot/models.ts';
+import { modelLabel } from '../../src/lib/video-provider/allowed.ts';
+
+const modelOptions = ['minimax/hailuo-2.3', 'fal-ai/kling-video/v2.5-turbo/pro/text-to-video', 'acme/custom-model:abc123', 'cog', 'local-preview'].map((id) => ({
+  id,
+  label: modelLabel(id),
+  provider: 'replicate',
+}));
 
 /** What an operator reads and a WhatsApp user must not: a message like this must never leak through. */
 const OPERATOR_MESSAGE =
@@ -149,8 +158,24 @@ describe('every text the bot sends', () => {
       choiceTexts.unknown,
       choiceTexts.bareNumber('2'),
       ackText(1, 60, undefined, choiceTexts.again(task())),
+      // /model: the models by their names (catalogue ones, an operator's own id, the self-hosted one), and the answers.
+      helpText({ imageToVideo: true, models: 3 }),
+      ...modelOptions.map((model) => model.label),
+      ...modelChoices(modelOptions).map((choice) => choice.title),
+      choicesText(modelTexts.ask(modelOptions[0]?.label ?? ''), modelChoices(modelOptions)),
+      modelTexts.list(modelOptions.map((model) => model.label), modelOptions[1]?.label ?? ''),
+      modelTexts.only(modelLabel('cog')),
+      modelTexts.picked(modelLabel('fal-ai/veo3.1')),
+      modelTexts.unknown('sora-2'),
     ];
     for (const text of texts) expectForThePhone(text);
+  });
+
+  it('keeps model buttons within 20 characters and the failure of a spent budget polite', () => {
+    for (const choice of modelChoices(modelOptions)) expect([...choice.title].length).toBeLessThanOrEqual(20);
+    expect(failureMessage(userReason(vidbotError('VIDBOT_BUDGET_REACHED', OPERATOR_MESSAGE)))).toBe(
+      "❌ Sorry, I couldn't make that video: I've made all the new videos I can for today. Please try again tomorrow.",
+    );
   });
 
   it("tells a long job's progress: once with the time left, and in /status as a percent once there is one", () => {

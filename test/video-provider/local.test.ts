@@ -5,59 +5,19 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isVidbotError } from '../../src/lib/errors.ts';
 import { detectFfmpegFeatures, type FfmpegFeatures } from '../../src/lib/ffmpeg/features.ts';
-import { resolveInstallerPackages } from '../../src/lib/ffmpeg/locate.ts';
 import { OPTIONAL_FEATURES, REQUIRED_FILTERS } from '../../src/lib/video-provider/local-filters.ts';
 import { matchThemes, THEMES } from '../../src/lib/video-provider/local-lexicon.ts';
 import { deriveLook, HASHED_MOTIONS } from '../../src/lib/video-provider/local-look.ts';
 import { escapeFilterValue } from '../../src/lib/video-provider/local-render.ts';
 import { layoutPrompt, normalizePromptText, wrapText } from '../../src/lib/video-provider/local-text.ts';
 import { createLocalProvider } from '../../src/lib/video-provider/local.ts';
-import type { VideoRequest } from '../../src/lib/video-provider/port.ts';
+import { averageColour, expectValidClip, FFMPEG, frameRgb, HASHED_PROMPT, OLD_FFMPEG, probe, request } from './local-clips.ts';
 
-const FFMPEG = '/usr/bin/ffmpeg';
 const provider = createLocalProvider({ ffmpeg: FFMPEG });
-
-// The @ffmpeg-installer fallback: a 2018 static build, without gradients and other newer filters.
-const OLD_FFMPEG = (await resolveInstallerPackages()).ffmpeg;
-if (OLD_FFMPEG === undefined) console.log('Skipping the @ffmpeg-installer renders: the optional package is not installed.');
-
-/** One prompt per theme, each naming it by its first word, and one no theme matches. */
-const THEME_PROMPTS = THEMES.map((theme) => ({ theme: theme.name, prompt: `a short clip: ${theme.words[0] ?? ''}` }));
-const HASHED_PROMPT = 'a cat playing the piano';
 
 let root: string;
 let counter = 0;
 const freshDir = async (): Promise<string> => mkdtemp(join(root, `work-${counter++}-`));
-
-interface Probe {
-  streams: { codec_type: string; codec_name: string; profile?: string; pix_fmt?: string; width?: number; height?: number }[];
-  format: { duration: string };
-}
-const probe = async (file: string): Promise<Probe> => {
-  const { stdout } = await execa('ffprobe', ['-v', 'error', '-show_streams', '-show_format', '-of', 'json', file]);
-  return JSON.parse(stdout) as Probe;
-};
-
-const request = (prompt: string, extra: Partial<VideoRequest> = {}): VideoRequest => ({
-  prompt,
-  orientation: 'portrait',
-  durationSec: 6,
-  ...extra,
-});
-
-/** The frame at `t` seconds as 8-bit RGB, scaled to `w` x `h` by area averaging. */
-const frameRgb = async (file: string, t: number, w: number, h: number): Promise<Buffer> => {
-  const args = ['-v', 'error', '-ss', String(t), '-i', file, '-frames:v', '1', '-vf', `scale=${w}:${h}:flags=area`, '-pix_fmt', 'rgb24', '-f', 'rawvideo', '-'];
-  return Buffer.from((await execa(FFMPEG, args, { encoding: 'buffer' })).stdout);
-};
-
-/** Checks a render is the 720x1280 H.264 + AAC-LC MP4 of the expected length. */
-const expectValidClip = async (file: string, durationSec: number, size = { width: 720, height: 1280 }): Promise<void> => {
-  const info = await probe(file);
-  expect(info.streams.find((s) => s.codec_type === 'video')).toMatchObject({ codec_name: 'h264', pix_fmt: 'yuv420p', ...size });
-  expect(info.streams.find((s) => s.codec_type === 'audio')).toMatchObject({ codec_name: 'aac', profile: 'LC' });
-  expect(Number(info.format.duration)).toBeCloseTo(durationSec, 0);
-};
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'vidbot-local-provider-'));
@@ -263,57 +223,6 @@ describe('local provider: the lexicon', () => {
   });
 });
 
-/** The average colour of a frame, 0..255 per channel. */
-const averageColour = async (file: string, t: number): Promise<{ r: number; g: number; b: number }> => {
-  const [r = 0, g = 0, b = 0] = await frameRgb(file, t, 1, 1);
-  return { r, g, b };
-};
-
-// What each theme's frames must look like, on average: the colours its words call for.
-const COLOUR_CHECKS: Record<string, (c: { r: number; g: number; b: number }) => boolean> = {
-  ocean: (c) => c.b > c.r + 30,
-  fire: (c) => c.r > c.b + 30,
-  forest: (c) => c.g > c.r && c.g > c.b,
-  snow: (c) => c.b > 140 && c.b >= c.r,
-  desert: (c) => c.r > c.g && c.g > c.b,
-  space: (c) => c.r + c.g + c.b < 150,
-  night: (c) => c.r + c.g + c.b < 150 && c.b > c.r,
-  sunset: (c) => c.r > c.g,
-  neon: (c) => c.r + c.b > 2 * c.g,
-};
-
-describe.each([
-  { name: 'Debian ffmpeg', ffmpeg: FFMPEG },
-  { name: '@ffmpeg-installer ffmpeg', ffmpeg: OLD_FFMPEG },
-])('local provider: every look renders with the $name', ({ ffmpeg }) => {
-  const renderer = ffmpeg === undefined ? undefined : createLocalProvider({ ffmpeg });
-
-  it.skipIf(ffmpeg === undefined)('renders each theme of the lexicon, and the hashed fallback, as a valid MP4 in its colours', { timeout: 300_000 }, async () => {
-    const workDir = await freshDir();
-    for (const { theme, prompt } of [...THEME_PROMPTS, { theme: 'hashed', prompt: HASHED_PROMPT }]) {
-      const result = await renderer?.generate(request(prompt, { durationSec: 1.5 }), { workDir });
-      expect(deriveLook(prompt).theme).toBe(theme);
-      await expectValidClip(result?.file ?? '', 1.5);
-      const colour = await averageColour(result?.file ?? '', 1);
-      const check = COLOUR_CHECKS[theme];
-      if (check) expect({ theme, colour, ok: check(colour) }).toMatchObject({ theme, ok: true });
-    }
-  });
-
-  it.skipIf(ffmpeg === undefined)('renders landscape and a photo, and the same prompt twice to the same bytes', { timeout: 120_000 }, async () => {
-    const landscape = await renderer?.generate(request('a fox running through a neon city at night', { orientation: 'landscape', durationSec: 2 }), { workDir: await freshDir() });
-    await expectValidClip(landscape?.file ?? '', 2, { width: 1280, height: 720 });
-
-    const image = join(root, `wide-${counter}.png`);
-    await execa(FFMPEG, ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=s=900x600', '-frames:v', '1', image]);
-    const photo = await renderer?.generate(request('my holiday', { firstFrameImage: image, durationSec: 2 }), { workDir: await freshDir() });
-    await expectValidClip(photo?.file ?? '', 2);
-
-    const twice = await Promise.all([freshDir(), freshDir()].map(async (dir) => renderer?.generate(request('snow over the mountains', { durationSec: 2 }), { workDir: await dir })));
-    const [a, b] = await Promise.all(twice.map((result) => readFile(result?.file ?? '')));
-    expect(a?.equals(b ?? Buffer.alloc(0))).toBe(true);
-  });
-});
 
 describe('local provider: what the ffmpeg offers', () => {
   let debian: FfmpegFeatures;

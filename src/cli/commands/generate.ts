@@ -14,7 +14,8 @@ import { createProgressView } from '../progress.ts';
 export interface GenerateFlags {
   output?: string;
   force?: boolean;
-  provider?: 'local' | 'replicate' | 'fal' | 'cog';
+  /** One provider, or a list to fail over through (checked as VIDBOT_PROVIDER is). */
+  provider?: string;
   model?: string;
   input?: string[];
   image?: string;
@@ -87,8 +88,10 @@ export const generateCommand = async (context: CliContext, rawPrompt: string, fl
         `${JSON.stringify({
           ok: true,
           taskId: done.taskId,
-          provider: done.options.provider,
-          model: done.options.model ?? vidbot.provider.defaultModel,
+          // Who made it: a failover chain may have picked another provider and model than asked.
+          provider: done.generation?.provider ?? done.options.provider,
+          model: done.generation?.model ?? done.options.model ?? vidbot.provider.defaultModel,
+          ...(done.generation?.cost === undefined ? {} : { cost: done.generation.cost }),
           cacheHit: done.cacheHit ?? false,
           prompt: done.prompt,
           ...(done.polishedPrompt ? { polishedPrompt: done.polishedPrompt } : {}),

@@ -2,7 +2,12 @@ import { catalogue, type ModelSpec } from '../../lib/video-provider/catalogue/in
 import { type CliContext, loadCliConfig } from '../context.ts';
 
 const seconds = (durations: readonly number[]): string =>
-  durations.length === 1 ? `${durations[0]} s` : `${durations.slice(0, -1).join(', ')} or ${durations.at(-1)} s`;
+  durations.length === 1
+    ? `${durations[0]} s`
+    : // A run of every whole second reads as a range.
+      durations.length > 3 && durations.every((d, i) => i === 0 || d === (durations[i - 1] ?? 0) + 1)
+      ? `${durations[0]} to ${durations.at(-1)} s`
+      : `${durations.slice(0, -1).join(', ')} or ${durations.at(-1)} s`;
 
 const IMAGE: Record<ModelSpec['image'], string> = { none: 'text only', optional: 'text or photo', required: 'needs a photo' };
 

@@ -35,7 +35,7 @@ export const describeServe = (input: BannerInput): ServeDescription => {
   const local = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
   const publicUrl = config.publicBaseUrl ?? local;
   const ai = vidbot.provider.capabilities().ai;
-  const label = ({ replicate: 'Replicate', fal: 'fal', cog: 'Cog' } as Record<string, string>)[vidbot.provider.name];
+  const labels: Record<string, string> = { replicate: 'Replicate', fal: 'fal', cog: 'Cog' };
   const cloud = vidbot.channels.all.some((channel) => channel.name === 'cloud-api');
   const cloudWebhook = cloud ? `${publicUrl}${config.whatsappWebhookPath}` : undefined;
   const urls = {
@@ -54,11 +54,12 @@ export const describeServe = (input: BannerInput): ServeDescription => {
     `model: ${ai ? vidbot.provider.defaultModel : 'local preview (not AI)'} · polish: ${vidbot.polisher.name}`,
     `data: ${vidbot.paths.dataDir}`,
   ];
-  const replicateWebhook = label
-    ? `${publicUrl}/${vidbot.provider.name}/webhook${config.publicBaseUrl ? '' : ' (not used: jobs are polled)'}`
-    : undefined;
-  const replicateFact = `${label} webhook: ${replicateWebhook}`;
-  if (replicateWebhook) facts.splice(1, 0, replicateFact);
+  // Each remote provider in use (all of a failover chain) posts its job updates to its own route.
+  const webhookFacts = (vidbot.provider.members ?? [vidbot.provider])
+    .filter((provider) => labels[provider.name] !== undefined)
+    .map((provider) => ({ label: `${labels[provider.name]} webhook:`, url: `${publicUrl}/${provider.name}/webhook${config.publicBaseUrl ? '' : ' (not used: jobs are polled)'}` }));
+  const webhookLines = new Map(webhookFacts.map((hook) => [`${hook.label} ${hook.url}`, `${hook.label.padEnd(50)}${hook.url}`]));
+  facts.splice(1, 0, ...webhookLines.keys());
   const warnings: string[] = [];
   if (!config.publicBaseUrl) {
     warnings.push('PUBLIC_BASE_URL is not set: Twilio cannot fetch media from this machine, and signatures are checked against the local URL.');
@@ -88,7 +89,7 @@ export const describeServe = (input: BannerInput): ServeDescription => {
           `    verify token: ${config.whatsappVerifyToken ?? '(set WHATSAPP_VERIFY_TOKEN)'} · subscribe the "messages" field`,
         ]
       : []),
-    ...facts.map((fact) => (fact === replicateFact ? `  ${`${label} webhook:`.padEnd(50)}${replicateWebhook}` : `  ${fact}`)),
+    ...facts.map((fact) => `  ${webhookLines.get(fact) ?? fact}`),
     ...warnings.map((warning) => `  ⚠ ${warning}`),
     `  ${stops}`,
   ];

@@ -109,7 +109,7 @@ const feedLogStream = (feed: LogSink): Writable => {
 export const createServeView = (input: { context: CliContext; noTui?: boolean }): ServeView => {
   const { context } = input;
   const sink = createLogSink();
-  const level = context.env.VIDBOT_LOG_LEVEL ?? 'info';
+  const level = context.env.VIDBOT_LOG_LEVEL || 'info';
   const stdout = context.stdout as NodeJS.WriteStream;
   const tui = !input.noTui && Boolean(stdout.isTTY) && !context.env.CI && process.stdin.isTTY === true;
   const quit = new AbortController();

@@ -3,6 +3,7 @@
  * stream (GET /api/events). Plain lines when not on a terminal.
  */
 import type { ActivityEvent, ActivityListener } from '../../lib/activity/feed.ts';
+import { formatCost } from '../../lib/cost/prices.ts';
 import { vidbotError } from '../../lib/errors.ts';
 import type { CliContext } from '../context.ts';
 import { serverUnreachable } from '../server-unreachable.ts';
@@ -74,6 +75,8 @@ const describe = (event: ActivityEvent): string | undefined => {
     }
     case 'log':
       return `${time} ${event.level}: ${event.message}`;
+    case 'made':
+      return `${time} ${event.jobId} made by ${event.provider} ${event.model}${event.cost === undefined ? '' : `, cost ${formatCost(event.cost)}`}`;
     case 'workers':
       return undefined;
   }

@@ -1,3 +1,4 @@
+import { formatCost } from '../../lib/cost/prices.ts';
 import { createVidbot } from '../../lib/create-vidbot.ts';
 import { vidbotError } from '../../lib/errors.ts';
 import type { QueueCounts } from '../../lib/queue/port.ts';
@@ -18,6 +19,8 @@ interface StatusView {
   readonly source: string;
   readonly counts: QueueCounts;
   readonly workers?: { running: number; concurrency: number; paused: boolean };
+  /** The daily budget, when one is set: today's estimated spend against it. */
+  readonly budget?: { limit: number; spent_today: number; reached: boolean; resets_at: string };
   readonly tasks: readonly Task[];
 }
 
@@ -46,6 +49,10 @@ export const statusCommand = async (context: CliContext, flags: StatusFlags): Pr
   if (view.workers) {
     out(`workers: ${view.workers.running}/${view.workers.concurrency} busy${view.workers.paused ? ' (paused)' : ''}`);
   }
+  if (view.budget) {
+    const b = view.budget;
+    out(`budget: ${formatCost(b.spent_today)} of ${formatCost(b.limit)} spent today${b.reached ? ' (reached: no new videos until midnight UTC)' : ''}`);
+  }
   if (view.tasks.length === 0) {
     out('no tasks yet: try `vidbot generate "a paper boat in the rain"`');
     return;
@@ -65,13 +72,27 @@ const describeTask = (task: Task): string => {
     : task.status === 'delivering' ? `delivering${delivered}`
     : task.status === 'failed' ? `failed${delivered}: ${task.error ?? 'unknown error'}`
     : `${task.status}${took}${delivered}`;
-  return `${shortId(task.taskId)}  ${state.padEnd(24)}  ${task.from || 'cli'}  "${prompt}"`;
+  return `${shortId(task.taskId)}  ${state.padEnd(24)}  ${task.from || 'cli'}  "${prompt}"${madeBy(task)}`;
+};
+
+/** Who made the video (failover may have picked another provider) and its estimated cost. */
+const madeBy = (task: Task): string => {
+  const made = task.generation;
+  if (made === undefined) return task.cacheHit ? '  (from cache)' : '';
+  const model = made.model.length > 28 ? `${made.model.slice(0, 27)}…` : made.model;
+  return `\n            by ${made.provider} ${model}${made.runSec === undefined ? '' : `, ran ${formatDuration(made.runSec * 1000)}`}${made.cost === undefined ? '' : `, cost ${formatCost(made.cost)}`}`;
 };
 
 const fromStore = async (context: CliContext, config: Parameters<typeof createVidbot>[0], limit: number): Promise<StatusView> => {
   const vidbot = await createVidbot(config, { env: { ...context.env } });
   try {
-    return { source: vidbot.paths.database, counts: await vidbot.queue.counts(), tasks: await vidbot.store.listTasks({ limit }) };
+    const budget = await vidbot.budget?.state();
+    return {
+      source: vidbot.paths.database,
+      counts: await vidbot.queue.counts(),
+      ...(budget ? { budget: { limit: budget.limit, spent_today: budget.spent, reached: budget.reached, resets_at: new Date(budget.resetsAt).toISOString() } } : {}),
+      tasks: await vidbot.store.listTasks({ limit }),
+    };
   } finally {
     await vidbot.close();
   }
@@ -105,12 +126,13 @@ const fromServer = async (server: string, apiKey: string | undefined, limit: num
     }
     return body;
   };
-  const health = (await get('/health')) as { queue?: QueueCounts; workers?: StatusView['workers'] };
+  const health = (await get('/health')) as { queue?: QueueCounts; workers?: StatusView['workers']; budget?: StatusView['budget'] };
   const tasks = (await get(`/api/tasks?limit=${limit}`)) as { tasks?: Task[] };
   return {
     source: base.origin,
     counts: health.queue ?? { waiting: 0, delayed: 0, active: 0, completed: 0, failed: 0, canceled: 0 },
     ...(health.workers ? { workers: health.workers } : {}),
+    ...(health.budget && typeof health.budget.limit === 'number' ? { budget: health.budget } : {}),
     tasks: tasks.tasks ?? [],
   };
 };

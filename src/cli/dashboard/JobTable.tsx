@@ -1,6 +1,7 @@
 /** The jobs of this session, one line each under labelled columns that adapt to the terminal's width. */
 import { Box, Text } from 'ink';
 import type { ReactNode } from 'react';
+import { formatCost } from '../../lib/cost/prices.ts';
 import { aboutSeconds, bar, elapsed, inSeconds, maskSender, oneLine, shortId } from './format.ts';
 import type { TableColumns } from './layout.ts';
 import type { JobRow } from './state.ts';
@@ -25,8 +26,11 @@ const STATUS_COLOR: Readonly<Record<JobRow['status'], string | undefined>> = {
   canceled: 'gray',
 };
 
-/** The stage column: what the job does now, or why it waits. */
-export const stageText = ({ row, retryInSeconds }: ShownRow): string => {
+/** A video's estimated cost; none for the free local preview or a model without a price. */
+const costText = (row: JobRow): string => (row.cost ? formatCost(row.cost) : '');
+
+/** The stage column: what the job does now, or why it waits; without a cost column, a done job's cost. */
+export const stageText = ({ row, retryInSeconds }: ShownRow, costColumn = true): string => {
   switch (row.status) {
     case 'running':
       return row.stage ?? 'starting';
@@ -35,6 +39,8 @@ export const stageText = ({ row, retryInSeconds }: ShownRow): string => {
     case 'retrying':
       // Due, and waiting for a free worker.
       return retryInSeconds !== undefined && retryInSeconds > 0 ? `retry in ${inSeconds(retryInSeconds)}` : 'waiting';
+    case 'done':
+      return costColumn || !costText(row) ? 'done' : `done · ${costText(row)}`;
     default:
       return row.status;
   }
@@ -79,6 +85,9 @@ const HeaderRow = ({ columns }: { columns: TableColumns }) => (
     <Cell width={columns.eta} color="gray" right>
       ETA
     </Cell>
+    <Cell width={columns.cost} color="gray" right>
+      cost
+    </Cell>
     <Cell width={columns.attempt} color="gray" right last>
       try
     </Cell>
@@ -98,7 +107,7 @@ const Row = ({ shown, columns, now, selected }: { shown: ShownRow; columns: Tabl
         {row.prompt ? oneLine(row.prompt) : '—'}
       </Cell>
       <Cell width={columns.stage} color={STATUS_COLOR[row.status]}>
-        {stageText(shown)}
+        {stageText(shown, columns.cost > 0)}
       </Cell>
       <Cell width={columns.progress} right>
         {progressText(row, columns.progress)}
@@ -108,6 +117,9 @@ const Row = ({ shown, columns, now, selected }: { shown: ShownRow; columns: Tabl
       </Cell>
       <Cell width={columns.eta} right>
         {shown.etaSeconds === undefined ? '' : aboutSeconds(shown.etaSeconds)}
+      </Cell>
+      <Cell width={columns.cost} right>
+        {costText(row)}
       </Cell>
       <Cell width={columns.attempt} right last>
         {row.attempt > 1 ? String(row.attempt) : ''}

@@ -70,6 +70,8 @@ export interface TableColumns {
   readonly progress: number;
   readonly elapsed: number;
   readonly eta: number;
+  /** 0: hidden (a done row's stage says its cost instead). */
+  readonly cost: number;
   readonly attempt: number;
 }
 
@@ -83,6 +85,7 @@ export const tableColumns = (width: number): TableColumns => {
     progress: inner >= 108 ? 15 : inner >= 58 ? 4 : 0,
     elapsed: inner >= 118 ? 7 : 0,
     eta: inner >= 60 ? 5 : 0,
+    cost: inner >= 96 ? 6 : 0,
     attempt: inner >= 70 ? 3 : 0,
   };
   const shown = Object.values(fixed).filter((cells) => cells > 0);

@@ -5,6 +5,7 @@
 import type { ActivityEvent } from '../../lib/activity/feed.ts';
 import type { TaskStatus } from '../../lib/domain.ts';
 import type { QueueCounts } from '../../lib/queue/port.ts';
+import { formatCost } from '../../lib/cost/prices.ts';
 import { inSeconds, oneLine, plural, shortId } from './format.ts';
 
 export type JobStatus = 'queued' | 'running' | 'retrying' | 'done' | 'failed' | 'canceled';
@@ -34,6 +35,10 @@ export interface JobRow {
   readonly handedBack?: boolean;
   /** Known only from the task list (run by another process): no event of this one will end it. */
   readonly listedOnly?: boolean;
+  /** The provider that made the video (failover may pick another than the first), once made. */
+  readonly madeBy?: string;
+  /** Its estimated cost, when its model has a price. */
+  readonly cost?: number;
 }
 
 /** An open task as the store has it: what the queue's events do not carry (prompt, sender, queued jobs). */
@@ -231,6 +236,12 @@ export const reduce = (state: DashboardState, event: DashboardEvent): DashboardS
       return addLog(state, event.ts, event.level, event.message);
     case 'stage':
       return reduceStage(state, event);
+    case 'made': {
+      const row = rowOf(state, event.jobId);
+      const made = { ...(row ?? { ...newRow(event.jobId, event.ts), status: 'running' as const, startedAt: event.ts }), madeBy: event.provider, ...(event.cost === undefined ? {} : { cost: event.cost }) };
+      const cost = event.cost === undefined ? '' : `, cost ${formatCost(event.cost)}`;
+      return addLog(putRow(state, made), event.ts, 'info', `${named(row, event.jobId)} made by ${event.provider} ${event.model}${cost}`);
+    }
     case 'job':
       return reduceJob(state, event);
     case 'tasks':

@@ -31,6 +31,15 @@ export type ActivityEvent =
       readonly percent?: number;
       readonly message?: string;
     }
+  | {
+      /** A job's video was generated: by which provider and model (failover may pick another), at what estimated cost. */
+      readonly type: 'made';
+      readonly jobId: string;
+      readonly provider: string;
+      readonly model: string;
+      readonly cost?: number;
+      readonly ts: number;
+    }
   | { readonly type: 'counts'; readonly counts: QueueCounts; readonly ts: number }
   | { readonly type: 'workers'; readonly running: number; readonly concurrency: number; readonly paused: boolean; readonly ts: number }
   | { readonly type: 'log'; readonly level: 'info' | 'warn' | 'error'; readonly message: string; readonly ts: number };
@@ -114,6 +123,10 @@ export const createActivityFeed = (options: ActivityFeedOptions): ActivityFeed =
         if (ts - (lastProgressAt.get(jobId) ?? 0) < 200) return;
         lastProgressAt.set(jobId, ts);
         emit({ type: 'stage', jobId, stage: event.stage, state: 'progress', ts, ...(event.percent === undefined ? {} : { percent: event.percent }), ...(event.message ? { message: event.message } : {}) });
+        return;
+      }
+      if (event.type === 'made') {
+        emit({ type: 'made', jobId, provider: event.provider, model: event.model, ...(event.cost === undefined ? {} : { cost: event.cost }), ts });
         return;
       }
       if (event.type === 'stage:start') emit({ type: 'stage', jobId, stage: event.stage, state: 'start', ts });

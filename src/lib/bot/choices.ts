@@ -12,7 +12,9 @@ import type { InboundMessage } from '../channel/port.ts';
 import type { OutboundRecord, Store, Task, TaskOptions } from '../store/port.ts';
 import { OFFER_KINDS, choicesFor } from '../tasks/choices.ts';
 import { choiceTexts } from '../tasks/messages.ts';
+import type { ModelOption } from '../video-provider/allowed.ts';
 import type { Admission } from './admission.ts';
+import { MODEL_OFFER_KIND, answerToModels, modelOfChoice } from './models.ts';
 import type { BotReply } from './types.ts';
 
 const ACTIONS: readonly ChoiceAction[] = ['again', 'landscape', 'portrait', 'retry'];
@@ -26,16 +28,22 @@ const RECENT_OUTBOUND = 20;
 /** What a message answers: a choice about a task, a tap the bot cannot place, or a bare number about nothing. */
 export type ChoiceResolution =
   | { readonly kind: 'chosen'; readonly action: ChoiceAction; readonly task: Task }
+  /** A model picked from the /model list: by a tap (its id rides in the button), or a typed number or name. */
+  | { readonly kind: 'model'; readonly model: string }
   | { readonly kind: 'unplaced' }
   | { readonly kind: 'bare-number' };
 
 const isAction = (value: string): value is ChoiceAction => (ACTIONS as readonly string[]).includes(value);
 
-/** The newest message with choices sent to this user (and taken by the channel) within the window. */
+/** The newest message with choices sent to this user (and taken by the channel) within the window; the model list is about no task. */
 export const newestOffer = async (store: Store, to: string, now: number): Promise<OutboundRecord | undefined> => {
   const recent = await store.listOutbound({ to, limit: RECENT_OUTBOUND });
   return recent.find(
-    (record) => OFFER_KINDS.includes(record.kind) && record.messageId !== undefined && record.taskId !== undefined && now - record.createdAt <= OFFER_TTL_MS,
+    (record) =>
+      OFFER_KINDS.includes(record.kind) &&
+      record.messageId !== undefined &&
+      (record.taskId !== undefined || record.kind === MODEL_OFFER_KIND) &&
+      now - record.createdAt <= OFFER_TTL_MS,
   );
 };
 
@@ -49,11 +57,16 @@ const offerRepliedTo = async (store: Store, message: InboundMessage): Promise<Ou
 const taskOf = async (store: Store, record: OutboundRecord | undefined): Promise<Task | undefined> =>
   record?.taskId === undefined ? undefined : ((await store.getTask(record.taskId)) ?? undefined);
 
-/** Whether this message answers one of the bot's choices, and about which task; null when it is an ordinary message. */
-export const resolveChoice = async (store: Store, message: InboundMessage, now: number): Promise<ChoiceResolution | null> => {
+/**
+ * Whether this message answers one of the bot's choices, and about which task (or which model of
+ * `models`, the /model list); null when it is an ordinary message.
+ */
+export const resolveChoice = async (store: Store, message: InboundMessage, now: number, models: readonly ModelOption[] = []): Promise<ChoiceResolution | null> => {
   if (message.media.length > 0) return null;
   if (message.button !== undefined) {
     const { payload } = message.button;
+    const model = modelOfChoice(payload);
+    if (model !== undefined) return { kind: 'model', model };
     const action = isAction(payload) ? payload : undefined;
     // Another template's button (the operator's own approved one): an ordinary message.
     if (action === undefined) return null;
@@ -65,9 +78,14 @@ export const resolveChoice = async (store: Store, message: InboundMessage, now: 
   const answer = message.body.trim();
   if (answer === '' || [...answer].length > ANSWER_MAX_CHARS || answer.startsWith('/')) return null;
   const offer = (await offerRepliedTo(store, message)) ?? (await newestOffer(store, message.from, now));
+  if (offer?.kind === MODEL_OFFER_KIND) {
+    const model = answerToModels(models, answer);
+    if (model !== undefined) return { kind: 'model', model };
+    return isBareNumber(answer) ? { kind: 'bare-number' } : null;
+  }
   const task = await taskOf(store, offer);
   const picked = offer === undefined || task === undefined ? undefined : pickChoice(answer, choicesFor(offer.kind, task));
-  if (picked !== undefined && task !== undefined) return { kind: 'chosen', action: picked.id, task };
+  if (picked !== undefined && task !== undefined && isAction(picked.id)) return { kind: 'chosen', action: picked.id, task };
   return isBareNumber(answer) ? { kind: 'bare-number' } : null;
 };
 
@@ -75,6 +93,8 @@ export type { Admission } from './admission.ts';
 
 export interface ChoiceContext {
   readonly vidbot: Pick<Vidbot, 'store' | 'submitTask' | 'retryTask'>;
+  /** Notes a model picked from the /model list (bot/models.ts). */
+  chooseModel(from: string, model: string): Promise<BotReply>;
   /** The same gate as a typed prompt's: the rate limit and the daily allowance. */
   admit(message: InboundMessage): Promise<Admission>;
   /** The usual answer for a queued task (its place in line, an ETA, the allowance left), under `headline`. */
@@ -99,6 +119,7 @@ const followUpOptions = async (store: Store, action: 'again' | Orientation, task
 export const actOnChoice = async (context: ChoiceContext, message: InboundMessage, resolution: ChoiceResolution): Promise<BotReply> => {
   if (resolution.kind === 'unplaced') return told(choiceTexts.unknown);
   if (resolution.kind === 'bare-number') return told(choiceTexts.bareNumber(message.body));
+  if (resolution.kind === 'model') return context.chooseModel(message.from, resolution.model);
   const { action, task } = resolution;
   const { vidbot } = context;
   if (action === 'retry' && task.status !== 'failed' && task.status !== 'canceled') return told(choiceTexts.notFailed(task));

@@ -1,18 +1,18 @@
-/** The WhatsApp commands: /help, /status, /history, /cancel. Each answers from the store and queue. */
+/** The WhatsApp commands: /help, /status, /history, /cancel, /model (bot/models.ts). Each answers from the store and queue. */
 import type { Vidbot } from '../create-vidbot.ts';
 import { FINAL_TASK_STATUSES } from '../store/port.ts';
 import { readQuota } from './quota.ts';
 import { cancelTexts, helpText, historyText, statusText, unknownCommandText } from './replies.ts';
 
-export type CommandName = 'help' | 'status' | 'history' | 'cancel';
+export type CommandName = 'help' | 'status' | 'history' | 'cancel' | 'model';
 
-/** `/Status please` -> 'status'; anything not starting with a slash is a prompt (null). */
-export const parseCommand = (body: string): { name: CommandName | undefined; word: string } | null => {
+/** `/Status please` -> 'status', `/model 2` -> 'model' with '2'; anything not starting with a slash is a prompt (null). */
+export const parseCommand = (body: string): { name: CommandName | undefined; word: string; argument: string } | null => {
   const text = body.trim();
   if (!text.startsWith('/')) return null;
   const word = text.slice(1).split(/\s+/, 1)[0]?.toLowerCase() ?? '';
-  const known: readonly CommandName[] = ['help', 'status', 'history', 'cancel'];
-  return { name: known.find((name) => name === word), word: `/${word}` };
+  const known: readonly CommandName[] = ['help', 'status', 'history', 'cancel', 'model'];
+  return { name: known.find((name) => name === word), word: `/${word}`, argument: text.slice(1 + word.length).trim() };
 };
 
 export interface CommandContext {
@@ -20,11 +20,13 @@ export interface CommandContext {
   readonly from: string;
   readonly imageToVideo: boolean;
   readonly voiceNotes?: boolean;
+  /** How many models users may pick from: /help mentions /model when more than one. */
+  readonly models?: number;
   readonly listSize?: number;
 }
 
 export const runCommand = async (
-  command: { name: CommandName | undefined; word: string },
+  command: { name: Exclude<CommandName, 'model'> | undefined; word: string },
   context: CommandContext,
 ): Promise<string> => {
   const { vidbot, from } = context;

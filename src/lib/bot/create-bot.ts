@@ -8,6 +8,7 @@ import type { Vidbot } from '../create-vidbot.ts';
 import { type Admission, ackReply, takeTurn } from './admission.ts';
 import { actOnChoice, resolveChoice } from './choices.ts';
 import { runCommand, parseCommand } from './commands.ts';
+import { type ModelContext, chooseModel, modelCommand, modelForPrompt } from './models.ts';
 import { recentRunSeconds } from '../tasks/eta.ts';
 import { MediaDownloadError, downloadInboundImage } from '../channel/media.ts';
 import type { InboundMessage } from '../channel/port.ts';
@@ -27,6 +28,7 @@ export interface CreateBotOptions {
     | 'store'
     | 'queue'
     | 'provider'
+    | 'models'
     | 'submitTask'
     | 'ingestInbound'
     | 'retryTask'
@@ -59,7 +61,8 @@ export const createBot = (options: CreateBotOptions): Bot => {
   const now = options.now ?? Date.now;
   const duplicateWaitMs = options.duplicateWaitMs ?? 5_000;
   const limiter = options.rateLimiter ?? createRateLimiter({ limit: config.rateLimitPerMinute, now });
-  const imageToVideo = () => vidbot.provider.capabilities().imageToVideo;
+  const imageToVideo = (model?: string) => vidbot.provider.capabilities(model).imageToVideo;
+  const models: ModelContext = { store, conversation: vidbot.conversation, models: vidbot.models, defaultModel: vidbot.provider.defaultModel };
   const transcriber = options.transcriber ?? pickTranscriber(config);
   const voice = createVoiceNotes({
     vidbot,
@@ -90,9 +93,11 @@ export const createBot = (options: CreateBotOptions): Bot => {
 
   const queuePrompt = async (message: InboundMessage, signal?: AbortSignal): Promise<BotReply> => {
     const image = message.media[0];
+    // The sender's pick with /model, when they made one.
+    const model = await modelForPrompt(models, message.from);
     if (image !== undefined) {
       if (IMAGE_TYPES[image.contentType.toLowerCase()] === undefined) return reject(mediaTexts.notImage);
-      if (!imageToVideo()) return reject(mediaTexts.imageToVideoUnsupported);
+      if (!imageToVideo(model)) return reject(mediaTexts.imageToVideoUnsupported);
     }
     const read = readPrompt(message.body.trim() || (image ? DEFAULT_IMAGE_PROMPT : ''), config.promptMaxChars);
     if ('refused' in read) return read.refused;
@@ -123,7 +128,7 @@ export const createBot = (options: CreateBotOptions): Bot => {
       sessionId: message.from,
       messageId: message.messageId,
       channel: message.channel,
-      ...(firstFrameImage ? { options: { firstFrameImage } } : {}),
+      options: { ...(firstFrameImage ? { firstFrameImage } : {}), ...(model ? { model } : {}) },
     });
     return acknowledge(task.taskId, admission);
   };
@@ -131,13 +136,17 @@ export const createBot = (options: CreateBotOptions): Bot => {
   const decide = async (message: InboundMessage, signal?: AbortSignal): Promise<BotReply> => {
     if (voice.handles(message)) return voice.answer(message, (typed) => queuePrompt(typed, signal), signal);
     const command = message.media.length === 0 ? parseCommand(message.body) : null;
+    if (command?.name === 'model') return modelCommand(models, message.from, command.argument);
     if (command) {
-      const text = await runCommand(command, { vidbot, from: message.from, imageToVideo: imageToVideo(), voiceNotes: transcriber !== undefined });
+      const context = { vidbot, from: message.from, imageToVideo: imageToVideo(), voiceNotes: transcriber !== undefined, models: vidbot.models.length };
+      const text = await runCommand({ name: command.name, word: command.word }, context);
       return { text, kind: 'command', duplicate: false };
     }
     // A tapped button, or a typed "2" where the buttons went out as text.
-    const choice = await resolveChoice(store, message, Date.now());
-    if (choice !== null) return actOnChoice({ vidbot, admit, acknowledge }, message, choice);
+    const choice = await resolveChoice(store, message, Date.now(), vidbot.models);
+    if (choice !== null) {
+      return actOnChoice({ vidbot, admit, acknowledge, chooseModel: (from, id) => chooseModel(models, from, id) }, message, choice);
+    }
     return queuePrompt(message, signal);
   };
 
@@ -157,13 +166,15 @@ export const createBot = (options: CreateBotOptions): Bot => {
 
   /** A typed prompt (no media, no command, no answer to a choice): the common case, made durable in one unit. */
   const isTypedPrompt = async (message: InboundMessage): Promise<boolean> =>
-    message.media.length === 0 && parseCommand(message.body) === null && (await resolveChoice(store, message, Date.now())) === null;
+    message.media.length === 0 &&
+    parseCommand(message.body) === null &&
+    (await resolveChoice(store, message, Date.now(), vidbot.models)) === null;
 
   return {
     async handleInbound(message, handleOptions = {}) {
       let claimed = false;
       if (await isTypedPrompt(message)) {
-        const outcome = await ingestTypedPrompt({ vidbot, limiter, etaBasis }, message);
+        const outcome = await ingestTypedPrompt({ vidbot, limiter, etaBasis, modelFor: (from) => modelForPrompt(models, from) }, message);
         if (outcome.reply !== undefined) return outcome.reply;
         const first = await answerOfFirst(message.messageId, message.from, outcome.claim.receivedAt);
         if (first) return first;
@@ -179,7 +190,8 @@ export const createBot = (options: CreateBotOptions): Bot => {
       }
       // A message needing more than one unit (media, a command, a choice), or one whose first delivery died before answering.
       const reply = await decide(message, handleOptions.signal);
-      await store.updateInbound(message.messageId, { reply: reply.text, ...(reply.taskId ? { taskId: reply.taskId } : {}) });
+      // An answer with an offer goes out as its own message: a retried webhook gets an empty answer, not the text again.
+      await store.updateInbound(message.messageId, { reply: reply.offer ? '' : reply.text, ...(reply.taskId ? { taskId: reply.taskId } : {}) });
       await vidbot.conversation.botSaid(message.from, reply.text, {
         messageSid: message.messageId,
         kind: reply.kind,

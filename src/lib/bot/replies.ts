@@ -14,7 +14,7 @@ export const DEFAULT_IMAGE_PROMPT = 'Bring this image to life';
 
 const EXAMPLES = ['a fox running through a neon city at night', 'a paper boat sailing down a rainy street, close-up'];
 
-export const helpText = (options: { imageToVideo: boolean; voiceNotes?: boolean }): string =>
+export const helpText = (options: { imageToVideo: boolean; voiceNotes?: boolean; models?: number }): string =>
   [
     "👋 Hi! I turn your words into short videos.",
     '',
@@ -27,10 +27,11 @@ export const helpText = (options: { imageToVideo: boolean; voiceNotes?: boolean 
     '/status — your latest requests',
     '/history — your recent videos',
     '/cancel — stop your newest request',
+    ...((options.models ?? 0) > 1 ? ['/model — choose the video model for your next videos'] : []),
     '/help — this message',
   ].join('\n');
 
-export const unknownCommandText = (word: string, options: { imageToVideo: boolean; voiceNotes?: boolean }): string =>
+export const unknownCommandText = (word: string, options: { imageToVideo: boolean; voiceNotes?: boolean; models?: number }): string =>
   `🤔 I don't know the command "${shorten(word, 20)}".\n\n${helpText(options)}`;
 
 /** Collapses whitespace and cuts long text to `max` characters (code points, so emoji stay whole). */
@@ -124,6 +125,18 @@ export const cancelTexts = {
   stopping: (task: Task) => `🛑 Stopping "${shorten(task.prompt)}"... it's already in progress, so it may take a moment.`,
   finished: (task: Task) => `✅ Too late to cancel "${shorten(task.prompt)}": it has already finished.`,
   nothing: "🤷 There's nothing to cancel: you have no videos queued or in progress.",
+};
+
+/** /model: the models a user may pick (by their names, never an id or a service), and their pick. */
+export const modelTexts = {
+  only: (label: string) => `🎞️ I make videos with one model here: ${label}.`,
+  /** Three or fewer: buttons (or "Reply 1 for …" where there are none) follow this. */
+  ask: (current: string) => `🎞️ Which video model should I use for your next videos? Now: ${current}.`,
+  /** More than buttons can show: a numbered list to answer with a number. */
+  list: (labels: readonly string[], current: string) =>
+    ['🎞️ Video models you can pick:', ...labels.map((label, i) => `${i + 1}. ${label}${label === current ? ' (now)' : ''}`), '', 'Reply with a number to pick one.'].join('\n'),
+  picked: (label: string) => `✅ Got it: your next videos will be made with ${label}.`,
+  unknown: (asked: string) => `🤔 I can't make videos with "${shorten(asked, 30)}" here. Send /model to see the models you can pick.`,
 };
 
 /** After a task is queued under a daily limit: what is left of it. */

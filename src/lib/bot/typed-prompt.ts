@@ -19,6 +19,8 @@ export interface TypedPromptContext {
   readonly limiter: RateLimiter;
   /** The ETA's basis, read before the unit (it may be a few seconds old). */
   etaBasis(): Promise<EtaBasis>;
+  /** The model the sender picked with /model; undefined for the default. */
+  modelFor(from: string): Promise<string | undefined>;
 }
 
 /** The prompt of a message, or the reply refusing it. */
@@ -40,6 +42,7 @@ export const ingestTypedPrompt = async (context: TypedPromptContext, message: In
   const read = readPrompt(message.body.trim(), config.promptMaxChars);
   const quota = 'prompt' in read ? await readQuota(vidbot.store, message.from, config.dailyLimit, Date.now()) : undefined;
   const basis = await context.etaBasis();
+  const model = 'prompt' in read ? await context.modelFor(message.from) : undefined;
   let reply: BotReply | undefined;
   const say = (answer: BotReply): LogLine => {
     reply = answer;
@@ -56,7 +59,14 @@ export const ingestTypedPrompt = async (context: TypedPromptContext, message: In
       const { denied } = admission;
       if (denied !== undefined) return { answer: () => say(denied) };
       return {
-        task: { prompt: read.prompt, from: message.from, sessionId: message.from, messageId: message.messageId, channel: message.channel },
+        task: {
+          prompt: read.prompt,
+          from: message.from,
+          sessionId: message.from,
+          messageId: message.messageId,
+          channel: message.channel,
+          ...(model ? { options: { model } } : {}),
+        },
         answer: ({ task, position }) => say(ackReply(task?.taskId ?? '', position, basis, admission)),
       };
     },

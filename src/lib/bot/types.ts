@@ -5,13 +5,14 @@
  */
 
 export type { InboundMedia, InboundMessage } from '../channel/port.ts';
-import type { InboundMessage } from '../channel/port.ts';
+import type { Choice, InboundMessage } from '../channel/port.ts';
 
 export type BotReplyKind =
   | 'ack' // a task was queued
   | 'command' // /help, /status, /history, /cancel (or help for an unknown /word)
   | 'rate-limited'
   | 'quota' // the sender's daily allowance is used up
+  | 'model' // /model: the list of models, or a pick
   | 'rejected'; // empty or too long prompt, unsupported media, a media download refused
 
 export interface BotReply {
@@ -25,6 +26,11 @@ export interface BotReply {
   readonly position?: number;
   /** Estimated seconds until the video is ready, when recent jobs give a basis. */
   readonly etaSec?: number;
+  /**
+   * Replies offered with the text (the /model list): the answer then goes out as a message of this
+   * kind, with buttons where the channel has them, rather than in the webhook's HTTP answer.
+   */
+  readonly offer?: { readonly kind: string; readonly choices: readonly Choice[] };
 }
 
 export interface Bot {

@@ -1,3 +1,4 @@
+import { formatPriceTable, parsePriceTable } from '../cost/prices.ts';
 import { vidbotError } from '../errors.ts';
 import { type ConfigSource, type SettingKey, settings } from './settings.ts';
 
@@ -29,7 +30,7 @@ export const parseSetting = (key: SettingKey, raw: unknown, source: ConfigSource
         })
       : vidbotError('VIDBOT_INPUT_INVALID', `${label} must be ${expected}, got ${shown}.`);
 
-  if (typeof raw === spec.type || (spec.type === 'int' && typeof raw === 'number')) {
+  if (typeof raw === spec.type || ((spec.type === 'int' || spec.type === 'decimal') && typeof raw === 'number')) {
     raw = String(raw);
   }
   if (typeof raw !== 'string') throw fail(`a ${spec.type}`);
@@ -54,6 +55,31 @@ export const parseSetting = (key: SettingKey, raw: unknown, source: ConfigSource
     case 'enum': {
       if (!spec.values?.includes(text)) throw fail(`one of ${spec.values?.join(', ')}`);
       return text;
+    }
+    case 'decimal': {
+      const range = `from ${spec.min ?? '-∞'} to ${spec.max ?? '∞'}`;
+      const value = /^-?(\d+\.?\d*|\.\d+)$/.test(text) ? Number(text) : Number.NaN;
+      if (Number.isNaN(value) || (spec.min !== undefined && value < spec.min) || (spec.max !== undefined && value > spec.max)) {
+        throw fail(`a number ${range}`);
+      }
+      return value;
+    }
+    case 'list': {
+      // Kept as one normalized string ("replicate,fal"): the config stays a flat table of scalars.
+      const items = text.split(',').map((item) => item.trim()).filter(Boolean);
+      const unknown = spec.values ? items.find((item) => !spec.values?.includes(item)) : undefined;
+      if (items.length === 0 || unknown !== undefined || new Set(items).size !== items.length) {
+        throw fail(spec.values ? `one of ${spec.values.join(', ')}, or several separated by commas (each once)` : 'a comma-separated list');
+      }
+      if (spec.values?.includes('auto') && items.includes('auto') && items.length > 1) throw fail('auto alone, or a list of providers');
+      return items.join(',');
+    }
+    case 'prices': {
+      try {
+        return formatPriceTable(parsePriceTable(text));
+      } catch (error) {
+        throw fail(`model=amount/unit pairs such as "google/veo-3.1=0.40/s, minimax/video-01=0.50/video" (${(error as Error).message})`);
+      }
     }
     case 'url': {
       try {

@@ -1,5 +1,6 @@
 /** What one setting is: its variable, its type and limits, and its line in the configuration table. */
-export type SettingType = 'string' | 'url' | 'int' | 'bool' | 'enum';
+/** `list`: comma-separated (each one of `values` when given); `decimal`: a number with a fraction; `prices`: see cost/prices.ts. */
+export type SettingType = 'string' | 'url' | 'int' | 'bool' | 'enum' | 'list' | 'decimal' | 'prices';
 
 export interface SettingSpec {
   readonly env: string;

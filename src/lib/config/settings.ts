@@ -4,6 +4,7 @@
  */
 import type { SettingSpec } from './setting-spec.ts';
 import { cloudApiDefaults, cloudApiSettings } from './settings-cloud.ts';
+import { generationDefaults, generationSettings } from './settings-generation.ts';
 import { storeDefaults, storeSettings } from './settings-store.ts';
 
 export type { SettingSpec, SettingType } from './setting-spec.ts';
@@ -12,9 +13,10 @@ export const settings = {
   dataDir: { env: 'VIDBOT_DATA_DIR', type: 'string', description: 'Folder for the SQLite database and media files' },
   provider: {
     env: 'VIDBOT_PROVIDER',
-    type: 'enum',
+    type: 'list',
     values: ['auto', 'local', 'replicate', 'fal', 'cog'],
-    description: 'Video provider; auto picks replicate, then fal, then cog by which of REPLICATE_API_TOKEN, FAL_KEY, VIDBOT_COG_URL is set, else local',
+    description:
+      'Video provider, or an ordered list to fail over through (replicate,fal); auto picks replicate, then fal, then cog by which of REPLICATE_API_TOKEN, FAL_KEY, VIDBOT_COG_URL is set, else local',
   },
   polish: { env: 'VIDBOT_POLISH', type: 'bool', description: 'Polish prompts with OpenAI when OPENAI_API_KEY is set' },
   orientation: {
@@ -107,6 +109,7 @@ export const settings = {
   },
   twilioApiBaseUrl: { env: 'TWILIO_API_BASE_URL', type: 'url', description: 'Twilio API base URL (emulators)' },
   ...cloudApiSettings,
+  ...generationSettings,
   replicateApiToken: { env: 'REPLICATE_API_TOKEN', type: 'string', secret: true, description: 'Replicate API token' },
   replicateModel: { env: 'REPLICATE_MODEL', type: 'string', description: 'Replicate model' },
   replicateApiBaseUrl: { env: 'REPLICATE_API_BASE_URL', type: 'url', description: 'Replicate API base URL' },
@@ -191,13 +194,15 @@ export const settings = {
 
 export type SettingKey = keyof typeof settings;
 
-type ValueOf<S extends SettingSpec> = S['type'] extends 'int'
+type ValueOf<S extends SettingSpec> = S['type'] extends 'int' | 'decimal'
   ? number
   : S['type'] extends 'bool'
     ? boolean
-    : S extends { values: readonly (infer V)[] }
-      ? V
-      : string;
+    : S['type'] extends 'list' | 'prices'
+      ? string
+      : S extends { values: readonly (infer V)[] }
+        ? V
+        : string;
 
 type Settings = typeof settings;
 
@@ -215,6 +220,7 @@ export const defaults = {
   dailyLimit: 0,
   progressAfterSec: 60,
   ...cloudApiDefaults,
+  ...generationDefaults,
   port: 3000,
   host: '127.0.0.1',
   trustProxy: false,

@@ -1,6 +1,7 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CompressResult, Compressor } from '../compressor/port.ts';
+import { estimateCost, type PriceTable } from '../cost/prices.ts';
 import type { MediaInfo } from '../domain.ts';
 import { throwIfAborted } from '../errors.ts';
 import type { MediaHost, PublishedMedia } from '../media-host/port.ts';
@@ -20,6 +21,13 @@ export interface PipelineDeps {
   readonly store?: Store;
   /** Parent folder for per-run scratch folders (removed after each run). */
   readonly workDir: string;
+  /**
+   * Asked before a paid generation (not for the cache nor the local preview); throws to stop it:
+   * the daily budget (cost/budget.ts).
+   */
+  readonly admitGeneration?: () => Promise<void>;
+  /** Prices by model (VIDBOT_PRICES), for each generated video's estimated cost. */
+  readonly prices?: PriceTable;
 }
 
 /** What to make: the provider's request plus the pipeline's own switches. */
@@ -34,11 +42,12 @@ export interface PipelineRunOptions {
   readonly onEvent?: PipelineListener;
   /** Provider job to resume (a prediction id stored by an earlier attempt). */
   readonly resumeRemoteJob?: string;
-  readonly onRemoteJob?: (remoteJobId: string) => void | Promise<void>;
-  /** See GenerateOptions: the task's key, and a create whose answer was never recorded. */
+  readonly onRemoteJob?: (remoteJobId: string, provider?: string) => void | Promise<void>;
+  /** See GenerateOptions: the task's key, a create whose answer was never recorded, and the provider that has either. */
   readonly jobKey?: string;
   readonly remoteJobRequestedAt?: number;
-  readonly onRemoteJobRequested?: (at: number) => void | Promise<void>;
+  readonly onRemoteJobRequested?: (at: number, provider?: string) => void | Promise<void>;
+  readonly remoteProvider?: string;
 }
 
 export interface PipelineResult {
@@ -49,6 +58,10 @@ export interface PipelineResult {
   readonly provider: string;
   readonly model: string;
   readonly remoteJobId?: string;
+  /** Seconds the provider reports its job ran, for the cost. */
+  readonly runSec?: number;
+  /** The generation's estimated cost (not for cache hits), when its model has a price. */
+  readonly cost?: number;
   /** The published video; `media.path` is a durable local copy when the host keeps one. */
   readonly media: PublishedMedia;
   readonly video: MediaInfo;
@@ -110,12 +123,16 @@ export const createPipeline = (deps: PipelineDeps): Pipeline => ({
           ...fitting(cached.meta, cachedSize, request.maxBytes),
           prompt: request.prompt,
           cacheHit: true,
-          provider: deps.provider.name,
-          model,
+          // Who made the cached copy (a failover may have made it elsewhere).
+          provider: typeof cached.meta?.provider === 'string' ? cached.meta.provider : deps.provider.name,
+          model: typeof cached.meta?.model === 'string' ? cached.meta.model : model,
           ...(typeof cached.meta?.polishedPrompt === 'string' ? { polishedPrompt: cached.meta.polishedPrompt } : {}),
         });
       }
       if (useCache) emit({ type: 'stage:skip', stage: 'cache', reason: 'no cached video' });
+      // Not even the polish runs for a video that may not be paid for; a job already started is not left behind.
+      const started = options.resumeRemoteJob !== undefined || options.remoteJobRequestedAt !== undefined;
+      if (!started && deps.provider.capabilities(request.model).ai) await deps.admitGeneration?.();
 
       const polished =
         request.polish === false
@@ -139,6 +156,7 @@ export const createPipeline = (deps: PipelineDeps): Pipeline => ({
               jobKey: options.jobKey,
               remoteJobRequestedAt: options.remoteJobRequestedAt,
               onRemoteJobRequested: options.onRemoteJobRequested,
+              remoteProvider: options.remoteProvider,
             },
           ),
         (g) => `${g.provider} ${g.model}`,
@@ -150,6 +168,7 @@ export const createPipeline = (deps: PipelineDeps): Pipeline => ({
         model: generated.model,
         ...(polished.polished ? { polishedPrompt: polished.prompt } : {}),
         ...(generated.remoteJobId ? { remoteJobId: generated.remoteJobId } : {}),
+        ...(generated.runSec === undefined ? {} : { runSec: generated.runSec }),
       });
     } finally {
       await rm(scratch, { recursive: true, force: true });
@@ -158,7 +177,7 @@ export const createPipeline = (deps: PipelineDeps): Pipeline => ({
 });
 
 /** What is known before the compressor: with `fits`, a cached video that needs no compressing. */
-type ResultHead = Omit<PipelineResult, 'media' | 'video' | 'compression'> & { readonly fits?: MediaInfo };
+type ResultHead = Omit<PipelineResult, 'media' | 'video' | 'compression' | 'cost'> & { readonly fits?: MediaInfo };
 
 const finish = async (
   deps: PipelineDeps,
@@ -189,6 +208,25 @@ const finish = async (
       : undefined;
   throwIfAborted(signal);
   const ready = compressed?.file ?? source;
+  // Priced per video, per second of the video the provider made, or per second it ran.
+  const cost =
+    partial.cacheHit || compressed === undefined
+      ? undefined
+      : estimateCost(deps.prices ?? new Map(), {
+        provider: partial.provider,
+        model: partial.model,
+        videoSec: compressed.input.durationSec,
+        ...(partial.runSec === undefined ? {} : { runSec: partial.runSec }),
+      });
+  if (!partial.cacheHit) {
+    emit({
+      type: 'made',
+      provider: partial.provider,
+      model: partial.model,
+      ...(partial.runSec === undefined ? {} : { runSec: partial.runSec }),
+      ...(cost === undefined ? {} : { cost }),
+    });
+  }
   const media = await runStage(
     'publish',
     emit,
@@ -210,5 +248,11 @@ const finish = async (
       },
     });
   }
-  return { ...partial, media, video, ...(compressed ? { compression: { mode: compressed.mode, passes: compressed.passes } } : {}) };
+  return {
+    ...partial,
+    ...(cost === undefined ? {} : { cost }),
+    media,
+    video,
+    ...(compressed ? { compression: { mode: compressed.mode, passes: compressed.passes } } : {}),
+  };
 };

@@ -12,7 +12,9 @@ export type PipelineEvent =
       readonly message?: string;
     }
   | { readonly type: 'stage:done'; readonly stage: PipelineStage; readonly durationMs: number; readonly note?: string }
-  | { readonly type: 'stage:skip'; readonly stage: PipelineStage; readonly reason: string };
+  | { readonly type: 'stage:skip'; readonly stage: PipelineStage; readonly reason: string }
+  /** A video was generated (not taken from the cache): who made it (failover may pick another) and its estimated cost. */
+  | { readonly type: 'made'; readonly provider: string; readonly model: string; readonly runSec?: number; readonly cost?: number };
 
 export type PipelineListener = (event: PipelineEvent) => void;
 

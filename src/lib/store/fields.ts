@@ -16,6 +16,8 @@ export const TASK_PATCH_FIELDS: Readonly<Record<keyof TaskPatch, string>> = {
   polishedPrompt: 'polished_prompt',
   remoteJobId: 'remote_job_id',
   remoteJobRequestedAt: 'remote_job_requested_at',
+  remoteProvider: 'remote_provider',
+  generation: 'generation',
   jobId: 'job_id',
   delivery: 'delivery',
   filePath: 'file_path',
@@ -32,7 +34,7 @@ export const TASK_PATCH_FIELDS: Readonly<Record<keyof TaskPatch, string>> = {
 export const TASK_REQUIRED_FIELDS: ReadonlySet<string> = new Set(['status', 'attempts']);
 
 /** Fields stored as a structure (an SQLite JSON column, a MongoDB subdocument). */
-export const TASK_STRUCTURED_FIELDS: ReadonlySet<string> = new Set(['delivery']);
+export const TASK_STRUCTURED_FIELDS: ReadonlySet<string> = new Set(['delivery', 'generation']);
 
 export const DEFAULT_LIMIT = 20;
 

@@ -38,6 +38,31 @@ export interface TaskOptions {
   readonly take?: number;
 }
 
+/**
+ * Who made a task's video and what it cost: failover may pick another provider and model than the
+ * task asked for. For a video from the cache, who made the cached copy (and a cost of 0).
+ */
+export interface TaskGeneration {
+  readonly provider: string;
+  readonly model: string;
+  /** Seconds the provider reports the job ran (predict or inference time), when it reports them. */
+  readonly runSec?: number;
+  /** Estimated from the price table (VIDBOT_PRICES); absent when the model has none. */
+  readonly cost?: number;
+  /** When the video was made (epoch ms): the day whose budget it counts against. */
+  readonly at: number;
+}
+
+/** The estimated cost of the videos of one provider and model, summed (see `Store.generationCosts`). */
+export interface GenerationCost {
+  readonly provider: string;
+  readonly model: string;
+  /** Videos made, with or without a known cost. */
+  readonly videos: number;
+  /** Sum of their known costs. */
+  readonly cost: number;
+}
+
 export interface NewTask {
   /** Caller-chosen id (idempotent creation); generated when absent. */
   readonly taskId?: string;
@@ -75,6 +100,8 @@ export interface Task extends Required<Omit<NewTask, 'messageId' | 'jobId' | 'ch
   readonly polishedPrompt?: string;
   /** Provider-side job id (Replicate prediction id), stored before waiting on it. */
   readonly remoteJobId?: string;
+  /** The provider that holds remoteJobId, or was sent the create at remoteJobRequestedAt (a failover chain resumes there). */
+  readonly remoteProvider?: string;
   /**
    * When a create of a remote job was sent whose answer has not been recorded: after a crash or an
    * ambiguous failure the provider looks for that job before creating another.
@@ -92,6 +119,8 @@ export interface Task extends Required<Omit<NewTask, 'messageId' | 'jobId' | 'ch
   readonly cancelRequested?: boolean;
   /** The delivery of the result, from the moment it is sent; kept in step with the channel's receipts. */
   readonly delivery?: TaskDelivery;
+  /** Which provider and model made the video, and its cost, once it is made. */
+  readonly generation?: TaskGeneration;
 }
 
 export type TaskPatch = Partial<
@@ -106,6 +135,8 @@ export type TaskPatch = Partial<
     | 'polishedPrompt'
     | 'remoteJobId'
     | 'remoteJobRequestedAt'
+    | 'remoteProvider'
+    | 'generation'
     | 'jobId'
     | 'delivery'
     | 'filePath'
@@ -244,6 +275,11 @@ export interface Store {
   /** Newest first. */
   listTasks(filter?: TaskFilter): Promise<Task[]>;
   countTasks(filter?: Omit<TaskFilter, 'limit'>): Promise<number>;
+  /**
+   * Generations by provider and model (tasks with a `generation`), made at or after `since` when
+   * given: the daily budget's spend, and the cost metric.
+   */
+  generationCosts(filter?: { since?: number }): Promise<GenerationCost[]>;
 
   addVideo(video: NewVideo): Promise<{ video: Video; created: boolean }>;
   getVideo(videoId: string): Promise<Video | null>;

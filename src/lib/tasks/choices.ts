@@ -11,8 +11,8 @@ import { type LifecycleDeps, channelFor } from './deps.ts';
 import { CHOICE_TITLES, CHOICES_MESSAGE } from './messages.ts';
 import { outsideWindow, sendRecorded } from './outbound.ts';
 
-/** Kinds of messages that offer choices: the follow-up after a video, and a failure notice. */
-export const OFFER_KINDS: readonly string[] = ['choices', 'failure'];
+/** Kinds of messages that offer choices: the follow-up after a video, a failure notice, and the /model list (bot/models.ts). */
+export const OFFER_KINDS: readonly string[] = ['choices', 'failure', 'models'];
 
 export const choiceOf = (id: ChoiceAction): Choice => ({ id, title: CHOICE_TITLES[id] });
 

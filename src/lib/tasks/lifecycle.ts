@@ -119,7 +119,7 @@ export const createTaskLifecycle = (deps: LifecycleDeps): TaskLifecycle => {
       const canceled = await move(store, taskId, 'cancel', { error: 'Canceled by the user.' });
       if (canceled === null) return { outcome: 'already-finished', task: await read(taskId) };
       // A released job may have left its prediction running: nobody will resume it now.
-      if (canceled.remoteJobId) await deps.provider.cancelRemoteJob?.(canceled.remoteJobId);
+      if (canceled.remoteJobId) await deps.provider.cancelRemoteJob?.(canceled.remoteJobId, canceled.remoteProvider);
       return { outcome: 'canceled', task: canceled };
     },
 
@@ -137,7 +137,7 @@ export const createTaskLifecycle = (deps: LifecycleDeps): TaskLifecycle => {
         finishedAt: undefined,
         cancelRequested: false,
         // Made again: a new prediction, since resuming the one that failed would only fail again.
-        ...(task.videoId ? {} : { remoteJobId: undefined, remoteJobRequestedAt: undefined }),
+        ...(task.videoId ? {} : { remoteJobId: undefined, remoteJobRequestedAt: undefined, remoteProvider: undefined }),
       });
       if (queued === null) {
         throw vidbotError('VIDBOT_CONFLICT', `Task ${taskId} is ${task.status}; only failed or canceled tasks can be retried.`);

@@ -28,6 +28,7 @@ const SPANS: Readonly<Record<PipelineStage, readonly [number, number]>> = {
 
 /** The overall percent a pipeline event means; undefined for one that tells nothing new. */
 export const overallPercent = (event: PipelineEvent): number | undefined => {
+  if (event.type === 'made') return undefined;
   const [from, to] = SPANS[event.stage];
   switch (event.type) {
     case 'stage:start':

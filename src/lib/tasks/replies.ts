@@ -4,6 +4,7 @@
  * message right after. A redelivered webhook finds the record and sends nothing; a crash in between
  * leaves it pending, and the outbox sweep sends it.
  */
+import type { Choice } from '../domain.ts';
 import { toVidbotError } from '../errors.ts';
 import { type LifecycleDeps, channelFor } from './deps.ts';
 import { sendRecorded } from './outbound.ts';
@@ -17,6 +18,10 @@ export interface ReplyInput {
   /** The channel's id of the message answered: one reply per inbound message. */
   readonly inReplyTo: string;
   readonly taskId?: string;
+  /** The record's kind when the reply is an offer others answer (the /model list); default 'reply'. */
+  readonly kind?: string;
+  /** Replies offered with it: buttons where the channel has them, else numbered text. */
+  readonly choices?: readonly Choice[];
 }
 
 export interface PreparedReply {
@@ -28,9 +33,10 @@ export const prepareReply = async (deps: LifecycleDeps, input: ReplyInput): Prom
   if (input.body.trim() === '') return undefined;
   const id = `${input.inReplyTo}:${REPLY_KIND}`;
   const channel = channelFor(deps, input.channel);
+  const kind = input.kind ?? REPLY_KIND;
   const recorded = await deps.store.recordOutbound({
     id,
-    kind: REPLY_KIND,
+    kind,
     to: input.to,
     body: input.body,
     channel: channel.name,
@@ -38,14 +44,14 @@ export const prepareReply = async (deps: LifecycleDeps, input: ReplyInput): Prom
     ...(input.taskId === undefined ? {} : { taskId: input.taskId }),
   });
   if (!recorded.created) return undefined;
-  const message = { to: input.to, body: input.body };
+  const message = { to: input.to, body: input.body, ...(input.choices?.length ? { choices: input.choices } : {}) };
   return {
     async send() {
       // Marks the user's message read (blue ticks) as the reply is written, where the channel can.
       await channel.typing?.({ to: input.to, replyingTo: input.inReplyTo }).catch(() => undefined);
       try {
         // The user wrote a moment ago: the window is open. The bot already logged its reply in the session.
-        await sendRecorded(deps, { id, kind: REPLY_KIND, channel, message, untried: true, checkWindow: false, ...(input.taskId ? { taskId: input.taskId } : {}) });
+        await sendRecorded(deps, { id, kind, channel, message, untried: true, checkWindow: false, ...(input.taskId ? { taskId: input.taskId } : {}) });
       } catch (error) {
         deps.onWarning?.(`Could not send the reply to ${input.to}: ${toVidbotError(error).message}`);
       }

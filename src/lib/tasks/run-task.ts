@@ -95,11 +95,13 @@ const generate = async (deps: LifecycleDeps, queued: Task, options: RunTaskOptio
         ...(options.signal ? { signal: options.signal } : {}),
         ...(task.remoteJobId ? { resumeRemoteJob: task.remoteJobId } : {}),
         ...(task.remoteJobRequestedAt ? { remoteJobRequestedAt: task.remoteJobRequestedAt } : {}),
-        onRemoteJobRequested: async (at) => {
-          await store.updateTask(taskId, { remoteJobRequestedAt: at });
+        // Tasks from before failover name no provider: theirs was the one they asked for.
+        remoteProvider: task.remoteProvider ?? task.options.provider,
+        onRemoteJobRequested: async (at, provider = deps.provider.name) => {
+          await store.updateTask(taskId, { remoteJobRequestedAt: at, remoteProvider: provider });
         },
-        onRemoteJob: async (remoteJobId) => {
-          await store.updateTask(taskId, { remoteJobId, remoteJobRequestedAt: undefined });
+        onRemoteJob: async (remoteJobId, provider = deps.provider.name) => {
+          await store.updateTask(taskId, { remoteJobId, remoteProvider: provider, remoteJobRequestedAt: undefined });
         },
       },
     );
@@ -142,6 +144,15 @@ const generate = async (deps: LifecycleDeps, queued: Task, options: RunTaskOptio
     ...(result.video.video?.width ? { width: result.video.video.width } : {}),
     ...(result.video.video?.height ? { height: result.video.video.height } : {}),
   });
+  const generation = result.cacheHit
+    ? undefined
+    : {
+        provider: result.provider,
+        model: result.model,
+        at: Date.now(),
+        ...(result.runSec === undefined ? {} : { runSec: result.runSec }),
+        ...(result.cost === undefined ? {} : { cost: result.cost }),
+      };
   const made = {
     stage: 'deliver' as const,
     progress: 100,
@@ -154,6 +165,7 @@ const generate = async (deps: LifecycleDeps, queued: Task, options: RunTaskOptio
     ...(video.videoUrl ? { videoUrl: video.videoUrl } : {}),
     ...(result.polishedPrompt ? { polishedPrompt: result.polishedPrompt } : {}),
     ...(result.remoteJobId ? { remoteJobId: result.remoteJobId } : {}),
+    ...(generation ? { generation } : {}),
   };
   if (!task.from) return mustMove(store, taskId, 'kept', made);
   const delivering = await mustMove(store, taskId, 'made', { ...made, delivery: firstDelivery(task, channelFor(deps, task.channel)) });

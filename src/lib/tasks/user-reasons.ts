@@ -43,6 +43,10 @@ const REASONS: Readonly<Record<ErrorCode, UserReason>> = {
   // Voice notes are transcribed before a task exists (bot/voice.ts has those replies); for completeness.
   VIDBOT_TRANSCRIPTION_FAILED: { why: "I couldn't listen to the voice note.", next: 'Please try again, or type your description.' },
   VIDBOT_RATE_LIMITED: BUSY,
+  VIDBOT_BUDGET_REACHED: {
+    why: "I've made all the new videos I can for today.",
+    next: 'Please try again tomorrow.',
+  },
   VIDBOT_PROVIDER_FAILED: BUSY,
   VIDBOT_TIMEOUT: BUSY,
   VIDBOT_MESSENGER_FAILED: BUSY,

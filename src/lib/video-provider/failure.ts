@@ -12,6 +12,18 @@ export type ProviderFailureKind = 'outage' | 'refusal' | 'failed' | 'canceled' |
 /** How models word a refusal of the prompt or the output by their safety filter. */
 export const CONTENT_REFUSAL = /\bE005\b|flagged as sensitive|nsfw|safety (checker|filter|system)|content (policy|moderation|checker)|content_policy_violation/i;
 
+/**
+ * A provider's word, on its error, that no job of this call exists or runs there: nothing reached
+ * the service, or a create whose answer was lost was looked for and is surely absent. Only then may
+ * failover move the task to another provider without paying twice.
+ */
+export const NOTHING_STARTED = { remoteJob: 'none' } as const;
+
+export const startedNothing = (error: VidbotError): boolean => error.details.remoteJob === 'none';
+
+/** Network errors that mean the request never reached the service. */
+export const UNSENT_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
 export const classifyProviderFailure = (error: VidbotError): ProviderFailureKind => {
   switch (error.code) {
     case 'VIDBOT_PROVIDER_FAILED':

@@ -21,4 +21,6 @@ export { type CatalogueProvider, catalogue, falModels, type Frames } from './cat
 export { classifyProviderFailure, type ProviderFailureKind } from './failure.ts';
 export { createFalProvider, type FalProviderOptions } from './fal/provider.ts';
 export { type CogProviderOptions, createCogProvider } from './cog/provider.ts';
-export { createProvider, type ProviderName, providers, resolveProviderName } from './registry.ts';
+export { createProvider, type ProviderName, providerChain, providers, resolveProviderName } from './registry.ts';
+export { createFailoverProvider, type FailoverOptions } from './failover/provider.ts';
+export type { CircuitReport } from './port.ts';

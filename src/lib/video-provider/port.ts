@@ -27,21 +27,35 @@ export interface GenerateOptions extends RunOptions {
    * Called with a provider-side job id (e.g. a Replicate prediction id) as soon as it exists,
    * so a restart can resume the same job instead of paying for a new one.
    */
-  readonly onRemoteJob?: (remoteJobId: string) => void | Promise<void>;
+  readonly onRemoteJob?: (remoteJobId: string, provider?: string) => void | Promise<void>;
   /** A remote job id recorded by an earlier attempt; the provider resumes it when it can. */
   readonly resumeRemoteJob?: string;
+  /**
+   * The provider that holds `resumeRemoteJob`, or was sent the create at `remoteJobRequestedAt`: a
+   * failover chain resumes there, whatever its order says now.
+   */
+  readonly remoteProvider?: string;
   /**
    * A stable key of the task (its id): a provider may put it in the create request, so that after
    * an ambiguous create it can find the job that create made.
    */
   readonly jobKey?: string;
-  /** Called just before a create is sent; the time is stored so a crash before its answer is known. */
-  readonly onRemoteJobRequested?: (at: number) => void | Promise<void>;
+  /**
+   * Called just before a create is sent; the time is stored so a crash before its answer is known.
+   * Failover chains name the provider it went to (the callbacks of a single provider need not).
+   */
+  readonly onRemoteJobRequested?: (at: number, provider?: string) => void | Promise<void>;
   /**
    * A create was sent at this time and its answer never recorded (a crash, an ambiguous failure):
    * the provider looks for that job before creating another, so a prompt is not paid for twice.
    */
   readonly remoteJobRequestedAt?: number;
+  /**
+   * Another provider can take over (failover): send at most one create, and when its answer is lost
+   * and the job is surely absent, or an earlier create (`remoteJobRequestedAt`) is surely absent,
+   * throw an outage marked NOTHING_STARTED (failure.ts) instead of creating again.
+   */
+  readonly createOnce?: boolean;
 }
 
 export interface GeneratedVideo {
@@ -50,6 +64,11 @@ export interface GeneratedVideo {
   readonly provider: string;
   readonly model: string;
   readonly remoteJobId?: string;
+  /**
+   * Seconds the provider reports the job ran (Replicate's metrics.predict_time, fal's inference
+   * time, Cog's predict_time), for its cost; absent when it reports none.
+   */
+  readonly runSec?: number;
 }
 
 export interface ProviderCapabilities {
@@ -75,6 +94,23 @@ export interface VideoProvider {
   generate(request: VideoRequest, options: GenerateOptions): Promise<GeneratedVideo>;
   /** Verifies a webhook delivery about a remote job and wakes the run that waits for it. */
   receiveWebhook?(delivery: WebhookDelivery): Promise<{ remoteJobId: string; status: string }>;
-  /** Cancels a remote job (best effort), e.g. when its task is canceled while no worker runs it. */
-  cancelRemoteJob?(remoteJobId: string): Promise<void>;
+  /**
+   * Cancels a remote job (best effort), e.g. when its task is canceled while no worker runs it;
+   * `provider` names the one that holds it, for failover chains.
+   */
+  cancelRemoteJob?(remoteJobId: string, provider?: string): Promise<void>;
+  /** A failover chain's providers, in order: each takes its own webhooks. */
+  readonly members?: readonly VideoProvider[];
+  /** How failover sees each provider of its chain now. */
+  circuits?(): readonly CircuitReport[];
+}
+
+/** One provider of a failover chain, as its circuit breaker sees it. */
+export interface CircuitReport {
+  readonly provider: string;
+  /** closed: used; open: skipped until `retryAt`; half-open: one task is trying it again. */
+  readonly state: 'closed' | 'open' | 'half-open';
+  /** Outages counted in the current window. */
+  readonly outages: number;
+  readonly retryAt?: number;
 }

@@ -1,7 +1,7 @@
 /**
  * The video providers vidbot has, by name, and how each is made from the configuration. `auto`
  * takes the first remote provider whose credentials or URL are set, in this order, else the local
- * preview renderer; an ordered list of providers (failover) can be built from the same table.
+ * preview renderer; an ordered list (VIDBOT_PROVIDER=replicate,fal) makes a failover chain.
  */
 import { createHash } from 'node:crypto';
 import type { Config } from '../config/settings.ts';
@@ -15,6 +15,8 @@ export interface ProviderContext {
   readonly ffmpeg: { readonly ffmpeg: string; readonly ffprobe: string };
   /** This process serves the webhook routes and has a public URL for them. */
   readonly webhooks: boolean;
+  /** Told when a failover chain moves a task on from a provider. */
+  readonly onWarning?: (message: string) => void;
 }
 
 interface ProviderEntry {
@@ -93,19 +95,32 @@ export const providers: Readonly<Record<ProviderName, ProviderEntry>> = {
 /** The order `auto` tries remote providers in. */
 export const AUTO_ORDER: readonly ProviderName[] = ['replicate', 'fal', 'cog'];
 
-/** The provider a configuration asks for: its own choice, or on auto the first configured one. */
-export const resolveProviderName = (config: Pick<Config, 'provider'> & Partial<Config>): ProviderName => {
-  if (config.provider !== 'auto') return config.provider;
-  return AUTO_ORDER.find((name) => providers[name].configured(config as Config)) ?? 'local';
+/** The providers a configuration asks for, in failover order: its own list, or on auto the first configured one. */
+export const providerChain = (config: Pick<Config, 'provider'> & Partial<Config>): ProviderName[] => {
+  const names = config.provider.split(',') as (ProviderName | 'auto')[];
+  if (names.includes('auto')) return [AUTO_ORDER.find((name) => providers[name].configured(config as Config)) ?? 'local'];
+  return names as ProviderName[];
 };
 
+/** The provider a configuration asks for first (the only one, without failover). */
+export const resolveProviderName = (config: Pick<Config, 'provider'> & Partial<Config>): ProviderName => providerChain(config)[0] ?? 'local';
+
 export const createProvider = async (config: Config, context: ProviderContext): Promise<VideoProvider> => {
-  const name = resolveProviderName(config);
-  const entry = providers[name];
-  if (!entry.configured(config)) {
-    throw vidbotError('VIDBOT_CONFIG_INVALID', `The ${name} provider needs ${entry.needs.split(' ')[0]}.`, {
-      hint: `Set ${entry.needs}, or use --provider local.`,
-    });
+  const chain = providerChain(config);
+  for (const name of chain) {
+    const entry = providers[name];
+    if (!entry.configured(config)) {
+      throw vidbotError('VIDBOT_CONFIG_INVALID', `The ${name} provider needs ${entry.needs.split(' ')[0]}.`, {
+        hint: `Set ${entry.needs}, or use --provider local.`,
+      });
+    }
   }
-  return entry.create(config, context);
+  const made = await Promise.all(chain.map((name) => providers[name].create(config, context)));
+  if (made.length === 1 && made[0]) return made[0];
+  const { createFailoverProvider } = await import('./failover/provider.ts');
+  return createFailoverProvider({
+    providers: made,
+    breaker: { outages: config.circuitOutages, cooldownMs: config.circuitCooldownSec * 1000 },
+    ...(context.onWarning ? { onFailover: context.onWarning } : {}),
+  });
 };

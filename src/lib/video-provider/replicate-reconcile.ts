@@ -1,6 +1,7 @@
 import type Replicate from 'replicate';
 import type { Page, Prediction } from 'replicate';
 import { type VidbotError, vidbotError } from '../errors.ts';
+import { NOTHING_STARTED } from './failure.ts';
 import type { GenerateOptions } from './port.ts';
 import { replicateStatus, toReplicateError } from './replicate-client.ts';
 import type { ModelInput } from './replicate-models.ts';
@@ -155,10 +156,16 @@ export const createOrAdopt = async (deps: CreateDeps, request: CreateRequest): P
   if (options.remoteJobRequestedAt !== undefined) {
     const earlier = await findCreated(deps, target, options.remoteJobRequestedAt, options.signal);
     if (earlier) return earlier;
+    if (options.createOnce) {
+      throw vidbotError('VIDBOT_PROVIDER_FAILED', `Replicate gave no clear answer to this task's earlier create of ${request.model}, and no prediction of it is listed.`, {
+        retryable: true,
+        details: NOTHING_STARTED,
+      });
+    }
   }
   const webhook = request.webhookUrl ? tagWebhook(request.webhookUrl, options.jobKey) : undefined;
   let unknown: VidbotError | undefined;
-  for (let round = 0; round < 2; round += 1) {
+  for (let round = 0; round < (options.createOnce ? 1 : 2); round += 1) {
     const requestedAt = deps.now();
     await options.onRemoteJobRequested?.(requestedAt);
     try {
@@ -172,15 +179,18 @@ export const createOrAdopt = async (deps: CreateDeps, request: CreateRequest): P
       unknown = vidbotError('VIDBOT_PROVIDER_FAILED', 'Replicate answered without a prediction id.');
     } catch (error) {
       const failure = createFailure(error, request.model);
-      if (!failure.ambiguous) throw failure.error;
+      // A clear refusal (or a create that surely never arrived) started nothing.
+      if (!failure.ambiguous) throw failure.error.withDetails(NOTHING_STARTED);
       unknown = failure.error;
     }
     const found = await findCreated(deps, target, requestedAt, options.signal);
     if (found) return found;
   }
+  const last = unknown ?? vidbotError('VIDBOT_PROVIDER_FAILED', 'Replicate gave no clear answer.');
+  // Another provider may take over: the list says the one create made nothing.
+  if (options.createOnce) throw vidbotError(last.code, `${last.message} No prediction of it is listed.`, { cause: last, retryable: true, details: NOTHING_STARTED });
   // Two unclear answers, nothing listed: a retry is safe only if the caller stored when it asked.
   const retryable = options.onRemoteJobRequested !== undefined;
-  const last = unknown ?? vidbotError('VIDBOT_PROVIDER_FAILED', 'Replicate gave no clear answer.');
   const why = retryable
     ? 'No prediction of it is listed; the next attempt looks again before creating one.'
     : 'It may have started anyway, so it is not retried (check your Replicate dashboard).';

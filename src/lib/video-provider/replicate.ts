@@ -171,7 +171,8 @@ export const createReplicateProvider = (options: ReplicateProviderOptions): Repl
         ...(generateOptions.signal ? { signal: generateOptions.signal } : {}),
         ...(generateOptions.onProgress ? { onProgress: generateOptions.onProgress } : {}),
       });
-      return { file, provider: 'replicate', model, remoteJobId: finished.id };
+      const runSec = finished.metrics?.predict_time;
+      return { file, provider: 'replicate', model, remoteJobId: finished.id, ...(typeof runSec === 'number' ? { runSec } : {}) };
     },
   };
 };

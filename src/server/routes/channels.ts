@@ -58,10 +58,17 @@ const register = (app: FastifyInstance, channel: Channel, hook: ChannelWebhook, 
       for (const message of content.messages) {
         const answer = await deps.bot.handleInbound(message);
         request.log.info({ channel: channel.name, messageId: message.messageId, kind: answer.kind, taskId: answer.taskId, duplicate: answer.duplicate }, 'inbound message');
-        replies.push(answer.text);
-        if (hook.replies === 'send') {
+        // An answer that offers choices (the /model list) is a message of its own, where buttons can be.
+        replies.push(answer.offer ? '' : answer.text);
+        if (hook.replies === 'send' || answer.offer) {
           // Recorded before the answer (durable), sent after it: the service gets its 200 at once.
-          const input = { channel: channel.name, to: message.from, body: answer.text, inReplyTo: message.messageId };
+          const input = {
+            channel: channel.name,
+            to: message.from,
+            body: answer.text,
+            inReplyTo: message.messageId,
+            ...(answer.offer ? { kind: answer.offer.kind, choices: answer.offer.choices } : {}),
+          };
           const prepared = await deps.vidbot.tasks.prepareReply(answer.taskId === undefined ? input : { ...input, taskId: answer.taskId });
           if (prepared !== undefined) sends.push(prepared.send);
         }

@@ -9,7 +9,7 @@ export interface WorkerStatus {
 }
 
 export interface HealthRouteDeps {
-  readonly vidbot: Pick<Vidbot, 'store' | 'queue' | 'provider' | 'polisher' | 'mediaHost' | 'channels' | 'ffmpeg'>;
+  readonly vidbot: Pick<Vidbot, 'store' | 'queue' | 'provider' | 'polisher' | 'mediaHost' | 'channels' | 'ffmpeg' | 'budget'>;
   readonly version: string;
   readonly workers: () => WorkerStatus;
   readonly apiAuth: 'api-key' | 'local-only';
@@ -29,6 +29,8 @@ const check = async <T>(work: () => Promise<T>): Promise<{ ok: true; value: T } 
 
 const ENDPOINTS = [
   'GET /health',
+  'GET /health/live',
+  'GET /health/ready',
   'GET /metrics',
   'POST /replicate/webhook',
   'GET /media/:file',
@@ -53,8 +55,8 @@ export const healthRoutes = (app: FastifyInstance, deps: HealthRouteDeps): void 
   const endpoints = [...deps.extraEndpoints, ...ENDPOINTS];
   app.get('/', async () => ({ name: 'vidbot', status: 'ok', version: deps.version, endpoints }));
 
-  app.get('/health', async (_request, reply) => {
-    const [store, queue, ffmpeg] = await Promise.all([
+  const parts = () =>
+    Promise.all([
       // A real write: a full disk still answers reads, and a store that cannot write cannot take a webhook.
       check(async () => {
         await vidbot.store.probeWrite();
@@ -63,6 +65,19 @@ export const healthRoutes = (app: FastifyInstance, deps: HealthRouteDeps): void 
       check(() => vidbot.queue.counts()),
       check(() => access(vidbot.ffmpeg.ffmpeg, constants.X_OK).then(() => vidbot.ffmpeg.ffmpeg)),
     ]);
+
+  // For orchestrators: live (the process answers; restart it otherwise) and ready (send it traffic).
+  app.get('/health/live', async () => ({ status: 'live', uptime_sec: Math.round((Date.now() - started) / 1000) }));
+  app.get('/health/ready', async (_request, reply) => {
+    const [store, queue, ffmpeg] = await parts();
+    const ready = store.ok && queue.ok && ffmpeg.ok;
+    const failing = { ...(store.ok ? {} : { store: store.error }), ...(queue.ok ? {} : { queue: queue.error }), ...(ffmpeg.ok ? {} : { ffmpeg: ffmpeg.error }) };
+    return reply.status(ready ? 200 : 503).send(ready ? { status: 'ready' } : { status: 'unready', failing });
+  });
+
+  app.get('/health', async (_request, reply) => {
+    const { budget: daily } = vidbot;
+    const [[store, queue, ffmpeg], budget] = await Promise.all([parts(), daily ? check(() => daily.state()) : undefined]);
     const healthy = store.ok && queue.ok && ffmpeg.ok;
     return reply.status(healthy ? 200 : 503).send({
       status: healthy ? 'healthy' : 'unhealthy',
@@ -85,6 +100,25 @@ export const healthRoutes = (app: FastifyInstance, deps: HealthRouteDeps): void 
         twilio_signature: deps.signatureCheck ? 'checked' : 'NOT CHECKED (--insecure-skip-signature)',
       },
       public_base_url: deps.publicBaseUrl ?? null,
+      // A failover chain: each provider's circuit, as this process sees it.
+      ...(vidbot.provider.circuits
+        ? {
+            providers: vidbot.provider.circuits().map((circuit) => ({
+              provider: circuit.provider,
+              state: circuit.state,
+              outages: circuit.outages,
+              retry_at: circuit.retryAt === undefined ? null : new Date(circuit.retryAt).toISOString(),
+            })),
+          }
+        : {}),
+      // Reached is not unhealthy: cached videos still go out, and tomorrow new ones do.
+      ...(budget === undefined
+        ? {}
+        : {
+            budget: budget.ok
+              ? { limit: budget.value.limit, spent_today: budget.value.spent, reached: budget.value.reached, resets_at: new Date(budget.value.resetsAt).toISOString() }
+              : { error: budget.error },
+          }),
     });
   });
 };

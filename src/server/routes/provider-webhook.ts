@@ -17,8 +17,10 @@ export const providerWebhookRoutes = async (app: FastifyInstance, deps: { provid
     scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => done(null, body));
     for (const route of ROUTES) {
       scope.post(`/${route.name}/webhook`, { bodyLimit: route.bodyLimit }, async (request, reply) => {
-        const receive = deps.provider.receiveWebhook?.bind(deps.provider);
-        if (deps.provider.name !== route.name || !receive) {
+        // The provider in use, or the one of its failover chain this route is for.
+        const target = [deps.provider, ...(deps.provider.members ?? [])].find((provider) => provider.name === route.name);
+        const receive = target?.receiveWebhook?.bind(target);
+        if (!receive) {
           // Not an error worth a retry storm: the sender stops on 2xx, and this server does not use it.
           request.log.warn(`${route.label} webhook received, but this server does not use the ${route.name} provider`);
           return reply.code(202).send({ ok: true, ignored: true });

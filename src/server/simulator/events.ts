@@ -34,14 +34,17 @@ export interface OutboundEvent {
   readonly choices?: readonly Choice[];
 }
 
-/** Without PUBLIC_BASE_URL results carry no media URL; a local video is still served at /media. */
-export const outboundEvent = async (store: Store, record: OutboundRecord): Promise<OutboundEvent> => {
+/**
+ * Without PUBLIC_BASE_URL results carry no media URL; a local video is still served at /media.
+ * `modelChoices` are the buttons a /model list carries (about no task).
+ */
+export const outboundEvent = async (store: Store, record: OutboundRecord, modelChoices: readonly Choice[] = []): Promise<OutboundEvent> => {
   let videoUrl = record.mediaUrl;
   const offers = OFFER_KINDS.includes(record.kind);
   const task = record.taskId !== undefined && (record.kind === 'result' || offers) ? await store.getTask(record.taskId) : null;
   if (videoUrl === undefined && record.kind === 'result' && task?.mediaId && !task.videoUrl) videoUrl = `/media/${task.mediaId}.mp4`;
   // Derived from the message's kind and task, as the bot reads a typed answer, so every process agrees.
-  const offered = offers && task ? choicesFor(record.kind, task) : [];
+  const offered = record.kind === 'models' ? modelChoices : offers && task ? choicesFor(record.kind, task) : [];
   const choices = offered.length > 0 ? offered : undefined;
   const { id, to, kind, body, mediaUrl, taskId, status, errorCode, createdAt } = record;
   const sid = record.messageId ?? id;
@@ -75,7 +78,7 @@ export interface EventStreams {
   closeAll(): void;
 }
 
-export const createEventStreams = (deps: { store: Store; channel: SimulatorChannel }): EventStreams => {
+export const createEventStreams = (deps: { store: Store; channel: SimulatorChannel; modelChoices?: readonly Choice[] }): EventStreams => {
   const open = new Set<() => void>();
   const MAX_BUFFERED_BYTES = 1024 * 1024;
 
@@ -113,7 +116,7 @@ export const createEventStreams = (deps: { store: Store; channel: SimulatorChann
         // A message the channel has not answered yet is shown once it has (it needs its id for receipts).
         if (record.to !== to || record.status === 'pending' || seen.get(record.id) === outKey(record)) return;
         seen.set(record.id, outKey(record));
-        write('outbound', await outboundEvent(store, record));
+        write('outbound', await outboundEvent(store, record, deps.modelChoices));
       };
       const emitTask = (task: Task) => {
         if (seen.get(task.taskId) === taskKey(task)) return;

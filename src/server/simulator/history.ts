@@ -4,6 +4,7 @@
  * immediate answers), the outbound records (what the bot sent, with their delivery state) and the
  * sender's tasks (their progress). `now` lets the page open its event stream from that moment on.
  */
+import type { Choice } from '../../lib/domain.ts';
 import type { SessionMessage, Store, Task } from '../../lib/store/port.ts';
 import { type OutboundEvent, outboundEvent, taskEvent, type TaskEvent } from './events.ts';
 
@@ -56,22 +57,22 @@ const fromLog = (message: SessionMessage): HistoryItem | undefined => {
   return undefined;
 };
 
-export const readHistory = async (store: Store, to: string): Promise<History> => {
+export const readHistory = async (store: Store, to: string, modelChoices: readonly Choice[] = []): Promise<History> => {
   const now = Date.now();
   const [session, records, tasks] = await Promise.all([
     store.getSession(to),
     store.listOutbound({ to, limit: MAX_ITEMS }),
     store.listTasks({ from: to, limit: 20 }),
   ]);
-  // In the Cloud API mode the webhook's answer went out as a message: its record shows it, once.
-  const sentAsMessage = new Set(records.filter((record) => record.kind === 'reply').map((record) => record.id));
+  // In the Cloud API mode (and for answers with buttons) the webhook's answer went out as a message: its record shows it, once.
+  const sentAsMessage = new Set(records.filter((record) => record.id.endsWith(':reply')).map((record) => record.id));
   const logged = (session?.messages ?? [])
     .slice(-MAX_ITEMS * 2)
     .flatMap((message) => fromLog(message) ?? [])
     .filter((item) => item.type !== 'reply' || !sentAsMessage.has(`${item.messageSid}:reply`));
   // Messages the channel never took (refused before an id) have nothing to show a receipt on.
   const sent = await Promise.all(
-    records.filter((record) => record.status !== 'pending').map(async (record) => ({ type: 'outbound' as const, ts: record.createdAt, ...(await outboundEvent(store, record)) })),
+    records.filter((record) => record.status !== 'pending').map(async (record) => ({ type: 'outbound' as const, ts: record.createdAt, ...(await outboundEvent(store, record, modelChoices)) })),
   );
   const items = [...logged, ...sent].sort((a, b) => a.ts - b.ts).slice(-MAX_ITEMS);
   return { now, items, tasks: tasks.map((task: Task) => taskEvent(task)) };

@@ -9,6 +9,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type SimulatorChannel, createSimulatorChannel } from '../../lib/channel/simulator/index.ts';
+import type { Choice } from '../../lib/domain.ts';
 import { vidbotError } from '../../lib/errors.ts';
 import type { Store } from '../../lib/store/port.ts';
 import { isLocalRequest } from '../auth.ts';
@@ -37,7 +38,7 @@ export interface Simulator {
   /** Its channel: takes what the bot sends, as Twilio would, and pushes it to the page. */
   readonly channel: SimulatorChannel;
   /** Adds the /simulator routes; createServer calls it when given the simulator. */
-  register(app: FastifyInstance, deps: { readonly store: Store }): void;
+  register(app: FastifyInstance, deps: { readonly store: Store; readonly modelChoices?: readonly Choice[] }): void;
 }
 
 export const createSimulator = (options: SimulatorOptions): Simulator => {
@@ -54,12 +55,13 @@ export const createSimulator = (options: SimulatorOptions): Simulator => {
   };
   return {
     channel,
-    register(app, { store }) {
-      const events = createEventStreams({ store, channel });
+    register(app, { store, modelChoices = [] }) {
+      const events = createEventStreams({ store, channel, modelChoices });
       // Open event streams are never idle, so they would hold app.close() until the page left.
       app.addHook('preClose', async () => events.closeAll());
       simulatorRoutes(app, {
         store,
+        modelChoices,
         channel,
         signer,
         uploads,

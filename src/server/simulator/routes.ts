@@ -3,6 +3,7 @@
  * token: the server signs Twilio-format forms (or Meta's Cloud API JSON, in that mode) itself and
  * posts them through the real routes.
  */
+import type { Choice } from '../../lib/domain.ts';
 import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { sniffImageType } from '../../lib/media-type.ts';
 import { vidbotError } from '../../lib/errors.ts';
@@ -26,6 +27,8 @@ export interface SimulatorRouteDeps {
   readonly guard: preHandlerAsyncHookHandler;
   readonly maxImageBytes: number;
   readonly defaultFrom: string;
+  /** The buttons of a /model list, drawn on its messages. */
+  readonly modelChoices?: readonly Choice[];
 }
 
 const STATUSES = ['queued', 'sending', 'sent', 'delivered', 'read', 'failed', 'undelivered'];
@@ -185,7 +188,7 @@ export const simulatorRoutes = (app: FastifyInstance, deps: SimulatorRouteDeps):
     return {
       status: answer.status,
       applied: after.status !== before.status || after.errorCode !== before.errorCode,
-      record: await outboundEvent(store, after),
+      record: await outboundEvent(store, after, deps.modelChoices),
       ...(error === undefined ? {} : { error }),
     };
   });
@@ -197,7 +200,7 @@ export const simulatorRoutes = (app: FastifyInstance, deps: SimulatorRouteDeps):
   });
 
   app.get<{ Querystring: Record<string, unknown> }>('/simulator/history', { preHandler: guard }, async (request) =>
-    readHistory(deps.store, whatsappAddress(request.query.to)),
+    readHistory(deps.store, whatsappAddress(request.query.to), deps.modelChoices),
   );
 
   // Not guarded: the bot's downloader fetches these, possibly through PUBLIC_BASE_URL's proxy.

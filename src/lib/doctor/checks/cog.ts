@@ -1,14 +1,14 @@
 import { createCogClient, toCogError } from '../../video-provider/cog/client.ts';
 import { readCogInputs } from '../../video-provider/cog/schema.ts';
-import { resolveProviderName } from '../../video-provider/registry.ts';
+import { providerChain } from '../../video-provider/registry.ts';
 import { type CheckOutcome, type DoctorContext, fail, messageOf, pass, skip, warn } from '../types.ts';
 
 /** The Cog server at VIDBOT_COG_URL answers READY, and its model takes a prompt vidbot can map. */
 export const checkCog = async (ctx: DoctorContext): Promise<CheckOutcome> => {
   const { cogUrl } = ctx.config;
-  const inUse = resolveProviderName(ctx.config) === 'cog';
+  const inUse = providerChain(ctx.config).includes('cog');
   if (!cogUrl) {
-    if (ctx.config.provider === 'cog') return fail('VIDBOT_PROVIDER=cog but VIDBOT_COG_URL is not set', 'Set VIDBOT_COG_URL to the model server, e.g. http://gpu-box:5000.');
+    if (inUse) return fail(`VIDBOT_PROVIDER=${ctx.config.provider} but VIDBOT_COG_URL is not set`, 'Set VIDBOT_COG_URL to the model server, e.g. http://gpu-box:5000.');
     return skip('not configured');
   }
   const client = createCogClient({ url: cogUrl, retry: { retries: 0, attemptTimeoutMs: ctx.timeoutMs } });

@@ -1,6 +1,6 @@
 import { createFalApi, FalHttpError, FalTransportError } from '../../video-provider/fal/client.ts';
 import { AttemptTimeoutError } from '../../http/retry-fetch.ts';
-import { resolveProviderName } from '../../video-provider/registry.ts';
+import { providerChain } from '../../video-provider/registry.ts';
 import { type CheckOutcome, type DoctorContext, fail, originOf, pass, skip, warn } from '../types.ts';
 import { serviceFailure } from './service-errors.ts';
 
@@ -11,7 +11,7 @@ import { serviceFailure } from './service-errors.ts';
 export const checkFal = async (ctx: DoctorContext): Promise<CheckOutcome> => {
   const { falKey, falApiBaseUrl, falModel } = ctx.config;
   if (!falKey) {
-    if (ctx.config.provider === 'fal') return fail('VIDBOT_PROVIDER=fal but FAL_KEY is not set', 'Set FAL_KEY (from your fal.ai dashboard), or VIDBOT_PROVIDER=local.');
+    if (providerChain(ctx.config).includes('fal')) return fail(`VIDBOT_PROVIDER=${ctx.config.provider} but FAL_KEY is not set`, 'Set FAL_KEY (from your fal.ai dashboard), or leave fal out of VIDBOT_PROVIDER.');
     return skip('not configured');
   }
   const api = createFalApi({ key: falKey, ...(falApiBaseUrl ? { baseUrl: falApiBaseUrl } : {}), retry: { retries: 0, attemptTimeoutMs: ctx.timeoutMs } });
@@ -29,7 +29,8 @@ export const checkFal = async (ctx: DoctorContext): Promise<CheckOutcome> => {
     status = caught instanceof FalHttpError ? caught.status : undefined;
   }
   if (status !== undefined && status >= 200 && status < 300) {
-    const used = resolveProviderName(ctx.config) === 'fal' ? `; model ${falModel}` : ' (not the provider in use)';
+    const chain = providerChain(ctx.config);
+    const used = chain[0] === 'fal' ? `; model ${falModel}` : chain.includes('fal') ? `; model ${falModel}, after ${chain.slice(0, chain.indexOf('fal')).join(', ')} (failover)` : ' (not the provider in use)';
     return pass(`FAL_KEY accepted${used}`);
   }
   const original = error instanceof FalTransportError ? error.original : error;

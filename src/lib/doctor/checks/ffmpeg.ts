@@ -2,7 +2,7 @@ import { execa } from 'execa';
 import { type FfmpegFeatures, listedNames, parseFeatures } from '../../ffmpeg/features.ts';
 import { type FfmpegBinaries, locateFfmpeg } from '../../ffmpeg/locate.ts';
 import { missingPreviewFilters, PREVIEW_FILTERS } from '../../video-provider/local-filters.ts';
-import { resolveProviderName } from '../../video-provider/registry.ts';
+import { providerChain } from '../../video-provider/registry.ts';
 import { type CheckOutcome, type DoctorContext, fail, hintOf, messageOf, pass, warn } from '../types.ts';
 
 const SOURCES: Readonly<Record<FfmpegBinaries['source'], string>> = {
@@ -22,7 +22,7 @@ const run = async (bin: string, args: readonly string[], timeoutMs: number): Pro
 const versionIn = (text: string, tool: string): string => new RegExp(`^${tool} version (\\S+)`).exec(text)?.[1] ?? 'unknown version';
 
 /** Whether this configuration renders with the local preview renderer. */
-const usesLocalRenderer = (ctx: DoctorContext): boolean => resolveProviderName(ctx.config) === 'local';
+const usesLocalRenderer = (ctx: DoctorContext): boolean => providerChain(ctx.config).includes('local');
 
 const list = (names: readonly string[]): string =>
   names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;

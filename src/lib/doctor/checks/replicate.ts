@@ -1,4 +1,5 @@
 import { AttemptTimeoutError } from '../../http/retry-fetch.ts';
+import { providerChain } from '../../video-provider/registry.ts';
 import { createReplicateClient, replicateStatus } from '../../video-provider/replicate-client.ts';
 import { type CheckOutcome, type DoctorContext, fail, originOf, pass, skip, warn } from '../types.ts';
 import { serviceFailure } from './service-errors.ts';
@@ -24,9 +25,10 @@ const detailOf = (error: unknown): string | undefined => {
 /** `replicate.accounts.current()` with the official SDK: REPLICATE_API_TOKEN is accepted. */
 export const checkReplicate = async (ctx: DoctorContext): Promise<CheckOutcome> => {
   const { replicateApiToken: token, replicateApiBaseUrl, provider, replicateModel } = ctx.config;
+  const chain = providerChain(ctx.config);
   if (!token) {
-    if (provider === 'replicate') {
-      return fail('VIDBOT_PROVIDER=replicate but REPLICATE_API_TOKEN is not set', 'Set REPLICATE_API_TOKEN (from your Replicate account settings), or VIDBOT_PROVIDER=local.');
+    if (provider !== 'auto' && chain.includes('replicate')) {
+      return fail(`VIDBOT_PROVIDER=${provider} but REPLICATE_API_TOKEN is not set`, 'Set REPLICATE_API_TOKEN (from your Replicate account settings), or leave replicate out of VIDBOT_PROVIDER.');
     }
     return skip('not configured: videos come from the local preview renderer (not AI)');
   }
@@ -53,6 +55,6 @@ export const checkReplicate = async (ctx: DoctorContext): Promise<CheckOutcome> 
       ...(detail === undefined ? {} : { text: detail }),
     });
   }
-  const used = provider === 'local' ? ' (VIDBOT_PROVIDER=local: not used)' : `; model ${replicateModel}`;
+  const used = chain.includes('replicate') ? `; model ${replicateModel}` : ` (VIDBOT_PROVIDER=${provider}: not used)`;
   return pass(`token accepted: ${account.type} ${account.username}${used}`);
 };

@@ -5,7 +5,7 @@
  * documents and absent from the objects. `_id` is the driver's and never reaches the port.
  */
 import type { CacheEntry, DeliveryStatus, InboundClaim, KeptReceipt, NewTask, NewVideo, OutboundRecord } from '../port.ts';
-import type { PipelineStage, Session, SessionMessage, Task, TaskDelivery, TaskOptions, TaskStatus, Video } from '../port.ts';
+import type { PipelineStage, Session, SessionMessage, Task, TaskDelivery, TaskGeneration, TaskOptions, TaskStatus, Video } from '../port.ts';
 import { compact, type Doc, millis, num, optBool, optMillis, optNum, optRecord, optStr } from './fields.ts';
 import { plain, record, records, str } from './fields.ts';
 
@@ -55,6 +55,7 @@ export const taskFromDoc = (doc: Doc): Task =>
     polishedPrompt: optStr(doc, 'polished_prompt'),
     remoteJobId: optStr(doc, 'remote_job_id'),
     remoteJobRequestedAt: optMillis(doc, 'remote_job_requested_at'),
+    remoteProvider: optStr(doc, 'remote_provider'),
     filePath: optStr(doc, 'file_path'),
     videoUrl: optStr(doc, 'cloud_url'),
     mediaId: optStr(doc, 'media_id'),
@@ -64,6 +65,7 @@ export const taskFromDoc = (doc: Doc): Task =>
     errorCode: optStr(doc, 'error_code'),
     cancelRequested: optBool(doc, 'cancel_requested'),
     delivery: optRecord(doc, 'delivery') as unknown as TaskDelivery | undefined,
+    generation: optRecord(doc, 'generation') as unknown as TaskGeneration | undefined,
   });
 
 export const newVideoDoc = (video: NewVideo, videoId: string, now: number): Doc =>

@@ -28,6 +28,8 @@ export const INDEXES: Readonly<Record<CollectionName, readonly IndexDescription[
     { name: 'status_newest', key: { status: 1, ...newest } },
     // The sweep: open tasks not changed for a while, least recently changed first.
     { name: 'status_updated', key: { status: 1, updated_at: 1, _id: 1 } },
+    // The daily budget: what the videos made since midnight cost.
+    { name: 'generation_at', key: { 'generation.at': 1 }, partialFilterExpression: { 'generation.at': { $exists: true } } },
   ],
   videos: [
     { name: 'task_id_unique', key: { task_id: 1 }, unique: true },

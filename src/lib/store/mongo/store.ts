@@ -116,6 +116,7 @@ export const createMongoStore = async (options: MongoStoreOptions): Promise<Stor
     transitionTask: call(ops.transitionTask),
     listTasks: call(ops.listTasks),
     countTasks: call(ops.countTasks),
+    generationCosts: call(ops.generationCosts),
     addVideo: call(ops.addVideo),
     getVideo: call(ops.getVideo),
     listVideos: call(ops.listVideos),

@@ -1,7 +1,7 @@
 import { timeOrderedId } from '../../ids.ts';
 import type { Document, Filter, Sort } from 'mongodb';
 import { vidbotError } from '../../errors.ts';
-import type { NewTask, Task, TaskFilter, TaskPatch, TaskStatus } from '../port.ts';
+import type { GenerationCost, NewTask, Task, TaskFilter, TaskPatch, TaskStatus } from '../port.ts';
 import { type Ctx, insertUnlessExists, NEWEST, type Ops } from './ctx.ts';
 import { TASK_PATCH_FIELDS, TASK_REQUIRED_FIELDS, TASK_STRUCTURED_FIELDS } from '../fields.ts';
 import { newTaskDoc, taskFromDoc } from './docs.ts';
@@ -23,7 +23,7 @@ const notFound = (taskId: string): Error => vidbotError('VIDBOT_TASK_NOT_FOUND',
 
 export const taskOps = (
   c: Ctx,
-): Pick<Ops, 'createTask' | 'getTask' | 'updateTask' | 'transitionTask' | 'listTasks' | 'countTasks'> => {
+): Pick<Ops, 'createTask' | 'getTask' | 'updateTask' | 'transitionTask' | 'listTasks' | 'countTasks' | 'generationCosts'> => {
   const tasks = c.col.tasks;
 
   const findOne = async (query: Filter<Document>): Promise<Doc | null> => tasks.findOne(query);
@@ -87,5 +87,22 @@ export const taskOps = (
     },
 
     countTasks: async (filter: Omit<TaskFilter, 'limit'> = {}) => tasks.countDocuments(taskQuery(filter)),
+
+    generationCosts: async (filter: { since?: number } = {}) => {
+      const rows = await tasks
+        .aggregate<{ _id: { provider: unknown; model: unknown }; videos: number; cost: number }>([
+          { $match: { 'generation.at': { $gte: filter.since ?? 0 } } },
+          {
+            $group: {
+              _id: { provider: '$generation.provider', model: '$generation.model' },
+              videos: { $sum: 1 },
+              cost: { $sum: { $ifNull: ['$generation.cost', 0] } },
+            },
+          },
+          { $sort: { '_id.provider': 1, '_id.model': 1 } },
+        ])
+        .toArray();
+      return rows.map((row): GenerationCost => ({ provider: String(row._id.provider), model: String(row._id.model), videos: row.videos, cost: row.cost }));
+    },
   };
 };

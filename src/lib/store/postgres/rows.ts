@@ -5,7 +5,7 @@
 import type { DeliveryStatus, PipelineStage, TaskDelivery, TaskStatus } from '../../domain.ts';
 import { vidbotError } from '../../errors.ts';
 import { compact } from '../../objects.ts';
-import type { CacheEntry, InboundClaim, KeptReceipt, OutboundRecord, SessionMessage, Task, TaskOptions, Video } from '../port.ts';
+import type { CacheEntry, InboundClaim, KeptReceipt, OutboundRecord, SessionMessage, Task, TaskGeneration, TaskOptions, Video } from '../port.ts';
 import type { Param, Row } from './pool.ts';
 
 const corrupt = (column: string, value: unknown): Error =>
@@ -81,6 +81,7 @@ export const taskFromRow = (row: Row): Task =>
     polishedPrompt: optStr(row, 'polished_prompt'),
     remoteJobId: optStr(row, 'remote_job_id'),
     remoteJobRequestedAt: optNum(row, 'remote_job_requested_at'),
+    remoteProvider: optStr(row, 'remote_provider'),
     filePath: optStr(row, 'file_path'),
     videoUrl: optStr(row, 'cloud_url'),
     mediaId: optStr(row, 'media_id'),
@@ -90,6 +91,7 @@ export const taskFromRow = (row: Row): Task =>
     errorCode: optStr(row, 'error_code'),
     cancelRequested: optBool(row, 'cancel_requested'),
     delivery: optRecord<TaskDelivery>(row, 'delivery'),
+    generation: optRecord<TaskGeneration>(row, 'generation'),
   });
 
 export const videoFromRow = (row: Row): Video =>

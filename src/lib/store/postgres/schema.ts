@@ -139,6 +139,13 @@ const MIGRATIONS: readonly string[] = [
 
   CREATE TABLE vidbot_probe (key TEXT PRIMARY KEY, at BIGINT NOT NULL);
   `,
+  // 2: failover and cost. The provider that holds a task's remote job; who made its video and what
+  // it cost, summed by the day for the budget (hence the index on when it was made).
+  `
+  ALTER TABLE tasks ADD COLUMN remote_provider TEXT;
+  ALTER TABLE tasks ADD COLUMN generation JSON;
+  CREATE INDEX tasks_generation_at ON tasks (((generation->>'at')::bigint)) WHERE generation IS NOT NULL;
+  `,
 ];
 
 export const STORE_SCHEMA_VERSION = MIGRATIONS.length;

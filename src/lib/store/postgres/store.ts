@@ -77,6 +77,7 @@ export const createPostgresStore = async (options: PostgresStoreOptions): Promis
     transitionTask: call(ops.transitionTask),
     listTasks: call(ops.listTasks),
     countTasks: call(ops.countTasks),
+    generationCosts: call(ops.generationCosts),
     addVideo: call(ops.addVideo),
     getVideo: call(ops.getVideo),
     listVideos: call(ops.listVideos),

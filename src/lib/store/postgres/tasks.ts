@@ -2,7 +2,7 @@ import { timeOrderedId } from '../../ids.ts';
 import type { TaskStatus } from '../../domain.ts';
 import { vidbotError } from '../../errors.ts';
 import { TASK_PATCH_FIELDS, TASK_REQUIRED_FIELDS, TASK_STRUCTURED_FIELDS } from '../fields.ts';
-import type { NewTask, Task, TaskFilter, TaskPatch } from '../port.ts';
+import type { GenerationCost, NewTask, Task, TaskFilter, TaskPatch } from '../port.ts';
 import type { Db, Ops, Param } from './pool.ts';
 import { taskFromRow, toJson, toParam } from './rows.ts';
 import { count, DEFAULT_LIMIT, type Params, params, patchSets, whereEquals } from './sql.ts';
@@ -26,7 +26,7 @@ const encode = (key: string, value: unknown): Param =>
 
 const notFound = (taskId: string): Error => vidbotError('VIDBOT_TASK_NOT_FOUND', `No task with id ${taskId}.`);
 
-export const taskOps = (db: Db): Pick<Ops, 'createTask' | 'getTask' | 'updateTask' | 'transitionTask' | 'listTasks' | 'countTasks'> => {
+export const taskOps = (db: Db): Pick<Ops, 'createTask' | 'getTask' | 'updateTask' | 'transitionTask' | 'listTasks' | 'countTasks' | 'generationCosts'> => {
   const one = async (column: string, value: string): Promise<Task | null> => {
     const { rows } = await db.query(`SELECT * FROM tasks WHERE ${column} = $1`, [value]);
     return rows[0] === undefined ? null : taskFromRow(rows[0]);
@@ -93,6 +93,18 @@ export const taskOps = (db: Db): Pick<Ops, 'createTask' | 'getTask' | 'updateTas
       const p = params();
       const { rows } = await db.query(`SELECT COUNT(*) AS n FROM tasks WHERE ${taskWhere(p, filter)}`, p.values);
       return Number(rows[0]?.n ?? 0);
+    },
+
+    generationCosts: async (filter: { since?: number } = {}) => {
+      // The same expression as the index tasks_generation_at, so a day's sum reads only that day.
+      const { rows } = await db.query(
+        `SELECT generation->>'provider' AS provider, generation->>'model' AS model, COUNT(*) AS videos,
+           COALESCE(SUM((generation->>'cost')::double precision), 0) AS cost
+         FROM tasks WHERE generation IS NOT NULL AND (generation->>'at')::bigint >= $1
+         GROUP BY 1, 2 ORDER BY 1, 2`,
+        [filter.since ?? 0],
+      );
+      return rows.map((row): GenerationCost => ({ provider: String(row.provider), model: String(row.model), videos: Number(row.videos), cost: Number(row.cost) }));
     },
   };
 };

@@ -6,7 +6,7 @@ import type { SQLInputValue, SQLOutputValue } from 'node:sqlite';
 import { vidbotError } from '../../errors.ts';
 import { compact } from '../../objects.ts';
 import type { DeliveryStatus, PipelineStage, TaskDelivery, TaskStatus } from '../../domain.ts';
-import type { CacheEntry, InboundClaim, KeptReceipt, NewTask, OutboundRecord, SessionMessage, Task, TaskOptions, Video } from '../port.ts';
+import type { CacheEntry, InboundClaim, KeptReceipt, NewTask, OutboundRecord, SessionMessage, Task, TaskGeneration, TaskOptions, Video } from '../port.ts';
 
 export type Row = Record<string, SQLOutputValue>;
 
@@ -91,6 +91,7 @@ export const taskFromRow = (row: Row): Task =>
     polishedPrompt: optStr(row, 'polished_prompt'),
     remoteJobId: optStr(row, 'remote_job_id'),
     remoteJobRequestedAt: optNum(row, 'remote_job_requested_at'),
+    remoteProvider: optStr(row, 'remote_provider'),
     filePath: optStr(row, 'file_path'),
     videoUrl: optStr(row, 'cloud_url'),
     mediaId: optStr(row, 'media_id'),
@@ -100,6 +101,7 @@ export const taskFromRow = (row: Row): Task =>
     errorCode: optStr(row, 'error_code'),
     cancelRequested: optBool(row, 'cancel_requested'),
     delivery: optJson<TaskDelivery>(row, 'delivery'),
+    generation: optJson<TaskGeneration>(row, 'generation'),
   });
 
 

@@ -172,6 +172,13 @@ const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE tasks ADD COLUMN progress INTEGER;
   `,
+  // 4: failover and cost. The provider that holds a task's remote job; who made its video and what
+  // it cost (JSON), summed by the day for the budget (hence the index on when it was made).
+  `
+  ALTER TABLE tasks ADD COLUMN remote_provider TEXT;
+  ALTER TABLE tasks ADD COLUMN generation TEXT;
+  CREATE INDEX tasks_generation_at ON tasks (json_extract(generation, '$.at')) WHERE generation IS NOT NULL;
+  `,
 ];
 
 export const STORE_SCHEMA_VERSION = MIGRATIONS.length;

@@ -133,6 +133,7 @@ export const createSqliteStore = (options: SqliteStoreOptions): Store => {
     transitionTask: call(ops.transitionTask),
     listTasks: call(ops.listTasks),
     countTasks: call(ops.countTasks),
+    generationCosts: call(ops.generationCosts),
     addVideo: call(ops.addVideo),
     getVideo: call(ops.getVideo),
     listVideos: call(ops.listVideos),

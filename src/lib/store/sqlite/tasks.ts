@@ -54,7 +54,7 @@ const patchSets = (patch: TaskPatch, now: number): { sets: string[]; params: SQL
 export const taskOps = (
   c: Conn,
   onCreated?: (task: Task) => void,
-): Pick<SyncOps, 'createTask' | 'getTask' | 'updateTask' | 'transitionTask' | 'listTasks' | 'countTasks'> => {
+): Pick<SyncOps, 'createTask' | 'getTask' | 'updateTask' | 'transitionTask' | 'listTasks' | 'countTasks' | 'generationCosts'> => {
   const byId = (taskId: string): Task | null => {
     const row = c.sql('SELECT * FROM tasks WHERE task_id = ?').get(taskId);
     return row === undefined ? null : taskFromRow(row);
@@ -135,5 +135,17 @@ export const taskOps = (
       const row = c.sql(`SELECT COUNT(*) AS n FROM tasks WHERE ${where.clause}`).get(...where.params);
       return Number(row?.n ?? 0);
     },
+
+    generationCosts: (filter: { since?: number } = {}) =>
+      c
+        .sql(
+          // The same expression as the index tasks_generation_at, so a day's sum reads only that day.
+          `SELECT json_extract(generation, '$.provider') AS provider, json_extract(generation, '$.model') AS model,
+             COUNT(*) AS videos, COALESCE(SUM(json_extract(generation, '$.cost')), 0) AS cost
+           FROM tasks WHERE generation IS NOT NULL AND json_extract(generation, '$.at') >= ?
+           GROUP BY 1, 2 ORDER BY 1, 2`,
+        )
+        .all(filter.since ?? 0)
+        .map((row) => ({ provider: String(row.provider), model: String(row.model), videos: Number(row.videos), cost: Number(row.cost) })),
   };
 };

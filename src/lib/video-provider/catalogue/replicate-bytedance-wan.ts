@@ -6,7 +6,8 @@ const seedance = (id: string, description: string): ModelSpec => ({
   description,
   image: 'optional',
   lastFrame: true,
-  durations: [5, 10],
+  // 4 to 15 s (the schema also takes -1, "the model picks"; vidbot asks for what the user asked).
+  durations: [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15],
   audio: true,
   toInput: (request, frames, durationSec) => ({
     prompt: request.prompt,
@@ -23,8 +24,8 @@ const seedance = (id: string, description: string): ModelSpec => ({
 const wanSize = (landscape: boolean): string => (landscape ? '1280*720' : '720*1280');
 
 export const bytedanceWanModels: readonly ModelSpec[] = [
-  seedance('bytedance/seedance-2.0', 'ByteDance Seedance 2.0: 5 or 10 s with audio; text, first and last frame'),
-  seedance('bytedance/seedance-2.0-fast', 'ByteDance Seedance 2.0 Fast: 5 or 10 s with audio; text, first and last frame'),
+  seedance('bytedance/seedance-2.0', 'ByteDance Seedance 2.0: 4 to 15 s with audio; text, first and last frame'),
+  seedance('bytedance/seedance-2.0-fast', 'ByteDance Seedance 2.0 Fast: 4 to 15 s with audio; text, first and last frame'),
   {
     id: 'wan-video/wan-2.5-t2v',
     provider: 'replicate',

@@ -8,11 +8,11 @@
 import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { abortKindOf, throwIfAborted, vidbotError } from '../../errors.ts';
 import type { RetryFetchOptions } from '../../http/retry-fetch.ts';
-import { CONTENT_REFUSAL } from '../failure.ts';
+import { CONTENT_REFUSAL, NOTHING_STARTED, UNSENT_CODES } from '../failure.ts';
 import { requestFrames, saveOutput } from '../output.ts';
 import type { GeneratedVideo, VideoProvider, WebhookDelivery } from '../port.ts';
 import { createJobUpdates, pause } from '../updates.ts';
-import { type CogPrediction, createCogClient, toCogError } from './client.ts';
+import { CogHttpError, type CogPrediction, createCogClient, toCogError } from './client.ts';
 import { buildCogInput, type CogInputs, readCogInputs } from './schema.ts';
 
 export interface CogProviderOptions {
@@ -41,6 +41,13 @@ const outputOf = (output: unknown): string | undefined => {
   if (typeof item === 'string' && /^(https?:|data:)/.test(item)) return item;
   const url = (item as { url?: unknown } | undefined)?.url;
   return typeof url === 'string' ? url : undefined;
+};
+
+/** A PUT that surely started nothing: the server was not reached, or refused it (busy, rate limited, not ready, bad input). */
+const startedNothing = (error: unknown): boolean => {
+  if (error instanceof CogHttpError) return error.status < 500 || error.status === 503;
+  const code = (error as { cause?: { code?: unknown } } | undefined)?.cause?.code;
+  return typeof code === 'string' && UNSENT_CODES.has(code);
 };
 
 const lastLine = (text: string | null | undefined): string | undefined =>
@@ -121,9 +128,12 @@ export const createCogProvider = (options: CogProviderOptions): VideoProvider & 
         const line = lastLine(prediction.logs);
         generateOptions.onProgress?.({ message: `${prediction.status}${line ? `: ${line}` : ''}` });
       };
+      // The id is the task's, so a rerun joins whatever this PUT started; the time says one was sent.
+      if (!generateOptions.resumeRemoteJob) await generateOptions.onRemoteJobRequested?.(Date.now());
       // Started (or joined, with the same id) and answered at once, so it can be canceled.
       const started = await client.put(id, input, { async: true, ...(webhook ? { webhook } : {}) }).catch((error: unknown) => {
-        throw toCogError(error, `starting prediction ${id}`);
+        const mapped = toCogError(error, `starting prediction ${id}`);
+        throw startedNothing(error) ? mapped.withDetails(NOTHING_STARTED) : mapped;
       });
       report(started);
       if (!generateOptions.resumeRemoteJob) {
@@ -199,7 +209,8 @@ export const createCogProvider = (options: CogProviderOptions): VideoProvider & 
         ...(signal ? { signal } : {}),
         ...(generateOptions.onProgress ? { onProgress: generateOptions.onProgress } : {}),
       });
-      return { file, provider: 'cog', model: 'cog', remoteJobId: id };
+      const runSec = finished.metrics?.predict_time;
+      return { file, provider: 'cog', model: 'cog', remoteJobId: id, ...(typeof runSec === 'number' ? { runSec } : {}) };
     },
   };
 };

@@ -151,7 +151,7 @@ export const createFalProvider = (options: FalProviderOptions): VideoProvider & 
         ...(generateOptions.signal ? { signal: generateOptions.signal } : {}),
         ...(generateOptions.onProgress ? { onProgress: generateOptions.onProgress } : {}),
       });
-      return { file, provider: 'fal', model, remoteJobId: jobId(id, endpoint) };
+      return { file, provider: 'fal', model, remoteJobId: jobId(id, endpoint), ...(outcome.inferenceSec === undefined ? {} : { runSec: outcome.inferenceSec }) };
     },
   };
 };

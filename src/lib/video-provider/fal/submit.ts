@@ -7,6 +7,7 @@
  */
 import { type VidbotError, vidbotError } from '../../errors.ts';
 import type { ModelInput } from '../catalogue/index.ts';
+import { NOTHING_STARTED } from '../failure.ts';
 import type { GenerateOptions } from '../port.ts';
 import { pause } from '../updates.ts';
 import { type FalApi, falNetworkCode, falStatus, toFalError } from './client.ts';
@@ -107,9 +108,15 @@ export const submitOrAdopt = async (deps: SubmitDeps, request: SubmitRequest): P
   if (options.remoteJobRequestedAt !== undefined) {
     const earlier = await findSubmitted(deps, request, options.remoteJobRequestedAt);
     if (earlier) return earlier;
+    if (options.createOnce) {
+      throw vidbotError('VIDBOT_PROVIDER_FAILED', `fal gave no clear answer to this task's earlier submit to ${request.endpoint}, and no request of it is listed.`, {
+        retryable: true,
+        details: NOTHING_STARTED,
+      });
+    }
   }
   let unknown: VidbotError | undefined;
-  for (let round = 0; round < 2; round += 1) {
+  for (let round = 0; round < (options.createOnce ? 1 : 2); round += 1) {
     const requestedAt = deps.now();
     await options.onRemoteJobRequested?.(requestedAt);
     try {
@@ -122,14 +129,17 @@ export const submitOrAdopt = async (deps: SubmitDeps, request: SubmitRequest): P
       unknown = vidbotError('VIDBOT_PROVIDER_FAILED', 'fal answered without a request id.');
     } catch (error) {
       const failure = submitFailure(error, request.endpoint);
-      if (!failure.ambiguous) throw failure.error;
+      // A clear refusal (or a submit that surely never arrived) queued nothing.
+      if (!failure.ambiguous) throw failure.error.withDetails(NOTHING_STARTED);
       unknown = failure.error;
     }
     const found = await findSubmitted(deps, request, requestedAt);
     if (found) return found;
   }
-  const retryable = options.onRemoteJobRequested !== undefined;
   const last = unknown ?? vidbotError('VIDBOT_PROVIDER_FAILED', 'fal gave no clear answer.');
+  // Another provider may take over: the list says the one submit queued nothing.
+  if (options.createOnce) throw vidbotError(last.code, `${last.message} No request of it is listed.`, { cause: last, retryable: true, details: NOTHING_STARTED });
+  const retryable = options.onRemoteJobRequested !== undefined;
   const why = retryable
     ? 'No request of it is listed; the next attempt looks again before submitting.'
     : 'It may have been queued anyway, so it is not retried (check your fal.ai dashboard).';

@@ -80,6 +80,15 @@ const readResult = async (options: FalWaitOptions): Promise<FalOutcome> => {
   }
 };
 
+/** A completed request's inference time from its status (webhooks do not carry it); best effort, for the cost. */
+const inferenceOf = async (options: FalWaitOptions): Promise<{ inferenceSec?: number }> => {
+  const status = await options.api.client.queue
+    .status(options.endpoint, { requestId: options.requestId, abortSignal: options.signal ?? AbortSignal.timeout(10_000) })
+    .catch(() => undefined);
+  const inference = status?.status === 'COMPLETED' ? status.metrics?.inference_time : undefined;
+  return typeof inference === 'number' ? { inferenceSec: inference } : {};
+};
+
 export const waitForFalRequest = async (options: FalWaitOptions): Promise<FalOutcome> => {
   const deadline = options.since + options.timeoutMs;
   let interval = options.pollIntervalMs;
@@ -119,9 +128,9 @@ export const waitForFalRequest = async (options: FalWaitOptions): Promise<FalOut
     if (pushed) {
       if (pushed.status === 'ERROR') throw failed(options.requestId, pushed.error ? `${pushed.error}: ${falDetail(pushed.payload)}` : falDetail(pushed.payload), refused(pushed.payload));
       const url = videoUrlOf(pushed.payload);
-      if (url) return { url };
       // A payload too big for the webhook (payload_error): the result has it.
-      return readResult(options);
+      const outcome = url ? { url } : await readResult(options);
+      return { ...outcome, ...(await inferenceOf(options)) };
     }
     interval = first ? interval : Math.min(options.maxPollIntervalMs, Math.round(interval * 1.5));
     let status;

@@ -1,0 +1,194 @@
+/**
+ * The failover chain's rules on providers of our own (the end-to-end tests in
+ * test/server/failover.test.ts run them on the real clients): when a task may leave a provider, the
+ * circuit breaker's states, which model each provider runs, and the models users may pick.
+ */
+import { describe, expect, it } from 'vitest';
+import { type VidbotError, vidbotError } from '../../src/lib/errors.ts';
+import { allowedModels } from '../../src/lib/video-provider/allowed.ts';
+import { createBreaker } from '../../src/lib/video-provider/failover/breaker.ts';
+import { equivalentModel, providerOfModel } from '../../src/lib/video-provider/failover/models.ts';
+import { createFailoverProvider } from '../../src/lib/video-provider/failover/provider.ts';
+import { NOTHING_STARTED } from '../../src/lib/video-provider/failure.ts';
+import type { GenerateOptions, VideoProvider, VideoRequest } from '../../src/lib/video-provider/port.ts';
+
+type Step = (request: VideoRequest, options: GenerateOptions) => Promise<void>;
+
+/** A provider whose every generate runs `step` (calling back as a real one would), then makes a video. */
+const provider = (name: string, step: Step = async () => {}, imageToVideo = true) => {
+  const calls: { model?: string; options: GenerateOptions }[] = [];
+  const made: VideoProvider = {
+    name,
+    defaultModel: `${name}-default`,
+    capabilities: () => ({ imageToVideo, ai: true }),
+    async generate(request, options) {
+      calls.push({ ...(request.model ? { model: request.model } : {}), options });
+      await step(request, options);
+      return { file: `/tmp/${name}.mp4`, provider: name, model: request.model ?? `${name}-default` };
+    },
+    cancelRemoteJob: async () => {},
+  };
+  return Object.assign(made, { calls });
+};
+
+const outage = (extra: Record<string, unknown> = {}) => vidbotError('VIDBOT_PROVIDER_FAILED', 'answered 500', { details: extra });
+const REQUEST: VideoRequest = { prompt: 'a fox', orientation: 'portrait', durationSec: 6 };
+const BREAKER = { outages: 2, cooldownMs: 60_000 };
+
+const chainOf = (...members: VideoProvider[]) => createFailoverProvider({ providers: members, breaker: BREAKER });
+
+const failure = async (run: Promise<unknown>): Promise<VidbotError> => {
+  try {
+    await run;
+  } catch (error) {
+    return error as VidbotError;
+  }
+  throw new Error('it did not fail');
+};
+
+describe('a failover chain', () => {
+  it('moves on after an outage that started nothing, and tells the caller which provider each job is on', async () => {
+    const first = provider('replicate', async (_request, options) => {
+      await options.onRemoteJobRequested?.(1000);
+      throw outage(NOTHING_STARTED);
+    });
+    const second = provider('fal', async (_request, options) => {
+      await options.onRemoteJobRequested?.(2000);
+      await options.onRemoteJob?.('req-1');
+    });
+    const heard: string[] = [];
+    const video = await chainOf(first, second).generate(REQUEST, {
+      workDir: '/tmp',
+      onRemoteJobRequested: (at, name) => void heard.push(`requested ${at} at ${name}`),
+      onRemoteJob: (id, name) => void heard.push(`job ${id} at ${name}`),
+    });
+    expect(video.provider).toBe('fal');
+    expect(heard).toEqual(['requested 1000 at replicate', 'requested 2000 at fal', 'job req-1 at fal']);
+    // Another provider was left to go to, so the first was asked for one create only.
+    expect(first.calls[0]?.options.createOnce).toBe(true);
+    expect(second.calls[0]?.options.createOnce).toBe(false);
+  });
+
+  it('stays when a create may have made a job, when a job runs there, or when the model refused the prompt', async () => {
+    const unknownCreate = provider('replicate', async (_request, options) => {
+      await options.onRemoteJobRequested?.(1000);
+      throw outage();
+    });
+    const running = provider('replicate', async (_request, options) => {
+      await options.onRemoteJob?.('pred-1');
+      throw vidbotError('VIDBOT_PROVIDER_AUTH', 'rejected the token while checking the prediction');
+    });
+    const refused = provider('replicate', async () => {
+      throw vidbotError('VIDBOT_GENERATION_FAILED', 'flagged as sensitive', { details: { refusal: 'content' } });
+    });
+    for (const first of [unknownCreate, running, refused]) {
+      const fal = provider('fal');
+      await failure(chainOf(first, fal).generate(REQUEST, { workDir: '/tmp' }));
+      expect(fal.calls).toHaveLength(0);
+    }
+  });
+
+  it('leaves a job the provider canceled at its time limit, and a provider down before any create', async () => {
+    const timedOut = provider('replicate', async (_request, options) => {
+      await options.onRemoteJob?.('pred-1');
+      throw vidbotError('VIDBOT_TIMEOUT', 'did not finish within 30 min; it was canceled.', { retryable: false });
+    });
+    const down = provider('cog', async () => {
+      throw vidbotError('VIDBOT_PROVIDER_FAILED', "Cannot reach the Cog server while reading the model's inputs");
+    });
+    for (const first of [timedOut, down]) expect((await chainOf(first, provider('fal')).generate(REQUEST, { workDir: '/tmp' })).provider).toBe('fal');
+  });
+
+  it('resumes a job on the provider that has it, and looks for a lost create there before anything else', async () => {
+    const replicate = provider('replicate');
+    const fal = provider('fal');
+    const video = await chainOf(replicate, fal).generate(REQUEST, { workDir: '/tmp', resumeRemoteJob: 'req-9@fal-ai/x', remoteProvider: 'fal' });
+    expect(video.provider).toBe('fal');
+    expect(replicate.calls).toHaveLength(0);
+    expect(fal.calls[0]?.options).toMatchObject({ resumeRemoteJob: 'req-9@fal-ai/x' });
+    // A create whose answer was lost is looked for there, and only there (at most once more).
+    await chainOf(replicate, fal).generate(REQUEST, { workDir: '/tmp', remoteJobRequestedAt: 5, remoteProvider: 'replicate' });
+    expect(replicate.calls[0]?.options).toMatchObject({ remoteJobRequestedAt: 5, createOnce: true });
+  });
+
+  it('opens a circuit after repeated outages, skips it while open, and answers for every open circuit', async () => {
+    let now = 0;
+    const breaker = createBreaker({ outages: 2, cooldownMs: 1000, now: () => now });
+    expect(breaker.tryAcquire()).toBe(true);
+    breaker.outage();
+    expect(breaker.report('replicate')).toEqual({ provider: 'replicate', state: 'closed', outages: 1 });
+    breaker.outage();
+    expect(breaker.report('replicate')).toEqual({ provider: 'replicate', state: 'open', outages: 2, retryAt: 1000 });
+    expect(breaker.tryAcquire()).toBe(false);
+    now = 1000;
+    // One probe after the cool-down; others still skip it until it tells.
+    expect(breaker.tryAcquire()).toBe(true);
+    expect(breaker.report('replicate').state).toBe('half-open');
+    expect(breaker.tryAcquire()).toBe(false);
+    breaker.outage();
+    expect(breaker.report('replicate')).toMatchObject({ state: 'open', retryAt: 2000 });
+    now = 2000;
+    expect(breaker.tryAcquire()).toBe(true);
+    breaker.success();
+    expect(breaker.report('replicate')).toEqual({ provider: 'replicate', state: 'closed', outages: 0 });
+    // Outages older than the window are forgotten.
+    breaker.outage();
+    now += 6 * 60_000;
+    breaker.outage();
+    expect(breaker.report('replicate').state).toBe('closed');
+
+    const a = provider('replicate', async () => {
+      throw outage(NOTHING_STARTED);
+    });
+    const b = provider('fal', async () => {
+      throw outage(NOTHING_STARTED);
+    });
+    const chain = chainOf(a, b);
+    for (let i = 0; i < 2; i += 1) await failure(chain.generate(REQUEST, { workDir: '/tmp' }));
+    const skipped = await failure(chain.generate(REQUEST, { workDir: '/tmp' }));
+    expect(skipped).toMatchObject({ code: 'VIDBOT_PROVIDER_FAILED', retryable: true });
+    expect(skipped.message).toContain('Every video provider is skipped after repeated outages (replicate, fal)');
+    expect(a.calls).toHaveLength(2);
+    expect(chain.circuits?.().map((c) => c.state)).toEqual(['open', 'open']);
+  });
+
+  it('runs a model on the provider that hosts it first, the same family elsewhere, and skips one that cannot animate a photo', async () => {
+    const replicate = provider('replicate', async () => {
+      throw outage(NOTHING_STARTED);
+    });
+    const fal = provider('fal');
+    expect((await chainOf(replicate, fal).generate({ ...REQUEST, model: 'google/veo-3.1' }, { workDir: '/tmp' })).model).toBe('fal-ai/veo3.1');
+    expect(replicate.calls[0]?.model).toBe('google/veo-3.1');
+    // A fal model goes to fal first, even though replicate comes first in the list.
+    await chainOf(provider('replicate'), fal).generate({ ...REQUEST, model: 'fal-ai/veo3.1/fast' }, { workDir: '/tmp' });
+    expect(fal.calls.at(-1)?.model).toBe('fal-ai/veo3.1/fast');
+    // No family there: the provider's own model.
+    expect((await chainOf(provider('replicate', async () => { throw outage(NOTHING_STARTED); }), provider('fal')).generate({ ...REQUEST, model: 'luma/ray-2-720p' }, { workDir: '/tmp' })).model).toBe('fal-default');
+    const noPhotos = provider('fal', async () => {}, false);
+    const photo = await failure(chainOf(provider('replicate', async () => { throw outage(NOTHING_STARTED); }), noPhotos).generate({ ...REQUEST, firstFrameImage: '/tmp/a.png' }, { workDir: '/tmp' }));
+    expect(photo.code).toBe('VIDBOT_PROVIDER_FAILED');
+    expect(noPhotos.calls).toHaveLength(0);
+
+    expect(equivalentModel('wan-video/wan-2.5-i2v', 'fal', true)).toBe('fal-ai/wan-25-preview/text-to-video');
+    expect(equivalentModel('fal-ai/wan-25-preview/text-to-video', 'replicate', true)).toBe('wan-video/wan-2.5-i2v');
+    expect(equivalentModel('fal-ai/wan-25-preview/text-to-video', 'replicate', false)).toBe('wan-video/wan-2.5-t2v');
+    expect(equivalentModel('google/veo-3.1', 'cog', false)).toBeUndefined();
+    expect(providerOfModel('acme/custom:abc', ['fal', 'replicate'])).toBe('replicate');
+    expect(providerOfModel('bytedance/seedance/v1/pro', ['fal'])).toBe('fal');
+    expect(providerOfModel('cog', ['cog'], { cog: 'cog' })).toBe('cog');
+    expect(providerOfModel('sora-2', ['replicate'])).toBeUndefined();
+  });
+});
+
+describe('the models users may pick', () => {
+  it('defaults to the configured model, names each for people, and refuses one no provider in use runs', () => {
+    const chain = chainOf(provider('replicate'), provider('fal'));
+    expect(allowedModels(undefined, chain)).toEqual([{ id: 'replicate-default', label: 'replicate-default', provider: 'replicate' }]);
+    expect(allowedModels('google/veo-3.1, fal-ai/kling-video/v2.5-turbo/pro/text-to-video', chain)).toEqual([
+      { id: 'google/veo-3.1', label: 'Google Veo 3.1', provider: 'replicate' },
+      { id: 'fal-ai/kling-video/v2.5-turbo/pro/text-to-video', label: 'Kling 2.5 Turbo Pro', provider: 'fal' },
+    ]);
+    expect(() => allowedModels('google/veo-3.1,sora-2', chain)).toThrow('VIDBOT_ALLOWED_MODELS names sora-2, which none of the providers in use (replicate, fal) runs.');
+    expect(() => allowedModels('google/veo-3.1', provider('cog'))).toThrow(/none of the providers in use \(cog\)/);
+  });
+});

@@ -1,0 +1,5 @@
+/** Every look of the local preview, rendered with Debian's ffmpeg. */
+import { everyLookRenders } from './local-looks.ts';
+import { FFMPEG } from './local-clips.ts';
+
+everyLookRenders('Debian ffmpeg', FFMPEG);
