@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { createFfmpegCompressor } from './compressor/ffmpeg.ts';
 import type { Compressor } from './compressor/port.ts';
 import type { Config } from './config/settings.ts';
+import { type SenderLimits, createMemoryLimits, createRedisLimits } from './limits/index.ts';
 import { toVidbotError, vidbotError } from './errors.ts';
 import { locateFfmpeg } from './ffmpeg/locate.ts';
 import type { MediaHost } from './media-host/port.ts';
@@ -74,6 +75,8 @@ export interface Vidbot {
   readonly prices: PriceTable;
   /** The daily budget, when VIDBOT_DAILY_BUDGET is set. */
   readonly budget?: DailyBudget;
+  /** Each sender's rate limit and daily allowance: in Redis when REDIS_URL is set, so every web process shares them. */
+  readonly limits: SenderLimits;
   /** The one owner of every task's state: submit, run, deliver, receipts, cancel, retry. */
   readonly tasks: TaskLifecycle;
   /** The session log's writer. */
@@ -148,7 +151,7 @@ export interface CreateVidbotOptions {
    */
   readonly waitForRedis?: RedisWait;
   /** Replace any adapter, e.g. in tests or to plug in your own provider. */
-  readonly overrides?: Partial<Pick<Vidbot, 'store' | 'provider' | 'polisher' | 'compressor' | 'mediaHost'>> & {
+  readonly overrides?: Partial<Pick<Vidbot, 'store' | 'provider' | 'polisher' | 'compressor' | 'mediaHost' | 'limits'>> & {
     readonly queue?: JobQueue<TaskJob>;
     /** Replaces the configured channel (the default one). */
     readonly channel?: Channel;
@@ -213,8 +216,13 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
     ...(budget ? { admitGeneration: () => budget.admit() } : {}),
   });
   const conversation = createConversation(store);
+  const limitSettings = { perMinute: config.rateLimitPerMinute, perDay: config.dailyLimit };
+  const limits =
+    over.limits ??
+    (opened.redis ? createRedisLimits({ redis: opened.redis, ...limitSettings }) : createMemoryLimits({ store, ...limitSettings }));
   const tasks = createTaskLifecycle({
     store,
+    limits,
     queue,
     pipeline,
     channels,
@@ -275,6 +283,7 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
     prices,
     ...(budget ? { budget } : {}),
     tasks,
+    limits,
     conversation,
     createTask: (input) => tasks.create(newTask(input)),
     submitTask: (input) => tasks.submit(newTask(input)),

@@ -47,6 +47,7 @@ export * from './polisher/index.ts';
 export * from './transcriber/index.ts';
 export * from './queue/index.ts';
 export * from './store/index.ts';
+export * from './limits/index.ts';
 export * from './tasks/index.ts';
 export * from './video-provider/index.ts';
 export * from './bot/index.ts';

@@ -113,6 +113,8 @@ export interface RedisWait {
 export interface StoreAndQueue {
   readonly store: Store;
   readonly queue: JobQueue<TaskJob>;
+  /** The Redis client the queue adds jobs with, when REDIS_URL is set (shared limits use it too). */
+  readonly redis?: Redis;
   /** Closes the queue opened here (releasing its workers' jobs) and its Redis clients. */
   readonly closeQueue: () => Promise<void>;
   /** Then the store opened here, and the shared file. */
@@ -145,6 +147,7 @@ export const pickStoreAndQueue = async (
     const embeddedQueue = given.queue === undefined && !config.redisUrl;
     const db = embeddedStore && embeddedQueue ? openDatabase(database) : undefined;
     let queue = given.queue;
+    let redis: Redis | undefined;
     let jobs: SharedJobs | undefined;
     if (queue === undefined) {
       if (embeddedQueue) {
@@ -166,6 +169,7 @@ export const pickStoreAndQueue = async (
         queueClosers.push(() => picked.queue.close());
         for (const client of picked.redis) queueClosers.push(() => client.quit().catch(() => client.disconnect()));
         queue = picked.queue;
+        redis = picked.redis[0];
       }
       if (embeddedQueue) {
         const opened = queue;
@@ -182,7 +186,7 @@ export const pickStoreAndQueue = async (
       storeClosers.push(() => opened.close());
     }
     if (db) storeClosers.push(async () => db.close());
-    return { store, queue, closeQueue, closeStore };
+    return { store, queue, ...(redis ? { redis } : {}), closeQueue, closeStore };
   } catch (error) {
     await closeQueue();
     await closeStore();

@@ -5,8 +5,7 @@
  */
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRateLimiter } from '../../src/lib/bot/index.ts';
-import type { RateLimiter } from '../../src/lib/bot/rate-limit.ts';
+import type { SenderLimits, Verdict } from '../../src/lib/limits/index.ts';
 import { createSqliteQueue } from '../../src/lib/queue/sqlite/index.ts';
 import { openDatabase } from '../../src/lib/sqlite/open.ts';
 import { createSqliteStore } from '../../src/lib/store/index.ts';
@@ -59,15 +58,19 @@ describe('ingest: webhooks arriving together', () => {
   });
 
   it('fails only the message whose unit failed; the others of its batch are stored and answered', async () => {
-    const limiter = createRateLimiter({ limit: 100 });
-    // A limiter with a bug for one sender: its unit throws inside the shared transaction.
-    const faulty: RateLimiter = {
-      take: (key) => {
-        if (key === sender(7)) throw new Error('the limiter broke');
-        return limiter.take(key);
+    // Limits with a bug for one sender: its verdict breaks when the unit reads it, inside the shared transaction.
+    const broken: Verdict = Object.defineProperty({}, 'allowed', {
+      get() {
+        throw new Error('the verdict broke');
       },
+    }) as Verdict;
+    const faulty: SenderLimits = {
+      name: 'memory',
+      take: async ({ from }) => (from === sender(7) ? broken : { allowed: true }),
+      allowance: async () => undefined,
+      refund: async () => {},
     };
-    const { post, vidbot, taskOf } = await setup({}, { bot: { rateLimiter: faulty } });
+    const { post, vidbot, taskOf } = await setup({}, { vidbot: { overrides: { limits: faulty } } });
     const answers = await Promise.all([post(sender(1), 'a red kite over the hills'), post(sender(7), 'a fox in the snow'), post(sender(2), 'a train at dusk')]);
     expect(answers.map((answer) => answer.status)).toEqual([200, 500, 200]);
     expect([answers[0]?.committedWhenAnswered, answers[2]?.committedWhenAnswered]).toEqual([true, true]);

@@ -1,6 +1,5 @@
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRateLimiter } from '../../src/lib/bot/index.ts';
 import type { VideoProvider } from '../../src/lib/video-provider/port.ts';
 import { INJECT_ORIGIN, TEST_AUTH_TOKEN, makeServer, newMessageSid, signedPost, twimlText, whatsappText } from '../helpers/server.ts';
 
@@ -203,7 +202,7 @@ describe('POST /whatsapp/webhook', () => {
   describe('limits', () => {
     it('rate-limits a sender politely, queueing nothing, while others go on', async () => {
       let now = 1_000_000;
-      const { vidbot, say } = await setup({ VIDBOT_RATE_LIMIT: '3' }, { bot: { now: () => now, rateLimiter: createRateLimiter({ limit: 3, now: () => now }) } });
+      const { vidbot, say } = await setup({ VIDBOT_RATE_LIMIT: '3' }, { bot: { now: () => now } });
       for (let i = 0; i < 3; i++) expect((await say(ALICE, `prompt ${i}`)).text).toContain('Generating');
       const limited = await say(ALICE, 'one too many');
       expect(limited.status).toBe(200);

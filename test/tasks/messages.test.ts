@@ -3,7 +3,7 @@
  * carries operator wording (variables, paths, tools, hosts, services' names, error messages).
  */
 import { describe, expect, it } from 'vitest';
-import type { Quota } from '../../src/lib/bot/quota.ts';
+import type { Quota } from '../../src/lib/limits/index.ts';
 import {
   ackText,
   cancelTexts,

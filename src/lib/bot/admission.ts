@@ -1,12 +1,10 @@
 /**
- * The gate every request for a new video passes, and the answer once it is queued. The gate comes in
- * two halves so that a message made durable in one unit can use it: the allowance is read before
- * (a read, harmless for a redelivery), and the rate limit is taken synchronously once the message
- * is known to be new.
+ * The gate every request for a new video passes, and the answer once it is queued. The sender's
+ * limits give a verdict per message (a redelivery gets the same one and takes nothing more), taken
+ * before a message is made durable; here it becomes the reply.
  */
+import type { Quota, Verdict } from '../limits/port.ts';
 import { estimateReadySeconds } from '../tasks/eta.ts';
-import type { Quota } from './quota.ts';
-import type { RateLimiter } from './rate-limit.ts';
 import { ackText, quotaUsedUpText, rateLimitedText } from './replies.ts';
 import type { BotReply } from './types.ts';
 
@@ -16,12 +14,11 @@ export interface Admission {
   readonly quota?: Quota;
 }
 
-/** Takes a turn of the sender's rate limit, then checks the allowance read before (undefined: no daily limit). */
-export const takeTurn = (limiter: RateLimiter, perMinute: number, from: string, quota: Quota | undefined): Admission => {
-  const allowance = limiter.take(from);
-  if (!allowance.allowed) return { denied: { text: rateLimitedText(perMinute, allowance.retryAfterMs), kind: 'rate-limited', duplicate: false } };
-  if (quota !== undefined && quota.left === 0) return { denied: { text: quotaUsedUpText(quota), kind: 'quota', duplicate: false } };
-  return quota === undefined ? {} : { quota };
+/** The limits' verdict as the bot answers it. */
+export const admissionOf = (verdict: Verdict, perMinute: number): Admission => {
+  if (verdict.allowed) return verdict.quota === undefined ? {} : { quota: verdict.quota };
+  if (verdict.reason === 'rate') return { denied: { text: rateLimitedText(perMinute, verdict.retryAfterMs), kind: 'rate-limited', duplicate: false } };
+  return { denied: { text: quotaUsedUpText(verdict.quota), kind: 'quota', duplicate: false } };
 };
 
 export interface EtaBasis {

@@ -1,7 +1,6 @@
 /** The WhatsApp commands: /help, /status, /history, /cancel, /model (bot/models.ts). Each answers from the store and queue. */
 import type { Vidbot } from '../create-vidbot.ts';
 import { FINAL_TASK_STATUSES } from '../store/port.ts';
-import { readQuota } from './quota.ts';
 import { cancelTexts, helpText, historyText, statusText, unknownCommandText } from './replies.ts';
 
 export type CommandName = 'help' | 'status' | 'history' | 'cancel' | 'model';
@@ -16,7 +15,7 @@ export const parseCommand = (body: string): { name: CommandName | undefined; wor
 };
 
 export interface CommandContext {
-  readonly vidbot: Pick<Vidbot, 'store' | 'queue' | 'cancelTask' | 'config'>;
+  readonly vidbot: Pick<Vidbot, 'store' | 'queue' | 'cancelTask' | 'config' | 'limits'>;
   readonly from: string;
   readonly imageToVideo: boolean;
   readonly voiceNotes?: boolean;
@@ -44,7 +43,7 @@ export const runCommand = async (
           position: task.status === 'queued' ? await vidbot.queue.position(task.taskId) : null,
         })),
       );
-      return statusText(lines, await readQuota(vidbot.store, from, vidbot.config.dailyLimit, Date.now()));
+      return statusText(lines, await vidbot.limits.allowance(from, Date.now()));
     }
     case 'history':
       return historyText(await vidbot.store.listVideos({ from, limit }));

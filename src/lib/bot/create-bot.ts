@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import type { Vidbot } from '../create-vidbot.ts';
-import { type Admission, ackReply, takeTurn } from './admission.ts';
+import { type Admission, ackReply, admissionOf } from './admission.ts';
 import { actOnChoice, resolveChoice } from './choices.ts';
 import { runCommand, parseCommand } from './commands.ts';
 import { type ModelContext, chooseModel, modelCommand, modelForPrompt } from './models.ts';
@@ -15,8 +15,6 @@ import type { InboundMessage } from '../channel/port.ts';
 import { IMAGE_TYPES } from '../media-type.ts';
 import { pickTranscriber } from '../pick-adapters.ts';
 import type { Transcriber } from '../transcriber/port.ts';
-import { readQuota } from './quota.ts';
-import { type RateLimiter, createRateLimiter } from './rate-limit.ts';
 import { DEFAULT_IMAGE_PROMPT, mediaTexts } from './replies.ts';
 import { ingestTypedPrompt, readPrompt } from './typed-prompt.ts';
 import type { Bot, BotReply } from './types.ts';
@@ -38,12 +36,13 @@ export interface CreateBotOptions {
     | 'conversation'
     | 'channels'
     | 'ffmpeg'
+    | 'limits'
   >;
-  readonly rateLimiter?: RateLimiter;
   /** Workers taking jobs in parallel, for the ETA; default WORKER_COUNT. */
   readonly workers?: number;
   /** How long a retry waits for the first delivery's answer before handling the message itself. */
   readonly duplicateWaitMs?: number;
+  /** The clock the limits count with (tests move it). */
   readonly now?: () => number;
   /** Turns voice notes into prompts; default: picked from the config (OpenAI when OPENAI_API_KEY is set). */
   readonly transcriber?: Transcriber;
@@ -60,7 +59,6 @@ export const createBot = (options: CreateBotOptions): Bot => {
   const { store, config } = vidbot;
   const now = options.now ?? Date.now;
   const duplicateWaitMs = options.duplicateWaitMs ?? 5_000;
-  const limiter = options.rateLimiter ?? createRateLimiter({ limit: config.rateLimitPerMinute, now });
   const imageToVideo = (model?: string) => vidbot.provider.capabilities(model).imageToVideo;
   const models: ModelContext = { store, conversation: vidbot.conversation, models: vidbot.models, defaultModel: vidbot.provider.defaultModel };
   const transcriber = options.transcriber ?? pickTranscriber(config);
@@ -85,7 +83,7 @@ export const createBot = (options: CreateBotOptions): Bot => {
 
   /** What every request for a new video passes first: the rate limit, then the daily allowance. */
   const admit = async (message: InboundMessage): Promise<Admission> =>
-    takeTurn(limiter, config.rateLimitPerMinute, message.from, await readQuota(store, message.from, config.dailyLimit, Date.now()));
+    admissionOf(await vidbot.limits.take({ from: message.from, messageId: message.messageId, now: now() }), config.rateLimitPerMinute);
 
   /** The answer for a task just queued: its place in line, when it should be ready, what is left for today. */
   const acknowledge = async (taskId: string, admission: Admission, headline?: string): Promise<BotReply> =>
@@ -174,7 +172,7 @@ export const createBot = (options: CreateBotOptions): Bot => {
     async handleInbound(message, handleOptions = {}) {
       let claimed = false;
       if (await isTypedPrompt(message)) {
-        const outcome = await ingestTypedPrompt({ vidbot, limiter, etaBasis, modelFor: (from) => modelForPrompt(models, from) }, message);
+        const outcome = await ingestTypedPrompt({ vidbot, now, etaBasis, modelFor: (from) => modelForPrompt(models, from) }, message);
         if (outcome.reply !== undefined) return outcome.reply;
         const first = await answerOfFirst(message.messageId, message.from, outcome.claim.receivedAt);
         if (first) return first;

@@ -3,7 +3,7 @@
  * WhatsApp-style, with an emoji up front like the seed bot's messages.
  */
 import type { PipelineStage, Task, Video } from '../store/port.ts';
-import type { Quota } from './quota.ts';
+import type { Quota } from '../limits/port.ts';
 import { formatEta } from '../tasks/eta.ts';
 import { ACK_MESSAGE, taskFailureReason } from '../tasks/messages.ts';
 

@@ -8,15 +8,13 @@ import { isVidbotError } from '../errors.ts';
 import type { InboundMessage } from '../channel/port.ts';
 import { validatePrompt } from '../pipeline/prompt.ts';
 import type { IngestOutcome, LogLine } from '../store/port.ts';
-import { type EtaBasis, ackReply, takeTurn } from './admission.ts';
-import { readQuota } from './quota.ts';
-import type { RateLimiter } from './rate-limit.ts';
+import { type EtaBasis, ackReply, admissionOf } from './admission.ts';
 import { emptyPromptText, promptTooLongText } from './replies.ts';
 import type { BotReply } from './types.ts';
 
 export interface TypedPromptContext {
-  readonly vidbot: Pick<Vidbot, 'ingestInbound' | 'store' | 'config'>;
-  readonly limiter: RateLimiter;
+  readonly vidbot: Pick<Vidbot, 'ingestInbound' | 'limits' | 'config'>;
+  readonly now: () => number;
   /** The ETA's basis, read before the unit (it may be a few seconds old). */
   etaBasis(): Promise<EtaBasis>;
   /** The model the sender picked with /model; undefined for the default. */
@@ -37,10 +35,14 @@ export const readPrompt = (text: string, maxChars: number): { prompt: string } |
 
 /** The store's outcome, with the bot's reply when this delivery claimed the message. */
 export const ingestTypedPrompt = async (context: TypedPromptContext, message: InboundMessage): Promise<IngestOutcome & { reply?: BotReply }> => {
-  const { vidbot, limiter } = context;
+  const { vidbot } = context;
   const { config } = vidbot;
   const read = readPrompt(message.body.trim(), config.promptMaxChars);
-  const quota = 'prompt' in read ? await readQuota(vidbot.store, message.from, config.dailyLimit, Date.now()) : undefined;
+  // Taken before the unit, as a verdict of this message: a redelivery gets it again and takes nothing.
+  const gate =
+    'prompt' in read
+      ? { prompt: read.prompt, verdict: await vidbot.limits.take({ from: message.from, messageId: message.messageId, now: context.now() }) }
+      : read;
   const basis = await context.etaBasis();
   const model = 'prompt' in read ? await context.modelFor(message.from) : undefined;
   let reply: BotReply | undefined;
@@ -54,13 +56,13 @@ export const ingestTypedPrompt = async (context: TypedPromptContext, message: In
     sessionId: message.from,
     said: { text: message.body, meta: { messageSid: message.messageId, fields: message.fields } },
     decide: () => {
-      if ('refused' in read) return { answer: () => say(read.refused) };
-      const admission = takeTurn(limiter, config.rateLimitPerMinute, message.from, quota);
+      if ('refused' in gate) return { answer: () => say(gate.refused) };
+      const admission = admissionOf(gate.verdict, config.rateLimitPerMinute);
       const { denied } = admission;
       if (denied !== undefined) return { answer: () => say(denied) };
       return {
         task: {
-          prompt: read.prompt,
+          prompt: gate.prompt,
           from: message.from,
           sessionId: message.from,
           messageId: message.messageId,

@@ -1,7 +1,8 @@
 import type { Channel, ChannelSet } from '../channel/port.ts';
 import type { Pipeline } from '../pipeline/create-pipeline.ts';
+import type { SenderLimits } from '../limits/port.ts';
 import type { JobQueue } from '../queue/port.ts';
-import type { Store } from '../store/port.ts';
+import type { Store, Task } from '../store/port.ts';
 import type { VideoProvider } from '../video-provider/port.ts';
 import type { Conversation } from './conversation.ts';
 import type { OutboundDeps } from './outbound.ts';
@@ -20,6 +21,8 @@ export interface LifecycleDeps extends OutboundDeps {
   readonly conversation: Conversation;
   readonly provider: Pick<VideoProvider, 'name' | 'cancelRemoteJob'>;
   readonly maxBytes?: number;
+  /** The senders' allowances: a failed task's video is given back. */
+  readonly limits?: Pick<SenderLimits, 'refund'>;
   /** After a user has waited this long for a video, tell them once how long is left; 0 never (default 60 s). */
   readonly progressAfterMs?: number;
   /** Told about what went wrong without failing anything (a notice that could not be sent). */
@@ -29,3 +32,9 @@ export interface LifecycleDeps extends OutboundDeps {
 /** The channel a task (or a record) belongs to; the default one for those that name none, or one not configured here. */
 export const channelFor = (deps: Pick<LifecycleDeps, 'channels'>, name: string | undefined): Channel =>
   deps.channels.all.find((channel) => channel.name === name) ?? deps.channels.get();
+
+/** A failed task gives its video back to its sender's daily allowance: a failure should not cost the user a video. */
+export const giveBackAllowance = async (deps: Pick<LifecycleDeps, 'limits' | 'onWarning'>, task: Pick<Task, 'from' | 'messageId'>): Promise<void> => {
+  if (deps.limits === undefined || !task.from || task.messageId === undefined) return;
+  await deps.limits.refund(task.from, task.messageId).catch((error: unknown) => deps.onWarning?.(`Giving back ${task.from}'s video failed: ${(error as Error).message}`));
+};

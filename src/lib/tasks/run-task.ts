@@ -10,7 +10,7 @@ import type { PipelineResult } from '../pipeline/create-pipeline.ts';
 import type { Task } from '../store/port.ts';
 import { deliverResult } from './deliver.ts';
 import { firstDelivery } from './delivery.ts';
-import { type LifecycleDeps, channelFor } from './deps.ts';
+import { type LifecycleDeps, channelFor, giveBackAllowance } from './deps.ts';
 import { move, mustMove } from './machine.ts';
 import { failureMessage, userReason } from './messages.ts';
 import { giveUp, prepareNotice } from './settle.ts';
@@ -124,6 +124,7 @@ const generate = async (deps: LifecycleDeps, queued: Task, options: RunTaskOptio
     const notice = await prepareNotice(deps, task, 'failure', failureMessage(userReason(error)));
     const failed = await move(store, taskId, 'fail', { error: error.message, errorCode: error.code });
     await (failed === null ? notice?.drop() : notice?.send());
+    if (failed !== null) await giveBackAllowance(deps, failed);
     throw error;
   }
   await watch.stop();

@@ -2,7 +2,7 @@
 import { toVidbotError } from '../errors.ts';
 import type { Task } from '../store/port.ts';
 import { choicesFor } from './choices.ts';
-import { type LifecycleDeps, channelFor } from './deps.ts';
+import { type LifecycleDeps, channelFor, giveBackAllowance } from './deps.ts';
 import { move } from './machine.ts';
 import { undeliveredMessage } from './messages.ts';
 import { advanceRecord, sendRecorded } from './outbound.ts';
@@ -28,6 +28,7 @@ export const giveUp = async (
     return (await deps.store.getTask(task.taskId)) ?? task;
   }
   await notice?.send();
+  await giveBackAllowance(deps, failed);
   return failed;
 };
 

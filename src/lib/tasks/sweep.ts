@@ -7,7 +7,7 @@
 import { OPEN_TASK_STATUSES } from '../domain.ts';
 import type { Task } from '../store/port.ts';
 import { choicesFor } from './choices.ts';
-import { type LifecycleDeps, channelFor } from './deps.ts';
+import { type LifecycleDeps, channelFor, giveBackAllowance } from './deps.ts';
 import { move, nextJobId } from './machine.ts';
 import { failureMessage, userReason } from './messages.ts';
 import { NOTICE_KINDS, prepareNotice } from './settle.ts';
@@ -40,6 +40,7 @@ export const abandon = async (deps: LifecycleDeps, task: Task, reason: string): 
   const notice = await prepareNotice(deps, task, 'failure', failureMessage(userReason(error)));
   const failed = await move(deps.store, task.taskId, 'fail', { error: reason, errorCode: error.code });
   await (failed === null ? notice?.drop() : notice?.send());
+  if (failed !== null) await giveBackAllowance(deps, failed);
   return failed;
 };
 

@@ -1,0 +1,51 @@
+/**
+ * Limits for one web process: the rate limit in memory (a sliding window per sender), the daily
+ * allowance counted from the store. Two web processes would each keep their own rate limit; with
+ * REDIS_URL they share limits in Redis instead (redis.ts).
+ */
+import type { Store } from '../store/port.ts';
+import { type LimitSettings, RATE_WINDOW_MS, type SenderLimits, type Verdict } from './port.ts';
+import { readStoreQuota } from './store-quota.ts';
+
+export interface MemoryLimitsOptions extends LimitSettings {
+  readonly store: Pick<Store, 'listTasks'>;
+  /** Senders (and verdicts) remembered at once; the least recently seen are forgotten past this. */
+  readonly maxKeys?: number;
+}
+
+/** A Map used as an LRU: every write re-inserts its key, so the first key is the stalest. */
+const remember = <V>(map: Map<string, V>, key: string, value: V, max: number): void => {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > max) map.delete(map.keys().next().value as string);
+};
+
+export const createMemoryLimits = ({ store, perMinute, perDay, maxKeys = 10_000 }: MemoryLimitsOptions): SenderLimits => {
+  const hits = new Map<string, number[]>();
+  const verdicts = new Map<string, Verdict>();
+  return {
+    name: 'memory',
+    async take({ from, messageId, now }) {
+      const seen = verdicts.get(messageId);
+      if (seen !== undefined) return seen;
+      // Read first: the turn below is taken in the same tick as the verdict is remembered.
+      const quota = await readStoreQuota(store, from, perDay, now);
+      const again = verdicts.get(messageId);
+      if (again !== undefined) return again;
+      const recent = (hits.get(from) ?? []).filter((at) => at > now - RATE_WINDOW_MS);
+      let verdict: Verdict;
+      if (recent.length >= perMinute) {
+        verdict = { allowed: false, reason: 'rate', retryAfterMs: (recent[0] ?? now) + RATE_WINDOW_MS - now };
+      } else {
+        recent.push(now);
+        verdict = quota !== undefined && quota.left === 0 ? { allowed: false, reason: 'quota', quota } : { allowed: true, ...(quota ? { quota } : {}) };
+      }
+      remember(hits, from, recent, maxKeys);
+      remember(verdicts, messageId, verdict, maxKeys);
+      return verdict;
+    },
+    allowance: (from, now) => readStoreQuota(store, from, perDay, now),
+    // The store does not count failed tasks: nothing to give back.
+    async refund() {},
+  };
+};
