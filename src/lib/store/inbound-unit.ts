@@ -3,7 +3,7 @@
  * session log, the task it asks for with the task's job, and the bot's answer, stored on the claim
  * for redeliveries and logged in the session. All of it is written before the webhook is answered.
  */
-import type { InboundClaim, NewTask, Task } from './port.ts';
+import type { InboundClaim, NewTask, Task } from './records.ts';
 
 /** A line of the session log, as a unit writes it. */
 export interface LogLine {
