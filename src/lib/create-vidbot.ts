@@ -164,7 +164,7 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
   const paths: VidbotPaths = {
     dataDir: config.dataDir,
     database: join(config.dataDir, 'vidbot.db'),
-    media: join(config.dataDir, 'media'),
+    media: config.mediaDir ?? join(config.dataDir, 'media'),
     work: join(config.dataDir, 'work'),
   };
   try {

@@ -8,7 +8,7 @@ import { vidbotError } from './errors.ts';
 export const assertSharedMedia = (vidbot: Pick<Vidbot, 'store' | 'mediaHost'>): void => {
   if (vidbot.store.shared && !vidbot.mediaHost.shared) {
     throw vidbotError('VIDBOT_CONFIG_INVALID', `The ${vidbot.store.name} store lets vidbot run on several machines, but ${vidbot.mediaHost.name} media files stay on the machine that made them.`, {
-      hint: 'Set CLOUDINARY_URL so every machine publishes to a shared media host.',
+      hint: 'Set CLOUDINARY_URL so every machine publishes to a shared media host, or VIDBOT_MEDIA_DIR to a folder every process mounts.',
     });
   }
 };

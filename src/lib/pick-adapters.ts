@@ -215,7 +215,11 @@ const pickRedisQueue = async (
 
 /** Cloudinary when CLOUDINARY_URL is set, keeping a local copy to fall back on; local media otherwise. */
 export const pickMediaHost = async (config: Config, dir: string, onWarning: ((message: string) => void) | undefined): Promise<MediaHost> => {
-  const local = createLocalMediaHost({ dir, ...(config.publicBaseUrl ? { publicBaseUrl: config.publicBaseUrl } : {}) });
+  const local = createLocalMediaHost({
+    dir,
+    ...(config.publicBaseUrl ? { publicBaseUrl: config.publicBaseUrl } : {}),
+    ...(config.mediaDir ? { shared: true } : {}),
+  });
   if (!config.cloudinaryUrl) return local;
   const { createCloudinaryMediaHost } = await import('./media-host/cloudinary.ts');
   return createCloudinaryMediaHost({

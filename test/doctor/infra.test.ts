@@ -67,7 +67,12 @@ describe('store and queue', () => {
     expect(unshared).toEqual({
       status: 'fail',
       detail: `PostgreSQL at postgres://127.0.0.1:${port} (database postgres): 0 tasks, but media files would stay on the machine that made them`,
-      fix: 'Set CLOUDINARY_URL so every machine of a shared store publishes to a shared media host.',
+      fix: 'Set CLOUDINARY_URL so every machine of a shared store publishes to a shared media host, or VIDBOT_MEDIA_DIR to a folder every process mounts.',
+    });
+    const mounted = await checkStore(ctx({ ...box.env, DATABASE_URL: postgres.url, VIDBOT_MEDIA_DIR: '/srv/vidbot-media' }));
+    expect(mounted).toEqual({
+      status: 'pass',
+      detail: `PostgreSQL at postgres://127.0.0.1:${port} (database postgres): 0 tasks; media in /srv/vidbot-media, which every process must mount`,
     });
     const ok = await checkStore(ctx({ ...box.env, DATABASE_URL: postgres.url, CLOUDINARY_URL: 'cloudinary://key:secret@demo' }));
     expect(ok).toEqual({ status: 'pass', detail: `PostgreSQL at postgres://127.0.0.1:${port} (database postgres): 0 tasks` });

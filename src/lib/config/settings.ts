@@ -182,6 +182,11 @@ export const settings = {
     secret: true,
     description: 'cloudinary://KEY:SECRET@CLOUD for media hosting',
   },
+  mediaDir: {
+    env: 'VIDBOT_MEDIA_DIR',
+    type: 'string',
+    description: 'Folder videos are published to and served from at /media (default: media in the data dir); set on every process to one folder they all mount, it is shared media',
+  },
   cloudinaryFolder: { env: 'CLOUDINARY_FOLDER', type: 'string', description: 'Cloudinary folder for uploaded videos' },
   mediaRetentionDays: {
     env: 'VIDBOT_MEDIA_RETENTION_DAYS',

@@ -9,6 +9,8 @@ export interface LocalMediaHostOptions {
   readonly dir: string;
   /** Public origin of vidbot's server, e.g. https://bot.example.com; files are served under /media/. */
   readonly publicBaseUrl?: string;
+  /** The folder is one every process mounts (VIDBOT_MEDIA_DIR), so a file one machine published another can serve. */
+  readonly shared?: boolean;
 }
 
 /** 16 random bytes in base64url, optionally followed by the extension publish gives the file. */
@@ -32,7 +34,7 @@ export const createLocalMediaHost = (options: LocalMediaHostOptions): MediaHost 
 
   return {
     name: 'local',
-    shared: false,
+    shared: options.shared ?? false,
     urlFor,
 
     async publish(file: string, publishOptions?: PublishOptions): Promise<PublishedMedia> {

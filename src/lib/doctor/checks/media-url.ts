@@ -16,7 +16,7 @@ const publish = async (ctx: DoctorContext, file: string): Promise<{ published: P
     const admin = createCloudinaryAdmin(parseCloudinaryUrl(config.cloudinaryUrl), ctx.timeoutMs);
     return { published, remove: () => admin.deleteVideos([published.id]).catch(() => undefined) };
   }
-  const host = createLocalMediaHost({ dir: join(config.dataDir, 'media'), ...(config.publicBaseUrl ? { publicBaseUrl: config.publicBaseUrl } : {}) });
+  const host = createLocalMediaHost({ dir: config.mediaDir ?? join(config.dataDir, 'media'), ...(config.publicBaseUrl ? { publicBaseUrl: config.publicBaseUrl } : {}) });
   const published = await host.publish(file);
   return { published, remove: () => (published.path ? rm(published.path, { force: true }) : Promise.resolve()) };
 };
@@ -48,7 +48,7 @@ export const checkMediaUrl = async (ctx: DoctorContext, file: string): Promise<C
     const length = response.headers.get('content-length');
     if (response.status === 404 && !cloud) {
       return fail(
-        `HEAD ${url} answered 404: the server does not see the clip published into ${join(ctx.config.dataDir, 'media')}`,
+        `HEAD ${url} answered 404: the server does not see the clip published into ${ctx.config.mediaDir ?? join(ctx.config.dataDir, 'media')}`,
         'The server at PUBLIC_BASE_URL uses another data folder or machine: run `vidbot doctor` with its VIDBOT_DATA_DIR, or set CLOUDINARY_URL so every machine shares the media.',
       );
     }

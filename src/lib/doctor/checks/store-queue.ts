@@ -26,7 +26,12 @@ const writableDataDir = async (dir: string): Promise<CheckOutcome | undefined> =
 const sharedStoreOutcome = (detail: string, config: DoctorContext['config']): CheckOutcome =>
   config.cloudinaryUrl
     ? pass(detail)
-    : fail(`${detail}, but media files would stay on the machine that made them`, 'Set CLOUDINARY_URL so every machine of a shared store publishes to a shared media host.');
+    : config.mediaDir
+      ? pass(`${detail}; media in ${config.mediaDir}, which every process must mount`)
+      : fail(
+          `${detail}, but media files would stay on the machine that made them`,
+          'Set CLOUDINARY_URL so every machine of a shared store publishes to a shared media host, or VIDBOT_MEDIA_DIR to a folder every process mounts.',
+        );
 
 const checkMongo = async (ctx: DoctorContext, uri: string): Promise<CheckOutcome> => {
   const { config } = ctx;
