@@ -1,10 +1,12 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ActivityBus } from './activity/bus/port.ts';
+import { type StartWorkersOptions, startTaskWorkers } from './start-workers.ts';
 import { createFfmpegCompressor } from './compressor/ffmpeg.ts';
 import type { Compressor } from './compressor/port.ts';
 import type { Config } from './config/settings.ts';
 import { type SenderLimits, createMemoryLimits, createRedisLimits } from './limits/index.ts';
-import { toVidbotError, vidbotError } from './errors.ts';
+import { vidbotError } from './errors.ts';
 import { locateFfmpeg } from './ffmpeg/locate.ts';
 import type { MediaHost } from './media-host/port.ts';
 import type { Channel, ChannelSet, Receipt } from './channel/port.ts';
@@ -24,7 +26,6 @@ import {
 } from './pick-adapters.ts';
 import { type Pipeline, createPipeline } from './pipeline/create-pipeline.ts';
 import { cleanDeadScratch } from './pipeline/scratch.ts';
-import type { PipelineEvent } from './pipeline/events.ts';
 import { validatePrompt } from './pipeline/prompt.ts';
 import type { PromptPolisher } from './polisher/port.ts';
 import type { JobQueue, QueueWorker } from './queue/port.ts';
@@ -44,10 +45,8 @@ import type { VideoProvider } from './video-provider/port.ts';
 
 /** How long close() waits for aborted task runs to record their state before closing the store. */
 const CLOSE_WAIT_MS = 5_000;
-/** How often workers reconcile tasks with their jobs (see tasks/sweep.ts). */
-const SWEEP_EVERY_MS = 60_000;
 
-export type { CancelTaskResult, TaskJob };
+export type { CancelTaskResult, StartWorkersOptions, TaskJob };
 
 export interface VidbotPaths {
   readonly dataDir: string;
@@ -62,6 +61,11 @@ export interface Vidbot {
   readonly ffmpeg: { readonly ffmpeg: string; readonly ffprobe: string };
   readonly store: Store;
   readonly queue: JobQueue<TaskJob>;
+  /**
+   * With REDIS_URL: how the processes sharing the queue tell each other what their workers do. Workers
+   * started here publish on it; any process's activity feed merges what the others published.
+   */
+  readonly activityBus?: ActivityBus;
   readonly provider: VideoProvider;
   /** The models users may pick with /model (VIDBOT_ALLOWED_MODELS); the configured one by default. */
   readonly models: readonly ModelOption[];
@@ -106,13 +110,6 @@ export interface Vidbot {
   /** Starts workers that take tasks from the queue, and the sweep that keeps tasks and jobs in step. */
   startWorkers(options?: StartWorkersOptions): QueueWorker;
   close(): Promise<void>;
-}
-
-export interface StartWorkersOptions {
-  readonly concurrency?: number;
-  readonly workerId?: string;
-  /** Every pipeline event of every job these workers run (for logs, metrics, dashboards). */
-  readonly onEvent?: (taskId: string, event: PipelineEvent, jobId: string) => void;
 }
 
 export interface CreateTaskInput {
@@ -187,7 +184,7 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
   const opened: StoreAndQueue = await pickStoreAndQueue(config, paths.database, given, options.waitForRedis);
   // Scratch folders of runs whose process was killed (their own `finally` never ran).
   await cleanDeadScratch(paths.work).catch(() => undefined);
-  const { store, queue } = opened;
+  const { store, queue, activityBus } = opened;
   let polisher: PromptPolisher;
   let mediaHost: MediaHost;
   try {
@@ -263,9 +260,8 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
     );
     return run;
   };
-  const stopSweeps = new Set<() => void>();
-  const sweepQuietly = () =>
-    void tasks.sweep().catch((error: unknown) => options.onWarning?.(`The task sweep failed: ${toVidbotError(error).message}`));
+  /** Workers still open when the vidbot closes stop their sweeps and their heartbeats first. */
+  const stopWorkers = new Set<() => void>();
 
   return {
     config,
@@ -273,6 +269,7 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
     ffmpeg,
     store,
     queue,
+    ...(activityBus ? { activityBus } : {}),
     provider,
     models,
     polisher,
@@ -301,53 +298,17 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
     applyReceipt: (receipt) => tasks.applyReceipt(receipt),
     sendMessage: (message, sendOptions) => tasks.send(message, sendOptions),
     startWorkers(workerOptions = {}) {
-      const worker = queue.work(
-        (job) =>
-          track(
-            tasks.run(job.data.taskId, {
-              jobId: job.id,
-              signal: job.signal,
-              attempt: job.attempt,
-              maxAttempts: job.maxAttempts,
-              onEvent: (event) => {
-                workerOptions.onEvent?.(job.data.taskId, event, job.id);
-                if (event.type === 'stage:start') job.progress({ stage: event.stage, percent: 0 });
-                if (event.type === 'stage:progress') {
-                  job.progress({ stage: event.stage, ...(event.percent === undefined ? {} : { percent: event.percent }) });
-                }
-              },
-            }),
-          ).then(() => undefined),
-        { concurrency: workerOptions.concurrency ?? config.workerCount, ...(workerOptions.workerId ? { workerId: workerOptions.workerId } : {}) },
+      const { worker, stop } = startTaskWorkers(
+        { queue, tasks, defaultConcurrency: config.workerCount, track, ...(activityBus ? { activityBus } : {}), ...(options.onWarning ? { onWarning: options.onWarning } : {}) },
+        workerOptions,
       );
-      // Every way a job ends lands on its task: a job the queue failed on its own (its worker died
-      // on every attempt) ends the task now; the sweep catches what a crash kept from this event.
-      const unsubscribe = queue.on('failed', (event) => {
-        void tasks.abandonJob(event.jobId, event.error).catch((error: unknown) => {
-          options.onWarning?.(`Could not end the task of job ${event.jobId}: ${toVidbotError(error).message}`);
-        });
-      });
-      sweepQuietly();
-      const sweeping = setInterval(sweepQuietly, SWEEP_EVERY_MS);
-      sweeping.unref();
-      const stop = () => {
-        clearInterval(sweeping);
-        unsubscribe();
-        stopSweeps.delete(stop);
-      };
-      stopSweeps.add(stop);
-      const close = worker.close.bind(worker);
-      return Object.assign(worker, {
-        close: async (closeOptions?: { release?: boolean }) => {
-          stop();
-          await close(closeOptions);
-        },
-      });
+      stopWorkers.add(stop);
+      return worker;
     },
     async close() {
       if (closed) return;
       closed = true;
-      for (const stop of [...stopSweeps]) stop();
+      for (const stop of stopWorkers) stop();
       await opened.closeQueue();
       // Released jobs were aborted, not awaited: let their runs record the task's state first.
       await Promise.race([Promise.allSettled([...running]), new Promise((resolve) => setTimeout(resolve, CLOSE_WAIT_MS).unref())]);

@@ -53,3 +53,6 @@ export * from './video-provider/index.ts';
 export * from './bot/index.ts';
 export * from './doctor/index.ts';
 export * from './activity/feed.ts';
+export type { ActivityBus, BusEvent, BusMessage } from './activity/bus/port.ts';
+export { type RedisActivityBusOptions, createRedisActivityBus } from './activity/bus/redis.ts';
+export { createVidbotFeed, lookUpJobSubject } from './activity/vidbot-feed.ts';

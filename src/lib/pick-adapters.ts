@@ -2,8 +2,7 @@
  * Which adapter each port gets, from the configuration: the embedded default, or the service or
  * engine its settings name. Heavy SDKs are imported only when picked.
  */
-import type { Redis } from 'ioredis';
-import type { ConnectRedisOptions } from './queue/bullmq/connect.ts';
+import type { ActivityBus } from './activity/bus/port.ts';
 import { openDatabase } from './sqlite/open.ts';
 import type { Config } from './config/settings.ts';
 import { createLocalMediaHost } from './media-host/local.ts';
@@ -22,6 +21,8 @@ import type { Store } from './store/port.ts';
 import { createDailyBudget, type DailyBudget } from './cost/budget.ts';
 import { type PriceTable, parsePriceTable } from './cost/prices.ts';
 import { openSharedStore, pickStoreKind } from './pick-store.ts';
+import type { Redis } from 'ioredis';
+import { type RedisWait, pickRedisQueue } from './pick-redis.ts';
 import { createSqliteStore } from './store/sqlite/index.ts';
 import type { SharedJobs } from './store/sqlite/ingest.ts';
 import { createOpenAITranscriber } from './transcriber/openai.ts';
@@ -29,7 +30,7 @@ import type { Transcriber } from './transcriber/port.ts';
 import type { VideoProvider } from './video-provider/port.ts';
 import { createProvider } from './video-provider/registry.ts';
 
-export type { TaskJob };
+export type { RedisWait, TaskJob };
 
 /** How a served vidbot checks its webhooks: the token Twilio-format requests are signed with. */
 export interface InboundOptions {
@@ -104,17 +105,13 @@ export const pickProvider = async (
   onWarning?: (message: string) => void,
 ): Promise<VideoProvider> => createProvider(config, { ffmpeg, webhooks, ...(onWarning ? { onWarning } : {}) });
 
-/** How long to wait for Redis at start, and who hears about each try. */
-export interface RedisWait {
-  readonly ms: number;
-  readonly onWaiting?: ConnectRedisOptions['onWaiting'];
-}
-
 export interface StoreAndQueue {
   readonly store: Store;
   readonly queue: JobQueue<TaskJob>;
   /** The Redis client the queue adds jobs with, when REDIS_URL is set (shared limits use it too). */
   readonly redis?: Redis;
+  /** How the processes sharing a Redis queue tell each other what their workers do; none without Redis. */
+  readonly activityBus?: ActivityBus;
   /** Closes the queue opened here (releasing its workers' jobs) and its Redis clients. */
   readonly closeQueue: () => Promise<void>;
   /** Then the store opened here, and the shared file. */
@@ -149,6 +146,7 @@ export const pickStoreAndQueue = async (
     let queue = given.queue;
     let redis: Redis | undefined;
     let jobs: SharedJobs | undefined;
+    let activityBus: ActivityBus | undefined;
     if (queue === undefined) {
       if (embeddedQueue) {
         // One active job per sender: a burst from one user must not hold up everyone else.
@@ -167,6 +165,9 @@ export const pickStoreAndQueue = async (
       } else {
         const picked = await pickRedisQueue(config, waitForRedis);
         queueClosers.push(() => picked.queue.close());
+        // Before its connection quits: the last messages published go out first.
+        queueClosers.push(() => picked.activityBus.close());
+        activityBus = picked.activityBus;
         for (const client of picked.redis) queueClosers.push(() => client.quit().catch(() => client.disconnect()));
         queue = picked.queue;
         redis = picked.redis[0];
@@ -186,31 +187,12 @@ export const pickStoreAndQueue = async (
       storeClosers.push(() => opened.close());
     }
     if (db) storeClosers.push(async () => db.close());
-    return { store, queue, ...(redis ? { redis } : {}), closeQueue, closeStore };
+    return { store, queue, ...(redis ? { redis } : {}), ...(activityBus ? { activityBus } : {}), closeQueue, closeStore };
   } catch (error) {
     await closeQueue();
     await closeStore();
     throw error;
   }
-};
-
-/** BullMQ on Redis, with a client for adding jobs and one for workers. */
-const pickRedisQueue = async (
-  config: Config,
-  wait: RedisWait | undefined,
-): Promise<{ queue: JobQueue<TaskJob>; redis: Redis[] }> => {
-  const leaseMs = config.jobLeaseSec * 1000;
-  const { connectRedis, createBullmqQueue } = await import('./queue/bullmq/index.ts');
-  // Bounded retries for adding jobs (a webhook answers an error Twilio retries, rather than hang);
-  // unbounded for workers, which wait through a Redis restart.
-  const redis = await connectRedis(config.redisUrl ?? '', {
-    maxRetriesPerRequest: 20,
-    ...(wait ? { waitMs: wait.ms, ...(wait.onWaiting ? { onWaiting: wait.onWaiting } : {}) } : {}),
-  });
-  const workerRedis = redis.duplicate({ maxRetriesPerRequest: null });
-  workerRedis.on('error', () => {});
-  const queue = createBullmqQueue<TaskJob>({ connection: redis, workerConnection: workerRedis, name: 'tasks', prefix: 'vidbot', maxActivePerGroup: 1, leaseMs });
-  return { queue, redis: [redis, workerRedis] };
 };
 
 /** Cloudinary when CLOUDINARY_URL is set, keeping a local copy to fall back on; local media otherwise. */

@@ -9,7 +9,8 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController
 import { modelOfferChoices } from '../lib/bot/models.ts';
 import type { Receipt } from '../lib/channel/port.ts';
 import type { Bot } from '../lib/bot/types.ts';
-import { type ActivityFeed, createActivityFeed } from '../lib/activity/feed.ts';
+import type { ActivityFeed } from '../lib/activity/feed.ts';
+import { createVidbotFeed } from '../lib/activity/vidbot-feed.ts';
 import type { Vidbot } from '../lib/create-vidbot.ts';
 import { createApiGuard } from './auth.ts';
 import { frameworkErrors, installErrorHandlers } from './errors.ts';
@@ -112,14 +113,15 @@ export const createServer = async (options: CreateServerOptions): Promise<Fastif
   // Made on the first viewer, not at start: its counts poll is wasted on a server nobody watches.
   let ownFeed: ActivityFeed | undefined;
   app.addHook('onClose', async () => ownFeed?.close());
-  const feed = (): ActivityFeed => options.activity ?? (ownFeed ??= createActivityFeed({ queue: vidbot.queue }));
+  const workers = options.workers ?? (() => ({ running: 0, concurrency: 0, paused: false }));
+  const feed = (): ActivityFeed => options.activity ?? (ownFeed ??= createVidbotFeed(vidbot, { ownWorkers: workers }));
   eventRoutes(app, { feed, guard, ...(options.workerControl ? { workers: options.workerControl } : {}) });
   testSendRoutes(app, { vidbot, guard });
   mediaRoutes(app, { mediaHost: vidbot.mediaHost });
   healthRoutes(app, {
     vidbot,
     version: packageVersion(),
-    workers: options.workers ?? (() => ({ running: 0, concurrency: 0, paused: false })),
+    workers,
     apiAuth: options.apiKey ? 'api-key' : 'local-only',
     signatureCheck: !insecure,
     extraEndpoints: [

@@ -4,7 +4,8 @@
  * graceful close. `vidbot serve`, the tests and the benchmark all start the server through it.
  */
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
-import { type ActivityFeed, createActivityFeed } from '../lib/activity/feed.ts';
+import type { ActivityFeed } from '../lib/activity/feed.ts';
+import { createVidbotFeed } from '../lib/activity/vidbot-feed.ts';
 import { type CreateBotOptions, createBot } from '../lib/bot/create-bot.ts';
 import type { Bot } from '../lib/bot/types.ts';
 import { loadLocalAuthToken } from '../lib/channel/twilio/local-token.ts';
@@ -90,10 +91,11 @@ export const startServer = async (config: Config, options: StartServerOptions = 
     assertSharedMedia(vidbot);
     const bot = createBot({ vidbot, ...(options.onWarning ? { onWarning: options.onWarning } : {}), ...options.bot });
     const metrics = createServerMetrics({ queue: vidbot.queue, store: vidbot.store });
-    const feed = options.activity ? createActivityFeed({ queue: vidbot.queue }) : undefined;
-    if (feed) undo.push(() => feed.close());
     const workerCount = options.workers ?? config.workerCount;
     let worker: QueueWorker | undefined;
+    const ownWorkers = () => ({ running: worker?.running ?? 0, concurrency: worker ? workerCount : 0, paused: worker?.paused ?? false });
+    const feed = options.activity ? createVidbotFeed(vidbot, { ownWorkers }) : undefined;
+    if (feed) undo.push(() => feed.close());
     const app = await createServer({
       vidbot,
       bot,
@@ -107,7 +109,7 @@ export const startServer = async (config: Config, options: StartServerOptions = 
       ...(options.logger === undefined ? {} : { logger: options.logger }),
       ...(options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit }),
       ...(workerCount > 0 ? { workerControl: { pause: () => worker?.pause(), resume: () => worker?.resume() } } : {}),
-      workers: () => ({ running: worker?.running ?? 0, concurrency: workerCount, paused: worker?.paused ?? false }),
+      workers: ownWorkers,
     });
     undo.push(() => app.close());
     let port = 0;

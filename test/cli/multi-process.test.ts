@@ -6,20 +6,20 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type ResultPromise, execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { computeTwilioSignature } from '../../src/lib/channel/twilio/signature.ts';
 import { createPostgresStore } from '../../src/lib/store/postgres/index.ts';
 import type { Task } from '../../src/lib/store/port.ts';
 import { type FakeTwilio, startFakeTwilio } from '../fakes/twilio-api.ts';
-import { binPath, makeSandbox } from '../helpers/cli.ts';
+import { makeSandbox } from '../helpers/cli.ts';
 import { freePort } from '../helpers/ports.ts';
 import { startPostgres } from '../helpers/postgres.ts';
 import { startRedis } from '../helpers/redis.ts';
 import { newMessageSid, twimlText, whatsappText } from '../helpers/server.ts';
+import { spawnVidbot } from '../helpers/spawn.ts';
 import { waitFor } from '../helpers/vidbot.ts';
 
-const cleanups: (() => Promise<unknown>)[] = [];
+const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()?.().catch(() => {});
 });
@@ -27,32 +27,14 @@ afterEach(async () => {
 const BOT = 'whatsapp:+14155238886';
 const user = (name: string) => `whatsapp:+1555${String([...name].reduce((n, c) => n * 31 + c.charCodeAt(0), 7) % 10_000_000).padStart(7, '0')}`;
 
-interface Proc {
-  readonly child: ResultPromise;
-  output(): string;
-}
-
-const spawn = async (args: string[], env: Record<string, string>, cwd: string, ready: string): Promise<Proc> => {
-  const child = execa(process.execPath, [binPath, ...args], { env, extendEnv: false, cwd, reject: false });
-  let output = '';
-  const collect = (chunk: Buffer) => void (output += chunk.toString());
-  child.stdout.on('data', collect);
-  child.stderr.on('data', collect);
-  let exited = false;
-  void child.finally(() => void (exited = true));
-  cleanups.push(async () => {
-    if (!exited) child.kill('SIGKILL');
-    await child;
-  });
-  await waitFor(async () => output.includes(ready) || exited, 30_000);
-  if (exited) throw new Error(`vidbot ${args.join(' ')} exited early:\n${output}`);
-  return { child, output: () => output };
-};
-
 describe('two web processes and two workers on Redis and PostgreSQL', () => {
   it('shares limits and media, keeps a burst from starving others, survives a SIGKILLed worker, delivers each video once', async () => {
     const [redis, postgres, twilio] = await Promise.all([startRedis(), startPostgres(), startFakeTwilio()]);
-    cleanups.push(() => redis.cleanup(), () => postgres.cleanup(), () => twilio.close());
+    cleanups.push(
+      () => redis.cleanup(),
+      () => postgres.cleanup(),
+      async () => void (await twilio.close()),
+    );
     const sandbox = await makeSandbox();
     cleanups.push(sandbox.cleanup);
     const media = join(sandbox.root, 'shared-media');
@@ -78,11 +60,16 @@ describe('two web processes and two workers on Redis and PostgreSQL', () => {
       VIDBOT_RATE_LIMIT: '6',
       VIDBOT_PROGRESS_AFTER_SEC: '0',
     });
-    const webs = await Promise.all(
-      ports.map((port, i) => spawn(['serve', '--no-workers', '--port', String(port)], envFor(`web-${i + 1}`), sandbox.root, 'vidbot serving on')),
-    );
-    const workerA = await spawn(['worker', '--concurrency', '2'], envFor('worker-a'), sandbox.root, 'vidbot worker');
-    const workerB = await spawn(['worker', '--concurrency', '2'], envFor('worker-b'), sandbox.root, 'vidbot worker');
+    const start = (args: string[], name: string, ready: string) => spawnVidbot(args, { env: envFor(name), cwd: sandbox.root, ready, cleanups });
+    // The first creates the tables; the others find them.
+    await start(['serve', '--no-workers', '--port', String(ports[0])], 'web-1', 'vidbot serving on');
+    await start(['serve', '--no-workers', '--port', String(ports[1])], 'web-2', 'vidbot serving on');
+    const workerA = await start(['worker', '--concurrency', '2'], 'worker-a', 'vidbot worker');
+    const workerB = await start(['worker', '--concurrency', '2'], 'worker-b', 'vidbot worker');
+    // The dashboard's view of the second web process, which runs no job: plain lines, as off a terminal.
+    const watch = await start(['status', '--watch', '--server', bases[1] ?? ''], 'watch', 'queue:');
+    const probe = redis.client();
+    await waitFor(async () => ((await probe.pubsub('NUMSUB', 'vidbot:tasks:vb:activity')) as [string, number])[1] >= 1, 20_000);
 
     let turn = 0;
     const say = async (from: string, text: string) => {
@@ -144,6 +131,9 @@ describe('two web processes and two workers on Redis and PostgreSQL', () => {
     const served = await fetch(`${bases[1]}${sample.pathname}`);
     expect(served.status).toBe(200);
     expect(served.headers.get('content-type')).toBe('video/mp4');
-    expect(webs.every((web) => !web.output().includes('Error'))).toBe(true);
+    // The web process that ran nothing saw every job, and on which worker it completed.
+    await waitFor(async () => tasks.every((task) => watch.output().includes(`${task.taskId} completed on `)), 30_000);
+    const machines = new Set([...watch.output().matchAll(/ completed on (\S+)/g)].map((match) => match[1]));
+    expect(machines.size).toBe(2);
   }, 300_000);
 });

@@ -3,12 +3,12 @@
  * BullMQ (a real redis-server), sharing the store. A worker is killed with SIGKILL in the middle of
  * a job and Redis is restarted mid-run; every task still completes once and its user gets one video.
  */
-import { type ResultPromise, execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSqliteStore } from '../../src/lib/store/sqlite/index.ts';
-import { binPath, makeSandbox } from '../helpers/cli.ts';
+import { makeSandbox } from '../helpers/cli.ts';
 import { freePort } from '../helpers/ports.ts';
 import { startRedis } from '../helpers/redis.ts';
+import { spawnVidbot } from '../helpers/spawn.ts';
 import { waitFor } from '../helpers/vidbot.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -16,33 +16,7 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()?.();
 });
 
-interface Proc {
-  readonly child: ResultPromise;
-  output(): string;
-  /** Waits (bounded) until the output holds `text`; a process writes its banner line by line. */
-  until(text: string): Promise<string>;
-}
-
-const spawn = async (args: string[], env: Record<string, string>, cwd: string, ready: string): Promise<Proc> => {
-  const child = execa(process.execPath, [binPath, ...args], { env, extendEnv: false, cwd, reject: false });
-  let output = '';
-  const collect = (chunk: Buffer) => void (output += chunk.toString());
-  child.stdout.on('data', collect);
-  child.stderr.on('data', collect);
-  let exited = false;
-  void child.finally(() => void (exited = true));
-  cleanups.push(async () => {
-    if (!exited) child.kill('SIGKILL');
-    await child;
-  });
-  await waitFor(async () => output.includes(ready) || exited, 20_000);
-  if (exited) throw new Error(`vidbot ${args[0]} exited early:\n${output}`);
-  const until = async (text: string) => {
-    await waitFor(async () => output.includes(text) || exited, 20_000);
-    return output;
-  };
-  return { child, output: () => output, until };
-};
+const spawn = (args: string[], env: Record<string, string>, cwd: string, ready: string) => spawnVidbot(args, { env, cwd, ready, cleanups });
 
 describe('serve --no-workers with two vidbot worker processes on Redis', () => {
   it('completes 50 tasks exactly once through a SIGKILLed worker and a Redis restart', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { Dashboard, type DashboardProps } from '../../src/cli/dashboard/Dashboard.tsx';
 import { type DashboardState, initialState } from '../../src/cli/dashboard/state.ts';
-import { JOB, NOW, apply, busy } from './fixtures.ts';
+import { JOB, NOW, across, apply, busy } from './fixtures.ts';
 import { lines, renderAt, tick, widest } from './render-at.tsx';
 
 const urls = {
@@ -148,4 +148,14 @@ describe('Dashboard', () => {
     expect(frame).toContain('queued 3 · running 1');
     expect(frame).toContain('+ 3 more: 3 queued (this viewer cannot list queued jobs)');
   });
+
+  for (const width of [80, 150]) {
+    it(`shows a remote viewer every machine's jobs with their prompts and machines, and the summed workers, at ${width} columns`, () => {
+      const frame = show(width, across, { urls: { server: 'http://10.0.0.5:3000' } }).frame();
+      expect(widest(frame)).toBeLessThanOrEqual(width);
+      expect(frame).toContain('workers 2/4 on 2 machines');
+      expect(lines(frame).find((line) => /^\s+job\s+sender/.test(line))).toMatch(/prompt\s+machine\s+stage/);
+      expect(jobLines(frame).find((line) => line.includes(JOB.fox.slice(0, 8)))).toMatch(/a fox running.*worker-a\s+generate/);
+    });
+  }
 });

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { JobTable } from '../../src/cli/dashboard/JobTable.tsx';
 import { shortId } from '../../src/cli/dashboard/format.ts';
 import { tableColumns } from '../../src/cli/dashboard/layout.ts';
-import { orderedRows } from '../../src/cli/dashboard/view.ts';
-import { JOB, NOW, busy } from './fixtures.ts';
+import { machineLabels, orderedRows } from '../../src/cli/dashboard/view.ts';
+import { JOB, NOW, across, busy } from './fixtures.ts';
 import { lines, renderAt, widest } from './render-at.tsx';
 
 const table = (width: number, selectedJobId?: string) =>
@@ -52,5 +52,28 @@ describe('JobTable', () => {
 
   it('says when there is no job yet', () => {
     expect(renderAt(80, <JobTable rows={[]} columns={tableColumns(80)} now={NOW} />).frame()).toContain('No jobs yet');
+  });
+
+  describe('with jobs on more than one machine', () => {
+    const machineOf = machineLabels(across);
+    const acrossTable = (width: number) =>
+      renderAt(width, <JobTable rows={orderedRows(across, NOW)} columns={tableColumns(width, { machine: true })} now={NOW} {...(machineOf ? { machineOf } : {})} />).frame();
+
+    it('says where each job runs at 80 columns, a long host cut in the middle, and stays readable', () => {
+      const frame = acrossTable(80);
+      expect(lines(frame)[0]).toMatch(/^ job\s+sender\s+prompt\s+machine\s+stage\s+%\s+ETA try$/);
+      expect(widest(frame)).toBeLessThanOrEqual(78);
+      expect(rowFor(frame, JOB.fox)).toMatch(/^ 0f0f0f0f \+1555…1111 a fox running thr… worker-a\s+generate\s+40%/);
+      expect(rowFor(frame, JOB.storm)).toMatch(/a lighthouse in a… 3f2a9…0d7e\s+compress/);
+      expect(rowFor(frame, JOB.neon)).toMatch(/neon city at night\s+3f2a9…0d7e\s+done · 0\.50\s*$/);
+    });
+
+    it('shows whole host names at 150 columns', () => {
+      const frame = acrossTable(150);
+      expect(lines(frame)[0]).toMatch(/^ job\s+sender\s+prompt\s+machine\s+stage\s+progress\s+elapsed\s+ETA\s+cost try$/);
+      expect(widest(frame)).toBeLessThanOrEqual(148);
+      expect(rowFor(frame, JOB.storm)).toMatch(/whatsapp:\+4477…0123 a lighthouse in a storm, waves crashing over the… 3f2a9c1b0d7e\s+compress/);
+      expect(rowFor(frame, JOB.fox)).toMatch(/worker-a\s+generate\s+████░░░░░░\s+40%/);
+    });
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Summary } from '../../src/cli/dashboard/Summary.tsx';
-import { apply, busy, NOW } from './fixtures.ts';
+import { across, apply, busy, NOW } from './fixtures.ts';
 import { lines, renderAt } from './render-at.tsx';
 
 describe('Summary', () => {
@@ -17,4 +17,11 @@ describe('Summary', () => {
     const none = apply([{ type: 'workers', running: 0, concurrency: 0, paused: false, ts: NOW }], busy);
     expect(renderAt(80, <Summary state={none} now={NOW} />).frame()).toContain('no workers in this process');
   });
+
+  for (const width of [80, 150]) {
+    it(`sums the workers of every machine heard from within ${width} columns`, () => {
+      const frame = renderAt(width, <Summary state={across} now={NOW} />).frame();
+      expect(lines(frame)[1]).toBe('workers 2/4 on 2 machines · 1 done in the last minute · median 30.5 s');
+    });
+  }
 });

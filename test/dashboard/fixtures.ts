@@ -73,3 +73,18 @@ export const busyEvents: DashboardEvent[] = [
 /** 56 s into the session: fox waits 7 s more to retry; storm, neon and sunset run; forest and pines are queued. */
 export const NOW = T0 + 57_000;
 export const busy = apply(busyEvents);
+
+/** Two worker machines (a host name, and a container's id as Docker compose names it) seen by a viewer with no task lists. */
+export const MACHINE = { a: { host: 'worker-a', pid: 41 }, b: { host: '3f2a9c1b0d7e', pid: 1 } } as const;
+
+export const acrossEvents: DashboardEvent[] = [
+  { type: 'workers', running: 2, concurrency: 4, paused: false, processes: 2, machines: 2, ts: T0 },
+  job('active', JOB.fox, T0 + 1000, { attempt: 1, origin: MACHINE.a, prompt: 'a fox running through the snow at night', sender: 'whatsapp:+15550001111' }),
+  { type: 'stage', jobId: JOB.fox, stage: 'generate', state: 'progress', percent: 40, ts: T0 + 5000, origin: MACHINE.a },
+  job('active', JOB.storm, T0 + 2000, { attempt: 1, origin: MACHINE.b, prompt: 'a lighthouse in a storm, waves crashing over the rocks', sender: 'whatsapp:+447700900123' }),
+  { type: 'stage', jobId: JOB.storm, stage: 'compress', state: 'start', ts: T0 + 6000, origin: MACHINE.b },
+  job('active', JOB.neon, T0 + 1500, { attempt: 1, origin: MACHINE.b, prompt: 'neon city at night', sender: 'whatsapp:+15550002222' }),
+  { type: 'made', jobId: JOB.neon, provider: 'replicate', model: 'minimax/video-01', cost: 0.5, ts: T0 + 30_000, origin: MACHINE.b },
+  job('completed', JOB.neon, T0 + 32_000, { durationMs: 30_500, origin: MACHINE.b }),
+];
+export const across = apply(acrossEvents);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { clock } from '../../src/cli/dashboard/format.ts';
 import { initialState, moveSelection } from '../../src/cli/dashboard/state.ts';
-import { failedRows, medianSeconds, orderedRows, perMinute, selectedFailed, sessionCounts, stopSummary } from '../../src/cli/dashboard/view.ts';
-import { JOB, NOW, T0, apply, busy, task } from './fixtures.ts';
+import { failedRows, machineLabels, medianSeconds, orderedRows, perMinute, selectedFailed, sessionCounts, stopSummary, workersText } from '../../src/cli/dashboard/view.ts';
+import { JOB, MACHINE, NOW, T0, across, apply, busy, task } from './fixtures.ts';
 
 const rowOf = (jobId: string, state = busy) => state.jobs.find((job) => job.jobId === jobId);
 
@@ -154,5 +154,33 @@ describe('the dashboard state', () => {
     expect(many.jobs).toHaveLength(200);
     expect(many.dropped.done).toBe(5);
     expect(sessionCounts(many).done).toBe(205);
+  });
+
+  it('keeps where each job runs, and who it is for from its start event when there is no task list (a remote viewer)', () => {
+    expect(rowOf(JOB.fox, across)).toMatchObject({ status: 'running', origin: MACHINE.a, prompt: 'a fox running through the snow at night', sender: 'whatsapp:+15550001111', percent: 40 });
+    expect(rowOf(JOB.neon, across)).toMatchObject({ status: 'done', origin: MACHINE.b, madeBy: 'replicate', cost: 0.5 });
+    expect(across.log.map((entry) => entry.text)).toContain('0f0f0f0f "a fox running through the snow at night" started on worker-a');
+    // A retry runs elsewhere: the row follows it. The task list's whole prompt is not replaced by the event's short one.
+    const listed = apply([{ type: 'tasks', ts: T0 + 40_000, tasks: [task(JOB.fox, 'a fox running through the snow at night, in the style of an old film', 'whatsapp:+15550001111', 'processing', T0)] }], across);
+    const moved = apply([{ type: 'job', kind: 'active', jobId: JOB.fox, attempt: 2, ts: T0 + 41_000, origin: MACHINE.b, prompt: 'a fox running through the snow at night' }], listed);
+    expect(rowOf(JOB.fox, moved)).toMatchObject({ origin: MACHINE.b, prompt: 'a fox running through the snow at night, in the style of an old film' });
+  });
+
+  it('names machines only when jobs ran in more than one process, with the pid for processes sharing a host', () => {
+    const label = machineLabels(across);
+    expect(across.jobs.map((row) => label?.(row))).toEqual(expect.arrayContaining(['worker-a', '3f2a9c1b0d7e']));
+    expect(machineLabels(busy)).toBeUndefined();
+    const oneHost = apply([{ type: 'job', kind: 'active', jobId: JOB.storm, ts: T0 + 7000, origin: { host: 'worker-a', pid: 42 } }], across);
+    const labels = oneHost.jobs.map((row) => machineLabels(oneHost)?.(row));
+    expect(labels).toEqual(expect.arrayContaining(['worker-a:41', 'worker-a:42', '3f2a9c1b0d7e']));
+  });
+
+  it('words the workers of every process heard from', () => {
+    expect(workersText(across.workers)).toBe('workers 2/4 on 2 machines');
+    expect(workersText({ running: 3, concurrency: 4, paused: false, processes: 2, machines: 1 })).toBe('workers 3/4 in 2 processes');
+    expect(workersText({ running: 1, concurrency: 4, paused: false, processes: 2, machines: 2, pausedProcesses: 1 })).toBe('workers 1/4 on 2 machines (1 of 2 paused)');
+    expect(workersText({ running: 0, concurrency: 0, paused: false, processes: 0, machines: 0 })).toBe('no worker process heard from');
+    expect(workersText({ running: 1, concurrency: 2, paused: false })).toBe('workers 1/2');
+    expect(workersText({ running: 0, concurrency: 0, paused: false })).toBe('no workers in this process');
   });
 });

@@ -115,7 +115,6 @@ export const createServeView = (input: { context: CliContext; noTui?: boolean })
   const quit = new AbortController();
   let dashboard: DashboardHandle | undefined;
   let stopTasks: (() => void) | undefined;
-  let workerTimer: NodeJS.Timeout | undefined;
   const say = (line: string) => void context.stderr.write(`${line}\n`);
 
   return {
@@ -131,10 +130,9 @@ export const createServeView = (input: { context: CliContext; noTui?: boolean })
       // Said once, in the log: the URLs stay pinned above it.
       for (const fact of description.facts) feed.log('info', fact);
       for (const warning of description.warnings) feed.log('warn', warning);
+      // The feed reads the workers on its own tick; a toggle is shown at once.
       const report = () => feed.workers({ running: worker?.running ?? 0, concurrency: worker ? vidbot.config.workerCount : 0, paused: worker?.paused ?? false });
       report();
-      workerTimer = setInterval(report, 500);
-      workerTimer.unref();
       // Loaded only here: React and Ink are not needed for piped output or any other command.
       const { runDashboard } = await import('../dashboard/run.tsx');
       const shown = runDashboard({
@@ -174,7 +172,6 @@ export const createServeView = (input: { context: CliContext; noTui?: boolean })
     },
     async close() {
       stopTasks?.();
-      clearInterval(workerTimer);
       const shown = dashboard;
       dashboard = undefined;
       await shown?.finish();

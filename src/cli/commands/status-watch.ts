@@ -2,10 +2,11 @@
  * `vidbot status --watch`: the serve dashboard, attached to a running server through its event
  * stream (GET /api/events). Plain lines when not on a terminal.
  */
-import type { ActivityEvent, ActivityListener } from '../../lib/activity/feed.ts';
+import type { ActivityEvent, ActivityListener, Origin } from '../../lib/activity/feed.ts';
 import { formatCost } from '../../lib/cost/prices.ts';
 import { vidbotError } from '../../lib/errors.ts';
 import type { CliContext } from '../context.ts';
+import { maskSender, oneLine } from '../dashboard/format.ts';
 import { serverUnreachable } from '../server-unreachable.ts';
 
 interface RemoteFeed {
@@ -62,13 +63,30 @@ const openStream = async (base: URL, apiKey: string | undefined, signal: AbortSi
   };
 };
 
-const describe = (event: ActivityEvent): string | undefined => {
+/**
+ * Where a job runs, for plain lines: its machine, with the pid once two processes of one machine
+ * have been seen (a label may change then; a person reading the log sees why).
+ */
+const createOriginLabels = () => {
+  const pids = new Map<string, Set<number>>();
+  return (origin: Origin | undefined): string => {
+    if (!origin) return '';
+    const seen = pids.get(origin.host) ?? new Set<number>();
+    seen.add(origin.pid);
+    pids.set(origin.host, seen);
+    return ` on ${seen.size > 1 ? `${origin.host}:${origin.pid}` : origin.host}`;
+  };
+};
+
+const describeWith = (on: (origin: Origin | undefined) => string) => (event: ActivityEvent): string | undefined => {
   const time = new Date(event.ts).toISOString().slice(11, 19);
   switch (event.type) {
-    case 'job':
-      return `${time} ${event.jobId} ${event.kind}${event.error ? `: ${event.error}` : ''}${event.durationMs ? ` (${(event.durationMs / 1000).toFixed(1)} s)` : ''}`;
+    case 'job': {
+      const subject = `${event.prompt ? ` "${oneLine(event.prompt)}"` : ''}${event.sender ? ` from ${maskSender(event.sender, false)}` : ''}`;
+      return `${time} ${event.jobId} ${event.kind}${on(event.origin)}${subject}${event.error ? `: ${event.error}` : ''}${event.durationMs ? ` (${(event.durationMs / 1000).toFixed(1)} s)` : ''}`;
+    }
     case 'stage':
-      return event.state === 'progress' ? undefined : `${time} ${event.jobId} ${event.stage} ${event.state}${event.message ? ` (${event.message})` : ''}`;
+      return event.state === 'progress' ? undefined : `${time} ${event.jobId} ${event.stage} ${event.state}${event.message ? ` (${event.message})` : ''}${on(event.origin)}`;
     case 'counts': {
       const c = event.counts;
       return `${time} queue: ${c.waiting} waiting, ${c.active} active, ${c.completed} done, ${c.failed} failed`;
@@ -76,7 +94,7 @@ const describe = (event: ActivityEvent): string | undefined => {
     case 'log':
       return `${time} ${event.level}: ${event.message}`;
     case 'made':
-      return `${time} ${event.jobId} made by ${event.provider} ${event.model}${event.cost === undefined ? '' : `, cost ${formatCost(event.cost)}`}`;
+      return `${time} ${event.jobId} made by ${event.provider} ${event.model}${event.cost === undefined ? '' : `, cost ${formatCost(event.cost)}`}${on(event.origin)}`;
     case 'workers':
       return undefined;
   }
@@ -127,6 +145,7 @@ export const watchCommand = async (context: CliContext, input: { server: string;
       dashboard.unmount();
     }
   } else {
+    const describe = describeWith(createOriginLabels());
     for (const event of feed.recent()) {
       const line = describe(event);
       if (line) context.stdout.write(`${line}\n`);

@@ -7,7 +7,7 @@ import { type DashboardUrls, PADDING, headerLines, lineBudget, tableColumns } fr
 import { LogPane } from './LogPane.tsx';
 import type { DashboardState, JobRow } from './state.ts';
 import { Summary } from './Summary.tsx';
-import { type ShownRow, orderedRows, selectedFailed, sessionCounts, stopSummary } from './view.ts';
+import { type ShownRow, machineLabels, orderedRows, selectedFailed, sessionCounts, stopSummary } from './view.ts';
 
 export type { DashboardUrls };
 
@@ -83,6 +83,7 @@ export const Dashboard = (props: DashboardProps) => {
   const shown = [...active.slice(0, budget.active), ...finished.slice(0, budget.finished)];
   const hidden = [...active.slice(budget.active), ...finished.slice(budget.finished)];
   const more = budget.more ? moreText(hidden, counts.unlisted, counts, shown) : undefined;
+  const machineOf = machineLabels(state);
 
   return (
     <Box flexDirection="column" paddingX={PADDING} width={width}>
@@ -91,7 +92,14 @@ export const Dashboard = (props: DashboardProps) => {
         <Summary state={state} now={now} />
       </Box>
       <Box marginTop={1}>
-        <JobTable rows={shown} columns={tableColumns(width)} now={now} {...(failed ? { selectedJobId: failed.jobId } : {})} {...(more ? { more } : {})} />
+        <JobTable
+          rows={shown}
+          columns={tableColumns(width, { machine: machineOf !== undefined })}
+          now={now}
+          {...(failed ? { selectedJobId: failed.jobId } : {})}
+          {...(more ? { more } : {})}
+          {...(machineOf ? { machineOf } : {})}
+        />
       </Box>
       <Box marginTop={1}>
         <LogPane lines={state.log} width={width} height={budget.log} />

@@ -2,7 +2,7 @@
 import { Box, Text } from 'ink';
 import type { ReactNode } from 'react';
 import { formatCost } from '../../lib/cost/prices.ts';
-import { aboutSeconds, bar, elapsed, inSeconds, maskSender, oneLine, shortId } from './format.ts';
+import { aboutSeconds, bar, elapsed, inSeconds, maskSender, middleTruncate, oneLine, shortId } from './format.ts';
 import type { TableColumns } from './layout.ts';
 import type { JobRow } from './state.ts';
 import type { ShownRow } from './view.ts';
@@ -15,6 +15,8 @@ export interface JobTableProps {
   readonly selectedJobId?: string;
   /** Closes the table when rows did not fit: "+ 4 more: 3 queued, 1 done". */
   readonly more?: string;
+  /** Where each job runs, for the machine column (machineLabels). */
+  readonly machineOf?: (row: JobRow) => string;
 }
 
 const STATUS_COLOR: Readonly<Record<JobRow['status'], string | undefined>> = {
@@ -73,6 +75,9 @@ const HeaderRow = ({ columns }: { columns: TableColumns }) => (
     <Cell width={columns.prompt} color="gray">
       prompt
     </Cell>
+    <Cell width={columns.machine} color="gray">
+      machine
+    </Cell>
     <Cell width={columns.stage} color="gray">
       stage
     </Cell>
@@ -94,9 +99,19 @@ const HeaderRow = ({ columns }: { columns: TableColumns }) => (
   </Box>
 );
 
-const Row = ({ shown, columns, now, selected }: { shown: ShownRow; columns: TableColumns; now: number; selected: boolean }) => {
+interface RowProps {
+  readonly shown: ShownRow;
+  readonly columns: TableColumns;
+  readonly now: number;
+  readonly selected: boolean;
+  readonly machineOf: ((row: JobRow) => string) | undefined;
+}
+
+const Row = ({ shown, columns, now, selected, machineOf }: RowProps) => {
   const { row } = shown;
   const took = row.status === 'done' ? row.durationMs : row.status === 'running' && row.startedAt !== undefined ? now - row.startedAt : undefined;
+  // Cut in the middle: a host's end (or its pid) tells machines apart as often as its start.
+  const machine = machineOf && columns.machine > 0 ? middleTruncate(machineOf(row), columns.machine) : '';
   return (
     <Box>
       <Cell width={columns.job} color={selected ? 'red' : 'cyan'}>
@@ -105,6 +120,9 @@ const Row = ({ shown, columns, now, selected }: { shown: ShownRow; columns: Tabl
       <Cell width={columns.sender}>{row.sender ? maskSender(row.sender, columns.senderCompact) : '—'}</Cell>
       <Cell width={columns.prompt} color={row.prompt ? undefined : 'gray'}>
         {row.prompt ? oneLine(row.prompt) : '—'}
+      </Cell>
+      <Cell width={columns.machine} color="gray">
+        {machine}
       </Cell>
       <Cell width={columns.stage} color={STATUS_COLOR[row.status]}>
         {stageText(shown, columns.cost > 0)}
@@ -128,12 +146,12 @@ const Row = ({ shown, columns, now, selected }: { shown: ShownRow; columns: Tabl
   );
 };
 
-export const JobTable = ({ rows, columns, now, selectedJobId, more }: JobTableProps) => (
+export const JobTable = ({ rows, columns, now, selectedJobId, more, machineOf }: JobTableProps) => (
   <Box flexDirection="column">
     <HeaderRow columns={columns} />
     {rows.length === 0 && !more ? <Text color="gray"> No jobs yet: send the bot a prompt.</Text> : null}
     {rows.map((shown) => (
-      <Row key={shown.row.jobId} shown={shown} columns={columns} now={now} selected={shown.row.jobId === selectedJobId} />
+      <Row key={shown.row.jobId} shown={shown} columns={columns} now={now} selected={shown.row.jobId === selectedJobId} machineOf={machineOf} />
     ))}
     {more ? (
       <Text color="gray" wrap="truncate-end">

@@ -1,7 +1,7 @@
 /** The counts of this session's jobs and what the workers are doing: two lines under the header. */
 import { Box, Text } from 'ink';
 import type { DashboardState } from './state.ts';
-import { medianSeconds, perMinute, sessionCounts } from './view.ts';
+import { medianSeconds, perMinute, sessionCounts, workersText } from './view.ts';
 
 const Count = ({ label, value, color, last }: { label: string; value: number; color: string; last?: boolean }) => (
   <Text color={value > 0 ? color : 'gray'}>
@@ -25,7 +25,7 @@ export const Summary = ({ state, now }: { state: DashboardState; now: number }) 
         {counts.canceled > 0 ? <Count label="canceled" value={counts.canceled} color="white" last /> : null}
       </Text>
       <Text color="gray" wrap="truncate-end">
-        {workers.concurrency > 0 ? `workers ${workers.running}/${workers.concurrency}` : 'no workers in this process'}
+        {workersText(workers)}
         {workers.paused && !state.stop ? <Text color="yellow"> PAUSED</Text> : null}
         {` · ${perMinute(state, now)} done in the last minute`}
         {median === undefined ? '' : ` · median ${median.toFixed(1)} s`}

@@ -65,6 +65,8 @@ export interface TableColumns {
   /** Drop the channel from senders (whatsapp:). */
   readonly senderCompact: boolean;
   readonly prompt: number;
+  /** 0: hidden (every job ran in one process). */
+  readonly machine: number;
   readonly stage: number;
   /** 0: hidden; 4: the percent; wider: a bar too. */
   readonly progress: number;
@@ -75,12 +77,16 @@ export interface TableColumns {
   readonly attempt: number;
 }
 
-/** Columns for a terminal width: the least useful go first as it narrows, and no row is ever wider than it. */
-export const tableColumns = (width: number): TableColumns => {
+/**
+ * Columns for a terminal width: the least useful go first as it narrows, and no row is ever wider
+ * than it. `machine`: jobs run in several processes, so say where each runs (a container id is 12).
+ */
+export const tableColumns = (width: number, options: { machine?: boolean } = {}): TableColumns => {
   const inner = width - 2 * PADDING;
   const fixed = {
     job: 9,
     sender: inner >= 118 ? 19 : inner >= 68 ? 10 : 0,
+    machine: options.machine ? (inner >= 118 ? 14 : inner >= 68 ? 10 : 0) : 0,
     stage: 12,
     progress: inner >= 108 ? 15 : inner >= 58 ? 4 : 0,
     elapsed: inner >= 118 ? 7 : 0,

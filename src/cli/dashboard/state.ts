@@ -2,95 +2,12 @@
  * The dashboard's view of the activity feed and of the open tasks: a pure reducer, so every screen
  * state is testable. One list of job rows feeds both the table and the counts, so they always agree.
  */
-import type { ActivityEvent } from '../../lib/activity/feed.ts';
-import type { TaskStatus } from '../../lib/domain.ts';
-import type { QueueCounts } from '../../lib/queue/port.ts';
+import type { ActivityEvent, Origin } from '../../lib/activity/feed.ts';
 import { formatCost } from '../../lib/cost/prices.ts';
 import { inSeconds, oneLine, plural, shortId } from './format.ts';
+import type { DashboardEvent, DashboardState, JobRow, JobStatus, LogLine, OpenTask } from './state-types.ts';
 
-export type JobStatus = 'queued' | 'running' | 'retrying' | 'done' | 'failed' | 'canceled';
-
-export interface JobRow {
-  readonly jobId: string;
-  readonly taskId?: string;
-  readonly status: JobStatus;
-  readonly prompt?: string;
-  readonly sender?: string;
-  readonly stage?: string;
-  /** The current stage's progress; absent for stages that report none. */
-  readonly percent?: number;
-  readonly message?: string;
-  /** When the job was queued: the order of the queued rows. */
-  readonly queuedAt: number;
-  /** When the current attempt started. */
-  readonly startedAt?: number;
-  /** The attempt running now, or the next one while waiting to retry. */
-  readonly attempt: number;
-  /** When a job waiting to retry becomes due. */
-  readonly retryAt?: number;
-  readonly error?: string;
-  readonly finishedAt?: number;
-  readonly durationMs?: number;
-  /** Still running when the server stopped: it went back to the queue. */
-  readonly handedBack?: boolean;
-  /** Known only from the task list (run by another process): no event of this one will end it. */
-  readonly listedOnly?: boolean;
-  /** The provider that made the video (failover may pick another than the first), once made. */
-  readonly madeBy?: string;
-  /** Its estimated cost, when its model has a price. */
-  readonly cost?: number;
-}
-
-/** An open task as the store has it: what the queue's events do not carry (prompt, sender, queued jobs). */
-export interface OpenTask {
-  readonly jobId: string;
-  readonly taskId: string;
-  readonly prompt: string;
-  readonly sender: string;
-  readonly status: TaskStatus;
-  readonly stage?: string;
-  readonly createdAt: number;
-  readonly startedAt?: number;
-}
-
-export interface LogLine {
-  readonly ts: number;
-  readonly level: 'info' | 'warn' | 'error';
-  readonly text: string;
-}
-
-export type StopState =
-  | { readonly phase: 'stopping'; readonly graceSec: number; readonly running: readonly string[] }
-  | {
-      readonly phase: 'stopped';
-      readonly running: readonly string[];
-      /** Jobs the workers handed back to the queue; null when this process ran no jobs. */
-      readonly handedBack: number | null;
-    };
-
-/** What the dashboard draws from: the activity feed's events, plus what `vidbot serve` adds. */
-export type DashboardEvent =
-  | ActivityEvent
-  | { readonly type: 'tasks'; readonly tasks: readonly OpenTask[]; readonly runSeconds?: number; readonly ts: number }
-  | { readonly type: 'stopping'; readonly graceSec: number; readonly ts: number }
-  | { readonly type: 'stopped'; readonly handedBack: number | null; readonly ts: number };
-
-export interface DashboardState {
-  readonly jobs: readonly JobRow[];
-  /** Finished rows dropped to bound memory, by status, so the session's counts stay whole. */
-  readonly dropped: { readonly done: number; readonly failed: number; readonly canceled: number };
-  /** True once open tasks were listed: queued rows are then complete (a remote viewer gets none). */
-  readonly listsQueued: boolean;
-  /** The queue's own counts, for the queued jobs a viewer without task lists cannot show. */
-  readonly queueCounts: QueueCounts;
-  readonly workers: { readonly running: number; readonly concurrency: number; readonly paused: boolean };
-  /** Mean run time of recent tasks, the basis of the ETAs (the bot's acknowledgement uses the same). */
-  readonly runSeconds?: number;
-  /** Index into the failed rows (newest first) that `r` retries. */
-  readonly selected: number;
-  readonly log: readonly LogLine[];
-  readonly stop?: StopState;
-}
+export type { DashboardEvent, DashboardState, JobRow, JobStatus, LogLine, OpenTask, StopState, WorkersView } from './state-types.ts';
 
 const MAX_LOG = 200;
 const MAX_FINISHED = 200;
@@ -134,15 +51,23 @@ const rowOf = (state: DashboardState, jobId: string): JobRow | undefined => stat
 /** How a job is named in the log: its short id, and its prompt when known. */
 const named = (row: JobRow | undefined, jobId: string): string => (row?.prompt ? `${shortId(jobId)} "${oneLine(row.prompt)}"` : shortId(jobId));
 
+/** What a job's event adds to its row whatever it says: where it runs, and who it is for (the task list's full prompt wins). */
+const stamped = (row: JobRow, event: { origin?: Origin; prompt?: string; sender?: string }): Partial<JobRow> => ({
+  ...(event.origin ? { origin: event.origin } : {}),
+  ...(event.prompt && !row.prompt ? { prompt: event.prompt } : {}),
+  ...(event.sender && !row.sender ? { sender: event.sender } : {}),
+});
+
 const reduceJob = (state: DashboardState, event: Extract<ActivityEvent, { type: 'job' }>): DashboardState => {
   const current = rowOf(state, event.jobId);
-  const { listedOnly: _listed, ...row } = current ?? newRow(event.jobId, event.ts);
-  const name = named(current, event.jobId);
+  const { listedOnly: _listed, ...known } = current ?? newRow(event.jobId, event.ts);
+  const row: JobRow = { ...known, ...stamped(known, event) };
   switch (event.kind) {
     case 'active': {
       const attempt = event.attempt ?? 1;
       const next = { ...row, ...CLEARED, status: 'running' as const, attempt, startedAt: event.ts, error: undefined, handedBack: undefined };
-      return addLog(putRow(state, next), event.ts, 'info', `${name} started${attempt > 1 ? ` (attempt ${attempt})` : ''}`);
+      const where = event.origin ? ` on ${event.origin.host}` : '';
+      return addLog(putRow(state, next), event.ts, 'info', `${named(row, event.jobId)} started${where}${attempt > 1 ? ` (attempt ${attempt})` : ''}`);
     }
     case 'completed': {
       const next = { ...row, ...CLEARED, status: 'done' as const, finishedAt: event.ts, durationMs: event.durationMs ?? 0 };
@@ -173,6 +98,7 @@ const reduceStage = (state: DashboardState, event: Extract<ActivityEvent, { type
   const row = current ?? { ...newRow(event.jobId, event.ts), status: 'running' as const, startedAt: event.ts };
   const next: JobRow = {
     ...row,
+    ...stamped(row, event),
     listedOnly: undefined,
     stage: event.stage,
     ...(event.state === 'start' || event.stage !== row.stage ? { percent: undefined, message: undefined } : {}),
@@ -216,7 +142,8 @@ const reduceTasks = (state: DashboardState, tasks: readonly OpenTask[], runSecon
 };
 
 const reduceWorkers = (state: DashboardState, event: Extract<ActivityEvent, { type: 'workers' }>): DashboardState => {
-  const next = { ...state, workers: { running: event.running, concurrency: event.concurrency, paused: event.paused } };
+  const { type: _type, ts: _ts, ...workers } = event;
+  const next = { ...state, workers };
   // Stopping pauses the workers too; that is said by the stop notice, not as a pause.
   if (event.paused === state.workers.paused || state.stop) return next;
   return event.paused
@@ -238,7 +165,8 @@ export const reduce = (state: DashboardState, event: DashboardEvent): DashboardS
       return reduceStage(state, event);
     case 'made': {
       const row = rowOf(state, event.jobId);
-      const made = { ...(row ?? { ...newRow(event.jobId, event.ts), status: 'running' as const, startedAt: event.ts }), madeBy: event.provider, ...(event.cost === undefined ? {} : { cost: event.cost }) };
+      const base = row ?? { ...newRow(event.jobId, event.ts), status: 'running' as const, startedAt: event.ts };
+      const made = { ...base, ...stamped(base, event), madeBy: event.provider, ...(event.cost === undefined ? {} : { cost: event.cost }) };
       const cost = event.cost === undefined ? '' : `, cost ${formatCost(event.cost)}`;
       return addLog(putRow(state, made), event.ts, 'info', `${named(row, event.jobId)} made by ${event.provider} ${event.model}${cost}`);
     }

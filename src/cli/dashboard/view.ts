@@ -71,6 +71,32 @@ export const orderedRows = (state: DashboardState, now: number): ShownRow[] => {
   });
 };
 
+const originKey = (row: JobRow): string | undefined => (row.origin ? `${row.origin.host}:${row.origin.pid}` : undefined);
+
+/**
+ * Each job's machine, when the jobs shown ran in more than one process: the host, or host:pid for
+ * processes that share a host. Undefined when there is nothing to tell apart (no column then).
+ */
+export const machineLabels = (state: DashboardState): ((row: JobRow) => string) | undefined => {
+  const origins = new Map(state.jobs.flatMap((row) => (row.origin ? [[originKey(row), row.origin] as const] : [])));
+  if (origins.size < 2) return undefined;
+  const perHost = new Map<string, number>();
+  for (const origin of origins.values()) perHost.set(origin.host, (perHost.get(origin.host) ?? 0) + 1);
+  return (row) => {
+    if (!row.origin) return '';
+    return (perHost.get(row.origin.host) ?? 0) > 1 ? `${row.origin.host}:${row.origin.pid}` : row.origin.host;
+  };
+};
+
+/** The workers line: how many run of how many, and across how many processes and machines. */
+export const workersText = (workers: DashboardState['workers']): string => {
+  const { processes, machines = 1 } = workers;
+  if (workers.concurrency === 0) return processes === undefined ? 'no workers in this process' : 'no worker process heard from';
+  const where = processes === undefined || processes < 2 ? '' : machines > 1 ? ` on ${machines} machines` : ` in ${processes} processes`;
+  const paused = workers.pausedProcesses ? ` (${workers.pausedProcesses} of ${processes} paused)` : '';
+  return `workers ${workers.running}/${workers.concurrency}${where}${paused}`;
+};
+
 /** Failed rows, newest first: what ↑/↓ select and `r` retries. */
 export const failedRows = (state: DashboardState): JobRow[] =>
   state.jobs.filter((job) => job.status === 'failed').sort((a, b) => (b.finishedAt ?? 0) - (a.finishedAt ?? 0));

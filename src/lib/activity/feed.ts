@@ -1,57 +1,38 @@
 /**
  * What the bot is doing, as one stream of small serializable events: queue transitions, pipeline
  * stages, queue counts, worker state and log lines. `vidbot serve` draws its dashboard from it and
- * GET /api/events streams it (SSE) to `vidbot status --watch` on another terminal or machine.
+ * GET /api/events streams it (SSE) to `vidbot status --watch` on another terminal or machine. With a
+ * bus (REDIS_URL) it also carries what the workers of every other process do.
  */
 import type { PipelineEvent } from '../pipeline/events.ts';
-import type { JobQueue, QueueCounts } from '../queue/port.ts';
-import type { PipelineStage } from '../domain.ts';
+import type { JobQueue } from '../queue/port.ts';
+import type { ActivityBus } from './bus/port.ts';
+import {
+  type ActivityEvent,
+  type ActivityListener,
+  type JobScopedActivity,
+  type WorkerStatus,
+  createPipelineMapper,
+  watchJobEvents,
+  withOrigin,
+} from './events.ts';
+import { createWorkersTally } from './workers-tally.ts';
 
-export type JobEventKind = 'active' | 'completed' | 'failed' | 'retrying' | 'canceled' | 'stalled';
+export type { ActivityEvent, ActivityListener, JobEventKind, Origin, WorkerStatus } from './events.ts';
 
-export type ActivityEvent =
-  | {
-      readonly type: 'job';
-      readonly kind: JobEventKind;
-      readonly jobId: string;
-      readonly ts: number;
-      readonly workerId?: string;
-      readonly attempt?: number;
-      readonly durationMs?: number;
-      readonly error?: string;
-      /** How long a job waits before it is retried. */
-      readonly delayMs?: number;
-    }
-  | {
-      readonly type: 'stage';
-      readonly jobId: string;
-      readonly stage: PipelineStage;
-      readonly state: 'start' | 'progress' | 'done' | 'skip';
-      readonly ts: number;
-      readonly percent?: number;
-      readonly message?: string;
-    }
-  | {
-      /** A job's video was generated: by which provider and model (failover may pick another), at what estimated cost. */
-      readonly type: 'made';
-      readonly jobId: string;
-      readonly provider: string;
-      readonly model: string;
-      readonly cost?: number;
-      readonly ts: number;
-    }
-  | { readonly type: 'counts'; readonly counts: QueueCounts; readonly ts: number }
-  | { readonly type: 'workers'; readonly running: number; readonly concurrency: number; readonly paused: boolean; readonly ts: number }
-  | { readonly type: 'log'; readonly level: 'info' | 'warn' | 'error'; readonly message: string; readonly ts: number };
-
-export type ActivityListener = (event: ActivityEvent) => void;
+/** Who a job is for: its prompt (shortened) and sender, as the store has them. */
+export interface JobSubject {
+  readonly prompt: string;
+  readonly sender: string;
+}
 
 export interface ActivityFeed {
   /** Feeds one pipeline event of a job (from startWorkers' onEvent). */
   pipeline(jobId: string, event: PipelineEvent): void;
   log(level: 'info' | 'warn' | 'error', message: string): void;
-  workers(status: { running: number; concurrency: number; paused: boolean }): void;
-  /** The latest events, oldest first, so a new viewer starts with context. */
+  /** This process's workers, now (they are also read on every tick when `ownWorkers` is given). */
+  workers(status: WorkerStatus): void;
+  /** The latest events, oldest first, then the current counts and workers, so a new viewer starts with context. */
   recent(): readonly ActivityEvent[];
   subscribe(listener: ActivityListener): () => void;
   close(): void;
@@ -59,22 +40,42 @@ export interface ActivityFeed {
 
 export interface ActivityFeedOptions {
   readonly queue: Pick<JobQueue<unknown>, 'on' | 'counts'>;
-  /** How often queue counts are read; a change becomes a 'counts' event (default 1 s). */
+  /** The other processes' activity, merged in; this process's own jobs are stamped with its origin. */
+  readonly bus?: ActivityBus;
+  /** Who a job is for, read as it starts: a viewer without the store (a remote one) still sees prompts. */
+  readonly lookUpJob?: (jobId: string) => Promise<JobSubject | undefined>;
+  /** This process's workers, read on every tick. */
+  readonly ownWorkers?: () => WorkerStatus;
+  /** How often queue counts (and the workers) are read; a change becomes an event (default 1 s). */
   readonly countsEveryMs?: number;
+  /** How long a worker process may stay silent before it drops out of the workers' sum. */
+  readonly workersTimeoutMs?: number;
   /** Events kept for new viewers (default 200). */
   readonly history?: number;
   readonly now?: () => number;
 }
 
+/** How long a job's events wait for its subject before they go out without it. */
+const LOOKUP_WAIT_MS = 2_000;
+const ENDED: ReadonlySet<string> = new Set(['completed', 'failed', 'retrying', 'canceled', 'stalled']);
+
 export const createActivityFeed = (options: ActivityFeedOptions): ActivityFeed => {
   const now = options.now ?? Date.now;
   const history = options.history ?? 200;
+  const { bus, lookUpJob } = options;
+  const origin = bus?.origin;
   const listeners = new Set<ActivityListener>();
   const kept: ActivityEvent[] = [];
-  let lastCounts = '';
-  let lastProgressAt = new Map<string, number>();
+  const mapper = createPipelineMapper(now);
+  const tally = createWorkersTally({ now, ...(origin ? { origin } : {}), ...(options.workersTimeoutMs === undefined ? {} : { timeoutMs: options.workersTimeoutMs }) });
+  /** Events of jobs whose subject is being read: held, so each job's events keep their order. */
+  const held = new Map<string, JobScopedActivity[]>();
+  let lastCounts: ActivityEvent | undefined;
+  let lastWorkers: ActivityEvent | undefined;
+  let closed = false;
 
   const emit = (event: ActivityEvent): void => {
+    if (closed) return;
     // Progress is frequent and stale at once: keep it out of the history new viewers replay.
     if (!(event.type === 'stage' && event.state === 'progress')) {
       kept.push(event);
@@ -89,62 +90,104 @@ export const createActivityFeed = (options: ActivityFeedOptions): ActivityFeed =
     }
   };
 
-  const q = options.queue;
-  const offs = [
-    q.on('active', (e) => emit({ type: 'job', kind: 'active', jobId: e.jobId, workerId: e.workerId, attempt: e.attempt, ts: now() })),
-    q.on('completed', (e) => emit({ type: 'job', kind: 'completed', jobId: e.jobId, workerId: e.workerId, durationMs: e.durationMs, ts: now() })),
-    q.on('failed', (e) => emit({ type: 'job', kind: 'failed', jobId: e.jobId, workerId: e.workerId, error: e.error, ts: now() })),
-    q.on('retrying', (e) => emit({ type: 'job', kind: 'retrying', jobId: e.jobId, workerId: e.workerId, attempt: e.attempt, delayMs: e.delayMs, error: e.error, ts: now() })),
-    q.on('canceled', (e) => emit({ type: 'job', kind: 'canceled', jobId: e.jobId, ts: now() })),
-    q.on('stalled', (e) => emit({ type: 'job', kind: 'stalled', jobId: e.jobId, ts: now() })),
-  ];
-
-  const readCounts = async () => {
+  const subjectOf = async (jobId: string): Promise<JobSubject | undefined> => {
+    if (!lookUpJob) return undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), LOOKUP_WAIT_MS)));
     try {
-      const counts = await q.counts();
-      const key = JSON.stringify(counts);
-      if (key !== lastCounts) {
-        lastCounts = key;
-        emit({ type: 'counts', counts, ts: now() });
-      }
+      return await Promise.race([lookUpJob(jobId).catch(() => undefined), late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  const jobEvent = (event: JobScopedActivity): void => {
+    const waiting = held.get(event.jobId);
+    if (waiting) {
+      waiting.push(event);
+      return;
+    }
+    if (event.type === 'job' && ENDED.has(event.kind)) mapper.forget(event.jobId);
+    if (!(event.type === 'job' && event.kind === 'active' && event.prompt === undefined && lookUpJob)) {
+      emit(event);
+      return;
+    }
+    held.set(event.jobId, []);
+    void subjectOf(event.jobId).then((subject) => {
+      const after = held.get(event.jobId) ?? [];
+      held.delete(event.jobId);
+      emit(subject ? { ...event, prompt: subject.prompt, sender: subject.sender } : event);
+      for (const next of after) jobEvent(next);
+    });
+  };
+
+  /** Says the workers' sum when it changed: every process's heartbeat would otherwise flood the history. */
+  const reportWorkers = (): void => {
+    const total = tally.total();
+    const { processes, machines, pausedProcesses, ...status } = total;
+    const event: ActivityEvent = bus
+      ? { type: 'workers', ...status, processes, machines, ...(pausedProcesses > 0 && !status.paused ? { pausedProcesses } : {}), ts: now() }
+      : { type: 'workers', ...status, ts: now() };
+    if (lastWorkers && JSON.stringify({ ...lastWorkers, ts: 0 }) === JSON.stringify({ ...event, ts: 0 })) return;
+    lastWorkers = event;
+    emit(event);
+  };
+
+  const offs = watchJobEvents(options.queue, (event) => jobEvent(withOrigin(event, origin)), now);
+  if (bus) {
+    offs.push(
+      bus.subscribe(({ peer, origin: from, event }) => {
+        if (event.type === 'workers') {
+          tally.heard(peer, from, { running: event.running, concurrency: event.concurrency, paused: event.paused });
+          reportWorkers();
+          return;
+        }
+        // Stamped on arrival with this clock: times across machines then agree with the viewer's own.
+        jobEvent({ ...event, origin: from, ts: now() });
+      }),
+    );
+  }
+
+  const tick = async () => {
+    if (options.ownWorkers) tally.own(options.ownWorkers());
+    if (options.ownWorkers || bus) reportWorkers();
+    try {
+      const counts = await options.queue.counts();
+      const event: ActivityEvent = { type: 'counts', counts, ts: now() };
+      if (lastCounts?.type === 'counts' && JSON.stringify(lastCounts.counts) === JSON.stringify(counts)) return;
+      lastCounts = event;
+      emit(event);
     } catch (error) {
       emit({ type: 'log', level: 'warn', message: `Reading queue counts failed: ${(error as Error).message}`, ts: now() });
     }
   };
-  void readCounts();
-  const timer = setInterval(() => void readCounts(), options.countsEveryMs ?? 1000);
+  void tick();
+  const timer = setInterval(() => void tick(), options.countsEveryMs ?? 1000);
   timer.unref();
 
   return {
     pipeline(jobId, event) {
-      const ts = now();
-      if (event.type === 'stage:progress') {
-        // At most a few progress events a second per job: ffmpeg reports far more often.
-        if (ts - (lastProgressAt.get(jobId) ?? 0) < 200) return;
-        lastProgressAt.set(jobId, ts);
-        emit({ type: 'stage', jobId, stage: event.stage, state: 'progress', ts, ...(event.percent === undefined ? {} : { percent: event.percent }), ...(event.message ? { message: event.message } : {}) });
-        return;
-      }
-      if (event.type === 'made') {
-        emit({ type: 'made', jobId, provider: event.provider, model: event.model, ...(event.cost === undefined ? {} : { cost: event.cost }), ts });
-        return;
-      }
-      if (event.type === 'stage:start') emit({ type: 'stage', jobId, stage: event.stage, state: 'start', ts });
-      else if (event.type === 'stage:done') emit({ type: 'stage', jobId, stage: event.stage, state: 'done', ts, ...(event.note ? { message: event.note } : {}) });
-      else emit({ type: 'stage', jobId, stage: event.stage, state: 'skip', ts, message: event.reason });
+      const mapped = mapper.map(jobId, event);
+      if (mapped) jobEvent(withOrigin(mapped, origin));
     },
     log: (level, message) => emit({ type: 'log', level, message, ts: now() }),
-    workers: (status) => emit({ type: 'workers', ...status, ts: now() }),
-    recent: () => [...kept],
+    workers(status) {
+      tally.own(status);
+      reportWorkers();
+    },
+    // The current counts and workers come last: older ones may have left the history long ago.
+    recent: () => [...kept, ...(lastCounts ? [lastCounts] : []), ...(lastWorkers ? [lastWorkers] : [])],
     subscribe(listener) {
       listeners.add(listener);
       return () => void listeners.delete(listener);
     },
     close() {
+      closed = true;
       clearInterval(timer);
       for (const off of offs) off();
       listeners.clear();
-      lastProgressAt = new Map();
+      held.clear();
+      mapper.clear();
     },
   };
 };

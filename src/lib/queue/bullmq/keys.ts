@@ -3,7 +3,8 @@
  * together (and `obliterate` plus these keys removes everything):
  * - meta:<id>  hash: cancel requested, canceled, error code, worker, tombstone of a removed job;
  * - canceled / canceled-failed: sets for counts (BullMQ has no canceled state);
- * - g:<group>:active / g:<group>:pending: the fairness gate's running set and FIFO backlog.
+ * - g:<group>:active / g:<group>:pending: the fairness gate's running set and FIFO backlog;
+ * - activity: not a key but the pub/sub channel the processes tell each other what their workers do on.
  */
 /**
  * BullMQ job ids may not be integers or contain ':', and an id such as "delayed" would land on one
@@ -21,6 +22,7 @@ export interface QueueKeys {
   readonly seq: string;
   groupActive(group: string): string;
   groupPending(group: string): string;
+  readonly activity: string;
 }
 
 export const queueKeys = (prefix: string, name: string): QueueKeys => {
@@ -33,6 +35,7 @@ export const queueKeys = (prefix: string, name: string): QueueKeys => {
     seq: `${base}:vb:seq`,
     groupActive: (group) => `${base}:vb:g:${group}:active`,
     groupPending: (group) => `${base}:vb:g:${group}:pending`,
+    activity: `${base}:vb:activity`,
   };
 };
 

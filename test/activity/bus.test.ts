@@ -1,0 +1,113 @@
+/**
+ * The activity bus on a real redis-server: what one process publishes reaches the others stamped
+ * with its origin and never comes back to itself; anything else on the channel is dropped; close()
+ * gives its connection back.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ActivityBus, BusMessage } from '../../src/lib/activity/bus/port.ts';
+import { createRedisActivityBus } from '../../src/lib/activity/bus/redis.ts';
+import { type TestRedis, startRedis } from '../helpers/redis.ts';
+import { waitFor } from '../helpers/vidbot.ts';
+
+let redis: TestRedis;
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(() => redis.cleanup());
+
+const channel = () => `vidbot:test-${randomBytes(4).toString('hex')}:vb:activity`;
+
+/** A client that is connected, since the bus drops what it is asked to publish while it is not. */
+const connected = async (): Promise<Redis> => {
+  const client = redis.client();
+  await client.ping();
+  return client;
+};
+
+/** Subscribing is asynchronous: wait until Redis counts the subscribers, so nothing is published before. */
+const subscribers = async (client: Redis, name: string, count: number) =>
+  waitFor(async () => {
+    const reply = (await client.pubsub('NUMSUB', name)) as [string, number];
+    return reply[1] === count;
+  }, 10_000);
+
+const collect = (bus: ActivityBus) => {
+  const got: BusMessage[] = [];
+  bus.subscribe((message) => got.push(message));
+  return got;
+};
+
+describe('Redis activity bus', () => {
+  it('carries each message to the other processes, stamped with where it came from, never back to its sender', async () => {
+    const name = channel();
+    const client = await connected();
+    const worker = createRedisActivityBus({ connection: client, channel: name, origin: { host: 'worker-a', pid: 11 } });
+    const web = createRedisActivityBus({ connection: client, channel: name, origin: { host: 'web-1', pid: 22 } });
+    const toWorker = collect(worker);
+    const toWeb = collect(web);
+    await subscribers(client, name, 2);
+
+    worker.publish({ type: 'stage', jobId: 'job-1', stage: 'generate', state: 'start', ts: 1 });
+    worker.publish({ type: 'workers', running: 1, concurrency: 2, paused: false, ts: 2 });
+    web.publish({ type: 'job', kind: 'canceled', jobId: 'job-2', ts: 3 });
+
+    await waitFor(async () => toWeb.length === 2 && toWorker.length === 1, 10_000);
+    expect(toWeb.map((message) => message.event.type)).toEqual(['stage', 'workers']);
+    expect(toWeb[0]).toMatchObject({ origin: { host: 'worker-a', pid: 11 }, event: { jobId: 'job-1', stage: 'generate', state: 'start' } });
+    expect(toWorker).toEqual([expect.objectContaining({ origin: { host: 'web-1', pid: 22 }, event: expect.objectContaining({ kind: 'canceled' }) })]);
+    // Each bus is a peer of its own, even two in one process: the ids differ.
+    expect(toWeb[0]?.peer).not.toBe(toWorker[0]?.peer);
+    await worker.close();
+    await web.close();
+  });
+
+  it('drops anything on the channel that is not one of its messages', async () => {
+    const name = channel();
+    const client = await connected();
+    const web = createRedisActivityBus({ connection: client, channel: name, origin: { host: 'web-1', pid: 22 } });
+    const got = collect(web);
+    await subscribers(client, name, 1);
+    const origin = { host: 'worker-a', pid: 11 };
+    for (const raw of [
+      'not json at all',
+      JSON.stringify({ v: 2, peer: 'p', origin, event: { type: 'job', kind: 'active', jobId: 'j', ts: 1 } }),
+      JSON.stringify({ v: 1, peer: 'p', origin: { host: 'worker-a' }, event: { type: 'job', kind: 'active', jobId: 'j', ts: 1 } }),
+      JSON.stringify({ v: 1, peer: 'p', origin, event: { type: 'job', kind: 'exploded', jobId: 'j', ts: 1 } }),
+      JSON.stringify({ v: 1, peer: 'p', origin, event: { type: 'workers', running: -1, concurrency: 2, paused: false, ts: 1 } }),
+      JSON.stringify({ v: 1, peer: 'p', origin, event: { type: 'log', level: 'info', message: 'not for the bus', ts: 1 } }),
+      JSON.stringify([1, 2, 3]),
+    ]) {
+      await client.publish(name, raw);
+    }
+    await client.publish(name, JSON.stringify({ v: 1, peer: 'p', origin, event: { type: 'made', jobId: 'j', provider: 'local', model: 'preview', ts: 5 } }));
+    await waitFor(async () => got.length > 0, 10_000);
+    expect(got).toEqual([{ peer: 'p', origin, event: { type: 'made', jobId: 'j', provider: 'local', model: 'preview', ts: 5 } }]);
+    await web.close();
+  });
+
+  it('gives its subscriber connection back on close, and publishes nothing after', async () => {
+    const name = channel();
+    const client = await connected();
+    const named = async () => String(await client.call('CLIENT', 'LIST')).split('\n').filter((line) => line.includes('name=vidbot:activity')).length;
+    const before = await named();
+    const bus = createRedisActivityBus({ connection: client, channel: name, origin: { host: 'web-1', pid: 22 } });
+    bus.subscribe(() => {});
+    await subscribers(client, name, 1);
+    expect(await named()).toBe(before + 1);
+
+    const listener = await connected();
+    await listener.subscribe(name);
+    const heard: string[] = [];
+    listener.on('message', (_channel: string, message: string) => heard.push(message));
+    await bus.close();
+    await waitFor(async () => (await named()) === before, 10_000);
+    await subscribers(client, name, 1);
+    bus.publish({ type: 'job', kind: 'active', jobId: 'after-close', ts: 1 });
+    // A message published after it by another client arrives: had the closed bus sent one, it would be first.
+    await client.publish(name, 'marker');
+    await waitFor(async () => heard.includes('marker'), 10_000);
+    expect(heard).toEqual(['marker']);
+  });
+});
