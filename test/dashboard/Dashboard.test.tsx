@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { Dashboard, type DashboardProps } from '../../src/cli/dashboard/Dashboard.tsx';
+import { shortId } from '../../src/cli/dashboard/format.ts';
 import { type DashboardState, initialState } from '../../src/cli/dashboard/state.ts';
 import { JOB, NOW, across, apply, busy } from './fixtures.ts';
 import { lines, renderAt, tick, widest } from './render-at.tsx';
@@ -155,7 +156,7 @@ describe('Dashboard', () => {
       expect(widest(frame)).toBeLessThanOrEqual(width);
       expect(frame).toContain('workers 2/4 on 2 machines');
       expect(lines(frame).find((line) => /^\s+job\s+sender/.test(line))).toMatch(/prompt\s+machine\s+stage/);
-      expect(jobLines(frame).find((line) => line.includes(JOB.fox.slice(0, 8)))).toMatch(/a fox running.*worker-a\s+generate/);
+      expect(jobLines(frame).find((line) => line.includes(shortId(JOB.fox)))).toMatch(/a fox running.*worker-a\s+generate/);
     });
   }
 });
