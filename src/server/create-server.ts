@@ -23,7 +23,7 @@ import { providerWebhookRoutes } from './routes/provider-webhook.ts';
 import { type WorkerControl, eventRoutes } from './routes/events.ts';
 import { testSendRoutes } from './routes/test-send.ts';
 import { channelRoutes } from './routes/channels.ts';
-import { JOB_SCHEMA, TASK_SCHEMA } from './schemas/api.ts';
+import { JOB_SCHEMA, TASK_SCHEMA } from './schemas/tasks.ts';
 import { metricsSchema } from './schemas/service.ts';
 import type { Simulator } from './simulator/index.ts';
 import { AJV_OPTIONS, installValidation, schemaErrorFormatter } from './validation.ts';

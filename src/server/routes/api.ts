@@ -7,15 +7,8 @@ import type { Vidbot } from '../../lib/create-vidbot.ts';
 import { normalizeRecipient } from '../../lib/channel/recipient.ts';
 import { vidbotError } from '../../lib/errors.ts';
 import type { Video } from '../../lib/store/port.ts';
-import {
-  cancelTaskSchema,
-  generateVideoSchema,
-  getTaskSchema,
-  listTasksSchema,
-  listVideosSchema,
-  retryTaskSchema,
-  sessionHistorySchema,
-} from '../schemas/api.ts';
+import { generateVideoSchema, listVideosSchema, sessionHistorySchema } from '../schemas/api.ts';
+import { cancelTaskSchema, getTaskSchema, listTasksSchema, retryTaskSchema } from '../schemas/tasks.ts';
 import { schemaErrorFormatter } from '../validation.ts';
 
 const videoJson = (video: Video) => ({
