@@ -1,7 +1,8 @@
 /**
  * The web side of vidbot on Fastify: Twilio's webhooks, the seed's JSON API, media for Twilio to
- * fetch, health and metrics. Created from a wired Vidbot and Bot, so tests use `inject()` and
- * `vidbot serve` only adds listening, workers and shutdown.
+ * fetch, health and metrics, each route with a schema that checks its requests and goes into the
+ * OpenAPI description at /openapi.json. Created from a wired Vidbot and Bot, so tests use `inject()`
+ * and `vidbot serve` only adds listening, workers and shutdown.
  */
 import { readFileSync } from 'node:fs';
 import formbody from '@fastify/formbody';
@@ -15,6 +16,7 @@ import type { Vidbot } from '../lib/create-vidbot.ts';
 import { createApiGuard } from './auth.ts';
 import { frameworkErrors, installErrorHandlers } from './errors.ts';
 import { type ServerMetrics, createServerMetrics } from './metrics.ts';
+import { openApiRoutes, registerOpenApi } from './openapi/document.ts';
 import { apiRoutes } from './routes/api.ts';
 import { type WorkerStatus, healthRoutes } from './routes/health.ts';
 import { mediaRoutes } from './routes/media.ts';
@@ -22,7 +24,10 @@ import { providerWebhookRoutes } from './routes/provider-webhook.ts';
 import { type WorkerControl, eventRoutes } from './routes/events.ts';
 import { testSendRoutes } from './routes/test-send.ts';
 import { channelRoutes } from './routes/channels.ts';
+import { JOB_SCHEMA, TASK_SCHEMA } from './schemas/tasks.ts';
+import { metricsSchema } from './schemas/service.ts';
 import type { Simulator } from './simulator/index.ts';
+import { AJV_OPTIONS, installValidation, schemaErrorFormatter } from './validation.ts';
 
 export interface CreateServerOptions {
   readonly vidbot: Vidbot;
@@ -71,10 +76,20 @@ export const createServer = async (options: CreateServerOptions): Promise<Fastif
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     frameworkErrors,
+    ajv: AJV_OPTIONS,
+    schemaErrorFormatter: schemaErrorFormatter(),
   });
   const metrics = options.metrics ?? createServerMetrics({ queue: vidbot.queue, store: vidbot.store });
+  // Normalised once here (the config already trims it; a library caller may not have).
+  const publicBaseUrl = options.publicBaseUrl?.replace(/\/+$/, '');
+  const version = packageVersion();
   await app.register(formbody);
+  // Before any route, so the description sees them all.
+  await registerOpenApi(app, { version, ...(publicBaseUrl ? { publicBaseUrl } : {}) });
   installErrorHandlers(app);
+  installValidation(app);
+  app.addSchema(TASK_SCHEMA);
+  app.addSchema(JOB_SCHEMA);
 
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -86,8 +101,6 @@ export const createServer = async (options: CreateServerOptions): Promise<Fastif
 
   const guard = createApiGuard(options.apiKey);
   const insecure = options.insecureSkipSignature ?? false;
-  // Normalised once here (the config already trims it; a library caller may not have).
-  const publicBaseUrl = options.publicBaseUrl?.replace(/\/+$/, '');
   const publicUrl = { trustProxy: options.trustProxy ?? false, ...(publicBaseUrl ? { publicBaseUrl } : {}) };
   const countingBot: Bot = {
     handleInbound: async (message, handleOptions) => {
@@ -120,7 +133,7 @@ export const createServer = async (options: CreateServerOptions): Promise<Fastif
   mediaRoutes(app, { mediaHost: vidbot.mediaHost });
   healthRoutes(app, {
     vidbot,
-    version: packageVersion(),
+    version,
     workers,
     apiAuth: options.apiKey ? 'api-key' : 'local-only',
     signatureCheck: !insecure,
@@ -131,7 +144,8 @@ export const createServer = async (options: CreateServerOptions): Promise<Fastif
     ...(options.publicBaseUrl ? { publicBaseUrl: options.publicBaseUrl } : {}),
   });
   options.simulator?.register(app, { store: vidbot.store, modelChoices: modelOfferChoices(vidbot.models) });
-  app.get('/metrics', async (_request, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(await metrics.text()));
+  app.get('/metrics', { schema: metricsSchema }, async (_request, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(await metrics.text()));
+  await openApiRoutes(app, guard);
 
   return app;
 };

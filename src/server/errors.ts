@@ -5,6 +5,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type ErrorCode, VidbotError, toVidbotError, vidbotError } from '../lib/errors.ts';
+import { ERROR_SCHEMA } from './schemas/shared.ts';
 
 /** Fastify's own request errors, by their code. */
 const FASTIFY_CODES: Readonly<Record<string, ErrorCode>> = {
@@ -24,6 +25,8 @@ const fromFastify = (error: FastifyError): VidbotError | undefined => {
 };
 
 export const installErrorHandlers = (app: FastifyInstance): void => {
+  // The shape, as the `Error` component the routes' error answers refer to.
+  app.addSchema(ERROR_SCHEMA);
   app.setErrorHandler((caught: FastifyError | VidbotError, request, reply) => {
     const error = caught instanceof VidbotError ? caught : (fromFastify(caught) ?? toVidbotError(caught));
     const status = error.httpStatus;

@@ -119,6 +119,24 @@ export interface WebhookResponse {
   readonly body: string;
 }
 
+/** A JSON Schema (2020-12), as an API description gives one. */
+export type JsonSchema = Readonly<Record<string, unknown>>;
+
+/**
+ * What a service sends to a webhook and gets back, for the server's API description. It describes;
+ * the channel still verifies and reads every request itself (the signature first).
+ */
+export interface WebhookDoc {
+  readonly summary: string;
+  readonly description: string;
+  /** The headers the service sends that matter here (its signature). */
+  readonly headers?: JsonSchema;
+  readonly query?: JsonSchema;
+  readonly body?: { readonly contentType: string; readonly schema: JsonSchema };
+  /** The answers by status; errors (403 for a bad signature, 400, 415) are the server's to add. */
+  readonly responses: Readonly<Record<number, { readonly description: string; readonly contentType?: string; readonly schema?: JsonSchema }>>;
+}
+
 /** One route a channel needs; the server registers it and calls the channel to read and answer. */
 export interface ChannelWebhook {
   readonly method: 'GET' | 'POST';
@@ -134,6 +152,8 @@ export interface ChannelWebhook {
   read(request: WebhookRequest): WebhookContent;
   /** The HTTP answer, given the bot's replies to the request's messages (in order). */
   respond(replies: readonly string[]): WebhookResponse;
+  /** What the service sends and gets, for the API description. */
+  readonly doc?: WebhookDoc;
 }
 
 /** Where inbound media may be fetched from, and with which credentials. */

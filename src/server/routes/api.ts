@@ -2,21 +2,14 @@
  * The seed bot's JSON API (snake_case fields, as its MongoDB documents had them) plus vidbot's
  * task endpoints, which return the library's Task objects as they are.
  */
-import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify';
 import type { Vidbot } from '../../lib/create-vidbot.ts';
 import { normalizeRecipient } from '../../lib/channel/recipient.ts';
 import { vidbotError } from '../../lib/errors.ts';
 import type { Video } from '../../lib/store/port.ts';
-
-/** A whole number from the query string within bounds, or a 400 naming the parameter. */
-export const queryInt = (value: unknown, name: string, fallback: number, min: number, max: number): number => {
-  if (value === undefined || value === '') return fallback;
-  const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isSafeInteger(n) || n < min || n > max) {
-    throw vidbotError('VIDBOT_INPUT_INVALID', `${name} must be a whole number from ${min} to ${max}, got "${String(value).slice(0, 40)}".`);
-  }
-  return n;
-};
+import { generateVideoSchema, listVideosSchema, sessionHistorySchema } from '../schemas/api.ts';
+import { cancelTaskSchema, getTaskSchema, listTasksSchema, retryTaskSchema } from '../schemas/tasks.ts';
+import { schemaErrorFormatter } from '../validation.ts';
 
 const videoJson = (video: Video) => ({
   video_id: video.videoId,
@@ -33,30 +26,27 @@ const videoJson = (video: Video) => ({
 
 export interface ApiRouteDeps {
   readonly vidbot: Pick<Vidbot, 'store' | 'queue' | 'submitTask' | 'cancelTask' | 'retryTask'>;
-  readonly guard: preHandlerAsyncHookHandler;
+  readonly guard: onRequestAsyncHookHandler;
 }
 
 export const apiRoutes = (app: FastifyInstance, deps: ApiRouteDeps): void => {
   const { vidbot, guard } = deps;
-  const json = (value: unknown): Record<string, unknown> => {
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      throw vidbotError('VIDBOT_INPUT_INVALID', 'Send a JSON object, e.g. {"prompt": "a fox in the snow", "from": "whatsapp:+15551234567"}.');
-    }
-    return value as Record<string, unknown>;
-  };
 
-  app.post('/api/generate-video', { preHandler: guard }, async (request, reply) => {
-    const body = json(request.body);
-    const given = body.from === undefined || body.from === null ? '' : body.from;
-    if (typeof given !== 'string') throw vidbotError('VIDBOT_INPUT_INVALID', '"from" must be a string such as whatsapp:+15551234567.');
-    // Who gets the video: the same rule as `vidbot send` and /test-send.
-    const from = given.trim() === '' ? '' : normalizeRecipient(given, { label: '"from"' });
-    const { task, created } = await vidbot.submitTask({ prompt: body.prompt as string, from, sessionId: from || 'api' });
-    const position = await vidbot.queue.position(task.taskId);
-    return reply.status(created ? 202 : 200).send({ task_id: task.taskId, status: task.status, position });
-  });
+  app.post<{ Body: { prompt: string; from?: string | null } }>(
+    '/api/generate-video',
+    // A prompt that is missing or not text is the library's VIDBOT_PROMPT_EMPTY, as an empty one is.
+    { onRequest: guard, schema: generateVideoSchema, schemaErrorFormatter: schemaErrorFormatter({ '/prompt': 'VIDBOT_PROMPT_EMPTY' }) },
+    async (request, reply) => {
+      const given = request.body.from ?? '';
+      // Who gets the video: the same rule as `vidbot send` and /test-send.
+      const from = given.trim() === '' ? '' : normalizeRecipient(given, { label: '"from"' });
+      const { task, created } = await vidbot.submitTask({ prompt: request.body.prompt, from, sessionId: from || 'api' });
+      const position = await vidbot.queue.position(task.taskId);
+      return reply.status(created ? 202 : 200).send({ task_id: task.taskId, status: task.status, position });
+    },
+  );
 
-  app.get<{ Params: { sid: string } }>('/api/session-history/:sid', { preHandler: guard }, async (request) => {
+  app.get<{ Params: { sid: string } }>('/api/session-history/:sid', { onRequest: guard, schema: sessionHistorySchema }, async (request) => {
     const session = await vidbot.store.getSession(request.params.sid);
     if (!session) throw vidbotError('VIDBOT_NOT_FOUND', `No session ${request.params.sid.slice(0, 80)}.`, { hint: 'Session ids are the sender, e.g. whatsapp:+15551234567.' });
     return {
@@ -66,10 +56,8 @@ export const apiRoutes = (app: FastifyInstance, deps: ApiRouteDeps): void => {
     };
   });
 
-  app.get<{ Querystring: Record<string, unknown> }>('/api/list-videos', { preHandler: guard }, async (request) => {
-    const limit = queryInt(request.query.limit, 'limit', 20, 1, 100);
-    const offset = queryInt(request.query.offset, 'offset', 0, 0, 1_000_000);
-    const from = typeof request.query.from === 'string' ? request.query.from : undefined;
+  app.get<{ Querystring: { limit: number; offset: number; from?: string } }>('/api/list-videos', { onRequest: guard, schema: listVideosSchema }, async (request) => {
+    const { limit, offset, from } = request.query;
     // One extra row tells whether there is a next page without counting the table.
     const rows = await vidbot.store.listVideos({ limit: limit + 1, offset, ...(from ? { from } : {}) });
     return {
@@ -80,24 +68,23 @@ export const apiRoutes = (app: FastifyInstance, deps: ApiRouteDeps): void => {
     };
   });
 
-  app.get<{ Querystring: Record<string, unknown> }>('/api/tasks', { preHandler: guard }, async (request) => {
-    const limit = queryInt(request.query.limit, 'limit', 20, 1, 100);
-    const from = typeof request.query.from === 'string' ? request.query.from : undefined;
+  app.get<{ Querystring: { limit: number; from?: string } }>('/api/tasks', { onRequest: guard, schema: listTasksSchema }, async (request) => {
+    const { limit, from } = request.query;
     return { tasks: await vidbot.store.listTasks({ limit, ...(from ? { from } : {}) }) };
   });
 
-  app.get<{ Params: { id: string } }>('/api/tasks/:id', { preHandler: guard }, async (request) => {
+  app.get<{ Params: { id: string } }>('/api/tasks/:id', { onRequest: guard, schema: getTaskSchema }, async (request) => {
     const task = await vidbot.store.getTask(request.params.id);
     if (!task) throw vidbotError('VIDBOT_TASK_NOT_FOUND', `No task ${request.params.id.slice(0, 80)}.`);
     return { task, job: await vidbot.queue.get(task.taskId) };
   });
 
-  app.post<{ Params: { id: string } }>('/api/tasks/:id/cancel', { preHandler: guard }, async (request) => {
+  app.post<{ Params: { id: string } }>('/api/tasks/:id/cancel', { onRequest: guard, schema: cancelTaskSchema }, async (request) => {
     const { outcome, task } = await vidbot.cancelTask(request.params.id);
     return { outcome, task };
   });
 
-  app.post<{ Params: { id: string } }>('/api/tasks/:id/retry', { preHandler: guard }, async (request, reply) => {
+  app.post<{ Params: { id: string } }>('/api/tasks/:id/retry', { onRequest: guard, schema: retryTaskSchema }, async (request, reply) => {
     const task = await vidbot.retryTask(request.params.id);
     return reply.code(202).send({ outcome: 'retried', task });
   });

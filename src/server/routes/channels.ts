@@ -10,6 +10,8 @@ import type { Channel, ChannelWebhook, WebhookRequest } from '../../lib/channel/
 import type { Vidbot } from '../../lib/create-vidbot.ts';
 import { vidbotError } from '../../lib/errors.ts';
 import { type PublicUrlOptions, publicUrlOf } from '../public-url.ts';
+import { channelWebhookSchema } from '../schemas/webhooks.ts';
+import { describeOnly } from '../validation.ts';
 
 export interface ChannelRouteDeps {
   readonly bot: Bot;
@@ -49,6 +51,8 @@ const register = (app: FastifyInstance, channel: Channel, hook: ChannelWebhook, 
   app.route({
     method: hook.method,
     url: hook.path,
+    schema: channelWebhookSchema(channel.name, hook),
+    validatorCompiler: describeOnly,
     handler: async (request, reply) => {
       if (deps.insecure) request.log.warn(`${channel.name} webhook signature not checked (--insecure-skip-signature): anyone can post to ${hook.path}`);
       const content = hook.read(webhookRequest(request, hook, deps.publicUrl));

@@ -1,6 +1,7 @@
-import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify';
 import type { ActivityFeed } from '../../lib/activity/feed.ts';
 import { vidbotError } from '../../lib/errors.ts';
+import { eventsSchema, workersSchema } from '../schemas/api.ts';
 
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 
@@ -12,7 +13,7 @@ export interface WorkerControl {
 export interface EventRouteDeps {
   /** The feed to stream; called on each connection, so it can be made on first use. */
   readonly feed: () => ActivityFeed;
-  readonly guard: preHandlerAsyncHookHandler;
+  readonly guard: onRequestAsyncHookHandler;
   /** The workers of this process, when it has any: POST /api/workers/pause|resume. */
   readonly workers?: WorkerControl;
   /** How often an idle stream sends a comment so proxies keep it open (default 15 s). */
@@ -29,7 +30,7 @@ export const eventRoutes = (app: FastifyInstance, deps: EventRouteDeps): void =>
   app.addHook('preClose', async () => {
     for (const stop of [...open]) stop();
   });
-  app.get('/api/events', { preHandler: deps.guard }, (request, reply) => {
+  app.get('/api/events', { onRequest: deps.guard, schema: eventsSchema }, (request, reply) => {
     reply.hijack();
     const out = reply.raw;
     out.writeHead(200, {
@@ -66,6 +67,6 @@ export const eventRoutes = (app: FastifyInstance, deps: EventRouteDeps): void =>
     deps.workers[action]();
     return { ok: true, paused: action === 'pause' };
   };
-  app.post('/api/workers/pause', { preHandler: deps.guard }, control('pause'));
-  app.post('/api/workers/resume', { preHandler: deps.guard }, control('resume'));
+  app.post('/api/workers/pause', { onRequest: deps.guard, schema: workersSchema('pause') }, control('pause'));
+  app.post('/api/workers/resume', { onRequest: deps.guard, schema: workersSchema('resume') }, control('resume'));
 };

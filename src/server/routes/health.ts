@@ -1,6 +1,7 @@
 import { access, constants } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import type { Vidbot } from '../../lib/create-vidbot.ts';
+import { healthSchema, liveSchema, readySchema, rootSchema } from '../schemas/service.ts';
 
 export interface WorkerStatus {
   readonly running: number;
@@ -45,6 +46,8 @@ const ENDPOINTS = [
   'POST /api/workers/pause',
   'POST /api/workers/resume',
   'POST /test-send',
+  'GET /openapi.json',
+  'GET /docs',
 ];
 
 export const healthRoutes = (app: FastifyInstance, deps: HealthRouteDeps): void => {
@@ -53,7 +56,7 @@ export const healthRoutes = (app: FastifyInstance, deps: HealthRouteDeps): void 
 
   // The channels' own webhooks first (what a person pastes into a console), then the rest.
   const endpoints = [...deps.extraEndpoints, ...ENDPOINTS];
-  app.get('/', async () => ({ name: 'vidbot', status: 'ok', version: deps.version, endpoints }));
+  app.get('/', { schema: rootSchema }, async () => ({ name: 'vidbot', status: 'ok', version: deps.version, endpoints }));
 
   const parts = () =>
     Promise.all([
@@ -67,15 +70,15 @@ export const healthRoutes = (app: FastifyInstance, deps: HealthRouteDeps): void 
     ]);
 
   // For orchestrators: live (the process answers; restart it otherwise) and ready (send it traffic).
-  app.get('/health/live', async () => ({ status: 'live', uptime_sec: Math.round((Date.now() - started) / 1000) }));
-  app.get('/health/ready', async (_request, reply) => {
+  app.get('/health/live', { schema: liveSchema }, async () => ({ status: 'live', uptime_sec: Math.round((Date.now() - started) / 1000) }));
+  app.get('/health/ready', { schema: readySchema }, async (_request, reply) => {
     const [store, queue, ffmpeg] = await parts();
     const ready = store.ok && queue.ok && ffmpeg.ok;
     const failing = { ...(store.ok ? {} : { store: store.error }), ...(queue.ok ? {} : { queue: queue.error }), ...(ffmpeg.ok ? {} : { ffmpeg: ffmpeg.error }) };
     return reply.status(ready ? 200 : 503).send(ready ? { status: 'ready' } : { status: 'unready', failing });
   });
 
-  app.get('/health', async (_request, reply) => {
+  app.get('/health', { schema: healthSchema }, async (_request, reply) => {
     const { budget: daily } = vidbot;
     const [[store, queue, ffmpeg], budget] = await Promise.all([parts(), daily ? check(() => daily.state()) : undefined]);
     const healthy = store.ok && queue.ok && ffmpeg.ok;

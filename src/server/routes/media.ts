@@ -8,6 +8,7 @@ import { stat } from 'node:fs/promises';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { MediaHost } from '../../lib/media-host/port.ts';
 import { errorBody } from '../errors.ts';
+import { mediaSchema } from '../schemas/service.ts';
 import { vidbotError } from '../../lib/errors.ts';
 
 type ByteRange = { start: number; end: number };
@@ -41,6 +42,7 @@ export const mediaRoutes = (app: FastifyInstance, deps: { mediaHost: MediaHost }
     method: ['GET', 'HEAD'],
     url: '/media/:file',
     exposeHeadRoute: false,
+    schema: mediaSchema,
     handler: async (request, reply) => {
       const { file } = request.params;
       const path = (await deps.mediaHost.resolve?.(file)) ?? null;

@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { VideoProvider } from '../../lib/video-provider/port.ts';
+import { providerWebhookSchema } from '../schemas/webhooks.ts';
+import { describeOnly } from '../validation.ts';
 
 /**
  * POST /{provider}/webhook: job updates from Replicate, fal or a Cog server. The body is kept as the
@@ -16,7 +18,8 @@ export const providerWebhookRoutes = async (app: FastifyInstance, deps: { provid
   await app.register(async (scope) => {
     scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => done(null, body));
     for (const route of ROUTES) {
-      scope.post(`/${route.name}/webhook`, { bodyLimit: route.bodyLimit }, async (request, reply) => {
+      const options = { bodyLimit: route.bodyLimit, schema: providerWebhookSchema(route.name), validatorCompiler: describeOnly };
+      scope.post(`/${route.name}/webhook`, options, async (request, reply) => {
         // The provider in use, or the one of its failover chain this route is for.
         const target = [deps.provider, ...(deps.provider.members ?? [])].find((provider) => provider.name === route.name);
         const receive = target?.receiveWebhook?.bind(target);

@@ -50,6 +50,9 @@ const REMEMBERED = 200;
 
 const invalid = (message: string) => vidbotError('VIDBOT_INPUT_INVALID', message);
 
+/** The page and its own calls are not an API: left out of /openapi.json (its channel's webhooks are in). */
+const schema = { hide: true };
+
 const objectBody = (request: FastifyRequest): Record<string, unknown> => {
   const body = request.body;
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw invalid('Send a JSON object.');
@@ -93,7 +96,7 @@ export const simulatorRoutes = (app: FastifyInstance, deps: SimulatorRouteDeps):
     for (const key of sentForms.keys()) if (sentForms.size > REMEMBERED) sentForms.delete(key);
   };
 
-  app.get('/simulator', { preHandler: guard }, async (_request, reply) => {
+  app.get('/simulator', { preHandler: guard, schema }, async (_request, reply) => {
     const { html, nonce } = pageHtml({ defaultFrom: deps.defaultFrom });
     return reply
       .type('text/html; charset=utf-8')
@@ -107,7 +110,7 @@ export const simulatorRoutes = (app: FastifyInstance, deps: SimulatorRouteDeps):
 
   // An image or a recording arrives as a data URL in JSON: a third larger than the bytes, plus the other fields.
   const bodyLimit = Math.ceil((deps.maxImageBytes * 4) / 3) + 64 * 1024;
-  app.post('/simulator/send', { preHandler: guard, bodyLimit }, async (request) => {
+  app.post('/simulator/send', { preHandler: guard, bodyLimit, schema }, async (request) => {
     const input = objectBody(request);
     const given = input.messageSid;
     if (given !== undefined && (typeof given !== 'string' || !SID.test(given))) throw invalid('"messageSid" must be letters and digits, e.g. SM0123....');
@@ -161,7 +164,7 @@ export const simulatorRoutes = (app: FastifyInstance, deps: SimulatorRouteDeps):
     };
   });
 
-  app.post('/simulator/status', { preHandler: guard }, async (request, reply) => {
+  app.post('/simulator/status', { preHandler: guard, schema }, async (request, reply) => {
     const input = objectBody(request);
     const { sid, status } = input;
     const errorCode = input.errorCode === undefined || input.errorCode === null ? undefined : String(input.errorCode);
@@ -193,18 +196,18 @@ export const simulatorRoutes = (app: FastifyInstance, deps: SimulatorRouteDeps):
     };
   });
 
-  app.get<{ Querystring: Record<string, unknown> }>('/simulator/events', { preHandler: guard }, async (request, reply) => {
+  app.get<{ Querystring: Record<string, unknown> }>('/simulator/events', { preHandler: guard, schema }, async (request, reply) => {
     const since = request.query.since === undefined ? undefined : Number(request.query.since);
     if (since !== undefined && !Number.isSafeInteger(since)) throw invalid('"since" must be a time in epoch milliseconds, as /simulator/history gives it.');
     await deps.events.open(reply, whatsappAddress(request.query.to), since);
   });
 
-  app.get<{ Querystring: Record<string, unknown> }>('/simulator/history', { preHandler: guard }, async (request) =>
+  app.get<{ Querystring: Record<string, unknown> }>('/simulator/history', { preHandler: guard, schema }, async (request) =>
     readHistory(deps.store, whatsappAddress(request.query.to), deps.modelChoices),
   );
 
   // Not guarded: the bot's downloader fetches these, possibly through PUBLIC_BASE_URL's proxy.
-  app.get<{ Params: { id: string } }>('/simulator/media/:id', async (request, reply) => {
+  app.get<{ Params: { id: string } }>('/simulator/media/:id', { schema }, async (request, reply) => {
     const upload = uploads.get(request.params.id);
     if (!upload) return reply.status(404).send(errorBody(vidbotError('VIDBOT_NOT_FOUND', 'No such simulator upload.')));
     return reply.type(upload.contentType).header('cache-control', 'private, max-age=3600').header('x-content-type-options', 'nosniff').send(upload.bytes);

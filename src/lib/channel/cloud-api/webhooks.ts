@@ -8,6 +8,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { vidbotError } from '../../errors.ts';
 import type { ChannelWebhook, WebhookContent, WebhookRequest } from '../port.ts';
 import { type CloudPayload, readPayload } from './payload.ts';
+import { CLOUD_EVENTS_DOC, CLOUD_VERIFY_DOC } from './webhook-doc.ts';
 
 export interface CloudWebhookOptions {
   /** The channel the messages belong to (cloud-api, or the simulator speaking its format). */
@@ -104,6 +105,7 @@ export const cloudWebhooks = (options: CloudWebhookOptions): ChannelWebhook[] =>
       body: 'none',
       read: (request) => verifySubscription(request, options),
       respond: () => ({ status: 200, body: '' }),
+      doc: CLOUD_VERIFY_DOC,
     },
     {
       method: 'POST',
@@ -114,6 +116,7 @@ export const cloudWebhooks = (options: CloudWebhookOptions): ChannelWebhook[] =>
       read: (request) => readPayload(parse(verifySignature(request, options)), read),
       // Meta retries anything but a 200, for days: answered once the messages are stored.
       respond: () => ({ status: 200, contentType: 'text/plain; charset=utf-8', body: 'EVENT_RECEIVED' }),
+      doc: CLOUD_EVENTS_DOC,
     },
   ];
 };

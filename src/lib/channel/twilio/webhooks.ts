@@ -8,6 +8,7 @@ import type { ChannelWebhook, InboundMedia, InboundMessage, WebhookRequest } fro
 import { isValidTwilioSignature } from './signature.ts';
 import { parseStatusCallback } from './status.ts';
 import { twimlMessage } from './twiml.ts';
+import { TWILIO_INBOUND_DOC, TWILIO_STATUS_DOC } from './webhook-doc.ts';
 
 /** Twilio sends at most 10 media per message. */
 const MAX_MEDIA = 10;
@@ -90,6 +91,7 @@ export const twilioWebhooks = (options: TwilioWebhookOptions): ChannelWebhook[] 
       body: 'form',
       read: (request) => ({ messages: [toInboundMessage(options.channel, verify(request, options))], receipts: [] }),
       respond: (replies) => ({ status: 200, contentType: 'text/xml; charset=utf-8', body: twimlMessage(replies.join('\n\n')) }),
+      doc: TWILIO_INBOUND_DOC,
     },
     {
       // Delivery receipts for what we sent: queued, sent, delivered, read, failed (with ErrorCode). The
@@ -102,6 +104,7 @@ export const twilioWebhooks = (options: TwilioWebhookOptions): ChannelWebhook[] 
         return { messages: [], receipts: receipt === null ? [] : [receipt] };
       },
       respond: () => ({ status: 204, body: '' }),
+      doc: TWILIO_STATUS_DOC,
     },
   ];
 };
