@@ -109,7 +109,8 @@ export const startServer = async (config: Config, options: StartServerOptions = 
       ...(options.logger === undefined ? {} : { logger: options.logger }),
       ...(options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit }),
       ...(workerCount > 0 ? { workerControl: { pause: () => worker?.pause(), resume: () => worker?.resume() } } : {}),
-      workers: ownWorkers,
+      // Health says what this process is set to run, also in the moment before its workers start.
+      workers: () => ({ ...ownWorkers(), concurrency: workerCount }),
     });
     undo.push(() => app.close());
     let port = 0;

@@ -60,6 +60,9 @@ export const createCheckpointer = (db: DatabaseSync, file: string, options: { ev
       worker = undefined;
       if (running === undefined) return;
       const exited = new Promise<void>((resolve) => running.once('exit', () => resolve()));
+      // Held while it stops: an unref'd thread keeps nothing alive, and a process with nothing else
+      // left would end while its close still waits on this promise.
+      running.ref();
       running.postMessage('stop');
       await exited;
     },
