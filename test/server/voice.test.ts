@@ -169,10 +169,10 @@ describe('voice-note prompts through the Twilio webhook', () => {
     expect(await bot.vidbot.store.countTasks({ from: USER })).toBe(0);
   });
 
-  it('says when no words were heard, the transcript is too long, OpenAI fails or is slow, and applies the rate limit', async () => {
+  it('says when no words were heard, the transcript is too long, OpenAI fails or is slow', async () => {
     const openai = await startOpenAI();
     const warnings: string[] = [];
-    const env = { ...openaiEnv(openai), VIDBOT_PROMPT_MAX_CHARS: '40', VIDBOT_RATE_LIMIT: '2', VIDBOT_VOICE_NOTE_TIMEOUT_SEC: '1' };
+    const env = { ...openaiEnv(openai), VIDBOT_PROMPT_MAX_CHARS: '40', VIDBOT_VOICE_NOTE_TIMEOUT_SEC: '1' };
     const bot = await startBot(env, { workers: false, onWarning: (w) => warnings.push(w) });
     const url = bot.fake.addMedia(voice.bytes, 'audio/ogg');
     const say = async () => (await bot.post(voiceNote(url))).text;
@@ -194,13 +194,23 @@ describe('voice-note prompts through the Twilio webhook', () => {
     expect(warnings.at(-1)).toContain('VIDBOT_VOICE_NOTE_TIMEOUT_SEC');
     openai.hang(false);
     expect(await bot.vidbot.store.countTasks({ from: USER })).toBe(0);
-
-    // A transcript is a prompt like a typed one, under the same per-sender limit.
-    openai.setTranscript(() => FAKE_TRANSCRIPT);
-    expect(await say()).toContain('Generating your video');
-    expect(await bot.say(USER, 'a fox in the snow')).toContain('Generating your video');
-    expect(await say()).toContain(RATE_LIMITED_PREFIX);
-    expect(await bot.vidbot.store.countTasks({ from: USER })).toBe(2);
     for (const text of [voiceTexts.noWords, voiceTexts.failed, voiceTexts.tooSlow]) expect(text).not.toMatch(OPERATOR_WORDING);
+  });
+
+  it('applies the per-sender limits before transcribing: a voice note over them costs no transcription', async () => {
+    const openai = await startOpenAI();
+    const bot = await startBot({ ...openaiEnv(openai), VIDBOT_RATE_LIMIT: '2', VIDBOT_DAILY_LIMIT: '5' }, { workers: false });
+    const url = bot.fake.addMedia(voice.bytes, 'audio/ogg');
+    const say = async (messageSid = newMessageSid()) => (await bot.post(voiceNote(url, 'audio/ogg', messageSid))).text;
+
+    // A transcript is a prompt like a typed one, under the same limits, taken once per message.
+    const first = await say();
+    expect(first).toContain('Generating your video');
+    expect(first).toContain('4 of 5 videos left today');
+    expect(await bot.say(USER, 'a fox in the snow')).toContain('Generating your video');
+    expect(openai.transcriptions).toHaveLength(1);
+    expect(await say()).toContain(RATE_LIMITED_PREFIX);
+    expect(openai.transcriptions).toHaveLength(1);
+    expect(await bot.vidbot.store.countTasks({ from: USER })).toBe(2);
   });
 });

@@ -132,7 +132,15 @@ export const createBot = (options: CreateBotOptions): Bot => {
   };
 
   const decide = async (message: InboundMessage, signal?: AbortSignal): Promise<BotReply> => {
-    if (voice.handles(message)) return voice.answer(message, (typed) => queuePrompt(typed, signal), signal);
+    if (voice.handles(message)) {
+      // The limits first, before a transcription is paid for: the prompt it becomes is the same
+      // message, and gets this same verdict without taking another turn.
+      if (transcriber !== undefined) {
+        const gate = await admit(message);
+        if (gate.denied !== undefined) return gate.denied;
+      }
+      return voice.answer(message, (typed) => queuePrompt(typed, signal), signal);
+    }
     const command = message.media.length === 0 ? parseCommand(message.body) : null;
     if (command?.name === 'model') return modelCommand(models, message.from, command.argument);
     if (command) {
