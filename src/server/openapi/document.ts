@@ -35,7 +35,17 @@ export const registerOpenApi = async (app: FastifyInstance, options: OpenApiOpti
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
     // A PUBLIC_BASE_URL with a path is where a proxy mounts the server: the routes keep their own paths.
     stripBasePath: false,
+    transformObject: (document) => ('openapiObject' in document ? withUsedTags(document.openapiObject) : document.swaggerObject),
   });
+};
+
+/** Only the tags some route of this server has (a server without a Twilio account has no `twilio` routes). */
+const withUsedTags = <T extends { tags?: { name: string }[]; paths?: object }>(document: T): T => {
+  const used = new Set<string>();
+  for (const operations of Object.values(document.paths ?? {}) as Record<string, { tags?: string[] }>[]) {
+    for (const operation of Object.values(operations)) for (const tag of operation.tags ?? []) used.add(tag);
+  }
+  return { ...document, tags: (document.tags ?? []).filter((tag) => used.has(tag.name)) };
 };
 
 /**
@@ -67,7 +77,8 @@ export const openApiRoutes = async (app: FastifyInstance, guard: onRequestAsyncH
       routePrefix: '/docs',
       staticCSP: true,
       transformStaticCSP: pagePolicy,
-      uiConfig: { docExpansion: 'list', deepLinking: false, tryItOutEnabled: false },
+      // BaseLayout: the page without swagger-ui's top bar (its logo and a box to load another description).
+      uiConfig: { docExpansion: 'list', deepLinking: false, tryItOutEnabled: false, layout: 'BaseLayout' },
     });
   });
 };
