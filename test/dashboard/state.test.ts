@@ -160,6 +160,12 @@ describe('the dashboard state', () => {
     expect(rowOf(JOB.fox, across)).toMatchObject({ status: 'running', origin: MACHINE.a, prompt: 'a fox running through the snow at night', sender: 'whatsapp:+15550001111', percent: 40 });
     expect(rowOf(JOB.neon, across)).toMatchObject({ status: 'done', origin: MACHINE.b, madeBy: 'replicate', cost: 0.5 });
     expect(across.log.map((entry) => entry.text)).toContain('0f0f0f0f "a fox running through the snow at night" started on worker-a');
+    // Two worker processes on one host: the log names the process, as the table does.
+    const oneHost = apply([
+      { type: 'workers', running: 1, concurrency: 3, paused: false, processes: 2, machines: 1, ts: T0 },
+      { type: 'job', kind: 'active', jobId: JOB.fox, attempt: 1, ts: T0 + 1000, origin: { host: 'vm', pid: 20367 } },
+    ]);
+    expect(oneHost.log.at(-1)?.text).toMatch(/ started on vm:20367$/);
     // A retry runs elsewhere: the row follows it. The task list's whole prompt is not replaced by the event's short one.
     const listed = apply([{ type: 'tasks', ts: T0 + 40_000, tasks: [task(JOB.fox, 'a fox running through the snow at night, in the style of an old film', 'whatsapp:+15550001111', 'processing', T0)] }], across);
     const moved = apply([{ type: 'job', kind: 'active', jobId: JOB.fox, attempt: 2, ts: T0 + 41_000, origin: MACHINE.b, prompt: 'a fox running through the snow at night' }], listed);

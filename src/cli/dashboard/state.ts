@@ -58,6 +58,10 @@ const stamped = (row: JobRow, event: { origin?: Origin; prompt?: string; sender?
   ...(event.sender && !row.sender ? { sender: event.sender } : {}),
 });
 
+/** A job's machine in the log: its host, or host:pid when some host runs more than one worker process (as the table names it). */
+const placeOf = (state: DashboardState, origin: Origin): string =>
+  (state.workers.processes ?? 1) > (state.workers.machines ?? 1) ? `${origin.host}:${origin.pid}` : origin.host;
+
 const reduceJob = (state: DashboardState, event: Extract<ActivityEvent, { type: 'job' }>): DashboardState => {
   const current = rowOf(state, event.jobId);
   const { listedOnly: _listed, ...known } = current ?? newRow(event.jobId, event.ts);
@@ -66,7 +70,7 @@ const reduceJob = (state: DashboardState, event: Extract<ActivityEvent, { type: 
     case 'active': {
       const attempt = event.attempt ?? 1;
       const next = { ...row, ...CLEARED, status: 'running' as const, attempt, startedAt: event.ts, error: undefined, handedBack: undefined };
-      const where = event.origin ? ` on ${event.origin.host}` : '';
+      const where = event.origin ? ` on ${placeOf(state, event.origin)}` : '';
       return addLog(putRow(state, next), event.ts, 'info', `${named(row, event.jobId)} started${where}${attempt > 1 ? ` (attempt ${attempt})` : ''}`);
     }
     case 'completed': {
