@@ -10,7 +10,7 @@ import { isVidbotError } from '../errors.ts';
 import { isBareNumber, pickChoice } from '../channel/choices.ts';
 import type { InboundMessage } from '../channel/port.ts';
 import type { OutboundRecord, Store, Task, TaskOptions } from '../store/port.ts';
-import { OFFER_KINDS, choicesFor } from '../tasks/choices.ts';
+import { OFFER_KINDS, choiceOf, choicesFor } from '../tasks/choices.ts';
 import { choiceTexts } from '../tasks/messages.ts';
 import type { ModelOption } from '../video-provider/allowed.ts';
 import type { Admission } from './admission.ts';
@@ -34,6 +34,13 @@ export type ChoiceResolution =
   | { readonly kind: 'bare-number' };
 
 const isAction = (value: string): value is ChoiceAction => (ACTIONS as readonly string[]).includes(value);
+
+/**
+ * Whether a typed message could answer any offer at all: a number, a button's title or action, a
+ * model's name. Most messages are descriptions that can answer none, and need no look at the offers.
+ */
+const couldAnswer = (answer: string, models: readonly ModelOption[]): boolean =>
+  isBareNumber(answer) || pickChoice(answer, ACTIONS.map(choiceOf)) !== undefined || answerToModels(models, answer) !== undefined;
 
 /** The newest message with choices sent to this user (and taken by the channel) within the window; the model list is about no task. */
 export const newestOffer = async (store: Store, to: string, now: number): Promise<OutboundRecord | undefined> => {
@@ -77,6 +84,7 @@ export const resolveChoice = async (store: Store, message: InboundMessage, now: 
   }
   const answer = message.body.trim();
   if (answer === '' || [...answer].length > ANSWER_MAX_CHARS || answer.startsWith('/')) return null;
+  if (!couldAnswer(answer, models)) return null;
   const offer = (await offerRepliedTo(store, message)) ?? (await newestOffer(store, message.from, now));
   if (offer?.kind === MODEL_OFFER_KIND) {
     const model = answerToModels(models, answer);
