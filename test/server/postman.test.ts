@@ -108,7 +108,9 @@ describe('the Postman collection', () => {
     expect(items).toHaveLength(operations);
     expect(collection.info.schema).toBe(POSTMAN_SCHEMA);
     expect(collection.auth).toEqual({ type: 'bearer', bearer: [{ key: 'token', value: '{{apiToken}}', type: 'string' }] });
-    expect(collection.variable.map((v) => v.key)).toEqual(['baseUrl', 'apiToken', 'twilioAuthToken', 'metaAppSecret', 'metaVerifyToken', 'metaPhoneNumberId']);
+    expect(collection.variable.map((v) => v.key)).toEqual(['baseUrl', 'apiToken', 'twilioAccountSid', 'twilioAuthToken', 'metaAppSecret', 'metaVerifyToken', 'metaPhoneNumberId']);
+    // No example reads as a real account: the account id is the user's own variable.
+    expect(JSON.stringify(collection)).not.toMatch(/AC[0-9a-f]{32}/);
     // The API inherits the bearer; webhooks, health and media carry none.
     for (const one of collection.item.find((f) => f.name === 'api')?.item ?? []) expect(one.request.auth, one.name).toBeUndefined();
     for (const folder of ['twilio', 'cloud-api', 'providers', 'health', 'media']) {

@@ -45,6 +45,7 @@ export const POSTMAN_SCHEMA = 'https://schema.getpostman.com/json/collection/v2.
 const VARIABLES = [
   { key: 'baseUrl', value: 'http://localhost:3000', description: "The server's URL as it sees it: PUBLIC_BASE_URL when that is set (webhook signatures cover it)." },
   { key: 'apiToken', value: '', description: "The server's VIDBOT_API_KEY (the bearer of the api routes); empty for a server without one, called from its own machine." },
+  { key: 'twilioAccountSid', value: '', description: 'TWILIO_ACCOUNT_SID: the AccountSid Twilio puts in its webhooks (vidbot does not check it).' },
   { key: 'twilioAuthToken', value: '', description: "TWILIO_AUTH_TOKEN, or without a Twilio account the server's local token (`vidbot sign` prints where it is)." },
   { key: 'metaAppSecret', value: '', description: 'WHATSAPP_APP_SECRET: signs the Cloud API webhook posts.' },
   { key: 'metaVerifyToken', value: '', description: "WHATSAPP_VERIFY_TOKEN: what Meta's verification request carries." },
@@ -52,7 +53,7 @@ const VARIABLES = [
 ];
 
 /** Fields whose value the collection supplies, so requests work without editing. */
-const SUPPLIED: Readonly<Record<string, string>> = { 'hub.verify_token': '{{metaVerifyToken}}' };
+const SUPPLIED: Readonly<Record<string, string>> = { 'hub.verify_token': '{{metaVerifyToken}}', AccountSid: '{{twilioAccountSid}}' };
 
 /**
  * The same in JSON bodies, by path (lists skipped): the Cloud API example names the server's own
@@ -120,7 +121,7 @@ const bodyOf = (operation: Operation, doc: OpenApiDocument, signature: string | 
     const urlencoded = Object.entries(properties).flatMap(([key, property]) => {
       const example = exampleOf(property, doc);
       if (example === undefined) return [];
-      const value = inbound && FRESH_TWILIO_IDS.has(key) ? '{{twilioMessageSid}}' : String(example);
+      const value = inbound && FRESH_TWILIO_IDS.has(key) ? '{{twilioMessageSid}}' : (SUPPLIED[key] ?? String(example));
       // What the service sends every time is on; the rest is there to switch on (a button tap, a photo).
       return [{ key, value, type: 'text', ...described(property.description as string | undefined), ...(required.has(key) ? {} : { disabled: true }) }];
     });

@@ -24,6 +24,8 @@ const SIGNATURE: JsonSchema = {
 };
 
 const FORM = 'application/x-www-form-urlencoded';
+/** A placeholder in the form Twilio's own docs write one, so no example reads as a real account. */
+const ACCOUNT = 'ACXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX';
 
 const inboundForm: JsonSchema = {
   type: 'object',
@@ -34,7 +36,7 @@ const inboundForm: JsonSchema = {
     MessageSid: text('The message\'s id; a retry of the same message carries the same one, and vidbot answers it once.', SID),
     SmsMessageSid: text('The same id, under its older name.', SID),
     SmsSid: text('The same id, under its older name.', SID),
-    AccountSid: text('The Twilio account.', `AC${'0'.repeat(32)}`),
+    AccountSid: text('The Twilio account.', ACCOUNT),
     From: text('The sender: where answers go, and the conversation it belongs to.', USER),
     To: text("The bot's WhatsApp number.", BOT),
     Body: text('The text; empty for a photo without a caption.', 'a fox running through a neon city at night'),
@@ -67,7 +69,7 @@ const statusForm: JsonSchema = {
       examples: ['delivered'],
     },
     ErrorCode: text('Why it failed, e.g. 63016 (outside the 24-hour window), when it did.', '63016'),
-    AccountSid: text('The Twilio account.', `AC${'0'.repeat(32)}`),
+    AccountSid: text('The Twilio account.', ACCOUNT),
     From: text("The bot's number.", BOT),
     To: text('The recipient.', USER),
     ApiVersion: text("Twilio's API version.", '2010-04-01'),
