@@ -28,26 +28,7 @@ import type {
 export { FINAL_TASK_STATUSES, OPEN_TASK_STATUSES } from '../domain.ts';
 export type { DeliveryStatus, PipelineStage, TaskDelivery, TaskStatus } from '../domain.ts';
 export type { InboundDecision, InboundUnit, IngestOutcome, LogLine } from './inbound-unit.ts';
-export type {
-  CacheEntry,
-  GenerationCost,
-  InboundClaim,
-  KeptReceipt,
-  NewTask,
-  NewVideo,
-  OutboundFilter,
-  OutboundPatch,
-  OutboundRecord,
-  Session,
-  SessionMessage,
-  Task,
-  TaskFilter,
-  TaskGeneration,
-  TaskOptions,
-  TaskPatch,
-  Video,
-  VideoFilter,
-} from './records.ts';
+export type * from './records.ts';
 
 export interface Store {
   readonly name: string;
