@@ -7,9 +7,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { Redis } from 'ioredis';
+import { isVidbotError } from '../../src/lib/errors.ts';
 import { type SenderLimits, createMemoryLimits, createRedisLimits } from '../../src/lib/limits/index.ts';
 import type { Store } from '../../src/lib/store/port.ts';
 import { createSqliteStore } from '../../src/lib/store/sqlite/index.ts';
+import { freePort } from '../helpers/ports.ts';
 import { type TestRedis, startRedis } from '../helpers/redis.ts';
 
 const MINUTE = 60_000;
@@ -128,5 +131,17 @@ describe('sender limits shared in Redis', () => {
     await limits.take({ from: 'a', messageId: 'm1', now: T0 });
     await client.script('FLUSH');
     expect(await limits.take({ from: 'a', messageId: 'm2', now: T0 + 1 })).toEqual({ allowed: true });
+  });
+
+  it('fails as the store does when Redis cannot be reached, so the webhook fails and Twilio tries again', async () => {
+    const client = new Redis({ host: '127.0.0.1', port: await freePort(), lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    client.on('error', () => {});
+    const limits = createRedisLimits({ redis: client, prefix: 'down', perMinute: 5, perDay: 2 });
+    for (const call of [limits.take({ from: 'a', messageId: 'm1', now: T0 }), limits.allowance('a', T0), limits.refund('a', 'm1')]) {
+      const error = await call.then(() => undefined, (caught: unknown) => caught);
+      expect(isVidbotError(error, 'VIDBOT_STORE_FAILED')).toBe(true);
+      expect((error as Error).message).toMatch(/^Redis could not .* a sender's limits/);
+    }
+    client.disconnect();
   });
 });

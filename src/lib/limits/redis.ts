@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { isVidbotError, vidbotError } from '../errors.ts';
 import { type LimitSettings, QUOTA_WINDOW_MS, type Quota, RATE_WINDOW_MS, type SenderLimits, type Verdict } from './port.ts';
 
 // KEYS: rate window, day window, the message's verdict. ARGV: now, per minute, per day (0: none),
@@ -60,6 +61,15 @@ const quotaOf = (limit: number, used: number, freesInMs?: number): Quota => ({
   ...(freesInMs === undefined ? {} : { freesInMs }),
 });
 
+/** As the Redis queue reports it: the webhook fails retryably (Twilio tries again), with what to check. */
+const failed = (what: string, error: unknown) =>
+  isVidbotError(error)
+    ? error
+    : vidbotError('VIDBOT_STORE_FAILED', `Redis could not ${what} a sender's limits: ${(error as Error).message}`, {
+        cause: error,
+        hint: 'Check that Redis is running and REDIS_URL points at it.',
+      });
+
 const readVerdict = (reply: string, perDay: number): Verdict => {
   const [kind, first = '0', second = '0'] = reply.split(' ');
   if (kind === 'rate') return { allowed: false, reason: 'rate', retryAfterMs: Number(first) };
@@ -87,13 +97,24 @@ export const createRedisLimits = ({ redis, prefix = 'vidbot', perMinute, perDay,
     async take({ from, messageId, now }) {
       const { rate, day } = keys(from);
       const verdictKey = `${prefix}:limits:{${from}}:message:${messageId}`;
-      const reply = await run([rate, day, verdictKey], [now, perMinute, perDay, messageId, RATE_WINDOW_MS, QUOTA_WINDOW_MS, verdictTtlMs]);
+      const reply = await run([rate, day, verdictKey], [now, perMinute, perDay, messageId, RATE_WINDOW_MS, QUOTA_WINDOW_MS, verdictTtlMs]).catch(
+        (error: unknown) => {
+          throw failed('take a turn of', error);
+        },
+      );
       return readVerdict(reply, perDay);
     },
     async allowance(from, now) {
       if (perDay <= 0) return undefined;
       const { day } = keys(from);
-      const results = await redis.multi().zremrangebyscore(day, '-inf', now - QUOTA_WINDOW_MS).zrange(day, '0', '-1', 'WITHSCORES').exec();
+      const results = await redis
+        .multi()
+        .zremrangebyscore(day, '-inf', now - QUOTA_WINDOW_MS)
+        .zrange(day, '0', '-1', 'WITHSCORES')
+        .exec()
+        .catch((error: unknown) => {
+          throw failed('read', error);
+        });
       const [error, members] = results?.[1] ?? [new Error('Redis answered nothing'), []];
       if (error) throw error;
       // Member, score, member, score ... oldest first.
@@ -103,7 +124,9 @@ export const createRedisLimits = ({ redis, prefix = 'vidbot', perMinute, perDay,
       return quotaOf(perDay, used, Math.max(0, (scores[used - perDay] ?? now) + QUOTA_WINDOW_MS - now));
     },
     async refund(from, messageId) {
-      await redis.zrem(keys(from).day, messageId);
+      await redis.zrem(keys(from).day, messageId).catch((error: unknown) => {
+        throw failed('give back a video of', error);
+      });
     },
   };
 };
