@@ -9,6 +9,8 @@
  *   lists requests from the moment they are queued, which fal does not document either way;
  * - GET /.well-known/jwks.json: the Ed25519 key webhooks are signed with;
  * - GET /files/{id}.mp4: the output.
+ * A request polled for its status (no webhook) moves on only after a poll has seen its state, so a
+ * loaded machine's late poll still sees the queue and the logs as a client would on a slower model.
  * Webhook deliveries are signed as fal signs them. Requests can misbehave like the real service: 429
  * with Retry-After, 5xx, a submit made but answered 500, a failed request with its error detail.
  */
@@ -29,6 +31,9 @@ export interface FakeFalRequest {
   sentAt: string;
   endedAt: string | null;
   webhook?: string;
+  /** The state a status poll last answered, and the step waiting for a poll to see the current one. */
+  seen?: FakeFalRequest['status'];
+  onSeen?: () => void;
 }
 
 export interface FakeFal {
@@ -106,20 +111,25 @@ export const startFakeFal = async (options: { key?: string; runMs?: number } = {
     return response?.status ?? 0;
   };
 
+  const afterSeen = (request: FakeFalRequest, step: () => void) => {
+    if (request.webhook || request.seen === request.status) return step();
+    request.onSeen = step;
+  };
+
   const run = (request: FakeFalRequest) => {
-    timers.later(runMs / 3, () => {
+    timers.later(runMs / 3, () => afterSeen(request, () => {
       if (request.status !== 'IN_QUEUE') return;
       request.status = 'IN_PROGRESS';
       request.logs.push({ message: 'Loading model', level: 'INFO', source: 'USER', timestamp: new Date().toISOString() });
       if (request.outcome === 'hang') return;
-      timers.later((runMs * 2) / 3, () => {
+      timers.later((runMs * 2) / 3, () => afterSeen(request, () => {
         if (request.status !== 'IN_PROGRESS') return;
         request.logs.push({ message: 'Generating video: 100%', level: 'INFO', source: 'USER', timestamp: new Date().toISOString() });
         request.status = 'COMPLETED';
         request.endedAt = new Date().toISOString();
         void deliver(request);
-      });
-    });
+      }));
+    }));
   };
 
   const submit = (res: ServerResponse, endpoint: string, body: Record<string, unknown>, webhook: string | null) => {
@@ -197,10 +207,15 @@ export const startFakeFal = async (options: { key?: string; runMs?: number } = {
         return json(res, 202, { status: 'CANCELLATION_REQUESTED' });
       }
       if (one[2] === '/status') {
-        const logs = url.searchParams.get('logs') === '1' ? { logs: request.logs } : {};
-        if (request.status === 'IN_QUEUE') return json(res, 202, { status: 'IN_QUEUE', request_id: request.id, queue_position: 0 });
-        if (request.status === 'IN_PROGRESS') return json(res, 202, { status: 'IN_PROGRESS', request_id: request.id, ...logs });
-        return json(res, 200, { status: 'COMPLETED', request_id: request.id, ...logs, metrics: { inference_time: runMs / 1000 } });
+        const logs = url.searchParams.get('logs') === '1' ? { logs: [...request.logs] } : {};
+        const waiting = request.onSeen;
+        request.seen = request.status;
+        request.onSeen = undefined;
+        if (request.status === 'IN_QUEUE') json(res, 202, { status: 'IN_QUEUE', request_id: request.id, queue_position: 0 });
+        else if (request.status === 'IN_PROGRESS') json(res, 202, { status: 'IN_PROGRESS', request_id: request.id, ...logs });
+        else json(res, 200, { status: 'COMPLETED', request_id: request.id, ...logs, metrics: { inference_time: runMs / 1000 } });
+        waiting?.();
+        return;
       }
       if (request.status !== 'COMPLETED') return json(res, 400, { detail: 'Request is still in progress' });
       if (request.canceled) return json(res, 400, { detail: 'Request was cancelled' });
