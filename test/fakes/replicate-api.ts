@@ -149,6 +149,15 @@ export const startFakeReplicate = async (options: FakeReplicateOptions = {}): Pr
     timers.add(timer);
   };
 
+  // A prediction polled without a webhook ends only after a poll has seen it processing, so a late
+  // poll on a loaded machine still sees its logs as a client would on a slower model.
+  const seenProcessing = new Set<string>();
+  const endAfterPoll = new Map<string, () => void>();
+  const afterSeen = (prediction: FakePrediction, step: () => void) => {
+    if (prediction.webhook || seenProcessing.has(prediction.id)) return step();
+    endAfterPoll.set(prediction.id, step);
+  };
+
   const run = (prediction: FakePrediction, ending: Outcome) => {
     later(runMs / 3, () => {
       if (prediction.status !== 'starting') return;
@@ -156,7 +165,7 @@ export const startFakeReplicate = async (options: FakeReplicateOptions = {}): Pr
       prediction.logs = 'Loading model\n 40%|████      | 4/10 [00:02<00:03,  2.00it/s]';
       void deliver(prediction);
       if (ending === 'hang') return;
-      later((runMs * 2) / 3, () => {
+      later((runMs * 2) / 3, () => afterSeen(prediction, () => {
         if (prediction.status !== 'processing') return;
         prediction.logs += '\n100%|██████████| 10/10 [00:05<00:00,  2.00it/s]';
         prediction.completed_at = new Date().toISOString();
@@ -169,7 +178,7 @@ export const startFakeReplicate = async (options: FakeReplicateOptions = {}): Pr
           prediction.output = `${base}/files/${prediction.id}.mp4`;
         }
         void deliver(prediction);
-      });
+      }));
     });
   };
 
@@ -268,7 +277,14 @@ export const startFakeReplicate = async (options: FakeReplicateOptions = {}): Pr
     const one = /^\/v1\/predictions\/([^/]+)(\/cancel)?$/.exec(path);
     const prediction = one?.[1] ? predictions.get(one[1]) : undefined;
     if (!prediction) return problem(res, 404, 'Not found', 'The requested resource could not be found.');
-    if (req.method === 'GET' && !one?.[2]) return json(res, 200, prediction);
+    if (req.method === 'GET' && !one?.[2]) {
+      json(res, 200, prediction);
+      if (prediction.status !== 'processing') return;
+      seenProcessing.add(prediction.id);
+      const ending = endAfterPoll.get(prediction.id);
+      endAfterPoll.delete(prediction.id);
+      return ending?.();
+    }
     if (req.method === 'POST' && one?.[2]) {
       if (prediction.status === 'starting' || prediction.status === 'processing') {
         prediction.status = 'canceled';
