@@ -31,18 +31,18 @@ interface Server {
   readonly port: number;
   readonly dataDir: string;
   rss(): Promise<number>;
-  /** CPU microseconds the server has used so far. */
-  cpu(): Promise<number>;
+  /** CPU microseconds the server has used so far: all its threads, and its main thread alone. */
+  cpu(): Promise<{ cpu: number; mainThread: number }>;
   stop(): Promise<void>;
 }
 
 const ask = (child: ChildProcess, what: 'rss' | 'cpu') =>
-  new Promise<number>((resolve) => {
+  new Promise<Record<string, number>>((resolve) => {
     const answer = (message: unknown) => {
-      const value = (message as Record<string, unknown>)[what];
-      if (typeof value !== 'number') return;
+      const values = message as Record<string, number>;
+      if (typeof values[what] !== 'number') return;
       child.off('message', answer);
-      resolve(value);
+      resolve(values);
     };
     child.on('message', answer);
     child.send(what);
@@ -60,8 +60,11 @@ const start = async (mode: Mode, dataDir: string): Promise<Server> => {
     mode,
     port,
     dataDir,
-    rss: () => ask(child, 'rss'),
-    cpu: () => ask(child, 'cpu'),
+    rss: async () => (await ask(child, 'rss')).rss ?? 0,
+    cpu: async () => {
+      const { cpu = 0, mainThread = 0 } = await ask(child, 'cpu');
+      return { cpu, mainThread };
+    },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.send('exit');
       await exited;
@@ -78,6 +81,7 @@ const peakRss = new Map<Mode, number>();
 const load = async (server: Server, shape: { duration: number; overallRate?: number; connections: number }) => {
   const url = `http://127.0.0.1:${server.port}/whatsapp/webhook`;
   const cpuBefore = await server.cpu();
+  const loadCpuBefore = process.cpuUsage();
   const sampler = setInterval(() => {
     void server.rss().then((rss) => peakRss.set(server.mode, Math.max(peakRss.get(server.mode) ?? 0, rss)));
   }, 500);
@@ -114,8 +118,16 @@ const load = async (server: Server, shape: { duration: number; overallRate?: num
     ],
   });
   clearInterval(sampler);
-  const cpuPerRequest = (await server.cpu()) - cpuBefore;
-  return { result, cpuPerRequest: cpuPerRequest / Math.max(1, result.requests.total) };
+  const loadCpu = process.cpuUsage(loadCpuBefore);
+  const cpuAfter = await server.cpu();
+  const requests = Math.max(1, result.requests.total);
+  return {
+    result,
+    cpuPerRequest: (cpuAfter.cpu - cpuBefore.cpu) / requests,
+    mainThreadPerRequest: (cpuAfter.mainThread - cpuBefore.mainThread) / requests,
+    // autocannon runs in this process, signing each request: it shares the cores with the server.
+    loadPerRequest: (loadCpu.user + loadCpu.system) / requests,
+  };
 };
 
 const median = (values: readonly number[]): number => {
@@ -144,13 +156,21 @@ const main = async () => {
   try {
     for (const mode of MODES) servers.push(await start(mode, join(dir, mode)));
     const idle = await Promise.all(servers.map((server) => server.rss()));
-    const rounds = new Map<Mode, Array<{ rate: number; p50: number; p99: number; non2xx: number; cpu: number }>>(MODES.map((mode) => [mode, []]));
+    const rounds = new Map<Mode, Array<{ rate: number; p50: number; p99: number; non2xx: number; cpu: number; mainThread: number; load: number }>>(
+      MODES.map((mode) => [mode, []]),
+    );
     for (let round = 0; round < ROUNDS; round += 1) {
       for (const server of servers) {
-        const { result, cpuPerRequest } = await load(server, { duration: SLICE_S, connections: CONNECTIONS });
-        rounds
-          .get(server.mode)
-          ?.push({ rate: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, cpu: cpuPerRequest });
+        const { result, cpuPerRequest, mainThreadPerRequest, loadPerRequest } = await load(server, { duration: SLICE_S, connections: CONNECTIONS });
+        rounds.get(server.mode)?.push({
+          rate: result.requests.average,
+          p50: result.latency.p50,
+          p99: result.latency.p99,
+          non2xx: result.non2xx,
+          cpu: cpuPerRequest,
+          mainThread: mainThreadPerRequest,
+          load: loadPerRequest,
+        });
       }
     }
     const steady: autocannon.Result[] = [];
@@ -161,15 +181,17 @@ const main = async () => {
 
     const ratios = (rounds.get('vidbot') ?? []).map((r, i) => r.rate / (rounds.get('reference')?.[i]?.rate ?? 1));
     console.log(`\nPOST /whatsapp/webhook, Node ${process.version}: ${ROUNDS} rounds of ${SLICE_S} s per server, taking turns, ${CONNECTIONS} connections\n`);
-    console.log('| server | req/s (median of rounds) | each round | p50 ms | p99 ms | non-2xx | server CPU per request | RSS idle | RSS under load |');
+    console.log('| server | req/s (median of rounds) | each round | p50 ms | p99 ms | non-2xx | server CPU per request (main thread) | RSS idle | RSS under load |');
     console.log('|---|---|---|---|---|---|---|---|---|');
     servers.forEach((server, index) => {
       const all = rounds.get(server.mode) ?? [];
       const mid = all.find((r) => r.rate === median(all.map((x) => x.rate))) ?? all[0];
       console.log(
-        `| ${LABEL[server.mode]} | ${mid?.rate.toFixed(0)} | ${all.map((r) => r.rate.toFixed(0)).join(' / ')} | ${mid?.p50} | ${mid?.p99} | ${all.reduce((n, r) => n + r.non2xx, 0)} | ${median(all.map((r) => r.cpu)).toFixed(0)} µs | ${mb(idle[index] ?? 0)} | ${mb(peakRss.get(server.mode) ?? 0)} |`,
+        `| ${LABEL[server.mode]} | ${mid?.rate.toFixed(0)} | ${all.map((r) => r.rate.toFixed(0)).join(' / ')} | ${mid?.p50} | ${mid?.p99} | ${all.reduce((n, r) => n + r.non2xx, 0)} | ${median(all.map((r) => r.cpu)).toFixed(0)} µs (${median(all.map((r) => r.mainThread)).toFixed(0)} µs) | ${mb(idle[index] ?? 0)} | ${mb(peakRss.get(server.mode) ?? 0)} |`,
       );
     });
+    const loadCpu = MODES.map((mode) => `${median((rounds.get(mode) ?? []).map((r) => r.load)).toFixed(0)} µs beside ${mode}`).join(', ');
+    console.log(`\nThe load generator's CPU per request (autocannon signing each request, on the same cores): ${loadCpu}.`);
     console.log(`\nvidbot / reference, round by round: ${ratios.map((r) => r.toFixed(2)).join(' / ')} (median ${median(ratios).toFixed(2)})`);
     console.log(`\nHeld at ${RATE} req/s for ${RATE_S} s:\n`);
     console.log('| server | req/s | p50 ms | p99 ms | non-2xx |');
