@@ -37,6 +37,8 @@ interface Harness {
   made(from: string, messageId: string, at: number): Promise<void>;
   /** The task of that message failed. */
   failed(from: string, messageId: string): Promise<void>;
+  /** The failed task of that message is retried. */
+  retried(from: string, messageId: string, at: number): Promise<void>;
 }
 
 let serial = 0;
@@ -56,11 +58,20 @@ const adapters: Record<string, (perMinute: number, perDay: number) => Promise<Ha
         await store.transitionTask(messageId, ['queued'], { status: 'failed' });
         await limits.refund(from, messageId);
       },
+      async retried(from, messageId, at) {
+        await store.transitionTask(messageId, ['failed'], { status: 'queued' });
+        await limits.recount(from, messageId, at);
+      },
     };
   },
   async redis(perMinute, perDay) {
     const limits = createRedisLimits({ redis: redis.client(), prefix: `test${++serial}`, perMinute, perDay });
-    return { limits, made: async () => {}, failed: (from, messageId) => limits.refund(from, messageId) };
+    return {
+      limits,
+      made: async () => {},
+      failed: (from, messageId) => limits.refund(from, messageId),
+      retried: (from, messageId, at) => limits.recount(from, messageId, at),
+    };
   },
 };
 
@@ -109,6 +120,30 @@ describe.each(Object.keys(adapters))('sender limits: %s', (name) => {
     // m1 leaves the window a day after it was counted.
     expect(await take('m5', T0 + DAY + 1)).toMatchObject({ allowed: true, quota: { used: 1 } });
   });
+
+  it('gives back what a message took when it was not stored, and judges its redelivery afresh', async () => {
+    const { limits } = await open(1, 2);
+    const first = await limits.take({ from: 'a', messageId: 'm1', now: T0 });
+    expect(first).toEqual({ allowed: true, quota: { limit: 2, used: 0, left: 2 } });
+    await limits.release('a', 'm1');
+    // Its turn of the minute and its video are back, for another message of the sender's.
+    expect(await limits.allowance('a', T0 + 1)).toEqual({ limit: 2, used: 0, left: 2 });
+    expect(await limits.take({ from: 'a', messageId: 'm2', now: T0 + 2 })).toEqual({ allowed: true, quota: { limit: 2, used: 0, left: 2 } });
+    // Its redelivery is judged afresh, not given its first verdict: m2 has the minute's one turn now.
+    expect(await limits.take({ from: 'a', messageId: 'm1', now: T0 + 3 })).toMatchObject({ allowed: false, reason: 'rate' });
+  });
+
+  it('counts a retried failed video again, past the limit rather than refusing it', async () => {
+    const harness = await open(100, 1);
+    const { limits } = harness;
+    expect(await limits.take({ from: 'a', messageId: 'm1', now: T0 })).toMatchObject({ allowed: true });
+    await harness.made('a', 'm1', T0);
+    await harness.failed('a', 'm1');
+    expect(await limits.take({ from: 'a', messageId: 'm2', now: T0 + 1_000 })).toMatchObject({ allowed: true, quota: { used: 0 } });
+    await harness.made('a', 'm2', T0 + 1_000);
+    await harness.retried('a', 'm1', T0 + 2_000);
+    expect(await limits.allowance('a', T0 + 3_000)).toMatchObject({ limit: 1, used: 2, left: 0 });
+  });
 });
 
 describe('sender limits shared in Redis', () => {
@@ -137,7 +172,7 @@ describe('sender limits shared in Redis', () => {
     const client = new Redis({ host: '127.0.0.1', port: await freePort(), lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     client.on('error', () => {});
     const limits = createRedisLimits({ redis: client, prefix: 'down', perMinute: 5, perDay: 2 });
-    for (const call of [limits.take({ from: 'a', messageId: 'm1', now: T0 }), limits.allowance('a', T0), limits.refund('a', 'm1')]) {
+    for (const call of [limits.take({ from: 'a', messageId: 'm1', now: T0 }), limits.allowance('a', T0), limits.refund('a', 'm1'), limits.release('a', 'm1'), limits.recount('a', 'm1', T0)]) {
       const error = await call.then(() => undefined, (caught: unknown) => caught);
       expect(isVidbotError(error, 'VIDBOT_STORE_FAILED')).toBe(true);
       expect((error as Error).message).toMatch(/^Redis could not .* a sender's limits/);

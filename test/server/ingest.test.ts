@@ -64,11 +64,14 @@ describe('ingest: webhooks arriving together', () => {
         throw new Error('the verdict broke');
       },
     }) as Verdict;
+    const released: string[] = [];
     const faulty: SenderLimits = {
       name: 'memory',
       take: async ({ from }) => (from === sender(7) ? broken : { allowed: true }),
       allowance: async () => undefined,
       refund: async () => {},
+      release: async (from) => void released.push(from),
+      recount: async () => {},
     };
     const { post, vidbot, taskOf } = await setup({}, { vidbot: { overrides: { limits: faulty } } });
     const answers = await Promise.all([post(sender(1), 'a red kite over the hills'), post(sender(7), 'a fox in the snow'), post(sender(2), 'a train at dusk')]);
@@ -79,6 +82,8 @@ describe('ingest: webhooks arriving together', () => {
     // Nothing of the failed one was kept: Twilio's retry is a first delivery.
     expect(taskOf(answers[1]?.messageSid ?? '')).toBeUndefined();
     expect((await vidbot.store.claimInbound({ messageId: answers[1]?.messageSid ?? '', from: sender(7) })).claimed).toBe(true);
+    // And what it took of its sender's limits was given back; the others keep theirs.
+    expect(released).toEqual([sender(7)]);
   });
 
   it('on a full disk answers 503, and acknowledges no message whose task was not committed', async () => {

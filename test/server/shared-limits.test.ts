@@ -66,16 +66,17 @@ describe('limits shared by two web processes on Redis', () => {
     expect(await web[0]?.vidbot.store.countTasks({ from: ALICE })).toBe(1);
   });
 
+  const failing: VideoProvider = {
+    name: 'failing',
+    defaultModel: 'failing-model',
+    capabilities: () => ({ imageToVideo: false, ai: true }),
+    generate: async () => {
+      throw vidbotError('VIDBOT_GENERATION_FAILED', 'The model refused the prompt.', { retryable: false });
+    },
+  };
+
   it('gives back the video of a task that failed', async () => {
     await redis.client().flushall();
-    const failing: VideoProvider = {
-      name: 'failing',
-      defaultModel: 'failing-model',
-      capabilities: () => ({ imageToVideo: false, ai: true }),
-      generate: async () => {
-        throw vidbotError('VIDBOT_GENERATION_FAILED', 'The model refused the prompt.', { retryable: false });
-      },
-    };
     const { web, say } = await twoWebProcesses({ VIDBOT_DAILY_LIMIT: '1' }, { provider: failing });
     const first = await say(0, ALICE, 'a red kite');
     expect(first.text).toContain('That was your last video for today');
@@ -84,5 +85,18 @@ describe('limits shared by two web processes on Redis', () => {
     await expect(web[0]?.vidbot.runTask(task?.taskId ?? '')).rejects.toThrow('refused');
     expect((await web[0]?.vidbot.store.getTask(task?.taskId ?? ''))?.status).toBe('failed');
     expect((await say(1, ALICE, 'a green kite')).text).toContain('That was your last video for today');
+  });
+
+  it("counts a retried task's video again, so a retry is not a free video", async () => {
+    await redis.client().flushall();
+    const { web, say } = await twoWebProcesses({ VIDBOT_DAILY_LIMIT: '1' }, { provider: failing });
+    await say(0, ALICE, 'a red kite');
+    const [task] = await (web[0]?.vidbot.store.listTasks({ from: ALICE }) ?? []);
+    await expect(web[0]?.vidbot.runTask(task?.taskId ?? '')).rejects.toThrow('refused');
+    expect(await web[1]?.vidbot.limits.allowance(ALICE, Date.now())).toMatchObject({ used: 0, left: 1 });
+    // An operator retries it (POST /api/tasks/:id/retry): it makes a video again, and counts as one.
+    expect((await web[0]?.vidbot.retryTask(task?.taskId ?? ''))?.status).toBe('queued');
+    expect(await web[1]?.vidbot.limits.allowance(ALICE, Date.now())).toMatchObject({ used: 1, left: 0 });
+    expect((await say(1, ALICE, 'a green kite')).text).toContain("You've had all 1 of today's videos");
   });
 });

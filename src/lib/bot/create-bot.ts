@@ -176,34 +176,45 @@ export const createBot = (options: CreateBotOptions): Bot => {
     parseCommand(message.body) === null &&
     (await resolveChoice(store, message, Date.now(), vidbot.models)) === null;
 
-  return {
-    async handleInbound(message, handleOptions = {}) {
-      let claimed = false;
-      if (await isTypedPrompt(message)) {
-        const outcome = await ingestTypedPrompt({ vidbot, now, etaBasis, modelFor: (from) => modelForPrompt(models, from) }, message);
-        if (outcome.reply !== undefined) return outcome.reply;
-        const first = await answerOfFirst(message.messageId, message.from, outcome.claim.receivedAt);
+  const handle = async (message: InboundMessage, handleOptions: { signal?: AbortSignal }): Promise<BotReply> => {
+    let claimed = false;
+    if (await isTypedPrompt(message)) {
+      const outcome = await ingestTypedPrompt({ vidbot, now, etaBasis, modelFor: (from) => modelForPrompt(models, from) }, message);
+      if (outcome.reply !== undefined) return outcome.reply;
+      const first = await answerOfFirst(message.messageId, message.from, outcome.claim.receivedAt);
+      if (first) return first;
+    } else {
+      const { claimed: isNew, claim } = await store.claimInbound({ messageId: message.messageId, from: message.from });
+      claimed = isNew;
+      if (!claimed) {
+        const first = await answerOfFirst(message.messageId, message.from, claim.receivedAt);
         if (first) return first;
       } else {
-        const { claimed: isNew, claim } = await store.claimInbound({ messageId: message.messageId, from: message.from });
-        claimed = isNew;
-        if (!claimed) {
-          const first = await answerOfFirst(message.messageId, message.from, claim.receivedAt);
-          if (first) return first;
-        } else {
-          await vidbot.conversation.userSaid(message.from, message.body, { messageSid: message.messageId, fields: message.fields });
-        }
+        await vidbot.conversation.userSaid(message.from, message.body, { messageSid: message.messageId, fields: message.fields });
       }
-      // A message needing more than one unit (media, a command, a choice), or one whose first delivery died before answering.
-      const reply = await decide(message, handleOptions.signal);
-      // An answer with an offer goes out as its own message: a retried webhook gets an empty answer, not the text again.
-      await store.updateInbound(message.messageId, { reply: reply.offer ? '' : reply.text, ...(reply.taskId ? { taskId: reply.taskId } : {}) });
-      await vidbot.conversation.botSaid(message.from, reply.text, {
-        messageSid: message.messageId,
-        kind: reply.kind,
-        ...(reply.taskId ? { taskId: reply.taskId } : {}),
-      });
-      return { ...reply, duplicate: !claimed };
+    }
+    // A message needing more than one unit (media, a command, a choice), or one whose first delivery died before answering.
+    const reply = await decide(message, handleOptions.signal);
+    // An answer with an offer goes out as its own message: a retried webhook gets an empty answer, not the text again.
+    await store.updateInbound(message.messageId, { reply: reply.offer ? '' : reply.text, ...(reply.taskId ? { taskId: reply.taskId } : {}) });
+    await vidbot.conversation.botSaid(message.from, reply.text, {
+      messageSid: message.messageId,
+      kind: reply.kind,
+      ...(reply.taskId ? { taskId: reply.taskId } : {}),
+    });
+    return { ...reply, duplicate: !claimed };
+  };
+
+  return {
+    async handleInbound(message, handleOptions = {}) {
+      try {
+        return await handle(message, handleOptions);
+      } catch (error) {
+        // Not stored, so the webhook fails and the service delivers it again: what the message took of the
+        // sender's limits is given back, and its redelivery judged afresh. One that never lands costs nothing.
+        await vidbot.limits.release(message.from, message.messageId).catch(() => undefined);
+        throw error;
+      }
     },
   };
 };

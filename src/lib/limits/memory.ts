@@ -1,6 +1,6 @@
 /**
  * Limits for one web process: the rate limit in memory (a sliding window per sender), the daily
- * allowance counted from the store. Two web processes would each keep their own rate limit; with
+ * allowance counted from the store (its tasks that did not fail). Two web processes would each keep their own rate limit; with
  * REDIS_URL they share limits in Redis instead (redis.ts).
  */
 import type { Store } from '../store/port.ts';
@@ -21,7 +21,8 @@ const remember = <V>(map: Map<string, V>, key: string, value: V, max: number): v
 };
 
 export const createMemoryLimits = ({ store, perMinute, perDay, maxKeys = 10_000 }: MemoryLimitsOptions): SenderLimits => {
-  const hits = new Map<string, number[]>();
+  // A sender's turns in the last minute, oldest first, each with the message that took it.
+  const hits = new Map<string, { at: number; messageId: string }[]>();
   const verdicts = new Map<string, Verdict>();
   return {
     name: 'memory',
@@ -32,12 +33,12 @@ export const createMemoryLimits = ({ store, perMinute, perDay, maxKeys = 10_000 
       const quota = await readStoreQuota(store, from, perDay, now);
       const again = verdicts.get(messageId);
       if (again !== undefined) return again;
-      const recent = (hits.get(from) ?? []).filter((at) => at > now - RATE_WINDOW_MS);
+      const recent = (hits.get(from) ?? []).filter((turn) => turn.at > now - RATE_WINDOW_MS);
       let verdict: Verdict;
       if (recent.length >= perMinute) {
-        verdict = { allowed: false, reason: 'rate', retryAfterMs: (recent[0] ?? now) + RATE_WINDOW_MS - now };
+        verdict = { allowed: false, reason: 'rate', retryAfterMs: (recent[0]?.at ?? now) + RATE_WINDOW_MS - now };
       } else {
-        recent.push(now);
+        recent.push({ at: now, messageId });
         verdict = quota !== undefined && quota.left === 0 ? { allowed: false, reason: 'quota', quota } : { allowed: true, ...(quota ? { quota } : {}) };
       }
       remember(hits, from, recent, maxKeys);
@@ -47,5 +48,12 @@ export const createMemoryLimits = ({ store, perMinute, perDay, maxKeys = 10_000 
     allowance: (from, now) => readStoreQuota(store, from, perDay, now),
     // The store does not count failed tasks: nothing to give back.
     async refund() {},
+    async release(from, messageId) {
+      verdicts.delete(messageId);
+      const turns = hits.get(from);
+      if (turns !== undefined) hits.set(from, turns.filter((turn) => turn.messageId !== messageId));
+    },
+    // The store counts the task again once it is no longer failed.
+    async recount() {},
   };
 };

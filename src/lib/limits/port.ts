@@ -38,6 +38,13 @@ export interface SenderLimits {
   allowance(from: string, now: number): Promise<Quota | undefined>;
   /** Gives the video back: the task of that message failed, and a failure should not cost the user a video. */
   refund(from: string, messageId: string): Promise<void>;
+  /**
+   * Forgets the message's verdict and gives back what it took (its turn and its video): the message
+   * was not stored, so its redelivery is judged afresh and a delivery that never lands costs nothing.
+   */
+  release(from: string, messageId: string): Promise<void>;
+  /** Counts the video of a failed task made again (an operator's retry), which its failure had given back; never refuses. */
+  recount(from: string, messageId: string, now: number): Promise<void>;
 }
 
 export interface LimitSettings {

@@ -81,7 +81,7 @@ const readVerdict = (reply: string, perDay: number): Verdict => {
 export const createRedisLimits = ({ redis, prefix = 'vidbot', perMinute, perDay, verdictTtlMs = QUOTA_WINDOW_MS }: RedisLimitsOptions): SenderLimits => {
   const keys = (from: string) => {
     const base = `${prefix}:limits:{${from}}`;
-    return { rate: `${base}:minute`, day: `${base}:day` };
+    return { rate: `${base}:minute`, day: `${base}:day`, verdict: (messageId: string) => `${base}:message:${messageId}` };
   };
   const run = async (keyList: readonly string[], args: readonly (string | number)[]): Promise<string> => {
     try {
@@ -95,9 +95,8 @@ export const createRedisLimits = ({ redis, prefix = 'vidbot', perMinute, perDay,
   return {
     name: 'redis',
     async take({ from, messageId, now }) {
-      const { rate, day } = keys(from);
-      const verdictKey = `${prefix}:limits:{${from}}:message:${messageId}`;
-      const reply = await run([rate, day, verdictKey], [now, perMinute, perDay, messageId, RATE_WINDOW_MS, QUOTA_WINDOW_MS, verdictTtlMs]).catch(
+      const { rate, day, verdict } = keys(from);
+      const reply = await run([rate, day, verdict(messageId)], [now, perMinute, perDay, messageId, RATE_WINDOW_MS, QUOTA_WINDOW_MS, verdictTtlMs]).catch(
         (error: unknown) => {
           throw failed('take a turn of', error);
         },
@@ -127,6 +126,31 @@ export const createRedisLimits = ({ redis, prefix = 'vidbot', perMinute, perDay,
       await redis.zrem(keys(from).day, messageId).catch((error: unknown) => {
         throw failed('give back a video of', error);
       });
+    },
+    async release(from, messageId) {
+      const { rate, day, verdict } = keys(from);
+      await redis
+        .multi()
+        .zrem(rate, messageId)
+        .zrem(day, messageId)
+        .del(verdict(messageId))
+        .exec()
+        .catch((error: unknown) => {
+          throw failed('give back a turn of', error);
+        });
+    },
+    async recount(from, messageId, now) {
+      if (perDay <= 0) return;
+      // NX: a video still counted (a canceled task's) keeps its place in the day.
+      const { day } = keys(from);
+      await redis
+        .multi()
+        .zadd(day, 'NX', now, messageId)
+        .pexpire(day, QUOTA_WINDOW_MS)
+        .exec()
+        .catch((error: unknown) => {
+          throw failed('count a video of', error);
+        });
     },
   };
 };

@@ -21,8 +21,8 @@ export interface LifecycleDeps extends OutboundDeps {
   readonly conversation: Conversation;
   readonly provider: Pick<VideoProvider, 'name' | 'cancelRemoteJob'>;
   readonly maxBytes?: number;
-  /** The senders' allowances: a failed task's video is given back. */
-  readonly limits?: Pick<SenderLimits, 'refund'>;
+  /** The senders' allowances: a failed task's video is given back, and counted again when the task is retried. */
+  readonly limits?: Pick<SenderLimits, 'refund' | 'recount'>;
   /** After a user has waited this long for a video, tell them once how long is left; 0 never (default 60 s). */
   readonly progressAfterMs?: number;
   /** Told about what went wrong without failing anything (a notice that could not be sent). */
@@ -37,4 +37,12 @@ export const channelFor = (deps: Pick<LifecycleDeps, 'channels'>, name: string |
 export const giveBackAllowance = async (deps: Pick<LifecycleDeps, 'limits' | 'onWarning'>, task: Pick<Task, 'from' | 'messageId'>): Promise<void> => {
   if (deps.limits === undefined || !task.from || task.messageId === undefined) return;
   await deps.limits.refund(task.from, task.messageId).catch((error: unknown) => deps.onWarning?.(`Giving back ${task.from}'s video failed: ${(error as Error).message}`));
+};
+
+/** A retried task counts its video again: its failure gave it back. Never refuses an operator's retry. */
+export const countAllowanceAgain = async (deps: Pick<LifecycleDeps, 'limits' | 'onWarning'>, task: Pick<Task, 'from' | 'messageId'>): Promise<void> => {
+  if (deps.limits === undefined || !task.from || task.messageId === undefined) return;
+  await deps.limits
+    .recount(task.from, task.messageId, Date.now())
+    .catch((error: unknown) => deps.onWarning?.(`Counting ${task.from}'s retried video failed: ${(error as Error).message}`));
 };

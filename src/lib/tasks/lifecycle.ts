@@ -9,7 +9,7 @@ import { FINAL_TASK_STATUSES } from '../domain.ts';
 import { vidbotError } from '../errors.ts';
 import type { Receipt } from '../channel/port.ts';
 import type { InboundDecision, InboundUnit, IngestOutcome, NewTask, OutboundRecord, Task } from '../store/port.ts';
-import type { LifecycleDeps } from './deps.ts';
+import { type LifecycleDeps, countAllowanceAgain } from './deps.ts';
 import { move, nextJobId } from './machine.ts';
 import { advanceRecord, sendRecorded } from './outbound.ts';
 import { type ReceiptOutcome, applyReceipt } from './receipts.ts';
@@ -142,6 +142,8 @@ export const createTaskLifecycle = (deps: LifecycleDeps): TaskLifecycle => {
       if (queued === null) {
         throw vidbotError('VIDBOT_CONFLICT', `Task ${taskId} is ${task.status}; only failed or canceled tasks can be retried.`);
       }
+      // Its failure gave the video back; a canceled task's is still counted, and stays so once.
+      if (task.status === 'failed') await countAllowanceAgain(deps, task);
       // A new job, so the old one's history (attempts, failure) cannot hold the retry back.
       await queue.add({ taskId }, { jobId, group: task.sessionId });
       return queued;
