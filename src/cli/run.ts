@@ -10,8 +10,14 @@ export const run = async (): Promise<void> => {
     if (interrupts > 1) process.exit(130);
     controller.abort(new Error(`Interrupted by ${signal}`));
   };
+  // The reader went away (`vidbot models | head`): stop as a signal would, without a stack trace.
+  const onOutputError = (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    if (!controller.signal.aborted) controller.abort(new Error('The output was closed.'));
+  };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  process.stdout.on('error', onOutputError);
   const code = await main(process.argv.slice(2), {
     env: process.env,
     cwd: process.cwd(),

@@ -33,6 +33,19 @@ describe('bin/vidbot.js', () => {
     expect(result.stderr).toContain("unknown option '--colour'");
   });
 
+  it('stops quietly when its reader goes away (`vidbot --help | head -1`)', async () => {
+    const sandbox = await makeSandbox();
+    cleanups.push(sandbox.cleanup);
+    for (const args of [['--help'], ['serve', '--help'], ['models']]) {
+      const child = execa(process.execPath, [binPath, ...args], { env: sandbox.env, cwd: sandbox.root, reject: false, stdout: 'pipe', stderr: 'pipe' });
+      // The reader is gone before the first line: every write meets a closed pipe (EPIPE).
+      child.stdout?.destroy();
+      const result = await child;
+      expect(result.stderr, args.join(' ')).toBe('');
+      expect(result.exitCode, args.join(' ')).toBe(0);
+    }
+  });
+
   it('stops on SIGINT with exit 130 and leaves no output file', async () => {
     const sandbox = await makeSandbox();
     cleanups.push(sandbox.cleanup);
