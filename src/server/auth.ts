@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { vidbotError } from '../lib/errors.ts';
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
@@ -44,8 +44,22 @@ const isForeignBrowserRequest = (request: FastifyRequest): boolean => {
 };
 
 /**
- * Guards /api/* and /test-send: `Authorization: Bearer <VIDBOT_API_KEY>` when a key is set;
- * without a key, only local callers.
+ * The key a request carries: `Authorization: Bearer <key>`, or Basic with the key as the password
+ * (any user name), which is what a browser sends after asking for it (the docs page).
+ */
+const keyOf = (header: string): string | undefined => {
+  const bearer = /^Bearer\s+(.+)$/i.exec(header);
+  if (bearer?.[1]) return bearer[1].trim();
+  const basic = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
+  if (!basic?.[1]) return undefined;
+  const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon < 0 ? undefined : decoded.slice(colon + 1);
+};
+
+/**
+ * Guards /api/*, /test-send and the docs: `Authorization: Bearer <VIDBOT_API_KEY>` (or Basic with the
+ * key as the password) when a key is set; without a key, only local callers.
  */
 export const createApiGuard =
   (apiKey: string | undefined) =>
@@ -57,8 +71,25 @@ export const createApiGuard =
       });
     }
     const header = request.headers.authorization ?? '';
-    const match = /^Bearer\s+(.+)$/i.exec(header);
-    if (!match?.[1] || !sameSecret(match[1].trim(), apiKey)) {
+    const given = keyOf(header);
+    if (given === undefined || !sameSecret(given, apiKey)) {
       throw vidbotError('VIDBOT_UNAUTHORIZED', header ? 'The API key is wrong.' : 'An API key is required.');
     }
   };
+
+/**
+ * The guard for pages a person opens in a browser (the docs): a refusal asks the browser for the
+ * key (Basic, any user name, the key as the password), which it then sends with the page's own
+ * requests. Only when a key is set: without one, there is nothing to ask for.
+ */
+export const createBrowserGuard = (apiKey: string | undefined) => {
+  const guard = createApiGuard(apiKey);
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    try {
+      await guard(request);
+    } catch (error) {
+      if (apiKey) reply.header('www-authenticate', 'Basic realm="vidbot", charset="UTF-8"');
+      throw error;
+    }
+  };
+};

@@ -13,7 +13,7 @@ import type { Bot } from '../lib/bot/types.ts';
 import type { ActivityFeed } from '../lib/activity/feed.ts';
 import { createVidbotFeed } from '../lib/activity/vidbot-feed.ts';
 import type { Vidbot } from '../lib/create-vidbot.ts';
-import { createApiGuard } from './auth.ts';
+import { createApiGuard, createBrowserGuard } from './auth.ts';
 import { frameworkErrors, installErrorHandlers } from './errors.ts';
 import { type ServerMetrics, createServerMetrics } from './metrics.ts';
 import { openApiRoutes, registerOpenApi } from './openapi/document.ts';
@@ -145,7 +145,7 @@ export const createServer = async (options: CreateServerOptions): Promise<Fastif
   });
   options.simulator?.register(app, { store: vidbot.store, modelChoices: modelOfferChoices(vidbot.models) });
   app.get('/metrics', { schema: metricsSchema }, async (_request, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(await metrics.text()));
-  await openApiRoutes(app, guard);
+  await openApiRoutes(app, createBrowserGuard(options.apiKey));
 
   return app;
 };

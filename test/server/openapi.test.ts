@@ -244,12 +244,32 @@ describe('/openapi.json and /docs', () => {
     }
   });
 
+  it('ask a browser for the key (Basic, the key as the password), which then opens the page and its requests', async () => {
+    const { app } = await start({}, { server: { apiKey: 'k' } });
+    const basic = (userAndKey: string) => ({ authorization: `Basic ${Buffer.from(userAndKey).toString('base64')}` });
+    for (const url of PAGE) {
+      const refused = await app.inject({ method: 'GET', url, remoteAddress: '203.0.113.9' });
+      expect(refused.statusCode, url).toBe(401);
+      expect(refused.headers['www-authenticate'], url).toBe('Basic realm="vidbot", charset="UTF-8"');
+      expect((await app.inject({ method: 'GET', url, headers: basic('me:k'), remoteAddress: '203.0.113.9' })).statusCode, url).toBe(200);
+      expect((await app.inject({ method: 'GET', url, headers: basic(':k') })).statusCode, url).toBe(200);
+      expect((await app.inject({ method: 'GET', url, headers: basic('k:wrong') })).statusCode, url).toBe(401);
+      expect((await app.inject({ method: 'GET', url, headers: basic('k') })).statusCode, url).toBe(401);
+    }
+    // The API takes the same credentials, but a script calling it is not asked for them like a browser.
+    expect((await app.inject({ method: 'GET', url: '/api/tasks', headers: basic('me:k') })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: '/api/tasks' })).headers['www-authenticate']).toBeUndefined();
+  });
+
   it('without a key answer this machine only, like /api', async () => {
     const { app } = await start();
     for (const url of [...PAGE, '/api/tasks']) {
       expect((await app.inject({ method: 'GET', url })).statusCode, url).toBe(200);
       expect((await app.inject({ method: 'GET', url, remoteAddress: '203.0.113.9' })).statusCode, url).toBe(401);
-      expect((await app.inject({ method: 'GET', url, headers: { 'x-forwarded-for': '203.0.113.9' } })).statusCode, url).toBe(401);
+      const forwarded = await app.inject({ method: 'GET', url, headers: { 'x-forwarded-for': '203.0.113.9' } });
+      expect(forwarded.statusCode, url).toBe(401);
+      // No key to give: a browser is not asked for one.
+      expect(forwarded.headers['www-authenticate'], url).toBeUndefined();
     }
   });
 
