@@ -26,11 +26,11 @@ import {
 } from './pick-adapters.ts';
 import { type Pipeline, createPipeline } from './pipeline/create-pipeline.ts';
 import { cleanDeadScratch } from './pipeline/scratch.ts';
-import { validatePrompt } from './pipeline/prompt.ts';
 import type { PromptPolisher } from './polisher/port.ts';
 import type { JobQueue, QueueWorker } from './queue/port.ts';
-import type { IngestOutcome, OutboundRecord, Store, Task, TaskOptions } from './store/port.ts';
+import type { IngestOutcome, OutboundRecord, Store, Task } from './store/port.ts';
 import { type Conversation, createConversation } from './tasks/conversation.ts';
+import { type CreateTaskInput, newTaskFrom } from './tasks/new-task.ts';
 import {
   type CancelTaskResult,
   type InboundRequest,
@@ -46,7 +46,7 @@ import type { VideoProvider } from './video-provider/port.ts';
 /** How long close() waits for aborted task runs to record their state before closing the store. */
 const CLOSE_WAIT_MS = 5_000;
 
-export type { CancelTaskResult, StartWorkersOptions, TaskJob };
+export type { CancelTaskResult, CreateTaskInput, StartWorkersOptions, TaskJob };
 
 export interface VidbotPaths {
   readonly dataDir: string;
@@ -110,19 +110,6 @@ export interface Vidbot {
   /** Starts workers that take tasks from the queue, and the sweep that keeps tasks and jobs in step. */
   startWorkers(options?: StartWorkersOptions): QueueWorker;
   close(): Promise<void>;
-}
-
-export interface CreateTaskInput {
-  readonly prompt: string;
-  /** The conversation it belongs to (default: the sender, else `cli`). */
-  readonly sessionId?: string;
-  readonly from?: string;
-  readonly taskId?: string;
-  /** The channel's id of the inbound message that asked for it (dedupes redeliveries). */
-  readonly messageId?: string;
-  /** The channel the request came through and its result goes back on (default: the first). */
-  readonly channel?: string;
-  readonly options?: Partial<Omit<TaskOptions, 'provider'>>;
 }
 
 export interface CreateVidbotOptions {
@@ -230,25 +217,7 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
     ...(options.onWarning ? { onWarning: options.onWarning } : {}),
   });
 
-  const newTask = (input: CreateTaskInput) => ({
-    prompt: validatePrompt(input.prompt, config.promptMaxChars),
-    sessionId: input.sessionId ?? input.from ?? 'cli',
-    from: input.from ?? '',
-    ...(input.taskId ? { taskId: input.taskId } : {}),
-    ...(input.messageId ? { messageId: input.messageId } : {}),
-    ...(input.channel ? { channel: input.channel } : {}),
-    options: {
-      provider: provider.name,
-      orientation: input.options?.orientation ?? config.orientation,
-      durationSec: input.options?.durationSec ?? config.videoSeconds,
-      polish: input.options?.polish ?? config.polish,
-      useCache: input.options?.useCache ?? true,
-      ...(input.options?.model ? { model: input.options.model } : {}),
-      ...(input.options?.firstFrameImage ? { firstFrameImage: input.options.firstFrameImage } : {}),
-      ...(input.options?.inputs ? { inputs: input.options.inputs } : {}),
-      ...(input.options?.take !== undefined && input.options.take > 1 ? { take: input.options.take } : {}),
-    },
-  });
+  const newTask = newTaskFrom(config, provider.name);
 
   let closed = false;
   const running = new Set<Promise<unknown>>();

@@ -1,0 +1,43 @@
+/**
+ * A task as the library's callers ask for it (a prompt and a few choices), completed from the
+ * configuration into what the store keeps: the prompt checked, the session, the full options.
+ */
+import type { Config } from '../config/settings.ts';
+import { validatePrompt } from '../pipeline/prompt.ts';
+import type { NewTask, TaskOptions } from '../store/port.ts';
+
+export interface CreateTaskInput {
+  readonly prompt: string;
+  /** The conversation it belongs to (default: the sender, else `cli`). */
+  readonly sessionId?: string;
+  readonly from?: string;
+  readonly taskId?: string;
+  /** The channel's id of the inbound message that asked for it (dedupes redeliveries). */
+  readonly messageId?: string;
+  /** The channel the request came through and its result goes back on (default: the first). */
+  readonly channel?: string;
+  readonly options?: Partial<Omit<TaskOptions, 'provider'>>;
+}
+
+/** Completes a caller's task from the configuration; throws VIDBOT_PROMPT_EMPTY or _TOO_LONG for a bad prompt. */
+export const newTaskFrom =
+  (config: Config, provider: string) =>
+  (input: CreateTaskInput): NewTask => ({
+    prompt: validatePrompt(input.prompt, config.promptMaxChars),
+    sessionId: input.sessionId ?? input.from ?? 'cli',
+    from: input.from ?? '',
+    ...(input.taskId ? { taskId: input.taskId } : {}),
+    ...(input.messageId ? { messageId: input.messageId } : {}),
+    ...(input.channel ? { channel: input.channel } : {}),
+    options: {
+      provider,
+      orientation: input.options?.orientation ?? config.orientation,
+      durationSec: input.options?.durationSec ?? config.videoSeconds,
+      polish: input.options?.polish ?? config.polish,
+      useCache: input.options?.useCache ?? true,
+      ...(input.options?.model ? { model: input.options.model } : {}),
+      ...(input.options?.firstFrameImage ? { firstFrameImage: input.options.firstFrameImage } : {}),
+      ...(input.options?.inputs ? { inputs: input.options.inputs } : {}),
+      ...(input.options?.take !== undefined && input.options.take > 1 ? { take: input.options.take } : {}),
+    },
+  });
