@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { VidbotError, vidbotError } from '../../src/lib/errors.ts';
 import type { VideoRequest } from '../../src/lib/video-provider/port.ts';
 import { buildModelInput, parseInputFlags } from '../../src/lib/video-provider/replicate-models.ts';
@@ -260,8 +260,8 @@ describe('replicate faults', () => {
       },
     });
     expect((await failure(run)).code).toBe('VIDBOT_CANCELED');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(fake.requests.some((r) => r.path.endsWith('/cancel'))).toBe(true);
+    // The cancel goes out after the run has given up: wait for it to arrive, however loaded the machine.
+    await vi.waitFor(() => expect(fake.requests.some((r) => r.path.endsWith('/cancel'))).toBe(true), { timeout: 10_000, interval: 20 });
   });
 
   it('refuses a photo for a model it has no image mapping for', async () => {
