@@ -41,6 +41,7 @@ import {
 import type { ReceiptOutcome } from './tasks/receipts.ts';
 import type { RunTaskOptions } from './tasks/run-task.ts';
 import { allowedModels, type ModelOption } from './video-provider/allowed.ts';
+import { createCircuitRelay } from './video-provider/failover/board.ts';
 import type { VideoProvider } from './video-provider/port.ts';
 
 /** How long close() waits for aborted task runs to record their state before closing the store. */
@@ -165,13 +166,18 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
     ...(config.ffmpegBin ? { ffmpegBin: config.ffmpegBin } : {}),
     ...(options.env ? { env: options.env } : {}),
   });
-  const provider = over.provider ?? (await pickProvider(config, ffmpeg, options.providerWebhooks ?? false, options.onWarning));
+  // Made before the bus exists (the provider is picked first), connected to it once it does.
+  const circuits = createCircuitRelay();
+  const provider =
+    over.provider ??
+    (await pickProvider(config, ffmpeg, options.providerWebhooks ?? false, { circuits, ...(options.onWarning ? { onWarning: options.onWarning } : {}) }));
   const models = allowedModels(config.allowedModels, provider);
   const given = { ...(over.store ? { store: over.store } : {}), ...(over.queue ? { queue: over.queue } : {}) };
   const opened: StoreAndQueue = await pickStoreAndQueue(config, paths.database, given, options.waitForRedis);
   // Scratch folders of runs whose process was killed (their own `finally` never ran).
   await cleanDeadScratch(paths.work).catch(() => undefined);
   const { store, queue, activityBus } = opened;
+  const disconnectCircuits = activityBus ? circuits.connect(activityBus) : () => {};
   let polisher: PromptPolisher;
   let mediaHost: MediaHost;
   try {
@@ -278,6 +284,7 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
       if (closed) return;
       closed = true;
       for (const stop of stopWorkers) stop();
+      disconnectCircuits();
       await opened.closeQueue();
       // Released jobs were aborted, not awaited: let their runs record the task's state first.
       await Promise.race([Promise.allSettled([...running]), new Promise((resolve) => setTimeout(resolve, CLOSE_WAIT_MS).unref())]);

@@ -27,6 +27,7 @@ import { createSqliteStore } from './store/sqlite/index.ts';
 import type { SharedJobs } from './store/sqlite/ingest.ts';
 import { createOpenAITranscriber } from './transcriber/openai.ts';
 import type { Transcriber } from './transcriber/port.ts';
+import type { CircuitBoard } from './video-provider/failover/board.ts';
 import type { VideoProvider } from './video-provider/port.ts';
 import { createProvider } from './video-provider/registry.ts';
 
@@ -102,8 +103,8 @@ export const pickProvider = async (
   config: Config,
   ffmpeg: { ffmpeg: string; ffprobe: string },
   webhooks: boolean,
-  onWarning?: (message: string) => void,
-): Promise<VideoProvider> => createProvider(config, { ffmpeg, webhooks, ...(onWarning ? { onWarning } : {}) });
+  shared: { onWarning?: (message: string) => void; circuits?: CircuitBoard } = {},
+): Promise<VideoProvider> => createProvider(config, { ffmpeg, webhooks, ...shared });
 
 export interface StoreAndQueue {
   readonly store: Store;

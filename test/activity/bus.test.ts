@@ -51,10 +51,12 @@ describe('Redis activity bus', () => {
 
     worker.publish({ type: 'stage', jobId: 'job-1', stage: 'generate', state: 'start', ts: 1 });
     worker.publish({ type: 'workers', running: 1, concurrency: 2, paused: false, ts: 2 });
+    worker.publish({ type: 'circuit', provider: 'replicate', change: 'outage', ts: 3 });
     web.publish({ type: 'job', kind: 'canceled', jobId: 'job-2', ts: 3 });
 
-    await waitFor(async () => toWeb.length === 2 && toWorker.length === 1, 10_000);
-    expect(toWeb.map((message) => message.event.type)).toEqual(['stage', 'workers']);
+    await waitFor(async () => toWeb.length === 3 && toWorker.length === 1, 10_000);
+    expect(toWeb.map((message) => message.event.type)).toEqual(['stage', 'workers', 'circuit']);
+    expect(toWeb[2]?.event).toEqual({ type: 'circuit', provider: 'replicate', change: 'outage', ts: 3 });
     expect(toWeb[0]).toMatchObject({ origin: { host: 'worker-a', pid: 11 }, event: { jobId: 'job-1', stage: 'generate', state: 'start' } });
     expect(toWorker).toEqual([expect.objectContaining({ origin: { host: 'web-1', pid: 22 }, event: expect.objectContaining({ kind: 'canceled' }) })]);
     // Each bus is a peer of its own, even two in one process: the ids differ.
@@ -76,6 +78,8 @@ describe('Redis activity bus', () => {
       JSON.stringify({ v: 1, peer: 'p', origin: { host: 'worker-a' }, event: { type: 'job', kind: 'active', jobId: 'j', ts: 1 } }),
       JSON.stringify({ v: 1, peer: 'p', origin, event: { type: 'job', kind: 'exploded', jobId: 'j', ts: 1 } }),
       JSON.stringify({ v: 1, peer: 'p', origin, event: { type: 'workers', running: -1, concurrency: 2, paused: false, ts: 1 } }),
+      JSON.stringify({ v: 1, peer: 'p', origin, event: { type: 'circuit', provider: 'replicate', change: 'melted', ts: 1 } }),
+      JSON.stringify({ v: 1, peer: 'p', origin, event: { type: 'circuit', change: 'outage', ts: 1 } }),
       JSON.stringify({ v: 1, peer: 'p', origin, event: { type: 'log', level: 'info', message: 'not for the bus', ts: 1 } }),
       JSON.stringify([1, 2, 3]),
     ]) {

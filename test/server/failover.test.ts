@@ -17,6 +17,7 @@ import { type FakeReplicate, startFakeReplicate } from '../fakes/replicate-api.t
 import { type FakeTwilio, startFakeTwilio } from '../fakes/twilio-api.ts';
 import { makeCompliantClip } from '../helpers/media.ts';
 import { freePort } from '../helpers/ports.ts';
+import { startRedis } from '../helpers/redis.ts';
 import { TEST_AUTH_TOKEN, signedPost, twimlText, whatsappText } from '../helpers/server.ts';
 import { waitFor } from '../helpers/vidbot.ts';
 
@@ -54,7 +55,7 @@ const startServices = async (runMs = 300): Promise<Services> => {
 };
 
 /** One `vidbot serve`-like process on a data dir, failing over from Replicate to fal. */
-const startProcess = async (services: Services, env: Record<string, string> = {}, dataDir?: string, port?: number) => {
+const startProcess = async (services: Services, env: Record<string, string> = {}, dataDir?: string, port?: number, workers = 1) => {
   const dir = dataDir ?? (await mkdtemp(join(root, 'data-')));
   const listen = port ?? (await freePort());
   const base = `http://127.0.0.1:${listen}`;
@@ -80,7 +81,7 @@ const startProcess = async (services: Services, env: Record<string, string> = {}
     dotenv: false,
   });
   const warnings: string[] = [];
-  const server = await startServer(config, { workers: 1, authToken: TEST_AUTH_TOKEN, onWarning: (message) => warnings.push(message) });
+  const server = await startServer(config, { workers, authToken: TEST_AUTH_TOKEN, onWarning: (message) => warnings.push(message) });
   const stop = () => server.close({ graceSec: 0 });
   cleanups.push(stop);
   const { vidbot } = server;
@@ -102,7 +103,7 @@ const startProcess = async (services: Services, env: Record<string, string> = {}
 };
 
 const health = async (app: Awaited<ReturnType<typeof startProcess>>['app']) =>
-  (await app.inject({ method: 'GET', url: '/health' })).json() as { providers?: { provider: string; state: string; retry_at?: string | null }[] };
+  (await app.inject({ method: 'GET', url: '/health' })).json() as { providers?: { provider: string; state: string; outages: number; retry_at?: string | null }[] };
 
 describe('failover from Replicate to fal', () => {
   it.each([
@@ -208,6 +209,31 @@ describe('failover from Replicate to fal', () => {
     expect(fourth.generation?.provider).toBe('replicate');
     expect((await health(bot.app)).providers?.find((p) => p.provider === 'replicate')?.state).toBe('closed');
     expect(services.fal.requests.size).toBe(3);
+  });
+
+  it('shares what the circuits learn across processes on one Redis: a web process reports the circuit its worker opened', async () => {
+    const redis = await startRedis();
+    cleanups.push(() => redis.cleanup());
+    const services = await startServices(150);
+    services.replicate.misbehaveCreate({ kind: 'status', status: 500 }, { times: 2 });
+    const env = { REDIS_URL: redis.url, VIDBOT_CIRCUIT_OUTAGES: '2', VIDBOT_CIRCUIT_COOLDOWN_SEC: '60' };
+    // `vidbot serve --no-workers` beside a process whose worker runs the jobs.
+    const web = await startProcess(services, env, undefined, undefined, 0);
+    const worker = await startProcess(services, env);
+    const replicateOf = async (app: typeof web.app) => (await health(app)).providers?.find((p) => p.provider === 'replicate');
+    const first = await worker.until((await worker.prompt('a lighthouse in a storm')).taskId, 'done', 'failed');
+    expect(first.generation?.provider).toBe('fal');
+    // One outage, heard by the web process as its own.
+    await waitFor(async () => (await replicateOf(web.app))?.outages === 1 || undefined, 10_000);
+    expect(await replicateOf(web.app)).toMatchObject({ state: 'closed' });
+    await worker.until((await worker.prompt('a kite over a beach')).taskId, 'done', 'failed');
+    const opened = await waitFor(async () => {
+      const circuit = await replicateOf(web.app);
+      return circuit?.state === 'open' ? circuit : undefined;
+    }, 10_000);
+    // The same cool-down as the worker's own circuit, to the millisecond: both count from the outage itself.
+    expect(opened.retry_at).toBe((await replicateOf(worker.app))?.retry_at);
+    expect(services.replicate.creates()).toBe(2);
   });
 
   it('resumes a job after a restart on the provider that had it, though the first in the list works again', async () => {

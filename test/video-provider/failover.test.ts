@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { type VidbotError, vidbotError } from '../../src/lib/errors.ts';
 import { allowedModels } from '../../src/lib/video-provider/allowed.ts';
+import type { CircuitBoard, CircuitListener } from '../../src/lib/video-provider/failover/board.ts';
 import { createBreaker } from '../../src/lib/video-provider/failover/breaker.ts';
 import { equivalentModel, providerOfModel } from '../../src/lib/video-provider/failover/models.ts';
 import { createFailoverProvider } from '../../src/lib/video-provider/failover/provider.ts';
@@ -178,6 +179,60 @@ describe('a failover chain', () => {
     expect(providerOfModel('cog', ['cog'], { cog: 'cog' })).toBe('cog');
     expect(providerOfModel('sora-2', ['replicate'])).toBeUndefined();
   });
+
+  it("hears what other processes' breakers learned: their outages count, their success closes, their news does not end its probe", async () => {
+    let now = 0;
+    const breaker = createBreaker({ outages: 2, cooldownMs: 1000, now: () => now });
+    expect(breaker.clean()).toBe(true);
+    breaker.heard('outage', 0);
+    expect(breaker.clean()).toBe(false);
+    now = 10;
+    breaker.outage();
+    // Opened from the outage that filled the count.
+    expect(breaker.report('replicate')).toEqual({ provider: 'replicate', state: 'open', outages: 2, retryAt: 1010 });
+    breaker.heard('success', 20);
+    expect(breaker.report('replicate')).toEqual({ provider: 'replicate', state: 'closed', outages: 0 });
+    breaker.heard('outage', 30);
+    breaker.heard('outage', 40);
+    expect(breaker.report('replicate')).toMatchObject({ state: 'open', retryAt: 1040 });
+    now = 1040;
+    expect(breaker.tryAcquire()).toBe(true);
+    // Another process's probe failed meanwhile: the circuit stays open longer, and this probe still tells.
+    breaker.heard('outage', 1050);
+    expect(breaker.report('replicate')).toMatchObject({ state: 'half-open', retryAt: 2050 });
+    expect(breaker.tryAcquire()).toBe(false);
+    breaker.success();
+    expect(breaker.clean()).toBe(true);
+  });
+
+  it('counts an outage once across processes sharing a board, and tells only news', async () => {
+    const listeners = [new Set<CircuitListener>(), new Set<CircuitListener>()];
+    const told: string[] = [];
+    const boardOf = (me: 0 | 1): CircuitBoard => ({
+      tell: (provider, change, at) => {
+        told.push(`${me}:${provider}:${change}`);
+        for (const listener of listeners[1 - me] ?? []) listener(provider, change, at);
+      },
+      listen: (listener) => {
+        listeners[me]?.add(listener);
+        return () => void listeners[me]?.delete(listener);
+      },
+    });
+    let down = true;
+    const replicate = () => provider('replicate', async () => {
+      if (down) throw outage(NOTHING_STARTED);
+    });
+    const chains = ([0, 1] as const).map((me) => createFailoverProvider({ providers: [replicate(), provider('fal')], breaker: BREAKER, board: boardOf(me) }));
+    const [a, b] = chains as [VideoProvider, VideoProvider];
+    await a.generate(REQUEST, { workDir: '/tmp' });
+    await b.generate(REQUEST, { workDir: '/tmp' });
+    // One outage each, two in all: both circuits open, though neither process saw two.
+    for (const chain of chains) expect(chain.circuits?.()[0]).toMatchObject({ provider: 'replicate', state: 'open', outages: 2 });
+    // Each told its own outage once; the videos made on fal told nothing, their circuit having nothing new to say.
+    expect(told).toEqual(['0:replicate:outage', '1:replicate:outage']);
+    expect(chains.map((chain) => chain.circuits?.()[1]?.state)).toEqual(['closed', 'closed']);
+  });
+
 });
 
 describe('the models users may pick', () => {

@@ -142,6 +142,8 @@ export const createActivityFeed = (options: ActivityFeedOptions): ActivityFeed =
           reportWorkers();
           return;
         }
+        // The failover chain's own business (its circuits), not a job's.
+        if (event.type === 'circuit') return;
         // Stamped on arrival with this clock: times across machines then agree with the viewer's own.
         jobEvent({ ...event, origin: from, ts: now() });
       }),

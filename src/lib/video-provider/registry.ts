@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { Config } from '../config/settings.ts';
 import { vidbotError } from '../errors.ts';
 import { createLocalProvider } from './local.ts';
+import type { CircuitBoard } from './failover/board.ts';
 import type { VideoProvider } from './port.ts';
 
 export type ProviderName = 'local' | 'replicate' | 'fal' | 'cog';
@@ -17,6 +18,8 @@ export interface ProviderContext {
   readonly webhooks: boolean;
   /** Told when a failover chain moves a task on from a provider. */
   readonly onWarning?: (message: string) => void;
+  /** Where a failover chain shares what its circuits learn with the deployment's other processes. */
+  readonly circuits?: CircuitBoard;
 }
 
 interface ProviderEntry {
@@ -121,6 +124,7 @@ export const createProvider = async (config: Config, context: ProviderContext): 
   return createFailoverProvider({
     providers: made,
     breaker: { outages: config.circuitOutages, cooldownMs: config.circuitCooldownSec * 1000 },
+    ...(context.circuits ? { board: context.circuits } : {}),
     ...(context.onWarning ? { onFailover: context.onWarning } : {}),
   });
 };

@@ -27,6 +27,8 @@ const validEvent = (event: Loose): boolean => {
       return typeof event.jobId === 'string' && typeof event.provider === 'string' && typeof event.model === 'string';
     case 'workers':
       return isCount(event.running) && isCount(event.concurrency) && typeof event.paused === 'boolean';
+    case 'circuit':
+      return typeof event.provider === 'string' && (event.change === 'outage' || event.change === 'success');
     default:
       return false;
   }

@@ -6,8 +6,16 @@
  */
 import type { JobScopedActivity, Origin, WorkerStatus } from '../events.ts';
 
-/** What goes on the bus: a job's events, and a process's workers (re-sent as its heartbeat). */
-export type BusEvent = JobScopedActivity | ({ readonly type: 'workers'; readonly ts: number } & WorkerStatus);
+/** What a process's circuit breaker learned about a provider of its failover chain (failover/board.ts). */
+export interface CircuitEvent {
+  readonly type: 'circuit';
+  readonly ts: number;
+  readonly provider: string;
+  readonly change: 'outage' | 'success';
+}
+
+/** What goes on the bus: a job's events, a process's workers (re-sent as its heartbeat), and what its circuits learn. */
+export type BusEvent = JobScopedActivity | ({ readonly type: 'workers'; readonly ts: number } & WorkerStatus) | CircuitEvent;
 
 /** One message as received: the event, stamped with the process that sent it. */
 export interface BusMessage {

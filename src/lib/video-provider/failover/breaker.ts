@@ -2,7 +2,8 @@
  * A circuit breaker per provider of a failover chain, so an outage costs a few tasks their wait
  * rather than every task: after `outages` outages within `windowMs` the circuit opens and the
  * provider is skipped for `cooldownMs`; then one task tries it (half-open) and its outcome closes
- * the circuit or opens it again. State is this process's: each worker learns on its own.
+ * the circuit or opens it again. Each process keeps its own breakers; with REDIS_URL they also hear
+ * what the other processes' breakers learn (board.ts), so an outage counts once across workers.
  */
 import type { CircuitReport } from '../port.ts';
 
@@ -19,9 +20,14 @@ export interface CircuitBreaker {
   /** Whether a task could try it now, without claiming the probe. */
   available(): boolean;
   success(): void;
-  outage(): void;
+  /** An outage seen now (or at `at`, the time told to the other processes). */
+  outage(at?: number): void;
   /** A try that told nothing about the provider's health (the content refused, a cancel): frees the probe. */
   release(): void;
+  /** What another process's breaker for the provider learned, at its time: counted as this one's own. */
+  heard(change: 'outage' | 'success', at: number): void;
+  /** No outage counted and the circuit closed: a success tells nobody anything new. */
+  clean(): boolean;
   report(provider: string): CircuitReport;
 }
 
@@ -38,9 +44,20 @@ export const createBreaker = (options: BreakerOptions): CircuitBreaker => {
     const since = now() - windowMs;
     recent = recent.filter((at) => at > since);
   };
-  const open = () => {
-    openUntil = now() + options.cooldownMs;
+  const open = (at = now()) => {
+    openUntil = Math.max(openUntil ?? 0, at + options.cooldownMs);
     probing = false;
+  };
+  const closeCircuit = () => {
+    recent = [];
+    openUntil = undefined;
+    probing = false;
+  };
+  const countOutage = (at: number) => {
+    if (openUntil !== undefined) return open(at);
+    recent.push(at);
+    prune();
+    if (recent.length >= options.outages) open(at);
   };
 
   return {
@@ -51,20 +68,19 @@ export const createBreaker = (options: BreakerOptions): CircuitBreaker => {
       return true;
     },
     available: () => openUntil === undefined || (!probing && now() >= openUntil),
-    success() {
-      recent = [];
-      openUntil = undefined;
-      probing = false;
-    },
-    outage() {
-      if (openUntil !== undefined) return open();
-      recent.push(now());
-      prune();
-      if (recent.length >= options.outages) open();
-    },
+    success: closeCircuit,
+    outage: (at = now()) => countOutage(at),
     release() {
       probing = false;
     },
+    heard(change, at) {
+      if (change === 'success') return closeCircuit();
+      // Our own probe, if one is out, still ends as its try ends.
+      const wasProbing = probing;
+      countOutage(at);
+      probing = wasProbing && openUntil !== undefined;
+    },
+    clean: () => openUntil === undefined && recent.length === 0,
     report(provider) {
       prune();
       const state = openUntil === undefined ? 'closed' : probing ? 'half-open' : 'open';

@@ -9,6 +9,7 @@
 import { toVidbotError, type VidbotError, vidbotError } from '../../errors.ts';
 import { classifyProviderFailure, NOTHING_STARTED, startedNothing } from '../failure.ts';
 import type { GeneratedVideo, GenerateOptions, VideoProvider, VideoRequest } from '../port.ts';
+import type { CircuitBoard } from './board.ts';
 import { type BreakerOptions, type CircuitBreaker, createBreaker } from './breaker.ts';
 import { equivalentModel, orderFor } from './models.ts';
 
@@ -16,6 +17,8 @@ export interface FailoverOptions {
   /** The providers in the order to try them; at least two. */
   readonly providers: readonly VideoProvider[];
   readonly breaker: BreakerOptions;
+  /** Shares what the breakers learn with the other processes of the deployment (with REDIS_URL). */
+  readonly board?: CircuitBoard;
   /** Told each time a task leaves a provider, in operator words. */
   readonly onFailover?: (message: string) => void;
 }
@@ -47,6 +50,19 @@ export const createFailoverProvider = (options: FailoverOptions): VideoProvider 
   }
   const breakers = new Map<string, CircuitBreaker>(members.map((member) => [member.name, createBreaker(options.breaker)]));
   const breaker = (member: VideoProvider): CircuitBreaker => breakers.get(member.name) ?? createBreaker(options.breaker);
+  const now = options.breaker.now ?? Date.now;
+  options.board?.listen((provider, change, at) => breakers.get(provider)?.heard(change, at));
+  const succeeded = (member: VideoProvider) => {
+    const circuit = breaker(member);
+    // Told only when it is news: a circuit that saw no outage tells nobody of every video made.
+    if (!circuit.clean()) options.board?.tell(member.name, 'success', now());
+    circuit.success();
+  };
+  const hadOutage = (member: VideoProvider) => {
+    const at = now();
+    breaker(member).outage(at);
+    options.board?.tell(member.name, 'outage', at);
+  };
   const byName = (name: string | undefined) => members.find((member) => member.name === name);
   const hostOf = (model: string | undefined) => orderFor(members, model)[0] ?? primary;
 
@@ -77,12 +93,12 @@ export const createFailoverProvider = (options: FailoverOptions): VideoProvider 
           await go.onRemoteJob?.(id, member.name);
         },
       });
-      breaker(member).success();
+      succeeded(member);
       return { video };
     } catch (caught) {
       const error = toVidbotError(caught);
       const outage = classifyProviderFailure(error) === 'outage';
-      if (outage) breaker(member).outage();
+      if (outage) hadOutage(member);
       // A resume did not take the half-open probe, so it must not free it either.
       else if (!resume) breaker(member).release();
       return { error, leave: outage && !go.signal?.aborted && mayLeave(error, state) };

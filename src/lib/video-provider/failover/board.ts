@@ -1,0 +1,48 @@
+/**
+ * How the failover chains of one deployment share what their circuit breakers learn: each process
+ * tells the others of its outages and recoveries over the activity bus (REDIS_URL), so an outage
+ * counts once across every worker, and a web process that runs no jobs reports the circuits its
+ * workers see. Fire and forget, like the bus: a process that misses a message learns on its own.
+ */
+import type { ActivityBus } from '../../activity/bus/port.ts';
+
+export type CircuitChange = 'outage' | 'success';
+export type CircuitListener = (provider: string, change: CircuitChange, at: number) => void;
+
+export interface CircuitBoard {
+  /** This process's breaker for `provider` learned `change`: tells the other processes. */
+  tell(provider: string, change: CircuitChange, at: number): void;
+  /** What the other processes' breakers learn; returns the unsubscribe. */
+  listen(listener: CircuitListener): () => void;
+}
+
+/** A board to hand the chain before the bus exists (the provider is made first); connected once it does. */
+export interface CircuitRelay extends CircuitBoard {
+  /** Relays through `bus` from now on; returns the disconnect. */
+  connect(bus: ActivityBus): () => void;
+}
+
+export const createCircuitRelay = (): CircuitRelay => {
+  const listeners = new Set<CircuitListener>();
+  let bus: ActivityBus | undefined;
+  return {
+    tell(provider, change, at) {
+      bus?.publish({ type: 'circuit', ts: at, provider, change });
+    },
+    listen(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
+    connect(connected) {
+      bus = connected;
+      const unsubscribe = connected.subscribe(({ event }) => {
+        if (event.type !== 'circuit') return;
+        for (const listener of listeners) listener(event.provider, event.change, event.ts);
+      });
+      return () => {
+        unsubscribe();
+        if (bus === connected) bus = undefined;
+      };
+    },
+  };
+};
