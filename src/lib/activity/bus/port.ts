@@ -4,17 +4,10 @@
  * are fire and forget: a viewer that misses some catches up from the next ones, the queue's counts
  * and the store's open tasks, so nothing here needs to be durable.
  */
+import type { CircuitEvent } from '../../video-provider/failover/board.ts';
 import type { JobScopedActivity, Origin, WorkerStatus } from '../events.ts';
 
-/** What a process's circuit breaker learned about a provider of its failover chain (failover/board.ts). */
-export interface CircuitEvent {
-  readonly type: 'circuit';
-  readonly ts: number;
-  readonly provider: string;
-  readonly change: 'outage' | 'success';
-}
-
-/** What goes on the bus: a job's events, a process's workers (re-sent as its heartbeat), and what its circuits learn. */
+/** What goes on the bus: a job's events, a process's workers (re-sent as its heartbeat), and what its circuits learn (failover/board.ts). */
 export type BusEvent = JobScopedActivity | ({ readonly type: 'workers'; readonly ts: number } & WorkerStatus) | CircuitEvent;
 
 /** One message as received: the event, stamped with the process that sent it. */

@@ -4,9 +4,21 @@
  * counts once across every worker, and a web process that runs no jobs reports the circuits its
  * workers see. Fire and forget, like the bus: a process that misses a message learns on its own.
  */
-import type { ActivityBus } from '../../activity/bus/port.ts';
-
 export type CircuitChange = 'outage' | 'success';
+
+/** What a process's breaker learned about a provider, as it goes on the activity bus. */
+export interface CircuitEvent {
+  readonly type: 'circuit';
+  readonly ts: number;
+  readonly provider: string;
+  readonly change: CircuitChange;
+}
+
+/** What the board needs of the activity bus (activity/bus/port.ts), which carries other events too. */
+export interface CircuitChannel {
+  publish(event: CircuitEvent): void;
+  subscribe(listener: (message: { readonly event: { readonly type: string } }) => void): () => void;
+}
 export type CircuitListener = (provider: string, change: CircuitChange, at: number) => void;
 
 export interface CircuitBoard {
@@ -19,12 +31,12 @@ export interface CircuitBoard {
 /** A board to hand the chain before the bus exists (the provider is made first); connected once it does. */
 export interface CircuitRelay extends CircuitBoard {
   /** Relays through `bus` from now on; returns the disconnect. */
-  connect(bus: ActivityBus): () => void;
+  connect(bus: CircuitChannel): () => void;
 }
 
 export const createCircuitRelay = (): CircuitRelay => {
   const listeners = new Set<CircuitListener>();
-  let bus: ActivityBus | undefined;
+  let bus: CircuitChannel | undefined;
   return {
     tell(provider, change, at) {
       bus?.publish({ type: 'circuit', ts: at, provider, change });
@@ -37,7 +49,8 @@ export const createCircuitRelay = (): CircuitRelay => {
       bus = connected;
       const unsubscribe = connected.subscribe(({ event }) => {
         if (event.type !== 'circuit') return;
-        for (const listener of listeners) listener(event.provider, event.change, event.ts);
+        const { provider, change, ts } = event as CircuitEvent;
+        for (const listener of listeners) listener(provider, change, ts);
       });
       return () => {
         unsubscribe();
