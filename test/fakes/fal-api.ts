@@ -207,7 +207,7 @@ export const startFakeFal = async (options: { key?: string; runMs?: number } = {
         return json(res, 202, { status: 'CANCELLATION_REQUESTED' });
       }
       if (one[2] === '/status') {
-        const logs = url.searchParams.get('logs') === '1' ? { logs: [...request.logs] } : {};
+        const logs = url.searchParams.get('logs') === '1' ? { logs: request.logs } : {};
         const waiting = request.onSeen;
         request.seen = request.status;
         request.onSeen = undefined;

@@ -1,7 +1,7 @@
 /**
  * Limits for one web process: the rate limit in memory (a sliding window per sender), the daily
- * allowance counted from the store (its tasks that did not fail). Two web processes would each keep their own rate limit; with
- * REDIS_URL they share limits in Redis instead (redis.ts).
+ * allowance counted from the store (its tasks that did not fail). Two web processes would each keep
+ * their own rate limit; with REDIS_URL they share limits in Redis instead (redis.ts).
  */
 import type { Store } from '../store/port.ts';
 import { type LimitSettings, RATE_WINDOW_MS, type SenderLimits, type Verdict } from './port.ts';
