@@ -5,25 +5,19 @@
  */
 import type { Store } from '../store/port.ts';
 import { type LimitSettings, RATE_WINDOW_MS, type SenderLimits, type Verdict } from './port.ts';
+import { createRecentMap } from './recent.ts';
 import { readStoreQuota } from './store-quota.ts';
 
 export interface MemoryLimitsOptions extends LimitSettings {
   readonly store: Pick<Store, 'listTasks'>;
-  /** Senders (and verdicts) remembered at once; the least recently seen are forgotten past this. */
+  /** Senders (and verdicts) surely remembered; the least recently seen are forgotten past twice this. */
   readonly maxKeys?: number;
 }
 
-/** A Map used as an LRU: every write re-inserts its key, so the first key is the stalest. */
-const remember = <V>(map: Map<string, V>, key: string, value: V, max: number): void => {
-  map.delete(key);
-  map.set(key, value);
-  if (map.size > max) map.delete(map.keys().next().value as string);
-};
-
 export const createMemoryLimits = ({ store, perMinute, perDay, maxKeys = 10_000 }: MemoryLimitsOptions): SenderLimits => {
   // A sender's turns in the last minute, oldest first, each with the message that took it.
-  const hits = new Map<string, { at: number; messageId: string }[]>();
-  const verdicts = new Map<string, Verdict>();
+  const hits = createRecentMap<{ at: number; messageId: string }[]>(maxKeys);
+  const verdicts = createRecentMap<Verdict>(maxKeys);
   return {
     name: 'memory',
     async take({ from, messageId, now }) {
@@ -41,8 +35,8 @@ export const createMemoryLimits = ({ store, perMinute, perDay, maxKeys = 10_000 
         recent.push({ at: now, messageId });
         verdict = quota !== undefined && quota.left === 0 ? { allowed: false, reason: 'quota', quota } : { allowed: true, ...(quota ? { quota } : {}) };
       }
-      remember(hits, from, recent, maxKeys);
-      remember(verdicts, messageId, verdict, maxKeys);
+      hits.set(from, recent);
+      verdicts.set(messageId, verdict);
       return verdict;
     },
     allowance: (from, now) => readStoreQuota(store, from, perDay, now),
