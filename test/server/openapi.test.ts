@@ -121,7 +121,7 @@ describe('the OpenAPI description', () => {
     for (const { route } of EXCLUDED) expect(routes.has(route), route).toBe(true);
   });
 
-  it('has the error shape as the Error component, the API key as bearer auth, tags and the version', async () => {
+  it('has the error shape as the Error component, the API key as bearer or Basic auth, tags and the version', async () => {
     const { app } = await start({}, { server: { apiKey: 'k', publicBaseUrl: 'https://bot.example.com' } });
     const doc = (await documentOf(app, KEY)) as OpenApiDocument & {
       servers?: { url: string }[];
@@ -131,11 +131,12 @@ describe('the OpenAPI description', () => {
     expect(doc.info).toMatchObject({ title: 'vidbot', version: pkg.version });
     expect(doc.servers).toEqual([{ url: 'https://bot.example.com', description: 'PUBLIC_BASE_URL' }]);
     expect(doc.components.securitySchemes.apiKey).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(doc.components.securitySchemes.apiKeyBasic).toMatchObject({ type: 'http', scheme: 'basic' });
     expect(Object.keys(doc.components.schemas).sort()).toEqual(['Error', 'Job', 'Task']);
     for (const [path, item] of Object.entries(doc.paths)) {
       for (const [method, operation] of Object.entries(item)) {
         const guarded = path.startsWith('/api/') || path === '/test-send' || path === '/openapi.json';
-        expect(operation.security ?? [], `${method} ${path}`).toEqual(guarded ? [{ apiKey: [] }] : []);
+        expect(operation.security ?? [], `${method} ${path}`).toEqual(guarded ? [{ apiKey: [] }, { apiKeyBasic: [] }] : []);
         expect(operation.tags?.length, `${method} ${path}`).toBe(1);
         expect(doc.tags?.map((tag) => tag.name)).toContain(operation.tags?.[0]);
       }
@@ -148,6 +149,20 @@ describe('the OpenAPI description', () => {
     // No Twilio account: its webhooks are the local channel's, and no empty `twilio` group is listed.
     expect(plainDoc.tags?.map((tag) => tag.name)).not.toContain('twilio');
     expect(plainDoc.tags?.map((tag) => tag.name)).toContain('local');
+  });
+
+  it('names every operation once, as a client generator names its methods', async () => {
+    const { app } = await start(FULL_ENV, { server: { simulator: true, apiKey: 'k' } });
+    const doc = (await documentOf(app, KEY)) as OpenApiDocument & { paths: Record<string, Record<string, { operationId?: string }>> };
+    const ids = Object.entries(doc.paths).flatMap(([path, item]) => Object.entries(item).map(([method, operation]) => [`${method} ${path}`, operation.operationId] as const));
+    for (const [operation, id] of ids) expect(id, operation).toMatch(/^[a-z][A-Za-z0-9]*$/);
+    expect(new Set(ids.map(([, id]) => id)).size).toBe(ids.length);
+    const byOperation = Object.fromEntries(ids);
+    // The API's own names, and ones made from the method and path for the rest.
+    expect(byOperation['get /api/tasks/{id}']).toBe('getTask');
+    expect(byOperation['post /api/tasks/{id}/retry']).toBe('retryTask');
+    expect(byOperation['post /whatsapp/webhook']).toBe('postWhatsappWebhook');
+    expect(byOperation['head /media/{file}']).toBe('headMediaByFile');
   });
 
   it('says what the server really answers: real bodies match their documented schemas', async () => {

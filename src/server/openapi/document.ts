@@ -8,7 +8,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify';
 import { openapiSchema } from '../schemas/service.ts';
-import { API_KEY, API_KEY_SCHEME, TAGS } from '../schemas/shared.ts';
+import { API_KEY, API_KEY_BASIC, API_KEY_BASIC_SCHEME, API_KEY_SCHEME, TAGS } from '../schemas/shared.ts';
 
 export interface OpenApiOptions {
   readonly version: string;
@@ -29,13 +29,13 @@ export const registerOpenApi = async (app: FastifyInstance, options: OpenApiOpti
       info: { title: 'vidbot', version: options.version, description: DESCRIPTION },
       ...(options.publicBaseUrl ? { servers: [{ url: options.publicBaseUrl, description: 'PUBLIC_BASE_URL' }] } : {}),
       tags: TAGS.map((tag) => ({ ...tag })),
-      components: { securitySchemes: { [API_KEY]: { ...API_KEY_SCHEME } } },
+      components: { securitySchemes: { [API_KEY]: { ...API_KEY_SCHEME }, [API_KEY_BASIC]: { ...API_KEY_BASIC_SCHEME } } },
     },
     // Shared schemas keep their names (Error, Task, Job) as components, instead of def-0, def-1...
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
     // A PUBLIC_BASE_URL with a path is where a proxy mounts the server: the routes keep their own paths.
     stripBasePath: false,
-    transformObject: (document) => ('openapiObject' in document ? withUsedTags(document.openapiObject) : document.swaggerObject),
+    transformObject: (document) => ('openapiObject' in document ? withOperationIds(withUsedTags(document.openapiObject)) : document.swaggerObject),
   });
 };
 
@@ -46,6 +46,34 @@ const withUsedTags = <T extends { tags?: { name: string }[]; paths?: object }>(d
     for (const operation of Object.values(operations)) for (const tag of operation.tags ?? []) used.add(tag);
   }
   return { ...document, tags: (document.tags ?? []).filter((tag) => used.has(tag.name)) };
+};
+
+/** `GET /media/{file}` → `getMediaByFile`: an id for an operation whose schema names none (webhooks, media). */
+const operationIdOf = (method: string, path: string): string =>
+  [
+    method.toLowerCase(),
+    ...path
+      .split('/')
+      .filter(Boolean)
+      .flatMap((segment) => {
+        const param = /^\{(.+)\}$/.exec(segment)?.[1];
+        return param === undefined ? segment.split(/[^A-Za-z0-9]+/) : ['by', ...param.split(/[^A-Za-z0-9]+/)];
+      })
+      .filter(Boolean)
+      .map((word) => word[0]?.toUpperCase() + word.slice(1)),
+  ].join('');
+
+/** Every operation with an operationId, which client generators name their methods after. */
+const withOperationIds = <T extends { paths?: object }>(document: T): T => {
+  const paths = Object.fromEntries(
+    Object.entries((document.paths ?? {}) as Record<string, Record<string, { operationId?: string }>>).map(([path, operations]) => [
+      path,
+      Object.fromEntries(
+        Object.entries(operations).map(([method, operation]) => [method, { ...operation, operationId: operation.operationId ?? operationIdOf(method, path) }]),
+      ),
+    ]),
+  );
+  return { ...document, paths };
 };
 
 /**

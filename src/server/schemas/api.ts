@@ -9,6 +9,7 @@ import { TASK_STATUSES, fromFilter, limit } from './tasks.ts';
 
 export const generateVideoSchema = {
   tags: ['api'],
+  operationId: 'generateVideo',
   summary: 'Make a video',
   description: 'Queues a task for the prompt; the video goes to `from` when it is made.',
   security: GUARDED,
@@ -42,6 +43,7 @@ export const generateVideoSchema = {
 
 export const sessionHistorySchema = {
   tags: ['api'],
+  operationId: 'getSessionHistory',
   summary: "A sender's conversation",
   security: GUARDED,
   params: {
@@ -95,6 +97,7 @@ const video = {
 
 export const listVideosSchema = {
   tags: ['api'],
+  operationId: 'listVideos',
   summary: 'List the videos made',
   security: GUARDED,
   querystring: {
@@ -123,6 +126,7 @@ export const listVideosSchema = {
 
 export const eventsSchema = {
   tags: ['api'],
+  operationId: 'streamEvents',
   summary: 'The activity feed (Server-Sent Events)',
   description: 'Recent events first, then each as it happens, one JSON object per `data:` line; `vidbot status --watch` reads it.',
   security: GUARDED,
@@ -135,6 +139,7 @@ export const eventsSchema = {
 export const workersSchema = (action: 'pause' | 'resume') =>
   ({
     tags: ['api'],
+    operationId: action === 'pause' ? 'pauseWorkers' : 'resumeWorkers',
     summary: action === 'pause' ? "Pause this server's workers" : "Resume this server's workers",
     description: 'Only the workers of this process: workers started apart from the server are paused or resumed there.',
     security: GUARDED,
@@ -149,6 +154,7 @@ const text = (description: string, examples: string[]) => ({ type: ['string', 'a
 
 export const testSendSchema = {
   tags: ['api'],
+  operationId: 'testSend',
   summary: 'Send a message',
   description: 'Sends a text or a media URL (or both) through the channel, outside the conversation rules: an operator\'s test.',
   security: GUARDED,

@@ -13,6 +13,7 @@ const part = { anyOf: [component(true), component(false)] };
 
 export const rootSchema = {
   tags: ['health'],
+  operationId: 'getServiceIndex',
   summary: 'What this server is, and its endpoints',
   response: {
     200: {
@@ -31,6 +32,7 @@ export const rootSchema = {
 
 export const liveSchema = {
   tags: ['health'],
+  operationId: 'getLiveness',
   summary: 'Liveness: the process answers',
   response: {
     200: {
@@ -44,6 +46,7 @@ export const liveSchema = {
 
 export const readySchema = {
   tags: ['health'],
+  operationId: 'getReadiness',
   summary: 'Readiness: the store writes, the queue answers, ffmpeg is there',
   response: {
     200: { description: 'Ready for traffic.', type: 'object', required: ['status'], properties: { status: { const: 'ready' } } },
@@ -83,6 +86,7 @@ const health = {
 
 export const healthSchema = {
   tags: ['health'],
+  operationId: 'getHealth',
   summary: 'Health in detail',
   response: {
     200: { description: 'Healthy.', ...health },
@@ -92,6 +96,7 @@ export const healthSchema = {
 
 export const metricsSchema = {
   tags: ['health'],
+  operationId: 'getMetrics',
   summary: 'Prometheus metrics',
   response: {
     200: {
@@ -131,6 +136,7 @@ export const mediaSchema = {
 
 export const openapiSchema = {
   tags: ['docs'],
+  operationId: 'getOpenApi',
   summary: 'This OpenAPI description',
   security: GUARDED,
   response: {

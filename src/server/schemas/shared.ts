@@ -42,8 +42,11 @@ export const errors = (...statuses: ErrorStatus[]): Record<string, unknown> =>
 /** The API guard's scheme name in `components.securitySchemes`. */
 export const API_KEY = 'apiKey';
 
-/** Routes behind the API guard (src/server/auth.ts). */
-export const GUARDED = [{ [API_KEY]: [] }];
+/** The same key as a browser sends it: the scheme's name in `components.securitySchemes`. */
+export const API_KEY_BASIC = 'apiKeyBasic';
+
+/** Routes behind the API guard (src/server/auth.ts): either scheme will do. */
+export const GUARDED: ReadonlyArray<Readonly<Record<string, readonly string[]>>> = [{ [API_KEY]: [] }, { [API_KEY_BASIC]: [] }];
 
 export const API_KEY_SCHEME = {
   type: 'http',
@@ -51,6 +54,14 @@ export const API_KEY_SCHEME = {
   description:
     'The server\'s VIDBOT_API_KEY, as `Authorization: Bearer <key>`. When the server has no key set, it ignores this header and ' +
     'answers these routes only to callers on its own machine whose request did not come through a proxy; anyone else gets 401.',
+} as const;
+
+export const API_KEY_BASIC_SCHEME = {
+  type: 'http',
+  scheme: 'basic',
+  description:
+    'The same key as the password of HTTP Basic auth, with any user name: how a browser sends it, after /docs asks for it ' +
+    '(`WWW-Authenticate: Basic`). Only when the server has a key set.',
 } as const;
 
 export const TAGS = [

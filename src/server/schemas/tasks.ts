@@ -60,6 +60,7 @@ const taskId = {
 
 export const listTasksSchema = {
   tags: ['api'],
+  operationId: 'listTasks',
   summary: 'List tasks',
   security: GUARDED,
   querystring: { type: 'object', properties: { limit, from: fromFilter } },
@@ -71,6 +72,7 @@ export const listTasksSchema = {
 
 export const getTaskSchema = {
   tags: ['api'],
+  operationId: 'getTask',
   summary: 'A task and its job',
   security: GUARDED,
   params: taskId,
@@ -87,6 +89,7 @@ export const getTaskSchema = {
 
 export const cancelTaskSchema = {
   tags: ['api'],
+  operationId: 'cancelTask',
   summary: 'Cancel a task',
   security: GUARDED,
   params: taskId,
@@ -103,6 +106,7 @@ export const cancelTaskSchema = {
 
 export const retryTaskSchema = {
   tags: ['api'],
+  operationId: 'retryTask',
   summary: 'Retry a failed or canceled task',
   description: 'A task whose video was made sends it again; one without is made again.',
   security: GUARDED,
