@@ -14,7 +14,7 @@ import { createSqliteStore } from '../src/lib/store/sqlite/index.ts';
 import { computeTwilioSignature } from '../src/lib/channel/twilio/signature.ts';
 
 const SLICE_S = Number(process.env.BENCH_SECONDS ?? 5);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const RATE = Number(process.env.BENCH_RATE ?? 500);
 const RATE_S = Number(process.env.BENCH_RATE_SECONDS ?? 10);
