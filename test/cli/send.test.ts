@@ -52,8 +52,10 @@ describe('vidbot send, local messenger', () => {
     expect(rest).toEqual([]);
     expect(record).toMatchObject({ to: USER, body: 'hello there', kind: 'notice', status: 'delivered' });
     expect(record?.mediaUrl).toBeUndefined();
-    expect(result.stdout).toContain(`sent via local: ${record?.messageId} (delivered)`);
-    expect(result.stdout).toContain('recorded locally');
+    // Recorded, not sent: nothing on the screen says it was delivered.
+    expect(result.stdout).toContain(`recorded (not sent): ${record?.messageId}`);
+    expect(result.stdout).toContain('no messaging service is set up');
+    expect(result.stdout).not.toMatch(/delivered|sent via/);
   });
 
   it('reads a bare +number, with spaces, as the WhatsApp address', async () => {

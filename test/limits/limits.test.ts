@@ -180,3 +180,20 @@ describe('sender limits shared in Redis', () => {
     client.disconnect();
   });
 });
+
+describe('sender limits in memory, with few senders remembered', () => {
+  const store = { listTasks: async () => [] };
+
+  it('keeps the latest maxKeys senders limited and their verdicts, and forgets those seen longer ago', async () => {
+    const limits = createMemoryLimits({ store, perMinute: 1, perDay: 0, maxKeys: 3 });
+    const at = 1_000_000;
+    expect((await limits.take({ from: 'a', messageId: 'm-a', now: at })).allowed).toBe(true);
+    for (const from of ['b', 'c']) await limits.take({ from, messageId: `m-${from}`, now: at });
+    // "a" is among the latest three: its turn is still counted, and its message's verdict kept.
+    expect(await limits.take({ from: 'a', messageId: 'm-a2', now: at + 1 })).toMatchObject({ allowed: false, reason: 'rate' });
+    expect((await limits.take({ from: 'a', messageId: 'm-a', now: at + 2 })).allowed).toBe(true);
+    // Six other senders later "a" is forgotten: a new minute's turn, as for a sender never seen.
+    for (const from of ['d', 'e', 'f', 'g', 'h', 'i']) await limits.take({ from, messageId: `m-${from}`, now: at });
+    expect((await limits.take({ from: 'a', messageId: 'm-a3', now: at + 3 })).allowed).toBe(true);
+  });
+});

@@ -161,8 +161,17 @@ describe('the OpenAPI description', () => {
     // The API's own names, and ones made from the method and path for the rest.
     expect(byOperation['get /api/tasks/{id}']).toBe('getTask');
     expect(byOperation['post /api/tasks/{id}/retry']).toBe('retryTask');
-    expect(byOperation['post /whatsapp/webhook']).toBe('postWhatsappWebhook');
+    expect(byOperation['post /whatsapp/webhook']).toBe('twilioReceiveMessage');
+    expect(byOperation['get /whatsapp/cloud']).toBe('cloudApiVerifyWebhook');
+    expect(byOperation['post /simulator/webhook']).toBe('simulatorReceiveMessage');
+    expect(byOperation['post /replicate/webhook']).toBe('receiveReplicateUpdate');
+    expect(byOperation['get /media/{file}']).toBe('getMediaByFile');
     expect(byOperation['head /media/{file}']).toBe('headMediaByFile');
+    // A webhook's id names what it is, not where it is: the same under a path of the operator's choosing.
+    const moved = await start({ ...FULL_ENV, WHATSAPP_WEBHOOK_PATH: '/whatsapp-webhook/' }, { server: { apiKey: 'k' } });
+    const movedDoc = (await documentOf(moved.app, KEY)) as OpenApiDocument & { paths: Record<string, Record<string, { operationId?: string }>> };
+    expect(movedDoc.paths['/whatsapp-webhook/']?.post?.operationId).toBe('cloudApiReceiveNotifications');
+    expect(movedDoc.paths['/whatsapp/webhook']?.post?.operationId).toBe('twilioReceiveMessage');
   });
 
   it('says what the server really answers: real bodies match their documented schemas', async () => {

@@ -81,13 +81,13 @@ export const sendCommand = async (context: CliContext, flags: SendFlags): Promis
       context.stdout.write(`${JSON.stringify(json)}\n`);
       return;
     }
-    const lines = [`sent via ${channel.name}: ${sid} (${sent.status})`, `  to ${to}`];
+    // The local channel records instead of sending: its "delivered" is the recorder's, not a phone's.
+    const local = channel.name === 'local';
+    const lines = [local ? `recorded (not sent): ${sid}` : `sent via ${channel.name}: ${sid} (${sent.status})`, `  to ${to}`];
     if (body !== undefined) lines.push(`  message: ${body.length > 60 ? `${body.slice(0, 59)}…` : body}`);
     if (mediaUrl !== undefined) lines.push(`  media: ${mediaUrl}`);
     if (mediaFile !== undefined) lines.push(`  media: ${mediaFile} (uploaded)`);
-    if (channel.name === 'local') {
-      lines.push('  (recorded locally, not delivered: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_WHATSAPP_FROM)');
-    }
+    if (local) lines.push('  (no messaging service is set up: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_WHATSAPP_FROM to send)');
     context.stdout.write(`${lines.join('\n')}\n`);
   } finally {
     await vidbot.close();

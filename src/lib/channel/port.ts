@@ -127,6 +127,8 @@ export type JsonSchema = Readonly<Record<string, unknown>>;
  * the channel still verifies and reads every request itself (the signature first).
  */
 export interface WebhookDoc {
+  /** What the service does through it, as a verb and its object (receiveMessage): with the channel's name, its operationId. */
+  readonly operation: string;
   readonly summary: string;
   readonly description: string;
   /** The headers the service sends that matter here (its signature). */

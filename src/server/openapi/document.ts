@@ -48,7 +48,7 @@ const withUsedTags = <T extends { tags?: { name: string }[]; paths?: object }>(d
   return { ...document, tags: (document.tags ?? []).filter((tag) => used.has(tag.name)) };
 };
 
-/** `GET /media/{file}` → `getMediaByFile`: an id for an operation whose schema names none (webhooks, media). */
+/** `HEAD /media/{file}` → `headMediaByFile`: an id for an operation whose schema names none (one schema for GET and HEAD). */
 const operationIdOf = (method: string, path: string): string =>
   [
     method.toLowerCase(),
@@ -60,7 +60,7 @@ const operationIdOf = (method: string, path: string): string =>
         return param === undefined ? segment.split(/[^A-Za-z0-9]+/) : ['by', ...param.split(/[^A-Za-z0-9]+/)];
       })
       .filter(Boolean)
-      .map((word) => word[0]?.toUpperCase() + word.slice(1)),
+      .map((word) => word.charAt(0).toUpperCase() + word.slice(1)),
   ].join('');
 
 /** Every operation with an operationId, which client generators name their methods after. */

@@ -108,6 +108,7 @@ export const metricsSchema = {
 
 const video = { 'video/mp4': { schema: { type: 'string', contentMediaType: 'video/mp4' } } };
 
+// No operationId: GET and HEAD share this schema, and an id must name one operation (the description makes one for each).
 export const mediaSchema = {
   tags: ['media'],
   summary: 'A published video',

@@ -11,15 +11,24 @@ const responseOf = (answer: WebhookDoc['responses'][number]) =>
     ? { description: answer.description, type: 'null' }
     : { description: answer.description, content: { [answer.contentType]: { schema: answer.schema ?? { type: 'string' } } } };
 
+/** `cloud-api` and `receiveMessage` → `cloudApiReceiveMessage`: the same on every server, whatever its paths. */
+const operationIdOf = (channel: string, operation: string): string =>
+  [...channel.split(/[^A-Za-z0-9]+/), operation]
+    .filter(Boolean)
+    .map((word, index) => (index === 0 ? word.charAt(0).toLowerCase() : word.charAt(0).toUpperCase()) + word.slice(1))
+    .join('');
+
 /** A channel's webhook, tagged with the channel it belongs to, from the channel's own description of it. */
 export const channelWebhookSchema = (channel: string, hook: ChannelWebhook) => {
   const doc: WebhookDoc = hook.doc ?? {
+    operation: `receive${hook.method === 'GET' ? 'Get' : ''}Webhook`,
     summary: `A ${channel} webhook`,
     description: `What the ${channel} channel's service posts.`,
     responses: { 200: { description: 'Taken.', contentType: 'text/plain' } },
   };
   return {
     tags: [channel],
+    operationId: operationIdOf(channel, doc.operation),
     summary: doc.summary,
     description: doc.description,
     ...(doc.headers ? { headers: doc.headers } : {}),
@@ -44,6 +53,7 @@ const PREDICTION = json({
 });
 
 interface ProviderDoc {
+  readonly operationId: string;
   readonly summary: string;
   readonly description: string;
   readonly headers?: JsonSchema;
@@ -53,6 +63,7 @@ interface ProviderDoc {
 
 const PROVIDERS: Readonly<Record<'replicate' | 'fal' | 'cog', ProviderDoc>> = {
   replicate: {
+    operationId: 'receiveReplicateUpdate',
     summary: 'A Replicate prediction moves on',
     description: 'Sent on start, logs and completion. Signed the Standard Webhooks way with the account\'s signing secret; deliveries older than five minutes are refused as replays.',
     headers: {
@@ -67,6 +78,7 @@ const PROVIDERS: Readonly<Record<'replicate' | 'fal' | 'cog', ProviderDoc>> = {
     body: PREDICTION,
   },
   fal: {
+    operationId: 'receiveFalResult',
     summary: 'A fal request finishes',
     description: "Signed with fal's ED25519 key (its published key set) over the request id, user id, timestamp and the body's hash.",
     headers: {
@@ -88,6 +100,7 @@ const PROVIDERS: Readonly<Record<'replicate' | 'fal' | 'cog', ProviderDoc>> = {
     }),
   },
   cog: {
+    operationId: 'receiveCogUpdate',
     summary: 'A Cog prediction moves on',
     description: "A self-hosted Cog server's updates. Cog signs nothing, so vidbot signs the URL it hands out: the token is an HMAC of the prediction id.",
     query: {
@@ -103,6 +116,7 @@ export const providerWebhookSchema = (name: keyof typeof PROVIDERS) => {
   const doc = PROVIDERS[name];
   return {
     tags: ['providers'],
+    operationId: doc.operationId,
     summary: doc.summary,
     description: doc.description,
     ...(doc.headers ? { headers: doc.headers } : {}),

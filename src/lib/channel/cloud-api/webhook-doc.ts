@@ -61,6 +61,7 @@ const EXAMPLE = {
 };
 
 export const CLOUD_VERIFY_DOC: WebhookDoc = {
+  operation: 'verifyWebhook',
   summary: 'Meta verifies the webhook (Cloud API)',
   description: 'Sent when the callback URL is saved in the app dashboard: the challenge comes back when the verify token matches.',
   query: {
@@ -78,6 +79,7 @@ export const CLOUD_VERIFY_DOC: WebhookDoc = {
 };
 
 export const CLOUD_EVENTS_DOC: WebhookDoc = {
+  operation: 'receiveNotifications',
   summary: 'Messages and statuses arrive (Cloud API)',
   description:
     'Any number of messages and statuses, batched. Answered 200 once the messages are stored (Meta retries anything else for days); ' +

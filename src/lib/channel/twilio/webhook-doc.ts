@@ -77,6 +77,7 @@ const statusForm: JsonSchema = {
 };
 
 export const TWILIO_INBOUND_DOC: WebhookDoc = {
+  operation: 'receiveMessage',
   summary: 'A WhatsApp message arrives (Twilio)',
   description:
     "Twilio's incoming-message webhook. The answer is TwiML: the bot's reply (an acknowledgement, a command's answer) goes back in it, " +
@@ -89,6 +90,7 @@ export const TWILIO_INBOUND_DOC: WebhookDoc = {
 };
 
 export const TWILIO_STATUS_DOC: WebhookDoc = {
+  operation: 'receiveStatus',
   summary: 'A delivery receipt arrives (Twilio)',
   description:
     'The status callback of a message vidbot sent: it moves the message and its task\'s delivery on. The callback URL vidbot gives Twilio names ' +
