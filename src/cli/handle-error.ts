@@ -7,9 +7,11 @@ type Stream = NodeJS.WritableStream;
  * else the catalogue's hint for the CLI), and the stack only with --verbose or when it is a bug.
  * Returns the exit code.
  */
-export const handleError = (caught: unknown, options: { stderr: Stream; verbose: boolean; json: boolean; stdout: Stream }): number => {
+export const handleError = (caught: unknown, options: { stderr: Stream; verbose: boolean; json: boolean; stdout: Stream; command?: string }): number => {
   const error = toVidbotError(caught);
-  const hint = error.hintFor('cli');
+  // The catalogue's hints say `vidbot <command> --help`: name the one that ran.
+  const { command } = options;
+  const hint = command === undefined ? error.hintFor('cli') : error.hintFor('cli')?.replaceAll('vidbot <command>', `vidbot ${command}`);
   // A command that already printed its JSON result (doctor's report) keeps stdout one document.
   if (options.json && error.details.reported !== true) {
     options.stdout.write(`${JSON.stringify({ ok: false, error: { ...error.toJSON(), hint } })}\n`);

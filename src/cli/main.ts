@@ -23,21 +23,39 @@ Examples:
 const byDefault = (key: keyof typeof defaults & keyof typeof settings): string => `(default: ${settings[key].env}, else ${defaults[key]})`;
 
 /** Builds the command tree. Command modules are imported only when their command runs. */
-export const buildProgram = (context: CliContext, state: { verbose: boolean; json: boolean }): Command => {
+/** What the error handler learns as the command line is read: flags that change how errors print, and the command. */
+export interface CliState {
+  verbose: boolean;
+  json: boolean;
+  /** The command being run ("generate", "config set"), for hints that name it. */
+  command?: string;
+}
+
+/** "config set" for `vidbot config set ...`. */
+const commandPath = (command: Command): string => {
+  const names: string[] = [];
+  for (let at: Command | null = command; at?.parent; at = at.parent) names.unshift(at.name());
+  return names.join(' ');
+};
+
+export const buildProgram = (context: CliContext, state: CliState): Command => {
   const program = new Command('vidbot')
     .description('Turn an AI text-to-video model into a WhatsApp bot, and generate WhatsApp-ready videos from a shell.')
     .version(version(), '-v, --version')
     .option('--verbose', 'print stack traces and tool output on errors')
-    .showHelpAfterError('(run with --help for usage)')
+    .showHelpAfterError('  hint: `vidbot --help` lists the commands.')
     .addHelpText('after', EXAMPLES)
     .configureOutput({
       writeOut: (text) => context.stdout.write(text),
       writeErr: (text) => context.stderr.write(text),
+      // The parser's errors look like vidbot's own: "✖ unknown option '--colour'".
+      outputError: (text, write) => write(text.replace(/^error: /, '✖ ')),
     })
     .exitOverride();
   program.hook('preAction', (_root, action) => {
     state.verbose = Boolean(program.opts().verbose);
     state.json = Boolean(action.opts().json);
+    state.command = commandPath(action);
   });
 
   program
@@ -146,15 +164,16 @@ export const buildProgram = (context: CliContext, state: { verbose: boolean; jso
     });
 
   program
-    .command('status')
-    .description('queue counts, workers and recent tasks, from the local store or a running server')
+    .command('status [task-id]')
+    .description('queue counts, workers and recent tasks, or one task in full, from the local store or a running server')
     .option('--server <url>', 'ask a running server instead of the local store (default: the local store)')
     .option('-w, --watch', 'follow a running server live (the serve dashboard; default server: this machine\'s PORT)')
-    .option('--limit <n>', 'how many recent tasks', '10')
+    .option('--limit <n>', 'how many recent tasks (default: 10)')
     .option('--json', 'print as JSON')
-    .action(async (options) => {
+    .addHelpText('after', '\nExamples:\n  $ vidbot status\n  $ vidbot status 3f9a1c2e            one task in full (the id as the list shows it)\n  $ vidbot status --server http://127.0.0.1:3000 --limit 20')
+    .action(async (taskId: string | undefined, options) => {
       const { statusCommand } = await import('./commands/status.ts');
-      await statusCommand(context, options);
+      await statusCommand(context, options, taskId);
     });
 
   program
@@ -200,12 +219,20 @@ export const buildProgram = (context: CliContext, state: { verbose: boolean; jso
   config.command('list').description('every setting with its value and where it came from').option('--json', 'as JSON').action(configAction('list'));
   config.command('unset').description('remove a saved setting').argument('<key>').action(configAction('unset'));
   config.command('path').description('print the saved settings file').action(configAction('path'));
+  // A usage error names where the options of its own command are listed.
+  const nameHelp = (command: Command): void => {
+    for (const sub of command.commands) {
+      sub.showHelpAfterError(`  hint: \`vidbot ${commandPath(sub)} --help\` lists its options.`);
+      nameHelp(sub);
+    }
+  };
+  nameHelp(program);
   return program;
 };
 
 /** Runs the CLI and returns its exit code; bin/vidbot.js sets process.exitCode from it. */
 export const main = async (argv: readonly string[], context: CliContext): Promise<number> => {
-  const state = { verbose: argv.includes('--verbose'), json: argv.includes('--json') };
+  const state: CliState = { verbose: argv.includes('--verbose'), json: argv.includes('--json') };
   const program = buildProgram(context, state);
   try {
     await program.parseAsync([...argv], { from: 'user' });

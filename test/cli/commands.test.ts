@@ -82,8 +82,15 @@ describe('vidbot config', () => {
     const unknown = await cli(['config', 'set', 'NOPE', '1']);
     expect(unknown.exitCode).toBe(2);
     expect(unknown.stderr).toContain('Unknown setting "NOPE"');
+    // A usage error: the value is refused and nothing is written (no "unset it" advice).
     const invalid = await cli(['config', 'set', 'WORKER_COUNT', 'many']);
-    expect(invalid.exitCode).toBe(78);
-    expect(invalid.stderr).toContain('WORKER_COUNT must be a whole number');
+    expect(invalid.exitCode).toBe(2);
+    expect(invalid.stderr).toContain('WORKER_COUNT must be a whole number from 1 to 64, got "many". Nothing was saved.');
+    expect(invalid.stderr).not.toContain('unset');
+    expect((await cli(['config', 'get', 'WORKER_COUNT'])).stdout.trim()).toBe('2');
+    // A bad URL gets an example of its kind; a secret one is never shown.
+    const url = await cli(['config', 'set', 'REDIS_URL', 'redis//:hunter2@host']);
+    expect(url.stderr).toContain('REDIS_URL must be an absolute URL such as redis://localhost:6379, got (hidden: it may hold a password).');
+    expect(url.stderr).not.toContain('hunter2');
   });
 });

@@ -59,6 +59,12 @@ describe('vidbot generate', () => {
     expect(await mp4sIn(join(sandbox.env.VIDBOT_DATA_DIR ?? '', 'media'))).toEqual([]);
   });
 
+  it('says the local preview ignores --model and --input rather than dropping them silently', async () => {
+    const result = await cli(['generate', 'a red kite', '--model', 'minimax/video-01', '--input', 'seed=7']);
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toContain('warning: the local preview ignores --model minimax/video-01 and --input');
+  });
+
   it('does not replace an existing file without --force, and says how', async () => {
     const out = join(sandbox.root, 'mine.mp4');
     await writeFile(out, 'my own video');

@@ -30,9 +30,25 @@ describe('vidbot status', () => {
     await expect(access(join(box.root, 'kite.mp4'))).resolves.toBeUndefined();
     const text = await cli([]);
     expect(text.stdout).toMatch(/done in .*cli {2}"a kite over the dunes"/);
-    const json = JSON.parse((await cli(['--json'])).stdout) as { counts: { waiting: number }; tasks: { prompt: string; status: string }[] };
+    const json = JSON.parse((await cli(['--json'])).stdout) as { counts: { waiting: number }; tasks: { taskId: string; prompt: string; status: string }[] };
     expect(json.counts.waiting).toBe(0);
     expect(json.tasks).toMatchObject([{ prompt: 'a kite over the dunes', status: 'done' }]);
+
+    // One task in full, by the short id the list shows or by the whole id.
+    const taskId = json.tasks[0]?.taskId ?? '';
+    const one = await cli([taskId.slice(-8)]);
+    expect(one.exitCode).toBe(0);
+    expect(one.stdout).toContain(`task ${taskId}`);
+    expect(one.stdout).toMatch(/status +done in /);
+    expect(one.stdout).toMatch(/prompt +"a kite over the dunes"/);
+    expect(one.stdout).toMatch(/made by +local local-preview/);
+    expect(one.stdout).toContain(join(box.root, 'kite.mp4'));
+    expect(one.stdout).toMatch(/job +none \(run by its creator\)/);
+    expect(JSON.parse((await cli([taskId, '--json'])).stdout)).toMatchObject({ task: { taskId, status: 'done' }, job: null });
+    const unknown = await cli(['deadbeef']);
+    expect(unknown.exitCode).toBe(66);
+    expect(unknown.stderr).toContain('No task deadbeef. [VIDBOT_TASK_NOT_FOUND]');
+    expect((await cli([taskId, '--watch'])).exitCode).toBe(2);
   });
 
   it('asks a running server with its API key, and explains when it cannot', async () => {
@@ -47,6 +63,14 @@ describe('vidbot status', () => {
     const ok = await runCli(['status', '--server', server, '--json'], { env: { ...box.env, VIDBOT_API_KEY: 'sesame' }, cwd: box.root });
     expect(ok.exitCode).toBe(0);
     expect(JSON.parse(ok.stdout)).toMatchObject({ source: server, counts: { waiting: 1 }, tasks: [{ prompt: 'a queued kite', status: 'queued' }] });
+    // One task from the server, by its short id: with its job in line.
+    const { tasks } = JSON.parse(ok.stdout) as { tasks: { taskId: string }[] };
+    const taskId = tasks[0]?.taskId ?? '';
+    const one = await runCli(['status', taskId.slice(-8), '--server', server], { env: { ...box.env, VIDBOT_API_KEY: 'sesame' }, cwd: box.root });
+    expect(one.exitCode).toBe(0);
+    expect(one.stdout).toContain(`task ${taskId}`);
+    expect(one.stdout).toMatch(/from +whatsapp:\+15550001234/);
+    expect(one.stdout).toMatch(/job +waiting, attempt 0 of 3/);
 
     const refused = await runCli(['status', '--server', server], { env: { ...box.env, VIDBOT_API_KEY: 'wrong' }, cwd: box.root });
     expect(refused.exitCode).toBe(77);

@@ -55,6 +55,11 @@ export const generateCommand = async (context: CliContext, rawPrompt: string, fl
     overrides: { mediaHost: createOutputFileHost({ target: output }) },
   });
   try {
+    // Said, not silently dropped: the local preview draws the prompt and takes no model's inputs.
+    const ignored = [flags.model ? `--model ${flags.model}` : undefined, inputs ? '--input' : undefined].filter(Boolean);
+    if (!vidbot.provider.capabilities().ai && ignored.length > 0) {
+      view.warn(`the local preview ignores ${ignored.join(' and ')}: models are Replicate's, fal's or a Cog server's (set REPLICATE_API_TOKEN, FAL_KEY or VIDBOT_COG_URL)`);
+    }
     const { task } = await vidbot.createTask({
       prompt,
       sessionId: 'cli',

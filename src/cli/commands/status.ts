@@ -24,8 +24,15 @@ interface StatusView {
   readonly tasks: readonly Task[];
 }
 
-export const statusCommand = async (context: CliContext, flags: StatusFlags): Promise<void> => {
+export const statusCommand = async (context: CliContext, flags: StatusFlags, taskId?: string): Promise<void> => {
   const { config } = await loadCliConfig(context);
+  if (taskId !== undefined) {
+    if (flags.watch) throw vidbotError('VIDBOT_INPUT_INVALID', '--watch follows every task; give it no task id.');
+    const { describeTaskInFull, taskFromServer, taskFromStore } = await import('./status-task.ts');
+    const view = flags.server ? await taskFromServer(serverClient(flags.server, config.apiKey), taskId) : await taskFromStore(context, config, taskId);
+    context.stdout.write(flags.json ? `${JSON.stringify(view)}\n` : `${describeTaskInFull(view).join('\n')}\n`);
+    return;
+  }
   if (flags.watch) {
     const { watchCommand } = await import('./status-watch.ts');
     const server = flags.server ?? `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${config.port}`;
@@ -45,7 +52,8 @@ export const statusCommand = async (context: CliContext, flags: StatusFlags): Pr
   }
   const out = (line: string) => context.stdout.write(`${line}\n`);
   const c = view.counts;
-  out(`queue (${view.source}): ${c.waiting} waiting, ${c.active} active, ${c.delayed} retrying, ${c.completed} done, ${c.failed} failed, ${c.canceled} canceled`);
+  // The queue's jobs: tasks that `vidbot generate` runs itself never join it.
+  out(`queue (${view.source}): ${c.waiting} waiting, ${c.active} active, ${c.delayed} retrying, ${c.completed} done, ${c.failed} failed, ${c.canceled} canceled jobs`);
   if (view.workers) {
     out(`workers: ${view.workers.running}/${view.workers.concurrency} busy${view.workers.paused ? ' (paused)' : ''}`);
   }
@@ -57,7 +65,7 @@ export const statusCommand = async (context: CliContext, flags: StatusFlags): Pr
     out('no tasks yet: try `vidbot generate "a paper boat in the rain"`');
     return;
   }
-  out('recent tasks:');
+  out('recent tasks (`vidbot status <id>` shows one in full):');
   for (const task of view.tasks) out(`  ${describeTask(task)}`);
 };
 
@@ -98,14 +106,15 @@ const fromStore = async (context: CliContext, config: Parameters<typeof createVi
   }
 };
 
-const fromServer = async (server: string, apiKey: string | undefined, limit: number): Promise<StatusView> => {
+/** GET on a running server, with the API key: refusals, and answers other than 200, 404 and 503, are errors. */
+const serverClient = (server: string, apiKey: string | undefined) => {
   let base: URL;
   try {
     base = new URL(server);
   } catch {
     throw vidbotError('VIDBOT_INPUT_INVALID', `--server must be a URL such as http://127.0.0.1:3000, got "${server}".`);
   }
-  const get = async (path: string): Promise<unknown> => {
+  return async (path: string): Promise<{ status: number; body: unknown }> => {
     let response: Response;
     try {
       response = await fetch(new URL(path, base), {
@@ -121,15 +130,19 @@ const fromServer = async (server: string, apiKey: string | undefined, limit: num
         hint: 'Set VIDBOT_API_KEY to the server\'s key.',
       });
     }
-    if (!response.ok && response.status !== 503) {
+    if (!response.ok && response.status !== 404 && response.status !== 503) {
       throw vidbotError('VIDBOT_SERVER_UNREACHABLE', `${base.origin}${path} answered ${response.status}.`);
     }
-    return body;
+    return { status: response.status, body };
   };
-  const health = (await get('/health')) as { queue?: QueueCounts; workers?: StatusView['workers']; budget?: StatusView['budget'] };
-  const tasks = (await get(`/api/tasks?limit=${limit}`)) as { tasks?: Task[] };
+};
+
+const fromServer = async (server: string, apiKey: string | undefined, limit: number): Promise<StatusView> => {
+  const get = serverClient(server, apiKey);
+  const health = (await get('/health')).body as { queue?: QueueCounts; workers?: StatusView['workers']; budget?: StatusView['budget'] };
+  const tasks = (await get(`/api/tasks?limit=${limit}`)).body as { tasks?: Task[] };
   return {
-    source: base.origin,
+    source: new URL(server).origin,
     counts: health.queue ?? { waiting: 0, delayed: 0, active: 0, completed: 0, failed: 0, canceled: 0 },
     ...(health.workers ? { workers: health.workers } : {}),
     ...(health.budget && typeof health.budget.limit === 'number' ? { budget: health.budget } : {}),

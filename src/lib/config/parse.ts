@@ -20,9 +20,10 @@ const FALSE = new Set(['0', 'false', 'no', 'off']);
  * the person typed it, and is a usage error rather than a configuration one.
  */
 export const parseSetting = (key: SettingKey, raw: unknown, source: ConfigSource, label?: string): unknown => {
-  const spec: { env: string; type: string; values?: readonly string[]; min?: number; max?: number; secret?: boolean } =
+  const spec: { env: string; type: string; values?: readonly string[]; min?: number; max?: number; secret?: boolean; example?: string } =
     settings[key];
-  const shown = spec.secret ? '(hidden)' : JSON.stringify(raw);
+  // A secret is never shown, even a malformed one: it may be a password pasted in the wrong place.
+  const shown = spec.secret ? '(hidden: it may hold a password)' : JSON.stringify(raw);
   const fail = (expected: string) =>
     label === undefined
       ? vidbotError('VIDBOT_CONFIG_INVALID', `${spec.env} must be ${expected}, got ${shown} (from ${source}).`, {
@@ -86,7 +87,7 @@ export const parseSetting = (key: SettingKey, raw: unknown, source: ConfigSource
         const url = new URL(text);
         if (!/^(https?|rediss?):$/.test(url.protocol)) throw new Error('protocol');
       } catch {
-        throw fail('an absolute URL such as https://example.com');
+        throw fail(`an absolute URL such as ${spec.example ?? 'https://example.com'}`);
       }
       return text.replace(/\/+$/, '');
     }

@@ -79,8 +79,12 @@ export const openSavedSettings = async (options: OpenSavedSettingsOptions = {}):
     all: () => toSettings(conf.store),
     get: (key) => conf.get(known(key)),
     set(key, raw) {
-      // Validate now so a bad value fails at `config set`, not at the next run.
-      parseSetting(key, raw, 'config store');
+      // Validate now so a bad value fails at `config set` (a usage error: nothing is saved), not at the next run.
+      try {
+        parseSetting(key, raw, 'config store', settings[key].env);
+      } catch (error) {
+        throw vidbotError('VIDBOT_INPUT_INVALID', `${(error as Error).message} Nothing was saved.`, { hint: `\`vidbot config set ${settings[key].env} <value>\` with a value as the message says.` });
+      }
       conf.set(known(key), raw);
     },
     unset: (key) => conf.delete(known(key)),

@@ -10,4 +10,6 @@ export interface SettingSpec {
   readonly values?: readonly string[];
   readonly min?: number;
   readonly max?: number;
+  /** A valid value, for the error a bad one gets (URLs: https://example.com unless given). */
+  readonly example?: string;
 }

@@ -94,7 +94,7 @@ export const settings = {
   publicBaseUrl: { env: 'PUBLIC_BASE_URL', type: 'url', description: 'Public https URL of the server' },
   apiKey: { env: 'VIDBOT_API_KEY', type: 'string', secret: true, description: 'The key for /api/*, /test-send, /openapi.json and /docs: a Bearer token, or the Basic password a browser sends' },
   ...storeSettings,
-  redisUrl: { env: 'REDIS_URL', type: 'url', secret: true, description: 'Redis URL for the BullMQ queue' },
+  redisUrl: { env: 'REDIS_URL', type: 'url', secret: true, example: 'redis://localhost:6379', description: 'Redis URL for the BullMQ queue' },
   twilioAccountSid: { env: 'TWILIO_ACCOUNT_SID', type: 'string', description: 'Twilio account SID' },
   twilioAuthToken: { env: 'TWILIO_AUTH_TOKEN', type: 'string', secret: true, description: 'Twilio auth token' },
   twilioWhatsappFrom: {

@@ -1,0 +1,95 @@
+/**
+ * `vidbot status <task-id>`: one task in full (its state, prompt, who made the video, where it went,
+ * its job), from the local store or a running server. The 8-character id `vidbot status` lists finds
+ * its task among the latest ones.
+ */
+import { formatCost } from '../../lib/cost/prices.ts';
+import { createVidbot } from '../../lib/create-vidbot.ts';
+import { vidbotError } from '../../lib/errors.ts';
+import type { JobInfo } from '../../lib/queue/port.ts';
+import type { Task } from '../../lib/store/port.ts';
+import type { CliContext } from '../context.ts';
+import { formatDuration } from '../format.ts';
+
+export interface TaskView {
+  readonly task: Task;
+  readonly job: JobInfo<unknown> | null;
+}
+
+/** The tasks a short id is looked for among: the latest, as `vidbot status` lists them. */
+const SHORT_ID_REACH = 1000;
+
+const notFound = (id: string) => vidbotError('VIDBOT_TASK_NOT_FOUND', `No task ${id.slice(0, 80)}.`);
+
+/** The task a full id names, or the one latest task whose id ends with a short one. */
+export const pickTask = (id: string, full: Task | null, recent: readonly Task[]): Task => {
+  if (full !== null) return full;
+  const matches = recent.filter((task) => task.taskId.endsWith(id));
+  if (matches.length > 1) {
+    throw vidbotError('VIDBOT_INPUT_INVALID', `${matches.length} recent tasks end with ${id}.`, { hint: 'Give more of the id, or the whole of it.' });
+  }
+  const [match] = matches;
+  if (match === undefined) throw notFound(id);
+  return match;
+};
+
+export const taskFromStore = async (context: CliContext, config: Parameters<typeof createVidbot>[0], id: string): Promise<TaskView> => {
+  const vidbot = await createVidbot(config, { env: { ...context.env } });
+  try {
+    const full = await vidbot.store.getTask(id);
+    const task = pickTask(id, full, full === null ? await vidbot.store.listTasks({ limit: SHORT_ID_REACH }) : []);
+    return { task, job: task.jobId === undefined ? null : await vidbot.queue.get(task.jobId) };
+  } finally {
+    await vidbot.close();
+  }
+};
+
+export const taskFromServer = async (get: (path: string) => Promise<{ status: number; body: unknown }>, id: string): Promise<TaskView> => {
+  const one = await get(`/api/tasks/${encodeURIComponent(id)}`);
+  if (one.status === 200) return one.body as TaskView;
+  const { body } = await get(`/api/tasks?limit=100`);
+  const task = pickTask(id, null, (body as { tasks?: Task[] }).tasks ?? []);
+  return (await get(`/api/tasks/${encodeURIComponent(task.taskId)}`)).body as TaskView;
+};
+
+const when = (at: number): string => new Date(at).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+
+const stateOf = (task: Task): string => {
+  const took = task.finishedAt && task.startedAt ? ` in ${formatDuration(task.finishedAt - task.startedAt)}` : '';
+  if (task.status === 'processing') return `processing (${task.stage ?? 'starting'}${task.progress === undefined ? '' : `, ${task.progress}%`})`;
+  if (task.status === 'failed') return `failed${took}: ${task.error ?? 'unknown error'}${task.errorCode ? ` [${task.errorCode}]` : ''}`;
+  return `${task.status}${took}`;
+};
+
+export const describeTaskInFull = ({ task, job }: TaskView): string[] => {
+  const { options } = task;
+  const rows: Array<[string, string | undefined]> = [
+    ['status', stateOf(task)],
+    ['prompt', `"${task.prompt}"`],
+    ['polished', task.polishedPrompt && task.polishedPrompt !== task.prompt ? `"${task.polishedPrompt}"` : undefined],
+    ['from', `${task.from || 'cli'}${task.channel ? ` via ${task.channel}` : ''}`],
+    ['created', when(task.createdAt)],
+    [
+      'asked for',
+      [options.provider, options.model, options.orientation, `${options.durationSec} s`, options.polish ? 'polished' : undefined, options.take ? `take ${options.take}` : undefined]
+        .filter(Boolean)
+        .join(', '),
+    ],
+    [
+      'made by',
+      task.generation
+        ? `${task.generation.provider} ${task.generation.model}${task.generation.runSec === undefined ? '' : `, ran ${formatDuration(task.generation.runSec * 1000)}`}${task.generation.cost === undefined ? '' : `, cost ${formatCost(task.generation.cost)}`}${task.cacheHit ? ' (from cache)' : ''}`
+        : undefined,
+    ],
+    ['video', task.videoUrl],
+    ['file', task.filePath],
+    [
+      'delivery',
+      task.delivery
+        ? `${task.delivery.status} via ${task.delivery.channel}${task.delivery.fallback ? ` as ${task.delivery.fallback}` : ''}${task.delivery.errorCode ? ` (${task.delivery.errorCode})` : ''}${task.delivery.messageId ? `, message ${task.delivery.messageId}` : ''}`
+        : undefined,
+    ],
+    ['job', job ? `${job.state}, attempt ${job.attempts} of ${job.maxAttempts}${job.workerId ? `, on ${job.workerId}` : ''}` : task.jobId ? 'gone from the queue' : 'none (run by its creator)'],
+  ];
+  return [`task ${task.taskId}`, ...rows.filter((row): row is [string, string] => row[1] !== undefined).map(([label, value]) => `  ${label.padEnd(10)} ${value}`)];
+};
