@@ -100,7 +100,7 @@ export const buildProgram = (context: CliContext, state: CliState): Command => {
     .description('manage hosted media')
     .command('prune')
     .description('delete uploaded videos older than N days from the media host (Cloudinary)')
-    .option('--older-than <days>', 'age in days (default: VIDBOT_MEDIA_RETENTION_DAYS)')
+    .option('--older-than <days>', 'age in days (default: VIDBOT_MEDIA_RETENTION_DAYS; one of the two is needed)')
     .option('--json', 'print as JSON')
     .action(async (options) => {
       const { mediaPruneCommand } = await import('./commands/media.ts');
