@@ -234,6 +234,11 @@ export const buildProgram = (context: CliContext, state: CliState): Command => {
 export const main = async (argv: readonly string[], context: CliContext): Promise<number> => {
   const state: CliState = { verbose: argv.includes('--verbose'), json: argv.includes('--json') };
   const program = buildProgram(context, state);
+  // Bare `vidbot` asks what it can do: the help, on stdout, as a success.
+  if (argv.length === 0) {
+    program.outputHelp();
+    return 0;
+  }
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return 0;

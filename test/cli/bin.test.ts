@@ -30,7 +30,17 @@ describe('bin/vidbot.js', () => {
     cleanups.push(sandbox.cleanup);
     const result = await spawnCli(['generate', 'a fox', '--colour', 'red'], { env: sandbox.env, cwd: sandbox.root });
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toContain("unknown option '--colour'");
+    // In vidbot's own shape, naming where that command's options are listed.
+    expect(result.stderr).toBe("✖ unknown option '--colour'\n  hint: `vidbot generate --help` lists its options.");
+  });
+
+  it('answers a bare `vidbot` with its help on stdout, as a success', async () => {
+    const sandbox = await makeSandbox();
+    cleanups.push(sandbox.cleanup);
+    const result = await spawnCli([], { env: sandbox.env, cwd: sandbox.root });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain('Usage: vidbot [options] [command]');
+    expect(result.stderr).toBe('');
   });
 
   it('stops quietly when its reader goes away (`vidbot --help | head -1`)', async () => {
