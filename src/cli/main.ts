@@ -66,9 +66,9 @@ export const buildProgram = (context: CliContext, state: CliState): Command => {
     .option('-f, --force', 'replace the output file if it exists (on a terminal, vidbot asks instead)')
     .option(
       '--provider <name>',
-      'video provider: local, replicate, fal or cog, or a list to fail over through such as replicate,fal (default: VIDBOT_PROVIDER, else the first of replicate, fal, cog that is configured, else local)',
+      'video provider: auto, local, replicate, fal or cog, or a list to fail over through such as replicate,fal (default: VIDBOT_PROVIDER, else auto: the first of replicate, fal, cog that is configured, else local)',
     )
-    .option('--model <id>', `model id, for providers that host several ${byDefault('replicateModel')}; see \`vidbot models\``)
+    .option('--model <id>', `model id, for providers that host several (default: REPLICATE_MODEL on Replicate, FAL_MODEL on fal); see \`vidbot models\``)
     .option('--input <key=value>', 'a raw model input, over the catalogue\'s mapping (repeatable)', (value: string, all: string[] = []) => [...all, value])
     .option('--image <file>', 'a first-frame image to animate (image-to-video models)')
     .option('--no-polish', 'use the prompt exactly as written')
