@@ -22,7 +22,6 @@ Examples:
 /** "(default: PORT, else 3000)": where an option's value comes from when it is not given. */
 const byDefault = (key: keyof typeof defaults & keyof typeof settings): string => `(default: ${settings[key].env}, else ${defaults[key]})`;
 
-/** Builds the command tree. Command modules are imported only when their command runs. */
 /** What the error handler learns as the command line is read: flags that change how errors print, and the command. */
 export interface CliState {
   verbose: boolean;
@@ -38,6 +37,7 @@ const commandPath = (command: Command): string => {
   return names.join(' ');
 };
 
+/** Builds the command tree. Command modules are imported only when their command runs. */
 export const buildProgram = (context: CliContext, state: CliState): Command => {
   const program = new Command('vidbot')
     .description('Turn an AI text-to-video model into a WhatsApp bot, and generate WhatsApp-ready videos from a shell.')
@@ -219,10 +219,10 @@ export const buildProgram = (context: CliContext, state: CliState): Command => {
   config.command('list').description('every setting with its value and where it came from').option('--json', 'as JSON').action(configAction('list'));
   config.command('unset').description('remove a saved setting').argument('<key>').action(configAction('unset'));
   config.command('path').description('print the saved settings file').action(configAction('path'));
-  // A usage error names where the options of its own command are listed.
+  // A usage error names where its own command's options (or, for `config` and `media`, commands) are listed.
   const nameHelp = (command: Command): void => {
     for (const sub of command.commands) {
-      sub.showHelpAfterError(`  hint: \`vidbot ${commandPath(sub)} --help\` lists its options.`);
+      sub.showHelpAfterError(`  hint: \`vidbot ${commandPath(sub)} --help\` lists its ${sub.commands.length > 0 ? 'commands' : 'options'}.`);
       nameHelp(sub);
     }
   };
@@ -234,8 +234,8 @@ export const buildProgram = (context: CliContext, state: CliState): Command => {
 export const main = async (argv: readonly string[], context: CliContext): Promise<number> => {
   const state: CliState = { verbose: argv.includes('--verbose'), json: argv.includes('--json') };
   const program = buildProgram(context, state);
-  // Bare `vidbot` asks what it can do: the help, on stdout, as a success.
-  if (argv.length === 0) {
+  // Bare `vidbot` (with --verbose at most) asks what it can do: the help, on stdout, as a success.
+  if (argv.every((arg) => arg === '--verbose')) {
     program.outputHelp();
     return 0;
   }

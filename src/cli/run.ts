@@ -2,8 +2,8 @@ import { main } from './main.ts';
 
 /** The process edge: wires the real environment, streams and signals into `main`. */
 export const run = async (): Promise<void> => {
-  // `ps` and `top` say vidbot, not node (or MainThread).
-  process.title = 'vidbot';
+  // `ps` and `top` say which vidbot (vidbot serve, vidbot worker), not node.
+  process.title = ['vidbot', process.argv[2]].filter((word) => word !== undefined && !word.startsWith('-')).join(' ');
   const controller = new AbortController();
   let interrupts = 0;
   const onSignal = (signal: NodeJS.Signals) => {

@@ -33,6 +33,21 @@ describe('vidbot --help and --version', () => {
     expect(clash.exitCode).toBe(2);
   });
 
+  it('names the command that ran in its hints, and lists commands for a command of commands', async () => {
+    const limit = await cli(['status', '--limit', '0']);
+    expect(limit.exitCode).toBe(2);
+    expect(limit.stderr).toContain('`vidbot status --help` lists the options.');
+    const nested = await cli(['config', 'sett']);
+    expect(nested.exitCode).toBe(2);
+    expect(nested.stderr).toContain('`vidbot config --help` lists its commands.');
+    // Bare, or with --verbose alone: the help on stdout, as a success.
+    for (const args of [[], ['--verbose']]) {
+      const bare = await cli(args);
+      expect(bare.exitCode, args.join(' ')).toBe(0);
+      expect(bare.stdout, args.join(' ')).toContain('Usage: vidbot [options] [command]');
+    }
+  });
+
   it('names the flag, not its variable, for a bad option value, with exit 2', async () => {
     for (const [args, said] of [
       [['serve', '--port', 'abc', '--no-tui'], '--port must be a whole number from 0 to 65535, got "abc".'],

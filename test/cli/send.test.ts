@@ -54,7 +54,7 @@ describe('vidbot send, local messenger', () => {
     expect(record?.mediaUrl).toBeUndefined();
     // Recorded, not sent: nothing on the screen says it was delivered.
     expect(result.stdout).toContain(`recorded (not sent): ${record?.messageId}`);
-    expect(result.stdout).toContain('no messaging service is set up');
+    expect(result.stdout).toContain('the local channel records messages and sends none');
     expect(result.stdout).not.toMatch(/delivered|sent via/);
   });
 
@@ -121,6 +121,8 @@ describe('vidbot send, local messenger', () => {
       ok: true,
       sid: record?.messageId,
       status: 'delivered',
+      // The local recorder's "delivered": nothing went out.
+      sent: false,
       channel: 'local',
       to: USER,
       mediaUrl: 'https://cdn.example.com/a.mp4',

@@ -1,9 +1,12 @@
 import { access } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/ports.ts';
 import { makeSandbox, runCli } from '../helpers/cli.ts';
 import { makeServer } from '../helpers/server.ts';
+import { pickTask } from '../../src/cli/commands/status-task.ts';
+import type { Task } from '../../src/lib/store/port.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -82,7 +85,28 @@ describe('vidbot status', () => {
     expect(down.stderr).toMatch(/No vidbot server is running at http:\/\/127\.0\.0\.1:\d+: nothing answers on port \d+\./);
     expect(down.stderr).toContain('hint: Start it with `vidbot serve`');
 
+    // Something else on the port (a 404 for /health) is not "no tasks yet".
+    const other = createServer((_request, response) => response.writeHead(404).end('{}'));
+    const otherPort = await freePort();
+    await new Promise<void>((resolve) => other.listen(otherPort, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((resolve) => other.close(() => resolve())));
+    const notVidbot = await runCli(['status', '--server', `http://127.0.0.1:${otherPort}`], { env: box.env, cwd: box.root });
+    expect(notVidbot.exitCode).toBe(69);
+    expect(notVidbot.stderr).toContain('/health answered 404');
+    const noTask = await runCli(['status', 'deadbeef', '--server', server], { env: { ...box.env, VIDBOT_API_KEY: 'sesame' }, cwd: box.root });
+    expect(noTask.exitCode).toBe(66);
+
     expect((await runCli(['status', '--server', 'not a url'], { env: box.env, cwd: box.root })).exitCode).toBe(2);
     expect((await runCli(['status', '--limit', '0'], { env: box.env, cwd: box.root })).exitCode).toBe(2);
+  });
+
+  it('finds a task by the end of its id, and refuses an id that names several or is too short', () => {
+    const task = (taskId: string) => ({ taskId }) as Task;
+    const recent = [task('01a2-aaaa-1111beef'), task('01a2-aaaa-2222beef'), task('01a2-aaaa-3333cafe')];
+    expect(pickTask('3333CAFE ', null, recent).taskId).toBe('01a2-aaaa-3333cafe');
+    expect(() => pickTask('beef', null, recent)).toThrow('2 recent tasks end with beef.');
+    expect(() => pickTask('', null, recent)).toThrow('is too short to be a task id');
+    expect(() => pickTask('f00d', null, recent)).toThrow('No task f00d.');
+    expect(pickTask('anything', recent[0] ?? null, [])).toBe(recent[0]);
   });
 });

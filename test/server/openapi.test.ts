@@ -164,7 +164,7 @@ describe('the OpenAPI description', () => {
     expect(byOperation['post /whatsapp/webhook']).toBe('twilioReceiveMessage');
     expect(byOperation['get /whatsapp/cloud']).toBe('cloudApiVerifyWebhook');
     expect(byOperation['post /simulator/webhook']).toBe('simulatorReceiveMessage');
-    expect(byOperation['post /replicate/webhook']).toBe('receiveReplicateUpdate');
+    expect(byOperation['post /replicate/webhook']).toBe('replicateReceiveUpdate');
     expect(byOperation['get /media/{file}']).toBe('getMediaByFile');
     expect(byOperation['head /media/{file}']).toBe('headMediaByFile');
     // A webhook's id names what it is, not where it is: the same under a path of the operator's choosing.

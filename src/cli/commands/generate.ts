@@ -58,7 +58,7 @@ export const generateCommand = async (context: CliContext, rawPrompt: string, fl
     // Said, not silently dropped: the local preview draws the prompt and takes no model's inputs.
     const ignored = [flags.model ? `--model ${flags.model}` : undefined, inputs ? '--input' : undefined].filter(Boolean);
     if (!vidbot.provider.capabilities().ai && ignored.length > 0) {
-      view.warn(`the local preview ignores ${ignored.join(' and ')}: models are Replicate's, fal's or a Cog server's (set REPLICATE_API_TOKEN, FAL_KEY or VIDBOT_COG_URL)`);
+      view.warn(`the local preview ignores ${ignored.join(' and ')}: a model runs on Replicate, fal or a Cog server (--provider, once its key or URL is set)`);
     }
     const { task } = await vidbot.createTask({
       prompt,

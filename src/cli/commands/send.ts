@@ -76,18 +76,18 @@ export const sendCommand = async (context: CliContext, flags: SendFlags): Promis
       { kind: 'notice', checkWindow: false, sessionId: to, signal: context.signal, channel: channel.name },
     );
     const sid = sent.messageId ?? sent.id;
+    // The local channel records instead of sending: its "delivered" is the recorder's, not a phone's.
+    const local = channel.name === 'local';
     if (flags.json) {
-      const json = { ok: true, sid, status: sent.status, channel: channel.name, to, ...(mediaUrl === undefined ? {} : { mediaUrl }) };
+      const json = { ok: true, sid, status: sent.status, sent: !local, channel: channel.name, to, ...(mediaUrl === undefined ? {} : { mediaUrl }) };
       context.stdout.write(`${JSON.stringify(json)}\n`);
       return;
     }
-    // The local channel records instead of sending: its "delivered" is the recorder's, not a phone's.
-    const local = channel.name === 'local';
     const lines = [local ? `recorded (not sent): ${sid}` : `sent via ${channel.name}: ${sid} (${sent.status})`, `  to ${to}`];
     if (body !== undefined) lines.push(`  message: ${body.length > 60 ? `${body.slice(0, 59)}…` : body}`);
     if (mediaUrl !== undefined) lines.push(`  media: ${mediaUrl}`);
     if (mediaFile !== undefined) lines.push(`  media: ${mediaFile} (uploaded)`);
-    if (local) lines.push('  (no messaging service is set up: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_WHATSAPP_FROM to send)');
+    if (local) lines.push('  (the local channel records messages and sends none: --channel twilio or cloud-api, once set up, sends)');
     context.stdout.write(`${lines.join('\n')}\n`);
   } finally {
     await vidbot.close();

@@ -10,23 +10,30 @@ import type { JobInfo } from '../../lib/queue/port.ts';
 import type { Task } from '../../lib/store/port.ts';
 import type { CliContext } from '../context.ts';
 import { formatDuration } from '../format.ts';
+import type { ServerGet } from './status.ts';
 
 export interface TaskView {
   readonly task: Task;
   readonly job: JobInfo<unknown> | null;
 }
 
-/** The tasks a short id is looked for among: the latest, as `vidbot status` lists them. */
-const SHORT_ID_REACH = 1000;
+/** The tasks a short id is looked for among: the latest, as `vidbot status` lists them (a server lists 100 at most). */
+const SHORT_ID_REACH = { store: 1000, server: 100 } as const;
+/** Fewer characters than this name too many tasks to be an id. */
+const SHORTEST_ID = 4;
 
 const notFound = (id: string) => vidbotError('VIDBOT_TASK_NOT_FOUND', `No task ${id.slice(0, 80)}.`);
 
 /** The task a full id names, or the one latest task whose id ends with a short one. */
 export const pickTask = (id: string, full: Task | null, recent: readonly Task[]): Task => {
   if (full !== null) return full;
-  const matches = recent.filter((task) => task.taskId.endsWith(id));
+  const end = id.trim().toLowerCase();
+  if (end.length < SHORTEST_ID) {
+    throw vidbotError('VIDBOT_INPUT_INVALID', `"${id.slice(0, 80)}" is too short to be a task id.`, { hint: 'Give the 8 characters `vidbot status` lists, or the whole id.' });
+  }
+  const matches = recent.filter((task) => task.taskId.endsWith(end));
   if (matches.length > 1) {
-    throw vidbotError('VIDBOT_INPUT_INVALID', `${matches.length} recent tasks end with ${id}.`, { hint: 'Give more of the id, or the whole of it.' });
+    throw vidbotError('VIDBOT_INPUT_INVALID', `${matches.length} recent tasks end with ${end}.`, { hint: 'Give more of the id, or the whole of it.' });
   }
   const [match] = matches;
   if (match === undefined) throw notFound(id);
@@ -37,19 +44,28 @@ export const taskFromStore = async (context: CliContext, config: Parameters<type
   const vidbot = await createVidbot(config, { env: { ...context.env } });
   try {
     const full = await vidbot.store.getTask(id);
-    const task = pickTask(id, full, full === null ? await vidbot.store.listTasks({ limit: SHORT_ID_REACH }) : []);
+    const task = pickTask(id, full, full === null ? await vidbot.store.listTasks({ limit: SHORT_ID_REACH.store }) : []);
     return { task, job: task.jobId === undefined ? null : await vidbot.queue.get(task.jobId) };
   } finally {
     await vidbot.close();
   }
 };
 
-export const taskFromServer = async (get: (path: string) => Promise<{ status: number; body: unknown }>, id: string): Promise<TaskView> => {
-  const one = await get(`/api/tasks/${encodeURIComponent(id)}`);
-  if (one.status === 200) return one.body as TaskView;
-  const { body } = await get(`/api/tasks?limit=100`);
+/** The server's own error for an answer that is not a task (its store failed: 503). */
+const answerOf = (answer: { status: number; body: unknown }): TaskView => {
+  if (answer.status === 200) return answer.body as TaskView;
+  const error = (answer.body as { error?: { code?: string; message?: string } }).error;
+  if (error?.code === 'VIDBOT_TASK_NOT_FOUND') throw vidbotError('VIDBOT_TASK_NOT_FOUND', error.message ?? 'No such task.');
+  throw vidbotError('VIDBOT_SERVER_UNREACHABLE', `The server could not read the task (${answer.status}): ${error?.message ?? 'no reason given'}`);
+};
+
+export const taskFromServer = async (get: ServerGet, id: string): Promise<TaskView> => {
+  const one = await get(`/api/tasks/${encodeURIComponent(id)}`, { notFound: true });
+  const notFound = one.status === 404 && (one.body as { error?: { code?: string } }).error?.code === 'VIDBOT_TASK_NOT_FOUND';
+  if (!notFound) return answerOf(one);
+  const { body } = await get(`/api/tasks?limit=${SHORT_ID_REACH.server}`);
   const task = pickTask(id, null, (body as { tasks?: Task[] }).tasks ?? []);
-  return (await get(`/api/tasks/${encodeURIComponent(task.taskId)}`)).body as TaskView;
+  return answerOf(await get(`/api/tasks/${encodeURIComponent(task.taskId)}`, { notFound: true }));
 };
 
 const when = (at: number): string => new Date(at).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');

@@ -29,7 +29,7 @@ export const statusCommand = async (context: CliContext, flags: StatusFlags, tas
   if (taskId !== undefined) {
     if (flags.watch) throw vidbotError('VIDBOT_INPUT_INVALID', '--watch follows every task; give it no task id.');
     const { describeTaskInFull, taskFromServer, taskFromStore } = await import('./status-task.ts');
-    const view = flags.server ? await taskFromServer(serverClient(flags.server, config.apiKey), taskId) : await taskFromStore(context, config, taskId);
+    const view = flags.server ? await taskFromServer(serverClient(flags.server, config.apiKey).get, taskId) : await taskFromStore(context, config, taskId);
     context.stdout.write(flags.json ? `${JSON.stringify(view)}\n` : `${describeTaskInFull(view).join('\n')}\n`);
     return;
   }
@@ -106,15 +106,20 @@ const fromStore = async (context: CliContext, config: Parameters<typeof createVi
   }
 };
 
-/** GET on a running server, with the API key: refusals, and answers other than 200, 404 and 503, are errors. */
-const serverClient = (server: string, apiKey: string | undefined) => {
+export interface ServerGet {
+  /** GET path: a refusal, or an answer other than 200 and 503 (and 404 when `notFound` says it is expected), is an error. */
+  (path: string, options?: { notFound?: boolean }): Promise<{ status: number; body: unknown }>;
+}
+
+/** A running server's origin, and GET on it with the API key. */
+const serverClient = (server: string, apiKey: string | undefined): { origin: string; get: ServerGet } => {
   let base: URL;
   try {
     base = new URL(server);
   } catch {
     throw vidbotError('VIDBOT_INPUT_INVALID', `--server must be a URL such as http://127.0.0.1:3000, got "${server}".`);
   }
-  return async (path: string): Promise<{ status: number; body: unknown }> => {
+  const get: ServerGet = async (path, options = {}) => {
     let response: Response;
     try {
       response = await fetch(new URL(path, base), {
@@ -130,19 +135,20 @@ const serverClient = (server: string, apiKey: string | undefined) => {
         hint: 'Set VIDBOT_API_KEY to the server\'s key.',
       });
     }
-    if (!response.ok && response.status !== 404 && response.status !== 503) {
+    if (!response.ok && response.status !== 503 && !(response.status === 404 && options.notFound === true)) {
       throw vidbotError('VIDBOT_SERVER_UNREACHABLE', `${base.origin}${path} answered ${response.status}.`);
     }
     return { status: response.status, body };
   };
+  return { origin: base.origin, get };
 };
 
 const fromServer = async (server: string, apiKey: string | undefined, limit: number): Promise<StatusView> => {
-  const get = serverClient(server, apiKey);
+  const { origin, get } = serverClient(server, apiKey);
   const health = (await get('/health')).body as { queue?: QueueCounts; workers?: StatusView['workers']; budget?: StatusView['budget'] };
   const tasks = (await get(`/api/tasks?limit=${limit}`)).body as { tasks?: Task[] };
   return {
-    source: new URL(server).origin,
+    source: origin,
     counts: health.queue ?? { waiting: 0, delayed: 0, active: 0, completed: 0, failed: 0, canceled: 0 },
     ...(health.workers ? { workers: health.workers } : {}),
     ...(health.budget && typeof health.budget.limit === 'number' ? { budget: health.budget } : {}),

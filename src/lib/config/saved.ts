@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import envPaths from 'env-paths';
-import { vidbotError } from '../errors.ts';
+import { isVidbotError, vidbotError } from '../errors.ts';
 import { parseSetting } from './parse.ts';
 import { type SettingKey, findSetting, settings } from './settings.ts';
 
@@ -83,7 +83,11 @@ export const openSavedSettings = async (options: OpenSavedSettingsOptions = {}):
       try {
         parseSetting(key, raw, 'config store', settings[key].env);
       } catch (error) {
-        throw vidbotError('VIDBOT_INPUT_INVALID', `${(error as Error).message} Nothing was saved.`, { hint: `\`vidbot config set ${settings[key].env} <value>\` with a value as the message says.` });
+        if (!isVidbotError(error, 'VIDBOT_INPUT_INVALID')) throw error;
+        throw vidbotError('VIDBOT_INPUT_INVALID', `${error.message} Nothing was saved.`, {
+          cause: error,
+          hint: `Run \`vidbot config set ${settings[key].env} <value>\` again with a value of that kind.`,
+        });
       }
       conf.set(known(key), raw);
     },

@@ -76,7 +76,8 @@ export const apiRoutes = (app: FastifyInstance, deps: ApiRouteDeps): void => {
   app.get<{ Params: { id: string } }>('/api/tasks/:id', { onRequest: guard, schema: getTaskSchema }, async (request) => {
     const task = await vidbot.store.getTask(request.params.id);
     if (!task) throw vidbotError('VIDBOT_TASK_NOT_FOUND', `No task ${request.params.id.slice(0, 80)}.`);
-    return { task, job: await vidbot.queue.get(task.taskId) };
+    // The task's job now: a retry gives it a new one (<taskId>#2...).
+    return { task, job: task.jobId === undefined ? null : await vidbot.queue.get(task.jobId) };
   });
 
   app.post<{ Params: { id: string } }>('/api/tasks/:id/cancel', { onRequest: guard, schema: cancelTaskSchema }, async (request) => {

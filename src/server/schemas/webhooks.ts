@@ -12,7 +12,7 @@ const responseOf = (answer: WebhookDoc['responses'][number]) =>
     : { description: answer.description, content: { [answer.contentType]: { schema: answer.schema ?? { type: 'string' } } } };
 
 /** `cloud-api` and `receiveMessage` → `cloudApiReceiveMessage`: the same on every server, whatever its paths. */
-const operationIdOf = (channel: string, operation: string): string =>
+const webhookOperationId = (channel: string, operation: string): string =>
   [...channel.split(/[^A-Za-z0-9]+/), operation]
     .filter(Boolean)
     .map((word, index) => (index === 0 ? word.charAt(0).toLowerCase() : word.charAt(0).toUpperCase()) + word.slice(1))
@@ -28,7 +28,7 @@ export const channelWebhookSchema = (channel: string, hook: ChannelWebhook) => {
   };
   return {
     tags: [channel],
-    operationId: operationIdOf(channel, doc.operation),
+    operationId: webhookOperationId(channel, doc.operation),
     summary: doc.summary,
     description: doc.description,
     ...(doc.headers ? { headers: doc.headers } : {}),
@@ -63,7 +63,7 @@ interface ProviderDoc {
 
 const PROVIDERS: Readonly<Record<'replicate' | 'fal' | 'cog', ProviderDoc>> = {
   replicate: {
-    operationId: 'receiveReplicateUpdate',
+    operationId: 'replicateReceiveUpdate',
     summary: 'A Replicate prediction moves on',
     description: 'Sent on start, logs and completion. Signed the Standard Webhooks way with the account\'s signing secret; deliveries older than five minutes are refused as replays.',
     headers: {
@@ -78,7 +78,7 @@ const PROVIDERS: Readonly<Record<'replicate' | 'fal' | 'cog', ProviderDoc>> = {
     body: PREDICTION,
   },
   fal: {
-    operationId: 'receiveFalResult',
+    operationId: 'falReceiveResult',
     summary: 'A fal request finishes',
     description: "Signed with fal's ED25519 key (its published key set) over the request id, user id, timestamp and the body's hash.",
     headers: {
@@ -100,7 +100,7 @@ const PROVIDERS: Readonly<Record<'replicate' | 'fal' | 'cog', ProviderDoc>> = {
     }),
   },
   cog: {
-    operationId: 'receiveCogUpdate',
+    operationId: 'cogReceiveUpdate',
     summary: 'A Cog prediction moves on',
     description: "A self-hosted Cog server's updates. Cog signs nothing, so vidbot signs the URL it hands out: the token is an HMAC of the prediction id.",
     query: {
