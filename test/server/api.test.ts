@@ -330,6 +330,9 @@ describe('tasks', () => {
     // A new job: the canceled one stays canceled, as history.
     expect((await server.vidbot.queue.get(`${id}#2`))?.state).toBe('waiting');
     expect((await server.vidbot.queue.get(id))?.state).toBe('canceled');
+    // The task's own answer names its job now, not the first one.
+    const read = await server.app.inject({ method: 'GET', url: `/api/tasks/${id}` });
+    expect(read.json<{ job: { id: string; state: string } }>().job).toMatchObject({ id: `${id}#2`, state: 'waiting' });
     expect((await server.app.inject({ method: 'POST', url: '/api/tasks/nope/retry' })).statusCode).toBe(404);
   });
 });
