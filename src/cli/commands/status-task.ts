@@ -10,7 +10,7 @@ import type { JobInfo } from '../../lib/queue/port.ts';
 import type { Task } from '../../lib/store/port.ts';
 import type { CliContext } from '../context.ts';
 import { formatDuration } from '../format.ts';
-import type { ServerGet } from './status.ts';
+import type { ServerGet } from '../server-client.ts';
 
 export interface TaskView {
   readonly task: Task;
