@@ -38,4 +38,27 @@ describe('the checkpoint thread', () => {
     expect(result.stdout).toBe('stopped');
     expect(result.exitCode).toBe(0);
   });
+
+  it('stops at once when the thread had already ended (it could not open the file)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vidbot-checkpointer-'));
+    dirs.push(dir);
+    const module = pathToFileURL(join(repoRoot, 'dist', 'lib', 'sqlite', 'checkpointer.js')).href;
+    const script = `
+      import { DatabaseSync } from 'node:sqlite';
+      import { createCheckpointer } from ${JSON.stringify(module)};
+      const db = new DatabaseSync(${JSON.stringify(join(dir, 'wal.db'))});
+      db.exec('PRAGMA journal_mode = WAL');
+      // The thread fails on its first line and ends before stop() is called.
+      const checkpointer = createCheckpointer(db, ${JSON.stringify(join(dir, 'missing', 'nested', 'wal.db'))}, { everyMs: 10 });
+      checkpointer.start();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await checkpointer.stop();
+      db.close();
+      console.log('stopped');
+    `;
+    const result = await execa(process.execPath, ['--input-type=module', '-e', script], { reject: false });
+    expect(result.stderr).not.toContain('unsettled top-level await');
+    expect(result.stdout).toBe('stopped');
+    expect(result.exitCode).toBe(0);
+  });
 });

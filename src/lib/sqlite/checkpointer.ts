@@ -38,11 +38,15 @@ export interface Checkpointer {
 
 export const createCheckpointer = (db: DatabaseSync, file: string, options: { everyMs?: number } = {}): Checkpointer => {
   let worker: Worker | undefined;
+  // Heard from the moment the thread starts: one that ends early (an error) must not leave stop() waiting for ever.
+  let exited: Promise<void> | undefined;
   let stopped = false;
   return {
     start() {
       if (worker !== undefined || stopped || file === ':memory:') return;
-      worker = new Worker(THREAD, { eval: true, workerData: { file, everyMs: options.everyMs ?? 100 } });
+      const started = new Worker(THREAD, { eval: true, workerData: { file, everyMs: options.everyMs ?? 100 } });
+      worker = started;
+      exited = new Promise<void>((resolve) => started.once('exit', () => resolve()));
       // The thread's failure is not the writer's: SQLite's own checkpoints take over.
       worker.on('error', () => {
         try {
@@ -59,7 +63,6 @@ export const createCheckpointer = (db: DatabaseSync, file: string, options: { ev
       const running = worker;
       worker = undefined;
       if (running === undefined) return;
-      const exited = new Promise<void>((resolve) => running.once('exit', () => resolve()));
       // Held while it stops: an unref'd thread keeps nothing alive, and a process with nothing else
       // left would end while its close still waits on this promise.
       running.ref();
