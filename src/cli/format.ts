@@ -1,3 +1,4 @@
+import { formatCost } from '../lib/cost/prices.ts';
 import type { MediaInfo } from '../lib/domain.ts';
 
 export const formatBytes = (bytes: number): string => {
@@ -33,3 +34,22 @@ export const mediaJson = (info: MediaInfo) => ({
   video: info.video ?? null,
   audio: info.audio ?? null,
 });
+
+/** Who made a video, and what it took and cost, as every view says it. */
+export interface MadeBy {
+  readonly provider: string;
+  readonly model: string;
+  readonly runSec?: number | undefined;
+  readonly cost?: number | undefined;
+}
+
+/**
+ * "replicate minimax/video-01, ran 3.2 s, cost 0.50". A model named after its provider
+ * (local-preview, fal-ai/...) says it alone, rather than "local local-preview".
+ */
+export const madeByText = (made: MadeBy, modelWidth = Number.POSITIVE_INFINITY): string => {
+  const model = made.model.length > modelWidth ? `${made.model.slice(0, modelWidth - 1)}…` : made.model;
+  const who = made.model.startsWith(`${made.provider}-`) ? model : `${made.provider} ${model}`;
+  const ran = made.runSec === undefined ? '' : `, ran ${formatDuration(made.runSec * 1000)}`;
+  return `${who}${ran}${made.cost === undefined ? '' : `, cost ${formatCost(made.cost)}`}`;
+};

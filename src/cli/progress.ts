@@ -1,6 +1,5 @@
 import type { PipelineEvent } from '../lib/pipeline/events.ts';
-import { formatCost } from '../lib/cost/prices.ts';
-import { formatDuration } from './format.ts';
+import { formatDuration, madeByText } from './format.ts';
 
 type Stream = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
 
@@ -35,9 +34,7 @@ export const createProgressView = (stream: Stream, options: { quiet?: boolean } 
   return stream.isTTY ? ttyView(stream) : plainView(stream);
 };
 
-/** "fal fal-ai/veo3.1, cost 0.40": who made the video and its estimated cost. */
-const madeText = (event: Extract<PipelineEvent, { type: 'made' }>): string =>
-  `${event.provider} ${event.model}${event.cost === undefined ? '' : `, cost ${formatCost(event.cost)}`}`;
+const madeText = (event: Extract<PipelineEvent, { type: 'made' }>): string => madeByText(event);
 
 const plainView = (stream: Stream): ProgressView => {
   const lastDecile = new Map<string, number>();

@@ -44,7 +44,7 @@ describe('vidbot status', () => {
     expect(one.stdout).toContain(`task ${taskId}`);
     expect(one.stdout).toMatch(/status +done in /);
     expect(one.stdout).toMatch(/prompt +"a kite over the dunes"/);
-    expect(one.stdout).toMatch(/made by +local local-preview/);
+    expect(one.stdout).toMatch(/made by +local-preview, cost /);
     expect(one.stdout).toContain(join(box.root, 'kite.mp4'));
     expect(one.stdout).toMatch(/job +none \(run by its creator\)/);
     expect(JSON.parse((await cli([taskId, '--json'])).stdout)).toMatchObject({ task: { taskId, status: 'done' }, job: null });

@@ -18,12 +18,12 @@ describe('the dashboard state', () => {
     expect(busy.log.find((entry) => entry.text.includes('made by'))).toEqual({
       ts: T0 + 40_000,
       level: 'info',
-      text: 'bea0bea0 "waves on a beach" made by fal fal-ai/kling-video/v2.5-turbo/pro/text-to-video, cost 0.35',
+      text: 'bea0bea0 "waves on a beach" made by fal-ai/kling-video/v2.5-turbo/pro/text-to-video, cost 0.35',
     });
     const free = apply([{ type: 'made', jobId: JOB.storm, provider: 'local', model: 'local-preview', ts: T0 + 57_000 }], busy);
     expect(rowOf(JOB.storm, free)).toMatchObject({ status: 'running', madeBy: 'local' });
     expect(rowOf(JOB.storm, free)?.cost).toBeUndefined();
-    expect(free.log.at(-1)?.text).toBe('5757e757 "a lighthouse in a storm, waves crashing over the rocks" made by local local-preview');
+    expect(free.log.at(-1)?.text).toBe('5757e757 "a lighthouse in a storm, waves crashing over the rocks" made by local-preview');
   });
 
   it('counts exactly the rows it lists', () => {

@@ -3,13 +3,12 @@
  * its job), from the local store or a running server. The 8-character id `vidbot status` lists finds
  * its task among the latest ones.
  */
-import { formatCost } from '../../lib/cost/prices.ts';
 import { createVidbot } from '../../lib/create-vidbot.ts';
 import { vidbotError } from '../../lib/errors.ts';
 import type { JobInfo } from '../../lib/queue/port.ts';
 import type { Task } from '../../lib/store/port.ts';
 import type { CliContext } from '../context.ts';
-import { formatDuration } from '../format.ts';
+import { formatDuration, madeByText } from '../format.ts';
 import type { ServerGet } from '../server-client.ts';
 
 export interface TaskView {
@@ -93,9 +92,7 @@ export const describeTaskInFull = ({ task, job }: TaskView): string[] => {
     ],
     [
       'made by',
-      task.generation
-        ? `${task.generation.provider} ${task.generation.model}${task.generation.runSec === undefined ? '' : `, ran ${formatDuration(task.generation.runSec * 1000)}`}${task.generation.cost === undefined ? '' : `, cost ${formatCost(task.generation.cost)}`}${task.cacheHit ? ' (from cache)' : ''}`
-        : undefined,
+      task.generation ? `${madeByText(task.generation)}${task.cacheHit ? ' (from cache)' : ''}` : undefined,
     ],
     ['video', task.videoUrl],
     ['file', task.filePath],

@@ -3,10 +3,10 @@
  * stream (GET /api/events). Plain lines when not on a terminal.
  */
 import type { ActivityEvent, ActivityListener, Origin } from '../../lib/activity/feed.ts';
-import { formatCost } from '../../lib/cost/prices.ts';
 import { vidbotError } from '../../lib/errors.ts';
 import type { CliContext } from '../context.ts';
 import { maskSender, oneLine } from '../dashboard/format.ts';
+import { madeByText } from '../format.ts';
 import { serverUnreachable } from '../server-unreachable.ts';
 
 interface RemoteFeed {
@@ -94,7 +94,7 @@ const describeWith = (on: (origin: Origin | undefined) => string) => (event: Act
     case 'log':
       return `${time} ${event.level}: ${event.message}`;
     case 'made':
-      return `${time} ${event.jobId} made by ${event.provider} ${event.model}${event.cost === undefined ? '' : `, cost ${formatCost(event.cost)}`}${on(event.origin)}`;
+      return `${time} ${event.jobId} made by ${madeByText(event)}${on(event.origin)}`;
     case 'workers':
       return undefined;
   }

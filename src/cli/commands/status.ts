@@ -6,7 +6,7 @@ import type { Task } from '../../lib/store/port.ts';
 import { type CliContext, loadCliConfig } from '../context.ts';
 import { serverClient } from '../server-client.ts';
 import { shortId } from '../dashboard/format.ts';
-import { formatDuration } from '../format.ts';
+import { formatDuration, madeByText } from '../format.ts';
 
 export interface StatusFlags {
   server?: string;
@@ -87,8 +87,7 @@ const describeTask = (task: Task): string => {
 const madeBy = (task: Task): string => {
   const made = task.generation;
   if (made === undefined) return task.cacheHit ? '  (from cache)' : '';
-  const model = made.model.length > 28 ? `${made.model.slice(0, 27)}…` : made.model;
-  return `\n            by ${made.provider} ${model}${made.runSec === undefined ? '' : `, ran ${formatDuration(made.runSec * 1000)}`}${made.cost === undefined ? '' : `, cost ${formatCost(made.cost)}`}`;
+  return `\n            by ${madeByText(made, 28)}`;
 };
 
 const fromStore = async (context: CliContext, config: Parameters<typeof createVidbot>[0], limit: number): Promise<StatusView> => {

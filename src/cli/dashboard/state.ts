@@ -3,7 +3,7 @@
  * state is testable. One list of job rows feeds both the table and the counts, so they always agree.
  */
 import type { ActivityEvent, Origin } from '../../lib/activity/feed.ts';
-import { formatCost } from '../../lib/cost/prices.ts';
+import { madeByText } from '../format.ts';
 import { inSeconds, oneLine, plural, shortId } from './format.ts';
 import type { DashboardEvent, DashboardState, JobRow, JobStatus, LogLine, OpenTask } from './state-types.ts';
 
@@ -171,8 +171,7 @@ export const reduce = (state: DashboardState, event: DashboardEvent): DashboardS
       const row = rowOf(state, event.jobId);
       const base = row ?? { ...newRow(event.jobId, event.ts), status: 'running' as const, startedAt: event.ts };
       const made = { ...base, ...stamped(base, event), madeBy: event.provider, ...(event.cost === undefined ? {} : { cost: event.cost }) };
-      const cost = event.cost === undefined ? '' : `, cost ${formatCost(event.cost)}`;
-      return addLog(putRow(state, made), event.ts, 'info', `${named(row, event.jobId)} made by ${event.provider} ${event.model}${cost}`);
+      return addLog(putRow(state, made), event.ts, 'info', `${named(row, event.jobId)} made by ${madeByText(event)}`);
     }
     case 'job':
       return reduceJob(state, event);
