@@ -10,8 +10,7 @@ type Stream = NodeJS.WritableStream;
 export const handleError = (caught: unknown, options: { stderr: Stream; verbose: boolean; json: boolean; stdout: Stream; command?: string }): number => {
   const error = toVidbotError(caught);
   // The catalogue's hints say `vidbot <command> --help`: name the one that ran.
-  const { command } = options;
-  const hint = command === undefined ? error.hintFor('cli') : error.hintFor('cli')?.replaceAll('vidbot <command>', `vidbot ${command}`);
+  const hint = error.hintFor('cli').replaceAll('vidbot <command>', `vidbot ${options.command ?? '<command>'}`);
   // A command that already printed its JSON result (doctor's report) keeps stdout one document.
   if (options.json && error.details.reported !== true) {
     options.stdout.write(`${JSON.stringify({ ok: false, error: { ...error.toJSON(), hint } })}\n`);

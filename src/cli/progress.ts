@@ -34,8 +34,6 @@ export const createProgressView = (stream: Stream, options: { quiet?: boolean } 
   return stream.isTTY ? ttyView(stream) : plainView(stream);
 };
 
-const madeText = (event: Extract<PipelineEvent, { type: 'made' }>): string => madeByText(event);
-
 const plainView = (stream: Stream): ProgressView => {
   const lastDecile = new Map<string, number>();
   const lastMessage = new Map<string, string>();
@@ -68,7 +66,7 @@ const plainView = (stream: Stream): ProgressView => {
           stream.write(`${event.stage}: skipped (${event.reason})\n`);
           break;
         case 'made':
-          stream.write(`made by ${madeText(event)}\n`);
+          stream.write(`made by ${madeByText(event)}\n`);
           break;
       }
     },
@@ -117,7 +115,7 @@ const ttyView = (stream: Stream): ProgressView => {
           break;
         case 'made':
           // Between compress and publish: no bar is drawn then.
-          stream.write(`\r\x1b[2K  made by ${madeText(event)}\n`);
+          stream.write(`\r\x1b[2K  made by ${madeByText(event)}\n`);
           break;
       }
     },

@@ -16,47 +16,45 @@ afterEach(async () => {
   for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
 });
 
+/**
+ * Runs, in a process of its own: a WAL database, a checkpointer on `threadFile` started, `beforeStop`
+ * awaited, then stop() awaited with nothing else alive. Prints "stopped" when stop() settled.
+ */
+const stopInProcess = async (threadFile: (dir: string) => string, beforeStop: string) => {
+  const dir = await mkdtemp(join(tmpdir(), 'vidbot-checkpointer-'));
+  dirs.push(dir);
+  const module = pathToFileURL(join(repoRoot, 'dist', 'lib', 'sqlite', 'checkpointer.js')).href;
+  const script = `
+    import { DatabaseSync } from 'node:sqlite';
+    import { createCheckpointer } from ${JSON.stringify(module)};
+    const db = new DatabaseSync(${JSON.stringify(join(dir, 'wal.db'))});
+    db.exec('PRAGMA journal_mode = WAL; CREATE TABLE t (x); INSERT INTO t VALUES (1)');
+    const checkpointer = createCheckpointer(db, ${JSON.stringify(threadFile(dir))}, { everyMs: 10 });
+    checkpointer.start();
+    ${beforeStop}
+    await checkpointer.stop();
+    db.close();
+    console.log('stopped');
+  `;
+  return execa(process.execPath, ['--input-type=module', '-e', script], { reject: false });
+};
+
 describe('the checkpoint thread', () => {
   it('stops, and its process then exits 0, when nothing else keeps the process alive', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'vidbot-checkpointer-'));
-    dirs.push(dir);
-    const module = pathToFileURL(join(repoRoot, 'dist', 'lib', 'sqlite', 'checkpointer.js')).href;
-    const script = `
-      import { DatabaseSync } from 'node:sqlite';
-      import { createCheckpointer } from ${JSON.stringify(module)};
-      const db = new DatabaseSync(${JSON.stringify(join(dir, 'wal.db'))});
-      db.exec('PRAGMA journal_mode = WAL; CREATE TABLE t (x); INSERT INTO t VALUES (1)');
-      const checkpointer = createCheckpointer(db, ${JSON.stringify(join(dir, 'wal.db'))}, { everyMs: 10 });
-      checkpointer.start();
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      await checkpointer.stop();
-      db.close();
-      console.log('stopped');
-    `;
-    const result = await execa(process.execPath, ['--input-type=module', '-e', script], { reject: false });
+    const result = await stopInProcess((dir) => join(dir, 'wal.db'), 'await new Promise((resolve) => setTimeout(resolve, 50));');
     expect(result.stderr).not.toContain('unsettled top-level await');
     expect(result.stdout).toBe('stopped');
     expect(result.exitCode).toBe(0);
   });
 
   it('stops at once when the thread had already ended (it could not open the file)', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'vidbot-checkpointer-'));
-    dirs.push(dir);
-    const module = pathToFileURL(join(repoRoot, 'dist', 'lib', 'sqlite', 'checkpointer.js')).href;
-    const script = `
-      import { DatabaseSync } from 'node:sqlite';
-      import { createCheckpointer } from ${JSON.stringify(module)};
-      const db = new DatabaseSync(${JSON.stringify(join(dir, 'wal.db'))});
-      db.exec('PRAGMA journal_mode = WAL');
-      // The thread fails on its first line and ends before stop() is called.
-      const checkpointer = createCheckpointer(db, ${JSON.stringify(join(dir, 'missing', 'nested', 'wal.db'))}, { everyMs: 10 });
-      checkpointer.start();
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      await checkpointer.stop();
-      db.close();
-      console.log('stopped');
-    `;
-    const result = await execa(process.execPath, ['--input-type=module', '-e', script], { reject: false });
+    // The thread fails on its first line; its failure hands checkpoints back to the writer (the
+    // autocheckpoint returns to 1000), which is the sign it has ended before stop() is called.
+    const result = await stopInProcess(
+      (dir) => join(dir, 'missing', 'nested', 'wal.db'),
+      `while (db.prepare('PRAGMA wal_autocheckpoint').get().wal_autocheckpoint !== 1000) await new Promise((resolve) => setTimeout(resolve, 5));
+       await new Promise((resolve) => setTimeout(resolve, 50));`,
+    );
     expect(result.stderr).not.toContain('unsettled top-level await');
     expect(result.stdout).toBe('stopped');
     expect(result.exitCode).toBe(0);
