@@ -1,5 +1,5 @@
 import { formatCost } from '../lib/cost/prices.ts';
-import type { MediaInfo } from '../lib/domain.ts';
+import type { MediaInfo, TaskDelivery } from '../lib/domain.ts';
 
 export const formatBytes = (bytes: number): string => {
   if (bytes < 1000) return `${bytes} B`;
@@ -53,3 +53,7 @@ export const madeByText = (made: MadeBy, modelWidth = Number.POSITIVE_INFINITY):
   const ran = made.runSec === undefined ? '' : `, ran ${formatDuration(made.runSec * 1000)}`;
   return `${who}${ran}${made.cost === undefined ? '' : `, cost ${formatCost(made.cost)}`}`;
 };
+
+/** "delivered", "failed as text (63019)": the channel's word on a result, as its receipts last said. */
+export const deliveryText = (delivery: Pick<TaskDelivery, 'status' | 'fallback' | 'errorCode'>): string =>
+  `${delivery.status}${delivery.fallback ? ` as ${delivery.fallback}` : ''}${delivery.errorCode ? ` (${delivery.errorCode})` : ''}`;

@@ -8,7 +8,7 @@ import { vidbotError } from '../../lib/errors.ts';
 import type { JobInfo } from '../../lib/queue/port.ts';
 import type { Task } from '../../lib/store/port.ts';
 import type { CliContext } from '../context.ts';
-import { formatDuration, madeByText } from '../format.ts';
+import { deliveryText, formatDuration, madeByText } from '../format.ts';
 import type { ServerGet } from '../server-client.ts';
 
 export interface TaskView {
@@ -99,7 +99,7 @@ export const describeTaskInFull = ({ task, job }: TaskView): string[] => {
     [
       'delivery',
       task.delivery
-        ? `${task.delivery.status} via ${task.delivery.channel}${task.delivery.fallback ? ` as ${task.delivery.fallback}` : ''}${task.delivery.errorCode ? ` (${task.delivery.errorCode})` : ''}${task.delivery.messageId ? `, message ${task.delivery.messageId}` : ''}`
+        ? `${deliveryText(task.delivery)} via ${task.delivery.channel}${task.delivery.messageId ? `, message ${task.delivery.messageId}` : ''}`
         : undefined,
     ],
     ['job', job ? `${job.state}, attempt ${job.attempts} of ${job.maxAttempts}${job.workerId ? `, on ${job.workerId}` : ''}` : task.jobId ? 'gone from the queue' : 'none (run by its creator)'],

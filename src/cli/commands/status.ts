@@ -6,7 +6,7 @@ import type { Task } from '../../lib/store/port.ts';
 import { type CliContext, loadCliConfig } from '../context.ts';
 import { serverClient } from '../server-client.ts';
 import { shortId } from '../dashboard/format.ts';
-import { formatDuration, madeByText } from '../format.ts';
+import { deliveryText, formatDuration, madeByText } from '../format.ts';
 
 export interface StatusFlags {
   server?: string;
@@ -72,9 +72,7 @@ export const statusCommand = async (context: CliContext, flags: StatusFlags, tas
 const describeTask = (task: Task): string => {
   const prompt = task.prompt.length > 40 ? `${task.prompt.slice(0, 39)}…` : task.prompt;
   const took = task.finishedAt && task.startedAt ? ` in ${formatDuration(task.finishedAt - task.startedAt)}` : '';
-  const delivery = task.delivery;
-  // The channel's word on the message, as its receipts last said (and the fallback that carried it).
-  const delivered = delivery ? `, ${delivery.status}${delivery.fallback ? ` as ${delivery.fallback}` : ''}${delivery.errorCode ? ` (${delivery.errorCode})` : ''}` : '';
+  const delivered = task.delivery ? `, ${deliveryText(task.delivery)}` : '';
   const state =
     task.status === 'processing' ? `processing (${task.stage ?? 'starting'})`
     : task.status === 'delivering' ? `delivering${delivered}`
