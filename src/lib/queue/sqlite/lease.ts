@@ -52,21 +52,25 @@ export interface LeaseSql {
   release(id: string, token: string, now: number, progress: string | null): 'waiting' | 'canceled' | null;
 }
 
+// The oldest claimable job: waiting, delayed and due, or active under an expired lease (stalled).
+// With a group limit, groups that already have that many jobs under a live lease are skipped. One
+// search per state, each walking the claim index in line order and stopping at the first job it may
+// take: one search with the three states OR-ed could not use that index, and read and sorted every
+// job the queue ever had (38 ms a claim at 100,000 finished jobs).
+const GROUP_HAS_ROOM = `(:maxGroup IS NULL OR j.grp IS NULL OR (
+    SELECT COUNT(*) FROM queue_jobs AS a
+    WHERE a.queue = j.queue AND a.grp = j.grp AND a.state = 'active' AND a.lease_until > :now
+  ) < :maxGroup)`;
+
+/** Exported for the test that checks their query plans. */
+export const CLAIM_SEARCHES = [
+  "j.state = 'waiting'",
+  "j.state = 'delayed' AND j.run_at <= :now",
+  "j.state = 'active' AND j.lease_until <= :now",
+].map((state) => `SELECT * FROM queue_jobs AS j WHERE j.queue = :queue AND ${state} AND ${GROUP_HAS_ROOM} ORDER BY j.run_at, j.seq LIMIT 1`);
+
 export const createLeaseSql = (db: DatabaseSync, queue: string): LeaseSql => {
-  // Oldest claimable job: waiting, delayed and due, or active under an expired lease (stalled).
-  // With a group limit, skips groups that already have that many jobs under a live lease.
-  const candidate = db.prepare(`
-    SELECT * FROM queue_jobs AS j
-    WHERE j.queue = :queue
-      AND (j.state = 'waiting'
-        OR (j.state = 'delayed' AND j.run_at <= :now)
-        OR (j.state = 'active' AND j.lease_until <= :now))
-      AND (:maxGroup IS NULL OR j.grp IS NULL OR (
-        SELECT COUNT(*) FROM queue_jobs AS a
-        WHERE a.queue = j.queue AND a.grp = j.grp AND a.state = 'active' AND a.lease_until > :now
-      ) < :maxGroup)
-    ORDER BY j.run_at, j.seq
-    LIMIT 1`);
+  const candidates = CLAIM_SEARCHES.map((sql) => db.prepare(sql));
   // Re-checks claimability so the claim stays atomic even if it ever ran outside the transaction.
   const take = db.prepare(`
     UPDATE queue_jobs
@@ -116,8 +120,14 @@ export const createLeaseSql = (db: DatabaseSync, queue: string): LeaseSql => {
     WHERE queue = :queue AND id = :id AND lease_token = :token AND state = 'active'
     RETURNING state`);
 
-  const findCandidate = (now: number, maxGroup: number | null): JobRow | undefined =>
-    candidate.get({ queue, now, maxGroup }) as JobRow | undefined;
+  const findCandidate = (now: number, maxGroup: number | null): JobRow | undefined => {
+    let first: JobRow | undefined;
+    for (const statement of candidates) {
+      const row = statement.get({ queue, now, maxGroup }) as JobRow | undefined;
+      if (row !== undefined && (first === undefined || row.run_at < first.run_at || (row.run_at === first.run_at && row.seq < first.seq))) first = row;
+    }
+    return first;
+  };
 
   return {
     claim(request) {
