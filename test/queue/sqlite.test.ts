@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { isVidbotError, vidbotError } from '../../src/lib/errors.ts';
 import { createSqliteQueue, type JobQueue, type QueueEventMap, type QueueEventName, type SqliteQueueOptions } from '../../src/lib/queue/index.ts';
 import { backoffDelay } from '../../src/lib/queue/backoff.ts';
+import { CLAIM_SEARCHES } from '../../src/lib/queue/sqlite/lease.ts';
 import { QUEUE_SCHEMA_VERSION } from '../../src/lib/queue/sqlite/schema.ts';
 import { openDatabase } from '../../src/lib/sqlite/open.ts';
 import { queueContract } from '../contract/queue.contract.ts';
@@ -271,12 +272,59 @@ describe('SQLite queue specifics', () => {
     // The file as version 1 left it: no counts table, no triggers.
     const db = openDatabase(file);
     db.exec(`DROP TRIGGER queue_jobs_count_insert; DROP TRIGGER queue_jobs_count_update; DROP TRIGGER queue_jobs_count_delete;
-      DROP TABLE queue_state_counts; UPDATE queue_meta SET value = '1' WHERE key = 'schema_version'`);
+      DROP TABLE queue_state_counts; DROP INDEX queue_jobs_active_group; CREATE INDEX queue_jobs_group ON queue_jobs (queue, grp, state);
+      UPDATE queue_meta SET value = '1' WHERE key = 'schema_version'`);
     db.close();
     const reopened = open({ file });
     expect(await reopened.counts()).toMatchObject({ waiting: 4, canceled: 1 });
     await reopened.add({ n: 5 }, { jobId: 'j5' });
     expect(await reopened.position('j5')).toBe(5);
+    // And the group index of version 1 became the index of active jobs alone.
+    const upgraded = openDatabase(file);
+    const indexes = (upgraded.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'queue_jobs'").all() as Array<{ name: string; sql: string | null }>).map((row) => row.name);
+    upgraded.close();
+    expect(indexes).toContain('queue_jobs_active_group');
+    expect(indexes).not.toContain('queue_jobs_group');
+  });
+
+  it('claims by walking the claim index in line order, whatever the history of finished jobs', async () => {
+    const file = await tempFile();
+    open({ file });
+    const db = openDatabase(file);
+    // A long history, so the planner cannot prefer a scan for the table's smallness.
+    db.exec('BEGIN');
+    const insert = db.prepare(`INSERT INTO queue_jobs (queue, id, data, state, grp, max_attempts, run_at, created_at) VALUES ('default', ?, '{}', ?, ?, 3, ?, ?)`);
+    for (let n = 0; n < 2_000; n += 1) insert.run(`done-${n}`, 'completed', `g${n % 50}`, n, n);
+    insert.run('next', 'waiting', 'g1', 5_000, 5_000);
+    db.exec('COMMIT; ANALYZE');
+    const plans = CLAIM_SEARCHES.map((sql) =>
+      (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all({ queue: 'default', now: 9_000, maxGroup: 1 }) as Array<{ detail: string }>).map((row) => row.detail).join('\n'),
+    );
+    db.close();
+    for (const plan of plans) {
+      expect(plan).toMatch(/SEARCH j USING INDEX queue_jobs_claim \(queue=\? AND state=\?/);
+      expect(plan).not.toMatch(/TEMP B-TREE|SCAN j/);
+    }
+    const queue = open({ file });
+    const claimed = await new Promise<string>((resolve) => queue.work(async (job) => resolve(job.id), { concurrency: 1 }));
+    expect(claimed).toBe('next');
+  });
+
+  it('keeps an index of active jobs alone per group, which a claim uses and adding a job does not touch', async () => {
+    const file = await tempFile();
+    open({ file });
+    const db = openDatabase(file);
+    const index = db.prepare("SELECT sql FROM sqlite_master WHERE name = 'queue_jobs_active_group'").get() as { sql: string };
+    const plan = (
+      db
+        .prepare(
+          "EXPLAIN QUERY PLAN SELECT COUNT(*) FROM queue_jobs AS a WHERE a.queue = 'default' AND a.grp = 'g' AND a.state = 'active' AND a.lease_until > 0",
+        )
+        .all() as Array<{ detail: string }>
+    ).map((row) => row.detail);
+    db.close();
+    expect(index.sql).toMatch(/WHERE state = 'active'$/);
+    expect(plan.join('\n')).toContain('USING INDEX queue_jobs_active_group');
   });
 
   it('rejects invalid options and job options', async () => {

@@ -64,6 +64,13 @@ const migrations: readonly string[] = [
     UPDATE queue_state_counts SET n = n - 1 WHERE queue = old.queue AND state = old.state;
   END;
   `,
+  // 3: the group index holds active jobs only, all a claim asks of it: a job added to the line no
+  // longer writes to it (its entry sat at a random place in the index, a page of its own in the
+  // commit for each new job).
+  `
+  DROP INDEX IF EXISTS queue_jobs_group;
+  CREATE INDEX IF NOT EXISTS queue_jobs_active_group ON queue_jobs (queue, grp) WHERE state = 'active';
+  `,
 ];
 
 export const QUEUE_SCHEMA_VERSION = migrations.length;
