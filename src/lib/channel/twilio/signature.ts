@@ -4,6 +4,7 @@
  * Only the SDK's webhooks module is imported (a few milliseconds), not the whole REST client
  * (about 100 ms), so the webhook server and `vidbot sign` start fast.
  */
+import { timingSafeEqual } from 'node:crypto';
 import { getExpectedTwilioSignature, validateRequest } from 'twilio/lib/webhooks/webhooks.js';
 
 /** The POSTed form fields; a key sent more than once (MediaUrl, ...) holds every value. */
@@ -20,9 +21,18 @@ export interface SignatureInput {
 export const computeTwilioSignature = ({ authToken, url, params }: SignatureInput): string =>
   getExpectedTwilioSignature(authToken, url, { ...params });
 
+/** Compares in constant time; the expected signature's length is not secret (SHA-1, base64). */
+const sameSignature = (given: string, expected: string): boolean => {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+};
+
 /**
  * Whether `signature` is what Twilio sends for this request. Like the SDK, it also accepts the URL
  * with the scheme's default port added or an explicit port removed (Twilio signs either form).
+ * The URL exactly as received is tried first, with one HMAC: it is what Twilio signed when the
+ * configured URL has no port or a port of its own, where the SDK would try the portless form first.
  */
 export const isValidTwilioSignature = ({
   authToken,
@@ -31,8 +41,9 @@ export const isValidTwilioSignature = ({
   signature,
 }: SignatureInput & { readonly signature: string | undefined }): boolean => {
   if (typeof signature !== 'string' || signature === '' || authToken === '') return false;
+  const fields = { ...params };
   try {
-    return validateRequest(authToken, signature, url, { ...params });
+    return sameSignature(signature, getExpectedTwilioSignature(authToken, url, fields)) || validateRequest(authToken, signature, url, fields);
   } catch {
     // The SDK parses the URL with `new URL()` on its slow path; a URL it cannot parse cannot match.
     return false;
