@@ -5,7 +5,7 @@
  * durable. A failure that ends the whole transaction (SQLite rolls back by itself on a full disk or
  * an I/O error) or a failing COMMIT fails every piece of the batch.
  */
-import type { DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
 
 export interface GroupCommit {
   /** Runs `work` (synchronous) in the next batch's transaction; resolves once that is committed. */
@@ -22,26 +22,33 @@ interface Piece {
 
 type Result = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
 
+/** The statements around each piece, prepared once: parsing them per piece cost more than a small insert. */
+interface Savepoints {
+  readonly open: StatementSync;
+  readonly release: StatementSync;
+  readonly rollback: StatementSync;
+}
+
 /** Runs one piece in its savepoint; throws only when the whole transaction is gone with it. */
-const runPiece = (db: DatabaseSync, piece: Piece): Result => {
-  db.exec('SAVEPOINT piece');
+const runPiece = (db: DatabaseSync, savepoint: Savepoints, piece: Piece): Result => {
+  savepoint.open.run();
   try {
     const value = piece.work();
-    db.exec('RELEASE piece');
+    savepoint.release.run();
     return { ok: true, value };
   } catch (error) {
     if (!db.isTransaction) throw error;
-    db.exec('ROLLBACK TO piece');
-    db.exec('RELEASE piece');
+    savepoint.rollback.run();
+    savepoint.release.run();
     return { ok: false, error };
   }
 };
 
-const commitBatch = (db: DatabaseSync, batch: readonly Piece[]): void => {
+const commitBatch = (db: DatabaseSync, savepoint: Savepoints, batch: readonly Piece[]): void => {
   const results: Result[] = [];
   try {
     db.exec('BEGIN IMMEDIATE');
-    for (const piece of batch) results.push(runPiece(db, piece));
+    for (const piece of batch) results.push(runPiece(db, savepoint, piece));
     db.exec('COMMIT');
   } catch (error) {
     try {
@@ -62,12 +69,21 @@ const commitBatch = (db: DatabaseSync, batch: readonly Piece[]): void => {
 export const createGroupCommit = (db: DatabaseSync): GroupCommit => {
   let pending: Piece[] = [];
   let scheduled = false;
+  let savepoint: Savepoints | undefined;
 
   const flush = (): void => {
     scheduled = false;
     const batch = pending;
     pending = [];
-    if (batch.length > 0) commitBatch(db, batch);
+    if (batch.length === 0) return;
+    try {
+      // Prepared on the first batch (a closed connection fails it, and the batch with it).
+      savepoint ??= { open: db.prepare('SAVEPOINT piece'), release: db.prepare('RELEASE piece'), rollback: db.prepare('ROLLBACK TO piece') };
+    } catch (error) {
+      for (const piece of batch) piece.reject(error);
+      return;
+    }
+    commitBatch(db, savepoint, batch);
   };
 
   return {
