@@ -27,6 +27,7 @@ import { channelRoutes } from './routes/channels.ts';
 import { JOB_SCHEMA, TASK_SCHEMA } from './schemas/tasks.ts';
 import { metricsSchema } from './schemas/service.ts';
 import type { Simulator } from './simulator/index.ts';
+import { installRequestLog } from './request-log.ts';
 import { AJV_OPTIONS, installValidation, schemaErrorFormatter } from './validation.ts';
 
 export interface CreateServerOptions {
@@ -70,7 +71,7 @@ export const createServer = async (options: CreateServerOptions): Promise<Fastif
   const logger = options.logger === undefined || options.logger === false ? false : options.logger === true ? { redact: REDACT } : { redact: REDACT, ...options.logger };
   const app = Fastify({
     logger,
-    // One line per request (below) instead of Fastify's two: log lines cost a webhook as much as its own work.
+    // One line per request (request-log.ts) instead of Fastify's two: log lines cost a webhook as much as its own work.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? 256 * 1024,
     return503OnClosing: true,
@@ -91,13 +92,9 @@ export const createServer = async (options: CreateServerOptions): Promise<Fastif
   app.addSchema(TASK_SCHEMA);
   app.addSchema(JOB_SCHEMA);
 
-  app.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    const ms = reply.elapsedTime;
-    metrics.observeRequest(request.method, route, reply.statusCode, ms / 1000);
-    request.log.info({ method: request.method, url: request.url, statusCode: reply.statusCode, responseTime: Math.round(ms * 10) / 10 }, 'request completed');
-    done();
-  });
+  installRequestLog(app, (request, reply) =>
+    metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000),
+  );
 
   const guard = createApiGuard(options.apiKey);
   const insecure = options.insecureSkipSignature ?? false;

@@ -10,6 +10,7 @@ import type { Channel, ChannelWebhook, WebhookRequest } from '../../lib/channel/
 import type { Vidbot } from '../../lib/create-vidbot.ts';
 import { vidbotError } from '../../lib/errors.ts';
 import { type PublicUrlOptions, publicUrlOf } from '../public-url.ts';
+import { logInbound } from '../request-log.ts';
 import { channelWebhookSchema } from '../schemas/webhooks.ts';
 import { describeOnly } from '../validation.ts';
 
@@ -61,7 +62,8 @@ const register = (app: FastifyInstance, channel: Channel, hook: ChannelWebhook, 
       const sends: (() => Promise<void>)[] = [];
       for (const message of content.messages) {
         const answer = await deps.bot.handleInbound(message);
-        request.log.info({ channel: channel.name, messageId: message.messageId, kind: answer.kind, taskId: answer.taskId, duplicate: answer.duplicate }, 'inbound message');
+        const logged = { channel: channel.name, messageId: message.messageId, kind: answer.kind, taskId: answer.taskId, duplicate: answer.duplicate };
+        logInbound(request, logged, content.messages.length === 1);
         // An answer that offers choices (the /model list) is a message of its own, where buttons can be.
         replies.push(answer.offer ? '' : answer.text);
         if (hook.replies === 'send' || answer.offer) {
