@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { describeWith } from '../../src/cli/commands/status-watch.ts';
 import { makeSandbox, runCli } from '../helpers/cli.ts';
 import { useServers } from '../helpers/server.ts';
 import { freePort } from '../helpers/ports.ts';
@@ -12,12 +13,24 @@ describe('vidbot status --watch', () => {
     sandbox = await makeSandbox();
     const { app } = await server();
     const address = await app.listen({ port: 0, host: '127.0.0.1' });
-    const run = runCli(['status', '--watch', '--server', address], { env: sandbox.env, cwd: sandbox.root });
-    await app.inject({ method: 'POST', url: '/api/generate-video', payload: { prompt: 'a fox', from: 'whatsapp:+15550001111' } });
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    let shown = '';
+    let seen: () => void = () => {};
+    const queued = new Promise<void>((resolve) => (seen = resolve));
+    const run = runCli(['status', '--watch', '--server', address], {
+      env: sandbox.env,
+      cwd: sandbox.root,
+      onStdout: (text) => {
+        shown = text;
+        if (/queue: 1 waiting/.test(text)) seen();
+      },
+    });
+    const answer = await app.inject({ method: 'POST', url: '/api/generate-video', payload: { prompt: 'a fox', from: 'whatsapp:+15550001111' } });
+    await queued;
     await app.close();
     const result = await run;
+    expect(shown).toBe(result.stdout);
     expect(result.stdout).toMatch(/queue: 1 waiting, 0 active, 0 done, 0 failed/);
+    expect(answer.statusCode).toBe(202);
     expect(result.exitCode).toBe(69);
     expect(result.stderr).toContain('closed the event stream');
   });
@@ -33,5 +46,13 @@ describe('vidbot status --watch', () => {
     const refused = await runCli(['status', '--watch', '--server', address], { env: { ...sandbox.env, VIDBOT_API_KEY: 'wrong-key' }, cwd: sandbox.root });
     expect(refused.exitCode).toBe(77);
     expect(refused.stderr).toContain('VIDBOT_API_KEY');
+  });
+
+  it('names jobs by the short id `vidbot status` lists, a later run with its number', () => {
+    const describe = describeWith(() => '');
+    const ts = Date.UTC(2026, 11, 1, 9, 30, 5);
+    const task = '019a1f2e-3b4c-7d5e-8f60-a1b2c3d4e5f6';
+    expect(describe({ type: 'job', kind: 'completed', jobId: task, workerId: 'w1', durationMs: 3_200, ts })).toBe('09:30:05 c3d4e5f6 completed (3.2 s)');
+    expect(describe({ type: 'stage', jobId: `${task}#2`, stage: 'generate', state: 'start', ts })).toBe('09:30:05 c3d4e5f6#2 generate start');
   });
 });

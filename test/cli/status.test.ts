@@ -104,6 +104,8 @@ describe('vidbot status', () => {
     const task = (taskId: string) => ({ taskId }) as Task;
     const recent = [task('01a2-aaaa-1111beef'), task('01a2-aaaa-2222beef'), task('01a2-aaaa-3333cafe')];
     expect(pickTask('3333CAFE ', null, recent).taskId).toBe('01a2-aaaa-3333cafe');
+    // A job's id names its task, as status --watch shows it for a task run again.
+    expect(pickTask('3333cafe#2', null, recent).taskId).toBe('01a2-aaaa-3333cafe');
     expect(() => pickTask('beef', null, recent)).toThrow('2 recent tasks end with beef.');
     expect(() => pickTask('', null, recent)).toThrow('is too short to be a task id');
     expect(() => pickTask('f00d', null, recent)).toThrow('No task f00d.');

@@ -8,6 +8,8 @@ describe('the dashboard text helpers', () => {
     expect(shortId('0f0f0f0f-aaaa-4aaa-8aaa-000000000001')).toBe('00000001');
     expect(shortId('019a1f2e-3b4c-7d5e-8f60-a1b2c3d4e5f6')).toBe('c3d4e5f6');
     expect(shortId('job-1')).toBe('job-1');
+    expect(shortId('019a1f2e-3b4c-7d5e-8f60-a1b2c3d4e5f6#2')).toBe('c3d4e5f6#2');
+    expect(shortId('job-1#12')).toBe('job-1#12');
     expect(maskSender('whatsapp:+15550001111', false)).toBe('whatsapp:+1555…1111');
     expect(maskSender('whatsapp:+15550001111', true)).toBe('+1555…1111');
     expect(maskSender('cli', true)).toBe('cli');

@@ -15,11 +15,15 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-const collect = (): { stream: PassThrough; text: () => string } => {
+const collect = (onText?: (text: string) => void): { stream: PassThrough; text: () => string } => {
   const stream = new PassThrough();
   const chunks: Buffer[] = [];
-  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-  return { stream, text: () => Buffer.concat(chunks).toString('utf8') };
+  const text = () => Buffer.concat(chunks).toString('utf8');
+  stream.on('data', (chunk: Buffer) => {
+    chunks.push(chunk);
+    onText?.(text());
+  });
+  return { stream, text };
 };
 
 /** A sandbox for one test: its own data dir, config dir and working directory. */
@@ -37,9 +41,9 @@ export const makeSandbox = async () => {
 /** Runs the CLI in this process with fake streams: fast, and failures show a stack in vitest. */
 export const runCli = async (
   args: readonly string[],
-  options: { env: Record<string, string>; cwd: string; signal?: AbortSignal },
+  options: { env: Record<string, string>; cwd: string; signal?: AbortSignal; onStdout?: (textSoFar: string) => void },
 ): Promise<CliResult> => {
-  const out = collect();
+  const out = collect(options.onStdout);
   const err = collect();
   const exitCode = await main(args, {
     env: options.env,

@@ -23,10 +23,13 @@ const SHORTEST_ID = 4;
 
 const notFound = (id: string) => vidbotError('VIDBOT_TASK_NOT_FOUND', `No task ${id.slice(0, 80)}.`);
 
+/** The task an id names: a job's id is its task's, with `#2`, `#3` for the task's later runs. */
+export const taskIdOf = (id: string): string => id.trim().replace(/#\d+$/, '');
+
 /** The task a full id names, or the one latest task whose id ends with a short one. */
 export const pickTask = (id: string, full: Task | null, recent: readonly Task[]): Task => {
   if (full !== null) return full;
-  const end = id.trim().toLowerCase();
+  const end = taskIdOf(id).toLowerCase();
   if (end.length < SHORTEST_ID) {
     throw vidbotError('VIDBOT_INPUT_INVALID', `"${id.slice(0, 80)}" is too short to be a task id.`, { hint: 'Give the 8 characters `vidbot status` lists, or the whole id.' });
   }
@@ -42,7 +45,7 @@ export const pickTask = (id: string, full: Task | null, recent: readonly Task[])
 export const taskFromStore = async (context: CliContext, config: Parameters<typeof createVidbot>[0], id: string): Promise<TaskView> => {
   const vidbot = await createVidbot(config, { env: { ...context.env } });
   try {
-    const full = await vidbot.store.getTask(id);
+    const full = await vidbot.store.getTask(taskIdOf(id));
     const task = pickTask(id, full, full === null ? await vidbot.store.listTasks({ limit: SHORT_ID_REACH.store }) : []);
     return { task, job: task.jobId === undefined ? null : await vidbot.queue.get(task.jobId) };
   } finally {
@@ -59,7 +62,7 @@ const answerOf = (answer: { status: number; body: unknown }): TaskView => {
 };
 
 export const taskFromServer = async (get: ServerGet, id: string): Promise<TaskView> => {
-  const one = await get(`/api/tasks/${encodeURIComponent(id)}`, { notFound: true });
+  const one = await get(`/api/tasks/${encodeURIComponent(taskIdOf(id))}`, { notFound: true });
   const notFound = one.status === 404 && (one.body as { error?: { code?: string } }).error?.code === 'VIDBOT_TASK_NOT_FOUND';
   if (!notFound) return answerOf(one);
   const { body } = await get(`/api/tasks?limit=${SHORT_ID_REACH.server}`);

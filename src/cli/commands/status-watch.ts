@@ -5,7 +5,7 @@
 import type { ActivityEvent, ActivityListener, Origin } from '../../lib/activity/feed.ts';
 import { vidbotError } from '../../lib/errors.ts';
 import type { CliContext } from '../context.ts';
-import { maskSender, oneLine } from '../dashboard/format.ts';
+import { maskSender, oneLine, shortId } from '../dashboard/format.ts';
 import { madeByText } from '../format.ts';
 import { serverUnreachable } from '../server-unreachable.ts';
 
@@ -78,15 +78,16 @@ const createOriginLabels = () => {
   };
 };
 
-const describeWith = (on: (origin: Origin | undefined) => string) => (event: ActivityEvent): string | undefined => {
+/** An event as one plain line; jobs by the short id `vidbot status` lists (exported for its test). */
+export const describeWith = (on: (origin: Origin | undefined) => string) => (event: ActivityEvent): string | undefined => {
   const time = new Date(event.ts).toISOString().slice(11, 19);
   switch (event.type) {
     case 'job': {
       const subject = `${event.prompt ? ` "${oneLine(event.prompt)}"` : ''}${event.sender ? ` from ${maskSender(event.sender, false)}` : ''}`;
-      return `${time} ${event.jobId} ${event.kind}${on(event.origin)}${subject}${event.error ? `: ${event.error}` : ''}${event.durationMs ? ` (${(event.durationMs / 1000).toFixed(1)} s)` : ''}`;
+      return `${time} ${shortId(event.jobId)} ${event.kind}${on(event.origin)}${subject}${event.error ? `: ${event.error}` : ''}${event.durationMs ? ` (${(event.durationMs / 1000).toFixed(1)} s)` : ''}`;
     }
     case 'stage':
-      return event.state === 'progress' ? undefined : `${time} ${event.jobId} ${event.stage} ${event.state}${event.message ? ` (${event.message})` : ''}${on(event.origin)}`;
+      return event.state === 'progress' ? undefined : `${time} ${shortId(event.jobId)} ${event.stage} ${event.state}${event.message ? ` (${event.message})` : ''}${on(event.origin)}`;
     case 'counts': {
       const c = event.counts;
       return `${time} queue: ${c.waiting} waiting, ${c.active} active, ${c.completed} done, ${c.failed} failed`;
@@ -94,7 +95,7 @@ const describeWith = (on: (origin: Origin | undefined) => string) => (event: Act
     case 'log':
       return `${time} ${event.level}: ${event.message}`;
     case 'made':
-      return `${time} ${event.jobId} made by ${madeByText(event)}${on(event.origin)}`;
+      return `${time} ${shortId(event.jobId)} made by ${madeByText(event)}${on(event.origin)}`;
     case 'workers':
       return undefined;
   }

@@ -9,8 +9,14 @@ export const clock = (ts: number): string => {
 /**
  * Task ids are UUIDs: 8 characters tell the jobs of one session apart, as git's short hashes do.
  * Their last 8, since new ids begin with the time (UUIDv7) and so begin alike for about a minute.
+ * A task's later runs keep their number (`<task id>#2` reads `1a2b3c4d#2`), so a job's short id
+ * starts with its task's, the one `vidbot status` lists.
  */
-export const shortId = (id: string): string => (id.length > 12 ? id.slice(-8) : id);
+export const shortId = (id: string): string => {
+  const run = /#\d+$/.exec(id);
+  const base = run === null ? id : id.slice(0, run.index);
+  return `${base.length > 12 ? base.slice(-8) : base}${run?.[0] ?? ''}`;
+};
 
 const PHONE = /^(?<channel>[a-z]+:)?(?<number>\+?\d{8,})$/;
 
