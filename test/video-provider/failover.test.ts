@@ -233,6 +233,61 @@ describe('a failover chain', () => {
     expect(chains.map((chain) => chain.circuits?.()[1]?.state)).toEqual(['closed', 'closed']);
   });
 
+  it('sends one probe across processes after a cool-down: the others wait for its outcome, or another cool-down', async () => {
+    let now = 0;
+    const clock = { outages: 1, cooldownMs: 1000, now: () => now };
+    const listeners = [new Set<CircuitListener>(), new Set<CircuitListener>()];
+    const told: string[] = [];
+    const boardOf = (me: 0 | 1): CircuitBoard => ({
+      tell: (name, change, at) => {
+        told.push(`${me}:${change}`);
+        for (const listener of listeners[1 - me] ?? []) listener(name, change, at);
+      },
+      listen: (listener) => {
+        listeners[me]?.add(listener);
+        return () => void listeners[me]?.delete(listener);
+      },
+    });
+    let down = true;
+    let release: () => void = () => {};
+    const tries: number[] = [];
+    const replicate = (me: number) =>
+      provider('replicate', async () => {
+        tries.push(me);
+        if (down) throw outage(NOTHING_STARTED);
+        // The probe takes its time, as a video does: the other process asks meanwhile.
+        await new Promise<void>((resolve) => (release = resolve));
+      });
+    const [a, b] = ([0, 1] as const).map((me) => createFailoverProvider({ providers: [replicate(me), provider('fal')], breaker: clock, board: boardOf(me) })) as [VideoProvider, VideoProvider];
+    await a.generate(REQUEST, { workDir: '/tmp' });
+    expect(b.circuits?.()[0]).toMatchObject({ state: 'open', retryAt: 1000 });
+    now = 1000;
+    down = false;
+    const probe = a.generate(REQUEST, { workDir: '/tmp' });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(told).toEqual(['0:outage', '0:probe']);
+    // The other process sees the probe out and goes to fal instead of sending its own.
+    expect(b.circuits?.()[0]).toMatchObject({ state: 'half-open' });
+    expect((await b.generate(REQUEST, { workDir: '/tmp' })).provider).toBe('fal');
+    release();
+    expect((await probe).provider).toBe('replicate');
+    // The probe's success is told, and closes the other process's circuit too.
+    expect(told).toEqual(['0:outage', '0:probe', '0:success']);
+    expect(b.circuits?.()[0]).toMatchObject({ state: 'closed' });
+    expect(tries).toEqual([0, 0]);
+
+    // A process that dies mid-probe tells nothing: the others probe themselves a cool-down later.
+    down = true;
+    await a.generate(REQUEST, { workDir: '/tmp' });
+    now = 2000;
+    for (const listener of listeners[1] ?? []) listener('replicate', 'probe', 2000);
+    expect(b.circuits?.()[0]).toMatchObject({ state: 'half-open' });
+    expect((await b.generate(REQUEST, { workDir: '/tmp' })).provider).toBe('fal');
+    now = 3000;
+    expect(b.circuits?.()[0]).toMatchObject({ state: 'open' });
+    await b.generate(REQUEST, { workDir: '/tmp' });
+    expect(tries.at(-1)).toBe(1);
+  });
 });
 
 describe('the models users may pick', () => {

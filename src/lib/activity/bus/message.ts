@@ -28,7 +28,7 @@ const validEvent = (event: Loose): boolean => {
     case 'workers':
       return isCount(event.running) && isCount(event.concurrency) && typeof event.paused === 'boolean';
     case 'circuit':
-      return typeof event.provider === 'string' && (event.change === 'outage' || event.change === 'success');
+      return typeof event.provider === 'string' && (event.change === 'outage' || event.change === 'success' || event.change === 'probe');
     default:
       return false;
   }

@@ -2,9 +2,12 @@
  * How the failover chains of one deployment share what their circuit breakers learn: each process
  * tells the others of its outages and recoveries over the activity bus (REDIS_URL), so an outage
  * counts once across every worker, and a web process that runs no jobs reports the circuits its
- * workers see. Fire and forget, like the bus: a process that misses a message learns on its own.
+ * workers see; a probe of a half-open circuit is told too, so one process probes for all. Fire and
+ * forget, like the bus: a process that misses a message learns on its own.
  */
-export type CircuitChange = 'outage' | 'success';
+
+/** An outage, a success after outages, or a probe of a half-open circuit sent (its outcome follows). */
+export type CircuitChange = 'outage' | 'success' | 'probe';
 
 /** What a process's breaker learned about a provider, as it goes on the activity bus. */
 export interface CircuitEvent {

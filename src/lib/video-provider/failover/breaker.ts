@@ -3,7 +3,9 @@
  * rather than every task: after `outages` outages within `windowMs` the circuit opens and the
  * provider is skipped for `cooldownMs`; then one task tries it (half-open) and its outcome closes
  * the circuit or opens it again. Each process keeps its own breakers; with REDIS_URL they also hear
- * what the other processes' breakers learn (board.ts), so an outage counts once across workers.
+ * what the other processes' breakers learn (board.ts), so an outage counts once across workers, and
+ * a probe one process sends holds the others back until its outcome is told (or a cool-down passes,
+ * should that process die before telling).
  */
 import type { CircuitReport } from '../port.ts';
 
@@ -12,6 +14,8 @@ export interface BreakerOptions {
   readonly cooldownMs: number;
   readonly windowMs?: number;
   readonly now?: () => number;
+  /** Called when a task claims the probe of a half-open circuit (the chain tells the other processes). */
+  readonly onProbe?: (at: number) => void;
 }
 
 export interface CircuitBreaker {
@@ -25,7 +29,7 @@ export interface CircuitBreaker {
   /** A try that told nothing about the provider's health (the content refused, a cancel): frees the probe. */
   release(): void;
   /** What another process's breaker for the provider learned, at its time: counted as this one's own. */
-  heard(change: 'outage' | 'success', at: number): void;
+  heard(change: 'outage' | 'success' | 'probe', at: number): void;
   /** No outage counted and the circuit closed: a success tells nobody anything new. */
   clean(): boolean;
   report(provider: string): CircuitReport;
@@ -39,6 +43,8 @@ export const createBreaker = (options: BreakerOptions): CircuitBreaker => {
   let recent: number[] = [];
   let openUntil: number | undefined;
   let probing = false;
+  /** Another process's probe is out until then: its outcome will be told. */
+  let probedElsewhereUntil = 0;
 
   const prune = () => {
     const since = now() - windowMs;
@@ -52,7 +58,9 @@ export const createBreaker = (options: BreakerOptions): CircuitBreaker => {
     recent = [];
     openUntil = undefined;
     probing = false;
+    probedElsewhereUntil = 0;
   };
+  const probeAllowed = () => !probing && now() >= (openUntil ?? 0) && now() >= probedElsewhereUntil;
   const countOutage = (at: number) => {
     if (openUntil !== undefined) return open(at);
     recent.push(at);
@@ -63,11 +71,12 @@ export const createBreaker = (options: BreakerOptions): CircuitBreaker => {
   return {
     tryAcquire() {
       if (openUntil === undefined) return true;
-      if (probing || now() < openUntil) return false;
+      if (!probeAllowed()) return false;
       probing = true;
+      options.onProbe?.(now());
       return true;
     },
-    available: () => openUntil === undefined || (!probing && now() >= openUntil),
+    available: () => openUntil === undefined || probeAllowed(),
     success: closeCircuit,
     outage: (at = now()) => countOutage(at),
     release() {
@@ -75,6 +84,11 @@ export const createBreaker = (options: BreakerOptions): CircuitBreaker => {
     },
     heard(change, at) {
       if (change === 'success') return closeCircuit();
+      if (change === 'probe') {
+        // Only an open circuit waits for another's probe; a closed one here knows of no outage to test.
+        if (openUntil !== undefined) probedElsewhereUntil = Math.max(probedElsewhereUntil, at + options.cooldownMs);
+        return;
+      }
       // Our own probe, if one is out, still ends as its try ends.
       const wasProbing = probing;
       countOutage(at);
@@ -83,7 +97,7 @@ export const createBreaker = (options: BreakerOptions): CircuitBreaker => {
     clean: () => openUntil === undefined && recent.length === 0,
     report(provider) {
       prune();
-      const state = openUntil === undefined ? 'closed' : probing ? 'half-open' : 'open';
+      const state = openUntil === undefined ? 'closed' : probing || now() < probedElsewhereUntil ? 'half-open' : 'open';
       return { provider, state, outages: recent.length, ...(openUntil === undefined ? {} : { retryAt: openUntil }) };
     },
   };

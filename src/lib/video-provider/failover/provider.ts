@@ -48,8 +48,10 @@ export const createFailoverProvider = (options: FailoverOptions): VideoProvider 
   if (primary === undefined || members.length < 2) {
     throw vidbotError('VIDBOT_INVALID_ARGUMENT', 'A failover chain needs at least two providers.');
   }
-  const breakers = new Map<string, CircuitBreaker>(members.map((member) => [member.name, createBreaker(options.breaker)]));
-  const breaker = (member: VideoProvider): CircuitBreaker => breakers.get(member.name) ?? createBreaker(options.breaker);
+  // A probe is told to the other processes, which then wait for its outcome instead of sending their own.
+  const breakerFor = (name: string) => createBreaker({ ...options.breaker, onProbe: (at) => options.board?.tell(name, 'probe', at) });
+  const breakers = new Map<string, CircuitBreaker>(members.map((member) => [member.name, breakerFor(member.name)]));
+  const breaker = (member: VideoProvider): CircuitBreaker => breakers.get(member.name) ?? breakerFor(member.name);
   const now = options.breaker.now ?? Date.now;
   options.board?.listen((provider, change, at) => breakers.get(provider)?.heard(change, at));
   const succeeded = (member: VideoProvider) => {
