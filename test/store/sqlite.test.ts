@@ -312,6 +312,36 @@ describe('SQLite store specifics', () => {
     }
   });
 
+  it('keeps the all-time generation totals in step with the tasks, from a version 4 file on', async () => {
+    await mkdir(dirname(file), { recursive: true });
+    raw((db) => {
+      migrate(db, Date.now(), 4);
+      db.exec(`INSERT INTO tasks (task_id, prompt, sid, from_addr, options, status, attempts, created_at, updated_at, generation) VALUES
+        ('A', 'a', 's', 'f', '{}', 'done', 1, 1, 1, '{"provider":"replicate","model":"m1","cost":0.5,"at":10}'),
+        ('B', 'b', 's', 'f', '{}', 'done', 1, 1, 1, '{"provider":"replicate","model":"m1","at":20}'),
+        ('C', 'c', 's', 'f', '{}', 'queued', 0, 1, 1, NULL)`);
+    });
+    const store = createSqliteStore({ file });
+    try {
+      // What a sum over every task says, since the first generation: the totals must say the same.
+      const summed = () => store.generationCosts({ since: 0 });
+      expect(await store.generationCosts()).toEqual([{ provider: 'replicate', model: 'm1', videos: 2, cost: 0.5 }]);
+      await store.updateTask('C', { generation: { provider: 'fal', model: 'f1', cost: 1.25, at: 30 } });
+      await store.updateTask('B', { generation: { provider: 'fal', model: 'f1', cost: 0.75, at: 40 } });
+      await store.updateTask('A', { status: 'done' });
+      expect(await store.generationCosts()).toEqual(await summed());
+      expect(await store.generationCosts()).toEqual([
+        { provider: 'fal', model: 'f1', videos: 2, cost: 2 },
+        { provider: 'replicate', model: 'm1', videos: 1, cost: 0.5 },
+      ]);
+      await store.updateTask('A', { generation: undefined });
+      expect(await store.generationCosts()).toEqual([{ provider: 'fal', model: 'f1', videos: 2, cost: 2 }]);
+      expect(await store.generationCosts()).toEqual(await summed());
+    } finally {
+      await store.close();
+    }
+  });
+
   it('fails with VIDBOT_STORE_FAILED when the file cannot be opened', () => {
     let caught: unknown;
     try {

@@ -137,15 +137,18 @@ export const taskOps = (
     },
 
     generationCosts: (filter: { since?: number } = {}) =>
-      c
-        .sql(
-          // The same expression as the index tasks_generation_at, so a day's sum reads only that day.
-          `SELECT json_extract(generation, '$.provider') AS provider, json_extract(generation, '$.model') AS model,
-             COUNT(*) AS videos, COALESCE(SUM(json_extract(generation, '$.cost')), 0) AS cost
-           FROM tasks WHERE generation IS NOT NULL AND json_extract(generation, '$.at') >= ?
-           GROUP BY 1, 2 ORDER BY 1, 2`,
-        )
-        .all(filter.since ?? 0)
-        .map((row) => ({ provider: String(row.provider), model: String(row.model), videos: Number(row.videos), cost: Number(row.cost) })),
+      (filter.since === undefined
+        ? // All time: the totals the triggers keep (schema 5), not a sum over every task that made a video.
+          c.sql('SELECT provider, model, videos, cost FROM generation_totals WHERE videos > 0 ORDER BY 1, 2').all()
+        : c
+            .sql(
+              // The same expression as the index tasks_generation_at, so a day's sum reads only that day.
+              `SELECT json_extract(generation, '$.provider') AS provider, json_extract(generation, '$.model') AS model,
+                 COUNT(*) AS videos, COALESCE(SUM(json_extract(generation, '$.cost')), 0) AS cost
+               FROM tasks WHERE generation IS NOT NULL AND json_extract(generation, '$.at') >= ?
+               GROUP BY 1, 2 ORDER BY 1, 2`,
+            )
+            .all(filter.since)
+      ).map((row) => ({ provider: String(row.provider), model: String(row.model), videos: Number(row.videos), cost: Number(row.cost) })),
   };
 };
