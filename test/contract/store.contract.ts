@@ -130,6 +130,20 @@ export const storeContract = (name: string, makeStore: () => Promise<StoreHarnes
         expect(defaulted).toBeLessThanOrEqual(t1);
         expect((await store.getSession('s2'))?.messages).toEqual([{ role: 'user', text: 'other', ts: 500 }]);
       });
+
+      it("finds a session's newest note with a key, past lines and notes without it", async () => {
+        expect(await store.latestNote('s3', 'model')).toBeNull();
+        await store.appendMessage('s3', { role: 'system', text: 'model: a', meta: { model: 'a' }, ts: 1 });
+        await store.appendMessage('s3', { role: 'system', text: 'model: b', meta: { model: 'b' }, ts: 2 });
+        await store.appendMessage('s3', { role: 'user', text: 'a fox', meta: { model: 'not a note' }, ts: 3 });
+        await store.appendMessage('s3', { role: 'system', text: 'something else', meta: { other: 1 }, ts: 4 });
+        await store.appendMessage('s3', { role: 'system', text: 'cleared', meta: { model: null }, ts: 5 });
+        await store.appendMessage('s4', { role: 'system', text: 'model: c', meta: { model: 'c' }, ts: 6 });
+        expect(await store.latestNote('s3', 'model')).toEqual({ role: 'system', text: 'model: b', meta: { model: 'b' }, ts: 2 });
+        expect(await store.latestNote('s3', 'other')).toMatchObject({ text: 'something else' });
+        expect(await store.latestNote('s3', 'missing')).toBeNull();
+        expect(await store.latestNote('nobody', 'model')).toBeNull();
+      });
     });
 
     describe('tasks', () => {

@@ -19,7 +19,7 @@ const MAX_BUTTONS = 3;
 const TITLE_MAX = 20;
 
 export interface ModelContext {
-  readonly store: Pick<Store, 'getSession'>;
+  readonly store: Pick<Store, 'latestNote'>;
   readonly conversation: Pick<Conversation, 'noted'>;
   readonly models: readonly ModelOption[];
   /** What prompts get without a pick: the provider's configured model. */
@@ -43,8 +43,7 @@ export const modelOfferChoices = (models: readonly ModelOption[]): Choice[] =>
 /** The model a user picked, while it is still allowed. */
 const pickedModel = async (ctx: ModelContext, from: string): Promise<ModelOption | undefined> => {
   if (ctx.models.length < 2) return undefined;
-  const session = await ctx.store.getSession(from);
-  const note = session?.messages.findLast((message) => message.role === 'system' && typeof message.meta?.model === 'string');
+  const note = await ctx.store.latestNote(from, 'model');
   return ctx.models.find((model) => model.id === note?.meta?.model);
 };
 

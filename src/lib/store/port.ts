@@ -37,6 +37,11 @@ export interface Store {
 
   appendMessage(sessionId: string, message: Omit<SessionMessage, 'ts'> & { ts?: number }): Promise<void>;
   getSession(sessionId: string): Promise<Session | null>;
+  /**
+   * The newest note (a `system` message) of a session whose meta has `key` (the model a user picked),
+   * read without the conversation around it: it is asked for each prompt, however long the session.
+   */
+  latestNote(sessionId: string, key: string): Promise<SessionMessage | null>;
 
   /** Creates a task; when taskId or messageId already exists, returns the existing task with created=false. */
   createTask(task: NewTask): Promise<{ task: Task; created: boolean }>;

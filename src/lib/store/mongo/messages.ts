@@ -7,7 +7,7 @@ import { type Doc, millis, patchToUpdate } from './fields.ts';
 /** About 2 MB of typical messages, far below MongoDB's 16 MB document limit. */
 export const MAX_SESSION_MESSAGES = 2000;
 
-export const sessionOps = (c: Ctx): Pick<Ops, 'appendMessage' | 'getSession'> => ({
+export const sessionOps = (c: Ctx): Pick<Ops, 'appendMessage' | 'getSession' | 'latestNote'> => ({
   appendMessage: async (sessionId: string, message: Omit<SessionMessage, 'ts'> & { ts?: number }) => {
     const ts = message.ts ?? c.now();
     // One upsert: the first message creates the session (its time is the session's creation
@@ -25,6 +25,13 @@ export const sessionOps = (c: Ctx): Pick<Ops, 'appendMessage' | 'getSession'> =>
   getSession: async (sessionId: string) => {
     const doc = await c.col.sessions.findOne({ session_id: sessionId });
     return doc === null ? null : sessionFromDoc(doc);
+  },
+
+  // A session is one document of at most MAX_SESSION_MESSAGES: read whole, searched here.
+  latestNote: async (sessionId: string, key: string) => {
+    const doc = await c.col.sessions.findOne({ session_id: sessionId });
+    const messages = doc === null ? [] : sessionFromDoc(doc).messages;
+    return messages.findLast((message) => message.role === 'system' && message.meta?.[key] !== undefined && message.meta[key] !== null) ?? null;
   },
 });
 

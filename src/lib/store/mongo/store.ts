@@ -110,6 +110,7 @@ export const createMongoStore = async (options: MongoStoreOptions): Promise<Stor
     shared: true,
     appendMessage: call(ops.appendMessage),
     getSession: call(ops.getSession),
+    latestNote: call(ops.latestNote),
     createTask: call(ops.createTask),
     getTask: call(ops.getTask),
     updateTask: call(ops.updateTask),

@@ -3,7 +3,7 @@ import type { Db, Ops } from './pool.ts';
 import { inboundFromRow, messageFromRow, toJson, toParam } from './rows.ts';
 import { params, patchSets } from './sql.ts';
 
-export const sessionOps = (db: Db): Pick<Ops, 'appendMessage' | 'getSession'> => ({
+export const sessionOps = (db: Db): Pick<Ops, 'appendMessage' | 'getSession' | 'latestNote'> => ({
   appendMessage: async (sessionId: string, message: Omit<SessionMessage, 'ts'> & { ts?: number }) => {
     const ts = message.ts ?? db.now();
     // One statement, so atomic like a transaction in one round trip: the first message creates the
@@ -28,6 +28,17 @@ export const sessionOps = (db: Db): Pick<Ops, 'appendMessage' | 'getSession'> =>
     if (head === undefined) return null;
     const messages = rows.filter((row) => row.id !== null).map(messageFromRow);
     return { sessionId, createdAt: Number(head.session_created_at), messages };
+  },
+
+  // Walks the session's notes alone (the partial index session_messages_notes), newest first.
+  latestNote: async (sessionId: string, key: string) => {
+    const { rows } = await db.query(
+      `SELECT role, text, meta, ts FROM session_messages
+       WHERE session_id = $1 AND role = 'system' AND meta->>($2::text) IS NOT NULL
+       ORDER BY id DESC LIMIT 1`,
+      [sessionId, key],
+    );
+    return rows[0] === undefined ? null : messageFromRow(rows[0]);
   },
 });
 

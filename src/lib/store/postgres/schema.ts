@@ -146,6 +146,11 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE tasks ADD COLUMN generation JSON;
   CREATE INDEX tasks_generation_at ON tasks (((generation->>'at')::bigint)) WHERE generation IS NOT NULL;
   `,
+  // 3: a session's notes (the model a user picked, read for each prompt) have an index of their own,
+  // so the read does not walk the whole conversation.
+  `
+  CREATE INDEX session_messages_notes ON session_messages (session_id, id) WHERE role = 'system';
+  `,
 ];
 
 export const STORE_SCHEMA_VERSION = MIGRATIONS.length;

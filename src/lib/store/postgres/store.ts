@@ -71,6 +71,7 @@ export const createPostgresStore = async (options: PostgresStoreOptions): Promis
     shared: true,
     appendMessage: call(ops.appendMessage),
     getSession: call(ops.getSession),
+    latestNote: call(ops.latestNote),
     createTask: call(ops.createTask),
     getTask: call(ops.getTask),
     updateTask: call(ops.updateTask),

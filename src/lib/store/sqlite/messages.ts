@@ -19,7 +19,7 @@ const patchSets = (
   };
 };
 
-export const sessionOps = (c: Conn): Pick<SyncOps, 'appendMessage' | 'getSession'> => ({
+export const sessionOps = (c: Conn): Pick<SyncOps, 'appendMessage' | 'getSession' | 'latestNote'> => ({
   appendMessage: (sessionId: string, message: Omit<SessionMessage, 'ts'> & { ts?: number }) =>
     c.tx(() => {
       const ts = message.ts ?? c.now();
@@ -50,6 +50,18 @@ export const sessionOps = (c: Conn): Pick<SyncOps, 'appendMessage' | 'getSession
     if (head === undefined) return null;
     const messages = rows.filter((row) => row.id !== null).map(messageFromRow);
     return { sessionId, createdAt: Number(head.session_created_at), messages };
+  },
+
+  // Walks the session's notes alone (the partial index session_messages_notes), newest first.
+  latestNote: (sessionId: string, key: string) => {
+    const row = c
+      .sql(
+        `SELECT role, text, meta, ts FROM session_messages
+         WHERE session_id = ? AND role = 'system' AND json_extract(meta, '$.' || json_quote(?)) IS NOT NULL
+         ORDER BY id DESC LIMIT 1`,
+      )
+      .get(sessionId, key);
+    return row === undefined ? null : messageFromRow(row);
   },
 });
 

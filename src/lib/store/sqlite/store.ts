@@ -127,6 +127,7 @@ export const createSqliteStore = (options: SqliteStoreOptions): Store => {
     shared: false,
     appendMessage: call(ops.appendMessage),
     getSession: call(ops.getSession),
+    latestNote: call(ops.latestNote),
     createTask: call(ops.createTask),
     getTask: call(ops.getTask),
     updateTask: call(ops.updateTask),
