@@ -58,12 +58,14 @@ export const healthRoutes = (app: FastifyInstance, deps: HealthRouteDeps): void 
   const endpoints = [...deps.extraEndpoints, ...ENDPOINTS];
   app.get('/', { schema: rootSchema }, async () => ({ name: 'vidbot', status: 'ok', version: deps.version, endpoints }));
 
-  const parts = () =>
+  // `counted`: the store's task count too (/health); readiness, probed every few seconds, skips it,
+  // since counting reads every task's index entry.
+  const parts = (counted: boolean) =>
     Promise.all([
       // A real write: a full disk still answers reads, and a store that cannot write cannot take a webhook.
       check(async () => {
         await vidbot.store.probeWrite();
-        return vidbot.store.countTasks();
+        return counted ? vidbot.store.countTasks() : undefined;
       }),
       check(() => vidbot.queue.counts()),
       check(() => access(vidbot.ffmpeg.ffmpeg, constants.X_OK).then(() => vidbot.ffmpeg.ffmpeg)),
@@ -72,7 +74,7 @@ export const healthRoutes = (app: FastifyInstance, deps: HealthRouteDeps): void 
   // For orchestrators: live (the process answers; restart it otherwise) and ready (send it traffic).
   app.get('/health/live', { schema: liveSchema }, async () => ({ status: 'live', uptime_sec: Math.round((Date.now() - started) / 1000) }));
   app.get('/health/ready', { schema: readySchema }, async (_request, reply) => {
-    const [store, queue, ffmpeg] = await parts();
+    const [store, queue, ffmpeg] = await parts(false);
     const ready = store.ok && queue.ok && ffmpeg.ok;
     const failing = { ...(store.ok ? {} : { store: store.error }), ...(queue.ok ? {} : { queue: queue.error }), ...(ffmpeg.ok ? {} : { ffmpeg: ffmpeg.error }) };
     return reply.status(ready ? 200 : 503).send(ready ? { status: 'ready' } : { status: 'unready', failing });
@@ -80,7 +82,7 @@ export const healthRoutes = (app: FastifyInstance, deps: HealthRouteDeps): void 
 
   app.get('/health', { schema: healthSchema }, async (_request, reply) => {
     const { budget: daily } = vidbot;
-    const [[store, queue, ffmpeg], budget] = await Promise.all([parts(), daily ? check(() => daily.state()) : undefined]);
+    const [[store, queue, ffmpeg], budget] = await Promise.all([parts(true), daily ? check(() => daily.state()) : undefined]);
     const healthy = store.ok && queue.ok && ffmpeg.ok;
     return reply.status(healthy ? 200 : 503).send({
       status: healthy ? 'healthy' : 'unhealthy',
