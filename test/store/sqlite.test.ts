@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isVidbotError } from '../../src/lib/errors.ts';
 import type { InboundUnit, Store } from '../../src/lib/store/index.ts';
+import { taskWhere } from '../../src/lib/store/sqlite/tasks.ts';
 import { createSqliteStore } from '../../src/lib/store/index.ts';
 import { openDatabase } from '../../src/lib/sqlite/open.ts';
 import { STORE_SCHEMA_VERSION, migrate } from '../../src/lib/store/sqlite/schema.ts';
@@ -310,6 +311,23 @@ describe('SQLite store specifics', () => {
     } finally {
       await store.close();
     }
+  });
+
+  it("reads a sender's tasks of a status by the sender's index, on a file without statistics", async () => {
+    const store = createSqliteStore({ file });
+    await store.close();
+    const plan = raw((db) => {
+      db.exec('BEGIN');
+      const insert = db.prepare(`INSERT INTO tasks (task_id, prompt, sid, from_addr, options, status, attempts, created_at, updated_at)
+        VALUES (?, 'p', ?, ?, '{}', 'done', 1, ?, ?)`);
+      for (let n = 0; n < 3_000; n += 1) insert.run(`T${n}`, `s${n % 300}`, `f${n % 300}`, n, n);
+      db.exec('COMMIT');
+      const where = taskWhere({ from: 'f7', status: ['done'] });
+      return (db.prepare(`EXPLAIN QUERY PLAN SELECT * FROM tasks WHERE ${where.clause} ORDER BY created_at DESC, rowid DESC LIMIT 10`).all(...where.params) as Array<{ detail: string }>)
+        .map((row) => row.detail)
+        .join('\n');
+    });
+    expect(plan).toContain('USING INDEX tasks_from_created (from_addr=?)');
   });
 
   it('keeps the all-time generation totals in step with the tasks, from a version 4 file on', async () => {
