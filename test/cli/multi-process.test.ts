@@ -7,6 +7,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { shortId } from '../../src/cli/dashboard/format.ts';
 import { computeTwilioSignature } from '../../src/lib/channel/twilio/signature.ts';
 import { createPostgresStore } from '../../src/lib/store/postgres/index.ts';
 import type { Task } from '../../src/lib/store/port.ts';
@@ -132,7 +133,7 @@ describe('two web processes and two workers on Redis and PostgreSQL', () => {
     expect(served.status).toBe(200);
     expect(served.headers.get('content-type')).toBe('video/mp4');
     // The web process that ran nothing saw every job, and on which worker it completed.
-    await waitFor(async () => tasks.every((task) => watch.output().includes(`${task.taskId} completed on `)), 30_000);
+    await waitFor(async () => tasks.every((task) => watch.output().includes(`${shortId(task.taskId)} completed on `)), 30_000);
     const machines = new Set([...watch.output().matchAll(/ completed on (\S+)/g)].map((match) => match[1]));
     expect(machines.size).toBe(2);
   }, 300_000);

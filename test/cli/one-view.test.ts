@@ -6,6 +6,7 @@
  */
 import { hostname } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
+import { shortId } from '../../src/cli/dashboard/format.ts';
 import { makeSandbox } from '../helpers/cli.ts';
 import { freePort } from '../helpers/ports.ts';
 import { startRedis } from '../helpers/redis.ts';
@@ -44,9 +45,11 @@ describe('vidbot status --watch on serve --no-workers, beside a vidbot worker', 
     const taskId = ((await response.json()) as { task_id: string }).task_id;
 
     const machine = hostname();
-    await waitFor(async () => watch.output().includes(`${taskId} completed on ${machine}`), 30_000);
+    // Lines name jobs by the short id `vidbot status` lists.
+    const job = shortId(taskId);
+    await waitFor(async () => watch.output().includes(`${job} completed on ${machine}`), 30_000);
     const lines = watch.output().split('\n');
-    const of = (pattern: string) => lines.find((line) => line.includes(`${taskId} ${pattern}`));
+    const of = (pattern: string) => lines.find((line) => line.includes(`${job} ${pattern}`));
     expect(of('active')).toMatch(new RegExp(`active on ${machine} "a lighthouse in a storm" from whatsapp:\\+1555…1111$`));
     expect(of('generate start')).toMatch(new RegExp(`generate start on ${machine}$`));
     expect(of('compress done')).toMatch(new RegExp(`on ${machine}$`));
