@@ -655,6 +655,16 @@ export const storeContract = (name: string, makeStore: () => Promise<StoreHarnes
         expect(await store.takeReceipts('nothing')).toEqual([]);
       });
 
+      it('forgets receipts kept since before a time, and only those', async () => {
+        await store.keepReceipt({ messageId: 'SMold', status: 'sent', receivedAt: 1_000 });
+        await store.keepReceipt({ messageId: 'SMold', status: 'delivered', receivedAt: 2_000 });
+        await store.keepReceipt({ messageId: 'SMnew', status: 'sent', receivedAt: 5_000 });
+        expect(await store.forgetKeptReceipts(5_000)).toBe(2);
+        expect(await store.forgetKeptReceipts(5_000)).toBe(0);
+        expect(await store.takeReceipts('SMold')).toEqual([]);
+        expect(await store.takeReceipts('SMnew')).toEqual([{ messageId: 'SMnew', status: 'sent', receivedAt: 5_000 }]);
+      });
+
       it('accepts a write probe', async () => {
         await store.probeWrite();
         await store.probeWrite();

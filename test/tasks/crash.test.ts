@@ -165,7 +165,7 @@ describe.each([
     await vidbot.tasks.sweep({ olderThanMs: 0 });
     expect(fake.messages).toHaveLength(1);
     expect(fake.messages[0]?.body).toContain('something went wrong on my side');
-    expect(await vidbot.tasks.sweep({ olderThanMs: 0 })).toEqual({ requeued: 0, abandoned: 0, noticesSent: 0 });
+    expect(await vidbot.tasks.sweep({ olderThanMs: 0 })).toEqual({ requeued: 0, abandoned: 0, noticesSent: 0, receiptsForgotten: 0 });
     expect(fake.messages).toHaveLength(1);
   });
 });

@@ -77,8 +77,18 @@ describe('submitting', () => {
     const { task } = await vidbot.createTask({ prompt: 'a fox' });
     expect(task.jobId).toBeUndefined();
     expect(await vidbot.queue.get(task.taskId)).toBeNull();
-    expect(await vidbot.tasks.sweep({ olderThanMs: 0 })).toEqual({ requeued: 0, abandoned: 0, noticesSent: 0 });
+    expect(await vidbot.tasks.sweep({ olderThanMs: 0 })).toEqual({ requeued: 0, abandoned: 0, noticesSent: 0, receiptsForgotten: 0 });
     expect(await vidbot.queue.get(task.taskId)).toBeNull();
+  });
+
+  it("forgets, a day on, the receipts kept for messages no record came to hold (another app's, on the same number)", async () => {
+    const vidbot = await vidbotWith();
+    const outcome = await vidbot.applyReceipt({ messageId: 'SMnot-ours', status: 'delivered' });
+    expect(outcome.kept).toBe(true);
+    await vidbot.store.keepReceipt({ messageId: 'SMlong-ago', status: 'read', receivedAt: Date.now() - 25 * 60 * 60 * 1000 });
+    expect((await vidbot.tasks.sweep()).receiptsForgotten).toBe(1);
+    expect(await vidbot.store.takeReceipts('SMlong-ago')).toEqual([]);
+    expect(await vidbot.store.takeReceipts('SMnot-ours')).toHaveLength(1);
   });
 });
 

@@ -102,6 +102,11 @@ export interface Store {
   keepReceipt(receipt: KeptReceipt): Promise<void>;
   /** The receipts kept for this message id, oldest first; they are removed. */
   takeReceipts(messageId: string): Promise<KeptReceipt[]>;
+  /**
+   * Deletes receipts kept since before `receivedBefore`, for messages no record came to hold (the
+   * statuses Meta sends of another app's messages on the same number); returns how many went.
+   */
+  forgetKeptReceipts(receivedBefore: number): Promise<number>;
 
   /** Writes and commits something small, so a health check knows the store can still write (a full disk cannot). */
   probeWrite(): Promise<void>;

@@ -20,6 +20,8 @@ export interface SweepOptions {
   readonly olderThanMs?: number;
   /** Tasks looked at per sweep, least recently changed first (default 100). */
   readonly limit?: number;
+  /** Receipts kept this long for a message no record came to hold are forgotten (default a day). */
+  readonly keptReceiptsMs?: number;
 }
 
 export interface SweepResult {
@@ -29,7 +31,11 @@ export interface SweepResult {
   readonly abandoned: number;
   /** Notices a crash kept from being sent, sent now (or found sent). */
   readonly noticesSent: number;
+  /** Receipts forgotten: a record takes its early receipts within seconds, so these were for messages not ours. */
+  readonly receiptsForgotten: number;
 }
+
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
  * The queue gave up on a job (its worker died on every attempt, or it failed outside the handler):
@@ -72,7 +78,9 @@ export const sweep = async (deps: LifecycleDeps, options: SweepOptions = {}): Pr
       }
     }
   }
-  return { requeued, abandoned, noticesSent: await finishNotices(deps, options) };
+  const noticesSent = await finishNotices(deps, options);
+  const receiptsForgotten = await store.forgetKeptReceipts(Date.now() - (options.keptReceiptsMs ?? DAY_MS));
+  return { requeued, abandoned, noticesSent, receiptsForgotten };
 };
 
 /** Notices and replies recorded but never answered by the channel: the process died between the two. */

@@ -24,7 +24,7 @@ const others = (filter: OutboundLookup): Filter<Document> => ({
 
 export const outboundOps = (
   c: Ctx,
-): Pick<Ops, 'recordOutbound' | 'findOutbound' | 'listOutbound' | 'updateOutbound' | 'keepReceipt' | 'takeReceipts'> => {
+): Pick<Ops, 'recordOutbound' | 'findOutbound' | 'listOutbound' | 'updateOutbound' | 'keepReceipt' | 'takeReceipts' | 'forgetKeptReceipts'> => {
   const { outbound, receipts } = c.col;
   const newest = async (query: Filter<Document>): Promise<Doc | null> => outbound.findOne(query, { sort: NEWEST });
 
@@ -96,6 +96,8 @@ export const outboundOps = (
     keepReceipt: async (receipt: KeptReceipt) => {
       await receipts.insertOne({ ...receiptDoc(receipt) });
     },
+
+    forgetKeptReceipts: async (receivedBefore: number) => (await receipts.deleteMany({ received_at: { $lt: receivedBefore } })).deletedCount,
 
     takeReceipts: async (messageId: string) => {
       const docs = await receipts.find({ message_id: messageId }, { sort: { received_at: 1, _id: 1 } }).toArray();

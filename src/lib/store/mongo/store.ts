@@ -141,6 +141,7 @@ export const createMongoStore = async (options: MongoStoreOptions): Promise<Stor
     updateOutbound: call(ops.updateOutbound),
     keepReceipt: call(ops.keepReceipt),
     takeReceipts: call(ops.takeReceipts),
+    forgetKeptReceipts: call(ops.forgetKeptReceipts),
     probeWrite: call(ops.probeWrite),
     close: async () => {
       if (closed) return;

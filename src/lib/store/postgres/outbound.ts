@@ -15,7 +15,7 @@ type OutboundLookup = { id?: string; messageId?: string; taskId?: string; kind?:
 
 export const outboundOps = (
   db: Db,
-): Pick<Ops, 'recordOutbound' | 'findOutbound' | 'listOutbound' | 'updateOutbound' | 'keepReceipt' | 'takeReceipts'> => {
+): Pick<Ops, 'recordOutbound' | 'findOutbound' | 'listOutbound' | 'updateOutbound' | 'keepReceipt' | 'takeReceipts' | 'forgetKeptReceipts'> => {
   const find = async (filter: OutboundLookup): Promise<OutboundRecord | null> => {
     const p = params();
     const where = whereEquals(p, [
@@ -93,6 +93,9 @@ export const outboundOps = (
 
     // One DELETE ... RETURNING: of two concurrent takes, the second waits for the first's row locks
     // and finds the rows gone, so each receipt is handed over once. A receipt kept meanwhile waits for the next take.
+    forgetKeptReceipts: async (receivedBefore: number) =>
+      (await db.query('DELETE FROM kept_receipts WHERE received_at < $1', [receivedBefore])).rowCount ?? 0,
+
     takeReceipts: async (messageId: string) => {
       const { rows } = await db.query(
         'WITH taken AS (DELETE FROM kept_receipts WHERE message_id = $1 RETURNING *) SELECT * FROM taken ORDER BY id',

@@ -102,6 +102,7 @@ export const createPostgresStore = async (options: PostgresStoreOptions): Promis
     updateOutbound: call(ops.updateOutbound),
     keepReceipt: call(ops.keepReceipt),
     takeReceipts: call(ops.takeReceipts),
+    forgetKeptReceipts: call(ops.forgetKeptReceipts),
     probeWrite: call(ops.probeWrite),
     close: async () => {
       if (closed) return;

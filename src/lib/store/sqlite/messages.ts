@@ -103,7 +103,7 @@ const OUTBOUND_REQUIRED: ReadonlySet<string> = new Set(['status']);
 
 export const outboundOps = (
   c: Conn,
-): Pick<SyncOps, 'recordOutbound' | 'findOutbound' | 'listOutbound' | 'updateOutbound' | 'keepReceipt' | 'takeReceipts' | 'probeWrite'> => {
+): Pick<SyncOps, 'recordOutbound' | 'findOutbound' | 'listOutbound' | 'updateOutbound' | 'keepReceipt' | 'takeReceipts' | 'forgetKeptReceipts' | 'probeWrite'> => {
   const first = (clause: string, ...params: SQLInputValue[]): OutboundRecord | null => {
     const row = c
       .sql(`SELECT * FROM outbound_messages WHERE ${clause} ORDER BY created_at DESC, rowid DESC LIMIT 1`)
@@ -184,6 +184,8 @@ export const outboundOps = (
         receipt.receivedAt,
       );
     },
+
+    forgetKeptReceipts: (receivedBefore: number) => Number(c.sql('DELETE FROM kept_receipts WHERE received_at < ?').run(receivedBefore).changes),
 
     takeReceipts: (messageId: string) =>
       c.tx(() => {

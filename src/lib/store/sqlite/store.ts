@@ -161,6 +161,7 @@ export const createSqliteStore = (options: SqliteStoreOptions): Store => {
     updateOutbound: call(ops.updateOutbound),
     keepReceipt: call(ops.keepReceipt),
     takeReceipts: call(ops.takeReceipts),
+    forgetKeptReceipts: call(ops.forgetKeptReceipts),
     probeWrite: call(ops.probeWrite),
     close: async () => {
       if (closed) return;
