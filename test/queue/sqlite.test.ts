@@ -310,6 +310,33 @@ describe('SQLite queue specifics', () => {
     expect(claimed).toBe('next');
   });
 
+  it('forgets finished jobs past their retention as BullMQ does: done after 7 days, failed or canceled after 30', async () => {
+    const file = await tempFile();
+    const DAY = 24 * 3600 * 1000;
+    const clock = 100 * DAY;
+    open({ file });
+    const db = openDatabase(file);
+    db.exec('BEGIN');
+    const insert = db.prepare(`INSERT INTO queue_jobs (queue, id, data, state, max_attempts, run_at, created_at, finished_at) VALUES ('default', ?, '{}', ?, 3, ?, ?, ?)`);
+    const finished = (id: string, state: string, daysAgo: number) => insert.run(id, state, clock - daysAgo * DAY - 1000, clock - daysAgo * DAY - 1000, clock - daysAgo * DAY);
+    // More than one batch of old ones, as a file that ran for years before this was kept would have.
+    for (let n = 0; n < 1_200; n += 1) finished(`old-${n}`, 'completed', 8);
+    finished('done-yesterday', 'completed', 1);
+    finished('failed-long-ago', 'failed', 31);
+    finished('failed-last-week', 'failed', 8);
+    finished('canceled-long-ago', 'canceled', 40);
+    db.exec('COMMIT');
+    db.close();
+    const queue = open({ file, pollMs: 20, now: () => clock });
+    queue.work(async () => undefined, { concurrency: 1 });
+    await waitFor('old jobs forgotten', async () => (await queue.counts()).completed === 1);
+    expect(await queue.counts()).toMatchObject({ completed: 1, failed: 1, canceled: 0 });
+    expect(await queue.get('done-yesterday')).not.toBeNull();
+    expect(await queue.get('failed-last-week')).not.toBeNull();
+    expect(await queue.get('failed-long-ago')).toBeNull();
+    expect(await queue.get('old-0')).toBeNull();
+  });
+
   it('keeps an index of active jobs alone per group, which a claim uses and adding a job does not touch', async () => {
     const file = await tempFile();
     open({ file });

@@ -12,8 +12,10 @@ import type { AddJobOptions } from '../port.ts';
 import type { Envelope } from './info.ts';
 import { type QueueKeys, toBullId } from './keys.ts';
 
-const RETAIN_COMPLETED_SEC = 7 * 24 * 3600;
-export const RETAIN_FAILED_SEC = 30 * 24 * 3600;
+import { RETAIN_COMPLETED_MS, RETAIN_FAILED_MS } from '../retention.ts';
+
+const RETAIN_COMPLETED_SEC = RETAIN_COMPLETED_MS / 1000;
+export const RETAIN_FAILED_SEC = RETAIN_FAILED_MS / 1000;
 
 export interface AdderOptions<T> {
   readonly redis: Redis;

@@ -2,6 +2,7 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { writeTransaction } from '../../sqlite/open.ts';
 import type { CancelResult, JobState, QueueCounts, RetryResult } from '../port.ts';
+import { RETAIN_COMPLETED_MS, RETAIN_FAILED_MS } from '../retention.ts';
 import type { JobRow } from './rows.ts';
 
 export interface NewJobRow {
@@ -20,6 +21,8 @@ export interface JobsSql {
   counts(): QueueCounts;
   cancel(id: string, now: number): CancelResult;
   retry(id: string, now: number): RetryResult;
+  /** Deletes up to `limit` finished jobs past their retention (retention.ts); returns how many went. */
+  forgetFinished(now: number, limit: number): number;
 }
 
 /** Jobs behind one counted one by one before its place is counted from the front instead. */
@@ -69,6 +72,14 @@ export const createJobsSql = (db: DatabaseSync, queue: string): JobsSql => {
         error = NULL, error_code = NULL, progress = NULL, worker_id = NULL, stalls = 0
     WHERE queue = :queue AND id = :id AND state IN ('failed', 'canceled')`);
 
+  // A job finished before a time was also put in line before it (run_at), which bounds the walk of
+  // the claim index to the old end of each state's section.
+  const forget = db.prepare(`
+    DELETE FROM queue_jobs WHERE seq IN (
+      SELECT seq FROM queue_jobs
+      WHERE queue = :queue AND state = :state AND run_at < :before AND finished_at < :before
+      ORDER BY run_at, seq LIMIT :limit)`);
+
   return {
     insert(job) {
       const delayed = job.delayMs > 0;
@@ -97,6 +108,17 @@ export const createJobsSql = (db: DatabaseSync, queue: string): JobsSql => {
       const result: Record<JobState, number> = { waiting: 0, delayed: 0, active: 0, completed: 0, failed: 0, canceled: 0 };
       for (const row of counts.all({ queue }) as Array<{ state: JobState; n: number }>) result[row.state] = row.n;
       return result;
+    },
+
+    forgetFinished(now, limit) {
+      return writeTransaction(db, () => {
+        let gone = 0;
+        for (const [state, keepMs] of [['completed', RETAIN_COMPLETED_MS], ['failed', RETAIN_FAILED_MS], ['canceled', RETAIN_FAILED_MS]] as const) {
+          gone += Number(forget.run({ queue, state, before: now - keepMs, limit: limit - gone }).changes);
+          if (gone >= limit) break;
+        }
+        return gone;
+      });
     },
 
     retry(id, now) {

@@ -7,7 +7,7 @@ import type { DatabaseSync } from 'node:sqlite';
 import { isVidbotError, vidbotError } from '../../errors.ts';
 import { openDatabase } from '../../sqlite/open.ts';
 import { type BackoffOptions, DEFAULT_BACKOFF } from '../backoff.ts';
-import { createQueueEmitter } from '../emitter.ts';
+import { createQueueEmitter, warn } from '../emitter.ts';
 import { checkAddOptions, defaultWorkerId, positiveOption, queueClosedError } from '../options.ts';
 import type { AddJobOptions, JobQueue } from '../port.ts';
 import { createJobsSql } from './jobs.ts';
@@ -15,6 +15,10 @@ import { createLeaseSql } from './lease.ts';
 import { toJobInfo } from './rows.ts';
 import { migrateQueueSchema } from './schema.ts';
 import { startWorker, type InternalWorker } from './worker.ts';
+
+/** Finished jobs forgotten at a time, and how often once none are left over (retention.ts says which). */
+const FORGET_BATCH = 500;
+const FORGET_EVERY_MS = 3600_000;
 
 export interface SqliteQueueOptions {
   /** The SQLite file, usually the store's. */
@@ -82,6 +86,21 @@ export const createSqliteQueue = <T>(options: SqliteQueueOptions): SqliteJobQueu
     } catch (error) {
       if (isVidbotError(error)) throw error;
       throw vidbotError('VIDBOT_STORE_FAILED', `The queue could not ${what}: ${(error as Error).message}`, { cause: error });
+    }
+  };
+
+  // Finished jobs past their retention go in batches, one per idle turn of a worker while any are
+  // left (a file upgraded with years of them), then once an hour.
+  let forgetAt = 0;
+  const forgetOldJobs = (): void => {
+    const at = now();
+    if (at < forgetAt || dbClosed) return;
+    try {
+      const gone = jobs.forgetFinished(at, FORGET_BATCH);
+      forgetAt = gone < FORGET_BATCH ? at + FORGET_EVERY_MS : at;
+    } catch (error) {
+      forgetAt = at + FORGET_EVERY_MS;
+      warn('The queue could not forget its old finished jobs', error);
     }
   };
 
@@ -155,6 +174,7 @@ export const createSqliteQueue = <T>(options: SqliteQueueOptions): SqliteJobQueu
         maxActivePerGroup,
         isDbClosed: () => dbClosed,
         onClosed: (closed) => workers.delete(closed),
+        onIdle: forgetOldJobs,
       });
       workers.add(worker);
       return worker;

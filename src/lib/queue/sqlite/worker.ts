@@ -10,6 +10,8 @@ export interface WorkerDeps<T> extends RunDeps<T> {
   readonly pollMs: number;
   readonly maxActivePerGroup: number | null;
   readonly onClosed: (worker: InternalWorker) => void;
+  /** Housekeeping for a worker with nothing to claim (forgetting old finished jobs). */
+  readonly onIdle?: () => void;
 }
 
 /** What the queue needs beyond the port: waking on add, aborting a job canceled in this process. */
@@ -110,6 +112,7 @@ export const startWorker = <T>(deps: WorkerDeps<T>): InternalWorker => {
         } catch (error) {
           warn(`Worker ${deps.workerId} could not claim a job`, error);
         }
+        if (!again) deps.onIdle?.();
       }
       if (!again) await sleep(wait);
     }
