@@ -155,6 +155,36 @@ describe('PostgreSQL store: specifics', () => {
     expect(await store.generationCosts({ since: 10 })).toEqual([{ provider: 'replicate', model: 'minimax/video-01', videos: 1, cost: 0.5 }]);
   });
 
+  it('keeps the all-time generation totals in step with the tasks, from a version 2 database on', async () => {
+    const { url, schema } = await fresh();
+    const { db, pool } = openPool({ url });
+    try {
+      await migrate(db, 2);
+    } finally {
+      await pool.end();
+    }
+    await server.admin.query(
+      `INSERT INTO ${schema}.tasks (task_id, prompt, sid, from_addr, options, status, attempts, created_at, updated_at, generation) VALUES
+       ('A', 'a', 's', 'f', '{}', 'done', 1, 1, 1, '{"provider":"replicate","model":"m1","cost":0.5,"at":10}'),
+       ('B', 'b', 's', 'f', '{}', 'done', 1, 1, 1, '{"provider":"replicate","model":"m1","at":20}'),
+       ('C', 'c', 's', 'f', '{}', 'queued', 0, 1, 1, NULL)`,
+    );
+    const store = await open(url);
+    const summed = () => store.generationCosts({ since: 0 });
+    expect(await store.generationCosts()).toEqual([{ provider: 'replicate', model: 'm1', videos: 2, cost: 0.5 }]);
+    await store.updateTask('C', { generation: { provider: 'fal', model: 'f1', cost: 1.25, at: 30 } });
+    await store.updateTask('B', { generation: { provider: 'fal', model: 'f1', cost: 0.75, at: 40 } });
+    await store.updateTask('A', { status: 'done' });
+    expect(await store.generationCosts()).toEqual(await summed());
+    expect(await store.generationCosts()).toEqual([
+      { provider: 'fal', model: 'f1', videos: 2, cost: 2 },
+      { provider: 'replicate', model: 'm1', videos: 1, cost: 0.5 },
+    ]);
+    await store.updateTask('A', { generation: undefined });
+    expect(await store.generationCosts()).toEqual([{ provider: 'fal', model: 'f1', videos: 2, cost: 2 }]);
+    expect(await store.generationCosts()).toEqual(await summed());
+  });
+
   it('refuses a database written by a newer schema', async () => {
     const { url, schema } = await fresh();
     await (await open(url)).close();

@@ -146,10 +146,40 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE tasks ADD COLUMN generation JSON;
   CREATE INDEX tasks_generation_at ON tasks (((generation->>'at')::bigint)) WHERE generation IS NOT NULL;
   `,
-  // 3: a session's notes (the model a user picked, read for each prompt) have an index of their own,
-  // so the read does not walk the whole conversation.
+  // 3: reads that grew with history. A session's notes (the model a user picked, read for each
+  // prompt) have an index of their own; the all-time generation totals (each /metrics scrape) are
+  // kept by a trigger instead of summed over every task that made a video.
   `
   CREATE INDEX session_messages_notes ON session_messages (session_id, id) WHERE role = 'system';
+  CREATE TABLE generation_totals (
+    provider TEXT NOT NULL,
+    model TEXT NOT NULL,
+    videos BIGINT NOT NULL,
+    cost DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (provider, model)
+  );
+  INSERT INTO generation_totals (provider, model, videos, cost)
+    SELECT COALESCE(generation->>'provider', ''), COALESCE(generation->>'model', ''), COUNT(*),
+      COALESCE(SUM((generation->>'cost')::double precision), 0)
+    FROM tasks WHERE generation IS NOT NULL GROUP BY 1, 2;
+  CREATE FUNCTION vidbot_generation_totals() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.generation IS NOT NULL THEN
+      UPDATE generation_totals
+        SET videos = videos - 1, cost = cost - COALESCE((OLD.generation->>'cost')::double precision, 0)
+        WHERE provider = COALESCE(OLD.generation->>'provider', '') AND model = COALESCE(OLD.generation->>'model', '');
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.generation IS NOT NULL THEN
+      INSERT INTO generation_totals (provider, model, videos, cost)
+        VALUES (COALESCE(NEW.generation->>'provider', ''), COALESCE(NEW.generation->>'model', ''), 1,
+          COALESCE((NEW.generation->>'cost')::double precision, 0))
+        ON CONFLICT (provider, model) DO UPDATE
+          SET videos = generation_totals.videos + 1, cost = generation_totals.cost + EXCLUDED.cost;
+    END IF;
+    RETURN NULL;
+  END $$;
+  CREATE TRIGGER tasks_generation_totals AFTER INSERT OR UPDATE OF generation OR DELETE ON tasks
+    FOR EACH ROW EXECUTE FUNCTION vidbot_generation_totals();
   `,
 ];
 

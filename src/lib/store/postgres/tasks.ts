@@ -96,14 +96,18 @@ export const taskOps = (db: Db): Pick<Ops, 'createTask' | 'getTask' | 'updateTas
     },
 
     generationCosts: async (filter: { since?: number } = {}) => {
-      // The same expression as the index tasks_generation_at, so a day's sum reads only that day.
-      const { rows } = await db.query(
-        `SELECT generation->>'provider' AS provider, generation->>'model' AS model, COUNT(*) AS videos,
-           COALESCE(SUM((generation->>'cost')::double precision), 0) AS cost
-         FROM tasks WHERE generation IS NOT NULL AND (generation->>'at')::bigint >= $1
-         GROUP BY 1, 2 ORDER BY 1, 2`,
-        [filter.since ?? 0],
-      );
+      const { rows } =
+        filter.since === undefined
+          ? // All time: the totals the trigger keeps (schema 3), not a sum over every task that made a video.
+            await db.query('SELECT provider, model, videos, cost FROM generation_totals WHERE videos > 0 ORDER BY 1, 2')
+          : // The same expression as the index tasks_generation_at, so a day's sum reads only that day.
+            await db.query(
+              `SELECT generation->>'provider' AS provider, generation->>'model' AS model, COUNT(*) AS videos,
+                 COALESCE(SUM((generation->>'cost')::double precision), 0) AS cost
+               FROM tasks WHERE generation IS NOT NULL AND (generation->>'at')::bigint >= $1
+               GROUP BY 1, 2 ORDER BY 1, 2`,
+              [filter.since],
+            );
       return rows.map((row): GenerationCost => ({ provider: String(row.provider), model: String(row.model), videos: Number(row.videos), cost: Number(row.cost) }));
     },
   };

@@ -192,29 +192,29 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (provider, model)
   ) WITHOUT ROWID;
   INSERT INTO generation_totals (provider, model, videos, cost)
-    SELECT json_extract(generation, '$.provider'), json_extract(generation, '$.model'), COUNT(*),
+    SELECT COALESCE(json_extract(generation, '$.provider'), ''), COALESCE(json_extract(generation, '$.model'), ''), COUNT(*),
       COALESCE(SUM(json_extract(generation, '$.cost')), 0)
     FROM tasks WHERE generation IS NOT NULL GROUP BY 1, 2;
   CREATE TRIGGER tasks_generation_insert AFTER INSERT ON tasks WHEN new.generation IS NOT NULL BEGIN
     INSERT INTO generation_totals (provider, model, videos, cost)
-      VALUES (json_extract(new.generation, '$.provider'), json_extract(new.generation, '$.model'), 1,
+      VALUES (COALESCE(json_extract(new.generation, '$.provider'), ''), COALESCE(json_extract(new.generation, '$.model'), ''), 1,
         COALESCE(json_extract(new.generation, '$.cost'), 0))
       ON CONFLICT (provider, model) DO UPDATE SET videos = videos + 1, cost = cost + excluded.cost;
   END;
   CREATE TRIGGER tasks_generation_update AFTER UPDATE OF generation ON tasks
     WHEN old.generation IS NOT new.generation BEGIN
     UPDATE generation_totals SET videos = videos - 1, cost = cost - COALESCE(json_extract(old.generation, '$.cost'), 0)
-      WHERE old.generation IS NOT NULL
-        AND provider = json_extract(old.generation, '$.provider') AND model = json_extract(old.generation, '$.model');
+      WHERE old.generation IS NOT NULL AND provider = COALESCE(json_extract(old.generation, '$.provider'), '')
+        AND model = COALESCE(json_extract(old.generation, '$.model'), '');
     INSERT INTO generation_totals (provider, model, videos, cost)
-      SELECT json_extract(new.generation, '$.provider'), json_extract(new.generation, '$.model'), 1,
+      SELECT COALESCE(json_extract(new.generation, '$.provider'), ''), COALESCE(json_extract(new.generation, '$.model'), ''), 1,
         COALESCE(json_extract(new.generation, '$.cost'), 0)
       WHERE new.generation IS NOT NULL
       ON CONFLICT (provider, model) DO UPDATE SET videos = videos + 1, cost = cost + excluded.cost;
   END;
   CREATE TRIGGER tasks_generation_delete AFTER DELETE ON tasks WHEN old.generation IS NOT NULL BEGIN
     UPDATE generation_totals SET videos = videos - 1, cost = cost - COALESCE(json_extract(old.generation, '$.cost'), 0)
-      WHERE provider = json_extract(old.generation, '$.provider') AND model = json_extract(old.generation, '$.model');
+      WHERE provider = COALESCE(json_extract(old.generation, '$.provider'), '') AND model = COALESCE(json_extract(old.generation, '$.model'), '');
   END;
   CREATE INDEX session_messages_notes ON session_messages (session_id, id) WHERE role = 'system';
   `,
