@@ -288,6 +288,58 @@ describe('a failover chain', () => {
     await b.generate(REQUEST, { workDir: '/tmp' });
     expect(tries.at(-1)).toBe(1);
   });
+
+  it('tells a probe\'s success once the provider takes the job, and claims no probe for a photo it cannot animate', async () => {
+    let now = 0;
+    const clock = { outages: 1, cooldownMs: 1000, now: () => now };
+    const told: string[] = [];
+    const heard: CircuitListener[] = [];
+    const board: CircuitBoard = {
+      tell: (_name, change) => void told.push(change),
+      listen: (listener) => {
+        heard.push(listener);
+        return () => {};
+      },
+    };
+    let down = true;
+    let finish: () => void = () => {};
+    const videoOnly = (name: string, step: Step) => Object.assign(provider(name, step), { capabilities: () => ({ imageToVideo: false, ai: true }) });
+    const replicate = videoOnly('replicate', async (_request, options) => {
+      if (down) throw outage(NOTHING_STARTED);
+      await options.onRemoteJob?.('prediction-1');
+      await new Promise<void>((resolve) => (finish = resolve));
+    });
+    const chain = createFailoverProvider({ providers: [replicate, provider('fal')], breaker: clock, board });
+    await chain.generate(REQUEST, { workDir: '/tmp' });
+    now = 1000;
+    down = false;
+    // A photo: replicate cannot take it, so its half-open circuit is not probed, nor a probe told.
+    const photo = await chain.generate({ ...REQUEST, firstFrameImage: '/tmp/photo.png' }, { workDir: '/tmp' });
+    expect(photo.provider).toBe('fal');
+    expect(told).toEqual(['outage']);
+    expect(chain.circuits?.()[0]).toMatchObject({ state: 'open' });
+    // A text prompt probes it; the circuit closes as soon as the prediction exists, long before its video.
+    const probe = chain.generate(REQUEST, { workDir: '/tmp' });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(told).toEqual(['outage', 'probe', 'success']);
+    expect(chain.circuits?.()[0]).toMatchObject({ state: 'closed' });
+    finish();
+    expect((await probe).provider).toBe('replicate');
+    expect(told).toEqual(['outage', 'probe', 'success']);
+  });
+
+  it('hears a probe\'s outage as its outcome: the circuit is open again, not left half-open', () => {
+    let now = 0;
+    const breaker = createBreaker({ outages: 1, cooldownMs: 1000, now: () => now });
+    breaker.outage();
+    now = 1000;
+    breaker.heard('probe', 1000);
+    expect(breaker.report('replicate')).toMatchObject({ state: 'half-open' });
+    breaker.heard('outage', 1200);
+    expect(breaker.report('replicate')).toMatchObject({ provider: 'replicate', state: 'open', retryAt: 2200 });
+    now = 2200;
+    expect(breaker.tryAcquire()).toBe(true);
+  });
 });
 
 describe('the models users may pick', () => {

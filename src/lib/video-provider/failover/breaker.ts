@@ -89,8 +89,9 @@ export const createBreaker = (options: BreakerOptions): CircuitBreaker => {
         if (openUntil !== undefined) probedElsewhereUntil = Math.max(probedElsewhereUntil, at + options.cooldownMs);
         return;
       }
-      // Our own probe, if one is out, still ends as its try ends.
+      // Our own probe, if one is out, still ends as its try ends; another's has its outcome.
       const wasProbing = probing;
+      probedElsewhereUntil = 0;
       countOutage(at);
       probing = wasProbing && openUntil !== undefined;
     },

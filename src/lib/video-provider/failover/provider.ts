@@ -92,6 +92,9 @@ export const createFailoverProvider = (options: FailoverOptions): VideoProvider 
         },
         onRemoteJob: async (id) => {
           state.job = true;
+          // The provider took the job: it is up. A probe says so now, not after the minutes a video takes,
+          // so the processes waiting on it (and this one) use the provider again at once.
+          succeeded(member);
           await go.onRemoteJob?.(id, member.name);
         },
       });
@@ -127,13 +130,13 @@ export const createFailoverProvider = (options: FailoverOptions): VideoProvider 
       let last: VidbotError | undefined;
       for (const [index, member] of tries.entries()) {
         const resume = member === owner;
-        if (!resume && !breaker(member).tryAcquire()) {
-          skipped.push(member.name);
+        // Before the circuit is asked: a provider that cannot take the photo must not claim (and announce) a probe.
+        if (!resume && request.firstFrameImage !== undefined && !member.capabilities(modelFor(member, request)).imageToVideo) {
+          unable.push(member.name);
           continue;
         }
-        if (!resume && request.firstFrameImage !== undefined && !member.capabilities(modelFor(member, request)).imageToVideo) {
-          breaker(member).release();
-          unable.push(member.name);
+        if (!resume && !breaker(member).tryAcquire()) {
+          skipped.push(member.name);
           continue;
         }
         // With somewhere left to go, a create whose answer is lost is not sent twice here.
