@@ -183,6 +183,16 @@ describe('PostgreSQL store: specifics', () => {
     await store.updateTask('A', { generation: undefined });
     expect(await store.generationCosts()).toEqual([{ provider: 'fal', model: 'f1', videos: 2, cost: 2 }]);
     expect(await store.generationCosts()).toEqual(await summed());
+    // Costs with no exact binary form: added, replaced and taken back, the totals still read as the sums do.
+    await store.updateTask('A', { generation: { provider: 'fal', model: 'f1', cost: 0.1, at: 50 } });
+    await store.updateTask('C', { generation: { provider: 'fal', model: 'f1', cost: 0.2, at: 60 } });
+    await store.updateTask('B', { generation: { provider: 'fal', model: 'f1', cost: 0.7, at: 70 } });
+    await store.updateTask('B', { generation: undefined });
+    expect(await store.generationCosts()).toEqual([{ provider: 'fal', model: 'f1', videos: 2, cost: 0.3 }]);
+    expect(await store.generationCosts()).toEqual(await summed());
+    // A write from a session whose search_path does not name vidbot's schema (an operator's psql) keeps them too.
+    await server.admin.query(`UPDATE ${schema}.tasks SET generation = NULL WHERE task_id = 'C'`);
+    expect(await store.generationCosts()).toEqual([{ provider: 'fal', model: 'f1', videos: 1, cost: 0.1 }]);
   });
 
   it('refuses a database written by a newer schema', async () => {

@@ -355,6 +355,13 @@ describe('SQLite store specifics', () => {
       await store.updateTask('A', { generation: undefined });
       expect(await store.generationCosts()).toEqual([{ provider: 'fal', model: 'f1', videos: 2, cost: 2 }]);
       expect(await store.generationCosts()).toEqual(await summed());
+      // Costs with no exact binary form: added, replaced and taken back, the totals still read as the sums do.
+      await store.updateTask('A', { generation: { provider: 'fal', model: 'f1', cost: 0.1, at: 50 } });
+      await store.updateTask('C', { generation: { provider: 'fal', model: 'f1', cost: 0.2, at: 60 } });
+      await store.updateTask('B', { generation: { provider: 'fal', model: 'f1', cost: 0.7, at: 70 } });
+      await store.updateTask('B', { generation: undefined });
+      expect(await store.generationCosts()).toEqual([{ provider: 'fal', model: 'f1', videos: 2, cost: 0.3 }]);
+      expect(await store.generationCosts()).toEqual(await summed());
     } finally {
       await store.close();
     }

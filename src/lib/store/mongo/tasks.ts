@@ -102,7 +102,8 @@ export const taskOps = (
           { $sort: { '_id.provider': 1, '_id.model': 1 } },
         ])
         .toArray();
-      return rows.map((row): GenerationCost => ({ provider: String(row._id.provider), model: String(row._id.model), videos: row.videos, cost: row.cost }));
+      // Rounded as the SQL stores round theirs: a sum of costs keeps float residue (0.1 + 0.2).
+      return rows.map((row): GenerationCost => ({ provider: String(row._id.provider), model: String(row._id.model), videos: row.videos, cost: Math.round(row.cost * 1e6) / 1e6 }));
     },
   };
 };

@@ -178,6 +178,8 @@ const MIGRATIONS: readonly string[] = [
     END IF;
     RETURN NULL;
   END $$;
+  -- The tables of the schema migrated into, whatever the search_path of the session writing a task.
+  ALTER FUNCTION vidbot_generation_totals() SET search_path FROM CURRENT;
   CREATE TRIGGER tasks_generation_totals AFTER INSERT OR UPDATE OF generation OR DELETE ON tasks
     FOR EACH ROW EXECUTE FUNCTION vidbot_generation_totals();
   `,

@@ -99,11 +99,12 @@ export const taskOps = (db: Db): Pick<Ops, 'createTask' | 'getTask' | 'updateTas
       const { rows } =
         filter.since === undefined
           ? // All time: the totals the trigger keeps (schema 3), not a sum over every task that made a video.
-            await db.query('SELECT provider, model, videos, cost FROM generation_totals WHERE videos > 0 ORDER BY 1, 2')
+            // Rounded: a running total of added and taken-back costs keeps float residue (0.1 + 0.2).
+            await db.query('SELECT provider, model, videos, round(cost::numeric, 6) AS cost FROM generation_totals WHERE videos > 0 ORDER BY 1, 2')
           : // The same expression as the index tasks_generation_at, so a day's sum reads only that day.
             await db.query(
               `SELECT generation->>'provider' AS provider, generation->>'model' AS model, COUNT(*) AS videos,
-                 COALESCE(SUM((generation->>'cost')::double precision), 0) AS cost
+                 round(COALESCE(SUM((generation->>'cost')::double precision), 0)::numeric, 6) AS cost
                FROM tasks WHERE generation IS NOT NULL AND (generation->>'at')::bigint >= $1
                GROUP BY 1, 2 ORDER BY 1, 2`,
               [filter.since],

@@ -143,12 +143,13 @@ export const taskOps = (
     generationCosts: (filter: { since?: number } = {}) =>
       (filter.since === undefined
         ? // All time: the totals the triggers keep (schema 5), not a sum over every task that made a video.
-          c.sql('SELECT provider, model, videos, cost FROM generation_totals WHERE videos > 0 ORDER BY 1, 2').all()
+          // Rounded: a running total of added and taken-back costs keeps float residue (0.1 + 0.2).
+          c.sql('SELECT provider, model, videos, round(cost, 6) AS cost FROM generation_totals WHERE videos > 0 ORDER BY 1, 2').all()
         : c
             .sql(
               // The same expression as the index tasks_generation_at, so a day's sum reads only that day.
               `SELECT json_extract(generation, '$.provider') AS provider, json_extract(generation, '$.model') AS model,
-                 COUNT(*) AS videos, COALESCE(SUM(json_extract(generation, '$.cost')), 0) AS cost
+                 COUNT(*) AS videos, round(COALESCE(SUM(json_extract(generation, '$.cost')), 0), 6) AS cost
                FROM tasks WHERE generation IS NOT NULL AND json_extract(generation, '$.at') >= ?
                GROUP BY 1, 2 ORDER BY 1, 2`,
             )
