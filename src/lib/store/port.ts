@@ -103,10 +103,11 @@ export interface Store {
   /** The receipts kept for this message id, oldest first; they are removed. */
   takeReceipts(messageId: string): Promise<KeptReceipt[]>;
   /**
-   * Deletes receipts kept since before `receivedBefore`, for messages no record came to hold (the
-   * statuses Meta sends of another app's messages on the same number); returns how many went.
+   * Deletes up to `limit` receipts kept since before `receivedBefore`, oldest first: those of messages
+   * no record came to hold (the statuses Meta sends of another app's messages on the same number).
+   * Returns how many went; fewer than `limit` means none are left.
    */
-  forgetKeptReceipts(receivedBefore: number): Promise<number>;
+  forgetKeptReceipts(receivedBefore: number, limit: number): Promise<number>;
 
   /** Writes and commits something small, so a health check knows the store can still write (a full disk cannot). */
   probeWrite(): Promise<void>;

@@ -36,6 +36,7 @@ export interface SweepResult {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+const RECEIPTS_A_BATCH = 1000;
 
 /**
  * The queue gave up on a job (its worker died on every attempt, or it failed outside the handler):
@@ -79,8 +80,18 @@ export const sweep = async (deps: LifecycleDeps, options: SweepOptions = {}): Pr
     }
   }
   const noticesSent = await finishNotices(deps, options);
-  const receiptsForgotten = await store.forgetKeptReceipts(Date.now() - (options.keptReceiptsMs ?? DAY_MS));
+  const receiptsForgotten = await forgetOldReceipts(deps, Date.now() - (options.keptReceiptsMs ?? DAY_MS));
   return { requeued, abandoned, noticesSent, receiptsForgotten };
+};
+
+/** In batches, each its own short write, until none are left (a store that kept them for months before). */
+const forgetOldReceipts = async (deps: LifecycleDeps, before: number): Promise<number> => {
+  let forgotten = 0;
+  for (;;) {
+    const gone = await deps.store.forgetKeptReceipts(before, RECEIPTS_A_BATCH);
+    forgotten += gone;
+    if (gone < RECEIPTS_A_BATCH) return forgotten;
+  }
 };
 
 /** Notices and replies recorded but never answered by the channel: the process died between the two. */

@@ -97,7 +97,12 @@ export const outboundOps = (
       await receipts.insertOne({ ...receiptDoc(receipt) });
     },
 
-    forgetKeptReceipts: async (receivedBefore: number) => (await receipts.deleteMany({ received_at: { $lt: receivedBefore } })).deletedCount,
+    // A batch at a time, the oldest first, as the SQL stores do.
+    forgetKeptReceipts: async (receivedBefore: number, limit: number) => {
+      const old = await receipts.find({ received_at: { $lt: receivedBefore } }, { sort: { _id: 1 }, limit, projection: { _id: 1 } }).toArray();
+      if (old.length === 0) return 0;
+      return (await receipts.deleteMany({ _id: { $in: old.map((doc) => doc._id) } })).deletedCount;
+    },
 
     takeReceipts: async (messageId: string) => {
       const docs = await receipts.find({ message_id: messageId }, { sort: { received_at: 1, _id: 1 } }).toArray();

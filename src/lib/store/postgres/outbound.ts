@@ -91,11 +91,17 @@ export const outboundOps = (
       await db.query('INSERT INTO kept_receipts (message_id, status, error_code, received_at) VALUES ($1, $2, $3, $4)', values);
     },
 
+    // The oldest first, by id (kept in the order they came), a batch at a time.
+    forgetKeptReceipts: async (receivedBefore: number, limit: number) =>
+      (
+        await db.query(
+          'DELETE FROM kept_receipts WHERE id IN (SELECT id FROM kept_receipts WHERE received_at < $1 ORDER BY id LIMIT $2)',
+          [receivedBefore, limit],
+        )
+      ).rowCount ?? 0,
+
     // One DELETE ... RETURNING: of two concurrent takes, the second waits for the first's row locks
     // and finds the rows gone, so each receipt is handed over once. A receipt kept meanwhile waits for the next take.
-    forgetKeptReceipts: async (receivedBefore: number) =>
-      (await db.query('DELETE FROM kept_receipts WHERE received_at < $1', [receivedBefore])).rowCount ?? 0,
-
     takeReceipts: async (messageId: string) => {
       const { rows } = await db.query(
         'WITH taken AS (DELETE FROM kept_receipts WHERE message_id = $1 RETURNING *) SELECT * FROM taken ORDER BY id',

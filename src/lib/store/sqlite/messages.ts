@@ -185,7 +185,13 @@ export const outboundOps = (
       );
     },
 
-    forgetKeptReceipts: (receivedBefore: number) => Number(c.sql('DELETE FROM kept_receipts WHERE received_at < ?').run(receivedBefore).changes),
+    // The oldest first, by id (kept in the order they came), a batch at a time: the write lock stays short.
+    forgetKeptReceipts: (receivedBefore: number, limit: number) =>
+      Number(
+        c
+          .sql('DELETE FROM kept_receipts WHERE id IN (SELECT id FROM kept_receipts WHERE received_at < ? ORDER BY id LIMIT ?)')
+          .run(receivedBefore, limit).changes,
+      ),
 
     takeReceipts: (messageId: string) =>
       c.tx(() => {
