@@ -63,7 +63,7 @@ const register = (app: FastifyInstance, channel: Channel, hook: ChannelWebhook, 
       for (const message of content.messages) {
         const answer = await deps.bot.handleInbound(message);
         const logged = { channel: channel.name, messageId: message.messageId, kind: answer.kind, taskId: answer.taskId, duplicate: answer.duplicate };
-        logInbound(request, logged, content.messages.length === 1);
+        logInbound(request, reply, logged, content.messages.length === 1);
         // An answer that offers choices (the /model list) is a message of its own, where buttons can be.
         replies.push(answer.offer ? '' : answer.text);
         if (hook.replies === 'send' || answer.offer) {
