@@ -3,7 +3,7 @@
  * its job written together, the sweep mending what a crash left, receipts for messages not yet
  * recorded, and what /status says about each delivery state.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { taskStateText } from '../../src/lib/bot/replies.ts';
 import type { TaskDelivery, TaskStatus } from '../../src/lib/domain.ts';
 import type { Channel } from '../../src/lib/channel/port.ts';
@@ -123,6 +123,27 @@ describe('the sweep on BullMQ', () => {
     });
     await worker.close();
     expect(done.delivery?.status).toBe('delivered');
+  });
+
+  it('ends, telling the user, a task whose job is missing for longer than a finished job is kept, instead of running it twice', async () => {
+    const vidbot = await vidbotWith({ REDIS_URL: redis.url });
+    const { task } = await vidbot.store.createTask({
+      taskId: 'T-ancient',
+      jobId: 'T-ancient',
+      prompt: 'a lantern festival',
+      sessionId: USER,
+      from: USER,
+      options: { provider: 'local', orientation: 'portrait', durationSec: 1, polish: false, useCache: true },
+    });
+    // Eight days on: longer than the queue keeps a finished job (7), so the job ran and was forgotten.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 8 * 24 * 3600 * 1000 });
+    try {
+      expect(await vidbot.tasks.sweep()).toMatchObject({ requeued: 0, abandoned: 1 });
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(await vidbot.store.getTask(task.taskId)).toMatchObject({ status: 'failed', errorCode: 'VIDBOT_JOB_ABANDONED' });
+    expect(await vidbot.queue.get(task.taskId)).toBeNull();
   });
 
   it('runs again, under a new job, a task whose job completed while it stayed open', async () => {

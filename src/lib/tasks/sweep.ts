@@ -14,6 +14,7 @@ import { NOTICE_KINDS, prepareNotice } from './settle.ts';
 import { sendRecorded } from './outbound.ts';
 import { REPLY_KIND } from './replies.ts';
 import { vidbotError } from '../errors.ts';
+import { RETAIN_COMPLETED_MS } from '../queue/retention.ts';
 
 export interface SweepOptions {
   /** Only tasks unchanged for this long (default 60 s): younger ones may still be between two writes. */
@@ -65,7 +66,11 @@ export const sweep = async (deps: LifecycleDeps, options: SweepOptions = {}): Pr
     // Tasks without a job are run by their creator (`vidbot generate`), not by the queue.
     if (task.jobId === undefined) continue;
     const job = await queue.get(task.jobId);
-    if (job === null) {
+    if (job === null && task.updatedAt < Date.now() - RETAIN_COMPLETED_MS) {
+      // Missing for longer than a finished job is kept: it ran and was forgotten, not lost before it ran.
+      // Running it again could charge for a second video; the user is told instead.
+      if ((await abandon(deps, task, 'Its job ended long ago and the queue no longer knows how.')) !== null) abandoned += 1;
+    } else if (job === null) {
       if ((await queue.add({ taskId: task.taskId }, { jobId: task.jobId, group: task.sessionId })).created) requeued += 1;
     } else if (job.state === 'failed' || job.state === 'canceled') {
       const reason = job.state === 'canceled' ? 'Its job was canceled while the task was still open.' : (job.error ?? 'The queue gave up on its job.');
