@@ -110,8 +110,15 @@ describe('GET /health', () => {
   });
 
   it('is ready when the store, the queue and ffmpeg work, and always live', async () => {
-    const { app } = await start();
+    const { app, vidbot } = await start();
+    // Probed every few seconds: readiness writes its probe but counts no tasks (a read of every one).
+    const counted: string[] = [];
+    const countTasks = vidbot.store.countTasks.bind(vidbot.store);
+    Object.assign(vidbot.store, { countTasks: (...args: Parameters<typeof countTasks>) => (counted.push('counted'), countTasks(...args)) });
     expect((await app.inject({ method: 'GET', url: '/health/ready' })).json()).toEqual({ status: 'ready' });
+    expect(counted).toEqual([]);
+    expect((await app.inject({ method: 'GET', url: '/health' })).json()).toMatchObject({ store: { ok: true, tasks: 0 } });
+    expect(counted).toEqual(['counted']);
     expect((await app.inject({ method: 'GET', url: '/health/live' })).statusCode).toBe(200);
   });
 

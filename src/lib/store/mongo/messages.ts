@@ -31,7 +31,8 @@ export const sessionOps = (c: Ctx): Pick<Ops, 'appendMessage' | 'getSession' | '
   latestNote: async (sessionId: string, key: string) => {
     const doc = await c.col.sessions.findOne({ session_id: sessionId });
     const messages = doc === null ? [] : sessionFromDoc(doc).messages;
-    return messages.findLast((message) => message.role === 'system' && message.meta?.[key] !== undefined && message.meta[key] !== null) ?? null;
+    const noted = (meta: SessionMessage['meta']) => meta !== undefined && Object.hasOwn(meta, key) && meta[key] !== undefined && meta[key] !== null;
+    return messages.findLast((message) => message.role === 'system' && noted(message.meta)) ?? null;
   },
 });
 
