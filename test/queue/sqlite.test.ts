@@ -325,6 +325,8 @@ describe('SQLite queue specifics', () => {
     finished('failed-long-ago', 'failed', 31);
     finished('failed-last-week', 'failed', 8);
     finished('canceled-long-ago', 'canceled', 40);
+    // A job not finished stays, however long ago it started (an active one, under a lease).
+    insert.run('running-long', 'active', clock - 40 * DAY, clock - 40 * DAY, null);
     db.exec('COMMIT');
     db.close();
     const queue = open({ file, pollMs: 20, now: () => clock });
@@ -335,6 +337,7 @@ describe('SQLite queue specifics', () => {
     expect(await queue.get('failed-last-week')).not.toBeNull();
     expect(await queue.get('failed-long-ago')).toBeNull();
     expect(await queue.get('old-0')).toBeNull();
+    expect(await queue.get('running-long')).toMatchObject({ state: 'active' });
   });
 
   it('keeps an index of active jobs alone per group, which a claim uses and adding a job does not touch', async () => {
