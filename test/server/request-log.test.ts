@@ -6,7 +6,8 @@ import { installRequestLog, logInbound } from '../../src/server/request-log.ts';
 
 const message = (messageId: string) => ({ channel: 'cloud-api', messageId, kind: 'ack', taskId: `task-${messageId}`, duplicate: false });
 
-const appLogging = async () => {
+/** A Fastify app logging as the server does (no request logging of Fastify's own), its lines parsed. */
+const loggingApp = () => {
   const lines: Record<string, unknown>[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -14,7 +15,12 @@ const appLogging = async () => {
       done();
     },
   });
-  const app = Fastify({ logger: { level: 'info', stream }, logController: new LogController({ disableRequestLogging: true }) });
+  return { app: Fastify({ logger: { level: 'info', stream }, logController: new LogController({ disableRequestLogging: true }) }), lines };
+};
+
+/** The app of the first test: one route whose body names the messages it logs. */
+const appWithHook = () => {
+  const { app, lines } = loggingApp();
   const observed: string[] = [];
   installRequestLog(app, (request, reply) => observed.push(`${request.method} ${reply.statusCode}`));
   app.post<{ Body: { ids: string[] } }>('/hook', async (request, reply) => {
@@ -26,7 +32,7 @@ const appLogging = async () => {
 
 describe('the request log', () => {
   it('says a webhook\'s one message on the request\'s own line, and a batch\'s messages on lines of their own', async () => {
-    const { app, lines, observed } = await appLogging();
+    const { app, lines, observed } = appWithHook();
     await app.inject({ method: 'POST', url: '/hook', payload: { ids: ['one'] } });
     await app.inject({ method: 'POST', url: '/hook', payload: { ids: ['a', 'b'] } });
     await app.inject({ method: 'GET', url: '/nowhere' });
@@ -44,14 +50,7 @@ describe('the request log', () => {
   });
 
   it("says a message whose service gave up waiting, whether the bot answered before or after it left", async () => {
-    const lines: Record<string, unknown>[] = [];
-    const stream = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
-        done();
-      },
-    });
-    const app = Fastify({ logger: { level: 'info', stream }, logController: new LogController({ disableRequestLogging: true }) });
+    const { app, lines } = loggingApp();
     installRequestLog(app, () => {});
     const gates = new Map<string, () => void>();
     const arrived = new Map<string, () => void>();

@@ -13,6 +13,7 @@ import { STORE_SCHEMA_VERSION, migrate } from '../../src/lib/store/postgres/sche
 import { storeContract } from '../contract/store.contract.ts';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { waitFor } from '../helpers/vidbot.ts';
+import { TOTALS_SEED_ROWS, expectTotalsInStep } from './generation-totals.ts';
 
 let server: TestPostgres;
 beforeAll(async () => {
@@ -163,33 +164,9 @@ describe('PostgreSQL store: specifics', () => {
     } finally {
       await pool.end();
     }
-    await server.admin.query(
-      `INSERT INTO ${schema}.tasks (task_id, prompt, sid, from_addr, options, status, attempts, created_at, updated_at, generation) VALUES
-       ('A', 'a', 's', 'f', '{}', 'done', 1, 1, 1, '{"provider":"replicate","model":"m1","cost":0.5,"at":10}'),
-       ('B', 'b', 's', 'f', '{}', 'done', 1, 1, 1, '{"provider":"replicate","model":"m1","at":20}'),
-       ('C', 'c', 's', 'f', '{}', 'queued', 0, 1, 1, NULL)`,
-    );
+    await server.admin.query(`INSERT INTO ${schema}.tasks ${TOTALS_SEED_ROWS}`);
     const store = await open(url);
-    const summed = () => store.generationCosts({ since: 0 });
-    expect(await store.generationCosts()).toEqual([{ provider: 'replicate', model: 'm1', videos: 2, cost: 0.5 }]);
-    await store.updateTask('C', { generation: { provider: 'fal', model: 'f1', cost: 1.25, at: 30 } });
-    await store.updateTask('B', { generation: { provider: 'fal', model: 'f1', cost: 0.75, at: 40 } });
-    await store.updateTask('A', { status: 'done' });
-    expect(await store.generationCosts()).toEqual(await summed());
-    expect(await store.generationCosts()).toEqual([
-      { provider: 'fal', model: 'f1', videos: 2, cost: 2 },
-      { provider: 'replicate', model: 'm1', videos: 1, cost: 0.5 },
-    ]);
-    await store.updateTask('A', { generation: undefined });
-    expect(await store.generationCosts()).toEqual([{ provider: 'fal', model: 'f1', videos: 2, cost: 2 }]);
-    expect(await store.generationCosts()).toEqual(await summed());
-    // Costs with no exact binary form: added, replaced and taken back, the totals still read as the sums do.
-    await store.updateTask('A', { generation: { provider: 'fal', model: 'f1', cost: 0.1, at: 50 } });
-    await store.updateTask('C', { generation: { provider: 'fal', model: 'f1', cost: 0.2, at: 60 } });
-    await store.updateTask('B', { generation: { provider: 'fal', model: 'f1', cost: 0.7, at: 70 } });
-    await store.updateTask('B', { generation: undefined });
-    expect(await store.generationCosts()).toEqual([{ provider: 'fal', model: 'f1', videos: 2, cost: 0.3 }]);
-    expect(await store.generationCosts()).toEqual(await summed());
+    await expectTotalsInStep(store);
     // A write from a session whose search_path does not name vidbot's schema (an operator's psql) keeps them too.
     await server.admin.query(`UPDATE ${schema}.tasks SET generation = NULL WHERE task_id = 'C'`);
     expect(await store.generationCosts()).toEqual([{ provider: 'fal', model: 'f1', videos: 1, cost: 0.1 }]);

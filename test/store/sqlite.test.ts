@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isVidbotError } from '../../src/lib/errors.ts';
 import type { InboundUnit, Store } from '../../src/lib/store/index.ts';
 import { taskWhere } from '../../src/lib/store/sqlite/tasks.ts';
+import { TOTALS_SEED_ROWS, expectTotalsInStep } from './generation-totals.ts';
 import { createSqliteStore } from '../../src/lib/store/index.ts';
 import { openDatabase } from '../../src/lib/sqlite/open.ts';
 import { STORE_SCHEMA_VERSION, migrate } from '../../src/lib/store/sqlite/schema.ts';
@@ -334,34 +335,11 @@ describe('SQLite store specifics', () => {
     await mkdir(dirname(file), { recursive: true });
     raw((db) => {
       migrate(db, Date.now(), 4);
-      db.exec(`INSERT INTO tasks (task_id, prompt, sid, from_addr, options, status, attempts, created_at, updated_at, generation) VALUES
-        ('A', 'a', 's', 'f', '{}', 'done', 1, 1, 1, '{"provider":"replicate","model":"m1","cost":0.5,"at":10}'),
-        ('B', 'b', 's', 'f', '{}', 'done', 1, 1, 1, '{"provider":"replicate","model":"m1","at":20}'),
-        ('C', 'c', 's', 'f', '{}', 'queued', 0, 1, 1, NULL)`);
+      db.exec(`INSERT INTO tasks ${TOTALS_SEED_ROWS}`);
     });
     const store = createSqliteStore({ file });
     try {
-      // What a sum over every task says, since the first generation: the totals must say the same.
-      const summed = () => store.generationCosts({ since: 0 });
-      expect(await store.generationCosts()).toEqual([{ provider: 'replicate', model: 'm1', videos: 2, cost: 0.5 }]);
-      await store.updateTask('C', { generation: { provider: 'fal', model: 'f1', cost: 1.25, at: 30 } });
-      await store.updateTask('B', { generation: { provider: 'fal', model: 'f1', cost: 0.75, at: 40 } });
-      await store.updateTask('A', { status: 'done' });
-      expect(await store.generationCosts()).toEqual(await summed());
-      expect(await store.generationCosts()).toEqual([
-        { provider: 'fal', model: 'f1', videos: 2, cost: 2 },
-        { provider: 'replicate', model: 'm1', videos: 1, cost: 0.5 },
-      ]);
-      await store.updateTask('A', { generation: undefined });
-      expect(await store.generationCosts()).toEqual([{ provider: 'fal', model: 'f1', videos: 2, cost: 2 }]);
-      expect(await store.generationCosts()).toEqual(await summed());
-      // Costs with no exact binary form: added, replaced and taken back, the totals still read as the sums do.
-      await store.updateTask('A', { generation: { provider: 'fal', model: 'f1', cost: 0.1, at: 50 } });
-      await store.updateTask('C', { generation: { provider: 'fal', model: 'f1', cost: 0.2, at: 60 } });
-      await store.updateTask('B', { generation: { provider: 'fal', model: 'f1', cost: 0.7, at: 70 } });
-      await store.updateTask('B', { generation: undefined });
-      expect(await store.generationCosts()).toEqual([{ provider: 'fal', model: 'f1', videos: 2, cost: 0.3 }]);
-      expect(await store.generationCosts()).toEqual(await summed());
+      await expectTotalsInStep(store);
     } finally {
       await store.close();
     }
