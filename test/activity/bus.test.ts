@@ -53,12 +53,14 @@ describe('Redis activity bus', () => {
     worker.publish({ type: 'workers', running: 1, concurrency: 2, paused: false, ts: 2 });
     worker.publish({ type: 'circuit', provider: 'replicate', change: 'outage', ts: 3 });
     worker.publish({ type: 'circuit', provider: 'replicate', change: 'probe', ts: 4 });
+    worker.publish({ type: 'circuit', provider: 'replicate', change: 'release', ts: 5 });
     web.publish({ type: 'job', kind: 'canceled', jobId: 'job-2', ts: 3 });
 
-    await waitFor(async () => toWeb.length === 4 && toWorker.length === 1, 10_000);
-    expect(toWeb.map((message) => message.event.type)).toEqual(['stage', 'workers', 'circuit', 'circuit']);
+    await waitFor(async () => toWeb.length === 5 && toWorker.length === 1, 10_000);
+    expect(toWeb.map((message) => message.event.type)).toEqual(['stage', 'workers', 'circuit', 'circuit', 'circuit']);
     expect(toWeb[2]?.event).toEqual({ type: 'circuit', provider: 'replicate', change: 'outage', ts: 3 });
     expect(toWeb[3]?.event).toEqual({ type: 'circuit', provider: 'replicate', change: 'probe', ts: 4 });
+    expect(toWeb[4]?.event).toMatchObject({ change: 'release', ts: 5 });
     expect(toWeb[0]).toMatchObject({ origin: { host: 'worker-a', pid: 11 }, event: { jobId: 'job-1', stage: 'generate', state: 'start' } });
     expect(toWorker).toEqual([expect.objectContaining({ origin: { host: 'web-1', pid: 22 }, event: expect.objectContaining({ kind: 'canceled' }) })]);
     // Each bus is a peer of its own, even two in one process: the ids differ.

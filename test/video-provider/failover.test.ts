@@ -328,6 +328,40 @@ describe('a failover chain', () => {
     expect(told).toEqual(['outage', 'probe', 'success']);
   });
 
+  it('tells the others when its probe ends telling nothing (the model refused the prompt), so one of them may probe at once', async () => {
+    let now = 0;
+    const clock = { outages: 1, cooldownMs: 1000, now: () => now };
+    const listeners = [new Set<CircuitListener>(), new Set<CircuitListener>()];
+    const told: string[] = [];
+    const boardOf = (me: 0 | 1): CircuitBoard => ({
+      tell: (name, change, at) => {
+        told.push(`${me}:${change}`);
+        for (const listener of listeners[1 - me] ?? []) listener(name, change, at);
+      },
+      listen: (listener) => {
+        listeners[me]?.add(listener);
+        return () => void listeners[me]?.delete(listener);
+      },
+    });
+    let answer: 'outage' | 'refusal' | 'video' = 'outage';
+    const replicate = () =>
+      provider('replicate', async () => {
+        if (answer === 'outage') throw outage(NOTHING_STARTED);
+        if (answer === 'refusal') throw vidbotError('VIDBOT_GENERATION_FAILED', 'flagged as sensitive', { details: { refusal: 'content' } });
+      });
+    const [a, b] = ([0, 1] as const).map((me) => createFailoverProvider({ providers: [replicate(), provider('fal')], breaker: clock, board: boardOf(me) })) as [VideoProvider, VideoProvider];
+    await a.generate(REQUEST, { workDir: '/tmp' });
+    now = 1000;
+    answer = 'refusal';
+    await expect(a.generate(REQUEST, { workDir: '/tmp' })).rejects.toMatchObject({ code: 'VIDBOT_GENERATION_FAILED' });
+    expect(told).toEqual(['0:outage', '0:probe', '0:release']);
+    // Not held back a cool-down by a probe that will tell nothing more: b probes now.
+    expect(b.circuits?.()[0]).toMatchObject({ state: 'open' });
+    answer = 'video';
+    expect((await b.generate(REQUEST, { workDir: '/tmp' })).provider).toBe('replicate');
+    expect(told).toEqual(['0:outage', '0:probe', '0:release', '1:probe', '1:success']);
+  });
+
   it('hears a probe\'s outage as its outcome: the circuit is open again, not left half-open', () => {
     let now = 0;
     const breaker = createBreaker({ outages: 1, cooldownMs: 1000, now: () => now });

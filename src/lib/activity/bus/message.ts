@@ -3,11 +3,13 @@
  * nothing: another version, or anything else published on the channel, is dropped rather than drawn.
  */
 import type { JobEventKind } from '../events.ts';
+import type { CircuitChange } from '../../video-provider/failover/board.ts';
 import type { BusEvent, BusMessage } from './port.ts';
 
 const VERSION = 1;
 const KINDS: ReadonlySet<JobEventKind> = new Set(['active', 'completed', 'failed', 'retrying', 'canceled', 'stalled']);
 const STAGE_STATES: ReadonlySet<string> = new Set(['start', 'progress', 'done', 'skip']);
+const CIRCUIT_CHANGES: ReadonlySet<string> = new Set(['outage', 'success', 'probe', 'release'] satisfies CircuitChange[]);
 
 export const encodeBusMessage = (message: BusMessage): string => JSON.stringify({ v: VERSION, ...message });
 
@@ -28,7 +30,7 @@ const validEvent = (event: Loose): boolean => {
     case 'workers':
       return isCount(event.running) && isCount(event.concurrency) && typeof event.paused === 'boolean';
     case 'circuit':
-      return typeof event.provider === 'string' && (event.change === 'outage' || event.change === 'success' || event.change === 'probe');
+      return typeof event.provider === 'string' && CIRCUIT_CHANGES.has(event.change as string);
     default:
       return false;
   }

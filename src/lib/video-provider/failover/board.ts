@@ -6,8 +6,11 @@
  * forget, like the bus: a process that misses a message learns on its own.
  */
 
-/** An outage, a success after outages, or a probe of a half-open circuit sent (its outcome follows). */
-export type CircuitChange = 'outage' | 'success' | 'probe';
+/**
+ * An outage, a success after outages, a probe of a half-open circuit sent (its outcome follows), or
+ * a probe that ended telling nothing (a refusal, a cancel: another process may probe at once).
+ */
+export type CircuitChange = 'outage' | 'success' | 'probe' | 'release';
 
 /** What a process's breaker learned about a provider, as it goes on the activity bus. */
 export interface CircuitEvent {

@@ -16,6 +16,8 @@ export interface BreakerOptions {
   readonly now?: () => number;
   /** Called when a task claims the probe of a half-open circuit (the chain tells the other processes). */
   readonly onProbe?: (at: number) => void;
+  /** Called when a probe ends telling nothing (a refusal, a cancel): the others need not wait for it. */
+  readonly onProbeReleased?: (at: number) => void;
 }
 
 export interface CircuitBreaker {
@@ -29,7 +31,7 @@ export interface CircuitBreaker {
   /** A try that told nothing about the provider's health (the content refused, a cancel): frees the probe. */
   release(): void;
   /** What another process's breaker for the provider learned, at its time: counted as this one's own. */
-  heard(change: 'outage' | 'success' | 'probe', at: number): void;
+  heard(change: 'outage' | 'success' | 'probe' | 'release', at: number): void;
   /** No outage counted and the circuit closed: a success tells nobody anything new. */
   clean(): boolean;
   report(provider: string): CircuitReport;
@@ -80,13 +82,19 @@ export const createBreaker = (options: BreakerOptions): CircuitBreaker => {
     success: closeCircuit,
     outage: (at = now()) => countOutage(at),
     release() {
+      if (!probing) return;
       probing = false;
+      options.onProbeReleased?.(now());
     },
     heard(change, at) {
       if (change === 'success') return closeCircuit();
       if (change === 'probe') {
         // Only an open circuit waits for another's probe; a closed one here knows of no outage to test.
         if (openUntil !== undefined) probedElsewhereUntil = Math.max(probedElsewhereUntil, at + options.cooldownMs);
+        return;
+      }
+      if (change === 'release') {
+        probedElsewhereUntil = 0;
         return;
       }
       // Our own probe, if one is out, still ends as its try ends; another's has its outcome.

@@ -49,7 +49,12 @@ export const createFailoverProvider = (options: FailoverOptions): VideoProvider 
     throw vidbotError('VIDBOT_INVALID_ARGUMENT', 'A failover chain needs at least two providers.');
   }
   // A probe is told to the other processes, which then wait for its outcome instead of sending their own.
-  const breakerFor = (name: string) => createBreaker({ ...options.breaker, onProbe: (at) => options.board?.tell(name, 'probe', at) });
+  const breakerFor = (name: string) =>
+    createBreaker({
+      ...options.breaker,
+      onProbe: (at) => options.board?.tell(name, 'probe', at),
+      onProbeReleased: (at) => options.board?.tell(name, 'release', at),
+    });
   const breakers = new Map<string, CircuitBreaker>(members.map((member) => [member.name, breakerFor(member.name)]));
   const breaker = (member: VideoProvider): CircuitBreaker => breakers.get(member.name) ?? breakerFor(member.name);
   const now = options.breaker.now ?? Date.now;
