@@ -107,6 +107,8 @@ describe('the Cloud API adapter', () => {
     const query = (q: Record<string, string>) => ({ url: 'https://bot.example.com/whatsapp/cloud', headers: {}, query: q });
     expect(get.read(query({ 'hub.mode': 'subscribe', 'hub.verify_token': 'tok', 'hub.challenge': '42' }))).toEqual({ challenge: '42' });
     expect(() => get.read(query({ 'hub.mode': 'subscribe', 'hub.verify_token': 'nope', 'hub.challenge': '42' }))).toThrow(/verify token/);
+    // As many characters as the token but more bytes: refused as any wrong token (it made the comparison throw, a 500).
+    expect(() => get.read(query({ 'hub.mode': 'subscribe', 'hub.verify_token': 'tók', 'hub.challenge': '42' }))).toThrow(/verify token/);
     expect(() => get.read(query({ 'hub.mode': 'unsubscribe', 'hub.verify_token': 'tok', 'hub.challenge': '42' }))).toThrow(VidbotError);
     const raw = JSON.stringify(cloudWebhookPayload(graph.phoneNumberId, { messages: [{ from: '15550002222', text: 'hi' }] }));
     expect(() => post().read({ url: 'https://bot.example.com/whatsapp/cloud', headers: {}, query: {}, rawBody: raw })).toThrow(/X-Hub-Signature-256 is missing/);

@@ -4,7 +4,8 @@
  * and is checked before anything is parsed. Messages for another phone number of the same app are
  * not ours to answer and are left alone.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { sameSecret } from '../../same-secret.ts';
 import { vidbotError } from '../../errors.ts';
 import type { ChannelWebhook, WebhookContent, WebhookRequest } from '../port.ts';
 import { type CloudPayload, readPayload } from './payload.ts';
@@ -47,9 +48,7 @@ export const cloudSignature = (appSecret: string, rawBody: string): string =>
 
 export const isValidCloudSignature = (appSecret: string, rawBody: string, signature: string | undefined): boolean => {
   if (signature === undefined) return false;
-  const expected = Buffer.from(cloudSignature(appSecret, rawBody));
-  const given = Buffer.from(signature.trim());
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  return sameSecret(signature.trim(), cloudSignature(appSecret, rawBody));
 };
 
 const verifySignature = (request: WebhookRequest, options: CloudWebhookOptions): string => {
@@ -73,8 +72,8 @@ const verifySubscription = (request: WebhookRequest, options: CloudWebhookOption
   const token = queryValue(request, 'hub.verify_token');
   const challenge = queryValue(request, 'hub.challenge');
   const expected = options.verifyToken;
-  const matches =
-    expected !== undefined && token !== undefined && token.length === expected.length && timingSafeEqual(Buffer.from(token), Buffer.from(expected));
+  // Compared as digests: a token of as many characters but more bytes (é) made the byte comparison throw.
+  const matches = expected !== undefined && token !== undefined && sameSecret(token, expected);
   if (mode !== 'subscribe' || !matches || challenge === undefined) {
     throw vidbotError('VIDBOT_SIGNATURE_INVALID', 'The webhook verification request does not carry the verify token.', {
       hint: expected === undefined ? 'Set WHATSAPP_VERIFY_TOKEN, and enter the same value in Meta\'s app dashboard.' : 'Enter WHATSAPP_VERIFY_TOKEN\'s value as the verify token in Meta\'s app dashboard.',

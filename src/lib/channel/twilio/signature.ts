@@ -4,8 +4,8 @@
  * Only the SDK's webhooks module is imported (a few milliseconds), not the whole REST client
  * (about 100 ms), so the webhook server and `vidbot sign` start fast.
  */
-import { timingSafeEqual } from 'node:crypto';
 import { getExpectedTwilioSignature, validateRequest } from 'twilio/lib/webhooks/webhooks.js';
+import { sameSecret } from '../../same-secret.ts';
 
 /** The POSTed form fields; a key sent more than once (MediaUrl, ...) holds every value. */
 export type TwilioParams = Readonly<Record<string, string | readonly string[]>>;
@@ -20,13 +20,6 @@ export interface SignatureInput {
 /** The X-Twilio-Signature header Twilio would send for this request. */
 export const computeTwilioSignature = ({ authToken, url, params }: SignatureInput): string =>
   getExpectedTwilioSignature(authToken, url, { ...params });
-
-/** Compares in constant time; the expected signature's length is not secret (SHA-1, base64). */
-const sameSignature = (given: string, expected: string): boolean => {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-};
 
 /**
  * Whether `signature` is what Twilio sends for this request. Like the SDK, it also accepts the URL
@@ -43,7 +36,7 @@ export const isValidTwilioSignature = ({
   if (typeof signature !== 'string' || signature === '' || authToken === '') return false;
   const fields = { ...params };
   try {
-    return sameSignature(signature, getExpectedTwilioSignature(authToken, url, fields)) || validateRequest(authToken, signature, url, fields);
+    return sameSecret(signature, getExpectedTwilioSignature(authToken, url, fields)) || validateRequest(authToken, signature, url, fields);
   } catch {
     // The SDK parses the URL with `new URL()` on its slow path; a URL it cannot parse cannot match.
     return false;
