@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { type VidbotError, vidbotError } from '../../src/lib/errors.ts';
 import { allowedModels } from '../../src/lib/video-provider/allowed.ts';
-import type { CircuitBoard, CircuitListener } from '../../src/lib/video-provider/failover/board.ts';
+import type { CircuitBoard, CircuitChange, CircuitListener } from '../../src/lib/video-provider/failover/board.ts';
 import { createBreaker } from '../../src/lib/video-provider/failover/breaker.ts';
 import { equivalentModel, providerOfModel } from '../../src/lib/video-provider/failover/models.ts';
 import { createFailoverProvider } from '../../src/lib/video-provider/failover/provider.ts';
@@ -45,6 +45,29 @@ const failure = async (run: Promise<unknown>): Promise<VidbotError> => {
     return error as VidbotError;
   }
   throw new Error('it did not fail');
+};
+
+/**
+ * The boards of two processes on one bus: what one tells reaches the other, and is noted here as
+ * `<process>:<provider>:<change>`; `hear` plays a message to one process as if from a third.
+ */
+const twoBoards = () => {
+  const listeners = [new Set<CircuitListener>(), new Set<CircuitListener>()];
+  const told: string[] = [];
+  const hear = (me: 0 | 1, name: string, change: CircuitChange, at: number) => {
+    for (const listener of listeners[me] ?? []) listener(name, change, at);
+  };
+  const boardOf = (me: 0 | 1): CircuitBoard => ({
+    tell: (name, change, at) => {
+      told.push(`${me}:${name}:${change}`);
+      hear(me === 0 ? 1 : 0, name, change, at);
+    },
+    listen: (listener) => {
+      listeners[me]?.add(listener);
+      return () => void listeners[me]?.delete(listener);
+    },
+  });
+  return { boardOf, told, hear };
 };
 
 describe('a failover chain', () => {
@@ -206,18 +229,7 @@ describe('a failover chain', () => {
   });
 
   it('counts an outage once across processes sharing a board, and tells only news', async () => {
-    const listeners = [new Set<CircuitListener>(), new Set<CircuitListener>()];
-    const told: string[] = [];
-    const boardOf = (me: 0 | 1): CircuitBoard => ({
-      tell: (provider, change, at) => {
-        told.push(`${me}:${provider}:${change}`);
-        for (const listener of listeners[1 - me] ?? []) listener(provider, change, at);
-      },
-      listen: (listener) => {
-        listeners[me]?.add(listener);
-        return () => void listeners[me]?.delete(listener);
-      },
-    });
+    const { boardOf, told } = twoBoards();
     let down = true;
     const replicate = () => provider('replicate', async () => {
       if (down) throw outage(NOTHING_STARTED);
@@ -236,18 +248,7 @@ describe('a failover chain', () => {
   it('sends one probe across processes after a cool-down: the others wait for its outcome, or another cool-down', async () => {
     let now = 0;
     const clock = { outages: 1, cooldownMs: 1000, now: () => now };
-    const listeners = [new Set<CircuitListener>(), new Set<CircuitListener>()];
-    const told: string[] = [];
-    const boardOf = (me: 0 | 1): CircuitBoard => ({
-      tell: (name, change, at) => {
-        told.push(`${me}:${change}`);
-        for (const listener of listeners[1 - me] ?? []) listener(name, change, at);
-      },
-      listen: (listener) => {
-        listeners[me]?.add(listener);
-        return () => void listeners[me]?.delete(listener);
-      },
-    });
+    const { boardOf, told, hear } = twoBoards();
     let down = true;
     let release: () => void = () => {};
     const tries: number[] = [];
@@ -265,14 +266,14 @@ describe('a failover chain', () => {
     down = false;
     const probe = a.generate(REQUEST, { workDir: '/tmp' });
     await new Promise((resolve) => setImmediate(resolve));
-    expect(told).toEqual(['0:outage', '0:probe']);
+    expect(told).toEqual(['0:replicate:outage', '0:replicate:probe']);
     // The other process sees the probe out and goes to fal instead of sending its own.
     expect(b.circuits?.()[0]).toMatchObject({ state: 'half-open' });
     expect((await b.generate(REQUEST, { workDir: '/tmp' })).provider).toBe('fal');
     release();
     expect((await probe).provider).toBe('replicate');
     // The probe's success is told, and closes the other process's circuit too.
-    expect(told).toEqual(['0:outage', '0:probe', '0:success']);
+    expect(told).toEqual(['0:replicate:outage', '0:replicate:probe', '0:replicate:success']);
     expect(b.circuits?.()[0]).toMatchObject({ state: 'closed' });
     expect(tries).toEqual([0, 0]);
 
@@ -280,7 +281,7 @@ describe('a failover chain', () => {
     down = true;
     await a.generate(REQUEST, { workDir: '/tmp' });
     now = 2000;
-    for (const listener of listeners[1] ?? []) listener('replicate', 'probe', 2000);
+    hear(1, 'replicate', 'probe', 2000);
     expect(b.circuits?.()[0]).toMatchObject({ state: 'half-open' });
     expect((await b.generate(REQUEST, { workDir: '/tmp' })).provider).toBe('fal');
     now = 3000;
@@ -331,18 +332,7 @@ describe('a failover chain', () => {
   it('tells the others when its probe ends telling nothing (the model refused the prompt), so one of them may probe at once', async () => {
     let now = 0;
     const clock = { outages: 1, cooldownMs: 1000, now: () => now };
-    const listeners = [new Set<CircuitListener>(), new Set<CircuitListener>()];
-    const told: string[] = [];
-    const boardOf = (me: 0 | 1): CircuitBoard => ({
-      tell: (name, change, at) => {
-        told.push(`${me}:${change}`);
-        for (const listener of listeners[1 - me] ?? []) listener(name, change, at);
-      },
-      listen: (listener) => {
-        listeners[me]?.add(listener);
-        return () => void listeners[me]?.delete(listener);
-      },
-    });
+    const { boardOf, told } = twoBoards();
     let answer: 'outage' | 'refusal' | 'video' = 'outage';
     const replicate = () =>
       provider('replicate', async () => {
@@ -354,12 +344,12 @@ describe('a failover chain', () => {
     now = 1000;
     answer = 'refusal';
     await expect(a.generate(REQUEST, { workDir: '/tmp' })).rejects.toMatchObject({ code: 'VIDBOT_GENERATION_FAILED' });
-    expect(told).toEqual(['0:outage', '0:probe', '0:release']);
+    expect(told).toEqual(['0:replicate:outage', '0:replicate:probe', '0:replicate:release']);
     // Not held back a cool-down by a probe that will tell nothing more: b probes now.
     expect(b.circuits?.()[0]).toMatchObject({ state: 'open' });
     answer = 'video';
     expect((await b.generate(REQUEST, { workDir: '/tmp' })).provider).toBe('replicate');
-    expect(told).toEqual(['0:outage', '0:probe', '0:release', '1:probe', '1:success']);
+    expect(told).toEqual(['0:replicate:outage', '0:replicate:probe', '0:replicate:release', '1:replicate:probe', '1:replicate:success']);
   });
 
   it('hears a probe\'s outage as its outcome: the circuit is open again, not left half-open', () => {

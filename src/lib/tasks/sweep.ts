@@ -67,8 +67,9 @@ export const sweep = async (deps: LifecycleDeps, options: SweepOptions = {}): Pr
     if (task.jobId === undefined) continue;
     const job = await queue.get(task.jobId);
     if (job === null && task.updatedAt < Date.now() - RETAIN_COMPLETED_MS) {
-      // Missing for longer than a finished job is kept: it ran and was forgotten, not lost before it ran.
-      // Running it again could charge for a second video; the user is told instead.
+      // Missing for longer than a finished job is kept: most likely it ran and was forgotten (a job lost
+      // before it ran is added back by the first sweep, a minute on). Running it again could charge for
+      // a second video; the user is told instead.
       if ((await abandon(deps, task, 'Its job ended long ago and the queue no longer knows how.')) !== null) abandoned += 1;
     } else if (job === null) {
       if ((await queue.add({ taskId: task.taskId }, { jobId: task.jobId, group: task.sessionId })).created) requeued += 1;

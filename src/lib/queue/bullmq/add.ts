@@ -11,7 +11,6 @@ import { checkAddOptions } from '../options.ts';
 import type { AddJobOptions } from '../port.ts';
 import type { Envelope } from './info.ts';
 import { type QueueKeys, toBullId } from './keys.ts';
-
 import { RETAIN_COMPLETED_MS, RETAIN_FAILED_MS } from '../retention.ts';
 
 const RETAIN_COMPLETED_SEC = RETAIN_COMPLETED_MS / 1000;

@@ -8,6 +8,7 @@
  * should that process die before telling).
  */
 import type { CircuitReport } from '../port.ts';
+import type { CircuitChange } from './board.ts';
 
 export interface BreakerOptions {
   readonly outages: number;
@@ -31,7 +32,7 @@ export interface CircuitBreaker {
   /** A try that told nothing about the provider's health (the content refused, a cancel): frees the probe. */
   release(): void;
   /** What another process's breaker for the provider learned, at its time: counted as this one's own. */
-  heard(change: 'outage' | 'success' | 'probe' | 'release', at: number): void;
+  heard(change: CircuitChange, at: number): void;
   /** No outage counted and the circuit closed: a success tells nobody anything new. */
   clean(): boolean;
   report(provider: string): CircuitReport;
