@@ -2,7 +2,8 @@
  * npm run bench:queue — job throughput, in one run:
  * 1. no-op jobs through raw BullMQ, through vidbot's BullMQ adapter, and through the embedded SQLite
  *    queue (the ratio shows what the adapter's cancel checks, fairness and events cost);
- * 2. jobs that take a fixed time, with 1 and then 2 worker processes on the BullMQ adapter.
+ * 2. jobs that take a fixed time, with 1 and then 2 worker processes on the BullMQ adapter;
+ * 3. the embedded queue's claim search behind one busy sender's backlog (bench/queue-claim.ts).
  * It starts its own redis-server (REDIS_SERVER_BIN, default redis-server) on a free port.
  */
 import { fork } from 'node:child_process';
@@ -16,6 +17,7 @@ import { Redis } from 'ioredis';
 import { createBullmqQueue } from '../src/lib/queue/bullmq/index.ts';
 import type { JobQueue } from '../src/lib/queue/port.ts';
 import { createSqliteQueue } from '../src/lib/queue/sqlite/index.ts';
+import { claimTable } from './queue-claim.ts';
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 2000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
@@ -113,6 +115,7 @@ const main = async () => {
     console.log('|---|---|---|---|');
     console.log(`| 1 | ${rate(TIMED_JOBS, one)} | ${Math.round(one)} | 1.00 |`);
     console.log(`| 2 | ${rate(TIMED_JOBS, two)} | ${Math.round(two)} | ${(one / two).toFixed(2)} |`);
+    for (const line of claimTable(dir)) console.log(line);
   } finally {
     redisServer.kill('SIGTERM');
     await redisServer;
