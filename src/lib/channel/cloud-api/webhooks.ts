@@ -5,7 +5,7 @@
  * not ours to answer and are left alone.
  */
 import { createHmac } from 'node:crypto';
-import { sameSecret } from '../../same-secret.ts';
+import { sameSecret, sameSignature } from '../../same-secret.ts';
 import { vidbotError } from '../../errors.ts';
 import type { ChannelWebhook, WebhookContent, WebhookRequest } from '../port.ts';
 import { type CloudPayload, readPayload } from './payload.ts';
@@ -48,7 +48,7 @@ export const cloudSignature = (appSecret: string, rawBody: string): string =>
 
 export const isValidCloudSignature = (appSecret: string, rawBody: string, signature: string | undefined): boolean => {
   if (signature === undefined) return false;
-  return sameSecret(signature.trim(), cloudSignature(appSecret, rawBody));
+  return sameSignature(signature.trim(), cloudSignature(appSecret, rawBody));
 };
 
 const verifySignature = (request: WebhookRequest, options: CloudWebhookOptions): string => {

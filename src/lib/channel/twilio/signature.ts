@@ -5,7 +5,7 @@
  * (about 100 ms), so the webhook server and `vidbot sign` start fast.
  */
 import { getExpectedTwilioSignature, validateRequest } from 'twilio/lib/webhooks/webhooks.js';
-import { sameSecret } from '../../same-secret.ts';
+import { sameSignature } from '../../same-secret.ts';
 
 /** The POSTed form fields; a key sent more than once (MediaUrl, ...) holds every value. */
 export type TwilioParams = Readonly<Record<string, string | readonly string[]>>;
@@ -36,7 +36,7 @@ export const isValidTwilioSignature = ({
   if (typeof signature !== 'string' || signature === '' || authToken === '') return false;
   const fields = { ...params };
   try {
-    return sameSecret(signature, getExpectedTwilioSignature(authToken, url, fields)) || validateRequest(authToken, signature, url, fields);
+    return sameSignature(signature, getExpectedTwilioSignature(authToken, url, fields)) || validateRequest(authToken, signature, url, fields);
   } catch {
     // The SDK parses the URL with `new URL()` on its slow path; a URL it cannot parse cannot match.
     return false;
