@@ -81,9 +81,15 @@ export const createBot = (options: CreateBotOptions): Bot => {
   const workers = options.workers ?? config.workerCount;
   const etaBasis = async () => ({ runSeconds: await runSeconds(), workers });
 
+  /** Messages being decided that took a turn of the limits: one that ends without a task gives it back. */
+  const tookTurn = new Set<string>();
+
   /** What every request for a new video passes first: the rate limit, then the daily allowance. */
-  const admit = async (message: InboundMessage): Promise<Admission> =>
-    admissionOf(await vidbot.limits.take({ from: message.from, messageId: message.messageId, now: now() }), config.rateLimitPerMinute);
+  const admit = async (message: InboundMessage): Promise<Admission> => {
+    const admission = admissionOf(await vidbot.limits.take({ from: message.from, messageId: message.messageId, now: now() }), config.rateLimitPerMinute);
+    if (admission.denied === undefined) tookTurn.add(message.messageId);
+    return admission;
+  };
 
   /** The answer for a task just queued: its place in line, when it should be ready, what is left for today. */
   const acknowledge = async (taskId: string, admission: Admission, headline?: string): Promise<BotReply> =>
@@ -156,6 +162,24 @@ export const createBot = (options: CreateBotOptions): Bot => {
     return queuePrompt(message, signal);
   };
 
+  /**
+   * Decides, then gives back the turn of a message refused after the limits were checked (a photo
+   * too large, a voice note not understood): no video was made, so it costs the sender nothing.
+   */
+  const decideFairly = async (message: InboundMessage, signal?: AbortSignal): Promise<BotReply> => {
+    try {
+      const reply = await decide(message, signal);
+      if (tookTurn.has(message.messageId) && reply.taskId === undefined) {
+        await vidbot.limits.release(message.from, message.messageId).catch((error: unknown) => {
+          options.onWarning?.(`Giving back ${message.from}'s turn failed: ${(error as Error).message}`);
+        });
+      }
+      return reply;
+    } finally {
+      tookTurn.delete(message.messageId);
+    }
+  };
+
   /** A second delivery of a message: the first one's answer, once it has one. */
   const answerOfFirst = async (messageId: string, from: string, receivedAt: number): Promise<BotReply | undefined> => {
     for (;;) {
@@ -194,7 +218,7 @@ export const createBot = (options: CreateBotOptions): Bot => {
       }
     }
     // A message needing more than one unit (media, a command, a choice), or one whose first delivery died before answering.
-    const reply = await decide(message, handleOptions.signal);
+    const reply = await decideFairly(message, handleOptions.signal);
     // An answer with an offer goes out as its own message: a retried webhook gets an empty answer, not the text again.
     await store.updateInbound(message.messageId, { reply: reply.offer ? '' : reply.text, ...(reply.taskId ? { taskId: reply.taskId } : {}) });
     await vidbot.conversation.botSaid(message.from, reply.text, {

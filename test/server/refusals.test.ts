@@ -1,0 +1,85 @@
+/**
+ * A message refused after the limits were checked (a photo or a voice note too large to fetch) made
+ * no video, so it costs its sender nothing: neither a turn of the per-minute limit nor a video of the
+ * day's allowance, in this process's memory or in Redis.
+ */
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RATE_LIMITED_PREFIX, mediaTexts, voiceTexts } from '../../src/lib/bot/replies.ts';
+import { startFakeOpenAI } from '../fakes/openai-api.ts';
+import { useBots } from '../helpers/bot.ts';
+import { makeTempDir, removeDir } from '../helpers/media.ts';
+import { startRedis, type TestRedis } from '../helpers/redis.ts';
+import { type FormParams, newMessageSid, whatsappText } from '../helpers/server.ts';
+import { makeVoiceNote } from '../helpers/speech.ts';
+
+// A sender of its own for each test: the Redis server, and what it counts, outlives each bot.
+let senders = 0;
+const nextSender = (): string => `whatsapp:+155500033${String((senders += 1)).padStart(2, '0')}`;
+const MAX_BYTES = 1_000;
+
+let redis: TestRedis;
+let dir: string;
+let photo: Buffer;
+let voice: Buffer;
+beforeAll(async () => {
+  redis = await startRedis();
+  dir = await makeTempDir('vidbot-refusals-');
+  photo = Buffer.from((await execa('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x240', '-frames:v', '1', '-c:v', 'png', '-f', 'image2pipe', '-'], { encoding: 'buffer' })).stdout);
+  voice = (await makeVoiceNote(dir, 'a fox in the snow')).bytes;
+  // Both past the limit set below, so each is refused once fetched.
+  expect(Math.min(photo.length, voice.length)).toBeGreaterThan(MAX_BYTES);
+});
+afterAll(async () => {
+  await redis.cleanup();
+  await removeDir(dir);
+});
+
+const media = (from: string, url: string, contentType: string, body = ''): FormParams => ({
+  ...whatsappText(from, body, newMessageSid()),
+  NumMedia: '1',
+  MediaUrl0: url,
+  MediaContentType0: contentType,
+  ...(contentType.startsWith('audio/') ? { MessageType: 'audio' } : {}),
+});
+
+describe.each([
+  ['in memory', () => ({})],
+  ['in Redis', () => ({ REDIS_URL: redis.url })],
+])('refused media costs nothing, with limits %s', (_name, limitsEnv) => {
+  const startBot = useBots();
+
+  it('three photos too large, then a prompt: it is queued, with the whole allowance left', async () => {
+    const user = nextSender();
+    const bot = await startBot({ ...limitsEnv(), VIDBOT_RATE_LIMIT: '3', VIDBOT_DAILY_LIMIT: '3', VIDBOT_INBOUND_MEDIA_MAX_BYTES: String(MAX_BYTES) }, { workers: false });
+    const url = bot.fake.addMedia(photo, 'image/png');
+    for (let n = 0; n < 3; n += 1) {
+      expect((await bot.post(media(user, url, 'image/png', 'make it dance'))).text).toBe(mediaTexts.tooLarge(MAX_BYTES));
+    }
+    const answer = await bot.say(user, 'a fox in the snow');
+    expect(answer).not.toContain(RATE_LIMITED_PREFIX);
+    expect(answer).toContain('2 of 3 videos left today');
+    expect(await bot.vidbot.store.countTasks({ from: user })).toBe(1);
+  });
+
+  it('voice notes too large, then a prompt: it is queued, with the whole allowance left', async () => {
+    const user = nextSender();
+    const openai = await startFakeOpenAI();
+    try {
+      const bot = await startBot(
+        { ...limitsEnv(), VIDBOT_RATE_LIMIT: '2', VIDBOT_DAILY_LIMIT: '2', OPENAI_API_KEY: openai.apiKey, OPENAI_BASE_URL: openai.url, VIDBOT_POLISH: 'false', VIDBOT_VOICE_NOTE_MAX_BYTES: String(MAX_BYTES) },
+        { workers: false },
+      );
+      const url = bot.fake.addMedia(voice, 'audio/ogg');
+      for (let n = 0; n < 2; n += 1) {
+        expect((await bot.post(media(user, url, 'audio/ogg'))).text).toBe(voiceTexts.tooLarge(MAX_BYTES));
+      }
+      const answer = await bot.say(user, 'a fox in the snow');
+      expect(answer).not.toContain(RATE_LIMITED_PREFIX);
+      expect(answer).toContain('1 of 2 videos left today');
+      expect(await bot.say(user, '/status')).not.toContain("You've had all");
+    } finally {
+      await openai.close();
+    }
+  });
+});
