@@ -84,11 +84,13 @@ describe('the Cloud API adapter', () => {
     });
   });
 
-  it('reads list replies, template quick replies and voice notes, and what the user replied to', () => {
+  it('reads list replies, template quick replies, voice notes, stickers and pins, and what the user replied to', () => {
     const messages = [
       { from: '15550002222', id: 'wamid.l', type: 'interactive', interactive: { type: 'list_reply', list_reply: { id: 'landscape', title: '↔️ Landscape', description: 'wide' } } },
       { from: '15550002222', id: 'wamid.t', type: 'button', button: { payload: 'again', text: '🔁 Another take' }, context: { from: '15550100000', id: 'wamid.offer' } },
       { from: '15550002222', id: 'wamid.v', type: 'audio', audio: { id: '777', mime_type: 'audio/ogg; codecs=opus', voice: true } },
+      { from: '15550002222', id: 'wamid.s', type: 'sticker', sticker: { id: '778', mime_type: 'image/webp', animated: false } },
+      { from: '15550002222', id: 'wamid.p', type: 'location', location: { latitude: 48.85, longitude: 2.35 } },
     ];
     const payload = cloudWebhookPayload(graph.phoneNumberId, {}) as { entry: { changes: { value: Record<string, unknown> }[] }[] };
     const value = payload.entry[0]?.changes[0]?.value ?? {};
@@ -97,7 +99,10 @@ describe('the Cloud API adapter', () => {
     expect('messages' in read && read.messages).toEqual([
       expect.objectContaining({ messageId: 'wamid.l', body: '↔️ Landscape', button: { payload: 'landscape', text: '↔️ Landscape' } }),
       expect.objectContaining({ messageId: 'wamid.t', body: '🔁 Another take', button: { payload: 'again', text: '🔁 Another take' }, repliedTo: 'wamid.offer' }),
-      expect.objectContaining({ messageId: 'wamid.v', body: '', media: [{ url: `${graph.url}/v24.0/777`, contentType: 'audio/ogg; codecs=opus' }] }),
+      expect.objectContaining({ messageId: 'wamid.v', kind: 'audio', body: '', media: [{ url: `${graph.url}/v24.0/777`, contentType: 'audio/ogg; codecs=opus' }] }),
+      // Said for what they are, so the bot answers a sticker or a pin instead of animating or ignoring it.
+      expect.objectContaining({ messageId: 'wamid.s', kind: 'sticker', media: [{ url: `${graph.url}/v24.0/778`, contentType: 'image/webp' }] }),
+      expect.objectContaining({ messageId: 'wamid.p', kind: 'location', body: '', media: [] }),
     ]);
   });
 

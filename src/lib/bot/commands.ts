@@ -5,13 +5,62 @@ import { cancelTexts, helpText, historyText, statusText, unknownCommandText } fr
 
 export type CommandName = 'help' | 'status' | 'history' | 'cancel' | 'model';
 
-/** `/Status please` -> 'status', `/model 2` -> 'model' with '2'; anything not starting with a slash is a prompt (null). */
-export const parseCommand = (body: string): { name: CommandName | undefined; word: string; argument: string } | null => {
+const COMMANDS: readonly CommandName[] = ['help', 'status', 'history', 'cancel', 'model'];
+
+/** Other names people type for a command, with or without the slash (Telegram's /start, a menu). */
+const ALIASES: Readonly<Record<string, CommandName>> = { start: 'help', menu: 'help', commands: 'help', stop: 'cancel' };
+
+/**
+ * A whole message that is a greeting or a command's bare name, not a description: a first "Hi"
+ * gets the welcome, "status" the status, rather than a video of the word.
+ */
+const WORDS: Readonly<Record<string, CommandName>> = {
+  ...Object.fromEntries(['hi', 'hii', 'hello', 'hey', 'hiya', 'yo', 'hola', 'hallo', 'bonjour', 'ciao', 'olá', 'oi', 'salut', 'namaste', '?', 'hi there', 'hello there', 'hey there', 'good morning', 'good afternoon', 'good evening'].map((word) => [word, 'help' as const])),
+  ...ALIASES,
+  help: 'help',
+  status: 'status',
+  history: 'history',
+  cancel: 'cancel',
+};
+
+/** A message's words as compared with the lists: lower case, without the punctuation and emoji around them. */
+const plainWords = (text: string): string => {
+  const trimmed = text.trim().toLowerCase();
+  const words = trimmed.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '').replace(/\s+/g, ' ');
+  // "?" alone asks for help; stripped, it would be nothing.
+  return words === '' && trimmed.startsWith('?') ? '?' : words;
+};
+
+/**
+ * `/Status please` -> 'status', `/model 2` -> 'model' with '2'. Without a slash, a message that is
+ * only a greeting or a command's name (`Hi!`, `status`) is that command, unless `bareWords` is false
+ * (a photo's caption: "hello" may be what the photo should do). Anything else is a prompt (null).
+ */
+export const parseCommand = (
+  body: string,
+  options: { readonly bareWords?: boolean } = {},
+): { name: CommandName | undefined; word: string; argument: string } | null => {
   const text = body.trim();
-  if (!text.startsWith('/')) return null;
+  if (!text.startsWith('/')) {
+    const name = options.bareWords === false ? undefined : WORDS[plainWords(text)];
+    return name === undefined ? null : { name, word: text, argument: '' };
+  }
   const word = text.slice(1).split(/\s+/, 1)[0]?.toLowerCase() ?? '';
-  const known: readonly CommandName[] = ['help', 'status', 'history', 'cancel', 'model'];
-  return { name: known.find((name) => name === word), word: `/${word}`, argument: text.slice(1 + word.length).trim() };
+  return { name: COMMANDS.find((name) => name === word) ?? ALIASES[word], word: `/${word}`, argument: text.slice(1 + word.length).trim() };
+};
+
+/** Words that thank or agree rather than describe (and the emoji that do the same): they get a word back, not a video. */
+const THANKS = new Set(['thanks', 'thank you', 'thanks a lot', 'thank you so much', 'thx', 'ty', 'ok', 'okay', 'k', 'cool', 'great', 'nice', 'perfect', 'awesome', 'amazing', 'love it', 'gracias', 'merci', 'danke', 'obrigado', 'obrigada', 'grazie']);
+const THANKS_EMOJI = /^(?:\p{Extended_Pictographic}|\p{Emoji_Modifier}|\u200d|\ufe0f|\s)*$/u;
+const REACTIONS = new Set(['👍', '🙏', '❤', '😊', '🙂', '👌', '🥰', '😍', '👏', '🤩', '😀', '😃', '😄', '💯', '🔥']);
+
+/** Whether a message only thanks or agrees: "thanks!", "ok", "👍👍". */
+export const isThanks = (body: string): boolean => {
+  const text = body.trim();
+  if (THANKS.has(plainWords(text))) return true;
+  if (text === '' || !THANKS_EMOJI.test(text)) return false;
+  const pictures = text.replace(/[\s\ufe0f\u200d]|\p{Emoji_Modifier}/gu, '');
+  return [...pictures].every((picture) => REACTIONS.has(picture));
 };
 
 export interface CommandContext {

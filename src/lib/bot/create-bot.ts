@@ -18,6 +18,7 @@ import type { Transcriber } from '../transcriber/port.ts';
 import { DEFAULT_IMAGE_PROMPT, mediaTexts } from './replies.ts';
 import { ingestTypedPrompt, readPrompt } from './typed-prompt.ts';
 import type { Bot, BotReply } from './types.ts';
+import { notAPromptReply } from './not-a-prompt.ts';
 import { createVoiceNotes } from './voice.ts';
 
 export interface CreateBotOptions {
@@ -138,6 +139,8 @@ export const createBot = (options: CreateBotOptions): Bot => {
   };
 
   const decide = async (message: InboundMessage, signal?: AbortSignal): Promise<BotReply> => {
+    const other = notAPromptReply(message);
+    if (other !== undefined) return { text: other, kind: 'command', duplicate: false };
     if (voice.handles(message)) {
       // The limits first, before a transcription is paid for: the prompt it becomes is the same
       // message, and gets this same verdict without taking another turn.
@@ -147,7 +150,8 @@ export const createBot = (options: CreateBotOptions): Bot => {
       }
       return voice.answer(message, (typed) => queuePrompt(typed, signal), signal);
     }
-    const command = message.media.length === 0 ? parseCommand(message.body) : null;
+    // A photo's caption is a command only with its slash: "hello" may be what the photo should do.
+    const command = parseCommand(message.body, { bareWords: message.media.length === 0 });
     if (command?.name === 'model') return modelCommand(models, message.from, command.argument);
     if (command) {
       const context = { vidbot, from: message.from, imageToVideo: imageToVideo(), voiceNotes: transcriber !== undefined, models: vidbot.models.length };
@@ -198,6 +202,7 @@ export const createBot = (options: CreateBotOptions): Bot => {
   const isTypedPrompt = async (message: InboundMessage): Promise<boolean> =>
     message.media.length === 0 &&
     parseCommand(message.body) === null &&
+    notAPromptReply(message) === undefined &&
     (await resolveChoice(store, message, Date.now(), vidbot.models)) === null;
 
   const handle = async (message: InboundMessage, handleOptions: { signal?: AbortSignal }): Promise<BotReply> => {

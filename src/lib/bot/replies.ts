@@ -174,6 +174,14 @@ export const mediaTexts = {
     `📦 That image is too large (the limit is ${formatBytes(maxBytes)}). Please send a smaller photo.`,
 };
 
+/** Replies to messages that ask for no video: thanks, a sticker, a map pin, a contact card. */
+export const notAPromptTexts = {
+  thanks: "🙂 Anytime! Send me another description whenever you'd like a new video.",
+  sticker: "😄 Nice sticker! I can't animate stickers, though. Send me a short description and I'll make you a video.",
+  location: `📍 Thanks for the pin! I can't film a place from a map, but describe it in words (e.g. "sunset over a busy harbour") and I'll make you a video.`,
+  contact: "📇 Thanks, but I can't do anything with a contact card. Send me a short description of the video you'd like.",
+};
+
 /** Replies about voice notes; none names a setting or a tool: the WhatsApp user can do nothing about those. */
 export const voiceTexts = {
   off: "🎙️ Thanks for the voice note! I can't listen to voice notes here yet, so please type a short description of the video you'd like.",

@@ -27,6 +27,8 @@ export interface InboundMessage {
   readonly body: string;
   readonly profileName?: string;
   readonly media: readonly InboundMedia[];
+  /** What the service calls the message, when it says (Twilio's MessageType, the Cloud API's type): text, image, sticker, location... */
+  readonly kind?: string;
   /** A reply button the user tapped: its payload (what the bot put there) and the text shown. */
   readonly button?: { readonly payload: string; readonly text: string };
   /** The channel's id of the message the user replied to, or whose button they tapped (Twilio's OriginalRepliedMessageSid). */

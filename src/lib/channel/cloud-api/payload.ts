@@ -93,6 +93,7 @@ const toMessage = (message: CloudMessage, value: CloudValue, options: ReadOption
     from: addressOf(from),
     body,
     media,
+    kind: type,
     fields: { type, id, from, ...(message.timestamp ? { timestamp: message.timestamp } : {}), message: JSON.stringify(message) },
     ...(business ? { to: addressOf(business) } : {}),
     ...(profileName ? { profileName } : {}),

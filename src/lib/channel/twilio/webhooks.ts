@@ -55,6 +55,7 @@ export const toInboundMessage = (channel: string, form: Form): InboundMessage =>
   const profileName = field(form, 'ProfileName');
   const payload = field(form, 'ButtonPayload');
   const repliedTo = field(form, 'OriginalRepliedMessageSid')?.trim();
+  const kind = field(form, 'MessageType')?.trim().toLowerCase();
   return {
     channel,
     messageId,
@@ -64,6 +65,7 @@ export const toInboundMessage = (channel: string, form: Form): InboundMessage =>
     fields,
     ...(to ? { to } : {}),
     ...(profileName ? { profileName } : {}),
+    ...(kind ? { kind } : {}),
     ...(payload ? { button: { payload, text: field(form, 'ButtonText') ?? '' } } : {}),
     ...(repliedTo ? { repliedTo } : {}),
   };

@@ -1,0 +1,68 @@
+/**
+ * What is not a request for a video gets a word back, not a video of the word, through the Twilio
+ * webhook: a greeting gets the welcome, a command's bare name runs it, thanks get thanks, a sticker,
+ * a pin or a contact card are answered for what they are; and a photo's slash command is a command.
+ * None of them queues a task or costs the sender a video.
+ */
+import { describe, expect, it } from 'vitest';
+import { cancelTexts, helpText, notAPromptTexts } from '../../src/lib/bot/replies.ts';
+import { useBots } from '../helpers/bot.ts';
+import { type FormParams, newMessageSid, whatsappText } from '../helpers/server.ts';
+import { testImage } from '../simulator/helpers.ts';
+
+const USER = 'whatsapp:+15550005555';
+const WELCOME = helpText({ imageToVideo: true }).split('\n')[0] ?? '';
+
+describe('messages that ask for no video', () => {
+  const startBot = useBots();
+  const quiet = () => startBot({ VIDBOT_DAILY_LIMIT: '3' }, { workers: false });
+
+  it('a greeting gets the welcome and the help; everyday words are answered; a description is still a prompt', async () => {
+    const bot = await quiet();
+    expect(WELCOME).toContain('Hi!');
+    for (const greeting of ['Hi', 'hello!', 'Good morning 👋', 'hey there', '/start', '?']) {
+      expect({ greeting, answer: await bot.say(USER, greeting) }).toMatchObject({ answer: expect.stringContaining(WELCOME) });
+    }
+    for (const thanks of ['thanks!', 'Thank you', 'ok', '👍', '🙏🏽']) {
+      expect({ thanks, answer: await bot.say(USER, thanks) }).toEqual({ thanks, answer: notAPromptTexts.thanks });
+    }
+    expect(await bot.say(USER, 'status')).toContain("haven't asked for any videos yet");
+    expect(await bot.say(USER, 'cancel')).toBe(cancelTexts.nothing);
+    expect(await bot.vidbot.store.countTasks({ from: USER })).toBe(0);
+
+    // More than the word: a description, made into a video.
+    expect(await bot.say(USER, 'hello world in neon letters')).toContain('Generating your video');
+    expect(await bot.say(USER, 'STOP')).toContain('Canceled');
+    expect(await bot.vidbot.store.countTasks({ from: USER })).toBe(1);
+  });
+
+  it('a sticker, a pin and a contact card are answered for what they are, queueing nothing', async () => {
+    const bot = await quiet();
+    const media = (url: string, contentType: string, kind: string): FormParams => ({
+      ...whatsappText(USER, '', newMessageSid()),
+      NumMedia: '1',
+      MediaUrl0: url,
+      MediaContentType0: contentType,
+      MessageType: kind,
+    });
+    const sticker = bot.fake.addMedia(testImage(512, 512).png, 'image/webp');
+    expect((await bot.post(media(sticker, 'image/webp', 'sticker'))).text).toBe(notAPromptTexts.sticker);
+    const card = bot.fake.addMedia(Buffer.from('BEGIN:VCARD\nFN:Ann\nEND:VCARD\n'), 'text/vcard');
+    expect((await bot.post(media(card, 'text/vcard', 'document'))).text).toBe(notAPromptTexts.contact);
+    const pin = { ...whatsappText(USER, '', newMessageSid()), Latitude: '48.8584', Longitude: '2.2945', Address: 'Paris', MessageType: 'location' };
+    expect((await bot.post(pin)).text).toBe(notAPromptTexts.location);
+    expect(await bot.vidbot.store.countTasks({ from: USER })).toBe(0);
+    expect(await bot.say(USER, 'a fox in the snow')).toContain('2 of 3 videos left today');
+  });
+
+  it("a photo's caption is a command with its slash, and a prompt without it", async () => {
+    const bot = await quiet();
+    const photo = bot.fake.addMedia(testImage().png, 'image/png');
+    const captioned = (caption: string): FormParams => ({ ...whatsappText(USER, caption, newMessageSid()), NumMedia: '1', MediaUrl0: photo, MediaContentType0: 'image/png', MessageType: 'image' });
+    expect((await bot.post(captioned('/help'))).text).toContain(WELCOME);
+    expect(await bot.vidbot.store.countTasks({ from: USER })).toBe(0);
+    expect((await bot.post(captioned('hello'))).text).toContain('Generating your video');
+    const [task] = await bot.vidbot.store.listTasks({ from: USER, limit: 1 });
+    expect(task).toMatchObject({ prompt: 'hello', options: { firstFrameImage: expect.any(String) } });
+  });
+});
