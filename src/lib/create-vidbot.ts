@@ -90,6 +90,8 @@ export interface Vidbot {
   createTask(input: CreateTaskInput): Promise<{ task: Task; created: boolean }>;
   /** Validates the prompt and stores a task with its queue job (idempotent on taskId and messageId). */
   submitTask(input: CreateTaskInput): Promise<{ task: Task; created: boolean }>;
+  /** Whether this task would be answered from the prompt cache, paying for nothing (asked once today's budget is spent). */
+  isCached(input: CreateTaskInput): Promise<boolean>;
   /**
    * Makes an inbound message durable in one unit: its claim, the user's words, the task it asks for
    * (as submitTask stores it) and the answer (see Store.ingest). The webhook answers after this.
@@ -259,6 +261,10 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
     conversation,
     createTask: (input) => tasks.create(newTask(input)),
     submitTask: (input) => tasks.submit(newTask(input)),
+    isCached: (input) => {
+      const { prompt, options: { provider: _provider, ...options } } = newTask(input);
+      return pipeline.isCached({ ...options, prompt });
+    },
     ingestInbound: (request) =>
       tasks.ingest({
         ...request,

@@ -16,7 +16,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { json, readBody } from './http-fake.ts';
 
-export type Outcome = 'succeed' | 'fail' | 'hang';
+/** How a prediction ends: made, failed by the model (a crash), refused by its safety filter, or never. */
+export type Outcome = 'succeed' | 'fail' | 'refuse' | 'hang';
 
 /** How a create misbehaves: an error status, a body that is not JSON, no answer, or a dropped socket. */
 export type CreateFault = { kind: 'status'; status: number; retryAfterSec?: number } | { kind: 'malformed' } | { kind: 'hang' } | { kind: 'drop' };
@@ -170,9 +171,12 @@ export const startFakeReplicate = async (options: FakeReplicateOptions = {}): Pr
         prediction.logs += '\n100%|██████████| 10/10 [00:05<00:00,  2.00it/s]';
         prediction.completed_at = new Date().toISOString();
         prediction.metrics = { predict_time: (runMs * 2) / 3 / 1000, total_time: runMs / 1000 };
-        if (ending === 'fail') {
+        if (ending === 'refuse') {
           prediction.status = 'failed';
           prediction.error = 'E005: the input was flagged as sensitive';
+        } else if (ending === 'fail') {
+          prediction.status = 'failed';
+          prediction.error = 'CUDA out of memory. Tried to allocate 2.00 GiB';
         } else {
           prediction.status = 'succeeded';
           prediction.output = `${base}/files/${prediction.id}.mp4`;

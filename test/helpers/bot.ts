@@ -42,7 +42,7 @@ export const useBots = () => {
   });
   return async (
     env: Record<string, string> = {},
-    options: { workers?: boolean; onWarning?: (message: string) => void } & Pick<StartServerOptions, 'overrides' | 'simulator'> = {},
+    options: { workers?: boolean; onWarning?: (message: string) => void } & Pick<StartServerOptions, 'overrides' | 'simulator' | 'bot'> = {},
   ): Promise<TestBot> => {
     const fake = await startFakeTwilio({ accountSid: ACCOUNT, authToken: TEST_AUTH_TOKEN });
     cleanups.push(() => fake.close());
@@ -78,6 +78,7 @@ export const useBots = () => {
       },
       ...(options.overrides ? { overrides: options.overrides } : {}),
       ...(options.simulator ? { simulator: options.simulator } : {}),
+      ...(options.bot ? { bot: options.bot } : {}),
     });
     cleanups.push(() => server.close());
     const { vidbot, app } = server;

@@ -139,12 +139,15 @@ describe('the bot on the real-service adapters', () => {
 
   it('tells the user and fails the task when the prediction fails', async () => {
     const services = await startServices(150);
-    services.replicate.setOutcome('fail');
+    services.replicate.setOutcome('refuse');
     const bot = await startProcess(services, await mkdtemp(join(root, 'data-')), await freePort());
     await bot.post('something the model refuses');
     const message = await waitFor(async () => services.twilio.messages[0], 30_000);
     expect(message.body).toContain("couldn't make that video: the video model turned that description down");
     expect(message.body).not.toContain('E005');
+    // The same words would be turned down again: no "Try again" button, only the advice to reword.
+    expect(message.contentSid).toBeUndefined();
+    expect(message.body).not.toContain('Try again');
     const [task] = await bot.vidbot.store.listTasks({ from: USER });
     expect(task).toMatchObject({ status: 'failed', errorCode: 'VIDBOT_GENERATION_FAILED' });
     expect(services.replicate.creates()).toBe(1);

@@ -1,7 +1,7 @@
 /**
  * What videos cost, through the served bot with Replicate's loopback fake: each task records the
  * estimate from the price table (API), /metrics sums it by provider and model, and the daily budget
- * turns the next paid video into a polite reply while a cached prompt still arrives; /health says so.
+ * turns the next new paid video into a polite reply at the door while a cached prompt still arrives; /health says so.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -36,15 +36,18 @@ const ask = async (bot: TestBot, text: string): Promise<Task> => {
 };
 
 describe('the cost of each video, and the daily budget', () => {
-  it('records the estimate, shows it in the API and /metrics, stops paid videos at the budget and lets a cached one through', async () => {
+  const start = async (bot: { budgetReadMs: number }) => {
     replicate = await startFakeReplicate({ runMs: 150 });
     replicate.setOutput(clip);
-    const bot = await bots({
-      REPLICATE_API_TOKEN: replicate.token,
-      REPLICATE_API_BASE_URL: replicate.apiUrl,
-      VIDBOT_PRICES: 'minimax/video-01=0.60/video',
-      VIDBOT_DAILY_BUDGET: '1',
-    });
+    return bots(
+      { REPLICATE_API_TOKEN: replicate.token, REPLICATE_API_BASE_URL: replicate.apiUrl, VIDBOT_PRICES: 'minimax/video-01=0.60/video', VIDBOT_DAILY_BUDGET: '1' },
+      { bot },
+    );
+  };
+
+  it('records the estimate, shows it in the API and /metrics, refuses new paid videos at the door once the budget is spent and lets a cached one through', async () => {
+    // Today's spend read on every prompt, so the door knows at once.
+    const bot = await start({ budgetReadMs: 0 });
     const fox = await ask(bot, 'a fox running through a neon city at night');
     const boat = await ask(bot, 'a paper boat on a rainy street');
     expect(fox.generation).toMatchObject({ provider: 'replicate', model: 'minimax/video-01', cost: 0.6 });
@@ -59,20 +62,33 @@ describe('the cost of each video, and the daily budget', () => {
     expect(health.status).toBe('healthy');
     expect(health.budget).toMatchObject({ limit: 1, spent_today: 1.2, reached: true });
 
-    // Over the budget: the next new video is not paid for, and the user hears why in their words.
-    const refused = await ask(bot, 'a lighthouse in a storm');
-    expect(refused).toMatchObject({ status: 'failed', errorCode: 'VIDBOT_BUDGET_REACHED' });
-    expect(replicate.creates()).toBe(2);
-    const notice = (await bot.fake.waitForMessages(3, 30_000)).at(-1);
-    expect(notice?.body).toContain("I've made all the new videos I can for today");
-    expect(notice?.body).not.toMatch(/BUDGET|budget|VIDBOT/);
+    // Over the budget: a new prompt is told at once, in the user's words, and nothing is queued or paid for.
+    const refused = await bot.say(USER, 'a lighthouse in a storm');
+    expect(refused).toMatch(/^🌙 I've made all the new videos I can for today\. New ones start again in /);
+    expect(refused).not.toMatch(/BUDGET|budget|VIDBOT/);
+    expect(await bot.vidbot.store.countTasks({ from: USER })).toBe(2);
+    expect(replicate?.creates()).toBe(2);
 
-    // A prompt made before comes from the cache: nothing to pay, so it still arrives.
+    // A prompt made before comes from the cache: nothing to pay, so it goes ahead and arrives.
     const again = await ask(bot, 'A fox running through a neon city at night!');
     expect(again).toMatchObject({ status: 'done', cacheHit: true });
     expect(again.generation).toBeUndefined();
-    expect(replicate.creates()).toBe(2);
-    const [video] = await bot.fake.waitForMessages(4, 30_000).then((all) => all.slice(-1));
+    expect(replicate?.creates()).toBe(2);
+    const [video] = await bot.fake.waitForMessages(3, 30_000).then((all) => all.slice(-1));
     expect(video?.mediaUrls).toHaveLength(1);
+  });
+
+  it('a prompt let in before the door knew is stopped before it is paid for, and the notice offers no futile retry', async () => {
+    // The spend read once and trusted for a minute: the third prompt passes the door.
+    const bot = await start({ budgetReadMs: 60_000 });
+    await ask(bot, 'a fox running through a neon city at night');
+    await ask(bot, 'a paper boat on a rainy street');
+    const refused = await ask(bot, 'a lighthouse in a storm');
+    expect(refused).toMatchObject({ status: 'failed', errorCode: 'VIDBOT_BUDGET_REACHED' });
+    expect(replicate?.creates()).toBe(2);
+    const notice = (await bot.fake.waitForMessages(3, 30_000)).at(-1);
+    expect(notice?.body).toContain("I've made all the new videos I can for today");
+    expect(notice?.body).not.toMatch(/BUDGET|budget|VIDBOT|Try again/);
+    expect(notice?.contentSid).toBeUndefined();
   });
 });

@@ -138,7 +138,7 @@ describe('failover from Replicate to fal', () => {
 
   it('does not fail over when the model refused the prompt: the user is told, fal is never asked', async () => {
     const services = await startServices(150);
-    services.replicate.setOutcome('fail');
+    services.replicate.setOutcome('refuse');
     const bot = await startProcess(services);
     const task = await bot.prompt('something the model refuses');
     const failed = await bot.until(task.taskId, 'failed', 'done');

@@ -294,11 +294,21 @@ describe('replicate faults', () => {
 
   it('turns a failed prediction into a final failure with its reason', async () => {
     await setup();
-    fake.setOutcome('fail');
+    fake.setOutcome('refuse');
     const error = await failure(provider().generate(request, { workDir }));
     expect(error.code).toBe('VIDBOT_GENERATION_FAILED');
     expect(error.message).toContain('E005');
     expect(error.retryable).toBe(false);
+    expect(error.details.refusal).toBe('content');
+  });
+
+  it('tells a model that failed by itself from one that refused the prompt', async () => {
+    await setup();
+    fake.setOutcome('fail');
+    const error = await failure(provider().generate(request, { workDir }));
+    expect(error.code).toBe('VIDBOT_GENERATION_FAILED');
+    expect(error.message).toContain('CUDA out of memory');
+    expect(error.details.refusal).toBeUndefined();
   });
 
   it('cancels a prediction that outlives the time limit', async () => {

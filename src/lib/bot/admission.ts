@@ -3,9 +3,10 @@
  * limits give a verdict per message (a redelivery gets the same one and takes nothing more), taken
  * before a message is made durable; here it becomes the reply.
  */
+import type { BudgetState } from '../cost/index.ts';
 import type { Quota, Verdict } from '../limits/port.ts';
 import { estimateReadySeconds } from '../tasks/eta.ts';
-import { ackText, quotaUsedUpText, rateLimitedText } from './replies.ts';
+import { ackText, budgetSpentText, quotaUsedUpText, rateLimitedText } from './replies.ts';
 import type { BotReply } from './types.ts';
 
 /** Whether a sender may queue a video now: the reply when not, else what is left of their allowance. */
@@ -20,6 +21,13 @@ export const admissionOf = (verdict: Verdict, perMinute: number): Admission => {
   if (verdict.reason === 'rate') return { denied: { text: rateLimitedText(perMinute, verdict.retryAfterMs), kind: 'rate-limited', duplicate: false } };
   return { denied: { text: quotaUsedUpText(verdict.quota), kind: 'quota', duplicate: false } };
 };
+
+/** The reply to a request for a new video while today's budget is spent: nothing is queued. */
+export const budgetSpentReply = (state: BudgetState, now: number): BotReply => ({
+  text: budgetSpentText(Math.max(0, state.resetsAt - now)),
+  kind: 'quota',
+  duplicate: false,
+});
 
 export interface EtaBasis {
   /** Mean run time of recent jobs; undefined until there is one. */

@@ -5,7 +5,8 @@
  */
 import { join } from 'node:path';
 import type { Vidbot } from '../create-vidbot.ts';
-import { type Admission, ackReply, admissionOf } from './admission.ts';
+import { type Admission, ackReply, admissionOf, budgetSpentReply } from './admission.ts';
+import { createBudgetGate } from './budget-gate.ts';
 import { actOnChoice, resolveChoice } from './choices.ts';
 import { runCommand, parseCommand } from './commands.ts';
 import { type ModelContext, chooseModel, modelCommand, modelForPrompt } from './models.ts';
@@ -38,6 +39,8 @@ export interface CreateBotOptions {
     | 'channels'
     | 'ffmpeg'
     | 'limits'
+    | 'budget'
+    | 'isCached'
   >;
   /** Workers taking jobs in parallel, for the ETA; default WORKER_COUNT. */
   readonly workers?: number;
@@ -47,6 +50,8 @@ export interface CreateBotOptions {
   readonly now?: () => number;
   /** Turns voice notes into prompts; default: picked from the config (OpenAI when OPENAI_API_KEY is set). */
   readonly transcriber?: Transcriber;
+  /** How long a read of today's spend (VIDBOT_DAILY_BUDGET) is trusted before it is read again; default 5 s. */
+  readonly budgetReadMs?: number;
   /** Told about voice notes that were refused or failed, in operator words. */
   readonly onWarning?: (message: string) => void;
 }
@@ -85,6 +90,14 @@ export const createBot = (options: CreateBotOptions): Bot => {
   /** Messages being decided that took a turn of the limits: one that ends without a task gives it back. */
   const tookTurn = new Set<string>();
 
+  const budgetSpent = createBudgetGate({
+    budget: vidbot.budget,
+    provider: vidbot.provider,
+    isCached: (task) => vidbot.isCached(task),
+    now,
+    ...(options.budgetReadMs === undefined ? {} : { readEveryMs: options.budgetReadMs }),
+  });
+
   /** What every request for a new video passes first: the rate limit, then the daily allowance. */
   const admit = async (message: InboundMessage): Promise<Admission> => {
     const admission = admissionOf(await vidbot.limits.take({ from: message.from, messageId: message.messageId, now: now() }), config.rateLimitPerMinute);
@@ -107,6 +120,8 @@ export const createBot = (options: CreateBotOptions): Bot => {
     const read = readPrompt(message.body.trim() || (image ? DEFAULT_IMAGE_PROMPT : ''), config.promptMaxChars);
     if ('refused' in read) return read.refused;
     const { prompt } = read;
+    const spent = await budgetSpent({ prompt, model, photo: image !== undefined });
+    if (spent !== undefined) return budgetSpentReply(spent, now());
 
     const admission = await admit(message);
     if (admission.denied !== undefined) return admission.denied;
@@ -208,7 +223,7 @@ export const createBot = (options: CreateBotOptions): Bot => {
   const handle = async (message: InboundMessage, handleOptions: { signal?: AbortSignal }): Promise<BotReply> => {
     let claimed = false;
     if (await isTypedPrompt(message)) {
-      const outcome = await ingestTypedPrompt({ vidbot, now, etaBasis, modelFor: (from) => modelForPrompt(models, from) }, message);
+      const outcome = await ingestTypedPrompt({ vidbot, now, etaBasis, budgetSpent, modelFor: (from) => modelForPrompt(models, from) }, message);
       if (outcome.reply !== undefined) return outcome.reply;
       const first = await answerOfFirst(message.messageId, message.from, outcome.claim.receivedAt);
       if (first) return first;

@@ -149,6 +149,10 @@ export const quotaLeftText = (quota: Quota): string =>
 export const quotaUsedUpText = (quota: Quota): string =>
   `🎟️ You've had all ${quota.limit} of today's videos. The next one frees up in ${formatEta((quota.freesInMs ?? 0) / 1000)}; see you then!`;
 
+/** Today's generation budget is spent: no new video until the next day (UTC) starts. */
+export const budgetSpentText = (msUntilReset: number): string =>
+  `🌙 I've made all the new videos I can for today. New ones start again in ${formatEta(msUntilReset / 1000)}; please send your description then.`;
+
 /** The rate-limited reply starts with this, so a replayed reply can be recognised. */
 export const RATE_LIMITED_PREFIX = "⏳ Whoa, that's a lot of requests!";
 

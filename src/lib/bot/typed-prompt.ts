@@ -8,7 +8,8 @@ import { isVidbotError } from '../errors.ts';
 import type { InboundMessage } from '../channel/port.ts';
 import { validatePrompt } from '../pipeline/prompt.ts';
 import type { IngestOutcome, LogLine } from '../store/port.ts';
-import { type EtaBasis, ackReply, admissionOf } from './admission.ts';
+import { type EtaBasis, ackReply, admissionOf, budgetSpentReply } from './admission.ts';
+import type { BudgetGate } from './budget-gate.ts';
 import { emptyPromptText, promptTooLongText } from './replies.ts';
 import type { BotReply } from './types.ts';
 
@@ -19,6 +20,8 @@ export interface TypedPromptContext {
   etaBasis(): Promise<EtaBasis>;
   /** The model the sender picked with /model; undefined for the default. */
   modelFor(from: string): Promise<string | undefined>;
+  /** Today's budget when it is spent and the prompt would have to be paid for (bot/budget-gate.ts). */
+  budgetSpent: BudgetGate;
 }
 
 /** The prompt of a message, or the reply refusing it. */
@@ -38,13 +41,16 @@ export const ingestTypedPrompt = async (context: TypedPromptContext, message: In
   const { vidbot } = context;
   const { config } = vidbot;
   const read = readPrompt(message.body.trim(), config.promptMaxChars);
+  const model = 'prompt' in read ? await context.modelFor(message.from) : undefined;
+  const spent = 'prompt' in read ? await context.budgetSpent({ prompt: read.prompt, model }) : undefined;
   // Taken before the unit, as a verdict of this message: a redelivery gets it again and takes nothing.
   const gate =
-    'prompt' in read
-      ? { prompt: read.prompt, verdict: await vidbot.limits.take({ from: message.from, messageId: message.messageId, now: context.now() }) }
-      : read;
+    spent !== undefined
+      ? { refused: budgetSpentReply(spent, context.now()) }
+      : 'prompt' in read
+        ? { prompt: read.prompt, verdict: await vidbot.limits.take({ from: message.from, messageId: message.messageId, now: context.now() }) }
+        : read;
   const basis = await context.etaBasis();
-  const model = 'prompt' in read ? await context.modelFor(message.from) : undefined;
   let reply: BotReply | undefined;
   const say = (answer: BotReply): LogLine => {
     reply = answer;

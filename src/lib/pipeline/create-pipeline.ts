@@ -70,6 +70,8 @@ export interface PipelineResult {
 
 export interface Pipeline {
   run(request: PipelineRequest, options?: PipelineRunOptions): Promise<PipelineResult>;
+  /** Whether a run of this request would send a video already made, generating (and paying for) nothing. */
+  isCached(request: PipelineRequest): Promise<boolean>;
 }
 
 /** The provider's part of a pipeline request: what to make, without the pipeline's own switches. */
@@ -88,39 +90,53 @@ const fitting = (meta: Readonly<Record<string, unknown>> | undefined, size: numb
   return video !== undefined && maxBytes !== undefined && fit?.maxBytes === maxBytes && video.sizeBytes === size ? { fits: video } : {};
 };
 
+interface CacheLookup {
+  readonly key: string;
+  /** The cached video, when caching is on and its file is still there. */
+  readonly cached?: { readonly filePath: string; readonly size: number; readonly meta?: Readonly<Record<string, unknown>> };
+}
+
+/** The request's cache key, and its cached video when there is one. */
+const lookUpCache = async (deps: PipelineDeps, request: PipelineRequest): Promise<CacheLookup> => {
+  const key = cacheKey({
+    prompt: request.prompt,
+    provider: deps.provider.name,
+    model: request.model ?? deps.provider.defaultModel,
+    options: {
+      orientation: request.orientation,
+      durationSec: request.durationSec,
+      polish: request.polish !== false,
+      ...(request.firstFrameImage ? { firstFrameImage: request.firstFrameImage } : {}),
+      // The first take keeps the key it always had, so videos cached before takes existed still count.
+      ...(request.take !== undefined && request.take > 1 ? { take: request.take } : {}),
+      ...request.inputs,
+    },
+  });
+  if (request.useCache === false || deps.store === undefined) return { key };
+  const entry = await deps.store.getCache(key);
+  const size = entry ? await sizeOf(entry.filePath) : 0;
+  return entry && size > 0 ? { key, cached: { filePath: entry.filePath, size, ...(entry.meta ? { meta: entry.meta } : {}) } } : { key };
+};
+
 /**
  * Composes the stages: polish -> cache -> generate -> compress -> publish. Each stage is a port, so
  * any adapter (local renderer or Replicate, local media or Cloudinary) slots in without changes here.
  */
 export const createPipeline = (deps: PipelineDeps): Pipeline => ({
+  isCached: async (request) => (await lookUpCache(deps, request)).cached !== undefined,
   async run(request, options = {}) {
     const { signal } = options;
     const emit: PipelineListener = options.onEvent ?? (() => {});
     const model = request.model ?? deps.provider.defaultModel;
-    const key = cacheKey({
-      prompt: request.prompt,
-      provider: deps.provider.name,
-      model,
-      options: {
-        orientation: request.orientation,
-        durationSec: request.durationSec,
-        polish: request.polish !== false,
-        ...(request.firstFrameImage ? { firstFrameImage: request.firstFrameImage } : {}),
-        // The first take keeps the key it always had, so videos cached before takes existed still count.
-        ...(request.take !== undefined && request.take > 1 ? { take: request.take } : {}),
-        ...request.inputs,
-      },
-    });
     const useCache = request.useCache !== false && deps.store !== undefined;
     const scratch = await mkdtemp(join(deps.workDir, scratchPrefix()));
     try {
-      const cached = useCache ? await deps.store?.getCache(key) : null;
-      const cachedSize = cached ? await sizeOf(cached.filePath) : 0;
-      if (cached && cachedSize > 0) {
+      const { key, cached } = await lookUpCache(deps, request);
+      if (cached) {
         emit({ type: 'stage:skip', stage: 'polish', reason: 'cache hit' });
         emit({ type: 'stage:skip', stage: 'generate', reason: 'cache hit' });
         return await finish(deps, request, options, emit, scratch, key, cached.filePath, {
-          ...fitting(cached.meta, cachedSize, request.maxBytes),
+          ...fitting(cached.meta, cached.size, request.maxBytes),
           prompt: request.prompt,
           cacheHit: true,
           // Who made the cached copy (a failover may have made it elsewhere).

@@ -10,16 +10,21 @@ import type { OutboundRecord, Task } from '../store/port.ts';
 import { type LifecycleDeps, channelFor } from './deps.ts';
 import { CHOICE_TITLES, CHOICES_MESSAGE } from './messages.ts';
 import { outsideWindow, sendRecorded } from './outbound.ts';
+import { type UserReason, userReasonFor } from './user-reasons.ts';
 
 /** Kinds of messages that offer choices: the follow-up after a video, a failure notice, and the /model list (bot/models.ts). */
 export const OFFER_KINDS: readonly string[] = ['choices', 'failure', 'models'];
 
 export const choiceOf = (id: ChoiceAction): Choice => ({ id, title: CHOICE_TITLES[id] });
 
-/** The choices a message of this kind offers about its task; none for other kinds. */
-export const choicesFor = (kind: string, task: Pick<Task, 'options'>): Choice[] => {
+/**
+ * The choices a message of this kind offers about its task; none for other kinds. A failure offers
+ * to try again only where that can help (`reason`, by default its task's): not when the words must
+ * change (a model that turned the prompt down), nor once the day's budget is spent.
+ */
+export const choicesFor = (kind: string, task: Pick<Task, 'options' | 'errorCode'>, reason: UserReason = userReasonFor(task.errorCode)): Choice[] => {
   if (kind === 'choices') return [choiceOf('again'), choiceOf(task.options.orientation === 'landscape' ? 'portrait' : 'landscape')];
-  if (kind === 'failure') return [choiceOf('retry')];
+  if (kind === 'failure') return reason.retry === false ? [] : [choiceOf('retry')];
   return [];
 };
 

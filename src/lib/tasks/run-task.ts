@@ -121,7 +121,8 @@ const generate = async (deps: LifecycleDeps, queued: Task, options: RunTaskOptio
       await move(store, taskId, 'requeue', { error: error.message, errorCode: error.code });
       throw error;
     }
-    const notice = await prepareNotice(deps, task, 'failure', failureMessage(userReason(error)));
+    const reason = userReason(error);
+    const notice = await prepareNotice(deps, task, 'failure', failureMessage(reason), reason);
     const failed = await move(store, taskId, 'fail', { error: error.message, errorCode: error.code });
     await (failed === null ? notice?.drop() : notice?.send());
     if (failed !== null) await giveBackAllowance(deps, failed);

@@ -2,6 +2,7 @@
 import { toVidbotError } from '../errors.ts';
 import type { Task } from '../store/port.ts';
 import { choicesFor } from './choices.ts';
+import type { UserReason } from './user-reasons.ts';
 import { type LifecycleDeps, channelFor, giveBackAllowance } from './deps.ts';
 import { move } from './machine.ts';
 import { undeliveredMessage } from './messages.ts';
@@ -47,7 +48,14 @@ export interface PreparedNotice {
   drop(): Promise<void>;
 }
 
-export const prepareNotice = async (deps: LifecycleDeps, task: Task, kind: string, body: string): Promise<PreparedNotice | undefined> => {
+export const prepareNotice = async (
+  deps: LifecycleDeps,
+  task: Task,
+  kind: string,
+  body: string,
+  /** Why it failed, for a failure notice: it decides whether trying again is offered. */
+  reason?: UserReason,
+): Promise<PreparedNotice | undefined> => {
   if (!task.from) return undefined;
   const id = `${task.jobId ?? task.taskId}:${kind}`;
   const channel = channelFor(deps, task.channel);
@@ -59,8 +67,8 @@ export const prepareNotice = async (deps: LifecycleDeps, task: Task, kind: strin
     deps.onWarning?.(`Could not record a notice to ${task.from} about task ${task.taskId}: ${toVidbotError(error).message}`);
     return undefined;
   }
-  // A failure notice offers to try again (tasks/choices.ts).
-  const choices = choicesFor(kind, task);
+  // A failure notice offers to try again where that can help (tasks/choices.ts).
+  const choices = choicesFor(kind, task, reason);
   const message = { to: task.from, body, ...(choices.length > 0 ? { choices } : {}) };
   const send = { id, kind, channel, message, taskId: task.taskId, sessionId: task.sessionId, untried };
   return {

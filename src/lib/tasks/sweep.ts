@@ -45,7 +45,8 @@ const RECEIPTS_A_BATCH = 1000;
  */
 export const abandon = async (deps: LifecycleDeps, task: Task, reason: string): Promise<Task | null> => {
   const error = vidbotError('VIDBOT_JOB_ABANDONED', reason);
-  const notice = await prepareNotice(deps, task, 'failure', failureMessage(userReason(error)));
+  const told = userReason(error);
+  const notice = await prepareNotice(deps, task, 'failure', failureMessage(told), told);
   const failed = await move(deps.store, task.taskId, 'fail', { error: reason, errorCode: error.code });
   await (failed === null ? notice?.drop() : notice?.send());
   if (failed !== null) await giveBackAllowance(deps, failed);

@@ -10,6 +10,8 @@ export interface UserReason {
   readonly why: string;
   /** What they can do now. */
   readonly next: string;
+  /** False when the same request again cannot help (the words must change, or the day): no "Try again" button then. */
+  readonly retry?: false;
 }
 
 const OUR_SIDE: UserReason = {
@@ -27,17 +29,18 @@ const BUSY: UserReason = {
 
 /** A Record, so a new error code does not compile until it has words for the user. */
 const REASONS: Readonly<Record<ErrorCode, UserReason>> = {
-  VIDBOT_PROMPT_EMPTY: { why: 'the description was empty.', next: 'Send a few words about the video you would like.' },
-  VIDBOT_PROMPT_TOO_LONG: { why: 'the description is too long.', next: 'Please send a shorter one.' },
+  VIDBOT_PROMPT_EMPTY: { why: 'the description was empty.', next: 'Send a few words about the video you would like.', retry: false },
+  VIDBOT_PROMPT_TOO_LONG: { why: 'the description is too long.', next: 'Please send a shorter one.', retry: false },
   VIDBOT_CAPABILITY_UNSUPPORTED: {
     why: "this bot's video model can't do that (for example, it may not animate photos).",
     next: 'Try describing the video in words instead.',
+    retry: false,
   },
   VIDBOT_GENERATION_FAILED: {
     why: "the video model couldn't make a video from that description.",
     next: 'Try describing it a little differently.',
   },
-  VIDBOT_SIZE_LIMIT_UNREACHABLE: { why: 'the video came out too big to send on WhatsApp.', next: 'Try asking for something simpler.' },
+  VIDBOT_SIZE_LIMIT_UNREACHABLE: { why: 'the video came out too big to send on WhatsApp.', next: 'Try asking for something simpler.', retry: false },
   VIDBOT_CANCELED: { why: 'it was canceled.', next: 'Send the description again whenever you like.' },
   VIDBOT_DELIVERY_REFUSED: { why: "WhatsApp wouldn't take the video.", next: 'Please try again later.' },
   // Voice notes are transcribed before a task exists (bot/voice.ts has those replies); for completeness.
@@ -46,6 +49,7 @@ const REASONS: Readonly<Record<ErrorCode, UserReason>> = {
   VIDBOT_BUDGET_REACHED: {
     why: "I've made all the new videos I can for today.",
     next: 'Please try again tomorrow.',
+    retry: false,
   },
   VIDBOT_PROVIDER_FAILED: BUSY,
   VIDBOT_TIMEOUT: BUSY,
@@ -82,6 +86,7 @@ const REASONS: Readonly<Record<ErrorCode, UserReason>> = {
 const CONTENT_REFUSED: UserReason = {
   why: 'the video model turned that description down (it may have looked unsafe to it).',
   next: 'Try describing it differently.',
+  retry: false,
 };
 
 /**

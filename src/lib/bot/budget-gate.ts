@@ -1,0 +1,51 @@
+/**
+ * Whether today's generation budget (VIDBOT_DAILY_BUDGET) is spent, asked before a request for a new
+ * video is taken: the sender is told at once, instead of being promised a video the worker may not
+ * make. Read at most every few seconds, since every prompt asks; a prompt slipping through in that
+ * time is told by the worker, as before.
+ */
+import type { BudgetState, DailyBudget } from '../cost/index.ts';
+import type { VideoProvider } from '../video-provider/port.ts';
+
+/** A new request for a video, as far as it is known before it is queued. */
+export interface HeldRequest {
+  readonly prompt: string;
+  readonly model: string | undefined;
+  /** A photo to animate: its video is never in the cache (each photo is a file of its own). */
+  readonly photo?: boolean;
+}
+
+/** Today's budget state when it is spent and this request would have to be paid for; undefined when it may go ahead. */
+export type BudgetGate = (request: HeldRequest) => Promise<BudgetState | undefined>;
+
+export const createBudgetGate = (options: {
+  readonly budget: DailyBudget | undefined;
+  readonly provider: Pick<VideoProvider, 'capabilities'>;
+  /** Whether the prompt cache holds its video: then it costs nothing, and goes ahead. */
+  readonly isCached: (request: { prompt: string; options?: { model?: string } }) => Promise<boolean>;
+  readonly now: () => number;
+  /** How long a read of today's spend is trusted (default 5 s). */
+  readonly readEveryMs?: number;
+}): BudgetGate => {
+  const { budget, provider, now } = options;
+  const ttlMs = options.readEveryMs ?? 5_000;
+  let cached: { at: number; spent: Promise<BudgetState | undefined> } | undefined;
+  const spentToday = (daily: DailyBudget): Promise<BudgetState | undefined> => {
+    if (cached === undefined || now() - cached.at >= ttlMs) {
+      const spent = daily.state().then((state) => (state.reached ? state : undefined));
+      cached = { at: now(), spent };
+      // A failed read is not kept: the next prompt asks again.
+      spent.catch(() => {
+        if (cached?.spent === spent) cached = undefined;
+      });
+    }
+    return cached.spent;
+  };
+  return async ({ prompt, model, photo }) => {
+    // The local preview costs nothing: the budget never holds it back.
+    if (budget === undefined || !provider.capabilities(model).ai) return undefined;
+    const spent = await spentToday(budget);
+    if (spent === undefined || (!photo && (await options.isCached({ prompt, ...(model ? { options: { model } } : {}) })))) return undefined;
+    return spent;
+  };
+};
