@@ -1,14 +1,17 @@
 /**
- * A message refused after the limits were checked (a photo or a voice note too large to fetch) made
- * no video, so it costs its sender nothing: neither a turn of the per-minute limit nor a video of the
- * day's allowance, in this process's memory or in Redis.
+ * What made no video costs its sender nothing, in this process's memory or in Redis: a message
+ * refused after the limits were checked (a photo or a voice note too large to fetch) gives back its
+ * turn of the per-minute limit and its video of the day, and a prompt canceled before its video
+ * was made gives back its video.
  */
+import { readFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RATE_LIMITED_PREFIX, mediaTexts, voiceTexts } from '../../src/lib/bot/replies.ts';
 import { startFakeOpenAI } from '../fakes/openai-api.ts';
+import { startFakeReplicate } from '../fakes/replicate-api.ts';
 import { useBots } from '../helpers/bot.ts';
-import { makeTempDir, removeDir } from '../helpers/media.ts';
+import { makeCompliantClip, makeTempDir, removeDir } from '../helpers/media.ts';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
 import { type FormParams, newMessageSid, whatsappText } from '../helpers/server.ts';
 import { makeVoiceNote } from '../helpers/speech.ts';
@@ -22,11 +25,13 @@ let redis: TestRedis;
 let dir: string;
 let photo: Buffer;
 let voice: Buffer;
+let clip: Buffer;
 beforeAll(async () => {
   redis = await startRedis();
   dir = await makeTempDir('vidbot-refusals-');
   photo = Buffer.from((await execa('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x240', '-frames:v', '1', '-c:v', 'png', '-f', 'image2pipe', '-'], { encoding: 'buffer' })).stdout);
   voice = (await makeVoiceNote(dir, 'a fox in the snow')).bytes;
+  clip = await readFile(await makeCompliantClip('/usr/bin/ffmpeg', dir));
   // Both past the limit set below, so each is refused once fetched.
   expect(Math.min(photo.length, voice.length)).toBeGreaterThan(MAX_BYTES);
 });
@@ -46,7 +51,7 @@ const media = (from: string, url: string, contentType: string, body = ''): FormP
 describe.each([
   ['in memory', () => ({})],
   ['in Redis', () => ({ REDIS_URL: redis.url })],
-])('refused media costs nothing, with limits %s', (_name, limitsEnv) => {
+])('what made no video costs nothing, with limits %s', (_name, limitsEnv) => {
   const startBot = useBots();
 
   it('three photos too large, then a prompt: it is queued, with the whole allowance left', async () => {
@@ -60,6 +65,39 @@ describe.each([
     expect(answer).not.toContain(RATE_LIMITED_PREFIX);
     expect(answer).toContain('2 of 3 videos left today');
     expect(await bot.vidbot.store.countTasks({ from: user })).toBe(1);
+  });
+
+  it('a prompt canceled before its video was made gives its video back; tried again, it counts again', async () => {
+    const user = nextSender();
+    const bot = await startBot({ ...limitsEnv(), VIDBOT_DAILY_LIMIT: '2' }, { workers: false });
+    expect(await bot.say(user, 'a fox in the snow')).toContain('1 of 2 videos left today');
+    expect(await bot.say(user, '/cancel')).toContain('Canceled');
+    expect(await bot.say(user, '/status')).toContain('2 of 2 videos left today');
+    const [canceled] = await bot.vidbot.store.listTasks({ from: user, limit: 1 });
+    await bot.vidbot.retryTask(canceled?.taskId ?? '');
+    expect(await bot.say(user, '/status')).toContain('1 of 2 videos left today');
+  });
+
+  it("a failed prompt's video is given back, and a tap on its \"Try again\" counts it once", async () => {
+    const user = nextSender();
+    const replicate = await startFakeReplicate({ runMs: 100 });
+    try {
+      replicate.setOutput(clip);
+      replicate.setOutcome('fail');
+      const bot = await startBot({ ...limitsEnv(), VIDBOT_DAILY_LIMIT: '3', REPLICATE_API_TOKEN: replicate.token, REPLICATE_API_BASE_URL: replicate.apiUrl });
+      expect(await bot.say(user, 'a fox in the snow')).toContain('2 of 3 videos left today');
+      const [task] = await bot.vidbot.store.listTasks({ from: user, limit: 1 });
+      await bot.until(task?.taskId ?? '', 'failed');
+      const [notice] = await bot.fake.waitForMessages(1);
+      expect(await bot.say(user, '/status')).toContain('3 of 3 videos left today');
+      replicate.setOutcome('succeed');
+      const tap = { ...whatsappText(user, '🔄 Try again', newMessageSid()), MessageType: 'interactive', ButtonPayload: 'retry', ButtonText: '🔄 Try again', OriginalRepliedMessageSid: notice?.sid ?? '' };
+      expect((await bot.post(tap)).text).toContain('2 of 3 videos left today');
+      await bot.until(task?.taskId ?? '', 'done');
+      expect(await bot.say(user, '/status')).toContain('2 of 3 videos left today');
+    } finally {
+      await replicate.close();
+    }
   });
 
   it('voice notes too large, then a prompt: it is queued, with the whole allowance left', async () => {

@@ -100,7 +100,7 @@ export const resolveChoice = async (store: Store, message: InboundMessage, now: 
 export type { Admission } from './admission.ts';
 
 export interface ChoiceContext {
-  readonly vidbot: Pick<Vidbot, 'store' | 'submitTask' | 'retryTask'>;
+  readonly vidbot: Pick<Vidbot, 'store' | 'submitTask' | 'retryTask' | 'limits'>;
   /** Notes a model picked from the /model list (bot/models.ts). */
   chooseModel(from: string, model: string): Promise<BotReply>;
   /** The same gate as a typed prompt's: the rate limit and the daily allowance. */
@@ -141,6 +141,8 @@ export const actOnChoice = async (context: ChoiceContext, message: InboundMessag
       if (!isVidbotError(error, 'VIDBOT_CONFLICT')) throw error;
       return told(choiceTexts.notFailed((await vidbot.store.getTask(task.taskId)) ?? task));
     }
+    // The task counts its own video again (a retry does, however asked): the tap's is given back, so it counts once.
+    await vidbot.limits.refund(message.from, message.messageId).catch(() => undefined);
     return context.acknowledge(task.taskId, admission, choiceTexts.retry(task));
   }
   // A new task through the same path as a typed prompt, keyed by this message so a redelivery queues nothing.

@@ -1,13 +1,13 @@
 /**
  * The daily allowance counted from the store: tasks created in the last 24 hours count, except
- * failed ones (a failure should not cost the user a video). The window slides, so the next video
- * frees up 24 hours after the oldest one counted.
+ * failed and canceled ones (a video that never came should not cost the user one). The window
+ * slides, so the next video frees up 24 hours after the oldest one counted.
  */
 import type { TaskStatus } from '../domain.ts';
 import type { Store } from '../store/port.ts';
 import { QUOTA_WINDOW_MS, type Quota } from './port.ts';
 
-const COUNTED: readonly TaskStatus[] = ['queued', 'processing', 'delivering', 'done', 'canceled'];
+const COUNTED: readonly TaskStatus[] = ['queued', 'processing', 'delivering', 'done'];
 
 /** The sender's allowance now; undefined when there is no limit. */
 export const readStoreQuota = async (store: Pick<Store, 'listTasks'>, from: string, limit: number, now: number): Promise<Quota | undefined> => {

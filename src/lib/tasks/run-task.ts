@@ -30,7 +30,12 @@ export interface RunTaskOptions {
 /** What the pipeline needs of a task's options: all but which provider made it (the pipeline has its own). */
 const pipelineOptions = ({ options: { provider: _provider, ...options } }: Task) => options;
 
-const canceled = (deps: LifecycleDeps, taskId: string) => move(deps.store, taskId, 'cancel', { error: 'Canceled by the user.' });
+/** Ends a task its user canceled; no video came of it, so it gives its video back. */
+const canceled = async (deps: LifecycleDeps, taskId: string): Promise<Task | null> => {
+  const ended = await move(deps.store, taskId, 'cancel', { error: 'Canceled by the user.' });
+  if (ended !== null) await giveBackAllowance(deps, ended);
+  return ended;
+};
 
 /** Runs a task to its end. Resolves once the task is final; throws when its job should be tried again. */
 export const runTask = async (deps: LifecycleDeps, taskId: string, options: RunTaskOptions = {}): Promise<Task> => {
