@@ -34,12 +34,15 @@ export interface EtaBasis {
   readonly runSeconds: number | undefined;
   /** Workers taking jobs in parallel. */
   readonly workers: number;
+  /** Jobs running now (a few seconds ago); unknown means every worker is busy. */
+  readonly running?: number;
 }
 
 /** The answer for a task just queued: its place in line, when it should be ready, what is left for today. */
 export const ackReply = (taskId: string, position: number | null, basis: EtaBasis, { quota }: Admission, headline?: string): BotReply => {
+  const running = basis.running ?? basis.workers;
   const etaSec =
-    basis.runSeconds === undefined || position === null ? undefined : estimateReadySeconds(position, basis.workers, basis.runSeconds);
+    basis.runSeconds === undefined || position === null ? undefined : estimateReadySeconds(position, basis.workers, basis.runSeconds, running);
   return {
     text: ackText(position, etaSec, quota && { ...quota, used: quota.used + 1, left: quota.left - 1 }, headline),
     kind: 'ack',

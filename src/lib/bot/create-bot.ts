@@ -10,7 +10,6 @@ import { createBudgetGate } from './budget-gate.ts';
 import { actOnChoice, resolveChoice } from './choices.ts';
 import { runCommand, parseCommand } from './commands.ts';
 import { type ModelContext, chooseModel, modelCommand, modelForPrompt } from './models.ts';
-import { recentRunSeconds } from '../tasks/eta.ts';
 import { MediaDownloadError, downloadInboundImage } from '../channel/media.ts';
 import type { InboundMessage } from '../channel/port.ts';
 import { IMAGE_TYPES } from '../media-type.ts';
@@ -20,6 +19,7 @@ import { DEFAULT_IMAGE_PROMPT, mediaTexts } from './replies.ts';
 import { ingestTypedPrompt, readPrompt } from './typed-prompt.ts';
 import type { Bot, BotReply } from './types.ts';
 import { notAPromptReply } from './not-a-prompt.ts';
+import { createEtaBasis } from './eta-basis.ts';
 import { createVoiceNotes } from './voice.ts';
 
 export interface CreateBotOptions {
@@ -56,8 +56,6 @@ export interface CreateBotOptions {
   readonly onWarning?: (message: string) => void;
 }
 
-const ETA_BASIS_TTL_MS = 5_000;
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export const createBot = (options: CreateBotOptions): Bot => {
@@ -73,19 +71,9 @@ export const createBot = (options: CreateBotOptions): Bot => {
     transcriber,
     ...(options.onWarning ? { onWarning: options.onWarning } : {}),
   });
-  // The ETA's basis changes only when jobs finish: reading it once every few seconds is enough.
-  let runSecondsCache: { at: number; value: Promise<number | undefined> } | undefined;
-  const runSeconds = () => {
-    if (runSecondsCache === undefined || now() - runSecondsCache.at > ETA_BASIS_TTL_MS) {
-      runSecondsCache = { at: now(), value: recentRunSeconds(store) };
-    }
-    return runSecondsCache.value;
-  };
-
   const reject = (text: string): BotReply => ({ text, kind: 'rejected', duplicate: false });
 
-  const workers = options.workers ?? config.workerCount;
-  const etaBasis = async () => ({ runSeconds: await runSeconds(), workers });
+  const etaBasis = createEtaBasis({ store, queue: vidbot.queue, workers: options.workers ?? config.workerCount, now });
 
   /** Messages being decided that took a turn of the limits: one that ends without a task gives it back. */
   const tookTurn = new Set<string>();

@@ -5,7 +5,7 @@
 import type { Store } from '../store/port.ts';
 
 /** Mean run time of recently finished tasks, in seconds; undefined until there is a basis. */
-export const recentRunSeconds = async (store: Store, sample = 20): Promise<number | undefined> => {
+export const recentRunSeconds = async (store: Pick<Store, 'listTasks'>, sample = 20): Promise<number | undefined> => {
   const done = await store.listTasks({ status: ['done'], limit: sample });
   const durations = done
     .filter((task) => task.startedAt !== undefined && task.finishedAt !== undefined && !task.cacheHit)
@@ -17,11 +17,13 @@ export const recentRunSeconds = async (store: Store, sample = 20): Promise<numbe
 
 /**
  * Seconds until a task at `position` (0 = running, 1 = next, ...) should be ready, when `workers`
- * take jobs in parallel: the rounds of work ahead of it, then its own run.
+ * take jobs in parallel and `running` of them are busy (all, when not known): a task a free worker
+ * takes at once needs only its own run; others wait for the rounds of work ahead of them.
  */
-export const estimateReadySeconds = (position: number, workers: number, runSeconds: number): number => {
-  if (position <= 0) return runSeconds;
-  return (Math.ceil(position / Math.max(1, workers)) + 1) * runSeconds;
+export const estimateReadySeconds = (position: number, workers: number, runSeconds: number, running = workers): number => {
+  const free = Math.max(0, workers - running);
+  if (position <= free) return runSeconds;
+  return (Math.ceil((position - free) / Math.max(1, workers)) + 1) * runSeconds;
 };
 
 /** "under a minute", "about 3 min", "about 1 h 20 min": estimates should not look precise. */
