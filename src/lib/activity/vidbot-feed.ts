@@ -1,6 +1,7 @@
 /** The feed of a wired vidbot: its queue, its bus when it has one, and its store for who each job is for. */
 import type { JobQueue } from '../queue/port.ts';
 import type { Store } from '../store/port.ts';
+import { cutText } from '../text.ts';
 import type { TaskJob } from '../tasks/deps.ts';
 import type { ActivityBus } from './bus/port.ts';
 import { type ActivityFeed, type ActivityFeedOptions, type JobSubject, createActivityFeed } from './feed.ts';
@@ -8,11 +9,7 @@ import { type ActivityFeed, type ActivityFeedOptions, type JobSubject, createAct
 /** Long enough to tell prompts apart in a table or a log line; events stay small. */
 const PROMPT_CHARS = 80;
 
-const shorten = (text: string): string => {
-  const line = text.replace(/\s+/g, ' ').trim();
-  const chars = Array.from(line);
-  return chars.length <= PROMPT_CHARS ? line : `${chars.slice(0, PROMPT_CHARS - 1).join('')}…`;
-};
+const shorten = (text: string): string => cutText(text, PROMPT_CHARS);
 
 export interface VidbotActivitySources {
   readonly queue: JobQueue<TaskJob>;

@@ -7,6 +7,7 @@ import { pickChoice } from '../channel/choices.ts';
 import type { Choice, ModelChoiceId } from '../domain.ts';
 import type { Store } from '../store/port.ts';
 import type { Conversation } from '../tasks/conversation.ts';
+import { cutText } from '../text.ts';
 import { type ModelOption, modelLabel } from '../video-provider/allowed.ts';
 import { modelTexts } from './replies.ts';
 import type { BotReply } from './types.ts';
@@ -26,10 +27,8 @@ export interface ModelContext {
   readonly defaultModel: string;
 }
 
-const title = (label: string): string => {
-  const chars = [...label];
-  return chars.length <= TITLE_MAX ? label : `${chars.slice(0, TITLE_MAX - 1).join('').trimEnd()}…`;
-};
+// WhatsApp caps a title's characters (code points): cut between whole ones, never inside an emoji.
+const title = (label: string): string => cutText(label, TITLE_MAX, { count: 'codePoints', collapse: false });
 
 export const modelOfChoice = (id: string): string | undefined => (id.startsWith('model:') ? id.slice('model:'.length) : undefined);
 

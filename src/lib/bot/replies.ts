@@ -4,6 +4,7 @@
  */
 import type { PipelineStage, Task, Video } from '../store/port.ts';
 import type { Quota } from '../limits/port.ts';
+import { cutText } from '../text.ts';
 import { formatEta } from '../tasks/eta.ts';
 import { ACK_MESSAGE, taskFailureReason } from '../tasks/messages.ts';
 
@@ -34,11 +35,8 @@ export const helpText = (options: { imageToVideo: boolean; voiceNotes?: boolean;
 export const unknownCommandText = (word: string, options: { imageToVideo: boolean; voiceNotes?: boolean; models?: number }): string =>
   `🤔 I don't know the command "${shorten(word, 20)}".\n\n${helpText(options)}`;
 
-/** Collapses whitespace and cuts long text to `max` characters (code points, so emoji stay whole). */
-export const shorten = (text: string, max = 40): string => {
-  const chars = [...text.replace(/\s+/g, ' ').trim()];
-  return chars.length <= max ? chars.join('') : `${chars.slice(0, max - 1).join('').trimEnd()}…`;
-};
+/** Collapses whitespace and cuts long text to `max` characters as seen (text.ts). */
+export const shorten = (text: string, max = 40): string => cutText(text, max);
 
 const STAGE_LABELS: Readonly<Record<PipelineStage, string>> = {
   polish: 'polishing your prompt',

@@ -31,7 +31,7 @@ export const settings = {
     type: 'int',
     min: 1,
     max: 100_000,
-    description: 'Longest prompt accepted',
+    description: 'Longest prompt accepted, in characters as seen (an emoji is one)',
   },
   workerCount: { env: 'WORKER_COUNT', type: 'int', min: 1, max: 64, description: 'Jobs processed at once' },
   whatsappMaxBytes: {

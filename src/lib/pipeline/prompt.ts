@@ -1,6 +1,10 @@
 import { vidbotError } from '../errors.ts';
+import { visibleLength } from '../text.ts';
 
 export const PROMPT_MAX_CHARS_DEFAULT = 1000;
+
+/** Code points a prompt may hold per character of its cap: a family emoji is seven. */
+const CODE_POINTS_PER_CHARACTER = 8;
 
 const CONTROL_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g;
 
@@ -11,8 +15,11 @@ export const validatePrompt = (prompt: unknown, maxChars: number = PROMPT_MAX_CH
   if (text === '') {
     throw vidbotError('VIDBOT_PROMPT_EMPTY', 'The prompt is empty.');
   }
-  // Count characters as users see them (code points), not UTF-16 units, so emoji count once.
-  const length = [...text].length;
+  // Characters as users see them (a family emoji is one), with a ceiling on what they are made of:
+  // a character may carry any number of combining marks, and models cap their input by code points.
+  const seen = visibleLength(text);
+  const codePoints = [...text].length;
+  const length = codePoints > CODE_POINTS_PER_CHARACTER * maxChars ? codePoints : seen;
   if (length > maxChars) {
     throw vidbotError('VIDBOT_PROMPT_TOO_LONG', `The prompt has ${length} characters; the limit is ${maxChars}.`, {
       details: { length, maxChars },

@@ -1,13 +1,11 @@
 import type { ChoiceAction, Orientation } from '../domain.ts';
 import type { VidbotError } from '../errors.ts';
 import type { Task } from '../store/port.ts';
+import { cutText } from '../text.ts';
 import { type UserReason, userReasonFor } from './user-reasons.ts';
 
-/** Collapses whitespace and cuts to `max` characters (code points, so emoji stay whole). */
-export const excerpt = (text: string, max: number): string => {
-  const chars = [...text.replace(/\s+/g, ' ').trim()];
-  return chars.length <= max ? chars.join('') : `${chars.slice(0, max - 1).join('').trimEnd()}…`;
-};
+/** Collapses whitespace and cuts to `max` characters as seen (text.ts). */
+export const excerpt = (text: string, max: number): string => cutText(text, max);
 
 /** The seed bot's wording, kept so existing users see the same conversation. */
 export const ACK_MESSAGE = "🎬 Generating your video... I'll send it here when ready.";

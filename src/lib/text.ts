@@ -1,0 +1,41 @@
+/**
+ * Text as people see it: grapheme clusters, so a family emoji, a flag or a letter with its accents
+ * counts once, and a cut never splits one (half a flag shows as a boxed letter, half a family as a
+ * lone man with a dangling joiner).
+ */
+const graphemeSegmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+export const graphemes = (text: string): string[] => Array.from(graphemeSegmenter.segment(text), (part) => part.segment);
+
+/** How many characters a person sees in `text`. */
+export const visibleLength = (text: string): number => {
+  let count = 0;
+  for (const _part of graphemeSegmenter.segment(text)) count += 1;
+  return count;
+};
+
+export interface CutOptions {
+  /**
+   * How a character is counted: as seen (default), or as its code points, where a service caps a
+   * field by those (a WhatsApp button's 20-character title); the cut is between whole characters either way.
+   */
+  readonly count?: 'seen' | 'codePoints';
+  /** Collapse runs of whitespace and trim first (default true). */
+  readonly collapse?: boolean;
+}
+
+/** `text` in at most `max` characters, ending with "…" when it was longer. */
+export const cutText = (text: string, max: number, options: CutOptions = {}): string => {
+  const line = options.collapse === false ? text : text.replace(/\s+/g, ' ').trim();
+  const parts = graphemes(line);
+  const size = (part: string): number => (options.count === 'codePoints' ? [...part].length : 1);
+  if (parts.reduce((sum, part) => sum + size(part), 0) <= max) return line;
+  let kept = '';
+  let used = 0;
+  for (const part of parts) {
+    if (used + size(part) > max - 1) break;
+    kept += part;
+    used += size(part);
+  }
+  return `${kept.trimEnd()}…`;
+};

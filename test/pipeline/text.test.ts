@@ -1,0 +1,55 @@
+/**
+ * Lengths and cuts of what users typed, as they see it: a family emoji or a flag is one character,
+ * and a cut never leaves half of one (a lone regional letter, a man with a dangling joiner).
+ */
+import { describe, expect, it } from 'vitest';
+import { shorten } from '../../src/lib/bot/replies.ts';
+import { validatePrompt } from '../../src/lib/pipeline/prompt.ts';
+import { excerpt } from '../../src/lib/tasks/messages.ts';
+import { cutText, graphemes, visibleLength } from '../../src/lib/text.ts';
+
+const FAMILY = '👨‍👩‍👧‍👦';
+const FLAGS = '🇫🇷🇩🇪🇯🇵🇺🇸🇬🇧🇮🇹🇪🇸🇧🇷🇨🇦🇨🇱';
+
+describe('text as people see it', () => {
+  it('counts a family, a flag and an accented letter once each', () => {
+    expect(visibleLength(FAMILY)).toBe(1);
+    expect(visibleLength(FLAGS)).toBe(10);
+    expect(visibleLength('e\u0301te\u0301')).toBe(3);
+    expect(graphemes(`a${FAMILY}b`)).toEqual(['a', FAMILY, 'b']);
+  });
+
+  it('cuts between whole characters, never inside an emoji or a flag', () => {
+    const caption = `Our family reunion at the lake ${FAMILY.repeat(6)}`;
+    const cut = excerpt(caption, 34);
+    expect(cut.endsWith('…')).toBe(true);
+    expect(visibleLength(cut)).toBeLessThanOrEqual(34);
+    // Every family in the cut is whole: as many men as girls.
+    expect(cut.split('👨').length).toBe(cut.split('👧').length);
+
+    const trips = shorten(`Trips ${FLAGS}`, 12);
+    expect(visibleLength(trips)).toBe(12);
+    // Each flag is a pair of regional letters: an odd count would leave a lone one.
+    expect([...trips.matchAll(/\p{Regional_Indicator}/gu)].length % 2).toBe(0);
+    expect(shorten('short enough')).toBe('short enough');
+  });
+
+  it('can count by code points for a service that caps a field by them, still cutting between whole characters', () => {
+    const title = cutText(`Model ${FLAGS}`, 20, { count: 'codePoints', collapse: false });
+    expect([...title].length).toBeLessThanOrEqual(20);
+    expect([...title.matchAll(/\p{Regional_Indicator}/gu)].length % 2).toBe(0);
+  });
+});
+
+describe('validatePrompt', () => {
+  it('counts the characters the user sees: 200 families are 200, within a cap of 1000', () => {
+    expect(validatePrompt(FAMILY.repeat(200), 1000)).toBe(FAMILY.repeat(200));
+    expect(() => validatePrompt(FAMILY.repeat(201), 200)).toThrow(expect.objectContaining({ code: 'VIDBOT_PROMPT_TOO_LONG', details: { length: 201, maxChars: 200 } }));
+  });
+
+  it('still refuses a character carrying mark upon mark, counting its code points then', () => {
+    const zalgo = `a${'\u0301'.repeat(100)}`.repeat(20);
+    expect(visibleLength(zalgo)).toBe(20);
+    expect(() => validatePrompt(zalgo, 100)).toThrow(expect.objectContaining({ code: 'VIDBOT_PROMPT_TOO_LONG', details: { length: 2020, maxChars: 100 } }));
+  });
+});
