@@ -118,7 +118,7 @@ describe('runTask with the embedded adapters', () => {
     expect(sent.map((m) => m.kind).sort()).toEqual(['choices', 'failure', 'result']);
     // Told it failed, then given the video: the video says so.
     expect(sent.find((m) => m.kind === 'failure')?.body).toContain('the video model turned that description down');
-    expect(sent.find((m) => m.kind === 'result')?.body).toMatch(/^✅ Here it is after all: your video!/);
+    expect(sent.find((m) => m.kind === 'result')?.body).toMatch(/^✅ It worked this time: here is your video!/);
     await expect(vidbot.retryTask(task.taskId)).rejects.toMatchObject({ code: 'VIDBOT_CONFLICT' });
   });
 

@@ -196,8 +196,14 @@ describe('every text the bot sends', () => {
   });
 
   it('says so when a video arrives after its user was told it failed', () => {
-    expect(resultMessage(task(), { afterAll: true }).body).toMatch(/^✅ Here it is after all: your video!/);
+    expect(resultMessage(task(), { afterAll: true }).body).toMatch(/^✅ It worked this time: here is your video!/);
     expect(resultMessage(task()).body).toMatch(/^✅ Here's your AI-generated video!/);
+  });
+
+  it('says how long a voice note may be in time, as people know their notes, not in bytes', () => {
+    expect(voiceTexts.tooLarge(5_000_000)).toContain('under about 20 minutes');
+    expect(voiceTexts.tooLarge(100_000)).toContain('under about 25 seconds');
+    expect(voiceTexts.tooLarge(5_000_000)).not.toMatch(/MB|bytes/);
   });
 
   it('keeps every button title within the 20 characters WhatsApp shows', () => {

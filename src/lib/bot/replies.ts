@@ -192,9 +192,16 @@ export const voiceTexts = {
   failed: "😕 Sorry, I couldn't listen to that voice note just now. Please try again in a moment, or type your description.",
   format: "🎙️ I couldn't play that audio. Please record a voice note in WhatsApp, or type your description.",
   tooLarge: (maxBytes: number) =>
-    `📦 That voice note is too long for me (the limit is ${formatBytes(maxBytes)}). Please send a shorter one, or type your description.`,
+    `📦 That voice note is too long for me. Please keep it under ${voiceMinutes(maxBytes)}, or type your description.`,
   /** The first line of the acknowledgement: what was heard, so a misheard prompt can be canceled. */
   heard: (transcript: string) => `🎙️ I heard: "${shorten(transcript, 120)}"`,
+};
+
+/** How long a WhatsApp voice note of this size plays, roughly (Opus at up to 32 kbit/s): people know their notes by time, not bytes. */
+const voiceMinutes = (maxBytes: number): string => {
+  const seconds = maxBytes / 4_000;
+  if (seconds < 90) return `about ${Math.max(5, Math.floor(seconds / 5) * 5)} seconds`;
+  return `about ${Math.floor(seconds / 60)} minutes`;
 };
 
 const formatBytes = (bytes: number): string => {

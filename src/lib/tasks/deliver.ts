@@ -29,7 +29,7 @@ const planOf = (task: Task, afterAll: boolean): Plan => {
   }
 };
 
-/** Whether the user was told this task failed (an earlier run's notice): the video then says "after all". */
+/** Whether the user was told this task failed (an earlier run's notice): the video then says it worked this time. */
 const toldItFailed = async (deps: LifecycleDeps, taskId: string): Promise<boolean> => {
   for (const kind of NOTICE_KINDS) {
     const notice = await deps.store.findOutbound({ taskId, kind });

@@ -18,7 +18,7 @@ export const resultMessage = (task: Task, options: { afterAll?: boolean } = {}):
   const preview = task.options.provider === 'local' ? ' (a local preview, not AI)' : '';
   // The seed's wording for real AI videos; the preview renderer must not claim to be AI. A video
   // that arrives after the user was told it failed says so.
-  const headline = options.afterAll ? '✅ Here it is after all: your video!' : preview ? "✅ Here's your video!" : "✅ Here's your AI-generated video!";
+  const headline = options.afterAll ? '✅ It worked this time: here is your video!' : preview ? "✅ Here's your video!" : "✅ Here's your AI-generated video!";
   const about = `🎬 "${excerpt(task.prompt, 60)}"`;
   // Without a public URL only channels that show vidbot's own media (the simulator) get here.
   // Channels that upload the video (Meta's Cloud API) read the local copy instead.
@@ -33,7 +33,7 @@ export const linkMessage = (task: Task, options: { afterAll?: boolean } = {}): {
 
 /** Told when the video was made but could not be sent (and a text may still get through). */
 export const undeliveredMessage = (task: Task): string =>
-  `⚠️ Sorry, your video for "${excerpt(task.prompt, 40)}" was made, but I couldn't get it to you here. Please try again later; the bot's owner can see why.`;
+  `⚠️ Sorry, your video for "${excerpt(task.prompt, 40)}" was made, but I couldn't get it to you here. Please send the description again a little later.`;
 
 /** A failed task, told to its user: why, in their words, and what they can do. */
 export const failureMessage = (reason: UserReason): string => `❌ Sorry, I couldn't make that video: ${reason.why} ${reason.next}`;
