@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isVidbotError } from '../../src/lib/errors.ts';
 import type { Store } from '../../src/lib/store/index.ts';
 import { createPostgresStore } from '../../src/lib/store/postgres/index.ts';
+import { FORGET_KEPT_RECEIPTS } from '../../src/lib/store/postgres/outbound.ts';
 import { openPool } from '../../src/lib/store/postgres/pool.ts';
 import { STORE_SCHEMA_VERSION, migrate } from '../../src/lib/store/postgres/schema.ts';
 import { storeContract } from '../contract/store.contract.ts';
@@ -170,6 +171,28 @@ describe('PostgreSQL store: specifics', () => {
     // A write from a session whose search_path does not name vidbot's schema (an operator's psql) keeps them too.
     await server.admin.query(`UPDATE ${schema}.tasks SET generation = NULL WHERE task_id = 'C'`);
     expect(await store.generationCosts()).toEqual([{ provider: 'fal', model: 'f1', videos: 1, cost: 0.1 }]);
+  });
+
+  it('forgets kept receipts oldest first through their index, reading only the batch', async () => {
+    const { url, schema } = await fresh();
+    await (await open(url)).close();
+    // A day of receipts for another app's messages, and a few old ones to forget.
+    await server.admin.query(
+      `INSERT INTO ${schema}.kept_receipts (message_id, status, received_at) SELECT 'SM' || n, 'delivered', 1000000 + n FROM generate_series(1, 20000) AS n`,
+    );
+    await server.admin.query(`INSERT INTO ${schema}.kept_receipts (message_id, status, received_at) SELECT 'old' || n, 'read', n FROM generate_series(1, 5) AS n`);
+    await server.admin.query(`ANALYZE ${schema}.kept_receipts`);
+    const client = await server.admin.connect();
+    try {
+      await client.query(`SET search_path TO ${schema}`);
+      const plan = (await client.query(`EXPLAIN ${FORGET_KEPT_RECEIPTS}`, [1000, 1000])).rows.map((row: { 'QUERY PLAN': string }) => row['QUERY PLAN']).join('\n');
+      expect(plan).toMatch(/Index Scan using kept_receipts_received/);
+      expect(plan).not.toMatch(/Seq Scan/);
+    } finally {
+      client.release();
+    }
+    const store = await open(url);
+    expect(await store.forgetKeptReceipts(1000, 1000)).toBe(5);
   });
 
   it('refuses a database written by a newer schema', async () => {

@@ -14,6 +14,7 @@ import { TOTALS_SEED_ROWS, expectTotalsInStep } from './generation-totals.ts';
 import { createSqliteStore } from '../../src/lib/store/index.ts';
 import { openDatabase } from '../../src/lib/sqlite/open.ts';
 import { STORE_SCHEMA_VERSION, migrate } from '../../src/lib/store/sqlite/schema.ts';
+import { FORGET_KEPT_RECEIPTS } from '../../src/lib/store/sqlite/messages.ts';
 import { storeContract } from '../contract/store.contract.ts';
 import { createSqliteQueue, type SqliteJobQueue } from '../../src/lib/queue/sqlite/queue.ts';
 import type { SharedJobs } from '../../src/lib/store/sqlite/ingest.ts';
@@ -312,6 +313,20 @@ describe('SQLite store specifics', () => {
     } finally {
       await store.close();
     }
+  });
+
+  it('forgets kept receipts oldest first through their index, reading only the batch', async () => {
+    const store = createSqliteStore({ file });
+    await store.close();
+    const plan = raw((db) => {
+      db.exec('BEGIN');
+      const insert = db.prepare("INSERT INTO kept_receipts (message_id, status, received_at) VALUES (?, 'delivered', ?)");
+      for (let n = 0; n < 3_000; n += 1) insert.run(`SM${n}`, 1_000_000 + n);
+      db.exec('COMMIT');
+      return (db.prepare(`EXPLAIN QUERY PLAN ${FORGET_KEPT_RECEIPTS}`).all(1_000, 1_000) as Array<{ detail: string }>).map((row) => row.detail).join('\n');
+    });
+    expect(plan).toContain('USING COVERING INDEX kept_receipts_received (received_at<?)');
+    expect(plan).not.toMatch(/SCAN kept_receipts|TEMP B-TREE/);
   });
 
   it("reads a sender's tasks of a status by the sender's index, on a file without statistics", async () => {

@@ -70,7 +70,11 @@ export const INDEXES: Readonly<Record<CollectionName, readonly IndexDescription[
     { name: 'task_id_newest', key: { task_id: 1, ...newest } },
     { name: 'to_newest', key: { to: 1, ...newest } },
   ],
-  receipts: [{ name: 'message_received', key: { message_id: 1, received_at: 1 } }],
+  receipts: [
+    { name: 'message_received', key: { message_id: 1, received_at: 1 } },
+    // The sweep forgets the oldest first.
+    { name: 'received', key: { received_at: 1 } },
+  ],
   health: [],
 };
 

@@ -99,7 +99,7 @@ export const outboundOps = (
 
     // A batch at a time, the oldest first, as the SQL stores do.
     forgetKeptReceipts: async (receivedBefore: number, limit: number) => {
-      const old = await receipts.find({ received_at: { $lt: receivedBefore } }, { sort: { _id: 1 }, limit, projection: { _id: 1 } }).toArray();
+      const old = await receipts.find({ received_at: { $lt: receivedBefore } }, { sort: { received_at: 1 }, limit, projection: { _id: 1 } }).toArray();
       if (old.length === 0) return 0;
       return (await receipts.deleteMany({ _id: { $in: old.map((doc) => doc._id) } })).deletedCount;
     },

@@ -19,6 +19,9 @@ const patchSets = (
   };
 };
 
+/** A batch of kept receipts, the oldest first, read through their index on when they came (exported for its plan's test). */
+export const FORGET_KEPT_RECEIPTS = 'DELETE FROM kept_receipts WHERE id IN (SELECT id FROM kept_receipts WHERE received_at < ? ORDER BY received_at LIMIT ?)';
+
 export const sessionOps = (c: Conn): Pick<SyncOps, 'appendMessage' | 'getSession' | 'latestNote'> => ({
   appendMessage: (sessionId: string, message: Omit<SessionMessage, 'ts'> & { ts?: number }) =>
     c.tx(() => {
@@ -189,7 +192,7 @@ export const outboundOps = (
     forgetKeptReceipts: (receivedBefore: number, limit: number) =>
       Number(
         c
-          .sql('DELETE FROM kept_receipts WHERE id IN (SELECT id FROM kept_receipts WHERE received_at < ? ORDER BY id LIMIT ?)')
+          .sql(FORGET_KEPT_RECEIPTS)
           .run(receivedBefore, limit).changes,
       ),
 

@@ -218,6 +218,10 @@ const MIGRATIONS: readonly string[] = [
   END;
   CREATE INDEX session_messages_notes ON session_messages (session_id, id) WHERE role = 'system';
   `,
+  // 6: kept receipts forgotten oldest first by when they came, without reading every one kept.
+  `
+  CREATE INDEX kept_receipts_received ON kept_receipts (received_at);
+  `,
 ];
 
 export const STORE_SCHEMA_VERSION = MIGRATIONS.length;
