@@ -131,6 +131,16 @@ export const storeContract = (name: string, makeStore: () => Promise<StoreHarnes
         expect((await store.getSession('s2'))?.messages).toEqual([{ role: 'user', text: 'other', ts: 500 }]);
       });
 
+      it('reads only the newest messages of a session when asked, still in order', async () => {
+        for (let n = 1; n <= 5; n += 1) await store.appendMessage('s9', { role: n % 2 ? 'user' : 'bot', text: `line ${n}`, ts: 100 * n });
+        const newest = await store.getSession('s9', { last: 2 });
+        expect(newest?.createdAt).toBe(100);
+        expect(newest?.messages.map((m) => m.text)).toEqual(['line 4', 'line 5']);
+        expect((await store.getSession('s9', { last: 50 }))?.messages).toHaveLength(5);
+        expect((await store.getSession('s9'))?.messages).toHaveLength(5);
+        expect(await store.getSession('nobody', { last: 2 })).toBeNull();
+      });
+
       it("finds a session's newest note with a key, past lines and notes without it", async () => {
         expect(await store.latestNote('s3', 'model')).toBeNull();
         await store.appendMessage('s3', { role: 'system', text: 'model: a', meta: { model: 'a' }, ts: 1 });

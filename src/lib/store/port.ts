@@ -36,7 +36,8 @@ export interface Store {
   readonly shared?: boolean;
 
   appendMessage(sessionId: string, message: Omit<SessionMessage, 'ts'> & { ts?: number }): Promise<void>;
-  getSession(sessionId: string): Promise<Session | null>;
+  /** The session and its messages in order; with `last`, only its newest that many (read without the rest). */
+  getSession(sessionId: string, options?: { readonly last?: number }): Promise<Session | null>;
   /**
    * The newest note (a `system` message) of a session whose meta has `key` (the model a user picked),
    * read without the conversation around it: it is asked for each prompt, however long the session.

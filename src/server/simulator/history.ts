@@ -60,14 +60,13 @@ const fromLog = (message: SessionMessage): HistoryItem | undefined => {
 export const readHistory = async (store: Store, to: string, modelChoices: readonly Choice[] = []): Promise<History> => {
   const now = Date.now();
   const [session, records, tasks] = await Promise.all([
-    store.getSession(to),
+    store.getSession(to, { last: MAX_ITEMS * 2 }),
     store.listOutbound({ to, limit: MAX_ITEMS }),
     store.listTasks({ from: to, limit: 20 }),
   ]);
   // In the Cloud API mode (and for answers with buttons) the webhook's answer went out as a message: its record shows it, once.
   const sentAsMessage = new Set(records.filter((record) => record.id.endsWith(':reply')).map((record) => record.id));
   const logged = (session?.messages ?? [])
-    .slice(-MAX_ITEMS * 2)
     .flatMap((message) => fromLog(message) ?? [])
     .filter((item) => item.type !== 'reply' || !sentAsMessage.has(`${item.messageSid}:reply`));
   // Messages the channel never took (refused before an id) have nothing to show a receipt on.

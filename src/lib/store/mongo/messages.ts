@@ -22,8 +22,9 @@ export const sessionOps = (c: Ctx): Pick<Ops, 'appendMessage' | 'getSession' | '
   },
 
   // The session and its messages are one document, so one read cannot tear them apart.
-  getSession: async (sessionId: string) => {
-    const doc = await c.col.sessions.findOne({ session_id: sessionId });
+  getSession: async (sessionId: string, options: { readonly last?: number } = {}) => {
+    const projection = options.last === undefined ? {} : { projection: { messages: { $slice: -options.last } } };
+    const doc = await c.col.sessions.findOne({ session_id: sessionId }, projection);
     return doc === null ? null : sessionFromDoc(doc);
   },
 

@@ -16,13 +16,16 @@ export const sessionOps = (db: Db): Pick<Ops, 'appendMessage' | 'getSession' | '
     );
   },
 
-  getSession: async (sessionId: string) => {
+  getSession: async (sessionId: string, options: { readonly last?: number } = {}) => {
     // One statement, so one snapshot: a concurrent append cannot tear the session from its messages.
+    // The newest `last` walk the session's index backwards (LIMIT NULL: all of them).
     const { rows } = await db.query(
       `SELECT s.created_at AS session_created_at, m.id, m.role, m.text, m.meta, m.ts
-       FROM sessions s LEFT JOIN session_messages m ON m.session_id = s.session_id
+       FROM sessions s LEFT JOIN LATERAL (
+         SELECT * FROM session_messages WHERE session_id = s.session_id ORDER BY id DESC LIMIT $2
+       ) m ON true
        WHERE s.session_id = $1 ORDER BY m.id`,
-      [sessionId],
+      [sessionId, options.last ?? null],
     );
     const head = rows[0];
     if (head === undefined) return null;

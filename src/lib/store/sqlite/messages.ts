@@ -40,15 +40,18 @@ export const sessionOps = (c: Conn): Pick<SyncOps, 'appendMessage' | 'getSession
       );
     }),
 
-  getSession: (sessionId: string) => {
+  getSession: (sessionId: string, options: { readonly last?: number } = {}) => {
     // One statement, so one snapshot: a concurrent append cannot tear the session from its messages.
+    // The newest `last` walk the session's index backwards (LIMIT -1: all of them).
     const rows = c
       .sql(
         `SELECT s.created_at AS session_created_at, m.id, m.role, m.text, m.meta, m.ts
-         FROM sessions s LEFT JOIN session_messages m ON m.session_id = s.session_id
+         FROM sessions s LEFT JOIN (
+           SELECT * FROM session_messages WHERE session_id = ? ORDER BY id DESC LIMIT ?
+         ) m ON m.session_id = s.session_id
          WHERE s.session_id = ? ORDER BY m.id`,
       )
-      .all(sessionId);
+      .all(sessionId, options.last ?? -1, sessionId);
     const head = rows[0];
     if (head === undefined) return null;
     const messages = rows.filter((row) => row.id !== null).map(messageFromRow);
