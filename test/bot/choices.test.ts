@@ -3,7 +3,8 @@
  * message it was on, never on a newer one; a typed answer on the newest offer of the last 24 hours.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { newestOffer, resolveChoice } from '../../src/lib/bot/choices.ts';
+import { actOnChoice, newestOffer, resolveChoice } from '../../src/lib/bot/choices.ts';
+import type { BotReply } from '../../src/lib/bot/types.ts';
 import type { InboundMessage } from '../../src/lib/channel/port.ts';
 import type { Vidbot } from '../../src/lib/create-vidbot.ts';
 import type { Task } from '../../src/lib/store/port.ts';
@@ -122,5 +123,49 @@ describe('resolveChoice', () => {
     const offered = await task('a fox in the snow');
     await vidbot.store.recordOutbound({ id: 'x:choices', kind: 'choices', to: USER, body: 'offer', taskId: offered.taskId, channel: 'local', status: 'pending' });
     expect(await resolveChoice(vidbot.store, inbound({ body: '1' }), Date.now())).toEqual({ kind: 'bare-number' });
+  });
+
+  it('understands "try again" typed to a failure notice that showed no button (its retry could not help then), but not a bare number', async () => {
+    const failed = await task('a lighthouse in a storm');
+    await vidbot.store.updateTask(failed.taskId, { status: 'failed', errorCode: 'VIDBOT_BUDGET_REACHED' });
+    await sent(failed, 'failure');
+    expect(await resolveChoice(vidbot.store, inbound({ body: 'Try again' }), Date.now())).toMatchObject({ kind: 'chosen', action: 'retry', task: { taskId: failed.taskId } });
+    expect(await resolveChoice(vidbot.store, inbound({ body: '1' }), Date.now())).toEqual({ kind: 'bare-number' });
+  });
+});
+
+describe('actOnChoice', () => {
+  const message = () => inbound({ body: 'again' });
+  const context = (held: BotReply | undefined) => {
+    const calls = { held: 0, admitted: 0 };
+    return {
+      calls,
+      value: {
+        vidbot,
+        chooseModel: async () => ({ text: 'model', kind: 'model' as const, duplicate: false }),
+        admit: async () => ((calls.admitted += 1), {}),
+        acknowledge: async (taskId: string) => ({ text: `ack ${taskId}`, kind: 'ack' as const, taskId, duplicate: false }),
+        heldByBudget: async () => ((calls.held += 1), held),
+      },
+    };
+  };
+  const HELD: BotReply = { text: '🌙 budget spent', kind: 'quota', duplicate: false };
+
+  it("holds a button's new video while today's budget is spent, before taking a turn", async () => {
+    const made = await task('a fox in the snow');
+    for (const action of ['again', 'landscape', 'retry'] as const) {
+      const { calls, value } = context(HELD);
+      const about = action === 'retry' ? await vidbot.store.updateTask(made.taskId, { status: 'failed' }) : made;
+      expect(await actOnChoice(value, message(), { kind: 'chosen', action, task: about })).toBe(HELD);
+      expect(calls).toEqual({ held: 1, admitted: 0 });
+    }
+  });
+
+  it('lets a retry whose video was made (only its delivery failed) go ahead: sending it again costs nothing', async () => {
+    const made = await task('a fox in the snow');
+    const failed = await vidbot.store.updateTask(made.taskId, { status: 'failed', videoId: 'v1' });
+    const { calls, value } = context(HELD);
+    expect((await actOnChoice(value, message(), { kind: 'chosen', action: 'retry', task: failed })).kind).toBe('ack');
+    expect(calls).toEqual({ held: 0, admitted: 1 });
   });
 });

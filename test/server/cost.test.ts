@@ -90,5 +90,11 @@ describe('the cost of each video, and the daily budget', () => {
     expect(notice?.body).toContain("I've made all the new videos I can for today");
     expect(notice?.body).not.toMatch(/BUDGET|budget|VIDBOT|Try again/);
     expect(notice?.contentSid).toBeUndefined();
+
+    // Typed anyway, "try again" is that task's retry (the day after, it will work), not a prompt of those words.
+    expect(await bot.say(USER, 'try again')).toMatch(/^🔄 Trying "a lighthouse in a storm" again!/);
+    expect(await bot.vidbot.store.countTasks({ from: USER })).toBe(3);
+    await bot.until(refused.taskId, 'failed');
+    expect(replicate?.creates()).toBe(2);
   });
 });

@@ -15,6 +15,7 @@ import { makeCompliantClip, makeTempDir, removeDir } from '../helpers/media.ts';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
 import { type FormParams, newMessageSid, whatsappText } from '../helpers/server.ts';
 import { makeVoiceNote } from '../helpers/speech.ts';
+import { waitFor } from '../helpers/vidbot.ts';
 
 // A sender of its own for each test: the Redis server, and what it counts, outlives each bot.
 let senders = 0;
@@ -76,6 +77,23 @@ describe.each([
     const [canceled] = await bot.vidbot.store.listTasks({ from: user, limit: 1 });
     await bot.vidbot.retryTask(canceled?.taskId ?? '');
     expect(await bot.say(user, '/status')).toContain('1 of 2 videos left today');
+  });
+
+  it('a prompt canceled once its provider was asked for the video still counts: it may be billed', async () => {
+    const user = nextSender();
+    const replicate = await startFakeReplicate({ runMs: 60_000 });
+    try {
+      replicate.setOutput(clip);
+      const bot = await startBot({ ...limitsEnv(), VIDBOT_DAILY_LIMIT: '2', REPLICATE_API_TOKEN: replicate.token, REPLICATE_API_BASE_URL: replicate.apiUrl });
+      expect(await bot.say(user, 'a fox in the snow')).toContain('1 of 2 videos left today');
+      const [task] = await bot.vidbot.store.listTasks({ from: user, limit: 1 });
+      await waitFor(async () => (await bot.vidbot.store.getTask(task?.taskId ?? ''))?.remoteJobId);
+      expect(await bot.say(user, '/cancel')).toMatch(/Cancel|Stopping/);
+      await bot.until(task?.taskId ?? '', 'canceled');
+      expect(await bot.say(user, '/status')).toContain('1 of 2 videos left today');
+    } finally {
+      await replicate.close();
+    }
   });
 
   it("a failed prompt's video is given back, and a tap on its \"Try again\" counts it once", async () => {

@@ -9,7 +9,7 @@ import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { RATE_LIMITED_PREFIX, voiceTexts } from '../../src/lib/bot/replies.ts';
+import { RATE_LIMITED_PREFIX, notAPromptTexts, voiceTexts } from '../../src/lib/bot/replies.ts';
 import { FAKE_TRANSCRIPT, type FakeOpenAI, startFakeOpenAI } from '../fakes/openai-api.ts';
 import { useBots } from '../helpers/bot.ts';
 import { makeTempDir, removeDir } from '../helpers/media.ts';
@@ -102,6 +102,17 @@ describe('voice-note prompts through the Twilio webhook', () => {
     expect(await bot.until(task?.taskId ?? '', 'done')).toMatchObject({ prompt: FAKE_TRANSCRIPT });
     expect(await bot.say(USER, '/help')).toContain('🎙️ Or just say it in a voice note');
     expect(warnings).toEqual([]);
+  });
+
+  it('answers a spoken "thank you" or "status" as typed ones are, queueing nothing', async () => {
+    const openai = await startOpenAI();
+    const bot = await startBot(openaiEnv(openai), { workers: false });
+    const url = bot.fake.addMedia(voice.bytes, 'audio/ogg');
+    openai.setTranscript(() => 'Thank you!');
+    expect((await bot.post(voiceNote(url))).text).toBe(notAPromptTexts.thanks);
+    openai.setTranscript(() => 'Status.');
+    expect((await bot.post(voiceNote(url))).text).toContain("haven't asked for any videos yet");
+    expect(await bot.vidbot.store.countTasks({ from: USER })).toBe(0);
   });
 
   it('converts an AMR voice note, which OpenAI does not take, to Ogg Opus before transcribing it', async () => {

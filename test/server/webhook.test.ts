@@ -77,8 +77,7 @@ describe('POST /whatsapp/webhook', () => {
     await say(BOB, 'first in line');
     const second = await say(ALICE, 'second in line');
     expect(second.text).toContain("📋 You're #2 in line.");
-    // The one worker is free (no job runs here): the second waits for the first's 40 s, then its own.
-    expect(second.text).toContain('⏱️ Ready in about 1 min.');
+    expect(second.text).toContain('⏱️ Ready in about 2 min.');
   });
 
   it('answers a retry of the same MessageSid with the same reply and queues nothing new', async () => {

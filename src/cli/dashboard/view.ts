@@ -67,7 +67,7 @@ export const orderedRows = (state: DashboardState, now: number): ShownRow[] => {
     if (run === undefined || isFinished(row)) return { row };
     if (row.status === 'running') return { row, etaSeconds: run - (now - (row.startedAt ?? now)) / 1000 };
     // Jobs run elsewhere (serve --no-workers): no basis for when they start.
-    return workers > 0 ? { row, etaSeconds: estimateReadySeconds(position, workers, run, state.workers.running) } : { row };
+    return workers > 0 ? { row, etaSeconds: estimateReadySeconds(position, workers, run) } : { row };
   });
 };
 

@@ -40,7 +40,9 @@ export interface EtaBasis {
 
 /** The answer for a task just queued: its place in line, when it should be ready, what is left for today. */
 export const ackReply = (taskId: string, position: number | null, basis: EtaBasis, { quota }: Admission, headline?: string): BotReply => {
-  const running = basis.running ?? basis.workers;
+  // Next in line with every worker idle, it starts at once. Otherwise every worker counts as busy:
+  // a sender's own running job holds their next one back (one at a time each), and whose jobs run is not known here.
+  const running = position === 1 && basis.running === 0 ? 0 : basis.workers;
   const etaSec =
     basis.runSeconds === undefined || position === null ? undefined : estimateReadySeconds(position, basis.workers, basis.runSeconds, running);
   return {

@@ -11,8 +11,8 @@ import type { VideoProvider } from '../video-provider/port.ts';
 export interface HeldRequest {
   readonly prompt: string;
   readonly model: string | undefined;
-  /** A photo to animate: its video is never in the cache (each photo is a file of its own). */
-  readonly photo?: boolean;
+  /** Its video cannot be in the cache: a photo to animate (each is a file of its own), another take, another orientation. */
+  readonly uncached?: boolean;
 }
 
 /** Today's budget state when it is spent and this request would have to be paid for; undefined when it may go ahead. */
@@ -41,11 +41,11 @@ export const createBudgetGate = (options: {
     }
     return cached.spent;
   };
-  return async ({ prompt, model, photo }) => {
+  return async ({ prompt, model, uncached }) => {
     // The local preview costs nothing: the budget never holds it back.
     if (budget === undefined || !provider.capabilities(model).ai) return undefined;
     const spent = await spentToday(budget);
-    if (spent === undefined || (!photo && (await options.isCached({ prompt, ...(model ? { options: { model } } : {}) })))) return undefined;
+    if (spent === undefined || (!uncached && (await options.isCached({ prompt, ...(model ? { options: { model } } : {}) })))) return undefined;
     return spent;
   };
 };

@@ -92,7 +92,11 @@ export const resolveChoice = async (store: Store, message: InboundMessage, now: 
     return isBareNumber(answer) ? { kind: 'bare-number' } : null;
   }
   const task = await taskOf(store, offer);
-  const picked = offer === undefined || task === undefined ? undefined : pickChoice(answer, choicesFor(offer.kind, task));
+  // A failure notice shows its button only where trying again can help, yet "try again" typed to
+  // one still means that task (the day after a spent budget, it will work); a number needs the button.
+  const understood = (record: OutboundRecord, about: Task) =>
+    record.kind === 'failure' && !isBareNumber(answer) ? [choiceOf('retry')] : choicesFor(record.kind, about);
+  const picked = offer === undefined || task === undefined ? undefined : pickChoice(answer, understood(offer, task));
   if (picked !== undefined && task !== undefined && isAction(picked.id)) return { kind: 'chosen', action: picked.id, task };
   return isBareNumber(answer) ? { kind: 'bare-number' } : null;
 };
@@ -105,6 +109,8 @@ export interface ChoiceContext {
   chooseModel(from: string, model: string): Promise<BotReply>;
   /** The same gate as a typed prompt's: the rate limit and the daily allowance. */
   admit(message: InboundMessage): Promise<Admission>;
+  /** The reply when today's budget is spent and this task's new video would have to be paid for (bot/budget-gate.ts). */
+  heldByBudget(task: Task): Promise<BotReply | undefined>;
   /** The usual answer for a queued task (its place in line, an ETA, the allowance left), under `headline`. */
   acknowledge(taskId: string, admission: Admission, headline: string): Promise<BotReply>;
 }
@@ -131,6 +137,11 @@ export const actOnChoice = async (context: ChoiceContext, message: InboundMessag
   const { action, task } = resolution;
   const { vidbot } = context;
   if (action === 'retry' && task.status !== 'failed' && task.status !== 'canceled') return told(choiceTexts.notFailed(task));
+  // Another take or orientation is always made anew; a retry only when its video was never made.
+  if (action !== 'retry' || task.videoId === undefined) {
+    const held = await context.heldByBudget(task);
+    if (held !== undefined) return held;
+  }
   const admission = await context.admit(message);
   if (admission.denied !== undefined) return admission.denied;
   if (action === 'retry') {

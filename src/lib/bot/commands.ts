@@ -12,10 +12,11 @@ const ALIASES: Readonly<Record<string, CommandName>> = { start: 'help', menu: 'h
 
 /**
  * A whole message that is a greeting or a command's bare name, not a description: a first "Hi"
- * gets the welcome, "status" the status, rather than a video of the word.
+ * gets the welcome, "status" the status, rather than a video of the word. Not "good morning": a
+ * good-morning video is a common wish on WhatsApp.
  */
 const WORDS: Readonly<Record<string, CommandName>> = {
-  ...Object.fromEntries(['hi', 'hii', 'hello', 'hey', 'hiya', 'yo', 'hola', 'hallo', 'bonjour', 'ciao', 'olá', 'oi', 'salut', 'namaste', '?', 'hi there', 'hello there', 'hey there', 'good morning', 'good afternoon', 'good evening'].map((word) => [word, 'help' as const])),
+  ...Object.fromEntries(['hi', 'hii', 'hello', 'hey', 'hiya', 'yo', 'hola', 'hallo', 'bonjour', 'ciao', 'olá', 'oi', 'salut', 'namaste', '?', 'hi there', 'hello there', 'hey there'].map((word) => [word, 'help' as const])),
   ...ALIASES,
   help: 'help',
   status: 'status',
@@ -31,15 +32,19 @@ const plainWords = (text: string): string => {
   return words === '' && trimmed.startsWith('?') ? '?' : words;
 };
 
+export interface ParsedCommand {
+  /** Undefined for a /word the bot does not know (it gets the help). */
+  readonly name: CommandName | undefined;
+  readonly word: string;
+  readonly argument: string;
+}
+
 /**
  * `/Status please` -> 'status', `/model 2` -> 'model' with '2'. Without a slash, a message that is
  * only a greeting or a command's name (`Hi!`, `status`) is that command, unless `bareWords` is false
  * (a photo's caption: "hello" may be what the photo should do). Anything else is a prompt (null).
  */
-export const parseCommand = (
-  body: string,
-  options: { readonly bareWords?: boolean } = {},
-): { name: CommandName | undefined; word: string; argument: string } | null => {
+export const parseCommand = (body: string, options: { readonly bareWords?: boolean } = {}): ParsedCommand | null => {
   const text = body.trim();
   if (!text.startsWith('/')) {
     const name = options.bareWords === false ? undefined : WORDS[plainWords(text)];

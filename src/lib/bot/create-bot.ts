@@ -8,10 +8,11 @@ import type { Vidbot } from '../create-vidbot.ts';
 import { type Admission, ackReply, admissionOf, budgetSpentReply } from './admission.ts';
 import { createBudgetGate } from './budget-gate.ts';
 import { actOnChoice, resolveChoice } from './choices.ts';
-import { runCommand, parseCommand } from './commands.ts';
+import { type ParsedCommand, runCommand, parseCommand } from './commands.ts';
 import { type ModelContext, chooseModel, modelCommand, modelForPrompt } from './models.ts';
 import { MediaDownloadError, downloadInboundImage } from '../channel/media.ts';
 import type { InboundMessage } from '../channel/port.ts';
+import type { Task } from '../store/port.ts';
 import { IMAGE_TYPES } from '../media-type.ts';
 import { pickTranscriber } from '../pick-adapters.ts';
 import type { Transcriber } from '../transcriber/port.ts';
@@ -86,6 +87,12 @@ export const createBot = (options: CreateBotOptions): Bot => {
     ...(options.budgetReadMs === undefined ? {} : { readEveryMs: options.budgetReadMs }),
   });
 
+  /** A button's new video (another take, another orientation, a retry of one never made) while today's budget is spent. */
+  const heldByBudget = async (task: Task): Promise<BotReply | undefined> => {
+    const spent = await budgetSpent({ prompt: task.prompt, model: task.options.model, uncached: true });
+    return spent === undefined ? undefined : budgetSpentReply(spent, now());
+  };
+
   /** What every request for a new video passes first: the rate limit, then the daily allowance. */
   const admit = async (message: InboundMessage): Promise<Admission> => {
     const admission = admissionOf(await vidbot.limits.take({ from: message.from, messageId: message.messageId, now: now() }), config.rateLimitPerMinute);
@@ -108,7 +115,7 @@ export const createBot = (options: CreateBotOptions): Bot => {
     const read = readPrompt(message.body.trim() || (image ? DEFAULT_IMAGE_PROMPT : ''), config.promptMaxChars);
     if ('refused' in read) return read.refused;
     const { prompt } = read;
-    const spent = await budgetSpent({ prompt, model, photo: image !== undefined });
+    const spent = await budgetSpent({ prompt, model, uncached: image !== undefined });
     if (spent !== undefined) return budgetSpentReply(spent, now());
 
     const admission = await admit(message);
@@ -141,6 +148,20 @@ export const createBot = (options: CreateBotOptions): Bot => {
     return acknowledge(task.taskId, admission);
   };
 
+  const commandReply = async (message: InboundMessage, command: ParsedCommand): Promise<BotReply> => {
+    if (command.name === 'model') return modelCommand(models, message.from, command.argument);
+    const context = { vidbot, from: message.from, imageToVideo: imageToVideo(), voiceNotes: transcriber !== undefined, models: vidbot.models.length };
+    return { text: await runCommand({ name: command.name, word: command.word }, context), kind: 'command', duplicate: false };
+  };
+
+  /** What a voice note said, answered as if typed: a spoken "hi", "thank you" or "status" is not a prompt either. */
+  const answerSpoken = async (heard: InboundMessage, signal?: AbortSignal): Promise<BotReply> => {
+    const other = notAPromptReply(heard);
+    if (other !== undefined) return { text: other, kind: 'command', duplicate: false };
+    const command = parseCommand(heard.body);
+    return command === null ? queuePrompt(heard, signal) : commandReply(heard, command);
+  };
+
   const decide = async (message: InboundMessage, signal?: AbortSignal): Promise<BotReply> => {
     const other = notAPromptReply(message);
     if (other !== undefined) return { text: other, kind: 'command', duplicate: false };
@@ -151,20 +172,15 @@ export const createBot = (options: CreateBotOptions): Bot => {
         const gate = await admit(message);
         if (gate.denied !== undefined) return gate.denied;
       }
-      return voice.answer(message, (typed) => queuePrompt(typed, signal), signal);
+      return voice.answer(message, (heard) => answerSpoken(heard, signal), signal);
     }
     // A photo's caption is a command only with its slash: "hello" may be what the photo should do.
     const command = parseCommand(message.body, { bareWords: message.media.length === 0 });
-    if (command?.name === 'model') return modelCommand(models, message.from, command.argument);
-    if (command) {
-      const context = { vidbot, from: message.from, imageToVideo: imageToVideo(), voiceNotes: transcriber !== undefined, models: vidbot.models.length };
-      const text = await runCommand({ name: command.name, word: command.word }, context);
-      return { text, kind: 'command', duplicate: false };
-    }
+    if (command !== null) return commandReply(message, command);
     // A tapped button, or a typed "2" where the buttons went out as text.
     const choice = await resolveChoice(store, message, Date.now(), vidbot.models);
     if (choice !== null) {
-      return actOnChoice({ vidbot, admit, acknowledge, chooseModel: (from, id) => chooseModel(models, from, id) }, message, choice);
+      return actOnChoice({ vidbot, admit, acknowledge, heldByBudget, chooseModel: (from, id) => chooseModel(models, from, id) }, message, choice);
     }
     return queuePrompt(message, signal);
   };

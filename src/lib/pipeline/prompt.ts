@@ -17,9 +17,10 @@ export const validatePrompt = (prompt: unknown, maxChars: number = PROMPT_MAX_CH
   }
   // Characters as users see them (a family emoji is one), with a ceiling on what they are made of:
   // a character may carry any number of combining marks, and models cap their input by code points.
-  const seen = visibleLength(text);
   const codePoints = [...text].length;
-  const length = codePoints > CODE_POINTS_PER_CHARACTER * maxChars ? codePoints : seen;
+  // Never more characters seen than code points: within the cap by those, nothing to segment.
+  if (codePoints <= maxChars) return text;
+  const length = codePoints > CODE_POINTS_PER_CHARACTER * maxChars ? codePoints : visibleLength(text);
   if (length > maxChars) {
     throw vidbotError('VIDBOT_PROMPT_TOO_LONG', `The prompt has ${length} characters; the limit is ${maxChars}.`, {
       details: { length, maxChars },

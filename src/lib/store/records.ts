@@ -245,3 +245,10 @@ export interface KeptReceipt {
   readonly errorCode?: string;
   readonly receivedAt: number;
 }
+
+/**
+ * Whether a video was paid for (or may be): one was made, or a provider was asked for it. A task
+ * canceled before that costs its sender nothing; one canceled after still counts against the day.
+ */
+export const generationBegan = (task: Pick<Task, 'videoId' | 'remoteJobId' | 'remoteJobRequestedAt'>): boolean =>
+  task.videoId !== undefined || task.remoteJobId !== undefined || task.remoteJobRequestedAt !== undefined;

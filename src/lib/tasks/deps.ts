@@ -3,6 +3,7 @@ import type { Pipeline } from '../pipeline/create-pipeline.ts';
 import type { SenderLimits } from '../limits/port.ts';
 import type { JobQueue } from '../queue/port.ts';
 import type { Store, Task } from '../store/port.ts';
+import { generationBegan } from '../store/records.ts';
 import type { VideoProvider } from '../video-provider/port.ts';
 import type { Conversation } from './conversation.ts';
 import type { OutboundDeps } from './outbound.ts';
@@ -37,6 +38,15 @@ export const channelFor = (deps: Pick<LifecycleDeps, 'channels'>, name: string |
 export const giveBackAllowance = async (deps: Pick<LifecycleDeps, 'limits' | 'onWarning'>, task: Pick<Task, 'from' | 'messageId'>): Promise<void> => {
   if (deps.limits === undefined || !task.from || task.messageId === undefined) return;
   await deps.limits.refund(task.from, task.messageId).catch((error: unknown) => deps.onWarning?.(`Giving back ${task.from}'s video failed: ${(error as Error).message}`));
+};
+
+/**
+ * A canceled task gives its video back when nothing was paid for (see generationBegan). One canceled
+ * once its generation began still counts (the provider may bill for it), or a sender could start and
+ * stop videos without end.
+ */
+export const giveBackIfUnmade = async (deps: Pick<LifecycleDeps, 'limits' | 'onWarning'>, task: Task): Promise<void> => {
+  if (!generationBegan(task)) await giveBackAllowance(deps, task);
 };
 
 /** A retried task counts its video again: its failure gave it back. Never refuses an operator's retry. */

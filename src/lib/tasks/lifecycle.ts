@@ -9,7 +9,7 @@ import { FINAL_TASK_STATUSES } from '../domain.ts';
 import { vidbotError } from '../errors.ts';
 import type { Receipt } from '../channel/port.ts';
 import type { InboundDecision, InboundUnit, IngestOutcome, NewTask, OutboundRecord, Task } from '../store/port.ts';
-import { type LifecycleDeps, countAllowanceAgain, giveBackAllowance } from './deps.ts';
+import { type LifecycleDeps, countAllowanceAgain, giveBackIfUnmade } from './deps.ts';
 import { move, nextJobId } from './machine.ts';
 import { advanceRecord, sendRecorded } from './outbound.ts';
 import { type ReceiptOutcome, applyReceipt } from './receipts.ts';
@@ -118,7 +118,7 @@ export const createTaskLifecycle = (deps: LifecycleDeps): TaskLifecycle => {
       if (queued === 'not-found' && latest.status === 'processing') return { outcome: 'cancel-requested', task: latest };
       const canceled = await move(store, taskId, 'cancel', { error: 'Canceled by the user.' });
       if (canceled === null) return { outcome: 'already-finished', task: await read(taskId) };
-      await giveBackAllowance(deps, canceled);
+      await giveBackIfUnmade(deps, canceled);
       // A released job may have left its prediction running: nobody will resume it now.
       if (canceled.remoteJobId) await deps.provider.cancelRemoteJob?.(canceled.remoteJobId, canceled.remoteProvider);
       return { outcome: 'canceled', task: canceled };

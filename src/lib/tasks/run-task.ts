@@ -10,7 +10,7 @@ import type { PipelineResult } from '../pipeline/create-pipeline.ts';
 import type { Task } from '../store/port.ts';
 import { deliverResult } from './deliver.ts';
 import { firstDelivery } from './delivery.ts';
-import { type LifecycleDeps, channelFor, giveBackAllowance } from './deps.ts';
+import { type LifecycleDeps, channelFor, giveBackAllowance, giveBackIfUnmade } from './deps.ts';
 import { move, mustMove } from './machine.ts';
 import { failureMessage, userReason } from './messages.ts';
 import { giveUp, prepareNotice } from './settle.ts';
@@ -30,10 +30,10 @@ export interface RunTaskOptions {
 /** What the pipeline needs of a task's options: all but which provider made it (the pipeline has its own). */
 const pipelineOptions = ({ options: { provider: _provider, ...options } }: Task) => options;
 
-/** Ends a task its user canceled; no video came of it, so it gives its video back. */
+/** Ends a task its user canceled; it gives its video back when nothing was paid for yet. */
 const canceled = async (deps: LifecycleDeps, taskId: string): Promise<Task | null> => {
   const ended = await move(deps.store, taskId, 'cancel', { error: 'Canceled by the user.' });
-  if (ended !== null) await giveBackAllowance(deps, ended);
+  if (ended !== null) await giveBackIfUnmade(deps, ended);
   return ended;
 };
 
