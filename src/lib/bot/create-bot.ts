@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import type { Vidbot } from '../create-vidbot.ts';
-import { type Admission, ackReply, admissionOf, budgetSpentReply } from './admission.ts';
+import { type Admission, ackReply, budgetSpentReply } from './admission.ts';
 import { createBudgetGate } from './budget-gate.ts';
 import { actOnChoice, resolveChoice } from './choices.ts';
 import { type ParsedCommand, runCommand, parseCommand } from './commands.ts';
@@ -21,6 +21,7 @@ import { ingestTypedPrompt, readPrompt } from './typed-prompt.ts';
 import type { Bot, BotReply } from './types.ts';
 import { notAPromptReply } from './not-a-prompt.ts';
 import { createEtaBasis } from './eta-basis.ts';
+import { createTurns } from './turns.ts';
 import { createVoiceNotes } from './voice.ts';
 
 export interface CreateBotOptions {
@@ -76,8 +77,13 @@ export const createBot = (options: CreateBotOptions): Bot => {
 
   const etaBasis = createEtaBasis({ store, queue: vidbot.queue, workers: options.workers ?? config.workerCount, now });
 
-  /** Messages being decided that took a turn of the limits: one that ends without a task gives it back. */
-  const tookTurn = new Set<string>();
+  const turns = createTurns({
+    limits: vidbot.limits,
+    perMinute: config.rateLimitPerMinute,
+    now,
+    ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+  });
+  const { admit } = turns;
 
   const budgetSpent = createBudgetGate({
     budget: vidbot.budget,
@@ -91,13 +97,6 @@ export const createBot = (options: CreateBotOptions): Bot => {
   const heldByBudget = async (task: Task): Promise<BotReply | undefined> => {
     const spent = await budgetSpent({ prompt: task.prompt, model: task.options.model, uncached: true });
     return spent === undefined ? undefined : budgetSpentReply(spent, now());
-  };
-
-  /** What every request for a new video passes first: the rate limit, then the daily allowance. */
-  const admit = async (message: InboundMessage): Promise<Admission> => {
-    const admission = admissionOf(await vidbot.limits.take({ from: message.from, messageId: message.messageId, now: now() }), config.rateLimitPerMinute);
-    if (admission.denied === undefined) tookTurn.add(message.messageId);
-    return admission;
   };
 
   /** The answer for a task just queued: its place in line, when it should be ready, what is left for today. */
@@ -185,24 +184,6 @@ export const createBot = (options: CreateBotOptions): Bot => {
     return queuePrompt(message, signal);
   };
 
-  /**
-   * Decides, then gives back the turn of a message refused after the limits were checked (a photo
-   * too large, a voice note not understood): no video was made, so it costs the sender nothing.
-   */
-  const decideFairly = async (message: InboundMessage, signal?: AbortSignal): Promise<BotReply> => {
-    try {
-      const reply = await decide(message, signal);
-      if (tookTurn.has(message.messageId) && reply.taskId === undefined) {
-        await vidbot.limits.release(message.from, message.messageId).catch((error: unknown) => {
-          options.onWarning?.(`Giving back ${message.from}'s turn failed: ${(error as Error).message}`);
-        });
-      }
-      return reply;
-    } finally {
-      tookTurn.delete(message.messageId);
-    }
-  };
-
   /** A second delivery of a message: the first one's answer, once it has one. */
   const answerOfFirst = async (messageId: string, from: string, receivedAt: number): Promise<BotReply | undefined> => {
     for (;;) {
@@ -242,7 +223,7 @@ export const createBot = (options: CreateBotOptions): Bot => {
       }
     }
     // A message needing more than one unit (media, a command, a choice), or one whose first delivery died before answering.
-    const reply = await decideFairly(message, handleOptions.signal);
+    const reply = await turns.deciding(message, () => decide(message, handleOptions.signal));
     // An answer with an offer goes out as its own message: a retried webhook gets an empty answer, not the text again.
     await store.updateInbound(message.messageId, { reply: reply.offer ? '' : reply.text, ...(reply.taskId ? { taskId: reply.taskId } : {}) });
     await vidbot.conversation.botSaid(message.from, reply.text, {
