@@ -4,21 +4,24 @@
  * and never a second one, however long the job runs on or however often it is tried again. The task
  * carries how far it has got, and /status says it.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { vidbotError } from '../../src/lib/errors.ts';
 import type { VideoProvider } from '../../src/lib/video-provider/port.ts';
 import { type TestBot, useBots } from '../helpers/bot.ts';
-import { makeVidbot, waitFor } from '../helpers/vidbot.ts';
+import { oneClipProvider } from '../helpers/clip-provider.ts';
+import { makeTempDir, removeDir } from '../helpers/media.ts';
+import { waitFor } from '../helpers/vidbot.ts';
 
 const USER = 'whatsapp:+15557650002';
 
-/** The local preview renderer, as a vidbot picks it. */
-const localProvider = async (): Promise<VideoProvider> => {
-  const { vidbot, cleanup } = await makeVidbot();
-  const { provider } = vidbot;
-  await cleanup();
-  return provider;
-};
+// The video at the end of each slow job: one clip of the local renderer, rendered once and copied.
+let clips: string;
+let clip: VideoProvider;
+beforeAll(async () => {
+  clips = await makeTempDir('vidbot-progress-clip-');
+  clip = oneClipProvider({ ffmpeg: '/usr/bin/ffmpeg', dir: clips });
+});
+afterAll(() => removeDir(clips));
 
 interface SlowPlan {
   /** How long each attempt works before rendering, reporting its percent as it goes (when `percent`). */
@@ -62,7 +65,7 @@ describe('the progress message of a long job', () => {
   };
 
   it('is sent once, recorded, with the time left, before the video, however long the job runs on; /status shows the percent', async () => {
-    const provider = slowProvider(await localProvider(), { workMs: 4_500 });
+    const provider = slowProvider(clip, { workMs: 4_500 });
     const b = await bot({ VIDBOT_PROGRESS_AFTER_SEC: '1' }, { overrides: { provider } });
     const task = await ask(b, 'a lighthouse in a storm, waves crashing over the rocks');
 
@@ -86,7 +89,7 @@ describe('the progress message of a long job', () => {
   });
 
   it('is not sent again when the queue tries the job again', async () => {
-    const provider = slowProvider(await localProvider(), { workMs: 2_000, failFirst: 'retryable' });
+    const provider = slowProvider(clip, { workMs: 2_000, failFirst: 'retryable' });
     const b = await bot({ VIDBOT_PROGRESS_AFTER_SEC: '1' }, { overrides: { provider } });
     const task = await ask(b, 'a paper lantern drifting over a lake');
     const done = await b.until(task.taskId, 'done', 'failed');
@@ -100,7 +103,7 @@ describe('the progress message of a long job', () => {
   });
 
   it('is not sent again when the operator retries the task', async () => {
-    const provider = slowProvider(await localProvider(), { workMs: 2_000, failFirst: 'final' });
+    const provider = slowProvider(clip, { workMs: 2_000, failFirst: 'final' });
     const b = await bot({ VIDBOT_PROGRESS_AFTER_SEC: '1' }, { overrides: { provider } });
     const task = await ask(b, 'a paper lantern drifting over a lake');
     expect((await b.until(task.taskId, 'failed')).errorCode).toBe('VIDBOT_GENERATION_FAILED');
@@ -116,7 +119,7 @@ describe('the progress message of a long job', () => {
   });
 
   it('says kindly that it is taking longer when nothing tells how long is left', async () => {
-    const provider = slowProvider(await localProvider(), { workMs: 2_500, percent: false });
+    const provider = slowProvider(clip, { workMs: 2_500, percent: false });
     const b = await bot({ VIDBOT_PROGRESS_AFTER_SEC: '1' }, { overrides: { provider } });
     const task = await ask(b, 'a kite in the wind');
     await b.until(task.taskId, 'done', 'failed');
@@ -129,7 +132,7 @@ describe('the progress message of a long job', () => {
     ['a job done before the threshold', '30', 1_500],
     ['a slow job with the message turned off (0)', '0', 2_500],
   ])('is not sent for %s', async (_name, after, workMs) => {
-    const provider = slowProvider(await localProvider(), { workMs });
+    const provider = slowProvider(clip, { workMs });
     const b = await bot({ VIDBOT_PROGRESS_AFTER_SEC: after }, { overrides: { provider } });
     const task = await ask(b, 'a fox in the snow');
     expect((await b.until(task.taskId, 'done', 'failed')).status).toBe('done');
