@@ -91,6 +91,7 @@ export const errorCatalogue = Object.freeze({
     cli: '`vidbot models` lists the models vidbot knows; check REPLICATE_MODEL or --model.',
   }),
   VIDBOT_GENERATION_FAILED: spec('external', 69, 502, false, { hint: 'The model could not make this video; try another prompt.' }),
+  VIDBOT_CONTENT_REFUSED: spec('user', 65, 422, false, { hint: "The model's safety filter turned the prompt down: describe the video differently." }),
   VIDBOT_PROVIDER_UNKNOWN: spec('user', 2, 400, false, {
     hint: 'Use one of the providers vidbot has: auto, local, replicate, fal or cog (VIDBOT_PROVIDER).',
     cli: 'Use one of the providers listed by `vidbot generate --help`.',

@@ -149,7 +149,7 @@ describe('the bot on the real-service adapters', () => {
     expect(message.contentSid).toBeUndefined();
     expect(message.body).not.toContain('Try again');
     const [task] = await bot.vidbot.store.listTasks({ from: USER });
-    expect(task).toMatchObject({ status: 'failed', errorCode: 'VIDBOT_GENERATION_FAILED' });
+    expect(task).toMatchObject({ status: 'failed', errorCode: 'VIDBOT_CONTENT_REFUSED' });
     expect(services.replicate.creates()).toBe(1);
   });
 

@@ -142,7 +142,7 @@ describe('failover from Replicate to fal', () => {
     const bot = await startProcess(services);
     const task = await bot.prompt('something the model refuses');
     const failed = await bot.until(task.taskId, 'failed', 'done');
-    expect(failed).toMatchObject({ status: 'failed', errorCode: 'VIDBOT_GENERATION_FAILED', remoteProvider: 'replicate' });
+    expect(failed).toMatchObject({ status: 'failed', errorCode: 'VIDBOT_CONTENT_REFUSED', remoteProvider: 'replicate' });
     const [message] = await services.twilio.waitForMessages(1, 30_000);
     expect(message?.body).toContain('turned that description down');
     expect(services.fal.requests.size).toBe(0);

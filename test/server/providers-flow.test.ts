@@ -75,7 +75,7 @@ describe('a WhatsApp prompt made into a video by another provider', () => {
     expect(message?.body).toContain('turned that description down');
     expect(message?.body).not.toContain('content checker');
     const [task] = await bot.vidbot.store.listTasks({ from: USER });
-    expect((await bot.until(task?.taskId ?? '', 'failed')).errorCode).toBe('VIDBOT_GENERATION_FAILED');
+    expect((await bot.until(task?.taskId ?? '', 'failed')).errorCode).toBe('VIDBOT_CONTENT_REFUSED');
     expect(fal.requests.size).toBe(1);
   });
 });

@@ -97,6 +97,16 @@ describe('words for a failed task', () => {
     expect(userReason(vidbotError('VIDBOT_PROVIDER_AUTH', 'x')).why).toContain("isn't set up correctly");
   });
 
+  it('offers "Try again" on a failure notice only where the same request again can help', () => {
+    const failedWith = (errorCode: string) => choicesFor('failure', task({ status: 'failed', errorCode }));
+    expect(failedWith('VIDBOT_PROVIDER_FAILED')).toEqual([{ id: 'retry', title: '🔄 Try again' }]);
+    // A model that failed by itself may well succeed the next time.
+    expect(failedWith('VIDBOT_GENERATION_FAILED')).toHaveLength(1);
+    // Kept on the task, so a notice sent again after a crash, the simulator and a typed "1" agree.
+    expect(userReason(vidbotError('VIDBOT_CONTENT_REFUSED', 'x')).why).toContain('turned that description down');
+    for (const code of ['VIDBOT_CONTENT_REFUSED', 'VIDBOT_BUDGET_REACHED', 'VIDBOT_SIZE_LIMIT_UNREACHABLE']) expect(failedWith(code)).toEqual([]);
+  });
+
   it('gives unknown codes of stored tasks the words for a problem on our side', () => {
     expect(taskFailureReason(task({ status: 'failed', errorCode: 'SOMETHING_NEW' }))).toBe('something went wrong on my side while making it.');
     expect(taskFailureReason(task({ status: 'failed' }))).toBe('something went wrong on my side while making it.');

@@ -125,12 +125,13 @@ describe('cog provider against a loopback Cog server', () => {
     await setup();
     fake.setOutcome('refuse');
     const refused = await failure(provider().generate(request, { workDir, jobKey: 'task-7' }));
-    expect(refused.code).toBe('VIDBOT_GENERATION_FAILED');
+    expect(refused.code).toBe('VIDBOT_CONTENT_REFUSED');
     expect(classifyProviderFailure(refused)).toBe('refusal');
     expect(userReasonFor(refused.code, refused.details).why).toContain('turned that description down');
     fake.setOutcome('crash');
     const crashed = await failure(provider().generate(request, { workDir, jobKey: 'task-8' }));
     expect(crashed.message).toContain('CUDA out of memory');
+    expect(crashed.code).toBe('VIDBOT_GENERATION_FAILED');
     expect(userReasonFor(crashed.code, crashed.details).why).toContain("couldn't make a video");
   });
 

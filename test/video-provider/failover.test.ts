@@ -103,7 +103,7 @@ describe('a failover chain', () => {
       throw vidbotError('VIDBOT_PROVIDER_AUTH', 'rejected the token while checking the prediction');
     });
     const refused = provider('replicate', async () => {
-      throw vidbotError('VIDBOT_GENERATION_FAILED', 'flagged as sensitive', { details: { refusal: 'content' } });
+      throw vidbotError('VIDBOT_CONTENT_REFUSED', 'flagged as sensitive', { details: { refusal: 'content' } });
     });
     for (const first of [unknownCreate, running, refused]) {
       const fal = provider('fal');
@@ -337,13 +337,13 @@ describe('a failover chain', () => {
     const replicate = () =>
       provider('replicate', async () => {
         if (answer === 'outage') throw outage(NOTHING_STARTED);
-        if (answer === 'refusal') throw vidbotError('VIDBOT_GENERATION_FAILED', 'flagged as sensitive', { details: { refusal: 'content' } });
+        if (answer === 'refusal') throw vidbotError('VIDBOT_CONTENT_REFUSED', 'flagged as sensitive', { details: { refusal: 'content' } });
       });
     const [a, b] = ([0, 1] as const).map((me) => createFailoverProvider({ providers: [replicate(), provider('fal')], breaker: clock, board: boardOf(me) })) as [VideoProvider, VideoProvider];
     await a.generate(REQUEST, { workDir: '/tmp' });
     now = 1000;
     answer = 'refusal';
-    await expect(a.generate(REQUEST, { workDir: '/tmp' })).rejects.toMatchObject({ code: 'VIDBOT_GENERATION_FAILED' });
+    await expect(a.generate(REQUEST, { workDir: '/tmp' })).rejects.toMatchObject({ code: 'VIDBOT_CONTENT_REFUSED' });
     expect(told).toEqual(['0:replicate:outage', '0:replicate:probe', '0:replicate:release']);
     // Not held back a cool-down by a probe that will tell nothing more: b probes now.
     expect(b.circuits?.()[0]).toMatchObject({ state: 'open' });

@@ -183,7 +183,7 @@ describe('fal provider against the loopback queue', () => {
     await setup();
     fake.setOutcome('refuse');
     const error = await failure(provider().generate(request, { workDir }));
-    expect(error.code).toBe('VIDBOT_GENERATION_FAILED');
+    expect(error.code).toBe('VIDBOT_CONTENT_REFUSED');
     expect(error.message).toContain('content checker');
     expect(error.retryable).toBe(false);
     expect(classifyProviderFailure(error)).toBe('refusal');
@@ -191,6 +191,7 @@ describe('fal provider against the loopback queue', () => {
     fake.setOutcome('fail');
     const failed = await failure(provider().generate(request, { workDir }));
     expect(failed.message).toContain('could not render this scene');
+    expect(failed.code).toBe('VIDBOT_GENERATION_FAILED');
     expect(classifyProviderFailure(failed)).toBe('failed');
     expect(userReasonFor(failed.code, failed.details).why).toContain("couldn't make a video");
   });

@@ -292,11 +292,11 @@ describe('replicate faults', () => {
     expect(error.message).toContain('malformed JSON');
   });
 
-  it('turns a failed prediction into a final failure with its reason', async () => {
+  it('turns a prediction its safety filter refused into a final refusal with its reason', async () => {
     await setup();
     fake.setOutcome('refuse');
     const error = await failure(provider().generate(request, { workDir }));
-    expect(error.code).toBe('VIDBOT_GENERATION_FAILED');
+    expect(error.code).toBe('VIDBOT_CONTENT_REFUSED');
     expect(error.message).toContain('E005');
     expect(error.retryable).toBe(false);
     expect(error.details.refusal).toBe('content');

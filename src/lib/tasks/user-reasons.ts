@@ -40,6 +40,11 @@ const REASONS: Readonly<Record<ErrorCode, UserReason>> = {
     why: "the video model couldn't make a video from that description.",
     next: 'Try describing it a little differently.',
   },
+  VIDBOT_CONTENT_REFUSED: {
+    why: 'the video model turned that description down (it may have looked unsafe to it).',
+    next: 'Try describing it differently.',
+    retry: false,
+  },
   VIDBOT_SIZE_LIMIT_UNREACHABLE: { why: 'the video came out too big to send on WhatsApp.', next: 'Try asking for something simpler.', retry: false },
   VIDBOT_CANCELED: { why: 'it was canceled.', next: 'Send the description again whenever you like.' },
   VIDBOT_DELIVERY_REFUSED: { why: "WhatsApp wouldn't take the video.", next: 'Please try again later.' },

@@ -5,7 +5,7 @@
  * would not be fair to the user or would pay twice. Providers set `details.refusal = 'content'` when
  * a model's safety filter turned the prompt down.
  */
-import type { VidbotError } from '../errors.ts';
+import { type VidbotError, vidbotError } from '../errors.ts';
 
 export type ProviderFailureKind = 'outage' | 'refusal' | 'failed' | 'canceled' | 'request';
 
@@ -30,6 +30,8 @@ export const classifyProviderFailure = (error: VidbotError): ProviderFailureKind
     case 'VIDBOT_TIMEOUT':
     case 'VIDBOT_PROVIDER_AUTH':
       return 'outage';
+    case 'VIDBOT_CONTENT_REFUSED':
+      return 'refusal';
     case 'VIDBOT_GENERATION_FAILED':
       return error.details.refusal === 'content' ? 'refusal' : 'failed';
     case 'VIDBOT_CANCELED':
@@ -37,4 +39,16 @@ export const classifyProviderFailure = (error: VidbotError): ProviderFailureKind
     default:
       return 'request';
   }
+};
+
+/**
+ * A job that ended without a video, in the model's words: VIDBOT_CONTENT_REFUSED when its safety
+ * filter turned the prompt down (the user's to act on: the same words would be turned down again),
+ * else VIDBOT_GENERATION_FAILED. Both carry the remote status; a refusal also `refusal: 'content'`.
+ */
+export const generationFailed = (message: string, remoteStatus: string, why: string): VidbotError => {
+  const refusal = remoteStatus === 'failed' && CONTENT_REFUSAL.test(why);
+  return vidbotError(refusal ? 'VIDBOT_CONTENT_REFUSED' : 'VIDBOT_GENERATION_FAILED', message, {
+    details: { remoteStatus, ...(refusal ? { refusal: 'content' } : {}) },
+  });
 };

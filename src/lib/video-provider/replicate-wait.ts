@@ -1,7 +1,7 @@
 import { type Prediction, parseProgressFromLogs } from 'replicate';
 import { vidbotError } from '../errors.ts';
 import type { ProgressListener } from '../progress.ts';
-import { CONTENT_REFUSAL } from './failure.ts';
+import { generationFailed } from './failure.ts';
 import { toReplicateError } from './replicate-client.ts';
 import type { PredictionUpdates } from './replicate-webhook.ts';
 
@@ -102,11 +102,5 @@ export const waitForPrediction = async (first: Prediction, options: WaitOptions)
   report();
   if (prediction.status === 'succeeded') return prediction;
   const why = oneLine(prediction.error);
-  throw vidbotError('VIDBOT_GENERATION_FAILED', `Replicate prediction ${prediction.id} ${prediction.status === 'failed' ? 'failed' : 'was canceled'}: ${why}`, {
-    details: {
-      remoteStatus: prediction.status,
-      // A safety filter's refusal is the user's to act on (describe it differently); other failures are not.
-      ...(prediction.status === 'failed' && CONTENT_REFUSAL.test(why) ? { refusal: 'content' } : {}),
-    },
-  });
+  throw generationFailed(`Replicate prediction ${prediction.id} ${prediction.status === 'failed' ? 'failed' : 'was canceled'}: ${why}`, prediction.status, why);
 };

@@ -8,7 +8,7 @@
 import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { abortKindOf, throwIfAborted, vidbotError } from '../../errors.ts';
 import type { RetryFetchOptions } from '../../http/retry-fetch.ts';
-import { CONTENT_REFUSAL, NOTHING_STARTED, UNSENT_CODES } from '../failure.ts';
+import { NOTHING_STARTED, UNSENT_CODES, generationFailed } from '../failure.ts';
 import { requestFrames, saveOutput } from '../output.ts';
 import type { GeneratedVideo, VideoProvider, WebhookDelivery } from '../port.ts';
 import { createJobUpdates, pause } from '../updates.ts';
@@ -192,9 +192,7 @@ export const createCogProvider = (options: CogProviderOptions): VideoProvider & 
       report(finished);
       if (finished.status !== 'succeeded') {
         const why = lastLine(finished.error) ?? 'no reason given';
-        throw vidbotError('VIDBOT_GENERATION_FAILED', `Cog prediction ${id} ${finished.status === 'failed' ? 'failed' : 'was canceled'}: ${why}`, {
-          details: { remoteStatus: finished.status, ...(finished.status === 'failed' && CONTENT_REFUSAL.test(why) ? { refusal: 'content' } : {}) },
-        });
+        throw generationFailed(`Cog prediction ${id} ${finished.status === 'failed' ? 'failed' : 'was canceled'}: ${why}`, finished.status, why);
       }
       const url = outputOf(finished.output);
       if (!url) throw vidbotError('VIDBOT_GENERATION_FAILED', `Cog prediction ${id} succeeded without a video.`);

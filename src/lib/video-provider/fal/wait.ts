@@ -46,9 +46,9 @@ const refused = (body: unknown): boolean => {
 
 /** A request that ended without a video: the model's own reason, and whether it refused the content. */
 const failed = (requestId: string, reason: string, refusal: boolean) =>
-  vidbotError('VIDBOT_GENERATION_FAILED', `fal request ${requestId} failed: ${reason || 'no reason given'}`, {
-    details: { remoteStatus: 'failed', ...(refusal ? { refusal: 'content' } : {}) },
-  });
+  refusal
+    ? vidbotError('VIDBOT_CONTENT_REFUSED', `fal request ${requestId} failed: ${reason || 'no reason given'}`, { details: { remoteStatus: 'failed', refusal: 'content' } })
+    : vidbotError('VIDBOT_GENERATION_FAILED', `fal request ${requestId} failed: ${reason || 'no reason given'}`, { details: { remoteStatus: 'failed' } });
 
 const parsed = (text: string): unknown => {
   try {
