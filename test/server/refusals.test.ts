@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RATE_LIMITED_PREFIX, mediaTexts, voiceTexts } from '../../src/lib/bot/replies.ts';
 import { startFakeOpenAI } from '../fakes/openai-api.ts';
 import { startFakeReplicate } from '../fakes/replicate-api.ts';
@@ -54,6 +54,19 @@ describe.each([
   ['in Redis', () => ({ REDIS_URL: redis.url })],
 ])('what made no video costs nothing, with limits %s', (_name, limitsEnv) => {
   const startBot = useBots();
+  const fakes: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    while (fakes.length) await fakes.pop()?.();
+  });
+
+  /** A bot making its videos with Replicate's loopback fake, whose predictions run `runMs`. */
+  const replicateBot = async (runMs: number, env: Record<string, string>) => {
+    const replicate = await startFakeReplicate({ runMs });
+    fakes.push(() => replicate.close());
+    replicate.setOutput(clip);
+    const bot = await startBot({ ...limitsEnv(), ...env, REPLICATE_API_TOKEN: replicate.token, REPLICATE_API_BASE_URL: replicate.apiUrl });
+    return { bot, replicate };
+  };
 
   it('three photos too large, then a prompt: it is queued, with the whole allowance left', async () => {
     const user = nextSender();
@@ -81,41 +94,29 @@ describe.each([
 
   it('a prompt canceled once its provider was asked for the video still counts: it may be billed', async () => {
     const user = nextSender();
-    const replicate = await startFakeReplicate({ runMs: 60_000 });
-    try {
-      replicate.setOutput(clip);
-      const bot = await startBot({ ...limitsEnv(), VIDBOT_DAILY_LIMIT: '2', REPLICATE_API_TOKEN: replicate.token, REPLICATE_API_BASE_URL: replicate.apiUrl });
-      expect(await bot.say(user, 'a fox in the snow')).toContain('1 of 2 videos left today');
-      const [task] = await bot.vidbot.store.listTasks({ from: user, limit: 1 });
-      await waitFor(async () => (await bot.vidbot.store.getTask(task?.taskId ?? ''))?.remoteJobId);
-      expect(await bot.say(user, '/cancel')).toMatch(/Cancel|Stopping/);
-      await bot.until(task?.taskId ?? '', 'canceled');
-      expect(await bot.say(user, '/status')).toContain('1 of 2 videos left today');
-    } finally {
-      await replicate.close();
-    }
+    const { bot } = await replicateBot(60_000, { VIDBOT_DAILY_LIMIT: '2' });
+    expect(await bot.say(user, 'a fox in the snow')).toContain('1 of 2 videos left today');
+    const [task] = await bot.vidbot.store.listTasks({ from: user, limit: 1 });
+    await waitFor(async () => (await bot.vidbot.store.getTask(task?.taskId ?? ''))?.remoteJobId);
+    expect(await bot.say(user, '/cancel')).toMatch(/Cancel|Stopping/);
+    await bot.until(task?.taskId ?? '', 'canceled');
+    expect(await bot.say(user, '/status')).toContain('1 of 2 videos left today');
   });
 
   it("a failed prompt's video is given back, and a tap on its \"Try again\" counts it once", async () => {
     const user = nextSender();
-    const replicate = await startFakeReplicate({ runMs: 100 });
-    try {
-      replicate.setOutput(clip);
-      replicate.setOutcome('fail');
-      const bot = await startBot({ ...limitsEnv(), VIDBOT_DAILY_LIMIT: '3', REPLICATE_API_TOKEN: replicate.token, REPLICATE_API_BASE_URL: replicate.apiUrl });
-      expect(await bot.say(user, 'a fox in the snow')).toContain('2 of 3 videos left today');
-      const [task] = await bot.vidbot.store.listTasks({ from: user, limit: 1 });
-      await bot.until(task?.taskId ?? '', 'failed');
-      const [notice] = await bot.fake.waitForMessages(1);
-      expect(await bot.say(user, '/status')).toContain('3 of 3 videos left today');
-      replicate.setOutcome('succeed');
-      const tap = { ...whatsappText(user, '🔄 Try again', newMessageSid()), MessageType: 'interactive', ButtonPayload: 'retry', ButtonText: '🔄 Try again', OriginalRepliedMessageSid: notice?.sid ?? '' };
-      expect((await bot.post(tap)).text).toContain('2 of 3 videos left today');
-      await bot.until(task?.taskId ?? '', 'done');
-      expect(await bot.say(user, '/status')).toContain('2 of 3 videos left today');
-    } finally {
-      await replicate.close();
-    }
+    const { bot, replicate } = await replicateBot(100, { VIDBOT_DAILY_LIMIT: '3' });
+    replicate.setOutcome('fail');
+    expect(await bot.say(user, 'a fox in the snow')).toContain('2 of 3 videos left today');
+    const [task] = await bot.vidbot.store.listTasks({ from: user, limit: 1 });
+    await bot.until(task?.taskId ?? '', 'failed');
+    const [notice] = await bot.fake.waitForMessages(1);
+    expect(await bot.say(user, '/status')).toContain('3 of 3 videos left today');
+    replicate.setOutcome('succeed');
+    const tap = { ...whatsappText(user, '🔄 Try again', newMessageSid()), MessageType: 'interactive', ButtonPayload: 'retry', ButtonText: '🔄 Try again', OriginalRepliedMessageSid: notice?.sid ?? '' };
+    expect((await bot.post(tap)).text).toContain('2 of 3 videos left today');
+    await bot.until(task?.taskId ?? '', 'done');
+    expect(await bot.say(user, '/status')).toContain('2 of 3 videos left today');
   });
 
   it('voice notes too large, then a prompt: it is queued, with the whole allowance left', async () => {

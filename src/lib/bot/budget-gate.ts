@@ -6,6 +6,7 @@
  */
 import type { BudgetState, DailyBudget } from '../cost/index.ts';
 import type { VideoProvider } from '../video-provider/port.ts';
+import { readAtMostEvery } from './read-every.ts';
 
 /** A new request for a video, as far as it is known before it is queued. */
 export interface HeldRequest {
@@ -27,24 +28,16 @@ export const createBudgetGate = (options: {
   /** How long a read of today's spend is trusted (default 5 s). */
   readonly readEveryMs?: number;
 }): BudgetGate => {
-  const { budget, provider, now } = options;
-  const ttlMs = options.readEveryMs ?? 5_000;
-  let cached: { at: number; spent: Promise<BudgetState | undefined> } | undefined;
-  const spentToday = (daily: DailyBudget): Promise<BudgetState | undefined> => {
-    if (cached === undefined || now() - cached.at >= ttlMs) {
-      const spent = daily.state().then((state) => (state.reached ? state : undefined));
-      cached = { at: now(), spent };
-      // A failed read is not kept: the next prompt asks again.
-      spent.catch(() => {
-        if (cached?.spent === spent) cached = undefined;
-      });
-    }
-    return cached.spent;
-  };
+  const { budget, provider } = options;
+  if (budget === undefined) return async () => undefined;
+  const spentToday = readAtMostEvery(options.readEveryMs ?? 5_000, options.now, async () => {
+    const state = await budget.state();
+    return state.reached ? state : undefined;
+  });
   return async ({ prompt, model, uncached }) => {
     // The local preview costs nothing: the budget never holds it back.
-    if (budget === undefined || !provider.capabilities(model).ai) return undefined;
-    const spent = await spentToday(budget);
+    if (!provider.capabilities(model).ai) return undefined;
+    const spent = await spentToday();
     if (spent === undefined || (!uncached && (await options.isCached({ prompt, ...(model ? { options: { model } } : {}) })))) return undefined;
     return spent;
   };

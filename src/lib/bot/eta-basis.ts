@@ -6,21 +6,7 @@ import type { JobQueue } from '../queue/port.ts';
 import type { Store } from '../store/port.ts';
 import { recentRunSeconds } from '../tasks/eta.ts';
 import type { EtaBasis } from './admission.ts';
-
-/** A value read again once it is older than `ttlMs`; a failed read is not kept. */
-const kept = <T>(read: () => Promise<T>, now: () => number, ttlMs: number): (() => Promise<T>) => {
-  let last: { at: number; value: Promise<T> } | undefined;
-  return () => {
-    if (last === undefined || now() - last.at > ttlMs) {
-      const value = read();
-      last = { at: now(), value };
-      value.catch(() => {
-        if (last?.value === value) last = undefined;
-      });
-    }
-    return last.value;
-  };
-};
+import { readAtMostEvery } from './read-every.ts';
 
 export const createEtaBasis = (options: {
   readonly store: Pick<Store, 'listTasks'>;
@@ -29,8 +15,8 @@ export const createEtaBasis = (options: {
   readonly workers: number;
   readonly now: () => number;
 }): (() => Promise<EtaBasis>) => {
-  const runSeconds = kept(() => recentRunSeconds(options.store), options.now, 5_000);
+  const runSeconds = readAtMostEvery(5_000, options.now, () => recentRunSeconds(options.store));
   // Whether the workers are idle changes with every job: read again after a second.
-  const running = kept(async () => (await options.queue.counts()).active, options.now, 1_000);
+  const running = readAtMostEvery(1_000, options.now, async () => (await options.queue.counts()).active);
   return async () => ({ runSeconds: await runSeconds(), workers: options.workers, running: await running() });
 };
