@@ -175,7 +175,7 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
     (await pickProvider(config, ffmpeg, options.providerWebhooks ?? false, { circuits, ...(options.onWarning ? { onWarning: options.onWarning } : {}) }));
   const models = allowedModels(config.allowedModels, provider);
   const given = { ...(over.store ? { store: over.store } : {}), ...(over.queue ? { queue: over.queue } : {}) };
-  const opened: StoreAndQueue = await pickStoreAndQueue(config, paths.database, given, options.waitForRedis);
+  const opened: StoreAndQueue = await pickStoreAndQueue(config, paths.database, given, options.waitForRedis, options.onWarning);
   // Scratch folders of runs whose process was killed (their own `finally` never ran).
   await cleanDeadScratch(paths.work).catch(() => undefined);
   const { store, queue, activityBus } = opened;

@@ -23,6 +23,7 @@ import { type PriceTable, parsePriceTable } from './cost/prices.ts';
 import { openSharedStore, pickStoreKind } from './pick-store.ts';
 import type { Redis } from 'ioredis';
 import { type RedisWait, pickRedisQueue } from './pick-redis.ts';
+import { createIngestJournal, replayJournals, type RunningJournal } from './ingest-journal/index.ts';
 import { createSqliteStore } from './store/sqlite/index.ts';
 import type { SharedJobs } from './store/sqlite/ingest.ts';
 import { createOpenAITranscriber } from './transcriber/openai.ts';
@@ -131,6 +132,7 @@ export const pickStoreAndQueue = async (
   database: string,
   given: { store?: Store; queue?: JobQueue<TaskJob> } = {},
   waitForRedis?: RedisWait,
+  onWarning?: (message: string) => void,
 ): Promise<StoreAndQueue> => {
   const queueClosers: Array<() => Promise<unknown>> = [];
   const storeClosers: Array<() => Promise<unknown>> = [];
@@ -147,6 +149,8 @@ export const pickStoreAndQueue = async (
     let queue = given.queue;
     let redis: Redis | undefined;
     let jobs: SharedJobs | undefined;
+    let journal: RunningJournal | undefined;
+    let replay: (() => number) | undefined;
     let activityBus: ActivityBus | undefined;
     if (queue === undefined) {
       if (embeddedQueue) {
@@ -161,6 +165,20 @@ export const pickStoreAndQueue = async (
             add: (task) => void sqlite.addWithin({ taskId: task.taskId }, { jobId: task.jobId ?? task.taskId, group: task.sessionId }),
             position: (jobId) => sqlite.positionWithin(jobId),
           };
+          if (database !== ':memory:') {
+            replay = () => replayJournals(db, database, sqlite.queueName);
+            journal = createIngestJournal({
+              file: database,
+              db,
+              queue: {
+                queueName: sqlite.queueName,
+                rowOf: (task) => sqlite.rowOf({ taskId: task.taskId }, { jobId: task.jobId ?? task.taskId, group: task.sessionId }),
+                lineLengthWithin: () => sqlite.lineLengthWithin(),
+                addedElsewhere: () => sqlite.addedElsewhere(),
+              },
+              ...(onWarning ? { onWarning } : {}),
+            });
+          }
         }
         queue = sqlite;
       } else {
@@ -183,9 +201,16 @@ export const pickStoreAndQueue = async (
       store =
         kind === 'postgres' || kind === 'mongodb'
           ? await openSharedStore(kind, config)
-          : createSqliteStore({ ...(db ? { db } : {}), file: database, checkpoints: 'background', ...(jobs ? { jobs } : {}) });
+          : createSqliteStore({ ...(db ? { db } : {}), file: database, checkpoints: 'background', ...(jobs ? { jobs } : {}), ...(journal ? { journal } : {}) });
       const opened = store;
+      // The journal's units are written before the store closes.
+      if (journal) storeClosers.push(() => (journal as RunningJournal).close());
       storeClosers.push(() => opened.close());
+      if (replay !== undefined) {
+        // Acknowledged messages a crash left in a journal go into the (migrated) tables before anything reads them.
+        const replayed = replay();
+        if (replayed > 0) onWarning?.(`Wrote ${replayed} acknowledged message(s) that vidbot had journaled before it last stopped.`);
+      }
     }
     if (db) storeClosers.push(async () => db.close());
     return { store, queue, ...(redis ? { redis } : {}), ...(activityBus ? { activityBus } : {}), closeQueue, closeStore };

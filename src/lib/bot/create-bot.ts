@@ -12,7 +12,7 @@ import { type ParsedCommand, runCommand, parseCommand } from './commands.ts';
 import { type ModelContext, chooseModel, modelCommand, modelForPrompt } from './models.ts';
 import { MediaDownloadError, downloadInboundImage } from '../channel/media.ts';
 import type { InboundMessage } from '../channel/port.ts';
-import type { Task } from '../store/port.ts';
+import type { InboundClaim, Task } from '../store/port.ts';
 import { IMAGE_TYPES } from '../media-type.ts';
 import { pickTranscriber } from '../pick-adapters.ts';
 import type { Transcriber } from '../transcriber/port.ts';
@@ -184,13 +184,18 @@ export const createBot = (options: CreateBotOptions): Bot => {
     return queuePrompt(message, signal);
   };
 
+  const answerOfClaim = (claim: InboundClaim, reply: string): BotReply => ({
+    text: reply,
+    kind: claim.taskId ? 'ack' : 'command',
+    duplicate: true,
+    ...(claim.taskId ? { taskId: claim.taskId } : {}),
+  });
+
   /** A second delivery of a message: the first one's answer, once it has one. */
   const answerOfFirst = async (messageId: string, from: string, receivedAt: number): Promise<BotReply | undefined> => {
     for (;;) {
       const { claim } = await store.claimInbound({ messageId, from });
-      if (claim.reply !== undefined) {
-        return { text: claim.reply, kind: claim.taskId ? 'ack' : 'command', duplicate: true, ...(claim.taskId ? { taskId: claim.taskId } : {}) };
-      }
+      if (claim.reply !== undefined) return answerOfClaim(claim, claim.reply);
       // No answer in time: the first delivery failed or its process died; handle it here.
       // receivedAt is the store's clock (real time), not the injectable one used for rate limits.
       if (Date.now() - receivedAt >= duplicateWaitMs) return undefined;
@@ -210,7 +215,9 @@ export const createBot = (options: CreateBotOptions): Bot => {
     if (await isTypedPrompt(message)) {
       const outcome = await ingestTypedPrompt({ vidbot, now, etaBasis, budgetSpent, modelFor: (from) => modelForPrompt(models, from) }, message);
       if (outcome.reply !== undefined) return outcome.reply;
-      const first = await answerOfFirst(message.messageId, message.from, outcome.claim.receivedAt);
+      // A redelivery: the first delivery's answer came with the claim, or is awaited.
+      const { claim } = outcome;
+      const first = claim.reply !== undefined ? answerOfClaim(claim, claim.reply) : await answerOfFirst(message.messageId, message.from, claim.receivedAt);
       if (first) return first;
     } else {
       const { claimed: isNew, claim } = await store.claimInbound({ messageId: message.messageId, from: message.from });

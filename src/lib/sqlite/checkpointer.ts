@@ -11,7 +11,7 @@ import { Worker } from 'node:worker_threads';
 import type { DatabaseSync } from 'node:sqlite';
 
 /** The writer's automatic checkpoint while the thread runs: about 40 MB of WAL instead of SQLite's 4 MB. */
-const SAFETY_NET_PAGES = 10_000;
+export const SAFETY_NET_PAGES = 10_000;
 
 // Plain JavaScript, run with `eval`: the thread needs nothing but node:sqlite, and no file to find
 // next to this one (which is .ts in development and .js once built).

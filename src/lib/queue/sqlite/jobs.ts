@@ -18,6 +18,8 @@ export interface JobsSql {
   insert(job: NewJobRow): boolean;
   get(id: string): JobRow | undefined;
   position(id: string, now: number): number | null;
+  /** Claimable jobs now (waiting, and delayed ones due): a job added now has this many before it. */
+  lineLength(now: number): number;
   counts(): QueueCounts;
   cancel(id: string, now: number): CancelResult;
   retry(id: string, now: number): RetryResult;
@@ -60,6 +62,9 @@ export const createJobsSql = (db: DatabaseSync, queue: string): JobsSql => {
   const waitingBefore = db.prepare(`
     SELECT COUNT(*) AS n FROM queue_jobs WHERE queue = :queue AND state = 'waiting' AND (run_at, seq) < (:runAt, :seq)`);
   const counts = db.prepare('SELECT state, n FROM queue_state_counts WHERE queue = :queue');
+  const lineLength = db.prepare(`
+    SELECT COALESCE((SELECT n FROM queue_state_counts WHERE queue = ?1 AND state = 'waiting'), 0)
+      + (SELECT COUNT(*) FROM queue_jobs WHERE queue = ?1 AND state = 'delayed' AND run_at <= ?2) AS n`);
   const cancelNow = db.prepare(`
     UPDATE queue_jobs
     SET state = 'canceled', finished_at = :now, lease_until = NULL, lease_token = NULL, cancel_requested = 1
@@ -102,6 +107,10 @@ export const createJobsSql = (db: DatabaseSync, queue: string): JobsSql => {
           ? (job.waiting ?? 0) - job.behind - (job.state === 'waiting' ? 1 : 0)
           : (waitingBefore.get({ queue, runAt: job.run_at, seq: job.seq }) as { n: number }).n;
       return ahead + job.due + 1;
+    },
+
+    lineLength(now) {
+      return (lineLength.get(queue, now) as { n: number }).n;
     },
 
     counts() {

@@ -10,7 +10,7 @@ import { type BackoffOptions, DEFAULT_BACKOFF } from '../backoff.ts';
 import { createQueueEmitter, warn } from '../emitter.ts';
 import { checkAddOptions, defaultWorkerId, positiveOption, queueClosedError } from '../options.ts';
 import type { AddJobOptions, JobQueue } from '../port.ts';
-import { createJobsSql } from './jobs.ts';
+import { createJobsSql, type NewJobRow } from './jobs.ts';
 import { createLeaseSql } from './lease.ts';
 import { toJobInfo } from './rows.ts';
 import { migrateQueueSchema } from './schema.ts';
@@ -47,6 +47,13 @@ export interface SqliteJobQueue<T> extends JobQueue<T> {
   addWithin(data: T, options: AddJobOptions): boolean;
   /** The job's place in line, read on the shared connection inside the caller's open transaction. */
   positionWithin(id: string): number | null;
+  /** The row `addWithin` would insert, for a writer on another connection (src/lib/ingest-journal). */
+  rowOf(data: T, options: AddJobOptions): NewJobRow;
+  /** How many jobs a claim would take before a job added now, read on the shared connection. */
+  lineLengthWithin(): number;
+  /** Tells this process's workers that jobs were added on another connection. */
+  addedElsewhere(): void;
+  readonly queueName: string;
 }
 
 export const createSqliteQueue = <T>(options: SqliteQueueOptions): SqliteJobQueue<T> => {
@@ -104,11 +111,14 @@ export const createSqliteQueue = <T>(options: SqliteQueueOptions): SqliteJobQueu
     }
   };
 
-  const insert = (data: T, addOptions: AddJobOptions): boolean => {
+  const rowOf = (data: T, addOptions: AddJobOptions): NewJobRow => {
     const { jobId, attempts: maxAttempts, delayMs } = checkAddOptions(addOptions, defaultAttempts);
-    const created = run('add a job', () =>
-      jobs.insert({ id: jobId, data: JSON.stringify(data) ?? 'null', group: addOptions.group ?? null, maxAttempts, delayMs, now: now() }),
-    );
+    return { id: jobId, data: JSON.stringify(data) ?? 'null', group: addOptions.group ?? null, maxAttempts, delayMs, now: now() };
+  };
+
+  const insert = (data: T, addOptions: AddJobOptions): boolean => {
+    const row = rowOf(data, addOptions);
+    const created = run('add a job', () => jobs.insert(row));
     // Woken even when the job was already there: addWithin may have inserted it a moment ago.
     for (const worker of workers) worker.wake();
     return created;
@@ -124,6 +134,13 @@ export const createSqliteQueue = <T>(options: SqliteQueueOptions): SqliteJobQueu
     addWithin: insert,
 
     positionWithin: (id) => run('read a job position', () => jobs.position(id, now())),
+
+    rowOf,
+    lineLengthWithin: () => run('read the length of the line', () => jobs.lineLength(now())),
+    addedElsewhere() {
+      for (const worker of workers) worker.wake();
+    },
+    queueName: name,
 
     async place(data, addOptions) {
       const created = insert(data, addOptions);

@@ -11,7 +11,8 @@ import { openDatabase, writeTransaction } from '../../sqlite/open.ts';
 import { ingestInSteps, isCallerError } from '../ingest-steps.ts';
 import type { Store } from '../port.ts';
 import type { Conn, SyncOps } from './conn.ts';
-import { type SharedJobs, sqliteIngest } from './ingest.ts';
+import { type IngestJournal, type SharedJobs, sqliteIngest } from './ingest.ts';
+import { createJournalTurn } from './journal-turn.ts';
 import { cacheOps, videoOps } from './media.ts';
 import { inboundOps, outboundOps, sessionOps } from './messages.ts';
 import { migrate } from './schema.ts';
@@ -30,6 +31,11 @@ export interface SqliteStoreOptions {
    * ingest reads the job's place in line inside its own.
    */
   readonly jobs?: SharedJobs;
+  /**
+   * With `jobs`: an ingested unit is appended here and written into the tables by the journal
+   * (src/lib/ingest-journal), and every other call first waits for what was appended before it.
+   */
+  readonly journal?: IngestJournal;
   /**
    * 'background' moves WAL checkpoints to a thread once messages are ingested (see
    * sqlite/checkpointer.ts), so no webhook waits on them; it needs `file`, also beside `db`.
@@ -111,10 +117,15 @@ export const createSqliteStore = (options: SqliteStoreOptions): Store => {
   let closed = false;
   // node:sqlite is synchronous; each call runs to completion before the promise settles, so no
   // transaction ever stays open across an await.
+  const { journal } = options;
+  const journaledInTurn = journal === undefined ? undefined : createJournalTurn(db, ingest, journal);
   const call =
     <A extends unknown[], R>(fn: (...args: A) => R) =>
     async (...args: A): Promise<R> => {
       if (closed) throw vidbotError('VIDBOT_STORE_FAILED', 'The store is closed.', { retryable: false });
+      // Units acknowledged before this call are in the tables before it reads or writes them.
+      const behind = journal?.settled();
+      if (behind !== undefined) await behind;
       try {
         return fn(...args);
       } catch (error) {
@@ -148,6 +159,7 @@ export const createSqliteStore = (options: SqliteStoreOptions): Store => {
       checkpointer?.start();
       try {
         const { jobs } = options;
+        if (jobs !== undefined && journaledInTurn !== undefined) return await journaledInTurn(unit);
         if (jobs !== undefined) return await wholeInPiece(unit, jobs);
         return await ingestInSteps({ open: openInPiece, close: closeInPiece }, unit);
       } catch (error) {

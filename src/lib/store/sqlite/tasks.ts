@@ -52,6 +52,20 @@ const patchSets = (patch: TaskPatch, now: number): { sets: string[]; params: SQL
 };
 
 /**
+ * Inserts a new task's row (status queued); false when a task with its id or message is there. The
+ * unique indexes decide, inside the write lock.
+ */
+export const insertTaskRow = (c: Pick<Conn, 'sql'>, task: Task): boolean => {
+  const { changes } = c
+    .sql(
+      `INSERT INTO tasks (task_id, message_sid, job_id, channel, prompt, sid, from_addr, options, status, attempts, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?) ON CONFLICT DO NOTHING`,
+    )
+    .run(task.taskId, toSql(task.messageId), toSql(task.jobId), toSql(task.channel), task.prompt, task.sessionId, task.from, JSON.stringify(task.options), task.createdAt, task.createdAt);
+  return Number(changes) === 1;
+};
+
+/**
  * `onCreated` runs inside createTask's transaction for a task that has a job: the embedded queue
  * adds the job there, so a task and its job are written together or not at all.
  */
@@ -85,24 +99,14 @@ export const taskOps = (
   return {
     createTask: (input: NewTask) =>
       c.tx(() => {
-        const taskId = input.taskId ?? timeOrderedId();
-        const now = c.now();
-        const options = JSON.stringify(input.options);
-        // The unique indexes decide, inside the write lock: the insert changes nothing for a task that exists.
-        const { changes } = c
-          .sql(
-            `INSERT INTO tasks (task_id, message_sid, job_id, channel, prompt, sid, from_addr, options, status, attempts, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?) ON CONFLICT DO NOTHING`,
-          )
-          .run(taskId, toSql(input.messageId), toSql(input.jobId), toSql(input.channel), input.prompt, input.sessionId, input.from, options, now, now);
-        if (Number(changes) === 0) {
+        const task = insertedTask(input, input.taskId ?? timeOrderedId(), JSON.stringify(input.options), c.now());
+        if (!insertTaskRow(c, task)) {
           // The taskId match wins over the messageId match.
           const existing =
             (input.taskId === undefined ? null : byId(input.taskId)) ?? (input.messageId === undefined ? null : byMessageId(input.messageId));
-          if (existing === null) throw new Error(`The task ${taskId} was neither created nor found.`);
+          if (existing === null) throw new Error(`The task ${task.taskId} was neither created nor found.`);
           return { task: existing, created: false };
         }
-        const task = insertedTask(input, taskId, options, now);
         if (task.jobId !== undefined) onCreated?.(task);
         return { task, created: true };
       }),

@@ -1,0 +1,98 @@
+/**
+ * The journal's writer thread: its own connection to the database file, writing the units the
+ * main thread journaled, as many as have arrived at a time in one transaction, and telling the main
+ * thread how far it got. It never answers a request, so nothing waits on its commits but readers
+ * that asked to (the store's calls after an ingest).
+ */
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { SAFETY_NET_PAGES } from '../sqlite/checkpointer.ts';
+import { openDatabase } from '../sqlite/open.ts';
+import { createApplier, type JournalLine, parseLines } from './apply.ts';
+import type { FromThread, ThreadData } from './messages.ts';
+
+/** Units in one transaction at most: the main thread's own writes wait for it to end. */
+const MAX_UNITS = 256;
+const RETRY_MS = 500;
+const GATHER_MS = 4;
+
+const { file, journal, queue } = workerData as ThreadData;
+const port = parentPort;
+if (port === null) throw new Error('The ingest journal thread must run as a worker.');
+const tell = (message: FromThread): void => port.postMessage(message);
+
+const db = openDatabase(file);
+// The checkpointer's thread copies the WAL into the database; this connection's commits leave it
+// to that thread as the main connection's do (sqlite/checkpointer.ts).
+db.exec(`PRAGMA wal_autocheckpoint = ${SAFETY_NET_PAGES}`);
+const applier = createApplier(db, queue);
+let units = 0;
+let jobs = 0;
+const backlog: string[] = [];
+let stopping = false;
+let scheduled = false;
+
+const take = (): void => {
+  for (;;) {
+    const more = receiveMessageOnPort(port);
+    if (more === undefined) return;
+    if (more.message === 'stop') stopping = true;
+    else backlog.push(more.message as string);
+  }
+};
+
+const writeSome = (): void => {
+  const texts: string[] = [];
+  const lines: JournalLine[] = [];
+  while (backlog.length > 0 && lines.length < MAX_UNITS) {
+    const text = backlog.shift() as string;
+    texts.push(text);
+    lines.push(...parseLines(text));
+  }
+  const count = lines.length;
+  const withJobs = lines.filter((line) => line.job !== undefined).length;
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    for (const line of lines) applier.apply(line);
+    applier.progress(journal, units + count, jobs + withJobs);
+    db.exec('COMMIT');
+  } catch (error) {
+    if (db.isTransaction) db.exec('ROLLBACK');
+    backlog.unshift(...texts);
+    throw error;
+  }
+  units += count;
+  jobs += withJobs;
+  tell({ units, jobs, added: withJobs > 0 });
+};
+
+const drain = (): void => {
+  scheduled = false;
+  try {
+    take();
+    while (backlog.length > 0) {
+      writeSome();
+      take();
+    }
+  } catch (error) {
+    // Busy past the timeout, a full disk: the units stay journaled; tried again shortly.
+    tell({ failed: error instanceof Error ? error.message : String(error) });
+    scheduled = true;
+    setTimeout(drain, RETRY_MS);
+    return;
+  }
+  if (stopping) {
+    db.close();
+    port.close();
+  }
+};
+
+port.on('message', (message: unknown) => {
+  if (message === 'stop') stopping = true;
+  else backlog.push(message as string);
+  if (scheduled) return;
+  scheduled = true;
+  // A few turns of the main thread's lines to a transaction: nobody waits for these commits but
+  // readers (settled), and each commit costs about as much as several units. A stop does not wait.
+  if (stopping) drain();
+  else setTimeout(drain, GATHER_MS);
+});
