@@ -23,7 +23,7 @@ import { type PriceTable, parsePriceTable } from './cost/prices.ts';
 import { openSharedStore, pickStoreKind } from './pick-store.ts';
 import type { Redis } from 'ioredis';
 import { type RedisWait, pickRedisQueue } from './pick-redis.ts';
-import { createIngestJournal, replayJournals, type RunningJournal } from './ingest-journal/index.ts';
+import { createIngestJournal, journalQueueOf, replayJournals, type RunningJournal } from './ingest-journal/index.ts';
 import { createSqliteStore } from './store/sqlite/index.ts';
 import type { SharedJobs } from './store/sqlite/ingest.ts';
 import { createOpenAITranscriber } from './transcriber/openai.ts';
@@ -170,12 +170,7 @@ export const pickStoreAndQueue = async (
             journal = createIngestJournal({
               file: database,
               db,
-              queue: {
-                queueName: sqlite.queueName,
-                rowOf: (task) => sqlite.rowOf({ taskId: task.taskId }, { jobId: task.jobId ?? task.taskId, group: task.sessionId }),
-                lineLengthWithin: () => sqlite.lineLengthWithin(),
-                addedElsewhere: () => sqlite.addedElsewhere(),
-              },
+              queue: journalQueueOf(sqlite),
               ...(onWarning ? { onWarning } : {}),
             });
           }

@@ -44,6 +44,12 @@ const holdLock = (path: string): DatabaseSync => {
   return lock;
 };
 
+/** The lock's file, and the rollback journal SQLite keeps beside it while the lock is held. */
+const removeLock = (path: string): void => {
+  rmSync(path, { force: true });
+  rmSync(`${path}-journal`, { force: true });
+};
+
 export const openJournalFiles = (database: string, journal: string, fileBytes = JOURNAL_FILE_BYTES): JournalFiles => {
   const stem = join(dirname(database), `${prefixOf(database)}${journal}-`);
   const segments: Segment[] = [];
@@ -101,7 +107,7 @@ export const openJournalFiles = (database: string, journal: string, fileBytes = 
       for (const segment of segments.splice(0)) rmSync(segment.path, { force: true });
       lock?.close();
       lock = undefined;
-      rmSync(`${stem}${LOCK}`, { force: true });
+      removeLock(`${stem}${LOCK}`);
     },
   };
 };
@@ -156,7 +162,7 @@ export const abandonedJournals = (database: string): FoundJournal[] => {
       remove() {
         for (const path of paths) rmSync(path, { force: true });
         lock.close();
-        rmSync(lockPath, { force: true });
+        removeLock(lockPath);
       },
       leave: () => lock.close(),
     });

@@ -12,25 +12,16 @@
  * unit acknowledged and missing.
  */
 import type { DatabaseSync } from 'node:sqlite';
-import { extname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { vidbotError } from '../errors.ts';
-import type { NewJobRow } from '../queue/sqlite/jobs.ts';
-import type { InboundClaim, Task } from '../store/port.ts';
+import type { InboundClaim } from '../store/port.ts';
 import type { DecidedUnit, IngestJournal } from '../store/sqlite/ingest.ts';
-import { PROGRESS_TABLE_SQL, createApplier, parseLines, type JournalLine } from './apply.ts';
-import { abandonedJournals, openJournalFiles } from './files.ts';
-import type { FromThread, ThreadData } from './messages.ts';
+import { PROGRESS_TABLE_SQL, type JournalLine } from './apply.ts';
+import { openJournalFiles } from './files.ts';
+import type { JournalQueue } from './queue.ts';
+import { createJournalWriter } from './writer.ts';
 
-/** What the journal needs of the embedded queue (SqliteJobQueue). */
-export interface JournalQueue {
-  readonly queueName: string;
-  /** The job row of a task, as the queue adds it. */
-  rowOf(task: Task): NewJobRow;
-  lineLengthWithin(): number;
-  addedElsewhere(): void;
-}
+export { type JournalQueue, journalQueueOf } from './queue.ts';
+export { replayJournals } from './replay.ts';
 
 export interface IngestJournalOptions {
   /** The database file (not ':memory:'): the journal's files go beside it. */
@@ -62,38 +53,35 @@ interface Waiter {
   readonly resolve: () => void;
 }
 
-/**
- * Writes into the tables what journals of processes that are gone hold (a crash), then removes
- * them. Returns how many units were not yet there.
- */
-export const replayJournals = (db: DatabaseSync, file: string, queue: string): number => {
-  const found = abandonedJournals(file);
-  if (found.length === 0) return 0;
-  db.exec(PROGRESS_TABLE_SQL);
-  const applier = createApplier(db, queue);
-  let written = 0;
-  for (const [index, journal] of found.entries()) {
-    const lines = parseLines(journal.read());
-    db.exec('BEGIN IMMEDIATE');
-    try {
-      for (const line of lines) if (applier.apply(line)) written += 1;
-      applier.forget(journal.journal);
-      db.exec('COMMIT');
-    } catch (error) {
-      if (db.isTransaction) db.exec('ROLLBACK');
-      for (const left of found.slice(index)) left.leave();
-      throw vidbotError('VIDBOT_STORE_FAILED', `Cannot write the messages journaled in ${journal.paths[0] ?? file}: ${(error as Error).message}`, {
-        cause: error,
-        hint: 'The journal is kept; vidbot writes it the next time it opens the database.',
-      });
-    }
-    journal.remove();
-  }
-  return written;
+interface Line {
+  readonly text: string;
+  readonly hasJob: boolean;
+  readonly messageId: string;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** This turn's lines, and a promise of their being written that redeliveries wait on. */
+interface Turn {
+  readonly lines: Line[];
+  readonly written: Promise<void>;
+  readonly settle: (error?: unknown) => void;
+}
+
+const newTurn = (): Turn => {
+  let settle: (error?: unknown) => void = () => {};
+  const written = new Promise<void>((resolve, reject) => {
+    settle = (error) => (error === undefined ? resolve() : reject(error));
+  });
+  // Heard by the redeliveries that wait on it, if any.
+  written.catch(() => {});
+  return { lines: [], written, settle };
 };
 
-/** The thread's module beside this one: .ts in development, .js once built. */
-const threadUrl = (): URL => new URL(`./thread${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
+const busyError = () =>
+  vidbotError('VIDBOT_STORE_FAILED', 'The database stayed busy: messages acknowledged a moment ago are not yet in its tables.', {
+    hint: "Another process holds the database's write lock; vidbot keeps trying, and nothing acknowledged is lost.",
+  });
 
 export const createIngestJournal = (options: IngestJournalOptions): RunningJournal => {
   const { db, queue } = options;
@@ -106,131 +94,75 @@ export const createIngestJournal = (options: IngestJournalOptions): RunningJourn
   let units = 0;
   let jobs = 0;
   let writtenUnits = 0;
-  let writtenJobs = 0;
   /** Journaled and not yet in the tables, oldest first; by message for redeliveries. */
   const pending: Array<{ readonly seq: number; readonly messageId: string }> = [];
-  const claims = new Map<string, { readonly claim: InboundClaim; readonly durable: Promise<void> }>();
-  /** This turn's lines, written together at its end. */
-  let lines: Array<{ readonly text: string; readonly hasJob: boolean; readonly messageId: string; readonly resolve: () => void; readonly reject: (error: unknown) => void }> = [];
-  let turnWritten: Promise<void> | undefined;
-  let endTurn: (() => void) | undefined;
+  const claims = new Map<string, { readonly claim: InboundClaim; readonly written: Promise<void> }>();
+  let turn: Turn | undefined;
   /** The queue's line and the journal's progress, read once a turn in one snapshot. */
   let line: { readonly queued: number; readonly writtenJobs: number } | undefined;
   let waiters: Waiter[] = [];
-  let thread: Worker | undefined;
-  let threadGone: Error | undefined;
-  /** Texts handed to the thread and not yet written by it, for the main thread to write if it dies. */
-  const handed: Array<{ readonly lastSeq: number; readonly text: string }> = [];
   let closing = false;
 
   const written = (upTo: number): void => {
     writtenUnits = Math.max(writtenUnits, upTo);
     while (pending[0] !== undefined && pending[0].seq <= writtenUnits) claims.delete((pending.shift() as { messageId: string }).messageId);
-    while (handed[0] !== undefined && handed[0].lastSeq <= writtenUnits) handed.shift();
     files.release(writtenUnits);
-    const ready = waiters.filter((waiter) => waiter.seq <= writtenUnits);
-    if (ready.length > 0) {
+    if (waiters.some((waiter) => waiter.seq <= writtenUnits)) {
+      const ready = waiters.filter((waiter) => waiter.seq <= writtenUnits);
       waiters = waiters.filter((waiter) => waiter.seq > writtenUnits);
       for (const waiter of ready) waiter.resolve();
     }
   };
 
-  // The thread died (it should not): the main thread writes what it was handed and, from then on,
-  // each turn's units itself, as the store did before the journal.
-  const applier = createApplier(db, queue.queueName);
-  const writeHere = (texts: readonly string[], lastSeq: number): void => {
-    const parsed = texts.flatMap(parseLines);
-    const withJobs = writtenJobs + parsed.filter((each) => each.job !== undefined).length;
-    db.exec('BEGIN IMMEDIATE');
-    try {
-      for (const each of parsed) applier.apply(each);
-      applier.progress(journal, lastSeq, withJobs);
-      db.exec('COMMIT');
-    } catch (error) {
-      if (db.isTransaction) db.exec('ROLLBACK');
-      throw error;
+  const writer = createJournalWriter({
+    file: options.file,
+    journal,
+    queue: queue.queueName,
+    db,
+    onWritten: (upTo, added) => {
+      written(upTo);
+      if (added) queue.addedElsewhere();
+    },
+    ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+  });
+
+  /** Nothing of the turn is journaled: its units are taken back, and their requests fail. */
+  const takeBack = (batch: readonly Line[], error: unknown): void => {
+    units -= batch.length;
+    jobs -= batch.filter((each) => each.hasJob).length;
+    for (const each of batch) {
+      claims.delete(each.messageId);
+      pending.pop();
     }
-    writtenJobs = withJobs;
-    written(lastSeq);
-    if (parsed.some((each) => each.job !== undefined)) queue.addedElsewhere();
-  };
-
-  const onThreadGone = (error: Error): void => {
-    if (threadGone !== undefined) return;
-    threadGone = error;
-    thread = undefined;
-    options.onWarning?.(`The ingest journal's writer stopped (${error.message}); the main thread writes the journal's units from now on.`);
-    const texts = handed.splice(0);
-    if (texts.length > 0) writeHere(texts.map((each) => each.text), texts.at(-1)?.lastSeq ?? writtenUnits);
-  };
-
-  const startThread = (): Worker => {
-    const data: ThreadData = { file: options.file, journal, queue: queue.queueName };
-    const started = new Worker(threadUrl(), { workerData: data });
-    started.on('message', (message: FromThread) => {
-      if ('failed' in message) {
-        options.onWarning?.(`The ingest journal's writer could not write to the database (${message.failed}); it tries again.`);
-        return;
-      }
-      writtenJobs = message.jobs;
-      written(message.units);
-      if (message.added) queue.addedElsewhere();
-    });
-    started.on('error', onThreadGone);
-    started.on('exit', (code) => {
-      if (!closing) onThreadGone(new Error(`exited with code ${code}`));
-    });
-    // Journaled units are safe without it: a process left with nothing else to do may end.
-    started.unref();
-    return started;
+    // Whoever waits for units up to one taken back waits for the last one kept.
+    waiters = waiters.map((waiter) => (waiter.seq > units ? { seq: units, resolve: waiter.resolve } : waiter));
+    written(writtenUnits);
+    const failure = vidbotError('VIDBOT_STORE_FAILED', `Cannot write the ingest journal: ${(error as Error).message}`, { cause: error });
+    for (const each of batch) each.reject(failure);
   };
 
   const flush = (): void => {
-    const batch = lines;
-    const done = endTurn;
-    lines = [];
-    endTurn = undefined;
-    turnWritten = undefined;
+    const ending = turn;
+    turn = undefined;
     line = undefined;
-    if (batch.length === 0) return;
-    const text = batch.map((each) => each.text).join('');
+    if (ending === undefined || ending.lines.length === 0) return;
+    const text = ending.lines.map((each) => each.text).join('');
     try {
       files.append(text, units);
     } catch (error) {
-      // Nothing of the turn is journaled: its units are taken back, and their requests fail.
-      units -= batch.length;
-      jobs -= batch.filter((each) => each.hasJob).length;
-      for (const each of batch) {
-        claims.delete(each.messageId);
-        pending.pop();
-      }
-      // Whoever waits for units up to one taken back waits for the last one kept.
-      waiters = waiters.map((waiter) => (waiter.seq > units ? { seq: units, resolve: waiter.resolve } : waiter));
-      written(writtenUnits);
-      const failure = vidbotError('VIDBOT_STORE_FAILED', `Cannot write the ingest journal: ${(error as Error).message}`, { cause: error });
-      for (const each of batch) each.reject(failure);
-      done?.();
+      takeBack(ending.lines, error);
+      ending.settle(error);
       return;
     }
-    if (threadGone === undefined) {
-      thread ??= startThread();
-      handed.push({ lastSeq: units, text });
-      thread.postMessage(text);
-    } else {
-      try {
-        writeHere([text], units);
-      } catch (error) {
-        options.onWarning?.(`Cannot write journaled messages to the database (${(error as Error).message}); they are written when vidbot next opens it.`);
-      }
-    }
-    for (const each of batch) each.resolve();
-    done?.();
+    writer.hand(text, units);
+    for (const each of ending.lines) each.resolve();
+    ending.settle();
   };
 
   return {
     pendingClaim(messageId) {
       const found = claims.get(messageId);
-      return found === undefined ? undefined : found.durable.then(() => found.claim);
+      return found === undefined ? undefined : found.written.then(() => found.claim);
     },
 
     lineLength() {
@@ -255,13 +187,12 @@ export const createIngestJournal = (options: IngestJournalOptions): RunningJourn
       units += 1;
       if (job !== undefined) jobs += 1;
       const entry: JournalLine = { seq: units, unit, ...(job ? { job } : {}) };
-      if (turnWritten === undefined) {
-        turnWritten = new Promise<void>((resolve) => {
-          endTurn = resolve;
-        });
+      if (turn === undefined) {
+        turn = newTurn();
         // After the turn's I/O callbacks: requests that arrived together are written together.
         setImmediate(flush);
       }
+      const current = turn;
       const claim: InboundClaim = {
         messageId: unit.messageId,
         from: unit.from,
@@ -270,9 +201,9 @@ export const createIngestJournal = (options: IngestJournalOptions): RunningJourn
         ...(task ? { taskId: task.taskId } : {}),
       };
       pending.push({ seq: units, messageId: unit.messageId });
-      claims.set(unit.messageId, { claim, durable: turnWritten });
+      claims.set(unit.messageId, { claim, written: current.written });
       return new Promise<void>((resolve, reject) => {
-        lines.push({ text: `${JSON.stringify(entry)}\n`, hasJob: job !== undefined, messageId: unit.messageId, resolve, reject });
+        current.lines.push({ text: `${JSON.stringify(entry)}\n`, hasJob: job !== undefined, messageId: unit.messageId, resolve, reject });
       });
     },
 
@@ -287,11 +218,7 @@ export const createIngestJournal = (options: IngestJournalOptions): RunningJourn
         // As a write waits for another process's lock (busy_timeout), and then fails: a caller is not held for ever.
         const timer = setTimeout(() => {
           waiters = waiters.filter((waiter) => waiter.resolve !== done);
-          reject(
-            vidbotError('VIDBOT_STORE_FAILED', 'The database stayed busy: messages acknowledged a moment ago are not yet in its tables.', {
-              hint: 'Another process holds the database\'s write lock; vidbot keeps trying, and nothing acknowledged is lost.',
-            }),
-          );
+          reject(busyError());
         }, SETTLE_WAIT_MS);
         timer.unref();
         const done = (): void => {
@@ -305,25 +232,20 @@ export const createIngestJournal = (options: IngestJournalOptions): RunningJourn
     async close() {
       if (closing) return;
       flush();
-      const rest = units > writtenUnits ? new Promise<void>((resolve) => waiters.push({ seq: units, resolve })) : undefined;
       closing = true;
-      const running = thread;
-      thread = undefined;
-      if (running !== undefined) {
-        running.ref();
-        const exited = new Promise<void>((resolve) => running.once('exit', () => resolve()));
-        // A database that stays locked must not hold the close for ever: the journal then stays for the replay.
-        let timer: NodeJS.Timeout | undefined;
-        const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), CLOSE_WAIT_MS)));
-        const allWritten = await Promise.race([rest === undefined ? true : rest.then(() => true), timedOut]);
-        clearTimeout(timer);
-        if (allWritten) running.postMessage('stop');
-        else void running.terminate();
-        await exited;
-      }
+      // A database that stays locked must not hold the close for ever: the journal then stays for the replay.
+      let timer: NodeJS.Timeout | undefined;
+      const allWritten =
+        writtenUnits >= units ||
+        (await Promise.race([
+          new Promise<boolean>((resolve) => waiters.push({ seq: units, resolve: () => resolve(true) })),
+          new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), CLOSE_WAIT_MS))),
+        ]));
+      clearTimeout(timer);
+      await writer.stop(allWritten);
       if (writtenUnits < units) return;
       files.removeAll();
-      applier.forget(journal);
+      writer.forget();
     },
   };
 };

@@ -13,7 +13,7 @@ import type { FromThread, ThreadData } from './messages.ts';
 /** Units in one transaction at most: the main thread's own writes wait for it to end. */
 const MAX_UNITS = 256;
 const RETRY_MS = 500;
-const GATHER_MS = 4;
+const GATHER_MS = 16;
 
 const { file, journal, queue } = workerData as ThreadData;
 const port = parentPort;
@@ -30,6 +30,7 @@ let jobs = 0;
 const backlog: string[] = [];
 let stopping = false;
 let scheduled = false;
+let lastCommitAt = 0;
 
 const take = (): void => {
   for (;;) {
@@ -60,6 +61,7 @@ const writeSome = (): void => {
     backlog.unshift(...texts);
     throw error;
   }
+  lastCommitAt = Date.now();
   units += count;
   jobs += withJobs;
   tell({ units, jobs, added: withJobs > 0 });
@@ -91,8 +93,10 @@ port.on('message', (message: unknown) => {
   else backlog.push(message as string);
   if (scheduled) return;
   scheduled = true;
-  // A few turns of the main thread's lines to a transaction: nobody waits for these commits but
-  // readers (settled), and each commit costs about as much as several units. A stop does not wait.
-  if (stopping) drain();
-  else setTimeout(drain, GATHER_MS);
+  // At most one commit every GATHER_MS: alone a unit is written at once, under load each commit
+  // takes what arrived meanwhile. A commit writes each page it touched to the WAL (two system calls
+  // a page), whether one unit touched it or fifty; nobody but readers (settled) waits for it.
+  const wait = stopping ? 0 : lastCommitAt + GATHER_MS - Date.now();
+  if (wait <= 0) drain();
+  else setTimeout(drain, wait);
 });

@@ -1,0 +1,35 @@
+/** After a crash: what journals of processes that are gone hold, written into the tables. */
+import type { DatabaseSync } from 'node:sqlite';
+import { vidbotError } from '../errors.ts';
+import { PROGRESS_TABLE_SQL, createApplier, parseLines } from './apply.ts';
+import { abandonedJournals } from './files.ts';
+
+/**
+ * Writes into the tables what journals of processes that are gone hold, then removes them.
+ * Returns how many units were not yet there.
+ */
+export const replayJournals = (db: DatabaseSync, file: string, queue: string): number => {
+  const found = abandonedJournals(file);
+  if (found.length === 0) return 0;
+  db.exec(PROGRESS_TABLE_SQL);
+  const applier = createApplier(db, queue);
+  let written = 0;
+  for (const [index, journal] of found.entries()) {
+    const lines = parseLines(journal.read());
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      for (const line of lines) if (applier.apply(line)) written += 1;
+      applier.forget(journal.journal);
+      db.exec('COMMIT');
+    } catch (error) {
+      if (db.isTransaction) db.exec('ROLLBACK');
+      for (const left of found.slice(index)) left.leave();
+      throw vidbotError('VIDBOT_STORE_FAILED', `Cannot write the messages journaled in ${journal.paths[0] ?? file}: ${(error as Error).message}`, {
+        cause: error,
+        hint: 'The journal is kept; vidbot writes it the next time it opens the database.',
+      });
+    }
+    journal.remove();
+  }
+  return written;
+};

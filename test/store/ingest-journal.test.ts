@@ -1,0 +1,198 @@
+/**
+ * The ingest journal of the embedded store and queue (src/lib/ingest-journal), wired as vidbot
+ * wires it, on real files: what a caller is told, what another process would find, and what
+ * happens when the journal cannot be written, when its writer is held up, and as its files grow.
+ */
+import { mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { isVidbotError } from '../../src/lib/errors.ts';
+import { type IngestJournalOptions, createIngestJournal, journalQueueOf, replayJournals } from '../../src/lib/ingest-journal/index.ts';
+import { createSqliteQueue } from '../../src/lib/queue/sqlite/index.ts';
+import { openDatabase } from '../../src/lib/sqlite/open.ts';
+import type { InboundUnit } from '../../src/lib/store/inbound-unit.ts';
+import { createSqliteStore } from '../../src/lib/store/index.ts';
+import { MAX_BACKLOG } from '../../src/lib/store/sqlite/journal-turn.ts';
+import { createJournalWriter } from '../../src/lib/ingest-journal/writer.ts';
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()?.();
+});
+
+const open = async (journalOptions: Partial<IngestJournalOptions> = {}) => {
+  const dir = await mkdtemp(join(tmpdir(), 'vidbot-journal-'));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  const file = join(dir, 'vidbot.db');
+  const db = openDatabase(file);
+  const queue = createSqliteQueue<{ taskId: string }>({ db, maxActivePerGroup: 1 });
+  const journal = createIngestJournal({ file, db, queue: journalQueueOf(queue), ...journalOptions });
+  const store = createSqliteStore({
+    db,
+    file,
+    jobs: {
+      add: (task) => void queue.addWithin({ taskId: task.taskId }, { jobId: task.jobId ?? task.taskId, group: task.sessionId }),
+      position: (jobId) => queue.positionWithin(jobId),
+    },
+    journal,
+  });
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await journal.close();
+    await store.close();
+    await queue.close();
+    db.close();
+  };
+  cleanups.push(close);
+  const journalFiles = async () => (await readdir(dir)).filter((name) => /^vidbot\.db-ingest-.*-\d+$/.test(name));
+  return { dir, file, db, queue, journal, store, close, journalFiles };
+};
+
+let sequence = 0;
+const unit = (n: number, messageId = `SM${String((sequence += 1)).padStart(32, '0')}`): InboundUnit => {
+  const from = `whatsapp:+1555${String(n).padStart(7, '0')}`;
+  return {
+    messageId,
+    from,
+    sessionId: from,
+    said: { text: `a kite over the dunes ${n}`, meta: { messageSid: messageId } },
+    decide: () => ({
+      task: { prompt: `a kite over the dunes ${n}`, from, sessionId: from, messageId, options: { provider: 'local', orientation: 'portrait', durationSec: 5, polish: false, useCache: true }, taskId: `task-${messageId}`, jobId: `task-${messageId}` },
+      answer: ({ position }) => ({ text: `#${position ?? 0} in line` }),
+    }),
+  };
+};
+
+/** A connection of another process: it sees what was committed, nothing else. */
+const committedTasks = (file: string): number => {
+  const other = new DatabaseSync(file, { readOnly: true });
+  try {
+    return Number((other.prepare('SELECT COUNT(*) AS n FROM tasks').get() as { n: number }).n);
+  } finally {
+    other.close();
+  }
+};
+
+describe('the ingest journal', () => {
+  it('acknowledges with places in line counted across the journal and the tables, and every other call sees the units', async () => {
+    const { store, queue, file } = await open();
+    const first = await Promise.all([1, 2, 3].map((n) => store.ingest(unit(n))));
+    expect(first.map((outcome) => outcome.position)).toEqual([1, 2, 3]);
+    // The store's calls wait for the units acknowledged before them.
+    expect(await store.countTasks()).toBe(3);
+    expect(committedTasks(file)).toBe(3);
+    expect((await queue.counts()).waiting).toBe(3);
+    const later = await Promise.all([4, 5].map((n) => store.ingest(unit(n))));
+    expect(later.map((outcome) => outcome.position)).toEqual([4, 5]);
+    const session = await store.getSession(unit(4).from);
+    expect(session?.messages.map((line) => [line.role, line.text])).toEqual([
+      ['user', 'a kite over the dunes 4'],
+      ['bot', '#4 in line'],
+    ]);
+  });
+
+  it('answers a redelivery with the first delivery\'s claim, even before its rows are written, and writes nothing twice', async () => {
+    const { store } = await open();
+    const once = unit(7, 'SMredelivered');
+    const [first, second, third] = await Promise.all([store.ingest(once), store.ingest(once), store.ingest(unit(7, 'SMredelivered'))]);
+    expect(first?.claimed).toBe(true);
+    expect([second?.claimed, third?.claimed]).toEqual([false, false]);
+    expect(second?.claim).toEqual(first?.claim);
+    expect(await store.countTasks()).toBe(1);
+    const fourth = await store.ingest(once);
+    expect(fourth).toMatchObject({ claimed: false, claim: { reply: '#1 in line', taskId: 'task-SMredelivered' } });
+  });
+
+  it('acknowledges nothing it could not write: a full disk fails the turn, and the message stays unclaimed', async () => {
+    const id = `${process.pid.toString(36)}-full`;
+    const { store, dir, file } = await open({ id });
+    await symlink('/dev/full', join(dir, `vidbot.db-ingest-${id}-1`));
+    const failed = await Promise.allSettled([store.ingest(unit(1, 'SMfull1')), store.ingest(unit(2, 'SMfull2'))]);
+    for (const outcome of failed) {
+      expect(outcome.status).toBe('rejected');
+      const reason = outcome.status === 'rejected' ? outcome.reason : undefined;
+      expect(isVidbotError(reason, 'VIDBOT_STORE_FAILED'), String(reason)).toBe(true);
+    }
+    expect(await store.countTasks()).toBe(0);
+    expect(committedTasks(file)).toBe(0);
+    expect((await store.claimInbound({ messageId: 'SMfull1', from: unit(1).from })).claimed).toBe(true);
+  });
+
+  it('moves to a new file past its size and removes each once written; closing writes everything and removes the rest', async () => {
+    const { store, journalFiles, close, file, dir } = await open({ fileBytes: 2_000 });
+    for (let round = 0; round < 6; round += 1) await Promise.all([1, 2, 3].map((n) => store.ingest(unit(10 * round + n))));
+    expect(await store.countTasks()).toBe(18);
+    // Past the size each turn: every file but the one being written is gone once its units are.
+    expect((await journalFiles()).length).toBeLessThanOrEqual(1);
+    await Promise.all([1, 2].map((n) => store.ingest(unit(100 + n))));
+    await close();
+    expect(committedTasks(file)).toBe(20);
+    expect((await readdir(dir)).filter((name) => name.includes('-ingest-'))).toEqual([]);
+  });
+
+  it('leaves a live journal to its process: another opening of the database does not replay it', async () => {
+    const { store, db, file, journalFiles, queue } = await open();
+    const blocker = new DatabaseSync(file);
+    cleanups.push(() => blocker.close());
+    blocker.exec('BEGIN IMMEDIATE');
+    await store.ingest(unit(1));
+    expect(await journalFiles()).toHaveLength(1);
+    blocker.exec('ROLLBACK');
+    // As another process opening the file would: the journal is locked by its (living) writer.
+    expect(replayJournals(db, file, queue.queueName)).toBe(0);
+    expect(await journalFiles()).toHaveLength(1);
+    expect(await store.countTasks()).toBe(1);
+  });
+
+  it(`holds new units back once ${MAX_BACKLOG} wait for the tables, and takes them when the writer catches up`, async () => {
+    const { store, file } = await open();
+    const blocker = new DatabaseSync(file);
+    cleanups.push(() => blocker.close());
+    blocker.exec('BEGIN IMMEDIATE');
+    const ahead = await Promise.all(Array.from({ length: MAX_BACKLOG + 1 }, (_, n) => store.ingest(unit(n))));
+    expect(ahead).toHaveLength(MAX_BACKLOG + 1);
+    let answered = false;
+    const held = store.ingest(unit(MAX_BACKLOG + 5)).then((outcome) => {
+      answered = true;
+      return outcome;
+    });
+    // Turns of the event loop go by (the journal's writer stays locked out): the unit is not taken.
+    for (let turn = 0; turn < 20; turn += 1) await new Promise((resolve) => setImmediate(resolve));
+    expect(answered).toBe(false);
+    blocker.exec('ROLLBACK');
+    expect((await held).position).toBe(MAX_BACKLOG + 2);
+    expect(await store.countTasks()).toBe(MAX_BACKLOG + 2);
+  });
+
+  it('writes on the main thread when its writer thread dies, what it had handed over and everything after', async () => {
+    const { db, queue, file, dir } = await open();
+    await mkdir(join(dir, 'not-a-file'));
+    const warnings: string[] = [];
+    const written: number[] = [];
+    // The thread cannot open this database (a folder where the file would be): it dies at once.
+    const writer = createJournalWriter({
+      file: join(dir, 'not-a-file'),
+      journal: 'main-thread',
+      queue: queue.queueName,
+      db,
+      onWritten: (units) => written.push(units),
+      onWarning: (message) => warnings.push(message),
+    });
+    const line = (seq: number, n: number) => {
+      const decided = unit(n);
+      const task = { ...decided.decide().task, status: 'queued', attempts: 0, createdAt: 1, updatedAt: 1 } as const;
+      return `${JSON.stringify({ seq, unit: { messageId: decided.messageId, from: decided.from, sessionId: decided.sessionId, receivedAt: 1, said: decided.said, answer: { text: 'ok' }, task } })}\n`;
+    };
+    writer.hand(line(1, 1) + line(2, 2), 2);
+    await vi.waitFor(() => expect(written).toEqual([2]), { timeout: 10_000 });
+    expect(warnings.join('\n')).toContain("The ingest journal's writer stopped");
+    writer.hand(line(3, 3), 3);
+    expect(written).toEqual([2, 3]);
+    expect(committedTasks(file)).toBe(3);
+    await writer.stop(true);
+  });
+});
