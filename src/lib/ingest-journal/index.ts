@@ -233,6 +233,8 @@ export const createIngestJournal = (options: IngestJournalOptions): RunningJourn
       if (closing) return;
       flush();
       closing = true;
+      // A process that journaled nothing (a CLI command) has no file, no thread and no row to remove.
+      if (units === 0) return;
       // A database that stays locked must not hold the close for ever: the journal then stays for the replay.
       let timer: NodeJS.Timeout | undefined;
       const allWritten =
