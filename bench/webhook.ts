@@ -1,10 +1,11 @@
 /**
  * npm run bench:webhook — autocannon against POST /whatsapp/webhook with valid signatures and
  * unique MessageSids, beside a reference Express app built from Twilio's docs, in one run.
- * The two servers take turns (BENCH_ROUNDS slices of BENCH_SECONDS each), so a machine whose load
- * changes during the run weighs on both alike; each is then held at a steady BENCH_RATE req/s for
- * its latency. Each load's requests are signed before it starts (BENCH_PRESIGNED_PER_SECOND). Figures,
- * not a pass/fail test; the one check is that every 2xx left a durable task.
+ * Each server is first held at a steady BENCH_RATE req/s for its latency; then the two take turns
+ * at full load (BENCH_ROUNDS slices of BENCH_SECONDS each), so a machine whose load changes during
+ * the run weighs on both alike. Each load's requests are signed before it starts
+ * (BENCH_PRESIGNED_PER_SECOND). Figures, not a pass/fail test; the one check is that every 2xx left a
+ * durable task, checked after vidbot is killed (SIGKILL) at the end of its last full load.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -203,6 +204,9 @@ const main = async () => {
     const rounds = new Map<Mode, Array<{ rate: number; p50: number; p99: number; non2xx: number; cpu: number; mainThread: number; load: number }>>(
       MODES.map((mode) => [mode, []]),
     );
+    // The steady loads first: the rounds end with vidbot at full load, and it is killed right after.
+    const steady: autocannon.Result[] = [];
+    for (const server of servers) steady.push((await load(server, { duration: RATE_S, overallRate: RATE, connections: CONNECTIONS })).result);
     for (let round = 0; round < ROUNDS; round += 1) {
       for (const server of servers) {
         const { result, cpuPerRequest, mainThreadPerRequest, loadPerRequest } = await load(server, { duration: SLICE_S, connections: CONNECTIONS });
@@ -217,8 +221,6 @@ const main = async () => {
         });
       }
     }
-    const steady: autocannon.Result[] = [];
-    for (const server of servers) steady.push((await load(server, { duration: RATE_S, overallRate: RATE, connections: CONNECTIONS })).result);
     const vidbot = servers[1] as Server;
     const durable = await durability(vidbot);
     if (durable.lost > 0) process.exitCode = 1;

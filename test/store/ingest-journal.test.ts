@@ -3,10 +3,11 @@
  * wires it, on real files: what a caller is told, what another process would find, and what
  * happens when the journal cannot be written, when its writer is held up, and as its files grow.
  */
-import { mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { execa } from 'execa';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isVidbotError } from '../../src/lib/errors.ts';
 import { type IngestJournalOptions, createIngestJournal, journalQueueOf, replayJournals } from '../../src/lib/ingest-journal/index.ts';
@@ -16,6 +17,7 @@ import type { InboundUnit } from '../../src/lib/store/inbound-unit.ts';
 import { createSqliteStore } from '../../src/lib/store/index.ts';
 import { MAX_BACKLOG } from '../../src/lib/store/sqlite/journal-turn.ts';
 import { createJournalWriter } from '../../src/lib/ingest-journal/writer.ts';
+import { repoRoot } from '../helpers/cli.ts';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -194,5 +196,31 @@ describe('the ingest journal', () => {
     expect(written).toEqual([2, 3]);
     expect(committedTasks(file)).toBe(3);
     await writer.stop(true);
+  });
+
+  it('keeps a process alive while its units wait to be written, and lets it end once they are', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vidbot-journal-process-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const lib = (path: string) => JSON.stringify(join(repoRoot, 'src', 'lib', path));
+    // A script that ingests and then reads, with nothing else to keep it alive but the journal's writer.
+    await writeFile(
+      join(dir, 'script.ts'),
+      `
+import { createBot } from ${lib('bot/create-bot.ts')};
+import { loadConfig } from ${lib('config/index.ts')};
+import { createVidbot } from ${lib('create-vidbot.ts')};
+const { config } = loadConfig({ env: { VIDBOT_DATA_DIR: ${JSON.stringify(join(dir, 'data'))} }, cwd: ${JSON.stringify(dir)}, dotenv: false });
+const vidbot = await createVidbot(config);
+const bot = createBot({ vidbot });
+await Promise.all(Array.from({ length: 5 }, (_, n) => bot.handleInbound({
+  channel: 'local', messageId: 'SMscript' + n, from: 'whatsapp:+1555000900' + n, to: 'whatsapp:+14155238886',
+  body: 'a heron in the reeds ' + n, media: [], fields: {},
+})));
+console.log('tasks', await vidbot.store.countTasks());
+`,
+    );
+    const run = await execa(process.execPath, [join(dir, 'script.ts')], { reject: false, all: true, timeout: 30_000 });
+    expect(run.all).toContain('tasks 5');
+    expect(run.exitCode).toBe(0);
   });
 });

@@ -46,6 +46,7 @@ export const createJournalWriter = (options: JournalWriterOptions): JournalWrite
   const written = (units: number, jobs: number, added: boolean): void => {
     writtenJobs = jobs;
     while (handed[0] !== undefined && handed[0].lastSeq <= units) handed.shift();
+    if (handed.length === 0) thread?.unref();
     options.onWritten(units, added);
   };
 
@@ -91,8 +92,6 @@ export const createJournalWriter = (options: JournalWriterOptions): JournalWrite
     started.on('exit', (code) => {
       if (!stopping) onGone(new Error(`exited with code ${code}`));
     });
-    // Journaled units are safe without it: a process left with nothing else to do may end.
-    started.unref();
     return started;
   };
 
@@ -104,6 +103,9 @@ export const createJournalWriter = (options: JournalWriterOptions): JournalWrite
       }
       thread ??= start();
       handed.push({ lastSeq, text });
+      // Held while it has units to write, so a process does not end with a reader waiting for them;
+      // let go when idle, so it never keeps an otherwise finished process alive.
+      thread.ref();
       thread.postMessage(text);
     },
 
