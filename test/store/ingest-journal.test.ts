@@ -3,7 +3,7 @@
  * wires it, on real files: what a caller is told, what another process would find, and what
  * happens when the journal cannot be written, when its writer is held up, and as its files grow.
  */
-import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -16,6 +16,7 @@ import { openDatabase } from '../../src/lib/sqlite/open.ts';
 import type { InboundUnit } from '../../src/lib/store/inbound-unit.ts';
 import { createSqliteStore } from '../../src/lib/store/index.ts';
 import { MAX_BACKLOG } from '../../src/lib/store/sqlite/journal-turn.ts';
+import { openJournalFiles } from '../../src/lib/ingest-journal/files.ts';
 import { createJournalWriter } from '../../src/lib/ingest-journal/writer.ts';
 import { repoRoot } from '../helpers/cli.ts';
 
@@ -30,7 +31,8 @@ const open = async (journalOptions: Partial<IngestJournalOptions> = {}) => {
   const file = join(dir, 'vidbot.db');
   const db = openDatabase(file);
   const queue = createSqliteQueue<{ taskId: string }>({ db, maxActivePerGroup: 1 });
-  const journal = createIngestJournal({ file, db, queue: journalQueueOf(queue), ...journalOptions });
+  const warnings: string[] = [];
+  const journal = createIngestJournal({ file, db, queue: journalQueueOf(queue), onWarning: (message) => warnings.push(message), ...journalOptions });
   const store = createSqliteStore({
     db,
     file,
@@ -51,7 +53,7 @@ const open = async (journalOptions: Partial<IngestJournalOptions> = {}) => {
   };
   cleanups.push(close);
   const journalFiles = async () => (await readdir(dir)).filter((name) => /^vidbot\.db-ingest-.*-\d+$/.test(name));
-  return { dir, file, db, queue, journal, store, close, journalFiles };
+  return { dir, file, db, queue, journal, store, close, journalFiles, warnings };
 };
 
 let sequence = 0;
@@ -195,7 +197,68 @@ describe('the ingest journal', () => {
     writer.hand(line(3, 3), 3);
     expect(written).toEqual([2, 3]);
     expect(committedTasks(file)).toBe(3);
+    // Locked out (without waiting on the lock): it keeps what it could not write, in order, and tries again.
+    db.exec('PRAGMA busy_timeout = 0');
+    const blocker = new DatabaseSync(file);
+    cleanups.push(() => blocker.close());
+    blocker.exec('BEGIN IMMEDIATE');
+    writer.hand(line(4, 4), 4);
+    writer.hand(line(5, 5), 5);
+    expect(written).toEqual([2, 3]);
+    expect(warnings.join('\n')).toContain('Cannot write journaled messages to the database');
+    blocker.exec('ROLLBACK');
+    await vi.waitFor(() => expect(written).toEqual([2, 3, 5]), { timeout: 10_000 });
+    expect(committedTasks(file)).toBe(5);
     await writer.stop(true);
+  });
+
+  it('numbers each new file past all earlier ones, so removing a written file never removes unwritten lines', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vidbot-journal-files-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const files = openJournalFiles(join(dir, 'vidbot.db'), 'files-test', 10);
+    const onDisk = async () => {
+      const names = (await readdir(dir)).filter((name) => /-\d+$/.test(name)).sort();
+      return Promise.all(names.map((name) => readFile(join(dir, name), 'utf8')));
+    };
+    // Each line fills a file: the next line goes to a new one.
+    files.append('{"seq":1}\n', 1);
+    files.append('{"seq":2}\n', 2);
+    files.release(1);
+    files.append('{"seq":3}\n', 3);
+    // The writer reports the second line written: its file goes, the third line stays.
+    files.release(2);
+    expect(await onDisk()).toEqual(['{"seq":3}\n']);
+    files.release(3);
+    expect(await onDisk()).toEqual([]);
+    files.removeAll();
+  });
+
+  it('answers a message that reached two processes at once in both, makes one task, and says so', async () => {
+    const first = await open();
+    const warnings: string[] = [];
+    // A second process on the same database file: its own connection, queue and journal.
+    const db = openDatabase(first.file);
+    const queue = createSqliteQueue<{ taskId: string }>({ db, maxActivePerGroup: 1 });
+    const journal = createIngestJournal({ file: first.file, db, queue: journalQueueOf(queue), onWarning: (message) => warnings.push(message) });
+    const second = createSqliteStore({ db, file: first.file, jobs: { add: () => {}, position: () => null }, journal });
+    cleanups.push(async () => {
+      await journal.close();
+      await second.close();
+      await queue.close();
+      db.close();
+    });
+    // Held back from the tables until both have answered: neither sees the other's claim.
+    const blocker = new DatabaseSync(first.file);
+    cleanups.push(() => blocker.close());
+    blocker.exec('BEGIN IMMEDIATE');
+    const both = await Promise.all([first.store.ingest(unit(3, 'SMtwice')), second.ingest(unit(3, 'SMtwice'))]);
+    expect(both.map((outcome) => outcome.claimed)).toEqual([true, true]);
+    blocker.exec('ROLLBACK');
+    expect(await first.store.countTasks()).toBe(1);
+    expect(await second.countTasks()).toBe(1);
+    const made = (await first.store.listTasks({ limit: 10 }))[0]?.taskId;
+    expect([both[0]?.task?.taskId, both[1]?.task?.taskId]).toContain(made);
+    await vi.waitFor(() => expect(warnings.join('\n') + first.warnings.join('\n')).toContain('SMtwice reached two vidbot processes on this database at once'), { timeout: 10_000 });
   });
 
   it('keeps a process alive while its units wait to be written, and lets it end once they are', async () => {

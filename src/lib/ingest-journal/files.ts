@@ -28,6 +28,8 @@ export interface JournalFiles {
   release(writtenSeq: number): void;
   /** Closes and removes every file (all units written). */
   removeAll(): void;
+  /** Closes the files and lets go of the lock, leaving them for the next process to replay. */
+  letGo(): void;
 }
 
 const prefixOf = (database: string): string => `${basename(database)}-ingest-`;
@@ -55,13 +57,16 @@ export const openJournalFiles = (database: string, journal: string, fileBytes = 
   const segments: Segment[] = [];
   let fd: number | undefined;
   let size = 0;
+  /** Files opened so far: each new one gets the next number, never one an older file may still have. */
+  let opened = 0;
   let lock: DatabaseSync | undefined;
 
   const current = (): number => {
     // Taken before the first line is written: no file of this journal exists unlocked while it lives.
     lock ??= holdLock(`${stem}${LOCK}`);
     if (fd === undefined) {
-      const path = `${stem}${segments.length + 1}`;
+      opened += 1;
+      const path = `${stem}${opened}`;
       fd = openSync(path, 'a');
       size = 0;
       segments.push({ path, lastSeq: 0 });
@@ -109,6 +114,12 @@ export const openJournalFiles = (database: string, journal: string, fileBytes = 
       lock = undefined;
       removeLock(`${stem}${LOCK}`);
     },
+    letGo() {
+      if (fd !== undefined) closeSync(fd);
+      fd = undefined;
+      lock?.close();
+      lock = undefined;
+    },
   };
 };
 
@@ -123,6 +134,16 @@ export interface FoundJournal {
   /** Lets it be (its units could not be written): the next process to open the database tries again. */
   leave(): void;
 }
+
+/** A file another process replaying the same journal may have removed a moment ago reads as empty. */
+const readIfThere = (path: string): string => {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw error;
+  }
+};
 
 /** Journals left by processes that are gone: a live process's journal is locked, and its own to write. */
 export const abandonedJournals = (database: string): FoundJournal[] => {
@@ -158,7 +179,7 @@ export const abandonedJournals = (database: string): FoundJournal[] => {
       paths,
       // Each file ends with a whole line unless its process died mid-write; joined on a line break
       // so a torn end stays one unreadable line rather than spoiling the next file's first.
-      read: () => paths.map((path) => readFileSync(path, 'utf8')).join('\n'),
+      read: () => paths.map(readIfThere).join('\n'),
       remove() {
         for (const path of paths) rmSync(path, { force: true });
         lock.close();

@@ -245,7 +245,11 @@ export const createIngestJournal = (options: IngestJournalOptions): RunningJourn
         ]));
       clearTimeout(timer);
       await writer.stop(allWritten);
-      if (writtenUnits < units) return;
+      if (writtenUnits < units) {
+        // Left for the next process to open the database: unlocked, so it does not wait for this one to end.
+        files.letGo();
+        return;
+      }
       files.removeAll();
       writer.forget();
     },

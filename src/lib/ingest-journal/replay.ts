@@ -1,7 +1,7 @@
 /** After a crash: what journals of processes that are gone hold, written into the tables. */
 import type { DatabaseSync } from 'node:sqlite';
 import { vidbotError } from '../errors.ts';
-import { PROGRESS_TABLE_SQL, createApplier, parseLines } from './apply.ts';
+import { type Applier, PROGRESS_TABLE_SQL, createApplier, parseLines } from './apply.ts';
 import { abandonedJournals } from './files.ts';
 
 /**
@@ -11,13 +11,19 @@ import { abandonedJournals } from './files.ts';
 export const replayJournals = (db: DatabaseSync, file: string, queue: string): number => {
   const found = abandonedJournals(file);
   if (found.length === 0) return 0;
-  db.exec(PROGRESS_TABLE_SQL);
-  const applier = createApplier(db, queue);
+  let applier: Applier;
+  try {
+    db.exec(PROGRESS_TABLE_SQL);
+    applier = createApplier(db, queue);
+  } catch (error) {
+    for (const left of found) left.leave();
+    throw error;
+  }
   let written = 0;
   for (const [index, journal] of found.entries()) {
-    const lines = parseLines(journal.read());
-    db.exec('BEGIN IMMEDIATE');
     try {
+      const lines = parseLines(journal.read());
+      db.exec('BEGIN IMMEDIATE');
       for (const line of lines) if (applier.apply(line)) written += 1;
       applier.forget(journal.journal);
       db.exec('COMMIT');

@@ -50,10 +50,11 @@ const writeSome = (): void => {
     lines.push(...parseLines(text));
   }
   const count = lines.length;
+  const skipped: string[] = [];
   const withJobs = lines.filter((line) => line.job !== undefined).length;
   db.exec('BEGIN IMMEDIATE');
   try {
-    for (const line of lines) applier.apply(line);
+    for (const line of lines) if (!applier.apply(line)) skipped.push(line.unit.messageId);
     applier.progress(journal, units + count, jobs + withJobs);
     db.exec('COMMIT');
   } catch (error) {
@@ -64,7 +65,7 @@ const writeSome = (): void => {
   lastCommitAt = Date.now();
   units += count;
   jobs += withJobs;
-  tell({ units, jobs, added: withJobs > 0 });
+  tell({ units, jobs, added: withJobs > 0, skipped });
 };
 
 const drain = (): void => {

@@ -33,42 +33,61 @@ export interface JournalWriter {
 /** The thread's module beside this one: .ts in development, .js once built. */
 const threadUrl = (): URL => new URL(`./thread${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
 
+/** How soon the main thread tries again to write what it could not (the thread's own pace, thread.ts). */
+const RETRY_MS = 500;
+
 export const createJournalWriter = (options: JournalWriterOptions): JournalWriter => {
   const { db, journal } = options;
   let thread: Worker | undefined;
   let gone = false;
   let stopping = false;
+  let retry: NodeJS.Timeout | undefined;
   let writtenJobs = 0;
-  /** Handed to the thread and not yet written by it: the main thread's to write if it dies. */
+  /**
+   * Handed over and not yet written, in order: the thread's until it dies, then the main thread's,
+   * which writes them all or none and tries again until it can.
+   */
   const handed: Array<{ readonly lastSeq: number; readonly text: string }> = [];
   const applier = createApplier(db, options.queue);
 
-  const written = (units: number, jobs: number, added: boolean): void => {
+  const written = (units: number, jobs: number, added: boolean, skipped: readonly string[]): void => {
     writtenJobs = jobs;
     while (handed[0] !== undefined && handed[0].lastSeq <= units) handed.shift();
     if (handed.length === 0) thread?.unref();
+    if (skipped.length > 0) {
+      // Another process on this database answered these messages first (a redelivery that reached
+      // both within moments): its task stands, this process's answer named one that is not made.
+      options.onWarning?.(`Message(s) ${skipped.join(', ')} reached two vidbot processes on this database at once; the first one's task stands.`);
+    }
     options.onWritten(units, added);
   };
 
-  const writeHere = (texts: readonly string[], lastSeq: number): void => {
-    const lines = texts.flatMap(parseLines);
+  /** The main thread's writing, once the thread is gone: everything handed, in one transaction. */
+  const writeHere = (): void => {
+    retry = undefined;
+    const last = handed.at(-1);
+    if (last === undefined || stopping) return;
+    const lines = handed.flatMap((each) => parseLines(each.text));
     const jobs = writtenJobs + lines.filter((line) => line.job !== undefined).length;
+    const skipped: string[] = [];
     try {
       db.exec('BEGIN IMMEDIATE');
       try {
-        for (const line of lines) applier.apply(line);
-        applier.progress(journal, lastSeq, jobs);
+        for (const line of lines) if (!applier.apply(line)) skipped.push(line.unit.messageId);
+        applier.progress(journal, last.lastSeq, jobs);
         db.exec('COMMIT');
       } catch (error) {
         if (db.isTransaction) db.exec('ROLLBACK');
         throw error;
       }
     } catch (error) {
-      // Journaled all the same: the next process to open the database writes them.
-      options.onWarning?.(`Cannot write journaled messages to the database (${(error as Error).message}); they are written when vidbot next opens it.`);
+      // Still journaled, and still waited for: tried again shortly, as the thread would.
+      options.onWarning?.(`Cannot write journaled messages to the database (${(error as Error).message}); trying again.`);
+      retry = setTimeout(writeHere, RETRY_MS);
+      retry.unref();
       return;
     }
-    written(lastSeq, jobs, jobs > writtenJobs);
+    written(last.lastSeq, jobs, jobs > writtenJobs, skipped);
   };
 
   const onGone = (error: Error): void => {
@@ -76,17 +95,17 @@ export const createJournalWriter = (options: JournalWriterOptions): JournalWrite
     gone = true;
     thread = undefined;
     options.onWarning?.(`The ingest journal's writer stopped (${error.message}); the main thread writes the journal's messages from now on.`);
-    const texts = handed.splice(0);
-    const last = texts.at(-1);
-    if (last !== undefined) writeHere(texts.map((each) => each.text), last.lastSeq);
+    writeHere();
   };
 
   const start = (): Worker => {
     const data: ThreadData = { file: options.file, journal, queue: options.queue };
     const started = new Worker(threadUrl(), { workerData: data });
     started.on('message', (message: FromThread) => {
+      // Once the thread is given up on, the main thread keeps the count.
+      if (gone) return;
       if ('failed' in message) options.onWarning?.(`The ingest journal's writer could not write to the database (${message.failed}); it tries again.`);
-      else written(message.units, message.jobs, message.added);
+      else written(message.units, message.jobs, message.added, message.skipped);
     });
     started.on('error', onGone);
     started.on('exit', (code) => {
@@ -97,12 +116,20 @@ export const createJournalWriter = (options: JournalWriterOptions): JournalWrite
 
   return {
     hand(text, lastSeq) {
-      if (gone) {
-        writeHere([text], lastSeq);
+      handed.push({ lastSeq, text });
+      if (!gone && thread === undefined) {
+        try {
+          thread = start();
+        } catch (error) {
+          onGone(error as Error);
+          return;
+        }
+      }
+      if (thread === undefined) {
+        // Behind a failed write, this waits for the retry (order is kept); otherwise written now.
+        if (retry === undefined) writeHere();
         return;
       }
-      thread ??= start();
-      handed.push({ lastSeq, text });
       // Held while it has units to write, so a process does not end with a reader waiting for them;
       // let go when idle, so it never keeps an otherwise finished process alive.
       thread.ref();
@@ -111,6 +138,7 @@ export const createJournalWriter = (options: JournalWriterOptions): JournalWrite
 
     async stop(finish) {
       stopping = true;
+      clearTimeout(retry);
       const running = thread;
       thread = undefined;
       if (running === undefined) return;
