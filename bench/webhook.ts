@@ -188,7 +188,7 @@ const durability = async (server: Server): Promise<{ text: string; lost: number 
   await opened.closeQueue();
   await opened.closeStore();
   const lost = acknowledged.filter((sid) => !stored.has(sid)).length;
-  const journal = /Wrote (\d+)/.exec(replayed.join(' '))?.[1] ?? '0';
+  const journal = /Recovered (\d+)/.exec(replayed.join(' '))?.[1] ?? '0';
   return {
     lost,
     text: `${acknowledged.length} acknowledged, ${lost} without a task, ${tasks} tasks ${lost === 0 ? '✔' : '✖ LOST'} (after a SIGKILL; ${journal} of them written from the ingest journal when the data was opened again)`,

@@ -41,3 +41,9 @@ export const loadCliConfig = async (
   }
   return loadConfig({ env: context.env, cwd: context.cwd, stored, overrides, overrideNames });
 };
+
+/** Where a command says what the library warns about (degraded service, messages recovered after a crash). */
+export const warnOn =
+  (context: Pick<CliContext, 'stderr'>) =>
+  (message: string): void =>
+    void context.stderr.write(`warning: ${message}\n`);

@@ -23,7 +23,7 @@ import { type PriceTable, parsePriceTable } from './cost/prices.ts';
 import { openSharedStore, pickStoreKind } from './pick-store.ts';
 import type { Redis } from 'ioredis';
 import { type RedisWait, pickRedisQueue } from './pick-redis.ts';
-import { createIngestJournal, journalQueueOf, replayJournals, type RunningJournal } from './ingest-journal/index.ts';
+import { createIngestJournal, journalQueueOf, recoveredText, replayJournals, type RunningJournal } from './ingest-journal/index.ts';
 import { createSqliteStore } from './store/sqlite/index.ts';
 import type { SharedJobs } from './store/sqlite/ingest.ts';
 import { createOpenAITranscriber } from './transcriber/openai.ts';
@@ -204,7 +204,7 @@ export const pickStoreAndQueue = async (
       if (replay !== undefined) {
         // Acknowledged messages a crash left in a journal go into the (migrated) tables before anything reads them.
         const replayed = replay();
-        if (replayed > 0) onWarning?.(`Wrote ${replayed} acknowledged message(s) that vidbot had journaled before it last stopped.`);
+        if (replayed > 0) onWarning?.(recoveredText(replayed));
       }
     }
     if (db) storeClosers.push(async () => db.close());

@@ -10,7 +10,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isVidbotError } from '../../src/lib/errors.ts';
-import { type IngestJournalOptions, createIngestJournal, journalQueueOf, replayJournals } from '../../src/lib/ingest-journal/index.ts';
+import { type IngestJournalOptions, createIngestJournal, journalQueueOf, recoveredText, replayJournals } from '../../src/lib/ingest-journal/index.ts';
 import { createSqliteQueue } from '../../src/lib/queue/sqlite/index.ts';
 import { openDatabase } from '../../src/lib/sqlite/open.ts';
 import type { InboundUnit } from '../../src/lib/store/inbound-unit.ts';
@@ -285,5 +285,22 @@ console.log('tasks', await vidbot.store.countTasks());
     const run = await execa(process.execPath, [join(dir, 'script.ts')], { reject: false, all: true, timeout: 30_000 });
     expect(run.all).toContain('tasks 5');
     expect(run.exitCode).toBe(0);
+  });
+
+  it('writes, while it runs, what a journal of a process that stopped beside it holds, and wakes its workers', async () => {
+    const { store, queue, dir, warnings } = await open({ recoverEveryMs: 50 });
+    const woken: string[] = [];
+    const worker = queue.work(async (job) => void woken.push(job.data.taskId), { concurrency: 1 });
+    cleanups.push(() => worker.close());
+    // What a `serve` killed beside this process leaves: a journal file whose lock nobody holds.
+    const left = unit(4, 'SMleftbehind');
+    const task = { ...left.decide().task, status: 'queued', attempts: 0, createdAt: 1, updatedAt: 1 };
+    const job = queue.rowOf({ taskId: task.taskId ?? '' }, { jobId: task.jobId ?? '', group: task.sessionId });
+    const entry = { seq: 1, unit: { messageId: left.messageId, from: left.from, sessionId: left.sessionId, receivedAt: 1, said: left.said, answer: { text: 'queued' }, task }, job };
+    await writeFile(join(dir, 'vidbot.db-ingest-999999-dead-1'), `${JSON.stringify(entry)}\n`);
+    await vi.waitFor(() => expect(woken).toEqual(['task-SMleftbehind']), { timeout: 10_000 });
+    expect(warnings).toContain(recoveredText(1));
+    expect((await store.getTask('task-SMleftbehind'))?.messageId).toBe('SMleftbehind');
+    expect((await readdir(dir)).filter((name) => name.includes('-dead-'))).toEqual([]);
   });
 });

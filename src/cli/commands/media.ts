@@ -1,6 +1,6 @@
 import { createVidbot } from '../../lib/create-vidbot.ts';
 import { vidbotError } from '../../lib/errors.ts';
-import { type CliContext, flag, loadCliConfig } from '../context.ts';
+import { type CliContext, flag, loadCliConfig, warnOn } from '../context.ts';
 
 /** `vidbot media prune`: deletes old uploads on a remote media host. */
 export const mediaPruneCommand = async (context: CliContext, flags: { olderThan?: string; json?: boolean }): Promise<void> => {
@@ -11,7 +11,7 @@ export const mediaPruneCommand = async (context: CliContext, flags: { olderThan?
       hint: 'Pass --older-than <days>, or set VIDBOT_MEDIA_RETENTION_DAYS.',
     });
   }
-  const vidbot = await createVidbot(config, { env: { ...context.env } });
+  const vidbot = await createVidbot(config, { env: { ...context.env }, onWarning: warnOn(context) });
   try {
     const prune = vidbot.mediaHost.prune?.bind(vidbot.mediaHost);
     if (!prune) {

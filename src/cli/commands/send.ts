@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { createVidbot } from '../../lib/create-vidbot.ts';
 import { normalizeRecipient } from '../../lib/channel/recipient.ts';
 import { vidbotError } from '../../lib/errors.ts';
-import { type CliContext, loadCliConfig } from '../context.ts';
+import { type CliContext, loadCliConfig, warnOn } from '../context.ts';
 
 export interface SendFlags {
   to: string;
@@ -55,7 +55,7 @@ export const sendCommand = async (context: CliContext, flags: SendFlags): Promis
   // Twilio SMS sender keeps it as a phone number.
   const sender = flags.channel === 'cloud-api' ? undefined : config.twilioWhatsappFrom;
   const to = normalizeRecipient(flags.to, { label: '--to', whatsapp: sender === undefined || sender.startsWith('whatsapp:') });
-  const vidbot = await createVidbot(config, { env: { ...context.env } });
+  const vidbot = await createVidbot(config, { env: { ...context.env }, onWarning: warnOn(context) });
   try {
     const channel = vidbot.channels.get(flags.channel);
     let mediaUrl: string | undefined;

@@ -7,7 +7,7 @@ import { createVidbot } from '../../lib/create-vidbot.ts';
 import { vidbotError } from '../../lib/errors.ts';
 import type { JobInfo } from '../../lib/queue/port.ts';
 import type { Task } from '../../lib/store/port.ts';
-import type { CliContext } from '../context.ts';
+import { type CliContext, warnOn } from '../context.ts';
 import { deliveryText, formatDuration, madeByText } from '../format.ts';
 import type { ServerGet } from '../server-client.ts';
 
@@ -43,7 +43,7 @@ export const pickTask = (id: string, full: Task | null, recent: readonly Task[])
 };
 
 export const taskFromStore = async (context: CliContext, config: Parameters<typeof createVidbot>[0], id: string): Promise<TaskView> => {
-  const vidbot = await createVidbot(config, { env: { ...context.env } });
+  const vidbot = await createVidbot(config, { env: { ...context.env }, onWarning: warnOn(context) });
   try {
     const full = await vidbot.store.getTask(taskIdOf(id));
     const task = pickTask(id, full, full === null ? await vidbot.store.listTasks({ limit: SHORT_ID_REACH.store }) : []);

@@ -3,7 +3,7 @@ import { createVidbot } from '../../lib/create-vidbot.ts';
 import { vidbotError } from '../../lib/errors.ts';
 import type { QueueCounts } from '../../lib/queue/port.ts';
 import type { Task } from '../../lib/store/port.ts';
-import { type CliContext, loadCliConfig } from '../context.ts';
+import { type CliContext, loadCliConfig, warnOn } from '../context.ts';
 import { serverClient } from '../server-client.ts';
 import { shortId } from '../dashboard/format.ts';
 import { deliveryText, formatDuration, madeByText } from '../format.ts';
@@ -89,7 +89,7 @@ const madeBy = (task: Task): string => {
 };
 
 const fromStore = async (context: CliContext, config: Parameters<typeof createVidbot>[0], limit: number): Promise<StatusView> => {
-  const vidbot = await createVidbot(config, { env: { ...context.env } });
+  const vidbot = await createVidbot(config, { env: { ...context.env }, onWarning: warnOn(context) });
   try {
     const budget = await vidbot.budget?.state();
     return {

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { hostname } from 'node:os';
 import { createVidbot } from '../../lib/create-vidbot.ts';
-import { type CliContext, flag, loadCliConfig } from '../context.ts';
+import { type CliContext, flag, loadCliConfig, warnOn } from '../context.ts';
 import { assertSharedMedia } from '../../lib/deployment.ts';
 import { drainWorkers } from '../../lib/queue/drain.ts';
 import { redisWait } from './redis-wait.ts';
@@ -16,7 +16,7 @@ export const workerCommand = async (context: CliContext, flags: WorkerFlags): Pr
   const { config } = await loadCliConfig(context, { workerCount: flag('--concurrency', flags.concurrency), redisUrl: flag('--queue', flags.queue) });
   const vidbot = await createVidbot(config, {
     env: { ...context.env },
-    onWarning: (message) => void context.stderr.write(`warning: ${message}\n`),
+    onWarning: warnOn(context),
     waitForRedis: redisWait(context),
   });
   try {

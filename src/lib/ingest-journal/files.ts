@@ -1,7 +1,7 @@
 /**
- * A journal's files: `<database>-ingest-<journal>-<n>`, appended to with one write per turn of the
- * event loop and replaced by the next once past a size, each removed once every unit in it is in
- * the tables. Beside them `<database>-ingest-<journal>-lock`, a SQLite file its process holds an
+ * A journal's files: `<database>-ingest-<pid>-<started>-<n>`, appended to with one write per turn of the
+ * event loop and replaced by the next once past a size, each removed (the last one emptied) once
+ * every unit in it is in the tables. Beside them `<database>-ingest-<pid>-<started>-lock`, a SQLite file its process holds an
  * exclusive lock on while it lives: the operating system drops the lock when the process ends,
  * however it ends, so another process (another container on the same volume too) tells a live
  * journal from one a crash left without trusting process ids.
@@ -28,6 +28,8 @@ export interface JournalFiles {
   release(writtenSeq: number): void;
   /** Closes and removes every file (all units written). */
   removeAll(): void;
+  /** Empties the file being written (every unit in it is in the tables). */
+  emptied(): void;
   /** Closes the files and lets go of the lock, leaving them for the next process to replay. */
   letGo(): void;
 }
@@ -38,18 +40,14 @@ const prefixOf = (database: string): string => `${basename(database)}-ingest-`;
 const holdLock = (path: string): DatabaseSync => {
   const lock = new DatabaseSync(path, { timeout: 0 });
   try {
-    lock.exec('BEGIN EXCLUSIVE');
+    // One write in exclusive locking mode: the lock stays until the connection closes; with the
+    // rollback journal in memory, no second file beside it.
+    lock.exec('PRAGMA journal_mode = MEMORY; PRAGMA locking_mode = EXCLUSIVE; PRAGMA user_version = 1');
   } catch (error) {
     lock.close();
     throw error;
   }
   return lock;
-};
-
-/** The lock's file, and the rollback journal SQLite keeps beside it while the lock is held. */
-const removeLock = (path: string): void => {
-  rmSync(path, { force: true });
-  rmSync(`${path}-journal`, { force: true });
 };
 
 export const openJournalFiles = (database: string, journal: string, fileBytes = JOURNAL_FILE_BYTES): JournalFiles => {
@@ -112,7 +110,13 @@ export const openJournalFiles = (database: string, journal: string, fileBytes = 
       for (const segment of segments.splice(0)) rmSync(segment.path, { force: true });
       lock?.close();
       lock = undefined;
-      removeLock(`${stem}${LOCK}`);
+      rmSync(`${stem}${LOCK}`, { force: true });
+    },
+    emptied() {
+      // Every line is in the tables: the messages' words need not wait on disk a second time.
+      if (fd === undefined || size === 0) return;
+      ftruncateSync(fd, 0);
+      size = 0;
     },
     letGo() {
       if (fd !== undefined) closeSync(fd);
@@ -183,7 +187,7 @@ export const abandonedJournals = (database: string): FoundJournal[] => {
       remove() {
         for (const path of paths) rmSync(path, { force: true });
         lock.close();
-        removeLock(lockPath);
+        rmSync(lockPath, { force: true });
       },
       leave: () => lock.close(),
     });

@@ -18,10 +18,11 @@ import type { DecidedUnit, IngestJournal } from '../store/sqlite/ingest.ts';
 import { PROGRESS_TABLE_SQL, type JournalLine } from './apply.ts';
 import { openJournalFiles } from './files.ts';
 import type { JournalQueue } from './queue.ts';
+import { recoverEvery } from './replay.ts';
 import { createJournalWriter } from './writer.ts';
 
 export { type JournalQueue, journalQueueOf } from './queue.ts';
-export { replayJournals } from './replay.ts';
+export { countAbandoned, recoveredText, replayJournals } from './replay.ts';
 
 export interface IngestJournalOptions {
   /** The database file (not ':memory:'): the journal's files go beside it. */
@@ -35,6 +36,8 @@ export interface IngestJournalOptions {
   readonly id?: string;
   /** A new file past this size (default 8 MB). */
   readonly fileBytes?: number;
+  /** How often to look for journals of processes that stopped (default 30 s). */
+  readonly recoverEveryMs?: number;
 }
 
 export interface RunningJournal extends IngestJournal {
@@ -86,7 +89,7 @@ const busyError = () =>
 export const createIngestJournal = (options: IngestJournalOptions): RunningJournal => {
   const { db, queue } = options;
   db.exec(PROGRESS_TABLE_SQL);
-  const journal = options.id ?? `${process.pid.toString(36)}-${Date.now().toString(36)}`;
+  const journal = options.id ?? `${process.pid}-${Date.now().toString(36)}`;
   const files = openJournalFiles(options.file, journal, options.fileBytes);
   const readProgress = db.prepare('SELECT jobs FROM ingest_journal_progress WHERE journal = ?');
 
@@ -107,6 +110,8 @@ export const createIngestJournal = (options: IngestJournalOptions): RunningJourn
     writtenUnits = Math.max(writtenUnits, upTo);
     while (pending[0] !== undefined && pending[0].seq <= writtenUnits) claims.delete((pending.shift() as { messageId: string }).messageId);
     files.release(writtenUnits);
+    // Every unit counted is in the tables, those of the turn not yet written to the file included.
+    if (writtenUnits === units) files.emptied();
     if (waiters.some((waiter) => waiter.seq <= writtenUnits)) {
       const ready = waiters.filter((waiter) => waiter.seq <= writtenUnits);
       waiters = waiters.filter((waiter) => waiter.seq > writtenUnits);
@@ -125,6 +130,8 @@ export const createIngestJournal = (options: IngestJournalOptions): RunningJourn
     },
     ...(options.onWarning ? { onWarning: options.onWarning } : {}),
   });
+
+  const stopRecovering = recoverEvery(db, options.file, queue, options.onWarning, options.recoverEveryMs);
 
   /** Nothing of the turn is journaled: its units are taken back, and their requests fail. */
   const takeBack = (batch: readonly Line[], error: unknown): void => {
@@ -231,6 +238,7 @@ export const createIngestJournal = (options: IngestJournalOptions): RunningJourn
 
     async close() {
       if (closing) return;
+      stopRecovering();
       flush();
       closing = true;
       // A process that journaled nothing (a CLI command) has no file, no thread and no row to remove.

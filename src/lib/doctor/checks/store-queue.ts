@@ -1,11 +1,12 @@
 import { constants } from 'node:fs';
 import { access, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { countAbandoned } from '../../ingest-journal/index.ts';
 import type { JobQueue } from '../../queue/port.ts';
 import { createSqliteQueue } from '../../queue/sqlite/index.ts';
 import { pickStoreKind, type StoreKind } from '../../pick-store.ts';
 import { createSqliteStore } from '../../store/sqlite/index.ts';
-import { type CheckOutcome, type DoctorContext, fail, hintOf, messageOf, pass } from '../types.ts';
+import { type CheckOutcome, type DoctorContext, fail, hintOf, messageOf, pass, warn } from '../types.ts';
 
 const DATA_DIR_FIX = 'Set VIDBOT_DATA_DIR to a folder you can write to (it holds vidbot.db and the media files).';
 
@@ -82,7 +83,15 @@ export const checkStore = async (ctx: DoctorContext): Promise<CheckOutcome> => {
   try {
     const store = createSqliteStore({ file: databaseOf(ctx) });
     try {
-      return pass(`SQLite ${databaseOf(ctx)}: ${await store.countTasks()} tasks`);
+      const detail = `SQLite ${databaseOf(ctx)}: ${await store.countTasks()} tasks`;
+      // Left by a process that was killed: the doctor only looks, the next serve, worker or status writes them.
+      const journaled = countAbandoned(databaseOf(ctx));
+      return journaled === 0
+        ? pass(detail)
+        : warn(
+            `${detail}, and ${journaled} acknowledged message(s) in the ingest journal of a vidbot process that stopped before writing them`,
+            'Start vidbot serve or vidbot worker (or run vidbot status): the first to open the data writes them.',
+          );
     } finally {
       await store.close();
     }
