@@ -14,6 +14,9 @@ export const visibleLength = (text: string): number => {
   return count;
 };
 
+/** `text` on one line: runs of whitespace, line breaks included, as one space. */
+export const oneLine = (text: string): string => text.replace(/\s+/g, ' ').trim();
+
 export interface CutOptions {
   /**
    * How a character is counted: as seen (default), or as its code points, where a service caps a
@@ -26,7 +29,7 @@ export interface CutOptions {
 
 /** `text` in at most `max` characters, ending with "…" when it was longer. */
 export const cutText = (text: string, max: number, options: CutOptions = {}): string => {
-  const line = options.collapse === false ? text : text.replace(/\s+/g, ' ').trim();
+  const line = options.collapse === false ? text : oneLine(text);
   const parts = graphemes(line);
   const size = (part: string): number => (options.count === 'codePoints' ? [...part].length : 1);
   if (parts.reduce((sum, part) => sum + size(part), 0) <= max) return line;

@@ -17,12 +17,12 @@ const vidbotWith = (channels: string[], provider: object = LOCAL) =>
     paths: { dataDir: '/data' },
   }) as never;
 
-const describeWith = (env: Record<string, string>, channels: string[], provider?: object) =>
+const describeWith = (env: Record<string, string>, channels: string[], provider?: object, runWorkers = true) =>
   describeServe({
     config: loadConfig({ env: { VIDBOT_DATA_DIR: '/data', ...env }, dotenv: false }).config,
     port: 3000,
     authTokenIsLocal: false,
-    runWorkers: true,
+    runWorkers,
     vidbot: vidbotWith(channels, provider),
     flags: {},
   });
@@ -57,5 +57,13 @@ describe('the serve banner and a failover chain', () => {
     expect(banner).toMatch(/Replicate webhook: +https:\/\/bot\.example\.com\/replicate\/webhook\n {2}fal webhook: +https:\/\/bot\.example\.com\/fal\/webhook/);
     expect(banner).toContain('provider replicate,fal');
     expect(served.facts).toContain('fal webhook: https://bot.example.com/fal/webhook');
+  });
+
+  it('says what Ctrl-C does to running jobs only where jobs run', () => {
+    const withWorkers = describeWith({ VIDBOT_SHUTDOWN_GRACE_SEC: '10' }, ['twilio']).banner.join('\n');
+    expect(withWorkers).toContain('Ctrl-C stops (running jobs get 10 s to finish, then go back to the queue).');
+    const webOnly = describeWith({ VIDBOT_SHUTDOWN_GRACE_SEC: '10' }, ['twilio'], undefined, false).banner.join('\n');
+    expect(webOnly).toContain('Ctrl-C stops (this process runs no jobs: workers elsewhere keep running theirs).');
+    expect(webOnly).not.toContain('running jobs get');
   });
 });

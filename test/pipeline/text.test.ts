@@ -6,12 +6,17 @@ import { describe, expect, it } from 'vitest';
 import { shorten } from '../../src/lib/bot/replies.ts';
 import { validatePrompt } from '../../src/lib/pipeline/prompt.ts';
 import { excerpt } from '../../src/lib/tasks/messages.ts';
-import { cutText, graphemes, visibleLength } from '../../src/lib/text.ts';
+import { cutText, graphemes, oneLine, visibleLength } from '../../src/lib/text.ts';
 
 const FAMILY = '👨‍👩‍👧‍👦';
 const FLAGS = '🇫🇷🇩🇪🇯🇵🇺🇸🇬🇧🇮🇹🇪🇸🇧🇷🇨🇦🇨🇱';
 
 describe('text as people see it', () => {
+  it('puts a message on one line (a log line stays one line whatever an error says)', () => {
+    expect(oneLine('ffmpeg failed: exit code 255\n')).toBe('ffmpeg failed: exit code 255');
+    expect(oneLine('  two\r\n  lines\tand tabs ')).toBe('two lines and tabs');
+  });
+
   it('counts a family, a flag and an accented letter once each', () => {
     expect(visibleLength(FAMILY)).toBe(1);
     expect(visibleLength(FLAGS)).toBe(10);

@@ -75,7 +75,9 @@ export const describeServe = (input: BannerInput): ServeDescription => {
   }
   if (flags.insecureSkipSignature) warnings.push('--insecure-skip-signature: anyone can post to the webhook. Use only for local experiments.');
   if (input.tunnelWarning) warnings.push(input.tunnelWarning);
-  const stops = `Ctrl-C stops (running jobs get ${config.shutdownGraceSec} s to finish, then go back to the queue).`;
+  const stops = runWorkers
+    ? `Ctrl-C stops (running jobs get ${config.shutdownGraceSec} s to finish, then go back to the queue).`
+    : 'Ctrl-C stops (this process runs no jobs: workers elsewhere keep running theirs).';
 
   const banner = [
     `vidbot serving on ${local}`,

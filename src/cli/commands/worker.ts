@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { hostname } from 'node:os';
 import { createVidbot } from '../../lib/create-vidbot.ts';
+import { oneLine } from '../../lib/text.ts';
 import { type CliContext, flag, loadCliConfig, warnOn } from '../context.ts';
 import { assertSharedMedia } from '../../lib/deployment.ts';
 import { drainWorkers } from '../../lib/queue/drain.ts';
@@ -30,7 +31,8 @@ export const workerCommand = async (context: CliContext, flags: WorkerFlags): Pr
   const offs = [
     vidbot.queue.on('active', (e) => context.stderr.write(`${e.jobId}: started (attempt ${e.attempt})\n`)),
     vidbot.queue.on('completed', (e) => context.stderr.write(`${e.jobId}: done in ${Math.round(e.durationMs / 100) / 10} s\n`)),
-    vidbot.queue.on('retrying', (e) => context.stderr.write(`${e.jobId}: will retry in ${e.delayMs} ms (${e.error})\n`)),
+    // One line each: an error's own text may carry line breaks (ffmpeg's last words).
+    vidbot.queue.on('retrying', (e) => context.stderr.write(`${e.jobId}: will retry in ${e.delayMs} ms (${oneLine(e.error)})\n`)),
     vidbot.queue.on('failed', (e) => context.stderr.write(`${e.jobId}: failed: ${e.error}\n`)),
     vidbot.queue.on('canceled', (e) => context.stderr.write(`${e.jobId}: canceled\n`)),
   ];
