@@ -21,6 +21,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const RATE = Number(process.env.BENCH_RATE ?? 500);
 const RATE_S = Number(process.env.BENCH_RATE_SECONDS ?? 10);
+/** Full load before anything is measured: the JIT and the page caches warm, each server's threads started. */
+const WARM_UP_S = 3;
 /**
  * Requests signed before each load starts (this many a second of it, with a tenth more), so the load
  * generator spends the shared cores on the load; a server faster than that gets the rest signed as it
@@ -204,7 +206,9 @@ const main = async () => {
     const rounds = new Map<Mode, Array<{ rate: number; p50: number; p99: number; non2xx: number; cpu: number; mainThread: number; load: number }>>(
       MODES.map((mode) => [mode, []]),
     );
-    // The steady loads first: the rounds end with vidbot at full load, and it is killed right after.
+    // The steady loads first (after a warm-up, not counted): the rounds end with vidbot at full
+    // load, and it is killed right after.
+    for (const server of servers) await load(server, { duration: WARM_UP_S, connections: CONNECTIONS });
     const steady: autocannon.Result[] = [];
     for (const server of servers) steady.push((await load(server, { duration: RATE_S, overallRate: RATE, connections: CONNECTIONS })).result);
     for (let round = 0; round < ROUNDS; round += 1) {
