@@ -15,7 +15,7 @@ import { twilioWebhooks } from './channel/twilio/webhooks.ts';
 import { createPassthroughPolisher } from './polisher/passthrough.ts';
 import type { PromptPolisher } from './polisher/port.ts';
 import type { JobQueue } from './queue/port.ts';
-import { createSqliteQueue } from './queue/sqlite/index.ts';
+import { type SqliteJobQueue, createSqliteQueue } from './queue/sqlite/index.ts';
 import type { TaskJob } from './tasks/deps.ts';
 import type { Store } from './store/port.ts';
 import { createDailyBudget, type DailyBudget } from './cost/budget.ts';
@@ -127,6 +127,12 @@ export interface StoreAndQueue {
  * lifecycle adds the job after the task, and the sweep mends a crash between. Either may be given
  * instead (tests, plugins).
  */
+/** The embedded queue on the store's connection, as the store adds a task's job and reads its place. */
+export const sharedJobsOf = (queue: SqliteJobQueue<TaskJob>): SharedJobs => ({
+  add: (task) => void queue.addWithin({ taskId: task.taskId }, { jobId: task.jobId ?? task.taskId, group: task.sessionId }),
+  position: (jobId) => queue.positionWithin(jobId),
+});
+
 export const pickStoreAndQueue = async (
   config: Config,
   database: string,
@@ -161,10 +167,7 @@ export const pickStoreAndQueue = async (
           leaseMs: config.jobLeaseSec * 1000,
         });
         if (db) {
-          jobs = {
-            add: (task) => void sqlite.addWithin({ taskId: task.taskId }, { jobId: task.jobId ?? task.taskId, group: task.sessionId }),
-            position: (jobId) => sqlite.positionWithin(jobId),
-          };
+          jobs = sharedJobsOf(sqlite);
           if (database !== ':memory:') {
             replay = () => replayJournals(db, database, sqlite.queueName);
             journal = createIngestJournal({

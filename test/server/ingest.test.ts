@@ -9,6 +9,7 @@ import { basename, dirname, join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SenderLimits, Verdict } from '../../src/lib/limits/index.ts';
+import { sharedJobsOf } from '../../src/lib/pick-adapters.ts';
 import { createSqliteQueue } from '../../src/lib/queue/sqlite/index.ts';
 import { openDatabase } from '../../src/lib/sqlite/open.ts';
 import { createSqliteStore } from '../../src/lib/store/index.ts';
@@ -104,10 +105,7 @@ describe('ingest: webhooks arriving together', () => {
     const store = createSqliteStore({
       db,
       file,
-      jobs: {
-        add: (task) => void queue.addWithin({ taskId: task.taskId }, { jobId: task.jobId ?? task.taskId, group: task.sessionId }),
-        position: (jobId) => queue.positionWithin(jobId),
-      },
+      jobs: sharedJobsOf(queue),
     });
     cleanups.push(() => db.close());
     const server = await makeServer({}, { vidbot: { overrides: { store, queue } } });

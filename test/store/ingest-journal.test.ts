@@ -11,6 +11,7 @@ import { execa } from 'execa';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isVidbotError } from '../../src/lib/errors.ts';
 import { type IngestJournalOptions, createIngestJournal, journalQueueOf, recoveredText, replayJournals } from '../../src/lib/ingest-journal/index.ts';
+import { sharedJobsOf } from '../../src/lib/pick-adapters.ts';
 import { createSqliteQueue } from '../../src/lib/queue/sqlite/index.ts';
 import { openDatabase } from '../../src/lib/sqlite/open.ts';
 import type { InboundUnit } from '../../src/lib/store/inbound-unit.ts';
@@ -36,10 +37,7 @@ const open = async (journalOptions: Partial<IngestJournalOptions> = {}) => {
   const store = createSqliteStore({
     db,
     file,
-    jobs: {
-      add: (task) => void queue.addWithin({ taskId: task.taskId }, { jobId: task.jobId ?? task.taskId, group: task.sessionId }),
-      position: (jobId) => queue.positionWithin(jobId),
-    },
+    jobs: sharedJobsOf(queue),
     journal,
   });
   let closed = false;
