@@ -7,6 +7,7 @@ import { makeSandbox, runCli } from '../helpers/cli.ts';
 import { makeServer } from '../helpers/server.ts';
 import { pickTask } from '../../src/cli/commands/status-task.ts';
 import type { Task } from '../../src/lib/store/port.ts';
+import { createSqliteStore } from '../../src/lib/store/index.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -20,6 +21,22 @@ const sandbox = async () => {
 };
 
 describe('vidbot status', () => {
+  it('lines the senders up under each other, whatever the length of each task\'s state', async () => {
+    const box = await sandbox();
+    const store = createSqliteStore({ file: join(box.env.VIDBOT_DATA_DIR ?? '', 'vidbot.db') });
+    cleanups.push(() => store.close());
+    const options = { provider: 'local', orientation: 'portrait', durationSec: 5, polish: false, useCache: true } as const;
+    const add = async (from: string, prompt: string) => (await store.createTask({ prompt, from, sessionId: from, options })).task.taskId;
+    await add('whatsapp:+15550001111', 'a short one');
+    const failed = await add('whatsapp:+15550002222', 'a long one');
+    await store.updateTask(failed, { status: 'failed', error: 'the model turned it down twice' });
+    const { stdout } = await runCli(['status'], { env: box.env, cwd: box.root });
+    const columns = stdout.split('\n').filter((line) => line.includes('whatsapp:+1555')).map((line) => line.indexOf('whatsapp:+1555'));
+    expect(columns).toHaveLength(2);
+    expect(new Set(columns).size).toBe(1);
+  });
+
+
   it('reads the local store: queue counts and recent tasks, as text and JSON', async () => {
     const box = await sandbox();
     const cli = (args: string[]) => runCli(['status', ...args], { env: box.env, cwd: box.root });

@@ -3,6 +3,7 @@ import { createVidbot } from '../../lib/create-vidbot.ts';
 import { vidbotError } from '../../lib/errors.ts';
 import type { QueueCounts } from '../../lib/queue/port.ts';
 import type { Task } from '../../lib/store/port.ts';
+import { cutText } from '../../lib/text.ts';
 import { type CliContext, loadCliConfig, warnOn } from '../context.ts';
 import { serverClient } from '../server-client.ts';
 import { shortId } from '../dashboard/format.ts';
@@ -66,20 +67,26 @@ export const statusCommand = async (context: CliContext, flags: StatusFlags, tas
     return;
   }
   out('recent tasks (`vidbot status <id>` shows one in full):');
-  for (const task of view.tasks) out(`  ${describeTask(task)}`);
+  // The state column as wide as the widest state listed (up to a point), so the senders line up.
+  const states = view.tasks.map(stateOf);
+  const width = Math.min(Math.max(24, ...states.map((state) => state.length)), MAX_STATE_WIDTH);
+  view.tasks.forEach((task, index) => out(`  ${describeTask(task, states[index] ?? '', width)}`));
 };
 
-const describeTask = (task: Task): string => {
-  const prompt = task.prompt.length > 40 ? `${task.prompt.slice(0, 39)}…` : task.prompt;
+/** Past this, a state (a failure's reason) runs into the next column rather than pushing every row right. */
+const MAX_STATE_WIDTH = 48;
+
+const stateOf = (task: Task): string => {
   const took = task.finishedAt && task.startedAt ? ` in ${formatDuration(task.finishedAt - task.startedAt)}` : '';
   const delivered = task.delivery ? `, ${deliveryText(task.delivery)}` : '';
-  const state =
-    task.status === 'processing' ? `processing (${task.stage ?? 'starting'})`
+  return task.status === 'processing' ? `processing (${task.stage ?? 'starting'})`
     : task.status === 'delivering' ? `delivering${delivered}`
     : task.status === 'failed' ? `failed${delivered}: ${task.error ?? 'unknown error'}`
     : `${task.status}${took}${delivered}`;
-  return `${shortId(task.taskId)}  ${state.padEnd(24)}  ${task.from || 'cli'}  "${prompt}"${madeBy(task)}`;
 };
+
+const describeTask = (task: Task, state: string, width: number): string =>
+  `${shortId(task.taskId)}  ${state.padEnd(width)}  ${task.from || 'cli'}  "${cutText(task.prompt, 40)}"${madeBy(task)}`;
 
 /** Who made the video (failover may have picked another provider) and its estimated cost. */
 const madeBy = (task: Task): string => {
