@@ -16,10 +16,13 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()?.();
 });
 
+/** Enough for both workers to be busy when one is killed and Redis goes away, half before and half during the outage. */
+const TASKS = 24;
+
 const spawn = (args: string[], env: Record<string, string>, cwd: string, ready: string) => spawnVidbot(args, { env, cwd, ready, cleanups });
 
 describe('serve --no-workers with two vidbot worker processes on Redis', () => {
-  it('completes 50 tasks exactly once through a SIGKILLed worker and a Redis restart', async () => {
+  it(`completes ${TASKS} tasks exactly once through a SIGKILLed worker and a Redis restart`, async () => {
     const redis = await startRedis();
     cleanups.push(() => redis.cleanup());
     const sandbox = await makeSandbox();
@@ -52,7 +55,7 @@ describe('serve --no-workers with two vidbot worker processes on Redis', () => {
       return ((await response.json()) as { task_id: string }).task_id;
     };
     const ids: string[] = [];
-    for (let n = 0; n < 25; n += 1) ids.push(await submit(n));
+    for (let n = 0; n < TASKS / 2; n += 1) ids.push(await submit(n));
 
     // Kill worker A in the middle of a job: its lease runs out and worker B takes the job over.
     const started = await waitFor(async () => /(\S+): started/.exec(workerA.output())?.[1], 30_000);
@@ -62,7 +65,7 @@ describe('serve --no-workers with two vidbot worker processes on Redis', () => {
     // Redis goes away and comes back (its append-only file keeps the queue) while work goes on.
     await redis.stop();
     const duringOutage = (async () => {
-      for (let n = 25; n < 50; n += 1) ids.push(await submit(n));
+      for (let n = TASKS / 2; n < TASKS; n += 1) ids.push(await submit(n));
     })();
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     await redis.start();
@@ -70,13 +73,13 @@ describe('serve --no-workers with two vidbot worker processes on Redis', () => {
 
     const store = createSqliteStore({ file: `${sandbox.env.VIDBOT_DATA_DIR}/vidbot.db` });
     cleanups.push(() => store.close());
-    await waitFor(async () => (await store.countTasks({ status: ['done'] })) === 50, 150_000);
-    expect(await store.countTasks()).toBe(50);
+    await waitFor(async () => (await store.countTasks({ status: ['done'] })) === TASKS, 150_000);
+    expect(await store.countTasks()).toBe(TASKS);
     for (const id of ids) {
       const results = await store.listOutbound({ taskId: id });
       expect(results.filter((message) => message.kind === 'result')).toHaveLength(1);
     }
-    expect((await store.listVideos({ limit: 100 })).length).toBe(50);
+    expect((await store.listVideos({ limit: 100 })).length).toBe(TASKS);
     const killedJob = await store.getTask(started);
     expect(killedJob?.status).toBe('done');
     expect(workerB.output()).toContain(`${started}: started`);

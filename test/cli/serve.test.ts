@@ -57,7 +57,8 @@ describe('vidbot serve', () => {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     const dataDir = sandbox.env.VIDBOT_DATA_DIR ?? '';
-    const env = { ...sandbox.env, PUBLIC_BASE_URL: base, VIDBOT_VIDEO_SECONDS: '30', VIDBOT_SHUTDOWN_GRACE_SEC: '0', WORKER_COUNT: '1' };
+    // Long enough to be mid-render when Ctrl-C follows "job started" at once; the restart renders it whole.
+    const env = { ...sandbox.env, PUBLIC_BASE_URL: base, VIDBOT_VIDEO_SECONDS: '12', VIDBOT_SHUTDOWN_GRACE_SEC: '0', WORKER_COUNT: '1' };
 
     const first = await startServe(env, sandbox.root, ['--port', String(port)]);
     expect(await first.until('webhook (Twilio')).toContain(`webhook (Twilio → "When a message comes in", POST): ${base}/whatsapp/webhook`);
@@ -74,7 +75,7 @@ describe('vidbot serve', () => {
     const unsigned = await fetch(`${base}/whatsapp/webhook`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: request.payload });
     expect(unsigned.status).toBe(403);
 
-    // Ctrl-C while the 30 s video renders: the job goes back to the queue, nothing is sent.
+    // Ctrl-C while the 12 s video renders: the job goes back to the queue, nothing is sent.
     await waitFor(async () => first.output().includes('"msg":"job started"'), 20_000);
     const stopped = await stop(first.child);
     expect(stopped.exitCode).toBe(0);
@@ -102,7 +103,7 @@ describe('vidbot serve', () => {
     expect(sent[0]).toMatchObject({ kind: 'result', taskId: task?.taskId });
     expect(sent[0]?.mediaUrl).toMatch(new RegExp(`^${base}/media/`));
     expect(await peek((store) => store.listVideos({ from: USER }))).toHaveLength(1);
-    // Two starts and a 30 s render: minutes on a loaded machine, so the bound is the waits' own.
+    // Two starts and a 12 s render: a minute or more on a loaded machine, so the bound is the waits' own.
   }, 180_000);
 
   it('draws the dashboard on a terminal, and its last frame after Ctrl-C says the running job went back to the queue', async () => {
