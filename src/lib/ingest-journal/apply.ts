@@ -4,8 +4,9 @@
  * queue holds and how much of the journal is in it. Used by the journal's thread and, after a
  * crash, by the replay at start.
  */
-import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { DatabaseSync } from 'node:sqlite';
 import { createJobsSql, type NewJobRow } from '../queue/sqlite/jobs.ts';
+import { statementCache, writeTransaction } from '../sqlite/open.ts';
 import { type DecidedUnit, writeDecidedUnit } from '../store/sqlite/ingest.ts';
 
 /** One line of a journal file. */
@@ -40,32 +41,31 @@ export const parseLines = (text: string): JournalLine[] => {
 export interface Applier {
   /** Writes one line's rows (inside the caller's transaction); false when they were already there. */
   apply(line: JournalLine): boolean;
-  /** Records how far the journal is written (inside the same transaction). */
-  progress(journal: string, units: number, jobs: number): void;
+  /**
+   * Writes lines in one transaction with the journal's progress (units and jobs written so far,
+   * these included); returns the messages whose rows were already there (claimed by another process).
+   */
+  writeLines(journal: string, lines: readonly JournalLine[], units: number, jobs: number): string[];
   forget(journal: string): void;
 }
 
 export const createApplier = (db: DatabaseSync, queue: string): Applier => {
-  const statements = new Map<string, StatementSync>();
-  const sql = (text: string): StatementSync => {
-    let statement = statements.get(text);
-    if (statement === undefined) {
-      statement = db.prepare(text);
-      statements.set(text, statement);
-    }
-    return statement;
-  };
+  const { sql } = statementCache(db);
   const jobs = createJobsSql(db, queue);
+  const apply = (line: JournalLine): boolean =>
+    writeDecidedUnit({ sql }, line.unit, () => {
+      if (line.job !== undefined) jobs.insert(line.job);
+    });
   return {
-    apply: (line) =>
-      writeDecidedUnit({ sql }, line.unit, () => {
-        if (line.job !== undefined) jobs.insert(line.job);
+    apply,
+    writeLines: (journal, lines, units, jobCount) =>
+      writeTransaction(db, () => {
+        const skipped = lines.filter((line) => !apply(line)).map((line) => line.unit.messageId);
+        sql(
+          'INSERT INTO ingest_journal_progress (journal, units, jobs) VALUES (?, ?, ?) ON CONFLICT (journal) DO UPDATE SET units = excluded.units, jobs = excluded.jobs',
+        ).run(journal, units, jobCount);
+        return skipped;
       }),
-    progress(journal, units, jobCount) {
-      sql(
-        'INSERT INTO ingest_journal_progress (journal, units, jobs) VALUES (?, ?, ?) ON CONFLICT (journal) DO UPDATE SET units = excluded.units, jobs = excluded.jobs',
-      ).run(journal, units, jobCount);
-    },
     forget(journal) {
       sql('DELETE FROM ingest_journal_progress WHERE journal = ?').run(journal);
     },

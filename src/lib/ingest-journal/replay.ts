@@ -1,6 +1,7 @@
 /** After a crash: what journals of processes that are gone hold, written into the tables. */
 import type { DatabaseSync } from 'node:sqlite';
 import { vidbotError } from '../errors.ts';
+import { writeTransaction } from '../sqlite/open.ts';
 import { type Applier, PROGRESS_TABLE_SQL, createApplier, parseLines } from './apply.ts';
 import { abandonedJournals } from './files.ts';
 import type { JournalQueue } from './queue.ts';
@@ -24,12 +25,12 @@ export const replayJournals = (db: DatabaseSync, file: string, queue: string): n
   for (const [index, journal] of found.entries()) {
     try {
       const lines = parseLines(journal.read());
-      db.exec('BEGIN IMMEDIATE');
-      for (const line of lines) if (applier.apply(line)) written += 1;
-      applier.forget(journal.journal);
-      db.exec('COMMIT');
+      written += writeTransaction(db, () => {
+        const fresh = lines.filter((line) => applier.apply(line)).length;
+        applier.forget(journal.journal);
+        return fresh;
+      });
     } catch (error) {
-      if (db.isTransaction) db.exec('ROLLBACK');
       for (const left of found.slice(index)) left.leave();
       throw vidbotError('VIDBOT_STORE_FAILED', `Cannot write the messages journaled in ${journal.paths[0] ?? file}: ${(error as Error).message}`, {
         cause: error,

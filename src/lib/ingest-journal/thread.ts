@@ -50,15 +50,11 @@ const writeSome = (): void => {
     lines.push(...parseLines(text));
   }
   const count = lines.length;
-  const skipped: string[] = [];
   const withJobs = lines.filter((line) => line.job !== undefined).length;
-  db.exec('BEGIN IMMEDIATE');
+  let skipped: string[];
   try {
-    for (const line of lines) if (!applier.apply(line)) skipped.push(line.unit.messageId);
-    applier.progress(journal, units + count, jobs + withJobs);
-    db.exec('COMMIT');
+    skipped = applier.writeLines(journal, lines, units + count, jobs + withJobs);
   } catch (error) {
-    if (db.isTransaction) db.exec('ROLLBACK');
     backlog.unshift(...texts);
     throw error;
   }

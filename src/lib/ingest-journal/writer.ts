@@ -7,7 +7,7 @@ import type { DatabaseSync } from 'node:sqlite';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { createApplier, parseLines } from './apply.ts';
+import { type Applier, createApplier, parseLines } from './apply.ts';
 import type { FromThread, ThreadData } from './messages.ts';
 
 export interface JournalWriterOptions {
@@ -48,9 +48,19 @@ export const createJournalWriter = (options: JournalWriterOptions): JournalWrite
    * which writes them all or none and tries again until it can.
    */
   const handed: Array<{ readonly lastSeq: number; readonly text: string }> = [];
-  const applier = createApplier(db, options.queue);
+  // Prepared only if ever needed: most processes never write on the main thread, many never journal.
+  let applier: Applier | undefined;
+  const applierHere = (): Applier => (applier ??= createApplier(db, options.queue));
+
+  // Said once per outage (a lock held for a minute would otherwise say it twice a second), again after a write.
+  let failing = false;
+  const failed = (message: string): void => {
+    if (!failing) options.onWarning?.(message);
+    failing = true;
+  };
 
   const written = (units: number, jobs: number, added: boolean, skipped: readonly string[]): void => {
+    failing = false;
     writtenJobs = jobs;
     while (handed[0] !== undefined && handed[0].lastSeq <= units) handed.shift();
     if (handed.length === 0) thread?.unref();
@@ -69,20 +79,12 @@ export const createJournalWriter = (options: JournalWriterOptions): JournalWrite
     if (last === undefined || stopping) return;
     const lines = handed.flatMap((each) => parseLines(each.text));
     const jobs = writtenJobs + lines.filter((line) => line.job !== undefined).length;
-    const skipped: string[] = [];
+    let skipped: string[];
     try {
-      db.exec('BEGIN IMMEDIATE');
-      try {
-        for (const line of lines) if (!applier.apply(line)) skipped.push(line.unit.messageId);
-        applier.progress(journal, last.lastSeq, jobs);
-        db.exec('COMMIT');
-      } catch (error) {
-        if (db.isTransaction) db.exec('ROLLBACK');
-        throw error;
-      }
+      skipped = applierHere().writeLines(journal, lines, last.lastSeq, jobs);
     } catch (error) {
       // Still journaled, and still waited for: tried again shortly, as the thread would.
-      options.onWarning?.(`Cannot write journaled messages to the database (${(error as Error).message}); trying again.`);
+      failed(`Cannot write journaled messages to the database (${(error as Error).message}); trying again.`);
       retry = setTimeout(writeHere, RETRY_MS);
       retry.unref();
       return;
@@ -104,7 +106,7 @@ export const createJournalWriter = (options: JournalWriterOptions): JournalWrite
     started.on('message', (message: FromThread) => {
       // Once the thread is given up on, the main thread keeps the count.
       if (gone) return;
-      if ('failed' in message) options.onWarning?.(`The ingest journal's writer could not write to the database (${message.failed}); it tries again.`);
+      if ('failed' in message) failed(`The ingest journal's writer could not write to the database (${message.failed}); it tries again.`);
       else written(message.units, message.jobs, message.added, message.skipped);
     });
     started.on('error', onGone);
@@ -149,6 +151,6 @@ export const createJournalWriter = (options: JournalWriterOptions): JournalWrite
       await exited;
     },
 
-    forget: () => applier.forget(journal),
+    forget: () => applierHere().forget(journal),
   };
 };

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { vidbotError } from '../errors.ts';
 
 export interface OpenDatabaseOptions {
@@ -48,4 +48,25 @@ export const writeTransaction = <T>(db: DatabaseSync, fn: () => T): T => {
     }
     throw error;
   }
+};
+
+export interface StatementCache {
+  /** The statement prepared once per connection (parsing it each time cost more than a small insert). */
+  sql(text: string): StatementSync;
+  clear(): void;
+}
+
+export const statementCache = (db: DatabaseSync): StatementCache => {
+  const statements = new Map<string, StatementSync>();
+  return {
+    sql(text) {
+      let statement = statements.get(text);
+      if (statement === undefined) {
+        statement = db.prepare(text);
+        statements.set(text, statement);
+      }
+      return statement;
+    },
+    clear: () => statements.clear(),
+  };
 };

@@ -3,11 +3,11 @@
  * read-modify-write runs in BEGIN IMMEDIATE and every uniqueness rule is a UNIQUE index, so
  * idempotent creation holds across connections, not just within one.
  */
-import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { DatabaseSync } from 'node:sqlite';
 import { isVidbotError, vidbotError, type VidbotError } from '../../errors.ts';
 import { createCheckpointer } from '../../sqlite/checkpointer.ts';
 import { createGroupCommit } from '../../sqlite/group-commit.ts';
-import { openDatabase, writeTransaction } from '../../sqlite/open.ts';
+import { openDatabase, statementCache, writeTransaction } from '../../sqlite/open.ts';
 import { ingestInSteps, isCallerError } from '../ingest-steps.ts';
 import type { Store } from '../port.ts';
 import type { Conn, SyncOps } from './conn.ts';
@@ -70,18 +70,11 @@ export const createSqliteStore = (options: SqliteStoreOptions): Store => {
     throw toStoreError(error);
   }
 
-  const statements = new Map<string, StatementSync>();
+  const statements = statementCache(db);
   // Inside a group commit's piece the batch's transaction is the one: no BEGIN of its own.
   let inPiece = 0;
   const conn: Conn = {
-    sql: (text) => {
-      let statement = statements.get(text);
-      if (statement === undefined) {
-        statement = db.prepare(text);
-        statements.set(text, statement);
-      }
-      return statement;
-    },
+    sql: statements.sql,
     tx: (fn) => (inPiece > 0 ? fn() : writeTransaction(db, fn)),
     now: () => Date.now(),
   };
