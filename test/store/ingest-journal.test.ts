@@ -301,4 +301,18 @@ console.log('tasks', await vidbot.store.countTasks());
     expect((await store.getTask('task-SMleftbehind'))?.messageId).toBe('SMleftbehind');
     expect((await readdir(dir)).filter((name) => name.includes('-dead-'))).toEqual([]);
   });
+
+  it('replays a journal whose last line a kill tore mid-write: the whole lines, once each', async () => {
+    const { store, db, file, dir, queue } = await open();
+    const line = (seq: number, messageId: string) => {
+      const left = unit(seq, messageId);
+      const task = { ...left.decide().task, status: 'queued', attempts: 0, createdAt: 1, updatedAt: 1 };
+      return JSON.stringify({ seq, unit: { messageId, from: left.from, sessionId: left.sessionId, receivedAt: 1, said: left.said, answer: { text: 'queued' }, task } });
+    };
+    const torn = line(3, 'SMtorn').slice(0, 40);
+    await writeFile(join(dir, 'vidbot.db-ingest-999998-torn-1'), `${line(1, 'SMwhole1')}\n${line(2, 'SMwhole2')}\n${torn}`);
+    expect(replayJournals(db, file, queue.queueName)).toBe(2);
+    expect((await store.listTasks({ limit: 10 })).map((task) => task.messageId).sort()).toEqual(['SMwhole1', 'SMwhole2']);
+    expect((await readdir(dir)).filter((name) => name.includes('-torn-'))).toEqual([]);
+  });
 });
