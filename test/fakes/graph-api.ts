@@ -201,6 +201,9 @@ export const startFakeGraph = async (options: { phoneNumberId?: string; token?: 
 export type CloudInbound = { id?: string; from: string; text?: string; timestamp?: number } & (
   | { image?: string; audio?: string; caption?: string; mimeType?: string }
   | { buttonReply?: { id: string; title: string }; context?: string }
+  /** What WhatsApp could not pass on (`unsupported.type`: edit, poll_creation...) and its error code; or a first visit's welcome request. */
+  | { unsupported: string; errorCode?: number }
+  | { welcomeRequest: true }
 );
 
 export interface CloudStatusUpdate {
@@ -221,6 +224,12 @@ export const cloudWebhookPayload = (
     const context = 'context' in m && m.context ? { context: { from: '15550100000', id: m.context } } : {};
     if ('buttonReply' in m && m.buttonReply) return { ...base, ...context, type: 'interactive', interactive: { type: 'button_reply', button_reply: m.buttonReply } };
     if ('image' in m && m.image) return { ...base, type: 'image', image: { id: m.image, mime_type: m.mimeType ?? 'image/jpeg', sha256: 'x', ...(m.caption ? { caption: m.caption } : {}) } };
+    if ('unsupported' in m) {
+      const code = m.errorCode ?? 131051;
+      const title = code === 131060 ? 'This message is currently unavailable.' : 'Message type unknown';
+      return { ...base, type: 'unsupported', unsupported: { type: m.unsupported }, errors: [{ code, title, message: title, error_data: { details: title } }] };
+    }
+    if ('welcomeRequest' in m) return { ...base, type: 'request_welcome' };
     if ('audio' in m && m.audio) return { ...base, type: 'audio', audio: { id: m.audio, mime_type: m.mimeType ?? 'audio/ogg; codecs=opus', voice: true } };
     return { ...base, ...context, type: 'text', text: { body: m.text ?? '' } };
   });

@@ -5,6 +5,7 @@
  * steps; a button tap makes the right new task; a Twilio user is served by the same process.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { helpText, notAPromptTexts } from '../../src/lib/bot/replies.ts';
 import { FAKE_TRANSCRIPT, startFakeOpenAI } from '../fakes/openai-api.ts';
 import { type CloudInbound, type CloudStatusUpdate, type FakeGraph, cloudWebhookPayload, signCloudBody, startFakeGraph } from '../fakes/graph-api.ts';
 import { type TestBot, useBots } from '../helpers/bot.ts';
@@ -59,6 +60,28 @@ describe('the Cloud API channel, served', () => {
     const wrong = await fetch(`${bot.base}/whatsapp/cloud?hub.mode=subscribe&hub.verify_token=guess&hub.challenge=1`);
     expect(wrong.status).toBe(403);
     expect(await wrong.text()).not.toContain('1');
+  });
+
+  it('answers what WhatsApp could not pass on for what it is, and greets a first visit, queueing nothing', async () => {
+    const { bot, graph } = await startCloud({ VIDBOT_DAILY_LIMIT: '3' });
+    const answer = await post(bot, graph, {
+      messages: [
+        { id: 'wamid.edit', from: USER, unsupported: 'edit' },
+        { id: 'wamid.poll', from: USER, unsupported: 'poll_creation' },
+        { id: 'wamid.lost', from: USER, unsupported: 'unknown', errorCode: 131060 },
+        { id: 'wamid.hello', from: USER, welcomeRequest: true },
+      ],
+    });
+    expect(answer.status).toBe(200);
+    const sent = await graph.waitForMessages(4);
+    const replyTo = (id: string) => sent.find((m) => m.reference === `${id}:reply`)?.body.body;
+    expect(replyTo('wamid.edit')).toBe(notAPromptTexts.edited);
+    expect(replyTo('wamid.poll')).toBe(notAPromptTexts.unsupported);
+    expect(replyTo('wamid.lost')).toBe(notAPromptTexts.unavailable);
+    expect(String(replyTo('wamid.hello'))).toContain(helpText({ imageToVideo: true }).split('\n')[0]);
+    expect(await bot.vidbot.store.countTasks({ from: `whatsapp:+${USER}` })).toBe(0);
+    // Not taken for prompts: the day's allowance is whole.
+    expect(await bot.vidbot.limits.allowance(`whatsapp:+${USER}`, Date.now())).toMatchObject({ used: 0 });
   });
 
   it('turns a text into a video uploaded and sent by media id, with no public URL, and follows its statuses', async () => {

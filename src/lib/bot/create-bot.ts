@@ -19,7 +19,7 @@ import type { Transcriber } from '../transcriber/port.ts';
 import { DEFAULT_IMAGE_PROMPT, mediaTexts } from './replies.ts';
 import { ingestTypedPrompt, readPrompt } from './typed-prompt.ts';
 import type { Bot, BotReply } from './types.ts';
-import { notAPromptReply } from './not-a-prompt.ts';
+import { isWelcomeRequest, notAPromptReply } from './not-a-prompt.ts';
 import { createEtaBasis } from './eta-basis.ts';
 import { createTurns } from './turns.ts';
 import { createVoiceNotes } from './voice.ts';
@@ -164,6 +164,7 @@ export const createBot = (options: CreateBotOptions): Bot => {
   const decide = async (message: InboundMessage, signal?: AbortSignal): Promise<BotReply> => {
     const other = notAPromptReply(message);
     if (other !== undefined) return { text: other, kind: 'command', duplicate: false };
+    if (isWelcomeRequest(message)) return commandReply(message, { name: 'help', word: '', argument: '' });
     if (voice.handles(message)) {
       // The limits first, before a transcription is paid for: the prompt it becomes is the same
       // message, and gets this same verdict without taking another turn.
@@ -206,6 +207,7 @@ export const createBot = (options: CreateBotOptions): Bot => {
   /** A typed prompt (no media, no command, no answer to a choice): the common case, made durable in one unit. */
   const isTypedPrompt = async (message: InboundMessage): Promise<boolean> =>
     message.media.length === 0 &&
+    !isWelcomeRequest(message) &&
     parseCommand(message.body) === null &&
     notAPromptReply(message) === undefined &&
     (await resolveChoice(store, message, Date.now(), vidbot.models)) === null;

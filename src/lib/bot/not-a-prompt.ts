@@ -1,6 +1,7 @@
 /**
  * Messages that ask for no video, and the word each gets back instead of a task: thanks or a
- * thumbs-up, a sticker (WhatsApp's reaction in picture form), a map pin, a contact card.
+ * thumbs-up, a sticker (WhatsApp's reaction in picture form), a map pin, a contact card, and what
+ * WhatsApp could not pass on (an edited message, a poll, a message it lost on the way).
  */
 import type { InboundMessage } from '../channel/port.ts';
 import { isThanks } from './commands.ts';
@@ -8,9 +9,22 @@ import { notAPromptTexts } from './replies.ts';
 
 const isContactCard = (contentType: string): boolean => /^text\/(x-)?vcard\b/i.test(contentType);
 
+/** Meta's code for a message WhatsApp holds but could not deliver yet: sent again, it may arrive. */
+const UNAVAILABLE_CODE = '131060';
+
+/** A user opening the chat for the first time (Meta's `request_welcome`): greeted as a "hi" is. */
+export const isWelcomeRequest = (message: InboundMessage): boolean => message.kind === 'request_welcome';
+
+const unsupportedReply = (message: InboundMessage): string => {
+  if (message.fields.unsupported === 'edit') return notAPromptTexts.edited;
+  if (message.fields.errorCode === UNAVAILABLE_CODE) return notAPromptTexts.unavailable;
+  return notAPromptTexts.unsupported;
+};
+
 /** The reply to a message that is not a request for a video; undefined for one that may be. */
 export const notAPromptReply = (message: InboundMessage): string | undefined => {
   if (message.kind === 'sticker') return notAPromptTexts.sticker;
+  if (message.kind === 'unsupported') return unsupportedReply(message);
   // Twilio posts a pin's coordinates (and says "location" in MessageType where it sends that).
   if (message.kind === 'location' || message.fields.Latitude !== undefined) return notAPromptTexts.location;
   if (message.kind === 'contacts' || message.media.some((media) => isContactCard(media.contentType))) return notAPromptTexts.contact;

@@ -2,7 +2,7 @@
  * Reads the Cloud API's webhook JSON (entry[].changes[].value) into the port's messages and
  * receipts: text, photos, voice notes and other media (by media id, fetched later in two steps),
  * reply-button and list taps, template quick replies, the replied-to message, the sender's profile
- * name, and statuses with their error codes and the reference vidbot sent along.
+ * name, what WhatsApp could not pass on (an edit, a poll) or a first visit's welcome request, and statuses with their error codes and the reference vidbot sent along.
  */
 import type { DeliveryStatus } from '../../domain.ts';
 import { vidbotError } from '../../errors.ts';
@@ -32,6 +32,9 @@ export interface CloudMessage {
   };
   readonly button?: { readonly payload?: string; readonly text?: string };
   readonly context?: { readonly id?: string };
+  /** type "unsupported": what WhatsApp could not pass on (an edit, a poll...), and why. */
+  readonly unsupported?: { readonly type?: string };
+  readonly errors?: readonly { readonly code?: number }[];
 }
 
 export interface CloudStatus {
@@ -94,7 +97,15 @@ const toMessage = (message: CloudMessage, value: CloudValue, options: ReadOption
     body,
     media,
     kind: type,
-    fields: { type, id, from, ...(message.timestamp ? { timestamp: message.timestamp } : {}), message: JSON.stringify(message) },
+    fields: {
+      type,
+      id,
+      from,
+      ...(message.timestamp ? { timestamp: message.timestamp } : {}),
+      ...(message.unsupported?.type ? { unsupported: message.unsupported.type } : {}),
+      ...(message.errors?.[0]?.code === undefined ? {} : { errorCode: String(message.errors[0].code) }),
+      message: JSON.stringify(message),
+    },
     ...(business ? { to: addressOf(business) } : {}),
     ...(profileName ? { profileName } : {}),
     ...(button ? { button } : {}),
