@@ -222,6 +222,11 @@ const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX kept_receipts_received ON kept_receipts (received_at);
   `,
+  // 7: an index no query used (tasks by session and time) dropped: each new task wrote an entry at a
+  // random place in it, a page of the commit of its own. A session's tasks are found by time.
+  `
+  DROP INDEX IF EXISTS tasks_sid_created;
+  `,
 ];
 
 export const STORE_SCHEMA_VERSION = MIGRATIONS.length;
