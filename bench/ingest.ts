@@ -13,6 +13,7 @@ import { createBot } from '../src/lib/bot/create-bot.ts';
 import type { InboundMessage } from '../src/lib/channel/port.ts';
 import { loadConfig } from '../src/lib/config/index.ts';
 import { createVidbot } from '../src/lib/create-vidbot.ts';
+import { messageSidOf, senderOf } from './traffic.ts';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 6000);
 const BATCHES = (process.env.BENCH_BATCHES ?? '1,4,20').split(',').map(Number);
@@ -22,8 +23,8 @@ const message = (): InboundMessage => {
   sent += 1;
   return {
     channel: 'twilio',
-    messageId: `SM${String(sent).padStart(32, '0')}`,
-    from: `whatsapp:+1555${String(sent % 100_000).padStart(7, '0')}`,
+    messageId: messageSidOf(sent),
+    from: senderOf(sent),
     to: 'whatsapp:+14155238886',
     body: `a fox running through a neon city at night #${sent}`,
     media: [],

@@ -15,6 +15,7 @@ import autocannon from 'autocannon';
 import { loadConfig } from '../src/lib/config/index.ts';
 import { pickStoreAndQueue } from '../src/lib/pick-adapters.ts';
 import { computeTwilioSignature } from '../src/lib/channel/twilio/signature.ts';
+import { messageSidOf, senderOf } from './traffic.ts';
 
 const SLICE_S = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -28,7 +29,7 @@ const WARM_UP_S = 3;
  * generator spends the shared cores on the load; a server faster than that gets the rest signed as it
  * goes, and the run says how many.
  */
-const PRESIGNED_PER_SECOND = Number(process.env.BENCH_PRESIGNED_PER_SECOND ?? 9000);
+const PRESIGNED_PER_SECOND = Number(process.env.BENCH_PRESIGNED_PER_SECOND ?? 12000);
 const AUTH_TOKEN = 'bench-auth-token-not-a-secret';
 const serverScript = new URL('./webhook-server.ts', import.meta.url).pathname;
 /** A folder to write each server's CPU profiles to (node --cpu-prof), to see where a message's time goes. */
@@ -104,10 +105,10 @@ const peakRss = new Map<Mode, number>();
 const signedRequest = (server: Server, url: string) => {
   sent += 1;
   const params = {
-    From: `whatsapp:+1555${String(sent % 100_000).padStart(7, '0')}`,
+    From: senderOf(sent),
     To: 'whatsapp:+14155238886',
     Body: `a fox running through a neon city at night #${sent}`,
-    MessageSid: `SM${server.mode[0]}${String(sent).padStart(31, '0')}`,
+    MessageSid: messageSidOf(sent, server.mode),
     NumMedia: '0',
   };
   return {
