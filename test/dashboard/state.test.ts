@@ -49,14 +49,15 @@ describe('the dashboard state', () => {
     expect(again.log.at(-1)?.text).toBe('0f0f0f0f "a fox running through the snow at night" started (attempt 2)');
   });
 
-  it('orders running, retrying, queued, then finished rows, with ETAs on the basis the bot acknowledges with', () => {
+  it('orders running, retrying, queued, then finished rows, with ETAs on the basis the bot acknowledges with, from when each running job should end', () => {
     const rows = orderedRows(busy, NOW);
     expect(rows.map(({ row }) => row.jobId)).toEqual([JOB.storm, JOB.neon, JOB.sunset, JOB.fox, JOB.forest, JOB.pines, JOB.beach, JOB.moon]);
     const eta = Object.fromEntries(rows.map((shown) => [shown.row.jobId, shown.etaSeconds]));
     expect(eta[JOB.storm]).toBe(90 - 13); // started 13 s ago, 90 s a run
     expect(eta[JOB.fox]).toBe(6 + 90); // due in 6 s, then a run
-    expect(eta[JOB.forest]).toBe(180); // first in the queue, three workers: one round, then its run
-    expect(eta[JOB.pines]).toBe(180);
+    // Three workers, all busy: the first in line starts when storm's ends (77 s), the next when neon's does (78 s).
+    expect(eta[JOB.forest]).toBe(77 + 90);
+    expect(eta[JOB.pines]).toBe(78 + 90);
     expect(eta[JOB.beach]).toBeUndefined();
     expect(rows.find(({ row }) => row.jobId === JOB.fox)?.retryInSeconds).toBe(6);
   });

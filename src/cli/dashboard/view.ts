@@ -1,5 +1,5 @@
 /** What the screen shows, derived from the state alone: counts, the ordered rows with their ETAs, the stop summary. */
-import { estimateReadySeconds } from '../../lib/tasks/eta.ts';
+import { readySecondsInLine } from '../../lib/tasks/eta.ts';
 import { plural } from './format.ts';
 import { type DashboardState, type JobRow, isFinished } from './state.ts';
 
@@ -56,6 +56,12 @@ export const orderedRows = (state: DashboardState, now: number): ShownRow[] => {
   const workers = state.workers.concurrency;
   let position = 0;
   const stopped = state.stop?.phase === 'stopped';
+  const inLine = run === undefined || workers === 0 ? [] : readySecondsInLine(
+    rows.filter((row) => row.status === 'queued').map((row) => row.sender),
+    workers,
+    run,
+    rows.filter((row) => row.status === 'running').map((row) => ({ sender: row.sender, remainingSeconds: run - (now - (row.startedAt ?? now)) / 1000 })),
+  );
   return rows.map((row): ShownRow => {
     if (row.status === 'queued') position += 1;
     // After a stop nothing here will run: no time ahead to show.
@@ -67,7 +73,8 @@ export const orderedRows = (state: DashboardState, now: number): ShownRow[] => {
     if (run === undefined || isFinished(row)) return { row };
     if (row.status === 'running') return { row, etaSeconds: run - (now - (row.startedAt ?? now)) / 1000 };
     // Jobs run elsewhere (serve --no-workers): no basis for when they start.
-    return workers > 0 ? { row, etaSeconds: estimateReadySeconds(position, workers, run) } : { row };
+    const ready = inLine[position - 1];
+    return ready === undefined ? { row } : { row, etaSeconds: ready };
   });
 };
 

@@ -26,6 +26,45 @@ export const estimateReadySeconds = (position: number, workers: number, runSecon
   return (Math.ceil((position - free) / Math.max(1, workers)) + 1) * runSeconds;
 };
 
+/** A job running now: whose it is, and how many seconds it should still take. */
+export interface RunningJob {
+  readonly sender?: string;
+  readonly remainingSeconds: number;
+}
+
+/**
+ * Seconds until each job waiting in line (its sender, in line order) should be ready, when `workers`
+ * take the line in order, each as soon as its job ends (`running`: the jobs they run now), and a
+ * sender's jobs run one at a time, as the queue runs them: a worker skips a job whose sender is busy
+ * for the next one that can start. Where the acknowledgement counts every worker busy (it knows
+ * only counts), a view that lists the jobs can say when each should start.
+ */
+export const readySecondsInLine = (line: readonly (string | undefined)[], workers: number, runSeconds: number, running: readonly RunningJob[]): number[] => {
+  const byEnd = [...running].map((job) => ({ ...job, end: Math.max(0, job.remainingSeconds) })).sort((a, b) => a.end - b.end);
+  // Jobs beyond the workers run elsewhere: they hold their senders, not a worker here.
+  const freeAt = Array.from({ length: Math.max(1, workers) }, (_, slot) => byEnd[slot]?.end ?? 0);
+  const senderFreeAt = new Map<string, number>();
+  for (const job of byEnd) if (job.sender !== undefined) senderFreeAt.set(job.sender, Math.max(senderFreeAt.get(job.sender) ?? 0, job.end));
+  const freeBy = (sender: string | undefined): number => (sender === undefined ? 0 : (senderFreeAt.get(sender) ?? 0));
+
+  const ready: number[] = new Array<number>(line.length).fill(0);
+  const waiting = line.map((sender, index) => ({ sender, index }));
+  while (waiting.length > 0) {
+    const slot = freeAt.indexOf(Math.min(...freeAt));
+    const workerFree = freeAt[slot] ?? 0;
+    // The first in line whose sender is free by then; if none is, whoever's sender is free soonest.
+    const startAt = Math.max(workerFree, Math.min(...waiting.map((job) => freeBy(job.sender))));
+    const next = waiting.findIndex((job) => freeBy(job.sender) <= startAt);
+    const [job] = waiting.splice(next, 1);
+    if (job === undefined) break;
+    const end = startAt + runSeconds;
+    freeAt[slot] = end;
+    if (job.sender !== undefined) senderFreeAt.set(job.sender, end);
+    ready[job.index] = end;
+  }
+  return ready;
+};
+
 /** "under a minute", "about 3 min", "about 1 h 20 min": estimates should not look precise. */
 export const formatEta = (seconds: number): string => {
   if (seconds < 45) return 'under a minute';
