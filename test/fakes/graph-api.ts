@@ -204,6 +204,8 @@ export type CloudInbound = { id?: string; from: string; text?: string; timestamp
   /** What WhatsApp could not pass on (`unsupported.type`: edit, poll_creation...) and its error code; or a first visit's welcome request. */
   | { unsupported: string; errorCode?: number }
   | { welcomeRequest: true }
+  /** An edit as Meta passes it on for the WhatsApp Business app's numbers: the new words of an earlier message. */
+  | { edit: { original: string; text: string } }
 );
 
 export interface CloudStatusUpdate {
@@ -230,6 +232,7 @@ export const cloudWebhookPayload = (
       return { ...base, type: 'unsupported', unsupported: { type: m.unsupported }, errors: [{ code, title, message: title, error_data: { details: title } }] };
     }
     if ('welcomeRequest' in m) return { ...base, type: 'request_welcome' };
+    if ('edit' in m) return { ...base, type: 'edit', edit: { original_message_id: m.edit.original, message: { type: 'text', text: { body: m.edit.text } } } };
     if ('audio' in m && m.audio) return { ...base, type: 'audio', audio: { id: m.audio, mime_type: m.mimeType ?? 'audio/ogg; codecs=opus', voice: true } };
     return { ...base, ...context, type: 'text', text: { body: m.text ?? '' } };
   });

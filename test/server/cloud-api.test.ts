@@ -70,12 +70,14 @@ describe('the Cloud API channel, served', () => {
         { id: 'wamid.poll', from: USER, unsupported: 'poll_creation' },
         { id: 'wamid.lost', from: USER, unsupported: 'unknown', errorCode: 131060 },
         { id: 'wamid.hello', from: USER, welcomeRequest: true },
+        { id: 'wamid.edit2', from: USER, edit: { original: 'wamid.first', text: 'a red fox in the snow' } },
       ],
     });
     expect(answer.status).toBe(200);
-    const sent = await graph.waitForMessages(4);
+    const sent = await graph.waitForMessages(5);
     const replyTo = (id: string) => sent.find((m) => m.reference === `${id}:reply`)?.body.body;
     expect(replyTo('wamid.edit')).toBe(notAPromptTexts.edited);
+    expect(replyTo('wamid.edit2')).toBe(notAPromptTexts.edited);
     expect(replyTo('wamid.poll')).toBe(notAPromptTexts.unsupported);
     expect(replyTo('wamid.lost')).toBe(notAPromptTexts.unavailable);
     expect(String(replyTo('wamid.hello'))).toContain(helpText({ imageToVideo: true }).split('\n')[0]);

@@ -25,6 +25,9 @@ const unsupportedReply = (message: InboundMessage): string => {
 export const notAPromptReply = (message: InboundMessage): string | undefined => {
   if (message.kind === 'sticker') return notAPromptTexts.sticker;
   if (message.kind === 'unsupported') return unsupportedReply(message);
+  // Where Meta passes an edit on (the WhatsApp Business app's numbers), its words come too; a video
+  // already on its way is not made again, so the new words are asked for as a new message.
+  if (message.kind === 'edit') return notAPromptTexts.edited;
   // Twilio posts a pin's coordinates (and says "location" in MessageType where it sends that).
   if (message.kind === 'location' || message.fields.Latitude !== undefined) return notAPromptTexts.location;
   if (message.kind === 'contacts' || message.media.some((media) => isContactCard(media.contentType))) return notAPromptTexts.contact;

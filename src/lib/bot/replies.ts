@@ -182,7 +182,7 @@ export const notAPromptTexts = {
   sticker: "😄 Nice sticker! I can't animate stickers, though. Send me a short description and I'll make you a video.",
   location: `📍 Thanks for the pin! I can't film a place from a map, but describe it in words (e.g. "sunset over a busy harbour") and I'll make you a video.`,
   contact: "📇 Thanks, but I can't do anything with a contact card. Send me a short description of the video you'd like.",
-  edited: "✏️ I can't see changes made to a message after it's sent. Send the new description as a new message and I'll make a video of that one.",
+  edited: "✏️ I don't follow edits to earlier messages. Send the new description as a new message and I'll make a video of that one.",
   unavailable: "😕 Your last message didn't reach me in full. Could you send it again?",
   unsupported: "🤔 I can't open that kind of message. Describe the video you'd like in a few words and I'll make it.",
 };
