@@ -15,7 +15,7 @@ const numbered = process.env.BENCH_TRAFFIC === 'numbered';
 
 /** The n-th request's MessageSid (`salt` keeps two servers' apart). */
 export const messageSidOf = (n: number, salt = ''): string =>
-  numbered ? `SM${salt.slice(0, 1)}${String(n).padStart(31, '0')}` : `SM${createHash('md5').update(`${salt}:${n}`).digest('hex')}`;
+  numbered ? `SM${salt.slice(0, 1)}${String(n).padStart(32 - salt.slice(0, 1).length, '0')}` : `SM${createHash('md5').update(`${salt}:${n}`).digest('hex')}`;
 
 /** The n-th request's sender. */
 export const senderOf = (n: number): string => `whatsapp:+1555${String(((numbered ? 1 : STRIDE) * n) % SENDERS).padStart(7, '0')}`;

@@ -106,6 +106,36 @@ describe('the Cloud API adapter', () => {
     ]);
   });
 
+  it('tells what WhatsApp could not pass on: an edit, a message lost on the way, another kind; and passes over a vote, a pin or a reaction', () => {
+    const unsupported = (id: string, what: string, code = 131051) => ({ from: '15550002222', id, type: 'unsupported', unsupported: { type: what }, errors: [{ code, title: 'x' }] });
+    const messages = [
+      unsupported('wamid.e', 'edit'),
+      // An edit is an edit, whatever else is said of it.
+      unsupported('wamid.e2', 'edit', 131060),
+      unsupported('wamid.u', 'unknown', 131060),
+      unsupported('wamid.p', 'poll_creation'),
+      unsupported('wamid.v', 'poll_update'),
+      unsupported('wamid.pin', 'pin'),
+      unsupported('wamid.r', 'reaction'),
+      // Older versions of the API said `unknown`.
+      { from: '15550002222', id: 'wamid.old', type: 'unknown', errors: [{ code: 131051, title: 'Message type unknown' }] },
+      { from: '15550002222', id: 'wamid.w', type: 'request_welcome' },
+    ];
+    const payload = cloudWebhookPayload(graph.phoneNumberId, {}) as { entry: { changes: { value: Record<string, unknown> }[] }[] };
+    const value = payload.entry[0]?.changes[0]?.value ?? {};
+    value.messages = messages;
+    const read = post().read(request(payload));
+    const kinds = 'messages' in read ? read.messages.map((message) => [message.messageId, message.kind, message.body]) : [];
+    expect(kinds).toEqual([
+      ['wamid.e', 'edit', ''],
+      ['wamid.e2', 'edit', ''],
+      ['wamid.u', 'unavailable', ''],
+      ['wamid.p', 'unsupported', ''],
+      ['wamid.old', 'unsupported', ''],
+      ['wamid.w', 'request_welcome', ''],
+    ]);
+  });
+
   it('answers Meta\'s verification only with the verify token, and refuses an unsigned POST', () => {
     const verifying = createCloudApiChannel({ token: graph.token, phoneNumberId: graph.phoneNumberId, appSecret: graph.appSecret, verifyToken: 'tok', baseUrl: graph.url });
     const get = verifying.webhooks.find((hook) => hook.method === 'GET') as ChannelWebhook;

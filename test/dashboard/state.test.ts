@@ -49,7 +49,7 @@ describe('the dashboard state', () => {
     expect(again.log.at(-1)?.text).toBe('0f0f0f0f "a fox running through the snow at night" started (attempt 2)');
   });
 
-  it('orders running, retrying, queued, then finished rows, with ETAs on the basis the bot acknowledges with, from when each running job should end', () => {
+  it('orders running, retrying, queued, then finished rows, with ETAs from recent run times and from when each running job should end', () => {
     const rows = orderedRows(busy, NOW);
     expect(rows.map(({ row }) => row.jobId)).toEqual([JOB.storm, JOB.neon, JOB.sunset, JOB.fox, JOB.forest, JOB.pines, JOB.beach, JOB.moon]);
     const eta = Object.fromEntries(rows.map((shown) => [shown.row.jobId, shown.etaSeconds]));
@@ -60,6 +60,13 @@ describe('the dashboard state', () => {
     expect(eta[JOB.pines]).toBe(78 + 90);
     expect(eta[JOB.beach]).toBeUndefined();
     expect(rows.find(({ row }) => row.jobId === JOB.fox)?.retryInSeconds).toBe(6);
+  });
+
+  it('gives queued jobs no ETA where no worker runs here (serve --no-workers): nothing to start them from', () => {
+    const webOnly = apply([{ type: 'workers', running: 0, concurrency: 0, paused: false, ts: NOW }], busy);
+    const rows = orderedRows(webOnly, NOW);
+    expect(rows.find(({ row }) => row.jobId === JOB.forest)?.etaSeconds).toBeUndefined();
+    expect(rows.find(({ row }) => row.jobId === JOB.storm)?.etaSeconds).toBe(90 - 13);
   });
 
   it('adds queued jobs from the task list, and lets a list read before an event not undo it', () => {

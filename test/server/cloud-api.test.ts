@@ -81,6 +81,11 @@ describe('the Cloud API channel, served', () => {
     expect(replyTo('wamid.poll')).toBe(notAPromptTexts.unsupported);
     expect(replyTo('wamid.lost')).toBe(notAPromptTexts.unavailable);
     expect(String(replyTo('wamid.hello'))).toContain(helpText({ imageToVideo: true }).split('\n')[0]);
+    // Delivered again, answered once: the next new message's reply comes, and no second word on the edit.
+    await post(bot, graph, { messages: [{ id: 'wamid.edit', from: USER, unsupported: 'edit' }] });
+    await post(bot, graph, { messages: [{ id: 'wamid.poll2', from: USER, unsupported: 'poll_creation' }] });
+    await graph.waitForMessages(6);
+    expect(graph.messages.filter((m) => m.reference === 'wamid.edit:reply')).toHaveLength(1);
     expect(await bot.vidbot.store.countTasks({ from: `whatsapp:+${USER}` })).toBe(0);
     // Not taken for prompts: the day's allowance is whole.
     expect(await bot.vidbot.limits.allowance(`whatsapp:+${USER}`, Date.now())).toMatchObject({ used: 0 });

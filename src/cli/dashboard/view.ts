@@ -35,7 +35,10 @@ export const sessionCounts = (state: DashboardState): SessionCounts => {
 
 export interface ShownRow {
   readonly row: JobRow;
-  /** Seconds until its video should be ready, from the same basis as the bot's acknowledgement. */
+  /**
+   * Seconds until its video should be ready: recent run times (the acknowledgement's basis), a queued
+   * job starting when a worker's running job should end, a sender's jobs one at a time.
+   */
   readonly etaSeconds?: number;
   /** For a job waiting to retry: seconds until it is due. */
   readonly retryInSeconds?: number;

@@ -9,25 +9,18 @@ import { notAPromptTexts } from './replies.ts';
 
 const isContactCard = (contentType: string): boolean => /^text\/(x-)?vcard\b/i.test(contentType);
 
-/** Meta's code for a message WhatsApp holds but could not deliver yet: sent again, it may arrive. */
-const UNAVAILABLE_CODE = '131060';
-
 /** A user opening the chat for the first time (Meta's `request_welcome`): greeted as a "hi" is. */
 export const isWelcomeRequest = (message: InboundMessage): boolean => message.kind === 'request_welcome';
 
-const unsupportedReply = (message: InboundMessage): string => {
-  if (message.fields.unsupported === 'edit') return notAPromptTexts.edited;
-  if (message.fields.errorCode === UNAVAILABLE_CODE) return notAPromptTexts.unavailable;
-  return notAPromptTexts.unsupported;
-};
 
 /** The reply to a message that is not a request for a video; undefined for one that may be. */
 export const notAPromptReply = (message: InboundMessage): string | undefined => {
   if (message.kind === 'sticker') return notAPromptTexts.sticker;
-  if (message.kind === 'unsupported') return unsupportedReply(message);
-  // Where Meta passes an edit on (the WhatsApp Business app's numbers), its words come too; a video
-  // already on its way is not made again, so the new words are asked for as a new message.
+  // What the channel could not pass on. An edit (whether or not its new words came) does not make a
+  // video again: the new words are asked for as a new message.
   if (message.kind === 'edit') return notAPromptTexts.edited;
+  if (message.kind === 'unavailable') return notAPromptTexts.unavailable;
+  if (message.kind === 'unsupported') return notAPromptTexts.unsupported;
   // Twilio posts a pin's coordinates (and says "location" in MessageType where it sends that).
   if (message.kind === 'location' || message.fields.Latitude !== undefined) return notAPromptTexts.location;
   if (message.kind === 'contacts' || message.media.some((media) => isContactCard(media.contentType))) return notAPromptTexts.contact;

@@ -27,7 +27,11 @@ export interface InboundMessage {
   readonly body: string;
   readonly profileName?: string;
   readonly media: readonly InboundMedia[];
-  /** What the service calls the message, when it says (Twilio's MessageType, the Cloud API's type): text, image, sticker, location... */
+  /**
+   * What the service calls the message, when it says (Twilio's MessageType, the Cloud API's type):
+   * text, image, sticker, location... and for what it could not pass on: `edit` (an earlier message
+   * edited), `unavailable` (lost on the way; sent again it may arrive) or `unsupported` (a poll...).
+   */
   readonly kind?: string;
   /** A reply button the user tapped: its payload (what the bot put there) and the text shown. */
   readonly button?: { readonly payload: string; readonly text: string };

@@ -40,9 +40,10 @@ export interface RunningJob {
  * only counts), a view that lists the jobs can say when each should start.
  */
 export const readySecondsInLine = (line: readonly (string | undefined)[], workers: number, runSeconds: number, running: readonly RunningJob[]): number[] => {
-  const byEnd = [...running].map((job) => ({ ...job, end: Math.max(0, job.remainingSeconds) })).sort((a, b) => a.end - b.end);
+  if (workers <= 0) return [];
+  const byEnd = running.map((job) => ({ sender: job.sender, end: Math.max(0, job.remainingSeconds) })).sort((a, b) => a.end - b.end);
   // Jobs beyond the workers run elsewhere: they hold their senders, not a worker here.
-  const freeAt = Array.from({ length: Math.max(1, workers) }, (_, slot) => byEnd[slot]?.end ?? 0);
+  const freeAt = Array.from({ length: workers }, (_, slot) => byEnd[slot]?.end ?? 0);
   const senderFreeAt = new Map<string, number>();
   for (const job of byEnd) if (job.sender !== undefined) senderFreeAt.set(job.sender, Math.max(senderFreeAt.get(job.sender) ?? 0, job.end));
   const freeBy = (sender: string | undefined): number => (sender === undefined ? 0 : (senderFreeAt.get(sender) ?? 0));
@@ -50,11 +51,17 @@ export const readySecondsInLine = (line: readonly (string | undefined)[], worker
   const ready: number[] = new Array<number>(line.length).fill(0);
   const waiting = line.map((sender, index) => ({ sender, index }));
   while (waiting.length > 0) {
-    const slot = freeAt.indexOf(Math.min(...freeAt));
-    const workerFree = freeAt[slot] ?? 0;
-    // The first in line whose sender is free by then; if none is, whoever's sender is free soonest.
-    const startAt = Math.max(workerFree, Math.min(...waiting.map((job) => freeBy(job.sender))));
-    const next = waiting.findIndex((job) => freeBy(job.sender) <= startAt);
+    let slot = 0;
+    for (let other = 1; other < workers; other += 1) if ((freeAt[other] ?? 0) < (freeAt[slot] ?? 0)) slot = other;
+    // The first in line whose sender is free when the worker is (most often the first of all); if
+    // none is, the worker waits for whoever's sender is free soonest.
+    let startAt = freeAt[slot] ?? 0;
+    let next = waiting.findIndex((job) => freeBy(job.sender) <= startAt);
+    if (next === -1) {
+      next = 0;
+      for (let at = 1; at < waiting.length; at += 1) if (freeBy(waiting[at]?.sender) < freeBy(waiting[next]?.sender)) next = at;
+      startAt = freeBy(waiting[next]?.sender);
+    }
     const [job] = waiting.splice(next, 1);
     if (job === undefined) break;
     const end = startAt + runSeconds;

@@ -61,6 +61,22 @@ const STATUS: Readonly<Record<string, DeliveryStatus>> = { sent: 'sent', deliver
 
 /** Messages that ask nothing of the bot: a reaction to its video, a deleted or system message. */
 const IGNORED_TYPES = new Set(['reaction', 'system', 'ephemeral', 'revoked']);
+/** What WhatsApp could not pass on that asked nothing either: a reaction, a vote, a pin, a kept message. */
+const IGNORED_UNSUPPORTED = new Set(['reaction', 'poll_update', 'pin', 'keep_in_chat']);
+/** A message WhatsApp holds but could not pass on yet: sent again, it may arrive. */
+const UNAVAILABLE_CODE = 131060;
+
+/**
+ * What the bot is told of a message WhatsApp could not pass on (`unsupported`; `unknown` in older
+ * versions of the API): an edit, a message lost on the way, or some other kind (a poll...);
+ * undefined for one that asked nothing.
+ */
+const unsupportedKind = (message: CloudMessage): string | undefined => {
+  const what = message.unsupported?.type;
+  if (what !== undefined && IGNORED_UNSUPPORTED.has(what)) return undefined;
+  if (what === 'edit') return 'edit';
+  return message.errors?.some((error) => error.code === UNAVAILABLE_CODE) ? 'unavailable' : 'unsupported';
+};
 const MEDIA_TYPES = ['image', 'audio', 'video', 'document', 'sticker'] as const;
 
 /** A WhatsApp id (digits) as vidbot's address. */
@@ -77,6 +93,8 @@ const toMessage = (message: CloudMessage, value: CloudValue, options: ReadOption
   const { from, id, type = 'unknown' } = message;
   if (!from || !id) throw vidbotError('VIDBOT_INPUT_INVALID', 'A message in the webhook has no from or id.');
   if (IGNORED_TYPES.has(type)) return undefined;
+  const kind = type === 'unsupported' || type === 'unknown' ? unsupportedKind(message) : type;
+  if (kind === undefined) return undefined;
   const media: InboundMedia[] = [];
   let caption: string | undefined;
   for (const kind of MEDIA_TYPES) {
@@ -96,16 +114,8 @@ const toMessage = (message: CloudMessage, value: CloudValue, options: ReadOption
     from: addressOf(from),
     body,
     media,
-    kind: type,
-    fields: {
-      type,
-      id,
-      from,
-      ...(message.timestamp ? { timestamp: message.timestamp } : {}),
-      ...(message.unsupported?.type ? { unsupported: message.unsupported.type } : {}),
-      ...(message.errors?.[0]?.code === undefined ? {} : { errorCode: String(message.errors[0].code) }),
-      message: JSON.stringify(message),
-    },
+    kind,
+    fields: { type, id, from, ...(message.timestamp ? { timestamp: message.timestamp } : {}), message: JSON.stringify(message) },
     ...(business ? { to: addressOf(business) } : {}),
     ...(profileName ? { profileName } : {}),
     ...(button ? { button } : {}),

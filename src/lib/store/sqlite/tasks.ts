@@ -11,6 +11,7 @@ import { insertedTask, taskFromRow, toJson, toSql } from './rows.ts';
 export const taskWhere = (filter: Omit<TaskFilter, 'limit' | 'oldestFirst'>): { clause: string; params: SQLInputValue[] } => {
   const base = whereEquals([
     ['from_addr', filter.from],
+    // No query of vidbot's own asks by session: walked by time (its index went in schema 7).
     ['sid', filter.sessionId],
   ]);
   const clauses = [base.clause];
