@@ -110,7 +110,7 @@ export const errorCatalogue = Object.freeze({
   VIDBOT_CANCELED: spec('user', 130, 409, false, { hint: 'The task was canceled; start it again to retry.' }),
   VIDBOT_TIMEOUT: spec('external', 75, 504, true, { hint: 'The operation took too long; try again.' }),
   VIDBOT_MESSENGER_FAILED: spec('external', 69, 502, true, {
-    hint: "Sending the message failed; it is retried. Check the messenger's status page.",
+    hint: "The messenger could not be reached or could not take the message: check its status page and your network. The bot tries its own sends again.",
   }),
   VIDBOT_MESSENGER_AUTH: spec('user', 77, 502, false, { hint: 'Check TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN.' }),
   VIDBOT_DELIVERY_REFUSED: spec('user', 69, 502, false, {

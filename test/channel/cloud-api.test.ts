@@ -5,6 +5,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { type AddressInfo, createServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCloudApiChannel } from '../../src/lib/channel/cloud-api/index.ts';
 import { downloadInboundMedia } from '../../src/lib/channel/media.ts';
@@ -171,6 +172,20 @@ describe('the Cloud API adapter', () => {
     // A 500 after Meta took the message: retryable, and maybe sent.
     graph.failNext({ status: 500, code: 2, created: true });
     expect(await caught(channel.send({ to: USER, body: 'maybe' }))).toMatchObject({ code: 'VIDBOT_MESSENGER_FAILED', details: { ambiguous: true } });
+  });
+
+  it('says why the Graph API could not be reached (fetch alone says "fetch failed"), and that nothing was sent', async () => {
+    const closed = await new Promise<number>((resolve) => {
+      const server = createServer();
+      server.listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as AddressInfo;
+        server.close(() => resolve(port));
+      });
+    });
+    const unreachable = createCloudApiChannel({ token: graph.token, phoneNumberId: graph.phoneNumberId, baseUrl: `http://127.0.0.1:${closed}` });
+    const failure = await caught(unreachable.send({ to: USER, body: 'hello' }));
+    expect(failure).toMatchObject({ code: 'VIDBOT_MESSENGER_FAILED', retryable: true, details: { ambiguous: false } });
+    expect(failure.message).toMatch(/^Could not reach the Graph API: .*\(ECONNREFUSED\)$/);
   });
 
   it('uploads the video and sends it by id; a failed upload falls back to the link, or is refused without one', async () => {

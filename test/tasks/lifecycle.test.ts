@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { taskStateText } from '../../src/lib/bot/replies.ts';
 import type { TaskDelivery, TaskStatus } from '../../src/lib/domain.ts';
 import type { Channel } from '../../src/lib/channel/port.ts';
+import { VidbotError } from '../../src/lib/errors.ts';
 import type { Task } from '../../src/lib/store/port.ts';
 import { MOVES, canMove } from '../../src/lib/tasks/machine.ts';
 import { makeVidbot, waitFor } from '../helpers/vidbot.ts';
@@ -157,6 +158,46 @@ describe('the sweep on BullMQ', () => {
     const rerun = await vidbot.store.getTask(task.taskId);
     expect(rerun?.jobId).toBe(`${task.taskId}#2`);
     expect(await vidbot.queue.get(`${task.taskId}#2`)).toMatchObject({ state: 'waiting' });
+  });
+});
+
+describe('the sweep, sending what never went out', () => {
+  it('goes on past a send that fails (tried again at the next sweep), and drops an answer its task has outlived', async () => {
+    const sent: string[] = [];
+    let down = true;
+    const flaky: Channel = {
+      name: 'flaky',
+      enforcesWindow: false,
+      webhooks: [],
+      async send(message) {
+        if (down) {
+          down = false;
+          throw new VidbotError('VIDBOT_MESSENGER_FAILED', 'Could not reach the messenger (ECONNREFUSED).', { retryable: true, details: { ambiguous: false } });
+        }
+        sent.push(message.body ?? '');
+        return { messageId: `SM${sent.length}`, status: 'queued' };
+      },
+    };
+    const vidbot = await vidbotWith({}, flaky);
+    const pending = async (task: Task, kind: string, body: string) =>
+      vidbot.store.recordOutbound({ id: `${task.taskId}:${kind}`, kind, to: USER, body, taskId: task.taskId, channel: 'flaky', status: 'pending' });
+    const open = (await vidbot.submitTask({ prompt: 'a fox', from: USER })).task;
+    const ended = (await vidbot.submitTask({ prompt: 'a boat', from: USER })).task;
+    const told = (await vidbot.submitTask({ prompt: 'a kite', from: USER })).task;
+    await pending(open, 'reply', 'Generating your fox...');
+    await pending(ended, 'reply', 'Generating your boat...');
+    await pending(told, 'failure', 'Sorry, the kite failed.');
+    await waitFor(async () => (await vidbot.store.listOutbound({ status: 'pending', limit: 10 })).length === 3);
+    // The boat's task ended after its answer was recorded (and never sent): that answer is news no more.
+    for (const task of [ended, told]) await vidbot.store.transitionTask(task.taskId, ['queued'], { status: 'failed', finishedAt: Date.now() + 1 });
+
+    const first = await vidbot.tasks.sweep({ olderThanMs: 0 });
+    expect(first.noticesSent).toBe(1);
+    const second = await vidbot.tasks.sweep({ olderThanMs: 0 });
+    expect(second.noticesSent).toBe(1);
+    expect(sent.sort()).toEqual(['Generating your fox...', 'Sorry, the kite failed.']);
+    expect(await vidbot.store.findOutbound({ id: `${ended.taskId}:reply` })).toMatchObject({ status: 'failed', errorCode: 'not-sent' });
+    expect((await vidbot.tasks.sweep({ olderThanMs: 0 })).noticesSent).toBe(0);
   });
 });
 

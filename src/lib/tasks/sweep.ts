@@ -11,9 +11,9 @@ import { type LifecycleDeps, channelFor, giveBackAllowance } from './deps.ts';
 import { move, nextJobId } from './machine.ts';
 import { failureMessage, userReason } from './messages.ts';
 import { NOTICE_KINDS, prepareNotice } from './settle.ts';
-import { sendRecorded } from './outbound.ts';
+import { advanceRecord, sendRecorded } from './outbound.ts';
 import { REPLY_KIND } from './replies.ts';
-import { vidbotError } from '../errors.ts';
+import { toVidbotError, vidbotError } from '../errors.ts';
 import { RETAIN_COMPLETED_MS } from '../queue/retention.ts';
 
 export interface SweepOptions {
@@ -101,7 +101,7 @@ const forgetOldReceipts = async (deps: LifecycleDeps, before: number): Promise<n
   }
 };
 
-/** Notices and replies recorded but never answered by the channel: the process died between the two. */
+/** Notices and replies recorded but never answered by the channel: the process died between the two, or the channel was down. */
 const finishNotices = async (deps: LifecycleDeps, options: SweepOptions): Promise<number> => {
   const pending = await deps.store.listOutbound({
     status: 'pending',
@@ -112,16 +112,27 @@ const finishNotices = async (deps: LifecycleDeps, options: SweepOptions): Promis
   for (const record of pending) {
     if (!(NOTICE_KINDS.includes(record.kind) || record.kind === REPLY_KIND) || record.body === undefined) continue;
     const task = record.taskId === undefined ? null : await deps.store.getTask(record.taskId);
+    // An answer from before its task ended ("generating your video...") is news no more: the task's
+    // own notice (its video, or why not) says what happened.
+    if (record.kind === REPLY_KIND && task?.finishedAt !== undefined && record.createdAt <= task.finishedAt) {
+      await advanceRecord(deps.store, record.id, { status: 'failed', errorCode: 'not-sent' });
+      continue;
+    }
     const choices = task === null ? [] : choicesFor(record.kind, task);
-    await sendRecorded(deps, {
-      id: record.id,
-      kind: record.kind,
-      channel: channelFor(deps, record.channel),
-      message: { to: record.to, body: record.body, ...(choices.length > 0 ? { choices } : {}) },
-      ...(record.taskId === undefined ? {} : { taskId: record.taskId }),
-      sessionId: task?.sessionId ?? record.to,
-    });
-    sent += 1;
+    try {
+      await sendRecorded(deps, {
+        id: record.id,
+        kind: record.kind,
+        channel: channelFor(deps, record.channel),
+        message: { to: record.to, body: record.body, ...(choices.length > 0 ? { choices } : {}) },
+        ...(record.taskId === undefined ? {} : { taskId: record.taskId }),
+        sessionId: task?.sessionId ?? record.to,
+      });
+      sent += 1;
+    } catch (error) {
+      // Still pending (unless refused): the next sweep tries again; the others are not held back by this one.
+      deps.onWarning?.(`Could not send the ${record.kind} ${record.id} to ${record.to}: ${toVidbotError(error).message}`);
+    }
   }
   return sent;
 };

@@ -87,7 +87,9 @@ export const createGraphClient = (options: GraphClientOptions): GraphClient => {
       } catch (error) {
         if (signal?.aborted) throw signal.reason;
         const network = networkCode(error) ?? ((error as Error).name === 'TimeoutError' ? 'ETIMEDOUT' : undefined);
-        throw new GraphFailure(`Could not reach the Graph API: ${(error as Error).message}`, { status: 0, ...(network ? { network } : {}) });
+        // fetch says only "fetch failed": the network's own code (ECONNREFUSED...) is what tells why.
+        const why = network !== undefined && !(error as Error).message.includes(network) ? ` (${network})` : '';
+        throw new GraphFailure(`Could not reach the Graph API: ${(error as Error).message}${why}`, { status: 0, ...(network ? { network } : {}) });
       }
       const text = await response.text();
       let parsed: unknown;
