@@ -48,6 +48,9 @@ describe('vidbot doctor, Cloud API', () => {
     });
     expect(await checkCloudWebhook(ctx({ ...served, WHATSAPP_VERIFY_TOKEN: 'another' }))).toMatchObject({ status: 'fail', detail: expect.stringContaining("answered Meta's verification with 403") });
     expect(await checkCloudWebhook(ctx({ ...served, WHATSAPP_APP_SECRET: 'another' }))).toMatchObject({ status: 'fail', detail: expect.stringContaining('refused a request signed with WHATSAPP_APP_SECRET (403)') });
-    expect((await checkCloudWebhook(ctx(env))).status).toBe('skip');
+    // Skipped, naming only what is missing.
+    expect(await checkCloudWebhook(ctx(env))).toMatchObject({ status: 'skip', detail: 'needs PUBLIC_BASE_URL' });
+    const { WHATSAPP_APP_SECRET: _secret, WHATSAPP_VERIFY_TOKEN: _verify, ...bare } = env;
+    expect(await checkCloudWebhook(ctx(bare))).toMatchObject({ status: 'skip', detail: 'needs PUBLIC_BASE_URL, WHATSAPP_APP_SECRET and WHATSAPP_VERIFY_TOKEN' });
   });
 });

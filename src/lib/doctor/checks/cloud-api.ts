@@ -52,7 +52,10 @@ export const checkCloudApi = async (ctx: DoctorContext): Promise<CheckOutcome> =
 /** Meta's two requests to the served webhook: the verification, and a signed POST (an empty batch, harmless). */
 export const checkCloudWebhook = async (ctx: DoctorContext): Promise<CheckOutcome> => {
   const { publicBaseUrl: base, whatsappAppSecret: secret, whatsappVerifyToken: verify, whatsappWebhookPath: path } = ctx.config;
-  if (!base || !secret || !verify) return skip('needs PUBLIC_BASE_URL, WHATSAPP_APP_SECRET and WHATSAPP_VERIFY_TOKEN');
+  if (!base || !secret || !verify) {
+    const missing = [!base && 'PUBLIC_BASE_URL', !secret && 'WHATSAPP_APP_SECRET', !verify && 'WHATSAPP_VERIFY_TOKEN'].filter((name): name is string => Boolean(name));
+    return skip(`needs ${missing.length > 1 ? `${missing.slice(0, -1).join(', ')} and ${missing.at(-1)}` : missing[0]}`);
+  }
   const url = `${trimBase(base)}${path}`;
   const challenge = randomBytes(6).readUIntBE(0, 6).toString();
   const fix = 'Start the server (`vidbot serve`) with the same WHATSAPP_APP_SECRET and WHATSAPP_VERIFY_TOKEN, reachable at PUBLIC_BASE_URL.';
