@@ -55,5 +55,8 @@ export const madeByText = (made: MadeBy, modelWidth = Number.POSITIVE_INFINITY):
 };
 
 /** "delivered", "failed as text (63019)": the channel's word on a result, as its receipts last said. */
-export const deliveryText = (delivery: Pick<TaskDelivery, 'status' | 'fallback' | 'errorCode'>): string =>
-  `${delivery.status}${delivery.fallback ? ` as ${delivery.fallback}` : ''}${delivery.errorCode ? ` (${delivery.errorCode})` : ''}`;
+export const deliveryText = (delivery: Pick<TaskDelivery, 'status' | 'fallback' | 'errorCode'> & { readonly channel?: string }): string =>
+  // The local channel carries nothing anywhere: its "delivered" means kept here.
+  delivery.channel === 'local'
+    ? 'not sent (no messenger set up)'
+    : `${delivery.status}${delivery.fallback ? ` as ${delivery.fallback}` : ''}${delivery.errorCode ? ` (${delivery.errorCode})` : ''}`;

@@ -30,10 +30,21 @@ describe('vidbot status', () => {
     await add('whatsapp:+15550001111', 'a short one');
     const failed = await add('whatsapp:+15550002222', 'a long one');
     await store.updateTask(failed, { status: 'failed', error: 'the model turned it down twice' });
+    // A delivery that failed is said by the task's error, once; one through the local channel went nowhere.
+    const undelivered = await add('whatsapp:+15550003333', 'a refused one');
+    await store.updateTask(undelivered, { status: 'failed', error: 'WhatsApp refused the video (63019)', delivery: { status: 'failed', attempt: 1, outboundId: 'o1', channel: 'twilio', errorCode: '63019', updatedAt: Date.now() } });
+    const kept = await add('whatsapp:+15550004444', 'a local one');
+    await store.updateTask(kept, { status: 'done', delivery: { status: 'delivered', attempt: 1, outboundId: 'o2', messageId: 'LMx', channel: 'local', updatedAt: Date.now() } });
     const { stdout } = await runCli(['status'], { env: box.env, cwd: box.root });
     const columns = stdout.split('\n').filter((line) => line.includes('whatsapp:+1555')).map((line) => line.indexOf('whatsapp:+1555'));
-    expect(columns).toHaveLength(2);
+    expect(columns).toHaveLength(4);
     expect(new Set(columns).size).toBe(1);
+    expect(stdout).toContain('failed: WhatsApp refused the video (63019)');
+    expect(stdout).not.toContain('failed, failed');
+    expect(stdout).toMatch(/done, not sent \(no messenger set up\) +whatsapp:\+15550004444/);
+    const one = await runCli(['status', kept.slice(-8)], { env: box.env, cwd: box.root });
+    expect(one.stdout).toMatch(/delivery +not sent \(no messenger set up\), message LMx\n/);
+    expect(one.stdout).toMatch(/asked for +local, portrait, 5 s\n/);
   });
 
 

@@ -89,7 +89,7 @@ export const describeTaskInFull = ({ task, job }: TaskView): string[] => {
     ['created', when(task.createdAt)],
     [
       'asked for',
-      [options.provider, options.model, options.orientation, `${options.durationSec} s`, options.polish ? 'polished' : undefined, options.take ? `take ${options.take}` : undefined]
+      [options.provider, options.model, options.orientation, `${options.durationSec} s`, options.polish ? 'polish' : undefined, options.take ? `take ${options.take}` : undefined]
         .filter(Boolean)
         .join(', '),
     ],
@@ -102,7 +102,7 @@ export const describeTaskInFull = ({ task, job }: TaskView): string[] => {
     [
       'delivery',
       task.delivery
-        ? `${deliveryText(task.delivery)} via ${task.delivery.channel}${task.delivery.messageId ? `, message ${task.delivery.messageId}` : ''}`
+        ? `${deliveryText(task.delivery)}${task.delivery.channel === 'local' ? '' : ` via ${task.delivery.channel}`}${task.delivery.messageId ? `, message ${task.delivery.messageId}` : ''}`
         : undefined,
     ],
     ['job', job ? `${job.state}, attempt ${job.attempts} of ${job.maxAttempts}${job.workerId ? `, on ${job.workerId}` : ''}` : task.jobId ? 'gone from the queue' : 'none (run by its creator)'],

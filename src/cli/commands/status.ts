@@ -78,7 +78,8 @@ const MAX_STATE_WIDTH = 48;
 
 const stateOf = (task: Task): string => {
   const took = task.finishedAt && task.startedAt ? ` in ${formatDuration(task.finishedAt - task.startedAt)}` : '';
-  const delivered = task.delivery ? `, ${deliveryText(task.delivery)}` : '';
+  // A failed task's failed delivery is said by its error, not twice ("failed, failed: ...").
+  const delivered = task.delivery && !(task.status === 'failed' && task.delivery.status === 'failed') ? `, ${deliveryText(task.delivery)}` : '';
   return task.status === 'processing' ? `processing (${task.stage ?? 'starting'})`
     : task.status === 'delivering' ? `delivering${delivered}`
     : task.status === 'failed' ? `failed${delivered}: ${task.error ?? 'unknown error'}`
