@@ -79,8 +79,9 @@ describe('vidbot serve', () => {
     await waitFor(async () => first.output().includes('"msg":"job started"'), 20_000);
     const stopped = await stop(first.child);
     expect(stopped.exitCode).toBe(0);
-    expect(first.output()).toContain('Handing 1 running job(s) back to the queue.');
-    expect(first.output()).toContain('Stopped.');
+    expect(first.output()).toContain('Shutting down: 1 running job gets up to 0 s to finish, no new job starts; then the server closes...');
+    expect(first.output()).toContain('Handing 1 running job back to the queue.');
+    expect(first.output()).toContain('Stopped. 1 running job went back to the queue: it runs on the next start.');
     const database = join(dataDir, 'vidbot.db');
     const peek = async <T>(read: (store: ReturnType<typeof createSqliteStore>) => Promise<T>): Promise<T> => {
       const store = createSqliteStore({ file: database });

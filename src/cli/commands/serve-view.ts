@@ -9,7 +9,7 @@ import type { Vidbot } from '../../lib/create-vidbot.ts';
 import type { QueueWorker } from '../../lib/queue/port.ts';
 import { backgroundLog } from '../../server/log-destination.ts';
 import type { CliContext } from '../context.ts';
-import { shortId } from '../dashboard/format.ts';
+import { plural, shortId } from '../dashboard/format.ts';
 import type { DashboardHandle } from '../dashboard/run.tsx';
 import { watchOpenTasks } from '../dashboard/open-tasks.ts';
 import type { ServeDescription } from './serve-banner.ts';
@@ -32,7 +32,7 @@ export interface ServeView {
   /** Running jobs did not finish in time and go back to the queue. */
   handingBack(running: number): void;
   /** Stopped: the last frame says what happened to the running jobs (`handedBack` null: this process ran none). */
-  stopped(handedBack: number | null): void;
+  stopped(handedBack: number | null): Promise<void>;
   /** Leaves the last frame on the terminal and gives it back. */
   close(): Promise<void>;
 }
@@ -116,6 +116,9 @@ export const createServeView = (input: { context: CliContext; noTui?: boolean })
   let dashboard: DashboardHandle | undefined;
   let stopTasks: (() => void) | undefined;
   const say = (line: string) => void context.stderr.write(`${line}\n`);
+  // Plain output's last words say what happens to the jobs, as the dashboard's last frame does.
+  let plain: { readonly worker?: QueueWorker; readonly vidbot: Vidbot } | undefined;
+  let queuedAtStop: Promise<number | undefined> = Promise.resolve(undefined);
 
   return {
     tui,
@@ -124,6 +127,7 @@ export const createServeView = (input: { context: CliContext; noTui?: boolean })
     async show({ description, worker, feed, vidbot }) {
       if (!tui || feed === undefined) {
         for (const line of description.banner) say(line);
+        plain = { vidbot, ...(worker ? { worker } : {}) };
         return;
       }
       sink.attach(feed);
@@ -160,15 +164,33 @@ export const createServeView = (input: { context: CliContext; noTui?: boolean })
     stopping(graceSec) {
       // The store closes with the server: stop reading it first.
       stopTasks?.();
-      if (dashboard) dashboard.send({ type: 'stopping', graceSec, ts: Date.now() });
-      else say('\nShutting down: letting running jobs finish, then closing the server...');
+      if (dashboard) {
+        dashboard.send({ type: 'stopping', graceSec, ts: Date.now() });
+        return;
+      }
+      const worker = plain?.worker;
+      const running = worker?.running ?? 0;
+      const jobs = worker === undefined ? 'this process runs no jobs' : running === 0 ? 'no job is running' : `${plural(running, 'running job')} ${running === 1 ? 'gets' : 'get'} up to ${graceSec} s to finish`;
+      say(`\nShutting down: ${jobs}, no new job starts; then the server closes...`);
+      // Read now, before the queue closes with the server; said in the last line.
+      const queue = plain?.vidbot.queue;
+      if (queue) queuedAtStop = queue.counts().then((counts) => counts.waiting + counts.delayed, () => undefined);
     },
     handingBack(running) {
-      if (!dashboard) say(`Handing ${running} running job(s) back to the queue.`);
+      if (!dashboard) say(`Handing ${plural(running, 'running job')} back to the queue.`);
     },
-    stopped(handedBack) {
-      if (dashboard) dashboard.send({ type: 'stopped', handedBack, ts: Date.now() });
-      else say('Stopped.');
+    async stopped(handedBack) {
+      if (dashboard) {
+        dashboard.send({ type: 'stopped', handedBack, ts: Date.now() });
+        return;
+      }
+      const queued = await queuedAtStop;
+      const parts = [
+        ...(handedBack ? [`${plural(handedBack, 'running job')} went back to the queue`] : []),
+        ...(queued ? [`${plural(queued, 'job')} ${queued === 1 ? 'waits' : 'wait'} in it`] : []),
+      ];
+      const waiting = (handedBack ?? 0) + (queued ?? 0);
+      say(parts.length === 0 ? 'Stopped.' : `Stopped. ${parts.join('; ')}: ${waiting === 1 ? 'it runs' : 'they run'} on the next start.`);
     },
     async close() {
       stopTasks?.();

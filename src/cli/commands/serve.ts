@@ -90,7 +90,7 @@ const runServe = async (context: CliContext, flags: ServeFlags, config: Config, 
         view.handingBack(running);
       },
     });
-    view.stopped(server.worker ? handedBack : null);
+    await view.stopped(server.worker ? handedBack : null);
   } finally {
     await view.close();
     for (const off of unwatch) off();
