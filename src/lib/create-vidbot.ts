@@ -222,6 +222,7 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
     provider,
     maxBytes: config.whatsappMaxBytes,
     progressAfterMs: config.progressAfterSec * 1000,
+    deliveryRetryMs: config.deliveryRetrySec * 1000,
     ...(options.onWarning ? { onWarning: options.onWarning } : {}),
   });
 

@@ -55,6 +55,13 @@ export const settings = {
     max: 1_000_000,
     description: 'Videos one sender may ask for in 24 hours (0: no limit)',
   },
+  deliveryRetrySec: {
+    env: 'VIDBOT_DELIVERY_RETRY_SEC',
+    type: 'int',
+    min: 0,
+    max: 86_400,
+    description: 'How long a made video keeps being sent again while the messenger cannot be reached (0: only the job\'s own attempts)',
+  },
   progressAfterSec: {
     env: 'VIDBOT_PROGRESS_AFTER_SEC',
     type: 'int',
@@ -224,6 +231,7 @@ export const defaults = {
   rateLimitPerMinute: 10,
   dailyLimit: 0,
   progressAfterSec: 60,
+  deliveryRetrySec: 1800,
   ...cloudApiDefaults,
   ...generationDefaults,
   port: 3000,

@@ -26,6 +26,8 @@ export interface LifecycleDeps extends OutboundDeps {
   readonly limits?: Pick<SenderLimits, 'refund' | 'recount'>;
   /** After a user has waited this long for a video, tell them once how long is left; 0 never (default 60 s). */
   readonly progressAfterMs?: number;
+  /** How long a made video keeps being sent again while its channel cannot be reached (default 0: the job's attempts only). */
+  readonly deliveryRetryMs?: number;
   /** Told about what went wrong without failing anything (a notice that could not be sent). */
   readonly onWarning?: (message: string) => void;
 }

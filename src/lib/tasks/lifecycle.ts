@@ -11,6 +11,7 @@ import type { Receipt } from '../channel/port.ts';
 import type { InboundDecision, InboundUnit, IngestOutcome, NewTask, OutboundRecord, Task } from '../store/port.ts';
 import { type LifecycleDeps, countAllowanceAgain, giveBackIfUnmade } from './deps.ts';
 import { move, nextJobId } from './machine.ts';
+import { retryDelivery } from './delivery-retry.ts';
 import { advanceRecord, sendRecorded } from './outbound.ts';
 import { type ReceiptOutcome, applyReceipt } from './receipts.ts';
 import { type PreparedReply, type ReplyInput, prepareReply } from './replies.ts';
@@ -158,7 +159,7 @@ export const createTaskLifecycle = (deps: LifecycleDeps): TaskLifecycle => {
       if (taskId === undefined) return null;
       const task = await store.getTask(taskId);
       if (!task || task.jobId !== jobId || FINAL_TASK_STATUSES.includes(task.status)) return null;
-      return abandon(deps, task, reason);
+      return (await retryDelivery(deps, task)) ?? abandon(deps, task, reason);
     },
 
     sweep: (options) => sweep(deps, options),

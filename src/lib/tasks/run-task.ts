@@ -64,8 +64,10 @@ export const runTask = async (deps: LifecycleDeps, taskId: string, options: RunT
   } catch (caught) {
     const error = toVidbotError(caught);
     const latest = (await store.getTask(taskId)) ?? task;
-    if (latest.status === 'delivering' && !isAbortError(caught) && (!error.retryable || lastAttempt)) {
-      // The channel kept failing: the video stays for a retry; telling the user would fail the same way.
+    // A refusal is final (the video stays for a retry; telling the user would be refused the same
+    // way). A channel out of reach is its job's to retry, then the queue's rounds' (delivery-retry.ts),
+    // unless the task runs without a job (`vidbot generate`).
+    if (latest.status === 'delivering' && !isAbortError(caught) && (!error.retryable || (lastAttempt && latest.jobId === undefined))) {
       await giveUp(deps, latest, error.message, error.code, undefined, false);
     }
     throw error;

@@ -7,6 +7,7 @@
 import { OPEN_TASK_STATUSES } from '../domain.ts';
 import type { Task } from '../store/port.ts';
 import { choicesFor } from './choices.ts';
+import { retryDelivery } from './delivery-retry.ts';
 import { type LifecycleDeps, channelFor, giveBackAllowance } from './deps.ts';
 import { move, nextJobId } from './machine.ts';
 import { failureMessage, userReason } from './messages.ts';
@@ -74,6 +75,9 @@ export const sweep = async (deps: LifecycleDeps, options: SweepOptions = {}): Pr
       if ((await abandon(deps, task, 'Its job ended long ago and the queue no longer knows how.')) !== null) abandoned += 1;
     } else if (job === null) {
       if ((await queue.add({ taskId: task.taskId }, { jobId: task.jobId, group: task.sessionId })).created) requeued += 1;
+    } else if (job.state === 'failed' && (await retryDelivery(deps, task)) !== null) {
+      // A made video its channel could not take: another round, later (delivery-retry.ts).
+      requeued += 1;
     } else if (job.state === 'failed' || job.state === 'canceled') {
       const reason = job.state === 'canceled' ? 'Its job was canceled while the task was still open.' : (job.error ?? 'The queue gave up on its job.');
       if ((await abandon(deps, task, reason)) !== null) abandoned += 1;

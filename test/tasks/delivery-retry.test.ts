@@ -1,0 +1,91 @@
+/**
+ * A made video whose channel cannot be reached is sent again in rounds (new jobs, later), so a blip
+ * of a few seconds does not fail it; once the time allowed is up the task fails and the user is told,
+ * that notice too waiting for the channel to come back.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Channel } from '../../src/lib/channel/port.ts';
+import { VidbotError } from '../../src/lib/errors.ts';
+import { waitBeforeRound } from '../../src/lib/tasks/delivery-retry.ts';
+import { makeVidbot, waitFor } from '../helpers/vidbot.ts';
+
+const USER = 'whatsapp:+15550006666';
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()?.();
+});
+
+/** A channel that cannot be reached for its first `downFor` sends (as when the messenger is down), then takes each. */
+const outageChannel = (downFor: number): Channel & { tried: number; sent: string[]; down: boolean } => {
+  const channel = {
+    name: 'outage',
+    enforcesWindow: false,
+    webhooks: [],
+    tried: 0,
+    sent: [] as string[],
+    down: true,
+    async send(message: { body?: string; mediaFile?: string; mediaUrl?: string }) {
+      channel.tried += 1;
+      if (channel.down && channel.tried <= downFor) {
+        throw new VidbotError('VIDBOT_MESSENGER_FAILED', 'Could not reach the messenger: fetch failed (ECONNREFUSED)', { retryable: true, details: { ambiguous: false } });
+      }
+      channel.sent.push(message.mediaFile || message.mediaUrl ? 'video' : (message.body ?? ''));
+      return { messageId: `SM${channel.tried}`, status: 'queued' as const };
+    },
+  };
+  return channel;
+};
+
+const start = async (env: Record<string, string>, channel: Channel) => {
+  const made = await makeVidbot({ VIDBOT_VIDEO_SECONDS: '1', ...env }, { overrides: { channel } });
+  cleanups.push(made.cleanup);
+  const workers = made.vidbot.startWorkers({ concurrency: 1 });
+  cleanups.push(() => workers.close());
+  return made.vidbot;
+};
+
+describe('delivery through an outage', () => {
+  it('waits longer before each round, and no longer than the time allowed', () => {
+    const minute = 60_000;
+    const waits = Array.from({ length: 12 }, (_, index) => waitBeforeRound(index + 1, 30 * minute));
+    expect(waits.slice(0, 7)).toEqual([15_000, 30_000, 60_000, 120_000, 240_000, 300_000, 300_000]);
+    const used = waits.filter((wait): wait is number => wait !== undefined);
+    expect(used.reduce((sum, wait) => sum + wait, 0)).toBe(30 * minute);
+    expect(waits.at(-1)).toBeUndefined();
+    // A short allowance is one short wait; none, no round at all.
+    expect([waitBeforeRound(1, 2000), waitBeforeRound(2, 2000)]).toEqual([2000, undefined]);
+    expect(waitBeforeRound(1, 0)).toBeUndefined();
+  });
+
+  it("sends the video in a later round when the channel is back after the job's attempts", { timeout: 60_000 }, async () => {
+    const channel = outageChannel(3);
+    const vidbot = await start({ VIDBOT_DELIVERY_RETRY_SEC: '2' }, channel);
+    const { task } = await vidbot.submitTask({ prompt: 'a lighthouse in a storm', from: USER });
+    const done = await waitFor(async () => {
+      const latest = await vidbot.store.getTask(task.taskId);
+      return latest?.status === 'done' ? latest : undefined;
+    }, 50_000);
+    // Three attempts refused by the outage, then the second round's job got it through: one video.
+    expect(channel.tried).toBe(4);
+    expect(channel.sent).toEqual(['video']);
+    expect(done.jobId).toBe(`${task.taskId}#2`);
+  });
+
+  it('fails the task once the time is up, and tells the user when the channel is back', { timeout: 60_000 }, async () => {
+    const channel = outageChannel(Number.POSITIVE_INFINITY);
+    const vidbot = await start({ VIDBOT_DELIVERY_RETRY_SEC: '0' }, channel);
+    const { task } = await vidbot.submitTask({ prompt: 'a paper boat', from: USER });
+    const failed = await waitFor(async () => {
+      const latest = await vidbot.store.getTask(task.taskId);
+      return latest?.status === 'failed' ? latest : undefined;
+    }, 50_000);
+    expect(failed.errorCode).toBe('VIDBOT_JOB_ABANDONED');
+    expect(failed.videoId).toBeDefined();
+    // The notice could not go out either: it waits, and the sweep sends it once the channel answers.
+    expect(await vidbot.store.findOutbound({ id: `${task.taskId}:failure` })).toMatchObject({ status: 'pending' });
+    channel.down = false;
+    expect((await vidbot.tasks.sweep({ olderThanMs: 0 })).noticesSent).toBe(1);
+    expect(channel.sent).toHaveLength(1);
+    expect(channel.sent[0]).toMatch(/sorry|went wrong/i);
+  });
+});
