@@ -36,8 +36,8 @@ const outageChannel = (downFor: number): Channel & { tried: number; sent: string
   return channel;
 };
 
-const start = async (env: Record<string, string>, channel: Channel) => {
-  const made = await makeVidbot({ VIDBOT_VIDEO_SECONDS: '1', ...env }, { overrides: { channel } });
+const start = async (env: Record<string, string>, channel: Channel, warnings: string[] = []) => {
+  const made = await makeVidbot({ VIDBOT_VIDEO_SECONDS: '1', ...env }, { overrides: { channel }, onWarning: (message) => void warnings.push(message) });
   cleanups.push(made.cleanup);
   const workers = made.vidbot.startWorkers({ concurrency: 1 });
   cleanups.push(() => workers.close());
@@ -59,7 +59,8 @@ describe('delivery through an outage', () => {
 
   it("sends the video in a later round when the channel is back after the job's attempts", { timeout: 60_000 }, async () => {
     const channel = outageChannel(3);
-    const vidbot = await start({ VIDBOT_DELIVERY_RETRY_SEC: '2' }, channel);
+    const warnings: string[] = [];
+    const vidbot = await start({ VIDBOT_DELIVERY_RETRY_SEC: '2' }, channel, warnings);
     const { task } = await vidbot.submitTask({ prompt: 'a lighthouse in a storm', from: USER });
     const done = await waitFor(async () => {
       const latest = await vidbot.store.getTask(task.taskId);
@@ -69,6 +70,8 @@ describe('delivery through an outage', () => {
     expect(channel.tried).toBe(4);
     expect(channel.sent).toEqual(['video']);
     expect(done.jobId).toBe(`${task.taskId}#2`);
+    // The operator is told of the outage and of the round to come.
+    expect(warnings).toContain(`The video of task ${task.taskId} could not be sent (Could not reach the messenger: fetch failed (ECONNREFUSED)); it is sent again in 2 s.`);
   });
 
   it('fails the task once the time is up, and tells the user when the channel is back', { timeout: 60_000 }, async () => {

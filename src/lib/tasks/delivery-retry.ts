@@ -28,10 +28,11 @@ export const waitBeforeRound = (round: number, allowedMs: number): number | unde
 };
 
 /**
- * Puts a delivering task whose job the queue gave up on back in line for another round, later;
- * null when its time is up (or it moved meanwhile): the caller ends it.
+ * Puts a delivering task whose job the queue gave up on back in line for another round, later (said
+ * as a warning: the operator sees the outage); null when its time is up (or it moved meanwhile):
+ * the caller ends it.
  */
-export const retryDelivery = async (deps: Pick<LifecycleDeps, 'store' | 'queue' | 'deliveryRetryMs'>, task: Task): Promise<Task | null> => {
+export const retryDelivery = async (deps: Pick<LifecycleDeps, 'store' | 'queue' | 'deliveryRetryMs' | 'onWarning'>, task: Task, why?: string): Promise<Task | null> => {
   if (task.status !== 'delivering' || task.jobId === undefined) return null;
   const delayMs = waitBeforeRound(roundOf(task), deps.deliveryRetryMs ?? 0);
   if (delayMs === undefined) return null;
@@ -39,5 +40,6 @@ export const retryDelivery = async (deps: Pick<LifecycleDeps, 'store' | 'queue' 
   const moved = await deps.store.transitionTask(task.taskId, ['delivering'], { jobId });
   if (moved === null) return null;
   await deps.queue.add({ taskId: task.taskId }, { jobId, group: task.sessionId, delayMs });
+  deps.onWarning?.(`The video of task ${task.taskId} could not be sent${why ? ` (${why})` : ''}; it is sent again in ${Math.round(delayMs / 1000)} s.`);
   return moved;
 };

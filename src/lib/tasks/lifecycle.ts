@@ -159,7 +159,7 @@ export const createTaskLifecycle = (deps: LifecycleDeps): TaskLifecycle => {
       if (taskId === undefined) return null;
       const task = await store.getTask(taskId);
       if (!task || task.jobId !== jobId || FINAL_TASK_STATUSES.includes(task.status)) return null;
-      return (await retryDelivery(deps, task)) ?? abandon(deps, task, reason);
+      return (await retryDelivery(deps, task, reason)) ?? abandon(deps, task, reason);
     },
 
     sweep: (options) => sweep(deps, options),

@@ -75,7 +75,7 @@ export const sweep = async (deps: LifecycleDeps, options: SweepOptions = {}): Pr
       if ((await abandon(deps, task, 'Its job ended long ago and the queue no longer knows how.')) !== null) abandoned += 1;
     } else if (job === null) {
       if ((await queue.add({ taskId: task.taskId }, { jobId: task.jobId, group: task.sessionId })).created) requeued += 1;
-    } else if (job.state === 'failed' && (await retryDelivery(deps, task)) !== null) {
+    } else if (job.state === 'failed' && (await retryDelivery(deps, task, job.error)) !== null) {
       // A made video its channel could not take: another round, later (delivery-retry.ts).
       requeued += 1;
     } else if (job.state === 'failed' || job.state === 'canceled') {
