@@ -17,7 +17,7 @@ export interface TaskView {
 }
 
 /** The tasks a short id is looked for among: the latest, as `vidbot status` lists them (a server lists 100 at most). */
-const SHORT_ID_REACH = { store: 1000, server: 100 } as const;
+export const SHORT_ID_REACH = { store: 1000, server: 100 } as const;
 /** Fewer characters than this name too many tasks to be an id. */
 const SHORTEST_ID = 4;
 
