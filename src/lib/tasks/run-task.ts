@@ -56,7 +56,8 @@ export const runTask = async (deps: LifecycleDeps, taskId: string, options: RunT
         if (task.cancelRequested) return (await canceled(deps, taskId)) ?? task;
         if (task.videoId) {
           // Made before a crash: only the delivery is left.
-          task = await mustMove(store, taskId, 'made', { delivery: firstDelivery(task, channelFor(deps, task.channel)) });
+          // A run all the same: counted as one, as a run that makes the video is.
+          task = await mustMove(store, taskId, 'made', { attempts: task.attempts + 1, delivery: firstDelivery(task, channelFor(deps, task.channel)) });
           return await delivered(deps, task, options);
         }
         return await generate(deps, task, options);
