@@ -63,6 +63,8 @@ export interface TaskDelivery {
   /** The channel's error code of a refusal (e.g. Twilio's 63019). */
   readonly errorCode?: string;
   readonly fallback?: DeliveryFallback;
+  /** Rounds of sending again while the channel could not be reached (tasks/delivery-retry.ts); absent before the first. */
+  readonly rounds?: number;
   readonly updatedAt: number;
 }
 

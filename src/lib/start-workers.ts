@@ -63,7 +63,7 @@ export const startTaskWorkers = (deps: WorkerDeps, options: StartWorkersOptions 
   // Every way a job ends lands on its task: a job the queue failed on its own (its worker died
   // on every attempt) ends the task now; the sweep catches what a crash kept from this event.
   const unsubscribe = queue.on('failed', (event) => {
-    void tasks.abandonJob(event.jobId, event.error).catch((error: unknown) => {
+    void tasks.abandonJob(event.jobId, event.error, event.errorCode).catch((error: unknown) => {
       deps.onWarning?.(`Could not end the task of job ${event.jobId}: ${toVidbotError(error).message}`);
     });
   });

@@ -1,12 +1,14 @@
 /**
  * A made video whose channel cannot be reached is sent again in rounds (new jobs, later), so a blip
- * of a few seconds does not fail it; once the time allowed is up the task fails and the user is told,
- * that notice too waiting for the channel to come back.
+ * of a few seconds does not fail it; once the time allowed is up the task ends undelivered and the
+ * user is told, that notice too waiting for the channel to come back. A failure that may have
+ * reached the user is not sent round after round.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Channel } from '../../src/lib/channel/port.ts';
 import { VidbotError } from '../../src/lib/errors.ts';
 import { waitBeforeRound } from '../../src/lib/tasks/delivery-retry.ts';
+import { undeliveredMessage } from '../../src/lib/tasks/messages.ts';
 import { makeVidbot, waitFor } from '../helpers/vidbot.ts';
 
 const USER = 'whatsapp:+15550006666';
@@ -16,7 +18,7 @@ afterEach(async () => {
 });
 
 /** A channel that cannot be reached for its first `downFor` sends (as when the messenger is down), then takes each. */
-const outageChannel = (downFor: number): Channel & { tried: number; sent: string[]; down: boolean } => {
+const outageChannel = (downFor: number, ambiguous = false): Channel & { tried: number; sent: string[]; down: boolean } => {
   const channel = {
     name: 'outage',
     enforcesWindow: false,
@@ -27,7 +29,7 @@ const outageChannel = (downFor: number): Channel & { tried: number; sent: string
     async send(message: { body?: string; mediaFile?: string; mediaUrl?: string }) {
       channel.tried += 1;
       if (channel.down && channel.tried <= downFor) {
-        throw new VidbotError('VIDBOT_MESSENGER_FAILED', 'Could not reach the messenger: fetch failed (ECONNREFUSED)', { retryable: true, details: { ambiguous: false } });
+        throw new VidbotError('VIDBOT_MESSENGER_FAILED', 'Could not reach the messenger: fetch failed (ECONNREFUSED)', { retryable: true, details: { ambiguous } });
       }
       channel.sent.push(message.mediaFile || message.mediaUrl ? 'video' : (message.body ?? ''));
       return { messageId: `SM${channel.tried}`, status: 'queued' as const };
@@ -69,26 +71,43 @@ describe('delivery through an outage', () => {
     // Three attempts refused by the outage, then the second round's job got it through: one video.
     expect(channel.tried).toBe(4);
     expect(channel.sent).toEqual(['video']);
-    expect(done.jobId).toBe(`${task.taskId}#2`);
+    expect(done).toMatchObject({ jobId: `${task.taskId}#2`, delivery: { rounds: 1 } });
     // The operator is told of the outage and of the round to come.
     expect(warnings).toContain(`The video of task ${task.taskId} could not be sent (Could not reach the messenger: fetch failed (ECONNREFUSED)); it is sent again in 2 s.`);
   });
 
-  it('fails the task once the time is up, and tells the user when the channel is back', { timeout: 60_000 }, async () => {
+  it('ends the task as undelivered once the time is up, and tells the user when the channel is back', { timeout: 60_000 }, async () => {
     const channel = outageChannel(Number.POSITIVE_INFINITY);
-    const vidbot = await start({ VIDBOT_DELIVERY_RETRY_SEC: '0' }, channel);
+    const vidbot = await start({ VIDBOT_DELIVERY_RETRY_SEC: '2' }, channel);
     const { task } = await vidbot.submitTask({ prompt: 'a paper boat', from: USER });
     const failed = await waitFor(async () => {
       const latest = await vidbot.store.getTask(task.taskId);
       return latest?.status === 'failed' ? latest : undefined;
     }, 50_000);
-    expect(failed.errorCode).toBe('VIDBOT_JOB_ABANDONED');
+    // One round (all the 2 s allowed), then undelivered: the video was made, and is kept for a retry.
+    expect(failed).toMatchObject({ errorCode: 'VIDBOT_MESSENGER_FAILED', jobId: `${task.taskId}#2`, delivery: { status: 'failed', rounds: 1 } });
     expect(failed.videoId).toBeDefined();
+    // Two jobs' three attempts each, and the notice's own try.
+    expect(channel.tried).toBe(7);
     // The notice could not go out either: it waits, and the sweep sends it once the channel answers.
-    expect(await vidbot.store.findOutbound({ id: `${task.taskId}:failure` })).toMatchObject({ status: 'pending' });
+    expect(await vidbot.store.findOutbound({ id: `${task.taskId}#2:undelivered` })).toMatchObject({ status: 'pending' });
     channel.down = false;
     expect((await vidbot.tasks.sweep({ olderThanMs: 0 })).noticesSent).toBe(1);
-    expect(channel.sent).toHaveLength(1);
-    expect(channel.sent[0]).toMatch(/sorry|went wrong/i);
+    expect(channel.sent).toEqual([undeliveredMessage(failed)]);
+  });
+
+  it('sends no round after a failure that may have reached the user, on a channel that cannot look it up', { timeout: 60_000 }, async () => {
+    const channel = outageChannel(Number.POSITIVE_INFINITY, true);
+    const vidbot = await start({ VIDBOT_DELIVERY_RETRY_SEC: '1800' }, channel);
+    const { task } = await vidbot.submitTask({ prompt: 'a red kite', from: USER });
+    const failed = await waitFor(async () => {
+      const latest = await vidbot.store.getTask(task.taskId);
+      return latest?.status === 'failed' ? latest : undefined;
+    }, 50_000);
+    // The job's three attempts, no round: a message that may have arrived is not sent for half an hour.
+    expect(failed).toMatchObject({ errorCode: 'VIDBOT_MESSENGER_FAILED', jobId: task.taskId });
+    expect(channel.tried).toBe(3);
+    // Nor is the user told it never came: it may have.
+    expect(await vidbot.store.findOutbound({ id: `${task.taskId}:undelivered` })).toBeNull();
   });
 });

@@ -198,6 +198,18 @@ describe('the sweep, sending what never went out', () => {
     expect(sent.sort()).toEqual(['Generating your fox...', 'Sorry, the kite failed.']);
     expect(await vidbot.store.findOutbound({ id: `${ended.taskId}:reply` })).toMatchObject({ status: 'failed', errorCode: 'not-sent' });
     expect((await vidbot.tasks.sweep({ olderThanMs: 0 })).noticesSent).toBe(0);
+
+    // A notice the channel could not take for a whole day is news no more either.
+    await pending(told, 'undelivered', 'Sorry, the kite never came.');
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.now() + 25 * 60 * 60 * 1000);
+      expect((await vidbot.tasks.sweep({ olderThanMs: 0 })).noticesSent).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(await vidbot.store.findOutbound({ id: `${told.taskId}:undelivered` })).toMatchObject({ status: 'failed', errorCode: 'not-sent' });
+    expect(sent).toHaveLength(2);
   });
 });
 

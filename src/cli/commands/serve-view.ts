@@ -174,7 +174,11 @@ export const createServeView = (input: { context: CliContext; noTui?: boolean })
       say(`\nShutting down: ${jobs}, no new job starts; then the server closes...`);
       // Read now, before the queue closes with the server; said in the last line.
       const queue = plain?.vidbot.queue;
-      if (queue) queuedAtStop = queue.counts().then((counts) => counts.waiting + counts.delayed, () => undefined);
+      if (queue) {
+        const counted = queue.counts().then((counts) => counts.waiting + counts.delayed, () => undefined);
+        // A queue that does not answer (Redis gone) must not hold the last line.
+        queuedAtStop = Promise.race([counted, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 2000).unref())]);
+      }
     },
     handingBack(running) {
       if (!dashboard) say(`Handing ${plural(running, 'running job')} back to the queue.`);
@@ -190,7 +194,10 @@ export const createServeView = (input: { context: CliContext; noTui?: boolean })
         ...(queued ? [`${plural(queued, 'job')} ${queued === 1 ? 'waits' : 'wait'} in it`] : []),
       ];
       const waiting = (handedBack ?? 0) + (queued ?? 0);
-      say(parts.length === 0 ? 'Stopped.' : `Stopped. ${parts.join('; ')}: ${waiting === 1 ? 'it runs' : 'they run'} on the next start.`);
+      // With Redis, other workers share the queue: the jobs need not wait for this one to start again.
+      const [they, them] = waiting === 1 ? ['it runs', 'it'] : ['they run', 'them'];
+      const runs = plain?.vidbot.config.redisUrl ? `${they} when a worker sharing the queue takes ${them}` : `${they} on the next start`;
+      say(parts.length === 0 ? 'Stopped.' : `Stopped. ${parts.join('; ')}: ${runs}.`);
     },
     async close() {
       stopTasks?.();

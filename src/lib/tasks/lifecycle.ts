@@ -11,7 +11,7 @@ import type { Receipt } from '../channel/port.ts';
 import type { InboundDecision, InboundUnit, IngestOutcome, NewTask, OutboundRecord, Task } from '../store/port.ts';
 import { type LifecycleDeps, countAllowanceAgain, giveBackIfUnmade } from './deps.ts';
 import { move, nextJobId } from './machine.ts';
-import { retryDelivery } from './delivery-retry.ts';
+import { OUT_OF_REACH, endOfDeliveryJob } from './delivery-retry.ts';
 import { advanceRecord, sendRecorded } from './outbound.ts';
 import { type ReceiptOutcome, applyReceipt } from './receipts.ts';
 import { type PreparedReply, type ReplyInput, prepareReply } from './replies.ts';
@@ -55,7 +55,7 @@ export interface TaskLifecycle {
   retry(taskId: string): Promise<Task>;
   applyReceipt(receipt: Receipt): Promise<ReceiptOutcome>;
   /** The queue gave up on a job: its task fails and its user is told once. */
-  abandonJob(jobId: string, reason: string): Promise<Task | null>;
+  abandonJob(jobId: string, reason: string, errorCode?: string): Promise<Task | null>;
   sweep(options?: SweepOptions): Promise<SweepResult>;
   /** Sends a message outside any task (an operator's `vidbot send`, /test-send), recorded like the bot's. */
   send(message: { to: string; body?: string; mediaUrl?: string; mediaFile?: string }, options?: SendMessageOptions): Promise<OutboundRecord>;
@@ -153,13 +153,15 @@ export const createTaskLifecycle = (deps: LifecycleDeps): TaskLifecycle => {
 
     applyReceipt: (receipt) => applyReceipt(deps, receipt),
 
-    async abandonJob(jobId, reason) {
+    async abandonJob(jobId, reason, errorCode) {
       const job = await queue.get(jobId);
       const taskId = job?.data.taskId;
       if (taskId === undefined) return null;
       const task = await store.getTask(taskId);
       if (!task || task.jobId !== jobId || FINAL_TASK_STATUSES.includes(task.status)) return null;
-      return (await retryDelivery(deps, task, reason)) ?? abandon(deps, task, reason);
+      // A made video its channel could not take: another round later, or undelivered (delivery-retry.ts).
+      if (task.status === 'delivering' && errorCode === OUT_OF_REACH) return endOfDeliveryJob(deps, jobId, reason);
+      return abandon(deps, task, reason);
     },
 
     sweep: (options) => sweep(deps, options),

@@ -9,6 +9,7 @@ import type { PipelineEvent } from '../pipeline/events.ts';
 import type { PipelineResult } from '../pipeline/create-pipeline.ts';
 import type { Task } from '../store/port.ts';
 import { deliverResult } from './deliver.ts';
+import { roundsMayFollow } from './delivery-retry.ts';
 import { firstDelivery } from './delivery.ts';
 import { type LifecycleDeps, channelFor, giveBackAllowance, giveBackIfUnmade } from './deps.ts';
 import { move, mustMove } from './machine.ts';
@@ -65,11 +66,12 @@ export const runTask = async (deps: LifecycleDeps, taskId: string, options: RunT
   } catch (caught) {
     const error = toVidbotError(caught);
     const latest = (await store.getTask(taskId)) ?? task;
-    // A refusal is final (the video stays for a retry; telling the user would be refused the same
-    // way). A channel out of reach is its job's to retry, then the queue's rounds' (delivery-retry.ts),
-    // unless the task runs without a job (`vidbot generate`).
-    if (latest.status === 'delivering' && !isAbortError(caught) && (!error.retryable || (lastAttempt && latest.jobId === undefined))) {
-      await giveUp(deps, latest, error.message, error.code, undefined, false);
+    if (latest.status === 'delivering' && !isAbortError(caught)) {
+      // A refusal is final: the video stays for a retry; telling the user would be refused the same way.
+      if (!error.retryable) await giveUp(deps, latest, error.message, error.code, undefined, false);
+      // A channel out of reach: the job's attempts, then rounds of jobs (delivery-retry.ts) where they
+      // may follow; else undelivered now, the user told unless the message may have reached them.
+      else if (lastAttempt && !roundsMayFollow(deps, latest, error)) await giveUp(deps, latest, error.message, error.code, undefined, error.details.ambiguous !== true);
     }
     throw error;
   }

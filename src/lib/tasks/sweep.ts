@@ -7,7 +7,7 @@
 import { OPEN_TASK_STATUSES } from '../domain.ts';
 import type { Task } from '../store/port.ts';
 import { choicesFor } from './choices.ts';
-import { retryDelivery } from './delivery-retry.ts';
+import { OUT_OF_REACH, endOfDeliveryJob } from './delivery-retry.ts';
 import { type LifecycleDeps, channelFor, giveBackAllowance } from './deps.ts';
 import { move, nextJobId } from './machine.ts';
 import { failureMessage, userReason } from './messages.ts';
@@ -75,9 +75,11 @@ export const sweep = async (deps: LifecycleDeps, options: SweepOptions = {}): Pr
       if ((await abandon(deps, task, 'Its job ended long ago and the queue no longer knows how.')) !== null) abandoned += 1;
     } else if (job === null) {
       if ((await queue.add({ taskId: task.taskId }, { jobId: task.jobId, group: task.sessionId })).created) requeued += 1;
-    } else if (job.state === 'failed' && (await retryDelivery(deps, task, job.error)) !== null) {
-      // A made video its channel could not take: another round, later (delivery-retry.ts).
-      requeued += 1;
+    } else if (job.state === 'failed' && task.status === 'delivering' && job.errorCode === OUT_OF_REACH) {
+      // A made video its channel could not take: another round later, or undelivered (delivery-retry.ts).
+      const ended = await endOfDeliveryJob(deps, job.id, job.error ?? 'The channel could not be reached.');
+      if (ended?.status === 'delivering') requeued += 1;
+      else if (ended !== null) abandoned += 1;
     } else if (job.state === 'failed' || job.state === 'canceled') {
       const reason = job.state === 'canceled' ? 'Its job was canceled while the task was still open.' : (job.error ?? 'The queue gave up on its job.');
       if ((await abandon(deps, task, reason)) !== null) abandoned += 1;
@@ -118,7 +120,9 @@ const finishNotices = async (deps: LifecycleDeps, options: SweepOptions): Promis
     const task = record.taskId === undefined ? null : await deps.store.getTask(record.taskId);
     // An answer from before its task ended ("generating your video...") is news no more: the task's
     // own notice (its video, or why not) says what happened.
-    if (record.kind === REPLY_KIND && task?.finishedAt !== undefined && record.createdAt <= task.finishedAt) {
+    // So is anything a day old (the channel was out of reach all that time): WhatsApp's window has closed on it.
+    const stale = record.kind === REPLY_KIND && task?.finishedAt !== undefined && record.createdAt <= task.finishedAt;
+    if (stale || record.createdAt < Date.now() - DAY_MS) {
       await advanceRecord(deps.store, record.id, { status: 'failed', errorCode: 'not-sent' });
       continue;
     }
