@@ -179,8 +179,10 @@ export const buildRenderArgs = (plan: RenderPlan): string[] => {
     // No VBV (-maxrate): with frame threads x264's VBV depends on thread timing, so two renders
     // would differ; the backgrounds are simple enough that CRF alone stays at a few MB.
     '-crf', '21', '-g', gop, '-keyint_min', gop,
-    // A fixed thread count makes x264's output independent of the machine's core count.
-    '-threads:v', '2',
+    // A fixed thread count makes x264's output independent of the machine's core count; threads
+    // working on slices of each frame rather than on several frames at once keep it independent of
+    // their timing too (Debian's x264 gave two concurrent renders of one prompt different bytes).
+    '-threads:v', '2', '-x264-params', 'sliced-threads=1',
     '-c:a', 'aac', '-b:a', '128k', '-ar', '48000', '-ac', '2',
     '-fflags', '+bitexact', '-flags:v', '+bitexact', '-flags:a', '+bitexact', '-map_metadata', '-1',
     '-movflags', '+faststart', '-f', 'mp4', plan.output,
