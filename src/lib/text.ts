@@ -42,3 +42,7 @@ export const cutText = (text: string, max: number, options: CutOptions = {}): st
   }
   return `${kept.trimEnd()}…`;
 };
+
+/** Names said in a sentence: "a", "a and b", "a, b and c". */
+export const inWords = (names: readonly string[]): string =>
+  names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;

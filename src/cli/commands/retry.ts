@@ -5,15 +5,13 @@
  */
 import { createVidbot } from '../../lib/create-vidbot.ts';
 import { type CliContext, loadCliConfig, warnOn } from '../context.ts';
-import { SHORT_ID_REACH, pickTask, taskIdOf } from './status-task.ts';
+import { findTask } from './status-task.ts';
 
 export const retryCommand = async (context: CliContext, options: { json?: boolean }, id: string): Promise<void> => {
   const { config } = await loadCliConfig(context);
   const vidbot = await createVidbot(config, { env: { ...context.env }, onWarning: warnOn(context) });
   try {
-    const full = await vidbot.store.getTask(taskIdOf(id));
-    const task = pickTask(id, full, full === null ? await vidbot.store.listTasks({ limit: SHORT_ID_REACH.store }) : []);
-    const queued = await vidbot.retryTask(task.taskId);
+    const queued = await vidbot.retryTask((await findTask(vidbot.store, id)).taskId);
     if (options.json) {
       context.stdout.write(`${JSON.stringify({ task: queued }, null, 2)}\n`);
       return;

@@ -6,7 +6,7 @@
 import { createVidbot } from '../../lib/create-vidbot.ts';
 import { vidbotError } from '../../lib/errors.ts';
 import type { JobInfo } from '../../lib/queue/port.ts';
-import type { Task } from '../../lib/store/port.ts';
+import type { Store, Task } from '../../lib/store/port.ts';
 import { type CliContext, warnOn } from '../context.ts';
 import { deliveryText, formatDuration, madeByText } from '../format.ts';
 import type { ServerGet } from '../server-client.ts';
@@ -17,7 +17,7 @@ export interface TaskView {
 }
 
 /** The tasks a short id is looked for among: the latest, as `vidbot status` lists them (a server lists 100 at most). */
-export const SHORT_ID_REACH = { store: 1000, server: 100 } as const;
+const SHORT_ID_REACH = { store: 1000, server: 100 } as const;
 /** Fewer characters than this name too many tasks to be an id. */
 const SHORTEST_ID = 4;
 
@@ -42,11 +42,16 @@ export const pickTask = (id: string, full: Task | null, recent: readonly Task[])
   return match;
 };
 
+/** The task an id names in a store: the whole id, or the short one `vidbot status` lists. */
+export const findTask = async (store: Pick<Store, 'getTask' | 'listTasks'>, id: string): Promise<Task> => {
+  const full = await store.getTask(taskIdOf(id));
+  return pickTask(id, full, full === null ? await store.listTasks({ limit: SHORT_ID_REACH.store }) : []);
+};
+
 export const taskFromStore = async (context: CliContext, config: Parameters<typeof createVidbot>[0], id: string): Promise<TaskView> => {
   const vidbot = await createVidbot(config, { env: { ...context.env }, onWarning: warnOn(context) });
   try {
-    const full = await vidbot.store.getTask(taskIdOf(id));
-    const task = pickTask(id, full, full === null ? await vidbot.store.listTasks({ limit: SHORT_ID_REACH.store }) : []);
+    const task = await findTask(vidbot.store, id);
     return { task, job: task.jobId === undefined ? null : await vidbot.queue.get(task.jobId) };
   } finally {
     await vidbot.close();

@@ -12,7 +12,6 @@ const isContactCard = (contentType: string): boolean => /^text\/(x-)?vcard\b/i.t
 /** A user opening the chat for the first time (Meta's `request_welcome`): greeted as a "hi" is. */
 export const isWelcomeRequest = (message: InboundMessage): boolean => message.kind === 'request_welcome';
 
-
 /** The reply to a message that is not a request for a video; undefined for one that may be. */
 export const notAPromptReply = (message: InboundMessage): string | undefined => {
   if (message.kind === 'sticker') return notAPromptTexts.sticker;

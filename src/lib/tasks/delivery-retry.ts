@@ -45,8 +45,9 @@ export const roundsMayFollow = (deps: Pick<LifecycleDeps, 'channels' | 'delivery
  * warning, so the operator sees the outage), or, its time up, the task fails as undelivered and
  * its user is told. Null when the task moved meanwhile (another caller took this job's end).
  */
-export const endOfDeliveryJob = async (deps: LifecycleDeps, failedJobId: string, why: string): Promise<Task | null> => {
-  const task = await deps.store.getTask(failedJobId.replace(/#\d+$/, ''));
+export const endOfDeliveryJob = async (deps: LifecycleDeps, taskId: string, failedJobId: string, why: string): Promise<Task | null> => {
+  // Read again: the caller's copy may be a sweep's, older than another caller's round.
+  const task = await deps.store.getTask(taskId);
   if (task === null || task.status !== 'delivering' || task.jobId !== failedJobId) return null;
   const round = (task.delivery?.rounds ?? 0) + 1;
   const delayMs = waitBeforeRound(round, deps.deliveryRetryMs ?? 0);

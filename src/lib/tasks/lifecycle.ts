@@ -160,7 +160,7 @@ export const createTaskLifecycle = (deps: LifecycleDeps): TaskLifecycle => {
       const task = await store.getTask(taskId);
       if (!task || task.jobId !== jobId || FINAL_TASK_STATUSES.includes(task.status)) return null;
       // A made video its channel could not take: another round later, or undelivered (delivery-retry.ts).
-      if (task.status === 'delivering' && errorCode === OUT_OF_REACH) return endOfDeliveryJob(deps, jobId, reason);
+      if (task.status === 'delivering' && errorCode === OUT_OF_REACH) return endOfDeliveryJob(deps, taskId, jobId, reason);
       return abandon(deps, task, reason);
     },
 

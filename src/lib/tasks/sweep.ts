@@ -77,7 +77,7 @@ export const sweep = async (deps: LifecycleDeps, options: SweepOptions = {}): Pr
       if ((await queue.add({ taskId: task.taskId }, { jobId: task.jobId, group: task.sessionId })).created) requeued += 1;
     } else if (job.state === 'failed' && task.status === 'delivering' && job.errorCode === OUT_OF_REACH) {
       // A made video its channel could not take: another round later, or undelivered (delivery-retry.ts).
-      const ended = await endOfDeliveryJob(deps, job.id, job.error ?? 'The channel could not be reached.');
+      const ended = await endOfDeliveryJob(deps, task.taskId, job.id, job.error ?? 'The channel could not be reached.');
       if (ended?.status === 'delivering') requeued += 1;
       else if (ended !== null) abandoned += 1;
     } else if (job.state === 'failed' || job.state === 'canceled') {

@@ -2,7 +2,8 @@
  * Reads the Cloud API's webhook JSON (entry[].changes[].value) into the port's messages and
  * receipts: text, photos, voice notes and other media (by media id, fetched later in two steps),
  * reply-button and list taps, template quick replies, the replied-to message, the sender's profile
- * name, what WhatsApp could not pass on (an edit, a poll) or a first visit's welcome request, and statuses with their error codes and the reference vidbot sent along.
+ * name, what WhatsApp could not pass on (an edit, a poll) or a first visit's welcome request, and
+ * statuses with their error codes and the reference vidbot sent along.
  */
 import type { DeliveryStatus } from '../../domain.ts';
 import { vidbotError } from '../../errors.ts';

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { GraphFailure, createGraphClient } from '../../channel/cloud-api/graph.ts';
 import { cloudSignature } from '../../channel/cloud-api/webhooks.ts';
 import { type CheckOutcome, type DoctorContext, fail, messageOf, pass, skip, systemCode, warn } from '../types.ts';
+import { inWords } from '../../text.ts';
 import { trimBase } from './public-url.ts';
 
 interface PhoneNumber {
@@ -54,7 +55,7 @@ export const checkCloudWebhook = async (ctx: DoctorContext): Promise<CheckOutcom
   const { publicBaseUrl: base, whatsappAppSecret: secret, whatsappVerifyToken: verify, whatsappWebhookPath: path } = ctx.config;
   if (!base || !secret || !verify) {
     const missing = [!base && 'PUBLIC_BASE_URL', !secret && 'WHATSAPP_APP_SECRET', !verify && 'WHATSAPP_VERIFY_TOKEN'].filter((name): name is string => Boolean(name));
-    return skip(`needs ${missing.length > 1 ? `${missing.slice(0, -1).join(', ')} and ${missing.at(-1)}` : missing[0]}`);
+    return skip(`needs ${inWords(missing)}`);
   }
   const url = `${trimBase(base)}${path}`;
   const challenge = randomBytes(6).readUIntBE(0, 6).toString();

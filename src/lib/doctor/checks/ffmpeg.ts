@@ -3,6 +3,7 @@ import { type FfmpegFeatures, listedNames, parseFeatures } from '../../ffmpeg/fe
 import { type FfmpegBinaries, locateFfmpeg } from '../../ffmpeg/locate.ts';
 import { missingPreviewFilters, PREVIEW_FILTERS } from '../../video-provider/local-filters.ts';
 import { providerChain } from '../../video-provider/registry.ts';
+import { inWords } from '../../text.ts';
 import { type CheckOutcome, type DoctorContext, fail, hintOf, messageOf, pass, warn } from '../types.ts';
 
 const SOURCES: Readonly<Record<FfmpegBinaries['source'], string>> = {
@@ -23,9 +24,6 @@ const versionIn = (text: string, tool: string): string => new RegExp(`^${tool} v
 
 /** Whether this configuration renders with the local preview renderer. */
 const usesLocalRenderer = (ctx: DoctorContext): boolean => providerChain(ctx.config).includes('local');
-
-const list = (names: readonly string[]): string =>
-  names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
 
 /**
  * ffmpeg and ffprobe found (FFMPEG_BIN, PATH, then the installer package), their versions, the
@@ -71,7 +69,7 @@ export const checkFfmpeg = async (
   if (lacking.required.length > 0) {
     const names = lacking.required;
     const detail =
-      `${where} has libx264 and aac but not the ${list(names)} filter${names.length > 1 ? 's' : ''} the local preview renderer needs` +
+      `${where} has libx264 and aac but not the ${inWords(names)} filter${names.length > 1 ? 's' : ''} the local preview renderer needs` +
       (names.includes('drawtext') ? ' (it draws the prompt with drawtext)' : '');
     const fix = names.includes('drawtext')
       ? 'Install an ffmpeg built with libfreetype (--enable-libfreetype), or use Replicate (REPLICATE_API_TOKEN).'
@@ -81,7 +79,7 @@ export const checkFfmpeg = async (
   if (lacking.optional.length > 0) {
     const names = lacking.optional.flatMap((feature) => feature.filters);
     const detail =
-      `${where}; libx264, aac and the local preview's required filters, but not ${list([...new Set(names)])}, ` +
+      `${where}; libx264, aac and the local preview's required filters, but not ${inWords([...new Set(names)])}, ` +
       `so the preview falls back: ${lacking.optional.map((feature) => feature.without).join('; ')}`;
     const fix = 'For the full preview, install a complete ffmpeg (Debian/Ubuntu: apt-get install ffmpeg) or point FFMPEG_BIN at one.';
     return local ? warn(detail, fix) : pass(detail);
