@@ -151,6 +151,18 @@ describe('the simulator in a browser', () => {
       };
     });
 
+  /** Adds 400 px below the chat's end, then delivers a scroll event: the page's own scroll's event arriving after content grew. */
+  const growBeforeScrollEvent = (page: Page) =>
+    page.evaluate(() => {
+      type Chat = { appendChild(node: unknown): void; dispatchEvent(event: unknown): void };
+      const scope = globalThis as unknown as { Event: new (type: string) => unknown; document: { getElementById(id: string): Chat; createElement(tag: string): { style: { minHeight: string } } } };
+      const chat = scope.document.getElementById('chat');
+      const tall = scope.document.createElement('div');
+      tall.style.minHeight = '400px';
+      chat.appendChild(tall);
+      chat.dispatchEvent(new scope.Event('scroll'));
+    });
+
   it('fits a phone, follows the newest message, and keeps the conversation across a reload', async () => {
     if (!browser || !server) throw new Error('setup failed');
     const phone = 'whatsapp:+15550009876';
@@ -170,8 +182,13 @@ describe('the simulator in a browser', () => {
       await page.press('#text', 'Enter');
       await expect.poll(() => page.locator('.msg.twiml').count()).toBeGreaterThan(0);
     }
+    const acks = await page.locator('.msg.twiml').count();
     await page.fill('#text', 'a paper boat sailing down a rainy street');
     await page.press('#text', 'Enter');
+    await expect.poll(() => page.locator('.msg.twiml').count()).toBeGreaterThan(acks);
+    // Content that grows between the page's own scroll and that scroll's event (a video's size
+    // known a frame later) leaves the chat following: the video, when it comes, shows.
+    await growBeforeScrollEvent(page);
     const result = page.locator('.msg.bot').first();
     await result.waitFor({ timeout: 60_000 });
     await videoLoaded(page, 0);

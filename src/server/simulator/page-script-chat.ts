@@ -20,10 +20,17 @@ export const CHAT_PART = String.raw`
     b.addEventListener('click', onClick);
     return b;
   }
-  chat.addEventListener('scroll', function () { atBottom = chat.scrollHeight - chat.scrollTop - chat.clientHeight < 60; });
+  // Where the page last scrolled itself to. A scroll event arrives a frame late: content that grew
+  // meanwhile (a video's size known) puts the bottom further away without the user scrolling up,
+  // so only a position above the page's own counts as the user leaving the bottom.
+  var ownTop = 0;
+  chat.addEventListener('scroll', function () {
+    if (chat.scrollHeight - chat.scrollTop - chat.clientHeight < 60) { atBottom = true; ownTop = chat.scrollTop; }
+    else if (chat.scrollTop < ownTop - 1) atBottom = false;
+  });
   function stickToBottom(force) {
     if (force) atBottom = true;
-    if (atBottom) chat.scrollTop = chat.scrollHeight;
+    if (atBottom) { chat.scrollTop = chat.scrollHeight; ownTop = chat.scrollTop; }
   }
   // Media grows its bubble when it loads: keep following.
   function follows(media) { media.addEventListener('loadedmetadata', function () { stickToBottom(false); }); media.addEventListener('load', function () { stickToBottom(false); }); return media; }
