@@ -13,6 +13,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type MultipartPart, readMultipart } from './multipart.ts';
 
 export interface FakeCloudinaryResource {
   readonly publicId: string;
@@ -132,16 +133,17 @@ export const startFakeCloudinary = async (options: FakeCloudinaryOptions = {}): 
   };
 
   const handleUpload = async (req: IncomingMessage, body: Buffer, resourceType: string): Promise<[number, unknown]> => {
-    const form = await new Request('http://fake/', {
-      method: 'POST',
-      headers: { 'content-type': req.headers['content-type'] ?? '' },
-      body,
-    }).formData();
+    let form: MultipartPart[];
+    try {
+      form = readMultipart(body, req.headers['content-type'] ?? '');
+    } catch (error) {
+      return [400, { error: { message: `Malformed multipart body: ${(error as Error).message}` } }];
+    }
     const params: Record<string, string> = {};
     let file: Buffer | undefined;
-    for (const [key, value] of form) {
-      if (typeof value === 'string') params[key] = value;
-      else file = Buffer.from(await value.arrayBuffer());
+    for (const part of form) {
+      if (part.filename === undefined) params[part.name] = part.data.toString('utf8');
+      else file = part.data;
     }
     if (params.api_key !== apiKey) return [401, { error: { message: `Unknown API key ${params.api_key ?? ''}` } }];
     const expected = cloudinarySignature(params, apiSecret, algorithm);
