@@ -252,6 +252,7 @@ describe('what /status says', () => {
 
   it.each([
     [task('delivering', { delivery: delivery('pending') }), '📤 sending it to you'],
+    [task('delivering', { delivery: delivery('failed', { rounds: 2 }) }), "📤 ready, but it couldn't be sent yet: trying again"],
     [task('done', { delivery: delivery('queued') }), '📤 sent'],
     [task('done', { delivery: delivery('sent', { fallback: 'link' }) }), '📤 sent as a link'],
     [task('done', { delivery: delivery('delivered') }), '✅ delivered'],

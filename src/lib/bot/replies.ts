@@ -59,6 +59,8 @@ export const taskStateText = (task: Task, position: number | null): string => {
       return detail ? `⚙️ in progress (${detail})` : '⚙️ in progress';
     }
     case 'delivering':
+      // Between delivery rounds (tasks/delivery-retry.ts): made, and waiting for the channel to take it.
+      if ((task.delivery?.rounds ?? 0) > 0) return "📤 ready, but it couldn't be sent yet: trying again";
       return task.delivery?.fallback === 'link' ? '📤 sending you the link' : '📤 sending it to you';
     case 'done':
       return deliveredText(task);
