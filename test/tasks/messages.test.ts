@@ -153,8 +153,9 @@ describe('every text the bot sends', () => {
       resultMessage(task({ options: { ...task().options, provider: 'local' } }), { afterAll: true }).body,
       linkMessage(task({ videoUrl: 'https://cdn.example.com/v.mp4' })).body,
       undeliveredMessage(task()),
-      progressMessage(task(), 150),
-      progressMessage(task(), undefined),
+      progressMessage(task(), { seconds: 150 }),
+      progressMessage(task(), { beyond: 'usual' }),
+      progressMessage(task(), { beyond: 'nothing-to-go-by' }),
       statusText([{ task: task({ status: 'processing', stage: 'generate', progress: 40 }), position: null }]),
       // Reply buttons: the offer with its numbered fallback, the words on the buttons, the answers to a tap.
       choicesText(CHOICES_MESSAGE, choicesFor('choices', task())),
@@ -189,8 +190,8 @@ describe('every text the bot sends', () => {
   });
 
   it("tells a long job's progress: once with the time left, and in /status as a percent once there is one", () => {
-    expect(progressMessage(task({ prompt: 'a fox  in\nthe snow' }), 150)).toBe('🎬 Still working on "a fox in the snow", about 3 min left.');
-    expect(progressMessage(task({ prompt: 'x'.repeat(100) }), 20)).toMatch(/^🎬 Still working on "x{39}…", under a minute left\.$/);
+    expect(progressMessage(task({ prompt: 'a fox  in\nthe snow' }), { seconds: 150 })).toBe('🎬 Still working on "a fox in the snow", about 3 min left.');
+    expect(progressMessage(task({ prompt: 'x'.repeat(100) }), { seconds: 20 })).toMatch(/^🎬 Still working on "x{39}…", under a minute left\.$/);
     const processing = (over: Partial<Task>) => statusText([{ task: task({ status: 'processing', ...over }), position: null }]);
     expect(processing({ stage: 'generate', progress: 40 })).toContain('⚙️ in progress (generating the video, 40%)');
     expect(processing({ stage: 'generate', progress: 0 })).toContain('⚙️ in progress (generating the video)');

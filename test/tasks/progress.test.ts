@@ -6,6 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { vidbotError } from '../../src/lib/errors.ts';
+import type { Task } from '../../src/lib/store/port.ts';
+import { timeLeft } from '../../src/lib/tasks/progress-notice.ts';
 import type { VideoProvider } from '../../src/lib/video-provider/port.ts';
 import { type TestBot, useBots } from '../helpers/bot.ts';
 import { oneClipProvider } from '../helpers/clip-provider.ts';
@@ -120,13 +122,14 @@ describe('the progress message of a long job', () => {
     expect(kinds).toEqual(['progress', 'failure', 'video']);
   });
 
-  it('says kindly that it is taking longer when nothing tells how long is left', async () => {
+  it('says kindly that it is still working when nothing tells how long is left', async () => {
     const provider = slowProvider(clip, { workMs: 2_500, percent: false });
     const b = await bot({ VIDBOT_PROGRESS_AFTER_SEC: '1' }, { overrides: { provider } });
     const task = await ask(b, 'a kite in the wind');
     await b.until(task.taskId, 'done', 'failed');
     const [progress] = progressMessages(b);
-    expect(progress?.body).toBe(`🎬 Still working on "a kite in the wind". It's taking a little longer than usual; I'll send it here as soon as it's ready.`);
+    // The first job of this bot: no usual to be longer than.
+    expect(progress?.body).toBe(`🎬 Still working on "a kite in the wind"; I'll send it here as soon as it's ready.`);
     expect(progressMessages(b)).toHaveLength(1);
   });
 
@@ -141,5 +144,23 @@ describe('the progress message of a long job', () => {
     expect(b.fake.messages).toHaveLength(1);
     expect(b.fake.messages[0]?.mediaUrls).toHaveLength(1);
     expect(await b.vidbot.store.findOutbound({ id: `${task.taskId}:progress` })).toBeNull();
+  });
+});
+
+describe('how long a running task has left', () => {
+  const now = 1_000_000;
+  const running = { startedAt: now - 30_000 } as Task;
+  /** A store whose done tasks took `seconds` each (none when empty). */
+  const history = (...seconds: number[]) => ({
+    store: { listTasks: async () => seconds.map((s) => ({ startedAt: 0, finishedAt: s * 1000 }) as Task) },
+  });
+
+  it('goes by what recent jobs took, then by the job\'s own percent, and says when it cannot tell', async () => {
+    expect(await timeLeft(history(40, 60), running, 0, now)).toEqual({ seconds: 20 });
+    // Past the usual: the percent tells, once it is a real share of the work.
+    expect(await timeLeft(history(20), running, 50, now)).toEqual({ seconds: 30 });
+    expect(await timeLeft(history(20), running, 5, now)).toEqual({ beyond: 'usual' });
+    // No job finished yet: nothing to call it longer than.
+    expect(await timeLeft(history(), running, 0, now)).toEqual({ beyond: 'nothing-to-go-by' });
   });
 });

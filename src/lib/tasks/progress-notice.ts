@@ -4,7 +4,7 @@
  * the task's own, and a recorded send goes at most once per id.
  */
 import { toVidbotError } from '../errors.ts';
-import type { Task } from '../store/port.ts';
+import type { Store, Task } from '../store/port.ts';
 import { type LifecycleDeps, channelFor } from './deps.ts';
 import { formatEta, recentRunSeconds } from './eta.ts';
 import { excerpt } from './messages.ts';
@@ -14,25 +14,30 @@ export const PROGRESS_KIND = 'progress';
 
 export const progressNoticeId = (taskId: string): string => `${taskId}:${PROGRESS_KIND}`;
 
+/** How long a running task has left: seconds, or why that cannot be told (past what jobs usually take, or no usual yet). */
+export type TimeLeft = { readonly seconds: number } | { readonly beyond: 'usual' | 'nothing-to-go-by' };
+
 /** What the user reads: which video, and how long is left when that can be told. */
-export const progressMessage = (task: Pick<Task, 'prompt'>, secondsLeft: number | undefined): string => {
+export const progressMessage = (task: Pick<Task, 'prompt'>, left: TimeLeft): string => {
   const about = `🎬 Still working on "${excerpt(task.prompt, 40)}"`;
-  return secondsLeft === undefined
+  if ('seconds' in left) return `${about}, ${formatEta(left.seconds)} left.`;
+  // "Longer than usual" only where there is a usual to compare with.
+  return left.beyond === 'usual'
     ? `${about}. It's taking a little longer than usual; I'll send it here as soon as it's ready.`
-    : `${about}, ${formatEta(secondsLeft)} left.`;
+    : `${about}; I'll send it here as soon as it's ready.`;
 };
 
 /**
- * Seconds left for a running task: what recent jobs took (the ack's basis) minus what this one has
- * run, or, once it has run past that, what its own percent says; undefined when neither can tell.
+ * Time left for a running task: what recent jobs took (the ack's basis) minus what this one has
+ * run, or, once it has run past that, what its own percent says.
  */
-export const secondsLeft = async (deps: Pick<LifecycleDeps, 'store'>, task: Task, percent: number, now = Date.now()): Promise<number | undefined> => {
+export const timeLeft = async (deps: { readonly store: Pick<Store, 'listTasks'> }, task: Task, percent: number, now = Date.now()): Promise<TimeLeft> => {
   const elapsed = Math.max(0, (now - (task.startedAt ?? now)) / 1000);
   const basis = await recentRunSeconds(deps.store);
-  if (basis !== undefined && basis - elapsed > 0) return basis - elapsed;
+  if (basis !== undefined && basis - elapsed > 0) return { seconds: basis - elapsed };
   // Early percents say little (a model's queue, its start-up): only a real share of the work counts.
-  if (percent >= 10 && percent < 100 && elapsed > 0) return (elapsed * (100 - percent)) / percent;
-  return undefined;
+  if (percent >= 10 && percent < 100 && elapsed > 0) return { seconds: (elapsed * (100 - percent)) / percent };
+  return { beyond: basis === undefined ? 'nothing-to-go-by' : 'usual' };
 };
 
 /** Sends the task's progress message unless the task has moved on, or one was sent already. Never throws. */
@@ -48,7 +53,7 @@ export const sendProgressNotice = async (deps: LifecycleDeps, taskId: string, pe
       id,
       kind: PROGRESS_KIND,
       channel: channelFor(deps, task.channel),
-      message: { to: task.from, body: progressMessage(task, await secondsLeft(deps, task, percent)) },
+      message: { to: task.from, body: progressMessage(task, await timeLeft(deps, task, percent)) },
       taskId,
       sessionId: task.sessionId,
       ...(signal ? { signal } : {}),
