@@ -4,11 +4,12 @@
  * user is told, that notice too waiting for the channel to come back. A failure that may have
  * reached the user is not sent round after round.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Channel } from '../../src/lib/channel/port.ts';
 import { VidbotError } from '../../src/lib/errors.ts';
 import { waitBeforeRound } from '../../src/lib/tasks/delivery-retry.ts';
 import { undeliveredMessage } from '../../src/lib/tasks/messages.ts';
+import { startRedis, type TestRedis } from '../helpers/redis.ts';
 import { makeVidbot, waitFor } from '../helpers/vidbot.ts';
 
 const USER = 'whatsapp:+15550006666';
@@ -16,6 +17,18 @@ const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()?.();
 });
+let redis: TestRedis | undefined;
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  await redis?.cleanup();
+});
+const backends = [
+  ['the embedded queue', () => ({})],
+  // Rounds are delayed jobs with ids of their own, outside the sender's group: BullMQ's too.
+  ['BullMQ', () => ({ REDIS_URL: redis?.url ?? '' })],
+] as const;
 
 /** A channel that cannot be reached for its first `downFor` sends (as when the messenger is down), then takes each. */
 const outageChannel = (downFor: number, ambiguous = false): Channel & { tried: number; sent: string[]; down: boolean } => {
@@ -59,10 +72,27 @@ describe('delivery through an outage', () => {
     expect(waitBeforeRound(1, 0)).toBeUndefined();
   });
 
+  it('sends no round after a failure that may have reached the user, on a channel that cannot look it up', { timeout: 60_000 }, async () => {
+    const channel = outageChannel(Number.POSITIVE_INFINITY, true);
+    const vidbot = await start({ VIDBOT_DELIVERY_RETRY_SEC: '1800' }, channel);
+    const { task } = await vidbot.submitTask({ prompt: 'a red kite', from: USER });
+    const failed = await waitFor(async () => {
+      const latest = await vidbot.store.getTask(task.taskId);
+      return latest?.status === 'failed' ? latest : undefined;
+    }, 50_000);
+    // The job's three attempts, no round: a message that may have arrived is not sent for half an hour.
+    expect(failed).toMatchObject({ errorCode: 'VIDBOT_MESSENGER_FAILED', jobId: task.taskId });
+    expect(channel.tried).toBe(3);
+    // Nor is the user told it never came: it may have.
+    expect(await vidbot.store.findOutbound({ id: `${task.taskId}:undelivered` })).toBeNull();
+  });
+});
+
+describe.each(backends)('delivery through an outage on %s', (_name, queueEnv) => {
   it("sends the video in a later round when the channel is back after the job's attempts", { timeout: 60_000 }, async () => {
     const channel = outageChannel(3);
     const warnings: string[] = [];
-    const vidbot = await start({ VIDBOT_DELIVERY_RETRY_SEC: '2' }, channel, warnings);
+    const vidbot = await start({ ...queueEnv(), VIDBOT_DELIVERY_RETRY_SEC: '2' }, channel, warnings);
     const { task } = await vidbot.submitTask({ prompt: 'a lighthouse in a storm', from: USER });
     const done = await waitFor(async () => {
       const latest = await vidbot.store.getTask(task.taskId);
@@ -78,7 +108,7 @@ describe('delivery through an outage', () => {
 
   it('ends the task as undelivered once the time is up, and tells the user when the channel is back', { timeout: 60_000 }, async () => {
     const channel = outageChannel(Number.POSITIVE_INFINITY);
-    const vidbot = await start({ VIDBOT_DELIVERY_RETRY_SEC: '2' }, channel);
+    const vidbot = await start({ ...queueEnv(), VIDBOT_DELIVERY_RETRY_SEC: '2' }, channel);
     const { task } = await vidbot.submitTask({ prompt: 'a paper boat', from: USER });
     const failed = await waitFor(async () => {
       const latest = await vidbot.store.getTask(task.taskId);
@@ -94,20 +124,5 @@ describe('delivery through an outage', () => {
     channel.down = false;
     expect((await vidbot.tasks.sweep({ olderThanMs: 0 })).noticesSent).toBe(1);
     expect(channel.sent).toEqual([undeliveredMessage(failed)]);
-  });
-
-  it('sends no round after a failure that may have reached the user, on a channel that cannot look it up', { timeout: 60_000 }, async () => {
-    const channel = outageChannel(Number.POSITIVE_INFINITY, true);
-    const vidbot = await start({ VIDBOT_DELIVERY_RETRY_SEC: '1800' }, channel);
-    const { task } = await vidbot.submitTask({ prompt: 'a red kite', from: USER });
-    const failed = await waitFor(async () => {
-      const latest = await vidbot.store.getTask(task.taskId);
-      return latest?.status === 'failed' ? latest : undefined;
-    }, 50_000);
-    // The job's three attempts, no round: a message that may have arrived is not sent for half an hour.
-    expect(failed).toMatchObject({ errorCode: 'VIDBOT_MESSENGER_FAILED', jobId: task.taskId });
-    expect(channel.tried).toBe(3);
-    // Nor is the user told it never came: it may have.
-    expect(await vidbot.store.findOutbound({ id: `${task.taskId}:undelivered` })).toBeNull();
   });
 });
