@@ -21,7 +21,8 @@ afterEach(async () => {
 const USER = 'whatsapp:+15550009999';
 
 const startServe = async (env: Record<string, string>, cwd: string, args: string[] = []) => {
-  const child = execa(process.execPath, [binPath, 'serve', ...args], { env, extendEnv: false, cwd, reject: false });
+  // A process group of its own, as a shell gives a command: Ctrl-C at a terminal signals the whole group.
+  const child = execa(process.execPath, [binPath, 'serve', ...args], { env, extendEnv: false, cwd, reject: false, detached: true });
   let output = '';
   const collect = (chunk: Buffer) => {
     output += chunk.toString();
@@ -45,8 +46,9 @@ const startServe = async (env: Record<string, string>, cwd: string, args: string
   return { child, output: () => output, until };
 };
 
+/** Ctrl-C at a terminal: SIGINT to every process of the foreground group, ffmpeg included. */
 const stop = async (child: ResultPromise) => {
-  child.kill('SIGINT');
+  process.kill(-(child.pid ?? 0), 'SIGINT');
   return child;
 };
 
@@ -58,7 +60,8 @@ describe('vidbot serve', () => {
     const base = `http://127.0.0.1:${port}`;
     const dataDir = sandbox.env.VIDBOT_DATA_DIR ?? '';
     // Long enough to be mid-render when Ctrl-C follows "job started" at once; the restart renders it whole.
-    const env = { ...sandbox.env, PUBLIC_BASE_URL: base, VIDBOT_VIDEO_SECONDS: '12', VIDBOT_SHUTDOWN_GRACE_SEC: '0', WORKER_COUNT: '1' };
+    // A grace of 1 s: ffmpeg, had the Ctrl-C killed it, would have failed the job within it.
+    const env = { ...sandbox.env, PUBLIC_BASE_URL: base, VIDBOT_VIDEO_SECONDS: '12', VIDBOT_SHUTDOWN_GRACE_SEC: '1', WORKER_COUNT: '1' };
 
     const first = await startServe(env, sandbox.root, ['--port', String(port)]);
     expect(await first.until('webhook (Twilio')).toContain(`webhook (Twilio → "When a message comes in", POST): ${base}/whatsapp/webhook`);
@@ -77,11 +80,15 @@ describe('vidbot serve', () => {
 
     // Ctrl-C while the 12 s video renders: the job goes back to the queue, nothing is sent.
     await waitFor(async () => first.output().includes('"msg":"job started"'), 20_000);
+    // ffmpeg rendering, in the group the Ctrl-C reaches.
+    await waitFor(async () => (await execa('ps', ['-o', 'comm=', '-g', String(first.child.pid)], { reject: false })).stdout.includes('ffmpeg'), 20_000);
     const stopped = await stop(first.child);
     expect(stopped.exitCode).toBe(0);
-    expect(first.output()).toContain('Shutting down: 1 running job gets up to 0 s to finish, no new job starts; then the server closes...');
+    expect(first.output()).toContain('Shutting down: 1 running job gets up to 1 s to finish, no new job starts; then the server closes...');
     expect(first.output()).toContain('Handing 1 running job back to the queue.');
     expect(first.output()).toContain('Stopped. 1 running job went back to the queue: it runs on the next start.');
+    // ffmpeg had the Ctrl-C too: had it died of it, the job would have failed an attempt.
+    expect(first.output()).not.toContain('job will retry');
     const database = join(dataDir, 'vidbot.db');
     const peek = async <T>(read: (store: ReturnType<typeof createSqliteStore>) => Promise<T>): Promise<T> => {
       const store = createSqliteStore({ file: database });

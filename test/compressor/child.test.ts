@@ -147,6 +147,49 @@ describe('guardedCommand', () => {
   });
 });
 
+describe('Ctrl-C at a terminal', () => {
+  /** The process group of a running process (field 5 of /proc/<pid>/stat). */
+  const groupOf = async (pid: number): Promise<number> => {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+  };
+
+  it('reaches vidbot, not its ffmpeg: the render runs in a session of its own and lives on', async () => {
+    // A parent as vidbot is: it handles SIGINT itself (a shutdown that lets running jobs finish).
+    const parent = execa(
+      process.execPath,
+      ['--experimental-strip-types', '--no-warnings', '--input-type=module', '-e', `
+        import { runFfmpeg } from ${JSON.stringify(runModule)};
+        process.on('SIGINT', () => console.log('SIGINT'));
+        setTimeout(() => console.log('ready'), 0);
+        await runFfmpeg(${JSON.stringify(LONG_RENDER)}, { ffmpeg: ${JSON.stringify(ffmpeg)} });
+      `],
+      // A group of its own, as a shell gives a command: the Ctrl-C below reaches that group only.
+      { cwd: repoRoot, reject: false, stdin: 'ignore', stderr: 'inherit', detached: true },
+    );
+    const parentPid = parent.pid ?? 0;
+    let printed = '';
+    parent.stdout.setEncoding('utf8');
+    parent.stdout.on('data', (chunk: string) => {
+      printed += chunk;
+    });
+    const pid = await until(async () => {
+      for (const child of await childrenOf(parentPid)) {
+        if ((await readFile(`/proc/${child}/comm`, 'utf8').catch(() => '')).trim() === 'ffmpeg') return child;
+      }
+      return undefined;
+    }, 'ffmpeg child of the parent');
+    strays.push(pid);
+    expect(await groupOf(pid)).not.toBe(await groupOf(parentPid));
+
+    process.kill(-parentPid, 'SIGINT');
+    await until(async () => printed.includes('SIGINT'), 'the parent had the Ctrl-C');
+    expect(await isRunning(pid)).toBe(true);
+    parent.kill('SIGKILL');
+    await parent;
+  });
+});
+
 describe('errors of a guarded ffmpeg name ffmpeg, not setpriv', () => {
   it('runFfmpeg: a missing binary is VIDBOT_FFMPEG_NOT_FOUND naming its path', async () => {
     const missing = path.join(dir, 'no-ffmpeg');

@@ -36,6 +36,14 @@ export const guardedCommand = async (bin: string, args: readonly string[]): Prom
     : { file: bin, args, guarded: false };
 
 /**
+ * Spawn options for a pipeline's ffmpeg and ffprobe: a session of their own. Ctrl-C at a terminal
+ * signals the whole foreground process group; ffmpeg would stop mid-render (exit 255) and fail the
+ * job an attempt, where vidbot's shutdown gives running jobs their grace and then hands them back.
+ * vidbot ends its children itself (the job's AbortSignal, the parent-death signal above).
+ */
+export const OWN_SESSION = { detached: true } as const;
+
+/**
  * Why the binary could not be started, if that is why the run failed: spawn's own error code,
  * or setpriv's report of a failed exec (exit 127 for a missing file, 126 otherwise).
  */

@@ -2,6 +2,7 @@ import { open, stat } from 'node:fs/promises';
 import { execa, type ExecaError } from 'execa';
 import { throwIfAborted, vidbotError } from '../errors.ts';
 import type { MediaInfo, StreamInfo } from '../domain.ts';
+import { OWN_SESSION } from './child.ts';
 
 export interface ProbeOptions {
   readonly ffprobe: string;
@@ -128,7 +129,7 @@ export const probeMedia = async (file: string, options: ProbeOptions): Promise<P
     const result = await execa(
       options.ffprobe,
       ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', file],
-      { cancelSignal: options.signal, stdin: 'ignore' },
+      { ...OWN_SESSION, cancelSignal: options.signal, stdin: 'ignore' },
     );
     stdout = result.stdout;
   } catch (error) {

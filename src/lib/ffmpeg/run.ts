@@ -1,7 +1,7 @@
 import { execa, type ExecaError } from 'execa';
 import { throwIfAborted, vidbotError } from '../errors.ts';
 import type { ProgressListener } from '../progress.ts';
-import { guardedCommand, launchFailure } from './child.ts';
+import { OWN_SESSION, guardedCommand, launchFailure } from './child.ts';
 
 export interface RunFfmpegOptions {
   readonly ffmpeg: string;
@@ -68,6 +68,7 @@ export const runFfmpeg = async (args: readonly string[], options: RunFfmpegOptio
   const onLine = createProgressParser(options.durationSec, options.onProgress);
   const command = await guardedCommand(options.ffmpeg, fullArgs);
   const subprocess = execa(command.file, command.args, {
+    ...OWN_SESSION,
     cancelSignal: options.signal,
     // ffmpeg finishes its current frame on SIGTERM; SIGKILL only if it hangs.
     forceKillAfterDelay: 3_000,

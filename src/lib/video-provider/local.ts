@@ -3,7 +3,7 @@ import { access, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { throwIfAborted, vidbotError, type VidbotError } from '../errors.ts';
-import { guardedCommand, launchFailure } from '../ffmpeg/child.ts';
+import { OWN_SESSION, guardedCommand, launchFailure } from '../ffmpeg/child.ts';
 import { detectFfmpegFeatures, type FfmpegFeatures } from '../ffmpeg/features.ts';
 import type { ProgressListener } from '../progress.ts';
 import { missingPreviewFilters, previewCapabilities } from './local-filters.ts';
@@ -243,6 +243,7 @@ export const createLocalProvider = (options: LocalProviderOptions): VideoProvide
         try {
           const command = await guardedCommand(options.ffmpeg, buildRenderArgs(plan));
           const subprocess = execa(command.file, command.args, {
+            ...OWN_SESSION,
             cwd: scratch,
             stdin: 'ignore',
             cancelSignal: signal,
