@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -53,6 +53,15 @@ describe('vidbot generate', () => {
     const copy = join(sandbox.root, 'boat-copy.mp4');
     const second = await cli(['generate', 'A paper boat, in the rain!', '-o', copy, '--landscape', '--json']);
     expect(JSON.parse(second.stdout)).toMatchObject({ ok: true, cacheHit: true, file: copy });
+    // That file is the user's own: replaced by another (here the same bytes, written anew) or by
+    // anything else, it is no longer the cached video, and the video is made again.
+    await copyFile(copy, out);
+    const replaced = await cli(['generate', 'a paper boat in the rain', '-o', join(sandbox.root, 'boat-2.mp4'), '--landscape', '--json']);
+    expect(JSON.parse(replaced.stdout)).toMatchObject({ ok: true, cacheHit: false });
+    await writeFile(join(sandbox.root, 'boat-2.mp4'), 'not a video');
+    const broken = await cli(['generate', 'a paper boat in the rain', '-o', join(sandbox.root, 'boat-3.mp4'), '--landscape', '--json']);
+    expect(broken.exitCode).toBe(0);
+    expect(JSON.parse(broken.stdout)).toMatchObject({ ok: true, cacheHit: false });
     const third = await cli(['generate', 'a paper boat in the rain', '-o', out, '--landscape', '--no-cache', '--force', '--json']);
     expect(JSON.parse(third.stdout)).toMatchObject({ ok: true, cacheHit: false });
     // No second copy of any of them stays in the data folder.

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CompressResult, Compressor } from '../compressor/port.ts';
 import { estimateCost, type PriceTable } from '../cost/prices.ts';
@@ -6,9 +6,10 @@ import type { MediaInfo } from '../domain.ts';
 import { throwIfAborted } from '../errors.ts';
 import type { MediaHost, PublishedMedia } from '../media-host/port.ts';
 import type { PromptPolisher } from '../polisher/port.ts';
-import { cacheKey, normalizePrompt } from '../store/cache-key.ts';
+import { normalizePrompt } from '../store/cache-key.ts';
 import type { Store } from '../store/port.ts';
 import type { VideoProvider, VideoRequest } from '../video-provider/port.ts';
+import { fingerprintOf, fitting, lookUpCache } from './cache.ts';
 import { type PipelineListener, runStage } from './events.ts';
 import { scratchPrefix } from './scratch.ts';
 
@@ -76,47 +77,6 @@ export interface Pipeline {
 
 /** The provider's part of a pipeline request: what to make, without the pipeline's own switches. */
 const videoRequest = ({ polish: _polish, useCache: _useCache, maxBytes: _maxBytes, ...video }: PipelineRequest): VideoRequest => video;
-
-/** The size of a file, 0 when it is not one (gone, or a folder). */
-const sizeOf = async (file: string): Promise<number> => stat(file).then((s) => (s.isFile() ? s.size : 0), () => 0);
-
-/**
- * A cached video is the compressor's own output: it needs compressing again only for another size
- * limit, or when the file is no longer the one described (replaced by hand).
- */
-const fitting = (meta: Readonly<Record<string, unknown>> | undefined, size: number, maxBytes: number | undefined): { fits?: MediaInfo } => {
-  const fit = meta?.fit as { maxBytes?: number; video?: MediaInfo } | undefined;
-  const video = fit?.video;
-  return video !== undefined && maxBytes !== undefined && fit?.maxBytes === maxBytes && video.sizeBytes === size ? { fits: video } : {};
-};
-
-interface CacheLookup {
-  readonly key: string;
-  /** The cached video, when caching is on and its file is still there. */
-  readonly cached?: { readonly filePath: string; readonly size: number; readonly meta?: Readonly<Record<string, unknown>> };
-}
-
-/** The request's cache key, and its cached video when there is one. */
-const lookUpCache = async (deps: PipelineDeps, request: PipelineRequest): Promise<CacheLookup> => {
-  const key = cacheKey({
-    prompt: request.prompt,
-    provider: deps.provider.name,
-    model: request.model ?? deps.provider.defaultModel,
-    options: {
-      orientation: request.orientation,
-      durationSec: request.durationSec,
-      polish: request.polish !== false,
-      ...(request.firstFrameImage ? { firstFrameImage: request.firstFrameImage } : {}),
-      // The first take keeps the key it always had, so videos cached before takes existed still count.
-      ...(request.take !== undefined && request.take > 1 ? { take: request.take } : {}),
-      ...request.inputs,
-    },
-  });
-  if (request.useCache === false || deps.store === undefined) return { key };
-  const entry = await deps.store.getCache(key);
-  const size = entry ? await sizeOf(entry.filePath) : 0;
-  return entry && size > 0 ? { key, cached: { filePath: entry.filePath, size, ...(entry.meta ? { meta: entry.meta } : {}) } } : { key };
-};
 
 /**
  * Composes the stages: polish -> cache -> generate -> compress -> publish. Each stage is a port, so
@@ -261,6 +221,7 @@ const finish = async (
         ...(partial.polishedPrompt ? { polishedPrompt: partial.polishedPrompt } : {}),
         // What the next hit needs to skip the compressor: the limit it was made for and what it is.
         fit: { maxBytes: compressed.maxBytes, video: { ...compressed.output, file: media.path } },
+        ...(await fingerprintOf(media.path)),
       },
     });
   }
