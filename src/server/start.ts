@@ -94,7 +94,8 @@ export const startServer = async (config: Config, options: StartServerOptions = 
     const workerCount = options.workers ?? config.workerCount;
     let worker: QueueWorker | undefined;
     const ownWorkers = () => ({ running: worker?.running ?? 0, concurrency: worker ? workerCount : 0, paused: worker?.paused ?? false });
-    const feed = options.activity ? createVidbotFeed(vidbot, { ownWorkers }) : undefined;
+    // With Redis, from the start: /health sums every process's workers, heard on the bus.
+    const feed = options.activity || vidbot.activityBus ? createVidbotFeed(vidbot, { ownWorkers }) : undefined;
     if (feed) undo.push(() => feed.close());
     const app = await createServer({
       vidbot,
@@ -109,8 +110,21 @@ export const startServer = async (config: Config, options: StartServerOptions = 
       ...(options.logger === undefined ? {} : { logger: options.logger }),
       ...(options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit }),
       ...(workerCount > 0 ? { workerControl: { pause: () => worker?.pause(), resume: () => worker?.resume() } } : {}),
-      // Health says what this process is set to run, also in the moment before its workers start.
-      workers: () => ({ ...ownWorkers(), concurrency: workerCount }),
+      // Health says what this process is set to run, also in the moment before its workers start;
+      // with Redis, every worker process's too (the feed hears their heartbeats).
+      workers: () => {
+        const own = { ...ownWorkers(), concurrency: workerCount };
+        const total = feed?.workersTotal();
+        if (total === undefined || total.processes <= (worker ? 1 : 0)) return own;
+        const starting = worker ? 0 : workerCount;
+        return {
+          running: total.running,
+          concurrency: total.concurrency + starting,
+          paused: total.paused,
+          processes: total.processes + (starting > 0 ? 1 : 0),
+          machines: total.machines,
+        };
+      },
     });
     undo.push(() => app.close());
     let port = 0;

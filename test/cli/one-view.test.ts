@@ -7,7 +7,7 @@
 import { hostname } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { shortId } from '../../src/cli/dashboard/format.ts';
-import { makeSandbox } from '../helpers/cli.ts';
+import { makeSandbox, runCli } from '../helpers/cli.ts';
 import { freePort } from '../helpers/ports.ts';
 import { startRedis } from '../helpers/redis.ts';
 import { spawnVidbot } from '../helpers/spawn.ts';
@@ -30,6 +30,12 @@ describe('vidbot status --watch on serve --no-workers, beside a vidbot worker', 
     const options = { env, cwd: sandbox.root, cleanups };
     await spawnVidbot(['serve', '--no-workers', '--port', String(port)], { ...options, ready: 'vidbot serving on' });
     const worker = await spawnVidbot(['worker', '--concurrency', '1'], { ...options, ready: 'vidbot worker' });
+    // The web process runs no worker, yet its health (and `vidbot status --server`) counts the worker process's.
+    const workers = async () => ((await (await fetch(`${base}/health`)).json()) as { workers: Record<string, unknown> }).workers;
+    await waitFor(async () => (await workers()).concurrency === 1, 20_000);
+    expect(await workers()).toEqual({ running: 0, concurrency: 1, paused: false, processes: 1, machines: 1 });
+    const status = await runCli(['status', '--server', base], { env, cwd: sandbox.root });
+    expect(status.stdout).toContain('workers: 0/1 busy in 1 process\n');
     // Not a terminal: plain lines.
     const watch = await spawnVidbot(['status', '--watch', '--server', base], { ...options, ready: 'queue:' });
     // The web process listens on the bus once a viewer asked for its events: wait for that, not for a while.

@@ -3,6 +3,7 @@ import { createVidbot } from '../../lib/create-vidbot.ts';
 import { vidbotError } from '../../lib/errors.ts';
 import type { QueueCounts } from '../../lib/queue/port.ts';
 import type { Task } from '../../lib/store/port.ts';
+import { parseConnectionString } from '../../lib/store/connection-string.ts';
 import { cutText } from '../../lib/text.ts';
 import { type CliContext, loadCliConfig, warnOn } from '../context.ts';
 import { serverClient } from '../server-client.ts';
@@ -19,7 +20,7 @@ export interface StatusFlags {
 interface StatusView {
   readonly source: string;
   readonly counts: QueueCounts;
-  readonly workers?: { running: number; concurrency: number; paused: boolean };
+  readonly workers?: { running: number; concurrency: number; paused: boolean; processes?: number; machines?: number };
   /** The daily budget, when one is set: today's estimated spend against it. */
   readonly budget?: { limit: number; spent_today: number; reached: boolean; resets_at: string };
   readonly tasks: readonly Task[];
@@ -56,7 +57,10 @@ export const statusCommand = async (context: CliContext, flags: StatusFlags, tas
   // The queue's jobs: tasks that `vidbot generate` runs itself never join it.
   out(`queue (${view.source}): ${c.waiting} waiting, ${c.active} active, ${c.delayed} retrying, ${c.completed} done, ${c.failed} failed, ${c.canceled} canceled jobs`);
   if (view.workers) {
-    out(`workers: ${view.workers.running}/${view.workers.concurrency} busy${view.workers.paused ? ' (paused)' : ''}`);
+    const { running, concurrency, paused, processes, machines } = view.workers;
+    // With Redis, a web process counts every worker process it hears from.
+    const where = processes === undefined ? '' : ` in ${processes} ${processes === 1 ? 'process' : 'processes'}${machines && machines > 1 ? ` on ${machines} machines` : ''}`;
+    out(`workers: ${running}/${concurrency} busy${where}${paused ? ' (paused)' : ''}`);
   }
   if (view.budget) {
     const b = view.budget;
@@ -101,7 +105,8 @@ const fromStore = async (context: CliContext, config: Parameters<typeof createVi
   try {
     const budget = await vidbot.budget?.state();
     return {
-      source: vidbot.paths.database,
+      // Where the queue's counts come from: BullMQ's Redis, or the embedded queue's file.
+      source: config.redisUrl ? `BullMQ on ${parseConnectionString(config.redisUrl).where}` : vidbot.paths.database,
       counts: await vidbot.queue.counts(),
       ...(budget ? { budget: { limit: budget.limit, spent_today: budget.spent, reached: budget.reached, resets_at: new Date(budget.resetsAt).toISOString() } } : {}),
       tasks: await vidbot.store.listTasks({ limit }),

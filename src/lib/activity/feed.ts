@@ -16,7 +16,7 @@ import {
   watchJobEvents,
   withOrigin,
 } from './events.ts';
-import { createWorkersTally } from './workers-tally.ts';
+import { type WorkersTotal, createWorkersTally } from './workers-tally.ts';
 
 export type { ActivityEvent, ActivityListener, JobEventKind, Origin, WorkerStatus } from './events.ts';
 
@@ -32,6 +32,8 @@ export interface ActivityFeed {
   log(level: 'info' | 'warn' | 'error', message: string): void;
   /** This process's workers, now (they are also read on every tick when `ownWorkers` is given). */
   workers(status: WorkerStatus): void;
+  /** Every process's workers as of now: this one's, and with a bus each other's last heartbeat. */
+  workersTotal(): WorkersTotal;
   /** The latest events, oldest first, then the current counts and workers, so a new viewer starts with context. */
   recent(): readonly ActivityEvent[];
   subscribe(listener: ActivityListener): () => void;
@@ -176,6 +178,10 @@ export const createActivityFeed = (options: ActivityFeedOptions): ActivityFeed =
     workers(status) {
       tally.own(status);
       reportWorkers();
+    },
+    workersTotal() {
+      if (options.ownWorkers) tally.own(options.ownWorkers());
+      return tally.total();
     },
     // The current counts and workers come last: older ones may have left the history long ago.
     recent: () => [...kept, ...(lastCounts ? [lastCounts] : []), ...(lastWorkers ? [lastWorkers] : [])],

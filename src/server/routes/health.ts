@@ -7,6 +7,9 @@ export interface WorkerStatus {
   readonly running: number;
   readonly concurrency: number;
   readonly paused: boolean;
+  /** With Redis: the worker processes counted (this one's and those heard from), and their machines. */
+  readonly processes?: number;
+  readonly machines?: number;
 }
 
 export interface HealthRouteDeps {

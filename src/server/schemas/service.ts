@@ -70,7 +70,14 @@ const health = {
     queue: { ...part, description: 'The job counts by state.' },
     workers: {
       type: 'object',
-      properties: { running: { type: 'integer' }, concurrency: { type: 'integer' }, paused: { type: 'boolean' } },
+      description: "This process's workers; with Redis, every worker process's, summed (processes and machines counted).",
+      properties: {
+        running: { type: 'integer' },
+        concurrency: { type: 'integer' },
+        paused: { type: 'boolean' },
+        processes: { type: 'integer' },
+        machines: { type: 'integer' },
+      },
     },
     ffmpeg: { type: 'object', properties: { ok: { type: 'boolean' }, path: { type: 'string' }, error: { type: 'string' } } },
     adapters: { type: 'object', description: 'The adapter in use for each part.', additionalProperties: true },
