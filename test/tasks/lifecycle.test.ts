@@ -258,6 +258,8 @@ describe('what /status says', () => {
     [task('done', { delivery: delivery('delivered') }), '✅ delivered'],
     [task('done', { delivery: delivery('read') }), '👀 seen'],
     [task('done'), '✅ done'],
+    // Kept by the local channel, which sends nothing: not "delivered".
+    [task('done', { delivery: delivery('delivered', { channel: 'local' }) }), '✅ done'],
     [task('failed', { videoId: 'v', delivery: delivery('failed', { errorCode: '63016' }), errorCode: 'VIDBOT_DELIVERY_REFUSED' }), "⚠️ made, but it couldn't be delivered"],
   ])('%#: %s', (given, text) => {
     expect(taskStateText(given, null)).toBe(text);

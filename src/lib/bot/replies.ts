@@ -75,6 +75,8 @@ export const taskStateText = (task: Task, position: number | null): string => {
 
 /** A done task: where its message stands, as far as the phone has told. */
 const deliveredText = (task: Task): string => {
+  // The local channel (no messenger set up) carries nothing anywhere: made, and kept here.
+  if (task.delivery?.channel === 'local') return '✅ done';
   switch (task.delivery?.status) {
     case undefined:
       return '✅ done';
