@@ -45,6 +45,11 @@ describe('vidbot status', () => {
     const one = await runCli(['status', kept.slice(-8)], { env: box.env, cwd: box.root });
     expect(one.stdout).toMatch(/delivery +not sent \(no messenger set up\), message LMx\n/);
     expect(one.stdout).toMatch(/asked for +local, portrait, 5 s\n/);
+    // A video waiting for the messenger to come back says so, and since when.
+    const waiting = await add('whatsapp:+15550005555', 'a waiting one');
+    await store.updateTask(waiting, { status: 'delivering', delivery: { status: 'pending', attempt: 1, outboundId: 'o3', channel: 'twilio', rounds: 2, updatedAt: Date.UTC(2026, 11, 1, 22, 31, 5) } });
+    const rounds = await runCli(['status', waiting.slice(-8)], { env: box.env, cwd: box.root });
+    expect(rounds.stdout).toMatch(/delivery +pending via twilio; the messenger could not be reached: sent again in rounds \(round 2 since 2026-12-01 22:31:05 UTC, VIDBOT_DELIVERY_RETRY_SEC\)\n/);
   });
 
 

@@ -102,7 +102,8 @@ const logQueueEvents = (vidbot: Vidbot, log: FastifyBaseLogger): Array<() => voi
   vidbot.queue.on('active', (e) => log.info({ jobId: e.jobId, attempt: e.attempt, worker: e.workerId }, 'job started')),
   vidbot.queue.on('completed', (e) => log.info({ jobId: e.jobId, ms: e.durationMs }, 'job done')),
   vidbot.queue.on('retrying', (e) => log.warn({ jobId: e.jobId, attempt: e.attempt, delayMs: e.delayMs, error: e.error }, 'job will retry')),
-  vidbot.queue.on('failed', (e) => log.error({ jobId: e.jobId, code: e.errorCode, error: e.error }, 'job failed')),
+  // A messenger out of reach fails the job, not yet its task: delivery rounds may follow (a warning says when).
+  vidbot.queue.on('failed', (e) => log[e.errorCode === 'VIDBOT_MESSENGER_FAILED' ? 'warn' : 'error']({ jobId: e.jobId, code: e.errorCode, error: e.error }, 'job failed')),
   vidbot.queue.on('canceled', (e) => log.info({ jobId: e.jobId }, 'job canceled')),
   vidbot.queue.on('stalled', (e) => log.warn({ jobId: e.jobId }, 'job taken back from a worker that stopped')),
 ];

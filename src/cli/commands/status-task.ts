@@ -84,6 +84,14 @@ const stateOf = (task: Task): string => {
   return `${task.status}${took}`;
 };
 
+/** A video between delivery rounds (tasks/delivery-retry.ts): why it waits, and since when. */
+const roundsText = (task: Task): string => {
+  const rounds = task.delivery?.rounds ?? 0;
+  if (rounds === 0 || task.delivery === undefined) return '';
+  const state = task.status === 'delivering' ? 'sent again in rounds' : 'was sent again in rounds';
+  return `; the messenger could not be reached: ${state} (round ${rounds} since ${when(task.delivery.updatedAt)}, VIDBOT_DELIVERY_RETRY_SEC)`;
+};
+
 export const describeTaskInFull = ({ task, job }: TaskView): string[] => {
   const { options } = task;
   const rows: Array<[string, string | undefined]> = [
@@ -107,7 +115,7 @@ export const describeTaskInFull = ({ task, job }: TaskView): string[] => {
     [
       'delivery',
       task.delivery
-        ? `${deliveryText(task.delivery)}${task.delivery.channel === 'local' ? '' : ` via ${task.delivery.channel}`}${task.delivery.messageId ? `, message ${task.delivery.messageId}` : ''}`
+        ? `${deliveryText(task.delivery)}${task.delivery.channel === 'local' ? '' : ` via ${task.delivery.channel}`}${task.delivery.messageId ? `, message ${task.delivery.messageId}` : ''}${roundsText(task)}`
         : undefined,
     ],
     ['job', job ? `${job.state}, attempt ${job.attempts} of ${job.maxAttempts}${job.workerId ? `, on ${job.workerId}` : ''}` : task.jobId ? 'gone from the queue' : 'none (run by its creator)'],
