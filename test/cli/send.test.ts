@@ -87,7 +87,8 @@ describe('vidbot send, local messenger', () => {
     const result = await cli(['--to', USER, '--media', 'clip.mp4']);
     expect(result.exitCode).toBe(78);
     expect(result.stderr).toContain('VIDBOT_CONFIG_INVALID');
-    expect(result.stderr).toMatch(/hint: .*PUBLIC_BASE_URL/);
+    expect(result.stderr).toMatch(/hint: .*PUBLIC_BASE_URL.*, or CLOUDINARY_URL to publish it there/);
+    expect(result.stderr).toContain('the local channel records what Twilio would fetch');
     expect(await outbound()).toEqual([]);
     expect(await mediaFiles()).toEqual([]);
   });

@@ -30,10 +30,10 @@ const checkFile = async (file: string): Promise<void> => {
   if (!info.isFile()) throw vidbotError('VIDBOT_FILE_NOT_FOUND', `--media ${file}: not a file.`);
 };
 
-const noPublicUrl = (file: string) =>
-  vidbotError('VIDBOT_CONFIG_INVALID', `Cannot send ${file}: published media has no public URL, so Twilio could not fetch it.`, {
+const noPublicUrl = (file: string, channel: string) =>
+  vidbotError('VIDBOT_CONFIG_INVALID', `Cannot send ${file}: published media has no public URL, and ${channel === 'local' ? 'the local channel records what Twilio would fetch' : 'Twilio fetches media by URL'}.`, {
     hint:
-      'Set PUBLIC_BASE_URL to the https address where `vidbot serve` is reachable (or CLOUDINARY_URL, once supported), ' +
+      'Set PUBLIC_BASE_URL to the https address where `vidbot serve` is reachable, or CLOUDINARY_URL to publish it there, ' +
       'or pass --media https://...',
   });
 
@@ -59,14 +59,16 @@ export const sendCommand = async (context: CliContext, flags: SendFlags): Promis
   try {
     const channel = vidbot.channels.get(flags.channel);
     let mediaUrl: string | undefined;
-    // Channels that upload (Meta's Cloud API) take the file itself: no public URL needed.
+    // Channels that upload (Meta's Cloud API) take the file itself: no public URL needed. The local
+    // channel records what Twilio would be sent: a URL.
+    const local = channel.name === 'local';
     const mediaFile = media?.kind === 'file' && channel.uploadsMedia ? media.file : undefined;
     if (media?.kind === 'url') mediaUrl = media.url;
     if (media?.kind === 'file' && mediaFile === undefined) {
       // The local host only hands out URLs under PUBLIC_BASE_URL: fail before copying the file in.
-      if (vidbot.mediaHost.name === 'local' && !config.publicBaseUrl) throw noPublicUrl(media.file);
+      if (vidbot.mediaHost.name === 'local' && !config.publicBaseUrl) throw noPublicUrl(media.file, channel.name);
       const published = await vidbot.mediaHost.publish(media.file, { signal: context.signal });
-      if (published.url === undefined) throw noPublicUrl(media.file);
+      if (published.url === undefined) throw noPublicUrl(media.file, channel.name);
       mediaUrl = published.url;
     }
     // An explicit send is the operator's decision, and this store may hold none of the recipient's
@@ -77,7 +79,6 @@ export const sendCommand = async (context: CliContext, flags: SendFlags): Promis
     );
     const sid = sent.messageId ?? sent.id;
     // The local channel records instead of sending: its "delivered" is the recorder's, not a phone's.
-    const local = channel.name === 'local';
     if (flags.json) {
       const json = { ok: true, sid, status: sent.status, sent: !local, channel: channel.name, to, ...(mediaUrl === undefined ? {} : { mediaUrl }) };
       context.stdout.write(`${JSON.stringify(json)}\n`);
