@@ -29,7 +29,7 @@ describe('vidbot status', () => {
     const add = async (from: string, prompt: string) => (await store.createTask({ prompt, from, sessionId: from, options })).task.taskId;
     await add('whatsapp:+15550001111', 'a short one');
     const failed = await add('whatsapp:+15550002222', 'a long one');
-    await store.updateTask(failed, { status: 'failed', error: 'the model turned it down twice' });
+    await store.updateTask(failed, { status: 'failed', error: 'the model turned it down twice\nand said why on a second line' });
     // A delivery that failed is said by the task's error, once; one through the local channel went nowhere.
     const undelivered = await add('whatsapp:+15550003333', 'a refused one');
     await store.updateTask(undelivered, { status: 'failed', error: 'WhatsApp refused the video (63019)', delivery: { status: 'failed', attempt: 1, outboundId: 'o1', channel: 'twilio', errorCode: '63019', updatedAt: Date.now() } });
@@ -41,6 +41,7 @@ describe('vidbot status', () => {
     expect(new Set(columns).size).toBe(1);
     expect(stdout).toContain('failed: WhatsApp refused the video (63019)');
     expect(stdout).not.toContain('failed, failed');
+    expect(stdout).not.toContain('a second line');
     expect(stdout).toMatch(/done, not sent \(no messenger set up\) +whatsapp:\+15550004444/);
     const one = await runCli(['status', kept.slice(-8)], { env: box.env, cwd: box.root });
     expect(one.stdout).toMatch(/delivery +not sent \(no messenger set up\), message LMx\n/);

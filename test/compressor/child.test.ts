@@ -226,5 +226,13 @@ describe('errors of a guarded ffmpeg name ffmpeg, not setpriv', () => {
       .catch((e: unknown) => e);
     expect(isVidbotError(error, 'VIDBOT_FFMPEG_FAILED')).toBe(true);
     expect((error as Error).message).toBe('ffmpeg failed rendering the local preview: exit code 3\nsomething odd');
+    // Nothing on stderr: the message ends with the exit code, no empty line after it (vidbot status lays it out in a column).
+    const silent = path.join(dir, 'fails-255.sh');
+    await writeFile(silent, '#!/bin/sh\nexit 255\n');
+    await chmod(silent, 0o755);
+    const quiet = await createLocalProvider({ ffmpeg: silent })
+      .generate({ prompt: 'hello', orientation: 'portrait', durationSec: 1 }, { workDir: path.join(dir, 'work') })
+      .catch((e: unknown) => e);
+    expect((quiet as Error).message).toBe('ffmpeg failed rendering the local preview: exit code 255');
   });
 });

@@ -86,7 +86,8 @@ const stateOf = (task: Task): string => {
   const delivered = task.delivery && !(task.status === 'failed' && task.delivery.status === 'failed') ? `, ${deliveryText(task.delivery)}` : '';
   return task.status === 'processing' ? `processing (${task.stage ?? 'starting'})`
     : task.status === 'delivering' ? `delivering${delivered}`
-    : task.status === 'failed' ? `failed${delivered}: ${task.error ?? 'unknown error'}`
+    // One line a task: an error's first line (ffmpeg's stderr follows on the next ones; `vidbot status <id>` shows all).
+    : task.status === 'failed' ? `failed${delivered}: ${(task.error ?? 'unknown error').split('\n', 1)[0]}`
     : `${task.status}${took}${delivered}`;
 };
 

@@ -160,7 +160,7 @@ const ffmpegError = (error: unknown, ffmpeg: string): VidbotError => {
   }
   // Not execa's message: it quotes the whole command line, which may start with setpriv.
   const summary = e.exitCode !== undefined ? `exit code ${e.exitCode}` : (e.signal ?? e.message ?? String(error));
-  return vidbotError('VIDBOT_FFMPEG_FAILED', `ffmpeg failed rendering the local preview: ${summary}\n${stderr}`, {
+  return vidbotError('VIDBOT_FFMPEG_FAILED', `ffmpeg failed rendering the local preview: ${summary}${stderr ? `\n${stderr}` : ''}`, {
     cause: error,
     details,
   });
