@@ -40,6 +40,18 @@ describe("serve's plain last words", () => {
     await view.close();
   });
 
+  it('says that the running jobs finished within the grace, and what waits in the queue', async () => {
+    const made = await makeVidbot();
+    cleanups.push(made.cleanup);
+    for (const prompt of ['a fox', 'a boat']) await made.vidbot.submitTask({ prompt, from: 'whatsapp:+15550001111' });
+    const { view, said } = plainView();
+    await view.show({ description, vidbot: made.vidbot, worker: { running: 1 } as unknown as QueueWorker });
+    view.stopping(30);
+    await view.stopped(0);
+    expect(said()).toContain('Stopped. 1 running job finished. 2 jobs wait in the queue: they run on the next start.\n');
+    await view.close();
+  });
+
   it('says only "Stopped." when nothing ran and nothing waits, and that a web-only process runs no jobs', async () => {
     const made = await makeVidbot();
     cleanups.push(made.cleanup);

@@ -119,6 +119,7 @@ export const createServeView = (input: { context: CliContext; noTui?: boolean })
   // Plain output's last words say what happens to the jobs, as the dashboard's last frame does.
   let plain: { readonly worker?: QueueWorker; readonly vidbot: Vidbot } | undefined;
   let queuedAtStop: Promise<number | undefined> = Promise.resolve(undefined);
+  let runningAtStop = 0;
 
   return {
     tui,
@@ -170,6 +171,7 @@ export const createServeView = (input: { context: CliContext; noTui?: boolean })
       }
       const worker = plain?.worker;
       const running = worker?.running ?? 0;
+      runningAtStop = running;
       const jobs = worker === undefined ? 'this process runs no jobs' : running === 0 ? 'no job is running' : `${plural(running, 'running job')} ${running === 1 ? 'gets' : 'get'} up to ${graceSec} s to finish`;
       say(`\nShutting down: ${jobs}, no new job starts; then the server closes...`);
       // Read now, before the queue closes with the server; said in the last line.
@@ -189,15 +191,18 @@ export const createServeView = (input: { context: CliContext; noTui?: boolean })
         return;
       }
       const queued = await queuedAtStop;
+      // The jobs running when the stop began: each finished within the grace, or went back.
+      const finished = Math.max(0, runningAtStop - (handedBack ?? 0));
+      const done = finished > 0 ? `${plural(finished, 'running job')} finished.` : '';
       const parts = [
         ...(handedBack ? [`${plural(handedBack, 'running job')} went back to the queue`] : []),
-        ...(queued ? [`${plural(queued, 'job')} ${queued === 1 ? 'waits' : 'wait'} in it`] : []),
+        ...(queued ? [`${plural(queued, 'job')} ${queued === 1 ? 'waits' : 'wait'} in ${handedBack ? 'it' : 'the queue'}`] : []),
       ];
       const waiting = (handedBack ?? 0) + (queued ?? 0);
       // With Redis, other workers share the queue: the jobs need not wait for this one to start again.
       const [they, them] = waiting === 1 ? ['it runs', 'it'] : ['they run', 'them'];
       const runs = plain?.vidbot.config.redisUrl ? `${they} when a worker sharing the queue takes ${them}` : `${they} on the next start`;
-      say(parts.length === 0 ? 'Stopped.' : `Stopped. ${parts.join('; ')}: ${runs}.`);
+      say(['Stopped.', done, parts.length === 0 ? '' : `${parts.join('; ')}: ${runs}.`].filter(Boolean).join(' '));
     },
     async close() {
       stopTasks?.();
