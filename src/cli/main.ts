@@ -37,6 +37,19 @@ const commandPath = (command: Command): string => {
   return names.join(' ');
 };
 
+/**
+ * The parser's "(Did you mean send?)" on the error's line, and for a command typed short (`gen`)
+ * the command it begins, where commander's spelling distance picks another (`send`).
+ */
+const withSuggestion = (text: string, program: Command): string => {
+  const typed = /^error: unknown command '([^']+)'/.exec(text)?.[1];
+  const theirs = /\n\(Did you mean ([^)?]*)\??\)/.exec(text);
+  const started = typed === undefined ? [] : program.commands.map((command) => command.name()).filter((name) => name.startsWith(typed));
+  const name = started.length === 1 ? started[0] : theirs?.[1];
+  const [first = '', ...rest] = text.replace(theirs?.[0] ?? '', '').split('\n');
+  return [name === undefined ? first : `${first} (did you mean ${name}?)`, ...rest].join('\n');
+};
+
 /** Builds the command tree. Command modules are imported only when their command runs. */
 export const buildProgram = (context: CliContext, state: CliState): Command => {
   const program = new Command('vidbot')
@@ -48,8 +61,8 @@ export const buildProgram = (context: CliContext, state: CliState): Command => {
     .configureOutput({
       writeOut: (text) => context.stdout.write(text),
       writeErr: (text) => context.stderr.write(text),
-      // The parser's errors look like vidbot's own: "✖ unknown option '--colour'".
-      outputError: (text, write) => write(text.replace(/^error: /, '✖ ')),
+      // The parser's errors look like vidbot's own: "✖ unknown option '--colour'", a suggestion on the same line.
+      outputError: (text, write) => write(withSuggestion(text, program).replace(/^error: /, '✖ ')),
     })
     .exitOverride();
   program.hook('preAction', (_root, action) => {

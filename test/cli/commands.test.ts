@@ -31,6 +31,10 @@ describe('vidbot --help and --version', () => {
     expect(bad.stderr).toContain("unknown option '--bogus'");
     const clash = await cli(['generate', 'x', '--portrait', '--landscape']);
     expect(clash.exitCode).toBe(2);
+    // A suggestion on the error's line; a command typed short is the command it begins.
+    expect((await cli(['gen', 'x'])).stderr).toMatch(/^✖ unknown command 'gen' \(did you mean generate\?\)\n  hint: /);
+    expect((await cli(['stauts'])).stderr).toMatch(/^✖ unknown command 'stauts' \(did you mean status\?\)\n/);
+    expect((await cli(['generate', 'x', '--landscap'])).stderr).toMatch(/^✖ unknown option '--landscap' \(did you mean --landscape\?\)\n/);
   });
 
   it('names the command that ran in its hints, and lists commands for a command of commands', async () => {
