@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { basename, extname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSandbox, runCli } from '../helpers/cli.ts';
 import {
@@ -48,7 +48,7 @@ describe('vidbot compress', () => {
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain(out);
     expect(result.stdout).toMatch(/re-encoded in \d pass/);
-    const json = JSON.parse((await cli(['compress', inputs.big ?? '', '-o', out, '--max-bytes', '1500000', '--json'])).stdout);
+    const json = JSON.parse((await cli(['compress', inputs.big ?? '', '-o', out, '--max-bytes', '1500000', '--json', '--force'])).stdout);
     expect(json.sizeBytes).toBeLessThanOrEqual(1_500_000);
     expect(json.budgetUsed).toBeGreaterThanOrEqual(0.9);
   });
@@ -65,6 +65,19 @@ describe('vidbot compress', () => {
     expect(result.stderr).toContain(code);
     expect(result.stderr.split('\n')[0]?.length).toBeLessThan(300);
     expect((await listDir(outDir)).filter((f) => f.startsWith('bad') || f.startsWith('.bad'))).toEqual([]);
+  });
+
+  it('writes <name>.whatsapp.mp4 beside the input, and replaces it only with --force; a missing input is said first', async () => {
+    const input = inputs.compliant ?? '';
+    const expected = join(inputDir, `${basename(input, extname(input))}.whatsapp.mp4`);
+    const first = await cli(['compress', input, '--json']);
+    expect(JSON.parse(first.stdout)).toMatchObject({ ok: true, file: expected });
+    const again = await cli(['compress', input]);
+    expect(again.exitCode).toBe(73);
+    expect(again.stderr).toMatch(/^✖ .* already exists; nothing was compressed\..*\n {2}hint: Pass --force to replace it/);
+    expect((await cli(['compress', input, '--force'])).exitCode).toBe(0);
+    // Before any progress line: nothing started.
+    expect((await cli(['compress', join(inputDir, 'nope.mp4')])).stderr).toMatch(/^✖ No video at /);
   });
 
   it('refuses a --max-bytes too small for any sane encode, quickly and without output', async () => {

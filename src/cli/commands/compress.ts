@@ -1,14 +1,17 @@
+import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { createFfmpegCompressor } from '../../lib/compressor/ffmpeg.ts';
+import { createFfmpegCompressor, defaultOutput } from '../../lib/compressor/ffmpeg.ts';
 import { vidbotError } from '../../lib/errors.ts';
 import { assertWritableOutput } from '../../lib/files.ts';
 import { locateFfmpeg } from '../../lib/ffmpeg/locate.ts';
 import { type CliContext, flag, loadCliConfig } from '../context.ts';
 import { describeMedia, mediaJson } from '../format.ts';
 import { createProgressView } from '../progress.ts';
+import { refuseToReplace } from '../replace.ts';
 
 export interface CompressFlags {
   output?: string;
+  force?: boolean;
   maxBytes?: string;
   json?: boolean;
 }
@@ -18,7 +21,13 @@ export const compressCommand = async (context: CliContext, input: string, flags:
     throw vidbotError('VIDBOT_INPUT_INVALID', `--max-bytes must be a whole number of bytes, got "${flags.maxBytes}".`);
   }
   const { config } = await loadCliConfig(context, { whatsappMaxBytes: flag('--max-bytes', flags.maxBytes) });
-  const output = flags.output ? await assertWritableOutput(resolve(context.cwd, flags.output)) : undefined;
+  // Everything typed is checked before any work starts (or is said to).
+  const source = resolve(context.cwd, input);
+  const found = await stat(source).then((s) => s.isFile(), () => undefined);
+  if (found === undefined) throw vidbotError('VIDBOT_FILE_NOT_FOUND', `No video at ${source}.`);
+  if (!found) throw vidbotError('VIDBOT_FILE_NOT_FOUND', `${source} is not a file.`);
+  const output = await assertWritableOutput(resolve(context.cwd, flags.output ?? defaultOutput(source)));
+  await refuseToReplace(context, output, flags.force, 'compressed');
   const ffmpeg = await locateFfmpeg({ env: { ...context.env }, ...(config.ffmpegBin ? { ffmpegBin: config.ffmpegBin } : {}) });
   const compressor = createFfmpegCompressor({ ...ffmpeg, maxBytes: config.whatsappMaxBytes });
   const view = createProgressView(context.stderr);
@@ -26,9 +35,9 @@ export const compressCommand = async (context: CliContext, input: string, flags:
   try {
     view.onEvent({ type: 'stage:start', stage: 'compress' });
     const started = performance.now();
-    result = await compressor.compress(resolve(context.cwd, input), {
+    result = await compressor.compress(source, {
       signal: context.signal,
-      ...(output ? { output } : {}),
+      output,
       onProgress: (p) => view.onEvent({ type: 'stage:progress', stage: 'compress', ...p }),
     });
     view.onEvent({ type: 'stage:done', stage: 'compress', durationMs: performance.now() - started, note: result.mode });
@@ -51,6 +60,6 @@ export const compressCommand = async (context: CliContext, input: string, flags:
     return;
   }
   context.stdout.write(
-    `${result.file}\n  ${describeMedia(result.output)}\n  ${result.mode === 'remux' ? 'remuxed (already compliant)' : `re-encoded in ${result.passes} pass(es)`}, ${(budget * 100).toFixed(0)}% of the ${result.maxBytes}-byte limit\n`,
+    `${result.file}\n  ${describeMedia(result.output)}\n  ${result.mode === 'remux' ? 'remuxed (already compliant)' : `re-encoded in ${result.passes} ${result.passes === 1 ? 'pass' : 'passes'}`}, ${(budget * 100).toFixed(0)}% of the ${result.maxBytes}-byte limit\n`,
   );
 };

@@ -10,6 +10,7 @@ import { parseInputFlags } from '../../lib/video-provider/replicate-models.ts';
 import { type CliContext, flag, loadCliConfig } from '../context.ts';
 import { describeMedia, mediaJson } from '../format.ts';
 import { createProgressView } from '../progress.ts';
+import { refuseToReplace } from '../replace.ts';
 
 export interface GenerateFlags {
   output?: string;
@@ -36,11 +37,7 @@ export const generateCommand = async (context: CliContext, rawPrompt: string, fl
   // Check everything the user typed before touching the store, so bad input changes nothing.
   const prompt = validatePrompt(rawPrompt, config.promptMaxChars);
   const output = await assertWritableOutput(resolve(context.cwd, flags.output ?? `${slugify(prompt)}.mp4`));
-  if (!flags.force && (await exists(output)) && !(await confirmReplace(context, output))) {
-    throw vidbotError('VIDBOT_OUTPUT_UNWRITABLE', `${output} already exists; nothing was generated.`, {
-      hint: 'Pass --force to replace it, or -o to choose another name.',
-    });
-  }
+  await refuseToReplace(context, output, flags.force, 'generated');
   const inputs = flags.input?.length ? parseInputFlags(flags.input) : undefined;
   const image = flags.image ? resolve(context.cwd, flags.image) : undefined;
   if (image && !(await stat(image).then((s) => s.isFile(), () => false))) {
@@ -109,23 +106,5 @@ export const generateCommand = async (context: CliContext, rawPrompt: string, fl
     context.stdout.write(`${output}\n  ${describeMedia(info)}${done.cacheHit ? ', from cache' : ''}\n${note}`);
   } finally {
     await vidbot.close();
-  }
-};
-
-const exists = (file: string): Promise<boolean> => stat(file).then(() => true, () => false);
-
-/** On a terminal, asks before replacing a file; elsewhere (scripts, CI) it never does without --force. */
-const confirmReplace = async (context: CliContext, file: string): Promise<boolean> => {
-  const { stdin } = context;
-  if (!stdin?.isTTY || !context.stderr.isTTY) return false;
-  const { createInterface } = await import('node:readline/promises');
-  const lines = createInterface({ input: stdin, output: context.stderr });
-  try {
-    const answer = await lines.question(`${file} exists. Replace it? [y/N] `, { signal: context.signal });
-    return /^y(es)?$/i.test(answer.trim());
-  } catch {
-    return false;
-  } finally {
-    lines.close();
   }
 };

@@ -38,7 +38,8 @@ export interface FfmpegCompressorOptions {
 /** Re-encodes allowed when the written file overshoots the limit, before giving up. */
 const MAX_ENCODE_PASSES = 3;
 
-const defaultOutput = (input: string): string =>
+/** Where a compressed video goes by default: `<input name>.whatsapp.mp4` beside the input. */
+export const defaultOutput = (input: string): string =>
   path.join(path.dirname(input), `${path.basename(input, path.extname(input))}.whatsapp.mp4`);
 
 const positiveInt = (name: string, value: number, min: number): number => {

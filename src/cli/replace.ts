@@ -1,0 +1,30 @@
+/** Writing over a file the user has: asked on a terminal, refused elsewhere without --force. */
+import { stat } from 'node:fs/promises';
+import { vidbotError } from '../lib/errors.ts';
+import type { CliContext } from './context.ts';
+
+const exists = (file: string): Promise<boolean> => stat(file).then(() => true, () => false);
+
+/** On a terminal, asks before replacing a file; elsewhere (scripts, CI) it never does without --force. */
+const confirmReplace = async (context: CliContext, file: string): Promise<boolean> => {
+  const { stdin } = context;
+  if (!stdin?.isTTY || !context.stderr.isTTY) return false;
+  const { createInterface } = await import('node:readline/promises');
+  const lines = createInterface({ input: stdin, output: context.stderr });
+  try {
+    const answer = await lines.question(`${file} exists. Replace it? [y/N] `, { signal: context.signal });
+    return /^y(es)?$/i.test(answer.trim());
+  } catch {
+    return false;
+  } finally {
+    lines.close();
+  }
+};
+
+/** Throws VIDBOT_OUTPUT_UNWRITABLE when `output` exists and may not be replaced; `what` is the command's verb ("generated"). */
+export const refuseToReplace = async (context: CliContext, output: string, force: boolean | undefined, what: string): Promise<void> => {
+  if (force || !(await exists(output)) || (await confirmReplace(context, output))) return;
+  throw vidbotError('VIDBOT_OUTPUT_UNWRITABLE', `${output} already exists; nothing was ${what}.`, {
+    hint: 'Pass --force to replace it, or -o to choose another name.',
+  });
+};
