@@ -135,7 +135,8 @@ export const createPipeline = (deps: PipelineDeps): Pipeline => ({
               remoteProvider: options.remoteProvider,
             },
           ),
-        (g) => `${g.provider} ${g.model}`,
+        // "replicate minimax/video-01"; a model named after its provider ("local-preview") alone.
+        (g) => (g.model.startsWith(g.provider) ? g.model : `${g.provider} ${g.model}`),
       );
       return await finish(deps, request, options, emit, scratch, key, generated.file, {
         prompt: request.prompt,
