@@ -43,6 +43,8 @@ const shown = (value: unknown): string => {
   if (value === null) return 'null';
   if (Array.isArray(value)) return `"${value.slice(0, 5).map((item) => (item !== null && typeof item === 'object' ? '…' : String(item))).join(',').slice(0, 40)}"`;
   if (typeof value === 'object') return 'an object';
+  // A number or a boolean as sent, not quoted as if it were text.
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   return `"${String(value).slice(0, 40)}"`;
 };
 

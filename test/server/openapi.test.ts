@@ -218,8 +218,8 @@ describe('schema violations', () => {
       { request: { method: 'GET', url: '/api/list-videos?offset=-1' }, message: 'offset must be a whole number from 0 to 1000000, got "-1".' },
       { request: { method: 'GET', url: '/api/list-videos?limit=1e2' }, message: 'limit must be a whole number from 1 to 100, got "1e2".' },
       { request: { method: 'POST', url: '/test-send', payload: { message: 'hi' } }, message: 'Give "to", e.g. whatsapp:+15551234567.' },
-      { request: { method: 'POST', url: '/test-send', payload: { to: 7, message: 'hi' } }, message: '"to" must be text or a list, got "7".' },
-      { request: { method: 'POST', url: '/api/generate-video', payload: { prompt: 'a fox', from: 5 } }, message: '"from" must be text or null, got "5".' },
+      { request: { method: 'POST', url: '/test-send', payload: { to: 7, message: 'hi' } }, message: '"to" must be text or a list, got 7.' },
+      { request: { method: 'POST', url: '/api/generate-video', payload: { prompt: 'a fox', from: 5 } }, message: '"from" must be text or null, got 5.' },
       { request: { method: 'POST', url: '/api/generate-video', payload: [] }, message: 'The body must be a JSON object, got a list.' },
     ] as const;
     for (const { request, message } of cases) {
