@@ -136,7 +136,8 @@ export const createServer = async (options: CreateServerOptions): Promise<Fastif
     signatureCheck: !insecure,
     extraEndpoints: [
       ...vidbot.channels.all.flatMap((channel) => channel.webhooks.map((hook) => `${hook.method} ${hook.path}`)),
-      ...(options.simulator ? ['GET /simulator'] : []),
+      // The page and what it calls (its API, scriptable too: the README's examples post to /simulator/send).
+      ...(options.simulator ? ['GET /simulator', 'POST /simulator/send', 'POST /simulator/status', 'GET /simulator/history', 'GET /simulator/events'] : []),
     ],
     ...(options.publicBaseUrl ? { publicBaseUrl: options.publicBaseUrl } : {}),
   });

@@ -74,8 +74,14 @@ describe('the simulator routes', () => {
     expect(history.now).toBeGreaterThanOrEqual(notice.createdAt);
     // Another number has its own conversation; bad input is a 400.
     expect((await app.inject({ method: 'GET', url: '/simulator/history?to=%2B15550009999' })).json()).toMatchObject({ items: [], tasks: [] });
-    expect((await app.inject({ method: 'GET', url: '/simulator/history?to=nobody' })).statusCode).toBe(400);
+    const nobody = await app.inject({ method: 'GET', url: '/simulator/history?to=nobody' });
+    expect(nobody.statusCode).toBe(400);
+    // The field named is the one sent.
+    expect(nobody.json<{ error: { message: string } }>().error.message).toBe('"to" must be a number such as whatsapp:+15550001234.');
     expect((await app.inject({ method: 'GET', url: `/simulator/events?to=${encodeURIComponent(USER)}&since=soon` })).statusCode).toBe(400);
+    // What the page calls is listed with the service's endpoints: scripts use it too.
+    const { endpoints } = (await app.inject({ method: 'GET', url: '/' })).json<{ endpoints: string[] }>();
+    expect(endpoints).toEqual(expect.arrayContaining(['GET /simulator', 'POST /simulator/send', 'POST /simulator/status', 'GET /simulator/history', 'GET /simulator/events']));
   });
 
   it('simulates delivery receipts through the signed status route, which updates the outbound record', async () => {

@@ -60,10 +60,10 @@ const objectBody = (request: FastifyRequest): Record<string, unknown> => {
 };
 
 /** `+1555...` or `whatsapp:+1555...` into the WhatsApp address Twilio would send. */
-export const whatsappAddress = (value: unknown): string => {
+export const whatsappAddress = (value: unknown, field = 'from'): string => {
   const text = typeof value === 'string' ? value.replace(/[\s()-]/g, '') : '';
   const address = text.startsWith('whatsapp:') ? text : `whatsapp:${text}`;
-  if (!/^whatsapp:\+[1-9]\d{6,14}$/.test(address)) throw invalid('"from" must be a number such as whatsapp:+15550001234.');
+  if (!/^whatsapp:\+[1-9]\d{6,14}$/.test(address)) throw invalid(`"${field}" must be a number such as whatsapp:+15550001234.`);
   return address;
 };
 
@@ -199,11 +199,11 @@ export const simulatorRoutes = (app: FastifyInstance, deps: SimulatorRouteDeps):
   app.get<{ Querystring: Record<string, unknown> }>('/simulator/events', { preHandler: guard, schema }, async (request, reply) => {
     const since = request.query.since === undefined ? undefined : Number(request.query.since);
     if (since !== undefined && !Number.isSafeInteger(since)) throw invalid('"since" must be a time in epoch milliseconds, as /simulator/history gives it.');
-    await deps.events.open(reply, whatsappAddress(request.query.to), since);
+    await deps.events.open(reply, whatsappAddress(request.query.to, 'to'), since);
   });
 
   app.get<{ Querystring: Record<string, unknown> }>('/simulator/history', { preHandler: guard, schema }, async (request) =>
-    readHistory(deps.store, whatsappAddress(request.query.to), deps.modelChoices),
+    readHistory(deps.store, whatsappAddress(request.query.to, 'to'), deps.modelChoices),
   );
 
   // Not guarded: the bot's downloader fetches these, possibly through PUBLIC_BASE_URL's proxy.
