@@ -31,6 +31,8 @@ export const installErrorHandlers = (app: FastifyInstance): void => {
     const error = caught instanceof VidbotError ? caught : (fromFastify(caught) ?? toVidbotError(caught));
     const status = error.httpStatus;
     if (status >= 500) request.log.error({ err: caught, code: error.code }, error.message);
+    // A refused signature or key: a token set wrong here, or someone knocking; the operator should see it.
+    else if (status === 401 || status === 403) request.log.warn({ code: error.code }, error.message);
     else request.log.info({ code: error.code }, error.message);
     const retryAfter = error.details.retryAfterSec;
     if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));

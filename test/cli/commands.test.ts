@@ -93,8 +93,12 @@ describe('vidbot config', () => {
     expect(list.find((row) => row.key === 'WORKER_COUNT')).toMatchObject({ value: '4', source: 'config store' });
     expect(list.find((row) => row.key === 'WHATSAPP_MAX_BYTES')).toMatchObject({ value: '9000000', source: 'environment' });
     expect(list.find((row) => row.key === 'TWILIO_AUTH_TOKEN')?.value).toBe('••••6789');
-    expect((await cli(['config', 'unset', 'WORKER_COUNT'])).exitCode).toBe(0);
+    const removed = await cli(['config', 'unset', 'WORKER_COUNT']);
+    expect(removed.exitCode).toBe(0);
+    expect(removed.stdout).toMatch(/^WORKER_COUNT removed from /);
     expect((await cli(['config', 'get', 'WORKER_COUNT'])).stdout.trim()).toBe('2');
+    // Not set: said so, rather than "removed".
+    expect((await cli(['config', 'unset', 'WORKER_COUNT'])).stdout).toMatch(/^WORKER_COUNT was not set in .*; nothing changed\n$/);
   });
 
   it('refuses unknown settings and invalid values', async () => {

@@ -45,6 +45,8 @@ describe('POST /whatsapp/webhook', () => {
       ['request completed', 'GET', '/api/tasks', 200],
       ['request completed', 'POST', '/whatsapp/webhook', 403],
     ]);
+    // The forged signature is a warning: a token set wrong, or someone knocking.
+    expect(parsed.find((entry) => entry.code === 'VIDBOT_SIGNATURE_INVALID')).toMatchObject({ level: 40 });
     const inbound = parsed.find((entry) => entry.msg === 'inbound message');
     expect(inbound).toMatchObject({ messageId: messageSid, kind: 'ack', channel: 'local', duplicate: false, taskId: expect.any(String) });
     const all = lines.join('\n');

@@ -19,8 +19,9 @@ export const configCommand = async (context: CliContext, action: Action, args: u
     }
     case 'unset': {
       const key = requireSetting(String(args[0]));
+      const was = saved.all()[key] !== undefined;
       saved.unset(key);
-      out(`${settings[key].env} removed from ${saved.path}`);
+      out(was ? `${settings[key].env} removed from ${saved.path}` : `${settings[key].env} was not set in ${saved.path}; nothing changed`);
       return;
     }
     case 'get': {
