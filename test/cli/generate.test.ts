@@ -54,6 +54,9 @@ describe('vidbot generate', () => {
     const copy = join(sandbox.root, 'boat-copy.mp4');
     const second = await cli(['generate', 'A paper boat, in the rain!', '-o', copy, '--landscape', '--json']);
     expect(JSON.parse(second.stdout)).toMatchObject({ ok: true, cacheHit: true, file: copy });
+    // A copy: the first file stays where it was.
+    expect(existsSync(out)).toBe(true);
+    expect(await readFile(out)).toEqual(await readFile(copy));
     // That file is the user's own: replaced by another (here the same bytes, written anew) or by
     // anything else, it is no longer the cached video, and the video is made again.
     await copyFile(copy, out);

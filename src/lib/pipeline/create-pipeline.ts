@@ -1,5 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { constants } from 'node:fs';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { extname, join } from 'node:path';
 import type { CompressResult, Compressor } from '../compressor/port.ts';
 import { estimateCost, type PriceTable } from '../cost/prices.ts';
 import type { MediaInfo } from '../domain.ts';
@@ -153,6 +154,13 @@ export const createPipeline = (deps: PipelineDeps): Pipeline => ({
   },
 });
 
+/** A copy of `file` in the run's scratch folder (a reflink where the file system has them). */
+const copyOf = async (file: string, scratch: string): Promise<string> => {
+  const copy = join(scratch, `cached${extname(file) || '.mp4'}`);
+  await copyFile(file, copy, constants.COPYFILE_FICLONE);
+  return copy;
+};
+
 /** What is known before the compressor: with `fits`, a cached video that needs no compressing. */
 type ResultHead = Omit<PipelineResult, 'media' | 'video' | 'compression' | 'cost'> & { readonly fits?: MediaInfo };
 
@@ -184,7 +192,9 @@ const finish = async (
         )
       : undefined;
   throwIfAborted(signal);
-  const ready = compressed?.file ?? source;
+  // A cached video that fits is published from a copy: a host may move what it is given (the output
+  // file of `vidbot generate`), and the cached file must stay where its entry says.
+  const ready = compressed?.file ?? (partial.cacheHit ? await copyOf(source, scratch) : source);
   // Priced per video, per second of the video the provider made, or per second it ran.
   const cost =
     partial.cacheHit || compressed === undefined
