@@ -19,6 +19,8 @@ export const run = async (): Promise<void> => {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // The terminal closed (a dropped SSH session): stop as on SIGTERM, so running work is ended, not left.
+  process.on('SIGHUP', onSignal);
   process.stdout.on('error', onOutputError);
   const code = await main(process.argv.slice(2), {
     env: process.env,
@@ -30,5 +32,6 @@ export const run = async (): Promise<void> => {
   });
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
+  process.off('SIGHUP', onSignal);
   process.exitCode = code;
 };

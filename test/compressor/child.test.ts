@@ -190,6 +190,32 @@ describe('Ctrl-C at a terminal', () => {
   });
 });
 
+describe('a render in a session of its own', () => {
+  it('ends when vidbot exits at once (a second Ctrl-C), even with no setpriv to guard it', async () => {
+    // No setpriv on PATH: only vidbot's own clean-up at exit can end the render.
+    const parent = execa(
+      process.execPath,
+      ['--experimental-strip-types', '--no-warnings', '--input-type=module', '-e', `
+        import { runFfmpeg } from ${JSON.stringify(runModule)};
+        process.stdin.once('data', () => process.exit(130));
+        await runFfmpeg(${JSON.stringify(LONG_RENDER)}, { ffmpeg: ${JSON.stringify(ffmpeg)} });
+      `],
+      { cwd: repoRoot, env: { PATH: dir }, extendEnv: false, reject: false, stdin: 'pipe', stderr: 'inherit' },
+    );
+    const parentPid = parent.pid ?? 0;
+    const pid = await until(async () => {
+      for (const child of await childrenOf(parentPid)) {
+        if ((await readFile(`/proc/${child}/comm`, 'utf8').catch(() => '')).trim() === 'ffmpeg') return child;
+      }
+      return undefined;
+    }, 'ffmpeg child of the parent');
+    strays.push(pid);
+    parent.stdin.write('exit\n');
+    expect((await parent).exitCode).toBe(130);
+    await until(async () => !(await isRunning(pid)), `ffmpeg ${pid} gone`);
+  });
+});
+
 describe('errors of a guarded ffmpeg name ffmpeg, not setpriv', () => {
   it('runFfmpeg: a missing binary is VIDBOT_FFMPEG_NOT_FOUND naming its path', async () => {
     const missing = path.join(dir, 'no-ffmpeg');

@@ -39,9 +39,36 @@ export const guardedCommand = async (bin: string, args: readonly string[]): Prom
  * Spawn options for a pipeline's ffmpeg and ffprobe: a session of their own. Ctrl-C at a terminal
  * signals the whole foreground process group; ffmpeg would stop mid-render (exit 255) and fail the
  * job an attempt, where vidbot's shutdown gives running jobs their grace and then hands them back.
- * vidbot ends its children itself (the job's AbortSignal, the parent-death signal above).
+ * vidbot ends its children itself: the job's AbortSignal, the parent-death signal above, and, since
+ * execa leaves detached children alone when its process exits, `endsWithProcess`.
  */
 export const OWN_SESSION = { detached: true } as const;
+
+interface Killable {
+  kill(signal?: NodeJS.Signals): boolean;
+}
+
+/**
+ * The children started in a session of their own that are still running. Process-wide by nature,
+ * as the exit it answers is: a second Ctrl-C (process.exit) must not leave a render behind.
+ */
+const running = new Set<Killable>();
+
+/** Kills `child` when this process exits, if it still runs then; returns it. */
+export const endsWithProcess = <T extends Killable & PromiseLike<unknown>>(child: T): T => {
+  if (running.size === 0) process.once('exit', killRunning);
+  running.add(child);
+  const forget = () => {
+    running.delete(child);
+    if (running.size === 0) process.off('exit', killRunning);
+  };
+  child.then(forget, forget);
+  return child;
+};
+
+function killRunning(): void {
+  for (const child of running) child.kill('SIGKILL');
+}
 
 /**
  * Why the binary could not be started, if that is why the run failed: spawn's own error code,

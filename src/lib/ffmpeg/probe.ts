@@ -2,7 +2,7 @@ import { open, stat } from 'node:fs/promises';
 import { execa, type ExecaError } from 'execa';
 import { throwIfAborted, vidbotError } from '../errors.ts';
 import type { MediaInfo, StreamInfo } from '../domain.ts';
-import { OWN_SESSION } from './child.ts';
+import { OWN_SESSION, endsWithProcess } from './child.ts';
 
 export interface ProbeOptions {
   readonly ffprobe: string;
@@ -126,10 +126,12 @@ export const probeMedia = async (file: string, options: ProbeOptions): Promise<P
 
   let stdout: string;
   try {
-    const result = await execa(
-      options.ffprobe,
-      ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', file],
-      { ...OWN_SESSION, cancelSignal: options.signal, stdin: 'ignore' },
+    const result = await endsWithProcess(
+      execa(options.ffprobe, ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', file], {
+        ...OWN_SESSION,
+        cancelSignal: options.signal,
+        stdin: 'ignore',
+      }),
     );
     stdout = result.stdout;
   } catch (error) {

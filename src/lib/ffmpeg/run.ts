@@ -1,7 +1,7 @@
 import { execa, type ExecaError } from 'execa';
 import { throwIfAborted, vidbotError } from '../errors.ts';
 import type { ProgressListener } from '../progress.ts';
-import { OWN_SESSION, guardedCommand, launchFailure } from './child.ts';
+import { OWN_SESSION, endsWithProcess, guardedCommand, launchFailure } from './child.ts';
 
 export interface RunFfmpegOptions {
   readonly ffmpeg: string;
@@ -67,14 +67,16 @@ export const runFfmpeg = async (args: readonly string[], options: RunFfmpegOptio
   const fullArgs = ['-hide_banner', '-nostdin', '-v', 'warning', '-progress', 'pipe:1', '-nostats', ...args];
   const onLine = createProgressParser(options.durationSec, options.onProgress);
   const command = await guardedCommand(options.ffmpeg, fullArgs);
-  const subprocess = execa(command.file, command.args, {
-    ...OWN_SESSION,
-    cancelSignal: options.signal,
-    // ffmpeg finishes its current frame on SIGTERM; SIGKILL only if it hangs.
-    forceKillAfterDelay: 3_000,
-    stdin: 'ignore',
-    buffer: { stdout: false, stderr: true },
-  });
+  const subprocess = endsWithProcess(
+    execa(command.file, command.args, {
+      ...OWN_SESSION,
+      cancelSignal: options.signal,
+      // ffmpeg finishes its current frame on SIGTERM; SIGKILL only if it hangs.
+      forceKillAfterDelay: 3_000,
+      stdin: 'ignore',
+      buffer: { stdout: false, stderr: true },
+    }),
+  );
   let pending = '';
   subprocess.stdout.setEncoding('utf8');
   subprocess.stdout.on('data', (chunk: string) => {

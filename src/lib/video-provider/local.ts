@@ -3,7 +3,7 @@ import { access, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { throwIfAborted, vidbotError, type VidbotError } from '../errors.ts';
-import { OWN_SESSION, guardedCommand, launchFailure } from '../ffmpeg/child.ts';
+import { OWN_SESSION, endsWithProcess, guardedCommand, launchFailure } from '../ffmpeg/child.ts';
 import { detectFfmpegFeatures, type FfmpegFeatures } from '../ffmpeg/features.ts';
 import type { ProgressListener } from '../progress.ts';
 import { missingPreviewFilters, previewCapabilities } from './local-filters.ts';
@@ -242,14 +242,16 @@ export const createLocalProvider = (options: LocalProviderOptions): VideoProvide
         throwIfAborted(signal);
         try {
           const command = await guardedCommand(options.ffmpeg, buildRenderArgs(plan));
-          const subprocess = execa(command.file, command.args, {
-            ...OWN_SESSION,
-            cwd: scratch,
-            stdin: 'ignore',
-            cancelSignal: signal,
-            forceKillAfterDelay: 3000,
-            buffer: { stdout: false },
-          });
+          const subprocess = endsWithProcess(
+            execa(command.file, command.args, {
+              ...OWN_SESSION,
+              cwd: scratch,
+              stdin: 'ignore',
+              cancelSignal: signal,
+              forceKillAfterDelay: 3000,
+              buffer: { stdout: false },
+            }),
+          );
           subprocess.stdout?.on('data', progressParser(durationSec, onProgress));
           await subprocess;
         } catch (error) {
