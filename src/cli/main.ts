@@ -28,6 +28,8 @@ export interface CliState {
   json: boolean;
   /** The command being run ("generate", "config set"), for hints that name it. */
   command?: string;
+  /** The first word typed: the command asked for, when it is not a known one. */
+  first?: string;
 }
 
 /** "config set" for `vidbot config set ...`. */
@@ -41,10 +43,11 @@ const commandPath = (command: Command): string => {
  * The parser's "(Did you mean send?)" on the error's line, and for a command typed short (`gen`)
  * the command it begins, where commander's spelling distance picks another (`send`).
  */
-const withSuggestion = (text: string, program: Command): string => {
+const withSuggestion = (text: string, program: Command, firstWord: string | undefined): string => {
   const typed = /^error: unknown command '([^']+)'/.exec(text)?.[1];
   const theirs = /\n\(Did you mean ([^)?]*)\??\)/.exec(text);
-  const started = typed === undefined ? [] : program.commands.map((command) => command.name()).filter((name) => name.startsWith(typed));
+  // Only for the first word: a subcommand's group (`config ge`) has commands of its own.
+  const started = typed === undefined || typed !== firstWord ? [] : program.commands.map((command) => command.name()).filter((name) => name.startsWith(typed));
   const name = started.length === 1 ? started[0] : theirs?.[1];
   const [first = '', ...rest] = text.replace(theirs?.[0] ?? '', '').split('\n');
   return [name === undefined ? first : `${first} (did you mean ${name}?)`, ...rest].join('\n');
@@ -62,7 +65,7 @@ export const buildProgram = (context: CliContext, state: CliState): Command => {
       writeOut: (text) => context.stdout.write(text),
       writeErr: (text) => context.stderr.write(text),
       // The parser's errors look like vidbot's own: "✖ unknown option '--colour'", a suggestion on the same line.
-      outputError: (text, write) => write(withSuggestion(text, program).replace(/^error: /, '✖ ')),
+      outputError: (text, write) => write(withSuggestion(text, program, state.first).replace(/^error: /, '✖ ')),
     })
     .exitOverride();
   program.hook('preAction', (_root, action) => {
@@ -256,7 +259,8 @@ export const buildProgram = (context: CliContext, state: CliState): Command => {
 
 /** Runs the CLI and returns its exit code; bin/vidbot.js sets process.exitCode from it. */
 export const main = async (argv: readonly string[], context: CliContext): Promise<number> => {
-  const state: CliState = { verbose: argv.includes('--verbose'), json: argv.includes('--json') };
+  const first = argv.find((arg) => !arg.startsWith('-'));
+  const state: CliState = { verbose: argv.includes('--verbose'), json: argv.includes('--json'), ...(first === undefined ? {} : { first }) };
   const program = buildProgram(context, state);
   // Bare `vidbot` (with --verbose at most) asks what it can do: the help, on stdout, as a success.
   if (argv.every((arg) => arg === '--verbose')) {

@@ -34,6 +34,8 @@ describe('vidbot --help and --version', () => {
     // A suggestion on the error's line; a command typed short is the command it begins.
     expect((await cli(['gen', 'x'])).stderr).toMatch(/^✖ unknown command 'gen' \(did you mean generate\?\)\n  hint: /);
     expect((await cli(['stauts'])).stderr).toMatch(/^✖ unknown command 'stauts' \(did you mean status\?\)\n/);
+    // A group's own commands: `config ge` is config's get, not vidbot's generate.
+    expect((await cli(['config', 'ge', 'PORT'])).stderr).toMatch(/^✖ unknown command 'ge' \(did you mean get\?\)\n/);
     expect((await cli(['generate', 'x', '--landscap'])).stderr).toMatch(/^✖ unknown option '--landscap' \(did you mean --landscape\?\)\n/);
   });
 
