@@ -134,7 +134,7 @@ export const errorCatalogue = Object.freeze({
   }),
   VIDBOT_NOT_FOUND: spec('user', 66, 404, false, { hint: 'Check the URL; GET / lists the endpoints.' }),
   VIDBOT_UNSUPPORTED_MEDIA_TYPE: spec('user', 2, 415, false, {
-    hint: 'Send what the endpoint takes: application/x-www-form-urlencoded to the Twilio webhooks, application/json to /api and the Cloud API webhook.',
+    hint: 'Send what the endpoint takes: application/x-www-form-urlencoded to the Twilio webhooks, application/json to the rest (/api, /test-send, the Cloud API and provider webhooks).',
   }),
   VIDBOT_BODY_TOO_LARGE: spec('user', 2, 413, false, { hint: 'Send a smaller request body.' }),
   VIDBOT_PORT_IN_USE: spec('user', 69, 503, false, {

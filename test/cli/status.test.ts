@@ -29,7 +29,7 @@ describe('vidbot status', () => {
     const add = async (from: string, prompt: string) => (await store.createTask({ prompt, from, sessionId: from, options })).task.taskId;
     await add('whatsapp:+15550001111', 'a short one');
     const failed = await add('whatsapp:+15550002222', 'a long one');
-    await store.updateTask(failed, { status: 'failed', error: 'the model turned it down twice\nand said why on a second line' });
+    await store.updateTask(failed, { status: 'failed', error: 'ffmpeg failed (exit code 1):\nbad input\nand a third line' });
     // A delivery that failed is said by the task's error, once; one through the local channel went nowhere.
     const undelivered = await add('whatsapp:+15550003333', 'a refused one');
     await store.updateTask(undelivered, { status: 'failed', error: 'WhatsApp refused the video (63019)', delivery: { status: 'failed', attempt: 1, outboundId: 'o1', channel: 'twilio', errorCode: '63019', updatedAt: Date.now() } });
@@ -41,7 +41,9 @@ describe('vidbot status', () => {
     expect(new Set(columns).size).toBe(1);
     expect(stdout).toContain('failed: WhatsApp refused the video (63019)');
     expect(stdout).not.toContain('failed, failed');
-    expect(stdout).not.toContain('a second line');
+    // One line: an error's heading with its first reason, when the heading ends in a colon.
+    expect(stdout).toContain('failed: ffmpeg failed (exit code 1): bad input  ');
+    expect(stdout).not.toContain('a third line');
     expect(stdout).toMatch(/done, not sent \(no messenger set up\) +whatsapp:\+15550004444/);
     const one = await runCli(['status', kept.slice(-8)], { env: box.env, cwd: box.root });
     expect(one.stdout).toMatch(/delivery +not sent \(no messenger set up\), message LMx\n/);
@@ -50,7 +52,7 @@ describe('vidbot status', () => {
     const waiting = await add('whatsapp:+15550005555', 'a waiting one');
     await store.updateTask(waiting, { status: 'delivering', delivery: { status: 'pending', attempt: 1, outboundId: 'o3', channel: 'twilio', rounds: 2, updatedAt: Date.UTC(2026, 11, 1, 22, 31, 5) } });
     const rounds = await runCli(['status', waiting.slice(-8)], { env: box.env, cwd: box.root });
-    expect(rounds.stdout).toMatch(/delivery +pending via twilio; the messenger could not be reached: sent again in rounds \(round 2 since 2026-12-01 22:31:05 UTC, VIDBOT_DELIVERY_RETRY_SEC\)\n/);
+    expect(rounds.stdout).toMatch(/delivery +pending via twilio; the messenger could not be reached: trying again in rounds \(round 2, set at 2026-12-01 22:31:05 UTC; VIDBOT_DELIVERY_RETRY_SEC\)\n/);
   });
 
 

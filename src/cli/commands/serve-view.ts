@@ -191,9 +191,9 @@ export const createServeView = (input: { context: CliContext; noTui?: boolean })
         return;
       }
       const queued = await queuedAtStop;
-      // The jobs running when the stop began: each finished within the grace, or went back.
+      // The jobs running when the stop began: each ended within the grace (done, failed or retried), or went back.
       const finished = Math.max(0, runningAtStop - (handedBack ?? 0));
-      const done = finished > 0 ? `${plural(finished, 'running job')} finished.` : '';
+      const done = finished > 0 ? `${plural(finished, 'running job')} ended within the grace.` : '';
       const parts = [
         ...(handedBack ? [`${plural(handedBack, 'running job')} went back to the queue`] : []),
         ...(queued ? [`${plural(queued, 'job')} ${queued === 1 ? 'waits' : 'wait'} in ${handedBack ? 'it' : 'the queue'}`] : []),

@@ -88,8 +88,8 @@ const stateOf = (task: Task): string => {
 const roundsText = (task: Task): string => {
   const rounds = task.delivery?.rounds ?? 0;
   if (rounds === 0 || task.delivery === undefined) return '';
-  const state = task.status === 'delivering' ? 'sent again in rounds' : 'was sent again in rounds';
-  return `; the messenger could not be reached: ${state} (round ${rounds} since ${when(task.delivery.updatedAt)}, VIDBOT_DELIVERY_RETRY_SEC)`;
+  const state = task.status === 'delivering' ? 'trying again in rounds' : 'tried again in rounds';
+  return `; the messenger could not be reached: ${state} (round ${rounds}, set at ${when(task.delivery.updatedAt)}; VIDBOT_DELIVERY_RETRY_SEC)`;
 };
 
 export const describeTaskInFull = ({ task, job }: TaskView): string[] => {

@@ -80,6 +80,12 @@ export const statusCommand = async (context: CliContext, flags: StatusFlags, tas
 /** Past this, a state (a failure's reason) runs into the next column rather than pushing every row right. */
 const MAX_STATE_WIDTH = 48;
 
+/** An error in one line: its first, and the next too when the first only introduces it ("ffmpeg failed (exit code 1):"). */
+const firstLine = (text: string): string => {
+  const [first = '', next] = text.split(/\r?\n/).filter((line) => line.trim() !== '');
+  return first.endsWith(':') && next !== undefined ? `${first} ${next.trim()}` : first;
+};
+
 const stateOf = (task: Task): string => {
   const took = task.finishedAt && task.startedAt ? ` in ${formatDuration(task.finishedAt - task.startedAt)}` : '';
   // A failed task's failed delivery is said by its error, not twice ("failed, failed: ...").
@@ -87,7 +93,7 @@ const stateOf = (task: Task): string => {
   return task.status === 'processing' ? `processing (${task.stage ?? 'starting'})`
     : task.status === 'delivering' ? `delivering${delivered}`
     // One line a task: an error's first line (ffmpeg's stderr follows on the next ones; `vidbot status <id>` shows all).
-    : task.status === 'failed' ? `failed${delivered}: ${(task.error ?? 'unknown error').split('\n', 1)[0]}`
+    : task.status === 'failed' ? `failed${delivered}: ${firstLine(task.error ?? 'unknown error')}`
     : `${task.status}${took}${delivered}`;
 };
 
