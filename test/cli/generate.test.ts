@@ -57,12 +57,12 @@ describe('vidbot generate', () => {
     // A copy: the first file stays where it was.
     expect(existsSync(out)).toBe(true);
     expect(await readFile(out)).toEqual(await readFile(copy));
-    // That file is the user's own: replaced by another (here the same bytes, written anew) or by
-    // anything else, it is no longer the cached video, and the video is made again.
+    // That file is the user's own. Copied back (a new time, the same bytes: a restored backup) it is
+    // still the cached video; replaced by anything else it is not, and the video is made again.
     await copyFile(copy, out);
-    const replaced = await cli(['generate', 'a paper boat in the rain', '-o', join(sandbox.root, 'boat-2.mp4'), '--landscape', '--json']);
-    expect(JSON.parse(replaced.stdout)).toMatchObject({ ok: true, cacheHit: false });
-    await writeFile(join(sandbox.root, 'boat-2.mp4'), 'not a video');
+    const restored = await cli(['generate', 'a paper boat in the rain', '-o', join(sandbox.root, 'boat-2.mp4'), '--landscape', '--json']);
+    expect(JSON.parse(restored.stdout)).toMatchObject({ ok: true, cacheHit: true });
+    await writeFile(out, 'not a video');
     const broken = await cli(['generate', 'a paper boat in the rain', '-o', join(sandbox.root, 'boat-3.mp4'), '--landscape', '--json']);
     expect(broken.exitCode).toBe(0);
     expect(JSON.parse(broken.stdout)).toMatchObject({ ok: true, cacheHit: false });

@@ -4,6 +4,8 @@
  * second copy): when it no longer is the file the entry recorded (replaced, edited, truncated), the
  * entry is no hit, and the video is made again rather than another file sent in its place.
  */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { MediaInfo } from '../domain.ts';
 import { cacheKey } from '../store/cache-key.ts';
@@ -14,16 +16,29 @@ import type { VideoProvider, VideoRequest } from '../video-provider/port.ts';
 interface Fingerprint {
   readonly size: number;
   readonly mtimeMs: number;
+  /** The content's SHA-256: a file copied back (a restored backup, rsync without times) is still the same video. */
+  readonly sha256?: string;
 }
 
 /** The size and modification time of a file; undefined when it is not one (gone, or a folder). */
 const statOf = async (file: string): Promise<Fingerprint | undefined> =>
   stat(file).then((s) => (s.isFile() ? { size: s.size, mtimeMs: Math.trunc(s.mtimeMs) } : undefined), () => undefined);
 
+const sha256Of = async (file: string): Promise<string | undefined> => {
+  const hash = createHash('sha256');
+  try {
+    for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+    return hash.digest('hex');
+  } catch {
+    return undefined;
+  }
+};
+
 /** The part of a cache entry's meta that names its file as it was written. */
 export const fingerprintOf = async (file: string): Promise<{ file?: Fingerprint }> => {
   const found = await statOf(file);
-  return found === undefined ? {} : { file: found };
+  const sha256 = found === undefined ? undefined : await sha256Of(file);
+  return found === undefined ? {} : { file: { ...found, ...(sha256 ? { sha256 } : {}) } };
 };
 
 /**
@@ -36,10 +51,17 @@ export const fitting = (meta: Readonly<Record<string, unknown>> | undefined, siz
   return video !== undefined && maxBytes !== undefined && fit?.maxBytes === maxBytes && video.sizeBytes === size ? { fits: video } : {};
 };
 
-/** Whether the file is still the one the entry was written for. Entries from before fingerprints go by the size the compressor made. */
-const sameFile = (meta: Readonly<Record<string, unknown>> | undefined, found: Fingerprint): boolean => {
+/**
+ * Whether the file is still the one the entry was written for: its size and time, or, the time
+ * changed, its content. Entries from before fingerprints go by the size the compressor made.
+ */
+const sameFile = async (meta: Readonly<Record<string, unknown>> | undefined, file: string, found: Fingerprint): Promise<boolean> => {
   const recorded = meta?.file as Partial<Fingerprint> | undefined;
-  if (recorded !== undefined) return recorded.size === found.size && recorded.mtimeMs === found.mtimeMs;
+  if (recorded !== undefined) {
+    if (recorded.size !== found.size) return false;
+    if (recorded.mtimeMs === found.mtimeMs) return true;
+    return recorded.sha256 !== undefined && recorded.sha256 === (await sha256Of(file));
+  }
   const made = (meta?.fit as { video?: Partial<MediaInfo> } | undefined)?.video?.sizeBytes;
   return made === undefined || made === found.size;
 };
@@ -79,6 +101,6 @@ export const lookUpCache = async (
   if (request.useCache === false || deps.store === undefined) return { key };
   const entry = await deps.store.getCache(key);
   const found = entry ? await statOf(entry.filePath) : undefined;
-  if (entry === null || found === undefined || found.size === 0 || !sameFile(entry.meta, found)) return { key };
+  if (entry === null || found === undefined || found.size === 0 || !(await sameFile(entry.meta, entry.filePath, found))) return { key };
   return { key, cached: { filePath: entry.filePath, size: found.size, ...(entry.meta ? { meta: entry.meta } : {}) } };
 };
