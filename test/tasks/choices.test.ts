@@ -113,6 +113,14 @@ describe('reply buttons', () => {
     });
     expect(retried.text).toBe(answer.text);
     expect(await b.vidbot.store.countTasks({ from: USER })).toBe(3);
+
+    // A second tap of the same button (a new message) makes nothing twice, and counts nothing.
+    const twice = await tap(b, offer, 'landscape', '↔️ Landscape');
+    expect(twice.text).toBe('✅ You already have "a fox running through a neon city at night" in landscape: it\'s in our chat above.');
+    // Nor does "portrait" under the landscape version: that is the video the user started from.
+    const back = await tap(b, await deliveredWithOffer(b, done), 'portrait', '↕️ Portrait');
+    expect(back.text).toBe('✅ You already have "a fox running through a neon city at night" in portrait: it\'s in our chat above.');
+    expect(await b.vidbot.store.countTasks({ from: USER })).toBe(3);
   });
 
   it('"another take" makes a new video of the same prompt instead of the cached one', async () => {

@@ -166,6 +166,8 @@ describe('every text the bot sends', () => {
       choiceTexts.retry(task()),
       choiceTexts.notFailed(task({ status: 'done' })),
       choiceTexts.notFailed(task({ status: 'processing' })),
+      choiceTexts.alreadyAsked(task({ status: 'done' }), 'portrait'),
+      choiceTexts.alreadyAsked(task({ status: 'queued' }), 'landscape'),
       choiceTexts.unknown,
       choiceTexts.bareNumber('2'),
       ackText(1, 60, undefined, choiceTexts.again(task())),

@@ -128,6 +128,17 @@ const followUpOptions = async (store: Store, action: 'again' | Orientation, task
   return action === 'again' ? { ...options, take: await nextTake(store, task) } : { ...options, orientation: action };
 };
 
+/** The options that make a video what it is (not who makes it, nor whether the cache may serve it). */
+const shapeOf = (options: Partial<TaskOptions>): string =>
+  JSON.stringify([options.orientation, options.durationSec, options.take ?? 1, options.model, options.firstFrameImage, options.inputs, options.polish]);
+
+/** A task of this user's for the same video, made or on its way: a second tap, or the shape they started from. */
+const sameVideo = async (store: Store, from: string, prompt: string, options: Partial<TaskOptions>): Promise<Task | undefined> => {
+  const shape = shapeOf(options);
+  const recent = await store.listTasks({ from, limit: 50 });
+  return recent.find((t) => t.prompt === prompt && t.status !== 'failed' && t.status !== 'canceled' && shapeOf(t.options) === shape);
+};
+
 /** Carries a resolved choice out: a new task (another take, the other orientation), or the failed task run again. */
 export const actOnChoice = async (context: ChoiceContext, message: InboundMessage, resolution: ChoiceResolution): Promise<BotReply> => {
   if (resolution.kind === 'unplaced') return told(choiceTexts.unknown);
@@ -136,6 +147,11 @@ export const actOnChoice = async (context: ChoiceContext, message: InboundMessag
   const { action, task } = resolution;
   const { vidbot } = context;
   if (action === 'retry' && task.status !== 'failed' && task.status !== 'canceled') return told(choiceTexts.notFailed(task));
+  // The other orientation once: a second tap, or "portrait" under the landscape version of a portrait video.
+  if (action === 'landscape' || action === 'portrait') {
+    const existing = await sameVideo(vidbot.store, message.from, task.prompt, { ...task.options, ...(await followUpOptions(vidbot.store, action, task)) });
+    if (existing !== undefined) return told(choiceTexts.alreadyAsked(existing, action));
+  }
   // Another take or orientation is always made anew; a retry only when its video was never made.
   if (action !== 'retry' || task.videoId === undefined) {
     const held = await context.heldByBudget(task);

@@ -67,6 +67,11 @@ export const choiceTexts = {
     task.status === 'done'
       ? `✅ "${excerpt(task.prompt, 60)}" has already arrived, so there's nothing to try again.`
       : `⏳ "${excerpt(task.prompt, 60)}" is already on its way: no need to try again.`,
+  /** The shape asked for is one the user has, or will have: nothing new is made, nothing counted. */
+  alreadyAsked: (task: Task, orientation: Orientation) =>
+    task.status === 'done'
+      ? `✅ You already have "${excerpt(task.prompt, 60)}" in ${orientation}: it's in our chat above.`
+      : `⏳ "${excerpt(task.prompt, 60)}" in ${orientation} is already on its way.`,
   unknown: "🤔 I couldn't tell which video that button was for. Send the description again and I'll make it.",
   bareNumber: (answer: string) =>
     `🤔 I'm not sure what "${excerpt(answer, 10)}" means here. Send a description of the video you'd like, or /help.`,
