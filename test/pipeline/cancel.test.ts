@@ -70,6 +70,9 @@ describe('vidbot.cancelTask through the queue', () => {
     expect(canceled.error).toBe('Canceled by the user.');
     await waitFor(async () => (await vidbot.queue.get(task.taskId))?.state === 'canceled', 10_000);
     expect(calls).toHaveLength(1);
+    // The user, told "Stopping..." when they asked, hears that it stopped.
+    const notice = await waitFor(async () => vidbot.store.findOutbound({ taskId: task.taskId, kind: 'canceled' }), 10_000);
+    expect(notice).toMatchObject({ to: 'whatsapp:+15550004444', body: '🛑 Canceled "a running fox". Send a new description whenever you like.', status: 'delivered' });
   });
 
   it('leaves a finished task as it is, and rejects an unknown id', async () => {

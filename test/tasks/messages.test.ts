@@ -33,6 +33,7 @@ import {
   linkMessage,
   resultMessage,
   taskFailureReason,
+  canceledMessage,
   undeliveredMessage,
   userReason,
 } from '../../src/lib/tasks/messages.ts';
@@ -153,6 +154,7 @@ describe('every text the bot sends', () => {
       resultMessage(task({ options: { ...task().options, provider: 'local' } }), { afterAll: true }).body,
       linkMessage(task({ videoUrl: 'https://cdn.example.com/v.mp4' })).body,
       undeliveredMessage(task()),
+      canceledMessage(task()),
       progressMessage(task(), { seconds: 150 }),
       progressMessage(task(), { beyond: 'usual' }),
       progressMessage(task(), { beyond: 'nothing-to-go-by' }),

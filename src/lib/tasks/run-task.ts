@@ -13,7 +13,7 @@ import { roundsMayFollow } from './delivery-retry.ts';
 import { firstDelivery } from './delivery.ts';
 import { type LifecycleDeps, channelFor, giveBackAllowance, giveBackIfUnmade } from './deps.ts';
 import { move, mustMove } from './machine.ts';
-import { failureMessage, userReason } from './messages.ts';
+import { canceledMessage, failureMessage, userReason } from './messages.ts';
 import { giveUp, prepareNotice } from './settle.ts';
 import { watchRun } from './progress.ts';
 import { type Typing, createTyping } from './typing.ts';
@@ -31,10 +31,20 @@ export interface RunTaskOptions {
 /** What the pipeline needs of a task's options: all but which provider made it (the pipeline has its own). */
 const pipelineOptions = ({ options: { provider: _provider, ...options } }: Task) => options;
 
-/** Ends a task its user canceled; it gives its video back when nothing was paid for yet. */
+/**
+ * Ends a running task its user canceled, and tells them it has stopped (they heard "Stopping..."
+ * when they asked); it gives its video back when nothing was paid for yet.
+ */
 const canceled = async (deps: LifecycleDeps, taskId: string): Promise<Task | null> => {
+  const task = await deps.store.getTask(taskId);
+  const notice = task === null ? undefined : await prepareNotice(deps, task, 'canceled', canceledMessage(task));
   const ended = await move(deps.store, taskId, 'cancel', { error: 'Canceled by the user.' });
-  if (ended !== null) await giveBackIfUnmade(deps, ended);
+  if (ended === null) {
+    await notice?.drop();
+    return ended;
+  }
+  await giveBackIfUnmade(deps, ended);
+  await notice?.send();
   return ended;
 };
 
