@@ -8,8 +8,14 @@ export const run = async (): Promise<void> => {
   let interrupts = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     interrupts += 1;
-    // A second Ctrl-C means "now": skip clean-up and leave.
-    if (interrupts > 1) process.exit(130);
+    // A second Ctrl-C means "now": skip clean-up and leave, giving the terminal its cursor back (the
+    // dashboard hides it) and saying what becomes of work still running.
+    if (interrupts > 1) {
+      if (process.stdout.isTTY) process.stdout.write('\u001b[?25h');
+      const queued = ['serve', 'worker'].includes(process.argv[2] ?? '') ? ' Jobs still running go back to the queue when their lease runs out.' : '';
+      process.stderr.write(`\nStopped at once (a second Ctrl-C).${queued}\n`);
+      process.exit(130);
+    }
     controller.abort(new Error(`Interrupted by ${signal}`));
   };
   // The reader went away (`vidbot models | head`): stop as a signal would, without a stack trace.

@@ -171,6 +171,25 @@ describe('vidbot serve', () => {
     expect(screen()).toContain('Stopped. 1 job was stopped and went back to the queue; it resumes on the next start.');
   });
 
+  it('stops at once on a second Ctrl-C, and says what becomes of the running job', async () => {
+    const sandbox = await makeSandbox();
+    cleanups.push(sandbox.cleanup);
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    // A long grace and a long render: the first Ctrl-C waits for the job, the second does not.
+    const env = { ...sandbox.env, PUBLIC_BASE_URL: base, VIDBOT_VIDEO_SECONDS: '12', VIDBOT_SHUTDOWN_GRACE_SEC: '60', WORKER_COUNT: '1' };
+    const served = await startServe(env, sandbox.root, ['--port', String(port)]);
+    const token = (await readFile(join(sandbox.env.VIDBOT_DATA_DIR ?? '', 'local-auth-token'), 'utf8')).trim();
+    const request = signedPost(`${base}/whatsapp/webhook`, whatsappText(USER, 'a lighthouse in a storm', newMessageSid()), token);
+    expect((await fetch(`${base}${request.url}`, { method: 'POST', headers: request.headers, body: request.payload })).status).toBe(200);
+    await waitFor(() => renderOf(served.child.pid ?? 0), 20_000);
+    process.kill(-(served.child.pid ?? 0), 'SIGINT');
+    await served.until('Shutting down');
+    process.kill(-(served.child.pid ?? 0), 'SIGINT');
+    expect((await served.child).exitCode).toBe(130);
+    expect(served.output()).toContain('Stopped at once (a second Ctrl-C). Jobs still running go back to the queue when their lease runs out.');
+  }, 120_000);
+
   it('says clearly when the port is taken', async () => {
     const sandbox = await makeSandbox();
     cleanups.push(sandbox.cleanup);
