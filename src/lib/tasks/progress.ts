@@ -89,11 +89,14 @@ export const watchRun = (deps: LifecycleDeps, task: Task, options: { typing: Typ
   };
 
   const afterMs = deps.progressAfterMs ?? DEFAULT_PROGRESS_AFTER_MS;
+  // Once the user has waited the threshold, and the job itself has run half of it: a job that waited
+  // in line behind the user's others (its place and time were in the ack) and then runs quickly needs
+  // no update arriving beside the video before it, and one that runs long has said how far it got.
   const noticeTimer =
     afterMs > 0 && task.from
       ? setTimeout(() => {
           if (!stopped) track(sendProgressNotice(deps, taskId, percent, signal));
-        }, Math.max(0, waitingSince(task) + afterMs - Date.now()))
+        }, Math.max(afterMs / 2, waitingSince(task) + afterMs - Date.now()))
       : undefined;
 
   // A job that recent ones say is quick: its video follows within the indicator's life.
