@@ -46,7 +46,8 @@ export const describeServe = (input: BannerInput): ServeDescription => {
     ...(input.simulator ? { simulator: `${local}/simulator` } : {}),
     ...(config.publicBaseUrl
       ? { public: config.publicBaseUrl, ...(input.tunnelUrl ? { publicVia: 'ngrok tunnel' } : {}) }
-      : { publicMissing: input.tunnelWarning ? 'none: the tunnel did not open (see the log below)' : 'not set (see the log below)' }),
+      // Said here in full: the log's warning scrolls away once jobs run.
+      : { publicMissing: input.tunnelWarning ? 'none: the tunnel did not open; Twilio cannot fetch videos' : 'not set: Twilio cannot fetch videos (PUBLIC_BASE_URL)' }),
   };
   const facts = [
     `health: ${local}/health   metrics: ${local}/metrics`,
