@@ -51,6 +51,18 @@ const childrenOf = async (ppid: number): Promise<number[]> => {
   return found;
 };
 
+/** The pid of the parent's ffmpeg child once it runs; a stray to kill should the test fail. */
+const ffmpegChildOf = async (parentPid: number): Promise<number> => {
+  const pid = await until(async () => {
+    for (const child of await childrenOf(parentPid)) {
+      if ((await readFile(`/proc/${child}/comm`, 'utf8').catch(() => '')).trim() === 'ffmpeg') return child;
+    }
+    return undefined;
+  }, 'ffmpeg child of the parent');
+  strays.push(pid);
+  return pid;
+};
+
 const until = async <T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 15_000): Promise<T> => {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -133,13 +145,7 @@ describe('guardedCommand', () => {
     `);
     await firstLine(parent);
     const parentPid = parent.pid ?? 0;
-    const pid = await until(async () => {
-      for (const child of await childrenOf(parentPid)) {
-        if ((await readFile(`/proc/${child}/comm`, 'utf8').catch(() => '')).trim() === 'ffmpeg') return child;
-      }
-      return undefined;
-    }, 'ffmpeg child of the parent');
-    strays.push(pid);
+    const pid = await ffmpegChildOf(parentPid);
 
     parent.kill('SIGKILL');
     await parent;
@@ -173,13 +179,7 @@ describe('Ctrl-C at a terminal', () => {
     parent.stdout.on('data', (chunk: string) => {
       printed += chunk;
     });
-    const pid = await until(async () => {
-      for (const child of await childrenOf(parentPid)) {
-        if ((await readFile(`/proc/${child}/comm`, 'utf8').catch(() => '')).trim() === 'ffmpeg') return child;
-      }
-      return undefined;
-    }, 'ffmpeg child of the parent');
-    strays.push(pid);
+    const pid = await ffmpegChildOf(parentPid);
     expect(await groupOf(pid)).not.toBe(await groupOf(parentPid));
 
     process.kill(-parentPid, 'SIGINT');
@@ -203,13 +203,7 @@ describe('a render in a session of its own', () => {
       { cwd: repoRoot, env: { PATH: dir }, extendEnv: false, reject: false, stdin: 'pipe', stderr: 'inherit' },
     );
     const parentPid = parent.pid ?? 0;
-    const pid = await until(async () => {
-      for (const child of await childrenOf(parentPid)) {
-        if ((await readFile(`/proc/${child}/comm`, 'utf8').catch(() => '')).trim() === 'ffmpeg') return child;
-      }
-      return undefined;
-    }, 'ffmpeg child of the parent');
-    strays.push(pid);
+    const pid = await ffmpegChildOf(parentPid);
     parent.stdin.write('exit\n');
     expect((await parent).exitCode).toBe(130);
     await until(async () => !(await isRunning(pid)), `ffmpeg ${pid} gone`);
