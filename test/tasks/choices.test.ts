@@ -161,6 +161,28 @@ describe('reply buttons', () => {
     expect(await b.vidbot.store.countTasks({ from: USER })).toBe(0);
   });
 
+  it('a video that could not be delivered offers to try again, and the tap sends it again', async () => {
+    const b = await start();
+    const task = await made(b, 'a kite over the dunes');
+    const result = b.fake.messages.find((m) => m.sid === task.delivery?.messageId);
+    // Lost on the way (Twilio's 30008, an unknown error): the video never reached the phone.
+    await b.fake.sendStatus(result?.sid ?? '', 'undelivered', '30008');
+    const notice = await waitFor(async () => {
+      const record = await b.vidbot.store.findOutbound({ taskId: task.taskId, kind: 'undelivered' });
+      return b.fake.messages.find((m) => m.sid === record?.messageId);
+    });
+    expect(notice.body).toContain("couldn't get it to you here. Try again in a little while and I'll send it.");
+    const content = b.fake.contents.find((c) => c.sid === notice.contentSid);
+    expect(content?.types['twilio/quick-reply']?.actions).toEqual([{ id: 'retry', title: '🔄 Try again' }]);
+
+    // The video is sent again, not made again.
+    const answer = await tap(b, notice, 'retry', '🔄 Try again');
+    expect(answer.text).toMatch(/^🔄 Trying "a kite over the dunes" again!/);
+    const again = await b.until(task.taskId, 'done');
+    expect(again.videoId).toBe(task.videoId);
+    expect(b.fake.messages.filter((m) => m.mediaUrls.includes(task.videoUrl ?? '-'))).toHaveLength(2);
+  });
+
   describe('after a failure', () => {
     let replicate: FakeReplicate;
     let clip: Buffer;

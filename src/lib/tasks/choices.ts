@@ -12,8 +12,11 @@ import { CHOICE_TITLES, CHOICES_MESSAGE } from './messages.ts';
 import { outsideWindow, sendRecorded } from './outbound.ts';
 import { type UserReason, userReasonFor } from './user-reasons.ts';
 
-/** Kinds of messages that offer choices: the follow-up after a video, a failure notice, and the /model list (bot/models.ts). */
-export const OFFER_KINDS: readonly string[] = ['choices', 'failure', 'models'];
+/**
+ * Kinds of messages that offer choices: the follow-up after a video, a failure notice, a video that
+ * could not be delivered, and the /model list (bot/models.ts).
+ */
+export const OFFER_KINDS: readonly string[] = ['choices', 'failure', 'undelivered', 'models'];
 
 export const choiceOf = (id: ChoiceAction): Choice => ({ id, title: CHOICE_TITLES[id] });
 
@@ -24,7 +27,9 @@ export const choiceOf = (id: ChoiceAction): Choice => ({ id, title: CHOICE_TITLE
  */
 export const choicesFor = (kind: string, task: Pick<Task, 'options' | 'errorCode'>, reason: UserReason = userReasonFor(task.errorCode)): Choice[] => {
   if (kind === 'choices') return [choiceOf('again'), choiceOf(task.options.orientation === 'landscape' ? 'portrait' : 'landscape')];
-  if (kind === 'failure') return reason.retry === false ? [] : [choiceOf('retry')];
+  // A video made but not delivered: trying again sends it again, and the tap itself opens WhatsApp's
+  // 24-hour window that a late video may have missed.
+  if (kind === 'failure' || kind === 'undelivered') return reason.retry === false ? [] : [choiceOf('retry')];
   return [];
 };
 

@@ -36,7 +36,7 @@ export const linkMessage = (task: Task, options: { afterAll?: boolean } = {}): {
 export const canceledMessage = (task: Task): string => `🛑 Canceled "${excerpt(task.prompt, 40)}". Send a new description whenever you like.`;
 
 export const undeliveredMessage = (task: Task): string =>
-  `⚠️ Sorry, your video for "${excerpt(task.prompt, 40)}" was made, but I couldn't get it to you here. Please send the description again a little later.`;
+  `⚠️ Sorry, your video for "${excerpt(task.prompt, 40)}" was made, but I couldn't get it to you here. Try again in a little while and I'll send it.`;
 
 /** A failed task, told to its user: why, in their words, and what they can do. */
 export const failureMessage = (reason: UserReason): string => `❌ Sorry, I couldn't make that video: ${reason.why} ${reason.next}`;
