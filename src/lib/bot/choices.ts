@@ -10,7 +10,7 @@ import { isVidbotError } from '../errors.ts';
 import { isBareNumber, pickChoice } from '../channel/choices.ts';
 import type { InboundMessage } from '../channel/port.ts';
 import type { OutboundRecord, Store, Task, TaskOptions } from '../store/port.ts';
-import { OFFER_KINDS, choiceOf, choicesFor } from '../tasks/choices.ts';
+import { OFFER_KINDS, RETRY_OFFER_KINDS, choiceOf, choicesFor } from '../tasks/choices.ts';
 import { choiceTexts } from '../tasks/messages.ts';
 import type { ModelOption } from '../video-provider/allowed.ts';
 import type { Admission } from './admission.ts';
@@ -94,7 +94,7 @@ export const resolveChoice = async (store: Store, message: InboundMessage, now: 
   const task = await taskOf(store, offer);
   // A failure notice shows its button only where trying again can help, yet "try again" typed to
   // one still means that task (the day after a spent budget, it will work); a number needs the button.
-  const understood = (offer?.kind === 'failure' || offer?.kind === 'undelivered') && !isBareNumber(answer) ? [choiceOf('retry')] : undefined;
+  const understood = offer !== undefined && RETRY_OFFER_KINDS.includes(offer.kind) && !isBareNumber(answer) ? [choiceOf('retry')] : undefined;
   const picked = offer === undefined || task === undefined ? undefined : pickChoice(answer, understood ?? choicesFor(offer.kind, task));
   if (picked !== undefined && task !== undefined && isAction(picked.id)) return { kind: 'chosen', action: picked.id, task };
   return isBareNumber(answer) ? { kind: 'bare-number' } : null;

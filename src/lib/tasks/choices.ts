@@ -18,6 +18,9 @@ import { type UserReason, userReasonFor } from './user-reasons.ts';
  */
 export const OFFER_KINDS: readonly string[] = ['choices', 'failure', 'undelivered', 'models'];
 
+/** Notices whose one choice is to try their task again: a failure, and a video made but not delivered. */
+export const RETRY_OFFER_KINDS: readonly string[] = ['failure', 'undelivered'];
+
 export const choiceOf = (id: ChoiceAction): Choice => ({ id, title: CHOICE_TITLES[id] });
 
 /**
@@ -29,7 +32,7 @@ export const choicesFor = (kind: string, task: Pick<Task, 'options' | 'errorCode
   if (kind === 'choices') return [choiceOf('again'), choiceOf(task.options.orientation === 'landscape' ? 'portrait' : 'landscape')];
   // A video made but not delivered: trying again sends it again, and the tap itself opens WhatsApp's
   // 24-hour window that a late video may have missed.
-  if (kind === 'failure' || kind === 'undelivered') return reason.retry === false ? [] : [choiceOf('retry')];
+  if (RETRY_OFFER_KINDS.includes(kind)) return reason.retry === false ? [] : [choiceOf('retry')];
   return [];
 };
 
