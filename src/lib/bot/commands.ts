@@ -24,6 +24,25 @@ const WORDS: Readonly<Record<string, CommandName>> = {
   cancel: 'cancel',
 };
 
+/**
+ * Whether a text has more ASCII letters and digits than `max`: its plain words are then longer than
+ * `max` too (they keep every letter), so no list entry that short can match. Most messages are
+ * prompts, and this spares them the Unicode-aware regular expressions below.
+ */
+const surelyLonger = (text: string, max: number): boolean => {
+  let count = 0;
+  for (let index = 0; index < text.length; index += 1) {
+    const code = text.charCodeAt(index);
+    if ((code >= 0x61 && code <= 0x7a) || (code >= 0x41 && code <= 0x5a) || (code >= 0x30 && code <= 0x39)) {
+      count += 1;
+      if (count > max) return true;
+    }
+  }
+  return false;
+};
+
+const LONGEST_WORDS = Math.max(...Object.keys(WORDS).map((words) => words.length));
+
 /** A message's words as compared with the lists: lower case, without the punctuation and emoji around them. */
 const plainWords = (text: string): string => {
   const trimmed = text.trim().toLowerCase();
@@ -47,7 +66,7 @@ export interface ParsedCommand {
 export const parseCommand = (body: string, options: { readonly bareWords?: boolean } = {}): ParsedCommand | null => {
   const text = body.trim();
   if (!text.startsWith('/')) {
-    const name = options.bareWords === false ? undefined : WORDS[plainWords(text)];
+    const name = options.bareWords === false || surelyLonger(text, LONGEST_WORDS) ? undefined : WORDS[plainWords(text)];
     return name === undefined ? null : { name, word: text, argument: '' };
   }
   const word = text.slice(1).split(/\s+/, 1)[0]?.toLowerCase() ?? '';
@@ -56,13 +75,14 @@ export const parseCommand = (body: string, options: { readonly bareWords?: boole
 
 /** Words that thank or agree rather than describe (and the emoji that do the same): they get a word back, not a video. */
 const THANKS = new Set(['thanks', 'thank you', 'thanks a lot', 'thank you so much', 'thx', 'ty', 'ok', 'okay', 'k', 'cool', 'great', 'nice', 'perfect', 'awesome', 'amazing', 'love it', 'gracias', 'merci', 'danke', 'obrigado', 'obrigada', 'grazie']);
+const LONGEST_THANKS = Math.max(...[...THANKS].map((words) => words.length));
 const THANKS_EMOJI = /^(?:\p{Extended_Pictographic}|\p{Emoji_Modifier}|\u200d|\ufe0f|\s)*$/u;
 const REACTIONS = new Set(['👍', '🙏', '❤', '😊', '🙂', '👌', '🥰', '😍', '👏', '🤩', '😀', '😃', '😄', '💯', '🔥']);
 
 /** Whether a message only thanks or agrees: "thanks!", "ok", "👍👍". */
 export const isThanks = (body: string): boolean => {
   const text = body.trim();
-  if (THANKS.has(plainWords(text))) return true;
+  if (!surelyLonger(text, LONGEST_THANKS) && THANKS.has(plainWords(text))) return true;
   if (text === '' || !THANKS_EMOJI.test(text)) return false;
   const pictures = text.replace(/[\s\ufe0f\u200d]|\p{Emoji_Modifier}/gu, '');
   return [...pictures].every((picture) => REACTIONS.has(picture));

@@ -1,0 +1,41 @@
+/** How a message's words are read: a command, a greeting, thanks, or a prompt. */
+import { describe, expect, it } from 'vitest';
+import { isThanks, parseCommand } from '../../src/lib/bot/commands.ts';
+
+describe('parseCommand', () => {
+  it('reads a slash command, its argument, and the names people use for it', () => {
+    expect(parseCommand('/Status please')).toEqual({ name: 'status', word: '/status', argument: 'please' });
+    expect(parseCommand('  /model 2 ')).toEqual({ name: 'model', word: '/model', argument: '2' });
+    expect(parseCommand('/start')).toMatchObject({ name: 'help' });
+    expect(parseCommand('/frobnicate')).toMatchObject({ name: undefined, word: '/frobnicate' });
+  });
+
+  it('takes a whole message that is a greeting or a bare command name, whatever surrounds it', () => {
+    for (const text of ['Hi!', 'hello there 👋', '  HELLO THERE!!!  ', '¿hola?', '...hey there...', '?', 'status', 'Cancel.', 'olá']) {
+      expect({ text, parsed: parseCommand(text) }).toMatchObject({ text, parsed: { argument: '' } });
+    }
+    expect(parseCommand('hello there 👋')?.name).toBe('help');
+    expect(parseCommand('Cancel.')?.name).toBe('cancel');
+  });
+
+  it('reads anything longer as a prompt, and a caption never as a bare word', () => {
+    for (const text of ['hello there friend', 'hi, a fox running through a neon city at night', 'good morning', 'status of the city at dawn']) {
+      expect({ text, parsed: parseCommand(text) }).toEqual({ text, parsed: null });
+    }
+    expect(parseCommand('hello', { bareWords: false })).toBeNull();
+  });
+});
+
+describe('isThanks', () => {
+  it('hears thanks, agreement and reactions, with punctuation and emoji around them', () => {
+    for (const text of ['thanks!', 'Thank you so much!!! 🙏', '   OK  ', 'love it ❤️', '👍👍', '🙏🏽', 'merci.']) {
+      expect({ text, thanks: isThanks(text) }).toEqual({ text, thanks: true });
+    }
+  });
+
+  it('does not take a description, or thanks with more words, for thanks', () => {
+    for (const text of ['thanks, now a cat on a skateboard', 'thank you so much again', 'ok make it longer', 'a sunset 🌅', '', '🌅']) {
+      expect({ text, thanks: isThanks(text) }).toEqual({ text, thanks: false });
+    }
+  });
+});
