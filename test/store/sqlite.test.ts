@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -111,6 +111,26 @@ describe('SQLite store specifics', () => {
     expect(versions.map((row) => row.version)).toEqual(
       Array.from({ length: STORE_SCHEMA_VERSION }, (_, i) => i + 1),
     );
+  });
+
+  it('gives back what a burst grew the WAL to once it restarts', () => {
+    const db = openDatabase(file);
+    const wal = `${file}-wal`;
+    try {
+      db.exec('PRAGMA wal_autocheckpoint = 0');
+      db.exec('CREATE TABLE burst (bytes BLOB)');
+      const insert = db.prepare('INSERT INTO burst VALUES (randomblob(?))');
+      db.exec('BEGIN');
+      for (let i = 0; i < 48; i += 1) insert.run(1024 * 1024);
+      db.exec('COMMIT');
+      expect(statSync(wal).size).toBeGreaterThan(48 * 1024 * 1024);
+      // Copied into the database; the next write starts the WAL again from its beginning.
+      db.exec('PRAGMA wal_checkpoint(PASSIVE)');
+      insert.run(16);
+      expect(statSync(wal).size).toBeLessThanOrEqual(32 * 1024 * 1024);
+    } finally {
+      db.close();
+    }
   });
 
   it('shares the file with the queue tables without touching them', async () => {
