@@ -41,6 +41,11 @@ export interface StartServerOptions extends Pick<CreateVidbotOptions, 'env' | 'o
   readonly bot?: Omit<CreateBotOptions, 'vidbot'>;
   /** Every pipeline event of every job this process's workers run (besides metrics and the feed). */
   readonly onEvent?: StartWorkersOptions['onEvent'];
+  /**
+   * Your own routes, hooks or Fastify plugins, added before the server listens (Fastify takes no
+   * routes once it does): `routes: (app) => app.get('/hello', async () => 'hi')`.
+   */
+  readonly routes?: (app: FastifyInstance) => unknown;
 }
 
 export interface RunningServer {
@@ -127,6 +132,9 @@ export const startServer = async (config: Config, options: StartServerOptions = 
       },
     });
     undo.push(() => app.close());
+    // Awaited when it returns a promise; not when it returns the app (thenable: awaiting it would make it ready).
+    const added = options.routes?.(app);
+    if (added instanceof Promise) await added;
     let port = 0;
     if (options.listen !== false) {
       await app.listen({ port: config.port, host: config.host }).catch((error: unknown) => {

@@ -1,7 +1,8 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { waitFor } from '../helpers/vidbot.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers/cli.ts';
 
@@ -57,4 +58,54 @@ describe('the published package', () => {
     const { stdout } = await execa('node', ['use.mjs'], { cwd: dir });
     expect(JSON.parse(stdout)).toEqual({ ok: true, code: 'VIDBOT_PROMPT_EMPTY', exitCode: 2 });
   });
+
+  it("type-checks the README's library examples against the installed package (strict)", async () => {
+    const readme = await readFile(join(repoRoot, 'README.md'), 'utf8');
+    const snippets = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1] ?? '');
+    expect(snippets.length).toBeGreaterThanOrEqual(5);
+    const examples = join(dir, 'examples');
+    await mkdir(examples, { recursive: true });
+    // What an example leaves to its reader: your own API client.
+    const prelude = 'declare function postToAcme(message: unknown): Promise<string>;\n';
+    await Promise.all(snippets.map((code, index) => writeFile(join(examples, `example-${index + 1}.ts`), `${prelude}${code}`)));
+    const tsconfig = {
+      compilerOptions: {
+        strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', skipLibCheck: true,
+        types: ['node'], typeRoots: [join(repoRoot, 'node_modules', '@types')],
+      },
+      include: ['examples/*.ts'],
+    };
+    await writeFile(join(dir, 'tsconfig.json'), JSON.stringify(tsconfig));
+    const result = await execa('node', [join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir], { cwd: dir, reject: false });
+    expect(result.stdout).toBe('');
+    expect(result.exitCode).toBe(0);
+  }, 120_000);
+
+  it("runs the README's startServer example: its own route answers, and SIGTERM closes it", async () => {
+    const readme = await readFile(join(repoRoot, 'README.md'), 'utf8');
+    const example = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1] ?? '').find((code) => code.includes('startServer('));
+    expect(example).toBeDefined();
+    await writeFile(join(dir, 'serve.mjs'), example ?? '');
+    const child = execa('node', ['serve.mjs'], {
+      cwd: dir,
+      env: { PORT: '0', VIDBOT_HOST: '127.0.0.1', VIDBOT_DATA_DIR: join(dir, 'data') },
+      reject: false,
+    });
+    let output = '';
+    let exited = false;
+    child.stdout.on('data', (chunk: Buffer) => void (output += chunk.toString()));
+    void child.finally(() => void (exited = true));
+    try {
+      await waitFor(async () => /listening on port \d+/.test(output) || exited, 60_000);
+      const port = /listening on port (\d+)/.exec(output)?.[1];
+      expect(port).toBeDefined();
+      const hello = await fetch(`http://127.0.0.1:${port}/hello`);
+      expect(await hello.text()).toBe('hi');
+      expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    const ended = await child;
+    expect({ exitCode: ended.exitCode, stderr: ended.stderr }).toEqual({ exitCode: 0, stderr: '' });
+  }, 120_000);
 });
