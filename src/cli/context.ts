@@ -1,4 +1,4 @@
-import { type Config, type LoadedConfig, type SettingKey, loadConfig, readSavedSettings } from '../lib/config/index.ts';
+import { type Config, type LoadConfigOptions, type LoadedConfig, type SettingKey, loadConfig, readSavedSettings } from '../lib/config/index.ts';
 
 /** What every command gets from the edge: the environment, the working directory, and where to print. */
 export interface CliContext {
@@ -30,6 +30,7 @@ export const flag = (name: string, value: unknown): FlagValue => ({ flag: name, 
 export const loadCliConfig = async (
   context: CliContext,
   flags: Partial<Record<SettingKey, FlagValue>> = {},
+  options: Pick<LoadConfigOptions, 'collectInvalid'> = {},
 ): Promise<LoadedConfig & { config: Config }> => {
   const stored = await readSavedSettings(context.env.VIDBOT_CONFIG_DIR ? { dir: context.env.VIDBOT_CONFIG_DIR } : {});
   const overrides: Partial<Record<SettingKey, unknown>> = {};
@@ -39,7 +40,7 @@ export const loadCliConfig = async (
     overrides[key] = given.value;
     if (given.flag !== undefined) overrideNames[key] = given.flag;
   }
-  return loadConfig({ env: context.env, cwd: context.cwd, stored, overrides, overrideNames });
+  return loadConfig({ env: context.env, cwd: context.cwd, stored, overrides, overrideNames, ...options });
 };
 
 /** Where a command says what the library warns about (degraded service, messages recovered after a crash). */

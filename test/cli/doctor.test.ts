@@ -74,7 +74,7 @@ describe('vidbot doctor', { timeout: 120_000 }, () => {
 
   it('fails rejected Twilio and Replicate tokens, naming the variables, and exits non-zero', async () => {
     const box = await sandbox();
-    const env = { ...box.env, ...fakes.env, TWILIO_AUTH_TOKEN: 'wrong-token', REPLICATE_API_TOKEN: 'r8_wrong' };
+    const env = { ...box.env, ...fakes.env, TWILIO_AUTH_TOKEN: 'fedcba9876543210fedcba9876543210', REPLICATE_API_TOKEN: 'r8_wrong' };
     const result = await doctor([], { env, cwd: box.root });
     expect(result.exitCode).toBe(1);
     const lines = result.stdout.split('\n');
@@ -85,6 +85,25 @@ describe('vidbot doctor', { timeout: 120_000 }, () => {
     expect(result.stdout).toMatch(/\n\d+ passed(, \d+ warnings?)?, 2 failed, \d+ skipped\n$/);
     expect(result.stderr).toContain('✖ vidbot doctor: 2 checks failed (twilio, replicate). [VIDBOT_DOCTOR_FAILED]');
     expect(result.stderr).toContain('hint: Each ✖ line above has its fix');
+  });
+
+  it('reports every invalid setting at once, and checks the rest on their defaults', async () => {
+    const box = await sandbox();
+    const env = { ...box.env, PUBLIC_BASE_URL: 'not-a-url', VIDBOT_RATE_LIMIT: 'lots', TWILIO_ACCOUNT_SID: 'foo', TWILIO_AUTH_TOKEN: 'short' };
+    const result = await doctor(['--json'], { env, cwd: box.root });
+    expect(result.exitCode).toBe(1);
+    const report = JSON.parse(result.stdout) as JsonReport;
+    const byId = Object.fromEntries(report.checks.map((check) => [check.id, check]));
+    expect(report.checks[0]?.id).toBe('settings');
+    expect(byId.settings).toMatchObject({ status: 'fail', title: 'Settings' });
+    expect(byId.settings?.detail).toMatch(/^2 invalid values, the defaults used below: /);
+    expect(byId.settings?.detail).toContain('PUBLIC_BASE_URL must be an absolute URL');
+    expect(byId.settings?.detail).toContain('VIDBOT_RATE_LIMIT must be a whole number');
+    expect(byId.settings?.fix).toBe('Fix the VIDBOT_RATE_LIMIT environment variable, or unset it. Fix the PUBLIC_BASE_URL environment variable, or unset it.');
+    expect(byId['public-url']).toMatchObject({ status: 'skip', detail: 'PUBLIC_BASE_URL is not a URL (see Settings)' });
+    expect(byId.twilio).toMatchObject({ status: 'fail', detail: expect.stringContaining('TWILIO_ACCOUNT_SID "foo..." is not an account SID') });
+    expect(byId.store?.status).toBe('pass');
+    expect(result.stderr).toContain('2 checks failed (settings, twilio)');
   });
 
   it('fails an unreachable PUBLIC_BASE_URL and an unreachable Redis, in JSON too', async () => {

@@ -139,3 +139,24 @@ describe('saved settings', () => {
     });
   });
 });
+
+describe('loadConfig with collectInvalid', () => {
+  it('lists each bad value and keeps what the setting had below it; a flag still throws', () => {
+    const { config, invalid, sources } = loadConfig({
+      env: { VIDBOT_RATE_LIMIT: 'lots', PUBLIC_BASE_URL: 'not-a-url', VIDBOT_DAILY_LIMIT: '3' },
+      stored: { rateLimitPerMinute: 7 },
+      dotenv: false,
+      collectInvalid: true,
+    });
+    expect(Object.keys(invalid).sort()).toEqual(['publicBaseUrl', 'rateLimitPerMinute']);
+    expect(invalid.publicBaseUrl).toMatchObject({ code: 'VIDBOT_CONFIG_INVALID', hint: 'Fix the PUBLIC_BASE_URL environment variable, or unset it.' });
+    expect(config.rateLimitPerMinute).toBe(7);
+    expect(sources.rateLimitPerMinute).toBe('config store');
+    expect(config.publicBaseUrl).toBeUndefined();
+    expect(config.dailyLimit).toBe(3);
+    // A good value above a bad one leaves nothing to report.
+    expect(loadConfig({ env: { VIDBOT_RATE_LIMIT: '5' }, stored: { rateLimitPerMinute: 'x' }, dotenv: false, collectInvalid: true }).invalid).toEqual({});
+    expect(() => loadConfig({ overrides: { rateLimitPerMinute: 'x' }, overrideNames: { rateLimitPerMinute: '--rate' }, dotenv: false, collectInvalid: true })).toThrow(/--rate/);
+    expect(() => loadConfig({ env: { VIDBOT_RATE_LIMIT: 'lots' }, dotenv: false })).toThrow(/VIDBOT_RATE_LIMIT/);
+  });
+});

@@ -44,11 +44,12 @@ describe('service credentials, with the official SDKs against the fakes', () => 
 
   it('Twilio: passes good credentials, fails a rejected token naming the variables, warns when unreachable', async () => {
     expect((await checkTwilio(ctx(fakes.env))).status).toBe('pass');
-    const rejected = await checkTwilio(ctx({ ...fakes.env, TWILIO_AUTH_TOKEN: 'wrong-token' }));
+    const wrong = 'fedcba9876543210fedcba9876543210';
+    const rejected = await checkTwilio(ctx({ ...fakes.env, TWILIO_AUTH_TOKEN: wrong }));
     expect(rejected.status).toBe('fail');
     expect(rejected.detail).toMatch(/^Twilio rejected TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN \(401\): error 20003/);
     expect(rejected.fix).toContain('TWILIO_AUTH_TOKEN');
-    expect(JSON.stringify(rejected)).not.toContain('wrong-token');
+    expect(JSON.stringify(rejected)).not.toContain(wrong);
 
     const closed = `http://127.0.0.1:${await freePort()}`;
     const down = await checkTwilio(ctx({ ...fakes.env, TWILIO_API_BASE_URL: closed }));
@@ -56,10 +57,25 @@ describe('service credentials, with the official SDKs against the fakes', () => 
     expect(down.fix).toContain('TWILIO_API_BASE_URL');
   });
 
-  it('Twilio: warns about a partial setup and fails a malformed account SID before calling', async () => {
-    const partial = await checkTwilio(ctx({ TWILIO_AUTH_TOKEN: 'x' }));
+  it('Twilio: warns about a partial setup, and fails malformed values before calling, partial or not', async () => {
+    const partial = await checkTwilio(ctx({ TWILIO_AUTH_TOKEN: fakes.twilio.authToken }));
     expect(partial.status).toBe('warn');
     expect(partial.detail).toContain('TWILIO_ACCOUNT_SID, TWILIO_WHATSAPP_FROM not set');
+    const shapes = await checkTwilio(ctx({ TWILIO_ACCOUNT_SID: 'foo', TWILIO_AUTH_TOKEN: 'short-secret' }));
+    expect(shapes).toEqual({
+      status: 'fail',
+      detail:
+        'TWILIO_ACCOUNT_SID "foo..." is not an account SID (AC followed by 32 hex digits); ' +
+        'TWILIO_AUTH_TOKEN is not an auth token (32 hex digits; it has 12 characters, not all hex digits)',
+      fix: 'Copy the Account SID (AC...) from your Twilio console. Copy the Auth Token from your Twilio console (Account Info, "Show").',
+    });
+    expect(JSON.stringify(shapes)).not.toContain('short-secret');
+    const sender = await checkTwilio(ctx({ ...fakes.env, TWILIO_WHATSAPP_FROM: '+1415' }));
+    expect(sender).toMatchObject({ status: 'fail', detail: 'TWILIO_WHATSAPP_FROM=+1415 is not a phone number (whatsapp:+ and 7 to 15 digits)' });
+    // Told offline: with Twilio out of reach the answer is the same.
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    const offline = await checkTwilio(ctx({ ...fakes.env, TWILIO_AUTH_TOKEN: 'abc', TWILIO_API_BASE_URL: closed }));
+    expect(offline).toMatchObject({ status: 'fail', detail: 'TWILIO_AUTH_TOKEN is not an auth token (32 hex digits; it has 3 characters)' });
     const sid = await checkTwilio(ctx({ ...fakes.env, TWILIO_ACCOUNT_SID: 'SK123' }));
     expect(sid.status).toBe('fail');
     expect(sid.detail).toContain('TWILIO_ACCOUNT_SID');

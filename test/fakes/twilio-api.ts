@@ -123,7 +123,7 @@ const readBody = async (req: IncomingMessage): Promise<string> => {
 
 export const startFakeTwilio = async ({
   accountSid = `AC${'0'.repeat(32)}`,
-  authToken = 'fake-auth-token',
+  authToken = '0123456789abcdef0123456789abcdef',
 }: { accountSid?: string; authToken?: string } = {}): Promise<FakeTwilio> => {
   const messages: FakeTwilioMessage[] = [];
   const requests: FakeTwilioRequest[] = [];

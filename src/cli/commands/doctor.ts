@@ -35,8 +35,9 @@ export const formatReport = (report: DoctorReport): string => {
 
 /** `vidbot doctor`: checks the setup, prints what it found, and exits non-zero when a check failed. */
 export const doctorCommand = async (context: CliContext, flags: DoctorFlags): Promise<void> => {
-  const { config } = await loadCliConfig(context, { publicBaseUrl: flag('--server', flags.server) });
-  const report = await runDoctor(config, { env: { ...context.env } });
+  // Every invalid setting is reported (with the checks its default allows), not only the first.
+  const { config, invalid } = await loadCliConfig(context, { publicBaseUrl: flag('--server', flags.server) }, { collectInvalid: true });
+  const report = await runDoctor(config, { env: { ...context.env }, invalidSettings: invalid });
   if (flags.json) {
     context.stdout.write(`${JSON.stringify({ ok: report.ok, counts: report.counts, checks: report.checks })}\n`);
   } else {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
-import { vidbotError } from '../errors.ts';
+import { type VidbotError, isVidbotError, vidbotError } from '../errors.ts';
 import { parseSetting } from './parse.ts';
 import { type Config, type ConfigSource, type SettingKey, defaults, settings } from './settings.ts';
 
@@ -19,12 +19,19 @@ export interface LoadConfigOptions {
   readonly overrideNames?: Readonly<Partial<Record<SettingKey, string>>>;
   /** Skip reading .env (library callers that pass everything explicitly). */
   readonly dotenv?: boolean;
+  /**
+   * A bad value of a setting (not a flag's) throws (default), or is listed in `invalid` and the
+   * setting keeps what it had below it: `vidbot doctor` reports every bad value at once.
+   */
+  readonly collectInvalid?: boolean;
 }
 
 export interface LoadedConfig {
   readonly config: Config;
   /** Where each set value came from, for `vidbot config list`. */
   readonly sources: Readonly<Partial<Record<SettingKey, ConfigSource>>>;
+  /** With collectInvalid: each bad value's error (VIDBOT_CONFIG_INVALID), by setting; otherwise empty. */
+  readonly invalid: Readonly<Partial<Record<SettingKey, VidbotError>>>;
 }
 
 const readDotenv = (cwd: string): Record<string, string> => {
@@ -60,6 +67,7 @@ export const loadConfig = (options: LoadConfigOptions = {}): LoadedConfig => {
   const values: Record<string, unknown> = { ...defaults };
   const sources: Partial<Record<SettingKey, ConfigSource>> = {};
   for (const key of Object.keys(defaults) as SettingKey[]) sources[key] = 'default';
+  const invalid: Partial<Record<SettingKey, VidbotError>> = {};
 
   const layers: [ConfigSource, (key: SettingKey) => unknown][] = [
     ['config store', (key) => options.stored?.[key]],
@@ -72,7 +80,14 @@ export const loadConfig = (options: LoadConfigOptions = {}): LoadedConfig => {
       const raw = read(key);
       // An empty variable counts as unset, as in most tools, so `FOO= vidbot ...` clears nothing by accident.
       if (raw === undefined || raw === '') continue;
-      values[key] = parseSetting(key, raw, source, source === 'flag' ? options.overrideNames?.[key] : undefined);
+      try {
+        values[key] = parseSetting(key, raw, source, source === 'flag' ? options.overrideNames?.[key] : undefined);
+      } catch (error) {
+        if (!options.collectInvalid || source === 'flag' || !isVidbotError(error)) throw error;
+        invalid[key] = error;
+        continue;
+      }
+      delete invalid[key];
       sources[key] = source;
     }
   }
@@ -82,5 +97,5 @@ export const loadConfig = (options: LoadConfigOptions = {}): LoadedConfig => {
   } else {
     values.dataDir = resolve(cwd, String(values.dataDir));
   }
-  return { config: Object.freeze(values) as Config, sources: Object.freeze(sources) };
+  return { config: Object.freeze(values) as Config, sources: Object.freeze(sources), invalid: Object.freeze(invalid) };
 };

@@ -21,6 +21,13 @@ import { type CheckOutcome, type CheckStatus, type DoctorCheck, type DoctorConte
 
 const usable = (check: DoctorCheck): boolean => check.status === 'pass' || check.status === 'warn';
 
+/** Every invalid value on one line, each error's hint after: the user fixes them all before the next run. */
+const invalidSettings = (errors: readonly Error[]): CheckOutcome => {
+  const hints = [...new Set(errors.map((error) => (error as { hint?: string }).hint).filter((hint) => hint !== undefined))];
+  const count = `${errors.length} invalid value${errors.length === 1 ? '' : 's'}, the default${errors.length === 1 ? '' : 's'} used below: `;
+  return fail(`${count}${errors.map((error) => error.message.replace(/\.$/, '')).join('; ')}`, hints.join(' '));
+};
+
 /** The resolved dependencies every check gets; exported to run single checks (tests, other tools). */
 export const createDoctorContext = (config: Config, options: DoctorOptions = {}): DoctorContext => ({
   config,
@@ -56,6 +63,9 @@ export const runDoctor = async (config: Config, options: DoctorOptions = {}): Pr
   try {
     let binaries: (FfmpegBinaries & { drawtext: boolean }) | undefined;
     let clip: string | undefined;
+    const invalid = Object.values(options.invalidSettings ?? {});
+    const settings =
+      invalid.length === 0 ? [] : [report(Promise.resolve({ id: 'settings' as const, title: 'Settings', ...invalidSettings(invalid), durationMs: 0 }))];
     const node = run('node', 'Node.js', async () => checkNode(ctx.nodeVersion));
     const ffmpeg = run(
       'ffmpeg',
@@ -77,7 +87,9 @@ export const runDoctor = async (config: Config, options: DoctorOptions = {}): Pr
     const openai = run('openai', 'OpenAI', () => checkOpenAI(ctx));
     const cloudinary = run('cloudinary', 'Cloudinary', () => checkCloudinary(ctx));
     const serverSlow = fail(`PUBLIC_BASE_URL did not answer within ${seconds(limit)}`, 'Check that the server runs and the tunnel or proxy forwards to it.');
-    const publicUrl = run('public-url', 'Public URL', () => checkPublicUrl(ctx), serverSlow);
+    const publicUrl = options.invalidSettings?.publicBaseUrl
+      ? skipped('public-url', 'Public URL', 'PUBLIC_BASE_URL is not a URL (see Settings)')
+      : run('public-url', 'Public URL', () => checkPublicUrl(ctx), serverSlow);
 
     const signature = publicUrl.then((health) => {
       if (!usable(health)) {
@@ -108,7 +120,7 @@ export const runDoctor = async (config: Config, options: DoctorOptions = {}): Pr
       const slowMedia = fail(`publishing and fetching the test clip took over ${seconds(ctx.clipTimeoutMs)}`, 'Check the media host.');
       return run('media-url', 'Media URL', () => checkMediaUrl(ctx, file), slowMedia, ctx.clipTimeoutMs);
     });
-    const checks = await Promise.all([node, ffmpeg, store, queue, twilio, cloudApi, replicate, fal, cog, openai, cloudinary, publicUrl, signature, cloudWebhook, media, clipCheck]);
+    const checks = await Promise.all([...settings, node, ffmpeg, store, queue, twilio, cloudApi, replicate, fal, cog, openai, cloudinary, publicUrl, signature, cloudWebhook, media, clipCheck]);
     const counts: Record<CheckStatus, number> = { pass: 0, warn: 0, fail: 0, skip: 0 };
     for (const check of checks) counts[check.status] += 1;
     return { ok: counts.fail === 0, checks, counts };

@@ -3,12 +3,13 @@
  * (configuration, environment, fetch) and answers pass / warn / fail / skip with a one-line detail
  * and, when not a pass, a fix.
  */
-import type { Config } from '../config/settings.ts';
+import type { Config, SettingKey } from '../config/settings.ts';
 import type { InstallerBinaries } from '../ffmpeg/locate.ts';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
 
 export type CheckId =
+  | 'settings'
   | 'node'
   | 'ffmpeg'
   | 'store'
@@ -63,6 +64,11 @@ export interface DoctorOptions {
   readonly resolveInstaller?: false | (() => Promise<InstallerBinaries>);
   /** Called as each check finishes, in completion order (progress output). */
   readonly onCheck?: (check: DoctorCheck) => void;
+  /**
+   * Settings whose values were invalid (loadConfig's `invalid`, with collectInvalid): reported as
+   * one failed check, while the other checks run on what the settings fell back to.
+   */
+  readonly invalidSettings?: Readonly<Partial<Record<SettingKey, Error>>>;
 }
 
 /** What every check gets: resolved options and the configuration. */

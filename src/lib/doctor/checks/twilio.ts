@@ -4,6 +4,32 @@ import { serviceFailure } from './service-errors.ts';
 
 const VARIABLES = ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_WHATSAPP_FROM'] as const;
 
+/** The Twilio values set that cannot be right, whatever Twilio would say: an account SID, auth token and sender each have one shape. */
+const malformedValues = (values: Readonly<Record<(typeof VARIABLES)[number], string | undefined>>): Array<{ problem: string; fix: string }> => {
+  const found: Array<{ problem: string; fix: string }> = [];
+  const { TWILIO_ACCOUNT_SID: sid, TWILIO_AUTH_TOKEN: token, TWILIO_WHATSAPP_FROM: from } = values;
+  if (sid && !/^AC[0-9a-fA-F]{32}$/.test(sid)) {
+    found.push({
+      problem: `TWILIO_ACCOUNT_SID "${sid.slice(0, 6)}..." is not an account SID (AC followed by 32 hex digits)`,
+      fix: 'Copy the Account SID (AC...) from your Twilio console.',
+    });
+  }
+  // Never shown: only its length, which says enough (a key's secret, a truncated paste).
+  if (token && !/^[0-9a-fA-F]{32}$/.test(token)) {
+    found.push({
+      problem: `TWILIO_AUTH_TOKEN is not an auth token (32 hex digits; it has ${token.length} character${token.length === 1 ? '' : 's'}${/^[0-9a-fA-F]*$/.test(token) ? '' : ', not all hex digits'})`,
+      fix: 'Copy the Auth Token from your Twilio console (Account Info, "Show").',
+    });
+  }
+  if (from && !/^(whatsapp:)?\+[1-9]\d{6,14}$/.test(from)) {
+    found.push({
+      problem: `TWILIO_WHATSAPP_FROM=${from} is not a phone number (whatsapp:+ and 7 to 15 digits)`,
+      fix: 'Set TWILIO_WHATSAPP_FROM to your WhatsApp sender, e.g. the sandbox number whatsapp:+14155238886.',
+    });
+  }
+  return found;
+};
+
 /**
  * Fetches the account with the official SDK (through the Twilio channel): the credentials work and
  * the account is active. TWILIO_API_BASE_URL moves the requests, as it does for sending.
@@ -13,14 +39,14 @@ export const checkTwilio = async (ctx: DoctorContext): Promise<CheckOutcome> => 
   const values = { TWILIO_ACCOUNT_SID: sid, TWILIO_AUTH_TOKEN: token, TWILIO_WHATSAPP_FROM: from };
   const missing = VARIABLES.filter((name) => !values[name]);
   if (missing.length === VARIABLES.length) return skip('not configured: messages are recorded locally, not sent to WhatsApp');
+  // What can be told without asking Twilio, said for every value set (also when another is missing).
+  const malformed = malformedValues(values);
+  if (malformed.length > 0) return fail(malformed.map((each) => each.problem).join('; '), malformed.map((each) => each.fix).join(' '));
   if (sid === undefined || token === undefined || from === undefined || missing.length > 0) {
     return warn(
       `partly configured: ${missing.join(', ')} not set, so vidbot uses the local messenger and sends nothing`,
       `Set ${missing.join(' and ')} as well (from your Twilio console), or unset the others.`,
     );
-  }
-  if (!/^AC[0-9a-fA-F]{32}$/.test(sid)) {
-    return fail(`TWILIO_ACCOUNT_SID "${sid.slice(0, 6)}..." is not an account SID (AC followed by 32 hex digits)`, 'Copy the Account SID (AC...) from your Twilio console.');
   }
   let account: TwilioAccount;
   try {
