@@ -123,6 +123,20 @@ describe('vidbot generate', () => {
     expect(await taskCount()).toBe(0);
   });
 
+  it('refuses a photo that is missing or not an image before anything else, and names it', async () => {
+    await writeFile(join(sandbox.root, 'a-red-balloon.mp4'), 'an earlier video');
+    const missing = await cli(['generate', 'a red balloon', '--image', 'nope.jpg']);
+    expect(missing.exitCode).toBe(66);
+    expect(missing.stderr).toContain(`No image at ${join(sandbox.root, 'nope.jpg')}.`);
+    await writeFile(join(sandbox.root, 'notes.txt'), 'not a photo at all');
+    const text = await cli(['generate', 'a red balloon', '--image', 'notes.txt', '--force']);
+    expect(text.exitCode).toBe(65);
+    expect(text.stderr).toContain(`${join(sandbox.root, 'notes.txt')} is not a JPEG, PNG or WebP image. [VIDBOT_MEDIA_INVALID]`);
+    expect(text.stderr).toContain('hint: Pass the photo as a JPEG, PNG or WebP file.');
+    expect(await readFile(join(sandbox.root, 'a-red-balloon.mp4'), 'utf8')).toBe('an earlier video');
+    expect(await taskCount()).toBe(0);
+  });
+
   it('names FFMPEG_BIN when ffmpeg cannot be found', async () => {
     const result = await cli(['generate', 'a red balloon'], { FFMPEG_BIN: join(sandbox.root, 'no-ffmpeg-here') });
     expect(result.exitCode).toBe(69);

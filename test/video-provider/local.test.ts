@@ -165,6 +165,12 @@ describe('local provider: failures', () => {
       .generate(request('x', { firstFrameImage: join(root, 'nope.png') }), { workDir })
       .catch((e: unknown) => e);
     expect(isVidbotError(noImage, 'VIDBOT_FILE_NOT_FOUND')).toBe(true);
+    // Not a photo: refused by name (VIDBOT_MEDIA_INVALID), not as an ffmpeg failure.
+    const text = join(root, 'notes.png');
+    await writeFile(text, 'a text file named like a photo');
+    const notImage = await provider.generate(request('x', { firstFrameImage: text }), { workDir }).catch((e: unknown) => e);
+    expect(isVidbotError(notImage, 'VIDBOT_MEDIA_INVALID')).toBe(true);
+    expect((notImage as Error).message).toBe(`${text} is not a JPEG, PNG or WebP image.`);
     const noFont = await createLocalProvider({ ffmpeg: FFMPEG, fontFile: join(root, 'nope.ttf') })
       .generate(request('x'), { workDir })
       .catch((e: unknown) => e);

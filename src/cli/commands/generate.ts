@@ -1,4 +1,3 @@
-import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createVidbot } from '../../lib/create-vidbot.ts';
 import { isAbortError, vidbotError } from '../../lib/errors.ts';
@@ -6,6 +5,7 @@ import { assertWritableOutput, slugify } from '../../lib/files.ts';
 import { createOutputFileHost } from '../../lib/media-host/output-file.ts';
 import { probeMedia } from '../../lib/ffmpeg/probe.ts';
 import { validatePrompt } from '../../lib/pipeline/prompt.ts';
+import { assertImageFile } from '../../lib/video-provider/output.ts';
 import { parseInputFlags } from '../../lib/video-provider/replicate-models.ts';
 import { type CliContext, flag, loadCliConfig } from '../context.ts';
 import { describeMedia, mediaJson } from '../format.ts';
@@ -36,13 +36,12 @@ export const generateCommand = async (context: CliContext, rawPrompt: string, fl
   });
   // Check everything the user typed before touching the store, so bad input changes nothing.
   const prompt = validatePrompt(rawPrompt, config.promptMaxChars);
-  const output = await assertWritableOutput(resolve(context.cwd, flags.output ?? `${slugify(prompt)}.mp4`));
-  await refuseToReplace(context, output, flags.force, 'generated');
   const inputs = flags.input?.length ? parseInputFlags(flags.input) : undefined;
   const image = flags.image ? resolve(context.cwd, flags.image) : undefined;
-  if (image && !(await stat(image).then((s) => s.isFile(), () => false))) {
-    throw vidbotError('VIDBOT_FILE_NOT_FOUND', `No image at ${image}.`);
-  }
+  if (image) await assertImageFile(image);
+  // Last: it may ask whether to replace the file, which is pointless if the command would fail anyway.
+  const output = await assertWritableOutput(resolve(context.cwd, flags.output ?? `${slugify(prompt)}.mp4`));
+  await refuseToReplace(context, output, flags.force, 'generated');
 
   const view = createProgressView(context.stderr);
   // The video goes straight to the output file: the data folder keeps no second copy.

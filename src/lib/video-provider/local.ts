@@ -5,11 +5,13 @@ import { execa } from 'execa';
 import { throwIfAborted, vidbotError, type VidbotError } from '../errors.ts';
 import { OWN_SESSION, endsWithProcess, guardedCommand, launchFailure } from '../ffmpeg/child.ts';
 import { detectFfmpegFeatures, type FfmpegFeatures } from '../ffmpeg/features.ts';
+import { SNIFF_BYTES, sniffImageType } from '../media-type.ts';
 import type { ProgressListener } from '../progress.ts';
 import { missingPreviewFilters, previewCapabilities } from './local-filters.ts';
 import { deriveLook, sha256 } from './local-look.ts';
 import { buildRenderArgs, type FontRef, type RenderPlan } from './local-render.ts';
 import { layoutPrompt } from './local-text.ts';
+import { notAnImage } from './output.ts';
 import type { GeneratedVideo, GenerateOptions, VideoProvider, VideoRequest } from './port.ts';
 
 export interface LocalProviderOptions {
@@ -93,11 +95,15 @@ const normalizeDuration = (durationSec: number): number =>
     : DEFAULT_DURATION_SEC;
 
 const readImage = async (path: string): Promise<Buffer> => {
+  let bytes: Buffer;
   try {
-    return await readFile(path);
+    bytes = await readFile(path);
   } catch (error) {
     throw vidbotError('VIDBOT_FILE_NOT_FOUND', `Image not found: ${path}`, { cause: error });
   }
+  // Refused here, by name, rather than as an ffmpeg failure that blames the machine.
+  if (!sniffImageType(bytes.subarray(0, SNIFF_BYTES))) throw notAnImage(path);
+  return bytes;
 };
 
 const tail = (text: string, lines = 15): string => text.trim().split('\n').slice(-lines).join('\n');

@@ -8,16 +8,36 @@ import { extname, join } from 'node:path';
 import { vidbotError } from '../errors.ts';
 import { probeVideo } from '../ffmpeg/probe.ts';
 import { downloadToFile } from '../http/download.ts';
-import { sniffImageType } from '../media-type.ts';
+import { SNIFF_BYTES, sniffImageType } from '../media-type.ts';
 import type { ProgressListener } from '../progress.ts';
+
+/** A photo to animate that is not one (a text file, a PDF, a HEIC): the user passed the wrong file. */
+export const notAnImage = (file: string) =>
+  vidbotError('VIDBOT_MEDIA_INVALID', `${file} is not a JPEG, PNG or WebP image.`, { hint: 'Pass the photo as a JPEG, PNG or WebP file.' });
 
 export const imageDataUri = async (file: string): Promise<string> => {
   const bytes = await readFile(file).catch((error: unknown) => {
     throw vidbotError('VIDBOT_FILE_NOT_FOUND', `Cannot read the image ${file}: ${(error as Error).message}`);
   });
-  const type = sniffImageType(bytes.subarray(0, 16));
-  if (!type) throw vidbotError('VIDBOT_MEDIA_INVALID', `${file} is not a JPEG, PNG or WebP image.`);
+  const type = sniffImageType(bytes.subarray(0, SNIFF_BYTES));
+  if (!type) throw notAnImage(file);
   return `data:${type};base64,${bytes.toString('base64')}`;
+};
+
+/** Checks a photo to animate before anything is made of it: a file, and an image by its first bytes. */
+export const assertImageFile = async (file: string): Promise<void> => {
+  const handle = await open(file).catch(() => undefined);
+  if (handle === undefined || !(await handle.stat()).isFile()) {
+    await handle?.close();
+    throw vidbotError('VIDBOT_FILE_NOT_FOUND', `No image at ${file}.`);
+  }
+  try {
+    const head = Buffer.alloc(SNIFF_BYTES);
+    await handle.read(head, 0, SNIFF_BYTES, 0);
+    if (!sniffImageType(head)) throw notAnImage(file);
+  } finally {
+    await handle.close();
+  }
 };
 
 /** The images of a request as data URIs, read once. */
