@@ -136,7 +136,7 @@ describe('vidbot status', () => {
     expect((await runCli(['status', '--limit', '0'], { env: box.env, cwd: box.root })).exitCode).toBe(2);
   });
 
-  it('finds a task by the end of its id, and refuses an id that names several or is too short', () => {
+  it('finds a task by the end or the start of its id, and refuses an id that names several or is too short', () => {
     const task = (taskId: string) => ({ taskId }) as Task;
     const recent = [task('01a2-aaaa-1111beef'), task('01a2-aaaa-2222beef'), task('01a2-aaaa-3333cafe')];
     expect(pickTask('3333CAFE ', null, recent).taskId).toBe('01a2-aaaa-3333cafe');
@@ -146,5 +146,8 @@ describe('vidbot status', () => {
     expect(() => pickTask('', null, recent)).toThrow('is too short to be a task id');
     expect(() => pickTask('f00d', null, recent)).toThrow('No task f00d.');
     expect(pickTask('anything', recent[0] ?? null, [])).toBe(recent[0]);
+    // The start of an id, as logs and the API show it: found when only one task has it.
+    expect(pickTask('01A2-AAAA-2', null, recent).taskId).toBe('01a2-aaaa-2222beef');
+    expect(() => pickTask('01a2-aaaa', null, recent)).toThrow('3 recent tasks start with 01a2-aaaa: ids made close together share their start.');
   });
 });

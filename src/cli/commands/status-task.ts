@@ -1,7 +1,7 @@
 /**
  * `vidbot status <task-id>`: one task in full (its state, prompt, who made the video, where it went,
- * its job), from the local store or a running server. The 8-character id `vidbot status` lists finds
- * its task among the latest ones.
+ * its job), from the local store or a running server. The 8-character id `vidbot status` lists (an
+ * id's end), or an id's start that only one task has, finds its task among the latest ones.
  */
 import { createVidbot } from '../../lib/create-vidbot.ts';
 import { vidbotError } from '../../lib/errors.ts';
@@ -33,13 +33,21 @@ export const pickTask = (id: string, full: Task | null, recent: readonly Task[])
   if (end.length < SHORTEST_ID) {
     throw vidbotError('VIDBOT_INPUT_INVALID', `"${id.slice(0, 80)}" is too short to be a task id.`, { hint: 'Give the 8 characters `vidbot status` lists, or the whole id.' });
   }
-  const matches = recent.filter((task) => task.taskId.endsWith(end));
+  const matches = recent.filter((task) => task.taskId.toLowerCase().endsWith(end));
   if (matches.length > 1) {
     throw vidbotError('VIDBOT_INPUT_INVALID', `${matches.length} recent tasks end with ${end}.`, { hint: 'Give more of the id, or the whole of it.' });
   }
   const [match] = matches;
-  if (match === undefined) throw notFound(id);
-  return match;
+  if (match !== undefined) return match;
+  // The start of an id, as logs and the API show ids whole: ids made close together share it.
+  const starting = recent.filter((task) => task.taskId.toLowerCase().startsWith(end));
+  if (starting.length === 1 && starting[0] !== undefined) return starting[0];
+  if (starting.length > 1) {
+    throw vidbotError('VIDBOT_INPUT_INVALID', `${starting.length} recent tasks start with ${end}: ids made close together share their start.`, {
+      hint: 'Give the last 8 characters, as `vidbot status` lists them, or the whole id.',
+    });
+  }
+  throw notFound(id);
 };
 
 /** The task an id names in a store: the whole id, or the short one `vidbot status` lists. */
