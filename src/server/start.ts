@@ -42,10 +42,11 @@ export interface StartServerOptions extends Pick<CreateVidbotOptions, 'env' | 'o
   /** Every pipeline event of every job this process's workers run (besides metrics and the feed). */
   readonly onEvent?: StartWorkersOptions['onEvent'];
   /**
-   * Your own routes, hooks or Fastify plugins, added before the server listens (Fastify takes no
-   * routes once it does): `routes: (app) => app.get('/hello', async () => 'hi')`.
+   * Your own routes, hooks or Fastify plugins, and listeners on the queue, added before the server
+   * listens (Fastify takes no routes once it does) and before its workers take a job (so a listener
+   * hears the jobs a restart resumes): `setup: ({ app }) => app.get('/hello', async () => 'hi')`.
    */
-  readonly routes?: (app: FastifyInstance) => unknown;
+  readonly setup?: (server: { readonly app: FastifyInstance; readonly vidbot: Vidbot }) => unknown;
 }
 
 export interface RunningServer {
@@ -133,7 +134,7 @@ export const startServer = async (config: Config, options: StartServerOptions = 
     });
     undo.push(() => app.close());
     // Awaited when it returns a promise; not when it returns the app (thenable: awaiting it would make it ready).
-    const added = options.routes?.(app);
+    const added = options.setup?.({ app, vidbot });
     if (added instanceof Promise) await added;
     let port = 0;
     if (options.listen !== false) {

@@ -122,6 +122,9 @@ describe('vidbot serve', () => {
 
     const second = await startServe(env, sandbox.root, ['--port', String(port)]);
     await waitFor(async () => second.output().includes('"msg":"job done"'), 90_000);
+    // The restart says what it resumes, and its log follows the resumed job from its start.
+    expect(second.output()).toContain('1 job waits in the queue from before this start: the workers take it now.');
+    expect(second.output()).toContain('"msg":"job started"');
     await stop(second.child);
     // One video; the local channel keeps order, so the offer of another version may follow it.
     const sent = (await peek((store) => store.listOutbound({ to: USER }))).filter((record) => record.kind !== 'choices');

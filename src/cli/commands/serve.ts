@@ -51,7 +51,16 @@ const runServe = async (context: CliContext, flags: ServeFlags, config: Config, 
   const view = createServeView({ context, noTui: flags.tui === false });
   // Warnings go to the server's log once it exists; anything earlier goes to stderr.
   let warn = (message: string): void => void context.stderr.write(`warning: ${message}\n`);
+  let unwatch: Array<() => void> = [];
+  let waiting = 0;
   const server = await startServer(config, {
+    // Before the workers take a job: the log hears the jobs a restart resumes, and how many wait.
+    setup: async ({ app, vidbot }) => {
+      // The dashboard shows job transitions itself; log lines would say the same twice.
+      if (!view.tui) unwatch = logQueueEvents(vidbot, app.log);
+      const counts = await vidbot.queue.counts().catch(() => undefined);
+      waiting = counts === undefined ? 0 : counts.waiting + counts.active + counts.delayed;
+    },
     env: { ...context.env },
     onWarning: (message) => warn(message),
     waitForRedis: redisWait(context),
@@ -63,8 +72,11 @@ const runServe = async (context: CliContext, flags: ServeFlags, config: Config, 
   });
   const { app, vidbot, port } = server;
   warn = (message) => app.log.warn(message);
-  // The dashboard shows job transitions itself; log lines would say the same twice.
-  const unwatch = view.tui ? [] : logQueueEvents(vidbot, app.log);
+  if (waiting > 0) {
+    const [jobs, them] = waiting === 1 ? ['1 job waits', 'it'] : [`${waiting} jobs wait`, 'them'];
+    const next = server.worker ? `the workers take ${them} now` : `a worker process runs ${them} (this one runs none)`;
+    app.log.info(`${jobs} in the queue from before this start: ${next}.`);
+  }
 
   const description = describeServe({
     config,
