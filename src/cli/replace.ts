@@ -11,10 +11,17 @@ const confirmReplace = async (context: CliContext, file: string): Promise<boolea
   if (!stdin?.isTTY || !context.stderr.isTTY) return false;
   const { createInterface } = await import('node:readline/promises');
   const lines = createInterface({ input: stdin, output: context.stderr });
+  // At a terminal readline takes Ctrl-C as a key, not as the signal: it ends the command all the same.
+  const interrupted = new AbortController();
+  lines.once('SIGINT', () => interrupted.abort());
   try {
-    const answer = await lines.question(`${file} exists. Replace it? [y/N] `, { signal: context.signal });
+    const answer = await lines.question(`${file} exists. Replace it? [y/N] `, { signal: AbortSignal.any([context.signal, interrupted.signal]) });
     return /^y(es)?$/i.test(answer.trim());
   } catch {
+    if (interrupted.signal.aborted || context.signal.aborted) {
+      context.stderr.write('\n');
+      throw vidbotError('VIDBOT_CANCELED', 'Interrupted; nothing was written.', { hint: 'Run the command again to start over.' });
+    }
     return false;
   } finally {
     lines.close();

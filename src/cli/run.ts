@@ -1,3 +1,4 @@
+import { constants } from 'node:os';
 import { main } from './main.ts';
 
 /** The process edge: wires the real environment, streams and signals into `main`. */
@@ -6,8 +7,10 @@ export const run = async (): Promise<void> => {
   process.title = ['vidbot', process.argv[2]].filter((word) => word !== undefined && !word.startsWith('-')).join(' ');
   const controller = new AbortController();
   let interrupts = 0;
+  let first: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
     interrupts += 1;
+    first ??= signal;
     // A second Ctrl-C means "now": skip clean-up and leave, giving the terminal its cursor back (the
     // dashboard hides it) and saying what becomes of work still running.
     if (interrupts > 1) {
@@ -39,5 +42,6 @@ export const run = async (): Promise<void> => {
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   process.off('SIGHUP', onSignal);
-  process.exitCode = code;
+  // Stopped by a signal: the shell's code for it (130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP).
+  process.exitCode = code === 130 && first !== undefined ? 128 + (constants.signals[first] ?? 2) : code;
 };

@@ -56,7 +56,10 @@ describe('bin/vidbot.js', () => {
     }
   });
 
-  it('stops on SIGINT with exit 130 and leaves no output file', async () => {
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)('stops on %s with exit %i and leaves no output file', async (signal, code) => {
     const sandbox = await makeSandbox();
     cleanups.push(sandbox.cleanup);
     const child = execa(process.execPath, [binPath, 'generate', 'a very slow sunrise', '--duration', '30', '-o', 'sunrise.mp4'], {
@@ -72,9 +75,9 @@ describe('bin/vidbot.js', () => {
       if (work.length > 0 || Date.now() > deadline) break;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    child.kill('SIGINT');
+    child.kill(signal);
     const result = await child;
-    expect(result.exitCode).toBe(130);
+    expect(result.exitCode).toBe(code);
     await expect(access(join(sandbox.root, 'sunrise.mp4'))).rejects.toThrow();
     expect(await readdir(join(sandbox.env.VIDBOT_DATA_DIR ?? '', 'work'))).toEqual([]);
   });

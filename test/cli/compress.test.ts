@@ -80,6 +80,15 @@ describe('vidbot compress', () => {
     expect((await cli(['compress', join(inputDir, 'nope.mp4')])).stderr).toMatch(/^✖ No video at /);
   });
 
+  it('stops on Ctrl-C: exit 130, said as an interruption, nothing written', async () => {
+    const out = join(outDir, 'interrupted.mp4');
+    const result = await runCli(['compress', inputs.big ?? '', '-o', out, '--max-bytes', '1500000'], { env: sandbox.env, cwd: sandbox.root, signal: AbortSignal.abort() });
+    expect(result.exitCode).toBe(130);
+    expect(result.stderr).toContain('✖ Interrupted; nothing was written. [VIDBOT_CANCELED]');
+    expect(result.stderr).toContain('hint: Run the command again to start over.');
+    expect(await listDir(outDir)).not.toContain('interrupted.mp4');
+  });
+
   it('refuses a --max-bytes too small for any sane encode, quickly and without output', async () => {
     const started = Date.now();
     const result = await cli(['compress', inputs.big ?? '', '-o', join(outDir, 'tiny.mp4'), '--max-bytes', '20000']);

@@ -111,6 +111,8 @@ describe('the dashboard state', () => {
   it('says on stopping what happens to the running jobs, and marks those handed back', () => {
     const stopping = apply([{ type: 'stopping', graceSec: 10, ts: NOW }], busy);
     expect(stopSummary(stopping)).toBe('Stopping: 3 running jobs get up to 10 s to finish; no new job starts.');
+    const one = stopping.stop === undefined ? stopping : { ...stopping, stop: { ...stopping.stop, running: stopping.stop.running.slice(0, 1) } };
+    expect(stopSummary(one)).toBe('Stopping: 1 running job gets up to 10 s to finish; no new job starts.');
     // Stopping pauses the workers: that is no pause of the user's.
     const paused = apply([{ type: 'workers', running: 3, concurrency: 3, paused: true, ts: NOW + 100 }], stopping);
     expect(paused.log).toEqual(stopping.log);

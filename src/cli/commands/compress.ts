@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createFfmpegCompressor, defaultOutput } from '../../lib/compressor/ffmpeg.ts';
-import { vidbotError } from '../../lib/errors.ts';
+import { isAbortError, vidbotError } from '../../lib/errors.ts';
 import { assertWritableOutput } from '../../lib/files.ts';
 import { locateFfmpeg } from '../../lib/ffmpeg/locate.ts';
 import { type CliContext, flag, loadCliConfig } from '../context.ts';
@@ -35,11 +35,17 @@ export const compressCommand = async (context: CliContext, input: string, flags:
   try {
     view.onEvent({ type: 'stage:start', stage: 'compress' });
     const started = performance.now();
-    result = await compressor.compress(source, {
-      signal: context.signal,
-      output,
-      onProgress: (p) => view.onEvent({ type: 'stage:progress', stage: 'compress', ...p }),
-    });
+    result = await compressor
+      .compress(source, {
+        signal: context.signal,
+        output,
+        onProgress: (p) => view.onEvent({ type: 'stage:progress', stage: 'compress', ...p }),
+      })
+      .catch((error: unknown) => {
+        // Said as generate says it: no task here to start again, and no half-written file left.
+        if (!isAbortError(error) && !context.signal.aborted) throw error;
+        throw vidbotError('VIDBOT_CANCELED', 'Interrupted; nothing was written.', { hint: 'Run the command again to start over.' });
+      });
     view.onEvent({ type: 'stage:done', stage: 'compress', durationMs: performance.now() - started, note: result.mode });
   } finally {
     view.stop();

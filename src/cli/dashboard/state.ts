@@ -179,7 +179,7 @@ export const reduce = (state: DashboardState, event: DashboardEvent): DashboardS
       return reduceTasks(state, event.tasks, event.runSeconds);
     case 'stopping': {
       const running = runningIds(state);
-      const text = running.length > 0 ? `Stopping: ${plural(running.length, 'running job')} get up to ${event.graceSec} s to finish.` : 'Stopping.';
+      const text = running.length > 0 ? `Stopping: ${plural(running.length, 'running job')} ${running.length === 1 ? 'gets' : 'get'} up to ${event.graceSec} s to finish.` : 'Stopping.';
       return addLog({ ...state, stop: { phase: 'stopping', graceSec: event.graceSec, running } }, event.ts, 'info', text);
     }
     case 'stopped': {

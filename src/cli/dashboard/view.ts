@@ -138,7 +138,7 @@ export const stopSummary = (state: DashboardState): string | undefined => {
   if (!stop) return undefined;
   if (stop.phase === 'stopping') {
     return stop.running.length > 0
-      ? `Stopping: ${plural(stop.running.length, 'running job')} get up to ${stop.graceSec} s to finish; no new job starts.`
+      ? `Stopping: ${plural(stop.running.length, 'running job')} ${stop.running.length === 1 ? 'gets' : 'get'} up to ${stop.graceSec} s to finish; no new job starts.`
       : 'Stopping…';
   }
   if (stop.handedBack === null) return 'Stopped. This server ran no jobs; its queue is worked elsewhere.';
