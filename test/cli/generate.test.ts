@@ -53,7 +53,7 @@ describe('vidbot generate', () => {
     // The cache remembers the file it wrote: another output gets a copy of it, without generating again.
     const copy = join(sandbox.root, 'boat-copy.mp4');
     const second = await cli(['generate', 'A paper boat, in the rain!', '-o', copy, '--landscape', '--json']);
-    expect(JSON.parse(second.stdout)).toMatchObject({ ok: true, cacheHit: true, file: copy });
+    expect(JSON.parse(second.stdout)).toMatchObject({ ok: true, cacheHit: true, file: copy, cost: 0 });
     // A copy: the first file stays where it was.
     expect(existsSync(out)).toBe(true);
     expect(await readFile(out)).toEqual(await readFile(copy));
@@ -66,6 +66,7 @@ describe('vidbot generate', () => {
     const broken = await cli(['generate', 'a paper boat in the rain', '-o', join(sandbox.root, 'boat-3.mp4'), '--landscape', '--json']);
     expect(broken.exitCode).toBe(0);
     expect(JSON.parse(broken.stdout)).toMatchObject({ ok: true, cacheHit: false });
+    expect(broken.stderr).toContain('cache: skipped (the cached video was changed since)');
     const third = await cli(['generate', 'a paper boat in the rain', '-o', out, '--landscape', '--no-cache', '--force', '--json']);
     expect(JSON.parse(third.stdout)).toMatchObject({ ok: true, cacheHit: false });
     // No second copy of any of them stays in the data folder.

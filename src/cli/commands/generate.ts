@@ -92,7 +92,8 @@ export const generateCommand = async (context: CliContext, rawPrompt: string, fl
           // Who made it: a failover chain may have picked another provider and model than asked.
           provider: done.generation?.provider ?? done.options.provider,
           model: done.generation?.model ?? done.options.model ?? vidbot.provider.defaultModel,
-          ...(done.generation?.cost === undefined ? {} : { cost: done.generation.cost }),
+          // A video from the cache cost nothing this time.
+          ...(done.generation?.cost !== undefined ? { cost: done.generation.cost } : done.cacheHit ? { cost: 0 } : {}),
           cacheHit: done.cacheHit ?? false,
           prompt: done.prompt,
           ...(done.polishedPrompt ? { polishedPrompt: done.polishedPrompt } : {}),

@@ -75,6 +75,8 @@ export interface CacheLookup {
   readonly key: string;
   /** The cached video, when caching is on and its file is still the one made. */
   readonly cached?: { readonly filePath: string; readonly size: number; readonly meta?: Readonly<Record<string, unknown>> };
+  /** Why an entry the cache had was not used: its file is gone, or is no longer the one made. */
+  readonly stale?: 'gone' | 'changed';
 }
 
 /** The request's cache key, and its cached video when there is one. */
@@ -101,6 +103,8 @@ export const lookUpCache = async (
   if (request.useCache === false || deps.store === undefined) return { key };
   const entry = await deps.store.getCache(key);
   const found = entry ? await statOf(entry.filePath) : undefined;
-  if (entry === null || found === undefined || found.size === 0 || !(await sameFile(entry.meta, entry.filePath, found))) return { key };
+  if (entry === null) return { key };
+  if (found === undefined || found.size === 0) return { key, stale: 'gone' };
+  if (!(await sameFile(entry.meta, entry.filePath, found))) return { key, stale: 'changed' };
   return { key, cached: { filePath: entry.filePath, size: found.size, ...(entry.meta ? { meta: entry.meta } : {}) } };
 };

@@ -77,6 +77,9 @@ export interface Pipeline {
 }
 
 /** The provider's part of a pipeline request: what to make, without the pipeline's own switches. */
+/** What the cache stage says when it has no video to give. */
+const CACHE_MISSES = { none: 'no cached video', gone: 'the cached video is gone', changed: 'the cached video was changed since' } as const;
+
 const videoRequest = ({ polish: _polish, useCache: _useCache, maxBytes: _maxBytes, ...video }: PipelineRequest): VideoRequest => video;
 
 /**
@@ -92,7 +95,7 @@ export const createPipeline = (deps: PipelineDeps): Pipeline => ({
     const useCache = request.useCache !== false && deps.store !== undefined;
     const scratch = await mkdtemp(join(deps.workDir, scratchPrefix()));
     try {
-      const { key, cached } = await lookUpCache(deps, request);
+      const { key, cached, stale } = await lookUpCache(deps, request);
       if (cached) {
         emit({ type: 'stage:skip', stage: 'polish', reason: 'cache hit' });
         emit({ type: 'stage:skip', stage: 'generate', reason: 'cache hit' });
@@ -106,7 +109,7 @@ export const createPipeline = (deps: PipelineDeps): Pipeline => ({
           ...(typeof cached.meta?.polishedPrompt === 'string' ? { polishedPrompt: cached.meta.polishedPrompt } : {}),
         });
       }
-      if (useCache) emit({ type: 'stage:skip', stage: 'cache', reason: 'no cached video' });
+      if (useCache) emit({ type: 'stage:skip', stage: 'cache', reason: CACHE_MISSES[stale ?? 'none'] });
       // Not even the polish runs for a video that may not be paid for; a job already started is not left behind.
       const started = options.resumeRemoteJob !== undefined || options.remoteJobRequestedAt !== undefined;
       if (!started && deps.provider.capabilities(request.model).ai) await deps.admitGeneration?.();
