@@ -3,6 +3,9 @@ import { stat } from 'node:fs/promises';
 import { vidbotError } from '../lib/errors.ts';
 import type { CliContext } from './context.ts';
 
+/** A command that writes a file, stopped by Ctrl-C (or SIGTERM) before it wrote it. */
+export const interrupted = () => vidbotError('VIDBOT_CANCELED', 'Interrupted; nothing was written.', { hint: 'Run the command again to start over.' });
+
 const exists = (file: string): Promise<boolean> => stat(file).then(() => true, () => false);
 
 /** On a terminal, asks before replacing a file; elsewhere (scripts, CI) it never does without --force. */
@@ -12,15 +15,15 @@ const confirmReplace = async (context: CliContext, file: string): Promise<boolea
   const { createInterface } = await import('node:readline/promises');
   const lines = createInterface({ input: stdin, output: context.stderr });
   // At a terminal readline takes Ctrl-C as a key, not as the signal: it ends the command all the same.
-  const interrupted = new AbortController();
-  lines.once('SIGINT', () => interrupted.abort());
+  const ctrlC = new AbortController();
+  lines.once('SIGINT', () => ctrlC.abort());
   try {
-    const answer = await lines.question(`${file} exists. Replace it? [y/N] `, { signal: AbortSignal.any([context.signal, interrupted.signal]) });
+    const answer = await lines.question(`${file} exists. Replace it? [y/N] `, { signal: AbortSignal.any([context.signal, ctrlC.signal]) });
     return /^y(es)?$/i.test(answer.trim());
   } catch {
-    if (interrupted.signal.aborted || context.signal.aborted) {
+    if (ctrlC.signal.aborted || context.signal.aborted) {
       context.stderr.write('\n');
-      throw vidbotError('VIDBOT_CANCELED', 'Interrupted; nothing was written.', { hint: 'Run the command again to start over.' });
+      throw interrupted();
     }
     return false;
   } finally {

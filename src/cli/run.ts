@@ -16,8 +16,8 @@ export const run = async (): Promise<void> => {
     if (interrupts > 1) {
       if (process.stdout.isTTY) process.stdout.write('\u001b[?25h');
       const queued = ['serve', 'worker'].includes(process.argv[2] ?? '') ? ' Jobs still running go back to the queue when their lease runs out.' : '';
-      process.stderr.write(`\nStopped at once (a second Ctrl-C).${queued}\n`);
-      process.exit(130);
+      process.stderr.write(`\nStopped at once (a second ${signal === 'SIGINT' ? 'Ctrl-C' : signal}).${queued}\n`);
+      process.exit(exitCodeOf(signal));
     }
     controller.abort(new Error(`Interrupted by ${signal}`));
   };
@@ -42,6 +42,9 @@ export const run = async (): Promise<void> => {
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   process.off('SIGHUP', onSignal);
-  // Stopped by a signal: the shell's code for it (130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP).
-  process.exitCode = code === 130 && first !== undefined ? 128 + (constants.signals[first] ?? 2) : code;
+  // A command the signal stopped (not one that then ended cleanly, as serve does) exits with its code.
+  process.exitCode = code === 130 && first !== undefined ? exitCodeOf(first) : code;
 };
+
+/** The shell's code for a process a signal stopped: 130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP. */
+const exitCodeOf = (signal: NodeJS.Signals): number => 128 + (constants.signals[signal] ?? 2);

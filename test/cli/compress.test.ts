@@ -80,7 +80,7 @@ describe('vidbot compress', () => {
     expect((await cli(['compress', join(inputDir, 'nope.mp4')])).stderr).toMatch(/^✖ No video at /);
   });
 
-  it('stops on Ctrl-C: exit 130, said as an interruption, nothing written', async () => {
+  it('says an interruption (Ctrl-C, SIGTERM) as one: exit 130, nothing written', async () => {
     const out = join(outDir, 'interrupted.mp4');
     const result = await runCli(['compress', inputs.big ?? '', '-o', out, '--max-bytes', '1500000'], { env: sandbox.env, cwd: sandbox.root, signal: AbortSignal.abort() });
     expect(result.exitCode).toBe(130);

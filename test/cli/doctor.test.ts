@@ -96,7 +96,7 @@ describe('vidbot doctor', { timeout: 120_000 }, () => {
     const byId = Object.fromEntries(report.checks.map((check) => [check.id, check]));
     expect(report.checks[0]?.id).toBe('settings');
     expect(byId.settings).toMatchObject({ status: 'fail', title: 'Settings' });
-    expect(byId.settings?.detail).toMatch(/^2 invalid values, the defaults used below: /);
+    expect(byId.settings?.detail).toMatch(/^2 invalid values, which every other command refuses: /);
     expect(byId.settings?.detail).toContain('PUBLIC_BASE_URL must be an absolute URL');
     expect(byId.settings?.detail).toContain('VIDBOT_RATE_LIMIT must be a whole number');
     expect(byId.settings?.fix).toBe('Fix the VIDBOT_RATE_LIMIT environment variable, or unset it. Fix the PUBLIC_BASE_URL environment variable, or unset it.');

@@ -13,7 +13,7 @@ afterEach(async () => {
 });
 
 /** A file that exists, and a terminal whose keys `type` sends once the question is asked. */
-const atTerminal = async (type: string, signal = new AbortController().signal) => {
+const atTerminal = async (type: string, signal = new AbortController().signal, onAsked?: () => void) => {
   const dir = await mkdtemp(join(tmpdir(), 'vidbot-replace-'));
   dirs.push(dir);
   const file = join(dir, 'video.mp4');
@@ -23,7 +23,10 @@ const atTerminal = async (type: string, signal = new AbortController().signal) =
   const stderr = Object.assign(new PassThrough(), { isTTY: true, columns: 80 });
   stderr.on('data', (chunk: Buffer) => {
     asked += chunk.toString();
-    if (asked.includes('Replace it? [y/N] ') && type !== '') {
+    if (!asked.includes('Replace it? [y/N] ')) return;
+    onAsked?.();
+    onAsked = undefined;
+    if (type !== '') {
       stdin.write(type);
       type = '';
     }
@@ -50,9 +53,8 @@ describe('replacing a file the user has', () => {
     });
     // The signal (SIGTERM, or Ctrl-C where the terminal sends it as one) the same way.
     const controller = new AbortController();
-    const signalled = await atTerminal('', controller.signal);
-    const asking = refuseToReplace(signalled.context, signalled.file, false, 'generated');
-    setImmediate(() => controller.abort());
-    await expect(asking).rejects.toMatchObject({ code: 'VIDBOT_CANCELED' });
+    const signalled = await atTerminal('', controller.signal, () => controller.abort());
+    await expect(refuseToReplace(signalled.context, signalled.file, false, 'generated')).rejects.toMatchObject({ code: 'VIDBOT_CANCELED' });
+    expect(signalled.asked()).toContain('Replace it? [y/N] ');
   });
 });

@@ -17,7 +17,7 @@ afterEach(async () => {
 });
 
 /** Enough for both workers to be busy when one is killed and Redis goes away, half before and half during the outage. */
-const TASKS = 24;
+const TASKS = 12;
 
 const spawn = (args: string[], env: Record<string, string>, cwd: string, ready: string) => spawnVidbot(args, { env, cwd, ready, cleanups });
 

@@ -123,7 +123,7 @@ describe('vidbot serve', () => {
     const second = await startServe(env, sandbox.root, ['--port', String(port)]);
     await waitFor(async () => second.output().includes('"msg":"job done"'), 90_000);
     // The restart says what it resumes, and its log follows the resumed job from its start.
-    expect(second.output()).toContain('1 job waits in the queue from before this start: the workers take it now.');
+    expect(second.output()).toContain('1 job waits in the queue: the workers take it now.');
     expect(second.output()).toContain('"msg":"job started"');
     await stop(second.child);
     // One video; the local channel keeps order, so the offer of another version may follow it.

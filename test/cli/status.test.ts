@@ -148,6 +148,8 @@ describe('vidbot status', () => {
     expect(pickTask('anything', recent[0] ?? null, [])).toBe(recent[0]);
     // The start of an id, as logs and the API show it: found when only one task has it.
     expect(pickTask('01A2-AAAA-2', null, recent).taskId).toBe('01a2-aaaa-2222beef');
-    expect(() => pickTask('01a2-aaaa', null, recent)).toThrow('3 recent tasks start with 01a2-aaaa: ids made close together share their start.');
+    expect(() => pickTask('01a2-aaaa', null, recent)).toThrow('3 recent tasks start or end with 01a2-aaaa: ids made close together share their start.');
+    // One task ending with what another starts with: neither is guessed.
+    expect(() => pickTask('01a2', null, [task('01a2-bbbb-0000'), task('ffff-cccc-01a2')])).toThrow('2 recent tasks start or end with 01a2');
   });
 });

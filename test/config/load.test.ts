@@ -154,8 +154,11 @@ describe('loadConfig with collectInvalid', () => {
     expect(sources.rateLimitPerMinute).toBe('config store');
     expect(config.publicBaseUrl).toBeUndefined();
     expect(config.dailyLimit).toBe(3);
-    // A good value above a bad one leaves nothing to report.
-    expect(loadConfig({ env: { VIDBOT_RATE_LIMIT: '5' }, stored: { rateLimitPerMinute: 'x' }, dotenv: false, collectInvalid: true }).invalid).toEqual({});
+    // A bad value under a good one is still reported: without collectInvalid, loading stops at it.
+    const shadowed = loadConfig({ env: { VIDBOT_RATE_LIMIT: '5' }, stored: { rateLimitPerMinute: 'x' }, dotenv: false, collectInvalid: true });
+    expect(shadowed.config.rateLimitPerMinute).toBe(5);
+    expect(Object.keys(shadowed.invalid)).toEqual(['rateLimitPerMinute']);
+    expect(() => loadConfig({ env: { VIDBOT_RATE_LIMIT: '5' }, stored: { rateLimitPerMinute: 'x' }, dotenv: false })).toThrow(/VIDBOT_RATE_LIMIT/);
     expect(() => loadConfig({ overrides: { rateLimitPerMinute: 'x' }, overrideNames: { rateLimitPerMinute: '--rate' }, dotenv: false, collectInvalid: true })).toThrow(/--rate/);
     expect(() => loadConfig({ env: { VIDBOT_RATE_LIMIT: 'lots' }, dotenv: false })).toThrow(/VIDBOT_RATE_LIMIT/);
   });

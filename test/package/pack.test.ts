@@ -88,7 +88,9 @@ describe('the published package', () => {
     await writeFile(join(dir, 'serve.mjs'), example ?? '');
     const child = execa('node', ['serve.mjs'], {
       cwd: dir,
-      env: { PORT: '0', VIDBOT_HOST: '127.0.0.1', VIDBOT_DATA_DIR: join(dir, 'data') },
+      // Only what the example needs: a REDIS_URL or TWILIO_* of the machine running the tests would change it.
+      env: { PATH: process.env.PATH ?? '', HOME: dir, PORT: '0', VIDBOT_HOST: '127.0.0.1', VIDBOT_DATA_DIR: join(dir, 'data') },
+      extendEnv: false,
       reject: false,
     });
     let output = '';

@@ -7,7 +7,7 @@ import { locateFfmpeg } from '../../lib/ffmpeg/locate.ts';
 import { type CliContext, flag, loadCliConfig } from '../context.ts';
 import { describeMedia, mediaJson } from '../format.ts';
 import { createProgressView } from '../progress.ts';
-import { refuseToReplace } from '../replace.ts';
+import { interrupted, refuseToReplace } from '../replace.ts';
 
 export interface CompressFlags {
   output?: string;
@@ -44,7 +44,7 @@ export const compressCommand = async (context: CliContext, input: string, flags:
       .catch((error: unknown) => {
         // Said as generate says it: no task here to start again, and no half-written file left.
         if (!isAbortError(error) && !context.signal.aborted) throw error;
-        throw vidbotError('VIDBOT_CANCELED', 'Interrupted; nothing was written.', { hint: 'Run the command again to start over.' });
+        throw interrupted();
       });
     view.onEvent({ type: 'stage:done', stage: 'compress', durationMs: performance.now() - started, note: result.mode });
   } finally {

@@ -10,7 +10,7 @@ import { parseInputFlags } from '../../lib/video-provider/replicate-models.ts';
 import { type CliContext, flag, loadCliConfig } from '../context.ts';
 import { describeMedia, mediaJson } from '../format.ts';
 import { createProgressView } from '../progress.ts';
-import { refuseToReplace } from '../replace.ts';
+import { interrupted, refuseToReplace } from '../replace.ts';
 
 export interface GenerateFlags {
   output?: string;
@@ -75,7 +75,7 @@ export const generateCommand = async (context: CliContext, rawPrompt: string, fl
     } catch (error) {
       if (isAbortError(error) || context.signal.aborted) {
         await vidbot.store.updateTask(task.taskId, { status: 'canceled', finishedAt: Date.now(), error: 'Interrupted.' });
-        throw vidbotError('VIDBOT_CANCELED', 'Interrupted; nothing was written.', { hint: 'Run the command again to start over.' });
+        throw interrupted();
       }
       throw error;
     } finally {

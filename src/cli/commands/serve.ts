@@ -52,14 +52,16 @@ const runServe = async (context: CliContext, flags: ServeFlags, config: Config, 
   // Warnings go to the server's log once it exists; anything earlier goes to stderr.
   let warn = (message: string): void => void context.stderr.write(`warning: ${message}\n`);
   let unwatch: Array<() => void> = [];
-  let waiting = 0;
+  let atStart: { waiting: number; stalled: number } | undefined;
   const server = await startServer(config, {
     // Before the workers take a job: the log hears the jobs a restart resumes, and how many wait.
     setup: async ({ app, vidbot }) => {
       // The dashboard shows job transitions itself; log lines would say the same twice.
       if (!view.tui) unwatch = logQueueEvents(vidbot, app.log);
       const counts = await vidbot.queue.counts().catch(() => undefined);
-      waiting = counts === undefined ? 0 : counts.waiting + counts.active + counts.delayed;
+      // On the embedded queue a job active now is another worker's (vidbot worker on the same data),
+      // or was a stopped vidbot's; on Redis, many processes' jobs are: not this start's to tell.
+      if (counts !== undefined) atStart = { waiting: counts.waiting, stalled: config.redisUrl === undefined ? counts.active : 0 };
     },
     env: { ...context.env },
     onWarning: (message) => warn(message),
@@ -72,11 +74,7 @@ const runServe = async (context: CliContext, flags: ServeFlags, config: Config, 
   });
   const { app, vidbot, port } = server;
   warn = (message) => app.log.warn(message);
-  if (waiting > 0) {
-    const [jobs, them] = waiting === 1 ? ['1 job waits', 'it'] : [`${waiting} jobs wait`, 'them'];
-    const next = server.worker ? `the workers take ${them} now` : `a worker process runs ${them} (this one runs none)`;
-    app.log.info(`${jobs} in the queue from before this start: ${next}.`);
-  }
+  for (const line of startLines(atStart, server.worker !== undefined)) app.log.info(line);
 
   const description = describeServe({
     config,
@@ -107,6 +105,22 @@ const runServe = async (context: CliContext, flags: ServeFlags, config: Config, 
     await view.close();
     for (const off of unwatch) off();
   }
+};
+
+/** What the queue holds as serve starts: jobs waiting, and jobs a stopped vidbot left running. */
+const startLines = (atStart: { waiting: number; stalled: number } | undefined, runsJobs: boolean): string[] => {
+  if (atStart === undefined) return [];
+  const lines: string[] = [];
+  const { waiting, stalled } = atStart;
+  if (waiting > 0) {
+    const [jobs, them] = waiting === 1 ? ['1 job waits', 'it'] : [`${waiting} jobs wait`, 'them'];
+    lines.push(`${jobs} in the queue: ${runsJobs ? `the workers take ${them} now` : `a worker process runs ${them} (this one runs none)`}.`);
+  }
+  if (stalled > 0) {
+    const jobs = stalled === 1 ? '1 job is' : `${stalled} jobs are`;
+    lines.push(`${jobs} marked running: by another worker, or by a vidbot that stopped without handing it back, and then it runs again once its lease runs out (VIDBOT_JOB_LEASE_SEC).`);
+  }
+  return lines;
 };
 
 /** One structured log line per job transition, so `vidbot serve` shows what the workers do. */

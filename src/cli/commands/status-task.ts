@@ -33,21 +33,18 @@ export const pickTask = (id: string, full: Task | null, recent: readonly Task[])
   if (end.length < SHORTEST_ID) {
     throw vidbotError('VIDBOT_INPUT_INVALID', `"${id.slice(0, 80)}" is too short to be a task id.`, { hint: 'Give the 8 characters `vidbot status` lists, or the whole id.' });
   }
-  const matches = recent.filter((task) => task.taskId.toLowerCase().endsWith(end));
-  if (matches.length > 1) {
-    throw vidbotError('VIDBOT_INPUT_INVALID', `${matches.length} recent tasks end with ${end}.`, { hint: 'Give more of the id, or the whole of it.' });
-  }
-  const [match] = matches;
-  if (match !== undefined) return match;
-  // The start of an id, as logs and the API show ids whole: ids made close together share it.
-  const starting = recent.filter((task) => task.taskId.toLowerCase().startsWith(end));
-  if (starting.length === 1 && starting[0] !== undefined) return starting[0];
-  if (starting.length > 1) {
-    throw vidbotError('VIDBOT_INPUT_INVALID', `${starting.length} recent tasks start with ${end}: ids made close together share their start.`, {
+  const ending = recent.filter((task) => task.taskId.toLowerCase().endsWith(end));
+  // Or the start of an id, as logs and the API show ids whole: ids made close together share it.
+  const starting = recent.filter((task) => task.taskId.toLowerCase().startsWith(end) && !ending.includes(task));
+  const [match, ...others] = [...ending, ...starting];
+  if (match === undefined) throw notFound(id);
+  if (others.length === 0) return match;
+  if (starting.length > 0) {
+    throw vidbotError('VIDBOT_INPUT_INVALID', `${others.length + 1} recent tasks start or end with ${end}: ids made close together share their start.`, {
       hint: 'Give the last 8 characters, as `vidbot status` lists them, or the whole id.',
     });
   }
-  throw notFound(id);
+  throw vidbotError('VIDBOT_INPUT_INVALID', `${ending.length} recent tasks end with ${end}.`, { hint: 'Give more of the id, or the whole of it.' });
 };
 
 /** The task an id names in a store: the whole id, or the short one `vidbot status` lists. */

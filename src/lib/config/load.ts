@@ -21,7 +21,8 @@ export interface LoadConfigOptions {
   readonly dotenv?: boolean;
   /**
    * A bad value of a setting (not a flag's) throws (default), or is listed in `invalid` and the
-   * setting keeps what it had below it: `vidbot doctor` reports every bad value at once.
+   * setting keeps what it had below it: `vidbot doctor` reports every bad value at once, also one
+   * a higher layer overrides (every other command refuses it all the same).
    */
   readonly collectInvalid?: boolean;
 }
@@ -87,7 +88,6 @@ export const loadConfig = (options: LoadConfigOptions = {}): LoadedConfig => {
         invalid[key] = error;
         continue;
       }
-      delete invalid[key];
       sources[key] = source;
     }
   }

@@ -24,7 +24,7 @@ const usable = (check: DoctorCheck): boolean => check.status === 'pass' || check
 /** Every invalid value on one line, each error's hint after: the user fixes them all before the next run. */
 const invalidSettings = (errors: readonly Error[]): CheckOutcome => {
   const hints = [...new Set(errors.map((error) => (error as { hint?: string }).hint).filter((hint) => hint !== undefined))];
-  const count = `${errors.length} invalid value${errors.length === 1 ? '' : 's'}, the default${errors.length === 1 ? '' : 's'} used below: `;
+  const count = `${errors.length} invalid value${errors.length === 1 ? '' : 's'}, which every other command refuses: `;
   return fail(`${count}${errors.map((error) => error.message.replace(/\.$/, '')).join('; ')}`, hints.join(' '));
 };
 
@@ -87,7 +87,7 @@ export const runDoctor = async (config: Config, options: DoctorOptions = {}): Pr
     const openai = run('openai', 'OpenAI', () => checkOpenAI(ctx));
     const cloudinary = run('cloudinary', 'Cloudinary', () => checkCloudinary(ctx));
     const serverSlow = fail(`PUBLIC_BASE_URL did not answer within ${seconds(limit)}`, 'Check that the server runs and the tunnel or proxy forwards to it.');
-    const publicUrl = options.invalidSettings?.publicBaseUrl
+    const publicUrl = options.invalidSettings?.publicBaseUrl && config.publicBaseUrl === undefined
       ? skipped('public-url', 'Public URL', 'PUBLIC_BASE_URL is not a URL (see Settings)')
       : run('public-url', 'Public URL', () => checkPublicUrl(ctx), serverSlow);
 

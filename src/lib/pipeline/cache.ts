@@ -104,7 +104,7 @@ export const lookUpCache = async (
   const entry = await deps.store.getCache(key);
   const found = entry ? await statOf(entry.filePath) : undefined;
   if (entry === null) return { key };
-  if (found === undefined || found.size === 0) return { key, stale: 'gone' };
-  if (!(await sameFile(entry.meta, entry.filePath, found))) return { key, stale: 'changed' };
+  if (found === undefined) return { key, stale: 'gone' };
+  if (found.size === 0 || !(await sameFile(entry.meta, entry.filePath, found))) return { key, stale: 'changed' };
   return { key, cached: { filePath: entry.filePath, size: found.size, ...(entry.meta ? { meta: entry.meta } : {}) } };
 };

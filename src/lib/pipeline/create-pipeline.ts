@@ -76,10 +76,10 @@ export interface Pipeline {
   isCached(request: PipelineRequest): Promise<boolean>;
 }
 
-/** The provider's part of a pipeline request: what to make, without the pipeline's own switches. */
 /** What the cache stage says when it has no video to give. */
 const CACHE_MISSES = { none: 'no cached video', gone: 'the cached video is gone', changed: 'the cached video was changed since' } as const;
 
+/** The provider's part of a pipeline request: what to make, without the pipeline's own switches. */
 const videoRequest = ({ polish: _polish, useCache: _useCache, maxBytes: _maxBytes, ...video }: PipelineRequest): VideoRequest => video;
 
 /**

@@ -26,12 +26,12 @@ export const imageDataUri = async (file: string): Promise<string> => {
 
 /** Checks a photo to animate before anything is made of it: a file, and an image by its first bytes. */
 export const assertImageFile = async (file: string): Promise<void> => {
-  const handle = await open(file).catch(() => undefined);
-  if (handle === undefined || !(await handle.stat()).isFile()) {
-    await handle?.close();
-    throw vidbotError('VIDBOT_FILE_NOT_FOUND', `No image at ${file}.`);
-  }
+  const handle = await open(file).catch((error: unknown) => {
+    const missing = ['ENOENT', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? '');
+    throw vidbotError('VIDBOT_FILE_NOT_FOUND', missing ? `No image at ${file}.` : `Cannot read the image ${file}: ${(error as Error).message}`);
+  });
   try {
+    if (!(await handle.stat()).isFile()) throw vidbotError('VIDBOT_FILE_NOT_FOUND', `No image at ${file} (a folder is there).`);
     const head = Buffer.alloc(SNIFF_BYTES);
     await handle.read(head, 0, SNIFF_BYTES, 0);
     if (!sniffImageType(head)) throw notAnImage(file);

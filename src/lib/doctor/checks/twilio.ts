@@ -14,8 +14,9 @@ const malformedValues = (values: Readonly<Record<(typeof VARIABLES)[number], str
       fix: 'Copy the Account SID (AC...) from your Twilio console.',
     });
   }
-  // Never shown: only its length, which says enough (a key's secret, a truncated paste).
-  if (token && !/^[0-9a-fA-F]{32}$/.test(token)) {
+  // Only beside an account SID: alone, the token checks webhook signatures and may be any secret
+  // (local use). Never shown: only its length, which says enough (a key's secret, a truncated paste).
+  if (sid && token && !/^[0-9a-fA-F]{32}$/.test(token)) {
     found.push({
       problem: `TWILIO_AUTH_TOKEN is not an auth token (32 hex digits; it has ${token.length} character${token.length === 1 ? '' : 's'}${/^[0-9a-fA-F]*$/.test(token) ? '' : ', not all hex digits'})`,
       fix: 'Copy the Auth Token from your Twilio console (Account Info, "Show").',
