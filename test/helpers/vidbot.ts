@@ -17,7 +17,8 @@ export const makeVidbot = async (
 ): Promise<{ vidbot: Vidbot; dataDir: string; cleanup: () => Promise<void> }> => {
   const dataDir = await mkdtemp(join(tmpdir(), 'vidbot-data-'));
   const { config } = loadConfig({
-    env: { VIDBOT_DATA_DIR: dataDir, VIDBOT_VIDEO_SECONDS: '2', ...env },
+    // One-second videos: most tests render one or more, and a test that needs a longer job says so.
+    env: { VIDBOT_DATA_DIR: dataDir, VIDBOT_VIDEO_SECONDS: '1', ...env },
     cwd: dataDir,
     dotenv: false,
   });
