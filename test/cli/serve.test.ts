@@ -238,3 +238,19 @@ describe('vidbot serve', () => {
     await stop(noToken.child);
   });
 });
+
+describe("serve's start lines", () => {
+  it('say what waits and what is still marked running, in the right number', async () => {
+    const { startLines } = await import('../../src/cli/commands/serve.ts');
+    expect(startLines(undefined, true)).toEqual([]);
+    expect(startLines({ waiting: 0, stalled: 0 }, true)).toEqual([]);
+    expect(startLines({ waiting: 3, stalled: 0 }, false)).toEqual(['3 jobs wait in the queue: a worker process runs them (this one runs none).']);
+    expect(startLines({ waiting: 1, stalled: 2 }, true)).toEqual([
+      '1 job waits in the queue: the workers take it now.',
+      '2 jobs are marked running: by another worker, or by a vidbot that stopped without handing them back, and then each runs again once its lease runs out (VIDBOT_JOB_LEASE_SEC).',
+    ]);
+    expect(startLines({ waiting: 0, stalled: 1 }, true)).toEqual([
+      '1 job is marked running: by another worker, or by a vidbot that stopped without handing it back, and then it runs again once its lease runs out (VIDBOT_JOB_LEASE_SEC).',
+    ]);
+  });
+});

@@ -72,7 +72,7 @@ describe('service credentials, with the official SDKs against the fakes', () => 
     });
     expect(JSON.stringify(shapes)).not.toContain('short-secret');
     const sender = await checkTwilio(ctx({ ...fakes.env, TWILIO_WHATSAPP_FROM: '+1415' }));
-    expect(sender).toMatchObject({ status: 'fail', detail: 'TWILIO_WHATSAPP_FROM=+1415 is not a phone number (whatsapp:+ and 7 to 15 digits)' });
+    expect(sender).toMatchObject({ status: 'fail', detail: 'TWILIO_WHATSAPP_FROM=+1415 is not a number in international format (whatsapp:+ and its digits)' });
     // Told offline: with Twilio out of reach the answer is the same.
     const closed = `http://127.0.0.1:${await freePort()}`;
     const offline = await checkTwilio(ctx({ ...fakes.env, TWILIO_AUTH_TOKEN: 'abc', TWILIO_API_BASE_URL: closed }));

@@ -35,7 +35,7 @@ export const formatReport = (report: DoctorReport): string => {
 
 /** `vidbot doctor`: checks the setup, prints what it found, and exits non-zero when a check failed. */
 export const doctorCommand = async (context: CliContext, flags: DoctorFlags): Promise<void> => {
-  // Every invalid setting is reported (with the checks its default allows), not only the first.
+  // Every invalid setting is reported, not only the first; the other checks run on what each had below it.
   const { config, invalid } = await loadCliConfig(context, { publicBaseUrl: flag('--server', flags.server) }, { collectInvalid: true });
   const report = await runDoctor(config, { env: { ...context.env }, invalidSettings: invalid });
   if (flags.json) {

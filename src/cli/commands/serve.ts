@@ -108,7 +108,7 @@ const runServe = async (context: CliContext, flags: ServeFlags, config: Config, 
 };
 
 /** What the queue holds as serve starts: jobs waiting, and jobs a stopped vidbot left running. */
-const startLines = (atStart: { waiting: number; stalled: number } | undefined, runsJobs: boolean): string[] => {
+export const startLines = (atStart: { waiting: number; stalled: number } | undefined, runsJobs: boolean): string[] => {
   if (atStart === undefined) return [];
   const lines: string[] = [];
   const { waiting, stalled } = atStart;
@@ -117,8 +117,8 @@ const startLines = (atStart: { waiting: number; stalled: number } | undefined, r
     lines.push(`${jobs} in the queue: ${runsJobs ? `the workers take ${them} now` : `a worker process runs ${them} (this one runs none)`}.`);
   }
   if (stalled > 0) {
-    const jobs = stalled === 1 ? '1 job is' : `${stalled} jobs are`;
-    lines.push(`${jobs} marked running: by another worker, or by a vidbot that stopped without handing it back, and then it runs again once its lease runs out (VIDBOT_JOB_LEASE_SEC).`);
+    const [jobs, them, each] = stalled === 1 ? ['1 job is', 'it', 'it runs'] : [`${stalled} jobs are`, 'them', 'each runs'];
+    lines.push(`${jobs} marked running: by another worker, or by a vidbot that stopped without handing ${them} back, and then ${each} again once its lease runs out (VIDBOT_JOB_LEASE_SEC).`);
   }
   return lines;
 };

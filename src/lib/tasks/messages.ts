@@ -31,10 +31,10 @@ export const linkMessage = (task: Task, options: { afterAll?: boolean } = {}): {
   return { body: `${body}\n▶️ ${mediaUrl ?? ''}`.trimEnd() };
 };
 
-/** Told when the video was made but could not be sent (and a text may still get through). */
 /** A running video stopped by /cancel (the user heard "Stopping..." when they asked): that it has stopped. */
 export const canceledMessage = (task: Task): string => `🛑 Canceled "${excerpt(task.prompt, 40)}". Send a new description whenever you like.`;
 
+/** Told when the video was made but could not be sent (and a text may still get through). */
 export const undeliveredMessage = (task: Task): string =>
   `⚠️ Sorry, your video for "${excerpt(task.prompt, 40)}" was made, but I couldn't get it to you here. Try again in a little while and I'll send it.`;
 

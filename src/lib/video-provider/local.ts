@@ -1,17 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { access, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { throwIfAborted, vidbotError, type VidbotError } from '../errors.ts';
 import { OWN_SESSION, endsWithProcess, guardedCommand, launchFailure } from '../ffmpeg/child.ts';
 import { detectFfmpegFeatures, type FfmpegFeatures } from '../ffmpeg/features.ts';
-import { SNIFF_BYTES, sniffImageType } from '../media-type.ts';
 import type { ProgressListener } from '../progress.ts';
 import { missingPreviewFilters, previewCapabilities } from './local-filters.ts';
 import { deriveLook, sha256 } from './local-look.ts';
 import { buildRenderArgs, type FontRef, type RenderPlan } from './local-render.ts';
 import { layoutPrompt } from './local-text.ts';
-import { notAnImage } from './output.ts';
+import { readImageFile } from './output.ts';
 import type { GeneratedVideo, GenerateOptions, VideoProvider, VideoRequest } from './port.ts';
 
 export interface LocalProviderOptions {
@@ -93,18 +92,6 @@ const normalizeDuration = (durationSec: number): number =>
   Number.isFinite(durationSec) && durationSec > 0
     ? Math.min(MAX_DURATION_SEC, Math.max(1, Math.round(durationSec * 10) / 10))
     : DEFAULT_DURATION_SEC;
-
-const readImage = async (path: string): Promise<Buffer> => {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (error) {
-    throw vidbotError('VIDBOT_FILE_NOT_FOUND', `Image not found: ${path}`, { cause: error });
-  }
-  // Refused here, by name, rather than as an ffmpeg failure that blames the machine.
-  if (!sniffImageType(bytes.subarray(0, SNIFF_BYTES))) throw notAnImage(path);
-  return bytes;
-};
 
 const tail = (text: string, lines = 15): string => text.trim().split('\n').slice(-lines).join('\n');
 
@@ -209,7 +196,7 @@ export const createLocalProvider = (options: LocalProviderOptions): VideoProvide
       const durationSec = normalizeDuration(request.durationSec);
       const [width, height] = request.orientation === 'landscape' ? [1280, 720] : [720, 1280];
       const image = request.firstFrameImage === undefined ? undefined : resolve(request.firstFrameImage);
-      const imageDigest = image === undefined ? '' : sha256(await readImage(image));
+      const imageDigest = image === undefined ? '' : sha256((await readImageFile(image)).bytes);
 
       // The look depends on the prompt and take alone; the file name on everything that changes the bytes.
       const take = request.take !== undefined && request.take > 1 ? request.take : 1;

@@ -15,20 +15,31 @@ import type { ProgressListener } from '../progress.ts';
 export const notAnImage = (file: string) =>
   vidbotError('VIDBOT_MEDIA_INVALID', `${file} is not a JPEG, PNG or WebP image.`, { hint: 'Pass the photo as a JPEG, PNG or WebP file.' });
 
-export const imageDataUri = async (file: string): Promise<string> => {
+/** A photo that cannot be read: missing, or unreadable (said as the system says it). */
+const unreadableImage = (file: string, error: unknown) => {
+  const missing = ['ENOENT', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? '');
+  return vidbotError('VIDBOT_FILE_NOT_FOUND', missing ? `No image at ${file}.` : `Cannot read the image ${file}: ${(error as Error).message}`, { cause: error });
+};
+
+/** A photo's bytes and type, or the error naming why it is none. */
+export const readImageFile = async (file: string): Promise<{ readonly bytes: Buffer; readonly type: string }> => {
   const bytes = await readFile(file).catch((error: unknown) => {
-    throw vidbotError('VIDBOT_FILE_NOT_FOUND', `Cannot read the image ${file}: ${(error as Error).message}`);
+    throw unreadableImage(file, error);
   });
   const type = sniffImageType(bytes.subarray(0, SNIFF_BYTES));
   if (!type) throw notAnImage(file);
+  return { bytes, type };
+};
+
+export const imageDataUri = async (file: string): Promise<string> => {
+  const { bytes, type } = await readImageFile(file);
   return `data:${type};base64,${bytes.toString('base64')}`;
 };
 
-/** Checks a photo to animate before anything is made of it: a file, and an image by its first bytes. */
+/** Checks a photo to animate before anything is made of it: a file, and an image by its first bytes (not read whole). */
 export const assertImageFile = async (file: string): Promise<void> => {
   const handle = await open(file).catch((error: unknown) => {
-    const missing = ['ENOENT', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? '');
-    throw vidbotError('VIDBOT_FILE_NOT_FOUND', missing ? `No image at ${file}.` : `Cannot read the image ${file}: ${(error as Error).message}`);
+    throw unreadableImage(file, error);
   });
   try {
     if (!(await handle.stat()).isFile()) throw vidbotError('VIDBOT_FILE_NOT_FOUND', `No image at ${file} (a folder is there).`);

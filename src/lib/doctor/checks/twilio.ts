@@ -1,8 +1,19 @@
 import { type TwilioAccount, fetchTwilioAccount } from '../../channel/twilio/account.ts';
 import { type CheckOutcome, type DoctorContext, fail, originOf, pass, skip, warn } from '../types.ts';
+import { normalizeRecipient } from '../../channel/recipient.ts';
 import { serviceFailure } from './service-errors.ts';
 
 const VARIABLES = ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_WHATSAPP_FROM'] as const;
+
+/** The rule vidbot sends to numbers by (channel/recipient.ts), for the number it sends from. */
+const isNumber = (address: string): boolean => {
+  try {
+    normalizeRecipient(address);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 /** The Twilio values set that cannot be right, whatever Twilio would say: an account SID, auth token and sender each have one shape. */
 const malformedValues = (values: Readonly<Record<(typeof VARIABLES)[number], string | undefined>>): Array<{ problem: string; fix: string }> => {
@@ -22,9 +33,9 @@ const malformedValues = (values: Readonly<Record<(typeof VARIABLES)[number], str
       fix: 'Copy the Auth Token from your Twilio console (Account Info, "Show").',
     });
   }
-  if (from && !/^(whatsapp:)?\+[1-9]\d{6,14}$/.test(from)) {
+  if (from && !isNumber(from)) {
     found.push({
-      problem: `TWILIO_WHATSAPP_FROM=${from} is not a phone number (whatsapp:+ and 7 to 15 digits)`,
+      problem: `TWILIO_WHATSAPP_FROM=${from} is not a number in international format (whatsapp:+ and its digits)`,
       fix: 'Set TWILIO_WHATSAPP_FROM to your WhatsApp sender, e.g. the sandbox number whatsapp:+14155238886.',
     });
   }
