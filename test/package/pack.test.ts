@@ -59,7 +59,7 @@ describe('the published package', () => {
     expect(JSON.parse(stdout)).toEqual({ ok: true, code: 'VIDBOT_PROMPT_EMPTY', exitCode: 2 });
   });
 
-  it("type-checks the README's library examples against the installed package (strict)", async () => {
+  it("type-checks the README's library examples against the installed package (strict, its declarations too)", async () => {
     const readme = await readFile(join(repoRoot, 'README.md'), 'utf8');
     const snippets = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1] ?? '');
     expect(snippets.length).toBeGreaterThanOrEqual(5);
@@ -70,7 +70,9 @@ describe('the published package', () => {
     await Promise.all(snippets.map((code, index) => writeFile(join(examples, `example-${index + 1}.ts`), `${prelude}${code}`)));
     const tsconfig = {
       compilerOptions: {
-        strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', skipLibCheck: true,
+        strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022',
+        // The package's types checked too, as a consumer without skipLibCheck sees them.
+        skipLibCheck: false,
         types: ['node'], typeRoots: [join(repoRoot, 'node_modules', '@types')],
       },
       include: ['examples/*.ts'],

@@ -4,7 +4,9 @@
  * and parses them, and with an AbortSignal reaching its axios requests.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type TwilioSDK from 'twilio';
+// The REST client's own module: twilio's index types also pull in its JWT helpers, whose typings
+// (jsonwebtoken) twilio does not install, failing a consumer's check without skipLibCheck.
+import type Twilio from 'twilio/lib/rest/Twilio.js';
 import type RequestClient from 'twilio/lib/base/RequestClient.js';
 
 export interface TwilioClientOptions {
@@ -22,7 +24,7 @@ export interface TwilioClientOptions {
 
 export interface TwilioClient {
   /** Runs `work` with the SDK, its requests aborted by `signal`. */
-  call<T>(signal: AbortSignal | undefined, work: (sdk: TwilioSDK.Twilio) => Promise<T>): Promise<T>;
+  call<T>(signal: AbortSignal | undefined, work: (sdk: Twilio) => Promise<T>): Promise<T>;
 }
 
 const rebase = (uri: string, base: URL): string => {
@@ -33,8 +35,8 @@ const rebase = (uri: string, base: URL): string => {
 export const createTwilioClient = (options: TwilioClientOptions): TwilioClient => {
   // The SDK's request options have no signal; a call's signal reaches its axios instance through this.
   const signals = new AsyncLocalStorage<AbortSignal | undefined>();
-  let client: Promise<TwilioSDK.Twilio> | undefined;
-  const create = async (): Promise<TwilioSDK.Twilio> => {
+  let client: Promise<Twilio> | undefined;
+  const create = async (): Promise<Twilio> => {
     const { default: twilio } = await import('twilio');
     const base = options.apiBaseUrl === undefined ? undefined : new URL(options.apiBaseUrl);
     class VidbotRequestClient extends twilio.RequestClient {

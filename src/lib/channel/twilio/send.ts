@@ -2,7 +2,7 @@
  * Sending through Twilio's Messages API with the official SDK: WhatsApp (or SMS). It sends, says
  * what Twilio answered, and finds a message it may have sent.
  */
-import type TwilioSDK from 'twilio';
+import type Twilio from 'twilio/lib/rest/Twilio.js';
 import type { MessageListInstanceCreateOptions } from 'twilio/lib/rest/api/v2010/account/message.js';
 import { isVidbotError, throwIfAborted, toVidbotError, VidbotError } from '../../errors.ts';
 import { choicesText } from '../choices.ts';
@@ -161,7 +161,7 @@ export const createTwilioSender = (options: TwilioSenderOptions, client: TwilioC
         }),
     async findSent(lookup: SentLookup, lookupOptions: { signal?: AbortSignal } = {}) {
       const to = address(lookup.to);
-      let listed: Awaited<ReturnType<TwilioSDK.Twilio['messages']['list']>>;
+      let listed: Awaited<ReturnType<Twilio['messages']['list']>>;
       try {
         listed = await client.call(lookupOptions.signal, (sdk) => sdk.messages.list({ to, from, limit: LOOKUP_LIMIT }));
       } catch (error) {
