@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { defaults, settings } from '../lib/config/settings.ts';
+import { vidbotError } from '../lib/errors.ts';
 import type { CliContext } from './context.ts';
 import { handleError } from './handle-error.ts';
 
@@ -30,6 +31,8 @@ export interface CliState {
   command?: string;
   /** The first word typed: the command asked for, when it is not a known one. */
   first?: string;
+  /** The parser's usage error, as printed, with the hint of the command that raised it. */
+  usage?: { message: string; hint: string };
 }
 
 /** "config set" for `vidbot config set ...`. */
@@ -53,21 +56,36 @@ const withSuggestion = (text: string, program: Command, firstWord: string | unde
   return [name === undefined ? first : `${first} (did you mean ${name}?)`, ...rest].join('\n');
 };
 
+/**
+ * The parser's errors look like vidbot's own ("✖ unknown option '--colour'", a suggestion on the same
+ * line, then the command's hint), and are kept for --json, which prints them as an error document.
+ */
+const usageErrorsOf = (command: Command, hint: string, state: CliState): void => {
+  let root = command;
+  while (root.parent) root = root.parent;
+  command.showHelpAfterError(`  hint: ${hint}`).configureOutput({
+    ...command.configureOutput(),
+    outputError: (text, write) => {
+      const line = withSuggestion(text, root, state.first).replace(/^error: /, '');
+      state.usage = { message: line.trim(), hint };
+      write(`✖ ${line}`);
+    },
+  });
+};
+
 /** Builds the command tree. Command modules are imported only when their command runs. */
 export const buildProgram = (context: CliContext, state: CliState): Command => {
   const program = new Command('vidbot')
     .description('Turn an AI text-to-video model into a WhatsApp bot, and generate WhatsApp-ready videos from a shell.')
     .version(version(), '-v, --version')
     .option('--verbose', 'print stack traces and tool output on errors')
-    .showHelpAfterError('  hint: `vidbot --help` lists the commands.')
     .addHelpText('after', EXAMPLES)
     .configureOutput({
       writeOut: (text) => context.stdout.write(text),
       writeErr: (text) => context.stderr.write(text),
-      // The parser's errors look like vidbot's own: "✖ unknown option '--colour'", a suggestion on the same line.
-      outputError: (text, write) => write(withSuggestion(text, program, state.first).replace(/^error: /, '✖ ')),
     })
     .exitOverride();
+  usageErrorsOf(program, '`vidbot --help` lists the commands.', state);
   program.hook('preAction', (_root, action) => {
     state.verbose = Boolean(program.opts().verbose);
     state.json = Boolean(action.opts().json);
@@ -249,7 +267,7 @@ export const buildProgram = (context: CliContext, state: CliState): Command => {
   // A usage error names where its own command's options (or, for `config` and `media`, commands) are listed.
   const nameHelp = (command: Command): void => {
     for (const sub of command.commands) {
-      sub.showHelpAfterError(`  hint: \`vidbot ${commandPath(sub)} --help\` lists its ${sub.commands.length > 0 ? 'commands' : 'options'}.`);
+      usageErrorsOf(sub, `\`vidbot ${commandPath(sub)} --help\` lists its ${sub.commands.length > 0 ? 'commands' : 'options'}.`, state);
       nameHelp(sub);
     }
   };
@@ -273,7 +291,12 @@ export const main = async (argv: readonly string[], context: CliContext): Promis
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version end through here with code 0; usage errors were already printed.
-      return error.exitCode === 0 ? 0 : 2;
+      if (error.exitCode === 0) return 0;
+      if (state.json && state.usage !== undefined) {
+        const { message, hint } = state.usage;
+        context.stdout.write(`${JSON.stringify({ ok: false, error: { ...vidbotError('VIDBOT_INPUT_INVALID', message).toJSON(), hint } })}\n`);
+      }
+      return 2;
     }
     return handleError(error, { ...state, stderr: context.stderr, stdout: context.stdout });
   }

@@ -39,6 +39,19 @@ describe('vidbot --help and --version', () => {
     expect((await cli(['generate', 'x', '--landscap'])).stderr).toMatch(/^✖ unknown option '--landscap' \(did you mean --landscape\?\)\n/);
   });
 
+  it('prints a usage error as a JSON error document under --json (stdout stays one document)', async () => {
+    const missing = await cli(['generate', '--json']);
+    expect(missing.exitCode).toBe(2);
+    expect(JSON.parse(missing.stdout)).toEqual({
+      ok: false,
+      error: { code: 'VIDBOT_INPUT_INVALID', message: "missing required argument 'prompt'", hint: '`vidbot generate --help` lists its options.', retryable: false },
+    });
+    const typo = JSON.parse((await cli(['config', 'ge', 'PORT', '--json'])).stdout) as { error: { message: string; hint: string } };
+    expect(typo.error).toMatchObject({ message: "unknown command 'ge' (did you mean get?)", hint: '`vidbot config --help` lists its commands.' });
+    // Without --json, stdout stays empty.
+    expect((await cli(['generate', '--bogus'])).stdout).toBe('');
+  });
+
   it('names the command that ran in its hints, and lists commands for a command of commands', async () => {
     const limit = await cli(['status', '--limit', '0']);
     expect(limit.exitCode).toBe(2);
