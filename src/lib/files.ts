@@ -19,6 +19,19 @@ export const assertWritableOutput = async (file: string): Promise<string> => {
   return target;
 };
 
+/**
+ * Fails when `file` is named for another kind of file than the MP4 vidbot writes (`-o notes.txt`):
+ * players, WhatsApp and file managers go by the name.
+ */
+export const assertMp4Name = (file: string): void => {
+  if (/\.(mp4|m4v)$/i.test(file)) return;
+  const name = basename(file);
+  const suggested = `${name.replace(/\.[^.]*$/, '') || 'video'}.mp4`;
+  throw vidbotError('VIDBOT_INPUT_INVALID', `Cannot write an MP4 video as ${name}: its name should end in .mp4.`, {
+    hint: `Name the output ${suggested}.`,
+  });
+};
+
 /** A hidden name beside `target`, so the final rename stays on one file system. */
 export const partialPathFor = (target: string): string =>
   join(dirname(target), `.${basename(target)}.partial-${randomBytes(4).toString('hex')}`);

@@ -1,3 +1,5 @@
+import { readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeSandbox, runCli } from '../helpers/cli.ts';
 
@@ -37,6 +39,18 @@ describe('vidbot --help and --version', () => {
     // A group's own commands: `config ge` is config's get, not vidbot's generate.
     expect((await cli(['config', 'ge', 'PORT'])).stderr).toMatch(/^✖ unknown command 'ge' \(did you mean get\?\)\n/);
     expect((await cli(['generate', 'x', '--landscap'])).stderr).toMatch(/^✖ unknown option '--landscap' \(did you mean --landscape\?\)\n/);
+  });
+
+  it('refuses an output named for another kind of file, before any work', async () => {
+    await writeFile(join(sandbox.root, 'clip.mov'), 'not read: the name is checked first\n');
+    const before = await readdir(sandbox.root);
+    const generated = await cli(['generate', 'a fox', '-o', 'notes.txt']);
+    expect(generated.exitCode).toBe(2);
+    expect(generated.stderr).toBe('✖ Cannot write an MP4 video as notes.txt: its name should end in .mp4. [VIDBOT_INPUT_INVALID]\n  hint: Name the output notes.mp4.\n');
+    const compressed = await cli(['compress', 'clip.mov', '-o', 'clip']);
+    expect(compressed.exitCode).toBe(2);
+    expect(compressed.stderr).toContain('hint: Name the output clip.mp4.');
+    expect(await readdir(sandbox.root)).toEqual(before);
   });
 
   it('prints a usage error as a JSON error document under --json (stdout stays one document)', async () => {

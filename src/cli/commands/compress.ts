@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createFfmpegCompressor, defaultOutput } from '../../lib/compressor/ffmpeg.ts';
 import { isAbortError, vidbotError } from '../../lib/errors.ts';
-import { assertWritableOutput } from '../../lib/files.ts';
+import { assertMp4Name, assertWritableOutput } from '../../lib/files.ts';
 import { locateFfmpeg } from '../../lib/ffmpeg/locate.ts';
 import { type CliContext, flag, loadCliConfig } from '../context.ts';
 import { describeMedia, mediaJson } from '../format.ts';
@@ -26,6 +26,7 @@ export const compressCommand = async (context: CliContext, input: string, flags:
   const found = await stat(source).then((s) => s.isFile(), () => undefined);
   if (found === undefined) throw vidbotError('VIDBOT_FILE_NOT_FOUND', `No video at ${source}.`);
   if (!found) throw vidbotError('VIDBOT_FILE_NOT_FOUND', `${source} is not a file.`);
+  if (flags.output !== undefined) assertMp4Name(flags.output);
   const output = await assertWritableOutput(resolve(context.cwd, flags.output ?? defaultOutput(source)));
   await refuseToReplace(context, output, flags.force, 'compressed');
   const ffmpeg = await locateFfmpeg({ env: { ...context.env }, ...(config.ffmpegBin ? { ffmpegBin: config.ffmpegBin } : {}) });
