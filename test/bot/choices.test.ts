@@ -144,7 +144,7 @@ describe('actOnChoice', () => {
         vidbot,
         chooseModel: async () => ({ text: 'model', kind: 'model' as const, duplicate: false }),
         admit: async () => ((calls.admitted += 1), {}),
-        acknowledge: async (taskId: string) => ({ text: `ack ${taskId}`, kind: 'ack' as const, taskId, duplicate: false }),
+        acknowledge: async ({ taskId }: { taskId: string }) => ({ text: `ack ${taskId}`, kind: 'ack' as const, taskId, duplicate: false }),
         heldByBudget: async () => ((calls.held += 1), held),
       },
     };

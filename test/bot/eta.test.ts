@@ -1,7 +1,7 @@
 /** The acknowledgement's "ready in ...": the rounds of work ahead of a task, counting the workers that are free. */
 import { describe, expect, it } from 'vitest';
 import { ackReply } from '../../src/lib/bot/admission.ts';
-import { estimateReadySeconds, readySecondsInLine } from '../../src/lib/tasks/eta.ts';
+import { estimateReadySeconds, readySecondsInLine, standingInLine } from '../../src/lib/tasks/eta.ts';
 
 describe('estimateReadySeconds', () => {
   it('is one run for a task a free worker takes at once, and a round more for each turn of the busy ones', () => {
@@ -44,5 +44,43 @@ describe('readySecondsInLine (the dashboard, which sees each job)', () => {
     // A job running elsewhere (more running than workers here) holds its sender, not a worker here.
     // Here the worker frees up at 10 s and takes b's (a is busy till 50 s); a's follows at 70 s.
     expect(readySecondsInLine(['a', 'b'], 1, 60, [{ sender: 'x', remainingSeconds: 10 }, { sender: 'a', remainingSeconds: 50 }])).toEqual([130, 70]);
+  });
+});
+
+describe('standingInLine (the ack, which reads the line at most every second)', () => {
+  const line = (waiting: string[], running: { sender: string; elapsedSeconds: number }[] = []) => ({
+    waiting: waiting.map((sender, index) => ({ taskId: `w${index}`, sender })),
+    running,
+  });
+
+  it("puts a job behind another sender's backlog next, when a worker is free for it", () => {
+    // x runs one job and has four more waiting; of two workers one is free, and x's jobs run one at a time.
+    const standing = standingInLine({ taskId: 'b1', sender: 'b', ahead: 4, line: line(['x', 'x', 'x', 'x'], [{ sender: 'x', elapsedSeconds: 10 }]), workers: 2, runSeconds: 60 });
+    expect(standing).toEqual({ place: 1, readySeconds: 60 });
+    // The count alone would have said "#5 in line, about 4 min".
+    expect(ackReply('b1', 5, { runSeconds: 60, workers: 2, running: 1 }, {}).text).toContain("📋 You're #5 in line. ⏱️ Ready in about 4 min.");
+    expect(ackReply('b1', 5, { runSeconds: 60, workers: 2, running: 1, line: line(['x', 'x', 'x', 'x'], [{ sender: 'x', elapsedSeconds: 10 }]) }, {}, { sender: 'b' }).text).toContain(
+      "📋 You're next in line. ⏱️ Ready in about 1 min.",
+    );
+  });
+
+  it("keeps a job behind its sender's own, however many workers are free", () => {
+    // a's first job has run 10 s of 60, its second waits: the third starts once both are done.
+    expect(standingInLine({ taskId: 'a3', sender: 'a', ahead: 1, line: line(['a'], [{ sender: 'a', elapsedSeconds: 10 }]), workers: 4, runSeconds: 60 })).toEqual({
+      place: 2,
+      readySeconds: 170,
+    });
+  });
+
+  it('counts jobs queued since the line was read: its own by sender, others as unknown senders', () => {
+    // Read empty; since then this process queued a's first, and another process two more.
+    expect(standingInLine({ taskId: 'a2', sender: 'a', ahead: 3, line: line([]), since: ['a'], workers: 2, runSeconds: 60 })).toEqual({ place: 3, readySeconds: 120 });
+    // Read with two jobs that have started since (the count says one waits): the oldest are dropped.
+    expect(standingInLine({ taskId: 'c1', sender: 'c', ahead: 1, line: line(['x', 'y']), workers: 1, runSeconds: 60 })).toEqual({ place: 2, readySeconds: 120 });
+  });
+
+  it('leaves out the job itself when the line was read after it was queued, and orders without a basis for time', () => {
+    const withItself = { waiting: [{ taskId: 'x1', sender: 'x' }, { taskId: 'b1', sender: 'b' }], running: [] };
+    expect(standingInLine({ taskId: 'b1', sender: 'b', ahead: 1, line: withItself, workers: 1 })).toEqual({ place: 2 });
   });
 });

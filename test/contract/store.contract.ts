@@ -368,6 +368,17 @@ export const storeContract = (name: string, makeStore: () => Promise<StoreHarnes
         await rejectsWith(store.listTasks({ limit: -1 }), 'VIDBOT_INVALID_ARGUMENT');
       });
 
+      it('lists several statuses in one order, the limit taken over all of them', async () => {
+        for (let i = 0; i < 6; i += 1) await store.createTask(newTask({ taskId: `S${i}` }));
+        for (const taskId of ['S1', 'S3']) await store.updateTask(taskId, { status: 'processing' });
+        await store.updateTask('S4', { status: 'done' });
+        const ids = (tasks: { taskId: string }[]) => tasks.map((t) => t.taskId);
+        expect(ids(await store.listTasks({ status: ['queued', 'processing'], limit: 3 }))).toEqual(['S5', 'S3', 'S2']);
+        // A status named twice lists its tasks once.
+        expect(ids(await store.listTasks({ status: ['processing', 'queued', 'queued'] }))).toEqual(['S5', 'S3', 'S2', 'S1', 'S0']);
+        expect(ids(await store.listTasks({ status: ['done', 'processing'], limit: 2 }))).toEqual(['S4', 'S3']);
+      });
+
       it('limits lists to 20 by default, keeping the newest', async () => {
         for (let i = 0; i < 23; i += 1) await store.createTask(newTask({ taskId: `T${i}` }));
         const tasks = await store.listTasks();

@@ -79,7 +79,17 @@ describe('POST /whatsapp/webhook', () => {
     await say(BOB, 'first in line');
     const second = await say(ALICE, 'second in line');
     expect(second.text).toContain("📋 You're #2 in line.");
-    expect(second.text).toContain('⏱️ Ready in about 2 min.');
+    // Bob's job starts at once on the idle worker (40 s), Alice's once it ends: 80 s.
+    expect(second.text).toContain('⏱️ Ready in about 1 min.');
+  });
+
+  it("places a prompt behind another sender's backlog where the workers will take it, one job at a time for each sender", async () => {
+    const { say } = await setup({}, { bot: { workers: 2 } });
+    for (const take of [1, 2, 3, 4]) expect((await say(BOB, `a busy sender's take ${take}`)).status).toBe(200);
+    // Four of Bob's wait ahead by the count; the second worker takes Alice's while Bob's run one by one.
+    expect((await say(ALICE, 'a lighthouse at dusk')).text).toContain("📋 You're next in line.");
+    // Bob's fifth waits for his own four.
+    expect((await say(BOB, "a busy sender's take 5")).text).toContain("📋 You're #6 in line.");
   });
 
   it('answers a retry of the same MessageSid with the same reply and queues nothing new', async () => {

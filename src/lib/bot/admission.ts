@@ -5,7 +5,7 @@
  */
 import type { BudgetState } from '../cost/index.ts';
 import type { Quota, Verdict } from '../limits/port.ts';
-import { estimateReadySeconds } from '../tasks/eta.ts';
+import { type OpenLine, estimateReadySeconds, standingInLine } from '../tasks/eta.ts';
 import { ackText, budgetSpentText, quotaUsedUpText, rateLimitedText } from './replies.ts';
 import type { BotReply } from './types.ts';
 
@@ -36,21 +36,52 @@ export interface EtaBasis {
   readonly workers: number;
   /** Jobs running now (a few seconds ago); unknown means every worker is busy. */
   readonly running?: number;
+  /** Whose jobs wait and run (a second ago at most); undefined when too many to list. */
+  readonly line?: OpenLine;
+  /** Senders of the jobs this process queued since the line was read, oldest first. */
+  readonly since?: readonly string[];
 }
 
-/** The answer for a task just queued: its place in line, when it should be ready, what is left for today. */
-export const ackReply = (taskId: string, position: number | null, basis: EtaBasis, { quota }: Admission, headline?: string): BotReply => {
-  // Next in line with every worker idle, it starts at once. Otherwise every worker counts as busy:
-  // a sender's own running job holds their next one back (one at a time each), and whose jobs run is not known here.
+/**
+ * The answer for a task just queued: its place in line, when it should be ready, what is left for
+ * today. `position` is the queue's count (1 = next); with the line's senders known, the place is
+ * where the job stands as the workers take jobs, one at a time for each sender.
+ */
+export const ackReply = (
+  taskId: string,
+  position: number | null,
+  basis: EtaBasis,
+  { quota }: Admission,
+  { headline, sender }: { headline?: string; sender?: string } = {},
+): BotReply => {
+  const standing =
+    position === null || position < 1 || sender === undefined || basis.line === undefined
+      ? undefined
+      : standingInLine({
+          taskId,
+          sender,
+          ahead: position - 1,
+          line: basis.line,
+          workers: basis.workers,
+          ...(basis.since === undefined ? {} : { since: basis.since }),
+          ...(basis.runSeconds === undefined ? {} : { runSeconds: basis.runSeconds }),
+        });
+  const place = standing?.place ?? position;
+  // Counts alone: next in line with every worker idle, it starts at once. Otherwise every worker
+  // counts as busy: a sender's own running job holds their next one back, and whose jobs run is not known.
   const running = position === 1 && basis.running === 0 ? 0 : basis.workers;
   const etaSec =
-    basis.runSeconds === undefined || position === null ? undefined : estimateReadySeconds(position, basis.workers, basis.runSeconds, running);
+    standing !== undefined
+      ? standing.readySeconds
+      : basis.runSeconds === undefined || position === null
+        ? undefined
+        : estimateReadySeconds(position, basis.workers, basis.runSeconds, running);
   return {
-    text: ackText(position, etaSec, quota && { ...quota, used: quota.used + 1, left: quota.left - 1 }, headline),
+    text: ackText(place, etaSec, quota && { ...quota, used: quota.used + 1, left: quota.left - 1 }, headline),
     kind: 'ack',
     taskId,
     duplicate: false,
-    ...(position === null ? {} : { position }),
+    ...(place === null ? {} : { position: place }),
     ...(etaSec === undefined ? {} : { etaSec }),
   };
 };

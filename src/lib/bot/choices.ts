@@ -111,7 +111,7 @@ export interface ChoiceContext {
   /** The reply when today's budget is spent and this task's new video would have to be paid for (bot/budget-gate.ts). */
   heldByBudget(task: Task): Promise<BotReply | undefined>;
   /** The usual answer for a queued task (its place in line, an ETA, the allowance left), under `headline`. */
-  acknowledge(taskId: string, admission: Admission, headline: string): Promise<BotReply>;
+  acknowledge(task: Pick<Task, 'taskId' | 'from'>, admission: Admission, headline: string): Promise<BotReply>;
 }
 
 const told = (text: string): BotReply => ({ text, kind: 'rejected', duplicate: false });
@@ -169,7 +169,7 @@ export const actOnChoice = async (context: ChoiceContext, message: InboundMessag
     }
     // The task counts its own video again (a retry does, however asked): the tap's is given back, so it counts once.
     await vidbot.limits.refund(message.from, message.messageId).catch(() => undefined);
-    return context.acknowledge(task.taskId, admission, choiceTexts.retry(task));
+    return context.acknowledge(task, admission, choiceTexts.retry(task));
   }
   // A new task through the same path as a typed prompt, keyed by this message so a redelivery queues nothing.
   const { task: queued } = await vidbot.submitTask({
@@ -180,5 +180,5 @@ export const actOnChoice = async (context: ChoiceContext, message: InboundMessag
     channel: message.channel,
     options: await followUpOptions(vidbot.store, action, task),
   });
-  return context.acknowledge(queued.taskId, admission, action === 'again' ? choiceTexts.again(task) : choiceTexts.orientation(task, action));
+  return context.acknowledge(queued, admission, action === 'again' ? choiceTexts.again(task) : choiceTexts.orientation(task, action));
 };

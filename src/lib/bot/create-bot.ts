@@ -100,8 +100,14 @@ export const createBot = (options: CreateBotOptions): Bot => {
   };
 
   /** The answer for a task just queued: its place in line, when it should be ready, what is left for today. */
-  const acknowledge = async (taskId: string, admission: Admission, headline?: string): Promise<BotReply> =>
-    ackReply(taskId, await vidbot.queue.position(taskId), await etaBasis(), admission, headline);
+  const acknowledge = async (task: Pick<Task, 'taskId' | 'from'>, admission: Admission, headline?: string): Promise<BotReply> => {
+    const reply = ackReply(task.taskId, await vidbot.queue.position(task.taskId), await etaBasis.read(), admission, {
+      ...(headline === undefined ? {} : { headline }),
+      sender: task.from,
+    });
+    etaBasis.queued(task.from);
+    return reply;
+  };
 
   const queuePrompt = async (message: InboundMessage, signal?: AbortSignal): Promise<BotReply> => {
     const image = message.media[0];
@@ -144,7 +150,7 @@ export const createBot = (options: CreateBotOptions): Bot => {
       channel: message.channel,
       options: { ...(firstFrameImage ? { firstFrameImage } : {}), ...(model ? { model } : {}) },
     });
-    return acknowledge(task.taskId, admission);
+    return acknowledge(task, admission);
   };
 
   const commandReply = async (message: InboundMessage, command: ParsedCommand): Promise<BotReply> => {

@@ -8,16 +8,17 @@ import { isVidbotError } from '../errors.ts';
 import type { InboundMessage } from '../channel/port.ts';
 import { validatePrompt } from '../pipeline/prompt.ts';
 import type { IngestOutcome, LogLine } from '../store/port.ts';
-import { type EtaBasis, ackReply, admissionOf, budgetSpentReply } from './admission.ts';
+import { ackReply, admissionOf, budgetSpentReply } from './admission.ts';
 import type { BudgetGate } from './budget-gate.ts';
+import type { EtaBasisSource } from './eta-basis.ts';
 import { emptyPromptText, promptTooLongText } from './replies.ts';
 import type { BotReply } from './types.ts';
 
 export interface TypedPromptContext {
   readonly vidbot: Pick<Vidbot, 'ingestInbound' | 'limits' | 'config'>;
   readonly now: () => number;
-  /** The ETA's basis, read before the unit (it may be a few seconds old). */
-  etaBasis(): Promise<EtaBasis>;
+  /** The ETA's basis, read before the unit (it may be a few seconds old), told of each job queued. */
+  readonly etaBasis: EtaBasisSource;
   /** The model the sender picked with /model; undefined for the default. */
   modelFor(from: string): Promise<string | undefined>;
   /** Today's budget when it is spent and the prompt would have to be paid for (bot/budget-gate.ts). */
@@ -50,7 +51,7 @@ export const ingestTypedPrompt = async (context: TypedPromptContext, message: In
       : 'prompt' in read
         ? { prompt: read.prompt, verdict: await vidbot.limits.take({ from: message.from, messageId: message.messageId, now: context.now() }) }
         : read;
-  const basis = await context.etaBasis();
+  const basis = await context.etaBasis.read();
   let reply: BotReply | undefined;
   const say = (answer: BotReply): LogLine => {
     reply = answer;
@@ -75,7 +76,11 @@ export const ingestTypedPrompt = async (context: TypedPromptContext, message: In
           channel: message.channel,
           ...(model ? { options: { model } } : {}),
         },
-        answer: ({ task, position }) => say(ackReply(task?.taskId ?? '', position, basis, admission)),
+        answer: ({ task, position }) => {
+          const reply = say(ackReply(task?.taskId ?? '', position, basis, admission, { sender: message.from }));
+          context.etaBasis.queued(message.from);
+          return reply;
+        },
       };
     },
   });

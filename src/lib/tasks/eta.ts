@@ -72,6 +72,50 @@ export const readySecondsInLine = (line: readonly (string | undefined)[], worker
   return ready;
 };
 
+/** The open jobs as last read: the senders waiting, first in line first, and the jobs running. */
+export interface OpenLine {
+  readonly waiting: readonly { readonly taskId: string; readonly sender?: string }[];
+  /** Each running job's sender and how long it had run when read. */
+  readonly running: readonly { readonly sender?: string; readonly elapsedSeconds: number }[];
+}
+
+/**
+ * Where a job `sender` just queued stands, `ahead` jobs waiting before it by the queue's count, the
+ * line's senders as last read: the jobs that start before it, plus one (a free worker's job is next,
+ * beside another starting at the same moment), and when it should be ready (with `runSeconds`). The
+ * count alone misleads both ways: a job behind another sender's backlog starts as soon as a worker is
+ * free, one behind its sender's own jobs waits for each of them. The line read may be a moment old:
+ * its oldest entries beyond the count have started since, and jobs queued since it are unknown
+ * senders (`since` names those this process queued, oldest first).
+ */
+export const standingInLine = (options: {
+  /** The job's task, which the line may have been read with. */
+  readonly taskId: string;
+  readonly sender: string;
+  readonly ahead: number;
+  readonly line: OpenLine;
+  readonly since?: readonly string[];
+  readonly workers: number;
+  readonly runSeconds?: number;
+}): { place: number; readySeconds?: number } => {
+  const { runSeconds } = options;
+  // Without a basis for time, any unit orders the jobs the same way.
+  const run = runSeconds ?? 60;
+  const known = [...options.line.waiting.filter((job) => job.taskId !== options.taskId).map((job) => job.sender), ...(options.since ?? [])];
+  const ahead =
+    known.length >= options.ahead
+      ? known.slice(known.length - options.ahead)
+      : [...known, ...Array.from({ length: options.ahead - known.length }, () => undefined)];
+  const running = options.line.running.map((job) => ({
+    ...(job.sender === undefined ? {} : { sender: job.sender }),
+    remainingSeconds: runSeconds === undefined ? run : run - job.elapsedSeconds,
+  }));
+  const ready = readySecondsInLine([...ahead, options.sender], Math.max(1, options.workers), run, running);
+  const mine = ready[ready.length - 1] ?? run;
+  const startsBefore = ready.slice(0, -1).filter((end) => end < mine).length;
+  return { place: startsBefore + 1, ...(runSeconds === undefined ? {} : { readySeconds: mine }) };
+};
+
 /** "under a minute", "about 3 min", "about 1 h 20 min": estimates should not look precise. */
 export const formatEta = (seconds: number): string => {
   if (seconds < 45) return 'under a minute';

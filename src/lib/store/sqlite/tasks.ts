@@ -131,10 +131,24 @@ export const taskOps = (
 
     listTasks: (filter: TaskFilter = {}) => {
       const limit = count(filter.limit, DEFAULT_LIMIT, 'limit');
+      const order = (rowid: string) => (filter.oldestFirst === true ? `updated_at ASC, ${rowid} ASC` : `created_at DESC, ${rowid} DESC`);
+      const status = filter.status && [...new Set(filter.status)];
+      if (status !== undefined && status.length > 1 && filter.from === undefined && filter.sessionId === undefined) {
+        // Each status walked in order on its own index (status, time), at most `limit` of each, and
+        // those merged: one IN (...) would read every task in those statuses (every open task, when
+        // thousands wait) and sort them all.
+        const parts = status.map((one) => taskWhere({ ...filter, status: [one] }));
+        const union = parts
+          .map((part) => `SELECT * FROM (SELECT *, rowid AS row_order FROM tasks WHERE ${part.clause} ORDER BY ${order('rowid')} LIMIT ?)`)
+          .join(' UNION ALL ');
+        return c
+          .sql(`${union} ORDER BY ${order('row_order')} LIMIT ?`)
+          .all(...parts.flatMap((part) => [...part.params, limit]), limit)
+          .map(taskFromRow);
+      }
       const where = taskWhere(filter);
-      const order = filter.oldestFirst === true ? 'updated_at ASC, rowid ASC' : 'created_at DESC, rowid DESC';
       return c
-        .sql(`SELECT * FROM tasks WHERE ${where.clause} ORDER BY ${order} LIMIT ?`)
+        .sql(`SELECT * FROM tasks WHERE ${where.clause} ORDER BY ${order('rowid')} LIMIT ?`)
         .all(...where.params, limit)
         .map(taskFromRow);
     },
