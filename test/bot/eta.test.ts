@@ -1,7 +1,7 @@
 /** The acknowledgement's "ready in ...": the rounds of work ahead of a task, counting the workers that are free. */
 import { describe, expect, it } from 'vitest';
 import { ackReply } from '../../src/lib/bot/admission.ts';
-import { estimateReadySeconds, readySecondsInLine, standingInLine } from '../../src/lib/tasks/eta.ts';
+import { estimateReadySeconds, readySecondsInLine, secondsLeft, standingInLine } from '../../src/lib/tasks/eta.ts';
 
 describe('estimateReadySeconds', () => {
   it('is one run for a task a free worker takes at once, and a round more for each turn of the busy ones', () => {
@@ -82,5 +82,16 @@ describe('standingInLine (the ack, which reads the line at most every second)', 
   it('leaves out the job itself when the line was read after it was queued, and orders without a basis for time', () => {
     const withItself = { waiting: [{ taskId: 'x1', sender: 'x' }, { taskId: 'b1', sender: 'b' }], running: [] };
     expect(standingInLine({ taskId: 'b1', sender: 'b', ahead: 1, line: withItself, workers: 1 })).toEqual({ place: 2 });
+  });
+});
+
+describe('secondsLeft (a running job: the progress message and the dashboard)', () => {
+  it('is the usual run time less what it has run, then what its own percent says from 10 % on', () => {
+    expect(secondsLeft(20, 60)).toBe(40);
+    expect(secondsLeft(90, 60, 75)).toBe(30);
+    expect(secondsLeft(90, 60, 5)).toBeUndefined();
+    expect(secondsLeft(90, 60)).toBeUndefined();
+    expect(secondsLeft(30, undefined, 50)).toBe(30);
+    expect(secondsLeft(0, undefined, 50)).toBeUndefined();
   });
 });

@@ -62,6 +62,15 @@ describe('the dashboard state', () => {
     expect(rows.find(({ row }) => row.jobId === JOB.fox)?.retryInSeconds).toBe(6);
   });
 
+  it("tells a running job past the usual run time its time left from the generation's percent, and no time where nothing tells", () => {
+    const later = NOW + 100_000;
+    const eta = Object.fromEntries(orderedRows(busy, later).map((shown) => [shown.row.jobId, shown.etaSeconds]));
+    // storm has run 113 s of a usual 90 and is 62 % through generating: 113 * 38 / 62 s left.
+    expect(eta[JOB.storm]).toBeCloseTo((113 * 38) / 62, 5);
+    // neon is compressing (its percent is that stage's, not the job's): past the usual, no time to tell.
+    expect(eta[JOB.neon]).toBeUndefined();
+  });
+
   it('gives queued jobs no ETA where no worker runs here (serve --no-workers): nothing to start them from', () => {
     const webOnly = apply([{ type: 'workers', running: 0, concurrency: 0, paused: false, ts: NOW }], busy);
     const rows = orderedRows(webOnly, NOW);

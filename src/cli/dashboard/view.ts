@@ -1,5 +1,5 @@
 /** What the screen shows, derived from the state alone: counts, the ordered rows with their ETAs, the stop summary. */
-import { readySecondsInLine } from '../../lib/tasks/eta.ts';
+import { readySecondsInLine, secondsLeft } from '../../lib/tasks/eta.ts';
 import { plural } from './format.ts';
 import { type DashboardState, type JobRow, isFinished } from './state.ts';
 
@@ -46,6 +46,10 @@ export interface ShownRow {
 
 const RANK: Readonly<Record<JobRow['status'], number>> = { running: 0, retrying: 1, queued: 2, done: 3, failed: 3, canceled: 3 };
 
+/** A running job's time left, as its progress message tells it: the generation's percent once past the usual. */
+const runningLeft = (row: JobRow, run: number, now: number): number | undefined =>
+  secondsLeft(Math.max(0, (now - (row.startedAt ?? now)) / 1000), run, row.stage === 'generate' ? row.percent : undefined);
+
 /** Running jobs first, then those waiting to retry, then the queue in order, then the finished, newest first. */
 export const orderedRows = (state: DashboardState, now: number): ShownRow[] => {
   const rows = [...state.jobs].sort((a, b) => {
@@ -63,7 +67,8 @@ export const orderedRows = (state: DashboardState, now: number): ShownRow[] => {
     rows.filter((row) => row.status === 'queued').map((row) => row.sender),
     workers,
     run,
-    rows.filter((row) => row.status === 'running').map((row) => ({ sender: row.sender, remainingSeconds: run - (now - (row.startedAt ?? now)) / 1000 })),
+    // A job past its estimate with nothing to go by may end any moment.
+    rows.filter((row) => row.status === 'running').map((row) => ({ sender: row.sender, remainingSeconds: runningLeft(row, run, now) ?? 0 })),
   );
   return rows.map((row): ShownRow => {
     if (row.status === 'queued') position += 1;
@@ -74,7 +79,10 @@ export const orderedRows = (state: DashboardState, now: number): ShownRow[] => {
       return { row, ...(retryIn === undefined ? {} : { retryInSeconds: retryIn }), ...(run === undefined ? {} : { etaSeconds: (retryIn ?? 0) + run }) };
     }
     if (run === undefined || isFinished(row)) return { row };
-    if (row.status === 'running') return { row, etaSeconds: run - (now - (row.startedAt ?? now)) / 1000 };
+    if (row.status === 'running') {
+      const left = runningLeft(row, run, now);
+      return left === undefined ? { row } : { row, etaSeconds: left };
+    }
     // Jobs run elsewhere (serve --no-workers): no basis for when they start.
     const ready = inLine[position - 1];
     return ready === undefined ? { row } : { row, etaSeconds: ready };

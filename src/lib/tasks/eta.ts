@@ -26,6 +26,17 @@ export const estimateReadySeconds = (position: number, workers: number, runSecon
   return (Math.ceil((position - free) / Math.max(1, workers)) + 1) * runSeconds;
 };
 
+/**
+ * Seconds a running job should still take: what recent jobs took minus what it has run, or, once it
+ * has run past that, what its own percent says (from 10 % on: early percents, a model's queue and
+ * start-up, say little). Undefined when neither can tell.
+ */
+export const secondsLeft = (elapsedSeconds: number, runSeconds: number | undefined, percent?: number): number | undefined => {
+  if (runSeconds !== undefined && runSeconds - elapsedSeconds > 0) return runSeconds - elapsedSeconds;
+  if (percent !== undefined && percent >= 10 && percent < 100 && elapsedSeconds > 0) return (elapsedSeconds * (100 - percent)) / percent;
+  return undefined;
+};
+
 /** A job running now: whose it is, and how many seconds it should still take. */
 export interface RunningJob {
   readonly sender?: string;

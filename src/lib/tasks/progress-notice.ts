@@ -6,7 +6,7 @@
 import { toVidbotError } from '../errors.ts';
 import type { Store, Task } from '../store/port.ts';
 import { type LifecycleDeps, channelFor } from './deps.ts';
-import { formatEta, recentRunSeconds } from './eta.ts';
+import { formatEta, recentRunSeconds, secondsLeft } from './eta.ts';
 import { excerpt } from './messages.ts';
 import { sendRecorded } from './outbound.ts';
 
@@ -34,9 +34,8 @@ export const progressMessage = (task: Pick<Task, 'prompt'>, left: TimeLeft): str
 export const timeLeft = async (deps: { readonly store: Pick<Store, 'listTasks'> }, task: Task, percent: number, now = Date.now()): Promise<TimeLeft> => {
   const elapsed = Math.max(0, (now - (task.startedAt ?? now)) / 1000);
   const basis = await recentRunSeconds(deps.store);
-  if (basis !== undefined && basis - elapsed > 0) return { seconds: basis - elapsed };
-  // Early percents say little (a model's queue, its start-up): only a real share of the work counts.
-  if (percent >= 10 && percent < 100 && elapsed > 0) return { seconds: (elapsed * (100 - percent)) / percent };
+  const seconds = secondsLeft(elapsed, basis, percent);
+  if (seconds !== undefined) return { seconds };
   return { beyond: basis === undefined ? 'nothing-to-go-by' : 'usual' };
 };
 
