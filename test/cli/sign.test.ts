@@ -80,6 +80,8 @@ describe('vidbot sign', () => {
     expect(fromEnv.stdout).toBe(`${DOC_SIGNATURE}\n`);
     expect(fromEnv.stderr).toContain('TWILIO_AUTH_TOKEN (from environment)');
     expect(fromEnv.stderr).not.toContain('12345');
+    const asJson = await cli(['sign', ...docArgs, '--json'], { TWILIO_AUTH_TOKEN: '12345' });
+    expect(JSON.parse(asJson.stdout)).toMatchObject({ signature: DOC_SIGNATURE, tokenSource: 'config', tokenFrom: 'environment' });
 
     const flagWins = await cli(['sign', ...docArgs, '--token', 'other', '--json'], { TWILIO_AUTH_TOKEN: '12345' });
     expect(JSON.parse(flagWins.stdout)).toMatchObject({ signature: hmac('other', DOC_URL, DOC_FIELDS), tokenSource: 'flag' });

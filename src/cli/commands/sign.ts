@@ -74,7 +74,7 @@ export const curlCommand = (url: string, signature: string, fields: Fields): str
 const resolveToken = async (
   context: CliContext,
   flags: SignFlags,
-): Promise<{ token: string; source: TokenSource; note: string }> => {
+): Promise<{ token: string; source: TokenSource; note: string; from?: string }> => {
   if (flags.token !== undefined) {
     if (flags.token.trim() === '') {
       throw vidbotError('VIDBOT_INPUT_INVALID', '--token is empty.', { hint: 'Pass the auth token, or leave --token out.' });
@@ -84,7 +84,7 @@ const resolveToken = async (
   const { config, sources } = await loadCliConfig(context);
   if (config.twilioAuthToken) {
     const from = sources.twilioAuthToken ?? 'config';
-    return { token: config.twilioAuthToken, source: 'config', note: `TWILIO_AUTH_TOKEN (from ${from})` };
+    return { token: config.twilioAuthToken, source: 'config', note: `TWILIO_AUTH_TOKEN (from ${from})`, from };
   }
   // The same file `vidbot serve` reads (and creates) when TWILIO_AUTH_TOKEN is unset.
   const token = await loadLocalAuthToken({ dataDir: config.dataDir });
@@ -96,12 +96,13 @@ export const signCommand = async (context: CliContext, flags: SignFlags): Promis
   checkUrl(flags.url);
   const fields = parseFields(flags.data ?? []);
   const params = toParams(fields);
-  const { token, source, note } = await resolveToken(context, flags);
+  const { token, source, note, from } = await resolveToken(context, flags);
   const signature = computeTwilioSignature({ authToken: token, url: flags.url, params });
   context.stderr.write(`signed with ${note}\n`);
   if (flags.json) {
     const curl = flags.curl ? { curl: curlCommand(flags.url, signature, fields) } : {};
-    context.stdout.write(`${JSON.stringify({ url: flags.url, signature, params, tokenSource: source, ...curl })}\n`);
+    // tokenFrom: where TWILIO_AUTH_TOKEN was set (.env, environment, ...), as stderr says.
+    context.stdout.write(`${JSON.stringify({ url: flags.url, signature, params, tokenSource: source, ...(from === undefined ? {} : { tokenFrom: from }), ...curl })}\n`);
     return;
   }
   context.stdout.write(`${flags.curl ? curlCommand(flags.url, signature, fields) : signature}\n`);
