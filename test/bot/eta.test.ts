@@ -74,7 +74,7 @@ describe('standingInLine (the ack, which reads the line at most every second)', 
 
   it('counts jobs queued since the line was read: its own by sender, others as unknown senders', () => {
     // Read empty; since then this process queued a's first, and another process two more.
-    expect(standingInLine({ taskId: 'a2', sender: 'a', ahead: 3, line: line([]), since: ['a'], workers: 2, runSeconds: 60 })).toEqual({ place: 3, readySeconds: 120 });
+    expect(standingInLine({ taskId: 'a2', sender: 'a', ahead: 3, line: line([]), since: [{ taskId: 'a1', sender: 'a' }], workers: 2, runSeconds: 60 })).toEqual({ place: 3, readySeconds: 120 });
     // Read with two jobs that have started since (the count says one waits): the oldest are dropped.
     expect(standingInLine({ taskId: 'c1', sender: 'c', ahead: 1, line: line(['x', 'y']), workers: 1, runSeconds: 60 })).toEqual({ place: 2, readySeconds: 120 });
   });
@@ -82,6 +82,8 @@ describe('standingInLine (the ack, which reads the line at most every second)', 
   it('leaves out the job itself when the line was read after it was queued, and orders without a basis for time', () => {
     const withItself = { waiting: [{ taskId: 'x1', sender: 'x' }, { taskId: 'b1', sender: 'b' }], running: [] };
     expect(standingInLine({ taskId: 'b1', sender: 'b', ahead: 1, line: withItself, workers: 1 })).toEqual({ place: 2 });
+    // Or queued by this process since (as /status asks about it later).
+    expect(standingInLine({ taskId: 'b1', sender: 'b', ahead: 0, line: { waiting: [], running: [] }, since: [{ taskId: 'b1', sender: 'b' }], workers: 1 })).toEqual({ place: 1 });
   });
 });
 

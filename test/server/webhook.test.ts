@@ -88,6 +88,8 @@ describe('POST /whatsapp/webhook', () => {
     for (const take of [1, 2, 3, 4]) expect((await say(BOB, `a busy sender's take ${take}`)).status).toBe(200);
     // Four of Bob's wait ahead by the count; the second worker takes Alice's while Bob's run one by one.
     expect((await say(ALICE, 'a lighthouse at dusk')).text).toContain("📋 You're next in line.");
+    // And /status says the same.
+    expect((await say(ALICE, '/status')).text).toContain('"a lighthouse at dusk" — ⏳ queued, next in line');
     // Bob's fifth waits for his own four.
     expect((await say(BOB, "a busy sender's take 5")).text).toContain("📋 You're #6 in line.");
   });

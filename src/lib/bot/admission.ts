@@ -38,15 +38,36 @@ export interface EtaBasis {
   readonly running?: number;
   /** Whose jobs wait and run (a second ago at most); undefined when too many to list. */
   readonly line?: OpenLine;
-  /** Senders of the jobs this process queued since the line was read, oldest first. */
-  readonly since?: readonly string[];
+  /** The jobs this process queued since the line was read, oldest first. */
+  readonly since?: OpenLine['waiting'];
 }
 
 /**
- * The answer for a task just queued: its place in line, when it should be ready, what is left for
- * today. `position` is the queue's count (1 = next); with the line's senders known, the place is
- * where the job stands as the workers take jobs, one at a time for each sender.
+ * Where a queued task stands: its place in line and when it should be ready. `position` is the
+ * queue's count (1 = next); with the line's senders known, the place is where the job stands as the
+ * workers take jobs, one at a time for each sender. The ack and /status tell the same.
  */
+export const standingOf = (task: { taskId: string; sender?: string }, position: number | null, basis: EtaBasis): { place: number | null; etaSec?: number } => {
+  if (position !== null && position >= 1 && task.sender !== undefined && basis.line !== undefined) {
+    const { place, readySeconds } = standingInLine({
+      taskId: task.taskId,
+      sender: task.sender,
+      ahead: position - 1,
+      line: basis.line,
+      workers: basis.workers,
+      ...(basis.since === undefined ? {} : { since: basis.since }),
+      ...(basis.runSeconds === undefined ? {} : { runSeconds: basis.runSeconds }),
+    });
+    return { place, ...(readySeconds === undefined ? {} : { etaSec: readySeconds }) };
+  }
+  if (basis.runSeconds === undefined || position === null) return { place: position };
+  // Counts alone: next in line with every worker idle, it starts at once. Otherwise every worker
+  // counts as busy: a sender's own running job holds their next one back, and whose jobs run is not known.
+  const running = position === 1 && basis.running === 0 ? 0 : basis.workers;
+  return { place: position, etaSec: estimateReadySeconds(position, basis.workers, basis.runSeconds, running) };
+};
+
+/** The answer for a task just queued: its place in line, when it should be ready, what is left for today. */
 export const ackReply = (
   taskId: string,
   position: number | null,
@@ -54,28 +75,7 @@ export const ackReply = (
   { quota }: Admission,
   { headline, sender }: { headline?: string; sender?: string } = {},
 ): BotReply => {
-  const standing =
-    position === null || position < 1 || sender === undefined || basis.line === undefined
-      ? undefined
-      : standingInLine({
-          taskId,
-          sender,
-          ahead: position - 1,
-          line: basis.line,
-          workers: basis.workers,
-          ...(basis.since === undefined ? {} : { since: basis.since }),
-          ...(basis.runSeconds === undefined ? {} : { runSeconds: basis.runSeconds }),
-        });
-  const place = standing?.place ?? position;
-  // Counts alone: next in line with every worker idle, it starts at once. Otherwise every worker
-  // counts as busy: a sender's own running job holds their next one back, and whose jobs run is not known.
-  const running = position === 1 && basis.running === 0 ? 0 : basis.workers;
-  const etaSec =
-    standing !== undefined
-      ? standing.readySeconds
-      : basis.runSeconds === undefined || position === null
-        ? undefined
-        : estimateReadySeconds(position, basis.workers, basis.runSeconds, running);
+  const { place, etaSec } = standingOf({ taskId, ...(sender === undefined ? {} : { sender }) }, position, basis);
   return {
     text: ackText(place, etaSec, quota && { ...quota, used: quota.used + 1, left: quota.left - 1 }, headline),
     kind: 'ack',

@@ -1,6 +1,6 @@
 /** The WhatsApp commands: /help, /status, /history, /cancel, /model (bot/models.ts). Each answers from the store and queue. */
 import type { Vidbot } from '../create-vidbot.ts';
-import { FINAL_TASK_STATUSES } from '../store/port.ts';
+import { FINAL_TASK_STATUSES, type Task } from '../store/port.ts';
 import { cancelTexts, helpText, historyText, statusText, unknownCommandText } from './replies.ts';
 
 export type CommandName = 'help' | 'status' | 'history' | 'cancel' | 'model';
@@ -96,6 +96,8 @@ export interface CommandContext {
   /** How many models users may pick from: /help mentions /model when more than one. */
   readonly models?: number;
   readonly listSize?: number;
+  /** A queued task's place in line as the ack tells it (bot/admission.ts); the queue's count without it. */
+  placeOf?(task: Task, position: number | null): Promise<number | null>;
 }
 
 export const runCommand = async (
@@ -110,11 +112,12 @@ export const runCommand = async (
     case 'help':
       return helpText(context);
     case 'status': {
+      const placeOf = context.placeOf ?? (async (_task: Task, position: number | null) => position);
       const tasks = await vidbot.store.listTasks({ from, limit });
       const lines = await Promise.all(
         tasks.map(async (task) => ({
           task,
-          position: task.status === 'queued' ? await vidbot.queue.position(task.taskId) : null,
+          position: task.status === 'queued' ? await placeOf(task, await vidbot.queue.position(task.taskId)) : null,
         })),
       );
       return statusText(lines, await vidbot.limits.allowance(from, Date.now()));

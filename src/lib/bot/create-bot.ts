@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import type { Vidbot } from '../create-vidbot.ts';
-import { type Admission, ackReply, budgetSpentReply } from './admission.ts';
+import { type Admission, ackReply, budgetSpentReply, standingOf } from './admission.ts';
 import { createBudgetGate } from './budget-gate.ts';
 import { actOnChoice, resolveChoice } from './choices.ts';
 import { type ParsedCommand, runCommand, parseCommand } from './commands.ts';
@@ -105,7 +105,7 @@ export const createBot = (options: CreateBotOptions): Bot => {
       ...(headline === undefined ? {} : { headline }),
       sender: task.from,
     });
-    etaBasis.queued(task.from);
+    etaBasis.queued({ taskId: task.taskId, sender: task.from });
     return reply;
   };
 
@@ -155,7 +155,14 @@ export const createBot = (options: CreateBotOptions): Bot => {
 
   const commandReply = async (message: InboundMessage, command: ParsedCommand): Promise<BotReply> => {
     if (command.name === 'model') return modelCommand(models, message.from, command.argument);
-    const context = { vidbot, from: message.from, imageToVideo: imageToVideo(), voiceNotes: transcriber !== undefined, models: vidbot.models.length };
+    const context = {
+      vidbot,
+      from: message.from,
+      imageToVideo: imageToVideo(),
+      voiceNotes: transcriber !== undefined,
+      models: vidbot.models.length,
+      placeOf: async (task: Task, position: number | null) => standingOf({ taskId: task.taskId, sender: task.from }, position, await etaBasis.read()).place,
+    };
     return { text: await runCommand({ name: command.name, word: command.word }, context), kind: 'command', duplicate: false };
   };
 

@@ -14,8 +14,8 @@ export const OPEN_LINE_LIMIT = 200;
 
 export interface EtaBasisSource {
   read(): Promise<EtaBasis>;
-  /** A job this process just queued for `sender`: known before the line is read again. */
-  queued(sender: string): void;
+  /** A job this process just queued: known before the line is read again. */
+  queued(task: { taskId: string; sender: string }): void;
 }
 
 const senderOf = (task: Task): string => task.from || task.sessionId;
@@ -50,7 +50,7 @@ export const createEtaBasis = (options: {
       },
     };
   });
-  let notes: { at: number; sender: string }[] = [];
+  let notes: { at: number; taskId: string; sender: string }[] = [];
   return {
     async read() {
       const [seconds, { active }, open] = await Promise.all([runSeconds(), counts(), line()]);
@@ -60,11 +60,11 @@ export const createEtaBasis = (options: {
         runSeconds: seconds,
         workers: options.workers,
         running: active,
-        ...(open.line === undefined ? {} : { line: open.line, since: notes.map((note) => note.sender) }),
+        ...(open.line === undefined ? {} : { line: open.line, since: notes.map(({ taskId, sender }) => ({ taskId, sender })) }),
       };
     },
-    queued(sender) {
-      notes.push({ at: now(), sender });
+    queued(task) {
+      notes.push({ at: now(), ...task });
     },
   };
 };

@@ -78,7 +78,7 @@ export const ingestTypedPrompt = async (context: TypedPromptContext, message: In
         },
         answer: ({ task, position }) => {
           const reply = say(ackReply(task?.taskId ?? '', position, basis, admission, { sender: message.from }));
-          context.etaBasis.queued(message.from);
+          if (task !== undefined) context.etaBasis.queued({ taskId: task.taskId, sender: message.from });
           return reply;
         },
       };

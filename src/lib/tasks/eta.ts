@@ -97,7 +97,7 @@ export interface OpenLine {
  * count alone misleads both ways: a job behind another sender's backlog starts as soon as a worker is
  * free, one behind its sender's own jobs waits for each of them. The line read may be a moment old:
  * its oldest entries beyond the count have started since, and jobs queued since it are unknown
- * senders (`since` names those this process queued, oldest first).
+ * senders (`since` lists those this process queued, oldest first).
  */
 export const standingInLine = (options: {
   /** The job's task, which the line may have been read with. */
@@ -105,14 +105,14 @@ export const standingInLine = (options: {
   readonly sender: string;
   readonly ahead: number;
   readonly line: OpenLine;
-  readonly since?: readonly string[];
+  readonly since?: OpenLine['waiting'];
   readonly workers: number;
   readonly runSeconds?: number;
 }): { place: number; readySeconds?: number } => {
   const { runSeconds } = options;
   // Without a basis for time, any unit orders the jobs the same way.
   const run = runSeconds ?? 60;
-  const known = [...options.line.waiting.filter((job) => job.taskId !== options.taskId).map((job) => job.sender), ...(options.since ?? [])];
+  const known = [...options.line.waiting, ...(options.since ?? [])].filter((job) => job.taskId !== options.taskId).map((job) => job.sender);
   const ahead =
     known.length >= options.ahead
       ? known.slice(known.length - options.ahead)
