@@ -95,14 +95,19 @@ export const startServer = async (config: Config, options: StartServerOptions = 
   };
   try {
     assertSharedMedia(vidbot);
-    const bot = createBot({ vidbot, ...(options.onWarning ? { onWarning: options.onWarning } : {}), ...options.bot });
-    const metrics = createServerMetrics({ queue: vidbot.queue, store: vidbot.store });
     const workerCount = options.workers ?? config.workerCount;
     let worker: QueueWorker | undefined;
     const ownWorkers = () => ({ running: worker?.running ?? 0, concurrency: worker ? workerCount : 0, paused: worker?.paused ?? false });
     // With Redis, from the start: /health sums every process's workers, heard on the bus.
     const feed = options.activity || vidbot.activityBus ? createVidbotFeed(vidbot, { ownWorkers }) : undefined;
     if (feed) undo.push(() => feed.close());
+    // The ack's place in line follows the workers running now: every process's with Redis, else this one's.
+    const liveWorkers = () => {
+      const total = feed?.workersTotal();
+      return total === undefined || total.processes === 0 ? ownWorkers() : total;
+    };
+    const bot = createBot({ vidbot, liveWorkers, ...(options.onWarning ? { onWarning: options.onWarning } : {}), ...options.bot });
+    const metrics = createServerMetrics({ queue: vidbot.queue, store: vidbot.store });
     const app = await createServer({
       vidbot,
       bot,

@@ -72,18 +72,36 @@ describe('standingInLine (the ack, which reads the line at most every second)', 
     });
   });
 
-  it('counts jobs queued since the line was read: its own by sender, others as unknown senders', () => {
-    // Read empty; since then this process queued a's first, and another process two more.
-    expect(standingInLine({ taskId: 'a2', sender: 'a', ahead: 3, line: line([]), since: [{ taskId: 'a1', sender: 'a' }], workers: 2, runSeconds: 60 })).toEqual({ place: 3, readySeconds: 120 });
-    // Read with two jobs that have started since (the count says one waits): the oldest are dropped.
-    expect(standingInLine({ taskId: 'c1', sender: 'c', ahead: 1, line: line(['x', 'y']), workers: 1, runSeconds: 60 })).toEqual({ place: 2, readySeconds: 120 });
+  it('counts jobs queued since the line was read, and holds a worker and the sender for those that started since', () => {
+    // Read empty; since then this process queued a's first, and others queued two more (senders not known here).
+    expect(standingInLine({ taskId: 'a2', sender: 'a', ahead: 3, line: line([]), since: [{ taskId: 'a1', sender: 'a' }], workers: 2, runSeconds: 60 })).toEqual({
+      place: 4,
+      readySeconds: 180,
+    });
+    // Read with x and y waiting, the count says one waits: x has started since, and holds the only worker.
+    expect(standingInLine({ taskId: 'c1', sender: 'c', ahead: 1, line: line(['x', 'y']), workers: 1, runSeconds: 60 })).toEqual({ place: 2, readySeconds: 180 });
+    // a's three prompts within a second, idle workers: the first started at once, the second waits for it, the third for both.
+    const a1 = { taskId: 'a1', sender: 'a' };
+    const a2 = { taskId: 'a2', sender: 'a' };
+    expect(standingInLine({ taskId: 'a2', sender: 'a', ahead: 0, line: line([]), since: [a1], workers: 2, runSeconds: 60 })).toEqual({ place: 1, readySeconds: 120 });
+    expect(standingInLine({ taskId: 'a3', sender: 'a', ahead: 1, line: line([]), since: [a1, a2], workers: 2, runSeconds: 60 })).toEqual({ place: 2, readySeconds: 180 });
+  });
+
+  it('counts only the jobs listed before a job already in line (/status), not those behind it', () => {
+    // Two workers busy 50 s more; a's two and c's three wait. a's second waits for a's first, whatever c's do.
+    const busy = line(['a', 'a', 'c', 'c', 'c'], [{ sender: 'x', elapsedSeconds: 10 }, { sender: 'y', elapsedSeconds: 10 }]);
+    expect(standingInLine({ taskId: 'w1', sender: 'a', ahead: 1, line: busy, workers: 2, runSeconds: 60 })).toEqual({ place: 2, readySeconds: 170 });
   });
 
   it('leaves out the job itself when the line was read after it was queued, and orders without a basis for time', () => {
     const withItself = { waiting: [{ taskId: 'x1', sender: 'x' }, { taskId: 'b1', sender: 'b' }], running: [] };
-    expect(standingInLine({ taskId: 'b1', sender: 'b', ahead: 1, line: withItself, workers: 1 })).toEqual({ place: 2 });
-    // Or queued by this process since (as /status asks about it later).
-    expect(standingInLine({ taskId: 'b1', sender: 'b', ahead: 0, line: { waiting: [], running: [] }, since: [{ taskId: 'b1', sender: 'b' }], workers: 1 })).toEqual({ place: 1 });
+    expect(standingInLine({ taskId: 'b1', sender: 'b', ahead: 1, line: withItself, workers: 2 })).toEqual({ place: 1 });
+    // Or queued by this process since, and listed by the read too.
+    const b1 = { taskId: 'b1', sender: 'b' };
+    expect(standingInLine({ taskId: 'b2', sender: 'b', ahead: 1, line: { waiting: [b1], running: [] }, since: [b1], workers: 2, runSeconds: 60 })).toEqual({
+      place: 2,
+      readySeconds: 120,
+    });
   });
 });
 

@@ -94,6 +94,12 @@ describe('POST /whatsapp/webhook', () => {
     expect((await say(BOB, "a busy sender's take 5")).text).toContain("📋 You're #6 in line.");
   });
 
+  it('tells the count where no worker runs (serve --no-workers without Redis, or paused): who goes first is not known', async () => {
+    const { say } = await setup();
+    for (const take of [1, 2, 3, 4]) expect((await say(BOB, `a busy sender's take ${take}`)).status).toBe(200);
+    expect((await say(ALICE, 'a lighthouse at dusk')).text).toContain("📋 You're #5 in line.");
+  });
+
   it('answers a retry of the same MessageSid with the same reply and queues nothing new', async () => {
     const { vidbot, say } = await setup();
     const first = await say(ALICE, 'ocean waves at dawn');

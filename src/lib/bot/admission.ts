@@ -5,7 +5,7 @@
  */
 import type { BudgetState } from '../cost/index.ts';
 import type { Quota, Verdict } from '../limits/port.ts';
-import { type OpenLine, estimateReadySeconds, standingInLine } from '../tasks/eta.ts';
+import { OPEN_LINE_LIMIT, type OpenLine, estimateReadySeconds, standingInLine } from '../tasks/eta.ts';
 import { ackText, budgetSpentText, quotaUsedUpText, rateLimitedText } from './replies.ts';
 import type { BotReply } from './types.ts';
 
@@ -48,7 +48,7 @@ export interface EtaBasis {
  * workers take jobs, one at a time for each sender. The ack and /status tell the same.
  */
 export const standingOf = (task: { taskId: string; sender?: string }, position: number | null, basis: EtaBasis): { place: number | null; etaSec?: number } => {
-  if (position !== null && position >= 1 && task.sender !== undefined && basis.line !== undefined) {
+  if (position !== null && position >= 1 && position <= OPEN_LINE_LIMIT && task.sender !== undefined && basis.line !== undefined) {
     const { place, readySeconds } = standingInLine({
       taskId: task.taskId,
       sender: task.sender,

@@ -111,7 +111,7 @@ export interface ChoiceContext {
   /** The reply when today's budget is spent and this task's new video would have to be paid for (bot/budget-gate.ts). */
   heldByBudget(task: Task): Promise<BotReply | undefined>;
   /** The usual answer for a queued task (its place in line, an ETA, the allowance left), under `headline`. */
-  acknowledge(task: Pick<Task, 'taskId' | 'from'>, admission: Admission, headline: string): Promise<BotReply>;
+  acknowledge(task: Pick<Task, 'taskId' | 'from' | 'jobId'>, admission: Admission, headline: string): Promise<BotReply>;
 }
 
 const told = (text: string): BotReply => ({ text, kind: 'rejected', duplicate: false });
@@ -160,8 +160,9 @@ export const actOnChoice = async (context: ChoiceContext, message: InboundMessag
   const admission = await context.admit(message);
   if (admission.denied !== undefined) return admission.denied;
   if (action === 'retry') {
+    let retried: Task;
     try {
-      await vidbot.retryTask(task.taskId);
+      retried = await vidbot.retryTask(task.taskId);
     } catch (error) {
       // Another tap (or the operator) retried it a moment ago.
       if (!isVidbotError(error, 'VIDBOT_CONFLICT')) throw error;
@@ -169,7 +170,7 @@ export const actOnChoice = async (context: ChoiceContext, message: InboundMessag
     }
     // The task counts its own video again (a retry does, however asked): the tap's is given back, so it counts once.
     await vidbot.limits.refund(message.from, message.messageId).catch(() => undefined);
-    return context.acknowledge(task, admission, choiceTexts.retry(task));
+    return context.acknowledge(retried, admission, choiceTexts.retry(task));
   }
   // A new task through the same path as a typed prompt, keyed by this message so a redelivery queues nothing.
   const { task: queued } = await vidbot.submitTask({

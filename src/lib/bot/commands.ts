@@ -117,7 +117,7 @@ export const runCommand = async (
       const lines = await Promise.all(
         tasks.map(async (task) => ({
           task,
-          position: task.status === 'queued' ? await placeOf(task, await vidbot.queue.position(task.taskId)) : null,
+          position: task.status === 'queued' ? await placeOf(task, await vidbot.queue.position(task.jobId ?? task.taskId)) : null,
         })),
       );
       return statusText(lines, await vidbot.limits.allowance(from, Date.now()));

@@ -20,7 +20,7 @@ import { DEFAULT_IMAGE_PROMPT, mediaTexts } from './replies.ts';
 import { ingestTypedPrompt, readPrompt } from './typed-prompt.ts';
 import type { Bot, BotReply } from './types.ts';
 import { isWelcomeRequest, notAPromptReply } from './not-a-prompt.ts';
-import { createEtaBasis } from './eta-basis.ts';
+import { type LiveWorkers, createEtaBasis } from './eta-basis.ts';
 import { createTurns } from './turns.ts';
 import { createVoiceNotes } from './voice.ts';
 
@@ -46,6 +46,8 @@ export interface CreateBotOptions {
   >;
   /** Workers taking jobs in parallel, for the ETA; default WORKER_COUNT. */
   readonly workers?: number;
+  /** The workers running now (this process's, or every process's with Redis), when known: see bot/eta-basis.ts. */
+  readonly liveWorkers?: () => LiveWorkers;
   /** How long a retry waits for the first delivery's answer before handling the message itself. */
   readonly duplicateWaitMs?: number;
   /** The clock the limits count with (tests move it). */
@@ -75,7 +77,14 @@ export const createBot = (options: CreateBotOptions): Bot => {
   });
   const reject = (text: string): BotReply => ({ text, kind: 'rejected', duplicate: false });
 
-  const etaBasis = createEtaBasis({ store, queue: vidbot.queue, workers: options.workers ?? config.workerCount, now });
+  const etaBasis = createEtaBasis({
+    store,
+    queue: vidbot.queue,
+    workers: options.workers ?? config.workerCount,
+    // Workers given outright are taken as running.
+    ...(options.liveWorkers === undefined || options.workers !== undefined ? {} : { liveWorkers: options.liveWorkers }),
+    now,
+  });
 
   const turns = createTurns({
     limits: vidbot.limits,
@@ -100,8 +109,9 @@ export const createBot = (options: CreateBotOptions): Bot => {
   };
 
   /** The answer for a task just queued: its place in line, when it should be ready, what is left for today. */
-  const acknowledge = async (task: Pick<Task, 'taskId' | 'from'>, admission: Admission, headline?: string): Promise<BotReply> => {
-    const reply = ackReply(task.taskId, await vidbot.queue.position(task.taskId), await etaBasis.read(), admission, {
+  const acknowledge = async (task: Pick<Task, 'taskId' | 'from' | 'jobId'>, admission: Admission, headline?: string): Promise<BotReply> => {
+    // A retried task has a job of its own (taskId#2): its place is that job's.
+    const reply = ackReply(task.taskId, await vidbot.queue.position(task.jobId ?? task.taskId), await etaBasis.read(), admission, {
       ...(headline === undefined ? {} : { headline }),
       sender: task.from,
     });

@@ -83,6 +83,9 @@ export const readySecondsInLine = (line: readonly (string | undefined)[], worker
   return ready;
 };
 
+/** Open jobs past this many are not listed for every prompt: the ack counts them instead. */
+export const OPEN_LINE_LIMIT = 200;
+
 /** The open jobs as last read: the senders waiting, first in line first, and the jobs running. */
 export interface OpenLine {
   readonly waiting: readonly { readonly taskId: string; readonly sender?: string }[];
@@ -91,16 +94,17 @@ export interface OpenLine {
 }
 
 /**
- * Where a job `sender` just queued stands, `ahead` jobs waiting before it by the queue's count, the
- * line's senders as last read: the jobs that start before it, plus one (a free worker's job is next,
- * beside another starting at the same moment), and when it should be ready (with `runSeconds`). The
- * count alone misleads both ways: a job behind another sender's backlog starts as soon as a worker is
+ * Where a queued job stands, `ahead` jobs waiting before it by the queue's count, with the line's
+ * senders as last read: the jobs that start before it, plus one (a free worker's job is next, beside
+ * another starting at the same moment), and when it should be ready (with `runSeconds`). The count
+ * alone misleads both ways: a job behind another sender's backlog starts as soon as a worker is
  * free, one behind its sender's own jobs waits for each of them. The line read may be a moment old:
- * its oldest entries beyond the count have started since, and jobs queued since it are unknown
- * senders (`since` lists those this process queued, oldest first).
+ * `since` lists the jobs this process queued after it; where more are listed before the job than the
+ * count says, the oldest have started since and hold a worker and their sender; where fewer, the
+ * others are of senders not known here.
  */
 export const standingInLine = (options: {
-  /** The job's task, which the line may have been read with. */
+  /** The job's task: where it is listed, the jobs listed after it do not count. */
   readonly taskId: string;
   readonly sender: string;
   readonly ahead: number;
@@ -109,19 +113,20 @@ export const standingInLine = (options: {
   readonly workers: number;
   readonly runSeconds?: number;
 }): { place: number; readySeconds?: number } => {
-  const { runSeconds } = options;
+  const { runSeconds, ahead } = options;
   // Without a basis for time, any unit orders the jobs the same way.
   const run = runSeconds ?? 60;
-  const known = [...options.line.waiting, ...(options.since ?? [])].filter((job) => job.taskId !== options.taskId).map((job) => job.sender);
-  const ahead =
-    known.length >= options.ahead
-      ? known.slice(known.length - options.ahead)
-      : [...known, ...Array.from({ length: options.ahead - known.length }, () => undefined)];
-  const running = options.line.running.map((job) => ({
-    ...(job.sender === undefined ? {} : { sender: job.sender }),
-    remainingSeconds: runSeconds === undefined ? run : run - job.elapsedSeconds,
-  }));
-  const ready = readySecondsInLine([...ahead, options.sender], Math.max(1, options.workers), run, running);
+  const listed = new Set<string>();
+  const known = [...options.line.waiting, ...(options.since ?? [])].filter((job) => !listed.has(job.taskId) && listed.add(job.taskId));
+  const at = known.findIndex((job) => job.taskId === options.taskId);
+  const before = (at === -1 ? known : known.slice(0, at)).map((job) => job.sender);
+  const started = before.slice(0, Math.max(0, before.length - ahead));
+  const waiting = [...Array.from({ length: Math.max(0, ahead - before.length) }, () => undefined), ...before.slice(started.length)];
+  const running = [
+    ...options.line.running.map((job) => ({ sender: job.sender, remainingSeconds: runSeconds === undefined ? run : run - job.elapsedSeconds })),
+    ...started.map((sender) => ({ sender, remainingSeconds: run })),
+  ];
+  const ready = readySecondsInLine([...waiting, options.sender], Math.max(1, options.workers), run, running);
   const mine = ready[ready.length - 1] ?? run;
   const startsBefore = ready.slice(0, -1).filter((end) => end < mine).length;
   return { place: startsBefore + 1, ...(runSeconds === undefined ? {} : { readySeconds: mine }) };
