@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isVidbotError } from '../../src/lib/errors.ts';
 import type { InboundUnit, Store } from '../../src/lib/store/index.ts';
-import { taskWhere } from '../../src/lib/store/sqlite/tasks.ts';
+import { listTasksQuery, taskWhere } from '../../src/lib/store/sqlite/tasks.ts';
 import { TOTALS_SEED_ROWS, expectTotalsInStep } from './generation-totals.ts';
 import { createSqliteStore } from '../../src/lib/store/index.ts';
 import { openDatabase } from '../../src/lib/sqlite/open.ts';
@@ -354,6 +354,22 @@ describe('SQLite store specifics', () => {
         .join('\n');
     });
     expect(plan).toContain('USING INDEX tasks_from_created (from_addr=?)');
+  });
+
+  it('lists several statuses each on its own index, sorting only what it kept (not every open task)', async () => {
+    const store = createSqliteStore({ file });
+    await store.close();
+    const plan = raw((db) => {
+      db.exec('BEGIN');
+      const insert = db.prepare(`INSERT INTO tasks (task_id, prompt, sid, from_addr, options, status, attempts, created_at, updated_at)
+        VALUES (?, 'p', ?, ?, '{}', ?, 0, ?, ?)`);
+      for (let n = 0; n < 3_000; n += 1) insert.run(`T${n}`, `s${n}`, `f${n}`, n % 10 === 0 ? 'processing' : 'queued', n, n);
+      db.exec('COMMIT');
+      const { sql, params } = listTasksQuery({ status: ['queued', 'processing', 'delivering'] }, 201);
+      return (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((row) => row.detail).join('\n');
+    });
+    expect(plan.match(/SEARCH tasks USING INDEX tasks_status_created \(status=\?\)/g)).toHaveLength(3);
+    expect(plan).not.toMatch(/SCAN tasks/);
   });
 
   it('keeps the all-time generation totals in step with the tasks, from a version 4 file on', async () => {

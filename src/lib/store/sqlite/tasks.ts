@@ -8,6 +8,24 @@ import { TASK_PATCH_FIELDS, TASK_REQUIRED_FIELDS, TASK_STRUCTURED_FIELDS } from 
 import { insertedTask, taskFromRow, toJson, toSql } from './rows.ts';
 
 /** The WHERE of a task filter (exported for the test of its query plans). */
+/** listTasks's statement: newest first (or least recently changed first), at most `limit`. */
+export const listTasksQuery = (filter: TaskFilter, limit: number): { sql: string; params: SQLInputValue[] } => {
+  const order = (rowid: string) => (filter.oldestFirst === true ? `updated_at ASC, ${rowid} ASC` : `created_at DESC, ${rowid} DESC`);
+  const status = filter.status && [...new Set(filter.status)];
+  if (status !== undefined && status.length > 1 && filter.from === undefined && filter.sessionId === undefined) {
+    // Each status walked in order on its own index (status, time), at most `limit` of each, and
+    // those merged: one IN (...) would read every task in those statuses (every open task, when
+    // thousands wait) and sort them all.
+    const parts = status.map((one) => taskWhere({ ...filter, status: [one] }));
+    const union = parts
+      .map((part) => `SELECT * FROM (SELECT *, rowid AS row_order FROM tasks WHERE ${part.clause} ORDER BY ${order('rowid')} LIMIT ?)`)
+      .join(' UNION ALL ');
+    return { sql: `${union} ORDER BY ${order('row_order')} LIMIT ?`, params: [...parts.flatMap((part) => [...part.params, limit]), limit] };
+  }
+  const where = taskWhere(filter);
+  return { sql: `SELECT * FROM tasks WHERE ${where.clause} ORDER BY ${order('rowid')} LIMIT ?`, params: [...where.params, limit] };
+};
+
 export const taskWhere = (filter: Omit<TaskFilter, 'limit' | 'oldestFirst'>): { clause: string; params: SQLInputValue[] } => {
   const base = whereEquals([
     ['from_addr', filter.from],
@@ -130,27 +148,8 @@ export const taskOps = (
       }),
 
     listTasks: (filter: TaskFilter = {}) => {
-      const limit = count(filter.limit, DEFAULT_LIMIT, 'limit');
-      const order = (rowid: string) => (filter.oldestFirst === true ? `updated_at ASC, ${rowid} ASC` : `created_at DESC, ${rowid} DESC`);
-      const status = filter.status && [...new Set(filter.status)];
-      if (status !== undefined && status.length > 1 && filter.from === undefined && filter.sessionId === undefined) {
-        // Each status walked in order on its own index (status, time), at most `limit` of each, and
-        // those merged: one IN (...) would read every task in those statuses (every open task, when
-        // thousands wait) and sort them all.
-        const parts = status.map((one) => taskWhere({ ...filter, status: [one] }));
-        const union = parts
-          .map((part) => `SELECT * FROM (SELECT *, rowid AS row_order FROM tasks WHERE ${part.clause} ORDER BY ${order('rowid')} LIMIT ?)`)
-          .join(' UNION ALL ');
-        return c
-          .sql(`${union} ORDER BY ${order('row_order')} LIMIT ?`)
-          .all(...parts.flatMap((part) => [...part.params, limit]), limit)
-          .map(taskFromRow);
-      }
-      const where = taskWhere(filter);
-      return c
-        .sql(`SELECT * FROM tasks WHERE ${where.clause} ORDER BY ${order('rowid')} LIMIT ?`)
-        .all(...where.params, limit)
-        .map(taskFromRow);
+      const { sql, params } = listTasksQuery(filter, count(filter.limit, DEFAULT_LIMIT, 'limit'));
+      return c.sql(sql).all(...params).map(taskFromRow);
     },
 
     countTasks: (filter: Omit<TaskFilter, 'limit'> = {}) => {
