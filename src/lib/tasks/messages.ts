@@ -15,7 +15,10 @@ export const ACK_MESSAGE = "🎬 Generating your video... I'll send it here when
  * knows which video this is (and a rerun after a crash can recognise the message it sent).
  */
 export const resultMessage = (task: Task, options: { afterAll?: boolean } = {}): { body: string; mediaUrl?: string; mediaFile?: string } => {
-  const preview = task.options.provider === 'local' ? ' (a local preview, not AI)' : '';
+  // Who made it, not who was asked: a task queued for a model and run where only the preview
+  // renderer is set up (or the other way round) is labelled by what the user gets.
+  const madeBy = task.generation?.provider ?? task.options.provider;
+  const preview = madeBy === 'local' ? ' (a local preview, not AI)' : '';
   // The seed's wording for real AI videos; the preview renderer must not claim to be AI. A video
   // that arrives after the user was told it failed says so.
   const headline = options.afterAll ? '✅ It worked this time: here is your video!' : preview ? "✅ Here's your video!" : "✅ Here's your AI-generated video!";
