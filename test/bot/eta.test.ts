@@ -48,6 +48,12 @@ describe('readySecondsInLine (the dashboard, which sees each job)', () => {
 });
 
 describe('standingInLine (the ack, which reads the line at most every second)', () => {
+  it('gives jobs starting together distinct places, in line order, and orders without a basis for time', () => {
+    const idle = { waiting: [{ taskId: 'a1', sender: 'a' }], running: [] };
+    // Two idle workers take a's and b's at once: b's is still #2, a's is ahead of it.
+    expect(standingInLine({ taskId: 'b1', sender: 'b', ahead: 1, line: idle, workers: 2 })).toEqual({ place: 2 });
+  });
+
   const line = (waiting: string[], running: { sender: string; elapsedSeconds: number }[] = []) => ({
     waiting: waiting.map((sender, index) => ({ taskId: `w${index}`, sender })),
     running,
@@ -93,9 +99,9 @@ describe('standingInLine (the ack, which reads the line at most every second)', 
     expect(standingInLine({ taskId: 'w1', sender: 'a', ahead: 1, line: busy, workers: 2, runSeconds: 60 })).toEqual({ place: 2, readySeconds: 170 });
   });
 
-  it('leaves out the job itself when the line was read after it was queued, and orders without a basis for time', () => {
+  it('leaves out the job itself when the line was read after it was queued', () => {
     const withItself = { waiting: [{ taskId: 'x1', sender: 'x' }, { taskId: 'b1', sender: 'b' }], running: [] };
-    expect(standingInLine({ taskId: 'b1', sender: 'b', ahead: 1, line: withItself, workers: 2 })).toEqual({ place: 1 });
+    expect(standingInLine({ taskId: 'b1', sender: 'b', ahead: 1, line: withItself, workers: 2, runSeconds: 60 })).toEqual({ place: 2, readySeconds: 60 });
     // Or queued by this process since, and listed by the read too.
     const b1 = { taskId: 'b1', sender: 'b' };
     expect(standingInLine({ taskId: 'b2', sender: 'b', ahead: 1, line: { waiting: [b1], running: [] }, since: [b1], workers: 2, runSeconds: 60 })).toEqual({

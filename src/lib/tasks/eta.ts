@@ -95,8 +95,8 @@ export interface OpenLine {
 
 /**
  * Where a queued job stands, `ahead` jobs waiting before it by the queue's count, with the line's
- * senders as last read: the jobs that start before it, plus one (a free worker's job is next, beside
- * another starting at the same moment), and when it should be ready (with `runSeconds`). The count
+ * senders as last read: the jobs ahead of it that start no later than it, plus one, and when it should
+ * be ready (with `runSeconds`). The count
  * alone misleads both ways: a job behind another sender's backlog starts as soon as a worker is
  * free, one behind its sender's own jobs waits for each of them. The line read may be a moment old:
  * `since` lists the jobs this process queued after it; where more are listed before the job than the
@@ -128,8 +128,9 @@ export const standingInLine = (options: {
   ];
   const ready = readySecondsInLine([...waiting, options.sender], Math.max(1, options.workers), run, running);
   const mine = ready[ready.length - 1] ?? run;
-  const startsBefore = ready.slice(0, -1).filter((end) => end < mine).length;
-  return { place: startsBefore + 1, ...(runSeconds === undefined ? {} : { readySeconds: mine }) };
+  // A run each: a job ahead ending no later started no later (at the same moment, on another worker, it still goes first).
+  const first = ready.slice(0, -1).filter((end) => end <= mine).length;
+  return { place: first + 1, ...(runSeconds === undefined ? {} : { readySeconds: mine }) };
 };
 
 /** "under a minute", "about 3 min", "about 1 h 20 min": estimates should not look precise. */
