@@ -130,6 +130,21 @@ describe('vidbot config', () => {
     expect((await cli(['config', 'unset', 'WORKER_COUNT'])).stdout).toMatch(/^WORKER_COUNT was not set in .*; nothing changed\n$/);
   });
 
+  it('lists every value with a bad one marked, and gets the others, where other commands refuse to start', async () => {
+    const bad = { PORT: 'abc' };
+    const list = await cli(['config', 'list'], bad);
+    expect(list.exitCode).toBe(0);
+    expect(list.stdout).toMatch(/^PORT +3000 +default +✖ PORT must be a whole number from 0 to 65535, got "abc" \(from environment\)\.$/m);
+    expect(list.stderr).toBe('✖ 1 invalid value (marked), which every other command refuses.\n');
+    const rows = JSON.parse((await cli(['config', 'list', '--json'], bad)).stdout) as { key: string; invalid?: string }[];
+    expect(rows.find((row) => row.key === 'PORT')?.invalid).toContain('got "abc"');
+    expect(rows.filter((row) => row.invalid !== undefined)).toHaveLength(1);
+    expect((await cli(['config', 'get', 'WORKER_COUNT'], bad)).stdout.trim()).toBe('2');
+    const port = await cli(['config', 'get', 'PORT'], bad);
+    expect(port.exitCode).toBe(78);
+    expect(port.stderr).toContain('[VIDBOT_CONFIG_INVALID]');
+  });
+
   it('refuses unknown settings and invalid values', async () => {
     const unknown = await cli(['config', 'set', 'NOPE', '1']);
     expect(unknown.exitCode).toBe(2);

@@ -27,28 +27,36 @@ export const configCommand = async (context: CliContext, action: Action, args: u
     case 'get': {
       const key = requireSetting(String(args[0]));
       const flags = (args[1] ?? {}) as { showSecret?: boolean };
-      const { config } = loadConfig({ env: context.env, cwd: context.cwd, stored: saved.all() });
+      // Another setting's bad value does not keep this one from being read.
+      const { config, invalid } = loadConfig({ env: context.env, cwd: context.cwd, stored: saved.all(), collectInvalid: true });
+      const bad = invalid[key];
+      if (bad !== undefined) throw bad;
       const value = config[key];
       out(value === undefined ? '' : flags.showSecret ? String(value) : maskSetting(key, value));
       return;
     }
     case 'list': {
       const flags = (args[0] ?? {}) as { json?: boolean };
-      const { config, sources } = loadConfig({ env: context.env, cwd: context.cwd, stored: saved.all() });
+      // Every value, the bad ones too: where VIDBOT_CONFIG_INVALID sends the user to look.
+      const { config, sources, invalid } = loadConfig({ env: context.env, cwd: context.cwd, stored: saved.all(), collectInvalid: true });
       const rows = (Object.keys(settings) as SettingKey[]).map((key) => ({
         key: settings[key].env,
         value: maskSetting(key, config[key]),
         source: sources[key] ?? 'unset',
         description: settings[key].description,
+        ...(invalid[key] ? { invalid: invalid[key].message } : {}),
       }));
       if (flags.json) {
         out(JSON.stringify(rows));
-        return;
+      } else {
+        const width = Math.max(...rows.map((row) => row.key.length));
+        for (const row of rows) {
+          const about = row.invalid === undefined ? row.description : `✖ ${row.invalid}`;
+          out(`${row.key.padEnd(width)}  ${(row.value || '-').padEnd(24)}  ${row.source.padEnd(12)}  ${about}`);
+        }
       }
-      const width = Math.max(...rows.map((row) => row.key.length));
-      for (const row of rows) {
-        out(`${row.key.padEnd(width)}  ${(row.value || '-').padEnd(24)}  ${row.source.padEnd(12)}  ${row.description}`);
-      }
+      const bad = Object.keys(invalid).length;
+      if (bad > 0) context.stderr.write(`✖ ${bad} invalid ${bad === 1 ? 'value' : 'values'} (marked), which every other command refuses.\n`);
       return;
     }
   }
