@@ -159,5 +159,17 @@ describe('vidbot config', () => {
     const url = await cli(['config', 'set', 'REDIS_URL', 'redis//:hunter2@host']);
     expect(url.stderr).toContain('REDIS_URL must be an absolute URL such as redis://localhost:6379, got (hidden: it may hold a password).');
     expect(url.stderr).not.toContain('hunter2');
+    // A connection string of another engine (or none) is refused too, where every command would then fail on it.
+    for (const [key, value, schemes] of [
+      ['DATABASE_URL', 'mysql://u:hunter2@h/d', 'postgres:// or postgresql://'],
+      ['MONGODB_URI', 'bogus', 'mongodb:// or mongodb+srv://'],
+      ['CLOUDINARY_URL', 'KEY:hunter2@cloud', 'cloudinary://'],
+    ] as const) {
+      const refused = await cli(['config', 'set', key, value]);
+      expect(refused.exitCode).toBe(2);
+      expect(refused.stderr).toContain(`${key} must be a connection string starting with ${schemes}`);
+      expect(refused.stderr).not.toContain('hunter2');
+    }
+    expect((await cli(['config', 'set', 'DATABASE_URL', 'postgresql://u:p@db.example.com/vidbot'])).exitCode).toBe(0);
   });
 });

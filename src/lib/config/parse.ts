@@ -20,7 +20,7 @@ const FALSE = new Set(['0', 'false', 'no', 'off']);
  * the person typed it, and is a usage error rather than a configuration one.
  */
 export const parseSetting = (key: SettingKey, raw: unknown, source: ConfigSource, label?: string): unknown => {
-  const spec: { env: string; type: string; values?: readonly string[]; min?: number; max?: number; secret?: boolean; example?: string } =
+  const spec: { env: string; type: string; values?: readonly string[]; min?: number; max?: number; secret?: boolean; example?: string; schemes?: readonly string[] } =
     settings[key];
   // A secret is never shown, even a malformed one: it may be a password pasted in the wrong place.
   const shown = spec.secret ? '(hidden: it may hold a password)' : JSON.stringify(raw);
@@ -93,6 +93,10 @@ export const parseSetting = (key: SettingKey, raw: unknown, source: ConfigSource
     }
     default: {
       if (text === '') throw fail('a non-empty string');
+      const { schemes } = spec;
+      if (schemes !== undefined && !schemes.some((scheme) => text.toLowerCase().startsWith(scheme))) {
+        throw fail(`a connection string starting with ${schemes.join(' or ')}${spec.example ? ` (${spec.example})` : ''}`);
+      }
       return text;
     }
   }

@@ -186,6 +186,8 @@ export const settings = {
   cloudinaryUrl: {
     env: 'CLOUDINARY_URL',
     type: 'string',
+    schemes: ['cloudinary://'],
+    example: 'cloudinary://API_KEY:API_SECRET@CLOUD_NAME',
     secret: true,
     description: 'cloudinary://KEY:SECRET@CLOUD for media hosting',
   },
