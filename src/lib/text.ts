@@ -46,3 +46,14 @@ export const cutText = (text: string, max: number, options: CutOptions = {}): st
 /** Names said in a sentence: "a", "a and b", "a, b and c". */
 export const inWords = (names: readonly string[]): string =>
   names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+
+/**
+ * `text` with `secret` shown as `***`. A short secret (under 8 characters) only where it stands as a
+ * word of its own: hidden inside other words it would garble them ("ECONNREFU***ED" for a secret "S").
+ */
+export const hideSecret = (text: string, secret: string): string => {
+  if (secret === '') return text;
+  if (secret.length >= 8) return text.split(secret).join('***');
+  const escaped = secret.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return text.replace(new RegExp(`(?<![\\p{L}\\p{N}])${escaped}(?![\\p{L}\\p{N}])`, 'gu'), '***');
+};

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { shorten } from '../../src/lib/bot/replies.ts';
 import { validatePrompt } from '../../src/lib/pipeline/prompt.ts';
 import { excerpt } from '../../src/lib/tasks/messages.ts';
-import { cutText, graphemes, oneLine, visibleLength } from '../../src/lib/text.ts';
+import { cutText, graphemes, hideSecret, oneLine, visibleLength } from '../../src/lib/text.ts';
 
 const FAMILY = '👨‍👩‍👧‍👦';
 const FLAGS = '🇫🇷🇩🇪🇯🇵🇺🇸🇬🇧🇮🇹🇪🇸🇧🇷🇨🇦🇨🇱';
@@ -56,5 +56,16 @@ describe('validatePrompt', () => {
     const zalgo = `a${'\u0301'.repeat(100)}`.repeat(20);
     expect(visibleLength(zalgo)).toBe(20);
     expect(() => validatePrompt(zalgo, 100)).toThrow(expect.objectContaining({ code: 'VIDBOT_PROMPT_TOO_LONG', details: { length: 2020, maxChars: 100 } }));
+  });
+});
+
+describe('hideSecret', () => {
+  it('hides a secret wherever it is, a short one only as a word of its own', () => {
+    expect(hideSecret('token 0123456789abcdef in x0123456789abcdefy', '0123456789abcdef')).toBe('token *** in x***y');
+    // A secret "S" would otherwise turn ECONNREFUSED into ECONNREFU***ED.
+    expect(hideSecret('connect ECONNREFUSED (key K, secret S)', 'S')).toBe('connect ECONNREFUSED (key K, secret ***)');
+    expect(hideSecret('postgres://u:p@h/d must start with postgres://', 'p')).toBe('postgres://u:***@h/d must start with postgres://');
+    expect(hideSecret('a.b+c', 'b+c')).toBe('a.***');
+    expect(hideSecret('nothing to hide', '')).toBe('nothing to hide');
   });
 });

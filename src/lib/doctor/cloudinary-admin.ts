@@ -7,6 +7,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { CloudinaryCredentials } from '../media-host/cloudinary-url.ts';
+import { hideSecret } from '../text.ts';
 
 type Sdk = (typeof import('cloudinary'))['v2'];
 type Done = (error: unknown, result?: unknown) => void;
@@ -31,7 +32,7 @@ export const describeCloudinaryError = (error: unknown, secret: string): Cloudin
   const inner = (error as { error?: unknown } | undefined)?.error ?? error;
   const { message, http_code: status } = (inner ?? {}) as { message?: unknown; http_code?: unknown };
   const raw = typeof message === 'string' && message !== '' ? message : String(inner);
-  const text = (secret === '' ? raw : raw.split(secret).join('***')).replace(/\s+/g, ' ').slice(0, 160);
+  const text = hideSecret(raw, secret).replace(/\s+/g, ' ').slice(0, 160);
   return { ...(typeof status === 'number' ? { status } : {}), text, cause: inner };
 };
 

@@ -8,6 +8,7 @@ import type { Writable } from 'node:stream';
 import { throwIfAborted, VidbotError, vidbotError } from '../errors.ts';
 import { type CloudinaryCredentials, parseCloudinaryUrl } from './cloudinary-url.ts';
 import type { MediaHost, PublishedMedia, PublishOptions } from './port.ts';
+import { hideSecret } from '../text.ts';
 
 export interface CloudinaryMediaHostOptions {
   /** cloudinary://API_KEY:API_SECRET@CLOUD_NAME[?upload_prefix=...], or its parsed form. */
@@ -79,7 +80,7 @@ const describe = (error: unknown, secret: string): { status?: number; text: stri
   const inner = (error as { error?: unknown } | undefined)?.error ?? error;
   const { message, http_code: status } = (inner ?? {}) as { message?: unknown; http_code?: unknown };
   const raw = typeof message === 'string' && message !== '' ? message : String(inner);
-  const text = (secret === '' ? raw : raw.split(secret).join('***')).replace(/\s+/g, ' ').slice(0, 160);
+  const text = hideSecret(raw, secret).replace(/\s+/g, ' ').slice(0, 160);
   return typeof status === 'number' ? { status, text: `${status} ${text}` } : { text };
 };
 

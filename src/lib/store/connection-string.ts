@@ -3,6 +3,7 @@
  * (MongoDB, libpq) is not a valid URL, and a password with an unescaped '@' or '/' must still not
  * leak, so credentials end at the LAST '@' before the path.
  */
+import { hideSecret } from '../text.ts';
 
 export interface ConnectionStringParts {
   /** Scheme and hosts, e.g. `mongodb://db1:27017,db2:27017` or `postgres://db.internal:5432`. */
@@ -41,5 +42,5 @@ const safeDecode = (text: string): string => {
 export const scrubPassword = (text: string, uri: string): string => {
   const { password } = parseConnectionString(uri);
   if (password === undefined) return text;
-  return [password, safeDecode(password)].reduce((out, secret) => out.split(secret).join('***'), text);
+  return [password, safeDecode(password)].reduce(hideSecret, text);
 };
