@@ -260,9 +260,10 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
     tasks,
     limits,
     conversation,
-    createTask: (input) => tasks.create(newTask(input)),
-    submitTask: (input) => tasks.submit(newTask(input)),
-    isCached: (input) => {
+    // async: a bad input rejects the promise, as every other failure does, instead of throwing at the call.
+    createTask: async (input) => tasks.create(newTask(input)),
+    submitTask: async (input) => tasks.submit(newTask(input)),
+    isCached: async (input) => {
       const { prompt, options: { provider: _provider, ...options } } = newTask(input);
       return pipeline.isCached({ ...options, prompt });
     },

@@ -45,11 +45,13 @@ describe('the published package', () => {
     const script = `
       import * as vidbot from 'vidbot';
       import * as server from 'vidbot/server';
+      import * as bullmq from 'vidbot/bullmq';
       const names = ['createVidbot', 'createPipeline', 'compressForWhatsApp', 'createSqliteStore', 'createSqliteQueue',
         'createLocalProvider', 'createLocalMediaHost', 'createLocalChannel', 'createTwilioChannel', 'loadConfig',
         'validatePrompt', 'createTaskLifecycle', 'createBot', 'computeTwilioSignature', 'isValidTwilioSignature'];
       const missing = names.filter((name) => typeof vidbot[name] !== 'function');
       if (typeof server.createServer !== 'function') missing.push('vidbot/server: createServer');
+      for (const name of ['createBullmqQueue', 'connectRedis']) if (typeof bullmq[name] !== 'function') missing.push('vidbot/bullmq: ' + name);
       if (missing.length) { console.error('missing: ' + missing.join(', ')); process.exit(1); }
       const error = new vidbot.VidbotError('VIDBOT_PROMPT_EMPTY', 'x');
       console.log(JSON.stringify({ ok: true, code: error.code, exitCode: error.exitCode }));

@@ -73,6 +73,17 @@ describe('submitting', () => {
     expect(await vidbot.store.getTask('T-lost')).toBeNull();
   });
 
+  it("refuses a library caller's bad choices before anything is stored, as the CLI refuses bad flags", async () => {
+    const vidbot = await vidbotWith();
+    const refused = (input: Parameters<typeof vidbot.createTask>[0]) => vidbot.createTask(input).then(() => 'stored', (error: VidbotError) => `${error.code}: ${error.message}`);
+    expect(await refused({ prompt: 'a fox', options: { durationSec: 0 } })).toBe('VIDBOT_INPUT_INVALID: durationSec must be a whole number of seconds from 1 to 60, got 0.');
+    expect(await refused({ prompt: 'a fox', options: { durationSec: 2.5 } })).toMatch(/^VIDBOT_INPUT_INVALID: durationSec /);
+    expect(await refused({ prompt: 'a fox', options: { orientation: 'square' as 'portrait' } })).toBe('VIDBOT_INPUT_INVALID: orientation must be portrait or landscape, got "square".');
+    expect(await refused({ prompt: 42 as unknown as string })).toBe('VIDBOT_INVALID_ARGUMENT: The prompt must be a string, got number.');
+    expect(await refused({ prompt: 'a fox', options: { durationSec: 60, orientation: 'landscape' } })).toBe('stored');
+    expect(await vidbot.store.countTasks()).toBe(1);
+  });
+
   it('keeps tasks run by their creator (vidbot generate) away from the queue and the sweep', async () => {
     const vidbot = await vidbotWith();
     const { task } = await vidbot.createTask({ prompt: 'a fox' });

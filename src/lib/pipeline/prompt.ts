@@ -10,6 +10,10 @@ const CONTROL_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g;
 
 /** Trims a prompt and checks it against the length cap; the one place prompts are validated. */
 export const validatePrompt = (prompt: unknown, maxChars: number = PROMPT_MAX_CHARS_DEFAULT): string => {
+  // A library caller's mistake, not an empty prompt (null and undefined are simply none).
+  if (prompt !== undefined && prompt !== null && typeof prompt !== 'string') {
+    throw vidbotError('VIDBOT_INVALID_ARGUMENT', `The prompt must be a string, got ${typeof prompt}.`);
+  }
   // Control characters (other than tab and newline) mean nothing to a model and break XML replies.
   const text = typeof prompt === 'string' ? prompt.replace(CONTROL_CHARS, '').trim() : '';
   if (text === '') {

@@ -2,7 +2,8 @@
  * A task as the library's callers ask for it (a prompt and a few choices), completed from the
  * configuration into what the store keeps: the prompt checked, the session, the full options.
  */
-import type { Config } from '../config/settings.ts';
+import { type Config, settings } from '../config/settings.ts';
+import { vidbotError } from '../errors.ts';
 import { validatePrompt } from '../pipeline/prompt.ts';
 import type { NewTask, TaskOptions } from '../store/port.ts';
 
@@ -19,25 +20,44 @@ export interface CreateTaskInput {
   readonly options?: Partial<Omit<TaskOptions, 'provider'>>;
 }
 
-/** Completes a caller's task from the configuration; throws VIDBOT_PROMPT_EMPTY or _TOO_LONG for a bad prompt. */
+/** The choices a caller may make, checked as the CLI checks its flags: a bad one fails here, not deep in a run. */
+const checkOptions = (options: CreateTaskInput['options']): void => {
+  const { orientation, durationSec } = options ?? {};
+  if (orientation !== undefined && orientation !== 'portrait' && orientation !== 'landscape') {
+    throw vidbotError('VIDBOT_INPUT_INVALID', `orientation must be portrait or landscape, got ${JSON.stringify(orientation)}.`);
+  }
+  const { min = 1, max = 60 } = settings.videoSeconds;
+  if (durationSec !== undefined && !(Number.isInteger(durationSec) && durationSec >= min && durationSec <= max)) {
+    throw vidbotError('VIDBOT_INPUT_INVALID', `durationSec must be a whole number of seconds from ${min} to ${max}, got ${JSON.stringify(durationSec)}.`);
+  }
+};
+
+/**
+ * Completes a caller's task from the configuration; throws VIDBOT_PROMPT_EMPTY or _TOO_LONG for a bad
+ * prompt, VIDBOT_INPUT_INVALID for a bad orientation or duration.
+ */
 export const newTaskFrom =
   (config: Config, provider: string) =>
-  (input: CreateTaskInput): NewTask => ({
-    prompt: validatePrompt(input.prompt, config.promptMaxChars),
-    sessionId: input.sessionId ?? input.from ?? 'cli',
-    from: input.from ?? '',
-    ...(input.taskId ? { taskId: input.taskId } : {}),
-    ...(input.messageId ? { messageId: input.messageId } : {}),
-    ...(input.channel ? { channel: input.channel } : {}),
-    options: {
-      provider,
-      orientation: input.options?.orientation ?? config.orientation,
-      durationSec: input.options?.durationSec ?? config.videoSeconds,
-      polish: input.options?.polish ?? config.polish,
-      useCache: input.options?.useCache ?? true,
-      ...(input.options?.model ? { model: input.options.model } : {}),
-      ...(input.options?.firstFrameImage ? { firstFrameImage: input.options.firstFrameImage } : {}),
-      ...(input.options?.inputs ? { inputs: input.options.inputs } : {}),
-      ...(input.options?.take !== undefined && input.options.take > 1 ? { take: input.options.take } : {}),
-    },
-  });
+  (input: CreateTaskInput): NewTask => {
+    const prompt = validatePrompt(input.prompt, config.promptMaxChars);
+    checkOptions(input.options);
+    return {
+      prompt,
+      sessionId: input.sessionId ?? input.from ?? 'cli',
+      from: input.from ?? '',
+      ...(input.taskId ? { taskId: input.taskId } : {}),
+      ...(input.messageId ? { messageId: input.messageId } : {}),
+      ...(input.channel ? { channel: input.channel } : {}),
+      options: {
+        provider,
+        orientation: input.options?.orientation ?? config.orientation,
+        durationSec: input.options?.durationSec ?? config.videoSeconds,
+        polish: input.options?.polish ?? config.polish,
+        useCache: input.options?.useCache ?? true,
+        ...(input.options?.model ? { model: input.options.model } : {}),
+        ...(input.options?.firstFrameImage ? { firstFrameImage: input.options.firstFrameImage } : {}),
+        ...(input.options?.inputs ? { inputs: input.options.inputs } : {}),
+        ...(input.options?.take !== undefined && input.options.take > 1 ? { take: input.options.take } : {}),
+      },
+    };
+  };
