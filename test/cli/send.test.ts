@@ -121,8 +121,8 @@ describe('vidbot send, local messenger', () => {
     expect(JSON.parse(result.stdout)).toEqual({
       ok: true,
       sid: record?.messageId,
-      status: 'delivered',
-      // The local recorder's "delivered": nothing went out.
+      // The local channel records: nothing went out.
+      status: 'recorded',
       sent: false,
       channel: 'local',
       to: USER,
@@ -200,10 +200,14 @@ describe('vidbot send --channel cloud-api', () => {
     }
   });
 
-  it('says which channels exist when the one asked for is not configured', async () => {
+  it('says what a channel needs when it is not set up, and which channels there are for one it does not know', async () => {
     const result = await cli(['--channel', 'cloud-api', '--to', USER, '--message', 'hi']);
     expect(result.exitCode).toBe(78);
-    expect(result.stderr).toContain('No channel "cloud-api"');
-    expect(result.stderr).toMatch(/hint: .*local/);
+    expect(result.stderr).toBe(
+      '✖ The cloud-api channel is not set up here. [VIDBOT_CONFIG_INVALID]\n  hint: Set WHATSAPP_TOKEN and WHATSAPP_PHONE_NUMBER_ID (vidbot config set, .env or the environment).\n',
+    );
+    const unknown = await cli(['--channel', 'bogus', '--to', USER, '--message', 'hi']);
+    expect(unknown.exitCode).toBe(2);
+    expect(unknown.stderr).toMatch(/^✖ --channel must be twilio, cloud-api or local, got "bogus"\. \[VIDBOT_INPUT_INVALID\]/);
   });
 });

@@ -2,7 +2,8 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createVidbot } from '../../lib/create-vidbot.ts';
 import { normalizeRecipient } from '../../lib/channel/recipient.ts';
-import { vidbotError } from '../../lib/errors.ts';
+import { isVidbotError, vidbotError } from '../../lib/errors.ts';
+import type { Channel, ChannelSet } from '../../lib/channel/port.ts';
 import { type CliContext, loadCliConfig, warnOn } from '../context.ts';
 
 export interface SendFlags {
@@ -37,6 +38,22 @@ const noPublicUrl = (file: string, channel: string) =>
       'or pass --media https://...',
   });
 
+/** The channels `send` knows, and what each needs set up (the simulator's chat lives in a running serve). */
+const CHANNEL_SETUP: Readonly<Record<string, string>> = {
+  twilio: 'TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_WHATSAPP_FROM',
+  'cloud-api': 'WHATSAPP_TOKEN and WHATSAPP_PHONE_NUMBER_ID',
+  local: 'nothing (it records, and sends nothing)',
+};
+
+const channelNamed = (channels: ChannelSet, name: string | undefined): Channel => {
+  try {
+    return channels.get(name);
+  } catch (error) {
+    if (name === undefined || !isVidbotError(error, 'VIDBOT_CONFIG_INVALID')) throw error;
+    throw vidbotError('VIDBOT_CONFIG_INVALID', `The ${name} channel is not set up here.`, { hint: `Set ${CHANNEL_SETUP[name] ?? name} (vidbot config set, .env or the environment).` });
+  }
+};
+
 export const sendCommand = async (context: CliContext, flags: SendFlags): Promise<void> => {
   // Everything typed is checked before the store is opened, so bad input changes nothing.
   const body = flags.message !== undefined && flags.message.trim() !== '' ? flags.message : undefined;
@@ -44,6 +61,10 @@ export const sendCommand = async (context: CliContext, flags: SendFlags): Promis
     throw vidbotError('VIDBOT_INPUT_INVALID', 'Nothing to send: give --message, --media or both.', {
       hint: 'e.g. vidbot send --to whatsapp:+15551234567 --message "hello" --media clip.mp4',
     });
+  }
+  if (flags.channel !== undefined && !(flags.channel in CHANNEL_SETUP)) {
+    const names = Object.keys(CHANNEL_SETUP);
+    throw vidbotError('VIDBOT_INPUT_INVALID', `--channel must be ${names.slice(0, -1).join(', ')} or ${names.at(-1)}, got "${flags.channel}".`);
   }
   // Checked now; which address form it takes depends on the sender, known once the config is read.
   normalizeRecipient(flags.to, { label: '--to' });
@@ -57,7 +78,7 @@ export const sendCommand = async (context: CliContext, flags: SendFlags): Promis
   const to = normalizeRecipient(flags.to, { label: '--to', whatsapp: sender === undefined || sender.startsWith('whatsapp:') });
   const vidbot = await createVidbot(config, { env: { ...context.env }, onWarning: warnOn(context) });
   try {
-    const channel = vidbot.channels.get(flags.channel);
+    const channel = channelNamed(vidbot.channels, flags.channel);
     let mediaUrl: string | undefined;
     // Channels that upload (Meta's Cloud API) take the file itself: no public URL needed. The local
     // channel records what Twilio would be sent: a URL.
@@ -80,7 +101,7 @@ export const sendCommand = async (context: CliContext, flags: SendFlags): Promis
     const sid = sent.messageId ?? sent.id;
     // The local channel records instead of sending: its "delivered" is the recorder's, not a phone's.
     if (flags.json) {
-      const json = { ok: true, sid, status: sent.status, sent: !local, channel: channel.name, to, ...(mediaUrl === undefined ? {} : { mediaUrl }) };
+      const json = { ok: true, sid, status: local ? 'recorded' : sent.status, sent: !local, channel: channel.name, to, ...(mediaUrl === undefined ? {} : { mediaUrl }) };
       context.stdout.write(`${JSON.stringify(json)}\n`);
       return;
     }
