@@ -35,6 +35,30 @@ describe('vidbot status --watch', () => {
     expect(result.stderr).toContain('closed the event stream');
   });
 
+  it('prints one JSON event a line with --json', async () => {
+    sandbox = await makeSandbox();
+    const { app } = await server();
+    const address = await app.listen({ port: 0, host: '127.0.0.1' });
+    let seen: () => void = () => {};
+    const queued = new Promise<void>((resolve) => (seen = resolve));
+    const run = runCli(['status', '--watch', '--json', '--server', address], {
+      env: sandbox.env,
+      cwd: sandbox.root,
+      onStdout: (text) => void (/"waiting":1/.test(text) && seen()),
+    });
+    await app.inject({ method: 'POST', url: '/api/generate-video', payload: { prompt: 'a fox', from: 'whatsapp:+15550001111' } });
+    await queued;
+    await app.close();
+    const result = await run;
+    const lines = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type?: string; ok?: boolean; error?: { code: string } });
+    // Events, then (the server went away) the error document every --json failure ends with.
+    const ended = lines.pop();
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.every((event) => typeof event.type === 'string')).toBe(true);
+    expect(ended).toMatchObject({ ok: false, error: { code: 'VIDBOT_SERVER_UNREACHABLE' } });
+    expect(result.exitCode).toBe(69);
+  });
+
   it('explains an unreachable server and a refused key', async () => {
     sandbox = await makeSandbox();
     const closed = `http://127.0.0.1:${await freePort()}`;

@@ -101,7 +101,7 @@ export const describeWith = (on: (origin: Origin | undefined) => string) => (eve
   }
 };
 
-export const watchCommand = async (context: CliContext, input: { server: string; apiKey?: string }): Promise<void> => {
+export const watchCommand = async (context: CliContext, input: { server: string; apiKey?: string; json?: boolean }): Promise<void> => {
   let base: URL;
   try {
     base = new URL(input.server);
@@ -122,7 +122,13 @@ export const watchCommand = async (context: CliContext, input: { server: string;
     }
   };
   const stdout = context.stdout as NodeJS.WriteStream;
-  if (stdout.isTTY && process.stdin.isTTY && !context.env.CI) {
+  if (input.json) {
+    // One event a line, as the server's /api/events sends them: for scripts (jq, a log shipper).
+    const print = (event: unknown) => void context.stdout.write(`${JSON.stringify(event)}\n`);
+    for (const event of feed.recent()) print(event);
+    feed.subscribe(print);
+    await feed.ended;
+  } else if (stdout.isTTY && process.stdin.isTTY && !context.env.CI) {
     let paused = false;
     feed.subscribe((event) => void (event.type === 'workers' && (paused = event.paused)));
     const { runDashboard } = await import('../dashboard/run.tsx');

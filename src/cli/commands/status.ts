@@ -38,7 +38,7 @@ export const statusCommand = async (context: CliContext, flags: StatusFlags, tas
   if (flags.watch) {
     const { watchCommand } = await import('./status-watch.ts');
     const server = flags.server ?? `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${config.port}`;
-    await watchCommand(context, { server, ...(config.apiKey ? { apiKey: config.apiKey } : {}) });
+    await watchCommand(context, { server, ...(config.apiKey ? { apiKey: config.apiKey } : {}), ...(flags.json ? { json: true } : {}) });
     return;
   }
   const limit = Number(flags.limit ?? 10);
