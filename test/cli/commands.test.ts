@@ -145,6 +145,12 @@ describe('vidbot config', () => {
     expect(port.stderr).toContain('[VIDBOT_CONFIG_INVALID]');
   });
 
+  it('saves a relative folder as the absolute one meant where it was typed', async () => {
+    const saved = await cli(['config', 'set', 'VIDBOT_DATA_DIR', 'relative/dir']);
+    expect(saved.stdout).toContain(`VIDBOT_DATA_DIR = ${join(sandbox.root, 'relative/dir')}`);
+    expect((await cli(['config', 'get', 'VIDBOT_DATA_DIR'], { VIDBOT_DATA_DIR: '' })).stdout.trim()).toBe(join(sandbox.root, 'relative/dir'));
+  });
+
   it('refuses unknown settings and invalid values', async () => {
     const unknown = await cli(['config', 'set', 'NOPE', '1']);
     expect(unknown.exitCode).toBe(2);

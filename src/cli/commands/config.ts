@@ -1,8 +1,11 @@
+import { isAbsolute, resolve } from 'node:path';
 import { loadConfig, maskSetting, openSavedSettings, requireSetting, settings } from '../../lib/config/index.ts';
 import type { SettingKey } from '../../lib/config/index.ts';
 import type { CliContext } from '../context.ts';
 
 type Action = 'set' | 'get' | 'list' | 'unset' | 'path';
+
+const FOLDERS: ReadonlySet<SettingKey> = new Set(['dataDir', 'mediaDir']);
 
 export const configCommand = async (context: CliContext, action: Action, args: unknown[]): Promise<void> => {
   const saved = await openSavedSettings(context.env.VIDBOT_CONFIG_DIR ? { dir: context.env.VIDBOT_CONFIG_DIR } : {});
@@ -13,8 +16,11 @@ export const configCommand = async (context: CliContext, action: Action, args: u
       return;
     case 'set': {
       const key = requireSetting(String(args[0]));
-      saved.set(key, String(args[1]));
-      out(`${settings[key].env} = ${maskSetting(key, args[1])}  (saved in ${saved.path})`);
+      const given = String(args[1]);
+      // A saved folder is read from every folder vidbot runs in: kept as the one meant now.
+      const value = FOLDERS.has(key) && given.trim() !== '' && !isAbsolute(given) ? resolve(context.cwd, given) : given;
+      saved.set(key, value);
+      out(`${settings[key].env} = ${maskSetting(key, value)}  (saved in ${saved.path})`);
       return;
     }
     case 'unset': {
