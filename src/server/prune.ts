@@ -6,7 +6,12 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /** With VIDBOT_MEDIA_RETENTION_DAYS, deletes old uploads at start and then daily; returns the stop. */
 export const schedulePrune = (vidbot: Pick<Vidbot, 'mediaHost'>, days: number | undefined, log: FastifyBaseLogger): (() => void) => {
   const prune = vidbot.mediaHost.prune?.bind(vidbot.mediaHost);
-  if (!days || !prune) return () => {};
+  if (!days) return () => {};
+  if (!prune) {
+    // Set, and nothing would ever be deleted: said once, rather than kept silently.
+    log.warn(`VIDBOT_MEDIA_RETENTION_DAYS is set, but the ${vidbot.mediaHost.name} media host keeps what it publishes: nothing is pruned.`);
+    return () => {};
+  }
   const controller = new AbortController();
   const run = () =>
     void prune({ olderThanDays: days, signal: controller.signal }).then(
