@@ -47,6 +47,12 @@ const compress = (input: string, extra: { maxBytes?: number; signal?: AbortSigna
   compressForWhatsApp(input, { ...bins, output: path.join(out, 'out.mp4'), ...extra });
 
 describe('compressForWhatsApp rejects bad inputs with the right code', () => {
+  it('no ffmpeg paths (a JavaScript caller) -> VIDBOT_INVALID_ARGUMENT naming them, not an unreadable video', async () => {
+    const clip = await makeCompliantClip(bins.ffmpeg, src);
+    const options = { output: path.join(out, 'out.mp4') } as unknown as Parameters<typeof compressForWhatsApp>[1];
+    expect(await codeOf(compressForWhatsApp(clip, options))).toEqual({ code: 'VIDBOT_INVALID_ARGUMENT', message: 'compressForWhatsApp needs the ffmpeg and ffprobe paths.' });
+  });
+
   it('missing file -> VIDBOT_FILE_NOT_FOUND', async () => {
     const { code, message } = await codeOf(compress(path.join(src, 'nope.mp4')));
     expect(code).toBe('VIDBOT_FILE_NOT_FOUND');

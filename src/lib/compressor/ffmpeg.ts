@@ -117,6 +117,12 @@ export const compressForWhatsApp = async (input: string, options: FfmpegCompress
     throw vidbotError('VIDBOT_INPUT_INVALID', `The output path is the input file (${output}); choose another output.`);
   }
   const { signal, ffmpeg, ffprobe } = options;
+  if (typeof ffmpeg !== 'string' || typeof ffprobe !== 'string') {
+    // A JavaScript caller's omission: otherwise ffprobe "undefined" calls the video unreadable.
+    throw vidbotError('VIDBOT_INVALID_ARGUMENT', 'compressForWhatsApp needs the ffmpeg and ffprobe paths.', {
+      hint: 'Pass them from locateFfmpeg(): compressForWhatsApp(file, { ...(await locateFfmpeg()), maxBytes }).',
+    });
+  }
   const source = await probeVideo(input, { ffprobe, ...(signal && { signal }) });
   const compliance = checkCompliance(source);
   const tracker = progressTracker(options.onProgress);
