@@ -723,6 +723,8 @@ export const storeContract = (name: string, makeStore: () => Promise<StoreHarnes
         await store.close();
         await rejectsWith(store.getTask('x'), 'VIDBOT_STORE_FAILED');
         await rejectsWith(store.createTask(newTask()), 'VIDBOT_STORE_FAILED');
+        // Said as the caller's order of shutdown, not as a full disk or a server down.
+        await expect(store.listTasks()).rejects.toMatchObject({ message: 'The store is closed.', hint: expect.stringContaining('after close()') });
       });
     });
   });

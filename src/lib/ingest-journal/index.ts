@@ -20,6 +20,7 @@ import { openJournalFiles } from './files.ts';
 import type { JournalQueue } from './queue.ts';
 import { recoverEvery } from './replay.ts';
 import { createJournalWriter } from './writer.ts';
+import { storeClosedError } from '../store/closed.ts';
 
 export { type JournalQueue, journalQueueOf } from './queue.ts';
 export { countAbandoned, recoveredText, replayJournals } from './replay.ts';
@@ -188,7 +189,7 @@ export const createIngestJournal = (options: IngestJournalOptions): RunningJourn
     },
 
     append(unit: DecidedUnit) {
-      if (closing) return Promise.reject(vidbotError('VIDBOT_STORE_FAILED', 'The store is closed.', { retryable: false }));
+      if (closing) return Promise.reject(storeClosedError());
       const task = unit.task;
       const job = task?.jobId === undefined ? undefined : queue.rowOf(task);
       units += 1;

@@ -16,6 +16,7 @@ import { inboundOps, sessionOps } from './messages.ts';
 import { outboundOps } from './outbound.ts';
 import { taskOps } from './tasks.ts';
 import { ingestInSteps, isCallerError, stepsOnMethods } from '../ingest-steps.ts';
+import { storeClosedError } from '../closed.ts';
 
 export interface MongoStoreOptions {
   /** Connection string (MONGODB_URI); also names the server in error messages when `client` is given. */
@@ -97,7 +98,7 @@ export const createMongoStore = async (options: MongoStoreOptions): Promise<Stor
   const call =
     <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
     async (...args: A): Promise<R> => {
-      if (closed) throw vidbotError('VIDBOT_STORE_FAILED', 'The store is closed.', { retryable: false });
+      if (closed) throw storeClosedError();
       try {
         return await fn(...args);
       } catch (error) {
@@ -127,7 +128,7 @@ export const createMongoStore = async (options: MongoStoreOptions): Promise<Stor
     claimInbound: call(ops.claimInbound),
     updateInbound: call(ops.updateInbound),
     ingest: async (unit) => {
-      if (closed) throw vidbotError('VIDBOT_STORE_FAILED', 'The store is closed.', { retryable: false });
+      if (closed) throw storeClosedError();
       try {
         return await ingestInSteps(steps, unit);
       } catch (error) {

@@ -18,6 +18,7 @@ import { migrate } from './schema.ts';
 import { taskOps } from './tasks.ts';
 import { ingestInSteps, isCallerError } from '../ingest-steps.ts';
 import { ingestSteps } from './ingest.ts';
+import { storeClosedError } from '../closed.ts';
 
 export interface PostgresStoreOptions {
   /** Connection string (DATABASE_URL): postgres://user:password@host:port/database[?options]. */
@@ -58,7 +59,7 @@ export const createPostgresStore = async (options: PostgresStoreOptions): Promis
   const call =
     <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
     async (...args: A): Promise<R> => {
-      if (closed) throw vidbotError('VIDBOT_STORE_FAILED', 'The store is closed.', { retryable: false });
+      if (closed) throw storeClosedError();
       try {
         return await fn(...args);
       } catch (error) {
@@ -88,7 +89,7 @@ export const createPostgresStore = async (options: PostgresStoreOptions): Promis
     claimInbound: call(ops.claimInbound),
     updateInbound: call(ops.updateInbound),
     ingest: async (unit) => {
-      if (closed) throw vidbotError('VIDBOT_STORE_FAILED', 'The store is closed.', { retryable: false });
+      if (closed) throw storeClosedError();
       try {
         return await ingestInSteps(steps, unit);
       } catch (error) {

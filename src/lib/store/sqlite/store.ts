@@ -17,6 +17,7 @@ import { cacheOps, videoOps } from './media.ts';
 import { inboundOps, outboundOps, sessionOps } from './messages.ts';
 import { migrate } from './schema.ts';
 import { taskOps } from './tasks.ts';
+import { storeClosedError } from '../closed.ts';
 
 export interface SqliteStoreOptions {
   /** Path of the database file (created with its folder when missing), or ':memory:'; with `db`, the file it has open. */
@@ -115,7 +116,7 @@ export const createSqliteStore = (options: SqliteStoreOptions): Store => {
   const call =
     <A extends unknown[], R>(fn: (...args: A) => R) =>
     async (...args: A): Promise<R> => {
-      if (closed) throw vidbotError('VIDBOT_STORE_FAILED', 'The store is closed.', { retryable: false });
+      if (closed) throw storeClosedError();
       // Units acknowledged before this call are in the tables before it reads or writes them.
       const behind = journal?.settled();
       if (behind !== undefined) await behind;
@@ -148,7 +149,7 @@ export const createSqliteStore = (options: SqliteStoreOptions): Store => {
     claimInbound: call(ops.claimInbound),
     updateInbound: call(ops.updateInbound),
     async ingest(unit) {
-      if (closed) throw vidbotError('VIDBOT_STORE_FAILED', 'The store is closed.', { retryable: false });
+      if (closed) throw storeClosedError();
       checkpointer?.start();
       try {
         const { jobs } = options;
