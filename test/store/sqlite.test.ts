@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -354,6 +354,18 @@ describe('SQLite store specifics', () => {
         .join('\n');
     });
     expect(plan).toContain('USING INDEX tasks_from_created (from_addr=?)');
+  });
+
+  it("says to move another program's file away where the database should be", async () => {
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, 'these bytes are not a SQLite database, and there are enough of them to tell\n'.repeat(4));
+    let caught: unknown;
+    try {
+      openDatabase(file);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toMatchObject({ code: 'VIDBOT_STORE_FAILED', message: expect.stringContaining('file is not a database'), hint: `Move ${file} away (vidbot starts a new one), or point VIDBOT_DATA_DIR at the folder of the right one.` });
   });
 
   it('lists several statuses each on its own index, sorting only what it kept (not every open task)', async () => {

@@ -37,9 +37,12 @@ export const openDatabase = (file: string, options: OpenDatabaseOptions = {}): D
     db.exec(`PRAGMA journal_size_limit = ${WAL_KEPT_BYTES}`);
     return db;
   } catch (error) {
+    // SQLITE_NOTADB: another program's file (or a damaged one) where vidbot keeps its database.
+    const notADatabase = ((error as { errcode?: number }).errcode ?? 0) % 256 === 26;
     throw vidbotError('VIDBOT_STORE_FAILED', `Cannot open the database ${file}: ${(error as Error).message}`, {
       cause: error,
       retryable: false,
+      ...(notADatabase ? { hint: `Move ${file} away (vidbot starts a new one), or point VIDBOT_DATA_DIR at the folder of the right one.` } : {}),
     });
   }
 };
