@@ -114,7 +114,7 @@ export const createProvider = async (config: Config, context: ProviderContext): 
     const entry = providers[name];
     if (!entry.configured(config)) {
       throw vidbotError('VIDBOT_CONFIG_INVALID', `The ${name} provider needs ${entry.needs.split(' ')[0]}.`, {
-        hint: `Set ${entry.needs}, or use --provider local.`,
+        hint: `Set ${entry.needs}, or use the local preview (VIDBOT_PROVIDER=local; --provider local on the command line).`,
       });
     }
   }

@@ -49,7 +49,7 @@ export const REPLICATE_DEFAULT_MODEL = 'minimax/video-01';
 export const createReplicateProvider = (options: ReplicateProviderOptions): ReplicateProvider => {
   if (!options.apiToken) {
     throw vidbotError('VIDBOT_CONFIG_INVALID', 'The replicate provider needs REPLICATE_API_TOKEN.', {
-      hint: 'Set REPLICATE_API_TOKEN (from your Replicate account settings), or use --provider local.',
+      hint: 'Set REPLICATE_API_TOKEN (from your Replicate account settings), or use the local preview (VIDBOT_PROVIDER=local; --provider local on the command line).',
     });
   }
   const client = createReplicateClient({

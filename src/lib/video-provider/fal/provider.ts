@@ -46,7 +46,7 @@ const ENDPOINT_ID = /^[\w.-]+\/[\w.-]+(\/[\w.-]+)*$/;
 
 export const createFalProvider = (options: FalProviderOptions): VideoProvider & Required<Pick<VideoProvider, 'receiveWebhook' | 'cancelRemoteJob'>> => {
   if (!options.key) {
-    throw vidbotError('VIDBOT_CONFIG_INVALID', 'The fal provider needs FAL_KEY.', { hint: 'Set FAL_KEY (from your fal.ai dashboard), or use --provider local.' });
+    throw vidbotError('VIDBOT_CONFIG_INVALID', 'The fal provider needs FAL_KEY.', { hint: 'Set FAL_KEY (from your fal.ai dashboard), or use the local preview (VIDBOT_PROVIDER=local; --provider local on the command line).' });
   }
   const now = options.now ?? Date.now;
   const api = createFalApi({
