@@ -150,7 +150,12 @@ export const stopSummary = (state: DashboardState): string | undefined => {
       : 'Stopping…';
   }
   if (stop.handedBack === null) return 'Stopped. This server ran no jobs; its queue is worked elsewhere.';
-  if (stop.running.length === 0 && stop.handedBack === 0) return 'Stopped. No job was running.';
+  // The jobs that were waiting all along (not those just handed back): they stay in the queue, as plain output says.
+  const { queued } = sessionCounts(state);
+  const handedBackRows = state.jobs.filter((job) => job.status === 'queued' && job.handedBack).length;
+  const waiting = Math.max(0, queued - handedBackRows);
+  const stillWaiting = waiting > 0 ? ` ${plural(waiting, 'job')} ${waiting === 1 ? 'waits' : 'wait'} in the queue.` : '';
+  if (stop.running.length === 0 && stop.handedBack === 0) return `Stopped. No job was running.${stillWaiting}`;
   const ended = stop.running.map((id) => state.jobs.find((job) => job.jobId === id)?.status);
   const parts: string[] = [];
   const finished = ended.filter((status) => status === 'done').length;
@@ -164,5 +169,5 @@ export const stopSummary = (state: DashboardState): string | undefined => {
   if (stop.handedBack > 0) {
     parts.push(`${stop.handedBack === 1 ? '1 job was' : `${stop.handedBack} jobs were`} stopped and went back to the queue; ${stop.handedBack === 1 ? 'it resumes' : 'they resume'} on the next start`);
   }
-  return parts.length > 0 ? `Stopped. ${parts.join('; ')}.` : 'Stopped.';
+  return `${parts.length > 0 ? `Stopped. ${parts.join('; ')}.` : 'Stopped.'}${stillWaiting}`;
 };
