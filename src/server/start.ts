@@ -20,7 +20,7 @@ import { type ServerMetrics, createServerMetrics } from './metrics.ts';
 import { schedulePrune } from './prune.ts';
 import { type Simulator, type SimulatorOptions, createSimulator } from './simulator/index.ts';
 
-export interface StartServerOptions extends Pick<CreateVidbotOptions, 'env' | 'onWarning' | 'waitForRedis' | 'overrides'> {
+export interface StartServerOptions extends Pick<CreateVidbotOptions, 'env' | 'onWarning' | 'waitForRedis' | 'overrides' | 'extraChannels'> {
   /** Listen on config.host and config.port (default true); false serves only through `app.inject()`. */
   readonly listen?: boolean;
   /** Jobs this process runs at once (default config.workerCount); 0 for the web side only. */
@@ -87,7 +87,8 @@ export const startServer = async (config: Config, options: StartServerOptions = 
     ...(options.overrides ? { overrides: options.overrides } : {}),
     providerWebhooks: options.listen !== false,
     inbound: { authToken, skipSignature: insecure },
-    ...(simulator ? { extraChannels: [simulator.channel] } : {}),
+    // Channels of the caller's own (their webhooks served beside the default's), and the simulator's.
+    extraChannels: [...(options.extraChannels ?? []), ...(simulator ? [simulator.channel] : [])],
   });
   const undo: Array<() => Promise<unknown> | unknown> = [() => vidbot.close()];
   const unwind = async () => {

@@ -23,7 +23,7 @@ export interface TestServerSettings extends Pick<StartServerOptions, 'insecureSk
  */
 export const makeServer = async (
   env: Record<string, string> = {},
-  options: { vidbot?: Pick<CreateVidbotOptions, 'overrides'>; bot?: StartServerOptions['bot']; server?: TestServerSettings } = {},
+  options: { vidbot?: Pick<CreateVidbotOptions, 'overrides' | 'extraChannels'>; bot?: StartServerOptions['bot']; server?: TestServerSettings } = {},
 ) => {
   const { dataDir, cleanup } = await makeDataDir();
   const settings = options.server ?? {};
@@ -47,6 +47,7 @@ export const makeServer = async (
     authToken: TEST_AUTH_TOKEN,
     ...serverOptions,
     ...(options.vidbot?.overrides ? { overrides: options.vidbot.overrides } : {}),
+    ...(options.vidbot?.extraChannels ? { extraChannels: options.vidbot.extraChannels } : {}),
     ...(options.bot ? { bot: options.bot } : {}),
   });
   return {
