@@ -4,6 +4,7 @@ import { defaults, settings } from '../lib/config/settings.ts';
 import { vidbotError } from '../lib/errors.ts';
 import type { CliContext } from './context.ts';
 import { handleError } from './handle-error.ts';
+import { type UsageState, usageErrorsOf } from './usage-errors.ts';
 
 const version = (): string => {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -24,15 +25,11 @@ Examples:
 const byDefault = (key: keyof typeof defaults & keyof typeof settings): string => `(default: ${settings[key].env}, else ${defaults[key]})`;
 
 /** What the error handler learns as the command line is read: flags that change how errors print, and the command. */
-export interface CliState {
+export interface CliState extends UsageState {
   verbose: boolean;
   json: boolean;
   /** The command being run ("generate", "config set"), for hints that name it. */
   command?: string;
-  /** The first word typed: the command asked for, when it is not a known one. */
-  first?: string;
-  /** The parser's usage error, as printed, with the hint of the command that raised it. */
-  usage?: { message: string; hint: string };
 }
 
 /** "config set" for `vidbot config set ...`. */
@@ -40,37 +37,6 @@ const commandPath = (command: Command): string => {
   const names: string[] = [];
   for (let at: Command | null = command; at?.parent; at = at.parent) names.unshift(at.name());
   return names.join(' ');
-};
-
-/**
- * The parser's "(Did you mean send?)" on the error's line, and for a command typed short (`gen`)
- * the command it begins, where commander's spelling distance picks another (`send`).
- */
-const withSuggestion = (text: string, program: Command, firstWord: string | undefined): string => {
-  const typed = /^error: unknown command '([^']+)'/.exec(text)?.[1];
-  const theirs = /\n\(Did you mean ([^)?]*)\??\)/.exec(text);
-  // Only for the first word: a subcommand's group (`config ge`) has commands of its own.
-  const started = typed === undefined || typed !== firstWord ? [] : program.commands.map((command) => command.name()).filter((name) => name.startsWith(typed));
-  const name = started.length === 1 ? started[0] : theirs?.[1];
-  const [first = '', ...rest] = text.replace(theirs?.[0] ?? '', '').split('\n');
-  return [name === undefined ? first : `${first} (did you mean ${name}?)`, ...rest].join('\n');
-};
-
-/**
- * The parser's errors look like vidbot's own ("✖ unknown option '--colour'", a suggestion on the same
- * line, then the command's hint), and are kept for --json, which prints them as an error document.
- */
-const usageErrorsOf = (command: Command, hint: string, state: CliState): void => {
-  let root = command;
-  while (root.parent) root = root.parent;
-  command.showHelpAfterError(`  hint: ${hint}`).configureOutput({
-    ...command.configureOutput(),
-    outputError: (text, write) => {
-      const line = withSuggestion(text, root, state.first).replace(/^error: /, '');
-      state.usage = { message: line.trim(), hint };
-      write(`✖ ${line}`);
-    },
-  });
 };
 
 /** Builds the command tree. Command modules are imported only when their command runs. */

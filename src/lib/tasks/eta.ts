@@ -95,13 +95,12 @@ export interface OpenLine {
 
 /**
  * Where a queued job stands, `ahead` jobs waiting before it by the queue's count, with the line's
- * senders as last read: the jobs ahead of it that start no later than it, plus one, and when it should
- * be ready (with `runSeconds`). The count
- * alone misleads both ways: a job behind another sender's backlog starts as soon as a worker is
- * free, one behind its sender's own jobs waits for each of them. The line read may be a moment old:
- * `since` lists the jobs this process queued after it; where more are listed before the job than the
- * count says, the oldest have started since and hold a worker and their sender; where fewer, the
- * others are of senders not known here.
+ * senders as last read: the jobs ahead of it that start no later than it, plus one, and when it
+ * should be ready (with `runSeconds`). The count alone misleads both ways: a job behind another
+ * sender's backlog starts as soon as a worker is free, one behind its sender's own jobs waits for
+ * each of them. The line read may be a moment old: `since` lists the jobs this process queued after
+ * it; where more are listed before the job than the count says, the oldest have started since and
+ * hold a worker and their sender; where fewer, the others are of senders not known here.
  */
 export const standingInLine = (options: {
   /** The job's task: where it is listed, the jobs listed after it do not count. */
