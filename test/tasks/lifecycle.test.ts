@@ -84,6 +84,26 @@ describe('submitting', () => {
     expect(await vidbot.store.countTasks()).toBe(1);
   });
 
+  it('warns when a task queued for another provider is made by this process, and labels the video by who made it', async () => {
+    const warnings: string[] = [];
+    const made = await makeVidbot({}, { onWarning: (message) => void warnings.push(message) });
+    cleanups.push(made.cleanup);
+    const { vidbot } = made;
+    // Queued by a web process with a Replicate key, taken by one without: this one renders the preview.
+    const { task } = await vidbot.store.createTask({
+      taskId: 'T-elsewhere',
+      prompt: 'a lantern festival',
+      sessionId: 'cli',
+      from: '',
+      options: { provider: 'replicate', orientation: 'portrait', durationSec: 1, polish: false, useCache: false },
+    });
+    const done = await vidbot.runTask(task.taskId);
+    expect(done.generation).toMatchObject({ provider: 'local' });
+    expect(warnings).toContain(
+      'Task T-elsewhere was queued for replicate; this process makes videos with local. Give every process the same VIDBOT_PROVIDER and keys.',
+    );
+  });
+
   it('keeps tasks run by their creator (vidbot generate) away from the queue and the sweep', async () => {
     const vidbot = await vidbotWith();
     const { task } = await vidbot.createTask({ prompt: 'a fox' });
