@@ -55,5 +55,9 @@ export const hideSecret = (text: string, secret: string): string => {
   if (secret === '') return text;
   if (secret.length >= 8) return text.split(secret).join('***');
   const escaped = secret.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return text.replace(new RegExp(`(?<![\\p{L}\\p{N}])${escaped}(?![\\p{L}\\p{N}])`, 'gu'), '***');
+  const word = /^[\p{L}\p{N}]/u;
+  // A word's edge only where the secret's own edge is a letter or digit ("#pw" hides in "a#pw" too).
+  const before = word.test(secret) ? '(?<![\\p{L}\\p{N}])' : '';
+  const after = word.test([...secret].at(-1) ?? '') ? '(?![\\p{L}\\p{N}])' : '';
+  return text.replace(new RegExp(`${before}${escaped}${after}`, 'gu'), '***');
 };

@@ -165,7 +165,7 @@ describe('vidbot config', () => {
     const url = await cli(['config', 'set', 'REDIS_URL', 'redis//:hunter2@host']);
     expect(url.stderr).toContain('REDIS_URL must be an absolute URL such as redis://localhost:6379, got (hidden: it may hold a password).');
     expect(url.stderr).not.toContain('hunter2');
-    // A connection string of another engine (or none) is refused too, where every command would then fail on it.
+    // A connection string of another engine (or none) is refused too, where every command opening the store would fail on it.
     for (const [key, value, schemes] of [
       ['DATABASE_URL', 'mysql://u:hunter2@h/d', 'postgres:// or postgresql://'],
       ['MONGODB_URI', 'bogus', 'mongodb:// or mongodb+srv://'],
@@ -177,5 +177,8 @@ describe('vidbot config', () => {
       expect(refused.stderr).not.toContain('hunter2');
     }
     expect((await cli(['config', 'set', 'DATABASE_URL', 'postgresql://u:p@db.example.com/vidbot'])).exitCode).toBe(0);
+    expect((await cli(['config', 'unset', 'DATABASE_URL'])).exitCode).toBe(0);
+    // Another app's DATABASE_URL in this folder's .env or the environment does not stop commands that open no store.
+    expect((await cli(['config', 'get', 'WORKER_COUNT'], { DATABASE_URL: 'file:./dev.db' })).stdout.trim()).toBe('2');
   });
 });

@@ -145,6 +145,13 @@ describe('vidbot send, Twilio messenger', () => {
   });
   afterEach(() => fake.close());
 
+  it('says the local recorder stands in only where no channel is set up, and names the one that is', async () => {
+    const result = await cli(['--channel', 'local', '--to', USER, '--message', 'hi'], twilioEnv);
+    expect(result.exitCode).toBe(78);
+    expect(result.stderr).toBe('✖ The local channel is used only where no other is set up; here twilio is. [VIDBOT_CONFIG_INVALID]\n  hint: Send with --channel twilio.\n');
+    expect(fake.messages).toHaveLength(0);
+  });
+
   it('sends to a recipient who never wrote in: Twilio, not the local history, decides about the window', async () => {
     await clip();
     const result = await cli(['--to', '+15551234567', '--message', 'Your video', '--media', 'clip.mp4'], {

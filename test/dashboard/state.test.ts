@@ -132,8 +132,8 @@ describe('the dashboard state', () => {
       ],
       paused,
     );
-    // The two queued all along are said too, apart from the two handed back.
-    expect(stopSummary(stopped)).toBe('Stopped. 1 job finished; 2 jobs were stopped and went back to the queue; they resume on the next start. 2 jobs wait in the queue.');
+    // The two queued all along and the one waiting to retry are said too, apart from the two handed back.
+    expect(stopSummary(stopped)).toBe('Stopped. 1 job finished; 2 jobs were stopped and went back to the queue; they resume on the next start. 3 jobs wait in the queue.');
     expect(rowOf(JOB.storm, stopped)).toMatchObject({ status: 'queued', handedBack: true });
     expect(rowOf(JOB.storm, stopped)?.percent).toBeUndefined();
     expect(sessionCounts(stopped)).toMatchObject({ running: 0, queued: 4, done: 2 });
@@ -142,7 +142,7 @@ describe('the dashboard state', () => {
   it('words the other endings of a stop', () => {
     const stop = (events: Parameters<typeof apply>[0], from = busy) => stopSummary(apply([{ type: 'stopping', graceSec: 10, ts: NOW }, ...events], from));
     const finishAll = [JOB.storm, JOB.neon, JOB.sunset].map((jobId) => ({ type: 'job' as const, kind: 'completed' as const, jobId, durationMs: 1, ts: NOW + 1 }));
-    expect(stop([...finishAll, { type: 'stopped', handedBack: 0, ts: NOW + 2 }])).toBe('Stopped. All 3 running jobs finished first. 2 jobs wait in the queue.');
+    expect(stop([...finishAll, { type: 'stopped', handedBack: 0, ts: NOW + 2 }])).toBe('Stopped. All 3 running jobs finished first. 3 jobs wait in the queue.');
     expect(stop([{ type: 'stopped', handedBack: 0, ts: NOW + 2 }], initialState)).toBe('Stopped. No job was running.');
     expect(stop([{ type: 'stopped', handedBack: 1, ts: NOW + 2 }], apply([{ type: 'job', kind: 'active', jobId: 'x', attempt: 1, ts: T0 }]))).toBe(
       'Stopped. 1 job was stopped and went back to the queue; it resumes on the next start.',

@@ -66,6 +66,9 @@ describe('hideSecret', () => {
     expect(hideSecret('connect ECONNREFUSED (key K, secret S)', 'S')).toBe('connect ECONNREFUSED (key K, secret ***)');
     expect(hideSecret('postgres://u:p@h/d must start with postgres://', 'p')).toBe('postgres://u:***@h/d must start with postgres://');
     expect(hideSecret('a.b+c', 'b+c')).toBe('a.***');
+    // An edge that is not a letter or digit is no word's edge: hidden wherever it stands.
+    expect(hideSecret('a#pw and x{1}', '#pw')).toBe('a*** and x{1}');
+    expect(hideSecret('x{1}', '{1}')).toBe('x***');
     expect(hideSecret('nothing to hide', '')).toBe('nothing to hide');
   });
 });

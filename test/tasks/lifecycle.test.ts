@@ -76,12 +76,15 @@ describe('submitting', () => {
   it("refuses a library caller's bad choices before anything is stored, as the CLI refuses bad flags", async () => {
     const vidbot = await vidbotWith();
     const refused = (input: Parameters<typeof vidbot.createTask>[0]) => vidbot.createTask(input).then(() => 'stored', (error: VidbotError) => `${error.code}: ${error.message}`);
-    expect(await refused({ prompt: 'a fox', options: { durationSec: 0 } })).toBe('VIDBOT_INPUT_INVALID: durationSec must be a whole number of seconds from 1 to 60, got 0.');
-    expect(await refused({ prompt: 'a fox', options: { durationSec: 2.5 } })).toMatch(/^VIDBOT_INPUT_INVALID: durationSec /);
+    expect(await refused({ prompt: 'a fox', options: { durationSec: 0 } })).toBe('VIDBOT_INPUT_INVALID: durationSec must be a number of seconds from 1 to 60, got 0.');
+    expect(await refused({ prompt: 'a fox', options: { durationSec: 500 } })).toMatch(/^VIDBOT_INPUT_INVALID: durationSec /);
+    expect(await refused({ prompt: 'a fox', options: { durationSec: Number.NaN } })).toMatch(/^VIDBOT_INPUT_INVALID: durationSec /);
+    // A fraction (the preview renders tenths) and null (JSON's none: the default) are fine.
+    expect(await refused({ prompt: 'a fox', options: { durationSec: 2.5, orientation: null as unknown as 'portrait' } })).toBe('stored');
     expect(await refused({ prompt: 'a fox', options: { orientation: 'square' as 'portrait' } })).toBe('VIDBOT_INPUT_INVALID: orientation must be portrait or landscape, got "square".');
     expect(await refused({ prompt: 42 as unknown as string })).toBe('VIDBOT_INVALID_ARGUMENT: The prompt must be a string, got number.');
     expect(await refused({ prompt: 'a fox', options: { durationSec: 60, orientation: 'landscape' } })).toBe('stored');
-    expect(await vidbot.store.countTasks()).toBe(1);
+    expect(await vidbot.store.countTasks()).toBe(2);
   });
 
   it('warns when a task queued for another provider is made by this process, and labels the video by who made it', async () => {
@@ -100,7 +103,7 @@ describe('submitting', () => {
     const done = await vidbot.runTask(task.taskId);
     expect(done.generation).toMatchObject({ provider: 'local' });
     expect(warnings).toContain(
-      'Task T-elsewhere was queued for replicate; this process makes videos with local. Give every process the same VIDBOT_PROVIDER and keys.',
+      'Task T-elsewhere was queued for replicate (by another process, or before the settings changed); this process makes videos with local. Give every process the same VIDBOT_PROVIDER and keys.',
     );
   });
 

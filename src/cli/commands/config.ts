@@ -16,7 +16,7 @@ export const configCommand = async (context: CliContext, action: Action, args: u
       return;
     case 'set': {
       const key = requireSetting(String(args[0]));
-      const given = String(args[1]);
+      const given = String(args[1]).trim();
       // A saved folder is read from every folder vidbot runs in: kept as the one meant now.
       const value = FOLDERS.has(key) && given.trim() !== '' && !isAbsolute(given) ? resolve(context.cwd, given) : given;
       saved.set(key, value);

@@ -42,7 +42,7 @@ const noPublicUrl = (file: string, channel: string) =>
 const CHANNEL_SETUP: Readonly<Record<string, string>> = {
   twilio: 'TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_WHATSAPP_FROM',
   'cloud-api': 'WHATSAPP_TOKEN and WHATSAPP_PHONE_NUMBER_ID',
-  local: 'nothing (it records, and sends nothing)',
+  local: '',
 };
 
 const channelNamed = (channels: ChannelSet, name: string | undefined): Channel => {
@@ -50,6 +50,9 @@ const channelNamed = (channels: ChannelSet, name: string | undefined): Channel =
     return channels.get(name);
   } catch (error) {
     if (name === undefined || !isVidbotError(error, 'VIDBOT_CONFIG_INVALID')) throw error;
+    const configured = channels.all.map((channel) => channel.name).join(' and ');
+    // The local recorder stands in only where no real channel is set up.
+    if (name === 'local') throw vidbotError('VIDBOT_CONFIG_INVALID', `The local channel is used only where no other is set up; here ${configured} is.`, { hint: `Send with --channel ${channels.all[0]?.name ?? 'twilio'}.` });
     throw vidbotError('VIDBOT_CONFIG_INVALID', `The ${name} channel is not set up here.`, { hint: `Set ${CHANNEL_SETUP[name] ?? name} (vidbot config set, .env or the environment).` });
   }
 };
@@ -62,7 +65,7 @@ export const sendCommand = async (context: CliContext, flags: SendFlags): Promis
       hint: 'e.g. vidbot send --to whatsapp:+15551234567 --message "hello" --media clip.mp4',
     });
   }
-  if (flags.channel !== undefined && !(flags.channel in CHANNEL_SETUP)) {
+  if (flags.channel !== undefined && !Object.hasOwn(CHANNEL_SETUP, flags.channel)) {
     const names = Object.keys(CHANNEL_SETUP);
     throw vidbotError('VIDBOT_INPUT_INVALID', `--channel must be ${names.slice(0, -1).join(', ')} or ${names.at(-1)}, got "${flags.channel}".`);
   }

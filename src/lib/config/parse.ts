@@ -94,7 +94,9 @@ export const parseSetting = (key: SettingKey, raw: unknown, source: ConfigSource
     default: {
       if (text === '') throw fail('a non-empty string');
       const { schemes } = spec;
-      if (schemes !== undefined && !schemes.some((scheme) => text.toLowerCase().startsWith(scheme))) {
+      // Checked where the value is given to vidbot itself (config set): a folder's .env may hold another
+      // app's DATABASE_URL, which commands that open no store must not trip over (the store says so when opened).
+      if (schemes !== undefined && label !== undefined && !schemes.some((scheme) => text.toLowerCase().startsWith(scheme))) {
         throw fail(`a connection string starting with ${schemes.join(' or ')}${spec.example ? ` (${spec.example})` : ''}`);
       }
       return text;

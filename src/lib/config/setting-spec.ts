@@ -12,6 +12,6 @@ export interface SettingSpec {
   readonly max?: number;
   /** A valid value, for the error a bad one gets (URLs: https://example.com unless given). */
   readonly example?: string;
-  /** A connection string's schemes: a string value must start with one of them. */
+  /** A connection string's schemes: a value saved with `config set` must start with one of them. */
   readonly schemes?: readonly string[];
 }

@@ -23,12 +23,13 @@ export interface CreateTaskInput {
 /** The choices a caller may make, checked as the CLI checks its flags: a bad one fails here, not deep in a run. */
 const checkOptions = (options: CreateTaskInput['options']): void => {
   const { orientation, durationSec } = options ?? {};
-  if (orientation !== undefined && orientation !== 'portrait' && orientation !== 'landscape') {
+  // null is none, as undefined: the configured default applies.
+  if (orientation != null && orientation !== 'portrait' && orientation !== 'landscape') {
     throw vidbotError('VIDBOT_INPUT_INVALID', `orientation must be portrait or landscape, got ${JSON.stringify(orientation)}.`);
   }
   const { min = 1, max = 60 } = settings.videoSeconds;
-  if (durationSec !== undefined && !(Number.isInteger(durationSec) && durationSec >= min && durationSec <= max)) {
-    throw vidbotError('VIDBOT_INPUT_INVALID', `durationSec must be a whole number of seconds from ${min} to ${max}, got ${JSON.stringify(durationSec)}.`);
+  if (durationSec != null && !(typeof durationSec === 'number' && durationSec >= min && durationSec <= max)) {
+    throw vidbotError('VIDBOT_INPUT_INVALID', `durationSec must be a number of seconds from ${min} to ${max}, got ${JSON.stringify(durationSec)}.`);
   }
 };
 

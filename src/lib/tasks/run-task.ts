@@ -108,7 +108,7 @@ const generate = async (deps: LifecycleDeps, queued: Task, options: RunTaskOptio
   if (task.options.provider !== deps.provider.name) {
     // Processes set up differently (a worker without the web side's key): the video is still made, by this one's.
     deps.onWarning?.(
-      `Task ${task.taskId} was queued for ${task.options.provider}; this process makes videos with ${deps.provider.name}. Give every process the same VIDBOT_PROVIDER and keys.`,
+      `Task ${task.taskId} was queued for ${task.options.provider} (by another process, or before the settings changed); this process makes videos with ${deps.provider.name}. Give every process the same VIDBOT_PROVIDER and keys.`,
     );
   }
   let result: PipelineResult;

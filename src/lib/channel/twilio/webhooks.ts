@@ -39,7 +39,7 @@ export const toInboundMessage = (channel: string, form: Form): InboundMessage =>
   if (!from || !messageId) {
     const missing = [!from && 'From', !messageId && 'MessageSid'].filter(Boolean).join(' and ');
     throw vidbotError('VIDBOT_INPUT_INVALID', `The webhook form has no ${missing}.`, {
-      hint: 'Twilio always sends From and MessageSid: give both (`vidbot sign --curl -d From=whatsapp:+15551234567 -d MessageSid=SM1 -d Body=hi ...`).',
+      hint: 'Twilio always sends From and MessageSid: give both (`vidbot sign --curl --url <webhook URL> -d From=whatsapp:+15551234567 -d MessageSid=SM1 -d Body=hi`).',
     });
   }
   const declared = Number(field(form, 'NumMedia') ?? '0');
