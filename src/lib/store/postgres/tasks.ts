@@ -83,8 +83,16 @@ export const taskOps = (db: Db): Pick<Ops, 'createTask' | 'getTask' | 'updateTas
     listTasks: async (filter: TaskFilter = {}) => {
       const limit = count(filter.limit, DEFAULT_LIMIT, 'limit');
       const p = params();
-      const where = taskWhere(p, filter);
       const order = filter.oldestFirst === true ? 'updated_at ASC, seq ASC' : 'created_at DESC, seq DESC';
+      const status = filter.status && [...new Set(filter.status)];
+      if (status !== undefined && status.length > 1 && filter.from === undefined && filter.sessionId === undefined) {
+        // Each status walked in order on its own index, at most `limit` of each, and those merged, as
+        // SQLite's does: one ANY(...) would read every task in those statuses and sort them all.
+        const parts = status.map((one) => `(SELECT * FROM tasks WHERE ${taskWhere(p, { ...filter, status: [one] })} ORDER BY ${order} LIMIT ${p.add(limit)})`);
+        const { rows } = await db.query(`${parts.join(' UNION ALL ')} ORDER BY ${order} LIMIT ${p.add(limit)}`, p.values);
+        return rows.map(taskFromRow);
+      }
+      const where = taskWhere(p, filter);
       const { rows } = await db.query(`SELECT * FROM tasks WHERE ${where} ORDER BY ${order} LIMIT ${p.add(limit)}`, p.values);
       return rows.map(taskFromRow);
     },
