@@ -10,7 +10,7 @@ const logger = () => {
 };
 
 describe('schedulePrune', () => {
-  it('warns once that a retention is set where the media host keeps everything, and does nothing else', () => {
+  it('warns when it is scheduled that a retention is set where the media host keeps everything, and does nothing else', () => {
     const { log, warnings } = logger();
     const stop = schedulePrune({ mediaHost: { name: 'local' } as never }, 7, log);
     stop();

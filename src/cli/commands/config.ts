@@ -18,7 +18,7 @@ export const configCommand = async (context: CliContext, action: Action, args: u
       const key = requireSetting(String(args[0]));
       const given = String(args[1]).trim();
       // A saved folder is read from every folder vidbot runs in: kept as the one meant now.
-      const value = FOLDERS.has(key) && given.trim() !== '' && !isAbsolute(given) ? resolve(context.cwd, given) : given;
+      const value = FOLDERS.has(key) && given !== '' && !isAbsolute(given) ? resolve(context.cwd, given) : given;
       saved.set(key, value);
       out(`${settings[key].env} = ${maskSetting(key, value)}  (saved in ${saved.path})`);
       return;
