@@ -59,6 +59,7 @@ export interface ActivityFeedOptions {
 
 /** How long a job's events wait for its subject before they go out without it. */
 const LOOKUP_WAIT_MS = 2_000;
+const MAX_RUNNING = 1_000;
 const ENDED: ReadonlySet<string> = new Set(['completed', 'failed', 'retrying', 'canceled', 'stalled']);
 
 export const createActivityFeed = (options: ActivityFeedOptions): ActivityFeed => {
@@ -74,10 +75,30 @@ export const createActivityFeed = (options: ActivityFeedOptions): ActivityFeed =
   const held = new Map<string, JobScopedActivity[]>();
   let lastCounts: ActivityEvent | undefined;
   let lastWorkers: ActivityEvent | undefined;
+  /**
+   * Each running job's start (with its subject) and latest stage: a viewer who comes later than the
+   * history reaches back still sees who a long job is for and where it stands.
+   */
+  const running = new Map<string, { started: ActivityEvent; stage?: ActivityEvent; progress?: ActivityEvent }>();
   let closed = false;
+
+  const track = (event: ActivityEvent): void => {
+    if (event.type === 'job' && event.kind === 'active') {
+      running.set(event.jobId, { started: event });
+      // A process that died mid-job tells no end: the oldest go first past what any dashboard shows.
+      if (running.size > MAX_RUNNING) running.delete(running.keys().next().value as string);
+    }
+    else if (event.type === 'job' && ENDED.has(event.kind)) running.delete(event.jobId);
+    else if (event.type === 'stage') {
+      const job = running.get(event.jobId);
+      if (job && event.state === 'progress') job.progress = event;
+      else if (job) running.set(event.jobId, { started: job.started, stage: event });
+    }
+  };
 
   const emit = (event: ActivityEvent): void => {
     if (closed) return;
+    track(event);
     // Progress is frequent and stale at once: keep it out of the history new viewers replay.
     if (!(event.type === 'stage' && event.state === 'progress')) {
       kept.push(event);
@@ -183,8 +204,15 @@ export const createActivityFeed = (options: ActivityFeedOptions): ActivityFeed =
       if (options.ownWorkers) tally.own(options.ownWorkers());
       return tally.total();
     },
-    // The current counts and workers come last: older ones may have left the history long ago.
-    recent: () => [...kept, ...(lastCounts ? [lastCounts] : []), ...(lastWorkers ? [lastWorkers] : [])],
+    // Running jobs whose start has left the history come first (their latest stage with them); the
+    // current counts and workers come last: older ones may have left it long ago.
+    recent() {
+      const inHistory = new Set(kept);
+      const earlier = [...running.values()]
+        .filter((job) => !inHistory.has(job.started))
+        .flatMap((job) => [job.started, ...(job.stage && !inHistory.has(job.stage) ? [job.stage] : []), ...(job.progress ? [job.progress] : [])]);
+      return [...earlier, ...kept, ...(lastCounts ? [lastCounts] : []), ...(lastWorkers ? [lastWorkers] : [])];
+    },
     subscribe(listener) {
       listeners.add(listener);
       return () => void listeners.delete(listener);
@@ -195,6 +223,7 @@ export const createActivityFeed = (options: ActivityFeedOptions): ActivityFeed =
       for (const off of offs) off();
       listeners.clear();
       held.clear();
+      running.clear();
       mapper.clear();
     },
   };
