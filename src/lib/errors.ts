@@ -120,7 +120,8 @@ export const errorCatalogue = Object.freeze({
     hint: 'A worker died on every attempt of this job (out of memory? killed?); check the worker logs, then retry the task.',
   }),
   VIDBOT_SIGNATURE_INVALID: spec('user', 77, 403, false, {
-    hint: "Sign with the URL Twilio posts to (PUBLIC_BASE_URL + path) and the account's auth token.",
+    // Each channel and provider says how its own requests are signed; this one is for those that do not (a custom channel).
+    hint: 'Sign the request as the service that sends it does, with the secret this server was given for that service.',
     cli: 'Sign with the URL Twilio posts to (PUBLIC_BASE_URL + path); `vidbot sign --curl` shows how.',
   }),
   VIDBOT_UNAUTHORIZED: spec('user', 77, 401, false, {

@@ -40,7 +40,11 @@ describe('startServer({ extraChannels })', () => {
         headers: { 'content-type': 'application/json', 'x-acme-key': key },
         payload: JSON.stringify({ id: 'm1', from: 'acme:alice', text: 'a fox in the snow' }),
       });
-    expect((await post('wrong')).statusCode).toBe(403);
+    const refused = await post('wrong');
+    expect(refused.statusCode).toBe(403);
+    // Its own service's business: not told to sign the way Twilio does.
+    expect(refused.json()).toMatchObject({ error: { code: 'VIDBOT_SIGNATURE_INVALID', message: 'Bad key.' } });
+    expect(refused.body).not.toMatch(/Twilio/);
     expect((await post('acme-key')).statusCode).toBe(200);
     const [task] = await server.vidbot.store.listTasks({ from: 'acme:alice' });
     expect(task).toMatchObject({ prompt: 'a fox in the snow', channel: 'acme', messageId: 'm1', status: 'queued' });
