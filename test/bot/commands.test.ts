@@ -1,6 +1,7 @@
-/** How a message's words are read: a command, a greeting, thanks, or a prompt. */
+/** How a message's words are read (a command, a greeting, thanks, or a prompt), and what /cancel answers. */
 import { describe, expect, it } from 'vitest';
-import { isThanks, parseCommand } from '../../src/lib/bot/commands.ts';
+import { isThanks, parseCommand, runCommand } from '../../src/lib/bot/commands.ts';
+import { makeVidbot } from '../helpers/vidbot.ts';
 
 describe('parseCommand', () => {
   it('reads a slash command, its argument, and the names people use for it', () => {
@@ -36,6 +37,26 @@ describe('isThanks', () => {
   it('does not take a description, or thanks with more words, for thanks', () => {
     for (const text of ['thanks, now a cat on a skateboard', 'thank you so much again', 'ok make it longer', 'a sunset 🌅', '', '🌅']) {
       expect({ text, thanks: isThanks(text) }).toEqual({ text, thanks: false });
+    }
+  });
+});
+
+describe('/cancel', () => {
+  it('says a video made while the cancel was on its way is coming, rather than "stopping"', async () => {
+    const { vidbot, cleanup } = await makeVidbot();
+    try {
+      const from = 'whatsapp:+15550007777';
+      const { task } = await vidbot.submitTask({ prompt: 'a heron taking off at dawn', from });
+      // Listed as queued by /cancel, made and on its way by the time the cancel reads it.
+      const cancelTask: typeof vidbot.cancelTask = async (taskId) => {
+        await vidbot.store.transitionTask(taskId, ['queued'], { status: 'delivering' });
+        return vidbot.cancelTask(taskId);
+      };
+      const reply = await runCommand({ name: 'cancel', word: '/cancel' }, { vidbot: { ...vidbot, cancelTask }, from, imageToVideo: false });
+      expect(reply).toBe(`📬 Too late to cancel "a heron taking off at dawn": it's made and on its way to you.`);
+      expect((await vidbot.store.getTask(task.taskId))?.cancelRequested).toBeFalsy();
+    } finally {
+      await cleanup();
     }
   });
 });

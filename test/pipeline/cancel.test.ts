@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { throwIfAborted } from '../../src/lib/errors.ts';
+import type { Channel, OutboundMessage } from '../../src/lib/channel/port.ts';
+import { VidbotError, throwIfAborted } from '../../src/lib/errors.ts';
+import { createJobAbort } from '../../src/lib/queue/abort.ts';
 import type { VideoProvider } from '../../src/lib/video-provider/port.ts';
 import { makeVidbot, waitFor } from '../helpers/vidbot.ts';
 
@@ -83,5 +85,100 @@ describe('vidbot.cancelTask through the queue', () => {
     const result = await vidbot.cancelTask(task.taskId);
     expect(result).toMatchObject({ outcome: 'already-finished', task: { status: 'done' } });
     await expect(vidbot.cancelTask('no-such-task')).rejects.toMatchObject({ code: 'VIDBOT_TASK_NOT_FOUND' });
+  });
+
+  describe('a cancel that lands once the video is made', () => {
+    /**
+     * A channel whose videos wait until released, and stop when their signal fires (as an HTTP
+     * client does); `fail` makes the released send fail as a channel out of reach does.
+     */
+    const holdingChannel = () => {
+      const sends: Array<{ message: OutboundMessage; release: (fail?: boolean) => void; aborted: () => boolean }> = [];
+      const channel: Channel = {
+        name: 'holding',
+        enforcesWindow: false,
+        webhooks: [],
+        // Only the video is held; what follows it (its buttons) goes at once.
+        send: (message, options) =>
+          message.mediaUrl === undefined && message.mediaFile === undefined
+            ? Promise.resolve({ messageId: `SM-text-${Math.random().toString(36).slice(2)}`, status: 'delivered' })
+            : new Promise((resolve, reject) => {
+            const signal = options?.signal;
+            const stop = () => reject(signal?.reason);
+            signal?.addEventListener('abort', stop, { once: true });
+            sends.push({
+              message,
+              aborted: () => signal?.aborted === true,
+              release: (fail) => {
+                signal?.removeEventListener('abort', stop);
+                if (fail) reject(new VidbotError('VIDBOT_MESSENGER_FAILED', 'Could not reach the messenger (ECONNRESET).', { retryable: true, details: { ambiguous: false } }));
+                else resolve({ messageId: `SM${sends.length}`, status: 'delivered' });
+              },
+            });
+          }),
+      };
+      return { channel, sends };
+    };
+
+    it('does not cut the delivery short: the video arrives, the task ends done, and no failure is told', async () => {
+      const { channel, sends } = holdingChannel();
+      const { vidbot, cleanup } = await makeVidbot({}, { overrides: { channel } });
+      cleanups.push(cleanup);
+      const { task } = await vidbot.submitTask({ prompt: 'a fox at the finish line', from: 'whatsapp:+15550005555' });
+      // The job's signal, as the queue fires it when its check finds the cancel.
+      const job = createJobAbort(task.jobId ?? task.taskId, 'lease');
+      const run = vidbot.runTask(task.taskId, { signal: job.signal, attempt: 1, maxAttempts: 3 });
+      const send = await waitFor(async () => sends[0], 30_000);
+      expect((await vidbot.store.getTask(task.taskId))?.status).toBe('delivering');
+
+      job.abort('cancel');
+      expect(send.aborted()).toBe(false);
+      send.release();
+      const done = await run;
+      expect(done).toMatchObject({ status: 'done', delivery: { status: 'delivered' } });
+      expect(sends).toHaveLength(1);
+      expect(await vidbot.store.findOutbound({ taskId: task.taskId, kind: 'failure' })).toBeNull();
+    });
+
+    it('still stops for a shutdown, whose job runs the delivery again', async () => {
+      const { channel, sends } = holdingChannel();
+      const { vidbot, cleanup } = await makeVidbot({}, { overrides: { channel } });
+      cleanups.push(cleanup);
+      const { task } = await vidbot.submitTask({ prompt: 'a fox at closing time', from: 'whatsapp:+15550005556' });
+      const job = createJobAbort(task.jobId ?? task.taskId, 'lease');
+      const run = vidbot.runTask(task.taskId, { signal: job.signal, attempt: 1, maxAttempts: 3 });
+      const send = await waitFor(async () => sends[0], 30_000);
+      job.abort('release');
+      expect(send.aborted()).toBe(true);
+      await expect(run).rejects.toMatchObject({ code: 'VIDBOT_CANCELED' });
+      expect((await vidbot.store.getTask(task.taskId))?.status).toBe('delivering');
+    });
+
+    it('the sweep runs the delivery again under a new job when the canceled job left it undone', async () => {
+      const { channel, sends } = holdingChannel();
+      const { vidbot, cleanup } = await makeVidbot({}, { overrides: { channel } });
+      cleanups.push(cleanup);
+      const { task } = await vidbot.submitTask({ prompt: 'a kite in the last gust', from: 'whatsapp:+15550006666' });
+      const jobId = task.jobId ?? task.taskId;
+      const run = vidbot.runTask(task.taskId, { attempt: 1, maxAttempts: 3 });
+      const first = await waitFor(async () => sends[0], 30_000);
+      // The job ends canceled (a queue does not try again a job asked to cancel), its delivery undone.
+      expect(await vidbot.queue.cancel(jobId)).toBe('canceled');
+      first.release(true);
+      await expect(run).rejects.toMatchObject({ code: 'VIDBOT_MESSENGER_FAILED' });
+      expect((await vidbot.store.getTask(task.taskId))?.status).toBe('delivering');
+
+      expect(await vidbot.tasks.sweep({ olderThanMs: 0 })).toMatchObject({ abandoned: 0, requeued: 1 });
+      const worker = vidbot.startWorkers({ concurrency: 1 });
+      cleanups.push(() => worker.close());
+      const second = await waitFor(async () => sends[1], 30_000);
+      second.release();
+      const done = await waitFor(async () => {
+        const latest = await vidbot.store.getTask(task.taskId);
+        return latest?.status === 'done' ? latest : undefined;
+      }, 10_000);
+      expect(done.jobId).not.toBe(jobId);
+      expect(await vidbot.store.findOutbound({ taskId: task.taskId, kind: 'failure' })).toBeNull();
+    });
   });
 });

@@ -129,6 +129,7 @@ export const runCommand = async (
       const [open] = await vidbot.store.listTasks({ from, status: ['queued', 'processing'], limit: 1 });
       if (!open) return cancelTexts.nothing;
       const result = await vidbot.cancelTask(open.taskId);
+      if (result.outcome === 'already-finished' && result.task.status === 'delivering') return cancelTexts.sending(result.task);
       if (result.outcome === 'already-finished' && FINAL_TASK_STATUSES.includes(result.task.status)) {
         return result.task.status === 'done' ? cancelTexts.finished(result.task) : cancelTexts.canceled(result.task);
       }

@@ -126,6 +126,7 @@ export const cancelTexts = {
   canceled: (task: Task) => `🛑 Canceled "${shorten(task.prompt)}". Send a new description whenever you like.`,
   stopping: (task: Task) => `🛑 Stopping "${shorten(task.prompt)}"... it's already in progress, so it may take a moment.`,
   finished: (task: Task) => `✅ Too late to cancel "${shorten(task.prompt)}": it has already finished.`,
+  sending: (task: Task) => `📬 Too late to cancel "${shorten(task.prompt)}": it's made and on its way to you.`,
   nothing: "🤷 There's nothing to cancel: you have no videos queued or in progress.",
 };
 

@@ -112,9 +112,10 @@ export const createTaskLifecycle = (deps: LifecycleDeps): TaskLifecycle => {
       // The task's flag first: a worker that claims the job from now on sees it and stops.
       await store.updateTask(taskId, { cancelRequested: true });
       const queued = task.jobId === undefined ? 'not-found' : await queue.cancel(task.jobId);
-      if (queued === 'cancel-requested') return { outcome: 'cancel-requested', task: await read(taskId) };
       const latest = await read(taskId);
+      // Made meanwhile: its delivery does not stop for a cancel (run-task.ts), so the user hears it is on its way.
       if (FINAL_TASK_STATUSES.includes(latest.status) || latest.status === 'delivering') return { outcome: 'already-finished', task: latest };
+      if (queued === 'cancel-requested') return { outcome: 'cancel-requested', task: latest };
       // Running outside the queue (`vidbot generate` in another process): the flag is all we can set.
       if (queued === 'not-found' && latest.status === 'processing') return { outcome: 'cancel-requested', task: latest };
       const canceled = await move(store, taskId, 'cancel', { error: 'Canceled by the user.' });

@@ -4,7 +4,7 @@
  * finishes what is missing: a made video is not generated again, a sent message is not sent again.
  */
 import { basename } from 'node:path';
-import { isAbortError, toVidbotError, vidbotError } from '../errors.ts';
+import { abortKindOf, isAbortError, toVidbotError, vidbotError } from '../errors.ts';
 import type { PipelineEvent } from '../pipeline/events.ts';
 import type { PipelineResult } from '../pipeline/create-pipeline.ts';
 import type { Task } from '../store/port.ts';
@@ -200,8 +200,26 @@ const generate = async (deps: LifecycleDeps, queued: Task, options: RunTaskOptio
   return delivered(deps, delivering, options, typing);
 };
 
+/**
+ * The job's signal, but deaf to a user's cancel: once the video is made it goes out (a cancel that
+ * lands now cut a send in flight, which may have reached the user all the same, and left the task
+ * open). A shutdown or a lost lease still stops the delivery: the job runs it again.
+ */
+const deafToCancel = (signal: AbortSignal | undefined): AbortSignal | undefined => {
+  if (signal === undefined) return undefined;
+  const controller = new AbortController();
+  const follow = (): void => {
+    if (abortKindOf(signal) !== 'cancel') controller.abort(signal.reason);
+  };
+  if (signal.aborted) follow();
+  else signal.addEventListener('abort', follow, { once: true });
+  return controller.signal;
+};
+
 /** The delivery as the pipeline's last stage, so dashboards and progress bars show it like the others. */
-const delivered = async (deps: LifecycleDeps, task: Task, options: RunTaskOptions, typing: Typing = createTyping(deps, task)): Promise<Task> => {
+const delivered = async (deps: LifecycleDeps, task: Task, runOptions: RunTaskOptions, typing: Typing = createTyping(deps, task)): Promise<Task> => {
+  const signal = deafToCancel(runOptions.signal);
+  const options: RunTaskOptions = { ...runOptions, ...(signal ? { signal } : {}) };
   const started = performance.now();
   options.onEvent?.({ type: 'stage:start', stage: 'deliver' });
   // The video is about to go out (unless a rerun finds it went already): the user sees a reply coming.

@@ -54,6 +54,14 @@ export const abandon = async (deps: LifecycleDeps, task: Task, reason: string): 
   return failed;
 };
 
+/** Runs an open task again under a new job; false when it moved on meanwhile. */
+const rerun = async (deps: LifecycleDeps, task: Task): Promise<boolean> => {
+  const jobId = nextJobId(task);
+  if ((await deps.store.transitionTask(task.taskId, [task.status], { jobId })) === null) return false;
+  await deps.queue.add({ taskId: task.taskId }, { jobId, group: task.sessionId });
+  return true;
+};
+
 export const sweep = async (deps: LifecycleDeps, options: SweepOptions = {}): Promise<SweepResult> => {
   const { store, queue } = deps;
   const tasks = await store.listTasks({
@@ -80,16 +88,16 @@ export const sweep = async (deps: LifecycleDeps, options: SweepOptions = {}): Pr
       const ended = await endOfDeliveryJob(deps, task.taskId, job.id, job.error ?? 'The channel could not be reached.');
       if (ended?.status === 'delivering') requeued += 1;
       else if (ended !== null) abandoned += 1;
+    } else if (job.state === 'canceled' && task.status === 'delivering') {
+      // A cancel that came once the video was made (the delivery does not stop for it), and the
+      // delivery then failed where the job would have tried again: it goes on under a new job.
+      if (await rerun(deps, task)) requeued += 1;
     } else if (job.state === 'failed' || job.state === 'canceled') {
       const reason = job.state === 'canceled' ? 'Its job was canceled while the task was still open.' : (job.error ?? 'The queue gave up on its job.');
       if ((await abandon(deps, task, reason)) !== null) abandoned += 1;
     } else if (job.state === 'completed') {
       // The job ended but left the task open (a crash between the two): run it again under a new job.
-      const jobId = nextJobId(task);
-      if ((await store.transitionTask(task.taskId, [task.status], { jobId })) !== null) {
-        await queue.add({ taskId: task.taskId }, { jobId, group: task.sessionId });
-        requeued += 1;
-      }
+      if (await rerun(deps, task)) requeued += 1;
     }
   }
   const noticesSent = await finishNotices(deps, options);
