@@ -117,6 +117,35 @@ describe.each(backends)('delivery on %s', (_name, queueEnv) => {
     expect(await b.say(USER, '/status')).toContain('👀 seen');
   });
 
+  it("a refusal whose word never reached its task (the process died between the two) is acted on when Twilio repeats it, or when the task's job runs again", async () => {
+    const b = await bot();
+    /** The task done, and its result's record refused as if its receipt had been applied and the task never told. */
+    const refusedUntold = async (from: string, text: string) => {
+      const task = await prompt(b, text, from);
+      const done = await b.until(task.taskId, 'done');
+      const record = await b.vidbot.store.findOutbound({ id: done.delivery?.outboundId ?? '' });
+      expect(await b.vidbot.store.updateOutbound(record?.id ?? '', { status: 'undelivered', errorCode: '63019' })).toBe(true);
+      return { task: done, sid: record?.messageId ?? '' };
+    };
+    const linkOf = async (taskId: string) =>
+      waitFor(async () => {
+        const latest = await b.vidbot.store.getTask(taskId);
+        return latest?.status === 'done' && latest.delivery?.fallback === 'link' ? latest : undefined;
+      }, 10_000);
+
+    // Senders of its own: BullMQ's runs share one Redis, where each sender's allowance is counted.
+    const repeated = await refusedUntold('whatsapp:+15557650001', 'a paper boat on a rainy street');
+    expect(await b.fake.sendStatus(repeated.sid, 'undelivered', '63019')).toBe(204);
+    expect(await linkOf(repeated.task.taskId)).toMatchObject({ status: 'done', delivery: { fallback: 'link' } });
+
+    const rerun = await refusedUntold('whatsapp:+15557650002', 'a kite over the dunes');
+    await b.vidbot.runTask(rerun.task.taskId);
+    expect(await linkOf(rerun.task.taskId)).toMatchObject({ status: 'done', delivery: { fallback: 'link' } });
+    // Each got its one link, nothing more.
+    const links = (await b.fake.waitForMessages(4)).filter((message) => message.mediaUrls.length === 0);
+    expect(links.map((message) => message.to).sort()).toEqual(['whatsapp:+15557650001', 'whatsapp:+15557650002']);
+  });
+
   it('a late 63016 sends the approved template once', async () => {
     const b = await bot({ TWILIO_CONTENT_SID: CONTENT_SID });
     const task = await prompt(b, 'a lighthouse in a storm');

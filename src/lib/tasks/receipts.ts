@@ -43,9 +43,11 @@ export const applyReceipt = async (deps: LifecycleDeps, receipt: Receipt): Promi
     messageId: receipt.messageId,
     ...(receipt.errorCode === undefined ? {} : { errorCode: receipt.errorCode }),
   });
-  if (advanced === null || !advanced.changed) return { applied: false, kept: false, record: advanced?.record ?? record };
+  if (advanced === null) return { applied: false, kept: false, record };
+  // A receipt the record already has is still brought to its task: the first time round, the
+  // process may have died between the two, and the service repeats a receipt it saw go unconfirmed.
   const task = advanced.record.taskId === undefined ? undefined : await syncDelivery(deps, advanced.record.taskId);
-  return { applied: true, kept: false, record: advanced.record, ...(task ? { task } : {}) };
+  return { applied: advanced.changed, kept: false, record: advanced.record, ...(task ? { task } : {}) };
 };
 
 /**

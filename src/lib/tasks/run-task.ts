@@ -10,6 +10,7 @@ import type { PipelineResult } from '../pipeline/create-pipeline.ts';
 import type { Task } from '../store/port.ts';
 import { deliverResult } from './deliver.ts';
 import { roundsMayFollow } from './delivery-retry.ts';
+import { syncDelivery } from './receipts.ts';
 import { firstDelivery } from './delivery.ts';
 import { type LifecycleDeps, channelFor, giveBackAllowance, giveBackIfUnmade } from './deps.ts';
 import { move, mustMove } from './machine.ts';
@@ -57,7 +58,9 @@ export const runTask = async (deps: LifecycleDeps, taskId: string, options: RunT
   const lastAttempt = (options.attempt ?? 1) >= (options.maxAttempts ?? 1);
   try {
     switch (task.status) {
+      // Run again after a crash that came between its delivery and what the channel said of it since.
       case 'done':
+        return task.delivery === undefined ? task : ((await syncDelivery(deps, taskId)) ?? task);
       case 'failed':
       case 'canceled':
         return task;
