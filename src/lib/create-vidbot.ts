@@ -11,6 +11,7 @@ import { locateFfmpeg } from './ffmpeg/locate.ts';
 import type { MediaHost } from './media-host/port.ts';
 import type { Channel, ChannelSet, Receipt } from './channel/port.ts';
 import { createChannelSet } from './channel/set.ts';
+import { createSimulatorRelay } from './channel/simulator/relay.ts';
 import type { DailyBudget, PriceTable } from './cost/index.ts';
 import {
   type InboundOptions,
@@ -195,7 +196,10 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
     over.compressor ?? createFfmpegCompressor({ ...ffmpeg, maxBytes: config.whatsappMaxBytes });
   const picked = pickChannels(config, options.inbound, options.onWarning);
   // A channel given replaces the configured default; the others stay.
-  const channels = createChannelSet([...(over.channel ? [over.channel, ...picked.slice(1)] : picked), ...(options.extraChannels ?? [])]);
+  const ownChannels = [...(over.channel ? [over.channel, ...picked.slice(1)] : picked), ...(options.extraChannels ?? [])];
+  // With other processes on the bus, the simulator's users may be a task of this one's workers: sent to their page through it.
+  const relay = activityBus && !ownChannels.some((channel) => channel.name === 'simulator') ? [createSimulatorRelay(activityBus)] : [];
+  const channels = createChannelSet(ownChannels, relay);
   const { prices, budget } = pickCost(config, store);
   const pipeline = createPipeline({
     polisher,

@@ -19,6 +19,7 @@ import { createServer } from './create-server.ts';
 import { type ServerMetrics, createServerMetrics } from './metrics.ts';
 import { schedulePrune } from './prune.ts';
 import { type Simulator, type SimulatorOptions, createSimulator } from './simulator/index.ts';
+import { showRelayed } from '../lib/channel/simulator/relay.ts';
 
 export interface StartServerOptions extends Pick<CreateVidbotOptions, 'env' | 'onWarning' | 'waitForRedis' | 'overrides' | 'extraChannels'> {
   /** Listen on config.host and config.port (default true); false serves only through `app.inject()`. */
@@ -102,6 +103,8 @@ export const startServer = async (config: Config, options: StartServerOptions = 
     // With Redis, from the start: /health sums every process's workers, heard on the bus.
     const feed = options.activity || vidbot.activityBus ? createVidbotFeed(vidbot, { ownWorkers }) : undefined;
     if (feed) undo.push(() => feed.close());
+    // The page shows what other processes' workers send its users (channel/simulator/relay.ts).
+    if (simulator && vidbot.activityBus) undo.push(showRelayed(vidbot.activityBus, simulator.channel));
     // The ack's place in line follows the workers running now: every process's with Redis, else this one's.
     const liveWorkers = () => {
       const total = feed?.workersTotal();

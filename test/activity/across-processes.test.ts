@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisActivityBus } from '../../src/lib/activity/bus/redis.ts';
+import type { SimulatorEvent } from '../../src/lib/channel/simulator/index.ts';
 import { type ActivityEvent, createActivityFeed } from '../../src/lib/activity/feed.ts';
 import { publishWorkerActivity } from '../../src/lib/activity/publish.ts';
 import { loadConfig } from '../../src/lib/config/index.ts';
@@ -73,6 +74,35 @@ describe('one view across processes', () => {
     await worker.close({ release: true });
     await waitFor(async () => workersOf(seen).at(-1)?.processes === 0, 10_000);
     expect(workersOf(seen).at(-1)).toMatchObject({ running: 0, concurrency: 0 });
+  }, 90_000);
+
+  it("answers the simulator's users through the page of the web process, whichever process's worker made their video", async () => {
+    const { dataDir, cleanup } = await makeDataDir();
+    cleanups.push(cleanup);
+    const { config } = loadConfig({ env: { VIDBOT_DATA_DIR: dataDir, REDIS_URL: redis.url, VIDBOT_VIDEO_SECONDS: '1' }, cwd: dataDir, dotenv: false });
+    const web = await startServer(config, { listen: false, workers: 0, simulator: true, authToken: TEST_AUTH_TOKEN });
+    cleanups.push(() => web.close({ graceSec: 0 }));
+    const page: SimulatorEvent[] = [];
+    web.simulator?.channel.subscribe((event) => page.push(event));
+    await subscribed(1);
+
+    const workerSide = await createVidbot(config);
+    cleanups.push(() => workerSide.close());
+    // A process without the page: its channels stay its own, the simulator's found through the bus.
+    expect(workerSide.channels.all.map((channel) => channel.name)).toEqual(['local']);
+    const worker = workerSide.startWorkers({ concurrency: 1 });
+    cleanups.push(() => worker.close());
+    const from = 'whatsapp:+15550002222';
+    const { task } = await web.vidbot.submitTask({ prompt: 'a paper lantern drifting up', from, channel: 'simulator' });
+    const done = await waitFor(async () => {
+      const latest = await web.vidbot.store.getTask(task.taskId);
+      return latest?.status === 'done' ? latest : undefined;
+    }, 60_000);
+    const video = await waitFor(async () => page.find((event) => event.type === 'message' && event.message.mediaFile !== undefined), 10_000);
+    expect(video).toMatchObject({ type: 'message', message: { to: from, reference: done.delivery?.outboundId, messageId: done.delivery?.messageId } });
+    expect(await web.vidbot.store.findOutbound({ id: done.delivery?.outboundId ?? '' })).toMatchObject({ channel: 'simulator', status: 'sent' });
+    // Then the buttons for another take, on the page as well.
+    await waitFor(async () => page.some((event) => event.type === 'message' && event.message.presented === 'buttons'), 10_000);
   }, 90_000);
 
   it('sums the workers of every process heard from, and forgets one that went quiet', async () => {

@@ -85,6 +85,8 @@ describe('Redis activity bus', () => {
       JSON.stringify({ v: 1, peer: 'p', origin, event: { type: 'circuit', provider: 'replicate', change: 'melted', ts: 1 } }),
       JSON.stringify({ v: 1, peer: 'p', origin, event: { type: 'circuit', change: 'outage', ts: 1 } }),
       JSON.stringify({ v: 1, peer: 'p', origin, event: { type: 'log', level: 'info', message: 'not for the bus', ts: 1 } }),
+      JSON.stringify({ v: 1, peer: 'p', origin, event: { type: 'simulator', ts: 1, event: { type: 'message', message: { body: 'no address' } } } }),
+      JSON.stringify({ v: 1, peer: 'p', origin, event: { type: 'simulator', ts: 1, event: { type: 'typing', to: 'whatsapp:+15550001234' } } }),
       JSON.stringify([1, 2, 3]),
     ]) {
       await client.publish(name, raw);

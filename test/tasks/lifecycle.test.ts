@@ -127,6 +127,27 @@ describe('submitting', () => {
   });
 });
 
+describe('a channel this process does not have', () => {
+  it("fails the task for the operator, never answering on another channel (a simulated number would get a real message)", async () => {
+    const channel = scriptedChannel([]);
+    const vidbot = await vidbotWith({}, channel);
+    const { task } = await vidbot.submitTask({ prompt: 'a fox who wrote on the simulator', from: USER, channel: 'simulator' });
+    const worker = vidbot.startWorkers({ concurrency: 1 });
+    cleanups.push(() => worker.close());
+    const failed = await waitFor(async () => {
+      const latest = await vidbot.store.getTask(task.taskId);
+      return latest?.status === 'failed' ? latest : undefined;
+    }, 30_000);
+    expect(failed.errorCode).toBe('VIDBOT_CONFIG_INVALID');
+    expect(failed.error).toBe('It came through the simulator channel, which this process does not have (it answers on scripted): set that channel up where the workers run, then retry the task.');
+    // Nothing made for it, nothing sent anywhere, and its job ended.
+    expect(failed.videoId).toBeUndefined();
+    expect(channel.sent).toEqual([]);
+    expect(await vidbot.store.listOutbound({ limit: 10 })).toEqual([]);
+    await waitFor(async () => (await vidbot.queue.get(task.jobId ?? ''))?.state === 'completed', 10_000);
+  });
+});
+
 describe('the sweep on BullMQ', () => {
   let redis: TestRedis;
   beforeAll(async () => {

@@ -165,8 +165,8 @@ export const createActivityFeed = (options: ActivityFeedOptions): ActivityFeed =
           reportWorkers();
           return;
         }
-        // The failover chain's own business (its circuits), not a job's.
-        if (event.type === 'circuit') return;
+        // The failover chain's own business (its circuits) and the simulator's page's, not a job's.
+        if (event.type === 'circuit' || event.type === 'simulator') return;
         // Stamped on arrival with this clock: times across machines then agree with the viewer's own.
         jobEvent({ ...event, origin: from, ts: now() });
       }),

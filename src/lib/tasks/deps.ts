@@ -32,9 +32,11 @@ export interface LifecycleDeps extends OutboundDeps {
   readonly onWarning?: (message: string) => void;
 }
 
-/** The channel a task (or a record) belongs to; the default one for those that name none, or one not configured here. */
-export const channelFor = (deps: Pick<LifecycleDeps, 'channels'>, name: string | undefined): Channel =>
-  deps.channels.all.find((channel) => channel.name === name) ?? deps.channels.get();
+/**
+ * The channel a task came through (the default for tasks from before channels had names). One this
+ * process lacks is an error, never another channel: a simulated number must not get a real message.
+ */
+export const channelFor = (deps: Pick<LifecycleDeps, 'channels'>, name: string | undefined): Channel => deps.channels.get(name);
 
 /** A failed task gives its video back to its sender's daily allowance: a failure should not cost the user a video. */
 export const giveBackAllowance = async (deps: Pick<LifecycleDeps, 'limits' | 'onWarning'>, task: Pick<Task, 'from' | 'messageId'>): Promise<void> => {

@@ -7,7 +7,7 @@ import { basename } from 'node:path';
 import { abortKindOf, isAbortError, toVidbotError, vidbotError } from '../errors.ts';
 import type { PipelineEvent } from '../pipeline/events.ts';
 import type { PipelineResult } from '../pipeline/create-pipeline.ts';
-import type { Task } from '../store/port.ts';
+import { FINAL_TASK_STATUSES, type Task } from '../store/port.ts';
 import { deliverResult } from './deliver.ts';
 import { roundsMayFollow } from './delivery-retry.ts';
 import { syncDelivery } from './receipts.ts';
@@ -56,6 +56,7 @@ export const runTask = async (deps: LifecycleDeps, taskId: string, options: RunT
   if (!task) throw vidbotError('VIDBOT_TASK_NOT_FOUND', `No task ${taskId}.`);
   if (options.jobId !== undefined && task.jobId !== undefined && task.jobId !== options.jobId) return task;
   const lastAttempt = (options.attempt ?? 1) >= (options.maxAttempts ?? 1);
+  if (!FINAL_TASK_STATUSES.includes(task.status) && !hasChannel(deps, task.channel)) return unanswerable(deps, task);
   try {
     switch (task.status) {
       // Run again after a crash that came between its delivery and what the channel said of it since.
@@ -88,6 +89,26 @@ export const runTask = async (deps: LifecycleDeps, taskId: string, options: RunT
     }
     throw error;
   }
+};
+
+const hasChannel = (deps: LifecycleDeps, name: string | undefined): boolean => {
+  try {
+    channelFor(deps, name);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * A task that came through a channel this process does not have (a worker set up without it): it
+ * fails for the operator to see, never answered on another channel, and its user cannot be told here.
+ */
+const unanswerable = async (deps: LifecycleDeps, task: Task): Promise<Task> => {
+  const here = deps.channels.all.map((channel) => channel.name).join(', ');
+  const reason = `It came through the ${task.channel ?? 'default'} channel, which this process does not have (it answers on ${here}): set that channel up where the workers run, then retry the task.`;
+  deps.onWarning?.(`Task ${task.taskId}: ${reason}`);
+  return giveUp(deps, task, reason, 'VIDBOT_CONFIG_INVALID', undefined, false);
 };
 
 const generate = async (deps: LifecycleDeps, queued: Task, options: RunTaskOptions): Promise<Task> => {

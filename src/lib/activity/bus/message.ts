@@ -18,6 +18,14 @@ type Loose = Record<string, unknown>;
 const isObject = (value: unknown): value is Loose => typeof value === 'object' && value !== null && !Array.isArray(value);
 const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value) && value >= 0;
 
+/** A message for a simulated number (its id and body at least), or a typing indicator. */
+const validSimulatorEvent = (event: unknown): boolean => {
+  if (!isObject(event)) return false;
+  if (event.type === 'typing') return typeof event.to === 'string' && typeof event.replyingTo === 'string';
+  const message = event.message;
+  return event.type === 'message' && isObject(message) && typeof message.to === 'string' && typeof message.messageId === 'string';
+};
+
 const validEvent = (event: Loose): boolean => {
   if (typeof event.ts !== 'number' || !Number.isFinite(event.ts)) return false;
   switch (event.type) {
@@ -31,6 +39,8 @@ const validEvent = (event: Loose): boolean => {
       return isCount(event.running) && isCount(event.concurrency) && typeof event.paused === 'boolean';
     case 'circuit':
       return typeof event.provider === 'string' && CIRCUIT_CHANGES.has(event.change as string);
+    case 'simulator':
+      return validSimulatorEvent(event.event);
     default:
       return false;
   }

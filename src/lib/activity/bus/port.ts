@@ -4,11 +4,15 @@
  * are fire and forget: a viewer that misses some catches up from the next ones, the queue's counts
  * and the store's open tasks, so nothing here needs to be durable.
  */
+import type { SimulatorRelayEvent } from '../../channel/simulator/relay.ts';
 import type { CircuitEvent } from '../../video-provider/failover/board.ts';
 import type { JobScopedActivity, Origin, WorkerStatus } from '../events.ts';
 
-/** What goes on the bus: a job's events, a process's workers (re-sent as its heartbeat), and what its circuits learn (failover/board.ts). */
-export type BusEvent = JobScopedActivity | ({ readonly type: 'workers'; readonly ts: number } & WorkerStatus) | CircuitEvent;
+/**
+ * What goes on the bus: a job's events, a process's workers (re-sent as its heartbeat), what its
+ * circuits learn (failover/board.ts), and what its workers send the simulator's users (channel/simulator/relay.ts).
+ */
+export type BusEvent = JobScopedActivity | ({ readonly type: 'workers'; readonly ts: number } & WorkerStatus) | CircuitEvent | SimulatorRelayEvent;
 
 /** One message as received: the event, stamped with the process that sent it. */
 export interface BusMessage {

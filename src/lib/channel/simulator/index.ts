@@ -31,12 +31,14 @@ export type SimulatorListener = (event: SimulatorEvent) => void;
 export interface SimulatorChannel extends Channel {
   /** Called with every message the bot sends through the simulator, and every typing indicator. */
   subscribe(listener: SimulatorListener): () => void;
+  /** Shows what another process's workers sent through the simulator (relay.ts). */
+  show(event: SimulatorEvent): void;
 }
 
 export const SIMULATOR_WEBHOOKS = { inbound: '/simulator/webhook', status: '/simulator/status-callback', cloud: '/simulator/cloud' } as const;
 
 /** The page speaks Twilio's forms or Meta's Cloud API JSON: either service's failure codes mean what they mean there. */
-const refusalKind = (code: string): RefusalKind => {
+export const simulatorRefusalKind = (code: string): RefusalKind => {
   const twilio = twilioRefusalKind(code);
   return twilio === 'other' ? cloudRefusalKind(code) : twilio;
 };
@@ -67,7 +69,7 @@ export const createSimulatorChannel = (options: SimulatorChannelOptions): Simula
     // The page shows messages in the order they were pushed to it.
     ordered: true,
     // The page simulates Twilio's receipts, codes included.
-    refusalKind,
+    refusalKind: simulatorRefusalKind,
     webhooks: [
       ...twilioWebhooks({ channel: 'simulator', authToken: options.authToken, paths: SIMULATOR_WEBHOOKS }),
       // The page's Cloud API mode: Meta's JSON signed with the same local token as the app secret.
@@ -84,6 +86,7 @@ export const createSimulatorChannel = (options: SimulatorChannelOptions): Simula
       listeners.add(listener);
       return () => void listeners.delete(listener);
     },
+    show: tell,
     async send(message, sendOptions) {
       throwIfAborted(sendOptions?.signal);
       // Twilio-shaped ids, so the status callbacks the page simulates look like Twilio's.
