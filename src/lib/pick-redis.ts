@@ -16,6 +16,8 @@ import type { TaskJob } from './tasks/deps.ts';
 export interface RedisWait {
   readonly ms: number;
   readonly onWaiting?: ConnectRedisOptions['onWaiting'];
+  /** Gives up waiting (the process is asked to stop). */
+  readonly signal?: AbortSignal;
 }
 
 const PREFIX = 'vidbot';
@@ -32,7 +34,7 @@ export const pickRedisQueue = async (
   // unbounded for workers, which wait through a Redis restart.
   const redis = await connectRedis(config.redisUrl ?? '', {
     maxRetriesPerRequest: 20,
-    ...(wait ? { waitMs: wait.ms, ...(wait.onWaiting ? { onWaiting: wait.onWaiting } : {}) } : {}),
+    ...(wait ? { waitMs: wait.ms, ...(wait.onWaiting ? { onWaiting: wait.onWaiting } : {}), ...(wait.signal ? { signal: wait.signal } : {}) } : {}),
   });
   const workerRedis = redis.duplicate({ maxRetriesPerRequest: null });
   workerRedis.on('error', () => {});

@@ -44,4 +44,30 @@ describe('vidbot worker', () => {
     expect(ended.exitCode).toBe(0);
     expect(output).toContain('Stopped.');
   });
+
+  it.each(['worker', 'serve'])('%s stops at once on Ctrl-C while it waits for Redis, as a clean stop', async (command) => {
+    const sandbox = await makeSandbox();
+    cleanups.push(sandbox.cleanup);
+    const port = await freePort();
+    const child = execa(process.execPath, [binPath, command, ...(command === 'serve' ? ['--no-tui', '-p', '0'] : [])], {
+      env: { ...sandbox.env, REDIS_URL: `redis://127.0.0.1:${port}` },
+      extendEnv: false,
+      cwd: sandbox.root,
+      reject: false,
+    });
+    let output = '';
+    child.stderr.on('data', (chunk: Buffer) => void (output += chunk.toString()));
+    let exited = false;
+    void child.finally(() => void (exited = true));
+    cleanups.push(async () => {
+      if (!exited) child.kill('SIGKILL');
+      await child;
+    });
+    await waitFor(async () => output.includes('waiting for Redis') || exited, 20_000);
+    child.kill('SIGINT');
+    // It had a minute of waiting left; it ends well before.
+    const ended = await Promise.race([child, new Promise<undefined>((resolve) => setTimeout(resolve, 30_000).unref())]);
+    expect(ended?.exitCode).toBe(0);
+    expect(output).toContain(`Stopped while waiting for Redis at redis://127.0.0.1:${port}. Nothing had started.`);
+  });
 });

@@ -4,7 +4,7 @@ import type { Config } from '../../lib/config/index.ts';
 import type { Vidbot } from '../../lib/create-vidbot.ts';
 import { startServer } from '../../server/start.ts';
 import { type CliContext, flag, loadCliConfig } from '../context.ts';
-import { redisWait } from './redis-wait.ts';
+import { redisWait, stoppedWaiting } from './redis-wait.ts';
 import { describeServe } from './serve-banner.ts';
 import { type TunnelSetup, setUpTunnel } from './serve-tunnel.ts';
 import { createServeView } from './serve-view.ts';
@@ -53,25 +53,31 @@ const runServe = async (context: CliContext, flags: ServeFlags, config: Config, 
   let warn = (message: string): void => void context.stderr.write(`warning: ${message}\n`);
   let unwatch: Array<() => void> = [];
   let atStart: { waiting: number; stalled: number } | undefined;
-  const server = await startServer(config, {
-    // Before the workers take a job: the log hears the jobs a restart resumes, and how many wait.
-    setup: async ({ app, vidbot }) => {
-      // The dashboard shows job transitions itself; log lines would say the same twice.
-      if (!view.tui) unwatch = logQueueEvents(vidbot, app.log);
-      const counts = await vidbot.queue.counts().catch(() => undefined);
-      // On the embedded queue a job active now is another worker's (vidbot worker on the same data),
-      // or was a stopped vidbot's; on Redis, many processes' jobs are: not this start's to tell.
-      if (counts !== undefined) atStart = { waiting: counts.waiting, stalled: config.redisUrl === undefined ? counts.active : 0 };
-    },
-    env: { ...context.env },
-    onWarning: (message) => warn(message),
-    waitForRedis: redisWait(context),
-    simulator: flags.simulator ?? !twilioReady,
-    insecureSkipSignature: Boolean(flags.insecureSkipSignature),
-    workers: runWorkers ? config.workerCount : 0,
-    logger: view.logger,
-    activity: view.tui,
-  });
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer(config, {
+      // Before the workers take a job: the log hears the jobs a restart resumes, and how many wait.
+      setup: async ({ app, vidbot }) => {
+        // The dashboard shows job transitions itself; log lines would say the same twice.
+        if (!view.tui) unwatch = logQueueEvents(vidbot, app.log);
+        const counts = await vidbot.queue.counts().catch(() => undefined);
+        // On the embedded queue a job active now is another worker's (vidbot worker on the same data),
+        // or was a stopped vidbot's; on Redis, many processes' jobs are: not this start's to tell.
+        if (counts !== undefined) atStart = { waiting: counts.waiting, stalled: config.redisUrl === undefined ? counts.active : 0 };
+      },
+      env: { ...context.env },
+      onWarning: (message) => warn(message),
+      waitForRedis: redisWait(context),
+      simulator: flags.simulator ?? !twilioReady,
+      insecureSkipSignature: Boolean(flags.insecureSkipSignature),
+      workers: runWorkers ? config.workerCount : 0,
+      logger: view.logger,
+      activity: view.tui,
+    });
+  } catch (error) {
+    if (stoppedWaiting(context, error)) return;
+    throw error;
+  }
   const { app, vidbot, port } = server;
   warn = (message) => app.log.warn(message);
   for (const line of startLines(atStart, server.worker !== undefined)) app.log.info(line);

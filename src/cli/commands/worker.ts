@@ -5,7 +5,7 @@ import { oneLine } from '../../lib/text.ts';
 import { type CliContext, flag, loadCliConfig, warnOn } from '../context.ts';
 import { assertSharedMedia } from '../../lib/deployment.ts';
 import { drainWorkers } from '../../lib/queue/drain.ts';
-import { redisWait } from './redis-wait.ts';
+import { redisWait, stoppedWaiting } from './redis-wait.ts';
 
 export interface WorkerFlags {
   concurrency?: string;
@@ -15,11 +15,13 @@ export interface WorkerFlags {
 /** `vidbot worker`: only runs jobs, beside a `vidbot serve --no-workers` (or several). */
 export const workerCommand = async (context: CliContext, flags: WorkerFlags): Promise<void> => {
   const { config } = await loadCliConfig(context, { workerCount: flag('--concurrency', flags.concurrency), redisUrl: flag('--queue', flags.queue) });
-  const vidbot = await createVidbot(config, {
-    env: { ...context.env },
-    onWarning: warnOn(context),
-    waitForRedis: redisWait(context),
-  });
+  let vidbot;
+  try {
+    vidbot = await createVidbot(config, { env: { ...context.env }, onWarning: warnOn(context), waitForRedis: redisWait(context) });
+  } catch (error) {
+    if (stoppedWaiting(context, error)) return;
+    throw error;
+  }
   try {
     assertSharedMedia(vidbot);
   } catch (error) {

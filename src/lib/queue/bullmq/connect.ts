@@ -24,6 +24,8 @@ export interface ConnectRedisOptions {
   readonly waitMs?: number;
   /** Called before each wait, e.g. to log that vidbot is waiting for Redis. */
   readonly onWaiting?: (attempt: number, delayMs: number, error: Error) => void;
+  /** Stops the waiting (Ctrl-C on `serve` or `worker`): VIDBOT_CANCELED. */
+  readonly signal?: AbortSignal;
 }
 
 const FIRST_DELAY_MS = 250;
@@ -67,10 +69,13 @@ const attempt = async (url: string, options: ConnectRedisOptions): Promise<Redis
 export const connectRedis = async (url: string, options: ConnectRedisOptions = {}): Promise<Redis> => {
   const waitMs = options.waitMs ?? 0;
   const deadline = Date.now() + waitMs;
+  const stopped = () => vidbotError('VIDBOT_CANCELED', `Stopped while waiting for Redis at ${redactUrl(url)}.`);
   for (let tries = 1; ; tries++) {
+    if (options.signal?.aborted) throw stopped();
     try {
       return await attempt(url, options);
     } catch (error) {
+      if (options.signal?.aborted) throw stopped();
       const remaining = deadline - Date.now();
       if (remaining <= 0) {
         const waited = waitMs > 0 ? ` (kept trying for ${Math.round(waitMs / 1000)} s)` : '';
@@ -83,7 +88,9 @@ export const connectRedis = async (url: string, options: ConnectRedisOptions = {
       const delayMs = Math.min(redisBackoffMs(tries), remaining);
       options.onWaiting?.(tries, delayMs, error as Error);
       // Not unref'd: while serve waits, this timer is all that keeps the process alive.
-      await sleep(delayMs);
+      await sleep(delayMs, undefined, options.signal ? { signal: options.signal } : {}).catch(() => {
+        throw stopped();
+      });
     }
   }
 };
