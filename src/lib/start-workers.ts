@@ -79,6 +79,8 @@ export const startTaskWorkers = (deps: WorkerDeps, options: StartWorkersOptions 
   const close = worker.close.bind(worker);
   return {
     worker: Object.assign(worker, {
+      // drainWorkers says so before it pauses them: the other processes hear a stop, not a pause.
+      draining: () => told?.stopping(),
       close: async (closeOptions?: { release?: boolean }) => {
         stopSweeping();
         await close(closeOptions);

@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BusMessage } from '../../src/lib/activity/bus/port.ts';
 import { createRedisActivityBus } from '../../src/lib/activity/bus/redis.ts';
 import type { SimulatorEvent } from '../../src/lib/channel/simulator/index.ts';
 import { type ActivityEvent, createActivityFeed } from '../../src/lib/activity/feed.ts';
@@ -135,5 +136,42 @@ describe('one view across processes', () => {
     clock += 7_000;
     await waitFor(async () => workersOf(seen).at(-1)?.processes === 1, 10_000);
     expect(workersOf(seen).at(-1)).toMatchObject({ running: 1, concurrency: 2, machines: 1 });
+  });
+
+  it('tells a worker process that drains and stops by name, never as its workers paused and resumed', async () => {
+    const { dataDir, cleanup } = await makeDataDir();
+    cleanups.push(cleanup);
+    const queue = createSqliteQueue<unknown>({ file: join(dataDir, 'feed.db') });
+    cleanups.push(() => queue.close());
+    const connection = redis.client();
+    await connection.ping();
+    const channel = 'vidbot:stop-test:vb:activity';
+    const viewerBus = createRedisActivityBus({ connection, channel, origin: { host: 'web-1', pid: 1 } });
+    const workerBus = createRedisActivityBus({ connection, channel, origin: { host: 'worker-a', pid: 7 } });
+    cleanups.push(() => viewerBus.close(), () => workerBus.close());
+    const feed = createActivityFeed({ queue, bus: viewerBus, countsEveryMs: 60_000 });
+    cleanups.push(async () => feed.close());
+    const seen: ActivityEvent[] = [];
+    feed.subscribe((event) => seen.push(event));
+    await waitFor(async () => ((await connection.pubsub('NUMSUB', channel)) as [string, number])[1] === 1, 10_000);
+
+    const heard: BusMessage[] = [];
+    viewerBus.subscribe((message) => heard.push(message));
+    // A worker that is draining has paused itself: what it publishes, heartbeats included, says it stops.
+    const worker = { id: 'a', running: 1, paused: false };
+    const activity = publishWorkerActivity({ bus: workerBus, queue, worker, concurrency: 2, heartbeatMs: 50 });
+    await waitFor(async () => workersOf(seen).some((event) => event.processes === 1), 10_000);
+    activity.stopping();
+    worker.paused = true;
+    const before = heard.length;
+    await waitFor(async () => heard.slice(before).filter((message) => message.event.type === 'workers').length >= 3, 10_000);
+    activity.stop();
+    await waitFor(async () => seen.some((event) => event.type === 'log' && event.message === 'Worker process worker-a:7 stopped.'), 10_000);
+    expect(seen.filter((event) => event.type === 'log').map((event) => event.type === 'log' && event.message)).toEqual([
+      'Worker process worker-a:7 is stopping: it takes no new jobs; its running ones finish or go back to the queue.',
+      'Worker process worker-a:7 stopped.',
+    ]);
+    expect(workersOf(seen).some((event) => event.paused || (event.pausedProcesses ?? 0) > 0)).toBe(false);
+    expect(workersOf(seen).at(-1)).toMatchObject({ processes: 0 });
   });
 });

@@ -66,7 +66,7 @@ describe('vidbot worker', () => {
     await waitFor(async () => output.includes('waiting for Redis') || exited, 20_000);
     child.kill('SIGINT');
     // It had a minute of waiting left; it ends well before.
-    const ended = await Promise.race([child, new Promise<undefined>((resolve) => setTimeout(resolve, 30_000).unref())]);
+    const ended = await Promise.race([child, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 30_000).unref())]);
     expect(ended?.exitCode).toBe(0);
     expect(output).toContain(`Stopped while waiting for Redis at redis://127.0.0.1:${port}. Nothing had started.`);
   });

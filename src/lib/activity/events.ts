@@ -22,6 +22,8 @@ export interface WorkerStatus {
   readonly running: number;
   readonly concurrency: number;
   readonly paused: boolean;
+  /** Stopping (Ctrl-C on `vidbot worker`): no new jobs, as when paused, but not to be told as a pause. */
+  readonly stopping?: boolean;
 }
 
 export type ActivityEvent =

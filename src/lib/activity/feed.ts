@@ -80,6 +80,8 @@ export const createActivityFeed = (options: ActivityFeedOptions): ActivityFeed =
    * history reaches back still sees who a long job is for and where it stands.
    */
   const running = new Map<string, { started: ActivityEvent; stage?: ActivityEvent; progress?: ActivityEvent }>();
+  /** Other processes whose workers said they are stopping. */
+  const stopping = new Set<string>();
   let closed = false;
 
   const track = (event: ActivityEvent): void => {
@@ -162,6 +164,12 @@ export const createActivityFeed = (options: ActivityFeedOptions): ActivityFeed =
       bus.subscribe(({ peer, origin: from, event }) => {
         if (event.type === 'workers') {
           tally.heard(peer, from, { running: event.running, concurrency: event.concurrency, paused: event.paused });
+          // Told in the log, by name: the sum alone would show its drain as a pause, then a resume.
+          const name = `Worker process ${from.host}:${from.pid}`;
+          if (event.stopping === true && !stopping.has(peer)) {
+            stopping.add(peer);
+            emit({ type: 'log', level: 'info', message: `${name} is stopping: it takes no new jobs; its running ones finish or go back to the queue.`, ts: now() });
+          } else if (event.concurrency === 0 && stopping.delete(peer)) emit({ type: 'log', level: 'info', message: `${name} stopped.`, ts: now() });
           reportWorkers();
           return;
         }

@@ -21,6 +21,8 @@ export interface WorkerActivityOptions {
 export interface WorkerActivity {
   /** One pipeline event of a job these workers run. */
   pipeline(jobId: string, event: PipelineEvent): void;
+  /** The workers are draining before they close: told as stopping, not as paused. */
+  stopping(): void;
   /**
    * The workers closed: jobs still running went back to the queue (told as taken back), and the
    * process leaves the workers' sum at once rather than after the heartbeat's timeout.
@@ -34,8 +36,18 @@ export const publishWorkerActivity = (options: WorkerActivityOptions): WorkerAct
   const mapper = createPipelineMapper(now);
   const running = new Set<string>();
   let stopped = false;
+  let draining = false;
 
-  const status = () => bus.publish({ type: 'workers', running: worker.running, concurrency: options.concurrency, paused: worker.paused, ts: now() });
+  const status = () =>
+    bus.publish({
+      type: 'workers',
+      running: worker.running,
+      concurrency: options.concurrency,
+      // A drain pauses the workers; viewers hear that it stops instead.
+      paused: worker.paused && !draining,
+      ...(draining ? { stopping: true } : {}),
+      ts: now(),
+    });
   const publish = (event: JobScopedActivity) => {
     if (!stopped) bus.publish(event);
   };
@@ -63,6 +75,11 @@ export const publishWorkerActivity = (options: WorkerActivityOptions): WorkerAct
     pipeline(jobId, event) {
       const mapped = mapper.map(jobId, event);
       if (mapped) publish(mapped);
+    },
+    stopping() {
+      if (draining || stopped) return;
+      draining = true;
+      status();
     },
     stop() {
       if (stopped) return;

@@ -5,10 +5,11 @@ import type { QueueWorker } from './port.ts';
  * the queue without spending an attempt (another worker, or the next start, picks them up).
  */
 export const drainWorkers = async (
-  worker: QueueWorker,
+  worker: QueueWorker & { readonly draining?: () => void },
   graceSec: number,
   onHandBack: (running: number) => void = () => {},
 ): Promise<void> => {
+  worker.draining?.();
   worker.pause();
   const deadline = Date.now() + graceSec * 1000;
   while (worker.running > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
