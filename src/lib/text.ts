@@ -14,6 +14,13 @@ export const visibleLength = (text: string): number => {
   return count;
 };
 
+/**
+ * Text from outside (a user's prompt, a service's error) made safe to print on a terminal: control
+ * characters (escape sequences, bell) and the bidirectional overrides and isolates, with which a
+ * line can be drawn in another order than it reads, are dropped. Line breaks and tabs stay.
+ */
+export const terminalSafe = (text: string): string => text.replace(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g, '');
+
 /** `text` on one line: runs of whitespace, line breaks included, as one space. */
 export const oneLine = (text: string): string => text.replace(/\s+/g, ' ').trim();
 

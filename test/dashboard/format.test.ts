@@ -30,5 +30,7 @@ describe('the dashboard text helpers', () => {
       expect(line.length).toBeLessThanOrEqual(20);
     }
     expect(oneLine('ffmpeg failed: exit code 1\n[libx264] details\n')).toBe('ffmpeg failed: exit code 1');
+    // A prompt is a stranger's text: it cannot reorder or redraw the dashboard's line.
+    expect(oneLine('a fox \u202Ethgin ta\u202C \u001b[31mred')).toBe('a fox thgin ta [31mred');
   });
 });

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { shorten } from '../../src/lib/bot/replies.ts';
 import { validatePrompt } from '../../src/lib/pipeline/prompt.ts';
 import { excerpt } from '../../src/lib/tasks/messages.ts';
-import { cutText, graphemes, hideSecret, oneLine, visibleLength } from '../../src/lib/text.ts';
+import { cutText, graphemes, hideSecret, oneLine, terminalSafe, visibleLength } from '../../src/lib/text.ts';
 
 const FAMILY = '👨‍👩‍👧‍👦';
 const FLAGS = '🇫🇷🇩🇪🇯🇵🇺🇸🇬🇧🇮🇹🇪🇸🇧🇷🇨🇦🇨🇱';
@@ -70,5 +70,14 @@ describe('hideSecret', () => {
     expect(hideSecret('a#pw and x{1}', '#pw')).toBe('a*** and x{1}');
     expect(hideSecret('x{1}', '{1}')).toBe('x***');
     expect(hideSecret('nothing to hide', '')).toBe('nothing to hide');
+  });
+});
+
+describe('terminalSafe', () => {
+  it("drops what could redraw an operator's terminal (escapes, bell, bidirectional overrides and isolates), keeping the words and line breaks", () => {
+    expect(terminalSafe('a fox\u001b[2J\u0007 at night')).toBe('a fox[2J at night');
+    expect(terminalSafe('safe \u202Egnp.exe\u202C and \u2066isolated\u2069')).toBe('safe gnp.exe and isolated');
+    expect(terminalSafe('\u009b31mred')).toBe('31mred');
+    expect(terminalSafe('שלום, a fox 🦊\nline two\ttab')).toBe('שלום, a fox 🦊\nline two\ttab');
   });
 });

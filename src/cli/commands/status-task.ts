@@ -3,6 +3,7 @@
  * its job), from the local store or a running server. The 8-character id `vidbot status` lists (an
  * id's end), or an id's start that only one task has, finds its task among the latest ones.
  */
+import { terminalSafe } from '../../lib/text.ts';
 import { createVidbot } from '../../lib/create-vidbot.ts';
 import { vidbotError } from '../../lib/errors.ts';
 import type { JobInfo } from '../../lib/queue/port.ts';
@@ -125,5 +126,5 @@ export const describeTaskInFull = ({ task, job }: TaskView): string[] => {
     ],
     ['job', job ? `${job.state}, attempt ${job.attempts} of ${job.maxAttempts}${job.workerId ? `, on ${job.workerId}` : ''}` : task.jobId ? 'gone from the queue' : 'none (run by its creator)'],
   ];
-  return [`task ${task.taskId}`, ...rows.filter((row): row is [string, string] => row[1] !== undefined).map(([label, value]) => `  ${label.padEnd(10)} ${value}`)];
+  return [`task ${task.taskId}`, ...rows.filter((row): row is [string, string] => row[1] !== undefined).map(([label, value]) => `  ${label.padEnd(10)} ${terminalSafe(value)}`)];
 };

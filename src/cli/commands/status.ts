@@ -4,7 +4,7 @@ import { vidbotError } from '../../lib/errors.ts';
 import type { QueueCounts } from '../../lib/queue/port.ts';
 import type { Task } from '../../lib/store/port.ts';
 import { parseConnectionString } from '../../lib/store/connection-string.ts';
-import { cutText } from '../../lib/text.ts';
+import { cutText, terminalSafe } from '../../lib/text.ts';
 import { type CliContext, loadCliConfig, warnOn } from '../context.ts';
 import { serverClient } from '../server-client.ts';
 import { shortId } from '../dashboard/format.ts';
@@ -98,7 +98,7 @@ const stateOf = (task: Task): string => {
 };
 
 const describeTask = (task: Task, state: string, width: number): string =>
-  `${shortId(task.taskId)}  ${state.padEnd(width)}  ${task.from || 'cli'}  "${cutText(task.prompt, 40)}"${madeBy(task)}`;
+  `${shortId(task.taskId)}  ${state.padEnd(width)}  ${task.from || 'cli'}  "${cutText(terminalSafe(task.prompt), 40)}"${madeBy(task)}`;
 
 /** Who made the video (failover may have picked another provider) and its estimated cost. */
 const madeBy = (task: Task): string => {

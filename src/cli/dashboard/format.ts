@@ -1,4 +1,5 @@
 /** Small text helpers of the dashboard: pure, so a row or a header line reads the same in every test. */
+import { terminalSafe } from '../../lib/text.ts';
 
 /** Local wall-clock time, HH:MM:SS: what a person at the terminal compares with their own clock. */
 export const clock = (ts: number): string => {
@@ -89,7 +90,7 @@ export const bar = (percent: number, cells = BAR_CELLS): string => {
 };
 
 /** One line of a text that may hold several (ffmpeg's output after its error, a prompt's line breaks). */
-export const oneLine = (text: string): string => (text.split('\n').find((line) => line.trim()) ?? '').replace(/\s+/g, ' ').trim();
+export const oneLine = (text: string): string => terminalSafe(text.split('\n').find((line) => line.trim()) ?? '').replace(/\s+/g, ' ').trim();
 
 /** Time spent, compact: "42s", "3m05s", "1h02m". */
 export const elapsed = (ms: number): string => {
