@@ -148,6 +148,9 @@ export interface CreateVidbotOptions {
 
 /** Picks and wires the adapters that the configuration asks for: the one factory of the library. */
 export const createVidbot = async (config: Config, options: CreateVidbotOptions = {}): Promise<Vidbot> => {
+  if (typeof config !== 'object' || config === null || typeof config.dataDir !== 'string') {
+    throw vidbotError('VIDBOT_INVALID_ARGUMENT', 'createVidbot needs a configuration.', { hint: "Make one with loadConfig(): createVidbot(loadConfig().config)." });
+  }
   const over = options.overrides ?? {};
   const paths: VidbotPaths = {
     dataDir: config.dataDir,

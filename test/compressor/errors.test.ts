@@ -53,6 +53,13 @@ describe('compressForWhatsApp rejects bad inputs with the right code', () => {
     expect(await codeOf(compressForWhatsApp(clip, options))).toEqual({ code: 'VIDBOT_INVALID_ARGUMENT', message: 'compressForWhatsApp needs the ffmpeg and ffprobe paths.' });
   });
 
+  it('no options or no input at all (a JavaScript caller) -> VIDBOT_INVALID_ARGUMENT, not a TypeError', async () => {
+    const clip = await makeCompliantClip(bins.ffmpeg, src);
+    const call = compressForWhatsApp as unknown as (...args: unknown[]) => Promise<unknown>;
+    expect(await codeOf(call(clip))).toEqual({ code: 'VIDBOT_INVALID_ARGUMENT', message: 'compressForWhatsApp needs the ffmpeg and ffprobe paths.' });
+    expect(await codeOf(call(undefined, { ...bins }))).toEqual({ code: 'VIDBOT_INVALID_ARGUMENT', message: 'compressForWhatsApp needs the path of the video to compress.' });
+  });
+
   it('missing file -> VIDBOT_FILE_NOT_FOUND', async () => {
     const { code, message } = await codeOf(compress(path.join(src, 'nope.mp4')));
     expect(code).toBe('VIDBOT_FILE_NOT_FOUND');

@@ -9,6 +9,8 @@ import type { TaskDelivery, TaskStatus } from '../../src/lib/domain.ts';
 import type { Channel } from '../../src/lib/channel/port.ts';
 import { VidbotError } from '../../src/lib/errors.ts';
 import type { Task } from '../../src/lib/store/port.ts';
+import type { Config } from '../../src/lib/config/settings.ts';
+import { createVidbot } from '../../src/lib/create-vidbot.ts';
 import { MOVES, canMove } from '../../src/lib/tasks/machine.ts';
 import { makeVidbot, waitFor } from '../helpers/vidbot.ts';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
@@ -84,7 +86,15 @@ describe('submitting', () => {
     expect(await refused({ prompt: 'a fox', options: { orientation: 'square' as 'portrait' } })).toBe('VIDBOT_INPUT_INVALID: orientation must be portrait or landscape, got "square".');
     expect(await refused({ prompt: 42 as unknown as string })).toBe('VIDBOT_INVALID_ARGUMENT: The prompt must be a string, got number.');
     expect(await refused({ prompt: 'a fox', options: { durationSec: 60, orientation: 'landscape' } })).toBe('stored');
+    expect(await refused({ prompt: 'a fox', options: { polish: 'no' as unknown as boolean } })).toBe('VIDBOT_INPUT_INVALID: polish must be a boolean, got "no".');
+    expect(await refused({ prompt: 'a fox', options: { model: 5 as unknown as string } })).toBe('VIDBOT_INPUT_INVALID: model must be a string, got 5.');
+    expect(await refused(undefined as unknown as { prompt: string })).toBe("VIDBOT_INVALID_ARGUMENT: A task is asked for with an object such as { prompt: 'a fox in the snow' }, got undefined.");
     expect(await vidbot.store.countTasks()).toBe(2);
+    // A call without a task id is the call's mistake, not the store's failing.
+    for (const call of [() => vidbot.runTask(undefined as unknown as string), () => vidbot.cancelTask(''), () => vidbot.retryTask(7 as unknown as string)]) {
+      await expect(call()).rejects.toMatchObject({ code: 'VIDBOT_INVALID_ARGUMENT', message: expect.stringMatching(/^A task id must be a non-empty string/) });
+    }
+    await expect(createVidbot(undefined as unknown as Config)).rejects.toMatchObject({ code: 'VIDBOT_INVALID_ARGUMENT', message: 'createVidbot needs a configuration.' });
   });
 
   it('warns when a task queued for another provider is made by this process, and labels the video by who made it', async () => {

@@ -107,7 +107,10 @@ interface Attempt {
  * index up front, at most maxBytes (checked on the written file). Compliant sources are remuxed;
  * others are re-encoded to use most of the budget. The output appears only when complete.
  */
-export const compressForWhatsApp = async (input: string, options: FfmpegCompressOptions): Promise<CompressResult> => {
+export const compressForWhatsApp = async (input: string, given: FfmpegCompressOptions): Promise<CompressResult> => {
+  // A JavaScript caller's omissions get the same clear word as missing paths below, not a TypeError.
+  const options: Partial<FfmpegCompressOptions> = typeof given === 'object' && given !== null ? given : {};
+  if (typeof input !== 'string' || input.trim() === '') throw vidbotError('VIDBOT_INVALID_ARGUMENT', 'compressForWhatsApp needs the path of the video to compress.');
   const maxBytes = positiveInt('maxBytes', options.maxBytes ?? WHATSAPP_MAX_BYTES_DEFAULT, 1);
   // H.264 4:2:0 needs even dimensions, so an odd limit is rounded down.
   const maxLongSide = positiveInt('maxLongSide', options.maxLongSide ?? DEFAULT_MAX_LONG_SIDE, 16) & ~1;

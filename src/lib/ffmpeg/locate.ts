@@ -23,8 +23,8 @@ export interface InstallerBinaries {
 }
 
 export interface LocateFfmpegOptions {
-  /** The FFMPEG_BIN setting: a path or a command name looked up on PATH. */
-  readonly ffmpegBin?: string;
+  /** The FFMPEG_BIN setting: a path or a command name looked up on PATH (never read from `env`: settings are the caller's). */
+  readonly ffmpegBin?: string | undefined;
   /** Environment whose PATH is searched; defaults to process.env. */
   readonly env?: NodeJS.ProcessEnv;
   /**

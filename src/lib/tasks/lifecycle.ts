@@ -10,6 +10,7 @@ import { vidbotError } from '../errors.ts';
 import type { Receipt } from '../channel/port.ts';
 import type { InboundDecision, InboundUnit, IngestOutcome, NewTask, OutboundRecord, Task } from '../store/port.ts';
 import { type LifecycleDeps, countAllowanceAgain, giveBackIfUnmade } from './deps.ts';
+import { assertTaskId } from './new-task.ts';
 import { move, nextJobId } from './machine.ts';
 import { OUT_OF_REACH, endOfDeliveryJob } from './delivery-retry.ts';
 import { advanceRecord, sendRecorded } from './outbound.ts';
@@ -68,6 +69,7 @@ const notFound = (taskId: string) => vidbotError('VIDBOT_TASK_NOT_FOUND', `No ta
 export const createTaskLifecycle = (deps: LifecycleDeps): TaskLifecycle => {
   const { store, queue } = deps;
   const read = async (taskId: string): Promise<Task> => {
+    assertTaskId(taskId);
     const task = await store.getTask(taskId);
     if (!task) throw notFound(taskId);
     return task;

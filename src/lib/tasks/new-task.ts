@@ -20,8 +20,29 @@ export interface CreateTaskInput {
   readonly options?: Partial<Omit<TaskOptions, 'provider'>>;
 }
 
+/** A task id as the library's callers pass it (runTask, cancelTask, retryTask): a call without one is a mistake in the call. */
+export const assertTaskId = (taskId: unknown): void => {
+  if (typeof taskId !== 'string' || taskId.trim() === '') {
+    throw vidbotError('VIDBOT_INVALID_ARGUMENT', `A task id must be a non-empty string, got ${taskId === '' ? 'an empty string' : typeof taskId}.`);
+  }
+};
+
+const KINDS: ReadonlyArray<readonly [keyof NonNullable<CreateTaskInput['options']>, 'boolean' | 'string' | 'number' | 'object']> = [
+  ['polish', 'boolean'],
+  ['useCache', 'boolean'],
+  ['model', 'string'],
+  ['firstFrameImage', 'string'],
+  ['take', 'number'],
+  ['inputs', 'object'],
+];
+
 /** The choices a caller may make, checked as the CLI checks its flags: a bad one fails here, not deep in a run. */
 const checkOptions = (options: CreateTaskInput['options']): void => {
+  if (options != null && typeof options !== 'object') throw vidbotError('VIDBOT_INVALID_ARGUMENT', `options must be an object, got ${typeof options}.`);
+  for (const [name, kind] of KINDS) {
+    const value: unknown = options?.[name];
+    if (value != null && typeof value !== kind) throw vidbotError('VIDBOT_INPUT_INVALID', `${name} must be a ${kind === 'object' ? 'plain object' : kind}, got ${JSON.stringify(value)}.`);
+  }
   const { orientation, durationSec } = options ?? {};
   // null is none, as undefined: the configured default applies.
   if (orientation != null && orientation !== 'portrait' && orientation !== 'landscape') {
@@ -40,6 +61,9 @@ const checkOptions = (options: CreateTaskInput['options']): void => {
 export const newTaskFrom =
   (config: Config, provider: string) =>
   (input: CreateTaskInput): NewTask => {
+    if (typeof input !== 'object' || input === null) {
+      throw vidbotError('VIDBOT_INVALID_ARGUMENT', `A task is asked for with an object such as { prompt: 'a fox in the snow' }, got ${input === null ? 'null' : typeof input}.`);
+    }
     const prompt = validatePrompt(input.prompt, config.promptMaxChars);
     checkOptions(input.options);
     return {

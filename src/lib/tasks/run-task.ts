@@ -10,6 +10,7 @@ import type { PipelineResult } from '../pipeline/create-pipeline.ts';
 import { FINAL_TASK_STATUSES, type Task } from '../store/port.ts';
 import { deliverResult } from './deliver.ts';
 import { roundsMayFollow } from './delivery-retry.ts';
+import { assertTaskId } from './new-task.ts';
 import { syncDelivery } from './receipts.ts';
 import { firstDelivery } from './delivery.ts';
 import { type LifecycleDeps, channelFor, giveBackAllowance, giveBackIfUnmade } from './deps.ts';
@@ -52,6 +53,7 @@ const canceled = async (deps: LifecycleDeps, taskId: string): Promise<Task | nul
 /** Runs a task to its end. Resolves once the task is final; throws when its job should be tried again. */
 export const runTask = async (deps: LifecycleDeps, taskId: string, options: RunTaskOptions = {}): Promise<Task> => {
   const { store } = deps;
+  assertTaskId(taskId);
   let task = await store.getTask(taskId);
   if (!task) throw vidbotError('VIDBOT_TASK_NOT_FOUND', `No task ${taskId}.`);
   if (options.jobId !== undefined && task.jobId !== undefined && task.jobId !== options.jobId) return task;
