@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, copyFile, rename, rm, stat } from 'node:fs/promises';
+import { access, copyFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { vidbotError } from './errors.ts';
 
@@ -11,11 +11,19 @@ export const assertWritableOutput = async (file: string): Promise<string> => {
   const unwritable = (reason: string) =>
     vidbotError('VIDBOT_OUTPUT_UNWRITABLE', `Cannot write ${target}: ${reason}.`);
   const folderStat = await stat(folder).catch(() => null);
+  if (folderStat !== null && !folderStat.isDirectory()) throw unwritable(`${folder} is a file, not a folder`);
   if (!folderStat?.isDirectory()) throw unwritable(`the folder ${folder} does not exist`);
   if (await stat(target).then((s) => s.isDirectory(), () => false)) throw unwritable('it is a directory');
   await access(folder, constants.W_OK).catch(() => {
     throw unwritable(`no permission to write in ${folder}`);
   });
+  // Permission bits do not tell everything (a read-only mount, a system folder root may not write
+  // in): a file made and removed there does, before minutes of rendering rather than after.
+  const probe = partialPathFor(target);
+  await writeFile(probe, '', { flag: 'wx' }).catch((error: NodeJS.ErrnoException) => {
+    throw unwritable(error.code === 'EROFS' ? `${folder} is on a read-only file system` : `no permission to write in ${folder}`);
+  });
+  await rm(probe, { force: true });
   return target;
 };
 
@@ -24,6 +32,7 @@ export const assertWritableOutput = async (file: string): Promise<string> => {
  * players, WhatsApp and file managers go by the name.
  */
 export const assertMp4Name = (file: string): void => {
+  if (file.trim() === '') throw vidbotError('VIDBOT_INPUT_INVALID', 'The output file has no name.', { hint: 'Name it, e.g. a-fox.mp4.' });
   if (/\.(mp4|m4v)$/i.test(file)) return;
   const name = basename(file);
   const suggested = `${name.replace(/\.[^.]*$/, '') || 'video'}.mp4`;

@@ -122,6 +122,19 @@ describe('vidbot generate', () => {
     expect(result.stderr).toContain('VIDBOT_OUTPUT_UNWRITABLE');
     expect(result.stderr).toContain('does not exist');
     expect(await taskCount()).toBe(0);
+    // A file where a folder should be, a folder the permission bits allow but nothing can be made in
+    // (root in /sys), and no name: each told before anything is made.
+    await writeFile(join(sandbox.root, 'a-fox.mp4'), '');
+    const cases: Array<[string, number, string]> = [
+      [join(sandbox.root, 'a-fox.mp4', 'x.mp4'), 73, `${join(sandbox.root, 'a-fox.mp4')} is a file, not a folder`],
+      ['/proc/x.mp4', 73, 'no permission to write in /proc'],
+      ['', 2, 'The output file has no name.'],
+    ];
+    for (const [output, exitCode, said] of cases) {
+      const refused = await cli(['generate', 'a red balloon', '-o', output]);
+      expect({ output, exitCode: refused.exitCode, said: refused.stderr.includes(said) }).toEqual({ output, exitCode, said: true });
+    }
+    expect(await taskCount()).toBe(0);
   });
 
   it('refuses a photo that is missing or not an image before anything else, and names it', async () => {
