@@ -78,6 +78,15 @@ describe('the dashboard state', () => {
     expect(rows.find(({ row }) => row.jobId === JOB.storm)?.etaSeconds).toBe(90 - 13);
   });
 
+  it('goes by the run times of the jobs it saw end where it has no store to read them from (status --watch)', () => {
+    const remote = { ...busy, runSeconds: undefined };
+    const median = medianSeconds(remote) ?? Number.NaN;
+    expect(median).toBeGreaterThan(0);
+    const eta = Object.fromEntries(orderedRows(remote, NOW).map((shown) => [shown.row.jobId, shown.etaSeconds]));
+    expect(eta[JOB.storm]).toBeCloseTo(Math.max(0, median - 13), 5);
+    expect(eta[JOB.forest]).toBeDefined();
+  });
+
   it('adds queued jobs from the task list, and lets a list read before an event not undo it', () => {
     const stale = apply([{ type: 'tasks', ts: NOW, tasks: [task(JOB.storm, 'a lighthouse in a storm, waves crashing over the rocks', 'whatsapp:+447700900123', 'queued', T0 - 8000)] }], busy);
     expect(rowOf(JOB.storm, stale)?.status).toBe('running');

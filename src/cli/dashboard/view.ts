@@ -59,7 +59,9 @@ export const orderedRows = (state: DashboardState, now: number): ShownRow[] => {
     if (a.status === 'running') return (a.startedAt ?? 0) - (b.startedAt ?? 0);
     return a.queuedAt - b.queuedAt;
   });
-  const run = state.runSeconds;
+  // The store's basis, as the bot's acknowledgement has it; a viewer without the store (status
+  // --watch) goes by the jobs it saw end.
+  const run = state.runSeconds ?? medianSeconds(state);
   const workers = state.workers.concurrency;
   let position = 0;
   const stopped = state.stop?.phase === 'stopped';
