@@ -216,4 +216,20 @@ describe.each(backends)('delivery on %s', (_name, queueEnv) => {
     expect(b.fake.messages).toHaveLength(1);
     expect(done.delivery?.messageId).toBe(b.fake.messages[0]?.sid);
   });
+
+  it("a 5xx on create looked up right after the same video went to the same user takes the new message, not the other task's", async () => {
+    const b = await bot();
+    const from = 'whatsapp:+15557650003';
+    const first = await prompt(b, 'a red kite over the sea', from);
+    const firstDone = await b.until(first.taskId, 'done', 'failed');
+    // The same words again (the cached video, the same caption); Twilio makes the message, then answers 500.
+    b.fake.failNext({ status: 500, code: 20500, created: true });
+    const second = await prompt(b, 'a red kite over the sea', from);
+    const secondDone = await b.until(second.taskId, 'done', 'failed');
+    const sent = await b.fake.waitForMessages(2);
+    expect(sent[0]?.body).toBe(sent[1]?.body);
+    expect(firstDone.delivery?.messageId).toBe(sent[0]?.sid);
+    expect(secondDone.delivery?.messageId).toBe(sent[1]?.sid);
+    expect(b.fake.messages).toHaveLength(2);
+  });
 });

@@ -99,6 +99,8 @@ export interface SentLookup {
   readonly withMedia?: boolean;
   /** The choices the message offered: it may have gone out with them as text after the body. */
   readonly choices?: readonly Choice[];
+  /** True for a message another of vidbot's records already holds (the same words sent to the same user before): not this one. */
+  readonly isTaken?: (messageId: string) => Promise<boolean>;
 }
 
 /** An HTTP request to one of a channel's webhooks, as the server received it. */

@@ -101,6 +101,10 @@ const lookUp = async (deps: OutboundDeps, record: OutboundRecord, send: Recorded
     {
       to: record.to,
       since: record.createdAt,
+      isTaken: async (messageId) => {
+        const holder = await deps.store.findOutbound({ messageId });
+        return holder !== null && holder.id !== record.id;
+      },
       // A template's text is the channel's: only recipient and time can tell it.
       ...(send.template
         ? {}

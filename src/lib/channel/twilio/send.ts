@@ -167,13 +167,18 @@ export const createTwilioSender = (options: TwilioSenderOptions, client: TwilioC
       } catch (error) {
         throw toMessengerError(error, lookupOptions.signal);
       }
-      // Newest first: the oldest match after the intent is the message that intent sent.
-      const match = listed
+      // Newest first: the oldest match after the intent that no other record holds is the message
+      // that intent sent (the same words may have gone to the same user a moment before).
+      const matches = listed
         .filter((m) => m.dateCreated.getTime() >= lookup.since - LOOKUP_SKEW_MS)
         .filter((m) => lookup.body === undefined || bodiesOf(lookup).includes(m.body.trim()))
         .filter((m) => lookup.withMedia === undefined || Number(m.numMedia) > 0 === lookup.withMedia)
-        .at(-1);
-      return match === undefined ? null : { messageId: match.sid, status: mapTwilioStatus(match.status) ?? 'queued' };
+        .reverse();
+      for (const match of matches) {
+        if (await lookup.isTaken?.(match.sid)) continue;
+        return { messageId: match.sid, status: mapTwilioStatus(match.status) ?? 'queued' };
+      }
+      return null;
     },
   };
 };
