@@ -255,6 +255,11 @@ describe('the sweep, sending what never went out', () => {
     await waitFor(async () => (await vidbot.store.listOutbound({ status: 'pending', limit: 10 })).length === 3);
     // The boat's task ended after its answer was recorded (and never sent): that answer is news no more.
     for (const task of [ended, told]) await vidbot.store.transitionTask(task.taskId, ['queued'], { status: 'failed', finishedAt: Date.now() + 1 });
+    // The comet's failure was told while the channel was down; a retry then got its video through.
+    const retried = (await vidbot.submitTask({ prompt: 'a comet', from: USER })).task;
+    await pending(retried, 'failure', 'Sorry, the comet failed.');
+    await vidbot.store.transitionTask(retried.taskId, ['queued'], { status: 'done', finishedAt: Date.now() + 1 });
+    await waitFor(async () => (await vidbot.store.listOutbound({ status: 'pending', limit: 10 })).length === 4);
 
     const first = await vidbot.tasks.sweep({ olderThanMs: 0 });
     expect(first.noticesSent).toBe(1);
@@ -262,6 +267,7 @@ describe('the sweep, sending what never went out', () => {
     expect(second.noticesSent).toBe(1);
     expect(sent.sort()).toEqual(['Generating your fox...', 'Sorry, the kite failed.']);
     expect(await vidbot.store.findOutbound({ id: `${ended.taskId}:reply` })).toMatchObject({ status: 'failed', errorCode: 'not-sent' });
+    expect(await vidbot.store.findOutbound({ id: `${retried.taskId}:failure` })).toMatchObject({ status: 'failed', errorCode: 'not-sent' });
     expect((await vidbot.tasks.sweep({ olderThanMs: 0 })).noticesSent).toBe(0);
 
     // A notice the channel could not take for a whole day is news no more either.

@@ -38,6 +38,7 @@ export interface SweepResult {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+const FAILURE_NOTICES: readonly string[] = ['failure', 'undelivered'];
 const RECEIPTS_A_BATCH = 1000;
 
 /**
@@ -129,7 +130,10 @@ const finishNotices = async (deps: LifecycleDeps, options: SweepOptions): Promis
     // An answer from before its task ended ("generating your video...") is news no more: the task's
     // own notice (its video, or why not) says what happened.
     // So is anything a day old (the channel was out of reach all that time): WhatsApp's window has closed on it.
-    const stale = record.kind === REPLY_KIND && task?.finishedAt !== undefined && record.createdAt <= task.finishedAt;
+    // So is word of a failure once the task got its video after all (a retry): "Sorry, I couldn't" would follow "It worked".
+    const stale =
+      (record.kind === REPLY_KIND && task?.finishedAt !== undefined && record.createdAt <= task.finishedAt) ||
+      (FAILURE_NOTICES.includes(record.kind) && task?.status === 'done');
     if (stale || record.createdAt < Date.now() - DAY_MS) {
       await advanceRecord(deps.store, record.id, { status: 'failed', errorCode: 'not-sent' });
       continue;
