@@ -32,6 +32,8 @@ describe('the published package', () => {
     expect(packedFiles).toContain('dist/lib/index.d.ts');
     expect(packedFiles).toContain('dist/cli/main.js');
     expect(packedFiles).toContain('README.md');
+    // The license package.json names, with its text.
+    expect(packedFiles).toContain('LICENSE');
     expect(packedFiles.filter((f) => f.startsWith('test/') || f.startsWith('src/') || f.startsWith('.ci/'))).toEqual([]);
   });
 
