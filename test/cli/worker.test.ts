@@ -42,7 +42,7 @@ describe('vidbot worker', () => {
     child.kill('SIGINT');
     const ended = await child;
     expect(ended.exitCode).toBe(0);
-    expect(output).toContain('Stopped.');
+    expect(output).toContain('Shutting down: no job was running.\nStopped.\n');
   });
 
   it.each(['worker', 'serve'])('%s stops at once on Ctrl-C while it waits for Redis, as a clean stop', async (command) => {

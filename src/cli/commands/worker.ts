@@ -6,6 +6,7 @@ import { type CliContext, flag, loadCliConfig, warnOn } from '../context.ts';
 import { assertSharedMedia } from '../../lib/deployment.ts';
 import { drainWorkers } from '../../lib/queue/drain.ts';
 import { redisWait, stoppedWaiting } from './redis-wait.ts';
+import { plural } from '../dashboard/format.ts';
 
 export interface WorkerFlags {
   concurrency?: string;
@@ -43,9 +44,22 @@ export const workerCommand = async (context: CliContext, flags: WorkerFlags): Pr
       `  Ctrl-C stops (running jobs get ${config.shutdownGraceSec} s to finish, then go back to the queue).\n`,
   );
   if (!context.signal.aborted) await once(context.signal, 'abort');
-  context.stderr.write('\nShutting down: taking no new jobs; letting running jobs finish...\n');
-  await drainWorkers(worker, config.shutdownGraceSec, (running) => context.stderr.write(`Handing ${running} running job(s) back to the queue.\n`));
+  const runningAtStop = worker.running;
+  context.stderr.write(
+    runningAtStop > 0
+      ? `\nShutting down: taking no new jobs; ${plural(runningAtStop, 'running job')} ${runningAtStop === 1 ? 'gets' : 'get'} up to ${config.shutdownGraceSec} s to finish...\n`
+      : '\nShutting down: no job was running.\n',
+  );
+  let handedBack = 0;
+  await drainWorkers(worker, config.shutdownGraceSec, (running) => {
+    handedBack = running;
+    context.stderr.write(`Handing ${plural(running, 'running job')} back to the queue.\n`);
+  });
   for (const off of offs) off();
   await vidbot.close();
-  context.stderr.write('Stopped.\n');
+  // As serve's last line: what became of the jobs that were running.
+  const finished = Math.max(0, runningAtStop - handedBack);
+  const ended = finished > 0 ? ` ${plural(finished, 'running job')} ended within the grace.` : '';
+  const back = handedBack > 0 ? ` ${plural(handedBack, 'running job')} went back to the queue: ${handedBack === 1 ? 'it runs' : 'they run'} when a worker sharing the queue takes ${handedBack === 1 ? 'it' : 'them'}.` : '';
+  context.stderr.write(`Stopped.${ended}${back}\n`);
 };
