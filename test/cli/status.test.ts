@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/ports.ts';
 import { makeSandbox, runCli } from '../helpers/cli.ts';
+import { startRedis } from '../helpers/redis.ts';
 import { makeServer } from '../helpers/server.ts';
 import { pickTask } from '../../src/cli/commands/status-task.ts';
 import type { Task } from '../../src/lib/store/port.ts';
@@ -21,6 +22,16 @@ const sandbox = async () => {
 };
 
 describe('vidbot status', () => {
+  it('names the Redis its queue is on with the database number, never the password', async () => {
+    const box = await sandbox();
+    const redis = await startRedis();
+    cleanups.push(() => redis.cleanup());
+    const url = new URL(redis.url);
+    const { stdout } = await runCli(['status'], { env: { ...box.env, REDIS_URL: `redis://:s3cret@${url.host}/3` }, cwd: box.root });
+    expect(stdout).toContain(`queue (BullMQ on redis://${url.host}/3): 0 waiting`);
+    expect(stdout).not.toContain('s3cret');
+  });
+
   it('lines the senders up under each other, whatever the length of each task\'s state', async () => {
     const box = await sandbox();
     const store = createSqliteStore({ file: join(box.env.VIDBOT_DATA_DIR ?? '', 'vidbot.db') });

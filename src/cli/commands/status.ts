@@ -113,7 +113,7 @@ const fromStore = async (context: CliContext, config: Parameters<typeof createVi
     const budget = await vidbot.budget?.state();
     return {
       // Where the queue's counts come from: BullMQ's Redis, or the embedded queue's file.
-      source: config.redisUrl ? `BullMQ on ${parseConnectionString(config.redisUrl).where}` : vidbot.paths.database,
+      source: config.redisUrl ? `BullMQ on ${redisWhere(config.redisUrl)}` : vidbot.paths.database,
       counts: await vidbot.queue.counts(),
       ...(budget ? { budget: { limit: budget.limit, spent_today: budget.spent, reached: budget.reached, resets_at: new Date(budget.resetsAt).toISOString() } } : {}),
       tasks: await vidbot.store.listTasks({ limit }),
@@ -134,4 +134,10 @@ const fromServer = async (server: string, apiKey: string | undefined, limit: num
     ...(health.budget && typeof health.budget.limit === 'number' ? { budget: health.budget } : {}),
     tasks: tasks.tasks ?? [],
   };
+};
+
+/** Where the queue lives, without credentials: the host, and the database number when not the first. */
+const redisWhere = (url: string): string => {
+  const { where, database } = parseConnectionString(url);
+  return database && database !== '0' ? `${where}/${database}` : where;
 };
