@@ -136,6 +136,11 @@ describe('vidbot config', () => {
     expect(list.exitCode).toBe(0);
     expect(list.stdout).toMatch(/^PORT +3000 +default +✖ PORT must be a whole number from 0 to 65535, got "abc" \(from environment\)\.$/m);
     expect(list.stderr).toBe('✖ 1 invalid value (marked), which every other command refuses.\n');
+    // A long value keeps the columns in line: cut in its middle in the table, whole from config get.
+    const folder = `/tmp/${'long-folder-name/'.repeat(4)}data`;
+    const long = await cli(['config', 'list'], { VIDBOT_DATA_DIR: folder });
+    expect(long.stdout).toMatch(/^VIDBOT_DATA_DIR +\/tmp\/long-fo…r-name\/data  environment   /m);
+    expect((await cli(['config', 'get', 'VIDBOT_DATA_DIR'], { VIDBOT_DATA_DIR: folder })).stdout.trim()).toBe(folder);
     const rows = JSON.parse((await cli(['config', 'list', '--json'], bad)).stdout) as { key: string; invalid?: string }[];
     expect(rows.find((row) => row.key === 'PORT')?.invalid).toContain('got "abc"');
     expect(rows.filter((row) => row.invalid !== undefined)).toHaveLength(1);

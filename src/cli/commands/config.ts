@@ -1,9 +1,13 @@
 import { isAbsolute, resolve } from 'node:path';
 import { loadConfig, maskSetting, openSavedSettings, requireSetting, settings } from '../../lib/config/index.ts';
 import type { SettingKey } from '../../lib/config/index.ts';
+import { middleTruncate } from '../dashboard/format.ts';
 import type { CliContext } from '../context.ts';
 
 type Action = 'set' | 'get' | 'list' | 'unset' | 'path';
+
+/** The value column of `config list`: wide enough for every default, a URL's start and end. */
+const VALUE_WIDTH = 24;
 
 const FOLDERS: ReadonlySet<SettingKey> = new Set(['dataDir', 'mediaDir']);
 
@@ -56,9 +60,13 @@ export const configCommand = async (context: CliContext, action: Action, args: u
         out(JSON.stringify(rows));
       } else {
         const width = Math.max(...rows.map((row) => row.key.length));
+        // Columns stay in line: a long value (a folder) is cut in its middle (`config get` and --json
+        // give it whole), and on a terminal each line ends at its edge.
+        const columns = (context.stdout as NodeJS.WriteStream).isTTY ? (context.stdout as NodeJS.WriteStream).columns : undefined;
         for (const row of rows) {
           const about = row.invalid === undefined ? row.description : `✖ ${row.invalid}`;
-          out(`${row.key.padEnd(width)}  ${(row.value || '-').padEnd(24)}  ${row.source.padEnd(12)}  ${about}`);
+          const line = `${row.key.padEnd(width)}  ${middleTruncate(row.value || '-', VALUE_WIDTH).padEnd(VALUE_WIDTH)}  ${row.source.padEnd(12)}  ${about}`;
+          out(columns && Array.from(line).length > columns ? `${Array.from(line).slice(0, columns - 1).join('')}…` : line);
         }
       }
       const bad = Object.keys(invalid).length;
