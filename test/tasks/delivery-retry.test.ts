@@ -85,6 +85,14 @@ describe('delivery through an outage', () => {
     expect(channel.tried).toBe(3);
     // Nor is the user told it never came: it may have.
     expect(await vidbot.store.findOutbound({ id: `${task.taskId}:undelivered` })).toBeNull();
+
+    // It had: the channel's receipt for it comes (naming vidbot's reference, as Meta's does), and the task reads done.
+    const outcome = await vidbot.applyReceipt({ messageId: 'wamid.arrived-after-all', reference: failed.delivery?.outboundId ?? '', status: 'delivered' });
+    expect(outcome.task).toMatchObject({ status: 'done', delivery: { status: 'delivered', messageId: 'wamid.arrived-after-all' } });
+    const done = await vidbot.store.getTask(task.taskId);
+    expect(done).toMatchObject({ status: 'done' });
+    expect(done?.error).toBeUndefined();
+    expect(done?.errorCode).toBeUndefined();
   });
 });
 

@@ -48,7 +48,7 @@ describe('the state machine', () => {
     expect(canMove('accepted', 'processing')).toBe(false);
     for (const status of ['done', 'failed', 'canceled'] as TaskStatus[]) {
       const moves = Object.entries(MOVES).filter(([, move]) => (move.from as readonly TaskStatus[]).includes(status)).map(([name]) => name);
-      expect(moves.every((name) => ['retry', 'undelivered', 'follow'].includes(name)), `${status}: ${moves.join(', ')}`).toBe(true);
+      expect(moves.every((name) => ['retry', 'undelivered', 'follow', 'arrived'].includes(name)), `${status}: ${moves.join(', ')}`).toBe(true);
     }
   });
 

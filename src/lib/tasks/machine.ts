@@ -27,6 +27,8 @@ export const MOVES = {
   fail: { from: ['queued', 'processing', 'delivering'], to: 'failed' },
   /** A receipt says the result never arrived and no fallback is left. */
   undelivered: { from: ['done'], to: 'failed' },
+  /** A receipt says the result the task gave up on arrived after all (the send's answer was lost). */
+  arrived: { from: ['failed'], to: 'done' },
   /** A receipt says the media failed, or the 24-hour window closed: a fallback message is sent. */
   follow: { from: ['done'], to: 'delivering' },
   cancel: { from: ['queued', 'processing'], to: 'canceled' },

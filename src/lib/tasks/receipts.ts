@@ -8,11 +8,14 @@ import { isDeliveryFailure, type TaskDelivery } from '../domain.ts';
 import type { Receipt } from '../channel/port.ts';
 import type { OutboundRecord, Task } from '../store/port.ts';
 import { fallbackFor, withFallback } from './delivery.ts';
-import { type LifecycleDeps, channelFor } from './deps.ts';
+import { type LifecycleDeps, channelFor, countAllowanceAgain } from './deps.ts';
 import { move, nextJobId } from './machine.ts';
 import { offerChoices, readyForFollowUp } from './choices.ts';
 import { advanceRecord } from './outbound.ts';
 import { giveUp } from './settle.ts';
+
+/** What a channel says of a message that reached the user's phone (or its service, on its way there). */
+const ARRIVED: readonly string[] = ['sent', 'delivered', 'read'];
 
 export interface ReceiptOutcome {
   /** The receipt changed its message's record. */
@@ -68,6 +71,16 @@ export const syncDelivery = async (deps: LifecycleDeps, taskId: string): Promise
     ...(record.errorCode ? { errorCode: record.errorCode } : {}),
     updatedAt: Date.now(),
   };
+  // Given up on when the channel's answer was lost (it may have arrived; the user was not told it
+  // did not): the channel now says it did, so the task reads done, its video counted again.
+  if (task.status === 'failed' && record.messageId !== undefined && ARRIVED.includes(record.status)) {
+    const arrived = await move(store, taskId, 'arrived', { delivery: next, error: undefined, errorCode: undefined });
+    if (arrived !== null) {
+      await countAllowanceAgain(deps, task);
+      if (readyForFollowUp(deps, record)) await offerChoices(deps, arrived);
+      return arrived;
+    }
+  }
   // While delivering, the worker's own answer decides; it syncs again right after.
   if (task.status !== 'done' || !isDeliveryFailure(record.status)) {
     const unchanged = next.status === delivery.status && next.messageId === delivery.messageId;
