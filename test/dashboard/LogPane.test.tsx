@@ -29,6 +29,8 @@ describe('LogPane', () => {
 
   it('counts wrapped lines against the height, keeping the start of the oldest shown', () => {
     expect(visibleLog([long, log[0] as LogLine], 80, 2).map((line) => line.time)).toEqual([clock(long.ts), clock(T0)]);
-    expect(visibleLog([long], 80, 1)[0]?.text).toMatch(/^TWILIO_AUTH_TOKEN is not set/);
+    expect(visibleLog([long], 80, 1)[0]?.text).toMatch(/^TWILIO_AUTH_TOKEN is not set.*…$/);
+    // Shown whole, it has no ellipsis.
+    expect(visibleLog([long], 80, 10).at(-1)?.text).not.toMatch(/…$/);
   });
 });

@@ -27,8 +27,13 @@ export const visibleLog = (lines: readonly LogLine[], width: number, height: num
       text,
       level: line.level,
     }));
-    // The oldest line shown may be cut: its start, with its time, is what says what it was.
-    shown.unshift(...wrapped.slice(0, height - shown.length));
+    // The oldest line shown may be cut: its start, with its time, is what says what it was, and an
+    // ellipsis says there was more.
+    const room = height - shown.length;
+    const kept = wrapped.slice(0, room);
+    const last = kept.at(-1);
+    if (wrapped.length > room && last !== undefined) kept[kept.length - 1] = { ...last, text: `${Array.from(last.text).slice(0, inner - TIME - 1).join('').trimEnd()}…` };
+    shown.unshift(...kept);
   }
   return shown;
 };
