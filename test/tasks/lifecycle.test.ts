@@ -156,6 +156,27 @@ describe('a channel this process does not have', () => {
     expect(await vidbot.store.listOutbound({ limit: 10 })).toEqual([]);
     await waitFor(async () => (await vidbot.queue.get(task.jobId ?? ''))?.state === 'completed', 10_000);
   });
+
+  it('lets the sweep end such a task whose job is gone, untold here, and go on to the others', async () => {
+    const channel = scriptedChannel([]);
+    const warnings: string[] = [];
+    const made = await makeVidbot({}, { overrides: { channel }, onWarning: (message) => void warnings.push(message) });
+    cleanups.push(made.cleanup);
+    const { vidbot } = made;
+    const { task: elsewhere } = await vidbot.submitTask({ prompt: 'a fox from the simulator', from: USER, channel: 'simulator' });
+    expect(await vidbot.queue.cancel(elsewhere.jobId ?? '')).toBe('canceled');
+    // A second open task whose job was lost: the sweep must still reach it.
+    const { task: lost } = await vidbot.createTask({ prompt: 'a boat', from: USER });
+    await vidbot.store.updateTask(lost.taskId, { jobId: lost.taskId });
+
+    // A cutoff a moment ahead: the tasks just written count as old enough.
+    expect(await vidbot.tasks.sweep({ olderThanMs: -1000 })).toMatchObject({ abandoned: 1, requeued: 1 });
+    expect(await vidbot.store.getTask(elsewhere.taskId)).toMatchObject({ status: 'failed', errorCode: 'VIDBOT_JOB_ABANDONED' });
+    expect(await vidbot.queue.get(lost.taskId)).toMatchObject({ state: 'waiting' });
+    expect(channel.sent).toEqual([]);
+    expect(await vidbot.store.findOutbound({ taskId: elsewhere.taskId, kind: 'failure' })).toBeNull();
+    expect(warnings.some((warning) => warning.includes('No channel "simulator" is configured here'))).toBe(true);
+  });
 });
 
 describe('the sweep on BullMQ', () => {

@@ -1,5 +1,6 @@
 /** Ending a task that cannot reach its user, and the notices told about tasks. */
 import { toVidbotError } from '../errors.ts';
+import type { Channel } from '../channel/port.ts';
 import type { Task } from '../store/port.ts';
 import { choicesFor } from './choices.ts';
 import type { UserReason } from './user-reasons.ts';
@@ -58,7 +59,15 @@ export const prepareNotice = async (
 ): Promise<PreparedNotice | undefined> => {
   if (!task.from) return undefined;
   const id = `${task.jobId ?? task.taskId}:${kind}`;
-  const channel = channelFor(deps, task.channel);
+  let channel: Channel;
+  try {
+    channel = channelFor(deps, task.channel);
+  } catch (error) {
+    // Its channel is not set up in this process: the task still moves on, untold here (and no
+    // notice is left pending for a sweep that could not send it either).
+    deps.onWarning?.(`Could not tell ${task.from} about task ${task.taskId}: ${toVidbotError(error).message}`);
+    return undefined;
+  }
   let untried: boolean;
   try {
     const recorded = await deps.store.recordOutbound({ id, kind, to: task.from, body, taskId: task.taskId, channel: channel.name, status: 'pending' });

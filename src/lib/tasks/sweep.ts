@@ -64,8 +64,7 @@ const rerun = async (deps: LifecycleDeps, task: Task): Promise<boolean> => {
 };
 
 export const sweep = async (deps: LifecycleDeps, options: SweepOptions = {}): Promise<SweepResult> => {
-  const { store, queue } = deps;
-  const tasks = await store.listTasks({
+  const tasks = await deps.store.listTasks({
     status: OPEN_TASK_STATUSES,
     updatedBefore: Date.now() - (options.olderThanMs ?? 60_000),
     oldestFirst: true,
@@ -73,37 +72,53 @@ export const sweep = async (deps: LifecycleDeps, options: SweepOptions = {}): Pr
   });
   let requeued = 0;
   let abandoned = 0;
+  const count = (outcome: { readonly requeued?: boolean; readonly abandoned?: boolean } | undefined): void => {
+    if (outcome?.requeued) requeued += 1;
+    if (outcome?.abandoned) abandoned += 1;
+  };
   for (const task of tasks) {
     // Tasks without a job are run by their creator (`vidbot generate`), not by the queue.
     if (task.jobId === undefined) continue;
-    const job = await queue.get(task.jobId);
-    if (job === null && task.updatedAt < Date.now() - RETAIN_COMPLETED_MS) {
-      // Missing for longer than a finished job is kept: most likely it ran and was forgotten (a job lost
-      // before it ran is added back by the first sweep, a minute on). Running it again could charge for
-      // a second video; the user is told instead.
-      if ((await abandon(deps, task, 'Its job ended long ago and the queue no longer knows how.')) !== null) abandoned += 1;
-    } else if (job === null) {
-      if ((await queue.add({ taskId: task.taskId }, { jobId: task.jobId, group: task.sessionId })).created) requeued += 1;
-    } else if (job.state === 'failed' && task.status === 'delivering' && job.errorCode === OUT_OF_REACH) {
-      // A made video its channel could not take: another round later, or undelivered (delivery-retry.ts).
-      const ended = await endOfDeliveryJob(deps, task.taskId, job.id, job.error ?? 'The channel could not be reached.');
-      if (ended?.status === 'delivering') requeued += 1;
-      else if (ended !== null) abandoned += 1;
-    } else if (job.state === 'canceled' && task.status === 'delivering') {
-      // A cancel that came once the video was made (the delivery does not stop for it), and the
-      // delivery then failed where the job would have tried again: it goes on under a new job.
-      if (await rerun(deps, task)) requeued += 1;
-    } else if (job.state === 'failed' || job.state === 'canceled') {
-      const reason = job.state === 'canceled' ? 'Its job was canceled while the task was still open.' : (job.error ?? 'The queue gave up on its job.');
-      if ((await abandon(deps, task, reason)) !== null) abandoned += 1;
-    } else if (job.state === 'completed') {
-      // The job ended but left the task open (a crash between the two): run it again under a new job.
-      if (await rerun(deps, task)) requeued += 1;
+    // One task that cannot be mended (a store error, a broken channel) must not keep the sweep
+    // from the others, nor from the notices after them: it is tried again at the next sweep.
+    try {
+      count(await sweepTask(deps, task, task.jobId));
+    } catch (error) {
+      deps.onWarning?.(`The sweep could not settle task ${task.taskId}: ${toVidbotError(error).message}`);
     }
   }
   const noticesSent = await finishNotices(deps, options);
   const receiptsForgotten = await forgetOldReceipts(deps, Date.now() - (options.keptReceiptsMs ?? DAY_MS));
   return { requeued, abandoned, noticesSent, receiptsForgotten };
+};
+
+/** What the sweep does for one open task, by its job's state. */
+const sweepTask = async (deps: LifecycleDeps, task: Task, jobId: string): Promise<{ requeued?: boolean; abandoned?: boolean } | undefined> => {
+  const job = await deps.queue.get(jobId);
+  if (job === null && task.updatedAt < Date.now() - RETAIN_COMPLETED_MS) {
+    // Missing for longer than a finished job is kept: most likely it ran and was forgotten (a job lost
+    // before it ran is added back by the first sweep, a minute on). Running it again could charge for
+    // a second video; the user is told instead.
+    return { abandoned: (await abandon(deps, task, 'Its job ended long ago and the queue no longer knows how.')) !== null };
+  }
+  if (job === null) return { requeued: (await deps.queue.add({ taskId: task.taskId }, { jobId, group: task.sessionId })).created };
+  if (job.state === 'failed' && task.status === 'delivering' && job.errorCode === OUT_OF_REACH) {
+    // A made video its channel could not take: another round later, or undelivered (delivery-retry.ts).
+    const ended = await endOfDeliveryJob(deps, task.taskId, job.id, job.error ?? 'The channel could not be reached.');
+    return ended === null ? undefined : ended.status === 'delivering' ? { requeued: true } : { abandoned: true };
+  }
+  if (job.state === 'canceled' && task.status === 'delivering') {
+    // A cancel that came once the video was made (the delivery does not stop for it), and the
+    // delivery then failed where the job would have tried again: it goes on under a new job.
+    return { requeued: await rerun(deps, task) };
+  }
+  if (job.state === 'failed' || job.state === 'canceled') {
+    const reason = job.state === 'canceled' ? 'Its job was canceled while the task was still open.' : (job.error ?? 'The queue gave up on its job.');
+    return { abandoned: (await abandon(deps, task, reason)) !== null };
+  }
+  // The job ended but left the task open (a crash between the two): run it again under a new job.
+  if (job.state === 'completed') return { requeued: await rerun(deps, task) };
+  return undefined;
 };
 
 /** In batches, each its own short write, until none are left (a store that kept them for months before). */
