@@ -21,7 +21,8 @@ export const assertWritableOutput = async (file: string): Promise<string> => {
   // in): a file made and removed there does, before minutes of rendering rather than after.
   const probe = partialPathFor(target);
   await writeFile(probe, '', { flag: 'wx' }).catch((error: NodeJS.ErrnoException) => {
-    throw unwritable(error.code === 'EROFS' ? `${folder} is on a read-only file system` : `no permission to write in ${folder}`);
+    if (error.code === 'EROFS') throw unwritable(`${folder} is on a read-only file system`);
+    throw unwritable(error.code === 'EACCES' || error.code === 'EPERM' ? `no permission to write in ${folder}` : error.message);
   });
   await rm(probe, { force: true });
   return target;

@@ -21,9 +21,11 @@ describe('activity feed history', () => {
   it("replays a running job's start and latest stage once they have left the history, and forgets the job once it ends", async () => {
     const dir = await mkdtemp(join(tmpdir(), 'vidbot-feed-'));
     const queue = createSqliteQueue<{ prompt: string }>({ file: join(dir, 'vidbot.db'), pollMs: 20 });
+    let clock = Date.now();
     const feed = createActivityFeed({
       queue,
       history: 5,
+      now: () => clock,
       countsEveryMs: 60_000,
       lookUpJob: async () => ({ prompt: 'a whale over the city', sender: 'whatsapp:+15550001111' }),
     });
@@ -50,6 +52,17 @@ describe('activity feed history', () => {
     ]);
     // The rest of the history as it was: the newest lines, nothing of the job twice.
     expect(feed.recent().filter((event) => event.type === 'log')).toHaveLength(5);
+
+    // A stage started recently enough to be in the history: its progress is replayed after it.
+    feed.pipeline(jobId, { type: 'stage:start', stage: 'compress' });
+    // Past the feed's throttle of a job's progress, on its own clock.
+    clock += 1_000;
+    feed.pipeline(jobId, { type: 'stage:progress', stage: 'compress', percent: 70 });
+    const again = feed.recent();
+    const startAt = again.findIndex((event) => event.type === 'stage' && event.stage === 'compress' && event.state === 'start');
+    const progressAt = again.findIndex((event) => event.type === 'stage' && event.stage === 'compress' && event.state === 'progress');
+    expect(startAt).toBeGreaterThanOrEqual(0);
+    expect(progressAt).toBeGreaterThan(startAt);
 
     finish();
     await waitFor(async () => ofJob(feed.recent(), jobId).some((event) => event.type === 'job' && event.kind === 'completed'), 10_000);

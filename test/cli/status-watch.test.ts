@@ -79,4 +79,16 @@ describe('vidbot status --watch', () => {
     expect(describe({ type: 'job', kind: 'completed', jobId: task, workerId: 'w1', durationMs: 3_200, ts })).toBe('09:30:05 c3d4e5f6 completed (3.2 s)');
     expect(describe({ type: 'stage', jobId: `${task}#2`, stage: 'generate', state: 'start', ts })).toBe('09:30:05 c3d4e5f6#2 generate start');
   });
+
+  it("prints a service's words without what could redraw the terminal", () => {
+    const describe = describeWith(() => '');
+    const ts = Date.UTC(2026, 11, 1, 9, 30, 5);
+    const jobId = '019a1f2e-3b4c-7d5e-8f60-a1b2c3d4e5f6';
+    const lines = [
+      describe({ type: 'job', kind: 'failed', jobId, error: 'provider said \u001b[2J\u202Eevil', ts }),
+      describe({ type: 'stage', jobId, stage: 'generate', state: 'skip', message: 'cached \u0007copy', ts }),
+      describe({ type: 'log', level: 'warn', message: 'odd \u202Ename\u202C', ts }),
+    ];
+    expect(lines).toEqual(['09:30:05 c3d4e5f6 failed: provider said [2Jevil', '09:30:05 c3d4e5f6 generate skip (cached copy)', '09:30:05 warn: odd name']);
+  });
 });

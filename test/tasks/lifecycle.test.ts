@@ -88,6 +88,7 @@ describe('submitting', () => {
     expect(await refused({ prompt: 'a fox', options: { durationSec: 60, orientation: 'landscape' } })).toBe('stored');
     expect(await refused({ prompt: 'a fox', options: { polish: 'no' as unknown as boolean } })).toBe('VIDBOT_INPUT_INVALID: polish must be a boolean, got "no".');
     expect(await refused({ prompt: 'a fox', options: { model: 5 as unknown as string } })).toBe('VIDBOT_INPUT_INVALID: model must be a string, got 5.');
+    expect(await refused({ prompt: 'a fox', options: { inputs: ['fps', 24] as unknown as Record<string, string> } })).toBe('VIDBOT_INPUT_INVALID: inputs must be a plain object, got ["fps",24].');
     expect(await refused(undefined as unknown as { prompt: string })).toBe("VIDBOT_INVALID_ARGUMENT: A task is asked for with an object such as { prompt: 'a fox in the snow' }, got undefined.");
     expect(await vidbot.store.countTasks()).toBe(2);
     // A call without a task id is the call's mistake, not the store's failing.

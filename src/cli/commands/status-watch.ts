@@ -6,6 +6,7 @@ import type { ActivityEvent, ActivityListener, Origin } from '../../lib/activity
 import { vidbotError } from '../../lib/errors.ts';
 import type { CliContext } from '../context.ts';
 import { maskSender, oneLine, shortId } from '../dashboard/format.ts';
+import { terminalSafe } from '../../lib/text.ts';
 import { madeByText } from '../format.ts';
 import { serverUnreachable } from '../server-unreachable.ts';
 
@@ -84,16 +85,16 @@ export const describeWith = (on: (origin: Origin | undefined) => string) => (eve
   switch (event.type) {
     case 'job': {
       const subject = `${event.prompt ? ` "${oneLine(event.prompt)}"` : ''}${event.sender ? ` from ${maskSender(event.sender, false)}` : ''}`;
-      return `${time} ${shortId(event.jobId)} ${event.kind}${on(event.origin)}${subject}${event.error ? `: ${event.error}` : ''}${event.durationMs ? ` (${(event.durationMs / 1000).toFixed(1)} s)` : ''}`;
+      return `${time} ${shortId(event.jobId)} ${event.kind}${on(event.origin)}${subject}${event.error ? `: ${oneLine(event.error)}` : ''}${event.durationMs ? ` (${(event.durationMs / 1000).toFixed(1)} s)` : ''}`;
     }
     case 'stage':
-      return event.state === 'progress' ? undefined : `${time} ${shortId(event.jobId)} ${event.stage} ${event.state}${event.message ? ` (${event.message})` : ''}${on(event.origin)}`;
+      return event.state === 'progress' ? undefined : `${time} ${shortId(event.jobId)} ${event.stage} ${event.state}${event.message ? ` (${oneLine(event.message)})` : ''}${on(event.origin)}`;
     case 'counts': {
       const c = event.counts;
       return `${time} queue: ${c.waiting} waiting, ${c.active} active, ${c.completed} done, ${c.failed} failed`;
     }
     case 'log':
-      return `${time} ${event.level}: ${event.message}`;
+      return `${time} ${event.level}: ${terminalSafe(event.message)}`;
     case 'made':
       return `${time} ${shortId(event.jobId)} made by ${madeByText(event)}${on(event.origin)}`;
     case 'workers':

@@ -163,7 +163,7 @@ export const createActivityFeed = (options: ActivityFeedOptions): ActivityFeed =
     offs.push(
       bus.subscribe(({ peer, origin: from, event }) => {
         if (event.type === 'workers') {
-          tally.heard(peer, from, { running: event.running, concurrency: event.concurrency, paused: event.paused });
+          tally.heard(peer, from, { running: event.running, concurrency: event.concurrency, paused: event.paused, ...(event.stopping ? { stopping: true } : {}) });
           // Told in the log, by name: the sum alone would show its drain as a pause, then a resume.
           const name = `Worker process ${from.host}:${from.pid}`;
           if (event.stopping === true && !stopping.has(peer)) {
@@ -216,10 +216,11 @@ export const createActivityFeed = (options: ActivityFeedOptions): ActivityFeed =
     // current counts and workers come last: older ones may have left it long ago.
     recent() {
       const inHistory = new Set(kept);
-      const earlier = [...running.values()]
-        .filter((job) => !inHistory.has(job.started))
-        .flatMap((job) => [job.started, ...(job.stage && !inHistory.has(job.stage) ? [job.stage] : []), ...(job.progress ? [job.progress] : [])]);
-      return [...earlier, ...kept, ...(lastCounts ? [lastCounts] : []), ...(lastWorkers ? [lastWorkers] : [])];
+      const replayed = [...running.values()].filter((job) => !inHistory.has(job.started));
+      const earlier = replayed.flatMap((job) => [job.started, ...(job.stage && !inHistory.has(job.stage) ? [job.stage] : [])]);
+      // A job's progress after all of its history: after its stage's start, wherever that is told.
+      const progress = replayed.flatMap((job) => (job.progress ? [job.progress] : []));
+      return [...earlier, ...kept, ...progress, ...(lastCounts ? [lastCounts] : []), ...(lastWorkers ? [lastWorkers] : [])];
     },
     subscribe(listener) {
       listeners.add(listener);

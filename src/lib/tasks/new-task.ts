@@ -41,7 +41,7 @@ const checkOptions = (options: CreateTaskInput['options']): void => {
   if (options != null && typeof options !== 'object') throw vidbotError('VIDBOT_INVALID_ARGUMENT', `options must be an object, got ${typeof options}.`);
   for (const [name, kind] of KINDS) {
     const value: unknown = options?.[name];
-    if (value != null && typeof value !== kind) throw vidbotError('VIDBOT_INPUT_INVALID', `${name} must be a ${kind === 'object' ? 'plain object' : kind}, got ${JSON.stringify(value)}.`);
+    if (value != null && (typeof value !== kind || (kind === 'object' && Array.isArray(value)))) throw vidbotError('VIDBOT_INPUT_INVALID', `${name} must be a ${kind === 'object' ? 'plain object' : kind}, got ${JSON.stringify(value)}.`);
   }
   const { orientation, durationSec } = options ?? {};
   // null is none, as undefined: the configured default applies.
