@@ -44,6 +44,7 @@ export const startTaskWorkers = (deps: WorkerDeps, options: StartWorkersOptions 
           tasks.run(job.data.taskId, {
             jobId: job.id,
             signal: job.signal,
+            ...(job.stopSignal ? { stopSignal: job.stopSignal } : {}),
             attempt: job.attempt,
             maxAttempts: job.maxAttempts,
             onEvent: (event) => {

@@ -10,7 +10,9 @@
  *   A failed job keeps the error's message and its string `code` as errorCode; a completed one
  *   keeps no error.
  * - cancel: waiting/delayed -> 'canceled' (never runs); active -> 'cancel-requested', the
- *   handler's signal fires and the job ends 'canceled' whatever the handler does then.
+ *   handler's signal fires and the job ends 'canceled' whatever the handler does then, once the
+ *   handler ends (it keeps its place meanwhile). Its stopSignal fires only for a release or a lost
+ *   claim, after a cancel too.
  * - A worker closed with release hands its running jobs back at once without spending the
  *   attempt; closed without release it waits for them. pause stops claiming, not running jobs.
  * - With maxActivePerGroup, a group never has more active jobs than that, and other groups' jobs
@@ -354,6 +356,47 @@ export const queueContract = (
         expect(await queue.cancel('stubborn')).toBe('cancel-requested');
         await untilState(queue, 'stubborn', 'canceled', LEASE_MS + 1000);
         expect(completed).toEqual([]);
+      });
+
+      it('waits for a handler that finishes its work past a cancel; its stop signal fires only for a release', async () => {
+        const queue = await setup();
+        const gate = gates();
+        const canceled = record(queue, 'canceled');
+        let stopSignal: AbortSignal | undefined;
+        const worker = queue.work(async (job) => {
+          stopSignal = job.stopSignal;
+          await new Promise((resolve) => job.signal.addEventListener('abort', resolve, { once: true }));
+          gate.open('heard');
+          // Work a cancel lets finish (a made video's delivery).
+          await gate.wait('finish');
+        }, { concurrency: 1 });
+        await queue.add({ n: 1 }, { jobId: 'finishing' });
+        await untilState(queue, 'finishing', 'active');
+        expect(await queue.cancel('finishing')).toBe('cancel-requested');
+        await gate.wait('heard');
+        // Still this worker's: it holds its place, and its stop signal has not fired.
+        expect(stopSignal?.aborted).toBe(false);
+        expect(worker.running).toBe(1);
+        expect((await queue.get('finishing'))?.state).toBe('active');
+        expect(canceled).toEqual([]);
+        gate.open('finish');
+        await untilState(queue, 'finishing', 'canceled', LEASE_MS + 1000);
+        await waitFor('canceled event', () => canceled.length === 1);
+
+        // A shutdown after a cancel still stops such work.
+        const second = queue.work(async (job) => {
+          stopSignal = job.stopSignal;
+          await new Promise((resolve) => job.signal.addEventListener('abort', resolve, { once: true }));
+          gate.open('heard again');
+          await new Promise((resolve) => job.stopSignal?.addEventListener('abort', resolve, { once: true }));
+        }, { concurrency: 1 });
+        await worker.close();
+        await queue.add({ n: 2 }, { jobId: 'shut' });
+        await untilState(queue, 'shut', 'active');
+        expect(await queue.cancel('shut')).toBe('cancel-requested');
+        await gate.wait('heard again');
+        await second.close({ release: true });
+        expect(stopSignal?.aborted).toBe(true);
       });
 
       it('tells finished and unknown jobs apart', async () => {

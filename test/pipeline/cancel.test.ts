@@ -154,6 +154,21 @@ describe('vidbot.cancelTask through the queue', () => {
       expect((await vidbot.store.getTask(task.taskId))?.status).toBe('delivering');
     });
 
+    it("stops for a shutdown that comes after the cancel, given the queue's stop signal", async () => {
+      const { channel, sends } = holdingChannel();
+      const { vidbot, cleanup } = await makeVidbot({}, { overrides: { channel } });
+      cleanups.push(cleanup);
+      const { task } = await vidbot.submitTask({ prompt: 'a fox at the last minute', from: 'whatsapp:+15550005557' });
+      const job = createJobAbort(task.jobId ?? task.taskId, 'lease');
+      const run = vidbot.runTask(task.taskId, { signal: job.signal, stopSignal: job.stopSignal, attempt: 1, maxAttempts: 3 });
+      const send = await waitFor(async () => sends[0], 30_000);
+      job.abort('cancel');
+      expect(send.aborted()).toBe(false);
+      job.abort('release');
+      expect(send.aborted()).toBe(true);
+      await expect(run).rejects.toMatchObject({ code: 'VIDBOT_CANCELED' });
+    });
+
     it('the sweep runs the delivery again under a new job when the canceled job left it undone', async () => {
       const { channel, sends } = holdingChannel();
       const { vidbot, cleanup } = await makeVidbot({}, { overrides: { channel } });

@@ -12,6 +12,11 @@ export const abortMessage = (kind: AbortKind, claim: ClaimName): string => {
 
 export interface JobAbort {
   readonly signal: AbortSignal;
+  /**
+   * Fires when the job is no longer this worker's (shutdown, lost claim), even after a cancel: the
+   * signal for work a cancel does not stop (a made video's delivery).
+   */
+  readonly stopSignal: AbortSignal;
   /** Why the job was aborted; undefined while it was not. Only the first abort counts. */
   readonly kind: AbortKind | undefined;
   /** Settles on the first abort, so a worker need not wait for a handler that ignores its signal. */
@@ -21,19 +26,23 @@ export interface JobAbort {
 
 export const createJobAbort = (jobId: string, claim: ClaimName): JobAbort => {
   const controller = new AbortController();
+  const stop = new AbortController();
   let kind: AbortKind | undefined;
   let settle: () => void = () => {};
   const aborted = new Promise<void>((resolve) => (settle = resolve));
+  const reasonOf = (next: AbortKind) => vidbotError('VIDBOT_CANCELED', abortMessage(next, claim), { details: { jobId, reason: next } });
   return {
     signal: controller.signal,
+    stopSignal: stop.signal,
     get kind() {
       return kind;
     },
     aborted,
     abort(next) {
+      if (next !== 'cancel' && !stop.signal.aborted) stop.abort(reasonOf(next));
       if (kind !== undefined) return;
       kind = next;
-      controller.abort(vidbotError('VIDBOT_CANCELED', abortMessage(next, claim), { details: { jobId, reason: next } }));
+      controller.abort(reasonOf(next));
       settle();
     },
   };

@@ -49,6 +49,11 @@ export interface JobContext<T> {
   readonly maxAttempts: number;
   /** Fires when the job is canceled or the worker shuts down; handlers should stop promptly. */
   readonly signal: AbortSignal;
+  /**
+   * Fires only when the job stops being this worker's (shutdown, a lost claim), a cancel before it
+   * included: for work a cancel lets finish. A handler that goes on past a cancel is waited for.
+   */
+  readonly stopSignal?: AbortSignal;
   progress(progress: JobProgress): void;
 }
 

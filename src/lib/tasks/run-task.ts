@@ -22,6 +22,8 @@ import { type Typing, createTyping } from './typing.ts';
 
 export interface RunTaskOptions {
   readonly signal?: AbortSignal;
+  /** Fires only when the run must stop whatever it is doing (shutdown), a cancel before it included: the delivery's signal. */
+  readonly stopSignal?: AbortSignal;
   readonly onEvent?: (event: PipelineEvent) => void;
   /** 1-based attempt and the total allowed; on the last attempt a retryable failure is final too. */
   readonly attempt?: number;
@@ -229,7 +231,9 @@ const generate = async (deps: LifecycleDeps, queued: Task, options: RunTaskOptio
 /**
  * The job's signal, but deaf to a user's cancel: once the video is made it goes out (a cancel that
  * lands now cut a send in flight, which may have reached the user all the same, and left the task
- * open). A shutdown or a lost lease still stops the delivery: the job runs it again.
+ * open). A shutdown or a lost lease still stops the delivery: the job runs it again. Queues give
+ * that signal themselves (stopSignal), which also fires for a shutdown after a cancel; this is for
+ * a caller's own signal.
  */
 const deafToCancel = (signal: AbortSignal | undefined): AbortSignal | undefined => {
   if (signal === undefined) return undefined;
@@ -244,7 +248,7 @@ const deafToCancel = (signal: AbortSignal | undefined): AbortSignal | undefined 
 
 /** The delivery as the pipeline's last stage, so dashboards and progress bars show it like the others. */
 const delivered = async (deps: LifecycleDeps, task: Task, runOptions: RunTaskOptions, typing: Typing = createTyping(deps, task)): Promise<Task> => {
-  const signal = deafToCancel(runOptions.signal);
+  const signal = runOptions.stopSignal ?? deafToCancel(runOptions.signal);
   const options: RunTaskOptions = { ...runOptions, ...(signal ? { signal } : {}) };
   const started = performance.now();
   options.onEvent?.({ type: 'stage:start', stage: 'deliver' });

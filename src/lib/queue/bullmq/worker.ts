@@ -107,7 +107,7 @@ export const startBullmqWorker = <T>(deps: BullWorkerDeps<T>): BullQueueWorker =
     emitter.emit('active', { jobId: id, workerId, attempt });
     let result: { ok: true } | { ok: false; error: unknown } | undefined;
     // Started at once, before any other round trip, so a release right after the claim finds it running.
-    const run = deps.handler({ id, data: job.data.data, attempt, maxAttempts, signal: jobAbort.signal, progress }).then(
+    const run = deps.handler({ id, data: job.data.data, attempt, maxAttempts, signal: jobAbort.signal, stopSignal: jobAbort.stopSignal, progress }).then(
       () => void (result = { ok: true }),
       (error: unknown) => void (result = { ok: false, error }),
     );
@@ -117,8 +117,11 @@ export const startBullmqWorker = <T>(deps: BullWorkerDeps<T>): BullQueueWorker =
     }, checkMs);
     void redis.hset(meta, 'workerId', workerId).catch(() => {});
     void redis.hget(meta, 'cancel').then((flag) => flag === '1' && abort('cancel'), () => {});
-    // The handler is not awaited past an abort: cancel and release must not wait for it.
-    await Promise.race([run, jobAbort.aborted]);
+    // The handler is not awaited past a release or a lost lock: the job is no longer this worker's.
+    // It is past a cancel, which it honours where it can (a made video's delivery goes on): as on
+    // SQLite, the job holds its place until then, and a drain waits for it.
+    const stopped = new Promise<void>((resolve) => jobAbort.stopSignal.addEventListener('abort', () => resolve(), { once: true }));
+    await Promise.race([run, stopped]);
     clearInterval(heartbeat);
     running.delete(id);
     await progressWrites.flush();

@@ -129,7 +129,7 @@ export const runJob = <T>(deps: RunDeps<T>, row: JobRow, token: string, stalled:
     let failure: unknown;
     try {
       const data = JSON.parse(row.data) as T;
-      await deps.handler({ id: jobId, data, attempt: row.attempts, maxAttempts: row.max_attempts, signal: jobAbort.signal, progress });
+      await deps.handler({ id: jobId, data, attempt: row.attempts, maxAttempts: row.max_attempts, signal: jobAbort.signal, stopSignal: jobAbort.stopSignal, progress });
       ok = true;
     } catch (error) {
       failure = error;
