@@ -22,7 +22,10 @@ export const assertWritableOutput = async (file: string): Promise<string> => {
   const probe = partialPathFor(target);
   await writeFile(probe, '', { flag: 'wx' }).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'EROFS') throw unwritable(`${folder} is on a read-only file system`);
-    throw unwritable(error.code === 'EACCES' || error.code === 'EPERM' ? `no permission to write in ${folder}` : error.message);
+    if (error.code === 'EACCES' || error.code === 'EPERM') throw unwritable(`no permission to write in ${folder}`);
+    if (error.code === 'ENOSPC' || error.code === 'EDQUOT') throw unwritable(`no space left in ${folder}`);
+    // A folder no file can be made in (a system one such as /proc): its own code says why.
+    throw unwritable(`no file can be made in ${folder} (${error.code ?? error.message})`);
   });
   await rm(probe, { force: true });
   return target;
