@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, copyFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -69,4 +69,6 @@ export const slugify = (text: string, maxLength = 48): string =>
     .replace(/[^\p{L}\p{N}]+/gu, '-')
     .replace(/^-+|-+$/g, '')
     .slice(0, maxLength)
-    .replace(/-+$/, '') || 'video';
+    .replace(/-+$/, '') ||
+  // Nothing to spell (a prompt of emoji): a name of its own all the same, so two such prompts do not share one.
+  `video-${createHash('sha256').update(text).digest('hex').slice(0, 8)}`;

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { shorten } from '../../src/lib/bot/replies.ts';
+import { slugify } from '../../src/lib/files.ts';
 import { validatePrompt } from '../../src/lib/pipeline/prompt.ts';
 import { excerpt } from '../../src/lib/tasks/messages.ts';
 import { cutText, graphemes, hideSecret, oneLine, terminalSafe, visibleLength } from '../../src/lib/text.ts';
@@ -79,5 +80,14 @@ describe('terminalSafe', () => {
     expect(terminalSafe('safe \u202Egnp.exe\u202C and \u2066isolated\u2069')).toBe('safe gnp.exe and isolated');
     expect(terminalSafe('\u009b31mred')).toBe('31mred');
     expect(terminalSafe('שלום, a fox 🦊\nline two\ttab')).toBe('שלום, a fox 🦊\nline two\ttab');
+  });
+});
+
+describe('slugify (the default file name of `vidbot generate`)', () => {
+  it('spells the prompt, and gives prompts with nothing to spell names of their own', () => {
+    expect(slugify('A fox, running through the snow!')).toBe('a-fox-running-through-the-snow');
+    expect(slugify('🦊🌙')).toMatch(/^video-[0-9a-f]{8}$/);
+    expect(slugify('🦊🌙')).toBe(slugify('🦊🌙'));
+    expect(slugify('🌊🌊')).not.toBe(slugify('🦊🌙'));
   });
 });
