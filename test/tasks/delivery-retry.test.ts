@@ -96,6 +96,29 @@ describe('delivery through an outage', () => {
   });
 });
 
+describe('a failure that may have reached the user, on a channel whose receipts name the message (Meta)', () => {
+  it('waits for the receipt before sending again, and takes the message it names: one video', { timeout: 60_000 }, async () => {
+    // Meta took the video, then its answer was lost (a timeout): the channel cannot be asked, only heard.
+    const sending = outageChannel(1, true);
+    const channel: Channel = { name: sending.name, enforcesWindow: false, webhooks: [], receiptsCarryReference: true, send: (message) => sending.send(message) };
+    const vidbot = await start({}, channel);
+    const secondTry = new Promise<void>((resolve) => vidbot.queue.on('active', (event) => event.attempt === 2 && resolve()));
+    const { task } = await vidbot.submitTask({ prompt: 'a kite in the fog', from: USER });
+    await secondTry;
+    const record = await waitFor(async () => vidbot.store.findOutbound({ id: `${task.taskId}:result:1` }), 10_000);
+    expect(record.status).toBe('pending');
+    // Meta's status for it comes now, naming vidbot's reference.
+    await vidbot.applyReceipt({ messageId: 'wamid.took-it', reference: record.id, status: 'sent' });
+    const done = await waitFor(async () => {
+      const latest = await vidbot.store.getTask(task.taskId);
+      return latest?.status === 'done' ? latest : undefined;
+    }, 30_000);
+    expect(done.delivery).toMatchObject({ messageId: 'wamid.took-it' });
+    // Tried once: the second try waited for the receipt instead of sending a second video.
+    expect(sending.tried).toBe(1);
+  });
+});
+
 describe.each(backends)('delivery through an outage on %s', (_name, queueEnv) => {
   it("sends the video in a later round when the channel is back after the job's attempts", { timeout: 60_000 }, async () => {
     const channel = outageChannel(3);

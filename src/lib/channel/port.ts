@@ -215,6 +215,12 @@ export interface Channel {
    */
   findSent?(lookup: SentLookup, options?: { signal?: AbortSignal }): Promise<SentMessage | null>;
   /**
+   * Without findSent: the service's receipts hand back vidbot's reference (Meta's
+   * biz_opaque_callback_data), so after an ambiguous failure a receipt may yet say the message went.
+   * vidbot then waits a moment for one before sending again.
+   */
+  readonly receiptsCarryReference?: boolean;
+  /**
    * Shows the user that a reply is being prepared (WhatsApp also marks their message read). Only
    * for moments when a message follows within the indicator's life; best effort, callers only warn.
    * Absent when the service has none.

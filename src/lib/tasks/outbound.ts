@@ -3,7 +3,8 @@
  * crash mid-send leaves a trace; a rerun asks the channel whether that message went before sending
  * it again, and each receipt lands on the record, forward only. The channel stays a transport.
  */
-import { type DeliveryStatus, deliveryAdvances } from '../domain.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type DeliveryStatus, deliveryAdvances, isDeliveryFailure } from '../domain.ts';
 import { type VidbotError, vidbotError, isVidbotError } from '../errors.ts';
 import type { Channel, OutboundMessage, SentMessage } from '../channel/port.ts';
 import type { OutboundRecord, Store } from '../store/port.ts';
@@ -118,6 +119,26 @@ const lookUp = async (deps: OutboundDeps, record: OutboundRecord, send: Recorded
   );
 };
 
+/** How long after a message's first try a channel that cannot be asked what it sent gets for its receipt to tell. */
+export const RECEIPT_WAIT_MS = 15_000;
+
+/**
+ * A channel that cannot be asked what it sent, but whose receipts name the message by vidbot's
+ * reference (Meta's): the receipt of a message taken despite a failed answer may be on its way.
+ * Waits for it until the message is RECEIPT_WAIT_MS old, so a retry a second later does not send a
+ * second video; the record once a receipt has come, else null (sent again).
+ */
+const receiptFor = async (deps: OutboundDeps, record: OutboundRecord, send: RecordedSend): Promise<OutboundRecord | null> => {
+  if (send.channel.findSent !== undefined || send.channel.receiptsCarryReference !== true) return null;
+  const until = record.createdAt + RECEIPT_WAIT_MS;
+  while (Date.now() < until) {
+    await sleep(Math.min(500, until - Date.now()), undefined, send.signal ? { signal: send.signal } : {});
+    const latest = await deps.store.findOutbound({ id: record.id });
+    if (latest !== null && (latest.messageId !== undefined || isDeliveryFailure(latest.status))) return latest;
+  }
+  return null;
+};
+
 /**
  * Sends one recorded message, at most once per id. Resolves with the record once the channel took
  * it (its status may already be a failure a receipt reported), or with a recorded refusal. Throws
@@ -134,6 +155,8 @@ export const sendRecorded = async (deps: OutboundDeps, send: RecordedSend): Prom
     // An intent with no answer: a crash or an ambiguous failure mid-send. Did the channel take it?
     const found = send.untried ? null : await lookUp(deps, record, send);
     if (found !== null) return accepted(deps, send, found);
+    const heard = send.untried ? null : await receiptFor(deps, record, send);
+    if (heard !== null) return heard;
   } else {
     if (!send.template && send.checkWindow !== false && (await outsideWindow(deps, channel, message.to))) throw windowRefusal(message.to);
     ({ record } = await store.recordOutbound({

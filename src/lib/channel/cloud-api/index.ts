@@ -35,6 +35,8 @@ export const createCloudApiChannel = (options: CloudApiChannelOptions): Channel 
   return {
     name: CLOUD_API_CHANNEL,
     ...createCloudSender({ ...options, graph }),
+    // Meta cannot be asked what was sent; its statuses name the message by vidbot's reference.
+    receiptsCarryReference: true,
     webhooks: cloudWebhooks({
       channel: CLOUD_API_CHANNEL,
       mediaBase: `${graph.baseUrl}/${graph.version}`,
