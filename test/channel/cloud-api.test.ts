@@ -172,6 +172,9 @@ describe('the Cloud API adapter', () => {
     // A 500 after Meta took the message: retryable, and maybe sent.
     graph.failNext({ status: 500, code: 2, created: true });
     expect(await caught(channel.send({ to: USER, body: 'maybe' }))).toMatchObject({ code: 'VIDBOT_MESSENGER_FAILED', details: { ambiguous: true } });
+    // Meta cannot be asked what it took; its statuses name the message by vidbot's reference (what the tasks wait for).
+    expect(channel.findSent).toBeUndefined();
+    expect(channel.receiptsCarryReference).toBe(true);
   });
 
   it('says why the Graph API could not be reached (fetch alone says "fetch failed"), and that nothing was sent', async () => {
