@@ -172,8 +172,8 @@ describe('one view across processes', () => {
       'Worker process worker-a:7 stopped.',
     ]);
     expect(workersOf(seen).some((event) => event.paused || (event.pausedProcesses ?? 0) > 0)).toBe(false);
-    // While it stopped, its running job counted and its places did not: no one's ETA waited on them.
-    expect(workersOf(seen)).toContainEqual(expect.objectContaining({ processes: 1, running: 1, concurrency: 0 }));
+    // While it stopped, only the place its running job held counted: no one's ETA waited on its free ones.
+    expect(workersOf(seen)).toContainEqual(expect.objectContaining({ processes: 1, running: 1, concurrency: 1 }));
     expect(workersOf(seen).at(-1)).toMatchObject({ processes: 0 });
   });
 });

@@ -100,13 +100,26 @@ describe('a failure that may have reached the user, on a channel whose receipts 
   it('waits for the receipt before sending again, and takes the message it names: one video', { timeout: 60_000 }, async () => {
     // Meta took the video, then its answer was lost (a timeout): the channel cannot be asked, only heard.
     const sending = outageChannel(1, true);
-    const channel: Channel = { name: sending.name, enforcesWindow: false, webhooks: [], receiptsCarryReference: true, send: (message) => sending.send(message) };
+    let failedAt = 0;
+    const channel: Channel = {
+      name: sending.name,
+      enforcesWindow: false,
+      webhooks: [],
+      receiptsCarryReference: true,
+      send: (message) =>
+        sending.send(message).catch((error: unknown) => {
+          failedAt = Date.now();
+          throw error;
+        }),
+    };
     const vidbot = await start({}, channel);
     const secondTry = new Promise<void>((resolve) => vidbot.queue.on('active', (event) => event.attempt === 2 && resolve()));
     const { task } = await vidbot.submitTask({ prompt: 'a kite in the fog', from: USER });
     await secondTry;
     const record = await waitFor(async () => vidbot.store.findOutbound({ id: `${task.taskId}:result:1` }), 10_000);
     expect(record.status).toBe('pending');
+    // The wait runs from when the failed try ended (an upload and a timeout may outlast it), not from the record's making.
+    expect(record.updatedAt).toBeGreaterThanOrEqual(failedAt);
     // Meta's status for it comes now, naming vidbot's reference.
     await vidbot.applyReceipt({ messageId: 'wamid.took-it', reference: record.id, status: 'sent' });
     const done = await waitFor(async () => {

@@ -169,13 +169,26 @@ describe('a channel this process does not have', () => {
     // A second open task whose job was lost: the sweep must still reach it.
     const { task: lost } = await vidbot.createTask({ prompt: 'a boat', from: USER });
     await vidbot.store.updateTask(lost.taskId, { jobId: lost.taskId });
+    // And one whose job cannot be read just now: it is left for the next sweep, the others are not.
+    const { task: unreadable } = await vidbot.submitTask({ prompt: 'a kite', from: USER });
+    const queue = vidbot.queue as { get: typeof vidbot.queue.get };
+    const read = queue.get.bind(vidbot.queue);
+    queue.get = async (id) => {
+      if (id === unreadable.jobId) throw new Error('Redis went away');
+      return read(id);
+    };
 
     // A cutoff a moment ahead: the tasks just written count as old enough.
     expect(await vidbot.tasks.sweep({ olderThanMs: -1000 })).toMatchObject({ abandoned: 1, requeued: 1 });
     expect(await vidbot.store.getTask(elsewhere.taskId)).toMatchObject({ status: 'failed', errorCode: 'VIDBOT_JOB_ABANDONED' });
     expect(await vidbot.queue.get(lost.taskId)).toMatchObject({ state: 'waiting' });
+    expect(warnings).toContainEqual(expect.stringContaining(`The sweep could not settle task ${unreadable.taskId}: Redis went away`));
+    // Its notice is recorded for a process with that channel to send (this one's sweeps leave it alone).
     expect(channel.sent).toEqual([]);
-    expect(await vidbot.store.findOutbound({ taskId: elsewhere.taskId, kind: 'failure' })).toBeNull();
+    expect(await vidbot.store.findOutbound({ taskId: elsewhere.taskId, kind: 'failure' })).toMatchObject({ channel: 'simulator', status: 'pending' });
+    await vidbot.tasks.sweep({ olderThanMs: -1000 });
+    expect(channel.sent).toEqual([]);
+    expect(await vidbot.store.findOutbound({ taskId: elsewhere.taskId, kind: 'failure' })).toMatchObject({ status: 'pending' });
     expect(warnings.some((warning) => warning.includes('No channel "simulator" is configured here'))).toBe(true);
   });
 });

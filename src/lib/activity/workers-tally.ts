@@ -45,8 +45,8 @@ export const createWorkersTally = (options: { origin?: Origin; now: () => number
       const paused = counted.filter((entry) => entry.status.paused).length;
       return {
         running: counted.reduce((sum, entry) => sum + entry.status.running, 0),
-        // A process that is stopping takes no new job: its running ones count, its places do not.
-        concurrency: counted.reduce((sum, entry) => sum + (entry.status.stopping ? 0 : entry.status.concurrency), 0),
+        // A process that is stopping takes no new job: only the places its running jobs hold count.
+        concurrency: counted.reduce((sum, entry) => sum + (entry.status.stopping ? Math.min(entry.status.running, entry.status.concurrency) : entry.status.concurrency), 0),
         paused: counted.length > 0 && paused === counted.length,
         processes: counted.length,
         machines: new Set(counted.map((entry) => entry.origin?.host ?? '')).size,

@@ -19,8 +19,6 @@ export interface JobAbort {
   readonly stopSignal: AbortSignal;
   /** Why the job was aborted; undefined while it was not. Only the first abort counts. */
   readonly kind: AbortKind | undefined;
-  /** Settles on the first abort, so a worker need not wait for a handler that ignores its signal. */
-  readonly aborted: Promise<void>;
   abort(kind: AbortKind): void;
 }
 
@@ -28,8 +26,6 @@ export const createJobAbort = (jobId: string, claim: ClaimName): JobAbort => {
   const controller = new AbortController();
   const stop = new AbortController();
   let kind: AbortKind | undefined;
-  let settle: () => void = () => {};
-  const aborted = new Promise<void>((resolve) => (settle = resolve));
   const reasonOf = (next: AbortKind) => vidbotError('VIDBOT_CANCELED', abortMessage(next, claim), { details: { jobId, reason: next } });
   return {
     signal: controller.signal,
@@ -37,13 +33,11 @@ export const createJobAbort = (jobId: string, claim: ClaimName): JobAbort => {
     get kind() {
       return kind;
     },
-    aborted,
     abort(next) {
       if (next !== 'cancel' && !stop.signal.aborted) stop.abort(reasonOf(next));
       if (kind !== undefined) return;
       kind = next;
       controller.abort(reasonOf(next));
-      settle();
     },
   };
 };

@@ -66,6 +66,7 @@ export const deliverResult = async (deps: LifecycleDeps, task: Task, signal?: Ab
       taskId: task.taskId,
       sessionId: task.sessionId,
       template: plan.template,
+      mayWaitForReceipt: true,
       ...(signal ? { signal } : {}),
     });
   } catch (error) {

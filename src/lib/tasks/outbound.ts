@@ -32,6 +32,8 @@ export interface RecordedSend {
   readonly checkWindow?: boolean;
   /** The caller recorded the message itself a moment ago and nothing tried to send it: no need to look it up first. */
   readonly untried?: boolean;
+  /** A worker's delivery, which may wait for a receipt before sending again (receiptFor); a webhook's notice does not. */
+  readonly mayWaitForReceipt?: boolean;
   readonly signal?: AbortSignal;
 }
 
@@ -129,12 +131,15 @@ export const RECEIPT_WAIT_MS = 15_000;
  * second video; the record once a receipt has come, else null (sent again).
  */
 const receiptFor = async (deps: OutboundDeps, record: OutboundRecord, send: RecordedSend): Promise<OutboundRecord | null> => {
-  if (send.channel.findSent !== undefined || send.channel.receiptsCarryReference !== true) return null;
-  const until = record.createdAt + RECEIPT_WAIT_MS;
+  if (send.mayWaitForReceipt !== true || send.channel.findSent !== undefined || send.channel.receiptsCarryReference !== true) return null;
+  // From the last try's end (an ambiguous failure marks the record then): an upload and a timeout may take longer than the wait.
+  const until = Math.max(record.createdAt, record.updatedAt) + RECEIPT_WAIT_MS;
   while (Date.now() < until) {
     await sleep(Math.min(500, until - Date.now()), undefined, send.signal ? { signal: send.signal } : {});
     const latest = await deps.store.findOutbound({ id: record.id });
-    if (latest !== null && (latest.messageId !== undefined || isDeliveryFailure(latest.status))) return latest;
+    if (latest === null) return null;
+    if (latest.messageId !== undefined) return accepted(deps, send, { messageId: latest.messageId, status: latest.status });
+    if (isDeliveryFailure(latest.status)) return latest;
   }
   return null;
 };
@@ -185,6 +190,9 @@ export const sendRecorded = async (deps: OutboundDeps, send: RecordedSend): Prom
     if (isVidbotError(error, 'VIDBOT_DELIVERY_REFUSED') || isVidbotError(error, 'VIDBOT_MESSENGER_AUTH')) {
       const code = error.details.channelCode;
       await advanceRecord(store, id, { status: 'failed', ...(typeof code === 'string' ? { errorCode: code } : {}) });
+    } else if (isVidbotError(error) && error.details.ambiguous === true) {
+      // When the try ended, for a receipt that may yet name it (receiptFor).
+      await store.updateOutbound(id, { status: 'pending' }, { ifStatus: 'pending' }).catch(() => false);
     }
     throw error;
   }

@@ -59,18 +59,17 @@ export const prepareNotice = async (
 ): Promise<PreparedNotice | undefined> => {
   if (!task.from) return undefined;
   const id = `${task.jobId ?? task.taskId}:${kind}`;
-  let channel: Channel;
+  // Its channel may not be set up in this process (a worker without Twilio's keys): the notice is
+  // recorded all the same, for the sweep of a process that has it to send; the task moves on.
+  let channel: Channel | undefined;
   try {
     channel = channelFor(deps, task.channel);
   } catch (error) {
-    // Its channel is not set up in this process: the task still moves on, untold here (and no
-    // notice is left pending for a sweep that could not send it either).
-    deps.onWarning?.(`Could not tell ${task.from} about task ${task.taskId}: ${toVidbotError(error).message}`);
-    return undefined;
+    deps.onWarning?.(`Task ${task.taskId}'s notice waits for a process with its channel: ${toVidbotError(error).message}`);
   }
   let untried: boolean;
   try {
-    const recorded = await deps.store.recordOutbound({ id, kind, to: task.from, body, taskId: task.taskId, channel: channel.name, status: 'pending' });
+    const recorded = await deps.store.recordOutbound({ id, kind, to: task.from, body, taskId: task.taskId, channel: channel?.name ?? task.channel ?? '', status: 'pending' });
     untried = recorded.created;
   } catch (error) {
     deps.onWarning?.(`Could not record a notice to ${task.from} about task ${task.taskId}: ${toVidbotError(error).message}`);
@@ -79,9 +78,10 @@ export const prepareNotice = async (
   // A failure notice offers to try again where that can help (tasks/choices.ts).
   const choices = choicesFor(kind, task, reason);
   const message = { to: task.from, body, ...(choices.length > 0 ? { choices } : {}) };
-  const send = { id, kind, channel, message, taskId: task.taskId, sessionId: task.sessionId, untried };
+  const send = channel === undefined ? undefined : { id, kind, channel, message, taskId: task.taskId, sessionId: task.sessionId, untried };
   return {
     async send() {
+      if (send === undefined) return;
       try {
         await sendRecorded(deps, send);
       } catch (error) {

@@ -121,6 +121,14 @@ const sweepTask = async (deps: LifecycleDeps, task: Task, jobId: string): Promis
   return undefined;
 };
 
+const channelOf = (deps: LifecycleDeps, name: string | undefined) => {
+  try {
+    return channelFor(deps, name);
+  } catch {
+    return undefined;
+  }
+};
+
 /** In batches, each its own short write, until none are left (a store that kept them for months before). */
 const forgetOldReceipts = async (deps: LifecycleDeps, before: number): Promise<number> => {
   let forgotten = 0;
@@ -153,12 +161,15 @@ const finishNotices = async (deps: LifecycleDeps, options: SweepOptions): Promis
       await advanceRecord(deps.store, record.id, { status: 'failed', errorCode: 'not-sent' });
       continue;
     }
+    // Left for the sweep of a process that has its channel (a split deployment's other side).
+    const channel = channelOf(deps, record.channel);
+    if (channel === undefined) continue;
     const choices = task === null ? [] : choicesFor(record.kind, task);
     try {
       await sendRecorded(deps, {
         id: record.id,
         kind: record.kind,
-        channel: channelFor(deps, record.channel),
+        channel,
         message: { to: record.to, body: record.body, ...(choices.length > 0 ? { choices } : {}) },
         ...(record.taskId === undefined ? {} : { taskId: record.taskId }),
         sessionId: task?.sessionId ?? record.to,

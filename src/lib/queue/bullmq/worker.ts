@@ -1,7 +1,8 @@
 /**
  * A vidbot worker on a BullMQ Worker. BullMQ claims jobs, holds their locks, retries with the
  * backoff computed here and recovers stalled jobs; this wrapper adds what the port promises on
- * top: cancel and release that do not wait for the handler, the fairness gate, error codes, events.
+ * top: a release that does not wait for the handler (a cancel waits for one that finishes past
+ * it), the fairness gate, error codes, events.
  */
 import { performance } from 'node:perf_hooks';
 import { DelayedError, type Job, UnrecoverableError, WaitingError, Worker } from 'bullmq';
@@ -120,7 +121,10 @@ export const startBullmqWorker = <T>(deps: BullWorkerDeps<T>): BullQueueWorker =
     // The handler is not awaited past a release or a lost lock: the job is no longer this worker's.
     // It is past a cancel, which it honours where it can (a made video's delivery goes on): as on
     // SQLite, the job holds its place until then, and a drain waits for it.
-    const stopped = new Promise<void>((resolve) => jobAbort.stopSignal.addEventListener('abort', () => resolve(), { once: true }));
+    // (A release that came with the claim has fired it already: an aborted signal calls no later listener.)
+    const stopped = jobAbort.stopSignal.aborted
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => jobAbort.stopSignal.addEventListener('abort', () => resolve(), { once: true }));
     await Promise.race([run, stopped]);
     clearInterval(heartbeat);
     running.delete(id);
