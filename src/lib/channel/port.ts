@@ -235,4 +235,6 @@ export interface ChannelSet {
   readonly all: readonly Channel[];
   /** The named channel, or the first (the default, for tasks and sends that name none). */
   get(name?: string): Channel;
+  /** As get, but undefined for a name this process has no channel of (rather than an error). */
+  find(name?: string): Channel | undefined;
 }

@@ -12,11 +12,12 @@ export const createChannelSet = (channels: readonly Channel[], relays: readonly 
   const byName = new Map(channels.map((channel) => [channel.name, channel]));
   if (byName.size !== channels.length) throw vidbotError('VIDBOT_INVALID_ARGUMENT', 'Two channels have the same name.');
   for (const relay of relays) if (!byName.has(relay.name)) byName.set(relay.name, relay);
+  const find = (name?: string): Channel | undefined => (name === undefined ? first : byName.get(name));
   return {
     all: channels,
+    find,
     get(name) {
-      if (name === undefined) return first;
-      const channel = byName.get(name);
+      const channel = find(name);
       if (channel === undefined) {
         throw vidbotError('VIDBOT_CONFIG_INVALID', `No channel "${name}" is configured here.`, {
           hint: `This process answers on ${channels.map((each) => each.name).join(', ')}; configure the other channel too, or send on one of these.`,

@@ -60,7 +60,7 @@ export const runTask = async (deps: LifecycleDeps, taskId: string, options: RunT
   if (!task) throw vidbotError('VIDBOT_TASK_NOT_FOUND', `No task ${taskId}.`);
   if (options.jobId !== undefined && task.jobId !== undefined && task.jobId !== options.jobId) return task;
   const lastAttempt = (options.attempt ?? 1) >= (options.maxAttempts ?? 1);
-  if (!FINAL_TASK_STATUSES.includes(task.status) && !hasChannel(deps, task.channel)) return unanswerable(deps, task);
+  if (!FINAL_TASK_STATUSES.includes(task.status) && deps.channels.find(task.channel) === undefined) return unanswerable(deps, task);
   try {
     switch (task.status) {
       // Run again after a crash that came between its delivery and what the channel said of it since.
@@ -92,15 +92,6 @@ export const runTask = async (deps: LifecycleDeps, taskId: string, options: RunT
       else if (lastAttempt && !roundsMayFollow(deps, latest, error)) await giveUp(deps, latest, error.message, error.code, undefined, error.details.ambiguous !== true);
     }
     throw error;
-  }
-};
-
-const hasChannel = (deps: LifecycleDeps, name: string | undefined): boolean => {
-  try {
-    channelFor(deps, name);
-    return true;
-  } catch {
-    return false;
   }
 };
 

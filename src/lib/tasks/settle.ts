@@ -1,10 +1,9 @@
 /** Ending a task that cannot reach its user, and the notices told about tasks. */
 import { toVidbotError } from '../errors.ts';
-import type { Channel } from '../channel/port.ts';
 import type { Task } from '../store/port.ts';
 import { choicesFor } from './choices.ts';
 import type { UserReason } from './user-reasons.ts';
-import { type LifecycleDeps, channelFor, giveBackAllowance } from './deps.ts';
+import { type LifecycleDeps, giveBackAllowance } from './deps.ts';
 import { move } from './machine.ts';
 import { undeliveredMessage } from './messages.ts';
 import { advanceRecord, sendRecorded } from './outbound.ts';
@@ -61,12 +60,8 @@ export const prepareNotice = async (
   const id = `${task.jobId ?? task.taskId}:${kind}`;
   // Its channel may not be set up in this process (a worker without Twilio's keys): the notice is
   // recorded all the same, for the sweep of a process that has it to send; the task moves on.
-  let channel: Channel | undefined;
-  try {
-    channel = channelFor(deps, task.channel);
-  } catch (error) {
-    deps.onWarning?.(`Task ${task.taskId}'s notice waits for a process with its channel: ${toVidbotError(error).message}`);
-  }
+  const channel = deps.channels.find(task.channel);
+  if (channel === undefined) deps.onWarning?.(`Task ${task.taskId}'s notice waits for a process with its channel: No channel "${task.channel}" is configured here.`);
   let untried: boolean;
   try {
     const recorded = await deps.store.recordOutbound({ id, kind, to: task.from, body, taskId: task.taskId, channel: channel?.name ?? task.channel ?? '', status: 'pending' });

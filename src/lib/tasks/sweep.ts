@@ -8,7 +8,7 @@ import { OPEN_TASK_STATUSES } from '../domain.ts';
 import type { Task } from '../store/port.ts';
 import { choicesFor } from './choices.ts';
 import { OUT_OF_REACH, endOfDeliveryJob } from './delivery-retry.ts';
-import { type LifecycleDeps, channelFor, giveBackAllowance } from './deps.ts';
+import { type LifecycleDeps, giveBackAllowance } from './deps.ts';
 import { move, nextJobId } from './machine.ts';
 import { failureMessage, userReason } from './messages.ts';
 import { NOTICE_KINDS, prepareNotice } from './settle.ts';
@@ -121,14 +121,6 @@ const sweepTask = async (deps: LifecycleDeps, task: Task, jobId: string): Promis
   return undefined;
 };
 
-const channelOf = (deps: LifecycleDeps, name: string | undefined) => {
-  try {
-    return channelFor(deps, name);
-  } catch {
-    return undefined;
-  }
-};
-
 /** In batches, each its own short write, until none are left (a store that kept them for months before). */
 const forgetOldReceipts = async (deps: LifecycleDeps, before: number): Promise<number> => {
   let forgotten = 0;
@@ -162,7 +154,7 @@ const finishNotices = async (deps: LifecycleDeps, options: SweepOptions): Promis
       continue;
     }
     // Left for the sweep of a process that has its channel (a split deployment's other side).
-    const channel = channelOf(deps, record.channel);
+    const channel = deps.channels.find(record.channel);
     if (channel === undefined) continue;
     const choices = task === null ? [] : choicesFor(record.kind, task);
     try {

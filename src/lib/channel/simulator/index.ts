@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { throwIfAborted } from '../../errors.ts';
-import type { Channel, OutboundMessage, SentMessage } from '../port.ts';
+import type { Channel, OutboundMessage, SendOptions, SentMessage } from '../port.ts';
 import type { RefusalKind } from '../../domain.ts';
 import { refusalKind as cloudRefusalKind } from '../cloud-api/codes.ts';
 import { cloudWebhooks } from '../cloud-api/webhooks.ts';
@@ -52,6 +52,21 @@ export interface SimulatorChannelOptions {
   readonly uploadUrlOf?: (id: string) => string | undefined;
 }
 
+/**
+ * A message as the simulator takes it (here, or through the bus from another process: relay.ts):
+ * Twilio-shaped ids, so the status callbacks the page simulates look like Twilio's; the page draws
+ * the choices as buttons.
+ */
+export const takeMessage = (message: OutboundMessage, options?: SendOptions): { sent: SentMessage; event: SimulatorEvent } => {
+  throwIfAborted(options?.signal);
+  const sent: SentMessage = {
+    messageId: `SM${randomBytes(16).toString('hex')}`,
+    status: 'sent',
+    ...(message.choices?.length ? { presented: 'buttons' as const } : {}),
+  };
+  return { sent, event: { type: 'message', message: { ...message, ...sent, ...(options?.reference ? { reference: options.reference } : {}) } } };
+};
+
 export const createSimulatorChannel = (options: SimulatorChannelOptions): SimulatorChannel => {
   const listeners = new Set<SimulatorListener>();
   const tell = (event: SimulatorEvent) => {
@@ -88,15 +103,8 @@ export const createSimulatorChannel = (options: SimulatorChannelOptions): Simula
     },
     show: tell,
     async send(message, sendOptions) {
-      throwIfAborted(sendOptions?.signal);
-      // Twilio-shaped ids, so the status callbacks the page simulates look like Twilio's.
-      // The page draws the choices as buttons.
-      const sent: SentMessage = {
-        messageId: `SM${randomBytes(16).toString('hex')}`,
-        status: 'sent',
-        ...(message.choices?.length ? { presented: 'buttons' as const } : {}),
-      };
-      tell({ type: 'message', message: { ...message, ...sent, ...(sendOptions?.reference ? { reference: sendOptions.reference } : {}) } });
+      const { sent, event } = takeMessage(message, sendOptions);
+      tell(event);
       return sent;
     },
     async typing(input, typingOptions) {

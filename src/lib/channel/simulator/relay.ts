@@ -6,10 +6,9 @@
  * Without it a worker fell back to its default channel, and a simulated number got a real WhatsApp
  * message through Twilio.
  */
-import { randomBytes } from 'node:crypto';
 import { throwIfAborted } from '../../errors.ts';
-import type { Channel, SentMessage } from '../port.ts';
-import { type SimulatorChannel, type SimulatorEvent, simulatorRefusalKind } from './index.ts';
+import type { Channel } from '../port.ts';
+import { type SimulatorChannel, type SimulatorEvent, simulatorRefusalKind, takeMessage } from './index.ts';
 
 /** What goes on the bus: one event of the page's. */
 export interface SimulatorRelayEvent {
@@ -34,13 +33,8 @@ export const createSimulatorRelay = (bus: SimulatorBus): Channel => {
     refusalKind: simulatorRefusalKind,
     webhooks: [],
     async send(message, options) {
-      throwIfAborted(options?.signal);
-      const sent: SentMessage = {
-        messageId: `SM${randomBytes(16).toString('hex')}`,
-        status: 'sent',
-        ...(message.choices?.length ? { presented: 'buttons' as const } : {}),
-      };
-      publish({ type: 'message', message: { ...message, ...sent, ...(options?.reference ? { reference: options.reference } : {}) } });
+      const { sent, event } = takeMessage(message, options);
+      publish(event);
       return sent;
     },
     async typing(input, options) {
