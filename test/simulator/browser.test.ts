@@ -83,7 +83,7 @@ describe('the simulator in a browser', () => {
     await page.fill('#text', 'a fox running through a neon city at night');
     await page.press('#text', 'Enter');
     const ack = page.locator('.msg.twiml').first();
-    await expect.poll(() => ack.textContent()).toContain('Generating your video');
+    await expect.poll(() => ack.textContent(), { timeout: 20_000 }).toContain('Generating your video');
     const result = page.locator('.msg.bot').first();
     await result.waitFor({ timeout: 60_000 });
     expect(await result.textContent()).toContain("Here's your video! (a local preview, not AI)");
@@ -106,7 +106,7 @@ describe('the simulator in a browser', () => {
     await result.getByRole('button', { name: 'simulate delivery status' }).click();
     await result.locator('button[data-code="63016"]').click();
     const badge = result.locator('.badge');
-    await expect.poll(() => badge.isVisible()).toBe(true);
+    await expect.poll(() => badge.isVisible(), { timeout: 20_000 }).toBe(true);
     expect(await badge.textContent()).toContain('63016 — outside the 24-hour window');
     const sid = await result.getAttribute('data-sid');
     expect(await vidbot.store.findOutbound({ messageId: sid ?? '' })).toMatchObject({ status: 'failed', errorCode: '63016' });
@@ -116,7 +116,7 @@ describe('the simulator in a browser', () => {
     await page.waitForSelector('#preview:not([hidden])');
     await page.fill('#text', 'make it dance');
     await page.press('#text', 'Enter');
-    await expect.poll(() => page.locator('.msg.twiml').nth(2).textContent()).toContain('Generating your video');
+    await expect.poll(() => page.locator('.msg.twiml').nth(2).textContent(), { timeout: 20_000 }).toContain('Generating your video');
     const second = page.locator('.msg.bot').nth(1);
     await second.waitFor({ timeout: 60_000 });
     await videoLoaded(page, 1);
@@ -124,7 +124,7 @@ describe('the simulator in a browser', () => {
     expect(photoTask?.options.firstFrameImage).toMatch(/\.png$/);
     await second.getByRole('button', { name: 'simulate delivery status' }).click();
     await second.locator('.status-menu button[data-status="read"]').click();
-    await expect.poll(() => second.locator('.ticks').getAttribute('class')).toBe('ticks read');
+    await expect.poll(() => second.locator('.ticks').getAttribute('class'), { timeout: 20_000 }).toBe('ticks read');
     expect(await second.locator('.badge').isVisible()).toBe(false);
 
     // The screenshot is the viewport, and shows a rendered chat rather than a blank page.
@@ -180,12 +180,12 @@ describe('the simulator in a browser', () => {
     for (const command of ['/help', '/status', '/history']) {
       await page.fill('#text', command);
       await page.press('#text', 'Enter');
-      await expect.poll(() => page.locator('.msg.twiml').count()).toBeGreaterThan(0);
+      await expect.poll(() => page.locator('.msg.twiml').count(), { timeout: 20_000 }).toBeGreaterThan(0);
     }
     const acks = await page.locator('.msg.twiml').count();
     await page.fill('#text', 'a paper boat sailing down a rainy street');
     await page.press('#text', 'Enter');
-    await expect.poll(() => page.locator('.msg.twiml').count()).toBeGreaterThan(acks);
+    await expect.poll(() => page.locator('.msg.twiml').count(), { timeout: 20_000 }).toBeGreaterThan(acks);
     // Content that grows between the page's own scroll and that scroll's event (a video's size
     // known a frame later) leaves the chat following: the video, when it comes, shows.
     await growBeforeScrollEvent(page);
@@ -201,7 +201,7 @@ describe('the simulator in a browser', () => {
     await page.waitForSelector('body[data-live="1"][data-history="1"]');
     expect(await page.inputValue('#number')).toBe(phone.replace('whatsapp:', ''));
     const after = page.locator('#chat .msg .text');
-    await expect.poll(() => after.count()).toBe(before.length);
+    await expect.poll(() => after.count(), { timeout: 20_000 }).toBe(before.length);
     expect(await after.allTextContents()).toEqual(before);
     expect(await page.locator('.msg.bot video').getAttribute('src')).toBe(await result.locator('video').getAttribute('src'));
     expect(await page.locator('.msg.twiml .progress').last().getAttribute('data-status')).toBe('done');
@@ -244,7 +244,7 @@ describe('the simulator in a browser', () => {
 
     // A tap goes back as Twilio posts one (ButtonPayload, ButtonText, the replied-to message) and makes the landscape version.
     await offer.locator('.choices button[data-choice="landscape"]').click();
-    await expect.poll(() => page.locator('.msg.user').last().textContent()).toContain('↔️ Landscape');
+    await expect.poll(() => page.locator('.msg.user').last().textContent(), { timeout: 20_000 }).toContain('↔️ Landscape');
     const loaded = await videoLoaded(page, 1);
     const { width, readyState } = (await loaded.jsonValue()) as { width: number; readyState: number };
     expect(readyState).toBeGreaterThan(0);
@@ -277,7 +277,7 @@ describe('the simulator in a browser', () => {
     await page.fill('#text', 'a hot air balloon at dawn');
     await page.press('#text', 'Enter');
     const answer = page.locator('.msg.twiml').first();
-    await expect.poll(() => answer.textContent()).toContain('200 EVENT_RECEIVED');
+    await expect.poll(() => answer.textContent(), { timeout: 20_000 }).toContain('200 EVENT_RECEIVED');
     const reply = page.locator('.msg.bot[data-kind="reply"]');
     await reply.waitFor({ timeout: 20_000 });
     expect(await reply.textContent()).toContain('Generating your video');
