@@ -2,12 +2,14 @@
  * A made video whose channel cannot be reached is sent again in rounds (new jobs, later), so a blip
  * of a few seconds does not fail it; once the time allowed is up the task ends undelivered and the
  * user is told, that notice too waiting for the channel to come back. A failure that may have
- * reached the user is not sent round after round.
+ * reached the user is not sent round after round, unless the channel can tell first whether it did.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Channel } from '../../src/lib/channel/port.ts';
 import { VidbotError } from '../../src/lib/errors.ts';
-import { waitBeforeRound } from '../../src/lib/tasks/delivery-retry.ts';
+import { createChannelSet } from '../../src/lib/channel/set.ts';
+import type { Task } from '../../src/lib/store/port.ts';
+import { roundsMayFollow, waitBeforeRound } from '../../src/lib/tasks/delivery-retry.ts';
 import { undeliveredMessage } from '../../src/lib/tasks/messages.ts';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
 import { makeVidbot, waitFor } from '../helpers/vidbot.ts';
@@ -97,6 +99,19 @@ describe('delivery through an outage', () => {
 });
 
 describe('a failure that may have reached the user, on a channel whose receipts name the message (Meta)', () => {
+  it("leaves a video whose answer was lost to the rounds after the job's attempts (each round hears for its receipt before sending; the time up, the user is told)", () => {
+    const lost = new VidbotError('VIDBOT_MESSENGER_FAILED', 'The messenger did not answer in time.', { retryable: true, details: { ambiguous: true } });
+    const task = { taskId: 't1', jobId: 't1', channel: 'meta' } as Task;
+    const deps = (channel: Partial<Channel>, deliveryRetryMs = 1_800_000) => ({
+      channels: createChannelSet([{ name: 'meta', enforcesWindow: false, webhooks: [], send: async () => ({ messageId: 'x', status: 'sent' as const }), ...channel }]),
+      deliveryRetryMs,
+    });
+    // Before, only a channel that can be asked what it took had rounds: Meta's gave up untold after the job's attempts.
+    expect(roundsMayFollow(deps({ receiptsCarryReference: true }), task, lost)).toBe(true);
+    expect(roundsMayFollow(deps({}), task, lost)).toBe(false);
+    expect(roundsMayFollow(deps({ receiptsCarryReference: true }, 0), task, lost)).toBe(false);
+  });
+
   it('waits for the receipt before sending again, and takes the message it names: one video', { timeout: 60_000 }, async () => {
     // Meta took the video, then its answer was lost (a timeout): the channel cannot be asked, only heard.
     const sending = outageChannel(1, true);

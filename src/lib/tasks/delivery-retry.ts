@@ -31,14 +31,17 @@ export const waitBeforeRound = (round: number, allowedMs: number): number | unde
 
 /**
  * Whether a delivery that failed so on its job's last attempt is left to the rounds, rather than
- * ended there: a channel out of reach, a message that surely did not go (or a channel that can look
- * it up before sending again), a task run by the queue, and time allowed.
+ * ended there: a channel out of reach, a message that surely did not go (or a channel that can tell
+ * before a round sends it again: asked what it took, or heard in a receipt naming vidbot's reference,
+ * outbound.ts), a task run by the queue, and time allowed. Without rounds, a message that may have
+ * arrived was given up untold.
  */
-export const roundsMayFollow = (deps: Pick<LifecycleDeps, 'channels' | 'deliveryRetryMs'>, task: Task, error: unknown): boolean =>
-  task.jobId !== undefined &&
-  (deps.deliveryRetryMs ?? 0) > 0 &&
-  isVidbotError(error, OUT_OF_REACH) &&
-  (error.details.ambiguous !== true || channelFor(deps, task.channel).findSent !== undefined);
+export const roundsMayFollow = (deps: Pick<LifecycleDeps, 'channels' | 'deliveryRetryMs'>, task: Task, error: unknown): boolean => {
+  if (task.jobId === undefined || (deps.deliveryRetryMs ?? 0) <= 0 || !isVidbotError(error, OUT_OF_REACH)) return false;
+  if (error.details.ambiguous !== true) return true;
+  const channel = channelFor(deps, task.channel);
+  return channel.findSent !== undefined || channel.receiptsCarryReference === true;
+};
 
 /**
  * A delivering task whose job `failedJobId` the queue gave up on: another round later (said as a
