@@ -46,6 +46,26 @@ export const normalizePromptText = (prompt: string): string =>
     .replace(/\s+/gu, ' ')
     .trim();
 
+// Joiners, variation selectors, skin tones, tags and the keycap mark: drawtext does no shaping, so
+// they are never drawn (❤️ is drawn as ❤ by a font that has ❤), and never make a grapheme missing.
+const MODIFIER = /^[\u200D\uFE00-\uFE0F\u20E3\u{1F3FB}-\u{1F3FF}\u{E0020}-\u{E007F}]$/u;
+
+/**
+ * The prompt as the font can draw it: a character it has no glyph for (an emoji in DejaVu, Chinese
+ * without a CJK font) is left out, with the rest of its grapheme, instead of drawn as a box.
+ */
+export const drawableText = (prompt: string, covers: (codePoint: number) => boolean): string =>
+  normalizePromptText(
+    graphemes(prompt)
+      .map((g) => {
+        if (/^\s+$/u.test(g)) return g;
+        const points = Array.from(g);
+        const missing = points.some((point) => !MODIFIER.test(point) && !covers(point.codePointAt(0) ?? 0));
+        return missing ? ' ' : points.filter((point) => !MODIFIER.test(point)).join('');
+      })
+      .join(''),
+  );
+
 /** Splits a word wider than a line into line-sized pieces, never inside a grapheme. */
 const splitWord = (word: string, columns: number): string[] => {
   const pieces: string[] = [];

@@ -9,7 +9,8 @@ import type { ProgressListener } from '../progress.ts';
 import { missingPreviewFilters, previewCapabilities } from './local-filters.ts';
 import { deriveLook, sha256 } from './local-look.ts';
 import { buildRenderArgs, type FontRef, type RenderPlan } from './local-render.ts';
-import { layoutPrompt } from './local-text.ts';
+import { drawableText, layoutPrompt } from './local-text.ts';
+import { type Coverage, readFontCoverage } from './font-coverage.ts';
 import { readImageFile } from './output.ts';
 import type { GeneratedVideo, GenerateOptions, VideoProvider, VideoRequest } from './port.ts';
 
@@ -185,6 +186,13 @@ export const createLocalProvider = (options: LocalProviderOptions): VideoProvide
   // Asked once per provider (one ffmpeg binary), on the first render, unless the caller knew.
   let features: Promise<FfmpegFeatures | undefined> | undefined = options.features && Promise.resolve(options.features);
   const ffmpegFeatures = (): Promise<FfmpegFeatures | undefined> => (features ??= detectFfmpegFeatures(options.ffmpeg));
+  // Read once per font file and provider: a few fonts at most.
+  const coverages = new Map<string, Promise<Coverage | undefined>>();
+  const coverageOf = (file: string): Promise<Coverage | undefined> => {
+    const known = coverages.get(file) ?? readFontCoverage(file);
+    coverages.set(file, known);
+    return known;
+  };
   return {
     name: 'local',
     defaultModel: LOCAL_MODEL,
@@ -203,8 +211,9 @@ export const createLocalProvider = (options: LocalProviderOptions): VideoProvide
       const look = deriveLook(request.prompt, take);
       const key = sha256([request.prompt, request.orientation, durationSec, imageDigest, ...(take > 1 ? [take] : [])].join('\u0000'));
       const output = join(workDir, `local-${key.slice(0, 12)}.mp4`);
-      const layout = layoutPrompt(request.prompt, request.orientation, width);
-      const fonts = await resolveFonts(options.fontFile, layout.lines.join(' '));
+      const fonts = await resolveFonts(options.fontFile, request.prompt);
+      const covers = 'file' in fonts.text ? await coverageOf(fonts.text.file) : undefined;
+      const layout = layoutPrompt(covers ? drawableText(request.prompt, covers) : request.prompt, request.orientation, width);
       const known = await ffmpegFeatures();
       checkRenderable(known, fonts, options.ffmpeg);
       throwIfAborted(signal);
