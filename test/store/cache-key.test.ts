@@ -9,8 +9,13 @@ describe('normalizePrompt', () => {
     ["don't stop", 'dont stop'],
     ['don’t stop', 'dont stop'],
     ['fox/cat--dog', 'fox cat dog'],
-    ['a fox 🦊 running', 'a fox running'],
-    ['👩‍👩‍👧 family', 'family'],
+    ['a fox 🦊 running', 'a fox 🦊 running'],
+    ['a fox🦊running!', 'a fox 🦊 running'],
+    ['I ❤️ my cat', 'i ❤ my cat'],
+    ['🐶🌧️', '🐶 🌧'],
+    ['👍🏽 ok', '👍🏽 ok'],
+    ['🇫🇷 Paris', '🇫🇷 paris'],
+    ['👩‍👩‍👧 family', '👩 👩 👧 family'],
     ['ＦＯＸ　１２３', 'fox 123'],
     ['co\u00ADoperate', 'cooperate'],
     ['Ünïcödé Café', 'ünïcödé café'],
@@ -21,6 +26,7 @@ describe('normalizePrompt', () => {
     ['ثعلب يركض؟', 'ثعلب يركض'],
     ['5 foxes, 2 cats', '5 foxes 2 cats'],
     ['!!!', ''],
+    ['\u200B\u200B', ''],
   ])('%j -> %j', (input, expected) => {
     expect(normalizePrompt(input)).toBe(expected);
   });

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { MediaInfo } from '../domain.ts';
-import { cacheKey } from '../store/cache-key.ts';
+import { cacheKey, promptKeysCache } from '../store/cache-key.ts';
 import type { Store } from '../store/port.ts';
 import type { VideoProvider, VideoRequest } from '../video-provider/port.ts';
 
@@ -100,7 +100,7 @@ export const lookUpCache = async (
       ...request.inputs,
     },
   });
-  if (request.useCache === false || deps.store === undefined) return { key };
+  if (request.useCache === false || deps.store === undefined || !promptKeysCache(request.prompt)) return { key };
   const entry = await deps.store.getCache(key);
   const found = entry ? await statOf(entry.filePath) : undefined;
   if (entry === null) return { key };

@@ -15,15 +15,21 @@ import { createHash } from 'node:crypto';
  */
 const DROPPED = /['\u2019\u02BC\u2018`\u00B4\p{Cf}\p{Me}\u{FE00}-\u{FE0F}\u{E0100}-\u{E01EF}]/gu;
 /**
- * Punctuation, symbols (emoji included) and control characters separate words ("fox/cat" is
- * "fox cat"). Letters, digits and the combining marks that scripts such as Devanagari need are kept.
+ * Emoji (with a skin tone; a flag's two letters) are words of their own: "I ❤️ my cat" is not
+ * "I 😡 my cat", and prompts of emoji alone must not all share one video.
  */
-const SEPARATORS = /[\p{P}\p{S}\p{Cc}]/gu;
+const EMOJI = /\p{Regional_Indicator}{2}|\p{Extended_Pictographic}\p{Emoji_Modifier}?/gu;
+/**
+ * Punctuation, other symbols and control characters separate words ("fox/cat" is "fox cat").
+ * Letters, digits and the combining marks that scripts such as Devanagari need are kept.
+ */
+const SEPARATORS = /(?![\p{Extended_Pictographic}\p{Emoji_Modifier}\p{Regional_Indicator}])[\p{P}\p{S}\p{Cc}]/gu;
 
 /**
  * Lowercases (Unicode-aware), applies NFKC (full-width and compatibility forms fold to their plain
- * letters and digits), removes punctuation and symbols, and collapses whitespace. Letters of every
- * script and accents are kept: "café" and "cafe" stay different prompts.
+ * letters and digits), removes punctuation and symbols other than emoji, and collapses whitespace.
+ * Letters of every script and accents are kept: "café" and "cafe" stay different prompts. A prompt
+ * of punctuation alone normalizes to '', which keys no cached video (see promptKeysCache).
  */
 export const normalizePrompt = (prompt: string): string =>
   prompt
@@ -32,9 +38,13 @@ export const normalizePrompt = (prompt: string): string =>
     // Lowercasing can leave a decomposed sequence (e.g. "İ" -> "i̇"); normalize again to compare equal.
     .normalize('NFKC')
     .replace(DROPPED, '')
+    .replace(EMOJI, ' $& ')
     .replace(SEPARATORS, ' ')
     .replace(/\s+/gu, ' ')
     .trim();
+
+/** Whether a prompt has anything to key a cached video on: "..." and "!!!" would all share one. */
+export const promptKeysCache = (prompt: string): boolean => normalizePrompt(prompt) !== '';
 
 export type CacheKeyValue =
   | string
