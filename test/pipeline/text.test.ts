@@ -53,6 +53,13 @@ describe('validatePrompt', () => {
     expect(() => validatePrompt(FAMILY.repeat(201), 200)).toThrow(expect.objectContaining({ code: 'VIDBOT_PROMPT_TOO_LONG', details: { length: 201, maxChars: 200 } }));
   });
 
+  it('refuses a prompt with no letter, digit or emoji (zero-width spaces, dots), and takes one of emoji alone', () => {
+    for (const blank of ['\u200B\u200B', '\u2060\uFEFF', '...', '!!! ?', '— –']) {
+      expect(() => validatePrompt(blank), JSON.stringify(blank)).toThrow(expect.objectContaining({ code: 'VIDBOT_PROMPT_EMPTY' }));
+    }
+    expect(['🐶🌧️', '🇫🇷', '42', 'a', '狐'].map((prompt) => validatePrompt(prompt))).toEqual(['🐶🌧️', '🇫🇷', '42', 'a', '狐']);
+  });
+
   it('still refuses a character carrying mark upon mark, counting its code points then', () => {
     const zalgo = `a${'\u0301'.repeat(100)}`.repeat(20);
     expect(visibleLength(zalgo)).toBe(20);

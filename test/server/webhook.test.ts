@@ -263,6 +263,9 @@ describe('POST /whatsapp/webhook', () => {
       const { vidbot, say } = await setup({ VIDBOT_PROMPT_MAX_CHARS: '20' });
       expect((await say(ALICE, 'x'.repeat(21))).text).toContain('That description is 21 characters long. Please keep it to 20');
       expect((await say(ALICE, '   ')).text).toContain('Send me a short description');
+      // Blank on the phone (zero-width spaces), or dots alone: no video of nothing either.
+      expect((await say(ALICE, '\u200B\u200B')).text).toContain('Send me a short description');
+      expect((await say(ALICE, '...')).text).toContain('Send me a short description');
       expect(await vidbot.store.countTasks()).toBe(0);
     });
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cacheKey, normalizePrompt, stableJson } from '../../src/lib/store/index.ts';
+import { cacheKey, normalizePrompt, promptKeysCache, stableJson } from '../../src/lib/store/index.ts';
 
 describe('normalizePrompt', () => {
   it.each([
@@ -34,6 +34,10 @@ describe('normalizePrompt', () => {
   it('treats composed and decomposed accents alike but keeps accents', () => {
     expect(normalizePrompt('Cafe\u0301')).toBe(normalizePrompt('Café'));
     expect(normalizePrompt('café')).not.toBe(normalizePrompt('cafe'));
+  });
+
+  it('keys no cached video on a prompt of punctuation alone ("..." and "!!!" would share one)', () => {
+    expect(['...', '!!!', '\u200B', '😂', 'a'].map(promptKeysCache)).toEqual([false, false, false, true, true]);
   });
 
   it('keeps combining marks that scripts need', () => {

@@ -1,3 +1,3 @@
 export * from './port.ts';
 export { createSqliteStore, type SqliteStoreOptions } from './sqlite/index.ts';
-export { cacheKey, type CacheKeyInput, type CacheKeyValue, normalizePrompt, stableJson } from './cache-key.ts';
+export { cacheKey, type CacheKeyInput, type CacheKeyValue, normalizePrompt, promptKeysCache, stableJson } from './cache-key.ts';
