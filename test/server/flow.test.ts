@@ -106,6 +106,12 @@ describe('the WhatsApp bot end to end', () => {
     expect(voice.text).toContain("I can't listen to voice notes here yet");
     const clip = await bot.post({ ...whatsappText(USER, ''), NumMedia: '1', MediaUrl0: photo, MediaContentType0: 'video/mp4' });
     expect(clip.text).toContain('I can only use photos');
+    // A photo cut short (its first bytes right, its data not): told at once, and no task that fails three times later.
+    const cut = bot.fake.addMedia(Buffer.from(png).subarray(0, 400), 'image/png');
+    expect((await bot.post({ ...whatsappText(USER, 'animate this'), NumMedia: '1', MediaUrl0: cut, MediaContentType0: 'image/png' })).text).toContain(
+      "I couldn't open that photo: it seems damaged or cut short",
+    );
+    expect(await bot.vidbot.store.countTasks({ from: USER })).toBe(1);
     const sid = newMessageSid();
     expect((await bot.post({ ...whatsappText(USER, '', sid), NumMedia: '1', MediaUrl0: bot.fake.addMedia('not an image', 'image/png'), MediaContentType0: 'image/png' })).text).toContain(
       "That image format isn't supported",

@@ -3,14 +3,12 @@
  * with the reply text. The MessageSid is claimed first, so a Twilio retry (even one arriving at the
  * same moment) queues nothing and gets the first answer.
  */
-import { join } from 'node:path';
 import type { Vidbot } from '../create-vidbot.ts';
 import { type Admission, ackReply, budgetSpentReply, standingOf } from './admission.ts';
 import { createBudgetGate } from './budget-gate.ts';
 import { actOnChoice, resolveChoice } from './choices.ts';
 import { type ParsedCommand, runCommand, parseCommand } from './commands.ts';
 import { type ModelContext, chooseModel, modelCommand, modelForPrompt } from './models.ts';
-import { MediaDownloadError, downloadInboundImage } from '../channel/media.ts';
 import type { InboundMessage } from '../channel/port.ts';
 import type { InboundClaim, Task } from '../store/port.ts';
 import { IMAGE_TYPES } from '../media-type.ts';
@@ -23,6 +21,7 @@ import { isWelcomeRequest, notAPromptReply } from './not-a-prompt.ts';
 import { type LiveWorkers, createEtaBasis } from './eta-basis.ts';
 import { createTurns } from './turns.ts';
 import { createVoiceNotes } from './voice.ts';
+import { fetchPhoto } from './photo.ts';
 
 export interface CreateBotOptions {
   readonly vidbot: Pick<
@@ -138,18 +137,9 @@ export const createBot = (options: CreateBotOptions): Bot => {
 
     let firstFrameImage: string | undefined;
     if (image !== undefined) {
-      try {
-        // Fetched under the rules of the channel the message came through: its hosts, its credentials.
-        firstFrameImage = await downloadInboundImage(image.url, vidbot.channels.get(message.channel).media, {
-          dir: join(vidbot.paths.dataDir, 'inbound'),
-          maxBytes: config.inboundMediaMaxBytes,
-          name: message.messageId,
-          ...(signal ? { signal } : {}),
-        });
-      } catch (error) {
-        if (!(error instanceof MediaDownloadError)) throw error;
-        return reject(error.reason === 'too-large' ? mediaTexts.tooLarge(config.inboundMediaMaxBytes) : error.reason === 'not-image' ? mediaTexts.imageFormat : mediaTexts.couldNotUse);
-      }
+      const photo = await fetchPhoto(vidbot, message, image, signal);
+      if ('refused' in photo) return reject(photo.refused);
+      firstFrameImage = photo.file;
     }
 
     const { task } = await vidbot.submitTask({

@@ -175,6 +175,7 @@ export const mediaTexts = {
   imageFormat: "📷 That image format isn't supported. Please send a JPEG, PNG or WebP photo.",
   imageToVideoUnsupported:
     "📷 Thanks for the photo! The current video model can't animate images, so please describe the video in words instead.",
+  damaged: "😕 I couldn't open that photo: it seems damaged or cut short. Please send it again, or describe the video in words.",
   couldNotUse:
     "😕 Sorry, I couldn't use that image. Please send it again as a JPEG, PNG or WebP photo, or just describe the video in words.",
   tooLarge: (maxBytes: number) =>

@@ -1,0 +1,39 @@
+/**
+ * A photo sent to be animated: fetched under the rules of the channel it came through (its hosts,
+ * its credentials, a size cap, a check of its bytes), then decoded once, so a photo cut short is
+ * refused now rather than failing its video three times later as if the bot were at fault.
+ */
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Vidbot } from '../create-vidbot.ts';
+import { MediaDownloadError, downloadInboundImage } from '../channel/media.ts';
+import type { InboundMedia, InboundMessage } from '../channel/port.ts';
+import { imageDecodes } from '../ffmpeg/image.ts';
+import { mediaTexts } from './replies.ts';
+
+/** The photo's file, or what to tell its sender instead. */
+export type FetchedPhoto = { readonly file: string } | { readonly refused: string };
+
+export const fetchPhoto = async (
+  vidbot: Pick<Vidbot, 'channels' | 'paths' | 'config' | 'ffmpeg'>,
+  message: InboundMessage,
+  image: InboundMedia,
+  signal?: AbortSignal,
+): Promise<FetchedPhoto> => {
+  const maxBytes = vidbot.config.inboundMediaMaxBytes;
+  let file: string;
+  try {
+    file = await downloadInboundImage(image.url, vidbot.channels.get(message.channel).media, {
+      dir: join(vidbot.paths.dataDir, 'inbound'),
+      maxBytes,
+      name: message.messageId,
+      ...(signal ? { signal } : {}),
+    });
+  } catch (error) {
+    if (!(error instanceof MediaDownloadError)) throw error;
+    return { refused: error.reason === 'too-large' ? mediaTexts.tooLarge(maxBytes) : error.reason === 'not-image' ? mediaTexts.imageFormat : mediaTexts.couldNotUse };
+  }
+  if (await imageDecodes(vidbot.ffmpeg.ffmpeg, file, signal)) return { file };
+  await rm(file, { force: true });
+  return { refused: mediaTexts.damaged };
+};
