@@ -47,7 +47,10 @@ export interface CreateServerOptions {
   readonly workers?: () => WorkerStatus;
   /** Pass your own to feed it worker events too (`vidbot serve` does); one is made otherwise. */
   readonly metrics?: ServerMetrics;
-  /** What the bot is doing, streamed at GET /api/events; one is made from the queue otherwise. */
+  /**
+   * What the bot is doing, streamed at GET /api/events; one is made from the queue otherwise, which
+   * hears no pipeline stages: a server running workers passes one fed their events (startServer does).
+   */
   readonly activity?: ActivityFeed;
   /** This process's workers, for POST /api/workers/pause|resume. */
   readonly workerControl?: WorkerControl;

@@ -34,7 +34,10 @@ export interface StartServerOptions extends Pick<CreateVidbotOptions, 'env' | 'o
   readonly insecureSkipSignature?: boolean;
   /** Fastify's logger option (secrets in headers are redacted); default none. */
   readonly logger?: FastifyServerOptions['logger'];
-  /** Also keep an activity feed of what the workers do (the dashboard's); /api/events makes one on demand otherwise. */
+  /**
+   * Keep an activity feed even without workers or a bus (a dashboard's); with either there is always
+   * one. A server with neither makes one for /api/events on demand.
+   */
   readonly activity?: boolean;
   /** Largest request body in bytes (default 256 KB). */
   readonly bodyLimit?: number;
@@ -100,8 +103,10 @@ export const startServer = async (config: Config, options: StartServerOptions = 
     const workerCount = options.workers ?? config.workerCount;
     let worker: QueueWorker | undefined;
     const ownWorkers = () => ({ running: worker?.running ?? 0, concurrency: worker ? workerCount : 0, paused: worker?.paused ?? false });
-    // With Redis, from the start: /health sums every process's workers, heard on the bus.
-    const feed = options.activity || vidbot.activityBus ? createVidbotFeed(vidbot, { ownWorkers }) : undefined;
+    // From the start whenever this process runs workers: their stages, progress and makers reach
+    // /api/events only through it (an on-demand feed hears the queue, not the pipeline), drawn or not.
+    // With Redis too: /health sums every process's workers, heard on the bus.
+    const feed = options.activity || vidbot.activityBus || workerCount > 0 ? createVidbotFeed(vidbot, { ownWorkers }) : undefined;
     if (feed) undo.push(() => feed.close());
     // The page shows what other processes' workers send its users (channel/simulator/relay.ts).
     if (simulator && vidbot.activityBus) undo.push(showRelayed(vidbot.activityBus, simulator.channel));
