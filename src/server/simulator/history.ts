@@ -69,9 +69,10 @@ export const readHistory = async (store: Store, to: string, modelChoices: readon
   const logged = (session?.messages ?? [])
     .flatMap((message) => fromLog(message) ?? [])
     .filter((item) => item.type !== 'reply' || !sentAsMessage.has(`${item.messageSid}:reply`));
-  // Messages the channel never took (refused before an id) have nothing to show a receipt on.
+  // Messages the channel never took (refused before an id) have nothing to show a receipt on. The
+  // store lists newest first: turned, so two sent in the same millisecond keep their order (the sort is stable).
   const sent = await Promise.all(
-    records.filter((record) => record.status !== 'pending').map(async (record) => ({ type: 'outbound' as const, ts: record.createdAt, ...(await outboundEvent(store, record, modelChoices)) })),
+    [...records].reverse().filter((record) => record.status !== 'pending').map(async (record) => ({ type: 'outbound' as const, ts: record.createdAt, ...(await outboundEvent(store, record, modelChoices)) })),
   );
   const items = [...logged, ...sent].sort((a, b) => a.ts - b.ts).slice(-MAX_ITEMS);
   return { now, items, tasks: tasks.map((task: Task) => taskEvent(task)) };
