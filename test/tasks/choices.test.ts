@@ -177,7 +177,9 @@ describe('reply buttons', () => {
 
     // The video is sent again, not made again.
     const answer = await tap(b, notice, 'retry', '🔄 Try again');
-    expect(answer.text).toMatch(/^🔄 Trying "a kite over the dunes" again!/);
+    // Said as what happens: it is sent again, not "being made right now".
+    expect(answer.text).toMatch(/^📤 Sending "a kite over the dunes" to you again!/);
+    expect(answer.text).not.toMatch(/being made|in line|Ready in/);
     const again = await b.until(task.taskId, 'done');
     expect(again.videoId).toBe(task.videoId);
     expect(b.fake.messages.filter((m) => m.mediaUrls.includes(task.videoUrl ?? '-'))).toHaveLength(2);

@@ -166,6 +166,7 @@ describe('every text the bot sends', () => {
       choiceTexts.again(task()),
       choiceTexts.orientation(task(), 'landscape'),
       choiceTexts.retry(task()),
+      choiceTexts.resend(task()),
       choiceTexts.notFailed(task({ status: 'done' })),
       choiceTexts.notFailed(task({ status: 'processing' })),
       choiceTexts.alreadyAsked(task({ status: 'done' }), 'portrait'),

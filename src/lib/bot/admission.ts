@@ -73,9 +73,10 @@ export const ackReply = (
   position: number | null,
   basis: EtaBasis,
   { quota }: Admission,
-  { headline, sender }: { headline?: string; sender?: string } = {},
+  { headline, sender, resend = false }: { headline?: string; sender?: string; resend?: boolean } = {},
 ): BotReply => {
-  const { place, etaSec } = standingOf({ taskId, ...(sender === undefined ? {} : { sender }) }, position, basis);
+  // A video sent again has no place in line to tell nor a making to wait for: "being made right now" would be untrue.
+  const { place, etaSec } = resend ? { place: null, etaSec: undefined } : standingOf({ taskId, ...(sender === undefined ? {} : { sender }) }, position, basis);
   return {
     text: ackText(place, etaSec, quota && { ...quota, used: quota.used + 1, left: quota.left - 1 }, headline),
     kind: 'ack',

@@ -111,7 +111,7 @@ export interface ChoiceContext {
   /** The reply when today's budget is spent and this task's new video would have to be paid for (bot/budget-gate.ts). */
   heldByBudget(task: Task): Promise<BotReply | undefined>;
   /** The usual answer for a queued task (its place in line, an ETA, the allowance left), under `headline`. */
-  acknowledge(task: Pick<Task, 'taskId' | 'from' | 'jobId'>, admission: Admission, headline: string): Promise<BotReply>;
+  acknowledge(task: Pick<Task, 'taskId' | 'from' | 'jobId'>, admission: Admission, headline: string, options?: { resend?: boolean }): Promise<BotReply>;
 }
 
 const told = (text: string): BotReply => ({ text, kind: 'rejected', duplicate: false });
@@ -170,7 +170,8 @@ export const actOnChoice = async (context: ChoiceContext, message: InboundMessag
     }
     // The task counts its own video again (a retry does, however asked): the tap's is given back, so it counts once.
     await vidbot.limits.refund(message.from, message.messageId).catch(() => undefined);
-    return context.acknowledge(retried, admission, choiceTexts.retry(task));
+    const resend = task.videoId !== undefined;
+    return context.acknowledge(retried, admission, resend ? choiceTexts.resend(task) : choiceTexts.retry(task), { resend });
   }
   // A new task through the same path as a typed prompt, keyed by this message so a redelivery queues nothing.
   const { task: queued } = await vidbot.submitTask({

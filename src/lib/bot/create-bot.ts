@@ -108,11 +108,12 @@ export const createBot = (options: CreateBotOptions): Bot => {
   };
 
   /** The answer for a task just queued: its place in line, when it should be ready, what is left for today. */
-  const acknowledge = async (task: Pick<Task, 'taskId' | 'from' | 'jobId'>, admission: Admission, headline?: string): Promise<BotReply> => {
+  const acknowledge = async (task: Pick<Task, 'taskId' | 'from' | 'jobId'>, admission: Admission, headline?: string, { resend = false } = {}): Promise<BotReply> => {
     // A retried task has a job of its own (taskId#2): its place is that job's.
     const reply = ackReply(task.taskId, await vidbot.queue.position(task.jobId ?? task.taskId), await etaBasis.read(), admission, {
       ...(headline === undefined ? {} : { headline }),
       sender: task.from,
+      resend,
     });
     etaBasis.queued({ taskId: task.taskId, sender: task.from });
     return reply;

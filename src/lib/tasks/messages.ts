@@ -69,6 +69,8 @@ export const choiceTexts = {
   orientation: (task: Task, orientation: Orientation) =>
     `${orientation === 'landscape' ? '↔️' : '↕️'} "${excerpt(task.prompt, 60)}" in ${orientation} coming up!`,
   retry: (task: Task) => `🔄 Trying "${excerpt(task.prompt, 60)}" again!`,
+  /** A retry of a video that was made and never arrived: it is sent again, not made again. */
+  resend: (task: Task) => `📤 Sending "${excerpt(task.prompt, 60)}" to you again!`,
   notFailed: (task: Task) =>
     task.status === 'done'
       ? `✅ "${excerpt(task.prompt, 60)}" has already arrived, so there's nothing to try again.`
