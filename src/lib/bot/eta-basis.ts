@@ -38,34 +38,44 @@ export const createEtaBasis = (options: {
   const { now } = options;
   const runSeconds = readAtMostEvery(5_000, now, () => recentRunSeconds(options.store));
   const counts = readAtMostEvery(1_000, now, () => options.queue.counts());
-  const line = readAtMostEvery(1_000, now, async (): Promise<OpenLine | undefined> => {
+  // Jobs queued here since the line was read, at most a line's worth; `taken` counts every note.
+  let notes: { seq: number; at: number; taskId: string; sender: string }[] = [];
+  let taken = 0;
+  const line = readAtMostEvery(1_000, now, async (): Promise<{ open: OpenLine | undefined; noted: number }> => {
+    // Notes taken before the read began are of jobs already stored: the read shows each where it is now.
+    const noted = taken;
     // The queue's counts are kept as it goes; listing a long line would read all of it.
     const { waiting, delayed, active } = await counts();
-    if (waiting + delayed + active > OPEN_LINE_LIMIT) return undefined;
+    if (waiting + delayed + active > OPEN_LINE_LIMIT) return { open: undefined, noted };
     const open = await options.store.listTasks({ status: ['queued', 'processing', 'delivering'], limit: OPEN_LINE_LIMIT + 1 });
-    if (open.length > OPEN_LINE_LIMIT) return undefined;
+    if (open.length > OPEN_LINE_LIMIT) return { open: undefined, noted };
     // Newest first as listed; tasks without a job are run by whoever made them (`vidbot generate`).
     const jobs = open.filter((task) => task.jobId !== undefined).reverse();
     const wallClock = Date.now();
     return {
-      waiting: jobs.filter((task) => task.status === 'queued').map((task) => ({ taskId: task.taskId, sender: senderOf(task) })),
-      running: jobs
-        .filter((task) => task.status !== 'queued')
-        .map((task) => ({ sender: senderOf(task), elapsedSeconds: Math.max(0, (wallClock - (task.startedAt ?? wallClock)) / 1000) })),
+      noted,
+      open: {
+        waiting: jobs.filter((task) => task.status === 'queued').map((task) => ({ taskId: task.taskId, sender: senderOf(task) })),
+        running: jobs
+          .filter((task) => task.status !== 'queued')
+          .map((task) => ({ sender: senderOf(task), elapsedSeconds: Math.max(0, (wallClock - (task.startedAt ?? wallClock)) / 1000) })),
+      },
     };
   });
-  // Jobs queued here since the line was read: dropped once a read lists them (or after 10 s), at most a line's worth.
-  let notes: { at: number; taskId: string; sender: string }[] = [];
-  let pruned: OpenLine | undefined;
+  let pruned: { open: OpenLine | undefined; noted: number } | undefined;
   return {
     async read() {
-      const [seconds, { active }, open] = await Promise.all([runSeconds(), counts(), line()]);
+      const [seconds, { active }, read] = await Promise.all([runSeconds(), counts(), line()]);
+      const { open } = read;
       const live = options.liveWorkers?.();
       const workersRun = live === undefined || (live.concurrency > 0 && !live.paused);
-      if (open !== pruned) {
-        pruned = open;
+      if (read !== pruned) {
+        pruned = read;
+        // Kept only while the line misses the job: a note of a job since started (or ended) would
+        // sit behind those listed waiting, and standingInLine would take it for one still waiting
+        // and the first one waiting for started, putting the new job ahead of it.
         const listed = new Set(open?.waiting.map((job) => job.taskId));
-        notes = notes.filter((note) => !listed.has(note.taskId) && Date.now() - note.at < 10_000);
+        notes = notes.filter((note) => note.seq > read.noted && !listed.has(note.taskId) && Date.now() - note.at < 10_000);
       }
       return {
         runSeconds: seconds,
@@ -75,7 +85,7 @@ export const createEtaBasis = (options: {
       };
     },
     queued(task) {
-      if (pruned !== undefined && notes.length < OPEN_LINE_LIMIT) notes.push({ at: Date.now(), ...task });
+      if (pruned?.open !== undefined && notes.length < OPEN_LINE_LIMIT) notes.push({ seq: (taken += 1), at: Date.now(), ...task });
     },
   };
 };
