@@ -1,6 +1,6 @@
 /** How a message's words are read (a command, a greeting, thanks, or a prompt), and what /cancel answers. */
 import { describe, expect, it } from 'vitest';
-import { isThanks, parseCommand, runCommand } from '../../src/lib/bot/commands.ts';
+import { isThanks, meantCommand, parseCommand, runCommand } from '../../src/lib/bot/commands.ts';
 import { makeVidbot } from '../helpers/vidbot.ts';
 
 describe('parseCommand', () => {
@@ -24,6 +24,14 @@ describe('parseCommand', () => {
       expect({ text, parsed: parseCommand(text) }).toEqual({ text, parsed: null });
     }
     expect(parseCommand('hello', { bareWords: false })).toBeNull();
+  });
+
+  it('reads "cancel all" as /cancel all, and offers the command a mistyped one was most likely meant to be', () => {
+    expect(parseCommand('Cancel all!')).toEqual({ name: 'cancel', word: 'Cancel all!', argument: 'all' });
+    expect(parseCommand('/cancel ALL')).toMatchObject({ name: 'cancel', argument: 'ALL' });
+    expect(parseCommand('cancel all', { bareWords: false })).toBeNull();
+    expect(['/stauts', '/hlep', '/histroy', '/cancle', '/modle', '/statuss', '/menus'].map(meantCommand)).toEqual(['/status', '/help', '/history', '/cancel', '/model', '/status', '/menu']);
+    expect(['/frobnicate', '/xy', '/retry', '/dance'].map(meantCommand)).toEqual([undefined, undefined, undefined, undefined]);
   });
 });
 
@@ -55,6 +63,22 @@ describe('/cancel', () => {
       };
       const reply = await runCommand({ name: 'cancel', word: '/cancel' }, { vidbot, from, imageToVideo: false });
       expect(reply).toBe(`📬 Too late to cancel "a heron taking off at dawn": it's made and on its way to you.`);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('cancels the newest and says how many more are on the way; "/cancel all" cancels every one', async () => {
+    const { vidbot, cleanup } = await makeVidbot();
+    try {
+      const from = 'whatsapp:+15550007778';
+      for (const prompt of ['a red kite', 'a blue kite', 'a green kite', 'a white kite']) await vidbot.submitTask({ prompt, from });
+      const cancel = (argument?: string) => runCommand({ name: 'cancel', word: '/cancel', ...(argument ? { argument } : {}) }, { vidbot, from, imageToVideo: false });
+      // Before, only the newest went, and the reply did not say the others were still coming.
+      expect(await cancel()).toBe('🛑 Canceled "a white kite". Send a new description whenever you like.\n📋 You have 3 more on the way: send /cancel again for the next, or /cancel all.');
+      expect(await cancel('all')).toBe('🛑 Canceled 3 videos. Send a new description whenever you like.');
+      expect(await vidbot.store.countTasks({ from, status: ['queued', 'processing'] })).toBe(0);
+      expect(await cancel('all')).toBe("🤷 There's nothing to cancel: you have no videos queued or in progress.");
     } finally {
       await cleanup();
     }

@@ -67,7 +67,8 @@ export const parseCommand = (body: string, options: { readonly bareWords?: boole
   const text = body.trim();
   if (!text.startsWith('/')) {
     const name = options.bareWords === false || surelyLonger(text, LONGEST_WORDS) ? undefined : WORDS[plainWords(text)];
-    return name === undefined ? null : { name, word: text, argument: '' };
+    if (name === undefined) return options.bareWords !== false && plainWords(text) === 'cancel all' ? { name: 'cancel', word: text, argument: 'all' } : null;
+    return { name, word: text, argument: '' };
   }
   const word = text.slice(1).split(/\s+/, 1)[0]?.toLowerCase() ?? '';
   return { name: COMMANDS.find((name) => name === word) ?? ALIASES[word], word: `/${word}`, argument: text.slice(1 + word.length).trim() };
@@ -100,15 +101,40 @@ export interface CommandContext {
   placeOf?(task: Task, position: number | null): Promise<number | null>;
 }
 
+/** The command a mistyped /word was most likely meant to be (a letter off, or two swapped), if any. */
+export const meantCommand = (word: string): string | undefined => {
+  const typed = word.replace(/^\//, '').toLowerCase();
+  if (typed.length < 3) return undefined;
+  // One slip only: two would take "/dance" for /cancel.
+  const near = [...COMMANDS, ...Object.keys(ALIASES)].find((name) => editDistance(typed, name) === 1);
+  return near === undefined ? undefined : `/${near}`;
+};
+
+/** Letters added, dropped, changed or swapped with a neighbour ("stauts" is one from "status"). */
+const editDistance = (a: string, b: string): number => {
+  const rows: number[][] = [Array.from({ length: b.length + 1 }, (_, index) => index)];
+  for (let i = 1; i <= a.length; i += 1) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j += 1) {
+      const above = rows[i - 1] ?? [];
+      let best = Math.min((above[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (above[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, (rows[i - 2]?.[j - 2] ?? 0) + 1);
+      row[j] = best;
+    }
+    rows.push(row);
+  }
+  return rows[a.length]?.[b.length] ?? 0;
+};
+
 export const runCommand = async (
-  command: { name: Exclude<CommandName, 'model'> | undefined; word: string },
+  command: { name: Exclude<CommandName, 'model'> | undefined; word: string; argument?: string },
   context: CommandContext,
 ): Promise<string> => {
   const { vidbot, from } = context;
   const limit = context.listSize ?? 5;
   switch (command.name) {
     case undefined:
-      return unknownCommandText(command.word, context);
+      return unknownCommandText(command.word, { ...context, meant: meantCommand(command.word) });
     case 'help':
       return helpText(context);
     case 'status': {
@@ -125,15 +151,28 @@ export const runCommand = async (
     case 'history':
       return historyText(await vidbot.store.listVideos({ from, limit }));
     case 'cancel': {
-      // The newest unfinished task: what the user most likely means.
-      const [open] = await vidbot.store.listTasks({ from, status: ['queued', 'processing'], limit: 1 });
-      if (!open) return cancelTexts.nothing;
-      const result = await vidbot.cancelTask(open.taskId);
-      if (result.outcome === 'already-finished' && result.task.status === 'delivering') return cancelTexts.sending(result.task);
-      if (result.outcome === 'already-finished' && FINAL_TASK_STATUSES.includes(result.task.status)) {
-        return result.task.status === 'done' ? cancelTexts.finished(result.task) : cancelTexts.canceled(result.task);
+      const open = await vidbot.store.listTasks({ from, status: ['queued', 'processing'], limit: MAX_CANCELED });
+      const [newest] = open;
+      if (newest === undefined) return cancelTexts.nothing;
+      if (/^all$/i.test(command.argument ?? '')) {
+        const answers = await Promise.all(open.map((task) => cancelOne(vidbot, task)));
+        return cancelTexts.all(['canceled', 'stopping', 'late'].map((kind) => answers.filter((answer) => answer.kind === kind).length) as [number, number, number]);
       }
-      return result.outcome === 'canceled' ? cancelTexts.canceled(result.task) : cancelTexts.stopping(result.task);
+      // The newest unfinished task: what the user most likely means; the others are said to be there still.
+      const { text } = await cancelOne(vidbot, newest);
+      return open.length > 1 ? `${text}\n${cancelTexts.more(open.length - 1)}` : text;
     }
   }
+};
+
+/** What "/cancel all" stops at most: more than a sender can queue in minutes under the rate limit. */
+const MAX_CANCELED = 50;
+
+const cancelOne = async (vidbot: CommandContext['vidbot'], task: Task): Promise<{ kind: 'canceled' | 'stopping' | 'late'; text: string }> => {
+  const result = await vidbot.cancelTask(task.taskId);
+  if (result.outcome === 'already-finished' && result.task.status === 'delivering') return { kind: 'late', text: cancelTexts.sending(result.task) };
+  if (result.outcome === 'already-finished' && FINAL_TASK_STATUSES.includes(result.task.status)) {
+    return result.task.status === 'done' ? { kind: 'late', text: cancelTexts.finished(result.task) } : { kind: 'canceled', text: cancelTexts.canceled(result.task) };
+  }
+  return result.outcome === 'canceled' ? { kind: 'canceled', text: cancelTexts.canceled(result.task) } : { kind: 'stopping', text: cancelTexts.stopping(result.task) };
 };

@@ -164,7 +164,7 @@ export const createBot = (options: CreateBotOptions): Bot => {
       models: vidbot.models.length,
       placeOf: async (task: Task, position: number | null) => standingOf({ taskId: task.taskId, sender: task.from }, position, await etaBasis.read()).place,
     };
-    return { text: await runCommand({ name: command.name, word: command.word }, context), kind: 'command', duplicate: false };
+    return { text: await runCommand({ name: command.name, word: command.word, argument: command.argument }, context), kind: 'command', duplicate: false };
   };
 
   /** What a voice note said, answered as if typed: a spoken "hi", "thank you" or "status" is not a prompt either. */

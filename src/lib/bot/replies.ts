@@ -27,13 +27,15 @@ export const helpText = (options: { imageToVideo: boolean; voiceNotes?: boolean;
     'Commands:',
     '/status — your latest requests',
     '/history — your recent videos',
-    '/cancel — stop your newest request',
+    '/cancel — stop your newest request (/cancel all: every one)',
     ...((options.models ?? 0) > 1 ? ['/model — choose the video model for your next videos'] : []),
     '/help — this message',
   ].join('\n');
 
-export const unknownCommandText = (word: string, options: { imageToVideo: boolean; voiceNotes?: boolean; models?: number }): string =>
-  `🤔 I don't know the command "${shorten(word, 20)}".\n\n${helpText(options)}`;
+export const unknownCommandText = (word: string, options: { imageToVideo: boolean; voiceNotes?: boolean; models?: number; meant?: string | undefined }): string =>
+  options.meant === undefined
+    ? `🤔 I don't know the command "${shorten(word, 20)}".\n\n${helpText(options)}`
+    : `🤔 I don't know the command "${shorten(word, 20)}". Did you mean ${options.meant}? Send /help for all of them.`;
 
 /** Collapses whitespace and cuts long text to `max` characters as seen (text.ts). */
 export const shorten = (text: string, max = 40): string => cutText(text, max);
@@ -128,7 +130,19 @@ export const cancelTexts = {
   finished: (task: Task) => `✅ Too late to cancel "${shorten(task.prompt)}": it has already finished.`,
   sending: (task: Task) => `📬 Too late to cancel "${shorten(task.prompt)}": it's made and on its way to you.`,
   nothing: "🤷 There's nothing to cancel: you have no videos queued or in progress.",
+  more: (count: number) => `📋 You have ${count} more on the way: send /cancel again for the next, or /cancel all.`,
+  all: ([canceled, stopping, late]: readonly [number, number, number]) =>
+    [
+      canceled + stopping > 0 ? `🛑 Canceled ${plural(canceled + stopping, 'video')}.` : '',
+      stopping > 0 ? `${stopping === 1 ? 'One was' : `${stopping} were`} already in progress, so ${stopping === 1 ? 'it' : 'they'} may take a moment to stop.` : '',
+      late > 0 ? `📬 Too late for ${plural(late, 'video')}: already made and on ${late === 1 ? 'its' : 'their'} way.` : '',
+      'Send a new description whenever you like.',
+    ]
+      .filter(Boolean)
+      .join(' '),
 };
+
+const plural = (count: number, noun: string): string => (count === 1 ? `1 ${noun}` : `${count} ${noun}s`);
 
 /** /model: the models a user may pick (by their names, never an id or a service), and their pick. */
 export const modelTexts = {
