@@ -7,12 +7,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { vidbotError } from '../../src/lib/errors.ts';
 import type { Task } from '../../src/lib/store/port.ts';
+import type { LifecycleDeps } from '../../src/lib/tasks/deps.ts';
+import { watchRun } from '../../src/lib/tasks/progress.ts';
 import { timeLeft } from '../../src/lib/tasks/progress-notice.ts';
 import type { VideoProvider } from '../../src/lib/video-provider/port.ts';
 import { type TestBot, useBots } from '../helpers/bot.ts';
 import { oneClipProvider } from '../helpers/clip-provider.ts';
 import { makeTempDir, removeDir } from '../helpers/media.ts';
-import { waitFor } from '../helpers/vidbot.ts';
+import { makeVidbot, waitFor } from '../helpers/vidbot.ts';
 
 const USER = 'whatsapp:+15557650002';
 
@@ -182,5 +184,31 @@ describe('how long a running task has left', () => {
     expect(await timeLeft(history(20), running, 5, now)).toEqual({ beyond: 'usual' });
     // No job finished yet: nothing to call it longer than.
     expect(await timeLeft(history(), running, 0, now)).toEqual({ beyond: 'nothing-to-go-by' });
+  });
+});
+
+describe('the progress message once the video is made', () => {
+  it('is not sent while the made video is compressed, uploaded and sent: it would arrive just before it', async () => {
+    const { vidbot, cleanup } = await makeVidbot({ VIDBOT_PROGRESS_AFTER_SEC: '0' });
+    try {
+      const deps = { ...vidbot, progressAfterMs: 200 } as unknown as LifecycleDeps;
+      const typing = { possible: false, show: async () => {} };
+      const running = async (prompt: string) => {
+        const { task } = await vidbot.createTask({ prompt, from: USER });
+        return (await vidbot.store.transitionTask(task.taskId, ['queued'], { status: 'processing', startedAt: Date.now() })) ?? task;
+      };
+      const made = await running('a heron at dawn, its video made');
+      const making = await running('a heron at dusk, still being made');
+      const madeWatch = watchRun(deps, made, { typing });
+      for (const event of [{ type: 'stage:start', stage: 'generate' }, { type: 'stage:done', stage: 'generate', durationMs: 5 }, { type: 'stage:start', stage: 'compress' }] as const) madeWatch.onEvent(event);
+      // Started after, with the same wait: once its notice is out, the other's moment has passed too.
+      const makingWatch = watchRun(deps, making, { typing });
+      makingWatch.onEvent({ type: 'stage:start', stage: 'generate' });
+      await waitFor(async () => vidbot.store.findOutbound({ id: `${making.taskId}:progress` }));
+      expect(await vidbot.store.findOutbound({ id: `${made.taskId}:progress` })).toBeNull();
+      await Promise.all([madeWatch.stop(), makingWatch.stop()]);
+    } finally {
+      await cleanup();
+    }
   });
 });

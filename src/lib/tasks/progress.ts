@@ -89,13 +89,16 @@ export const watchRun = (deps: LifecycleDeps, task: Task, options: { typing: Typ
   };
 
   const afterMs = deps.progressAfterMs ?? DEFAULT_PROGRESS_AFTER_MS;
+  // Once the video is made, what is left (compress, upload, send) takes seconds: "still working, under
+  // a minute left" would arrive just before the video.
+  let made = false;
   // Once the user has waited the threshold, and the job itself has run half of it: a job that waited
   // in line behind the user's others (its place and time were in the ack) and then runs quickly needs
   // no update arriving beside the video before it, and one that runs long has said how far it got.
   const noticeTimer =
     afterMs > 0 && task.from
       ? setTimeout(() => {
-          if (!stopped) track(sendProgressNotice(deps, taskId, percent, signal));
+          if (!stopped && !made) track(sendProgressNotice(deps, taskId, percent, signal));
         }, Math.max(afterMs / 2, waitingSince(task) + afterMs - Date.now()))
       : undefined;
 
@@ -113,6 +116,7 @@ export const watchRun = (deps: LifecycleDeps, task: Task, options: { typing: Typ
       if (stopped) return;
       const value = overallPercent(event);
       if (value !== undefined) push(value);
+      if ((event.type === 'stage:done' || event.type === 'stage:skip') && event.stage === 'generate') made = true;
       // The pipeline skips generating only when the cache has the video: the rest takes seconds.
       if (event.type === 'stage:skip' && event.stage === 'generate') track(typing.show(signal));
     },
