@@ -74,6 +74,10 @@ describe('the simulator routes', () => {
     expect(history.now).toBeGreaterThanOrEqual(notice.createdAt);
     // Another number has its own conversation; bad input is a 400.
     expect((await app.inject({ method: 'GET', url: '/simulator/history?to=%2B15550009999' })).json()).toMatchObject({ items: [], tasks: [] });
+    // A "+" left unencoded in the query (a space once decoded), or left out, still names the number.
+    for (const to of ['+15550001234', '15550001234']) {
+      expect((await app.inject({ method: 'GET', url: `/simulator/history?to=${to}` })).json<{ items: unknown[] }>().items.length, to).toBeGreaterThan(0);
+    }
     const nobody = await app.inject({ method: 'GET', url: '/simulator/history?to=nobody' });
     expect(nobody.statusCode).toBe(400);
     // The field named is the one sent.

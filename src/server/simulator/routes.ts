@@ -59,10 +59,13 @@ const objectBody = (request: FastifyRequest): Record<string, unknown> => {
   return body as Record<string, unknown>;
 };
 
-/** `+1555...` or `whatsapp:+1555...` into the WhatsApp address Twilio would send. */
+/**
+ * `+1555...` or `whatsapp:+1555...` into the WhatsApp address Twilio would send; digits alone get
+ * their `+` (also a `+` that an unencoded query string turned into a space).
+ */
 export const whatsappAddress = (value: unknown, field = 'from'): string => {
   const text = typeof value === 'string' ? value.replace(/[\s()-]/g, '') : '';
-  const address = text.startsWith('whatsapp:') ? text : `whatsapp:${text}`;
+  const address = (text.startsWith('whatsapp:') ? text : `whatsapp:${text}`).replace(/^whatsapp:(?=\d)/, 'whatsapp:+');
   if (!/^whatsapp:\+[1-9]\d{6,14}$/.test(address)) throw invalid(`"${field}" must be a number such as whatsapp:+15550001234.`);
   return address;
 };
