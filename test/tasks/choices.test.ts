@@ -63,6 +63,21 @@ const newestTask = async (b: TestBot): Promise<Task> => {
 const fileHash = async (path: string | undefined) => createHash('sha256').update(await readFile(path ?? '')).digest('hex');
 
 describe('reply buttons', () => {
+  it("offers nothing while the sender's next video is coming, nor to a sender with none left today", async () => {
+    const b = await start({ VIDBOT_DAILY_LIMIT: '2' });
+    const first = await made(b, 'a red kite over the sea');
+    await b.say(USER, 'a blue kite over the sea');
+    const second = await newestTask(b);
+    // The receipt's offer is decided before the webhook answers it: the second video is still coming.
+    await b.fake.sendStatus(first.delivery?.messageId ?? '', 'delivered');
+    expect(await b.vidbot.store.findOutbound({ id: `${first.jobId ?? first.taskId}:choices` })).toBeNull();
+    // The last of today's two: a tap on "Another take" would only say there are none left.
+    const done = await b.until(second.taskId, 'done');
+    await b.fake.sendStatus(done.delivery?.messageId ?? '', 'delivered');
+    expect(await b.vidbot.store.findOutbound({ id: `${done.jobId ?? done.taskId}:choices` })).toBeNull();
+    expect(b.fake.messages.filter((m) => m.body === OFFER_BODY)).toHaveLength(0);
+  });
+
   it('offers another take and the other orientation once the video has arrived, as quick-reply content, once', async () => {
     const b = await start();
     const task = await made(b, 'a fox running through a neon city at night');

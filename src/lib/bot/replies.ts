@@ -164,7 +164,7 @@ export const quotaLeftText = (quota: Quota): string =>
 
 /** Nothing left today: when the next one frees up. */
 export const quotaUsedUpText = (quota: Quota): string =>
-  `🎟️ You've had all ${quota.limit} of today's videos. The next one frees up in ${formatEta((quota.freesInMs ?? 0) / 1000)}; see you then!`;
+  `🎟️ You've had ${quota.limit === 1 ? "today's video" : `all ${quota.limit} of today's videos`}. The next one frees up in ${formatEta((quota.freesInMs ?? 0) / 1000)}; see you then!`;
 
 /** Today's generation budget is spent: no new video until the next day (UTC) starts. */
 export const budgetSpentText = (msUntilReset: number): string =>

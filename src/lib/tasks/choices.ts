@@ -46,6 +46,17 @@ export const readyForFollowUp = (deps: LifecycleDeps, record: OutboundRecord): b
 };
 
 /**
+ * Whether another version can be offered now: not while the sender's other videos are still coming
+ * (a burst of prompts would end in a stack of offers; the last video gets one), nor to a sender with
+ * none left today (each button would only say so).
+ */
+const offerable = async (deps: LifecycleDeps, task: Task & { from: string }): Promise<boolean> => {
+  if ((await deps.store.countTasks({ from: task.from, status: ['queued', 'processing', 'delivering'] })) > 0) return false;
+  const quota = await deps.limits?.allowance(task.from, Date.now());
+  return quota === undefined || quota.left > 0;
+};
+
+/**
  * Sends the follow-up with choices about a delivered task, once per run of it (`<jobId>:choices`).
  * Not outside WhatsApp's 24-hour window (free-form messages cannot go then) nor after a template.
  * Best effort: a failure is only logged, and a send a crash cut short is finished by the sweep.
@@ -56,6 +67,7 @@ export const offerChoices = async (deps: LifecycleDeps, task: Task): Promise<voi
   const id = `${task.jobId ?? task.taskId}:choices`;
   try {
     if ((await deps.store.findOutbound({ id })) !== null) return;
+    if (!(await offerable(deps, { ...task, from: task.from }))) return;
     const channel = channelFor(deps, delivery.channel);
     if (await outsideWindow(deps, channel, task.from)) return;
     const message = { to: task.from, body: CHOICES_MESSAGE, choices: choicesFor('choices', task) };

@@ -22,8 +22,11 @@ export interface LifecycleDeps extends OutboundDeps {
   readonly conversation: Conversation;
   readonly provider: Pick<VideoProvider, 'name' | 'cancelRemoteJob'>;
   readonly maxBytes?: number;
-  /** The senders' allowances: a failed task's video is given back, and counted again when the task is retried. */
-  readonly limits?: Pick<SenderLimits, 'refund' | 'recount'>;
+  /**
+   * The senders' allowances: a failed task's video is given back, and counted again when the task is
+   * retried; no offer of another version is made to a sender with none left today.
+   */
+  readonly limits?: Pick<SenderLimits, 'refund' | 'recount' | 'allowance'>;
   /** After a user has waited this long for a video, tell them once how long is left; 0 never (default 60 s). */
   readonly progressAfterMs?: number;
   /** How long a made video keeps being sent again while its channel cannot be reached (default 0: the job's attempts only). */
