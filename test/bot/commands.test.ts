@@ -17,6 +17,8 @@ describe('parseCommand', () => {
     }
     expect(parseCommand('hello there 👋')?.name).toBe('help');
     expect(parseCommand('Cancel.')?.name).toBe('cancel');
+    // Asked in a sentence rather than by name: not a video of the words.
+    expect(['What can you do?', 'how does this work', 'Cancel it!', 'stop it'].map((text) => parseCommand(text)?.name)).toEqual(['help', 'help', 'cancel', 'cancel']);
   });
 
   it('reads anything longer as a prompt, and a caption never as a bare word', () => {
@@ -37,7 +39,7 @@ describe('parseCommand', () => {
 
 describe('isThanks', () => {
   it('hears thanks, agreement and reactions, with punctuation and emoji around them', () => {
-    for (const text of ['thanks!', 'Thank you so much!!! 🙏', '   OK  ', 'love it ❤️', '👍👍', '🙏🏽', 'merci.']) {
+    for (const text of ['thanks!', 'Thank you so much!!! 🙏', '   OK  ', 'love it ❤️', '👍👍', '🙏🏽', 'merci.', 'Bye!', 'see you 👋']) {
       expect({ text, thanks: isThanks(text) }).toEqual({ text, thanks: true });
     }
   });

@@ -17,6 +17,8 @@ const ALIASES: Readonly<Record<string, CommandName>> = { start: 'help', menu: 'h
  */
 const WORDS: Readonly<Record<string, CommandName>> = {
   ...Object.fromEntries(['hi', 'hii', 'hello', 'hey', 'hiya', 'yo', 'hola', 'hallo', 'bonjour', 'ciao', 'olá', 'oi', 'salut', 'namaste', '?', 'hi there', 'hello there', 'hey there'].map((word) => [word, 'help' as const])),
+  ...Object.fromEntries(['what can you do', 'what do you do', 'how does this work', 'how does it work', 'help me', 'help please'].map((words) => [words, 'help' as const])),
+  ...Object.fromEntries(['cancel it', 'cancel that', 'cancel please', 'stop it'].map((words) => [words, 'cancel' as const])),
   ...ALIASES,
   help: 'help',
   status: 'status',
@@ -74,8 +76,8 @@ export const parseCommand = (body: string, options: { readonly bareWords?: boole
   return { name: COMMANDS.find((name) => name === word) ?? ALIASES[word], word: `/${word}`, argument: text.slice(1 + word.length).trim() };
 };
 
-/** Words that thank or agree rather than describe (and the emoji that do the same): they get a word back, not a video. */
-const THANKS = new Set(['thanks', 'thank you', 'thanks a lot', 'thank you so much', 'thx', 'ty', 'ok', 'okay', 'k', 'cool', 'great', 'nice', 'perfect', 'awesome', 'amazing', 'love it', 'gracias', 'merci', 'danke', 'obrigado', 'obrigada', 'grazie']);
+/** Words that thank, agree or say goodbye rather than describe (and the emoji that do the same): they get a word back, not a video. */
+const THANKS = new Set(['thanks', 'thank you', 'thanks a lot', 'thank you so much', 'thx', 'ty', 'ok', 'okay', 'k', 'cool', 'great', 'nice', 'perfect', 'awesome', 'amazing', 'love it', 'gracias', 'merci', 'danke', 'obrigado', 'obrigada', 'grazie', 'bye', 'bye bye', 'goodbye', 'good bye', 'see you', 'see ya', 'cya']);
 const LONGEST_THANKS = Math.max(...[...THANKS].map((words) => words.length));
 const THANKS_EMOJI = /^(?:\p{Extended_Pictographic}|\p{Emoji_Modifier}|\u200d|\ufe0f|\s)*$/u;
 const REACTIONS = new Set(['👍', '🙏', '❤', '😊', '🙂', '👌', '🥰', '😍', '👏', '🤩', '😀', '😃', '😄', '💯', '🔥']);
