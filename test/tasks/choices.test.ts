@@ -63,19 +63,22 @@ const newestTask = async (b: TestBot): Promise<Task> => {
 const fileHash = async (path: string | undefined) => createHash('sha256').update(await readFile(path ?? '')).digest('hex');
 
 describe('reply buttons', () => {
-  it("offers nothing while the sender's next video is coming, nor to a sender with none left today", async () => {
-    const b = await start({ VIDBOT_DAILY_LIMIT: '2' });
+  it("offers another version after the newest video only, once, and not to a sender with none left today", async () => {
+    const b = await start({ VIDBOT_DAILY_LIMIT: '3' });
     const first = await made(b, 'a red kite over the sea');
-    await b.say(USER, 'a blue kite over the sea');
-    const second = await newestTask(b);
-    // The receipt's offer is decided before the webhook answers it: the second video is still coming.
+    const second = await made(b, 'a blue kite over the sea');
+    // The first video's receipt comes after the second was asked for: its offer would stack under the next.
     await b.fake.sendStatus(first.delivery?.messageId ?? '', 'delivered');
     expect(await b.vidbot.store.findOutbound({ id: `${first.jobId ?? first.taskId}:choices` })).toBeNull();
-    // The last of today's two: a tap on "Another take" would only say there are none left.
-    const done = await b.until(second.taskId, 'done');
-    await b.fake.sendStatus(done.delivery?.messageId ?? '', 'delivered');
-    expect(await b.vidbot.store.findOutbound({ id: `${done.jobId ?? done.taskId}:choices` })).toBeNull();
-    expect(b.fake.messages.filter((m) => m.body === OFFER_BODY)).toHaveLength(0);
+    const offer = await deliveredWithOffer(b, second);
+    // A later receipt of the older video (read) adds no offer after the newest one's.
+    await b.fake.sendStatus(first.delivery?.messageId ?? '', 'read');
+    expect(b.fake.messages.filter((m) => m.body === OFFER_BODY).map((m) => m.sid)).toEqual([offer.sid]);
+    // The last of today's three: a tap on "Another take" would only say there are none left.
+    const third = await made(b, 'a green kite over the sea');
+    await b.fake.sendStatus(third.delivery?.messageId ?? '', 'delivered');
+    expect(await b.vidbot.store.findOutbound({ id: `${third.jobId ?? third.taskId}:choices` })).toBeNull();
+    expect(b.fake.messages.filter((m) => m.body === OFFER_BODY)).toHaveLength(1);
   });
 
   it('offers another take and the other orientation once the video has arrived, as quick-reply content, once', async () => {

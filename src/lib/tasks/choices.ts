@@ -46,11 +46,14 @@ export const readyForFollowUp = (deps: LifecycleDeps, record: OutboundRecord): b
 };
 
 /**
- * Whether another version can be offered now: not while the sender's other videos are still coming
- * (a burst of prompts would end in a stack of offers; the last video gets one), nor to a sender with
- * none left today (each button would only say so).
+ * Whether another version can be offered: for the sender's newest video only, once nothing else of
+ * theirs is coming (a burst of prompts would end in a stack of offers, and the earlier videos' later
+ * receipts would add theirs after it), and not to a sender with none left today (each button would
+ * only say so).
  */
 const offerable = async (deps: LifecycleDeps, task: Task & { from: string }): Promise<boolean> => {
+  const [newest] = await deps.store.listTasks({ from: task.from, limit: 1 });
+  if (newest !== undefined && newest.taskId !== task.taskId) return false;
   if ((await deps.store.countTasks({ from: task.from, status: ['queued', 'processing', 'delivering'] })) > 0) return false;
   const quota = await deps.limits?.allowance(task.from, Date.now());
   return quota === undefined || quota.left > 0;
