@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { BOT_NUMBER, useBots } from '../helpers/bot.ts';
 import { newMessageSid, whatsappText } from '../helpers/server.ts';
 import { waitFor } from '../helpers/vidbot.ts';
+import { DEFAULT_IMAGE_PROMPT } from '../../src/lib/bot/replies.ts';
 
 const USER = 'whatsapp:+15557654321';
 
@@ -116,5 +117,9 @@ describe('the WhatsApp bot end to end', () => {
     expect((await bot.post({ ...whatsappText(USER, '', sid), NumMedia: '1', MediaUrl0: bot.fake.addMedia('not an image', 'image/png'), MediaContentType0: 'image/png' })).text).toContain(
       "That image format isn't supported",
     );
+    // A caption of no words is no caption: the photo is animated as one sent without.
+    const dotted = await bot.post({ ...whatsappText(USER, ' . '), NumMedia: '1', MediaUrl0: photo, MediaContentType0: 'image/png' });
+    expect(dotted.text).toContain('Generating your video');
+    expect((await bot.vidbot.store.listTasks({ from: USER, limit: 1 }))[0]?.prompt).toBe(DEFAULT_IMAGE_PROMPT);
   });
 });

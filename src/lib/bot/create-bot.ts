@@ -22,6 +22,7 @@ import { type LiveWorkers, createEtaBasis } from './eta-basis.ts';
 import { createTurns } from './turns.ts';
 import { createVoiceNotes } from './voice.ts';
 import { fetchPhoto } from './photo.ts';
+import { hasWords } from '../pipeline/prompt.ts';
 
 export interface CreateBotOptions {
   readonly vidbot: Pick<
@@ -127,7 +128,9 @@ export const createBot = (options: CreateBotOptions): Bot => {
       if (IMAGE_TYPES[image.contentType.toLowerCase()] === undefined) return reject(mediaTexts.notImage);
       if (!imageToVideo(model)) return reject(mediaTexts.imageToVideoUnsupported);
     }
-    const read = readPrompt(message.body.trim() || (image ? DEFAULT_IMAGE_PROMPT : ''), config.promptMaxChars);
+    // A photo's caption of no words (a dot, zero-width spaces) is no caption: the photo is animated as one without.
+    const caption = message.body.trim();
+    const read = readPrompt(image !== undefined && !hasWords(caption) ? DEFAULT_IMAGE_PROMPT : caption, config.promptMaxChars);
     if ('refused' in read) return read.refused;
     const { prompt } = read;
     const spent = await budgetSpent({ prompt, model, uncached: image !== undefined });

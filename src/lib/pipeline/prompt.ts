@@ -7,8 +7,11 @@ export const PROMPT_MAX_CHARS_DEFAULT = 1000;
 const CODE_POINTS_PER_CHARACTER = 8;
 
 const CONTROL_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g;
-/** What a description needs one of: a letter, a digit or an emoji. Zero-width spaces, dots and dashes say nothing. */
-const MEANING = /[\p{L}\p{N}\p{Extended_Pictographic}\p{Regional_Indicator}]/u;
+/** What a description needs one of: a letter, a digit or an emoji (a keycap too). Zero-width spaces, dots and dashes say nothing. */
+const MEANING = /[\p{L}\p{N}\p{Extended_Pictographic}\p{Regional_Indicator}\u20E3]/u;
+
+/** Whether a text says anything a video could be made of (see MEANING). */
+export const hasWords = (text: string): boolean => MEANING.test(text);
 
 /** Trims a prompt and checks it against the length cap; the one place prompts are validated. */
 export const validatePrompt = (prompt: unknown, maxChars: number = PROMPT_MAX_CHARS_DEFAULT): string => {
@@ -22,8 +25,8 @@ export const validatePrompt = (prompt: unknown, maxChars: number = PROMPT_MAX_CH
     throw vidbotError('VIDBOT_PROMPT_EMPTY', 'The prompt is empty.');
   }
   // A message blank on the phone (zero-width spaces) or of punctuation alone would make a video of nothing.
-  if (!MEANING.test(text)) {
-    throw vidbotError('VIDBOT_PROMPT_EMPTY', `The prompt has no words (${JSON.stringify(text)}).`);
+  if (!hasWords(text)) {
+    throw vidbotError('VIDBOT_PROMPT_EMPTY', 'The prompt has no words: no letter, digit or emoji.');
   }
   // Characters as users see them (a family emoji is one), with a ceiling on what they are made of:
   // a character may carry any number of combining marks, and models cap their input by code points.
