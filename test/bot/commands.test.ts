@@ -32,8 +32,8 @@ describe('parseCommand', () => {
     expect(parseCommand('Cancel all!')).toEqual({ name: 'cancel', word: 'Cancel all!', argument: 'all' });
     expect(parseCommand('/cancel ALL')).toMatchObject({ name: 'cancel', argument: 'ALL' });
     expect(parseCommand('cancel all', { bareWords: false })).toBeNull();
-    expect(['/stauts', '/hlep', '/histroy', '/cancle', '/modle', '/statuss', '/menus'].map(meantCommand)).toEqual(['/status', '/help', '/history', '/cancel', '/model', '/status', '/menu']);
-    expect(['/frobnicate', '/xy', '/retry', '/dance'].map(meantCommand)).toEqual([undefined, undefined, undefined, undefined]);
+    expect(['/stauts', '/hlep', '/histroy', '/cancle', '/modle', '/statuss'].map(meantCommand)).toEqual(['/status', '/help', '/history', '/cancel', '/model', '/status']);
+    expect(['/frobnicate', '/xy', '/retry', '/dance', '/stat'].map(meantCommand)).toEqual([undefined, undefined, undefined, undefined, undefined]);
   });
 });
 
@@ -74,12 +74,17 @@ describe('/cancel', () => {
     const { vidbot, cleanup } = await makeVidbot();
     try {
       const from = 'whatsapp:+15550007778';
-      for (const prompt of ['a red kite', 'a blue kite', 'a green kite', 'a white kite']) await vidbot.submitTask({ prompt, from });
+      const tasks = [];
+      for (const prompt of ['a red kite', 'a blue kite', 'a green kite', 'a white kite']) tasks.push((await vidbot.submitTask({ prompt, from })).task);
+      // The oldest is running and was told to stop a moment ago: it is neither canceled nor counted again.
+      await vidbot.store.updateTask(tasks[0]?.taskId ?? '', { status: 'processing', cancelRequested: true });
       const cancel = (argument?: string) => runCommand({ name: 'cancel', word: '/cancel', ...(argument ? { argument } : {}) }, { vidbot, from, imageToVideo: false });
       // Before, only the newest went, and the reply did not say the others were still coming.
-      expect(await cancel()).toBe('🛑 Canceled "a white kite". Send a new description whenever you like.\n📋 You have 3 more on the way: send /cancel again for the next, or /cancel all.');
-      expect(await cancel('all')).toBe('🛑 Canceled 3 videos. Send a new description whenever you like.');
-      expect(await vidbot.store.countTasks({ from, status: ['queued', 'processing'] })).toBe(0);
+      expect(await cancel()).toBe('🛑 Canceled "a white kite". Send a new description whenever you like.\n📋 You have 2 more on the way: send /cancel again for the next, or /cancel all.');
+      expect(await cancel('all')).toBe('🛑 Canceled 2 videos. Send a new description whenever you like.');
+      expect(await vidbot.store.countTasks({ from, status: ['queued'] })).toBe(0);
+      expect(await cancel('all')).toBe('🛑 Stopping "a red kite"... it\'s already in progress, so it may take a moment.');
+      await vidbot.store.updateTask(tasks[0]?.taskId ?? '', { status: 'canceled' });
       expect(await cancel('all')).toBe("🤷 There's nothing to cancel: you have no videos queued or in progress.");
     } finally {
       await cleanup();

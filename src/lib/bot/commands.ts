@@ -45,10 +45,19 @@ const surelyLonger = (text: string, max: number): boolean => {
 
 const LONGEST_WORDS = Math.max(...Object.keys(WORDS).map((words) => words.length));
 
-/** A message's words as compared with the lists: lower case, without the punctuation and emoji around them. */
+const WORD_CHARACTER = /[\p{L}\p{N}]/u;
+
+/**
+ * A message's words as compared with the lists: lower case, without the punctuation and emoji around
+ * them. Found by scanning in from both ends (a regular expression anchored at the end retries from
+ * every position: quadratic in a long run of dots).
+ */
 const plainWords = (text: string): string => {
   const trimmed = text.trim().toLowerCase();
-  const words = trimmed.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '').replace(/\s+/g, ' ');
+  const characters = Array.from(trimmed);
+  const first = characters.findIndex((character) => WORD_CHARACTER.test(character));
+  const last = characters.findLastIndex((character) => WORD_CHARACTER.test(character));
+  const words = first === -1 ? '' : characters.slice(first, last + 1).join('').replace(/\s+/g, ' ');
   // "?" alone asks for help; stripped, it would be nothing.
   return words === '' && trimmed.startsWith('?') ? '?' : words;
 };
@@ -68,9 +77,10 @@ export interface ParsedCommand {
 export const parseCommand = (body: string, options: { readonly bareWords?: boolean } = {}): ParsedCommand | null => {
   const text = body.trim();
   if (!text.startsWith('/')) {
-    const name = options.bareWords === false || surelyLonger(text, LONGEST_WORDS) ? undefined : WORDS[plainWords(text)];
-    if (name === undefined) return options.bareWords !== false && plainWords(text) === 'cancel all' ? { name: 'cancel', word: text, argument: 'all' } : null;
-    return { name, word: text, argument: '' };
+    const words = options.bareWords === false || surelyLonger(text, LONGEST_WORDS) ? undefined : plainWords(text);
+    if (words === 'cancel all') return { name: 'cancel', word: text, argument: 'all' };
+    const name = words === undefined ? undefined : WORDS[words];
+    return name === undefined ? null : { name, word: text, argument: '' };
   }
   const word = text.slice(1).split(/\s+/, 1)[0]?.toLowerCase() ?? '';
   return { name: COMMANDS.find((name) => name === word) ?? ALIASES[word], word: `/${word}`, argument: text.slice(1 + word.length).trim() };
@@ -107,8 +117,8 @@ export interface CommandContext {
 export const meantCommand = (word: string): string | undefined => {
   const typed = word.replace(/^\//, '').toLowerCase();
   if (typed.length < 3) return undefined;
-  // One slip only: two would take "/dance" for /cancel.
-  const near = [...COMMANDS, ...Object.keys(ALIASES)].find((name) => editDistance(typed, name) === 1);
+  // One slip only (two would take "/dance" for /cancel), and only commands /help lists: "/stat" is not "/start".
+  const near = COMMANDS.find((name) => editDistance(typed, name) === 1);
   return near === undefined ? undefined : `/${near}`;
 };
 
@@ -153,9 +163,11 @@ export const runCommand = async (
     case 'history':
       return historyText(await vidbot.store.listVideos({ from, limit }));
     case 'cancel': {
-      const open = await vidbot.store.listTasks({ from, status: ['queued', 'processing'], limit: MAX_CANCELED });
+      const unfinished = await vidbot.store.listTasks({ from, status: ['queued', 'processing'], limit: MAX_CANCELED });
+      // One already told to stop is not canceled (nor counted) again: it is stopping.
+      const open = unfinished.filter((task) => !task.cancelRequested);
       const [newest] = open;
-      if (newest === undefined) return cancelTexts.nothing;
+      if (newest === undefined) return unfinished[0] === undefined ? cancelTexts.nothing : cancelTexts.stopping(unfinished[0]);
       if (/^all$/i.test(command.argument ?? '')) {
         const answers = await Promise.all(open.map((task) => cancelOne(vidbot, task)));
         return cancelTexts.all(['canceled', 'stopping', 'late'].map((kind) => answers.filter((answer) => answer.kind === kind).length) as [number, number, number]);
