@@ -76,13 +76,12 @@ export const ingestTypedPrompt = async (context: TypedPromptContext, message: In
           channel: message.channel,
           ...(model ? { options: { model } } : {}),
         },
-        answer: ({ task, position }) => {
-          const reply = say(ackReply(task?.taskId ?? '', position, basis, admission, { sender: message.from }));
-          if (task !== undefined) context.etaBasis.queued({ taskId: task.taskId, sender: message.from });
-          return reply;
-        },
+        answer: ({ task, position }) => say(ackReply(task?.taskId ?? '', position, basis, admission, { sender: message.from })),
       };
     },
   });
+  // Noted once stored (committed, or journaled where reads wait for the journal): a read of the line
+  // begun after the note must find the job, or the note would be dropped before the job is listed.
+  if (outcome.claimed && outcome.task !== undefined) context.etaBasis.queued({ taskId: outcome.task.taskId, sender: message.from });
   return reply === undefined ? outcome : { ...outcome, reply };
 };
