@@ -100,6 +100,8 @@ describe('the prompt as the preview draws it', () => {
     // A heart with its emoji selector is drawn as the plain heart; a keycap as its digit.
     expect(drawableText('I ❤️ 1️⃣ kites', withHeart)).toBe('I ❤ 1 kites');
     expect(drawableText('🦊🦊', ascii)).toBe('');
+    // An accent typed apart from its letter is drawn with it, by a font that has the composed letter.
+    expect(drawableText('cafe\u0301 at dawn', (code) => ascii(code) || code === 0xe9)).toBe('café at dawn');
   });
 
   it('hands ffmpeg the text without the characters its font cannot draw', async () => {

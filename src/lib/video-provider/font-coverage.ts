@@ -11,6 +11,8 @@ export type Coverage = (codePoint: number) => boolean;
 
 type Range = readonly [start: number, end: number];
 
+const MAX_CMAP_BYTES = 16 * 1024 * 1024;
+
 const tag = (bytes: Buffer, at: number): string => bytes.toString('latin1', at, at + 4);
 
 /** Code point ranges of a format 12 subtable (32-bit groups: start, end, first glyph). */
@@ -58,7 +60,8 @@ const format4 = (cmap: Buffer, at: number): Range[] => {
     for (let code = start; code <= end; code += 1) {
       const glyphAt = offsetAt + rangeOffset + (code - start) * 2;
       if (glyphAt + 2 > cmap.length) break;
-      if (cmap.readUInt16BE(glyphAt) !== 0) add(code, code);
+      const glyph = cmap.readUInt16BE(glyphAt);
+      if (glyph !== 0 && ((glyph + delta) & 0xffff) !== 0) add(code, code);
     }
   }
   return ranges;
@@ -119,7 +122,10 @@ export const readFontCoverage = async (file: string): Promise<Coverage | undefin
     const records = await read(font + 12, tables * 16);
     for (let i = 0; i < tables && (i + 1) * 16 <= records.length; i += 1) {
       if (tag(records, i * 16) !== 'cmap') continue;
-      const cmap = await read(records.readUInt32BE(i * 16 + 8), records.readUInt32BE(i * 16 + 12));
+      // A cmap is kilobytes (a CJK font's, a few hundred): a larger length is a corrupt file's.
+      const length = records.readUInt32BE(i * 16 + 12);
+      if (length > MAX_CMAP_BYTES) return undefined;
+      const cmap = await read(records.readUInt32BE(i * 16 + 8), length);
       const ranges = cmap.length >= 4 ? rangesOf(cmap) : undefined;
       return ranges === undefined ? undefined : lookup(ranges);
     }

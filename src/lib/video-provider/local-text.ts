@@ -56,7 +56,8 @@ const MODIFIER = /^[\u200D\uFE00-\uFE0F\u20E3\u{1F3FB}-\u{1F3FF}\u{E0020}-\u{E00
  */
 export const drawableText = (prompt: string, covers: (codePoint: number) => boolean): string =>
   normalizePromptText(
-    graphemes(prompt)
+    // Composed first: "e" and a combining acute is "é", which a font without the lone accent has.
+    graphemes(prompt.normalize('NFC'))
       .map((g) => {
         if (/^\s+$/u.test(g)) return g;
         const points = Array.from(g);
