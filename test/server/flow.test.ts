@@ -121,5 +121,9 @@ describe('the WhatsApp bot end to end', () => {
     const dotted = await bot.post({ ...whatsappText(USER, ' . '), NumMedia: '1', MediaUrl0: photo, MediaContentType0: 'image/png' });
     expect(dotted.text).toContain('Generating your video');
     expect((await bot.vidbot.store.listTasks({ from: USER, limit: 1 }))[0]?.prompt).toBe(DEFAULT_IMAGE_PROMPT);
+    // A command in a photo's caption is answered, and the photo not silently dropped.
+    const helped = await bot.post({ ...whatsappText(USER, '/help'), NumMedia: '1', MediaUrl0: photo, MediaContentType0: 'image/png' });
+    expect(helped.text).toContain('/status');
+    expect(helped.text).toContain("I didn't use the photo that came with the command");
   });
 });

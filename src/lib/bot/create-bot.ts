@@ -193,7 +193,11 @@ export const createBot = (options: CreateBotOptions): Bot => {
     }
     // A photo's caption is a command only with its slash: "hello" may be what the photo should do.
     const command = parseCommand(message.body, { bareWords: message.media.length === 0 });
-    if (command !== null) return commandReply(message, command);
+    if (command !== null) {
+      const reply = await commandReply(message, command);
+      // The photo is not silently dropped: the user learns how to have it animated.
+      return message.media.length > 0 ? { ...reply, text: `${reply.text}\n\n${mediaTexts.withCommand}` } : reply;
+    }
     // A tapped button, or a typed "2" where the buttons went out as text.
     const choice = await resolveChoice(store, message, Date.now(), vidbot.models);
     if (choice !== null) {

@@ -184,6 +184,7 @@ export const promptTooLongText = (length: number, maxChars: number): string =>
   `📏 That description is ${length} characters long. Please keep it to ${maxChars} characters or fewer and send it again.`;
 
 export const mediaTexts = {
+  withCommand: "📷 I didn't use the photo that came with the command: send it again on its own, or with a description, to animate it.",
   notImage:
     "🙏 I can only use photos (JPEG, PNG or WebP) as a starting point — videos and documents aren't supported. Send a description, or a photo with a caption.",
   imageFormat: "📷 That image format isn't supported. Please send a JPEG, PNG or WebP photo.",
