@@ -73,6 +73,25 @@ export interface RunningServer {
   close(options?: { graceSec?: number; onHandBack?: (running: number) => void }): Promise<void>;
 }
 
+/** Why the server could not listen, said as the setting that caused it: not a bug's stack trace. */
+const listenError = (error: unknown, host: string, port: number): unknown => {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') return vidbotError('VIDBOT_PORT_IN_USE', `Port ${port} is already in use.`, { cause: error });
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    return vidbotError('VIDBOT_CONFIG_INVALID', `Cannot listen on ${host} (${code}): it is not an address of this machine (--host / VIDBOT_HOST).`, {
+      cause: error,
+      hint: 'Use 127.0.0.1 for this machine only, 0.0.0.0 for every network it is on, or one of its own addresses.',
+    });
+  }
+  if (code === 'EACCES') {
+    return vidbotError('VIDBOT_CONFIG_INVALID', `Not allowed to listen on port ${port} (EACCES; --port / PORT).`, {
+      cause: error,
+      hint: 'Ports below 1024 need privileges: use a higher port (the default is 3000) behind a proxy or tunnel.',
+    });
+  }
+  return error;
+};
+
 export const startServer = async (config: Config, options: StartServerOptions = {}): Promise<RunningServer> => {
   const local = config.twilioAuthToken === undefined && options.authToken === undefined;
   const authToken = options.authToken ?? config.twilioAuthToken ?? (await loadLocalAuthToken({ dataDir: config.dataDir }));
@@ -153,8 +172,7 @@ export const startServer = async (config: Config, options: StartServerOptions = 
     let port = 0;
     if (options.listen !== false) {
       await app.listen({ port: config.port, host: config.host }).catch((error: unknown) => {
-        if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
-        throw vidbotError('VIDBOT_PORT_IN_USE', `Port ${config.port} is already in use.`, { cause: error });
+        throw listenError(error, config.host, config.port);
       });
       const address = app.server.address();
       port = typeof address === 'object' && address ? address.port : config.port;

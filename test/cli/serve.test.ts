@@ -212,6 +212,19 @@ describe('vidbot serve', () => {
     await stop(first.child);
   });
 
+  it('names the setting, without a stack trace, for a host that is not this machine and a log level that is none', async () => {
+    const sandbox = await makeSandbox();
+    cleanups.push(sandbox.cleanup);
+    const serve = (args: string[], env: Record<string, string> = {}) =>
+      execa(process.execPath, [binPath, 'serve', '--no-tunnel', '--no-workers', ...args], { env: { ...sandbox.env, ...env }, extendEnv: false, cwd: sandbox.root, reject: false });
+    const host = await serve(['--host', '192.0.2.1', '--port', String(await freePort())]);
+    // Before: VIDBOT_INTERNAL, exit 70, "This is a bug in vidbot" and the stack.
+    expect([host.exitCode, host.stderr.split('\n')[0]]).toEqual([78, '✖ Cannot listen on 192.0.2.1 (EADDRNOTAVAIL): it is not an address of this machine (--host / VIDBOT_HOST). [VIDBOT_CONFIG_INVALID]']);
+    expect(host.stderr).not.toContain('    at ');
+    const level = await serve(['--port', String(await freePort())], { VIDBOT_LOG_LEVEL: 'loud' });
+    expect([level.exitCode, level.stderr.split('\n')[0]]).toEqual([78, '✖ VIDBOT_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got "loud". [VIDBOT_CONFIG_INVALID]']);
+  });
+
   it('keeps serving locally and says why when the ngrok tunnel cannot open', async () => {
     const sandbox = await makeSandbox();
     cleanups.push(sandbox.cleanup);

@@ -9,6 +9,7 @@ import type { Vidbot } from '../../lib/create-vidbot.ts';
 import type { QueueWorker } from '../../lib/queue/port.ts';
 import { backgroundLog } from '../../server/log-destination.ts';
 import type { CliContext } from '../context.ts';
+import { vidbotError } from '../../lib/errors.ts';
 import { plural, shortId } from '../dashboard/format.ts';
 import type { DashboardHandle } from '../dashboard/run.tsx';
 import { watchOpenTasks } from '../dashboard/open-tasks.ts';
@@ -106,10 +107,19 @@ const feedLogStream = (feed: LogSink): Writable => {
   });
 };
 
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** VIDBOT_LOG_LEVEL, checked as every setting is (a level pino does not know crashed the server with its stack). */
+const logLevel = (value: string | undefined): string => {
+  const level = (value ?? '').trim().toLowerCase() || 'info';
+  if ((LOG_LEVELS as readonly string[]).includes(level)) return level;
+  throw vidbotError('VIDBOT_CONFIG_INVALID', `VIDBOT_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}; got "${value ?? ''}".`);
+};
+
 export const createServeView = (input: { context: CliContext; noTui?: boolean }): ServeView => {
   const { context } = input;
   const sink = createLogSink();
-  const level = context.env.VIDBOT_LOG_LEVEL || 'info';
+  const level = logLevel(context.env.VIDBOT_LOG_LEVEL);
   const stdout = context.stdout as NodeJS.WriteStream;
   const tui = !input.noTui && Boolean(stdout.isTTY) && !context.env.CI && process.stdin.isTTY === true;
   const quit = new AbortController();
