@@ -64,10 +64,8 @@ describe('runTask with the embedded adapters', () => {
     await run('🐶🌧️');
     // Before, every emoji was a separator: these all keyed the empty prompt, and got the first one's video.
     expect((await run('😂')).cacheHit).toBe(false);
-    await run('I ❤️ my cat');
-    expect((await run('I 😡 my cat')).cacheHit).toBe(false);
-    // The same emoji, with or without its presentation selector, is the same prompt.
-    expect((await run('i ❤ MY CAT!')).cacheHit).toBe(true);
+    // The same emoji, with or without its presentation selector, is the same prompt (text beside emoji: cache-key.test.ts).
+    expect((await run('🐶 🌧')).cacheHit).toBe(true);
   });
 
   it('compresses a cached video again for another size limit', async () => {
