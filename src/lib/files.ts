@@ -1,8 +1,20 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, copyFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { access, copyFile, open, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { vidbotError } from './errors.ts';
+
+/** A file's first `count` bytes (fewer for a shorter file), for sniffing its type; throws as open() does. */
+export const readHead = async (file: string, count: number): Promise<Buffer> => {
+  const handle = await open(file, 'r');
+  try {
+    const head = Buffer.alloc(count);
+    const { bytesRead } = await handle.read(head, 0, count, 0);
+    return head.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+};
 
 /** Fails early, before any work, when `file` could not be written: missing folder, no permission, a directory. */
 export const assertWritableOutput = async (file: string): Promise<string> => {

@@ -58,6 +58,12 @@ export const sniffAudioType = (head: Uint8Array): string | undefined => {
 export const sniffMediaType = (kind: MediaKind, head: Uint8Array): string | undefined =>
   kind === 'image' ? sniffImageType(head) : sniffAudioType(head);
 
+/** An animated WebP (a VP8X header with its animation flag), from a file's first 21 bytes or more. */
+export const isAnimatedWebp = (head: Uint8Array): boolean => {
+  const text = Buffer.from(head.subarray(0, 16)).toString('latin1');
+  return text.startsWith('RIFF') && text.slice(8, 16) === 'WEBPVP8X' && ((head[20] ?? 0) & 0x02) !== 0;
+};
+
 /** The extension a sniffed type is saved with. */
 export const extensionOf = (type: string): string | undefined => IMAGE_TYPES[type] ?? AUDIO_TYPES[type];
 

@@ -1,27 +1,12 @@
-import { open } from 'node:fs/promises';
 import { isVidbotError } from '../errors.ts';
+import { readHead } from '../files.ts';
+import { isAnimatedWebp } from '../media-type.ts';
 import { runFfmpeg } from './run.ts';
 
 /** What a decoder says of a file that ends before its data does: it decodes, the rest grey. */
 const CUT_SHORT = /EOI missing/;
 /** What an ffmpeg says when it cannot decode such a file at all: its own lack, not the photo's. */
 const CANNOT_DECODE = /Decoder \(codec [^)]*\) not found|not implemented|unsupported/i;
-
-/** An animated WebP (VP8X with its animation flag): ffmpeg 5.1 has no decoder for it, and a model may take it. */
-const isAnimatedWebp = (head: Buffer): boolean =>
-  head.toString('latin1', 0, 4) === 'RIFF' && head.toString('latin1', 8, 16) === 'WEBPVP8X' && ((head[20] ?? 0) & 0x02) !== 0;
-
-const firstBytes = async (file: string, count: number): Promise<Buffer> => {
-  const handle = await open(file, 'r').catch(() => undefined);
-  if (handle === undefined) return Buffer.alloc(0);
-  try {
-    const bytes = Buffer.alloc(count);
-    const { bytesRead } = await handle.read(bytes, 0, count, 0);
-    return bytes.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
-};
 
 /**
  * Whether a photo can be used: ffmpeg decodes its first frame. A photo whose first bytes are right
@@ -30,8 +15,8 @@ const firstBytes = async (file: string, count: number): Promise<Buffer> => {
  * that cannot run, says nothing about the photo: true.
  */
 export const imageDecodes = async (ffmpeg: string, file: string, signal?: AbortSignal): Promise<boolean> => {
-  const head = await firstBytes(file, 32);
-  if (isAnimatedWebp(head)) return true;
+  // ffmpeg 5.1 has no decoder for an animated WebP, and a model may take it.
+  if (isAnimatedWebp(await readHead(file, 32).catch(() => Buffer.alloc(0)))) return true;
   try {
     const { stderr } = await runFfmpeg(['-xerror', '-i', file, '-frames:v', '1', '-f', 'null', '-'], { ffmpeg, ...(signal ? { signal } : {}) });
     return !CUT_SHORT.test(stderr);

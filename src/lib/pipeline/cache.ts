@@ -79,6 +79,13 @@ export interface CacheLookup {
   readonly stale?: 'gone' | 'changed';
 }
 
+/**
+ * Whether a run reads and fills the cache: asked to, with a store to keep it, and a prompt with words
+ * to key it on ("..." and "!!!" would all share one video).
+ */
+export const usesCache = (deps: { readonly store?: unknown }, request: Pick<CacheRequest, 'useCache' | 'prompt'>): boolean =>
+  request.useCache !== false && deps.store !== undefined && promptKeysCache(request.prompt);
+
 /** The request's cache key, and its cached video when there is one. */
 export const lookUpCache = async (
   deps: { readonly store?: Pick<Store, 'getCache'>; readonly provider: Pick<VideoProvider, 'name' | 'defaultModel'> },
@@ -100,7 +107,7 @@ export const lookUpCache = async (
       ...request.inputs,
     },
   });
-  if (request.useCache === false || deps.store === undefined || !promptKeysCache(request.prompt)) return { key };
+  if (!usesCache(deps, request) || deps.store === undefined) return { key };
   const entry = await deps.store.getCache(key);
   const found = entry ? await statOf(entry.filePath) : undefined;
   if (entry === null) return { key };

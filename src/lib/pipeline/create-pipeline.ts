@@ -7,10 +7,10 @@ import type { MediaInfo } from '../domain.ts';
 import { throwIfAborted } from '../errors.ts';
 import type { MediaHost, PublishedMedia } from '../media-host/port.ts';
 import type { PromptPolisher } from '../polisher/port.ts';
-import { normalizePrompt, promptKeysCache } from '../store/cache-key.ts';
+import { normalizePrompt } from '../store/cache-key.ts';
 import type { Store } from '../store/port.ts';
 import type { VideoProvider, VideoRequest } from '../video-provider/port.ts';
-import { fingerprintOf, fitting, lookUpCache } from './cache.ts';
+import { fingerprintOf, fitting, lookUpCache, usesCache } from './cache.ts';
 import { type PipelineListener, runStage } from './events.ts';
 import { scratchPrefix } from './scratch.ts';
 
@@ -92,7 +92,7 @@ export const createPipeline = (deps: PipelineDeps): Pipeline => ({
     const { signal } = options;
     const emit: PipelineListener = options.onEvent ?? (() => {});
     const model = request.model ?? deps.provider.defaultModel;
-    const useCache = request.useCache !== false && deps.store !== undefined && promptKeysCache(request.prompt);
+    const useCache = usesCache(deps, request);
     const scratch = await mkdtemp(join(deps.workDir, scratchPrefix()));
     try {
       const { key, cached, stale } = await lookUpCache(deps, request);
@@ -224,7 +224,7 @@ const finish = async (
     (m) => m.url ?? m.path,
   );
   const video = compressed?.output ?? (fits as MediaInfo);
-  if (!partial.cacheHit && compressed && deps.store && media.path && request.useCache !== false && promptKeysCache(request.prompt)) {
+  if (!partial.cacheHit && compressed && deps.store && media.path && usesCache(deps, request)) {
     await deps.store.putCache({
       key,
       promptNorm: normalizePrompt(partial.prompt),

@@ -51,11 +51,11 @@ export const readyForFollowUp = (deps: LifecycleDeps, record: OutboundRecord): b
  * receipts would add theirs after it), and not to a sender with none left today (each button would
  * only say so).
  */
-const offerable = async (deps: LifecycleDeps, task: Task & { from: string }): Promise<boolean> => {
-  const [newest] = await deps.store.listTasks({ from: task.from, limit: 1 });
-  if (newest !== undefined && newest.taskId !== task.taskId) return false;
-  if ((await deps.store.countTasks({ from: task.from, status: ['queued', 'processing', 'delivering'] })) > 0) return false;
-  const quota = await deps.limits?.allowance(task.from, Date.now());
+const offerable = async (deps: LifecycleDeps, taskId: string, from: string): Promise<boolean> => {
+  const [newest] = await deps.store.listTasks({ from, limit: 1 });
+  if (newest !== undefined && newest.taskId !== taskId) return false;
+  if ((await deps.store.countTasks({ from, status: ['queued', 'processing', 'delivering'] })) > 0) return false;
+  const quota = await deps.limits?.allowance(from, Date.now());
   return quota === undefined || quota.left > 0;
 };
 
@@ -70,7 +70,7 @@ export const offerChoices = async (deps: LifecycleDeps, task: Task): Promise<voi
   const id = `${task.jobId ?? task.taskId}:choices`;
   try {
     if ((await deps.store.findOutbound({ id })) !== null) return;
-    if (!(await offerable(deps, { ...task, from: task.from }))) return;
+    if (!(await offerable(deps, task.taskId, task.from))) return;
     const channel = channelFor(deps, delivery.channel);
     if (await outsideWindow(deps, channel, task.from)) return;
     const message = { to: task.from, body: CHOICES_MESSAGE, choices: choicesFor('choices', task) };

@@ -6,6 +6,7 @@
 import { open, readFile, rm, writeFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { vidbotError } from '../errors.ts';
+import { readHead } from '../files.ts';
 import { probeVideo } from '../ffmpeg/probe.ts';
 import { downloadToFile } from '../http/download.ts';
 import { SNIFF_BYTES, sniffImageType } from '../media-type.ts';
@@ -71,14 +72,7 @@ export const assertIsVideo = async (file: string, ffprobe: string | undefined, l
     });
     return;
   }
-  const handle = await open(file);
-  try {
-    const head = Buffer.alloc(12);
-    await handle.read(head, 0, 12, 0);
-    if (!looksLikeVideo(head)) throw notVideo('unknown file type');
-  } finally {
-    await handle.close();
-  }
+  if (!looksLikeVideo(await readHead(file, 12))) throw notVideo('unknown file type');
 };
 
 const VIDEO_EXT = /^\.(mp4|mov|webm|mkv|gif|m4v)$/;
