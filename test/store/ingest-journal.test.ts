@@ -3,7 +3,7 @@
  * wires it, on real files: what a caller is told, what another process would find, and what
  * happens when the journal cannot be written, when its writer is held up, and as its files grow.
  */
-import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -295,7 +295,11 @@ console.log('tasks', await vidbot.store.countTasks());
     const task = { ...left.decide().task, status: 'queued', attempts: 0, createdAt: 1, updatedAt: 1 };
     const job = queue.rowOf({ taskId: task.taskId ?? '' }, { jobId: task.jobId ?? '', group: task.sessionId });
     const entry = { seq: 1, unit: { messageId: left.messageId, from: left.from, sessionId: left.sessionId, receivedAt: 1, said: left.said, answer: { text: 'queued' }, task }, job };
-    await writeFile(join(dir, 'vidbot.db-ingest-999999-dead-1'), `${JSON.stringify(entry)}\n`);
+    // Put in place whole, as a dead process left it: written in place, the 50 ms scan could read it
+    // empty (created, not yet written), take it for done and remove it.
+    const staged = join(dir, 'staged.tmp');
+    await writeFile(staged, `${JSON.stringify(entry)}\n`);
+    await rename(staged, join(dir, 'vidbot.db-ingest-999999-dead-1'));
     await vi.waitFor(() => expect(woken).toEqual(['task-SMleftbehind']), { timeout: 10_000 });
     expect(warnings).toContain(recoveredText(1));
     expect((await store.getTask('task-SMleftbehind'))?.messageId).toBe('SMleftbehind');
