@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ActivityBus } from './activity/bus/port.ts';
+import { lateDeliveryEvent } from './activity/events.ts';
 import { type StartWorkersOptions, startTaskWorkers } from './start-workers.ts';
 import { createFfmpegCompressor } from './compressor/ffmpeg.ts';
 import type { Compressor } from './compressor/port.ts';
@@ -232,6 +233,9 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
     deliveryRetryMs: config.deliveryRetrySec * 1000,
     ...(options.onWarning ? { onWarning: options.onWarning } : {}),
   });
+
+  // A receipt lands on a web process, which may run no workers: it tells the other processes' viewers itself.
+  if (activityBus) tasks.onLateDelivery((event) => activityBus.publish(lateDeliveryEvent(event, Date.now())));
 
   const newTask = newTaskFrom(config, provider.name);
 

@@ -55,14 +55,19 @@ describe('Redis activity bus', () => {
     worker.publish({ type: 'circuit', provider: 'replicate', change: 'probe', ts: 4 });
     worker.publish({ type: 'circuit', provider: 'replicate', change: 'release', ts: 5 });
     web.publish({ type: 'job', kind: 'canceled', jobId: 'job-2', ts: 3 });
+    // A web process's receipt failed a delivered video: the other dashboards hear it too.
+    web.publish({ type: 'job', kind: 'undelivered', jobId: 'job-3', error: 'The channel reported the result failed (error 63016).', ts: 4 });
 
-    await waitFor(async () => toWeb.length === 5 && toWorker.length === 1, 10_000);
+    await waitFor(async () => toWeb.length === 5 && toWorker.length === 2, 10_000);
     expect(toWeb.map((message) => message.event.type)).toEqual(['stage', 'workers', 'circuit', 'circuit', 'circuit']);
     expect(toWeb[2]?.event).toEqual({ type: 'circuit', provider: 'replicate', change: 'outage', ts: 3 });
     expect(toWeb[3]?.event).toEqual({ type: 'circuit', provider: 'replicate', change: 'probe', ts: 4 });
     expect(toWeb[4]?.event).toMatchObject({ change: 'release', ts: 5 });
     expect(toWeb[0]).toMatchObject({ origin: { host: 'worker-a', pid: 11 }, event: { jobId: 'job-1', stage: 'generate', state: 'start' } });
-    expect(toWorker).toEqual([expect.objectContaining({ origin: { host: 'web-1', pid: 22 }, event: expect.objectContaining({ kind: 'canceled' }) })]);
+    expect(toWorker).toEqual([
+      expect.objectContaining({ origin: { host: 'web-1', pid: 22 }, event: expect.objectContaining({ kind: 'canceled' }) }),
+      expect.objectContaining({ event: expect.objectContaining({ kind: 'undelivered', jobId: 'job-3', error: expect.stringContaining('63016') }) }),
+    ]);
     // Each bus is a peer of its own, even two in one process: the ids differ.
     expect(toWeb[0]?.peer).not.toBe(toWorker[0]?.peer);
     await worker.close();

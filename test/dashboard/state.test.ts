@@ -178,6 +178,18 @@ describe('the dashboard state', () => {
     expect(medianSeconds(busy)).toBe(42);
   });
 
+  it("fails a done job whose video a receipt failed later, for `r` to send again, and marks it done when it arrived after all", () => {
+    const undelivered = apply([{ type: 'job', kind: 'undelivered', jobId: JOB.beach, error: 'The channel reported the result failed (error 63016).', ts: NOW }], busy);
+    expect(rowOf(JOB.beach, undelivered)).toMatchObject({ status: 'failed', error: 'The channel reported the result failed (error 63016).', finishedAt: NOW });
+    expect(selectedFailed(undelivered)?.jobId).toBe(JOB.beach);
+    expect(sessionCounts(undelivered)).toMatchObject({ done: 0, failed: 2 });
+    expect(undelivered.log.at(-1)).toEqual({ ts: NOW, level: 'error', text: 'bea0bea0 "waves on a beach" not delivered: The channel reported the result failed (error 63016).' });
+    const arrived = apply([{ type: 'job', kind: 'delivered', jobId: JOB.moon, ts: NOW }], busy);
+    expect(rowOf(JOB.moon, arrived)).toMatchObject({ status: 'done' });
+    expect(rowOf(JOB.moon, arrived)?.error).toBeUndefined();
+    expect(arrived.log.at(-1)?.text).toMatch(/^\w{8} ("[^"]+" )?delivered after all$/);
+  });
+
   it('keeps finished rows bounded without losing them from the counts', () => {
     const many = apply(Array.from({ length: 205 }, (_, n) => ({ type: 'job' as const, kind: 'completed' as const, jobId: `job-${n}`, durationMs: 1, ts: T0 + n })));
     expect(many.jobs).toHaveLength(200);

@@ -9,6 +9,7 @@ import type { Channel } from '../../src/lib/channel/port.ts';
 import { VidbotError } from '../../src/lib/errors.ts';
 import { createChannelSet } from '../../src/lib/channel/set.ts';
 import type { Task } from '../../src/lib/store/port.ts';
+import type { LateDelivery } from '../../src/lib/tasks/deps.ts';
 import { roundsMayFollow, waitBeforeRound } from '../../src/lib/tasks/delivery-retry.ts';
 import { undeliveredMessage } from '../../src/lib/tasks/messages.ts';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
@@ -89,8 +90,14 @@ describe('delivery through an outage', () => {
     expect(await vidbot.store.findOutbound({ id: `${task.taskId}:undelivered` })).toBeNull();
 
     // It had: the channel's receipt for it comes (naming vidbot's reference, as Meta's does), and the task reads done.
+    const late: LateDelivery[] = [];
+    vidbot.tasks.onLateDelivery((event) => late.push(event));
     const outcome = await vidbot.applyReceipt({ messageId: 'wamid.arrived-after-all', reference: failed.delivery?.outboundId ?? '', status: 'delivered' });
     expect(outcome.task).toMatchObject({ status: 'done', delivery: { status: 'delivered', messageId: 'wamid.arrived-after-all' } });
+    // The queue has nothing more to tell of the job: the dashboard hears it from the lifecycle, once.
+    expect(late).toEqual([{ taskId: task.taskId, jobId: task.taskId, arrived: true }]);
+    await vidbot.applyReceipt({ messageId: 'wamid.arrived-after-all', reference: failed.delivery?.outboundId ?? '', status: 'read' });
+    expect(late).toHaveLength(1);
     const done = await vidbot.store.getTask(task.taskId);
     expect(done).toMatchObject({ status: 'done' });
     expect(done?.error).toBeUndefined();

@@ -5,6 +5,8 @@
  * clip rendered once and copied for each task: what is tested is what happens after it is made.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JobActivity } from '../../src/lib/activity/events.ts';
+import { createVidbotFeed } from '../../src/lib/activity/vidbot-feed.ts';
 import type { Task } from '../../src/lib/store/port.ts';
 import { useBots } from '../helpers/bot.ts';
 import { oneClipProvider } from '../helpers/clip-provider.ts';
@@ -167,6 +169,10 @@ describe.each(backends)('delivery on %s', (_name, queueEnv) => {
 
   it('a late 63016 without a template fails the task with the reason recorded, and tells nobody', async () => {
     const b = await bot();
+    // What the dashboard and `status --watch` draw from: the job completed, then its video failed.
+    const feed = createVidbotFeed(b.vidbot);
+    const jobEvents: JobActivity[] = [];
+    feed.subscribe((event) => event.type === 'job' && jobEvents.push(event));
     const task = await prompt(b, 'a lighthouse in a storm');
     await b.until(task.taskId, 'done');
     const [first] = await b.fake.waitForMessages(1);
@@ -174,6 +180,12 @@ describe.each(backends)('delivery on %s', (_name, queueEnv) => {
     const failed = await b.until(task.taskId, 'failed');
     expect(failed).toMatchObject({ errorCode: 'VIDBOT_DELIVERY_REFUSED', delivery: { status: 'failed', errorCode: '63016' } });
     expect(failed.error).toContain('63016');
+    const undelivered = await waitFor(async () => {
+      const told = jobEvents.filter((event) => event.kind === 'undelivered');
+      return told.length > 0 ? told : undefined;
+    });
+    expect(undelivered).toEqual([expect.objectContaining({ jobId: task.jobId, error: expect.stringContaining('63016') })]);
+    feed.close();
     // Outside the window nothing free-form can reach the user; no notice is attempted.
     expect(b.fake.messages).toHaveLength(1);
   });

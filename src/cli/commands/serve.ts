@@ -138,4 +138,8 @@ const logQueueEvents = (vidbot: Vidbot, log: FastifyBaseLogger): Array<() => voi
   vidbot.queue.on('failed', (e) => log[e.errorCode === 'VIDBOT_MESSENGER_FAILED' ? 'warn' : 'error']({ jobId: e.jobId, code: e.errorCode, error: e.error }, 'job failed')),
   vidbot.queue.on('canceled', (e) => log.info({ jobId: e.jobId }, 'job canceled')),
   vidbot.queue.on('stalled', (e) => log.warn({ jobId: e.jobId }, 'job taken back from a worker that stopped')),
+  // What a receipt decides once the job ended: the queue has nothing more to say of it.
+  vidbot.tasks.onLateDelivery((e) =>
+    e.arrived ? log.info({ taskId: e.taskId, jobId: e.jobId }, 'video delivered after all') : log.error({ taskId: e.taskId, jobId: e.jobId, error: e.reason }, 'video not delivered'),
+  ),
 ];

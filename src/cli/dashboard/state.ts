@@ -92,6 +92,15 @@ const reduceJob = (state: DashboardState, event: Extract<ActivityEvent, { type: 
       return addLog(putRow(state, { ...row, ...CLEARED, status: 'canceled', finishedAt: event.ts }), event.ts, 'info', `${shortId(event.jobId)} canceled`);
     case 'stalled':
       return addLog(putRow(state, { ...row, ...CLEARED, status: 'queued' }), event.ts, 'warn', `${shortId(event.jobId)} taken back from a worker that stopped`);
+    // A receipt's verdict after the job ended: its video did not reach the user after all (so `r` can send it again), or did.
+    case 'undelivered': {
+      const next = { ...row, ...CLEARED, status: 'failed' as const, finishedAt: event.ts, error: event.error ?? 'not delivered' };
+      return addLog(putRow(state, next), event.ts, 'error', `${named(row, event.jobId)} not delivered: ${oneLine(event.error ?? '')}`);
+    }
+    case 'delivered': {
+      const next = { ...row, ...CLEARED, status: 'done' as const, finishedAt: row.finishedAt ?? event.ts, error: undefined, durationMs: row.durationMs ?? 0 };
+      return addLog(putRow(state, next), event.ts, 'info', `${named(row, event.jobId)} delivered after all`);
+    }
   }
 };
 

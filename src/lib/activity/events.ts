@@ -6,8 +6,13 @@
 import type { PipelineEvent } from '../pipeline/events.ts';
 import type { JobQueue, QueueCounts } from '../queue/port.ts';
 import type { PipelineStage } from '../domain.ts';
+import type { LateDelivery } from '../tasks/deps.ts';
 
-export type JobEventKind = 'active' | 'completed' | 'failed' | 'retrying' | 'canceled' | 'stalled';
+/**
+ * How a job changed: the queue's transitions, and what a delivery receipt decided after the job ended
+ * ('undelivered': the channel failed its video; 'delivered': a video given up on arrived after all).
+ */
+export type JobEventKind = 'active' | 'completed' | 'failed' | 'retrying' | 'canceled' | 'stalled' | 'undelivered' | 'delivered';
 
 /**
  * The process a job runs in: its machine (a container's hostname under Docker compose) and its pid,
@@ -116,6 +121,15 @@ export const watchJobEvents = (
     queue.on('stalled', (e) => emit({ type: 'job', kind: 'stalled', jobId: e.jobId, ts: now() })),
   ];
 };
+
+/** A delivery a receipt decided after the job ended, as its job's event. */
+export const lateDeliveryEvent = (event: LateDelivery, ts: number): JobActivity => ({
+  type: 'job',
+  kind: event.arrived ? 'delivered' : 'undelivered',
+  jobId: event.jobId,
+  ...(event.reason === undefined ? {} : { error: event.reason }),
+  ts,
+});
 
 /**
  * Maps a job's pipeline events to activity events, with progress throttled per job; returns

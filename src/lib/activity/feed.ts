@@ -6,6 +6,7 @@
  */
 import type { PipelineEvent } from '../pipeline/events.ts';
 import type { JobQueue } from '../queue/port.ts';
+import type { LateDelivery } from '../tasks/deps.ts';
 import type { ActivityBus } from './bus/port.ts';
 import {
   type ActivityEvent,
@@ -13,6 +14,7 @@ import {
   type JobScopedActivity,
   type WorkerStatus,
   createPipelineMapper,
+  lateDeliveryEvent,
   watchJobEvents,
   withOrigin,
 } from './events.ts';
@@ -48,6 +50,8 @@ export interface ActivityFeedOptions {
   readonly lookUpJob?: (jobId: string) => Promise<JobSubject | undefined>;
   /** This process's workers, read on every tick. */
   readonly ownWorkers?: () => WorkerStatus;
+  /** Deliveries this process's receipts decide after their jobs ended (TaskLifecycle.onLateDelivery). */
+  readonly onLateDelivery?: (listener: (event: LateDelivery) => void) => () => void;
   /** How often queue counts (and the workers) are read; a change becomes an event (default 1 s). */
   readonly countsEveryMs?: number;
   /** How long a worker process may stay silent before it drops out of the workers' sum. */
@@ -159,6 +163,7 @@ export const createActivityFeed = (options: ActivityFeedOptions): ActivityFeed =
   };
 
   const offs = watchJobEvents(options.queue, (event) => jobEvent(withOrigin(event, origin)), now);
+  if (options.onLateDelivery) offs.push(options.onLateDelivery((event) => jobEvent(lateDeliveryEvent(event, now()))));
   if (bus) {
     offs.push(
       bus.subscribe(({ peer, origin: from, event }) => {

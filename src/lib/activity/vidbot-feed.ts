@@ -3,6 +3,7 @@ import type { JobQueue } from '../queue/port.ts';
 import type { Store } from '../store/port.ts';
 import { cutText } from '../text.ts';
 import type { TaskJob } from '../tasks/deps.ts';
+import type { TaskLifecycle } from '../tasks/lifecycle.ts';
 import type { ActivityBus } from './bus/port.ts';
 import { type ActivityFeed, type ActivityFeedOptions, type JobSubject, createActivityFeed } from './feed.ts';
 
@@ -15,6 +16,8 @@ export interface VidbotActivitySources {
   readonly queue: JobQueue<TaskJob>;
   readonly store: Pick<Store, 'getTask'>;
   readonly activityBus?: ActivityBus;
+  /** Its receipts' late verdicts on deliveries, which the queue never tells. */
+  readonly tasks?: Pick<TaskLifecycle, 'onLateDelivery'>;
 }
 
 /** Reads a job's task: a retried task runs under a job id of its own, so the job names its task. */
@@ -26,10 +29,16 @@ export const lookUpJobSubject =
     return task ? { prompt: shorten(task.prompt), sender: task.from || task.sessionId } : undefined;
   };
 
-export const createVidbotFeed = (vidbot: VidbotActivitySources, options: Omit<ActivityFeedOptions, 'queue' | 'bus' | 'lookUpJob'> = {}): ActivityFeed =>
-  createActivityFeed({
+export const createVidbotFeed = (
+  vidbot: VidbotActivitySources,
+  options: Omit<ActivityFeedOptions, 'queue' | 'bus' | 'lookUpJob' | 'onLateDelivery'> = {},
+): ActivityFeed => {
+  const { tasks } = vidbot;
+  return createActivityFeed({
     queue: vidbot.queue,
+    ...(tasks ? { onLateDelivery: (listener) => tasks.onLateDelivery(listener) } : {}),
     ...(vidbot.activityBus ? { bus: vidbot.activityBus } : {}),
     lookUpJob: lookUpJobSubject(vidbot),
     ...options,
   });
+};

@@ -33,6 +33,20 @@ export interface LifecycleDeps extends OutboundDeps {
   readonly deliveryRetryMs?: number;
   /** Told about what went wrong without failing anything (a notice that could not be sent). */
   readonly onWarning?: (message: string) => void;
+  /** Told when a receipt decides a delivery after its job ended (set by createTaskLifecycle for its listeners). */
+  readonly onLateDelivery?: (event: LateDelivery) => void;
+}
+
+/**
+ * A delivery decided after its job ended, which the queue's events never tell: a receipt failed a
+ * video the job had handed over, or said one given up on arrived after all.
+ */
+export interface LateDelivery {
+  readonly taskId: string;
+  readonly jobId: string;
+  readonly arrived: boolean;
+  /** Why it did not arrive. */
+  readonly reason?: string;
 }
 
 /**

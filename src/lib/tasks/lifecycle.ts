@@ -9,7 +9,7 @@ import { FINAL_TASK_STATUSES } from '../domain.ts';
 import { vidbotError } from '../errors.ts';
 import type { Receipt } from '../channel/port.ts';
 import type { InboundDecision, InboundUnit, IngestOutcome, NewTask, OutboundRecord, Task } from '../store/port.ts';
-import { type LifecycleDeps, countAllowanceAgain, giveBackIfUnmade } from './deps.ts';
+import { type LateDelivery, type LifecycleDeps, countAllowanceAgain, giveBackIfUnmade } from './deps.ts';
 import { assertTaskId } from './new-task.ts';
 import { move, nextJobId } from './machine.ts';
 import { OUT_OF_REACH, endOfDeliveryJob } from './delivery-retry.ts';
@@ -55,6 +55,8 @@ export interface TaskLifecycle {
   /** Runs a failed or canceled task again under a new job; with its video kept, it is only delivered again. */
   retry(taskId: string): Promise<Task>;
   applyReceipt(receipt: Receipt): Promise<ReceiptOutcome>;
+  /** Tells each delivery a receipt decides after its job ended (the queue's events do not); returns the unsubscribe. */
+  onLateDelivery(listener: (event: LateDelivery) => void): () => void;
   /** The queue gave up on a job: its task fails and its user is told once. */
   abandonJob(jobId: string, reason: string, errorCode?: string): Promise<Task | null>;
   sweep(options?: SweepOptions): Promise<SweepResult>;
@@ -66,7 +68,21 @@ export interface TaskLifecycle {
 
 const notFound = (taskId: string) => vidbotError('VIDBOT_TASK_NOT_FOUND', `No task ${taskId}.`);
 
-export const createTaskLifecycle = (deps: LifecycleDeps): TaskLifecycle => {
+export const createTaskLifecycle = (given: LifecycleDeps): TaskLifecycle => {
+  const lateListeners = new Set<(event: LateDelivery) => void>();
+  const deps: LifecycleDeps = {
+    ...given,
+    onLateDelivery(event) {
+      given.onLateDelivery?.(event);
+      for (const listener of [...lateListeners]) {
+        try {
+          listener(event);
+        } catch {
+          // A viewer's mistake must not undo the receipt's work.
+        }
+      }
+    },
+  };
   const { store, queue } = deps;
   const read = async (taskId: string): Promise<Task> => {
     assertTaskId(taskId);
@@ -155,6 +171,11 @@ export const createTaskLifecycle = (deps: LifecycleDeps): TaskLifecycle => {
     },
 
     applyReceipt: (receipt) => applyReceipt(deps, receipt),
+
+    onLateDelivery(listener) {
+      lateListeners.add(listener);
+      return () => void lateListeners.delete(listener);
+    },
 
     async abandonJob(jobId, reason, errorCode) {
       const job = await queue.get(jobId);

@@ -76,6 +76,7 @@ export const syncDelivery = async (deps: LifecycleDeps, taskId: string): Promise
   if (task.status === 'failed' && record.messageId !== undefined && ARRIVED.includes(record.status)) {
     const arrived = await move(store, taskId, 'arrived', { delivery: next, error: undefined, errorCode: undefined });
     if (arrived !== null) {
+      if (task.jobId !== undefined) deps.onLateDelivery?.({ taskId, jobId: task.jobId, arrived: true });
       await countAllowanceAgain(deps, task);
       if (readyForFollowUp(deps, record)) await offerChoices(deps, arrived);
       return arrived;
@@ -93,14 +94,10 @@ export const syncDelivery = async (deps: LifecycleDeps, taskId: string): Promise
   const kind = record.errorCode === undefined ? 'other' : (channel.refusalKind?.(record.errorCode) ?? 'other');
   const fallback = fallbackFor(task, kind, channel);
   if (fallback === undefined) {
-    return giveUp(
-      deps,
-      { ...task, delivery: next },
-      `The channel reported the result ${record.status}${record.errorCode ? ` (error ${record.errorCode})` : ''}.`,
-      'VIDBOT_DELIVERY_REFUSED',
-      record.errorCode,
-      kind === 'media' || kind === 'other',
-    );
+    const reason = `The channel reported the result ${record.status}${record.errorCode ? ` (error ${record.errorCode})` : ''}.`;
+    const failed = await giveUp(deps, { ...task, delivery: next }, reason, 'VIDBOT_DELIVERY_REFUSED', record.errorCode, kind === 'media' || kind === 'other');
+    if (failed.status === 'failed' && task.jobId !== undefined) deps.onLateDelivery?.({ taskId, jobId: task.jobId, arrived: false, reason });
+    return failed;
   }
   const jobId = nextJobId(task);
   const following = await move(store, taskId, 'follow', { jobId, delivery: withFallback({ ...task, delivery: next }, fallback) });

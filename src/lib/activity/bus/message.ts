@@ -7,7 +7,7 @@ import type { CircuitChange } from '../../video-provider/failover/board.ts';
 import type { BusEvent, BusMessage } from './port.ts';
 
 const VERSION = 1;
-const KINDS: ReadonlySet<JobEventKind> = new Set(['active', 'completed', 'failed', 'retrying', 'canceled', 'stalled']);
+const KINDS: ReadonlySet<JobEventKind> = new Set(['active', 'completed', 'failed', 'retrying', 'canceled', 'stalled', 'undelivered', 'delivered']);
 const STAGE_STATES: ReadonlySet<string> = new Set(['start', 'progress', 'done', 'skip']);
 const CIRCUIT_CHANGES: ReadonlySet<string> = new Set(['outage', 'success', 'probe', 'release'] satisfies CircuitChange[]);
 
