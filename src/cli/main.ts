@@ -62,7 +62,7 @@ export const buildProgram = (context: CliContext, state: CliState): Command => {
     .command('generate')
     .description('generate a WhatsApp-ready video from a prompt, in this process')
     .argument('<prompt>', 'what the video should show')
-    .option('-o, --output <file>', 'where to write the MP4, a name ending in .mp4 (default: a name from the prompt, in the current folder)')
+    .option('-o, --output <file>', 'where to write the MP4: a name ending in .mp4, or a folder to put it in under a name from the prompt (default: that name, in the current folder)')
     .option('-f, --force', 'replace the output file if it exists (on a terminal, vidbot asks instead)')
     .option(
       '--provider <name>',
@@ -111,7 +111,7 @@ export const buildProgram = (context: CliContext, state: CliState): Command => {
     .command('compress')
     .description('fit a video to WhatsApp: MP4, H.264 + AAC, at most WHATSAPP_MAX_BYTES')
     .argument('<input>', 'video file to compress')
-    .option('-o, --output <file>', "output file, a name ending in .mp4 (default: the input's name with .whatsapp.mp4, beside it: clip.mov -> clip.whatsapp.mp4)")
+    .option('-o, --output <file>', "output file, a name ending in .mp4, or a folder to put it in (default: the input's name with .whatsapp.mp4, beside it: clip.mov -> clip.whatsapp.mp4)")
     .option('-f, --force', 'replace the output file if it exists (on a terminal, vidbot asks instead)')
     .option('--max-bytes <n>', `size limit in bytes ${byDefault('whatsappMaxBytes')}`)
     .option('--json', 'print the result as JSON')

@@ -1,4 +1,3 @@
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ActivityBus } from './activity/bus/port.ts';
 import { lateDeliveryEvent } from './activity/events.ts';
@@ -45,6 +44,7 @@ import type { RunTaskOptions } from './tasks/run-task.ts';
 import { allowedModels, type ModelOption } from './video-provider/allowed.ts';
 import { createCircuitRelay } from './video-provider/failover/board.ts';
 import type { VideoProvider } from './video-provider/port.ts';
+import { makeDirs } from './files.ts';
 
 /** How long close() waits for aborted task runs to record their state before closing the store. */
 const CLOSE_WAIT_MS = 5_000;
@@ -160,8 +160,8 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
     work: join(config.dataDir, 'work'),
   };
   try {
-    await mkdir(paths.media, { recursive: true });
-    await mkdir(paths.work, { recursive: true });
+    await makeDirs(paths.media);
+    await makeDirs(paths.work);
   } catch (error) {
     throw vidbotError('VIDBOT_STORE_FAILED', `Cannot create the data folder ${config.dataDir}: ${(error as Error).message}`, {
       cause: error,

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { access, copyFile, open, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { constants, mkdirSync, statSync } from 'node:fs';
+import { access, copyFile, mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { vidbotError } from './errors.ts';
 
@@ -13,6 +13,51 @@ export const readHead = async (file: string, count: number): Promise<Buffer> => 
     return head.subarray(0, bytesRead);
   } finally {
     await handle.close();
+  }
+};
+
+const code = (error: unknown): string | undefined => (error as NodeJS.ErrnoException).code;
+
+/** The folders of `dir` that do not exist yet, the outermost first; throws what stat throws but ENOENT. */
+const missingFolders = (dir: string, exists: (folder: string) => boolean): string[] => {
+  const missing: string[] = [];
+  for (let folder = resolve(dir); !exists(folder); folder = dirname(folder)) {
+    missing.unshift(folder);
+    if (dirname(folder) === folder) break;
+  }
+  return missing;
+};
+
+const existsNow = (folder: string): boolean => {
+  try {
+    statSync(folder);
+    return true;
+  } catch (error) {
+    if (code(error) === 'ENOENT') return false;
+    throw error;
+  }
+};
+
+/**
+ * `mkdir -p`, one folder at a time. Node's recursive mkdir never returns where mkdir answers ENOENT
+ * under a folder that exists (anywhere in /proc): `VIDBOT_DATA_DIR=/proc/x` hung status and doctor.
+ */
+export const makeDirs = async (dir: string): Promise<void> => {
+  for (const folder of missingFolders(dir, existsNow)) {
+    await mkdir(folder).catch((error: unknown) => {
+      if (code(error) !== 'EEXIST') throw error;
+    });
+  }
+};
+
+/** makeDirs, for code that cannot wait (opening the database). */
+export const makeDirsSync = (dir: string): void => {
+  for (const folder of missingFolders(dir, existsNow)) {
+    try {
+      mkdirSync(folder);
+    } catch (error) {
+      if (code(error) !== 'EEXIST') throw error;
+    }
   }
 };
 
@@ -55,6 +100,21 @@ export const assertMp4Name = (file: string): void => {
   throw vidbotError('VIDBOT_INPUT_INVALID', `Cannot write an MP4 video as ${name}: its name should end in .mp4.`, {
     hint: `Name the output ${suggested}.`,
   });
+};
+
+/**
+ * The file `-o` names: a folder (one that exists, or a name ending in a slash) gets the video under
+ * its default name, as `cp` does; any other name must end in .mp4.
+ */
+export const outputPathFor = async (cwd: string, output: string | undefined, defaultPath: string): Promise<string> => {
+  if (output === undefined) return resolve(cwd, defaultPath);
+  if (output.trim() !== '') {
+    const target = resolve(cwd, output);
+    const folder = /[/\\]$/.test(output) || (await stat(target).then((found) => found.isDirectory(), () => false));
+    if (folder) return join(target, basename(defaultPath));
+  }
+  assertMp4Name(output);
+  return resolve(cwd, output);
 };
 
 /** A hidden name beside `target`, so the final rename stays on one file system. */

@@ -1,5 +1,7 @@
 import { basename, extname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { howMade } from '../../src/cli/commands/compress.ts';
+import type { MediaInfo } from '../../src/lib/domain.ts';
 import { makeSandbox, runCli } from '../helpers/cli.ts';
 import {
   listDir,
@@ -40,6 +42,11 @@ describe('vidbot compress', () => {
     const result = await cli(['compress', inputs.compliant ?? '', '-o', out, '--json']);
     expect(result.exitCode).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, mode: 'remux', file: out, video: { codec: 'h264' } });
+    // A folder as the output (as cp takes one): the video goes in it under its default name.
+    const intoFolder = await cli(['compress', inputs.compliant ?? '', '-o', 'out', '--json']);
+    expect(intoFolder.exitCode).toBe(0);
+    const named = `${basename(inputs.compliant ?? '', extname(inputs.compliant ?? ''))}.whatsapp.mp4`;
+    expect(JSON.parse(intoFolder.stdout)).toMatchObject({ ok: true, file: join(outDir, named) });
   });
 
   it('re-encodes a large clip under --max-bytes, using most of the budget', async () => {
@@ -104,5 +111,17 @@ describe('vidbot compress', () => {
     expect(bad.stderr).toContain('--max-bytes must be a whole number');
     const unwritable = await cli(['compress', inputs.compliant ?? '', '-o', join(sandbox.root, 'no', 'dir.mp4')]);
     expect(unwritable.exitCode).toBe(73);
+  });
+});
+
+describe('what compress says it did', () => {
+  const media = (audio?: string) => ({ file: 'x.mp4', sizeBytes: 1, durationSec: 1, formatName: 'mp4', ...(audio ? { audio: { codec: audio } } : {}) }) as MediaInfo;
+  const result = (input: MediaInfo, output: MediaInfo, mode: 'remux' | 'reencode' = 'remux', passes = 0) => ({ file: 'x.mp4', mode, passes, input, output, maxBytes: 1 });
+
+  it('calls a copied video with its sound encoded what it is, not "already compliant"', () => {
+    expect(howMade(result(media('aac'), media('aac')))).toBe('remuxed (already compliant)');
+    expect(howMade(result(media('pcm_s16le'), media('aac')))).toBe('video copied, sound encoded as AAC (was pcm_s16le)');
+    expect(howMade(result(media(), media('aac')))).toBe('video copied, a silent AAC track added');
+    expect(howMade(result(media('aac'), media('aac'), 'reencode', 2))).toBe('re-encoded in 2 passes');
   });
 });

@@ -1,8 +1,9 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createFfmpegCompressor, defaultOutput } from '../../lib/compressor/ffmpeg.ts';
+import type { CompressResult } from '../../lib/compressor/port.ts';
 import { isAbortError, vidbotError } from '../../lib/errors.ts';
-import { assertMp4Name, assertWritableOutput } from '../../lib/files.ts';
+import { assertWritableOutput, outputPathFor } from '../../lib/files.ts';
 import { locateFfmpeg } from '../../lib/ffmpeg/locate.ts';
 import { type CliContext, flag, loadCliConfig } from '../context.ts';
 import { describeMedia, mediaJson } from '../format.ts';
@@ -26,8 +27,7 @@ export const compressCommand = async (context: CliContext, input: string, flags:
   const found = await stat(source).then((s) => s.isFile(), () => undefined);
   if (found === undefined) throw vidbotError('VIDBOT_FILE_NOT_FOUND', `No video at ${source}.`);
   if (!found) throw vidbotError('VIDBOT_FILE_NOT_FOUND', `${source} is not a file.`);
-  if (flags.output !== undefined) assertMp4Name(flags.output);
-  const output = await assertWritableOutput(resolve(context.cwd, flags.output ?? defaultOutput(source)));
+  const output = await assertWritableOutput(await outputPathFor(context.cwd, flags.output, defaultOutput(source)));
   await refuseToReplace(context, output, flags.force, 'compressed');
   const ffmpeg = await locateFfmpeg({ env: { ...context.env }, ...(config.ffmpegBin ? { ffmpegBin: config.ffmpegBin } : {}) });
   const compressor = createFfmpegCompressor({ ...ffmpeg, maxBytes: config.whatsappMaxBytes });
@@ -66,7 +66,12 @@ export const compressCommand = async (context: CliContext, input: string, flags:
     );
     return;
   }
-  context.stdout.write(
-    `${result.file}\n  ${describeMedia(result.output)}\n  ${result.mode === 'remux' ? 'remuxed (already compliant)' : `re-encoded in ${result.passes} ${result.passes === 1 ? 'pass' : 'passes'}`}, ${(budget * 100).toFixed(0)}% of the ${result.maxBytes}-byte limit\n`,
-  );
+  context.stdout.write(`${result.file}\n  ${describeMedia(result.output)}\n  ${howMade(result)}, ${(budget * 100).toFixed(0)}% of the ${result.maxBytes}-byte limit\n`);
+};
+
+/** What was done to the video: a remux may still have encoded its sound (PCM or MP3 is not WhatsApp's AAC). */
+export const howMade = ({ mode, passes, input, output }: CompressResult): string => {
+  if (mode === 'reencode') return `re-encoded in ${passes} ${passes === 1 ? 'pass' : 'passes'}`;
+  if (input.audio?.codec === output.audio?.codec) return 'remuxed (already compliant)';
+  return input.audio === undefined ? 'video copied, a silent AAC track added' : `video copied, sound encoded as AAC (was ${input.audio.codec})`;
 };

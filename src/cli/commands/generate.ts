@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { createVidbot } from '../../lib/create-vidbot.ts';
 import { isAbortError, vidbotError } from '../../lib/errors.ts';
-import { assertMp4Name, assertWritableOutput, slugify } from '../../lib/files.ts';
+import { assertWritableOutput, outputPathFor, slugify } from '../../lib/files.ts';
 import { createOutputFileHost } from '../../lib/media-host/output-file.ts';
 import { probeMedia } from '../../lib/ffmpeg/probe.ts';
 import { validatePrompt } from '../../lib/pipeline/prompt.ts';
@@ -40,8 +40,7 @@ export const generateCommand = async (context: CliContext, rawPrompt: string, fl
   const image = flags.image ? resolve(context.cwd, flags.image) : undefined;
   if (image) await assertImageFile(image);
   // Last: it may ask whether to replace the file, which is pointless if the command would fail anyway.
-  if (flags.output !== undefined) assertMp4Name(flags.output);
-  const output = await assertWritableOutput(resolve(context.cwd, flags.output ?? `${slugify(prompt)}.mp4`));
+  const output = await assertWritableOutput(await outputPathFor(context.cwd, flags.output, `${slugify(prompt)}.mp4`));
   await refuseToReplace(context, output, flags.force, 'generated');
 
   const view = createProgressView(context.stderr);

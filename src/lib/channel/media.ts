@@ -5,11 +5,12 @@
  * are the kind of media expected.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { throwIfAborted, vidbotError } from '../errors.ts';
 import { type MediaKind, SNIFF_BYTES, extensionOf, sniffMediaType } from '../media-type.ts';
 import type { MediaPolicy } from './port.ts';
+import { makeDirs } from '../files.ts';
 
 const MAX_REDIRECTS = 3;
 
@@ -120,7 +121,7 @@ export const downloadInboundMedia = async (
   const extension = type === undefined ? undefined : extensionOf(type);
   if (type === undefined || extension === undefined) throw new MediaDownloadError(NOT_KIND[kind].reason, NOT_KIND[kind].message);
 
-  await mkdir(options.dir, { recursive: true });
+  await makeDirs(options.dir);
   const name = (options.name ?? randomBytes(12).toString('hex')).replace(/[^A-Za-z0-9_-]/g, '_');
   const file = join(options.dir, `${name}.${extension}`);
   const temp = `${file}.${randomBytes(4).toString('hex')}.tmp`;

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { copyFile, link, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, link, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
 import { throwIfAborted, vidbotError } from '../errors.ts';
 import type { MediaHost, PublishedMedia, PublishOptions } from './port.ts';
+import { makeDirs } from '../files.ts';
 
 export interface LocalMediaHostOptions {
   /** Folder the published files live in; created on first publish. */
@@ -50,7 +51,7 @@ export const createLocalMediaHost = (options: LocalMediaHostOptions): MediaHost 
       // A dot-prefixed temp name that no id can match, renamed into place so readers never see half a file.
       const temp = join(dir, `.${id}.${process.pid}.tmp`);
       try {
-        await mkdir(dir, { recursive: true });
+        await makeDirs(dir);
         try {
           // A hard link costs nothing when the work folder and media folder share a file system.
           await link(source, temp);

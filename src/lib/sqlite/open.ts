@@ -1,7 +1,7 @@
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { vidbotError } from '../errors.ts';
+import { makeDirsSync } from '../files.ts';
 
 export interface OpenDatabaseOptions {
   /** How long a writer waits for another process's lock before failing. */
@@ -19,8 +19,18 @@ const CACHE_KIB = 32 * 1024;
  * so that readers never block the writer and several processes can share it.
  */
 export const openDatabase = (file: string, options: OpenDatabaseOptions = {}): DatabaseSync => {
+  if (file !== ':memory:') {
+    try {
+      makeDirsSync(dirname(file));
+    } catch (error) {
+      throw vidbotError('VIDBOT_STORE_FAILED', `Cannot create the folder of the database ${file}: ${(error as Error).message}`, {
+        cause: error,
+        retryable: false,
+        hint: 'Set VIDBOT_DATA_DIR to a folder you can write to.',
+      });
+    }
+  }
   try {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     const db = new DatabaseSync(file);
     db.exec(`PRAGMA busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 10_000)}`);
     db.exec('PRAGMA journal_mode = WAL');

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { access, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { throwIfAborted, vidbotError, type VidbotError } from '../errors.ts';
@@ -13,6 +13,7 @@ import { drawableText, layoutPrompt } from './local-text.ts';
 import { type Coverage, readFontCoverage } from './font-coverage.ts';
 import { readImageFile } from './output.ts';
 import type { GeneratedVideo, GenerateOptions, VideoProvider, VideoRequest } from './port.ts';
+import { makeDirs } from '../files.ts';
 
 export interface LocalProviderOptions {
   /** Path of the ffmpeg binary (needs libx264, aac and drawtext). */
@@ -218,7 +219,7 @@ export const createLocalProvider = (options: LocalProviderOptions): VideoProvide
       checkRenderable(known, fonts, options.ffmpeg);
       throwIfAborted(signal);
 
-      await mkdir(workDir, { recursive: true });
+      await makeDirs(workDir);
       const scratch = await mkdtemp(join(workDir, '.local-render-'));
       const partial = join(workDir, `.local-${key.slice(0, 12)}-${randomBytes(6).toString('hex')}.part.mp4`);
       try {

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { link, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isVidbotError, vidbotError } from '../../errors.ts';
+import { makeDirs } from '../../files.ts';
 
 export const LOCAL_AUTH_TOKEN_FILE = 'local-auth-token';
 
@@ -40,7 +41,7 @@ export const loadLocalAuthToken = async ({ dataDir }: { dataDir: string }): Prom
   const token = randomBytes(16).toString('hex');
   const temp = join(dataDir, `.${LOCAL_AUTH_TOKEN_FILE}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    await mkdir(dataDir, { recursive: true });
+    await makeDirs(dataDir);
     await writeFile(temp, `${token}\n`, { mode: 0o600, flag: 'wx' });
     try {
       // link() never replaces an existing file and publishes the whole content at once, so when

@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { access, mkdir } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { countAbandoned } from '../../ingest-journal/index.ts';
 import type { JobQueue } from '../../queue/port.ts';
@@ -7,6 +7,7 @@ import { createSqliteQueue } from '../../queue/sqlite/index.ts';
 import { pickStoreKind, type StoreKind } from '../../pick-store.ts';
 import { createSqliteStore } from '../../store/sqlite/index.ts';
 import { type CheckOutcome, type DoctorContext, fail, hintOf, messageOf, pass, warn } from '../types.ts';
+import { makeDirs } from '../../files.ts';
 
 const DATA_DIR_FIX = 'Set VIDBOT_DATA_DIR to a folder you can write to (it holds vidbot.db and the media files).';
 
@@ -15,7 +16,7 @@ const databaseOf = (ctx: DoctorContext): string => join(ctx.config.dataDir, 'vid
 /** Checks the data folder can be created and written, before SQLite would fail less clearly. */
 const writableDataDir = async (dir: string): Promise<CheckOutcome | undefined> => {
   try {
-    await mkdir(dir, { recursive: true });
+    await makeDirs(dir);
     await access(dir, constants.W_OK);
     return undefined;
   } catch (error) {
