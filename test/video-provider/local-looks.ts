@@ -7,11 +7,30 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MOTIONS } from '../../src/lib/video-provider/local-graph.ts';
 import { deriveLook } from '../../src/lib/video-provider/local-look.ts';
 import { createLocalProvider } from '../../src/lib/video-provider/local.ts';
 import { COLOUR_CHECKS, FFMPEG, HASHED_PROMPT, THEME_PROMPTS, averageColour, expectValidClip, request } from './local-clips.ts';
 
-export const everyLookRenders = (name: string, ffmpeg: string | undefined): void => {
+/**
+ * The prompts a build renders. Each motion is a filter graph of its own, so every build renders each
+ * once; a palette is only numbers in one filter (pseudocolor), so the other themes of a motion add
+ * their colours alone, checked on the build that renders them all (`allColours`).
+ */
+const promptsFor = (allColours: boolean) => {
+  const checked = (theme: string) => COLOUR_CHECKS[theme] !== undefined;
+  // Per motion, a theme whose colours are checked when there is one.
+  const byMotion = new Map<string, (typeof THEME_PROMPTS)[number]>();
+  for (const entry of THEME_PROMPTS) {
+    const motion = deriveLook(entry.prompt).motion;
+    const kept = byMotion.get(motion);
+    if (!kept || (!checked(kept.theme) && checked(entry.theme))) byMotion.set(motion, entry);
+  }
+  const picked = THEME_PROMPTS.filter((entry) => [...byMotion.values()].includes(entry) || (allColours && checked(entry.theme)));
+  return [...picked, { theme: 'hashed', prompt: HASHED_PROMPT }];
+};
+
+export const everyLookRenders = (name: string, ffmpeg: string | undefined, allColours: boolean): void => {
   let root: string;
   let counter = 0;
   const freshDir = async (): Promise<string> => mkdtemp(join(root, `work-${counter++}-`));
@@ -25,9 +44,11 @@ export const everyLookRenders = (name: string, ffmpeg: string | undefined): void
   describe(`local provider: every look renders with the ${name}`, () => {
     const renderer = ffmpeg === undefined ? undefined : createLocalProvider({ ffmpeg });
 
-    it.skipIf(ffmpeg === undefined)('renders each theme of the lexicon, and the hashed fallback, as a valid MP4 in its colours', { timeout: 300_000 }, async () => {
+    const prompts = promptsFor(allColours);
+    it.skipIf(ffmpeg === undefined)(`renders ${allColours ? 'every motion and each theme whose colours are known' : 'every motion'}, and the hashed fallback, as a valid MP4 in its colours`, { timeout: 300_000 }, async () => {
       const workDir = await freshDir();
-      for (const { theme, prompt } of [...THEME_PROMPTS, { theme: 'hashed', prompt: HASHED_PROMPT }]) {
+      expect(new Set(prompts.map(({ prompt }) => deriveLook(prompt).motion))).toEqual(new Set(MOTIONS));
+      for (const { theme, prompt } of prompts) {
         // One second each: enough for the look's colours, and the suite renders a dozen clips per ffmpeg.
         const result = await renderer?.generate(request(prompt, { durationSec: 1 }), { workDir });
         expect(deriveLook(prompt).theme).toBe(theme);
