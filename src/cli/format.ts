@@ -60,3 +60,28 @@ export const deliveryText = (delivery: Pick<TaskDelivery, 'status' | 'fallback' 
   delivery.channel === 'local'
     ? 'not sent (no messenger set up)'
     : `${delivery.status}${delivery.fallback ? ` as ${delivery.fallback}` : ''}${delivery.errorCode ? ` (${delivery.errorCode})` : ''}`;
+
+/** The terminal's width when stdout is one (a pipe or a file has none: its lines are never wrapped or cut). */
+export const terminalColumns = (stream: NodeJS.WritableStream & { isTTY?: boolean; columns?: number }): number | undefined =>
+  stream.isTTY === true && typeof stream.columns === 'number' && stream.columns > 0 ? stream.columns : undefined;
+
+/**
+ * `text` in lines at most `columns` characters wide, broken between words, each line after the
+ * first indented by `indent` spaces (a terminal would wrap to its left edge, through the columns).
+ * A word longer than a line (a path) stays whole. Without `columns`, one line.
+ */
+export const wrapWords = (text: string, columns: number | undefined, indent: number): string[] => {
+  if (columns === undefined || Array.from(text).length <= columns) return [text];
+  const room = Math.max(20, columns - indent);
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    const limit = lines.length === 0 ? columns : room;
+    if (line !== '' && Array.from(`${line} ${word}`).length > limit) {
+      lines.push(line);
+      line = word;
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  lines.push(line);
+  return lines.map((part, index) => (index === 0 ? part : `${' '.repeat(indent)}${part}`));
+};

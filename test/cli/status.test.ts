@@ -56,6 +56,13 @@ describe('vidbot status', () => {
     expect(stdout).toContain('failed: ffmpeg failed (exit code 1): bad input  ');
     expect(stdout).not.toContain('a third line');
     expect(stdout).toMatch(/done, not sent \(no messenger set up\) +whatsapp:\+15550004444/);
+    // On a terminal 80 columns wide, no line runs past its edge: the prompts are cut to what is left, the counts go under the queue's name.
+    const narrow = await runCli(['status'], { env: { ...box.env, VIDBOT_DATA_DIR: join(box.root, 'a-data-folder-with-a-long-name-as-people-have') }, cwd: box.root, columns: 80 });
+    expect(narrow.stdout).toMatch(/^queue \(.+a-data-folder-with-a-long-name-as-people-have\/vidbot\.db\):\n  0 waiting, 0 active/);
+    await add('whatsapp:+15550006666', 'a lighthouse in a storm at night, waves crashing over the rocks while gulls circle the lamp');
+    const rows = (await runCli(['status'], { env: box.env, cwd: box.root, columns: 80 })).stdout.split('\n');
+    expect(rows.filter((line) => Array.from(line).length > 80)).toEqual([]);
+    expect(rows.find((line) => line.includes('whatsapp:+15550006666'))).toMatch(/"a lighthouse in a.*…"$/);
     const one = await runCli(['status', kept.slice(-8)], { env: box.env, cwd: box.root });
     expect(one.stdout).toMatch(/delivery +not sent \(no messenger set up\), message LMx\n/);
     expect(one.stdout).toMatch(/asked for +local, portrait, 5 s\n/);

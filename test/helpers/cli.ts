@@ -41,9 +41,17 @@ export const makeSandbox = async () => {
 /** Runs the CLI in this process with fake streams: fast, and failures show a stack in vitest. */
 export const runCli = async (
   args: readonly string[],
-  options: { env: Record<string, string>; cwd: string; signal?: AbortSignal; onStdout?: (textSoFar: string) => void },
+  options: {
+    env: Record<string, string>;
+    cwd: string;
+    signal?: AbortSignal;
+    onStdout?: (textSoFar: string) => void;
+    /** Stdout as a terminal this wide (a PassThrough with isTTY and columns), instead of a pipe. */
+    columns?: number;
+  },
 ): Promise<CliResult> => {
   const out = collect(options.onStdout);
+  if (options.columns !== undefined) Object.assign(out.stream, { isTTY: true, columns: options.columns });
   const err = collect();
   const exitCode = await main(args, {
     env: options.env,

@@ -2,7 +2,7 @@ import { runDoctor } from '../../lib/doctor/index.ts';
 import type { CheckStatus, DoctorCheck, DoctorReport } from '../../lib/doctor/index.ts';
 import { vidbotError } from '../../lib/errors.ts';
 import { type CliContext, flag, loadCliConfig } from '../context.ts';
-import { formatDuration } from '../format.ts';
+import { formatDuration, terminalColumns, wrapWords } from '../format.ts';
 
 export interface DoctorFlags {
   json?: boolean;
@@ -21,13 +21,20 @@ export const summarize = (counts: DoctorReport['counts']): string => {
   return parts.join(', ');
 };
 
-/** The readable report: one aligned line per check, its fix indented under it, then the summary. */
-export const formatReport = (report: DoctorReport): string => {
+/**
+ * The readable report: one aligned line per check, its fix indented under it, then the summary. On
+ * a terminal (`columns`), long lines wrap under their own column rather than at its left edge.
+ */
+export const formatReport = (report: DoctorReport, columns?: number): string => {
   const width = Math.max(...report.checks.map((check) => check.title.length)) + 2;
+  const indent = 2 + width;
   const line = (check: DoctorCheck): string[] => {
     const took = check.durationMs >= 1000 ? ` (${formatDuration(check.durationMs)})` : '';
-    const lines = [`${MARKS[check.status]} ${check.title.padEnd(width)}${check.detail}${took}`];
-    if (check.fix && check.status !== 'pass' && check.status !== 'skip') lines.push(`  ${' '.repeat(width)}fix: ${check.fix}`);
+    const lines = wrapWords(`${MARKS[check.status]} ${check.title.padEnd(width)}${check.detail}${took}`, columns, indent);
+    if (check.fix && check.status !== 'pass' && check.status !== 'skip') {
+      const fix = wrapWords(`fix: ${check.fix}`, columns === undefined ? undefined : columns - indent, 5);
+      lines.push(...fix.map((part) => `${' '.repeat(indent)}${part}`));
+    }
     return lines;
   };
   return [...report.checks.flatMap(line), '', summarize(report.counts), ''].join('\n');
@@ -41,7 +48,7 @@ export const doctorCommand = async (context: CliContext, flags: DoctorFlags): Pr
   if (flags.json) {
     context.stdout.write(`${JSON.stringify({ ok: report.ok, counts: report.counts, checks: report.checks })}\n`);
   } else {
-    context.stdout.write(formatReport(report));
+    context.stdout.write(formatReport(report, terminalColumns(context.stdout)));
   }
   if (report.ok) return;
   const failed = report.checks.filter((check) => check.status === 'fail').map((check) => check.id);

@@ -8,7 +8,7 @@ import { cutText, terminalSafe } from '../../lib/text.ts';
 import { type CliContext, loadCliConfig, warnOn } from '../context.ts';
 import { serverClient } from '../server-client.ts';
 import { shortId } from '../dashboard/format.ts';
-import { deliveryText, formatDuration, madeByText } from '../format.ts';
+import { deliveryText, formatDuration, madeByText, terminalColumns } from '../format.ts';
 
 export interface StatusFlags {
   server?: string;
@@ -55,7 +55,12 @@ export const statusCommand = async (context: CliContext, flags: StatusFlags, tas
   const out = (line: string) => context.stdout.write(`${line}\n`);
   const c = view.counts;
   // The queue's jobs: tasks that `vidbot generate` runs itself never join it.
-  out(`queue (${view.source}): ${c.waiting} waiting, ${c.active} active, ${c.delayed} retrying, ${c.completed} done, ${c.failed} failed, ${c.canceled} canceled jobs`);
+  const columns = terminalColumns(context.stdout);
+  const queue = `queue (${view.source}):`;
+  const counts = `${c.waiting} waiting, ${c.active} active, ${c.delayed} retrying, ${c.completed} done, ${c.failed} failed, ${c.canceled} canceled jobs`;
+  // Too wide for the terminal: the counts on a line of their own, not broken between two.
+  if (columns !== undefined && Array.from(`${queue} ${counts}`).length > columns) out(`${queue}\n  ${counts}`);
+  else out(`${queue} ${counts}`);
   if (view.workers) {
     const { running, concurrency, paused, processes, machines } = view.workers;
     // With Redis, a web process counts every worker process it hears from.
@@ -73,12 +78,18 @@ export const statusCommand = async (context: CliContext, flags: StatusFlags, tas
   out('recent tasks (`vidbot status <id>` shows one in full):');
   // The state column as wide as the widest state listed (up to a point), so the senders line up.
   const states = view.tasks.map(stateOf);
-  const width = Math.min(Math.max(24, ...states.map((state) => state.length)), MAX_STATE_WIDTH);
-  view.tasks.forEach((task, index) => out(`  ${describeTask(task, states[index] ?? '', width)}`));
+  const widest = Math.min(Math.max(24, ...states.map((state) => state.length)), MAX_STATE_WIDTH);
+  // On a narrow terminal the states give way first (cut, in full in `vidbot status <id>`), down to a point, then the prompts.
+  const senders = Math.max(...view.tasks.map((task) => (task.from || 'cli').length));
+  const width = columns === undefined ? widest : Math.max(MIN_STATE_WIDTH, Math.min(widest, columns - ROW_FIXED - senders - PROMPT_MIN - 4));
+  view.tasks.forEach((task, index) => out(`  ${describeTask(task, cutText(states[index] ?? '', width), width, columns)}`));
 };
 
 /** Past this, a state (a failure's reason) runs into the next column rather than pushing every row right. */
 const MAX_STATE_WIDTH = 48;
+const MIN_STATE_WIDTH = 16;
+/** A row's indent, short id and the gaps between its columns. */
+const ROW_FIXED = 2 + 8 + 2 + 2 + 2;
 
 /** An error in one line: its first, and the next too when the first only introduces it ("ffmpeg failed (exit code 1):"). */
 const firstLine = (text: string): string => {
@@ -97,8 +108,17 @@ const stateOf = (task: Task): string => {
     : `${task.status}${took}${delivered}`;
 };
 
-const describeTask = (task: Task, state: string, width: number): string =>
-  `${shortId(task.taskId)}  ${state.padEnd(width)}  ${task.from || 'cli'}  "${cutText(terminalSafe(task.prompt), 40)}"${madeBy(task)}`;
+/** A prompt is cut to this many characters, or on a terminal to what is left of its line (from PROMPT_MIN to PROMPT_MAX). */
+const PROMPT_CHARS = 40;
+const PROMPT_MIN = 16;
+const PROMPT_MAX = 72;
+
+const describeTask = (task: Task, state: string, width: number, columns: number | undefined): string => {
+  const before = `${shortId(task.taskId)}  ${state.padEnd(width)}  ${task.from || 'cli'}  `;
+  // The row's indent (2) and the prompt's quotes (2).
+  const room = columns === undefined ? PROMPT_CHARS : Math.min(PROMPT_MAX, Math.max(PROMPT_MIN, columns - Array.from(before).length - 4));
+  return `${before}"${cutText(terminalSafe(task.prompt), room)}"${madeBy(task)}`;
+};
 
 /** Who made the video (failover may have picked another provider) and its estimated cost. */
 const madeBy = (task: Task): string => {
