@@ -136,10 +136,15 @@ describe('vidbot config', () => {
     expect(list.exitCode).toBe(0);
     expect(list.stdout).toMatch(/^PORT +3000 +default +✖ PORT must be a whole number from 0 to 65535, got "abc" \(from environment\)\.$/m);
     expect(list.stderr).toBe('✖ 1 invalid value (marked), which every other command refuses.\n');
-    // A long value keeps the columns in line: cut in its middle in the table, whole from config get.
+    // On a terminal a long value keeps the columns in line: cut in its middle, whole from config get.
     const folder = `/tmp/${'long-folder-name/'.repeat(4)}data`;
-    const long = await cli(['config', 'list'], { VIDBOT_DATA_DIR: folder });
+    const long = await runCli(['config', 'list'], { env: { ...sandbox.env, VIDBOT_DATA_DIR: folder }, cwd: sandbox.root, columns: 120 });
     expect(long.stdout).toMatch(/^VIDBOT_DATA_DIR +\/tmp\/long-fo…r-name\/data  environment   /m);
+    // Piped (grep, a file), every value whole, the columns still in line.
+    const piped = (await cli(['config', 'list'], { VIDBOT_DATA_DIR: folder })).stdout.split('\n');
+    const dataDir = piped.find((line) => line.startsWith('VIDBOT_DATA_DIR'));
+    expect(dataDir).toContain(`${folder}  environment   `);
+    expect(piped.find((line) => line.startsWith('PORT'))?.indexOf('default')).toBe(dataDir?.indexOf('environment'));
     expect((await cli(['config', 'get', 'VIDBOT_DATA_DIR'], { VIDBOT_DATA_DIR: folder })).stdout.trim()).toBe(folder);
     const rows = JSON.parse((await cli(['config', 'list', '--json'], bad)).stdout) as { key: string; invalid?: string }[];
     expect(rows.find((row) => row.key === 'PORT')?.invalid).toContain('got "abc"');

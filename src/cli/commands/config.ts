@@ -3,6 +3,7 @@ import { loadConfig, maskSetting, openSavedSettings, requireSetting, settings } 
 import type { SettingKey } from '../../lib/config/index.ts';
 import { middleTruncate } from '../dashboard/format.ts';
 import type { CliContext } from '../context.ts';
+import { terminalColumns } from '../format.ts';
 
 type Action = 'set' | 'get' | 'list' | 'unset' | 'path';
 
@@ -60,12 +61,16 @@ export const configCommand = async (context: CliContext, action: Action, args: u
         out(JSON.stringify(rows));
       } else {
         const width = Math.max(...rows.map((row) => row.key.length));
-        // Columns stay in line: a long value (a folder) is cut in its middle (`config get` and --json
-        // give it whole), and on a terminal each line ends at its edge.
-        const columns = (context.stdout as NodeJS.WriteStream).isTTY ? (context.stdout as NodeJS.WriteStream).columns : undefined;
+        // On a terminal the columns stay in line within its width: a long value (a folder) is cut in
+        // its middle (`config get` and --json give it whole), and each line ends at its edge. Piped
+        // (grep, a file), every value is whole.
+        const columns = terminalColumns(context.stdout);
+        const valueWidth = columns === undefined ? Math.max(...rows.map((row) => Array.from(row.value || '-').length)) : VALUE_WIDTH;
         for (const row of rows) {
           const about = row.invalid === undefined ? row.description : `✖ ${row.invalid}`;
-          const line = `${row.key.padEnd(width)}  ${middleTruncate(row.value || '-', VALUE_WIDTH).padEnd(VALUE_WIDTH)}  ${row.source.padEnd(12)}  ${about}`;
+          const value = row.value || '-';
+          const shown = columns === undefined ? value : middleTruncate(value, VALUE_WIDTH);
+          const line = `${row.key.padEnd(width)}  ${shown.padEnd(valueWidth)}  ${row.source.padEnd(12)}  ${about}`;
           out(columns && Array.from(line).length > columns ? `${Array.from(line).slice(0, columns - 1).join('')}…` : line);
         }
       }
