@@ -50,6 +50,13 @@ describe('JobTable', () => {
     expect(lines(view.frame()).at(-1)).toBe(' + 6 more: 2 queued, 1 done');
   });
 
+  it("widens its id column for a retried job's run, whole with its number", () => {
+    const retried = orderedRows({ ...busy, jobs: busy.jobs.map((row) => (row.jobId === JOB.fox ? { ...row, jobId: `${JOB.fox}#2` } : row)) }, NOW);
+    const frame = renderAt(80, <JobTable rows={retried} columns={tableColumns(80, { longestId: 10 })} now={NOW} />).frame();
+    expect(rowFor(frame, `${JOB.fox}#2`)).toMatch(/^ 0f0f0f0f#2 \+1555…1111 a fox running/);
+    expect(widest(frame)).toBeLessThanOrEqual(78);
+  });
+
   it('says when there is no job yet', () => {
     expect(renderAt(80, <JobTable rows={[]} columns={tableColumns(80)} now={NOW} />).frame()).toContain('No jobs yet');
   });

@@ -3,6 +3,7 @@ import { Box, useInput } from 'ink';
 import { Footer, type FooterProps, footerLines } from './Footer.tsx';
 import { Header } from './Header.tsx';
 import { JobTable } from './JobTable.tsx';
+import { shortId } from './format.ts';
 import { type DashboardUrls, PADDING, headerLines, lineBudget, tableColumns } from './layout.ts';
 import { LogPane } from './LogPane.tsx';
 import type { DashboardState, JobRow } from './state.ts';
@@ -94,7 +95,7 @@ export const Dashboard = (props: DashboardProps) => {
       <Box marginTop={1}>
         <JobTable
           rows={shown}
-          columns={tableColumns(width, { machine: machineOf !== undefined })}
+          columns={tableColumns(width, { machine: machineOf !== undefined, longestId: Math.max(0, ...shown.map(({ row }) => shortId(row.jobId).length)) })}
           now={now}
           {...(failed ? { selectedJobId: failed.jobId } : {})}
           {...(more ? { more } : {})}

@@ -81,10 +81,11 @@ export interface TableColumns {
  * Columns for a terminal width: the least useful go first as it narrows, and no row is ever wider
  * than it. `machine`: jobs run in several processes, so say where each runs (a container id is 12).
  */
-export const tableColumns = (width: number, options: { machine?: boolean } = {}): TableColumns => {
+export const tableColumns = (width: number, options: { machine?: boolean; longestId?: number } = {}): TableColumns => {
   const inner = width - 2 * PADDING;
   const fixed = {
-    job: 9,
+    // The selection mark and the short id, wider for a retried job's run shown ("c3d4e5f6#2").
+    job: 1 + Math.min(Math.max(8, options.longestId ?? 8), 12),
     sender: inner >= 118 ? 19 : inner >= 68 ? 10 : 0,
     machine: options.machine ? (inner >= 118 ? 14 : inner >= 68 ? 10 : 0) : 0,
     stage: 12,
