@@ -10,7 +10,7 @@ import { actOnChoice, resolveChoice } from './choices.ts';
 import { type ParsedCommand, runCommand, parseCommand } from './commands.ts';
 import { type ModelContext, chooseModel, modelCommand, modelForPrompt } from './models.ts';
 import type { InboundMessage } from '../channel/port.ts';
-import type { InboundClaim, Task } from '../store/port.ts';
+import type { Task } from '../store/port.ts';
 import { IMAGE_TYPES } from '../media-type.ts';
 import { pickTranscriber } from '../pick-adapters.ts';
 import type { Transcriber } from '../transcriber/port.ts';
@@ -19,6 +19,7 @@ import { ingestTypedPrompt, readPrompt } from './typed-prompt.ts';
 import type { Bot, BotReply } from './types.ts';
 import { isWelcomeRequest, notAPromptReply } from './not-a-prompt.ts';
 import { type LiveWorkers, createEtaBasis } from './eta-basis.ts';
+import { answerOfClaim, answerOfFirst } from './redelivery.ts';
 import { createTurns } from './turns.ts';
 import { createVoiceNotes } from './voice.ts';
 import { fetchPhoto } from './photo.ts';
@@ -59,8 +60,6 @@ export interface CreateBotOptions {
   /** Told about voice notes that were refused or failed, in operator words. */
   readonly onWarning?: (message: string) => void;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export const createBot = (options: CreateBotOptions): Bot => {
   const { vidbot } = options;
@@ -206,25 +205,6 @@ export const createBot = (options: CreateBotOptions): Bot => {
     return queuePrompt(message, signal);
   };
 
-  const answerOfClaim = (claim: InboundClaim, reply: string): BotReply => ({
-    text: reply,
-    kind: claim.taskId ? 'ack' : 'command',
-    duplicate: true,
-    ...(claim.taskId ? { taskId: claim.taskId } : {}),
-  });
-
-  /** A second delivery of a message: the first one's answer, once it has one. */
-  const answerOfFirst = async (messageId: string, from: string, receivedAt: number): Promise<BotReply | undefined> => {
-    for (;;) {
-      const { claim } = await store.claimInbound({ messageId, from });
-      if (claim.reply !== undefined) return answerOfClaim(claim, claim.reply);
-      // No answer in time: the first delivery failed or its process died; handle it here.
-      // receivedAt is the store's clock (real time), not the injectable one used for rate limits.
-      if (Date.now() - receivedAt >= duplicateWaitMs) return undefined;
-      await sleep(50);
-    }
-  };
-
   /** A typed prompt (no media, no command, no answer to a choice): the common case, made durable in one unit. */
   const isTypedPrompt = async (message: InboundMessage): Promise<boolean> =>
     message.media.length === 0 &&
@@ -240,13 +220,13 @@ export const createBot = (options: CreateBotOptions): Bot => {
       if (outcome.reply !== undefined) return outcome.reply;
       // A redelivery: the first delivery's answer came with the claim, or is awaited.
       const { claim } = outcome;
-      const first = claim.reply !== undefined ? answerOfClaim(claim, claim.reply) : await answerOfFirst(message.messageId, message.from, claim.receivedAt);
+      const first = claim.reply !== undefined ? answerOfClaim(claim, claim.reply) : await answerOfFirst(store, duplicateWaitMs, message, claim.receivedAt);
       if (first) return first;
     } else {
       const { claimed: isNew, claim } = await store.claimInbound({ messageId: message.messageId, from: message.from });
       claimed = isNew;
       if (!claimed) {
-        const first = await answerOfFirst(message.messageId, message.from, claim.receivedAt);
+        const first = await answerOfFirst(store, duplicateWaitMs, message, claim.receivedAt);
         if (first) return first;
       } else {
         await vidbot.conversation.userSaid(message.from, message.body, { messageSid: message.messageId, fields: message.fields });
