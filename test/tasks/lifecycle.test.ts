@@ -343,6 +343,38 @@ describe('receipts', () => {
   });
 });
 
+describe('a video resent after a failure the user was never told of', () => {
+  it('comes as the video, not as "it worked this time": the offer that followed it the first time told no failure', async () => {
+    // An ordered channel offers another version as soon as the video is taken (the simulator; Meta's waits for "delivered").
+    const sent: string[] = [];
+    const channel: Channel = {
+      name: 'ordered',
+      enforcesWindow: false,
+      ordered: true,
+      webhooks: [],
+      async send(message) {
+        sent.push(message.body ?? '');
+        return { messageId: `wamid.${sent.length}`, status: 'sent' };
+      },
+      // Outside the window, with no template to fall back on: failed, and the user cannot be told.
+      refusalKind: (code) => (code === '131047' ? 'window' : 'other'),
+    };
+    const vidbot = await vidbotWith({}, channel);
+    const worker = vidbot.startWorkers({ concurrency: 1 });
+    const { task } = await vidbot.submitTask({ prompt: 'a paper plane', from: USER });
+    await waitFor(async () => sent.length === 2);
+    expect(sent[1]).toBe('🎬 Want another version?');
+    const failed = await vidbot.applyReceipt({ messageId: 'wamid.1', status: 'failed', errorCode: '131047' });
+    expect(failed.task).toMatchObject({ status: 'failed', errorCode: 'VIDBOT_DELIVERY_REFUSED' });
+    expect(sent).toHaveLength(2);
+    // The operator sends it again (the dashboard's r): the user sees their video, with no word of a failure they never heard of.
+    await vidbot.retryTask(task.taskId);
+    await waitFor(async () => sent.length >= 3);
+    await worker.close();
+    expect(sent[2]).toMatch(/^✅ Here's your video! \(a local preview, not AI\)/);
+  });
+});
+
 describe('what /status says', () => {
   const base = { taskId: 't', prompt: 'a fox', sessionId: USER, from: USER, attempts: 1, createdAt: 1, updatedAt: 1 } as const;
   const task = (status: TaskStatus, over: Partial<Task> = {}): Task =>

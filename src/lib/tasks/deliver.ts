@@ -14,7 +14,7 @@ import { move, mustMove } from './machine.ts';
 import { linkMessage, resultMessage } from './messages.ts';
 import { sendRecorded } from './outbound.ts';
 import { syncDelivery } from './receipts.ts';
-import { giveUp, NOTICE_KINDS } from './settle.ts';
+import { FAILURE_NOTICE_KINDS, giveUp } from './settle.ts';
 
 type Plan = { kind: string; message: { body: string; mediaUrl?: string; mediaFile?: string }; template: boolean };
 
@@ -31,7 +31,8 @@ const planOf = (task: Task, afterAll: boolean): Plan => {
 
 /** Whether the user was told this task failed (an earlier run's notice): the video then says it worked this time. */
 const toldItFailed = async (deps: LifecycleDeps, taskId: string): Promise<boolean> => {
-  for (const kind of NOTICE_KINDS) {
+  // Not the offer of another version that followed the video the first time (it may have failed later, untold).
+  for (const kind of FAILURE_NOTICE_KINDS) {
     const notice = await deps.store.findOutbound({ taskId, kind });
     if (notice !== null && !isDeliveryFailure(notice.status)) return true;
   }

@@ -33,8 +33,11 @@ export const giveUp = async (
   return failed;
 };
 
+/** Notices that told the user a task failed: its video, if it comes after all, says it worked this time. */
+export const FAILURE_NOTICE_KINDS: readonly string[] = ['failure', 'undelivered'];
+
 /** Kinds of messages the outbox sweep finishes sending: notices and follow-ups, whose task no job runs any more. */
-export const NOTICE_KINDS: readonly string[] = ['failure', 'undelivered', 'choices'];
+export const NOTICE_KINDS: readonly string[] = [...FAILURE_NOTICE_KINDS, 'choices'];
 
 /**
  * A notice about a task, once per run of the task and kind: recorded first (so a crash before it
