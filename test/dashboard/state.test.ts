@@ -184,6 +184,18 @@ describe('the dashboard state', () => {
     expect(selectedFailed(undelivered)?.jobId).toBe(JOB.beach);
     expect(sessionCounts(undelivered)).toMatchObject({ done: 0, failed: 2 });
     expect(undelivered.log.at(-1)).toEqual({ ts: NOW, level: 'error', text: 'bea0bea0 "waves on a beach" not delivered: The channel reported the result failed (error 63016).' });
+    // r sends it again at once (no task list ever shows the new job): the failed row gives way to it, counted once.
+    const resent = apply(
+      [
+        { type: 'job', kind: 'active', jobId: `${JOB.beach}#2`, attempt: 1, ts: NOW + 1_000 },
+        { type: 'job', kind: 'completed', jobId: `${JOB.beach}#2`, durationMs: 20, ts: NOW + 1_020 },
+      ],
+      undelivered,
+    );
+    expect(rowOf(JOB.beach, resent)).toBeUndefined();
+    expect(rowOf(`${JOB.beach}#2`, resent)).toMatchObject({ status: 'done' });
+    expect(sessionCounts(resent)).toMatchObject({ done: 1, failed: 1 });
+    expect(selectedFailed(resent)?.jobId).toBe(JOB.moon);
     const arrived = apply([{ type: 'job', kind: 'delivered', jobId: JOB.moon, ts: NOW }], busy);
     expect(rowOf(JOB.moon, arrived)).toMatchObject({ status: 'done' });
     expect(rowOf(JOB.moon, arrived)?.error).toBeUndefined();

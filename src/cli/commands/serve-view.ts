@@ -165,8 +165,8 @@ export const createServeView = (input: { context: CliContext; noTui?: boolean })
         },
         onRetry: async (jobId) => {
           const taskId = (await vidbot.queue.get(jobId))?.data.taskId ?? jobId;
-          await vidbot.retryTask(taskId);
-          return `Retrying ${taskId}.`;
+          const queued = await vidbot.retryTask(taskId);
+          return `Retrying ${shortId(queued.jobId ?? taskId)}: ${queued.videoId ? 'its video is sent again' : 'its video is made again'}.`;
         },
       });
       dashboard = shown;

@@ -143,7 +143,7 @@ export const watchCommand = async (context: CliContext, input: { server: string;
       onTogglePause: () => void call(paused ? '/api/workers/resume' : '/api/workers/pause').catch(() => {}),
       onRetry: async (jobId) => {
         await call(`/api/tasks/${encodeURIComponent(jobId)}/retry`);
-        return `Retrying ${jobId}.`;
+        return `Retrying ${shortId(jobId)}.`;
       },
     });
     try {

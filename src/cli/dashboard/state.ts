@@ -71,7 +71,7 @@ const reduceJob = (state: DashboardState, event: Extract<ActivityEvent, { type: 
       const attempt = event.attempt ?? 1;
       const next = { ...row, ...CLEARED, status: 'running' as const, attempt, startedAt: event.ts, error: undefined, handedBack: undefined };
       const where = event.origin ? ` on ${placeOf(state, event.origin)}` : '';
-      return addLog(putRow(state, next), event.ts, 'info', `${named(row, event.jobId)} started${where}${attempt > 1 ? ` (attempt ${attempt})` : ''}`);
+      return addLog(putRow(withoutRetried(state, event.jobId), next), event.ts, 'info', `${named(row, event.jobId)} started${where}${attempt > 1 ? ` (attempt ${attempt})` : ''}`);
     }
     case 'completed': {
       const next = { ...row, ...CLEARED, status: 'done' as const, finishedAt: event.ts, durationMs: event.durationMs ?? 0 };
@@ -122,7 +122,18 @@ const reduceStage = (state: DashboardState, event: Extract<ActivityEvent, { type
 };
 
 /** The task behind a job: a retried task runs under `<taskId>#2`, `#3`, ... */
-const taskOf = (row: JobRow): string => row.taskId ?? row.jobId.replace(/#\d+$/, '');
+const taskOfJob = (jobId: string): string => jobId.replace(/#\d+$/, '');
+const taskOf = (row: JobRow): string => row.taskId ?? taskOfJob(row.jobId);
+
+/**
+ * A task's failed or canceled rows, once a job of it starts again (a retry, `r`): counted once,
+ * under its new job, and no longer offered to `r`. (A resend is done before any task list shows it.)
+ */
+const withoutRetried = (state: DashboardState, jobId: string): DashboardState => {
+  const task = taskOfJob(jobId);
+  const jobs = state.jobs.filter((row) => row.jobId === jobId || !(row.status === 'failed' || row.status === 'canceled') || taskOf(row) !== task);
+  return jobs.length === state.jobs.length ? state : { ...state, jobs };
+};
 
 const reduceTasks = (state: DashboardState, tasks: readonly OpenTask[], runSeconds: number | undefined): DashboardState => {
   const open = new Map(tasks.map((task) => [task.jobId, task]));
