@@ -21,7 +21,8 @@ export const run = async (): Promise<void> => {
     }
     controller.abort(new Error(`Interrupted by ${signal}`));
   };
-  // The reader went away (`vidbot models | head`): stop as a signal would, without a stack trace.
+  // The reader went away (`vidbot models | head`, or `2>&1 | head` for the progress on stderr): stop
+  // as a signal would, without a stack trace, so a run ends its task rather than dying in it.
   const onOutputError = (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EPIPE') throw error;
     if (!controller.signal.aborted) controller.abort(new Error('The output was closed.'));
@@ -31,6 +32,7 @@ export const run = async (): Promise<void> => {
   // The terminal closed (a dropped SSH session): stop as on SIGTERM, so running work is ended, not left.
   process.on('SIGHUP', onSignal);
   process.stdout.on('error', onOutputError);
+  process.stderr.on('error', onOutputError);
   const code = await main(process.argv.slice(2), {
     env: process.env,
     cwd: process.cwd(),

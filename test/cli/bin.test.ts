@@ -6,7 +6,7 @@ import { access, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
-import { binPath, makeSandbox, spawnCli } from '../helpers/cli.ts';
+import { binPath, makeSandbox, runCli, spawnCli } from '../helpers/cli.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -54,6 +54,25 @@ describe('bin/vidbot.js', () => {
       expect(result.stderr, args.join(' ')).toBe('');
       expect(result.exitCode, args.join(' ')).toBe(0);
     }
+  });
+
+  it('ends its run as an interruption when the reader of its progress goes away (`2>&1 | head -2`), leaving no task running', async () => {
+    const sandbox = await makeSandbox();
+    cleanups.push(sandbox.cleanup);
+    const child = execa(process.execPath, [binPath, 'generate', 'a red kite over green hills', '--duration', '3'], {
+      env: sandbox.env,
+      extendEnv: false,
+      cwd: sandbox.root,
+      reject: false,
+      stderr: 'pipe',
+    });
+    // Gone before the first progress line: it died there, silently, its task "processing" for good.
+    child.stderr?.destroy();
+    const result = await child;
+    expect(result.exitCode).toBe(130);
+    const status = await runCli(['status', '--json'], { env: sandbox.env, cwd: sandbox.root });
+    const tasks = (JSON.parse(status.stdout) as { tasks: { status: string }[] }).tasks;
+    expect(tasks.map((task) => task.status)).not.toContain('processing');
   });
 
   it.each([
