@@ -14,6 +14,38 @@ export const visibleLength = (text: string): number => {
   return count;
 };
 
+const EMOJI_PRESENTATION = /\p{Emoji_Presentation}|\p{Extended_Pictographic}\uFE0F/u;
+const ZERO_WIDTH = /^[\p{Mn}\p{Me}\p{Cf}]+$/u;
+
+/** Code points a terminal draws two columns wide (East Asian Wide and Fullwidth: CJK, Hangul, kana, fullwidth forms). */
+const isWide = (code: number): boolean =>
+  (code >= 0x1100 && code <= 0x115f) ||
+  (code >= 0x2e80 && code <= 0x303e) ||
+  (code >= 0x3041 && code <= 0x33ff) ||
+  (code >= 0x3400 && code <= 0x4dbf) ||
+  (code >= 0x4e00 && code <= 0x9fff) ||
+  (code >= 0xa000 && code <= 0xa4cf) ||
+  (code >= 0xac00 && code <= 0xd7a3) ||
+  (code >= 0xf900 && code <= 0xfaff) ||
+  (code >= 0xfe30 && code <= 0xfe4f) ||
+  (code >= 0xff00 && code <= 0xff60) ||
+  (code >= 0xffe0 && code <= 0xffe6) ||
+  (code >= 0x20000 && code <= 0x3fffd);
+
+/** The columns a terminal gives one character (a grapheme): 2 for an emoji or a CJK character, 0 for a lone mark. */
+export const graphemeColumns = (part: string): number => {
+  if (EMOJI_PRESENTATION.test(part)) return 2;
+  if (ZERO_WIDTH.test(part)) return 0;
+  return isWide(part.codePointAt(0) ?? 0) ? 2 : 1;
+};
+
+/** The columns `text` takes on a terminal. */
+export const displayWidth = (text: string): number => {
+  let columns = 0;
+  for (const { segment } of graphemeSegmenter.segment(text)) columns += graphemeColumns(segment);
+  return columns;
+};
+
 /**
  * Text from outside (a user's prompt, a service's error) made safe to print on a terminal: control
  * characters (escape sequences, bell) and the bidirectional overrides and isolates, with which a
@@ -26,10 +58,11 @@ export const oneLine = (text: string): string => text.replace(/\s+/g, ' ').trim(
 
 export interface CutOptions {
   /**
-   * How a character is counted: as seen (default), or as its code points, where a service caps a
-   * field by those (a WhatsApp button's 20-character title); the cut is between whole characters either way.
+   * How a character is counted: as seen (default), as its code points, where a service caps a
+   * field by those (a WhatsApp button's 20-character title), or as the columns a terminal draws it
+   * in; the cut is between whole characters either way.
    */
-  readonly count?: 'seen' | 'codePoints';
+  readonly count?: 'seen' | 'codePoints' | 'columns';
   /** Collapse runs of whitespace and trim first (default true). */
   readonly collapse?: boolean;
 }
@@ -38,7 +71,7 @@ export interface CutOptions {
 export const cutText = (text: string, max: number, options: CutOptions = {}): string => {
   const line = options.collapse === false ? text : oneLine(text);
   const parts = graphemes(line);
-  const size = (part: string): number => (options.count === 'codePoints' ? [...part].length : 1);
+  const size = (part: string): number => (options.count === 'codePoints' ? [...part].length : options.count === 'columns' ? graphemeColumns(part) : 1);
   if (parts.reduce((sum, part) => sum + size(part), 0) <= max) return line;
   let kept = '';
   let used = 0;

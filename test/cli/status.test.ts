@@ -9,6 +9,7 @@ import { makeServer } from '../helpers/server.ts';
 import { pickTask } from '../../src/cli/commands/status-task.ts';
 import type { Task } from '../../src/lib/store/port.ts';
 import { createSqliteStore } from '../../src/lib/store/index.ts';
+import { displayWidth } from '../../src/lib/text.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -60,8 +61,11 @@ describe('vidbot status', () => {
     const narrow = await runCli(['status'], { env: { ...box.env, VIDBOT_DATA_DIR: join(box.root, 'a-data-folder-with-a-long-name-as-people-have') }, cwd: box.root, columns: 80 });
     expect(narrow.stdout).toMatch(/^queue \(.+a-data-folder-with-a-long-name-as-people-have\/vidbot\.db\):\n  0 waiting, 0 active/);
     await add('whatsapp:+15550006666', 'a lighthouse in a storm at night, waves crashing over the rocks while gulls circle the lamp');
+    // An emoji or a CJK character takes two of the terminal's columns.
+    await add('whatsapp:+15550007777', '🔥🔥 fire dance 日本語のテキスト with emoji');
     const rows = (await runCli(['status'], { env: box.env, cwd: box.root, columns: 80 })).stdout.split('\n');
-    expect(rows.filter((line) => Array.from(line).length > 80)).toEqual([]);
+    expect(rows.filter((line) => displayWidth(line) > 80)).toEqual([]);
+    expect(rows.find((line) => line.includes('whatsapp:+15550007777'))).toMatch(/"🔥🔥 fire.*…"$/);
     expect(rows.find((line) => line.includes('whatsapp:+15550006666'))).toMatch(/"a lighthouse in a.*…"$/);
     const one = await runCli(['status', kept.slice(-8)], { env: box.env, cwd: box.root });
     expect(one.stdout).toMatch(/delivery +not sent \(no messenger set up\), message LMx\n/);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { displayWidth } from '../../src/lib/text.ts';
 import { aboutSeconds, clock, elapsed, inSeconds, maskSender, middleTruncate, oneLine, shortId, wrapText } from '../../src/cli/dashboard/format.ts';
 
 describe('the dashboard text helpers', () => {
@@ -29,6 +30,10 @@ describe('the dashboard text helpers', () => {
     for (const line of wrapText('a very long error message with a https://example.com/some/very/long/url/that/goes/on in it', 20, 4)) {
       expect(line.length).toBeLessThanOrEqual(20);
     }
+    // Wide characters take two columns: a line of them wraps where the terminal would, losing nothing.
+    const wide = wrapText('3c0000d0 "🔥🔥 fire dance 日本語のテキスト with emoji" made by local-preview, cost 0.00', 40);
+    expect(wide.map(displayWidth).every((columns) => columns <= 40)).toBe(true);
+    expect(wide.join(' ')).toBe('3c0000d0 "🔥🔥 fire dance 日本語のテキスト with emoji" made by local-preview, cost 0.00');
     expect(oneLine('ffmpeg failed: exit code 1\n[libx264] details\n')).toBe('ffmpeg failed: exit code 1');
     // A prompt is a stranger's text: it cannot reorder or redraw the dashboard's line.
     expect(oneLine('a fox \u202Ethgin ta\u202C \u001b[31mred')).toBe('a fox thgin ta [31mred');

@@ -7,7 +7,7 @@ import { shorten } from '../../src/lib/bot/replies.ts';
 import { slugify } from '../../src/lib/files.ts';
 import { validatePrompt } from '../../src/lib/pipeline/prompt.ts';
 import { excerpt } from '../../src/lib/tasks/messages.ts';
-import { cutText, graphemes, hideSecret, oneLine, terminalSafe, visibleLength } from '../../src/lib/text.ts';
+import { cutText, displayWidth, graphemes, hideSecret, oneLine, terminalSafe, visibleLength } from '../../src/lib/text.ts';
 
 const FAMILY = '👨‍👩‍👧‍👦';
 const FLAGS = '🇫🇷🇩🇪🇯🇵🇺🇸🇬🇧🇮🇹🇪🇸🇧🇷🇨🇦🇨🇱';
@@ -38,6 +38,13 @@ describe('text as people see it', () => {
     // Each flag is a pair of regional letters: an odd count would leave a lone one.
     expect([...trips.matchAll(/\p{Regional_Indicator}/gu)].length % 2).toBe(0);
     expect(shorten('short enough')).toBe('short enough');
+  });
+
+  it("counts a terminal's columns: two for an emoji or a CJK character, none for a joiner's parts", () => {
+    expect(['abc', '🔥🔥 fire', '日本語', 'é', '👨‍👩‍👧', '🇯🇵', '❤️', '✔', '…', 'ﾊ', '한국'].map(displayWidth)).toEqual([3, 9, 6, 1, 2, 2, 2, 1, 1, 1, 4]);
+    const cut = cutText('🔥🔥 fire dance 日本語のテキスト with emoji', 20, { count: 'columns' });
+    expect(cut).toBe('🔥🔥 fire dance 日…');
+    expect(displayWidth(cut)).toBeLessThanOrEqual(20);
   });
 
   it('can count by code points for a service that caps a field by them, still cutting between whole characters', () => {

@@ -4,7 +4,7 @@ import { vidbotError } from '../../lib/errors.ts';
 import type { QueueCounts } from '../../lib/queue/port.ts';
 import type { Task } from '../../lib/store/port.ts';
 import { parseConnectionString } from '../../lib/store/connection-string.ts';
-import { cutText, terminalSafe } from '../../lib/text.ts';
+import { cutText, displayWidth, terminalSafe } from '../../lib/text.ts';
 import { type CliContext, loadCliConfig, warnOn } from '../context.ts';
 import { serverClient } from '../server-client.ts';
 import { shortId } from '../dashboard/format.ts';
@@ -115,9 +115,10 @@ const PROMPT_MAX = 72;
 
 const describeTask = (task: Task, state: string, width: number, columns: number | undefined): string => {
   const before = `${shortId(task.taskId)}  ${state.padEnd(width)}  ${task.from || 'cli'}  `;
-  // The row's indent (2) and the prompt's quotes (2).
-  const room = columns === undefined ? PROMPT_CHARS : Math.min(PROMPT_MAX, Math.max(PROMPT_MIN, columns - Array.from(before).length - 4));
-  return `${before}"${cutText(terminalSafe(task.prompt), room)}"${madeBy(task)}`;
+  if (columns === undefined) return `${before}"${cutText(terminalSafe(task.prompt), PROMPT_CHARS)}"${madeBy(task)}`;
+  // In the terminal's columns (an emoji or a CJK character takes two); the row's indent (2) and the prompt's quotes (2).
+  const room = Math.min(PROMPT_MAX, Math.max(PROMPT_MIN, columns - displayWidth(before) - 4));
+  return `${before}"${cutText(terminalSafe(task.prompt), room, { count: 'columns' })}"${madeBy(task)}`;
 };
 
 /** Who made the video (failover may have picked another provider) and its estimated cost. */

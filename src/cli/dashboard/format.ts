@@ -1,5 +1,5 @@
 /** Small text helpers of the dashboard: pure, so a row or a header line reads the same in every test. */
-import { terminalSafe } from '../../lib/text.ts';
+import { displayWidth, graphemeColumns, graphemes, terminalSafe } from '../../lib/text.ts';
 
 /** Local wall-clock time, HH:MM:SS: what a person at the terminal compares with their own clock. */
 export const clock = (ts: number): string => {
@@ -62,19 +62,27 @@ export const middleTruncate = (text: string, width: number): string => {
  */
 export const wrapText = (text: string, width: number, indent = 0): string[] => {
   const lines: string[] = [];
+  // Counted in the terminal's columns: an emoji or a CJK character takes two.
   let line: string[] = [];
+  let used = 0;
   const limit = () => Math.max(1, lines.length === 0 ? width : width - indent);
   const flush = () => {
     lines.push(`${lines.length === 0 ? '' : ' '.repeat(indent)}${line.join('')}`);
     line = [];
+    used = 0;
   };
   for (const word of text.split(/\s+/).filter(Boolean)) {
-    const chars = Array.from(word);
-    if (line.length > 0 && line.length + 1 + chars.length > limit()) flush();
-    if (line.length > 0) line.push(' ');
+    const chars = graphemes(word);
+    if (line.length > 0 && used + 1 + displayWidth(word) > limit()) flush();
+    if (line.length > 0) {
+      line.push(' ');
+      used += 1;
+    }
     for (const char of chars) {
-      if (line.length >= limit()) flush();
+      const columns = graphemeColumns(char);
+      if (used + columns > limit() && line.length > 0) flush();
       line.push(char);
+      used += columns;
     }
   }
   if (line.length > 0 || lines.length === 0) flush();
