@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeDirs, makeDirsSync, outputPathFor } from '../../src/lib/files.ts';
+import { loadLocalAuthToken } from '../../src/lib/channel/twilio/local-token.ts';
 import { openDatabase } from '../../src/lib/sqlite/open.ts';
 
 let root: string;
@@ -29,6 +30,10 @@ describe('makeDirs', () => {
     expect(() => makeDirsSync('/proc/vidbot-data')).toThrow(expect.objectContaining({ code: 'ENOENT' }));
     // What `vidbot status` opens first: a clear error, where it hung.
     expect(() => openDatabase('/proc/vidbot-data/vidbot.db')).toThrow(expect.objectContaining({ code: 'VIDBOT_STORE_FAILED' }));
+    // What `vidbot serve` makes first without Twilio's token: the folder is named, not the token's own remedy.
+    const token = await loadLocalAuthToken({ dataDir: '/proc/vidbot-data' }).catch((error: unknown) => error);
+    expect(token).toMatchObject({ code: 'VIDBOT_STORE_FAILED', hint: 'Set VIDBOT_DATA_DIR to a folder you can write to.' });
+    expect((token as Error).message).toMatch(/^Cannot create the data folder \/proc\/vidbot-data: /);
   });
 
   it('says a file stands where a folder should be', async () => {

@@ -40,8 +40,15 @@ export const loadLocalAuthToken = async ({ dataDir }: { dataDir: string }): Prom
 
   const token = randomBytes(16).toString('hex');
   const temp = join(dataDir, `.${LOCAL_AUTH_TOKEN_FILE}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  // The data folder first, said as such: the token's own hint (TWILIO_AUTH_TOKEN) would not help there.
+  await makeDirs(dataDir).catch((error: unknown) => {
+    throw vidbotError('VIDBOT_STORE_FAILED', `Cannot create the data folder ${dataDir}: ${(error as Error).message}`, {
+      cause: error,
+      retryable: false,
+      hint: 'Set VIDBOT_DATA_DIR to a folder you can write to.',
+    });
+  });
   try {
-    await makeDirs(dataDir);
     await writeFile(temp, `${token}\n`, { mode: 0o600, flag: 'wx' });
     try {
       // link() never replaces an existing file and publishes the whole content at once, so when
