@@ -6,6 +6,8 @@ import { locateFfmpeg, resolveInstallerPackages } from '../../src/lib/ffmpeg/loc
 import { makeSandbox } from '../helpers/cli.ts';
 import { freePort } from '../helpers/ports.ts';
 import { configFrom, type Fakes, startFakes, startServer } from './setup.ts';
+import { checkPublicUrl } from '../../src/lib/doctor/checks/public-url.ts';
+import type { DoctorContext } from '../../src/lib/doctor/types.ts';
 
 let fakes: Fakes;
 beforeAll(async () => {
@@ -137,6 +139,17 @@ describe('runDoctor', { timeout: 120_000 }, () => {
     const withReplicate = { ...env, REPLICATE_API_TOKEN: fakes.replicate.token, REPLICATE_API_BASE_URL: fakes.replicate.url };
     const report = await runDoctor(configFrom(withReplicate), { env: withReplicate });
     expect(statuses(report)).toMatchObject({ ffmpeg: 'warn', replicate: 'pass', 'whatsapp-clip': 'pass' });
+  });
+
+  it('says a PUBLIC_BASE_URL whose name resolves nowhere is the wrong address, not a server to start', async () => {
+    // How undici fails a name no DNS knows (a tunnel's old address): a TypeError whose cause has the code.
+    const unknownName: typeof fetch = async () => {
+      throw new TypeError('fetch failed', { cause: Object.assign(new Error('getaddrinfo ENOTFOUND old-tunnel.example'), { code: 'ENOTFOUND' }) });
+    };
+    const ctx = { config: { publicBaseUrl: 'https://old-tunnel.example' }, fetch: unknownName, timeoutMs: 1_000 } as unknown as DoctorContext;
+    const outcome = await checkPublicUrl(ctx);
+    expect(outcome).toMatchObject({ status: 'fail', detail: 'could not reach https://old-tunnel.example/health: ENOTFOUND' });
+    expect(outcome.fix).toMatch(/^No address is known for old-tunnel\.example: check PUBLIC_BASE_URL's spelling/);
   });
 
   it('fails an unreachable PUBLIC_BASE_URL, and skips the round trips through it', async () => {

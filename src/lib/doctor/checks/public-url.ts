@@ -37,7 +37,10 @@ export const checkPublicUrl = async (ctx: DoctorContext): Promise<CheckOutcome> 
   try {
     response = await ctx.fetch(health, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(ctx.timeoutMs) });
   } catch (error) {
-    return fail(`could not reach ${health}: ${systemCode(error) ?? messageOf(error)}`, START_FIX);
+    const code = systemCode(error);
+    // No such name: no server to start; the URL (or a free tunnel's address, new on each start) is wrong.
+    const fix = code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? `No address is known for ${url.hostname}: check PUBLIC_BASE_URL's spelling, and that a tunnel's address is still its current one (a free ngrok tunnel gets a new one on each start).` : START_FIX;
+    return fail(`could not reach ${health}: ${code ?? messageOf(error)}`, fix);
   }
   const body = (await response.json().catch(() => undefined)) as Health | undefined;
   if (body === undefined || typeof body.version !== 'string' || typeof body.adapters !== 'object') {
