@@ -179,7 +179,8 @@ describe.each(backends)('delivery on %s', (_name, queueEnv) => {
     await b.fake.sendStatus(first?.sid ?? '', 'failed', '63016');
     const failed = await b.until(task.taskId, 'failed');
     expect(failed).toMatchObject({ errorCode: 'VIDBOT_DELIVERY_REFUSED', delivery: { status: 'failed', errorCode: '63016' } });
-    expect(failed.error).toContain('63016');
+    // The code with what it means, for the operator's log and `vidbot status`.
+    expect(failed.error).toBe("The channel reported the result failed (error 63016: outside WhatsApp's 24-hour window, and no approved template to send instead).");
     const undelivered = await waitFor(async () => {
       const told = jobEvents.filter((event) => event.kind === 'undelivered');
       return told.length > 0 ? told : undefined;

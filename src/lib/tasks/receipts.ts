@@ -4,7 +4,7 @@
  * can still reach the user is queued as a job, or the task fails with its video kept. Once the
  * result has arrived, the follow-up with choices goes out.
  */
-import { isDeliveryFailure, type TaskDelivery } from '../domain.ts';
+import { isDeliveryFailure, type RefusalKind, type TaskDelivery } from '../domain.ts';
 import type { Receipt } from '../channel/port.ts';
 import type { OutboundRecord, Task } from '../store/port.ts';
 import { fallbackFor, withFallback } from './delivery.ts';
@@ -13,6 +13,14 @@ import { move, nextJobId } from './machine.ts';
 import { offerChoices, readyForFollowUp } from './choices.ts';
 import { advanceRecord } from './outbound.ts';
 import { giveUp } from './settle.ts';
+
+/** What a refusal's kind means, for the operator's log and `vidbot status` beside the channel's bare code. */
+const REFUSAL_WORDS: Readonly<Record<Exclude<RefusalKind, 'other'>, string>> = {
+  window: "outside WhatsApp's 24-hour window, and no approved template to send instead",
+  media: 'the video could not be fetched or was not accepted',
+  recipient: 'the number cannot receive it (not on WhatsApp, or it blocked the bot)',
+  sender: "the bot's number may not send it",
+};
 
 /** What a channel says of a message that reached the user's phone (or its service, on its way there). */
 const ARRIVED: readonly string[] = ['sent', 'delivered', 'read'];
@@ -94,7 +102,8 @@ export const syncDelivery = async (deps: LifecycleDeps, taskId: string): Promise
   const kind = record.errorCode === undefined ? 'other' : (channel.refusalKind?.(record.errorCode) ?? 'other');
   const fallback = fallbackFor(task, kind, channel);
   if (fallback === undefined) {
-    const reason = `The channel reported the result ${record.status}${record.errorCode ? ` (error ${record.errorCode})` : ''}.`;
+    const code = record.errorCode ? ` (error ${record.errorCode}${kind === 'other' ? '' : `: ${REFUSAL_WORDS[kind]}`})` : '';
+    const reason = `The channel reported the result ${record.status}${code}.`;
     const failed = await giveUp(deps, { ...task, delivery: next }, reason, 'VIDBOT_DELIVERY_REFUSED', record.errorCode, kind === 'media' || kind === 'other');
     if (failed.status === 'failed' && task.jobId !== undefined) deps.onLateDelivery?.({ taskId, jobId: task.jobId, arrived: false, reason });
     return failed;
