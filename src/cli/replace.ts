@@ -33,7 +33,11 @@ const confirmReplace = async (context: CliContext, file: string): Promise<boolea
 
 /** Throws VIDBOT_OUTPUT_UNWRITABLE when `output` exists and may not be replaced; `what` is the command's verb ("generated"). */
 export const refuseToReplace = async (context: CliContext, output: string, force: boolean | undefined, what: string): Promise<void> => {
-  if (force || !(await exists(output)) || (await confirmReplace(context, output))) return;
+  if (force || !(await exists(output))) return;
+  const asked = Boolean(context.stdin?.isTTY && context.stderr.isTTY);
+  if (await confirmReplace(context, output)) return;
+  // The user said no: their answer is the reason, and --force is no advice to someone who just declined.
+  if (asked) throw vidbotError('VIDBOT_OUTPUT_UNWRITABLE', `Kept ${output} as it was; nothing was ${what}.`, { hint: 'Use -o to write it under another name.' });
   throw vidbotError('VIDBOT_OUTPUT_UNWRITABLE', `${output} already exists; nothing was ${what}.`, {
     hint: 'Pass --force to replace it, or -o to choose another name.',
   });

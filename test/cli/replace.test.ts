@@ -41,7 +41,13 @@ describe('replacing a file the user has', () => {
     await expect(refuseToReplace(yes.context, yes.file, false, 'generated')).resolves.toBeUndefined();
     expect(yes.asked()).toContain(`${yes.file} exists. Replace it? [y/N] `);
     const no = await atTerminal('\r');
-    await expect(refuseToReplace(no.context, no.file, false, 'generated')).rejects.toMatchObject({ code: 'VIDBOT_OUTPUT_UNWRITABLE', exitCode: 73 });
+    // The answer is the reason: said as such, with no --force advice to someone who just declined.
+    await expect(refuseToReplace(no.context, no.file, false, 'generated')).rejects.toMatchObject({
+      code: 'VIDBOT_OUTPUT_UNWRITABLE',
+      exitCode: 73,
+      message: `Kept ${no.file} as it was; nothing was generated.`,
+      hint: 'Use -o to write it under another name.',
+    });
   });
 
   it('takes Ctrl-C at the question as an interruption (exit 130), not as a no', async () => {
