@@ -97,8 +97,10 @@ export const assertMp4Name = (file: string): void => {
   if (/\.(mp4|m4v)$/i.test(file)) return;
   const name = basename(file);
   const suggested = `${name.replace(/\.[^.]*$/, '') || 'video'}.mp4`;
+  // A name without an extension may have been meant as a folder that does not exist yet.
+  const folder = /\.[^.]*$/.test(name) ? '' : ` (or ${name}/ for a folder to put it in, once it exists)`;
   throw vidbotError('VIDBOT_INPUT_INVALID', `Cannot write an MP4 video as ${name}: its name should end in .mp4.`, {
-    hint: `Name the output ${suggested}.`,
+    hint: `Name the output ${suggested}${folder}.`,
   });
 };
 

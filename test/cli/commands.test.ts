@@ -49,7 +49,7 @@ describe('vidbot --help and --version', () => {
     expect(generated.stderr).toBe('✖ Cannot write an MP4 video as notes.txt: its name should end in .mp4. [VIDBOT_INPUT_INVALID]\n  hint: Name the output notes.mp4.\n');
     const compressed = await cli(['compress', 'clip.mov', '-o', 'clip']);
     expect(compressed.exitCode).toBe(2);
-    expect(compressed.stderr).toContain('hint: Name the output clip.mp4.');
+    expect(compressed.stderr).toContain('hint: Name the output clip.mp4 (or clip/ for a folder to put it in, once it exists).');
     expect(await readdir(sandbox.root)).toEqual(before);
   });
 
