@@ -17,7 +17,8 @@ Examples:
   $ vidbot generate "ocean waves at dawn" --landscape -o waves.mp4 --json
   $ vidbot compress big.mov -o small.mp4 --max-bytes 16000000
   $ vidbot serve --port 3000
-  $ vidbot sign --url http://127.0.0.1:3000/whatsapp/webhook -d From=whatsapp:+15551234567 -d Body=hi -d MessageSid=SM1 --curl
+  $ vidbot sign --url http://127.0.0.1:3000/whatsapp/webhook \\
+    -d From=whatsapp:+15551234567 -d Body=hi -d MessageSid=SM1 --curl
   $ vidbot config set WORKER_COUNT 4
   $ vidbot config list`;
 
@@ -79,7 +80,7 @@ export const buildProgram = (context: CliContext, state: CliState): Command => {
     .option('--json', 'print the result as JSON (progress goes to stderr)')
     .addHelpText(
       'after',
-      '\nExamples:\n  $ vidbot generate "a paper boat in the rain" --landscape -o boat.mp4\n  $ vidbot generate "waves" --provider replicate --model minimax/hailuo-02 --input resolution=768p',
+      '\nExamples:\n  $ vidbot generate "a paper boat in the rain" --landscape -o boat.mp4\n  $ vidbot generate "waves" --provider replicate --model minimax/hailuo-02 \\\n    --input resolution=768p',
     )
     .action(async (prompt: string, options) => {
       const { generateCommand } = await import('./commands/generate.ts');
@@ -171,7 +172,7 @@ export const buildProgram = (context: CliContext, state: CliState): Command => {
     .option('-w, --watch', 'follow a running server live (the serve dashboard; default server: this machine\'s PORT)')
     .option('--limit <n>', 'how many recent tasks (default: 10)')
     .option('--json', 'print as JSON')
-    .addHelpText('after', '\nExamples:\n  $ vidbot status\n  $ vidbot status 3f9a1c2e            one task in full (the id as the list shows it)\n  $ vidbot status --server http://127.0.0.1:3000 --limit 20')
+    .addHelpText('after', '\nExamples:\n  $ vidbot status\n  $ vidbot status 3f9a1c2e       one task in full (the id as the list shows it)\n  $ vidbot status --server http://127.0.0.1:3000 --limit 20')
     .action(async (taskId: string | undefined, options) => {
       const { statusCommand } = await import('./commands/status.ts');
       await statusCommand(context, options, taskId);
@@ -195,7 +196,7 @@ export const buildProgram = (context: CliContext, state: CliState): Command => {
     .option('--media <url-or-file>', 'media URL, or a local file (published first; uploaded on cloud-api)')
     .option('--channel <name>', 'twilio, cloud-api or local (default: the first configured)')
     .option('--json', 'print the result as JSON')
-    .addHelpText('after', '\nExamples:\n  $ vidbot send --to whatsapp:+15551234567 --media fox.mp4 --message "Here it is"\n  $ vidbot send --channel cloud-api --to +15551234567 --media fox.mp4')
+    .addHelpText('after', '\nExamples:\n  $ vidbot send --to whatsapp:+15551234567 --media fox.mp4 --message "Hi"\n  $ vidbot send --channel cloud-api --to +15551234567 --media fox.mp4')
     .action(async (options) => {
       const { sendCommand } = await import('./commands/send.ts');
       await sendCommand(context, options);
@@ -209,7 +210,7 @@ export const buildProgram = (context: CliContext, state: CliState): Command => {
     .option('--token <token>', 'auth token (default: TWILIO_AUTH_TOKEN, else the local token of `vidbot serve`)')
     .option('--curl', 'print a ready-to-run curl command that posts the signed form')
     .option('--json', 'print as JSON')
-    .addHelpText('after', "\nExample:\n  $ vidbot sign --url http://127.0.0.1:3000/whatsapp/webhook -d From=whatsapp:+15551234567 -d Body='a fox' -d MessageSid=SM1 --curl | sh")
+    .addHelpText('after', "\nExample:\n  $ vidbot sign --url http://127.0.0.1:3000/whatsapp/webhook \\\n    -d From=whatsapp:+15551234567 -d Body='a fox' -d MessageSid=SM1 --curl | sh")
     .action(async (options) => {
       const { signCommand } = await import('./commands/sign.ts');
       await signCommand(context, options);

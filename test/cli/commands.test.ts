@@ -41,6 +41,13 @@ describe('vidbot --help and --version', () => {
     expect((await cli(['generate', 'x', '--landscap'])).stderr).toMatch(/^✖ unknown option '--landscap' \(did you mean --landscape\?\)\n/);
   });
 
+  it('fits every help text in 80 columns (long examples continue on the next line)', async () => {
+    for (const command of [[], ['generate'], ['compress'], ['serve'], ['status'], ['sign'], ['send'], ['doctor'], ['worker'], ['models'], ['config']]) {
+      const { stdout } = await cli([...command, '--help']);
+      expect(stdout.split('\n').filter((line) => line.length > 80), command.join(' ') || 'vidbot').toEqual([]);
+    }
+  });
+
   it('refuses an output named for another kind of file, before any work', async () => {
     await writeFile(join(sandbox.root, 'clip.mov'), 'not read: the name is checked first\n');
     const before = await readdir(sandbox.root);
