@@ -136,13 +136,20 @@ export const copyFileAtomically = async (source: string, target: string): Promis
 };
 
 /** A file name from a prompt: "A fox, running!" -> "a-fox-running". */
-export const slugify = (text: string, maxLength = 48): string =>
-  text
+export const slugify = (text: string, maxLength = 48): string => {
+  const full = text
     .normalize('NFKD')
+    // The accents NFKD split off go (crème -> creme), rather than becoming dashes (cre-me).
+    .replace(/\p{M}+/gu, '')
     .toLowerCase()
     .replace(/[^\p{L}\p{N}]+/gu, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, maxLength)
-    .replace(/-+$/, '') ||
-  // Nothing to spell (a prompt of emoji): a name of its own all the same, so two such prompts do not share one.
-  `video-${createHash('sha256').update(text).digest('hex').slice(0, 8)}`;
+    .replace(/^-+|-+$/g, '');
+  // Cut between words where it can ("...-sailing-do" reads as a typo).
+  const cut = full.slice(0, maxLength);
+  const whole = full.length > maxLength && full[maxLength] !== '-' && cut.includes('-') ? cut.replace(/-[^-]*$/, '') : cut;
+  return (
+    whole.replace(/-+$/, '') ||
+    // Nothing to spell (a prompt of emoji): a name of its own all the same, so two such prompts do not share one.
+    `video-${createHash('sha256').update(text).digest('hex').slice(0, 8)}`
+  );
+};

@@ -100,6 +100,10 @@ describe('terminalSafe', () => {
 describe('slugify (the default file name of `vidbot generate`)', () => {
   it('spells the prompt, and gives prompts with nothing to spell names of their own', () => {
     expect(slugify('A fox, running through the snow!')).toBe('a-fox-running-through-the-snow');
+    // Accents go, not turned into dashes; a long prompt is cut between words.
+    expect(slugify('Crème brûlée at the café')).toBe('creme-brulee-at-the-cafe');
+    expect(slugify('an ocean sunset with a sailing dory drifting past the lighthouse')).toBe('an-ocean-sunset-with-a-sailing-dory-drifting');
+    expect(slugify('x'.repeat(60))).toBe('x'.repeat(48));
     expect(slugify('🦊🌙')).toMatch(/^video-[0-9a-f]{8}$/);
     expect(slugify('🦊🌙')).toBe(slugify('🦊🌙'));
     expect(slugify('🌊🌊')).not.toBe(slugify('🦊🌙'));
