@@ -20,6 +20,7 @@ describe('vidbot retry', () => {
     const refused = await cli(['retry', taskId.slice(-8)]);
     expect(refused.exitCode).toBe(65);
     expect(refused.stderr).toContain(`Task ${taskId} is done; only failed or canceled tasks can be retried. [VIDBOT_CONFLICT]`);
+    expect(refused.stderr).toContain('hint: Its video was sent; for another take of it, ask for the prompt again.');
 
     // Failed after its video was made (its delivery, say): the retry only sends it again.
     const { createSqliteStore } = await import('../../src/lib/store/index.ts');
