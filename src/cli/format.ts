@@ -85,3 +85,10 @@ export const wrapWords = (text: string, columns: number | undefined, indent: num
   lines.push(line);
   return lines.map((part, index) => (index === 0 ? part : `${' '.repeat(indent)}${part}`));
 };
+
+/** What became of the jobs running when a stop began, past those handed back: "The running job ended in time." */
+export const endedInTime = (finished: number, handedBack: number): string => {
+  if (finished === 0) return '';
+  if (handedBack > 0) return `${finished} running ${finished === 1 ? 'job' : 'jobs'} ended in time.`;
+  return finished === 1 ? 'The running job ended in time.' : `All ${finished} running jobs ended in time.`;
+};

@@ -48,7 +48,7 @@ describe("serve's plain last words", () => {
     await view.show({ description, vidbot: made.vidbot, worker: { running: 1 } as unknown as QueueWorker });
     view.stopping(30);
     await view.stopped(0);
-    expect(said()).toContain('Stopped. 1 running job ended within the grace. 2 jobs wait in the queue: they run on the next start.\n');
+    expect(said()).toContain('Stopped. The running job ended in time. 2 jobs wait in the queue: they run on the next start.\n');
     await view.close();
   });
 

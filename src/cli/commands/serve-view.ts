@@ -13,6 +13,7 @@ import { vidbotError } from '../../lib/errors.ts';
 import { plural, shortId } from '../dashboard/format.ts';
 import type { DashboardHandle } from '../dashboard/run.tsx';
 import { watchOpenTasks } from '../dashboard/open-tasks.ts';
+import { endedInTime } from '../format.ts';
 import type { ServeDescription } from './serve-banner.ts';
 
 export interface ServeView {
@@ -201,9 +202,8 @@ export const createServeView = (input: { context: CliContext; noTui?: boolean })
         return;
       }
       const queued = await queuedAtStop;
-      // The jobs running when the stop began: each ended within the grace (done, failed or retried), or went back.
-      const finished = Math.max(0, runningAtStop - (handedBack ?? 0));
-      const done = finished > 0 ? `${plural(finished, 'running job')} ended within the grace.` : '';
+      // The jobs running when the stop began: each ended in time (done, failed or retried), or went back.
+      const done = endedInTime(Math.max(0, runningAtStop - (handedBack ?? 0)), handedBack ?? 0);
       const parts = [
         ...(handedBack ? [`${plural(handedBack, 'running job')} went back to the queue`] : []),
         ...(queued ? [`${plural(queued, 'job')} ${queued === 1 ? 'waits' : 'wait'} in ${handedBack ? 'it' : 'the queue'}`] : []),

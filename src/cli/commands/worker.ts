@@ -7,6 +7,7 @@ import { assertSharedMedia } from '../../lib/deployment.ts';
 import { drainWorkers } from '../../lib/queue/drain.ts';
 import { redisWait, stoppedWaiting } from './redis-wait.ts';
 import { plural } from '../dashboard/format.ts';
+import { endedInTime } from '../format.ts';
 
 export interface WorkerFlags {
   concurrency?: string;
@@ -59,7 +60,7 @@ export const workerCommand = async (context: CliContext, flags: WorkerFlags): Pr
   await vidbot.close();
   // As serve's last line: what became of the jobs that were running.
   const finished = Math.max(0, runningAtStop - handedBack);
-  const ended = finished > 0 ? ` ${plural(finished, 'running job')} ended within the grace.` : '';
+  const ended = finished > 0 ? ` ${endedInTime(finished, handedBack)}` : '';
   const back = handedBack > 0 ? ` ${plural(handedBack, 'running job')} went back to the queue: ${handedBack === 1 ? 'it runs' : 'they run'} when a worker sharing the queue takes ${handedBack === 1 ? 'it' : 'them'}.` : '';
   context.stderr.write(`Stopped.${ended}${back}\n`);
 };
