@@ -4,7 +4,7 @@
  */
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createServeView } from '../../src/cli/commands/serve-view.ts';
+import { createServeView, describeEntry } from '../../src/cli/commands/serve-view.ts';
 import type { QueueWorker } from '../../src/lib/queue/port.ts';
 import { makeVidbot } from '../helpers/vidbot.ts';
 
@@ -62,5 +62,14 @@ describe("serve's plain last words", () => {
     await view.stopped(null);
     expect(said().trimEnd().endsWith('Stopped.')).toBe(true);
     await view.close();
+  });
+});
+
+describe("the dashboard's words for the webhook's log", () => {
+  it('says what the bot did with a message that queued nothing, never its words', () => {
+    expect(describeEntry({ msg: 'inbound message', channel: 'simulator', kind: 'ack', taskId: '019a-aaaa-3f9a1c2e' })).toBe('simulator message: queued 3f9a1c2e');
+    expect(describeEntry({ msg: 'inbound message', channel: 'simulator', kind: 'command' })).toBe('simulator message: answered a command');
+    expect(describeEntry({ msg: 'inbound message', channel: 'twilio', kind: 'rate-limited', duplicate: true })).toBe('twilio message (a duplicate): over the per-minute limit, told to wait');
+    expect(describeEntry({ msg: 'delivery status', channel: 'twilio', status: 'failed', errorCode: '63016' })).toBe('twilio delivery status: failed (63016)');
   });
 });

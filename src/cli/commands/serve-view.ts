@@ -62,7 +62,7 @@ const createLogSink = (): LogSink => {
   };
 };
 
-interface LogEntry {
+export interface LogEntry {
   level?: number;
   msg?: string;
   err?: { message?: string };
@@ -74,10 +74,19 @@ interface LogEntry {
   errorCode?: string | number;
 }
 
+/** What the bot did with a message that queued nothing (its words stay out of the log). */
+const REPLY_WORDS: Readonly<Record<string, string>> = {
+  command: 'answered a command',
+  model: 'answered about the models',
+  'rate-limited': 'over the per-minute limit, told to wait',
+  quota: "over today's limit, told so",
+  rejected: 'not a prompt it could use, told why',
+};
+
 /** A log entry as a line for a person: the webhook's entries say what came in; the rest say their message. */
-const describeEntry = (entry: LogEntry): string => {
+export const describeEntry = (entry: LogEntry): string => {
   if (entry.msg === 'inbound message') {
-    const what = entry.kind === 'ack' ? `queued ${shortId(entry.taskId ?? '')}` : (entry.kind ?? 'handled');
+    const what = entry.kind === 'ack' ? `queued ${shortId(entry.taskId ?? '')}` : (REPLY_WORDS[entry.kind ?? ''] ?? entry.kind ?? 'handled');
     return `${entry.channel ?? 'channel'} message${entry.duplicate ? ' (a duplicate)' : ''}: ${what}`;
   }
   if (entry.msg === 'delivery status') return `${entry.channel ?? 'channel'} delivery status: ${entry.status ?? '?'}${entry.errorCode ? ` (${entry.errorCode})` : ''}`;
