@@ -62,6 +62,7 @@ const createLogSink = (): LogSink => {
   };
 };
 
+/** One of the server's pino log lines, as far as the view reads it. */
 export interface LogEntry {
   level?: number;
   msg?: string;
