@@ -1,5 +1,6 @@
 import { formatCost } from '../lib/cost/prices.ts';
 import type { MediaInfo, TaskDelivery } from '../lib/domain.ts';
+import { displayWidth } from '../lib/text.ts';
 
 export const formatBytes = (bytes: number): string => {
   if (bytes < 1000) return `${bytes} B`;
@@ -71,13 +72,13 @@ export const terminalColumns = (stream: NodeJS.WritableStream & { isTTY?: boolea
  * A word longer than a line (a path) stays whole. Without `columns`, one line.
  */
 export const wrapWords = (text: string, columns: number | undefined, indent: number): string[] => {
-  if (columns === undefined || Array.from(text).length <= columns) return [text];
+  if (columns === undefined || displayWidth(text) <= columns) return [text];
   const room = Math.max(20, columns - indent);
   const lines: string[] = [];
   let line = '';
   for (const word of text.split(' ')) {
     const limit = lines.length === 0 ? columns : room;
-    if (line !== '' && Array.from(`${line} ${word}`).length > limit) {
+    if (line !== '' && displayWidth(`${line} ${word}`) > limit) {
       lines.push(line);
       line = word;
     } else line = line === '' ? word : `${line} ${word}`;

@@ -59,7 +59,7 @@ export const statusCommand = async (context: CliContext, flags: StatusFlags, tas
   const queue = `queue (${view.source}):`;
   const counts = `${c.waiting} waiting, ${c.active} active, ${c.delayed} retrying, ${c.completed} done, ${c.failed} failed, ${c.canceled} canceled jobs`;
   // Too wide for the terminal: the counts on a line of their own, not broken between two.
-  if (columns !== undefined && Array.from(`${queue} ${counts}`).length > columns) out(`${queue}\n  ${counts}`);
+  if (columns !== undefined && displayWidth(`${queue} ${counts}`) > columns) out(`${queue}\n  ${counts}`);
   else out(`${queue} ${counts}`);
   if (view.workers) {
     const { running, concurrency, paused, processes, machines } = view.workers;
