@@ -47,7 +47,7 @@ export const compressCommand = async (context: CliContext, input: string, flags:
         if (!isAbortError(error) && !context.signal.aborted) throw error;
         throw interrupted();
       });
-    view.onEvent({ type: 'stage:done', stage: 'compress', durationMs: performance.now() - started, note: result.mode });
+    view.onEvent({ type: 'stage:done', stage: 'compress', durationMs: performance.now() - started, note: result.mode === 'remux' && soundEncoded(result) ? 'remux, sound to AAC' : result.mode });
   } finally {
     view.stop();
   }
@@ -70,8 +70,12 @@ export const compressCommand = async (context: CliContext, input: string, flags:
 };
 
 /** What was done to the video: a remux may still have encoded its sound (PCM or MP3 is not WhatsApp's AAC). */
-export const howMade = ({ mode, passes, input, output }: CompressResult): string => {
+/** The sound was encoded (or a silent track added) where the video was only copied. */
+const soundEncoded = ({ input, output }: CompressResult): boolean => input.audio?.codec !== output.audio?.codec;
+
+export const howMade = (result: CompressResult): string => {
+  const { mode, passes, input } = result;
   if (mode === 'reencode') return `re-encoded in ${passes} ${passes === 1 ? 'pass' : 'passes'}`;
-  if (input.audio?.codec === output.audio?.codec) return 'remuxed (already compliant)';
+  if (!soundEncoded(result)) return 'remuxed (already compliant)';
   return input.audio === undefined ? 'video copied, a silent AAC track added' : `video copied, sound encoded as AAC (was ${input.audio.codec})`;
 };

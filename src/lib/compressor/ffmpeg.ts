@@ -139,7 +139,8 @@ export const compressForWhatsApp = async (input: string, given: FfmpegCompressOp
     if (!compliance.videoCopy || !fitsWithCopiedVideo(source, compliance.audio, maxBytes)) return undefined;
     const audio = chooseAudio(source, compliance.audio, usableBitrate(maxBytes, source.durationSec));
     try {
-      await run(remuxArgs(source, compliance.audio, audio.args, partial), tracker.span(0.95, 'remuxing'));
+      // The video is copied; the sound may still be encoded (PCM, MP3 are not WhatsApp's AAC): said as such.
+      await run(remuxArgs(source, compliance.audio, audio.args, partial), tracker.span(0.95, compliance.audio === 'copy' ? 'remuxing' : 'remuxing, sound to AAC'));
     } catch (error) {
       // Some streams cannot be copied into MP4 (missing timestamps, odd bitstreams); encoding fixes them.
       if (isVidbotError(error, 'VIDBOT_FFMPEG_FAILED')) return undefined;
