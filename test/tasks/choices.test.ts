@@ -3,6 +3,9 @@
  * offer after a delivered video (quick-reply content, once the phone confirmed the video), a signed
  * tap that acts on the task its message was about, another take that is really made again, the
  * retry offered with a failure, and the numbered text (with a typed answer) without the Content API.
+ * The videos are one clip of each orientation rendered once and copied for each task (what is
+ * tested is what happens after a video is made), except another take's: that one is really made
+ * again, and differs.
  */
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -13,6 +16,7 @@ import type { Task } from '../../src/lib/store/port.ts';
 import { type FakeReplicate, startFakeReplicate } from '../fakes/replicate-api.ts';
 import type { FakeTwilioMessage } from '../fakes/twilio-api.ts';
 import { type TestBot, useBots } from '../helpers/bot.ts';
+import { oneClipProvider } from '../helpers/clip-provider.ts';
 import { makeCompliantClip } from '../helpers/media.ts';
 import { newMessageSid, whatsappText } from '../helpers/server.ts';
 import { waitFor } from '../helpers/vidbot.ts';
@@ -21,14 +25,18 @@ const USER = 'whatsapp:+15557650001';
 const OFFER_BODY = '🎬 Want another version?';
 
 let root: string;
+let provider: ReturnType<typeof oneClipProvider>;
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'vidbot-choices-'));
+  provider = oneClipProvider({ ffmpeg: '/usr/bin/ffmpeg', dir: root });
 });
 afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
 const start = useBots();
+/** A bot whose videos are copies of one clip per orientation. */
+const withClips = (env: Record<string, string> = {}) => start(env, { overrides: { provider } });
 
 /** Sends a prompt and returns its task once it is done. */
 const made = async (b: TestBot, text: string): Promise<Task> => {
@@ -64,7 +72,7 @@ const fileHash = async (path: string | undefined) => createHash('sha256').update
 
 describe('reply buttons', () => {
   it("offers another version after the newest video only, once, and not to a sender with none left today", async () => {
-    const b = await start({ VIDBOT_DAILY_LIMIT: '3' });
+    const b = await withClips({ VIDBOT_DAILY_LIMIT: '3' });
     const first = await made(b, 'a red kite over the sea');
     const second = await made(b, 'a blue kite over the sea');
     // The first video's receipt comes after the second was asked for: its offer would stack under the next.
@@ -82,7 +90,7 @@ describe('reply buttons', () => {
   });
 
   it('offers another take and the other orientation once the video has arrived, as quick-reply content, once', async () => {
-    const b = await start();
+    const b = await withClips();
     const task = await made(b, 'a fox running through a neon city at night');
     // Twilio took the video, the phone has not confirmed it: WhatsApp keeps no order, so nothing follows yet.
     expect(b.fake.messages).toHaveLength(1);
@@ -107,7 +115,7 @@ describe('reply buttons', () => {
   });
 
   it('a tap makes the video its message was about in the other orientation, even when the user has a newer one', async () => {
-    const b = await start();
+    const b = await withClips();
     const fox = await made(b, 'a fox running through a neon city at night');
     const offer = await deliveredWithOffer(b, fox);
     const boat = await made(b, 'a paper boat on a rainy street');
@@ -142,6 +150,7 @@ describe('reply buttons', () => {
   });
 
   it('"another take" makes a new video of the same prompt instead of the cached one', async () => {
+    // The local preview itself: another take of a prompt is a video of its own.
     const b = await start();
     const first = await made(b, 'a lighthouse in a storm');
     const offer = await deliveredWithOffer(b, first);
@@ -160,7 +169,7 @@ describe('reply buttons', () => {
   });
 
   it('without the Content API the choices arrive as numbered text, and a typed "1" works', async () => {
-    const b = await start();
+    const b = await withClips();
     b.fake.refuseContent(403);
     const task = await made(b, 'a hot air balloon over the desert');
     const offer = await deliveredWithOffer(b, task);
@@ -180,7 +189,7 @@ describe('reply buttons', () => {
   });
 
   it('a video that could not be delivered offers to try again, and the tap sends it again', async () => {
-    const b = await start();
+    const b = await withClips();
     const task = await made(b, 'a kite over the dunes');
     const result = b.fake.messages.find((m) => m.sid === task.delivery?.messageId);
     // Lost on the way (Twilio's 30008, an unknown error): the video never reached the phone.
