@@ -3,12 +3,15 @@
  * signed JSON answered 200 at once; the bot's replies go out through the API; the video is uploaded
  * and sent by media id with no public URL; statuses land on the task; media comes down in two
  * steps; a button tap makes the right new task; a Twilio user is served by the same process.
+ * The videos are one clip of each orientation rendered once and copied for each task: what is
+ * tested is how the channel carries them.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { helpText, notAPromptTexts } from '../../src/lib/bot/replies.ts';
 import { FAKE_TRANSCRIPT, startFakeOpenAI } from '../fakes/openai-api.ts';
 import { type CloudInbound, type CloudStatusUpdate, type FakeGraph, cloudWebhookPayload, signCloudBody, startFakeGraph } from '../fakes/graph-api.ts';
 import { type TestBot, useBots } from '../helpers/bot.ts';
+import { oneClipProvider } from '../helpers/clip-provider.ts';
 import { makeTempDir, removeDir } from '../helpers/media.ts';
 import { makeVoiceNote } from '../helpers/speech.ts';
 import { waitFor } from '../helpers/vidbot.ts';
@@ -16,6 +19,14 @@ import { testImage } from '../simulator/helpers.ts';
 
 const USER = '15550003333';
 const VERIFY = 'a-verify-token-of-ours';
+
+let clips: string;
+let provider: ReturnType<typeof oneClipProvider>;
+beforeAll(async () => {
+  clips = await makeTempDir('vidbot-cloud-clip-');
+  provider = oneClipProvider({ ffmpeg: '/usr/bin/ffmpeg', dir: clips });
+});
+afterAll(() => removeDir(clips));
 
 describe('the Cloud API channel, served', () => {
   const start = useBots();
@@ -35,7 +46,7 @@ describe('the Cloud API channel, served', () => {
       WHATSAPP_GRAPH_BASE_URL: graph.url,
       VIDBOT_POLISH: 'false',
       ...env,
-    });
+    }, { overrides: { provider } });
     return { bot, graph };
   };
 
