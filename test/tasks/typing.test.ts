@@ -2,16 +2,29 @@
  * The typing indicator, through the real server and worker with the loopback Twilio fake: shown
  * for the user's own message when a reply follows within its 25 s (the video going out, or a job
  * recent ones say is quick), once per task, never for tasks no WhatsApp message asked for, and
- * never at the cost of the video when Twilio refuses it.
+ * never at the cost of the video when Twilio refuses it. The video is one clip rendered once and
+ * copied for each task (the first task still waits for its render): what is tested is when the
+ * indicator shows around it.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBots } from '../helpers/bot.ts';
+import { oneClipProvider } from '../helpers/clip-provider.ts';
+import { makeTempDir, removeDir } from '../helpers/media.ts';
 import { newMessageSid, whatsappText } from '../helpers/server.ts';
 
 const USER = 'whatsapp:+15557650001';
 
+let clips: string;
+let provider: ReturnType<typeof oneClipProvider>;
+beforeAll(async () => {
+  clips = await makeTempDir('vidbot-typing-clip-');
+  provider = oneClipProvider({ ffmpeg: '/usr/bin/ffmpeg', dir: clips });
+});
+afterAll(() => removeDir(clips));
+
 describe('the typing indicator', () => {
-  const bot = useBots();
+  const start = useBots();
+  const bot = () => start({}, { overrides: { provider } });
 
   /** Sends a prompt with a known MessageSid and returns the task once it is done. */
   const ask = async (b: Awaited<ReturnType<typeof bot>>, prompt: string) => {
