@@ -3,6 +3,7 @@
  * of a few seconds does not fail it; once the time allowed is up the task ends undelivered and the
  * user is told, that notice too waiting for the channel to come back. A failure that may have
  * reached the user is not sent round after round, unless the channel can tell first whether it did.
+ * The video is one clip rendered once and copied for each task: what is tested is its delivery.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Channel } from '../../src/lib/channel/port.ts';
@@ -12,6 +13,8 @@ import type { Task } from '../../src/lib/store/port.ts';
 import type { LateDelivery } from '../../src/lib/tasks/deps.ts';
 import { roundsMayFollow, waitBeforeRound } from '../../src/lib/tasks/delivery-retry.ts';
 import { undeliveredMessage } from '../../src/lib/tasks/messages.ts';
+import { oneClipProvider } from '../helpers/clip-provider.ts';
+import { makeTempDir, removeDir } from '../helpers/media.ts';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
 import { makeVidbot, waitFor } from '../helpers/vidbot.ts';
 
@@ -21,11 +24,16 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()?.();
 });
 let redis: TestRedis | undefined;
+let clips: string;
+let provider: ReturnType<typeof oneClipProvider>;
 beforeAll(async () => {
   redis = await startRedis();
+  clips = await makeTempDir('vidbot-delivery-retry-clip-');
+  provider = oneClipProvider({ ffmpeg: '/usr/bin/ffmpeg', dir: clips });
 });
 afterAll(async () => {
   await redis?.cleanup();
+  await removeDir(clips);
 });
 const backends = [
   ['the embedded queue', () => ({})],
@@ -55,7 +63,7 @@ const outageChannel = (downFor: number, ambiguous = false): Channel & { tried: n
 };
 
 const start = async (env: Record<string, string>, channel: Channel, warnings: string[] = []) => {
-  const made = await makeVidbot({ VIDBOT_VIDEO_SECONDS: '1', ...env }, { overrides: { channel }, onWarning: (message) => void warnings.push(message) });
+  const made = await makeVidbot({ VIDBOT_VIDEO_SECONDS: '1', ...env }, { overrides: { channel, provider }, onWarning: (message) => void warnings.push(message) });
   cleanups.push(made.cleanup);
   const workers = made.vidbot.startWorkers({ concurrency: 1 });
   cleanups.push(() => workers.close());
