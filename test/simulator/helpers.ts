@@ -6,9 +6,9 @@ import { encodePng } from './png.ts';
 /** A vidbot server with the simulator, started as `vidbot serve` starts it (startServer). */
 export const makeSimulatorServer = async (
   env: Record<string, string> = {},
-  options: { simulator?: Omit<SimulatorOptions, 'authToken' | 'publicBaseUrl'>; server?: TestServerSettings } = {},
+  options: { simulator?: Omit<SimulatorOptions, 'authToken' | 'publicBaseUrl'>; server?: TestServerSettings; vidbot?: NonNullable<Parameters<typeof makeServer>[1]>['vidbot'] } = {},
 ) => {
-  const server = await makeServer(env, { server: { ...options.server, simulator: options.simulator ?? true } });
+  const server = await makeServer(env, { ...(options.vidbot ? { vidbot: options.vidbot } : {}), server: { ...options.server, simulator: options.simulator ?? true } });
   if (server.simulator === undefined) throw new Error('the simulator did not start');
   return { ...server, simulator: server.simulator };
 };
