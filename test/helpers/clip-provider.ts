@@ -5,8 +5,12 @@
  * per task. Same name, model and capabilities as the renderer it stands in for, so the bot says and
  * records the same; a landscape task still gets a landscape video.
  */
-import { copyFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { copyFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createFfmpegCompressor, defaultOutput } from '../../src/lib/compressor/ffmpeg.ts';
+import { type CompressResult, type Compressor, WHATSAPP_MAX_BYTES_DEFAULT } from '../../src/lib/compressor/port.ts';
+import { throwIfAborted } from '../../src/lib/errors.ts';
 import { createLocalProvider } from '../../src/lib/video-provider/local.ts';
 import type { VideoProvider } from '../../src/lib/video-provider/port.ts';
 
@@ -29,6 +33,38 @@ export const oneClipProvider = (options: { readonly ffmpeg: string; readonly dir
       const file = join(workDir, `clip-${(copies += 1)}.mp4`);
       await copyFile(await clip, file);
       return { file, provider: local.name, model: local.defaultModel };
+    },
+  };
+};
+
+/**
+ * The WhatsApp compressor for the copies oneClipProvider hands out: the real compressor runs once
+ * for each distinct clip (by its bytes) and limit, and each task gets a copy of what it wrote, at
+ * the path asked for, as the real one would have written it. For tests about what comes after a
+ * video is made; the compressor's own work is tested in test/compressor. Limits: the default one,
+ * unless the pipeline passes another.
+ */
+export const oneClipCompressor = (options: { readonly ffmpeg: string; readonly ffprobe: string; readonly dir: string }): Compressor => {
+  const real = createFfmpegCompressor({ ffmpeg: options.ffmpeg, ffprobe: options.ffprobe });
+  const made = new Map<string, Promise<CompressResult>>();
+  let runs = 0;
+  return {
+    name: real.name,
+    async compress(input, { output, maxBytes = WHATSAPP_MAX_BYTES_DEFAULT, maxLongSide, signal, onProgress } = {}) {
+      throwIfAborted(signal);
+      const key = [createHash('sha256').update(await readFile(input)).digest('hex'), maxBytes, maxLongSide ?? ''].join(':');
+      let first = made.get(key);
+      if (first === undefined) {
+        first = real.compress(input, { output: join(options.dir, `compressed-${(runs += 1)}.mp4`), maxBytes, ...(maxLongSide === undefined ? {} : { maxLongSide }) });
+        made.set(key, first);
+        first.catch(() => made.delete(key));
+      }
+      const result = await first;
+      throwIfAborted(signal);
+      const file = output ?? defaultOutput(input);
+      await copyFile(result.file, file);
+      onProgress?.({ percent: 100, message: 'done' });
+      return { ...result, file, input: { ...result.input, file: input }, output: { ...result.output, file } };
     },
   };
 };

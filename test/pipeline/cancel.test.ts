@@ -1,14 +1,14 @@
 /**
  * Canceling a task through the queue: before it runs, while it runs, and once its video is made.
- * Where a video is made, it is one clip rendered once and copied for each task: what is tested is
- * what a cancel does around it.
+ * Where a video is made, it is one clip, rendered and compressed once and copied for each task: what
+ * is tested is what a cancel does around it.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Channel, OutboundMessage } from '../../src/lib/channel/port.ts';
 import { VidbotError, throwIfAborted } from '../../src/lib/errors.ts';
 import { createJobAbort } from '../../src/lib/queue/abort.ts';
 import type { VideoProvider } from '../../src/lib/video-provider/port.ts';
-import { oneClipProvider } from '../helpers/clip-provider.ts';
+import { oneClipCompressor, oneClipProvider } from '../helpers/clip-provider.ts';
 import { makeTempDir, removeDir } from '../helpers/media.ts';
 import { makeVidbot, waitFor } from '../helpers/vidbot.ts';
 
@@ -19,9 +19,11 @@ afterEach(async () => {
 
 let clips: string;
 let clip: VideoProvider;
+let compressor: ReturnType<typeof oneClipCompressor>;
 beforeAll(async () => {
   clips = await makeTempDir('vidbot-cancel-clip-');
   clip = oneClipProvider({ ffmpeg: '/usr/bin/ffmpeg', dir: clips });
+  compressor = oneClipCompressor({ ffmpeg: '/usr/bin/ffmpeg', ffprobe: '/usr/bin/ffprobe', dir: clips });
 });
 afterAll(() => removeDir(clips));
 
@@ -93,7 +95,7 @@ describe('vidbot.cancelTask through the queue', () => {
   });
 
   it('leaves a finished task as it is, and rejects an unknown id', async () => {
-    const { vidbot, cleanup } = await makeVidbot({}, { overrides: { provider: clip } });
+    const { vidbot, cleanup } = await makeVidbot({}, { overrides: { provider: clip, compressor } });
     cleanups.push(cleanup);
     const { task } = await vidbot.createTask({ prompt: 'a finished fox' });
     await vidbot.runTask(task.taskId);
@@ -137,7 +139,7 @@ describe('vidbot.cancelTask through the queue', () => {
 
     it('does not cut the delivery short: the video arrives, the task ends done, and no failure is told', async () => {
       const { channel, sends } = holdingChannel();
-      const { vidbot, cleanup } = await makeVidbot({}, { overrides: { channel, provider: clip } });
+      const { vidbot, cleanup } = await makeVidbot({}, { overrides: { channel, provider: clip, compressor } });
       cleanups.push(cleanup);
       const { task } = await vidbot.submitTask({ prompt: 'a fox at the finish line', from: 'whatsapp:+15550005555' });
       // The job's signal, as the queue fires it when its check finds the cancel.
@@ -157,7 +159,7 @@ describe('vidbot.cancelTask through the queue', () => {
 
     it('still stops for a shutdown, whose job runs the delivery again', async () => {
       const { channel, sends } = holdingChannel();
-      const { vidbot, cleanup } = await makeVidbot({}, { overrides: { channel, provider: clip } });
+      const { vidbot, cleanup } = await makeVidbot({}, { overrides: { channel, provider: clip, compressor } });
       cleanups.push(cleanup);
       const { task } = await vidbot.submitTask({ prompt: 'a fox at closing time', from: 'whatsapp:+15550005556' });
       const job = createJobAbort(task.jobId ?? task.taskId, 'lease');
@@ -171,7 +173,7 @@ describe('vidbot.cancelTask through the queue', () => {
 
     it("stops for a shutdown that comes after the cancel, given the queue's stop signal", async () => {
       const { channel, sends } = holdingChannel();
-      const { vidbot, cleanup } = await makeVidbot({}, { overrides: { channel, provider: clip } });
+      const { vidbot, cleanup } = await makeVidbot({}, { overrides: { channel, provider: clip, compressor } });
       cleanups.push(cleanup);
       const { task } = await vidbot.submitTask({ prompt: 'a fox at the last minute', from: 'whatsapp:+15550005557' });
       const job = createJobAbort(task.jobId ?? task.taskId, 'lease');
@@ -186,7 +188,7 @@ describe('vidbot.cancelTask through the queue', () => {
 
     it('the sweep runs the delivery again under a new job when the canceled job left it undone', async () => {
       const { channel, sends } = holdingChannel();
-      const { vidbot, cleanup } = await makeVidbot({}, { overrides: { channel, provider: clip } });
+      const { vidbot, cleanup } = await makeVidbot({}, { overrides: { channel, provider: clip, compressor } });
       cleanups.push(cleanup);
       const { task } = await vidbot.submitTask({ prompt: 'a kite in the last gust', from: 'whatsapp:+15550006666' });
       const jobId = task.jobId ?? task.taskId;

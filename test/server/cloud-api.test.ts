@@ -3,15 +3,15 @@
  * signed JSON answered 200 at once; the bot's replies go out through the API; the video is uploaded
  * and sent by media id with no public URL; statuses land on the task; media comes down in two
  * steps; a button tap makes the right new task; a Twilio user is served by the same process.
- * The videos are one clip of each orientation rendered once and copied for each task: what is
- * tested is how the channel carries them.
+ * The videos are one clip of each orientation, rendered and compressed once and copied for each
+ * task: what is tested is how the channel carries them.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { helpText, notAPromptTexts } from '../../src/lib/bot/replies.ts';
 import { FAKE_TRANSCRIPT, startFakeOpenAI } from '../fakes/openai-api.ts';
 import { type CloudInbound, type CloudStatusUpdate, type FakeGraph, cloudWebhookPayload, signCloudBody, startFakeGraph } from '../fakes/graph-api.ts';
 import { type TestBot, useBots } from '../helpers/bot.ts';
-import { oneClipProvider } from '../helpers/clip-provider.ts';
+import { oneClipCompressor, oneClipProvider } from '../helpers/clip-provider.ts';
 import { makeTempDir, removeDir } from '../helpers/media.ts';
 import { makeVoiceNote } from '../helpers/speech.ts';
 import { waitFor } from '../helpers/vidbot.ts';
@@ -22,9 +22,11 @@ const VERIFY = 'a-verify-token-of-ours';
 
 let clips: string;
 let provider: ReturnType<typeof oneClipProvider>;
+let compressor: ReturnType<typeof oneClipCompressor>;
 beforeAll(async () => {
   clips = await makeTempDir('vidbot-cloud-clip-');
   provider = oneClipProvider({ ffmpeg: '/usr/bin/ffmpeg', dir: clips });
+  compressor = oneClipCompressor({ ffmpeg: '/usr/bin/ffmpeg', ffprobe: '/usr/bin/ffprobe', dir: clips });
 });
 afterAll(() => removeDir(clips));
 
@@ -46,7 +48,7 @@ describe('the Cloud API channel, served', () => {
       WHATSAPP_GRAPH_BASE_URL: graph.url,
       VIDBOT_POLISH: 'false',
       ...env,
-    }, { overrides: { provider } });
+    }, { overrides: { provider, compressor } });
     return { bot, graph };
   };
 

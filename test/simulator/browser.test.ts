@@ -3,8 +3,8 @@
  * port; the page sends a prompt, shows the TwiML ack, plays the result video, replays the message
  * (deduplicated), attaches a photo, and simulates delivery receipts. Chromium is required (CI
  * installs it): without it this test fails with a clear message rather than skipping. The videos
- * are one clip of each orientation rendered once and copied for each task: what is tested is the
- * page.
+ * are one clip of each orientation, rendered and compressed once and copied for each task: what is
+ * tested is the page.
  */
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -12,7 +12,7 @@ import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { QueueWorker } from '../../src/lib/queue/port.ts';
 import { FAKE_TRANSCRIPT, type FakeOpenAI, startFakeOpenAI } from '../fakes/openai-api.ts';
-import { oneClipProvider } from '../helpers/clip-provider.ts';
+import { oneClipCompressor, oneClipProvider } from '../helpers/clip-provider.ts';
 import { makeTempDir, removeDir } from '../helpers/media.ts';
 import { freePort } from '../helpers/ports.ts';
 import { makeVoiceNote } from '../helpers/speech.ts';
@@ -40,9 +40,10 @@ describe('the simulator in a browser', () => {
     // Voice notes are transcribed by the OpenAI fake; prompts are used as typed.
     clips = await makeTempDir('vidbot-browser-clip-');
     const provider = oneClipProvider({ ffmpeg: '/usr/bin/ffmpeg', dir: clips });
+    const compressor = oneClipCompressor({ ffmpeg: '/usr/bin/ffmpeg', ffprobe: '/usr/bin/ffprobe', dir: clips });
     server = await makeSimulatorServer(
       { PUBLIC_BASE_URL: base, OPENAI_API_KEY: openai.apiKey, OPENAI_BASE_URL: openai.url, VIDBOT_POLISH: 'false' },
-      { vidbot: { overrides: { provider } } },
+      { vidbot: { overrides: { provider, compressor } } },
     );
     await server.app.listen({ port: Number(new URL(base).port), host: '127.0.0.1' });
     worker = server.vidbot.startWorkers({ concurrency: 1 });

@@ -3,9 +3,9 @@
  * offer after a delivered video (quick-reply content, once the phone confirmed the video), a signed
  * tap that acts on the task its message was about, another take that is really made again, the
  * retry offered with a failure, and the numbered text (with a typed answer) without the Content API.
- * The videos are one clip of each orientation rendered once and copied for each task (what is
- * tested is what happens after a video is made), except another take's: that one is really made
- * again, and differs.
+ * The videos are one clip of each orientation, rendered and compressed once and copied for each
+ * task (what is tested is what happens after a video is made), except another take's: that one is
+ * really made again, and differs.
  */
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -16,7 +16,7 @@ import type { Task } from '../../src/lib/store/port.ts';
 import { type FakeReplicate, startFakeReplicate } from '../fakes/replicate-api.ts';
 import type { FakeTwilioMessage } from '../fakes/twilio-api.ts';
 import { type TestBot, useBots } from '../helpers/bot.ts';
-import { oneClipProvider } from '../helpers/clip-provider.ts';
+import { oneClipCompressor, oneClipProvider } from '../helpers/clip-provider.ts';
 import { makeCompliantClip } from '../helpers/media.ts';
 import { newMessageSid, whatsappText } from '../helpers/server.ts';
 import { waitFor } from '../helpers/vidbot.ts';
@@ -26,9 +26,11 @@ const OFFER_BODY = '🎬 Want another version?';
 
 let root: string;
 let provider: ReturnType<typeof oneClipProvider>;
+let compressor: ReturnType<typeof oneClipCompressor>;
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'vidbot-choices-'));
   provider = oneClipProvider({ ffmpeg: '/usr/bin/ffmpeg', dir: root });
+  compressor = oneClipCompressor({ ffmpeg: '/usr/bin/ffmpeg', ffprobe: '/usr/bin/ffprobe', dir: root });
 });
 afterAll(async () => {
   await rm(root, { recursive: true, force: true });
@@ -36,7 +38,7 @@ afterAll(async () => {
 
 const start = useBots();
 /** A bot whose videos are copies of one clip per orientation. */
-const withClips = (env: Record<string, string> = {}) => start(env, { overrides: { provider } });
+const withClips = (env: Record<string, string> = {}) => start(env, { overrides: { provider, compressor } });
 
 /** Sends a prompt and returns its task once it is done. */
 const made = async (b: TestBot, text: string): Promise<Task> => {

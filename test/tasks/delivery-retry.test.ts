@@ -3,7 +3,8 @@
  * of a few seconds does not fail it; once the time allowed is up the task ends undelivered and the
  * user is told, that notice too waiting for the channel to come back. A failure that may have
  * reached the user is not sent round after round, unless the channel can tell first whether it did.
- * The video is one clip rendered once and copied for each task: what is tested is its delivery.
+ * The video is one clip, rendered and compressed once and copied for each task: what is tested is
+ * its delivery.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Channel } from '../../src/lib/channel/port.ts';
@@ -13,7 +14,7 @@ import type { Task } from '../../src/lib/store/port.ts';
 import type { LateDelivery } from '../../src/lib/tasks/deps.ts';
 import { roundsMayFollow, waitBeforeRound } from '../../src/lib/tasks/delivery-retry.ts';
 import { undeliveredMessage } from '../../src/lib/tasks/messages.ts';
-import { oneClipProvider } from '../helpers/clip-provider.ts';
+import { oneClipCompressor, oneClipProvider } from '../helpers/clip-provider.ts';
 import { makeTempDir, removeDir } from '../helpers/media.ts';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
 import { makeVidbot, waitFor } from '../helpers/vidbot.ts';
@@ -26,10 +27,12 @@ afterEach(async () => {
 let redis: TestRedis | undefined;
 let clips: string;
 let provider: ReturnType<typeof oneClipProvider>;
+let compressor: ReturnType<typeof oneClipCompressor>;
 beforeAll(async () => {
   redis = await startRedis();
   clips = await makeTempDir('vidbot-delivery-retry-clip-');
   provider = oneClipProvider({ ffmpeg: '/usr/bin/ffmpeg', dir: clips });
+  compressor = oneClipCompressor({ ffmpeg: '/usr/bin/ffmpeg', ffprobe: '/usr/bin/ffprobe', dir: clips });
 });
 afterAll(async () => {
   await redis?.cleanup();
@@ -63,7 +66,7 @@ const outageChannel = (downFor: number, ambiguous = false): Channel & { tried: n
 };
 
 const start = async (env: Record<string, string>, channel: Channel, warnings: string[] = []) => {
-  const made = await makeVidbot({ VIDBOT_VIDEO_SECONDS: '1', ...env }, { overrides: { channel, provider }, onWarning: (message) => void warnings.push(message) });
+  const made = await makeVidbot({ VIDBOT_VIDEO_SECONDS: '1', ...env }, { overrides: { channel, provider, compressor }, onWarning: (message) => void warnings.push(message) });
   cleanups.push(made.cleanup);
   const workers = made.vidbot.startWorkers({ concurrency: 1 });
   cleanups.push(() => workers.close());

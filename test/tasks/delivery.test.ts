@@ -2,14 +2,15 @@
  * Delivery is part of the task: through the real server and worker, with the loopback Twilio fake
  * refusing, failing late in callbacks and answering out of order as Twilio does, on the embedded
  * queue and on BullMQ. Each prompt gets one video, or the truth about why not. The video is one
- * clip rendered once and copied for each task: what is tested is what happens after it is made.
+ * clip, rendered and compressed once and copied for each task: what is tested is what happens
+ * after it is made.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobActivity } from '../../src/lib/activity/events.ts';
 import { createVidbotFeed } from '../../src/lib/activity/vidbot-feed.ts';
 import type { Task } from '../../src/lib/store/port.ts';
 import { useBots } from '../helpers/bot.ts';
-import { oneClipProvider } from '../helpers/clip-provider.ts';
+import { oneClipCompressor, oneClipProvider } from '../helpers/clip-provider.ts';
 import { makeTempDir, removeDir } from '../helpers/media.ts';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
 import { waitFor } from '../helpers/vidbot.ts';
@@ -20,10 +21,12 @@ const CONTENT_SID = `HX${'c3'.repeat(16)}`;
 let redis: TestRedis | undefined;
 let clips: string;
 let provider: ReturnType<typeof oneClipProvider>;
+let compressor: ReturnType<typeof oneClipCompressor>;
 beforeAll(async () => {
   redis = await startRedis();
   clips = await makeTempDir('vidbot-delivery-clip-');
   provider = oneClipProvider({ ffmpeg: '/usr/bin/ffmpeg', dir: clips });
+  compressor = oneClipCompressor({ ffmpeg: '/usr/bin/ffmpeg', ffprobe: '/usr/bin/ffprobe', dir: clips });
 });
 afterAll(async () => {
   await redis?.cleanup();
@@ -37,7 +40,7 @@ const backends = [
 
 describe.each(backends)('delivery on %s', (_name, queueEnv) => {
   const start = useBots();
-  const bot = (env: Record<string, string> = {}) => start({ ...queueEnv(), ...env }, { overrides: { provider } });
+  const bot = (env: Record<string, string> = {}) => start({ ...queueEnv(), ...env }, { overrides: { provider, compressor } });
 
   /** Sends a prompt and returns its task once the worker has a first word from Twilio on it. */
   const prompt = async (b: Awaited<ReturnType<typeof bot>>, text: string, from = USER): Promise<Task> => {

@@ -1,8 +1,8 @@
 /**
  * The task lifecycle's own rules, on the embedded adapters: the state machine's moves, a task and
  * its job written together, the sweep mending what a crash left, receipts for messages not yet
- * recorded, and what /status says about each delivery state. Where a video is made, it is one clip
- * rendered once and copied: what is tested is the task around it.
+ * recorded, and what /status says about each delivery state. Where a video is made, it is one clip,
+ * rendered and compressed once and copied: what is tested is the task around it.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { taskStateText } from '../../src/lib/bot/replies.ts';
@@ -14,7 +14,7 @@ import type { Config } from '../../src/lib/config/settings.ts';
 import { createVidbot } from '../../src/lib/create-vidbot.ts';
 import { MOVES, canMove } from '../../src/lib/tasks/machine.ts';
 import type { VideoProvider } from '../../src/lib/video-provider/port.ts';
-import { oneClipProvider } from '../helpers/clip-provider.ts';
+import { oneClipCompressor, oneClipProvider } from '../helpers/clip-provider.ts';
 import { makeTempDir, removeDir } from '../helpers/media.ts';
 import { makeVidbot, waitFor } from '../helpers/vidbot.ts';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
@@ -42,13 +42,15 @@ afterEach(async () => {
 });
 let clips: string;
 let clip: VideoProvider;
+let compressor: ReturnType<typeof oneClipCompressor>;
 beforeAll(async () => {
   clips = await makeTempDir('vidbot-lifecycle-clip-');
   clip = oneClipProvider({ ffmpeg: '/usr/bin/ffmpeg', dir: clips });
+  compressor = oneClipCompressor({ ffmpeg: '/usr/bin/ffmpeg', ffprobe: '/usr/bin/ffprobe', dir: clips });
 });
 afterAll(() => removeDir(clips));
 const vidbotWith = async (env: Record<string, string> = {}, channel?: Channel) => {
-  const made = await makeVidbot(env, { overrides: { provider: clip, ...(channel ? { channel } : {}) } });
+  const made = await makeVidbot(env, { overrides: { provider: clip, compressor, ...(channel ? { channel } : {}) } });
   cleanups.push(made.cleanup);
   return made.vidbot;
 };
@@ -111,7 +113,7 @@ describe('submitting', () => {
 
   it('warns when a task queued for another provider is made by this process, and labels the video by who made it', async () => {
     const warnings: string[] = [];
-    const made = await makeVidbot({}, { overrides: { provider: clip }, onWarning: (message) => void warnings.push(message) });
+    const made = await makeVidbot({}, { overrides: { provider: clip, compressor }, onWarning: (message) => void warnings.push(message) });
     cleanups.push(made.cleanup);
     const { vidbot } = made;
     // Queued by a web process with a Replicate key, taken by one without: this one renders the preview.

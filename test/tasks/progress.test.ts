@@ -12,18 +12,20 @@ import { watchRun } from '../../src/lib/tasks/progress.ts';
 import { timeLeft } from '../../src/lib/tasks/progress-notice.ts';
 import type { VideoProvider } from '../../src/lib/video-provider/port.ts';
 import { type TestBot, useBots } from '../helpers/bot.ts';
-import { oneClipProvider } from '../helpers/clip-provider.ts';
+import { oneClipCompressor, oneClipProvider } from '../helpers/clip-provider.ts';
 import { makeTempDir, removeDir } from '../helpers/media.ts';
 import { makeVidbot, waitFor } from '../helpers/vidbot.ts';
 
 const USER = 'whatsapp:+15557650002';
 
-// The video at the end of each slow job: one clip of the local renderer, rendered once and copied.
+// The video at the end of each slow job: one clip of the local renderer, rendered and compressed once and copied.
 let clips: string;
 let clip: VideoProvider;
+let compressor: ReturnType<typeof oneClipCompressor>;
 beforeAll(async () => {
   clips = await makeTempDir('vidbot-progress-clip-');
   clip = oneClipProvider({ ffmpeg: '/usr/bin/ffmpeg', dir: clips });
+  compressor = oneClipCompressor({ ffmpeg: '/usr/bin/ffmpeg', ffprobe: '/usr/bin/ffprobe', dir: clips });
 });
 afterAll(() => removeDir(clips));
 
@@ -73,7 +75,7 @@ describe('the progress message of a long job', () => {
     const provider = slowProvider(clip, { workMs: 6_000 });
     // The threshold counts from the message (the user's wait): it must pass once the model has said how far it
     // got, or there is no time left to tell. 3 s leaves a loaded machine the time to start the job.
-    const b = await bot({ VIDBOT_PROGRESS_AFTER_SEC: '3' }, { overrides: { provider } });
+    const b = await bot({ VIDBOT_PROGRESS_AFTER_SEC: '3' }, { overrides: { provider, compressor } });
     const task = await ask(b, 'a lighthouse in a storm, waves crashing over the rocks');
 
     const running = await waitFor(async () => {
@@ -103,7 +105,7 @@ describe('the progress message of a long job', () => {
 
   it('is not sent again when the queue tries the job again', async () => {
     const provider = slowProvider(clip, { workMs: 2_000, failFirst: 'retryable' });
-    const b = await bot({ VIDBOT_PROGRESS_AFTER_SEC: '1' }, { overrides: { provider } });
+    const b = await bot({ VIDBOT_PROGRESS_AFTER_SEC: '1' }, { overrides: { provider, compressor } });
     const task = await ask(b, 'a paper lantern drifting over a lake');
     const done = await b.until(task.taskId, 'done', 'failed');
     expect(done).toMatchObject({ status: 'done', attempts: 2 });
@@ -117,7 +119,7 @@ describe('the progress message of a long job', () => {
 
   it('is not sent again when the operator retries the task', async () => {
     const provider = slowProvider(clip, { workMs: 2_000, failFirst: 'final' });
-    const b = await bot({ VIDBOT_PROGRESS_AFTER_SEC: '1' }, { overrides: { provider } });
+    const b = await bot({ VIDBOT_PROGRESS_AFTER_SEC: '1' }, { overrides: { provider, compressor } });
     const task = await ask(b, 'a paper lantern drifting over a lake');
     expect((await b.until(task.taskId, 'failed')).errorCode).toBe('VIDBOT_GENERATION_FAILED');
     await b.fake.waitForMessages(2);
@@ -133,7 +135,7 @@ describe('the progress message of a long job', () => {
 
   it('sends none for a video that waited in line behind the same user\'s other one and then comes quickly', async () => {
     const provider = slowProvider(clip, { workMs: (prompt) => (prompt.includes('long') ? 5_000 : 200) });
-    const b = await bot({ VIDBOT_PROGRESS_AFTER_SEC: '4' }, { overrides: { provider } });
+    const b = await bot({ VIDBOT_PROGRESS_AFTER_SEC: '4' }, { overrides: { provider, compressor } });
     const long = await ask(b, 'a long one: a lighthouse in a storm');
     const quick = await ask(b, 'a quick one: a paper boat');
     // One job of a sender at a time: the quick one starts past its threshold, and runs for less than half of it.
@@ -146,7 +148,7 @@ describe('the progress message of a long job', () => {
 
   it('says kindly that it is still working when nothing tells how long is left', async () => {
     const provider = slowProvider(clip, { workMs: 2_500, percent: false });
-    const b = await bot({ VIDBOT_PROGRESS_AFTER_SEC: '1' }, { overrides: { provider } });
+    const b = await bot({ VIDBOT_PROGRESS_AFTER_SEC: '1' }, { overrides: { provider, compressor } });
     const task = await ask(b, 'a kite in the wind');
     await b.until(task.taskId, 'done', 'failed');
     const [progress] = progressMessages(b);
@@ -160,7 +162,7 @@ describe('the progress message of a long job', () => {
     ['a slow job with the message turned off (0)', '0', 2_500],
   ])('is not sent for %s', async (_name, after, workMs) => {
     const provider = slowProvider(clip, { workMs });
-    const b = await bot({ VIDBOT_PROGRESS_AFTER_SEC: after }, { overrides: { provider } });
+    const b = await bot({ VIDBOT_PROGRESS_AFTER_SEC: after }, { overrides: { provider, compressor } });
     const task = await ask(b, 'a fox in the snow');
     expect((await b.until(task.taskId, 'done', 'failed')).status).toBe('done');
     expect(b.fake.messages).toHaveLength(1);

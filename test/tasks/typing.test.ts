@@ -2,13 +2,13 @@
  * The typing indicator, through the real server and worker with the loopback Twilio fake: shown
  * for the user's own message when a reply follows within its 25 s (the video going out, or a job
  * recent ones say is quick), once per task, never for tasks no WhatsApp message asked for, and
- * never at the cost of the video when Twilio refuses it. The video is one clip rendered once and
- * copied for each task (the first task still waits for its render): what is tested is when the
- * indicator shows around it.
+ * never at the cost of the video when Twilio refuses it. The video is one clip, rendered and
+ * compressed once and copied for each task (the first task still waits for both): what is tested
+ * is when the indicator shows around it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBots } from '../helpers/bot.ts';
-import { oneClipProvider } from '../helpers/clip-provider.ts';
+import { oneClipCompressor, oneClipProvider } from '../helpers/clip-provider.ts';
 import { makeTempDir, removeDir } from '../helpers/media.ts';
 import { newMessageSid, whatsappText } from '../helpers/server.ts';
 
@@ -16,15 +16,17 @@ const USER = 'whatsapp:+15557650001';
 
 let clips: string;
 let provider: ReturnType<typeof oneClipProvider>;
+let compressor: ReturnType<typeof oneClipCompressor>;
 beforeAll(async () => {
   clips = await makeTempDir('vidbot-typing-clip-');
   provider = oneClipProvider({ ffmpeg: '/usr/bin/ffmpeg', dir: clips });
+  compressor = oneClipCompressor({ ffmpeg: '/usr/bin/ffmpeg', ffprobe: '/usr/bin/ffprobe', dir: clips });
 });
 afterAll(() => removeDir(clips));
 
 describe('the typing indicator', () => {
   const start = useBots();
-  const bot = () => start({}, { overrides: { provider } });
+  const bot = () => start({}, { overrides: { provider, compressor } });
 
   /** Sends a prompt with a known MessageSid and returns the task once it is done. */
   const ask = async (b: Awaited<ReturnType<typeof bot>>, prompt: string) => {
