@@ -1,9 +1,10 @@
 /**
  * Failover end to end (VIDBOT_PROVIDER=replicate,fal): the served bot, a worker, the real Replicate
- * and fal clients against their loopback fakes, real ffmpeg. Replicate's outage moves a task to fal
- * without a second paid job; its refusal does not; a create whose outcome is unknown holds the task
- * at Replicate until it is found or surely absent; the circuit opens and closes; a restart resumes
- * the job on the provider that had it.
+ * and fal clients against their loopback fakes, real ffmpeg (both fakes make the same clip: it is
+ * compressed once, and each task gets a copy of what the compressor wrote). Replicate's outage
+ * moves a task to fal without a second paid job; its refusal does not; a create whose outcome is
+ * unknown holds the task at Replicate until it is found or surely absent; the circuit opens and
+ * closes; a restart resumes the job on the provider that had it.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,6 +16,7 @@ import { startServer } from '../../src/server/index.ts';
 import { type FakeFal, startFakeFal } from '../fakes/fal-api.ts';
 import { type FakeReplicate, startFakeReplicate } from '../fakes/replicate-api.ts';
 import { type FakeTwilio, startFakeTwilio } from '../fakes/twilio-api.ts';
+import { oneClipCompressor } from '../helpers/clip-provider.ts';
 import { makeCompliantClip } from '../helpers/media.ts';
 import { freePort } from '../helpers/ports.ts';
 import { startRedis } from '../helpers/redis.ts';
@@ -27,9 +29,11 @@ const FAL_MODEL = 'fal-ai/kling-video/v2.5-turbo/pro/text-to-video';
 
 let root: string;
 let clip: Buffer;
+let compressor: ReturnType<typeof oneClipCompressor>;
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'vidbot-failover-'));
   clip = await readFile(await makeCompliantClip('/usr/bin/ffmpeg', root));
+  compressor = oneClipCompressor({ ffmpeg: '/usr/bin/ffmpeg', ffprobe: '/usr/bin/ffprobe', dir: root });
 });
 afterAll(() => rm(root, { recursive: true, force: true }));
 
@@ -81,7 +85,7 @@ const startProcess = async (services: Services, env: Record<string, string> = {}
     dotenv: false,
   });
   const warnings: string[] = [];
-  const server = await startServer(config, { workers, authToken: TEST_AUTH_TOKEN, onWarning: (message) => warnings.push(message) });
+  const server = await startServer(config, { workers, authToken: TEST_AUTH_TOKEN, overrides: { compressor }, onWarning: (message) => warnings.push(message) });
   const stop = () => server.close({ graceSec: 0 });
   cleanups.push(stop);
   const { vidbot } = server;
