@@ -2,6 +2,7 @@
  * What videos cost, through the served bot with Replicate's loopback fake: each task records the
  * estimate from the price table (API), /metrics sums it by provider and model, and the daily budget
  * turns the next new paid video into a polite reply at the door while a cached prompt still arrives; /health says so.
+ * The fake makes the same clip for every task: it is compressed once, and each task gets a copy.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,14 +11,17 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Task } from '../../src/lib/store/port.ts';
 import { type FakeReplicate, startFakeReplicate } from '../fakes/replicate-api.ts';
 import { type TestBot, useBots } from '../helpers/bot.ts';
+import { oneClipCompressor } from '../helpers/clip-provider.ts';
 import { makeCompliantClip } from '../helpers/media.ts';
 
 const USER = 'whatsapp:+15550004444';
 let root: string;
 let clip: Buffer;
+let compressor: ReturnType<typeof oneClipCompressor>;
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'vidbot-cost-'));
   clip = await readFile(await makeCompliantClip('/usr/bin/ffmpeg', root));
+  compressor = oneClipCompressor({ ffmpeg: '/usr/bin/ffmpeg', ffprobe: '/usr/bin/ffprobe', dir: root });
 });
 afterAll(() => rm(root, { recursive: true, force: true }));
 
@@ -41,7 +45,7 @@ describe('the cost of each video, and the daily budget', () => {
     replicate.setOutput(clip);
     return bots(
       { REPLICATE_API_TOKEN: replicate.token, REPLICATE_API_BASE_URL: replicate.apiUrl, VIDBOT_PRICES: 'minimax/video-01=0.60/video', VIDBOT_DAILY_BUDGET: '1' },
-      { bot },
+      { bot, overrides: { compressor } },
     );
   };
 

@@ -226,7 +226,7 @@ describe('reply buttons', () => {
       replicate.setOutput(clip);
       replicate.setOutcome('fail');
       try {
-        const b = await start({ REPLICATE_API_TOKEN: replicate.token, REPLICATE_API_BASE_URL: replicate.url });
+        const b = await start({ REPLICATE_API_TOKEN: replicate.token, REPLICATE_API_BASE_URL: replicate.url }, { overrides: { compressor } });
         await b.say(USER, 'something the model refuses at first');
         const failed = await b.until((await newestTask(b)).taskId, 'failed');
         const [notice] = await b.fake.waitForMessages(1);
