@@ -74,6 +74,10 @@ export const readHistory = async (store: Store, to: string, modelChoices: readon
   const sent = await Promise.all(
     [...records].reverse().filter((record) => record.status !== 'pending').map(async (record) => ({ type: 'outbound' as const, ts: record.createdAt, ...(await outboundEvent(store, record, modelChoices)) })),
   );
-  const items = [...logged, ...sent].sort((a, b) => a.ts - b.ts).slice(-MAX_ITEMS);
+  // The webhook's answer goes where the page showed it live, right under the message it answers: its
+  // log line may be written after a quick video's record (a cached prompt is sent within milliseconds).
+  const askedAt = new Map(logged.flatMap((item) => (item.type === 'user' && item.messageSid ? [[item.messageSid, item.ts] as const] : [])));
+  const answers = logged.map((item) => (item.type === 'reply' && item.messageSid ? { ...item, ts: Math.min(item.ts, askedAt.get(item.messageSid) ?? item.ts) } : item));
+  const items = [...answers, ...sent].sort((a, b) => a.ts - b.ts).slice(-MAX_ITEMS);
   return { now, items, tasks: tasks.map((task: Task) => taskEvent(task)) };
 };
