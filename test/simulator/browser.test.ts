@@ -2,9 +2,7 @@
  * The simulator end to end in headless Chromium: a real vidbot server with workers on a loopback
  * port; the page sends a prompt, shows the TwiML ack, plays the result video, replays the message
  * (deduplicated), attaches a photo, and simulates delivery receipts. Chromium is required (CI
- * installs it): without it this test fails with a clear message rather than skipping. The videos
- * are one clip of each orientation, rendered and compressed once and copied for each task: what is
- * tested is the page.
+ * installs it): without it this test fails with a clear message rather than skipping.
  */
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -12,7 +10,6 @@ import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { QueueWorker } from '../../src/lib/queue/port.ts';
 import { FAKE_TRANSCRIPT, type FakeOpenAI, startFakeOpenAI } from '../fakes/openai-api.ts';
-import { oneClipCompressor, oneClipProvider } from '../helpers/clip-provider.ts';
 import { makeTempDir, removeDir } from '../helpers/media.ts';
 import { freePort } from '../helpers/ports.ts';
 import { makeVoiceNote } from '../helpers/speech.ts';
@@ -28,7 +25,6 @@ describe('the simulator in a browser', () => {
   let server: SimulatorServer | undefined;
   let worker: QueueWorker | undefined;
   let openai: FakeOpenAI | undefined;
-  let clips: string | undefined;
   let base = '';
 
   beforeAll(async () => {
@@ -38,13 +34,7 @@ describe('the simulator in a browser', () => {
     base = `http://127.0.0.1:${await freePort()}`;
     openai = await startFakeOpenAI();
     // Voice notes are transcribed by the OpenAI fake; prompts are used as typed.
-    clips = await makeTempDir('vidbot-browser-clip-');
-    const provider = oneClipProvider({ ffmpeg: '/usr/bin/ffmpeg', dir: clips });
-    const compressor = oneClipCompressor({ ffmpeg: '/usr/bin/ffmpeg', ffprobe: '/usr/bin/ffprobe', dir: clips });
-    server = await makeSimulatorServer(
-      { PUBLIC_BASE_URL: base, OPENAI_API_KEY: openai.apiKey, OPENAI_BASE_URL: openai.url, VIDBOT_POLISH: 'false' },
-      { vidbot: { overrides: { provider, compressor } } },
-    );
+    server = await makeSimulatorServer({ PUBLIC_BASE_URL: base, OPENAI_API_KEY: openai.apiKey, OPENAI_BASE_URL: openai.url, VIDBOT_POLISH: 'false' });
     await server.app.listen({ port: Number(new URL(base).port), host: '127.0.0.1' });
     worker = server.vidbot.startWorkers({ concurrency: 1 });
     browser = await chromium.launch({
@@ -62,7 +52,6 @@ describe('the simulator in a browser', () => {
     await worker?.close({ release: true });
     await server?.cleanup();
     await openai?.close();
-    if (clips) await removeDir(clips);
   });
 
   /** The n-th result <video> on the page has decoded a frame (the test's tsconfig has no DOM types). */
