@@ -6,13 +6,18 @@
  * records the same; a landscape task still gets a landscape video.
  */
 import { createHash } from 'node:crypto';
-import { copyFile, readFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { createFfmpegCompressor, defaultOutput } from '../../src/lib/compressor/ffmpeg.ts';
 import { type CompressResult, type Compressor, WHATSAPP_MAX_BYTES_DEFAULT } from '../../src/lib/compressor/port.ts';
 import { throwIfAborted } from '../../src/lib/errors.ts';
 import { createLocalProvider } from '../../src/lib/video-provider/local.ts';
 import type { VideoProvider } from '../../src/lib/video-provider/port.ts';
+
+const FFMPEG = '/usr/bin/ffmpeg';
+const FFPROBE = '/usr/bin/ffprobe';
 
 export const oneClipProvider = (options: { readonly ffmpeg: string; readonly dir: string }): VideoProvider => {
   const local = createLocalProvider({ ffmpeg: options.ffmpeg });
@@ -65,6 +70,35 @@ export const oneClipCompressor = (options: { readonly ffmpeg: string; readonly f
       await copyFile(result.file, file);
       onProgress?.({ percent: 100, message: 'done' });
       return { ...result, file, input: { ...result.input, file: input }, output: { ...result.output, file } };
+    },
+  };
+};
+
+/**
+ * A test file's one clip: oneClipProvider and oneClipCompressor over a temporary folder made before
+ * its tests and removed after them. Read `provider` and `compressor` inside a test (or a hook), once
+ * the folder exists.
+ */
+export const useOneClip = (prefix: string): { readonly provider: VideoProvider; readonly compressor: Compressor } => {
+  let dir: string | undefined;
+  let made: { provider: VideoProvider; compressor: Compressor } | undefined;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), prefix));
+    made = { provider: oneClipProvider({ ffmpeg: FFMPEG, dir }), compressor: oneClipCompressor({ ffmpeg: FFMPEG, ffprobe: FFPROBE, dir }) };
+  });
+  afterAll(async () => {
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  });
+  const ready = () => {
+    if (made === undefined) throw new Error('useOneClip: read its clip inside a test, after its beforeAll');
+    return made;
+  };
+  return {
+    get provider() {
+      return ready().provider;
+    },
+    get compressor() {
+      return ready().compressor;
     },
   };
 };

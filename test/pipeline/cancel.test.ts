@@ -3,13 +3,12 @@
  * Where a video is made, it is one clip, rendered and compressed once and copied for each task: what
  * is tested is what a cancel does around it.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { Channel, OutboundMessage } from '../../src/lib/channel/port.ts';
 import { VidbotError, throwIfAborted } from '../../src/lib/errors.ts';
 import { createJobAbort } from '../../src/lib/queue/abort.ts';
 import type { VideoProvider } from '../../src/lib/video-provider/port.ts';
-import { oneClipCompressor, oneClipProvider } from '../helpers/clip-provider.ts';
-import { makeTempDir, removeDir } from '../helpers/media.ts';
+import { useOneClip } from '../helpers/clip-provider.ts';
 import { makeVidbot, waitFor } from '../helpers/vidbot.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -17,15 +16,7 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()?.();
 });
 
-let clips: string;
-let clip: VideoProvider;
-let compressor: ReturnType<typeof oneClipCompressor>;
-beforeAll(async () => {
-  clips = await makeTempDir('vidbot-cancel-clip-');
-  clip = oneClipProvider({ ffmpeg: '/usr/bin/ffmpeg', dir: clips });
-  compressor = oneClipCompressor({ ffmpeg: '/usr/bin/ffmpeg', ffprobe: '/usr/bin/ffprobe', dir: clips });
-});
-afterAll(() => removeDir(clips));
+const clip = useOneClip('vidbot-cancel-clip-');
 
 /** A provider that waits until it is aborted, counting its calls. */
 const stuckProvider = () => {
@@ -95,7 +86,7 @@ describe('vidbot.cancelTask through the queue', () => {
   });
 
   it('leaves a finished task as it is, and rejects an unknown id', async () => {
-    const { vidbot, cleanup } = await makeVidbot({}, { overrides: { provider: clip, compressor } });
+    const { vidbot, cleanup } = await makeVidbot({}, { overrides: { provider: clip.provider, compressor: clip.compressor } });
     cleanups.push(cleanup);
     const { task } = await vidbot.createTask({ prompt: 'a finished fox' });
     await vidbot.runTask(task.taskId);
@@ -139,7 +130,7 @@ describe('vidbot.cancelTask through the queue', () => {
 
     it('does not cut the delivery short: the video arrives, the task ends done, and no failure is told', async () => {
       const { channel, sends } = holdingChannel();
-      const { vidbot, cleanup } = await makeVidbot({}, { overrides: { channel, provider: clip, compressor } });
+      const { vidbot, cleanup } = await makeVidbot({}, { overrides: { channel, provider: clip.provider, compressor: clip.compressor } });
       cleanups.push(cleanup);
       const { task } = await vidbot.submitTask({ prompt: 'a fox at the finish line', from: 'whatsapp:+15550005555' });
       // The job's signal, as the queue fires it when its check finds the cancel.
@@ -159,7 +150,7 @@ describe('vidbot.cancelTask through the queue', () => {
 
     it('still stops for a shutdown, whose job runs the delivery again', async () => {
       const { channel, sends } = holdingChannel();
-      const { vidbot, cleanup } = await makeVidbot({}, { overrides: { channel, provider: clip, compressor } });
+      const { vidbot, cleanup } = await makeVidbot({}, { overrides: { channel, provider: clip.provider, compressor: clip.compressor } });
       cleanups.push(cleanup);
       const { task } = await vidbot.submitTask({ prompt: 'a fox at closing time', from: 'whatsapp:+15550005556' });
       const job = createJobAbort(task.jobId ?? task.taskId, 'lease');
@@ -173,7 +164,7 @@ describe('vidbot.cancelTask through the queue', () => {
 
     it("stops for a shutdown that comes after the cancel, given the queue's stop signal", async () => {
       const { channel, sends } = holdingChannel();
-      const { vidbot, cleanup } = await makeVidbot({}, { overrides: { channel, provider: clip, compressor } });
+      const { vidbot, cleanup } = await makeVidbot({}, { overrides: { channel, provider: clip.provider, compressor: clip.compressor } });
       cleanups.push(cleanup);
       const { task } = await vidbot.submitTask({ prompt: 'a fox at the last minute', from: 'whatsapp:+15550005557' });
       const job = createJobAbort(task.jobId ?? task.taskId, 'lease');
@@ -188,7 +179,7 @@ describe('vidbot.cancelTask through the queue', () => {
 
     it('the sweep runs the delivery again under a new job when the canceled job left it undone', async () => {
       const { channel, sends } = holdingChannel();
-      const { vidbot, cleanup } = await makeVidbot({}, { overrides: { channel, provider: clip, compressor } });
+      const { vidbot, cleanup } = await makeVidbot({}, { overrides: { channel, provider: clip.provider, compressor: clip.compressor } });
       cleanups.push(cleanup);
       const { task } = await vidbot.submitTask({ prompt: 'a kite in the last gust', from: 'whatsapp:+15550006666' });
       const jobId = task.jobId ?? task.taskId;

@@ -6,12 +6,12 @@
  * The videos are one clip of each orientation, rendered and compressed once and copied for each
  * task: what is tested is how the channel carries them.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { helpText, notAPromptTexts } from '../../src/lib/bot/replies.ts';
 import { FAKE_TRANSCRIPT, startFakeOpenAI } from '../fakes/openai-api.ts';
 import { type CloudInbound, type CloudStatusUpdate, type FakeGraph, cloudWebhookPayload, signCloudBody, startFakeGraph } from '../fakes/graph-api.ts';
 import { type TestBot, useBots } from '../helpers/bot.ts';
-import { oneClipCompressor, oneClipProvider } from '../helpers/clip-provider.ts';
+import { useOneClip } from '../helpers/clip-provider.ts';
 import { makeTempDir, removeDir } from '../helpers/media.ts';
 import { makeVoiceNote } from '../helpers/speech.ts';
 import { waitFor } from '../helpers/vidbot.ts';
@@ -20,15 +20,7 @@ import { testImage } from '../simulator/helpers.ts';
 const USER = '15550003333';
 const VERIFY = 'a-verify-token-of-ours';
 
-let clips: string;
-let provider: ReturnType<typeof oneClipProvider>;
-let compressor: ReturnType<typeof oneClipCompressor>;
-beforeAll(async () => {
-  clips = await makeTempDir('vidbot-cloud-clip-');
-  provider = oneClipProvider({ ffmpeg: '/usr/bin/ffmpeg', dir: clips });
-  compressor = oneClipCompressor({ ffmpeg: '/usr/bin/ffmpeg', ffprobe: '/usr/bin/ffprobe', dir: clips });
-});
-afterAll(() => removeDir(clips));
+const clip = useOneClip('vidbot-cloud-clip-');
 
 describe('the Cloud API channel, served', () => {
   const start = useBots();
@@ -48,7 +40,7 @@ describe('the Cloud API channel, served', () => {
       WHATSAPP_GRAPH_BASE_URL: graph.url,
       VIDBOT_POLISH: 'false',
       ...env,
-    }, { overrides: { provider, compressor } });
+    }, { overrides: { provider: clip.provider, compressor: clip.compressor } });
     return { bot, graph };
   };
 

@@ -16,7 +16,7 @@ import type { Task } from '../../src/lib/store/port.ts';
 import { type FakeReplicate, startFakeReplicate } from '../fakes/replicate-api.ts';
 import type { FakeTwilioMessage } from '../fakes/twilio-api.ts';
 import { type TestBot, useBots } from '../helpers/bot.ts';
-import { oneClipCompressor, oneClipProvider } from '../helpers/clip-provider.ts';
+import { useOneClip } from '../helpers/clip-provider.ts';
 import { makeCompliantClip } from '../helpers/media.ts';
 import { newMessageSid, whatsappText } from '../helpers/server.ts';
 import { waitFor } from '../helpers/vidbot.ts';
@@ -25,12 +25,9 @@ const USER = 'whatsapp:+15557650001';
 const OFFER_BODY = '🎬 Want another version?';
 
 let root: string;
-let provider: ReturnType<typeof oneClipProvider>;
-let compressor: ReturnType<typeof oneClipCompressor>;
+const clips = useOneClip('vidbot-choices-clip-');
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'vidbot-choices-'));
-  provider = oneClipProvider({ ffmpeg: '/usr/bin/ffmpeg', dir: root });
-  compressor = oneClipCompressor({ ffmpeg: '/usr/bin/ffmpeg', ffprobe: '/usr/bin/ffprobe', dir: root });
 });
 afterAll(async () => {
   await rm(root, { recursive: true, force: true });
@@ -38,7 +35,7 @@ afterAll(async () => {
 
 const start = useBots();
 /** A bot whose videos are copies of one clip per orientation. */
-const withClips = (env: Record<string, string> = {}) => start(env, { overrides: { provider, compressor } });
+const withClips = (env: Record<string, string> = {}) => start(env, { overrides: { provider: clips.provider, compressor: clips.compressor } });
 
 /** Sends a prompt and returns its task once it is done. */
 const made = async (b: TestBot, text: string): Promise<Task> => {
@@ -226,7 +223,7 @@ describe('reply buttons', () => {
       replicate.setOutput(clip);
       replicate.setOutcome('fail');
       try {
-        const b = await start({ REPLICATE_API_TOKEN: replicate.token, REPLICATE_API_BASE_URL: replicate.url }, { overrides: { compressor } });
+        const b = await start({ REPLICATE_API_TOKEN: replicate.token, REPLICATE_API_BASE_URL: replicate.url }, { overrides: { compressor: clips.compressor } });
         await b.say(USER, 'something the model refuses at first');
         const failed = await b.until((await newestTask(b)).taskId, 'failed');
         const [notice] = await b.fake.waitForMessages(1);

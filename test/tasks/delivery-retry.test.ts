@@ -14,8 +14,7 @@ import type { Task } from '../../src/lib/store/port.ts';
 import type { LateDelivery } from '../../src/lib/tasks/deps.ts';
 import { roundsMayFollow, waitBeforeRound } from '../../src/lib/tasks/delivery-retry.ts';
 import { undeliveredMessage } from '../../src/lib/tasks/messages.ts';
-import { oneClipCompressor, oneClipProvider } from '../helpers/clip-provider.ts';
-import { makeTempDir, removeDir } from '../helpers/media.ts';
+import { useOneClip } from '../helpers/clip-provider.ts';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
 import { makeVidbot, waitFor } from '../helpers/vidbot.ts';
 
@@ -25,18 +24,12 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()?.();
 });
 let redis: TestRedis | undefined;
-let clips: string;
-let provider: ReturnType<typeof oneClipProvider>;
-let compressor: ReturnType<typeof oneClipCompressor>;
+const clip = useOneClip('vidbot-delivery-retry-clip-');
 beforeAll(async () => {
   redis = await startRedis();
-  clips = await makeTempDir('vidbot-delivery-retry-clip-');
-  provider = oneClipProvider({ ffmpeg: '/usr/bin/ffmpeg', dir: clips });
-  compressor = oneClipCompressor({ ffmpeg: '/usr/bin/ffmpeg', ffprobe: '/usr/bin/ffprobe', dir: clips });
 });
 afterAll(async () => {
   await redis?.cleanup();
-  await removeDir(clips);
 });
 const backends = [
   ['the embedded queue', () => ({})],
@@ -66,7 +59,7 @@ const outageChannel = (downFor: number, ambiguous = false): Channel & { tried: n
 };
 
 const start = async (env: Record<string, string>, channel: Channel, warnings: string[] = []) => {
-  const made = await makeVidbot({ VIDBOT_VIDEO_SECONDS: '1', ...env }, { overrides: { channel, provider, compressor }, onWarning: (message) => void warnings.push(message) });
+  const made = await makeVidbot({ VIDBOT_VIDEO_SECONDS: '1', ...env }, { overrides: { channel, provider: clip.provider, compressor: clip.compressor }, onWarning: (message) => void warnings.push(message) });
   cleanups.push(made.cleanup);
   const workers = made.vidbot.startWorkers({ concurrency: 1 });
   cleanups.push(() => workers.close());

@@ -10,8 +10,7 @@ import type { JobActivity } from '../../src/lib/activity/events.ts';
 import { createVidbotFeed } from '../../src/lib/activity/vidbot-feed.ts';
 import type { Task } from '../../src/lib/store/port.ts';
 import { useBots } from '../helpers/bot.ts';
-import { oneClipCompressor, oneClipProvider } from '../helpers/clip-provider.ts';
-import { makeTempDir, removeDir } from '../helpers/media.ts';
+import { useOneClip } from '../helpers/clip-provider.ts';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
 import { waitFor } from '../helpers/vidbot.ts';
 
@@ -19,18 +18,12 @@ const USER = 'whatsapp:+15557654321';
 const CONTENT_SID = `HX${'c3'.repeat(16)}`;
 
 let redis: TestRedis | undefined;
-let clips: string;
-let provider: ReturnType<typeof oneClipProvider>;
-let compressor: ReturnType<typeof oneClipCompressor>;
+const clip = useOneClip('vidbot-delivery-clip-');
 beforeAll(async () => {
   redis = await startRedis();
-  clips = await makeTempDir('vidbot-delivery-clip-');
-  provider = oneClipProvider({ ffmpeg: '/usr/bin/ffmpeg', dir: clips });
-  compressor = oneClipCompressor({ ffmpeg: '/usr/bin/ffmpeg', ffprobe: '/usr/bin/ffprobe', dir: clips });
 });
 afterAll(async () => {
   await redis?.cleanup();
-  await removeDir(clips);
 });
 
 const backends = [
@@ -40,7 +33,7 @@ const backends = [
 
 describe.each(backends)('delivery on %s', (_name, queueEnv) => {
   const start = useBots();
-  const bot = (env: Record<string, string> = {}) => start({ ...queueEnv(), ...env }, { overrides: { provider, compressor } });
+  const bot = (env: Record<string, string> = {}) => start({ ...queueEnv(), ...env }, { overrides: { provider: clip.provider, compressor: clip.compressor } });
 
   /** Sends a prompt and returns its task once the worker has a first word from Twilio on it. */
   const prompt = async (b: Awaited<ReturnType<typeof bot>>, text: string, from = USER): Promise<Task> => {

@@ -13,9 +13,7 @@ import type { Task } from '../../src/lib/store/port.ts';
 import type { Config } from '../../src/lib/config/settings.ts';
 import { createVidbot } from '../../src/lib/create-vidbot.ts';
 import { MOVES, canMove } from '../../src/lib/tasks/machine.ts';
-import type { VideoProvider } from '../../src/lib/video-provider/port.ts';
-import { oneClipCompressor, oneClipProvider } from '../helpers/clip-provider.ts';
-import { makeTempDir, removeDir } from '../helpers/media.ts';
+import { useOneClip } from '../helpers/clip-provider.ts';
 import { makeVidbot, waitFor } from '../helpers/vidbot.ts';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
 
@@ -40,17 +38,9 @@ const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()?.();
 });
-let clips: string;
-let clip: VideoProvider;
-let compressor: ReturnType<typeof oneClipCompressor>;
-beforeAll(async () => {
-  clips = await makeTempDir('vidbot-lifecycle-clip-');
-  clip = oneClipProvider({ ffmpeg: '/usr/bin/ffmpeg', dir: clips });
-  compressor = oneClipCompressor({ ffmpeg: '/usr/bin/ffmpeg', ffprobe: '/usr/bin/ffprobe', dir: clips });
-});
-afterAll(() => removeDir(clips));
+const clip = useOneClip('vidbot-lifecycle-clip-');
 const vidbotWith = async (env: Record<string, string> = {}, channel?: Channel) => {
-  const made = await makeVidbot(env, { overrides: { provider: clip, compressor, ...(channel ? { channel } : {}) } });
+  const made = await makeVidbot(env, { overrides: { provider: clip.provider, compressor: clip.compressor, ...(channel ? { channel } : {}) } });
   cleanups.push(made.cleanup);
   return made.vidbot;
 };
@@ -113,7 +103,7 @@ describe('submitting', () => {
 
   it('warns when a task queued for another provider is made by this process, and labels the video by who made it', async () => {
     const warnings: string[] = [];
-    const made = await makeVidbot({}, { overrides: { provider: clip, compressor }, onWarning: (message) => void warnings.push(message) });
+    const made = await makeVidbot({}, { overrides: { provider: clip.provider, compressor: clip.compressor }, onWarning: (message) => void warnings.push(message) });
     cleanups.push(made.cleanup);
     const { vidbot } = made;
     // Queued by a web process with a Replicate key, taken by one without: this one renders the preview.

@@ -4,7 +4,7 @@
  * and never a second one, however long the job runs on or however often it is tried again. The task
  * carries how far it has got, and /status says it.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { vidbotError } from '../../src/lib/errors.ts';
 import type { Task } from '../../src/lib/store/port.ts';
 import type { LifecycleDeps } from '../../src/lib/tasks/deps.ts';
@@ -12,22 +12,13 @@ import { watchRun } from '../../src/lib/tasks/progress.ts';
 import { timeLeft } from '../../src/lib/tasks/progress-notice.ts';
 import type { VideoProvider } from '../../src/lib/video-provider/port.ts';
 import { type TestBot, useBots } from '../helpers/bot.ts';
-import { oneClipCompressor, oneClipProvider } from '../helpers/clip-provider.ts';
-import { makeTempDir, removeDir } from '../helpers/media.ts';
+import { useOneClip } from '../helpers/clip-provider.ts';
 import { makeVidbot, waitFor } from '../helpers/vidbot.ts';
 
 const USER = 'whatsapp:+15557650002';
 
 // The video at the end of each slow job: one clip of the local renderer, rendered and compressed once and copied.
-let clips: string;
-let clip: VideoProvider;
-let compressor: ReturnType<typeof oneClipCompressor>;
-beforeAll(async () => {
-  clips = await makeTempDir('vidbot-progress-clip-');
-  clip = oneClipProvider({ ffmpeg: '/usr/bin/ffmpeg', dir: clips });
-  compressor = oneClipCompressor({ ffmpeg: '/usr/bin/ffmpeg', ffprobe: '/usr/bin/ffprobe', dir: clips });
-});
-afterAll(() => removeDir(clips));
+const clip = useOneClip('vidbot-progress-clip-');
 
 interface SlowPlan {
   /** How long each attempt works before rendering (for its prompt), reporting its percent as it goes (when `percent`). */
@@ -72,10 +63,10 @@ describe('the progress message of a long job', () => {
   };
 
   it('is sent once, recorded, with the time left, before the video, however long the job runs on; /status shows the percent', async () => {
-    const provider = slowProvider(clip, { workMs: 6_000 });
+    const provider = slowProvider(clip.provider, { workMs: 6_000 });
     // The threshold counts from the message (the user's wait): it must pass once the model has said how far it
     // got, or there is no time left to tell. 3 s leaves a loaded machine the time to start the job.
-    const b = await bot({ VIDBOT_PROGRESS_AFTER_SEC: '3' }, { overrides: { provider, compressor } });
+    const b = await bot({ VIDBOT_PROGRESS_AFTER_SEC: '3' }, { overrides: { provider, compressor: clip.compressor } });
     const task = await ask(b, 'a lighthouse in a storm, waves crashing over the rocks');
 
     const running = await waitFor(async () => {
@@ -104,8 +95,8 @@ describe('the progress message of a long job', () => {
   });
 
   it('is not sent again when the queue tries the job again', async () => {
-    const provider = slowProvider(clip, { workMs: 2_000, failFirst: 'retryable' });
-    const b = await bot({ VIDBOT_PROGRESS_AFTER_SEC: '1' }, { overrides: { provider, compressor } });
+    const provider = slowProvider(clip.provider, { workMs: 2_000, failFirst: 'retryable' });
+    const b = await bot({ VIDBOT_PROGRESS_AFTER_SEC: '1' }, { overrides: { provider, compressor: clip.compressor } });
     const task = await ask(b, 'a paper lantern drifting over a lake');
     const done = await b.until(task.taskId, 'done', 'failed');
     expect(done).toMatchObject({ status: 'done', attempts: 2 });
@@ -118,8 +109,8 @@ describe('the progress message of a long job', () => {
   });
 
   it('is not sent again when the operator retries the task', async () => {
-    const provider = slowProvider(clip, { workMs: 2_000, failFirst: 'final' });
-    const b = await bot({ VIDBOT_PROGRESS_AFTER_SEC: '1' }, { overrides: { provider, compressor } });
+    const provider = slowProvider(clip.provider, { workMs: 2_000, failFirst: 'final' });
+    const b = await bot({ VIDBOT_PROGRESS_AFTER_SEC: '1' }, { overrides: { provider, compressor: clip.compressor } });
     const task = await ask(b, 'a paper lantern drifting over a lake');
     expect((await b.until(task.taskId, 'failed')).errorCode).toBe('VIDBOT_GENERATION_FAILED');
     await b.fake.waitForMessages(2);
@@ -134,8 +125,8 @@ describe('the progress message of a long job', () => {
   });
 
   it('sends none for a video that waited in line behind the same user\'s other one and then comes quickly', async () => {
-    const provider = slowProvider(clip, { workMs: (prompt) => (prompt.includes('long') ? 5_000 : 200) });
-    const b = await bot({ VIDBOT_PROGRESS_AFTER_SEC: '4' }, { overrides: { provider, compressor } });
+    const provider = slowProvider(clip.provider, { workMs: (prompt) => (prompt.includes('long') ? 5_000 : 200) });
+    const b = await bot({ VIDBOT_PROGRESS_AFTER_SEC: '4' }, { overrides: { provider, compressor: clip.compressor } });
     const long = await ask(b, 'a long one: a lighthouse in a storm');
     const quick = await ask(b, 'a quick one: a paper boat');
     // One job of a sender at a time: the quick one starts past its threshold, and runs for less than half of it.
@@ -147,8 +138,8 @@ describe('the progress message of a long job', () => {
   });
 
   it('says kindly that it is still working when nothing tells how long is left', async () => {
-    const provider = slowProvider(clip, { workMs: 2_500, percent: false });
-    const b = await bot({ VIDBOT_PROGRESS_AFTER_SEC: '1' }, { overrides: { provider, compressor } });
+    const provider = slowProvider(clip.provider, { workMs: 2_500, percent: false });
+    const b = await bot({ VIDBOT_PROGRESS_AFTER_SEC: '1' }, { overrides: { provider, compressor: clip.compressor } });
     const task = await ask(b, 'a kite in the wind');
     await b.until(task.taskId, 'done', 'failed');
     const [progress] = progressMessages(b);
@@ -161,8 +152,8 @@ describe('the progress message of a long job', () => {
     ['a job done before the threshold', '30', 1_500],
     ['a slow job with the message turned off (0)', '0', 2_500],
   ])('is not sent for %s', async (_name, after, workMs) => {
-    const provider = slowProvider(clip, { workMs });
-    const b = await bot({ VIDBOT_PROGRESS_AFTER_SEC: after }, { overrides: { provider, compressor } });
+    const provider = slowProvider(clip.provider, { workMs });
+    const b = await bot({ VIDBOT_PROGRESS_AFTER_SEC: after }, { overrides: { provider, compressor: clip.compressor } });
     const task = await ask(b, 'a fox in the snow');
     expect((await b.until(task.taskId, 'done', 'failed')).status).toBe('done');
     expect(b.fake.messages).toHaveLength(1);

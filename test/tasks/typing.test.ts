@@ -6,27 +6,18 @@
  * compressed once and copied for each task (the first task still waits for both): what is tested
  * is when the indicator shows around it.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { useBots } from '../helpers/bot.ts';
-import { oneClipCompressor, oneClipProvider } from '../helpers/clip-provider.ts';
-import { makeTempDir, removeDir } from '../helpers/media.ts';
+import { useOneClip } from '../helpers/clip-provider.ts';
 import { newMessageSid, whatsappText } from '../helpers/server.ts';
 
 const USER = 'whatsapp:+15557650001';
 
-let clips: string;
-let provider: ReturnType<typeof oneClipProvider>;
-let compressor: ReturnType<typeof oneClipCompressor>;
-beforeAll(async () => {
-  clips = await makeTempDir('vidbot-typing-clip-');
-  provider = oneClipProvider({ ffmpeg: '/usr/bin/ffmpeg', dir: clips });
-  compressor = oneClipCompressor({ ffmpeg: '/usr/bin/ffmpeg', ffprobe: '/usr/bin/ffprobe', dir: clips });
-});
-afterAll(() => removeDir(clips));
+const clip = useOneClip('vidbot-typing-clip-');
 
 describe('the typing indicator', () => {
   const start = useBots();
-  const bot = () => start({}, { overrides: { provider, compressor } });
+  const bot = () => start({}, { overrides: { provider: clip.provider, compressor: clip.compressor } });
 
   /** Sends a prompt with a known MessageSid and returns the task once it is done. */
   const ask = async (b: Awaited<ReturnType<typeof bot>>, prompt: string) => {
