@@ -69,7 +69,8 @@ export const terminalColumns = (stream: NodeJS.WritableStream & { isTTY?: boolea
 /**
  * `text` in lines at most `columns` characters wide, broken between words, each line after the
  * first indented by `indent` spaces (a terminal would wrap to its left edge, through the columns).
- * A word longer than a line (a path) stays whole. Without `columns`, one line.
+ * A word longer than a line (a path) stays whole. Without `columns`, one line. Not the dashboard's
+ * wrapText: that one collapses runs of spaces (the doctor's aligned padding) and breaks long words.
  */
 export const wrapWords = (text: string, columns: number | undefined, indent: number): string[] => {
   if (columns === undefined || displayWidth(text) <= columns) return [text];
