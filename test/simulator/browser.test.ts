@@ -2,7 +2,9 @@
  * The simulator end to end in headless Chromium: a real vidbot server with workers on a loopback
  * port; the page sends a prompt, shows the TwiML ack, plays the result video, replays the message
  * (deduplicated), attaches a photo, and simulates delivery receipts. Chromium is required (CI
- * installs it): without it this test fails with a clear message rather than skipping.
+ * installs it): without it this test fails with a clear message rather than skipping. The videos
+ * are one clip of each orientation, rendered and compressed once and copied for each task: what is
+ * tested is the page.
  */
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -10,6 +12,7 @@ import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { QueueWorker } from '../../src/lib/queue/port.ts';
 import { FAKE_TRANSCRIPT, type FakeOpenAI, startFakeOpenAI } from '../fakes/openai-api.ts';
+import { oneClipCompressor, oneClipProvider } from '../helpers/clip-provider.ts';
 import { makeTempDir, removeDir } from '../helpers/media.ts';
 import { freePort } from '../helpers/ports.ts';
 import { makeVoiceNote } from '../helpers/speech.ts';
@@ -25,6 +28,7 @@ describe('the simulator in a browser', () => {
   let server: SimulatorServer | undefined;
   let worker: QueueWorker | undefined;
   let openai: FakeOpenAI | undefined;
+  let clips: string | undefined;
   let base = '';
 
   beforeAll(async () => {
@@ -34,7 +38,13 @@ describe('the simulator in a browser', () => {
     base = `http://127.0.0.1:${await freePort()}`;
     openai = await startFakeOpenAI();
     // Voice notes are transcribed by the OpenAI fake; prompts are used as typed.
-    server = await makeSimulatorServer({ PUBLIC_BASE_URL: base, OPENAI_API_KEY: openai.apiKey, OPENAI_BASE_URL: openai.url, VIDBOT_POLISH: 'false' });
+    clips = await makeTempDir('vidbot-browser-clip-');
+    const provider = oneClipProvider({ ffmpeg: '/usr/bin/ffmpeg', dir: clips });
+    const compressor = oneClipCompressor({ ffmpeg: '/usr/bin/ffmpeg', ffprobe: '/usr/bin/ffprobe', dir: clips });
+    server = await makeSimulatorServer(
+      { PUBLIC_BASE_URL: base, OPENAI_API_KEY: openai.apiKey, OPENAI_BASE_URL: openai.url, VIDBOT_POLISH: 'false' },
+      { vidbot: { overrides: { provider, compressor } } },
+    );
     await server.app.listen({ port: Number(new URL(base).port), host: '127.0.0.1' });
     worker = server.vidbot.startWorkers({ concurrency: 1 });
     browser = await chromium.launch({
@@ -52,6 +62,7 @@ describe('the simulator in a browser', () => {
     await worker?.close({ release: true });
     await server?.cleanup();
     await openai?.close();
+    if (clips) await removeDir(clips);
   });
 
   /** The n-th result <video> on the page has decoded a frame (the test's tsconfig has no DOM types). */
@@ -182,14 +193,18 @@ describe('the simulator in a browser', () => {
       await page.press('#text', 'Enter');
       await expect.poll(() => page.locator('.msg.twiml').count(), { timeout: 20_000 }).toBeGreaterThan(0);
     }
+    // Content that grows between the page's own scroll and that scroll's event (a video's size
+    // known a frame later) leaves the chat following: the bot's next message, when it comes, shows.
+    await growBeforeScrollEvent(page);
+    await server.vidbot.sendMessage({ to: phone, body: '👋 A word from the bot.' }, { channel: server.simulator.channel.name, checkWindow: false });
+    await page.locator('.msg.bot', { hasText: 'A word from the bot' }).waitFor({ timeout: 20_000 });
+    await expect.poll(async () => (await layout(page)).fromBottom, { timeout: 10_000 }).toBeLessThan(5);
+
     const acks = await page.locator('.msg.twiml').count();
     await page.fill('#text', 'a paper boat sailing down a rainy street');
     await page.press('#text', 'Enter');
     await expect.poll(() => page.locator('.msg.twiml').count(), { timeout: 20_000 }).toBeGreaterThan(acks);
-    // Content that grows between the page's own scroll and that scroll's event (a video's size
-    // known a frame later) leaves the chat following: the video, when it comes, shows.
-    await growBeforeScrollEvent(page);
-    const result = page.locator('.msg.bot').first();
+    const result = page.locator('.msg.bot').filter({ has: page.locator('video') }).first();
     await result.waitFor({ timeout: 60_000 });
     await videoLoaded(page, 0);
     await expect.poll(async () => (await layout(page)).fromBottom, { timeout: 10_000 }).toBeLessThan(5);
