@@ -7,7 +7,7 @@ import type { Compressor } from './compressor/port.ts';
 import type { Config } from './config/settings.ts';
 import { type SenderLimits, createMemoryLimits, createRedisLimits } from './limits/index.ts';
 import { vidbotError } from './errors.ts';
-import { locateFfmpeg } from './ffmpeg/locate.ts';
+import { type FfmpegBinaries, locateFfmpeg } from './ffmpeg/locate.ts';
 import type { MediaHost } from './media-host/port.ts';
 import type { Channel, ChannelSet, Receipt } from './channel/port.ts';
 import { createChannelSet } from './channel/set.ts';
@@ -121,6 +121,11 @@ export interface CreateVidbotOptions {
   /** Environment whose PATH is searched for ffmpeg; default process.env. */
   readonly env?: NodeJS.ProcessEnv;
   /**
+   * ffmpeg and ffprobe already found (locateFfmpeg's answer), used as they are instead of a lookup
+   * of its own (which runs each binary, a few tenths of a second): for a process that makes several vidbots.
+   */
+  readonly ffmpeg?: FfmpegBinaries;
+  /**
    * Ask providers to report by webhook to PUBLIC_BASE_URL (default off): only a process that
    * serves the webhook routes (`vidbot serve`) should, so others poll.
    */
@@ -169,10 +174,12 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
       hint: 'Set VIDBOT_DATA_DIR to a folder you can write to.',
     });
   }
-  const ffmpeg = await locateFfmpeg({
-    ...(config.ffmpegBin ? { ffmpegBin: config.ffmpegBin } : {}),
-    ...(options.env ? { env: options.env } : {}),
-  });
+  const ffmpeg =
+    options.ffmpeg ??
+    (await locateFfmpeg({
+      ...(config.ffmpegBin ? { ffmpegBin: config.ffmpegBin } : {}),
+      ...(options.env ? { env: options.env } : {}),
+    }));
   // Made before the bus exists (the provider is picked first), connected to it once it does.
   const circuits = createCircuitRelay();
   const provider =

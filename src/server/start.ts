@@ -21,7 +21,7 @@ import { schedulePrune } from './prune.ts';
 import { type Simulator, type SimulatorOptions, createSimulator } from './simulator/index.ts';
 import { showRelayed } from '../lib/channel/simulator/relay.ts';
 
-export interface StartServerOptions extends Pick<CreateVidbotOptions, 'env' | 'onWarning' | 'waitForRedis' | 'overrides' | 'extraChannels'> {
+export interface StartServerOptions extends Pick<CreateVidbotOptions, 'env' | 'ffmpeg' | 'onWarning' | 'waitForRedis' | 'overrides' | 'extraChannels'> {
   /** Listen on config.host and config.port (default true); false serves only through `app.inject()`. */
   readonly listen?: boolean;
   /** Jobs this process runs at once (default config.workerCount); 0 for the web side only. */
@@ -105,6 +105,7 @@ export const startServer = async (config: Config, options: StartServerOptions = 
     : undefined;
   const vidbot = await createVidbot(config, {
     ...(options.env ? { env: options.env } : {}),
+    ...(options.ffmpeg ? { ffmpeg: options.ffmpeg } : {}),
     ...(options.onWarning ? { onWarning: options.onWarning } : {}),
     ...(options.waitForRedis ? { waitForRedis: options.waitForRedis } : {}),
     ...(options.overrides ? { overrides: options.overrides } : {}),

@@ -12,6 +12,7 @@ import { type StartServerOptions, startServer } from '../../src/server/index.ts'
 import { type FakeTwilio, startFakeTwilio } from '../fakes/twilio-api.ts';
 import { freePort } from './ports.ts';
 import { type FormParams, TEST_AUTH_TOKEN, signedPost, twimlText, whatsappText } from './server.ts';
+import { sharedFfmpegFor } from './ffmpeg.ts';
 import { makeDataDir, waitFor } from './vidbot.ts';
 
 export const ACCOUNT = `AC${'f0'.repeat(16)}`;
@@ -71,6 +72,7 @@ export const useBots = () => {
     // Started as `vidbot serve` starts: one library call.
     const server = await startServer(config, {
       workers: options.workers === false ? 0 : 1,
+      ...(await sharedFfmpegFor(env)),
       onEvent: (taskId, event) => events.push({ taskId, event }),
       onWarning: (message) => {
         warnings.push(message);

@@ -3,6 +3,7 @@ import { computeTwilioSignature } from '../../src/lib/channel/twilio/signature.t
 import { loadConfig } from '../../src/lib/config/index.ts';
 import type { CreateVidbotOptions } from '../../src/lib/create-vidbot.ts';
 import { type StartServerOptions, startServer } from '../../src/server/index.ts';
+import { sharedFfmpegFor } from './ffmpeg.ts';
 import { makeDataDir } from './vidbot.ts';
 
 export const TEST_AUTH_TOKEN = 'test-auth-token-0123456789abcdef';
@@ -45,6 +46,7 @@ export const makeServer = async (
     listen: false,
     workers: 0,
     authToken: TEST_AUTH_TOKEN,
+    ...(await sharedFfmpegFor(env)),
     ...serverOptions,
     ...(options.vidbot?.overrides ? { overrides: options.vidbot.overrides } : {}),
     ...(options.vidbot?.extraChannels ? { extraChannels: options.vidbot.extraChannels } : {}),

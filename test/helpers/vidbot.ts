@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/lib/config/index.ts';
 import { type CreateVidbotOptions, type Vidbot, createVidbot } from '../../src/lib/create-vidbot.ts';
+import { sharedFfmpegFor } from './ffmpeg.ts';
 
 /** A fresh data dir, removed by `cleanup`. */
 export const makeDataDir = async (): Promise<{ dataDir: string; cleanup: () => Promise<void> }> => {
@@ -22,7 +23,7 @@ export const makeVidbot = async (
     cwd: dataDir,
     dotenv: false,
   });
-  const vidbot = await createVidbot(config, options);
+  const vidbot = await createVidbot(config, { ...(await sharedFfmpegFor(env, options)), ...options });
   return {
     vidbot,
     dataDir,

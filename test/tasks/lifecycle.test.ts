@@ -12,6 +12,7 @@ import { VidbotError } from '../../src/lib/errors.ts';
 import type { Task } from '../../src/lib/store/port.ts';
 import type { Config } from '../../src/lib/config/settings.ts';
 import { createVidbot } from '../../src/lib/create-vidbot.ts';
+import { locateFfmpeg } from '../../src/lib/ffmpeg/locate.ts';
 import { MOVES, canMove } from '../../src/lib/tasks/machine.ts';
 import { useOneClip } from '../helpers/clip-provider.ts';
 import { makeVidbot, waitFor } from '../helpers/vidbot.ts';
@@ -99,6 +100,15 @@ describe('submitting', () => {
       await expect(call()).rejects.toMatchObject({ code: 'VIDBOT_INVALID_ARGUMENT', message: expect.stringMatching(/^A task id must be a non-empty string/) });
     }
     await expect(createVidbot(undefined as unknown as Config)).rejects.toMatchObject({ code: 'VIDBOT_INVALID_ARGUMENT', message: 'createVidbot needs a configuration.' });
+  });
+
+  it('uses the ffmpeg it is handed as it is, without a lookup of its own', async () => {
+    const found = await locateFfmpeg();
+    // A lookup would refuse this FFMPEG_BIN; binaries handed in are taken as found.
+    const made = await makeVidbot({ FFMPEG_BIN: '/nowhere/ffmpeg' }, { ffmpeg: found });
+    cleanups.push(made.cleanup);
+    expect(made.vidbot.ffmpeg).toEqual(found);
+    await expect(makeVidbot({ FFMPEG_BIN: '/nowhere/ffmpeg' })).rejects.toMatchObject({ code: 'VIDBOT_FFMPEG_NOT_FOUND' });
   });
 
   it('warns when a task queued for another provider is made by this process, and labels the video by who made it', async () => {
