@@ -143,10 +143,21 @@ describe('vidbot config', () => {
     expect(list.exitCode).toBe(0);
     expect(list.stdout).toMatch(/^PORT +3000 +default +✖ PORT must be a whole number from 0 to 65535, got "abc" \(from environment\)\.$/m);
     expect(list.stderr).toBe('✖ 1 invalid value (marked), which every other command refuses.\n');
+    // At 80 columns the words about each setting go under it, whole: a bad value's reason too.
+    const narrow = (await runCli(['config', 'list'], { env: { ...sandbox.env, ...bad }, cwd: sandbox.root, columns: 80 })).stdout.split('\n');
+    const portAt = narrow.findIndex((line) => line.startsWith('PORT '));
+    expect(narrow[portAt]).toMatch(/^PORT +3000 +default$/);
+    expect(narrow[portAt + 1]).toBe('    ✖ PORT must be a whole number from 0 to 65535, got "abc" (from environment).');
+    expect(narrow.filter((line) => Array.from(line).length > 80)).toEqual([]);
     // On a terminal a long value keeps the columns in line: cut in its middle, whole from config get.
     const folder = `/tmp/${'long-folder-name/'.repeat(4)}data`;
     const long = await runCli(['config', 'list'], { env: { ...sandbox.env, VIDBOT_DATA_DIR: folder }, cwd: sandbox.root, columns: 120 });
     expect(long.stdout).toMatch(/^VIDBOT_DATA_DIR +\/tmp\/long-fo…r-name\/data  environment   /m);
+    // Wide enough for them beside the columns, the words wrap in a column of their own, none cut.
+    const wide = long.stdout.split('\n');
+    const provider = wide.findIndex((line) => line.startsWith('VIDBOT_PROVIDER '));
+    expect(wide[provider + 1]).toMatch(/^ {40,}\S/);
+    expect(wide.filter((line) => Array.from(line).length > 120 || line.endsWith('…'))).toEqual([]);
     // Piped (grep, a file), every value whole, the columns still in line.
     const piped = (await cli(['config', 'list'], { VIDBOT_DATA_DIR: folder })).stdout.split('\n');
     const dataDir = piped.find((line) => line.startsWith('VIDBOT_DATA_DIR'));
