@@ -7,7 +7,7 @@ import { parseConnectionString } from '../../lib/store/connection-string.ts';
 import { cutText, displayWidth, terminalSafe } from '../../lib/text.ts';
 import { type CliContext, loadCliConfig, warnOn } from '../context.ts';
 import { serverClient } from '../server-client.ts';
-import { shortId } from '../dashboard/format.ts';
+import { maskSender, shortId } from '../dashboard/format.ts';
 import { deliveryText, formatDuration, madeByText, terminalColumns } from '../format.ts';
 
 export interface StatusFlags {
@@ -80,9 +80,9 @@ export const statusCommand = async (context: CliContext, flags: StatusFlags, tas
   const states = view.tasks.map(stateOf);
   const widest = Math.min(Math.max(24, ...states.map((state) => state.length)), MAX_STATE_WIDTH);
   // On a narrow terminal the states give way first (cut, in full in `vidbot status <id>`), down to a point, then the prompts.
-  const senders = Math.max(...view.tasks.map((task) => (task.from || 'cli').length));
+  const senders = Math.max(...view.tasks.map((task) => senderOf(task, columns).length));
   const width = columns === undefined ? widest : Math.max(MIN_STATE_WIDTH, Math.min(widest, columns - ROW_FIXED - senders - PROMPT_MIN - 4));
-  view.tasks.forEach((task, index) => out(`  ${describeTask(task, cutText(states[index] ?? '', width), width, columns)}`));
+  view.tasks.forEach((task, index) => out(`  ${describeTask(task, cutText(states[index] ?? '', width), width, senders, columns)}`));
 };
 
 /** Past this, a state (a failure's reason) runs into the next column rather than pushing every row right. */
@@ -113,8 +113,18 @@ const PROMPT_CHARS = 40;
 const PROMPT_MIN = 16;
 const PROMPT_MAX = 72;
 
-const describeTask = (task: Task, state: string, width: number, columns: number | undefined): string => {
-  const before = `${shortId(task.taskId)}  ${state.padEnd(width)}  ${task.from || 'cli'}  `;
+/**
+ * Who asked. On a terminal masked as the dashboard shows it (+1555…1111: a screen may be shared or
+ * filmed, and the number takes half the room of whatsapp:+15551231111); piped, whole, for a script.
+ * `vidbot status <id>` gives it whole.
+ */
+const senderOf = (task: Task, columns: number | undefined): string => {
+  const from = task.from || 'cli';
+  return columns === undefined ? from : maskSender(from, true);
+};
+
+const describeTask = (task: Task, state: string, width: number, senders: number, columns: number | undefined): string => {
+  const before = `${shortId(task.taskId)}  ${state.padEnd(width)}  ${senderOf(task, columns).padEnd(senders)}  `;
   if (columns === undefined) return `${before}"${cutText(terminalSafe(task.prompt), PROMPT_CHARS)}"${madeBy(task)}`;
   // In the terminal's columns (an emoji or a CJK character takes two); the row's indent (2) and the prompt's quotes (2).
   const room = Math.min(PROMPT_MAX, Math.max(PROMPT_MIN, columns - displayWidth(before) - 4));
