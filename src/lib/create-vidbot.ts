@@ -33,6 +33,7 @@ import type { IngestOutcome, OutboundRecord, Store, Task } from './store/port.ts
 import { type Conversation, createConversation } from './tasks/conversation.ts';
 import { type CreateTaskInput, newTaskFrom } from './tasks/new-task.ts';
 import {
+  type CancelTaskOptions,
   type CancelTaskResult,
   type InboundRequest,
   type SendMessageOptions,
@@ -49,7 +50,7 @@ import { makeDirs } from './files.ts';
 /** How long close() waits for aborted task runs to record their state before closing the store. */
 const CLOSE_WAIT_MS = 5_000;
 
-export type { CancelTaskResult, CreateTaskInput, StartWorkersOptions, TaskJob };
+export type { CancelTaskOptions, CancelTaskResult, CreateTaskInput, StartWorkersOptions, TaskJob };
 
 export interface VidbotPaths {
   readonly dataDir: string;
@@ -103,7 +104,7 @@ export interface Vidbot {
    * Cancels a task: a queued one at once, a running one through its job's signal (it ends
    * canceled when its handler stops). Finished tasks, and tasks whose video is being sent, are left as they are.
    */
-  cancelTask(taskId: string): Promise<CancelTaskResult>;
+  cancelTask(taskId: string, options?: CancelTaskOptions): Promise<CancelTaskResult>;
   /** Runs a failed or canceled task again (the dashboard's `r`, POST /api/tasks/:id/retry); a made video is only re-sent. */
   retryTask(taskId: string): Promise<Task>;
   /** Runs a stored task in this process, outside the queue (what `vidbot generate` does). */
@@ -293,7 +294,7 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
           return task === undefined ? { answer } : { task: newTask(task), answer };
         },
       }),
-    cancelTask: (taskId) => tasks.cancel(taskId),
+    cancelTask: (taskId, options) => tasks.cancel(taskId, options),
     retryTask: (taskId) => tasks.retry(taskId),
     runTask: (taskId, runOptions) => tasks.run(taskId, runOptions),
     applyReceipt: (receipt) => tasks.applyReceipt(receipt),

@@ -52,8 +52,18 @@ describe('vidbot.cancelTask through the queue', () => {
 
     const result = await vidbot.cancelTask(task.taskId);
     expect(result.outcome).toBe('canceled');
-    expect(result.task).toMatchObject({ status: 'canceled', cancelRequested: true });
+    expect(result.task).toMatchObject({ status: 'canceled', cancelRequested: true, error: 'Canceled.' });
     expect((await vidbot.queue.get(task.taskId))?.state).toBe('canceled');
+    // Canceled by someone else than its user (an operator, the API): the user is told, rather than left waiting.
+    expect(await vidbot.store.findOutbound({ taskId: task.taskId, kind: 'canceled' })).toMatchObject({
+      to: 'whatsapp:+15550003333',
+      body: '🛑 Canceled "a queued fox". Send a new description whenever you like.',
+      status: 'delivered',
+    });
+    // Canceled by its user, whose own /cancel is answered by the bot: no second word.
+    const { task: asked } = await vidbot.submitTask({ prompt: 'a second fox', from: 'whatsapp:+15550003333' });
+    expect(await vidbot.cancelTask(asked.taskId, { userTold: true })).toMatchObject({ outcome: 'canceled', task: { error: 'Canceled by the user.' } });
+    expect(await vidbot.store.findOutbound({ taskId: asked.taskId, kind: 'canceled' })).toBeNull();
 
     const worker = vidbot.startWorkers({ concurrency: 1 });
     await new Promise((resolve) => setTimeout(resolve, 600));

@@ -183,7 +183,8 @@ export const runCommand = async (
 const MAX_CANCELED = 50;
 
 const cancelOne = async (vidbot: CommandContext['vidbot'], task: Task): Promise<{ kind: 'canceled' | 'stopping' | 'late'; text: string }> => {
-  const result = await vidbot.cancelTask(task.taskId);
+  // Its answer is the word the user gets (a queued task's cancel needs no notice of its own).
+  const result = await vidbot.cancelTask(task.taskId, { userTold: true });
   if (result.outcome === 'already-finished' && result.task.status === 'delivering') return { kind: 'late', text: cancelTexts.sending(result.task) };
   if (result.outcome === 'already-finished' && FINAL_TASK_STATUSES.includes(result.task.status)) {
     return result.task.status === 'done' ? { kind: 'late', text: cancelTexts.finished(result.task) } : { kind: 'canceled', text: cancelTexts.canceled(result.task) };

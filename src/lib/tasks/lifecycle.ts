@@ -17,7 +17,18 @@ import { advanceRecord, sendRecorded } from './outbound.ts';
 import { type ReceiptOutcome, applyReceipt } from './receipts.ts';
 import { type PreparedReply, type ReplyInput, prepareReply } from './replies.ts';
 import { type RunTaskOptions, runTask } from './run-task.ts';
+import { canceledMessage } from './messages.ts';
+import { prepareNotice } from './settle.ts';
 import { type SweepOptions, type SweepResult, abandon, sweep } from './sweep.ts';
+
+export interface CancelTaskOptions {
+  /**
+   * The user asked for it and is answered by the caller (the bot's /cancel): no notice. Otherwise
+   * (an operator's cancel, the API) a queued task's user is told it was canceled, as a running
+   * one's is told once it stops, so nobody waits for a video that will not come.
+   */
+  readonly userTold?: boolean;
+}
 
 export interface CancelTaskResult {
   readonly outcome: 'canceled' | 'cancel-requested' | 'already-finished';
@@ -51,7 +62,7 @@ export interface TaskLifecycle {
   create(task: Omit<NewTask, 'jobId'>): Promise<{ task: Task; created: boolean }>;
   /** Runs a task to its end; the workers' job handler and `vidbot generate`. */
   run(taskId: string, options?: RunTaskOptions): Promise<Task>;
-  cancel(taskId: string): Promise<CancelTaskResult>;
+  cancel(taskId: string, options?: CancelTaskOptions): Promise<CancelTaskResult>;
   /** Runs a failed or canceled task again under a new job; with its video kept, it is only delivered again. */
   retry(taskId: string): Promise<Task>;
   applyReceipt(receipt: Receipt): Promise<ReceiptOutcome>;
@@ -124,7 +135,7 @@ export const createTaskLifecycle = (given: LifecycleDeps): TaskLifecycle => {
 
     run: (taskId, options) => runTask(deps, taskId, options),
 
-    async cancel(taskId) {
+    async cancel(taskId, options = {}) {
       const task = await read(taskId);
       if (FINAL_TASK_STATUSES.includes(task.status) || task.status === 'delivering') return { outcome: 'already-finished', task };
       // The task's flag first: a worker that claims the job from now on sees it and stops.
@@ -136,9 +147,14 @@ export const createTaskLifecycle = (given: LifecycleDeps): TaskLifecycle => {
       if (queued === 'cancel-requested') return { outcome: 'cancel-requested', task: latest };
       // Running outside the queue (`vidbot generate` in another process): the flag is all we can set.
       if (queued === 'not-found' && latest.status === 'processing') return { outcome: 'cancel-requested', task: latest };
-      const canceled = await move(store, taskId, 'cancel', { error: 'Canceled by the user.' });
-      if (canceled === null) return { outcome: 'already-finished', task: await read(taskId) };
+      const notice = options.userTold ? undefined : await prepareNotice(deps, latest, 'canceled', canceledMessage(latest));
+      const canceled = await move(store, taskId, 'cancel', { error: options.userTold ? 'Canceled by the user.' : 'Canceled.' });
+      if (canceled === null) {
+        await notice?.drop();
+        return { outcome: 'already-finished', task: await read(taskId) };
+      }
       await giveBackIfUnmade(deps, canceled);
+      await notice?.send();
       // A released job may have left its prediction running: nobody will resume it now.
       if (canceled.remoteJobId) await deps.provider.cancelRemoteJob?.(canceled.remoteJobId, canceled.remoteProvider);
       return { outcome: 'canceled', task: canceled };

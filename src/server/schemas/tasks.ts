@@ -95,7 +95,7 @@ export const cancelTaskSchema = {
   params: taskId,
   response: {
     200: {
-      description: 'Canceled at once (waiting), asked to stop (running), or it had already finished.',
+      description: 'Canceled at once (waiting), asked to stop (running), or it had already finished. Its WhatsApp user is told it was canceled (a running one once it stops).',
       type: 'object',
       required: ['outcome', 'task'],
       properties: { outcome: { type: 'string', enum: ['canceled', 'cancel-requested', 'already-finished'] }, task: taskRef },
