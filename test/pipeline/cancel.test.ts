@@ -72,6 +72,26 @@ describe('vidbot.cancelTask through the queue', () => {
     expect((await vidbot.store.getTask(task.taskId))?.status).toBe('canceled');
   });
 
+  it('tells the user first when a canceled task is tried again, then sends its video', async () => {
+    const { vidbot, cleanup } = await makeVidbot({}, { overrides: { provider: clip.provider, compressor: clip.compressor } });
+    cleanups.push(cleanup);
+    const from = 'whatsapp:+15550003434';
+    const { task } = await vidbot.submitTask({ prompt: 'a fox the operator wanted after all', from });
+    await vidbot.cancelTask(task.taskId);
+    await vidbot.retryTask(task.taskId);
+    const worker = vidbot.startWorkers({ concurrency: 1 });
+    cleanups.push(() => worker.close());
+    await waitFor(async () => (await vidbot.store.getTask(task.taskId))?.status === 'done', 30_000);
+    const said = await vidbot.store.listOutbound({ to: from, limit: 10 });
+    const of = (kind: string) => said.filter((record) => record.kind === kind);
+    expect(of('canceled')).toHaveLength(1);
+    const [resumed, ...more] = of('resumed');
+    expect(more).toEqual([]);
+    expect(resumed).toMatchObject({ status: 'delivered', body: '🔄 Making "a fox the operator wanted after all" after all: I\'ll send it here when it\'s ready.' });
+    const [result] = of('result');
+    expect(result?.createdAt).toBeGreaterThanOrEqual(resumed?.updatedAt ?? Infinity);
+  });
+
   it('stops a running task: its signal fires, and task and job both end canceled', async () => {
     const { provider, calls } = stuckProvider();
     const { vidbot, cleanup } = await makeVidbot({}, { overrides: { provider } });

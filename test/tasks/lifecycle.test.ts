@@ -332,6 +332,37 @@ describe('the sweep, sending what never went out', () => {
   });
 });
 
+describe('the sweep, a cancel\'s word and its running again', () => {
+  it('sends each left pending while it is still true, and drops the one its task has outlived', async () => {
+    const sent: string[] = [];
+    const channel: Channel = {
+      name: 'steady',
+      enforcesWindow: false,
+      webhooks: [],
+      async send(message) {
+        sent.push(message.body ?? '');
+        return { messageId: `SM${sent.length}`, status: 'queued' };
+      },
+    };
+    const vidbot = await vidbotWith({}, channel);
+    const left = async (status: TaskStatus, kind: string, body: string) => {
+      const { task } = await vidbot.submitTask({ prompt: body, from: USER });
+      if (status !== 'queued') await vidbot.store.transitionTask(task.taskId, ['queued'], { status, finishedAt: Date.now() });
+      await vidbot.store.recordOutbound({ id: `${task.taskId}:${kind}`, kind, to: USER, body, taskId: task.taskId, channel: 'steady', status: 'pending' });
+      return task;
+    };
+    await left('canceled', 'canceled', 'canceled, still canceled');
+    const runsAgain = await left('queued', 'canceled', 'canceled, then tried again');
+    await left('queued', 'resumed', 'tried again, still on its way');
+    const made = await left('done', 'resumed', 'tried again, and made');
+    expect((await vidbot.tasks.sweep({ olderThanMs: 0 })).noticesSent).toBe(2);
+    expect(sent.sort()).toEqual(['canceled, still canceled', 'tried again, still on its way']);
+    for (const { taskId, kind } of [{ taskId: runsAgain.taskId, kind: 'canceled' }, { taskId: made.taskId, kind: 'resumed' }]) {
+      expect(await vidbot.store.findOutbound({ id: `${taskId}:${kind}` })).toMatchObject({ status: 'failed', errorCode: 'not-sent' });
+    }
+  });
+});
+
 describe('receipts', () => {
   it('keeps a receipt for a message no record holds yet, and applies it when the record gets that id', async () => {
     const channel = scriptedChannel(['SMlate']);

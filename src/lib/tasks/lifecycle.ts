@@ -17,8 +17,8 @@ import { advanceRecord, sendRecorded } from './outbound.ts';
 import { type ReceiptOutcome, applyReceipt } from './receipts.ts';
 import { type PreparedReply, type ReplyInput, prepareReply } from './replies.ts';
 import { type RunTaskOptions, runTask } from './run-task.ts';
-import { canceledMessage } from './messages.ts';
-import { prepareNotice } from './settle.ts';
+import { canceledMessage, resumedMessage } from './messages.ts';
+import { prepareNotice, tell } from './settle.ts';
 import { type SweepOptions, type SweepResult, abandon, sweep } from './sweep.ts';
 
 export interface CancelTaskOptions {
@@ -186,6 +186,10 @@ export const createTaskLifecycle = (given: LifecycleDeps): TaskLifecycle => {
       }
       // Its failure or cancel gave the video back: made again, it counts again.
       await countAllowanceAgain(deps, task);
+      // Its user was told it was canceled: a video out of the blue would be a surprise, so they hear
+      // first (a failed one's video says "It worked this time" when it comes). Before its job, which
+      // a cached video could finish in moments; a job missing after a crash here is the sweep's to add.
+      if (task.status === 'canceled') await tell(deps, queued, 'resumed', resumedMessage(queued));
       // A new job, so the old one's history (attempts, failure) cannot hold the retry back.
       await queue.add({ taskId }, { jobId, group: task.sessionId });
       return queued;

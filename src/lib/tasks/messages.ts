@@ -37,6 +37,9 @@ export const linkMessage = (task: Task, options: { afterAll?: boolean } = {}): {
 /** A running video stopped by /cancel (the user heard "Stopping..." when they asked): that it has stopped. */
 export const canceledMessage = (task: Task): string => `🛑 Canceled "${excerpt(task.prompt, 40)}". Send a new description whenever you like.`;
 
+/** A canceled video made after all (the bot's operator tried it again): said before it comes, so it is not a surprise. */
+export const resumedMessage = (task: Task): string => `🔄 Making "${excerpt(task.prompt, 40)}" after all: I'll send it here when it's ready.`;
+
 /** Told when the video was made but could not be sent (and a text may still get through). */
 export const undeliveredMessage = (task: Task): string =>
   `⚠️ Sorry, your video for "${excerpt(task.prompt, 40)}" was made, but I couldn't get it to you here. Try again in a little while and I'll send it.`;

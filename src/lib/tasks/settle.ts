@@ -37,7 +37,7 @@ export const giveUp = async (
 export const FAILURE_NOTICE_KINDS: readonly string[] = ['failure', 'undelivered'];
 
 /** Kinds of messages the outbox sweep finishes sending: notices and follow-ups, whose task no job runs any more. */
-export const NOTICE_KINDS: readonly string[] = [...FAILURE_NOTICE_KINDS, 'choices'];
+export const NOTICE_KINDS: readonly string[] = [...FAILURE_NOTICE_KINDS, 'choices', 'canceled', 'resumed'];
 
 /**
  * A notice about a task, once per run of the task and kind: recorded first (so a crash before it

@@ -4,7 +4,7 @@
  * died on every attempt) ends its task and tells the user once. The queue's own 'failed' events
  * catch most of these at once; the sweep catches what a crash kept from those events.
  */
-import { OPEN_TASK_STATUSES } from '../domain.ts';
+import { FINAL_TASK_STATUSES, OPEN_TASK_STATUSES } from '../domain.ts';
 import type { Task } from '../store/port.ts';
 import { choicesFor } from './choices.ts';
 import { OUT_OF_REACH, endOfDeliveryJob } from './delivery-retry.ts';
@@ -146,9 +146,12 @@ const finishNotices = async (deps: LifecycleDeps, options: SweepOptions): Promis
     // own notice (its video, or why not) says what happened.
     // So is anything a day old (the channel was out of reach all that time): WhatsApp's window has closed on it.
     // So is word of a failure once the task got its video after all (a retry): "Sorry, I couldn't" would follow "It worked".
+    // And word of a cancel once the task runs again, or of its running again once it has ended.
     const stale =
       (record.kind === REPLY_KIND && task?.finishedAt !== undefined && record.createdAt <= task.finishedAt) ||
-      (FAILURE_NOTICES.includes(record.kind) && task?.status === 'done');
+      (FAILURE_NOTICES.includes(record.kind) && task?.status === 'done') ||
+      (record.kind === 'canceled' && task !== null && task.status !== 'canceled') ||
+      (record.kind === 'resumed' && task !== null && FINAL_TASK_STATUSES.includes(task.status));
     if (stale || record.createdAt < Date.now() - DAY_MS) {
       await advanceRecord(deps.store, record.id, { status: 'failed', errorCode: 'not-sent' });
       continue;
