@@ -74,6 +74,18 @@ describe('replicate provider against the loopback API', () => {
     expect(progress.some((m) => m.startsWith('processing: 40%'))).toBe(true);
   });
 
+  it('makes a missing work folder before the model runs, and pays for nothing when it cannot be made', async () => {
+    await setup();
+    const nested = join(workDir, 'not', 'yet');
+    expect(await readFile((await provider().generate(request, { workDir: nested })).file)).toEqual(clip);
+    // A folder that cannot be made (a file stands in its way): said before a prediction is paid for.
+    const blocked = join(root, 'a-file');
+    await writeFile(blocked, 'not a folder');
+    const error = await failure(provider().generate(request, { workDir: join(blocked, 'work') }));
+    expect(error).toMatchObject({ code: 'VIDBOT_OUTPUT_UNWRITABLE', message: expect.stringContaining('Cannot write in the work folder') });
+    expect(fake.creates()).toBe(1);
+  });
+
   it('maps a first-frame image to a data URI and lays raw inputs over the catalogue', async () => {
     await setup();
     const image = join(root, 'frame.png');

@@ -4,9 +4,9 @@
  * a video before compression.
  */
 import { open, readFile, rm, writeFile } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { extname, join, resolve } from 'node:path';
 import { vidbotError } from '../errors.ts';
-import { readHead } from '../files.ts';
+import { makeDirs, readHead } from '../files.ts';
 import { probeVideo } from '../ffmpeg/probe.ts';
 import { downloadToFile } from '../http/download.ts';
 import { SNIFF_BYTES, sniffImageType } from '../media-type.ts';
@@ -101,8 +101,25 @@ export interface SaveOutputOptions {
   readonly onProgress?: ProgressListener;
 }
 
+/**
+ * The work folder, made when missing: called before a model is paid to run, since an output that
+ * cannot be saved once it has run is a prediction paid for nothing.
+ */
+export const readyWorkDir = async (workDir: string): Promise<void> => {
+  try {
+    await makeDirs(resolve(workDir));
+  } catch (error) {
+    throw vidbotError('VIDBOT_OUTPUT_UNWRITABLE', `Cannot write in the work folder ${workDir}: ${(error as Error).message}`, {
+      cause: error,
+      hint: 'Give a work folder (workDir) that exists or can be made, and that you can write to.',
+    });
+  }
+};
+
 /** Writes a provider's output into the work folder, checked to be a video; nothing is left on failure. */
 export const saveOutput = async (options: SaveOutputOptions): Promise<string> => {
+  // Made before the run too (readyWorkDir); made again here should it have gone meanwhile.
+  await readyWorkDir(options.workDir);
   const file = join(options.workDir, `${options.name}${extensionOf(options.url)}`);
   if (options.url.startsWith('data:')) {
     const comma = options.url.indexOf(',');

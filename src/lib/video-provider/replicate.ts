@@ -1,7 +1,7 @@
 import type { Prediction } from 'replicate';
 import { abortKindOf, throwIfAborted, type VidbotError, vidbotError } from '../errors.ts';
 import type { RetryFetchOptions } from '../http/retry-fetch.ts';
-import { requestFrames, saveOutput } from './output.ts';
+import { readyWorkDir, requestFrames, saveOutput } from './output.ts';
 import type { GeneratedVideo, GenerateOptions, VideoProvider, VideoRequest, WebhookDelivery } from './port.ts';
 import { createReplicateClient, replicateStatus, toReplicateError } from './replicate-client.ts';
 import { assertModelId, buildModelInput, findModel } from './replicate-models.ts';
@@ -139,6 +139,7 @@ export const createReplicateProvider = (options: ReplicateProviderOptions): Repl
       assertModelId(model);
       // Inputs are checked before anything is paid for.
       buildModelInput(model, request, request.firstFrameImage ? 'image' : undefined, request.lastFrameImage ? 'image' : undefined);
+      await readyWorkDir(generateOptions.workDir);
       throwIfAborted(generateOptions.signal);
       const started = await startOrResume(model, request, generateOptions);
       const finished = await waitForPrediction(started, {

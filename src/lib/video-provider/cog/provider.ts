@@ -9,7 +9,7 @@ import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from
 import { abortKindOf, throwIfAborted, vidbotError } from '../../errors.ts';
 import type { RetryFetchOptions } from '../../http/retry-fetch.ts';
 import { NOTHING_STARTED, UNSENT_CODES, generationFailed } from '../failure.ts';
-import { requestFrames, saveOutput } from '../output.ts';
+import { readyWorkDir, requestFrames, saveOutput } from '../output.ts';
 import type { GeneratedVideo, VideoProvider, WebhookDelivery } from '../port.ts';
 import { createJobUpdates, pause } from '../updates.ts';
 import { CogHttpError, type CogPrediction, createCogClient, toCogError } from './client.ts';
@@ -120,6 +120,7 @@ export const createCogProvider = (options: CogProviderOptions): VideoProvider & 
       const model = await inputs();
       const placeholders = { ...(request.firstFrameImage ? { first: 'image' } : {}), ...(request.lastFrameImage ? { last: 'image' } : {}) };
       buildCogInput(model, request, placeholders);
+      await readyWorkDir(generateOptions.workDir);
       throwIfAborted(signal);
       const input = buildCogInput(model, request, await requestFrames(request));
       const id = generateOptions.resumeRemoteJob ?? cogPredictionId(generateOptions.jobKey);

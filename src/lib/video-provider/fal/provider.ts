@@ -5,7 +5,7 @@
 import { abortKindOf, throwIfAborted, vidbotError } from '../../errors.ts';
 import type { RetryFetchOptions } from '../../http/retry-fetch.ts';
 import { buildModelInput, FAL_DEFAULT_MODEL, falEndpoint, findModel } from '../catalogue/index.ts';
-import { requestFrames, saveOutput } from '../output.ts';
+import { readyWorkDir, requestFrames, saveOutput } from '../output.ts';
 import type { GeneratedVideo, VideoProvider } from '../port.ts';
 import { createJobUpdates } from '../updates.ts';
 import { createFalApi, falStatus, toFalError } from './client.ts';
@@ -85,6 +85,7 @@ export const createFalProvider = (options: FalProviderOptions): VideoProvider & 
       // Inputs are checked before anything is paid for.
       const placeholders = { ...(request.firstFrameImage ? { first: 'image' } : {}), ...(request.lastFrameImage ? { last: 'image' } : {}) };
       buildModelInput(model, request, placeholders, 'fal');
+      await readyWorkDir(generateOptions.workDir);
       throwIfAborted(generateOptions.signal);
       const frames = await requestFrames(request);
       const endpoint = falEndpoint(model, frames);
