@@ -237,10 +237,22 @@ export const vidbotError = (code: ErrorCode, message: string, options?: VidbotEr
 export const isVidbotError = (error: unknown, code?: ErrorCode): error is VidbotError =>
   error instanceof VidbotError && (code === undefined || error.code === code);
 
-/** Whether an abort (user cancel, shutdown) caused this error, rather than a failure. */
+/** Whether an abort (user cancel, shutdown, a caller's timeout) caused this error, rather than a failure. */
 export const isAbortError = (error: unknown): boolean =>
   isVidbotError(error, 'VIDBOT_CANCELED') ||
+  (isVidbotError(error, 'VIDBOT_TIMEOUT') && error.details.aborted === true) ||
   (error instanceof Error && (error.name === 'AbortError' || (error as { code?: unknown }).code === 'ABORT_ERR'));
+
+const isTimeoutReason = (reason: unknown): boolean => reason instanceof Error && reason.name === 'TimeoutError';
+
+/**
+ * The error for work stopped by its signal: VIDBOT_CANCELED, or VIDBOT_TIMEOUT when the signal
+ * was a timeout (AbortSignal.timeout), which is no one's cancel. Both are aborts (isAbortError).
+ */
+export const abortedError = (signal: AbortSignal | undefined, cause: unknown = signal?.reason): VidbotError =>
+  isTimeoutReason(signal?.reason)
+    ? new VidbotError('VIDBOT_TIMEOUT', 'Timed out: the time its signal allowed ran out.', { cause, details: { aborted: true } })
+    : new VidbotError('VIDBOT_CANCELED', 'Canceled.', { cause });
 
 /** Wraps anything thrown into a VidbotError, keeping vidbot's own errors as they are. */
 export const toVidbotError = (error: unknown): VidbotError => {
@@ -259,9 +271,7 @@ export const abortKindOf = (signal: AbortSignal | undefined): AbortKind | undefi
   return kind === 'cancel' || kind === 'release' || kind === 'lease-lost' ? kind : undefined;
 };
 
-/** Throws VIDBOT_CANCELED when the signal has fired; call between steps of long work. */
+/** Throws VIDBOT_CANCELED (VIDBOT_TIMEOUT for a timeout) when the signal has fired; call between steps of long work. */
 export const throwIfAborted = (signal: AbortSignal | undefined): void => {
-  if (signal?.aborted) {
-    throw new VidbotError('VIDBOT_CANCELED', 'Canceled.', { cause: signal.reason });
-  }
+  if (signal?.aborted) throw abortedError(signal);
 };

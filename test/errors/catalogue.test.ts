@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { type ErrorCode, type ErrorSpec, errorCatalogue } from '../../src/lib/errors.ts';
+import { type ErrorCode, type ErrorSpec, abortedError, errorCatalogue, isAbortError, throwIfAborted, vidbotError } from '../../src/lib/errors.ts';
 
 const entries = Object.entries(errorCatalogue) as [ErrorCode, ErrorSpec][];
 
@@ -143,5 +143,22 @@ describe('the README\'s exit-code table', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     expect(readme).toMatch(/^\| 2 \| .*unknown command or option \|$/m);
     expect(readme).toMatch(/^\| 130 \| interrupted \(Ctrl-C\).*\|$/m);
+  });
+});
+
+describe('work stopped by its signal', () => {
+  it('is VIDBOT_CANCELED when aborted, VIDBOT_TIMEOUT when its time ran out, and an abort either way', async () => {
+    const aborted = new AbortController();
+    aborted.abort();
+    const timedOut = AbortSignal.timeout(1);
+    await new Promise<void>((resolve) => timedOut.addEventListener('abort', () => resolve(), { once: true }));
+    const canceled = abortedError(aborted.signal);
+    const late = abortedError(timedOut);
+    expect(canceled).toMatchObject({ code: 'VIDBOT_CANCELED', retryable: false });
+    expect(late).toMatchObject({ code: 'VIDBOT_TIMEOUT', retryable: true, message: 'Timed out: the time its signal allowed ran out.' });
+    expect([canceled, late].map(isAbortError)).toEqual([true, true]);
+    // A timeout of vidbot's own (a service that did not answer) is a failure, not an abort.
+    expect(isAbortError(vidbotError('VIDBOT_TIMEOUT', 'Replicate did not answer.'))).toBe(false);
+    expect(() => throwIfAborted(timedOut)).toThrow(expect.objectContaining({ code: 'VIDBOT_TIMEOUT' }));
   });
 });

@@ -115,6 +115,27 @@ describe('vidbot.cancelTask through the queue', () => {
     expect(notice).toMatchObject({ to: 'whatsapp:+15550004444', body: '🛑 Canceled "a running fox". Send a new description whenever you like.', status: 'delivered' });
   });
 
+  it('ends a task run outside the queue when its caller stops it: canceled, or failed with VIDBOT_TIMEOUT when its time ran out', async () => {
+    const { provider, calls } = stuckProvider();
+    const { vidbot, cleanup } = await makeVidbot({}, { overrides: { provider } });
+    cleanups.push(cleanup);
+    const { task: stopped } = await vidbot.createTask({ prompt: 'a fox its caller stopped' });
+    const abort = new AbortController();
+    const run = vidbot.runTask(stopped.taskId, { signal: abort.signal });
+    await waitFor(async () => calls.length === 1);
+    abort.abort();
+    await expect(run).rejects.toMatchObject({ code: 'VIDBOT_CANCELED' });
+    // Not left queued with no job to take it: ended, and it can be tried again.
+    expect(await vidbot.store.getTask(stopped.taskId)).toMatchObject({ status: 'canceled' });
+    expect((await vidbot.retryTask(stopped.taskId)).status).toBe('queued');
+
+    const { task: late } = await vidbot.createTask({ prompt: 'a fox out of time' });
+    const error = await vidbot.runTask(late.taskId, { signal: AbortSignal.timeout(300) }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'VIDBOT_TIMEOUT', retryable: true, message: 'Timed out: the time its signal allowed ran out.' });
+    expect(await vidbot.store.getTask(late.taskId)).toMatchObject({ status: 'failed', errorCode: 'VIDBOT_TIMEOUT' });
+    expect((await vidbot.retryTask(late.taskId)).status).toBe('queued');
+  });
+
   it('leaves a finished task as it is, and rejects an unknown id', async () => {
     const { vidbot, cleanup } = await makeVidbot({}, { overrides: { provider: clip.provider, compressor: clip.compressor } });
     cleanups.push(cleanup);

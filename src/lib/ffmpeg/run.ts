@@ -1,5 +1,5 @@
 import { execa, type ExecaError } from 'execa';
-import { throwIfAborted, vidbotError } from '../errors.ts';
+import { throwIfAborted, vidbotError, abortedError } from '../errors.ts';
 import type { ProgressListener } from '../progress.ts';
 import { OWN_SESSION, endsWithProcess, guardedCommand, launchFailure } from './child.ts';
 
@@ -94,7 +94,7 @@ export const runFfmpeg = async (args: readonly string[], options: RunFfmpegOptio
   } catch (error) {
     const failure = error as ExecaError;
     if (failure.isCanceled || options.signal?.aborted) {
-      throw vidbotError('VIDBOT_CANCELED', 'Canceled.', { cause: options.signal?.reason ?? error });
+      throw abortedError(options.signal, options.signal?.reason ?? error);
     }
     const launch = launchFailure(failure);
     if (launch === 'ENOENT') {

@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { isAbortError, vidbotError } from '../errors.ts';
+import { isAbortError, vidbotError, abortedError } from '../errors.ts';
 import type { ProgressListener } from '../progress.ts';
 
 export interface DownloadOptions {
@@ -36,7 +36,7 @@ export const downloadToFile = async (options: DownloadOptions): Promise<Download
   try {
     response = await (options.fetch ?? globalThis.fetch)(url, { signal, redirect: 'follow' });
   } catch (error) {
-    if (options.signal?.aborted) throw vidbotError('VIDBOT_CANCELED', 'Canceled.', { cause: error });
+    if (options.signal?.aborted) throw abortedError(options.signal, error);
     if (timeout.aborted) throw vidbotError('VIDBOT_TIMEOUT', `Downloading ${label} took too long.`, { cause: error });
     throw fail(`Cannot download ${label}: ${(error as Error).message}`, true, error);
   }
@@ -74,7 +74,7 @@ export const downloadToFile = async (options: DownloadOptions): Promise<Download
   } catch (error) {
     await rm(file, { force: true });
     if (error instanceof Error && error.name === 'VidbotError') throw error;
-    if (options.signal?.aborted) throw vidbotError('VIDBOT_CANCELED', 'Canceled.', { cause: error });
+    if (options.signal?.aborted) throw abortedError(options.signal, error);
     if (timeout.aborted || isAbortError(error)) throw vidbotError('VIDBOT_TIMEOUT', `Downloading ${label} took too long.`, { cause: error });
     throw fail(`Downloading ${label} broke off: ${(error as Error).message}`, true, error);
   }

@@ -5,7 +5,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { basename, extname } from 'node:path';
 import type { Writable } from 'node:stream';
-import { throwIfAborted, VidbotError, vidbotError } from '../errors.ts';
+import { throwIfAborted, VidbotError, vidbotError, abortedError } from '../errors.ts';
 import { type CloudinaryCredentials, parseCloudinaryUrl } from './cloudinary-url.ts';
 import type { MediaHost, PublishedMedia, PublishOptions } from './port.ts';
 import { hideSecret } from '../text.ts';
@@ -61,7 +61,7 @@ const runCall = (agent: HttpAgent, ms: number, signal: AbortSignal | undefined, 
       if (error == null) resolve(result);
       else reject(error);
     };
-    const onAbort = (): void => finish(new VidbotError('VIDBOT_CANCELED', 'Canceled.', { cause: signal?.reason }));
+    const onAbort = (): void => finish(abortedError(signal));
     const timer = setTimeout(() => finish(new Error(`no answer within ${ms} ms`)), ms);
     signal?.addEventListener('abort', onAbort, { once: true });
     try {

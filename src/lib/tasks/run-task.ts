@@ -4,7 +4,7 @@
  * finishes what is missing: a made video is not generated again, a sent message is not sent again.
  */
 import { basename } from 'node:path';
-import { abortKindOf, isAbortError, toVidbotError, vidbotError } from '../errors.ts';
+import { abortKindOf, isAbortError, isVidbotError, toVidbotError, vidbotError } from '../errors.ts';
 import type { PipelineEvent } from '../pipeline/events.ts';
 import type { PipelineResult } from '../pipeline/create-pipeline.ts';
 import { FINAL_TASK_STATUSES, type Task } from '../store/port.ts';
@@ -156,10 +156,18 @@ const generate = async (deps: LifecycleDeps, queued: Task, options: RunTaskOptio
     const error = toVidbotError(caught);
     if (isAbortError(caught)) {
       const latest = await store.getTask(taskId);
-      // An abort without a cancel request is a shutdown: the task waits for its next attempt.
-      if (latest?.cancelRequested) await canceled(deps, taskId);
-      else await move(store, taskId, 'requeue');
-      throw error;
+      // Run by its caller, outside the queue (runTask without a job): no job takes it again, so it
+      // ends here, canceled, or failed when the caller's time ran out (it can be retried).
+      const ownRun = latest !== null && latest.jobId === undefined;
+      if (latest?.cancelRequested || (ownRun && !isVidbotError(error, 'VIDBOT_TIMEOUT'))) {
+        await canceled(deps, taskId);
+        throw error;
+      }
+      // An abort without a cancel request is a shutdown: the task waits for its job's next attempt.
+      if (!ownRun) {
+        await move(store, taskId, 'requeue');
+        throw error;
+      }
     }
     const lastAttempt = (options.attempt ?? 1) >= (options.maxAttempts ?? 1);
     if (error.retryable && !lastAttempt) {

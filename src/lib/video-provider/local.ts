@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { access, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
-import { throwIfAborted, vidbotError, type VidbotError } from '../errors.ts';
+import { throwIfAborted, vidbotError, type VidbotError, abortedError } from '../errors.ts';
 import { OWN_SESSION, endsWithProcess, guardedCommand, launchFailure } from '../ffmpeg/child.ts';
 import { detectFfmpegFeatures, type FfmpegFeatures } from '../ffmpeg/features.ts';
 import type { ProgressListener } from '../progress.ts';
@@ -258,7 +258,7 @@ export const createLocalProvider = (options: LocalProviderOptions): VideoProvide
           subprocess.stdout?.on('data', progressParser(durationSec, onProgress));
           await subprocess;
         } catch (error) {
-          if (signal?.aborted) throw vidbotError('VIDBOT_CANCELED', 'Canceled.', { cause: signal.reason });
+          if (signal?.aborted) throw abortedError(signal);
           throw ffmpegError(error, options.ffmpeg);
         }
         throwIfAborted(signal);

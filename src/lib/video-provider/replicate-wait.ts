@@ -1,5 +1,5 @@
 import { type Prediction, parseProgressFromLogs } from 'replicate';
-import { vidbotError } from '../errors.ts';
+import { vidbotError, abortedError } from '../errors.ts';
 import type { ProgressListener } from '../progress.ts';
 import { generationFailed } from './failure.ts';
 import { toReplicateError } from './replicate-client.ts';
@@ -63,7 +63,7 @@ export const waitForPrediction = async (first: Prediction, options: WaitOptions)
     report();
     if (options.signal?.aborted) {
       await options.cancel('abort');
-      throw vidbotError('VIDBOT_CANCELED', 'Canceled.', { cause: options.signal.reason });
+      throw abortedError(options.signal);
     }
     const left = deadline - now();
     if (left <= 0) {

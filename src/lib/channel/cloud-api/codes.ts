@@ -4,7 +4,7 @@
  * later, in a `failed` status webhook's errors[].code.
  */
 import { type RefusalCodes, refusalKinds } from '../refusals.ts';
-import { VidbotError, toVidbotError } from '../../errors.ts';
+import { VidbotError, toVidbotError, abortedError } from '../../errors.ts';
 import { GraphFailure } from './graph.ts';
 
 /** More than 24 hours since the user last wrote: only an approved template may reach them now. */
@@ -38,7 +38,7 @@ const describe = (failure: GraphFailure): string =>
 
 /** Maps what a send failed with onto the port's errors (VIDBOT_DELIVERY_REFUSED, _AUTH, _FAILED). */
 export const toChannelError = (error: unknown, signal?: AbortSignal): VidbotError => {
-  if (signal?.aborted) return new VidbotError('VIDBOT_CANCELED', 'Canceled.', { cause: signal.reason });
+  if (signal?.aborted) return abortedError(signal);
   if (error instanceof VidbotError) return error;
   if (!(error instanceof GraphFailure)) return toVidbotError(error);
   const details = {

@@ -4,7 +4,7 @@
  */
 import type Twilio from 'twilio/lib/rest/Twilio.js';
 import type { MessageListInstanceCreateOptions } from 'twilio/lib/rest/api/v2010/account/message.js';
-import { isVidbotError, throwIfAborted, toVidbotError, VidbotError } from '../../errors.ts';
+import { isVidbotError, throwIfAborted, toVidbotError, VidbotError, abortedError } from '../../errors.ts';
 import { choicesText } from '../choices.ts';
 import type { Channel, OutboundMessage, SendOptions, SentLookup, SentMessage } from '../port.ts';
 import { type TwilioClient, type TwilioClientOptions, createTwilioClient } from './client.ts';
@@ -33,7 +33,7 @@ const UNSENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH'
 
 /** Maps what the SDK throws (RestException, axios network errors) onto the port's errors. */
 const toMessengerError = (error: unknown, signal: AbortSignal | undefined): VidbotError => {
-  if (signal?.aborted) return new VidbotError('VIDBOT_CANCELED', 'Canceled.', { cause: signal.reason });
+  if (signal?.aborted) return abortedError(signal);
   if (isVidbotError(error)) return error;
   const e = (typeof error === 'object' && error !== null ? error : {}) as Record<string, unknown>;
   if (typeof e.status !== 'number' || e.isAxiosError === true) {

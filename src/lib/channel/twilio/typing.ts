@@ -4,13 +4,13 @@
  * MessageSid. Twilio marks that message read and shows "typing…" until the next message arrives,
  * or for 25 s. WhatsApp senders only; other senders have nothing to show.
  */
-import { VidbotError, isVidbotError, throwIfAborted, toVidbotError } from '../../errors.ts';
+import { VidbotError, isVidbotError, throwIfAborted, toVidbotError, abortedError } from '../../errors.ts';
 import type { Channel, TypingInput } from '../port.ts';
 import type { TwilioClient } from './client.ts';
 
 /** What Twilio answered, as a VidbotError the lifecycle only warns about. */
 const toTypingError = (error: unknown, signal: AbortSignal | undefined): VidbotError => {
-  if (signal?.aborted) return new VidbotError('VIDBOT_CANCELED', 'Canceled.', { cause: signal.reason });
+  if (signal?.aborted) return abortedError(signal);
   if (isVidbotError(error)) return error;
   const e = (typeof error === 'object' && error !== null ? error : {}) as Record<string, unknown>;
   if (typeof e.status !== 'number' || e.isAxiosError === true) {

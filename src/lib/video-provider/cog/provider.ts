@@ -6,7 +6,7 @@
  * sooner from the webhook when the server can reach vidbot's public URL.
  */
 import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { abortKindOf, throwIfAborted, vidbotError } from '../../errors.ts';
+import { abortKindOf, throwIfAborted, vidbotError, abortedError } from '../../errors.ts';
 import type { RetryFetchOptions } from '../../http/retry-fetch.ts';
 import { NOTHING_STARTED, UNSENT_CODES, generationFailed } from '../failure.ts';
 import { readyWorkDir, requestFrames, saveOutput } from '../output.ts';
@@ -179,7 +179,7 @@ export const createCogProvider = (options: CogProviderOptions): VideoProvider & 
         if (signal?.aborted) {
           // A released or taken-over job joins this prediction again later: keep it running.
           if (kind !== 'release' && kind !== 'lease-lost') await cancelRemoteJob(id);
-          throw vidbotError('VIDBOT_CANCELED', 'Canceled.', { cause: signal.reason });
+          throw abortedError(signal);
         }
         if (stop.signal.reason === 'timeout') {
           await cancelRemoteJob(id);

@@ -3,7 +3,7 @@
  * (with logs) cover lost deliveries and setups without a public URL. Reports queue position and
  * log lines, and reads the result once the request is completed.
  */
-import { vidbotError } from '../../errors.ts';
+import { vidbotError, abortedError } from '../../errors.ts';
 import type { ProgressListener } from '../../progress.ts';
 import { CONTENT_REFUSAL } from '../failure.ts';
 import type { JobUpdates } from '../updates.ts';
@@ -101,7 +101,7 @@ export const waitForFalRequest = async (options: FalWaitOptions): Promise<FalOut
   for (let first = true; ; first = false) {
     if (options.signal?.aborted) {
       await options.cancel('abort');
-      throw vidbotError('VIDBOT_CANCELED', 'Canceled.', { cause: options.signal.reason });
+      throw abortedError(options.signal);
     }
     const left = deadline - options.now();
     if (left <= 0) {
