@@ -247,7 +247,16 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
 
   const newTask = newTaskFrom(config, provider.name);
 
-  let closed = false;
+  let closing: Promise<void> | undefined;
+  /** A call after close() is the caller's order of shutdown gone wrong: said as such, not as the store's failure. */
+  const open = (what: string): void => {
+    if (closing === undefined) return;
+    throw vidbotError('VIDBOT_INVALID_ARGUMENT', `This vidbot is closed: ${what} cannot run after close().`, {
+      hint: 'Call close() last, once its work has ended; make another with createVidbot() to go on.',
+    });
+  };
+  /** Runs of runTask, stopped by close(): their tasks end (run-task.ts) before the store closes. */
+  const ownRuns = new AbortController();
   const running = new Set<Promise<unknown>>();
   const track = <T>(run: Promise<T>): Promise<T> => {
     running.add(run);
@@ -280,9 +289,16 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
     limits,
     conversation,
     // async: a bad input rejects the promise, as every other failure does, instead of throwing at the call.
-    createTask: async (input) => tasks.create(newTask(input)),
-    submitTask: async (input) => tasks.submit(newTask(input)),
+    createTask: async (input) => {
+      open('createTask');
+      return tasks.create(newTask(input));
+    },
+    submitTask: async (input) => {
+      open('submitTask');
+      return tasks.submit(newTask(input));
+    },
     isCached: async (input) => {
+      open('isCached');
       const { prompt, options: { provider: _provider, ...options } } = newTask(input);
       return pipeline.isCached({ ...options, prompt });
     },
@@ -294,12 +310,26 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
           return task === undefined ? { answer } : { task: newTask(task), answer };
         },
       }),
-    cancelTask: (taskId, options) => tasks.cancel(taskId, options),
-    retryTask: (taskId) => tasks.retry(taskId),
-    runTask: (taskId, runOptions) => tasks.run(taskId, runOptions),
+    cancelTask: async (taskId, cancelOptions) => {
+      open('cancelTask');
+      return tasks.cancel(taskId, cancelOptions);
+    },
+    retryTask: async (taskId) => {
+      open('retryTask');
+      return tasks.retry(taskId);
+    },
+    runTask: async (taskId, runOptions = {}) => {
+      open('runTask');
+      const signal = runOptions.signal ? AbortSignal.any([runOptions.signal, ownRuns.signal]) : ownRuns.signal;
+      return track(tasks.run(taskId, { ...runOptions, signal }));
+    },
     applyReceipt: (receipt) => tasks.applyReceipt(receipt),
-    sendMessage: (message, sendOptions) => tasks.send(message, sendOptions),
+    sendMessage: async (message, sendOptions) => {
+      open('sendMessage');
+      return tasks.send(message, sendOptions);
+    },
     startWorkers(workerOptions = {}) {
+      open('startWorkers');
       const { worker, stop } = startTaskWorkers(
         { queue, tasks, defaultConcurrency: config.workerCount, track, ...(activityBus ? { activityBus } : {}), ...(options.onWarning ? { onWarning: options.onWarning } : {}) },
         workerOptions,
@@ -307,15 +337,18 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
       stopWorkers.add(stop);
       return worker;
     },
-    async close() {
-      if (closed) return;
-      closed = true;
-      for (const stop of stopWorkers) stop();
-      disconnectCircuits();
-      await opened.closeQueue();
-      // Released jobs were aborted, not awaited: let their runs record the task's state first.
-      await Promise.race([Promise.allSettled([...running]), new Promise((resolve) => setTimeout(resolve, CLOSE_WAIT_MS).unref())]);
-      await opened.closeStore();
+    close() {
+      // A second call, while the first is under way too, resolves once everything is closed.
+      closing ??= (async () => {
+        for (const stop of stopWorkers) stop();
+        disconnectCircuits();
+        ownRuns.abort(vidbotError('VIDBOT_CANCELED', 'vidbot was closed while the task ran.'));
+        await opened.closeQueue();
+        // Released jobs and stopped runs were aborted, not awaited: let them record the task's state first.
+        await Promise.race([Promise.allSettled([...running]), new Promise((resolve) => setTimeout(resolve, CLOSE_WAIT_MS).unref())]);
+        await opened.closeStore();
+      })();
+      return closing;
     },
   };
 };

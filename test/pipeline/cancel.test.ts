@@ -136,6 +136,32 @@ describe('vidbot.cancelTask through the queue', () => {
     expect((await vidbot.retryTask(late.taskId)).status).toBe('queued');
   });
 
+  it('ends a run of runTask when the vidbot closes, closes once however often it is called, and refuses calls after', async () => {
+    const { provider, calls } = stuckProvider();
+    const { vidbot, cleanup } = await makeVidbot({}, { overrides: { provider } });
+    cleanups.push(cleanup);
+    const { task } = await vidbot.createTask({ prompt: 'a fox running when the lights went out' });
+    const run = vidbot.runTask(task.taskId).catch((caught: unknown) => caught);
+    await waitFor(async () => calls.length === 1);
+    let firstClosed = false;
+    const first = vidbot.close().then(() => (firstClosed = true));
+    await vidbot.close();
+    // The second call resolved only once the first had closed everything.
+    expect(firstClosed).toBe(true);
+    await first;
+    expect(await run).toMatchObject({ code: 'VIDBOT_CANCELED' });
+    // Its task ended before the store closed: not left processing.
+    const reopened = await makeVidbot({ VIDBOT_DATA_DIR: vidbot.paths.dataDir });
+    cleanups.push(reopened.cleanup);
+    expect(await reopened.vidbot.store.getTask(task.taskId)).toMatchObject({ status: 'canceled' });
+    // A call after close() is the caller's order gone wrong, said as such.
+    await expect(vidbot.createTask({ prompt: 'too late' })).rejects.toMatchObject({
+      code: 'VIDBOT_INVALID_ARGUMENT',
+      message: 'This vidbot is closed: createTask cannot run after close().',
+    });
+    expect(() => vidbot.startWorkers()).toThrow('This vidbot is closed: startWorkers cannot run after close().');
+  });
+
   it('leaves a finished task as it is, and rejects an unknown id', async () => {
     const { vidbot, cleanup } = await makeVidbot({}, { overrides: { provider: clip.provider, compressor: clip.compressor } });
     cleanups.push(cleanup);
