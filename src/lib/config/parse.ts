@@ -8,7 +8,8 @@ const FIX_BY_SOURCE: Readonly<Record<ConfigSource, string>> = {
   'config store': 'Fix it with `vidbot config set %s <value>`, or remove it with `vidbot config unset %s`.',
   '.env': 'Fix %s in the .env file of this folder.',
   environment: 'Fix the %s environment variable, or unset it.',
-  flag: 'Fix the command-line option; `vidbot <command> --help` lists them.',
+  // A flag's own bad value names the flag (a usage error); this is a library caller's override.
+  flag: 'Fix overrides.%k where loadConfig is called.',
 };
 
 const TRUE = new Set(['1', 'true', 'yes', 'on']);
@@ -24,10 +25,12 @@ export const parseSetting = (key: SettingKey, raw: unknown, source: ConfigSource
     settings[key];
   // A secret is never shown, even a malformed one: it may be a password pasted in the wrong place.
   const shown = spec.secret ? '(hidden: it may hold a password)' : JSON.stringify(raw);
+  // An override without a flag's name is a library caller's loadConfig({ overrides }): named as they wrote it.
+  const from = source === 'flag' ? `overrides.${key}` : source;
   const fail = (expected: string) =>
     label === undefined
-      ? vidbotError('VIDBOT_CONFIG_INVALID', `${spec.env} must be ${expected}, got ${shown} (from ${source}).`, {
-          hint: FIX_BY_SOURCE[source].replaceAll('%s', spec.env),
+      ? vidbotError('VIDBOT_CONFIG_INVALID', `${spec.env} must be ${expected}, got ${shown} (from ${from}).`, {
+          hint: FIX_BY_SOURCE[source].replaceAll('%s', spec.env).replaceAll('%k', key),
         })
       : vidbotError('VIDBOT_INPUT_INVALID', `${label} must be ${expected}, got ${shown}.`);
 
