@@ -7,6 +7,7 @@ import type { Compressor } from './compressor/port.ts';
 import type { Config } from './config/settings.ts';
 import { type SenderLimits, createMemoryLimits, createRedisLimits } from './limits/index.ts';
 import { vidbotError } from './errors.ts';
+import { assertConfig } from './config/check.ts';
 import { type FfmpegBinaries, locateFfmpeg } from './ffmpeg/locate.ts';
 import type { MediaHost } from './media-host/port.ts';
 import type { Channel, ChannelSet, Receipt } from './channel/port.ts';
@@ -158,6 +159,7 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
   if (typeof config !== 'object' || config === null || typeof config.dataDir !== 'string') {
     throw vidbotError('VIDBOT_INVALID_ARGUMENT', 'createVidbot needs a configuration.', { hint: "Make one with loadConfig(): createVidbot(loadConfig().config)." });
   }
+  assertConfig(config);
   const over = options.overrides ?? {};
   const paths: VidbotPaths = {
     dataDir: config.dataDir,

@@ -10,7 +10,8 @@ import type { TaskDelivery, TaskStatus } from '../../src/lib/domain.ts';
 import type { Channel } from '../../src/lib/channel/port.ts';
 import { VidbotError } from '../../src/lib/errors.ts';
 import type { Task } from '../../src/lib/store/port.ts';
-import type { Config } from '../../src/lib/config/settings.ts';
+import { type Config, defaults } from '../../src/lib/config/settings.ts';
+import { loadConfig } from '../../src/lib/config/load.ts';
 import { createVidbot } from '../../src/lib/create-vidbot.ts';
 import { locateFfmpeg } from '../../src/lib/ffmpeg/locate.ts';
 import { MOVES, canMove } from '../../src/lib/tasks/machine.ts';
@@ -100,6 +101,18 @@ describe('submitting', () => {
       await expect(call()).rejects.toMatchObject({ code: 'VIDBOT_INVALID_ARGUMENT', message: expect.stringMatching(/^A task id must be a non-empty string/) });
     }
     await expect(createVidbot(undefined as unknown as Config)).rejects.toMatchObject({ code: 'VIDBOT_INVALID_ARGUMENT', message: 'createVidbot needs a configuration.' });
+    // Made by hand, or spread with a change: said by name before anything is opened.
+    const n = Object.keys(defaults).length - 3;
+    await expect(createVidbot({ dataDir: '/nowhere/vidbot' } as Config)).rejects.toMatchObject({
+      code: 'VIDBOT_CONFIG_INVALID',
+      message: `The configuration given to createVidbot lacks provider (VIDBOT_PROVIDER), polish (VIDBOT_POLISH), orientation (VIDBOT_ORIENTATION) and ${n} more.`,
+    });
+    const { config } = loadConfig({ env: { VIDBOT_DATA_DIR: '/nowhere/vidbot' }, dotenv: false });
+    await expect(createVidbot({ ...config, orientation: 'diagonal' } as unknown as Config)).rejects.toMatchObject({
+      code: 'VIDBOT_CONFIG_INVALID',
+      message: 'The configuration given to createVidbot has a bad value: orientation (VIDBOT_ORIENTATION) must be one of portrait, landscape, got "diagonal".',
+    });
+    await expect(createVidbot({ ...config, workerCount: '4' } as unknown as Config)).rejects.toMatchObject({ message: expect.stringContaining('workerCount (WORKER_COUNT) must be a number, got "4"') });
   });
 
   it('uses the ffmpeg it is handed as it is, without a lookup of its own', async () => {
