@@ -182,7 +182,7 @@ export const buildProgram = (context: CliContext, state: CliState): Command => {
     .command('retry <task-id>')
     .description('make a failed or canceled task again (a made video is only sent again), on the local store')
     .option('--json', 'print the task as JSON')
-    .addHelpText('after', '\nExamples:\n  $ vidbot retry 3f9a1c2e            the id as `vidbot status` lists it, or the whole id')
+    .addHelpText('after', '\nExamples:\n  $ vidbot retry 3f9a1c2e    the id as `vidbot status` lists it, or the whole id')
     .action(async (taskId: string, options) => {
       const { retryCommand } = await import('./commands/retry.ts');
       await retryCommand(context, options, taskId);

@@ -42,10 +42,18 @@ describe('vidbot --help and --version', () => {
   });
 
   it('fits every help text in 80 columns (long examples continue on the next line)', async () => {
-    for (const command of [[], ['generate'], ['compress'], ['serve'], ['status'], ['sign'], ['send'], ['doctor'], ['worker'], ['models'], ['config']]) {
+    // Every command the help lists, and theirs in turn: a new one cannot be left out.
+    const commandsOf = (help: string): string[] =>
+      [...(help.split(/^Commands:$/m)[1] ?? '').matchAll(/^ {2}([a-z][a-z-]*)\b/gm)].map((match) => match[1] ?? '').filter((name) => name !== 'help');
+    const queue: string[][] = [[]];
+    const seen: string[] = [];
+    for (let command = queue.shift(); command !== undefined; command = queue.shift()) {
       const { stdout } = await cli([...command, '--help']);
+      seen.push(command.join(' '));
       expect(stdout.split('\n').filter((line) => line.length > 80), command.join(' ') || 'vidbot').toEqual([]);
+      queue.push(...commandsOf(stdout).map((name) => [...command, name]));
     }
+    expect(seen).toEqual(expect.arrayContaining(['generate', 'retry', 'media prune', 'config list']));
   });
 
   it('refuses an output named for another kind of file, before any work', async () => {
