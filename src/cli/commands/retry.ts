@@ -4,14 +4,25 @@
  * the same data, or the same Redis, takes its job). A video already made is only sent again.
  */
 import { createVidbot } from '../../lib/create-vidbot.ts';
+import { vidbotError } from '../../lib/errors.ts';
 import { type CliContext, loadCliConfig, warnOn } from '../context.ts';
 import { findTask } from './status-task.ts';
+
+/** The prompt as one shell word, for the hint's command line. */
+const shellQuote = (text: string): string => `'${text.replaceAll("'", "'\\''")}'`;
 
 export const retryCommand = async (context: CliContext, options: { json?: boolean }, id: string): Promise<void> => {
   const { config } = await loadCliConfig(context);
   const vidbot = await createVidbot(config, { env: { ...context.env }, onWarning: warnOn(context) });
   try {
-    const queued = await vidbot.retryTask((await findTask(vidbot.store, id)).taskId);
+    const task = await findTask(vidbot.store, id);
+    // Made for a file by `vidbot generate`: a worker would make it for no one, into the data folder.
+    if (task.from === '') {
+      throw vidbotError('VIDBOT_CONFLICT', `Task ${task.taskId} was made by \`vidbot generate\` for a file, not for a WhatsApp user: a retry would send it nowhere.`, {
+        hint: `Generate it again: vidbot generate ${shellQuote(task.prompt)} -o <file>.mp4`,
+      });
+    }
+    const queued = await vidbot.retryTask(task.taskId);
     if (options.json) {
       context.stdout.write(`${JSON.stringify({ task: queued }, null, 2)}\n`);
       return;

@@ -179,9 +179,11 @@ export const createTaskLifecycle = (given: LifecycleDeps): TaskLifecycle => {
       if (queued === null) {
         // What to do instead, by where it stands: a done one's video went out; an open one is still on its way.
         const hint =
-          task.status === 'done'
-            ? 'Its video was sent; for another take of it, ask for the prompt again.'
-            : 'It is still on its way; it can be retried if it fails.';
+          task.status !== 'done'
+            ? 'It is still on its way; it can be retried if it fails.'
+            : task.from === ''
+              ? 'Its video was made; for another take of it, ask for the prompt again.'
+              : 'Its video was sent; for another take of it, ask for the prompt again.';
         throw vidbotError('VIDBOT_CONFLICT', `Task ${taskId} is ${task.status}; only failed or canceled tasks can be retried.`, { hint });
       }
       // Its failure or cancel gave the video back: made again, it counts again.
