@@ -472,6 +472,8 @@ describe('replicate creates whose answer is unclear', () => {
     const error = await failure(provider().generate(request, { workDir, jobKey: 'task-9', onRemoteJobRequested: () => {} }));
     expect(error.code).toBe('VIDBOT_PROVIDER_FAILED');
     expect(error.retryable).toBe(true);
+    // The cause's sentence ends before vidbot's own begins.
+    expect(error.message).toMatch(/[^.]\. Nothing is created until it is found or surely absent\.$/);
     expect(fake.creates()).toBe(1);
     const resumed = await failure(provider().generate(request, { workDir, jobKey: 'task-9', remoteJobRequestedAt: Date.now() }));
     expect(resumed.retryable).toBe(true);

@@ -1,6 +1,6 @@
 import type Replicate from 'replicate';
 import type { Page, Prediction } from 'replicate';
-import { type VidbotError, vidbotError } from '../errors.ts';
+import { type VidbotError, vidbotError, isAbortError } from '../errors.ts';
 import { NOTHING_STARTED } from './failure.ts';
 import type { GenerateOptions } from './port.ts';
 import { replicateStatus, toReplicateError } from './replicate-client.ts';
@@ -118,8 +118,9 @@ const findCreated = async (deps: CreateDeps, target: Target, requestedAt: number
   const once = () =>
     look(deps.client, target, since, signal).catch((error: unknown) => {
       const mapped = toReplicateError(error, 'looking for a prediction whose create got no clear answer');
-      if (mapped.code === 'VIDBOT_CANCELED') throw mapped;
-      throw vidbotError('VIDBOT_PROVIDER_FAILED', `${mapped.message} Nothing is created until it is found or surely absent.`, {
+      if (isAbortError(mapped)) throw mapped;
+      // Its own sentence after the cause's ("fetch failed"), which may end without a stop.
+      throw vidbotError('VIDBOT_PROVIDER_FAILED', `${mapped.message.replace(/[.\s]*$/, '.')} Nothing is created until it is found or surely absent.`, {
         cause: error,
         retryable: true,
       });
