@@ -92,6 +92,8 @@ describe('vidbot doctor', { timeout: 120_000 }, () => {
     const env = { ...box.env, PUBLIC_BASE_URL: 'not-a-url', VIDBOT_RATE_LIMIT: 'lots', TWILIO_ACCOUNT_SID: 'foo', TWILIO_AUTH_TOKEN: 'short' };
     const result = await doctor(['--json'], { env, cwd: box.root });
     expect(result.exitCode).toBe(1);
+    // No ✖ lines to point at: the hint points at the report's failed checks.
+    expect(result.stderr).toContain('hint: Each check with "status": "fail" in the report has its fix');
     const report = JSON.parse(result.stdout) as JsonReport;
     const byId = Object.fromEntries(report.checks.map((check) => [check.id, check]));
     expect(report.checks[0]?.id).toBe('settings');
@@ -149,5 +151,10 @@ describe('vidbot doctor', { timeout: 120_000 }, () => {
     const invalid = await doctor(['--server', 'not a url'], { env: box.env, cwd: box.root });
     expect(invalid.exitCode).toBe(2); // a bad flag value, not a failed check
     expect(invalid.stderr).toContain('--server must be an absolute URL');
+    // Nothing there: the report blames the URL it was given, by the name it was given under.
+    const down = await doctor(['--server', `http://127.0.0.1:${await freePort()}`], { env: box.env, cwd: box.root });
+    expect(down.stdout).toMatch(/^- Signature +--server does not work \(see above\)$/m);
+    expect(down.stdout).toContain('give --server the URL it listens on');
+    expect(down.stdout).not.toContain('PUBLIC_BASE_URL');
   });
 });

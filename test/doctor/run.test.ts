@@ -146,7 +146,7 @@ describe('runDoctor', { timeout: 120_000 }, () => {
     const unknownName: typeof fetch = async () => {
       throw new TypeError('fetch failed', { cause: Object.assign(new Error('getaddrinfo ENOTFOUND old-tunnel.example'), { code: 'ENOTFOUND' }) });
     };
-    const ctx = { config: { publicBaseUrl: 'https://old-tunnel.example' }, fetch: unknownName, timeoutMs: 1_000 } as unknown as DoctorContext;
+    const ctx = { config: { publicBaseUrl: 'https://old-tunnel.example' }, fetch: unknownName, timeoutMs: 1_000, publicUrlName: 'PUBLIC_BASE_URL' } as unknown as DoctorContext;
     const outcome = await checkPublicUrl(ctx);
     expect(outcome).toMatchObject({ status: 'fail', detail: 'could not reach https://old-tunnel.example/health: ENOTFOUND' });
     expect(outcome.fix).toMatch(/^No address is known for old-tunnel\.example: check PUBLIC_BASE_URL's spelling/);

@@ -44,7 +44,7 @@ export const formatReport = (report: DoctorReport, columns?: number): string => 
 export const doctorCommand = async (context: CliContext, flags: DoctorFlags): Promise<void> => {
   // Every invalid setting is reported, not only the first; the other checks run on what each had below it.
   const { config, invalid } = await loadCliConfig(context, { publicBaseUrl: flag('--server', flags.server) }, { collectInvalid: true });
-  const report = await runDoctor(config, { env: { ...context.env }, invalidSettings: invalid });
+  const report = await runDoctor(config, { env: { ...context.env }, invalidSettings: invalid, ...(flags.server ? { publicUrlName: '--server' } : {}) });
   if (flags.json) {
     context.stdout.write(`${JSON.stringify({ ok: report.ok, counts: report.counts, checks: report.checks })}\n`);
   } else {
@@ -55,5 +55,7 @@ export const doctorCommand = async (context: CliContext, flags: DoctorFlags): Pr
   // The report already went to stdout (as JSON with --json): the error adds only its stderr lines.
   throw vidbotError('VIDBOT_DOCTOR_FAILED', `vidbot doctor: ${failed.length} check${failed.length === 1 ? '' : 's'} failed (${failed.join(', ')}).`, {
     details: { failed, reported: true },
+    // As JSON there are no ✖ lines to point at (the catalogue's hint does): the report's checks say it.
+    ...(flags.json ? { hint: 'Each check with "status": "fail" in the report has its fix; run `vidbot doctor` again after fixing.' } : {}),
   });
 };

@@ -37,6 +37,7 @@ export const createDoctorContext = (config: Config, options: DoctorOptions = {})
   clipTimeoutMs: options.clipTimeoutMs ?? 60_000,
   nodeVersion: options.nodeVersion ?? process.versions.node,
   ...(options.resolveInstaller === undefined ? {} : { resolveInstaller: options.resolveInstaller }),
+  publicUrlName: options.publicUrlName ?? 'PUBLIC_BASE_URL',
 });
 
 /**
@@ -86,20 +87,20 @@ export const runDoctor = async (config: Config, options: DoctorOptions = {}): Pr
     const cog = run('cog', 'Cog server', () => checkCog(ctx));
     const openai = run('openai', 'OpenAI', () => checkOpenAI(ctx));
     const cloudinary = run('cloudinary', 'Cloudinary', () => checkCloudinary(ctx));
-    const serverSlow = fail(`PUBLIC_BASE_URL did not answer within ${seconds(limit)}`, 'Check that the server runs and the tunnel or proxy forwards to it.');
+    const serverSlow = fail(`${ctx.publicUrlName} did not answer within ${seconds(limit)}`, 'Check that the server runs and the tunnel or proxy forwards to it.');
     const publicUrl = options.invalidSettings?.publicBaseUrl && config.publicBaseUrl === undefined
       ? skipped('public-url', 'Public URL', 'PUBLIC_BASE_URL is not a URL (see Settings)')
       : run('public-url', 'Public URL', () => checkPublicUrl(ctx), serverSlow);
 
     const signature = publicUrl.then((health) => {
       if (!usable(health)) {
-        return skipped('signature', 'Signature', health.status === 'fail' ? 'PUBLIC_BASE_URL does not work (see above)' : 'no public URL to post to');
+        return skipped('signature', 'Signature', health.status === 'fail' ? `${ctx.publicUrlName} does not work (see above)` : 'no public URL to post to');
       }
       return run('signature', 'Signature', () => checkSignature(ctx), fail(`the signed request got no answer within ${seconds(limit)}`, 'Check the server\'s log.'));
     });
     const cloudWebhook = Promise.all([publicUrl, cloudApi]).then(([health, cloud]) => {
       if (cloud.status === 'skip') return skipped('cloud-webhook', 'Cloud API webhook', 'the Cloud API is not configured');
-      if (config.publicBaseUrl && !usable(health)) return skipped('cloud-webhook', 'Cloud API webhook', 'PUBLIC_BASE_URL does not work (see above)');
+      if (config.publicBaseUrl && !usable(health)) return skipped('cloud-webhook', 'Cloud API webhook', `${ctx.publicUrlName} does not work (see above)`);
       return run('cloud-webhook', 'Cloud API webhook', () => checkCloudWebhook(ctx), fail(`the webhook got no answer within ${seconds(limit)}`, 'Check the server\'s log.'));
     });
     const clipCheck = ffmpeg.then((found) => {
@@ -112,7 +113,7 @@ export const runDoctor = async (config: Config, options: DoctorOptions = {}): Pr
       const why =
         config.cloudinaryUrl && cloud.status !== 'pass' ? 'CLOUDINARY_URL did not check out (see above)'
         : !config.cloudinaryUrl && !config.publicBaseUrl ? 'local media needs PUBLIC_BASE_URL for a public /media URL'
-        : !config.cloudinaryUrl && !usable(health) ? 'PUBLIC_BASE_URL does not work (see above)'
+        : !config.cloudinaryUrl && !usable(health) ? `${ctx.publicUrlName} does not work (see above)`
         : clip === undefined || made.status === 'fail' ? 'no compliant test clip to publish (see WhatsApp clip)'
         : undefined;
       const file = clip;

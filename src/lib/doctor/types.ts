@@ -69,6 +69,8 @@ export interface DoctorOptions {
    * one failed check, while the other checks run on what the settings fell back to.
    */
   readonly invalidSettings?: Readonly<Partial<Record<SettingKey, Error>>>;
+  /** What the report calls the server's public URL: where it came from (default PUBLIC_BASE_URL; `vidbot doctor --server` says --server). */
+  readonly publicUrlName?: string;
 }
 
 /** What every check gets: resolved options and the configuration. */
@@ -80,6 +82,8 @@ export interface DoctorContext {
   readonly clipTimeoutMs: number;
   readonly nodeVersion: string;
   readonly resolveInstaller?: false | (() => Promise<InstallerBinaries>);
+  /** What the report calls the server's public URL (PUBLIC_BASE_URL, or --server). */
+  readonly publicUrlName: string;
 }
 
 export const pass = (detail: string): CheckOutcome => ({ status: 'pass', detail });

@@ -6,7 +6,10 @@ import { type CheckOutcome, type DoctorContext, fail, messageOf, pass, skip, sys
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
 const URL_RULE =
   'Twilio signs the exact URL it posts to, which must equal PUBLIC_BASE_URL + path; behind a proxy or tunnel, set PUBLIC_BASE_URL on the server or start it with --trust-proxy (it then reads X-Forwarded-Proto/Host).';
-const START_FIX = 'Start the server (`vidbot serve`) and make sure PUBLIC_BASE_URL (your tunnel or proxy) forwards to it.';
+const startFix = (ctx: DoctorContext): string =>
+  ctx.publicUrlName === 'PUBLIC_BASE_URL'
+    ? 'Start the server (`vidbot serve`) and make sure PUBLIC_BASE_URL (your tunnel or proxy) forwards to it.'
+    : `Start the server (\`vidbot serve\`), or give ${ctx.publicUrlName} the URL it listens on (or its tunnel's).`;
 
 export const trimBase = (url: string): string => url.replace(/\/+$/, '');
 
@@ -39,7 +42,7 @@ export const checkPublicUrl = async (ctx: DoctorContext): Promise<CheckOutcome> 
   } catch (error) {
     const code = systemCode(error);
     // No such name: no server to start; the URL (or a free tunnel's address, new on each start) is wrong.
-    const fix = code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? `No address is known for ${url.hostname}: check PUBLIC_BASE_URL's spelling, and that a tunnel's address is still its current one (a free ngrok tunnel gets a new one on each start).` : START_FIX;
+    const fix = code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? `No address is known for ${url.hostname}: check ${ctx.publicUrlName}'s spelling, and that a tunnel's address is still its current one (a free ngrok tunnel gets a new one on each start).` : startFix(ctx);
     return fail(`could not reach ${health}: ${code ?? messageOf(error)}`, fix);
   }
   const body = (await response.json().catch(() => undefined)) as Health | undefined;
@@ -81,12 +84,12 @@ export const checkSignature = async (ctx: DoctorContext): Promise<CheckOutcome> 
       signal: AbortSignal.timeout(ctx.timeoutMs),
     });
   } catch (error) {
-    return fail(`could not post to ${url}: ${systemCode(error) ?? messageOf(error)}`, START_FIX);
+    return fail(`could not post to ${url}: ${systemCode(error) ?? messageOf(error)}`, startFix(ctx));
   }
   const body = (await response.json().catch(() => undefined)) as { error?: { message?: string; hint?: string } } | undefined;
   if (response.ok) return pass(`a status callback signed with ${tokenName} for ${url} was accepted (${response.status})`);
   if (response.status !== 403) {
-    return fail(`${url} answered ${response.status}: ${body?.error?.message ?? 'no vidbot error body'}`, START_FIX);
+    return fail(`${url} answered ${response.status}: ${body?.error?.message ?? 'no vidbot error body'}`, startFix(ctx));
   }
   const checked = /checked against (\S+?);/.exec(body?.error?.hint ?? '')?.[1];
   const detail = `the server refused a request signed with ${tokenName} for ${url} (403)`;
