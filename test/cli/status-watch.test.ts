@@ -30,6 +30,9 @@ describe('vidbot status --watch', () => {
     const result = await run;
     expect(shown).toBe(result.stdout);
     expect(result.stdout).toMatch(/queue: 1 waiting, 0 active, 0 done, 0 failed/);
+    // The counts when they change: never the same line twice in a row (the replay and the first live counts agree).
+    const counts = result.stdout.split('\n').filter((line) => line.includes(' queue: ')).map((line) => line.slice(line.indexOf(' queue: ')));
+    expect(counts.filter((line, index) => line === counts[index - 1])).toEqual([]);
     expect(answer.statusCode).toBe(202);
     expect(result.exitCode).toBe(69);
     expect(result.stderr).toContain('closed the event stream');

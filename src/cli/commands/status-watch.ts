@@ -154,14 +154,20 @@ export const watchCommand = async (context: CliContext, input: { server: string;
     }
   } else {
     const describe = describeWith(createOriginLabels());
-    for (const event of feed.recent()) {
+    // The queue's counts are said when they change: the stream's replay and its first live counts often agree.
+    let lastCounts: string | undefined;
+    const print = (event: ActivityEvent): void => {
       const line = describe(event);
-      if (line) context.stdout.write(`${line}\n`);
-    }
-    feed.subscribe((event) => {
-      const line = describe(event);
-      if (line) context.stdout.write(`${line}\n`);
-    });
+      if (!line) return;
+      if (event.type === 'counts') {
+        const counts = line.slice(line.indexOf(' '));
+        if (counts === lastCounts) return;
+        lastCounts = counts;
+      }
+      context.stdout.write(`${line}\n`);
+    };
+    for (const event of feed.recent()) print(event);
+    feed.subscribe(print);
     await feed.ended;
   }
   if (!stop.aborted) {
