@@ -115,6 +115,15 @@ describe('submitting', () => {
     await expect(createVidbot({ ...config, workerCount: '4' } as unknown as Config)).rejects.toMatchObject({ message: expect.stringContaining('workerCount (WORKER_COUNT) must be a number, got "4"') });
   });
 
+  it('says a video on the local channel was not sent (no messenger is set up), not that it was delivered', async () => {
+    const vidbot = await vidbotWith();
+    const { task } = await vidbot.submitTask({ prompt: 'a fox kept here', from: USER });
+    const notes: string[] = [];
+    const done = await vidbot.runTask(task.taskId, { onEvent: (event) => void (event.type === 'stage:done' && event.stage === 'deliver' && notes.push(event.note ?? '')) });
+    expect(done.delivery).toMatchObject({ channel: 'local', status: 'delivered' });
+    expect(notes).toEqual(['not sent (no messenger set up)']);
+  });
+
   it('uses the ffmpeg it is handed as it is, without a lookup of its own', async () => {
     const found = await locateFfmpeg();
     // A lookup would refuse this FFMPEG_BIN; binaries handed in are taken as found.

@@ -254,7 +254,11 @@ const delivered = async (deps: LifecycleDeps, task: Task, runOptions: RunTaskOpt
   // The video is about to go out (unless a rerun finds it went already): the user sees a reply coming.
   if (task.delivery !== undefined && task.delivery.messageId === undefined) await typing.show(options.signal);
   const after = await deliverResult(deps, task, options.signal);
-  const state = after.delivery ? `${after.delivery.status}${after.delivery.fallback ? ` as ${after.delivery.fallback}` : ''}` : after.status;
+  // The local channel carries nothing anywhere (no messenger set up): its "delivered" means kept here.
+  const state =
+    after.delivery?.channel === 'local' ? 'not sent (no messenger set up)'
+    : after.delivery ? `${after.delivery.status}${after.delivery.fallback ? ` as ${after.delivery.fallback}` : ''}`
+    : after.status;
   options.onEvent?.({ type: 'stage:done', stage: 'deliver', durationMs: performance.now() - started, note: after.status === 'failed' ? `not delivered (${state})` : state });
   return after;
 };
