@@ -30,10 +30,12 @@ describe('vidbot media prune', () => {
   it('explains what is missing', async () => {
     const noAge = await cli(['media', 'prune'], { CLOUDINARY_URL: cloudinary.cloudinaryUrl });
     expect(noAge.exitCode).toBe(2);
+    expect(noAge.stderr).toMatch(/^✖ No age given: media prune deletes uploads older than a number of days\./);
     expect(noAge.stderr).toContain('VIDBOT_MEDIA_RETENTION_DAYS');
     const local = await cli(['media', 'prune', '--older-than', '3']);
     expect(local.exitCode).toBe(2);
     expect(local.stderr).toContain('CLOUDINARY_URL');
+    expect(local.stderr).toContain('local media lives in VIDBOT_MEDIA_DIR (default VIDBOT_DATA_DIR/media)');
     const bad = await cli(['media', 'prune', '--older-than', 'soon'], { CLOUDINARY_URL: cloudinary.cloudinaryUrl });
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toContain('--older-than');

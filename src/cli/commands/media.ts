@@ -7,7 +7,7 @@ export const mediaPruneCommand = async (context: CliContext, flags: { olderThan?
   const { config } = await loadCliConfig(context, { mediaRetentionDays: flag('--older-than', flags.olderThan) });
   const days = config.mediaRetentionDays;
   if (!days) {
-    throw vidbotError('VIDBOT_INPUT_INVALID', 'How old must uploads be to go?', {
+    throw vidbotError('VIDBOT_INPUT_INVALID', 'No age given: media prune deletes uploads older than a number of days.', {
       hint: 'Pass --older-than <days>, or set VIDBOT_MEDIA_RETENTION_DAYS.',
     });
   }
@@ -16,7 +16,7 @@ export const mediaPruneCommand = async (context: CliContext, flags: { olderThan?
     const prune = vidbot.mediaHost.prune?.bind(vidbot.mediaHost);
     if (!prune) {
       throw vidbotError('VIDBOT_CAPABILITY_UNSUPPORTED', `The ${vidbot.mediaHost.name} media host keeps nothing remotely to prune.`, {
-        hint: 'Set CLOUDINARY_URL to prune Cloudinary uploads; local media lives in VIDBOT_DATA_DIR/media.',
+        hint: 'Set CLOUDINARY_URL to prune Cloudinary uploads; local media lives in VIDBOT_MEDIA_DIR (default VIDBOT_DATA_DIR/media).',
       });
     }
     const { deleted } = await prune({ olderThanDays: days, signal: context.signal });
