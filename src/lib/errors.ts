@@ -243,7 +243,8 @@ export const isAbortError = (error: unknown): boolean =>
   (isVidbotError(error, 'VIDBOT_TIMEOUT') && error.details.aborted === true) ||
   (error instanceof Error && (error.name === 'AbortError' || (error as { code?: unknown }).code === 'ABORT_ERR'));
 
-const isTimeoutReason = (reason: unknown): boolean => reason instanceof Error && reason.name === 'TimeoutError';
+/** Whether a signal's reason is a timeout's (AbortSignal.timeout): no one canceled. */
+export const isTimeoutReason = (reason: unknown): boolean => reason instanceof Error && reason.name === 'TimeoutError';
 
 /**
  * The error for work stopped by its signal: VIDBOT_CANCELED, or VIDBOT_TIMEOUT when the signal

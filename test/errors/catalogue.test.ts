@@ -3,6 +3,7 @@
  * rules, its default hints fit who reads them, and the README's exit-code table lists exactly its codes.
  */
 import { readFileSync } from 'node:fs';
+import { classifyProviderFailure } from '../../src/lib/video-provider/failure.ts';
 import { describe, expect, it } from 'vitest';
 import { type ErrorCode, type ErrorSpec, abortedError, errorCatalogue, isAbortError, throwIfAborted, vidbotError } from '../../src/lib/errors.ts';
 
@@ -157,6 +158,8 @@ describe('work stopped by its signal', () => {
     expect(canceled).toMatchObject({ code: 'VIDBOT_CANCELED', retryable: false });
     expect(late).toMatchObject({ code: 'VIDBOT_TIMEOUT', retryable: true, message: 'Timed out: the time its signal allowed ran out.' });
     expect([canceled, late].map(isAbortError)).toEqual([true, true]);
+    // The caller stopped it: no word on the provider's health (failover's circuit counts outages).
+    expect([canceled, late].map(classifyProviderFailure)).toEqual(['canceled', 'canceled']);
     // A timeout of vidbot's own (a service that did not answer) is a failure, not an abort.
     expect(isAbortError(vidbotError('VIDBOT_TIMEOUT', 'Replicate did not answer.'))).toBe(false);
     expect(() => throwIfAborted(timedOut)).toThrow(expect.objectContaining({ code: 'VIDBOT_TIMEOUT' }));

@@ -205,6 +205,21 @@ describe('vidbot.cancelTask through the queue', () => {
       return { channel, sends };
     };
 
+    it('fails a run outside the queue stopped while its video goes out, its video kept for a retry, rather than leave it delivering', async () => {
+      const { channel, sends } = holdingChannel();
+      const { vidbot, cleanup } = await makeVidbot({}, { overrides: { channel, provider: clip.provider, compressor: clip.compressor } });
+      cleanups.push(cleanup);
+      const { task } = await vidbot.createTask({ prompt: 'a fox stopped at the door', from: 'whatsapp:+15550006767' });
+      const stop = new AbortController();
+      const run = vidbot.runTask(task.taskId, { signal: stop.signal }).catch((caught: unknown) => caught);
+      await waitFor(async () => sends.length === 1);
+      stop.abort();
+      expect(await run).toMatchObject({ code: 'VIDBOT_CANCELED' });
+      const ended = await vidbot.store.getTask(task.taskId);
+      expect(ended).toMatchObject({ status: 'failed' });
+      expect(ended?.videoId).toBeDefined();
+    });
+
     it('does not cut the delivery short: the video arrives, the task ends done, and no failure is told', async () => {
       const { channel, sends } = holdingChannel();
       const { vidbot, cleanup } = await makeVidbot({}, { overrides: { channel, provider: clip.provider, compressor: clip.compressor } });

@@ -377,12 +377,13 @@ describe('the sweep, a cancel\'s word and its running again', () => {
     const runsAgain = await left('queued', 'canceled', 'canceled, then tried again');
     await left('queued', 'resumed', 'tried again, still on its way');
     const made = await left('done', 'resumed', 'tried again, and made');
+    const going = await left('delivering', 'resumed', 'tried again, its video on its way');
     // The sweep takes what was last changed before now: a millisecond on.
     const recorded = Date.now();
     await waitFor(async () => Date.now() > recorded);
     expect((await vidbot.tasks.sweep({ olderThanMs: 0 })).noticesSent).toBe(2);
     expect(sent.sort()).toEqual(['canceled, still canceled', 'tried again, still on its way']);
-    for (const { taskId, kind } of [{ taskId: runsAgain.taskId, kind: 'canceled' }, { taskId: made.taskId, kind: 'resumed' }]) {
+    for (const { taskId, kind } of [{ taskId: runsAgain.taskId, kind: 'canceled' }, { taskId: made.taskId, kind: 'resumed' }, { taskId: going.taskId, kind: 'resumed' }]) {
       expect(await vidbot.store.findOutbound({ id: `${taskId}:${kind}` })).toMatchObject({ status: 'failed', errorCode: 'not-sent' });
     }
   });

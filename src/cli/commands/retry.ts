@@ -16,8 +16,8 @@ export const retryCommand = async (context: CliContext, options: { json?: boolea
   const vidbot = await createVidbot(config, { env: { ...context.env }, onWarning: warnOn(context) });
   try {
     const task = await findTask(vidbot.store, id);
-    // Made for a file by `vidbot generate`: a worker would make it for no one, into the data folder.
-    if (task.from === '') {
+    // Made for a file by `vidbot generate` (run by it, no job, no recipient): a worker would make it for no one, into the data folder.
+    if (task.jobId === undefined && task.from === '') {
       throw vidbotError('VIDBOT_CONFLICT', `Task ${task.taskId} was made by \`vidbot generate\` for a file, not for a WhatsApp user: a retry would send it nowhere.`, {
         hint: `Generate it again: vidbot generate ${shellQuote(task.prompt)} -o <file>.mp4`,
       });

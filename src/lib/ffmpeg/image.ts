@@ -1,4 +1,4 @@
-import { isVidbotError } from '../errors.ts';
+import { isVidbotError, isAbortError } from '../errors.ts';
 import { readHead } from '../files.ts';
 import { isAnimatedWebp } from '../media-type.ts';
 import { runFfmpeg } from './run.ts';
@@ -21,7 +21,7 @@ export const imageDecodes = async (ffmpeg: string, file: string, signal?: AbortS
     const { stderr } = await runFfmpeg(['-xerror', '-i', file, '-frames:v', '1', '-f', 'null', '-'], { ffmpeg, ...(signal ? { signal } : {}) });
     return !CUT_SHORT.test(stderr);
   } catch (error) {
-    if (isVidbotError(error, 'VIDBOT_CANCELED')) throw error;
+    if (isAbortError(error)) throw error;
     if (!isVidbotError(error, 'VIDBOT_FFMPEG_FAILED') || typeof error.details.exitCode !== 'number') return true;
     return CANNOT_DECODE.test(String(error.details.stderr ?? ''));
   }

@@ -5,7 +5,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { basename, extname } from 'node:path';
 import type { Writable } from 'node:stream';
-import { throwIfAborted, VidbotError, vidbotError, abortedError } from '../errors.ts';
+import { throwIfAborted, VidbotError, vidbotError, abortedError, isAbortError } from '../errors.ts';
 import { type CloudinaryCredentials, parseCloudinaryUrl } from './cloudinary-url.ts';
 import type { MediaHost, PublishedMedia, PublishOptions } from './port.ts';
 import { hideSecret } from '../text.ts';
@@ -114,7 +114,7 @@ export const createCloudinaryMediaHost = (options: CloudinaryMediaHostOptions): 
   });
   // No cause: SDK failures may hold the secret.
   const failure = (error: unknown, what: string): VidbotError => {
-    if (error instanceof VidbotError && error.code === 'VIDBOT_CANCELED') return error;
+    if (error instanceof VidbotError && isAbortError(error)) return error;
     const { status, text } = describe(error, creds.apiSecret);
     return vidbotError('VIDBOT_PROVIDER_FAILED', `Cloudinary ${what} failed (${text}).`, { hint: HINT, details: { status } });
   };
@@ -182,7 +182,7 @@ export const createCloudinaryMediaHost = (options: CloudinaryMediaHostOptions): 
         return { id, url, host: 'cloudinary', ...(local?.path ? { path: local.path } : {}) };
       } catch (error) {
         const failed = failure(error, 'upload');
-        if (local === undefined || failed.code === 'VIDBOT_CANCELED') throw failed;
+        if (local === undefined || isAbortError(failed)) throw failed;
         warn(`Cloudinary upload failed (${describe(error, creds.apiSecret).text}); serving from /media instead.`);
         publishOptions?.onProgress?.({ percent: 100, message: 'published locally' });
         return local;

@@ -4,7 +4,7 @@
  * finishes what is missing: a made video is not generated again, a sent message is not sent again.
  */
 import { basename } from 'node:path';
-import { abortKindOf, isAbortError, isVidbotError, toVidbotError, vidbotError } from '../errors.ts';
+import { abortKindOf, abortedError, isAbortError, isTimeoutReason, toVidbotError, vidbotError } from '../errors.ts';
 import type { PipelineEvent } from '../pipeline/events.ts';
 import type { PipelineResult } from '../pipeline/create-pipeline.ts';
 import { FINAL_TASK_STATUSES, type Task } from '../store/port.ts';
@@ -84,7 +84,11 @@ export const runTask = async (deps: LifecycleDeps, taskId: string, options: RunT
   } catch (caught) {
     const error = toVidbotError(caught);
     const latest = (await store.getTask(taskId)) ?? task;
-    if (latest.status === 'delivering' && !isAbortError(caught)) {
+    if (latest.status === 'delivering' && isAbortError(caught) && latest.jobId === undefined) {
+      // A run outside the queue, stopped while its video went out: no job will send it, so it fails
+      // (its video kept: a retry sends it), rather than stay delivering for good.
+      await giveUp(deps, latest, error.message, error.code, undefined, false);
+    } else if (latest.status === 'delivering' && !isAbortError(caught)) {
       // A refusal is final: the video stays for a retry; telling the user would be refused the same way.
       if (!error.retryable) await giveUp(deps, latest, error.message, error.code, undefined, false);
       // A channel out of reach: the job's attempts, then rounds of jobs (delivery-retry.ts) where they
@@ -153,13 +157,15 @@ const generate = async (deps: LifecycleDeps, queued: Task, options: RunTaskOptio
   } catch (caught) {
     await watch.stop();
     await stageWrites;
-    const error = toVidbotError(caught);
+    let error = toVidbotError(caught);
     if (isAbortError(caught)) {
       const latest = await store.getTask(taskId);
       // Run by its caller, outside the queue (runTask without a job): no job takes it again, so it
       // ends here, canceled, or failed when the caller's time ran out (it can be retried).
       const ownRun = latest !== null && latest.jobId === undefined;
-      if (latest?.cancelRequested || (ownRun && !isVidbotError(error, 'VIDBOT_TIMEOUT'))) {
+      // From the signal: a provider's client may have turned its abort into a plain cancel.
+      const timedOut = isTimeoutReason(options.signal?.reason);
+      if (latest?.cancelRequested || (ownRun && !timedOut)) {
         await canceled(deps, taskId);
         throw error;
       }
@@ -168,6 +174,8 @@ const generate = async (deps: LifecycleDeps, queued: Task, options: RunTaskOptio
         await move(store, taskId, 'requeue');
         throw error;
       }
+      // Its caller's time ran out: a failure, as VIDBOT_TIMEOUT whatever the client made of the abort.
+      error = abortedError(options.signal, caught);
     }
     const lastAttempt = (options.attempt ?? 1) >= (options.maxAttempts ?? 1);
     if (error.retryable && !lastAttempt) {

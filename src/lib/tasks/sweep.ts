@@ -146,12 +146,12 @@ const finishNotices = async (deps: LifecycleDeps, options: SweepOptions): Promis
     // own notice (its video, or why not) says what happened.
     // So is anything a day old (the channel was out of reach all that time): WhatsApp's window has closed on it.
     // So is word of a failure once the task got its video after all (a retry): "Sorry, I couldn't" would follow "It worked".
-    // And word of a cancel once the task runs again, or of its running again once it has ended.
+    // And word of a cancel once the task runs again, or of its running again once its video is made.
     const stale =
       (record.kind === REPLY_KIND && task?.finishedAt !== undefined && record.createdAt <= task.finishedAt) ||
       (FAILURE_NOTICES.includes(record.kind) && task?.status === 'done') ||
       (record.kind === 'canceled' && task !== null && task.status !== 'canceled') ||
-      (record.kind === 'resumed' && task !== null && FINAL_TASK_STATUSES.includes(task.status));
+      (record.kind === 'resumed' && task !== null && (FINAL_TASK_STATUSES.includes(task.status) || task.status === 'delivering' || task.videoId !== undefined));
     if (stale || record.createdAt < Date.now() - DAY_MS) {
       await advanceRecord(deps.store, record.id, { status: 'failed', errorCode: 'not-sent' });
       continue;

@@ -5,7 +5,7 @@
  * would not be fair to the user or would pay twice. Providers set `details.refusal = 'content'` when
  * a model's safety filter turned the prompt down.
  */
-import { type VidbotError, vidbotError } from '../errors.ts';
+import { type VidbotError, vidbotError, isAbortError } from '../errors.ts';
 
 export type ProviderFailureKind = 'outage' | 'refusal' | 'failed' | 'canceled' | 'request';
 
@@ -25,6 +25,8 @@ export const startedNothing = (error: VidbotError): boolean => error.details.rem
 export const UNSENT_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 export const classifyProviderFailure = (error: VidbotError): ProviderFailureKind => {
+  // The caller stopped it (a cancel, or its own timeout): no word on the provider's health.
+  if (isAbortError(error)) return 'canceled';
   switch (error.code) {
     case 'VIDBOT_PROVIDER_FAILED':
     case 'VIDBOT_TIMEOUT':

@@ -1,5 +1,5 @@
 import { type Prediction, parseProgressFromLogs } from 'replicate';
-import { vidbotError, abortedError } from '../errors.ts';
+import { vidbotError, abortedError, isAbortError } from '../errors.ts';
 import type { ProgressListener } from '../progress.ts';
 import { generationFailed } from './failure.ts';
 import { toReplicateError } from './replicate-client.ts';
@@ -96,7 +96,7 @@ export const waitForPrediction = async (first: Prediction, options: WaitOptions)
       if (options.signal?.aborted) continue;
       const mapped = toReplicateError(error, `checking prediction ${prediction.id}`);
       // A poll that fails for a passing reason (network, 5xx after retries) just waits for the next one.
-      if (mapped.code === 'VIDBOT_CANCELED' || !mapped.retryable) throw mapped;
+      if (isAbortError(mapped) || !mapped.retryable) throw mapped;
     }
   }
   report();

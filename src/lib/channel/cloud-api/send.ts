@@ -7,7 +7,7 @@
 import { basename } from 'node:path';
 import { openAsBlob } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { VidbotError, isVidbotError, throwIfAborted } from '../../errors.ts';
+import { VidbotError, isVidbotError, throwIfAborted, isAbortError } from '../../errors.ts';
 import { choicesText } from '../choices.ts';
 import type { Channel, OutboundMessage, SendOptions, SentMessage } from '../port.ts';
 import { isRateLimited, refusalKind, toChannelError } from './codes.ts';
@@ -106,7 +106,7 @@ export const createCloudSender = (options: CloudSenderOptions): CloudSender => {
       try {
         return { type: 'video', video: { id: await upload(message.mediaFile, sendOptions?.signal), ...withCaption } };
       } catch (error) {
-        const fatal = isVidbotError(error, 'VIDBOT_MESSENGER_AUTH') || isVidbotError(error, 'VIDBOT_CANCELED');
+        const fatal = isVidbotError(error, 'VIDBOT_MESSENGER_AUTH') || isAbortError(error);
         if (fatal || message.mediaUrl === undefined) throw error;
         options.onWarning?.(`Uploading the video to the Cloud API failed (${(error as Error).message}); sent it by link instead.`);
       }

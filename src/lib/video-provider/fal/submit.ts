@@ -5,7 +5,7 @@
  * to this endpoint (GET /v1/models/requests/by-endpoint?expand=payloads), by its exact inputs and
  * the time it was sent; it is submitted once more only when it is not there.
  */
-import { type VidbotError, vidbotError } from '../../errors.ts';
+import { type VidbotError, vidbotError, isAbortError } from '../../errors.ts';
 import type { ModelInput } from '../catalogue/index.ts';
 import { NOTHING_STARTED } from '../failure.ts';
 import type { GenerateOptions } from '../port.ts';
@@ -88,7 +88,7 @@ const findSubmitted = async (deps: SubmitDeps, request: SubmitRequest, requested
   const once = () =>
     look(deps.api, request, since).catch((error: unknown) => {
       const mapped = toFalError(error, 'looking for a request whose submit got no clear answer');
-      if (mapped.code === 'VIDBOT_CANCELED') throw mapped;
+      if (isAbortError(mapped)) throw mapped;
       throw vidbotError('VIDBOT_PROVIDER_FAILED', `${mapped.message} Nothing is submitted until it is found or surely absent.`, { cause: error, retryable: true });
     });
   let found = await once();

@@ -3,7 +3,7 @@
  * (with logs) cover lost deliveries and setups without a public URL. Reports queue position and
  * log lines, and reads the result once the request is completed.
  */
-import { vidbotError, abortedError } from '../../errors.ts';
+import { vidbotError, abortedError, isAbortError } from '../../errors.ts';
 import type { ProgressListener } from '../../progress.ts';
 import { CONTENT_REFUSAL } from '../failure.ts';
 import type { JobUpdates } from '../updates.ts';
@@ -144,7 +144,7 @@ export const waitForFalRequest = async (options: FalWaitOptions): Promise<FalOut
       if (options.signal?.aborted) continue;
       const mapped = toFalError(error, `checking request ${options.requestId}`);
       // A poll that fails for a passing reason (network, 5xx after retries) just waits for the next one.
-      if (mapped.code === 'VIDBOT_CANCELED' || !mapped.retryable) throw mapped;
+      if (isAbortError(mapped) || !mapped.retryable) throw mapped;
       continue;
     }
     if (status.status === 'IN_QUEUE') report(`in queue${typeof status.queue_position === 'number' ? ` (position ${status.queue_position})` : ''}`);
