@@ -18,6 +18,7 @@ export {
 } from './config/index.ts';
 
 export {
+  type CancelTaskOptions,
   type CancelTaskResult,
   type CreateTaskInput,
   type CreateVidbotOptions,
