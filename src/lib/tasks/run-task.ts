@@ -4,11 +4,11 @@
  * finishes what is missing: a made video is not generated again, a sent message is not sent again.
  */
 import { basename } from 'node:path';
-import { abortKindOf, abortedError, isAbortError, isTimeoutReason, toVidbotError, vidbotError } from '../errors.ts';
+import { abortedError, isAbortError, isTimeoutReason, toVidbotError, vidbotError } from '../errors.ts';
 import type { PipelineEvent } from '../pipeline/events.ts';
 import type { PipelineResult } from '../pipeline/create-pipeline.ts';
 import { FINAL_TASK_STATUSES, type Task } from '../store/port.ts';
-import { deliverResult } from './deliver.ts';
+import { delivered } from './deliver-stage.ts';
 import { roundsMayFollow } from './delivery-retry.ts';
 import { assertTaskId } from './new-task.ts';
 import { syncDelivery } from './receipts.ts';
@@ -18,7 +18,7 @@ import { move, mustMove } from './machine.ts';
 import { canceledMessage, failureMessage, userReason } from './messages.ts';
 import { giveUp, prepareNotice } from './settle.ts';
 import { watchRun } from './progress.ts';
-import { type Typing, createTyping } from './typing.ts';
+import { createTyping } from './typing.ts';
 
 export interface RunTaskOptions {
   readonly signal?: AbortSignal;
@@ -233,40 +233,4 @@ const generate = async (deps: LifecycleDeps, queued: Task, options: RunTaskOptio
   if (!task.from) return mustMove(store, taskId, 'kept', made);
   const delivering = await mustMove(store, taskId, 'made', { ...made, delivery: firstDelivery(task, channelFor(deps, task.channel)) });
   return delivered(deps, delivering, options, typing);
-};
-
-/**
- * The job's signal, but deaf to a user's cancel: once the video is made it goes out (a cancel that
- * lands now cut a send in flight, which may have reached the user all the same, and left the task
- * open). A shutdown or a lost lease still stops the delivery: the job runs it again. Queues give
- * that signal themselves (stopSignal), which also fires for a shutdown after a cancel; this is for
- * a caller's own signal.
- */
-const deafToCancel = (signal: AbortSignal | undefined): AbortSignal | undefined => {
-  if (signal === undefined) return undefined;
-  const controller = new AbortController();
-  const follow = (): void => {
-    if (abortKindOf(signal) !== 'cancel') controller.abort(signal.reason);
-  };
-  if (signal.aborted) follow();
-  else signal.addEventListener('abort', follow, { once: true });
-  return controller.signal;
-};
-
-/** The delivery as the pipeline's last stage, so dashboards and progress bars show it like the others. */
-const delivered = async (deps: LifecycleDeps, task: Task, runOptions: RunTaskOptions, typing: Typing = createTyping(deps, task)): Promise<Task> => {
-  const signal = runOptions.stopSignal ?? deafToCancel(runOptions.signal);
-  const options: RunTaskOptions = { ...runOptions, ...(signal ? { signal } : {}) };
-  const started = performance.now();
-  options.onEvent?.({ type: 'stage:start', stage: 'deliver' });
-  // The video is about to go out (unless a rerun finds it went already): the user sees a reply coming.
-  if (task.delivery !== undefined && task.delivery.messageId === undefined) await typing.show(options.signal);
-  const after = await deliverResult(deps, task, options.signal);
-  // The local channel carries nothing anywhere (no messenger set up): its "delivered" means kept here.
-  const state =
-    after.delivery?.channel === 'local' ? 'not sent (no messenger set up)'
-    : after.delivery ? `${after.delivery.status}${after.delivery.fallback ? ` as ${after.delivery.fallback}` : ''}`
-    : after.status;
-  options.onEvent?.({ type: 'stage:done', stage: 'deliver', durationMs: performance.now() - started, note: after.status === 'failed' ? `not delivered (${state})` : state });
-  return after;
 };
