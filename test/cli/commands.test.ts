@@ -134,7 +134,7 @@ describe('vidbot config', () => {
       value: string;
       source: string;
     }[];
-    expect(list.find((row) => row.key === 'WORKER_COUNT')).toMatchObject({ value: '4', source: 'config store' });
+    expect(list.find((row) => row.key === 'WORKER_COUNT')).toMatchObject({ value: '4', source: 'saved settings' });
     expect(list.find((row) => row.key === 'WHATSAPP_MAX_BYTES')).toMatchObject({ value: '9000000', source: 'environment' });
     expect(list.find((row) => row.key === 'TWILIO_AUTH_TOKEN')?.value).toBe('••••6789');
     const removed = await cli(['config', 'unset', 'WORKER_COUNT']);

@@ -33,7 +33,7 @@ describe('loadConfig', () => {
       overrides: { orientation: 'landscape' },
     });
     expect(config.videoSeconds).toBe(4);
-    expect(sources.videoSeconds).toBe('config store');
+    expect(sources.videoSeconds).toBe('saved settings');
     expect(config.workerCount).toBe(3);
     expect(sources.workerCount).toBe('.env');
     expect(config.whatsappMaxBytes).toBe(6_000_000);
@@ -152,7 +152,7 @@ describe('loadConfig with collectInvalid', () => {
     expect(Object.keys(invalid).sort()).toEqual(['publicBaseUrl', 'rateLimitPerMinute']);
     expect(invalid.publicBaseUrl).toMatchObject({ code: 'VIDBOT_CONFIG_INVALID', hint: 'Fix the PUBLIC_BASE_URL environment variable, or unset it.' });
     expect(config.rateLimitPerMinute).toBe(7);
-    expect(sources.rateLimitPerMinute).toBe('config store');
+    expect(sources.rateLimitPerMinute).toBe('saved settings');
     expect(config.publicBaseUrl).toBeUndefined();
     expect(config.dailyLimit).toBe(3);
     // A bad value under a good one is still reported: without collectInvalid, loading stops at it.

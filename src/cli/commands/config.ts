@@ -70,7 +70,8 @@ export const configCommand = async (context: CliContext, action: Action, args: u
         // (grep, a file), each setting is one line with its value whole.
         const columns = terminalColumns(context.stdout);
         const valueWidth = columns === undefined ? Math.max(...rows.map((row) => Array.from(row.value || '-').length)) : VALUE_WIDTH;
-        const head = width + 2 + valueWidth + 2 + 12 + 2;
+        const sourceWidth = Math.max(12, ...rows.map((row) => row.source.length));
+        const head = width + 2 + valueWidth + 2 + sourceWidth + 2;
         // Too narrow for the words beside the columns (80 columns left them eight): they go under
         // each setting, whole, and so does what is wrong with a bad value.
         const beneath = columns !== undefined && columns - head < ABOUT_MIN_WIDTH;

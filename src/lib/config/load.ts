@@ -58,7 +58,7 @@ export const defaultDataDir = (env: Readonly<Record<string, string | undefined>>
 
 /**
  * Loads configuration once, from lowest to highest precedence:
- * defaults < config store < .env in cwd < environment < overrides (CLI flags).
+ * defaults < saved settings < .env in cwd < environment < overrides (CLI flags).
  * Every value is validated; the result is frozen.
  */
 export const loadConfig = (options: LoadConfigOptions = {}): LoadedConfig => {
@@ -71,7 +71,7 @@ export const loadConfig = (options: LoadConfigOptions = {}): LoadedConfig => {
   const invalid: Partial<Record<SettingKey, VidbotError>> = {};
 
   const layers: [ConfigSource, (key: SettingKey) => unknown][] = [
-    ['config store', (key) => options.stored?.[key]],
+    ['saved settings', (key) => options.stored?.[key]],
     ['.env', (key) => fromDotenv[settings[key].env]],
     ['environment', (key) => env[settings[key].env]],
     ['flag', (key) => options.overrides?.[key]],

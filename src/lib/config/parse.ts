@@ -5,7 +5,7 @@ import { type ConfigSource, type SettingKey, settings } from './settings.ts';
 /** Where the user fixes a bad value depends on where it came from. */
 const FIX_BY_SOURCE: Readonly<Record<ConfigSource, string>> = {
   default: 'This default is a bug in vidbot; please report it.',
-  'config store': 'Fix it with `vidbot config set %s <value>`, or remove it with `vidbot config unset %s`.',
+  'saved settings': 'Fix it with `vidbot config set %s <value>`, or remove it with `vidbot config unset %s`.',
   '.env': 'Fix %s in the .env file of this folder.',
   environment: 'Fix the %s environment variable, or unset it.',
   // A flag's own bad value names the flag (a usage error); this is a library caller's override.

@@ -81,7 +81,7 @@ export const openSavedSettings = async (options: OpenSavedSettingsOptions = {}):
     set(key, raw) {
       // Validate now so a bad value fails at `config set` (a usage error: nothing is saved), not at the next run.
       try {
-        parseSetting(key, raw, 'config store', settings[key].env);
+        parseSetting(key, raw, 'saved settings', settings[key].env);
       } catch (error) {
         if (!isVidbotError(error, 'VIDBOT_INPUT_INVALID')) throw error;
         throw vidbotError('VIDBOT_INPUT_INVALID', `${error.message} Nothing was saved.`, {

@@ -264,7 +264,7 @@ export type Config = Readonly<
   } & { dataDir: string }
 >;
 
-export type ConfigSource = 'default' | 'config store' | '.env' | 'environment' | 'flag';
+export type ConfigSource = 'default' | 'saved settings' | '.env' | 'environment' | 'flag';
 
 /** Looks a setting up by its key (workerCount) or its variable (WORKER_COUNT), in any case. */
 export const findSetting = (name: string): SettingKey | undefined => {
