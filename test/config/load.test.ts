@@ -99,6 +99,8 @@ describe('loadConfig', () => {
     const { config } = loadConfig({ env: { WORKER_COUNT: '', VIDBOT_DATA_DIR: 'data' }, cwd: dir });
     expect(config.workerCount).toBe(2);
     expect(config.dataDir).toBe(join(dir, 'data'));
+    // An empty flag was typed on purpose: checked like any value, not taken as unset.
+    expect(() => loadConfig({ env: { VIDBOT_HOST: '' }, cwd: dir, overrides: { host: '' }, overrideNames: { host: '--host' } })).toThrow('--host must be a non-empty string, got "".');
   });
 
   it('finds settings by key or variable name, in any case', () => {

@@ -79,8 +79,9 @@ export const loadConfig = (options: LoadConfigOptions = {}): LoadedConfig => {
   for (const [source, read] of layers) {
     for (const key of Object.keys(settings) as SettingKey[]) {
       const raw = read(key);
-      // An empty variable counts as unset, as in most tools, so `FOO= vidbot ...` clears nothing by accident.
-      if (raw === undefined || raw === '') continue;
+      // An empty variable counts as unset, as in most tools, so `FOO= vidbot ...` clears nothing by accident;
+      // an empty flag (`--host ''`) was typed on purpose, and is checked like any value.
+      if (raw === undefined || (raw === '' && !(source === 'flag' && options.overrideNames?.[key] !== undefined))) continue;
       try {
         values[key] = parseSetting(key, raw, source, source === 'flag' ? options.overrideNames?.[key] : undefined);
       } catch (error) {
