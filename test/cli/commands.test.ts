@@ -141,6 +141,9 @@ describe('vidbot config', () => {
     expect(removed.exitCode).toBe(0);
     expect(removed.stdout).toMatch(/^WORKER_COUNT removed from /);
     expect((await cli(['config', 'get', 'WORKER_COUNT'])).stdout.trim()).toBe('2');
+    // An unset setting: an empty line for a script, words on a terminal.
+    expect((await cli(['config', 'get', 'PUBLIC_BASE_URL'])).stdout).toBe('\n');
+    expect((await runCli(['config', 'get', 'PUBLIC_BASE_URL'], { env: sandbox.env, cwd: sandbox.root, columns: 80 })).stdout).toBe('(PUBLIC_BASE_URL is not set)\n');
     // Not set: said so, rather than "removed".
     expect((await cli(['config', 'unset', 'WORKER_COUNT'])).stdout).toMatch(/^WORKER_COUNT was not set in .*; nothing changed\n$/);
   });

@@ -47,7 +47,9 @@ export const configCommand = async (context: CliContext, action: Action, args: u
       const bad = invalid[key];
       if (bad !== undefined) throw bad;
       const value = config[key];
-      out(value === undefined ? '' : flags.showSecret ? String(value) : maskSetting(key, value));
+      // Unset: an empty line for a script ($(vidbot config get ...)), words for a person at a terminal.
+      if (value === undefined) out(terminalColumns(context.stdout) === undefined ? '' : `(${settings[key].env} is not set)`);
+      else out(flags.showSecret ? String(value) : maskSetting(key, value));
       return;
     }
     case 'list': {
