@@ -152,12 +152,13 @@ describe('vidbot config', () => {
     const bad = { PORT: 'abc' };
     const list = await cli(['config', 'list'], bad);
     expect(list.exitCode).toBe(0);
-    expect(list.stdout).toMatch(/^PORT +3000 +default +✖ PORT must be a whole number from 0 to 65535, got "abc" \(from environment\)\.$/m);
+    // The bad value itself and where it is, not the default it falls back to (every other command refuses it).
+    expect(list.stdout).toMatch(/^PORT +✖ abc +environment +✖ PORT must be a whole number from 0 to 65535, got "abc" \(from environment\)\.$/m);
     expect(list.stderr).toBe('✖ 1 invalid value (marked), which every other command refuses.\n');
     // At 80 columns the words about each setting go under it, whole: a bad value's reason too.
     const narrow = (await runCli(['config', 'list'], { env: { ...sandbox.env, ...bad }, cwd: sandbox.root, columns: 80 })).stdout.split('\n');
     const portAt = narrow.findIndex((line) => line.startsWith('PORT '));
-    expect(narrow[portAt]).toMatch(/^PORT +3000 +default$/);
+    expect(narrow[portAt]).toMatch(/^PORT +✖ abc +environment$/);
     expect(narrow[portAt + 1]).toBe('    ✖ PORT must be a whole number from 0 to 65535, got "abc" (from environment).');
     expect(narrow.filter((line) => Array.from(line).length > 80)).toEqual([]);
     // On a terminal a long value keeps the columns in line: cut in its middle, whole from config get.

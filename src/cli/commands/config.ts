@@ -1,18 +1,11 @@
 import { isAbsolute, resolve } from 'node:path';
 import { loadConfig, maskSetting, openSavedSettings, requireSetting, settings } from '../../lib/config/index.ts';
 import type { SettingKey } from '../../lib/config/index.ts';
-import { middleTruncate } from '../dashboard/format.ts';
 import type { CliContext } from '../context.ts';
-import { terminalColumns, wrapWords } from '../format.ts';
+import { terminalColumns } from '../format.ts';
+import { type BadValue, listLines } from './config-list.ts';
 
 type Action = 'set' | 'get' | 'list' | 'unset' | 'path';
-
-/** The value column of `config list`: wide enough for every default, a URL's start and end. */
-const VALUE_WIDTH = 24;
-
-/** The narrowest room beside the columns a setting's description is given; less, and it goes under them. */
-const ABOUT_MIN_WIDTH = 40;
-const ABOUT_INDENT = '    ';
 
 const FOLDERS: ReadonlySet<SettingKey> = new Set(['dataDir', 'mediaDir']);
 
@@ -61,37 +54,12 @@ export const configCommand = async (context: CliContext, action: Action, args: u
         value: maskSetting(key, config[key]),
         source: sources[key] ?? 'unset',
         description: settings[key].description,
-        ...(invalid[key] ? { invalid: invalid[key].message } : {}),
+        ...(invalid[key] ? { invalid: invalid[key].message, badValue: invalid[key].details as BadValue } : {}),
       }));
       if (flags.json) {
-        out(JSON.stringify(rows));
+        out(JSON.stringify(rows.map(({ badValue: _bad, ...row }) => row)));
       } else {
-        const width = Math.max(...rows.map((row) => row.key.length));
-        // On a terminal the columns stay in line within its width: a long value (a folder) is cut in
-        // its middle (`config get` and --json give it whole), and the words about it wrap. Piped
-        // (grep, a file), each setting is one line with its value whole.
-        const columns = terminalColumns(context.stdout);
-        const valueWidth = columns === undefined ? Math.max(...rows.map((row) => Array.from(row.value || '-').length)) : VALUE_WIDTH;
-        const sourceWidth = Math.max(12, ...rows.map((row) => row.source.length));
-        const head = width + 2 + valueWidth + 2 + sourceWidth + 2;
-        // Too narrow for the words beside the columns (80 columns left them eight): they go under
-        // each setting, whole, and so does what is wrong with a bad value.
-        const beneath = columns !== undefined && columns - head < ABOUT_MIN_WIDTH;
-        for (const row of rows) {
-          const about = row.invalid === undefined ? row.description : `✖ ${row.invalid}`;
-          const value = row.value || '-';
-          const shown = columns === undefined ? value : middleTruncate(value, VALUE_WIDTH);
-          const line = `${row.key.padEnd(width)}  ${shown.padEnd(valueWidth)}  ${row.source}`;
-          if (beneath) {
-            out(line);
-            for (const each of wrapWords(about, columns - ABOUT_INDENT.length, 0)) out(`${ABOUT_INDENT}${each}`);
-            continue;
-          }
-          // Beside them, in a column of its own, wrapped within the terminal's width.
-          const [first = '', ...more] = wrapWords(about, columns === undefined ? undefined : columns - head, 0);
-          out(`${line.padEnd(head - 2)}  ${first}`);
-          for (const each of more) out(`${' '.repeat(head)}${each}`);
-        }
+        for (const line of listLines(rows, terminalColumns(context.stdout))) out(line);
       }
       const bad = Object.keys(invalid).length;
       if (bad > 0) context.stderr.write(`✖ ${bad} invalid ${bad === 1 ? 'value' : 'values'} (marked), which every other command refuses.\n`);

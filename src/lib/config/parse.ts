@@ -31,6 +31,8 @@ export const parseSetting = (key: SettingKey, raw: unknown, source: ConfigSource
     label === undefined
       ? vidbotError('VIDBOT_CONFIG_INVALID', `${spec.env} must be ${expected}, got ${shown} (from ${from}).`, {
           hint: FIX_BY_SOURCE[source].replaceAll('%s', spec.env).replaceAll('%k', key),
+          // Where the bad value is, and what it is (never a secret's): `config list` shows it in its row.
+          details: { source, ...(spec.secret ? {} : { given: typeof raw === 'string' ? raw : JSON.stringify(raw) }) },
         })
       : vidbotError('VIDBOT_INPUT_INVALID', `${label} must be ${expected}, got ${shown}.`);
 
