@@ -19,6 +19,8 @@ describe('parseCommand', () => {
     expect(parseCommand('Cancel.')?.name).toBe('cancel');
     // Asked in a sentence rather than by name: not a video of the words.
     expect(['What can you do?', 'how does this work', 'Cancel it!', 'stop it'].map((text) => parseCommand(text)?.name)).toEqual(['help', 'help', 'cancel', 'cancel']);
+    // A question about the bot, alone or after a greeting, whatever the punctuation between.
+    expect(['Hi, what can you do?', 'what is this?', 'Hello! How does this work?', "what's this", 'hey there, who are you?'].map((text) => parseCommand(text)?.name)).toEqual(['help', 'help', 'help', 'help', 'help']);
   });
 
   it('reads anything longer as a prompt, and a caption never as a bare word', () => {

@@ -15,9 +15,13 @@ const ALIASES: Readonly<Record<string, CommandName>> = { start: 'help', menu: 'h
  * gets the welcome, "status" the status, rather than a video of the word. Not "good morning": a
  * good-morning video is a common wish on WhatsApp.
  */
+const GREETINGS = ['hi', 'hii', 'hello', 'hey', 'hiya', 'yo', 'hola', 'hallo', 'bonjour', 'ciao', 'olá', 'oi', 'salut', 'namaste', 'hi there', 'hello there', 'hey there'];
+const ABOUT_THE_BOT = ['what can you do', 'what do you do', 'how does this work', 'how does it work', 'help me', 'help please', 'what is this', "what's this", 'whats this', 'what is this bot', 'who are you', 'what are you', 'how do i use this', 'how do i use you', 'how to use this'];
+
 const WORDS: Readonly<Record<string, CommandName>> = {
-  ...Object.fromEntries(['hi', 'hii', 'hello', 'hey', 'hiya', 'yo', 'hola', 'hallo', 'bonjour', 'ciao', 'olá', 'oi', 'salut', 'namaste', '?', 'hi there', 'hello there', 'hey there'].map((word) => [word, 'help' as const])),
-  ...Object.fromEntries(['what can you do', 'what do you do', 'how does this work', 'how does it work', 'help me', 'help please'].map((words) => [words, 'help' as const])),
+  ...Object.fromEntries([...GREETINGS, '?'].map((word) => [word, 'help' as const])),
+  // A question about the bot, alone or after a greeting ("Hi, what can you do?").
+  ...Object.fromEntries(ABOUT_THE_BOT.flatMap((words) => [words, ...GREETINGS.map((greeting) => `${greeting} ${words}`)]).map((words) => [words, 'help' as const])),
   ...Object.fromEntries(['cancel it', 'cancel that', 'cancel please', 'stop it'].map((words) => [words, 'cancel' as const])),
   ...ALIASES,
   help: 'help',
@@ -62,6 +66,9 @@ const plainWords = (text: string): string => {
   return words === '' && trimmed.startsWith('?') ? '?' : words;
 };
 
+/** "hi, what can you do" as the lists hold it: words and spaces ("?" alone stays: it asks for help). */
+const withoutInnerPunctuation = (words: string): string => (words === '?' ? words : words.replace(/[,.!?;:]+/g, ' ').replace(/\s+/g, ' ').trim());
+
 export interface ParsedCommand {
   /** Undefined for a /word the bot does not know (it gets the help). */
   readonly name: CommandName | undefined;
@@ -77,7 +84,7 @@ export interface ParsedCommand {
 export const parseCommand = (body: string, options: { readonly bareWords?: boolean } = {}): ParsedCommand | null => {
   const text = body.trim();
   if (!text.startsWith('/')) {
-    const words = options.bareWords === false || surelyLonger(text, LONGEST_WORDS) ? undefined : plainWords(text);
+    const words = options.bareWords === false || surelyLonger(text, LONGEST_WORDS) ? undefined : withoutInnerPunctuation(plainWords(text));
     if (words === 'cancel all') return { name: 'cancel', word: text, argument: 'all' };
     const name = words === undefined ? undefined : WORDS[words];
     return name === undefined ? null : { name, word: text, argument: '' };

@@ -34,7 +34,8 @@ export const helpText = (options: { imageToVideo: boolean; voiceNotes?: boolean;
 
 export const unknownCommandText = (word: string, options: { imageToVideo: boolean; voiceNotes?: boolean; models?: number; meant?: string | undefined }): string =>
   options.meant === undefined
-    ? `🤔 I don't know the command "${shorten(word, 20)}".\n\n${helpText(options)}`
+    ? // Short, as a typo's answer is: the commands by name, and where to read what each does.
+      `🤔 I don't know the command "${shorten(word, 20)}". I know /help, /status, /history, /cancel${(options.models ?? 0) > 1 ? ' and /model' : ''}: send /help to see what each does.`
     : `🤔 I don't know the command "${shorten(word, 20)}". Did you mean ${options.meant}? Send /help for all of them.`;
 
 /** Collapses whitespace and cuts long text to `max` characters as seen (text.ts). */
