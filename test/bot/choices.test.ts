@@ -109,6 +109,9 @@ describe('resolveChoice', () => {
     expect(await resolveChoice(vidbot.store, inbound({ body: '2' }), now)).toEqual({ kind: 'bare-number' });
     expect(await resolveChoice(vidbot.store, inbound({ body: '1', from: OTHER }), now)).toEqual({ kind: 'bare-number' });
     expect(await resolveChoice(vidbot.store, inbound({ body: '1', media: [{ url: 'https://x/1', contentType: 'image/png' }] }), now)).toBeNull();
+    // A button's words typed where no offer stands: not a video titled "Another take" (asked what they mean, as a number is).
+    expect(await resolveChoice(vidbot.store, inbound({ body: 'Another take', from: OTHER }), now)).toEqual({ kind: 'bare-number' });
+    expect(await resolveChoice(vidbot.store, inbound({ body: '🔄 Try again', from: OTHER }), now)).toEqual({ kind: 'bare-number' });
   });
 
   it('forgets offers older than a day', async () => {

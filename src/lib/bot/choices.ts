@@ -97,7 +97,16 @@ export const resolveChoice = async (store: Store, message: InboundMessage, now: 
   const understood = offer !== undefined && RETRY_OFFER_KINDS.includes(offer.kind) && !isBareNumber(answer) ? [choiceOf('retry')] : undefined;
   const picked = offer === undefined || task === undefined ? undefined : pickChoice(answer, understood ?? choicesFor(offer.kind, task));
   if (picked !== undefined && task !== undefined && isAction(picked.id)) return { kind: 'chosen', action: picked.id, task };
-  return isBareNumber(answer) ? { kind: 'bare-number' } : null;
+  return isBareNumber(answer) || answersNoOffer(answer) ? { kind: 'bare-number' } : null;
+};
+
+/**
+ * A button's words typed where no offer stands ("Another take", "Try again"): about no video, and
+ * surely no description of one. ("Landscape" or "Portrait" alone may well be one.)
+ */
+const answersNoOffer = (answer: string): boolean => {
+  const picked = pickChoice(answer, [choiceOf('again'), choiceOf('retry')]);
+  return picked !== undefined && !isBareNumber(answer);
 };
 
 export type { Admission } from './admission.ts';
