@@ -184,6 +184,8 @@ describe('reply buttons', () => {
   it('a bare number with nothing to answer gets a hint, not a video', async () => {
     const b = await start({}, { workers: false });
     expect(await b.say(USER, '2')).toContain('not sure what "2" means');
+    // A button's words, whole, where no offer stands.
+    expect(await b.say('whatsapp:+15550007171', 'Another take')).toContain('not sure what "Another take" means here');
     expect(await b.vidbot.store.countTasks({ from: USER })).toBe(0);
   });
 

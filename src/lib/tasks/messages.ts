@@ -85,5 +85,5 @@ export const choiceTexts = {
       : `⏳ "${excerpt(task.prompt, 60)}" in ${orientation} is already on its way.`,
   unknown: "🤔 I couldn't tell which video that button was for. Send the description again and I'll make it.",
   bareNumber: (answer: string) =>
-    `🤔 I'm not sure what "${excerpt(answer, 10)}" means here. Send a description of the video you'd like, or /help.`,
+    `🤔 I'm not sure what "${excerpt(answer, 20)}" means here. Send a description of the video you'd like, or /help.`,
 };
