@@ -1,4 +1,5 @@
 /** How a message's words are read (a command, a greeting, thanks, or a prompt), and what /cancel answers. */
+import { cancelTexts } from '../../src/lib/bot/replies.ts';
 import { describe, expect, it } from 'vitest';
 import { isThanks, meantCommand, parseCommand, runCommand } from '../../src/lib/bot/commands.ts';
 import { makeVidbot } from '../helpers/vidbot.ts';
@@ -84,6 +85,9 @@ describe('/cancel', () => {
       // Before, only the newest went, and the reply did not say the others were still coming.
       expect(await cancel()).toBe('🛑 Canceled "a white kite". Send a new description whenever you like.\n📋 You have 2 more on the way: send /cancel again for the next, or /cancel all.');
       expect(await cancel('all')).toBe('🛑 Canceled 2 videos. Send a new description whenever you like.');
+      // One in progress is told to stop, not counted as canceled: its stop is confirmed in a message of its own.
+      expect(cancelTexts.all([2, 1, 0])).toBe("🛑 Canceled 2 waiting videos. And stopping the one already in progress: I'll tell you when it has stopped. Send a new description whenever you like.");
+      expect(cancelTexts.all([0, 2, 0])).toBe("🛑 Stopping the 2 videos already in progress: I'll tell you when they have stopped. Send a new description whenever you like.");
       expect(await vidbot.store.countTasks({ from, status: ['queued'] })).toBe(0);
       expect(await cancel('all')).toBe('🛑 Stopping "a red kite"... it\'s already in progress, so it may take a moment.');
       await vidbot.store.updateTask(tasks[0]?.taskId ?? '', { status: 'canceled' });

@@ -134,8 +134,12 @@ export const cancelTexts = {
   more: (count: number) => `📋 You have ${count} more on the way: send /cancel again for the next, or /cancel all.`,
   all: ([canceled, stopping, late]: readonly [number, number, number]) =>
     [
-      canceled + stopping > 0 ? `🛑 Canceled ${plural(canceled + stopping, 'video')}.` : '',
-      stopping > 0 ? `${stopping === 1 ? 'One was' : `${stopping} were`} already in progress, so ${stopping === 1 ? 'it' : 'they'} may take a moment to stop.` : '',
+      // Waiting ones are canceled now; one in progress is only told to stop, and its stop is confirmed
+      // in a message of its own (as a plain /cancel's is): said so, rather than counted as canceled.
+      canceled > 0 ? `🛑 Canceled ${plural(canceled, stopping > 0 ? 'waiting video' : 'video')}.` : '',
+      stopping > 0
+        ? `${canceled > 0 ? 'And stopping' : '🛑 Stopping'} the ${stopping === 1 ? (canceled > 0 ? 'one' : 'video') : `${stopping}${canceled > 0 ? '' : ' videos'}`} already in progress: I'll tell you when ${stopping === 1 ? 'it has' : 'they have'} stopped.`
+        : '',
       late > 0 ? `📬 Too late for ${plural(late, 'video')}: already made and on ${late === 1 ? 'its' : 'their'} way.` : '',
       'Send a new description whenever you like.',
     ]
