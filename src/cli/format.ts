@@ -94,3 +94,6 @@ export const endedInTime = (finished: number, handedBack: number): string => {
   if (handedBack > 0) return `${finished} running ${finished === 1 ? 'job' : 'jobs'} ended in time.`;
   return finished === 1 ? 'The running job ended in time.' : `All ${finished} running jobs ended in time.`;
 };
+
+/** POSIX shell single quotes: nothing is special inside them except the quote itself. */
+export const shellQuote = (text: string): string => `'${text.replaceAll("'", `'\\''`)}'`;

@@ -27,6 +27,7 @@ const CLOSE_WAIT_MS = 5_000;
 
 export type { CancelTaskOptions, CancelTaskResult, CreateTaskInput, CreateVidbotOptions, StartWorkersOptions, TaskJob, Vidbot, VidbotPaths } from './vidbot-types.ts';
 
+/** Picks and wires the adapters that the configuration asks for: the one factory of the library. */
 export const createVidbot = async (config: Config, options: CreateVidbotOptions = {}): Promise<Vidbot> => {
   if (typeof config !== 'object' || config === null || typeof config.dataDir !== 'string') {
     throw vidbotError('VIDBOT_INVALID_ARGUMENT', 'createVidbot needs a configuration.', { hint: "Make one with loadConfig(): createVidbot(loadConfig().config)." });

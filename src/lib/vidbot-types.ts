@@ -127,4 +127,3 @@ export interface CreateVidbotOptions {
   };
 }
 
-/** Picks and wires the adapters that the configuration asks for: the one factory of the library. */

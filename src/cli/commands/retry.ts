@@ -6,10 +6,8 @@
 import { createVidbot } from '../../lib/create-vidbot.ts';
 import { vidbotError } from '../../lib/errors.ts';
 import { type CliContext, loadCliConfig, warnOn } from '../context.ts';
+import { shellQuote } from '../format.ts';
 import { findTask } from './status-task.ts';
-
-/** The prompt as one shell word, for the hint's command line. */
-const shellQuote = (text: string): string => `'${text.replaceAll("'", "'\\''")}'`;
 
 export const retryCommand = async (context: CliContext, options: { json?: boolean }, id: string): Promise<void> => {
   const { config } = await loadCliConfig(context);

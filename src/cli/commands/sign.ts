@@ -3,6 +3,7 @@ import { vidbotError } from '../../lib/errors.ts';
 import { LOCAL_AUTH_TOKEN_FILE, loadLocalAuthToken } from '../../lib/channel/twilio/local-token.ts';
 import { computeTwilioSignature } from '../../lib/channel/twilio/signature.ts';
 import { type CliContext, loadCliConfig } from '../context.ts';
+import { shellQuote } from '../format.ts';
 
 export interface SignFlags {
   url: string;
@@ -52,8 +53,6 @@ const checkUrl = (url: string): void => {
   }
 };
 
-/** POSIX shell single quotes: nothing is special inside them except the quote itself. */
-export const shellQuote = (text: string): string => `'${text.replaceAll("'", `'\\''`)}'`;
 
 /**
  * curl sends `name=content` with the content URL-encoded and the name as is, so the name is

@@ -104,10 +104,7 @@ export const resolveChoice = async (store: Store, message: InboundMessage, now: 
  * A button's words typed where no offer stands ("Another take", "Try again"): about no video, and
  * surely no description of one. ("Landscape" or "Portrait" alone may well be one.)
  */
-const answersNoOffer = (answer: string): boolean => {
-  const picked = pickChoice(answer, [choiceOf('again'), choiceOf('retry')]);
-  return picked !== undefined && !isBareNumber(answer);
-};
+const answersNoOffer = (answer: string): boolean => pickChoice(answer, [choiceOf('again'), choiceOf('retry')]) !== undefined;
 
 export type { Admission } from './admission.ts';
 

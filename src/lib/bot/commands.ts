@@ -10,14 +10,14 @@ const COMMANDS: readonly CommandName[] = ['help', 'status', 'history', 'cancel',
 /** Other names people type for a command, with or without the slash (Telegram's /start, a menu). */
 const ALIASES: Readonly<Record<string, CommandName>> = { start: 'help', menu: 'help', commands: 'help', stop: 'cancel' };
 
+const GREETINGS = ['hi', 'hii', 'hello', 'hey', 'hiya', 'yo', 'hola', 'hallo', 'bonjour', 'ciao', 'olá', 'oi', 'salut', 'namaste', 'hi there', 'hello there', 'hey there'];
+const ABOUT_THE_BOT = ['what can you do', 'what do you do', 'how does this work', 'how does it work', 'help me', 'help please', 'what is this', "what's this", 'whats this', 'what is this bot', 'who are you', 'what are you', 'how do i use this', 'how do i use you', 'how to use this'];
+
 /**
  * A whole message that is a greeting or a command's bare name, not a description: a first "Hi"
  * gets the welcome, "status" the status, rather than a video of the word. Not "good morning": a
  * good-morning video is a common wish on WhatsApp.
  */
-const GREETINGS = ['hi', 'hii', 'hello', 'hey', 'hiya', 'yo', 'hola', 'hallo', 'bonjour', 'ciao', 'olá', 'oi', 'salut', 'namaste', 'hi there', 'hello there', 'hey there'];
-const ABOUT_THE_BOT = ['what can you do', 'what do you do', 'how does this work', 'how does it work', 'help me', 'help please', 'what is this', "what's this", 'whats this', 'what is this bot', 'who are you', 'what are you', 'how do i use this', 'how do i use you', 'how to use this'];
-
 const WORDS: Readonly<Record<string, CommandName>> = {
   ...Object.fromEntries([...GREETINGS, '?'].map((word) => [word, 'help' as const])),
   // A question about the bot, alone or after a greeting ("Hi, what can you do?").

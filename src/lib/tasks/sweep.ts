@@ -11,7 +11,7 @@ import { OUT_OF_REACH, endOfDeliveryJob } from './delivery-retry.ts';
 import { type LifecycleDeps, giveBackAllowance } from './deps.ts';
 import { move, nextJobId } from './machine.ts';
 import { failureMessage, userReason } from './messages.ts';
-import { NOTICE_KINDS, prepareNotice } from './settle.ts';
+import { FAILURE_NOTICE_KINDS, NOTICE_KINDS, prepareNotice } from './settle.ts';
 import { advanceRecord, sendRecorded } from './outbound.ts';
 import { REPLY_KIND } from './replies.ts';
 import { toVidbotError, vidbotError } from '../errors.ts';
@@ -38,7 +38,6 @@ export interface SweepResult {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-const FAILURE_NOTICES: readonly string[] = ['failure', 'undelivered'];
 const RECEIPTS_A_BATCH = 1000;
 
 /**
@@ -149,7 +148,7 @@ const finishNotices = async (deps: LifecycleDeps, options: SweepOptions): Promis
     // And word of a cancel once the task runs again, or of its running again once its video is made.
     const stale =
       (record.kind === REPLY_KIND && task?.finishedAt !== undefined && record.createdAt <= task.finishedAt) ||
-      (FAILURE_NOTICES.includes(record.kind) && task?.status === 'done') ||
+      (FAILURE_NOTICE_KINDS.includes(record.kind) && task?.status === 'done') ||
       (record.kind === 'canceled' && task !== null && task.status !== 'canceled') ||
       (record.kind === 'resumed' && task !== null && (FINAL_TASK_STATUSES.includes(task.status) || task.status === 'delivering' || task.videoId !== undefined));
     if (stale || record.createdAt < Date.now() - DAY_MS) {
