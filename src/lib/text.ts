@@ -65,6 +65,11 @@ export interface CutOptions {
   readonly count?: 'seen' | 'codePoints' | 'columns';
   /** Collapse runs of whitespace and trim first (default true). */
   readonly collapse?: boolean;
+  /**
+   * End the cut text between words, as a person would, when the last space within the limit leaves
+   * most of it (a long word alone is still cut inside): for what a user reads, not a terminal's columns.
+   */
+  readonly atWord?: boolean;
 }
 
 /** `text` in at most `max` characters, ending with "…" when it was longer. */
@@ -75,10 +80,20 @@ export const cutText = (text: string, max: number, options: CutOptions = {}): st
   if (parts.reduce((sum, part) => sum + size(part), 0) <= max) return line;
   let kept = '';
   let used = 0;
+  let next: string | undefined;
   for (const part of parts) {
-    if (used + size(part) > max - 1) break;
+    if (used + size(part) > max - 1) {
+      next = part;
+      break;
+    }
     kept += part;
     used += size(part);
+  }
+  if (options.atWord === true) {
+    const space = next !== undefined && !/\s/.test(next) ? kept.search(/\s\S*$/) : -1;
+    if (space >= kept.length * 0.6) kept = kept.slice(0, space);
+    // "a fox, a cat…" rather than "a fox, a cat,…".
+    kept = kept.replace(/[\s,;:.-]+$/, '');
   }
   return `${kept.trimEnd()}…`;
 };

@@ -41,7 +41,7 @@ export const createServerMetrics = <T>(options: { queue: JobQueue<T>; store?: Pi
   });
   const inbound = new Counter({
     name: 'vidbot_inbound_messages_total',
-    help: 'WhatsApp messages by outcome (ack, command, rate-limited, rejected, duplicate)',
+    help: 'WhatsApp messages by outcome (ack, command, model, repeat, rate-limited, quota, rejected, duplicate)',
     labelNames: ['kind'] as const,
     registers: [registry],
   });

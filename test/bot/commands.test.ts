@@ -1,7 +1,7 @@
 /** How a message's words are read (a command, a greeting, thanks, or a prompt), and what /cancel answers. */
 import { cancelTexts } from '../../src/lib/bot/replies.ts';
 import { describe, expect, it } from 'vitest';
-import { isThanks, meantCommand, parseCommand, runCommand } from '../../src/lib/bot/commands.ts';
+import { meantCommand, parseCommand, runCommand, smallTalkOf } from '../../src/lib/bot/commands.ts';
 import { makeVidbot } from '../helpers/vidbot.ts';
 
 describe('parseCommand', () => {
@@ -40,16 +40,19 @@ describe('parseCommand', () => {
   });
 });
 
-describe('isThanks', () => {
-  it('hears thanks, agreement and reactions, with punctuation and emoji around them', () => {
-    for (const text of ['thanks!', 'Thank you so much!!! 🙏', '   OK  ', 'love it ❤️', '👍👍', '🙏🏽', 'merci.', 'Bye!', 'see you 👋']) {
-      expect({ text, thanks: isThanks(text) }).toEqual({ text, thanks: true });
-    }
+describe('smallTalkOf', () => {
+  it('hears thanks, agreement, goodbyes and reactions, with punctuation and emoji around them, each as what it is', () => {
+    const heard = (texts: string[]) => texts.map((text) => ({ text, is: smallTalkOf(text) }));
+    const as = (texts: string[], is: string) => texts.map((text) => ({ text, is }));
+    const thanks = ['thanks!', 'Thank you so much!!! 🙏', 'merci.', '🙏🏽', '👍🙏'];
+    const agree = ['   OK  ', 'love it ❤️', '👍👍', 'cool', '🔥'];
+    const bye = ['Bye!', 'see you 👋', 'Goodbye.'];
+    expect(heard([...thanks, ...agree, ...bye])).toEqual([...as(thanks, 'thanks'), ...as(agree, 'agree'), ...as(bye, 'bye')]);
   });
 
-  it('does not take a description, or thanks with more words, for thanks', () => {
+  it('does not take a description, or thanks with more words, for small talk', () => {
     for (const text of ['thanks, now a cat on a skateboard', 'thank you so much again', 'ok make it longer', 'a sunset 🌅', '', '🌅']) {
-      expect({ text, thanks: isThanks(text) }).toEqual({ text, thanks: false });
+      expect({ text, is: smallTalkOf(text) }).toEqual({ text, is: undefined });
     }
   });
 });

@@ -19,9 +19,12 @@ describe('estimateReadySeconds', () => {
 
   it("is what the ack says: an idle bot's next video is about one run away, not two", () => {
     const basis = { runSeconds: 120, workers: 2 };
-    expect(ackReply('t1', 1, { ...basis, running: 0 }, {}).text).toContain("📋 You're next in line. ⏱️ Ready in about 2 min.");
+    // Nothing ahead and every worker idle: it does not stand in line, it starts.
+    expect(ackReply('t1', 1, { ...basis, running: 0, workersRun: true }, {}).text).toContain('⚙️ Starting on it now. ⏱️ Ready in about 2 min.');
+    // Where no worker is known to run (serve --no-workers without Redis), nothing starts at once: it waits first in line.
+    expect(ackReply('t1', 1, { ...basis, running: 0 }, {}).text).toContain("📋 You're next in line.");
     // One of two workers busy: it may be this sender's own job, which holds their next one back.
-    expect(ackReply('t1', 1, { ...basis, running: 1 }, {}).text).toContain('⏱️ Ready in about 4 min.');
+    expect(ackReply('t1', 1, { ...basis, running: 1 }, {}).text).toContain("📋 You're next in line. ⏱️ Ready in about 4 min.");
     expect(ackReply('t1', 2, { ...basis, running: 0 }, {}).text).toContain('⏱️ Ready in about 4 min.');
   });
 });
@@ -50,8 +53,8 @@ describe('readySecondsInLine (the dashboard, which sees each job)', () => {
 describe('standingInLine (the ack, which reads the line at most every second)', () => {
   it('gives jobs starting together distinct places, in line order, and orders without a basis for time', () => {
     const idle = { waiting: [{ taskId: 'a1', sender: 'a' }], running: [] };
-    // Two idle workers take a's and b's at once: b's is still #2, a's is ahead of it.
-    expect(standingInLine({ taskId: 'b1', sender: 'b', ahead: 1, line: idle, workers: 2 })).toEqual({ place: 2 });
+    // Two idle workers take a's and b's at once: b's is #2 (a's is ahead of it), and starts now.
+    expect(standingInLine({ taskId: 'b1', sender: 'b', ahead: 1, line: idle, workers: 2 })).toEqual({ place: 2, startsNow: true });
   });
 
   const line = (waiting: string[], running: { sender: string; elapsedSeconds: number }[] = []) => ({
@@ -59,14 +62,14 @@ describe('standingInLine (the ack, which reads the line at most every second)', 
     running,
   });
 
-  it("puts a job behind another sender's backlog next, when a worker is free for it", () => {
+  it("starts a job behind another sender's backlog at once, when a worker is free for it", () => {
     // x runs one job and has four more waiting; of two workers one is free, and x's jobs run one at a time.
     const standing = standingInLine({ taskId: 'b1', sender: 'b', ahead: 4, line: line(['x', 'x', 'x', 'x'], [{ sender: 'x', elapsedSeconds: 10 }]), workers: 2, runSeconds: 60 });
-    expect(standing).toEqual({ place: 1, readySeconds: 60 });
+    expect(standing).toEqual({ place: 1, startsNow: true, readySeconds: 60 });
     // The count alone would have said "#5 in line, about 4 min".
     expect(ackReply('b1', 5, { runSeconds: 60, workers: 2, running: 1 }, {}).text).toContain("📋 You're #5 in line. ⏱️ Ready in about 4 min.");
     expect(ackReply('b1', 5, { runSeconds: 60, workers: 2, running: 1, line: line(['x', 'x', 'x', 'x'], [{ sender: 'x', elapsedSeconds: 10 }]) }, {}, { sender: 'b' }).text).toContain(
-      "📋 You're next in line. ⏱️ Ready in about 1 min.",
+      '⚙️ Starting on it now. ⏱️ Ready in about 1 min.',
     );
   });
 
@@ -74,6 +77,7 @@ describe('standingInLine (the ack, which reads the line at most every second)', 
     // a's first job has run 10 s of 60, its second waits: the third starts once both are done.
     expect(standingInLine({ taskId: 'a3', sender: 'a', ahead: 1, line: line(['a'], [{ sender: 'a', elapsedSeconds: 10 }]), workers: 4, runSeconds: 60 })).toEqual({
       place: 2,
+      startsNow: false,
       readySeconds: 170,
     });
   });
@@ -82,30 +86,32 @@ describe('standingInLine (the ack, which reads the line at most every second)', 
     // Read empty; since then this process queued a's first, and others queued two more (senders not known here).
     expect(standingInLine({ taskId: 'a2', sender: 'a', ahead: 3, line: line([]), since: [{ taskId: 'a1', sender: 'a' }], workers: 2, runSeconds: 60 })).toEqual({
       place: 4,
+      startsNow: false,
       readySeconds: 180,
     });
     // Read with x and y waiting, the count says one waits: x has started since, and holds the only worker.
-    expect(standingInLine({ taskId: 'c1', sender: 'c', ahead: 1, line: line(['x', 'y']), workers: 1, runSeconds: 60 })).toEqual({ place: 2, readySeconds: 180 });
+    expect(standingInLine({ taskId: 'c1', sender: 'c', ahead: 1, line: line(['x', 'y']), workers: 1, runSeconds: 60 })).toEqual({ place: 2, startsNow: false, readySeconds: 180 });
     // a's three prompts within a second, idle workers: the first started at once, the second waits for it, the third for both.
     const a1 = { taskId: 'a1', sender: 'a' };
     const a2 = { taskId: 'a2', sender: 'a' };
-    expect(standingInLine({ taskId: 'a2', sender: 'a', ahead: 0, line: line([]), since: [a1], workers: 2, runSeconds: 60 })).toEqual({ place: 1, readySeconds: 120 });
-    expect(standingInLine({ taskId: 'a3', sender: 'a', ahead: 1, line: line([]), since: [a1, a2], workers: 2, runSeconds: 60 })).toEqual({ place: 2, readySeconds: 180 });
+    expect(standingInLine({ taskId: 'a2', sender: 'a', ahead: 0, line: line([]), since: [a1], workers: 2, runSeconds: 60 })).toEqual({ place: 1, startsNow: false, readySeconds: 120 });
+    expect(standingInLine({ taskId: 'a3', sender: 'a', ahead: 1, line: line([]), since: [a1, a2], workers: 2, runSeconds: 60 })).toEqual({ place: 2, startsNow: false, readySeconds: 180 });
   });
 
   it('counts only the jobs listed before a job already in line (/status), not those behind it', () => {
     // Two workers busy 50 s more; a's two and c's three wait. a's second waits for a's first, whatever c's do.
     const busy = line(['a', 'a', 'c', 'c', 'c'], [{ sender: 'x', elapsedSeconds: 10 }, { sender: 'y', elapsedSeconds: 10 }]);
-    expect(standingInLine({ taskId: 'w1', sender: 'a', ahead: 1, line: busy, workers: 2, runSeconds: 60 })).toEqual({ place: 2, readySeconds: 170 });
+    expect(standingInLine({ taskId: 'w1', sender: 'a', ahead: 1, line: busy, workers: 2, runSeconds: 60 })).toEqual({ place: 2, startsNow: false, readySeconds: 170 });
   });
 
   it('leaves out the job itself when the line was read after it was queued', () => {
     const withItself = { waiting: [{ taskId: 'x1', sender: 'x' }, { taskId: 'b1', sender: 'b' }], running: [] };
-    expect(standingInLine({ taskId: 'b1', sender: 'b', ahead: 1, line: withItself, workers: 2, runSeconds: 60 })).toEqual({ place: 2, readySeconds: 60 });
+    expect(standingInLine({ taskId: 'b1', sender: 'b', ahead: 1, line: withItself, workers: 2, runSeconds: 60 })).toEqual({ place: 2, startsNow: true, readySeconds: 60 });
     // Or queued by this process since, and listed by the read too.
     const b1 = { taskId: 'b1', sender: 'b' };
     expect(standingInLine({ taskId: 'b2', sender: 'b', ahead: 1, line: { waiting: [b1], running: [] }, since: [b1], workers: 2, runSeconds: 60 })).toEqual({
       place: 2,
+      startsNow: false,
       readySeconds: 120,
     });
   });

@@ -47,6 +47,16 @@ describe('text as people see it', () => {
     expect(displayWidth(cut)).toBeLessThanOrEqual(20);
   });
 
+  it('ends text a user reads between words where the last space leaves most of it, never on a comma', () => {
+    const prompt = 'a fox running through a neon city at night with rain';
+    expect(cutText(prompt, 40)).toBe('a fox running through a neon city at ni…');
+    expect(cutText(prompt, 40, { atWord: true })).toBe('a fox running through a neon city at…');
+    // A long word alone is still cut inside it: a space that early would leave too little.
+    expect(cutText('a supercalifragilisticexpialidocious fox', 20, { atWord: true })).toBe('a supercalifragilis…');
+    expect(cutText('a fox, a cat, a dog, a bird and a horse', 14, { atWord: true })).toBe('a fox, a cat…');
+    expect(cutText('a fox at dawn', 40, { atWord: true })).toBe('a fox at dawn');
+  });
+
   it('can count by code points for a service that caps a field by them, still cutting between whole characters', () => {
     const title = cutText(`Model ${FLAGS}`, 20, { count: 'codePoints', collapse: false });
     expect([...title].length).toBeLessThanOrEqual(20);

@@ -36,7 +36,7 @@ describe('the WhatsApp bot end to end', () => {
     const [task] = await bot.vidbot.store.listTasks({ from: USER });
     // The status callback names the message's record, so a receipt that beats the answer finds it.
     expect(message).toMatchObject({ to: USER, from: BOT_NUMBER, statusCallback: `${bot.base}/whatsapp/status?ref=${encodeURIComponent(`${task?.taskId}:result:1`)}` });
-    expect(message.body).toBe('✅ Here\'s your video! (a local preview, not AI)\n🎬 "a fox running through a neon city at night"');
+    expect(message.body).toBe('✅ Here\'s your video! (a quick preview, not AI)\n🎬 "a fox running through a neon city at night"');
     const [mediaUrl] = message.mediaUrls;
     expect(mediaUrl).toMatch(new RegExp(`^${bot.base}/media/[A-Za-z0-9_-]{22}\\.mp4$`));
 

@@ -87,7 +87,8 @@ describe('ingest: webhooks arriving together', () => {
     const answers = await Promise.all([post(sender(1), 'a red kite over the hills'), post(sender(7), 'a fox in the snow'), post(sender(2), 'a train at dusk')]);
     expect(answers.map((answer) => answer.status)).toEqual([200, 500, 200]);
     expect([answers[0]?.durableWhenAnswered, answers[2]?.durableWhenAnswered]).toEqual([true, true]);
-    expect(answers[0]?.text).toContain("You're next in line.");
+    // One worker, taken as running and idle: the first starts at once, the other waits for it.
+    expect(answers[0]?.text).toContain('⚙️ Starting on it now.');
     expect(answers[2]?.text).toContain("You're #2 in line.");
     // Nothing of the failed one was kept: Twilio's retry is a first delivery.
     expect(taskOf(answers[1]?.messageSid ?? '')).toBeUndefined();

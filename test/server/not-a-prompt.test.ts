@@ -5,7 +5,7 @@
  * None of them queues a task or costs the sender a video.
  */
 import { describe, expect, it } from 'vitest';
-import { cancelTexts, helpText, notAPromptTexts } from '../../src/lib/bot/replies.ts';
+import { cancelTexts, helpText, linkOnlyText, notAPromptTexts } from '../../src/lib/bot/replies.ts';
 import { useBots } from '../helpers/bot.ts';
 import { type FormParams, newMessageSid, whatsappText } from '../helpers/server.ts';
 import { testImage } from '../simulator/helpers.ts';
@@ -17,15 +17,18 @@ describe('messages that ask for no video', () => {
   const startBot = useBots();
   const quiet = () => startBot({ VIDBOT_DAILY_LIMIT: '3' }, { workers: false });
 
-  it('a greeting gets the welcome and the help; everyday words are answered; a description is still a prompt', async () => {
+  it('a greeting gets the welcome and the help; thanks, an ok and a goodbye each their own word; a description is still a prompt', async () => {
     const bot = await quiet();
     expect(WELCOME).toContain('Hi!');
     for (const greeting of ['Hi', 'hello!', 'Hey 👋', 'hey there', '/start', '?']) {
       expect({ greeting, answer: await bot.say(USER, greeting) }).toMatchObject({ answer: expect.stringContaining(WELCOME) });
     }
-    for (const thanks of ['thanks!', 'Thank you', 'ok', '👍', '🙏🏽']) {
+    for (const thanks of ['thanks!', 'Thank you', '🙏🏽']) {
       expect({ thanks, answer: await bot.say(USER, thanks) }).toEqual({ thanks, answer: notAPromptTexts.thanks });
     }
+    // Agreement is not thanks: "Anytime!" would answer words not said.
+    for (const agree of ['ok', '👍']) expect({ agree, answer: await bot.say(USER, agree) }).toEqual({ agree, answer: notAPromptTexts.agree });
+    expect(await bot.say(USER, 'bye!')).toBe(notAPromptTexts.bye);
     expect(await bot.say(USER, 'status')).toContain("haven't asked for any videos yet");
     expect(await bot.say(USER, 'cancel')).toBe(cancelTexts.nothing);
     expect(await bot.vidbot.store.countTasks({ from: USER })).toBe(0);
@@ -36,6 +39,14 @@ describe('messages that ask for no video', () => {
     // A good-morning video is a common wish on WhatsApp: those words are a prompt, not a greeting to the bot.
     expect(await bot.say(USER, 'Good morning')).toContain('Generating your video');
     expect(await bot.vidbot.store.countTasks({ from: USER })).toBe(2);
+  });
+
+  it('a link alone is asked for words, costing nothing; words around a link are a prompt', async () => {
+    const bot = await quiet();
+    for (const link of ['https://www.youtube.com/watch?v=dQw4w9WgXcQ', ' www.example.com/cats ', 'HTTP://EXAMPLE.COM'])
+      expect({ link, answer: await bot.say(USER, link) }).toEqual({ link, answer: linkOnlyText });
+    expect(await bot.vidbot.store.countTasks({ from: USER })).toBe(0);
+    expect(await bot.say(USER, 'cats dancing like in https://example.com/video')).toContain('2 of 3 videos left today');
   });
 
   it('a sticker, a pin and a contact card are answered for what they are, queueing nothing', async () => {

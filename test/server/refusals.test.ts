@@ -117,7 +117,7 @@ describe.each([
     const again = (await bot.post(tap)).text;
     expect(again).toContain('2 of 3 videos left today');
     // Its place is its new job's (the first job failed): waiting or already being made.
-    expect(again).toMatch(/📋 You're next in line|⚙️ It's being made right now/);
+    expect(again).toMatch(/📋 You're next in line|⚙️ Starting on it now|⚙️ It's being made right now/);
     await bot.until(task?.taskId ?? '', 'done');
     expect(await bot.say(user, '/status')).toContain('2 of 3 videos left today');
   });

@@ -86,10 +86,10 @@ describe('POST /whatsapp/webhook', () => {
   it("places a prompt behind another sender's backlog where the workers will take it, one job at a time for each sender", async () => {
     const { say } = await setup({}, { bot: { workers: 2 } });
     for (const take of [1, 2, 3, 4]) expect((await say(BOB, `a busy sender's take ${take}`)).status).toBe(200);
-    // Four of Bob's wait ahead by the count; the two idle workers take Bob's first and Alice's, while Bob's run one by one.
-    expect((await say(ALICE, 'a lighthouse at dusk')).text).toContain("📋 You're #2 in line.");
+    // Four of Bob's wait ahead by the count; the two idle workers take Bob's first and Alice's at once, while Bob's run one by one.
+    expect((await say(ALICE, 'a lighthouse at dusk')).text).toContain('⚙️ Starting on it now.');
     // And /status says the same.
-    expect((await say(ALICE, '/status')).text).toContain('"a lighthouse at dusk" — ⏳ queued, #2 in line');
+    expect((await say(ALICE, '/status')).text).toContain('"a lighthouse at dusk" — ⚙️ starting now');
     // Bob's fifth waits for his own four.
     expect((await say(BOB, "a busy sender's take 5")).text).toContain("📋 You're #6 in line.");
   });

@@ -97,7 +97,7 @@ describe('the simulator in a browser', () => {
     await expect.poll(() => ack.textContent(), { timeout: 20_000 }).toContain('Generating your video');
     const result = page.locator('.msg.bot').first();
     await result.waitFor({ timeout: 60_000 });
-    expect(await result.textContent()).toContain("Here's your video! (a local preview, not AI)");
+    expect(await result.textContent()).toContain("Here's your video! (a quick preview, not AI)");
     expect(await result.locator('video').getAttribute('src')).toMatch(new RegExp(`^${base}/media/[A-Za-z0-9_-]{22}\\.mp4$`));
     const loaded = await videoLoaded(page, 0);
     expect(await loaded.jsonValue()).toMatchObject({ width: 720 });

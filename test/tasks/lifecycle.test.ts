@@ -441,7 +441,7 @@ describe('a video resent after a failure the user was never told of', () => {
     await vidbot.retryTask(task.taskId);
     await waitFor(async () => sent.length >= 3);
     await worker.close();
-    expect(sent[2]).toMatch(/^✅ Here's your video! \(a local preview, not AI\)/);
+    expect(sent[2]).toMatch(/^✅ Here's your video! \(a quick preview, not AI\)/);
   });
 });
 

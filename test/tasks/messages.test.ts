@@ -218,11 +218,11 @@ describe('every text the bot sends', () => {
   it('labels a video by the provider that made it, not the one the task asked for', () => {
     const made = (provider: string) => ({ provider, model: provider === 'local' ? 'local-preview' : 'some/model', at: 1 });
     expect(resultMessage(task({ options: { ...task().options, provider: 'replicate' }, generation: made('local') })).body).toMatch(
-      /^✅ Here's your video! \(a local preview, not AI\)/,
+      /^✅ Here's your video! \(a quick preview, not AI\)/,
     );
     expect(resultMessage(task({ options: { ...task().options, provider: 'local' }, generation: made('replicate') })).body).toMatch(/^✅ Here's your AI-generated video!\n/);
     // A cached video has no generation of its own: the task's provider says.
-    expect(resultMessage(task({ options: { ...task().options, provider: 'local' } })).body).toContain('(a local preview, not AI)');
+    expect(resultMessage(task({ options: { ...task().options, provider: 'local' } })).body).toContain('(a quick preview, not AI)');
   });
 
   it('says so when a video arrives after its user was told it failed', () => {

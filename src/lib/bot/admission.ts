@@ -36,6 +36,8 @@ export interface EtaBasis {
   readonly workers: number;
   /** Jobs running now (a few seconds ago); unknown means every worker is busy. */
   readonly running?: number;
+  /** Whether workers are known to take jobs now (here, or live elsewhere): only then does a job start at once. */
+  readonly workersRun?: boolean;
   /** Whose jobs wait and run (a second ago at most); undefined when too many to list. */
   readonly line?: OpenLine;
   /** The jobs this process queued since the line was read, oldest first. */
@@ -47,9 +49,13 @@ export interface EtaBasis {
  * queue's count (1 = next); with the line's senders known, the place is where the job stands as the
  * workers take jobs, one at a time for each sender. The ack and /status tell the same.
  */
-export const standingOf = (task: { taskId: string; sender?: string }, position: number | null, basis: EtaBasis): { place: number | null; etaSec?: number } => {
+export const standingOf = (
+  task: { taskId: string; sender?: string },
+  position: number | null,
+  basis: EtaBasis,
+): { place: number | null; etaSec?: number; startsNow?: boolean } => {
   if (position !== null && position >= 1 && position <= OPEN_LINE_LIMIT && task.sender !== undefined && basis.line !== undefined) {
-    const { place, readySeconds } = standingInLine({
+    const { place, startsNow, readySeconds } = standingInLine({
       taskId: task.taskId,
       sender: task.sender,
       ahead: position - 1,
@@ -58,13 +64,14 @@ export const standingOf = (task: { taskId: string; sender?: string }, position: 
       ...(basis.since === undefined ? {} : { since: basis.since }),
       ...(basis.runSeconds === undefined ? {} : { runSeconds: basis.runSeconds }),
     });
-    return { place, ...(readySeconds === undefined ? {} : { etaSec: readySeconds }) };
+    return { place, startsNow, ...(readySeconds === undefined ? {} : { etaSec: readySeconds }) };
   }
-  if (basis.runSeconds === undefined || position === null) return { place: position };
   // Counts alone: next in line with every worker idle, it starts at once. Otherwise every worker
   // counts as busy: a sender's own running job holds their next one back, and whose jobs run is not known.
-  const running = position === 1 && basis.running === 0 ? 0 : basis.workers;
-  return { place: position, etaSec: estimateReadySeconds(position, basis.workers, basis.runSeconds, running) };
+  const startsNow = position === 1 && basis.running === 0 && basis.workers > 0 && basis.workersRun === true;
+  if (basis.runSeconds === undefined || position === null) return { place: position, startsNow };
+  const running = startsNow ? 0 : basis.workers;
+  return { place: position, startsNow, etaSec: estimateReadySeconds(position, basis.workers, basis.runSeconds, running) };
 };
 
 /** The answer for a task just queued: its place in line, when it should be ready, what is left for today. */
@@ -76,9 +83,9 @@ export const ackReply = (
   { headline, sender, resend = false }: { headline?: string; sender?: string; resend?: boolean } = {},
 ): BotReply => {
   // A video sent again has no place in line to tell nor a making to wait for: "being made right now" would be untrue.
-  const { place, etaSec } = resend ? { place: null, etaSec: undefined } : standingOf({ taskId, ...(sender === undefined ? {} : { sender }) }, position, basis);
+  const { place, etaSec, startsNow } = resend ? { place: null, etaSec: undefined, startsNow: false } : standingOf({ taskId, ...(sender === undefined ? {} : { sender }) }, position, basis);
   return {
-    text: ackText(place, etaSec, quota && { ...quota, used: quota.used + 1, left: quota.left - 1 }, headline),
+    text: ackText(place, etaSec, quota && { ...quota, used: quota.used + 1, left: quota.left - 1 }, headline, { starting: startsNow === true }),
     kind: 'ack',
     taskId,
     duplicate: false,

@@ -4,7 +4,7 @@
  * channel names that message), never on whatever is newest; a typed answer acts on the newest
  * offer sent to that user in the last 24 hours.
  */
-import type { ChoiceAction, Orientation } from '../domain.ts';
+import { type ChoiceAction, type Orientation, OPEN_TASK_STATUSES } from '../domain.ts';
 import type { Vidbot } from '../create-vidbot.ts';
 import { isVidbotError } from '../errors.ts';
 import { isBareNumber, pickChoice } from '../channel/choices.ts';
@@ -145,6 +145,17 @@ const sameVideo = async (store: Store, from: string, prompt: string, options: Pa
   return recent.find((t) => t.prompt === prompt && t.status !== 'failed' && t.status !== 'canceled' && shapeOf(t.options) === shape);
 };
 
+/** A take of this prompt after the tapped one's, still on its way: the tap already made (a second tap, or the tap typed as well). */
+const takeOnItsWay = async (store: Store, from: string, task: Task): Promise<Task | undefined> => {
+  const { take: _take, ...rest } = task.options;
+  const shape = shapeOf(rest);
+  const recent = await store.listTasks({ from, limit: 50 });
+  return recent.find((t) => {
+    const { take = 1, ...others } = t.options;
+    return t.prompt === task.prompt && OPEN_TASK_STATUSES.includes(t.status) && take > (task.options.take ?? 1) && shapeOf(others) === shape;
+  });
+};
+
 /** Carries a resolved choice out: a new task (another take, the other orientation), or the failed task run again. */
 export const actOnChoice = async (context: ChoiceContext, message: InboundMessage, resolution: ChoiceResolution): Promise<BotReply> => {
   if (resolution.kind === 'unplaced') return told(choiceTexts.unknown);
@@ -157,6 +168,10 @@ export const actOnChoice = async (context: ChoiceContext, message: InboundMessag
   if (action === 'landscape' || action === 'portrait') {
     const existing = await sameVideo(vidbot.store, message.from, task.prompt, { ...task.options, ...(await followUpOptions(vidbot.store, action, task)) });
     if (existing !== undefined) return told(choiceTexts.alreadyAsked(existing, action));
+  }
+  if (action === 'again') {
+    const coming = await takeOnItsWay(vidbot.store, message.from, task);
+    if (coming !== undefined) return { text: choiceTexts.takeOnItsWay(coming), kind: 'repeat', duplicate: false };
   }
   // Another take or orientation is always made anew; a retry only when its video was never made.
   if (action !== 'retry' || task.videoId === undefined) {

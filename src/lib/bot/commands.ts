@@ -93,19 +93,31 @@ export const parseCommand = (body: string, options: { readonly bareWords?: boole
   return { name: COMMANDS.find((name) => name === word) ?? ALIASES[word], word: `/${word}`, argument: text.slice(1 + word.length).trim() };
 };
 
-/** Words that thank, agree or say goodbye rather than describe (and the emoji that do the same): they get a word back, not a video. */
-const THANKS = new Set(['thanks', 'thank you', 'thanks a lot', 'thank you so much', 'thx', 'ty', 'ok', 'okay', 'k', 'cool', 'great', 'nice', 'perfect', 'awesome', 'amazing', 'love it', 'gracias', 'merci', 'danke', 'obrigado', 'obrigada', 'grazie', 'bye', 'bye bye', 'goodbye', 'good bye', 'see you', 'see ya', 'cya']);
-const LONGEST_THANKS = Math.max(...[...THANKS].map((words) => words.length));
-const THANKS_EMOJI = /^(?:\p{Extended_Pictographic}|\p{Emoji_Modifier}|\u200d|\ufe0f|\s)*$/u;
+/** Small talk rather than a description: each kind gets its own word back, not a video. */
+export type SmallTalk = 'thanks' | 'agree' | 'bye';
+
+/** Words that thank, agree or say goodbye rather than describe. */
+const SMALL_TALK: ReadonlyMap<string, SmallTalk> = new Map([
+  ...['thanks', 'thank you', 'thanks a lot', 'thank you so much', 'thx', 'ty', 'gracias', 'merci', 'danke', 'obrigado', 'obrigada', 'grazie'].map(
+    (words) => [words, 'thanks'] as const,
+  ),
+  ...['ok', 'okay', 'k', 'cool', 'great', 'nice', 'perfect', 'awesome', 'amazing', 'love it'].map((words) => [words, 'agree'] as const),
+  ...['bye', 'bye bye', 'goodbye', 'good bye', 'see you', 'see ya', 'cya'].map((words) => [words, 'bye'] as const),
+]);
+const LONGEST_SMALL_TALK = Math.max(...[...SMALL_TALK.keys()].map((words) => words.length));
+const ONLY_EMOJI = /^(?:\p{Extended_Pictographic}|\p{Emoji_Modifier}|\u200d|\ufe0f|\s)*$/u;
+/** Emoji that agree or cheer; folded hands thank. */
 const REACTIONS = new Set(['👍', '🙏', '❤', '😊', '🙂', '👌', '🥰', '😍', '👏', '🤩', '😀', '😃', '😄', '💯', '🔥']);
 
-/** Whether a message only thanks or agrees: "thanks!", "ok", "👍👍". */
-export const isThanks = (body: string): boolean => {
+/** Whether a message only thanks, agrees or says goodbye ("thanks!", "ok", "👍👍", "bye"), and which. */
+export const smallTalkOf = (body: string): SmallTalk | undefined => {
   const text = body.trim();
-  if (!surelyLonger(text, LONGEST_THANKS) && THANKS.has(plainWords(text))) return true;
-  if (text === '' || !THANKS_EMOJI.test(text)) return false;
-  const pictures = text.replace(/[\s\ufe0f\u200d]|\p{Emoji_Modifier}/gu, '');
-  return [...pictures].every((picture) => REACTIONS.has(picture));
+  const words = surelyLonger(text, LONGEST_SMALL_TALK) ? undefined : SMALL_TALK.get(plainWords(text));
+  if (words !== undefined) return words;
+  if (text === '' || !ONLY_EMOJI.test(text)) return undefined;
+  const pictures = [...text.replace(/[\s\ufe0f\u200d]|\p{Emoji_Modifier}/gu, '')];
+  if (!pictures.every((picture) => REACTIONS.has(picture))) return undefined;
+  return pictures.includes('🙏') ? 'thanks' : 'agree';
 };
 
 export interface CommandContext {

@@ -20,6 +20,7 @@ import type { Bot, BotReply } from './types.ts';
 import { isWelcomeRequest, notAPromptReply } from './not-a-prompt.ts';
 import { type LiveWorkers, createEtaBasis } from './eta-basis.ts';
 import { answerOfClaim, answerOfFirst } from './redelivery.ts';
+import { createRepeatGuard } from './repeats.ts';
 import { createTurns } from './turns.ts';
 import { createVoiceNotes } from './voice.ts';
 import { fetchPhoto } from './photo.ts';
@@ -92,6 +93,7 @@ export const createBot = (options: CreateBotOptions): Bot => {
     ...(options.onWarning ? { onWarning: options.onWarning } : {}),
   });
   const { admit } = turns;
+  const repeats = createRepeatGuard({ store });
 
   const budgetSpent = createBudgetGate({
     budget: vidbot.budget,
@@ -164,7 +166,11 @@ export const createBot = (options: CreateBotOptions): Bot => {
       imageToVideo: imageToVideo(),
       voiceNotes: transcriber !== undefined,
       models: vidbot.models.length,
-      placeOf: async (task: Task, position: number | null) => standingOf({ taskId: task.taskId, sender: task.from }, position, await etaBasis.read()).place,
+      placeOf: async (task: Task, position: number | null) => {
+        // As the ack tells it: a job a free worker takes at once is starting (0), not in line.
+        const { place, startsNow } = standingOf({ taskId: task.taskId, sender: task.from }, position, await etaBasis.read());
+        return startsNow === true ? 0 : place;
+      },
     };
     return { text: await runCommand({ name: command.name, word: command.word, argument: command.argument }, context), kind: 'command', duplicate: false };
   };
@@ -216,7 +222,7 @@ export const createBot = (options: CreateBotOptions): Bot => {
   const handle = async (message: InboundMessage, handleOptions: { signal?: AbortSignal }): Promise<BotReply> => {
     let claimed = false;
     if (await isTypedPrompt(message)) {
-      const outcome = await ingestTypedPrompt({ vidbot, now, etaBasis, budgetSpent, modelFor: (from) => modelForPrompt(models, from) }, message);
+      const outcome = await ingestTypedPrompt({ vidbot, now, etaBasis, budgetSpent, repeats, modelFor: (from) => modelForPrompt(models, from) }, message);
       if (outcome.reply !== undefined) return outcome.reply;
       // A redelivery: the first delivery's answer came with the claim, or is awaited.
       const { claim } = outcome;

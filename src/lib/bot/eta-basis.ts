@@ -81,6 +81,7 @@ export const createEtaBasis = (options: {
         runSeconds: seconds,
         workers: live !== undefined && live.concurrency > 0 ? live.concurrency : options.workers,
         running: active,
+        workersRun,
         ...(open === undefined || !workersRun ? {} : { line: open, since: notes.map(({ taskId, sender }) => ({ taskId, sender })) }),
       };
     },

@@ -1,10 +1,10 @@
 /**
- * Messages that ask for no video, and the word each gets back instead of a task: thanks or a
- * thumbs-up, a sticker (WhatsApp's reaction in picture form), a map pin, a contact card, and what
- * WhatsApp could not pass on (an edited message, a poll, a message it lost on the way).
+ * Messages that ask for no video, and the word each gets back instead of a task: thanks, an "ok"
+ * or a thumbs-up, a goodbye, a sticker (WhatsApp's reaction in picture form), a map pin, a contact
+ * card, and what WhatsApp could not pass on (an edited message, a poll, a message lost on the way).
  */
 import type { InboundMessage } from '../channel/port.ts';
-import { isThanks } from './commands.ts';
+import { smallTalkOf } from './commands.ts';
 import { notAPromptTexts } from './replies.ts';
 
 const isContactCard = (contentType: string): boolean => /^text\/(x-)?vcard\b/i.test(contentType);
@@ -23,6 +23,7 @@ export const notAPromptReply = (message: InboundMessage): string | undefined => 
   // Twilio posts a pin's coordinates (and says "location" in MessageType where it sends that).
   if (message.kind === 'location' || message.fields.Latitude !== undefined) return notAPromptTexts.location;
   if (message.kind === 'contacts' || message.media.some((media) => isContactCard(media.contentType))) return notAPromptTexts.contact;
-  if (message.media.length === 0 && isThanks(message.body)) return notAPromptTexts.thanks;
+  const smallTalk = message.media.length === 0 ? smallTalkOf(message.body) : undefined;
+  if (smallTalk !== undefined) return notAPromptTexts[smallTalk];
   return undefined;
 };

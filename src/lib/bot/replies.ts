@@ -38,8 +38,8 @@ export const unknownCommandText = (word: string, options: { imageToVideo: boolea
       `🤔 I don't know the command "${shorten(word, 20)}". I know /help, /status, /history, /cancel${(options.models ?? 0) > 1 ? ' and /model' : ''}: send /help to see what each does.`
     : `🤔 I don't know the command "${shorten(word, 20)}". Did you mean ${options.meant}? Send /help for all of them.`;
 
-/** Collapses whitespace and cuts long text to `max` characters as seen (text.ts). */
-export const shorten = (text: string, max = 40): string => cutText(text, max);
+/** Collapses whitespace and cuts long text to `max` characters as seen, between words where it can (text.ts). */
+export const shorten = (text: string, max = 40): string => cutText(text, max, { atWord: true });
 
 const STAGE_LABELS: Readonly<Record<PipelineStage, string>> = {
   polish: 'polishing your prompt',
@@ -185,6 +185,9 @@ export const rateLimitedText = (limit: number, retryAfterMs: number): string => 
 
 export const emptyPromptText = `✍️ Send me a short description of the video you'd like, e.g. "${EXAMPLES[0]}". Send /help for more.`;
 
+/** A link alone: nothing is fetched from it (a page is no description), so the user is asked for words. */
+export const linkOnlyText = `🔗 I can't open links. Describe the video you'd like in words, e.g. "${EXAMPLES[1]}".`;
+
 export const promptTooLongText = (length: number, maxChars: number): string =>
   `📏 That description is ${length} characters long. Please keep it to ${maxChars} characters or fewer and send it again.`;
 
@@ -202,15 +205,29 @@ export const mediaTexts = {
     `📦 That image is too large (the limit is ${formatBytes(maxBytes)}). Please send a smaller photo.`,
 };
 
-/** Replies to messages that ask for no video: thanks, a sticker, a map pin, a contact card. */
+/** Replies to messages that ask for no video: thanks, an "ok", a goodbye, a sticker, a map pin, a contact card. */
 export const notAPromptTexts = {
   thanks: "🙂 Anytime! Send me another description whenever you'd like a new video.",
+  /** "ok", "cool", a thumbs-up: agreed, not thanked ("Anytime!" would answer words not said). */
+  agree: "👍 Send me another description whenever you'd like a new video.",
+  bye: "👋 Bye for now! Send me a description whenever you'd like a new video.",
   sticker: "😄 Nice sticker! I can't animate stickers, though. Send me a short description and I'll make you a video.",
   location: `📍 Thanks for the pin! I can't film a place from a map, but describe it in words (e.g. "sunset over a busy harbour") and I'll make you a video.`,
   contact: "📇 Thanks, but I can't do anything with a contact card. Send me a short description of the video you'd like.",
   edited: "✏️ I don't follow edits to earlier messages. Send the new description as a new message and I'll make a video of that one.",
   unavailable: "😕 Your last message didn't reach me in full. Could you send it again?",
   unsupported: "🤔 I can't open that kind of message. Describe the video you'd like in a few words and I'll make it.",
+};
+
+/**
+ * The answer to a prompt sent again while its video is still on its way (bot/repeats.ts): nothing
+ * new is queued, and the user learns why, and how to ask for a second video if they meant one.
+ */
+export const alreadyOnItsWayText = (task: Task): string => {
+  const about = `"${shorten(task.prompt, 60)}"`;
+  const state =
+    task.status === 'queued' ? `${about} is already in line` : task.status === 'processing' ? `${about} is being made right now` : `${about} is made and on its way to you`;
+  return `⏳ ${state}: you'll get it once, no need to send it again. Want a second version? Tap 🔁 Another take when it arrives.`;
 };
 
 /** Replies about voice notes; none names a setting or a tool: the WhatsApp user can do nothing about those. */
@@ -243,9 +260,11 @@ const formatBytes = (bytes: number): string => {
  * The seed's acknowledgement (or another headline, e.g. for a tapped button), then where the task
  * stands and when it should be ready, and what is left of the daily allowance.
  */
-export const ackText = (position: number | null, etaSec: number | undefined, quota?: Quota, headline = ACK_MESSAGE): string => {
+export const ackText = (position: number | null, etaSec: number | undefined, quota?: Quota, headline = ACK_MESSAGE, { starting = false } = {}): string => {
   const parts: string[] = [];
-  if (position === 0) parts.push("⚙️ It's being made right now.");
+  // Starting: just queued, and a free worker takes it at once (no line to stand in).
+  if (starting) parts.push('⚙️ Starting on it now.');
+  else if (position === 0) parts.push("⚙️ It's being made right now.");
   else if (position !== null) parts.push(position === 1 ? "📋 You're next in line." : `📋 You're #${position} in line.`);
   if (etaSec !== undefined) parts.push(`⏱️ Ready in ${formatEta(etaSec)}.`);
   const lines = [headline, ...(parts.length === 0 ? [] : [parts.join(' ')]), ...(quota ? [quotaLeftText(quota)] : [])];

@@ -1,17 +1,19 @@
 /**
  * A typed prompt, what most webhooks carry, made durable in one unit (Vidbot.ingestInbound): once
  * the message is claimed the limits are checked and its task decided on, and the answer is written
- * from the task's place in line, all committed before the webhook is answered.
+ * from the task's place in line, all committed before the webhook is answered. The same words sent
+ * again while their video is on its way queue nothing (bot/repeats.ts).
  */
 import type { Vidbot } from '../create-vidbot.ts';
 import { isVidbotError } from '../errors.ts';
 import type { InboundMessage } from '../channel/port.ts';
 import { validatePrompt } from '../pipeline/prompt.ts';
-import type { IngestOutcome, LogLine } from '../store/port.ts';
+import type { IngestOutcome, LogLine, Task } from '../store/port.ts';
 import { ackReply, admissionOf, budgetSpentReply } from './admission.ts';
 import type { BudgetGate } from './budget-gate.ts';
 import type { EtaBasisSource } from './eta-basis.ts';
-import { emptyPromptText, promptTooLongText } from './replies.ts';
+import type { RepeatGuard } from './repeats.ts';
+import { alreadyOnItsWayText, emptyPromptText, linkOnlyText, promptTooLongText } from './replies.ts';
 import type { BotReply } from './types.ts';
 
 export interface TypedPromptContext {
@@ -23,14 +25,20 @@ export interface TypedPromptContext {
   modelFor(from: string): Promise<string | undefined>;
   /** Today's budget when it is spent and the prompt would have to be paid for (bot/budget-gate.ts). */
   budgetSpent: BudgetGate;
+  /** Whether the prompt repeats one of the sender's whose video is still on its way (bot/repeats.ts). */
+  readonly repeats: RepeatGuard;
 }
+
+/** A message that is one web address and nothing else. */
+const isLinkOnly = (text: string): boolean => /^(?:https?:\/\/|www\.)\S+$/i.test(text);
 
 /** The prompt of a message, or the reply refusing it. */
 export const readPrompt = (text: string, maxChars: number): { prompt: string } | { refused: BotReply } => {
+  const refuse = (reply: string) => ({ refused: { text: reply, kind: 'rejected' as const, duplicate: false } });
+  if (isLinkOnly(text)) return refuse(linkOnlyText);
   try {
     return { prompt: validatePrompt(text, maxChars) };
   } catch (error) {
-    const refuse = (reply: string) => ({ refused: { text: reply, kind: 'rejected' as const, duplicate: false } });
     if (isVidbotError(error, 'VIDBOT_PROMPT_EMPTY')) return refuse(emptyPromptText);
     if (isVidbotError(error, 'VIDBOT_PROMPT_TOO_LONG')) return refuse(promptTooLongText(Number(error.details.length), maxChars));
     throw error;
@@ -39,18 +47,40 @@ export const readPrompt = (text: string, maxChars: number): { prompt: string } |
 
 /** The store's outcome, with the bot's reply when this delivery claimed the message. */
 export const ingestTypedPrompt = async (context: TypedPromptContext, message: InboundMessage): Promise<IngestOutcome & { reply?: BotReply }> => {
-  const { vidbot } = context;
-  const { config } = vidbot;
+  const { config } = context.vidbot;
   const read = readPrompt(message.body.trim(), config.promptMaxChars);
   const model = 'prompt' in read ? await context.modelFor(message.from) : undefined;
-  const spent = 'prompt' in read ? await context.budgetSpent({ prompt: read.prompt, model }) : undefined;
+  const repeat = 'prompt' in read ? await context.repeats.check({ from: message.from, prompt: read.prompt, model, messageId: message.messageId }) : undefined;
+  let made: string | undefined;
+  try {
+    const outcome = await ingest(context, message, read, model, repeat !== undefined && 'repeats' in repeat ? repeat.repeats : undefined);
+    made = outcome.task?.taskId ?? outcome.claim.taskId;
+    return outcome;
+  } finally {
+    if (repeat !== undefined && 'settled' in repeat) repeat.settled(made);
+  }
+};
+
+const ingest = async (
+  context: TypedPromptContext,
+  message: InboundMessage,
+  read: ReturnType<typeof readPrompt>,
+  model: string | undefined,
+  repeats: Task | undefined,
+): Promise<IngestOutcome & { reply?: BotReply }> => {
+  const { vidbot } = context;
+  const { config } = vidbot;
+  // A repeat is answered before any limit is asked: it takes nothing, as it queues nothing.
+  const spent = 'prompt' in read && repeats === undefined ? await context.budgetSpent({ prompt: read.prompt, model }) : undefined;
   // Taken before the unit, as a verdict of this message: a redelivery gets it again and takes nothing.
   const gate =
-    spent !== undefined
-      ? { refused: budgetSpentReply(spent, context.now()) }
-      : 'prompt' in read
-        ? { prompt: read.prompt, verdict: await vidbot.limits.take({ from: message.from, messageId: message.messageId, now: context.now() }) }
-        : read;
+    repeats !== undefined
+      ? { refused: { text: alreadyOnItsWayText(repeats), kind: 'repeat' as const, duplicate: false } }
+      : spent !== undefined
+        ? { refused: budgetSpentReply(spent, context.now()) }
+        : 'prompt' in read
+          ? { prompt: read.prompt, verdict: await vidbot.limits.take({ from: message.from, messageId: message.messageId, now: context.now() }) }
+          : read;
   const basis = await context.etaBasis.read();
   let reply: BotReply | undefined;
   const say = (answer: BotReply): LogLine => {

@@ -111,7 +111,7 @@ export const standingInLine = (options: {
   readonly since?: OpenLine['waiting'];
   readonly workers: number;
   readonly runSeconds?: number;
-}): { place: number; readySeconds?: number } => {
+}): { place: number; startsNow: boolean; readySeconds?: number } => {
   const { runSeconds, ahead } = options;
   // Without a basis for time, any unit orders the jobs the same way.
   const run = runSeconds ?? 60;
@@ -129,7 +129,8 @@ export const standingInLine = (options: {
   const mine = ready[ready.length - 1] ?? run;
   // A run each: a job ahead ending no later started no later (at the same moment, on another worker, it still goes first).
   const first = ready.slice(0, -1).filter((end) => end <= mine).length;
-  return { place: first + 1, ...(runSeconds === undefined ? {} : { readySeconds: mine }) };
+  // Ready one run from now: a worker is free for it, and its sender's other jobs hold it back for none.
+  return { place: first + 1, startsNow: mine <= run, ...(runSeconds === undefined ? {} : { readySeconds: mine }) };
 };
 
 /** "under a minute", "about 3 min", "about 1 h 20 min": estimates should not look precise. */

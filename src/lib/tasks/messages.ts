@@ -5,7 +5,7 @@ import { cutText } from '../text.ts';
 import { type UserReason, userReasonFor } from './user-reasons.ts';
 
 /** Collapses whitespace and cuts to `max` characters as seen (text.ts). */
-export const excerpt = (text: string, max: number): string => cutText(text, max);
+export const excerpt = (text: string, max: number): string => cutText(text, max, { atWord: true });
 
 /** The seed bot's wording, kept so existing users see the same conversation. */
 export const ACK_MESSAGE = "🎬 Generating your video... I'll send it here when ready.";
@@ -18,7 +18,7 @@ export const resultMessage = (task: Task, options: { afterAll?: boolean } = {}):
   // Who made it, not who was asked: a task queued for a model and run where only the preview
   // renderer is set up (or the other way round) is labelled by what the user gets.
   const madeBy = task.generation?.provider ?? task.options.provider;
-  const preview = madeBy === 'local' ? ' (a local preview, not AI)' : '';
+  const preview = madeBy === 'local' ? ' (a quick preview, not AI)' : '';
   // The seed's wording for real AI videos; the preview renderer must not claim to be AI. A video
   // that arrives after the user was told it failed says so.
   const headline = options.afterAll ? '✅ It worked this time: here is your video!' : preview ? "✅ Here's your video!" : "✅ Here's your AI-generated video!";
@@ -79,6 +79,9 @@ export const choiceTexts = {
       ? `✅ "${excerpt(task.prompt, 60)}" has already arrived, so there's nothing to try again.`
       : `⏳ "${excerpt(task.prompt, 60)}" is already on its way: no need to try again.`,
   /** The shape asked for is one the user has, or will have: nothing new is made, nothing counted. */
+  /** Another take tapped again (or typed as well) while the take it made is still on its way. */
+  takeOnItsWay: (task: Task) =>
+    `⏳ Another take of "${excerpt(task.prompt, 60)}" is already on its way: you'll get it once. Tap 🔁 Another take again when it arrives for one more.`,
   alreadyAsked: (task: Task, orientation: Orientation) =>
     task.status === 'done'
       ? `✅ You already have "${excerpt(task.prompt, 60)}" in ${orientation}: it's in our chat above.`

@@ -1,0 +1,74 @@
+/**
+ * The same words sent again while their video is still on its way: a double tap on send, or "is it
+ * working?" typed as the prompt once more. Each prompt gets one video, so the repeat queues nothing
+ * and hears that the first is coming. What this keeps is a hint (which task a sender's words made
+ * lately, in this process); whether that task is still open is read from the store, its owner, and
+ * only when the words match. Words repeated after their video arrived make a new one, as asked.
+ */
+import { OPEN_TASK_STATUSES } from '../domain.ts';
+import { createRecentMap } from '../limits/recent.ts';
+import type { Store, Task } from '../store/port.ts';
+import { oneLine } from '../text.ts';
+
+export interface RepeatRequest {
+  readonly from: string;
+  readonly prompt: string;
+  /** The model the sender picked (/model): the same words for another model are another video. */
+  readonly model?: string | undefined;
+  readonly messageId: string;
+}
+
+export type RepeatCheck =
+  /** An earlier message of the same words made this task, still on its way. */
+  | { readonly repeats: Task }
+  /** Not a repeat: this message now stands for its words; `settled` is told what it made (always, once). */
+  | { readonly settled: (taskId: string | undefined) => void };
+
+export interface RepeatGuard {
+  check(request: RepeatRequest): Promise<RepeatCheck>;
+}
+
+interface Entry {
+  readonly messageId: string;
+  /** The task the message made, once it is decided; undefined when it made none. */
+  readonly taskId: Promise<string | undefined>;
+}
+
+/** Senders' words kept at least (the newest; between this and twice as many). */
+const KEPT = 10_000;
+
+/** What makes two prompts the same words: case, spacing and the closing punctuation aside. */
+export const sameWordsKey = ({ from, prompt, model }: Pick<RepeatRequest, 'from' | 'prompt' | 'model'>): string =>
+  `${from}\u0000${model ?? ''}\u0000${oneLine(prompt)
+    .toLowerCase()
+    .replace(/[\s.!?…]+$/u, '')}`;
+
+export const createRepeatGuard = (options: { readonly store: Pick<Store, 'getTask'> }): RepeatGuard => {
+  const latest = createRecentMap<Entry>(KEPT);
+
+  return {
+    async check(request) {
+      const key = sameWordsKey(request);
+      for (;;) {
+        const entry = latest.get(key);
+        // A redelivery of the message itself is answered from its claim, not here.
+        if (entry === undefined || entry.messageId === request.messageId) break;
+        const taskId = await entry.taskId;
+        const task = taskId === undefined ? null : await options.store.getTask(taskId);
+        if (task !== null && OPEN_TASK_STATUSES.includes(task.status)) return { repeats: task };
+        // Its video came (or never will): these words make a new one, unless a newer message took their place meanwhile.
+        if (latest.get(key) === entry) break;
+      }
+      let settle: (taskId: string | undefined) => void = () => {};
+      const entry: Entry = { messageId: request.messageId, taskId: new Promise((resolve) => (settle = resolve)) };
+      latest.set(key, entry);
+      return {
+        settled(taskId) {
+          settle(taskId);
+          // Words that made nothing (refused, over a limit) stand for no video: the next message of them is judged alone.
+          if (taskId === undefined && latest.get(key) === entry) latest.delete(key);
+        },
+      };
+    },
+  };
+};

@@ -1,0 +1,93 @@
+/**
+ * The repeat guard on a real SQLite store: the same words again while their video is on its way are
+ * a repeat (whatever their case, spacing or closing punctuation); once it has arrived, or failed,
+ * or for another model or sender, they are a new prompt. Two at once: the second waits for what the
+ * first made.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createRepeatGuard, type RepeatCheck, type RepeatGuard } from '../../src/lib/bot/repeats.ts';
+import type { Vidbot } from '../../src/lib/create-vidbot.ts';
+import { makeVidbot } from '../helpers/vidbot.ts';
+
+const USER = 'whatsapp:+15550006161';
+
+let vidbot: Vidbot;
+let cleanup: () => Promise<void>;
+let guard: RepeatGuard;
+beforeEach(async () => {
+  ({ vidbot, cleanup } = await makeVidbot());
+  guard = createRepeatGuard({ store: vidbot.store });
+});
+afterEach(async () => {
+  await cleanup();
+});
+
+let counter = 0;
+const check = (prompt: string, over: { from?: string; model?: string; messageId?: string } = {}) =>
+  guard.check({ from: USER, prompt, messageId: `SM${String(++counter).padStart(32, '0')}`, ...over });
+
+/** Checks `prompt` as a new message and, when it is not a repeat, makes its task (as the bot would). */
+const send = async (prompt: string, over: { from?: string; model?: string } = {}) => {
+  const checked = await check(prompt, over);
+  if ('repeats' in checked) return { repeats: checked.repeats.taskId };
+  const { task } = await vidbot.createTask({ prompt, from: over.from ?? USER });
+  checked.settled(task.taskId);
+  return { made: task.taskId };
+};
+
+describe('the repeat guard', () => {
+  it('takes the same words while their video is on its way as a repeat, whatever their case, spacing or closing punctuation', async () => {
+    const first = await send('A fox in the snow');
+    expect(first.made).toBeDefined();
+    for (const again of ['a fox in the snow', '  A  fox in the SNOW!! ', 'a fox in the snow…', 'A fox in the snow.'])
+      expect({ again, is: await send(again) }).toEqual({ again, is: { repeats: first.made } });
+    for (const status of ['processing', 'delivering'] as const) {
+      await vidbot.store.updateTask(first.made ?? '', { status });
+      expect(await send('a fox in the snow')).toEqual({ repeats: first.made });
+    }
+    // Other words, another sender, another model: other videos.
+    expect((await send('a fox in the rain')).made).toBeDefined();
+    expect((await send('a fox in the snow', { from: 'whatsapp:+15550006262' })).made).toBeDefined();
+    expect((await send('a fox in the snow', { model: 'other-model' })).made).toBeDefined();
+  });
+
+  it('makes a new video of the words once the first has arrived, failed or been canceled', async () => {
+    for (const status of ['done', 'failed', 'canceled'] as const) {
+      const first = await send(`a boat at dawn ${status}`);
+      await vidbot.store.updateTask(first.made ?? '', { status });
+      const second = await send(`a boat at dawn ${status}`);
+      expect(second.made).toBeDefined();
+      expect(second.made).not.toBe(first.made);
+      // And the newest is now the one a third message repeats.
+      expect(await send(`a boat at dawn ${status}`)).toEqual({ repeats: second.made });
+    }
+  });
+
+  it('does not take a redelivery of the same message for a repeat of itself', async () => {
+    const checked = await check('a kite', { messageId: 'SM_same' });
+    if (!('settled' in checked)) throw new Error('not a repeat expected');
+    const { task } = await vidbot.createTask({ prompt: 'a kite', from: USER });
+    checked.settled(task.taskId);
+    expect('settled' in (await check('a kite', { messageId: 'SM_same' }))).toBe(true);
+  });
+
+  it('has the second of two messages at once wait for what the first made: its task, or nothing', async () => {
+    const first = await check('a train in the rain');
+    const second = check('a train in the rain');
+    let answered: RepeatCheck | undefined;
+    void second.then((value) => (answered = value));
+    await Promise.resolve();
+    expect(answered).toBeUndefined();
+    const { task } = await vidbot.createTask({ prompt: 'a train in the rain', from: USER });
+    if (!('settled' in first)) throw new Error('the first is no repeat');
+    first.settled(task.taskId);
+    expect(await second).toEqual({ repeats: expect.objectContaining({ taskId: task.taskId }) });
+
+    // A first that made nothing (over a limit, say): the second is judged alone, and makes the video.
+    const refused = await check('a lamp in the fog');
+    const after = check('a lamp in the fog');
+    if (!('settled' in refused)) throw new Error('the first is no repeat');
+    refused.settled(undefined);
+    expect('settled' in (await after)).toBe(true);
+  });
+});

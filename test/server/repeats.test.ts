@@ -1,0 +1,67 @@
+/**
+ * The same words sent again while their video is on its way, through the Twilio webhook: one video,
+ * and the second message hears it is coming (a double tap on send, two at once, or "is it working?"
+ * typed as the prompt again). It costs the sender nothing of their allowance. Once the video has
+ * arrived, the same words make another. "Another take" tapped twice while the take is on its way
+ * makes one take.
+ */
+import { describe, expect, it } from 'vitest';
+import { alreadyOnItsWayText } from '../../src/lib/bot/replies.ts';
+import { choiceTexts } from '../../src/lib/tasks/messages.ts';
+import { useBots } from '../helpers/bot.ts';
+import { whatsappText } from '../helpers/server.ts';
+
+const USER = 'whatsapp:+15550007272';
+
+describe('the same words again', () => {
+  const startBot = useBots();
+
+  it('queue one video while it is on its way, cost nothing, and make another once it has arrived', async () => {
+    const bot = await startBot({ VIDBOT_DAILY_LIMIT: '3' }, { workers: false });
+    expect(await bot.say(USER, 'a fox in the snow')).toContain('2 of 3 videos left today');
+    const [task] = await bot.vidbot.store.listTasks({ from: USER });
+    if (task === undefined) throw new Error('no task');
+    const again = await bot.say(USER, 'A fox in the snow!');
+    expect(again).toBe(alreadyOnItsWayText(task));
+    expect(again).toBe(`⏳ "a fox in the snow" is already in line: you'll get it once, no need to send it again. Want a second version? Tap 🔁 Another take when it arrives.`);
+    expect(await bot.vidbot.store.countTasks({ from: USER })).toBe(1);
+
+    await bot.vidbot.store.updateTask(task.taskId, { status: 'done' });
+    // The allowance counts videos: the repeat took none of it.
+    expect(await bot.say(USER, 'a fox in the snow')).toContain('1 of 3 videos left today');
+    expect(await bot.vidbot.store.countTasks({ from: USER })).toBe(2);
+  });
+
+  it('answer two at once with one video and one word that it is coming', async () => {
+    const bot = await startBot({}, { workers: false });
+    const answers = await Promise.all([bot.say(USER, 'a paper boat on a rainy street'), bot.say(USER, 'a paper boat on a rainy street')]);
+    expect(answers.filter((text) => text.includes('Generating your video'))).toHaveLength(1);
+    expect(answers.filter((text) => text.includes('is already in line'))).toHaveLength(1);
+    expect(await bot.vidbot.store.countTasks({ from: USER })).toBe(1);
+    // A redelivery of the first is answered as the first was, not as a repeat.
+    const sid = 'SM' + 'ab'.repeat(16);
+    const first = await bot.post(whatsappText(USER, 'a lamp in the fog', sid));
+    expect((await bot.post(whatsappText(USER, 'a lamp in the fog', sid))).text).toBe(first.text);
+    expect(await bot.vidbot.store.countTasks({ from: USER })).toBe(2);
+  });
+
+  it('say a take is on its way when "Another take" comes twice for one video', async () => {
+    const bot = await startBot({}, { workers: false });
+    await bot.say(USER, 'a lighthouse in a storm');
+    const [made] = await bot.vidbot.store.listTasks({ from: USER });
+    await bot.vidbot.store.updateTask(made?.taskId ?? '', { status: 'done' });
+    await bot.vidbot.store.recordOutbound({ id: 'offer', kind: 'choices', to: USER, body: 'offer', taskId: made?.taskId ?? '', channel: 'twilio', status: 'pending' });
+    await bot.vidbot.store.updateOutbound('offer', { status: 'sent', messageId: 'SM' + 'cd'.repeat(16) });
+    const tap = () => bot.post({ ...whatsappText(USER, '🔁 Another take'), ButtonPayload: 'again', ButtonText: '🔁 Another take', OriginalRepliedMessageSid: 'SM' + 'cd'.repeat(16) });
+
+    expect((await tap()).text).toMatch(/^🔁 Another take of "a lighthouse in a storm" coming up!/);
+    const [take] = await bot.vidbot.store.listTasks({ from: USER, limit: 1 });
+    expect(take?.options.take).toBe(2);
+    expect((await tap()).text).toBe(choiceTexts.takeOnItsWay(take ?? made!));
+    expect(await bot.vidbot.store.countTasks({ from: USER })).toBe(2);
+    // Once the take has arrived, another tap makes the next.
+    await bot.vidbot.store.updateTask(take?.taskId ?? '', { status: 'done' });
+    expect((await tap()).text).toMatch(/coming up!/);
+    expect((await bot.vidbot.store.listTasks({ from: USER, limit: 1 }))[0]?.options.take).toBe(3);
+  });
+});
