@@ -100,3 +100,23 @@ describe('/cancel', () => {
     }
   });
 });
+
+describe('/history', () => {
+  it('marks a later take of the same words, read from its task', async () => {
+    const { vidbot, cleanup } = await makeVidbot();
+    try {
+      const from = 'whatsapp:+15550007779';
+      const add = async (take: number | undefined) => {
+        const { task } = await vidbot.createTask({ prompt: 'a red kite over the sea', from, options: take === undefined ? {} : { take } });
+        await vidbot.store.addVideo({ taskId: task.taskId, filename: `${task.taskId}.mp4`, path: `/tmp/${task.taskId}.mp4`, prompt: task.prompt, sessionId: from, from, sizeBytes: 1, durationSec: 1 });
+      };
+      await add(undefined);
+      await add(2);
+      expect(await runCommand({ name: 'history', word: '/history' }, { vidbot, from, imageToVideo: false })).toMatch(
+        /^🎞️ Your recent videos:\n1\. "a red kite over the sea" \(take 2\) — made just now\n2\. "a red kite over the sea" — made just now$/,
+      );
+    } finally {
+      await cleanup();
+    }
+  });
+});

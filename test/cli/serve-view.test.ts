@@ -32,7 +32,7 @@ describe("serve's plain last words", () => {
     // Only what the view reads of the worker: one job running.
     await view.show({ description, vidbot: made.vidbot, worker: { running: 1 } as unknown as QueueWorker });
     view.stopping(30);
-    expect(said()).toContain('Shutting down: 1 running job gets up to 30 s to finish, no new job starts; then the server closes...');
+    expect(said()).toContain('Shutting down: 1 running job gets up to 30 s to finish, and no new one starts; the server closes after...');
     view.handingBack(1);
     // The line in waiting is read as the stop begins (the queue closes with the server).
     await view.stopped(1);
@@ -58,7 +58,7 @@ describe("serve's plain last words", () => {
     const { view, said } = plainView();
     await view.show({ description, vidbot: made.vidbot });
     view.stopping(30);
-    expect(said()).toContain('Shutting down: this process runs no jobs, no new job starts; then the server closes...');
+    expect(said()).toContain('Shutting down: this process runs no jobs; closing the server...');
     await view.stopped(null);
     expect(said().trimEnd().endsWith('Stopped.')).toBe(true);
     await view.close();

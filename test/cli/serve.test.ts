@@ -102,7 +102,7 @@ describe('vidbot serve', () => {
     expect(await sessionOf(render)).not.toBe(await sessionOf(first.child.pid ?? 0));
     const stopped = await stop(first.child);
     expect(stopped.exitCode).toBe(0);
-    expect(first.output()).toContain('Shutting down: 1 running job gets up to 1 s to finish, no new job starts; then the server closes...');
+    expect(first.output()).toContain('Shutting down: 1 running job gets up to 1 s to finish, and no new one starts; the server closes after...');
     expect(first.output()).toContain('Handing 1 running job back to the queue.');
     expect(first.output()).toContain('Stopped. 1 running job went back to the queue: it runs on the next start.');
     // ffmpeg had the Ctrl-C too: had it died of it, the job would have failed an attempt.

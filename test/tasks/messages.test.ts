@@ -211,6 +211,12 @@ describe('every text the bot sends', () => {
     // Versions of one prompt: the landscape one says so, in the list and in /status.
     expect(historyText([video({ width: 1280, height: 720 }), video({ width: 720, height: 1280 })])).toMatch(/1\. "a fox" ↔️ — made 3 h ago\n2\. "a fox" — made/);
     expect(statusText([{ task: task({ options: { ...task().options, orientation: 'landscape' } }), position: 1 }])).toMatch(/…" ↔️ — /);
+    // And a later take says which: two entries of the same words are two videos asked for, not one made twice.
+    const takes = new Map([['t2', 2]]);
+    expect(historyText([video({ taskId: 't2', width: 1280, height: 720 }), video({ taskId: 't1' })], Date.now(), (v) => takes.get(v.taskId))).toMatch(
+      /1\. "a fox" ↔️ \(take 2\) — made 3 h ago\n2\. "a fox" — made/,
+    );
+    expect(statusText([{ task: task({ options: { ...task().options, take: 3 } }), position: 1 }])).toMatch(/…" \(take 3\) — /);
     expect(helpText({ imageToVideo: false })).toContain('/history — your recent videos');
     expect(helpText({ imageToVideo: false })).not.toContain('link');
   });

@@ -194,8 +194,13 @@ export const createServeView = (input: { context: CliContext; noTui?: boolean })
       const worker = plain?.worker;
       const running = worker?.running ?? 0;
       runningAtStop = running;
-      const jobs = worker === undefined ? 'this process runs no jobs' : running === 0 ? 'no job is running' : `${plural(running, 'running job')} ${running === 1 ? 'gets' : 'get'} up to ${graceSec} s to finish`;
-      say(`\nShutting down: ${jobs}, no new job starts; then the server closes...`);
+      const jobs =
+        worker === undefined
+          ? 'this process runs no jobs; closing the server'
+          : running === 0
+            ? 'no job is running, and none will start; closing the server'
+            : `${plural(running, 'running job')} ${running === 1 ? 'gets' : 'get'} up to ${graceSec} s to finish, and no new one starts; the server closes after`;
+      say(`\nShutting down: ${jobs}...`);
       // Read now, before the queue closes with the server; said in the last line.
       const queue = plain?.vidbot.queue;
       if (queue) {

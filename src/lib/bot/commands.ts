@@ -179,8 +179,14 @@ export const runCommand = async (
       );
       return statusText(lines, await vidbot.limits.allowance(from, Date.now()));
     }
-    case 'history':
-      return historyText(await vidbot.store.listVideos({ from, limit }));
+    case 'history': {
+      const videos = await vidbot.store.listVideos({ from, limit });
+      // A take is the task's: read only where a prompt is listed more than once.
+      const prompts = videos.map((video) => video.prompt);
+      const repeated = prompts.some((prompt, i) => prompts.indexOf(prompt) !== i);
+      const takes = new Map(repeated ? (await vidbot.store.listTasks({ from, limit: 50 })).map((task) => [task.taskId, task.options.take]) : []);
+      return historyText(videos, Date.now(), (video) => takes.get(video.taskId));
+    }
     case 'cancel': {
       const unfinished = await vidbot.store.listTasks({ from, status: ['queued', 'processing'], limit: MAX_CANCELED });
       // One already told to stop is not canceled (nor counted) again: it is stopping.

@@ -94,13 +94,16 @@ const deliveredText = (task: Task): string => {
 
 const placeText = (position: number): string => (position === 1 ? 'next in line' : `#${position} in line`);
 
+/** What tells versions of one prompt apart in a list: landscape ones say so, and so do later takes. */
+const versionMarks = (landscape: boolean, take: number | undefined): string => `${landscape ? ' ↔️' : ''}${take !== undefined && take > 1 ? ` (take ${take})` : ''}`;
+
 export const statusText = (lines: readonly { task: Task; position: number | null }[], quota?: Quota): string => {
   const allowance = quota === undefined ? [] : [quota.left === 0 ? quotaUsedUpText(quota) : quotaLeftText(quota)];
   return lines.length === 0
     ? ["📭 You haven't asked for any videos yet. Send a description to make your first one!", ...allowance].join('\n')
     : [
         '📋 Your latest requests:',
-        ...lines.map(({ task, position }, i) => `${i + 1}. "${shorten(task.prompt)}"${task.options.orientation === 'landscape' ? ' ↔️' : ''} — ${taskStateText(task, position)}`),
+        ...lines.map(({ task, position }, i) => `${i + 1}. "${shorten(task.prompt)}"${versionMarks(task.options.orientation === 'landscape', task.options.take)} — ${taskStateText(task, position)}`),
         ...allowance,
       ].join('\n');
 };
@@ -116,13 +119,15 @@ export const agoText = (ms: number): string => {
 };
 
 /** Each video with its link where it has one (links expire with the media host's retention), else when it was made. */
-export const historyText = (videos: readonly Video[], now = Date.now()): string =>
+export const historyText = (videos: readonly Video[], now = Date.now(), takeOf: (video: Video) => number | undefined = () => undefined): string =>
   videos.length === 0
     ? "📭 No videos yet. Send a description and I'll make one!"
     : [
         '🎞️ Your recent videos:',
-        // Versions of one prompt differ by their shape: landscape ones say so.
-        ...videos.map((video, i) => `${i + 1}. "${shorten(video.prompt)}"${(video.width ?? 0) > (video.height ?? 0) ? ' ↔️' : ''} — ${video.videoUrl ?? `made ${agoText(now - video.createdAt)}`}`),
+        ...videos.map(
+          (video, i) =>
+            `${i + 1}. "${shorten(video.prompt)}"${versionMarks((video.width ?? 0) > (video.height ?? 0), takeOf(video))} — ${video.videoUrl ?? `made ${agoText(now - video.createdAt)}`}`,
+        ),
       ].join('\n');
 
 export const cancelTexts = {

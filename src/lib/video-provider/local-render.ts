@@ -137,10 +137,11 @@ const textChain = (plan: RenderPlan): string => {
     );
   });
   const labelSize = Math.round(Math.min(width, height) / 30);
+  // At the top: a player's controls (WhatsApp's, a browser's) cover the bottom of a paused video.
   filters.push(
     `drawtext=${fontOption(plan.fonts.label)}:textfile=${escapeFilterValue(plan.labelFile)}:expansion=none:` +
       `fontsize=${labelSize}:fontcolor=white@0.92:box=1:boxcolor=black@0.55:boxborderw=${Math.round(labelSize / 2)}:` +
-      `x=(w-text_w)/2:y=h-text_h-${Math.round(height * 0.045)}`,
+      `x=(w-text_w)/2:y=${Math.round(height * 0.045)}`,
   );
   filters.push('format=yuv420p');
   return `[bg]${filters.join(',')}[v]`;
