@@ -11,7 +11,7 @@ import { shortId } from '../../src/cli/dashboard/format.ts';
 import { computeTwilioSignature } from '../../src/lib/channel/twilio/signature.ts';
 import { createPostgresStore } from '../../src/lib/store/postgres/index.ts';
 import type { Task } from '../../src/lib/store/port.ts';
-import { type FakeTwilio, startFakeTwilio } from '../fakes/twilio-api.ts';
+import { startFakeTwilio } from '../fakes/twilio-api.ts';
 import { makeSandbox } from '../helpers/cli.ts';
 import { freePort } from '../helpers/ports.ts';
 import { startPostgres } from '../helpers/postgres.ts';

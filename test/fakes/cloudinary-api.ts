@@ -11,7 +11,7 @@
  * Requests through a proxy (absolute-form URLs) are served too, and marked.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type MultipartPart, readMultipart } from './multipart.ts';
 

@@ -8,11 +8,11 @@ import type { Redis } from 'ioredis';
 import { isVidbotError, vidbotError } from '../../errors.ts';
 import { type BackoffOptions, DEFAULT_BACKOFF } from '../backoff.ts';
 import { createQueueEmitter } from '../emitter.ts';
-import { checkAddOptions, checkPositive, defaultWorkerId, queueClosedError } from '../options.ts';
+import { checkPositive, defaultWorkerId, queueClosedError } from '../options.ts';
 import type { JobInfo, JobQueue } from '../port.ts';
 import { RETAIN_FAILED_SEC, createJobAdder } from './add.ts';
 import { type Envelope, type JobMeta, toJobInfo } from './info.ts';
-import { fromBullId, queueKeys, toBullId } from './keys.ts';
+import { queueKeys, toBullId } from './keys.ts';
 import { type BullQueueWorker, startBullmqWorker } from './worker.ts';
 
 export interface BullmqQueueOptions {

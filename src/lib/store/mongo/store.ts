@@ -5,7 +5,6 @@
  * across clients, not just within one.
  */
 import { type Db, MongoClient } from 'mongodb';
-import { vidbotError } from '../../errors.ts';
 import type { Store } from '../port.ts';
 import { COLLECTIONS, type Ctx, type Ops } from './ctx.ts';
 import { startupError, toStoreError } from './errors.ts';

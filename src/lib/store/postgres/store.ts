@@ -6,7 +6,6 @@
  * UPDATE re-checks its condition on the latest committed row, which makes it a compare-and-set.
  */
 import type { Pool } from 'pg';
-import { vidbotError } from '../../errors.ts';
 import type { Store } from '../port.ts';
 import { startupError, toStoreError } from './errors.ts';
 import { healthOps } from './health.ts';
