@@ -102,7 +102,9 @@ describe('the simulator in a browser', () => {
     const loaded = await videoLoaded(page, 0);
     expect(await loaded.jsonValue()).toMatchObject({ width: 720 });
     await expect.poll(() => ack.locator('.progress').getAttribute('data-status'), { timeout: 20_000 }).toBe('done');
-    expect(await result.locator('.ticks').getAttribute('title')).toBe('sent');
+    // The phone is on: it confirms the video (✓✓) through the real status callback, as WhatsApp does.
+    await expect.poll(() => result.locator('.ticks').getAttribute('title'), { timeout: 20_000 }).toBe('delivered');
+    expect(await vidbot.store.findOutbound({ messageId: (await result.getAttribute('data-sid')) ?? '' })).toMatchObject({ status: 'delivered' });
 
     // Replay the sent message with the same MessageSid: the same answer, no second task.
     await page.locator('.msg.user').first().getByRole('button', { name: 'replay' }).click();
@@ -113,30 +115,36 @@ describe('the simulator in a browser', () => {
     expect(await page.locator('.msg.twiml').nth(1).textContent()).toContain('Generating your video');
     expect(await vidbot.store.countTasks({ from: USER })).toBe(1);
 
-    // Outside the 24-hour window: Twilio's 63016 failure shows as a red badge, and is recorded.
+    // Then read, from the message's menu.
     await result.getByRole('button', { name: 'simulate delivery status' }).click();
-    await result.locator('button[data-code="63016"]').click();
-    const badge = result.locator('.badge');
-    await expect.poll(() => badge.isVisible(), { timeout: 20_000 }).toBe(true);
-    expect(await badge.textContent()).toContain('63016 — outside the 24-hour window');
-    const sid = await result.getAttribute('data-sid');
-    expect(await vidbot.store.findOutbound({ messageId: sid ?? '' })).toMatchObject({ status: 'failed', errorCode: '63016' });
+    await result.locator('.status-menu button[data-status="read"]').click();
+    await expect.poll(() => result.locator('.ticks').getAttribute('class'), { timeout: 20_000 }).toBe('ticks read');
 
-    // A photo with a caption: image-to-video through the simulator's own media URL; then "read" ticks.
+    // The phone off: a photo with a caption (image-to-video through the simulator's own media URL) stays at one tick.
+    await page.getByRole('button', { name: 'phone on: messages are confirmed delivered' }).click();
+    expect(await page.locator('#online').getAttribute('aria-pressed')).toBe('false');
     await page.setInputFiles('#file', { name: 'photo.png', mimeType: 'image/png', buffer: testImage(160, 120).png });
     await page.waitForSelector('#preview:not([hidden])');
     await page.fill('#text', 'make it dance');
     await page.press('#text', 'Enter');
     await expect.poll(() => page.locator('.msg.twiml').nth(2).textContent(), { timeout: 20_000 }).toContain('Generating your video');
-    const second = page.locator('.msg.bot').nth(1);
+    const second = page.locator('.msg.bot:has(video)').nth(1);
     await second.waitFor({ timeout: 60_000 });
     await videoLoaded(page, 1);
     const [photoTask] = await vidbot.store.listTasks({ from: USER, limit: 1 });
     expect(photoTask?.options.firstFrameImage).toMatch(/\.png$/);
+    expect(await second.locator('.ticks').getAttribute('title')).toBe('sent');
+    expect(await second.getAttribute('data-confirmed')).toBeNull();
+
+    // Outside the 24-hour window: Twilio's 63016 failure shows as a red badge, and is recorded.
     await second.getByRole('button', { name: 'simulate delivery status' }).click();
-    await second.locator('.status-menu button[data-status="read"]').click();
-    await expect.poll(() => second.locator('.ticks').getAttribute('class'), { timeout: 20_000 }).toBe('ticks read');
-    expect(await second.locator('.badge').isVisible()).toBe(false);
+    await second.locator('button[data-code="63016"]').click();
+    const badge = second.locator('.badge');
+    await expect.poll(() => badge.isVisible(), { timeout: 20_000 }).toBe(true);
+    expect(await badge.textContent()).toContain('63016 — outside the 24-hour window');
+    const sid = await second.getAttribute('data-sid');
+    expect(await vidbot.store.findOutbound({ messageId: sid ?? '' })).toMatchObject({ status: 'failed', errorCode: '63016' });
+    expect(await result.locator('.badge').isVisible()).toBe(false);
 
     // The screenshot is the viewport, and shows a rendered chat rather than a blank page.
     const png = await page.screenshot();

@@ -125,5 +125,17 @@ export const BOT_PART = String.raw`
     }
     b.dataset.sid = msg.sid;
     renderStatus(b, msg.status, msg.errorCode);
+    // Received by a phone that is on: it says so once, as WhatsApp's double tick does.
+    if (msg.status === 'sent' && msg.sid && !b.dataset.confirmed && phoneOn()) {
+      b.dataset.confirmed = '1';
+      confirmDelivered(b);
+    }
+  }
+
+  async function confirmDelivered(b) {
+    try {
+      var data = await post('/simulator/status', { sid: b.dataset.sid, status: 'delivered', format: format() });
+      if (data.status === 204 || data.status === 200) renderStatus(b, data.record.status, data.record.errorCode);
+    } catch (e) { /* the tick stays single: the page is closing, or the server stopped */ }
   }
 `;

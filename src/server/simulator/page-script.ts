@@ -70,6 +70,18 @@ const START_PART = String.raw`
   });
   try { if (localStorage.getItem('vidbot-simulator-format') === 'cloud-api') formatSelect.value = 'cloud-api'; } catch (e) { /* private mode */ }
   showFormat();
+  // The phone on (default) confirms what it receives, as WhatsApp does; off, messages stay at one tick.
+  var onlineButton = $('online');
+  function phoneOn() { return onlineButton.getAttribute('aria-pressed') !== 'false'; }
+  function showOnline(on) {
+    onlineButton.setAttribute('aria-pressed', on ? 'true' : 'false');
+    onlineButton.setAttribute('aria-label', on ? 'phone on: messages are confirmed delivered' : 'phone off: messages stay sent');
+  }
+  onlineButton.addEventListener('click', function () {
+    showOnline(!phoneOn());
+    try { localStorage.setItem('vidbot-simulator-phone', phoneOn() ? 'on' : 'off'); } catch (e) { /* private mode */ }
+  });
+  try { showOnline(localStorage.getItem('vidbot-simulator-phone') !== 'off'); } catch (e) { showOnline(true); }
   var saved = null;
   try { saved = localStorage.getItem('vidbot-simulator-from'); } catch (e) { /* private mode */ }
   setNumber(saved || document.body.dataset.defaultFrom);

@@ -24,6 +24,8 @@ header .title small.typing { opacity: 1; font-style: italic; }
 .numberbox { display: flex; align-items: center; gap: 6px; font-size: 12px; }
 .numberbox input { width: 170px; padding: 5px 8px; border: 0; border-radius: 6px; font: inherit; font-size: 13px; }
 .numberbox select { padding: 4px 4px; border: 0; border-radius: 6px; font: inherit; font-size: 12px; background: #fff; color: #111b21; }
+.online { border: 0; border-radius: 6px; padding: 4px 6px; font: inherit; font-size: 12px; background: #fff; color: #027eb5; cursor: pointer; }
+.online[aria-pressed=false] { color: #8696a0; text-decoration: line-through; }
 .dot { width: 10px; height: 10px; border-radius: 50%; background: #f15c6d; flex: none; }
 .dot.on { background: #25d366; box-shadow: 0 0 0 2px #ffffff55; }
 #chat { flex: 1; overflow-y: auto; padding: 12px 5%; display: flex; flex-direction: column; gap: 6px;
@@ -108,6 +110,7 @@ export const pageHtml = (options: { defaultFrom: string }): { html: string; nonc
       <input id="number" type="text" autocomplete="off" spellcheck="false" placeholder="+15550001234" aria-label="your number">
       <select id="format" aria-label="which service the webhook speaks" title="post as Twilio does (forms, TwiML answer) or as Meta's Cloud API does (signed JSON, replies as messages)">
         <option value="twilio">Twilio</option><option value="cloud-api">Cloud API</option></select>
+      <button id="online" class="online" type="button" aria-pressed="true" title="Phone on: each message the bot sends is confirmed delivered (✓✓), as a phone that is on confirms it. Off: messages stay at ✓ sent, to post other statuses from a message's menu">✓✓</button>
       <span id="live" class="dot" title="connecting"></span></div>
   </header>
   <main id="chat" aria-live="polite"></main>
