@@ -3,7 +3,9 @@
  * message it was on, never on a newer one; a typed answer on the newest offer of the last 24 hours.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { actOnChoice, newestOffer, resolveChoice } from '../../src/lib/bot/choices.ts';
+import { actOnChoice } from '../../src/lib/bot/act-on-choice.ts';
+import { newestOffer, resolveChoice } from '../../src/lib/bot/choices.ts';
+import { createRepeatGuard } from '../../src/lib/bot/repeats.ts';
 import type { BotReply } from '../../src/lib/bot/types.ts';
 import type { InboundMessage } from '../../src/lib/channel/port.ts';
 import type { Vidbot } from '../../src/lib/create-vidbot.ts';
@@ -149,6 +151,7 @@ describe('actOnChoice', () => {
         admit: async () => ((calls.admitted += 1), {}),
         acknowledge: async ({ taskId }: { taskId: string }) => ({ text: `ack ${taskId}`, kind: 'ack' as const, taskId, duplicate: false }),
         heldByBudget: async () => ((calls.held += 1), held),
+        repeats: createRepeatGuard({ store: vidbot.store }),
       },
     };
   };
@@ -162,6 +165,19 @@ describe('actOnChoice', () => {
       expect(await actOnChoice(value, message(), { kind: 'chosen', action, task: about })).toBe(HELD);
       expect(calls).toEqual({ held: 1, admitted: 0 });
     }
+  });
+
+  it('makes one take of two taps at once, however long the first waits at the gate', async () => {
+    const made = await vidbot.store.updateTask((await task('a fox in the snow')).taskId, { status: 'done' });
+    let open: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const value = { ...context(undefined).value, admit: async () => (await gate, {}) };
+    const taps = [actOnChoice(value, message(), { kind: 'chosen', action: 'again', task: made }), actOnChoice(value, message(), { kind: 'chosen', action: 'again', task: made })];
+    // Both taps are in before either has made its take.
+    await new Promise((resolve) => setImmediate(resolve));
+    open();
+    expect((await Promise.all(taps)).map((reply) => reply.kind).sort()).toEqual(['ack', 'repeat']);
+    expect(await vidbot.store.countTasks({ from: USER })).toBe(2);
   });
 
   it('lets a retry whose video was made (only its delivery failed) go ahead: sending it again costs nothing', async () => {

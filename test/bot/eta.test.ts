@@ -73,6 +73,17 @@ describe('standingInLine (the ack, which reads the line at most every second)', 
     );
   });
 
+  it('does not start a job at once on a worker whose job overran its estimate: it may end any moment, but has not', () => {
+    // One worker, its job 90 s into a usual 60: the next is ready about one run after that job ends, and waits for it.
+    const overran = line([], [{ sender: 'x', elapsedSeconds: 90 }]);
+    expect(standingInLine({ taskId: 'b1', sender: 'b', ahead: 0, line: overran, workers: 1, runSeconds: 60 })).toEqual({ place: 1, startsNow: false, readySeconds: 60 });
+    expect(ackReply('b1', 1, { runSeconds: 60, workers: 1, running: 1, workersRun: true, line: overran }, {}, { sender: 'b' }).text).toContain("📋 You're next in line.");
+    // Two workers, one idle: the first waiting takes it, the next waits for the other.
+    const oneIdle = line(['a'], [{ sender: 'x', elapsedSeconds: 90 }]);
+    expect(standingInLine({ taskId: 'b1', sender: 'b', ahead: 1, line: oneIdle, workers: 2, runSeconds: 60 }).startsNow).toBe(false);
+    expect(standingInLine({ taskId: 'a1', sender: 'a', ahead: 0, line: line([], [{ sender: 'x', elapsedSeconds: 90 }]), workers: 2, runSeconds: 60 }).startsNow).toBe(true);
+  });
+
   it("keeps a job behind its sender's own, however many workers are free", () => {
     // a's first job has run 10 s of 60, its second waits: the third starts once both are done.
     expect(standingInLine({ taskId: 'a3', sender: 'a', ahead: 1, line: line(['a'], [{ sender: 'a', elapsedSeconds: 10 }]), workers: 4, runSeconds: 60 })).toEqual({

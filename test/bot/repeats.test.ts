@@ -5,7 +5,7 @@
  * first made.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createRepeatGuard, type RepeatCheck, type RepeatGuard } from '../../src/lib/bot/repeats.ts';
+import { createRepeatGuard, type RepeatCheck, type RepeatGuard, sameWordsKey } from '../../src/lib/bot/repeats.ts';
 import type { Vidbot } from '../../src/lib/create-vidbot.ts';
 import { makeVidbot } from '../helpers/vidbot.ts';
 
@@ -23,8 +23,8 @@ afterEach(async () => {
 });
 
 let counter = 0;
-const check = (prompt: string, over: { from?: string; model?: string; messageId?: string } = {}) =>
-  guard.check({ from: USER, prompt, messageId: `SM${String(++counter).padStart(32, '0')}`, ...over });
+const check = (prompt: string, { from = USER, model, messageId = `SM${String(++counter).padStart(32, '0')}` }: { from?: string; model?: string; messageId?: string } = {}) =>
+  guard.check({ key: sameWordsKey({ from, prompt, model }), messageId });
 
 /** Checks `prompt` as a new message and, when it is not a repeat, makes its task (as the bot would). */
 const send = async (prompt: string, over: { from?: string; model?: string } = {}) => {
@@ -76,7 +76,9 @@ describe('the repeat guard', () => {
     const second = check('a train in the rain');
     let answered: RepeatCheck | undefined;
     void second.then((value) => (answered = value));
-    await Promise.resolve();
+    // A store read and a turn of the event loop later, the second still waits for the first.
+    await vidbot.store.getTask('none');
+    await new Promise((resolve) => setImmediate(resolve));
     expect(answered).toBeUndefined();
     const { task } = await vidbot.createTask({ prompt: 'a train in the rain', from: USER });
     if (!('settled' in first)) throw new Error('the first is no repeat');

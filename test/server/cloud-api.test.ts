@@ -7,7 +7,8 @@
  * task: what is tested is how the channel carries them.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { helpText, notAPromptTexts } from '../../src/lib/bot/replies.ts';
+import { helpText } from '../../src/lib/bot/replies.ts';
+import { notAPromptTexts } from '../../src/lib/bot/replies-media.ts';
 import { FAKE_TRANSCRIPT, startFakeOpenAI } from '../fakes/openai-api.ts';
 import { type CloudInbound, type CloudStatusUpdate, type FakeGraph, cloudWebhookPayload, signCloudBody, startFakeGraph } from '../fakes/graph-api.ts';
 import { type TestBot, useBots } from '../helpers/bot.ts';

@@ -5,7 +5,8 @@
  * None of them queues a task or costs the sender a video.
  */
 import { describe, expect, it } from 'vitest';
-import { cancelTexts, helpText, linkOnlyText, notAPromptTexts } from '../../src/lib/bot/replies.ts';
+import { DEFAULT_IMAGE_PROMPT, cancelTexts, helpText, linkOnlyText } from '../../src/lib/bot/replies.ts';
+import { notAPromptTexts } from '../../src/lib/bot/replies-media.ts';
 import { useBots } from '../helpers/bot.ts';
 import { type FormParams, newMessageSid, whatsappText } from '../helpers/server.ts';
 import { testImage } from '../simulator/helpers.ts';
@@ -77,5 +78,9 @@ describe('messages that ask for no video', () => {
     expect((await bot.post(captioned('hello'))).text).toContain('Generating your video');
     const [task] = await bot.vidbot.store.listTasks({ from: USER, limit: 1 });
     expect(task).toMatchObject({ prompt: 'hello', options: { firstFrameImage: expect.any(String) } });
+    // A link alone as the caption is no description: the photo is animated as one without a caption.
+    expect((await bot.post(captioned('https://example.com/my-photo'))).text).toContain('Generating your video');
+    const [linked] = await bot.vidbot.store.listTasks({ from: USER, limit: 1 });
+    expect(linked).toMatchObject({ prompt: DEFAULT_IMAGE_PROMPT, options: { firstFrameImage: expect.any(String) } });
   });
 });

@@ -7,7 +7,8 @@
 import { readFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { RATE_LIMITED_PREFIX, mediaTexts, voiceTexts } from '../../src/lib/bot/replies.ts';
+import { RATE_LIMITED_PREFIX } from '../../src/lib/bot/replies.ts';
+import { mediaTexts, voiceTexts } from '../../src/lib/bot/replies-media.ts';
 import { startFakeOpenAI } from '../fakes/openai-api.ts';
 import { startFakeReplicate } from '../fakes/replicate-api.ts';
 import { useBots } from '../helpers/bot.ts';

@@ -23,13 +23,22 @@ describe('the same words again', () => {
     if (task === undefined) throw new Error('no task');
     const again = await bot.say(USER, 'A fox in the snow!');
     expect(again).toBe(alreadyOnItsWayText(task));
-    expect(again).toBe(`⏳ "a fox in the snow" is already in line: you'll get it once, no need to send it again. Want a second version? Tap 🔁 Another take when it arrives.`);
+    expect(again).toBe(`⏳ "a fox in the snow" is already in line: you'll get it once, no need to send it again.`);
     expect(await bot.vidbot.store.countTasks({ from: USER })).toBe(1);
 
     await bot.vidbot.store.updateTask(task.taskId, { status: 'done' });
     // The allowance counts videos: the repeat took none of it.
     expect(await bot.say(USER, 'a fox in the snow')).toContain('1 of 3 videos left today');
     expect(await bot.vidbot.store.countTasks({ from: USER })).toBe(2);
+  });
+
+  it('take nothing of the per-minute limit, and a message the limit refused makes no repeat of its words', async () => {
+    const bot = await startBot({ VIDBOT_RATE_LIMIT: '1' }, { workers: false });
+    expect(await bot.say(USER, 'a fox in the snow')).toContain('Generating your video');
+    expect(await bot.say(USER, 'a fox in the snow')).toContain('is already in line');
+    // The one video of the minute is the fox's: other words are over the limit, each time.
+    for (let i = 0; i < 2; i++) expect(await bot.say(USER, 'a boat at dawn')).toContain('You can ask for up to 1 video a minute');
+    expect(await bot.vidbot.store.countTasks({ from: USER })).toBe(1);
   });
 
   it('answer two at once with one video and one word that it is coming', async () => {
@@ -54,9 +63,14 @@ describe('the same words again', () => {
     await bot.vidbot.store.updateOutbound('offer', { status: 'sent', messageId: 'SM' + 'cd'.repeat(16) });
     const tap = () => bot.post({ ...whatsappText(USER, '🔁 Another take'), ButtonPayload: 'again', ButtonText: '🔁 Another take', OriginalRepliedMessageSid: 'SM' + 'cd'.repeat(16) });
 
-    expect((await tap()).text).toMatch(/^🔁 Another take of "a lighthouse in a storm" coming up!/);
+    // Two taps at once: one take, and a word that it is coming.
+    const [one, two] = await Promise.all([tap(), tap()]);
     const [take] = await bot.vidbot.store.listTasks({ from: USER, limit: 1 });
     expect(take?.options.take).toBe(2);
+    const answers = [one?.text ?? '', two?.text ?? ''];
+    expect(answers.filter((text) => text === choiceTexts.takeOnItsWay(take ?? made!))).toHaveLength(1);
+    expect(answers.filter((text) => text.startsWith('🔁 Another take of "a lighthouse in a storm" coming up!'))).toHaveLength(1);
+    // And a tap later, while it is still on its way.
     expect((await tap()).text).toBe(choiceTexts.takeOnItsWay(take ?? made!));
     expect(await bot.vidbot.store.countTasks({ from: USER })).toBe(2);
     // Once the take has arrived, another tap makes the next.

@@ -10,7 +10,6 @@ import {
   emptyPromptText,
   helpText,
   historyText,
-  mediaTexts,
   promptTooLongText,
   quotaLeftText,
   quotaUsedUpText,
@@ -18,8 +17,8 @@ import {
   rateLimitedText,
   statusText,
   unknownCommandText,
-  voiceTexts,
 } from '../../src/lib/bot/replies.ts';
+import { mediaTexts, voiceTexts } from '../../src/lib/bot/replies-media.ts';
 import { type ErrorCode, errorCatalogue, vidbotError } from '../../src/lib/errors.ts';
 import type { Task, Video } from '../../src/lib/store/port.ts';
 import { FINAL_TASK_STATUSES, OPEN_TASK_STATUSES } from '../../src/lib/domain.ts';

@@ -81,7 +81,7 @@ const REPLY_WORDS: Readonly<Record<string, string>> = {
   model: 'answered about the models',
   'rate-limited': 'over the per-minute limit, told to wait',
   quota: "over today's limit, told so",
-  repeat: 'the same words again, told their video is on its way',
+  repeat: 'asked again for a video on its way, told it is coming',
   rejected: 'not a prompt it could use, told why',
 };
 

@@ -36,7 +36,7 @@ export interface EtaBasis {
   readonly workers: number;
   /** Jobs running now (a few seconds ago); unknown means every worker is busy. */
   readonly running?: number;
-  /** Whether workers are known to take jobs now (here, or live elsewhere): only then does a job start at once. */
+  /** Whether workers take jobs now (running here or live elsewhere, or given outright): else nothing starts at once. */
   readonly workersRun?: boolean;
   /** Whose jobs wait and run (a second ago at most); undefined when too many to list. */
   readonly line?: OpenLine;

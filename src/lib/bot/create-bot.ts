@@ -6,7 +6,8 @@
 import type { Vidbot } from '../create-vidbot.ts';
 import { type Admission, ackReply, budgetSpentReply, standingOf } from './admission.ts';
 import { createBudgetGate } from './budget-gate.ts';
-import { actOnChoice, resolveChoice } from './choices.ts';
+import { actOnChoice } from './act-on-choice.ts';
+import { resolveChoice } from './choices.ts';
 import { type ParsedCommand, runCommand, parseCommand } from './commands.ts';
 import { type ModelContext, chooseModel, modelCommand, modelForPrompt } from './models.ts';
 import type { InboundMessage } from '../channel/port.ts';
@@ -14,8 +15,9 @@ import type { Task } from '../store/port.ts';
 import { IMAGE_TYPES } from '../media-type.ts';
 import { pickTranscriber } from '../pick-adapters.ts';
 import type { Transcriber } from '../transcriber/port.ts';
-import { DEFAULT_IMAGE_PROMPT, mediaTexts } from './replies.ts';
-import { ingestTypedPrompt, readPrompt } from './typed-prompt.ts';
+import { DEFAULT_IMAGE_PROMPT } from './replies.ts';
+import { mediaTexts } from './replies-media.ts';
+import { ingestTypedPrompt, isLinkOnly, readPrompt } from './typed-prompt.ts';
 import type { Bot, BotReply } from './types.ts';
 import { isWelcomeRequest, notAPromptReply } from './not-a-prompt.ts';
 import { type LiveWorkers, createEtaBasis } from './eta-basis.ts';
@@ -131,7 +133,8 @@ export const createBot = (options: CreateBotOptions): Bot => {
     }
     // A photo's caption of no words (a dot, zero-width spaces) is no caption: the photo is animated as one without.
     const caption = message.body.trim();
-    const read = readPrompt(image !== undefined && !hasWords(caption) ? DEFAULT_IMAGE_PROMPT : caption, config.promptMaxChars);
+    // Nor is a link (the photo is what to animate; a page is fetched by no one).
+    const read = readPrompt(image !== undefined && (!hasWords(caption) || isLinkOnly(caption)) ? DEFAULT_IMAGE_PROMPT : caption, config.promptMaxChars);
     if ('refused' in read) return read.refused;
     const { prompt } = read;
     const spent = await budgetSpent({ prompt, model, uncached: image !== undefined });
@@ -206,7 +209,7 @@ export const createBot = (options: CreateBotOptions): Bot => {
     // A tapped button, or a typed "2" where the buttons went out as text.
     const choice = await resolveChoice(store, message, Date.now(), vidbot.models);
     if (choice !== null) {
-      return actOnChoice({ vidbot, admit, acknowledge, heldByBudget, chooseModel: (from, id) => chooseModel(models, from, id) }, message, choice);
+      return actOnChoice({ vidbot, admit, acknowledge, heldByBudget, repeats, chooseModel: (from, id) => chooseModel(models, from, id) }, message, choice);
     }
     return queuePrompt(message, signal);
   };

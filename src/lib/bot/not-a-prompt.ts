@@ -5,7 +5,7 @@
  */
 import type { InboundMessage } from '../channel/port.ts';
 import { smallTalkOf } from './commands.ts';
-import { notAPromptTexts } from './replies.ts';
+import { notAPromptTexts } from './replies-media.ts';
 
 const isContactCard = (contentType: string): boolean => /^text\/(x-)?vcard\b/i.test(contentType);
 

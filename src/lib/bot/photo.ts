@@ -9,7 +9,7 @@ import type { Vidbot } from '../create-vidbot.ts';
 import { MediaDownloadError, downloadInboundImage } from '../channel/media.ts';
 import type { InboundMedia, InboundMessage } from '../channel/port.ts';
 import { imageDecodes } from '../ffmpeg/image.ts';
-import { mediaTexts } from './replies.ts';
+import { mediaTexts } from './replies-media.ts';
 
 /** The photo's file, or what to tell its sender instead. */
 export type FetchedPhoto = { readonly file: string } | { readonly refused: string };

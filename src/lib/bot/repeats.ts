@@ -1,20 +1,20 @@
 /**
  * The same words sent again while their video is still on its way: a double tap on send, or "is it
- * working?" typed as the prompt once more. Each prompt gets one video, so the repeat queues nothing
- * and hears that the first is coming. What this keeps is a hint (which task a sender's words made
- * lately, in this process); whether that task is still open is read from the store, its owner, and
- * only when the words match. Words repeated after their video arrived make a new one, as asked.
+ * working?" typed as the prompt once more (or "Another take" tapped twice). Each prompt gets one
+ * video, so the repeat queues nothing and hears that the first is coming. What this keeps is a hint
+ * (which task a sender's words made lately, in this process); whether that task is still open is
+ * read from the store, its owner, and only when the words match. Words repeated after their video
+ * arrived make a new one, as asked.
  */
+import { createHash } from 'node:crypto';
 import { OPEN_TASK_STATUSES } from '../domain.ts';
 import { createRecentMap } from '../limits/recent.ts';
 import type { Store, Task } from '../store/port.ts';
 import { oneLine } from '../text.ts';
 
+/** A message asking for a video: what it asks for (sameWordsKey, anotherTakeKey), and its id. */
 export interface RepeatRequest {
-  readonly from: string;
-  readonly prompt: string;
-  /** The model the sender picked (/model): the same words for another model are another video. */
-  readonly model?: string | undefined;
+  readonly key: string;
   readonly messageId: string;
 }
 
@@ -37,18 +37,22 @@ interface Entry {
 /** Senders' words kept at least (the newest; between this and twice as many). */
 const KEPT = 10_000;
 
-/** What makes two prompts the same words: case, spacing and the closing punctuation aside. */
-export const sameWordsKey = ({ from, prompt, model }: Pick<RepeatRequest, 'from' | 'prompt' | 'model'>): string =>
-  `${from}\u0000${model ?? ''}\u0000${oneLine(prompt)
-    .toLowerCase()
-    .replace(/[\s.!?…]+$/u, '')}`;
+/** Two prompts are the same words from the same sender for the same model, case, spacing and closing punctuation aside. */
+export const sameWordsKey = ({ from, prompt, model }: { from: string; prompt: string; model?: string | undefined }): string =>
+  keyOf('words', from, model ?? '', oneLine(prompt).toLowerCase().replace(/[\s.!?…]+$/u, ''));
+
+/** "Another take" of one video, asked by its sender. */
+export const anotherTakeKey = (from: string, taskId: string): string => keyOf('take', from, taskId);
+
+/** Kept as a digest: a prompt may be a thousand characters, and only its equality matters. */
+const keyOf = (...parts: string[]): string => createHash('sha1').update(parts.join('\u0000')).digest('base64url');
 
 export const createRepeatGuard = (options: { readonly store: Pick<Store, 'getTask'> }): RepeatGuard => {
   const latest = createRecentMap<Entry>(KEPT);
 
   return {
     async check(request) {
-      const key = sameWordsKey(request);
+      const { key } = request;
       for (;;) {
         const entry = latest.get(key);
         // A redelivery of the message itself is answered from its claim, not here.

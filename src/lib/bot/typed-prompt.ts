@@ -12,7 +12,7 @@ import type { IngestOutcome, LogLine, Task } from '../store/port.ts';
 import { ackReply, admissionOf, budgetSpentReply } from './admission.ts';
 import type { BudgetGate } from './budget-gate.ts';
 import type { EtaBasisSource } from './eta-basis.ts';
-import type { RepeatGuard } from './repeats.ts';
+import { type RepeatGuard, sameWordsKey } from './repeats.ts';
 import { alreadyOnItsWayText, emptyPromptText, linkOnlyText, promptTooLongText } from './replies.ts';
 import type { BotReply } from './types.ts';
 
@@ -30,7 +30,7 @@ export interface TypedPromptContext {
 }
 
 /** A message that is one web address and nothing else. */
-const isLinkOnly = (text: string): boolean => /^(?:https?:\/\/|www\.)\S+$/i.test(text);
+export const isLinkOnly = (text: string): boolean => /^(?:https?:\/\/|www\.)\S+$/i.test(text);
 
 /** The prompt of a message, or the reply refusing it. */
 export const readPrompt = (text: string, maxChars: number): { prompt: string } | { refused: BotReply } => {
@@ -50,7 +50,7 @@ export const ingestTypedPrompt = async (context: TypedPromptContext, message: In
   const { config } = context.vidbot;
   const read = readPrompt(message.body.trim(), config.promptMaxChars);
   const model = 'prompt' in read ? await context.modelFor(message.from) : undefined;
-  const repeat = 'prompt' in read ? await context.repeats.check({ from: message.from, prompt: read.prompt, model, messageId: message.messageId }) : undefined;
+  const repeat = 'prompt' in read ? await context.repeats.check({ key: sameWordsKey({ from: message.from, prompt: read.prompt, model }), messageId: message.messageId }) : undefined;
   let made: string | undefined;
   try {
     const outcome = await ingest(context, message, read, model, repeat !== undefined && 'repeats' in repeat ? repeat.repeats : undefined);
@@ -61,6 +61,7 @@ export const ingestTypedPrompt = async (context: TypedPromptContext, message: In
   }
 };
 
+/** The unit of a typed prompt: claimed, gated (a repeat, the budget, the limits), and answered from its task's place. */
 const ingest = async (
   context: TypedPromptContext,
   message: InboundMessage,

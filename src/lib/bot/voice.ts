@@ -13,7 +13,7 @@ import type { InboundMedia, InboundMessage } from '../channel/port.ts';
 import { declaredKind } from '../media-type.ts';
 import { convertToOggOpus } from '../transcriber/convert.ts';
 import type { Transcriber, Transcript } from '../transcriber/port.ts';
-import { voiceTexts } from './replies.ts';
+import { voiceTexts } from './replies-media.ts';
 import type { BotReply } from './types.ts';
 
 export interface VoiceNotesOptions {

@@ -129,8 +129,12 @@ export const standingInLine = (options: {
   const mine = ready[ready.length - 1] ?? run;
   // A run each: a job ahead ending no later started no later (at the same moment, on another worker, it still goes first).
   const first = ready.slice(0, -1).filter((end) => end <= mine).length;
-  // Ready one run from now: a worker is free for it, and its sender's other jobs hold it back for none.
-  return { place: first + 1, startsNow: mine <= run, ...(runSeconds === undefined ? {} : { readySeconds: mine }) };
+  // Starting now: ready one run from now, on a worker idle now. A job that overran its estimate may
+  // end any moment (ready counts it so), but holds its worker until it does; the jobs ahead starting
+  // now take the idle workers first.
+  const idle = options.workers - options.line.running.length - started.length;
+  const startingAhead = ready.slice(0, -1).filter((end) => end <= run).length;
+  return { place: first + 1, startsNow: mine <= run && startingAhead < idle, ...(runSeconds === undefined ? {} : { readySeconds: mine }) };
 };
 
 /** "under a minute", "about 3 min", "about 1 h 20 min": estimates should not look precise. */

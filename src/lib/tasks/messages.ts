@@ -78,10 +78,9 @@ export const choiceTexts = {
     task.status === 'done'
       ? `✅ "${excerpt(task.prompt, 60)}" has already arrived, so there's nothing to try again.`
       : `⏳ "${excerpt(task.prompt, 60)}" is already on its way: no need to try again.`,
-  /** The shape asked for is one the user has, or will have: nothing new is made, nothing counted. */
   /** Another take tapped again (or typed as well) while the take it made is still on its way. */
-  takeOnItsWay: (task: Task) =>
-    `⏳ Another take of "${excerpt(task.prompt, 60)}" is already on its way: you'll get it once. Tap 🔁 Another take again when it arrives for one more.`,
+  takeOnItsWay: (task: Task) => `⏳ Another take of "${excerpt(task.prompt, 60)}" is already on its way: you'll get it once.`,
+  /** The shape asked for is one the user has, or will have: nothing new is made, nothing counted. */
   alreadyAsked: (task: Task, orientation: Orientation) =>
     task.status === 'done'
       ? `✅ You already have "${excerpt(task.prompt, 60)}" in ${orientation}: it's in our chat above.`

@@ -115,7 +115,7 @@ const imageChain = (plan: RenderPlan): string => {
   return chains.join(';');
 };
 
-/** The prompt over a translucent band, and the honest label at the bottom. */
+/** The prompt over a translucent band, and the honest label at the top. */
 const textChain = (plan: RenderPlan): string => {
   const { layout, height, width } = plan;
   const blockHeight = layout.lines.length * layout.lineHeight;
@@ -137,7 +137,7 @@ const textChain = (plan: RenderPlan): string => {
     );
   });
   const labelSize = Math.round(Math.min(width, height) / 30);
-  // At the top: a player's controls (WhatsApp's, a browser's) cover the bottom of a paused video.
+  // Not at the bottom: a player's controls (WhatsApp's, a browser's) cover that edge of a paused video.
   filters.push(
     `drawtext=${fontOption(plan.fonts.label)}:textfile=${escapeFilterValue(plan.labelFile)}:expansion=none:` +
       `fontsize=${labelSize}:fontcolor=white@0.92:box=1:boxcolor=black@0.55:boxborderw=${Math.round(labelSize / 2)}:` +
