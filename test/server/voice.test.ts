@@ -116,6 +116,16 @@ describe('voice-note prompts through the Twilio webhook', () => {
     expect(await bot.vidbot.store.countTasks({ from: USER })).toBe(0);
   });
 
+  it('says a spoken prompt is on its way when it repeats one typed a moment ago, and what it heard', async () => {
+    const openai = await startOpenAI();
+    const bot = await startBot(openaiEnv(openai), { workers: false });
+    expect(await bot.say(USER, 'a red kite over the sea')).toContain('Generating your video');
+    openai.setTranscript(() => 'A red kite over the sea.');
+    const spoken = (await bot.post(voiceNote(bot.fake.addMedia(voice.bytes, 'audio/ogg')))).text;
+    expect(spoken).toBe(`${voiceTexts.heard('A red kite over the sea.')}\n⏳ "a red kite over the sea" is already in line: you'll get it once, no need to send it again.`);
+    expect(await bot.vidbot.store.countTasks({ from: USER })).toBe(1);
+  });
+
   it('converts an AMR voice note, which OpenAI does not take, to Ogg Opus before transcribing it', async () => {
     const openai = await startOpenAI();
     const bot = await startBot(openaiEnv(openai), { workers: false });

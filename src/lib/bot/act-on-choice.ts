@@ -12,7 +12,7 @@ import type { Store, Task, TaskOptions } from '../store/port.ts';
 import { choiceTexts } from '../tasks/messages.ts';
 import type { Admission } from './admission.ts';
 import type { ChoiceResolution } from './choices.ts';
-import { type RepeatGuard, anotherTakeKey } from './repeats.ts';
+import { type RepeatGuard, anotherTakeKey, repeatReply, unlessRepeated } from './repeats.ts';
 import type { BotReply } from './types.ts';
 
 export type { Admission } from './admission.ts';
@@ -83,20 +83,11 @@ export const actOnChoice = async (context: ChoiceContext, message: InboundMessag
   if (action !== 'again') return madeAnew(context, message, action, task);
   // Another take once while it is on its way: a second tap (in this process, two at once), or a tap once it is listed.
   const coming = await takeOnItsWay(vidbot.store, message.from, task);
-  if (coming !== undefined) return takeComing(coming);
-  const guard = await context.repeats.check({ key: anotherTakeKey(message.from, task.taskId), messageId: message.messageId });
-  if ('repeats' in guard) return takeComing(guard.repeats);
-  let made: string | undefined;
-  try {
-    const reply = await madeAnew(context, message, action, task);
-    made = reply.kind === 'ack' ? reply.taskId : undefined;
-    return reply;
-  } finally {
-    guard.settled(made);
-  }
+  if (coming !== undefined) return repeatReply(coming, 'take');
+  return unlessRepeated(context.repeats, { key: anotherTakeKey(message.from, task.taskId), messageId: message.messageId }, 'take', () =>
+    madeAnew(context, message, action, task),
+  );
 };
-
-const takeComing = (take: Task): BotReply => ({ text: choiceTexts.takeOnItsWay(take), kind: 'repeat', duplicate: false });
 
 /** The video a choice asks for, made anew (another take, the other orientation) or the failed task run again, once the limits allow it. */
 const madeAnew = async (context: ChoiceContext, message: InboundMessage, action: ChoiceAction, task: Task): Promise<BotReply> => {

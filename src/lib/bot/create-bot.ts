@@ -12,21 +12,18 @@ import { type ParsedCommand, runCommand, parseCommand } from './commands.ts';
 import { type ModelContext, chooseModel, modelCommand, modelForPrompt } from './models.ts';
 import type { InboundMessage } from '../channel/port.ts';
 import type { Task } from '../store/port.ts';
-import { IMAGE_TYPES } from '../media-type.ts';
 import { pickTranscriber } from '../pick-adapters.ts';
 import type { Transcriber } from '../transcriber/port.ts';
-import { DEFAULT_IMAGE_PROMPT } from './replies.ts';
 import { mediaTexts } from './replies-media.ts';
-import { ingestTypedPrompt, isLinkOnly, readPrompt } from './typed-prompt.ts';
+import { ingestTypedPrompt } from './typed-prompt.ts';
 import type { Bot, BotReply } from './types.ts';
 import { isWelcomeRequest, notAPromptReply } from './not-a-prompt.ts';
 import { type LiveWorkers, createEtaBasis } from './eta-basis.ts';
 import { answerOfClaim, answerOfFirst } from './redelivery.ts';
+import { createPromptQueue } from './queue-prompt.ts';
 import { createRepeatGuard } from './repeats.ts';
 import { createTurns } from './turns.ts';
 import { createVoiceNotes } from './voice.ts';
-import { fetchPhoto } from './photo.ts';
-import { hasWords } from '../pipeline/prompt.ts';
 
 export interface CreateBotOptions {
   readonly vidbot: Pick<
@@ -77,7 +74,6 @@ export const createBot = (options: CreateBotOptions): Bot => {
     transcriber,
     ...(options.onWarning ? { onWarning: options.onWarning } : {}),
   });
-  const reject = (text: string): BotReply => ({ text, kind: 'rejected', duplicate: false });
 
   const etaBasis = createEtaBasis({
     store,
@@ -123,43 +119,7 @@ export const createBot = (options: CreateBotOptions): Bot => {
     return reply;
   };
 
-  const queuePrompt = async (message: InboundMessage, signal?: AbortSignal): Promise<BotReply> => {
-    const image = message.media[0];
-    // The sender's pick with /model, when they made one.
-    const model = await modelForPrompt(models, message.from);
-    if (image !== undefined) {
-      if (IMAGE_TYPES[image.contentType.toLowerCase()] === undefined) return reject(mediaTexts.notImage);
-      if (!imageToVideo(model)) return reject(mediaTexts.imageToVideoUnsupported);
-    }
-    // A photo's caption of no words (a dot, zero-width spaces) is no caption: the photo is animated as one without.
-    const caption = message.body.trim();
-    // Nor is a link (the photo is what to animate; a page is fetched by no one).
-    const read = readPrompt(image !== undefined && (!hasWords(caption) || isLinkOnly(caption)) ? DEFAULT_IMAGE_PROMPT : caption, config.promptMaxChars);
-    if ('refused' in read) return read.refused;
-    const { prompt } = read;
-    const spent = await budgetSpent({ prompt, model, uncached: image !== undefined });
-    if (spent !== undefined) return budgetSpentReply(spent, now());
-
-    const admission = await admit(message);
-    if (admission.denied !== undefined) return admission.denied;
-
-    let firstFrameImage: string | undefined;
-    if (image !== undefined) {
-      const photo = await fetchPhoto(vidbot, message, image, signal);
-      if ('refused' in photo) return reject(photo.refused);
-      firstFrameImage = photo.file;
-    }
-
-    const { task } = await vidbot.submitTask({
-      prompt,
-      from: message.from,
-      sessionId: message.from,
-      messageId: message.messageId,
-      channel: message.channel,
-      options: { ...(firstFrameImage ? { firstFrameImage } : {}), ...(model ? { model } : {}) },
-    });
-    return acknowledge(task, admission);
-  };
+  const queuePrompt = createPromptQueue({ vidbot, models, budgetSpent, admit, acknowledge, repeats, now });
 
   const commandReply = async (message: InboundMessage, command: ParsedCommand): Promise<BotReply> => {
     if (command.name === 'model') return modelCommand(models, message.from, command.argument);

@@ -11,6 +11,9 @@ import { OPEN_TASK_STATUSES } from '../domain.ts';
 import { createRecentMap } from '../limits/recent.ts';
 import type { Store, Task } from '../store/port.ts';
 import { oneLine } from '../text.ts';
+import { alreadyOnItsWayText } from './replies.ts';
+import { choiceTexts } from '../tasks/messages.ts';
+import type { BotReply } from './types.ts';
 
 /** A message asking for a video: what it asks for (sameWordsKey, anotherTakeKey), and its id. */
 export interface RepeatRequest {
@@ -76,3 +79,26 @@ export const createRepeatGuard = (options: { readonly store: Pick<Store, 'getTas
     },
   };
 };
+
+/**
+ * Runs `make` unless the request repeats one whose video is on its way, which is answered instead
+ * (the same words, or another take), and tells the guard what it made.
+ */
+export const unlessRepeated = async (guard: RepeatGuard, request: RepeatRequest, asked: 'words' | 'take', make: () => Promise<BotReply>): Promise<BotReply> => {
+  const check = await guard.check(request);
+  if ('repeats' in check) return repeatReply(check.repeats, asked);
+  let made: string | undefined;
+  try {
+    const reply = await make();
+    made = reply.kind === 'ack' ? reply.taskId : undefined;
+    return reply;
+  } finally {
+    check.settled(made);
+  }
+};
+
+export const repeatReply = (task: Task, asked: 'words' | 'take'): BotReply => ({
+  text: asked === 'take' ? choiceTexts.takeOnItsWay(task) : alreadyOnItsWayText(task),
+  kind: 'repeat',
+  duplicate: false,
+});

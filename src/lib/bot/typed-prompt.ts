@@ -12,8 +12,8 @@ import type { IngestOutcome, LogLine, Task } from '../store/port.ts';
 import { ackReply, admissionOf, budgetSpentReply } from './admission.ts';
 import type { BudgetGate } from './budget-gate.ts';
 import type { EtaBasisSource } from './eta-basis.ts';
-import { type RepeatGuard, sameWordsKey } from './repeats.ts';
-import { alreadyOnItsWayText, emptyPromptText, linkOnlyText, promptTooLongText } from './replies.ts';
+import { type RepeatGuard, repeatReply, sameWordsKey } from './repeats.ts';
+import { emptyPromptText, linkOnlyText, promptTooLongText } from './replies.ts';
 import type { BotReply } from './types.ts';
 
 export interface TypedPromptContext {
@@ -76,7 +76,7 @@ const ingest = async (
   // Taken before the unit, as a verdict of this message: a redelivery gets it again and takes nothing.
   const gate =
     repeats !== undefined
-      ? { refused: { text: alreadyOnItsWayText(repeats), kind: 'repeat' as const, duplicate: false } }
+      ? { refused: repeatReply(repeats, 'words') }
       : spent !== undefined
         ? { refused: budgetSpentReply(spent, context.now()) }
         : 'prompt' in read

@@ -112,7 +112,8 @@ export const createVoiceNotes = ({ vidbot, transcriber, onWarning }: VoiceNotesO
       });
       // From here on it is a typed prompt: the same length cap, rate limit and queue.
       const reply = await queue({ ...message, body: text, media: [] });
-      return reply.kind === 'ack' ? { ...reply, text: `${voiceTexts.heard(text)}\n${reply.text}` } : reply;
+      // What was heard, when it asked for a video (queued, or already on its way): a misheard prompt can be told apart.
+      return reply.kind === 'ack' || reply.kind === 'repeat' ? { ...reply, text: `${voiceTexts.heard(text)}\n${reply.text}` } : reply;
     },
   };
 };
