@@ -3,7 +3,7 @@ import { lateDeliveryEvent } from './activity/events.ts';
 import { startTaskWorkers } from './start-workers.ts';
 import { createFfmpegCompressor } from './compressor/ffmpeg.ts';
 import type { Config } from './config/settings.ts';
-import { createMemoryLimits, createRedisLimits } from './limits/index.ts';
+import { createMemoryLimits, createMemoryRepeatGuard, createRedisLimits, createRedisRepeatGuard } from './limits/index.ts';
 import { vidbotError } from './errors.ts';
 import { assertConfig } from './config/check.ts';
 import { locateFfmpeg } from './ffmpeg/locate.ts';
@@ -103,6 +103,7 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
   const limits =
     over.limits ??
     (opened.redis ? createRedisLimits({ redis: opened.redis, ...limitSettings }) : createMemoryLimits({ store, ...limitSettings }));
+  const repeats = opened.redis ? createRedisRepeatGuard({ redis: opened.redis, store }) : createMemoryRepeatGuard({ store });
   const tasks = createTaskLifecycle({
     store,
     limits,
@@ -162,6 +163,7 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
     ...(budget ? { budget } : {}),
     tasks,
     limits,
+    repeats,
     conversation,
     // async: a bad input rejects the promise, as every other failure does, instead of throwing at the call.
     createTask: async (input) => {

@@ -11,6 +11,7 @@ import type { FfmpegBinaries } from './ffmpeg/locate.ts';
 import type { SenderLimits } from './limits/index.ts';
 import type { MediaHost } from './media-host/port.ts';
 import type { InboundOptions, RedisWait, TaskJob } from './pick-adapters.ts';
+import type { RepeatGuard } from './limits/repeats.ts';
 import type { Pipeline } from './pipeline/create-pipeline.ts';
 import type { PromptPolisher } from './polisher/port.ts';
 import type { JobQueue, QueueWorker } from './queue/port.ts';
@@ -59,6 +60,8 @@ export interface Vidbot {
   readonly budget?: DailyBudget;
   /** Each sender's rate limit and daily allowance: in Redis when REDIS_URL is set, so every web process shares them. */
   readonly limits: SenderLimits;
+  /** What each sender asked for lately, so a request repeated while its video is on its way makes one video (in Redis with REDIS_URL). */
+  readonly repeats: RepeatGuard;
   /** The one owner of every task's state: submit, run, deliver, receipts, cancel, retry. */
   readonly tasks: TaskLifecycle;
   /** The session log's writer. */

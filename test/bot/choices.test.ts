@@ -5,7 +5,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { actOnChoice } from '../../src/lib/bot/act-on-choice.ts';
 import { newestOffer, resolveChoice } from '../../src/lib/bot/choices.ts';
-import { createRepeatGuard } from '../../src/lib/bot/repeats.ts';
 import type { BotReply } from '../../src/lib/bot/types.ts';
 import type { InboundMessage } from '../../src/lib/channel/port.ts';
 import type { Vidbot } from '../../src/lib/create-vidbot.ts';
@@ -151,7 +150,7 @@ describe('actOnChoice', () => {
         admit: async () => ((calls.admitted += 1), {}),
         acknowledge: async ({ taskId }: { taskId: string }) => ({ text: `ack ${taskId}`, kind: 'ack' as const, taskId, duplicate: false }),
         heldByBudget: async () => ((calls.held += 1), held),
-        repeats: createRepeatGuard({ store: vidbot.store }),
+        repeats: vidbot.repeats,
       },
     };
   };

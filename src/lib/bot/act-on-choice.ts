@@ -12,7 +12,8 @@ import type { Store, Task, TaskOptions } from '../store/port.ts';
 import { choiceTexts } from '../tasks/messages.ts';
 import type { Admission } from './admission.ts';
 import type { ChoiceResolution } from './choices.ts';
-import { type RepeatGuard, anotherTakeKey, repeatReply, unlessRepeated } from './repeats.ts';
+import { type RepeatGuard, anotherTakeKey } from '../limits/repeats.ts';
+import { repeatReply, unlessRepeated } from './repeats.ts';
 import type { BotReply } from './types.ts';
 
 export type { Admission } from './admission.ts';

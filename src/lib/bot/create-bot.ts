@@ -21,7 +21,6 @@ import { isWelcomeRequest, notAPromptReply } from './not-a-prompt.ts';
 import { type LiveWorkers, createEtaBasis } from './eta-basis.ts';
 import { answerOfClaim, answerOfFirst } from './redelivery.ts';
 import { createPromptQueue } from './queue-prompt.ts';
-import { createRepeatGuard } from './repeats.ts';
 import { createTurns } from './turns.ts';
 import { createVoiceNotes } from './voice.ts';
 
@@ -42,6 +41,7 @@ export interface CreateBotOptions {
     | 'channels'
     | 'ffmpeg'
     | 'limits'
+    | 'repeats'
     | 'budget'
     | 'isCached'
   >;
@@ -91,7 +91,7 @@ export const createBot = (options: CreateBotOptions): Bot => {
     ...(options.onWarning ? { onWarning: options.onWarning } : {}),
   });
   const { admit } = turns;
-  const repeats = createRepeatGuard({ store });
+  const { repeats } = vidbot;
 
   const budgetSpent = createBudgetGate({
     budget: vidbot.budget,

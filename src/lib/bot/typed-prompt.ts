@@ -12,7 +12,8 @@ import type { IngestOutcome, LogLine, Task } from '../store/port.ts';
 import { ackReply, admissionOf, budgetSpentReply } from './admission.ts';
 import type { BudgetGate } from './budget-gate.ts';
 import type { EtaBasisSource } from './eta-basis.ts';
-import { type RepeatGuard, repeatReply, sameWordsKey } from './repeats.ts';
+import { type RepeatGuard, sameWordsKey } from '../limits/repeats.ts';
+import { repeatReply } from './repeats.ts';
 import { emptyPromptText, linkOnlyText, promptTooLongText } from './replies.ts';
 import type { BotReply } from './types.ts';
 

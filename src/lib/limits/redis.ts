@@ -5,9 +5,9 @@
  * of the rate limit, then a video of the daily allowance. The sender's keys share a hash tag, so
  * they live on one slot of a cluster.
  */
-import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { isVidbotError, vidbotError } from '../errors.ts';
+import { redisScript } from './redis-script.ts';
 import { type LimitSettings, QUOTA_WINDOW_MS, type Quota, RATE_WINDOW_MS, type SenderLimits, type Verdict } from './port.ts';
 
 // KEYS: rate window, day window, the message's verdict. ARGV: now, per minute, per day (0: none),
@@ -44,7 +44,7 @@ end
 redis.call('SET', KEYS[3], verdict, 'PX', ARGV[7])
 return verdict
 `;
-const TAKE_SHA = createHash('sha1').update(TAKE).digest('hex');
+const takeTurn = redisScript(TAKE);
 
 export interface RedisLimitsOptions extends LimitSettings {
   readonly redis: Redis;
@@ -83,20 +83,11 @@ export const createRedisLimits = ({ redis, prefix = 'vidbot', perMinute, perDay,
     const base = `${prefix}:limits:{${from}}`;
     return { rate: `${base}:minute`, day: `${base}:day`, verdict: (messageId: string) => `${base}:message:${messageId}` };
   };
-  const run = async (keyList: readonly string[], args: readonly (string | number)[]): Promise<string> => {
-    try {
-      return String(await redis.evalsha(TAKE_SHA, keyList.length, ...keyList, ...args));
-    } catch (error) {
-      // The script is sent once per Redis (and again after a restart or SCRIPT FLUSH).
-      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return String(await redis.eval(TAKE, keyList.length, ...keyList, ...args));
-    }
-  };
   return {
     name: 'redis',
     async take({ from, messageId, now }) {
       const { rate, day, verdict } = keys(from);
-      const reply = await run([rate, day, verdict(messageId)], [now, perMinute, perDay, messageId, RATE_WINDOW_MS, QUOTA_WINDOW_MS, verdictTtlMs]).catch(
+      const reply = await takeTurn(redis, [rate, day, verdict(messageId)], [now, perMinute, perDay, messageId, RATE_WINDOW_MS, QUOTA_WINDOW_MS, verdictTtlMs]).catch(
         (error: unknown) => {
           throw failed('take a turn of', error);
         },

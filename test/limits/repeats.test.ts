@@ -1,26 +1,54 @@
 /**
- * The repeat guard on a real SQLite store: the same words again while their video is on its way are
- * a repeat (whatever their case, spacing or closing punctuation); once it has arrived, or failed,
- * or for another model or sender, they are a new prompt. Two at once: the second waits for what the
- * first made.
+ * The repeat guard, one contract for both adapters (in this process, and shared in a real
+ * redis-server), on a real SQLite store: the same words again while their video is on its way are a
+ * repeat (whatever their case, spacing or closing punctuation); once it has arrived, or failed, or
+ * for another model or sender, they are a new prompt. Two at once: the second waits for what the
+ * first made. And what only sharing shows: two web processes, and one that died deciding.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createRepeatGuard, type RepeatCheck, type RepeatGuard, sameWordsKey } from '../../src/lib/bot/repeats.ts';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import {
+  type RepeatCheck,
+  type RepeatGuard,
+  createMemoryRepeatGuard,
+  createRedisRepeatGuard,
+  sameWordsKey,
+} from '../../src/lib/limits/index.ts';
 import type { Vidbot } from '../../src/lib/create-vidbot.ts';
+import { type TestRedis, startRedis } from '../helpers/redis.ts';
 import { makeVidbot } from '../helpers/vidbot.ts';
 
 const USER = 'whatsapp:+15550006161';
 
+let redis: TestRedis;
+const clients: Redis[] = [];
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  for (const client of clients) client.disconnect();
+  await redis.cleanup();
+});
+
 let vidbot: Vidbot;
 let cleanup: () => Promise<void>;
 let guard: RepeatGuard;
-beforeEach(async () => {
-  ({ vidbot, cleanup } = await makeVidbot());
-  guard = createRepeatGuard({ store: vidbot.store });
-});
 afterEach(async () => {
   await cleanup();
 });
+
+let prefixes = 0;
+/** A Redis guard as one web process holds it; each test has keys of its own. */
+const redisGuard = (prefix: string, options: { decidingMs?: number } = {}): RepeatGuard => {
+  const client = redis.client();
+  clients.push(client);
+  return createRedisRepeatGuard({ redis: client, store: vidbot.store, prefix, ...options });
+};
+
+const adapters: Record<string, () => RepeatGuard> = {
+  memory: () => createMemoryRepeatGuard({ store: vidbot.store }),
+  redis: () => redisGuard(`test${++prefixes}`),
+};
 
 let counter = 0;
 const check = (prompt: string, { from = USER, model, messageId = `SM${String(++counter).padStart(32, '0')}` }: { from?: string; model?: string; messageId?: string } = {}) =>
@@ -35,7 +63,12 @@ const send = async (prompt: string, over: { from?: string; model?: string } = {}
   return { made: task.taskId };
 };
 
-describe('the repeat guard', () => {
+describe.each(Object.keys(adapters))('the %s repeat guard', (adapter) => {
+  beforeEach(async () => {
+    ({ vidbot, cleanup } = await makeVidbot());
+    guard = (adapters[adapter] as () => RepeatGuard)();
+  });
+
   it('takes the same words while their video is on its way as a repeat, whatever their case, spacing or closing punctuation', async () => {
     const first = await send('A fox in the snow');
     expect(first.made).toBeDefined();
@@ -91,5 +124,36 @@ describe('the repeat guard', () => {
     if (!('settled' in refused)) throw new Error('the first is no repeat');
     refused.settled(undefined);
     expect('settled' in (await after)).toBe(true);
+  });
+});
+
+describe('the redis repeat guard, shared', () => {
+  beforeEach(async () => {
+    ({ vidbot, cleanup } = await makeVidbot());
+  });
+
+  it('makes one video of the same words sent at the same moment to two web processes', async () => {
+    const prefix = `shared${++prefixes}`;
+    const [one, two] = [redisGuard(prefix), redisGuard(prefix)];
+    const key = sameWordsKey({ from: USER, prompt: 'a kite over the dunes' });
+    const checks = [one.check({ key, messageId: 'SM_one' }), two.check({ key, messageId: 'SM_two' })];
+    // One of them decides first; the other waits for it.
+    const first = await Promise.race(checks);
+    if (!('settled' in first)) throw new Error('one of the two stands for the words');
+    const { task } = await vidbot.createTask({ prompt: 'a kite over the dunes', from: USER });
+    first.settled(task.taskId);
+    const both = await Promise.all(checks);
+    expect(both.filter((check) => 'repeats' in check)).toEqual([{ repeats: expect.objectContaining({ taskId: task.taskId }) }]);
+  });
+
+  it('lets a message take the words over from one that died deciding, once a decision would have ended', async () => {
+    const prefix = `died${++prefixes}`;
+    const key = sameWordsKey({ from: USER, prompt: 'a lamp in the fog' });
+    // The first process claims the words and dies before it settles.
+    expect('settled' in (await redisGuard(prefix, { decidingMs: 300 }).check({ key, messageId: 'SM_died' }))).toBe(true);
+    const started = Date.now();
+    const second = await redisGuard(prefix, { decidingMs: 300 }).check({ key, messageId: 'SM_next' });
+    expect('settled' in second).toBe(true);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
   });
 });

@@ -1,0 +1,88 @@
+/**
+ * The same request again while its video is still on its way: a double tap on send, "is it
+ * working?" typed as the prompt once more, "Another take" tapped twice. Each prompt gets one video,
+ * so the repeat queues nothing and hears that the first is coming (bot/repeats.ts answers it).
+ * What a guard keeps is a hint, which task a request made lately; whether that task is still open
+ * is read from the store, its owner, and only when a request matches. Asked again after its video
+ * arrived, a request makes a new one. In this process here; in Redis (repeats-redis.ts) when
+ * REDIS_URL is set, so two web processes behind a balancer make one video of a double send too.
+ */
+import { createHash } from 'node:crypto';
+import { OPEN_TASK_STATUSES } from '../domain.ts';
+import type { Store, Task } from '../store/port.ts';
+import { oneLine } from '../text.ts';
+import { createRecentMap } from './recent.ts';
+
+/** A message asking for a video: what it asks for (sameWordsKey, anotherTakeKey), and its id. */
+export interface RepeatRequest {
+  readonly key: string;
+  readonly messageId: string;
+}
+
+export type RepeatCheck =
+  /** An earlier message asking the same made this task, still on its way. */
+  | { readonly repeats: Task }
+  /** Not a repeat: this message now stands for its request; `settled` is told what it made (always, once). */
+  | { readonly settled: (taskId: string | undefined) => void };
+
+export interface RepeatGuard {
+  readonly name: 'memory' | 'redis';
+  check(request: RepeatRequest): Promise<RepeatCheck>;
+}
+
+/** Two prompts are the same words from the same sender for the same model, case, spacing and closing punctuation aside. */
+export const sameWordsKey = ({ from, prompt, model }: { from: string; prompt: string; model?: string | undefined }): string =>
+  keyOf('words', from, model ?? '', oneLine(prompt).toLowerCase().replace(/[\s.!?…]+$/u, ''));
+
+/** "Another take" of one video, asked by its sender. */
+export const anotherTakeKey = (from: string, taskId: string): string => keyOf('take', from, taskId);
+
+/** Kept as a digest: a prompt may be a thousand characters, and only its equality matters. */
+const keyOf = (...parts: string[]): string => createHash('sha1').update(parts.join('\u0000')).digest('base64url');
+
+/** Whether the task a request made is still on its way. */
+export const openTask = async (store: Pick<Store, 'getTask'>, taskId: string): Promise<Task | undefined> => {
+  const task = await store.getTask(taskId);
+  return task !== null && OPEN_TASK_STATUSES.includes(task.status) ? task : undefined;
+};
+
+interface Entry {
+  readonly messageId: string;
+  /** The task the message made, once it is decided; undefined when it made none. */
+  readonly taskId: Promise<string | undefined>;
+}
+
+/** Requests kept at least (the newest; between this and twice as many). */
+const KEPT = 10_000;
+
+/** In this process: a request's repeat arriving at the same moment waits for what the first made. */
+export const createMemoryRepeatGuard = (options: { readonly store: Pick<Store, 'getTask'> }): RepeatGuard => {
+  const latest = createRecentMap<Entry>(KEPT);
+
+  return {
+    name: 'memory',
+    async check(request) {
+      const { key } = request;
+      for (;;) {
+        const entry = latest.get(key);
+        // A redelivery of the message itself is answered from its claim, not here.
+        if (entry === undefined || entry.messageId === request.messageId) break;
+        const taskId = await entry.taskId;
+        const task = taskId === undefined ? undefined : await openTask(options.store, taskId);
+        if (task !== undefined) return { repeats: task };
+        // Its video came (or never will): the request makes a new one, unless a newer message took its place meanwhile.
+        if (latest.get(key) === entry) break;
+      }
+      let settle: (taskId: string | undefined) => void = () => {};
+      const entry: Entry = { messageId: request.messageId, taskId: new Promise((resolve) => (settle = resolve)) };
+      latest.set(key, entry);
+      return {
+        settled(taskId) {
+          settle(taskId);
+          // A request that made nothing (refused, over a limit) stands for no video: the next message of it is judged alone.
+          if (taskId === undefined && latest.get(key) === entry) latest.delete(key);
+        },
+      };
+    },
+  };
+};
