@@ -1,7 +1,7 @@
 /**
  * The scale-out shape as users run it, every part a real process or server: two `vidbot serve
  * --no-workers` web processes (behind one public URL, as behind a balancer) and two `vidbot worker`
- * processes, on Redis (queue, limits, events) and PostgreSQL (store), with media in one folder all
+ * processes, on Redis (queue, limits, repeats, events) and PostgreSQL (store), with media in one folder all
  * four mount, talking to a loopback Twilio. WhatsApp users write to both web processes at once.
  */
 import { mkdir } from 'node:fs/promises';
@@ -121,8 +121,15 @@ describe('two web processes and two workers on Redis and PostgreSQL', () => {
     expect(second.find((task) => task.taskId === killed)?.status).toBe('done');
     expect(workerB.output()).toContain(`${killed}: started`);
 
+    // A double send landing on both web processes at once: one video, and a word that it is coming.
+    const kim = user('kim');
+    const twice = await Promise.all([say(kim, 'a lighthouse for kim'), say(kim, 'a lighthouse for kim')]);
+    expect(twice.filter((text) => text.includes('Generating'))).toHaveLength(1);
+    expect(twice.filter((text) => /"a lighthouse for kim" is (already in line|being made right now|made and on its way)/.test(text))).toHaveLength(1);
+    const third = await waitFor(() => allDone([kim], 1), 120_000);
+
     // Each task's video reached its user once, by a URL any web process serves from the shared folder.
-    const tasks: Task[] = [...first, ...second];
+    const tasks: Task[] = [...first, ...second, ...third];
     for (const task of tasks) {
       const videos = twilio.messages.filter((message) => message.to === task.from && message.mediaUrls.includes(task.videoUrl ?? '-'));
       expect(videos, `${task.taskId} sent once`).toHaveLength(1);
