@@ -103,7 +103,11 @@ export const createVidbot = async (config: Config, options: CreateVidbotOptions 
   const limits =
     over.limits ??
     (opened.redis ? createRedisLimits({ redis: opened.redis, ...limitSettings }) : createMemoryLimits({ store, ...limitSettings }));
-  const repeats = opened.redis ? createRedisRepeatGuard({ redis: opened.redis, store }) : createMemoryRepeatGuard({ store });
+  const repeats =
+    over.repeats ??
+    (opened.redis
+      ? createRedisRepeatGuard({ redis: opened.redis, store, ...(options.onWarning ? { onWarning: options.onWarning } : {}) })
+      : createMemoryRepeatGuard({ store }));
   const tasks = createTaskLifecycle({
     store,
     limits,

@@ -123,7 +123,7 @@ export interface CreateVidbotOptions {
    */
   readonly waitForRedis?: RedisWait;
   /** Replace any adapter, e.g. in tests or to plug in your own provider. */
-  readonly overrides?: Partial<Pick<Vidbot, 'store' | 'provider' | 'polisher' | 'compressor' | 'mediaHost' | 'limits'>> & {
+  readonly overrides?: Partial<Pick<Vidbot, 'store' | 'provider' | 'polisher' | 'compressor' | 'mediaHost' | 'limits' | 'repeats'>> & {
     readonly queue?: JobQueue<TaskJob>;
     /** Replaces the configured channel (the default one). */
     readonly channel?: Channel;

@@ -6,7 +6,7 @@
  * first made. And what only sharing shows: two web processes, and one that died deciding.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import {
   type RepeatCheck,
   type RepeatGuard,
@@ -15,6 +15,7 @@ import {
   sameWordsKey,
 } from '../../src/lib/limits/index.ts';
 import type { Vidbot } from '../../src/lib/create-vidbot.ts';
+import { freePort } from '../helpers/ports.ts';
 import { type TestRedis, startRedis } from '../helpers/redis.ts';
 import { makeVidbot } from '../helpers/vidbot.ts';
 
@@ -45,9 +46,9 @@ const redisGuard = (prefix: string, options: { decidingMs?: number } = {}): Repe
   return createRedisRepeatGuard({ redis: client, store: vidbot.store, prefix, ...options });
 };
 
-const adapters: Record<string, () => RepeatGuard> = {
-  memory: () => createMemoryRepeatGuard({ store: vidbot.store }),
-  redis: () => redisGuard(`test${++prefixes}`),
+const adapters: Record<string, (options?: { decidingMs?: number }) => RepeatGuard> = {
+  memory: (options = {}) => createMemoryRepeatGuard({ store: vidbot.store, ...options }),
+  redis: (options = {}) => redisGuard(`test${++prefixes}`, options),
 };
 
 let counter = 0;
@@ -101,7 +102,20 @@ describe.each(Object.keys(adapters))('the %s repeat guard', (adapter) => {
     if (!('settled' in checked)) throw new Error('not a repeat expected');
     const { task } = await vidbot.createTask({ prompt: 'a kite', from: USER });
     checked.settled(task.taskId);
-    expect('settled' in (await check('a kite', { messageId: 'SM_same' }))).toBe(true);
+    const redelivered = await check('a kite', { messageId: 'SM_same' });
+    if (!('settled' in redelivered)) throw new Error('a redelivery is no repeat of itself');
+    // Answered from its claim, it makes nothing: the first delivery's task still stands for the words.
+    redelivered.settled(undefined);
+    expect(await send('a kite')).toEqual({ repeats: task.taskId });
+  });
+
+  it('takes the request over from a first message whose decision hangs, once a decision would have ended', async () => {
+    const slow = (adapters[adapter] as (options: { decidingMs: number }) => RepeatGuard)({ decidingMs: 200 });
+    const key = sameWordsKey({ from: USER, prompt: 'a heron at dawn' });
+    expect('settled' in (await slow.check({ key, messageId: 'SM_hangs' }))).toBe(true);
+    const started = Date.now();
+    expect('settled' in (await slow.check({ key, messageId: 'SM_next' }))).toBe(true);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(150);
   });
 
   it('has the second of two messages at once wait for what the first made: its task, or nothing', async () => {
@@ -144,6 +158,17 @@ describe('the redis repeat guard, shared', () => {
     first.settled(task.taskId);
     const both = await Promise.all(checks);
     expect(both.filter((check) => 'repeats' in check)).toEqual([{ repeats: expect.objectContaining({ taskId: task.taskId }) }]);
+  });
+
+  it('fails retryably, saying what to check, when Redis does not answer', async () => {
+    const client = new Redis({ port: await freePort(), host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    client.on('error', () => {});
+    clients.push(client);
+    const down = createRedisRepeatGuard({ redis: client, store: vidbot.store });
+    await expect(down.check({ key: sameWordsKey({ from: USER, prompt: 'a fox' }), messageId: 'SM_down' })).rejects.toMatchObject({
+      code: 'VIDBOT_STORE_FAILED',
+      hint: expect.stringContaining('REDIS_URL'),
+    });
   });
 
   it('lets a message take the words over from one that died deciding, once a decision would have ended', async () => {

@@ -10,9 +10,9 @@ import { isVidbotError } from '../errors.ts';
 import type { InboundMessage } from '../channel/port.ts';
 import type { Store, Task, TaskOptions } from '../store/port.ts';
 import { choiceTexts } from '../tasks/messages.ts';
+import { type RepeatGuard, anotherTakeKey } from '../limits/repeats.ts';
 import type { Admission } from './admission.ts';
 import type { ChoiceResolution } from './choices.ts';
-import { type RepeatGuard, anotherTakeKey } from '../limits/repeats.ts';
 import { repeatReply, unlessRepeated } from './repeats.ts';
 import type { BotReply } from './types.ts';
 

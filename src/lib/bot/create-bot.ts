@@ -21,6 +21,7 @@ import { isWelcomeRequest, notAPromptReply } from './not-a-prompt.ts';
 import { type LiveWorkers, createEtaBasis } from './eta-basis.ts';
 import { answerOfClaim, answerOfFirst } from './redelivery.ts';
 import { createPromptQueue } from './queue-prompt.ts';
+import { type RepeatGuard, createMemoryRepeatGuard } from '../limits/repeats.ts';
 import { createTurns } from './turns.ts';
 import { createVoiceNotes } from './voice.ts';
 
@@ -41,10 +42,9 @@ export interface CreateBotOptions {
     | 'channels'
     | 'ffmpeg'
     | 'limits'
-    | 'repeats'
     | 'budget'
     | 'isCached'
-  >;
+  > & { readonly repeats?: RepeatGuard };
   /** Workers taking jobs in parallel, for the ETA; default WORKER_COUNT. */
   readonly workers?: number;
   /** The workers running now (this process's, or every process's with Redis), when known: see bot/eta-basis.ts. */
@@ -91,7 +91,8 @@ export const createBot = (options: CreateBotOptions): Bot => {
     ...(options.onWarning ? { onWarning: options.onWarning } : {}),
   });
   const { admit } = turns;
-  const { repeats } = vidbot;
+  // A Vidbot has its own (in Redis where it shares a queue); an object made by hand gets one for this bot.
+  const repeats = vidbot.repeats ?? createMemoryRepeatGuard({ store });
 
   const budgetSpent = createBudgetGate({
     budget: vidbot.budget,

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { isVidbotError, vidbotError } from '../errors.ts';
 
 export type RedisScript = (redis: Redis, keys: readonly string[], args: readonly (string | number)[]) => Promise<string>;
 
@@ -18,3 +19,12 @@ export const redisScript = (source: string): RedisScript => {
     }
   };
 };
+
+/** A Redis failure as the Redis-backed limits report it: the webhook fails retryably (Twilio tries again), with what to check. */
+export const redisFailure = (what: string, error: unknown) =>
+  isVidbotError(error)
+    ? error
+    : vidbotError('VIDBOT_STORE_FAILED', `Redis could not ${what}: ${(error as Error).message}`, {
+        cause: error,
+        hint: 'Check that Redis is running and REDIS_URL points at it.',
+      });

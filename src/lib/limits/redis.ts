@@ -6,8 +6,7 @@
  * they live on one slot of a cluster.
  */
 import type { Redis } from 'ioredis';
-import { isVidbotError, vidbotError } from '../errors.ts';
-import { redisScript } from './redis-script.ts';
+import { redisFailure, redisScript } from './redis-script.ts';
 import { type LimitSettings, QUOTA_WINDOW_MS, type Quota, RATE_WINDOW_MS, type SenderLimits, type Verdict } from './port.ts';
 
 // KEYS: rate window, day window, the message's verdict. ARGV: now, per minute, per day (0: none),
@@ -61,14 +60,7 @@ const quotaOf = (limit: number, used: number, freesInMs?: number): Quota => ({
   ...(freesInMs === undefined ? {} : { freesInMs }),
 });
 
-/** As the Redis queue reports it: the webhook fails retryably (Twilio tries again), with what to check. */
-const failed = (what: string, error: unknown) =>
-  isVidbotError(error)
-    ? error
-    : vidbotError('VIDBOT_STORE_FAILED', `Redis could not ${what} a sender's limits: ${(error as Error).message}`, {
-        cause: error,
-        hint: 'Check that Redis is running and REDIS_URL points at it.',
-      });
+const failed = (what: string, error: unknown) => redisFailure(`${what} a sender's limits`, error);
 
 const readVerdict = (reply: string, perDay: number): Verdict => {
   const [kind, first = '0', second = '0'] = reply.split(' ');

@@ -8,6 +8,7 @@
  * REDIS_URL is set, so two web processes behind a balancer make one video of a double send too.
  */
 import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { OPEN_TASK_STATUSES } from '../domain.ts';
 import type { Store, Task } from '../store/port.ts';
 import { oneLine } from '../text.ts';
@@ -52,12 +53,21 @@ interface Entry {
   readonly taskId: Promise<string | undefined>;
 }
 
+/**
+ * How long a repeat waits for the first message to be decided (a moment, as a rule) before taking
+ * its request over: well within the 15 s a service gives a webhook to answer.
+ */
+export const DECIDING_MS = 5_000;
+
 /** Requests kept at least (the newest; between this and twice as many). */
 const KEPT = 10_000;
 
+const undecided = Symbol('undecided');
+
 /** In this process: a request's repeat arriving at the same moment waits for what the first made. */
-export const createMemoryRepeatGuard = (options: { readonly store: Pick<Store, 'getTask'> }): RepeatGuard => {
+export const createMemoryRepeatGuard = (options: { readonly store: Pick<Store, 'getTask'>; readonly decidingMs?: number }): RepeatGuard => {
   const latest = createRecentMap<Entry>(KEPT);
+  const decidingMs = options.decidingMs ?? DECIDING_MS;
 
   return {
     name: 'memory',
@@ -65,12 +75,15 @@ export const createMemoryRepeatGuard = (options: { readonly store: Pick<Store, '
       const { key } = request;
       for (;;) {
         const entry = latest.get(key);
-        // A redelivery of the message itself is answered from its claim, not here.
-        if (entry === undefined || entry.messageId === request.messageId) break;
-        const taskId = await entry.taskId;
-        const task = taskId === undefined ? undefined : await openTask(options.store, taskId);
+        if (entry === undefined) break;
+        // A redelivery of the message itself is answered from its claim; the entry stays the first delivery's.
+        if (entry.messageId === request.messageId) return { settled: () => {} };
+        const timer = new AbortController();
+        const taskId = await Promise.race([entry.taskId, sleep(decidingMs, undecided, { signal: timer.signal }).catch(() => undecided)]);
+        timer.abort();
+        const task = typeof taskId === 'string' ? await openTask(options.store, taskId) : undefined;
         if (task !== undefined) return { repeats: task };
-        // Its video came (or never will): the request makes a new one, unless a newer message took its place meanwhile.
+        // Its video came (or never will, or its decision hangs): the request makes a new one, unless a newer message took its place meanwhile.
         if (latest.get(key) === entry) break;
       }
       let settle: (taskId: string | undefined) => void = () => {};
