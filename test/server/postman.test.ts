@@ -175,7 +175,7 @@ describe('the Twilio pre-request script', () => {
     // Two sends, two messages, each with its own MessageSid: the second is the same words again while
     // the first's video is on its way (a redelivery of the first would have had the first's answer).
     expect(answers[0]).toContain('Generating your video');
-    expect(answers[1]).toContain('is already in line');
+    expect(answers[1]).toContain('⏳ Already on it:');
     expect(await vidbot.store.listTasks()).toHaveLength(1);
     const status = await app.inject({ method: 'POST', ...injectable(prepare(item('twilio', 'POST', '/whatsapp/status'), local)) });
     expect(status.statusCode, status.body).toBe(204);

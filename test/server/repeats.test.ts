@@ -6,7 +6,6 @@
  * makes one take.
  */
 import { describe, expect, it } from 'vitest';
-import { alreadyOnItsWayText } from '../../src/lib/bot/replies.ts';
 import { choiceTexts } from '../../src/lib/tasks/messages.ts';
 import { useBots } from '../helpers/bot.ts';
 import { whatsappText } from '../helpers/server.ts';
@@ -22,8 +21,8 @@ describe('the same words again', () => {
     const [task] = await bot.vidbot.store.listTasks({ from: USER });
     if (task === undefined) throw new Error('no task');
     const again = await bot.say(USER, 'A fox in the snow!');
-    expect(again).toBe(alreadyOnItsWayText(task));
-    expect(again).toBe(`⏳ "a fox in the snow" is already in line: you'll get it once, no need to send it again.`);
+    // Where it stands, as /status tells it: the question behind a prompt sent again is "when?".
+    expect(again).toBe(`⏳ Already on it: "a fox in the snow" is next in line.\nYou'll get it once, no need to send it again.`);
     expect(await bot.vidbot.store.countTasks({ from: USER })).toBe(1);
 
     await bot.vidbot.store.updateTask(task.taskId, { status: 'done' });
@@ -35,7 +34,7 @@ describe('the same words again', () => {
   it('take nothing of the per-minute limit, and a message the limit refused makes no repeat of its words', async () => {
     const bot = await startBot({ VIDBOT_RATE_LIMIT: '1' }, { workers: false });
     expect(await bot.say(USER, 'a fox in the snow')).toContain('Generating your video');
-    expect(await bot.say(USER, 'a fox in the snow')).toContain('is already in line');
+    expect(await bot.say(USER, 'a fox in the snow')).toContain('⏳ Already on it: "a fox in the snow"');
     // The one video of the minute is the fox's: other words are over the limit, each time.
     for (let i = 0; i < 2; i++) expect(await bot.say(USER, 'a boat at dawn')).toContain('You can ask for up to 1 video a minute');
     expect(await bot.vidbot.store.countTasks({ from: USER })).toBe(1);
@@ -45,7 +44,7 @@ describe('the same words again', () => {
     const bot = await startBot({}, { workers: false });
     const answers = await Promise.all([bot.say(USER, 'a paper boat on a rainy street'), bot.say(USER, 'a paper boat on a rainy street')]);
     expect(answers.filter((text) => text.includes('Generating your video'))).toHaveLength(1);
-    expect(answers.filter((text) => text.includes('is already in line'))).toHaveLength(1);
+    expect(answers.filter((text) => text.startsWith('⏳ Already on it: "a paper boat on a rainy street"'))).toHaveLength(1);
     expect(await bot.vidbot.store.countTasks({ from: USER })).toBe(1);
     // A redelivery of the first is answered as the first was, not as a repeat.
     const sid = 'SM' + 'ab'.repeat(16);

@@ -122,7 +122,7 @@ describe('voice-note prompts through the Twilio webhook', () => {
     expect(await bot.say(USER, 'a red kite over the sea')).toContain('Generating your video');
     openai.setTranscript(() => 'A red kite over the sea.');
     const spoken = (await bot.post(voiceNote(bot.fake.addMedia(voice.bytes, 'audio/ogg')))).text;
-    expect(spoken).toBe(`${voiceTexts.heard('A red kite over the sea.')}\n⏳ "a red kite over the sea" is already in line: you'll get it once, no need to send it again.`);
+    expect(spoken).toBe(`${voiceTexts.heard('A red kite over the sea.')}\n⏳ Already on it: "a red kite over the sea" is next in line.\nYou'll get it once, no need to send it again.`);
     expect(await bot.vidbot.store.countTasks({ from: USER })).toBe(1);
   });
 

@@ -9,6 +9,7 @@ import {
   cancelTexts,
   emptyPromptText,
   helpText,
+  alreadyOnItsWayText,
   historyText,
   promptTooLongText,
   quotaLeftText,
@@ -203,6 +204,16 @@ describe('every text the bot sends', () => {
     const processing = (over: Partial<Task>) => statusText([{ task: task({ status: 'processing', ...over }), position: null }]);
     expect(processing({ stage: 'generate', progress: 40 })).toContain('⚙️ in progress (generating the video, 40%)');
     expect(processing({ stage: 'generate', progress: 0 })).toContain('⚙️ in progress (generating the video)');
+  });
+
+  it('tells a prompt sent again where its first stands, and that it will come once', () => {
+    const once = "\nYou'll get it once, no need to send it again.";
+    expect(alreadyOnItsWayText(task(), { place: 2, etaSec: 150 })).toBe(`⏳ Already on it: "a fox running through a neon city at night" is #2 in line. ⏱️ Ready in about 3 min.${once}`);
+    expect(alreadyOnItsWayText(task(), { place: 1, startsNow: true })).toBe(`⏳ Already on it: "a fox running through a neon city at night" is starting now.${once}`);
+    expect(alreadyOnItsWayText(task())).toBe(`⏳ Already on it: "a fox running through a neon city at night" is in line.${once}`);
+    // Past the line, no place nor ETA to tell.
+    expect(alreadyOnItsWayText(task({ status: 'processing' }), { place: 2, etaSec: 150 })).toBe(`⏳ Already on it: "a fox running through a neon city at night" is being made right now.${once}`);
+    expect(alreadyOnItsWayText(task({ status: 'delivering' }))).toBe(`⏳ Already on it: "a fox running through a neon city at night" is made and on its way to you.${once}`);
   });
 
   it('lists videos without a public link by when they were made, and /help promises no links', () => {

@@ -21,6 +21,7 @@ import { isWelcomeRequest, notAPromptReply } from './not-a-prompt.ts';
 import { type LiveWorkers, createEtaBasis } from './eta-basis.ts';
 import { answerOfClaim, answerOfFirst } from './redelivery.ts';
 import { createPromptQueue } from './queue-prompt.ts';
+import type { StandingOf } from './repeats.ts';
 import { type RepeatGuard, createMemoryRepeatGuard } from '../limits/repeats.ts';
 import { createTurns } from './turns.ts';
 import { createVoiceNotes } from './voice.ts';
@@ -120,7 +121,13 @@ export const createBot = (options: CreateBotOptions): Bot => {
     return reply;
   };
 
-  const queuePrompt = createPromptQueue({ vidbot, models, budgetSpent, admit, acknowledge, repeats, now });
+  /** Where a task on its way stands now, as /status tells it: for a request repeated while it waits. */
+  const standingNow: StandingOf = async (task) =>
+    task.status === 'queued'
+      ? standingOf({ taskId: task.taskId, sender: task.from }, await vidbot.queue.position(task.jobId ?? task.taskId), await etaBasis.read())
+      : { place: null };
+
+  const queuePrompt = createPromptQueue({ vidbot, models, budgetSpent, admit, acknowledge, repeats, standingOf: standingNow, now });
 
   const commandReply = async (message: InboundMessage, command: ParsedCommand): Promise<BotReply> => {
     if (command.name === 'model') return modelCommand(models, message.from, command.argument);
@@ -186,7 +193,7 @@ export const createBot = (options: CreateBotOptions): Bot => {
   const handle = async (message: InboundMessage, handleOptions: { signal?: AbortSignal }): Promise<BotReply> => {
     let claimed = false;
     if (await isTypedPrompt(message)) {
-      const outcome = await ingestTypedPrompt({ vidbot, now, etaBasis, budgetSpent, repeats, modelFor: (from) => modelForPrompt(models, from) }, message);
+      const outcome = await ingestTypedPrompt({ vidbot, now, etaBasis, budgetSpent, repeats, standingOf: standingNow, modelFor: (from) => modelForPrompt(models, from) }, message);
       if (outcome.reply !== undefined) return outcome.reply;
       // A redelivery: the first delivery's answer came with the claim, or is awaited.
       const { claim } = outcome;

@@ -14,7 +14,7 @@ import type { BudgetGate } from './budget-gate.ts';
 import { type ModelContext, modelForPrompt } from './models.ts';
 import { fetchPhoto } from './photo.ts';
 import { type RepeatGuard, sameWordsKey } from '../limits/repeats.ts';
-import { unlessRepeated } from './repeats.ts';
+import { type StandingOf, unlessRepeated } from './repeats.ts';
 import { DEFAULT_IMAGE_PROMPT } from './replies.ts';
 import { mediaTexts } from './replies-media.ts';
 import type { Turns } from './turns.ts';
@@ -29,6 +29,8 @@ export interface PromptQueueOptions {
   /** The answer for a task just queued (its place in line, an ETA, the allowance left). */
   acknowledge(task: Pick<Task, 'taskId' | 'from' | 'jobId'>, admission: Admission): Promise<BotReply>;
   readonly repeats: RepeatGuard;
+  /** Where a task on its way stands, told to a request repeated while it waits. */
+  readonly standingOf: StandingOf;
   readonly now: () => number;
 }
 
@@ -80,6 +82,6 @@ export const createPromptQueue = (options: PromptQueueOptions): ((message: Inbou
     const { prompt } = read;
     if (image !== undefined) return queue(message, prompt, model, signal);
     const request = { key: sameWordsKey({ from: message.from, prompt, model }), messageId: message.messageId };
-    return unlessRepeated(options.repeats, request, 'words', () => queue(message, prompt, model, signal));
+    return unlessRepeated(options.repeats, request, 'words', () => queue(message, prompt, model, signal), options.standingOf);
   };
 };

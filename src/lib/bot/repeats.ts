@@ -8,16 +8,30 @@ import { choiceTexts } from '../tasks/messages.ts';
 import { alreadyOnItsWayText } from './replies.ts';
 import type { BotReply } from './types.ts';
 
-export const repeatReply = (task: Task, asked: 'words' | 'take'): BotReply => ({
-  text: asked === 'take' ? choiceTexts.takeOnItsWay(task) : alreadyOnItsWayText(task),
+/** Where a task on its way stands (its place in line, when it should be ready), as the ack tells it. */
+export type StandingOf = (task: Task) => Promise<Standing>;
+export interface Standing {
+  readonly place: number | null;
+  readonly etaSec?: number;
+  readonly startsNow?: boolean;
+}
+
+export const repeatReply = (task: Task, asked: 'words' | 'take', standing?: Standing): BotReply => ({
+  text: asked === 'take' ? choiceTexts.takeOnItsWay(task) : alreadyOnItsWayText(task, standing),
   kind: 'repeat',
   duplicate: false,
 });
 
 /** Runs `make` unless the request repeats one whose video is on its way (the same words, or another take). */
-export const unlessRepeated = async (guard: RepeatGuard, request: RepeatRequest, asked: 'words' | 'take', make: () => Promise<BotReply>): Promise<BotReply> => {
+export const unlessRepeated = async (
+  guard: RepeatGuard,
+  request: RepeatRequest,
+  asked: 'words' | 'take',
+  make: () => Promise<BotReply>,
+  standingOf?: StandingOf,
+): Promise<BotReply> => {
   const check = await guard.check(request);
-  if ('repeats' in check) return repeatReply(check.repeats, asked);
+  if ('repeats' in check) return repeatReply(check.repeats, asked, await standingOf?.(check.repeats));
   let made: string | undefined;
   try {
     const reply = await make();

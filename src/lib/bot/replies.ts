@@ -202,11 +202,14 @@ export const promptTooLongText = (length: number, maxChars: number): string =>
  * new is queued, and the user learns why. (No button is promised: the offer of another take comes
  * only under a sender's newest video, and only while they have videos left today.)
  */
-export const alreadyOnItsWayText = (task: Task): string => {
+export const alreadyOnItsWayText = (task: Task, standing: { place: number | null; etaSec?: number; startsNow?: boolean } = { place: null }): string => {
   const about = `"${shorten(task.prompt, 60)}"`;
-  const state =
-    task.status === 'queued' ? `${about} is already in line` : task.status === 'processing' ? `${about} is being made right now` : `${about} is made and on its way to you`;
-  return `⏳ ${state}: you'll get it once, no need to send it again.`;
+  const { place, etaSec, startsNow } = standing;
+  // Where a queued one stands, as the ack and /status tell it: the question behind a prompt sent again is "when?".
+  const inLine = startsNow === true || place === 0 ? 'is starting now' : place !== null && place > 0 ? `is ${placeText(place)}` : 'is in line';
+  const state = task.status === 'queued' ? inLine : task.status === 'processing' ? 'is being made right now' : 'is made and on its way to you';
+  const eta = task.status === 'queued' && etaSec !== undefined ? ` ⏱️ Ready in ${formatEta(etaSec)}.` : '';
+  return `⏳ Already on it: ${about} ${state}.${eta}\nYou'll get it once, no need to send it again.`;
 };
 
 /**

@@ -13,7 +13,7 @@ import { ackReply, admissionOf, budgetSpentReply } from './admission.ts';
 import type { BudgetGate } from './budget-gate.ts';
 import type { EtaBasisSource } from './eta-basis.ts';
 import { type RepeatGuard, sameWordsKey } from '../limits/repeats.ts';
-import { repeatReply } from './repeats.ts';
+import { type StandingOf, repeatReply } from './repeats.ts';
 import { emptyPromptText, linkOnlyText, promptTooLongText } from './replies.ts';
 import type { BotReply } from './types.ts';
 
@@ -26,8 +26,10 @@ export interface TypedPromptContext {
   modelFor(from: string): Promise<string | undefined>;
   /** Today's budget when it is spent and the prompt would have to be paid for (bot/budget-gate.ts). */
   budgetSpent: BudgetGate;
-  /** Whether the prompt repeats one of the sender's whose video is still on its way (bot/repeats.ts). */
+  /** Whether the prompt repeats one of the sender's whose video is still on its way (limits/repeats.ts). */
   readonly repeats: RepeatGuard;
+  /** Where that one stands, told to the repeat. */
+  readonly standingOf: StandingOf;
 }
 
 /** A message that is one web address and nothing else. */
@@ -77,7 +79,7 @@ const ingest = async (
   // Taken before the unit, as a verdict of this message: a redelivery gets it again and takes nothing.
   const gate =
     repeats !== undefined
-      ? { refused: repeatReply(repeats, 'words') }
+      ? { refused: repeatReply(repeats, 'words', await context.standingOf(repeats)) }
       : spent !== undefined
         ? { refused: budgetSpentReply(spent, context.now()) }
         : 'prompt' in read
