@@ -6,6 +6,7 @@
  * makes one take.
  */
 import { describe, expect, it } from 'vitest';
+import { alreadyHaveText } from '../../src/lib/bot/replies.ts';
 import { choiceTexts } from '../../src/lib/tasks/messages.ts';
 import { useBots } from '../helpers/bot.ts';
 import { whatsappText } from '../helpers/server.ts';
@@ -29,6 +30,19 @@ describe('the same words again', () => {
     // The allowance counts videos: the repeat took none of it.
     expect(await bot.say(USER, 'a fox in the snow')).toContain('1 of 3 videos left today');
     expect(await bot.vidbot.store.countTasks({ from: USER })).toBe(2);
+  });
+
+  it('tell a sender who has the video already, rather than send the same one again', async () => {
+    const bot = await startBot({ VIDBOT_DAILY_LIMIT: '3' });
+    await bot.say(USER, 'a quiet lake at dawn');
+    const [first] = await bot.vidbot.store.listTasks({ from: USER });
+    const done = await bot.until(first?.taskId ?? '', 'done');
+    // Made again it would be the same video (the cache has it): the user is told where it is, and how to get another.
+    expect(await bot.say(USER, 'A quiet lake at dawn.')).toBe(alreadyHaveText(done));
+    expect(alreadyHaveText(done)).toBe(`✅ You already have "a quiet lake at dawn": it's in our chat above. For a new version, describe it a little differently.`);
+    expect(await bot.vidbot.store.countTasks({ from: USER })).toBe(1);
+    // Other words are a new video, and the allowance counted only the one.
+    expect(await bot.say(USER, 'a quiet lake at dusk')).toContain('1 of 3 videos left today');
   });
 
   it('take nothing of the per-minute limit, and a message the limit refused makes no repeat of its words', async () => {

@@ -8,17 +8,18 @@ import type { Vidbot } from '../create-vidbot.ts';
 import { isVidbotError } from '../errors.ts';
 import type { InboundMessage } from '../channel/port.ts';
 import { validatePrompt } from '../pipeline/prompt.ts';
+import type { Verdict } from '../limits/port.ts';
 import type { IngestOutcome, LogLine, Task } from '../store/port.ts';
 import { ackReply, admissionOf, budgetSpentReply } from './admission.ts';
 import type { BudgetGate } from './budget-gate.ts';
 import type { EtaBasisSource } from './eta-basis.ts';
 import { type RepeatGuard, sameWordsKey } from '../limits/repeats.ts';
 import { type StandingOf, repeatReply } from './repeats.ts';
-import { emptyPromptText, linkOnlyText, promptTooLongText } from './replies.ts';
+import { alreadyHaveText, emptyPromptText, linkOnlyText, promptTooLongText } from './replies.ts';
 import type { BotReply } from './types.ts';
 
 export interface TypedPromptContext {
-  readonly vidbot: Pick<Vidbot, 'ingestInbound' | 'limits' | 'config'>;
+  readonly vidbot: Pick<Vidbot, 'ingestInbound' | 'limits' | 'config' | 'isCached'>;
   readonly now: () => number;
   /** The ETA's basis, read before the unit (it may be a few seconds old), told of each job queued. */
   readonly etaBasis: EtaBasisSource;
@@ -54,14 +55,41 @@ export const ingestTypedPrompt = async (context: TypedPromptContext, message: In
   const read = readPrompt(message.body.trim(), config.promptMaxChars);
   const model = 'prompt' in read ? await context.modelFor(message.from) : undefined;
   const repeat = 'prompt' in read ? await context.repeats.check({ key: sameWordsKey({ from: message.from, prompt: read.prompt, model }), messageId: message.messageId }) : undefined;
+  // The same words' video arrived already: made again, it would be the same video (the cache has it).
+  const had = repeat !== undefined && 'settled' in repeat && 'prompt' in read ? await sameVideoArrived(context, repeat.earlier, read.prompt, model) : undefined;
   let made: string | undefined;
   try {
-    const outcome = await ingest(context, message, read, model, repeat !== undefined && 'repeats' in repeat ? repeat.repeats : undefined);
-    made = outcome.task?.taskId ?? outcome.claim.taskId;
+    const outcome = await ingest(context, message, read, model, repeat !== undefined && 'repeats' in repeat ? repeat.repeats : undefined, had);
+    // Told they have it, the words still stand for that video.
+    made = outcome.task?.taskId ?? outcome.claim.taskId ?? had?.taskId;
     return outcome;
   } finally {
     if (repeat !== undefined && 'settled' in repeat) repeat.settled(made);
   }
+};
+
+const sameVideoArrived = async (context: TypedPromptContext, earlier: Task | undefined, prompt: string, model: string | undefined): Promise<Task | undefined> =>
+  earlier?.status === 'done' && (await context.vidbot.isCached({ prompt, ...(model ? { options: { model } } : {}) })) ? earlier : undefined;
+
+/**
+ * What a message meets before its unit: a refusal, or its prompt with the limits' verdict (taken
+ * once, as a verdict of this message: a redelivery gets it again and takes nothing).
+ */
+const gateOf = async (
+  context: TypedPromptContext,
+  message: InboundMessage,
+  read: ReturnType<typeof readPrompt>,
+  model: string | undefined,
+  repeats: Task | undefined,
+  had: Task | undefined,
+): Promise<{ refused: BotReply } | { prompt: string; verdict: Verdict }> => {
+  if (!('prompt' in read)) return read;
+  // A repeat is answered before any limit is asked: it takes nothing, as it queues nothing.
+  if (repeats !== undefined) return { refused: repeatReply(repeats, 'words', await context.standingOf(repeats)) };
+  if (had !== undefined) return { refused: { text: alreadyHaveText(had), kind: 'repeat', duplicate: false } };
+  const spent = await context.budgetSpent({ prompt: read.prompt, model });
+  if (spent !== undefined) return { refused: budgetSpentReply(spent, context.now()) };
+  return { prompt: read.prompt, verdict: await context.vidbot.limits.take({ from: message.from, messageId: message.messageId, now: context.now() }) };
 };
 
 /** The unit of a typed prompt: claimed, gated (a repeat, the budget, the limits), and answered from its task's place. */
@@ -71,20 +99,11 @@ const ingest = async (
   read: ReturnType<typeof readPrompt>,
   model: string | undefined,
   repeats: Task | undefined,
+  had: Task | undefined,
 ): Promise<IngestOutcome & { reply?: BotReply }> => {
   const { vidbot } = context;
   const { config } = vidbot;
-  // A repeat is answered before any limit is asked: it takes nothing, as it queues nothing.
-  const spent = 'prompt' in read && repeats === undefined ? await context.budgetSpent({ prompt: read.prompt, model }) : undefined;
-  // Taken before the unit, as a verdict of this message: a redelivery gets it again and takes nothing.
-  const gate =
-    repeats !== undefined
-      ? { refused: repeatReply(repeats, 'words', await context.standingOf(repeats)) }
-      : spent !== undefined
-        ? { refused: budgetSpentReply(spent, context.now()) }
-        : 'prompt' in read
-          ? { prompt: read.prompt, verdict: await vidbot.limits.take({ from: message.from, messageId: message.messageId, now: context.now() }) }
-          : read;
+  const gate = await gateOf(context, message, read, model, repeats, had);
   const basis = await context.etaBasis.read();
   let reply: BotReply | undefined;
   const say = (answer: BotReply): LogLine => {

@@ -9,9 +9,9 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import type { Store } from '../store/port.ts';
 import { redisFailure, redisScript } from './redis-script.ts';
-import { DECIDING_MS, type RepeatCheck, type RepeatGuard, openTask } from './repeats.ts';
+import { DECIDING_MS, type RepeatCheck, type RepeatGuard, madeTask } from './repeats.ts';
+import type { Store, Task } from '../store/port.ts';
 
 // KEYS: the request's key. ARGV: the operation, the holder, the value expected (take-over) or the
 // task id ('' for none: settle), how long the entry lives.
@@ -66,7 +66,8 @@ export const createRedisRepeatGuard = (options: RedisRepeatGuardOptions): Repeat
       throw redisFailure('look up a repeated request', error);
     });
 
-  const owned = (key: string, holder: string): RepeatCheck => ({
+  const owned = (key: string, holder: string, earlier: Task | undefined): RepeatCheck => ({
+    ...(earlier === undefined ? {} : { earlier }),
     settled(taskId) {
       // Not awaited: the answer does not wait for it. One left undone holds its request for decidingMs at most.
       run(key, ['settle', holder, taskId ?? '', madeTtlMs]).catch((error: unknown) => {
@@ -81,14 +82,16 @@ export const createRedisRepeatGuard = (options: RedisRepeatGuardOptions): Repeat
       const holder = holderOf(messageId);
       let held = await run(key, ['claim', holder, '', decidingMs]);
       let heldSince = { value: held, at: Date.now() };
+      let earlier: Task | undefined;
       for (;;) {
-        if (held === '') return owned(key, holder);
+        if (held === '') return owned(key, holder, earlier);
         // Each message seen holding the request gets its own time to decide.
         if (held !== heldSince.value) heldSince = { value: held, at: Date.now() };
         const [, taskId] = held.split(' ');
         if (taskId !== undefined) {
-          const task = await openTask(store, taskId);
-          if (task !== undefined) return { repeats: task };
+          const made = await madeTask(store, taskId);
+          if (made.open !== undefined) return { repeats: made.open };
+          earlier = made.ended;
         } else if (Date.now() < heldSince.at + decidingMs) {
           // The first message is still being decided (a moment, as a rule).
           await sleep(POLL_MS);

@@ -23,8 +23,11 @@ export interface RepeatRequest {
 export type RepeatCheck =
   /** An earlier message asking the same made this task, still on its way. */
   | { readonly repeats: Task }
-  /** Not a repeat: this message now stands for its request; `settled` is told what it made (always, once). */
-  | { readonly settled: (taskId: string | undefined) => void };
+  /**
+   * Not a repeat: this message now stands for its request; `settled` is told what it made (always,
+   * once). `earlier`: the task the same request made before, ended since (done, failed, canceled).
+   */
+  | { readonly settled: (taskId: string | undefined) => void; readonly earlier?: Task };
 
 export interface RepeatGuard {
   readonly name: 'memory' | 'redis';
@@ -41,10 +44,11 @@ export const anotherTakeKey = (from: string, taskId: string): string => keyOf('t
 /** Kept as a digest: a prompt may be a thousand characters, and only its equality matters. */
 const keyOf = (...parts: string[]): string => createHash('sha1').update(parts.join('\u0000')).digest('base64url');
 
-/** Whether the task a request made is still on its way. */
-export const openTask = async (store: Pick<Store, 'getTask'>, taskId: string): Promise<Task | undefined> => {
+/** The task a request made: still on its way (a repeat of it makes nothing), or ended. */
+export const madeTask = async (store: Pick<Store, 'getTask'>, taskId: string): Promise<{ open?: Task; ended?: Task }> => {
   const task = await store.getTask(taskId);
-  return task !== null && OPEN_TASK_STATUSES.includes(task.status) ? task : undefined;
+  if (task === null) return {};
+  return OPEN_TASK_STATUSES.includes(task.status) ? { open: task } : { ended: task };
 };
 
 interface Entry {
@@ -73,6 +77,7 @@ export const createMemoryRepeatGuard = (options: { readonly store: Pick<Store, '
     name: 'memory',
     async check(request) {
       const { key } = request;
+      let earlier: Task | undefined;
       for (;;) {
         const entry = latest.get(key);
         if (entry === undefined) break;
@@ -81,8 +86,9 @@ export const createMemoryRepeatGuard = (options: { readonly store: Pick<Store, '
         const timer = new AbortController();
         const taskId = await Promise.race([entry.taskId, sleep(decidingMs, undecided, { signal: timer.signal }).catch(() => undecided)]);
         timer.abort();
-        const task = typeof taskId === 'string' ? await openTask(options.store, taskId) : undefined;
-        if (task !== undefined) return { repeats: task };
+        const made = typeof taskId === 'string' ? await madeTask(options.store, taskId) : {};
+        if (made.open !== undefined) return { repeats: made.open };
+        earlier = made.ended;
         // Its video came (or never will, or its decision hangs): the request makes a new one, unless a newer message took its place meanwhile.
         if (latest.get(key) === entry) break;
       }
@@ -90,6 +96,7 @@ export const createMemoryRepeatGuard = (options: { readonly store: Pick<Store, '
       const entry: Entry = { messageId: request.messageId, taskId: new Promise((resolve) => (settle = resolve)) };
       latest.set(key, entry);
       return {
+        ...(earlier === undefined ? {} : { earlier }),
         settled(taskId) {
           settle(taskId);
           // A request that made nothing (refused, over a limit) stands for no video: the next message of it is judged alone.
