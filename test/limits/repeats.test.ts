@@ -61,7 +61,7 @@ const send = async (prompt: string, over: { from?: string; model?: string } = {}
   if ('repeats' in checked) return { repeats: checked.repeats.taskId };
   const { task } = await vidbot.createTask({ prompt, from: over.from ?? USER });
   checked.settled(task.taskId);
-  return { made: task.taskId };
+  return { made: task.taskId, ...(checked.earlier ? { earlier: checked.earlier.taskId } : {}) };
 };
 
 describe.each(Object.keys(adapters))('the %s repeat guard', (adapter) => {
@@ -85,13 +85,15 @@ describe.each(Object.keys(adapters))('the %s repeat guard', (adapter) => {
     expect((await send('a fox in the snow', { model: 'other-model' })).made).toBeDefined();
   });
 
-  it('makes a new video of the words once the first has arrived, failed or been canceled', async () => {
+  it('makes a new video of the words once the first has arrived, failed or been canceled, naming the one that ended', async () => {
     for (const status of ['done', 'failed', 'canceled'] as const) {
       const first = await send(`a boat at dawn ${status}`);
       await vidbot.store.updateTask(first.made ?? '', { status });
       const second = await send(`a boat at dawn ${status}`);
       expect(second.made).toBeDefined();
       expect(second.made).not.toBe(first.made);
+      // The ended one is handed over: its video may be in the chat already (the bot asks the cache).
+      expect(second.earlier).toBe(first.made);
       // And the newest is now the one a third message repeats.
       expect(await send(`a boat at dawn ${status}`)).toEqual({ repeats: second.made });
     }
