@@ -56,7 +56,7 @@ const check = (prompt: string, { from = USER, model, messageId = `SM${String(++c
   guard.check({ key: sameWordsKey({ from, prompt, model }), messageId });
 
 /** Checks `prompt` as a new message and, when it is not a repeat, makes its task (as the bot would). */
-const send = async (prompt: string, over: { from?: string; model?: string } = {}) => {
+const send = async (prompt: string, over: { from?: string; model?: string } = {}): Promise<{ repeats?: string; made?: string; earlier?: string }> => {
   const checked = await check(prompt, over);
   if ('repeats' in checked) return { repeats: checked.repeats.taskId };
   const { task } = await vidbot.createTask({ prompt, from: over.from ?? USER });

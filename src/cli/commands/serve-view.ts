@@ -81,7 +81,7 @@ const REPLY_WORDS: Readonly<Record<string, string>> = {
   model: 'answered about the models',
   'rate-limited': 'over the per-minute limit, told to wait',
   quota: "over today's limit, told so",
-  repeat: 'asked again for a video on its way, told it is coming',
+  repeat: 'asked again for a video it has or will get, told so',
   rejected: 'not a prompt it could use, told why',
 };
 

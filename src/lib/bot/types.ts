@@ -13,7 +13,7 @@ export type BotReplyKind =
   | 'rate-limited'
   | 'quota' // the sender's daily allowance is used up
   | 'model' // /model: the list of models, or a pick
-  | 'repeat' // the same words again while their video is on its way: nothing new queued
+  | 'repeat' // asked again for a video on its way, or one already had: nothing new queued
   | 'rejected'; // empty or too long prompt, unsupported media, a media download refused
 
 export interface BotReply {
