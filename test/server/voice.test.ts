@@ -9,7 +9,7 @@ import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { RATE_LIMITED_PREFIX } from '../../src/lib/bot/replies.ts';
+import { RATE_LIMITED_PREFIX, alreadyHaveText } from '../../src/lib/bot/replies.ts';
 import { notAPromptTexts, voiceTexts } from '../../src/lib/bot/replies-media.ts';
 import { FAKE_TRANSCRIPT, type FakeOpenAI, startFakeOpenAI } from '../fakes/openai-api.ts';
 import { useBots } from '../helpers/bot.ts';
@@ -123,6 +123,18 @@ describe('voice-note prompts through the Twilio webhook', () => {
     openai.setTranscript(() => 'A red kite over the sea.');
     const spoken = (await bot.post(voiceNote(bot.fake.addMedia(voice.bytes, 'audio/ogg')))).text;
     expect(spoken).toBe(`${voiceTexts.heard('A red kite over the sea.')}\n⏳ Already on it: "a red kite over the sea" is next in line.\nYou'll get it once, no need to send it again.`);
+    expect(await bot.vidbot.store.countTasks({ from: USER })).toBe(1);
+  });
+
+  it('tells a spoken prompt whose video arrived a moment ago that it is in the chat, rather than send it again', async () => {
+    const openai = await startOpenAI();
+    const bot = await startBot(openaiEnv(openai));
+    await bot.say(USER, 'a lighthouse in a storm');
+    const [typed] = await bot.vidbot.store.listTasks({ from: USER });
+    const done = await bot.until(typed?.taskId ?? '', 'done');
+    openai.setTranscript(() => 'A lighthouse in a storm.');
+    const spoken = (await bot.post(voiceNote(bot.fake.addMedia(voice.bytes, 'audio/ogg')))).text;
+    expect(spoken).toBe(`${voiceTexts.heard('A lighthouse in a storm.')}\n${alreadyHaveText(done)}`);
     expect(await bot.vidbot.store.countTasks({ from: USER })).toBe(1);
   });
 

@@ -85,7 +85,7 @@ export const actOnChoice = async (context: ChoiceContext, message: InboundMessag
   // Another take once while it is on its way: a second tap (in this process, two at once), or a tap once it is listed.
   const coming = await takeOnItsWay(vidbot.store, message.from, task);
   if (coming !== undefined) return repeatReply(coming, 'take');
-  return unlessRepeated(context.repeats, { key: anotherTakeKey(message.from, task.taskId), messageId: message.messageId }, 'take', () =>
+  return unlessRepeated(context.repeats, { key: anotherTakeKey(message.from, task.taskId), messageId: message.messageId }, { asked: 'take' }, () =>
     madeAnew(context, message, action, task),
   );
 };

@@ -14,7 +14,7 @@ import type { BudgetGate } from './budget-gate.ts';
 import { type ModelContext, modelForPrompt } from './models.ts';
 import { fetchPhoto } from './photo.ts';
 import { type RepeatGuard, sameWordsKey } from '../limits/repeats.ts';
-import { type StandingOf, unlessRepeated } from './repeats.ts';
+import { type StandingOf, sameVideoArrived, unlessRepeated } from './repeats.ts';
 import { DEFAULT_IMAGE_PROMPT } from './replies.ts';
 import { mediaTexts } from './replies-media.ts';
 import type { Turns } from './turns.ts';
@@ -22,7 +22,7 @@ import { isLinkOnly, readPrompt } from './typed-prompt.ts';
 import type { BotReply } from './types.ts';
 
 export interface PromptQueueOptions {
-  readonly vidbot: Pick<Vidbot, 'submitTask' | 'provider' | 'channels' | 'paths' | 'config' | 'ffmpeg'>;
+  readonly vidbot: Pick<Vidbot, 'submitTask' | 'provider' | 'channels' | 'paths' | 'config' | 'ffmpeg' | 'isCached'>;
   readonly models: ModelContext;
   readonly budgetSpent: BudgetGate;
   readonly admit: Turns['admit'];
@@ -82,6 +82,7 @@ export const createPromptQueue = (options: PromptQueueOptions): ((message: Inbou
     const { prompt } = read;
     if (image !== undefined) return queue(message, prompt, model, signal);
     const request = { key: sameWordsKey({ from: message.from, prompt, model }), messageId: message.messageId };
-    return unlessRepeated(options.repeats, request, 'words', () => queue(message, prompt, model, signal), options.standingOf);
+    const hadAlready = (earlier: Task) => sameVideoArrived(vidbot, earlier, prompt, model);
+    return unlessRepeated(options.repeats, request, { asked: 'words', standingOf: options.standingOf, hadAlready }, () => queue(message, prompt, model, signal));
   };
 };

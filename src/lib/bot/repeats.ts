@@ -2,10 +2,11 @@
  * The bot's side of the repeat guard (limits/repeats.ts): a request that repeats one on its way is
  * answered with a word that it is coming; any other is made, and the guard told what it made.
  */
+import type { Vidbot } from '../create-vidbot.ts';
 import type { RepeatGuard, RepeatRequest } from '../limits/repeats.ts';
 import type { Task } from '../store/port.ts';
 import { choiceTexts } from '../tasks/messages.ts';
-import { alreadyOnItsWayText } from './replies.ts';
+import { alreadyHaveText, alreadyOnItsWayText } from './replies.ts';
 import type { BotReply } from './types.ts';
 
 /** Where a task on its way stands (its place in line, when it should be ready), as the ack tells it. */
@@ -22,18 +23,29 @@ export const repeatReply = (task: Task, asked: 'words' | 'take', standing?: Stan
   duplicate: false,
 });
 
-/** Runs `make` unless the request repeats one whose video is on its way (the same words, or another take). */
-export const unlessRepeated = async (
-  guard: RepeatGuard,
-  request: RepeatRequest,
-  asked: 'words' | 'take',
-  make: () => Promise<BotReply>,
-  standingOf?: StandingOf,
-): Promise<BotReply> => {
+/** How a repeat is told apart and answered. */
+export interface RepeatAnswers {
+  readonly asked: 'words' | 'take';
+  /** Where the one on its way stands, told to its repeat. */
+  readonly standingOf?: StandingOf;
+  /** Whether the sender has the video of the request's ended task already, so that making it again would send the same one. */
+  readonly hadAlready?: (earlier: Task) => Promise<boolean>;
+}
+
+/**
+ * Runs `make` unless the request repeats one whose video is on its way (the same words, or another
+ * take), or one whose video the sender has already and would get again the same.
+ */
+export const unlessRepeated = async (guard: RepeatGuard, request: RepeatRequest, answers: RepeatAnswers, make: () => Promise<BotReply>): Promise<BotReply> => {
   const check = await guard.check(request);
-  if ('repeats' in check) return repeatReply(check.repeats, asked, await standingOf?.(check.repeats));
+  if ('repeats' in check) return repeatReply(check.repeats, answers.asked, await answers.standingOf?.(check.repeats));
   let made: string | undefined;
   try {
+    if (check.earlier !== undefined && (await answers.hadAlready?.(check.earlier)) === true) {
+      // Told they have it, the request still stands for that video.
+      made = check.earlier.taskId;
+      return { text: alreadyHaveText(check.earlier), kind: 'repeat', duplicate: false };
+    }
     const reply = await make();
     made = reply.kind === 'ack' ? reply.taskId : undefined;
     return reply;
@@ -41,3 +53,11 @@ export const unlessRepeated = async (
     check.settled(made);
   }
 };
+
+/** Whether making the words again would send the sender the video they have (it arrived, and the cache has it). */
+export const sameVideoArrived = async (
+  vidbot: Pick<Vidbot, 'isCached'>,
+  earlier: Task,
+  prompt: string,
+  model: string | undefined,
+): Promise<boolean> => earlier.status === 'done' && (await vidbot.isCached({ prompt, ...(model ? { options: { model } } : {}) }));

@@ -14,7 +14,7 @@ import { ackReply, admissionOf, budgetSpentReply } from './admission.ts';
 import type { BudgetGate } from './budget-gate.ts';
 import type { EtaBasisSource } from './eta-basis.ts';
 import { type RepeatGuard, sameWordsKey } from '../limits/repeats.ts';
-import { type StandingOf, repeatReply } from './repeats.ts';
+import { type StandingOf, repeatReply, sameVideoArrived } from './repeats.ts';
 import { alreadyHaveText, emptyPromptText, linkOnlyText, promptTooLongText } from './replies.ts';
 import type { BotReply } from './types.ts';
 
@@ -56,7 +56,8 @@ export const ingestTypedPrompt = async (context: TypedPromptContext, message: In
   const model = 'prompt' in read ? await context.modelFor(message.from) : undefined;
   const repeat = 'prompt' in read ? await context.repeats.check({ key: sameWordsKey({ from: message.from, prompt: read.prompt, model }), messageId: message.messageId }) : undefined;
   // The same words' video arrived already: made again, it would be the same video (the cache has it).
-  const had = repeat !== undefined && 'settled' in repeat && 'prompt' in read ? await sameVideoArrived(context, repeat.earlier, read.prompt, model) : undefined;
+  const earlier = repeat !== undefined && 'settled' in repeat ? repeat.earlier : undefined;
+  const had = earlier !== undefined && 'prompt' in read && (await sameVideoArrived(context.vidbot, earlier, read.prompt, model)) ? earlier : undefined;
   let made: string | undefined;
   try {
     const outcome = await ingest(context, message, read, model, repeat !== undefined && 'repeats' in repeat ? repeat.repeats : undefined, had);
@@ -67,9 +68,6 @@ export const ingestTypedPrompt = async (context: TypedPromptContext, message: In
     if (repeat !== undefined && 'settled' in repeat) repeat.settled(made);
   }
 };
-
-const sameVideoArrived = async (context: TypedPromptContext, earlier: Task | undefined, prompt: string, model: string | undefined): Promise<Task | undefined> =>
-  earlier?.status === 'done' && (await context.vidbot.isCached({ prompt, ...(model ? { options: { model } } : {}) })) ? earlier : undefined;
 
 /**
  * What a message meets before its unit: a refusal, or its prompt with the limits' verdict (taken
