@@ -49,7 +49,9 @@ export const COMPOSER_PART = String.raw`
       sent.meta.firstChild.textContent = data.messageSid.slice(0, 12) + '…';
       sent.meta.firstChild.title = data.messageSid;
       sent.meta.appendChild(button('replay', 'Post it again with the same MessageSid, as Twilio retries', function () { replay(data, from); }));
-      showAnswer(data, 'TwiML reply');
+      var answer = showAnswer(data, 'TwiML reply');
+      // Right under the message it answers, as a reload shows it: a quick video may have come first.
+      if (answer && sent.b.parentNode) sent.b.insertAdjacentElement('afterend', answer);
     } catch (e) {
       sent.meta.firstChild.textContent = 'not sent';
       errorBubble('Could not send: ' + e.message);
