@@ -3,7 +3,7 @@
  * answered with a word that it is coming; any other is made, and the guard told what it made.
  */
 import type { Vidbot } from '../create-vidbot.ts';
-import type { RepeatGuard, RepeatRequest } from '../limits/repeats.ts';
+import type { RepeatCheck, RepeatGuard, RepeatRequest } from '../limits/repeats.ts';
 import type { Task } from '../store/port.ts';
 import { choiceTexts } from '../tasks/messages.ts';
 import { alreadyHaveText, alreadyOnItsWayText } from './replies.ts';
@@ -33,24 +33,35 @@ export interface RepeatAnswers {
 }
 
 /**
+ * The answer to a request the guard saw before: its video on its way, or one the sender has already
+ * (answers.hadAlready); undefined for a request to make. `standsFor`: the task the message then stands for.
+ */
+export const answerToRepeat = async (check: RepeatCheck, answers: RepeatAnswers): Promise<{ reply: BotReply; standsFor?: string } | undefined> => {
+  if ('repeats' in check) return { reply: repeatReply(check.repeats, answers.asked, await answers.standingOf?.(check.repeats)) };
+  if (check.earlier !== undefined && (await answers.hadAlready?.(check.earlier)) === true) {
+    return { reply: { text: alreadyHaveText(check.earlier), kind: 'repeat', duplicate: false }, standsFor: check.earlier.taskId };
+  }
+  return undefined;
+};
+
+/**
  * Runs `make` unless the request repeats one whose video is on its way (the same words, or another
  * take), or one whose video the sender has already and would get again the same.
  */
 export const unlessRepeated = async (guard: RepeatGuard, request: RepeatRequest, answers: RepeatAnswers, make: () => Promise<BotReply>): Promise<BotReply> => {
   const check = await guard.check(request);
-  if ('repeats' in check) return repeatReply(check.repeats, answers.asked, await answers.standingOf?.(check.repeats));
   let made: string | undefined;
   try {
-    if (check.earlier !== undefined && (await answers.hadAlready?.(check.earlier)) === true) {
-      // Told they have it, the request still stands for that video.
-      made = check.earlier.taskId;
-      return { text: alreadyHaveText(check.earlier), kind: 'repeat', duplicate: false };
+    const repeated = await answerToRepeat(check, answers);
+    if (repeated !== undefined) {
+      made = repeated.standsFor;
+      return repeated.reply;
     }
     const reply = await make();
     made = reply.kind === 'ack' ? reply.taskId : undefined;
     return reply;
   } finally {
-    check.settled(made);
+    if ('settled' in check) check.settled(made);
   }
 };
 

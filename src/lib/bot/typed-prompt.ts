@@ -9,13 +9,13 @@ import { isVidbotError } from '../errors.ts';
 import type { InboundMessage } from '../channel/port.ts';
 import { validatePrompt } from '../pipeline/prompt.ts';
 import type { Verdict } from '../limits/port.ts';
-import type { IngestOutcome, LogLine, Task } from '../store/port.ts';
+import type { IngestOutcome, LogLine } from '../store/port.ts';
 import { ackReply, admissionOf, budgetSpentReply } from './admission.ts';
 import type { BudgetGate } from './budget-gate.ts';
 import type { EtaBasisSource } from './eta-basis.ts';
 import { type RepeatGuard, sameWordsKey } from '../limits/repeats.ts';
-import { type StandingOf, repeatReply, sameVideoArrived } from './repeats.ts';
-import { alreadyHaveText, emptyPromptText, linkOnlyText, promptTooLongText } from './replies.ts';
+import { type StandingOf, answerToRepeat, sameVideoArrived } from './repeats.ts';
+import { emptyPromptText, linkOnlyText, promptTooLongText } from './replies.ts';
 import type { BotReply } from './types.ts';
 
 export interface TypedPromptContext {
@@ -54,18 +54,19 @@ export const ingestTypedPrompt = async (context: TypedPromptContext, message: In
   const { config } = context.vidbot;
   const read = readPrompt(message.body.trim(), config.promptMaxChars);
   const model = 'prompt' in read ? await context.modelFor(message.from) : undefined;
-  const repeat = 'prompt' in read ? await context.repeats.check({ key: sameWordsKey({ from: message.from, prompt: read.prompt, model }), messageId: message.messageId }) : undefined;
-  // The same words' video arrived already: made again, it would be the same video (the cache has it).
-  const earlier = repeat !== undefined && 'settled' in repeat ? repeat.earlier : undefined;
-  const had = earlier !== undefined && 'prompt' in read && (await sameVideoArrived(context.vidbot, earlier, read.prompt, model)) ? earlier : undefined;
+  const check = 'prompt' in read ? await context.repeats.check({ key: sameWordsKey({ from: message.from, prompt: read.prompt, model }), messageId: message.messageId }) : undefined;
   let made: string | undefined;
   try {
-    const outcome = await ingest(context, message, read, model, repeat !== undefined && 'repeats' in repeat ? repeat.repeats : undefined, had);
-    // Told they have it, the words still stand for that video.
-    made = outcome.task?.taskId ?? outcome.claim.taskId ?? had?.taskId;
+    // Its video on its way, or arrived already and the same were it made again (the cache has it).
+    const repeated =
+      check === undefined || !('prompt' in read)
+        ? undefined
+        : await answerToRepeat(check, { asked: 'words', standingOf: context.standingOf, hadAlready: (earlier) => sameVideoArrived(context.vidbot, earlier, read.prompt, model) });
+    const outcome = await ingest(context, message, read, model, repeated?.reply);
+    made = outcome.task?.taskId ?? outcome.claim.taskId ?? repeated?.standsFor;
     return outcome;
   } finally {
-    if (repeat !== undefined && 'settled' in repeat) repeat.settled(made);
+    if (check !== undefined && 'settled' in check) check.settled(made);
   }
 };
 
@@ -78,13 +79,11 @@ const gateOf = async (
   message: InboundMessage,
   read: ReturnType<typeof readPrompt>,
   model: string | undefined,
-  repeats: Task | undefined,
-  had: Task | undefined,
+  repeated: BotReply | undefined,
 ): Promise<{ refused: BotReply } | { prompt: string; verdict: Verdict }> => {
   if (!('prompt' in read)) return read;
   // A repeat is answered before any limit is asked: it takes nothing, as it queues nothing.
-  if (repeats !== undefined) return { refused: repeatReply(repeats, 'words', await context.standingOf(repeats)) };
-  if (had !== undefined) return { refused: { text: alreadyHaveText(had), kind: 'repeat', duplicate: false } };
+  if (repeated !== undefined) return { refused: repeated };
   const spent = await context.budgetSpent({ prompt: read.prompt, model });
   if (spent !== undefined) return { refused: budgetSpentReply(spent, context.now()) };
   return { prompt: read.prompt, verdict: await context.vidbot.limits.take({ from: message.from, messageId: message.messageId, now: context.now() }) };
@@ -96,12 +95,11 @@ const ingest = async (
   message: InboundMessage,
   read: ReturnType<typeof readPrompt>,
   model: string | undefined,
-  repeats: Task | undefined,
-  had: Task | undefined,
+  repeated: BotReply | undefined,
 ): Promise<IngestOutcome & { reply?: BotReply }> => {
   const { vidbot } = context;
   const { config } = vidbot;
-  const gate = await gateOf(context, message, read, model, repeats, had);
+  const gate = await gateOf(context, message, read, model, repeated);
   const basis = await context.etaBasis.read();
   let reply: BotReply | undefined;
   const say = (answer: BotReply): LogLine => {
