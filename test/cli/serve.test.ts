@@ -38,6 +38,8 @@ const startServe = async (env: Record<string, string>, cwd: string, args: string
     await child;
   });
   await waitFor(async () => output.includes('vidbot serving on') || exited, 20_000);
+  // A server that never came up fails here, saying why, not at the first request sent to its port.
+  if (!output.includes('vidbot serving on')) throw new Error(`vidbot serve did not start:\n${output}`);
   // The banner is written line by line: a test waits for the line it reads, never reads at once.
   const until = async (text: string) => {
     await waitFor(async () => output.includes(text) || exited, 20_000);
