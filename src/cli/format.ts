@@ -95,5 +95,4 @@ export const endedInTime = (finished: number, handedBack: number): string => {
   return finished === 1 ? 'The running job ended in time.' : `All ${finished} running jobs ended in time.`;
 };
 
-/** POSIX shell single quotes: nothing is special inside them except the quote itself. */
-export const shellQuote = (text: string): string => `'${text.replaceAll("'", `'\\''`)}'`;
+export { shellQuote } from '../lib/text.ts';
