@@ -3,8 +3,12 @@
  * and the second message hears it is coming (a double tap on send, two at once, or "is it working?"
  * typed as the prompt again). It costs the sender nothing of their allowance. Once the video has
  * arrived, the same words make another. "Another take" tapped twice while the take is on its way
- * makes one take.
+ * makes one take. The same photo sent twice (its bytes, whatever its link) with the same caption is
+ * one request too.
  */
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { alreadyHaveText } from '../../src/lib/bot/replies.ts';
 import { choiceTexts } from '../../src/lib/tasks/messages.ts';
@@ -52,6 +56,29 @@ describe('the same words again', () => {
     // The one video of the minute is the fox's: other words are over the limit, each time.
     for (let i = 0; i < 2; i++) expect(await bot.say(USER, 'a boat at dawn')).toContain('You can ask for up to 1 video a minute');
     expect(await bot.vidbot.store.countTasks({ from: USER })).toBe(1);
+  });
+
+  it('make one video of the same photo sent twice while it is on its way; another photo or caption is another video', async () => {
+    const frame = (source: string) =>
+      execa('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', `${source}=size=320x240`, '-frames:v', '1', '-f', 'image2pipe', '-c:v', 'png', '-'], { encoding: 'buffer' }).then(
+        ({ stdout }) => Buffer.from(stdout),
+      );
+    const [png, other] = await Promise.all([frame('testsrc2'), frame('smptebars')]);
+    const bot = await startBot({ VIDBOT_DAILY_LIMIT: '5' }, { workers: false });
+    const send = (caption: string, url: string) => bot.post({ ...whatsappText(USER, caption), NumMedia: '1', MediaUrl0: url, MediaContentType0: 'image/png' });
+    // Each message's media has a link of its own, as Twilio gives it: the bytes tell the same photo.
+    const photo = () => bot.fake.addMedia(png, 'image/png');
+
+    expect((await send('', photo())).text).toContain('Generating your video');
+    expect((await send('', photo())).text).toBe(`⏳ Already on it: your photo is next in line.\nYou'll get it once, no need to send it again.`);
+    expect((await send('make it dance', photo())).text).toContain('Generating your video');
+    expect((await send('Make it dance!', photo())).text).toBe(`⏳ Already on it: your photo ("make it dance") is #2 in line.\nYou'll get it once, no need to send it again.`);
+    expect((await send('', bot.fake.addMedia(other, 'image/png'))).text).toContain('Generating your video');
+    expect(await bot.vidbot.store.countTasks({ from: USER })).toBe(3);
+    // The repeats' copies are not kept: one photo file for each task.
+    expect(await readdir(join(bot.vidbot.paths.dataDir, 'inbound'))).toHaveLength(3);
+    // Its allowance counted the three videos only.
+    expect((await send('a caption of its own', photo())).text).toContain('1 of 5 videos left today');
   });
 
   it('answer two at once with one video and one word that it is coming', async () => {

@@ -3,6 +3,8 @@
  * its credentials, a size cap, a check of its bytes), then decoded once, so a photo cut short is
  * refused now rather than failing its video three times later as if the bot were at fault.
  */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Vidbot } from '../create-vidbot.ts';
@@ -11,8 +13,14 @@ import type { InboundMedia, InboundMessage } from '../channel/port.ts';
 import { imageDecodes } from '../ffmpeg/image.ts';
 import { mediaTexts } from './replies-media.ts';
 
-/** The photo's file, or what to tell its sender instead. */
-export type FetchedPhoto = { readonly file: string } | { readonly refused: string };
+/** The photo's file and its bytes' digest (the same photo sent twice is one request), or what to tell its sender instead. */
+export type FetchedPhoto = { readonly file: string; readonly digest: string } | { readonly refused: string };
+
+const digestOf = async (file: string, signal?: AbortSignal): Promise<string> => {
+  const hash = createHash('sha1');
+  for await (const chunk of createReadStream(file, signal ? { signal } : {})) hash.update(chunk as Buffer);
+  return hash.digest('base64url');
+};
 
 export const fetchPhoto = async (
   vidbot: Pick<Vidbot, 'channels' | 'paths' | 'config' | 'ffmpeg'>,
@@ -33,7 +41,7 @@ export const fetchPhoto = async (
     if (!(error instanceof MediaDownloadError)) throw error;
     return { refused: error.reason === 'too-large' ? mediaTexts.tooLarge(maxBytes) : error.reason === 'not-image' ? mediaTexts.imageFormat : mediaTexts.couldNotUse };
   }
-  if (await imageDecodes(vidbot.ffmpeg.ffmpeg, file, signal)) return { file };
+  if (await imageDecodes(vidbot.ffmpeg.ffmpeg, file, signal)) return { file, digest: await digestOf(file, signal) };
   await rm(file, { force: true });
   return { refused: mediaTexts.damaged };
 };

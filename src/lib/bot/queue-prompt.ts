@@ -1,9 +1,10 @@
 /**
  * A prompt that needs more than the typed path's one unit: a photo (fetched and checked first) or a
  * voice note's words, gated as a typed prompt is (the budget, the sender's limits) and queued
- * through Vidbot.submitTask. Words alone repeated while their video is on its way queue nothing
- * (bot/repeats.ts); a photo is a video of its own.
+ * through Vidbot.submitTask. A request repeated while its video is on its way queues nothing
+ * (bot/repeats.ts): the same words, or the same photo (its bytes) with the same caption.
  */
+import { rm } from 'node:fs/promises';
 import type { Vidbot } from '../create-vidbot.ts';
 import type { InboundMessage } from '../channel/port.ts';
 import type { Task } from '../store/port.ts';
@@ -13,7 +14,7 @@ import { type Admission, budgetSpentReply } from './admission.ts';
 import type { BudgetGate } from './budget-gate.ts';
 import { type ModelContext, modelForPrompt } from './models.ts';
 import { fetchPhoto } from './photo.ts';
-import { type RepeatGuard, sameWordsKey } from '../limits/repeats.ts';
+import { type RepeatGuard, samePhotoKey, sameWordsKey } from '../limits/repeats.ts';
 import { type StandingOf, sameVideoArrived, unlessRepeated } from './repeats.ts';
 import { DEFAULT_IMAGE_PROMPT } from './replies.ts';
 import { mediaTexts } from './replies-media.ts';
@@ -40,20 +41,13 @@ export const createPromptQueue = (options: PromptQueueOptions): ((message: Inbou
   const { vidbot, budgetSpent, admit, acknowledge, now } = options;
   const { config } = vidbot;
 
-  const queue = async (message: InboundMessage, prompt: string, model: string | undefined, signal?: AbortSignal): Promise<BotReply> => {
-    const image = message.media[0];
-    const spent = await budgetSpent({ prompt, model, uncached: image !== undefined });
+  /** The budget, then the sender's allowance, then the task; `firstFrameImage`: the photo's file, fetched and checked. */
+  const queue = async (message: InboundMessage, prompt: string, model: string | undefined, firstFrameImage?: string): Promise<BotReply> => {
+    const spent = await budgetSpent({ prompt, model, uncached: firstFrameImage !== undefined });
     if (spent !== undefined) return budgetSpentReply(spent, now());
 
     const admission = await admit(message);
     if (admission.denied !== undefined) return admission.denied;
-
-    let firstFrameImage: string | undefined;
-    if (image !== undefined) {
-      const photo = await fetchPhoto(vidbot, message, image, signal);
-      if ('refused' in photo) return reject(photo.refused);
-      firstFrameImage = photo.file;
-    }
 
     const { task } = await vidbot.submitTask({
       prompt,
@@ -80,9 +74,18 @@ export const createPromptQueue = (options: PromptQueueOptions): ((message: Inbou
     const read = readPrompt(image !== undefined && (!hasWords(caption) || isLinkOnly(caption)) ? DEFAULT_IMAGE_PROMPT : caption, config.promptMaxChars);
     if ('refused' in read) return read.refused;
     const { prompt } = read;
-    if (image !== undefined) return queue(message, prompt, model, signal);
-    const request = { key: sameWordsKey({ from: message.from, prompt, model }), messageId: message.messageId };
-    const hadAlready = (earlier: Task) => sameVideoArrived(vidbot, earlier, prompt, model);
-    return unlessRepeated(options.repeats, request, { asked: 'words', standingOf: options.standingOf, hadAlready }, () => queue(message, prompt, model, signal));
+    if (image === undefined) {
+      const request = { key: sameWordsKey({ from: message.from, prompt, model }), messageId: message.messageId };
+      const hadAlready = (earlier: Task) => sameVideoArrived(vidbot, earlier, prompt, model);
+      return unlessRepeated(options.repeats, request, { asked: 'words', standingOf: options.standingOf, hadAlready }, () => queue(message, prompt, model));
+    }
+    // The photo is fetched first: what it is tells a repeat (the same photo sent twice) from a new one.
+    const photo = await fetchPhoto(vidbot, message, image, signal);
+    if ('refused' in photo) return reject(photo.refused);
+    const request = { key: samePhotoKey({ from: message.from, photo: photo.digest, prompt, model }), messageId: message.messageId };
+    const reply = await unlessRepeated(options.repeats, request, { asked: 'words', standingOf: options.standingOf }, () => queue(message, prompt, model, photo.file));
+    // Queued, its task keeps the file; a repeat or a refusal has no use for this copy.
+    if (reply.kind !== 'ack') await rm(photo.file, { force: true });
+    return reply;
   };
 };

@@ -203,7 +203,8 @@ export const promptTooLongText = (length: number, maxChars: number): string =>
  * only under a sender's newest video, and only while they have videos left today.)
  */
 export const alreadyOnItsWayText = (task: Task, standing: { place: number | null; etaSec?: number; startsNow?: boolean } = { place: null }): string => {
-  const about = `"${shorten(task.prompt, 60)}"`;
+  const words = `"${shorten(task.prompt, 60)}"`;
+  const about = task.options.firstFrameImage === undefined ? words : task.prompt === DEFAULT_IMAGE_PROMPT ? 'your photo' : `your photo (${words})`;
   const { place, etaSec, startsNow } = standing;
   // Where a queued one stands, as the ack and /status tell it: the question behind a prompt sent again is "when?".
   const inLine = startsNow === true || place === 0 ? 'is starting now' : place !== null && place > 0 ? `is ${placeText(place)}` : 'is in line';

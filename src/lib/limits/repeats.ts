@@ -38,6 +38,10 @@ export interface RepeatGuard {
 export const sameWordsKey = ({ from, prompt, model }: { from: string; prompt: string; model?: string | undefined }): string =>
   keyOf('words', from, model ?? '', oneLine(prompt).toLowerCase().replace(/[\s.!?…]+$/u, ''));
 
+/** The same photo (its bytes' digest) with the same caption (as sameWordsKey compares words) from the same sender for the same model. */
+export const samePhotoKey = ({ from, photo, prompt, model }: { from: string; photo: string; prompt: string; model?: string | undefined }): string =>
+  keyOf('photo', from, model ?? '', photo, oneLine(prompt).toLowerCase().replace(/[\s.!?…]+$/u, ''));
+
 /** "Another take" of one video, asked by its sender. */
 export const anotherTakeKey = (from: string, taskId: string): string => keyOf('take', from, taskId);
 
