@@ -1,7 +1,8 @@
 /**
  * A photo sent to be animated: fetched under the rules of the channel it came through (its hosts,
- * its credentials, a size cap, a check of its bytes), then decoded once, so a photo cut short is
- * refused now rather than failing its video three times later as if the bot were at fault.
+ * its credentials, a size cap, a check of its bytes) and digested (the same photo sent twice is one
+ * request), then, once it is to be made, decoded once, so a photo cut short is refused now rather
+ * than failing its video three times later as if the bot were at fault.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -22,6 +23,7 @@ const digestOf = async (file: string, signal?: AbortSignal): Promise<string> => 
   return hash.digest('base64url');
 };
 
+/** Downloads the photo and digests its bytes; a refusal when it is too large, not an image or out of reach. */
 export const fetchPhoto = async (
   vidbot: Pick<Vidbot, 'channels' | 'paths' | 'config' | 'ffmpeg'>,
   message: InboundMessage,
@@ -41,7 +43,12 @@ export const fetchPhoto = async (
     if (!(error instanceof MediaDownloadError)) throw error;
     return { refused: error.reason === 'too-large' ? mediaTexts.tooLarge(maxBytes) : error.reason === 'not-image' ? mediaTexts.imageFormat : mediaTexts.couldNotUse };
   }
-  if (await imageDecodes(vidbot.ffmpeg.ffmpeg, file, signal)) return { file, digest: await digestOf(file, signal) };
+  return { file, digest: await digestOf(file, signal) };
+};
+
+/** What to tell its sender when the photo does not decode (its file then removed); undefined when it does. */
+export const damagedPhoto = async (vidbot: Pick<Vidbot, 'ffmpeg'>, file: string, signal?: AbortSignal): Promise<string | undefined> => {
+  if (await imageDecodes(vidbot.ffmpeg.ffmpeg, file, signal)) return undefined;
   await rm(file, { force: true });
-  return { refused: mediaTexts.damaged };
+  return mediaTexts.damaged;
 };

@@ -13,7 +13,7 @@ import { hasWords } from '../pipeline/prompt.ts';
 import { type Admission, budgetSpentReply } from './admission.ts';
 import type { BudgetGate } from './budget-gate.ts';
 import { type ModelContext, modelForPrompt } from './models.ts';
-import { fetchPhoto } from './photo.ts';
+import { damagedPhoto, fetchPhoto } from './photo.ts';
 import { type RepeatGuard, samePhotoKey, sameWordsKey } from '../limits/repeats.ts';
 import { type StandingOf, sameVideoArrived, unlessRepeated } from './repeats.ts';
 import { DEFAULT_IMAGE_PROMPT } from './replies.ts';
@@ -41,13 +41,18 @@ export const createPromptQueue = (options: PromptQueueOptions): ((message: Inbou
   const { vidbot, budgetSpent, admit, acknowledge, now } = options;
   const { config } = vidbot;
 
-  /** The budget, then the sender's allowance, then the task; `firstFrameImage`: the photo's file, fetched and checked. */
-  const queue = async (message: InboundMessage, prompt: string, model: string | undefined, firstFrameImage?: string): Promise<BotReply> => {
+  /**
+   * The budget, then the sender's allowance, then the task; `firstFrameImage`: the photo's file,
+   * fetched, and decoded only once admitted (a flood of photos is turned away before any decoding).
+   */
+  const queue = async (message: InboundMessage, prompt: string, model: string | undefined, firstFrameImage?: string, signal?: AbortSignal): Promise<BotReply> => {
     const spent = await budgetSpent({ prompt, model, uncached: firstFrameImage !== undefined });
     if (spent !== undefined) return budgetSpentReply(spent, now());
 
     const admission = await admit(message);
     if (admission.denied !== undefined) return admission.denied;
+    const damaged = firstFrameImage === undefined ? undefined : await damagedPhoto(vidbot, firstFrameImage, signal);
+    if (damaged !== undefined) return reject(damaged);
 
     const { task } = await vidbot.submitTask({
       prompt,
@@ -83,7 +88,7 @@ export const createPromptQueue = (options: PromptQueueOptions): ((message: Inbou
     const photo = await fetchPhoto(vidbot, message, image, signal);
     if ('refused' in photo) return reject(photo.refused);
     const request = { key: samePhotoKey({ from: message.from, photo: photo.digest, prompt, model }), messageId: message.messageId };
-    const reply = await unlessRepeated(options.repeats, request, { asked: 'words', standingOf: options.standingOf }, () => queue(message, prompt, model, photo.file));
+    const reply = await unlessRepeated(options.repeats, request, { asked: 'words', standingOf: options.standingOf }, () => queue(message, prompt, model, photo.file, signal));
     // Queued, its task keeps the file; a repeat or a refusal has no use for this copy.
     if (reply.kind !== 'ack') await rm(photo.file, { force: true });
     return reply;
