@@ -62,7 +62,7 @@ export const ingestTypedPrompt = async (context: TypedPromptContext, message: In
       check === undefined || !('prompt' in read)
         ? undefined
         : await answerToRepeat(check, { asked: 'words', standingOf: context.standingOf, hadAlready: (earlier) => sameVideoArrived(context.vidbot, earlier, read.prompt, model) });
-    const outcome = await ingest(context, message, read, model, repeated?.reply);
+    const outcome = await ingest(context, message, await gateOf(context, message, read, model, repeated?.reply), model);
     made = outcome.task?.taskId ?? outcome.claim.taskId ?? repeated?.standsFor;
     return outcome;
   } finally {
@@ -89,17 +89,12 @@ const gateOf = async (
   return { prompt: read.prompt, verdict: await context.vidbot.limits.take({ from: message.from, messageId: message.messageId, now: context.now() }) };
 };
 
-/** The unit of a typed prompt: claimed, gated (a repeat, the budget, the limits), and answered from its task's place. */
-const ingest = async (
-  context: TypedPromptContext,
-  message: InboundMessage,
-  read: ReturnType<typeof readPrompt>,
-  model: string | undefined,
-  repeated: BotReply | undefined,
-): Promise<IngestOutcome & { reply?: BotReply }> => {
+type Gate = Awaited<ReturnType<typeof gateOf>>;
+
+/** The unit of a typed prompt: claimed, and answered by its gate (a repeat, the budget, the limits) or from its task's place. */
+const ingest = async (context: TypedPromptContext, message: InboundMessage, gate: Gate, model: string | undefined): Promise<IngestOutcome & { reply?: BotReply }> => {
   const { vidbot } = context;
   const { config } = vidbot;
-  const gate = await gateOf(context, message, read, model, repeated);
   const basis = await context.etaBasis.read();
   let reply: BotReply | undefined;
   const say = (answer: BotReply): LogLine => {
