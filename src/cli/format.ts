@@ -95,4 +95,5 @@ export const endedInTime = (finished: number, handedBack: number): string => {
   return finished === 1 ? 'The running job ended in time.' : `All ${finished} running jobs ended in time.`;
 };
 
-export { shellQuote } from '../lib/text.ts';
+/** POSIX shell single quotes: nothing is special inside them except the quote itself. */
+export const shellQuote = (text: string): string => `'${text.replaceAll("'", `'\\''`)}'`;

@@ -116,6 +116,3 @@ export const hideSecret = (text: string, secret: string): string => {
   const after = word.test([...secret].at(-1) ?? '') ? '(?![\\p{L}\\p{N}])' : '';
   return text.replace(new RegExp(`${before}${escaped}${after}`, 'gu'), '***');
 };
-
-/** POSIX shell single quotes: nothing is special inside them except the quote itself. */
-export const shellQuote = (text: string): string => `'${text.replaceAll("'", `'\\''`)}'`;

@@ -334,21 +334,6 @@ describe('tasks', () => {
     const read = await server.app.inject({ method: 'GET', url: `/api/tasks/${id}` });
     expect(read.json<{ job: { id: string; state: string } }>().job).toMatchObject({ id: `${id}#2`, state: 'waiting' });
     expect((await server.app.inject({ method: 'POST', url: '/api/tasks/nope/retry' })).statusCode).toBe(404);
-
-    // Made for a file (as `vidbot generate` makes one: no job, no recipient) and failed: a worker
-    // would make it again for no one, so the API refuses it as the CLI does.
-    const options = { provider: 'local', orientation: 'portrait', durationSec: 1, polish: false, useCache: true } as const;
-    const { task: forFile } = await server.vidbot.store.createTask({ prompt: 'a kite over the dunes', from: '', sessionId: 'cli', options });
-    await server.vidbot.store.updateTask(forFile.taskId, { status: 'failed', error: 'The model could not make this video.' });
-    const refused = await server.app.inject({ method: 'POST', url: `/api/tasks/${forFile.taskId}/retry` });
-    expect(refused.statusCode).toBe(409);
-    expect(refused.json().error).toMatchObject({
-      code: 'VIDBOT_CONFLICT',
-      message: `Task ${forFile.taskId} was made by \`vidbot generate\` for a file, not for a WhatsApp user: a retry would send it nowhere.`,
-      hint: "Generate it again: vidbot generate 'a kite over the dunes' -o <file>.mp4",
-    });
-    expect((await server.vidbot.store.getTask(forFile.taskId))?.status).toBe('failed');
-    expect((await server.vidbot.queue.counts()).waiting).toBe(1);
   });
 });
 

@@ -10,7 +10,7 @@ import { vidbotError } from '../errors.ts';
 import type { Receipt } from '../channel/port.ts';
 import type { InboundDecision, InboundUnit, IngestOutcome, NewTask, OutboundRecord, Task } from '../store/port.ts';
 import { type LateDelivery, type LifecycleDeps, countAllowanceAgain, giveBackIfUnmade } from './deps.ts';
-import { assertRetriable, assertTaskId } from './new-task.ts';
+import { assertTaskId } from './new-task.ts';
 import { move, nextJobId } from './machine.ts';
 import { OUT_OF_REACH, endOfDeliveryJob } from './delivery-retry.ts';
 import { advanceRecord, sendRecorded } from './outbound.ts';
@@ -162,7 +162,6 @@ export const createTaskLifecycle = (given: LifecycleDeps): TaskLifecycle => {
 
     async retry(taskId) {
       const task = await read(taskId);
-      assertRetriable(task);
       const jobId = nextJobId(task);
       const queued = await move(store, taskId, 'retry', {
         jobId,

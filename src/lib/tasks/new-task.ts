@@ -5,8 +5,7 @@
 import { type Config, settings } from '../config/settings.ts';
 import { vidbotError } from '../errors.ts';
 import { validatePrompt } from '../pipeline/prompt.ts';
-import type { NewTask, Task, TaskOptions } from '../store/port.ts';
-import { shellQuote } from '../text.ts';
+import type { NewTask, TaskOptions } from '../store/port.ts';
 
 export interface CreateTaskInput {
   readonly prompt: string;
@@ -26,18 +25,6 @@ export const assertTaskId = (taskId: unknown): void => {
   if (typeof taskId !== 'string' || taskId.trim() === '') {
     throw vidbotError('VIDBOT_INVALID_ARGUMENT', `A task id must be a non-empty string, got ${taskId === '' ? 'an empty string' : typeof taskId}.`);
   }
-};
-
-/**
- * A task made for a file (`vidbot generate`, the library's generate: run at once, no job, no
- * recipient) is not made again by a retry: a worker would make it for no one, into the data folder,
- * never into the caller's file.
- */
-export const assertRetriable = (task: Task): void => {
-  if (task.jobId !== undefined || task.from !== '') return;
-  throw vidbotError('VIDBOT_CONFLICT', `Task ${task.taskId} was made by \`vidbot generate\` for a file, not for a WhatsApp user: a retry would send it nowhere.`, {
-    hint: `Generate it again: vidbot generate ${shellQuote(task.prompt)} -o <file>.mp4`,
-  });
 };
 
 const KINDS: ReadonlyArray<readonly [keyof NonNullable<CreateTaskInput['options']>, 'boolean' | 'string' | 'number' | 'object']> = [
