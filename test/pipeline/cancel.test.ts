@@ -162,6 +162,22 @@ describe('vidbot.cancelTask through the queue', () => {
     expect(() => vidbot.startWorkers()).toThrow('This vidbot is closed: startWorkers cannot run after close().');
   });
 
+  it('refuses to run a canceled task until it is retried, then runs it here', async () => {
+    const { vidbot, cleanup } = await makeVidbot({}, { overrides: { provider: clip.provider, compressor: clip.compressor } });
+    cleanups.push(cleanup);
+    const { task } = await vidbot.createTask({ prompt: 'a fox run again' });
+    await vidbot.cancelTask(task.taskId);
+    // Before: it resolved with the canceled task, no file and no word of why.
+    await expect(vidbot.runTask(task.taskId)).rejects.toMatchObject({
+      code: 'VIDBOT_CONFLICT',
+      message: `Task ${task.taskId} is canceled: a run does not start it again.`,
+      hint: 'Retry it first (vidbot.retryTask(id) puts it back in line), then run it.',
+    });
+    expect((await vidbot.retryTask(task.taskId)).status).toBe('queued');
+    const done = await vidbot.runTask(task.taskId);
+    expect(done).toMatchObject({ status: 'done', filePath: expect.stringMatching(/\.mp4$/) });
+  });
+
   it('leaves a finished task as it is, and rejects an unknown id', async () => {
     const { vidbot, cleanup } = await makeVidbot({}, { overrides: { provider: clip.provider, compressor: clip.compressor } });
     cleanups.push(cleanup);

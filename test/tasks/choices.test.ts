@@ -88,6 +88,17 @@ describe('reply buttons', () => {
     expect(b.fake.messages.filter((m) => m.body === OFFER_BODY)).toHaveLength(1);
   });
 
+  it('offers another version after the newest video when the request made after it was canceled', async () => {
+    const b = await withClips();
+    const kite = await made(b, 'a red kite over the sea');
+    // Asked for after the kite and canceled before it was made: the kite is still the newest video the user has.
+    const options = { provider: 'local', orientation: 'portrait', durationSec: 1, polish: false, useCache: true } as const;
+    const { task: dropped } = await b.vidbot.store.createTask({ prompt: 'a blue kite over the sea', from: USER, sessionId: USER, options });
+    await b.vidbot.store.updateTask(dropped.taskId, { status: 'canceled' });
+    const offer = await deliveredWithOffer(b, kite);
+    expect(await b.vidbot.store.findOutbound({ messageId: offer.sid })).toMatchObject({ kind: 'choices', taskId: kite.taskId });
+  });
+
   it('offers another take and the other orientation once the video has arrived, as quick-reply content, once', async () => {
     const b = await withClips();
     const task = await made(b, 'a fox running through a neon city at night');

@@ -3,7 +3,7 @@
  * its kind and its task, so any process can tell what a "2" answers), and the follow-up that offers
  * another take or the other orientation once a result has reached the user.
  */
-import type { Choice, ChoiceAction } from '../domain.ts';
+import type { Choice, ChoiceAction, TaskStatus } from '../domain.ts';
 import { isDeliveryFailure } from '../domain.ts';
 import { toVidbotError } from '../errors.ts';
 import type { OutboundRecord, Task } from '../store/port.ts';
@@ -46,13 +46,15 @@ export const readyForFollowUp = (deps: LifecycleDeps, record: OutboundRecord): b
 };
 
 /**
- * Whether another version can be offered: for the sender's newest video only, once nothing else of
- * theirs is coming (a burst of prompts would end in a stack of offers, and the earlier videos' later
- * receipts would add theirs after it), and not to a sender with none left today (each button would
- * only say so).
+ * Whether another version can be offered: for the sender's newest video only (a newer request they
+ * canceled aside), once nothing else of theirs is coming (a burst of prompts would end in a stack of
+ * offers, and the earlier videos' later receipts would add theirs after it), and not to a sender with
+ * none left today (each button would only say so).
  */
+const NOT_CANCELED: readonly TaskStatus[] = ['queued', 'processing', 'delivering', 'done', 'failed'];
+
 const offerable = async (deps: LifecycleDeps, taskId: string, from: string): Promise<boolean> => {
-  const [newest] = await deps.store.listTasks({ from, limit: 1 });
+  const [newest] = await deps.store.listTasks({ from, status: NOT_CANCELED, limit: 1 });
   if (newest !== undefined && newest.taskId !== taskId) return false;
   if ((await deps.store.countTasks({ from, status: ['queued', 'processing', 'delivering'] })) > 0) return false;
   const quota = await deps.limits?.allowance(from, Date.now());

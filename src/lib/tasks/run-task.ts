@@ -60,6 +60,13 @@ export const runTask = async (deps: LifecycleDeps, taskId: string, options: RunT
   if (!task) throw vidbotError('VIDBOT_TASK_NOT_FOUND', `No task ${taskId}.`);
   if (options.jobId !== undefined && task.jobId !== undefined && task.jobId !== options.jobId) return task;
   const lastAttempt = (options.attempt ?? 1) >= (options.maxAttempts ?? 1);
+  // A job's run that finds its task ended (a cancel, the sweep) has nothing to do; a caller's own run
+  // (the library's runTask) would otherwise resolve with no video and no word of why.
+  if ((task.status === 'failed' || task.status === 'canceled') && options.jobId === undefined) {
+    throw vidbotError('VIDBOT_CONFLICT', `Task ${taskId} is ${task.status}: a run does not start it again.`, {
+      hint: 'Retry it first (vidbot.retryTask(id) puts it back in line), then run it.',
+    });
+  }
   if (!FINAL_TASK_STATUSES.includes(task.status) && deps.channels.find(task.channel) === undefined) return unanswerable(deps, task);
   try {
     switch (task.status) {
