@@ -11,10 +11,14 @@ import { COMPOSER_PART } from './page-script-composer.ts';
 
 const START_PART = String.raw`
   // A reload shows the conversation again (from the store), then follows it live from that moment.
-  async function loadHistory(from) {
+  async function fetchHistory(from) {
     var res = await fetch('/simulator/history?to=' + encodeURIComponent(from));
     var data = await res.json().catch(function () { return {}; });
     if (!res.ok) throw new Error(reasonOf(data) || 'HTTP ' + res.status);
+    return data;
+  }
+
+  function showHistory(data) {
     (data.tasks || []).forEach(onTask);
     (data.items || []).forEach(function (item) {
       if (item.type === 'user') userBubble(item.text, item.media, item.button, item.ts).meta.firstChild.textContent = item.messageSid ? item.messageSid.slice(0, 12) + '…' : '';
@@ -36,17 +40,29 @@ const START_PART = String.raw`
     source.onerror = function () { document.body.dataset.live = '0'; live.className = 'dot'; live.title = 'reconnecting'; };
   }
 
+  // Each number switched to is a new conversation: a switch made while the last one's history was
+  // still loading drops that history (shown late, it would repeat messages sent since).
+  var conversation = 0;
   async function setNumber(value) {
+    var mine = ++conversation;
     // Shown as a phone number; the WhatsApp address is built from it.
     numberInput.value = value.replace(/^whatsapp:/, '');
     try { localStorage.setItem('vidbot-simulator-from', value); } catch (e) { /* private mode */ }
     if (source) source.close();
+    source = null;
+    document.body.dataset.live = '0';
+    document.body.dataset.history = '0';
     chat.textContent = '';
     chat.appendChild(typingBubble);
     progressOf = {}; lastTask = {}; bubbleOf = {};
     note('Chatting as ' + address() + '. Send a description, a photo, a voice note, or /help.');
     var since = null;
-    try { since = await loadHistory(address()); } catch (e) { errorBubble('Could not load the conversation: ' + e.message); }
+    var history = null;
+    var failed = null;
+    try { history = await fetchHistory(address()); } catch (e) { failed = e; }
+    if (mine !== conversation) return;
+    if (history) since = showHistory(history);
+    if (failed) errorBubble('Could not load the conversation: ' + failed.message);
     document.body.dataset.history = '1';
     stickToBottom(true);
     connect(since);
