@@ -124,6 +124,8 @@ describe('/model', () => {
     const bot = await bots({ REPLICATE_API_TOKEN: replicate.token, REPLICATE_API_BASE_URL: replicate.apiUrl });
     expect(await bot.say(USER, '/help')).not.toContain('/model');
     expect(await bot.say(USER, '/model')).toBe('🎞️ I make videos with one model here: MiniMax Hailuo video-01.');
+    // Another asked for by name: not sent to a /model that would list nothing to pick.
+    expect(await bot.say(USER, '/model veo')).toBe(`🤔 I can't make videos with "veo" here: I make them with one model, MiniMax Hailuo video-01.`);
     expect(bot.fake.messages).toHaveLength(0);
   });
 });

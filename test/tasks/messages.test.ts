@@ -187,6 +187,7 @@ describe('every text the bot sends', () => {
       modelTexts.only(modelLabel('cog')),
       modelTexts.picked(modelLabel('fal-ai/veo3.1')),
       modelTexts.unknown('sora-2'),
+      modelTexts.unknownOnly('sora-2', modelLabel('minimax/video-01')),
     ];
     for (const text of texts) expectForThePhone(text);
   });

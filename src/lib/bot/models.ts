@@ -84,7 +84,9 @@ export const chooseModel = async (ctx: ModelContext, from: string, id: string): 
 export const modelCommand = async (ctx: ModelContext, from: string, argument: string): Promise<BotReply> => {
   if (argument.trim() !== '') {
     const named = modelNamed(ctx.models, argument, true);
-    return named === undefined ? reply(modelTexts.unknown(argument.trim())) : chooseModel(ctx, from, named.id);
+    if (named !== undefined) return chooseModel(ctx, from, named.id);
+    const [only] = ctx.models;
+    return reply(ctx.models.length === 1 && only !== undefined ? modelTexts.unknownOnly(argument.trim(), only.label) : modelTexts.unknown(argument.trim()));
   }
   const current = (await currentModel(ctx, from))?.label ?? '';
   if (ctx.models.length < 2) return reply(modelTexts.only(current));

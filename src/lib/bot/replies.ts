@@ -165,6 +165,8 @@ export const modelTexts = {
     ['🎞️ Video models you can pick:', ...labels.map((label, i) => `${i + 1}. ${label}${label === current ? ' (now)' : ''}`), '', 'Reply with a number to pick one.'].join('\n'),
   picked: (label: string) => `✅ Got it: your next videos will be made with ${label}.`,
   unknown: (asked: string) => `🤔 I can't make videos with "${shorten(asked, 30)}" here. Send /model to see the models you can pick.`,
+  /** Asked for another where there is only one: /model would list nothing to pick. */
+  unknownOnly: (asked: string, label: string) => `🤔 I can't make videos with "${shorten(asked, 30)}" here: I make them with one model, ${label}.`,
 };
 
 /** After a task is queued under a daily limit: what is left of it. */
