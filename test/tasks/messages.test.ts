@@ -18,6 +18,7 @@ import {
   rateLimitedText,
   statusText,
   unknownCommandText,
+  DEFAULT_IMAGE_PROMPT,
 } from '../../src/lib/bot/replies.ts';
 import { mediaTexts, voiceTexts } from '../../src/lib/bot/replies-media.ts';
 import { type ErrorCode, errorCatalogue, vidbotError } from '../../src/lib/errors.ts';
@@ -230,6 +231,20 @@ describe('every text the bot sends', () => {
     expect(statusText([{ task: task({ options: { ...task().options, take: 3 } }), position: 1 }])).toMatch(/…" \(take 3\) — /);
     expect(helpText({ imageToVideo: false })).toContain('/history — your recent videos');
     expect(helpText({ imageToVideo: false })).not.toContain('link');
+  });
+
+  it('calls a photo sent without words "your photo", not the words the bot chose for it, and marks versions under a video', () => {
+    const photo = task({ prompt: DEFAULT_IMAGE_PROMPT, options: { ...task().options, firstFrameImage: '/data/inbound/SM1.png' } });
+    expect(resultMessage(photo).body.split('\n')[1]).toBe('🎬 your photo');
+    expect(canceledMessage(photo)).toBe('🛑 Canceled your photo. Send a new description whenever you like.');
+    expect(choiceTexts.resend(photo)).toBe('📤 Sending the video of your photo to you again!');
+    expect(statusText([{ task: photo, position: 1 }])).toContain('1. your photo — ⏳ queued, next in line');
+    expect(historyText([video({ prompt: DEFAULT_IMAGE_PROMPT })])).toContain('1. your photo — made 3 h ago');
+    expect(alreadyOnItsWayText(photo)).toBe(`⏳ Already on it: your photo is in line.\nYou'll get it once, no need to send it again.`);
+    // With a caption, the caption is what the user wrote.
+    expect(alreadyOnItsWayText({ ...photo, prompt: 'make it dance' })).toMatch(/^⏳ Already on it: your photo \("make it dance"\) is in line\./);
+    // Takes and orientations of one prompt arrive told apart, as /status and /history tell them.
+    expect(resultMessage(task({ options: { ...task().options, orientation: 'landscape', take: 2 } })).body).toMatch(/\n🎬 "a fox running through a neon city at night" ↔️ \(take 2\)$/);
   });
 
   it('labels a video by the provider that made it, not the one the task asked for', () => {

@@ -7,12 +7,11 @@ import type { PipelineStage, Task, Video } from '../store/port.ts';
 import type { Quota } from '../limits/port.ts';
 import { cutText } from '../text.ts';
 import { formatEta } from '../tasks/eta.ts';
-import { ACK_MESSAGE, taskFailureReason } from '../tasks/messages.ts';
+import { ACK_MESSAGE, DEFAULT_IMAGE_PROMPT, promptLabel, taskFailureReason, versionMarks } from '../tasks/messages.ts';
 
 export { formatEta };
 
-/** The prompt used for a photo sent without a caption: WhatsApp users often send just the photo. */
-export const DEFAULT_IMAGE_PROMPT = 'Bring this image to life';
+export { DEFAULT_IMAGE_PROMPT };
 
 const EXAMPLES = ['a fox running through a neon city at night', 'a paper boat sailing down a rainy street, close-up'];
 
@@ -95,16 +94,13 @@ const deliveredText = (task: Task): string => {
 
 const placeText = (position: number): string => (position === 1 ? 'next in line' : `#${position} in line`);
 
-/** What tells versions of one prompt apart in a list: landscape ones say so, and so do later takes. */
-const versionMarks = (landscape: boolean, take: number | undefined): string => `${landscape ? ' ↔️' : ''}${take !== undefined && take > 1 ? ` (take ${take})` : ''}`;
-
 export const statusText = (lines: readonly { task: Task; position: number | null }[], quota?: Quota): string => {
   const allowance = quota === undefined ? [] : [quota.left === 0 ? quotaUsedUpText(quota) : quotaLeftText(quota)];
   return lines.length === 0
     ? ["📭 You haven't asked for any videos yet. Send a description to make your first one!", ...allowance].join('\n')
     : [
         '📋 Your latest requests:',
-        ...lines.map(({ task, position }, i) => `${i + 1}. "${shorten(task.prompt)}"${versionMarks(task.options.orientation === 'landscape', task.options.take)} — ${taskStateText(task, position)}`),
+        ...lines.map(({ task, position }, i) => `${i + 1}. ${promptLabel(task.prompt, 40)}${versionMarks(task.options.orientation === 'landscape', task.options.take)} — ${taskStateText(task, position)}`),
         ...allowance,
       ].join('\n');
 };
@@ -127,15 +123,15 @@ export const historyText = (videos: readonly Video[], now = Date.now(), takeOf: 
         '🎞️ Your recent videos:',
         ...videos.map(
           (video, i) =>
-            `${i + 1}. "${shorten(video.prompt)}"${versionMarks((video.width ?? 0) > (video.height ?? 0), takeOf(video))} — ${video.videoUrl ?? `made ${agoText(now - video.createdAt)}`}`,
+            `${i + 1}. ${promptLabel(video.prompt, 40)}${versionMarks((video.width ?? 0) > (video.height ?? 0), takeOf(video))} — ${video.videoUrl ?? `made ${agoText(now - video.createdAt)}`}`,
         ),
       ].join('\n');
 
 export const cancelTexts = {
-  canceled: (task: Task) => `🛑 Canceled "${shorten(task.prompt)}". Send a new description whenever you like.`,
-  stopping: (task: Task) => `🛑 Stopping "${shorten(task.prompt)}"... it's already in progress, so it may take a moment.`,
-  finished: (task: Task) => `✅ Too late to cancel "${shorten(task.prompt)}": it has already finished.`,
-  sending: (task: Task) => `📬 Too late to cancel "${shorten(task.prompt)}": it's made and on its way to you.`,
+  canceled: (task: Task) => `🛑 Canceled ${promptLabel(task.prompt, 40)}. Send a new description whenever you like.`,
+  stopping: (task: Task) => `🛑 Stopping ${promptLabel(task.prompt, 40)}... it's already in progress, so it may take a moment.`,
+  finished: (task: Task) => `✅ Too late to cancel ${promptLabel(task.prompt, 40)}: it has already finished.`,
+  sending: (task: Task) => `📬 Too late to cancel ${promptLabel(task.prompt, 40)}: it's made and on its way to you.`,
   nothing: "🤷 There's nothing to cancel: you have no videos queued or in progress.",
   more: (count: number) => `📋 You have ${count} more on the way: send /cancel again for the next, or /cancel all.`,
   all: ([canceled, stopping, late]: readonly [number, number, number]) =>
@@ -205,8 +201,8 @@ export const promptTooLongText = (length: number, maxChars: number): string =>
  * only under a sender's newest video, and only while they have videos left today.)
  */
 export const alreadyOnItsWayText = (task: Task, standing: { place: number | null; etaSec?: number; startsNow?: boolean } = { place: null }): string => {
-  const words = `"${shorten(task.prompt, 60)}"`;
-  const about = task.options.firstFrameImage === undefined ? words : task.prompt === DEFAULT_IMAGE_PROMPT ? 'your photo' : `your photo (${words})`;
+  const words = promptLabel(task.prompt, 60);
+  const about = task.options.firstFrameImage === undefined || task.prompt === DEFAULT_IMAGE_PROMPT ? words : `your photo (${words})`;
   const { place, etaSec, startsNow } = standing;
   // Where a queued one stands, as the ack and /status tell it: the question behind a prompt sent again is "when?".
   const inLine = startsNow === true || place === 0 ? 'is starting now' : place !== null && place > 0 ? `is ${placeText(place)}` : 'is in line';
@@ -220,7 +216,7 @@ export const alreadyOnItsWayText = (task: Task, standing: { place: number | null
  * same video (the cache has it): the user has it already, and learns how to get a new one.
  */
 export const alreadyHaveText = (task: Task): string =>
-  `✅ You already have "${shorten(task.prompt, 60)}": it's in our chat above. For a new version, describe it a little differently.`;
+  `✅ You already have ${promptLabel(task.prompt, 60)}: it's in our chat above. For a new version, describe it a little differently.`;
 
 /**
  * The seed's acknowledgement (or another headline, e.g. for a tapped button), then where the task

@@ -7,7 +7,7 @@ import { toVidbotError } from '../errors.ts';
 import type { Store, Task } from '../store/port.ts';
 import { type LifecycleDeps, channelFor } from './deps.ts';
 import { formatEta, recentRunSeconds, secondsLeft } from './eta.ts';
-import { excerpt } from './messages.ts';
+import { promptLabel } from './messages.ts';
 import { sendRecorded } from './outbound.ts';
 
 export const PROGRESS_KIND = 'progress';
@@ -19,7 +19,7 @@ export type TimeLeft = { readonly seconds: number } | { readonly beyond: 'usual'
 
 /** What the user reads: which video, and how long is left when that can be told. */
 export const progressMessage = (task: Pick<Task, 'prompt'>, left: TimeLeft): string => {
-  const about = `🎬 Still working on "${excerpt(task.prompt, 40)}"`;
+  const about = `🎬 Still working on ${promptLabel(task.prompt, 40)}`;
   if ('seconds' in left) return `${about}, ${formatEta(left.seconds)} left.`;
   // "Longer than usual" only where there is a usual to compare with.
   return left.beyond === 'usual'
