@@ -85,8 +85,9 @@ describe('/cancel', () => {
       // The oldest is running and was told to stop a moment ago: it is neither canceled nor counted again.
       await vidbot.store.updateTask(tasks[0]?.taskId ?? '', { status: 'processing', cancelRequested: true });
       const cancel = (argument?: string) => runCommand({ name: 'cancel', word: '/cancel', ...(argument ? { argument } : {}) }, { vidbot, from, imageToVideo: false });
-      // Before, only the newest went, and the reply did not say the others were still coming.
-      expect(await cancel()).toBe('🛑 Canceled "a white kite". Send a new description whenever you like.\n📋 You have 2 more on the way: send /cancel again for the next, or /cancel all.');
+      // Before, only the newest went, and the reply did not say the others were still coming; nor
+      // does it invite a new description while two are coming.
+      expect(await cancel()).toBe('🛑 Canceled "a white kite".\n📋 You have 2 more on the way: send /cancel again for the next, or /cancel all.');
       expect(await cancel('all')).toBe('🛑 Canceled 2 videos. Send a new description whenever you like.');
       // One in progress is told to stop, not counted as canceled: its stop is confirmed in a message of its own.
       expect(cancelTexts.all([2, 1, 0])).toBe("🛑 Canceled 2 waiting videos. And stopping the one already in progress: I'll tell you when it has stopped. Send a new description whenever you like.");

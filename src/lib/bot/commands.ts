@@ -198,7 +198,7 @@ export const runCommand = async (
         return cancelTexts.all(['canceled', 'stopping', 'late'].map((kind) => answers.filter((answer) => answer.kind === kind).length) as [number, number, number]);
       }
       // The newest unfinished task: what the user most likely means; the others are said to be there still.
-      const { text } = await cancelOne(vidbot, newest);
+      const { text } = await cancelOne(vidbot, newest, open.length - 1);
       return open.length > 1 ? `${text}\n${cancelTexts.more(open.length - 1)}` : text;
     }
   }
@@ -207,12 +207,12 @@ export const runCommand = async (
 /** What "/cancel all" stops at most: more than a sender can queue in minutes under the rate limit. */
 const MAX_CANCELED = 50;
 
-const cancelOne = async (vidbot: CommandContext['vidbot'], task: Task): Promise<{ kind: 'canceled' | 'stopping' | 'late'; text: string }> => {
+const cancelOne = async (vidbot: CommandContext['vidbot'], task: Task, others = 0): Promise<{ kind: 'canceled' | 'stopping' | 'late'; text: string }> => {
   // Its answer is the word the user gets (a queued task's cancel needs no notice of its own).
   const result = await vidbot.cancelTask(task.taskId, { userTold: true });
   if (result.outcome === 'already-finished' && result.task.status === 'delivering') return { kind: 'late', text: cancelTexts.sending(result.task) };
   if (result.outcome === 'already-finished' && FINAL_TASK_STATUSES.includes(result.task.status)) {
-    return result.task.status === 'done' ? { kind: 'late', text: cancelTexts.finished(result.task) } : { kind: 'canceled', text: cancelTexts.canceled(result.task) };
+    return result.task.status === 'done' ? { kind: 'late', text: cancelTexts.finished(result.task) } : { kind: 'canceled', text: cancelTexts.canceled(result.task, others) };
   }
-  return result.outcome === 'canceled' ? { kind: 'canceled', text: cancelTexts.canceled(result.task) } : { kind: 'stopping', text: cancelTexts.stopping(result.task) };
+  return result.outcome === 'canceled' ? { kind: 'canceled', text: cancelTexts.canceled(result.task, others) } : { kind: 'stopping', text: cancelTexts.stopping(result.task) };
 };

@@ -128,7 +128,8 @@ export const historyText = (videos: readonly Video[], now = Date.now(), takeOf: 
       ].join('\n');
 
 export const cancelTexts = {
-  canceled: (task: Task) => `🛑 Canceled ${promptLabel(task.prompt, 40)}. Send a new description whenever you like.`,
+  /** `others`: the sender's other videos still on the way (told next), when an invitation to send a new one would be beside the point. */
+  canceled: (task: Task, others = 0) => `🛑 Canceled ${promptLabel(task.prompt, 40)}.${others > 0 ? '' : ' Send a new description whenever you like.'}`,
   stopping: (task: Task) => `🛑 Stopping ${promptLabel(task.prompt, 40)}... it's already in progress, so it may take a moment.`,
   finished: (task: Task) => `✅ Too late to cancel ${promptLabel(task.prompt, 40)}: it has already finished.`,
   sending: (task: Task) => `📬 Too late to cancel ${promptLabel(task.prompt, 40)}: it's made and on its way to you.`,
