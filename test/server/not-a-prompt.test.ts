@@ -5,7 +5,7 @@
  * None of them queues a task or costs the sender a video.
  */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_IMAGE_PROMPT, cancelTexts, helpText, linkOnlyText } from '../../src/lib/bot/replies.ts';
+import { DEFAULT_IMAGE_PROMPT, cancelTexts, helpText, linkOnlyText, welcomeBackText } from '../../src/lib/bot/replies.ts';
 import { notAPromptTexts } from '../../src/lib/bot/replies-media.ts';
 import { useBots } from '../helpers/bot.ts';
 import { type FormParams, newMessageSid, whatsappText } from '../helpers/server.ts';
@@ -40,6 +40,12 @@ describe('messages that ask for no video', () => {
     // A good-morning video is a common wish on WhatsApp: those words are a prompt, not a greeting to the bot.
     expect(await bot.say(USER, 'Good morning')).toContain('Generating your video');
     expect(await bot.vidbot.store.countTasks({ from: USER })).toBe(2);
+
+    // Back after making videos: a greeting gets a word back, not the whole welcome again; /help and
+    // a question about the bot still get all of it.
+    expect(await bot.say(USER, 'Hi!')).toBe("👋 Hi again! Send a description or a photo and I'll make you a video. /help lists everything I can do.");
+    expect(welcomeBackText({ imageToVideo: true, voiceNotes: true })).toContain('Send a description, a photo or a voice note and');
+    for (const asking of ['/help', 'help', 'hi, what can you do?']) expect({ asking, answer: await bot.say(USER, asking) }).toMatchObject({ answer: expect.stringContaining(WELCOME) });
   });
 
   it('a link alone is asked for words, costing nothing; words around a link are a prompt', async () => {

@@ -18,6 +18,7 @@ import {
   rateLimitedText,
   statusText,
   unknownCommandText,
+  welcomeBackText,
   DEFAULT_IMAGE_PROMPT,
 } from '../../src/lib/bot/replies.ts';
 import { mediaTexts, voiceTexts } from '../../src/lib/bot/replies-media.ts';
@@ -189,6 +190,7 @@ describe('every text the bot sends', () => {
       modelTexts.picked(modelLabel('fal-ai/veo3.1')),
       modelTexts.unknown('sora-2'),
       modelTexts.unknownOnly('sora-2', modelLabel('minimax/video-01')),
+      welcomeBackText({ imageToVideo: true, voiceNotes: true }),
     ];
     for (const text of texts) expectForThePhone(text);
   });

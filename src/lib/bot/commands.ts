@@ -1,7 +1,7 @@
 /** The WhatsApp commands: /help, /status, /history, /cancel, /model (bot/models.ts). Each answers from the store and queue. */
 import type { Vidbot } from '../create-vidbot.ts';
 import { FINAL_TASK_STATUSES, type Task } from '../store/port.ts';
-import { cancelTexts, helpText, historyText, statusText, unknownCommandText } from './replies.ts';
+import { cancelTexts, helpText, historyText, statusText, unknownCommandText, welcomeBackText } from './replies.ts';
 
 export type CommandName = 'help' | 'status' | 'history' | 'cancel' | 'model';
 
@@ -68,6 +68,11 @@ const plainWords = (text: string): string => {
 
 /** "hi, what can you do" as the lists hold it: words and spaces ("?" alone stays: it asks for help). */
 const withoutInnerPunctuation = (words: string): string => (words === '?' ? words : words.replace(/[,.!?;:]+/g, ' ').replace(/\s+/g, ' ').trim());
+
+const GREETING_WORDS: ReadonlySet<string> = new Set(GREETINGS);
+
+/** A bare greeting ("Hi!", "hello there"), not a question about the bot nor /help. */
+const isGreeting = (word: string): boolean => !word.startsWith('/') && GREETING_WORDS.has(withoutInnerPunctuation(plainWords(word)));
 
 export interface ParsedCommand {
   /** Undefined for a /word the bot does not know (it gets the help). */
@@ -167,6 +172,8 @@ export const runCommand = async (
     case undefined:
       return unknownCommandText(command.word, { ...context, meant: meantCommand(command.word) });
     case 'help':
+      // "Hi" from someone who has made videos here: a word back, not the whole welcome again.
+      if (isGreeting(command.word) && (await vidbot.store.listTasks({ from, limit: 1 })).length > 0) return welcomeBackText(context);
       return helpText(context);
     case 'status': {
       const placeOf = context.placeOf ?? (async (_task: Task, position: number | null) => position);

@@ -32,6 +32,13 @@ export const helpText = (options: { imageToVideo: boolean; voiceNotes?: boolean;
     '/help — this message',
   ].join('\n');
 
+/** A greeting from someone who has asked for videos before: not the whole welcome again. */
+export const welcomeBackText = (options: { imageToVideo: boolean; voiceNotes?: boolean }): string => {
+  const ways = ['a description', ...(options.imageToVideo ? ['a photo'] : []), ...(options.voiceNotes ? ['a voice note'] : [])];
+  const what = ways.length === 1 ? ways[0] : `${ways.slice(0, -1).join(', ')} or ${ways.at(-1)}`;
+  return `👋 Hi again! Send ${what} and I'll make you a video. /help lists everything I can do.`;
+};
+
 export const unknownCommandText = (word: string, options: { imageToVideo: boolean; voiceNotes?: boolean; models?: number; meant?: string | undefined }): string =>
   options.meant === undefined
     ? // Short, as a typo's answer is: the commands by name, and where to read what each does.
