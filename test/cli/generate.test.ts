@@ -148,6 +148,14 @@ describe('vidbot generate', () => {
     expect(text.exitCode).toBe(65);
     expect(text.stderr).toContain(`${join(sandbox.root, 'notes.txt')} is not a JPEG, PNG or WebP image. [VIDBOT_MEDIA_INVALID]`);
     expect(text.stderr).toContain('hint: Pass the photo as a JPEG, PNG or WebP file.');
+    // A PNG cut short: its first bytes pass the type check, its picture does not decode. Before, a task
+    // was made and failed in the render with ffmpeg's own lines (exit 69).
+    const { stdout: png } = await execa('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x240', '-frames:v', '1', '-f', 'image2pipe', '-c:v', 'png', '-'], { encoding: 'buffer' });
+    await writeFile(join(sandbox.root, 'cut.png'), Buffer.from(png).subarray(0, 100));
+    const cut = await cli(['generate', 'a red balloon', '--image', 'cut.png', '--force']);
+    expect(cut.exitCode).toBe(65);
+    expect(cut.stderr.split('\n')[0]).toBe(`✖ ${join(sandbox.root, 'cut.png')} seems damaged or cut short: its picture cannot be decoded. [VIDBOT_MEDIA_INVALID]`);
+    expect(cut.stderr).toContain('hint: Export or download the photo again, or pass another JPEG, PNG or WebP file.');
     expect(await readFile(join(sandbox.root, 'a-red-balloon.mp4'), 'utf8')).toBe('an earlier video');
     expect(await taskCount()).toBe(0);
   });

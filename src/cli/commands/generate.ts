@@ -3,9 +3,10 @@ import { createVidbot } from '../../lib/create-vidbot.ts';
 import { isAbortError, vidbotError } from '../../lib/errors.ts';
 import { assertWritableOutput, outputPathFor, slugify } from '../../lib/files.ts';
 import { createOutputFileHost } from '../../lib/media-host/output-file.ts';
+import { imageDecodes } from '../../lib/ffmpeg/image.ts';
 import { probeMedia } from '../../lib/ffmpeg/probe.ts';
 import { validatePrompt } from '../../lib/pipeline/prompt.ts';
-import { assertImageFile } from '../../lib/video-provider/output.ts';
+import { assertImageFile, damagedImage } from '../../lib/video-provider/output.ts';
 import { parseInputFlags } from '../../lib/video-provider/replicate-models.ts';
 import { type CliContext, flag, loadCliConfig } from '../context.ts';
 import { describeMedia, mediaJson } from '../format.ts';
@@ -56,6 +57,9 @@ export const generateCommand = async (context: CliContext, rawPrompt: string, fl
     if (!vidbot.provider.capabilities().ai && ignored.length > 0) {
       view.warn(`the local preview ignores ${ignored.join(' and ')}: a model runs on Replicate, fal or a Cog server (--provider, once its key or URL is set)`);
     }
+    // Decoded once, as the bot does a photo: one cut short passes the type check above, then failed
+    // deep in the render with ffmpeg's own words.
+    if (image && !(await imageDecodes(vidbot.ffmpeg.ffmpeg, image, context.signal))) throw damagedImage(image);
     const { task } = await vidbot.createTask({
       prompt,
       sessionId: 'cli',

@@ -16,6 +16,12 @@ import type { ProgressListener } from '../progress.ts';
 export const notAnImage = (file: string) =>
   vidbotError('VIDBOT_MEDIA_INVALID', `${file} is not a JPEG, PNG or WebP image.`, { hint: 'Pass the photo as a JPEG, PNG or WebP file.' });
 
+/** A photo whose first bytes are an image's and whose data ffmpeg cannot decode (cut short, damaged). */
+export const damagedImage = (file: string) =>
+  vidbotError('VIDBOT_MEDIA_INVALID', `${file} seems damaged or cut short: its picture cannot be decoded.`, {
+    hint: 'Export or download the photo again, or pass another JPEG, PNG or WebP file.',
+  });
+
 /** A photo that cannot be read: missing, or unreadable (said as the system says it). */
 const unreadableImage = (file: string, error: unknown) => {
   const missing = ['ENOENT', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? '');
