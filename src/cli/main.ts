@@ -243,10 +243,23 @@ export const buildProgram = (context: CliContext, state: CliState): Command => {
 };
 
 /** Runs the CLI and returns its exit code; bin/vidbot.js sets process.exitCode from it. */
-export const main = async (argv: readonly string[], context: CliContext): Promise<number> => {
-  const first = argv.find((arg) => !arg.startsWith('-'));
-  const state: CliState = { verbose: argv.includes('--verbose'), json: argv.includes('--json'), ...(first === undefined ? {} : { first }) };
+/**
+ * `vidbot help <word>` where no command is called <word>: run as `vidbot <word>`, whose error names
+ * it and what was meant (the parser printed the whole help, with no word of why).
+ */
+const helpOfNoCommand = (argv: readonly string[], program: Command): readonly string[] => {
+  const [first, asked] = argv.filter((arg) => !arg.startsWith('-'));
+  if (first !== 'help' || asked === undefined || program.commands.some((command) => command.name() === asked)) return argv;
+  const helpAt = argv.indexOf('help');
+  return argv.filter((_, i) => i !== helpAt);
+};
+
+export const main = async (given: readonly string[], context: CliContext): Promise<number> => {
+  const state: CliState = { verbose: given.includes('--verbose'), json: given.includes('--json') };
   const program = buildProgram(context, state);
+  const argv = helpOfNoCommand(given, program);
+  const first = argv.find((arg) => !arg.startsWith('-'));
+  if (first !== undefined) state.first = first;
   // Bare `vidbot` (with --verbose at most) asks what it can do: the help, on stdout, as a success.
   if (argv.every((arg) => arg === '--verbose')) {
     program.outputHelp();

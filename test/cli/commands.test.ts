@@ -39,6 +39,11 @@ describe('vidbot --help and --version', () => {
     // A group's own commands: `config ge` is config's get, not vidbot's generate.
     expect((await cli(['config', 'ge', 'PORT'])).stderr).toMatch(/^✖ unknown command 'ge' \(did you mean get\?\)\n/);
     expect((await cli(['generate', 'x', '--landscap'])).stderr).toMatch(/^✖ unknown option '--landscap' \(did you mean --landscape\?\)\n/);
+    // Help for a command there is none of: said so, where the whole help came with no word of why.
+    const helpless = await cli(['help', 'stauts']);
+    expect([helpless.exitCode, helpless.stdout]).toEqual([2, '']);
+    expect(helpless.stderr).toMatch(/^✖ unknown command 'stauts' \(did you mean status\?\)\n/);
+    expect((await cli(['help', 'status'])).stdout).toMatch(/^Usage: vidbot status /);
   });
 
   it('fits every help text in 80 columns (long examples continue on the next line)', async () => {

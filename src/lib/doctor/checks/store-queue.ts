@@ -9,6 +9,8 @@ import { createSqliteStore } from '../../store/sqlite/index.ts';
 import { type CheckOutcome, type DoctorContext, fail, hintOf, messageOf, pass, warn } from '../types.ts';
 import { makeDirs } from '../../files.ts';
 
+const tasksText = (count: number): string => (count === 1 ? '1 task' : `${count} tasks`);
+
 const DATA_DIR_FIX = 'Set VIDBOT_DATA_DIR to a folder you can write to (it holds vidbot.db and the media files).';
 
 const databaseOf = (ctx: DoctorContext): string => join(ctx.config.dataDir, 'vidbot.db');
@@ -43,7 +45,7 @@ const checkMongo = async (ctx: DoctorContext, uri: string): Promise<CheckOutcome
   try {
     const store = await createMongoStore({ uri, dbName: config.mongoDbName, serverSelectionTimeoutMS: ctx.timeoutMs });
     try {
-      return sharedStoreOutcome(`${where}: ${await store.countTasks()} tasks`, config);
+      return sharedStoreOutcome(`${where}: ${tasksText(await store.countTasks())}`, config);
     } finally {
       await store.close();
     }
@@ -59,7 +61,7 @@ const checkPostgres = async (ctx: DoctorContext, url: string): Promise<CheckOutc
     // Opening it creates or updates the tables, as serve and worker would.
     const store = await createPostgresStore({ url, connectTimeoutMs: ctx.timeoutMs });
     try {
-      return sharedStoreOutcome(`PostgreSQL at ${describeServer(url)}: ${await store.countTasks()} tasks`, ctx.config);
+      return sharedStoreOutcome(`PostgreSQL at ${describeServer(url)}: ${tasksText(await store.countTasks())}`, ctx.config);
     } finally {
       await store.close();
     }
@@ -84,7 +86,7 @@ export const checkStore = async (ctx: DoctorContext): Promise<CheckOutcome> => {
   try {
     const store = createSqliteStore({ file: databaseOf(ctx) });
     try {
-      const detail = `SQLite ${databaseOf(ctx)}: ${await store.countTasks()} tasks`;
+      const detail = `SQLite ${databaseOf(ctx)}: ${tasksText(await store.countTasks())}`;
       // Left by a process that was killed: the doctor only looks, the next serve, worker or status writes them.
       const journaled = countAbandoned(databaseOf(ctx));
       return journaled === 0
