@@ -76,7 +76,7 @@ export const buildProgram = (context: CliContext, state: CliState): Command => {
     .option('--no-cache', 'generate again even when the same prompt was made before')
     .addOption(new Option('--portrait', `portrait 720x1280 ${byDefault('orientation')}`).conflicts('landscape'))
     .addOption(new Option('--landscape', 'landscape 1280x720'))
-    .option('--duration <seconds>', `video length in seconds ${byDefault('videoSeconds')}`)
+    .option('--duration <seconds>', `video length in seconds, ${settings.videoSeconds.min ?? 1} to ${settings.videoSeconds.max ?? 60} ${byDefault('videoSeconds')}`)
     .option('--json', 'print the result as JSON (progress goes to stderr)')
     .addHelpText(
       'after',

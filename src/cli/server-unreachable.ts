@@ -12,6 +12,13 @@ const systemCode = (error: unknown): string | undefined => {
   return undefined;
 };
 
+/** fetch's own refusal, under its "fetch failed": a port it will not use ("bad port"), said as such. */
+const causeOf = (error: unknown): string => {
+  const cause = (error as { cause?: unknown }).cause;
+  const said = cause instanceof Error ? cause.message : (error as Error).message;
+  return said === 'bad port' ? 'fetch refuses that port (browsers block it too); serve vidbot on another' : said;
+};
+
 export const serverUnreachable = (base: URL, error: unknown, timeoutSec?: number): VidbotError => {
   const code = systemCode(error);
   const where = base.origin;
@@ -22,6 +29,6 @@ export const serverUnreachable = (base: URL, error: unknown, timeoutSec?: number
         ? `Cannot find the host ${base.hostname} (${where}).`
         : code === 'ETIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT'
           ? `${where} did not answer${timeoutSec ? ` within ${timeoutSec} s` : ''}.`
-          : `Cannot reach ${where}${code ? ` (${code})` : `: ${(error as Error).message}`}.`;
+          : `Cannot reach ${where}${code ? ` (${code})` : `: ${causeOf(error)}`}.`;
   return vidbotError('VIDBOT_SERVER_UNREACHABLE', message, { cause: error });
 };

@@ -116,3 +116,19 @@ export const hideSecret = (text: string, secret: string): string => {
   const after = word.test([...secret].at(-1) ?? '') ? '(?![\\p{L}\\p{N}])' : '';
   return text.replace(new RegExp(`${before}${escaped}${after}`, 'gu'), '***');
 };
+
+/** Letters added, dropped, changed or swapped with a neighbour ("stauts" is one from "status"). */
+export const editDistance = (a: string, b: string): number => {
+  const rows: number[][] = [Array.from({ length: b.length + 1 }, (_, index) => index)];
+  for (let i = 1; i <= a.length; i += 1) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j += 1) {
+      const above = rows[i - 1] ?? [];
+      let best = Math.min((above[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (above[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, (rows[i - 2]?.[j - 2] ?? 0) + 1);
+      row[j] = best;
+    }
+    rows.push(row);
+  }
+  return rows[a.length]?.[b.length] ?? 0;
+};

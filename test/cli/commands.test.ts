@@ -119,7 +119,7 @@ describe('vidbot --help and --version', () => {
     // Commander wraps descriptions at the terminal's width; read them as one line.
     const flat = (text: string) => text.replace(/\s+/g, ' ');
     const generate = flat((await cli(['generate', '--help'])).stdout);
-    expect(generate).toContain('--duration <seconds> video length in seconds (default: VIDBOT_VIDEO_SECONDS, else 6)');
+    expect(generate).toContain('--duration <seconds> video length in seconds, 1 to 60 (default: VIDBOT_VIDEO_SECONDS, else 6)');
     expect(generate).toContain('-f, --force replace the output file');
     expect(generate).not.toContain('(default: [])');
     const serve = flat((await cli(['serve', '--help'])).stdout);
@@ -199,7 +199,9 @@ describe('vidbot config', () => {
   it('refuses unknown settings and invalid values', async () => {
     const unknown = await cli(['config', 'set', 'NOPE', '1']);
     expect(unknown.exitCode).toBe(2);
-    expect(unknown.stderr).toContain('Unknown setting "NOPE"');
+    expect(unknown.stderr).toContain('Unknown setting "NOPE".');
+    // A slip of a letter or two names the setting meant.
+    expect((await cli(['config', 'set', 'WORKER_COUNTS', '4'])).stderr).toMatch(/^✖ Unknown setting "WORKER_COUNTS" \(did you mean WORKER_COUNT\?\)\. \[VIDBOT_INPUT_INVALID\]/);
     // A usage error: the value is refused and nothing is written (no "unset it" advice).
     const invalid = await cli(['config', 'set', 'WORKER_COUNT', 'many']);
     expect(invalid.exitCode).toBe(2);

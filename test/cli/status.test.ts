@@ -145,6 +145,9 @@ describe('vidbot status', () => {
     expect(down.stderr).toContain('[VIDBOT_SERVER_UNREACHABLE]');
     expect(down.stderr).toMatch(/No vidbot server is running at http:\/\/127\.0\.0\.1:\d+: nothing answers on port \d+\./);
     expect(down.stderr).toContain('hint: Start it with `vidbot serve`');
+    // A port fetch will not use (6000, as browsers block it): said, not "fetch failed".
+    const blocked = await runCli(['status', '--server', 'http://127.0.0.1:6000'], { env: box.env, cwd: box.root });
+    expect(blocked.stderr.split('\n')[0]).toBe('✖ Cannot reach http://127.0.0.1:6000: fetch refuses that port (browsers block it too); serve vidbot on another. [VIDBOT_SERVER_UNREACHABLE]');
 
     // Something else on the port (a 404 for /health) is not "no tasks yet".
     const other = createServer((_request, response) => response.writeHead(404).end('{}'));

@@ -1,6 +1,7 @@
 /** The WhatsApp commands: /help, /status, /history, /cancel, /model (bot/models.ts). Each answers from the store and queue. */
 import type { Vidbot } from '../create-vidbot.ts';
 import { FINAL_TASK_STATUSES, type Task } from '../store/port.ts';
+import { editDistance } from '../text.ts';
 import { cancelTexts, helpText, historyText, statusText, unknownCommandText, welcomeBackText } from './replies.ts';
 
 export type CommandName = 'help' | 'status' | 'history' | 'cancel' | 'model';
@@ -144,22 +145,6 @@ export const meantCommand = (word: string): string | undefined => {
   // One slip only (two would take "/dance" for /cancel), and only commands /help lists: "/stat" is not "/start".
   const near = COMMANDS.find((name) => editDistance(typed, name) === 1);
   return near === undefined ? undefined : `/${near}`;
-};
-
-/** Letters added, dropped, changed or swapped with a neighbour ("stauts" is one from "status"). */
-const editDistance = (a: string, b: string): number => {
-  const rows: number[][] = [Array.from({ length: b.length + 1 }, (_, index) => index)];
-  for (let i = 1; i <= a.length; i += 1) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j += 1) {
-      const above = rows[i - 1] ?? [];
-      let best = Math.min((above[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (above[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, (rows[i - 2]?.[j - 2] ?? 0) + 1);
-      row[j] = best;
-    }
-    rows.push(row);
-  }
-  return rows[a.length]?.[b.length] ?? 0;
 };
 
 export const runCommand = async (

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import envPaths from 'env-paths';
 import { isVidbotError, vidbotError } from '../errors.ts';
+import { editDistance } from '../text.ts';
 import { parseSetting } from './parse.ts';
 import { type SettingKey, findSetting, settings } from './settings.ts';
 
@@ -95,10 +96,22 @@ export const openSavedSettings = async (options: OpenSavedSettingsOptions = {}):
   };
 };
 
+/** The setting a mistyped name was most likely meant to be (two slips at most), by its variable's name. */
+const closestSetting = (name: string): string | undefined => {
+  const typed = name.trim().toUpperCase().replace(/-/g, '_');
+  let best: { env: string; distance: number } | undefined;
+  for (const { env } of Object.values(settings)) {
+    const distance = editDistance(typed, env);
+    if (distance <= 2 && (best === undefined || distance < best.distance)) best = { env, distance };
+  }
+  return best?.env;
+};
+
 export const requireSetting = (name: string): SettingKey => {
   const key = findSetting(name);
   if (!key) {
-    throw vidbotError('VIDBOT_INPUT_INVALID', `Unknown setting "${name}".`, {
+    const meant = closestSetting(name);
+    throw vidbotError('VIDBOT_INPUT_INVALID', `Unknown setting "${name}"${meant === undefined ? '' : ` (did you mean ${meant}?)`}.`, {
       hint: 'Run `vidbot config list` to see every setting.',
     });
   }
