@@ -48,5 +48,16 @@ describe('startServer({ extraChannels })', () => {
     expect((await post('acme-key')).statusCode).toBe(200);
     const [task] = await server.vidbot.store.listTasks({ from: 'acme:alice' });
     expect(task).toMatchObject({ prompt: 'a fox in the snow', channel: 'acme', messageId: 'm1', status: 'queued' });
+
+    // Bad input to its JSON.parse, or a message without an id: the poster's to fix (400), where it
+    // was a 500 that called itself a bug of vidbot's.
+    const raw = (payload: string) =>
+      server.app.inject({ method: 'POST', url: '/acme/webhook', headers: { 'content-type': 'application/json', 'x-acme-key': 'acme-key' }, payload });
+    const notJson = await raw('{not json');
+    expect(notJson.statusCode).toBe(400);
+    expect(notJson.json().error).toMatchObject({ code: 'VIDBOT_INPUT_INVALID', message: expect.stringMatching(/^The acme webhook's body could not be read: /), hint: "Check what is posting to /acme/webhook: it is not what the acme channel reads." });
+    const noId = await raw(JSON.stringify({ from: 'acme:alice', text: 'a fox' }));
+    expect([noId.statusCode, noId.json().error.message]).toEqual([400, 'A message in the acme webhook has no id or no sender.']);
+    expect(await server.vidbot.store.countTasks({ from: 'acme:alice' })).toBe(1);
   });
 });

@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Bot } from '../../lib/bot/types.ts';
-import type { Channel, ChannelWebhook, WebhookRequest } from '../../lib/channel/port.ts';
+import type { Channel, ChannelWebhook, WebhookContent, WebhookRequest } from '../../lib/channel/port.ts';
 import type { Vidbot } from '../../lib/create-vidbot.ts';
 import { vidbotError } from '../../lib/errors.ts';
 import { type PublicUrlOptions, publicUrlOf } from '../public-url.ts';
@@ -48,6 +48,26 @@ const webhookRequest = (request: FastifyRequest, hook: ChannelWebhook, publicUrl
   };
 };
 
+/**
+ * The channel's reading of its webhook. A body it could not parse, or a message without an id or a
+ * sender, is the poster's to fix (400), not a bug of the server's (500): a channel of a library
+ * user's own reads its JSON with JSON.parse, and a SyntaxError is what bad input makes of it.
+ */
+const readOf = (channel: Channel, hook: ChannelWebhook, request: WebhookRequest): WebhookContent => {
+  const refused = (message: string) => vidbotError('VIDBOT_INPUT_INVALID', message, { hint: `Check what is posting to ${hook.path}: it is not what the ${channel.name} channel reads.` });
+  let content: WebhookContent;
+  try {
+    content = hook.read(request);
+  } catch (error) {
+    if (error instanceof SyntaxError) throw refused(`The ${channel.name} webhook's body could not be read: ${error.message}`);
+    throw error;
+  }
+  if ('messages' in content && content.messages.some((message) => !message.messageId || typeof message.messageId !== 'string' || !message.from || typeof message.from !== 'string')) {
+    throw refused(`A message in the ${channel.name} webhook has no id or no sender.`);
+  }
+  return content;
+};
+
 const register = (app: FastifyInstance, channel: Channel, hook: ChannelWebhook, deps: ChannelRouteDeps): void => {
   app.route({
     method: hook.method,
@@ -56,7 +76,7 @@ const register = (app: FastifyInstance, channel: Channel, hook: ChannelWebhook, 
     validatorCompiler: describeOnly,
     handler: async (request, reply) => {
       if (deps.insecure) request.log.warn(`${channel.name} webhook signature not checked (--insecure-skip-signature): anyone can post to ${hook.path}`);
-      const content = hook.read(webhookRequest(request, hook, deps.publicUrl));
+      const content = readOf(channel, hook, webhookRequest(request, hook, deps.publicUrl));
       if ('challenge' in content) return reply.type('text/plain; charset=utf-8').send(content.challenge);
       const replies: string[] = [];
       const sends: (() => Promise<void>)[] = [];
