@@ -14,6 +14,7 @@ import { alreadyHaveText } from '../../src/lib/bot/replies.ts';
 import { choiceTexts } from '../../src/lib/tasks/messages.ts';
 import { useBots } from '../helpers/bot.ts';
 import { whatsappText } from '../helpers/server.ts';
+import { waitFor } from '../helpers/vidbot.ts';
 
 const USER = 'whatsapp:+15550007272';
 
@@ -45,6 +46,12 @@ describe('the same words again', () => {
     expect(await bot.say(USER, 'A quiet lake at dawn.')).toBe(alreadyHaveText(done));
     expect(alreadyHaveText(done)).toBe(`✅ You already have "a quiet lake at dawn": it's in our chat above. For a new version, describe it a little differently.`);
     expect(await bot.vidbot.store.countTasks({ from: USER })).toBe(1);
+    // Once the phone has it and "Another take" was offered under it, the way to a new version is that tap.
+    await bot.fake.sendStatus(done.delivery?.messageId ?? '', 'delivered');
+    await waitFor(async () => (await bot.vidbot.store.findOutbound({ id: `${done.jobId ?? done.taskId}:choices` }))?.messageId !== undefined);
+    expect(await bot.say(USER, 'a quiet lake at dawn')).toBe(
+      `✅ You already have "a quiet lake at dawn": it's in our chat above. For a new version, tap 🔁 Another take under it, or describe it a little differently.`,
+    );
     // Other words are a new video, and the allowance counted only the one.
     expect(await bot.say(USER, 'a quiet lake at dusk')).toContain('1 of 3 videos left today');
   });

@@ -23,7 +23,7 @@ import { isLinkOnly, readPrompt } from './typed-prompt.ts';
 import type { BotReply } from './types.ts';
 
 export interface PromptQueueOptions {
-  readonly vidbot: Pick<Vidbot, 'submitTask' | 'provider' | 'channels' | 'paths' | 'config' | 'ffmpeg' | 'isCached'>;
+  readonly vidbot: Pick<Vidbot, 'submitTask' | 'provider' | 'channels' | 'paths' | 'config' | 'ffmpeg' | 'isCached' | 'store'>;
   readonly models: ModelContext;
   readonly budgetSpent: BudgetGate;
   readonly admit: Turns['admit'];

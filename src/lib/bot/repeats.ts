@@ -4,7 +4,9 @@
  */
 import type { Vidbot } from '../create-vidbot.ts';
 import type { RepeatCheck, RepeatGuard, RepeatRequest } from '../limits/repeats.ts';
+import { isDeliveryFailure } from '../domain.ts';
 import type { Task } from '../store/port.ts';
+import { offerIdOf } from '../tasks/choices.ts';
 import { choiceTexts } from '../tasks/messages.ts';
 import { alreadyHaveText, alreadyOnItsWayText } from './replies.ts';
 import type { BotReply } from './types.ts';
@@ -28,8 +30,11 @@ export interface RepeatAnswers {
   readonly asked: 'words' | 'take';
   /** Where the one on its way stands, told to its repeat. */
   readonly standingOf?: StandingOf;
-  /** Whether the sender has the video of the request's ended task already, so that making it again would send the same one. */
-  readonly hadAlready?: (earlier: Task) => Promise<boolean>;
+  /**
+   * Whether the sender has the video of the request's ended task already, so that making it again
+   * would send the same one (undefined when not), and whether "Another take" was offered under it.
+   */
+  readonly hadAlready?: (earlier: Task) => Promise<SameVideo | undefined>;
 }
 
 /**
@@ -38,8 +43,9 @@ export interface RepeatAnswers {
  */
 export const answerToRepeat = async (check: RepeatCheck, answers: RepeatAnswers): Promise<{ reply: BotReply; standsFor?: string } | undefined> => {
   if ('repeats' in check) return { reply: repeatReply(check.repeats, answers.asked, await answers.standingOf?.(check.repeats)) };
-  if (check.earlier !== undefined && (await answers.hadAlready?.(check.earlier)) === true) {
-    return { reply: { text: alreadyHaveText(check.earlier), kind: 'repeat', duplicate: false }, standsFor: check.earlier.taskId };
+  const had = check.earlier === undefined ? undefined : await answers.hadAlready?.(check.earlier);
+  if (check.earlier !== undefined && had !== undefined) {
+    return { reply: { text: alreadyHaveText(check.earlier, had), kind: 'repeat', duplicate: false }, standsFor: check.earlier.taskId };
   }
   return undefined;
 };
@@ -65,10 +71,20 @@ export const unlessRepeated = async (guard: RepeatGuard, request: RepeatRequest,
   }
 };
 
+/** A video the sender has already, that the same request would send again. */
+export interface SameVideo {
+  /** "🔁 Another take" was offered under it: the way to a new version is a tap away. */
+  readonly offered: boolean;
+}
+
 /** Whether making the words again would send the sender the video they have (it arrived, and the cache has it). */
 export const sameVideoArrived = async (
-  vidbot: Pick<Vidbot, 'isCached'>,
+  vidbot: Pick<Vidbot, 'isCached' | 'store'>,
   earlier: Task,
   prompt: string,
   model: string | undefined,
-): Promise<boolean> => earlier.status === 'done' && (await vidbot.isCached({ prompt, ...(model ? { options: { model } } : {}) }));
+): Promise<SameVideo | undefined> => {
+  if (earlier.status !== 'done' || !(await vidbot.isCached({ prompt, ...(model ? { options: { model } } : {}) }))) return undefined;
+  const offer = await vidbot.store.findOutbound({ id: offerIdOf(earlier) });
+  return { offered: offer !== null && offer.messageId !== undefined && !isDeliveryFailure(offer.status) };
+};

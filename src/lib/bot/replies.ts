@@ -223,8 +223,8 @@ export const alreadyOnItsWayText = (task: Task, standing: { place: number | null
  * The answer to a prompt sent again after its video arrived, when making it again would send the
  * same video (the cache has it): the user has it already, and learns how to get a new one.
  */
-export const alreadyHaveText = (task: Task): string =>
-  `✅ You already have ${promptLabel(task.prompt, 60)}: it's in our chat above. For a new version, describe it a little differently.`;
+export const alreadyHaveText = (task: Task, { offered = false }: { offered?: boolean } = {}): string =>
+  `✅ You already have ${promptLabel(task.prompt, 60)}: it's in our chat above. For a new version, ${offered ? 'tap 🔁 Another take under it, or ' : ''}describe it a little differently.`;
 
 /**
  * The seed's acknowledgement (or another headline, e.g. for a tapped button), then where the task

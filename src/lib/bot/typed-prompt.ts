@@ -19,7 +19,7 @@ import { emptyPromptText, linkOnlyText, promptTooLongText } from './replies.ts';
 import type { BotReply } from './types.ts';
 
 export interface TypedPromptContext {
-  readonly vidbot: Pick<Vidbot, 'ingestInbound' | 'limits' | 'config' | 'isCached'>;
+  readonly vidbot: Pick<Vidbot, 'ingestInbound' | 'limits' | 'config' | 'isCached' | 'store'>;
   readonly now: () => number;
   /** The ETA's basis, read before the unit (it may be a few seconds old), told of each job queued. */
   readonly etaBasis: EtaBasisSource;

@@ -61,6 +61,9 @@ const offerable = async (deps: LifecycleDeps, taskId: string, from: string): Pro
   return quota === undefined || quota.left > 0;
 };
 
+/** The record id of the offer of another version under a task's video: one per run of it. */
+export const offerIdOf = (task: Pick<Task, 'jobId' | 'taskId'>): string => `${task.jobId ?? task.taskId}:choices`;
+
 /**
  * Sends the follow-up with choices about a delivered task, once per run of it (`<jobId>:choices`).
  * Not outside WhatsApp's 24-hour window (free-form messages cannot go then) nor after a template.
@@ -69,7 +72,7 @@ const offerable = async (deps: LifecycleDeps, taskId: string, from: string): Pro
 export const offerChoices = async (deps: LifecycleDeps, task: Task): Promise<void> => {
   const { delivery } = task;
   if (!task.from || task.status !== 'done' || delivery === undefined || delivery.fallback === 'template') return;
-  const id = `${task.jobId ?? task.taskId}:choices`;
+  const id = offerIdOf(task);
   try {
     if ((await deps.store.findOutbound({ id })) !== null) return;
     if (!(await offerable(deps, task.taskId, task.from))) return;
