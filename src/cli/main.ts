@@ -260,9 +260,12 @@ export const main = async (given: readonly string[], context: CliContext): Promi
   const argv = helpOfNoCommand(given, program);
   const first = argv.find((arg) => !arg.startsWith('-'));
   if (first !== undefined) state.first = first;
-  // Bare `vidbot` (with --verbose at most) asks what it can do: the help, on stdout, as a success.
-  if (argv.every((arg) => arg === '--verbose')) {
-    program.outputHelp();
+  // Bare `vidbot` (with --verbose at most) asks what it can do: the help, on stdout, as a success;
+  // and so does a group alone (`vidbot config`), as `vidbot` does, not as a usage error.
+  const words = argv.filter((arg) => arg !== '--verbose');
+  const group = words.length === 1 ? program.commands.find((command) => command.name() === words[0] && command.commands.length > 0) : undefined;
+  if (words.length === 0 || group !== undefined) {
+    (group ?? program).outputHelp();
     return 0;
   }
   try {

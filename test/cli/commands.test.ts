@@ -18,6 +18,12 @@ describe('vidbot --help and --version', () => {
     expect(result.exitCode).toBe(0);
     for (const command of ['generate', 'compress', 'config']) expect(result.stdout).toContain(command);
     expect(result.stdout).toContain('Examples:');
+    // A group alone asks what it holds, as `vidbot` alone does: its help on stdout, a success (it was exit 2 on stderr).
+    for (const group of ['config', 'media']) {
+      const help = await cli([group]);
+      expect({ group, exitCode: help.exitCode, stderr: help.stderr }).toEqual({ group, exitCode: 0, stderr: '' });
+      expect(help.stdout).toMatch(new RegExp(`^Usage: vidbot ${group} \\[options\\] \\[command\\]`));
+    }
   });
 
   it('prints the version', async () => {
