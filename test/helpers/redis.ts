@@ -44,10 +44,14 @@ export const startRedis = async (options: { port?: number } = {}): Promise<TestR
   const clients: Redis[] = [];
   let server: ResultPromise | undefined;
   const start = async () => {
-    server = execa(process.env.REDIS_SERVER_BIN ?? 'redis-server', [
+    const bin = process.env.REDIS_SERVER_BIN ?? 'redis-server';
+    server = execa(bin, [
       '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '',
     ], { reject: false, stdio: 'ignore' });
-    await waitForPing(port);
+    // Not installed: said as such at once, not as a server that never answered.
+    const missing = server.then((result) => ((result as { code?: string }).code === 'ENOENT' ? result : undefined));
+    const ended = await Promise.race([waitForPing(port).then(() => undefined), missing]);
+    if (ended !== undefined) throw new Error(`redis-server is not installed (${bin} was not found): install Debian's redis-server package (apt-get install redis-server; .ci/run does).`);
   };
   const stop = async () => {
     server?.kill('SIGTERM');
