@@ -113,6 +113,15 @@ describe('vidbot status', () => {
     expect(unknown.exitCode).toBe(66);
     expect(unknown.stderr).toContain('No task deadbeef. [VIDBOT_TASK_NOT_FOUND]');
     expect((await cli([taskId, '--watch'])).exitCode).toBe(2);
+
+    // Made by the library's createTask and never run: no job will take it, so it is not called queued.
+    const { createSqliteStore } = await import('../../src/lib/store/index.ts');
+    const store = createSqliteStore({ file: join(box.env.VIDBOT_DATA_DIR ?? '', 'vidbot.db') });
+    const options = { provider: 'local', orientation: 'portrait', durationSec: 1, polish: false, useCache: true } as const;
+    const { task: idle } = await store.createTask({ prompt: 'a kite never run', from: '', sessionId: 'cli', options });
+    await store.close();
+    expect((await cli([])).stdout).toMatch(/created, not run \(no job: runTask runs it\) .*"a kite never run"|"a kite never run".*created, not run/);
+    expect((await cli([idle.taskId])).stdout).toMatch(/status +created, not run \(no job: runTask runs it\)/);
   });
 
   it('asks a running server with its API key, and explains when it cannot', async () => {

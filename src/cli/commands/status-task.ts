@@ -85,6 +85,7 @@ const when = (at: number): string => new Date(at).toISOString().replace('T', ' '
 
 const stateOf = (task: Task): string => {
   const took = task.finishedAt && task.startedAt ? ` in ${formatDuration(task.finishedAt - task.startedAt)}` : '';
+  if (task.status === 'queued' && task.jobId === undefined) return 'created, not run (no job: runTask runs it)';
   if (task.status === 'processing') return `processing (${task.stage ?? 'starting'}${task.progress === undefined ? '' : `, ${task.progress}%`})`;
   if (task.status === 'failed') return `failed${took}: ${task.error ?? 'unknown error'}${task.errorCode ? ` [${task.errorCode}]` : ''}`;
   return `${task.status}${took}`;

@@ -101,7 +101,9 @@ const stateOf = (task: Task): string => {
   const took = task.finishedAt && task.startedAt ? ` in ${formatDuration(task.finishedAt - task.startedAt)}` : '';
   // A failed task's failed delivery is said by its error, not twice ("failed, failed: ...").
   const delivered = task.delivery && !(task.status === 'failed' && task.delivery.status === 'failed') ? `, ${deliveryText(task.delivery)}` : '';
-  return task.status === 'processing' ? `processing (${task.stage ?? 'starting'})`
+  // Created by the library (createTask) and never run: no job, so no worker will take it; "queued" would promise one.
+  return task.status === 'queued' && task.jobId === undefined ? 'created, not run (no job: runTask runs it)'
+    : task.status === 'processing' ? `processing (${task.stage ?? 'starting'})`
     : task.status === 'delivering' ? `delivering${delivered}`
     // One line a task: an error's first line (ffmpeg's stderr follows on the next ones; `vidbot status <id>` shows all).
     : task.status === 'failed' ? `failed${delivered}: ${firstLine(task.error ?? 'unknown error')}`
