@@ -10,6 +10,11 @@ export interface CliContext {
   readonly stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
   /** Fires on Ctrl-C (SIGINT) or SIGTERM. */
   readonly signal: AbortSignal;
+  /**
+   * Acts as a Ctrl-C at the process's edge does (the first stops cleanly, a second at once): for a
+   * terminal in raw mode (the dashboard), where the key arrives as input instead of as SIGINT.
+   */
+  readonly interrupt?: () => void;
 }
 
 /**

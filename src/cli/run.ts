@@ -40,6 +40,7 @@ export const run = async (): Promise<void> => {
     stderr: process.stderr,
     stdin: process.stdin,
     signal: controller.signal,
+    interrupt: () => onSignal('SIGINT'),
   });
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);

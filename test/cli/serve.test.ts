@@ -137,12 +137,12 @@ describe('vidbot serve', () => {
     // Two starts and a 12 s render: a minute or more on a loaded machine, so the bound is the waits' own.
   }, 180_000);
 
-  it('draws the dashboard on a terminal, and its last frame after Ctrl-C says the running job went back to the queue', async () => {
+  /** `vidbot serve` in a pseudo-terminal of 80 × 30 (`script`, util-linux), as a person's terminal would run it, with a job running. */
+  const dashboardWithAJob = async (settings: Record<string, string>) => {
     const sandbox = await makeSandbox();
     cleanups.push(sandbox.cleanup);
     const port = await freePort();
-    const env = { ...sandbox.env, TERM: 'xterm-256color', VIDBOT_VIDEO_SECONDS: '30', VIDBOT_SHUTDOWN_GRACE_SEC: '0', WORKER_COUNT: '1' };
-    // `script` (util-linux) gives the CLI a pseudo-terminal of 80 × 30, as a person's terminal would.
+    const env = { ...sandbox.env, TERM: 'xterm-256color', VIDBOT_VIDEO_SECONDS: '30', WORKER_COUNT: '1', ...settings };
     const command = `stty cols 80 rows 30; exec "${process.execPath}" "${binPath}" serve --port ${port}`;
     const child = execa('script', ['-q', '-e', '-c', command, '/dev/null'], { env, extendEnv: false, cwd: sandbox.root, reject: false });
     let raw = '';
@@ -170,10 +170,26 @@ describe('vidbot serve', () => {
     });
     expect(sent.ok).toBe(true);
     await waitFor(async () => /\+1555…9999 a lighthouse in a storm (starting|polish|cache|generate)/.test(screen()), 20_000);
+    return { child, screen };
+  };
+
+  it('draws the dashboard on a terminal, and its last frame after Ctrl-C says the running job went back to the queue', async () => {
+    const { child, screen } = await dashboardWithAJob({ VIDBOT_SHUTDOWN_GRACE_SEC: '0' });
     child.stdin.write('\u0003');
     const result = await child;
     expect(result.exitCode).toBe(0);
     expect(screen()).toContain('Stopped. 1 job was stopped and went back to the queue; it resumes on the next start.');
+  });
+
+  it('stops at once on a second Ctrl-C in the dashboard too, where the terminal hands Ctrl-C over as a key', async () => {
+    const { child, screen } = await dashboardWithAJob({ VIDBOT_SHUTDOWN_GRACE_SEC: '60' });
+    child.stdin.write('\u0003');
+    await waitFor(async () => screen().includes('Stopping: 1 running job gets up to 60 s to finish'), 20_000);
+    // Before, the second was taken as the first again, and the job's 60 s were waited out.
+    child.stdin.write('\u0003');
+    const result = await child;
+    expect(result.exitCode).toBe(130);
+    expect(screen()).toContain('Stopped at once (a second Ctrl-C). Jobs still running go back to the queue when their lease runs out.');
   });
 
   it('stops at once on a second Ctrl-C, and says what becomes of the running job', async () => {

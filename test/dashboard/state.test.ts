@@ -157,6 +157,9 @@ describe('the dashboard state', () => {
       'Stopped. 1 job was stopped and went back to the queue; it resumes on the next start.',
     );
     expect(stop([{ type: 'stopped', handedBack: null, ts: NOW + 2 }])).toBe('Stopped. This server ran no jobs; its queue is worked elsewhere.');
+    // The queue's own count when serve could read it: jobs from before the dashboard started, or sent
+    // as it stopped, are counted too (the dashboard had seen 3; 8 waited).
+    expect(stop([...finishAll, { type: 'stopped', handedBack: 0, waiting: 8, ts: NOW + 2 }])).toBe('Stopped. All 3 running jobs finished first. 8 jobs wait in the queue.');
   });
 
   it('counts queued jobs it cannot list (a remote viewer gets no task lists) from the queue', () => {

@@ -142,12 +142,22 @@ export const createServeView = (input: { context: CliContext; noTui?: boolean })
   let plain: { readonly worker?: QueueWorker; readonly vidbot: Vidbot } | undefined;
   let queuedAtStop: Promise<number | undefined> = Promise.resolve(undefined);
   let runningAtStop = 0;
+  let shownQueue: Vidbot['queue'] | undefined;
+  // Read as the stop begins, before the queue closes with the server: the last words say it (what the
+  // dashboard saw of the queue misses jobs from before its start, or from other processes).
+  const countQueued = () => {
+    if (shownQueue === undefined) return;
+    const counted = shownQueue.counts().then((counts) => counts.waiting + counts.delayed, () => undefined);
+    // A queue that does not answer (Redis gone) must not hold the last line.
+    queuedAtStop = Promise.race([counted, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 2000).unref())]);
+  };
 
   return {
     tui,
     logger: { level, stream: tui ? feedLogStream(sink) : backgroundLog() },
     quit: quit.signal,
     async show({ description, worker, feed, vidbot }) {
+      shownQueue = vidbot.queue;
       if (!tui || feed === undefined) {
         for (const line of description.banner) say(line);
         plain = { vidbot, ...(worker ? { worker } : {}) };
@@ -169,6 +179,7 @@ export const createServeView = (input: { context: CliContext; noTui?: boolean })
         stdout,
         stdin: process.stdin,
         onQuit: () => quit.abort(),
+        onInterrupt: context.interrupt ?? (() => quit.abort()),
         onTogglePause: () => {
           if (!worker) return;
           if (worker.paused) worker.resume();
@@ -187,6 +198,7 @@ export const createServeView = (input: { context: CliContext; noTui?: boolean })
     stopping(graceSec) {
       // The store closes with the server: stop reading it first.
       stopTasks?.();
+      countQueued();
       if (dashboard) {
         dashboard.send({ type: 'stopping', graceSec, ts: Date.now() });
         return;
@@ -201,23 +213,16 @@ export const createServeView = (input: { context: CliContext; noTui?: boolean })
             ? 'no job is running, and none will start; closing the server'
             : `${plural(running, 'running job')} ${running === 1 ? 'gets' : 'get'} up to ${graceSec} s to finish, and no new one starts; the server closes after`;
       say(`\nShutting down: ${jobs}...`);
-      // Read now, before the queue closes with the server; said in the last line.
-      const queue = plain?.vidbot.queue;
-      if (queue) {
-        const counted = queue.counts().then((counts) => counts.waiting + counts.delayed, () => undefined);
-        // A queue that does not answer (Redis gone) must not hold the last line.
-        queuedAtStop = Promise.race([counted, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 2000).unref())]);
-      }
     },
     handingBack(running) {
       if (!dashboard) say(`Handing ${plural(running, 'running job')} back to the queue.`);
     },
     async stopped(handedBack) {
+      const queued = await queuedAtStop;
       if (dashboard) {
-        dashboard.send({ type: 'stopped', handedBack, ts: Date.now() });
+        dashboard.send({ type: 'stopped', handedBack, ...(queued === undefined ? {} : { waiting: queued }), ts: Date.now() });
         return;
       }
-      const queued = await queuedAtStop;
       // The jobs running when the stop began: each ended in time (done, failed or retried), or went back.
       const done = endedInTime(Math.max(0, runningAtStop - (handedBack ?? 0)), handedBack ?? 0);
       const parts = [

@@ -140,6 +140,7 @@ export const watchCommand = async (context: CliContext, input: { server: string;
       stdout,
       stdin: process.stdin,
       onQuit: () => quit.abort(),
+      onInterrupt: context.interrupt ?? (() => quit.abort()),
       onTogglePause: () => void call(paused ? '/api/workers/resume' : '/api/workers/pause').catch(() => {}),
       onRetry: async (jobId) => {
         await call(`/api/tasks/${encodeURIComponent(jobId)}/retry`);

@@ -11,6 +11,8 @@ export interface ActivitySource {
 }
 
 export interface DashboardOptions extends Pick<DashboardProps, 'urls' | 'keys' | 'onQuit' | 'onTogglePause'> {
+  /** Ctrl-C, which raw mode takes as a key: what a Ctrl-C does at the process's edge (a second one stops at once). */
+  readonly onInterrupt: () => void;
   readonly source: ActivitySource;
   /** Retries a failed job; its message (or error) is shown above the keys. */
   readonly onRetry: (jobId: string) => Promise<string>;
@@ -82,7 +84,7 @@ const App = ({ options, channel }: { options: DashboardOptions; channel: Channel
   );
 };
 
-/** Draws the dashboard until unmounted. Ctrl-C (raw mode swallows SIGINT) quits like `q`. */
+/** Draws the dashboard until unmounted. Ctrl-C (raw mode swallows SIGINT) is handed to onInterrupt. */
 export const runDashboard = (options: DashboardOptions): DashboardHandle => {
   const channel = createChannel();
   const instance = render(<App options={options} channel={channel} />, {
@@ -91,7 +93,7 @@ export const runDashboard = (options: DashboardOptions): DashboardHandle => {
     exitOnCtrlC: false,
   });
   const onCtrlC = (data: Buffer | string) => {
-    if (data.toString() === '\u0003') options.onQuit();
+    if (data.toString() === '\u0003') options.onInterrupt();
   };
   options.stdin.on('data', onCtrlC);
   const unmount = () => {

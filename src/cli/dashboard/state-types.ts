@@ -73,6 +73,8 @@ export type StopState =
       readonly running: readonly string[];
       /** Jobs the workers handed back to the queue; null when this process ran no jobs. */
       readonly handedBack: number | null;
+      /** Jobs waiting in the queue as the stop began (the queue's own count), when it could be read. */
+      readonly waiting?: number;
     };
 
 /** What the dashboard draws from: the activity feed's events, plus what `vidbot serve` adds. */
@@ -80,7 +82,7 @@ export type DashboardEvent =
   | ActivityEvent
   | { readonly type: 'tasks'; readonly tasks: readonly OpenTask[]; readonly runSeconds?: number; readonly ts: number }
   | { readonly type: 'stopping'; readonly graceSec: number; readonly ts: number }
-  | { readonly type: 'stopped'; readonly handedBack: number | null; readonly ts: number };
+  | { readonly type: 'stopped'; readonly handedBack: number | null; readonly waiting?: number; readonly ts: number };
 
 export interface DashboardState {
   readonly jobs: readonly JobRow[];

@@ -206,7 +206,7 @@ export const reduce = (state: DashboardState, event: DashboardEvent): DashboardS
       const running = state.stop?.running ?? runningIds(state);
       // Jobs still running when the workers closed went back to the queue; other processes' jobs are not ours to mark.
       const jobs = event.handedBack === null ? state.jobs : state.jobs.map((job) => (job.status === 'running' ? { ...job, ...CLEARED, status: 'queued' as const, handedBack: true } : job));
-      return { ...state, jobs, stop: { phase: 'stopped', running, handedBack: event.handedBack } };
+      return { ...state, jobs, stop: { phase: 'stopped', running, handedBack: event.handedBack, ...(event.waiting === undefined ? {} : { waiting: event.waiting }) } };
     }
   }
 };

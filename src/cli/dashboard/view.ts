@@ -155,7 +155,7 @@ export const stopSummary = (state: DashboardState): string | undefined => {
   // The jobs that were waiting all along (not those just handed back): they stay in the queue, as plain output says.
   const counts = sessionCounts(state);
   const handedBackRows = state.jobs.filter((job) => job.status === 'queued' && job.handedBack).length;
-  const waiting = Math.max(0, counts.queued + counts.retrying - handedBackRows);
+  const waiting = stop.waiting ?? Math.max(0, counts.queued + counts.retrying - handedBackRows);
   const stillWaiting = waiting > 0 ? ` ${plural(waiting, 'job')} ${waiting === 1 ? 'waits' : 'wait'} in the queue.` : '';
   if (stop.running.length === 0 && stop.handedBack === 0) return `Stopped. No job was running.${stillWaiting}`;
   const ended = stop.running.map((id) => state.jobs.find((job) => job.jobId === id)?.status);
