@@ -36,3 +36,20 @@ it('forgets a job queued here once a later read shows it, running as well as wai
   basis.queued({ taskId: 'd1', sender: 'dave' });
   expect((await basis.read()).since?.map((job) => job.taskId)).toEqual(['d1']);
 });
+
+it('says the workers are paused, so that the ack promises no time while nothing starts', async () => {
+  let live = { concurrency: 2, paused: false };
+  const basis = createEtaBasis({
+    store: { listTasks: async () => [] },
+    queue: { counts: async () => ({ waiting: 1, delayed: 0, active: 0, completed: 0, failed: 0, canceled: 0 }) },
+    workers: 2,
+    liveWorkers: () => live,
+    now: () => 0,
+  });
+  expect(await basis.read()).toMatchObject({ workersRun: true });
+  expect((await basis.read()).paused).toBeUndefined();
+  live = { concurrency: 2, paused: true };
+  const paused = await basis.read();
+  expect(paused).toMatchObject({ workersRun: false, paused: true });
+  expect(ackReply('t2', 2, { ...paused, runSeconds: 40 }, {}).text).not.toContain('Ready in');
+});

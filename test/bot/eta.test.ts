@@ -26,6 +26,10 @@ describe('estimateReadySeconds', () => {
     // One of two workers busy: it may be this sender's own job, which holds their next one back.
     expect(ackReply('t1', 1, { ...basis, running: 1 }, {}).text).toContain("📋 You're next in line. ⏱️ Ready in about 4 min.");
     expect(ackReply('t1', 2, { ...basis, running: 0 }, {}).text).toContain('⏱️ Ready in about 4 min.');
+    // Workers paused (the operator's p): nothing starts until they resume, so no time is promised (it said "Ready in under a minute").
+    const paused = ackReply('t1', 2, { ...basis, running: 0, workersRun: false, paused: true }, {}).text;
+    expect(paused).toContain("📋 You're #2 in line.");
+    expect(paused).not.toContain('Ready in');
   });
 });
 

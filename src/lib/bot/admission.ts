@@ -38,6 +38,8 @@ export interface EtaBasis {
   readonly running?: number;
   /** Whether workers take jobs now (running here or live elsewhere, or given outright): else nothing starts at once. */
   readonly workersRun?: boolean;
+  /** The workers are paused (the operator's `p`): nothing starts until they resume, so no time can be promised. */
+  readonly paused?: boolean;
   /** Whose jobs wait and run (a second ago at most); undefined when too many to list. */
   readonly line?: OpenLine;
   /** The jobs this process queued since the line was read, oldest first. */
@@ -69,7 +71,7 @@ export const standingOf = (
   // Counts alone: next in line with every worker idle, it starts at once. Otherwise every worker
   // counts as busy: a sender's own running job holds their next one back, and whose jobs run is not known.
   const startsNow = position === 1 && basis.running === 0 && basis.workers > 0 && basis.workersRun === true;
-  if (basis.runSeconds === undefined || position === null) return { place: position, startsNow };
+  if (basis.runSeconds === undefined || position === null || basis.paused === true) return { place: position, startsNow };
   const running = startsNow ? 0 : basis.workers;
   return { place: position, startsNow, etaSec: estimateReadySeconds(position, basis.workers, basis.runSeconds, running) };
 };

@@ -82,6 +82,7 @@ export const createEtaBasis = (options: {
         workers: live !== undefined && live.concurrency > 0 ? live.concurrency : options.workers,
         running: active,
         workersRun,
+        ...(live?.paused === true ? { paused: true } : {}),
         ...(open === undefined || !workersRun ? {} : { line: open, since: notes.map(({ taskId, sender }) => ({ taskId, sender })) }),
       };
     },
