@@ -76,6 +76,12 @@ describe('the dashboard state', () => {
     const rows = orderedRows(webOnly, NOW);
     expect(rows.find(({ row }) => row.jobId === JOB.forest)?.etaSeconds).toBeUndefined();
     expect(rows.find(({ row }) => row.jobId === JOB.storm)?.etaSeconds).toBe(90 - 13);
+    // Paused, or stopping: nothing starts, so a waiting job has no time ahead to show; running ones still do.
+    for (const still of [apply([{ type: 'workers', running: 3, concurrency: 3, paused: true, ts: NOW }], busy), apply([{ type: 'stopping', graceSec: 10, ts: NOW }], busy)]) {
+      const shown = orderedRows(still, NOW);
+      expect(shown.find(({ row }) => row.jobId === JOB.forest)?.etaSeconds).toBeUndefined();
+      expect(shown.find(({ row }) => row.jobId === JOB.storm)?.etaSeconds).toBe(90 - 13);
+    }
   });
 
   it('goes by the run times of the jobs it saw end where it has no store to read them from (status --watch)', () => {

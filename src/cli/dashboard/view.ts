@@ -85,6 +85,8 @@ export const orderedRows = (state: DashboardState, now: number): ShownRow[] => {
       const left = runningLeft(row, run, now);
       return left === undefined ? { row } : { row, etaSeconds: left };
     }
+    // Nothing starts while the workers are paused or stopping: no time to promise a waiting job.
+    if (state.workers.paused || state.stop !== undefined) return { row };
     // Jobs run elsewhere (serve --no-workers): no basis for when they start.
     const ready = inLine[position - 1];
     return ready === undefined ? { row } : { row, etaSeconds: ready };
