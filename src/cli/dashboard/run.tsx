@@ -55,6 +55,9 @@ const createChannel = () => {
 
 type Channel = ReturnType<typeof createChannel>;
 
+/** How long a notice above the keys (a retry's word) stays. */
+const NOTICE_MS = 10_000;
+
 const App = ({ options, channel }: { options: DashboardOptions; channel: Channel }) => {
   const [state, dispatch] = useReducer(update, undefined, () => options.source.recent().reduce<DashboardState>(reduce, initialState));
   const [now, setNow] = useState(Date.now());
@@ -62,6 +65,12 @@ const App = ({ options, channel }: { options: DashboardOptions; channel: Channel
   const { columns, rows } = useWindowSize();
   useEffect(() => options.source.subscribe((event) => dispatch({ type: 'event', event })), [options.source]);
   useEffect(() => channel.subscribe((event) => dispatch({ type: 'event', event })), [channel]);
+  useEffect(() => {
+    // A retry's word is news for a moment, not a line kept for the rest of the session.
+    if (notice === undefined) return;
+    const timer = setTimeout(() => setNotice(undefined), NOTICE_MS);
+    return () => clearTimeout(timer);
+  }, [notice]);
   useEffect(() => {
     // Elapsed times, countdowns and the per-minute figure move even when no event arrives.
     const timer = setInterval(() => setNow(Date.now()), 1000);
