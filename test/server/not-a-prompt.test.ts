@@ -21,9 +21,13 @@ describe('messages that ask for no video', () => {
   it('a greeting gets the welcome and the help; thanks, an ok and a goodbye each their own word; a description is still a prompt', async () => {
     const bot = await quiet();
     expect(WELCOME).toContain('Hi!');
-    for (const greeting of ['Hi', 'hello!', 'Hey 👋', 'hey there', '/start', '?']) {
-      expect({ greeting, answer: await bot.say(USER, greeting) }).toMatchObject({ answer: expect.stringContaining(WELCOME) });
+    // Each a greeting from someone new (a sender of their own each): the welcome.
+    for (const [i, greeting] of ['Hi', 'hello!', 'Hey 👋', 'hey there', '/start', '?'].entries()) {
+      expect({ greeting, answer: await bot.say(`whatsapp:+1555000600${i}`, greeting) }).toMatchObject({ answer: expect.stringContaining(WELCOME) });
     }
+    // Greeted again before any video: a word back, not the twelve lines once more; /start and "?" ask for the help.
+    expect(await bot.say('whatsapp:+15550006000', 'hi')).toBe("👋 Hi again! Send a description or a photo and I'll make you a video. /help lists everything I can do.");
+    expect(await bot.say('whatsapp:+15550006000', '?')).toContain(WELCOME);
     for (const thanks of ['thanks!', 'Thank you', '🙏🏽']) {
       expect({ thanks, answer: await bot.say(USER, thanks) }).toEqual({ thanks, answer: notAPromptTexts.thanks });
     }
@@ -41,9 +45,9 @@ describe('messages that ask for no video', () => {
     expect(await bot.say(USER, 'Good morning')).toContain('Generating your video');
     expect(await bot.vidbot.store.countTasks({ from: USER })).toBe(2);
 
-    // Back after making videos: a greeting gets a word back, not the whole welcome again; /help and
-    // a question about the bot still get all of it.
-    expect(await bot.say(USER, 'Hi!')).toBe("👋 Hi again! Send a description or a photo and I'll make you a video. /help lists everything I can do.");
+    // Back while a video is on its way: said, with where to look.
+    expect(await bot.say(USER, 'Hi!')).toBe('👋 Hi again! Your video is on the way: /status says where. Send a description or a photo for another.');
+    // /help and a question about the bot still get all of it.
     expect(welcomeBackText({ imageToVideo: true, voiceNotes: true })).toContain('Send a description, a photo or a voice note and');
     for (const asking of ['/help', 'help', 'hi, what can you do?']) expect({ asking, answer: await bot.say(USER, asking) }).toMatchObject({ answer: expect.stringContaining(WELCOME) });
   });

@@ -191,6 +191,7 @@ describe('every text the bot sends', () => {
       modelTexts.unknown('sora-2'),
       modelTexts.unknownOnly('sora-2', modelLabel('minimax/video-01')),
       welcomeBackText({ imageToVideo: true, voiceNotes: true }),
+      welcomeBackText({ imageToVideo: false, onItsWay: 2 }),
     ];
     for (const text of texts) expectForThePhone(text);
   });

@@ -157,8 +157,15 @@ export const runCommand = async (
     case undefined:
       return unknownCommandText(command.word, { ...context, meant: meantCommand(command.word) });
     case 'help':
-      // "Hi" from someone who has made videos here: a word back, not the whole welcome again.
-      if (isGreeting(command.word) && (await vidbot.store.listTasks({ from, limit: 1 })).length > 0) return welcomeBackText(context);
+      // "Hi" from someone the bot has answered before: a word back (and of a video on its way), not the whole welcome again.
+      if (isGreeting(command.word)) {
+        const [onItsWay, asked, session] = await Promise.all([
+          vidbot.store.countTasks({ from, status: ['queued', 'processing', 'delivering'] }),
+          vidbot.store.listTasks({ from, limit: 1 }),
+          vidbot.store.getSession(from, { last: 3 }),
+        ]);
+        if (asked.length > 0 || session?.messages.some((message) => message.role === 'bot')) return welcomeBackText({ ...context, onItsWay });
+      }
       return helpText(context);
     case 'status': {
       const placeOf = context.placeOf ?? (async (_task: Task, position: number | null) => position);

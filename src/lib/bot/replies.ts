@@ -32,10 +32,12 @@ export const helpText = (options: { imageToVideo: boolean; voiceNotes?: boolean;
     '/help — this message',
   ].join('\n');
 
-/** A greeting from someone who has asked for videos before: not the whole welcome again. */
-export const welcomeBackText = (options: { imageToVideo: boolean; voiceNotes?: boolean }): string => {
+/** A greeting from someone the bot has answered before: not the whole welcome again; `onItsWay`: their videos still coming. */
+export const welcomeBackText = (options: { imageToVideo: boolean; voiceNotes?: boolean; onItsWay?: number }): string => {
   const ways = ['a description', ...(options.imageToVideo ? ['a photo'] : []), ...(options.voiceNotes ? ['a voice note'] : [])];
   const what = ways.length === 1 ? ways[0] : `${ways.slice(0, -1).join(', ')} or ${ways.at(-1)}`;
+  const coming = options.onItsWay ?? 0;
+  if (coming > 0) return `👋 Hi again! ${coming === 1 ? 'Your video is' : `Your ${coming} videos are`} on the way: /status says where. Send ${what} for another.`;
   return `👋 Hi again! Send ${what} and I'll make you a video. /help lists everything I can do.`;
 };
 
