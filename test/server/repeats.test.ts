@@ -44,13 +44,13 @@ describe('the same words again', () => {
     const done = await bot.until(first?.taskId ?? '', 'done');
     // Made again it would be the same video (the cache has it): the user is told where it is, and how to get another.
     expect(await bot.say(USER, 'A quiet lake at dawn.')).toBe(alreadyHaveText(done));
-    expect(alreadyHaveText(done)).toBe(`✅ You already have "a quiet lake at dawn": it's in our chat above. For a new version, describe it a little differently.`);
+    expect(alreadyHaveText(done)).toBe(`✅ You already have "a quiet lake at dawn": it's in our chat above. For a new version, describe it in other words (capitals and punctuation don't count).`);
     expect(await bot.vidbot.store.countTasks({ from: USER })).toBe(1);
     // Once the phone has it and "Another take" was offered under it, the way to a new version is that tap.
     await bot.fake.sendStatus(done.delivery?.messageId ?? '', 'delivered');
     await waitFor(async () => (await bot.vidbot.store.findOutbound({ id: `${done.jobId ?? done.taskId}:choices` }))?.messageId !== undefined);
     expect(await bot.say(USER, 'a quiet lake at dawn')).toBe(
-      `✅ You already have "a quiet lake at dawn": it's in our chat above. For a new version, tap 🔁 Another take under it, or describe it a little differently.`,
+      `✅ You already have "a quiet lake at dawn": it's in our chat above. For a new version, tap 🔁 Another take under it, or describe it in other words (capitals and punctuation don't count).`,
     );
     // Other words are a new video, and the allowance counted only the one.
     expect(await bot.say(USER, 'a quiet lake at dusk')).toContain('1 of 3 videos left today');
@@ -79,7 +79,7 @@ describe('the same words again', () => {
     expect((await send('', photo())).text).toContain('Generating your video');
     expect((await send('', photo())).text).toBe(`⏳ Already on it: your photo is next in line.\nYou'll get it once, no need to send it again.`);
     expect((await send('make it dance', photo())).text).toContain('Generating your video');
-    expect((await send('Make it dance!', photo())).text).toBe(`⏳ Already on it: your photo ("make it dance") is #2 in line.\nYou'll get it once, no need to send it again.`);
+    expect((await send('Make it dance!', photo())).text).toBe(`⏳ Already on it: "make it dance" is #2 in line.\nYou'll get it once, no need to send it again.`);
     expect((await send('', bot.fake.addMedia(other, 'image/png'))).text).toContain('Generating your video');
     expect(await bot.vidbot.store.countTasks({ from: USER })).toBe(3);
     // The repeats' copies are not kept: one photo file for each task.

@@ -241,11 +241,13 @@ describe('every text the bot sends', () => {
     expect(resultMessage(photo).body.split('\n')[1]).toBe('🎬 your photo');
     expect(canceledMessage(photo)).toBe('🛑 Canceled your photo. Send a new description whenever you like.');
     expect(choiceTexts.resend(photo)).toBe('📤 Sending the video of your photo to you again!');
-    expect(statusText([{ task: photo, position: 1 }])).toContain('1. your photo — ⏳ queued, next in line');
+    // In a list, two photos sent without words are told apart by when each was sent.
+    expect(statusText([{ task: photo, position: 1 }], undefined, 1 + 5 * 60_000)).toContain('1. your photo (sent 5 min ago) — ⏳ queued, next in line');
     expect(historyText([video({ prompt: DEFAULT_IMAGE_PROMPT })])).toContain('1. your photo — made 3 h ago');
+    expect(historyText([video({ prompt: DEFAULT_IMAGE_PROMPT, videoUrl: 'https://media.example/v.mp4' })])).toMatch(/1\. your photo \(sent 3 h ago\) — https:/);
     expect(alreadyOnItsWayText(photo)).toBe(`⏳ Already on it: your photo is in line.\nYou'll get it once, no need to send it again.`);
-    // With a caption, the caption is what the user wrote.
-    expect(alreadyOnItsWayText({ ...photo, prompt: 'make it dance' })).toMatch(/^⏳ Already on it: your photo \("make it dance"\) is in line\./);
+    // With a caption, the caption is what the user wrote, as the ack, the video and /status call it.
+    expect(alreadyOnItsWayText({ ...photo, prompt: 'make it dance' })).toMatch(/^⏳ Already on it: "make it dance" is in line\./);
     // Takes and orientations of one prompt arrive told apart, as /status and /history tell them.
     expect(resultMessage(task({ options: { ...task().options, orientation: 'landscape', take: 2 } })).body).toMatch(/\n🎬 "a fox running through a neon city at night" ↔️ \(take 2\)$/);
   });

@@ -103,13 +103,17 @@ const deliveredText = (task: Task): string => {
 
 const placeText = (position: number): string => (position === 1 ? 'next in line' : `#${position} in line`);
 
-export const statusText = (lines: readonly { task: Task; position: number | null }[], quota?: Quota): string => {
+/** A request in a list (/status, /history): photos sent without words are told apart by when they were sent. */
+const listLabel = (prompt: string, at: number, now: number): string =>
+  prompt === DEFAULT_IMAGE_PROMPT ? `your photo (sent ${agoText(now - at)})` : promptLabel(prompt, 40);
+
+export const statusText = (lines: readonly { task: Task; position: number | null }[], quota?: Quota, now = Date.now()): string => {
   const allowance = quota === undefined ? [] : [quota.left === 0 ? quotaUsedUpText(quota) : quotaLeftText(quota)];
   return lines.length === 0
     ? ["📭 You haven't asked for any videos yet. Send a description to make your first one!", ...allowance].join('\n')
     : [
         '📋 Your latest requests:',
-        ...lines.map(({ task, position }, i) => `${i + 1}. ${promptLabel(task.prompt, 40)}${versionMarks(task.options.orientation === 'landscape', task.options.take)} — ${taskStateText(task, position)}`),
+        ...lines.map(({ task, position }, i) => `${i + 1}. ${listLabel(task.prompt, task.createdAt, now)}${versionMarks(task.options.orientation === 'landscape', task.options.take)} — ${taskStateText(task, position)}`),
         ...allowance,
       ].join('\n');
 };
@@ -132,7 +136,8 @@ export const historyText = (videos: readonly Video[], now = Date.now(), takeOf: 
         '🎞️ Your recent videos:',
         ...videos.map(
           (video, i) =>
-            `${i + 1}. ${promptLabel(video.prompt, 40)}${versionMarks((video.width ?? 0) > (video.height ?? 0), takeOf(video))} — ${video.videoUrl ?? `made ${agoText(now - video.createdAt)}`}`,
+            // Without a link the line ends with when it was made, which tells two photos apart already.
+            `${i + 1}. ${video.videoUrl ? listLabel(video.prompt, video.createdAt, now) : promptLabel(video.prompt, 40)}${versionMarks((video.width ?? 0) > (video.height ?? 0), takeOf(video))} — ${video.videoUrl ?? `made ${agoText(now - video.createdAt)}`}`,
         ),
       ].join('\n');
 
@@ -211,8 +216,7 @@ export const promptTooLongText = (length: number, maxChars: number): string =>
  * only under a sender's newest video, and only while they have videos left today.)
  */
 export const alreadyOnItsWayText = (task: Task, standing: { place: number | null; etaSec?: number; startsNow?: boolean } = { place: null }): string => {
-  const words = promptLabel(task.prompt, 60);
-  const about = task.options.firstFrameImage === undefined || task.prompt === DEFAULT_IMAGE_PROMPT ? words : `your photo (${words})`;
+  const about = promptLabel(task.prompt, 60);
   const { place, etaSec, startsNow } = standing;
   // Where a queued one stands, as the ack and /status tell it: the question behind a prompt sent again is "when?".
   const inLine = startsNow === true || place === 0 ? 'is starting now' : place !== null && place > 0 ? `is ${placeText(place)}` : 'is in line';
@@ -226,7 +230,7 @@ export const alreadyOnItsWayText = (task: Task, standing: { place: number | null
  * same video (the cache has it): the user has it already, and learns how to get a new one.
  */
 export const alreadyHaveText = (task: Task, { offered = false }: { offered?: boolean } = {}): string =>
-  `✅ You already have ${promptLabel(task.prompt, 60)}: it's in our chat above. For a new version, ${offered ? 'tap 🔁 Another take under it, or ' : ''}describe it a little differently.`;
+  `✅ You already have ${promptLabel(task.prompt, 60)}: it's in our chat above. For a new version, ${offered ? 'tap 🔁 Another take under it, or ' : ''}describe it in other words (capitals and punctuation don't count).`;
 
 /**
  * The seed's acknowledgement (or another headline, e.g. for a tapped button), then where the task
