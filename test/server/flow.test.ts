@@ -78,7 +78,7 @@ describe('the WhatsApp bot end to end', () => {
     const ack = await bot.post({ ...whatsappText(USER, 'make it dance'), NumMedia: '1', MediaUrl0: photo, MediaContentType0: 'image/png' });
     expect(ack.text).toContain('Generating your video');
     const [task] = await bot.vidbot.store.listTasks({ from: USER });
-    expect(task?.options.firstFrameImage).toMatch(/inbound\/SM[0-9a-f]+\.png$/);
+    expect(task?.options.firstFrameImage).toMatch(/inbound\/SM[0-9a-f]+-[0-9a-f]{8}\.png$/);
     await waitFor(async () => (await bot.vidbot.store.getTask(task?.taskId ?? ''))?.status === 'done', 60_000);
 
     // An attacker-controlled MediaUrl on another port of this machine is never requested.

@@ -86,6 +86,10 @@ describe('the same words again', () => {
     expect(await readdir(join(bot.vidbot.paths.dataDir, 'inbound'))).toHaveLength(3);
     // Its allowance counted the three videos only.
     expect((await send('a caption of its own', photo())).text).toContain('1 of 5 videos left today');
+    expect((await send('yet another caption', photo())).text).toContain('That was your last video for today (5 a day).');
+    // Refused (none left today): its download is not kept either.
+    expect((await send('one too many', photo())).text).not.toContain('Generating your video');
+    expect(await readdir(join(bot.vidbot.paths.dataDir, 'inbound'))).toHaveLength(5);
   });
 
   it('answer two at once with one video and one word that it is coming', async () => {

@@ -4,7 +4,7 @@
  * request), then, once it is to be made, decoded once, so a photo cut short is refused now rather
  * than failing its video three times later as if the bot were at fault.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -36,14 +36,21 @@ export const fetchPhoto = async (
     file = await downloadInboundImage(image.url, vidbot.channels.get(message.channel).media, {
       dir: join(vidbot.paths.dataDir, 'inbound'),
       maxBytes,
-      name: message.messageId,
+      // A name of this delivery's own: a redelivery of the message, refused, must not remove the
+      // file of the task its first delivery made.
+      name: `${message.messageId}-${randomBytes(4).toString('hex')}`,
       ...(signal ? { signal } : {}),
     });
   } catch (error) {
     if (!(error instanceof MediaDownloadError)) throw error;
     return { refused: error.reason === 'too-large' ? mediaTexts.tooLarge(maxBytes) : error.reason === 'not-image' ? mediaTexts.imageFormat : mediaTexts.couldNotUse };
   }
-  return { file, digest: await digestOf(file, signal) };
+  try {
+    return { file, digest: await digestOf(file, signal) };
+  } catch (error) {
+    await rm(file, { force: true });
+    throw error;
+  }
 };
 
 /** What to tell its sender when the photo does not decode (its file then removed); undefined when it does. */

@@ -42,10 +42,12 @@ export const createPromptQueue = (options: PromptQueueOptions): ((message: Inbou
   const { config } = vidbot;
 
   /**
-   * The budget, then the sender's allowance, then the task; `firstFrameImage`: the photo's file,
-   * fetched, and decoded only once admitted (a flood of photos is turned away before any decoding).
+   * The budget, then the sender's allowance, then the task. `photo`: its file, fetched, and decoded
+   * only once admitted (a flood of photos is turned away before any decoding); `handedOver` is set
+   * once a task may hold the file (from the call that stores it on, whatever that call's outcome).
    */
-  const queue = async (message: InboundMessage, prompt: string, model: string | undefined, firstFrameImage?: string, signal?: AbortSignal): Promise<BotReply> => {
+  const queue = async (message: InboundMessage, prompt: string, model: string | undefined, photo?: { file: string; handedOver: boolean }, signal?: AbortSignal): Promise<BotReply> => {
+    const firstFrameImage = photo?.file;
     const spent = await budgetSpent({ prompt, model, uncached: firstFrameImage !== undefined });
     if (spent !== undefined) return budgetSpentReply(spent, now());
 
@@ -54,6 +56,7 @@ export const createPromptQueue = (options: PromptQueueOptions): ((message: Inbou
     const damaged = firstFrameImage === undefined ? undefined : await damagedPhoto(vidbot, firstFrameImage, signal);
     if (damaged !== undefined) return reject(damaged);
 
+    if (photo !== undefined) photo.handedOver = true;
     const { task } = await vidbot.submitTask({
       prompt,
       from: message.from,
@@ -88,9 +91,12 @@ export const createPromptQueue = (options: PromptQueueOptions): ((message: Inbou
     const photo = await fetchPhoto(vidbot, message, image, signal);
     if ('refused' in photo) return reject(photo.refused);
     const request = { key: samePhotoKey({ from: message.from, photo: photo.digest, prompt, model }), messageId: message.messageId };
-    const reply = await unlessRepeated(options.repeats, request, { asked: 'words', standingOf: options.standingOf }, () => queue(message, prompt, model, photo.file, signal));
-    // Queued, its task keeps the file; a repeat or a refusal has no use for this copy.
-    if (reply.kind !== 'ack') await rm(photo.file, { force: true });
-    return reply;
+    const held = { file: photo.file, handedOver: false };
+    try {
+      return await unlessRepeated(options.repeats, request, { asked: 'words', standingOf: options.standingOf }, () => queue(message, prompt, model, held, signal));
+    } finally {
+      // A task keeps the file once it may hold it; a repeat, a refusal or a failure before that has no use for it.
+      if (!held.handedOver) await rm(photo.file, { force: true });
+    }
   };
 };
