@@ -97,3 +97,7 @@ export const endedInTime = (finished: number, handedBack: number): string => {
 
 /** POSIX shell single quotes: nothing is special inside them except the quote itself. */
 export const shellQuote = (text: string): string => `'${text.replaceAll("'", `'\\''`)}'`;
+
+/** A task the library created and never ran: no job, so no worker will take it; "queued" would promise one. */
+export const notRunText = (task: { readonly status: string; readonly jobId?: string | undefined }): string | undefined =>
+  task.status === 'queued' && task.jobId === undefined ? 'created, not run (no job: runTask runs it)' : undefined;

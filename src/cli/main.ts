@@ -242,7 +242,6 @@ export const buildProgram = (context: CliContext, state: CliState): Command => {
   return program;
 };
 
-/** Runs the CLI and returns its exit code; bin/vidbot.js sets process.exitCode from it. */
 /**
  * `vidbot help <word>` where no command is called <word>: run as `vidbot <word>`, whose error names
  * it and what was meant (the parser printed the whole help, with no word of why).
@@ -254,6 +253,7 @@ const helpOfNoCommand = (argv: readonly string[], program: Command): readonly st
   return argv.filter((_, i) => i !== helpAt);
 };
 
+/** Runs the CLI and returns its exit code; bin/vidbot.js sets process.exitCode from it. */
 export const main = async (given: readonly string[], context: CliContext): Promise<number> => {
   const state: CliState = { verbose: given.includes('--verbose'), json: given.includes('--json') };
   const program = buildProgram(context, state);

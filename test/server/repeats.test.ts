@@ -88,7 +88,7 @@ describe('the same words again', () => {
     expect((await send('a caption of its own', photo())).text).toContain('1 of 5 videos left today');
     expect((await send('yet another caption', photo())).text).toContain('That was your last video for today (5 a day).');
     // Refused (none left today): its download is not kept either.
-    expect((await send('one too many', photo())).text).not.toContain('Generating your video');
+    expect((await send('one too many', photo())).text).toContain("🎟️ You've had all 5 of today's videos.");
     expect(await readdir(join(bot.vidbot.paths.dataDir, 'inbound'))).toHaveLength(5);
   });
 

@@ -9,7 +9,7 @@ import { vidbotError } from '../../lib/errors.ts';
 import type { JobInfo } from '../../lib/queue/port.ts';
 import type { Store, Task } from '../../lib/store/port.ts';
 import { type CliContext, warnOn } from '../context.ts';
-import { deliveryText, formatDuration, madeByText } from '../format.ts';
+import { deliveryText, formatDuration, madeByText, notRunText } from '../format.ts';
 import type { ServerGet } from '../server-client.ts';
 
 export interface TaskView {
@@ -85,7 +85,8 @@ const when = (at: number): string => new Date(at).toISOString().replace('T', ' '
 
 const stateOf = (task: Task): string => {
   const took = task.finishedAt && task.startedAt ? ` in ${formatDuration(task.finishedAt - task.startedAt)}` : '';
-  if (task.status === 'queued' && task.jobId === undefined) return 'created, not run (no job: runTask runs it)';
+  const notRun = notRunText(task);
+  if (notRun !== undefined) return notRun;
   if (task.status === 'processing') return `processing (${task.stage ?? 'starting'}${task.progress === undefined ? '' : `, ${task.progress}%`})`;
   if (task.status === 'failed') return `failed${took}: ${task.error ?? 'unknown error'}${task.errorCode ? ` [${task.errorCode}]` : ''}`;
   return `${task.status}${took}`;

@@ -8,7 +8,7 @@ import { cutText, displayWidth, terminalSafe } from '../../lib/text.ts';
 import { type CliContext, loadCliConfig, warnOn } from '../context.ts';
 import { serverClient } from '../server-client.ts';
 import { maskSender, shortId } from '../dashboard/format.ts';
-import { deliveryText, formatDuration, madeByText, terminalColumns } from '../format.ts';
+import { deliveryText, formatDuration, madeByText, notRunText, terminalColumns } from '../format.ts';
 
 export interface StatusFlags {
   server?: string;
@@ -101,8 +101,8 @@ const stateOf = (task: Task): string => {
   const took = task.finishedAt && task.startedAt ? ` in ${formatDuration(task.finishedAt - task.startedAt)}` : '';
   // A failed task's failed delivery is said by its error, not twice ("failed, failed: ...").
   const delivered = task.delivery && !(task.status === 'failed' && task.delivery.status === 'failed') ? `, ${deliveryText(task.delivery)}` : '';
-  // Created by the library (createTask) and never run: no job, so no worker will take it; "queued" would promise one.
-  return task.status === 'queued' && task.jobId === undefined ? 'created, not run (no job: runTask runs it)'
+  const notRun = notRunText(task);
+  return notRun !== undefined ? notRun
     : task.status === 'processing' ? `processing (${task.stage ?? 'starting'})`
     : task.status === 'delivering' ? `delivering${delivered}`
     // One line a task: an error's first line (ffmpeg's stderr follows on the next ones; `vidbot status <id>` shows all).

@@ -34,13 +34,16 @@ export interface RepeatGuard {
   check(request: RepeatRequest): Promise<RepeatCheck>;
 }
 
-/** Two prompts are the same words from the same sender for the same model, case, spacing and closing punctuation aside. */
-export const sameWordsKey = ({ from, prompt, model }: { from: string; prompt: string; model?: string | undefined }): string =>
-  keyOf('words', from, model ?? '', oneLine(prompt).toLowerCase().replace(/[\s.!?…]+$/u, ''));
+/** Words as a repeat compares them: case, spacing and closing punctuation aside. */
+const wordsOf = (prompt: string): string => oneLine(prompt).toLowerCase().replace(/[\s.!?…]+$/u, '');
 
-/** The same photo (its bytes' digest) with the same caption (as sameWordsKey compares words) from the same sender for the same model. */
+/** Two prompts are the same words from the same sender for the same model. */
+export const sameWordsKey = ({ from, prompt, model }: { from: string; prompt: string; model?: string | undefined }): string =>
+  keyOf('words', from, model ?? '', wordsOf(prompt));
+
+/** The same photo (its bytes' digest) with the same caption from the same sender for the same model. */
 export const samePhotoKey = ({ from, photo, prompt, model }: { from: string; photo: string; prompt: string; model?: string | undefined }): string =>
-  keyOf('photo', from, model ?? '', photo, oneLine(prompt).toLowerCase().replace(/[\s.!?…]+$/u, ''));
+  keyOf('photo', from, model ?? '', photo, wordsOf(prompt));
 
 /** "Another take" of one video, asked by its sender. */
 export const anotherTakeKey = (from: string, taskId: string): string => keyOf('take', from, taskId);

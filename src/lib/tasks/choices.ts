@@ -4,7 +4,7 @@
  * another take or the other orientation once a result has reached the user.
  */
 import type { Choice, ChoiceAction, TaskStatus } from '../domain.ts';
-import { isDeliveryFailure } from '../domain.ts';
+import { FINAL_TASK_STATUSES, OPEN_TASK_STATUSES, isDeliveryFailure } from '../domain.ts';
 import { toVidbotError } from '../errors.ts';
 import type { OutboundRecord, Task } from '../store/port.ts';
 import { type LifecycleDeps, channelFor } from './deps.ts';
@@ -51,7 +51,7 @@ export const readyForFollowUp = (deps: LifecycleDeps, record: OutboundRecord): b
  * offers, and the earlier videos' later receipts would add theirs after it), and not to a sender with
  * none left today (each button would only say so).
  */
-const NOT_CANCELED: readonly TaskStatus[] = ['queued', 'processing', 'delivering', 'done', 'failed'];
+const NOT_CANCELED: readonly TaskStatus[] = [...OPEN_TASK_STATUSES, ...FINAL_TASK_STATUSES].filter((status) => status !== 'canceled');
 
 const offerable = async (deps: LifecycleDeps, taskId: string, from: string): Promise<boolean> => {
   const [newest] = await deps.store.listTasks({ from, status: NOT_CANCELED, limit: 1 });
